@@ -1,0 +1,26 @@
+# One image for every Mission service; the command picks the service.
+FROM node:20-bookworm-slim AS base
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ git ca-certificates tini \
+  && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+COPY packages ./packages
+COPY services ./services
+COPY tests/package.json ./tests/package.json
+COPY bench/package.json ./bench/package.json
+RUN npm ci --omit=dev --no-audit --no-fund
+COPY src ./src
+COPY tsconfig.base.json tsconfig.json ./
+
+FROM base AS api
+ENV HOST=0.0.0.0 PORT=7070
+EXPOSE 7070
+ENTRYPOINT ["tini", "--"]
+CMD ["npx", "tsx", "src/api.ts"]
+
+FROM base AS worker
+# The worker runs the real Claude Code CLI.
+RUN npm install -g @anthropic-ai/claude-code@2.1.331 --no-audit --no-fund
+ENV MISSION_CLAUDE_BIN=claude
+ENTRYPOINT ["tini", "--"]
+CMD ["npx", "tsx", "src/worker.ts"]

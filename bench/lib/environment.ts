@@ -1,0 +1,24 @@
+import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
+
+/** Benchmarks use the same services as the tests: REDIS_URL / DATABASE_URL, else the local ones. */
+export const benchRedisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export const benchPrefix = (name: string) => `bench-${name}-${randomBytes(3).toString('hex')}`;
+
+/** A scratch database (Mission migrates it on open) dropped afterwards. */
+export async function scratchDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `mission_bench_${randomBytes(4).toString('hex')}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    },
+  };
+}

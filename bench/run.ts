@@ -1,0 +1,11 @@
+import { benchTaskQueue } from './taskQueue.bench.ts';
+
+/** `npm run bench`: every benchmark, each printing its figures next to a raw baseline measured in the same run. */
+const benches: [string, () => Promise<void>][] = [['task queue', benchTaskQueue]];
+
+for (const [name, run] of benches) {
+  const started = Date.now();
+  await run();
+  console.log(`(${name}: ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+}
+process.exit(0);

@@ -1,0 +1,148 @@
+import { spawn } from 'node:child_process';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { startApi } from '@mission/api';
+import { createCoreRuntime } from '@mission/core';
+import { createLogger, createRedis, loadConfig, openDatabase } from '@mission/shared';
+import { startWorker } from '@mission/worker';
+import { Queue, QueueEvents, Worker } from 'bullmq';
+import { benchPrefix, benchRedisUrl, scratchDatabase } from './lib/environment.ts';
+import { ms, ratio, report, summarize, timeIt } from './lib/stats.ts';
+
+const LATENCY_RUNS = 200;
+const THROUGHPUT_JOBS = 5_000;
+const MISSION_LATENCY_RUNS = 100;
+const MISSION_THROUGHPUT_TASKS = 500;
+const noopAgent = fileURLToPath(new URL('./noop-agent.sh', import.meta.url));
+
+/** Raw BullMQ with a no-op processor: add → completed latency, and throughput at concurrency 50. */
+async function rawBullmq() {
+  const prefix = benchPrefix('raw');
+  const connection = createRedis(benchRedisUrl, 'bench-raw');
+  const queue = new Queue('raw', { connection, prefix });
+  const events = new QueueEvents('raw', { connection: createRedis(benchRedisUrl, 'bench-raw-events'), prefix });
+  const worker = new Worker('raw', async () => 'ok', { connection, prefix, concurrency: 50 });
+  await Promise.all([events.waitUntilReady(), worker.waitUntilReady()]);
+
+  const latencies: number[] = [];
+  for (let i = 0; i < LATENCY_RUNS; i++) {
+    const { ms: took } = await timeIt(async () => {
+      const job = await queue.add('noop', { i }, { removeOnComplete: true });
+      await job.waitUntilFinished(events);
+    });
+    latencies.push(took);
+  }
+
+  let completed = 0;
+  const allDone = new Promise<void>((resolve) =>
+    worker.on('completed', () => {
+      if (++completed === THROUGHPUT_JOBS) resolve();
+    }),
+  );
+  const { ms: total } = await timeIt(async () => {
+    await queue.addBulk(Array.from({ length: THROUGHPUT_JOBS }, (_, i) => ({ name: 'noop', data: { i }, opts: { removeOnComplete: true } })));
+    await allDone;
+  });
+  await worker.close();
+  await events.close();
+  await queue.obliterate({ force: true });
+  await queue.close();
+  connection.disconnect();
+  return { latency: summarize(latencies), throughput: (THROUGHPUT_JOBS / total) * 1000 };
+}
+
+/** The no-op agent on its own: what spawning the command costs, outside any queue. */
+async function rawSpawn() {
+  const latencies: number[] = [];
+  for (let i = 0; i < LATENCY_RUNS; i++) {
+    const { ms: took } = await timeIt(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const child = spawn(noopAgent, [], { stdio: ['pipe', 'pipe', 'ignore'] });
+          child.stdout.resume();
+          child.stdin.end('prompt');
+          child.once('error', reject);
+          child.once('close', () => resolve());
+        }),
+    );
+    latencies.push(took);
+  }
+  return { latency: summarize(latencies) };
+}
+
+/** Mission end to end: POST /v1/tasks → task `succeeded`, with the no-op agent as the claude binary. */
+async function mission() {
+  const database = await scratchDatabase();
+  const config = loadConfig({
+    ...process.env,
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: database.url,
+    REDIS_URL: benchRedisUrl,
+    MISSION_QUEUE_PREFIX: benchPrefix('mission'),
+    MISSION_CLAUDE_BIN: noopAgent,
+    MISSION_WORKER_CONCURRENCY: '16',
+    MISSION_SLOTS_FILE: '/nonexistent/slots.yaml',
+  });
+  const logger = createLogger({ level: 'silent' });
+  const db = await openDatabase({ url: config.databaseUrl, dataDir: os.tmpdir() });
+  const core = createCoreRuntime({ config, logger, database: db, redisUrl: benchRedisUrl });
+  const app = await startApi(core);
+  const worker = await startWorker({ config, logger, database: db, redisUrl: benchRedisUrl });
+  const address = app.server.address();
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/v1/tasks`;
+
+  const submitAndWait = async (prompt: string) => {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt }) });
+    const task = (await res.json()) as { id: string };
+    const done = await core.tasks.waitForEnd(task.id, 60_000);
+    if (done?.status !== 'succeeded') throw new Error(`task ${task.id} ended ${done?.status}: ${done?.error}`);
+  };
+
+  const latencies: number[] = [];
+  for (let i = 0; i < MISSION_LATENCY_RUNS; i++) latencies.push((await timeIt(() => submitAndWait(`ping ${i}`))).ms);
+
+  const { ms: total } = await timeIt(async () => {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 50 }, async () => {
+        while (next < MISSION_THROUGHPUT_TASKS) await submitAndWait(`load ${next++}`);
+      }),
+    );
+  });
+
+  await app.close();
+  await worker.close(1_000);
+  await core.taskQueue.obliterate({ force: true });
+  await core.close();
+  await db.close();
+  await database.drop();
+  return { latency: summarize(latencies), throughput: (MISSION_THROUGHPUT_TASKS / total) * 1000 };
+}
+
+export async function benchTaskQueue(): Promise<void> {
+  const raw = await rawBullmq();
+  const agent = await rawSpawn();
+  const ours = await mission();
+  const floor = raw.latency.p50 + agent.latency.p50;
+  report(
+    'Task path: raw BullMQ (no-op processor) vs Mission submit → succeeded (no-op agent command)',
+    ['measure', 'p50', 'p99', 'throughput', 'p50 vs raw BullMQ', 'p50 vs BullMQ + spawn'],
+    [
+      ['raw BullMQ add → completed', ms(raw.latency.p50), ms(raw.latency.p99), `${raw.throughput.toFixed(0)} jobs/s`, '1.00×', ''],
+      ['spawn no-op agent → exit', ms(agent.latency.p50), ms(agent.latency.p99), '', '', ''],
+      [
+        'Mission POST /v1/tasks → succeeded',
+        ms(ours.latency.p50),
+        ms(ours.latency.p99),
+        `${ours.throughput.toFixed(0)} tasks/s`,
+        ratio(ours.latency.p50, raw.latency.p50),
+        ratio(ours.latency.p50, floor),
+      ],
+    ],
+  );
+  console.log(
+    `Mission's own overhead per task (p50, beyond BullMQ + spawning the agent): ${ms(ours.latency.p50 - floor)}; ` +
+      `throughput ${ratio(ours.throughput, raw.throughput)} of raw BullMQ's (n=${ours.latency.n} sequential, ${MISSION_THROUGHPUT_TASKS} at 50 in flight, worker concurrency 16)`,
+  );
+}

@@ -1,0 +1,4 @@
+export * from './runtime.ts';
+export * from './slots.ts';
+export * from './slotsFile.ts';
+export * from './tasks.ts';

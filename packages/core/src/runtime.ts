@@ -1,0 +1,74 @@
+import {
+  type Config,
+  createRedis,
+  type DatabaseHandle,
+  EventLog,
+  ChannelSubscriber,
+  type Logger,
+  queueNames,
+  type Redis,
+  type TaskJobData,
+} from '@mission/shared';
+import { Queue } from 'bullmq';
+import { SlotService } from './slots.ts';
+import { TaskService } from './tasks.ts';
+
+/** Everything the API and the MCP server need to act on tasks, slots and events: one per process. */
+export interface CoreRuntime {
+  config: Config;
+  logger: Logger;
+  database: DatabaseHandle;
+  redis: Redis;
+  taskQueue: Queue<TaskJobData>;
+  events: EventLog;
+  subscriber: ChannelSubscriber;
+  slots: SlotService;
+  tasks: TaskService;
+  close(): Promise<void>;
+}
+
+export function createCoreRuntime(options: { config: Config; logger: Logger; database: DatabaseHandle; redisUrl: string }): CoreRuntime {
+  const { config, logger, database, redisUrl } = options;
+  const redis = createRedis(redisUrl, 'mission-core');
+  const subscriberConnection = createRedis(redisUrl, 'mission-core-sub');
+  const taskQueue = new Queue<TaskJobData>(queueNames.tasks, {
+    connection: redis,
+    prefix: config.queuePrefix,
+    defaultJobOptions: {
+      attempts: 1,
+      removeOnComplete: { count: 1_000 },
+      removeOnFail: { count: 5_000 },
+    },
+  });
+  const events = new EventLog(database.db, redis, config.queuePrefix);
+  const subscriber = new ChannelSubscriber(subscriberConnection);
+  const slots = new SlotService(database.db);
+  const tasks = new TaskService({
+    db: database.db,
+    queue: taskQueue,
+    events,
+    subscriber,
+    publisher: redis,
+    queuePrefix: config.queuePrefix,
+    taskTimeoutMs: config.taskTimeoutMs,
+    askTimeoutMs: config.askTimeoutMs,
+    maxPromptChars: config.maxPromptChars,
+    logger,
+  });
+  return {
+    config,
+    logger,
+    database,
+    redis,
+    taskQueue,
+    events,
+    subscriber,
+    slots,
+    tasks,
+    async close() {
+      await taskQueue.close();
+      subscriber.disconnect();
+      redis.disconnect();
+    },
+  };
+}

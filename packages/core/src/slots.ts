@@ -1,0 +1,87 @@
+import path from 'node:path';
+import {
+  BadRequestError,
+  type Database,
+  NotFoundError,
+  parseInput,
+  type Slot,
+  type SlotConfig,
+  slotConfigSchema,
+  slotIdSchema,
+  tables,
+} from '@mission/shared';
+import { asc, eq, sql } from 'drizzle-orm';
+import { readSlotsFile } from './slotsFile.ts';
+
+const { slots } = tables;
+
+export class SlotService {
+  constructor(private readonly db: Database) {}
+
+  async list(): Promise<Slot[]> {
+    const rows = await this.db.select().from(slots).orderBy(asc(slots.id));
+    return rows.map(toSlot);
+  }
+
+  async get(id: string): Promise<Slot> {
+    const [row] = await this.db.select().from(slots).where(eq(slots.id, id));
+    if (!row) throw new NotFoundError('slot', id);
+    return toSlot(row);
+  }
+
+  /** Creates or replaces a slot set over the API. Its cwd must be absolute: there is no folder to resolve it against. */
+  async put(id: string, body: unknown): Promise<Slot> {
+    const slotId = parseInput(slotIdSchema, id, 'slot id');
+    const config = parseInput(slotConfigSchema, body, 'slot');
+    if (!path.isAbsolute(config.cwd)) throw new BadRequestError(`invalid slot: cwd must be an absolute path, got '${config.cwd}'`);
+    return this.upsert(slotId, { ...config, cwd: path.normalize(config.cwd) }, 'api');
+  }
+
+  /**
+   * Loads `slots.yaml` into the database. Without the file, a `default` slot running in `fallbackCwd`
+   * is created if no slot of that name exists yet, so a fresh install can take tasks at once.
+   */
+  async syncFromFile(file: string, fallbackCwd: string): Promise<{ synced: string[]; fromFile: boolean }> {
+    const fromFile = readSlotsFile(file);
+    if (!fromFile) {
+      const [existing] = await this.db.select({ id: slots.id }).from(slots).where(eq(slots.id, 'default'));
+      if (!existing) await this.upsert('default', slotConfigSchema.parse({ cwd: fallbackCwd }), 'file');
+      return { synced: existing ? [] : ['default'], fromFile: false };
+    }
+    for (const [id, config] of Object.entries(fromFile)) await this.upsert(id, config, 'file');
+    return { synced: Object.keys(fromFile), fromFile: true };
+  }
+
+  private async upsert(id: string, config: SlotConfig, source: Slot['source']): Promise<Slot> {
+    const values = {
+      role: config.role,
+      description: config.description,
+      cwd: config.cwd,
+      model: config.model ?? null,
+      args: config.args,
+      env: config.env,
+      source,
+    };
+    const [row] = await this.db
+      .insert(slots)
+      .values({ id, ...values })
+      .onConflictDoUpdate({ target: slots.id, set: { ...values, updatedAt: sql`now()` } })
+      .returning();
+    return toSlot(row!);
+  }
+}
+
+export function toSlot(row: typeof slots.$inferSelect): Slot {
+  return {
+    id: row.id,
+    role: row.role,
+    description: row.description,
+    cwd: row.cwd,
+    ...(row.model ? { model: row.model } : {}),
+    args: row.args,
+    env: row.env,
+    source: row.source as Slot['source'],
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}

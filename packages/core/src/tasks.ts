@@ -1,0 +1,256 @@
+import {
+  bullPriority,
+  channels,
+  ConflictError,
+  type Database,
+  type EventLog,
+  type ChannelSubscriber,
+  isTerminalTaskStatus,
+  MissionError,
+  newId,
+  parseInput,
+  type Redis,
+  type Task,
+  type TaskJobData,
+  type TaskListQuery,
+  type TaskMode,
+  taskInputSchema,
+  taskListQuerySchema,
+  tables,
+  TimeoutError,
+  UnavailableError,
+  BadRequestError,
+  NotFoundError,
+  type ControlMessage,
+  type Logger,
+  type MissionEvent,
+  idempotencyKeySchema,
+} from '@mission/shared';
+import type { Queue } from 'bullmq';
+import { and, desc, eq, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import { decodeTaskCursor, encodeTaskCursor } from './taskCursor.ts';
+
+const { tasks, slots } = tables;
+
+/** How long a cancel of a running task waits for the worker to confirm the process ended. */
+const CANCEL_CONFIRM_MS = 5_000;
+/** Extra time an ask waits past the task's own timeout, so the worker can report `timed_out` itself. */
+const ASK_GRACE_MS = 3_000;
+
+export interface TaskServiceOptions {
+  db: Database;
+  queue: Queue<TaskJobData>;
+  events: EventLog;
+  subscriber: ChannelSubscriber;
+  publisher: Redis;
+  queuePrefix: string;
+  taskTimeoutMs: number;
+  askTimeoutMs: number;
+  maxPromptChars: number;
+  logger: Logger;
+}
+
+export interface SubmitResult {
+  task: Task;
+  /** False when an earlier submit with the same idempotency key is returned instead. */
+  created: boolean;
+}
+
+export interface TaskPage {
+  tasks: Task[];
+  nextCursor: string | null;
+}
+
+/** Task operations shared by the REST API and the MCP server. */
+export class TaskService {
+  constructor(private readonly o: TaskServiceOptions) {}
+
+  async submit(draft: unknown, options: { mode?: TaskMode; idempotencyKey?: string | undefined } = {}): Promise<SubmitResult> {
+    const mode = options.mode ?? 'submit';
+    const input = parseInput(taskInputSchema, draft, 'task');
+    const idempotencyKey =
+      options.idempotencyKey === undefined ? undefined : parseInput(idempotencyKeySchema, options.idempotencyKey, 'Idempotency-Key');
+    if (input.prompt.length > this.o.maxPromptChars) {
+      throw new MissionError(
+        'payload_too_large',
+        `prompt is ${input.prompt.length} characters; the limit is ${this.o.maxPromptChars} (MISSION_MAX_PROMPT_CHARS)`,
+      );
+    }
+    await this.assertSlotExists(input.slot);
+
+    if (idempotencyKey) {
+      const existing = await this.findByIdempotencyKey(idempotencyKey);
+      if (existing) return { task: this.sameRequestOrConflict(existing, input.slot, input.prompt, mode), created: false };
+    }
+
+    const [row] = await this.o.db
+      .insert(tasks)
+      .values({
+        id: newId('task'),
+        slot: input.slot,
+        mode,
+        status: 'queued',
+        prompt: input.prompt,
+        priority: input.priority,
+        timeoutMs: input.timeoutMs ?? (mode === 'ask' ? this.o.askTimeoutMs : this.o.taskTimeoutMs),
+        idempotencyKey: idempotencyKey ?? null,
+        metadata: input.metadata ?? null,
+      })
+      .onConflictDoNothing({ target: tasks.idempotencyKey })
+      .returning();
+    if (!row) {
+      // Lost a race with a concurrent submit of the same key.
+      const existing = await this.findByIdempotencyKey(idempotencyKey!);
+      return { task: this.sameRequestOrConflict(existing!, input.slot, input.prompt, mode), created: false };
+    }
+
+    await this.o.events.append({ kind: 'task', id: row.id }, { type: 'state', payload: { state: 'queued' } });
+    try {
+      await this.o.queue.add(mode, { taskId: row.id }, { jobId: row.id, priority: bullPriority(row.priority) });
+    } catch (error) {
+      this.o.logger.error({ err: error, taskId: row.id }, 'could not enqueue task');
+      await this.finish(row.id, 'queued', 'failed', 'could not be queued: Redis is unavailable');
+      throw new UnavailableError('the task queue is unavailable; the task was not started, try again');
+    }
+    return { task: toTask(row), created: true };
+  }
+
+  /** Submits in ask mode and waits for the task to end, up to its timeout. */
+  async ask(draft: unknown, options: { idempotencyKey?: string | undefined; signal?: AbortSignal } = {}): Promise<Task> {
+    const { task } = await this.submit(draft, { mode: 'ask', idempotencyKey: options.idempotencyKey });
+    const ended = await this.waitForEnd(task.id, task.timeoutMs + ASK_GRACE_MS, options.signal);
+    if (ended) return ended;
+    await this.cancel(task.id).catch(() => {});
+    throw new TimeoutError(`no answer within ${task.timeoutMs} ms; the task was cancelled`, { taskId: task.id });
+  }
+
+  async get(id: string): Promise<Task> {
+    const [row] = await this.o.db.select().from(tasks).where(eq(tasks.id, id));
+    if (!row) throw new NotFoundError('task', id);
+    return toTask(row);
+  }
+
+  async list(query: unknown): Promise<TaskPage> {
+    const q: TaskListQuery = parseInput(taskListQuerySchema, query, 'query');
+    const conditions: (SQL | undefined)[] = [
+      q.status ? eq(tasks.status, q.status) : undefined,
+      q.slot ? eq(tasks.slot, q.slot) : undefined,
+    ];
+    if (q.cursor) {
+      const cursor = decodeTaskCursor(q.cursor);
+      conditions.push(or(lt(tasks.createdAt, cursor.createdAt), and(eq(tasks.createdAt, cursor.createdAt), lt(tasks.id, cursor.id))));
+    }
+    const rows = await this.o.db
+      .select()
+      .from(tasks)
+      .where(and(...conditions))
+      .orderBy(desc(tasks.createdAt), desc(tasks.id))
+      .limit(q.limit + 1);
+    const page = rows.slice(0, q.limit);
+    const last = page.at(-1);
+    return {
+      tasks: page.map(toTask),
+      nextCursor: rows.length > q.limit && last ? encodeTaskCursor({ createdAt: last.createdAt, id: last.id }) : null,
+    };
+  }
+
+  /**
+   * Cancels a task: a queued one at once; a running one by asking its worker to kill the process, then
+   * waiting for it to confirm. Cancelling a cancelled task is a no-op; a finished one is a conflict.
+   */
+  async cancel(id: string): Promise<Task> {
+    const task = await this.get(id);
+    if (task.status === 'cancelled') return task;
+    if (isTerminalTaskStatus(task.status)) throw new ConflictError(`task ${id} already ended: ${task.status}`, { status: task.status });
+
+    await this.o.db
+      .update(tasks)
+      .set({ cancelRequestedAt: sql`now()` })
+      .where(and(eq(tasks.id, id), isNull(tasks.cancelRequestedAt)));
+    if (await this.finish(id, 'queued', 'cancelled', 'cancelled before it started')) {
+      await this.o.queue.remove(id).catch(() => {});
+      return this.get(id);
+    }
+    const message: ControlMessage = { type: 'cancel_task', taskId: id };
+    await this.o.publisher.publish(channels(this.o.queuePrefix).control, JSON.stringify(message));
+    return (await this.waitForEnd(id, CANCEL_CONFIRM_MS)) ?? this.get(id);
+  }
+
+  /** Resolves with the task once it is in a terminal state, or `undefined` after `timeoutMs`. */
+  async waitForEnd(id: string, timeoutMs: number, signal?: AbortSignal): Promise<Task | undefined> {
+    let wake: () => void = () => {};
+    const woken = new Promise<void>((resolve) => (wake = resolve));
+    const unsubscribe = await this.o.subscriber.subscribe(this.o.events.channel({ kind: 'task', id }), (message) => {
+      const event = JSON.parse(message) as MissionEvent;
+      if (event.type === 'state' && isTerminalTaskStatus(event.payload.state)) wake();
+    });
+    const timer = setTimeout(wake, timeoutMs);
+    signal?.addEventListener('abort', wake, { once: true });
+    try {
+      const now = await this.get(id);
+      if (isTerminalTaskStatus(now.status)) return now;
+      await woken;
+      const after = await this.get(id);
+      return isTerminalTaskStatus(after.status) ? after : undefined;
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', wake);
+      unsubscribe();
+    }
+  }
+
+  /** Moves a task from one status to a terminal one if it is still in the first; records the event. */
+  private async finish(id: string, from: 'queued' | 'running', to: 'failed' | 'cancelled', error: string): Promise<boolean> {
+    const [row] = await this.o.db
+      .update(tasks)
+      .set({ status: to, error, finishedAt: sql`now()`, updatedAt: sql`now()` })
+      .where(and(eq(tasks.id, id), eq(tasks.status, from)))
+      .returning({ id: tasks.id });
+    if (row) await this.o.events.append({ kind: 'task', id }, { type: 'state', payload: { state: to, reason: error } });
+    return Boolean(row);
+  }
+
+  private async assertSlotExists(slot: string): Promise<void> {
+    const [row] = await this.o.db.select({ id: slots.id }).from(slots).where(eq(slots.id, slot));
+    if (row) return;
+    const known = await this.o.db.select({ id: slots.id }).from(slots);
+    throw new BadRequestError(`invalid task: unknown slot '${slot}'; known slots: ${known.map((s) => s.id).join(', ') || 'none'}`);
+  }
+
+  private async findByIdempotencyKey(key: string) {
+    const [row] = await this.o.db.select().from(tasks).where(eq(tasks.idempotencyKey, key));
+    return row;
+  }
+
+  private sameRequestOrConflict(row: typeof tasks.$inferSelect, slot: string, prompt: string, mode: TaskMode): Task {
+    if (row.slot !== slot || row.prompt !== prompt || row.mode !== mode) {
+      throw new ConflictError(`Idempotency-Key was already used for a different request (task ${row.id})`, { taskId: row.id });
+    }
+    return toTask(row);
+  }
+}
+
+export function toTask(row: typeof tasks.$inferSelect): Task {
+  return {
+    id: row.id,
+    slot: row.slot,
+    mode: row.mode as TaskMode,
+    status: row.status as Task['status'],
+    prompt: row.prompt,
+    priority: row.priority,
+    timeoutMs: row.timeoutMs,
+    result: row.result,
+    error: row.error,
+    costUsd: row.costUsd,
+    usage: row.usage,
+    durationMs: row.durationMs,
+    numTurns: row.numTurns,
+    claudeSessionId: row.claudeSessionId,
+    workerId: row.workerId,
+    idempotencyKey: row.idempotencyKey,
+    metadata: row.metadata,
+    createdAt: row.createdAt.toISOString(),
+    startedAt: row.startedAt?.toISOString() ?? null,
+    finishedAt: row.finishedAt?.toISOString() ?? null,
+  };
+}

@@ -1,0 +1,92 @@
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+
+/**
+ * Every environment variable Mission reads, in one place. The README's env table
+ * mirrors this schema; nothing else in the code base reads `process.env`.
+ */
+export const envSchema = z.object({
+  HOST: z.string().default('127.0.0.1'),
+  PORT: int(7070),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: optionalString,
+  REDIS_URL: optionalString,
+  MISSION_DATA_DIR: z.string().default('.mission'),
+  MISSION_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "_" and "-" only')
+    .default('mission'),
+  MISSION_SLOTS_FILE: z.string().default('slots.yaml'),
+  MISSION_CLAUDE_BIN: z.string().default('claude'),
+  MISSION_WORKER_ID: optionalString,
+  MISSION_WORKER_CONCURRENCY: int(4, 1),
+  MISSION_TASK_TIMEOUT_MS: int(30 * 60_000, 1_000),
+  MISSION_ASK_TIMEOUT_MS: int(5 * 60_000, 1_000),
+  MISSION_SHUTDOWN_GRACE_MS: int(30_000, 0),
+  MISSION_MAX_PROMPT_CHARS: int(100_000, 1),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  host: string;
+  port: number;
+  logLevel: Env['LOG_LEVEL'];
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  dataDir: string;
+  queuePrefix: string;
+  slotsFile: string;
+  claudeBin: string;
+  workerId: string;
+  workerConcurrency: number;
+  taskTimeoutMs: number;
+  askTimeoutMs: number;
+  shutdownGraceMs: number;
+  maxPromptChars: number;
+  /** The environment handed down to the claude processes the worker starts. */
+  childEnv: Record<string, string>;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`invalid configuration:\n  ${issues.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment once into a typed, validated config object. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  const e = parsed.data;
+  return {
+    host: e.HOST,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    dataDir: path.resolve(e.MISSION_DATA_DIR),
+    queuePrefix: e.MISSION_QUEUE_PREFIX,
+    slotsFile: path.resolve(e.MISSION_SLOTS_FILE),
+    claudeBin: e.MISSION_CLAUDE_BIN,
+    workerId: e.MISSION_WORKER_ID ?? `${os.hostname()}-${process.pid}`,
+    workerConcurrency: e.MISSION_WORKER_CONCURRENCY,
+    taskTimeoutMs: e.MISSION_TASK_TIMEOUT_MS,
+    askTimeoutMs: e.MISSION_ASK_TIMEOUT_MS,
+    shutdownGraceMs: e.MISSION_SHUTDOWN_GRACE_MS,
+    maxPromptChars: e.MISSION_MAX_PROMPT_CHARS,
+    childEnv: Object.fromEntries(
+      Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+    ),
+  };
+}

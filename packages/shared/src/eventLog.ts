@@ -1,0 +1,140 @@
+import { and, asc, eq, gt, lte, sql } from 'drizzle-orm';
+import type { Redis } from 'ioredis';
+import { type Database, sqlStateOf, UNIQUE_VIOLATION } from './db/database.ts';
+import { events } from './db/schema.ts';
+import type { EventOwner, MissionEvent, MissionEventDraft, OwnerKind } from './events.ts';
+import type { ChannelSubscriber } from './channelSubscriber.ts';
+import { channels } from './queues.ts';
+
+const MAX_APPEND_ATTEMPTS = 5;
+const REPLAY_PAGE = 500;
+
+/**
+ * The append-only event log: every event is stored in Postgres with the next sequence number of its
+ * owner, then published on the owner's channel. Stored first, so a subscriber that replays from the
+ * database after subscribing never misses one.
+ */
+export class EventLog {
+  private readonly channelOf: (kind: OwnerKind, id: string) => string;
+
+  constructor(
+    private readonly db: Database,
+    private readonly publisher: Redis,
+    queuePrefix: string,
+  ) {
+    this.channelOf = channels(queuePrefix).events;
+  }
+
+  channel(owner: EventOwner): string {
+    return this.channelOf(owner.kind, owner.id);
+  }
+
+  async append(owner: EventOwner, draft: MissionEventDraft): Promise<MissionEvent> {
+    const event = await this.insert(owner, draft);
+    await this.publisher.publish(this.channel(owner), JSON.stringify(event));
+    return event;
+  }
+
+  /** Events of an owner with `afterSeq < seq <= untilSeq`, in order. */
+  async list(ownerId: string, afterSeq = 0, options: { untilSeq?: number; limit?: number } = {}): Promise<MissionEvent[]> {
+    const rows = await this.db
+      .select()
+      .from(events)
+      .where(
+        and(
+          eq(events.ownerId, ownerId),
+          gt(events.seq, afterSeq),
+          options.untilSeq === undefined ? undefined : lte(events.seq, options.untilSeq),
+        ),
+      )
+      .orderBy(asc(events.seq))
+      .limit(options.limit ?? REPLAY_PAGE);
+    return rows.map(toEvent);
+  }
+
+  private async insert(owner: EventOwner, draft: MissionEventDraft): Promise<MissionEvent> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const [row] = await this.db
+          .insert(events)
+          .values({
+            ownerKind: owner.kind,
+            ownerId: owner.id,
+            seq: sql`(select coalesce(max(${events.seq}), 0) + 1 from ${events} where ${events.ownerId} = ${owner.id})`,
+            type: draft.type,
+            payload: draft.payload,
+          })
+          .returning();
+        return toEvent(row!);
+      } catch (error) {
+        // Two writers took the same next seq for one owner: the loser takes the one after.
+        if (sqlStateOf(error) !== UNIQUE_VIOLATION || attempt >= MAX_APPEND_ATTEMPTS) throw error;
+      }
+    }
+  }
+}
+
+function toEvent(row: typeof events.$inferSelect): MissionEvent {
+  return {
+    ownerKind: row.ownerKind as OwnerKind,
+    ownerId: row.ownerId,
+    seq: row.seq,
+    type: row.type,
+    payload: row.payload,
+    at: row.at.toISOString(),
+  } as MissionEvent;
+}
+
+/**
+ * Replays an owner's stored events after `afterSeq`, then follows live ones, in seq order with no gap
+ * and no duplicate, until `signal` aborts or the consumer stops iterating.
+ */
+export async function* followEvents(options: {
+  log: EventLog;
+  subscriber: ChannelSubscriber;
+  owner: EventOwner;
+  afterSeq: number;
+  signal: AbortSignal;
+}): AsyncGenerator<MissionEvent> {
+  const { log, subscriber, owner, signal } = options;
+  const live: MissionEvent[] = [];
+  let wake: (() => void) | undefined;
+  const unsubscribe = await subscriber.subscribe(log.channel(owner), (message) => {
+    live.push(JSON.parse(message) as MissionEvent);
+    wake?.();
+  });
+  const onAbort = () => wake?.();
+  signal.addEventListener('abort', onAbort);
+  let last = options.afterSeq;
+  try {
+    for (;;) {
+      const page = await log.list(owner.id, last);
+      for (const event of page) {
+        last = event.seq;
+        yield event;
+      }
+      if (page.length < REPLAY_PAGE) break;
+    }
+    while (!signal.aborted) {
+      const event = live.shift();
+      if (!event) {
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+        continue;
+      }
+      if (event.seq <= last) continue;
+      if (event.seq > last + 1) {
+        // Missed one on the wire (e.g. during a reconnect): the log has it.
+        for (const missed of await log.list(owner.id, last, { untilSeq: event.seq - 1 })) {
+          last = missed.seq;
+          yield missed;
+        }
+      }
+      last = event.seq;
+      yield event;
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    unsubscribe();
+  }
+}

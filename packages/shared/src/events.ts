@@ -1,0 +1,62 @@
+import { z } from 'zod';
+
+const usage = z.record(z.string(), z.unknown());
+
+/** Payload of each event type; one model for everything a task or a session does. */
+export const eventPayloadSchemas = {
+  state: z.object({ state: z.string(), reason: z.string().optional(), exitCode: z.number().int().nullable().optional() }),
+  permission_request: z.object({
+    tool: z.string(),
+    input: z.unknown(),
+    summary: z.string().optional(),
+    options: z.array(z.object({ key: z.string(), label: z.string(), meaning: z.string().optional() })).default([]),
+  }),
+  permission_decision: z.object({
+    tool: z.string(),
+    decision: z.enum(['allow', 'deny']),
+    by: z.string(),
+    rule: z.string().optional(),
+    reason: z.string().optional(),
+  }),
+  tool_call: z.object({ id: z.string().optional(), tool: z.string(), input: z.unknown(), summary: z.string().optional() }),
+  tool_output: z.object({ toolCallId: z.string().optional(), output: z.string(), isError: z.boolean().default(false) }),
+  assistant_message: z.object({ text: z.string() }),
+  status: z.object({
+    text: z.string(),
+    elapsedSeconds: z.number().optional(),
+    tokens: z.number().optional(),
+    interruptible: z.boolean().optional(),
+  }),
+  title: z.object({ title: z.string() }),
+  result: z.object({
+    text: z.string(),
+    isError: z.boolean(),
+    costUsd: z.number().nullable(),
+    usage: usage.nullable(),
+    durationMs: z.number().nullable(),
+    numTurns: z.number().int().nullable(),
+    claudeSessionId: z.string().nullable(),
+  }),
+  error: z.object({ code: z.string(), message: z.string() }),
+} as const;
+
+export type EventType = keyof typeof eventPayloadSchemas;
+export const eventTypes = Object.keys(eventPayloadSchemas) as EventType[];
+export type EventPayload<T extends EventType> = z.infer<(typeof eventPayloadSchemas)[T]>;
+
+/** An event before it is stored: the type and its payload. */
+export type MissionEventDraft = { [T in EventType]: { type: T; payload: EventPayload<T> } }[EventType];
+
+export type OwnerKind = 'task' | 'session';
+export interface EventOwner {
+  kind: OwnerKind;
+  id: string;
+}
+
+/** An event as stored and as delivered to subscribers: ordered per owner by `seq`. */
+export type MissionEvent = MissionEventDraft & {
+  ownerKind: OwnerKind;
+  ownerId: string;
+  seq: number;
+  at: string;
+};

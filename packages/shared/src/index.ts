@@ -1,0 +1,17 @@
+export * from './config.ts';
+export * from './errors.ts';
+export * from './logger.ts';
+export * from './ids.ts';
+export * from './events.ts';
+export * from './queues.ts';
+export * from './redis.ts';
+export * from './eventLog.ts';
+export * from './channelSubscriber.ts';
+export * from './commandBus.ts';
+export * from './schemas/slots.ts';
+export * from './schemas/tasks.ts';
+export * from './schemas/sessions.ts';
+export * from './db/database.ts';
+export * as tables from './db/schema.ts';
+export * from './validation.ts';
+export * from './lifecycle.ts';

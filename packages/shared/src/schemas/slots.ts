@@ -1,0 +1,35 @@
+import { z } from 'zod';
+
+export const slotIdSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z0-9][a-z0-9_-]*$/, 'lowercase letters, digits, "_" and "-", starting with a letter or digit');
+
+const cliArg = z.string().max(4_000);
+
+/** A named agent configuration: what `claude` runs as, where and with which model. */
+export const slotConfigSchema = z.strictObject({
+  role: z.string().min(1).max(64).default('default'),
+  description: z.string().max(2_000).default(''),
+  cwd: z.string().min(1).max(4_096).default('.'),
+  model: z.string().min(1).max(128).optional(),
+  args: z.array(cliArg).max(64).default([]),
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), z.string().max(32_768)).default({}),
+});
+
+export type SlotConfig = z.infer<typeof slotConfigSchema>;
+
+export const slotSchema = slotConfigSchema.extend({
+  id: slotIdSchema,
+  source: z.enum(['file', 'api']),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export type Slot = z.infer<typeof slotSchema>;
+
+/** `slots.yaml`: a map from slot id to its config. */
+export const slotsFileSchema = z.strictObject({
+  slots: z.record(slotIdSchema, slotConfigSchema),
+});

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { slotIdSchema } from './slots.ts';
+
+export const taskStatuses = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out'] as const;
+export const taskStatusSchema = z.enum(taskStatuses);
+export type TaskStatus = z.infer<typeof taskStatusSchema>;
+
+export const terminalTaskStatuses: ReadonlySet<TaskStatus> = new Set(['succeeded', 'failed', 'cancelled', 'timed_out']);
+export const isTerminalTaskStatus = (status: string): boolean => terminalTaskStatuses.has(status as TaskStatus);
+
+export const taskModes = ['submit', 'ask'] as const;
+export type TaskMode = (typeof taskModes)[number];
+
+export const idempotencyKeySchema = z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
+
+/** Limits that depend on config (prompt size, timeouts) are checked by the task service. */
+export const taskInputSchema = z.strictObject({
+  slot: slotIdSchema.default('default'),
+  prompt: z.string().trim().min(1, 'prompt must not be empty'),
+  /** 0 (lowest) … 100 (highest); higher runs first. */
+  priority: z.number().int().min(0).max(100).default(50),
+  timeoutMs: z.number().int().min(1_000).max(24 * 3_600_000).optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+});
+export type TaskInput = z.infer<typeof taskInputSchema>;
+export type TaskInputDraft = z.input<typeof taskInputSchema>;
+
+export const usageSchema = z.record(z.string(), z.unknown());
+
+export const taskSchema = z.object({
+  id: z.string(),
+  slot: z.string(),
+  mode: z.enum(taskModes),
+  status: taskStatusSchema,
+  prompt: z.string(),
+  priority: z.number().int(),
+  timeoutMs: z.number().int(),
+  result: z.string().nullable(),
+  error: z.string().nullable(),
+  costUsd: z.number().nullable(),
+  usage: usageSchema.nullable(),
+  durationMs: z.number().int().nullable(),
+  numTurns: z.number().int().nullable(),
+  claudeSessionId: z.string().nullable(),
+  workerId: z.string().nullable(),
+  idempotencyKey: z.string().nullable(),
+  metadata: z.record(z.string(), z.unknown()).nullable(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+});
+export type Task = z.infer<typeof taskSchema>;
+
+export const taskListQuerySchema = z.strictObject({
+  status: taskStatusSchema.optional(),
+  slot: slotIdSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  /** Opaque cursor from the previous page's `nextCursor`. */
+  cursor: z.string().max(200).optional(),
+});
+export type TaskListQuery = z.infer<typeof taskListQuerySchema>;

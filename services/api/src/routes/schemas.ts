@@ -1,0 +1,18 @@
+import { idempotencyKeySchema } from '@mission/shared';
+import { z } from 'zod';
+
+export const errorResponseSchema = z
+  .object({ error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }) })
+  .describe('Every error: a code and a readable message');
+
+export const idParams = z.object({ id: z.string().min(1).max(200) });
+
+export const idempotencyHeaders = z.object({
+  'idempotency-key': idempotencyKeySchema.optional().describe('Repeating a submit with the same key returns the first task'),
+});
+
+export const eventStreamQuery = z.strictObject({
+  after: z.coerce.number().int().min(0).optional().describe('Replay events after this seq (Last-Event-ID wins)'),
+});
+
+export const errors = { 400: errorResponseSchema, 404: errorResponseSchema } as const;

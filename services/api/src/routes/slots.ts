@@ -1,0 +1,35 @@
+import type { CoreRuntime } from '@mission/core';
+import { slotConfigSchema, slotSchema } from '@mission/shared';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { errors, idParams } from './schemas.ts';
+
+const tags = ['slots'];
+
+export const slotRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (app, { core }) => {
+  app.get(
+    '/v1/slots',
+    { schema: { tags, summary: 'List slots', response: { 200: z.object({ slots: z.array(slotSchema) }) } } },
+    async () => ({ slots: await core.slots.list() }),
+  );
+
+  app.get(
+    '/v1/slots/:id',
+    { schema: { tags, summary: 'Get a slot', params: idParams, response: { 200: slotSchema, ...errors } } },
+    async (request) => core.slots.get(request.params.id),
+  );
+
+  app.put(
+    '/v1/slots/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Create or replace a slot (cwd must be absolute)',
+        params: idParams,
+        body: slotConfigSchema,
+        response: { 200: slotSchema, ...errors },
+      },
+    },
+    async (request) => core.slots.put(request.params.id, request.body),
+  );
+};

@@ -1,0 +1,99 @@
+import type { CoreRuntime } from '@mission/core';
+import { isTerminalTaskStatus, taskInputSchema, taskListQuerySchema, taskSchema } from '@mission/shared';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { resumeSeq, streamEvents } from '../sse.ts';
+import { errorResponseSchema, errors, eventStreamQuery, idempotencyHeaders, idParams } from './schemas.ts';
+
+const tags = ['tasks'];
+
+export const taskRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (app, { core }) => {
+  app.post(
+    '/v1/tasks',
+    {
+      schema: {
+        tags,
+        summary: 'Submit a task: runs the prompt on a slot in the background',
+        headers: idempotencyHeaders,
+        body: taskInputSchema,
+        response: { 200: taskSchema, 202: taskSchema, ...errors, 409: errorResponseSchema },
+      },
+    },
+    async (request, reply) => {
+      const { task, created } = await core.tasks.submit(request.body, { idempotencyKey: request.headers['idempotency-key'] });
+      return reply.status(created ? 202 : 200).send(task);
+    },
+  );
+
+  app.post(
+    '/v1/ask',
+    {
+      schema: {
+        tags,
+        summary: 'Ask: runs the prompt and waits for the answer, up to timeoutMs',
+        headers: idempotencyHeaders,
+        body: taskInputSchema,
+        response: { 200: z.object({ answer: z.string().nullable(), task: taskSchema }), ...errors, 504: errorResponseSchema },
+      },
+    },
+    async (request) => {
+      const abort = new AbortController();
+      request.raw.once('close', () => abort.abort());
+      const task = await core.tasks.ask(request.body, { idempotencyKey: request.headers['idempotency-key'], signal: abort.signal });
+      return { answer: task.status === 'succeeded' ? task.result : null, task };
+    },
+  );
+
+  app.get(
+    '/v1/tasks',
+    {
+      schema: {
+        tags,
+        summary: 'List tasks, newest first',
+        querystring: taskListQuerySchema,
+        response: { 200: z.object({ tasks: z.array(taskSchema), nextCursor: z.string().nullable() }), 400: errorResponseSchema },
+      },
+    },
+    async (request) => core.tasks.list(request.query),
+  );
+
+  app.get(
+    '/v1/tasks/:id',
+    { schema: { tags, summary: 'Get a task', params: idParams, response: { 200: taskSchema, ...errors } } },
+    async (request) => core.tasks.get(request.params.id),
+  );
+
+  app.post(
+    '/v1/tasks/:id/cancel',
+    {
+      schema: {
+        tags,
+        summary: 'Cancel a task; a running one is stopped within seconds',
+        params: idParams,
+        response: { 200: taskSchema, ...errors, 409: errorResponseSchema },
+      },
+    },
+    async (request) => core.tasks.cancel(request.params.id),
+  );
+
+  app.get(
+    '/v1/tasks/:id/events',
+    {
+      schema: {
+        tags,
+        summary: "Server-Sent Events: the task's stored events, then live ones until it ends",
+        description: 'Each SSE id is the event seq; reconnect with Last-Event-ID (or ?after=) to resume. An `end` event closes the stream.',
+        params: idParams,
+        querystring: eventStreamQuery,
+      },
+    },
+    async (request, reply) => {
+      const task = await core.tasks.get(request.params.id);
+      await streamEvents(core, request, reply, {
+        owner: { kind: 'task', id: task.id },
+        afterSeq: resumeSeq(request, request.query.after),
+        isLast: (event) => event.type === 'state' && isTerminalTaskStatus(event.payload.state),
+      });
+    },
+  );
+};

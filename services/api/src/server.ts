@@ -1,0 +1,42 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { CoreRuntime } from '@mission/core';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { BULL_BOARD_PATH, registerBullBoard } from './bullBoard.ts';
+import { registerErrorHandling } from './errorHandler.ts';
+import { healthRoutes } from './routes/health.ts';
+import { slotRoutes } from './routes/slots.ts';
+import { taskRoutes } from './routes/tasks.ts';
+
+const BODY_LIMIT_BYTES = 2 * 1024 * 1024;
+
+/** Builds the REST API on a core runtime; the caller listens (or injects, in tests). */
+export async function buildServer(core: CoreRuntime): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: core.logger.child({ service: 'api' }) as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT_BYTES,
+  });
+  registerErrorHandling(app, core.logger);
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Mission API', version: '0.1.0', description: 'Run, watch and steer fleets of Claude Code agents.' },
+    },
+    transform: (input) => {
+      const transformed = jsonSchemaTransform(input);
+      return input.url.startsWith(BULL_BOARD_PATH) ? { ...transformed, schema: { ...transformed.schema, hide: true } } : transformed;
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  await app.register(async (api) => {
+    api.setValidatorCompiler(validatorCompiler);
+    api.setSerializerCompiler(serializerCompiler);
+    await api.register(healthRoutes, { core });
+    await api.register(taskRoutes, { core });
+    await api.register(slotRoutes, { core });
+  });
+  await registerBullBoard(app, [core.taskQueue]);
+  return app;
+}

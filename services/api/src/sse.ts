@@ -1,0 +1,52 @@
+import { type EventOwner, followEvents, type MissionEvent } from '@mission/shared';
+import type { CoreRuntime } from '@mission/core';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+const KEEPALIVE_MS = 15_000;
+
+/** `Last-Event-ID` (set by EventSource on reconnect) wins over `?after=`; both are a seq. */
+export function resumeSeq(request: FastifyRequest, after: number | undefined): number {
+  const header = request.headers['last-event-id'];
+  const fromHeader = typeof header === 'string' && /^\d+$/.test(header) ? Number(header) : undefined;
+  return fromHeader ?? after ?? 0;
+}
+
+/**
+ * Streams an owner's events as Server-Sent Events: stored ones after `afterSeq`, then live ones.
+ * Each event's SSE id is its seq, so a client resumes with `Last-Event-ID`. When `isLast` says an
+ * event ends the stream, an `end` event follows and the response closes.
+ */
+export async function streamEvents(
+  core: CoreRuntime,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  options: { owner: EventOwner; afterSeq: number; isLast(event: MissionEvent): boolean },
+): Promise<void> {
+  const abort = new AbortController();
+  request.raw.once('close', () => abort.abort());
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  });
+  res.write(': connected\n\n');
+  const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
+  try {
+    for await (const event of followEvents({ log: core.events, subscriber: core.subscriber, owner: options.owner, afterSeq: options.afterSeq, signal: abort.signal })) {
+      res.write(`id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+      if (options.isLast(event)) {
+        res.write('event: end\ndata: {}\n\n');
+        break;
+      }
+    }
+  } catch (error) {
+    request.log.error({ err: error }, 'event stream failed');
+    res.write(`event: error\ndata: ${JSON.stringify({ code: 'internal', message: 'event stream failed' })}\n\n`);
+  } finally {
+    clearInterval(keepalive);
+    res.end();
+  }
+}

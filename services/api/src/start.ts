@@ -1,0 +1,16 @@
+import type { CoreRuntime } from '@mission/core';
+import type { FastifyInstance } from 'fastify';
+import { buildServer } from './server.ts';
+
+/** Mounts more routes on the API before it listens (the composition root adds MCP this way). */
+export type ApiExtension = (app: FastifyInstance) => Promise<void>;
+
+/** Syncs slots.yaml, builds the server, mounts the extensions and listens on the configured host and port. */
+export async function startApi(core: CoreRuntime, extensions: ApiExtension[] = []): Promise<FastifyInstance> {
+  const { synced, fromFile } = await core.slots.syncFromFile(core.config.slotsFile, process.cwd());
+  core.logger.info({ slots: synced, file: fromFile ? core.config.slotsFile : null }, fromFile ? 'slots synced from file' : 'no slots file');
+  const app = await buildServer(core);
+  for (const extend of extensions) await extend(app);
+  await app.listen({ host: core.config.host, port: core.config.port });
+  return app;
+}

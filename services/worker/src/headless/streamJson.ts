@@ -1,0 +1,99 @@
+import type { MissionEventDraft } from '@mission/shared';
+
+/** The final `result` line of a headless run. */
+export interface HeadlessResult {
+  text: string;
+  isError: boolean;
+  subtype: string;
+  costUsd: number | null;
+  usage: Record<string, unknown> | null;
+  durationMs: number | null;
+  numTurns: number | null;
+  claudeSessionId: string | null;
+}
+
+export interface MappedMessage {
+  events: MissionEventDraft[];
+  /** Claude Code's own session id, from the `system/init` line. */
+  claudeSessionId?: string;
+  result?: HeadlessResult;
+}
+
+type Json = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const str = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+const num = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
+
+/**
+ * Maps one line of `claude -p --output-format stream-json --verbose` to Mission events.
+ * Unknown line and content types map to nothing: newer CLIs add types, and that must not break a run.
+ */
+export function mapStreamJsonMessage(message: unknown): MappedMessage {
+  if (!isObject(message)) return { events: [] };
+  switch (message.type) {
+    case 'system':
+      return message.subtype === 'init' && str(message.session_id) ? { events: [], claudeSessionId: str(message.session_id)! } : { events: [] };
+    case 'assistant':
+      return { events: contentOf(message).flatMap(assistantBlockToEvents) };
+    case 'user':
+      return { events: contentOf(message).flatMap(toolResultToEvents) };
+    case 'result':
+      return resultToMapped(message);
+    default:
+      return { events: [] };
+  }
+}
+
+function contentOf(message: Json): unknown[] {
+  const inner = message.message;
+  if (!isObject(inner)) return [];
+  return Array.isArray(inner.content) ? inner.content : [];
+}
+
+function assistantBlockToEvents(block: unknown): MissionEventDraft[] {
+  if (!isObject(block)) return [];
+  if (block.type === 'text' && str(block.text)?.trim()) return [{ type: 'assistant_message', payload: { text: block.text as string } }];
+  if (block.type === 'tool_use' && str(block.name)) {
+    return [{ type: 'tool_call', payload: { ...(str(block.id) ? { id: block.id as string } : {}), tool: block.name as string, input: block.input ?? {} } }];
+  }
+  return [];
+}
+
+function toolResultToEvents(block: unknown): MissionEventDraft[] {
+  if (!isObject(block) || block.type !== 'tool_result') return [];
+  return [
+    {
+      type: 'tool_output',
+      payload: {
+        ...(str(block.tool_use_id) ? { toolCallId: block.tool_use_id as string } : {}),
+        output: toolResultText(block.content),
+        isError: block.is_error === true,
+      },
+    },
+  ];
+}
+
+function toolResultText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content
+    .map((part) => (isObject(part) && part.type === 'text' ? (str(part.text) ?? '') : ''))
+    .filter(Boolean)
+    .join('\n');
+}
+
+function resultToMapped(message: Json): MappedMessage {
+  const result: HeadlessResult = {
+    text: str(message.result) ?? (Array.isArray(message.errors) ? message.errors.map(String).join('; ') : ''),
+    isError: message.is_error === true || (str(message.subtype) ?? 'success') !== 'success',
+    subtype: str(message.subtype) ?? 'success',
+    costUsd: num(message.total_cost_usd),
+    usage: isObject(message.usage) ? message.usage : null,
+    durationMs: num(message.duration_ms),
+    numTurns: num(message.num_turns),
+    claudeSessionId: str(message.session_id),
+  };
+  const { subtype: _subtype, ...payload } = result;
+  return { events: [{ type: 'result', payload }], result, ...(result.claudeSessionId ? { claudeSessionId: result.claudeSessionId } : {}) };
+}

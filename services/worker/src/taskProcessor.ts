@@ -1,0 +1,131 @@
+import fs from 'node:fs';
+import { type Database, type EventLog, type EventOwner, type Logger, tables } from '@mission/shared';
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import { type HeadlessExit, runHeadless, type StopReason } from './headless/headlessRunner.ts';
+import { type HeadlessResult, mapStreamJsonMessage } from './headless/streamJson.ts';
+import { taskOutcome } from './taskOutcome.ts';
+
+const { tasks, slots } = tables;
+
+export interface TaskProcessorOptions {
+  db: Database;
+  events: EventLog;
+  logger: Logger;
+  workerId: string;
+  claudeBin: string;
+  /** The worker's environment; a slot's `env` is laid over it. */
+  baseEnv: Record<string, string>;
+}
+
+/** Runs one task: claims it, runs claude headless for its slot, streams events, records how it ended. */
+export class TaskProcessor {
+  constructor(private readonly o: TaskProcessorOptions) {}
+
+  /** `stop` aborts with a {@link StopReason}: cancel (user), shutdown (worker); the timeout is the task's own. */
+  async process(taskId: string, stop: AbortSignal): Promise<void> {
+    const owner: EventOwner = { kind: 'task', id: taskId };
+    const task = await this.claim(taskId);
+    if (!task) return this.failIfLost(owner);
+    const log = this.o.logger.child({ taskId, slot: task.slot });
+    await this.o.events.append(owner, { type: 'state', payload: { state: 'running' } });
+
+    const [slot] = await this.o.db.select().from(slots).where(eq(slots.id, task.slot));
+    if (!slot) return this.fail(owner, `slot '${task.slot}' no longer exists`);
+    if (!isDirectory(slot.cwd)) return this.fail(owner, `slot '${slot.id}' working directory does not exist: ${slot.cwd}`);
+
+    const controller = new AbortController();
+    const forward = (signal: AbortSignal, reason: () => StopReason) => {
+      if (signal.aborted) controller.abort(reason());
+      else signal.addEventListener('abort', () => controller.abort(reason()), { once: true });
+    };
+    forward(stop, () => stop.reason as StopReason);
+    forward(AbortSignal.timeout(task.timeoutMs), () => 'timeout');
+
+    let result: HeadlessResult | undefined;
+    let claudeSessionId: string | null = null;
+    const exit: HeadlessExit = await runHeadless({
+      bin: this.o.claudeBin,
+      args: headlessArgs(slot.model, slot.args),
+      cwd: slot.cwd,
+      env: { ...this.o.baseEnv, ...slot.env },
+      prompt: task.prompt,
+      signal: controller.signal,
+      onMessage: async (message) => {
+        const mapped = mapStreamJsonMessage(message);
+        if (mapped.claudeSessionId && !claudeSessionId) {
+          claudeSessionId = mapped.claudeSessionId;
+          await this.o.db.update(tasks).set({ claudeSessionId }).where(eq(tasks.id, taskId));
+        }
+        result = mapped.result ?? result;
+        for (const event of mapped.events) await this.o.events.append(owner, event);
+      },
+      onUnparsableLine: (line) => log.warn({ line: line.slice(0, 200) }, 'claude printed a line that is not JSON'),
+    });
+
+    const outcome = taskOutcome(exit, result, task.timeoutMs);
+    log.info({ status: outcome.status, exitCode: exit.exitCode, stoppedBy: exit.stoppedBy }, 'task ended');
+    const [recorded] = await this.o.db
+      .update(tasks)
+      .set({
+        status: outcome.status,
+        error: outcome.error,
+        result: result?.text ?? null,
+        costUsd: result?.costUsd ?? null,
+        usage: result?.usage ?? null,
+        durationMs: result?.durationMs ?? null,
+        numTurns: result?.numTurns ?? null,
+        finishedAt: sql`now()`,
+        updatedAt: sql`now()`,
+      })
+      .where(and(eq(tasks.id, taskId), eq(tasks.status, 'running'), eq(tasks.workerId, this.o.workerId)))
+      .returning({ id: tasks.id });
+    if (!recorded) return log.warn('task was settled elsewhere while it ran; outcome not recorded');
+    if (outcome.error && !result) await this.o.events.append(owner, { type: 'error', payload: { code: outcome.status, message: outcome.error } });
+    await this.o.events.append(owner, {
+      type: 'state',
+      payload: { state: outcome.status, ...(outcome.error ? { reason: outcome.error } : {}) },
+    });
+  }
+
+  /** queued → running, unless a cancel was asked for or another worker has it. */
+  private async claim(taskId: string) {
+    const [task] = await this.o.db
+      .update(tasks)
+      .set({ status: 'running', workerId: this.o.workerId, startedAt: sql`now()`, updatedAt: sql`now()` })
+      .where(and(eq(tasks.id, taskId), eq(tasks.status, 'queued'), isNull(tasks.cancelRequestedAt)))
+      .returning();
+    return task;
+  }
+
+  /**
+   * A job whose task is already `running` comes back only when the worker that ran it stopped answering
+   * (BullMQ's stalled-job check). Its prompt was delivered, so it is not run again.
+   */
+  private async failIfLost(owner: EventOwner): Promise<void> {
+    await this.fail(owner, 'the worker running this task was lost; not retried because the prompt had already been delivered', 'worker_lost');
+  }
+
+  /** running → failed, with the error as an event; a task in any other status is left as it is. */
+  private async fail(owner: EventOwner, error: string, code = 'failed'): Promise<void> {
+    const [row] = await this.o.db
+      .update(tasks)
+      .set({ status: 'failed', error, finishedAt: sql`now()`, updatedAt: sql`now()` })
+      .where(and(eq(tasks.id, owner.id), eq(tasks.status, 'running')))
+      .returning({ id: tasks.id });
+    if (!row) return;
+    await this.o.events.append(owner, { type: 'error', payload: { code, message: error } });
+    await this.o.events.append(owner, { type: 'state', payload: { state: 'failed', reason: error } });
+  }
+}
+
+export function headlessArgs(model: string | null, extra: readonly string[]): string[] {
+  return ['-p', '--output-format', 'stream-json', '--verbose', ...(model ? ['--model', model] : []), ...extra];
+}
+
+function isDirectory(dir: string): boolean {
+  try {
+    return fs.statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,18 @@
+import { startApi } from '@mission/api';
+import { createCoreRuntime } from '@mission/core';
+import { createLogger, loadConfig, onShutdownSignal, runMain } from '@mission/shared';
+import { openSharedStorage } from './storage.ts';
+
+/** `npm run start:api`: the API alone, for deployments where workers run elsewhere. */
+runMain(async () => {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.logLevel, name: 'mission-api' });
+  const { database, redisUrl } = await openSharedStorage(config, 'start:api');
+  const core = createCoreRuntime({ config, logger, database, redisUrl });
+  const app = await startApi(core);
+  onShutdownSignal(logger, async () => {
+    await app.close();
+    await core.close();
+    await database.close();
+  });
+});

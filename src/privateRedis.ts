@@ -1,0 +1,67 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { createRedis } from '@mission/shared';
+
+export interface PrivateRedis {
+  url: string;
+  stop(): Promise<void>;
+}
+
+const READY_TIMEOUT_MS = 10_000;
+
+export const REDIS_MISSING =
+  'Redis is needed: set REDIS_URL=redis://host:6379, or install redis-server so Mission can start its own (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis)';
+
+/** Starts a throwaway `redis-server` from PATH on a free loopback port, for `npm start` without REDIS_URL. */
+export async function startPrivateRedis(dataDir: string): Promise<PrivateRedis> {
+  const port = await freePort();
+  fs.mkdirSync(dataDir, { recursive: true });
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dataDir, '--logfile', path.join(dataDir, 'redis.log')],
+    { stdio: 'ignore' },
+  );
+  const failed = new Promise<never>((_, reject) => {
+    child.once('error', (error: NodeJS.ErrnoException) => reject(new Error(error.code === 'ENOENT' ? REDIS_MISSING : `redis-server: ${error.message}`)));
+    child.once('exit', (code) => reject(new Error(`redis-server exited with code ${code}; see ${path.join(dataDir, 'redis.log')}`)));
+  });
+  const url = `redis://127.0.0.1:${port}`;
+  await Promise.race([waitForPing(url), failed]);
+  failed.catch(() => {});
+  return {
+    url,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+async function waitForPing(url: string): Promise<void> {
+  const redis = createRedis(url, 'mission-probe');
+  try {
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      if (await redis.ping().catch(() => null)) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`redis-server did not answer within ${READY_TIMEOUT_MS} ms`);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,30 @@
+import { startApi } from '@mission/api';
+import { createCoreRuntime } from '@mission/core';
+import { createLogger, loadConfig, onShutdownSignal, openDatabase, runMain } from '@mission/shared';
+import { startWorker } from '@mission/worker';
+import { startPrivateRedis } from './privateRedis.ts';
+
+/**
+ * `npm start`: the whole system in one process on embedded defaults — PGlite when DATABASE_URL is
+ * unset, a private redis-server when REDIS_URL is unset.
+ */
+runMain(async () => {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.logLevel, name: 'mission' });
+  const redis = config.redisUrl ? { url: config.redisUrl, stop: async () => {} } : await startPrivateRedis(config.dataDir);
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  logger.info({ database: database.location, kind: database.kind, redis: redis.url }, 'storage ready');
+  const core = createCoreRuntime({ config, logger, database, redisUrl: redis.url });
+  const app = await startApi(core);
+  const worker = await startWorker({ config, logger, database, redisUrl: redis.url });
+  const base = `http://${config.host}:${config.port}`;
+  logger.info(`Mission is up: ${base} — API docs ${base}/docs, queues ${base}/admin/queues`);
+
+  onShutdownSignal(logger, async () => {
+    await app.close();
+    await worker.close();
+    await core.close();
+    await database.close();
+    await redis.stop();
+  });
+});

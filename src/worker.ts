@@ -1,0 +1,15 @@
+import { createLogger, loadConfig, onShutdownSignal, runMain } from '@mission/shared';
+import { startWorker } from '@mission/worker';
+import { openSharedStorage } from './storage.ts';
+
+/** `npm run start:worker`: one worker, for deployments that scale workers out. */
+runMain(async () => {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.logLevel, name: 'mission-worker' });
+  const { database, redisUrl } = await openSharedStorage(config, 'start:worker');
+  const worker = await startWorker({ config, logger, database, redisUrl });
+  onShutdownSignal(logger, async () => {
+    await worker.close();
+    await database.close();
+  });
+});

@@ -1,0 +1,190 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** What the stub answers to one request. */
+export interface StubReply {
+  /** Assistant text (streamed in chunks). */
+  text?: string;
+  /** Tool calls after the text; Claude Code runs them and sends their results in the next request. */
+  toolUses?: { name: string; input: Record<string, unknown>; id?: string }[];
+  /** Split the text into this many chunks (default 1) … */
+  chunks?: number;
+  /** … with this pause between them (a slow stream keeps the CLI "working"). */
+  chunkDelayMs?: number;
+  /** Answer with this HTTP error instead (Anthropic's error body). */
+  error?: { status: number; type: string; message: string };
+  usage?: { input_tokens: number; output_tokens: number };
+}
+
+/** A request as the stub saw it, simplified for scripting and assertions. */
+export interface StubRequest {
+  model: string;
+  stream: boolean;
+  tools: string[];
+  /** Text of the last user message's text blocks (without system reminders). */
+  lastUserText: string;
+  /** tool_result blocks of the last user message. */
+  toolResults: { toolUseId: string; content: string; isError: boolean }[];
+  body: Record<string, unknown>;
+}
+
+export type Responder = (request: StubRequest) => StubReply | undefined;
+
+export interface StubAnthropic {
+  url: string;
+  /** Every /v1/messages request, in order. */
+  requests: StubRequest[];
+  /** Replies handed out in order, one per request; after them the responder (if any), then `defaultReply`. */
+  enqueue(...replies: StubReply[]): void;
+  respond(responder: Responder): void;
+  close(): Promise<void>;
+}
+
+const DEFAULT_USAGE = { input_tokens: 25, output_tokens: 12 };
+
+/**
+ * A stub of the Anthropic Messages API for the real Claude Code CLI: `POST /v1/messages` streaming
+ * (SSE) or not, `count_tokens`, and a harmless answer to anything else. Point the CLI at it with
+ * ANTHROPIC_BASE_URL.
+ */
+export async function startStubAnthropic(options: { defaultReply?: StubReply } = {}): Promise<StubAnthropic> {
+  const queue: StubReply[] = [];
+  const requests: StubRequest[] = [];
+  let responder: Responder | undefined;
+  let messageCounter = 0;
+  const sockets = new Set<import('node:net').Socket>();
+
+  const server = http.createServer(async (req, res) => {
+    const body = await readJson(req);
+    const path = (req.url ?? '').split('?')[0];
+    if (req.method === 'POST' && path === '/v1/messages') {
+      const request = toStubRequest(body);
+      requests.push(request);
+      const reply = queue.shift() ?? responder?.(request) ?? options.defaultReply ?? { text: 'OK' };
+      const id = `msg_stub_${++messageCounter}`;
+      if (reply.error) return sendError(res, reply.error);
+      return request.stream ? streamReply(res, id, request.model, reply) : sendReply(res, id, request.model, reply);
+    }
+    if (req.method === 'POST' && path === '/v1/messages/count_tokens') return sendJson(res, 200, { input_tokens: 100 });
+    sendJson(res, 200, {});
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    enqueue: (...replies) => queue.push(...replies),
+    respond: (next) => (responder = next),
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+async function readJson(req: http.IncomingMessage): Promise<Record<string, unknown>> {
+  let text = '';
+  for await (const chunk of req) text += chunk;
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+}
+
+type Block = { type: string; text?: string; tool_use_id?: string; content?: unknown; is_error?: boolean };
+
+function toStubRequest(body: Record<string, unknown>): StubRequest {
+  const messages = (body.messages as { role: string; content: string | Block[] }[] | undefined) ?? [];
+  const lastUser = [...messages].reverse().find((m) => m.role === 'user');
+  const blocks: Block[] = typeof lastUser?.content === 'string' ? [{ type: 'text', text: lastUser.content }] : (lastUser?.content ?? []);
+  return {
+    model: String(body.model ?? ''),
+    stream: body.stream === true,
+    tools: ((body.tools as { name: string }[] | undefined) ?? []).map((tool) => tool.name),
+    lastUserText: blocks
+      .filter((b) => b.type === 'text' && !b.text?.startsWith('<system-reminder>'))
+      .map((b) => b.text)
+      .join('\n')
+      .trim(),
+    toolResults: blocks
+      .filter((b) => b.type === 'tool_result')
+      .map((b) => ({ toolUseId: b.tool_use_id ?? '', content: blockText(b.content), isError: b.is_error === true })),
+    body,
+  };
+}
+
+function blockText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content.map((part: Block) => (part.type === 'text' ? (part.text ?? '') : '')).join('\n');
+}
+
+function contentBlocks(reply: StubReply, messageId: string) {
+  const blocks: ({ type: 'text'; text: string } | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> })[] = [];
+  if (reply.text !== undefined) blocks.push({ type: 'text', text: reply.text });
+  for (const [index, tool] of (reply.toolUses ?? []).entries()) {
+    blocks.push({ type: 'tool_use', id: tool.id ?? `toolu_${messageId}_${index}`, name: tool.name, input: tool.input });
+  }
+  return blocks;
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+function sendError(res: http.ServerResponse, error: NonNullable<StubReply['error']>): void {
+  sendJson(res, error.status, { type: 'error', error: { type: error.type, message: error.message } });
+}
+
+function sendReply(res: http.ServerResponse, id: string, model: string, reply: StubReply): void {
+  sendJson(res, 200, {
+    id,
+    type: 'message',
+    role: 'assistant',
+    model,
+    content: contentBlocks(reply, id),
+    stop_reason: reply.toolUses?.length ? 'tool_use' : 'end_turn',
+    stop_sequence: null,
+    usage: reply.usage ?? DEFAULT_USAGE,
+  });
+}
+
+async function streamReply(res: http.ServerResponse, id: string, model: string, reply: StubReply): Promise<void> {
+  const usage = reply.usage ?? DEFAULT_USAGE;
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  const send = (type: string, data: Record<string, unknown>) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+  send('message_start', {
+    message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: usage.input_tokens, output_tokens: 1 } },
+  });
+  for (const [index, block] of contentBlocks(reply, id).entries()) {
+    if (block.type === 'text') {
+      send('content_block_start', { index, content_block: { type: 'text', text: '' } });
+      for (const piece of split(block.text, reply.chunks ?? 1)) {
+        if (res.destroyed) return;
+        send('content_block_delta', { index, delta: { type: 'text_delta', text: piece } });
+        if (reply.chunkDelayMs) await new Promise((resolve) => setTimeout(resolve, reply.chunkDelayMs));
+      }
+    } else {
+      send('content_block_start', { index, content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} } });
+      send('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: JSON.stringify(block.input) } });
+    }
+    send('content_block_stop', { index });
+  }
+  send('message_delta', { delta: { stop_reason: reply.toolUses?.length ? 'tool_use' : 'end_turn', stop_sequence: null }, usage: { output_tokens: usage.output_tokens } });
+  send('message_stop', {});
+  res.end();
+}
+
+function split(text: string, parts: number): string[] {
+  if (parts <= 1 || text.length <= 1) return [text];
+  const size = Math.ceil(text.length / parts);
+  return Array.from({ length: Math.ceil(text.length / size) }, (_, i) => text.slice(i * size, (i + 1) * size));
+}

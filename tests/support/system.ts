@@ -1,0 +1,72 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startApi } from '@mission/api';
+import { type CoreRuntime, createCoreRuntime } from '@mission/core';
+import { type Config, createLogger, type DatabaseHandle, loadConfig, openDatabase } from '@mission/shared';
+import { type MissionWorker, startWorker } from '@mission/worker';
+import type { FastifyInstance } from 'fastify';
+import { createTestDatabase, redisUrl, uniquePrefix } from './isolation.ts';
+
+export interface TestSystem {
+  /** Base URL of the API, e.g. http://127.0.0.1:41234 */
+  url: string;
+  config: Config;
+  core: CoreRuntime;
+  app: FastifyInstance;
+  worker: MissionWorker;
+  close(): Promise<void>;
+}
+
+export interface TestSystemOptions {
+  /** Environment laid over the defaults (MISSION_CLAUDE_BIN, ANTHROPIC_BASE_URL, …). */
+  env?: Record<string, string>;
+  /** Slots to create over the API path (cwd absolute). */
+  slots?: Record<string, { cwd: string; model?: string; args?: string[]; env?: Record<string, string> }>;
+  database?: 'postgres' | 'pglite';
+  /** Reuse an open PGlite (it takes seconds to create one). */
+  pglite?: DatabaseHandle;
+}
+
+/** The whole system in this process — API on a free port, one worker — on real Redis and a database of its own. */
+export async function startTestSystem(options: TestSystemOptions = {}): Promise<TestSystem> {
+  const testDb = options.database === 'pglite' ? undefined : await createTestDatabase();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-test-'));
+  const config = loadConfig({
+    ...process.env,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    MISSION_QUEUE_PREFIX: uniquePrefix(),
+    MISSION_DATA_DIR: dataDir,
+    MISSION_SLOTS_FILE: path.join(dataDir, 'slots.yaml'),
+    MISSION_SHUTDOWN_GRACE_MS: '2000',
+    ...(testDb ? { DATABASE_URL: testDb.url } : { DATABASE_URL: '' }),
+    REDIS_URL: redisUrl(),
+    ...options.env,
+  });
+  const logger = createLogger({ level: config.logLevel, name: 'test' });
+  const database = options.pglite ?? (await openDatabase({ url: config.databaseUrl, dataDir }));
+  const core = createCoreRuntime({ config, logger, database, redisUrl: config.redisUrl! });
+  const app = await startApi(core);
+  for (const [id, slot] of Object.entries(options.slots ?? {})) await core.slots.put(id, slot);
+  const worker = await startWorker({ config, logger, database, redisUrl: config.redisUrl! });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    config,
+    core,
+    app,
+    worker,
+    async close() {
+      await app.close();
+      await worker.close(1_000);
+      await core.taskQueue.obliterate({ force: true }).catch(() => {});
+      await core.close();
+      if (!options.pglite) await database.close();
+      await testDb?.drop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

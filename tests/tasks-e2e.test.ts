@@ -1,0 +1,170 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { type MissionEvent, tables } from '@mission/shared';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLAUDE_BIN, type ClaudeHome, prepareClaudeHome } from './support/claudeEnv.ts';
+import { processesIn, waitUntil } from './support/processes.ts';
+import { readSse } from './support/sse.ts';
+import { startStubAnthropic, type StubAnthropic } from './support/stubAnthropic.ts';
+import { startTestSystem, type TestSystem } from './support/system.ts';
+
+interface TaskJson {
+  id: string;
+  status: string;
+  result: string | null;
+  error: string | null;
+  usage: Record<string, unknown> | null;
+  costUsd: number | null;
+}
+
+const json = { 'content-type': 'application/json' };
+
+function defineSuite(database: 'postgres' | 'pglite') {
+  describe(`tasks end to end on ${database}, real claude CLI against the stub API`, () => {
+    let stub: StubAnthropic;
+    let claude: ClaudeHome;
+    let system: TestSystem;
+    let workdir: string;
+
+    beforeAll(async () => {
+      stub = await startStubAnthropic();
+      workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-e2e-work-'));
+      claude = prepareClaudeHome({ apiUrl: stub.url, trustedDirs: [workdir] });
+      system = await startTestSystem({
+        database,
+        env: { MISSION_CLAUDE_BIN: CLAUDE_BIN },
+        slots: { default: { cwd: workdir, env: claude.env } },
+      });
+    });
+    afterAll(async () => {
+      await system?.close();
+      await stub?.close();
+      claude?.remove();
+      fs.rmSync(workdir, { recursive: true, force: true });
+    });
+
+    const submit = async (body: Record<string, unknown>, headers: Record<string, string> = {}) => {
+      const res = await fetch(`${system.url}/v1/tasks`, { method: 'POST', headers: { ...json, ...headers }, body: JSON.stringify(body) });
+      return { status: res.status, task: (await res.json()) as TaskJson };
+    };
+    const getTask = async (id: string) => (await (await fetch(`${system.url}/v1/tasks/${id}`)).json()) as TaskJson;
+    const waitForStatus = async (id: string, statuses: string[], timeoutMs = 30_000) => {
+      let task = await getTask(id);
+      await waitUntil(async () => statuses.includes((task = await getTask(id)).status), timeoutMs, `task ${id} to reach ${statuses}`);
+      return task;
+    };
+
+    it('runs a task: the stub answers, the task succeeds with its text and usage, the SSE stream has the events in order', async () => {
+      stub.enqueue({ text: 'The answer is 42.', usage: { input_tokens: 321, output_tokens: 54 } });
+      const { status, task } = await submit({ prompt: 'What is the answer?' });
+      expect(status).toBe(202);
+      expect(task.status).toBe('queued');
+
+      const stream = await fetch(`${system.url}/v1/tasks/${task.id}/events`);
+      expect(stream.headers.get('content-type')).toContain('text/event-stream');
+      const messages = await readSse(stream);
+      const events = messages.filter((m) => m.event !== 'end').map((m) => JSON.parse(m.data) as MissionEvent);
+      expect(messages.at(-1)?.event).toBe('end');
+      expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+      expect(messages.filter((m) => m.id).map((m) => Number(m.id))).toEqual(events.map((e) => e.seq));
+      const types = events.map((e) => (e.type === 'state' ? `state:${e.payload.state}` : e.type));
+      expect(types).toEqual(['state:queued', 'state:running', 'assistant_message', 'result', 'state:succeeded']);
+      expect(events.find((e) => e.type === 'assistant_message')?.payload).toEqual({ text: 'The answer is 42.' });
+      expect(stub.requests.at(-1)?.lastUserText).toBe('What is the answer?');
+
+      const [row] = await system.core.database.db.select().from(tables.tasks).where(eq(tables.tasks.id, task.id));
+      expect(row).toMatchObject({ status: 'succeeded', result: 'The answer is 42.', error: null, numTurns: 1 });
+      expect(row?.usage).toMatchObject({ input_tokens: 321, output_tokens: 54 });
+      expect(row?.costUsd).toBeGreaterThan(0);
+      expect(row?.claudeSessionId).toMatch(/^[0-9a-f-]{36}$/);
+    });
+
+    it('resumes the event stream after Last-Event-ID', async () => {
+      stub.enqueue({ text: 'resumable' });
+      const { task } = await submit({ prompt: 'resume me' });
+      await waitForStatus(task.id, ['succeeded']);
+      const resumed = await readSse(await fetch(`${system.url}/v1/tasks/${task.id}/events`, { headers: { 'last-event-id': '2' } }));
+      expect(resumed.filter((m) => m.id).map((m) => Number(m.id))).toEqual([3, 4, 5]);
+    });
+
+    it('returns the same task for a repeated Idempotency-Key, and 409 for the key with another prompt', async () => {
+      stub.enqueue({ text: 'once' });
+      const first = await submit({ prompt: 'only once' }, { 'idempotency-key': `key-${database}` });
+      const again = await submit({ prompt: 'only once' }, { 'idempotency-key': `key-${database}` });
+      expect(first.status).toBe(202);
+      expect(again.status).toBe(200);
+      expect(again.task.id).toBe(first.task.id);
+      const other = await submit({ prompt: 'something else' }, { 'idempotency-key': `key-${database}` });
+      expect(other.status).toBe(409);
+      await waitForStatus(first.task.id, ['succeeded']);
+      const { tasks } = await system.core.tasks.list({});
+      expect(tasks.filter((t) => t.idempotencyKey === `key-${database}`)).toHaveLength(1);
+    });
+
+    it('answers POST /v1/ask with the result', async () => {
+      stub.enqueue({ text: 'Paris.' });
+      const res = await fetch(`${system.url}/v1/ask`, { method: 'POST', headers: json, body: JSON.stringify({ prompt: 'Capital of France?', timeoutMs: 30_000 }) });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { answer: string; task: TaskJson };
+      expect(body.answer).toBe('Paris.');
+      expect(body.task.status).toBe('succeeded');
+    });
+
+    it('marks the task failed with the API error message', async () => {
+      // The CLI retries a failed request (a 400 included), so the API has to keep refusing this prompt.
+      const refusal = { status: 400, type: 'invalid_request_error', message: 'stub says: this request is refused' };
+      stub.respond((request) => (request.lastUserText === 'trigger an API error' ? { error: refusal } : undefined));
+      const { task } = await submit({ prompt: 'trigger an API error' });
+      const ended = await waitForStatus(task.id, ['succeeded', 'failed']);
+      expect(ended.status).toBe('failed');
+      expect(ended.error).toContain('stub says: this request is refused');
+    });
+
+    it('cancels a running task: the claude process ends within 2 s and the task is cancelled', async () => {
+      const slowDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-e2e-slow-'));
+      const slowHome = prepareClaudeHome({ apiUrl: stub.url, trustedDirs: [slowDir] });
+      await system.core.slots.put('slow', { cwd: slowDir, env: slowHome.env });
+      stub.enqueue({ text: 'word '.repeat(400), chunks: 400, chunkDelayMs: 100 });
+      const { task } = await submit({ slot: 'slow', prompt: 'talk slowly' });
+      await waitForStatus(task.id, ['running']);
+      await waitUntil(() => processesIn(slowDir).length > 0, 10_000, 'claude to start');
+      await waitUntil(() => stub.requests.at(-1)?.lastUserText === 'talk slowly', 10_000, 'the prompt to reach the API');
+
+      const started = Date.now();
+      const res = await fetch(`${system.url}/v1/tasks/${task.id}/cancel`, { method: 'POST' });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as TaskJson).status).toBe('cancelled');
+      await waitUntil(() => processesIn(slowDir).length === 0, 2_000, 'the claude process to end');
+      expect(Date.now() - started).toBeLessThan(2_000);
+      slowHome.remove();
+      fs.rmSync(slowDir, { recursive: true, force: true });
+    });
+
+    it('marks a task over its timeout timed_out', async () => {
+      stub.enqueue({ text: 'slow '.repeat(100), chunks: 100, chunkDelayMs: 200 });
+      const { task } = await submit({ prompt: 'take too long', timeoutMs: 3_000 });
+      const ended = await waitForStatus(task.id, ['timed_out', 'succeeded', 'failed'], 15_000);
+      expect(ended.status).toBe('timed_out');
+      expect(ended.error).toBe('no result within 3000 ms');
+    });
+
+    it('maps a Bash tool call and its output to events', async () => {
+      await system.core.slots.put('bash', { cwd: workdir, env: claude.env, args: ['--allowedTools', 'Bash(echo:*)'] });
+      stub.enqueue({ text: 'Running it.', toolUses: [{ name: 'Bash', input: { command: 'echo mission-tool-output', description: 'Echo a marker' } }] });
+      stub.enqueue({ text: 'Done: it printed the marker.' });
+      const { task } = await submit({ slot: 'bash', prompt: 'echo a marker' });
+      await waitForStatus(task.id, ['succeeded']);
+      const events = await system.core.events.list(task.id);
+      const call = events.find((e) => e.type === 'tool_call');
+      const output = events.find((e) => e.type === 'tool_output');
+      expect(call?.payload).toMatchObject({ tool: 'Bash', input: { command: 'echo mission-tool-output' } });
+      expect(output?.payload).toMatchObject({ output: 'mission-tool-output', isError: false });
+      expect(stub.requests.at(-1)?.toolResults[0]?.content).toContain('mission-tool-output');
+    });
+  });
+}
+
+defineSuite('postgres');
+defineSuite('pglite');
