@@ -4,11 +4,12 @@ import path from 'node:path';
 import { type MissionEvent, tables } from '@mission/shared';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLAUDE_BIN, type ClaudeHome, prepareClaudeHome } from './support/claudeEnv.ts';
+import { prepareClaudeHome } from './support/claudeEnv.ts';
+import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
 import { processesIn, waitUntil } from './support/processes.ts';
 import { readSse } from './support/sse.ts';
-import { startStubAnthropic, type StubAnthropic } from './support/stubAnthropic.ts';
-import { startTestSystem, type TestSystem } from './support/system.ts';
+import type { StubAnthropic } from './support/stubAnthropic.ts';
+import type { TestSystem } from './support/system.ts';
 
 interface TaskJson {
   id: string;
@@ -23,27 +24,15 @@ const json = { 'content-type': 'application/json' };
 
 function defineSuite(database: 'postgres' | 'pglite') {
   describe(`tasks end to end on ${database}, real claude CLI against the stub API`, () => {
+    let bed: ClaudeTestBed;
     let stub: StubAnthropic;
-    let claude: ClaudeHome;
     let system: TestSystem;
-    let workdir: string;
 
     beforeAll(async () => {
-      stub = await startStubAnthropic();
-      workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-e2e-work-'));
-      claude = prepareClaudeHome({ apiUrl: stub.url, trustedDirs: [workdir] });
-      system = await startTestSystem({
-        database,
-        env: { MISSION_CLAUDE_BIN: CLAUDE_BIN },
-        slots: { default: { cwd: workdir, env: claude.env } },
-      });
+      bed = await startClaudeTestBed({ database });
+      ({ stub, system } = bed);
     });
-    afterAll(async () => {
-      await system?.close();
-      await stub?.close();
-      claude?.remove();
-      fs.rmSync(workdir, { recursive: true, force: true });
-    });
+    afterAll(async () => bed?.close());
 
     const submit = async (body: Record<string, unknown>, headers: Record<string, string> = {}) => {
       const res = await fetch(`${system.url}/v1/tasks`, { method: 'POST', headers: { ...json, ...headers }, body: JSON.stringify(body) });
@@ -151,7 +140,7 @@ function defineSuite(database: 'postgres' | 'pglite') {
     });
 
     it('maps a Bash tool call and its output to events', async () => {
-      await system.core.slots.put('bash', { cwd: workdir, env: claude.env, args: ['--allowedTools', 'Bash(echo:*)'] });
+      await system.core.slots.put('bash', { cwd: bed.workdir, env: bed.claude.env, args: ['--allowedTools', 'Bash(echo:*)'] });
       stub.enqueue({ text: 'Running it.', toolUses: [{ name: 'Bash', input: { command: 'echo mission-tool-output', description: 'Echo a marker' } }] });
       stub.enqueue({ text: 'Done: it printed the marker.' });
       const { task } = await submit({ slot: 'bash', prompt: 'echo a marker' });

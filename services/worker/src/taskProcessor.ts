@@ -21,17 +21,21 @@ export interface TaskProcessorOptions {
 export class TaskProcessor {
   constructor(private readonly o: TaskProcessorOptions) {}
 
-  /** `stop` aborts with a {@link StopReason}: cancel (user), shutdown (worker); the timeout is the task's own. */
-  async process(taskId: string, stop: AbortSignal): Promise<void> {
+  /**
+   * `stop` aborts with a {@link StopReason}: cancel (user), shutdown (worker); the timeout is the task's own.
+   * Resolves `requeue` when a shutdown stopped the task and put it back to `queued`: the caller returns its job
+   * to the queue so another worker runs it.
+   */
+  async process(taskId: string, stop: AbortSignal): Promise<'done' | 'requeue'> {
     const owner: EventOwner = { kind: 'task', id: taskId };
     const task = await this.claim(taskId);
-    if (!task) return this.failIfLost(owner);
+    if (!task) return this.failIfLost(owner).then(() => 'done');
     const log = this.o.logger.child({ taskId, slot: task.slot });
     await this.o.events.append(owner, { type: 'state', payload: { state: 'running' } });
 
     const [slot] = await this.o.db.select().from(slots).where(eq(slots.id, task.slot));
-    if (!slot) return this.fail(owner, `slot '${task.slot}' no longer exists`);
-    if (!isDirectory(slot.cwd)) return this.fail(owner, `slot '${slot.id}' working directory does not exist: ${slot.cwd}`);
+    if (!slot) return this.fail(owner, `slot '${task.slot}' no longer exists`).then(() => 'done');
+    if (!isDirectory(slot.cwd)) return this.fail(owner, `slot '${slot.id}' working directory does not exist: ${slot.cwd}`).then(() => 'done');
 
     const controller = new AbortController();
     const forward = (signal: AbortSignal, reason: () => StopReason) => {
@@ -62,6 +66,7 @@ export class TaskProcessor {
       onUnparsableLine: (line) => log.warn({ line: line.slice(0, 200) }, 'claude printed a line that is not JSON'),
     });
 
+    if (exit.stoppedBy === 'shutdown') return this.requeue(owner, log);
     const outcome = taskOutcome(exit, result, task.timeoutMs);
     log.info({ status: outcome.status, exitCode: exit.exitCode, stoppedBy: exit.stoppedBy }, 'task ended');
     const [recorded] = await this.o.db
@@ -79,12 +84,29 @@ export class TaskProcessor {
       })
       .where(and(eq(tasks.id, taskId), eq(tasks.status, 'running'), eq(tasks.workerId, this.o.workerId)))
       .returning({ id: tasks.id });
-    if (!recorded) return log.warn('task was settled elsewhere while it ran; outcome not recorded');
+    if (!recorded) {
+      log.warn('task was settled elsewhere while it ran; outcome not recorded');
+      return 'done';
+    }
     if (outcome.error && !result) await this.o.events.append(owner, { type: 'error', payload: { code: outcome.status, message: outcome.error } });
     await this.o.events.append(owner, {
       type: 'state',
       payload: { state: outcome.status, ...(outcome.error ? { reason: outcome.error } : {}) },
     });
+    return 'done';
+  }
+
+  /** running → queued after a shutdown stopped the task; it starts over on the next worker. */
+  private async requeue(owner: EventOwner, log: Logger): Promise<'done' | 'requeue'> {
+    const [row] = await this.o.db
+      .update(tasks)
+      .set({ status: 'queued', workerId: null, startedAt: null, claudeSessionId: null, updatedAt: sql`now()` })
+      .where(and(eq(tasks.id, owner.id), eq(tasks.status, 'running'), eq(tasks.workerId, this.o.workerId)))
+      .returning({ id: tasks.id });
+    if (!row) return 'done';
+    log.info('worker shutting down: task re-queued');
+    await this.o.events.append(owner, { type: 'state', payload: { state: 'queued', reason: 'the worker shut down; re-queued to start over' } });
+    return 'requeue';
   }
 
   /** queued → running, unless a cancel was asked for or another worker has it. */

@@ -11,7 +11,7 @@ import {
   type TaskJobData,
   tables,
 } from '@mission/shared';
-import { Worker } from 'bullmq';
+import { DelayedError, Worker } from 'bullmq';
 import { eq, sql } from 'drizzle-orm';
 import { TaskProcessor } from './taskProcessor.ts';
 
@@ -46,7 +46,14 @@ export async function startWorker(options: {
 
   const bullWorker = new Worker<TaskJobData>(
     queueNames.tasks,
-    async (job, _token, signal) => processor.process(job.data.taskId, signal ?? new AbortController().signal),
+    async (job, token, signal) => {
+      const outcome = await processor.process(job.data.taskId, signal ?? new AbortController().signal);
+      if (outcome === 'requeue') {
+        // Back to the queue (a delay of 0 makes it waiting again) instead of completed.
+        await job.moveToDelayed(Date.now(), token);
+        throw new DelayedError();
+      }
+    },
     { connection, prefix: config.queuePrefix, concurrency: config.workerConcurrency },
   );
   bullWorker.on('failed', (job, error) => logger.error({ err: error, taskId: job?.data.taskId }, 'task job failed'));

@@ -1,0 +1,39 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { CLAUDE_BIN, type ClaudeHome, prepareClaudeHome } from './claudeEnv.ts';
+import { startStubAnthropic, type StubAnthropic } from './stubAnthropic.ts';
+import { startTestSystem, type TestSystem, type TestSystemOptions } from './system.ts';
+
+/** The whole system running the real claude CLI against a stub API, with a `default` slot in a fresh folder. */
+export interface ClaudeTestBed {
+  stub: StubAnthropic;
+  claude: ClaudeHome;
+  /** The `default` slot's working directory (trusted in the claude home). */
+  workdir: string;
+  system: TestSystem;
+  close(): Promise<void>;
+}
+
+export async function startClaudeTestBed(options: Pick<TestSystemOptions, 'database'> = {}): Promise<ClaudeTestBed> {
+  const stub = await startStubAnthropic();
+  const workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-work-'));
+  const claude = prepareClaudeHome({ apiUrl: stub.url, trustedDirs: [workdir] });
+  const system = await startTestSystem({
+    ...options,
+    env: { MISSION_CLAUDE_BIN: CLAUDE_BIN },
+    slots: { default: { cwd: workdir, env: claude.env } },
+  });
+  return {
+    stub,
+    claude,
+    workdir,
+    system,
+    async close() {
+      await system.close();
+      await stub.close();
+      claude.remove();
+      fs.rmSync(workdir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,77 @@
+import { createLogger } from '@mission/shared';
+import { startWorker } from '@mission/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
+import { processesIn, waitUntil } from './support/processes.ts';
+import type { StubAnthropic } from './support/stubAnthropic.ts';
+import type { TestSystem } from './support/system.ts';
+
+interface TaskJson {
+  id: string;
+  status: string;
+  result: string | null;
+  workerId: string | null;
+}
+
+describe('graceful worker shutdown', () => {
+  let bed: ClaudeTestBed;
+  let stub: StubAnthropic;
+  let system: TestSystem;
+  let workdir: string;
+
+  beforeAll(async () => {
+    bed = await startClaudeTestBed();
+    ({ stub, system, workdir } = bed);
+  });
+  afterAll(async () => bed?.close());
+
+  const submit = async (prompt: string) => {
+    const res = await fetch(`${system.url}/v1/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt }) });
+    return (await res.json()) as TaskJson;
+  };
+  const getTask = async (id: string) => (await (await fetch(`${system.url}/v1/tasks/${id}`)).json()) as TaskJson;
+  const startSecondWorker = (id: string) =>
+    startWorker({ config: { ...system.config, workerId: id }, logger: createLogger({ level: 'silent' }), database: system.core.database, redisUrl: system.config.redisUrl! });
+
+  it('lets a running task finish within the grace period', async () => {
+    stub.enqueue({ text: 'finishing '.repeat(10), chunks: 10, chunkDelayMs: 100 });
+    const task = await submit('finish during the grace period');
+    await waitUntil(async () => (await getTask(task.id)).status === 'running', 10_000, 'the task to run');
+    await waitUntil(() => stub.requests.at(-1)?.lastUserText === 'finish during the grace period', 10_000, 'the prompt to reach the API');
+
+    await system.worker.close(20_000);
+    const ended = await getTask(task.id);
+    expect(ended.status).toBe('succeeded');
+    expect(ended.result).toContain('finishing');
+    system.worker = await startSecondWorker(`${system.config.workerId}-again`);
+  });
+
+  it('re-queues a task still running when the grace period ends; another worker runs it from the start', async () => {
+    stub.enqueue({ text: 'slow '.repeat(200), chunks: 200, chunkDelayMs: 100 }, { text: 'Done on the second worker.' });
+    const task = await submit('outlive the grace period');
+    await waitUntil(async () => (await getTask(task.id)).status === 'running', 10_000, 'the task to run');
+    await waitUntil(() => stub.requests.at(-1)?.lastUserText === 'outlive the grace period', 10_000, 'the prompt to reach the API');
+    expect(processesIn(workdir).length).toBeGreaterThan(0);
+    const first = (await getTask(task.id)).workerId;
+
+    await system.worker.close(500);
+    expect(processesIn(workdir)).toEqual([]);
+    expect((await getTask(task.id)).status).toBe('queued');
+
+    system.worker = await startSecondWorker('second-worker');
+    await waitUntil(async () => (await getTask(task.id)).status === 'succeeded', 30_000, 'the second worker to finish the task');
+    const ended = await getTask(task.id);
+    expect(ended.result).toBe('Done on the second worker.');
+    expect(ended.workerId).toBe('second-worker');
+    expect(first).not.toBe('second-worker');
+    expect(stub.requests.filter((r) => r.lastUserText === 'outlive the grace period')).toHaveLength(2);
+
+    const events = (await (await fetch(`${system.url}/v1/tasks/${task.id}/events`)).text())
+      .split('\n')
+      .filter((line) => line.startsWith('data: '))
+      .map((line) => JSON.parse(line.slice(6)) as { type: string; payload: { state?: string; reason?: string } });
+    const states = events.filter((e) => e.type === 'state').map((e) => e.payload.state);
+    expect(states).toEqual(['queued', 'running', 'queued', 'running', 'succeeded']);
+    expect(events.find((e, i) => i > 0 && e.payload.state === 'queued')?.payload.reason).toContain('shut down');
+  });
+});
