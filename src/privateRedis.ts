@@ -27,6 +27,8 @@ export async function startPrivateRedis(dataDir: string): Promise<PrivateRedis> 
     child.once('error', (error: NodeJS.ErrnoException) => reject(new Error(error.code === 'ENOENT' ? REDIS_MISSING : `redis-server: ${error.message}`)));
     child.once('exit', (code) => reject(new Error(`redis-server exited with code ${code}; see ${path.join(dataDir, 'redis.log')}`)));
   });
+  // Whatever ends this process (a failed start included) ends the server too.
+  process.once('exit', () => child.kill('SIGTERM'));
   const url = `redis://127.0.0.1:${port}`;
   await Promise.race([waitForPing(url), failed]);
   failed.catch(() => {});
@@ -43,6 +45,7 @@ export async function startPrivateRedis(dataDir: string): Promise<PrivateRedis> 
 
 async function waitForPing(url: string): Promise<void> {
   const redis = createRedis(url, 'mission-probe');
+  redis.on('error', () => {}); // refused until the server listens: expected, retried below
   try {
     const deadline = Date.now() + READY_TIMEOUT_MS;
     while (Date.now() < deadline) {

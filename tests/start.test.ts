@@ -1,0 +1,92 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLAUDE_BIN, type ClaudeHome, prepareClaudeHome } from './support/claudeEnv.ts';
+import { processesIn, waitUntil } from './support/processes.ts';
+import { startStubAnthropic, type StubAnthropic } from './support/stubAnthropic.ts';
+
+const repoRoot = path.resolve(import.meta.dirname, '..');
+
+/** `npm start` as the README runs it (tsx src/up.ts), with no REDIS_URL and no DATABASE_URL. */
+function startMission(env: Record<string, string>): { child: ChildProcess; output: () => string } {
+  const base = Object.fromEntries(Object.entries(process.env).filter(([key]) => key !== 'REDIS_URL' && key !== 'DATABASE_URL'));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/up.ts'], { cwd: repoRoot, env: { ...base, LOG_LEVEL: 'info', ...env } });
+  let output = '';
+  child.stdout?.on('data', (chunk) => (output += chunk));
+  child.stderr?.on('data', (chunk) => (output += chunk));
+  return { child, output: () => output };
+}
+
+const exited = (child: ChildProcess) =>
+  new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe('npm start on embedded defaults (private redis-server, PGlite)', () => {
+  let stub: StubAnthropic;
+  let claude: ClaudeHome;
+  let dir: string;
+  let url: string;
+  let mission: ReturnType<typeof startMission>;
+
+  beforeAll(async () => {
+    stub = await startStubAnthropic();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-start-'));
+    fs.mkdirSync(path.join(dir, 'work'));
+    claude = prepareClaudeHome({ apiUrl: stub.url, trustedDirs: [path.join(dir, 'work')] });
+    fs.writeFileSync(path.join(dir, 'slots.yaml'), `slots:\n  default:\n    cwd: ./work\n    env: ${JSON.stringify(claude.env)}\n`);
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    mission = startMission({
+      PORT: String(port),
+      MISSION_DATA_DIR: path.join(dir, 'data'),
+      MISSION_SLOTS_FILE: path.join(dir, 'slots.yaml'),
+      MISSION_CLAUDE_BIN: CLAUDE_BIN,
+      MISSION_SHUTDOWN_GRACE_MS: '1000',
+    });
+    await waitUntil(async () => (await fetch(`${url}/readyz`).catch(() => null))?.status === 200, 60_000, `Mission to be ready:\n${mission.output()}`);
+  });
+  afterAll(async () => {
+    mission?.child.kill('SIGKILL');
+    await stub?.close();
+    claude?.remove();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs a task end to end, then stops cleanly on SIGTERM, taking its redis-server with it', async () => {
+    expect(processesIn(path.join(dir, 'data')).length).toBe(1); // the private redis-server works in the data dir
+    stub.enqueue({ text: 'Hello from npm start.' });
+    const res = await fetch(`${url}/v1/ask`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'hi' }) });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { answer: string }).answer).toBe('Hello from npm start.');
+    expect(fs.existsSync(path.join(dir, 'data', 'pgdata'))).toBe(true);
+
+    mission.child.kill('SIGTERM');
+    expect(await exited(mission.child)).toBe(0);
+    expect(processesIn(path.join(dir, 'data'))).toEqual([]);
+  });
+});
+
+describe('npm start without Redis', () => {
+  it('says in one line how to get Redis and exits non-zero', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-noredis-'));
+    const emptyPath = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-empty-path-'));
+    const mission = startMission({ PATH: emptyPath, MISSION_DATA_DIR: dir, PORT: String(await freePort()) });
+    expect(await exited(mission.child)).toBe(1);
+    const lines = mission.output().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^mission: Redis is needed: set REDIS_URL=.*apt-get install redis-server/);
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(emptyPath, { recursive: true, force: true });
+  });
+});
