@@ -38,7 +38,7 @@ export function prepareClaudeHome(options: { apiUrl: string; trustedDirs: string
   };
   fs.writeFileSync(path.join(home, '.claude.json'), JSON.stringify(config, null, 2));
   fs.mkdirSync(path.join(home, '.claude'), { recursive: true });
-  fs.writeFileSync(path.join(home, '.claude', 'settings.json'), JSON.stringify({ permissions: { defaultMode: 'default' } }, null, 2));
+  fs.writeFileSync(path.join(home, '.claude', 'settings.json'), JSON.stringify({ permissions: { defaultMode: 'default' }, disableAutoMode: 'disable' }, null, 2));
   return {
     home,
     env: {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import readline from 'node:readline';
-import { killProcessGroup } from './processGroup.ts';
+import { killProcessGroup } from '../processGroup.ts';
 
 /** Why a run was stopped from outside; the reason given to the AbortController. */
 export type StopReason = 'cancel' | 'timeout' | 'shutdown';
@@ -43,13 +43,6 @@ export async function runHeadless(options: HeadlessRunOptions): Promise<Headless
   let spawnError: string | null = null;
   let stderrTail = '';
 
-  const stop = () => {
-    stoppedBy = (options.signal.reason as StopReason) ?? 'cancel';
-    killProcessGroup(child, KILL_GRACE_MS);
-  };
-  if (options.signal.aborted) stop();
-  else options.signal.addEventListener('abort', stop, { once: true });
-
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('error', (error) => {
       spawnError = error.message;
@@ -57,6 +50,13 @@ export async function runHeadless(options: HeadlessRunOptions): Promise<Headless
     });
     child.once('close', (code, signal) => resolve({ code, signal }));
   });
+
+  const stop = () => {
+    stoppedBy = (options.signal.reason as StopReason) ?? 'cancel';
+    killProcessGroup({ pid: child.pid, exited, hasExited: () => child.exitCode !== null || child.signalCode !== null }, KILL_GRACE_MS);
+  };
+  if (options.signal.aborted) stop();
+  else options.signal.addEventListener('abort', stop, { once: true });
 
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (chunk: string) => {

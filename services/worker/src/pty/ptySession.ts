@@ -1,0 +1,133 @@
+import pty from 'node-pty';
+import { type GroupLeader, killProcessGroup } from '../processGroup.ts';
+import { RingBuffer } from './ringBuffer.ts';
+import type { Screen } from './screen.ts';
+import { HeadlessTerminal } from './terminal.ts';
+
+export interface PtySpawnOptions {
+  bin: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+  cols?: number;
+  rows?: number;
+  /** Bytes of raw output kept for late readers (default 1 MiB). */
+  ringBytes?: number;
+}
+
+export interface PtyExit {
+  exitCode: number;
+  signal: number | null;
+}
+
+/** Pause the PTY while xterm has more than this many characters to parse; resume below the low mark. */
+const BACKLOG_HIGH = 4 * 1024 * 1024;
+const BACKLOG_LOW = 512 * 1024;
+const KILL_GRACE_MS = 1_000;
+
+/**
+ * A program in a pseudo-terminal, rendered by a headless xterm: raw output is kept in a ring buffer
+ * and handed to listeners; `onRender` fires each time the rendered screen may have changed.
+ */
+export class PtySession {
+  readonly exited: Promise<PtyExit>;
+  private readonly process: pty.IPty;
+  private readonly terminal: HeadlessTerminal;
+  private readonly raw: RingBuffer;
+  private readonly outputListeners = new Set<(data: string) => void>();
+  private readonly renderListeners = new Set<() => void>();
+  private exit: PtyExit | null = null;
+  private paused = false;
+
+  constructor(options: PtySpawnOptions) {
+    const cols = options.cols ?? 120;
+    const rows = options.rows ?? 40;
+    this.raw = new RingBuffer(options.ringBytes ?? 1024 * 1024);
+    this.process = pty.spawn(options.bin, options.args, { name: 'xterm-256color', cols, rows, cwd: options.cwd, env: options.env });
+    this.terminal = new HeadlessTerminal({ cols, rows, onReply: (reply) => this.exit ?? this.process.write(reply) });
+    this.exited = new Promise((resolve) =>
+      this.process.onExit(({ exitCode, signal }) => {
+        this.exit = { exitCode, signal: signal || null };
+        resolve(this.exit);
+      }),
+    );
+    this.process.onData((data) => this.receive(data));
+  }
+
+  get pid(): number {
+    return this.process.pid;
+  }
+
+  get exitStatus(): PtyExit | null {
+    return this.exit;
+  }
+
+  get title(): string {
+    return this.terminal.title;
+  }
+
+  screen(): Screen {
+    return this.terminal.screen();
+  }
+
+  serialize(): string {
+    return this.terminal.serialize();
+  }
+
+  /** The last raw bytes the program wrote. */
+  rawOutput(): Buffer {
+    return this.raw.contents();
+  }
+
+  /** Raw output as it arrives (what an attached terminal shows). Returns the unsubscribe. */
+  onOutput(listener: (data: string) => void): () => void {
+    this.outputListeners.add(listener);
+    return () => this.outputListeners.delete(listener);
+  }
+
+  /** Called after xterm rendered new output. Returns the unsubscribe. */
+  onRender(listener: () => void): () => void {
+    this.renderListeners.add(listener);
+    return () => this.renderListeners.delete(listener);
+  }
+
+  /** Keystrokes/text to the program. Ignored once it has exited. */
+  write(data: string): void {
+    if (!this.exit) this.process.write(data);
+  }
+
+  resize(cols: number, rows: number): void {
+    if (this.exit) return;
+    this.process.resize(cols, rows);
+    this.terminal.resize(cols, rows);
+  }
+
+  /** Ends the program and everything it started (SIGTERM, then SIGKILL after a second). */
+  async kill(): Promise<PtyExit> {
+    const leader: GroupLeader = { pid: this.process.pid, exited: this.exited, hasExited: () => this.exit !== null };
+    killProcessGroup(leader, KILL_GRACE_MS);
+    return this.exited;
+  }
+
+  dispose(): void {
+    this.outputListeners.clear();
+    this.renderListeners.clear();
+    this.terminal.dispose();
+  }
+
+  private receive(data: string): void {
+    this.raw.write(Buffer.from(data));
+    for (const listener of this.outputListeners) listener(data);
+    this.terminal.write(data, () => {
+      if (this.paused && this.terminal.pendingChars < BACKLOG_LOW) {
+        this.paused = false;
+        this.process.resume();
+      }
+      for (const listener of this.renderListeners) listener();
+    });
+    if (!this.paused && this.terminal.pendingChars > BACKLOG_HIGH) {
+      this.paused = true;
+      this.process.pause();
+    }
+  }
+}
