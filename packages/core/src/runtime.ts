@@ -1,4 +1,5 @@
 import {
+  CommandClient,
   type Config,
   createRedis,
   type DatabaseHandle,
@@ -7,9 +8,11 @@ import {
   type Logger,
   queueNames,
   type Redis,
+  type SpawnJobData,
   type TaskJobData,
 } from '@mission/shared';
 import { Queue } from 'bullmq';
+import { SessionService } from './sessions.ts';
 import { SlotService } from './slots.ts';
 import { TaskService } from './tasks.ts';
 
@@ -20,10 +23,12 @@ export interface CoreRuntime {
   database: DatabaseHandle;
   redis: Redis;
   taskQueue: Queue<TaskJobData>;
+  sessionQueue: Queue<SpawnJobData>;
   events: EventLog;
   subscriber: ChannelSubscriber;
   slots: SlotService;
   tasks: TaskService;
+  sessions: SessionService;
   close(): Promise<void>;
 }
 
@@ -40,11 +45,13 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
       removeOnFail: { count: 5_000 },
     },
   });
+  const sessionQueue = new Queue<SpawnJobData>(queueNames.sessions, { connection: redis, prefix: config.queuePrefix });
   const events = new EventLog(database.db, redis, config.queuePrefix);
   const subscriber = new ChannelSubscriber(subscriberConnection);
   const slots = new SlotService(database.db);
   const tasks = new TaskService({
     db: database.db,
+    slots,
     queue: taskQueue,
     events,
     subscriber,
@@ -55,6 +62,8 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
     maxPromptChars: config.maxPromptChars,
     logger,
   });
+  const commands = new CommandClient(redis, subscriber, config.queuePrefix);
+  const sessions = new SessionService({ db: database.db, slots, queue: sessionQueue, events, subscriber, commands, logger });
   return {
     config,
     logger,
@@ -65,8 +74,10 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
     subscriber,
     slots,
     tasks,
+    sessionQueue,
+    sessions,
     async close() {
-      await taskQueue.close();
+      await Promise.all([taskQueue.close(), sessionQueue.close(), commands.close()]);
       subscriber.disconnect();
       redis.disconnect();
     },

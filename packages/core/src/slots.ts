@@ -29,6 +29,14 @@ export class SlotService {
     return toSlot(row);
   }
 
+  /** Rejects input (a task, a session) naming a slot that does not exist, listing the ones that do. */
+  async assertKnown(id: string, what: string): Promise<void> {
+    const [row] = await this.db.select({ id: slots.id }).from(slots).where(eq(slots.id, id));
+    if (row) return;
+    const known = await this.db.select({ id: slots.id }).from(slots).orderBy(asc(slots.id));
+    throw new BadRequestError(`invalid ${what}: unknown slot '${id}'; known slots: ${known.map((s) => s.id).join(', ') || 'none'}`);
+  }
+
   /** Creates or replaces a slot set over the API. Its cwd must be absolute: there is no folder to resolve it against. */
   async put(id: string, body: unknown): Promise<Slot> {
     const slotId = parseInput(slotIdSchema, id, 'slot id');

@@ -19,18 +19,18 @@ import {
   tables,
   TimeoutError,
   UnavailableError,
-  BadRequestError,
   NotFoundError,
   type ControlMessage,
   type Logger,
-  type MissionEvent,
   idempotencyKeySchema,
+  waitForEvent,
 } from '@mission/shared';
 import type { Queue } from 'bullmq';
 import { and, desc, eq, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import type { SlotService } from './slots.ts';
 import { decodeTaskCursor, encodeTaskCursor } from './taskCursor.ts';
 
-const { tasks, slots } = tables;
+const { tasks } = tables;
 
 /** How long a cancel of a running task waits for the worker to confirm the process ended. */
 const CANCEL_CONFIRM_MS = 5_000;
@@ -39,6 +39,7 @@ const ASK_GRACE_MS = 3_000;
 
 export interface TaskServiceOptions {
   db: Database;
+  slots: SlotService;
   queue: Queue<TaskJobData>;
   events: EventLog;
   subscriber: ChannelSubscriber;
@@ -76,7 +77,7 @@ export class TaskService {
         `prompt is ${input.prompt.length} characters; the limit is ${this.o.maxPromptChars} (MISSION_MAX_PROMPT_CHARS)`,
       );
     }
-    await this.assertSlotExists(input.slot);
+    await this.o.slots.assertKnown(input.slot, 'task');
 
     if (idempotencyKey) {
       const existing = await this.findByIdempotencyKey(idempotencyKey);
@@ -178,25 +179,17 @@ export class TaskService {
 
   /** Resolves with the task once it is in a terminal state, or `undefined` after `timeoutMs`. */
   async waitForEnd(id: string, timeoutMs: number, signal?: AbortSignal): Promise<Task | undefined> {
-    let wake: () => void = () => {};
-    const woken = new Promise<void>((resolve) => (wake = resolve));
-    const unsubscribe = await this.o.subscriber.subscribe(this.o.events.channel({ kind: 'task', id }), (message) => {
-      const event = JSON.parse(message) as MissionEvent;
-      if (event.type === 'state' && isTerminalTaskStatus(event.payload.state)) wake();
+    return waitForEvent({
+      subscriber: this.o.subscriber,
+      channel: this.o.events.channel({ kind: 'task', id }),
+      matches: (event) => event.type === 'state' && isTerminalTaskStatus(event.payload.state),
+      check: async () => {
+        const task = await this.get(id);
+        return isTerminalTaskStatus(task.status) ? task : undefined;
+      },
+      timeoutMs,
+      signal,
     });
-    const timer = setTimeout(wake, timeoutMs);
-    signal?.addEventListener('abort', wake, { once: true });
-    try {
-      const now = await this.get(id);
-      if (isTerminalTaskStatus(now.status)) return now;
-      await woken;
-      const after = await this.get(id);
-      return isTerminalTaskStatus(after.status) ? after : undefined;
-    } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', wake);
-      unsubscribe();
-    }
   }
 
   /** Moves a task from one status to a terminal one if it is still in the first; records the event. */
@@ -208,13 +201,6 @@ export class TaskService {
       .returning({ id: tasks.id });
     if (row) await this.o.events.append({ kind: 'task', id }, { type: 'state', payload: { state: to, reason: error } });
     return Boolean(row);
-  }
-
-  private async assertSlotExists(slot: string): Promise<void> {
-    const [row] = await this.o.db.select({ id: slots.id }).from(slots).where(eq(slots.id, slot));
-    if (row) return;
-    const known = await this.o.db.select({ id: slots.id }).from(slots);
-    throw new BadRequestError(`invalid task: unknown slot '${slot}'; known slots: ${known.map((s) => s.id).join(', ') || 'none'}`);
   }
 
   private async findByIdempotencyKey(key: string) {

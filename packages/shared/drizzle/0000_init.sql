@@ -14,6 +14,8 @@ CREATE TABLE "sessions" (
 	"owner_worker" text,
 	"claude_session_id" text,
 	"state" text NOT NULL,
+	"cols" integer DEFAULT 120 NOT NULL,
+	"rows" integer DEFAULT 40 NOT NULL,
 	"exit_code" integer,
 	"ended_at" timestamp with time zone,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,

@@ -27,6 +27,7 @@ export const envSchema = z.object({
   MISSION_CLAUDE_BIN: z.string().default('claude'),
   MISSION_WORKER_ID: optionalString,
   MISSION_WORKER_CONCURRENCY: int(4, 1),
+  MISSION_WORKER_MAX_SESSIONS: int(20, 0),
   MISSION_TASK_TIMEOUT_MS: int(30 * 60_000, 1_000),
   MISSION_ASK_TIMEOUT_MS: int(5 * 60_000, 1_000),
   MISSION_SHUTDOWN_GRACE_MS: int(30_000, 0),
@@ -47,6 +48,7 @@ export interface Config {
   claudeBin: string;
   workerId: string;
   workerConcurrency: number;
+  maxSessions: number;
   taskTimeoutMs: number;
   askTimeoutMs: number;
   shutdownGraceMs: number;
@@ -81,6 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     claudeBin: e.MISSION_CLAUDE_BIN,
     workerId: e.MISSION_WORKER_ID ?? `${os.hostname()}-${process.pid}`,
     workerConcurrency: e.MISSION_WORKER_CONCURRENCY,
+    maxSessions: e.MISSION_WORKER_MAX_SESSIONS,
     taskTimeoutMs: e.MISSION_TASK_TIMEOUT_MS,
     askTimeoutMs: e.MISSION_ASK_TIMEOUT_MS,
     shutdownGraceMs: e.MISSION_SHUTDOWN_GRACE_MS,

@@ -8,6 +8,7 @@ export * from './redis.ts';
 export * from './eventLog.ts';
 export * from './channelSubscriber.ts';
 export * from './commandBus.ts';
+export * from './waitForEvent.ts';
 export * from './schemas/slots.ts';
 export * from './schemas/tasks.ts';
 export * from './schemas/sessions.ts';

@@ -1,15 +1,22 @@
 /** Queue, job and channel names: the contract between producers (API, MCP) and workers. */
 export const queueNames = {
   tasks: 'tasks',
+  /** `spawn` jobs: whichever worker takes one owns the new PTY session. */
+  sessions: 'sessions',
 } as const;
 
 export const jobNames = {
   submit: 'submit',
   ask: 'ask',
+  spawn: 'spawn',
 } as const;
 
 export interface TaskJobData {
   taskId: string;
+}
+
+export interface SpawnJobData {
+  sessionId: string;
 }
 
 /** Channel names are namespaced by the queue prefix so that deployments (and tests) never overhear each other. */
@@ -17,6 +24,9 @@ export function channels(prefix: string) {
   return {
     events: (kind: 'task' | 'session', id: string) => `${prefix}:events:${kind}:${id}`,
     control: `${prefix}:control`,
+    /** Raw PTY output of a session (for attached terminals), and keystrokes into it. */
+    ptyOutput: (sessionId: string) => `${prefix}:pty:${sessionId}:out`,
+    ptyInput: (sessionId: string) => `${prefix}:pty:${sessionId}:in`,
   };
 }
 

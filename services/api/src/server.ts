@@ -1,11 +1,14 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import websocket from '@fastify/websocket';
 import type { CoreRuntime } from '@mission/core';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { BULL_BOARD_PATH, registerBullBoard } from './bullBoard.ts';
 import { registerErrorHandling } from './errorHandler.ts';
+import { attachRoutes } from './routes/attach.ts';
 import { healthRoutes } from './routes/health.ts';
+import { sessionRoutes } from './routes/sessions.ts';
 import { slotRoutes } from './routes/slots.ts';
 import { taskRoutes } from './routes/tasks.ts';
 
@@ -29,6 +32,8 @@ export async function buildServer(core: CoreRuntime): Promise<FastifyInstance> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(websocket);
+  await app.register(attachRoutes, { core });
 
   await app.register(async (api) => {
     api.setValidatorCompiler(validatorCompiler);
@@ -36,7 +41,8 @@ export async function buildServer(core: CoreRuntime): Promise<FastifyInstance> {
     await api.register(healthRoutes, { core });
     await api.register(taskRoutes, { core });
     await api.register(slotRoutes, { core });
+    await api.register(sessionRoutes, { core });
   });
-  await registerBullBoard(app, [core.taskQueue]);
+  await registerBullBoard(app, [core.taskQueue, core.sessionQueue]);
   return app;
 }

@@ -4,3 +4,6 @@ export * from './taskOutcome.ts';
 export * from './pty/ptySession.ts';
 export * from './pty/terminal.ts';
 export * from './pty/screen.ts';
+export * from './pty/screenParser.ts';
+export * from './pty/snapshotDiff.ts';
+export * from './sessions/liveSession.ts';

@@ -1,11 +1,11 @@
-import fs from 'node:fs';
 import { type Database, type EventLog, type EventOwner, type Logger, tables } from '@mission/shared';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { type HeadlessExit, runHeadless, type StopReason } from './headless/headlessRunner.ts';
 import { type HeadlessResult, mapStreamJsonMessage } from './headless/streamJson.ts';
+import { loadRunnableSlot } from './runnableSlot.ts';
 import { taskOutcome } from './taskOutcome.ts';
 
-const { tasks, slots } = tables;
+const { tasks } = tables;
 
 export interface TaskProcessorOptions {
   db: Database;
@@ -33,9 +33,9 @@ export class TaskProcessor {
     const log = this.o.logger.child({ taskId, slot: task.slot });
     await this.o.events.append(owner, { type: 'state', payload: { state: 'running' } });
 
-    const [slot] = await this.o.db.select().from(slots).where(eq(slots.id, task.slot));
-    if (!slot) return this.fail(owner, `slot '${task.slot}' no longer exists`).then(() => 'done');
-    if (!isDirectory(slot.cwd)) return this.fail(owner, `slot '${slot.id}' working directory does not exist: ${slot.cwd}`).then(() => 'done');
+    const runnable = await loadRunnableSlot(this.o.db, task.slot);
+    if ('problem' in runnable) return this.fail(owner, runnable.problem).then(() => 'done');
+    const { slot } = runnable;
 
     const controller = new AbortController();
     const forward = (signal: AbortSignal, reason: () => StopReason) => {
@@ -142,12 +142,4 @@ export class TaskProcessor {
 
 export function headlessArgs(model: string | null, extra: readonly string[]): string[] {
   return ['-p', '--output-format', 'stream-json', '--verbose', ...(model ? ['--model', model] : []), ...extra];
-}
-
-function isDirectory(dir: string): boolean {
-  try {
-    return fs.statSync(dir).isDirectory();
-  } catch {
-    return false;
-  }
 }

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import {
+  ChannelSubscriber,
   channels,
   type Config,
   type ControlMessage,
@@ -13,6 +14,7 @@ import {
 } from '@mission/shared';
 import { DelayedError, Worker } from 'bullmq';
 import { eq, sql } from 'drizzle-orm';
+import { SessionHost } from './sessions/sessionHost.ts';
 import { TaskProcessor } from './taskProcessor.ts';
 
 const HEARTBEAT_MS = 5_000;
@@ -56,6 +58,20 @@ export async function startWorker(options: {
     },
     { connection, prefix: config.queuePrefix, concurrency: config.workerConcurrency },
   );
+  const subscriber = new ChannelSubscriber(createRedis(options.redisUrl, `mission-worker-sub-${workerId}`));
+  const sessionHost = new SessionHost({
+    db: database.db,
+    events,
+    connection,
+    subscriber,
+    logger,
+    workerId,
+    queuePrefix: config.queuePrefix,
+    claudeBin: config.claudeBin,
+    baseEnv: config.childEnv,
+    maxSessions: config.maxSessions,
+  });
+
   bullWorker.on('failed', (job, error) => logger.error({ err: error, taskId: job?.data.taskId }, 'task job failed'));
   bullWorker.on('error', (error) => logger.error({ err: error }, 'worker error'));
 
@@ -94,10 +110,11 @@ export async function startWorker(options: {
         logger.warn('grace period over: stopping running tasks');
         bullWorker.cancelAllJobs('shutdown');
       }, graceMs);
-      await closed;
+      await Promise.all([closed, sessionHost.close()]);
       clearTimeout(timer);
       await database.db.delete(workers).where(eq(workers.id, workerId)).catch(() => {});
       control.disconnect();
+      subscriber.disconnect();
       connection.disconnect();
       logger.info('worker stopped');
     },

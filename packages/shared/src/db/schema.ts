@@ -58,6 +58,8 @@ export const sessions = pgTable(
     ownerWorker: text('owner_worker'),
     claudeSessionId: text('claude_session_id'),
     state: text('state').notNull(),
+    cols: integer('cols').notNull().default(120),
+    rows: integer('rows').notNull().default(40),
     exitCode: integer('exit_code'),
     endedAt: timestamp('ended_at', { withTimezone: true }),
     ...timestamps,

@@ -1,5 +1,86 @@
 import { z } from 'zod';
+import { slotIdSchema } from './slots.ts';
 
 export const sessionStates = ['starting', 'idle', 'working', 'waiting_permission', 'exited', 'lost'] as const;
 export const sessionStateSchema = z.enum(sessionStates);
 export type SessionState = z.infer<typeof sessionStateSchema>;
+
+export const endedSessionStates: ReadonlySet<SessionState> = new Set(['exited', 'lost']);
+export const isEndedSessionState = (state: string): boolean => endedSessionStates.has(state as SessionState);
+
+export const sessionSpawnSchema = z.strictObject({
+  slot: slotIdSchema.default('default'),
+  /** Terminal size (default 120×40). */
+  cols: z.number().int().min(40).max(500).default(120),
+  rows: z.number().int().min(10).max(200).default(40),
+});
+export type SessionSpawnInput = z.infer<typeof sessionSpawnSchema>;
+
+export const sessionSendSchema = z.strictObject({
+  text: z.string().trim().min(1, 'text must not be empty'),
+  /** How long to wait for the reply (default 5 min). */
+  timeoutMs: z.number().int().min(1_000).max(3_600_000).optional(),
+});
+export type SessionSendInput = z.infer<typeof sessionSendSchema>;
+
+/** Answers to a permission dialog, by meaning rather than by the CLI's wording or numbering. */
+export const confirmChoices = ['yes', 'yes_always', 'no'] as const;
+export const sessionConfirmSchema = z.strictObject({ choice: z.enum(confirmChoices) });
+export type ConfirmChoice = (typeof confirmChoices)[number];
+
+export const sessionListQuerySchema = z.strictObject({
+  state: sessionStateSchema.optional(),
+  slot: slotIdSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(100),
+});
+export type SessionListQuery = z.infer<typeof sessionListQuerySchema>;
+
+export const sessionSchema = z.object({
+  id: z.string(),
+  slot: z.string(),
+  state: sessionStateSchema,
+  ownerWorker: z.string().nullable(),
+  claudeSessionId: z.string().nullable(),
+  exitCode: z.number().int().nullable(),
+  cols: z.number().int(),
+  rows: z.number().int(),
+  createdAt: z.string(),
+  endedAt: z.string().nullable(),
+});
+export type Session = z.infer<typeof sessionSchema>;
+
+export const permissionDialogSchema = z.object({
+  tool: z.string(),
+  target: z.string(),
+  question: z.string(),
+  options: z.array(z.object({ key: z.string(), label: z.string(), meaning: z.string() })),
+  selected: z.string().nullable(),
+});
+export type PermissionDialogView = z.infer<typeof permissionDialogSchema>;
+
+/** What `send`, `confirm` and `interrupt` answer: where the session stands now. */
+export const sessionTurnSchema = z.object({
+  state: sessionStateSchema,
+  /** The reply to the text sent (send), or the last response on screen. */
+  response: z.string().nullable(),
+  /** The open permission dialog, when the session stopped to ask. */
+  dialog: permissionDialogSchema.nullable(),
+});
+export type SessionTurn = z.infer<typeof sessionTurnSchema>;
+
+export const sessionScreenSchema = z.object({
+  state: sessionStateSchema,
+  title: z.string(),
+  lines: z.array(z.string()),
+  cursor: z.object({ row: z.number().int(), col: z.number().int() }),
+  dialog: permissionDialogSchema.nullable(),
+  status: z.object({ text: z.string(), elapsedSeconds: z.number().optional(), tokens: z.number().optional(), interruptible: z.boolean() }).nullable(),
+});
+export type SessionScreen = z.infer<typeof sessionScreenSchema>;
+
+/** What an attached terminal sends (WebSocket text frames, relayed to the owning worker). */
+export const attachInputSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('input'), data: z.string().max(65_536) }),
+  z.object({ type: z.literal('resize'), cols: z.number().int().min(20).max(500), rows: z.number().int().min(5).max(200) }),
+]);
+export type AttachInput = z.infer<typeof attachInputSchema>;

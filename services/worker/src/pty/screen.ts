@@ -30,7 +30,7 @@ export interface PermissionDialog {
 
 export interface ToolCall {
   tool: string;
-  /** The text inside the parentheses of `⏺ Tool(args)`. */
+  /** The text inside the parentheses of `● Tool(args)`. */
   args: string;
   /** The `⎿` output lines, as shown (the CLI may abbreviate them). */
   output: string[];
@@ -45,13 +45,18 @@ export interface StatusLine {
   interruptible: boolean;
 }
 
+/** One block of the transcript: a prompt (`❯ …`), a piece of Claude's answer (`● …`), or a tool call with its output. */
+export type TranscriptBlock = { kind: 'prompt'; text: string } | { kind: 'text'; text: string } | ({ kind: 'tool' } & ToolCall);
+
 /** Everything the parser reads off one screen. */
 export interface SessionSnapshot {
   state: ScreenState;
   dialog: PermissionDialog | null;
-  /** Tool-call blocks visible on the screen, top to bottom. */
+  /** The transcript's blocks visible on the screen, top to bottom. */
+  blocks: TranscriptBlock[];
+  /** The tool-call blocks among them. */
   toolCalls: ToolCall[];
-  /** The text of the last assistant response visible (the last `⏺`/`●` text block), or null. */
+  /** The text of the last assistant text block visible, as wrapped on the screen, or null. */
   lastResponse: string | null;
   status: StatusLine | null;
   title: string;

@@ -1,0 +1,165 @@
+import {
+  type ChannelSubscriber,
+  ConflictError,
+  type CommandClient,
+  type Database,
+  type EventLog,
+  isEndedSessionState,
+  type Logger,
+  newId,
+  NotFoundError,
+  parseInput,
+  type Session,
+  type SessionListQuery,
+  sessionListQuerySchema,
+  type SessionScreen,
+  sessionConfirmSchema,
+  sessionSendSchema,
+  sessionSpawnSchema,
+  type SessionState,
+  type SessionTurn,
+  type SpawnJobData,
+  tables,
+  UnavailableError,
+  waitForEvent,
+} from '@mission/shared';
+import type { Queue } from 'bullmq';
+import { and, desc, eq, sql } from 'drizzle-orm';
+import type { SlotService } from './slots.ts';
+
+const { sessions } = tables;
+
+/** How long a spawn waits for a worker to take the session. */
+const SPAWN_PICKUP_MS = 30_000;
+/** Default wait of `send` for the reply. */
+const SEND_TIMEOUT_MS = 5 * 60_000;
+/** Commands other than `send` answer within this. */
+const COMMAND_TIMEOUT_MS = 15_000;
+/** Beyond the worker's own wait, for the reply to travel back. */
+const REPLY_MARGIN_MS = 5_000;
+
+export interface SessionServiceOptions {
+  db: Database;
+  slots: SlotService;
+  queue: Queue<SpawnJobData>;
+  events: EventLog;
+  subscriber: ChannelSubscriber;
+  commands: CommandClient;
+  logger: Logger;
+}
+
+/**
+ * Interactive Claude Code sessions, as the REST API and the MCP server see them. A session lives in
+ * the worker that took its `spawn` job; every later command goes to that worker's own queue.
+ */
+export class SessionService {
+  constructor(private readonly o: SessionServiceOptions) {}
+
+  /** Creates the session and waits until a worker has taken it (its state is then `starting` or later). */
+  async spawn(body: unknown): Promise<Session> {
+    const input = parseInput(sessionSpawnSchema, body, 'session');
+    await this.o.slots.assertKnown(input.slot, 'session');
+    const id = newId('ses');
+    await this.o.db.insert(sessions).values({ id, slot: input.slot, state: 'starting', cols: input.cols, rows: input.rows });
+    await this.o.queue.add('spawn', { sessionId: id }, { jobId: id, removeOnComplete: true, removeOnFail: { count: 1_000 } });
+    const session = await this.waitForOwner(id, SPAWN_PICKUP_MS);
+    if (session) return session;
+    if (await this.o.queue.remove(id)) {
+      await this.end(id, 'lost');
+      throw new UnavailableError(`no worker took the session within ${SPAWN_PICKUP_MS / 1000} s (are workers running, with free session capacity?)`);
+    }
+    // A worker is taking it right now.
+    return (await this.waitForOwner(id, SPAWN_PICKUP_MS)) ?? this.get(id);
+  }
+
+  async get(id: string): Promise<Session> {
+    const [row] = await this.o.db.select().from(sessions).where(eq(sessions.id, id));
+    if (!row) throw new NotFoundError('session', id);
+    return toSession(row);
+  }
+
+  async list(query: unknown): Promise<Session[]> {
+    const q: SessionListQuery = parseInput(sessionListQuerySchema, query, 'query');
+    const rows = await this.o.db
+      .select()
+      .from(sessions)
+      .where(and(q.state ? eq(sessions.state, q.state) : undefined, q.slot ? eq(sessions.slot, q.slot) : undefined))
+      .orderBy(desc(sessions.createdAt), desc(sessions.id))
+      .limit(q.limit);
+    return rows.map(toSession);
+  }
+
+  /** Types the text into the session, submits it and waits for the reply (or for a permission dialog). */
+  async send(id: string, body: unknown): Promise<SessionTurn> {
+    const input = parseInput(sessionSendSchema, body, 'send');
+    const timeoutMs = input.timeoutMs ?? SEND_TIMEOUT_MS;
+    return this.command(id, 'send', { text: input.text, timeoutMs }, timeoutMs + REPLY_MARGIN_MS);
+  }
+
+  /** Answers the open permission dialog by meaning: yes, yes_always or no. */
+  async confirm(id: string, body: unknown): Promise<SessionTurn> {
+    const input = parseInput(sessionConfirmSchema, body, 'confirm');
+    return this.command(id, 'confirm', { choice: input.choice }, COMMAND_TIMEOUT_MS);
+  }
+
+  async interrupt(id: string): Promise<SessionTurn> {
+    return this.command(id, 'interrupt', {}, COMMAND_TIMEOUT_MS);
+  }
+
+  async screen(id: string): Promise<SessionScreen> {
+    return this.command(id, 'screen', {}, COMMAND_TIMEOUT_MS);
+  }
+
+  /** The screen as escape sequences, for a terminal that attaches. */
+  async serializedScreen(id: string): Promise<string> {
+    return this.command(id, 'serialize', {}, COMMAND_TIMEOUT_MS);
+  }
+
+  /** Ends the session's claude process. Killing an ended session returns it as it is. */
+  async kill(id: string): Promise<Session> {
+    const session = await this.get(id);
+    if (isEndedSessionState(session.state)) return session;
+    await this.command(id, 'kill', {}, COMMAND_TIMEOUT_MS);
+    return this.get(id);
+  }
+
+  private async command<T>(id: string, command: string, data: Record<string, unknown>, timeoutMs: number): Promise<T> {
+    const session = await this.get(id);
+    if (isEndedSessionState(session.state)) throw new ConflictError(`session ${id} has ended (${session.state})`, { state: session.state });
+    if (!session.ownerWorker) throw new ConflictError(`session ${id} is still starting: no worker has taken it yet`);
+    return this.o.commands.call<T>(session.ownerWorker, command, { sessionId: id, ...data }, timeoutMs);
+  }
+
+  private waitForOwner(id: string, timeoutMs: number): Promise<Session | undefined> {
+    return waitForEvent({
+      subscriber: this.o.subscriber,
+      channel: this.o.events.channel({ kind: 'session', id }),
+      matches: (event) => event.type === 'state',
+      check: async () => {
+        const session = await this.get(id);
+        return session.ownerWorker || isEndedSessionState(session.state) ? session : undefined;
+      },
+      timeoutMs,
+    });
+  }
+
+  private async end(id: string, state: Extract<SessionState, 'exited' | 'lost'>): Promise<void> {
+    await this.o.db.update(sessions).set({ state, endedAt: sql`now()`, updatedAt: sql`now()` }).where(eq(sessions.id, id));
+    await this.o.events.append({ kind: 'session', id }, { type: 'state', payload: { state, reason: 'no worker took the session' } });
+  }
+}
+
+export function toSession(row: typeof sessions.$inferSelect): Session {
+  return {
+    id: row.id,
+    slot: row.slot,
+    state: row.state as SessionState,
+    ownerWorker: row.ownerWorker,
+    claudeSessionId: row.claudeSessionId,
+    exitCode: row.exitCode,
+    cols: row.cols,
+    rows: row.rows,
+    createdAt: row.createdAt.toISOString(),
+    endedAt: row.endedAt?.toISOString() ?? null,
+  };
+}

@@ -1,0 +1,56 @@
+import type { CoreRuntime } from '@mission/core';
+import { attachInputSchema, channels, isEndedSessionState, MissionError, type MissionEvent } from '@mission/shared';
+import type { FastifyPluginAsync } from 'fastify';
+import type { WebSocket } from 'ws';
+
+/** WebSocket close codes for a session that cannot be attached: 4000 + the HTTP status. */
+const closeCode = (error: unknown) => (error instanceof MissionError ? 4000 + error.httpStatus : 1011);
+
+/**
+ * `GET /v1/sessions/:id/attach` (WebSocket): the terminal of a session. The server sends the current
+ * screen (as escape sequences) and then the raw PTY output, as text frames; the client sends JSON
+ * frames `{"type":"input","data":"…"}` (keystrokes) or `{"type":"resize","cols":…,"rows":…}`.
+ * The socket closes (1000) when the session ends.
+ */
+export const attachRoutes: FastifyPluginAsync<{ core: CoreRuntime }> = async (app, { core }) => {
+  app.get<{ Params: { id: string } }>('/v1/sessions/:id/attach', { websocket: true, schema: { hide: true } }, async (socket: WebSocket, request) => {
+    const id = request.params.id;
+    const channel = channels(core.config.queuePrefix);
+    const stops: (() => void)[] = [];
+    const close = (code: number, reason: string) => {
+      for (const stop of stops.splice(0)) stop();
+      if (socket.readyState === socket.OPEN) socket.close(code, reason.slice(0, 120));
+    };
+    socket.on('close', () => close(1000, ''));
+    try {
+      const session = await core.sessions.get(id);
+      if (isEndedSessionState(session.state)) return close(4409, `session ${id} has ended (${session.state})`);
+      let ready = false;
+      stops.push(await core.subscriber.subscribe(channel.ptyOutput(id), (data) => ready && socket.send(data)));
+      stops.push(
+        await core.subscriber.subscribe(core.events.channel({ kind: 'session', id }), (message) => {
+          const event = JSON.parse(message) as MissionEvent;
+          if (event.type === 'state' && isEndedSessionState(event.payload.state)) close(1000, `session ${event.payload.state}`);
+        }),
+      );
+      socket.send(await core.sessions.serializedScreen(id));
+      ready = true;
+      socket.on('message', (frame) => {
+        const parsed = attachInputSchema.safeParse(safeJson(String(frame)));
+        if (!parsed.success) return socket.send(JSON.stringify({ error: { code: 'bad_request', message: 'send {"type":"input","data":"…"} or {"type":"resize","cols":N,"rows":N}' } }));
+        void core.redis.publish(channel.ptyInput(id), JSON.stringify(parsed.data));
+      });
+    } catch (error) {
+      close(closeCode(error), error instanceof MissionError ? error.message : 'attach failed');
+      if (!(error instanceof MissionError)) request.log.error({ err: error }, 'attach failed');
+    }
+  });
+};
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

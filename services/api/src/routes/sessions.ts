@@ -1,0 +1,128 @@
+import type { CoreRuntime } from '@mission/core';
+import {
+  isEndedSessionState,
+  sessionConfirmSchema,
+  sessionListQuerySchema,
+  sessionSchema,
+  sessionScreenSchema,
+  sessionSendSchema,
+  sessionSpawnSchema,
+  sessionTurnSchema,
+} from '@mission/shared';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { resumeSeq, streamEvents } from '../sse.ts';
+import { errorResponseSchema, errors, eventStreamQuery, idParams } from './schemas.ts';
+
+const tags = ['sessions'];
+const commandErrors = { ...errors, 409: errorResponseSchema, 504: errorResponseSchema } as const;
+
+export const sessionRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (app, { core }) => {
+  app.post(
+    '/v1/sessions',
+    {
+      schema: {
+        tags,
+        summary: 'Start an interactive Claude Code session on a slot (in a PTY on some worker)',
+        body: sessionSpawnSchema,
+        response: { 201: sessionSchema, ...errors, 503: errorResponseSchema },
+      },
+    },
+    async (request, reply) => reply.status(201).send(await core.sessions.spawn(request.body)),
+  );
+
+  app.get(
+    '/v1/sessions',
+    {
+      schema: { tags, summary: 'List sessions, newest first', querystring: sessionListQuerySchema, response: { 200: z.object({ sessions: z.array(sessionSchema) }), 400: errorResponseSchema } },
+    },
+    async (request) => ({ sessions: await core.sessions.list(request.query) }),
+  );
+
+  app.get(
+    '/v1/sessions/:id',
+    { schema: { tags, summary: 'Get a session', params: idParams, response: { 200: sessionSchema, ...errors } } },
+    async (request) => core.sessions.get(request.params.id),
+  );
+
+  app.post(
+    '/v1/sessions/:id/send',
+    {
+      schema: {
+        tags,
+        summary: 'Type a message, submit it, and wait for the reply',
+        description: 'Returns when Claude is idle again (with the reply) or stops to ask permission (with the dialog). 409 while it is busy or asking; 504 when the reply takes longer than timeoutMs.',
+        params: idParams,
+        body: sessionSendSchema,
+        response: { 200: sessionTurnSchema, ...commandErrors },
+      },
+    },
+    async (request) => core.sessions.send(request.params.id, request.body),
+  );
+
+  app.post(
+    '/v1/sessions/:id/confirm',
+    {
+      schema: {
+        tags,
+        summary: 'Answer the open permission dialog: yes, yes_always or no',
+        description: 'Picks the option with that meaning, checks the dialog closed, and waits for the turn to end.',
+        params: idParams,
+        body: sessionConfirmSchema,
+        response: { 200: sessionTurnSchema, ...commandErrors },
+      },
+    },
+    async (request) => core.sessions.confirm(request.params.id, request.body),
+  );
+
+  app.post(
+    '/v1/sessions/:id/interrupt',
+    { schema: { tags, summary: 'Interrupt what Claude is doing and wait for the prompt', params: idParams, response: { 200: sessionTurnSchema, ...commandErrors } } },
+    async (request) => core.sessions.interrupt(request.params.id),
+  );
+
+  app.get(
+    '/v1/sessions/:id/screen',
+    {
+      schema: {
+        tags,
+        summary: 'The screen: as text (default), or as JSON with the parsed state, dialog and status',
+        params: idParams,
+        querystring: z.strictObject({ format: z.enum(['text', 'json']).default('text') }),
+        response: { 200: z.union([sessionScreenSchema, z.string()]), ...commandErrors },
+      },
+    },
+    async (request, reply) => {
+      const screen = await core.sessions.screen(request.params.id);
+      if (request.query.format === 'json') return screen;
+      return reply.type('text/plain; charset=utf-8').send(screen.lines.join('\n').replace(/\n+$/, '\n'));
+    },
+  );
+
+  app.post(
+    '/v1/sessions/:id/kill',
+    { schema: { tags, summary: 'End the session (its claude process and everything it started)', params: idParams, response: { 200: sessionSchema, ...commandErrors } } },
+    async (request) => core.sessions.kill(request.params.id),
+  );
+
+  app.get(
+    '/v1/sessions/:id/events',
+    {
+      schema: {
+        tags,
+        summary: "Server-Sent Events: the session's stored events, then live ones until it ends",
+        description: 'Each SSE id is the event seq; reconnect with Last-Event-ID (or ?after=) to resume.',
+        params: idParams,
+        querystring: eventStreamQuery,
+      },
+    },
+    async (request, reply) => {
+      const session = await core.sessions.get(request.params.id);
+      await streamEvents(core, request, reply, {
+        owner: { kind: 'session', id: session.id },
+        afterSeq: resumeSeq(request, request.query.after),
+        isLast: (event) => event.type === 'state' && isEndedSessionState(event.payload.state),
+      });
+    },
+  );
+};

@@ -1,0 +1,219 @@
+import type { OptionMeaning, PermissionDialog, Screen, SessionSnapshot, StatusLine, ToolCall, TranscriptBlock } from './screen.ts';
+
+/**
+ * Arguments the parser needs the CLI started with: `--verbose` shows every tool call as
+ * `● Tool(args)` with its `⎿` output instead of folding them into "Ran 1 shell command".
+ */
+export const CLAUDE_SCREEN_ARGS = ['--verbose'] as const;
+
+/*
+ * What Claude Code (2.1.x) draws, top to bottom:
+ *
+ *    ▐▛███▛█   Claude Code v2.1.331          header
+ *   ❯ say hello                               the user's prompt
+ *   ● Hello.                                  a text block (continuation lines indented two spaces)
+ *   ● Bash(ls)                                a tool call …
+ *     ⎿  file.txt                             … and its output (more lines indented five spaces)
+ *   ✻ Cooking… (3s · ↓ 12 tokens)             the spinner/status line
+ *                                 ◐ medium    right-aligned hints
+ *   ───────────────
+ *   ❯                                         the input box (or, instead of it, a permission dialog:
+ *   ───────────────                            a rule, a title, what it wants, a question, numbered options)
+ *     ⏸ manual mode on · esc to interrupt     the footer
+ */
+
+const RULE = /^─{20,}$/;
+const DASHED_RULE = /^╌{20,}$/;
+const PROMPT = /^❯(\s|$)/;
+const BLOCK = /^● (.*)$/;
+const PROMPT_BLOCK = /^❯ (.+)$/;
+/** `Bash(`, `Update(`, `mission - mission_ask (MCP)(`. */
+const TOOL_HEADER = /^([A-Z][A-Za-z]*|\S+ - \S+ \(MCP\))\((.*)$/;
+/** `  ⎿  output` (the CLI puts a no-break space after the bracket). */
+const OUTPUT = /^ {2}⎿\s\s(.*)$/;
+const OUTPUT_INDENT = '     ';
+const TEXT_INDENT = '  ';
+const STATUS = /^[·✢✳✶✻✽*◐◓◑◒] (\S.*)$/;
+const OPTION = /^\s*(❯\s*)?(\d+)\.\s+(.+)$/;
+/** Right-aligned hints between the transcript and the input box ("◐ medium · /effort", "37 tokens"). */
+const RIGHT_ALIGNED = /^ {20,}/;
+const INTERRUPTIBLE = 'esc to interrupt';
+/** What a tool's `⎿` line says before it has output. */
+const PLACEHOLDERS = new Set(['Waiting…', 'Running…']);
+
+/** Dialog titles of the built-in tools, and the tool they belong to. */
+const DIALOG_TOOLS: Record<string, string> = {
+  'Bash command': 'Bash',
+  'Edit file': 'Edit',
+  'Create file': 'Write',
+  'Write file': 'Write',
+  'Read file': 'Read',
+  Fetch: 'WebFetch',
+};
+
+/** Reads a Claude Code screen. Pure: the same screen always gives the same snapshot. */
+export function parseScreen(screen: Screen): SessionSnapshot {
+  const lines = screen.lines.map((line) => line.trimEnd());
+  const box = findInputBox(lines);
+  const dialog = box ? null : findDialog(lines);
+  const transcriptEnd = box?.top ?? dialog?.top ?? lines.length;
+  const transcript = lines.slice(0, transcriptEnd).filter((line) => !RIGHT_ALIGNED.test(line));
+  const blocks = parseBlocks(transcript);
+  const status = parseStatus(transcript, box?.footer ?? '');
+  const working = box !== null && (box.footer.includes(INTERRUPTIBLE) || status?.interruptible === true);
+  const state = dialog ? 'waiting_permission' : box ? (working ? 'working' : 'idle') : 'starting';
+  const textBlocks = blocks.filter((block) => block.kind === 'text');
+  return {
+    state,
+    dialog: dialog?.dialog ?? null,
+    blocks,
+    toolCalls: blocks.filter((block) => block.kind === 'tool').map(({ kind: _, ...call }) => call),
+    lastResponse: textBlocks.at(-1)?.text ?? null,
+    status,
+    title: screen.title,
+  };
+}
+
+/** The input box: a rule, the `❯` prompt line(s), a rule, then the footer. */
+function findInputBox(lines: string[]): { top: number; footer: string } | null {
+  for (let bottom = lines.length - 1; bottom > 1; bottom--) {
+    if (!RULE.test(at(lines, bottom))) continue;
+    let top = bottom - 1;
+    while (top > 0 && !RULE.test(at(lines, top))) top--;
+    if (RULE.test(at(lines, top)) && PROMPT.test(at(lines, top + 1))) {
+      return { top, footer: lines.slice(bottom + 1).join('\n') };
+    }
+    return null;
+  }
+  return null;
+}
+
+/** A permission dialog: a rule, its title, what it wants (a subtitle and/or a dashed box), a question, numbered options. */
+function findDialog(lines: string[]): { top: number; dialog: PermissionDialog } | null {
+  const firstOption = lines.findIndex((line) => OPTION.test(line));
+  if (firstOption < 0) return null;
+  let top = firstOption - 1;
+  while (top >= 0 && !RULE.test(at(lines, top))) top--;
+  if (top < 0) return null;
+  const body = lines.slice(top + 1, firstOption).map((line) => line.trim());
+  const question = body.findLast((line) => line.endsWith('?')) ?? '';
+  const [title = '', ...rest] = body.filter((line) => line !== '');
+  const boxStart = rest.findIndex((line) => DASHED_RULE.test(line));
+  const boxEnd = boxStart < 0 ? -1 : rest.findIndex((line, i) => i > boxStart && DASHED_RULE.test(line));
+  const subtitle = rest.slice(0, boxStart < 0 ? rest.length : boxStart).filter((line) => line !== question);
+  const boxed = boxStart < 0 || boxEnd < 0 ? [] : rest.slice(boxStart + 1, boxEnd);
+  const tool = DIALOG_TOOLS[title] ?? title.split(' ')[0] ?? '';
+  const target = tool === 'Bash' && boxed.length > 0 ? boxed.join('\n') : (subtitle[0] ?? boxed.join('\n'));
+  const { options, selected } = parseOptions(lines.slice(firstOption));
+  return { top, dialog: { tool, target, question, options, selected } };
+}
+
+function parseOptions(lines: string[]): Pick<PermissionDialog, 'options' | 'selected'> {
+  const options: PermissionDialog['options'] = [];
+  let selected: string | null = null;
+  for (const line of lines) {
+    const match = OPTION.exec(line);
+    if (match) {
+      const [, cursor, key = '', label = ''] = match;
+      options.push({ key, label: label.trim(), meaning: 'other' });
+      if (cursor) selected = key;
+    } else {
+      const last = options.at(-1);
+      // A label too long for the terminal continues on the next, further indented line.
+      if (!last || !/^\s{4,}\S/.test(line)) break;
+      last.label += ` ${line.trim()}`;
+    }
+  }
+  for (const option of options) option.meaning = meaningOf(option.label);
+  return { options, selected };
+}
+
+/** "Yes" → yes; "Yes, and don't ask again …" / "Yes, and always allow …" / "Yes, and switch to accept edits …" → yes_always; "No…" → no. */
+export function meaningOf(label: string): OptionMeaning {
+  if (/^yes$/i.test(label) || /^yes \(/i.test(label)) return 'yes';
+  if (/^yes, /i.test(label)) return 'yes_always';
+  if (/^no\b/i.test(label)) return 'no';
+  return 'other';
+}
+
+/** The blocks: `❯ prompt`, `● text` (with its indented continuation) or `● Tool(args)` (with its `⎿` output). */
+function parseBlocks(lines: string[]): TranscriptBlock[] {
+  const blocks: TranscriptBlock[] = [];
+  let i = 0;
+  while (i < lines.length) {
+    const line = at(lines, i++);
+    const prompt = PROMPT_BLOCK.exec(line);
+    if (prompt) blocks.push({ kind: 'prompt', text: prompt[1] ?? '' });
+    const head = BLOCK.exec(line)?.[1] ?? (at(lines, i - 2) === '' ? blinkingToolHeader(line) : undefined);
+    if (head === undefined) continue;
+    const body: string[] = [];
+    for (; i < lines.length && isContinuation(lines, i); i++) body.push(at(lines, i));
+    blocks.push(toBlock(head, body));
+  }
+  return blocks;
+}
+
+/** A line belongs to the block above: indented, or blank with more of the block after it. */
+function isContinuation(lines: string[], i: number): boolean {
+  const line = at(lines, i);
+  if (line.startsWith(' ')) return true;
+  if (line !== '') return false;
+  const next = lines.slice(i).find((candidate) => candidate !== '') ?? '';
+  return next.startsWith(TEXT_INDENT) && !OUTPUT.test(next) && blinkingToolHeader(next) === undefined;
+}
+
+/** A running tool's `●` blinks: in its off phase the header reads `  Tool(args)`. */
+function blinkingToolHeader(line: string): string | undefined {
+  const header = line.slice(TEXT_INDENT.length);
+  return line.startsWith(TEXT_INDENT) && TOOL_HEADER.test(header) ? header : undefined;
+}
+
+function toBlock(first: string, rest: string[]): TranscriptBlock {
+  const outputAt = rest.findIndex((line) => OUTPUT.test(line));
+  const head = [first, ...(outputAt < 0 ? rest : rest.slice(0, outputAt)).map((line) => line.slice(TEXT_INDENT.length))];
+  const tool = TOOL_HEADER.exec(first)?.[1];
+  if (tool) {
+    const call = head.join('\n').slice(tool.length + 1);
+    return { kind: 'tool', tool, args: call.endsWith(')') ? call.slice(0, -1) : call, output: outputAt < 0 ? [] : parseOutput(rest.slice(outputAt)) };
+  }
+  return { kind: 'text', text: trimBlankLines(head).join('\n') };
+}
+
+function parseOutput(lines: string[]): ToolCall['output'] {
+  const output = lines.map((line) => OUTPUT.exec(line)?.[1] ?? (line.startsWith(OUTPUT_INDENT) ? line.slice(OUTPUT_INDENT.length) : line.trim()));
+  const trimmed = trimBlankLines(output);
+  return trimmed.length === 1 && PLACEHOLDERS.has(at(trimmed, 0)) ? [] : trimmed;
+}
+
+function trimBlankLines(lines: string[]): string[] {
+  let end = lines.length;
+  while (end > 0 && at(lines, end - 1).trim() === '') end--;
+  return lines.slice(0, end);
+}
+
+/** The spinner/status line: the last thing in the transcript when it is one. */
+function parseStatus(transcript: string[], footer: string): StatusLine | null {
+  const last = transcript.findLast((line) => line.trim() !== '');
+  const match = last === undefined ? null : STATUS.exec(last);
+  if (!match) return null;
+  const line = match[1] ?? '';
+  const [, activity = line, details = line] = /^(.*?) \((.*)\)$/.exec(line) ?? [];
+  const elapsed = parseDuration(details);
+  const tokens = /([\d.]+)(k?) tokens/.exec(details);
+  return {
+    text: activity,
+    ...(elapsed === undefined ? {} : { elapsedSeconds: elapsed }),
+    ...(tokens ? { tokens: Math.round(Number(tokens[1]) * (tokens[2] ? 1000 : 1)) } : {}),
+    interruptible: line.includes(INTERRUPTIBLE) || footer.includes(INTERRUPTIBLE),
+  };
+}
+
+/** "8s", "1m 5s", "2h 3m 4s" → seconds. */
+function parseDuration(text: string): number | undefined {
+  const match = /(?:(\d+)h\s*)?(?:(\d+)m\s*)?(\d+)s\b/.exec(text);
+  if (!match) return undefined;
+  const [, hours = '0', minutes = '0', seconds = '0'] = match;
+  return Number(hours) * 3600 + Number(minutes) * 60 + Number(seconds);
+}
+
+const at = (lines: string[], i: number): string => lines[i] ?? '';

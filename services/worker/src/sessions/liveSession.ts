@@ -1,0 +1,203 @@
+import {
+  BadRequestError,
+  type ConfirmChoice,
+  ConflictError,
+  type MissionEventDraft,
+  type SessionScreen,
+  type SessionState,
+  type SessionTurn,
+  TimeoutError,
+} from '@mission/shared';
+import type { PtyExit, PtySession } from '../pty/ptySession.ts';
+import type { SessionSnapshot } from '../pty/screen.ts';
+import { parseScreen } from '../pty/screenParser.ts';
+import { SnapshotDiffer, STARTING_SNAPSHOT } from '../pty/snapshotDiff.ts';
+import { optionFor, toTurn, TurnWatch } from './turn.ts';
+
+/** Re-read the screen this long after the last output, and at least this often while output keeps coming. */
+export const SCREEN_SETTLE_MS = 15;
+const MAX_STALE_MS = 100;
+/** Pause between typing text and pressing Enter, so the CLI takes the Enter as a submit. */
+const SUBMIT_DELAY_MS = 50;
+const INTERRUPT_WAIT_MS = 5_000;
+const ESC = '\x1b';
+const CTRL_C = '\x03';
+
+export interface LiveSessionHooks {
+  /** Stores and publishes an event of this session (called in order, one at a time). */
+  emit(draft: MissionEventDraft): Promise<void>;
+  /** The session's state changed (to record it on the session row). */
+  stateChanged(state: SessionState, exit: PtyExit | null): Promise<void>;
+}
+
+type Waiter = { test: (snapshot: SessionSnapshot) => boolean; resolve: (snapshot: SessionSnapshot | undefined) => void };
+
+/**
+ * A Claude Code session in a PTY, read as snapshots: after output settles the screen is parsed, the
+ * differences become events, and waiting commands (send, confirm, interrupt) are woken.
+ */
+export class LiveSession {
+  private snapshot: SessionSnapshot = STARTING_SNAPSHOT;
+  private readonly differ = new SnapshotDiffer();
+  private exit: PtyExit | null = null;
+  private readonly waiters = new Set<Waiter>();
+  private settleTimer: NodeJS.Timeout | null = null;
+  private staleSince: number | null = null;
+  private emitting: Promise<void> = Promise.resolve();
+  private bracketedPaste = false;
+
+  constructor(
+    readonly id: string,
+    readonly pty: PtySession,
+    private readonly hooks: LiveSessionHooks,
+  ) {
+    pty.onOutput((data) => this.noteModes(data));
+    pty.onRender(() => this.scheduleRead());
+    void pty.exited.then((exit) => this.exited(exit));
+  }
+
+  get state(): SessionState {
+    return this.exit ? 'exited' : this.snapshot.state;
+  }
+
+  /** Types the text, submits it, and waits for the reply or a permission dialog. */
+  async send(text: string, timeoutMs: number): Promise<SessionTurn> {
+    const deadline = Date.now() + timeoutMs;
+    const ready = await this.waitFor((s) => s.state !== 'starting', timeoutMs, 'the session to start');
+    if (ready.state === 'waiting_permission') {
+      throw new ConflictError('the session is waiting for a permission answer: confirm or deny it first', { dialog: ready.dialog });
+    }
+    if (ready.state === 'working') throw new ConflictError('the session is still working on the previous message: wait, or interrupt it');
+    const watch = new TurnWatch(ready.lastResponse);
+    this.pty.write(this.bracketedPaste ? `\x1b[200~${text}\x1b[201~` : text);
+    await delay(SUBMIT_DELAY_MS);
+    this.pty.write('\r');
+    return toTurn(await this.waitFor((s) => watch.ended(s), deadline - Date.now(), 'the reply'));
+  }
+
+  /** Answers the open permission dialog with the option meaning `choice`, then waits for the turn to go on to its end. */
+  async confirm(choice: ConfirmChoice, timeoutMs: number): Promise<SessionTurn> {
+    const { dialog, lastResponse } = this.current();
+    if (!dialog) throw new ConflictError(`no permission dialog is open (the session is ${this.state})`);
+    const option = optionFor(dialog, choice);
+    if (!option) {
+      const offered = dialog.options.map((o) => `${o.key}: ${o.label}`).join('; ');
+      throw new BadRequestError(`the ${dialog.tool} dialog has no '${choice}' option; it offers ${offered}`);
+    }
+    const watch = new TurnWatch(lastResponse);
+    this.pty.write(option.key);
+    const closed = (s: SessionSnapshot) => s.state !== 'waiting_permission' || !sameDialog(s, dialog);
+    await this.waitFor(closed, Math.min(timeoutMs, INTERRUPT_WAIT_MS), 'the dialog to close');
+    return toTurn(await this.waitFor((s) => closed(s) && watch.ended(s), timeoutMs, 'the turn to end'));
+  }
+
+  /** Stops what Claude is doing (Esc; Ctrl+C if that was not enough) and waits for the prompt. */
+  async interrupt(): Promise<SessionTurn> {
+    if (this.current().state === 'idle') return toTurn(this.snapshot);
+    this.pty.write(ESC);
+    const idle = (s: SessionSnapshot) => s.state === 'idle';
+    const settled = await this.waitFor(idle, INTERRUPT_WAIT_MS, 'the interrupt').catch(() => undefined);
+    if (settled) return toTurn(settled);
+    this.pty.write(CTRL_C);
+    return toTurn(await this.waitFor(idle, INTERRUPT_WAIT_MS, 'the interrupt'));
+  }
+
+  screen(): SessionScreen {
+    const screen = this.pty.screen();
+    const snapshot = this.current();
+    return { state: this.state, title: screen.title, lines: screen.lines, cursor: screen.cursor, dialog: snapshot.dialog, status: snapshot.status };
+  }
+
+  async kill(): Promise<PtyExit> {
+    return this.pty.kill();
+  }
+
+  /** Resolves once every event so far is stored. */
+  flushed(): Promise<void> {
+    return this.emitting;
+  }
+
+  /** The screen as it is now, read at once rather than after the next settle. */
+  private current(): SessionSnapshot {
+    this.read();
+    return this.snapshot;
+  }
+
+  private waitFor(test: (snapshot: SessionSnapshot) => boolean, timeoutMs: number, what: string): Promise<SessionSnapshot> {
+    const now = this.current();
+    if (test(now)) return Promise.resolve(now);
+    if (this.exit) return Promise.reject(this.exitedError());
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(waiter);
+        const message = `no ${what} within ${timeoutMs} ms (the session is ${this.state})`;
+        this.enqueue({ type: 'error', payload: { code: 'timeout', message } });
+        reject(new TimeoutError(message, { state: this.state }));
+      }, Math.max(0, timeoutMs));
+      const waiter: Waiter = {
+        test,
+        resolve: (snapshot) => {
+          clearTimeout(timer);
+          this.waiters.delete(waiter);
+          if (snapshot) resolve(snapshot);
+          else reject(this.exitedError());
+        },
+      };
+      this.waiters.add(waiter);
+    });
+  }
+
+  private exitedError(): ConflictError {
+    return new ConflictError(`the claude process exited (code ${this.exit?.exitCode ?? 'unknown'})`, { state: 'exited', exitCode: this.exit?.exitCode ?? null });
+  }
+
+  private scheduleRead(): void {
+    const now = Date.now();
+    this.staleSince ??= now;
+    if (this.settleTimer) clearTimeout(this.settleTimer);
+    const wait = now - this.staleSince >= MAX_STALE_MS ? 0 : SCREEN_SETTLE_MS;
+    this.settleTimer = setTimeout(() => this.read(), wait);
+  }
+
+  /** Parses the screen; the differences become events; waiters whose condition holds are woken. */
+  private read(): void {
+    if (this.settleTimer) clearTimeout(this.settleTimer);
+    this.settleTimer = null;
+    this.staleSince = null;
+    if (this.exit) return;
+    const next = parseScreen(this.pty.screen());
+    const events = this.differ.next(next);
+    const stateChanged = next.state !== this.snapshot.state;
+    this.snapshot = next;
+    for (const event of events) this.enqueue(event);
+    if (stateChanged) this.enqueueStateChange(next.state, null);
+    for (const waiter of [...this.waiters]) if (waiter.test(next)) waiter.resolve(next);
+  }
+
+  private enqueue(event: MissionEventDraft): void {
+    this.emitting = this.emitting.then(() => this.hooks.emit(event)).catch(() => {});
+  }
+
+  private enqueueStateChange(state: SessionState, exit: PtyExit | null): void {
+    this.emitting = this.emitting.then(() => this.hooks.stateChanged(state, exit)).catch(() => {});
+  }
+
+  private noteModes(data: string): void {
+    if (data.includes('\x1b[?2004h')) this.bracketedPaste = true;
+    if (data.includes('\x1b[?2004l')) this.bracketedPaste = false;
+  }
+
+  private exited(exit: PtyExit): void {
+    this.read();
+    this.exit = exit;
+    this.enqueue({ type: 'state', payload: { state: 'exited', exitCode: exit.exitCode } });
+    this.enqueueStateChange('exited', exit);
+    for (const waiter of [...this.waiters]) waiter.resolve(undefined);
+  }
+}
+
+function sameDialog(snapshot: SessionSnapshot, dialog: NonNullable<SessionSnapshot['dialog']>): boolean {
+  return snapshot.dialog?.tool === dialog.tool && snapshot.dialog.target === dialog.target;
+}
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

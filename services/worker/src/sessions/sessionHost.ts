@@ -1,0 +1,205 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type AttachInput,
+  attachInputSchema,
+  type ChannelSubscriber,
+  channels,
+  type CommandHandler,
+  ConflictError,
+  confirmChoices,
+  type Database,
+  type EventLog,
+  type EventOwner,
+  type Logger,
+  NotFoundError,
+  queueNames,
+  type Redis,
+  type SessionState,
+  serveCommands,
+  type SpawnJobData,
+  tables,
+} from '@mission/shared';
+import { Worker } from 'bullmq';
+import { and, eq, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import { PtySession } from '../pty/ptySession.ts';
+import { CLAUDE_SCREEN_ARGS } from '../pty/screenParser.ts';
+import { loadRunnableSlot } from '../runnableSlot.ts';
+import { LiveSession } from './liveSession.ts';
+
+const { sessions } = tables;
+
+export interface SessionHostOptions {
+  db: Database;
+  events: EventLog;
+  /** BullMQ connection, and the publisher of raw PTY output. */
+  connection: Redis;
+  subscriber: ChannelSubscriber;
+  logger: Logger;
+  workerId: string;
+  queuePrefix: string;
+  claudeBin: string;
+  baseEnv: Record<string, string>;
+  maxSessions: number;
+}
+
+const sendArgs = z.object({ sessionId: z.string(), text: z.string(), timeoutMs: z.number().int().positive() });
+const confirmArgs = z.object({ sessionId: z.string(), choice: z.enum(confirmChoices), timeoutMs: z.number().int().positive().default(300_000) });
+const sessionArgs = z.object({ sessionId: z.string() });
+
+/**
+ * The PTY sessions this worker owns: takes `spawn` jobs while it has room, serves commands for its
+ * sessions from its own queue, relays raw output and keystrokes for attached terminals.
+ */
+export class SessionHost {
+  private readonly live = new Map<string, { session: LiveSession; detach: () => void }>();
+  private readonly spawnWorker: Worker<SpawnJobData>;
+  private readonly commandWorker: Worker;
+
+  constructor(private readonly o: SessionHostOptions) {
+    this.spawnWorker = new Worker<SpawnJobData>(queueNames.sessions, async (job) => this.spawn(job.data.sessionId), {
+      connection: o.connection,
+      prefix: o.queuePrefix,
+      concurrency: 4,
+    });
+    this.spawnWorker.on('error', (error) => o.logger.error({ err: error }, 'session spawn worker error'));
+    this.commandWorker = serveCommands({
+      connection: o.connection,
+      prefix: o.queuePrefix,
+      workerId: o.workerId,
+      concurrency: 1_000,
+      handlers: this.handlers(),
+      onError: (error, command) => o.logger.error({ err: error, command }, 'session command failed'),
+    });
+  }
+
+  get count(): number {
+    return this.live.size;
+  }
+
+  /** Ends every session (they become `lost`: resumable elsewhere with `claude --resume`) and stops serving. */
+  async close(): Promise<void> {
+    await this.spawnWorker.close();
+    await Promise.all(
+      [...this.live.keys()].map(async (id) => {
+        const entry = this.live.get(id)!;
+        entry.detach();
+        this.live.delete(id);
+        await entry.session.kill();
+        await entry.session.flushed();
+        await this.record(id, 'lost', null, 'the worker shut down');
+      }),
+    );
+    await this.commandWorker.close();
+  }
+
+  private handlers(): Record<string, CommandHandler> {
+    return {
+      send: async (data) => {
+        const args = sendArgs.parse(data);
+        return this.session(args.sessionId).send(args.text, args.timeoutMs);
+      },
+      confirm: async (data) => {
+        const args = confirmArgs.parse(data);
+        return this.session(args.sessionId).confirm(args.choice, args.timeoutMs);
+      },
+      interrupt: async (data) => this.session(sessionArgs.parse(data).sessionId).interrupt(),
+      screen: async (data) => this.session(sessionArgs.parse(data).sessionId).screen(),
+      serialize: async (data) => this.session(sessionArgs.parse(data).sessionId).pty.serialize(),
+      kill: async (data) => {
+        const session = this.session(sessionArgs.parse(data).sessionId);
+        const exit = await session.kill();
+        await session.flushed();
+        return exit;
+      },
+    };
+  }
+
+  private session(id: string): LiveSession {
+    const entry = this.live.get(id);
+    if (!entry) throw new ConflictError(`session ${id} is not running on worker ${this.o.workerId} any more`);
+    return entry.session;
+  }
+
+  /** Takes a session: claims its row, starts claude in a PTY, and wires events, state and attach channels. */
+  private async spawn(sessionId: string): Promise<void> {
+    const owner: EventOwner = { kind: 'session', id: sessionId };
+    const claudeSessionId = randomUUID();
+    const [row] = await this.o.db
+      .update(sessions)
+      .set({ ownerWorker: this.o.workerId, claudeSessionId, updatedAt: sql`now()` })
+      .where(and(eq(sessions.id, sessionId), eq(sessions.state, 'starting')))
+      .returning();
+    if (!row) throw new NotFoundError('session', sessionId);
+    const log = this.o.logger.child({ sessionId });
+    const runnable = await loadRunnableSlot(this.o.db, row.slot);
+    if ('problem' in runnable) {
+      await this.o.events.append(owner, { type: 'error', payload: { code: 'spawn_failed', message: runnable.problem } });
+      await this.record(sessionId, 'exited', null, runnable.problem);
+      return;
+    }
+    const { slot } = runnable;
+
+    const pty = new PtySession({
+      bin: this.o.claudeBin,
+      args: [...CLAUDE_SCREEN_ARGS, '--session-id', claudeSessionId, ...(slot.model ? ['--model', slot.model] : []), ...slot.args],
+      cwd: slot.cwd,
+      env: { ...this.o.baseEnv, TERM: 'xterm-256color', COLORTERM: 'truecolor', ...slot.env },
+      cols: row.cols,
+      rows: row.rows,
+    });
+    await this.o.events.append(owner, { type: 'state', payload: { state: 'starting' } });
+    const session = new LiveSession(sessionId, pty, {
+      emit: async (draft) => {
+        await this.o.events.append(owner, draft);
+      },
+      stateChanged: async (state, exit) => {
+        if (state === 'exited') {
+          this.forget(sessionId);
+          await this.record(sessionId, 'exited', exit?.exitCode ?? null);
+          log.info({ exitCode: exit?.exitCode }, 'session exited');
+        } else {
+          await this.o.db.update(sessions).set({ state, updatedAt: sql`now()` }).where(eq(sessions.id, sessionId));
+        }
+      },
+    });
+    const channel = channels(this.o.queuePrefix);
+    const stopRelay = pty.onOutput((data) => void this.o.connection.publish(channel.ptyOutput(sessionId), data));
+    const stopInput = await this.o.subscriber.subscribe(channel.ptyInput(sessionId), (message) => this.attachInput(session, message));
+    this.live.set(sessionId, { session, detach: () => (stopRelay(), stopInput()) });
+    this.updateCapacity();
+    log.info({ pid: pty.pid, slot: slot.id }, 'session started');
+  }
+
+  private attachInput(session: LiveSession, message: string): void {
+    let input: AttachInput;
+    try {
+      input = attachInputSchema.parse(JSON.parse(message));
+    } catch {
+      return;
+    }
+    if (input.type === 'input') session.pty.write(input.data);
+    else session.pty.resize(input.cols, input.rows);
+  }
+
+  private forget(sessionId: string): void {
+    const entry = this.live.get(sessionId);
+    if (!entry) return;
+    entry.detach();
+    entry.session.pty.dispose();
+    this.live.delete(sessionId);
+    this.updateCapacity();
+  }
+
+  /** Takes spawn jobs only while there is room for another session. */
+  private updateCapacity(): void {
+    const full = this.live.size >= this.o.maxSessions;
+    if (full && !this.spawnWorker.isPaused()) this.spawnWorker.pause(true).catch(() => {});
+    if (!full && this.spawnWorker.isPaused()) this.spawnWorker.resume();
+  }
+
+  private async record(sessionId: string, state: Extract<SessionState, 'exited' | 'lost'>, exitCode: number | null, reason?: string): Promise<void> {
+    await this.o.db.update(sessions).set({ state, exitCode, endedAt: sql`now()`, updatedAt: sql`now()` }).where(eq(sessions.id, sessionId));
+    if (reason) await this.o.events.append({ kind: 'session', id: sessionId }, { type: 'state', payload: { state, reason, exitCode } });
+  }
+}

@@ -1,0 +1,215 @@
+import type { EventPayload, EventType, MissionEventDraft } from '@mission/shared';
+import { parseScreen, type PermissionDialog, SCREEN_SETTLE_MS, type Screen, type SessionSnapshot, SnapshotDiffer } from '@mission/worker';
+import { describe, expect, it } from 'vitest';
+import { checkpoint, CLAUDE_VERSION, loadRecording, recordedScenarios, type Recording } from './fixtures/recordings.ts';
+import { replay } from './support/replay.ts';
+import { scenarios } from './support/scenarios.ts';
+
+/** Parses a recorded checkpoint, with the recording's folder written as <W> so expectations read plainly. */
+function snapshotAt(recording: Recording, label: string): SessionSnapshot {
+  const snapshot = parseScreen(checkpoint(recording, label));
+  return JSON.parse(JSON.stringify(snapshot).replaceAll(recording.workdir, '<W>')) as SessionSnapshot;
+}
+
+const idle = { state: 'idle', dialog: null, toolCalls: [], lastResponse: null, status: null, title: '✳ Claude Code' };
+
+const bashOptions: PermissionDialog['options'] = [
+  { key: '1', label: 'Yes', meaning: 'yes' },
+  { key: '2', label: 'Yes, and always allow access to <W> from this project', meaning: 'yes_always' },
+  { key: '3', label: 'No', meaning: 'no' },
+];
+const fileOptions: PermissionDialog['options'] = [
+  { key: '1', label: 'Yes', meaning: 'yes' },
+  { key: '2', label: 'Yes, and switch to accept edits (auto-approve file edits and common file commands) for this session (shift+tab)', meaning: 'yes_always' },
+  { key: '3', label: 'No', meaning: 'no' },
+];
+/** The "✻ Cooked for 3s · done 10:45 AM" line left after a turn (its verb and clock vary by recording). */
+const doneStatus = (elapsedSeconds: number) => ({ text: expect.stringMatching(/^\S+ for \d+s · done \d+:\d\d [AP]M$/), elapsedSeconds, interruptible: false });
+
+describe(`screen parser on Claude Code ${CLAUDE_VERSION} recordings`, () => {
+  it('has a recording of every scenario', () => {
+    expect(recordedScenarios()).toEqual(scenarios.map((s) => s.name).sort());
+  });
+
+  it('replaying a recording renders the screens it recorded', async () => {
+    for (const name of recordedScenarios()) {
+      const recording = loadRecording(name);
+      for (const mark of recording.checkpoints) {
+        expect(await replay(recording, { upTo: mark.chunkCount }), `${name}/${mark.label}`).toEqual(mark.screen);
+      }
+    }
+  });
+
+  it('startup: idle at the prompt, nothing said yet', () => {
+    expect(snapshotAt(loadRecording('startup-idle'), 'idle')).toMatchObject(idle);
+  });
+
+  it('plain answer: idle with the response', () => {
+    expect(snapshotAt(loadRecording('plain-answer'), 'answered')).toMatchObject({
+      ...idle,
+      lastResponse: 'Hello from the stub.',
+      status: doneStatus(0),
+    });
+  });
+
+  it('long streamed answer: working while it streams, then the whole text', () => {
+    const recording = loadRecording('long-answer');
+    expect(snapshotAt(recording, 'working')).toMatchObject({
+      state: 'working',
+      dialog: null,
+      toolCalls: [],
+      lastResponse: 'Line 1 of a long streamed answer about nothing in particular.',
+      title: '◐ Claude Code',
+    });
+    const lines = Array.from({ length: 12 }, (_, i) => `Line ${i + 1} of a long streamed answer about nothing in particular.`);
+    expect(snapshotAt(recording, 'answered')).toMatchObject({ ...idle, lastResponse: lines.join('\n'), status: doneStatus(3) });
+  });
+
+  it('Bash: the permission dialog with the command and its options, then the output and answer', () => {
+    const recording = loadRecording('bash-approve');
+    const call = { tool: 'Bash', args: 'touch made-by-bash.txt && echo mission-bash-ok' };
+    expect(snapshotAt(recording, 'dialog')).toMatchObject({
+      state: 'waiting_permission',
+      dialog: { tool: 'Bash', target: call.args, question: 'Do you want to proceed?', options: bashOptions, selected: '1' },
+      toolCalls: [{ ...call, output: [] }],
+      lastResponse: 'I will run it.',
+      status: null,
+    });
+    expect(snapshotAt(recording, 'answered')).toMatchObject({
+      ...idle,
+      toolCalls: [{ ...call, output: ['mission-bash-ok'] }],
+      lastResponse: 'The command printed mission-bash-ok.',
+      status: doneStatus(0),
+    });
+  });
+
+  it('Bash denied: the same dialog, then idle with the call refused', () => {
+    const recording = loadRecording('bash-deny');
+    expect(snapshotAt(recording, 'dialog')).toMatchObject({
+      state: 'waiting_permission',
+      dialog: { tool: 'Bash', target: 'rm -rf precious', question: 'Do you want to proceed?', options: bashOptions, selected: '1' },
+      toolCalls: [{ tool: 'Bash', args: 'rm -rf precious', output: [] }],
+      lastResponse: 'I will delete it.',
+    });
+    expect(snapshotAt(recording, 'denied')).toMatchObject({
+      ...idle,
+      toolCalls: [{ tool: 'Bash', args: 'rm -rf precious', output: ['Interrupted · What should Claude do instead?'] }],
+      lastResponse: 'I will delete it.',
+    });
+  });
+
+  it('Write of a new file: the create dialog, then what was written', () => {
+    const recording = loadRecording('write-approve');
+    expect(snapshotAt(recording, 'dialog')).toMatchObject({
+      state: 'waiting_permission',
+      dialog: { tool: 'Write', target: 'notes.txt', question: 'Do you want to create notes.txt?', options: fileOptions, selected: '1' },
+      toolCalls: [{ tool: 'Write', args: '<W>/notes.txt', output: [] }],
+      lastResponse: 'Creating the file.',
+    });
+    expect(snapshotAt(recording, 'answered')).toMatchObject({
+      ...idle,
+      toolCalls: [{ tool: 'Write', args: '<W>/notes.txt', output: ['Wrote 2 lines to <W>/notes.txt', ' 1 first line', ' 2 second line'] }],
+      lastResponse: 'I created notes.txt.',
+      status: doneStatus(0),
+    });
+  });
+
+  it('Edit of a file: Read runs unasked, the edit dialog, then the diff', () => {
+    const recording = loadRecording('edit-approve');
+    const read = { tool: 'Read', args: '<W>/greeting.txt', output: ['Read 1 line'] };
+    expect(snapshotAt(recording, 'dialog')).toMatchObject({
+      state: 'waiting_permission',
+      dialog: { tool: 'Edit', target: 'greeting.txt', question: 'Do you want to make this edit to greeting.txt?', options: fileOptions, selected: '1' },
+      toolCalls: [read, { tool: 'Update', args: '<W>/greeting.txt', output: [] }],
+      lastResponse: 'Now the edit.',
+    });
+    expect(snapshotAt(recording, 'answered')).toMatchObject({
+      ...idle,
+      toolCalls: [read, { tool: 'Update', args: '<W>/greeting.txt', output: ['Added 1 line, removed 1 line', ' 1 -hello world', ' 1 +hello mission'] }],
+      lastResponse: 'I changed the greeting.',
+      status: doneStatus(1),
+    });
+  });
+
+  it('interrupt: the spinner while working, then idle with the partial answer', () => {
+    const recording = loadRecording('interrupt');
+    const firstLine = Array.from({ length: 18 }, (_, i) => `word${i}`).join(' ');
+    expect(snapshotAt(recording, 'working')).toMatchObject({
+      state: 'working',
+      dialog: null,
+      lastResponse: firstLine,
+      status: { text: 'Meandering…', elapsedSeconds: 8, tokens: 32, interruptible: true },
+      title: '◐ Claude Code',
+    });
+    expect(snapshotAt(recording, 'interrupted')).toMatchObject({ ...idle, lastResponse: `${firstLine}\nword18 wor` });
+  });
+
+  it('/exit: idle before, then the CLI leaves a blank screen and exits with 0', () => {
+    const recording = loadRecording('exit');
+    expect(snapshotAt(recording, 'idle')).toMatchObject(idle);
+    expect(snapshotAt(recording, 'exited')).toMatchObject({ state: 'starting', blocks: [], dialog: null });
+    expect(recording.exitCode).toBe(0);
+  });
+
+  it('a screen with nothing drawn yet is starting', () => {
+    expect(parseScreen({ lines: Array(40).fill(''), cursor: { row: 0, col: 0 }, title: '' })).toMatchObject({ state: 'starting', blocks: [], status: null });
+  });
+});
+
+/**
+ * Every event the differ produces while the recording plays up to its last checkpoint (after it the
+ * recorder killed the CLI), reading the screen where output paused as the worker does.
+ */
+async function eventsOf(name: string): Promise<MissionEventDraft[]> {
+  const recording = loadRecording(name);
+  const differ = new SnapshotDiffer();
+  const events: MissionEventDraft[] = [];
+  const onScreen = (screen: Screen) => events.push(...differ.next(parseScreen(screen)));
+  await replay(recording, { upTo: recording.checkpoints.at(-1)?.chunkCount, settleMs: SCREEN_SETTLE_MS, onScreen });
+  return JSON.parse(JSON.stringify(events).replaceAll(recording.workdir, '<W>')) as MissionEventDraft[];
+}
+
+const ofType = <T extends EventType>(events: MissionEventDraft[], type: T): EventPayload<T>[] =>
+  events.filter((e) => e.type === type).map((e) => e.payload as EventPayload<T>);
+
+describe('snapshot differ on the recordings', () => {
+  it('Bash approve: each call, output, dialog and message once, in order', async () => {
+    const events = await eventsOf('bash-approve');
+    expect(ofType(events, 'state').map((p) => p.state)).toEqual(['idle', 'working', 'waiting_permission', 'working', 'idle']);
+    expect(ofType(events, 'tool_call')).toEqual([
+      { id: 'call-1', tool: 'Bash', input: { args: 'touch made-by-bash.txt && echo mission-bash-ok' }, summary: 'touch made-by-bash.txt && echo mission-bash-ok' },
+    ]);
+    expect(ofType(events, 'tool_output')).toEqual([{ toolCallId: 'call-1', output: 'mission-bash-ok', isError: false }]);
+    expect(ofType(events, 'permission_request')).toEqual([
+      { tool: 'Bash', input: { target: 'touch made-by-bash.txt && echo mission-bash-ok', question: 'Do you want to proceed?' }, summary: 'touch made-by-bash.txt && echo mission-bash-ok', options: bashOptions },
+    ]);
+    expect(ofType(events, 'assistant_message').map((p) => p.text)).toEqual(['I will run it.', 'The command printed mission-bash-ok.']);
+    const order = events.map((e) => e.type).filter((t) => t !== 'status' && t !== 'title' && t !== 'state');
+    expect(order).toEqual(['assistant_message', 'tool_call', 'permission_request', 'tool_output', 'assistant_message']);
+  });
+
+  it('Edit: the Read that ran unasked and the text before it are reported too', async () => {
+    const events = await eventsOf('edit-approve');
+    expect(ofType(events, 'tool_call').map((p) => `${p.tool} ${p.summary}`)).toEqual(['Read <W>/greeting.txt', 'Update <W>/greeting.txt']);
+    expect(ofType(events, 'assistant_message').map((p) => p.text)).toEqual(['Reading it first.', 'Now the edit.', 'I changed the greeting.']);
+    expect(ofType(events, 'tool_output').map((p) => p.output)).toEqual(['Read 1 line', 'Added 1 line, removed 1 line\n 1 -hello world\n 1 +hello mission']);
+  });
+
+  it('a streamed answer is one message, sent when it is complete', async () => {
+    const events = await eventsOf('long-answer');
+    const messages = ofType(events, 'assistant_message');
+    expect(messages).toHaveLength(1);
+    expect(messages[0]?.text.split('\n')).toHaveLength(12);
+    expect(ofType(events, 'state').map((p) => p.state)).toEqual(['idle', 'working', 'idle']);
+  });
+
+  it('status: the spinner while working, not an event per clock tick', async () => {
+    const events = await eventsOf('interrupt');
+    const statuses = ofType(events, 'status');
+    expect(statuses.some((s) => s.interruptible && s.text === 'Meandering…')).toBe(true);
+    const ticks = statuses.filter((s, i) => i > 0 && s.text === statuses[i - 1]?.text && s.tokens === statuses[i - 1]?.tokens);
+    expect(ticks).toEqual([]);
+    expect(ofType(events, 'title').map((p) => p.title)).toContain('◐ Claude Code');
+    expect(ofType(events, 'state').map((p) => p.state).at(-1)).toBe('idle');
+  });
+});
