@@ -1,9 +1,14 @@
+import { benchSessions } from './sessions.bench.ts';
 import { benchTaskQueue } from './taskQueue.bench.ts';
 
 /** `npm run bench`: every benchmark, each printing its figures next to a raw baseline measured in the same run. */
-const benches: [string, () => Promise<void>][] = [['task queue', benchTaskQueue]];
+const benches: [string, () => Promise<void>][] = [
+  ['task queue', benchTaskQueue],
+  ['sessions', benchSessions],
+];
+const only = process.argv.slice(2);
 
-for (const [name, run] of benches) {
+for (const [name, run] of benches.filter(([name]) => only.length === 0 || only.includes(name))) {
   const started = Date.now();
   await run();
   console.log(`(${name}: ${((Date.now() - started) / 1000).toFixed(1)} s)`);

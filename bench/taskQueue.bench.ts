@@ -1,12 +1,9 @@
 import { spawn } from 'node:child_process';
-import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { startApi } from '@mission/api';
-import { createCoreRuntime } from '@mission/core';
-import { createLogger, createRedis, loadConfig, openDatabase } from '@mission/shared';
-import { startWorker } from '@mission/worker';
+import { createRedis } from '@mission/shared';
 import { Queue, QueueEvents, Worker } from 'bullmq';
-import { benchPrefix, benchRedisUrl, scratchDatabase } from './lib/environment.ts';
+import { benchPrefix, benchRedisUrl } from './lib/environment.ts';
+import { startBenchSystem } from './lib/system.ts';
 import { ms, ratio, report, summarize, timeIt } from './lib/stats.ts';
 
 const LATENCY_RUNS = 200;
@@ -72,25 +69,9 @@ async function rawSpawn() {
 
 /** Mission end to end: POST /v1/tasks → task `succeeded`, with the no-op agent as the claude binary. */
 async function mission() {
-  const database = await scratchDatabase();
-  const config = loadConfig({
-    ...process.env,
-    PORT: '0',
-    LOG_LEVEL: 'silent',
-    DATABASE_URL: database.url,
-    REDIS_URL: benchRedisUrl,
-    MISSION_QUEUE_PREFIX: benchPrefix('mission'),
-    MISSION_CLAUDE_BIN: noopAgent,
-    MISSION_WORKER_CONCURRENCY: '16',
-    MISSION_SLOTS_FILE: '/nonexistent/slots.yaml',
-  });
-  const logger = createLogger({ level: 'silent' });
-  const db = await openDatabase({ url: config.databaseUrl, dataDir: os.tmpdir() });
-  const core = createCoreRuntime({ config, logger, database: db, redisUrl: benchRedisUrl });
-  const app = await startApi(core);
-  const worker = await startWorker({ config, logger, database: db, redisUrl: benchRedisUrl });
-  const address = app.server.address();
-  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/v1/tasks`;
+  const system = await startBenchSystem({ MISSION_CLAUDE_BIN: noopAgent, MISSION_WORKER_CONCURRENCY: '16' });
+  const { core } = system;
+  const url = `${system.url}/v1/tasks`;
 
   const submitAndWait = async (prompt: string) => {
     const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt }) });
@@ -111,12 +92,7 @@ async function mission() {
     );
   });
 
-  await app.close();
-  await worker.close(1_000);
-  await core.taskQueue.obliterate({ force: true });
-  await core.close();
-  await db.close();
-  await database.drop();
+  await system.close();
   return { latency: summarize(latencies), throughput: (MISSION_THROUGHPUT_TASKS / total) * 1000 };
 }
 

@@ -85,8 +85,11 @@ export const scenarios: Scenario[] = [
   },
   {
     name: 'bash-deny',
-    prepare: ({ stub }) =>
-      script(stub, [{ text: 'I will delete it.', toolUses: [{ name: 'Bash', input: { command: 'rm -rf precious', description: 'Delete the folder' } }] }]),
+    prepare: ({ stub, workdir }) => {
+      fs.mkdirSync(path.join(workdir, 'precious'), { recursive: true });
+      fs.writeFileSync(path.join(workdir, 'precious', 'keep.txt'), 'keep me\n');
+      script(stub, [{ text: 'I will delete it.', toolUses: [{ name: 'Bash', input: { command: 'rm -rf precious', description: 'Delete the folder' } }] }]);
+    },
     steps: [
       { waitFor: [IDLE_FOOTER], checkpoint: 'idle' },
       { send: 'delete the precious folder' },

@@ -63,6 +63,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
       await app.close();
       await worker.close(1_000);
       await core.taskQueue.obliterate({ force: true }).catch(() => {});
+      await core.sessionQueue.obliterate({ force: true }).catch(() => {});
       await core.close();
       if (!options.pglite) await database.close();
       await testDb?.drop();

@@ -29,6 +29,8 @@ export interface CoreRuntime {
   slots: SlotService;
   tasks: TaskService;
   sessions: SessionService;
+  /** Answers every request still waiting on a worker with 503 (when the API shuts down). */
+  cancelWaits(reason: string): void;
   close(): Promise<void>;
 }
 
@@ -76,6 +78,7 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
     tasks,
     sessionQueue,
     sessions,
+    cancelWaits: (reason) => commands.cancelPending(reason),
     async close() {
       await Promise.all([taskQueue.close(), sessionQueue.close(), commands.close()]);
       subscriber.disconnect();

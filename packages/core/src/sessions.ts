@@ -31,8 +31,8 @@ const { sessions } = tables;
 
 /** How long a spawn waits for a worker to take the session. */
 const SPAWN_PICKUP_MS = 30_000;
-/** Default wait of `send` for the reply. */
-const SEND_TIMEOUT_MS = 5 * 60_000;
+/** Default wait of `send` and `confirm` for Claude's turn to end. */
+const TURN_TIMEOUT_MS = 5 * 60_000;
 /** Commands other than `send` answer within this. */
 const COMMAND_TIMEOUT_MS = 15_000;
 /** Beyond the worker's own wait, for the reply to travel back. */
@@ -92,14 +92,15 @@ export class SessionService {
   /** Types the text into the session, submits it and waits for the reply (or for a permission dialog). */
   async send(id: string, body: unknown): Promise<SessionTurn> {
     const input = parseInput(sessionSendSchema, body, 'send');
-    const timeoutMs = input.timeoutMs ?? SEND_TIMEOUT_MS;
+    const timeoutMs = input.timeoutMs ?? TURN_TIMEOUT_MS;
     return this.command(id, 'send', { text: input.text, timeoutMs }, timeoutMs + REPLY_MARGIN_MS);
   }
 
   /** Answers the open permission dialog by meaning: yes, yes_always or no. */
   async confirm(id: string, body: unknown): Promise<SessionTurn> {
     const input = parseInput(sessionConfirmSchema, body, 'confirm');
-    return this.command(id, 'confirm', { choice: input.choice }, COMMAND_TIMEOUT_MS);
+    const timeoutMs = input.timeoutMs ?? TURN_TIMEOUT_MS;
+    return this.command(id, 'confirm', { choice: input.choice, timeoutMs }, timeoutMs + REPLY_MARGIN_MS);
   }
 
   async interrupt(id: string): Promise<SessionTurn> {

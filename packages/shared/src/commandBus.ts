@@ -17,6 +17,7 @@ const replyChannel = (prefix: string, id: string) => `${prefix}:reply:${id}`;
  */
 export class CommandClient {
   private readonly queues = new Map<string, Queue>();
+  private readonly pending = new Set<(reply: Reply) => void>();
 
   constructor(
     private readonly connection: Redis,
@@ -30,6 +31,7 @@ export class CommandClient {
     const replied = new Promise<Reply | undefined>((resolve) => (settle = resolve));
     const unsubscribe = await this.subscriber.subscribe(replyChannel(this.prefix, id), (message) => settle(JSON.parse(message) as Reply));
     const timer = setTimeout(() => settle(undefined), timeoutMs);
+    this.pending.add(settle);
     try {
       await this.queue(workerId).add(command, data, { jobId: id, removeOnComplete: true, removeOnFail: { count: 100 } });
       const reply = await replied;
@@ -38,8 +40,14 @@ export class CommandClient {
       return reply.value as T;
     } finally {
       clearTimeout(timer);
+      this.pending.delete(settle);
       unsubscribe();
     }
+  }
+
+  /** Answers every call still waiting with an `unavailable` error (the caller is shutting down). */
+  cancelPending(reason: string): void {
+    for (const settle of this.pending) settle({ ok: false, error: { code: 'unavailable', message: reason } });
   }
 
   async close(): Promise<void> {

@@ -33,6 +33,8 @@ export async function buildServer(core: CoreRuntime): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(websocket);
+  // Commands waiting on a session (a send can wait minutes) must not hold the shutdown up.
+  app.addHook('preClose', async () => core.cancelWaits('the API is shutting down; retry on another instance'));
   await app.register(attachRoutes, { core });
 
   await app.register(async (api) => {

@@ -16,16 +16,18 @@ export const sessionSpawnSchema = z.strictObject({
 });
 export type SessionSpawnInput = z.infer<typeof sessionSpawnSchema>;
 
+/** How long a command waits for Claude's turn to end (default 5 min). */
+const turnTimeoutMs = z.number().int().min(1_000).max(3_600_000).optional();
+
 export const sessionSendSchema = z.strictObject({
   text: z.string().trim().min(1, 'text must not be empty'),
-  /** How long to wait for the reply (default 5 min). */
-  timeoutMs: z.number().int().min(1_000).max(3_600_000).optional(),
+  timeoutMs: turnTimeoutMs,
 });
 export type SessionSendInput = z.infer<typeof sessionSendSchema>;
 
 /** Answers to a permission dialog, by meaning rather than by the CLI's wording or numbering. */
 export const confirmChoices = ['yes', 'yes_always', 'no'] as const;
-export const sessionConfirmSchema = z.strictObject({ choice: z.enum(confirmChoices) });
+export const sessionConfirmSchema = z.strictObject({ choice: z.enum(confirmChoices), timeoutMs: turnTimeoutMs });
 export type ConfirmChoice = (typeof confirmChoices)[number];
 
 export const sessionListQuerySchema = z.strictObject({

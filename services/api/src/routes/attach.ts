@@ -36,9 +36,10 @@ export const attachRoutes: FastifyPluginAsync<{ core: CoreRuntime }> = async (ap
       socket.send(await core.sessions.serializedScreen(id));
       ready = true;
       socket.on('message', (frame) => {
+        // Anything but an input or resize frame is dropped: an answer would land in the client's terminal.
         const parsed = attachInputSchema.safeParse(safeJson(String(frame)));
-        if (!parsed.success) return socket.send(JSON.stringify({ error: { code: 'bad_request', message: 'send {"type":"input","data":"…"} or {"type":"resize","cols":N,"rows":N}' } }));
-        void core.redis.publish(channel.ptyInput(id), JSON.stringify(parsed.data));
+        if (parsed.success) void core.redis.publish(channel.ptyInput(id), JSON.stringify(parsed.data));
+        else request.log.debug({ sessionId: id }, 'attach: ignored a frame that is not input or resize');
       });
     } catch (error) {
       close(closeCode(error), error instanceof MissionError ? error.message : 'attach failed');

@@ -20,6 +20,10 @@ const MAX_STALE_MS = 100;
 /** Pause between typing text and pressing Enter, so the CLI takes the Enter as a submit. */
 const SUBMIT_DELAY_MS = 50;
 const INTERRUPT_WAIT_MS = 5_000;
+/** After a dialog is answered, the prompt must stay this long to count as the end of the turn. */
+const IDLE_STEADY_MS = 250;
+/** Press a dialog's key again if the dialog is still open after this long. */
+const KEY_RETRY_MS = 300;
 const ESC = '\x1b';
 const CTRL_C = '\x03';
 
@@ -72,23 +76,31 @@ export class LiveSession {
     this.pty.write(this.bracketedPaste ? `\x1b[200~${text}\x1b[201~` : text);
     await delay(SUBMIT_DELAY_MS);
     this.pty.write('\r');
-    return toTurn(await this.waitFor((s) => watch.ended(s), deadline - Date.now(), 'the reply'));
+    const ended = this.waitFor((s) => watch.ended(s), deadline - Date.now(), 'the reply');
+    // Text like `/exit` ends the CLI: that is the reply.
+    return ended.then(toTurn, (error: unknown) => (this.exit ? { state: 'exited', response: this.snapshot.lastResponse, dialog: null } : Promise.reject(error)));
   }
 
   /** Answers the open permission dialog with the option meaning `choice`, then waits for the turn to go on to its end. */
   async confirm(choice: ConfirmChoice, timeoutMs: number): Promise<SessionTurn> {
-    const { dialog, lastResponse } = this.current();
+    const { dialog } = this.current();
     if (!dialog) throw new ConflictError(`no permission dialog is open (the session is ${this.state})`);
     const option = optionFor(dialog, choice);
     if (!option) {
       const offered = dialog.options.map((o) => `${o.key}: ${o.label}`).join('; ');
       throw new BadRequestError(`the ${dialog.tool} dialog has no '${choice}' option; it offers ${offered}`);
     }
-    const watch = new TurnWatch(lastResponse);
-    this.pty.write(option.key);
     const closed = (s: SessionSnapshot) => s.state !== 'waiting_permission' || !sameDialog(s, dialog);
-    await this.waitFor(closed, Math.min(timeoutMs, INTERRUPT_WAIT_MS), 'the dialog to close');
-    return toTurn(await this.waitFor((s) => closed(s) && watch.ended(s), timeoutMs, 'the turn to end'));
+    const deadline = Date.now() + timeoutMs;
+    await this.press(option.key, closed, Math.min(timeoutMs, INTERRUPT_WAIT_MS));
+    // Claude was mid-turn: once the dialog is gone, the turn ends at the next prompt (or dialog). The
+    // prompt can flash up for a frame between a dialog and the work it allowed, so it must stay.
+    for (;;) {
+      const end = await this.waitFor((s) => closed(s) && s.state !== 'working', deadline - Date.now(), 'the turn to end');
+      if (end.state !== 'idle') return toTurn(end);
+      await delay(IDLE_STEADY_MS);
+      if (this.current().state === 'idle') return toTurn(this.snapshot);
+    }
   }
 
   /** Stops what Claude is doing (Esc; Ctrl+C if that was not enough) and waits for the prompt. */
@@ -100,6 +112,25 @@ export class LiveSession {
     if (settled) return toTurn(settled);
     this.pty.write(CTRL_C);
     return toTurn(await this.waitFor(idle, INTERRUPT_WAIT_MS, 'the interrupt'));
+  }
+
+  /**
+   * Presses a dialog's key until the dialog is gone: a dialog that has just appeared ignores keys for a
+   * moment (so a keystroke meant for something else does not answer it), so one press may not take.
+   * It is pressed again only while the same dialog is still on the screen.
+   */
+  private async press(key: string, closed: (s: SessionSnapshot) => boolean, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!closed(this.current())) {
+      if (this.exit) throw this.exitedError();
+      if (Date.now() >= deadline) {
+        const message = `timed out after ${timeoutMs} ms waiting for the dialog to close (the session is ${this.state})`;
+        this.enqueue({ type: 'error', payload: { code: 'timeout', message } });
+        throw new TimeoutError(message, { state: this.state });
+      }
+      this.pty.write(key);
+      await this.waitFor(closed, Math.min(KEY_RETRY_MS, deadline - Date.now()), 'the dialog to close', { report: false }).catch(() => undefined);
+    }
   }
 
   screen(): SessionScreen {
@@ -123,15 +154,16 @@ export class LiveSession {
     return this.snapshot;
   }
 
-  private waitFor(test: (snapshot: SessionSnapshot) => boolean, timeoutMs: number, what: string): Promise<SessionSnapshot> {
+  /** Resolves with the first snapshot that passes `test`; on timeout rejects (and, unless told not to, reports an error event). */
+  private waitFor(test: (snapshot: SessionSnapshot) => boolean, timeoutMs: number, what: string, options = { report: true }): Promise<SessionSnapshot> {
     const now = this.current();
     if (test(now)) return Promise.resolve(now);
     if (this.exit) return Promise.reject(this.exitedError());
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters.delete(waiter);
-        const message = `no ${what} within ${timeoutMs} ms (the session is ${this.state})`;
-        this.enqueue({ type: 'error', payload: { code: 'timeout', message } });
+        const message = `timed out after ${timeoutMs} ms waiting for ${what} (the session is ${this.state})`;
+        if (options.report) this.enqueue({ type: 'error', payload: { code: 'timeout', message } });
         reject(new TimeoutError(message, { state: this.state }));
       }, Math.max(0, timeoutMs));
       const waiter: Waiter = {

@@ -20,7 +20,7 @@ import {
   tables,
 } from '@mission/shared';
 import { Worker } from 'bullmq';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { PtySession } from '../pty/ptySession.ts';
 import { CLAUDE_SCREEN_ARGS } from '../pty/screenParser.ts';
@@ -44,7 +44,7 @@ export interface SessionHostOptions {
 }
 
 const sendArgs = z.object({ sessionId: z.string(), text: z.string(), timeoutMs: z.number().int().positive() });
-const confirmArgs = z.object({ sessionId: z.string(), choice: z.enum(confirmChoices), timeoutMs: z.number().int().positive().default(300_000) });
+const confirmArgs = z.object({ sessionId: z.string(), choice: z.enum(confirmChoices), timeoutMs: z.number().int().positive() });
 const sessionArgs = z.object({ sessionId: z.string() });
 
 /**
@@ -95,23 +95,23 @@ export class SessionHost {
 
   private handlers(): Record<string, CommandHandler> {
     return {
-      send: async (data) => {
-        const args = sendArgs.parse(data);
-        return this.session(args.sessionId).send(args.text, args.timeoutMs);
-      },
-      confirm: async (data) => {
-        const args = confirmArgs.parse(data);
-        return this.session(args.sessionId).confirm(args.choice, args.timeoutMs);
-      },
-      interrupt: async (data) => this.session(sessionArgs.parse(data).sessionId).interrupt(),
-      screen: async (data) => this.session(sessionArgs.parse(data).sessionId).screen(),
-      serialize: async (data) => this.session(sessionArgs.parse(data).sessionId).pty.serialize(),
-      kill: async (data) => {
-        const session = this.session(sessionArgs.parse(data).sessionId);
-        const exit = await session.kill();
-        await session.flushed();
-        return exit;
-      },
+      send: this.command(sendArgs, (session, args) => session.send(args.text, args.timeoutMs)),
+      confirm: this.command(confirmArgs, (session, args) => session.confirm(args.choice, args.timeoutMs)),
+      interrupt: this.command(sessionArgs, (session) => session.interrupt()),
+      screen: this.command(sessionArgs, (session) => session.screen()),
+      serialize: this.command(sessionArgs, (session) => session.pty.serialize()),
+      kill: this.command(sessionArgs, (session) => session.kill()),
+    };
+  }
+
+  /** A command on one session; it answers once the events of what it did are stored, so callers read them after. */
+  private command<A extends { sessionId: string }, R>(args: z.ZodType<A>, run: (session: LiveSession, args: A) => R | Promise<R>): CommandHandler {
+    return async (data) => {
+      const parsed = args.parse(data);
+      const session = this.session(parsed.sessionId);
+      const result = await run(session, parsed);
+      await session.flushed();
+      return result;
     };
   }
 
@@ -121,15 +121,13 @@ export class SessionHost {
     return entry.session;
   }
 
-  /** Takes a session: claims its row, starts claude in a PTY, and wires events, state and attach channels. */
+  /**
+   * Takes a session: starts claude in a PTY, claims the row (which tells the API who owns it, so the
+   * session must already answer commands), and wires events, state and attach channels.
+   */
   private async spawn(sessionId: string): Promise<void> {
     const owner: EventOwner = { kind: 'session', id: sessionId };
-    const claudeSessionId = randomUUID();
-    const [row] = await this.o.db
-      .update(sessions)
-      .set({ ownerWorker: this.o.workerId, claudeSessionId, updatedAt: sql`now()` })
-      .where(and(eq(sessions.id, sessionId), eq(sessions.state, 'starting')))
-      .returning();
+    const [row] = await this.o.db.select().from(sessions).where(and(eq(sessions.id, sessionId), eq(sessions.state, 'starting'), isNull(sessions.ownerWorker)));
     if (!row) throw new NotFoundError('session', sessionId);
     const log = this.o.logger.child({ sessionId });
     const runnable = await loadRunnableSlot(this.o.db, row.slot);
@@ -139,7 +137,7 @@ export class SessionHost {
       return;
     }
     const { slot } = runnable;
-
+    const claudeSessionId = randomUUID();
     const pty = new PtySession({
       bin: this.o.claudeBin,
       args: [...CLAUDE_SCREEN_ARGS, '--session-id', claudeSessionId, ...(slot.model ? ['--model', slot.model] : []), ...slot.args],
@@ -148,7 +146,6 @@ export class SessionHost {
       cols: row.cols,
       rows: row.rows,
     });
-    await this.o.events.append(owner, { type: 'state', payload: { state: 'starting' } });
     const session = new LiveSession(sessionId, pty, {
       emit: async (draft) => {
         await this.o.events.append(owner, draft);
@@ -168,6 +165,19 @@ export class SessionHost {
     const stopInput = await this.o.subscriber.subscribe(channel.ptyInput(sessionId), (message) => this.attachInput(session, message));
     this.live.set(sessionId, { session, detach: () => (stopRelay(), stopInput()) });
     this.updateCapacity();
+
+    const [claimed] = await this.o.db
+      .update(sessions)
+      .set({ ownerWorker: this.o.workerId, claudeSessionId, updatedAt: sql`now()` })
+      .where(and(eq(sessions.id, sessionId), isNull(sessions.ownerWorker)))
+      .returning({ id: sessions.id });
+    if (!claimed) {
+      this.forget(sessionId);
+      await pty.kill();
+      log.warn('another worker took the session first');
+      return;
+    }
+    await this.o.events.append(owner, { type: 'state', payload: { state: 'starting' } });
     log.info({ pid: pty.pid, slot: slot.id }, 'session started');
   }
 

@@ -1,0 +1,49 @@
+import os from 'node:os';
+import { startApi } from '@mission/api';
+import { type CoreRuntime, createCoreRuntime } from '@mission/core';
+import { createLogger, loadConfig, openDatabase } from '@mission/shared';
+import { type MissionWorker, startWorker } from '@mission/worker';
+import { benchPrefix, benchRedisUrl, scratchDatabase } from './environment.ts';
+
+export interface BenchSystem {
+  /** Base URL of the API. */
+  url: string;
+  core: CoreRuntime;
+  worker: MissionWorker;
+  close(): Promise<void>;
+}
+
+/** API and one worker in this process, on a scratch Postgres database and a queue prefix of their own. */
+export async function startBenchSystem(env: Record<string, string>): Promise<BenchSystem> {
+  const database = await scratchDatabase();
+  const config = loadConfig({
+    ...process.env,
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: database.url,
+    REDIS_URL: benchRedisUrl,
+    MISSION_QUEUE_PREFIX: benchPrefix('mission'),
+    MISSION_SLOTS_FILE: '/nonexistent/slots.yaml',
+    ...env,
+  });
+  const logger = createLogger({ level: 'silent' });
+  const db = await openDatabase({ url: config.databaseUrl, dataDir: os.tmpdir() });
+  const core = createCoreRuntime({ config, logger, database: db, redisUrl: benchRedisUrl });
+  const app = await startApi(core);
+  const worker = await startWorker({ config, logger, database: db, redisUrl: benchRedisUrl });
+  const address = app.server.address();
+  return {
+    url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`,
+    core,
+    worker,
+    async close() {
+      await app.close();
+      await worker.close(1_000);
+      await core.taskQueue.obliterate({ force: true });
+      await core.sessionQueue.obliterate({ force: true });
+      await core.close();
+      await db.close();
+      await database.drop();
+    },
+  };
+}

@@ -1,0 +1,207 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Session, SessionTurn } from '@mission/shared';
+import { HeadlessTerminal, parseScreen, PtySession, SCREEN_SETTLE_MS, SnapshotDiffer } from '@mission/worker';
+import { loadRecording, recordedScenarios } from '../tests/fixtures/recordings.ts';
+import { CLAUDE_BIN, prepareClaudeHome } from '../tests/support/claudeEnv.ts';
+import { startStubAnthropic, type StubAnthropic } from '../tests/support/stubAnthropic.ts';
+import { ms, ratio, report, summarize, timeIt } from './lib/stats.ts';
+import { startBenchSystem } from './lib/system.ts';
+
+/** Terminal output pushed through the parser benchmark (the recordings, replayed until this much). */
+const PARSER_BYTES = 8 * 1024 * 1024;
+/** Sessions started at once in one worker (at most 200). */
+const FLEET = Math.min(200, Number(process.env.BENCH_SESSIONS ?? 50));
+const SEND_RUNS = 20;
+const SPAWN_WAVE = 10;
+
+/** Every recorded chunk of every scenario, in order, marking those after which the output paused (where the worker reads the screen). */
+function recordedOutput(): { data: string; settles: boolean }[] {
+  return recordedScenarios().flatMap((name) => {
+    const { chunks } = loadRecording(name);
+    return chunks.map((chunk, i) => ({ data: chunk.data, settles: (chunks[i + 1]?.t ?? Infinity) - chunk.t >= SCREEN_SETTLE_MS }));
+  });
+}
+
+/**
+ * Recorded Claude Code output (all scenarios, replayed until PARSER_BYTES) through xterm alone, and
+ * through xterm + parser + differ reading the screen where the output paused, as the worker does.
+ */
+async function parserThroughput() {
+  const chunks = recordedOutput();
+  const size = chunks.reduce((sum, chunk) => sum + Buffer.byteLength(chunk.data), 0);
+  const rounds = Math.ceil(PARSER_BYTES / size);
+  let reads = 0;
+  const run = async (read: ((terminal: HeadlessTerminal) => void) | null) => {
+    const { ms: took } = await timeIt(async () => {
+      for (let round = 0; round < rounds; round++) {
+        const terminal = new HeadlessTerminal({ cols: 120, rows: 40 });
+        // As in the worker, the screen is read in xterm's callback once it has parsed the chunk.
+        for (const chunk of chunks) terminal.write(chunk.data, read && chunk.settles ? () => read(terminal) : undefined);
+        await new Promise<void>((resolve) => terminal.write('', resolve));
+        terminal.dispose();
+      }
+    });
+    return (rounds * size) / 1024 / 1024 / (took / 1000);
+  };
+  const xtermOnly = await run(null);
+  const differ = new SnapshotDiffer();
+  const parsed = await run((terminal) => {
+    reads++;
+    differ.next(parseScreen(terminal.screen()));
+  });
+  const screens = recordedScenarios().flatMap((name) => loadRecording(name).checkpoints.map((c) => c.screen));
+  const { ms: parseMs } = await timeIt(async () => {
+    for (let i = 0; i < 20_000; i++) parseScreen(screens[i % screens.length]!);
+  });
+  return { xtermOnly, parsed, megabytes: (rounds * size) / 1024 / 1024, reads, parseMicros: (parseMs * 1000) / 20_000 };
+}
+
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
+const gc = () => (globalThis as { gc?: () => void }).gc?.();
+const memory = () => {
+  gc();
+  return process.memoryUsage();
+};
+
+async function waitUntil(test: () => Promise<boolean>, what: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await test())) {
+    if (Date.now() > deadline) throw new Error(`no ${what} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** Resolves once the terminal's screen shows every one of `parts`, checked after each render. */
+function screenShows(pty: PtySession, parts: string[], timeoutMs = 30_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const text = pty.screen().lines.join('\n');
+      if (!parts.every((part) => text.includes(part))) return;
+      stop();
+      clearTimeout(timer);
+      resolve();
+    };
+    const stop = pty.onRender(check);
+    const timer = setTimeout(() => (stop(), reject(new Error(`the raw screen never showed ${parts.join(', ')}`))), timeoutMs);
+    check();
+  });
+}
+
+/** Raw node-pty + xterm + claude: type the prompt, time until the reply is on the screen and the prompt is back. */
+async function rawSendLatency(env: Record<string, string>, cwd: string) {
+  const pty = new PtySession({ bin: CLAUDE_BIN, args: ['--verbose'], cwd, env, cols: 120, rows: 40 });
+  await screenShows(pty, ['? for shortcuts']);
+  const latencies: number[] = [];
+  for (let i = 0; i < SEND_RUNS; i++) {
+    const { ms: took } = await timeIt(async () => {
+      pty.write(`\x1b[200~raw ping ${i}\x1b[201~`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      pty.write('\r');
+      await screenShows(pty, [`● pong raw ping ${i}`, '? for shortcuts']);
+    });
+    latencies.push(took);
+  }
+  await pty.kill();
+  pty.dispose();
+  return summarize(latencies);
+}
+
+async function sessionFleet(stub: StubAnthropic) {
+  const workdir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'mission-bench-sessions-')));
+  const claude = prepareClaudeHome({ apiUrl: stub.url, trustedDirs: [workdir] });
+  const system = await startBenchSystem({ MISSION_CLAUDE_BIN: CLAUDE_BIN, MISSION_WORKER_MAX_SESSIONS: String(FLEET + 5) });
+  await system.core.slots.put('default', { cwd: workdir, env: claude.env });
+  const post = async <T>(route: string, body: unknown): Promise<T> => {
+    const res = await fetch(`${system.url}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    if (!res.ok) throw new Error(`${route}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as T;
+  };
+  try {
+    // Send → reply through Mission, on one session.
+    const single = await post<Session>('/v1/sessions', { slot: 'default' });
+    await waitUntil(async () => (await system.core.sessions.get(single.id)).state === 'idle', 'the session to start');
+    const latencies: number[] = [];
+    for (let i = 0; i < SEND_RUNS; i++) {
+      const { ms: took, value } = await timeIt(() => post<SessionTurn>(`/v1/sessions/${single.id}/send`, { text: `ping ${i}`, timeoutMs: 30_000 }));
+      if (value.response !== `pong ping ${i}`) throw new Error(`send ${i} answered ${JSON.stringify(value)}`);
+      latencies.push(took);
+    }
+    await post(`/v1/sessions/${single.id}/kill`, {});
+    const raw = await rawSendLatency({ PATH: process.env.PATH ?? '/usr/bin:/bin', TERM: 'xterm-256color', ...claude.env }, workdir);
+
+    // A fleet of idle sessions: the worker's memory per session (the claude processes are not in it).
+    const before = memory();
+    const started = Date.now();
+    // Started in waves: fifty claude processes booting at once would starve two cores for a minute.
+    const fleet: Session[] = [];
+    while (fleet.length < FLEET) {
+      const wave = Math.min(SPAWN_WAVE, FLEET - fleet.length);
+      fleet.push(...(await Promise.all(Array.from({ length: wave }, () => post<Session>('/v1/sessions', { slot: 'default' })))));
+      await waitUntil(async () => (await system.core.sessions.list({ state: 'idle', limit: 200 })).length >= fleet.length, `${fleet.length} idle sessions`, 300_000);
+    }
+    const startup = Date.now() - started;
+    const after = memory();
+
+    // Every session answers at once; every answer must be in its events.
+    const { ms: fanOut, value: turns } = await timeIt(() =>
+      Promise.all(fleet.map((session, i) => post<SessionTurn>(`/v1/sessions/${session.id}/send`, { text: `fleet ${i}`, timeoutMs: 120_000 }))),
+    );
+    const wrong = turns.filter((turn, i) => turn.response !== `pong fleet ${i}`).length;
+    let missing = 0;
+    for (const [i, session] of fleet.entries()) {
+      const events = await system.core.events.list(session.id);
+      if (!events.some((e) => e.type === 'assistant_message' && e.payload.text === `pong fleet ${i}`)) missing++;
+    }
+    await Promise.all(fleet.map((session) => post(`/v1/sessions/${session.id}/kill`, {})));
+    return {
+      send: summarize(latencies),
+      raw,
+      perSession: { heap: (after.heapUsed - before.heapUsed) / FLEET, buffers: (after.external - before.external) / FLEET, rss: (after.rss - before.rss) / FLEET },
+      startup,
+      fanOut,
+      wrong,
+      missing,
+    };
+  } finally {
+    await system.close();
+    claude.remove();
+    fs.rmSync(workdir, { recursive: true, force: true });
+  }
+}
+
+export async function benchSessions(): Promise<void> {
+  const parser = await parserThroughput();
+  report(
+    `Screen parser: recorded Claude Code output, ${parser.megabytes.toFixed(1)} MB`,
+    ['pipeline', 'MB/s', 'vs xterm alone'],
+    [
+      ['@xterm/headless alone', parser.xtermOnly.toFixed(1), '1.00×'],
+      [`xterm + parseScreen + differ (${parser.reads} screen reads where output paused)`, parser.parsed.toFixed(1), ratio(parser.parsed, parser.xtermOnly)],
+    ],
+  );
+  console.log(`parseScreen alone: ${parser.parseMicros.toFixed(1)} µs per 120×40 screen`);
+
+  const stub = await startStubAnthropic();
+  stub.respond((request) => (request.tools.length > 0 ? { text: `pong ${request.lastUserText}` } : { text: 'side request' }));
+  try {
+    const fleet = await sessionFleet(stub);
+    report(
+      'Interactive sessions: send → reply (real claude CLI on the stub API)',
+      ['measure', 'p50', 'p99', 'vs raw node-pty'],
+      [
+        ['raw node-pty: type → reply on screen', ms(fleet.raw.p50), ms(fleet.raw.p99), '1.00×'],
+        ['Mission POST /send → reply', ms(fleet.send.p50), ms(fleet.send.p99), ratio(fleet.send.p50, fleet.raw.p50)],
+      ],
+    );
+    console.log(`Mission's overhead per send (p50): ${ms(fleet.send.p50 - fleet.raw.p50)} (n=${fleet.send.n})`);
+    console.log(
+      `${FLEET} sessions in one worker: idle after ${(fleet.startup / 1000).toFixed(1)} s; worker memory per idle session ` +
+        `${mib(fleet.perSession.heap)} JS heap + ${mib(fleet.perSession.buffers)} buffers (process RSS moved ${mib(fleet.perSession.rss)} per session), claude processes excluded; ` +
+        `all ${FLEET} answered at once in ${(fleet.fanOut / 1000).toFixed(1)} s: ${fleet.wrong} wrong replies, ${fleet.missing} missing assistant_message events`,
+    );
+  } finally {
+    await stub.close();
+  }
+}
