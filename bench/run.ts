@@ -1,3 +1,4 @@
+import { benchMcp } from './mcp.bench.ts';
 import { benchSessions } from './sessions.bench.ts';
 import { benchTaskQueue } from './taskQueue.bench.ts';
 
@@ -5,6 +6,7 @@ import { benchTaskQueue } from './taskQueue.bench.ts';
 const benches: [string, () => Promise<void>][] = [
   ['task queue', benchTaskQueue],
   ['sessions', benchSessions],
+  ['mcp', benchMcp],
 ];
 const only = process.argv.slice(2);
 

@@ -1,4 +1,5 @@
 import { startApi } from '@mission/api';
+import { mcpHttp } from '@mission/mcp';
 import { createCoreRuntime } from '@mission/core';
 import { createLogger, loadConfig, onShutdownSignal, runMain } from '@mission/shared';
 import { openSharedStorage } from './storage.ts';
@@ -9,7 +10,7 @@ runMain(async () => {
   const logger = createLogger({ level: config.logLevel, name: 'mission-api' });
   const { database, redisUrl } = await openSharedStorage(config, 'start:api');
   const core = createCoreRuntime({ config, logger, database, redisUrl });
-  const app = await startApi(core);
+  const app = await startApi(core, [mcpHttp(core)]);
   onShutdownSignal(logger, async () => {
     await app.close();
     await core.close();

@@ -1,4 +1,5 @@
 import { startApi } from '@mission/api';
+import { mcpHttp } from '@mission/mcp';
 import { createCoreRuntime } from '@mission/core';
 import { createLogger, loadConfig, onShutdownSignal, openDatabase, runMain } from '@mission/shared';
 import { startWorker } from '@mission/worker';
@@ -15,10 +16,10 @@ runMain(async () => {
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   logger.info({ database: database.location, kind: database.kind, redis: redis.url }, 'storage ready');
   const core = createCoreRuntime({ config, logger, database, redisUrl: redis.url });
-  const app = await startApi(core);
+  const app = await startApi(core, [mcpHttp(core)]);
   const worker = await startWorker({ config, logger, database, redisUrl: redis.url });
   const base = `http://${config.host}:${config.port}`;
-  logger.info(`Mission is up: ${base} — API docs ${base}/docs, queues ${base}/admin/queues`);
+  logger.info(`Mission is up: ${base} — API docs ${base}/docs, queues ${base}/admin/queues, MCP ${base}/mcp`);
 
   onShutdownSignal(logger, async () => {
     await app.close();

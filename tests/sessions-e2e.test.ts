@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { MissionEvent, Session, SessionScreen, SessionTurn } from '@mission/shared';
+import { HeadlessTerminal } from '@mission/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
@@ -207,17 +208,20 @@ describe('interactive sessions through REST (real claude CLI)', () => {
     const session = await spawn();
     await waitForScreen(session.id, (s) => s.state === 'idle', 'idle');
     const socket = new WebSocket(`${bed.system.url.replace('http', 'ws')}/v1/sessions/${session.id}/attach`);
-    let received = '';
-    socket.on('message', (data) => (received += data.toString()));
+    // What a browser's xterm.js does with the frames: render them.
+    const terminal = new HeadlessTerminal({ cols: 120, rows: 40 });
+    const shows = (text: string) => terminal.screen().lines.some((line) => line.includes(text));
+    socket.on('message', (data) => terminal.write(data.toString()));
     await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
-    await waitUntil(() => received.includes('Claude Code'), 15_000, 'the serialized screen');
+    await waitUntil(() => shows('Claude Code v2.1.331'), 15_000, 'the serialized screen');
     socket.send(JSON.stringify({ type: 'input', data: 'typed-over-the-socket' }));
-    await waitUntil(() => received.includes('typed-over-the-socket'), 15_000, 'the echo of the typed text');
+    await waitUntil(() => shows('typed-over-the-socket'), 15_000, 'the typed text in the attached terminal');
     await waitForScreen(session.id, (s) => s.lines.some((l) => l.includes('typed-over-the-socket')), 'the typed text on the screen');
     socket.send('not json');
     const closed = new Promise<number>((resolve) => socket.once('close', resolve));
     await call('POST', `/v1/sessions/${session.id}/kill`);
     expect(await closed).toBe(1000);
+    terminal.dispose();
   });
 
   it('bad requests: unknown slot 400, unknown session 404, bad choice 400, no dialog 409', async () => {

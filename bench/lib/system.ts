@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { startApi } from '@mission/api';
 import { type CoreRuntime, createCoreRuntime } from '@mission/core';
+import { mcpHttp } from '@mission/mcp';
 import { createLogger, loadConfig, openDatabase } from '@mission/shared';
 import { type MissionWorker, startWorker } from '@mission/worker';
 import { benchPrefix, benchRedisUrl, scratchDatabase } from './environment.ts';
@@ -29,7 +30,7 @@ export async function startBenchSystem(env: Record<string, string>): Promise<Ben
   const logger = createLogger({ level: 'silent' });
   const db = await openDatabase({ url: config.databaseUrl, dataDir: os.tmpdir() });
   const core = createCoreRuntime({ config, logger, database: db, redisUrl: benchRedisUrl });
-  const app = await startApi(core);
+  const app = await startApi(core, [mcpHttp(core)]);
   const worker = await startWorker({ config, logger, database: db, redisUrl: benchRedisUrl });
   const address = app.server.address();
   return {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startApi } from '@mission/api';
+import { mcpHttp } from '@mission/mcp';
 import { type CoreRuntime, createCoreRuntime } from '@mission/core';
 import { type Config, createLogger, type DatabaseHandle, loadConfig, openDatabase } from '@mission/shared';
 import { type MissionWorker, startWorker } from '@mission/worker';
@@ -48,7 +49,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
   const logger = createLogger({ level: config.logLevel, name: 'test' });
   const database = options.pglite ?? (await openDatabase({ url: config.databaseUrl, dataDir }));
   const core = createCoreRuntime({ config, logger, database, redisUrl: config.redisUrl! });
-  const app = await startApi(core);
+  const app = await startApi(core, [mcpHttp(core)]);
   for (const [id, slot] of Object.entries(options.slots ?? {})) await core.slots.put(id, slot);
   const worker = await startWorker({ config, logger, database, redisUrl: config.redisUrl! });
   const address = app.server.address();

@@ -12,6 +12,7 @@ import {
   type TaskJobData,
 } from '@mission/shared';
 import { Queue } from 'bullmq';
+import { fleetOverview, type Overview } from './overview.ts';
 import { SessionService } from './sessions.ts';
 import { SlotService } from './slots.ts';
 import { TaskService } from './tasks.ts';
@@ -29,6 +30,8 @@ export interface CoreRuntime {
   slots: SlotService;
   tasks: TaskService;
   sessions: SessionService;
+  /** Counts of tasks, sessions, workers and queue depths. */
+  overview(): Promise<Overview>;
   /** Answers every request still waiting on a worker with 503 (when the API shuts down). */
   cancelWaits(reason: string): void;
   close(): Promise<void>;
@@ -78,6 +81,7 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
     tasks,
     sessionQueue,
     sessions,
+    overview: () => fleetOverview(database.db, { tasks: taskQueue, sessions: sessionQueue }),
     cancelWaits: (reason) => commands.cancelPending(reason),
     async close() {
       await Promise.all([taskQueue.close(), sessionQueue.close(), commands.close()]);

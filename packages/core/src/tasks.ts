@@ -116,9 +116,13 @@ export class TaskService {
     return { task: toTask(row), created: true };
   }
 
-  /** Submits in ask mode and waits for the task to end, up to its timeout. */
-  async ask(draft: unknown, options: { idempotencyKey?: string | undefined; signal?: AbortSignal } = {}): Promise<Task> {
+  /** Submits in ask mode and waits for the task to end, up to its timeout; `onSubmitted` hears of the task first (to follow its events). */
+  async ask(
+    draft: unknown,
+    options: { idempotencyKey?: string | undefined; signal?: AbortSignal; onSubmitted?: (task: Task) => Promise<void> } = {},
+  ): Promise<Task> {
     const { task } = await this.submit(draft, { mode: 'ask', idempotencyKey: options.idempotencyKey });
+    await options.onSubmitted?.(task);
     const ended = await this.waitForEnd(task.id, task.timeoutMs + ASK_GRACE_MS, options.signal);
     if (ended) return ended;
     await this.cancel(task.id).catch(() => {});

@@ -8,6 +8,7 @@ import { BULL_BOARD_PATH, registerBullBoard } from './bullBoard.ts';
 import { registerErrorHandling } from './errorHandler.ts';
 import { attachRoutes } from './routes/attach.ts';
 import { healthRoutes } from './routes/health.ts';
+import { overviewRoutes } from './routes/overview.ts';
 import { sessionRoutes } from './routes/sessions.ts';
 import { slotRoutes } from './routes/slots.ts';
 import { taskRoutes } from './routes/tasks.ts';
@@ -44,6 +45,7 @@ export async function buildServer(core: CoreRuntime): Promise<FastifyInstance> {
     await api.register(taskRoutes, { core });
     await api.register(slotRoutes, { core });
     await api.register(sessionRoutes, { core });
+    await api.register(overviewRoutes, { core });
   });
   await registerBullBoard(app, [core.taskQueue, core.sessionQueue]);
   return app;

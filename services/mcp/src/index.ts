@@ -1,1 +1,3 @@
-export {};
+export * from './bridge.ts';
+export * from './http.ts';
+export * from './server.ts';

@@ -25,8 +25,10 @@ export const attachRoutes: FastifyPluginAsync<{ core: CoreRuntime }> = async (ap
     try {
       const session = await core.sessions.get(id);
       if (isEndedSessionState(session.state)) return close(4409, `session ${id} has ended (${session.state})`);
-      let ready = false;
-      stops.push(await core.subscriber.subscribe(channel.ptyOutput(id), (data) => ready && socket.send(data)));
+      // Output that comes while the screen is fetched is held and sent after it: dropping it could leave
+      // the client's terminal without a change the snapshot missed (the CLI redraws from the top).
+      let held: string[] | null = [];
+      stops.push(await core.subscriber.subscribe(channel.ptyOutput(id), (data) => (held ? held.push(data) : socket.send(data))));
       stops.push(
         await core.subscriber.subscribe(core.events.channel({ kind: 'session', id }), (message) => {
           const event = JSON.parse(message) as MissionEvent;
@@ -34,7 +36,8 @@ export const attachRoutes: FastifyPluginAsync<{ core: CoreRuntime }> = async (ap
         }),
       );
       socket.send(await core.sessions.serializedScreen(id));
-      ready = true;
+      for (const data of held) socket.send(data);
+      held = null;
       socket.on('message', (frame) => {
         // Anything but an input or resize frame is dropped: an answer would land in the client's terminal.
         const parsed = attachInputSchema.safeParse(safeJson(String(frame)));

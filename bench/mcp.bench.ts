@@ -1,0 +1,39 @@
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ms, ratio, report, summarize, timeIt } from './lib/stats.ts';
+import { startBenchSystem } from './lib/system.ts';
+
+const RUNS = 500;
+const noopAgent = fileURLToPath(new URL('./noop-agent.sh', import.meta.url));
+
+/** The same read over REST and as an MCP tool call (Streamable HTTP), one after another. */
+export async function benchMcp(): Promise<void> {
+  const system = await startBenchSystem({ MISSION_CLAUDE_BIN: noopAgent });
+  const client = new Client({ name: 'mission-bench', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', system.url)));
+  try {
+    const { task } = await system.core.tasks.submit({ prompt: 'bench' });
+    const measure = async (call: () => Promise<unknown>) => {
+      for (let i = 0; i < 20; i++) await call();
+      const sample: number[] = [];
+      for (let i = 0; i < RUNS; i++) sample.push((await timeIt(call)).ms);
+      return summarize(sample);
+    };
+    const restStatus = await measure(async () => (await fetch(`${system.url}/v1/tasks/${task.id}`)).json());
+    const mcpStatus = await measure(() => client.callTool({ name: 'mission_status', arguments: { id: task.id } }));
+    const restSlots = await measure(async () => (await fetch(`${system.url}/v1/slots`)).json());
+    const mcpSlots = await measure(() => client.callTool({ name: 'mission_slots', arguments: {} }));
+    report(
+      `MCP tool call (Streamable HTTP, SDK client) vs the same REST call, ${RUNS} sequential calls each`,
+      ['operation', 'REST p50', 'MCP p50', 'REST p99', 'MCP p99', 'MCP / REST (p50)'],
+      [
+        ['task status', ms(restStatus.p50), ms(mcpStatus.p50), ms(restStatus.p99), ms(mcpStatus.p99), ratio(mcpStatus.p50, restStatus.p50)],
+        ['list slots', ms(restSlots.p50), ms(mcpSlots.p50), ms(restSlots.p99), ms(mcpSlots.p99), ratio(mcpSlots.p50, restSlots.p50)],
+      ],
+    );
+  } finally {
+    await client.close();
+    await system.close();
+  }
+}

@@ -1,0 +1,63 @@
+import type { Database, SessionState, SpawnJobData, TaskJobData, TaskStatus } from '@mission/shared';
+import { tables } from '@mission/shared';
+import type { Queue } from 'bullmq';
+import { count, isNotNull, notInArray } from 'drizzle-orm';
+
+const { tasks, sessions } = tables;
+
+/** Jobs of a queue by BullMQ state. */
+export type QueueDepth = Record<(typeof QUEUE_STATES)[number], number>;
+const QUEUE_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'failed'] as const;
+
+type Counts<K extends string> = Partial<Record<K, number>>;
+
+export interface Overview {
+  tasks: { byStatus: Counts<TaskStatus>; bySlot: Record<string, Counts<TaskStatus>> };
+  sessions: { byState: Counts<SessionState>; bySlot: Record<string, Counts<SessionState>> };
+  /** Per worker: its live sessions (not exited or lost) and the tasks it has run. */
+  workers: Record<string, { liveSessions: number; tasks: number }>;
+  queues: { tasks: QueueDepth; sessions: QueueDepth };
+}
+
+/** Counts across the fleet: what the main agent looks at first. */
+export async function fleetOverview(db: Database, queues: { tasks: Queue<TaskJobData>; sessions: Queue<SpawnJobData> }): Promise<Overview> {
+  const [taskRows, sessionRows, liveByWorker, tasksByWorker, taskDepth, sessionDepth] = await Promise.all([
+    db.select({ slot: tasks.slot, key: tasks.status, n: count() }).from(tasks).groupBy(tasks.slot, tasks.status),
+    db.select({ slot: sessions.slot, key: sessions.state, n: count() }).from(sessions).groupBy(sessions.slot, sessions.state),
+    db
+      .select({ worker: sessions.ownerWorker, n: count() })
+      .from(sessions)
+      .where(notInArray(sessions.state, ['exited', 'lost']))
+      .groupBy(sessions.ownerWorker),
+    db.select({ worker: tasks.workerId, n: count() }).from(tasks).where(isNotNull(tasks.workerId)).groupBy(tasks.workerId),
+    depth(queues.tasks),
+    depth(queues.sessions),
+  ]);
+  const workers: Overview['workers'] = {};
+  const worker = (id: string) => (workers[id] ??= { liveSessions: 0, tasks: 0 });
+  for (const row of liveByWorker) if (row.worker) worker(row.worker).liveSessions = row.n;
+  for (const row of tasksByWorker) if (row.worker) worker(row.worker).tasks = row.n;
+  const taskCounts = tally<TaskStatus>(taskRows);
+  const sessionCounts = tally<SessionState>(sessionRows);
+  return {
+    tasks: { byStatus: taskCounts.total, bySlot: taskCounts.bySlot },
+    sessions: { byState: sessionCounts.total, bySlot: sessionCounts.bySlot },
+    workers,
+    queues: { tasks: taskDepth, sessions: sessionDepth },
+  };
+}
+
+function tally<K extends string>(rows: { slot: string; key: string; n: number }[]): { total: Counts<K>; bySlot: Record<string, Counts<K>> } {
+  const total: Counts<K> = {};
+  const bySlot: Record<string, Counts<K>> = {};
+  for (const { slot, key, n } of rows) {
+    total[key as K] = (total[key as K] ?? 0) + n;
+    (bySlot[slot] ??= {})[key as K] = n;
+  }
+  return { total, bySlot };
+}
+
+async function depth(queue: Queue): Promise<QueueDepth> {
+  const counts = await queue.getJobCounts(...QUEUE_STATES);
+  return Object.fromEntries(QUEUE_STATES.map((state) => [state, counts[state] ?? 0])) as QueueDepth;
+}

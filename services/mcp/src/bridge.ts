@@ -1,0 +1,31 @@
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { isJSONRPCRequest, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+
+/**
+ * The stdio MCP server a Claude Code config starts (`mission-mcp`): it relays every message between
+ * stdin/stdout and Mission's Streamable HTTP endpoint, so the tools are the API process's own.
+ */
+export async function runStdioBridge(missionUrl: string): Promise<void> {
+  const endpoint = new URL('/mcp', missionUrl);
+  const upstream = new StreamableHTTPClientTransport(endpoint);
+  const local = new StdioServerTransport();
+
+  local.onmessage = (message: JSONRPCMessage) => {
+    upstream.send(message).catch((error: unknown) => {
+      if (!isJSONRPCRequest(message)) return;
+      const reason = error instanceof Error ? error.message : String(error);
+      void local.send({
+        jsonrpc: '2.0',
+        id: message.id,
+        error: { code: -32000, message: `Mission at ${missionUrl} did not answer (${reason}). Is it running (npm start)? Is MISSION_URL right?` },
+      });
+    });
+  };
+  upstream.onmessage = (message) => void local.send(message);
+  upstream.onerror = (error) => process.stderr.write(`mission-mcp: ${error.message}\n`);
+  local.onclose = () => void upstream.close();
+
+  await upstream.start();
+  await local.start();
+}

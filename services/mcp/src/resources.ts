@@ -1,0 +1,66 @@
+import type { CoreRuntime } from '@mission/core';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { SubscribeRequestSchema, UnsubscribeRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+
+/** How often subscribed resources are re-read to notice a change. */
+const WATCH_INTERVAL_MS = 1_000;
+
+/** The resources and how to read each, as JSON. */
+function readers(core: CoreRuntime): Record<string, { name: string; description: string; read: () => Promise<unknown> }> {
+  return {
+    'mission://sessions': {
+      name: 'sessions',
+      description: 'The 200 newest interactive sessions with their state, slot and owning worker.',
+      read: async () => ({ sessions: await core.sessions.list({ limit: 200 }) }),
+    },
+    'mission://status': {
+      name: 'status',
+      description: 'Fleet counts: tasks by status, sessions by state, per slot and per worker, and queue depths.',
+      read: () => core.overview(),
+    },
+  };
+}
+
+/**
+ * `mission://sessions` and `mission://status`. A client that subscribes to one gets
+ * `notifications/resources/updated` when its content changes (checked every second while subscribed).
+ * Returns the function that stops watching (when the connection closes).
+ */
+export function registerResources(server: McpServer, core: CoreRuntime): () => void {
+  const resources = readers(core);
+  for (const [uri, resource] of Object.entries(resources)) {
+    server.registerResource(resource.name, uri, { description: resource.description, mimeType: 'application/json' }, async () => ({
+      contents: [{ uri, mimeType: 'application/json', text: JSON.stringify(await resource.read(), null, 2) }],
+    }));
+  }
+  const watched = new Map<string, string>();
+  server.server.registerCapabilities({ resources: { subscribe: true, listChanged: false } });
+  server.server.setRequestHandler(SubscribeRequestSchema, async ({ params }) => {
+    const resource = resources[params.uri];
+    if (resource) watched.set(params.uri, JSON.stringify(await resource.read()));
+    return {};
+  });
+  server.server.setRequestHandler(UnsubscribeRequestSchema, async ({ params }) => {
+    watched.delete(params.uri);
+    return {};
+  });
+  let checking = false;
+  const timer = setInterval(async () => {
+    if (checking || watched.size === 0) return;
+    checking = true;
+    try {
+      for (const [uri, last] of watched) {
+        const now = JSON.stringify(await resources[uri]!.read());
+        if (now === last) continue;
+        watched.set(uri, now);
+        await server.server.sendResourceUpdated({ uri });
+      }
+    } catch (error) {
+      core.logger.warn({ err: error }, 'MCP resource watch failed');
+    } finally {
+      checking = false;
+    }
+  }, WATCH_INTERVAL_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}

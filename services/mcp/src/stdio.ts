@@ -1,0 +1,12 @@
+import { z } from 'zod';
+import { runStdioBridge } from './bridge.ts';
+
+/** `mission-mcp`: configured only by MISSION_URL, the API it talks to. */
+const env = z
+  .object({ MISSION_URL: z.url('MISSION_URL must be a URL such as http://127.0.0.1:7070').default('http://127.0.0.1:7070') })
+  .safeParse(process.env);
+if (!env.success) {
+  process.stderr.write(`mission-mcp: ${env.error.issues.map((issue) => issue.message).join('; ')}\n`);
+  process.exit(2);
+}
+await runStdioBridge(env.data.MISSION_URL);

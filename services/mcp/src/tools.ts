@@ -1,0 +1,196 @@
+import type { CoreRuntime } from '@mission/core';
+import {
+  confirmChoices,
+  errorBody,
+  type MissionEvent,
+  MissionError,
+  sessionListQuerySchema,
+  sessionSpawnSchema,
+  taskInputSchema,
+  taskListQuerySchema,
+} from '@mission/shared';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import { z } from 'zod';
+
+type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+const sessionId = z.string().min(1).describe('The session id (ses_…) from mission_pty_spawn or mission_sessions.');
+const turnTimeout = z.number().int().min(1_000).max(3_600_000).optional().describe('How long to wait for Claude to finish, in ms (default 5 minutes).');
+
+/** A tool's result: the value as JSON text (what an LLM reads best), or the text itself. */
+const ok = (value: unknown): CallToolResult => ({ content: [{ type: 'text', text: typeof value === 'string' ? value : JSON.stringify(value, null, 2) }] });
+
+/** Runs a tool body; Mission's errors become `isError` results with the same JSON body as REST. */
+async function run(core: CoreRuntime, tool: string, body: () => Promise<CallToolResult>): Promise<CallToolResult> {
+  try {
+    return await body();
+  } catch (error) {
+    if (!(error instanceof MissionError)) core.logger.error({ err: error, tool }, 'MCP tool failed');
+    const known = error instanceof MissionError ? error : new MissionError('internal', 'internal error (see the server log)');
+    return { isError: true, content: [{ type: 'text', text: JSON.stringify(errorBody(known)) }] };
+  }
+}
+
+/**
+ * While a long call waits, each event of what it waits on becomes a progress notification (when the
+ * caller asked for progress with a progressToken). Returns the unsubscribe.
+ */
+async function reportProgress(core: CoreRuntime, extra: Extra, owner: { kind: 'task' | 'session'; id: string }): Promise<() => void> {
+  const token = extra._meta?.progressToken;
+  if (token === undefined) return () => {};
+  let progress = 0;
+  return core.subscriber.subscribe(core.events.channel(owner), (message) => {
+    const event = JSON.parse(message) as MissionEvent;
+    void extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: ++progress, message: describe(event) } }).catch(() => {});
+  });
+}
+
+function describe(event: MissionEvent): string {
+  switch (event.type) {
+    case 'state':
+      return `state: ${event.payload.state}`;
+    case 'status':
+      return `status: ${event.payload.text}`;
+    case 'tool_call':
+      return `tool: ${event.payload.tool} ${event.payload.summary ?? ''}`.trim();
+    case 'assistant_message':
+      return `claude: ${event.payload.text.slice(0, 200)}`;
+    case 'permission_request':
+      return `asks permission: ${event.payload.tool} ${event.payload.summary ?? ''}`.trim();
+    default:
+      return event.type;
+  }
+}
+
+/** The main agent's tools: thin adapters over the same core the REST API uses. */
+export function registerTools(server: McpServer, core: CoreRuntime): void {
+  const tool = <S extends z.ZodType>(name: string, description: string, inputSchema: S, body: (args: z.infer<S>, extra: Extra) => Promise<CallToolResult>) =>
+    server.registerTool(name, { description, inputSchema }, ((args: z.infer<S>, extra: Extra) => run(core, name, () => body(args, extra))) as never);
+
+  tool(
+    'mission_submit',
+    'Start a Claude Code task in the background on a slot (a named agent configuration) and return at once with the task (id, status "queued"). Follow it with mission_status; use mission_ask instead to wait for the answer.',
+    taskInputSchema,
+    async (args) => ok((await core.tasks.submit(args)).task),
+  );
+
+  tool(
+    'mission_ask',
+    'Run a prompt on a slot and wait for the answer (up to timeoutMs, default 5 minutes). Returns the answer text, then the task as JSON. Sends progress notifications while Claude works.',
+    taskInputSchema,
+    async (args, extra) => {
+      let stop = () => {};
+      try {
+        const task = await core.tasks.ask(args, { signal: extra.signal, onSubmitted: async (submitted) => void (stop = await reportProgress(core, extra, { kind: 'task', id: submitted.id })) });
+        if (task.status !== 'succeeded') return { ...ok(task), isError: true };
+        return { content: [{ type: 'text', text: task.result ?? '' }, { type: 'text', text: JSON.stringify(task, null, 2) }] };
+      } finally {
+        stop();
+      }
+    },
+  );
+
+  tool(
+    'mission_status',
+    'Get a task (task_…) or a session (ses_…) by id: its status or state, result, error, cost, owner.',
+    z.strictObject({ id: z.string().min(1).describe('A task id (task_…) or a session id (ses_…).') }),
+    async ({ id }) => ok(id.startsWith('ses_') ? await core.sessions.get(id) : await core.tasks.get(id)),
+  );
+
+  tool(
+    'mission_cancel',
+    'Cancel a task: a queued one at once; a running one has its Claude process stopped. Returns the task.',
+    z.strictObject({ id: z.string().min(1).describe('The task id (task_…).') }),
+    async ({ id }) => ok(await core.tasks.cancel(id)),
+  );
+
+  tool(
+    'mission_tasks',
+    'List tasks, newest first, optionally by status (queued, running, succeeded, failed, cancelled, timed_out) and slot. Pass nextCursor back as cursor for more.',
+    taskListQuerySchema,
+    async (args) => ok(await core.tasks.list(args)),
+  );
+
+  tool(
+    'mission_pty_spawn',
+    'Start an interactive Claude Code session (the real TUI in a terminal on a worker) on a slot. Returns the session; talk to it with mission_pty_send.',
+    sessionSpawnSchema,
+    async (args) => ok(await core.sessions.spawn(args)),
+  );
+
+  tool(
+    'mission_pty_send',
+    'Type a message into a session and wait for Claude\'s reply. Returns {state, response, dialog}: state "idle" with the response, or "waiting_permission" with the permission dialog to answer with mission_pty_confirm. Sends progress notifications while Claude works.',
+    z.strictObject({ session: sessionId, text: z.string().trim().min(1).describe('What to type (submitted with Enter).'), timeoutMs: turnTimeout }),
+    async ({ session, text, timeoutMs }, extra) => {
+      const stop = await reportProgress(core, extra, { kind: 'session', id: session });
+      try {
+        return ok(await core.sessions.send(session, { text, timeoutMs }));
+      } finally {
+        stop();
+      }
+    },
+  );
+
+  tool(
+    'mission_pty_screen',
+    'Read what a session\'s terminal shows now: as text (default), or as JSON with the parsed state, permission dialog and status line.',
+    z.strictObject({ session: sessionId, format: z.enum(['text', 'json']).default('text').describe('text: the screen as lines; json: parsed too.') }),
+    async ({ session, format }) => {
+      const screen = await core.sessions.screen(session);
+      return ok(format === 'json' ? screen : screen.lines.join('\n').replace(/\n+$/, '\n'));
+    },
+  );
+
+  tool(
+    'mission_pty_confirm',
+    'Answer the permission dialog a session is showing: "yes" (once), "yes_always" (do not ask again for this), or "no". Waits for Claude to go on and returns {state, response, dialog} like mission_pty_send.',
+    z.strictObject({ session: sessionId, choice: z.enum(confirmChoices).describe('yes, yes_always or no.'), timeoutMs: turnTimeout }),
+    async ({ session, choice, timeoutMs }) => ok(await core.sessions.confirm(session, { choice, timeoutMs })),
+  );
+
+  tool(
+    'mission_pty_interrupt',
+    'Stop what Claude is doing in a session (like pressing Esc) and wait for its prompt. Returns {state, response, dialog}.',
+    z.strictObject({ session: sessionId }),
+    async ({ session }) => ok(await core.sessions.interrupt(session)),
+  );
+
+  tool(
+    'mission_pty_kill',
+    'End a session: its Claude process and everything it started. Returns the session (state "exited").',
+    z.strictObject({ session: sessionId }),
+    async ({ session }) => ok(await core.sessions.kill(session)),
+  );
+
+  tool(
+    'mission_sessions',
+    'List interactive sessions, newest first, optionally by state (starting, idle, working, waiting_permission, exited, lost) and slot.',
+    sessionListQuerySchema,
+    async (args) => ok({ sessions: await core.sessions.list(args) }),
+  );
+
+  tool(
+    'mission_overview',
+    'Counts across the fleet: tasks by status and per slot, sessions by state and per slot, live sessions and tasks per worker, and queue depths.',
+    z.strictObject({}),
+    async () => ok(await core.overview()),
+  );
+
+  tool('mission_slots', 'List the slots (named agent configurations: role, working directory, model, arguments) tasks and sessions run on.', z.strictObject({}), async () =>
+    ok({ slots: await core.slots.list() }),
+  );
+
+  const approvalsNotAvailable = async (): Promise<CallToolResult> => {
+    throw new MissionError('unavailable', 'approvals are not available in this version of Mission yet: answer permission dialogs with mission_pty_confirm');
+  };
+  tool('mission_approvals', 'List pending permission approvals (not available yet in this version).', z.strictObject({}), approvalsNotAvailable);
+  tool(
+    'mission_approve',
+    'Approve or deny a pending permission approval (not available yet in this version).',
+    z.strictObject({ id: z.string().min(1), decision: z.enum(['approve', 'deny']) }),
+    approvalsNotAvailable,
+  );
+}

@@ -1,0 +1,220 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { type CallToolResult, ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
+import { processesIn } from './support/processes.ts';
+import type { StubReply } from './support/stubAnthropic.ts';
+
+const TOOLS = [
+  'mission_approvals',
+  'mission_approve',
+  'mission_ask',
+  'mission_cancel',
+  'mission_overview',
+  'mission_pty_confirm',
+  'mission_pty_interrupt',
+  'mission_pty_kill',
+  'mission_pty_screen',
+  'mission_pty_send',
+  'mission_pty_spawn',
+  'mission_sessions',
+  'mission_slots',
+  'mission_status',
+  'mission_submit',
+  'mission_tasks',
+];
+
+const text = (result: CallToolResult, index = 0) => {
+  const block = result.content[index];
+  return block?.type === 'text' ? block.text : '';
+};
+const resourceText = (contents: ({ text: string } | { blob: string })[]) => contents.map((c) => ('text' in c ? c.text : '')).join('');
+const json = <T>(result: CallToolResult, index = 0) => JSON.parse(text(result, index)) as T;
+
+describe('MCP server (the SDK client, real claude CLI on the stub API)', () => {
+  let bed: ClaudeTestBed;
+
+  /** The stub's reply to each prompt (and, for a tool's result, to the tool it ran). */
+  const replies: Record<string, StubReply[]> = {};
+  const reply = (prompt: string, ...answers: StubReply[]) => (replies[prompt] = answers);
+
+  beforeAll(async () => {
+    bed = await startClaudeTestBed();
+    let conversation = '';
+    bed.stub.respond((request) => {
+      if (request.tools.length === 0) return { text: 'side request' };
+      if (request.toolResults.length === 0) conversation = request.lastUserText;
+      return replies[conversation]?.shift();
+    });
+  });
+  afterAll(async () => {
+    await bed?.close();
+  });
+
+  /** Both transports: Streamable HTTP at /mcp, and the stdio server started as `claude mcp add mission -- npx mission-mcp` would. */
+  const transports: Record<string, () => Transport> = {
+    'Streamable HTTP': () => new StreamableHTTPClientTransport(new URL('/mcp', bed.system.url)),
+    'stdio (npx mission-mcp)': () =>
+      new StdioClientTransport({
+        command: 'npx',
+        args: ['mission-mcp'],
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', MISSION_URL: bed.system.url },
+        stderr: 'pipe',
+      }),
+  };
+
+  async function connect(transport: string): Promise<Client> {
+    const client = new Client({ name: 'mission-test', version: '1.0.0' });
+    await client.connect(transports[transport]!());
+    return client;
+  }
+
+  const call = (client: Client, name: string, args: Record<string, unknown> = {}) => client.callTool({ name, arguments: args }) as Promise<CallToolResult>;
+
+  describe.each(Object.keys(transports))('over %s', (transport) => {
+    let client: Client;
+    beforeAll(async () => {
+      client = await connect(transport);
+    });
+    afterAll(async () => {
+      await client?.close();
+    });
+
+    it('lists every tool with an input schema and a description', async () => {
+      const { tools } = await client.listTools();
+      expect(tools.map((t) => t.name).sort()).toEqual(TOOLS);
+      const byName = Object.fromEntries(tools.map((t) => [t.name, t]));
+      expect(byName.mission_submit?.inputSchema.required).toEqual(['prompt']);
+      expect(Object.keys(byName.mission_submit?.inputSchema.properties ?? {})).toEqual(expect.arrayContaining(['slot', 'prompt', 'priority', 'timeoutMs', 'metadata']));
+      expect(byName.mission_pty_send?.inputSchema.required).toEqual(['session', 'text']);
+      expect(byName.mission_pty_confirm?.inputSchema.properties?.choice).toMatchObject({ enum: ['yes', 'yes_always', 'no'] });
+      for (const tool of tools) expect(tool.description?.length, tool.name).toBeGreaterThan(30);
+    });
+
+    it('submit, then status until it succeeds', async () => {
+      reply(`background work over ${transport}`, { text: `submitted over ${transport}` });
+      const submitted = json<{ id: string; status: string }>(await call(client, 'mission_submit', { prompt: `background work over ${transport}` }));
+      expect(submitted.status).toBe('queued');
+      let status = submitted.status;
+      for (let i = 0; i < 100 && !['succeeded', 'failed'].includes(status); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        status = json<{ status: string }>(await call(client, 'mission_status', { id: submitted.id })).status;
+      }
+      expect(status).toBe('succeeded');
+      const { tasks } = json<{ tasks: { id: string }[] }>(await call(client, 'mission_tasks', { status: 'succeeded' }));
+      expect(tasks.map((t) => t.id)).toContain(submitted.id);
+    });
+
+    it('ask returns the answer, with progress notifications on the way', async () => {
+      reply(`the answer over ${transport}?`, { text: 'Forty-two.' });
+      const progress: string[] = [];
+      const result = (await client.callTool({ name: 'mission_ask', arguments: { prompt: `the answer over ${transport}?` } }, undefined, {
+        onprogress: (p) => progress.push(p.message ?? ''),
+      })) as CallToolResult;
+      expect(result.isError).toBeFalsy();
+      expect(text(result)).toBe('Forty-two.');
+      expect(json<{ status: string }>(result, 1).status).toBe('succeeded');
+      expect(progress).toContain('claude: Forty-two.');
+    });
+
+    it('cancel stops a running task', async () => {
+      reply(`take your time over ${transport}`, { text: 'slow '.repeat(200), chunks: 200, chunkDelayMs: 100 });
+      const { id } = json<{ id: string }>(await call(client, 'mission_submit', { prompt: `take your time over ${transport}` }));
+      for (let i = 0; i < 100 && json<{ status: string }>(await call(client, 'mission_status', { id })).status !== 'running'; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const cancelled = json<{ status: string }>(await call(client, 'mission_cancel', { id }));
+      expect(cancelled.status).toBe('cancelled');
+    });
+
+    it('errors come back as isError results with the REST error body', async () => {
+      const missing = await call(client, 'mission_status', { id: 'task_nope' });
+      expect(missing.isError).toBe(true);
+      expect(json(missing)).toEqual({ error: { code: 'not_found', message: "task 'task_nope' not found" } });
+      const badSlot = await call(client, 'mission_submit', { prompt: 'x', slot: 'nope' });
+      expect(badSlot.isError).toBe(true);
+      expect(json<{ error: { code: string } }>(badSlot).error.code).toBe('bad_request');
+      const approvals = await call(client, 'mission_approvals');
+      expect(json<{ error: { code: string } }>(approvals).error.code).toBe('unavailable');
+    });
+
+    it('bad arguments are refused by the schema with a readable message', async () => {
+      const result = await call(client, 'mission_pty_confirm', { session: 'ses_x', choice: 'maybe' });
+      expect(result.isError).toBe(true);
+      expect(text(result)).toMatch(/choice/);
+      const wrongType = await call(client, 'mission_submit', { prompt: 42 });
+      expect(wrongType.isError).toBe(true);
+      expect(text(wrongType)).toMatch(/prompt/);
+    });
+
+    it('overview and slots', async () => {
+      const overview = json<{ tasks: { byStatus: Record<string, number> }; queues: { tasks: Record<string, number> } }>(await call(client, 'mission_overview'));
+      expect(overview.tasks.byStatus.succeeded).toBeGreaterThan(0);
+      expect(overview.queues.tasks).toHaveProperty('waiting');
+      const { slots } = json<{ slots: { id: string }[] }>(await call(client, 'mission_slots'));
+      expect(slots.map((s) => s.id)).toContain('default');
+    });
+  });
+
+  it('a full PTY round trip over MCP: spawn → send → screen → confirm a permission dialog → kill', async () => {
+    const client = await connect('Streamable HTTP');
+    try {
+      reply(
+        'make the file',
+        { text: 'Creating it.', toolUses: [{ name: 'Write', input: { file_path: path.join(bed.workdir, 'from-mcp.txt'), content: 'made over MCP\n' } }] },
+        { text: 'Done over MCP.' },
+      );
+      const before = new Set(processesIn(bed.workdir));
+      const session = json<{ id: string; state: string }>(await call(client, 'mission_pty_spawn', { slot: 'default' }));
+      expect(session.id).toMatch(/^ses_/);
+
+      const asked = json<{ state: string; dialog: { tool: string; target: string } }>(await call(client, 'mission_pty_send', { session: session.id, text: 'make the file' }));
+      expect(asked).toMatchObject({ state: 'waiting_permission', dialog: { tool: 'Write', target: 'from-mcp.txt' } });
+      expect(text(await call(client, 'mission_pty_screen', { session: session.id }))).toContain('Do you want to create from-mcp.txt?');
+
+      const done = json(await call(client, 'mission_pty_confirm', { session: session.id, choice: 'yes' }));
+      expect(done).toEqual({ state: 'idle', response: 'Done over MCP.', dialog: null });
+      expect(fs.readFileSync(path.join(bed.workdir, 'from-mcp.txt'), 'utf8')).toBe('made over MCP\n');
+
+      const { sessions } = json<{ sessions: { id: string }[] }>(await call(client, 'mission_sessions', { state: 'idle' }));
+      expect(sessions.map((s) => s.id)).toContain(session.id);
+      const killed = json<{ state: string }>(await call(client, 'mission_pty_kill', { session: session.id }));
+      expect(killed.state).toBe('exited');
+      expect(processesIn(bed.workdir).filter((pid) => !before.has(pid))).toEqual([]);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('resources: mission://status and mission://sessions, with an update notification on change', async () => {
+    const client = await connect('Streamable HTTP');
+    try {
+      const { resources } = await client.listResources();
+      expect(resources.map((r) => r.uri).sort()).toEqual(['mission://sessions', 'mission://status']);
+      const status = await client.readResource({ uri: 'mission://status' });
+      expect(JSON.parse(resourceText(status.contents))).toHaveProperty('queues');
+
+      const updated = new Promise<string>((resolve) => client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => resolve(n.params.uri)));
+      await client.subscribeResource({ uri: 'mission://sessions' });
+      const session = json<{ id: string }>(await call(client, 'mission_pty_spawn', { slot: 'default' }));
+      expect(await updated).toBe('mission://sessions');
+      const listed = await client.readResource({ uri: 'mission://sessions' });
+      expect(resourceText(listed.contents)).toContain(session.id);
+      await call(client, 'mission_pty_kill', { session: session.id });
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('the stdio server says clearly when Mission is not reachable', async () => {
+    const client = new Client({ name: 'mission-test', version: '1.0.0' });
+    const transport = new StdioClientTransport({ command: 'npx', args: ['mission-mcp'], env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', MISSION_URL: 'http://127.0.0.1:9' }, stderr: 'pipe' });
+    await expect(client.connect(transport)).rejects.toThrow(/Mission at http:\/\/127\.0\.0\.1:9 did not answer .*Is it running/);
+    await client.close();
+  });
+});
