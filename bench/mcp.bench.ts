@@ -11,7 +11,7 @@ const noopAgent = fileURLToPath(new URL('./noop-agent.sh', import.meta.url));
 export async function benchMcp(): Promise<void> {
   const system = await startBenchSystem({ MISSION_CLAUDE_BIN: noopAgent });
   const client = new Client({ name: 'mission-bench', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', system.url)));
+  await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', system.url), { requestInit: { headers: system.auth } }));
   try {
     const { task } = await system.core.tasks.submit({ prompt: 'bench' });
     const measure = async (call: () => Promise<unknown>) => {
@@ -20,9 +20,9 @@ export async function benchMcp(): Promise<void> {
       for (let i = 0; i < RUNS; i++) sample.push((await timeIt(call)).ms);
       return summarize(sample);
     };
-    const restStatus = await measure(async () => (await fetch(`${system.url}/v1/tasks/${task.id}`)).json());
+    const restStatus = await measure(async () => (await fetch(`${system.url}/v1/tasks/${task.id}`, { headers: system.auth })).json());
     const mcpStatus = await measure(() => client.callTool({ name: 'mission_status', arguments: { id: task.id } }));
-    const restSlots = await measure(async () => (await fetch(`${system.url}/v1/slots`)).json());
+    const restSlots = await measure(async () => (await fetch(`${system.url}/v1/slots`, { headers: system.auth })).json());
     const mcpSlots = await measure(() => client.callTool({ name: 'mission_slots', arguments: {} }));
     report(
       `MCP tool call (Streamable HTTP, SDK client) vs the same REST call, ${RUNS} sequential calls each`,

@@ -114,7 +114,7 @@ async function sessionFleet(stub: StubAnthropic) {
   const system = await startBenchSystem({ MISSION_CLAUDE_BIN: CLAUDE_BIN, MISSION_WORKER_MAX_SESSIONS: String(FLEET + 5) });
   await system.core.slots.put('default', { cwd: workdir, env: claude.env });
   const post = async <T>(route: string, body: unknown): Promise<T> => {
-    const res = await fetch(`${system.url}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${system.url}${route}`, { method: 'POST', headers: { 'content-type': 'application/json', ...system.auth }, body: JSON.stringify(body) });
     if (!res.ok) throw new Error(`${route}: ${res.status} ${await res.text()}`);
     return (await res.json()) as T;
   };

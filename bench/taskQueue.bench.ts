@@ -74,7 +74,7 @@ async function mission() {
   const url = `${system.url}/v1/tasks`;
 
   const submitAndWait = async (prompt: string) => {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt }) });
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...system.auth }, body: JSON.stringify({ prompt }) });
     const task = (await res.json()) as { id: string };
     const done = await core.tasks.waitForEnd(task.id, 60_000);
     if (done?.status !== 'succeeded') throw new Error(`task ${task.id} ended ${done?.status}: ${done?.error}`);

@@ -7,10 +7,11 @@ import { startPrivateRedis } from './privateRedis.ts';
 
 /**
  * `npm start`: the whole system in one process on embedded defaults — PGlite when DATABASE_URL is
- * unset, a private redis-server when REDIS_URL is unset.
+ * unset, a private redis-server when REDIS_URL is unset, auth off unless MISSION_AUTH=on.
  */
 runMain(async () => {
-  const config = loadConfig();
+  // Local use: no API tokens unless MISSION_AUTH=on is set (the API logs a loud warning).
+  const config = loadConfig({ MISSION_AUTH: 'off', ...process.env });
   const logger = createLogger({ level: config.logLevel, name: 'mission' });
   const redis = config.redisUrl ? { url: config.redisUrl, stop: async () => {} } : await startPrivateRedis(config.dataDir);
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });

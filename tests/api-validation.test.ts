@@ -12,7 +12,7 @@ beforeAll(async () => {
 afterAll(() => system?.close());
 
 async function post(path: string, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) {
-  const res = await fetch(system.url + path, { method: 'POST', headers, body });
+  const res = await system.fetch(path, { method: 'POST', headers, body });
   return { status: res.status, body: (await res.json()) as { error?: { code: string; message: string } } };
 }
 
@@ -79,7 +79,7 @@ describe('malformed requests', () => {
 
   it('rejects bad list queries', async () => {
     for (const query of ['status=sleeping', 'limit=0', 'limit=abc', 'cursor=bm9wZQ', 'colour=blue']) {
-      const res = await fetch(`${system.url}/v1/tasks?${query}`);
+      const res = await system.fetch(`/v1/tasks?${query}`);
       expect(res.status, query).toBe(400);
     }
   });
@@ -93,7 +93,7 @@ describe('unknown ids and routes', () => {
     ['GET', '/v1/slots/nope'],
     ['GET', '/v1/nothing-here'],
   ])('%s %s → 404', async (method, path) => {
-    const res = await fetch(system.url + path, { method });
+    const res = await system.fetch(path, { method });
     expect(res.status).toBe(404);
     const body = (await res.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe('not_found');
@@ -102,18 +102,18 @@ describe('unknown ids and routes', () => {
 
 describe('slots', () => {
   it('puts, gets and lists slots; a relative cwd is refused', async () => {
-    const put = await fetch(`${system.url}/v1/slots/reviewer`, {
+    const put = await system.fetch(`/v1/slots/reviewer`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ role: 'specialist', cwd: os.tmpdir(), model: 'haiku', args: ['--max-turns', '3'] }),
     });
     expect(put.status).toBe(200);
-    const slot = (await (await fetch(`${system.url}/v1/slots/reviewer`)).json()) as Record<string, unknown>;
+    const slot = (await (await system.fetch(`/v1/slots/reviewer`)).json()) as Record<string, unknown>;
     expect(slot).toMatchObject({ id: 'reviewer', role: 'specialist', cwd: os.tmpdir(), model: 'haiku', args: ['--max-turns', '3'], source: 'api' });
-    const list = (await (await fetch(`${system.url}/v1/slots`)).json()) as { slots: { id: string }[] };
+    const list = (await (await system.fetch(`/v1/slots`)).json()) as { slots: { id: string }[] };
     expect(list.slots.map((s) => s.id)).toEqual(['default', 'reviewer']);
 
-    const relative = await fetch(`${system.url}/v1/slots/bad`, {
+    const relative = await system.fetch(`/v1/slots/bad`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ cwd: '../../etc' }),
@@ -124,16 +124,16 @@ describe('slots', () => {
 
 describe('service endpoints', () => {
   it('answers health, readiness, docs and Bull Board', async () => {
-    expect((await fetch(`${system.url}/healthz`)).status).toBe(200);
-    const ready = await fetch(`${system.url}/readyz`);
+    expect((await system.fetch(`/healthz`)).status).toBe(200);
+    const ready = await system.fetch(`/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ status: 'ready', checks: { redis: { ok: true }, postgres: { ok: true } } });
-    const openapi = (await (await fetch(`${system.url}/docs/json`)).json()) as { paths: Record<string, unknown> };
+    const openapi = (await (await system.fetch(`/docs/json`)).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(openapi.paths)).toEqual(
       expect.arrayContaining(['/v1/tasks', '/v1/ask', '/v1/tasks/{id}', '/v1/tasks/{id}/cancel', '/v1/tasks/{id}/events', '/v1/slots']),
     );
     expect(Object.keys(openapi.paths).some((p) => p.startsWith('/admin'))).toBe(false);
-    const board = await fetch(`${system.url}/admin/queues`);
+    const board = await system.fetch(`/admin/queues`);
     expect(board.status).toBe(200);
     expect(await board.text()).toContain('<html');
   });

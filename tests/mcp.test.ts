@@ -58,12 +58,12 @@ describe('MCP server (the SDK client, real claude CLI on the stub API)', () => {
 
   /** Both transports: Streamable HTTP at /mcp, and the stdio server started as `claude mcp add mission -- npx mission-mcp` would. */
   const transports: Record<string, () => Transport> = {
-    'Streamable HTTP': () => new StreamableHTTPClientTransport(new URL('/mcp', bed.system.url)),
+    'Streamable HTTP': () => new StreamableHTTPClientTransport(new URL('/mcp', bed.system.url), { requestInit: { headers: bed.system.auth } }),
     'stdio (npx mission-mcp)': () =>
       new StdioClientTransport({
         command: 'npx',
         args: ['mission-mcp'],
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', MISSION_URL: bed.system.url },
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', MISSION_URL: bed.system.url, MISSION_TOKEN: bed.system.auth.authorization.slice('Bearer '.length) },
         stderr: 'pipe',
       }),
   };
@@ -139,8 +139,8 @@ describe('MCP server (the SDK client, real claude CLI on the stub API)', () => {
       const badSlot = await call(client, 'mission_submit', { prompt: 'x', slot: 'nope' });
       expect(badSlot.isError).toBe(true);
       expect(json<{ error: { code: string } }>(badSlot).error.code).toBe('bad_request');
-      const approvals = await call(client, 'mission_approvals');
-      expect(json<{ error: { code: string } }>(approvals).error.code).toBe('unavailable');
+      const decided = await call(client, 'mission_approve', { id: 'appr_nope', decision: 'approve' });
+      expect(json(decided)).toEqual({ error: { code: 'not_found', message: "approval 'appr_nope' not found" } });
     });
 
     it('bad arguments are refused by the schema with a readable message', async () => {
@@ -178,7 +178,7 @@ describe('MCP server (the SDK client, real claude CLI on the stub API)', () => {
       expect(text(await call(client, 'mission_pty_screen', { session: session.id }))).toContain('Do you want to create from-mcp.txt?');
 
       const done = json(await call(client, 'mission_pty_confirm', { session: session.id, choice: 'yes' }));
-      expect(done).toEqual({ state: 'idle', response: 'Done over MCP.', dialog: null });
+      expect(done).toEqual({ state: 'idle', response: 'Done over MCP.', dialog: null, approval: null });
       expect(fs.readFileSync(path.join(bed.workdir, 'from-mcp.txt'), 'utf8')).toBe('made over MCP\n');
 
       const { sessions } = json<{ sessions: { id: string }[] }>(await call(client, 'mission_sessions', { state: 'idle' }));
@@ -214,7 +214,7 @@ describe('MCP server (the SDK client, real claude CLI on the stub API)', () => {
   it('the stdio server says clearly when Mission is not reachable', async () => {
     const client = new Client({ name: 'mission-test', version: '1.0.0' });
     const transport = new StdioClientTransport({ command: 'npx', args: ['mission-mcp'], env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', MISSION_URL: 'http://127.0.0.1:9' }, stderr: 'pipe' });
-    await expect(client.connect(transport)).rejects.toThrow(/Mission at http:\/\/127\.0\.0\.1:9 did not answer .*Is it running/);
+    await expect(client.connect(transport)).rejects.toThrow(/Mission at http:\/\/127\.0\.0\.1:9 failed the request .*Is it running/);
     await client.close();
   });
 });

@@ -25,7 +25,7 @@ describe('interactive sessions through REST (real claude CLI)', () => {
   });
 
   async function call<T>(method: string, route: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const res = await fetch(`${bed.system.url}${route}`, { method, headers: body === undefined ? {} : json, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await bed.system.fetch(route, { method, headers: body === undefined ? {} : json, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await res.text();
     return { status: res.status, body: (res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text) as T };
   }
@@ -104,7 +104,7 @@ describe('interactive sessions through REST (real claude CLI)', () => {
   it('plain answer: send returns the reply; the events tell the turn', async () => {
     const { session, turns, statuses } = await play('plain-answer');
     expect(statuses).toEqual([200]);
-    expect(turns[0]).toEqual({ state: 'idle', response: 'Hello from the stub.', dialog: null });
+    expect(turns[0]).toEqual({ state: 'idle', response: 'Hello from the stub.', dialog: null, approval: null });
     const types = (await events(session.id)).map((e) => (e.type === 'state' ? `state:${e.payload.state}` : e.type));
     expect(types).toContain('assistant_message');
     expect(types.indexOf('state:working')).toBeLessThan(types.lastIndexOf('state:idle'));
@@ -122,13 +122,21 @@ describe('interactive sessions through REST (real claude CLI)', () => {
   it('Bash approved: send reports the dialog, confirm yes runs it and returns the answer', async () => {
     const { session, turns, statuses } = await play('bash-approve');
     expect(statuses).toEqual([200, 200]);
-    expect(turns[0]).toMatchObject({ state: 'waiting_permission', dialog: { tool: 'Bash', target: 'touch made-by-bash.txt && echo mission-bash-ok' } });
+    // The slot's role has no rules: no rule matches, so the dialog waits for an approval.
+    expect(turns[0]).toMatchObject({
+      state: 'waiting_permission',
+      dialog: { tool: 'Bash', target: 'touch made-by-bash.txt && echo mission-bash-ok' },
+      approval: { id: expect.stringMatching(/^appr_/), url: expect.stringContaining('/approvals/') },
+    });
     expect(turns[0]?.dialog?.options.map((o) => o.meaning)).toEqual(['yes', 'yes_always', 'no']);
-    expect(turns[1]).toEqual({ state: 'idle', response: 'The command printed mission-bash-ok.', dialog: null });
+    expect(turns[1]).toEqual({ state: 'idle', response: 'The command printed mission-bash-ok.', dialog: null, approval: null });
     expect(fs.existsSync(path.join(bed.workdir, 'made-by-bash.txt'))).toBe(true);
     const log = await events(session.id);
     expect(log.filter((e) => e.type === 'tool_output').map((e) => e.payload.output)).toContain('mission-bash-ok');
     expect(log.filter((e) => e.type === 'permission_request')).toHaveLength(1);
+    expect(log.find((e) => e.type === 'approval_requested')?.payload).toMatchObject({ approvalId: turns[0]?.approval?.id, tool: 'Bash', rule: null });
+    // confirm decided the approval, as the caller (the test's admin token).
+    expect(log.find((e) => e.type === 'permission_decision')?.payload).toEqual({ tool: 'Bash', decision: 'allow', by: 'token:test-admin', approvalId: turns[0]?.approval?.id });
     await call('POST', `/v1/sessions/${session.id}/kill`);
   });
 
@@ -146,7 +154,7 @@ describe('interactive sessions through REST (real claude CLI)', () => {
   ])('$scenario: the $tool dialog names $file; approved, the file has the new content', async ({ scenario, tool, file, response, content }) => {
     const { session, turns } = await play(scenario);
     expect(turns[0]).toMatchObject({ state: 'waiting_permission', dialog: { tool, target: file } });
-    expect(turns[1]).toEqual({ state: 'idle', response, dialog: null });
+    expect(turns[1]).toEqual({ state: 'idle', response, dialog: null, approval: null });
     expect(fs.readFileSync(path.join(bed.workdir, file), 'utf8')).toBe(content);
     await call('POST', `/v1/sessions/${session.id}/kill`);
   });
@@ -165,7 +173,7 @@ describe('interactive sessions through REST (real claude CLI)', () => {
   it('/exit: the CLI ends, the session is exited with code 0 and its event stream ends', async () => {
     const { session, turns } = await play('exit');
     expect(turns[0]?.state).toBe('exited');
-    const stream = await readSse(await fetch(`${bed.system.url}/v1/sessions/${session.id}/events`));
+    const stream = await readSse(await bed.system.fetch(`/v1/sessions/${session.id}/events`));
     const last = stream.filter((m) => m.id).at(-1);
     expect(JSON.parse(last?.data ?? '{}')).toMatchObject({ type: 'state', payload: { state: 'exited', exitCode: 0 } });
     expect((await call<Session>('GET', `/v1/sessions/${session.id}`)).body).toMatchObject({ state: 'exited', exitCode: 0 });
@@ -207,7 +215,7 @@ describe('interactive sessions through REST (real claude CLI)', () => {
   it('attach over WebSocket: the screen first, then live output; keystrokes reach the CLI', async () => {
     const session = await spawn();
     await waitForScreen(session.id, (s) => s.state === 'idle', 'idle');
-    const socket = new WebSocket(`${bed.system.url.replace('http', 'ws')}/v1/sessions/${session.id}/attach`);
+    const socket = new WebSocket(`${bed.system.url.replace('http', 'ws')}/v1/sessions/${session.id}/attach`, { headers: bed.system.auth });
     // What a browser's xterm.js does with the frames: render them.
     const terminal = new HeadlessTerminal({ cols: 120, rows: 40 });
     const shows = (text: string) => terminal.screen().lines.some((line) => line.includes(text));

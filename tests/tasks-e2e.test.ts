@@ -35,10 +35,10 @@ function defineSuite(database: 'postgres' | 'pglite') {
     afterAll(async () => bed?.close());
 
     const submit = async (body: Record<string, unknown>, headers: Record<string, string> = {}) => {
-      const res = await fetch(`${system.url}/v1/tasks`, { method: 'POST', headers: { ...json, ...headers }, body: JSON.stringify(body) });
+      const res = await system.fetch(`/v1/tasks`, { method: 'POST', headers: { ...json, ...headers }, body: JSON.stringify(body) });
       return { status: res.status, task: (await res.json()) as TaskJson };
     };
-    const getTask = async (id: string) => (await (await fetch(`${system.url}/v1/tasks/${id}`)).json()) as TaskJson;
+    const getTask = async (id: string) => (await (await system.fetch(`/v1/tasks/${id}`)).json()) as TaskJson;
     const waitForStatus = async (id: string, statuses: string[], timeoutMs = 30_000) => {
       let task = await getTask(id);
       await waitUntil(async () => statuses.includes((task = await getTask(id)).status), timeoutMs, `task ${id} to reach ${statuses}`);
@@ -51,7 +51,7 @@ function defineSuite(database: 'postgres' | 'pglite') {
       expect(status).toBe(202);
       expect(task.status).toBe('queued');
 
-      const stream = await fetch(`${system.url}/v1/tasks/${task.id}/events`);
+      const stream = await system.fetch(`/v1/tasks/${task.id}/events`);
       expect(stream.headers.get('content-type')).toContain('text/event-stream');
       const messages = await readSse(stream);
       const events = messages.filter((m) => m.event !== 'end').map((m) => JSON.parse(m.data) as MissionEvent);
@@ -74,7 +74,7 @@ function defineSuite(database: 'postgres' | 'pglite') {
       stub.enqueue({ text: 'resumable' });
       const { task } = await submit({ prompt: 'resume me' });
       await waitForStatus(task.id, ['succeeded']);
-      const resumed = await readSse(await fetch(`${system.url}/v1/tasks/${task.id}/events`, { headers: { 'last-event-id': '2' } }));
+      const resumed = await readSse(await system.fetch(`/v1/tasks/${task.id}/events`, { headers: { 'last-event-id': '2' } }));
       expect(resumed.filter((m) => m.id).map((m) => Number(m.id))).toEqual([3, 4, 5]);
     });
 
@@ -94,7 +94,7 @@ function defineSuite(database: 'postgres' | 'pglite') {
 
     it('answers POST /v1/ask with the result', async () => {
       stub.enqueue({ text: 'Paris.' });
-      const res = await fetch(`${system.url}/v1/ask`, { method: 'POST', headers: json, body: JSON.stringify({ prompt: 'Capital of France?', timeoutMs: 30_000 }) });
+      const res = await system.fetch(`/v1/ask`, { method: 'POST', headers: json, body: JSON.stringify({ prompt: 'Capital of France?', timeoutMs: 30_000 }) });
       expect(res.status).toBe(200);
       const body = (await res.json()) as { answer: string; task: TaskJson };
       expect(body.answer).toBe('Paris.');
@@ -122,7 +122,7 @@ function defineSuite(database: 'postgres' | 'pglite') {
       await waitUntil(() => stub.requests.at(-1)?.lastUserText === 'talk slowly', 10_000, 'the prompt to reach the API');
 
       const started = Date.now();
-      const res = await fetch(`${system.url}/v1/tasks/${task.id}/cancel`, { method: 'POST' });
+      const res = await system.fetch(`/v1/tasks/${task.id}/cancel`, { method: 'POST' });
       expect(res.status).toBe(200);
       expect(((await res.json()) as TaskJson).status).toBe('cancelled');
       await waitUntil(() => processesIn(slowDir).length === 0, 2_000, 'the claude process to end');

@@ -26,10 +26,10 @@ describe('graceful worker shutdown', () => {
   afterAll(async () => bed?.close());
 
   const submit = async (prompt: string) => {
-    const res = await fetch(`${system.url}/v1/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt }) });
+    const res = await system.fetch(`/v1/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt }) });
     return (await res.json()) as TaskJson;
   };
-  const getTask = async (id: string) => (await (await fetch(`${system.url}/v1/tasks/${id}`)).json()) as TaskJson;
+  const getTask = async (id: string) => (await (await system.fetch(`/v1/tasks/${id}`)).json()) as TaskJson;
   const startSecondWorker = (id: string) =>
     startWorker({ config: { ...system.config, workerId: id }, logger: createLogger({ level: 'silent' }), database: system.core.database, redisUrl: system.config.redisUrl! });
 
@@ -66,7 +66,7 @@ describe('graceful worker shutdown', () => {
     expect(first).not.toBe('second-worker');
     expect(stub.requests.filter((r) => r.lastUserText === 'outlive the grace period')).toHaveLength(2);
 
-    const events = (await (await fetch(`${system.url}/v1/tasks/${task.id}/events`)).text())
+    const events = (await (await system.fetch(`/v1/tasks/${task.id}/events`)).text())
       .split('\n')
       .filter((line) => line.startsWith('data: '))
       .map((line) => JSON.parse(line.slice(6)) as { type: string; payload: { state?: string; reason?: string } });

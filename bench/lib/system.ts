@@ -9,6 +9,8 @@ import { benchPrefix, benchRedisUrl, scratchDatabase } from './environment.ts';
 export interface BenchSystem {
   /** Base URL of the API. */
   url: string;
+  /** An admin token's Authorization header (the API runs with auth on, as deployed). */
+  auth: { authorization: string };
   core: CoreRuntime;
   worker: MissionWorker;
   close(): Promise<void>;
@@ -25,6 +27,10 @@ export async function startBenchSystem(env: Record<string, string>): Promise<Ben
     REDIS_URL: benchRedisUrl,
     MISSION_QUEUE_PREFIX: benchPrefix('mission'),
     MISSION_SLOTS_FILE: '/nonexistent/slots.yaml',
+    MISSION_PERMISSIONS_FILE: '/nonexistent/permissions.yaml',
+    MISSION_AUTH: 'on',
+    MISSION_APPROVAL_SECRET: 'bench',
+    MISSION_RATE_LIMIT_PER_MINUTE: '100000000',
     ...env,
   });
   const logger = createLogger({ level: 'silent' });
@@ -33,8 +39,10 @@ export async function startBenchSystem(env: Record<string, string>): Promise<Ben
   const app = await startApi(core, [mcpHttp(core)]);
   const worker = await startWorker({ config, logger, database: db, redisUrl: benchRedisUrl });
   const address = app.server.address();
+  const { token } = await core.tokens.create({ name: 'bench', scopes: ['admin'] }, 'bench');
   return {
     url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`,
+    auth: { authorization: `Bearer ${token}` },
     core,
     worker,
     async close() {

@@ -12,6 +12,10 @@ import { createTestDatabase, redisUrl, uniquePrefix } from './isolation.ts';
 export interface TestSystem {
   /** Base URL of the API, e.g. http://127.0.0.1:41234 */
   url: string;
+  /** An admin token's Authorization header: the API runs with auth on, as deployed. */
+  auth: { authorization: string };
+  /** fetch on the API with the admin token. */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
   config: Config;
   core: CoreRuntime;
   app: FastifyInstance;
@@ -42,6 +46,9 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     MISSION_DATA_DIR: dataDir,
     MISSION_SLOTS_FILE: path.join(dataDir, 'slots.yaml'),
     MISSION_SHUTDOWN_GRACE_MS: '2000',
+    MISSION_PERMISSIONS_FILE: path.join(dataDir, 'permissions.yaml'),
+    MISSION_AUTH: 'on',
+    MISSION_APPROVAL_SECRET: 'test-approval-secret',
     ...(testDb ? { DATABASE_URL: testDb.url } : { DATABASE_URL: '' }),
     REDIS_URL: redisUrl(),
     ...options.env,
@@ -54,8 +61,13 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
   const worker = await startWorker({ config, logger, database, redisUrl: config.redisUrl! });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
+  const url = `http://127.0.0.1:${port}`;
+  const { token } = await core.tokens.create({ name: 'test-admin', scopes: ['admin'] }, 'test');
+  const auth = { authorization: `Bearer ${token}` };
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
+    auth,
+    fetch: (route, init = {}) => fetch(url + route, { ...init, headers: { ...auth, ...(init.headers as Record<string, string> | undefined) } }),
     config,
     core,
     app,

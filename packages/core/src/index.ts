@@ -4,3 +4,6 @@ export * from './slotsFile.ts';
 export * from './tasks.ts';
 export * from './sessions.ts';
 export * from './overview.ts';
+export * from './approvals.ts';
+export * from './roles.ts';
+export * from './tokens.ts';

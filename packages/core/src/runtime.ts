@@ -1,4 +1,6 @@
 import {
+  ApprovalStore,
+  type Caller,
   CommandClient,
   type Config,
   createRedis,
@@ -12,10 +14,16 @@ import {
   type TaskJobData,
 } from '@mission/shared';
 import { Queue } from 'bullmq';
+import { ApprovalService } from './approvals.ts';
 import { fleetOverview, type Overview } from './overview.ts';
+import { RoleService } from './roles.ts';
+import { TokenService } from './tokens.ts';
 import { SessionService } from './sessions.ts';
 import { SlotService } from './slots.ts';
 import { TaskService } from './tasks.ts';
+
+/** The caller when auth is off (`MISSION_AUTH=off`, local `npm start` only). */
+const LOCAL_OPERATOR: Caller = { label: 'local', scopes: ['admin'], key: 'local' };
 
 /** Everything the API and the MCP server need to act on tasks, slots and events: one per process. */
 export interface CoreRuntime {
@@ -30,6 +38,11 @@ export interface CoreRuntime {
   slots: SlotService;
   tasks: TaskService;
   sessions: SessionService;
+  approvals: ApprovalService;
+  roles: RoleService;
+  tokens: TokenService;
+  /** Who is calling, from a bearer token; with MISSION_AUTH=off everyone is the local operator. */
+  authenticate(token: string | undefined): Promise<Caller>;
   /** Counts of tasks, sessions, workers and queue depths. */
   overview(): Promise<Overview>;
   /** Answers every request still waiting on a worker with 503 (when the API shuts down). */
@@ -68,7 +81,14 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
     logger,
   });
   const commands = new CommandClient(redis, subscriber, config.queuePrefix);
-  const sessions = new SessionService({ db: database.db, slots, queue: sessionQueue, events, subscriber, commands, logger });
+  const approvals = new ApprovalService({
+    store: new ApprovalStore(database.db, redis, subscriber, config.queuePrefix),
+    secret: config.approvalSecret,
+    publicUrl: config.publicUrl ?? `http://${config.host}:${config.port}`,
+    logger,
+  });
+  const sessions = new SessionService({ db: database.db, slots, queue: sessionQueue, events, subscriber, commands, approvals, logger });
+  const tokens = new TokenService(database.db);
   return {
     config,
     logger,
@@ -81,6 +101,10 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
     tasks,
     sessionQueue,
     sessions,
+    approvals,
+    roles: new RoleService(database.db),
+    tokens,
+    authenticate: config.auth ? (token) => tokens.authenticate(token) : async () => LOCAL_OPERATOR,
     overview: () => fleetOverview(database.db, { tasks: taskQueue, sessions: sessionQueue }),
     cancelWaits: (reason) => commands.cancelPending(reason),
     async close() {

@@ -25,6 +25,7 @@ import {
 } from '@mission/shared';
 import type { Queue } from 'bullmq';
 import { and, desc, eq, sql } from 'drizzle-orm';
+import type { ApprovalService } from './approvals.ts';
 import type { SlotService } from './slots.ts';
 
 const { sessions } = tables;
@@ -45,6 +46,7 @@ export interface SessionServiceOptions {
   events: EventLog;
   subscriber: ChannelSubscriber;
   commands: CommandClient;
+  approvals: ApprovalService;
   logger: Logger;
 }
 
@@ -93,18 +95,27 @@ export class SessionService {
   async send(id: string, body: unknown): Promise<SessionTurn> {
     const input = parseInput(sessionSendSchema, body, 'send');
     const timeoutMs = input.timeoutMs ?? TURN_TIMEOUT_MS;
-    return this.command(id, 'send', { text: input.text, timeoutMs }, timeoutMs + REPLY_MARGIN_MS);
+    return this.turn(this.command(id, 'send', { text: input.text, timeoutMs }, timeoutMs + REPLY_MARGIN_MS));
   }
 
-  /** Answers the open permission dialog by meaning: yes, yes_always or no. */
-  async confirm(id: string, body: unknown): Promise<SessionTurn> {
+  /**
+   * Answers the open permission dialog by meaning: yes, yes_always or no. When the dialog waits for
+   * an approval, this decides the approval (recorded as `by`).
+   */
+  async confirm(id: string, body: unknown, by: string): Promise<SessionTurn> {
     const input = parseInput(sessionConfirmSchema, body, 'confirm');
     const timeoutMs = input.timeoutMs ?? TURN_TIMEOUT_MS;
-    return this.command(id, 'confirm', { choice: input.choice, timeoutMs }, timeoutMs + REPLY_MARGIN_MS);
+    return this.turn(this.command(id, 'confirm', { choice: input.choice, timeoutMs, by }, timeoutMs + REPLY_MARGIN_MS));
   }
 
   async interrupt(id: string): Promise<SessionTurn> {
-    return this.command(id, 'interrupt', {}, COMMAND_TIMEOUT_MS);
+    return this.turn(this.command(id, 'interrupt', {}, COMMAND_TIMEOUT_MS));
+  }
+
+  /** A turn that stopped at an approval carries the link a person can open to decide it. */
+  private async turn(pending: Promise<SessionTurn>): Promise<SessionTurn> {
+    const turn = await pending;
+    return turn.approval ? { ...turn, approval: { ...turn.approval, url: this.o.approvals.link(turn.approval) } } : turn;
   }
 
   async screen(id: string): Promise<SessionScreen> {

@@ -32,6 +32,12 @@ export const envSchema = z.object({
   MISSION_ASK_TIMEOUT_MS: int(5 * 60_000, 1_000),
   MISSION_SHUTDOWN_GRACE_MS: int(30_000, 0),
   MISSION_MAX_PROMPT_CHARS: int(100_000, 1),
+  MISSION_PERMISSIONS_FILE: z.string().default('permissions.yaml'),
+  MISSION_APPROVAL_TIMEOUT_MS: int(15 * 60_000, 1_000),
+  MISSION_APPROVAL_SECRET: optionalString,
+  MISSION_PUBLIC_URL: optionalString,
+  MISSION_AUTH: z.enum(['on', 'off']).default('on'),
+  MISSION_RATE_LIMIT_PER_MINUTE: int(600, 1),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -53,6 +59,14 @@ export interface Config {
   askTimeoutMs: number;
   shutdownGraceMs: number;
   maxPromptChars: number;
+  permissionsFile: string;
+  approvalTimeoutMs: number;
+  /** Key of the HMAC on approval links; random per process when not set (links then die with it). */
+  approvalSecret: string | undefined;
+  /** Where people reach the API (for approval links); http://HOST:PORT when not set. */
+  publicUrl: string | undefined;
+  auth: boolean;
+  rateLimitPerMinute: number;
   /** The environment handed down to the claude processes the worker starts. */
   childEnv: Record<string, string>;
 }
@@ -88,6 +102,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     askTimeoutMs: e.MISSION_ASK_TIMEOUT_MS,
     shutdownGraceMs: e.MISSION_SHUTDOWN_GRACE_MS,
     maxPromptChars: e.MISSION_MAX_PROMPT_CHARS,
+    permissionsFile: path.resolve(e.MISSION_PERMISSIONS_FILE),
+    approvalTimeoutMs: e.MISSION_APPROVAL_TIMEOUT_MS,
+    approvalSecret: e.MISSION_APPROVAL_SECRET,
+    publicUrl: e.MISSION_PUBLIC_URL?.replace(/\/+$/, ''),
+    auth: e.MISSION_AUTH === 'on',
+    rateLimitPerMinute: e.MISSION_RATE_LIMIT_PER_MINUTE,
     childEnv: Object.fromEntries(
       Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined),
     ),

@@ -17,7 +17,10 @@ export const eventPayloadSchemas = {
     by: z.string(),
     rule: z.string().optional(),
     reason: z.string().optional(),
+    approvalId: z.string().optional(),
   }),
+  /** A `confirm` rule (or no rule) matched: the tool use waits for a person or the main agent. */
+  approval_requested: z.object({ approvalId: z.string(), tool: z.string(), input: z.unknown(), rule: z.string().nullable(), expiresAt: z.string() }),
   tool_call: z.object({ id: z.string().optional(), tool: z.string(), input: z.unknown(), summary: z.string().optional() }),
   tool_output: z.object({ toolCallId: z.string().optional(), output: z.string(), isError: z.boolean().default(false) }),
   assistant_message: z.object({ text: z.string() }),

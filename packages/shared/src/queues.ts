@@ -27,6 +27,8 @@ export function channels(prefix: string) {
     /** Raw PTY output of a session (for attached terminals), and keystrokes into it. */
     ptyOutput: (sessionId: string) => `${prefix}:pty:${sessionId}:out`,
     ptyInput: (sessionId: string) => `${prefix}:pty:${sessionId}:in`,
+    /** Announces that an approval was decided (the payload is its new status). */
+    approval: (approvalId: string) => `${prefix}:approval:${approvalId}`,
   };
 }
 

@@ -4,14 +4,26 @@ import websocket from '@fastify/websocket';
 import type { CoreRuntime } from '@mission/core';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { registerAuth, type RouteEntry } from './auth.ts';
 import { BULL_BOARD_PATH, registerBullBoard } from './bullBoard.ts';
 import { registerErrorHandling } from './errorHandler.ts';
+import { approvalLinkRoutes } from './routes/approvalLinks.ts';
+import { approvalRoutes } from './routes/approvals.ts';
 import { attachRoutes } from './routes/attach.ts';
 import { healthRoutes } from './routes/health.ts';
 import { overviewRoutes } from './routes/overview.ts';
+import { roleRoutes } from './routes/roles.ts';
 import { sessionRoutes } from './routes/sessions.ts';
 import { slotRoutes } from './routes/slots.ts';
 import { taskRoutes } from './routes/tasks.ts';
+import { tokenRoutes } from './routes/tokens.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route with who may call it (extensions' routes included once they are mounted). */
+    routeAccess: RouteEntry[];
+  }
+}
 
 const BODY_LIMIT_BYTES = 2 * 1024 * 1024;
 
@@ -22,6 +34,7 @@ export async function buildServer(core: CoreRuntime): Promise<FastifyInstance> {
     bodyLimit: BODY_LIMIT_BYTES,
   });
   registerErrorHandling(app, core.logger);
+  app.decorate('routeAccess', registerAuth(app, core));
 
   await app.register(swagger, {
     openapi: {
@@ -46,6 +59,10 @@ export async function buildServer(core: CoreRuntime): Promise<FastifyInstance> {
     await api.register(slotRoutes, { core });
     await api.register(sessionRoutes, { core });
     await api.register(overviewRoutes, { core });
+    await api.register(approvalRoutes, { core });
+    await api.register(approvalLinkRoutes, { core });
+    await api.register(roleRoutes, { core });
+    await api.register(tokenRoutes, { core });
   });
   await registerBullBoard(app, [core.taskQueue, core.sessionQueue]);
   return app;

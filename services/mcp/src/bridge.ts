@@ -6,9 +6,9 @@ import { isJSONRPCRequest, type JSONRPCMessage } from '@modelcontextprotocol/sdk
  * The stdio MCP server a Claude Code config starts (`mission-mcp`): it relays every message between
  * stdin/stdout and Mission's Streamable HTTP endpoint, so the tools are the API process's own.
  */
-export async function runStdioBridge(missionUrl: string): Promise<void> {
+export async function runStdioBridge(missionUrl: string, token: string | undefined): Promise<void> {
   const endpoint = new URL('/mcp', missionUrl);
-  const upstream = new StreamableHTTPClientTransport(endpoint);
+  const upstream = new StreamableHTTPClientTransport(endpoint, token ? { requestInit: { headers: { authorization: `Bearer ${token}` } } } : undefined);
   const local = new StdioServerTransport();
 
   local.onmessage = (message: JSONRPCMessage) => {
@@ -18,7 +18,7 @@ export async function runStdioBridge(missionUrl: string): Promise<void> {
       void local.send({
         jsonrpc: '2.0',
         id: message.id,
-        error: { code: -32000, message: `Mission at ${missionUrl} did not answer (${reason}). Is it running (npm start)? Is MISSION_URL right?` },
+        error: { code: -32000, message: `Mission at ${missionUrl} failed the request (${reason}). Is it running (npm start)? Are MISSION_URL and MISSION_TOKEN right?` },
       });
     });
   };

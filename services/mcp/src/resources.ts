@@ -1,21 +1,25 @@
 import type { CoreRuntime } from '@mission/core';
+import type { Scope } from '@mission/shared';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { authorize } from './tools.ts';
 import { SubscribeRequestSchema, UnsubscribeRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 
 /** How often subscribed resources are re-read to notice a change. */
 const WATCH_INTERVAL_MS = 1_000;
 
 /** The resources and how to read each, as JSON. */
-function readers(core: CoreRuntime): Record<string, { name: string; description: string; read: () => Promise<unknown> }> {
+function readers(core: CoreRuntime): Record<string, { name: string; description: string; scope: Scope; read: () => Promise<unknown> }> {
   return {
     'mission://sessions': {
       name: 'sessions',
       description: 'The 200 newest interactive sessions with their state, slot and owning worker.',
+      scope: 'sessions:read',
       read: async () => ({ sessions: await core.sessions.list({ limit: 200 }) }),
     },
     'mission://status': {
       name: 'status',
       description: 'Fleet counts: tasks by status, sessions by state, per slot and per worker, and queue depths.',
+      scope: 'tasks:read',
       read: () => core.overview(),
     },
   };
@@ -29,14 +33,16 @@ function readers(core: CoreRuntime): Record<string, { name: string; description:
 export function registerResources(server: McpServer, core: CoreRuntime): () => void {
   const resources = readers(core);
   for (const [uri, resource] of Object.entries(resources)) {
-    server.registerResource(resource.name, uri, { description: resource.description, mimeType: 'application/json' }, async () => ({
-      contents: [{ uri, mimeType: 'application/json', text: JSON.stringify(await resource.read(), null, 2) }],
-    }));
+    server.registerResource(resource.name, uri, { description: resource.description, mimeType: 'application/json' }, async (_uri, extra) => {
+      authorize(extra, resource.scope);
+      return { contents: [{ uri, mimeType: 'application/json', text: JSON.stringify(await resource.read(), null, 2) }] };
+    });
   }
   const watched = new Map<string, string>();
   server.server.registerCapabilities({ resources: { subscribe: true, listChanged: false } });
-  server.server.setRequestHandler(SubscribeRequestSchema, async ({ params }) => {
+  server.server.setRequestHandler(SubscribeRequestSchema, async ({ params }, extra) => {
     const resource = resources[params.uri];
+    if (resource) authorize(extra, resource.scope);
     if (resource) watched.set(params.uri, JSON.stringify(await resource.read()));
     return {};
   });

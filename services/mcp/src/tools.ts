@@ -1,9 +1,13 @@
 import type { CoreRuntime } from '@mission/core';
 import {
+  approvalListQuerySchema,
+  type Caller,
   confirmChoices,
+  hasScope,
   errorBody,
   type MissionEvent,
   MissionError,
+  type Scope,
   sessionListQuerySchema,
   sessionSpawnSchema,
   taskInputSchema,
@@ -21,6 +25,20 @@ const turnTimeout = z.number().int().min(1_000).max(3_600_000).optional().descri
 
 /** A tool's result: the value as JSON text (what an LLM reads best), or the text itself. */
 const ok = (value: unknown): CallToolResult => ({ content: [{ type: 'text', text: typeof value === 'string' ? value : JSON.stringify(value, null, 2) }] });
+
+/** The caller the HTTP transport authenticated (stdio relays to it, so every call has one). */
+export function callerOf(extra: { authInfo?: { extra?: Record<string, unknown> } }): Caller {
+  const caller = extra.authInfo?.extra?.caller as Caller | undefined;
+  if (!caller) throw new MissionError('unauthorized', 'this MCP connection is not authenticated');
+  return caller;
+}
+
+/** Checks the caller may do what needs `scope`; returns it (for audit rows). */
+export function authorize(extra: Extra, scope: Scope): Caller {
+  const caller = callerOf(extra);
+  if (!hasScope(caller.scopes, scope)) throw new MissionError('forbidden', `this needs the '${scope}' scope; the token has ${caller.scopes.join(', ')}`);
+  return caller;
+}
 
 /** Runs a tool body; Mission's errors become `isError` results with the same JSON body as REST. */
 async function run(core: CoreRuntime, tool: string, body: () => Promise<CallToolResult>): Promise<CallToolResult> {
@@ -66,11 +84,19 @@ function describe(event: MissionEvent): string {
 
 /** The main agent's tools: thin adapters over the same core the REST API uses. */
 export function registerTools(server: McpServer, core: CoreRuntime): void {
-  const tool = <S extends z.ZodType>(name: string, description: string, inputSchema: S, body: (args: z.infer<S>, extra: Extra) => Promise<CallToolResult>) =>
-    server.registerTool(name, { description, inputSchema }, ((args: z.infer<S>, extra: Extra) => run(core, name, () => body(args, extra))) as never);
+  const tool = <S extends z.ZodType>(
+    name: string,
+    scope: Scope,
+    description: string,
+    inputSchema: S,
+    body: (args: z.infer<S>, extra: Extra, caller: Caller) => Promise<CallToolResult>,
+  ) =>
+    server.registerTool(name, { description, inputSchema }, ((args: z.infer<S>, extra: Extra) =>
+      run(core, name, () => body(args, extra, authorize(extra, scope)))) as never);
 
   tool(
     'mission_submit',
+    'tasks:write',
     'Start a Claude Code task in the background on a slot (a named agent configuration) and return at once with the task (id, status "queued"). Follow it with mission_status; use mission_ask instead to wait for the answer.',
     taskInputSchema,
     async (args) => ok((await core.tasks.submit(args)).task),
@@ -78,6 +104,7 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
 
   tool(
     'mission_ask',
+    'tasks:write',
     'Run a prompt on a slot and wait for the answer (up to timeoutMs, default 5 minutes). Returns the answer text, then the task as JSON. Sends progress notifications while Claude works.',
     taskInputSchema,
     async (args, extra) => {
@@ -94,6 +121,7 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
 
   tool(
     'mission_status',
+    'tasks:read',
     'Get a task (task_…) or a session (ses_…) by id: its status or state, result, error, cost, owner.',
     z.strictObject({ id: z.string().min(1).describe('A task id (task_…) or a session id (ses_…).') }),
     async ({ id }) => ok(id.startsWith('ses_') ? await core.sessions.get(id) : await core.tasks.get(id)),
@@ -101,6 +129,7 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
 
   tool(
     'mission_cancel',
+    'tasks:write',
     'Cancel a task: a queued one at once; a running one has its Claude process stopped. Returns the task.',
     z.strictObject({ id: z.string().min(1).describe('The task id (task_…).') }),
     async ({ id }) => ok(await core.tasks.cancel(id)),
@@ -108,6 +137,7 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
 
   tool(
     'mission_tasks',
+    'tasks:read',
     'List tasks, newest first, optionally by status (queued, running, succeeded, failed, cancelled, timed_out) and slot. Pass nextCursor back as cursor for more.',
     taskListQuerySchema,
     async (args) => ok(await core.tasks.list(args)),
@@ -115,6 +145,7 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
 
   tool(
     'mission_pty_spawn',
+    'sessions:write',
     'Start an interactive Claude Code session (the real TUI in a terminal on a worker) on a slot. Returns the session; talk to it with mission_pty_send.',
     sessionSpawnSchema,
     async (args) => ok(await core.sessions.spawn(args)),
@@ -122,7 +153,8 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
 
   tool(
     'mission_pty_send',
-    'Type a message into a session and wait for Claude\'s reply. Returns {state, response, dialog}: state "idle" with the response, or "waiting_permission" with the permission dialog to answer with mission_pty_confirm. Sends progress notifications while Claude works.',
+    'sessions:write',
+    'Type a message into a session and wait for Claude\'s reply. Returns {state, response, dialog, approval}: state "idle" with the response, or "waiting_permission" with the permission dialog (the role policy already answered the tool uses it allows or denies; this one waits for a decision: mission_pty_confirm, or mission_approve on the approval). Sends progress notifications while Claude works.',
     z.strictObject({ session: sessionId, text: z.string().trim().min(1).describe('What to type (submitted with Enter).'), timeoutMs: turnTimeout }),
     async ({ session, text, timeoutMs }, extra) => {
       const stop = await reportProgress(core, extra, { kind: 'session', id: session });
@@ -136,6 +168,7 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
 
   tool(
     'mission_pty_screen',
+    'sessions:read',
     'Read what a session\'s terminal shows now: as text (default), or as JSON with the parsed state, permission dialog and status line.',
     z.strictObject({ session: sessionId, format: z.enum(['text', 'json']).default('text').describe('text: the screen as lines; json: parsed too.') }),
     async ({ session, format }) => {
@@ -146,13 +179,15 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
 
   tool(
     'mission_pty_confirm',
+    'sessions:write',
     'Answer the permission dialog a session is showing: "yes" (once), "yes_always" (do not ask again for this), or "no". Waits for Claude to go on and returns {state, response, dialog} like mission_pty_send.',
     z.strictObject({ session: sessionId, choice: z.enum(confirmChoices).describe('yes, yes_always or no.'), timeoutMs: turnTimeout }),
-    async ({ session, choice, timeoutMs }) => ok(await core.sessions.confirm(session, { choice, timeoutMs })),
+    async ({ session, choice, timeoutMs }, _extra, caller) => ok(await core.sessions.confirm(session, { choice, timeoutMs }, caller.label)),
   );
 
   tool(
     'mission_pty_interrupt',
+    'sessions:write',
     'Stop what Claude is doing in a session (like pressing Esc) and wait for its prompt. Returns {state, response, dialog}.',
     z.strictObject({ session: sessionId }),
     async ({ session }) => ok(await core.sessions.interrupt(session)),
@@ -160,6 +195,7 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
 
   tool(
     'mission_pty_kill',
+    'sessions:write',
     'End a session: its Claude process and everything it started. Returns the session (state "exited").',
     z.strictObject({ session: sessionId }),
     async ({ session }) => ok(await core.sessions.kill(session)),
@@ -167,6 +203,7 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
 
   tool(
     'mission_sessions',
+    'sessions:read',
     'List interactive sessions, newest first, optionally by state (starting, idle, working, waiting_permission, exited, lost) and slot.',
     sessionListQuerySchema,
     async (args) => ok({ sessions: await core.sessions.list(args) }),
@@ -174,23 +211,35 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
 
   tool(
     'mission_overview',
+    'tasks:read',
     'Counts across the fleet: tasks by status and per slot, sessions by state and per slot, live sessions and tasks per worker, and queue depths.',
     z.strictObject({}),
     async () => ok(await core.overview()),
   );
 
-  tool('mission_slots', 'List the slots (named agent configurations: role, working directory, model, arguments) tasks and sessions run on.', z.strictObject({}), async () =>
+  tool(
+    'mission_slots',
+    'tasks:read', 'List the slots (named agent configurations: role, working directory, model, arguments) tasks and sessions run on.', z.strictObject({}), async () =>
     ok({ slots: await core.slots.list() }),
   );
 
-  const approvalsNotAvailable = async (): Promise<CallToolResult> => {
-    throw new MissionError('unavailable', 'approvals are not available in this version of Mission yet: answer permission dialogs with mission_pty_confirm');
-  };
-  tool('mission_approvals', 'List pending permission approvals (not available yet in this version).', z.strictObject({}), approvalsNotAvailable);
+  tool(
+    'mission_approvals',
+    'approvals:read',
+    'List permission approvals, newest first: tool uses that a role\'s confirm rule (or no rule) holds for a decision. status "pending" lists the ones waiting; each has the tool, its input, the rule, the session or task, and a signed url a person can open.',
+    approvalListQuerySchema,
+    async (args) => ok({ approvals: await core.approvals.list(args) }),
+  );
+
   tool(
     'mission_approve',
-    'Approve or deny a pending permission approval (not available yet in this version).',
-    z.strictObject({ id: z.string().min(1), decision: z.enum(['approve', 'deny']) }),
-    approvalsNotAvailable,
+    'approvals:write',
+    'Decide a pending approval: "approve" lets the tool use go ahead, "deny" refuses it (the reason is passed on to Claude). The waiting session or task goes on within a second. Returns the approval.',
+    z.strictObject({
+      id: z.string().min(1).describe('The approval id (appr_…) from mission_approvals or a send that stopped at a dialog.'),
+      decision: z.enum(['approve', 'deny']),
+      reason: z.string().trim().max(2_000).optional().describe('Why; told to Claude on a deny.'),
+    }),
+    async ({ id, decision, reason }, _extra, caller) => ok(await core.approvals[decision](id, { reason }, caller.label)),
   );
 }

@@ -1,4 +1,4 @@
-import { type Database, type EventLog, type EventOwner, type Logger, tables } from '@mission/shared';
+import { type Database, EMPTY_ROLE_RULES, type EventLog, type EventOwner, type Logger, roleInForce, type RoleRules, tables } from '@mission/shared';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { type HeadlessExit, runHeadless, type StopReason } from './headless/headlessRunner.ts';
 import { type HeadlessResult, mapStreamJsonMessage } from './headless/streamJson.ts';
@@ -49,7 +49,7 @@ export class TaskProcessor {
     let claudeSessionId: string | null = null;
     const exit: HeadlessExit = await runHeadless({
       bin: this.o.claudeBin,
-      args: headlessArgs(slot.model, slot.args),
+      args: headlessArgs(slot.model, slot.args, (await roleInForce(this.o.db, slot.role)).rules),
       cwd: slot.cwd,
       env: { ...this.o.baseEnv, ...slot.env },
       prompt: task.prompt,
@@ -140,6 +140,16 @@ export class TaskProcessor {
   }
 }
 
-export function headlessArgs(model: string | null, extra: readonly string[]): string[] {
-  return ['-p', '--output-format', 'stream-json', '--verbose', ...(model ? ['--model', model] : []), ...extra];
+export function headlessArgs(model: string | null, extra: readonly string[], rules: RoleRules = EMPTY_ROLE_RULES): string[] {
+  return [
+    '-p',
+    '--output-format',
+    'stream-json',
+    '--verbose',
+    ...(model ? ['--model', model] : []),
+    // The role's rules, enforced by the CLI itself: allowed uses run, denied ones are refused.
+    ...(rules.allow.length > 0 ? ['--allowedTools', ...rules.allow] : []),
+    ...(rules.deny.length > 0 ? ['--disallowedTools', ...rules.deny] : []),
+    ...extra,
+  ];
 }

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import {
+  ApprovalStore,
   ChannelSubscriber,
   channels,
   type Config,
@@ -14,6 +15,7 @@ import {
 } from '@mission/shared';
 import { DelayedError, Worker } from 'bullmq';
 import { eq, sql } from 'drizzle-orm';
+import { PermissionGuard } from './permissions/permissionGuard.ts';
 import { SessionHost } from './sessions/sessionHost.ts';
 import { TaskProcessor } from './taskProcessor.ts';
 
@@ -37,6 +39,9 @@ export async function startWorker(options: {
   const connection = createRedis(options.redisUrl, `mission-worker-${workerId}`);
   const control = createRedis(options.redisUrl, `mission-worker-control-${workerId}`);
   const events = new EventLog(database.db, connection, config.queuePrefix);
+  const subscriber = new ChannelSubscriber(createRedis(options.redisUrl, `mission-worker-sub-${workerId}`));
+  const approvals = new ApprovalStore(database.db, connection, subscriber, config.queuePrefix);
+  const guard = new PermissionGuard({ db: database.db, events, approvals, approvalTimeoutMs: config.approvalTimeoutMs, logger });
   const processor = new TaskProcessor({
     db: database.db,
     events,
@@ -58,10 +63,11 @@ export async function startWorker(options: {
     },
     { connection, prefix: config.queuePrefix, concurrency: config.workerConcurrency },
   );
-  const subscriber = new ChannelSubscriber(createRedis(options.redisUrl, `mission-worker-sub-${workerId}`));
   const sessionHost = new SessionHost({
     db: database.db,
     events,
+    guard,
+    approvals,
     connection,
     subscriber,
     logger,

@@ -91,7 +91,81 @@ export const workers = pgTable('workers', {
   heartbeatAt: timestamp('heartbeat_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
+/** Every version of every role's rules: the newest is in force, the rest say who changed what and when. */
+export const roleVersions = pgTable(
+  'role_versions',
+  {
+    role: text('role').notNull(),
+    version: integer('version').notNull(),
+    description: text('description').notNull().default(''),
+    allow: jsonb('allow').$type<string[]>().notNull(),
+    confirm: jsonb('confirm').$type<string[]>().notNull(),
+    deny: jsonb('deny').$type<string[]>().notNull(),
+    changedBy: text('changed_by').notNull(),
+    changedAt: timestamp('changed_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('role_versions_role_version_idx').on(t.role, t.version)],
+);
+
+/** A tool use a `confirm` rule held for a person (or the main agent) to decide. */
+export const approvals = pgTable(
+  'approvals',
+  {
+    id: text('id').primaryKey(),
+    ownerKind: text('owner_kind').notNull(),
+    ownerId: text('owner_id').notNull(),
+    slot: text('slot').notNull(),
+    role: text('role').notNull(),
+    tool: text('tool').notNull(),
+    input: jsonb('input').$type<Record<string, unknown>>().notNull(),
+    rule: text('rule'),
+    /** pending → approved | denied | expired */
+    status: text('status').notNull(),
+    requestedAt: timestamp('requested_at', { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    decidedBy: text('decided_by'),
+    reason: text('reason'),
+  },
+  (t) => [index('approvals_status_requested_idx').on(t.status, t.requestedAt)],
+);
+
+/** The audit trail: every allow/deny given to a tool use, by policy or by whom. */
+export const permissionDecisions = pgTable(
+  'permission_decisions',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    ownerKind: text('owner_kind').notNull(),
+    ownerId: text('owner_id').notNull(),
+    tool: text('tool').notNull(),
+    input: jsonb('input').$type<Record<string, unknown>>().notNull(),
+    decision: text('decision').notNull(),
+    by: text('by').notNull(),
+    role: text('role').notNull(),
+    roleVersion: integer('role_version').notNull(),
+    rule: text('rule'),
+    approvalId: text('approval_id'),
+    reason: text('reason'),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('permission_decisions_owner_idx').on(t.ownerId, t.at)],
+);
+
+/** API bearer tokens: only a hash of the secret is kept. */
+export const apiTokens = pgTable('api_tokens', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  secretHash: text('secret_hash').notNull(),
+  scopes: jsonb('scopes').$type<string[]>().notNull(),
+  createdBy: text('created_by').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+  revokedAt: timestamp('revoked_at', { withTimezone: true }),
+});
+
 export type SlotRow = typeof slots.$inferSelect;
 export type TaskRow = typeof tasks.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
+export type ApprovalRow = typeof approvals.$inferSelect;
+export type RoleVersionRow = typeof roleVersions.$inferSelect;

@@ -60,6 +60,10 @@ export const permissionDialogSchema = z.object({
 });
 export type PermissionDialogView = z.infer<typeof permissionDialogSchema>;
 
+/** The approval a permission dialog waits for (its role says a person decides). */
+export const pendingApprovalSchema = z.object({ id: z.string(), expiresAt: z.string() });
+export type PendingApproval = z.infer<typeof pendingApprovalSchema>;
+
 /** What `send`, `confirm` and `interrupt` answer: where the session stands now. */
 export const sessionTurnSchema = z.object({
   state: sessionStateSchema,
@@ -67,6 +71,8 @@ export const sessionTurnSchema = z.object({
   response: z.string().nullable(),
   /** The open permission dialog, when the session stopped to ask. */
   dialog: permissionDialogSchema.nullable(),
+  /** The approval that dialog waits for: decide it (approve/deny, or confirm the session). */
+  approval: pendingApprovalSchema.extend({ url: z.string().optional() }).nullable(),
 });
 export type SessionTurn = z.infer<typeof sessionTurnSchema>;
 

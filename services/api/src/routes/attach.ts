@@ -13,7 +13,7 @@ const closeCode = (error: unknown) => (error instanceof MissionError ? 4000 + er
  * The socket closes (1000) when the session ends.
  */
 export const attachRoutes: FastifyPluginAsync<{ core: CoreRuntime }> = async (app, { core }) => {
-  app.get<{ Params: { id: string } }>('/v1/sessions/:id/attach', { websocket: true, schema: { hide: true } }, async (socket: WebSocket, request) => {
+  app.get<{ Params: { id: string } }>('/v1/sessions/:id/attach', { websocket: true, config: { access: 'sessions:write' }, schema: { hide: true } }, async (socket: WebSocket, request) => {
     const id = request.params.id;
     const channel = channels(core.config.queuePrefix);
     const stops: (() => void)[] = [];

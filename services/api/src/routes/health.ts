@@ -9,13 +9,13 @@ const checkResult = z.object({ ok: z.boolean(), error: z.string().optional() });
 export const healthRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (app, { core }) => {
   app.get(
     '/healthz',
-    { schema: { tags: ['health'], summary: 'Liveness: the process answers', response: { 200: z.object({ status: z.literal('ok') }) } } },
+    { config: { access: 'public' }, schema: { tags: ['health'], summary: 'Liveness: the process answers', response: { 200: z.object({ status: z.literal('ok') }) } } },
     async () => ({ status: 'ok' as const }),
   );
 
   app.get(
     '/readyz',
-    {
+    { config: { access: 'public' },
       schema: {
         tags: ['health'],
         summary: 'Readiness: Redis and Postgres answer',

@@ -20,7 +20,7 @@ const commandErrors = { ...errors, 409: errorResponseSchema, 504: errorResponseS
 export const sessionRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (app, { core }) => {
   app.post(
     '/v1/sessions',
-    {
+    { config: { access: 'sessions:write' },
       schema: {
         tags,
         summary: 'Start an interactive Claude Code session on a slot (in a PTY on some worker)',
@@ -33,7 +33,7 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async
 
   app.get(
     '/v1/sessions',
-    {
+    { config: { access: 'sessions:read' },
       schema: { tags, summary: 'List sessions, newest first', querystring: sessionListQuerySchema, response: { 200: z.object({ sessions: z.array(sessionSchema) }), 400: errorResponseSchema } },
     },
     async (request) => ({ sessions: await core.sessions.list(request.query) }),
@@ -41,13 +41,13 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async
 
   app.get(
     '/v1/sessions/:id',
-    { schema: { tags, summary: 'Get a session', params: idParams, response: { 200: sessionSchema, ...errors } } },
+    { config: { access: 'sessions:read' }, schema: { tags, summary: 'Get a session', params: idParams, response: { 200: sessionSchema, ...errors } } },
     async (request) => core.sessions.get(request.params.id),
   );
 
   app.post(
     '/v1/sessions/:id/send',
-    {
+    { config: { access: 'sessions:write' },
       schema: {
         tags,
         summary: 'Type a message, submit it, and wait for the reply',
@@ -62,7 +62,7 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async
 
   app.post(
     '/v1/sessions/:id/confirm',
-    {
+    { config: { access: 'sessions:write' },
       schema: {
         tags,
         summary: 'Answer the open permission dialog: yes, yes_always or no',
@@ -72,18 +72,18 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async
         response: { 200: sessionTurnSchema, ...commandErrors },
       },
     },
-    async (request) => core.sessions.confirm(request.params.id, request.body),
+    async (request) => core.sessions.confirm(request.params.id, request.body, request.caller.label),
   );
 
   app.post(
     '/v1/sessions/:id/interrupt',
-    { schema: { tags, summary: 'Interrupt what Claude is doing and wait for the prompt', params: idParams, response: { 200: sessionTurnSchema, ...commandErrors } } },
+    { config: { access: 'sessions:write' }, schema: { tags, summary: 'Interrupt what Claude is doing and wait for the prompt', params: idParams, response: { 200: sessionTurnSchema, ...commandErrors } } },
     async (request) => core.sessions.interrupt(request.params.id),
   );
 
   app.get(
     '/v1/sessions/:id/screen',
-    {
+    { config: { access: 'sessions:read' },
       schema: {
         tags,
         summary: 'The screen: as text (default), or as JSON with the parsed state, dialog and status',
@@ -101,13 +101,13 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async
 
   app.post(
     '/v1/sessions/:id/kill',
-    { schema: { tags, summary: 'End the session (its claude process and everything it started)', params: idParams, response: { 200: sessionSchema, ...commandErrors } } },
+    { config: { access: 'sessions:write' }, schema: { tags, summary: 'End the session (its claude process and everything it started)', params: idParams, response: { 200: sessionSchema, ...commandErrors } } },
     async (request) => core.sessions.kill(request.params.id),
   );
 
   app.get(
     '/v1/sessions/:id/events',
-    {
+    { config: { access: 'sessions:read' },
       schema: {
         tags,
         summary: "Server-Sent Events: the session's stored events, then live ones until it ends",

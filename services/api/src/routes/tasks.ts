@@ -10,7 +10,7 @@ const tags = ['tasks'];
 export const taskRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (app, { core }) => {
   app.post(
     '/v1/tasks',
-    {
+    { config: { access: 'tasks:write' },
       schema: {
         tags,
         summary: 'Submit a task: runs the prompt on a slot in the background',
@@ -27,7 +27,7 @@ export const taskRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (a
 
   app.post(
     '/v1/ask',
-    {
+    { config: { access: 'tasks:write' },
       schema: {
         tags,
         summary: 'Ask: runs the prompt and waits for the answer, up to timeoutMs',
@@ -46,7 +46,7 @@ export const taskRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (a
 
   app.get(
     '/v1/tasks',
-    {
+    { config: { access: 'tasks:read' },
       schema: {
         tags,
         summary: 'List tasks, newest first',
@@ -59,13 +59,13 @@ export const taskRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (a
 
   app.get(
     '/v1/tasks/:id',
-    { schema: { tags, summary: 'Get a task', params: idParams, response: { 200: taskSchema, ...errors } } },
+    { config: { access: 'tasks:read' }, schema: { tags, summary: 'Get a task', params: idParams, response: { 200: taskSchema, ...errors } } },
     async (request) => core.tasks.get(request.params.id),
   );
 
   app.post(
     '/v1/tasks/:id/cancel',
-    {
+    { config: { access: 'tasks:write' },
       schema: {
         tags,
         summary: 'Cancel a task; a running one is stopped within seconds',
@@ -78,7 +78,7 @@ export const taskRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (a
 
   app.get(
     '/v1/tasks/:id/events',
-    {
+    { config: { access: 'tasks:read' },
       schema: {
         tags,
         summary: "Server-Sent Events: the task's stored events, then live ones until it ends",

@@ -5,11 +5,12 @@ import {
   type MissionEventDraft,
   type SessionScreen,
   type SessionState,
+  type PendingApproval,
   type SessionTurn,
   TimeoutError,
 } from '@mission/shared';
 import type { PtyExit, PtySession } from '../pty/ptySession.ts';
-import type { SessionSnapshot } from '../pty/screen.ts';
+import type { PermissionDialog, SessionSnapshot } from '../pty/screen.ts';
 import { parseScreen } from '../pty/screenParser.ts';
 import { SnapshotDiffer, STARTING_SNAPSHOT } from '../pty/snapshotDiff.ts';
 import { optionFor, toTurn, TurnWatch } from './turn.ts';
@@ -22,6 +23,8 @@ const SUBMIT_DELAY_MS = 50;
 const INTERRUPT_WAIT_MS = 5_000;
 /** After a dialog is answered, the prompt must stay this long to count as the end of the turn. */
 const IDLE_STEADY_MS = 250;
+/** How long the guard waits for the prompt after a no, and for Claude's reply to the reason it typed. */
+const TURN_AFTER_NO_MS = 120_000;
 /** Press a dialog's key again if the dialog is still open after this long. */
 const KEY_RETRY_MS = 300;
 const ESC = '\x1b';
@@ -32,6 +35,27 @@ export interface LiveSessionHooks {
   emit(draft: MissionEventDraft): Promise<void>;
   /** The session's state changed (to record it on the session row). */
   stateChanged(state: SessionState, exit: PtyExit | null): Promise<void>;
+  /**
+   * A permission dialog opened: resolves with how to answer it. When a person must decide first,
+   * `pending` is told of the approval it waits for.
+   */
+  guardDialog(dialog: PermissionDialog, pending: (approval: PendingApproval) => void): Promise<DialogAnswer>;
+  /** A `confirm` command answered a dialog that waits for an approval: decide the approval. */
+  decideApproval(approvalId: string, choice: ConfirmChoice, by: string): Promise<void>;
+}
+
+/** How the guard answers a dialog; a `reason` is typed for Claude after a no. */
+export interface DialogAnswer {
+  choice: 'yes' | 'no';
+  reason?: string;
+}
+
+/** The dialog being answered by the guard: busy while it decides or answers, idle while a person must decide. */
+interface Guard {
+  dialog: PermissionDialog;
+  approval: PendingApproval | null;
+  answering: boolean;
+  settled: boolean;
 }
 
 type Waiter = { test: (snapshot: SessionSnapshot) => boolean; resolve: (snapshot: SessionSnapshot | undefined) => void };
@@ -49,6 +73,7 @@ export class LiveSession {
   private staleSince: number | null = null;
   private emitting: Promise<void> = Promise.resolve();
   private bracketedPaste = false;
+  private guard: Guard | null = null;
 
   constructor(
     readonly id: string,
@@ -69,20 +94,28 @@ export class LiveSession {
     const deadline = Date.now() + timeoutMs;
     const ready = await this.waitFor((s) => s.state !== 'starting', timeoutMs, 'the session to start');
     if (ready.state === 'waiting_permission') {
-      throw new ConflictError('the session is waiting for a permission answer: confirm or deny it first', { dialog: ready.dialog });
+      throw new ConflictError('the session is waiting for a permission answer: confirm or deny it first', { dialog: ready.dialog, approval: this.guard?.approval ?? null });
     }
     if (ready.state === 'working') throw new ConflictError('the session is still working on the previous message: wait, or interrupt it');
     const watch = new TurnWatch(ready.lastResponse);
+    await this.type(text);
+    const ended = this.waitFor((s) => watch.ended(s) && !this.guardBusy(), deadline - Date.now(), 'the reply');
+    // Text like `/exit` ends the CLI: that is the reply.
+    return ended.then(
+      (s) => this.turn(s),
+      (error: unknown) => (this.exit ? { state: 'exited', response: this.snapshot.lastResponse, dialog: null, approval: null } : Promise.reject(error)),
+    );
+  }
+
+  /** Types text as one paste (where the CLI takes bracketed paste) and submits it. */
+  private async type(text: string): Promise<void> {
     this.pty.write(this.bracketedPaste ? `\x1b[200~${text}\x1b[201~` : text);
     await delay(SUBMIT_DELAY_MS);
     this.pty.write('\r');
-    const ended = this.waitFor((s) => watch.ended(s), deadline - Date.now(), 'the reply');
-    // Text like `/exit` ends the CLI: that is the reply.
-    return ended.then(toTurn, (error: unknown) => (this.exit ? { state: 'exited', response: this.snapshot.lastResponse, dialog: null } : Promise.reject(error)));
   }
 
   /** Answers the open permission dialog with the option meaning `choice`, then waits for the turn to go on to its end. */
-  async confirm(choice: ConfirmChoice, timeoutMs: number): Promise<SessionTurn> {
+  async confirm(choice: ConfirmChoice, timeoutMs: number, by: string): Promise<SessionTurn> {
     const { dialog } = this.current();
     if (!dialog) throw new ConflictError(`no permission dialog is open (the session is ${this.state})`);
     const option = optionFor(dialog, choice);
@@ -90,28 +123,90 @@ export class LiveSession {
       const offered = dialog.options.map((o) => `${o.key}: ${o.label}`).join('; ');
       throw new BadRequestError(`the ${dialog.tool} dialog has no '${choice}' option; it offers ${offered}`);
     }
-    const closed = (s: SessionSnapshot) => s.state !== 'waiting_permission' || !sameDialog(s, dialog);
     const deadline = Date.now() + timeoutMs;
-    await this.press(option.key, closed, Math.min(timeoutMs, INTERRUPT_WAIT_MS));
-    // Claude was mid-turn: once the dialog is gone, the turn ends at the next prompt (or dialog). The
-    // prompt can flash up for a frame between a dialog and the work it allowed, so it must stay.
+    const guard = this.guard;
+    // A dialog held for an approval is answered by deciding the approval: the guard then presses the key.
+    if (guard?.approval && !guard.settled && sameDialog(this.snapshot, guard.dialog)) await this.hooks.decideApproval(guard.approval.id, choice, by);
+    else await this.answer(dialog, option.key);
+    return this.turnAfterDialog(dialog, deadline);
+  }
+
+  /** Presses a dialog's option key until the dialog is gone. */
+  private async answer(dialog: PermissionDialog, key: string): Promise<void> {
+    const closed = (s: SessionSnapshot) => s.state !== 'waiting_permission' || !sameDialog(s, dialog);
+    await this.press(key, closed, INTERRUPT_WAIT_MS);
+  }
+
+  /**
+   * Claude was mid-turn: once the dialog is gone, the turn ends at the next prompt (or dialog). The
+   * prompt can flash up for a frame between a dialog and the work it allowed, so it must stay.
+   */
+  private async turnAfterDialog(dialog: PermissionDialog, deadline: number): Promise<SessionTurn> {
+    const over = (s: SessionSnapshot) => (s.state !== 'waiting_permission' || !sameDialog(s, dialog)) && s.state !== 'working' && !this.guardBusy();
     for (;;) {
-      const end = await this.waitFor((s) => closed(s) && s.state !== 'working', deadline - Date.now(), 'the turn to end');
-      if (end.state !== 'idle') return toTurn(end);
+      const end = await this.waitFor(over, deadline - Date.now(), 'the turn to end');
+      if (end.state !== 'idle') return this.turn(end);
       await delay(IDLE_STEADY_MS);
-      if (this.current().state === 'idle') return toTurn(this.snapshot);
+      if (over(this.current()) && this.snapshot.state === 'idle') return this.turn(this.snapshot);
     }
+  }
+
+  /**
+   * Lets the guard answer a dialog that just opened: by policy at once, or after an approval. A no
+   * with a reason is followed by the reason, typed for Claude, and that turn is part of the answer.
+   */
+  private startGuard(dialog: PermissionDialog): void {
+    const guard: Guard = { dialog, approval: null, answering: false, settled: false };
+    this.guard = guard;
+    const woken = () => this.wake();
+    this.hooks
+      .guardDialog(dialog, (approval) => {
+        guard.approval = approval;
+        woken();
+      })
+      .then(async (answer) => {
+        guard.answering = true;
+        const option = optionFor(dialog, answer.choice);
+        if (!option) throw new Error(`the ${dialog.tool} dialog has no '${answer.choice}' option`);
+        await this.answer(dialog, option.key);
+        if (answer.choice === 'no' && answer.reason) {
+          const idle = await this.waitFor((s) => s.state !== 'working' && !sameDialog(s, dialog), TURN_AFTER_NO_MS, 'the prompt after a no');
+          if (idle.state !== 'idle') return;
+          const watch = new TurnWatch(idle.lastResponse);
+          await this.type(answer.reason);
+          await this.waitFor((s) => watch.ended(s), TURN_AFTER_NO_MS, 'the reply to the reason');
+        }
+      })
+      .catch((error: unknown) => {
+        if (!this.exit) this.enqueue({ type: 'error', payload: { code: 'permission_guard', message: (error as Error).message } });
+      })
+      .finally(() => {
+        guard.settled = true;
+        woken();
+      });
+  }
+
+  /** The guard is deciding or answering a dialog (not waiting for a person): a turn goes on meanwhile. */
+  private guardBusy(): boolean {
+    const guard = this.guard;
+    return guard !== null && !guard.settled && (guard.approval === null || guard.answering);
+  }
+
+  private turn(snapshot: SessionSnapshot): SessionTurn {
+    const guard = this.guard;
+    const waiting = snapshot.state === 'waiting_permission' && guard?.approval && !guard.settled && sameDialog(snapshot, guard.dialog);
+    return toTurn(snapshot, waiting ? { id: guard.approval!.id, expiresAt: guard.approval!.expiresAt } : null);
   }
 
   /** Stops what Claude is doing (Esc; Ctrl+C if that was not enough) and waits for the prompt. */
   async interrupt(): Promise<SessionTurn> {
-    if (this.current().state === 'idle') return toTurn(this.snapshot);
+    if (this.current().state === 'idle') return this.turn(this.snapshot);
     this.pty.write(ESC);
     const idle = (s: SessionSnapshot) => s.state === 'idle';
     const settled = await this.waitFor(idle, INTERRUPT_WAIT_MS, 'the interrupt').catch(() => undefined);
-    if (settled) return toTurn(settled);
+    if (settled) return this.turn(settled);
     this.pty.write(CTRL_C);
-    return toTurn(await this.waitFor(idle, INTERRUPT_WAIT_MS, 'the interrupt'));
+    return this.turn(await this.waitFor(idle, INTERRUPT_WAIT_MS, 'the interrupt'));
   }
 
   /**
@@ -203,7 +298,14 @@ export class LiveSession {
     this.snapshot = next;
     for (const event of events) this.enqueue(event);
     if (stateChanged) this.enqueueStateChange(next.state, null);
-    for (const waiter of [...this.waiters]) if (waiter.test(next)) waiter.resolve(next);
+    if (!next.dialog && this.guard?.settled) this.guard = null;
+    if (next.state === 'waiting_permission' && next.dialog && (!this.guard || !sameDialog(next, this.guard.dialog))) this.startGuard(next.dialog);
+    this.wake();
+  }
+
+  /** Wakes the waiters whose condition holds now. */
+  private wake(): void {
+    for (const waiter of [...this.waiters]) if (waiter.test(this.snapshot)) waiter.resolve(this.snapshot);
   }
 
   private enqueue(event: MissionEventDraft): void {

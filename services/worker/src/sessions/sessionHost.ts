@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  type ApprovalStore,
   type AttachInput,
   attachInputSchema,
   type ChannelSubscriber,
@@ -24,6 +25,7 @@ import { and, eq, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { PtySession } from '../pty/ptySession.ts';
 import { CLAUDE_SCREEN_ARGS } from '../pty/screenParser.ts';
+import { dialogToolUse, type PermissionGuard } from '../permissions/permissionGuard.ts';
 import { loadRunnableSlot } from '../runnableSlot.ts';
 import { LiveSession } from './liveSession.ts';
 
@@ -32,6 +34,9 @@ const { sessions } = tables;
 export interface SessionHostOptions {
   db: Database;
   events: EventLog;
+  /** Answers permission dialogs by the slot's role. */
+  guard: PermissionGuard;
+  approvals: ApprovalStore;
   /** BullMQ connection, and the publisher of raw PTY output. */
   connection: Redis;
   subscriber: ChannelSubscriber;
@@ -44,7 +49,7 @@ export interface SessionHostOptions {
 }
 
 const sendArgs = z.object({ sessionId: z.string(), text: z.string(), timeoutMs: z.number().int().positive() });
-const confirmArgs = z.object({ sessionId: z.string(), choice: z.enum(confirmChoices), timeoutMs: z.number().int().positive() });
+const confirmArgs = z.object({ sessionId: z.string(), choice: z.enum(confirmChoices), timeoutMs: z.number().int().positive(), by: z.string() });
 const sessionArgs = z.object({ sessionId: z.string() });
 
 /**
@@ -96,7 +101,7 @@ export class SessionHost {
   private handlers(): Record<string, CommandHandler> {
     return {
       send: this.command(sendArgs, (session, args) => session.send(args.text, args.timeoutMs)),
-      confirm: this.command(confirmArgs, (session, args) => session.confirm(args.choice, args.timeoutMs)),
+      confirm: this.command(confirmArgs, (session, args) => session.confirm(args.choice, args.timeoutMs, args.by)),
       interrupt: this.command(sessionArgs, (session) => session.interrupt()),
       screen: this.command(sessionArgs, (session) => session.screen()),
       serialize: this.command(sessionArgs, (session) => session.pty.serialize()),
@@ -149,6 +154,13 @@ export class SessionHost {
     const session = new LiveSession(sessionId, pty, {
       emit: async (draft) => {
         await this.o.events.append(owner, draft);
+      },
+      guardDialog: async (dialog, pending) => {
+        const answer = await this.o.guard.check({ owner, slot, use: dialogToolUse(dialog), onApprovalPending: pending });
+        return { choice: answer.decision === 'allow' ? 'yes' : 'no', reason: answer.reason };
+      },
+      decideApproval: async (approvalId, choice, by) => {
+        await this.o.approvals.decide(approvalId, choice === 'no' ? 'denied' : 'approved', by);
       },
       stateChanged: async (state, exit) => {
         if (state === 'exited') {

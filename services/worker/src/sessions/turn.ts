@@ -1,4 +1,4 @@
-import type { ConfirmChoice, SessionTurn } from '@mission/shared';
+import type { ConfirmChoice, PendingApproval, SessionTurn } from '@mission/shared';
 import type { PermissionDialog, SessionSnapshot } from '../pty/screen.ts';
 
 /**
@@ -24,10 +24,11 @@ export function optionFor(dialog: PermissionDialog, choice: ConfirmChoice): Perm
   return dialog.options.find((option) => option.meaning === choice);
 }
 
-export function toTurn(snapshot: SessionSnapshot): SessionTurn {
+export function toTurn(snapshot: SessionSnapshot, approval: PendingApproval | null): SessionTurn {
   return {
     state: snapshot.state,
     response: snapshot.lastResponse,
     dialog: snapshot.dialog,
+    approval,
   };
 }

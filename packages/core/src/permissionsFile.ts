@@ -1,0 +1,7 @@
+import { permissionsFileSchema, type RoleRules } from '@mission/shared';
+import { readYamlFile } from './yamlFile.ts';
+
+/** Reads `permissions.yaml` (roles and their allow/confirm/deny rules); `undefined` without the file. */
+export function readPermissionsFile(file: string): Record<string, RoleRules> | undefined {
+  return readYamlFile(file, permissionsFileSchema)?.roles;
+}

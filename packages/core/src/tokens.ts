@@ -1,0 +1,82 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  type ApiToken,
+  type Caller,
+  type Database,
+  MissionError,
+  newId,
+  NotFoundError,
+  parseInput,
+  type Scope,
+  tables,
+  tokenCreateSchema,
+} from '@mission/shared';
+import { desc, eq, sql } from 'drizzle-orm';
+
+const { apiTokens } = tables;
+const TOKEN_PREFIX = 'msn';
+/** lastUsedAt is refreshed at most this often per token. */
+const LAST_USED_EVERY_MS = 60_000;
+
+/**
+ * API bearer tokens `msn.<id>.<secret>`: only a SHA-256 of the secret is stored, and it is compared
+ * in constant time (also when the id is unknown, so timing does not tell which ids exist).
+ */
+export class TokenService {
+  constructor(private readonly db: Database) {}
+
+  /** Creates a token; the secret is in the answer once and never again. */
+  async create(body: unknown, by: string): Promise<{ token: string; info: ApiToken }> {
+    const input = parseInput(tokenCreateSchema, body, 'token');
+    const id = newId('tok');
+    const secret = randomBytes(32).toString('base64url');
+    const [row] = await this.db
+      .insert(apiTokens)
+      .values({ id, name: input.name, secretHash: hash(secret), scopes: [...new Set(input.scopes)], createdBy: by })
+      .returning();
+    return { token: `${TOKEN_PREFIX}.${id}.${secret}`, info: toToken(row!) };
+  }
+
+  async list(): Promise<ApiToken[]> {
+    const rows = await this.db.select().from(apiTokens).orderBy(desc(apiTokens.createdAt));
+    return rows.map(toToken);
+  }
+
+  async revoke(id: string): Promise<ApiToken> {
+    const [row] = await this.db.update(apiTokens).set({ revokedAt: sql`coalesce(${apiTokens.revokedAt}, now())` }).where(eq(apiTokens.id, id)).returning();
+    if (!row) throw new NotFoundError('token', id);
+    return toToken(row);
+  }
+
+  /** The caller a bearer token stands for; 401 for a missing, malformed, unknown or revoked token. */
+  async authenticate(token: string | undefined): Promise<Caller> {
+    if (!token) throw new MissionError('unauthorized', 'this needs an API token: send "Authorization: Bearer <token>" (create one with `mission token create`)');
+    const [prefix, id, secret, extra] = token.split('.');
+    const wellFormed = prefix === TOKEN_PREFIX && id !== undefined && secret !== undefined && extra === undefined && /^tok_[0-9a-v]+$/.test(id);
+    const [row] = wellFormed ? await this.db.select().from(apiTokens).where(eq(apiTokens.id, id)) : [];
+    const expected = Buffer.from(row?.secretHash ?? hash('no such token'), 'hex');
+    const matches = timingSafeEqual(expected, Buffer.from(hash(secret ?? ''), 'hex')) && row !== undefined;
+    if (!matches || !row) throw new MissionError('unauthorized', 'the API token is not valid');
+    if (row.revokedAt) throw new MissionError('unauthorized', 'the API token has been revoked');
+    if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > LAST_USED_EVERY_MS) {
+      await this.db.update(apiTokens).set({ lastUsedAt: sql`now()` }).where(eq(apiTokens.id, row.id));
+    }
+    return { label: `token:${row.name}`, scopes: row.scopes as Scope[], key: row.id };
+  }
+}
+
+function hash(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+function toToken(row: typeof apiTokens.$inferSelect): ApiToken {
+  return {
+    id: row.id,
+    name: row.name,
+    scopes: row.scopes as Scope[],
+    createdBy: row.createdBy,
+    createdAt: row.createdAt.toISOString(),
+    lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
+    revokedAt: row.revokedAt?.toISOString() ?? null,
+  };
+}

@@ -1,0 +1,137 @@
+import { and, desc, eq, sql } from 'drizzle-orm';
+import type { Redis } from 'ioredis';
+import type { ChannelSubscriber } from '../channelSubscriber.ts';
+import type { Database } from '../db/database.ts';
+import { type ApprovalRow, approvals } from '../db/schema.ts';
+import { ConflictError, NotFoundError } from '../errors.ts';
+import type { EventOwner } from '../events.ts';
+import { newId } from '../ids.ts';
+import { channels } from '../queues.ts';
+import type { Approval, ApprovalListQuery, ApprovalStatus } from '../schemas/approvals.ts';
+
+export interface ApprovalRequest {
+  owner: EventOwner;
+  slot: string;
+  role: string;
+  tool: string;
+  input: Record<string, unknown>;
+  rule: string | null;
+  timeoutMs: number;
+}
+
+export type ApprovalVerdict = 'approved' | 'denied';
+
+/**
+ * Approvals in Postgres, with their decisions announced on Redis so the worker holding the session
+ * hears of them at once. A decision only lands on a pending approval: the first one wins.
+ */
+export class ApprovalStore {
+  private readonly channelOf: (id: string) => string;
+
+  constructor(
+    private readonly db: Database,
+    private readonly publisher: Redis,
+    private readonly subscriber: ChannelSubscriber,
+    queuePrefix: string,
+  ) {
+    this.channelOf = channels(queuePrefix).approval;
+  }
+
+  async create(request: ApprovalRequest): Promise<Approval> {
+    const [row] = await this.db
+      .insert(approvals)
+      .values({
+        id: newId('appr'),
+        ownerKind: request.owner.kind,
+        ownerId: request.owner.id,
+        slot: request.slot,
+        role: request.role,
+        tool: request.tool,
+        input: request.input,
+        rule: request.rule,
+        status: 'pending',
+        expiresAt: new Date(Date.now() + request.timeoutMs),
+      })
+      .returning();
+    return toApproval(row!);
+  }
+
+  async get(id: string): Promise<Approval> {
+    const [row] = await this.db.select().from(approvals).where(eq(approvals.id, id));
+    if (!row) throw new NotFoundError('approval', id);
+    return toApproval(row);
+  }
+
+  async list(query: ApprovalListQuery): Promise<Approval[]> {
+    const rows = await this.db
+      .select()
+      .from(approvals)
+      .where(query.status ? eq(approvals.status, query.status) : undefined)
+      .orderBy(desc(approvals.requestedAt))
+      .limit(query.limit);
+    return rows.map(toApproval);
+  }
+
+  /** Approves or denies a pending approval; one already decided or expired is a conflict. */
+  async decide(id: string, verdict: ApprovalVerdict, by: string, reason?: string): Promise<Approval> {
+    const decided = await this.settle(id, verdict, by, reason ?? null);
+    if (decided) return decided;
+    const current = await this.get(id);
+    throw new ConflictError(`approval ${id} is already ${current.status}`, { status: current.status, decidedBy: current.decidedBy });
+  }
+
+  /** Marks a pending approval expired (its time ran out); null when it was decided first. */
+  async expire(id: string): Promise<Approval | null> {
+    return this.settle(id, 'expired', 'timeout', 'nobody decided in time');
+  }
+
+  /**
+   * Resolves with the approval once it is no longer pending; when `timeoutMs` passes first it expires
+   * it. Subscribes before reading the row, so a decision made in between is not missed.
+   */
+  async waitForDecision(id: string, timeoutMs: number): Promise<Approval> {
+    let wake!: () => void;
+    const announced = new Promise<void>((resolve) => (wake = resolve));
+    const unsubscribe = await this.subscriber.subscribe(this.channelOf(id), () => wake());
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const current = await this.get(id);
+      if (current.status !== 'pending') return current;
+      const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), Math.max(0, timeoutMs))));
+      if ((await Promise.race([announced, timedOut])) === 'timeout') return (await this.expire(id)) ?? (await this.get(id));
+      return await this.get(id);
+    } finally {
+      clearTimeout(timer);
+      unsubscribe();
+    }
+  }
+
+  private async settle(id: string, status: Exclude<ApprovalStatus, 'pending'>, by: string, reason: string | null): Promise<Approval | null> {
+    const [row] = await this.db
+      .update(approvals)
+      .set({ status, decidedBy: by, reason, decidedAt: sql`now()` })
+      .where(and(eq(approvals.id, id), eq(approvals.status, 'pending')))
+      .returning();
+    if (!row) return null;
+    await this.publisher.publish(this.channelOf(id), status);
+    return toApproval(row);
+  }
+}
+
+export function toApproval(row: ApprovalRow): Approval {
+  return {
+    id: row.id,
+    owner: { kind: row.ownerKind as EventOwner['kind'], id: row.ownerId },
+    slot: row.slot,
+    role: row.role,
+    tool: row.tool,
+    input: row.input,
+    rule: row.rule,
+    status: row.status as ApprovalStatus,
+    requestedAt: row.requestedAt.toISOString(),
+    expiresAt: row.expiresAt.toISOString(),
+    decidedAt: row.decidedAt?.toISOString() ?? null,
+    decidedBy: row.decidedBy,
+    reason: row.reason,
+  };
+}

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+
+/**
+ * A permission rule in Claude Code's syntax: `Tool` (every use of the tool) or `Tool(specifier)`:
+ * `Bash(npm test:*)` (a command prefix), `Bash(rm -rf*)` (a command glob), `Edit(src/**)` (a path
+ * glob, gitignore style), `WebFetch(domain:example.com)`, `mcp__server__tool` / `mcp__server`.
+ */
+export interface Rule {
+  /** The rule as written. */
+  text: string;
+  tool: string;
+  specifier: string | null;
+}
+
+const RULE = /^([A-Za-z][A-Za-z0-9_-]*)(?:\((.*)\))?$/s;
+const MAX_RULE_CHARS = 1_000;
+
+/** Parses one rule; returns a readable problem instead when it is not valid. */
+export function parseRule(text: string): Rule | { problem: string } {
+  if (text.length > MAX_RULE_CHARS) return { problem: `a rule is at most ${MAX_RULE_CHARS} characters` };
+  const match = RULE.exec(text.trim());
+  if (!match) return { problem: `'${text}' is not a rule: write Tool or Tool(specifier), e.g. Bash(npm test:*)` };
+  const [, tool, specifier] = match as unknown as [string, string, string | undefined];
+  if (specifier !== undefined && specifier.trim() === '') return { problem: `'${text}': the specifier in ( ) is empty; write ${tool} for every use` };
+  if (tool.startsWith('mcp__') && specifier !== undefined) return { problem: `'${text}': MCP rules take no specifier (use mcp__server or mcp__server__tool)` };
+  if (specifier?.startsWith('domain:') && !/^domain:[A-Za-z0-9*.-]+$/.test(specifier)) return { problem: `'${text}': domain: takes a host name` };
+  return { text: text.trim(), tool, specifier: specifier ?? null };
+}
+
+const ruleText = z.string().superRefine((text, ctx) => {
+  const parsed = parseRule(text);
+  if ('problem' in parsed) ctx.addIssue({ code: 'custom', message: parsed.problem });
+});
+const ruleList = z.array(ruleText).max(500).default([]);
+
+/** A role: what its agents may do unasked (`allow`), only with a person's yes (`confirm`), never (`deny`). */
+export const roleRulesSchema = z.strictObject({
+  description: z.string().max(2_000).default(''),
+  allow: ruleList,
+  confirm: ruleList,
+  deny: ruleList,
+});
+
+export type RoleRules = z.infer<typeof roleRulesSchema>;
+
+export const roleNameSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z0-9][a-z0-9_-]*$/, 'lowercase letters, digits, "_" and "-", starting with a letter or digit');
+
+/** `permissions.yaml`: a map from role name to its rules. */
+export const permissionsFileSchema = z.strictObject({
+  roles: z.record(roleNameSchema, roleRulesSchema),
+});
+
+export const roleSchema = roleRulesSchema.extend({
+  name: roleNameSchema,
+  version: z.number().int(),
+  changedBy: z.string(),
+  changedAt: z.string(),
+});
+
+export type Role = z.infer<typeof roleSchema>;
+
+/** The rules a role has when nobody has written any: nothing matches, so every request needs a person. */
+export const EMPTY_ROLE_RULES: RoleRules = { description: '', allow: [], confirm: [], deny: [] };

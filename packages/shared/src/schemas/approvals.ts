@@ -1,0 +1,36 @@
+import { z } from 'zod';
+
+export const approvalStatuses = ['pending', 'approved', 'denied', 'expired'] as const;
+export const approvalStatusSchema = z.enum(approvalStatuses);
+export type ApprovalStatus = z.infer<typeof approvalStatusSchema>;
+
+export const approvalSchema = z.object({
+  id: z.string(),
+  owner: z.object({ kind: z.enum(['task', 'session']), id: z.string() }),
+  slot: z.string(),
+  role: z.string(),
+  tool: z.string(),
+  input: z.record(z.string(), z.unknown()),
+  /** The `confirm` rule that asked for a person, or null when no rule matched. */
+  rule: z.string().nullable(),
+  status: approvalStatusSchema,
+  requestedAt: z.string(),
+  expiresAt: z.string(),
+  decidedAt: z.string().nullable(),
+  decidedBy: z.string().nullable(),
+  reason: z.string().nullable(),
+});
+export type Approval = z.infer<typeof approvalSchema>;
+
+export const approvalListQuerySchema = z.strictObject({
+  status: approvalStatusSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+export type ApprovalListQuery = z.infer<typeof approvalListQuerySchema>;
+
+/** A decision on an approval; the reason is passed on to Claude when it is a no. */
+export const approvalDecisionSchema = z.strictObject({ reason: z.string().trim().max(2_000).optional() });
+export type ApprovalDecisionInput = z.infer<typeof approvalDecisionSchema>;
+
+/** An approval the caller may act on, with the signed link a person can open to decide it. */
+export const approvalWithLinkSchema = approvalSchema.extend({ url: z.string() });

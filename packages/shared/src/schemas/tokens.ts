@@ -1,0 +1,40 @@
+import { z } from 'zod';
+
+/**
+ * What a token may do. `…:write` includes `…:read` of the same things; `admin` includes everything
+ * (roles, slots, tokens, Bull Board).
+ */
+export const scopes = ['tasks:read', 'tasks:write', 'sessions:read', 'sessions:write', 'approvals:read', 'approvals:write', 'admin'] as const;
+export const scopeSchema = z.enum(scopes);
+export type Scope = z.infer<typeof scopeSchema>;
+
+export function hasScope(granted: readonly Scope[], needed: Scope): boolean {
+  if (granted.includes('admin') || granted.includes(needed)) return true;
+  return needed.endsWith(':read') && granted.includes(needed.replace(/:read$/, ':write') as Scope);
+}
+
+export const tokenCreateSchema = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  scopes: z.array(scopeSchema).min(1, 'give the token at least one scope').max(scopes.length),
+});
+export type TokenCreateInput = z.infer<typeof tokenCreateSchema>;
+
+export const apiTokenSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  scopes: z.array(scopeSchema),
+  createdBy: z.string(),
+  createdAt: z.string(),
+  lastUsedAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+});
+export type ApiToken = z.infer<typeof apiTokenSchema>;
+
+/** Who is calling: a token's name and scopes (or, with auth off, the local operator). */
+export interface Caller {
+  /** As recorded in audit rows: `token:<name>`, or `local` with auth off. */
+  label: string;
+  scopes: readonly Scope[];
+  /** Rate limits are kept per key. */
+  key: string;
+}

@@ -1,0 +1,65 @@
+import type { ApprovalWithLink, CoreRuntime } from '@mission/core';
+import { approvalDecisionSchema, approvalWithLinkSchema } from '@mission/shared';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { errorResponseSchema, errors } from './schemas.ts';
+
+const tags = ['approvals'];
+const tokenParams = z.object({ token: z.string().min(1).max(500) });
+const linkErrors = { ...errors, 401: errorResponseSchema, 403: errorResponseSchema, 409: errorResponseSchema } as const;
+
+/**
+ * Signed approval links, for people without an API token: the link's HMAC token (one approval, until
+ * it expires) is the credential. GET shows the request; its buttons POST the decision.
+ */
+export const approvalLinkRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (app, { core }) => {
+  app.get(
+    '/approvals/:token',
+    { config: { access: 'public' }, schema: { tags, summary: 'The page an approval link opens', params: tokenParams } },
+    async (request, reply) => reply.type('text/html; charset=utf-8').send(page(await core.approvals.fromLink(request.params.token))),
+  );
+
+  for (const verdict of ['approve', 'deny'] as const) {
+    app.post(
+      `/approvals/:token/${verdict}`,
+      {
+        config: { access: 'public' },
+        schema: {
+          tags,
+          summary: `${verdict === 'approve' ? 'Approve' : 'Deny'} with a signed link (no API token needed)`,
+          params: tokenParams,
+          body: approvalDecisionSchema.optional(),
+          response: { 200: approvalWithLinkSchema, ...linkErrors },
+        },
+      },
+      async (request) => core.approvals.decideByLink(request.params.token, verdict, request.body),
+    );
+  }
+};
+
+const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function page(approval: ApprovalWithLink): string {
+  const pending = approval.status === 'pending';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>Mission approval: ${escape(approval.tool)}</title>
+<style>body{font:16px system-ui;max-width:48rem;margin:2rem auto;padding:0 1rem}pre{background:#f4f4f4;padding:1rem;overflow:auto}button{font-size:1rem;padding:.5rem 1.5rem;margin-right:1rem}</style>
+</head><body>
+<h1>${escape(approval.tool)} wants permission</h1>
+<p>Slot <b>${escape(approval.slot)}</b>, role <b>${escape(approval.role)}</b>, ${escape(approval.owner.kind)} <code>${escape(approval.owner.id)}</code>.
+Rule: <code>${escape(approval.rule ?? 'none matched')}</code>. Requested ${escape(approval.requestedAt)}, expires ${escape(approval.expiresAt)}.</p>
+<pre>${escape(JSON.stringify(approval.input, null, 2))}</pre>
+<p id="status">Status: <b>${escape(approval.status)}</b>${approval.decidedBy ? ` by ${escape(approval.decidedBy)}` : ''}</p>
+${pending ? '<p><input id="reason" placeholder="Reason (told to Claude if you deny)" size="50"></p><button data-verdict="approve">Approve</button><button data-verdict="deny">Deny</button>' : ''}
+<script>
+for (const button of document.querySelectorAll('button')) button.onclick = async () => {
+  const reason = document.getElementById('reason').value.trim();
+  const res = await fetch(location.pathname + '/' + button.dataset.verdict, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(reason ? { reason } : {}) });
+  const body = await res.json();
+  document.getElementById('status').textContent = res.ok ? 'Status: ' + body.status : body.error.message;
+  for (const b of document.querySelectorAll('button')) b.disabled = true;
+};
+</script>
+</body></html>`;
+}

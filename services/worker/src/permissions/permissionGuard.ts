@@ -1,0 +1,97 @@
+import os from 'node:os';
+import {
+  type Approval,
+  type ApprovalStore,
+  type Database,
+  decide,
+  type EventLog,
+  type EventOwner,
+  type Logger,
+  recordDecision,
+  roleInForce,
+  type ToolUse,
+} from '@mission/shared';
+
+export interface GuardRequest {
+  owner: EventOwner;
+  slot: { id: string; role: string; cwd: string };
+  use: ToolUse;
+  /** Told when the use must wait for a person (an approval was created). */
+  onApprovalPending?: (approval: Approval) => void;
+}
+
+export interface GuardAnswer {
+  decision: 'allow' | 'deny';
+  /** Why it was denied, in words for Claude. */
+  reason?: string;
+}
+
+export interface PermissionGuardOptions {
+  db: Database;
+  events: EventLog;
+  approvals: ApprovalStore;
+  approvalTimeoutMs: number;
+  logger: Logger;
+}
+
+/**
+ * Enforces roles: a tool use is decided by the slot's role (deny beats confirm beats allow; no match
+ * → confirm). `confirm` creates an approval and waits for it (a timeout denies). Every answer is an
+ * audit row and a `permission_decision` event.
+ */
+export class PermissionGuard {
+  constructor(private readonly o: PermissionGuardOptions) {}
+
+  async check(request: GuardRequest): Promise<GuardAnswer> {
+    const { owner, slot, use } = request;
+    const role = await roleInForce(this.o.db, slot.role);
+    const policy = decide(role.rules, use, { cwd: slot.cwd, home: os.homedir() });
+    if (policy.verdict !== 'confirm') {
+      const reason = policy.verdict === 'deny' ? `Mission denied this: role '${role.name}' forbids it (rule ${policy.rule}). Do not try it another way; carry on without it.` : undefined;
+      await recordDecision(this.o.db, this.o.events, { owner, use, decision: policy.verdict, by: 'policy', role, rule: policy.rule, reason });
+      return { decision: policy.verdict, reason };
+    }
+    const approval = await this.o.approvals.create({
+      owner,
+      slot: slot.id,
+      role: role.name,
+      tool: use.tool,
+      input: use.input,
+      rule: policy.rule,
+      timeoutMs: this.o.approvalTimeoutMs,
+    });
+    await this.o.events.append(owner, {
+      type: 'approval_requested',
+      payload: { approvalId: approval.id, tool: use.tool, input: use.input, rule: policy.rule, expiresAt: approval.expiresAt },
+    });
+    this.o.logger.info({ approvalId: approval.id, owner, tool: use.tool }, 'tool use waits for approval');
+    request.onApprovalPending?.(approval);
+    const decided = await this.o.approvals.waitForDecision(approval.id, this.o.approvalTimeoutMs);
+    const decision = decided.status === 'approved' ? 'allow' : 'deny';
+    const reason =
+      decided.status === 'expired'
+        ? 'Mission denied this: nobody approved it in time. Carry on without it.'
+        : decision === 'deny' && decided.reason
+          ? `Mission denied this (${decided.decidedBy}): ${decided.reason}`
+          : undefined;
+    await recordDecision(this.o.db, this.o.events, {
+      owner,
+      use,
+      decision,
+      by: decided.decidedBy ?? 'unknown',
+      role,
+      rule: policy.rule,
+      approvalId: approval.id,
+      reason,
+    });
+    return { decision, reason };
+  }
+}
+
+/** The tool use a permission dialog stands for, in the input shape Claude Code's tools take. */
+export function dialogToolUse(dialog: { tool: string; target: string }): ToolUse {
+  const key = dialog.tool === 'Bash' ? 'command' : dialog.tool === 'WebFetch' ? 'url' : FILE_TOOLS.has(dialog.tool) ? 'file_path' : 'target';
+  return { tool: dialog.tool, input: { [key]: dialog.target } };
+}
+
+const FILE_TOOLS = new Set(['Edit', 'Write', 'MultiEdit', 'NotebookEdit', 'Read']);
