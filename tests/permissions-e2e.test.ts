@@ -1,0 +1,174 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { type Approval, ApprovalStore, type MissionEvent, type SessionTurn, signApprovalToken, tables } from '@mission/shared';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
+import { waitUntil } from './support/processes.ts';
+import type { StubReply } from './support/stubAnthropic.ts';
+
+/**
+ * Roles enforced on the real claude CLI (stub API): the worker answers permission dialogs by the
+ * slot's role, and a `confirm` rule holds the tool use for an approval decided over REST or a link.
+ */
+describe('permissions, approvals and signed links (real claude CLI)', () => {
+  let bed: ClaudeTestBed;
+  const json = { 'content-type': 'application/json' };
+  const replies: Record<string, StubReply[]> = {};
+
+  beforeAll(async () => {
+    bed = await startClaudeTestBed();
+    let conversation = '';
+    bed.stub.respond((request) => {
+      if (request.tools.length === 0) return { text: 'side request' };
+      // After a no, the worker types the reason for Claude: that is the next user message.
+      if (request.lastUserText.includes('Mission denied this')) return { text: 'Understood, I will leave it alone.' };
+      if (request.toolResults.length === 0) conversation = request.lastUserText;
+      return replies[conversation]?.shift();
+    });
+    const role = await call('PUT', '/v1/roles/guarded', { description: 'echo freely, ask before writing, never delete', allow: ['Bash(echo:*)'], confirm: ['Edit'], deny: ['Bash(rm -rf*)'] });
+    expect(role.status).toBe(200);
+    const slot = await call('PUT', '/v1/slots/guarded', { role: 'guarded', cwd: bed.workdir, env: bed.claude.env });
+    expect(slot.status).toBe(200);
+  });
+  afterAll(async () => {
+    await bed?.close();
+  });
+
+  async function call<T = Record<string, unknown>>(method: string, route: string, body?: unknown, auth = true): Promise<{ status: number; body: T }> {
+    const init = { method, headers: body === undefined ? {} : json, body: body === undefined ? undefined : JSON.stringify(body) };
+    const res = auth ? await bed.system.fetch(route, init) : await fetch(bed.system.url + route, init);
+    const text = await res.text();
+    return { status: res.status, body: (res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text) as T };
+  }
+
+  async function session(): Promise<string> {
+    const res = await call<{ id: string }>('POST', '/v1/sessions', { slot: 'guarded' });
+    expect(res.status).toBe(201);
+    return res.body.id;
+  }
+
+  const events = (id: string) => bed.system.core.events.list(id, 0, { limit: 1_000 });
+  const decisions = async (id: string) => (await events(id)).filter((e): e is Extract<MissionEvent, { type: 'permission_decision' }> => e.type === 'permission_decision').map((e) => e.payload);
+  const pendingApprovals = async () => (await call<{ approvals: Approval[] }>('GET', '/v1/approvals?status=pending')).body.approvals;
+
+  it('a denied Bash(rm -rf …) is answered no by policy, never runs, and Claude is told why', async () => {
+    fs.mkdirSync(path.join(bed.workdir, 'precious'), { recursive: true });
+    fs.writeFileSync(path.join(bed.workdir, 'precious', 'keep.txt'), 'keep me\n');
+    replies['delete the precious folder'] = [{ text: 'I will delete it.', toolUses: [{ name: 'Bash', input: { command: 'rm -rf precious', description: 'Delete' } }] }];
+    const id = await session();
+    const turn = await call<SessionTurn>('POST', `/v1/sessions/${id}/send`, { text: 'delete the precious folder' });
+    expect(turn.status).toBe(200);
+    expect(turn.body).toMatchObject({ state: 'idle', response: 'Understood, I will leave it alone.', approval: null });
+    expect(fs.existsSync(path.join(bed.workdir, 'precious', 'keep.txt'))).toBe(true);
+    expect(await decisions(id)).toEqual([
+      { tool: 'Bash', decision: 'deny', by: 'policy', rule: 'Bash(rm -rf*)', reason: expect.stringContaining("role 'guarded' forbids it (rule Bash(rm -rf*))") },
+    ]);
+    expect(bed.stub.requests.some((r) => r.lastUserText.includes("Mission denied this: role 'guarded' forbids it"))).toBe(true);
+    const audit = await bed.system.core.database.db.select().from(tables.permissionDecisions);
+    expect(audit.filter((row) => row.ownerId === id)).toMatchObject([{ decision: 'deny', by: 'policy', role: 'guarded', roleVersion: 1, input: { command: 'rm -rf precious' } }]);
+    await call('POST', `/v1/sessions/${id}/kill`);
+  });
+
+  it('an allowed Bash(echo …) runs without anyone answering', async () => {
+    // A plain echo the CLI runs unasked; writing a file with it makes the CLI ask, and the policy answers.
+    const command = 'echo allowed-by-policy > policy-marker.txt';
+    replies['echo the marker'] = [{ text: 'Echoing.', toolUses: [{ name: 'Bash', input: { command, description: 'Echo' } }] }, { text: 'It wrote the marker.' }];
+    const id = await session();
+    const turn = await call<SessionTurn>('POST', `/v1/sessions/${id}/send`, { text: 'echo the marker' });
+    expect(turn.body).toMatchObject({ state: 'idle', response: 'It wrote the marker.', approval: null });
+    expect(fs.readFileSync(path.join(bed.workdir, 'policy-marker.txt'), 'utf8')).toBe('allowed-by-policy\n');
+    const log = await events(id);
+    expect(log.find((e) => e.type === 'permission_request')?.payload).toMatchObject({ tool: 'Bash' });
+    expect(await decisions(id)).toEqual([{ tool: 'Bash', decision: 'allow', by: 'policy', rule: 'Bash(echo:*)' }]);
+    expect(log.some((e) => e.type === 'approval_requested')).toBe(false);
+    await call('POST', `/v1/sessions/${id}/kill`);
+  });
+
+  it('a confirm rule holds the tool use for an approval; the signed link approves it and the session goes on', async () => {
+    const file = path.join(bed.workdir, 'approved.txt');
+    replies['write the approved file'] = [{ text: 'Writing.', toolUses: [{ name: 'Write', input: { file_path: file, content: 'approved\n' } }] }, { text: 'Wrote it.' }];
+    const id = await session();
+    const turn = await call<SessionTurn>('POST', `/v1/sessions/${id}/send`, { text: 'write the approved file' });
+    expect(turn.body).toMatchObject({ state: 'waiting_permission', dialog: { tool: 'Write', target: 'approved.txt' }, approval: { id: expect.stringMatching(/^appr_/) } });
+    const approvalId = turn.body.approval!.id;
+    const [pending] = (await pendingApprovals()).filter((a) => a.id === approvalId) as (Approval & { url: string })[];
+    expect(pending).toMatchObject({ status: 'pending', tool: 'Write', rule: 'Edit', role: 'guarded', slot: 'guarded', owner: { kind: 'session', id }, input: { file_path: 'approved.txt' } });
+    expect(fs.existsSync(file)).toBe(false);
+
+    // The link: its path is all a person needs (no API token).
+    const link = new URL(pending!.url).pathname;
+    const token = decodeURIComponent(link.split('/').pop()!);
+    const page = await call<string>('GET', link, undefined, false);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('Write wants permission');
+    const tampered = `${token.slice(0, -3)}${token.endsWith('AAA') ? 'BBB' : 'AAA'}`;
+    expect((await call('POST', `/approvals/${encodeURIComponent(tampered)}/approve`, {}, false)).status).toBe(401);
+    const otherId = `${token.replace(/^appr_[^.]+/, 'appr_other')}`;
+    expect((await call('POST', `/approvals/${encodeURIComponent(otherId)}/approve`, {}, false)).status).toBe(401);
+    const expired = signApprovalToken('test-approval-secret', approvalId, Date.now() - 1_000);
+    const expiredAnswer = await call<{ error: { message: string } }>('POST', `/approvals/${encodeURIComponent(expired)}/approve`, {}, false);
+    expect(expiredAnswer).toMatchObject({ status: 403, body: { error: { message: 'this approval link has expired' } } });
+    expect((await bed.system.core.approvals.get(approvalId)).status).toBe('pending');
+
+    const approvedAt = Date.now();
+    const approved = await call<Approval>('POST', `${link}/approve`, {}, false);
+    expect(approved).toMatchObject({ status: 200, body: { status: 'approved', decidedBy: 'link' } });
+    // One approval, one decision: the link does not work twice.
+    expect((await call('POST', `${link}/deny`, {}, false)).status).toBe(409);
+
+    await waitUntil(async () => (await decisions(id)).length > 0, 5_000, 'the decision to reach the session');
+    const decision = (await events(id)).find((e) => e.type === 'permission_decision')!;
+    expect(decision.payload).toEqual({ tool: 'Write', decision: 'allow', by: 'link', rule: 'Edit', approvalId });
+    expect(Date.parse(decision.at) - approvedAt).toBeLessThan(1_000);
+    await waitUntil(async () => (await events(id)).some((e) => e.type === 'assistant_message' && e.payload.text === 'Wrote it.'), 30_000, 'the reply after the approval');
+    expect(fs.readFileSync(file, 'utf8')).toBe('approved\n');
+    await call('POST', `/v1/sessions/${id}/kill`);
+  });
+
+  it('denying an approval over REST refuses the tool use and passes the reason on to Claude', async () => {
+    const file = path.join(bed.workdir, 'refused.txt');
+    replies['write the refused file'] = [{ text: 'Writing.', toolUses: [{ name: 'Write', input: { file_path: file, content: 'no\n' } }] }];
+    const id = await session();
+    const turn = await call<SessionTurn>('POST', `/v1/sessions/${id}/send`, { text: 'write the refused file' });
+    const approvalId = turn.body.approval!.id;
+    const denied = await call<Approval>('POST', `/v1/approvals/${approvalId}/deny`, { reason: 'not today' });
+    expect(denied.body).toMatchObject({ status: 'denied', decidedBy: 'token:test-admin', reason: 'not today' });
+    await waitUntil(async () => (await events(id)).some((e) => e.type === 'assistant_message' && e.payload.text === 'Understood, I will leave it alone.'), 30_000, 'the reply to the reason');
+    expect(await decisions(id)).toEqual([{ tool: 'Write', decision: 'deny', by: 'token:test-admin', rule: 'Edit', approvalId, reason: 'Mission denied this (token:test-admin): not today' }]);
+    expect(fs.existsSync(file)).toBe(false);
+    await call('POST', `/v1/sessions/${id}/kill`);
+  });
+
+  it('an approval nobody decides expires, which denies it', async () => {
+    const { core } = bed.system;
+    const store = new ApprovalStore(core.database.db, core.redis, core.subscriber, core.config.queuePrefix);
+    const approval = await store.create({ owner: { kind: 'session', id: 'ses_x' }, slot: 'guarded', role: 'guarded', tool: 'Bash', input: { command: 'ls' }, rule: null, timeoutMs: 60_000 });
+    const decided = await store.waitForDecision(approval.id, 200);
+    expect(decided).toMatchObject({ status: 'expired', decidedBy: 'timeout' });
+    expect((await call('POST', `/v1/approvals/${approval.id}/approve`, {})).status).toBe(409);
+  });
+
+  it('roles are versioned: every change is kept with who made it; bad rules are a 400 that names them', async () => {
+    const before = (await call<{ versions: { version: number }[] }>('GET', '/v1/roles/guarded/versions')).body.versions.length;
+    const changed = await call<{ version: number; changedBy: string }>('PUT', '/v1/roles/guarded', { allow: ['Bash(echo:*)', 'Read'], confirm: ['Edit'], deny: ['Bash(rm -rf*)'] });
+    expect(changed.body).toMatchObject({ version: before + 1, changedBy: 'token:test-admin' });
+    const versions = (await call<{ versions: { version: number; allow: string[] }[] }>('GET', '/v1/roles/guarded/versions')).body.versions;
+    expect(versions.map((v) => v.version)).toEqual(Array.from({ length: before + 1 }, (_, i) => before + 1 - i));
+    expect(versions[1]?.allow).toEqual(['Bash(echo:*)']);
+    const bad = await call<{ error: { message: string } }>('PUT', '/v1/roles/guarded', { deny: ['Bash(rm -rf'] });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toContain("'Bash(rm -rf' is not a rule");
+    expect((await call('GET', '/v1/roles/guarded')).body).toMatchObject({ version: before + 1 });
+    expect((await call('PUT', '/v1/roles/..%2Fetc', { allow: [] })).status).toBe(400);
+  });
+
+  it('permissions.yaml: roles are synced from the file, a new version only when the rules changed', async () => {
+    const file = path.join(bed.workdir, 'permissions.yaml');
+    fs.writeFileSync(file, 'roles:\n  reviewer:\n    allow: ["Read", "Bash(git diff:*)"]\n    deny: ["Edit"]\n');
+    expect(await bed.system.core.roles.syncFromFile(file)).toEqual(['reviewer']);
+    expect(await bed.system.core.roles.syncFromFile(file)).toEqual([]);
+    expect(await bed.system.core.roles.get('reviewer')).toMatchObject({ version: 1, allow: ['Read', 'Bash(git diff:*)'], deny: ['Edit'], changedBy: `file:${file}` });
+    fs.writeFileSync(file, 'roles:\n  reviewer:\n    deny: ["Bash(rm -rf"]\n');
+    await expect(bed.system.core.roles.syncFromFile(file)).rejects.toThrow(/roles\.reviewer\.deny\.0: 'Bash\(rm -rf' is not a rule/);
+  });
+});
