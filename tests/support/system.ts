@@ -49,6 +49,8 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     MISSION_PERMISSIONS_FILE: path.join(dataDir, 'permissions.yaml'),
     MISSION_AUTH: 'on',
     MISSION_APPROVAL_SECRET: 'test-approval-secret',
+    // Tests poll fast with one token; the rate limit has a test of its own.
+    MISSION_RATE_LIMIT_PER_MINUTE: '1000000',
     ...(testDb ? { DATABASE_URL: testDb.url } : { DATABASE_URL: '' }),
     REDIS_URL: redisUrl(),
     ...options.env,

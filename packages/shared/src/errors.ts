@@ -1,3 +1,5 @@
+import { sqlStateOf } from './db/database.ts';
+
 /** Error codes shared by REST (mapped to HTTP status) and MCP (returned as isError results). */
 export const httpStatusByCode = {
   bad_request: 400,
@@ -68,4 +70,18 @@ export interface ErrorBody {
 /** The one JSON shape every error takes on the wire; never includes a stack trace. */
 export function errorBody(error: MissionError): ErrorBody {
   return { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } };
+}
+
+/** Postgres refuses NUL characters in text ("invalid byte sequence", "unsupported Unicode escape"). */
+const NUL_REFUSALS = new Set(['22021', '22P05']);
+
+/**
+ * Mission's error for anything thrown, when it is the caller's fault: a MissionError as it is, and
+ * input the database refused for a NUL character as a 400. Undefined for everything else (a 500).
+ */
+export function callerError(error: unknown): MissionError | undefined {
+  if (error instanceof MissionError) return error;
+  const code = sqlStateOf(error);
+  if (code && NUL_REFUSALS.has(code)) return new BadRequestError('text must not contain NUL (\\u0000) characters');
+  return undefined;
 }

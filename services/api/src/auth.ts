@@ -1,5 +1,5 @@
 import type { CoreRuntime } from '@mission/core';
-import { type Caller, hasScope, MissionError, type Scope } from '@mission/shared';
+import { type Caller, errorBody, hasScope, MissionError, type Scope } from '@mission/shared';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 /** What a route needs: a scope, any valid token (`token`), or nothing (`public`). */
@@ -43,21 +43,35 @@ export function registerAuth(app: FastifyInstance, core: CoreRuntime): RouteEntr
     route.config = { ...route.config, access };
     for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url, access });
   });
+  // Refusals are sent from here, not thrown: plugins with error handlers of their own (Bull Board)
+  // would turn a thrown error into a 500.
   app.addHook('onRequest', async (request, reply) => {
     const access = request.routeOptions.config.access;
     if (!access || access === 'public') return;
-    request.caller = await core.authenticate(bearerToken(request));
-    if (access !== 'token' && !hasScope(request.caller.scopes, access)) {
-      throw new MissionError('forbidden', `this needs the '${access}' scope; the token has ${request.caller.scopes.join(', ')}`);
-    }
-    const { count, resetInMs } = await countRequest(core, request.caller.key);
-    if (count > core.config.rateLimitPerMinute) {
-      reply.header('retry-after', Math.ceil(resetInMs / 1000));
-      throw new MissionError('rate_limited', `too many requests: at most ${core.config.rateLimitPerMinute} a minute per token; retry in ${Math.ceil(resetInMs / 1000)} s`);
+    try {
+      await admit(core, request, access, (seconds) => reply.header('retry-after', seconds));
+    } catch (error) {
+      if (!(error instanceof MissionError)) throw error;
+      return reply.status(error.httpStatus).send(errorBody(error));
     }
   });
   if (!core.config.auth) core.logger.warn('AUTH IS OFF (MISSION_AUTH=off): anyone who can reach this port can run agents. Use this only on your own machine.');
   return routes;
+}
+
+/** Authenticates the caller (401), checks the scope (403) and the token's rate (429). */
+async function admit(core: CoreRuntime, request: FastifyRequest, access: Exclude<RouteAccess, 'public'>, retryAfter: (seconds: number) => void): Promise<void> {
+  request.caller = await core.authenticate(bearerToken(request));
+  if (access !== 'token' && !hasScope(request.caller.scopes, access)) {
+    throw new MissionError('forbidden', `this needs the '${access}' scope; the token has ${request.caller.scopes.join(', ')}`);
+  }
+  if (!core.config.auth) return;
+  const { count, resetInMs } = await countRequest(core, request.caller.key);
+  if (count > core.config.rateLimitPerMinute) {
+    const seconds = Math.ceil(resetInMs / 1000);
+    retryAfter(seconds);
+    throw new MissionError('rate_limited', `too many requests: at most ${core.config.rateLimitPerMinute} a minute per token; retry in ${seconds} s`);
+  }
 }
 
 function bearerToken(request: FastifyRequest): string | undefined {

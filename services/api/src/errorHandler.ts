@@ -1,5 +1,5 @@
-import { errorBody, type ErrorCode, httpStatusByCode, type Logger, MissionError } from '@mission/shared';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import { callerError, errorBody, type ErrorCode, httpStatusByCode, type Logger, MissionError } from '@mission/shared';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 
 const codeByStatus = new Map<number, ErrorCode>(
@@ -12,7 +12,8 @@ const codeByStatus = new Map<number, ErrorCode>(
  * shape, and anything else is a logged 500 whose body says nothing about the internals.
  */
 export function toMissionError(error: unknown, logger: Logger): MissionError {
-  if (error instanceof MissionError) return error;
+  const known = callerError(error);
+  if (known) return known;
   if (hasZodFastifySchemaValidationErrors(error)) {
     const where = error.validationContext ?? 'request';
     const problems = error.validation.map((v) => `${v.instancePath.replace(/^\//, '').replaceAll('/', '.') || where}: ${v.message}`);
@@ -37,9 +38,21 @@ function clientErrorMessage(error: Partial<FastifyError>): string {
       return 'body is too large';
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return 'unsupported content type; send application/json';
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return 'a path parameter is too long';
+    case 'FST_ERR_BAD_URL':
+      return 'the URL is not valid';
     default:
       return (error.message ?? 'bad request').replace(/^FST_\w+: /, '');
   }
+}
+
+/** For Fastify's `frameworkErrors`: the router's own refusals (bad URL, too long a parameter) in the same shape. */
+export function frameworkErrorHandler(logger: Logger) {
+  return (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+    const mission = toMissionError(error, logger);
+    void reply.status(mission.httpStatus).send(errorBody(mission));
+  };
 }
 
 export function registerErrorHandling(app: FastifyInstance, logger: Logger): void {

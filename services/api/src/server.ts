@@ -6,7 +6,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { registerAuth, type RouteEntry } from './auth.ts';
 import { BULL_BOARD_PATH, registerBullBoard } from './bullBoard.ts';
-import { registerErrorHandling } from './errorHandler.ts';
+import { frameworkErrorHandler, registerErrorHandling } from './errorHandler.ts';
 import { approvalLinkRoutes } from './routes/approvalLinks.ts';
 import { approvalRoutes } from './routes/approvals.ts';
 import { attachRoutes } from './routes/attach.ts';
@@ -32,8 +32,11 @@ export async function buildServer(core: CoreRuntime): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: core.logger.child({ service: 'api' }) as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
+    frameworkErrors: frameworkErrorHandler(core.logger),
   });
   registerErrorHandling(app, core.logger);
+  // Before auth: its onRequest hook must see WebSocket upgrades first, or a refused one is left open.
+  await app.register(websocket);
   app.decorate('routeAccess', registerAuth(app, core));
 
   await app.register(swagger, {
@@ -46,7 +49,6 @@ export async function buildServer(core: CoreRuntime): Promise<FastifyInstance> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  await app.register(websocket);
   // Commands waiting on a session (a send can wait minutes) must not hold the shutdown up.
   app.addHook('preClose', async () => core.cancelWaits('the API is shutting down; retry on another instance'));
   await app.register(attachRoutes, { core });

@@ -2,6 +2,7 @@ import type { CoreRuntime } from '@mission/core';
 import {
   approvalListQuerySchema,
   type Caller,
+  callerError,
   confirmChoices,
   hasScope,
   errorBody,
@@ -45,9 +46,9 @@ async function run(core: CoreRuntime, tool: string, body: () => Promise<CallTool
   try {
     return await body();
   } catch (error) {
-    if (!(error instanceof MissionError)) core.logger.error({ err: error, tool }, 'MCP tool failed');
-    const known = error instanceof MissionError ? error : new MissionError('internal', 'internal error (see the server log)');
-    return { isError: true, content: [{ type: 'text', text: JSON.stringify(errorBody(known)) }] };
+    const known = callerError(error);
+    if (!known) core.logger.error({ err: error, tool }, 'MCP tool failed');
+    return { isError: true, content: [{ type: 'text', text: JSON.stringify(errorBody(known ?? new MissionError('internal', 'internal error (see the server log)'))) }] };
   }
 }
 

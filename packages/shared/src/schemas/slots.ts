@@ -12,7 +12,12 @@ const cliArg = z.string().max(4_000);
 export const slotConfigSchema = z.strictObject({
   role: z.string().min(1).max(64).default('default'),
   description: z.string().max(2_000).default(''),
-  cwd: z.string().min(1).max(4_096).default('.'),
+  cwd: z
+    .string()
+    .min(1)
+    .max(4_096)
+    .refine((cwd) => !cwd.includes('\u0000'), 'must not contain NUL (\\u0000) characters')
+    .default('.'),
   model: z.string().min(1).max(128).optional(),
   args: z.array(cliArg).max(64).default([]),
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), z.string().max(32_768)).default({}),

@@ -1,0 +1,154 @@
+import { hasScope, type Scope, scopes, tables } from '@mission/shared';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { startTestSystem, type TestSystem } from './support/system.ts';
+
+/** A concrete path for a route pattern (`:id` → a made-up id, `*` → a made-up rest). */
+const concrete = (url: string) => url.replace(/:(\w+)/g, 'x-$1').replace(/\*/g, 'x');
+
+describe('API auth: tokens, scopes, rate limit', () => {
+  let system: TestSystem;
+  const tokens: Partial<Record<Scope, string>> = {};
+
+  beforeAll(async () => {
+    system = await startTestSystem();
+    for (const scope of scopes) tokens[scope] = (await system.core.tokens.create({ name: `only-${scope}`, scopes: [scope] }, 'test')).token;
+  });
+  afterAll(async () => {
+    await system?.close();
+  });
+
+  const request = (method: string, path: string, token?: string) =>
+    fetch(system.url + path, {
+      method,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(method === 'GET' || method === 'DELETE' ? {} : { 'content-type': 'application/json' }) },
+      body: method === 'GET' || method === 'DELETE' ? undefined : '{}',
+    });
+
+  it('every route says who may call it, and only health, docs and signed approval links are public', () => {
+    const publicRoutes = system.app.routeAccess.filter((r) => r.access === 'public').map((r) => r.url);
+    expect(new Set(publicRoutes.map((url) => url.split('/')[1]))).toEqual(new Set(['healthz', 'readyz', 'docs', 'approvals']));
+    expect(system.app.routeAccess.filter((r) => r.url.startsWith('/v1/')).every((r) => r.access !== 'public')).toBe(true);
+    expect(system.app.routeAccess.find((r) => r.url === '/mcp')?.access).toBe('token');
+    expect(system.app.routeAccess.filter((r) => r.url.startsWith('/admin/queues')).every((r) => r.access === 'admin')).toBe(true);
+  });
+
+  it('walks the route table: 401 without a token or with a bad one, 403 with a token missing the scope', async () => {
+    const guarded = system.app.routeAccess.filter((r) => r.access !== 'public');
+    expect(guarded.length).toBeGreaterThan(30);
+    const failures: string[] = [];
+    for (const route of guarded) {
+      const path = concrete(route.url);
+      for (const [what, token] of [['no token', undefined], ['a wrong token', 'msn.tok_0000.bad'], ['garbage', 'hello']] as const) {
+        const res = await request(route.method, path, token);
+        if (res.status !== 401) failures.push(`${route.method} ${route.url} with ${what}: ${res.status}`);
+      }
+      if (route.access === 'token') continue;
+      const lacking = scopes.find((scope) => !hasScope([scope], route.access as Scope))!;
+      const res = await request(route.method, path, tokens[lacking]);
+      if (res.status !== 403) failures.push(`${route.method} ${route.url} with only ${lacking}: ${res.status}`);
+      else expect(((await res.json()) as { error: { message: string } }).error.message).toContain(`needs the '${route.access}' scope`);
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('a token with the scope gets in; write implies read; admin implies everything', async () => {
+    expect((await request('GET', '/v1/tasks', tokens['tasks:read'])).status).toBe(200);
+    expect((await request('GET', '/v1/tasks', tokens['tasks:write'])).status).toBe(200);
+    expect((await request('GET', '/v1/sessions', tokens['tasks:write'])).status).toBe(403);
+    expect((await request('GET', '/v1/approvals', tokens['approvals:write'])).status).toBe(200);
+    expect((await request('GET', '/v1/tokens', tokens.admin)).status).toBe(200);
+    expect((await request('GET', '/admin/queues', tokens.admin)).status).toBe(200);
+    expect((await request('GET', '/admin/queues', tokens['tasks:write'])).status).toBe(403);
+    const cookie = await fetch(`${system.url}/v1/tasks`, { headers: { cookie: `other=1; mission_token=${encodeURIComponent(tokens['tasks:read']!)}` } });
+    expect(cookie.status).toBe(200);
+  });
+
+  it('tokens are stored hashed, listed without secrets, and stop working once revoked', async () => {
+    const created = await system.fetch('/v1/tokens', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'ci', scopes: ['tasks:write'] }) });
+    expect(created.status).toBe(201);
+    const { token, info } = (await created.json()) as { token: string; info: { id: string; createdBy: string } };
+    expect(info.createdBy).toBe('token:test-admin');
+    const rows = await system.core.database.db.select().from(tables.apiTokens);
+    expect(JSON.stringify(rows)).not.toContain(token.split('.')[2]);
+    const listed = await (await system.fetch('/v1/tokens')).text();
+    expect(listed).toContain(info.id);
+    expect(listed).not.toContain(token.split('.')[2]);
+    expect((await request('GET', '/v1/tasks', token)).status).toBe(200);
+    expect((await system.fetch(`/v1/tokens/${info.id}/revoke`, { method: 'POST' })).status).toBe(200);
+    const revoked = await request('GET', '/v1/tasks', token);
+    expect(revoked.status).toBe(401);
+    expect(((await revoked.json()) as { error: { message: string } }).error.message).toBe('the API token has been revoked');
+    const bad = await system.fetch('/v1/tokens', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x', scopes: ['root'] }) });
+    expect(bad.status).toBe(400);
+  });
+
+  it('the WebSocket attach takes ?access_token= (browsers cannot send headers) and refuses a bad one', async () => {
+    const status = (query: string) =>
+      new Promise<number>((resolve, reject) => {
+        const socket = new WebSocket(`${system.url.replace('http', 'ws')}/v1/sessions/ses_nope/attach${query}`);
+        socket.once('unexpected-response', (req, res) => {
+          resolve(res.statusCode ?? 0);
+          req.destroy();
+        });
+        socket.once('close', (code) => resolve(code));
+        socket.once('error', reject);
+      });
+    expect(await status('')).toBe(401);
+    expect(await status('?access_token=msn.tok_1.nope')).toBe(401);
+    expect(await status(`?access_token=${encodeURIComponent(tokens['tasks:read']!)}`)).toBe(403);
+    // A good token gets through to the session lookup: the session does not exist (close code 4404).
+    expect(await status(`?access_token=${encodeURIComponent(tokens['sessions:write']!)}`)).toBe(4404);
+  });
+
+  it('MCP: every tool checks the scope it needs; a session belongs to the token that opened it', async () => {
+    const connect = async (token: string) => {
+      const client = new Client({ name: 'auth-test', version: '1.0.0' });
+      const transport = new StreamableHTTPClientTransport(new URL('/mcp', system.url), { requestInit: { headers: { authorization: `Bearer ${token}` } } });
+      await client.connect(transport);
+      return { client, transport };
+    };
+    const reader = await connect(tokens['tasks:read']!);
+    const slots = (await reader.client.callTool({ name: 'mission_slots', arguments: {} })) as CallToolResult;
+    expect(slots.isError).toBeFalsy();
+    const spawn = (await reader.client.callTool({ name: 'mission_pty_spawn', arguments: {} })) as CallToolResult;
+    expect(spawn.isError).toBe(true);
+    expect(JSON.parse((spawn.content[0] as { text: string }).text)).toEqual({ error: { code: 'forbidden', message: "this needs the 'sessions:write' scope; the token has tasks:read" } });
+    await expect(reader.client.readResource({ uri: 'mission://sessions' })).rejects.toThrow(/sessions:read/);
+
+    // Another token cannot use the reader's MCP session.
+    const hijack = await fetch(`${system.url}/mcp`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.admin}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': reader.transport.sessionId! },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    });
+    expect(hijack.status).toBe(403);
+    await expect(connect('msn.tok_1.nope')).rejects.toThrow(/401|not valid/);
+    await reader.client.close();
+  });
+});
+
+describe('rate limit per token', () => {
+  let system: TestSystem;
+  beforeAll(async () => {
+    system = await startTestSystem({ env: { MISSION_RATE_LIMIT_PER_MINUTE: '5' } });
+  });
+  afterAll(async () => {
+    await system?.close();
+  });
+
+  it('answers 429 with Retry-After past the limit, for that token only', async () => {
+    const statuses = [];
+    for (let i = 0; i < 7; i++) statuses.push((await system.fetch('/v1/slots')).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429]);
+    const limited = await system.fetch('/v1/slots');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(((await limited.json()) as { error: { code: string } }).error.code).toBe('rate_limited');
+    const other = (await system.core.tokens.create({ name: 'other', scopes: ['tasks:read'] }, 'test')).token;
+    expect((await fetch(`${system.url}/v1/slots`, { headers: { authorization: `Bearer ${other}` } })).status).toBe(200);
+    expect((await fetch(`${system.url}/healthz`)).status).toBe(200);
+  });
+});
