@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { hasScope, type Scope, scopes, tables } from '@mission/shared';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -84,6 +85,21 @@ describe('API auth: tokens, scopes, rate limit', () => {
     expect(((await revoked.json()) as { error: { message: string } }).error.message).toBe('the API token has been revoked');
     const bad = await system.fetch('/v1/tokens', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x', scopes: ['root'] }) });
     expect(bad.status).toBe(400);
+  });
+
+  it('`mission token create` makes a token the API takes; bad scopes are refused with the list of good ones', () => {
+    const env = { ...process.env, DATABASE_URL: system.config.databaseUrl!, LOG_LEVEL: 'silent' };
+    const run = (...args: string[]) => spawnSync('npx', ['mission', 'token', ...args], { env, encoding: 'utf8', timeout: 60_000 });
+    const created = run('create', '--name', 'from-cli', '--scopes', 'tasks:read', '--json');
+    expect(created.status).toBe(0);
+    const { token, info } = JSON.parse(created.stdout) as { token: string; info: { name: string; scopes: string[]; createdBy: string } };
+    expect(info).toMatchObject({ name: 'from-cli', scopes: ['tasks:read'], createdBy: 'cli' });
+    return request('GET', '/v1/tasks', token).then((res) => {
+      expect(res.status).toBe(200);
+      const refused = run('create', '--name', 'x', '--scopes', 'root');
+      expect(refused.status).toBe(1);
+      expect(refused.stderr).toMatch(/^mission: invalid token: scopes\.0: .*"tasks:read"/);
+    });
   });
 
   it('the WebSocket attach takes ?access_token= (browsers cannot send headers) and refuses a bad one', async () => {
