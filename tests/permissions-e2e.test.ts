@@ -139,6 +139,22 @@ describe('permissions, approvals and signed links (real claude CLI)', () => {
     await call('POST', `/v1/sessions/${id}/kill`);
   });
 
+  it('headless tasks: the CLI asks Mission\'s permission-prompt tool; a confirm rule waits for an approval', async () => {
+    const file = path.join(bed.workdir, 'headless.txt');
+    replies['write the headless file'] = [{ text: 'Writing.', toolUses: [{ name: 'Write', input: { file_path: file, content: 'headless\n' } }] }, { text: 'Headless wrote it.' }];
+    const submitted = await call<{ id: string }>('POST', '/v1/tasks', { slot: 'guarded', prompt: 'write the headless file' });
+    expect(submitted.status).toBe(202);
+    let approval: Approval | undefined;
+    await waitUntil(async () => (approval = (await pendingApprovals()).find((a) => a.owner.id === submitted.body.id)) !== undefined, 30_000, 'the approval of the task');
+    expect(approval).toMatchObject({ tool: 'Write', rule: 'Edit', owner: { kind: 'task' }, input: { file_path: file } });
+    expect(fs.existsSync(file)).toBe(false);
+    expect((await call('POST', `/v1/approvals/${approval!.id}/approve`, {})).status).toBe(200);
+    const task = await bed.system.core.tasks.waitForEnd(submitted.body.id, 30_000);
+    expect(task).toMatchObject({ status: 'succeeded', result: 'Headless wrote it.' });
+    expect(fs.readFileSync(file, 'utf8')).toBe('headless\n');
+    expect(await decisions(submitted.body.id)).toEqual([{ tool: 'Write', decision: 'allow', by: 'token:test-admin', rule: 'Edit', approvalId: approval!.id }]);
+  });
+
   it('an approval nobody decides expires, which denies it', async () => {
     const { core } = bed.system;
     const store = new ApprovalStore(core.database.db, core.redis, core.subscriber, core.config.queuePrefix);

@@ -2,6 +2,7 @@ import { type Database, EMPTY_ROLE_RULES, type EventLog, type EventOwner, type L
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { type HeadlessExit, runHeadless, type StopReason } from './headless/headlessRunner.ts';
 import { type HeadlessResult, mapStreamJsonMessage } from './headless/streamJson.ts';
+import type { PermissionPromptServer } from './permissions/promptServer.ts';
 import { loadRunnableSlot } from './runnableSlot.ts';
 import { taskOutcome } from './taskOutcome.ts';
 
@@ -15,6 +16,8 @@ export interface TaskProcessorOptions {
   claudeBin: string;
   /** The worker's environment; a slot's `env` is laid over it. */
   baseEnv: Record<string, string>;
+  /** Where the CLI asks about tool uses its allow/deny flags did not settle. */
+  prompts: PermissionPromptServer;
 }
 
 /** Runs one task: claims it, runs claude headless for its slot, streams events, records how it ended. */
@@ -47,9 +50,10 @@ export class TaskProcessor {
 
     let result: HeadlessResult | undefined;
     let claudeSessionId: string | null = null;
+    const prompts = this.o.prompts.register(owner, slot);
     const exit: HeadlessExit = await runHeadless({
       bin: this.o.claudeBin,
-      args: headlessArgs(slot.model, slot.args, (await roleInForce(this.o.db, slot.role)).rules),
+      args: [...headlessArgs(slot.model, slot.args, (await roleInForce(this.o.db, slot.role)).rules), ...prompts.args],
       cwd: slot.cwd,
       env: { ...this.o.baseEnv, ...slot.env },
       prompt: task.prompt,
@@ -64,7 +68,7 @@ export class TaskProcessor {
         for (const event of mapped.events) await this.o.events.append(owner, event);
       },
       onUnparsableLine: (line) => log.warn({ line: line.slice(0, 200) }, 'claude printed a line that is not JSON'),
-    });
+    }).finally(prompts.unregister);
 
     if (exit.stoppedBy === 'shutdown') return this.requeue(owner, log);
     const outcome = taskOutcome(exit, result, task.timeoutMs);

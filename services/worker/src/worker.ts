@@ -16,6 +16,7 @@ import {
 import { DelayedError, Worker } from 'bullmq';
 import { eq, sql } from 'drizzle-orm';
 import { PermissionGuard } from './permissions/permissionGuard.ts';
+import { PermissionPromptServer } from './permissions/promptServer.ts';
 import { SessionHost } from './sessions/sessionHost.ts';
 import { TaskProcessor } from './taskProcessor.ts';
 
@@ -42,7 +43,10 @@ export async function startWorker(options: {
   const subscriber = new ChannelSubscriber(createRedis(options.redisUrl, `mission-worker-sub-${workerId}`));
   const approvals = new ApprovalStore(database.db, connection, subscriber, config.queuePrefix);
   const guard = new PermissionGuard({ db: database.db, events, approvals, approvalTimeoutMs: config.approvalTimeoutMs, logger });
+  const prompts = new PermissionPromptServer(guard, logger);
+  await prompts.start();
   const processor = new TaskProcessor({
+    prompts,
     db: database.db,
     events,
     logger,
@@ -118,6 +122,7 @@ export async function startWorker(options: {
       }, graceMs);
       await Promise.all([closed, sessionHost.close()]);
       clearTimeout(timer);
+      await prompts.close();
       await database.db.delete(workers).where(eq(workers.id, workerId)).catch(() => {});
       control.disconnect();
       subscriber.disconnect();

@@ -23,8 +23,8 @@ const SUBMIT_DELAY_MS = 50;
 const INTERRUPT_WAIT_MS = 5_000;
 /** After a dialog is answered, the prompt must stay this long to count as the end of the turn. */
 const IDLE_STEADY_MS = 250;
-/** How long the guard waits for the prompt after a no, and for Claude's reply to the reason it typed. */
-const TURN_AFTER_NO_MS = 120_000;
+/** How long the guard follows the turn after it answered a dialog (and Claude's reply to a reason it typed). */
+const GUARDED_TURN_MS = 120_000;
 /** Press a dialog's key again if the dialog is still open after this long. */
 const KEY_RETRY_MS = 300;
 const ESC = '\x1b';
@@ -141,8 +141,8 @@ export class LiveSession {
    * Claude was mid-turn: once the dialog is gone, the turn ends at the next prompt (or dialog). The
    * prompt can flash up for a frame between a dialog and the work it allowed, so it must stay.
    */
-  private async turnAfterDialog(dialog: PermissionDialog, deadline: number): Promise<SessionTurn> {
-    const over = (s: SessionSnapshot) => (s.state !== 'waiting_permission' || !sameDialog(s, dialog)) && s.state !== 'working' && !this.guardBusy();
+  private async turnAfterDialog(dialog: PermissionDialog, deadline: number, own: Guard | null = null): Promise<SessionTurn> {
+    const over = (s: SessionSnapshot) => (s.state !== 'waiting_permission' || !sameDialog(s, dialog)) && s.state !== 'working' && !this.guardBusy(own);
     for (;;) {
       const end = await this.waitFor(over, deadline - Date.now(), 'the turn to end');
       if (end.state !== 'idle') return this.turn(end);
@@ -169,12 +169,13 @@ export class LiveSession {
         const option = optionFor(dialog, answer.choice);
         if (!option) throw new Error(`the ${dialog.tool} dialog has no '${answer.choice}' option`);
         await this.answer(dialog, option.key);
-        if (answer.choice === 'no' && answer.reason) {
-          const idle = await this.waitFor((s) => s.state !== 'working' && !sameDialog(s, dialog), TURN_AFTER_NO_MS, 'the prompt after a no');
-          if (idle.state !== 'idle') return;
-          const watch = new TurnWatch(idle.lastResponse);
+        // The turn goes on: the guard stays busy until it ends, so a waiting send does not end at a prompt
+        // that only flashes up between the dialog and the work it allowed.
+        const end = await this.turnAfterDialog(dialog, Date.now() + GUARDED_TURN_MS, guard);
+        if (answer.choice === 'no' && answer.reason && end.state === 'idle') {
+          const watch = new TurnWatch(end.response);
           await this.type(answer.reason);
-          await this.waitFor((s) => watch.ended(s), TURN_AFTER_NO_MS, 'the reply to the reason');
+          await this.waitFor((s) => watch.ended(s), GUARDED_TURN_MS, 'the reply to the reason');
         }
       })
       .catch((error: unknown) => {
@@ -187,9 +188,9 @@ export class LiveSession {
   }
 
   /** The guard is deciding or answering a dialog (not waiting for a person): a turn goes on meanwhile. */
-  private guardBusy(): boolean {
+  private guardBusy(except: Guard | null = null): boolean {
     const guard = this.guard;
-    return guard !== null && !guard.settled && (guard.approval === null || guard.answering);
+    return guard !== null && guard !== except && !guard.settled && (guard.approval === null || guard.answering);
   }
 
   private turn(snapshot: SessionSnapshot): SessionTurn {
