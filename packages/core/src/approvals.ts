@@ -4,6 +4,7 @@ import {
   approvalDecisionSchema,
   approvalListQuerySchema,
   type ApprovalStore,
+  type ApprovalVerdict,
   type Logger,
   MissionError,
   parseInput,
@@ -45,13 +46,11 @@ export class ApprovalService {
   }
 
   async approve(id: string, body: unknown, by: string): Promise<ApprovalWithLink> {
-    const { reason } = parseInput(approvalDecisionSchema, body ?? {}, 'decision');
-    return this.withLink(await this.o.store.decide(id, 'approved', by, reason));
+    return this.decide(id, 'approved', body, by);
   }
 
   async deny(id: string, body: unknown, by: string): Promise<ApprovalWithLink> {
-    const { reason } = parseInput(approvalDecisionSchema, body ?? {}, 'decision');
-    return this.withLink(await this.o.store.decide(id, 'denied', by, reason));
+    return this.decide(id, 'denied', body, by);
   }
 
   /** The approval a signed link is for; a tampered, malformed or expired token is refused. */
@@ -73,6 +72,11 @@ export class ApprovalService {
   link(approval: PendingApproval): string {
     const token = signApprovalToken(this.secret, approval.id, Date.parse(approval.expiresAt));
     return `${this.o.publicUrl}/approvals/${encodeURIComponent(token)}`;
+  }
+
+  private async decide(id: string, verdict: ApprovalVerdict, body: unknown, by: string): Promise<ApprovalWithLink> {
+    const { reason } = parseInput(approvalDecisionSchema, body ?? {}, 'decision');
+    return this.withLink(await this.o.store.decide(id, verdict, by, reason));
   }
 
   private withLink(approval: Approval): ApprovalWithLink {

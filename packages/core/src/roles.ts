@@ -1,11 +1,13 @@
 import {
   type Database,
+  latestRoleVersion,
   NotFoundError,
   parseInput,
   type Role,
   roleNameSchema,
   type RoleRules,
   roleRulesSchema,
+  type RoleVersionRow,
   tables,
 } from '@mission/shared';
 import { asc, desc, eq, sql } from 'drizzle-orm';
@@ -29,7 +31,7 @@ export class RoleService {
   }
 
   async get(name: string): Promise<Role> {
-    const [row] = await this.db.select().from(roleVersions).where(eq(roleVersions.role, name)).orderBy(desc(roleVersions.version)).limit(1);
+    const row = await latestRoleVersion(this.db, name);
     if (!row) throw new NotFoundError('role', name);
     return toRole(row);
   }
@@ -53,7 +55,7 @@ export class RoleService {
     if (!roles) return undefined;
     const changed: string[] = [];
     for (const [name, rules] of Object.entries(roles)) {
-      const current = await this.get(name).catch(() => undefined);
+      const current = await latestRoleVersion(this.db, name);
       if (current && sameRules(current, rules)) continue;
       await this.write(name, rules, `file:${file}`);
       changed.push(name);
@@ -61,11 +63,11 @@ export class RoleService {
     return changed;
   }
 
-  /** Appends the next version; two writers racing for the same number retry on the unique index. */
+  /** Appends the next version; writers of one role take turns on an advisory lock, so numbers never clash. */
   private async write(name: string, rules: RoleRules, by: string): Promise<Role> {
     return this.db.transaction(async (tx) => {
       await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`role:${name}`}))`);
-      const [latest] = await tx.select({ version: roleVersions.version }).from(roleVersions).where(eq(roleVersions.role, name)).orderBy(desc(roleVersions.version)).limit(1);
+      const latest = await latestRoleVersion(tx, name);
       const [row] = await tx
         .insert(roleVersions)
         .values({ role: name, version: (latest?.version ?? 0) + 1, ...rules, changedBy: by })
@@ -79,7 +81,7 @@ function sameRules(a: RoleRules, b: RoleRules): boolean {
   return JSON.stringify([a.description, a.allow, a.confirm, a.deny]) === JSON.stringify([b.description, b.allow, b.confirm, b.deny]);
 }
 
-function toRole(row: typeof roleVersions.$inferSelect): Role {
+function toRole(row: RoleVersionRow): Role {
   return {
     name: row.role,
     version: row.version,

@@ -22,5 +22,6 @@ export * from './permissions/signedLinks.ts';
 export * from './permissions/audit.ts';
 export * from './db/database.ts';
 export * as tables from './db/schema.ts';
+export type { RoleVersionRow } from './db/schema.ts';
 export * from './validation.ts';
 export * from './lifecycle.ts';

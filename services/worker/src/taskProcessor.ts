@@ -1,4 +1,4 @@
-import { type Database, EMPTY_ROLE_RULES, type EventLog, type EventOwner, type Logger, roleInForce, type RoleRules, tables } from '@mission/shared';
+import { type Database, type EventLog, type EventOwner, type Logger, roleInForce, type RoleRules, tables } from '@mission/shared';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { type HeadlessExit, runHeadless, type StopReason } from './headless/headlessRunner.ts';
 import { type HeadlessResult, mapStreamJsonMessage } from './headless/streamJson.ts';
@@ -144,7 +144,7 @@ export class TaskProcessor {
   }
 }
 
-export function headlessArgs(model: string | null, extra: readonly string[], rules: RoleRules = EMPTY_ROLE_RULES): string[] {
+export function headlessArgs(model: string | null, extra: readonly string[], rules: RoleRules): string[] {
   return [
     '-p',
     '--output-format',

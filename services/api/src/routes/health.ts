@@ -15,7 +15,8 @@ export const healthRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async 
 
   app.get(
     '/readyz',
-    { config: { access: 'public' },
+    {
+      config: { access: 'public' },
       schema: {
         tags: ['health'],
         summary: 'Readiness: Redis and Postgres answer',

@@ -20,7 +20,8 @@ const commandErrors = { ...errors, 409: errorResponseSchema, 504: errorResponseS
 export const sessionRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (app, { core }) => {
   app.post(
     '/v1/sessions',
-    { config: { access: 'sessions:write' },
+    {
+      config: { access: 'sessions:write' },
       schema: {
         tags,
         summary: 'Start an interactive Claude Code session on a slot (in a PTY on some worker)',
@@ -33,7 +34,8 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async
 
   app.get(
     '/v1/sessions',
-    { config: { access: 'sessions:read' },
+    {
+      config: { access: 'sessions:read' },
       schema: { tags, summary: 'List sessions, newest first', querystring: sessionListQuerySchema, response: { 200: z.object({ sessions: z.array(sessionSchema) }), 400: errorResponseSchema } },
     },
     async (request) => ({ sessions: await core.sessions.list(request.query) }),
@@ -47,7 +49,8 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async
 
   app.post(
     '/v1/sessions/:id/send',
-    { config: { access: 'sessions:write' },
+    {
+      config: { access: 'sessions:write' },
       schema: {
         tags,
         summary: 'Type a message, submit it, and wait for the reply',
@@ -62,7 +65,8 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async
 
   app.post(
     '/v1/sessions/:id/confirm',
-    { config: { access: 'sessions:write' },
+    {
+      config: { access: 'sessions:write' },
       schema: {
         tags,
         summary: 'Answer the open permission dialog: yes, yes_always or no',
@@ -83,7 +87,8 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async
 
   app.get(
     '/v1/sessions/:id/screen',
-    { config: { access: 'sessions:read' },
+    {
+      config: { access: 'sessions:read' },
       schema: {
         tags,
         summary: 'The screen: as text (default), or as JSON with the parsed state, dialog and status',
@@ -107,7 +112,8 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async
 
   app.get(
     '/v1/sessions/:id/events',
-    { config: { access: 'sessions:read' },
+    {
+      config: { access: 'sessions:read' },
       schema: {
         tags,
         summary: "Server-Sent Events: the session's stored events, then live ones until it ends",

@@ -21,7 +21,8 @@ export const slotRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (a
 
   app.put(
     '/v1/slots/:id',
-    { config: { access: 'admin' },
+    {
+      config: { access: 'admin' },
       schema: {
         tags,
         summary: 'Create or replace a slot (cwd must be absolute)',

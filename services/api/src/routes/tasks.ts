@@ -10,7 +10,8 @@ const tags = ['tasks'];
 export const taskRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (app, { core }) => {
   app.post(
     '/v1/tasks',
-    { config: { access: 'tasks:write' },
+    {
+      config: { access: 'tasks:write' },
       schema: {
         tags,
         summary: 'Submit a task: runs the prompt on a slot in the background',
@@ -27,7 +28,8 @@ export const taskRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (a
 
   app.post(
     '/v1/ask',
-    { config: { access: 'tasks:write' },
+    {
+      config: { access: 'tasks:write' },
       schema: {
         tags,
         summary: 'Ask: runs the prompt and waits for the answer, up to timeoutMs',
@@ -46,7 +48,8 @@ export const taskRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (a
 
   app.get(
     '/v1/tasks',
-    { config: { access: 'tasks:read' },
+    {
+      config: { access: 'tasks:read' },
       schema: {
         tags,
         summary: 'List tasks, newest first',
@@ -65,7 +68,8 @@ export const taskRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (a
 
   app.post(
     '/v1/tasks/:id/cancel',
-    { config: { access: 'tasks:write' },
+    {
+      config: { access: 'tasks:write' },
       schema: {
         tags,
         summary: 'Cancel a task; a running one is stopped within seconds',
@@ -78,7 +82,8 @@ export const taskRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (a
 
   app.get(
     '/v1/tasks/:id/events',
-    { config: { access: 'tasks:read' },
+    {
+      config: { access: 'tasks:read' },
       schema: {
         tags,
         summary: "Server-Sent Events: the task's stored events, then live ones until it ends",

@@ -158,11 +158,10 @@ export class LiveSession {
   private startGuard(dialog: PermissionDialog): void {
     const guard: Guard = { dialog, approval: null, answering: false, settled: false };
     this.guard = guard;
-    const woken = () => this.wake();
     this.hooks
       .guardDialog(dialog, (approval) => {
         guard.approval = approval;
-        woken();
+        this.wake();
       })
       .then(async (answer) => {
         guard.answering = true;
@@ -183,7 +182,7 @@ export class LiveSession {
       })
       .finally(() => {
         guard.settled = true;
-        woken();
+        this.wake();
       });
   }
 
