@@ -19,6 +19,7 @@ const TOOLS = [
   'mission_pty_confirm',
   'mission_pty_interrupt',
   'mission_pty_kill',
+  'mission_pty_resume',
   'mission_pty_screen',
   'mission_pty_send',
   'mission_pty_spawn',
@@ -27,6 +28,7 @@ const TOOLS = [
   'mission_status',
   'mission_submit',
   'mission_tasks',
+  'mission_workers',
 ];
 
 const text = (result: CallToolResult, index = 0) => {

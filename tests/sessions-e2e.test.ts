@@ -33,7 +33,7 @@ describe('interactive sessions through REST (real claude CLI)', () => {
   async function spawn(): Promise<Session> {
     const res = await call<Session>('POST', '/v1/sessions', { slot: 'default' });
     expect(res.status).toBe(201);
-    expect(res.body.ownerWorker).toBe(bed.system.worker.id);
+    expect(res.body.ownerWorker).toBe(bed.system.worker!.id);
     return res.body;
   }
 

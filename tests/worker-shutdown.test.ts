@@ -39,7 +39,7 @@ describe('graceful worker shutdown', () => {
     await waitUntil(async () => (await getTask(task.id)).status === 'running', 10_000, 'the task to run');
     await waitUntil(() => stub.requests.at(-1)?.lastUserText === 'finish during the grace period', 10_000, 'the prompt to reach the API');
 
-    await system.worker.close(20_000);
+    await system.worker!.close(20_000);
     const ended = await getTask(task.id);
     expect(ended.status).toBe('succeeded');
     expect(ended.result).toContain('finishing');
@@ -54,7 +54,7 @@ describe('graceful worker shutdown', () => {
     expect(processesIn(workdir).length).toBeGreaterThan(0);
     const first = (await getTask(task.id)).workerId;
 
-    await system.worker.close(500);
+    await system.worker!.close(500);
     expect(processesIn(workdir)).toEqual([]);
     expect((await getTask(task.id)).status).toBe('queued');
 

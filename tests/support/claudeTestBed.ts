@@ -15,13 +15,13 @@ export interface ClaudeTestBed {
   close(): Promise<void>;
 }
 
-export async function startClaudeTestBed(options: Pick<TestSystemOptions, 'database'> = {}): Promise<ClaudeTestBed> {
+export async function startClaudeTestBed(options: Pick<TestSystemOptions, 'database' | 'inProcessWorker' | 'env'> = {}): Promise<ClaudeTestBed> {
   const stub = await startStubAnthropic();
   const workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-work-'));
   const claude = prepareClaudeHome({ apiUrl: stub.url, trustedDirs: [workdir] });
   const system = await startTestSystem({
     ...options,
-    env: { MISSION_CLAUDE_BIN: CLAUDE_BIN },
+    env: { MISSION_CLAUDE_BIN: CLAUDE_BIN, ...options.env },
     slots: { default: { cwd: workdir, env: claude.env } },
   });
   return {

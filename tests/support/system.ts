@@ -19,7 +19,8 @@ export interface TestSystem {
   config: Config;
   core: CoreRuntime;
   app: FastifyInstance;
-  worker: MissionWorker;
+  /** The worker in this process; undefined with `inProcessWorker: false`. */
+  worker: MissionWorker | undefined;
   close(): Promise<void>;
 }
 
@@ -31,6 +32,8 @@ export interface TestSystemOptions {
   database?: 'postgres' | 'pglite';
   /** Reuse an open PGlite (it takes seconds to create one). */
   pglite?: DatabaseHandle;
+  /** false: no worker in this process (the test starts worker processes of its own). */
+  inProcessWorker?: boolean;
 }
 
 /** The whole system in this process — API on a free port, one worker — on real Redis and a database of its own. */
@@ -60,7 +63,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
   const core = createCoreRuntime({ config, logger, database, redisUrl: config.redisUrl! });
   const app = await startApi(core, [mcpHttp(core)]);
   for (const [id, slot] of Object.entries(options.slots ?? {})) await core.slots.put(id, slot);
-  const worker = await startWorker({ config, logger, database, redisUrl: config.redisUrl! });
+  const worker = options.inProcessWorker === false ? undefined : await startWorker({ config, logger, database, redisUrl: config.redisUrl! });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const url = `http://127.0.0.1:${port}`;
@@ -76,7 +79,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     worker,
     async close() {
       await app.close();
-      await worker.close(1_000);
+      await this.worker?.close(1_000);
       await core.taskQueue.obliterate({ force: true }).catch(() => {});
       await core.sessionQueue.obliterate({ force: true }).catch(() => {});
       await core.close();

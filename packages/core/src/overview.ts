@@ -5,8 +5,8 @@ import { count, isNotNull, notInArray } from 'drizzle-orm';
 
 const { tasks, sessions } = tables;
 
-/** Jobs of a queue by BullMQ state. */
-export type QueueDepth = Record<(typeof QUEUE_STATES)[number], number>;
+/** Jobs of a queue by BullMQ state, and its backlog: the jobs waiting for a worker (what autoscaling watches). */
+export type QueueDepth = Record<(typeof QUEUE_STATES)[number], number> & { backlog: number };
 const QUEUE_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'failed'] as const;
 
 type Counts<K extends string> = Partial<Record<K, number>>;
@@ -30,8 +30,8 @@ export async function fleetOverview(db: Database, queues: { tasks: Queue<TaskJob
       .where(notInArray(sessions.state, ['exited', 'lost']))
       .groupBy(sessions.ownerWorker),
     db.select({ worker: tasks.workerId, n: count() }).from(tasks).where(isNotNull(tasks.workerId)).groupBy(tasks.workerId),
-    depth(queues.tasks),
-    depth(queues.sessions),
+    queueDepth(queues.tasks),
+    queueDepth(queues.sessions),
   ]);
   const workers: Overview['workers'] = {};
   const worker = (id: string) => (workers[id] ??= { liveSessions: 0, tasks: 0 });
@@ -57,7 +57,12 @@ function tally<K extends string>(rows: { slot: string; key: string; n: number }[
   return { total, bySlot };
 }
 
-async function depth(queue: Queue): Promise<QueueDepth> {
+/**
+ * Mission gives every task a priority, so its jobs wait in BullMQ's `prioritized` set rather than the
+ * `wait` list: the backlog counts both.
+ */
+export async function queueDepth(queue: Queue): Promise<QueueDepth> {
   const counts = await queue.getJobCounts(...QUEUE_STATES);
-  return Object.fromEntries(QUEUE_STATES.map((state) => [state, counts[state] ?? 0])) as QueueDepth;
+  const depth = Object.fromEntries(QUEUE_STATES.map((state) => [state, counts[state] ?? 0])) as Record<(typeof QUEUE_STATES)[number], number>;
+  return { ...depth, backlog: depth.waiting + depth.prioritized };
 }

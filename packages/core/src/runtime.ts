@@ -7,15 +7,21 @@ import {
   type DatabaseHandle,
   EventLog,
   ChannelSubscriber,
+  FleetRecovery,
+  listWorkers,
   type Logger,
+  NotFoundError,
+  parseInput,
   queueNames,
   type Redis,
   type SpawnJobData,
   type TaskJobData,
+  type WorkerInfo,
+  workerListQuerySchema,
 } from '@mission/shared';
 import { Queue } from 'bullmq';
 import { ApprovalService } from './approvals.ts';
-import { fleetOverview, type Overview } from './overview.ts';
+import { fleetOverview, type Overview, type QueueDepth, queueDepth } from './overview.ts';
 import { RoleService } from './roles.ts';
 import { TokenService } from './tokens.ts';
 import { SessionService } from './sessions.ts';
@@ -45,6 +51,10 @@ export interface CoreRuntime {
   authenticate(token: string | undefined): Promise<Caller>;
   /** Counts of tasks, sessions, workers and queue depths. */
   overview(): Promise<Overview>;
+  /** The worker registry, with each worker's load. */
+  workers(query: unknown): Promise<WorkerInfo[]>;
+  /** A queue's depth by job state ('tasks' or 'sessions'). */
+  queueDepth(name: string): Promise<QueueDepth & { name: string }>;
   /** Answers every request still waiting on a worker with 503 (when the API shuts down). */
   cancelWaits(reason: string): void;
   close(): Promise<void>;
@@ -81,14 +91,19 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
     logger,
   });
   const commands = new CommandClient(redis, subscriber, config.queuePrefix);
+  const approvalStore = new ApprovalStore(database.db, redis, subscriber, config.queuePrefix);
   const approvals = new ApprovalService({
-    store: new ApprovalStore(database.db, redis, subscriber, config.queuePrefix),
+    store: approvalStore,
     secret: config.approvalSecret,
     publicUrl: config.publicUrl ?? `http://${config.host}:${config.port}`,
     logger,
   });
   const sessions = new SessionService({ db: database.db, slots, queue: sessionQueue, events, subscriber, commands, approvals, logger });
   const tokens = new TokenService(database.db);
+  // The API sweeps for lost workers too, so sessions of a dead fleet are reported lost even with no worker left.
+  const recovery = new FleetRecovery({ db: database.db, events, approvals: approvalStore, taskQueue, logger, workerTimeoutMs: config.workerTimeoutMs });
+  const stopRecovery = recovery.start(config.heartbeatMs);
+  const queues: Record<string, Queue> = { [queueNames.tasks]: taskQueue, [queueNames.sessions]: sessionQueue };
   return {
     config,
     logger,
@@ -106,8 +121,15 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
     tokens,
     authenticate: config.auth ? (token) => tokens.authenticate(token) : async () => LOCAL_OPERATOR,
     overview: () => fleetOverview(database.db, { tasks: taskQueue, sessions: sessionQueue }),
+    workers: async (query) => listWorkers(database.db, parseInput(workerListQuerySchema, query, 'query').state),
+    async queueDepth(name) {
+      const queue = queues[name];
+      if (!queue) throw new NotFoundError('queue', name);
+      return { name, ...(await queueDepth(queue)) };
+    },
     cancelWaits: (reason) => commands.cancelPending(reason),
     async close() {
+      stopRecovery();
       await Promise.all([taskQueue.close(), sessionQueue.close(), commands.close()]);
       subscriber.disconnect();
       redis.disconnect();

@@ -63,10 +63,36 @@ export class SessionService {
     await this.o.slots.assertKnown(input.slot, 'session');
     const id = newId('ses');
     await this.o.db.insert(sessions).values({ id, slot: input.slot, state: 'starting', cols: input.cols, rows: input.rows });
-    await this.o.queue.add('spawn', { sessionId: id }, { jobId: id, removeOnComplete: true, removeOnFail: { count: 1_000 } });
+    return this.handToWorker({ sessionId: id }, id);
+  }
+
+  /**
+   * Restarts a lost (or exited) session on whichever worker takes it, with `claude --resume` on its
+   * Claude Code session id in the slot's cwd: the conversation goes on where it stopped. The session
+   * keeps its id and its event log.
+   */
+  async resume(id: string): Promise<Session> {
+    const session = await this.get(id);
+    if (!isEndedSessionState(session.state)) throw new ConflictError(`session ${id} is ${session.state}: only a lost or exited session can be resumed`, { state: session.state });
+    if (!session.claudeSessionId) throw new ConflictError(`session ${id} never started Claude Code, so there is nothing to resume`);
+    const [row] = await this.o.db
+      .update(sessions)
+      .set({ state: 'starting', ownerWorker: null, exitCode: null, endedAt: null, updatedAt: sql`now()` })
+      .where(and(eq(sessions.id, id), eq(sessions.state, session.state)))
+      .returning({ id: sessions.id });
+    if (!row) throw new ConflictError(`session ${id} changed while resuming it; try again`);
+    const reason = `resuming Claude Code session ${session.claudeSessionId} (was ${session.state}${session.ownerWorker ? ` on worker ${session.ownerWorker}` : ''})`;
+    await this.o.events.append({ kind: 'session', id }, { type: 'state', payload: { state: 'starting', reason } });
+    return this.handToWorker({ sessionId: id, resume: true }, `${id}-resume-${Date.now()}`);
+  }
+
+  /** Puts the spawn job on the queue and waits for a worker to take it; gives up (session `lost`) when none does. */
+  private async handToWorker(job: SpawnJobData, jobId: string): Promise<Session> {
+    const id = job.sessionId;
+    await this.o.queue.add('spawn', job, { jobId, removeOnComplete: true, removeOnFail: { count: 1_000 } });
     const session = await this.waitForOwner(id, SPAWN_PICKUP_MS);
     if (session) return session;
-    if (await this.o.queue.remove(id)) {
+    if (await this.o.queue.remove(jobId)) {
       await this.end(id, 'lost');
       throw new UnavailableError(`no worker took the session within ${SPAWN_PICKUP_MS / 1000} s (are workers running, with free session capacity?)`);
     }

@@ -68,6 +68,7 @@ export class SlotService {
       model: config.model ?? null,
       args: config.args,
       env: config.env,
+      maxConcurrency: config.maxConcurrency ?? null,
       source,
     };
     const [row] = await this.db
@@ -88,6 +89,7 @@ export function toSlot(row: typeof slots.$inferSelect): Slot {
     ...(row.model ? { model: row.model } : {}),
     args: row.args,
     env: row.env,
+    ...(row.maxConcurrency ? { maxConcurrency: row.maxConcurrency } : {}),
     source: row.source as Slot['source'],
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),

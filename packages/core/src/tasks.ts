@@ -1,7 +1,7 @@
 import {
-  bullPriority,
   channels,
   ConflictError,
+  enqueueTask,
   type Database,
   type EventLog,
   type ChannelSubscriber,
@@ -96,6 +96,8 @@ export class TaskService {
         timeoutMs: input.timeoutMs ?? (mode === 'ask' ? this.o.askTimeoutMs : this.o.taskTimeoutMs),
         idempotencyKey: idempotencyKey ?? null,
         metadata: input.metadata ?? null,
+        retry: input.retry,
+        maxAttempts: input.maxAttempts,
       })
       .onConflictDoNothing({ target: tasks.idempotencyKey })
       .returning();
@@ -107,7 +109,7 @@ export class TaskService {
 
     await this.o.events.append({ kind: 'task', id: row.id }, { type: 'state', payload: { state: 'queued' } });
     try {
-      await this.o.queue.add(mode, { taskId: row.id }, { jobId: row.id, priority: bullPriority(row.priority) });
+      await enqueueTask(this.o.queue, row);
     } catch (error) {
       this.o.logger.error({ err: error, taskId: row.id }, 'could not enqueue task');
       await this.finish(row.id, 'queued', 'failed', 'could not be queued: Redis is unavailable');
@@ -237,6 +239,9 @@ export function toTask(row: typeof tasks.$inferSelect): Task {
     numTurns: row.numTurns,
     claudeSessionId: row.claudeSessionId,
     workerId: row.workerId,
+    retry: row.retry as Task['retry'],
+    maxAttempts: row.maxAttempts,
+    attempts: row.attempts,
     idempotencyKey: row.idempotencyKey,
     metadata: row.metadata,
     createdAt: row.createdAt.toISOString(),

@@ -28,6 +28,10 @@ export const envSchema = z.object({
   MISSION_WORKER_ID: optionalString,
   MISSION_WORKER_CONCURRENCY: int(4, 1),
   MISSION_WORKER_MAX_SESSIONS: int(20, 0),
+  MISSION_WORKER_SLOTS: optionalString,
+  MISSION_HEARTBEAT_MS: int(5_000, 100),
+  MISSION_WORKER_TIMEOUT_MS: int(30_000, 500),
+  MISSION_JOB_LOCK_MS: int(30_000, 500),
   MISSION_TASK_TIMEOUT_MS: int(30 * 60_000, 1_000),
   MISSION_ASK_TIMEOUT_MS: int(5 * 60_000, 1_000),
   MISSION_SHUTDOWN_GRACE_MS: int(30_000, 0),
@@ -55,6 +59,13 @@ export interface Config {
   workerId: string;
   workerConcurrency: number;
   maxSessions: number;
+  /** The slots whose tasks this worker takes; undefined = all. */
+  workerSlots: string[] | undefined;
+  heartbeatMs: number;
+  /** A worker without a heartbeat for this long is lost: its sessions end, its tasks are recovered. */
+  workerTimeoutMs: number;
+  /** BullMQ job lock: a job whose worker stopped renewing it for this long is stalled and comes back. */
+  jobLockMs: number;
   taskTimeoutMs: number;
   askTimeoutMs: number;
   shutdownGraceMs: number;
@@ -85,6 +96,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
   const e = parsed.data;
+  if (e.MISSION_WORKER_TIMEOUT_MS <= e.MISSION_HEARTBEAT_MS) {
+    throw new ConfigError([`MISSION_WORKER_TIMEOUT_MS (${e.MISSION_WORKER_TIMEOUT_MS}) must be longer than MISSION_HEARTBEAT_MS (${e.MISSION_HEARTBEAT_MS})`]);
+  }
   return {
     host: e.HOST,
     port: e.PORT,
@@ -98,6 +112,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerId: e.MISSION_WORKER_ID ?? `${os.hostname()}-${process.pid}`,
     workerConcurrency: e.MISSION_WORKER_CONCURRENCY,
     maxSessions: e.MISSION_WORKER_MAX_SESSIONS,
+    workerSlots: e.MISSION_WORKER_SLOTS?.split(',').map((slot) => slot.trim()).filter(Boolean),
+    heartbeatMs: e.MISSION_HEARTBEAT_MS,
+    workerTimeoutMs: e.MISSION_WORKER_TIMEOUT_MS,
+    jobLockMs: e.MISSION_JOB_LOCK_MS,
     taskTimeoutMs: e.MISSION_TASK_TIMEOUT_MS,
     askTimeoutMs: e.MISSION_ASK_TIMEOUT_MS,
     shutdownGraceMs: e.MISSION_SHUTDOWN_GRACE_MS,

@@ -1,3 +1,5 @@
+import type { Queue } from 'bullmq';
+
 /** Queue, job and channel names: the contract between producers (API, MCP) and workers. */
 export const queueNames = {
   tasks: 'tasks',
@@ -17,6 +19,8 @@ export interface TaskJobData {
 
 export interface SpawnJobData {
   sessionId: string;
+  /** Restart a lost session with `claude --resume <its Claude Code session id>`. */
+  resume?: boolean;
 }
 
 /** Channel names are namespaced by the queue prefix so that deployments (and tests) never overhear each other. */
@@ -34,6 +38,11 @@ export function channels(prefix: string) {
 
 /** Messages on the control channel: requests every worker hears, and the one concerned acts on. */
 export type ControlMessage = { type: 'cancel_task'; taskId: string };
+
+/** Puts a task's job on the queue: the job id is the task id, so adding it twice keeps one job. */
+export async function enqueueTask(queue: Queue<TaskJobData>, task: { id: string; mode: string; priority: number }): Promise<void> {
+  await queue.add(task.mode, { taskId: task.id }, { jobId: task.id, priority: bullPriority(task.priority) });
+}
 
 /** BullMQ priority: 1 runs first. Mission's priority: 100 runs first. */
 export function bullPriority(priority: number): number {

@@ -11,7 +11,7 @@ import { approvalLinkRoutes } from './routes/approvalLinks.ts';
 import { approvalRoutes } from './routes/approvals.ts';
 import { attachRoutes } from './routes/attach.ts';
 import { healthRoutes } from './routes/health.ts';
-import { overviewRoutes } from './routes/overview.ts';
+import { fleetRoutes } from './routes/fleet.ts';
 import { roleRoutes } from './routes/roles.ts';
 import { sessionRoutes } from './routes/sessions.ts';
 import { slotRoutes } from './routes/slots.ts';
@@ -60,7 +60,7 @@ export async function buildServer(core: CoreRuntime): Promise<FastifyInstance> {
     await api.register(taskRoutes, { core });
     await api.register(slotRoutes, { core });
     await api.register(sessionRoutes, { core });
-    await api.register(overviewRoutes, { core });
+    await api.register(fleetRoutes, { core });
     await api.register(approvalRoutes, { core });
     await api.register(approvalLinkRoutes, { core });
     await api.register(roleRoutes, { core });

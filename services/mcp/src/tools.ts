@@ -10,6 +10,7 @@ import {
   MissionError,
   type Scope,
   sessionListQuerySchema,
+  workerListQuerySchema,
   sessionSpawnSchema,
   taskInputSchema,
   taskListQuerySchema,
@@ -203,6 +204,14 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
   );
 
   tool(
+    'mission_pty_resume',
+    'sessions:write',
+    'Restart a session that was lost (its worker died or shut down) or exited, on any worker, with `claude --resume`: the conversation goes on where it stopped, same session id. Returns the session once a worker has it.',
+    z.strictObject({ session: sessionId }),
+    async ({ session }) => ok(await core.sessions.resume(session)),
+  );
+
+  tool(
     'mission_sessions',
     'sessions:read',
     'List interactive sessions, newest first, optionally by state (starting, idle, working, waiting_permission, exited, lost) and slot.',
@@ -216,6 +225,14 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
     'Counts across the fleet: tasks by status and per slot, sessions by state and per slot, live sessions and tasks per worker, and queue depths.',
     z.strictObject({}),
     async () => ok(await core.overview()),
+  );
+
+  tool(
+    'mission_workers',
+    'tasks:read',
+    'The worker registry: each worker with host, capacity, the slots it serves, state (active, draining, lost), running tasks, live sessions and heartbeat age.',
+    workerListQuerySchema,
+    async (args) => ok({ workers: await core.workers(args) }),
   );
 
   tool(

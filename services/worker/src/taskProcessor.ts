@@ -1,12 +1,21 @@
-import { type Database, type EventLog, type EventOwner, type Logger, roleInForce, type RoleRules, tables } from '@mission/shared';
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { type Database, type EventLog, type EventOwner, type FleetRecovery, type Logger, roleInForce, type RoleRules, tables } from '@mission/shared';
+import { and, count, eq, inArray, isNull, notExists, sql } from 'drizzle-orm';
 import { type HeadlessExit, runHeadless, type StopReason } from './headless/headlessRunner.ts';
 import { type HeadlessResult, mapStreamJsonMessage } from './headless/streamJson.ts';
 import type { PermissionPromptServer } from './permissions/promptServer.ts';
 import { loadRunnableSlot } from './runnableSlot.ts';
 import { taskOutcome } from './taskOutcome.ts';
 
-const { tasks } = tables;
+const { tasks, slots } = tables;
+
+/** How long a task waits before it is offered again when its slot is full or this worker does not serve it. */
+const RETRY_LATER_MS = 1_000;
+
+/** What became of a job: done (whatever the task's outcome), or to be offered again after a delay. */
+export type TaskRun = { kind: 'done' } | { kind: 'later'; delayMs: number; why: string };
+const DONE: TaskRun = { kind: 'done' };
+
+type Claim = { task: typeof tasks.$inferSelect } | { later: string } | { skip: string };
 
 export interface TaskProcessorOptions {
   db: Database;
@@ -18,6 +27,10 @@ export interface TaskProcessorOptions {
   baseEnv: Record<string, string>;
   /** Where the CLI asks about tool uses its allow/deny flags did not settle. */
   prompts: PermissionPromptServer;
+  /** Tells whether the worker a task is marked running on is gone (and recovers its tasks if so). */
+  recovery: FleetRecovery;
+  /** The slots whose tasks this worker takes; undefined = all. */
+  workerSlots: string[] | undefined;
 }
 
 /** Runs one task: claims it, runs claude headless for its slot, streams events, records how it ended. */
@@ -26,18 +39,23 @@ export class TaskProcessor {
 
   /**
    * `stop` aborts with a {@link StopReason}: cancel (user), shutdown (worker); the timeout is the task's own.
-   * Resolves `requeue` when a shutdown stopped the task and put it back to `queued`: the caller returns its job
-   * to the queue so another worker runs it.
+   * Resolves `later` when the task cannot run here now (its slot is full, this worker does not serve it,
+   * or a shutdown stopped it and put it back to `queued`): the caller offers its job again after the delay.
    */
-  async process(taskId: string, stop: AbortSignal): Promise<'done' | 'requeue'> {
+  async process(taskId: string, stop: AbortSignal): Promise<TaskRun> {
     const owner: EventOwner = { kind: 'task', id: taskId };
-    const task = await this.claim(taskId);
-    if (!task) return this.failIfLost(owner).then(() => 'done');
-    const log = this.o.logger.child({ taskId, slot: task.slot });
+    const claim = await this.claim(taskId);
+    if ('skip' in claim) {
+      this.o.logger.debug({ taskId, why: claim.skip }, 'job skipped');
+      return DONE;
+    }
+    if ('later' in claim) return { kind: 'later', delayMs: RETRY_LATER_MS + Math.floor(Math.random() * 250), why: claim.later };
+    const { task } = claim;
+    const log = this.o.logger.child({ taskId, slot: task.slot, attempt: task.attempts });
     await this.o.events.append(owner, { type: 'state', payload: { state: 'running' } });
 
     const runnable = await loadRunnableSlot(this.o.db, task.slot);
-    if ('problem' in runnable) return this.fail(owner, runnable.problem).then(() => 'done');
+    if ('problem' in runnable) return this.fail(owner, runnable.problem).then(() => DONE);
     const { slot } = runnable;
 
     const controller = new AbortController();
@@ -51,6 +69,8 @@ export class TaskProcessor {
     let result: HeadlessResult | undefined;
     let claudeSessionId: string | null = null;
     const prompts = this.o.prompts.register(owner, slot);
+    // From here on a lost worker may have run the prompt: the retry policy decides whether it runs again.
+    await this.o.db.update(tasks).set({ promptDeliveredAt: sql`now()` }).where(eq(tasks.id, taskId));
     const exit: HeadlessExit = await runHeadless({
       bin: this.o.claudeBin,
       args: [...headlessArgs(slot.model, slot.args, (await roleInForce(this.o.db, slot.role)).rules), ...prompts.args],
@@ -90,59 +110,85 @@ export class TaskProcessor {
       .returning({ id: tasks.id });
     if (!recorded) {
       log.warn('task was settled elsewhere while it ran; outcome not recorded');
-      return 'done';
+      return DONE;
     }
     if (outcome.error && !result) await this.o.events.append(owner, { type: 'error', payload: { code: outcome.status, message: outcome.error } });
     await this.o.events.append(owner, {
       type: 'state',
       payload: { state: outcome.status, ...(outcome.error ? { reason: outcome.error } : {}) },
     });
-    return 'done';
+    return DONE;
   }
 
   /** running → queued after a shutdown stopped the task; it starts over on the next worker. */
-  private async requeue(owner: EventOwner, log: Logger): Promise<'done' | 'requeue'> {
+  private async requeue(owner: EventOwner, log: Logger): Promise<TaskRun> {
     const [row] = await this.o.db
       .update(tasks)
-      .set({ status: 'queued', workerId: null, startedAt: null, claudeSessionId: null, updatedAt: sql`now()` })
+      // A shutdown stopped the run: it does not count against the task's attempts.
+      .set({ status: 'queued', workerId: null, startedAt: null, promptDeliveredAt: null, claudeSessionId: null, attempts: sql`${tasks.attempts} - 1`, updatedAt: sql`now()` })
       .where(and(eq(tasks.id, owner.id), eq(tasks.status, 'running'), eq(tasks.workerId, this.o.workerId)))
       .returning({ id: tasks.id });
-    if (!row) return 'done';
+    if (!row) return DONE;
     log.info('worker shutting down: task re-queued');
     await this.o.events.append(owner, { type: 'state', payload: { state: 'queued', reason: 'the worker shut down; re-queued to start over' } });
-    return 'requeue';
-  }
-
-  /** queued → running, unless a cancel was asked for or another worker has it. */
-  private async claim(taskId: string) {
-    const [task] = await this.o.db
-      .update(tasks)
-      .set({ status: 'running', workerId: this.o.workerId, startedAt: sql`now()`, updatedAt: sql`now()` })
-      .where(and(eq(tasks.id, taskId), eq(tasks.status, 'queued'), isNull(tasks.cancelRequestedAt)))
-      .returning();
-    return task;
+    return { kind: 'later', delayMs: 0, why: 'shutdown' };
   }
 
   /**
-   * A job whose task is already `running` comes back only when the worker that ran it stopped answering
-   * (BullMQ's stalled-job check). Its prompt was delivered, so it is not run again.
+   * queued → running (one more attempt), unless a cancel was asked for, another worker has it, its slot
+   * is at its `maxConcurrency`, or this worker does not serve its slot. A job whose task is `running` on
+   * a worker that is gone (BullMQ gave the stalled job back) is recovered by the task's retry policy first.
    */
-  private async failIfLost(owner: EventOwner): Promise<void> {
-    await this.fail(owner, 'the worker running this task was lost; not retried because the prompt had already been delivered', 'worker_lost');
+  private async claim(taskId: string, recovered = false): Promise<Claim> {
+    const served = this.o.workerSlots ? inArray(tasks.slot, this.o.workerSlots) : undefined;
+    const unlimited = notExists(
+      this.o.db.select({ one: sql`1` }).from(slots).where(and(eq(slots.id, tasks.slot), sql`${slots.maxConcurrency} is not null`)),
+    );
+    // The common case in one statement: a slot without a limit of its own.
+    const [task] = await this.o.db.update(tasks).set(this.takeIt()).where(and(claimable(taskId), served, unlimited)).returning();
+    if (task) return { task };
+
+    const [row] = await this.o.db.select().from(tasks).where(eq(tasks.id, taskId));
+    if (!row) return { skip: 'the task no longer exists' };
+    if (row.status === 'running' && row.workerId && row.workerId !== this.o.workerId && !recovered) {
+      if (await this.o.recovery.isLost(row.workerId)) return this.claim(taskId, true);
+      return { skip: `still running on worker ${row.workerId}` };
+    }
+    if (row.status !== 'queued' || row.cancelRequestedAt) return { skip: `the task is ${row.status}` };
+    if (this.o.workerSlots && !this.o.workerSlots.includes(row.slot)) return { later: `this worker does not serve slot '${row.slot}'` };
+    return this.claimWithinSlotLimit(taskId, row.slot);
+  }
+
+  private takeIt() {
+    return { status: 'running', workerId: this.o.workerId, attempts: sql`${tasks.attempts} + 1`, startedAt: sql`now()`, updatedAt: sql`now()` };
+  }
+
+  /** Counts the slot's running tasks under a lock on the slot, so two workers never both take the last place. */
+  private async claimWithinSlotLimit(taskId: string, slotId: string): Promise<Claim> {
+    return this.o.db.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`mission-slot:${slotId}`}))`);
+      const [slot] = await tx.select({ limit: slots.maxConcurrency }).from(slots).where(eq(slots.id, slotId));
+      const [running] = await tx.select({ n: count() }).from(tasks).where(and(eq(tasks.slot, slotId), eq(tasks.status, 'running')));
+      if (slot?.limit && (running?.n ?? 0) >= slot.limit) return { later: `slot '${slotId}' is at its limit of ${slot.limit} running tasks` };
+      const [task] = await tx.update(tasks).set(this.takeIt()).where(claimable(taskId)).returning();
+      return task ? { task } : { skip: `task ${taskId} was taken or cancelled meanwhile` };
+    });
   }
 
   /** running → failed, with the error as an event; a task in any other status is left as it is. */
-  private async fail(owner: EventOwner, error: string, code = 'failed'): Promise<void> {
+  private async fail(owner: EventOwner, error: string): Promise<void> {
     const [row] = await this.o.db
       .update(tasks)
       .set({ status: 'failed', error, finishedAt: sql`now()`, updatedAt: sql`now()` })
       .where(and(eq(tasks.id, owner.id), eq(tasks.status, 'running')))
       .returning({ id: tasks.id });
     if (!row) return;
-    await this.o.events.append(owner, { type: 'error', payload: { code, message: error } });
+    await this.o.events.append(owner, { type: 'error', payload: { code: 'failed', message: error } });
     await this.o.events.append(owner, { type: 'state', payload: { state: 'failed', reason: error } });
   }
 }
+
+const claimable = (taskId: string) => and(eq(tasks.id, taskId), eq(tasks.status, 'queued'), isNull(tasks.cancelRequestedAt));
 
 export function headlessArgs(model: string | null, extra: readonly string[], rules: RoleRules): string[] {
   return [

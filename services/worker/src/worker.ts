@@ -1,4 +1,3 @@
-import os from 'node:os';
 import {
   ApprovalStore,
   ChannelSubscriber,
@@ -8,19 +7,20 @@ import {
   createRedis,
   type DatabaseHandle,
   EventLog,
+  FleetRecovery,
   type Logger,
   queueNames,
   type TaskJobData,
-  tables,
+  WorkerRegistration,
 } from '@mission/shared';
-import { DelayedError, Worker } from 'bullmq';
-import { eq, sql } from 'drizzle-orm';
+import { DelayedError, Queue, Worker } from 'bullmq';
 import { PermissionGuard } from './permissions/permissionGuard.ts';
 import { PermissionPromptServer } from './permissions/promptServer.ts';
 import { SessionHost } from './sessions/sessionHost.ts';
 import { TaskProcessor } from './taskProcessor.ts';
 
-const HEARTBEAT_MS = 5_000;
+/** BullMQ may hand a stalled job back many times: the task's own retry policy decides what runs again. */
+const MAX_STALLED_COUNT = 100;
 
 export interface MissionWorker {
   id: string;
@@ -45,7 +45,11 @@ export async function startWorker(options: {
   const guard = new PermissionGuard({ db: database.db, events, approvals, approvalTimeoutMs: config.approvalTimeoutMs, logger });
   const prompts = new PermissionPromptServer(guard, logger);
   await prompts.start();
+  const taskQueue = new Queue<TaskJobData>(queueNames.tasks, { connection, prefix: config.queuePrefix });
+  const recovery = new FleetRecovery({ db: database.db, events, approvals, taskQueue, logger, workerTimeoutMs: config.workerTimeoutMs });
   const processor = new TaskProcessor({
+    recovery,
+    workerSlots: config.workerSlots,
     prompts,
     db: database.db,
     events,
@@ -58,14 +62,21 @@ export async function startWorker(options: {
   const bullWorker = new Worker<TaskJobData>(
     queueNames.tasks,
     async (job, token, signal) => {
-      const outcome = await processor.process(job.data.taskId, signal ?? new AbortController().signal);
-      if (outcome === 'requeue') {
-        // Back to the queue (a delay of 0 makes it waiting again) instead of completed.
-        await job.moveToDelayed(Date.now(), token);
+      const run = await processor.process(job.data.taskId, signal ?? new AbortController().signal);
+      if (run.kind === 'later') {
+        // Back to the queue after the delay (0: waiting again at once) instead of completed.
+        await job.moveToDelayed(Date.now() + run.delayMs, token);
         throw new DelayedError();
       }
     },
-    { connection, prefix: config.queuePrefix, concurrency: config.workerConcurrency },
+    {
+      connection,
+      prefix: config.queuePrefix,
+      concurrency: config.workerConcurrency,
+      lockDuration: config.jobLockMs,
+      stalledInterval: config.jobLockMs,
+      maxStalledCount: MAX_STALLED_COUNT,
+    },
   );
   const sessionHost = new SessionHost({
     db: database.db,
@@ -80,6 +91,7 @@ export async function startWorker(options: {
     claudeBin: config.claudeBin,
     baseEnv: config.childEnv,
     maxSessions: config.maxSessions,
+    jobLockMs: config.jobLockMs,
   });
 
   bullWorker.on('failed', (job, error) => logger.error({ err: error, taskId: job?.data.taskId }, 'task job failed'));
@@ -94,27 +106,33 @@ export async function startWorker(options: {
   });
   await control.subscribe(controlChannel);
 
-  const { workers } = tables;
-  const registration = { host: os.hostname(), pid: process.pid, capacity: config.workerConcurrency };
-  await database.db
-    .insert(workers)
-    .values({ id: workerId, ...registration })
-    .onConflictDoUpdate({ target: workers.id, set: { ...registration, startedAt: sql`now()`, heartbeatAt: sql`now()` } });
+  const registration = new WorkerRegistration(database.db, {
+    id: workerId,
+    capacity: config.workerConcurrency,
+    maxSessions: config.maxSessions,
+    slots: config.workerSlots,
+  });
+  await registration.register();
   const heartbeat = setInterval(() => {
-    database.db
-      .update(workers)
-      .set({ heartbeatAt: sql`now()` })
-      .where(eq(workers.id, workerId))
+    registration
+      .heartbeat()
+      .then(async (known) => {
+        if (known) return;
+        logger.error('the fleet declared this worker lost (no heartbeat in time): ending the sessions it still held');
+        await sessionHost.abandonAll();
+      })
       .catch((error: unknown) => logger.warn({ err: error }, 'heartbeat failed'));
-  }, HEARTBEAT_MS);
+  }, config.heartbeatMs);
   heartbeat.unref();
-  logger.info({ queue: queueNames.tasks, concurrency: config.workerConcurrency }, 'worker started');
+  const stopRecovery = recovery.start(config.heartbeatMs);
+  logger.info({ queue: queueNames.tasks, concurrency: config.workerConcurrency, slots: config.workerSlots ?? 'all' }, 'worker started');
 
   return {
     id: workerId,
     async close(graceMs = config.shutdownGraceMs) {
       logger.info({ graceMs }, 'worker draining');
-      clearInterval(heartbeat);
+      stopRecovery();
+      await registration.draining().catch((error: unknown) => logger.warn({ err: error }, 'could not mark the worker draining'));
       const closed = bullWorker.close();
       const timer = setTimeout(() => {
         logger.warn('grace period over: stopping running tasks');
@@ -122,8 +140,10 @@ export async function startWorker(options: {
       }, graceMs);
       await Promise.all([closed, sessionHost.close()]);
       clearTimeout(timer);
+      clearInterval(heartbeat);
       await prompts.close();
-      await database.db.delete(workers).where(eq(workers.id, workerId)).catch(() => {});
+      await taskQueue.close();
+      await registration.leave().catch((error: unknown) => logger.warn({ err: error }, 'could not leave the worker registry'));
       control.disconnect();
       subscriber.disconnect();
       connection.disconnect();

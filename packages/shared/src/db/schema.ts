@@ -13,6 +13,8 @@ export const slots = pgTable('slots', {
   model: text('model'),
   args: jsonb('args').$type<string[]>().notNull().default([]),
   env: jsonb('env').$type<Record<string, string>>().notNull().default({}),
+  /** Most tasks of this slot running at once across all workers; null = no limit beyond the workers' own. */
+  maxConcurrency: integer('max_concurrency'),
   /** 'file' when it came from slots.yaml, 'api' when set over REST. */
   source: text('source').notNull(),
   ...timestamps,
@@ -38,6 +40,13 @@ export const tasks = pgTable(
     numTurns: integer('num_turns'),
     claudeSessionId: text('claude_session_id'),
     workerId: text('worker_id'),
+    /** 'never': a prompt already delivered to Claude is not run again; 'safe': it may be, up to `maxAttempts`. */
+    retry: text('retry').notNull().default('never'),
+    maxAttempts: integer('max_attempts').notNull().default(3),
+    /** Runs started (claims by a worker). */
+    attempts: integer('attempts').notNull().default(0),
+    /** When the current attempt handed the prompt to Claude; null while it has not. */
+    promptDeliveredAt: timestamp('prompt_delivered_at', { withTimezone: true }),
     idempotencyKey: text('idempotency_key').unique(),
     metadata: jsonb('metadata').$type<Record<string, unknown>>(),
     cancelRequestedAt: timestamp('cancel_requested_at', { withTimezone: true }),
@@ -45,7 +54,11 @@ export const tasks = pgTable(
     finishedAt: timestamp('finished_at', { withTimezone: true }),
     ...timestamps,
   },
-  (t) => [index('tasks_status_created_idx').on(t.status, t.createdAt), index('tasks_slot_created_idx').on(t.slot, t.createdAt)],
+  (t) => [
+    index('tasks_status_created_idx').on(t.status, t.createdAt),
+    index('tasks_slot_created_idx').on(t.slot, t.createdAt),
+    index('tasks_worker_status_idx').on(t.workerId, t.status),
+  ],
 );
 
 export const sessions = pgTable(
@@ -64,7 +77,7 @@ export const sessions = pgTable(
     endedAt: timestamp('ended_at', { withTimezone: true }),
     ...timestamps,
   },
-  (t) => [index('sessions_state_idx').on(t.state)],
+  (t) => [index('sessions_state_idx').on(t.state), index('sessions_owner_worker_idx').on(t.ownerWorker)],
 );
 
 /** Append-only log of everything tasks and sessions do, ordered per owner by `seq`. */
@@ -82,11 +95,20 @@ export const events = pgTable(
   (t) => [uniqueIndex('events_owner_seq_idx').on(t.ownerId, t.seq)],
 );
 
+/** The worker registry: every worker process, alive or not, and when it last said so. */
 export const workers = pgTable('workers', {
   id: text('id').primaryKey(),
   host: text('host').notNull(),
   pid: integer('pid').notNull(),
+  /** Tasks it runs at once. */
   capacity: integer('capacity').notNull(),
+  /** PTY sessions it holds at once. */
+  maxSessions: integer('max_sessions').notNull().default(0),
+  /** The slots whose tasks it takes; null = all. */
+  slots: jsonb('slots').$type<string[]>(),
+  /** active → draining (SIGTERM) → gone (row deleted); active → lost (no heartbeat within the timeout). */
+  state: text('state').notNull().default('active'),
+  lostAt: timestamp('lost_at', { withTimezone: true }),
   startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
   heartbeatAt: timestamp('heartbeat_at', { withTimezone: true }).notNull().defaultNow(),
 });

@@ -80,9 +80,9 @@ export class ApprovalStore {
     throw new ConflictError(`approval ${id} is already ${current.status}`, { status: current.status, decidedBy: current.decidedBy });
   }
 
-  /** Marks a pending approval expired (its time ran out); null when it was decided first. */
-  async expire(id: string): Promise<Approval | null> {
-    return this.settle(id, 'expired', 'timeout', 'nobody decided in time');
+  /** Marks a pending approval expired (its time ran out, or what waited for it is gone); null when it was decided first. */
+  async expire(id: string, by = 'timeout', reason = 'nobody decided in time'): Promise<Approval | null> {
+    return this.settle(id, 'expired', by, reason);
   }
 
   /**

@@ -21,6 +21,8 @@ export const slotConfigSchema = z.strictObject({
   model: z.string().min(1).max(128).optional(),
   args: z.array(cliArg).max(64).default([]),
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), z.string().max(32_768)).default({}),
+  /** Most tasks of this slot running at once across all workers (default: no limit of its own). */
+  maxConcurrency: z.number().int().min(1).max(10_000).optional(),
 });
 
 export type SlotConfig = z.infer<typeof slotConfigSchema>;

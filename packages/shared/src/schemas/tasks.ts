@@ -11,6 +11,9 @@ export const isTerminalTaskStatus = (status: string): boolean => terminalTaskSta
 export const taskModes = ['submit', 'ask'] as const;
 export type TaskMode = (typeof taskModes)[number];
 
+export const taskRetryPolicies = ['never', 'safe'] as const;
+export type TaskRetryPolicy = (typeof taskRetryPolicies)[number];
+
 export const idempotencyKeySchema = z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
 
 /** Limits that depend on config (prompt size, timeouts) are checked by the task service. */
@@ -21,6 +24,13 @@ export const taskInputSchema = z.strictObject({
   priority: z.number().int().min(0).max(100).default(50),
   timeoutMs: z.number().int().min(1_000).max(24 * 3_600_000).optional(),
   metadata: z.record(z.string(), z.unknown()).optional(),
+  /**
+   * When the worker running it dies after the prompt reached Claude: 'never' (default) fails the task
+   * with `worker_lost`; 'safe' (the task may run twice) runs it again, up to `maxAttempts` runs in all.
+   * Before the prompt reached Claude a task is always run again.
+   */
+  retry: z.enum(taskRetryPolicies).default('never'),
+  maxAttempts: z.number().int().min(1).max(10).default(3),
 });
 export type TaskInput = z.infer<typeof taskInputSchema>;
 export type TaskInputDraft = z.input<typeof taskInputSchema>;
@@ -43,6 +53,9 @@ export const taskSchema = z.object({
   numTurns: z.number().int().nullable(),
   claudeSessionId: z.string().nullable(),
   workerId: z.string().nullable(),
+  retry: z.enum(taskRetryPolicies),
+  maxAttempts: z.number().int(),
+  attempts: z.number().int(),
   idempotencyKey: z.string().nullable(),
   metadata: z.record(z.string(), z.unknown()).nullable(),
   createdAt: z.string(),

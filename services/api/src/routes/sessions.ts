@@ -110,6 +110,21 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async
     async (request) => core.sessions.kill(request.params.id),
   );
 
+  app.post(
+    '/v1/sessions/:id/resume',
+    {
+      config: { access: 'sessions:write' },
+      schema: {
+        tags,
+        summary: 'Restart a lost (or exited) session on a worker with `claude --resume`: the conversation goes on',
+        description: "Keeps the session's id and events; needs the slot's cwd and Claude Code's transcripts (~/.claude) on the worker that takes it. 409 unless the session has ended.",
+        params: idParams,
+        response: { 200: sessionSchema, ...commandErrors, 503: errorResponseSchema },
+      },
+    },
+    async (request) => core.sessions.resume(request.params.id),
+  );
+
   app.get(
     '/v1/sessions/:id/events',
     {

@@ -10,6 +10,7 @@ import {
   confirmChoices,
   type Database,
   type EventLog,
+  endedSessionStates,
   type EventOwner,
   type Logger,
   NotFoundError,
@@ -21,7 +22,7 @@ import {
   tables,
 } from '@mission/shared';
 import { Worker } from 'bullmq';
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull, notInArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { PtySession } from '../pty/ptySession.ts';
 import { CLAUDE_SCREEN_ARGS } from '../pty/screenParser.ts';
@@ -46,6 +47,8 @@ export interface SessionHostOptions {
   claudeBin: string;
   baseEnv: Record<string, string>;
   maxSessions: number;
+  /** BullMQ job lock of spawn jobs (a spawn taken by a worker that died comes back after it). */
+  jobLockMs: number;
 }
 
 const sendArgs = z.object({ sessionId: z.string(), text: z.string(), timeoutMs: z.number().int().positive() });
@@ -62,10 +65,12 @@ export class SessionHost {
   private readonly commandWorker: Worker;
 
   constructor(private readonly o: SessionHostOptions) {
-    this.spawnWorker = new Worker<SpawnJobData>(queueNames.sessions, async (job) => this.spawn(job.data.sessionId), {
+    this.spawnWorker = new Worker<SpawnJobData>(queueNames.sessions, async (job) => this.spawn(job.data), {
       connection: o.connection,
       prefix: o.queuePrefix,
       concurrency: 4,
+      lockDuration: o.jobLockMs,
+      stalledInterval: o.jobLockMs,
     });
     this.spawnWorker.on('error', (error) => o.logger.error({ err: error }, 'session spawn worker error'));
     this.commandWorker = serveCommands({
@@ -85,17 +90,25 @@ export class SessionHost {
   /** Ends every session (they become `lost`: resumable elsewhere with `claude --resume`) and stops serving. */
   async close(): Promise<void> {
     await this.spawnWorker.close();
+    await this.endAll(async (id) => this.record(id, 'lost', null, 'the worker shut down; resume it with POST /v1/sessions/:id/resume'));
+    await this.commandWorker.close();
+  }
+
+  /** Ends every session without a word: the fleet declared this worker lost and has recorded them as `lost` already. */
+  async abandonAll(): Promise<void> {
+    await this.endAll(async () => {});
+  }
+
+  private async endAll(recordEnd: (sessionId: string) => Promise<void>): Promise<void> {
     await Promise.all(
       [...this.live.keys()].map(async (id) => {
         const entry = this.live.get(id)!;
-        entry.detach();
-        this.live.delete(id);
+        this.forget(id);
         await entry.session.kill();
         await entry.session.flushed();
-        await this.record(id, 'lost', null, 'the worker shut down');
+        await recordEnd(id);
       }),
     );
-    await this.commandWorker.close();
   }
 
   private handlers(): Record<string, CommandHandler> {
@@ -127,10 +140,11 @@ export class SessionHost {
   }
 
   /**
-   * Takes a session: starts claude in a PTY, claims the row (which tells the API who owns it, so the
-   * session must already answer commands), and wires events, state and attach channels.
+   * Takes a session: starts claude in a PTY (with `--resume` when a lost session is resumed), claims the
+   * row (which tells the API who owns it, so the session must already answer commands), and wires
+   * events, state and attach channels.
    */
-  private async spawn(sessionId: string): Promise<void> {
+  private async spawn({ sessionId, resume }: SpawnJobData): Promise<void> {
     const owner: EventOwner = { kind: 'session', id: sessionId };
     const [row] = await this.o.db.select().from(sessions).where(and(eq(sessions.id, sessionId), eq(sessions.state, 'starting'), isNull(sessions.ownerWorker)));
     if (!row) throw new NotFoundError('session', sessionId);
@@ -142,10 +156,16 @@ export class SessionHost {
       return;
     }
     const { slot } = runnable;
-    const claudeSessionId = randomUUID();
+    if (resume && !row.claudeSessionId) throw new ConflictError(`session ${sessionId} has no Claude Code session id to resume`);
+    const claudeSessionId = resume ? row.claudeSessionId! : randomUUID();
     const pty = new PtySession({
       bin: this.o.claudeBin,
-      args: [...CLAUDE_SCREEN_ARGS, '--session-id', claudeSessionId, ...(slot.model ? ['--model', slot.model] : []), ...slot.args],
+      args: [
+        ...CLAUDE_SCREEN_ARGS,
+        ...(resume ? ['--resume', claudeSessionId] : ['--session-id', claudeSessionId]),
+        ...(slot.model ? ['--model', slot.model] : []),
+        ...slot.args,
+      ],
       cwd: slot.cwd,
       env: { ...this.o.baseEnv, TERM: 'xterm-256color', COLORTERM: 'truecolor', ...slot.env },
       cols: row.cols,
@@ -163,12 +183,17 @@ export class SessionHost {
         await this.o.approvals.decide(approvalId, choice === 'no' ? 'denied' : 'approved', by);
       },
       stateChanged: async (state, exit) => {
+        // A session no longer in `live` was ended on purpose (shutdown, lost, taken by another worker): recorded there.
+        if (!this.live.has(sessionId)) return;
         if (state === 'exited') {
           this.forget(sessionId);
           await this.record(sessionId, 'exited', exit?.exitCode ?? null);
           log.info({ exitCode: exit?.exitCode }, 'session exited');
         } else {
-          await this.o.db.update(sessions).set({ state, updatedAt: sql`now()` }).where(eq(sessions.id, sessionId));
+          await this.o.db
+            .update(sessions)
+            .set({ state, updatedAt: sql`now()` })
+            .where(and(eq(sessions.id, sessionId), eq(sessions.ownerWorker, this.o.workerId), notInArray(sessions.state, [...endedSessionStates])));
         }
       },
     });
@@ -189,8 +214,8 @@ export class SessionHost {
       log.warn('another worker took the session first');
       return;
     }
-    await this.o.events.append(owner, { type: 'state', payload: { state: 'starting' } });
-    log.info({ pid: pty.pid, slot: slot.id }, 'session started');
+    await this.o.events.append(owner, { type: 'state', payload: { state: 'starting', ...(resume ? { reason: `resumed on worker ${this.o.workerId}` } : {}) } });
+    log.info({ pid: pty.pid, slot: slot.id, resume: Boolean(resume) }, 'session started');
   }
 
   private attachInput(session: LiveSession, message: string): void {

@@ -1,0 +1,183 @@
+import type { Queue } from 'bullmq';
+import { and, asc, count, desc, eq, lt, ne, notInArray, sql } from 'drizzle-orm';
+import type { Database } from '../db/database.ts';
+import { approvals, sessions, tasks, workers } from '../db/schema.ts';
+import type { EventLog } from '../eventLog.ts';
+import type { Logger } from '../logger.ts';
+import type { ApprovalStore } from '../permissions/approvalStore.ts';
+import { enqueueTask, type TaskJobData } from '../queues.ts';
+import { endedSessionStates } from '../schemas/sessions.ts';
+import type { TaskRetryPolicy } from '../schemas/tasks.ts';
+import type { WorkerState } from '../schemas/workers.ts';
+import { decideLostTask } from './lostTaskPolicy.ts';
+
+/** Queued tasks checked for a missing job per sweep. */
+const ORPHAN_SCAN_LIMIT = 500;
+/** Lost workers stay listed this long, then their rows go. */
+const LOST_WORKER_RETENTION = '1 day';
+
+export interface FleetRecoveryOptions {
+  db: Database;
+  events: EventLog;
+  approvals: ApprovalStore;
+  taskQueue: Queue<TaskJobData>;
+  logger: Logger;
+  /** A worker without a heartbeat for this long is lost. */
+  workerTimeoutMs: number;
+}
+
+/**
+ * Notices lost workers and cleans up after them: their sessions become `lost`, their running tasks are
+ * re-queued or failed by the task's retry policy, approvals waiting on them expire. Also puts back the
+ * job of a queued task whose job vanished (Redis restarted without persistence). Every API and worker
+ * process sweeps; each step is a conditional update, so exactly one process acts on each row.
+ */
+export class FleetRecovery {
+  constructor(private readonly o: FleetRecoveryOptions) {}
+
+  /** Sweeps now and then every `intervalMs` until the returned function is called. */
+  start(intervalMs: number): () => void {
+    let running: Promise<void> | undefined;
+    const tick = () => {
+      running ??= this.sweep()
+        .catch((error: unknown) => this.o.logger.warn({ err: error }, 'fleet recovery sweep failed'))
+        .finally(() => (running = undefined));
+    };
+    const timer = setInterval(tick, intervalMs);
+    timer.unref();
+    tick();
+    return () => clearInterval(timer);
+  }
+
+  async sweep(): Promise<void> {
+    const stale = await this.o.db
+      .select({ id: workers.id })
+      .from(workers)
+      .where(and(ne(workers.state, 'lost'), this.heartbeatOlderThanTimeout()));
+    for (const { id } of stale) await this.declareLost(id);
+    await this.o.db.delete(workers).where(and(eq(workers.state, 'lost'), lt(workers.lostAt, sql`now() - ${LOST_WORKER_RETENTION}::interval`)));
+    await this.requeueOrphans();
+  }
+
+  /** True when the worker is gone: lost already, unknown, or silent past the timeout (then declared lost here). */
+  async isLost(workerId: string): Promise<boolean> {
+    const [row] = await this.o.db
+      .select({ state: workers.state, stale: sql<boolean>`${this.heartbeatOlderThanTimeout()}` })
+      .from(workers)
+      .where(eq(workers.id, workerId));
+    if (!row || row.state === 'lost') return true;
+    if (!row.stale) return false;
+    await this.declareLost(workerId);
+    return true;
+  }
+
+  /**
+   * Marks a silent worker lost and recovers what it held. Only the process whose update lands does the
+   * recovery; a worker that heartbeated in the meantime is left alone.
+   */
+  async declareLost(workerId: string): Promise<void> {
+    const [row] = await this.o.db
+      .update(workers)
+      .set({ state: 'lost' satisfies WorkerState, lostAt: sql`now()` })
+      .where(and(eq(workers.id, workerId), ne(workers.state, 'lost'), this.heartbeatOlderThanTimeout()))
+      .returning({ heartbeatAt: workers.heartbeatAt });
+    if (!row) return;
+    const silentFor = `no heartbeat since ${row.heartbeatAt.toISOString()}`;
+    this.o.logger.warn({ workerId, heartbeatAt: row.heartbeatAt }, 'worker lost: recovering its sessions and tasks');
+
+    const lostSessions = await this.o.db
+      .update(sessions)
+      .set({ state: 'lost', endedAt: sql`now()`, updatedAt: sql`now()` })
+      .where(and(eq(sessions.ownerWorker, workerId), notInArray(sessions.state, [...endedSessionStates])))
+      .returning({ id: sessions.id });
+    for (const { id } of lostSessions) {
+      const reason = `the worker holding it (${workerId}) was lost (${silentFor}); resume it with POST /v1/sessions/${id}/resume`;
+      await this.o.events.append({ kind: 'session', id }, { type: 'state', payload: { state: 'lost', reason } });
+      await this.expireApprovals(id);
+    }
+
+    const running = await this.o.db
+      .select({ id: tasks.id })
+      .from(tasks)
+      .where(and(eq(tasks.workerId, workerId), eq(tasks.status, 'running')));
+    for (const { id } of running) await this.recoverTask(id, workerId);
+  }
+
+  /** A running task of a lost worker: re-queued or failed by its retry policy ({@link decideLostTask}). */
+  private async recoverTask(taskId: string, workerId: string): Promise<void> {
+    const [task] = await this.o.db.select().from(tasks).where(and(eq(tasks.id, taskId), eq(tasks.status, 'running'), eq(tasks.workerId, workerId)));
+    if (!task) return;
+    const decision = decideLostTask(
+      { retry: task.retry as TaskRetryPolicy, attempts: task.attempts, maxAttempts: task.maxAttempts, promptDelivered: task.promptDeliveredAt !== null },
+      workerId,
+    );
+    const owner = { kind: 'task', id: taskId } as const;
+    const stillOnLostWorker = and(eq(tasks.id, taskId), eq(tasks.status, 'running'), eq(tasks.workerId, workerId));
+    if (decision.action === 'requeue') {
+      const [row] = await this.o.db
+        .update(tasks)
+        .set({ status: 'queued', workerId: null, startedAt: null, promptDeliveredAt: null, claudeSessionId: null, updatedAt: sql`now()` })
+        .where(stillOnLostWorker)
+        .returning();
+      if (!row) return;
+      await this.o.events.append(owner, { type: 'state', payload: { state: 'queued', reason: decision.reason } });
+      await this.ensureJob(row);
+    } else {
+      const [row] = await this.o.db
+        .update(tasks)
+        .set({ status: 'failed', error: decision.reason, finishedAt: sql`now()`, updatedAt: sql`now()` })
+        .where(stillOnLostWorker)
+        .returning({ id: tasks.id });
+      if (!row) return;
+      await this.o.events.append(owner, { type: 'error', payload: { code: 'worker_lost', message: decision.reason } });
+      await this.o.events.append(owner, { type: 'state', payload: { state: 'failed', reason: decision.reason } });
+    }
+    await this.expireApprovals(taskId);
+    this.o.logger.info({ taskId, workerId, action: decision.action }, 'task of a lost worker recovered');
+  }
+
+  /**
+   * Queued tasks whose job is gone get it back. Cheap when nothing is missing: the per-task check only
+   * runs when Postgres holds more queued tasks than the queue holds jobs.
+   */
+  private async requeueOrphans(): Promise<void> {
+    const [[queued], jobs] = await Promise.all([
+      this.o.db.select({ n: count() }).from(tasks).where(eq(tasks.status, 'queued')),
+      this.o.taskQueue.getJobCountByTypes('waiting', 'prioritized', 'delayed', 'active'),
+    ]);
+    if ((queued?.n ?? 0) <= jobs) return;
+    const candidates = await this.o.db
+      .select()
+      .from(tasks)
+      .where(and(eq(tasks.status, 'queued'), this.olderThanTimeout(tasks.updatedAt)))
+      .orderBy(desc(tasks.priority), asc(tasks.createdAt))
+      .limit(ORPHAN_SCAN_LIMIT);
+    for (const task of candidates) await this.ensureJob(task);
+  }
+
+  /** Adds the task's job unless one is waiting, delayed or running; a finished one is replaced. */
+  private async ensureJob(task: typeof tasks.$inferSelect): Promise<void> {
+    const job = await this.o.taskQueue.getJob(task.id);
+    const state = job ? await job.getState() : 'missing';
+    if (state !== 'missing' && state !== 'completed' && state !== 'failed' && state !== 'unknown') return;
+    if (job) await job.remove().catch(() => {});
+    await enqueueTask(this.o.taskQueue, task);
+    this.o.logger.warn({ taskId: task.id, jobState: state }, 'queued task had no job: enqueued again');
+  }
+
+  private async expireApprovals(ownerId: string): Promise<void> {
+    const pending = await this.o.db
+      .select({ id: approvals.id })
+      .from(approvals)
+      .where(and(eq(approvals.ownerId, ownerId), eq(approvals.status, 'pending')));
+    for (const { id } of pending) await this.o.approvals.expire(id, 'worker_lost', 'the worker holding the request was lost');
+  }
+
+  private heartbeatOlderThanTimeout() {
+    return this.olderThanTimeout(workers.heartbeatAt);
+  }
+
+  private olderThanTimeout(column: typeof workers.heartbeatAt | typeof tasks.updatedAt) {
+    return lt(column, sql`now() - make_interval(secs => ${this.o.workerTimeoutMs / 1000})`);
+  }
+}

@@ -1,0 +1,183 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
+import { processesIn, waitUntil } from './support/processes.ts';
+import { startWorkerProcess, type WorkerProcess } from './support/workerProcess.ts';
+
+/** Short enough for a test, long enough that a busy 2-core machine does not declare a live worker lost. */
+const FLEET_ENV = { MISSION_HEARTBEAT_MS: '300', MISSION_WORKER_TIMEOUT_MS: '2500', MISSION_JOB_LOCK_MS: '2000' };
+
+interface TaskJson {
+  id: string;
+  status: string;
+  result: string | null;
+  error: string | null;
+  workerId: string | null;
+  attempts: number;
+}
+interface SessionJson {
+  id: string;
+  state: string;
+  ownerWorker: string | null;
+  claudeSessionId: string | null;
+}
+interface WorkerJson {
+  id: string;
+  state: string;
+  capacity: number;
+  runningTasks: number;
+  liveSessions: number;
+  heartbeatAgeMs: number;
+}
+interface EventJson {
+  type: string;
+  payload: { state?: string; reason?: string; code?: string; message?: string };
+}
+
+describe('a fleet of worker processes', () => {
+  let bed: ClaudeTestBed;
+  const workers: WorkerProcess[] = [];
+
+  beforeAll(async () => {
+    bed = await startClaudeTestBed({ inProcessWorker: false, env: FLEET_ENV });
+  });
+  afterEach(async (context) => {
+    if (context.task.result?.state === 'fail') for (const w of workers) console.error(`--- worker ${w.id} log:\n${w.output().slice(-4_000)}`);
+  });
+  afterAll(async () => {
+    for (const w of workers) w.child.kill('SIGKILL');
+    await Promise.all(workers.map((w) => w.exited));
+    await bed?.close();
+  });
+
+  const api = async <T>(route: string, init: { method?: string; body?: unknown } = {}): Promise<T> => {
+    const res = await bed.system.fetch(route, {
+      method: init.method ?? 'GET',
+      headers: init.body === undefined ? {} : { 'content-type': 'application/json' },
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    });
+    const body = (await res.json()) as T;
+    if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${route} → ${res.status}: ${JSON.stringify(body)}`);
+    return body;
+  };
+  const submit = (prompt: string, extra: Record<string, unknown> = {}) => api<TaskJson>('/v1/tasks', { method: 'POST', body: { prompt, ...extra } });
+  const task = (id: string) => api<TaskJson>(`/v1/tasks/${id}`);
+  const session = (id: string) => api<SessionJson>(`/v1/sessions/${id}`);
+  const listWorkers = async () => (await api<{ workers: WorkerJson[] }>('/v1/workers')).workers;
+  const events = async (ownerId: string): Promise<EventJson[]> =>
+    (await bed.system.core.events.list(ownerId)).map((e) => ({ type: e.type, payload: e.payload as EventJson['payload'] }));
+  const startWorker = async (id: string, env: Record<string, string> = {}) => {
+    const worker = await startWorkerProcess(bed.system, id, { MISSION_WORKER_CONCURRENCY: '2', ...env });
+    workers.push(worker);
+    return worker;
+  };
+  const workerNamed = (id: string | null) => workers.find((w) => w.id === id)!;
+  const promptsSeen = (prompt: string) => bed.stub.requests.filter((r) => r.lastUserText === prompt).length;
+
+  it('registers each worker and spreads tasks across them', async () => {
+    await startWorker('fleet-a');
+    await startWorker('fleet-b');
+    const registry = await listWorkers();
+    expect(registry.map((w) => w.id).sort()).toEqual(['fleet-a', 'fleet-b']);
+    for (const w of registry) {
+      expect(w).toMatchObject({ state: 'active', capacity: 2, runningTasks: 0, liveSessions: 0 });
+      expect(w.heartbeatAgeMs).toBeLessThan(2_500);
+    }
+
+    bed.stub.respond((request) => (request.lastUserText.startsWith('spread ') ? { text: `answer to ${request.lastUserText}`, chunks: 4, chunkDelayMs: 250 } : undefined));
+    const submitted = await Promise.all(Array.from({ length: 8 }, (_, i) => submit(`spread ${i}`)));
+    await waitUntil(async () => (await listWorkers()).every((w) => w.runningTasks > 0), 20_000, 'both workers to run tasks at once');
+    await waitUntil(async () => (await Promise.all(submitted.map((t) => task(t.id)))).every((t) => t.status === 'succeeded'), 60_000, 'every task to succeed');
+    const ended = await Promise.all(submitted.map((t) => task(t.id)));
+    expect(ended.map((t) => t.result)).toEqual(submitted.map((_, i) => `answer to spread ${i}`));
+    expect(new Set(ended.map((t) => t.workerId))).toEqual(new Set(['fleet-a', 'fleet-b']));
+    expect(ended.every((t) => t.attempts === 1)).toBe(true);
+  });
+
+  it('kill -9 mid-task: a prompt that reached Claude is not run again; the task fails with worker_lost', async () => {
+    bed.stub.respond((request) => (request.lastUserText === 'never twice' ? { text: 'slow '.repeat(100), chunks: 100, chunkDelayMs: 100 } : undefined));
+    const submitted = await submit('never twice');
+    await waitUntil(async () => (await task(submitted.id)).status === 'running', 10_000, 'the task to run');
+    await waitUntil(() => promptsSeen('never twice') === 1, 15_000, 'the prompt to reach the API');
+    const victim = workerNamed((await task(submitted.id)).workerId);
+    victim.child.kill('SIGKILL');
+    await victim.exited;
+
+    await waitUntil(async () => (await task(submitted.id)).status === 'failed', 20_000, 'the task to be recovered');
+    const failed = await task(submitted.id);
+    expect(failed.error).toBe(`the worker running it (${victim.id}) was lost; not retried because the prompt had already reached Claude (retry: never)`);
+    const log = await events(submitted.id);
+    expect(log.filter((e) => e.type === 'state').map((e) => e.payload.state)).toEqual(['queued', 'running', 'failed']);
+    expect(log.find((e) => e.type === 'error')?.payload).toMatchObject({ code: 'worker_lost' });
+    expect((await listWorkers()).find((w) => w.id === victim.id)?.state).toBe('lost');
+    // The orphaned claude loses its stdout pipe and ends; and nobody ran the prompt a second time.
+    await waitUntil(() => processesIn(bed.workdir).length === 0, 15_000, 'the orphaned claude to end');
+    expect(promptsSeen('never twice')).toBe(1);
+  });
+
+  it('kill -9 mid-task: a task marked retry "safe" runs again on another worker', async () => {
+    await startWorker('fleet-c');
+    let calls = 0;
+    bed.stub.respond((request) => {
+      if (request.lastUserText !== 'safe to repeat') return undefined;
+      calls += 1;
+      return calls === 1 ? { text: 'slow '.repeat(100), chunks: 100, chunkDelayMs: 100 } : { text: 'Done the second time.' };
+    });
+    const submitted = await submit('safe to repeat', { retry: 'safe', maxAttempts: 2 });
+    await waitUntil(() => promptsSeen('safe to repeat') === 1, 15_000, 'the prompt to reach the API');
+    const victim = workerNamed((await task(submitted.id)).workerId);
+    victim.child.kill('SIGKILL');
+
+    await waitUntil(async () => (await task(submitted.id)).status === 'succeeded', 30_000, 'the task to run again and succeed');
+    const ended = await task(submitted.id);
+    expect(ended).toMatchObject({ result: 'Done the second time.', attempts: 2 });
+    expect(ended.workerId).not.toBe(victim.id);
+    const states = (await events(submitted.id)).filter((e) => e.type === 'state');
+    expect(states.map((e) => e.payload.state)).toEqual(['queued', 'running', 'queued', 'running', 'succeeded']);
+    expect(states[2]!.payload.reason).toBe(`the worker running it (${victim.id}) was lost; re-queued to run again (retry: safe, attempt 2 of 2)`);
+    expect(promptsSeen('safe to repeat')).toBe(2);
+  });
+
+  it('kill -9 a worker holding a PTY session: the session is lost, then resumes on another worker with its conversation', async () => {
+    await startWorker('fleet-d');
+    bed.stub.respond((request) => {
+      if (request.lastUserText === 'Remember the word: tangerine.') return { text: 'I will remember tangerine.' };
+      if (request.lastUserText === 'Which word did I ask you to remember?') {
+        const history = JSON.stringify(request.body.messages);
+        return { text: history.includes('tangerine') ? 'You asked me to remember tangerine.' : 'I have no earlier conversation.' };
+      }
+      return undefined;
+    });
+    const spawned = await api<SessionJson>('/v1/sessions', { method: 'POST', body: { slot: 'default' } });
+    const first = await api<{ response: string }>(`/v1/sessions/${spawned.id}/send`, { method: 'POST', body: { text: 'Remember the word: tangerine.', timeoutMs: 30_000 } });
+    expect(first.response).toContain('I will remember tangerine.');
+    const { claudeSessionId, ownerWorker } = await session(spawned.id);
+    const victim = workerNamed(ownerWorker);
+    victim.child.kill('SIGKILL');
+
+    await waitUntil(async () => (await session(spawned.id)).state === 'lost', 15_000, 'the session to be reported lost');
+    const lost = (await events(spawned.id)).filter((e) => e.type === 'state').at(-1)!;
+    expect(lost.payload.reason).toMatch(new RegExp(`^the worker holding it \\(${victim.id}\\) was lost`));
+    await waitUntil(() => processesIn(bed.workdir).length === 0, 10_000, 'the PTY claude to end with its worker');
+
+    const resumed = await api<SessionJson>(`/v1/sessions/${spawned.id}/resume`, { method: 'POST' });
+    expect(resumed.ownerWorker).not.toBe(victim.id);
+    expect(resumed.claudeSessionId).toBe(claudeSessionId);
+    const second = await api<{ response: string }>(`/v1/sessions/${spawned.id}/send`, {
+      method: 'POST',
+      body: { text: 'Which word did I ask you to remember?', timeoutMs: 30_000 },
+    });
+    expect(second.response).toContain('You asked me to remember tangerine.');
+    await api(`/v1/sessions/${spawned.id}/kill`, { method: 'POST' });
+    const again = await bed.system.fetch(`/v1/sessions/${spawned.id}/resume`, { method: 'POST' });
+    expect(again.status).toBe(200);
+    await api(`/v1/sessions/${spawned.id}/kill`, { method: 'POST' });
+  });
+
+  it('resume refuses a session that is still running, with a clear 409', async () => {
+    const spawned = await api<SessionJson>('/v1/sessions', { method: 'POST', body: { slot: 'default' } });
+    const res = await bed.system.fetch(`/v1/sessions/${spawned.id}/resume`, { method: 'POST' });
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/only a lost or exited session can be resumed/);
+    await api(`/v1/sessions/${spawned.id}/kill`, { method: 'POST' });
+  });
+});
