@@ -14,9 +14,12 @@ const READY_TIMEOUT_MS = 10_000;
 export const REDIS_MISSING =
   'Redis is needed: set REDIS_URL=redis://host:6379, or install redis-server so Mission can start its own (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis)';
 
-/** Starts a throwaway `redis-server` from PATH on a free loopback port, for `npm start` without REDIS_URL. */
-export async function startPrivateRedis(dataDir: string): Promise<PrivateRedis> {
-  const port = await freePort();
+/**
+ * Starts a throwaway `redis-server` from PATH (no persistence) on a loopback port — a free one unless
+ * given — for `npm start` without REDIS_URL.
+ */
+export async function startPrivateRedis(dataDir: string, port?: number): Promise<PrivateRedis> {
+  port ??= await freePort();
   fs.mkdirSync(dataDir, { recursive: true });
   const child = spawn(
     'redis-server',
@@ -45,7 +48,6 @@ export async function startPrivateRedis(dataDir: string): Promise<PrivateRedis> 
 
 async function waitForPing(url: string): Promise<void> {
   const redis = createRedis(url, 'mission-probe');
-  redis.on('error', () => {}); // refused until the server listens: expected, retried below
   try {
     const deadline = Date.now() + READY_TIMEOUT_MS;
     while (Date.now() < deadline) {

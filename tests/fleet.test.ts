@@ -1,7 +1,11 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
 import { processesIn, waitUntil } from './support/processes.ts';
 import { startWorkerProcess, type WorkerProcess } from './support/workerProcess.ts';
+import { type PrivateRedis, startPrivateRedis } from '../src/privateRedis.ts';
 
 /** Short enough for a test, long enough that a busy 2-core machine does not declare a live worker lost. */
 const FLEET_ENV = { MISSION_HEARTBEAT_MS: '300', MISSION_WORKER_TIMEOUT_MS: '2500', MISSION_JOB_LOCK_MS: '2000' };
@@ -93,6 +97,42 @@ describe('a fleet of worker processes', () => {
     expect(ended.every((t) => t.attempts === 1)).toBe(true);
   });
 
+  it("never runs more of a slot's tasks at once than its maxConcurrency, across workers", async () => {
+    await api(`/v1/slots/narrow`, { method: 'PUT', body: { cwd: bed.workdir, env: bed.claude.env, maxConcurrency: 1 } });
+    bed.stub.respond((request) => (request.lastUserText.startsWith('narrow ') ? { text: 'narrow done', chunks: 3, chunkDelayMs: 200 } : undefined));
+    const submitted = await Promise.all([0, 1, 2].map((i) => submit(`narrow ${i}`, { slot: 'narrow' })));
+    let most = 0;
+    await waitUntil(
+      async () => {
+        const { tasks } = await api<{ tasks: TaskJson[] }>('/v1/tasks?slot=narrow');
+        most = Math.max(most, tasks.filter((t) => t.status === 'running').length);
+        return tasks.every((t) => t.status === 'succeeded');
+      },
+      60_000,
+      'the slot tasks to succeed one at a time',
+    );
+    expect(most).toBe(1);
+    const ended = await Promise.all(submitted.map((t) => task(t.id)));
+    const spans = ended.map((t) => [Date.parse((t as TaskJson & { startedAt: string }).startedAt), Date.parse((t as TaskJson & { finishedAt: string }).finishedAt)] as const).sort((a, b) => a[0] - b[0]);
+    for (let i = 1; i < spans.length; i++) expect(spans[i]![0]).toBeGreaterThanOrEqual(spans[i - 1]![1]);
+  });
+
+  it('a worker given MISSION_WORKER_SLOTS takes only those slots', async () => {
+    await startWorker('fleet-special', { MISSION_WORKER_SLOTS: 'special' });
+    expect((await listWorkers()).find((w) => w.id === 'fleet-special')).toMatchObject({ slots: ['special'] });
+    await api(`/v1/slots/special`, { method: 'PUT', body: { cwd: bed.workdir, env: bed.claude.env } });
+    bed.stub.respond((request) => (request.lastUserText.startsWith('pinned ') ? { text: 'pinned done', chunks: 2, chunkDelayMs: 200 } : undefined));
+    const general = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => submit(`pinned ${i}`)));
+    const special = await Promise.all([0, 1].map((i) => submit(`pinned special ${i}`, { slot: 'special' })));
+    const all = [...general, ...special];
+    await waitUntil(async () => (await Promise.all(all.map((t) => task(t.id)))).every((t) => t.status === 'succeeded'), 60_000, 'every task to succeed');
+    const ranOn = async (list: TaskJson[]) => (await Promise.all(list.map((t) => task(t.id)))).map((t) => t.workerId);
+    expect(await ranOn(general)).not.toContain('fleet-special');
+    const specialWorker = workerNamed('fleet-special');
+    specialWorker.child.kill('SIGTERM');
+    expect(await specialWorker.exited).toBe(0);
+  });
+
   it('kill -9 mid-task: a prompt that reached Claude is not run again; the task fails with worker_lost', async () => {
     bed.stub.respond((request) => (request.lastUserText === 'never twice' ? { text: 'slow '.repeat(100), chunks: 100, chunkDelayMs: 100 } : undefined));
     const submitted = await submit('never twice');
@@ -179,5 +219,91 @@ describe('a fleet of worker processes', () => {
     expect(res.status).toBe(409);
     expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/only a lost or exited session can be resumed/);
     await api(`/v1/sessions/${spawned.id}/kill`, { method: 'POST' });
+  });
+});
+
+describe('one worker process on a Redis that restarts', () => {
+  let bed: ClaudeTestBed;
+  let redis: PrivateRedis;
+  let redisDir: string;
+  let worker: WorkerProcess;
+
+  beforeAll(async () => {
+    redisDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-redis-'));
+    redis = await startPrivateRedis(redisDir);
+    bed = await startClaudeTestBed({ inProcessWorker: false, env: { ...FLEET_ENV, REDIS_URL: redis.url } });
+    worker = await startWorkerProcess(bed.system, 'solo', { MISSION_WORKER_CONCURRENCY: '1' });
+  });
+  afterEach(async (context) => {
+    if (context.task.result?.state === 'fail') console.error(`--- worker log:\n${worker.output().slice(-4_000)}`);
+  });
+  afterAll(async () => {
+    worker?.child.kill('SIGKILL');
+    await worker?.exited;
+    await bed?.close();
+    await redis?.stop();
+    fs.rmSync(redisDir, { recursive: true, force: true });
+  });
+
+  const submit = async (prompt: string, priority?: number) => {
+    const res = await bed.system.fetch('/v1/tasks', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt, priority }) });
+    expect(res.status).toBe(202);
+    return (await res.json()) as TaskJson & { startedAt: string | null };
+  };
+  const task = async (id: string) => (await (await bed.system.fetch(`/v1/tasks/${id}`)).json()) as TaskJson & { startedAt: string };
+
+  it('runs a higher-priority task first', async () => {
+    bed.stub.respond((request) => (request.lastUserText === 'blocker' ? { text: 'unblocked', chunks: 5, chunkDelayMs: 200 } : undefined));
+    const blocker = await submit('blocker');
+    await waitUntil(async () => (await task(blocker.id)).status === 'running', 10_000, 'the blocker to run');
+    const low = await submit('low priority', 10);
+    const high = await submit('high priority', 90);
+    await waitUntil(async () => (await task(low.id)).status === 'succeeded', 30_000, 'both to run');
+    expect(Date.parse((await task(high.id)).startedAt)).toBeLessThan(Date.parse((await task(low.id)).startedAt));
+  });
+
+  it('loses nothing when Redis restarts empty mid-run: running tasks finish, queued ones are enqueued again', async () => {
+    bed.stub.respond((request) => (request.lastUserText.startsWith('through the restart ') ? { text: `answer to ${request.lastUserText}`, chunks: 4, chunkDelayMs: 250 } : undefined));
+    const submitted: TaskJson[] = [];
+    for (let i = 0; i < 4; i++) submitted.push(await submit(`through the restart ${i}`));
+    await waitUntil(async () => (await task(submitted[0]!.id)).status === 'running', 10_000, 'the first task to run');
+
+    const port = Number(new URL(redis.url).port);
+    await redis.stop();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    redis = await startPrivateRedis(redisDir, port);
+
+    await waitUntil(
+      async () => (await Promise.all(submitted.map((t) => task(t.id)))).every((t) => t.status === 'succeeded'),
+      60_000,
+      'every task to succeed after the restart',
+    );
+    const ended = await Promise.all(submitted.map((t) => task(t.id)));
+    expect(ended.map((t) => t.result)).toEqual(submitted.map((_, i) => `answer to through the restart ${i}`));
+    for (let i = 0; i < 4; i++) expect(bed.stub.requests.filter((r) => r.lastUserText === `through the restart ${i}`)).toHaveLength(1);
+    const registry = (await (await bed.system.fetch('/v1/workers')).json()) as { workers: WorkerJson[] };
+    expect(registry.workers.map((w) => [w.id, w.state])).toEqual([['solo', 'active']]);
+  });
+
+  it('SIGTERM drains: the worker shows draining, finishes its running task, reports its session lost and leaves the registry', async () => {
+    bed.stub.respond((request) => (request.lastUserText === 'finish while draining' ? { text: 'finished while draining', chunks: 5, chunkDelayMs: 200 } : undefined));
+    const spawned = (await (await bed.system.fetch('/v1/sessions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json()) as SessionJson;
+    expect(spawned.ownerWorker).toBe('solo');
+    const running = await submit('finish while draining');
+    await waitUntil(() => bed.stub.requests.some((r) => r.lastUserText === 'finish while draining'), 15_000, 'the prompt to reach the API');
+
+    worker.child.kill('SIGTERM');
+    await waitUntil(async () => {
+      const { workers } = (await (await bed.system.fetch('/v1/workers')).json()) as { workers: WorkerJson[] };
+      return workers[0]?.state === 'draining';
+    }, 5_000, 'the registry to show the worker draining');
+    expect(await worker.exited).toBe(0);
+
+    expect(await task(running.id)).toMatchObject({ status: 'succeeded', result: 'finished while draining' });
+    const session = (await (await bed.system.fetch(`/v1/sessions/${spawned.id}`)).json()) as SessionJson;
+    expect(session.state).toBe('lost');
+    const lost = (await bed.system.core.events.list(spawned.id)).filter((e) => e.type === 'state').at(-1)!;
+    expect((lost.payload as { reason: string }).reason).toMatch(/^the worker shut down; resume it with POST/);
+    expect(((await (await bed.system.fetch('/v1/workers')).json()) as { workers: WorkerJson[] }).workers).toEqual([]);
   });
 });

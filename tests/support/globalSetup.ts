@@ -3,7 +3,12 @@ import type { TestProject } from 'vitest/node';
 import postgres from 'postgres';
 import { openDatabase } from '@mission/shared';
 
-export const TEMPLATE_DATABASE = 'mission_template';
+/**
+ * Databases of a run are named after the pid of its vitest process, so two runs on one machine (CI and a
+ * developer, say) never drop each other's; leftovers of runs that died are dropped at the next start.
+ */
+const RUN = `mission_r${process.pid}`;
+const TEMPLATE_DATABASE = `${RUN}_template`;
 
 const LOCAL_REDIS = 'redis://127.0.0.1:6379';
 const LOCAL_POSTGRES = 'postgres://postgres@127.0.0.1:5432/test';
@@ -24,24 +29,35 @@ export default async function setup(project: TestProject) {
     }));
 
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await dropLeftovers(admin);
+  await dropDatabases(admin, (name) => !isAlive(Number(/^mission_r(\d+)_/.exec(name)?.[1])));
   await admin.unsafe(`create database ${TEMPLATE_DATABASE}`);
   const template = await openDatabase({ url: withDatabase(adminUrl, TEMPLATE_DATABASE), dataDir: '' });
   await template.close();
 
   project.provide('redisUrl', redisUrl);
   project.provide('adminDatabaseUrl', adminUrl);
+  project.provide('templateDatabase', TEMPLATE_DATABASE);
 
   return async () => {
-    await dropLeftovers(admin);
+    await dropDatabases(admin, (name) => name.startsWith(`${RUN}_`));
     await admin.end();
     for (const stop of stops) await stop();
   };
 }
 
-async function dropLeftovers(admin: postgres.Sql): Promise<void> {
-  const rows = await admin<{ datname: string }[]>`select datname from pg_database where datname like 'mission_t_%' or datname = ${TEMPLATE_DATABASE}`;
-  for (const { datname } of rows) await admin.unsafe(`drop database if exists "${datname}" with (force)`);
+async function dropDatabases(admin: postgres.Sql, which: (name: string) => boolean): Promise<void> {
+  const rows = await admin<{ datname: string }[]>`select datname from pg_database where datname like 'mission\_r%' or datname like 'mission\_t%'`;
+  for (const { datname } of rows) if (which(datname)) await admin.unsafe(`drop database if exists "${datname}" with (force)`);
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export function withDatabase(url: string, database: string): string {
@@ -73,5 +89,6 @@ declare module 'vitest' {
   export interface ProvidedContext {
     redisUrl: string;
     adminDatabaseUrl: string;
+    templateDatabase: string;
   }
 }

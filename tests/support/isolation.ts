@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { inject } from 'vitest';
-import { TEMPLATE_DATABASE, withDatabase } from './globalSetup.ts';
+import { withDatabase } from './globalSetup.ts';
 
 export interface TestDatabase {
   url: string;
@@ -11,10 +11,11 @@ export interface TestDatabase {
 /** A fresh, migrated database cloned from the run's template: one per test file. */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const adminUrl = inject('adminDatabaseUrl');
-  const name = `mission_t_${randomBytes(6).toString('hex')}`;
+  const template = inject('templateDatabase');
+  const name = `${template.replace(/_template$/, '')}_${randomBytes(6).toString('hex')}`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   try {
-    await admin.unsafe(`create database ${name} template ${TEMPLATE_DATABASE}`);
+    await admin.unsafe(`create database ${name} template ${template}`);
   } finally {
     await admin.end();
   }

@@ -69,7 +69,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
   const url = `http://127.0.0.1:${port}`;
   const { token } = await core.tokens.create({ name: 'test-admin', scopes: ['admin'] }, 'test');
   const auth = { authorization: `Bearer ${token}` };
-  return {
+  const system: TestSystem = {
     url,
     auth,
     fetch: (route, init = {}) => fetch(url + route, { ...init, headers: { ...auth, ...(init.headers as Record<string, string> | undefined) } }),
@@ -79,7 +79,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     worker,
     async close() {
       await app.close();
-      await this.worker?.close(1_000);
+      await system.worker?.close(1_000);
       await core.taskQueue.obliterate({ force: true }).catch(() => {});
       await core.sessionQueue.obliterate({ force: true }).catch(() => {});
       await core.close();
@@ -88,4 +88,5 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+  return system;
 }

@@ -62,8 +62,8 @@ export interface CoreRuntime {
 
 export function createCoreRuntime(options: { config: Config; logger: Logger; database: DatabaseHandle; redisUrl: string }): CoreRuntime {
   const { config, logger, database, redisUrl } = options;
-  const redis = createRedis(redisUrl, 'mission-core');
-  const subscriberConnection = createRedis(redisUrl, 'mission-core-sub');
+  const redis = createRedis(redisUrl, 'mission-core', logger);
+  const subscriberConnection = createRedis(redisUrl, 'mission-core-sub', logger);
   const taskQueue = new Queue<TaskJobData>(queueNames.tasks, {
     connection: redis,
     prefix: config.queuePrefix,
@@ -74,6 +74,7 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
     },
   });
   const sessionQueue = new Queue<SpawnJobData>(queueNames.sessions, { connection: redis, prefix: config.queuePrefix });
+  for (const queue of [taskQueue, sessionQueue]) queue.on('error', (error) => logger.warn({ err: error, queue: queue.name }, 'queue error'));
   const events = new EventLog(database.db, redis, config.queuePrefix);
   const subscriber = new ChannelSubscriber(subscriberConnection);
   const slots = new SlotService(database.db);
@@ -129,7 +130,7 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
     },
     cancelWaits: (reason) => commands.cancelPending(reason),
     async close() {
-      stopRecovery();
+      await stopRecovery();
       await Promise.all([taskQueue.close(), sessionQueue.close(), commands.close()]);
       subscriber.disconnect();
       redis.disconnect();

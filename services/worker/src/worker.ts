@@ -37,15 +37,16 @@ export async function startWorker(options: {
   const { config, database } = options;
   const workerId = config.workerId;
   const logger = options.logger.child({ workerId });
-  const connection = createRedis(options.redisUrl, `mission-worker-${workerId}`);
-  const control = createRedis(options.redisUrl, `mission-worker-control-${workerId}`);
+  const connection = createRedis(options.redisUrl, `mission-worker-${workerId}`, logger);
+  const control = createRedis(options.redisUrl, `mission-worker-control-${workerId}`, logger);
   const events = new EventLog(database.db, connection, config.queuePrefix);
-  const subscriber = new ChannelSubscriber(createRedis(options.redisUrl, `mission-worker-sub-${workerId}`));
+  const subscriber = new ChannelSubscriber(createRedis(options.redisUrl, `mission-worker-sub-${workerId}`, logger));
   const approvals = new ApprovalStore(database.db, connection, subscriber, config.queuePrefix);
   const guard = new PermissionGuard({ db: database.db, events, approvals, approvalTimeoutMs: config.approvalTimeoutMs, logger });
   const prompts = new PermissionPromptServer(guard, logger);
   await prompts.start();
   const taskQueue = new Queue<TaskJobData>(queueNames.tasks, { connection, prefix: config.queuePrefix });
+  taskQueue.on('error', (error) => logger.warn({ err: error }, 'task queue error'));
   const recovery = new FleetRecovery({ db: database.db, events, approvals, taskQueue, logger, workerTimeoutMs: config.workerTimeoutMs });
   const processor = new TaskProcessor({
     recovery,
@@ -131,7 +132,7 @@ export async function startWorker(options: {
     id: workerId,
     async close(graceMs = config.shutdownGraceMs) {
       logger.info({ graceMs }, 'worker draining');
-      stopRecovery();
+      await stopRecovery();
       await registration.draining().catch((error: unknown) => logger.warn({ err: error }, 'could not mark the worker draining'));
       const closed = bullWorker.close();
       const timer = setTimeout(() => {

@@ -35,8 +35,8 @@ export interface FleetRecoveryOptions {
 export class FleetRecovery {
   constructor(private readonly o: FleetRecoveryOptions) {}
 
-  /** Sweeps now and then every `intervalMs` until the returned function is called. */
-  start(intervalMs: number): () => void {
+  /** Sweeps now and then every `intervalMs` until the returned function is called (it waits for a sweep under way). */
+  start(intervalMs: number): () => Promise<void> {
     let running: Promise<void> | undefined;
     const tick = () => {
       running ??= this.sweep()
@@ -46,7 +46,10 @@ export class FleetRecovery {
     const timer = setInterval(tick, intervalMs);
     timer.unref();
     tick();
-    return () => clearInterval(timer);
+    return async () => {
+      clearInterval(timer);
+      await running;
+    };
   }
 
   async sweep(): Promise<void> {
