@@ -1,3 +1,4 @@
+import { benchLoad } from './load.bench.ts';
 import { benchMcp } from './mcp.bench.ts';
 import { benchSessions } from './sessions.bench.ts';
 import { benchTaskQueue } from './taskQueue.bench.ts';
@@ -7,6 +8,7 @@ const benches: [string, () => Promise<void>][] = [
   ['task queue', benchTaskQueue],
   ['sessions', benchSessions],
   ['mcp', benchMcp],
+  ['load', benchLoad],
 ];
 const only = process.argv.slice(2);
 

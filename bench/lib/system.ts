@@ -2,7 +2,7 @@ import os from 'node:os';
 import { startApi } from '@mission/api';
 import { type CoreRuntime, createCoreRuntime } from '@mission/core';
 import { mcpHttp } from '@mission/mcp';
-import { createLogger, loadConfig, openDatabase } from '@mission/shared';
+import { type Config, createLogger, loadConfig, openDatabase } from '@mission/shared';
 import { type MissionWorker, startWorker } from '@mission/worker';
 import { benchPrefix, benchRedisUrl, scratchDatabase } from './environment.ts';
 
@@ -11,13 +11,17 @@ export interface BenchSystem {
   url: string;
   /** An admin token's Authorization header (the API runs with auth on, as deployed). */
   auth: { authorization: string };
+  config: Config;
+  /** fetch on the API with the admin token. */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
   core: CoreRuntime;
-  worker: MissionWorker;
+  /** The worker in this process; undefined with `inProcessWorker: false` (the bench starts worker processes). */
+  worker: MissionWorker | undefined;
   close(): Promise<void>;
 }
 
-/** API and one worker in this process, on a scratch Postgres database and a queue prefix of their own. */
-export async function startBenchSystem(env: Record<string, string>): Promise<BenchSystem> {
+/** API and (unless told otherwise) one worker in this process, on a scratch Postgres database and a queue prefix of their own. */
+export async function startBenchSystem(env: Record<string, string>, options: { inProcessWorker?: boolean } = {}): Promise<BenchSystem> {
   const database = await scratchDatabase();
   const config = loadConfig({
     ...process.env,
@@ -37,17 +41,21 @@ export async function startBenchSystem(env: Record<string, string>): Promise<Ben
   const db = await openDatabase({ url: config.databaseUrl, dataDir: os.tmpdir() });
   const core = createCoreRuntime({ config, logger, database: db, redisUrl: benchRedisUrl });
   const app = await startApi(core, [mcpHttp(core)]);
-  const worker = await startWorker({ config, logger, database: db, redisUrl: benchRedisUrl });
+  const worker = options.inProcessWorker === false ? undefined : await startWorker({ config, logger, database: db, redisUrl: benchRedisUrl });
   const address = app.server.address();
   const { token } = await core.tokens.create({ name: 'bench', scopes: ['admin'] }, 'bench');
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const auth = { authorization: `Bearer ${token}` };
   return {
-    url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`,
-    auth: { authorization: `Bearer ${token}` },
+    url,
+    auth,
+    config,
+    fetch: (route, init = {}) => fetch(url + route, { ...init, headers: { ...auth, ...(init.headers as Record<string, string> | undefined) } }),
     core,
     worker,
     async close() {
       await app.close();
-      await worker.close(1_000);
+      await worker?.close(1_000);
       await core.taskQueue.obliterate({ force: true });
       await core.sessionQueue.obliterate({ force: true });
       await core.close();

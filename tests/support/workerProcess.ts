@@ -1,7 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { waitUntil } from './processes.ts';
-import type { TestSystem } from './system.ts';
+import type { Config } from '@mission/shared';
+
+/** What starting a worker process needs of the system it joins: its config, and a fetch on its API with a token. */
+export interface FleetHost {
+  config: Config;
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+}
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -18,12 +24,13 @@ export interface WorkerProcess {
  * A worker as deployed: `src/worker.ts` in a process of its own, on the test system's Redis, database and
  * queue prefix. Resolves once it is registered (listed active by GET /v1/workers).
  */
-export async function startWorkerProcess(system: TestSystem, id: string, env: Record<string, string> = {}): Promise<WorkerProcess> {
+export async function startWorkerProcess(system: FleetHost, id: string, env: Record<string, string> = {}): Promise<WorkerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
     cwd: ROOT,
     env: {
       ...process.env,
       DATABASE_URL: system.config.databaseUrl,
+      MISSION_DATA_DIR: system.config.dataDir,
       REDIS_URL: system.config.redisUrl,
       MISSION_QUEUE_PREFIX: system.config.queuePrefix,
       MISSION_CLAUDE_BIN: system.config.claudeBin,

@@ -1,0 +1,13 @@
+#!/bin/sh
+# A stand-in for `claude -p --output-format stream-json` that talks a lot: after a pause (so event-stream
+# subscribers can connect), CHATTY_MESSAGES assistant messages CHATTY_GAP seconds apart, then the result.
+cat >/dev/null
+echo '{"type":"system","subtype":"init","session_id":"chatty"}'
+sleep "${CHATTY_PAUSE:-3}"
+i=0
+while [ "$i" -lt "${CHATTY_MESSAGES:-200}" ]; do
+  echo "{\"type\":\"assistant\",\"message\":{\"role\":\"assistant\",\"content\":[{\"type\":\"text\",\"text\":\"message $i\"}]}}"
+  sleep "${CHATTY_GAP:-0.02}"
+  i=$((i + 1))
+done
+echo '{"type":"result","subtype":"success","is_error":false,"result":"done","session_id":"chatty","total_cost_usd":0,"usage":{"input_tokens":1,"output_tokens":1},"duration_ms":0,"num_turns":1}'

@@ -1,0 +1,181 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createRedis, tables } from '@mission/shared';
+import { Queue } from 'bullmq';
+import { inArray, sql } from 'drizzle-orm';
+import { readSse } from '../tests/support/sse.ts';
+import { startWorkerProcess, type WorkerProcess } from '../tests/support/workerProcess.ts';
+import { benchPrefix, benchRedisUrl } from './lib/environment.ts';
+import { startBenchSystem } from './lib/system.ts';
+import { ms, percentile, ratio, report, summarize, timeIt } from './lib/stats.ts';
+
+/** Tasks pushed through each fleet size (BENCH_LOAD_TASKS to change). */
+const TASKS = Number(process.env.BENCH_LOAD_TASKS ?? 10_000);
+const FLEET_SIZES = [1, 2, 4];
+/** Jobs each worker process runs at once, Mission and raw alike. */
+const CONCURRENCY = 8;
+/** Submissions in flight at once. */
+const SUBMITTERS = 32;
+const SUBSCRIBERS = 100;
+const CHATTY_MESSAGES = 200;
+
+const noopAgent = fileURLToPath(new URL('./noop-agent.sh', import.meta.url));
+const chattyAgent = fileURLToPath(new URL('./chatty-agent.sh', import.meta.url));
+const rawWorkerScript = fileURLToPath(new URL('./lib/rawWorker.ts', import.meta.url));
+
+interface LoadResult {
+  throughput: number;
+  waitP50: number;
+  waitP99: number;
+}
+
+/** Raw BullMQ: `processes` forked workers, each job spawning the no-op agent; TASKS jobs added in bulk. */
+async function rawBullmq(processes: number): Promise<LoadResult> {
+  const prefix = benchPrefix('raw-load');
+  const connection = createRedis(benchRedisUrl, 'bench-raw-load');
+  const queue = new Queue('load', { connection, prefix });
+  const children: ChildProcess[] = [];
+  for (let i = 0; i < processes; i++) {
+    const child = fork(rawWorkerScript, [], {
+      execArgv: ['--import', 'tsx'],
+      env: { ...process.env, RAW_QUEUE: 'load', RAW_PREFIX: prefix, RAW_REDIS_URL: benchRedisUrl, RAW_CONCURRENCY: String(CONCURRENCY), RAW_AGENT: noopAgent },
+    });
+    await new Promise<void>((resolve) => child.once('message', () => resolve()));
+    children.push(child);
+  }
+  const { ms: total } = await timeIt(async () => {
+    for (let start = 0; start < TASKS; start += 1_000) {
+      const size = Math.min(1_000, TASKS - start);
+      await queue.addBulk(Array.from({ length: size }, (_, i) => ({ name: 'noop', data: { i: start + i } })));
+    }
+    while ((await queue.getJobCountByTypes('completed')) < TASKS) await new Promise((resolve) => setTimeout(resolve, 50));
+  });
+  const waits: number[] = [];
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          child.once('message', (message: { waits: number[] }) => {
+            waits.push(...message.waits);
+            resolve();
+          });
+          child.send({ stop: true });
+        }),
+    ),
+  );
+  await queue.obliterate({ force: true });
+  await queue.close();
+  connection.disconnect();
+  return { throughput: (TASKS / total) * 1000, waitP50: percentile(waits, 50), waitP99: percentile(waits, 99) };
+}
+
+/** Mission: the API here, `processes` worker processes running the no-op agent; TASKS submitted over REST. */
+async function mission(processes: number): Promise<LoadResult> {
+  const system = await startBenchSystem({ MISSION_CLAUDE_BIN: noopAgent }, { inProcessWorker: false });
+  const workers: WorkerProcess[] = [];
+  for (let i = 0; i < processes; i++) {
+    workers.push(await startWorkerProcess(system, `load-${i}`, { MISSION_WORKER_CONCURRENCY: String(CONCURRENCY), LOG_LEVEL: 'warn' }));
+  }
+  const { tasks } = tables;
+  const db = system.core.database.db;
+  const ended = async () => {
+    const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(tasks).where(inArray(tasks.status, ['succeeded', 'failed', 'cancelled', 'timed_out']));
+    return row?.n ?? 0;
+  };
+  const { ms: total } = await timeIt(async () => {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: SUBMITTERS }, async () => {
+        while (next < TASKS) {
+          const res = await system.fetch('/v1/tasks', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: `load ${next++}` }) });
+          if (res.status !== 202) throw new Error(`submit answered ${res.status}: ${await res.text()}`);
+        }
+      }),
+    );
+    while ((await ended()) < TASKS) await new Promise((resolve) => setTimeout(resolve, 100));
+  });
+  const [stats] = await db
+    .select({
+      failed: sql<number>`count(*) filter (where ${tasks.status} <> 'succeeded')::int`,
+      p50: sql<number>`percentile_cont(0.5) within group (order by extract(epoch from ${tasks.startedAt} - ${tasks.createdAt}) * 1000)`,
+      p99: sql<number>`percentile_cont(0.99) within group (order by extract(epoch from ${tasks.startedAt} - ${tasks.createdAt}) * 1000)`,
+    })
+    .from(tasks);
+  if (stats!.failed > 0) throw new Error(`${stats!.failed} tasks did not succeed`);
+  for (const worker of workers) worker.child.kill('SIGTERM');
+  await Promise.all(workers.map((worker) => worker.exited));
+  await system.close();
+  return { throughput: (TASKS / total) * 1000, waitP50: Number(stats!.p50), waitP99: Number(stats!.p99) };
+}
+
+/** SUBSCRIBERS SSE streams on one chatty task: delay from an event being stored to each subscriber reading it. */
+async function sseFanOut() {
+  const system = await startBenchSystem({ MISSION_CLAUDE_BIN: chattyAgent, CHATTY_MESSAGES: String(CHATTY_MESSAGES), CHATTY_PAUSE: '3' });
+  const res = await system.fetch('/v1/tasks', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'talk' }) });
+  const { id } = (await res.json()) as { id: string };
+  const latencies: number[] = [];
+  let connected = 0;
+  let allConnectedAt = Number.POSITIVE_INFINITY;
+  await Promise.all(
+    Array.from({ length: SUBSCRIBERS }, async () => {
+      const stream = await system.fetch(`/v1/tasks/${id}/events`);
+      if (++connected === SUBSCRIBERS) allConnectedAt = Date.now();
+      await readSse(stream, (message) => {
+        const received = Date.now();
+        if (message.event === 'assistant_message') {
+          const storedAt = Date.parse((JSON.parse(message.data) as { at: string }).at);
+          if (storedAt > allConnectedAt) latencies.push(received - storedAt);
+        }
+        return message.event === 'end';
+      });
+    }),
+  );
+  await system.close();
+  return summarize(latencies);
+}
+
+/** Raw Redis pub/sub: SUBSCRIBERS connections on one channel, CHATTY_MESSAGES messages 20 ms apart. */
+async function rawPubSub() {
+  const channel = benchPrefix('fanout');
+  const publisher = createRedis(benchRedisUrl, 'bench-fanout-pub');
+  const subscribers = Array.from({ length: SUBSCRIBERS }, (_, i) => createRedis(benchRedisUrl, `bench-fanout-${i}`));
+  const latencies: number[] = [];
+  await Promise.all(subscribers.map((s) => s.subscribe(channel)));
+  for (const s of subscribers) s.on('message', (_channel: string, text: string) => latencies.push(Date.now() - Number(text)));
+  for (let i = 0; i < CHATTY_MESSAGES; i++) {
+    await publisher.publish(channel, String(Date.now()));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  for (const connection of [publisher, ...subscribers]) connection.disconnect();
+  return summarize(latencies);
+}
+
+export async function benchLoad(): Promise<void> {
+  const rows: string[][] = [];
+  for (const processes of FLEET_SIZES) {
+    const raw = await rawBullmq(processes);
+    const ours = await mission(processes);
+    rows.push(
+      [`raw BullMQ + agent, ${processes} process${processes > 1 ? 'es' : ''}`, `${raw.throughput.toFixed(0)}/s`, ms(raw.waitP50), ms(raw.waitP99), '1.00×'],
+      [`Mission, ${processes} worker process${processes > 1 ? 'es' : ''}`, `${ours.throughput.toFixed(0)}/s`, ms(ours.waitP50), ms(ours.waitP99), ratio(ours.throughput, raw.throughput)],
+    );
+    console.log(`(fleet of ${processes} done)`);
+  }
+  report(
+    `Load: ${TASKS.toLocaleString('en')} tasks, no-op agent, ${CONCURRENCY} at once per worker process; Mission submitted over REST (${SUBMITTERS} in flight), raw BullMQ added in bulk`,
+    ['run', 'throughput', 'queue wait p50', 'queue wait p99', 'throughput vs raw'],
+    rows,
+  );
+
+  const raw = await rawPubSub();
+  const sse = await sseFanOut();
+  report(
+    `Fan-out: ${SUBSCRIBERS} subscribers on one stream, ${CHATTY_MESSAGES} events 20 ms apart`,
+    ['path', 'p50', 'p99', 'deliveries', 'p99 vs raw'],
+    [
+      ['raw Redis pub/sub: publish → subscriber', ms(raw.p50), ms(raw.p99), String(raw.n), '1.00×'],
+      ['Mission: event stored → SSE client (GET /v1/tasks/:id/events)', ms(sse.p50), ms(sse.p99), String(sse.n), ratio(sse.p99, raw.p99)],
+    ],
+  );
+}
