@@ -25,8 +25,8 @@ describe('graceful worker shutdown', () => {
   });
   afterAll(async () => bed?.close());
 
-  const submit = async (prompt: string) => {
-    const res = await system.fetch(`/v1/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt }) });
+  const submit = async (prompt: string, extra: Record<string, unknown> = {}) => {
+    const res = await system.fetch(`/v1/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt, ...extra }) });
     return (await res.json()) as TaskJson;
   };
   const getTask = async (id: string) => (await (await system.fetch(`/v1/tasks/${id}`)).json()) as TaskJson;
@@ -46,9 +46,23 @@ describe('graceful worker shutdown', () => {
     system.worker = await startSecondWorker(`${system.config.workerId}-again`);
   });
 
-  it('re-queues a task still running when the grace period ends; another worker runs it from the start', async () => {
+  it('fails a task still running when the grace period ends whose prompt must not run twice (retry: never)', async () => {
+    stub.enqueue({ text: 'slow '.repeat(200), chunks: 200, chunkDelayMs: 100 });
+    const task = await submit('never run me twice');
+    await waitUntil(() => stub.requests.at(-1)?.lastUserText === 'never run me twice', 10_000, 'the prompt to reach the API');
+    const worker = system.worker!.id;
+
+    await system.worker!.close(500);
+    expect(processesIn(workdir)).toEqual([]);
+    const ended = (await (await system.fetch(`/v1/tasks/${task.id}`)).json()) as TaskJson & { error: string };
+    expect(ended.status).toBe('failed');
+    expect(ended.error).toBe(`the worker running it (${worker}) shut down before it finished; not retried because the prompt had already reached Claude (retry: never)`);
+    system.worker = await startSecondWorker(`${worker}-third`);
+  });
+
+  it('re-queues a task still running when the grace period ends that may run again (retry: safe); another worker runs it from the start', async () => {
     stub.enqueue({ text: 'slow '.repeat(200), chunks: 200, chunkDelayMs: 100 }, { text: 'Done on the second worker.' });
-    const task = await submit('outlive the grace period');
+    const task = await submit('outlive the grace period', { retry: 'safe' });
     await waitUntil(async () => (await getTask(task.id)).status === 'running', 10_000, 'the task to run');
     await waitUntil(() => stub.requests.at(-1)?.lastUserText === 'outlive the grace period', 10_000, 'the prompt to reach the API');
     expect(processesIn(workdir).length).toBeGreaterThan(0);

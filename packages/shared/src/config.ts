@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -78,7 +79,7 @@ export interface Config {
   publicUrl: string | undefined;
   auth: boolean;
   rateLimitPerMinute: number;
-  /** The environment handed down to the claude processes the worker starts. */
+  /** The environment handed down to the claude processes the worker starts: the process's, without Mission's own variables. */
   childEnv: Record<string, string>;
 }
 
@@ -109,7 +110,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     queuePrefix: e.MISSION_QUEUE_PREFIX,
     slotsFile: path.resolve(e.MISSION_SLOTS_FILE),
     claudeBin: e.MISSION_CLAUDE_BIN,
-    workerId: e.MISSION_WORKER_ID ?? `${os.hostname()}-${process.pid}`,
+    // Random part: a container restarted in the same pod has the same hostname and often the same pid.
+    workerId: e.MISSION_WORKER_ID ?? `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
     workerConcurrency: e.MISSION_WORKER_CONCURRENCY,
     maxSessions: e.MISSION_WORKER_MAX_SESSIONS,
     workerSlots: e.MISSION_WORKER_SLOTS?.split(',').map((slot) => slot.trim()).filter(Boolean),
@@ -126,8 +128,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: e.MISSION_PUBLIC_URL?.replace(/\/+$/, ''),
     auth: e.MISSION_AUTH === 'on',
     rateLimitPerMinute: e.MISSION_RATE_LIMIT_PER_MINUTE,
+    // Mission's own settings (database and Redis URLs, the approval secret …) are not the agents' business.
     childEnv: Object.fromEntries(
-      Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+      Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && !(entry[0] in envSchema.shape)),
     ),
   };
 }

@@ -1,4 +1,14 @@
-import { type Database, type EventLog, type EventOwner, type FleetRecovery, type Logger, roleInForce, type RoleRules, tables } from '@mission/shared';
+import {
+  type Database,
+  type EventLog,
+  type EventOwner,
+  type FleetRecovery,
+  type Logger,
+  roleInForce,
+  type RoleRules,
+  settleInterruptedTask,
+  tables,
+} from '@mission/shared';
 import { and, count, eq, inArray, isNull, notExists, sql } from 'drizzle-orm';
 import { type HeadlessExit, runHeadless, type StopReason } from './headless/headlessRunner.ts';
 import { type HeadlessResult, mapStreamJsonMessage } from './headless/streamJson.ts';
@@ -90,7 +100,7 @@ export class TaskProcessor {
       onUnparsableLine: (line) => log.warn({ line: line.slice(0, 200) }, 'claude printed a line that is not JSON'),
     }).finally(prompts.unregister);
 
-    if (exit.stoppedBy === 'shutdown') return this.requeue(owner, log);
+    if (exit.stoppedBy === 'shutdown') return this.interrupted(owner, log);
     const outcome = taskOutcome(exit, result, task.timeoutMs);
     log.info({ status: outcome.status, exitCode: exit.exitCode, stoppedBy: exit.stoppedBy }, 'task ended');
     const [recorded] = await this.o.db
@@ -120,18 +130,11 @@ export class TaskProcessor {
     return DONE;
   }
 
-  /** running → queued after a shutdown stopped the task; it starts over on the next worker. */
-  private async requeue(owner: EventOwner, log: Logger): Promise<TaskRun> {
-    const [row] = await this.o.db
-      .update(tasks)
-      // A shutdown stopped the run: it does not count against the task's attempts.
-      .set({ status: 'queued', workerId: null, startedAt: null, promptDeliveredAt: null, claudeSessionId: null, attempts: sql`${tasks.attempts} - 1`, updatedAt: sql`now()` })
-      .where(and(eq(tasks.id, owner.id), eq(tasks.status, 'running'), eq(tasks.workerId, this.o.workerId)))
-      .returning({ id: tasks.id });
-    if (!row) return DONE;
-    log.info('worker shutting down: task re-queued');
-    await this.o.events.append(owner, { type: 'state', payload: { state: 'queued', reason: 'the worker shut down; re-queued to start over' } });
-    return { kind: 'later', delayMs: 0, why: 'shutdown' };
+  /** A shutdown stopped the task past the grace period: handed back to the queue, or failed, by its retry policy. */
+  private async interrupted(owner: EventOwner, log: Logger): Promise<TaskRun> {
+    const requeued = await settleInterruptedTask(this.o.db, this.o.events, owner.id, { kind: 'shutdown', workerId: this.o.workerId });
+    log.info({ requeued: Boolean(requeued) }, 'worker shutting down: task stopped');
+    return requeued ? { kind: 'later', delayMs: 0, why: 'shutdown' } : DONE;
   }
 
   /**

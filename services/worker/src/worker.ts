@@ -113,6 +113,8 @@ export async function startWorker(options: {
     maxSessions: config.maxSessions,
     slots: config.workerSlots,
   });
+  // A previous process under this id that did not leave (a restarted container): what it held is lost.
+  await recovery.declareLost(workerId, 'restarted');
   await registration.register();
   const heartbeat = setInterval(() => {
     registration

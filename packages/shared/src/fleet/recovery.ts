@@ -7,9 +7,8 @@ import type { Logger } from '../logger.ts';
 import type { ApprovalStore } from '../permissions/approvalStore.ts';
 import { enqueueTask, type TaskJobData } from '../queues.ts';
 import { endedSessionStates } from '../schemas/sessions.ts';
-import type { TaskRetryPolicy } from '../schemas/tasks.ts';
 import type { WorkerState } from '../schemas/workers.ts';
-import { decideLostTask } from './lostTaskPolicy.ts';
+import { settleInterruptedTask, type TaskRow } from './interruptedTask.ts';
 
 /** Queued tasks checked for a missing job per sweep. */
 const ORPHAN_SCAN_LIMIT = 500;
@@ -28,7 +27,7 @@ export interface FleetRecoveryOptions {
 
 /**
  * Notices lost workers and cleans up after them: their sessions become `lost`, their running tasks are
- * re-queued or failed by the task's retry policy, approvals waiting on them expire. Also puts back the
+ * re-queued or failed by the task's retry policy ({@link decideInterruptedTask}), approvals waiting on them expire. Also puts back the
  * job of a queued task whose job vanished (Redis restarted without persistence). Every API and worker
  * process sweeps; each step is a conditional update, so exactly one process acts on each row.
  */
@@ -76,16 +75,17 @@ export class FleetRecovery {
 
   /**
    * Marks a silent worker lost and recovers what it held. Only the process whose update lands does the
-   * recovery; a worker that heartbeated in the meantime is left alone.
+   * recovery; a worker that heartbeated in the meantime is left alone — unless `restarted`: a new process
+   * starting under the same id (a restarted container) means the old one is gone, however recent its heartbeat.
    */
-  async declareLost(workerId: string): Promise<void> {
+  async declareLost(workerId: string, why: 'silent' | 'restarted' = 'silent'): Promise<void> {
     const [row] = await this.o.db
       .update(workers)
       .set({ state: 'lost' satisfies WorkerState, lostAt: sql`now()` })
-      .where(and(eq(workers.id, workerId), ne(workers.state, 'lost'), this.heartbeatOlderThanTimeout()))
+      .where(and(eq(workers.id, workerId), ne(workers.state, 'lost'), why === 'silent' ? this.heartbeatOlderThanTimeout() : undefined))
       .returning({ heartbeatAt: workers.heartbeatAt });
     if (!row) return;
-    const silentFor = `no heartbeat since ${row.heartbeatAt.toISOString()}`;
+    const silentFor = why === 'silent' ? `no heartbeat since ${row.heartbeatAt.toISOString()}` : 'a new process started under its id';
     this.o.logger.warn({ workerId, heartbeatAt: row.heartbeatAt }, 'worker lost: recovering its sessions and tasks');
 
     const lostSessions = await this.o.db
@@ -106,37 +106,12 @@ export class FleetRecovery {
     for (const { id } of running) await this.recoverTask(id, workerId);
   }
 
-  /** A running task of a lost worker: re-queued or failed by its retry policy ({@link decideLostTask}). */
+  /** A running task of a lost worker: re-queued (its job offered again) or failed by its retry policy. */
   private async recoverTask(taskId: string, workerId: string): Promise<void> {
-    const [task] = await this.o.db.select().from(tasks).where(and(eq(tasks.id, taskId), eq(tasks.status, 'running'), eq(tasks.workerId, workerId)));
-    if (!task) return;
-    const decision = decideLostTask(
-      { retry: task.retry as TaskRetryPolicy, attempts: task.attempts, maxAttempts: task.maxAttempts, promptDelivered: task.promptDeliveredAt !== null },
-      workerId,
-    );
-    const owner = { kind: 'task', id: taskId } as const;
-    const stillOnLostWorker = and(eq(tasks.id, taskId), eq(tasks.status, 'running'), eq(tasks.workerId, workerId));
-    if (decision.action === 'requeue') {
-      const [row] = await this.o.db
-        .update(tasks)
-        .set({ status: 'queued', workerId: null, startedAt: null, promptDeliveredAt: null, claudeSessionId: null, updatedAt: sql`now()` })
-        .where(stillOnLostWorker)
-        .returning();
-      if (!row) return;
-      await this.o.events.append(owner, { type: 'state', payload: { state: 'queued', reason: decision.reason } });
-      await this.ensureJob(row);
-    } else {
-      const [row] = await this.o.db
-        .update(tasks)
-        .set({ status: 'failed', error: decision.reason, finishedAt: sql`now()`, updatedAt: sql`now()` })
-        .where(stillOnLostWorker)
-        .returning({ id: tasks.id });
-      if (!row) return;
-      await this.o.events.append(owner, { type: 'error', payload: { code: 'worker_lost', message: decision.reason } });
-      await this.o.events.append(owner, { type: 'state', payload: { state: 'failed', reason: decision.reason } });
-    }
+    const requeued = await settleInterruptedTask(this.o.db, this.o.events, taskId, { kind: 'lost', workerId });
+    if (requeued) await this.ensureJob(requeued);
     await this.expireApprovals(taskId);
-    this.o.logger.info({ taskId, workerId, action: decision.action }, 'task of a lost worker recovered');
+    this.o.logger.info({ taskId, workerId, requeued: Boolean(requeued) }, 'task of a lost worker recovered');
   }
 
   /**
@@ -159,7 +134,7 @@ export class FleetRecovery {
   }
 
   /** Adds the task's job unless one is waiting, delayed or running; a finished one is replaced. */
-  private async ensureJob(task: typeof tasks.$inferSelect): Promise<void> {
+  private async ensureJob(task: TaskRow): Promise<void> {
     const job = await this.o.taskQueue.getJob(task.id);
     const state = job ? await job.getState() : 'missing';
     if (state !== 'missing' && state !== 'completed' && state !== 'failed' && state !== 'unknown') return;
