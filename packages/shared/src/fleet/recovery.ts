@@ -61,16 +61,18 @@ export class FleetRecovery {
     await this.requeueOrphans();
   }
 
-  /** True when the worker is gone: lost already, unknown, or silent past the timeout (then declared lost here). */
+  /**
+   * True when the worker is gone: silent past the timeout (then declared lost here), lost already, or
+   * not registered at all (then its running tasks are recovered here: nobody else will).
+   */
   async isLost(workerId: string): Promise<boolean> {
     const [row] = await this.o.db
       .select({ state: workers.state, stale: sql<boolean>`${this.heartbeatOlderThanTimeout()}` })
       .from(workers)
       .where(eq(workers.id, workerId));
-    if (!row || row.state === 'lost') return true;
-    if (!row.stale) return false;
-    await this.declareLost(workerId);
-    return true;
+    if (!row) await this.recoverTasksOf(workerId);
+    else if (row.stale && row.state !== 'lost') await this.declareLost(workerId);
+    return !row || row.stale || row.state === 'lost';
   }
 
   /**
@@ -99,6 +101,10 @@ export class FleetRecovery {
       await this.expireApprovals(id);
     }
 
+    await this.recoverTasksOf(workerId);
+  }
+
+  private async recoverTasksOf(workerId: string): Promise<void> {
     const running = await this.o.db
       .select({ id: tasks.id })
       .from(tasks)
