@@ -1,0 +1,76 @@
+import type { Session } from '@mission/shared';
+import WebSocket from 'ws';
+import type { Command, CommandContext } from '../command.ts';
+import { DETACH_CHORD_NAME, DetachChord } from '../detachChord.ts';
+import { ApiError, UnreachableError } from '../errors.ts';
+import { ownerPath } from '../eventFeed.ts';
+import { apiErrorOf } from '../http.ts';
+
+export const attachCommand: Command = {
+  name: 'attach',
+  usage: '<session id>',
+  summary: `Attach this terminal to a session's live terminal (detach: ${DETACH_CHORD_NAME})`,
+  details: `Keystrokes go to the session; its output comes here. Ctrl+B then d detaches (the session goes on);
+Ctrl+B twice sends one Ctrl+B. The session's terminal takes this terminal's size. Ends by itself when
+the session ends.`,
+  arguments: ['session id'],
+  json: false,
+  async run(context, { args }) {
+    const id = args['session id']!;
+    // Asked first so that a wrong id or token is one clear line rather than a refused upgrade.
+    const session = await context.api.request<Session>('GET', ownerPath({ kind: 'session', id }));
+    const outcome = await attachTerminal(context, session.id);
+    if (outcome.kind === 'refused') throw new ApiError(outcome.code - 4000, 'attach_refused', outcome.reason || `the session refused the attach (${outcome.code})`);
+    context.printer.note(outcome.kind === 'detached' ? `[detached from ${id}]` : `[${outcome.reason || `session ${id} ended`}]`);
+    return 0;
+  },
+};
+
+type AttachOutcome = { kind: 'detached' } | { kind: 'ended'; reason: string } | { kind: 'refused'; code: number; reason: string };
+
+/** Connects stdin/stdout to the session's terminal until the chord detaches or the session ends. */
+function attachTerminal({ api }: CommandContext, id: string): Promise<AttachOutcome> {
+  const { stdin, stdout } = process;
+  const socket = new WebSocket(api.webSocketUrl(`${ownerPath({ kind: 'session', id })}/attach`), { headers: api.authHeaders });
+  const chord = new DetachChord();
+  const sendSize = () => {
+    if (stdout.columns && stdout.rows) socket.send(JSON.stringify({ type: 'resize', cols: stdout.columns, rows: stdout.rows }));
+  };
+  return new Promise<AttachOutcome>((resolve, reject) => {
+    let detached = false;
+    const onKeys = (keys: Buffer) => {
+      const { forward, detach } = chord.feed(keys.toString('utf8'));
+      if (forward) socket.send(JSON.stringify({ type: 'input', data: forward }));
+      if (detach) {
+        detached = true;
+        socket.close(1000, 'detached');
+      }
+    };
+    const restoreTerminal = () => {
+      process.off('SIGWINCH', sendSize);
+      stdin.off('data', onKeys);
+      if (stdin.isTTY) stdin.setRawMode(false);
+      stdin.pause();
+    };
+    socket.on('open', () => {
+      if (stdin.isTTY) stdin.setRawMode(true);
+      stdin.on('data', onKeys);
+      stdin.resume();
+      process.on('SIGWINCH', sendSize);
+      sendSize();
+    });
+    socket.on('message', (data: Buffer) => stdout.write(data));
+    socket.on('unexpected-response', (_request, response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk));
+      response.on('end', () => reject(apiErrorOf(response.statusCode ?? 0, body)));
+    });
+    socket.on('error', (error) => reject(new UnreachableError(api.baseUrl, error)));
+    socket.on('close', (code, reason) => {
+      restoreTerminal();
+      if (detached) resolve({ kind: 'detached' });
+      else if (code >= 4000 && code < 5000) resolve({ kind: 'refused', code, reason: reason.toString() });
+      else resolve({ kind: 'ended', reason: reason.toString() });
+    });
+  });
+}

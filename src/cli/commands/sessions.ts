@@ -1,0 +1,34 @@
+import { type Session, sessionStateSchema, sessionStates } from '@mission/shared';
+import type { Command } from '../command.ts';
+import { UsageError } from '../errors.ts';
+import { tableText } from '../text.ts';
+
+export const sessionsCommand: Command = {
+  name: 'sessions',
+  usage: '[--state S] [--slot SLOT]',
+  summary: 'List interactive sessions, newest first',
+  details: `  --state S      Only sessions in this state: ${sessionStates.join(', ')}.
+  --slot SLOT    Only sessions of this slot.`,
+  arguments: [],
+  options: { state: { type: 'string' }, slot: { type: 'string' } },
+  async run({ api, printer }, { options }) {
+    const query = new URLSearchParams();
+    if (typeof options.state === 'string') query.set('state', parseState(options.state));
+    if (typeof options.slot === 'string') query.set('slot', options.slot);
+    const listed = await api.request<{ sessions: Session[] }>('GET', `/v1/sessions${query.size > 0 ? `?${query}` : ''}`);
+    printer.result(listed, () =>
+      listed.sessions.length === 0
+        ? 'no sessions'
+        : tableText(
+            ['ID', 'STATE', 'SLOT', 'WORKER', 'CREATED'],
+            listed.sessions.map((s) => [s.id, s.state, s.slot, s.ownerWorker ?? '-', s.createdAt]),
+          ),
+    );
+    return 0;
+  },
+};
+
+function parseState(value: string): string {
+  if (!sessionStateSchema.safeParse(value).success) throw new UsageError(`--state must be one of ${sessionStates.join(', ')}, not '${value}'`, 'sessions');
+  return value;
+}

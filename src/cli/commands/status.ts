@@ -1,0 +1,49 @@
+import type { Session, Task } from '@mission/shared';
+import type { Command } from '../command.ts';
+import { ownerOf, ownerPath } from '../eventFeed.ts';
+import { dollars, fieldsText, seconds } from '../text.ts';
+
+export const statusCommand: Command = {
+  name: 'status',
+  usage: '<task or session id>',
+  summary: 'Show a task (task_…) or a session (ses_…)',
+  arguments: ['id'],
+  async run({ api, printer }, { args }) {
+    const owner = ownerOf(args.id!);
+    if (owner.kind === 'session') {
+      const session = await api.request<Session>('GET', ownerPath(owner));
+      printer.result(session, () => sessionText(session));
+    } else {
+      const task = await api.request<Task>('GET', ownerPath(owner));
+      printer.result(task, () => taskText(task));
+    }
+    return 0;
+  },
+};
+
+function taskText(task: Task): string {
+  return fieldsText(`${task.id}  ${task.status}`, [
+    ['slot', task.slot],
+    ['priority', task.priority],
+    ['created', task.createdAt],
+    ['finished', task.finishedAt],
+    ['worker', task.workerId],
+    ['duration', seconds(task.durationMs)],
+    ['cost', dollars(task.costUsd)],
+    ['prompt', task.prompt],
+    ['result', task.result],
+    ['error', task.error],
+  ]);
+}
+
+function sessionText(session: Session): string {
+  return fieldsText(`${session.id}  ${session.state}`, [
+    ['slot', session.slot],
+    ['worker', session.ownerWorker],
+    ['terminal', `${session.cols}×${session.rows}`],
+    ['created', session.createdAt],
+    ['ended', session.endedAt],
+    ['exit code', session.exitCode],
+    ['claude session', session.claudeSessionId],
+  ]);
+}

@@ -1,0 +1,34 @@
+import { type Task, taskInputSchema } from '@mission/shared';
+import type { Command } from '../command.ts';
+import { UsageError } from '../errors.ts';
+import { reportTaskEnd, waitForTask } from '../taskOutcome.ts';
+
+export const submitCommand: Command = {
+  name: 'submit',
+  usage: '<slot> "<prompt>" [--priority N] [--wait] [--follow]',
+  summary: "Submit a task; --wait for its answer, --follow to watch its events",
+  details: `Without --wait or --follow, prints the task's id (--json: the task) and returns.
+  --priority N   0 (lowest) to 100 (highest, runs first); default 50.
+  --wait         Wait for the task to end (a spinner shows its state), then print the answer.
+  --follow       Print its events as they come (as \`mission logs --follow\`), then how it ended.
+Exit code 1 when the task ends failed, timed_out or cancelled.
+With --follow --json: one JSON line per event, then the ended task as the last line.`,
+  arguments: ['slot', 'prompt'],
+  options: { priority: { type: 'string' }, wait: { type: 'boolean' }, follow: { type: 'boolean' } },
+  async run(context, { args, options }) {
+    const task = await context.api.request<Task>('POST', '/v1/tasks', { slot: args.slot, prompt: args.prompt, priority: parsePriority(options.priority) });
+    if (!options.wait && !options.follow) {
+      context.printer.result(task, () => task.id);
+      return 0;
+    }
+    const follow = Boolean(options.follow);
+    return reportTaskEnd(context, await waitForTask(context, task, { follow }), { followed: follow });
+  },
+};
+
+function parsePriority(value: string | boolean | undefined): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  const parsed = taskInputSchema.shape.priority.safeParse(/^-?\d+$/.test(value) ? Number(value) : value);
+  if (!parsed.success) throw new UsageError(`--priority must be a whole number from 0 to 100, not '${value}'`, 'submit');
+  return parsed.data;
+}

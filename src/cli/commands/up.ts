@@ -1,0 +1,17 @@
+import type { Command } from '../command.ts';
+
+export const upCommand: Command = {
+  name: 'up',
+  usage: '',
+  summary: 'Run the whole system in this process (API + worker), as `npm start` does',
+  details: `Listens on http://HOST:PORT (127.0.0.1:7070); auth is off unless MISSION_AUTH=on. Uses REDIS_URL, or a
+private redis-server from PATH; DATABASE_URL, or embedded PGlite in MISSION_DATA_DIR. Stops on Ctrl+C.
+Its log is JSON lines (pino) on stdout.`,
+  arguments: [],
+  json: false,
+  async run() {
+    // src/up.ts runs on import, stays up and exits on its own when it is stopped.
+    await import('../../up.ts');
+    return new Promise<number>(() => {});
+  },
+};

@@ -1,0 +1,39 @@
+/** A command line the CLI cannot run (unknown command, missing argument, bad option): exit code 2. */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    /** The command whose help to point at, when there is one. */
+    readonly command?: string,
+  ) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** A refusal from the API: its `{error:{code,message}}` body and HTTP status. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** The API could not be reached at all (refused, unknown host, reset). */
+export class UnreachableError extends Error {
+  constructor(url: string, cause: unknown) {
+    super(`cannot reach the Mission API at ${url} (${describeCause(cause)}); is it running? (MISSION_URL)`);
+    this.name = 'UnreachableError';
+  }
+}
+
+/** The innermost reason of a failed network call, e.g. "connect ECONNREFUSED 127.0.0.1:1". */
+export function describeCause(error: unknown): string {
+  let inner = error;
+  while (inner instanceof Error && inner.cause !== undefined) inner = inner.cause;
+  if (inner instanceof AggregateError && inner.errors.length > 0) inner = inner.errors[0];
+  return inner instanceof Error ? inner.message : String(inner);
+}

@@ -1,0 +1,60 @@
+import type { MissionEvent, OwnerKind } from '@mission/shared';
+import { ApiError } from './errors.ts';
+import type { ApiClient } from './http.ts';
+
+/** Without --follow, a live stream is read until it has been quiet this long: the stored events come in one burst. */
+const QUIET_MS = 500;
+const RECONNECT_DELAY_MS = 1_000;
+
+export interface EventOwnerRef {
+  kind: OwnerKind;
+  id: string;
+}
+
+/** Which event stream an id belongs to: sessions are `ses_…`, everything else is looked up as a task. */
+export function ownerOf(id: string): EventOwnerRef {
+  return { kind: id.startsWith('ses_') ? 'session' : 'task', id };
+}
+
+export const ownerPath = (owner: EventOwnerRef) => `/v1/${owner.kind === 'session' ? 'sessions' : 'tasks'}/${encodeURIComponent(owner.id)}`;
+
+/**
+ * The events of a task or session in order, from the API's SSE stream. With `follow`, until the owner
+ * ends (the stream's `end`), reconnecting after the last seq when the connection drops; without, the
+ * events so far: until the stream ends or goes quiet.
+ */
+export async function* ownerEvents(api: ApiClient, owner: EventOwnerRef, options: { follow: boolean }): AsyncGenerator<MissionEvent> {
+  let after = 0;
+  for (;;) {
+    const abort = new AbortController();
+    let quiet: NodeJS.Timeout | undefined;
+    const restartQuietTimer = () => {
+      if (options.follow) return;
+      clearTimeout(quiet);
+      quiet = setTimeout(() => abort.abort(), QUIET_MS);
+    };
+    try {
+      const stream = await api.openStream(`${ownerPath(owner)}/events?after=${after}`, abort.signal);
+      restartQuietTimer();
+      for await (const message of stream) {
+        if (message.event === 'end') return;
+        if (message.event === 'error') throw streamError(message.data);
+        const event = JSON.parse(message.data) as MissionEvent;
+        after = event.seq;
+        restartQuietTimer();
+        yield event;
+      }
+    } finally {
+      clearTimeout(quiet);
+      abort.abort();
+    }
+    if (!options.follow) return;
+    // The connection closed before the end (the API restarted, a proxy cut it): pick up where it was.
+    await new Promise((resolve) => setTimeout(resolve, RECONNECT_DELAY_MS));
+  }
+}
+
+function streamError(data: string): ApiError {
+  const { code, message } = JSON.parse(data) as { code: string; message: string };
+  return new ApiError(500, code, `the event stream failed: ${message}`);
+}

@@ -1,0 +1,57 @@
+import type { MissionEvent } from '@mission/shared';
+import type { Paint, Style } from './printer.ts';
+
+const MAX_OUTPUT_LINES = 12;
+
+/** One event as a line (or a few) for people: time, seq, type, and what happened. */
+export function eventText(event: MissionEvent, paint: Paint): string {
+  const time = paint('dim', `${event.at.slice(11, 19)} #${String(event.seq).padEnd(3)}`);
+  const [style, body] = describe(event);
+  return `${time} ${paint(style, event.type.padEnd(19))} ${indentFollowing(body, 34)}`;
+}
+
+function describe(event: MissionEvent): [Style, string] {
+  switch (event.type) {
+    case 'state':
+      return ['cyan', [event.payload.state, event.payload.reason && `(${event.payload.reason})`, event.payload.exitCode != null && `exit code ${event.payload.exitCode}`].filter(Boolean).join(' ')];
+    case 'assistant_message':
+      return ['green', event.payload.text];
+    case 'tool_call':
+      return ['yellow', `${event.payload.tool} ${event.payload.summary ?? compact(event.payload.input)}`];
+    case 'tool_output':
+      return [event.payload.isError ? 'red' : 'dim', clip(event.payload.output)];
+    case 'permission_request':
+      return ['magenta', `${event.payload.tool} ${event.payload.summary ?? compact(event.payload.input)}`];
+    case 'approval_requested':
+      return ['magenta', `${event.payload.approvalId} for ${event.payload.tool} ${compact(event.payload.input)}${event.payload.rule ? ` (rule ${event.payload.rule})` : ''}; expires ${event.payload.expiresAt}`];
+    case 'permission_decision': {
+      const { decision, tool, by, rule, reason } = event.payload;
+      return [decision === 'allow' ? 'green' : 'red', [decision, tool, `by ${by}`, rule && `(rule ${rule})`, reason && `: ${reason}`].filter(Boolean).join(' ')];
+    }
+    case 'status':
+      return ['dim', event.payload.text];
+    case 'title':
+      return ['dim', event.payload.title];
+    case 'result': {
+      const { text, isError, costUsd, durationMs } = event.payload;
+      const figures = [durationMs != null && `${(durationMs / 1000).toFixed(1)} s`, costUsd != null && `$${costUsd.toFixed(4)}`].filter(Boolean).join(', ');
+      return [isError ? 'red' : 'bold', figures ? `${text}\n[${figures}]` : text];
+    }
+    case 'error':
+      return ['red', `${event.payload.code}: ${event.payload.message}`];
+  }
+}
+
+function compact(value: unknown): string {
+  const text = JSON.stringify(value) ?? '';
+  return text.length > 200 ? `${text.slice(0, 199)}…` : text;
+}
+
+function clip(output: string): string {
+  const lines = output.replace(/\n+$/, '').split('\n');
+  return lines.length <= MAX_OUTPUT_LINES ? lines.join('\n') : [...lines.slice(0, MAX_OUTPUT_LINES), `… ${lines.length - MAX_OUTPUT_LINES} more lines`].join('\n');
+}
+
+function indentFollowing(text: string, width: number): string {
+  return text.split('\n').join(`\n${' '.repeat(width)}`);
+}

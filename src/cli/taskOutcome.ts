@@ -1,0 +1,43 @@
+import type { Task } from '@mission/shared';
+import type { CommandContext } from './command.ts';
+import { ownerEvents } from './eventFeed.ts';
+import { eventText } from './eventText.ts';
+import { Spinner } from './spinner.ts';
+import { dollars, seconds } from './text.ts';
+
+/**
+ * Waits for a task to end by its event stream: printing every event (`follow`), or showing a spinner
+ * with its state and the elapsed time. Returns the task as it ended.
+ */
+export async function waitForTask(context: CommandContext, task: Task, options: { follow: boolean }): Promise<Task> {
+  const { api, printer } = context;
+  const spinner = options.follow ? undefined : new Spinner(printer.stderr, `${task.id} ${task.status}`);
+  try {
+    for await (const event of ownerEvents(api, { kind: 'task', id: task.id }, { follow: true })) {
+      if (options.follow) printer.item(event, () => eventText(event, printer.paint));
+      else if (event.type === 'state') spinner?.update(`${task.id} ${event.payload.state}`);
+    }
+  } finally {
+    spinner?.stop();
+  }
+  return api.request<Task>('GET', `/v1/tasks/${encodeURIComponent(task.id)}`);
+}
+
+/**
+ * Prints how a task ended and gives the exit code: 0 when it succeeded, 1 when it failed, timed out
+ * or was cancelled. After followed events (a stream) the task is one more JSON line; else the answer
+ * (--json: `options.json`, by default the task).
+ */
+export function reportTaskEnd(context: CommandContext, task: Task, options: { followed: boolean; json?: unknown }): number {
+  const { printer } = context;
+  const succeeded = task.status === 'succeeded';
+  if (options.followed) printer.item(task, () => printer.paint(succeeded ? 'green' : 'red', taskEndLine(task)));
+  else if (succeeded || printer.json) printer.result(options.json ?? task, () => task.result ?? '');
+  else printer.note(`mission: ${taskEndLine(task)}`);
+  return succeeded ? 0 : 1;
+}
+
+export function taskEndLine(task: Task): string {
+  const figures = [seconds(task.durationMs), dollars(task.costUsd)].filter(Boolean).join(', ');
+  return `task ${task.id} ${task.status}${figures ? ` (${figures})` : ''}${task.error ? `: ${task.error}` : ''}`;
+}
