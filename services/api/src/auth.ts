@@ -25,7 +25,8 @@ const ACCESS_BY_PREFIX: [string, RouteAccess][] = [
   ['/admin/queues', 'admin'],
   ['/docs', 'public'],
 ];
-const COOKIE = 'mission_token';
+/** The cookie the console's login sets (routes/console.ts). */
+export const TOKEN_COOKIE = 'mission_token';
 const WINDOW_MS = 60_000;
 
 /**
@@ -77,8 +78,8 @@ async function admit(core: CoreRuntime, request: FastifyRequest, access: Exclude
 function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (header) return /^Bearer\s+(\S+)$/i.exec(header)?.[1] ?? header;
-  const cookie = request.headers.cookie?.split(/;\s*/).find((part) => part.startsWith(`${COOKIE}=`));
-  if (cookie) return decodeURIComponent(cookie.slice(COOKIE.length + 1));
+  const cookie = request.headers.cookie?.split(/;\s*/).find((part) => part.startsWith(`${TOKEN_COOKIE}=`));
+  if (cookie) return decodeURIComponent(cookie.slice(TOKEN_COOKIE.length + 1));
   if (request.headers.upgrade?.toLowerCase() === 'websocket') {
     const query = request.query as Record<string, unknown> | undefined;
     if (typeof query?.access_token === 'string') return query.access_token;

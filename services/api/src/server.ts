@@ -10,13 +10,16 @@ import { frameworkErrorHandler, registerErrorHandling } from './errorHandler.ts'
 import { approvalLinkRoutes } from './routes/approvalLinks.ts';
 import { approvalRoutes } from './routes/approvals.ts';
 import { attachRoutes } from './routes/attach.ts';
+import { consoleRoutes } from './routes/console.ts';
 import { healthRoutes } from './routes/health.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { fleetRoutes } from './routes/fleet.ts';
 import { roleRoutes } from './routes/roles.ts';
 import { sessionRoutes } from './routes/sessions.ts';
 import { slotRoutes } from './routes/slots.ts';
 import { taskRoutes } from './routes/tasks.ts';
 import { tokenRoutes } from './routes/tokens.ts';
+import { usageRoutes } from './routes/usage.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -61,10 +64,13 @@ export async function buildServer(core: CoreRuntime): Promise<FastifyInstance> {
     await api.register(slotRoutes, { core });
     await api.register(sessionRoutes, { core });
     await api.register(fleetRoutes, { core });
+    await api.register(metricsRoutes, { core });
+    await api.register(usageRoutes, { core });
     await api.register(approvalRoutes, { core });
     await api.register(approvalLinkRoutes, { core });
     await api.register(roleRoutes, { core });
     await api.register(tokenRoutes, { core });
+    await api.register(consoleRoutes, { core });
   });
   await registerBullBoard(app, [core.taskQueue, core.sessionQueue]);
   return app;

@@ -1,0 +1,26 @@
+import { html } from 'htm/preact';
+import type { ComponentChildren } from 'preact';
+import { href, type Route } from '../router.ts';
+
+const SECTIONS: { label: string; route: Route; views: Route['view'][] }[] = [
+  { label: 'Overview', route: { view: 'overview' }, views: ['overview'] },
+  { label: 'Sessions', route: { view: 'sessions' }, views: ['sessions', 'session'] },
+  { label: 'Tasks', route: { view: 'tasks' }, views: ['tasks', 'task'] },
+  { label: 'Approvals', route: { view: 'approvals' }, views: ['approvals'] },
+];
+
+/** The page frame: navigation, links to Bull Board and the API docs, sign out. */
+export function Layout({ route, onLogout, children }: { route: Route; onLogout: () => void; children: ComponentChildren }) {
+  return html`<div class="page">
+    <header>
+      <strong class="brand">Mission</strong>
+      <nav>
+        ${SECTIONS.map(({ label, route: target, views }) => html`<a href=${href(target)} class=${views.includes(route.view) ? 'active' : ''}>${label}</a>`)}
+        <a href="/admin/queues" target="_blank" rel="noopener">Bull Board ↗</a>
+        <a href="/docs" target="_blank" rel="noopener">API docs ↗</a>
+      </nav>
+      <button type="button" class="link" onClick=${onLogout}>Sign out</button>
+    </header>
+    <main>${children}</main>
+  </div>`;
+}

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import type { MissionEvent } from './api/types.ts';
+import { describeEvent } from './events.ts';
+import { clip, formatUsd } from './format.ts';
+
+const event = (type: string, payload: Record<string, unknown>): MissionEvent => ({ type, payload, seq: 1, at: '2026-11-25T00:00:00Z' });
+
+describe('how the console shows events', () => {
+  it('a conversation: messages, tool calls and outputs', () => {
+    expect(describeEvent(event('assistant_message', { text: 'Hello' }))).toEqual({ kind: 'assistant', title: 'Claude', body: 'Hello' });
+    expect(describeEvent(event('tool_call', { tool: 'Bash', input: { args: 'ls' }, summary: 'ls' }))).toEqual({ kind: 'tool', title: 'Bash(ls)' });
+    expect(describeEvent(event('tool_call', { tool: 'Write', input: { file_path: 'a' } }))?.title).toBe('Write({\n  "file_path": "a"\n})');
+    expect(describeEvent(event('tool_output', { output: 'a.txt', isError: false }))).toEqual({ kind: 'output', title: 'tool output', body: 'a.txt' });
+  });
+
+  it('permissions: the request, the approval it waits for, and who decided', () => {
+    expect(describeEvent(event('permission_request', { tool: 'Write', input: {}, summary: 'a.txt', options: [] }))).toEqual({ kind: 'permission', title: 'Write asks permission', body: 'a.txt' });
+    expect(describeEvent(event('approval_requested', { approvalId: 'appr_1', tool: 'Write', input: { file_path: 'a.txt' }, rule: 'Edit', expiresAt: '' }))?.title).toBe('Write waits for an approval (rule Edit)');
+    expect(describeEvent(event('permission_decision', { tool: 'Write', decision: 'allow', by: 'token:me', rule: 'Edit' }))).toEqual({ kind: 'decision', title: 'Write allowed by token:me (rule Edit)' });
+    expect(describeEvent(event('permission_decision', { tool: 'Bash', decision: 'deny', by: 'policy', reason: 'no' }))).toEqual({ kind: 'decision', title: 'Bash denied by policy', body: 'no' });
+  });
+
+  it('results, errors and states; spinner status and titles stay out of the log', () => {
+    expect(describeEvent(event('result', { text: '4', isError: false, costUsd: 0.0123, durationMs: 1500, numTurns: 1 }))).toEqual({ kind: 'result', title: 'result · $0.0123 · 1.5 s · 1 turn', body: '4' });
+    expect(describeEvent(event('result', { text: 'API Error', isError: true, costUsd: null, durationMs: null, numTurns: null }))?.kind).toBe('error');
+    expect(describeEvent(event('error', { code: 'worker_lost', message: 'gone' }))).toEqual({ kind: 'error', title: 'error worker_lost', body: 'gone' });
+    expect(describeEvent(event('state', { state: 'lost', reason: 'worker died' }))).toEqual({ kind: 'state', title: '→ lost: worker died' });
+    expect(describeEvent(event('status', { text: 'Thinking…' }))).toBeNull();
+    expect(describeEvent(event('title', { title: 'x' }))).toBeNull();
+  });
+
+  it('dollars and clipped texts', () => {
+    expect(clip('short')).toBe('short');
+    expect(clip('first line\nsecond')).toBe('first line…');
+    expect(clip('x'.repeat(100), 10)).toBe(`${'x'.repeat(10)}…`);
+    expect(formatUsd(0)).toBe('$0.00');
+    expect(formatUsd(0.12)).toBe('$0.1200');
+    expect(formatUsd(12.5)).toBe('$12.50');
+  });
+});

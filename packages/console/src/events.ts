@@ -1,0 +1,66 @@
+import type { MissionEvent } from './api/types.ts';
+import { formatUsd } from './format.ts';
+
+/** Every event type the API streams (packages/shared/src/events.ts); EventSource needs each by name. */
+export const EVENT_TYPES = [
+  'state',
+  'permission_request',
+  'permission_decision',
+  'approval_requested',
+  'tool_call',
+  'tool_output',
+  'assistant_message',
+  'status',
+  'title',
+  'result',
+  'error',
+] as const;
+
+/** How one event reads in a conversation or a timeline. */
+export interface EventLine {
+  kind: 'assistant' | 'tool' | 'output' | 'permission' | 'decision' | 'state' | 'result' | 'error';
+  title: string;
+  body?: string;
+}
+
+const text = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value, null, 2));
+
+/**
+ * What to show for an event, or null for the ones that only matter while they last (spinner status,
+ * terminal title): the console shows those in the page's header rather than the log.
+ */
+export function describeEvent(event: MissionEvent): EventLine | null {
+  const p = event.payload;
+  switch (event.type) {
+    case 'assistant_message':
+      return { kind: 'assistant', title: 'Claude', body: text(p.text) };
+    case 'tool_call':
+      return { kind: 'tool', title: `${text(p.tool)}(${text(p.summary ?? p.input)})` };
+    case 'tool_output':
+      return { kind: 'output', title: p.isError ? 'tool error' : 'tool output', body: text(p.output) };
+    case 'permission_request':
+      return { kind: 'permission', title: `${text(p.tool)} asks permission`, body: text(p.summary ?? p.input) };
+    case 'approval_requested':
+      return { kind: 'permission', title: `${text(p.tool)} waits for an approval (${p.rule ? `rule ${text(p.rule)}` : 'no rule matched'})`, body: text(p.input) };
+    case 'permission_decision': {
+      const verdict = p.decision === 'allow' ? 'allowed' : 'denied';
+      return { kind: 'decision', title: `${text(p.tool)} ${verdict} by ${text(p.by)}${p.rule ? ` (rule ${text(p.rule)})` : ''}`, ...(p.reason ? { body: text(p.reason) } : {}) };
+    }
+    case 'state':
+      return { kind: 'state', title: `→ ${text(p.state)}${p.reason ? `: ${text(p.reason)}` : ''}` };
+    case 'result':
+      return { kind: p.isError ? 'error' : 'result', title: resultTitle(p), body: text(p.text) };
+    case 'error':
+      return { kind: 'error', title: `error ${text(p.code)}`, body: text(p.message) };
+    default:
+      return null;
+  }
+}
+
+function resultTitle(p: Record<string, unknown>): string {
+  const parts = [p.isError ? 'failed' : 'result'];
+  if (typeof p.costUsd === 'number') parts.push(formatUsd(p.costUsd));
+  if (typeof p.durationMs === 'number') parts.push(`${(p.durationMs / 1000).toFixed(1)} s`);
+  if (typeof p.numTurns === 'number') parts.push(`${p.numTurns} turn${p.numTurns === 1 ? '' : 's'}`);
+  return parts.join(' · ');
+}

@@ -1,0 +1,105 @@
+import { html } from 'htm/preact';
+import { api, ApiError } from '../api/client.ts';
+import type { Counts, Overview as OverviewData, QueueDepth, Usage, Worker } from '../api/types.ts';
+import { ErrorMessage, Pending } from '../components/ErrorMessage.ts';
+import { StateBadge } from '../components/StateBadge.ts';
+import { formatUsd } from '../format.ts';
+import { usePoll } from '../hooks/usePoll.ts';
+import { href } from '../router.ts';
+
+const REFRESH_MS = 3_000;
+
+/** `GET /v1/usage` comes from the metrics part of the API; a 404 (an API without it) shows "—". */
+async function usageIfServed(): Promise<Usage | null> {
+  try {
+    return await api.get<Usage>('/v1/usage');
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return null;
+    throw error;
+  }
+}
+
+/** The fleet at a glance: workers, queue depths, tasks and sessions by state, cost today. */
+export function Overview() {
+  const overview = usePoll(() => api.get<OverviewData>('/v1/overview'), REFRESH_MS, []);
+  const workers = usePoll(() => api.get<{ workers: Worker[] }>('/v1/workers'), REFRESH_MS, []);
+  const usage = usePoll(usageIfServed, REFRESH_MS, []);
+  if (!overview.data) return html`<${Pending} error=${overview.error} />`;
+  const { tasks, sessions, queues } = overview.data;
+
+  return html`<h1>Overview</h1>
+    <${ErrorMessage} error=${overview.error} />
+    <div class="cards">
+      <${CountCard} title="Tasks" counts=${tasks.byStatus} link=${(status: string) => href({ view: 'tasks', status })} />
+      <${CountCard} title="Sessions" counts=${sessions.byState} link=${() => href({ view: 'sessions' })} />
+      <section class="card" data-testid="cost-today">
+        <h2>Cost today</h2>
+        <p class="big">${usage.data ? formatUsd(usage.data.totals.costTodayUsd) : '—'}</p>
+        ${usage.data ? html`<p class="muted">${usage.data.totals.tasksToday} tasks on ${usage.data.day} (UTC)</p>` : null}
+        <${ErrorMessage} error=${usage.error} />
+      </section>
+    </div>
+    <h2>Queues</h2>
+    <${QueueTable} queues=${queues} />
+    <h2>Workers</h2>
+    <${ErrorMessage} error=${workers.error} />
+    ${workers.data ? html`<${WorkerTable} workers=${workers.data.workers} />` : null}
+    ${usage.data && usage.data.slots.length > 0 ? html`<h2>Slots today</h2><${UsageTable} usage=${usage.data} />` : null}`;
+}
+
+function CountCard({ title, counts, link }: { title: string; counts: Counts; link: (state: string) => string }) {
+  const entries = Object.entries(counts);
+  const total = entries.reduce((sum, [, n]) => sum + n, 0);
+  return html`<section class="card">
+    <h2>${title} <span class="muted">${total}</span></h2>
+    <ul class="counts">
+      ${entries.length === 0 ? html`<li class="muted">none yet</li>` : entries.map(([state, n]) => html`<li><a href=${link(state)}><${StateBadge} state=${state} /> ${n}</a></li>`)}
+    </ul>
+  </section>`;
+}
+
+function QueueTable({ queues }: { queues: Record<string, QueueDepth> }) {
+  const columns = ['backlog', 'waiting', 'prioritized', 'active', 'delayed', 'failed'] as const;
+  return html`<table>
+    <thead><tr><th>queue</th>${columns.map((c) => html`<th class="num">${c}</th>`)}</tr></thead>
+    <tbody>
+      ${Object.entries(queues).map(([name, depth]) => html`<tr><td>${name}</td>${columns.map((c) => html`<td class="num">${depth[c]}</td>`)}</tr>`)}
+    </tbody>
+  </table>`;
+}
+
+function WorkerTable({ workers }: { workers: Worker[] }) {
+  if (workers.length === 0) return html`<p class="muted">No workers registered: start one with <code>npm run start:worker</code>.</p>`;
+  return html`<table>
+    <thead><tr><th>worker</th><th>host</th><th>state</th><th class="num">tasks</th><th class="num">sessions</th><th>slots</th><th class="num">heartbeat</th></tr></thead>
+    <tbody>
+      ${workers.map(
+        (w) => html`<tr>
+          <td><code>${w.id}</code></td>
+          <td>${w.host} (${w.pid})</td>
+          <td><${StateBadge} state=${w.state} /></td>
+          <td class="num">${w.runningTasks} / ${w.capacity}</td>
+          <td class="num">${w.liveSessions} / ${w.maxSessions}</td>
+          <td>${w.slots ? w.slots.join(', ') : 'all'}</td>
+          <td class="num">${(w.heartbeatAgeMs / 1000).toFixed(1)} s ago</td>
+        </tr>`,
+      )}
+    </tbody>
+  </table>`;
+}
+
+function UsageTable({ usage }: { usage: Usage }) {
+  return html`<table>
+    <thead><tr><th>slot</th><th class="num">tasks today</th><th class="num">cost today</th><th class="num">daily budget</th></tr></thead>
+    <tbody>
+      ${usage.slots.map(
+        (s) => html`<tr>
+          <td>${s.slot}</td>
+          <td class="num">${s.tasksToday}</td>
+          <td class="num">${formatUsd(s.costTodayUsd)}</td>
+          <td class="num">${s.dailyBudgetUsd === null ? '—' : formatUsd(s.dailyBudgetUsd)}</td>
+        </tr>`,
+      )}
+    </tbody>
+  </table>`;
+}

@@ -1,0 +1,42 @@
+import { html } from 'htm/preact';
+import { api } from '../api/client.ts';
+import type { Session } from '../api/types.ts';
+import { ErrorMessage, Pending } from '../components/ErrorMessage.ts';
+import { EventTimeline } from '../components/EventTimeline.ts';
+import { LiveTerminal } from '../components/LiveTerminal.ts';
+import { StateBadge } from '../components/StateBadge.ts';
+import { useEventStream } from '../hooks/useEventStream.ts';
+import { usePoll } from '../hooks/usePoll.ts';
+import { href } from '../router.ts';
+
+const ENDED = new Set(['exited', 'lost']);
+
+/** One session: its live terminal, and beside it the conversation parsed from its events. */
+export function SessionPage({ id }: { id: string }) {
+  const session = usePoll(() => api.get<Session>(`/v1/sessions/${encodeURIComponent(id)}`), 5_000, [id]);
+  const stream = useEventStream(`/v1/sessions/${encodeURIComponent(id)}/events`);
+  if (!session.data) return html`<${Pending} error=${session.error} />`;
+
+  // The stream's latest state is newer than the last poll.
+  const latest = [...stream.events].reverse();
+  const state = (latest.find((e) => e.type === 'state')?.payload.state as string | undefined) ?? session.data.state;
+  const title = latest.find((e) => e.type === 'title')?.payload.title as string | undefined;
+  const waiting = state === 'waiting_permission';
+
+  return html`<h1>Session <code>${id}</code> <${StateBadge} state=${state} /></h1>
+    <p class="muted">
+      slot ${session.data.slot} · worker ${session.data.ownerWorker ?? '—'}${title ? ` · ${title}` : ''}
+      ${waiting ? html` · <a href=${href({ view: 'approvals' })}>it waits for an approval →</a>` : null}
+    </p>
+    <${ErrorMessage} error=${session.error} />
+    <div class="session">
+      ${ENDED.has(state)
+        ? html`<p class="muted terminal-panel">The session has ended (${state}); its conversation is on the right.</p>`
+        : html`<${LiveTerminal} sessionId=${id} cols=${session.data.cols} rows=${session.data.rows} />`}
+      <section class="conversation" data-testid="conversation">
+        <h2>Conversation</h2>
+        <${ErrorMessage} error=${stream.error} />
+        <${EventTimeline} events=${stream.events} empty="Nothing said yet." />
+      </section>
+    </div>`;
+}

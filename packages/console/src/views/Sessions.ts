@@ -1,0 +1,71 @@
+import { html } from 'htm/preact';
+import { useState } from 'preact/hooks';
+import { api, ApiError } from '../api/client.ts';
+import type { Session, Slot } from '../api/types.ts';
+import { ErrorMessage, Pending } from '../components/ErrorMessage.ts';
+import { StateBadge } from '../components/StateBadge.ts';
+import { formatTime } from '../format.ts';
+import { usePoll } from '../hooks/usePoll.ts';
+import { href } from '../router.ts';
+
+const REFRESH_MS = 2_000;
+
+/** Sessions, newest first, with their live state; a form starts a new one. */
+export function Sessions() {
+  const sessions = usePoll(() => api.get<{ sessions: Session[] }>('/v1/sessions'), REFRESH_MS, []);
+  return html`<h1>Sessions</h1>
+    <${NewSession} />
+    <${ErrorMessage} error=${sessions.data ? sessions.error : undefined} />
+    ${sessions.data ? html`<${SessionTable} sessions=${sessions.data.sessions} />` : html`<${Pending} error=${sessions.error} />`}`;
+}
+
+function SessionTable({ sessions }: { sessions: Session[] }) {
+  if (sessions.length === 0) return html`<p class="muted">No sessions yet.</p>`;
+  return html`<table data-testid="sessions">
+    <thead><tr><th>session</th><th>slot</th><th>state</th><th>worker</th><th>started</th><th>ended</th></tr></thead>
+    <tbody>
+      ${sessions.map(
+        (s) => html`<tr key=${s.id}>
+          <td><a href=${href({ view: 'session', id: s.id })}><code>${s.id}</code></a></td>
+          <td>${s.slot}</td>
+          <td><${StateBadge} state=${s.state} /></td>
+          <td>${s.ownerWorker ?? '—'}</td>
+          <td>${formatTime(s.createdAt)}</td>
+          <td>${s.endedAt ? `${formatTime(s.endedAt)}${s.exitCode === null ? '' : ` (exit ${s.exitCode})`}` : '—'}</td>
+        </tr>`,
+      )}
+    </tbody>
+  </table>`;
+}
+
+/** Starts an interactive session on a slot and opens its page (the API answers once a worker has it). */
+function NewSession() {
+  const slots = usePoll(() => api.get<{ slots: Slot[] }>('/v1/slots'), 60_000, []);
+  const [slot, setSlot] = useState('');
+  const [error, setError] = useState<ApiError | undefined>(undefined);
+  const [busy, setBusy] = useState(false);
+
+  const start = async (event: Event) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      const session = await api.post<Session>('/v1/sessions', { slot: slot || slots.data?.slots[0]?.id });
+      location.hash = href({ view: 'session', id: session.id });
+    } catch (caught) {
+      setError(caught as ApiError);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return html`<form class="inline" onSubmit=${start}>
+    <label>Slot
+      <select value=${slot} onChange=${(e: Event) => setSlot((e.target as HTMLSelectElement).value)}>
+        ${(slots.data?.slots ?? []).map((s) => html`<option value=${s.id}>${s.id}</option>`)}
+      </select>
+    </label>
+    <button type="submit" disabled=${busy || !slots.data}>${busy ? 'Starting…' : 'New session'}</button>
+    <${ErrorMessage} error=${error ?? slots.error} />
+  </form>`;
+}

@@ -1,0 +1,81 @@
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import fastifyStatic from '@fastify/static';
+import type { CoreRuntime } from '@mission/core';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { TOKEN_COOKIE } from '../auth.ts';
+import { errorResponseSchema } from './schemas.ts';
+
+const tags = ['console'];
+/** The console's built files are hashed by name, so a browser may keep them for good. */
+const ASSET_MAX_AGE_MS = 365 * 24 * 3_600_000;
+/** Only the console's own files, API calls and WebSocket to this origin; xterm.js sets inline styles. */
+const CONTENT_SECURITY_POLICY = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'";
+
+/**
+ * The web console: the files `npm run build` writes to packages/console/dist, served at `/` (the API
+ * never imports the console's code), and the login that keeps the API token in an HttpOnly cookie.
+ */
+export const consoleRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime; dist?: string }> = async (app, { core, dist = consoleDist() }) => {
+  await app.register(fastifyStatic, { root: dist, serve: false, suppressWarning: true });
+
+  app.get('/', { config: { access: 'public' }, schema: { tags, summary: 'The web console' } }, async (_request, reply) => {
+    if (!fs.existsSync(path.join(dist, 'index.html'))) {
+      return reply.status(503).type('text/html; charset=utf-8').send(NOT_BUILT_PAGE);
+    }
+    return reply.header('content-security-policy', CONTENT_SECURITY_POLICY).header('cache-control', 'no-cache').sendFile('index.html');
+  });
+
+  app.get<{ Params: { '*': string } }>('/assets/*', { config: { access: 'public' }, schema: { tags, summary: "The console's scripts and styles", hide: true } }, async (request, reply) =>
+    reply.sendFile(path.posix.join('assets', request.params['*']), { maxAge: ASSET_MAX_AGE_MS, immutable: true }),
+  );
+
+  app.post(
+    '/login',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags,
+        summary: "Check an API token and keep it in the console's cookie (HttpOnly, SameSite=Strict)",
+        body: z.strictObject({ token: z.string().trim().min(1, 'token must not be empty').max(500) }),
+        response: { 200: z.object({ caller: z.string(), scopes: z.array(z.string()) }), 400: errorResponseSchema, 401: errorResponseSchema },
+      },
+    },
+    async (request, reply) => {
+      const caller = await core.authenticate(request.body.token);
+      reply.header('set-cookie', tokenCookie(request.body.token, { secure: request.protocol === 'https' }));
+      return { caller: caller.label, scopes: [...caller.scopes] };
+    },
+  );
+
+  app.post('/logout', { config: { access: 'public' }, schema: { tags, summary: "Forget the console's cookie" } }, async (request, reply) =>
+    reply.header('set-cookie', tokenCookie('', { secure: request.protocol === 'https', expire: true })).status(204).send(),
+  );
+};
+
+/** The `mission_token` cookie: never readable by scripts, never sent by other sites. */
+function tokenCookie(token: string, options: { secure: boolean; expire?: boolean }): string {
+  return [
+    `${TOKEN_COOKIE}=${encodeURIComponent(token)}`,
+    'HttpOnly',
+    'SameSite=Strict',
+    'Path=/',
+    ...(options.secure ? ['Secure'] : []),
+    ...(options.expire ? ['Max-Age=0'] : []),
+  ].join('; ');
+}
+
+/** packages/console/dist, found from where the @mission/console package is installed. */
+function consoleDist(): string {
+  const manifest = createRequire(import.meta.url).resolve('@mission/console/package.json');
+  return path.join(path.dirname(manifest), 'dist');
+}
+
+const NOT_BUILT_PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Mission console not built</title>
+<style>body{font:16px system-ui;max-width:40rem;margin:3rem auto;padding:0 1rem}code{background:#f4f4f4;padding:.1rem .3rem}</style></head>
+<body><h1>The console is not built</h1>
+<p><code>packages/console/dist</code> is missing: run <code>npm run build</code> in the repository, then reload this page.</p>
+<p>The API itself works: see <a href="/docs">/docs</a>.</p></body></html>`;
