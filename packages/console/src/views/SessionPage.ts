@@ -6,6 +6,7 @@ import { EventTimeline } from '../components/EventTimeline.ts';
 import { LiveTerminal } from '../components/LiveTerminal.ts';
 import { StateBadge } from '../components/StateBadge.ts';
 import { useEventStream } from '../hooks/useEventStream.ts';
+import { useStickToBottom } from '../hooks/useStickToBottom.ts';
 import { usePoll } from '../hooks/usePoll.ts';
 import { href } from '../router.ts';
 
@@ -15,6 +16,7 @@ const ENDED = new Set(['exited', 'lost']);
 export function SessionPage({ id }: { id: string }) {
   const session = usePoll(() => api.get<Session>(`/v1/sessions/${encodeURIComponent(id)}`), 5_000, [id]);
   const stream = useEventStream(`/v1/sessions/${encodeURIComponent(id)}/events`);
+  const conversation = useStickToBottom(stream.events.length);
   if (!session.data) return html`<${Pending} error=${session.error} />`;
 
   // The stream's latest state is newer than the last poll.
@@ -33,7 +35,7 @@ export function SessionPage({ id }: { id: string }) {
       ${ENDED.has(state)
         ? html`<p class="muted terminal-panel">The session has ended (${state}); its conversation is on the right.</p>`
         : html`<${LiveTerminal} sessionId=${id} cols=${session.data.cols} rows=${session.data.rows} />`}
-      <section class="conversation" data-testid="conversation">
+      <section class="conversation" data-testid="conversation" ref=${conversation.ref} onScroll=${conversation.onScroll}>
         <h2>Conversation</h2>
         <${ErrorMessage} error=${stream.error} />
         <${EventTimeline} events=${stream.events} empty="Nothing said yet." />

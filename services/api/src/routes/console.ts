@@ -25,7 +25,7 @@ export const consoleRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime; dist?: st
     if (!fs.existsSync(path.join(dist, 'index.html'))) {
       return reply.status(503).type('text/html; charset=utf-8').send(NOT_BUILT_PAGE);
     }
-    return reply.header('content-security-policy', CONTENT_SECURITY_POLICY).header('cache-control', 'no-cache').sendFile('index.html');
+    return reply.header('content-security-policy', CONTENT_SECURITY_POLICY).header('cache-control', 'no-cache').sendFile('index.html', { cacheControl: false });
   });
 
   app.get<{ Params: { '*': string } }>('/assets/*', { config: { access: 'public' }, schema: { tags, summary: "The console's scripts and styles", hide: true } }, async (request, reply) =>

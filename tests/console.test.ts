@@ -1,0 +1,209 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Fastify from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consoleRoutes } from '../services/api/src/routes/console.ts';
+import { chromiumAvailable, ensureConsoleBuilt, launchChromium, screenshot } from './support/browser.ts';
+import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
+import { waitUntil } from './support/processes.ts';
+import { startTestSystem, type TestSystem } from './support/system.ts';
+import type { StubReply } from './support/stubAnthropic.ts';
+
+/**
+ * The web console in headless Chromium against the whole system running the real claude CLI on the
+ * stub API: sign in, watch a session's terminal while Claude answers, approve from the inbox.
+ */
+describe.skipIf(!chromiumAvailable())('web console (headless Chromium, real claude CLI)', () => {
+  let bed: ClaudeTestBed;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const pageErrors: string[] = [];
+  const replies: Record<string, StubReply[]> = {};
+  const adminToken = () => bed.system.auth.authorization.replace(/^Bearer /, '');
+
+  beforeAll(async () => {
+    ensureConsoleBuilt();
+    bed = await startClaudeTestBed();
+    let conversation = '';
+    bed.stub.respond((request) => {
+      if (request.tools.length === 0) return { text: 'side request' };
+      if (request.toolResults.length === 0) conversation = request.lastUserText;
+      return replies[conversation]?.shift();
+    });
+    const json = { 'content-type': 'application/json' };
+    const role = await bed.system.fetch('/v1/roles/guarded', { method: 'PUT', headers: json, body: JSON.stringify({ allow: [], confirm: ['Edit'], deny: [] }) });
+    expect(role.status).toBe(200);
+    const slot = await bed.system.fetch('/v1/slots/guarded', { method: 'PUT', headers: json, body: JSON.stringify({ role: 'guarded', cwd: bed.workdir, env: bed.claude.env }) });
+    expect(slot.status).toBe(200);
+    browser = await launchChromium();
+    context = await browser.newContext({ viewport: { width: 1500, height: 950 } });
+    page = await context.newPage();
+    // Uncaught exceptions and Content-Security-Policy refusals are bugs of the console.
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('console', (message) => message.text().includes('Content Security Policy') && pageErrors.push(message.text()));
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await bed?.close();
+  });
+
+  const terminalText = () => page.locator('[data-testid=terminal] .xterm-rows').innerText();
+
+  it('signs in with the token through the form; the cookie is HttpOnly and SameSite=Strict', async () => {
+    await page.goto(`${bed.system.url}/`);
+    await page.getByLabel('API token').fill('msn.tok_0000.wrong');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').innerText()).toContain('the API token is not valid');
+    expect(await context.cookies()).toEqual([]);
+
+    await page.getByLabel('API token').fill(adminToken());
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    const [cookie] = await context.cookies();
+    expect(cookie).toMatchObject({ name: 'mission_token', value: encodeURIComponent(adminToken()), httpOnly: true, sameSite: 'Strict', path: '/', secure: false });
+    // The page's scripts never see the token.
+    expect(await page.evaluate(() => document.cookie)).toBe('');
+  });
+
+  it('shows the overview: workers, queues, counts and cost today', async () => {
+    await page.getByRole('cell', { name: bed.system.worker!.id }).waitFor();
+    expect(await page.getByRole('cell', { name: 'tasks', exact: true }).count()).toBe(1);
+    await expect.poll(() => page.getByTestId('cost-today').innerText()).toMatch(/Cost today\s+(\$\d+\.\d+|—)/);
+    await screenshot(page, '1-overview');
+  });
+
+  it("a new session's page shows its live terminal, which updates while the CLI answers what is typed", async () => {
+    replies['say hello to the console'] = [{ text: 'Hello from the stub, through the console.' }];
+    await page.getByRole('link', { name: 'Sessions' }).click();
+    await page.getByLabel('Slot').selectOption('guarded');
+    await page.getByRole('button', { name: 'New session' }).click();
+    await page.getByRole('heading', { name: /^Session ses_/ }).waitFor({ timeout: 30_000 });
+    const sessionId = /#\/sessions\/(ses_\w+)/.exec(page.url())![1]!;
+    await page.getByText('● live').waitFor();
+    await expect.poll(terminalText, { timeout: 30_000 }).toContain('Claude Code v2.1.331');
+    await waitUntil(async () => (await bed.system.core.sessions.get(sessionId)).state === 'idle', 30_000, 'the session to be idle');
+
+    // Read-only until "Take control": typing does nothing.
+    await page.getByTestId('terminal').click();
+    await page.keyboard.type('ignored');
+    await page.getByRole('button', { name: 'Take control' }).click();
+    await page.keyboard.type('say hello to the console');
+    await page.keyboard.press('Enter');
+    await expect.poll(terminalText, { timeout: 30_000 }).toContain('Hello from the stub, through the console.');
+    expect(await terminalText()).not.toContain('ignored');
+    await expect.poll(() => page.getByTestId('conversation').innerText(), { timeout: 10_000 }).toContain('Hello from the stub, through the console.');
+    expect(bed.stub.requests.some((r) => r.lastUserText === 'say hello to the console')).toBe(true);
+    await screenshot(page, '2-session-terminal');
+  });
+
+  it('a tool use held by a confirm rule is approved from the inbox with one click, and the session goes on', async () => {
+    const file = path.join(bed.workdir, 'approved-in-console.txt');
+    replies['write the file from the console'] = [{ text: 'Writing.', toolUses: [{ name: 'Write', input: { file_path: file, content: 'approved\n' } }] }, { text: 'Wrote it, thanks to the console.' }];
+    await page.keyboard.type('write the file from the console');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByTestId('conversation').innerText(), { timeout: 30_000 }).toContain('Write waits for an approval (rule Edit)');
+
+    // The inbox in a second tab, so the session's page stays live.
+    const inbox = await context.newPage();
+    await inbox.goto(`${bed.system.url}/#/approvals`);
+    const card = inbox.locator('[data-approval]').filter({ hasText: 'approved-in-console.txt' });
+    await card.waitFor();
+    expect(await card.innerText()).toContain('rule Edit');
+    await screenshot(inbox, '3-approvals-inbox');
+    expect(fs.existsSync(file)).toBe(false);
+    await card.getByRole('button', { name: 'Approve' }).click();
+    await inbox.getByTestId('no-approvals').waitFor();
+
+    await expect.poll(terminalText, { timeout: 30_000 }).toContain('Wrote it, thanks to the console.');
+    await expect.poll(() => page.getByTestId('conversation').innerText()).toContain('Write allowed by token:test-admin (rule Edit)');
+    expect(fs.readFileSync(file, 'utf8')).toBe('approved\n');
+    await screenshot(page, '4-session-after-approval');
+    await inbox.close();
+  });
+
+  it('tasks: filtered list and a task page with its result and event timeline', async () => {
+    replies['what is two plus two'] = [{ text: '4' }];
+    const submitted = (await (await bed.system.fetch('/v1/tasks', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'what is two plus two' }) })).json()) as { id: string };
+    await bed.system.core.tasks.waitForEnd(submitted.id, 60_000);
+    await page.goto(`${bed.system.url}/#/tasks?status=succeeded`);
+    await page.getByRole('link', { name: submitted.id }).click();
+    await page.getByTestId('result').waitFor();
+    expect(await page.getByTestId('result').innerText()).toBe('4');
+    await expect.poll(() => page.locator('.timeline').innerText()).toMatch(/result · \$\d/);
+    await screenshot(page, '5-task');
+
+    await page.goto(`${bed.system.url}/#/tasks?status=failed`);
+    await page.getByText('No tasks match.').waitFor();
+  });
+
+  it('API errors are shown as messages; signing out forgets the cookie', async () => {
+    await page.goto(`${bed.system.url}/#/tasks/task_nope`);
+    await expect.poll(() => page.getByRole('alert').innerText()).toContain('404 not_found');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API token').waitFor();
+    expect(await context.cookies()).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+describe('console routes', () => {
+  let system: TestSystem;
+  beforeAll(async () => {
+    ensureConsoleBuilt();
+    system = await startTestSystem({ inProcessWorker: false });
+  });
+  afterAll(async () => {
+    await system?.close();
+  });
+
+  const post = (route: string, body: unknown) => fetch(system.url + route, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+  it('/ is the built page, without a token; its scripts and styles are cached for good; nothing outside dist is served', async () => {
+    const page = await fetch(`${system.url}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(page.headers.get('cache-control')).toBe('no-cache');
+    const html = await page.text();
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    const asset = await fetch(system.url + script!);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('content-type')).toMatch(/javascript/);
+    expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    for (const escape of ['/assets/..%2f..%2fpackage.json', '/assets/%2e%2e/%2e%2e/package.json', '/assets/nope.js']) {
+      const res = await fetch(system.url + escape);
+      expect([403, 404]).toContain(res.status);
+      expect(await res.text()).not.toContain('"@mission/console"');
+    }
+  });
+
+  it('/login refuses a bad token (401, no cookie) and keeps a good one in an HttpOnly SameSite=Strict cookie; /logout clears it', async () => {
+    const bad = await post('/login', { token: 'msn.tok_0000.nope' });
+    expect(bad.status).toBe(401);
+    expect(bad.headers.get('set-cookie')).toBeNull();
+    expect((await post('/login', {})).status).toBe(400);
+    const token = system.auth.authorization.replace(/^Bearer /, '');
+    const good = await post('/login', { token });
+    expect(good.status).toBe(200);
+    expect(await good.json()).toEqual({ caller: 'token:test-admin', scopes: ['admin'] });
+    expect(good.headers.get('set-cookie')).toBe(`mission_token=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`);
+    const out = await fetch(`${system.url}/logout`, { method: 'POST' });
+    expect(out.status).toBe(204);
+    expect(out.headers.get('set-cookie')).toBe('mission_token=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0');
+  });
+
+  it('without a build, / says to run npm run build (503)', async () => {
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-no-console-'));
+    const app = Fastify().setValidatorCompiler(validatorCompiler).setSerializerCompiler(serializerCompiler);
+    await app.register(consoleRoutes, { core: {} as never, dist: empty });
+    const res = await app.inject('/');
+    expect(res.statusCode).toBe(503);
+    expect(res.body).toContain('npm run build');
+    await app.close();
+    fs.rmSync(empty, { recursive: true });
+  });
+});
