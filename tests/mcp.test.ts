@@ -28,6 +28,7 @@ const TOOLS = [
   'mission_status',
   'mission_submit',
   'mission_tasks',
+  'mission_usage',
   'mission_workers',
 ];
 

@@ -26,6 +26,7 @@ import {
 import type { Queue } from 'bullmq';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { ApprovalService } from './approvals.ts';
+import { assertWithinDailyBudget } from './budget.ts';
 import type { SlotService } from './slots.ts';
 
 const { sessions } = tables;
@@ -61,6 +62,7 @@ export class SessionService {
   async spawn(body: unknown): Promise<Session> {
     const input = parseInput(sessionSpawnSchema, body, 'session');
     await this.o.slots.assertKnown(input.slot, 'session');
+    await assertWithinDailyBudget(this.o.db, input.slot);
     const id = newId('ses');
     await this.o.db.insert(sessions).values({ id, slot: input.slot, state: 'starting', cols: input.cols, rows: input.rows });
     return this.handToWorker({ sessionId: id }, id);

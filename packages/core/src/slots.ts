@@ -69,6 +69,7 @@ export class SlotService {
       args: config.args,
       env: config.env,
       maxConcurrency: config.maxConcurrency ?? null,
+      dailyBudgetUsd: config.dailyBudgetUsd ?? null,
       source,
     };
     const [row] = await this.db
@@ -90,6 +91,7 @@ export function toSlot(row: typeof slots.$inferSelect): Slot {
     args: row.args,
     env: row.env,
     ...(row.maxConcurrency ? { maxConcurrency: row.maxConcurrency } : {}),
+    ...(row.dailyBudgetUsd ? { dailyBudgetUsd: row.dailyBudgetUsd } : {}),
     source: row.source as Slot['source'],
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),

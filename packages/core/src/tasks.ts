@@ -27,6 +27,7 @@ import {
 } from '@mission/shared';
 import type { Queue } from 'bullmq';
 import { and, desc, eq, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import { assertWithinDailyBudget } from './budget.ts';
 import type { SlotService } from './slots.ts';
 import { decodeTaskCursor, encodeTaskCursor } from './taskCursor.ts';
 
@@ -83,6 +84,8 @@ export class TaskService {
       const existing = await this.findByIdempotencyKey(idempotencyKey);
       if (existing) return { task: this.sameRequestOrConflict(existing, input.slot, input.prompt, mode), created: false };
     }
+    // After the idempotency check: repeating a request that was taken returns its task, budget or not.
+    await assertWithinDailyBudget(this.o.db, input.slot);
 
     const [row] = await this.o.db
       .insert(tasks)

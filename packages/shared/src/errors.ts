@@ -4,6 +4,8 @@ import { sqlStateOf } from './db/database.ts';
 export const httpStatusByCode = {
   bad_request: 400,
   unauthorized: 401,
+  /** A slot's daily budget is spent: not retryable until midnight UTC, unlike a 429. */
+  budget_exhausted: 402,
   forbidden: 403,
   not_found: 404,
   conflict: 409,

@@ -1,4 +1,4 @@
-import type { CoreRuntime } from '@mission/core';
+import { type CoreRuntime, usageReport } from '@mission/core';
 import {
   approvalListQuerySchema,
   type Caller,
@@ -225,6 +225,14 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
     'Counts across the fleet: tasks by status and per slot, sessions by state and per slot, live sessions and tasks per worker, and queue depths.',
     z.strictObject({}),
     async () => ok(await core.overview()),
+  );
+
+  tool(
+    'mission_usage',
+    'tasks:read',
+    'Cost (USD) and tokens per slot and for the fleet: today (UTC) and in all, with each slot\'s daily budget (a slot that has spent it refuses new tasks and sessions until midnight UTC).',
+    z.strictObject({}),
+    async () => ok(await usageReport(core.database.db)),
   );
 
   tool(

@@ -15,6 +15,8 @@ export const slots = pgTable('slots', {
   env: jsonb('env').$type<Record<string, string>>().notNull().default({}),
   /** Most tasks of this slot running at once across all workers; null = no limit beyond the workers' own. */
   maxConcurrency: integer('max_concurrency'),
+  /** Most this slot's tasks may cost in a UTC day before new ones are refused; null = no budget. */
+  dailyBudgetUsd: doublePrecision('daily_budget_usd'),
   /** 'file' when it came from slots.yaml, 'api' when set over REST. */
   source: text('source').notNull(),
   ...timestamps,
@@ -58,6 +60,8 @@ export const tasks = pgTable(
     index('tasks_status_created_idx').on(t.status, t.createdAt),
     index('tasks_slot_created_idx').on(t.slot, t.createdAt),
     index('tasks_worker_status_idx').on(t.workerId, t.status),
+    // The budget check sums a slot's cost since midnight on every submit.
+    index('tasks_slot_finished_idx').on(t.slot, t.finishedAt),
   ],
 );
 

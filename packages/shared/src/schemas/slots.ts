@@ -23,6 +23,8 @@ export const slotConfigSchema = z.strictObject({
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), z.string().max(32_768)).default({}),
   /** Most tasks of this slot running at once across all workers (default: no limit of its own). */
   maxConcurrency: z.number().int().min(1).max(10_000).optional(),
+  /** Most this slot's tasks may cost in a UTC day, in USD; once spent, new tasks and sessions are refused until midnight UTC. */
+  dailyBudgetUsd: z.number().positive().max(1_000_000).optional(),
 });
 
 export type SlotConfig = z.infer<typeof slotConfigSchema>;

@@ -1,0 +1,36 @@
+import { type Database, MissionError, tables } from '@mission/shared';
+import { and, eq } from 'drizzle-orm';
+import { costSum, endedOn } from './usage.ts';
+import { type UtcDay, utcDay } from './utcDay.ts';
+
+const { slots, tasks } = tables;
+
+const usd = (amount: number) => `$${Number(amount.toFixed(6))}`;
+
+/** The refusal of new work on a slot whose daily budget is spent; undefined while some is left. */
+export function budgetRefusal(slot: string, dailyBudgetUsd: number, spentTodayUsd: number, day: UtcDay): MissionError | undefined {
+  if (spentTodayUsd < dailyBudgetUsd) return undefined;
+  const resetsAt = day.end.toISOString();
+  return new MissionError(
+    'budget_exhausted',
+    `slot '${slot}' has spent its daily budget: ${usd(spentTodayUsd)} of ${usd(dailyBudgetUsd)} today (UTC ${day.date}); ` +
+      `new tasks and sessions on it are refused until the budget resets at ${resetsAt}`,
+    { slot, dailyBudgetUsd, spentTodayUsd, resetsAt },
+  );
+}
+
+/**
+ * Refuses new work on a slot whose tasks have cost its `dailyBudgetUsd` or more since midnight UTC.
+ * Work already queued or running goes on, so a day can end somewhat over budget.
+ */
+export async function assertWithinDailyBudget(db: Database, slot: string, now = new Date()): Promise<void> {
+  const [row] = await db.select({ budget: slots.dailyBudgetUsd }).from(slots).where(eq(slots.id, slot));
+  if (!row?.budget) return;
+  const day = utcDay(now);
+  const [spent] = await db
+    .select({ usd: costSum() })
+    .from(tasks)
+    .where(and(eq(tasks.slot, slot), endedOn(day)));
+  const refusal = budgetRefusal(slot, row.budget, spent?.usd ?? 0, day);
+  if (refusal) throw refusal;
+}

@@ -1,0 +1,306 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { QUEUE_WAIT_BOUNDS, TASK_DURATION_BOUNDS, utcDay } from '@mission/core';
+import { type Approval, type TaskRow, tables, type UsageReport } from '@mission/shared';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
+import { waitUntil } from './support/processes.ts';
+import { parsePrometheusText, type Scrape } from './support/prometheus.ts';
+import type { StubReply } from './support/stubAnthropic.ts';
+
+const json = { 'content-type': 'application/json' };
+/** Slots the test's worker serves; `parked` is left out, so its task stays queued. */
+const SERVED = ['default', 'metered', 'guarded', 'budgeted', 'spare'];
+
+/** What Prometheus would make of these values with these bucket bounds: cumulative counts per `le`. */
+function cumulative(values: number[], bounds: readonly number[]): number[] {
+  return bounds.map((bound) => values.filter((value) => value <= bound).length);
+}
+
+/** Seconds between two timestamps, to the millisecond (Postgres keeps microseconds: sums agree to a few ms). */
+const seconds = (from: Date | null, to: Date | null) => (to!.getTime() - from!.getTime()) / 1000;
+const tokens = (row: TaskRow, key: string) => Number(row.usage?.[key] ?? 0);
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+
+/**
+ * A known workload on the real claude CLI (stub API), then `/metrics`, `GET /v1/usage` and daily
+ * budgets checked against what the task rows hold.
+ */
+describe('metrics, usage and daily budgets (real claude CLI on the stub API)', () => {
+  let bed: ClaudeTestBed;
+  const replies: Record<string, StubReply[]> = {};
+  const refusal = { status: 400, type: 'invalid_request_error', message: 'stub says: refused' };
+
+  beforeAll(async () => {
+    bed = await startClaudeTestBed({ env: { MISSION_WORKER_SLOTS: SERVED.join(',') } });
+    let conversation = '';
+    bed.stub.respond((request) => {
+      if (request.tools.length === 0) return { text: 'side request' };
+      if (request.toolResults.length === 0) conversation = request.lastUserText;
+      return replies[conversation]?.shift();
+    });
+    const slot = (id: string, extra: Record<string, unknown> = {}) => call('PUT', `/v1/slots/${id}`, { cwd: bed.workdir, env: bed.claude.env, ...extra });
+    expect((await call('PUT', '/v1/roles/guarded', { allow: [], confirm: ['Edit'], deny: [] })).status).toBe(200);
+    // One task of `metered` at a time, so the ones submitted behind a slow one wait in the queue.
+    for (const [id, extra] of [['metered', { maxConcurrency: 1 }], ['guarded', { role: 'guarded' }], ['parked', {}], ['spare', {}]] as const) {
+      expect((await slot(id, extra)).status).toBe(200);
+    }
+  });
+  afterAll(async () => {
+    await bed?.close();
+  });
+
+  async function call<T = Record<string, unknown>>(method: string, route: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T }> {
+    const res = await bed.system.fetch(route, { method, headers: { ...(body === undefined ? {} : json), ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    return { status: res.status, body: (res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text) as T };
+  }
+  const submit = (slot: string, prompt: string, headers: Record<string, string> = {}) => call<{ id: string; status: string }>('POST', '/v1/tasks', { slot, prompt }, headers);
+  const ended = async (id: string) => {
+    const task = await bed.system.core.tasks.waitForEnd(id, 60_000);
+    expect(task, `task ${id} to end`).toBeDefined();
+    return task!;
+  };
+  const taskRows = async (slot?: string) => (await bed.system.core.database.db.select().from(tables.tasks)).filter((row) => !slot || row.slot === slot);
+  const token = async (scopes: string[]) => (await bed.system.core.tokens.create({ name: `metrics-${scopes.join('-')}`, scopes }, 'test')).token;
+  const scrape = async (): Promise<Scrape> => {
+    const res = await fetch(`${bed.system.url}/metrics`, { headers: { authorization: `Bearer ${await token(['tasks:read'])}` } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+    return parsePrometheusText(await res.text());
+  };
+
+  it('counts a known workload exactly: tasks, queue, wait and run time, sessions, decisions, workers, tokens and cost', async () => {
+    // metered: a slow task first, then two quick ones and one the API refuses, queued behind it.
+    replies['metered slow'] = [{ text: 'slow answer', usage: { input_tokens: 300, output_tokens: 30 }, chunks: 6, chunkDelayMs: 400 }];
+    replies['metered quick 1'] = [{ text: 'quick one', usage: { input_tokens: 100, output_tokens: 10 } }];
+    replies['metered quick 2'] = [{ text: 'quick two', usage: { input_tokens: 200, output_tokens: 20 } }];
+    replies['metered refused'] = Array.from({ length: 20 }, () => ({ error: refusal }));
+    const slow = await submit('metered', 'metered slow');
+    await waitUntil(async () => (await bed.system.core.tasks.get(slow.body.id)).status === 'running', 30_000, 'the slow task to start');
+    const others = [await submit('metered', 'metered quick 1'), await submit('metered', 'metered quick 2'), await submit('metered', 'metered refused')];
+    // guarded: a Write its role's confirm rule holds for an approval, approved over REST.
+    const file = path.join(bed.workdir, 'approved.txt');
+    replies['guarded write'] = [{ text: 'Writing.', toolUses: [{ name: 'Write', input: { file_path: file, content: 'ok\n' } }] }, { text: 'Wrote it.' }];
+    const guarded = await submit('guarded', 'guarded write');
+    let approval: Approval | undefined;
+    await waitUntil(
+      async () => (approval = (await call<{ approvals: Approval[] }>('GET', '/v1/approvals?status=pending')).body.approvals.find((a) => a.owner.id === guarded.body.id)) !== undefined,
+      30_000,
+      'the approval of the guarded task',
+    );
+    expect((await call('POST', `/v1/approvals/${approval!.id}/approve`, {})).status).toBe(200);
+    // parked: no worker serves it, so its task waits in the queue.
+    const parked = await submit('parked', 'parked forever');
+    // a session on metered, started and killed.
+    const session = await call<{ id: string }>('POST', '/v1/sessions', { slot: 'metered' });
+    expect(session.status).toBe(201);
+    expect((await call('POST', `/v1/sessions/${session.body.id}/kill`)).status).toBe(200);
+
+    expect((await ended(slow.body.id)).status).toBe('succeeded');
+    expect(await Promise.all(others.map(async (t) => (await ended(t.body.id)).status))).toEqual(['succeeded', 'succeeded', 'failed']);
+    expect((await ended(guarded.body.id)).status).toBe('succeeded');
+    expect(fs.readFileSync(file, 'utf8')).toBe('ok\n');
+
+    const metrics = await scrape();
+    expect(metrics.types).toMatchObject({
+      mission_tasks: 'gauge',
+      mission_sessions: 'gauge',
+      mission_workers: 'gauge',
+      mission_queue_jobs: 'gauge',
+      mission_queue_backlog: 'gauge',
+      mission_task_queue_wait_seconds: 'histogram',
+      mission_task_duration_seconds: 'histogram',
+      mission_permission_decisions_total: 'counter',
+      mission_tokens_total: 'counter',
+      mission_cost_usd_total: 'counter',
+      mission_cost_today_usd: 'gauge',
+    });
+
+    // Tasks by slot and status, zeros included.
+    const tasksOf = (slot: string, status: string) => metrics.value('mission_tasks', { slot, status });
+    expect([tasksOf('metered', 'succeeded'), tasksOf('metered', 'failed'), tasksOf('metered', 'running'), tasksOf('metered', 'queued')]).toEqual([3, 1, 0, 0]);
+    expect([tasksOf('guarded', 'succeeded'), tasksOf('parked', 'queued'), tasksOf('default', 'succeeded')]).toEqual([1, 1, 0]);
+    expect(metrics.samples.filter((s) => s.name === 'mission_tasks').reduce((n, s) => n + s.value, 0)).toBe(6);
+
+    // The parked task's job is the one job left in the tasks queue: offered to the worker, which hands
+    // it back (delayed) for a worker of its slot, again and again.
+    const jobs = (queue: string, state: string) => metrics.value('mission_queue_jobs', { queue, state });
+    const [waiting, prioritized, active, delayed] = ['waiting', 'prioritized', 'active', 'delayed'].map((state) => jobs('tasks', state));
+    expect(waiting! + prioritized! + active! + delayed!).toBe(1);
+    expect(metrics.value('mission_queue_backlog', { queue: 'tasks' })).toBe(waiting! + prioritized!);
+    expect(jobs('tasks', 'failed')).toBe(0);
+    expect(['waiting', 'prioritized', 'active', 'delayed'].map((state) => jobs('sessions', state))).toEqual([0, 0, 0, 0]);
+
+    expect(metrics.value('mission_sessions', { slot: 'metered', state: 'exited' })).toBe(1);
+    expect(metrics.value('mission_sessions', { slot: 'metered', state: 'idle' })).toBe(0);
+    expect(metrics.value('mission_workers', { state: 'active' })).toBe(1);
+    expect(metrics.value('mission_workers', { state: 'lost' })).toBe(0);
+
+    // One decision: the approval, decided with the test's admin token.
+    expect(metrics.samples.filter((s) => s.name === 'mission_permission_decisions_total')).toEqual([
+      { name: 'mission_permission_decisions_total', labels: { decision: 'allow', by: 'token' }, value: 1 },
+    ]);
+
+    // Histograms: the same counts as the task rows' timestamps give, with the same buckets.
+    const metered = await taskRows('metered');
+    const waits = metered.map((row) => seconds(row.createdAt, row.startedAt));
+    const wait = (le: string) => metrics.value('mission_task_queue_wait_seconds_bucket', { slot: 'metered', le });
+    expect(QUEUE_WAIT_BOUNDS.map((le) => wait(String(le)))).toEqual(cumulative(waits, QUEUE_WAIT_BOUNDS));
+    expect(wait('+Inf')).toBe(4);
+    expect(metrics.value('mission_task_queue_wait_seconds_count', { slot: 'metered' })).toBe(4);
+    expect(metrics.value('mission_task_queue_wait_seconds_sum', { slot: 'metered' })).toBeCloseTo(sum(waits), 2);
+    // The three queued behind the slow task waited over a second; the slow one did not.
+    expect(wait('1')).toBe(1);
+    for (const status of ['succeeded', 'failed']) {
+      const runs = metered.filter((row) => row.status === status).map((row) => seconds(row.startedAt, row.finishedAt));
+      const run = (le: string) => metrics.value('mission_task_duration_seconds_bucket', { slot: 'metered', status, le });
+      expect(TASK_DURATION_BOUNDS.map((le) => run(String(le))), status).toEqual(cumulative(runs, TASK_DURATION_BOUNDS));
+      expect(metrics.value('mission_task_duration_seconds_count', { slot: 'metered', status })).toBe(runs.length);
+      expect(metrics.value('mission_task_duration_seconds_sum', { slot: 'metered', status })).toBeCloseTo(sum(runs), 2);
+    }
+    // The slow one streamed for over 2 s: it is the one duration above a second.
+    expect(metrics.value('mission_task_duration_seconds_bucket', { slot: 'metered', status: 'succeeded', le: '1' })).toBe(2);
+    expect(metrics.samples.some((s) => s.name === 'mission_task_duration_seconds_count' && s.labels.slot === 'parked')).toBe(false);
+
+    // Tokens and cost: what the CLI reported for each task (the stub's usage), summed per slot.
+    expect(metered.map((row) => tokens(row, 'input_tokens')).sort((a, b) => a - b)).toEqual([0, 100, 200, 300]);
+    expect(metrics.value('mission_tokens_total', { slot: 'metered', kind: 'input' })).toBe(600);
+    expect(metrics.value('mission_tokens_total', { slot: 'metered', kind: 'output' })).toBe(60);
+    expect(metrics.value('mission_tokens_total', { slot: 'metered', kind: 'cache_read' })).toBe(sum(metered.map((row) => tokens(row, 'cache_read_input_tokens'))));
+    const guardedRows = await taskRows('guarded');
+    expect(metrics.value('mission_tokens_total', { slot: 'guarded', kind: 'input' })).toBe(sum(guardedRows.map((row) => tokens(row, 'input_tokens'))));
+    const meteredCost = sum(metered.map((row) => row.costUsd ?? 0));
+    expect(meteredCost).toBeGreaterThan(0);
+    expect(metrics.value('mission_cost_usd_total', { slot: 'metered' })).toBeCloseTo(meteredCost, 12);
+    expect(metrics.value('mission_cost_usd_total', { slot: 'guarded' })).toBeCloseTo(sum(guardedRows.map((row) => row.costUsd ?? 0)), 12);
+    const today = utcDay(new Date());
+    const meteredToday = sum(metered.filter((row) => row.finishedAt! >= today.start).map((row) => row.costUsd ?? 0));
+    expect(metrics.value('mission_cost_today_usd', { slot: 'metered' })).toBeCloseTo(meteredToday, 12);
+    expect(parked.status).toBe(202);
+  });
+
+  it('GET /v1/usage (and mission_usage over MCP) equal the sums of the task rows, today (UTC) and in all', async () => {
+    const usage = await call<UsageReport>('GET', '/v1/usage');
+    expect(usage.status).toBe(200);
+    const day = utcDay(new Date());
+    const rows = await taskRows();
+    const slots = (await bed.system.core.slots.list()).map((slot) => slot.id);
+    const expected = slots.map((slot) => {
+      const of = rows.filter((row) => row.slot === slot);
+      const endedToday = of.filter((row) => row.finishedAt && row.finishedAt >= day.start);
+      return {
+        slot,
+        tasksToday: of.filter((row) => row.createdAt >= day.start).length,
+        costTodayUsd: sum(endedToday.map((row) => row.costUsd ?? 0)),
+        inputTokensToday: sum(endedToday.map((row) => tokens(row, 'input_tokens'))),
+        outputTokensToday: sum(endedToday.map((row) => tokens(row, 'output_tokens'))),
+        dailyBudgetUsd: null,
+        tasksTotal: of.length,
+        costTotalUsd: sum(of.map((row) => row.costUsd ?? 0)),
+      };
+    });
+    expect(usage.body.day).toBe(day.date);
+    expect(usage.body.slots.map((s) => s.slot)).toEqual(slots);
+    for (const [i, slot] of usage.body.slots.entries()) {
+      const want = expected[i]!;
+      expect({ ...slot, costTodayUsd: 0, costTotalUsd: 0 }).toEqual({ ...want, costTodayUsd: 0, costTotalUsd: 0 });
+      expect(slot.costTodayUsd).toBeCloseTo(want.costTodayUsd, 12);
+      expect(slot.costTotalUsd).toBeCloseTo(want.costTotalUsd, 12);
+    }
+    expect(usage.body.slots.find((s) => s.slot === 'metered')).toMatchObject({ tasksToday: 4, tasksTotal: 4, inputTokensToday: 600, outputTokensToday: 60 });
+    expect(usage.body.totals.tasksToday).toBe(rows.length);
+    expect(usage.body.totals.costTotalUsd).toBeCloseTo(sum(rows.map((row) => row.costUsd ?? 0)), 12);
+    expect(usage.body.totals.costTodayUsd).toBeCloseTo(sum(expected.map((s) => s.costTodayUsd)), 12);
+
+    const client = new Client({ name: 'metrics-test', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', bed.system.url), { requestInit: { headers: bed.system.auth } }));
+    try {
+      const result = (await client.callTool({ name: 'mission_usage', arguments: {} })) as CallToolResult;
+      expect(result.isError).toBeFalsy();
+      expect(JSON.parse((result.content[0] as { text: string }).text)).toEqual(usage.body);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('a slot whose daily budget is spent refuses new tasks and sessions (REST and MCP) with the budget, the spend and the reset; other slots go on', async () => {
+    expect((await call('PUT', '/v1/slots/budgeted', { cwd: bed.workdir, env: bed.claude.env, dailyBudgetUsd: 0 })).status).toBe(400);
+    expect((await call('PUT', '/v1/slots/budgeted', { cwd: bed.workdir, env: bed.claude.env, dailyBudgetUsd: -1 })).status).toBe(400);
+    const put = await call('PUT', '/v1/slots/budgeted', { cwd: bed.workdir, env: bed.claude.env, dailyBudgetUsd: 0.000001 });
+    expect(put).toMatchObject({ status: 200, body: { id: 'budgeted', dailyBudgetUsd: 0.000001 } });
+    expect((await call('GET', '/v1/slots/budgeted')).body).toMatchObject({ dailyBudgetUsd: 0.000001 });
+
+    // Nothing spent yet: the first task is taken, and costs more than the budget.
+    replies['spend the budget'] = [{ text: 'spent', usage: { input_tokens: 1000, output_tokens: 100 } }];
+    const first = await submit('budgeted', 'spend the budget', { 'idempotency-key': 'budget-first' });
+    expect(first.status).toBe(202);
+    expect((await ended(first.body.id)).status).toBe('succeeded');
+    const [row] = await taskRows('budgeted');
+    expect(row!.costUsd).toBeGreaterThan(0.000001);
+
+    const day = utcDay(new Date());
+    const refused = await submit('budgeted', 'one more');
+    expect(refused.status).toBe(402);
+    expect(refused.body).toEqual({
+      error: {
+        code: 'budget_exhausted',
+        message: `slot 'budgeted' has spent its daily budget: $${Number(row!.costUsd!.toFixed(6))} of $0.000001 today (UTC ${day.date}); new tasks and sessions on it are refused until the budget resets at ${day.end.toISOString()}`,
+        details: { slot: 'budgeted', dailyBudgetUsd: 0.000001, spentTodayUsd: row!.costUsd, resetsAt: day.end.toISOString() },
+      },
+    });
+    expect((await call('POST', '/v1/ask', { slot: 'budgeted', prompt: 'one more' })).status).toBe(402);
+    expect((await call<{ error: { code: string } }>('POST', '/v1/sessions', { slot: 'budgeted' })).body.error.code).toBe('budget_exhausted');
+    // Repeating the request that was taken still returns its task.
+    const repeat = await submit('budgeted', 'spend the budget', { 'idempotency-key': 'budget-first' });
+    expect(repeat).toMatchObject({ status: 200, body: { id: first.body.id } });
+
+    const client = new Client({ name: 'metrics-test', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', bed.system.url), { requestInit: { headers: bed.system.auth } }));
+    try {
+      for (const tool of ['mission_submit', 'mission_ask']) {
+        const result = (await client.callTool({ name: tool, arguments: { slot: 'budgeted', prompt: 'one more' } })) as CallToolResult;
+        expect(result.isError, tool).toBe(true);
+        expect(JSON.parse((result.content[0] as { text: string }).text), tool).toEqual(refused.body);
+      }
+    } finally {
+      await client.close();
+    }
+    expect(await taskRows('budgeted')).toHaveLength(1);
+
+    // Another slot still takes tasks.
+    replies['spare work'] = [{ text: 'fine' }];
+    const spare = await submit('spare', 'spare work');
+    expect(spare.status).toBe(202);
+    expect((await ended(spare.body.id)).status).toBe('succeeded');
+
+    const usage = (await call<UsageReport>('GET', '/v1/usage')).body.slots.find((s) => s.slot === 'budgeted');
+    expect(usage).toMatchObject({ dailyBudgetUsd: 0.000001, tasksToday: 1, costTodayUsd: row!.costUsd });
+    const metrics = await scrape();
+    expect(metrics.value('mission_daily_budget_usd', { slot: 'budgeted' })).toBe(0.000001);
+    expect(metrics.value('mission_cost_today_usd', { slot: 'budgeted' })).toBe(row!.costUsd);
+    expect(metrics.samples.filter((s) => s.name === 'mission_daily_budget_usd')).toHaveLength(1);
+  });
+
+  it('takes dailyBudgetUsd from slots.yaml', async () => {
+    const file = path.join(bed.workdir, 'slots.yaml');
+    fs.writeFileSync(file, 'slots:\n  from-file:\n    cwd: .\n    dailyBudgetUsd: 2.5\n');
+    await bed.system.core.slots.syncFromFile(file, bed.workdir);
+    expect(await bed.system.core.slots.get('from-file')).toMatchObject({ dailyBudgetUsd: 2.5, cwd: bed.workdir });
+    fs.writeFileSync(file, 'slots:\n  from-file:\n    cwd: .\n    dailyBudgetUsd: 0\n');
+    await expect(bed.system.core.slots.syncFromFile(file, bed.workdir)).rejects.toThrow(/dailyBudgetUsd/);
+  });
+
+  it('/metrics needs a token with tasks:read, like the overview', async () => {
+    const anonymous = await fetch(`${bed.system.url}/metrics`);
+    expect(anonymous.status).toBe(401);
+    expect(((await anonymous.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
+    const sessionsOnly = await fetch(`${bed.system.url}/metrics`, { headers: { authorization: `Bearer ${await token(['sessions:read'])}` } });
+    expect(sessionsOnly.status).toBe(403);
+    expect(bed.system.app.routeAccess.find((route) => route.url === '/metrics')?.access).toBe('tasks:read');
+    expect((await scrape()).samples.length).toBeGreaterThan(0);
+  });
+});
