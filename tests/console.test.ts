@@ -10,7 +10,7 @@ import { chromiumAvailable, ensureConsoleBuilt, launchChromium, screenshot } fro
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
 import { waitUntil } from './support/processes.ts';
 import { startTestSystem, type TestSystem } from './support/system.ts';
-import type { StubReply } from './support/stubAnthropic.ts';
+import { scriptByPrompt, type StubReply } from './support/stubAnthropic.ts';
 
 /**
  * The web console in headless Chromium against the whole system running the real claude CLI on the
@@ -22,18 +22,13 @@ describe.skipIf(!chromiumAvailable())('web console (headless Chromium, real clau
   let context: BrowserContext;
   let page: Page;
   const pageErrors: string[] = [];
-  const replies: Record<string, StubReply[]> = {};
+  let replies: Record<string, StubReply[]>;
   const adminToken = () => bed.system.auth.authorization.replace(/^Bearer /, '');
 
   beforeAll(async () => {
     ensureConsoleBuilt();
     bed = await startClaudeTestBed();
-    let conversation = '';
-    bed.stub.respond((request) => {
-      if (request.tools.length === 0) return { text: 'side request' };
-      if (request.toolResults.length === 0) conversation = request.lastUserText;
-      return replies[conversation]?.shift();
-    });
+    replies = scriptByPrompt(bed.stub);
     const json = { 'content-type': 'application/json' };
     const role = await bed.system.fetch('/v1/roles/guarded', { method: 'PUT', headers: json, body: JSON.stringify({ allow: [], confirm: ['Edit'], deny: [] }) });
     expect(role.status).toBe(200);
@@ -73,6 +68,7 @@ describe.skipIf(!chromiumAvailable())('web console (headless Chromium, real clau
     await page.getByRole('cell', { name: bed.system.worker!.id }).waitFor();
     expect(await page.getByRole('cell', { name: 'tasks', exact: true }).count()).toBe(1);
     await expect.poll(() => page.getByTestId('cost-today').innerText()).toMatch(/Cost today\s+(\$\d+\.\d+|—)/);
+    expect(await page.getByRole('link', { name: /Bull Board/ }).getAttribute('href')).toBe('/admin/queues');
     await screenshot(page, '1-overview');
   });
 
@@ -147,6 +143,20 @@ describe.skipIf(!chromiumAvailable())('web console (headless Chromium, real clau
     await page.getByLabel('API token').waitFor();
     expect(await context.cookies()).toEqual([]);
     expect(pageErrors).toEqual([]);
+  });
+
+  it('with MISSION_AUTH=off (npm start) the console works without signing in', async () => {
+    const open = await startTestSystem({ inProcessWorker: false, env: { MISSION_AUTH: 'off' } });
+    const anonymous = await browser.newContext();
+    try {
+      const tab = await anonymous.newPage();
+      await tab.goto(`${open.url}/#/approvals`);
+      await tab.getByTestId('no-approvals').waitFor();
+      expect(await tab.getByLabel('API token').count()).toBe(0);
+    } finally {
+      await anonymous.close();
+      await open.close();
+    }
   });
 });
 

@@ -188,3 +188,19 @@ function split(text: string, parts: number): string[] {
   const size = Math.ceil(text.length / parts);
   return Array.from({ length: Math.ceil(text.length / size) }, (_, i) => text.slice(i * size, (i + 1) * size));
 }
+
+/**
+ * Scripts the stub by conversation: fill the returned map with the replies to each prompt, in order
+ * (the prompt's first request, then one per tool result). The CLI's side requests (without tools:
+ * titles and the like) get a short text.
+ */
+export function scriptByPrompt(stub: StubAnthropic): Record<string, StubReply[]> {
+  const replies: Record<string, StubReply[]> = {};
+  let conversation = '';
+  stub.respond((request) => {
+    if (request.tools.length === 0) return { text: 'side request' };
+    if (request.toolResults.length === 0) conversation = request.lastUserText;
+    return replies[conversation]?.shift();
+  });
+  return replies;
+}

@@ -9,6 +9,11 @@ export class ApiError extends Error {
   }
 }
 
+/** Any failure as an ApiError (a bug in the console shows as a message too). */
+export function asApiError(caught: unknown): ApiError {
+  return caught instanceof ApiError ? caught : new ApiError(0, 'client', (caught as Error).message);
+}
+
 const unauthorizedListeners = new Set<() => void>();
 
 /** Called whenever the API answers 401: the console shows the login form. */

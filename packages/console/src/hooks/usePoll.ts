@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { ApiError } from '../api/client.ts';
+import { type ApiError, asApiError } from '../api/client.ts';
 
 export interface Polled<T> {
   data: T | undefined;
@@ -25,7 +25,7 @@ export function usePoll<T>(load: () => Promise<T>, intervalMs: number, deps: unk
         setError(undefined);
       } catch (caught) {
         if (stopped) return;
-        setError(caught instanceof ApiError ? caught : new ApiError(0, 'client', (caught as Error).message));
+        setError(asApiError(caught));
       }
       if (!stopped) timer = setTimeout(tick, intervalMs);
     };

@@ -1,9 +1,10 @@
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
-import { api, ApiError } from '../api/client.ts';
+import { api } from '../api/client.ts';
 import type { Approval } from '../api/types.ts';
 import { ErrorMessage, Pending } from '../components/ErrorMessage.ts';
 import { formatTime } from '../format.ts';
+import { useAction } from '../hooks/useAction.ts';
 import { usePoll } from '../hooks/usePoll.ts';
 import { href } from '../router.ts';
 
@@ -23,20 +24,12 @@ export function Approvals() {
 
 function ApprovalCard({ approval: a, onDecided }: { approval: Approval; onDecided: () => void }) {
   const [reason, setReason] = useState('');
-  const [error, setError] = useState<ApiError | undefined>(undefined);
-  const [busy, setBusy] = useState(false);
   const owner = a.owner.kind === 'session' ? href({ view: 'session', id: a.owner.id }) : href({ view: 'task', id: a.owner.id });
 
-  const decide = async (verdict: 'approve' | 'deny') => {
-    setBusy(true);
-    try {
-      await api.post(`/v1/approvals/${encodeURIComponent(a.id)}/${verdict}`, reason.trim() ? { reason: reason.trim() } : {});
-      onDecided();
-    } catch (caught) {
-      setError(caught as ApiError);
-      setBusy(false);
-    }
-  };
+  const decide = useAction(async (verdict: 'approve' | 'deny') => {
+    await api.post(`/v1/approvals/${encodeURIComponent(a.id)}/${verdict}`, reason.trim() ? { reason: reason.trim() } : {});
+    onDecided();
+  });
 
   return html`<li class="card approval" data-approval=${a.id}>
     <h2>${a.tool} <span class="muted">wants permission</span></h2>
@@ -46,10 +39,10 @@ function ApprovalCard({ approval: a, onDecided }: { approval: Approval; onDecide
     </p>
     <pre>${JSON.stringify(a.input, null, 2)}</pre>
     <div class="actions">
-      <button type="button" class="approve" disabled=${busy} onClick=${() => decide('approve')}>Approve</button>
-      <button type="button" class="deny" disabled=${busy} onClick=${() => decide('deny')}>Deny</button>
+      <button type="button" class="approve" disabled=${decide.busy} onClick=${() => decide.run('approve')}>Approve</button>
+      <button type="button" class="deny" disabled=${decide.busy} onClick=${() => decide.run('deny')}>Deny</button>
       <input placeholder="Reason (told to Claude when you deny)" value=${reason} onInput=${(e: Event) => setReason((e.target as HTMLInputElement).value)} />
     </div>
-    <${ErrorMessage} error=${error} />
+    <${ErrorMessage} error=${decide.error} />
   </li>`;
 }

@@ -1,10 +1,11 @@
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
-import { api, ApiError } from '../api/client.ts';
+import { api } from '../api/client.ts';
 import type { Session, Slot } from '../api/types.ts';
 import { ErrorMessage, Pending } from '../components/ErrorMessage.ts';
 import { StateBadge } from '../components/StateBadge.ts';
 import { formatTime } from '../format.ts';
+import { useAction } from '../hooks/useAction.ts';
 import { usePoll } from '../hooks/usePoll.ts';
 import { href } from '../router.ts';
 
@@ -42,30 +43,22 @@ function SessionTable({ sessions }: { sessions: Session[] }) {
 function NewSession() {
   const slots = usePoll(() => api.get<{ slots: Slot[] }>('/v1/slots'), 60_000, []);
   const [slot, setSlot] = useState('');
-  const [error, setError] = useState<ApiError | undefined>(undefined);
-  const [busy, setBusy] = useState(false);
-
-  const start = async (event: Event) => {
+  const start = useAction(async () => {
+    const session = await api.post<Session>('/v1/sessions', { slot: slot || slots.data?.slots[0]?.id });
+    location.hash = href({ view: 'session', id: session.id });
+  });
+  const submit = (event: Event) => {
     event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      const session = await api.post<Session>('/v1/sessions', { slot: slot || slots.data?.slots[0]?.id });
-      location.hash = href({ view: 'session', id: session.id });
-    } catch (caught) {
-      setError(caught as ApiError);
-    } finally {
-      setBusy(false);
-    }
+    void start.run();
   };
 
-  return html`<form class="inline" onSubmit=${start}>
+  return html`<form class="inline" onSubmit=${submit}>
     <label>Slot
       <select value=${slot} onChange=${(e: Event) => setSlot((e.target as HTMLSelectElement).value)}>
         ${(slots.data?.slots ?? []).map((s) => html`<option value=${s.id}>${s.id}</option>`)}
       </select>
     </label>
-    <button type="submit" disabled=${busy || !slots.data}>${busy ? 'Starting…' : 'New session'}</button>
-    <${ErrorMessage} error=${error ?? slots.error} />
+    <button type="submit" disabled=${start.busy || !slots.data}>${start.busy ? 'Starting…' : 'New session'}</button>
+    <${ErrorMessage} error=${start.error ?? slots.error} />
   </form>`;
 }

@@ -1,11 +1,11 @@
 import { html } from 'htm/preact';
-import { useState } from 'preact/hooks';
-import { api, ApiError } from '../api/client.ts';
+import { api } from '../api/client.ts';
 import type { Task } from '../api/types.ts';
 import { ErrorMessage, Pending } from '../components/ErrorMessage.ts';
 import { EventTimeline } from '../components/EventTimeline.ts';
 import { StateBadge } from '../components/StateBadge.ts';
 import { formatTime, formatUsd } from '../format.ts';
+import { useAction } from '../hooks/useAction.ts';
 import { useEventStream } from '../hooks/useEventStream.ts';
 import { usePoll } from '../hooks/usePoll.ts';
 
@@ -16,22 +16,16 @@ export function TaskPage({ id }: { id: string }) {
   const path = `/v1/tasks/${encodeURIComponent(id)}`;
   const task = usePoll(() => api.get<Task>(path), 2_000, [id]);
   const stream = useEventStream(`${path}/events`);
-  const [cancelError, setCancelError] = useState<ApiError | undefined>(undefined);
+  const cancel = useAction(async () => {
+    await api.post(`${path}/cancel`);
+    task.refresh();
+  });
   if (!task.data) return html`<${Pending} error=${task.error} />`;
   const t = task.data;
 
-  const cancel = async () => {
-    try {
-      await api.post(`${path}/cancel`);
-      task.refresh();
-    } catch (caught) {
-      setCancelError(caught as ApiError);
-    }
-  };
-
   return html`<h1>Task <code>${id}</code> <${StateBadge} state=${t.status} /></h1>
-    <${ErrorMessage} error=${task.error ?? cancelError} />
-    ${FINISHED.has(t.status) ? null : html`<p><button type="button" onClick=${cancel}>Cancel task</button></p>`}
+    <${ErrorMessage} error=${task.error ?? cancel.error} />
+    ${FINISHED.has(t.status) ? null : html`<p><button type="button" disabled=${cancel.busy} onClick=${() => cancel.run()}>Cancel task</button></p>`}
     <dl class="facts">
       <dt>slot</dt><dd>${t.slot}</dd>
       <dt>worker</dt><dd>${t.workerId ?? '—'}</dd>
