@@ -38,7 +38,8 @@ export async function* ownerEvents(api: ApiClient, owner: EventOwnerRef, options
       restartQuietTimer();
       for await (const message of stream) {
         if (message.event === 'end') return;
-        if (message.event === 'error') throw streamError(message.data);
+        // A stored `error` event has its seq as id; the stream's own failure has none.
+        if (message.event === 'error' && message.id === undefined) throw streamError(message.data);
         const event = JSON.parse(message.data) as MissionEvent;
         after = event.seq;
         restartQuietTimer();

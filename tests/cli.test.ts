@@ -1,0 +1,310 @@
+import { execFile } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { ApprovalStore, type Approval, type MissionEvent, type Session, type Task } from '@mission/shared';
+import { HeadlessTerminal } from '@mission/worker';
+import pty from 'node-pty';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DetachChord } from '../src/cli/detachChord.ts';
+import { eventText } from '../src/cli/eventText.ts';
+import { painter } from '../src/cli/printer.ts';
+import { SseParser } from '../src/cli/sse.ts';
+import { CLAUDE_BIN } from './support/claudeEnv.ts';
+import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
+import { waitUntil } from './support/processes.ts';
+import type { StubReply } from './support/stubAnthropic.ts';
+
+const repoRoot = path.resolve(import.meta.dirname, '..');
+const bin = path.join(repoRoot, 'bin', 'mission.mjs');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A port nothing listens on. */
+function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe('mission CLI: pure parts', () => {
+  it('the detach chord: Ctrl+B d detaches, Ctrl+B Ctrl+B is one Ctrl+B, other keys pass through, across chunks', () => {
+    const chord = new DetachChord();
+    expect(chord.feed('hello\r')).toEqual({ forward: 'hello\r', detach: false });
+    expect(chord.feed('a\x02')).toEqual({ forward: 'a', detach: false });
+    expect(chord.feed('x')).toEqual({ forward: '\x02x', detach: false });
+    expect(chord.feed('\x02\x02')).toEqual({ forward: '\x02', detach: false });
+    expect(chord.feed('\x02')).toEqual({ forward: '', detach: false });
+    expect(chord.feed('dnot sent')).toEqual({ forward: '', detach: true });
+    expect(new DetachChord().feed('é\x02d')).toEqual({ forward: 'é', detach: true });
+  });
+
+  it('SSE: messages split across chunks, comments and CRLF', () => {
+    const parser = new SseParser();
+    expect(parser.push(': connected\n\nid: 1\nevent: state\nda')).toEqual([]);
+    expect(parser.push('ta: {"a":1}\r\n\r\nevent: end\ndata: {}\n\n: keepalive\n\n')).toEqual([
+      { id: '1', event: 'state', data: '{"a":1}' },
+      { event: 'end', data: '{}' },
+    ]);
+  });
+
+  it('events as text: colored only when asked, multi-line text indented under its line', () => {
+    const event = { type: 'assistant_message', payload: { text: 'one\ntwo' }, ownerKind: 'task', ownerId: 'task_x', seq: 4, at: '2026-11-25T20:01:02.000Z' } as MissionEvent;
+    expect(eventText(event, painter(false))).toBe(`20:01:02 #4   assistant_message   one\n${' '.repeat(34)}two`);
+    expect(eventText(event, painter(true))).toContain('\x1b[32massistant_message');
+  });
+});
+
+/** The real `bin/mission.mjs` against a whole system running the real claude CLI on the stub API. */
+describe('mission CLI against a running system (real claude CLI, stub API)', () => {
+  let bed: ClaudeTestBed;
+  let clientEnv: Record<string, string>;
+  /** Replies by the prompt (the last user text): the same one every time it is asked, for retries too. */
+  const replies: Record<string, StubReply> = {};
+
+  beforeAll(async () => {
+    bed = await startClaudeTestBed();
+    // Interactive sessions make side requests without tools (titles and the like): those get a plain answer.
+    bed.stub.respond((request) => (request.tools.length === 0 ? { text: 'side request' } : replies[request.lastUserText]));
+    clientEnv = { MISSION_URL: bed.system.url, MISSION_TOKEN: bed.system.auth.authorization.replace(/^Bearer /, '') };
+  });
+  afterAll(async () => {
+    await bed?.close();
+  });
+
+  function mission(args: string[], env: Record<string, string> = {}): Promise<Run> {
+    return new Promise((resolve) => {
+      execFile(process.execPath, [bin, ...args], { cwd: repoRoot, env: { ...process.env, ...clientEnv, ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
+        resolve({ code: error ? Number((error as { code?: unknown }).code ?? 1) : 0, stdout, stderr });
+      });
+    });
+  }
+
+  const getTask = async (id: string) => (await (await bed.system.fetch(`/v1/tasks/${id}`)).json()) as Task;
+
+  it('submit --wait prints the answer and exits 0; the task really ran on the claude CLI', async () => {
+    replies['What is the answer?'] = { text: 'The answer is 42.' };
+    const run = await mission(['submit', 'default', 'What is the answer?', '--wait']);
+    expect(run).toEqual({ code: 0, stdout: 'The answer is 42.\n', stderr: '' });
+    expect(bed.stub.requests.some((request) => request.lastUserText === 'What is the answer?')).toBe(true);
+  });
+
+  it('submit --wait on a task that fails exits 1 with one line saying why', async () => {
+    replies['Trigger an API error'] = { error: { status: 400, type: 'invalid_request_error', message: 'stub says: refused' } };
+    const run = await mission(['submit', 'default', 'Trigger an API error', '--wait']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/^mission: task task_\w+ failed( \([^)]*\))?: .*stub says: refused.*\n$/);
+    // --json: the failed task on stdout, still exit 1.
+    const json = await mission(['submit', 'default', 'Trigger an API error', '--wait', '--json']);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({ status: 'failed', error: expect.stringContaining('stub says: refused') });
+  });
+
+  it('submit --json (no wait), then status, logs and logs --json of the finished task', async () => {
+    replies['Say hello'] = { text: 'Hello from the stub.' };
+    const submitted = await mission(['submit', 'default', 'Say hello', '--priority', '70', '--json']);
+    expect(submitted.code).toBe(0);
+    const task = JSON.parse(submitted.stdout) as Task;
+    expect(task.id).toMatch(/^task_/);
+    expect(task.slot).toBe('default');
+    expect(task.prompt).toBe('Say hello');
+    expect(task.priority).toBe(70);
+    expect(task.status).toBe('queued');
+    await waitUntil(async () => (await getTask(task.id)).status === 'succeeded', 30_000, 'the task to succeed');
+
+    const status = await mission(['status', task.id, '--json']);
+    const shown = JSON.parse(status.stdout) as Task;
+    expect(shown.id).toBe(task.id);
+    expect(shown.status).toBe('succeeded');
+    expect(shown.result).toBe('Hello from the stub.');
+    expect(shown.finishedAt).not.toBeNull();
+    const human = await mission(['status', task.id]);
+    expect(human.stdout).toMatch(new RegExp(`^${task.id}  succeeded\\n`));
+    expect(human.stdout).toMatch(/^ {2}result +Hello from the stub\.$/m);
+
+    const stored = await bed.system.core.events.list(task.id);
+    const logsJson = await mission(['logs', task.id, '--json']);
+    expect(logsJson.code).toBe(0);
+    const events = logsJson.stdout.trim().split('\n').map((line) => JSON.parse(line) as MissionEvent);
+    expect(events).toEqual(stored);
+    expect(events.map((event) => event.seq)).toEqual(stored.map((_, index) => index + 1));
+    expect(events[0]).toMatchObject({ type: 'state', payload: { state: 'queued' } });
+    expect(events.find((event) => event.type === 'result')?.payload).toMatchObject({ text: 'Hello from the stub.', isError: false });
+    expect(events.at(-1)).toMatchObject({ type: 'state', payload: { state: 'succeeded' } });
+
+    // The same events for people: one line each (in order), no colors when piped.
+    const logs = await mission(['logs', task.id]);
+    expect(logs.stdout).not.toContain('\x1b[');
+    const typesShown = logs.stdout.split('\n').map((line) => /^\d\d:\d\d:\d\d #(\d+) +(\w+)/.exec(line)).filter((match) => match !== null).map((match) => [Number(match[1]), match[2]]);
+    expect(typesShown).toEqual(stored.map((event) => [event.seq, event.type]));
+    expect(logs.stdout).toContain('Hello from the stub.');
+  });
+
+  it('submit --follow streams the events, then exits with the outcome; --follow --json is JSON lines ending with the task', async () => {
+    replies['Follow me'] = { text: 'Followed to the end.', chunks: 4, chunkDelayMs: 100 };
+    const run = await mission(['submit', 'default', 'Follow me', '--follow']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/state +queued[\s\S]*state +running[\s\S]*assistant_message +Followed to the end\.[\s\S]*state +succeeded\ntask task_\w+ succeeded/);
+
+    const json = await mission(['submit', 'default', 'Follow me', '--follow', '--json']);
+    expect(json.code).toBe(0);
+    const lines = json.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const task = lines.at(-1) as Task;
+    expect(task).toMatchObject({ status: 'succeeded', result: 'Followed to the end.' });
+    expect(lines.slice(0, -1)).toEqual(await bed.system.core.events.list(task.id));
+  });
+
+  it('submit --wait on a task cancelled with `mission cancel` exits 1', async () => {
+    replies['Take your time'] = { text: 'slow '.repeat(100), chunks: 100, chunkDelayMs: 200 };
+    const waiting = mission(['submit', 'default', 'Take your time', '--wait', '--json']);
+    let running: Task | undefined;
+    await waitUntil(async () => {
+      const listed = (await (await bed.system.fetch('/v1/tasks?status=running')).json()) as { tasks: Task[] };
+      running = listed.tasks.find((task) => task.prompt === 'Take your time');
+      return running !== undefined;
+    }, 30_000, 'the slow task to run');
+    const cancelled = await mission(['cancel', running!.id, '--json']);
+    expect(cancelled.code).toBe(0);
+    expect(JSON.parse(cancelled.stdout)).toMatchObject({ id: running!.id, status: 'cancelled' });
+    const waited = await waiting;
+    expect(waited.stderr).toBe('');
+    expect(waited.code).toBe(1);
+    expect(JSON.parse(waited.stdout)).toMatchObject({ id: running!.id, status: 'cancelled' });
+    // Cancelling it again: the API's message, one line, exit 1.
+    expect(await mission(['cancel', 'task_missing'])).toEqual({ code: 1, stdout: '', stderr: "mission: task 'task_missing' not found\n" });
+  });
+
+  it('ask prints the answer; --json gives {answer, task}', async () => {
+    replies['Capital of France?'] = { text: 'Paris.' };
+    expect(await mission(['ask', 'default', 'Capital of France?'])).toEqual({ code: 0, stdout: 'Paris.\n', stderr: '' });
+    const json = JSON.parse((await mission(['ask', 'default', 'Capital of France?', '--json'])).stdout) as { answer: string; task: Task };
+    expect(json.answer).toBe('Paris.');
+    expect(json.task.status).toBe('succeeded');
+  });
+
+  it('approve decides a pending approval (and --deny with a reason); deciding it twice is a one-line 409', async () => {
+    const { core } = bed.system;
+    const store = new ApprovalStore(core.database.db, core.redis, core.subscriber, core.config.queuePrefix);
+    const create = () => store.create({ owner: { kind: 'session', id: 'ses_cli' }, slot: 'default', role: 'default', tool: 'Bash', input: { command: 'git push' }, rule: null, timeoutMs: 60_000 });
+    const first = await create();
+    const approved = await mission(['approve', first.id, '--json']);
+    expect(approved.code).toBe(0);
+    const body = JSON.parse(approved.stdout) as Approval;
+    expect(body.id).toBe(first.id);
+    expect(body.status).toBe('approved');
+    expect(body.decidedBy).toBe('token:test-admin');
+    expect((await core.approvals.get(first.id)).status).toBe('approved');
+
+    const second = await create();
+    const denied = await mission(['approve', second.id, '--deny', '--reason', 'not on a Friday']);
+    expect(denied).toEqual({ code: 0, stdout: `${second.id} denied: Bash for session ses_cli\n`, stderr: '' });
+    expect(await core.approvals.get(second.id)).toMatchObject({ status: 'denied', reason: 'not on a Friday' });
+
+    const again = await mission(['approve', first.id]);
+    expect(again.code).toBe(1);
+    expect(again.stderr.split('\n')).toHaveLength(2);
+    expect(again.stderr).toMatch(/^mission: .*already.*\n$/);
+  });
+
+  it('doctor passes on the running system, and fails with a clear line when MISSION_URL is a closed port', async () => {
+    const local = { REDIS_URL: bed.system.config.redisUrl!, DATABASE_URL: bed.system.config.databaseUrl!, MISSION_CLAUDE_BIN: CLAUDE_BIN };
+    const healthy = await mission(['doctor'], local);
+    expect(healthy.code).toBe(0);
+    expect(healthy.stdout.split('\n').filter(Boolean).map((line) => line.slice(0, 10).trim())).toEqual(['✓ Redis', '✓ Postgres', '✓ claude', '✓ API', '✓ token']);
+    expect(healthy.stdout).toMatch(/✓ claude +.*2\.1\.331/);
+    const json = JSON.parse((await mission(['doctor', '--json'], local)).stdout) as { ok: boolean; checks: { name: string; ok: boolean; detail: string }[] };
+    expect(json.ok).toBe(true);
+    expect(json.checks.map((check) => [check.name, check.ok])).toEqual([['Redis', true], ['Postgres', true], ['claude', true], ['API', true], ['token', true]]);
+
+    const port = await closedPort();
+    const closed = await mission(['doctor'], { ...local, MISSION_URL: `http://127.0.0.1:${port}` });
+    expect(closed.code).toBe(1);
+    expect(closed.stdout).toContain(`✗ API       cannot reach http://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}\n`);
+    expect(closed.stdout).toMatch(/hint: start it with `mission up`, or set MISSION_URL/);
+    expect(closed.stdout).toMatch(/^✗ token +not checked: the API is not reachable$/m);
+    const refused = await mission(['doctor', '--json'], { ...local, MISSION_TOKEN: 'msn.tok_wrong.secret' });
+    expect(JSON.parse(refused.stdout).checks.at(-1)).toMatchObject({ name: 'token', ok: false, detail: 'MISSION_TOKEN refused (401)' });
+  });
+
+  it('usage errors exit 2 with a helpful message; API errors are one line; never a stack trace', async () => {
+    const usage = [
+      [['frobnicate'], "mission: unknown command 'frobnicate'\nRun `mission help` for usage.\n"],
+      [['submit', 'default'], 'mission: submit needs <prompt>\nRun `mission help submit` for usage.\n'],
+      [['submit', 'default', '  '], 'mission: submit needs <prompt>\nRun `mission help submit` for usage.\n'],
+      [['submit', 'default', 'hi', '--priority', '101'], "mission: --priority must be a whole number from 0 to 100, not '101'\nRun `mission help submit` for usage.\n"],
+      [['sessions', '--state', 'sleepy'], "mission: --state must be one of starting, idle, working, waiting_permission, exited, lost, not 'sleepy'\nRun `mission help sessions` for usage.\n"],
+      [['status', 'a', 'b'], "mission: status takes <id>; got 'b' too (quote a prompt with spaces)\nRun `mission help status` for usage.\n"],
+      [['attach', 'ses_x', '--json'], 'mission: attach has no --json output\nRun `mission help attach` for usage.\n'],
+    ] as const;
+    for (const [args, stderr] of usage) expect(await mission([...args]), args.join(' ')).toEqual({ code: 2, stdout: '', stderr });
+    const unknownOption = await mission(['logs', 'task_x', '--folow']);
+    expect(unknownOption.code).toBe(2);
+    expect(unknownOption.stderr).toContain("Unknown option '--folow'");
+
+    expect(await mission(['status', 'ses_missing'])).toEqual({ code: 1, stdout: '', stderr: "mission: session 'ses_missing' not found\n" });
+    expect(await mission(['submit', 'nope', 'hi'])).toMatchObject({ code: 1, stderr: expect.stringMatching(/^mission: .*unknown slot 'nope'.*\n$/) });
+    expect(await mission(['status', 'task_x'], { MISSION_TOKEN: 'msn.tok_wrong.secret' })).toMatchObject({ code: 1, stderr: expect.stringMatching(/^mission: [^\n]+\n$/) });
+    const port = await closedPort();
+    expect(await mission(['sessions'], { MISSION_URL: `http://127.0.0.1:${port}` })).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `mission: cannot reach the Mission API at http://127.0.0.1:${port} (connect ECONNREFUSED 127.0.0.1:${port}); is it running? (MISSION_URL)\n`,
+    });
+
+    const help = await mission(['help']);
+    expect(help.code).toBe(0);
+    for (const command of ['up', 'submit', 'ask', 'status', 'cancel', 'logs', 'sessions', 'attach', 'approve', 'token', 'doctor']) expect(help.stdout).toMatch(new RegExp(`^  ${command} +\\S`, 'm'));
+    expect((await mission(['submit', '--help'])).stdout).toMatch(/^Usage: mission submit <slot> "<prompt>" \[--priority N\] \[--wait\] \[--follow\] \[--json\]\n/);
+  });
+
+  it('attach through a PTY: the screen arrives, typing reaches Claude and its reply shows; Ctrl+B d detaches and the session lives on', async () => {
+    const spawned = await bed.system.fetch('/v1/sessions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ slot: 'default' }) });
+    const session = (await spawned.json()) as Session;
+    const sessionState = async () => ((await (await bed.system.fetch(`/v1/sessions/${session.id}`)).json()) as Session).state;
+    await waitUntil(async () => (await sessionState()) === 'idle', 30_000, 'the session to be idle');
+    replies['Hello from the attached terminal'] = { text: 'Stubbed reply seen through attach.' };
+
+    const listed = JSON.parse((await mission(['sessions', '--state', 'idle', '--json'])).stdout) as { sessions: Session[] };
+    expect(listed.sessions.find((s) => s.id === session.id)).toMatchObject({ id: session.id, slot: 'default', state: 'idle', ownerWorker: bed.system.worker!.id, exitCode: null });
+
+    const terminal = new HeadlessTerminal({ cols: 120, rows: 40 });
+    const shows = (text: string) => terminal.screen().lines.some((line) => line.includes(text));
+    const child = pty.spawn(process.execPath, [bin, 'attach', session.id], { name: 'xterm-256color', cols: 120, rows: 40, cwd: repoRoot, env: { ...process.env, ...clientEnv } });
+    let output = '';
+    child.onData((data) => {
+      output += data;
+      terminal.write(data);
+    });
+    const exited = new Promise<number>((resolve) => child.onExit(({ exitCode }) => resolve(exitCode)));
+    try {
+      await waitUntil(() => shows('Claude Code v2.1.331'), 20_000, `the session's screen in the attached terminal:\n${output}`);
+      child.write('Hello from the attached terminal');
+      await waitUntil(() => shows('Hello from the attached terminal'), 10_000, 'the typed text echoed');
+      child.write('\r');
+      await waitUntil(() => shows('Stubbed reply seen through attach.'), 30_000, `Claude's reply in the attached terminal:\n${terminal.screen().lines.join('\n')}`);
+      child.write('\x02');
+      child.write('d');
+      expect(await exited).toBe(0);
+      expect(output).toContain(`[detached from ${session.id}]`);
+      expect(await sessionState()).not.toMatch(/^(exited|lost)$/);
+
+      // The live session's events so far: `logs` without --follow returns once they are printed.
+      const logs = await mission(['logs', session.id, '--json']);
+      expect(logs.code).toBe(0);
+      const events = logs.stdout.trim().split('\n').map((line) => JSON.parse(line) as MissionEvent);
+      expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index + 1));
+      expect(events.some((event) => event.type === 'assistant_message' && event.payload.text === 'Stubbed reply seen through attach.')).toBe(true);
+    } finally {
+      child.kill();
+      terminal.dispose();
+      await bed.system.fetch(`/v1/sessions/${session.id}/kill`, { method: 'POST' });
+    }
+  });
+});
