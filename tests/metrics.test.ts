@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { QUEUE_WAIT_BOUNDS, TASK_DURATION_BOUNDS, utcDay } from '@mission/core';
+import { assertWithinDailyBudget, collectFleetMetrics, QUEUE_WAIT_BOUNDS, TASK_DURATION_BOUNDS, usageReport, utcDay } from '@mission/core';
 import { type Approval, type TaskRow, tables, type UsageReport } from '@mission/shared';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -8,6 +8,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
 import { waitUntil } from './support/processes.ts';
+import { startTestSystem, type TestSystem } from './support/system.ts';
 import { parsePrometheusText, type Scrape } from './support/prometheus.ts';
 import type { StubReply } from './support/stubAnthropic.ts';
 
@@ -302,5 +303,106 @@ describe('metrics, usage and daily budgets (real claude CLI on the stub API)', (
     expect(sessionsOnly.status).toBe(403);
     expect(bed.system.app.routeAccess.find((route) => route.url === '/metrics')?.access).toBe('tasks:read');
     expect((await scrape()).samples.length).toBeGreaterThan(0);
+  });
+});
+
+/**
+ * The aggregate SQL on both databases Mission runs on, with rows of known timestamps: bucket edges
+ * (a value equal to a bound is in its bucket), what "today" (UTC) takes in, and the budget check.
+ */
+describe.each(['postgres', 'pglite'] as const)('fleet metrics and usage queries on %s', (database) => {
+  let system: TestSystem;
+  const now = new Date('2026-11-25T12:00:00Z');
+  const at = (iso: string, plusSeconds = 0) => new Date(Date.parse(iso) + plusSeconds * 1000);
+
+  beforeAll(async () => {
+    system = await startTestSystem({ database, inProcessWorker: false });
+    const { db } = system.core.database;
+    await system.core.slots.put('a', { cwd: '/tmp' });
+    await system.core.slots.put('b', { cwd: '/tmp', dailyBudgetUsd: 1 });
+    await system.core.slots.put('c', { cwd: '/tmp', dailyBudgetUsd: 3 });
+    const task = (id: string, slot: string, status: string, times: { createdAt: Date; startedAt?: Date; finishedAt?: Date }, costUsd?: number, usage?: Record<string, number>) =>
+      ({ id, slot, status, mode: 'submit', prompt: id, priority: 50, timeoutMs: 60_000, costUsd: costUsd ?? null, usage: usage ?? null, ...times });
+    await db.insert(tables.tasks).values([
+      // Submitted yesterday, ended today: waited exactly 0.1 s, ran 119.9 s.
+      task('t1', 'a', 'succeeded', { createdAt: at('2026-11-24T23:59:00Z'), startedAt: at('2026-11-24T23:59:00Z', 0.1), finishedAt: at('2026-11-25T00:01:00Z') }, 1, { input_tokens: 10, output_tokens: 1, cache_read_input_tokens: 5 }),
+      // Today: waited and ran exactly 1 s.
+      task('t2', 'a', 'succeeded', { createdAt: at('2026-11-25T10:00:00Z'), startedAt: at('2026-11-25T10:00:00Z', 1), finishedAt: at('2026-11-25T10:00:00Z', 2) }, 0.5, { input_tokens: 20, output_tokens: 2 }),
+      // Yesterday entirely: waited an hour, ran 3600.5 s.
+      task('t3', 'a', 'failed', { createdAt: at('2026-11-24T10:00:00Z'), startedAt: at('2026-11-24T11:00:00Z'), finishedAt: at('2026-11-24T12:00:00.5Z') }, 2),
+      task('t4', 'a', 'queued', { createdAt: at('2026-11-25T11:00:00Z') }),
+      task('t5', 'a', 'running', { createdAt: at('2026-11-25T11:30:00Z'), startedAt: at('2026-11-25T11:30:00Z', 0.25) }),
+      task('t6', 'b', 'succeeded', { createdAt: at('2026-11-25T09:00:00Z'), startedAt: at('2026-11-25T09:00:00Z', 0.5), finishedAt: at('2026-11-25T09:00:10Z') }, 1, { input_tokens: 7, output_tokens: 3 }),
+    ]);
+    const decision = (decision: string, by: string) => ({ ownerKind: 'task', ownerId: 't1', tool: 'Bash', input: {}, decision, by, role: 'default', roleVersion: 1 });
+    await db.insert(tables.permissionDecisions).values([
+      decision('allow', 'policy'),
+      decision('allow', 'policy'),
+      decision('deny', 'token:alice'),
+      decision('allow', 'token:bob'),
+      decision('allow', 'link'),
+      decision('deny', 'timeout'),
+    ]);
+  });
+  afterAll(async () => {
+    await system?.close();
+  });
+
+  it('buckets ended tasks by wait and run time, counts decisions by who decided, sums tokens and cost per slot', async () => {
+    const m = await collectFleetMetrics(system.core.database.db, { tasks: system.core.taskQueue, sessions: system.core.sessionQueue }, now);
+    expect(m.queueWaitSeconds.series).toEqual([
+      { labels: { slot: 'a' }, cumulative: cumulative([0.1, 1, 3600], QUEUE_WAIT_BOUNDS), count: 3, sum: 3601.1 },
+      { labels: { slot: 'b' }, cumulative: cumulative([0.5], QUEUE_WAIT_BOUNDS), count: 1, sum: 0.5 },
+    ]);
+    expect(m.queueWaitSeconds.series[0]!.cumulative.slice(0, 3)).toEqual([1, 1, 2]);
+    const runs = Object.fromEntries(m.taskDurationSeconds.series.map((s) => [`${s.labels.slot}/${s.labels.status}`, s]));
+    expect(Object.keys(runs).sort()).toEqual(['a/failed', 'a/succeeded', 'b/succeeded']);
+    expect(runs['a/succeeded']).toMatchObject({ cumulative: cumulative([119.9, 1], TASK_DURATION_BOUNDS), count: 2 });
+    expect(runs['a/succeeded']!.sum).toBeCloseTo(120.9, 9);
+    expect(runs['a/failed']).toMatchObject({ cumulative: cumulative([3600.5], TASK_DURATION_BOUNDS), count: 1, sum: 3600.5 });
+    expect(runs['a/failed']!.cumulative[TASK_DURATION_BOUNDS.indexOf(3600)]).toBe(0);
+
+    expect(m.tasks.filter((s) => s.value > 0)).toEqual([
+      { labels: { slot: 'a', status: 'queued' }, value: 1 },
+      { labels: { slot: 'a', status: 'running' }, value: 1 },
+      { labels: { slot: 'a', status: 'succeeded' }, value: 2 },
+      { labels: { slot: 'a', status: 'failed' }, value: 1 },
+      { labels: { slot: 'b', status: 'succeeded' }, value: 1 },
+    ]);
+    // Every slot (the API made `default`) and every status, zeros included.
+    expect(m.tasks).toHaveLength(4 * 6);
+    expect(m.permissionDecisions.sort((x, y) => `${x.labels.decision}${x.labels.by}`.localeCompare(`${y.labels.decision}${y.labels.by}`))).toEqual([
+      { labels: { decision: 'allow', by: 'link' }, value: 1 },
+      { labels: { decision: 'allow', by: 'policy' }, value: 2 },
+      { labels: { decision: 'allow', by: 'token' }, value: 1 },
+      { labels: { decision: 'deny', by: 'timeout' }, value: 1 },
+      { labels: { decision: 'deny', by: 'token' }, value: 1 },
+    ]);
+    expect(m.tokens.filter((s) => s.labels.slot === 'a').map((s) => [s.labels.kind, s.value])).toEqual([['input', 30], ['output', 3], ['cache_read', 5], ['cache_creation', 0]]);
+    expect(m.costUsd.map((s) => [s.labels.slot, s.value])).toEqual([['a', 3.5], ['b', 1], ['c', 0], ['default', 0]]);
+    expect(m.costTodayUsd.map((s) => [s.labels.slot, s.value])).toEqual([['a', 1.5], ['b', 1], ['c', 0], ['default', 0]]);
+    expect(m.dailyBudgetUsd).toEqual([{ labels: { slot: 'b' }, value: 1 }, { labels: { slot: 'c' }, value: 3 }]);
+  });
+
+  it('usage: tasks submitted today, cost and tokens of the tasks that ended today (UTC), and totals', async () => {
+    expect(await usageReport(system.core.database.db, now)).toEqual({
+      day: '2026-11-25',
+      slots: [
+        { slot: 'a', tasksToday: 3, costTodayUsd: 1.5, inputTokensToday: 30, outputTokensToday: 3, dailyBudgetUsd: null, tasksTotal: 5, costTotalUsd: 3.5 },
+        { slot: 'b', tasksToday: 1, costTodayUsd: 1, inputTokensToday: 7, outputTokensToday: 3, dailyBudgetUsd: 1, tasksTotal: 1, costTotalUsd: 1 },
+        { slot: 'c', tasksToday: 0, costTodayUsd: 0, inputTokensToday: 0, outputTokensToday: 0, dailyBudgetUsd: 3, tasksTotal: 0, costTotalUsd: 0 },
+        { slot: 'default', tasksToday: 0, costTodayUsd: 0, inputTokensToday: 0, outputTokensToday: 0, dailyBudgetUsd: null, tasksTotal: 0, costTotalUsd: 0 },
+      ],
+      totals: { costTodayUsd: 2.5, costTotalUsd: 4.5, tasksToday: 4 },
+    });
+    expect((await usageReport(system.core.database.db, at('2026-11-26T00:00:00Z'))).totals).toEqual({ costTodayUsd: 0, costTotalUsd: 4.5, tasksToday: 0 });
+  });
+
+  it('budget: refused once the day\'s spend reaches it, open again the next UTC day; slots under budget or without one are open', async () => {
+    const { db } = system.core.database;
+    await expect(assertWithinDailyBudget(db, 'b', now)).rejects.toMatchObject({ code: 'budget_exhausted', details: { slot: 'b', dailyBudgetUsd: 1, spentTodayUsd: 1, resetsAt: '2026-11-26T00:00:00.000Z' } });
+    await expect(assertWithinDailyBudget(db, 'b', at('2026-11-26T00:00:00Z'))).resolves.toBeUndefined();
+    await expect(assertWithinDailyBudget(db, 'c', now)).resolves.toBeUndefined();
+    await expect(assertWithinDailyBudget(db, 'a', now)).resolves.toBeUndefined();
   });
 });
