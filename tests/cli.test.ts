@@ -1,10 +1,12 @@
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { ApprovalStore, type Approval, type MissionEvent, type Session, type Task } from '@mission/shared';
 import { HeadlessTerminal } from '@mission/worker';
 import pty from 'node-pty';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import YAML from 'yaml';
 import { DetachChord } from '../src/cli/detachChord.ts';
 import { eventText } from '../src/cli/eventText.ts';
 import { painter } from '../src/cli/printer.ts';
@@ -78,12 +80,23 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
     await bed?.close();
   });
 
-  function mission(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  /** Runs a program to its end with the client's environment (MISSION_URL, MISSION_TOKEN) and `env` laid over this process's. */
+  function execute(file: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
     return new Promise((resolve) => {
-      execFile(process.execPath, [bin, ...args], { cwd: repoRoot, env: { ...process.env, ...clientEnv, ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
+      execFile(file, args, { cwd: repoRoot, env: { ...process.env, ...clientEnv, ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
         resolve({ code: error ? Number((error as { code?: unknown }).code ?? 1) : 0, stdout, stderr });
       });
     });
+  }
+
+  const mission = (args: string[], env: Record<string, string> = {}) => execute(process.execPath, [bin, ...args], env);
+
+  /** Runs the CLI in a terminal (a PTY), as a person would. */
+  function missionInTerminal(args: string[], env: Record<string, string> = {}): Promise<{ code: number; output: string }> {
+    const child = pty.spawn(process.execPath, [bin, ...args], { name: 'xterm-256color', cols: 120, rows: 40, cwd: repoRoot, env: { ...process.env, ...clientEnv, ...env } });
+    let output = '';
+    child.onData((data) => (output += data));
+    return new Promise((resolve) => child.onExit(({ exitCode }) => resolve({ code: exitCode, output })));
   }
 
   const getTask = async (id: string) => (await (await bed.system.fetch(`/v1/tasks/${id}`)).json()) as Task;
@@ -159,6 +172,23 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
     const task = lines.at(-1) as Task;
     expect(task).toMatchObject({ status: 'succeeded', result: 'Followed to the end.' });
     expect(lines.slice(0, -1)).toEqual(await bed.system.core.events.list(task.id));
+  });
+
+  it('in a terminal: --wait shows a spinner with the state and elapsed time; logs are colored, unless NO_COLOR is set', async () => {
+    replies['Think for a while'] = { text: 'Thought it through.', chunks: 12, chunkDelayMs: 150 };
+    const waited = await missionInTerminal(['submit', 'default', 'Think for a while', '--wait']);
+    expect(waited.code).toBe(0);
+    expect(waited.output).toMatch(/⠋ task_\w+ (queued|running) 0s/);
+    expect(waited.output).toMatch(/task_\w+ running 1s/);
+    expect(waited.output).toMatch(/\x1b\[2KThought it through\.\r?\n$/);
+
+    const [task] = ((await (await bed.system.fetch('/v1/tasks?limit=1')).json()) as { tasks: Task[] }).tasks;
+    const colored = await missionInTerminal(['logs', task!.id]);
+    expect(colored.output).toContain('\x1b[36mstate');
+    expect(colored.output).toContain('\x1b[32massistant_message');
+    const plain = await missionInTerminal(['logs', task!.id], { NO_COLOR: '1' });
+    expect(plain.output).toContain('assistant_message   Thought it through.');
+    expect(plain.output).not.toContain('\x1b[');
   });
 
   it('submit --wait on a task cancelled with `mission cancel` exits 1', async () => {
@@ -305,6 +335,27 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
       child.kill();
       terminal.dispose();
       await bed.system.fetch(`/v1/sessions/${session.id}/kill`, { method: 'POST' });
+    }
+  });
+
+  it('CI: both jobs of docs/ci/mission-task.yml (also the README snippets) pass when the task succeeds and fail when it fails', async () => {
+    const workflow = YAML.parse(fs.readFileSync(path.join(repoRoot, 'docs/ci/mission-task.yml'), 'utf8')) as { jobs: Record<string, { steps: { name?: string; run?: string }[] }> };
+    const readme = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+    const scripts = Object.entries(workflow.jobs).map(([job, { steps }]) => [job, steps.find((step) => step.name === 'Run the task on Mission')!.run!] as const);
+    expect(scripts.map(([job]) => job)).toEqual(['with-cli', 'with-curl']);
+    replies['CI: run the checks'] = { text: 'All checks pass.' };
+    replies['CI: break the build'] = { error: { status: 400, type: 'invalid_request_error', message: 'stub says: no' } };
+    for (const [job, script] of scripts) {
+      expect(readme, `${job} in the README`).toContain(`\`\`\`sh\n${script}\`\`\``);
+      // As GitHub Actions runs a bash step; the CLI job's working directory is a checkout of Mission: this one.
+      const run = (prompt: string) => execute('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script], { SLOT: 'default', PROMPT: prompt });
+      const passed = await run('CI: run the checks');
+      expect(passed.code, `${job}: ${passed.stderr}`).toBe(0);
+      expect(passed.stdout).toMatch(/assistant_message\s+\S*All checks pass\./);
+      expect(passed.stdout).toMatch(/task task_\w+:? succeeded/);
+      const failed = await run('CI: break the build');
+      expect(failed.code, job).not.toBe(0);
+      expect(failed.stdout + failed.stderr).toMatch(/task task_\w+:? failed/);
     }
   });
 });

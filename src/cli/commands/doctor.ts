@@ -125,7 +125,7 @@ const checkToken: Check = async (_config, { api, clientEnv }) => {
     return { ok: false, detail: 'not checked: the API is not reachable' };
   }
   const given = clientEnv.token ? 'MISSION_TOKEN' : 'no token (MISSION_TOKEN unset)';
-  if (response.ok) return { ok: true, detail: `${given} accepted` };
+  if (response.ok) return { ok: true, detail: clientEnv.token ? 'MISSION_TOKEN accepted' : 'no token needed (the API runs with auth off)' };
   const hint = 'create one with `mission token create --name me --scopes admin` and set MISSION_TOKEN';
   if (response.status === 401) return { ok: false, detail: `${given} refused (401)`, hint };
   if (response.status === 403) return { ok: false, detail: `${given} lacks the tasks:read scope (403)`, hint };
