@@ -67,6 +67,16 @@ describe('metrics, usage and daily budgets (real claude CLI on the stub API)', (
   };
   const taskRows = async (slot?: string) => (await bed.system.core.database.db.select().from(tables.tasks)).filter((row) => !slot || row.slot === slot);
   const token = async (scopes: string[]) => (await bed.system.core.tokens.create({ name: `metrics-${scopes.join('-')}`, scopes }, 'test')).token;
+  /** Calls one MCP tool over Streamable HTTP with the admin token. */
+  const mcpCall = async (name: string, args: Record<string, unknown> = {}): Promise<CallToolResult> => {
+    const client = new Client({ name: 'metrics-test', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', bed.system.url), { requestInit: { headers: bed.system.auth } }));
+    try {
+      return (await client.callTool({ name, arguments: args })) as CallToolResult;
+    } finally {
+      await client.close();
+    }
+  };
   const scrape = async (): Promise<Scrape> => {
     const res = await fetch(`${bed.system.url}/metrics`, { headers: { authorization: `Bearer ${await token(['tasks:read'])}` } });
     expect(res.status).toBe(200);
@@ -217,15 +227,9 @@ describe('metrics, usage and daily budgets (real claude CLI on the stub API)', (
     expect(usage.body.totals.costTotalUsd).toBeCloseTo(sum(rows.map((row) => row.costUsd ?? 0)), 12);
     expect(usage.body.totals.costTodayUsd).toBeCloseTo(sum(expected.map((s) => s.costTodayUsd)), 12);
 
-    const client = new Client({ name: 'metrics-test', version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', bed.system.url), { requestInit: { headers: bed.system.auth } }));
-    try {
-      const result = (await client.callTool({ name: 'mission_usage', arguments: {} })) as CallToolResult;
-      expect(result.isError).toBeFalsy();
-      expect(JSON.parse((result.content[0] as { text: string }).text)).toEqual(usage.body);
-    } finally {
-      await client.close();
-    }
+    const result = await mcpCall('mission_usage');
+    expect(result.isError).toBeFalsy();
+    expect(JSON.parse((result.content[0] as { text: string }).text)).toEqual(usage.body);
   });
 
   it('a slot whose daily budget is spent refuses new tasks and sessions (REST and MCP) with the budget, the spend and the reset; other slots go on', async () => {
@@ -259,16 +263,10 @@ describe('metrics, usage and daily budgets (real claude CLI on the stub API)', (
     const repeat = await submit('budgeted', 'spend the budget', { 'idempotency-key': 'budget-first' });
     expect(repeat).toMatchObject({ status: 200, body: { id: first.body.id } });
 
-    const client = new Client({ name: 'metrics-test', version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', bed.system.url), { requestInit: { headers: bed.system.auth } }));
-    try {
-      for (const tool of ['mission_submit', 'mission_ask']) {
-        const result = (await client.callTool({ name: tool, arguments: { slot: 'budgeted', prompt: 'one more' } })) as CallToolResult;
-        expect(result.isError, tool).toBe(true);
-        expect(JSON.parse((result.content[0] as { text: string }).text), tool).toEqual(refused.body);
-      }
-    } finally {
-      await client.close();
+    for (const tool of ['mission_submit', 'mission_ask']) {
+      const result = await mcpCall(tool, { slot: 'budgeted', prompt: 'one more' });
+      expect(result.isError, tool).toBe(true);
+      expect(JSON.parse((result.content[0] as { text: string }).text), tool).toEqual(refused.body);
     }
     expect(await taskRows('budgeted')).toHaveLength(1);
 
