@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { ApprovalStore, type Approval, type MissionEvent, type Session, type Task } from '@mission/shared';
 import { HeadlessTerminal } from '@mission/worker';
@@ -13,6 +12,7 @@ import { painter } from '../src/cli/printer.ts';
 import { SseParser } from '../src/cli/sse.ts';
 import { CLAUDE_BIN } from './support/claudeEnv.ts';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
+import { unusedPort } from './support/ports.ts';
 import { waitUntil } from './support/processes.ts';
 import type { StubReply } from './support/stubAnthropic.ts';
 
@@ -23,16 +23,6 @@ interface Run {
   code: number;
   stdout: string;
   stderr: string;
-}
-
-/** A port nothing listens on. */
-function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 describe('mission CLI: pure parts', () => {
@@ -91,12 +81,35 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
 
   const mission = (args: string[], env: Record<string, string> = {}) => execute(process.execPath, [bin, ...args], env);
 
-  /** Runs the CLI in a terminal (a PTY), as a person would. */
-  function missionInTerminal(args: string[], env: Record<string, string> = {}): Promise<{ code: number; output: string }> {
+  /** Starts the CLI in a terminal (a PTY), as a person would; a headless xterm renders its screen. */
+  function missionInTerminal(args: string[], env: Record<string, string> = {}) {
+    const terminal = new HeadlessTerminal({ cols: 120, rows: 40 });
     const child = pty.spawn(process.execPath, [bin, ...args], { name: 'xterm-256color', cols: 120, rows: 40, cwd: repoRoot, env: { ...process.env, ...clientEnv, ...env } });
     let output = '';
-    child.onData((data) => (output += data));
-    return new Promise((resolve) => child.onExit(({ exitCode }) => resolve({ code: exitCode, output })));
+    child.onData((data) => {
+      output += data;
+      terminal.write(data);
+    });
+    return {
+      child,
+      exited: new Promise<number>((resolve) => child.onExit(({ exitCode }) => resolve(exitCode))),
+      /** Everything it wrote, escape sequences and all. */
+      output: () => output,
+      screen: () => terminal.screen().lines.join('\n'),
+      shows: (text: string) => terminal.screen().lines.some((line) => line.includes(text)),
+      close() {
+        child.kill();
+        terminal.dispose();
+      },
+    };
+  }
+
+  /** Runs the CLI in a terminal to its end. */
+  async function missionInTerminalToEnd(args: string[], env: Record<string, string> = {}): Promise<{ code: number; output: string }> {
+    const running = missionInTerminal(args, env);
+    const code = await running.exited;
+    running.close();
+    return { code, output: running.output() };
   }
 
   const getTask = async (id: string) => (await (await bed.system.fetch(`/v1/tasks/${id}`)).json()) as Task;
@@ -176,17 +189,17 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
 
   it('in a terminal: --wait shows a spinner with the state and elapsed time; logs are colored, unless NO_COLOR is set', async () => {
     replies['Think for a while'] = { text: 'Thought it through.', chunks: 12, chunkDelayMs: 150 };
-    const waited = await missionInTerminal(['submit', 'default', 'Think for a while', '--wait']);
+    const waited = await missionInTerminalToEnd(['submit', 'default', 'Think for a while', '--wait']);
     expect(waited.code).toBe(0);
     expect(waited.output).toMatch(/⠋ task_\w+ (queued|running) 0s/);
     expect(waited.output).toMatch(/task_\w+ running 1s/);
     expect(waited.output).toMatch(/\x1b\[2KThought it through\.\r?\n$/);
 
     const [task] = ((await (await bed.system.fetch('/v1/tasks?limit=1')).json()) as { tasks: Task[] }).tasks;
-    const colored = await missionInTerminal(['logs', task!.id]);
+    const colored = await missionInTerminalToEnd(['logs', task!.id]);
     expect(colored.output).toContain('\x1b[36mstate');
     expect(colored.output).toContain('\x1b[32massistant_message');
-    const plain = await missionInTerminal(['logs', task!.id], { NO_COLOR: '1' });
+    const plain = await missionInTerminalToEnd(['logs', task!.id], { NO_COLOR: '1' });
     expect(plain.output).toContain('assistant_message   Thought it through.');
     expect(plain.output).not.toContain('\x1b[');
   });
@@ -253,7 +266,7 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
     expect(json.ok).toBe(true);
     expect(json.checks.map((check) => [check.name, check.ok])).toEqual([['Redis', true], ['Postgres', true], ['claude', true], ['API', true], ['token', true]]);
 
-    const port = await closedPort();
+    const port = await unusedPort();
     const closed = await mission(['doctor'], { ...local, MISSION_URL: `http://127.0.0.1:${port}` });
     expect(closed.code).toBe(1);
     expect(closed.stdout).toContain(`✗ API       cannot reach http://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}\n`);
@@ -281,7 +294,7 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
     expect(await mission(['status', 'ses_missing'])).toEqual({ code: 1, stdout: '', stderr: "mission: session 'ses_missing' not found\n" });
     expect(await mission(['submit', 'nope', 'hi'])).toMatchObject({ code: 1, stderr: expect.stringMatching(/^mission: .*unknown slot 'nope'.*\n$/) });
     expect(await mission(['status', 'task_x'], { MISSION_TOKEN: 'msn.tok_wrong.secret' })).toMatchObject({ code: 1, stderr: expect.stringMatching(/^mission: [^\n]+\n$/) });
-    const port = await closedPort();
+    const port = await unusedPort();
     expect(await mission(['sessions'], { MISSION_URL: `http://127.0.0.1:${port}` })).toEqual({
       code: 1,
       stdout: '',
@@ -304,25 +317,17 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
     const listed = JSON.parse((await mission(['sessions', '--state', 'idle', '--json'])).stdout) as { sessions: Session[] };
     expect(listed.sessions.find((s) => s.id === session.id)).toMatchObject({ id: session.id, slot: 'default', state: 'idle', ownerWorker: bed.system.worker!.id, exitCode: null });
 
-    const terminal = new HeadlessTerminal({ cols: 120, rows: 40 });
-    const shows = (text: string) => terminal.screen().lines.some((line) => line.includes(text));
-    const child = pty.spawn(process.execPath, [bin, 'attach', session.id], { name: 'xterm-256color', cols: 120, rows: 40, cwd: repoRoot, env: { ...process.env, ...clientEnv } });
-    let output = '';
-    child.onData((data) => {
-      output += data;
-      terminal.write(data);
-    });
-    const exited = new Promise<number>((resolve) => child.onExit(({ exitCode }) => resolve(exitCode)));
+    const attached = missionInTerminal(['attach', session.id]);
     try {
-      await waitUntil(() => shows('Claude Code v2.1.331'), 20_000, `the session's screen in the attached terminal:\n${output}`);
-      child.write('Hello from the attached terminal');
-      await waitUntil(() => shows('Hello from the attached terminal'), 10_000, 'the typed text echoed');
-      child.write('\r');
-      await waitUntil(() => shows('Stubbed reply seen through attach.'), 30_000, `Claude's reply in the attached terminal:\n${terminal.screen().lines.join('\n')}`);
-      child.write('\x02');
-      child.write('d');
-      expect(await exited).toBe(0);
-      expect(output).toContain(`[detached from ${session.id}]`);
+      await waitUntil(() => attached.shows('Claude Code v2.1.331'), 20_000, `the session's screen in the attached terminal:\n${attached.output()}`);
+      attached.child.write('Hello from the attached terminal');
+      await waitUntil(() => attached.shows('Hello from the attached terminal'), 10_000, 'the typed text echoed');
+      attached.child.write('\r');
+      await waitUntil(() => attached.shows('Stubbed reply seen through attach.'), 30_000, `Claude's reply in the attached terminal:\n${attached.screen()}`);
+      attached.child.write('\x02');
+      attached.child.write('d');
+      expect(await attached.exited).toBe(0);
+      expect(attached.output()).toContain(`[detached from ${session.id}]`);
       expect(await sessionState()).not.toMatch(/^(exited|lost)$/);
 
       // The live session's events so far: `logs` without --follow returns once they are printed.
@@ -331,9 +336,21 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
       const events = logs.stdout.trim().split('\n').map((line) => JSON.parse(line) as MissionEvent);
       expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index + 1));
       expect(events.some((event) => event.type === 'assistant_message' && event.payload.text === 'Stubbed reply seen through attach.')).toBe(true);
+
+      // Attached again, the session ends under it: the attach ends too (exit 0), saying so.
+      const again = missionInTerminal(['attach', session.id]);
+      try {
+        await waitUntil(() => again.shows('Stubbed reply seen through attach.'), 20_000, `the screen in the second attach:\n${again.screen()}`);
+        await bed.system.fetch(`/v1/sessions/${session.id}/kill`, { method: 'POST' });
+        expect(await again.exited).toBe(0);
+        expect(again.output()).toContain('[session exited]');
+      } finally {
+        again.close();
+      }
+      // An ended session cannot be attached: the API's reason, one line, exit 1.
+      expect(await mission(['attach', session.id])).toEqual({ code: 1, stdout: '', stderr: `mission: session ${session.id} has ended (exited)\n` });
     } finally {
-      child.kill();
-      terminal.dispose();
+      attached.close();
       await bed.system.fetch(`/v1/sessions/${session.id}/kill`, { method: 'POST' });
     }
   });

@@ -10,10 +10,9 @@ export class UsageError extends Error {
   }
 }
 
-/** A refusal from the API: its `{error:{code,message}}` body and HTTP status. */
+/** A refusal from the API, with the code and message of its `{error:{code,message}}` body. */
 export class ApiError extends Error {
   constructor(
-    readonly status: number,
     readonly code: string,
     message: string,
   ) {

@@ -57,5 +57,5 @@ export async function* ownerEvents(api: ApiClient, owner: EventOwnerRef, options
 
 function streamError(data: string): ApiError {
   const { code, message } = JSON.parse(data) as { code: string; message: string };
-  return new ApiError(500, code, `the event stream failed: ${message}`);
+  return new ApiError(code, `the event stream failed: ${message}`);
 }

@@ -51,11 +51,11 @@ export class ApiClient {
 export function apiErrorOf(status: number, body: string): ApiError {
   try {
     const { error } = JSON.parse(body) as { error?: { code?: unknown; message?: unknown } };
-    if (typeof error?.code === 'string' && typeof error.message === 'string') return new ApiError(status, error.code, error.message);
+    if (typeof error?.code === 'string' && typeof error.message === 'string') return new ApiError(error.code, error.message);
   } catch {
     // not JSON: fall through
   }
-  return new ApiError(status, 'http_error', `the API answered HTTP ${status}`);
+  return new ApiError('http_error', `the API answered HTTP ${status}`);
 }
 
 async function* readMessages(body: ReadableStream<Uint8Array>, signal: AbortSignal): AsyncGenerator<SseMessage> {

@@ -20,15 +20,17 @@ the session ends.`,
     // Asked first so that a wrong id or token is one clear line rather than a refused upgrade.
     const session = await context.api.request<Session>('GET', ownerPath({ kind: 'session', id }));
     const outcome = await attachTerminal(context, session.id);
-    if (outcome.kind === 'refused') throw new ApiError(outcome.code - 4000, 'attach_refused', outcome.reason || `the session refused the attach (${outcome.code})`);
     context.printer.note(outcome.kind === 'detached' ? `[detached from ${id}]` : `[${outcome.reason || `session ${id} ended`}]`);
     return 0;
   },
 };
 
-type AttachOutcome = { kind: 'detached' } | { kind: 'ended'; reason: string } | { kind: 'refused'; code: number; reason: string };
+type AttachOutcome = { kind: 'detached' } | { kind: 'ended'; reason: string };
 
-/** Connects stdin/stdout to the session's terminal until the chord detaches or the session ends. */
+/**
+ * Connects stdin/stdout to the session's terminal until the chord detaches or the session ends. A
+ * refusal (the socket closed with 4000 + HTTP status, e.g. 4409 for an ended session) rejects.
+ */
 function attachTerminal({ api }: CommandContext, id: string): Promise<AttachOutcome> {
   const { stdin, stdout } = process;
   const socket = new WebSocket(api.webSocketUrl(`${ownerPath({ kind: 'session', id })}/attach`), { headers: api.authHeaders });
@@ -38,8 +40,8 @@ function attachTerminal({ api }: CommandContext, id: string): Promise<AttachOutc
   };
   return new Promise<AttachOutcome>((resolve, reject) => {
     let detached = false;
-    const onKeys = (keys: Buffer) => {
-      const { forward, detach } = chord.feed(keys.toString('utf8'));
+    const onKeys = (keys: string) => {
+      const { forward, detach } = chord.feed(keys);
       if (forward) socket.send(JSON.stringify({ type: 'input', data: forward }));
       if (detach) {
         detached = true;
@@ -54,6 +56,7 @@ function attachTerminal({ api }: CommandContext, id: string): Promise<AttachOutc
     };
     socket.on('open', () => {
       if (stdin.isTTY) stdin.setRawMode(true);
+      stdin.setEncoding('utf8');
       stdin.on('data', onKeys);
       stdin.resume();
       process.on('SIGWINCH', sendSize);
@@ -69,7 +72,7 @@ function attachTerminal({ api }: CommandContext, id: string): Promise<AttachOutc
     socket.on('close', (code, reason) => {
       restoreTerminal();
       if (detached) resolve({ kind: 'detached' });
-      else if (code >= 4000 && code < 5000) resolve({ kind: 'refused', code, reason: reason.toString() });
+      else if (code >= 4000 && code < 5000) reject(new ApiError('attach_refused', reason.toString() || `the attach was refused (${code})`));
       else resolve({ kind: 'ended', reason: reason.toString() });
     });
   });
