@@ -2,7 +2,7 @@ import { FitAddon } from '@xterm/addon-fit';
 import { Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
 import { html } from 'htm/preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 
 interface Attachment {
   terminal: Terminal;
@@ -41,7 +41,9 @@ export function LiveTerminal({ sessionId, cols, rows }: { sessionId: string; col
     };
   }, [sessionId]);
 
-  useEffect(() => {
+  // A layout effect runs before the browser handles the next event: keys typed right after the click
+  // reach the session rather than the button (an effect would run only after the next paint).
+  useLayoutEffect(() => {
     const current = attachment.current;
     if (!inControl || !current) return;
     const { terminal, fit, socket } = current;
