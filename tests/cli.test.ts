@@ -286,7 +286,8 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
       [['status', 'a', 'b'], "mission: status takes <id>; got 'b' too (quote a prompt with spaces)\nRun `mission help status` for usage.\n"],
       [['attach', 'ses_x', '--json'], 'mission: attach has no --json output\nRun `mission help attach` for usage.\n'],
     ] as const;
-    for (const [args, stderr] of usage) expect(await mission([...args]), args.join(' ')).toEqual({ code: 2, stdout: '', stderr });
+    const runs = await Promise.all(usage.map(([args]) => mission([...args])));
+    usage.forEach(([args, stderr], index) => expect(runs[index], args.join(' ')).toEqual({ code: 2, stdout: '', stderr }));
     const unknownOption = await mission(['logs', 'task_x', '--folow']);
     expect(unknownOption.code).toBe(2);
     expect(unknownOption.stderr).toContain("Unknown option '--folow'");
