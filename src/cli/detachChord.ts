@@ -1,6 +1,6 @@
 /** Ctrl+B, then `d`: detach (like tmux). Ctrl+B twice sends one Ctrl+B to the session. */
-export const DETACH_PREFIX = '\x02';
-export const DETACH_KEY = 'd';
+const DETACH_PREFIX = '\x02';
+const DETACH_KEY = 'd';
 export const DETACH_CHORD_NAME = 'Ctrl+B d';
 
 /**

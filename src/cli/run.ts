@@ -43,7 +43,7 @@ function findCommand(name: string): Command {
 }
 
 /** The command's positionals by name and its options; 'help' for --help. Anything that does not fit is a UsageError. */
-export function parseInput(command: Command, argv: string[]): CommandInput | 'help' {
+function parseInput(command: Command, argv: string[]): CommandInput | 'help' {
   if (command.json === false && argv.includes('--json')) throw new UsageError(`${command.name} has no --json output`, command.name);
   let parsed: ReturnType<typeof parseArgs>;
   try {

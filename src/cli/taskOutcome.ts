@@ -37,7 +37,7 @@ export function reportTaskEnd(context: CommandContext, task: Task, options: { fo
   return succeeded ? 0 : 1;
 }
 
-export function taskEndLine(task: Task): string {
+function taskEndLine(task: Task): string {
   const figures = [seconds(task.durationMs), dollars(task.costUsd)].filter(Boolean).join(', ');
   return `task ${task.id} ${task.status}${figures ? ` (${figures})` : ''}${task.error ? `: ${task.error}` : ''}`;
 }

@@ -8,7 +8,7 @@ import type { Paint } from '../printer.ts';
 
 const CHECK_TIMEOUT_MS = 5_000;
 
-export interface CheckResult {
+interface CheckResult {
   name: string;
   ok: boolean;
   detail: string;
@@ -24,7 +24,8 @@ export const doctorCommand: Command = {
   summary: 'Check Redis, Postgres, the claude binary, and the API and its token',
   details: `Checks, in order: Redis (REDIS_URL), Postgres (DATABASE_URL, or the embedded PGlite), the claude binary
 (MISSION_CLAUDE_BIN) and its version, the API at MISSION_URL, and that it accepts MISSION_TOKEN.
-Exit code 1 when a check fails.`,
+Postgres is opened as the API opens it: its schema is brought up to date. Embedded PGlite is not opened
+(one process at a time may, and \`mission up\` may be running). Exit code 1 when a check fails.`,
   arguments: [],
   async run(context) {
     const config = loadConfig(context.processEnv);
@@ -46,7 +47,7 @@ Exit code 1 when a check fails.`,
 };
 
 /** ✓/✗ per check, with the hint under a failed one. */
-export function doctorText(results: CheckResult[], paint: Paint): string {
+function doctorText(results: CheckResult[], paint: Paint): string {
   const width = Math.max(...results.map((result) => result.name.length));
   return results
     .flatMap((result) => [
