@@ -34,8 +34,8 @@ function ApprovalCard({ approval: a, onDecided }: { approval: Approval; onDecide
   return html`<li class="card approval" data-approval=${a.id}>
     <h2>${a.tool} <span class="muted">wants permission</span></h2>
     <p>
-      ${a.owner.kind} <a href=${owner}><code>${a.owner.id}</code></a> · slot ${a.slot} · role ${a.role} ·
-      ${a.rule ? html`rule <code>${a.rule}</code>` : 'no rule matched'} · asked ${formatTime(a.requestedAt)} · expires ${formatTime(a.expiresAt)}
+      ${a.owner.kind} <a href=${owner}><code>${a.owner.id}</code></a> · slot ${a.slot} · role ${a.role}
+      ${' · '}${a.rule ? html`rule <code>${a.rule}</code>` : 'no rule matched'} · asked ${formatTime(a.requestedAt)} · expires ${formatTime(a.expiresAt)}
     </p>
     <pre>${JSON.stringify(a.input, null, 2)}</pre>
     <div class="actions">
