@@ -201,6 +201,9 @@ describe('console routes', () => {
     expect(good.status).toBe(200);
     expect(await good.json()).toEqual({ caller: 'token:test-admin', scopes: ['admin'] });
     expect(good.headers.get('set-cookie')).toBe(`mission_token=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`);
+    // Behind a proxy that terminated TLS, the cookie is Secure too.
+    const proxied = await fetch(`${system.url}/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-proto': 'https' }, body: JSON.stringify({ token }) });
+    expect(proxied.headers.get('set-cookie')).toBe(`mission_token=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/; Secure`);
     const out = await fetch(`${system.url}/logout`, { method: 'POST' });
     expect(out.status).toBe(204);
     expect(out.headers.get('set-cookie')).toBe('mission_token=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0');

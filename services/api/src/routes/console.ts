@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { CoreRuntime } from '@mission/core';
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { TOKEN_COOKIE } from '../auth.ts';
@@ -45,15 +46,26 @@ export const consoleRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime; dist?: st
     },
     async (request, reply) => {
       const caller = await core.authenticate(request.body.token);
-      reply.header('set-cookie', tokenCookie(request.body.token, { secure: request.protocol === 'https' }));
+      reply.header('set-cookie', tokenCookie(request.body.token, { secure: cameOverHttps(request) }));
       return { caller: caller.label, scopes: [...caller.scopes] };
     },
   );
 
   app.post('/logout', { config: { access: 'public' }, schema: { tags, summary: "Forget the console's cookie" } }, async (request, reply) =>
-    reply.header('set-cookie', tokenCookie('', { secure: request.protocol === 'https', expire: true })).status(204).send(),
+    reply.header('set-cookie', tokenCookie('', { secure: cameOverHttps(request), expire: true })).status(204).send(),
   );
 };
+
+/**
+ * Whether the browser reached us over HTTPS: directly, or through a proxy that terminated TLS and
+ * says so in X-Forwarded-Proto. Trusting the header is safe here: it can only add `Secure`, which a
+ * browser on plain HTTP would refuse, breaking nobody's login but the sender's.
+ */
+function cameOverHttps(request: FastifyRequest): boolean {
+  const forwarded = request.headers['x-forwarded-proto'];
+  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
+  return request.protocol === 'https' || first === 'https';
+}
 
 /** The `mission_token` cookie: never readable by scripts, never sent by other sites. */
 function tokenCookie(token: string, options: { secure: boolean; expire?: boolean }): string {
