@@ -1,21 +1,19 @@
 import {
   type Database,
-  type SessionState,
   sessionStates,
   type SpawnJobData,
   tables,
   type TaskJobData,
-  type TaskStatus,
   taskStatuses,
   workerStates,
 } from '@mission/shared';
 import type { Queue } from 'bullmq';
-import { and, asc, count, isNotNull, type SQL, sql } from 'drizzle-orm';
-import { queueDepth } from './overview.ts';
+import { and, count, isNotNull, type SQL, sql } from 'drizzle-orm';
+import { fleetOverview } from './overview.ts';
 import { type SlotSpend, slotSpend, tokenKinds } from './usage.ts';
 import { utcDay } from './utcDay.ts';
 
-const { tasks, sessions, slots, workers, permissionDecisions } = tables;
+const { tasks, workers, permissionDecisions } = tables;
 
 /** A value with its labels. */
 export interface Sample {
@@ -84,10 +82,8 @@ export async function collectFleetMetrics(
   queues: { tasks: Queue<TaskJobData>; sessions: Queue<SpawnJobData> },
   now = new Date(),
 ): Promise<FleetMetrics> {
-  const [slotIds, taskRows, sessionRows, workerRows, waits, durations, decisions, spend, taskDepth, sessionDepth] = await Promise.all([
-    db.select({ id: slots.id }).from(slots).orderBy(asc(slots.id)),
-    db.select({ slot: tasks.slot, key: tasks.status, n: count() }).from(tasks).groupBy(tasks.slot, tasks.status),
-    db.select({ slot: sessions.slot, key: sessions.state, n: count() }).from(sessions).groupBy(sessions.slot, sessions.state),
+  const [overview, workerRows, waits, durations, decisions, spend] = await Promise.all([
+    fleetOverview(db, queues),
     db.select({ state: workers.state, n: count() }).from(workers).groupBy(workers.state),
     db.select({ slot: tasks.slot, ...histogramColumns(waitSeconds, QUEUE_WAIT_BOUNDS) }).from(tasks).where(ranAndEnded).groupBy(tasks.slot),
     db
@@ -97,23 +93,20 @@ export async function collectFleetMetrics(
       .groupBy(tasks.slot, tasks.status),
     db.select({ decision: permissionDecisions.decision, by: decidedBy, n: count() }).from(permissionDecisions).groupBy(permissionDecisions.decision, decidedBy),
     slotSpend(db, utcDay(now)),
-    queueDepth(queues.tasks),
-    queueDepth(queues.sessions),
   ]);
-  const slotList = slotIds.map((s) => s.id);
+  // Every slot, tasks or not.
+  const slotList = spend.map((s) => s.slot);
+  const queuesByName = Object.entries(overview.queues);
   return {
-    tasks: countsPerSlot<TaskStatus>(slotList, taskStatuses, taskRows, 'status'),
-    sessions: countsPerSlot<SessionState>(slotList, sessionStates, sessionRows, 'state'),
+    tasks: countsPerSlot(slotList, taskStatuses, overview.tasks.bySlot, 'status'),
+    sessions: countsPerSlot(slotList, sessionStates, overview.sessions.bySlot, 'state'),
     workers: workerStates.map((state) => ({ labels: { state }, value: workerRows.find((row) => row.state === state)?.n ?? 0 })),
-    queueJobs: Object.entries({ tasks: taskDepth, sessions: sessionDepth }).flatMap(([queue, depth]) =>
+    queueJobs: queuesByName.flatMap(([queue, depth]) =>
       Object.entries(depth)
         .filter(([state]) => state !== 'backlog')
         .map(([state, value]) => ({ labels: { queue, state }, value })),
     ),
-    queueBacklog: [
-      { labels: { queue: 'tasks' }, value: taskDepth.backlog },
-      { labels: { queue: 'sessions' }, value: sessionDepth.backlog },
-    ],
+    queueBacklog: queuesByName.map(([queue, depth]) => ({ labels: { queue }, value: depth.backlog })),
     queueWaitSeconds: { bounds: QUEUE_WAIT_BOUNDS, series: waits.map(({ slot, ...h }) => ({ labels: { slot }, ...h })) },
     taskDurationSeconds: { bounds: TASK_DURATION_BOUNDS, series: durations.map(({ slot, status, ...h }) => ({ labels: { slot, status }, ...h })) },
     permissionDecisions: decisions.map(({ decision, by, n }) => ({ labels: { decision, by }, value: n })),
@@ -122,10 +115,8 @@ export async function collectFleetMetrics(
 }
 
 /** One sample per slot and status, zeros included, so a status that empties reads 0 rather than vanishing. */
-function countsPerSlot<K extends string>(slotIds: string[], keys: readonly K[], rows: { slot: string; key: string; n: number }[], label: string): Sample[] {
-  return slotIds.flatMap((slot) =>
-    keys.map((key) => ({ labels: { slot, [label]: key }, value: rows.find((row) => row.slot === slot && row.key === key)?.n ?? 0 })),
-  );
+function countsPerSlot<K extends string>(slotIds: string[], keys: readonly K[], bySlot: Record<string, Partial<Record<K, number>>>, label: string): Sample[] {
+  return slotIds.flatMap((slot) => keys.map((key) => ({ labels: { slot, [label]: key }, value: bySlot[slot]?.[key] ?? 0 })));
 }
 
 function spendSamples(spend: SlotSpend[]): Pick<FleetMetrics, 'tokens' | 'costUsd' | 'costTodayUsd' | 'dailyBudgetUsd'> {
