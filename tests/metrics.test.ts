@@ -319,15 +319,15 @@ describe.each(['postgres', 'pglite'] as const)('fleet metrics and usage queries 
     await system.core.slots.put('a', { cwd: '/tmp' });
     await system.core.slots.put('b', { cwd: '/tmp', dailyBudgetUsd: 1 });
     await system.core.slots.put('c', { cwd: '/tmp', dailyBudgetUsd: 3 });
-    const task = (id: string, slot: string, status: string, times: { createdAt: Date; startedAt?: Date; finishedAt?: Date }, costUsd?: number, usage?: Record<string, number>) =>
+    const task = (id: string, slot: string, status: string, times: { createdAt: Date; startedAt?: Date; finishedAt?: Date }, costUsd?: number, usage?: Record<string, unknown>) =>
       ({ id, slot, status, mode: 'submit', prompt: id, priority: 50, timeoutMs: 60_000, costUsd: costUsd ?? null, usage: usage ?? null, ...times });
     await db.insert(tables.tasks).values([
       // Submitted yesterday, ended today: waited exactly 0.1 s, ran 119.9 s.
       task('t1', 'a', 'succeeded', { createdAt: at('2026-11-24T23:59:00Z'), startedAt: at('2026-11-24T23:59:00Z', 0.1), finishedAt: at('2026-11-25T00:01:00Z') }, 1, { input_tokens: 10, output_tokens: 1, cache_read_input_tokens: 5 }),
       // Today: waited and ran exactly 1 s.
       task('t2', 'a', 'succeeded', { createdAt: at('2026-11-25T10:00:00Z'), startedAt: at('2026-11-25T10:00:00Z', 1), finishedAt: at('2026-11-25T10:00:00Z', 2) }, 0.5, { input_tokens: 20, output_tokens: 2 }),
-      // Yesterday entirely: waited an hour, ran 3600.5 s.
-      task('t3', 'a', 'failed', { createdAt: at('2026-11-24T10:00:00Z'), startedAt: at('2026-11-24T11:00:00Z'), finishedAt: at('2026-11-24T12:00:00.5Z') }, 2),
+      // Yesterday entirely: waited an hour, ran 3600.5 s; token counts that are not numbers are left out.
+      task('t3', 'a', 'failed', { createdAt: at('2026-11-24T10:00:00Z'), startedAt: at('2026-11-24T11:00:00Z'), finishedAt: at('2026-11-24T12:00:00.5Z') }, 2, { input_tokens: 'lots', output_tokens: null }),
       task('t4', 'a', 'queued', { createdAt: at('2026-11-25T11:00:00Z') }),
       task('t5', 'a', 'running', { createdAt: at('2026-11-25T11:30:00Z'), startedAt: at('2026-11-25T11:30:00Z', 0.25) }),
       task('t6', 'b', 'succeeded', { createdAt: at('2026-11-25T09:00:00Z'), startedAt: at('2026-11-25T09:00:00Z', 0.5), finishedAt: at('2026-11-25T09:00:10Z') }, 1, { input_tokens: 7, output_tokens: 3 }),

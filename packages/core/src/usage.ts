@@ -34,10 +34,11 @@ export const endedOn = (day: UtcDay): SQL => sql`${tasks.finishedAt} >= ${day.st
 const filtered = (aggregate: SQL, when: SQL | undefined): SQL => (when ? sql`${aggregate} filter (where ${when})` : aggregate);
 /** The cost of the tasks selected (those matching `when` as well, if given). */
 export const costSum = (when?: SQL) => sql<number>`coalesce(${filtered(sql`sum(${tasks.costUsd})`, when)}, 0)`.mapWith(Number);
-const tokenSums = (when?: SQL) =>
-  Object.fromEntries(
-    tokenKinds.map((kind) => [kind, sql<number>`coalesce(${filtered(sql`sum((${tasks.usage} ->> ${usageKey[kind]})::numeric)`, when)}, 0)`.mapWith(Number)]),
-  ) as Record<TokenKind, SQL<number>>;
+/** A token count of a task's usage; null when it is missing or not a number (a row never breaks the sum). */
+const tokenCount = (kind: TokenKind) =>
+  sql`case when jsonb_typeof(${tasks.usage} -> ${usageKey[kind]}) = 'number' then (${tasks.usage} ->> ${usageKey[kind]})::numeric end`;
+const tokenSum = (kind: TokenKind, when?: SQL) => sql<number>`coalesce(${filtered(sql`sum(${tokenCount(kind)})`, when)}, 0)`.mapWith(Number);
+const tokenSums = (when?: SQL) => Object.fromEntries(tokenKinds.map((kind) => [kind, tokenSum(kind, when)])) as Record<TokenKind, SQL<number>>;
 
 /** Every slot's spend in one aggregate query (slots without tasks included, with zeros). */
 export async function slotSpend(db: Database, day: UtcDay): Promise<SlotSpend[]> {
