@@ -1,5 +1,6 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { ApprovalStore, type Approval, type MissionEvent, type Session, type Task } from '@mission/shared';
 import { HeadlessTerminal } from '@mission/worker';
@@ -12,6 +13,7 @@ import { painter } from '../src/cli/printer.ts';
 import { SseParser } from '../src/cli/sse.ts';
 import { CLAUDE_BIN } from './support/claudeEnv.ts';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
+import { redisUrl, uniquePrefix } from './support/isolation.ts';
 import { unusedPort } from './support/ports.ts';
 import { waitUntil } from './support/processes.ts';
 import type { StubReply } from './support/stubAnthropic.ts';
@@ -374,6 +376,27 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
       const failed = await run('CI: break the build');
       expect(failed.code, job).not.toBe(0);
       expect(failed.stdout + failed.stderr).toMatch(/task task_\w+:? failed/);
+    }
+  });
+
+  it('up runs the whole system (as npm start does) until it is stopped', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-cli-up-'));
+    const port = await unusedPort();
+    const up = spawn(process.execPath, [bin, 'up'], {
+      cwd: repoRoot,
+      env: { ...process.env, PORT: String(port), REDIS_URL: redisUrl(), DATABASE_URL: '', MISSION_QUEUE_PREFIX: uniquePrefix(), MISSION_DATA_DIR: dataDir, MISSION_SLOTS_FILE: path.join(dataDir, 'slots.yaml'), MISSION_PERMISSIONS_FILE: path.join(dataDir, 'permissions.yaml'), LOG_LEVEL: 'warn' },
+    });
+    const exited = new Promise<number | null>((resolve) => up.once('exit', resolve));
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      await waitUntil(async () => (await fetch(`${url}/readyz`).catch(() => null))?.status === 200, 60_000, 'mission up to be ready');
+      // Auth is off, as with npm start: no token needed.
+      expect(await mission(['sessions'], { MISSION_URL: url, MISSION_TOKEN: '' })).toEqual({ code: 0, stdout: 'no sessions\n', stderr: '' });
+      up.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      up.kill('SIGKILL');
+      fs.rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });
