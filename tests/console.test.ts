@@ -96,7 +96,7 @@ describe.skipIf(!chromiumAvailable())('web console (headless Chromium, real clau
     await screenshot(page, '2-session-terminal');
   });
 
-  it('a tool use held by a confirm rule is approved from the inbox with one click, and the session goes on', async () => {
+  it('a tool use held by a confirm rule is approved from the inbox with one click, the session goes on, and can be ended', async () => {
     const file = path.join(bed.workdir, 'approved-in-console.txt');
     replies['write the file from the console'] = [{ text: 'Writing.', toolUses: [{ name: 'Write', input: { file_path: file, content: 'approved\n' } }] }, { text: 'Wrote it, thanks to the console.' }];
     await page.keyboard.type('write the file from the console');
@@ -119,6 +119,12 @@ describe.skipIf(!chromiumAvailable())('web console (headless Chromium, real clau
     expect(fs.readFileSync(file, 'utf8')).toBe('approved\n');
     await screenshot(page, '4-session-after-approval');
     await inbox.close();
+
+    // Ending the session (after a confirm) closes its terminal.
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'End session' }).click();
+    await page.getByText('The session has ended (exited)').waitFor({ timeout: 15_000 });
+    expect((await bed.system.core.sessions.get(/#\/sessions\/(ses_\w+)/.exec(page.url())![1]!)).state).toBe('exited');
   });
 
   it('tasks: filtered list and a task page with its result and event timeline', async () => {

@@ -5,6 +5,7 @@ import { ErrorMessage, Pending } from '../components/ErrorMessage.ts';
 import { EventTimeline } from '../components/EventTimeline.ts';
 import { LiveTerminal } from '../components/LiveTerminal.ts';
 import { StateBadge } from '../components/StateBadge.ts';
+import { useAction } from '../hooks/useAction.ts';
 import { useEventStream } from '../hooks/useEventStream.ts';
 import { useStickToBottom } from '../hooks/useStickToBottom.ts';
 import { usePoll } from '../hooks/usePoll.ts';
@@ -17,6 +18,11 @@ export function SessionPage({ id }: { id: string }) {
   const session = usePoll(() => api.get<Session>(`/v1/sessions/${encodeURIComponent(id)}`), 5_000, [id]);
   const stream = useEventStream(`/v1/sessions/${encodeURIComponent(id)}/events`);
   const conversation = useStickToBottom(stream.events.length);
+  const end = useAction(async () => {
+    if (!confirm(`End session ${id}? Its claude process and everything it started are stopped.`)) return;
+    await api.post(`/v1/sessions/${encodeURIComponent(id)}/kill`);
+    session.refresh();
+  });
   if (!session.data) return html`<${Pending} error=${session.error} />`;
 
   // The stream's latest state is newer than the last poll.
@@ -30,7 +36,8 @@ export function SessionPage({ id }: { id: string }) {
       slot ${session.data.slot} · worker ${session.data.ownerWorker ?? '—'}${title ? ` · ${title}` : ''}
       ${waiting ? html` · <a href=${href({ view: 'approvals' })}>it waits for an approval →</a>` : null}
     </p>
-    <${ErrorMessage} error=${session.error} />
+    ${ENDED.has(state) ? null : html`<p><button type="button" disabled=${end.busy} onClick=${() => end.run()}>End session</button></p>`}
+    <${ErrorMessage} error=${session.error ?? end.error} />
     <div class="session">
       ${ENDED.has(state)
         ? html`<p class="muted terminal-panel">The session has ended (${state}); its conversation is on the right.</p>`

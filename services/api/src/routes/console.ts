@@ -18,6 +18,7 @@ const CONTENT_SECURITY_POLICY = "default-src 'self'; style-src 'self' 'unsafe-in
 /**
  * The web console: the files `npm run build` writes to packages/console/dist, served at `/` (the API
  * never imports the console's code), and the login that keeps the API token in an HttpOnly cookie.
+ * `dist` is where the built files are (default: found from the @mission/console package).
  */
 export const consoleRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime; dist?: string }> = async (app, { core, dist = consoleDist() }) => {
   await app.register(fastifyStatic, { root: dist, serve: false, suppressWarning: true });
