@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLAUDE_BIN, type ClaudeHome, prepareClaudeHome } from './support/claudeEnv.ts';
+import { unusedPort } from './support/ports.ts';
 import { processesIn, waitUntil } from './support/processes.ts';
 import { startStubAnthropic, type StubAnthropic } from './support/stubAnthropic.ts';
 
@@ -23,15 +23,6 @@ function startMission(env: Record<string, string>): { child: ChildProcess; outpu
 const exited = (child: ChildProcess) =>
   new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 describe('npm start on embedded defaults (private redis-server, PGlite)', () => {
   let stub: StubAnthropic;
   let claude: ClaudeHome;
@@ -45,7 +36,7 @@ describe('npm start on embedded defaults (private redis-server, PGlite)', () => 
     fs.mkdirSync(path.join(dir, 'work'));
     claude = prepareClaudeHome({ apiUrl: stub.url, trustedDirs: [path.join(dir, 'work')] });
     fs.writeFileSync(path.join(dir, 'slots.yaml'), `slots:\n  default:\n    cwd: ./work\n    env: ${JSON.stringify(claude.env)}\n`);
-    const port = await freePort();
+    const port = await unusedPort();
     url = `http://127.0.0.1:${port}`;
     mission = startMission({
       PORT: String(port),
@@ -81,7 +72,7 @@ describe('npm start without Redis', () => {
   it('says in one line how to get Redis and exits non-zero', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-noredis-'));
     const emptyPath = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-empty-path-'));
-    const mission = startMission({ PATH: emptyPath, MISSION_DATA_DIR: dir, PORT: String(await freePort()) });
+    const mission = startMission({ PATH: emptyPath, MISSION_DATA_DIR: dir, PORT: String(await unusedPort()) });
     expect(await exited(mission.child)).toBe(1);
     const lines = mission.output().trim().split('\n');
     expect(lines).toHaveLength(1);

@@ -47,6 +47,12 @@ export const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
+/**
+ * Mission's own settings (database and Redis URLs, the approval secret, and the MISSION_URL / MISSION_TOKEN
+ * of its command line and MCP bridge) are not the agents' business: they are kept out of claude's environment.
+ */
+const isMissionVariable = (name: string): boolean => name in envSchema.shape || name.startsWith('MISSION_');
+
 export interface Config {
   host: string;
   port: number;
@@ -128,9 +134,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: e.MISSION_PUBLIC_URL?.replace(/\/+$/, ''),
     auth: e.MISSION_AUTH === 'on',
     rateLimitPerMinute: e.MISSION_RATE_LIMIT_PER_MINUTE,
-    // Mission's own settings (database and Redis URLs, the approval secret …) are not the agents' business.
-    childEnv: Object.fromEntries(
-      Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && !(entry[0] in envSchema.shape)),
-    ),
+    childEnv: Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && !isMissionVariable(entry[0]))),
   };
 }
