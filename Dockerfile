@@ -12,7 +12,18 @@ RUN npm ci --omit=dev --no-audit --no-fund
 COPY src ./src
 COPY tsconfig.base.json tsconfig.json ./
 
+# The web console is built with dev dependencies (vite) that the runtime image leaves out.
+FROM node:20-bookworm-slim AS console
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+COPY packages ./packages
+COPY services ./services
+COPY tests/package.json ./tests/package.json
+COPY bench/package.json ./bench/package.json
+RUN npm ci --ignore-scripts --no-audit --no-fund && npm run build
+
 FROM base AS api
+COPY --from=console /app/packages/console/dist ./packages/console/dist
 ENV HOST=0.0.0.0 PORT=7070
 EXPOSE 7070
 ENTRYPOINT ["tini", "--"]

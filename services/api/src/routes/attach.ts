@@ -22,6 +22,13 @@ export const attachRoutes: FastifyPluginAsync<{ core: CoreRuntime }> = async (ap
       if (socket.readyState === socket.OPEN) socket.close(code, reason.slice(0, 120));
     };
     socket.on('close', () => close(1000, ''));
+    // Listening from the start: keys typed while the screen is still being fetched reach the session too.
+    socket.on('message', (frame) => {
+      // Anything but an input or resize frame is dropped: an answer would land in the client's terminal.
+      const parsed = attachInputSchema.safeParse(safeJson(String(frame)));
+      if (parsed.success) void core.redis.publish(channel.ptyInput(id), JSON.stringify(parsed.data));
+      else request.log.debug({ sessionId: id }, 'attach: ignored a frame that is not input or resize');
+    });
     try {
       const session = await core.sessions.get(id);
       if (isEndedSessionState(session.state)) return close(4409, `session ${id} has ended (${session.state})`);
@@ -38,12 +45,6 @@ export const attachRoutes: FastifyPluginAsync<{ core: CoreRuntime }> = async (ap
       socket.send(await core.sessions.serializedScreen(id));
       for (const data of held) socket.send(data);
       held = null;
-      socket.on('message', (frame) => {
-        // Anything but an input or resize frame is dropped: an answer would land in the client's terminal.
-        const parsed = attachInputSchema.safeParse(safeJson(String(frame)));
-        if (parsed.success) void core.redis.publish(channel.ptyInput(id), JSON.stringify(parsed.data));
-        else request.log.debug({ sessionId: id }, 'attach: ignored a frame that is not input or resize');
-      });
     } catch (error) {
       close(closeCode(error), error instanceof MissionError ? error.message : 'attach failed');
       if (!(error instanceof MissionError)) request.log.error({ err: error }, 'attach failed');
