@@ -1,4 +1,4 @@
-import { bigserial, doublePrecision, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigserial, boolean, doublePrecision, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 const timestamps = {
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -13,6 +13,10 @@ export const slots = pgTable('slots', {
   model: text('model'),
   args: jsonb('args').$type<string[]>().notNull().default([]),
   env: jsonb('env').$type<Record<string, string>>().notNull().default({}),
+  /** 'none' (run in cwd) or 'worktree': each session gets its own `git worktree` of cwd on a branch named after it. */
+  workspace: text('workspace').notNull().default('none'),
+  /** With `workspace: worktree`: keep the worktree (and its branch) after the session ends. */
+  keepWorkspace: boolean('keep_workspace').notNull().default(false),
   /** Most tasks of this slot running at once across all workers; null = no limit beyond the workers' own. */
   maxConcurrency: integer('max_concurrency'),
   /** Most this slot's tasks may cost in a UTC day before new ones are refused; null = no budget. */
@@ -42,6 +46,8 @@ export const tasks = pgTable(
     numTurns: integer('num_turns'),
     claudeSessionId: text('claude_session_id'),
     workerId: text('worker_id'),
+    /** The session or task that started this one (an agent's own sub-task, a coordination's child), if any. */
+    parentId: text('parent_id'),
     /** 'never': a prompt already delivered to Claude is not run again; 'safe': it may be, up to `maxAttempts`. */
     retry: text('retry').notNull().default('never'),
     maxAttempts: integer('max_attempts').notNull().default(3),
@@ -60,6 +66,7 @@ export const tasks = pgTable(
     index('tasks_status_created_idx').on(t.status, t.createdAt),
     index('tasks_slot_created_idx').on(t.slot, t.createdAt),
     index('tasks_worker_status_idx').on(t.workerId, t.status),
+    index('tasks_parent_idx').on(t.parentId),
     // The budget check sums a slot's cost since midnight on every submit.
     index('tasks_slot_finished_idx').on(t.slot, t.finishedAt),
   ],
@@ -73,6 +80,13 @@ export const sessions = pgTable(
       .notNull()
       .references(() => slots.id),
     ownerWorker: text('owner_worker'),
+    /** The session that spawned this one (a manager's specialist), if any. */
+    parentId: text('parent_id'),
+    /** A session for one prompt (`mission_run`): killed once it answered; its events and transcript are kept. */
+    temporary: boolean('temporary').notNull().default(false),
+    /** With a `worktree` workspace: the branch and folder the session works in. */
+    workspaceBranch: text('workspace_branch'),
+    workspacePath: text('workspace_path'),
     claudeSessionId: text('claude_session_id'),
     state: text('state').notNull(),
     cols: integer('cols').notNull().default(120),
@@ -81,7 +95,7 @@ export const sessions = pgTable(
     endedAt: timestamp('ended_at', { withTimezone: true }),
     ...timestamps,
   },
-  (t) => [index('sessions_state_idx').on(t.state), index('sessions_owner_worker_idx').on(t.ownerWorker)],
+  (t) => [index('sessions_state_idx').on(t.state), index('sessions_owner_worker_idx').on(t.ownerWorker), index('sessions_parent_idx').on(t.parentId)],
 );
 
 /** Append-only log of everything tasks and sessions do, ordered per owner by `seq`. */
@@ -127,6 +141,8 @@ export const roleVersions = pgTable(
     allow: jsonb('allow').$type<string[]>().notNull(),
     confirm: jsonb('confirm').$type<string[]>().notNull(),
     deny: jsonb('deny').$type<string[]>().notNull(),
+    /** The Mission MCP tools an agent of this role is given (e.g. a manager: spawn, send, kill); none by default. */
+    missionTools: jsonb('mission_tools').$type<string[]>().notNull().default([]),
     changedBy: text('changed_by').notNull(),
     changedAt: timestamp('changed_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -183,11 +199,34 @@ export const apiTokens = pgTable('api_tokens', {
   name: text('name').notNull(),
   secretHash: text('secret_hash').notNull(),
   scopes: jsonb('scopes').$type<string[]>().notNull(),
+  /** A child token: minted for this session's agent, revoked when the session ends. */
+  sessionId: text('session_id'),
+  /** The Mission MCP tools the token may call; null = any its scopes allow. */
+  tools: jsonb('tools').$type<string[]>(),
   createdBy: text('created_by').notNull(),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
   revokedAt: timestamp('revoked_at', { withTimezone: true }),
 });
+
+/** Text sent from one session (or from outside) to another: delivered as a prompt when the target is idle. */
+export const sessionMessages = pgTable(
+  'session_messages',
+  {
+    id: text('id').primaryKey(),
+    fromSessionId: text('from_session_id'),
+    toSessionId: text('to_session_id').notNull(),
+    text: text('text').notNull(),
+    /** queued → delivered (typed into the target) → answered (its reply recorded) | failed */
+    status: text('status').notNull(),
+    reply: text('reply'),
+    error: text('error'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+    answeredAt: timestamp('answered_at', { withTimezone: true }),
+  },
+  (t) => [index('session_messages_to_status_idx').on(t.toSessionId, t.status, t.createdAt)],
+);
 
 export type SlotRow = typeof slots.$inferSelect;
 export type TaskRow = typeof tasks.$inferSelect;
