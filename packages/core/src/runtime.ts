@@ -21,6 +21,7 @@ import {
 } from '@mission/shared';
 import { Queue } from 'bullmq';
 import { ApprovalService } from './approvals.ts';
+import { CcRecordService } from './ccRecords.ts';
 import { fleetOverview, type Overview, type QueueDepth, queueDepth } from './overview.ts';
 import { RoleService } from './roles.ts';
 import { TokenService } from './tokens.ts';
@@ -47,6 +48,8 @@ export interface CoreRuntime {
   approvals: ApprovalService;
   roles: RoleService;
   tokens: TokenService;
+  /** Claude Code's own records (transcripts, task lists) reported by every worker. */
+  cc: CcRecordService;
   /** Who is calling, from a bearer token; with MISSION_AUTH=off everyone is the local operator. */
   authenticate(token: string | undefined): Promise<Caller>;
   /** Counts of tasks, sessions, workers and queue depths. */
@@ -120,6 +123,7 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
     approvals,
     roles: new RoleService(database.db),
     tokens,
+    cc: new CcRecordService({ db: database.db, commands }),
     authenticate: config.auth ? (token) => tokens.authenticate(token) : async () => LOCAL_OPERATOR,
     overview: () => fleetOverview(database.db, { tasks: taskQueue, sessions: sessionQueue }),
     workers: async (query) => listWorkers(database.db, parseInput(workerListQuerySchema, query, 'query').state),

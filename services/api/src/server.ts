@@ -13,6 +13,7 @@ import { attachRoutes } from './routes/attach.ts';
 import { consoleRoutes } from './routes/console.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
+import { ccRoutes } from './routes/cc.ts';
 import { fleetRoutes } from './routes/fleet.ts';
 import { roleRoutes } from './routes/roles.ts';
 import { sessionRoutes } from './routes/sessions.ts';
@@ -64,6 +65,7 @@ export async function buildServer(core: CoreRuntime): Promise<FastifyInstance> {
     await api.register(slotRoutes, { core });
     await api.register(sessionRoutes, { core });
     await api.register(fleetRoutes, { core });
+    await api.register(ccRoutes, { core });
     await api.register(metricsRoutes, { core });
     await api.register(usageRoutes, { core });
     await api.register(approvalRoutes, { core });

@@ -3,6 +3,7 @@ import {
   approvalListQuerySchema,
   type Caller,
   callerError,
+  ccSessionQuerySchema,
   confirmChoices,
   hasScope,
   errorBody,
@@ -241,6 +242,38 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
     'The worker registry: each worker with host, capacity, the slots it serves, state (active, draining, lost), running tasks, live sessions and heartbeat age.',
     workerListQuerySchema,
     async (args) => ok({ workers: await core.workers(args) }),
+  );
+
+  tool(
+    'mission_cc_sessions',
+    'sessions:read',
+    "Claude Code sessions found in the CLI's own transcripts (~/.claude/projects) on every active worker, newest first: id, worker, cwd, git branch, first prompt, summary, message and tool-use counts, model, last activity, whether it is in progress, its task list. Filter by worker and cwd; `workers` says which workers answered in time.",
+    ccSessionQuerySchema,
+    async (args) => ok(await core.cc.sessions(args)),
+  );
+
+  tool(
+    'mission_cc_tasks',
+    'sessions:read',
+    "The task list (TaskCreate/TaskUpdate) of one Claude Code session, by its Claude Code session id: each task's content and status (pending, in_progress, completed).",
+    z.strictObject({ session: z.string().min(1).max(200) }),
+    async (args) => ok(await core.cc.todos(args.session)),
+  );
+
+  tool(
+    'mission_cc_overview',
+    'sessions:read',
+    'Counts of Claude Code sessions across all active workers: sessions, in progress, tasks by status, in all and per worker.',
+    z.strictObject({}),
+    async () => ok(await core.cc.overview()),
+  );
+
+  tool(
+    'mission_cc_in_progress',
+    'sessions:read',
+    'Claude Code sessions on any worker whose last turn waits for the model (a prompt or tool result without an answer yet).',
+    z.strictObject({}),
+    async () => ok(await core.cc.inProgress()),
   );
 
   tool(
