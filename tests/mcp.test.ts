@@ -23,6 +23,7 @@ const TOOLS = [
   'mission_pty_screen',
   'mission_pty_send',
   'mission_pty_spawn',
+  'mission_run',
   'mission_sessions',
   'mission_slots',
   'mission_status',

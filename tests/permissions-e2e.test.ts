@@ -185,7 +185,7 @@ describe('permissions, approvals and signed links (real claude CLI)', () => {
     expect(await bed.system.core.roles.syncFromFile(file)).toEqual([]);
     expect(await bed.system.core.roles.get('reviewer')).toMatchObject({ version: 1, allow: ['Read', 'Bash(git diff:*)'], deny: ['Edit'], changedBy: `file:${file}` });
     const shipped = new URL('../deploy/permissions.yaml', import.meta.url).pathname;
-    expect(await bed.system.core.roles.syncFromFile(shipped)).toEqual(['default']);
+    expect(await bed.system.core.roles.syncFromFile(shipped)).toEqual(['default', 'manager', 'specialist']);
     fs.writeFileSync(file, 'roles:\n  reviewer:\n    deny: ["Bash(rm -rf"]\n');
     await expect(bed.system.core.roles.syncFromFile(file)).rejects.toThrow(/roles\.reviewer\.deny\.0: 'Bash\(rm -rf' is not a rule/);
   });

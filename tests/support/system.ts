@@ -63,10 +63,11 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
   const core = createCoreRuntime({ config, logger, database, redisUrl: config.redisUrl! });
   const app = await startApi(core, [mcpHttp(core)]);
   for (const [id, slot] of Object.entries(options.slots ?? {})) await core.slots.put(id, slot);
-  const worker = options.inProcessWorker === false ? undefined : await startWorker({ config, logger, database, redisUrl: config.redisUrl! });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const url = `http://127.0.0.1:${port}`;
+  // The API took a free port: that is where the worker's agents find its MCP server.
+  const worker = options.inProcessWorker === false ? undefined : await startWorker({ config: { ...config, apiUrl: url }, logger, database, redisUrl: config.redisUrl! });
   const { token } = await core.tokens.create({ name: 'test-admin', scopes: ['admin'] }, 'test');
   const auth = { authorization: `Bearer ${token}` };
   const system: TestSystem = {

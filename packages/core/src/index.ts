@@ -11,3 +11,5 @@ export * from './utcDay.ts';
 export * from './approvals.ts';
 export * from './roles.ts';
 export * from './tokens.ts';
+export * from './hierarchy.ts';
+export * from './sessionRun.ts';

@@ -78,7 +78,7 @@ export class RoleService {
 }
 
 function sameRules(a: RoleRules, b: RoleRules): boolean {
-  return JSON.stringify([a.description, a.allow, a.confirm, a.deny]) === JSON.stringify([b.description, b.allow, b.confirm, b.deny]);
+  return JSON.stringify([a.description, a.allow, a.confirm, a.deny, a.missionTools]) === JSON.stringify([b.description, b.allow, b.confirm, b.deny, b.missionTools]);
 }
 
 function toRole(row: RoleVersionRow): Role {
@@ -89,6 +89,7 @@ function toRole(row: RoleVersionRow): Role {
     allow: row.allow,
     confirm: row.confirm,
     deny: row.deny,
+    missionTools: row.missionTools,
     changedBy: row.changedBy,
     changedAt: row.changedAt.toISOString(),
   };

@@ -1,4 +1,5 @@
 import {
+  type Caller,
   type ChannelSubscriber,
   ConflictError,
   type CommandClient,
@@ -9,6 +10,7 @@ import {
   newId,
   NotFoundError,
   parseInput,
+  revokeSessionTokens,
   type Session,
   type SessionListQuery,
   sessionListQuerySchema,
@@ -27,6 +29,7 @@ import type { Queue } from 'bullmq';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { ApprovalService } from './approvals.ts';
 import { assertWithinDailyBudget } from './budget.ts';
+import { descendantsOf, parentFor } from './hierarchy.ts';
 import type { SlotService } from './slots.ts';
 
 const { sessions } = tables;
@@ -58,13 +61,19 @@ export interface SessionServiceOptions {
 export class SessionService {
   constructor(private readonly o: SessionServiceOptions) {}
 
-  /** Creates the session and waits until a worker has taken it (its state is then `starting` or later). */
-  async spawn(body: unknown): Promise<Session> {
+  /**
+   * Creates the session and waits until a worker has taken it (its state is then `starting` or later).
+   * Its parent is the calling agent's session, or the `parent` an operator names.
+   */
+  async spawn(body: unknown, options: { caller?: Caller; temporary?: boolean } = {}): Promise<Session> {
     const input = parseInput(sessionSpawnSchema, body, 'session');
     await this.o.slots.assertKnown(input.slot, 'session');
     await assertWithinDailyBudget(this.o.db, input.slot);
+    const parentId = await parentFor(this.o.db, options.caller, input.parent);
     const id = newId('ses');
-    await this.o.db.insert(sessions).values({ id, slot: input.slot, state: 'starting', cols: input.cols, rows: input.rows });
+    await this.o.db
+      .insert(sessions)
+      .values({ id, slot: input.slot, state: 'starting', cols: input.cols, rows: input.rows, parentId, temporary: options.temporary ?? false });
     return this.handToWorker({ sessionId: id }, id);
   }
 
@@ -113,7 +122,9 @@ export class SessionService {
     const rows = await this.o.db
       .select()
       .from(sessions)
-      .where(and(q.state ? eq(sessions.state, q.state) : undefined, q.slot ? eq(sessions.slot, q.slot) : undefined))
+      .where(
+        and(q.state ? eq(sessions.state, q.state) : undefined, q.slot ? eq(sessions.slot, q.slot) : undefined, q.parent ? eq(sessions.parentId, q.parent) : undefined),
+      )
       .orderBy(desc(sessions.createdAt), desc(sessions.id))
       .limit(q.limit);
     return rows.map(toSession);
@@ -155,11 +166,18 @@ export class SessionService {
     return this.command(id, 'serialize', {}, COMMAND_TIMEOUT_MS);
   }
 
-  /** Ends the session's claude process. Killing an ended session returns it as it is. */
-  async kill(id: string): Promise<Session> {
+  /**
+   * Ends the session's claude process (with `cascade`, first every session under it, deepest first) and
+   * revokes their child tokens. Killing an ended session returns it as it is.
+   */
+  async kill(id: string, options: { cascade?: boolean } = {}): Promise<Session> {
     const session = await this.get(id);
-    if (isEndedSessionState(session.state)) return session;
-    await this.command(id, 'kill', {}, COMMAND_TIMEOUT_MS);
+    const ids = [...(options.cascade ? await descendantsOf(this.o.db, id) : []), id];
+    for (const each of ids) {
+      const current = each === id ? session : await this.get(each);
+      if (!isEndedSessionState(current.state)) await this.command(each, 'kill', {}, COMMAND_TIMEOUT_MS);
+    }
+    await revokeSessionTokens(this.o.db, ids);
     return this.get(id);
   }
 
@@ -194,6 +212,8 @@ export function toSession(row: typeof sessions.$inferSelect): Session {
     id: row.id,
     slot: row.slot,
     state: row.state as SessionState,
+    parentId: row.parentId,
+    temporary: row.temporary,
     ownerWorker: row.ownerWorker,
     claudeSessionId: row.claudeSessionId,
     exitCode: row.exitCode,

@@ -1,20 +1,24 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import {
+  type AgentCaller,
   type ApiToken,
   type Caller,
   type Database,
+  hashTokenSecret as hash,
+  isEndedSessionState,
   MissionError,
-  newId,
+  newTokenCredential,
   NotFoundError,
   parseInput,
+  parseTokenCredential,
+  revokeSessionTokens,
   type Scope,
   tables,
   tokenCreateSchema,
 } from '@mission/shared';
 import { desc, eq, sql } from 'drizzle-orm';
 
-const { apiTokens } = tables;
-const TOKEN_PREFIX = 'msn';
+const { apiTokens, sessions, slots } = tables;
 /** lastUsedAt is refreshed at most this often per token. */
 const LAST_USED_EVERY_MS = 60_000;
 
@@ -28,13 +32,12 @@ export class TokenService {
   /** Creates a token; the secret is in the answer once and never again. */
   async create(body: unknown, by: string): Promise<{ token: string; info: ApiToken }> {
     const input = parseInput(tokenCreateSchema, body, 'token');
-    const id = newId('tok');
-    const secret = randomBytes(32).toString('base64url');
+    const { id, token, secretHash } = newTokenCredential();
     const [row] = await this.db
       .insert(apiTokens)
-      .values({ id, name: input.name, secretHash: hash(secret), scopes: [...new Set(input.scopes)], createdBy: by })
+      .values({ id, name: input.name, secretHash, scopes: [...new Set(input.scopes)], createdBy: by })
       .returning();
-    return { token: `${TOKEN_PREFIX}.${id}.${secret}`, info: toToken(row!) };
+    return { token, info: toToken(row!) };
   }
 
   async list(): Promise<ApiToken[]> {
@@ -51,22 +54,32 @@ export class TokenService {
   /** The caller a bearer token stands for; 401 for a missing, malformed, unknown or revoked token. */
   async authenticate(token: string | undefined): Promise<Caller> {
     if (!token) throw new MissionError('unauthorized', 'this needs an API token: send "Authorization: Bearer <token>" (create one with `mission token create`)');
-    const [prefix, id, secret, extra] = token.split('.');
-    const wellFormed = prefix === TOKEN_PREFIX && id !== undefined && secret !== undefined && extra === undefined && /^tok_[0-9a-v]+$/.test(id);
-    const [row] = wellFormed ? await this.db.select().from(apiTokens).where(eq(apiTokens.id, id)) : [];
+    const credential = parseTokenCredential(token);
+    const [row] = credential ? await this.db.select().from(apiTokens).where(eq(apiTokens.id, credential.id)) : [];
     const expected = Buffer.from(row?.secretHash ?? hash('no such token'), 'hex');
-    const matches = timingSafeEqual(expected, Buffer.from(hash(secret ?? ''), 'hex')) && row !== undefined;
+    const matches = timingSafeEqual(expected, Buffer.from(hash(credential?.secret ?? ''), 'hex')) && row !== undefined;
     if (!matches || !row) throw new MissionError('unauthorized', 'the API token is not valid');
     if (row.revokedAt) throw new MissionError('unauthorized', 'the API token has been revoked');
     if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > LAST_USED_EVERY_MS) {
       await this.db.update(apiTokens).set({ lastUsedAt: sql`now()` }).where(eq(apiTokens.id, row.id));
     }
-    return { label: `token:${row.name}`, scopes: row.scopes as Scope[], key: row.id };
+    const agent = row.sessionId ? await this.agentOf(row.sessionId, row.tools ?? []) : undefined;
+    return { label: `token:${row.name}`, scopes: row.scopes as Scope[], key: row.id, ...(agent ? { agent } : {}) };
   }
-}
 
-function hash(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
+  /** A child token stands for its session's agent while the session runs; once it has ended the token is revoked. */
+  private async agentOf(sessionId: string, tools: string[]): Promise<AgentCaller> {
+    const [session] = await this.db
+      .select({ state: sessions.state, role: slots.role })
+      .from(sessions)
+      .leftJoin(slots, eq(slots.id, sessions.slot))
+      .where(eq(sessions.id, sessionId));
+    if (!session || isEndedSessionState(session.state)) {
+      await revokeSessionTokens(this.db, [sessionId]);
+      throw new MissionError('unauthorized', `the API token has been revoked: its session ${sessionId} has ended`);
+    }
+    return { sessionId, role: session.role ?? 'unknown', tools };
+  }
 }
 
 function toToken(row: typeof apiTokens.$inferSelect): ApiToken {

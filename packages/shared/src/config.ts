@@ -41,6 +41,7 @@ export const envSchema = z.object({
   MISSION_APPROVAL_TIMEOUT_MS: int(15 * 60_000, 1_000),
   MISSION_APPROVAL_SECRET: optionalString,
   MISSION_PUBLIC_URL: optionalString,
+  MISSION_API_URL: optionalString,
   MISSION_AUTH: z.enum(['on', 'off']).default('on'),
   MISSION_RATE_LIMIT_PER_MINUTE: int(600, 1),
 });
@@ -83,6 +84,8 @@ export interface Config {
   approvalSecret: string | undefined;
   /** Where people reach the API (for approval links); http://HOST:PORT when not set. */
   publicUrl: string | undefined;
+  /** Where workers' claude processes reach the API's MCP server (child sessions of manager roles). */
+  apiUrl: string;
   auth: boolean;
   rateLimitPerMinute: number;
   /** The environment handed down to the claude processes the worker starts: the process's, without Mission's own variables. */
@@ -132,6 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     approvalTimeoutMs: e.MISSION_APPROVAL_TIMEOUT_MS,
     approvalSecret: e.MISSION_APPROVAL_SECRET,
     publicUrl: e.MISSION_PUBLIC_URL?.replace(/\/+$/, ''),
+    apiUrl: (e.MISSION_API_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/+$/, ''),
     auth: e.MISSION_AUTH === 'on',
     rateLimitPerMinute: e.MISSION_RATE_LIMIT_PER_MINUTE,
     childEnv: Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && !isMissionVariable(entry[0]))),

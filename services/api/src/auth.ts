@@ -63,6 +63,9 @@ export function registerAuth(app: FastifyInstance, core: CoreRuntime): RouteEntr
 /** Authenticates the caller (401), checks the scope (403) and the token's rate (429). */
 async function admit(core: CoreRuntime, request: FastifyRequest, access: Exclude<RouteAccess, 'public'>, retryAfter: (seconds: number) => void): Promise<void> {
   request.caller = await core.authenticate(bearerToken(request));
+  if (access !== 'token' && request.caller.agent) {
+    throw new MissionError('forbidden', `a session's token (${request.caller.label}) opens Mission's MCP server only (${request.url} is not for it)`);
+  }
   if (access !== 'token' && !hasScope(request.caller.scopes, access)) {
     throw new MissionError('forbidden', `this needs the '${access}' scope; the token has ${request.caller.scopes.join(', ')}`);
   }

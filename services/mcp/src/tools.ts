@@ -1,4 +1,4 @@
-import { type CoreRuntime, usageReport } from '@mission/core';
+import { assertAgentMayUse, assertMayCommand, type CoreRuntime, runInTemporarySession, sessionTree, usageReport } from '@mission/core';
 import {
   approvalListQuerySchema,
   type Caller,
@@ -11,6 +11,7 @@ import {
   MissionError,
   type Scope,
   sessionListQuerySchema,
+  sessionRunSchema,
   workerListQuerySchema,
   sessionSpawnSchema,
   taskInputSchema,
@@ -41,6 +42,12 @@ export function authorize(extra: Extra, scope: Scope): Caller {
   const caller = callerOf(extra);
   if (!hasScope(caller.scopes, scope)) throw new MissionError('forbidden', `this needs the '${scope}' scope; the token has ${caller.scopes.join(', ')}`);
   return caller;
+}
+
+/** As authorize, for a tool: an agent's child token also needs the tool among its role's Mission tools. */
+function authorizeTool(extra: Extra, tool: string, scope: Scope): Caller {
+  assertAgentMayUse(callerOf(extra), tool);
+  return authorize(extra, scope);
 }
 
 /** Runs a tool body; Mission's errors become `isError` results with the same JSON body as REST. */
@@ -95,7 +102,9 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
     body: (args: z.infer<S>, extra: Extra, caller: Caller) => Promise<CallToolResult>,
   ) =>
     server.registerTool(name, { description, inputSchema }, ((args: z.infer<S>, extra: Extra) =>
-      run(core, name, () => body(args, extra, authorize(extra, scope)))) as never);
+      run(core, name, () => body(args, extra, authorizeTool(extra, name, scope)))) as never);
+  /** An agent may command only the sessions it started (and theirs). */
+  const mine = (caller: Caller, session: string) => assertMayCommand(core.database.db, caller, session);
 
   tool(
     'mission_submit',
@@ -151,7 +160,7 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
     'sessions:write',
     'Start an interactive Claude Code session (the real TUI in a terminal on a worker) on a slot. Returns the session; talk to it with mission_pty_send.',
     sessionSpawnSchema,
-    async (args) => ok(await core.sessions.spawn(args)),
+    async (args, _extra, caller) => ok(await core.sessions.spawn(args, { caller })),
   );
 
   tool(
@@ -159,7 +168,8 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
     'sessions:write',
     'Type a message into a session and wait for Claude\'s reply. Returns {state, response, dialog, approval}: state "idle" with the response, or "waiting_permission" with the permission dialog (the role policy already answered the tool uses it allows or denies; this one waits for a decision: mission_pty_confirm, or mission_approve on the approval). Sends progress notifications while Claude works.',
     z.strictObject({ session: sessionId, text: z.string().trim().min(1).describe('What to type (submitted with Enter).'), timeoutMs: turnTimeout }),
-    async ({ session, text, timeoutMs }, extra) => {
+    async ({ session, text, timeoutMs }, extra, caller) => {
+      await mine(caller, session);
       const stop = await reportProgress(core, extra, { kind: 'session', id: session });
       try {
         return ok(await core.sessions.send(session, { text, timeoutMs }));
@@ -174,7 +184,8 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
     'sessions:read',
     'Read what a session\'s terminal shows now: as text (default), or as JSON with the parsed state, permission dialog and status line.',
     z.strictObject({ session: sessionId, format: z.enum(['text', 'json']).default('text').describe('text: the screen as lines; json: parsed too.') }),
-    async ({ session, format }) => {
+    async ({ session, format }, _extra, caller) => {
+      await mine(caller, session);
       const screen = await core.sessions.screen(session);
       return ok(format === 'json' ? screen : screen.lines.join('\n').replace(/\n+$/, '\n'));
     },
@@ -185,7 +196,7 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
     'sessions:write',
     'Answer the permission dialog a session is showing: "yes" (once), "yes_always" (do not ask again for this), or "no". Waits for Claude to go on and returns {state, response, dialog} like mission_pty_send.',
     z.strictObject({ session: sessionId, choice: z.enum(confirmChoices).describe('yes, yes_always or no.'), timeoutMs: turnTimeout }),
-    async ({ session, choice, timeoutMs }, _extra, caller) => ok(await core.sessions.confirm(session, { choice, timeoutMs }, caller.label)),
+    async ({ session, choice, timeoutMs }, _extra, caller) => (await mine(caller, session), ok(await core.sessions.confirm(session, { choice, timeoutMs }, caller.label))),
   );
 
   tool(
@@ -193,15 +204,15 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
     'sessions:write',
     'Stop what Claude is doing in a session (like pressing Esc) and wait for its prompt. Returns {state, response, dialog}.',
     z.strictObject({ session: sessionId }),
-    async ({ session }) => ok(await core.sessions.interrupt(session)),
+    async ({ session }, _extra, caller) => (await mine(caller, session), ok(await core.sessions.interrupt(session))),
   );
 
   tool(
     'mission_pty_kill',
     'sessions:write',
-    'End a session: its Claude process and everything it started. Returns the session (state "exited").',
-    z.strictObject({ session: sessionId }),
-    async ({ session }) => ok(await core.sessions.kill(session)),
+    'End a session: its Claude process and everything it started. With cascade, first every session under it (the sessions it spawned, theirs, …), deepest first. Returns the session (state "exited").',
+    z.strictObject({ session: sessionId, cascade: z.boolean().default(false).describe('Also end every session under this one.') }),
+    async ({ session, cascade }, _extra, caller) => (await mine(caller, session), ok(await core.sessions.kill(session, { cascade }))),
   );
 
   tool(
@@ -209,15 +220,26 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
     'sessions:write',
     'Restart a session that was lost (its worker died or shut down) or exited, on any worker, with `claude --resume`: the conversation goes on where it stopped, same session id. Returns the session once a worker has it.',
     z.strictObject({ session: sessionId }),
-    async ({ session }) => ok(await core.sessions.resume(session)),
+    async ({ session }, _extra, caller) => (await mine(caller, session), ok(await core.sessions.resume(session))),
   );
 
   tool(
     'mission_sessions',
     'sessions:read',
-    'List interactive sessions, newest first, optionally by state (starting, idle, working, waiting_permission, exited, lost) and slot.',
-    sessionListQuerySchema,
-    async (args) => ok({ sessions: await core.sessions.list(args) }),
+    'List interactive sessions, newest first, optionally by state (starting, idle, working, waiting_permission, exited, lost), slot and parent (the session that started them). tree: each session nested under its parent (children).',
+    sessionListQuerySchema.extend({ tree: z.boolean().default(false).describe('Nest the sessions under their parents.') }),
+    async ({ tree, ...query }) => {
+      const sessions = await core.sessions.list(query);
+      return ok(tree ? { tree: sessionTree(sessions) } : { sessions });
+    },
+  );
+
+  tool(
+    'mission_run',
+    'sessions:write',
+    "Run one prompt in a temporary interactive session on a slot: spawns it, sends the prompt, waits for the answer, then ends the session (also on an error or a timeout). Returns {session, response}; the session's events and Claude Code's transcript are kept.",
+    sessionRunSchema,
+    async (args, _extra, caller) => ok(await runInTemporarySession(core.sessions, args, caller)),
   );
 
   tool(

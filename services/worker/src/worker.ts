@@ -90,6 +90,7 @@ export async function startWorker(options: {
     workerId,
     queuePrefix: config.queuePrefix,
     claudeBin: config.claudeBin,
+    apiUrl: config.apiUrl,
     baseEnv: config.childEnv,
     maxSessions: config.maxSessions,
     jobLockMs: config.jobLockMs,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Scope } from '../schemas/tokens.ts';
 
 /**
  * A permission rule in Claude Code's syntax: `Tool` (every use of the tool) or `Tool(specifier)`:
@@ -33,12 +34,39 @@ const ruleText = z.string().superRefine((text, ctx) => {
 });
 const ruleList = z.array(ruleText).max(500).default([]);
 
+/**
+ * The Mission MCP tools an agent of a role may call through the MCP server its session is given, and
+ * the scope each needs (a child token gets just these). The other tools are for operators only.
+ */
+export const AGENT_TOOL_SCOPES = {
+  mission_pty_spawn: 'sessions:write',
+  mission_pty_send: 'sessions:write',
+  mission_pty_kill: 'sessions:write',
+  mission_pty_interrupt: 'sessions:write',
+  mission_pty_screen: 'sessions:read',
+  mission_sessions: 'sessions:read',
+  mission_status: 'tasks:read',
+  mission_run: 'sessions:write',
+} as const satisfies Record<string, Scope>;
+export type AgentTool = keyof typeof AGENT_TOOL_SCOPES;
+const agentToolNames = Object.keys(AGENT_TOOL_SCOPES) as [AgentTool, ...AgentTool[]];
+const missionToolList = z
+  .array(
+    z.string().superRefine((name, ctx) => {
+      if (!(name in AGENT_TOOL_SCOPES)) ctx.addIssue({ code: 'custom', message: `'${name}' is not a Mission tool a role can give; one of ${agentToolNames.join(', ')}` });
+    }),
+  )
+  .max(agentToolNames.length * 2)
+  .default([]);
+
 /** A role: what its agents may do unasked (`allow`), only with a person's yes (`confirm`), never (`deny`). */
 export const roleRulesSchema = z.strictObject({
   description: z.string().max(2_000).default(''),
   allow: ruleList,
   confirm: ruleList,
   deny: ruleList,
+  /** Mission tools its agents get (an MCP server in their CLI, with a token for just these); none by default. */
+  missionTools: missionToolList,
 });
 
 export type RoleRules = z.infer<typeof roleRulesSchema>;
@@ -64,4 +92,4 @@ export const roleSchema = roleRulesSchema.extend({
 export type Role = z.infer<typeof roleSchema>;
 
 /** The rules a role has when nobody has written any: nothing matches, so every request needs a person. */
-export const EMPTY_ROLE_RULES: RoleRules = { description: '', allow: [], confirm: [], deny: [] };
+export const EMPTY_ROLE_RULES: RoleRules = { description: '', allow: [], confirm: [], deny: [], missionTools: [] };

@@ -5,6 +5,8 @@ export const sessionStates = ['starting', 'idle', 'working', 'waiting_permission
 export const sessionStateSchema = z.enum(sessionStates);
 export type SessionState = z.infer<typeof sessionStateSchema>;
 
+export const sessionIdSchema = z.string().regex(/^ses_[0-9a-z]+$/, 'a session id (ses_…)');
+
 export const endedSessionStates: ReadonlySet<SessionState> = new Set(['exited', 'lost']);
 export const isEndedSessionState = (state: string): boolean => endedSessionStates.has(state as SessionState);
 
@@ -13,6 +15,8 @@ export const sessionSpawnSchema = z.strictObject({
   /** Terminal size (default 120×40). */
   cols: z.number().int().min(40).max(500).default(120),
   rows: z.number().int().min(10).max(200).default(40),
+  /** The session this one works for (an agent's own session is its children's parent without saying so). */
+  parent: sessionIdSchema.optional(),
 });
 export type SessionSpawnInput = z.infer<typeof sessionSpawnSchema>;
 
@@ -30,9 +34,19 @@ export const confirmChoices = ['yes', 'yes_always', 'no'] as const;
 export const sessionConfirmSchema = z.strictObject({ choice: z.enum(confirmChoices), timeoutMs: turnTimeoutMs });
 export type ConfirmChoice = (typeof confirmChoices)[number];
 
+/** `mission_run` / `POST /v1/run`: one prompt in a temporary session. */
+export const sessionRunSchema = z.strictObject({
+  slot: slotIdSchema.default('default'),
+  prompt: z.string().trim().min(1, 'prompt must not be empty'),
+  timeoutMs: turnTimeoutMs,
+});
+export type SessionRunInput = z.infer<typeof sessionRunSchema>;
+
 export const sessionListQuerySchema = z.strictObject({
   state: sessionStateSchema.optional(),
   slot: slotIdSchema.optional(),
+  /** Only the children of this session. */
+  parent: sessionIdSchema.optional(),
   limit: z.coerce.number().int().min(1).max(200).default(100),
 });
 export type SessionListQuery = z.infer<typeof sessionListQuerySchema>;
@@ -41,6 +55,10 @@ export const sessionSchema = z.object({
   id: z.string(),
   slot: z.string(),
   state: sessionStateSchema,
+  /** The session that started this one (an agent's), or the one an operator named; null for a top-level session. */
+  parentId: z.string().nullable(),
+  /** Started by mission_run for one prompt, and ended after the answer. */
+  temporary: z.boolean(),
   ownerWorker: z.string().nullable(),
   claudeSessionId: z.string().nullable(),
   exitCode: z.number().int().nullable(),

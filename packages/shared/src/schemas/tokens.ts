@@ -37,4 +37,13 @@ export interface Caller {
   scopes: readonly Scope[];
   /** Rate limits are kept per key. */
   key: string;
+  /** An agent calling with its session's child token: only these tools, only on its own descendants. */
+  agent?: AgentCaller;
+}
+
+/** The session a child token was minted for, its slot's role, and the Mission tools that role gives. */
+export interface AgentCaller {
+  sessionId: string;
+  role: string;
+  tools: readonly string[];
 }

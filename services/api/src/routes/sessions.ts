@@ -1,8 +1,9 @@
-import type { CoreRuntime } from '@mission/core';
+import { type CoreRuntime, runInTemporarySession } from '@mission/core';
 import {
   isEndedSessionState,
   sessionConfirmSchema,
   sessionListQuerySchema,
+  sessionRunSchema,
   sessionSchema,
   sessionScreenSchema,
   sessionSendSchema,
@@ -29,7 +30,22 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async
         response: { 201: sessionSchema, ...errors, 503: errorResponseSchema },
       },
     },
-    async (request, reply) => reply.status(201).send(await core.sessions.spawn(request.body)),
+    async (request, reply) => reply.status(201).send(await core.sessions.spawn(request.body, { caller: request.caller })),
+  );
+
+  app.post(
+    '/v1/run',
+    {
+      config: { access: 'sessions:write' },
+      schema: {
+        tags,
+        summary: 'Run one prompt in a temporary session: spawn, send, wait for the answer, end the session',
+        description: "The session is ended whatever happens (an error or a timeout too); its events and Claude Code's transcript are kept.",
+        body: sessionRunSchema,
+        response: { 200: z.object({ session: sessionSchema, response: z.string().nullable() }), ...commandErrors, 503: errorResponseSchema },
+      },
+    },
+    async (request) => runInTemporarySession(core.sessions, request.body, request.caller),
   );
 
   app.get(
@@ -106,8 +122,17 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async
 
   app.post(
     '/v1/sessions/:id/kill',
-    { config: { access: 'sessions:write' }, schema: { tags, summary: 'End the session (its claude process and everything it started)', params: idParams, response: { 200: sessionSchema, ...commandErrors } } },
-    async (request) => core.sessions.kill(request.params.id),
+    {
+      config: { access: 'sessions:write' },
+      schema: {
+        tags,
+        summary: 'End the session (its claude process and everything it started); with cascade=true, every session under it first',
+        params: idParams,
+        querystring: z.strictObject({ cascade: z.enum(['true', 'false']).default('false').transform((value) => value === 'true') }),
+        response: { 200: sessionSchema, ...commandErrors },
+      },
+    },
+    async (request) => core.sessions.kill(request.params.id, request.query),
   );
 
   app.post(

@@ -16,6 +16,7 @@ import {
   NotFoundError,
   queueNames,
   type Redis,
+  revokeSessionTokens,
   type SessionState,
   serveCommands,
   type SpawnJobData,
@@ -28,6 +29,7 @@ import { PtySession } from '../pty/ptySession.ts';
 import { CLAUDE_SCREEN_ARGS } from '../pty/screenParser.ts';
 import { dialogToolUse, type PermissionGuard } from '../permissions/permissionGuard.ts';
 import { loadRunnableSlot } from '../runnableSlot.ts';
+import { childMcpArgs } from './childMcp.ts';
 import { LiveSession } from './liveSession.ts';
 
 const { sessions } = tables;
@@ -45,6 +47,8 @@ export interface SessionHostOptions {
   workerId: string;
   queuePrefix: string;
   claudeBin: string;
+  /** The API's URL, for the MCP server of sessions whose role has Mission tools. */
+  apiUrl: string;
   baseEnv: Record<string, string>;
   maxSessions: number;
   /** BullMQ job lock of spawn jobs (a spawn taken by a worker that died comes back after it). */
@@ -164,6 +168,7 @@ export class SessionHost {
         ...CLAUDE_SCREEN_ARGS,
         ...(resume ? ['--resume', claudeSessionId] : ['--session-id', claudeSessionId]),
         ...(slot.model ? ['--model', slot.model] : []),
+        ...(await childMcpArgs(this.o.db, { id: sessionId, parentId: row.parentId, role: slot.role }, this.o.apiUrl)),
         ...slot.args,
       ],
       cwd: slot.cwd,
@@ -247,6 +252,7 @@ export class SessionHost {
 
   private async record(sessionId: string, state: Extract<SessionState, 'exited' | 'lost'>, exitCode: number | null, reason?: string): Promise<void> {
     await this.o.db.update(sessions).set({ state, exitCode, endedAt: sql`now()`, updatedAt: sql`now()` }).where(eq(sessions.id, sessionId));
+    await revokeSessionTokens(this.o.db, [sessionId]);
     if (reason) await this.o.events.append({ kind: 'session', id: sessionId }, { type: 'state', payload: { state, reason, exitCode } });
   }
 }

@@ -1,0 +1,75 @@
+import { type Caller, type Database, MissionError, NotFoundError, type Session, tables } from '@mission/shared';
+import { eq, inArray } from 'drizzle-orm';
+
+const { sessions } = tables;
+
+/** A session with the sessions it started, nested. */
+export type SessionNode = Session & { children: SessionNode[] };
+
+/** An agent (a caller with a child token) may call only the Mission tools its role gives. */
+export function assertAgentMayUse(caller: Caller, tool: string): void {
+  const agent = caller.agent;
+  if (agent && !agent.tools.includes(tool)) {
+    throw new MissionError('forbidden', `forbidden: role '${agent.role}' does not allow ${tool} (its Mission tools: ${agent.tools.join(', ') || 'none'})`);
+  }
+}
+
+/** Every session under `id` (children, their children, …), deepest first: the order to end them in. */
+export async function descendantsOf(db: Database, id: string): Promise<string[]> {
+  const levels: string[][] = [];
+  let frontier = [id];
+  while (frontier.length > 0) {
+    const rows = await db.select({ id: sessions.id }).from(sessions).where(inArray(sessions.parentId, frontier));
+    frontier = rows.map((row) => row.id).filter((child) => !levels.some((level) => level.includes(child)));
+    if (frontier.length > 0) levels.push(frontier);
+  }
+  return levels.reverse().flat();
+}
+
+/** Whether `id` is `ancestor` or lies under it. */
+async function isWithin(db: Database, ancestor: string, id: string): Promise<boolean> {
+  const seen = new Set<string>();
+  for (let current: string | null = id; current && !seen.has(current); ) {
+    if (current === ancestor) return true;
+    seen.add(current);
+    const [row]: { parentId: string | null }[] = await db.select({ parentId: sessions.parentId }).from(sessions).where(eq(sessions.id, current));
+    current = row?.parentId ?? null;
+  }
+  return false;
+}
+
+/** An agent may command only the sessions it started (and theirs); operators any. */
+export async function assertMayCommand(db: Database, caller: Caller | undefined, sessionId: string): Promise<void> {
+  const agent = caller?.agent;
+  if (!agent) return;
+  if (sessionId === agent.sessionId || !(await isWithin(db, agent.sessionId, sessionId))) {
+    throw new MissionError('forbidden', `forbidden: session ${sessionId} is not one of the sessions ${agent.sessionId} started`);
+  }
+}
+
+/**
+ * The parent of a new session or task: an agent's own session (or, when it names one, a session under
+ * it); an operator's choice, which must exist; else none.
+ */
+export async function parentFor(db: Database, caller: Caller | undefined, named: string | undefined): Promise<string | null> {
+  const agent = caller?.agent;
+  if (agent) {
+    if (named && named !== agent.sessionId) await assertMayCommand(db, caller, named);
+    return named ?? agent.sessionId;
+  }
+  if (!named) return null;
+  const [row] = await db.select({ id: sessions.id }).from(sessions).where(eq(sessions.id, named));
+  if (!row) throw new NotFoundError('session', named);
+  return named;
+}
+
+/** Nests sessions under their parents; a session whose parent is not in the list is a root. Order is kept. */
+export function sessionTree(list: readonly Session[]): SessionNode[] {
+  const nodes = new Map(list.map((session) => [session.id, { ...session, children: [] as SessionNode[] }]));
+  const roots: SessionNode[] = [];
+  for (const node of nodes.values()) {
+    const parent = node.parentId ? nodes.get(node.parentId) : undefined;
+    (parent ? parent.children : roots).push(node);
+  }
+  return roots;
+}
