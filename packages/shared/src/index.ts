@@ -16,6 +16,7 @@ export * from './schemas/approvals.ts';
 export * from './schemas/tokens.ts';
 export * from './schemas/workers.ts';
 export * from './schemas/usage.ts';
+export * from './schemas/ccRecords.ts';
 export * from './fleet/interruptedTaskPolicy.ts';
 export * from './fleet/interruptedTask.ts';
 export * from './fleet/workerRegistry.ts';

@@ -31,6 +31,8 @@ import { dialogToolUse, type PermissionGuard } from '../permissions/permissionGu
 import { loadRunnableSlot } from '../runnableSlot.ts';
 import { childMcpArgs } from './childMcp.ts';
 import { LiveSession } from './liveSession.ts';
+import { claudeHomes } from '../transcripts/claudeHomes.ts';
+import { scanClaudeHomes } from '../transcripts/claudeHomeScanner.ts';
 
 const { sessions } = tables;
 
@@ -123,6 +125,7 @@ export class SessionHost {
       screen: this.command(sessionArgs, (session) => session.screen()),
       serialize: this.command(sessionArgs, (session) => session.pty.serialize()),
       kill: this.command(sessionArgs, (session) => session.kill()),
+      'cc.sessions': async () => scanClaudeHomes(await claudeHomes(this.o.db, this.o.baseEnv), this.o.workerId),
     };
   }
 
