@@ -19,6 +19,8 @@ const TOOLS = [
   'mission_cc_overview',
   'mission_cc_sessions',
   'mission_cc_tasks',
+  'mission_coordinate',
+  'mission_message',
   'mission_overview',
   'mission_pty_confirm',
   'mission_pty_interrupt',

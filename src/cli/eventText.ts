@@ -39,6 +39,14 @@ function describe(event: MissionEvent): [Style, string] {
     }
     case 'error':
       return ['red', `${event.payload.code}: ${event.payload.message}`];
+    case 'message_sent':
+      return ['blue', `${event.payload.messageId} to ${event.payload.to} (${event.payload.status}): ${event.payload.text}`];
+    case 'message_received':
+      return ['blue', `${event.payload.messageId} from ${event.payload.from ?? 'the operator'} (${event.payload.status}): ${event.payload.text}`];
+    case 'message_status': {
+      const { messageId, status, reply, error } = event.payload;
+      return [status === 'failed' ? 'red' : 'blue', [messageId, status, reply && `: ${reply}`, error && `: ${error}`].filter(Boolean).join(' ')];
+    }
   }
 }
 

@@ -13,3 +13,5 @@ export * from './roles.ts';
 export * from './tokens.ts';
 export * from './hierarchy.ts';
 export * from './sessionRun.ts';
+export * from './messages.ts';
+export * from './coordination.ts';

@@ -19,9 +19,11 @@ import {
   type WorkerInfo,
   workerListQuerySchema,
 } from '@mission/shared';
-import { Queue } from 'bullmq';
+import { FlowProducer, Queue } from 'bullmq';
 import { ApprovalService } from './approvals.ts';
 import { CcRecordService } from './ccRecords.ts';
+import { CoordinationService } from './coordination.ts';
+import { MessageService } from './messages.ts';
 import { fleetOverview, type Overview, type QueueDepth, queueDepth } from './overview.ts';
 import { RoleService } from './roles.ts';
 import { TokenService } from './tokens.ts';
@@ -45,6 +47,8 @@ export interface CoreRuntime {
   slots: SlotService;
   tasks: TaskService;
   sessions: SessionService;
+  messages: MessageService;
+  coordinations: CoordinationService;
   approvals: ApprovalService;
   roles: RoleService;
   tokens: TokenService;
@@ -104,6 +108,8 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
   });
   const sessions = new SessionService({ db: database.db, slots, queue: sessionQueue, events, subscriber, commands, approvals, logger });
   const tokens = new TokenService(database.db);
+  const messages = new MessageService({ db: database.db, sessions, events, subscriber, commands, logger });
+  const coordinations = new CoordinationService({ db: database.db, slots, tasks, events, flows: new FlowProducer({ connection: redis, prefix: config.queuePrefix }), taskTimeoutMs: config.taskTimeoutMs, logger });
   // The API sweeps for lost workers too, so sessions of a dead fleet are reported lost even with no worker left.
   const recovery = new FleetRecovery({ db: database.db, events, approvals: approvalStore, taskQueue, logger, workerTimeoutMs: config.workerTimeoutMs });
   const stopRecovery = recovery.start(config.heartbeatMs);
@@ -120,6 +126,8 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
     tasks,
     sessionQueue,
     sessions,
+    messages,
+    coordinations,
     approvals,
     roles: new RoleService(database.db),
     tokens,
@@ -135,7 +143,7 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
     cancelWaits: (reason) => commands.cancelPending(reason),
     async close() {
       await stopRecovery();
-      await Promise.all([taskQueue.close(), sessionQueue.close(), commands.close()]);
+      await Promise.all([taskQueue.close(), sessionQueue.close(), commands.close(), coordinations.close()]);
       subscriber.disconnect();
       redis.disconnect();
     },

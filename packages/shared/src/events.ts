@@ -41,6 +41,12 @@ export const eventPayloadSchemas = {
     claudeSessionId: z.string().nullable(),
   }),
   error: z.object({ code: z.string(), message: z.string() }),
+  /** A message between sessions (see session_messages): on the sender when it is sent … */
+  message_sent: z.object({ messageId: z.string(), to: z.string(), text: z.string(), status: z.string() }),
+  /** … on the target when it arrives (`from` is null for the operator) … */
+  message_received: z.object({ messageId: z.string(), from: z.string().nullable(), text: z.string(), status: z.string() }),
+  /** … and on both each time it moves on: delivered (typed into the target), answered (with the reply) or failed. */
+  message_status: z.object({ messageId: z.string(), status: z.string(), reply: z.string().nullable().optional(), error: z.string().nullable().optional() }),
 } as const;
 
 export type EventType = keyof typeof eventPayloadSchemas;

@@ -5,6 +5,8 @@ export const queueNames = {
   tasks: 'tasks',
   /** `spawn` jobs: whichever worker takes one owns the new PTY session. */
   sessions: 'sessions',
+  /** Parent jobs of coordinations (BullMQ flows): each runs once its children, the tasks' jobs, are done. */
+  coordinations: 'coordinations',
 } as const;
 
 export const jobNames = {
@@ -14,6 +16,11 @@ export const jobNames = {
 } as const;
 
 export interface TaskJobData {
+  taskId: string;
+}
+
+export interface CoordinationJobData {
+  /** The coordinating task (mode `coordinate`). */
   taskId: string;
 }
 
@@ -41,7 +48,13 @@ export type ControlMessage = { type: 'cancel_task'; taskId: string };
 
 /** Puts a task's job on the queue: the job id is the task id, so adding it twice keeps one job. */
 export async function enqueueTask(queue: Queue<TaskJobData>, task: { id: string; mode: string; priority: number }): Promise<void> {
-  await queue.add(task.mode, { taskId: task.id }, { jobId: task.id, priority: bullPriority(task.priority) });
+  const job = taskJob(task);
+  await queue.add(job.name, job.data, job.opts);
+}
+
+/** A task's job (name, data, options) as `enqueueTask` adds it and as a flow's child. */
+export function taskJob(task: { id: string; mode: string; priority: number }) {
+  return { name: task.mode, data: { taskId: task.id } satisfies TaskJobData, opts: { jobId: task.id, priority: bullPriority(task.priority) } };
 }
 
 /** BullMQ priority: 1 runs first. Mission's priority: 100 runs first. */

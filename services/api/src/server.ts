@@ -11,6 +11,8 @@ import { approvalLinkRoutes } from './routes/approvalLinks.ts';
 import { approvalRoutes } from './routes/approvals.ts';
 import { attachRoutes } from './routes/attach.ts';
 import { consoleRoutes } from './routes/console.ts';
+import { coordinateRoutes } from './routes/coordinate.ts';
+import { messageRoutes } from './routes/messages.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { ccRoutes } from './routes/cc.ts';
@@ -64,6 +66,8 @@ export async function buildServer(core: CoreRuntime): Promise<FastifyInstance> {
     await api.register(taskRoutes, { core });
     await api.register(slotRoutes, { core });
     await api.register(sessionRoutes, { core });
+    await api.register(messageRoutes, { core });
+    await api.register(coordinateRoutes, { core });
     await api.register(fleetRoutes, { core });
     await api.register(ccRoutes, { core });
     await api.register(metricsRoutes, { core });

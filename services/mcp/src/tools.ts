@@ -5,6 +5,7 @@ import {
   callerError,
   ccSessionQuerySchema,
   confirmChoices,
+  coordinateInputSchema,
   hasScope,
   errorBody,
   type MissionEvent,
@@ -240,6 +241,36 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
     "Run one prompt in a temporary interactive session on a slot: spawns it, sends the prompt, waits for the answer, then ends the session (also on an error or a timeout). Returns {session, response}; the session's events and Claude Code's transcript are kept.",
     sessionRunSchema,
     async (args, _extra, caller) => ok(await runInTemporarySession(core.sessions, args, caller)),
+  );
+
+  tool(
+    'mission_message',
+    'sessions:write',
+    'Send a message to another session: typed in as a prompt naming the sender ("Message from session ses_… (slot …): …") as soon as it is idle; queued while it works, delivered oldest first. Returns the message (queued or delivered); with wait_for_reply, once the target has answered it (status "answered", the reply in `reply`). An agent with a child token sends as its own session.',
+    z.strictObject({
+      to: sessionId.describe('The target session id (ses_…).'),
+      text: z.string().trim().min(1).describe('The message.'),
+      from: z.string().min(1).optional().describe('The sending session (default: your own session, or the operator).'),
+      wait_for_reply: z.boolean().default(false).describe("Wait for the target's reply."),
+      timeoutMs: turnTimeout,
+    }),
+    async ({ to, text, from, wait_for_reply, timeoutMs }, _extra, caller) =>
+      ok(await core.messages.send(to, { text, from, waitForReply: wait_for_reply, timeoutMs }, caller.agent?.sessionId)),
+  );
+
+  tool(
+    'mission_coordinate',
+    'tasks:write',
+    'Work towards a goal with one subtask per slot, run in parallel as tasks (a BullMQ flow whose parent completes when they do); returns {coordination, results: {<slot>: {taskId, status, result, error}}} in one answer. failurePolicy "fail_fast" (default) cancels the other subtasks at the first that does not succeed; "collect_all" lets every one run. The coordination fails when any subtask did not succeed. Sends a progress notification as each subtask ends.',
+    coordinateInputSchema,
+    async (args, extra) => {
+      const token = extra._meta?.progressToken;
+      const onProgress = (done: number, total: number, message: string) => {
+        if (token !== undefined) void extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: done, total, message } }).catch(() => {});
+      };
+      const answer = await core.coordinations.coordinate(args, { signal: extra.signal, onProgress });
+      return answer.coordination.status === 'succeeded' ? ok(answer) : { ...ok(answer), isError: true };
+    },
   );
 
   tool(

@@ -9,7 +9,7 @@ import {
   settleInterruptedTask,
   tables,
 } from '@mission/shared';
-import { and, count, eq, inArray, isNull, notExists, sql } from 'drizzle-orm';
+import { and, count, eq, inArray, isNull, ne, notExists, sql } from 'drizzle-orm';
 import { type HeadlessExit, runHeadless, type StopReason } from './headless/headlessRunner.ts';
 import { type HeadlessResult, mapStreamJsonMessage } from './headless/streamJson.ts';
 import type { PermissionPromptServer } from './permissions/promptServer.ts';
@@ -171,7 +171,8 @@ export class TaskProcessor {
     return this.o.db.transaction(async (tx) => {
       await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`mission-slot:${slotId}`}))`);
       const [slot] = await tx.select({ limit: slots.maxConcurrency }).from(slots).where(eq(slots.id, slotId));
-      const [running] = await tx.select({ n: count() }).from(tasks).where(and(eq(tasks.slot, slotId), eq(tasks.status, 'running')));
+      // A coordinating task is `running` while its children run: it takes no place of its own.
+      const [running] = await tx.select({ n: count() }).from(tasks).where(and(eq(tasks.slot, slotId), eq(tasks.status, 'running'), ne(tasks.mode, 'coordinate')));
       if (slot?.limit && (running?.n ?? 0) >= slot.limit) return { later: `slot '${slotId}' is at its limit of ${slot.limit} running tasks` };
       const [task] = await tx.update(tasks).set(this.takeIt()).where(claimable(taskId)).returning();
       return task ? { task } : { skip: `task ${taskId} was taken or cancelled meanwhile` };

@@ -4,6 +4,7 @@ import {
   channels,
   type Config,
   type ControlMessage,
+  type CoordinationJobData,
   createRedis,
   type DatabaseHandle,
   EventLog,
@@ -16,6 +17,7 @@ import {
 import { DelayedError, Queue, Worker } from 'bullmq';
 import { PermissionGuard } from './permissions/permissionGuard.ts';
 import { PermissionPromptServer } from './permissions/promptServer.ts';
+import { settleCoordination } from './coordinationProcessor.ts';
 import { SessionHost } from './sessions/sessionHost.ts';
 import { TaskProcessor } from './taskProcessor.ts';
 
@@ -96,6 +98,13 @@ export async function startWorker(options: {
     jobLockMs: config.jobLockMs,
   });
 
+  const coordinationWorker = new Worker<CoordinationJobData>(queueNames.coordinations, async (job) => settleCoordination({ db: database.db, events, logger }, job.data.taskId), {
+    connection,
+    prefix: config.queuePrefix,
+    concurrency: config.workerConcurrency,
+  });
+  coordinationWorker.on('error', (error) => logger.error({ err: error }, 'coordination worker error'));
+
   bullWorker.on('failed', (job, error) => logger.error({ err: error, taskId: job?.data.taskId }, 'task job failed'));
   bullWorker.on('error', (error) => logger.error({ err: error }, 'worker error'));
 
@@ -142,7 +151,7 @@ export async function startWorker(options: {
         logger.warn('grace period over: stopping running tasks');
         bullWorker.cancelAllJobs('shutdown');
       }, graceMs);
-      await Promise.all([closed, sessionHost.close()]);
+      await Promise.all([closed, sessionHost.close(), coordinationWorker.close()]);
       clearTimeout(timer);
       clearInterval(heartbeat);
       await prompts.close();

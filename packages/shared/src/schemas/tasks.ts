@@ -8,7 +8,7 @@ export type TaskStatus = z.infer<typeof taskStatusSchema>;
 export const terminalTaskStatuses: ReadonlySet<TaskStatus> = new Set(['succeeded', 'failed', 'cancelled', 'timed_out']);
 export const isTerminalTaskStatus = (status: string): boolean => terminalTaskStatuses.has(status as TaskStatus);
 
-export const taskModes = ['submit', 'ask'] as const;
+export const taskModes = ['submit', 'ask', 'coordinate'] as const;
 export type TaskMode = (typeof taskModes)[number];
 
 export const taskRetryPolicies = ['never', 'safe'] as const;

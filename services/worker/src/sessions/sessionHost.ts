@@ -33,6 +33,7 @@ import { childMcpArgs } from './childMcp.ts';
 import { LiveSession } from './liveSession.ts';
 import { claudeHomes } from '../transcripts/claudeHomes.ts';
 import { scanClaudeHomes } from '../transcripts/claudeHomeScanner.ts';
+import { MessageDelivery } from './messageDelivery.ts';
 
 const { sessions } = tables;
 
@@ -69,8 +70,10 @@ export class SessionHost {
   private readonly live = new Map<string, { session: LiveSession; detach: () => void }>();
   private readonly spawnWorker: Worker<SpawnJobData>;
   private readonly commandWorker: Worker;
+  private readonly messages: MessageDelivery;
 
   constructor(private readonly o: SessionHostOptions) {
+    this.messages = new MessageDelivery({ db: o.db, events: o.events, logger: o.logger });
     this.spawnWorker = new Worker<SpawnJobData>(queueNames.sessions, async (job) => this.spawn(job.data), {
       connection: o.connection,
       prefix: o.queuePrefix,
@@ -126,6 +129,8 @@ export class SessionHost {
       serialize: this.command(sessionArgs, (session) => session.pty.serialize()),
       kill: this.command(sessionArgs, (session) => session.kill()),
       'cc.sessions': async () => scanClaudeHomes(await claudeHomes(this.o.db, this.o.baseEnv), this.o.workerId),
+      // Answers at once: the delivery goes on (and the send API nudges, it does not wait).
+      deliver_messages: this.command(sessionArgs, (session) => void this.messages.deliver(session)),
     };
   }
 
@@ -202,6 +207,7 @@ export class SessionHost {
             .update(sessions)
             .set({ state, updatedAt: sql`now()` })
             .where(and(eq(sessions.id, sessionId), eq(sessions.ownerWorker, this.o.workerId), notInArray(sessions.state, [...endedSessionStates])));
+          if (state === 'idle') void this.messages.deliver(session);
         }
       },
     });
@@ -256,6 +262,7 @@ export class SessionHost {
   private async record(sessionId: string, state: Extract<SessionState, 'exited' | 'lost'>, exitCode: number | null, reason?: string): Promise<void> {
     await this.o.db.update(sessions).set({ state, exitCode, endedAt: sql`now()`, updatedAt: sql`now()` }).where(eq(sessions.id, sessionId));
     await revokeSessionTokens(this.o.db, [sessionId]);
+    await this.messages.failQueued(sessionId, reason ?? `the session ${state}`);
     if (reason) await this.o.events.append({ kind: 'session', id: sessionId }, { type: 'state', payload: { state, reason, exitCode } });
   }
 }

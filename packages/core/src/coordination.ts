@@ -1,0 +1,168 @@
+import {
+  type Coordination,
+  type CoordinateInput,
+  coordinateInputSchema,
+  coordinationChildren,
+  type Database,
+  type EventLog,
+  type Logger,
+  newId,
+  parseInput,
+  queueNames,
+  tables,
+  taskJob,
+  TimeoutError,
+  UnavailableError,
+} from '@mission/shared';
+import type { FlowProducer } from 'bullmq';
+import { eq, inArray, sql } from 'drizzle-orm';
+import { assertWithinDailyBudget } from './budget.ts';
+import type { SlotService } from './slots.ts';
+import type { TaskService } from './tasks.ts';
+
+const { tasks } = tables;
+
+const PRIORITY = 50;
+
+export interface CoordinationServiceOptions {
+  db: Database;
+  slots: SlotService;
+  tasks: TaskService;
+  events: EventLog;
+  flows: FlowProducer;
+  /** Default wait for the whole coordination, and each child's own timeout. */
+  taskTimeoutMs: number;
+  logger: Logger;
+}
+
+/** Told as each child ends: how many have, of how many, and what became of this one. */
+export type CoordinationProgress = (done: number, total: number, message: string) => void;
+
+type TaskRow = typeof tasks.$inferSelect;
+
+/**
+ * Runs one subtask per slot in parallel towards a goal. The coordinating task (mode `coordinate`, prompt
+ * the goal, slot the first slot given) is the parent job of a BullMQ flow whose children are the child
+ * tasks' jobs on the `tasks` queue; the worker settles it once they are done. The call follows the
+ * children: with `fail_fast` the first that does not succeed cancels the others.
+ */
+export class CoordinationService {
+  constructor(private readonly o: CoordinationServiceOptions) {}
+
+  async coordinate(body: unknown, options: { signal?: AbortSignal; onProgress?: CoordinationProgress } = {}): Promise<Coordination> {
+    const input = parseInput(coordinateInputSchema, body, 'coordinate');
+    const slots = Object.keys(input.tasks);
+    for (const slot of slots) {
+      await this.o.slots.assertKnown(slot, 'task');
+      await assertWithinDailyBudget(this.o.db, slot);
+    }
+    const timeoutMs = input.timeoutMs ?? this.o.taskTimeoutMs;
+    const deadline = Date.now() + timeoutMs;
+    const { parent, children } = await this.create(input, slots, timeoutMs);
+    await this.enqueue(parent, children);
+
+    await this.followChildren(parent.id, children, input.failurePolicy, deadline, options);
+    const settled = await this.o.tasks.waitForEnd(parent.id, Math.max(0, deadline - Date.now()), options.signal);
+    if (!settled) throw new TimeoutError(`the coordination did not end within ${timeoutMs} ms; it goes on as task ${parent.id}`, { taskId: parent.id });
+    return { coordination: settled, results: await this.results(parent.id) };
+  }
+
+  async results(coordinationId: string): Promise<Coordination['results']> {
+    return Object.fromEntries((await coordinationChildren(this.o.db, coordinationId)).map(({ slot, child }) => [slot, child]));
+  }
+
+  close(): Promise<void> {
+    return this.o.flows.close();
+  }
+
+  /** The coordinating task (running from the start: it coordinates) and one queued child per slot. */
+  private async create(input: CoordinateInput, slots: string[], timeoutMs: number): Promise<{ parent: TaskRow; children: TaskRow[] }> {
+    return this.o.db.transaction(async (tx) => {
+      const [parent] = await tx
+        .insert(tasks)
+        .values({
+          id: newId('task'),
+          slot: slots[0]!,
+          mode: 'coordinate',
+          status: 'running',
+          prompt: input.goal,
+          priority: PRIORITY,
+          timeoutMs,
+          metadata: { failurePolicy: input.failurePolicy, slots },
+          startedAt: sql`now()`,
+        })
+        .returning();
+      const children = await tx
+        .insert(tasks)
+        .values(
+          slots.map((slot) => ({
+            id: newId('task'),
+            slot,
+            mode: 'submit',
+            status: 'queued',
+            prompt: childPrompt(input.goal, input.tasks[slot]!),
+            priority: PRIORITY,
+            timeoutMs,
+            parentId: parent!.id,
+          })),
+        )
+        .returning();
+      return { parent: parent!, children };
+    });
+  }
+
+  /** One flow: the parent job on the coordinations queue, the children's jobs (ids = task ids) on the tasks queue. */
+  private async enqueue(parent: TaskRow, children: TaskRow[]): Promise<void> {
+    await this.o.events.append({ kind: 'task', id: parent.id }, { type: 'state', payload: { state: 'running' } });
+    for (const child of children) await this.o.events.append({ kind: 'task', id: child.id }, { type: 'state', payload: { state: 'queued' } });
+    try {
+      await this.o.flows.add({
+        name: 'coordinate',
+        queueName: queueNames.coordinations,
+        data: { taskId: parent.id },
+        opts: { jobId: parent.id },
+        children: children.map((child) => {
+          const job = taskJob(child);
+          // A child job that fails (the processor threw) must not hold the parent job up for ever.
+          return { ...job, queueName: queueNames.tasks, opts: { ...job.opts, ignoreDependencyOnFailure: true, removeOnComplete: { count: 1_000 }, removeOnFail: { count: 5_000 } } };
+        }),
+      });
+    } catch (error) {
+      this.o.logger.error({ err: error, taskId: parent.id }, 'could not enqueue the coordination');
+      const ids = [parent.id, ...children.map((child) => child.id)];
+      await this.o.db.update(tasks).set({ status: 'failed', error: 'could not be queued: Redis is unavailable', finishedAt: sql`now()`, updatedAt: sql`now()` }).where(inArray(tasks.id, ids));
+      throw new UnavailableError('the task queue is unavailable; the coordination was not started, try again');
+    }
+  }
+
+  /** Waits for every child; each end is progress (and a status event on the coordination); fail_fast cancels the rest at the first failure. */
+  private async followChildren(parentId: string, children: TaskRow[], policy: CoordinateInput['failurePolicy'], deadline: number, options: { signal?: AbortSignal; onProgress?: CoordinationProgress }): Promise<void> {
+    let done = 0;
+    let cancelling = false;
+    await Promise.all(
+      children.map(async (child) => {
+        const ended = await this.o.tasks.waitForEnd(child.id, Math.max(0, deadline - Date.now()), options.signal);
+        if (!ended) return;
+        const message = `${child.slot}: ${ended.status} (${++done}/${children.length})`;
+        options.onProgress?.(done, children.length, message);
+        await this.o.events.append({ kind: 'task', id: parentId }, { type: 'status', payload: { text: message } });
+        if (policy === 'fail_fast' && ended.status !== 'succeeded' && !cancelling) {
+          cancelling = true;
+          await this.cancelOthers(parentId, child.id);
+        }
+      }),
+    );
+  }
+
+  private async cancelOthers(parentId: string, failedId: string): Promise<void> {
+    const siblings = await this.o.db.select().from(tasks).where(eq(tasks.parentId, parentId));
+    const open = siblings.filter((task) => task.id !== failedId && (task.status === 'queued' || task.status === 'running'));
+    this.o.logger.info({ taskId: parentId, failed: failedId, cancelling: open.map((task) => task.id) }, 'fail_fast: cancelling the other subtasks');
+    await Promise.all(open.map((task) => this.o.tasks.cancel(task.id).catch((error: unknown) => this.o.logger.warn({ err: error, taskId: task.id }, 'could not cancel a subtask'))));
+  }
+}
+
+/** A child's prompt: its own subtask, with the shared goal as context. */
+export function childPrompt(goal: string, subtask: string): string {
+  return `You are one of several agents working in parallel towards this goal:\n${goal}\n\nYour part:\n${subtask}`;
+}

@@ -1,0 +1,106 @@
+import {
+  BadRequestError,
+  type ChannelSubscriber,
+  type CommandClient,
+  ConflictError,
+  type Database,
+  type EventLog,
+  isEndedSessionState,
+  type Logger,
+  messageInputSchema,
+  newId,
+  NotFoundError,
+  parseInput,
+  type SessionMessage,
+  tables,
+  TimeoutError,
+  toSessionMessage,
+  waitForEvent,
+} from '@mission/shared';
+import { asc, eq, or } from 'drizzle-orm';
+import type { SessionService } from './sessions.ts';
+
+const { sessionMessages } = tables;
+
+/** Default wait of `waitForReply` for the target's answer. */
+const REPLY_TIMEOUT_MS = 5 * 60_000;
+/** The nudge to the target's worker answers at once: delivery itself goes on there. */
+const NUDGE_TIMEOUT_MS = 15_000;
+
+export interface MessageServiceOptions {
+  db: Database;
+  sessions: SessionService;
+  events: EventLog;
+  subscriber: ChannelSubscriber;
+  commands: CommandClient;
+  logger: Logger;
+}
+
+/**
+ * Messages between sessions. A message is stored `queued`; the worker that owns the target types it in
+ * as a prompt naming the sender as soon as the target is idle (at once if it is idle now), one at a
+ * time, oldest first, and records the reply.
+ */
+export class MessageService {
+  constructor(private readonly o: MessageServiceOptions) {}
+
+  /** `defaultFrom`: the caller's own session (a child-token agent), used when the body names no sender. */
+  async send(to: string, body: unknown, defaultFrom?: string): Promise<SessionMessage> {
+    const input = parseInput(messageInputSchema, body, 'message');
+    const from = input.from ?? defaultFrom ?? null;
+    if (from === to) throw new BadRequestError('a session cannot send a message to itself');
+    const target = await this.o.sessions.get(to);
+    if (isEndedSessionState(target.state)) throw new ConflictError(`session ${to} has ended (${target.state}): it can take no messages`, { state: target.state });
+    if (from) await this.o.sessions.get(from);
+
+    const [row] = await this.o.db.insert(sessionMessages).values({ id: newId('msg'), fromSessionId: from, toSessionId: to, text: input.text, status: 'queued' }).returning();
+    const message = row!;
+    if (from) await this.o.events.append({ kind: 'session', id: from }, { type: 'message_sent', payload: { messageId: message.id, to, text: message.text, status: message.status } });
+    await this.o.events.append({ kind: 'session', id: to }, { type: 'message_received', payload: { messageId: message.id, from, text: message.text, status: message.status } });
+    await this.nudge(to, target.ownerWorker);
+
+    if (!input.waitForReply) return this.get(message.id);
+    const timeoutMs = input.timeoutMs ?? REPLY_TIMEOUT_MS;
+    const settled = await waitForEvent({
+      subscriber: this.o.subscriber,
+      channel: this.o.events.channel({ kind: 'session', id: to }),
+      matches: (event) => event.type === 'message_status' && event.payload.messageId === message.id,
+      check: async () => {
+        const now = await this.get(message.id);
+        return now.status === 'answered' || now.status === 'failed' ? now : undefined;
+      },
+      timeoutMs,
+    });
+    if (!settled) throw new TimeoutError(`no reply to message ${message.id} within ${timeoutMs} ms (it stays ${(await this.get(message.id)).status})`, { messageId: message.id });
+    return settled;
+  }
+
+  async get(id: string): Promise<SessionMessage> {
+    const [row] = await this.o.db.select().from(sessionMessages).where(eq(sessionMessages.id, id));
+    if (!row) throw new NotFoundError('message', id);
+    return toSessionMessage(row);
+  }
+
+  /** Messages a session sent or received, oldest first. */
+  async list(sessionId: string): Promise<SessionMessage[]> {
+    await this.o.sessions.get(sessionId);
+    const rows = await this.o.db
+      .select()
+      .from(sessionMessages)
+      .where(or(eq(sessionMessages.toSessionId, sessionId), eq(sessionMessages.fromSessionId, sessionId)))
+      .orderBy(asc(sessionMessages.createdAt), asc(sessionMessages.id));
+    return rows.map(toSessionMessage);
+  }
+
+  /**
+   * Asks the target's worker to deliver what is queued if the session is idle. Without an owner yet
+   * (starting) or when the worker does not answer, the message stays queued: the worker delivers it
+   * when the session next goes idle.
+   */
+  private async nudge(sessionId: string, ownerWorker: string | null): Promise<void> {
+    if (!ownerWorker) return;
+    await this.o.commands.call(ownerWorker, 'deliver_messages', { sessionId }, NUDGE_TIMEOUT_MS).catch((error: unknown) => {
+      this.o.logger.warn({ err: error, sessionId }, 'could not nudge the worker to deliver messages; they stay queued');
+    });
+  }
+}

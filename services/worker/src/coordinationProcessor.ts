@@ -1,0 +1,23 @@
+import { coordinationChildren, coordinationOutcome, type Database, type EventLog, type Logger, tables } from '@mission/shared';
+import { and, eq, sql } from 'drizzle-orm';
+
+const { tasks } = tables;
+
+/**
+ * Settles a coordination: runs as the parent job of its BullMQ flow, once every child task's job is done
+ * (whatever became of the task), and records the outcome with every child's result on the coordinating task.
+ */
+export async function settleCoordination(o: { db: Database; events: EventLog; logger: Logger }, taskId: string): Promise<void> {
+  const outcome = coordinationOutcome(await coordinationChildren(o.db, taskId));
+  const [settled] = await o.db
+    .update(tasks)
+    .set({ status: outcome.status, error: outcome.error, result: JSON.stringify(outcome.results), finishedAt: sql`now()`, updatedAt: sql`now()` })
+    .where(and(eq(tasks.id, taskId), eq(tasks.status, 'running')))
+    .returning({ id: tasks.id });
+  if (!settled) {
+    o.logger.warn({ taskId }, 'coordination was settled already');
+    return;
+  }
+  o.logger.info({ taskId, status: outcome.status }, 'coordination settled');
+  await o.events.append({ kind: 'task', id: taskId }, { type: 'state', payload: { state: outcome.status, ...(outcome.error ? { reason: outcome.error } : {}) } });
+}

@@ -1,0 +1,91 @@
+import { announceMessageStatus, type Database, type EventLog, type Logger, messagePrompt, tables } from '@mission/shared';
+import { and, asc, eq, sql } from 'drizzle-orm';
+import type { LiveSession } from './liveSession.ts';
+
+const { sessionMessages, sessions } = tables;
+
+/** How long a delivered message may take to be answered. */
+const REPLY_TIMEOUT_MS = 5 * 60_000;
+
+type MessageRow = typeof sessionMessages.$inferSelect;
+
+/**
+ * Delivers the messages queued for the sessions of this worker: when a session is idle, the oldest is
+ * typed in as a prompt naming its sender, its reply recorded, then the next — one at a time.
+ */
+export class MessageDelivery {
+  /** Sessions whose queue is being delivered now. */
+  private readonly delivering = new Set<string>();
+
+  constructor(private readonly o: { db: Database; events: EventLog; logger: Logger }) {}
+
+  /** Delivers what is queued for the session while it is idle; returns at once if a delivery is going on. */
+  async deliver(session: LiveSession): Promise<void> {
+    if (this.delivering.has(session.id)) return;
+    this.delivering.add(session.id);
+    try {
+      while (session.state === 'idle') {
+        const message = await this.takeNext(session.id);
+        if (!message) return;
+        await this.deliverOne(session, message);
+      }
+    } catch (error) {
+      this.o.logger.error({ err: error, sessionId: session.id }, 'message delivery failed');
+    } finally {
+      this.delivering.delete(session.id);
+    }
+  }
+
+  /** The session ended: what is still queued for it will never be delivered. */
+  async failQueued(sessionId: string, reason: string): Promise<void> {
+    const rows = await this.o.db
+      .update(sessionMessages)
+      .set({ status: 'failed', error: `the session ended before the message was delivered: ${reason}` })
+      .where(and(eq(sessionMessages.toSessionId, sessionId), eq(sessionMessages.status, 'queued')))
+      .returning();
+    for (const row of rows) await announceMessageStatus(this.o.events, row);
+  }
+
+  /** Claims the oldest queued message (queued → delivered). */
+  private async takeNext(sessionId: string): Promise<MessageRow | undefined> {
+    const [oldest] = await this.o.db
+      .select({ id: sessionMessages.id })
+      .from(sessionMessages)
+      .where(and(eq(sessionMessages.toSessionId, sessionId), eq(sessionMessages.status, 'queued')))
+      .orderBy(asc(sessionMessages.createdAt), asc(sessionMessages.id))
+      .limit(1);
+    if (!oldest) return undefined;
+    const [taken] = await this.o.db
+      .update(sessionMessages)
+      .set({ status: 'delivered', deliveredAt: sql`now()` })
+      .where(and(eq(sessionMessages.id, oldest.id), eq(sessionMessages.status, 'queued')))
+      .returning();
+    return taken;
+  }
+
+  /**
+   * Types the message and waits for the turn: an idle end is the reply (answered). A turn that stops at
+   * a permission dialog leaves it delivered, without a reply; the session being busy again (someone
+   * typed first) puts it back in the queue; any other error fails it.
+   */
+  private async deliverOne(session: LiveSession, message: MessageRow): Promise<void> {
+    await announceMessageStatus(this.o.events, message);
+    let update: Partial<MessageRow>;
+    try {
+      const turn = await session.send(messagePrompt(message.fromSessionId, message.text, await this.slotOf(message.fromSessionId)), REPLY_TIMEOUT_MS);
+      if (turn.state !== 'idle') return;
+      update = { status: 'answered', reply: turn.response ?? '', answeredAt: new Date() };
+    } catch (error) {
+      const busy = session.state === 'working' || session.state === 'waiting_permission';
+      update = busy ? { status: 'queued', deliveredAt: null } : { status: 'failed', error: (error as Error).message };
+    }
+    const [row] = await this.o.db.update(sessionMessages).set(update).where(eq(sessionMessages.id, message.id)).returning();
+    if (row && row.status !== 'queued') await announceMessageStatus(this.o.events, row);
+  }
+
+  private async slotOf(sessionId: string | null): Promise<string | undefined> {
+    if (!sessionId) return undefined;
+    const [row] = await this.o.db.select({ slot: sessions.slot }).from(sessions).where(eq(sessions.id, sessionId));
+    return row?.slot;
+  }
+}

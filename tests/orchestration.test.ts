@@ -1,0 +1,174 @@
+import type { Coordination, MissionEvent, Session, SessionMessage, Task } from '@mission/shared';
+import { queueNames } from '@mission/shared';
+import { Queue } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
+import { waitUntil } from './support/processes.ts';
+import type { StubReply } from './support/stubAnthropic.ts';
+
+/**
+ * Messages between sessions and coordinations, end to end: the real claude CLI (in PTYs for sessions,
+ * headless for tasks) against the stub API, driven through REST.
+ */
+describe('orchestration: messages and coordinate (real claude CLI)', () => {
+  let bed: ClaudeTestBed;
+  /** The stub's replies by what the prompt contains (side requests without tools get a plain text). */
+  const replies: [string, StubReply][] = [];
+  const json = { 'content-type': 'application/json' };
+
+  beforeAll(async () => {
+    bed = await startClaudeTestBed();
+    bed.stub.respond((request) => (request.tools.length === 0 ? { text: 'side request' } : replies.find(([key]) => request.lastUserText.includes(key))?.[1]));
+    // alpha takes one task at a time: the coordinating task (on the first slot, `running` meanwhile) must not take that place.
+    for (const slot of ['alpha', 'beta', 'gamma']) await bed.system.core.slots.put(slot, { cwd: bed.workdir, env: bed.claude.env, ...(slot === 'alpha' ? { maxConcurrency: 1 } : {}) });
+  });
+  afterAll(async () => {
+    await bed?.close();
+  });
+
+  async function call<T>(method: string, route: string, body?: unknown): Promise<{ status: number; body: T }> {
+    const res = await bed.system.fetch(route, { method, headers: body === undefined ? {} : json, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as T };
+  }
+
+  async function spawn(): Promise<Session> {
+    const res = await call<Session>('POST', '/v1/sessions', { slot: 'default' });
+    expect(res.status).toBe(201);
+    await waitUntil(async () => (await call<Session>('GET', `/v1/sessions/${res.body.id}`)).body.state === 'idle', 30_000, 'the session to be idle');
+    return res.body;
+  }
+
+  const eventsOf = (id: string, type: MissionEvent['type']) => bed.system.core.events.list(id).then((events) => events.filter((event) => event.type === type));
+
+  describe('mission_message', () => {
+    let sender: Session;
+    let target: Session;
+    beforeAll(async () => {
+      [sender, target] = await Promise.all([spawn(), spawn()]);
+    });
+
+    it('queues a message to a working session and delivers it, naming the sender, once the session is idle', async () => {
+      replies.push(['work on this slowly', { text: 'slow work done here', chunks: 8, chunkDelayMs: 400 }], ['please review', { text: 'reviewed: looks fine' }]);
+      const working = call('POST', `/v1/sessions/${target.id}/send`, { text: 'work on this slowly' });
+      await waitUntil(async () => (await call<Session>('GET', `/v1/sessions/${target.id}`)).body.state === 'working', 20_000, 'the target to work');
+
+      const sent = await call<SessionMessage>('POST', `/v1/sessions/${target.id}/messages`, { text: 'please review', from: sender.id });
+      expect(sent.status).toBe(200);
+      expect(sent.body).toMatchObject({ from: sender.id, to: target.id, status: 'queued', reply: null });
+      expect((await working).status).toBe(200);
+
+      await waitUntil(async () => (await call<{ messages: SessionMessage[] }>('GET', `/v1/sessions/${target.id}/messages`)).body.messages[0]?.status === 'answered', 30_000, 'the reply');
+      const [message] = (await call<{ messages: SessionMessage[] }>('GET', `/v1/sessions/${target.id}/messages`)).body.messages;
+      expect(message).toMatchObject({ id: sent.body.id, status: 'answered' });
+      expect(message!.reply).toContain('reviewed: looks fine');
+      // Delivered only after the slow turn ended: the CLI got it after the slow prompt, with the sender named.
+      const prompts = bed.stub.requests.map((request) => request.lastUserText);
+      const delivered = prompts.findIndex((text) => text.includes('please review'));
+      expect(prompts[delivered]).toBe(`Message from session ${sender.id} (slot default): please review`);
+      expect(delivered).toBeGreaterThan(prompts.findIndex((text) => text.includes('work on this slowly')));
+      expect(new Date(message!.deliveredAt!).getTime()).toBeGreaterThan(new Date(message!.createdAt).getTime());
+
+      expect((await eventsOf(sender.id, 'message_sent')).map((e) => e.payload)).toEqual([{ messageId: message!.id, to: target.id, text: 'please review', status: 'queued' }]);
+      expect((await eventsOf(target.id, 'message_received')).map((e) => e.payload)).toEqual([{ messageId: message!.id, from: sender.id, text: 'please review', status: 'queued' }]);
+      for (const id of [sender.id, target.id]) {
+        expect((await eventsOf(id, 'message_status')).map((e) => e.payload)).toMatchObject([{ status: 'delivered' }, { status: 'answered', reply: message!.reply }]);
+      }
+      expect((await call<{ messages: SessionMessage[] }>('GET', `/v1/sessions/${sender.id}/messages`)).body.messages.map((m) => m.id)).toEqual([message!.id]);
+    });
+
+    it('waits for the reply with waitForReply; a message from nobody comes from the operator', async () => {
+      replies.push(['ping from the operator', { text: 'pong back' }]);
+      const res = await call<SessionMessage>('POST', `/v1/sessions/${target.id}/messages`, { text: 'ping from the operator', waitForReply: true, timeoutMs: 60_000 });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ from: null, status: 'answered' });
+      expect(res.body.reply).toContain('pong back');
+      expect(bed.stub.requests.some((request) => request.lastUserText === 'Message from the operator: ping from the operator')).toBe(true);
+    });
+
+    it('refuses a message to an ended session (409) and bad input (400, 404)', async () => {
+      expect((await call('POST', `/v1/sessions/${sender.id}/kill`)).status).toBe(200);
+      const refused = await call<{ error: { code: string; message: string } }>('POST', `/v1/sessions/${sender.id}/messages`, { text: 'anyone there?' });
+      expect(refused.status).toBe(409);
+      expect(refused.body.error.message).toContain('has ended');
+      expect((await call('POST', `/v1/sessions/${target.id}/messages`, { text: '  ' })).status).toBe(400);
+      expect((await call('POST', '/v1/sessions/ses_nope/messages', { text: 'hi' })).status).toBe(404);
+    });
+
+    it('fails the messages still queued for a session that ends', async () => {
+      replies.push(['keep busy until killed', { text: 'never finished', chunks: 30, chunkDelayMs: 500 }]);
+      const working = call('POST', `/v1/sessions/${target.id}/send`, { text: 'keep busy until killed' });
+      await waitUntil(async () => (await call<Session>('GET', `/v1/sessions/${target.id}`)).body.state === 'working', 20_000, 'the target to work');
+      const sent = await call<SessionMessage>('POST', `/v1/sessions/${target.id}/messages`, { text: 'too late' });
+      expect(sent.body.status).toBe('queued');
+      expect((await call('POST', `/v1/sessions/${target.id}/kill`)).status).toBe(200);
+      await working;
+      await waitUntil(async () => (await call<{ messages: SessionMessage[] }>('GET', `/v1/sessions/${target.id}/messages`)).body.messages.at(-1)?.status === 'failed', 10_000, 'the message to fail');
+      const last = (await call<{ messages: SessionMessage[] }>('GET', `/v1/sessions/${target.id}/messages`)).body.messages.at(-1)!;
+      expect(last).toMatchObject({ id: sent.body.id, status: 'failed', deliveredAt: null });
+      expect(last.error).toContain('the session ended before the message was delivered');
+      expect((await eventsOf(target.id, 'message_status')).at(-1)?.payload).toMatchObject({ messageId: sent.body.id, status: 'failed' });
+    });
+  });
+
+  describe('mission_coordinate', () => {
+    const childrenOf = (coordination: Coordination) => bed.system.core.database.db.query.tasks.findMany({ where: (t, { eq }) => eq(t.parentId, coordination.coordination.id) });
+
+    async function coordinate(body: unknown): Promise<Coordination> {
+      const res = await call<Coordination>('POST', '/v1/coordinate', body);
+      expect(res.status).toBe(200);
+      return res.body;
+    }
+
+    it('runs one child task per slot as a flow and returns the 3 results once the parent job completed', async () => {
+      for (const slot of ['alpha', 'beta', 'gamma']) replies.push([`write part ${slot}`, { text: `${slot} part written` }]);
+      const answer = await coordinate({ goal: 'write the report', tasks: { alpha: 'write part alpha', beta: 'write part beta', gamma: 'write part gamma' }, failurePolicy: 'collect_all' });
+      expect(answer.coordination).toMatchObject({ mode: 'coordinate', slot: 'alpha', prompt: 'write the report', status: 'succeeded', error: null });
+      expect(Object.keys(answer.results).sort()).toEqual(['alpha', 'beta', 'gamma']);
+      for (const slot of ['alpha', 'beta', 'gamma']) expect(answer.results[slot]).toMatchObject({ status: 'succeeded', result: `${slot} part written`, error: null });
+      expect(JSON.parse(answer.coordination.result!)).toEqual(answer.results);
+
+      const children = await childrenOf(answer);
+      expect(children.map((child) => child.id).sort()).toEqual(Object.values(answer.results).map((r) => r.taskId).sort());
+      for (const child of children) {
+        expect(child.prompt).toContain('write the report');
+        expect(child.workerId).toBe(bed.system.worker!.id);
+      }
+      const queue = new Queue(queueNames.coordinations, { connection: bed.system.core.redis, prefix: bed.system.core.config.queuePrefix });
+      expect(await queue.getJobState(answer.coordination.id)).toBe('completed');
+      await queue.close();
+      const statuses = (await bed.system.core.events.list(answer.coordination.id)).filter((e) => e.type === 'status').map((e) => (e.payload as { text: string }).text);
+      expect(statuses).toHaveLength(3);
+      expect(statuses.at(-1)).toMatch(/\(3\/3\)$/);
+    });
+
+    it('fail_fast: the first child that fails cancels the others and the coordination fails naming it', async () => {
+      replies.push(
+        ['ff broken part', { error: { status: 400, type: 'invalid_request_error', message: 'the stub refuses this' } }],
+        ['ff slow part', { text: 'too slow to matter', chunks: 20, chunkDelayMs: 500 }],
+      );
+      const answer = await coordinate({ goal: 'fail early', tasks: { alpha: 'ff broken part', beta: 'ff slow part', gamma: 'ff slow part too' } });
+      expect(answer.coordination.status).toBe('failed');
+      expect(answer.coordination.error).toMatch(/^3 of 3 subtasks did not succeed: alpha \(task_\w+\) failed/);
+      expect(answer.results.alpha!.status).toBe('failed');
+      expect(answer.results.beta!.status).toBe('cancelled');
+      expect(answer.results.gamma!.status).toBe('cancelled');
+    });
+
+    it('collect_all: every child runs to its end; the coordination fails but reports each status', async () => {
+      replies.push(['ca broken part', { error: { status: 400, type: 'invalid_request_error', message: 'the stub refuses this' } }], ['ca good part', { text: 'good part done', chunks: 4, chunkDelayMs: 300 }]);
+      const answer = await coordinate({ goal: 'collect them', tasks: { alpha: 'ca broken part', beta: 'ca good part', gamma: 'ca good part again' }, failurePolicy: 'collect_all' });
+      expect(answer.coordination.status).toBe('failed');
+      expect(answer.coordination.error).toMatch(/^1 of 3 subtasks did not succeed: alpha/);
+      expect(answer.results).toMatchObject({ alpha: { status: 'failed' }, beta: { status: 'succeeded', result: 'good part done' }, gamma: { status: 'succeeded', result: 'good part done' } });
+    });
+
+    it('refuses an unknown slot or no subtasks (400) without creating tasks', async () => {
+      expect((await call('POST', '/v1/coordinate', { goal: 'g', tasks: {} })).status).toBe(400);
+      const unknown = await call<{ error: { message: string } }>('POST', '/v1/coordinate', { goal: 'g', tasks: { nowhere: 'x' } });
+      expect(unknown.status).toBe(400);
+      expect(unknown.body.error.message).toContain("unknown slot 'nowhere'");
+      const { body } = await call<{ tasks: Task[] }>('GET', '/v1/tasks?limit=100');
+      expect(body.tasks.filter((task) => task.prompt === 'g')).toEqual([]);
+    });
+  });
+});
