@@ -1,5 +1,8 @@
 import type { Coordination, MissionEvent, Session, SessionMessage, Task } from '@mission/shared';
 import { queueNames } from '@mission/shared';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
@@ -169,6 +172,45 @@ describe('orchestration: messages and coordinate (real claude CLI)', () => {
       expect(unknown.body.error.message).toContain("unknown slot 'nowhere'");
       const { body } = await call<{ tasks: Task[] }>('GET', '/v1/tasks?limit=100');
       expect(body.tasks.filter((task) => task.prompt === 'g')).toEqual([]);
+    });
+  });
+
+  describe('over MCP', () => {
+    let client: Client;
+    beforeAll(async () => {
+      client = new Client({ name: 'orchestration-test', version: '1.0.0' });
+      await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', bed.system.url), { requestInit: { headers: bed.system.auth } }));
+    });
+    afterAll(async () => {
+      await client?.close();
+    });
+    const answerOf = <T>(result: CallToolResult) => JSON.parse(result.content[0]?.type === 'text' ? result.content[0].text : '') as T;
+
+    it('mission_coordinate sends a progress notification as each subtask ends and answers with every result', async () => {
+      for (const slot of ['alpha', 'beta', 'gamma']) replies.push([`mcp part ${slot}`, { text: `mcp ${slot} done` }]);
+      const progress: { progress: number; total?: number; message?: string }[] = [];
+      const result = (await client.callTool(
+        { name: 'mission_coordinate', arguments: { goal: 'over mcp', tasks: { alpha: 'mcp part alpha', beta: 'mcp part beta', gamma: 'mcp part gamma' } } },
+        undefined,
+        { onprogress: (p) => progress.push(p) },
+      )) as CallToolResult;
+      expect(result.isError).toBeFalsy();
+      const answer = answerOf<Coordination>(result);
+      expect(answer.coordination.status).toBe('succeeded');
+      for (const slot of ['alpha', 'beta', 'gamma']) expect(answer.results[slot]).toMatchObject({ status: 'succeeded', result: `mcp ${slot} done` });
+      expect(progress.map((p) => [p.progress, p.total])).toEqual([[1, 3], [2, 3], [3, 3]]);
+      // Children end in any order: each notification names one, and counts how many have ended.
+      expect(progress.map((p) => p.message?.replace(/^\w+: /, ''))).toEqual(['succeeded (1/3)', 'succeeded (2/3)', 'succeeded (3/3)']);
+      expect(progress.map((p) => p.message?.split(':')[0]).sort()).toEqual(['alpha', 'beta', 'gamma']);
+    });
+
+    it('mission_message with wait_for_reply answers with the reply', async () => {
+      const session = await spawn();
+      replies.push(['hello over mcp', { text: 'hi back over mcp' }]);
+      const result = (await client.callTool({ name: 'mission_message', arguments: { to: session.id, text: 'hello over mcp', wait_for_reply: true } })) as CallToolResult;
+      expect(result.isError).toBeFalsy();
+      expect(answerOf<SessionMessage>(result)).toMatchObject({ to: session.id, from: null, status: 'answered', reply: expect.stringContaining('hi back over mcp') });
+      await call('POST', `/v1/sessions/${session.id}/kill`);
     });
   });
 });
