@@ -106,6 +106,11 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
       run(core, name, () => body(args, extra, authorizeTool(extra, name, scope)))) as never);
   /** An agent may command only the sessions it started (and theirs). */
   const mine = (caller: Caller, session: string) => assertMayCommand(core.database.db, caller, session);
+  /** A command on a session the caller may command; its answer as the result. */
+  const onOwn = async (caller: Caller, session: string, command: () => Promise<unknown>) => {
+    await mine(caller, session);
+    return ok(await command());
+  };
 
   tool(
     'mission_submit',
@@ -197,7 +202,7 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
     'sessions:write',
     'Answer the permission dialog a session is showing: "yes" (once), "yes_always" (do not ask again for this), or "no". Waits for Claude to go on and returns {state, response, dialog} like mission_pty_send.',
     z.strictObject({ session: sessionId, choice: z.enum(confirmChoices).describe('yes, yes_always or no.'), timeoutMs: turnTimeout }),
-    async ({ session, choice, timeoutMs }, _extra, caller) => (await mine(caller, session), ok(await core.sessions.confirm(session, { choice, timeoutMs }, caller.label))),
+    async ({ session, choice, timeoutMs }, _extra, caller) => onOwn(caller, session, () => core.sessions.confirm(session, { choice, timeoutMs }, caller.label)),
   );
 
   tool(
@@ -205,7 +210,7 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
     'sessions:write',
     'Stop what Claude is doing in a session (like pressing Esc) and wait for its prompt. Returns {state, response, dialog}.',
     z.strictObject({ session: sessionId }),
-    async ({ session }, _extra, caller) => (await mine(caller, session), ok(await core.sessions.interrupt(session))),
+    async ({ session }, _extra, caller) => onOwn(caller, session, () => core.sessions.interrupt(session)),
   );
 
   tool(
@@ -213,7 +218,7 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
     'sessions:write',
     'End a session: its Claude process and everything it started. With cascade, first every session under it (the sessions it spawned, theirs, …), deepest first. Returns the session (state "exited").',
     z.strictObject({ session: sessionId, cascade: z.boolean().default(false).describe('Also end every session under this one.') }),
-    async ({ session, cascade }, _extra, caller) => (await mine(caller, session), ok(await core.sessions.kill(session, { cascade }))),
+    async ({ session, cascade }, _extra, caller) => onOwn(caller, session, () => core.sessions.kill(session, { cascade })),
   );
 
   tool(
@@ -221,7 +226,7 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
     'sessions:write',
     'Restart a session that was lost (its worker died or shut down) or exited, on any worker, with `claude --resume`: the conversation goes on where it stopped, same session id. Returns the session once a worker has it.',
     z.strictObject({ session: sessionId }),
-    async ({ session }, _extra, caller) => (await mine(caller, session), ok(await core.sessions.resume(session))),
+    async ({ session }, _extra, caller) => onOwn(caller, session, () => core.sessions.resume(session)),
   );
 
   tool(
@@ -246,7 +251,7 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
   tool(
     'mission_message',
     'sessions:write',
-    'Send a message to another session: typed in as a prompt naming the sender ("Message from session ses_… (slot …): …") as soon as it is idle; queued while it works, delivered oldest first. Returns the message (queued or delivered); with wait_for_reply, once the target has answered it (status "answered", the reply in `reply`). An agent with a child token sends as its own session.',
+    'Send a message to another session: typed in as a prompt naming the sender ("Message from session ses_… (slot …): …") as soon as it is idle; queued while it works, delivered oldest first. Returns the message (queued or delivered); with wait_for_reply, once the target has answered it (status "answered", the reply in `reply`). An agent sends as its own session, to the sessions it started or to the one that started it.',
     z.strictObject({
       to: sessionId.describe('The target session id (ses_…).'),
       text: z.string().trim().min(1).describe('The message.'),
@@ -255,7 +260,7 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
       timeoutMs: turnTimeout,
     }),
     async ({ to, text, from, wait_for_reply, timeoutMs }, _extra, caller) =>
-      ok(await core.messages.send(to, { text, from, waitForReply: wait_for_reply, timeoutMs }, caller.agent?.sessionId)),
+      ok(await core.messages.send(to, { text, from, waitForReply: wait_for_reply, timeoutMs }, caller)),
   );
 
   tool(
