@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { mintSessionToken, type Session, type SessionTurn, tables } from '@mission/shared';
+import { mintSessionToken, type Session, type SessionTurn, tables, type Task } from '@mission/shared';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -147,6 +147,23 @@ describe('agent hierarchies (real claude CLI)', () => {
     await call('POST', `/v1/sessions/${stranger.id}/kill`);
   }, 90_000);
 
+  it("a task an agent submits has the agent's session as its parent", async () => {
+    const token = await mintSessionToken(bed.system.core.database.db, { id: manager.id, role: 'manager', tools: ['mission_submit'] });
+    const client = new Client({ name: 'hierarchy-agent', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', bed.system.url), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+    try {
+      const submitted = (await client.callTool({ name: 'mission_submit', arguments: { slot: 'specialist', prompt: 'a task from the manager' } })) as CallToolResult;
+      const task = JSON.parse((submitted.content[0] as { text: string }).text) as Task;
+      expect(task.parentId).toBe(manager.id);
+      const refused = (await client.callTool({ name: 'mission_tasks', arguments: {} })) as CallToolResult;
+      expect(refused.isError).toBe(true);
+      expect((refused.content[0] as { text: string }).text).toContain("forbidden: role 'manager' does not allow mission_tasks");
+      await waitUntil(async () => (await call<Task>('GET', `/v1/tasks/${task.id}`)).body.status === 'succeeded', 30_000, 'the task to succeed');
+    } finally {
+      await client.close();
+    }
+  }, 60_000);
+
   it('cascade kill ends the manager and its specialist, leaves no claude process, and revokes their tokens', async () => {
     expect(processesIn(dirs.manager!).length).toBeGreaterThan(0);
     expect(processesIn(dirs.specialist!).length).toBeGreaterThan(0);
@@ -166,6 +183,7 @@ describe('agent hierarchies (real claude CLI)', () => {
       [
         [manager.id, ['mission_pty_spawn', 'mission_pty_send', 'mission_pty_kill', 'mission_sessions', 'mission_pty_screen'], ['sessions:write', 'sessions:read'], true],
         [manager.id, ['mission_sessions'], ['sessions:read'], true],
+        [manager.id, ['mission_submit'], ['tasks:write'], true],
         [specialist.id, [], [], true],
       ].sort(),
     );

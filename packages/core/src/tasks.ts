@@ -67,7 +67,8 @@ export interface TaskPage {
 export class TaskService {
   constructor(private readonly o: TaskServiceOptions) {}
 
-  async submit(draft: unknown, options: { mode?: TaskMode; idempotencyKey?: string | undefined } = {}): Promise<SubmitResult> {
+  /** `parentId`: the session of the agent that submits it (a caller with a child token). */
+  async submit(draft: unknown, options: { mode?: TaskMode; idempotencyKey?: string | undefined; parentId?: string | undefined } = {}): Promise<SubmitResult> {
     const mode = options.mode ?? 'submit';
     const input = parseInput(taskInputSchema, draft, 'task');
     const idempotencyKey =
@@ -101,6 +102,7 @@ export class TaskService {
         metadata: input.metadata ?? null,
         retry: input.retry,
         maxAttempts: input.maxAttempts,
+        parentId: options.parentId ?? null,
       })
       .onConflictDoNothing({ target: tasks.idempotencyKey })
       .returning();
@@ -124,9 +126,9 @@ export class TaskService {
   /** Submits in ask mode and waits for the task to end, up to its timeout; `onSubmitted` hears of the task first (to follow its events). */
   async ask(
     draft: unknown,
-    options: { idempotencyKey?: string | undefined; signal?: AbortSignal; onSubmitted?: (task: Task) => Promise<void> } = {},
+    options: { idempotencyKey?: string | undefined; parentId?: string | undefined; signal?: AbortSignal; onSubmitted?: (task: Task) => Promise<void> } = {},
   ): Promise<Task> {
-    const { task } = await this.submit(draft, { mode: 'ask', idempotencyKey: options.idempotencyKey });
+    const { task } = await this.submit(draft, { mode: 'ask', idempotencyKey: options.idempotencyKey, parentId: options.parentId });
     await options.onSubmitted?.(task);
     const ended = await this.waitForEnd(task.id, task.timeoutMs + ASK_GRACE_MS, options.signal);
     if (ended) return ended;
@@ -242,6 +244,7 @@ export function toTask(row: typeof tasks.$inferSelect): Task {
     numTurns: row.numTurns,
     claudeSessionId: row.claudeSessionId,
     workerId: row.workerId,
+    parentId: row.parentId,
     retry: row.retry as Task['retry'],
     maxAttempts: row.maxAttempts,
     attempts: row.attempts,

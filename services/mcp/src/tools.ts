@@ -117,7 +117,7 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
     'tasks:write',
     'Start a Claude Code task in the background on a slot (a named agent configuration) and return at once with the task (id, status "queued"). Follow it with mission_status; use mission_ask instead to wait for the answer.',
     taskInputSchema,
-    async (args) => ok((await core.tasks.submit(args)).task),
+    async (args, _extra, caller) => ok((await core.tasks.submit(args, { parentId: caller.agent?.sessionId })).task),
   );
 
   tool(
@@ -125,10 +125,10 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
     'tasks:write',
     'Run a prompt on a slot and wait for the answer (up to timeoutMs, default 5 minutes). Returns the answer text, then the task as JSON. Sends progress notifications while Claude works.',
     taskInputSchema,
-    async (args, extra) => {
+    async (args, extra, caller) => {
       let stop = () => {};
       try {
-        const task = await core.tasks.ask(args, { signal: extra.signal, onSubmitted: async (submitted) => void (stop = await reportProgress(core, extra, { kind: 'task', id: submitted.id })) });
+        const task = await core.tasks.ask(args, { parentId: caller.agent?.sessionId, signal: extra.signal, onSubmitted: async (submitted) => void (stop = await reportProgress(core, extra, { kind: 'task', id: submitted.id })) });
         if (task.status !== 'succeeded') return { ...ok(task), isError: true };
         return { content: [{ type: 'text', text: task.result ?? '' }, { type: 'text', text: JSON.stringify(task, null, 2) }] };
       } finally {

@@ -47,6 +47,8 @@ export const AGENT_TOOL_SCOPES = {
   mission_sessions: 'sessions:read',
   mission_status: 'tasks:read',
   mission_run: 'sessions:write',
+  mission_submit: 'tasks:write',
+  mission_ask: 'tasks:write',
 } as const satisfies Record<string, Scope>;
 export type AgentTool = keyof typeof AGENT_TOOL_SCOPES;
 const agentToolNames = Object.keys(AGENT_TOOL_SCOPES) as [AgentTool, ...AgentTool[]];
