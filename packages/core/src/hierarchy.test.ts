@@ -10,6 +10,7 @@ const session = (id: string, parentId: string | null): Session => ({
   temporary: false,
   ownerWorker: 'w1',
   claudeSessionId: null,
+  workspaceBranch: null,
   exitCode: null,
   cols: 120,
   rows: 40,

@@ -216,6 +216,7 @@ export function toSession(row: typeof sessions.$inferSelect): Session {
     temporary: row.temporary,
     ownerWorker: row.ownerWorker,
     claudeSessionId: row.claudeSessionId,
+    workspaceBranch: row.workspaceBranch,
     exitCode: row.exitCode,
     cols: row.cols,
     rows: row.rows,

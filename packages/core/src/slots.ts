@@ -70,6 +70,8 @@ export class SlotService {
       env: config.env,
       maxConcurrency: config.maxConcurrency ?? null,
       dailyBudgetUsd: config.dailyBudgetUsd ?? null,
+      workspace: config.workspace,
+      keepWorkspace: config.keepWorkspace,
       source,
     };
     const [row] = await this.db
@@ -92,6 +94,8 @@ export function toSlot(row: typeof slots.$inferSelect): Slot {
     env: row.env,
     ...(row.maxConcurrency ? { maxConcurrency: row.maxConcurrency } : {}),
     ...(row.dailyBudgetUsd ? { dailyBudgetUsd: row.dailyBudgetUsd } : {}),
+    workspace: row.workspace as Slot['workspace'],
+    keepWorkspace: row.keepWorkspace,
     source: row.source as Slot['source'],
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),

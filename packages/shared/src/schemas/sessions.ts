@@ -61,6 +61,8 @@ export const sessionSchema = z.object({
   temporary: z.boolean(),
   ownerWorker: z.string().nullable(),
   claudeSessionId: z.string().nullable(),
+  /** With the slot's `workspace: worktree`: the branch of the session's own git worktree. */
+  workspaceBranch: z.string().nullable(),
   exitCode: z.number().int().nullable(),
   cols: z.number().int(),
   rows: z.number().int(),

@@ -25,6 +25,10 @@ export const slotConfigSchema = z.strictObject({
   maxConcurrency: z.number().int().min(1).max(10_000).optional(),
   /** Most this slot's tasks may cost in a UTC day, in USD; once spent, new tasks and sessions are refused until midnight UTC. */
   dailyBudgetUsd: z.number().positive().max(1_000_000).optional(),
+  /** `worktree`: each session runs in its own `git worktree` of the repository holding cwd, on a branch `mission/<session id>`. */
+  workspace: z.enum(['none', 'worktree']).default('none'),
+  /** With `workspace: worktree`: keep the worktree and its branch after the session ends (default: both are removed). */
+  keepWorkspace: z.boolean().default(false),
 });
 
 export type SlotConfig = z.infer<typeof slotConfigSchema>;

@@ -33,6 +33,7 @@ import { childMcpArgs } from './childMcp.ts';
 import { LiveSession } from './liveSession.ts';
 import { claudeHomes } from '../transcripts/claudeHomes.ts';
 import { scanClaudeHomes } from '../transcripts/claudeHomeScanner.ts';
+import { SessionWorkspaces } from '../workspaces/sessionWorkspaces.ts';
 import { MessageDelivery } from './messageDelivery.ts';
 
 const { sessions } = tables;
@@ -70,9 +71,11 @@ export class SessionHost {
   private readonly live = new Map<string, { session: LiveSession; detach: () => void }>();
   private readonly spawnWorker: Worker<SpawnJobData>;
   private readonly commandWorker: Worker;
+  private readonly workspaces: SessionWorkspaces;
   private readonly messages: MessageDelivery;
 
   constructor(private readonly o: SessionHostOptions) {
+    this.workspaces = new SessionWorkspaces(o.logger);
     this.messages = new MessageDelivery({ db: o.db, events: o.events, logger: o.logger });
     this.spawnWorker = new Worker<SpawnJobData>(queueNames.sessions, async (job) => this.spawn(job.data), {
       connection: o.connection,
@@ -162,14 +165,12 @@ export class SessionHost {
     if (!row) throw new NotFoundError('session', sessionId);
     const log = this.o.logger.child({ sessionId });
     const runnable = await loadRunnableSlot(this.o.db, row.slot);
-    if ('problem' in runnable) {
-      await this.o.events.append(owner, { type: 'error', payload: { code: 'spawn_failed', message: runnable.problem } });
-      await this.record(sessionId, 'exited', null, runnable.problem);
-      return;
-    }
+    if ('problem' in runnable) return this.spawnFailed(sessionId, runnable.problem);
     const { slot } = runnable;
     if (resume && !row.claudeSessionId) throw new ConflictError(`session ${sessionId} has no Claude Code session id to resume`);
     const claudeSessionId = resume ? row.claudeSessionId! : randomUUID();
+    const place = await this.workspaces.prepare(slot, sessionId);
+    if ('problem' in place) return this.spawnFailed(sessionId, place.problem);
     const pty = new PtySession({
       bin: this.o.claudeBin,
       args: [
@@ -179,7 +180,7 @@ export class SessionHost {
         ...(await childMcpArgs(this.o.db, { id: sessionId, parentId: row.parentId, role: slot.role }, this.o.apiUrl)),
         ...slot.args,
       ],
-      cwd: slot.cwd,
+      cwd: place.cwd,
       env: { ...this.o.baseEnv, TERM: 'xterm-256color', COLORTERM: 'truecolor', ...slot.env },
       cols: row.cols,
       rows: row.rows,
@@ -219,17 +220,24 @@ export class SessionHost {
 
     const [claimed] = await this.o.db
       .update(sessions)
-      .set({ ownerWorker: this.o.workerId, claudeSessionId, updatedAt: sql`now()` })
+      .set({ ownerWorker: this.o.workerId, claudeSessionId, workspaceBranch: place.workspace?.branch ?? null, workspacePath: place.workspace?.path ?? null, updatedAt: sql`now()` })
       .where(and(eq(sessions.id, sessionId), isNull(sessions.ownerWorker)))
       .returning({ id: sessions.id });
     if (!claimed) {
       this.forget(sessionId);
       await pty.kill();
+      await this.workspaces.release(sessionId);
       log.warn('another worker took the session first');
       return;
     }
     await this.o.events.append(owner, { type: 'state', payload: { state: 'starting', ...(resume ? { reason: `resumed on worker ${this.o.workerId}` } : {}) } });
     log.info({ pid: pty.pid, slot: slot.id, resume: Boolean(resume) }, 'session started');
+  }
+
+  /** The session cannot start here (its slot or workspace is unusable): it ends at once, with the reason as an error event. */
+  private async spawnFailed(sessionId: string, problem: string): Promise<void> {
+    await this.o.events.append({ kind: 'session', id: sessionId }, { type: 'error', payload: { code: 'spawn_failed', message: problem } });
+    await this.record(sessionId, 'exited', null, problem);
   }
 
   private attachInput(session: LiveSession, message: string): void {
@@ -261,6 +269,7 @@ export class SessionHost {
 
   private async record(sessionId: string, state: Extract<SessionState, 'exited' | 'lost'>, exitCode: number | null, reason?: string): Promise<void> {
     await this.o.db.update(sessions).set({ state, exitCode, endedAt: sql`now()`, updatedAt: sql`now()` }).where(eq(sessions.id, sessionId));
+    await this.workspaces.release(sessionId);
     await revokeSessionTokens(this.o.db, [sessionId]);
     await this.messages.failQueued(sessionId, reason ?? `the session ${state}`);
     if (reason) await this.o.events.append({ kind: 'session', id: sessionId }, { type: 'state', payload: { state, reason, exitCode } });

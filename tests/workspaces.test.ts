@@ -1,0 +1,96 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { CcSessionList, MissionEvent, Session } from '@mission/shared';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
+import { waitUntil } from './support/processes.ts';
+
+const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
+
+describe('git worktree workspaces per slot, real claude CLI against the stub', () => {
+  let bed: ClaudeTestBed;
+  let repo: string;
+  const json = { 'content-type': 'application/json' };
+
+  beforeAll(async () => {
+    bed = await startClaudeTestBed();
+    repo = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'mission-repo-')));
+    git(repo, 'init', '-q', '-b', 'main');
+    fs.writeFileSync(path.join(repo, 'README.md'), 'a repository\n');
+    git(repo, 'add', 'README.md');
+    git(repo, '-c', 'user.name=Test', '-c', 'user.email=test@example.com', 'commit', '-q', '-m', 'first');
+    // The repository is trusted as an operator would trust it; its worktrees under .claude/worktrees are trusted with it.
+    const configPath = path.join(bed.claude.home, '.claude.json');
+    const config = JSON.parse(fs.readFileSync(configPath, 'utf8'));
+    config.projects[repo] = { hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true, allowedTools: [] };
+    fs.writeFileSync(configPath, JSON.stringify(config, null, 2));
+    const { slots } = bed.system.core;
+    await slots.put('tree', { cwd: repo, env: bed.claude.env, workspace: 'worktree' });
+    await slots.put('kept-tree', { cwd: repo, env: bed.claude.env, workspace: 'worktree', keepWorkspace: true });
+    await slots.put('no-repo', { cwd: bed.workdir, env: bed.claude.env, workspace: 'worktree' });
+  });
+  afterAll(async () => {
+    await bed?.close();
+    if (repo) fs.rmSync(repo, { recursive: true, force: true });
+  });
+
+  async function call<T>(method: string, route: string, body?: unknown): Promise<{ status: number; body: T }> {
+    const res = await bed.system.fetch(route, { method, headers: body === undefined ? {} : json, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as T };
+  }
+  const worktreeOf = (sessionId: string) => path.join(repo, '.claude', 'worktrees', `mission-${sessionId}`);
+  const branches = () => git(repo, 'branch', '--format=%(refname:short)').split('\n');
+  const killAndWait = async (id: string) => {
+    await call('POST', `/v1/sessions/${id}/kill`);
+    await waitUntil(async () => (await call<Session>('GET', `/v1/sessions/${id}`)).body.state === 'exited', 15_000, `session ${id} to exit`);
+  };
+
+  it('a session gets its own worktree on mission/<id>: claude runs there, and after kill both are gone', async () => {
+    const spawned = await call<Session>('POST', '/v1/sessions', { slot: 'tree' });
+    expect(spawned.status).toBe(201);
+    const session = spawned.body;
+    expect(session.workspaceBranch).toBe(`mission/${session.id}`);
+    expect((await call<Session>('GET', `/v1/sessions/${session.id}`)).body.workspaceBranch).toBe(`mission/${session.id}`);
+    expect(git(repo, 'worktree', 'list')).toContain(`${worktreeOf(session.id)} `);
+    expect(branches()).toContain(`mission/${session.id}`);
+
+    bed.stub.enqueue({ text: 'Touching.', toolUses: [{ name: 'Bash', input: { command: 'touch made-in-workspace.txt', description: 'Make a file' } }] }, { text: 'Touched.' });
+    const asked = await call<{ state: string }>('POST', `/v1/sessions/${session.id}/send`, { text: 'make a file here', timeoutMs: 30_000 });
+    expect(asked.body.state).toBe('waiting_permission');
+    expect((await call<{ state: string; response: string }>('POST', `/v1/sessions/${session.id}/confirm`, { choice: 'yes' })).body).toMatchObject({ state: 'idle', response: 'Touched.' });
+    expect(fs.existsSync(path.join(worktreeOf(session.id), 'made-in-workspace.txt'))).toBe(true);
+    expect(fs.existsSync(path.join(repo, 'made-in-workspace.txt'))).toBe(false);
+    // Claude Code itself recorded the worktree as the session's cwd.
+    const cc = (await call<CcSessionList>('GET', `/v1/cc/sessions?cwd=${encodeURIComponent(worktreeOf(session.id))}`)).body;
+    expect(cc.sessions.map((found) => found.id)).toEqual([session.claudeSessionId]);
+
+    await killAndWait(session.id);
+    await waitUntil(async () => !git(repo, 'worktree', 'list').includes(worktreeOf(session.id)), 10_000, 'the worktree to be removed');
+    expect(fs.existsSync(worktreeOf(session.id))).toBe(false);
+    expect(branches()).not.toContain(`mission/${session.id}`);
+  });
+
+  it('with keepWorkspace the worktree and its branch stay after the session ends', async () => {
+    const { body: session } = await call<Session>('POST', '/v1/sessions', { slot: 'kept-tree' });
+    expect(session.workspaceBranch).toBe(`mission/${session.id}`);
+    await killAndWait(session.id);
+    expect(git(repo, 'worktree', 'list')).toContain(worktreeOf(session.id));
+    expect(branches()).toContain(`mission/${session.id}`);
+  });
+
+  it('a slot whose cwd is not in a git repository: the session ends at once with a clear spawn error', async () => {
+    const spawned = await call<Session>('POST', '/v1/sessions', { slot: 'no-repo' });
+    expect(spawned.status).toBe(201);
+    expect(spawned.body).toMatchObject({ state: 'exited', workspaceBranch: null, ownerWorker: null });
+    const events = (await (await bed.system.fetch(`/v1/sessions/${spawned.body.id}/events`)).text())
+      .split('\n')
+      .filter((line) => line.startsWith('data: '))
+      .map((line) => JSON.parse(line.slice(6)) as MissionEvent);
+    expect(events.find((event) => event.type === 'error')?.payload).toEqual({
+      code: 'spawn_failed',
+      message: `workspace: worktree needs the slot's cwd to be in a git repository, and ${bed.workdir} is not`,
+    });
+  });
+});
