@@ -1,5 +1,5 @@
 import type { Coordination, MissionEvent, Session, SessionMessage, Task } from '@mission/shared';
-import { queueNames } from '@mission/shared';
+import { mintSessionToken, queueNames } from '@mission/shared';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -34,8 +34,8 @@ describe('orchestration: messages and coordinate (real claude CLI)', () => {
     return { status: res.status, body: (await res.json()) as T };
   }
 
-  async function spawn(): Promise<Session> {
-    const res = await call<Session>('POST', '/v1/sessions', { slot: 'default' });
+  async function spawn(parent?: string): Promise<Session> {
+    const res = await call<Session>('POST', '/v1/sessions', { slot: 'default', parent });
     expect(res.status).toBe(201);
     await waitUntil(async () => (await call<Session>('GET', `/v1/sessions/${res.body.id}`)).body.state === 'idle', 30_000, 'the session to be idle');
     return res.body;
@@ -211,6 +211,37 @@ describe('orchestration: messages and coordinate (real claude CLI)', () => {
       expect(result.isError).toBeFalsy();
       expect(answerOf<SessionMessage>(result)).toMatchObject({ to: session.id, from: null, status: 'answered', reply: expect.stringContaining('hi back over mcp') });
       await call('POST', `/v1/sessions/${session.id}/kill`);
+    });
+
+    it("an agent sends as its own session, to a session it started or to its parent, and to no one else", async () => {
+      const manager = await spawn();
+      const [specialist, stranger] = await Promise.all([spawn(manager.id), spawn()]);
+      const asAgent = async (session: Session) => {
+        const token = await mintSessionToken(bed.system.core.database.db, { id: session.id, role: 'test', tools: ['mission_message'] });
+        const agent = new Client({ name: 'agent', version: '1.0.0' });
+        await agent.connect(new StreamableHTTPClientTransport(new URL('/mcp', bed.system.url), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+        return agent;
+      };
+      const [managerAgent, specialistAgent] = await Promise.all([asAgent(manager), asAgent(specialist)]);
+      const message = (agent: Client, args: Record<string, unknown>) => agent.callTool({ name: 'mission_message', arguments: args }) as Promise<CallToolResult>;
+      try {
+        replies.push(['check the parser', { text: 'parser checked' }], ['the parser is fine', { text: 'noted, thanks' }]);
+        const down = await message(managerAgent, { to: specialist.id, text: 'check the parser', wait_for_reply: true });
+        expect(answerOf<SessionMessage>(down)).toMatchObject({ from: manager.id, to: specialist.id, status: 'answered', reply: expect.stringContaining('parser checked') });
+        const up = await message(specialistAgent, { to: manager.id, text: 'the parser is fine', wait_for_reply: true });
+        expect(answerOf<SessionMessage>(up)).toMatchObject({ from: specialist.id, to: manager.id, status: 'answered' });
+        expect(bed.stub.requests.some((r) => r.lastUserText === `Message from session ${specialist.id} (slot default): the parser is fine`)).toBe(true);
+
+        const sideways = await message(specialistAgent, { to: stranger.id, text: 'hello stranger' });
+        expect(sideways.isError).toBe(true);
+        expect(answerOf<{ error: { code: string; message: string } }>(sideways).error).toMatchObject({ code: 'forbidden', message: `forbidden: session ${stranger.id} is not one of the sessions ${specialist.id} started` });
+        const forged = await message(specialistAgent, { to: manager.id, text: 'pretending', from: stranger.id });
+        expect(answerOf<{ error: { message: string } }>(forged).error.message).toBe(`forbidden: an agent sends as its own session (${specialist.id}), not as ${stranger.id}`);
+        expect((await call<{ messages: SessionMessage[] }>('GET', `/v1/sessions/${stranger.id}/messages`)).body.messages).toEqual([]);
+      } finally {
+        await Promise.all([managerAgent.close(), specialistAgent.close()]);
+        await Promise.all([manager, specialist, stranger].map((session) => call('POST', `/v1/sessions/${session.id}/kill`)));
+      }
     });
   });
 });

@@ -1,5 +1,6 @@
 import {
   BadRequestError,
+  type Caller,
   type ChannelSubscriber,
   type CommandClient,
   ConflictError,
@@ -8,9 +9,11 @@ import {
   isEndedSessionState,
   type Logger,
   messageInputSchema,
+  MissionError,
   newId,
   NotFoundError,
   parseInput,
+  type Session,
   type SessionMessage,
   tables,
   TimeoutError,
@@ -18,6 +21,7 @@ import {
   waitForEvent,
 } from '@mission/shared';
 import { asc, eq, or } from 'drizzle-orm';
+import { assertMayCommand } from './hierarchy.ts';
 import type { SessionService } from './sessions.ts';
 
 const { sessionMessages } = tables;
@@ -44,12 +48,11 @@ export interface MessageServiceOptions {
 export class MessageService {
   constructor(private readonly o: MessageServiceOptions) {}
 
-  /** `defaultFrom`: the caller's own session (a child-token agent), used when the body names no sender. */
-  async send(to: string, body: unknown, defaultFrom?: string): Promise<SessionMessage> {
+  async send(to: string, body: unknown, caller?: Caller): Promise<SessionMessage> {
     const input = parseInput(messageInputSchema, body, 'message');
-    const from = input.from ?? defaultFrom ?? null;
-    if (from === to) throw new BadRequestError('a session cannot send a message to itself');
     const target = await this.o.sessions.get(to);
+    const from = await this.sender(input.from, target, caller);
+    if (from === to) throw new BadRequestError('a session cannot send a message to itself');
     if (isEndedSessionState(target.state)) throw new ConflictError(`session ${to} has ended (${target.state}): it can take no messages`, { state: target.state });
     if (from) await this.o.sessions.get(from);
 
@@ -73,6 +76,20 @@ export class MessageService {
     });
     if (!settled) throw new TimeoutError(`no reply to message ${message.id} within ${timeoutMs} ms (it stays ${(await this.get(message.id)).status})`, { messageId: message.id });
     return settled;
+  }
+
+  /**
+   * Who sends: an agent (a caller with its session's child token) always as its own session, and only to
+   * a session it started (or under those) or to the session that started it; an operator as the session
+   * it names, or as itself (null).
+   */
+  private async sender(named: string | undefined, target: Session, caller: Caller | undefined): Promise<string | null> {
+    const agent = caller?.agent;
+    if (!agent) return named ?? null;
+    if (named && named !== agent.sessionId) throw new MissionError('forbidden', `forbidden: an agent sends as its own session (${agent.sessionId}), not as ${named}`);
+    const own = await this.o.sessions.get(agent.sessionId);
+    if (target.id !== own.parentId) await assertMayCommand(this.o.db, caller, target.id);
+    return agent.sessionId;
   }
 
   async get(id: string): Promise<SessionMessage> {

@@ -260,7 +260,7 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
       timeoutMs: turnTimeout,
     }),
     async ({ to, text, from, wait_for_reply, timeoutMs }, _extra, caller) =>
-      ok(await core.messages.send(to, { text, from, waitForReply: wait_for_reply, timeoutMs }, caller.agent?.sessionId)),
+      ok(await core.messages.send(to, { text, from, waitForReply: wait_for_reply, timeoutMs }, caller)),
   );
 
   tool(

@@ -49,6 +49,8 @@ export const AGENT_TOOL_SCOPES = {
   mission_run: 'sessions:write',
   mission_submit: 'tasks:write',
   mission_ask: 'tasks:write',
+  /** To the sessions it started, or to the one that started it. */
+  mission_message: 'sessions:write',
 } as const satisfies Record<string, Scope>;
 export type AgentTool = keyof typeof AGENT_TOOL_SCOPES;
 const agentToolNames = Object.keys(AGENT_TOOL_SCOPES) as [AgentTool, ...AgentTool[]];

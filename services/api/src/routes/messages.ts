@@ -21,7 +21,7 @@ export const messageRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async
         response: { 200: sessionMessageSchema, ...errors, 409: errorResponseSchema, 504: errorResponseSchema },
       },
     },
-    async (request) => core.messages.send(request.params.id, request.body, request.caller.agent?.sessionId),
+    async (request) => core.messages.send(request.params.id, request.body, request.caller),
   );
 
   app.get(
