@@ -35,6 +35,9 @@ export const ccSessionSchema = z.object({
 });
 export type CcSession = z.infer<typeof ccSessionSchema>;
 
+/** Orders sessions by their last activity, newest first (those without one last). */
+export const newestActivityFirst = (a: CcSession, b: CcSession) => (b.lastActivity ?? '').localeCompare(a.lastActivity ?? '');
+
 /** How each asked worker answered: a worker that did not answer in time is reported, not an error. */
 export const ccWorkerReportSchema = z.object({
   workerId: z.string(),

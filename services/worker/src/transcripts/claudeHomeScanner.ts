@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { CcSession, CcTodo } from '@mission/shared';
+import { type CcSession, type CcTodo, newestActivityFirst } from '@mission/shared';
 import { parseTaskFile } from './taskFile.ts';
 import { parseTranscript } from './transcript.ts';
 
@@ -14,7 +14,7 @@ export const IN_PROGRESS_WINDOW_MS = 30 * 60_000;
  */
 export async function scanClaudeHomes(homes: string[], workerId: string, now = Date.now()): Promise<CcSession[]> {
   const found = await Promise.all(unique(homes).map((home) => scanHome(home, workerId, now)));
-  return found.flat().sort((a, b) => (b.lastActivity ?? '').localeCompare(a.lastActivity ?? ''));
+  return found.flat().sort(newestActivityFirst);
 }
 
 async function scanHome(home: string, workerId: string, now: number): Promise<CcSession[]> {
