@@ -62,19 +62,22 @@ export class MessageService {
     await this.o.events.append({ kind: 'session', id: to }, { type: 'message_received', payload: { messageId: message.id, from, text: message.text, status: message.status } });
     await this.nudge(to, target.ownerWorker);
 
-    if (!input.waitForReply) return this.get(message.id);
-    const timeoutMs = input.timeoutMs ?? REPLY_TIMEOUT_MS;
+    return input.waitForReply ? this.reply(message.id, to, input.timeoutMs ?? REPLY_TIMEOUT_MS) : this.get(message.id);
+  }
+
+  /** Waits until the message is answered (or failed); a timeout leaves it as it is. */
+  private async reply(id: string, to: string, timeoutMs: number): Promise<SessionMessage> {
     const settled = await waitForEvent({
       subscriber: this.o.subscriber,
       channel: this.o.events.channel({ kind: 'session', id: to }),
-      matches: (event) => event.type === 'message_status' && event.payload.messageId === message.id,
+      matches: (event) => event.type === 'message_status' && event.payload.messageId === id,
       check: async () => {
-        const now = await this.get(message.id);
+        const now = await this.get(id);
         return now.status === 'answered' || now.status === 'failed' ? now : undefined;
       },
       timeoutMs,
     });
-    if (!settled) throw new TimeoutError(`no reply to message ${message.id} within ${timeoutMs} ms (it stays ${(await this.get(message.id)).status})`, { messageId: message.id });
+    if (!settled) throw new TimeoutError(`no reply to message ${id} within ${timeoutMs} ms (it stays ${(await this.get(id)).status})`, { messageId: id });
     return settled;
   }
 
