@@ -181,6 +181,7 @@ describe('a fleet of worker processes', () => {
     await startWorker('fleet-d');
     bed.stub.respond((request) => {
       if (request.lastUserText === 'Remember the word: tangerine.') return { text: 'I will remember tangerine.' };
+      if (request.lastUserText === 'Keep working.') return { text: 'working '.repeat(100), chunks: 100, chunkDelayMs: 100 };
       if (request.lastUserText === 'Which word did I ask you to remember?') {
         const history = JSON.stringify(request.body.messages);
         return { text: history.includes('tangerine') ? 'You asked me to remember tangerine.' : 'I have no earlier conversation.' };
@@ -191,6 +192,11 @@ describe('a fleet of worker processes', () => {
     const first = await api<{ response: string }>(`/v1/sessions/${spawned.id}/send`, { method: 'POST', body: { text: 'Remember the word: tangerine.', timeoutMs: 30_000 } });
     expect(first.response).toContain('I will remember tangerine.');
     const { claudeSessionId, ownerWorker } = await session(spawned.id);
+    // A message for the session, queued while it works: it can never be delivered once the worker dies.
+    const working = api(`/v1/sessions/${spawned.id}/send`, { method: 'POST', body: { text: 'Keep working.', timeoutMs: 30_000 } }).catch(() => 'worker gone');
+    await waitUntil(() => bed.stub.requests.some((r) => r.lastUserText === 'Keep working.'), 15_000, 'the long turn to start');
+    const message = await api<{ id: string; status: string }>(`/v1/sessions/${spawned.id}/messages`, { method: 'POST', body: { text: 'For later.' } });
+    expect(message.status).toBe('queued');
     const victim = workerNamed(ownerWorker);
     victim.child.kill('SIGKILL');
 
@@ -198,6 +204,12 @@ describe('a fleet of worker processes', () => {
     const lost = (await events(spawned.id)).filter((e) => e.type === 'state').at(-1)!;
     expect(lost.payload.reason).toMatch(new RegExp(`^the worker holding it \\(${victim.id}\\) was lost`));
     await waitUntil(() => processesIn(bed.workdir).length === 0, 10_000, 'the PTY claude to end with its worker');
+    expect(await working).toBe('worker gone');
+    const { messages } = await api<{ messages: { id: string; status: string; error: string | null }[] }>(`/v1/sessions/${spawned.id}/messages`);
+    // Queued behind the long turn, or (on a slow machine) typed in before that turn was seen working: never answered either way.
+    const failed = messages.find((m) => m.id === message.id)!;
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toMatch(new RegExp(`^the session ended before (the message was delivered|it answered the message): its worker \\(${victim.id}\\) was lost$`));
 
     const resumed = await api<SessionJson>(`/v1/sessions/${spawned.id}/resume`, { method: 'POST' });
     expect(resumed.ownerWorker).not.toBe(victim.id);

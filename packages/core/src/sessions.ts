@@ -1,3 +1,4 @@
+import { setTimeout } from 'node:timers/promises';
 import {
   type Caller,
   type ChannelSubscriber,
@@ -40,6 +41,8 @@ const SPAWN_PICKUP_MS = 30_000;
 const TURN_TIMEOUT_MS = 5 * 60_000;
 /** Commands other than `send` answer within this. */
 const COMMAND_TIMEOUT_MS = 15_000;
+/** How long a command on a session that has just ended may still take to answer. */
+const ENDED_ANSWER_GRACE_MS = 2_000;
 /** Beyond the worker's own wait, for the reply to travel back. */
 const REPLY_MARGIN_MS = 5_000;
 
@@ -185,7 +188,35 @@ export class SessionService {
     const session = await this.get(id);
     if (isEndedSessionState(session.state)) throw new ConflictError(`session ${id} has ended (${session.state})`, { state: session.state });
     if (!session.ownerWorker) throw new ConflictError(`session ${id} is still starting: no worker has taken it yet`);
-    return this.o.commands.call<T>(session.ownerWorker, command, { sessionId: id, ...data }, timeoutMs);
+    // A session that ends meanwhile (its worker lost, say) answers soon instead of at the timeout. A live
+    // worker still gets a moment to answer: ending is what kill, or a send of /exit, is for.
+    const done = new AbortController();
+    const ended = this.waitForEnd(id, timeoutMs, done.signal).then(async (gone) => {
+      if (!gone) return;
+      await setTimeout(ENDED_ANSWER_GRACE_MS, undefined, { signal: done.signal });
+      throw new ConflictError(`session ${id} ended (${gone.state}) while it was handling '${command}'`, { state: gone.state });
+    });
+    try {
+      return await Promise.race([this.o.commands.call<T>(session.ownerWorker, command, { sessionId: id, ...data }, timeoutMs), ended as Promise<never>]);
+    } finally {
+      done.abort();
+      ended.catch(() => {});
+    }
+  }
+
+  /** Resolves with the session once it has ended (exited or lost), or `undefined` after `timeoutMs` or on abort. */
+  private waitForEnd(id: string, timeoutMs: number, signal: AbortSignal): Promise<Session | undefined> {
+    return waitForEvent({
+      subscriber: this.o.subscriber,
+      channel: this.o.events.channel({ kind: 'session', id }),
+      matches: (event) => event.type === 'state' && isEndedSessionState(event.payload.state),
+      check: async () => {
+        const session = await this.get(id);
+        return isEndedSessionState(session.state) ? session : undefined;
+      },
+      timeoutMs,
+      signal,
+    });
   }
 
   private waitForOwner(id: string, timeoutMs: number): Promise<Session | undefined> {

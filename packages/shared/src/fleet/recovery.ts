@@ -6,6 +6,7 @@ import type { EventLog } from '../eventLog.ts';
 import type { Logger } from '../logger.ts';
 import type { ApprovalStore } from '../permissions/approvalStore.ts';
 import { enqueueTask, type TaskJobData } from '../queues.ts';
+import { failPendingMessages } from '../sessionMessages.ts';
 import { endedSessionStates } from '../schemas/sessions.ts';
 import type { WorkerState } from '../schemas/workers.ts';
 import { settleInterruptedTask, type TaskRow } from './interruptedTask.ts';
@@ -99,6 +100,7 @@ export class FleetRecovery {
       const reason = `the worker holding it (${workerId}) was lost (${silentFor}); resume it with POST /v1/sessions/${id}/resume`;
       await this.o.events.append({ kind: 'session', id }, { type: 'state', payload: { state: 'lost', reason } });
       await this.expireApprovals(id);
+      await failPendingMessages(this.o.db, this.o.events, id, `its worker (${workerId}) was lost`);
     }
 
     await this.recoverTasksOf(workerId);

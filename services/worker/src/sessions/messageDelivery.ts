@@ -1,4 +1,4 @@
-import { announceMessageStatus, type Database, type EventLog, type Logger, messagePrompt, tables } from '@mission/shared';
+import { announceMessageStatus, type Database, failPendingMessages, type EventLog, type Logger, messagePrompt, tables } from '@mission/shared';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { LiveSession } from './liveSession.ts';
 
@@ -36,14 +36,9 @@ export class MessageDelivery {
     }
   }
 
-  /** The session ended: what is still queued for it will never be delivered. */
-  async failQueued(sessionId: string, reason: string): Promise<void> {
-    const rows = await this.o.db
-      .update(sessionMessages)
-      .set({ status: 'failed', error: `the session ended before the message was delivered: ${reason}` })
-      .where(and(eq(sessionMessages.toSessionId, sessionId), eq(sessionMessages.status, 'queued')))
-      .returning();
-    for (const row of rows) await announceMessageStatus(this.o.events, row);
+  /** The session ended: what is queued for it will never be delivered, what was delivered never answered. */
+  async failPending(sessionId: string, reason: string): Promise<void> {
+    await failPendingMessages(this.o.db, this.o.events, sessionId, reason);
   }
 
   /** Claims the oldest queued message (queued → delivered). */

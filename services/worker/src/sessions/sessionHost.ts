@@ -271,7 +271,7 @@ export class SessionHost {
     await this.o.db.update(sessions).set({ state, exitCode, endedAt: sql`now()`, updatedAt: sql`now()` }).where(eq(sessions.id, sessionId));
     await this.workspaces.release(sessionId);
     await revokeSessionTokens(this.o.db, [sessionId]);
-    await this.messages.failQueued(sessionId, reason ?? `the session ${state}`);
+    await this.messages.failPending(sessionId, reason ?? `the session ${state}`);
     if (reason) await this.o.events.append({ kind: 'session', id: sessionId }, { type: 'state', payload: { state, reason, exitCode } });
   }
 }
