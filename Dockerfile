@@ -1,5 +1,6 @@
 # One image for every Mission service; the command picks the service.
-FROM node:20-bookworm-slim AS base
+# The workspace manifests and sources, with what native modules need to build.
+FROM node:20-bookworm-slim AS sources
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ git ca-certificates tini \
   && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
@@ -8,18 +9,14 @@ COPY packages ./packages
 COPY services ./services
 COPY tests/package.json ./tests/package.json
 COPY bench/package.json ./bench/package.json
+
+FROM sources AS base
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY src ./src
 COPY tsconfig.base.json tsconfig.json ./
 
 # The web console is built with dev dependencies (vite) that the runtime image leaves out.
-FROM node:20-bookworm-slim AS console
-WORKDIR /app
-COPY package.json package-lock.json .npmrc ./
-COPY packages ./packages
-COPY services ./services
-COPY tests/package.json ./tests/package.json
-COPY bench/package.json ./bench/package.json
+FROM sources AS console
 RUN npm ci --ignore-scripts --no-audit --no-fund && npm run build
 
 FROM base AS api

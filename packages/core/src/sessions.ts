@@ -206,29 +206,26 @@ export class SessionService {
 
   /** Resolves with the session once it has ended (exited or lost), or `undefined` after `timeoutMs` or on abort. */
   private waitForEnd(id: string, timeoutMs: number, signal: AbortSignal): Promise<Session | undefined> {
-    return waitForEvent({
-      subscriber: this.o.subscriber,
-      channel: this.o.events.channel({ kind: 'session', id }),
-      matches: (event) => event.type === 'state' && isEndedSessionState(event.payload.state),
-      check: async () => {
-        const session = await this.get(id);
-        return isEndedSessionState(session.state) ? session : undefined;
-      },
-      timeoutMs,
-      signal,
-    });
+    return this.waitForSession(id, (session) => isEndedSessionState(session.state), timeoutMs, signal);
   }
 
+  /** Resolves with the session once a worker has taken it (or it ended without one). */
   private waitForOwner(id: string, timeoutMs: number): Promise<Session | undefined> {
+    return this.waitForSession(id, (session) => Boolean(session.ownerWorker) || isEndedSessionState(session.state), timeoutMs);
+  }
+
+  /** The session once `ready` holds for it, re-read after each of its state events; `undefined` after `timeoutMs` or on abort. */
+  private waitForSession(id: string, ready: (session: Session) => boolean, timeoutMs: number, signal?: AbortSignal): Promise<Session | undefined> {
     return waitForEvent({
       subscriber: this.o.subscriber,
       channel: this.o.events.channel({ kind: 'session', id }),
       matches: (event) => event.type === 'state',
       check: async () => {
         const session = await this.get(id);
-        return session.ownerWorker || isEndedSessionState(session.state) ? session : undefined;
+        return ready(session) ? session : undefined;
       },
       timeoutMs,
+      signal,
     });
   }
 
