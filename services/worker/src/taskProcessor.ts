@@ -162,8 +162,12 @@ export class TaskProcessor {
     return this.claimWithinSlotLimit(taskId, row.slot);
   }
 
+  /**
+   * The claim's values. The start time is the UPDATE's own (statement_timestamp), not the transaction's:
+   * under the slot lock the transaction may have begun before the slot's previous task finished.
+   */
   private takeIt() {
-    return { status: 'running', workerId: this.o.workerId, attempts: sql`${tasks.attempts} + 1`, startedAt: sql`now()`, updatedAt: sql`now()` };
+    return { status: 'running', workerId: this.o.workerId, attempts: sql`${tasks.attempts} + 1`, startedAt: sql`statement_timestamp()`, updatedAt: sql`now()` };
   }
 
   /** Counts the slot's running tasks under a lock on the slot, so two workers never both take the last place. */
