@@ -69,6 +69,9 @@ describe('a fleet of worker processes', () => {
   const listWorkers = async () => (await api<{ workers: WorkerJson[] }>('/v1/workers')).workers;
   const events = async (ownerId: string): Promise<EventJson[]> =>
     (await bed.system.core.events.list(ownerId)).map((e) => ({ type: e.type, payload: e.payload as EventJson['payload'] }));
+  /** Rows are updated first and their events stored after: waits until the owner's last state event is `state`. */
+  const untilLastState = (ownerId: string, state: string) =>
+    waitUntil(async () => (await events(ownerId)).filter((e) => e.type === 'state').at(-1)?.payload.state === state, 5_000, `the ${state} event`);
   const startWorker = async (id: string, env: Record<string, string> = {}) => {
     const worker = await startWorkerProcess(bed.system, id, { MISSION_WORKER_CONCURRENCY: '2', ...env });
     workers.push(worker);
@@ -145,6 +148,7 @@ describe('a fleet of worker processes', () => {
     await waitUntil(async () => (await task(submitted.id)).status === 'failed', 20_000, 'the task to be recovered');
     const failed = await task(submitted.id);
     expect(failed.error).toBe(`the worker running it (${victim.id}) was lost; not retried because the prompt had already reached Claude (retry: never)`);
+    await untilLastState(submitted.id, 'failed');
     const log = await events(submitted.id);
     expect(log.filter((e) => e.type === 'state').map((e) => e.payload.state)).toEqual(['queued', 'running', 'failed']);
     expect(log.find((e) => e.type === 'error')?.payload).toMatchObject({ code: 'worker_lost' });
@@ -171,6 +175,7 @@ describe('a fleet of worker processes', () => {
     const ended = await task(submitted.id);
     expect(ended).toMatchObject({ result: 'Done the second time.', attempts: 2 });
     expect(ended.workerId).not.toBe(victim.id);
+    await untilLastState(submitted.id, 'succeeded');
     const states = (await events(submitted.id)).filter((e) => e.type === 'state');
     expect(states.map((e) => e.payload.state)).toEqual(['queued', 'running', 'queued', 'running', 'succeeded']);
     expect(states[2]!.payload.reason).toBe(`the worker running it (${victim.id}) was lost; re-queued to run again (retry: safe, attempt 2 of 2)`);
@@ -201,6 +206,7 @@ describe('a fleet of worker processes', () => {
     victim.child.kill('SIGKILL');
 
     await waitUntil(async () => (await session(spawned.id)).state === 'lost', 15_000, 'the session to be reported lost');
+    await untilLastState(spawned.id, 'lost');
     const lost = (await events(spawned.id)).filter((e) => e.type === 'state').at(-1)!;
     expect(lost.payload.reason).toMatch(new RegExp(`^the worker holding it \\(${victim.id}\\) was lost`));
     await waitUntil(() => processesIn(bed.workdir).length === 0, 10_000, 'the PTY claude to end with its worker');
