@@ -139,13 +139,22 @@ export class CoordinationService {
   private async followChildren(parentId: string, children: TaskRow[], policy: CoordinateInput['failurePolicy'], deadline: number, options: { signal?: AbortSignal; onProgress?: CoordinationProgress }): Promise<void> {
     let done = 0;
     let cancelling = false;
+    // Children ending together report one at a time, so the stored status events are in the order of their counts.
+    let reporting = Promise.resolve();
+    const report = (text: (count: number) => string): Promise<void> => {
+      const next = reporting.then(async () => {
+        const message = text(++done);
+        options.onProgress?.(done, children.length, message);
+        await this.o.events.append({ kind: 'task', id: parentId }, { type: 'status', payload: { text: message } });
+      });
+      reporting = next.catch(() => undefined);
+      return next;
+    };
     await Promise.all(
       children.map(async (child) => {
         const ended = await this.o.tasks.waitForEnd(child.id, Math.max(0, deadline - Date.now()), options.signal);
         if (!ended) return;
-        const message = `${child.slot}: ${ended.status} (${++done}/${children.length})`;
-        options.onProgress?.(done, children.length, message);
-        await this.o.events.append({ kind: 'task', id: parentId }, { type: 'status', payload: { text: message } });
+        await report((count) => `${child.slot}: ${ended.status} (${count}/${children.length})`);
         if (policy === 'fail_fast' && ended.status !== 'succeeded' && !cancelling) {
           cancelling = true;
           await this.cancelOthers(parentId, child.id);
