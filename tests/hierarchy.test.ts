@@ -167,6 +167,10 @@ describe('agent hierarchies (real claude CLI)', () => {
   it('cascade kill ends the manager and its specialist, leaves no claude process, and revokes their tokens', async () => {
     expect(processesIn(dirs.manager!).length).toBeGreaterThan(0);
     expect(processesIn(dirs.specialist!).length).toBeGreaterThan(0);
+    // The manager's token is in its environment, not in arguments the process table shows every user.
+    const managerArgs = processesIn(dirs.manager!).map((pid) => fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8')).join('\n');
+    expect(managerArgs).toContain('Bearer ${MISSION_CHILD_TOKEN}');
+    expect(managerArgs).not.toContain('msn.');
     // A token like the one in the manager's MCP config: it opens /mcp only, and dies with the session.
     const token = await mintSessionToken(bed.system.core.database.db, { id: manager.id, role: 'manager', tools: ['mission_sessions'] });
     const asAgent = (route: string) => fetch(bed.system.url + route, { headers: { authorization: `Bearer ${token}` } });

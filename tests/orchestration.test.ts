@@ -165,6 +165,26 @@ describe('orchestration: messages and coordinate (real claude CLI)', () => {
       expect(answer.results).toMatchObject({ alpha: { status: 'failed' }, beta: { status: 'succeeded', result: 'good part done' }, gamma: { status: 'succeeded', result: 'good part done' } });
     });
 
+    it("cancelling the coordinating task cancels its children; it ends cancelled with every child's result", async () => {
+      replies.push(['cancel me slowly', { text: 'never finished', chunks: 40, chunkDelayMs: 500 }]);
+      const goal = 'a coordination cancelled midway';
+      const answering = coordinate({ goal, tasks: { alpha: 'cancel me slowly', beta: 'cancel me slowly too' }, failurePolicy: 'collect_all' });
+      const tasksNow = async () => (await call<{ tasks: Task[] }>('GET', '/v1/tasks?limit=100')).body.tasks;
+      await waitUntil(async () => (await tasksNow()).some((task) => task.prompt === goal), 10_000, 'the coordination');
+      const coordinationId = (await tasksNow()).find((task) => task.prompt === goal)!.id;
+      const children = () => bed.system.core.database.db.query.tasks.findMany({ where: (t, { eq }) => eq(t.parentId, coordinationId) });
+      await waitUntil(async () => (await children()).filter((child) => child.status === 'running').length === 2, 20_000, 'both children to run');
+
+      const cancel = await call<Task>('POST', `/v1/tasks/${coordinationId}/cancel`);
+      expect(cancel.status).toBe(200);
+      expect(cancel.body).toMatchObject({ id: coordinationId, status: 'cancelled' });
+      expect(cancel.body.error).toMatch(/^cancelled on request; 2 of 2 subtasks did not succeed/);
+      const answer = await answering;
+      expect(answer.coordination.status).toBe('cancelled');
+      expect(answer.results).toMatchObject({ alpha: { status: 'cancelled' }, beta: { status: 'cancelled' } });
+      expect((await children()).map((child) => child.status)).toEqual(['cancelled', 'cancelled']);
+    });
+
     it('refuses an unknown slot or no subtasks (400) without creating tasks', async () => {
       expect((await call('POST', '/v1/coordinate', { goal: 'g', tasks: {} })).status).toBe(400);
       const unknown = await call<{ error: { message: string } }>('POST', '/v1/coordinate', { goal: 'g', tasks: { nowhere: 'x' } });

@@ -15,7 +15,7 @@ import {
   UnavailableError,
 } from '@mission/shared';
 import type { FlowProducer } from 'bullmq';
-import { eq, inArray, sql } from 'drizzle-orm';
+import { inArray, sql } from 'drizzle-orm';
 import { assertWithinDailyBudget } from './budget.ts';
 import type { SlotService } from './slots.ts';
 import type { TaskService } from './tasks.ts';
@@ -157,17 +157,11 @@ export class CoordinationService {
         await report((count) => `${child.slot}: ${ended.status} (${count}/${children.length})`);
         if (policy === 'fail_fast' && ended.status !== 'succeeded' && !cancelling) {
           cancelling = true;
-          await this.cancelOthers(parentId, child.id);
+          const others = await this.o.tasks.cancelChildren(parentId, child.id);
+          this.o.logger.info({ taskId: parentId, failed: child.id, cancelled: others }, 'fail_fast: cancelled the other subtasks');
         }
       }),
     );
-  }
-
-  private async cancelOthers(parentId: string, failedId: string): Promise<void> {
-    const siblings = await this.o.db.select().from(tasks).where(eq(tasks.parentId, parentId));
-    const open = siblings.filter((task) => task.id !== failedId && (task.status === 'queued' || task.status === 'running'));
-    this.o.logger.info({ taskId: parentId, failed: failedId, cancelling: open.map((task) => task.id) }, 'fail_fast: cancelling the other subtasks');
-    await Promise.all(open.map((task) => this.o.tasks.cancel(task.id).catch((error: unknown) => this.o.logger.warn({ err: error, taskId: task.id }, 'could not cancel a subtask'))));
   }
 }
 

@@ -26,7 +26,7 @@ import {
   waitForEvent,
 } from '@mission/shared';
 import type { Queue } from 'bullmq';
-import { and, desc, eq, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm';
 import { assertWithinDailyBudget } from './budget.ts';
 import type { SlotService } from './slots.ts';
 import { decodeTaskCursor, encodeTaskCursor } from './taskCursor.ts';
@@ -183,9 +183,30 @@ export class TaskService {
       await this.o.queue.remove(id).catch(() => {});
       return this.get(id);
     }
-    const message: ControlMessage = { type: 'cancel_task', taskId: id };
-    await this.o.publisher.publish(channels(this.o.queuePrefix).control, JSON.stringify(message));
+    if (task.mode === 'coordinate') {
+      // No process runs a coordination: cancelling its children ends it, and its flow records it cancelled.
+      await this.cancelChildren(id);
+    } else {
+      const message: ControlMessage = { type: 'cancel_task', taskId: id };
+      await this.o.publisher.publish(channels(this.o.queuePrefix).control, JSON.stringify(message));
+    }
     return (await this.waitForEnd(id, CANCEL_CONFIRM_MS)) ?? this.get(id);
+  }
+
+  /** Cancels a task's children that have not ended; one that ends meanwhile is left as it ended. */
+  async cancelChildren(parentId: string, except?: string): Promise<string[]> {
+    const open = await this.o.db
+      .select({ id: tasks.id })
+      .from(tasks)
+      .where(and(eq(tasks.parentId, parentId), inArray(tasks.status, ['queued', 'running']), except ? ne(tasks.id, except) : undefined));
+    await Promise.all(
+      open.map(({ id }) =>
+        this.cancel(id).catch((error: unknown) => {
+          if (!(error instanceof ConflictError)) this.o.logger.warn({ err: error, taskId: id }, 'could not cancel a subtask');
+        }),
+      ),
+    );
+    return open.map(({ id }) => id);
   }
 
   /** Resolves with the task once it is in a terminal state, or `undefined` after `timeoutMs`. */

@@ -8,7 +8,8 @@ const { tasks } = tables;
  * (whatever became of the task), and records the outcome with every child's result on the coordinating task.
  */
 export async function settleCoordination(o: { db: Database; events: EventLog; logger: Logger }, taskId: string): Promise<void> {
-  const outcome = coordinationOutcome(await coordinationChildren(o.db, taskId));
+  const [coordination] = await o.db.select({ cancelRequestedAt: tasks.cancelRequestedAt }).from(tasks).where(eq(tasks.id, taskId));
+  const outcome = coordinationOutcome(await coordinationChildren(o.db, taskId), { cancelRequested: Boolean(coordination?.cancelRequestedAt) });
   const [settled] = await o.db
     .update(tasks)
     .set({ status: outcome.status, error: outcome.error, result: JSON.stringify(outcome.results), finishedAt: sql`now()`, updatedAt: sql`now()` })

@@ -85,7 +85,7 @@ export class TaskProcessor {
       bin: this.o.claudeBin,
       args: [...headlessArgs(slot.model, slot.args, (await roleInForce(this.o.db, slot.role)).rules), ...prompts.args],
       cwd: slot.cwd,
-      env: { ...this.o.baseEnv, ...slot.env },
+      env: { ...this.o.baseEnv, ...slot.env, ...prompts.env },
       prompt: task.prompt,
       signal: controller.signal,
       onMessage: async (message) => {

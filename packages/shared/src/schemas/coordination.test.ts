@@ -26,4 +26,12 @@ describe('coordinationOutcome', () => {
     expect(Object.keys(outcome.results)).toEqual(['a', 'b', 'c', 'd']);
     expect(outcome.results.b).toMatchObject({ status: 'succeeded', result: 'b done' });
   });
+
+  it('is cancelled when its cancel was asked for and not every child succeeded; succeeded when they all had anyway', () => {
+    const cancelled = coordinationOutcome([child('a', 'succeeded', 5), child('b', 'cancelled', 8, 'cancelled')], { cancelRequested: true });
+    expect(cancelled.status).toBe('cancelled');
+    expect(cancelled.error).toBe('cancelled on request; 1 of 2 subtasks did not succeed: b (task_b) cancelled: cancelled');
+    expect(cancelled.results.a).toMatchObject({ status: 'succeeded', result: 'a done' });
+    expect(coordinationOutcome([child('a', 'succeeded', 5)], { cancelRequested: true }).status).toBe('succeeded');
+  });
 });

@@ -35,21 +35,24 @@ export interface Coordination {
 
 /** What a coordination comes to once its children have ended: the parent job records it on the coordinating task. */
 export interface CoordinationOutcome {
-  status: 'succeeded' | 'failed';
+  status: 'succeeded' | 'failed' | 'cancelled';
   error: string | null;
   results: Record<string, ChildResult>;
 }
 
 /**
  * Both policies fail the coordination when any child did not succeed (naming the first to end, then the
- * others) and succeed when all did; they differ in whether the others are cancelled meanwhile.
+ * others) and succeed when all did; they differ in whether the others are cancelled meanwhile. A
+ * coordination whose cancel was asked for is `cancelled` unless every child had succeeded anyway.
  */
-export function coordinationOutcome(children: readonly { slot: string; child: ChildResult; finishedAt: Date | null }[]): CoordinationOutcome {
+export function coordinationOutcome(children: readonly { slot: string; child: ChildResult; finishedAt: Date | null }[], options: { cancelRequested?: boolean } = {}): CoordinationOutcome {
   const results = Object.fromEntries(children.map(({ slot, child }) => [slot, child]));
   const unsuccessful = children
     .filter(({ child }) => child.status !== 'succeeded')
     .sort((a, b) => (a.finishedAt?.getTime() ?? Infinity) - (b.finishedAt?.getTime() ?? Infinity));
   if (unsuccessful.length === 0) return { status: 'succeeded', error: null, results };
   const named = unsuccessful.map(({ slot, child }) => `${slot} (${child.taskId}) ${child.status}${child.error ? `: ${child.error}` : ''}`);
-  return { status: 'failed', error: `${unsuccessful.length} of ${children.length} subtasks did not succeed: ${named.join('; ')}`, results };
+  const summary = `${unsuccessful.length} of ${children.length} subtasks did not succeed: ${named.join('; ')}`;
+  if (options.cancelRequested) return { status: 'cancelled', error: `cancelled on request; ${summary}`, results };
+  return { status: 'failed', error: summary, results };
 }

@@ -5,10 +5,14 @@ import type { EventOwner, Logger } from '@mission/shared';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { z } from 'zod';
+import type { CliLaunch } from '../cliLaunch.ts';
 import type { GuardRequest, PermissionGuard } from './permissionGuard.ts';
 
 /** What `claude -p --permission-prompt-tool` is given to call, as the CLI names it. */
 export const PERMISSION_PROMPT_TOOL = 'mcp__mission__permission_prompt';
+
+/** The variable a task's CLI reads its prompt server secret from. */
+const PROMPT_KEY_VARIABLE = 'MISSION_PROMPT_KEY';
 
 const promptInput = {
   tool_name: z.string().describe('The tool Claude wants to use.'),
@@ -34,13 +38,20 @@ export class PermissionPromptServer {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
   }
 
-  /** The CLI arguments that route a task's permission prompts here; call the returned function when it ends. */
-  register(owner: EventOwner, slot: GuardRequest['slot']): { args: string[]; unregister: () => void } {
+  /**
+   * The CLI arguments and environment that route a task's permission prompts here (the task's secret
+   * travels in the environment, named by the URL); call `unregister` when the task ends.
+   */
+  register(owner: EventOwner, slot: GuardRequest['slot']): CliLaunch & { unregister: () => void } {
     const key = randomBytes(24).toString('base64url');
     this.tasks.set(key, { owner, slot });
     const { port } = this.server.address() as AddressInfo;
-    const config = { mcpServers: { mission: { type: 'http', url: `http://127.0.0.1:${port}/${key}` } } };
-    return { args: ['--mcp-config', JSON.stringify(config), '--permission-prompt-tool', PERMISSION_PROMPT_TOOL], unregister: () => this.tasks.delete(key) };
+    const config = { mcpServers: { mission: { type: 'http', url: `http://127.0.0.1:${port}/\${${PROMPT_KEY_VARIABLE}}` } } };
+    return {
+      args: ['--mcp-config', JSON.stringify(config), '--permission-prompt-tool', PERMISSION_PROMPT_TOOL],
+      env: { [PROMPT_KEY_VARIABLE]: key },
+      unregister: () => this.tasks.delete(key),
+    };
   }
 
   async close(): Promise<void> {

@@ -29,7 +29,7 @@ import { PtySession } from '../pty/ptySession.ts';
 import { CLAUDE_SCREEN_ARGS } from '../pty/screenParser.ts';
 import { dialogToolUse, type PermissionGuard } from '../permissions/permissionGuard.ts';
 import { loadRunnableSlot } from '../runnableSlot.ts';
-import { childMcpArgs } from './childMcp.ts';
+import { childMcpLaunch } from './childMcp.ts';
 import { LiveSession } from './liveSession.ts';
 import { claudeHomes } from '../transcripts/claudeHomes.ts';
 import { scanClaudeHomes } from '../transcripts/claudeHomeScanner.ts';
@@ -171,17 +171,18 @@ export class SessionHost {
     const claudeSessionId = resume ? row.claudeSessionId! : randomUUID();
     const place = await this.workspaces.prepare(slot, sessionId);
     if ('problem' in place) return this.spawnFailed(sessionId, place.problem);
+    const mission = await childMcpLaunch(this.o.db, { id: sessionId, parentId: row.parentId, role: slot.role }, this.o.apiUrl);
     const pty = new PtySession({
       bin: this.o.claudeBin,
       args: [
         ...CLAUDE_SCREEN_ARGS,
         ...(resume ? ['--resume', claudeSessionId] : ['--session-id', claudeSessionId]),
         ...(slot.model ? ['--model', slot.model] : []),
-        ...(await childMcpArgs(this.o.db, { id: sessionId, parentId: row.parentId, role: slot.role }, this.o.apiUrl)),
+        ...mission.args,
         ...slot.args,
       ],
       cwd: place.cwd,
-      env: { ...this.o.baseEnv, TERM: 'xterm-256color', COLORTERM: 'truecolor', ...slot.env },
+      env: { ...this.o.baseEnv, TERM: 'xterm-256color', COLORTERM: 'truecolor', ...slot.env, ...mission.env },
       cols: row.cols,
       rows: row.rows,
     });
