@@ -27,7 +27,7 @@ import {
   waitForEvent,
 } from '@mission/shared';
 import type { Queue } from 'bullmq';
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { ApprovalService } from './approvals.ts';
 import { assertWithinDailyBudget } from './budget.ts';
 import { descendantsOf, parentFor } from './hierarchy.ts';
@@ -107,7 +107,7 @@ export class SessionService {
     const session = await this.waitForOwner(id, SPAWN_PICKUP_MS);
     if (session) return session;
     if (await this.o.queue.remove(jobId)) {
-      await this.end(id, 'lost');
+      await this.end(id, 'lost', 'no worker took the session');
       throw new UnavailableError(`no worker took the session within ${SPAWN_PICKUP_MS / 1000} s (are workers running, with free session capacity?)`);
     }
     // A worker is taking it right now.
@@ -176,12 +176,23 @@ export class SessionService {
   async kill(id: string, options: { cascade?: boolean } = {}): Promise<Session> {
     const session = await this.get(id);
     const ids = [...(options.cascade ? await descendantsOf(this.o.db, id) : []), id];
-    for (const each of ids) {
-      const current = each === id ? session : await this.get(each);
-      if (!isEndedSessionState(current.state)) await this.command(each, 'kill', {}, COMMAND_TIMEOUT_MS);
-    }
+    for (const each of ids) await this.killOne(each === id ? session : await this.get(each));
     await revokeSessionTokens(this.o.db, ids);
     return this.get(id);
+  }
+
+  /**
+   * A session no worker has taken yet is ended by taking its spawn job off the queue; one a worker is
+   * taking right now is killed once it has.
+   */
+  private async killOne(session: Session): Promise<void> {
+    if (isEndedSessionState(session.state)) return;
+    if (!session.ownerWorker) {
+      if (await this.o.queue.remove(session.id)) return this.end(session.id, 'exited', 'killed before a worker took it');
+      const taken = await this.waitForOwner(session.id, SPAWN_PICKUP_MS);
+      if (!taken || isEndedSessionState(taken.state)) return;
+    }
+    await this.command(session.id, 'kill', {}, COMMAND_TIMEOUT_MS);
   }
 
   private async command<T>(id: string, command: string, data: Record<string, unknown>, timeoutMs: number): Promise<T> {
@@ -229,9 +240,14 @@ export class SessionService {
     });
   }
 
-  private async end(id: string, state: Extract<SessionState, 'exited' | 'lost'>): Promise<void> {
-    await this.o.db.update(sessions).set({ state, endedAt: sql`now()`, updatedAt: sql`now()` }).where(eq(sessions.id, id));
-    await this.o.events.append({ kind: 'session', id }, { type: 'state', payload: { state, reason: 'no worker took the session' } });
+  /** Ends a session still `starting` whose spawn job was taken off the queue: no worker holds it. */
+  private async end(id: string, state: Extract<SessionState, 'exited' | 'lost'>, reason: string): Promise<void> {
+    const [ended] = await this.o.db
+      .update(sessions)
+      .set({ state, endedAt: sql`now()`, updatedAt: sql`now()` })
+      .where(and(eq(sessions.id, id), eq(sessions.state, 'starting'), isNull(sessions.ownerWorker)))
+      .returning({ id: sessions.id });
+    if (ended) await this.o.events.append({ kind: 'session', id }, { type: 'state', payload: { state, reason } });
   }
 }
 
