@@ -164,6 +164,38 @@ describe('agent hierarchies (real claude CLI)', () => {
     }
   }, 60_000);
 
+  it("an agent reads only its own sessions and the tasks they started; Mission's resources are for operators", async () => {
+    const stranger = await spawn('default');
+    const operatorTask = (await call<Task>('POST', '/v1/tasks', { slot: 'specialist', prompt: 'an operator task' })).body;
+    const token = await mintSessionToken(bed.system.core.database.db, { id: manager.id, role: 'manager', tools: ['mission_sessions', 'mission_status', 'mission_submit'] });
+    const client = new Client({ name: 'hierarchy-reader', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', bed.system.url), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+    const text = (result: unknown) => ((result as CallToolResult).content[0] as { text: string }).text;
+    try {
+      const listed = JSON.parse(text(await client.callTool({ name: 'mission_sessions', arguments: {} }))) as { sessions: Session[] };
+      expect(listed.sessions.map((session) => session.id).sort()).toEqual([manager.id, specialist.id].sort());
+      const { tree } = JSON.parse(text(await client.callTool({ name: 'mission_sessions', arguments: { tree: true } }))) as { tree: (Session & { children: Session[] })[] };
+      expect(tree.map((node) => [node.id, node.children.map((child) => child.id)])).toEqual([[manager.id, [specialist.id]]]);
+
+      expect(JSON.parse(text(await client.callTool({ name: 'mission_status', arguments: { id: specialist.id } })))).toMatchObject({ id: specialist.id });
+      const strangerStatus = (await client.callTool({ name: 'mission_status', arguments: { id: stranger.id } })) as CallToolResult;
+      expect(strangerStatus.isError).toBe(true);
+      expect(text(strangerStatus)).toContain(`forbidden: session ${stranger.id} is neither ${manager.id} nor one of the sessions it started`);
+
+      const own = JSON.parse(text(await client.callTool({ name: 'mission_submit', arguments: { slot: 'specialist', prompt: 'a task the manager may read' } }))) as Task;
+      expect(JSON.parse(text(await client.callTool({ name: 'mission_status', arguments: { id: own.id } })))).toMatchObject({ id: own.id, parentId: manager.id });
+      const operatorStatus = (await client.callTool({ name: 'mission_status', arguments: { id: operatorTask.id } })) as CallToolResult;
+      expect(operatorStatus.isError).toBe(true);
+      expect(text(operatorStatus)).toContain(`forbidden: task ${operatorTask.id} was not started by session ${manager.id}`);
+
+      await expect(client.readResource({ uri: 'mission://sessions' })).rejects.toThrow(/resources are for operators/);
+      for (const id of [own.id, operatorTask.id]) await waitUntil(async () => (await call<Task>('GET', `/v1/tasks/${id}`)).body.status === 'succeeded', 30_000, 'the tasks to end');
+    } finally {
+      await client.close();
+      await call('POST', `/v1/sessions/${stranger.id}/kill`);
+    }
+  }, 90_000);
+
   it('cascade kill ends the manager and its specialist, leaves no claude process, and revokes their tokens', async () => {
     expect(processesIn(dirs.manager!).length).toBeGreaterThan(0);
     expect(processesIn(dirs.specialist!).length).toBeGreaterThan(0);
@@ -188,6 +220,7 @@ describe('agent hierarchies (real claude CLI)', () => {
         [manager.id, ['mission_pty_spawn', 'mission_pty_send', 'mission_pty_kill', 'mission_sessions', 'mission_pty_screen'], ['sessions:write', 'sessions:read'], true],
         [manager.id, ['mission_sessions'], ['sessions:read'], true],
         [manager.id, ['mission_submit'], ['tasks:write'], true],
+        [manager.id, ['mission_sessions', 'mission_status', 'mission_submit'], ['sessions:read', 'tasks:read', 'tasks:write'], true],
         [specialist.id, [], [], true],
       ].sort(),
     );

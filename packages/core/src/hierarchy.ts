@@ -1,7 +1,7 @@
 import { type Caller, type Database, MissionError, NotFoundError, type Session, tables } from '@mission/shared';
 import { eq, inArray } from 'drizzle-orm';
 
-const { sessions } = tables;
+const { sessions, tasks } = tables;
 
 /** A session with the sessions it started, nested. */
 export type SessionNode = Session & { children: SessionNode[] };
@@ -46,6 +46,39 @@ export async function assertMayCommand(db: Database, caller: Caller | undefined,
     throw new MissionError('forbidden', `forbidden: session ${sessionId} is not one of the sessions ${agent.sessionId} started`);
   }
 }
+
+/** An agent may read its own session and the sessions under it; operators any. */
+export async function assertMayReadSession(db: Database, caller: Caller | undefined, sessionId: string): Promise<void> {
+  const agent = caller?.agent;
+  if (agent && !(await isWithin(db, agent.sessionId, sessionId))) {
+    throw new MissionError('forbidden', `forbidden: session ${sessionId} is neither ${agent.sessionId} nor one of the sessions it started`);
+  }
+}
+
+/**
+ * An agent may read the tasks its session or a session under it started (directly, or as the children of
+ * a coordination it started); operators any.
+ */
+export async function assertMayReadTask(db: Database, caller: Caller | undefined, task: { id: string; parentId: string | null }): Promise<void> {
+  const agent = caller?.agent;
+  if (!agent) return;
+  let starter = task.parentId;
+  if (starter && !isSessionId(starter)) {
+    const [coordination] = await db.select({ parentId: tasks.parentId }).from(tasks).where(eq(tasks.id, starter));
+    starter = coordination?.parentId ?? null;
+  }
+  if (!starter || !isSessionId(starter) || !(await isWithin(db, agent.sessionId, starter))) {
+    throw new MissionError('forbidden', `forbidden: task ${task.id} was not started by session ${agent.sessionId} or a session under it`);
+  }
+}
+
+/** The sessions an agent may list (its own and those under it); `undefined` for an operator: all. */
+export async function visibleSessions(db: Database, caller: Caller | undefined): Promise<string[] | undefined> {
+  const agent = caller?.agent;
+  return agent ? [agent.sessionId, ...(await descendantsOf(db, agent.sessionId))] : undefined;
+}
+
+const isSessionId = (id: string) => id.startsWith('ses_');
 
 /**
  * The parent of a new session or task: an agent's own session (or, when it names one, a session under

@@ -27,10 +27,10 @@ import {
   waitForEvent,
 } from '@mission/shared';
 import type { Queue } from 'bullmq';
-import { and, desc, eq, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { ApprovalService } from './approvals.ts';
 import { assertWithinDailyBudget } from './budget.ts';
-import { descendantsOf, parentFor } from './hierarchy.ts';
+import { descendantsOf, parentFor, visibleSessions } from './hierarchy.ts';
 import type { SlotService } from './slots.ts';
 
 const { sessions } = tables;
@@ -120,13 +120,20 @@ export class SessionService {
     return toSession(row);
   }
 
-  async list(query: unknown): Promise<Session[]> {
+  /** Sessions, newest first; an agent sees only its own session and those under it. */
+  async list(query: unknown, options: { caller?: Caller } = {}): Promise<Session[]> {
     const q: SessionListQuery = parseInput(sessionListQuerySchema, query, 'query');
+    const visible = await visibleSessions(this.o.db, options.caller);
     const rows = await this.o.db
       .select()
       .from(sessions)
       .where(
-        and(q.state ? eq(sessions.state, q.state) : undefined, q.slot ? eq(sessions.slot, q.slot) : undefined, q.parent ? eq(sessions.parentId, q.parent) : undefined),
+        and(
+          q.state ? eq(sessions.state, q.state) : undefined,
+          q.slot ? eq(sessions.slot, q.slot) : undefined,
+          q.parent ? eq(sessions.parentId, q.parent) : undefined,
+          visible ? inArray(sessions.id, visible) : undefined,
+        ),
       )
       .orderBy(desc(sessions.createdAt), desc(sessions.id))
       .limit(q.limit);

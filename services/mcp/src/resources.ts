@@ -1,5 +1,5 @@
 import type { CoreRuntime } from '@mission/core';
-import type { Scope } from '@mission/shared';
+import { MissionError, type Scope } from '@mission/shared';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { authorize } from './tools.ts';
 import { SubscribeRequestSchema, UnsubscribeRequestSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -25,6 +25,11 @@ function readers(core: CoreRuntime): Record<string, { name: string; description:
   };
 }
 
+/** The resources show the whole fleet: operators only; an agent reads its own sessions with its tools. */
+function authorizeOperator(extra: Parameters<typeof authorize>[0], scope: Scope): void {
+  if (authorize(extra, scope).agent) throw new MissionError('forbidden', "forbidden: Mission's resources are for operators; an agent lists the sessions it started with mission_sessions");
+}
+
 /**
  * `mission://sessions` and `mission://status`. A client that subscribes to one gets
  * `notifications/resources/updated` when its content changes (checked every second while subscribed).
@@ -34,7 +39,7 @@ export function registerResources(server: McpServer, core: CoreRuntime): () => v
   const resources = readers(core);
   for (const [uri, resource] of Object.entries(resources)) {
     server.registerResource(resource.name, uri, { description: resource.description, mimeType: 'application/json' }, async (_uri, extra) => {
-      authorize(extra, resource.scope);
+      authorizeOperator(extra, resource.scope);
       return { contents: [{ uri, mimeType: 'application/json', text: JSON.stringify(await resource.read(), null, 2) }] };
     });
   }
@@ -42,7 +47,7 @@ export function registerResources(server: McpServer, core: CoreRuntime): () => v
   server.server.registerCapabilities({ resources: { subscribe: true, listChanged: false } });
   server.server.setRequestHandler(SubscribeRequestSchema, async ({ params }, extra) => {
     const resource = resources[params.uri];
-    if (resource) authorize(extra, resource.scope);
+    if (resource) authorizeOperator(extra, resource.scope);
     if (resource) watched.set(params.uri, JSON.stringify(await resource.read()));
     return {};
   });

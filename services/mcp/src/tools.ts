@@ -1,4 +1,4 @@
-import { assertAgentMayUse, assertMayCommand, type CoreRuntime, runInTemporarySession, sessionTree, usageReport } from '@mission/core';
+import { assertAgentMayUse, assertMayCommand, assertMayReadSession, assertMayReadTask, type CoreRuntime, runInTemporarySession, sessionTree, usageReport } from '@mission/core';
 import {
   approvalListQuerySchema,
   type Caller,
@@ -142,7 +142,15 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
     'tasks:read',
     'Get a task (task_…) or a session (ses_…) by id: its status or state, result, error, cost, owner.',
     z.strictObject({ id: z.string().min(1).describe('A task id (task_…) or a session id (ses_…).') }),
-    async ({ id }) => ok(id.startsWith('ses_') ? await core.sessions.get(id) : await core.tasks.get(id)),
+    async ({ id }, _extra, caller) => {
+      if (id.startsWith('ses_')) {
+        await assertMayReadSession(core.database.db, caller, id);
+        return ok(await core.sessions.get(id));
+      }
+      const task = await core.tasks.get(id);
+      await assertMayReadTask(core.database.db, caller, task);
+      return ok(task);
+    },
   );
 
   tool(
@@ -232,10 +240,10 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
   tool(
     'mission_sessions',
     'sessions:read',
-    'List interactive sessions, newest first, optionally by state (starting, idle, working, waiting_permission, exited, lost), slot and parent (the session that started them). tree: each session nested under its parent (children).',
+    'List interactive sessions, newest first, optionally by state (starting, idle, working, waiting_permission, exited, lost), slot and parent (the session that started them). tree: each session nested under its parent (children). An agent sees its own session and the sessions under it.',
     sessionListQuerySchema.extend({ tree: z.boolean().default(false).describe('Nest the sessions under their parents.') }),
-    async ({ tree, ...query }) => {
-      const sessions = await core.sessions.list(query);
+    async ({ tree, ...query }, _extra, caller) => {
+      const sessions = await core.sessions.list(query, { caller });
       return ok(tree ? { tree: sessionTree(sessions) } : { sessions });
     },
   );
