@@ -185,7 +185,8 @@ describe('snapshot differ on the recordings', () => {
     ]);
     expect(ofType(events, 'assistant_message').map((p) => p.text)).toEqual(['I will run it.', 'The command printed mission-bash-ok.']);
     const order = events.map((e) => e.type).filter((t) => t !== 'status' && t !== 'title' && t !== 'state');
-    expect(order).toEqual(['assistant_message', 'tool_call', 'permission_request', 'tool_output', 'assistant_message']);
+    expect(order).toEqual(['user_message', 'assistant_message', 'tool_call', 'permission_request', 'tool_output', 'assistant_message']);
+    expect(ofType(events, 'user_message')).toEqual([{ text: 'run the echo command' }]);
   });
 
   it('Edit: the Read that ran unasked and the text before it are reported too', async () => {

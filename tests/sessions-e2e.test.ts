@@ -111,6 +111,21 @@ describe('interactive sessions through REST (real claude CLI)', () => {
     await call('POST', `/v1/sessions/${session.id}/kill`);
   });
 
+  it('a prompt that wraps on the screen is one user_message with all of its words, before the answer', async () => {
+    const prompt = `${Array.from({ length: 45 }, (_, i) => `word${i}`).join(' ')} and that is the end of this long prompt`;
+    bed.stub.respond((request) => (request.tools.length > 0 ? { text: 'I read your long prompt.' } : { text: 'side request' }));
+    const session = await spawn();
+    const turn = await call<SessionTurn>('POST', `/v1/sessions/${session.id}/send`, { text: prompt, timeoutMs: 30_000 });
+    expect(turn.body.response).toBe('I read your long prompt.');
+    expect((await screenOf(session.id)).lines.filter((line) => line.includes('word')).length).toBeGreaterThan(1);
+    const conversation = (await events(session.id)).filter((e) => e.type === 'user_message' || e.type === 'assistant_message').map((e) => [e.type, e.payload.text]);
+    expect(conversation).toEqual([
+      ['user_message', prompt],
+      ['assistant_message', 'I read your long prompt.'],
+    ]);
+    await call('POST', `/v1/sessions/${session.id}/kill`);
+  });
+
   it('long streamed answer: working while it streams, then the whole text', async () => {
     const { session, turns, checkpoints } = await play('long-answer');
     expect(checkpoints.working?.state).toBe('working');

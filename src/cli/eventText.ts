@@ -14,6 +14,8 @@ function describe(event: MissionEvent): [Style, string] {
   switch (event.type) {
     case 'state':
       return ['cyan', [event.payload.state, event.payload.reason && `(${event.payload.reason})`, event.payload.exitCode != null && `exit code ${event.payload.exitCode}`].filter(Boolean).join(' ')];
+    case 'user_message':
+      return ['bold', event.payload.text];
     case 'assistant_message':
       return ['green', event.payload.text];
     case 'tool_call':

@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { MissionEvent } from './api/types.ts';
-import { describeEvent } from './events.ts';
+import { eventTypes } from '@mission/shared';
+import { describeEvent, EVENT_TYPES } from './events.ts';
 import { clip, formatUsd } from './format.ts';
 
 const event = (type: string, payload: Record<string, unknown>): MissionEvent => ({ type, payload, seq: 1, at: '2026-11-25T00:00:00Z' });
 
 describe('how the console shows events', () => {
   it('a conversation: messages, tool calls and outputs', () => {
+    expect(describeEvent(event('user_message', { text: 'say hello' }))).toEqual({ kind: 'user', title: 'Prompt', body: 'say hello' });
     expect(describeEvent(event('assistant_message', { text: 'Hello' }))).toEqual({ kind: 'assistant', title: 'Claude', body: 'Hello' });
     expect(describeEvent(event('tool_call', { tool: 'Bash', input: { args: 'ls' }, summary: 'ls' }))).toEqual({ kind: 'tool', title: 'Bash(ls)' });
     expect(describeEvent(event('tool_call', { tool: 'Write', input: { file_path: 'a' } }))?.title).toBe('Write({\n  "file_path": "a"\n})');
@@ -27,6 +29,17 @@ describe('how the console shows events', () => {
     expect(describeEvent(event('state', { state: 'lost', reason: 'worker died' }))).toEqual({ kind: 'state', title: '→ lost: worker died' });
     expect(describeEvent(event('status', { text: 'Thinking…' }))).toBeNull();
     expect(describeEvent(event('title', { title: 'x' }))).toBeNull();
+  });
+
+  it('messages between sessions: sent, received, and how each went on', () => {
+    expect(describeEvent(event('message_sent', { messageId: 'msg_1', to: 'ses_b', text: 'review this', status: 'queued' }))).toEqual({ kind: 'message', title: 'message to ses_b (queued)', body: 'review this' });
+    expect(describeEvent(event('message_received', { messageId: 'msg_1', from: null, text: 'hi', status: 'queued' }))?.title).toBe('message from the operator (queued)');
+    expect(describeEvent(event('message_status', { messageId: 'msg_1', status: 'answered', reply: 'done' }))).toEqual({ kind: 'message', title: 'message msg_1 answered', body: 'done' });
+    expect(describeEvent(event('message_status', { messageId: 'msg_1', status: 'failed', error: 'the session ended' }))).toEqual({ kind: 'error', title: 'message msg_1 failed', body: 'the session ended' });
+  });
+
+  it('the live stream listens for every event type the API has', () => {
+    expect([...EVENT_TYPES].sort()).toEqual([...eventTypes].sort());
   });
 
   it('dollars and clipped texts', () => {

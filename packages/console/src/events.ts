@@ -9,16 +9,20 @@ export const EVENT_TYPES = [
   'approval_requested',
   'tool_call',
   'tool_output',
+  'user_message',
   'assistant_message',
   'status',
   'title',
   'result',
   'error',
+  'message_sent',
+  'message_received',
+  'message_status',
 ] as const;
 
 /** How one event reads in a conversation or a timeline. */
 export interface EventLine {
-  kind: 'assistant' | 'tool' | 'output' | 'permission' | 'decision' | 'state' | 'result' | 'error';
+  kind: 'user' | 'assistant' | 'message' | 'tool' | 'output' | 'permission' | 'decision' | 'state' | 'result' | 'error';
   title: string;
   body?: string;
 }
@@ -32,8 +36,16 @@ const text = (value: unknown): string => (typeof value === 'string' ? value : JS
 export function describeEvent(event: MissionEvent): EventLine | null {
   const p = event.payload;
   switch (event.type) {
+    case 'user_message':
+      return { kind: 'user', title: 'Prompt', body: text(p.text) };
     case 'assistant_message':
       return { kind: 'assistant', title: 'Claude', body: text(p.text) };
+    case 'message_sent':
+      return { kind: 'message', title: `message to ${text(p.to)} (${text(p.status)})`, body: text(p.text) };
+    case 'message_received':
+      return { kind: 'message', title: `message from ${p.from ? text(p.from) : 'the operator'} (${text(p.status)})`, body: text(p.text) };
+    case 'message_status':
+      return { kind: p.status === 'failed' ? 'error' : 'message', title: `message ${text(p.messageId)} ${text(p.status)}`, ...(p.reply || p.error ? { body: text(p.reply ?? p.error) } : {}) };
     case 'tool_call':
       return { kind: 'tool', title: `${text(p.tool)}(${text(p.summary ?? p.input)})` };
     case 'tool_output':

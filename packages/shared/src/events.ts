@@ -23,6 +23,8 @@ export const eventPayloadSchemas = {
   approval_requested: z.object({ approvalId: z.string(), tool: z.string(), input: z.unknown(), rule: z.string().nullable(), expiresAt: z.string() }),
   tool_call: z.object({ id: z.string().optional(), tool: z.string(), input: z.unknown(), summary: z.string().optional() }),
   tool_output: z.object({ toolCallId: z.string().optional(), output: z.string(), isError: z.boolean().default(false) }),
+  /** A prompt submitted to a session, as its screen shows it: sent, delivered as a message, or typed in a terminal. */
+  user_message: z.object({ text: z.string() }),
   assistant_message: z.object({ text: z.string() }),
   status: z.object({
     text: z.string(),

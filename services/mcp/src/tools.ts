@@ -84,6 +84,8 @@ function describe(event: MissionEvent): string {
       return `status: ${event.payload.text}`;
     case 'tool_call':
       return `tool: ${event.payload.tool} ${event.payload.summary ?? ''}`.trim();
+    case 'user_message':
+      return `prompt: ${event.payload.text.slice(0, 200)}`;
     case 'assistant_message':
       return `claude: ${event.payload.text.slice(0, 200)}`;
     case 'permission_request':

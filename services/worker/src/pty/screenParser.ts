@@ -10,7 +10,7 @@ export const CLAUDE_SCREEN_ARGS = ['--verbose'] as const;
  * What Claude Code (2.1.x) draws, top to bottom:
  *
  *    ▐▛███▛█   Claude Code v2.1.331          header
- *   ❯ say hello                               the user's prompt
+ *   ❯ say hello                               the user's prompt (a long one wraps, indented two spaces)
  *   ● Hello.                                  a text block (continuation lines indented two spaces)
  *   ● Bash(ls)                                a tool call …
  *     ⎿  file.txt                             … and its output (more lines indented five spaces)
@@ -143,7 +143,13 @@ function parseBlocks(lines: string[]): TranscriptBlock[] {
   while (i < lines.length) {
     const line = at(lines, i++);
     const prompt = PROMPT_BLOCK.exec(line);
-    if (prompt) blocks.push({ kind: 'prompt', text: prompt[1] ?? '' });
+    if (prompt) {
+      // A long prompt wraps onto lines indented under its first; the CLI breaks it between words.
+      const wrapped: string[] = [];
+      for (; i < lines.length && isPromptContinuation(at(lines, i)); i++) wrapped.push(at(lines, i).trim());
+      blocks.push({ kind: 'prompt', text: [prompt[1] ?? '', ...wrapped].join(' ') });
+      continue;
+    }
     const head = BLOCK.exec(line)?.[1] ?? (at(lines, i - 2) === '' ? blinkingToolHeader(line) : undefined);
     if (head === undefined) continue;
     const body: string[] = [];
@@ -152,6 +158,9 @@ function parseBlocks(lines: string[]): TranscriptBlock[] {
   }
   return blocks;
 }
+
+/** A wrapped line of a prompt: indented text that is neither output (`⎿ Interrupted …`) nor a blinking tool header. */
+const isPromptContinuation = (line: string): boolean => line.startsWith(TEXT_INDENT) && line.trim() !== '' && !OUTPUT.test(line) && blinkingToolHeader(line) === undefined;
 
 /** A line belongs to the block above: indented, or blank with more of the block after it. */
 function isContinuation(lines: string[], i: number): boolean {

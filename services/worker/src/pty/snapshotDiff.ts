@@ -10,20 +10,21 @@ interface Known {
   callId?: string;
   /** Output lines of a tool call already published. */
   outputLines: number;
-  /** A text block was published as an assistant message. */
+  /** A text block was published as an assistant message, or a prompt as a user message. */
   announced: boolean;
 }
 
 /**
  * Turns successive snapshots of one session into events: `state`, `title`, `status`,
- * `permission_request`, `tool_call`, `tool_output`, `assistant_message`. Pure logic (no I/O): it
+ * `permission_request`, `tool_call`, `tool_output`, `user_message` (a prompt, however it was typed),
+ * `assistant_message`. Pure logic (no I/O): it
  * remembers what it published so that scrolling, redraws and streaming do not repeat an event.
  *
  * Blocks of the new snapshot are matched to the known ones even after the screen scrolled: the known
  * list is aligned on the new one at the first offset where every overlapping block continues (same
  * tool call, or text that only grew). Blocks that vanish from the end while the CLI redraws are
- * remembered, and recognised when they come back. A text block is announced, and a tool's output
- * published, once complete: another block follows it, or Claude is idle.
+ * remembered, and recognised when they come back. A prompt or text block is announced, and a tool's
+ * output published, once complete: another block follows it, or Claude is idle.
  */
 export class SnapshotDiffer {
   private previous: SessionSnapshot = STARTING_SNAPSHOT;
@@ -59,9 +60,9 @@ export class SnapshotDiffer {
           events.push({ type: 'tool_output', payload: { toolCallId: record.callId, output: block.output.slice(record.outputLines).join('\n'), isError: false } });
           record.outputLines = block.output.length;
         }
-      } else if (block.kind === 'text' && complete && !record.announced) {
+      } else if (complete && !record.announced) {
         record.announced = true;
-        events.push({ type: 'assistant_message', payload: { text: block.text } });
+        events.push(block.kind === 'prompt' ? { type: 'user_message', payload: { text: block.text } } : { type: 'assistant_message', payload: { text: block.text } });
       }
     });
     return events;
