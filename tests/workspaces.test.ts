@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { CcSessionList, MissionEvent, Session } from '@mission/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
-import { waitUntil } from './support/processes.ts';
+import { processesIn, waitUntil } from './support/processes.ts';
 
 const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
 
@@ -72,12 +72,30 @@ describe('git worktree workspaces per slot, real claude CLI against the stub', (
     expect(branches()).not.toContain(`mission/${session.id}`);
   });
 
-  it('with keepWorkspace the worktree and its branch stay after the session ends', async () => {
+  it('with keepWorkspace the worktree and its branch stay after the session ends, and a resume goes on in them', async () => {
     const { body: session } = await call<Session>('POST', '/v1/sessions', { slot: 'kept-tree' });
     expect(session.workspaceBranch).toBe(`mission/${session.id}`);
+    // A conversation for `claude --resume` to go on with.
+    bed.stub.enqueue({ text: 'Started here.' });
+    expect((await call<{ response: string }>('POST', `/v1/sessions/${session.id}/send`, { text: 'start the work', timeoutMs: 30_000 })).body.response).toBe('Started here.');
     await killAndWait(session.id);
     expect(git(repo, 'worktree', 'list')).toContain(worktreeOf(session.id));
     expect(branches()).toContain(`mission/${session.id}`);
+
+    // Resumed, it goes on in the same worktree, with what was left there.
+    fs.writeFileSync(path.join(worktreeOf(session.id), 'left-behind.txt'), 'work in progress');
+    const resumed = await call<Session>('POST', `/v1/sessions/${session.id}/resume`);
+    expect(resumed.status).toBe(200);
+    await waitUntil(async () => (await call<Session>('GET', `/v1/sessions/${session.id}`)).body.state === 'idle', 30_000, 'the resumed session to be idle');
+    expect(processesIn(worktreeOf(session.id)).length).toBeGreaterThan(0);
+    expect(fs.readFileSync(path.join(worktreeOf(session.id), 'left-behind.txt'), 'utf8')).toBe('work in progress');
+    expect(git(repo, 'worktree', 'list').split('\n').filter((line) => line.includes(`mission-${session.id}`))).toHaveLength(1);
+    bed.stub.enqueue({ text: 'Going on.' });
+    expect((await call<{ response: string }>('POST', `/v1/sessions/${session.id}/send`, { text: 'go on', timeoutMs: 30_000 })).body.response).toBe('Going on.');
+    const turn = bed.stub.requests.findLast((request) => request.tools.length > 0);
+    expect(turn?.lastUserText).toBe('go on');
+    expect(JSON.stringify(turn?.body.messages)).toContain('start the work');
+    await killAndWait(session.id);
   });
 
   it('a slot whose cwd is not in a git repository: the session ends at once with a clear spawn error', async () => {

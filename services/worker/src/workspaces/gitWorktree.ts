@@ -21,20 +21,23 @@ export class WorkspaceError extends Error {}
 export const workspaceBranch = (sessionId: string) => `mission/${sessionId}`;
 
 /**
- * Adds `<repo>/.claude/worktrees/mission-<session>` on a new branch `mission/<session>` from the
- * checked-out commit of the repository holding `cwd`. Claude Code takes a folder there for a worktree
- * of that repository and trusts it as it trusts the repository.
+ * The session's worktree `<repo>/.claude/worktrees/mission-<session>` on branch `mission/<session>`: the
+ * one already there when the session resumes (kept, or left by a worker that was lost), else a new one
+ * from the checked-out commit of the repository holding `cwd`. Claude Code takes a folder there for a
+ * worktree of that repository and trusts it as it trusts the repository.
  */
-export async function addWorktree(cwd: string, sessionId: string): Promise<Workspace> {
+export async function openWorktree(cwd: string, sessionId: string): Promise<Workspace & { reused: boolean }> {
   const repo = await git(cwd, ['rev-parse', '--show-toplevel']).catch(() => {
     throw new WorkspaceError(`workspace: worktree needs the slot's cwd to be in a git repository, and ${cwd} is not`);
   });
   const branch = workspaceBranch(sessionId);
   const worktree = path.join(repo, '.claude', 'worktrees', `mission-${sessionId}`);
+  const place = { repo, branch, path: worktree, cwd: path.join(worktree, path.relative(repo, await fs.realpath(cwd))) };
+  if ((await git(worktree, ['rev-parse', '--abbrev-ref', 'HEAD']).catch(() => null)) === branch) return { ...place, reused: true };
   await git(repo, ['worktree', 'add', '-b', branch, worktree]).catch((error: unknown) => {
     throw new WorkspaceError(`could not add a git worktree for ${sessionId} in ${repo}: ${gitMessage(error)}`);
   });
-  return { repo, branch, path: worktree, cwd: path.join(worktree, path.relative(repo, await fs.realpath(cwd))) };
+  return { ...place, reused: false };
 }
 
 /** Removes the worktree (with whatever is in it) and deletes its branch. */

@@ -1,6 +1,6 @@
 import type { Logger } from '@mission/shared';
 import type { SlotRow } from '../runnableSlot.ts';
-import { addWorktree, removeWorktree, type Workspace, WorkspaceError } from './gitWorktree.ts';
+import { openWorktree, removeWorktree, type Workspace, WorkspaceError } from './gitWorktree.ts';
 
 /** Where a session's claude runs: its own worktree for a `workspace: worktree` slot, else the slot's cwd. */
 export type SessionPlace = { cwd: string; workspace: Workspace | null } | { problem: string };
@@ -14,9 +14,9 @@ export class SessionWorkspaces {
   async prepare(slot: SlotRow, sessionId: string): Promise<SessionPlace> {
     if (slot.workspace !== 'worktree') return { cwd: slot.cwd, workspace: null };
     try {
-      const workspace = await addWorktree(slot.cwd, sessionId);
+      const { reused, ...workspace } = await openWorktree(slot.cwd, sessionId);
       this.open.set(sessionId, { workspace, keep: slot.keepWorkspace });
-      this.logger.info({ sessionId, branch: workspace.branch, path: workspace.path }, 'session workspace added');
+      this.logger.info({ sessionId, branch: workspace.branch, path: workspace.path }, reused ? 'session workspace reused' : 'session workspace added');
       return { cwd: workspace.cwd, workspace };
     } catch (error) {
       if (error instanceof WorkspaceError) return { problem: error.message };
