@@ -196,6 +196,16 @@ describe('interactive sessions through REST (real claude CLI)', () => {
     expect(again.status).toBe(409);
   });
 
+  it('a claude that exits on its own with an error: the exited event says why, in its own words', async () => {
+    const session = await spawn();
+    await call('POST', `/v1/sessions/${session.id}/kill`);
+    // Nothing was said yet, so Claude Code has no conversation to resume.
+    expect((await call<Session>('POST', `/v1/sessions/${session.id}/resume`)).status).toBe(200);
+    await waitUntil(async () => (await call<Session>('GET', `/v1/sessions/${session.id}`)).body.state === 'exited', 30_000, 'the resumed session to exit');
+    const exited = (await events(session.id)).filter((e): e is Extract<MissionEvent, { type: 'state' }> => e.type === 'state').at(-1)!;
+    expect(exited.payload).toEqual({ state: 'exited', exitCode: 1, reason: `claude exited with code 1; it printed:\nNo conversation found with session ID: ${session.claudeSessionId}` });
+  });
+
   it('kill: the claude process and its children are gone; the session is exited', async () => {
     const before = new Set(processesIn(bed.workdir));
     const session = await spawn();

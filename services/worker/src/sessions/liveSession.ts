@@ -10,6 +10,7 @@ import {
   TimeoutError,
 } from '@mission/shared';
 import type { PtyExit, PtySession } from '../pty/ptySession.ts';
+import { exitReason } from './exitReason.ts';
 import type { PermissionDialog, SessionSnapshot } from '../pty/screen.ts';
 import { parseScreen } from '../pty/screenParser.ts';
 import { SnapshotDiffer, STARTING_SNAPSHOT } from '../pty/snapshotDiff.ts';
@@ -68,6 +69,8 @@ export class LiveSession {
   private snapshot: SessionSnapshot = STARTING_SNAPSHOT;
   private readonly differ = new SnapshotDiffer();
   private exit: PtyExit | null = null;
+  /** Why claude exited, when it ended on its own with an error. */
+  private exitReason: string | undefined;
   private readonly waiters = new Set<Waiter>();
   private settleTimer: NodeJS.Timeout | null = null;
   private staleSince: number | null = null;
@@ -275,7 +278,7 @@ export class LiveSession {
   }
 
   private exitedError(): ConflictError {
-    return new ConflictError(`the claude process exited (code ${this.exit?.exitCode ?? 'unknown'})`, { state: 'exited', exitCode: this.exit?.exitCode ?? null });
+    return new ConflictError(this.exitReason ?? `the claude process exited (code ${this.exit?.exitCode ?? 'unknown'})`, { state: 'exited', exitCode: this.exit?.exitCode ?? null });
   }
 
   private scheduleRead(): void {
@@ -324,7 +327,8 @@ export class LiveSession {
   private exited(exit: PtyExit): void {
     this.read();
     this.exit = exit;
-    this.enqueue({ type: 'state', payload: { state: 'exited', exitCode: exit.exitCode } });
+    this.exitReason = exitReason(exit, this.pty.screen().lines);
+    this.enqueue({ type: 'state', payload: { state: 'exited', exitCode: exit.exitCode, ...(this.exitReason ? { reason: this.exitReason } : {}) } });
     this.enqueueStateChange('exited', exit);
     for (const waiter of [...this.waiters]) waiter.resolve(undefined);
   }
