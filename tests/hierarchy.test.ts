@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { mintSessionToken, type Session, type SessionTurn, tables, type Task } from '@mission/shared';
+import { mintAgentToken, type Session, type SessionTurn, tables, type Task } from '@mission/shared';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { inArray } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
 import { processesIn, waitUntil } from './support/processes.ts';
@@ -148,7 +148,7 @@ describe('agent hierarchies (real claude CLI)', () => {
   }, 90_000);
 
   it("a task an agent submits has the agent's session as its parent", async () => {
-    const token = await mintSessionToken(bed.system.core.database.db, { id: manager.id, role: 'manager', tools: ['mission_submit'] });
+    const token = await mintAgentToken(bed.system.core.database.db, { kind: 'session', id: manager.id }, { role: 'manager', tools: ['mission_submit'] });
     const client = new Client({ name: 'hierarchy-agent', version: '1.0.0' });
     await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', bed.system.url), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
     try {
@@ -167,7 +167,7 @@ describe('agent hierarchies (real claude CLI)', () => {
   it("an agent reads only its own sessions and the tasks they started; Mission's resources are for operators", async () => {
     const stranger = await spawn('default');
     const operatorTask = (await call<Task>('POST', '/v1/tasks', { slot: 'specialist', prompt: 'an operator task' })).body;
-    const token = await mintSessionToken(bed.system.core.database.db, { id: manager.id, role: 'manager', tools: ['mission_sessions', 'mission_status', 'mission_submit'] });
+    const token = await mintAgentToken(bed.system.core.database.db, { kind: 'session', id: manager.id }, { role: 'manager', tools: ['mission_sessions', 'mission_status', 'mission_submit'] });
     const client = new Client({ name: 'hierarchy-reader', version: '1.0.0' });
     await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', bed.system.url), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
     const text = (result: unknown) => ((result as CallToolResult).content[0] as { text: string }).text;
@@ -204,7 +204,7 @@ describe('agent hierarchies (real claude CLI)', () => {
     expect(managerArgs).toContain('Bearer ${MISSION_CHILD_TOKEN}');
     expect(managerArgs).not.toContain('msn.');
     // A token like the one in the manager's MCP config: it opens /mcp only, and dies with the session.
-    const token = await mintSessionToken(bed.system.core.database.db, { id: manager.id, role: 'manager', tools: ['mission_sessions'] });
+    const token = await mintAgentToken(bed.system.core.database.db, { kind: 'session', id: manager.id }, { role: 'manager', tools: ['mission_sessions'] });
     const asAgent = (route: string) => fetch(bed.system.url + route, { headers: { authorization: `Bearer ${token}` } });
     expect((await asAgent('/v1/sessions')).status).toBe(403);
     const killed = await call<Session>('POST', `/v1/sessions/${manager.id}/kill?cascade=true`);
@@ -244,4 +244,29 @@ describe('agent hierarchies (real claude CLI)', () => {
     expect(events.at(-1)).toMatchObject({ type: 'state', payload: { state: 'exited' } });
     await waitUntil(() => processesIn(dirs.specialist!).length === 0, 10_000, 'the temporary session to leave no process');
   }, 90_000);
+
+  it('a headless task on a manager slot runs a specialist through its own MCP server; its token dies with the task', async () => {
+    const before = toolResults.length;
+    const submitted = await call<Task>('POST', '/v1/tasks', { slot: 'manager', prompt: MANAGER_PROMPT });
+    expect(submitted.status).toBe(202);
+    const id = submitted.body.id;
+    await waitUntil(async () => !['queued', 'running'].includes((await call<Task>('GET', `/v1/tasks/${id}`)).body.status), 120_000, 'the manager task to end');
+    expect((await call<Task>('GET', `/v1/tasks/${id}`)).body).toMatchObject({ status: 'succeeded', result: `The specialist says: ${SPECIALIST_ANSWER}` });
+    expect(toolResults.slice(before).filter((r) => r.conversation === 'manager').map((r) => [r.tool, r.isError])).toEqual([
+      ['mcp__mission__mission_pty_spawn', false],
+      ['mcp__mission__mission_pty_send', false],
+    ]);
+
+    const started = (await call<{ sessions: Session[] }>('GET', `/v1/sessions?parent=${id}`)).body.sessions;
+    expect(started).toHaveLength(1);
+    expect(started[0]).toMatchObject({ slot: 'specialist', parentId: id, state: 'idle' });
+    const tokens = await bed.system.core.database.db.select().from(tables.apiTokens).where(eq(tables.apiTokens.taskId, id));
+    expect(tokens.map((t) => [t.name, t.tools, t.scopes, t.revokedAt !== null])).toEqual([
+      [`task:${id}`, ['mission_pty_spawn', 'mission_pty_send', 'mission_pty_kill', 'mission_sessions', 'mission_pty_screen'], ['sessions:write', 'sessions:read'], true],
+    ]);
+
+    // What the task started outlives it, as an operator's session does; ending it is up to whoever follows.
+    expect((await call<Session>('POST', `/v1/sessions/${started[0]!.id}/kill`)).status).toBe(200);
+    await waitUntil(() => processesIn(dirs.specialist!).length === 0 && processesIn(dirs.manager!).length === 0, 10_000, 'no process left in the slots');
+  }, 150_000);
 });

@@ -1,5 +1,5 @@
 import type { Coordination, MissionEvent, Session, SessionMessage, Task } from '@mission/shared';
-import { mintSessionToken, queueNames } from '@mission/shared';
+import { mintAgentToken, queueNames } from '@mission/shared';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -237,7 +237,7 @@ describe('orchestration: messages and coordinate (real claude CLI)', () => {
       const manager = await spawn();
       const [specialist, stranger] = await Promise.all([spawn(manager.id), spawn()]);
       const asAgent = async (session: Session) => {
-        const token = await mintSessionToken(bed.system.core.database.db, { id: session.id, role: 'test', tools: ['mission_message'] });
+        const token = await mintAgentToken(bed.system.core.database.db, { kind: 'session', id: session.id }, { role: 'test', tools: ['mission_message'] });
         const agent = new Client({ name: 'agent', version: '1.0.0' });
         await agent.connect(new StreamableHTTPClientTransport(new URL('/mcp', bed.system.url), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
         return agent;

@@ -1,4 +1,4 @@
-import { type Caller, type Database, MissionError, NotFoundError, type Session, tables } from '@mission/shared';
+import { type AgentCaller, type Caller, type Database, MissionError, NotFoundError, type Session, tables } from '@mission/shared';
 import { eq, inArray } from 'drizzle-orm';
 
 const { sessions, tasks } = tables;
@@ -26,7 +26,7 @@ export async function descendantsOf(db: Database, id: string): Promise<string[]>
   return levels.reverse().flat();
 }
 
-/** Whether `id` is `ancestor` or lies under it. */
+/** Whether `id` is `ancestor` or lies under it (an agent's task is an ancestor of the sessions it started). */
 async function isWithin(db: Database, ancestor: string, id: string): Promise<boolean> {
   const seen = new Set<string>();
   for (let current: string | null = id; current && !seen.has(current); ) {
@@ -38,57 +38,59 @@ async function isWithin(db: Database, ancestor: string, id: string): Promise<boo
   return false;
 }
 
+/** How an agent is named in a refusal: `session ses_…` or `task task_…`. */
+const named = (agent: AgentCaller) => `${agent.kind} ${agent.id}`;
+
 /** An agent may command only the sessions it started (and theirs); operators any. */
 export async function assertMayCommand(db: Database, caller: Caller | undefined, sessionId: string): Promise<void> {
   const agent = caller?.agent;
   if (!agent) return;
-  if (sessionId === agent.sessionId || !(await isWithin(db, agent.sessionId, sessionId))) {
-    throw new MissionError('forbidden', `forbidden: session ${sessionId} is not one of the sessions ${agent.sessionId} started`);
+  if (sessionId === agent.id || !(await isWithin(db, agent.id, sessionId))) {
+    throw new MissionError('forbidden', `forbidden: session ${sessionId} is not one of the sessions ${agent.id} started`);
   }
 }
 
 /** An agent may read its own session and the sessions under it; operators any. */
 export async function assertMayReadSession(db: Database, caller: Caller | undefined, sessionId: string): Promise<void> {
   const agent = caller?.agent;
-  if (agent && !(await isWithin(db, agent.sessionId, sessionId))) {
-    throw new MissionError('forbidden', `forbidden: session ${sessionId} is neither ${agent.sessionId} nor one of the sessions it started`);
+  if (agent && !(await isWithin(db, agent.id, sessionId))) {
+    throw new MissionError('forbidden', `forbidden: session ${sessionId} is neither ${agent.id} nor one of the sessions it started`);
   }
 }
 
 /**
- * An agent may read the tasks its session or a session under it started (directly, or as the children of
- * a coordination it started); operators any.
+ * An agent may read its own task and the tasks it, or a session under it, started (directly, or as the
+ * children of a coordination it started); operators any.
  */
 export async function assertMayReadTask(db: Database, caller: Caller | undefined, task: { id: string; parentId: string | null }): Promise<void> {
   const agent = caller?.agent;
-  if (!agent) return;
-  let starter = task.parentId;
-  if (starter && !isSessionId(starter)) {
-    const [coordination] = await db.select({ parentId: tasks.parentId }).from(tasks).where(eq(tasks.id, starter));
-    starter = coordination?.parentId ?? null;
+  if (!agent || task.id === agent.id) return;
+  const starters = [task.parentId];
+  if (task.parentId && !isSessionId(task.parentId)) {
+    const [coordination] = await db.select({ parentId: tasks.parentId }).from(tasks).where(eq(tasks.id, task.parentId));
+    starters.push(coordination?.parentId ?? null);
   }
-  if (!starter || !isSessionId(starter) || !(await isWithin(db, agent.sessionId, starter))) {
-    throw new MissionError('forbidden', `forbidden: task ${task.id} was not started by session ${agent.sessionId} or a session under it`);
-  }
+  for (const starter of starters) if (starter && (await isWithin(db, agent.id, starter))) return;
+  throw new MissionError('forbidden', `forbidden: task ${task.id} was not started by ${named(agent)} or a session under it`);
 }
 
 /** The sessions an agent may list (its own and those under it); `undefined` for an operator: all. */
 export async function visibleSessions(db: Database, caller: Caller | undefined): Promise<string[] | undefined> {
   const agent = caller?.agent;
-  return agent ? [agent.sessionId, ...(await descendantsOf(db, agent.sessionId))] : undefined;
+  return agent ? [agent.id, ...(await descendantsOf(db, agent.id))] : undefined;
 }
 
 const isSessionId = (id: string) => id.startsWith('ses_');
 
 /**
- * The parent of a new session or task: an agent's own session (or, when it names one, a session under
- * it); an operator's choice, which must exist; else none.
+ * The parent of a new session or task: the calling agent's own session or task (or, when it names one, a
+ * session under it); an operator's choice, which must be a session; else none.
  */
 export async function parentFor(db: Database, caller: Caller | undefined, named: string | undefined): Promise<string | null> {
   const agent = caller?.agent;
   if (agent) {
-    if (named && named !== agent.sessionId) await assertMayCommand(db, caller, named);
-    return named ?? agent.sessionId;
+    if (named && named !== agent.id) await assertMayCommand(db, caller, named);
+    return named ?? agent.id;
   }
   if (!named) return null;
   const [row] = await db.select({ id: sessions.id }).from(sessions).where(eq(sessions.id, named));

@@ -89,10 +89,11 @@ export class MessageService {
   private async sender(named: string | undefined, target: Session, caller: Caller | undefined): Promise<string | null> {
     const agent = caller?.agent;
     if (!agent) return named ?? null;
-    if (named && named !== agent.sessionId) throw new MissionError('forbidden', `forbidden: an agent sends as its own session (${agent.sessionId}), not as ${named}`);
-    const own = await this.o.sessions.get(agent.sessionId);
+    if (agent.kind === 'task') throw new MissionError('forbidden', `forbidden: messages come from sessions; the agent of task ${agent.id} talks to the sessions it started with mission_pty_send`);
+    if (named && named !== agent.id) throw new MissionError('forbidden', `forbidden: an agent sends as its own session (${agent.id}), not as ${named}`);
+    const own = await this.o.sessions.get(agent.id);
     if (target.id !== own.parentId) await assertMayCommand(this.o.db, caller, target.id);
-    return agent.sessionId;
+    return agent.id;
   }
 
   async get(id: string): Promise<SessionMessage> {

@@ -11,7 +11,7 @@ import {
   newId,
   NotFoundError,
   parseInput,
-  revokeSessionTokens,
+  revokeAgentTokens,
   type Session,
   type SessionListQuery,
   sessionListQuerySchema,
@@ -184,7 +184,7 @@ export class SessionService {
     const session = await this.get(id);
     const ids = [...(options.cascade ? await descendantsOf(this.o.db, id) : []), id];
     for (const each of ids) await this.killOne(each === id ? session : await this.get(each));
-    await revokeSessionTokens(this.o.db, ids);
+    await revokeAgentTokens(this.o.db, ids);
     return this.get(id);
   }
 

@@ -67,7 +67,7 @@ export interface TaskPage {
 export class TaskService {
   constructor(private readonly o: TaskServiceOptions) {}
 
-  /** `parentId`: the session of the agent that submits it (a caller with a child token). */
+  /** `parentId`: the session or task of the agent that submits it (a caller with a child token). */
   async submit(draft: unknown, options: { mode?: TaskMode; idempotencyKey?: string | undefined; parentId?: string | undefined } = {}): Promise<SubmitResult> {
     const mode = options.mode ?? 'submit';
     const input = parseInput(taskInputSchema, draft, 'task');

@@ -11,14 +11,14 @@ import {
   NotFoundError,
   parseInput,
   parseTokenCredential,
-  revokeSessionTokens,
+  revokeAgentTokens,
   type Scope,
   tables,
   tokenCreateSchema,
 } from '@mission/shared';
 import { desc, eq, sql } from 'drizzle-orm';
 
-const { apiTokens, sessions, slots } = tables;
+const { apiTokens, sessions, slots, tasks } = tables;
 /** lastUsedAt is refreshed at most this often per token. */
 const LAST_USED_EVERY_MS = 60_000;
 
@@ -63,23 +63,41 @@ export class TokenService {
     if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > LAST_USED_EVERY_MS) {
       await this.db.update(apiTokens).set({ lastUsedAt: sql`now()` }).where(eq(apiTokens.id, row.id));
     }
-    const agent = row.sessionId ? await this.agentOf(row.sessionId, row.tools ?? []) : undefined;
+    const agent = await this.agentOf(row);
     return { label: `token:${row.name}`, scopes: row.scopes as Scope[], key: row.id, ...(agent ? { agent } : {}) };
   }
 
-  /** A child token stands for its session's agent while the session runs; once it has ended the token is revoked. */
-  private async agentOf(sessionId: string, tools: string[]): Promise<AgentCaller> {
-    const [session] = await this.db
-      .select({ state: sessions.state, role: slots.role })
-      .from(sessions)
-      .leftJoin(slots, eq(slots.id, sessions.slot))
-      .where(eq(sessions.id, sessionId));
-    if (!session || isEndedSessionState(session.state)) {
-      await revokeSessionTokens(this.db, [sessionId]);
-      throw new MissionError('unauthorized', `the API token has been revoked: its session ${sessionId} has ended`);
+  /**
+   * A child token stands for its session's or task's agent while the session runs or the task is
+   * running; once that has ended the token is revoked.
+   */
+  private async agentOf(row: typeof apiTokens.$inferSelect): Promise<AgentCaller | undefined> {
+    const owner = row.sessionId ? await this.sessionAgent(row.sessionId) : row.taskId ? await this.taskAgent(row.taskId) : undefined;
+    if (!owner) return undefined;
+    if (!owner.live) {
+      await revokeAgentTokens(this.db, [owner.id]);
+      throw new MissionError('unauthorized', `the API token has been revoked: its ${owner.kind} ${owner.id} has ended`);
     }
-    return { sessionId, role: session.role ?? 'unknown', tools };
+    return { kind: owner.kind, id: owner.id, role: owner.role, tools: row.tools ?? [] };
   }
+
+  private async sessionAgent(id: string): Promise<AgentOwnerState> {
+    const [session] = await this.db.select({ state: sessions.state, role: slots.role }).from(sessions).leftJoin(slots, eq(slots.id, sessions.slot)).where(eq(sessions.id, id));
+    return { kind: 'session', id, live: session !== undefined && !isEndedSessionState(session.state), role: session?.role ?? 'unknown' };
+  }
+
+  private async taskAgent(id: string): Promise<AgentOwnerState> {
+    const [task] = await this.db.select({ status: tasks.status, role: slots.role }).from(tasks).leftJoin(slots, eq(slots.id, tasks.slot)).where(eq(tasks.id, id));
+    return { kind: 'task', id, live: task?.status === 'running', role: task?.role ?? 'unknown' };
+  }
+}
+
+/** Whether the session or task a child token was minted for still runs, and its slot's role. */
+interface AgentOwnerState {
+  kind: AgentCaller['kind'];
+  id: string;
+  live: boolean;
+  role: string;
 }
 
 function toToken(row: typeof apiTokens.$inferSelect): ApiToken {

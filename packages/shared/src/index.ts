@@ -30,7 +30,7 @@ export * from './permissions/matcher.ts';
 export * from './permissions/roleStore.ts';
 export * from './permissions/approvalStore.ts';
 export * from './permissions/signedLinks.ts';
-export * from './sessionTokens.ts';
+export * from './agentTokens.ts';
 export * from './permissions/audit.ts';
 export * from './db/database.ts';
 export * as tables from './db/schema.ts';

@@ -119,7 +119,7 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
     'tasks:write',
     'Start a Claude Code task in the background on a slot (a named agent configuration) and return at once with the task (id, status "queued"). Follow it with mission_status; use mission_ask instead to wait for the answer.',
     taskInputSchema,
-    async (args, _extra, caller) => ok((await core.tasks.submit(args, { parentId: caller.agent?.sessionId })).task),
+    async (args, _extra, caller) => ok((await core.tasks.submit(args, { parentId: caller.agent?.id })).task),
   );
 
   tool(
@@ -130,7 +130,7 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
     async (args, extra, caller) => {
       let stop = () => {};
       try {
-        const task = await core.tasks.ask(args, { parentId: caller.agent?.sessionId, signal: extra.signal, onSubmitted: async (submitted) => void (stop = await reportProgress(core, extra, { kind: 'task', id: submitted.id })) });
+        const task = await core.tasks.ask(args, { parentId: caller.agent?.id, signal: extra.signal, onSubmitted: async (submitted) => void (stop = await reportProgress(core, extra, { kind: 'task', id: submitted.id })) });
         if (task.status !== 'succeeded') return { ...ok(task), isError: true };
         return { content: [{ type: 'text', text: task.result ?? '' }, { type: 'text', text: JSON.stringify(task, null, 2) }] };
       } finally {
@@ -242,7 +242,7 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
   tool(
     'mission_sessions',
     'sessions:read',
-    'List interactive sessions, newest first, optionally by state (starting, idle, working, waiting_permission, exited, lost), slot and parent (the session that started them). tree: each session nested under its parent (children). An agent sees its own session and the sessions under it.',
+    'List interactive sessions, newest first, optionally by state (starting, idle, working, waiting_permission, exited, lost), slot and parent (the session or task that started them). tree: each session nested under its parent (children). An agent sees its own session and the sessions under it.',
     sessionListQuerySchema.extend({ tree: z.boolean().default(false).describe('Nest the sessions under their parents.') }),
     async ({ tree, ...query }, _extra, caller) => {
       const sessions = await core.sessions.list(query, { caller });

@@ -1,8 +1,30 @@
 /**
- * Extra arguments and environment for a `claude` process. Secrets go in `env` and the arguments name
- * them as `${VAR}`: the process table shows every user a process's arguments, not its environment.
+ * What one part of Mission adds to a `claude` process: MCP servers, tools it may use unasked, other
+ * arguments, and environment. Secrets go in `env` and the MCP config names them as `${VAR}` (Claude Code
+ * expands them): the process table shows every user a process's arguments, not its environment.
  */
 export interface CliLaunch {
+  mcpServers: Record<string, unknown>;
+  allowedTools: string[];
   args: string[];
   env: Record<string, string>;
+}
+
+export const NOTHING_TO_LAUNCH: CliLaunch = { mcpServers: {}, allowedTools: [], args: [], env: {} };
+
+/**
+ * The arguments and environment of several launches together: one `--mcp-config` with every server and
+ * one `--allowedTools` (after `allowed`, e.g. a role's allow rules), since the CLI takes each once.
+ */
+export function combineLaunches(launches: readonly CliLaunch[], allowed: readonly string[] = []): { args: string[]; env: Record<string, string> } {
+  const mcpServers = Object.assign({}, ...launches.map((launch) => launch.mcpServers)) as Record<string, unknown>;
+  const allowedTools = [...allowed, ...launches.flatMap((launch) => launch.allowedTools)];
+  return {
+    args: [
+      ...(Object.keys(mcpServers).length > 0 ? ['--mcp-config', JSON.stringify({ mcpServers })] : []),
+      ...(allowedTools.length > 0 ? ['--allowedTools', ...allowedTools] : []),
+      ...launches.flatMap((launch) => launch.args),
+    ],
+    env: Object.assign({}, ...launches.map((launch) => launch.env)) as Record<string, string>,
+  };
 }

@@ -4,12 +4,15 @@ import {
   type EventOwner,
   type FleetRecovery,
   type Logger,
+  revokeAgentTokens,
   roleInForce,
   type RoleRules,
   settleInterruptedTask,
   tables,
 } from '@mission/shared';
 import { and, count, eq, inArray, isNull, ne, notExists, sql } from 'drizzle-orm';
+import { childMcpLaunch } from './childMcp.ts';
+import { combineLaunches } from './cliLaunch.ts';
 import { type HeadlessExit, runHeadless, type StopReason } from './headless/headlessRunner.ts';
 import { type HeadlessResult, mapStreamJsonMessage } from './headless/streamJson.ts';
 import type { PermissionPromptServer } from './permissions/promptServer.ts';
@@ -37,6 +40,8 @@ export interface TaskProcessorOptions {
   baseEnv: Record<string, string>;
   /** Where the CLI asks about tool uses its allow/deny flags did not settle. */
   prompts: PermissionPromptServer;
+  /** Mission's API, whose MCP server a task's agent may be given. */
+  apiUrl: string;
   /** Tells whether the worker a task is marked running on is gone (and recovers its tasks if so). */
   recovery: FleetRecovery;
   /** The slots whose tasks this worker takes; undefined = all. */
@@ -78,14 +83,18 @@ export class TaskProcessor {
 
     let result: HeadlessResult | undefined;
     let claudeSessionId: string | null = null;
+    const { rules } = await roleInForce(this.o.db, slot.role);
     const prompts = this.o.prompts.register(owner, slot);
+    // A task's agent gets Mission's MCP server when its role gives Mission tools (a manager running specialists).
+    const mission = await childMcpLaunch(this.o.db, { ...owner, role: slot.role }, this.o.apiUrl, { refusalsToo: false });
+    const launch = combineLaunches([prompts, mission], rules.allow);
     // From here on a lost worker may have run the prompt: the retry policy decides whether it runs again.
     await this.o.db.update(tasks).set({ promptDeliveredAt: sql`now()` }).where(eq(tasks.id, taskId));
     const exit: HeadlessExit = await runHeadless({
       bin: this.o.claudeBin,
-      args: [...headlessArgs(slot.model, slot.args, (await roleInForce(this.o.db, slot.role)).rules), ...prompts.args],
+      args: [...headlessArgs(slot.model, slot.args, rules), ...launch.args],
       cwd: slot.cwd,
-      env: { ...this.o.baseEnv, ...slot.env, ...prompts.env },
+      env: { ...this.o.baseEnv, ...slot.env, ...launch.env },
       prompt: task.prompt,
       signal: controller.signal,
       onMessage: async (message) => {
@@ -98,7 +107,10 @@ export class TaskProcessor {
         for (const event of mapped.events) await this.o.events.append(owner, event);
       },
       onUnparsableLine: (line) => log.warn({ line: line.slice(0, 200) }, 'claude printed a line that is not JSON'),
-    }).finally(prompts.unregister);
+    }).finally(async () => {
+      prompts.unregister();
+      await revokeAgentTokens(this.o.db, [taskId]);
+    });
 
     if (exit.stoppedBy === 'shutdown') return this.interrupted(owner, log);
     const outcome = taskOutcome(exit, result, task.timeoutMs);
@@ -198,15 +210,15 @@ export class TaskProcessor {
 
 const claimable = (taskId: string) => and(eq(tasks.id, taskId), eq(tasks.status, 'queued'), isNull(tasks.cancelRequestedAt));
 
-export function headlessArgs(model: string | null, extra: readonly string[], rules: RoleRules): string[] {
+export function headlessArgs(model: string | null, extra: readonly string[], rules: Pick<RoleRules, 'deny'>): string[] {
   return [
     '-p',
     '--output-format',
     'stream-json',
     '--verbose',
     ...(model ? ['--model', model] : []),
-    // The role's rules, enforced by the CLI itself: allowed uses run, denied ones are refused.
-    ...(rules.allow.length > 0 ? ['--allowedTools', ...rules.allow] : []),
+    // The role's deny rules, enforced by the CLI itself (its allow rules go in `--allowedTools` with the
+    // tools Mission's own MCP servers allow: see combineLaunches).
     ...(rules.deny.length > 0 ? ['--disallowedTools', ...rules.deny] : []),
     ...extra,
   ];

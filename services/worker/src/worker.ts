@@ -60,6 +60,7 @@ export async function startWorker(options: {
     workerId,
     claudeBin: config.claudeBin,
     baseEnv: config.childEnv,
+    apiUrl: config.apiUrl,
   });
 
   const bullWorker = new Worker<TaskJobData>(

@@ -201,6 +201,8 @@ export const apiTokens = pgTable('api_tokens', {
   scopes: jsonb('scopes').$type<string[]>().notNull(),
   /** A child token: minted for this session's agent, revoked when the session ends. */
   sessionId: text('session_id'),
+  /** A child token minted for this task's (`claude -p`) agent, revoked when the task ends. */
+  taskId: text('task_id'),
   /** The Mission MCP tools the token may call; null = any its scopes allow. */
   tools: jsonb('tools').$type<string[]>(),
   createdBy: text('created_by').notNull(),

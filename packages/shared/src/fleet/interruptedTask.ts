@@ -1,4 +1,5 @@
 import { and, eq, sql } from 'drizzle-orm';
+import { revokeAgentTokens } from '../agentTokens.ts';
 import type { Database } from '../db/database.ts';
 import { tasks } from '../db/schema.ts';
 import type { EventLog } from '../eventLog.ts';
@@ -21,6 +22,8 @@ export async function settleInterruptedTask(db: Database, events: EventLog, task
     how,
   );
   const owner = { kind: 'task', id: taskId } as const;
+  // Its agent's child token dies with the run, also when the task runs again.
+  await revokeAgentTokens(db, [taskId]);
   if (decision.action === 'requeue') {
     const [row] = await db
       .update(tasks)

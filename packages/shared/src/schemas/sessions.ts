@@ -45,8 +45,8 @@ export type SessionRunInput = z.infer<typeof sessionRunSchema>;
 export const sessionListQuerySchema = z.strictObject({
   state: sessionStateSchema.optional(),
   slot: slotIdSchema.optional(),
-  /** Only the children of this session. */
-  parent: sessionIdSchema.optional(),
+  /** Only the sessions this session (or task) started. */
+  parent: z.string().regex(/^(ses|task)_[0-9a-z]+$/, 'a session or task id (ses_… or task_…)').optional(),
   limit: z.coerce.number().int().min(1).max(200).default(100),
 });
 export type SessionListQuery = z.infer<typeof sessionListQuerySchema>;
@@ -55,7 +55,7 @@ export const sessionSchema = z.object({
   id: z.string(),
   slot: z.string(),
   state: sessionStateSchema,
-  /** The session that started this one (an agent's), or the one an operator named; null for a top-level session. */
+  /** The session or task whose agent started this one, or the session an operator named; null for a top-level session. */
   parentId: z.string().nullable(),
   /** Started by mission_run for one prompt, and ended after the answer. */
   temporary: z.boolean(),

@@ -53,7 +53,7 @@ export const taskSchema = z.object({
   numTurns: z.number().int().nullable(),
   claudeSessionId: z.string().nullable(),
   workerId: z.string().nullable(),
-  /** The session whose agent submitted it, or the coordinating task it is a subtask of; null otherwise. */
+  /** The session or task whose agent submitted it, or the coordinating task it is a subtask of; null otherwise. */
   parentId: z.string().nullable(),
   retry: z.enum(taskRetryPolicies),
   maxAttempts: z.number().int(),

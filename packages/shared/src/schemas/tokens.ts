@@ -37,13 +37,17 @@ export interface Caller {
   scopes: readonly Scope[];
   /** Rate limits are kept per key. */
   key: string;
-  /** An agent calling with its session's child token: only these tools, only on its own descendants. */
+  /** An agent calling with its child token: only these tools, only on what it started. */
   agent?: AgentCaller;
 }
 
-/** The session a child token was minted for, its slot's role, and the Mission tools that role gives. */
+/**
+ * The session or task (`claude -p`) a child token was minted for (its `id`: what the agent starts gets it
+ * as `parentId`), its slot's role, and the Mission tools that role gives.
+ */
 export interface AgentCaller {
-  sessionId: string;
+  kind: 'session' | 'task';
+  id: string;
   role: string;
   tools: readonly string[];
 }

@@ -8,8 +8,10 @@ import { z } from 'zod';
 import type { CliLaunch } from '../cliLaunch.ts';
 import type { GuardRequest, PermissionGuard } from './permissionGuard.ts';
 
+/** The MCP server's name in the CLI's config (apart from Mission's own server, `mission`, an agent may be given too). */
+const PROMPT_SERVER = 'mission_permissions';
 /** What `claude -p --permission-prompt-tool` is given to call, as the CLI names it. */
-export const PERMISSION_PROMPT_TOOL = 'mcp__mission__permission_prompt';
+const PERMISSION_PROMPT_TOOL = `mcp__${PROMPT_SERVER}__permission_prompt`;
 
 /** The variable a task's CLI reads its prompt server secret from. */
 const PROMPT_KEY_VARIABLE = 'MISSION_PROMPT_KEY';
@@ -39,16 +41,17 @@ export class PermissionPromptServer {
   }
 
   /**
-   * The CLI arguments and environment that route a task's permission prompts here (the task's secret
-   * travels in the environment, named by the URL); call `unregister` when the task ends.
+   * What routes a task's permission prompts here (the task's secret travels in the environment, named by
+   * the URL); call `unregister` when the task ends.
    */
   register(owner: EventOwner, slot: GuardRequest['slot']): CliLaunch & { unregister: () => void } {
     const key = randomBytes(24).toString('base64url');
     this.tasks.set(key, { owner, slot });
     const { port } = this.server.address() as AddressInfo;
-    const config = { mcpServers: { mission: { type: 'http', url: `http://127.0.0.1:${port}/\${${PROMPT_KEY_VARIABLE}}` } } };
     return {
-      args: ['--mcp-config', JSON.stringify(config), '--permission-prompt-tool', PERMISSION_PROMPT_TOOL],
+      mcpServers: { [PROMPT_SERVER]: { type: 'http', url: `http://127.0.0.1:${port}/\${${PROMPT_KEY_VARIABLE}}` } },
+      allowedTools: [],
+      args: ['--permission-prompt-tool', PERMISSION_PROMPT_TOOL],
       env: { [PROMPT_KEY_VARIABLE]: key },
       unregister: () => this.tasks.delete(key),
     };

@@ -16,7 +16,7 @@ import {
   NotFoundError,
   queueNames,
   type Redis,
-  revokeSessionTokens,
+  revokeAgentTokens,
   type SessionState,
   serveCommands,
   type SpawnJobData,
@@ -29,7 +29,8 @@ import { PtySession } from '../pty/ptySession.ts';
 import { CLAUDE_SCREEN_ARGS } from '../pty/screenParser.ts';
 import { dialogToolUse, type PermissionGuard } from '../permissions/permissionGuard.ts';
 import { loadRunnableSlot } from '../runnableSlot.ts';
-import { childMcpLaunch } from './childMcp.ts';
+import { combineLaunches } from '../cliLaunch.ts';
+import { childMcpLaunch } from '../childMcp.ts';
 import { LiveSession } from './liveSession.ts';
 import { claudeHomes } from '../transcripts/claudeHomes.ts';
 import { scanClaudeHomes } from '../transcripts/claudeHomeScanner.ts';
@@ -171,7 +172,7 @@ export class SessionHost {
     const claudeSessionId = resume ? row.claudeSessionId! : randomUUID();
     const place = await this.workspaces.prepare(slot, sessionId);
     if ('problem' in place) return this.spawnFailed(sessionId, place.problem);
-    const mission = await childMcpLaunch(this.o.db, { id: sessionId, parentId: row.parentId, role: slot.role }, this.o.apiUrl);
+    const mission = combineLaunches([await childMcpLaunch(this.o.db, { kind: 'session', id: sessionId, role: slot.role }, this.o.apiUrl, { refusalsToo: row.parentId !== null })]);
     const pty = new PtySession({
       bin: this.o.claudeBin,
       args: [
@@ -271,7 +272,7 @@ export class SessionHost {
   private async record(sessionId: string, state: Extract<SessionState, 'exited' | 'lost'>, exitCode: number | null, reason?: string): Promise<void> {
     await this.o.db.update(sessions).set({ state, exitCode, endedAt: sql`now()`, updatedAt: sql`now()` }).where(eq(sessions.id, sessionId));
     await this.workspaces.release(sessionId);
-    await revokeSessionTokens(this.o.db, [sessionId]);
+    await revokeAgentTokens(this.o.db, [sessionId]);
     await this.messages.failPending(sessionId, reason ?? `the session ${state}`);
     if (reason) await this.o.events.append({ kind: 'session', id: sessionId }, { type: 'state', payload: { state, reason, exitCode } });
   }

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { and, inArray, isNull, sql } from 'drizzle-orm';
+import { and, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { Database } from './db/database.ts';
+import type { EventOwner } from './events.ts';
 import { apiTokens } from './db/schema.ts';
 import { newId } from './ids.ts';
 import { AGENT_TOOL_SCOPES, type AgentTool } from './permissions/rules.ts';
@@ -32,28 +33,28 @@ export function scopesForAgentTools(tools: readonly string[]): Scope[] {
 }
 
 /**
- * Mints the token an agent's session uses to call Mission's MCP server: bound to the session, limited
- * to its role's Mission tools. Returns the secret (it goes into the CLI's MCP config only).
+ * Mints the token an agent uses to call Mission's MCP server: bound to its session or task, limited to its
+ * role's Mission tools. Returns the secret (it goes into the CLI's environment only).
  */
-export async function mintSessionToken(db: Database, session: { id: string; role: string; tools: readonly string[] }): Promise<string> {
+export async function mintAgentToken(db: Database, owner: EventOwner, grant: { role: string; tools: readonly string[] }): Promise<string> {
   const credential = newTokenCredential();
   await db.insert(apiTokens).values({
     id: credential.id,
-    name: `session:${session.id}`,
+    name: `${owner.kind}:${owner.id}`,
     secretHash: credential.secretHash,
-    scopes: scopesForAgentTools(session.tools),
-    createdBy: `role:${session.role}`,
-    sessionId: session.id,
-    tools: [...session.tools],
+    scopes: scopesForAgentTools(grant.tools),
+    createdBy: `role:${grant.role}`,
+    ...(owner.kind === 'session' ? { sessionId: owner.id } : { taskId: owner.id }),
+    tools: [...grant.tools],
   });
   return credential.token;
 }
 
-/** Revokes the child tokens of these sessions (they ended). */
-export async function revokeSessionTokens(db: Database, sessionIds: readonly string[]): Promise<void> {
-  if (sessionIds.length === 0) return;
+/** Revokes the child tokens of these sessions and tasks (they ended). */
+export async function revokeAgentTokens(db: Database, ownerIds: readonly string[]): Promise<void> {
+  if (ownerIds.length === 0) return;
   await db
     .update(apiTokens)
     .set({ revokedAt: sql`now()` })
-    .where(and(inArray(apiTokens.sessionId, [...sessionIds]), isNull(apiTokens.revokedAt)));
+    .where(and(or(inArray(apiTokens.sessionId, [...ownerIds]), inArray(apiTokens.taskId, [...ownerIds])), isNull(apiTokens.revokedAt)));
 }
