@@ -61,7 +61,7 @@ export class CoordinationService {
     const { parent, children } = await this.create(input, slots, timeoutMs);
     await this.enqueue(parent, children);
 
-    await this.followChildren(parent.id, children, input.failurePolicy, deadline, options);
+    await this.followChildren(parent.id, children, deadline, options);
     const settled = await this.o.tasks.waitForEnd(parent.id, Math.max(0, deadline - Date.now()), options.signal);
     if (!settled) throw new TimeoutError(`the coordination did not end within ${timeoutMs} ms; it goes on as task ${parent.id}`, { taskId: parent.id });
     return { coordination: settled, results: await this.results(parent.id) };
@@ -135,10 +135,13 @@ export class CoordinationService {
     }
   }
 
-  /** Waits for every child; each end is progress (and a status event on the coordination); fail_fast cancels the rest at the first failure. */
-  private async followChildren(parentId: string, children: TaskRow[], policy: CoordinateInput['failurePolicy'], deadline: number, options: { signal?: AbortSignal; onProgress?: CoordinationProgress }): Promise<void> {
+  /**
+   * Waits for every child; each end is progress (and a status event on the coordination). fail_fast is
+   * applied where a child's end is recorded (see TaskCanceller.afterChildEnded), not here: it holds when
+   * nobody waits on the call.
+   */
+  private async followChildren(parentId: string, children: TaskRow[], deadline: number, options: { signal?: AbortSignal; onProgress?: CoordinationProgress }): Promise<void> {
     let done = 0;
-    let cancelling = false;
     // Children ending together report one at a time, so the stored status events are in the order of their counts.
     let reporting = Promise.resolve();
     const report = (text: (count: number) => string): Promise<void> => {
@@ -153,13 +156,7 @@ export class CoordinationService {
     await Promise.all(
       children.map(async (child) => {
         const ended = await this.o.tasks.waitForEnd(child.id, Math.max(0, deadline - Date.now()), options.signal);
-        if (!ended) return;
-        await report((count) => `${child.slot}: ${ended.status} (${count}/${children.length})`);
-        if (policy === 'fail_fast' && ended.status !== 'succeeded' && !cancelling) {
-          cancelling = true;
-          const others = await this.o.tasks.cancelChildren(parentId, child.id);
-          this.o.logger.info({ taskId: parentId, failed: child.id, cancelled: others }, 'fail_fast: cancelled the other subtasks');
-        }
+        if (ended) await report((count) => `${child.slot}: ${ended.status} (${count}/${children.length})`);
       }),
     );
   }

@@ -8,6 +8,7 @@ import {
   EventLog,
   ChannelSubscriber,
   FleetRecovery,
+  TaskCanceller,
   listWorkers,
   type Logger,
   NotFoundError,
@@ -85,14 +86,14 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
   const events = new EventLog(database.db, redis, config.queuePrefix);
   const subscriber = new ChannelSubscriber(subscriberConnection);
   const slots = new SlotService(database.db);
+  const canceller = new TaskCanceller({ db: database.db, events, publisher: redis, queuePrefix: config.queuePrefix });
   const tasks = new TaskService({
     db: database.db,
     slots,
     queue: taskQueue,
     events,
     subscriber,
-    publisher: redis,
-    queuePrefix: config.queuePrefix,
+    canceller,
     taskTimeoutMs: config.taskTimeoutMs,
     askTimeoutMs: config.askTimeoutMs,
     maxPromptChars: config.maxPromptChars,
@@ -111,7 +112,7 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
   const messages = new MessageService({ db: database.db, sessions, events, subscriber, commands, logger });
   const coordinations = new CoordinationService({ db: database.db, slots, tasks, events, flows: new FlowProducer({ connection: redis, prefix: config.queuePrefix }), taskTimeoutMs: config.taskTimeoutMs, logger });
   // The API sweeps for lost workers too, so sessions of a dead fleet are reported lost even with no worker left.
-  const recovery = new FleetRecovery({ db: database.db, events, approvals: approvalStore, taskQueue, logger, workerTimeoutMs: config.workerTimeoutMs });
+  const recovery = new FleetRecovery({ db: database.db, events, approvals: approvalStore, taskQueue, canceller, logger, workerTimeoutMs: config.workerTimeoutMs });
   const stopRecovery = recovery.start(config.heartbeatMs);
   const queues: Record<string, Queue> = { [queueNames.tasks]: taskQueue, [queueNames.sessions]: sessionQueue };
   return {

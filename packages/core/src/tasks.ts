@@ -1,5 +1,4 @@
 import {
-  channels,
   ConflictError,
   enqueueTask,
   type Database,
@@ -9,8 +8,8 @@ import {
   MissionError,
   newId,
   parseInput,
-  type Redis,
   type Task,
+  type TaskCanceller,
   type TaskJobData,
   type TaskListQuery,
   type TaskMode,
@@ -20,13 +19,12 @@ import {
   TimeoutError,
   UnavailableError,
   NotFoundError,
-  type ControlMessage,
   type Logger,
   idempotencyKeySchema,
   waitForEvent,
 } from '@mission/shared';
 import type { Queue } from 'bullmq';
-import { and, desc, eq, inArray, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, lt, or, sql, type SQL } from 'drizzle-orm';
 import { assertWithinDailyBudget } from './budget.ts';
 import type { SlotService } from './slots.ts';
 import { decodeTaskCursor, encodeTaskCursor } from './taskCursor.ts';
@@ -44,8 +42,7 @@ export interface TaskServiceOptions {
   queue: Queue<TaskJobData>;
   events: EventLog;
   subscriber: ChannelSubscriber;
-  publisher: Redis;
-  queuePrefix: string;
+  canceller: TaskCanceller;
   taskTimeoutMs: number;
   askTimeoutMs: number;
   maxPromptChars: number;
@@ -174,39 +171,14 @@ export class TaskService {
     const task = await this.get(id);
     if (task.status === 'cancelled') return task;
     if (isTerminalTaskStatus(task.status)) throw new ConflictError(`task ${id} already ended: ${task.status}`, { status: task.status });
-
-    await this.o.db
-      .update(tasks)
-      .set({ cancelRequestedAt: sql`now()` })
-      .where(and(eq(tasks.id, id), isNull(tasks.cancelRequestedAt)));
-    if (await this.finish(id, 'queued', 'cancelled', 'cancelled before it started')) {
+    const request = await this.o.canceller.request(id);
+    if (request === 'cancelled') {
       await this.o.queue.remove(id).catch(() => {});
+      // A coordination's child cancelled while queued ends there: its fail_fast siblings are stopped here.
+      await this.o.canceller.afterChildEnded(id);
       return this.get(id);
     }
-    if (task.mode === 'coordinate') {
-      // No process runs a coordination: cancelling its children ends it, and its flow records it cancelled.
-      await this.cancelChildren(id);
-    } else {
-      const message: ControlMessage = { type: 'cancel_task', taskId: id };
-      await this.o.publisher.publish(channels(this.o.queuePrefix).control, JSON.stringify(message));
-    }
     return (await this.waitForEnd(id, CANCEL_CONFIRM_MS)) ?? this.get(id);
-  }
-
-  /** Cancels a task's children that have not ended; one that ends meanwhile is left as it ended. */
-  async cancelChildren(parentId: string, except?: string): Promise<string[]> {
-    const open = await this.o.db
-      .select({ id: tasks.id })
-      .from(tasks)
-      .where(and(eq(tasks.parentId, parentId), inArray(tasks.status, ['queued', 'running']), except ? ne(tasks.id, except) : undefined));
-    await Promise.all(
-      open.map(({ id }) =>
-        this.cancel(id).catch((error: unknown) => {
-          if (!(error instanceof ConflictError)) this.o.logger.warn({ err: error, taskId: id }, 'could not cancel a subtask');
-        }),
-      ),
-    );
-    return open.map(({ id }) => id);
   }
 
   /** Resolves with the task once it is in a terminal state, or `undefined` after `timeoutMs`. */

@@ -8,6 +8,7 @@ import {
   roleInForce,
   type RoleRules,
   settleInterruptedTask,
+  type TaskCanceller,
   tables,
 } from '@mission/shared';
 import { and, count, eq, inArray, isNull, ne, notExists, sql } from 'drizzle-orm';
@@ -42,6 +43,8 @@ export interface TaskProcessorOptions {
   prompts: PermissionPromptServer;
   /** Mission's API, whose MCP server a task's agent may be given. */
   apiUrl: string;
+  /** Stops a coordination's other children when one ends without succeeding under fail_fast. */
+  canceller: TaskCanceller;
   /** Tells whether the worker a task is marked running on is gone (and recovers its tasks if so). */
   recovery: FleetRecovery;
   /** The slots whose tasks this worker takes; undefined = all. */
@@ -70,7 +73,11 @@ export class TaskProcessor {
     await this.o.events.append(owner, { type: 'state', payload: { state: 'running' } });
 
     const runnable = await loadRunnableSlot(this.o.db, task.slot);
-    if ('problem' in runnable) return this.fail(owner, runnable.problem).then(() => DONE);
+    if ('problem' in runnable) {
+      await this.fail(owner, runnable.problem);
+      await this.afterEnd(taskId, log);
+      return DONE;
+    }
     const { slot } = runnable;
 
     const controller = new AbortController();
@@ -139,14 +146,23 @@ export class TaskProcessor {
       type: 'state',
       payload: { state: outcome.status, ...(outcome.error ? { reason: outcome.error } : {}) },
     });
+    await this.afterEnd(taskId, log);
     return DONE;
+  }
+
+  /** A coordination's child that did not succeed stops its siblings when the coordination says fail_fast. */
+  private async afterEnd(taskId: string, log: Logger): Promise<void> {
+    const cancelled = await this.o.canceller.afterChildEnded(taskId);
+    if (cancelled.length > 0) log.info({ cancelled }, 'fail_fast: asked the other subtasks of the coordination to stop');
   }
 
   /** A shutdown stopped the task past the grace period: handed back to the queue, or failed, by its retry policy. */
   private async interrupted(owner: EventOwner, log: Logger): Promise<TaskRun> {
     const requeued = await settleInterruptedTask(this.o.db, this.o.events, owner.id, { kind: 'shutdown', workerId: this.o.workerId });
     log.info({ requeued: Boolean(requeued) }, 'worker shutting down: task stopped');
-    return requeued ? { kind: 'later', delayMs: 0, why: 'shutdown' } : DONE;
+    if (requeued) return { kind: 'later', delayMs: 0, why: 'shutdown' };
+    await this.afterEnd(owner.id, log);
+    return DONE;
   }
 
   /**

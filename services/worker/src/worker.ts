@@ -9,6 +9,7 @@ import {
   type DatabaseHandle,
   EventLog,
   FleetRecovery,
+  TaskCanceller,
   type Logger,
   queueNames,
   type TaskJobData,
@@ -49,7 +50,8 @@ export async function startWorker(options: {
   await prompts.start();
   const taskQueue = new Queue<TaskJobData>(queueNames.tasks, { connection, prefix: config.queuePrefix });
   taskQueue.on('error', (error) => logger.warn({ err: error }, 'task queue error'));
-  const recovery = new FleetRecovery({ db: database.db, events, approvals, taskQueue, logger, workerTimeoutMs: config.workerTimeoutMs });
+  const canceller = new TaskCanceller({ db: database.db, events, publisher: connection, queuePrefix: config.queuePrefix });
+  const recovery = new FleetRecovery({ db: database.db, events, approvals, taskQueue, canceller, logger, workerTimeoutMs: config.workerTimeoutMs });
   const processor = new TaskProcessor({
     recovery,
     workerSlots: config.workerSlots,
@@ -61,6 +63,7 @@ export async function startWorker(options: {
     claudeBin: config.claudeBin,
     baseEnv: config.childEnv,
     apiUrl: config.apiUrl,
+    canceller,
   });
 
   const bullWorker = new Worker<TaskJobData>(

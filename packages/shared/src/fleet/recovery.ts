@@ -9,6 +9,7 @@ import { enqueueTask, type TaskJobData } from '../queues.ts';
 import { failPendingMessages } from '../sessionMessages.ts';
 import { endedSessionStates } from '../schemas/sessions.ts';
 import type { WorkerState } from '../schemas/workers.ts';
+import type { TaskCanceller } from '../taskCanceller.ts';
 import { settleInterruptedTask, type TaskRow } from './interruptedTask.ts';
 
 /** Queued tasks checked for a missing job per sweep. */
@@ -21,6 +22,8 @@ export interface FleetRecoveryOptions {
   events: EventLog;
   approvals: ApprovalStore;
   taskQueue: Queue<TaskJobData>;
+  /** Applies a coordination's fail_fast when a child of it is failed here. */
+  canceller: TaskCanceller;
   logger: Logger;
   /** A worker without a heartbeat for this long is lost. */
   workerTimeoutMs: number;
@@ -118,6 +121,7 @@ export class FleetRecovery {
   private async recoverTask(taskId: string, workerId: string): Promise<void> {
     const requeued = await settleInterruptedTask(this.o.db, this.o.events, taskId, { kind: 'lost', workerId });
     if (requeued) await this.ensureJob(requeued);
+    else await this.o.canceller.afterChildEnded(taskId);
     await this.expireApprovals(taskId);
     this.o.logger.info({ taskId, workerId, requeued: Boolean(requeued) }, 'task of a lost worker recovered');
   }
