@@ -4,7 +4,7 @@ import path from 'node:path';
 import { type CcOverview, type CcSession, type CcSessionList, type CcTodo, tables } from '@mission/shared';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scanClaudeHomes } from '../services/worker/src/transcripts/claudeHomeScanner.ts';
+import { ClaudeHomeScanner } from '../services/worker/src/transcripts/claudeHomeScanner.ts';
 import { parseTaskFile } from '../services/worker/src/transcripts/taskFile.ts';
 import { parseTranscript } from '../services/worker/src/transcripts/transcript.ts';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
@@ -65,7 +65,7 @@ describe('Claude Code transcript parser, on a transcript the real CLI wrote', ()
   });
 
   it('scans a HOME: sessions with their task lists; missing HOMEs have none', async () => {
-    const sessions = await scanClaudeHomes([FIXTURE_HOME, path.join(os.tmpdir(), 'no-such-home-here')], 'w1');
+    const sessions = await new ClaudeHomeScanner().scan([FIXTURE_HOME, path.join(os.tmpdir(), 'no-such-home-here')], 'w1');
     expect(sessions).toHaveLength(1);
     expect(sessions[0]).toMatchObject({ id: FIXTURE_SESSION, workerId: 'w1', projectDir: '-tmp-rec-work-m2HIW1', inProgress: false });
     expect(sessions[0]!.todos.map((todo) => [todo.content, todo.status])).toEqual([
@@ -73,6 +73,22 @@ describe('Claude Code transcript parser, on a transcript the real CLI wrote', ()
       ['Test the parser', 'in_progress'],
       ['Ship it', 'pending'],
     ]);
+  });
+
+  it('a transcript that grew since the last scan is read again; one that is gone is forgotten', async () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'cc-home-'));
+    fs.cpSync(FIXTURE_HOME, home, { recursive: true });
+    const scanner = new ClaudeHomeScanner();
+    const [before] = await scanner.scan([home], 'w1');
+    const transcript = path.join(home, '.claude', 'projects', before!.projectDir, `${FIXTURE_SESSION}.jsonl`);
+    const firstUser = fixtureText().split('\n').find((line) => line.includes('"type":"user"') && line.includes('plan the work please'))!;
+    fs.appendFileSync(transcript, `${firstUser.replace('plan the work please', 'one more prompt')}\n`);
+    const [after] = await scanner.scan([home], 'w1');
+    expect(after!.userMessages).toBe(before!.userMessages + 1);
+    expect(await scanner.scan([home], 'w1')).toEqual([after]);
+    fs.rmSync(transcript);
+    expect(await scanner.scan([home], 'w1')).toEqual([]);
+    fs.rmSync(home, { recursive: true, force: true });
   });
 });
 

@@ -33,7 +33,7 @@ import { combineLaunches } from '../cliLaunch.ts';
 import { childMcpLaunch } from '../childMcp.ts';
 import { LiveSession } from './liveSession.ts';
 import { claudeHomes } from '../transcripts/claudeHomes.ts';
-import { scanClaudeHomes } from '../transcripts/claudeHomeScanner.ts';
+import { ClaudeHomeScanner } from '../transcripts/claudeHomeScanner.ts';
 import { SessionWorkspaces } from '../workspaces/sessionWorkspaces.ts';
 import { MessageDelivery } from './messageDelivery.ts';
 
@@ -74,6 +74,8 @@ export class SessionHost {
   private readonly commandWorker: Worker;
   private readonly workspaces: SessionWorkspaces;
   private readonly messages: MessageDelivery;
+  /** Claude Code's own records on this machine, for `cc.sessions`. */
+  private readonly claudeRecords = new ClaudeHomeScanner();
 
   constructor(private readonly o: SessionHostOptions) {
     this.workspaces = new SessionWorkspaces(o.logger);
@@ -132,7 +134,7 @@ export class SessionHost {
       screen: this.command(sessionArgs, (session) => session.screen()),
       serialize: this.command(sessionArgs, (session) => session.pty.serialize()),
       kill: this.command(sessionArgs, (session) => session.kill()),
-      'cc.sessions': async () => scanClaudeHomes(await claudeHomes(this.o.db, this.o.baseEnv), this.o.workerId),
+      'cc.sessions': async () => this.claudeRecords.scan(await claudeHomes(this.o.db, this.o.baseEnv), this.o.workerId),
       // Answers at once: the delivery goes on (and the send API nudges, it does not wait).
       deliver_messages: this.command(sessionArgs, (session) => void this.messages.deliver(session)),
     };

@@ -2,57 +2,76 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { type CcSession, type CcTodo, newestActivityFirst } from '@mission/shared';
 import { parseTaskFile } from './taskFile.ts';
-import { parseTranscript } from './transcript.ts';
+import { parseTranscript, type TranscriptFacts } from './transcript.ts';
 
 /** A turn waiting for an answer longer than this is taken as abandoned (the CLI died mid-turn), not in progress. */
 export const IN_PROGRESS_WINDOW_MS = 30 * 60_000;
 
 /**
- * The Claude Code sessions recorded under the given HOMEs (`<home>/.claude/projects/<project>/<id>.jsonl`)
- * with their task lists (`<home>/.claude/tasks/<id>/`), newest activity first. Missing folders and
- * unreadable files are skipped: a HOME that never ran claude has no sessions.
+ * The Claude Code sessions recorded under HOMEs (`<home>/.claude/projects/<project>/<id>.jsonl`) with their
+ * task lists (`<home>/.claude/tasks/<id>/`), newest activity first. Missing folders and unreadable files
+ * are skipped: a HOME that never ran claude has no sessions. A transcript is parsed again only when its
+ * size or mtime changed since the last scan (they only grow while the CLI writes them).
  */
-export async function scanClaudeHomes(homes: string[], workerId: string, now = Date.now()): Promise<CcSession[]> {
-  const found = await Promise.all(unique(homes).map((home) => scanHome(home, workerId, now)));
-  return found.flat().sort(newestActivityFirst);
-}
+export class ClaudeHomeScanner {
+  private readonly parsed = new Map<string, { size: number; mtimeMs: number; facts: TranscriptFacts }>();
 
-async function scanHome(home: string, workerId: string, now: number): Promise<CcSession[]> {
-  const projectsDir = path.join(home, '.claude', 'projects');
-  const sessions: CcSession[] = [];
-  for (const projectDir of await listDir(projectsDir)) {
-    for (const file of await listDir(path.join(projectsDir, projectDir))) {
-      if (!file.endsWith('.jsonl')) continue;
-      const session = await readSession(home, projectDir, file, workerId, now);
-      if (session) sessions.push(session);
-    }
+  async scan(homes: string[], workerId: string, now = Date.now()): Promise<CcSession[]> {
+    const seen = new Set<string>();
+    const found = await Promise.all(unique(homes).map((home) => this.scanHome(home, workerId, now, seen)));
+    for (const file of this.parsed.keys()) if (!seen.has(file)) this.parsed.delete(file);
+    return found.flat().sort(newestActivityFirst);
   }
-  return sessions;
-}
 
-async function readSession(home: string, projectDir: string, file: string, workerId: string, now: number): Promise<CcSession | undefined> {
-  const transcriptPath = path.join(home, '.claude', 'projects', projectDir, file);
-  const [text, stat] = await Promise.all([fs.readFile(transcriptPath, 'utf8').catch(() => undefined), fs.stat(transcriptPath).catch(() => undefined)]);
-  if (text === undefined || !stat) return undefined;
-  const facts = parseTranscript(text);
-  const id = facts.sessionId ?? path.basename(file, '.jsonl');
-  const lastActivity = facts.lastActivity ?? stat.mtime.toISOString();
-  return {
-    id,
-    workerId,
-    cwd: facts.cwd,
-    projectDir,
-    gitBranch: facts.gitBranch,
-    firstPrompt: facts.firstPrompt,
-    summary: facts.summary,
-    model: facts.model,
-    userMessages: facts.userMessages,
-    assistantMessages: facts.assistantMessages,
-    toolUses: facts.toolUses,
-    lastActivity,
-    inProgress: facts.awaitingAnswer && now - Date.parse(lastActivity) < IN_PROGRESS_WINDOW_MS,
-    todos: await readTodos(path.join(home, '.claude', 'tasks', id)),
-  };
+  private async scanHome(home: string, workerId: string, now: number, seen: Set<string>): Promise<CcSession[]> {
+    const projectsDir = path.join(home, '.claude', 'projects');
+    const sessions: CcSession[] = [];
+    for (const projectDir of await listDir(projectsDir)) {
+      for (const file of await listDir(path.join(projectsDir, projectDir))) {
+        if (!file.endsWith('.jsonl')) continue;
+        const transcriptPath = path.join(projectsDir, projectDir, file);
+        seen.add(transcriptPath);
+        const session = await this.readSession(home, projectDir, transcriptPath, workerId, now);
+        if (session) sessions.push(session);
+      }
+    }
+    return sessions;
+  }
+
+  private async readSession(home: string, projectDir: string, transcriptPath: string, workerId: string, now: number): Promise<CcSession | undefined> {
+    const stat = await fs.stat(transcriptPath).catch(() => undefined);
+    if (!stat) return undefined;
+    const facts = await this.factsOf(transcriptPath, stat);
+    if (!facts) return undefined;
+    const id = facts.sessionId ?? path.basename(transcriptPath, '.jsonl');
+    const lastActivity = facts.lastActivity ?? stat.mtime.toISOString();
+    return {
+      id,
+      workerId,
+      cwd: facts.cwd,
+      projectDir,
+      gitBranch: facts.gitBranch,
+      firstPrompt: facts.firstPrompt,
+      summary: facts.summary,
+      model: facts.model,
+      userMessages: facts.userMessages,
+      assistantMessages: facts.assistantMessages,
+      toolUses: facts.toolUses,
+      lastActivity,
+      inProgress: facts.awaitingAnswer && now - Date.parse(lastActivity) < IN_PROGRESS_WINDOW_MS,
+      todos: await readTodos(path.join(home, '.claude', 'tasks', id)),
+    };
+  }
+
+  private async factsOf(transcriptPath: string, stat: { size: number; mtimeMs: number }): Promise<TranscriptFacts | undefined> {
+    const known = this.parsed.get(transcriptPath);
+    if (known && known.size === stat.size && known.mtimeMs === stat.mtimeMs) return known.facts;
+    const text = await fs.readFile(transcriptPath, 'utf8').catch(() => undefined);
+    if (text === undefined) return undefined;
+    const facts = parseTranscript(text);
+    this.parsed.set(transcriptPath, { size: stat.size, mtimeMs: stat.mtimeMs, facts });
+    return facts;
+  }
 }
 
 async function readTodos(dir: string): Promise<CcTodo[]> {
