@@ -175,6 +175,22 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
     expect(logs.stdout).toContain('Hello from the stub.');
   });
 
+  it('logs of a running task prints the events so far and exits at once; --follow waits for the end', async () => {
+    replies['Keep running a while'] = { text: 'Finally done.', chunks: 20, chunkDelayMs: 400 };
+    const submitted = await mission(['submit', 'default', 'Keep running a while', '--json']);
+    const task = JSON.parse(submitted.stdout) as Task;
+    await waitUntil(async () => (await getTask(task.id)).status === 'running', 20_000, 'the task to run');
+    const soFar = await mission(['logs', task.id, '--json']);
+    expect(soFar.code).toBe(0);
+    expect((await getTask(task.id)).status).toBe('running');
+    const events = soFar.stdout.trim().split('\n').map((line) => JSON.parse(line) as MissionEvent);
+    expect(events.map((event) => event.type === 'state' && event.payload.state)).toContain('running');
+    expect(events.some((event) => event.type === 'result')).toBe(false);
+    const followed = await mission(['logs', task.id, '--follow', '--json']);
+    expect(followed.code).toBe(0);
+    expect(JSON.parse(followed.stdout.trim().split('\n').at(-1)!)).toMatchObject({ type: 'state', payload: { state: 'succeeded' } });
+  });
+
   it('submit --follow streams the events, then exits with the outcome; --follow --json is JSON lines ending with the task', async () => {
     replies['Follow me'] = { text: 'Followed to the end.', chunks: 4, chunkDelayMs: 100 };
     const run = await mission(['submit', 'default', 'Follow me', '--follow']);

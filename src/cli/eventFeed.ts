@@ -2,8 +2,6 @@ import type { MissionEvent, OwnerKind } from '@mission/shared';
 import { ApiError } from './errors.ts';
 import type { ApiClient } from './http.ts';
 
-/** Without --follow, a live stream is read until it has been quiet this long: the stored events come in one burst. */
-const QUIET_MS = 500;
 const RECONNECT_DELAY_MS = 1_000;
 
 export interface EventOwnerRef {
@@ -19,34 +17,25 @@ export function ownerOf(id: string): EventOwnerRef {
 export const ownerPath = (owner: EventOwnerRef) => `/v1/${owner.kind === 'session' ? 'sessions' : 'tasks'}/${encodeURIComponent(owner.id)}`;
 
 /**
- * The events of a task or session in order, from the API's SSE stream. With `follow`, until the owner
+ * The events of a task or session in order, from the API's SSE stream: with `follow`, until the owner
  * ends (the stream's `end`), reconnecting after the last seq when the connection drops; without, the
- * events so far: until the stream ends or goes quiet.
+ * events stored so far (`?follow=false`).
  */
 export async function* ownerEvents(api: ApiClient, owner: EventOwnerRef, options: { follow: boolean }): AsyncGenerator<MissionEvent> {
   let after = 0;
   for (;;) {
     const abort = new AbortController();
-    let quiet: NodeJS.Timeout | undefined;
-    const restartQuietTimer = () => {
-      if (options.follow) return;
-      clearTimeout(quiet);
-      quiet = setTimeout(() => abort.abort(), QUIET_MS);
-    };
     try {
-      const stream = await api.openStream(`${ownerPath(owner)}/events?after=${after}`, abort.signal);
-      restartQuietTimer();
+      const stream = await api.openStream(`${ownerPath(owner)}/events?after=${after}&follow=${options.follow}`, abort.signal);
       for await (const message of stream) {
         if (message.event === 'end') return;
         // A stored `error` event has its seq as id; the stream's own failure has none.
         if (message.event === 'error' && message.id === undefined) throw streamError(message.data);
         const event = JSON.parse(message.data) as MissionEvent;
         after = event.seq;
-        restartQuietTimer();
         yield event;
       }
     } finally {
-      clearTimeout(quiet);
       abort.abort();
     }
     if (!options.follow) return;

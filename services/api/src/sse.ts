@@ -12,15 +12,16 @@ export function resumeSeq(request: FastifyRequest, after: number | undefined): n
 }
 
 /**
- * Streams an owner's events as Server-Sent Events: stored ones after `afterSeq`, then live ones.
- * Each event's SSE id is its seq, so a client resumes with `Last-Event-ID`. When `isLast` says an
- * event ends the stream, an `end` event follows and the response closes.
+ * Streams an owner's events as Server-Sent Events: stored ones after `afterSeq`, then (with `follow`)
+ * live ones. Each event's SSE id is its seq, so a client resumes with `Last-Event-ID`. When `isLast` says
+ * an event ends the stream, or the stored events are all sent without `follow`, an `end` event follows
+ * and the response closes.
  */
 export async function streamEvents(
   core: CoreRuntime,
   request: FastifyRequest,
   reply: FastifyReply,
-  options: { owner: EventOwner; afterSeq: number; isLast(event: MissionEvent): boolean },
+  options: { owner: EventOwner; afterSeq: number; follow: boolean; isLast(event: MissionEvent): boolean },
 ): Promise<void> {
   const abort = new AbortController();
   request.raw.once('close', () => abort.abort());
@@ -35,18 +36,33 @@ export async function streamEvents(
   res.write(': connected\n\n');
   const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
   try {
-    for await (const event of followEvents({ log: core.events, subscriber: core.subscriber, owner: options.owner, afterSeq: options.afterSeq, signal: abort.signal })) {
+    const source = options.follow
+      ? followEvents({ log: core.events, subscriber: core.subscriber, owner: options.owner, afterSeq: options.afterSeq, signal: abort.signal })
+      : storedEvents(core, options.owner, options.afterSeq);
+    let ended = !options.follow;
+    for await (const event of source) {
       res.write(`id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
       if (options.isLast(event)) {
-        res.write('event: end\ndata: {}\n\n');
+        ended = true;
         break;
       }
     }
+    if (ended) res.write('event: end\ndata: {}\n\n');
   } catch (error) {
     request.log.error({ err: error }, 'event stream failed');
     res.write(`event: error\ndata: ${JSON.stringify({ code: 'internal', message: 'event stream failed' })}\n\n`);
   } finally {
     clearInterval(keepalive);
     res.end();
+  }
+}
+
+/** An owner's stored events after `afterSeq`, page by page. */
+async function* storedEvents(core: CoreRuntime, owner: EventOwner, afterSeq: number): AsyncGenerator<MissionEvent> {
+  for (let after = afterSeq; ; ) {
+    const page = await core.events.list(owner.id, after);
+    if (page.length === 0) return;
+    yield* page;
+    after = page.at(-1)!.seq;
   }
 }

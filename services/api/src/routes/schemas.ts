@@ -13,6 +13,11 @@ export const idempotencyHeaders = z.object({
 
 export const eventStreamQuery = z.strictObject({
   after: z.coerce.number().int().min(0).optional().describe('Replay events after this seq (Last-Event-ID wins)'),
+  follow: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((value) => value === 'true')
+    .describe('false: only the events stored so far, then `end` (default true: live ones too, until the end)'),
 });
 
 export const errors = { 400: errorResponseSchema, 404: errorResponseSchema } as const;

@@ -157,7 +157,7 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async
       schema: {
         tags,
         summary: "Server-Sent Events: the session's stored events, then live ones until it ends",
-        description: 'Each SSE id is the event seq; reconnect with Last-Event-ID (or ?after=) to resume.',
+        description: 'Each SSE id is the event seq; reconnect with Last-Event-ID (or ?after=) to resume. ?follow=false: only the events stored so far, then `end`.',
         params: idParams,
         querystring: eventStreamQuery,
       },
@@ -167,6 +167,7 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async
       await streamEvents(core, request, reply, {
         owner: { kind: 'session', id: session.id },
         afterSeq: resumeSeq(request, request.query.after),
+        follow: request.query.follow,
         isLast: (event) => event.type === 'state' && isEndedSessionState(event.payload.state),
       });
     },

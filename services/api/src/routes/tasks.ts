@@ -87,7 +87,7 @@ export const taskRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (a
       schema: {
         tags,
         summary: "Server-Sent Events: the task's stored events, then live ones until it ends",
-        description: 'Each SSE id is the event seq; reconnect with Last-Event-ID (or ?after=) to resume. An `end` event closes the stream.',
+        description: 'Each SSE id is the event seq; reconnect with Last-Event-ID (or ?after=) to resume. An `end` event closes the stream. ?follow=false: only the events stored so far, then `end`.',
         params: idParams,
         querystring: eventStreamQuery,
       },
@@ -97,6 +97,7 @@ export const taskRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (a
       await streamEvents(core, request, reply, {
         owner: { kind: 'task', id: task.id },
         afterSeq: resumeSeq(request, request.query.after),
+        follow: request.query.follow,
         isLast: (event) => event.type === 'state' && isTerminalTaskStatus(event.payload.state),
       });
     },
