@@ -1,4 +1,4 @@
-import { type Database, type EventOwner, mintAgentToken, roleInForce } from '@mission/shared';
+import { type Database, type EventOwner, mintAgentToken } from '@mission/shared';
 import { type CliLaunch, NOTHING_TO_LAUNCH } from './cliLaunch.ts';
 
 /** The name Claude Code knows Mission's MCP server by: its tools are `mcp__mission__<tool>`. */
@@ -8,16 +8,20 @@ export const MISSION_MCP_SERVER = 'mission';
 export const CHILD_TOKEN_VARIABLE = 'MISSION_CHILD_TOKEN';
 
 /**
- * What gives an agent (a session's or a task's) Mission's MCP server: when its role has Mission tools,
- * or when `refusalsToo` (a session another agent started: a call its role does not allow is then refused
- * in words it can read).
- * A child token bound to the session or task and limited to those tools goes in the CLI's environment,
- * named by the MCP config; tool uses of that server need no permission, since the token is what limits them.
+ * What gives an agent (a session's or a task's) Mission's MCP server: when its role has Mission tools
+ * (`missionTools`, from the role in force), or when `refusalsToo` (a session another agent started: a
+ * call its role does not allow is then refused in words it can read). A child token bound to the session
+ * or task and limited to those tools goes in the CLI's environment, named by the MCP config; tool uses of
+ * that server need no permission, since the token is what limits them.
  */
-export async function childMcpLaunch(db: Database, agent: EventOwner & { role: string }, apiUrl: string, options: { refusalsToo: boolean }): Promise<CliLaunch> {
-  const { rules } = await roleInForce(db, agent.role);
-  if (rules.missionTools.length === 0 && !options.refusalsToo) return NOTHING_TO_LAUNCH;
-  const token = await mintAgentToken(db, { kind: agent.kind, id: agent.id }, { role: agent.role, tools: rules.missionTools });
+export async function childMcpLaunch(
+  db: Database,
+  agent: EventOwner & { role: string; missionTools: readonly string[] },
+  apiUrl: string,
+  options: { refusalsToo: boolean },
+): Promise<CliLaunch> {
+  if (agent.missionTools.length === 0 && !options.refusalsToo) return NOTHING_TO_LAUNCH;
+  const token = await mintAgentToken(db, { kind: agent.kind, id: agent.id }, { role: agent.role, tools: agent.missionTools });
   return {
     mcpServers: { [MISSION_MCP_SERVER]: { type: 'http', url: `${apiUrl}/mcp`, headers: { Authorization: `Bearer \${${CHILD_TOKEN_VARIABLE}}` } } },
     allowedTools: [`mcp__${MISSION_MCP_SERVER}`],

@@ -17,6 +17,7 @@ import {
   queueNames,
   type Redis,
   revokeAgentTokens,
+  roleInForce,
   type SessionState,
   serveCommands,
   type SpawnJobData,
@@ -174,7 +175,8 @@ export class SessionHost {
     const claudeSessionId = resume ? row.claudeSessionId! : randomUUID();
     const place = await this.workspaces.prepare(slot, sessionId);
     if ('problem' in place) return this.spawnFailed(sessionId, place.problem);
-    const mission = combineLaunches([await childMcpLaunch(this.o.db, { kind: 'session', id: sessionId, role: slot.role }, this.o.apiUrl, { refusalsToo: row.parentId !== null })]);
+    const { missionTools } = (await roleInForce(this.o.db, slot.role)).rules;
+    const mission = combineLaunches([await childMcpLaunch(this.o.db, { kind: 'session', id: sessionId, role: slot.role, missionTools }, this.o.apiUrl, { refusalsToo: row.parentId !== null })]);
     const pty = new PtySession({
       bin: this.o.claudeBin,
       args: [
