@@ -9,6 +9,7 @@ import {
   type CommandClient,
   type Database,
   listWorkers,
+  distinctSessions,
   newestActivityFirst,
   NotFoundError,
   parseInput,
@@ -56,7 +57,7 @@ export class CcRecordService {
   private async collect(onlyWorker?: string): Promise<{ sessions: CcSession[]; workers: CcWorkerReport[] }> {
     const active = (await listWorkers(this.o.db, 'active')).filter((worker) => !onlyWorker || worker.id === onlyWorker);
     const answers = await Promise.all(active.map(async (worker) => this.ask(worker.id)));
-    const sessions = answers.flatMap((answer) => answer.sessions).sort(newestActivityFirst);
+    const sessions = distinctSessions(answers.flatMap((answer) => answer.sessions).sort(newestActivityFirst));
     return { sessions, workers: answers.map((answer) => answer.report) };
   }
 

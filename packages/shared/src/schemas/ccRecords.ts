@@ -38,6 +38,19 @@ export type CcSession = z.infer<typeof ccSessionSchema>;
 /** Orders sessions by their last activity, newest first (those without one last). */
 export const newestActivityFirst = (a: CcSession, b: CcSession) => (b.lastActivity ?? '').localeCompare(a.lastActivity ?? '');
 
+/**
+ * Every Claude Code session once: workers sharing a HOME (two on one machine, or a shared volume) report
+ * the same transcript, and a session id is a UUID, so the same id is the same session. The first report wins.
+ */
+export function distinctSessions(sessions: readonly CcSession[]): CcSession[] {
+  const seen = new Set<string>();
+  return sessions.filter((session) => {
+    if (seen.has(session.id)) return false;
+    seen.add(session.id);
+    return true;
+  });
+}
+
 /** How each asked worker answered: a worker that did not answer in time is reported, not an error. */
 export const ccWorkerReportSchema = z.object({
   workerId: z.string(),
