@@ -245,7 +245,7 @@ describe('agent hierarchies (real claude CLI)', () => {
     await waitUntil(() => processesIn(dirs.specialist!).length === 0, 10_000, 'the temporary session to leave no process');
   }, 90_000);
 
-  it('a headless task on a manager slot runs a specialist through its own MCP server; its token dies with the task', async () => {
+  it('a headless task on a manager slot runs a specialist through its own MCP server; its token and its sessions end with the task', async () => {
     const before = toolResults.length;
     const submitted = await call<Task>('POST', '/v1/tasks', { slot: 'manager', prompt: MANAGER_PROMPT });
     expect(submitted.status).toBe(202);
@@ -259,14 +259,16 @@ describe('agent hierarchies (real claude CLI)', () => {
 
     const started = (await call<{ sessions: Session[] }>('GET', `/v1/sessions?parent=${id}`)).body.sessions;
     expect(started).toHaveLength(1);
-    expect(started[0]).toMatchObject({ slot: 'specialist', parentId: id, state: 'idle' });
+    expect(started[0]).toMatchObject({ slot: 'specialist', parentId: id });
     const tokens = await bed.system.core.database.db.select().from(tables.apiTokens).where(eq(tables.apiTokens.taskId, id));
     expect(tokens.map((t) => [t.name, t.tools, t.scopes, t.revokedAt !== null])).toEqual([
       [`task:${id}`, ['mission_pty_spawn', 'mission_pty_send', 'mission_pty_kill', 'mission_sessions', 'mission_pty_screen'], ['sessions:write', 'sessions:read'], true],
     ]);
 
-    // What the task started outlives it, as an operator's session does; ending it is up to whoever follows.
-    expect((await call<Session>('POST', `/v1/sessions/${started[0]!.id}/kill`)).status).toBe(200);
+    // Nobody can steer what the task started once it has ended: its worker ends it within a heartbeat.
+    await waitUntil(async () => (await call<Session>('GET', `/v1/sessions/${started[0]!.id}`)).body.state === 'exited', 20_000, "the task's session to end");
+    const ended = (await bed.system.core.events.list(started[0]!.id)).filter((e) => e.type === 'state').at(-1);
+    expect(ended?.payload).toMatchObject({ state: 'exited', reason: `the task that started it (${id}) ended (succeeded)` });
     await waitUntil(() => processesIn(dirs.specialist!).length === 0 && processesIn(dirs.manager!).length === 0, 10_000, 'no process left in the slots');
   }, 150_000);
 });

@@ -134,9 +134,11 @@ export async function startWorker(options: {
     registration
       .heartbeat()
       .then(async (known) => {
-        if (known) return;
-        logger.error('the fleet declared this worker lost (no heartbeat in time): ending the sessions it still held');
-        await sessionHost.abandonAll();
+        if (!known) {
+          logger.error('the fleet declared this worker lost (no heartbeat in time): ending the sessions it still held');
+          return sessionHost.abandonAll();
+        }
+        await sessionHost.endSessionsOfEndedTasks().catch((error: unknown) => logger.warn({ err: error }, 'could not end the sessions of ended tasks'));
       })
       .catch((error: unknown) => logger.warn({ err: error }, 'heartbeat failed'));
   }, config.heartbeatMs);

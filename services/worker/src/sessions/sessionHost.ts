@@ -21,10 +21,11 @@ import {
   type SessionState,
   serveCommands,
   type SpawnJobData,
+  terminalTaskStatuses,
   tables,
 } from '@mission/shared';
 import { Worker } from 'bullmq';
-import { and, eq, isNull, notInArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, notInArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { PtySession } from '../pty/ptySession.ts';
 import { CLAUDE_SCREEN_ARGS } from '../pty/screenParser.ts';
@@ -38,7 +39,7 @@ import { ClaudeHomeScanner } from '../transcripts/claudeHomeScanner.ts';
 import { SessionWorkspaces } from '../workspaces/sessionWorkspaces.ts';
 import { MessageDelivery } from './messageDelivery.ts';
 
-const { sessions } = tables;
+const { sessions, tasks } = tables;
 
 export interface SessionHostOptions {
   db: Database;
@@ -115,16 +116,34 @@ export class SessionHost {
     await this.endAll(async () => {});
   }
 
-  private async endAll(recordEnd: (sessionId: string) => Promise<void>): Promise<void> {
+  /**
+   * Ends the sessions here that a task's agent started, once that task has ended: nobody can steer them
+   * after it (its token is revoked) and each holds a claude process. Run on every heartbeat.
+   */
+  async endSessionsOfEndedTasks(): Promise<void> {
+    if (this.live.size === 0) return;
+    const orphans = await this.o.db
+      .select({ id: sessions.id, taskId: tasks.id, status: tasks.status })
+      .from(sessions)
+      .innerJoin(tasks, eq(tasks.id, sessions.parentId))
+      .where(and(inArray(sessions.id, [...this.live.keys()]), inArray(tasks.status, [...terminalTaskStatuses])));
     await Promise.all(
-      [...this.live.keys()].map(async (id) => {
-        const entry = this.live.get(id)!;
-        this.forget(id);
-        await entry.session.kill();
-        await entry.session.flushed();
-        await recordEnd(id);
-      }),
+      orphans.map(({ id, taskId, status }) => this.end(id, async () => this.record(id, 'exited', null, `the task that started it (${taskId}) ended (${status})`))),
     );
+  }
+
+  private async endAll(recordEnd: (sessionId: string) => Promise<void>): Promise<void> {
+    await Promise.all([...this.live.keys()].map((id) => this.end(id, () => recordEnd(id))));
+  }
+
+  /** Kills a session's claude and records its end as `recordEnd` says (not as a plain exit). */
+  private async end(id: string, recordEnd: () => Promise<void>): Promise<void> {
+    const entry = this.live.get(id);
+    if (!entry) return;
+    this.forget(id);
+    await entry.session.kill();
+    await entry.session.flushed();
+    await recordEnd();
   }
 
   private handlers(): Record<string, CommandHandler> {
