@@ -266,9 +266,14 @@ describe('agent hierarchies (real claude CLI)', () => {
     ]);
 
     // Nobody can steer what the task started once it has ended: its worker ends it within a heartbeat.
-    await waitUntil(async () => (await call<Session>('GET', `/v1/sessions/${started[0]!.id}`)).body.state === 'exited', 20_000, "the task's session to end");
-    const ended = (await bed.system.core.events.list(started[0]!.id)).filter((e) => e.type === 'state').at(-1);
-    expect(ended?.payload).toMatchObject({ state: 'exited', reason: `the task that started it (${id}) ended (succeeded)` });
+    // The row changes first, then the event is stored: wait for the event.
+    const lastState = async () => (await bed.system.core.events.list(started[0]!.id)).filter((e) => e.type === 'state').at(-1)?.payload as { state: string; reason?: string } | undefined;
+    await waitUntil(async () => (await lastState())?.reason?.startsWith('the task that started it') === true, 20_000, "the task's session to end");
+    expect(await lastState()).toMatchObject({ state: 'exited', reason: `the task that started it (${id}) ended (succeeded)` });
+    expect((await call<Session>('GET', `/v1/sessions/${started[0]!.id}`)).body.state).toBe('exited');
+    const resumed = await call<{ error: { message: string } }>('POST', `/v1/sessions/${started[0]!.id}/resume`);
+    expect(resumed.status).toBe(409);
+    expect(resumed.body.error.message).toBe(`session ${started[0]!.id} was started by task ${id}, which has ended (succeeded); sessions a task started end with it`);
     await waitUntil(() => processesIn(dirs.specialist!).length === 0 && processesIn(dirs.manager!).length === 0, 10_000, 'no process left in the slots');
   }, 150_000);
 });

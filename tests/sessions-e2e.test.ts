@@ -217,6 +217,9 @@ describe('interactive sessions through REST (real claude CLI)', () => {
     expect(killed.body.state).toBe('exited');
     expect(killed.body.exitCode).not.toBeNull();
     expect(processesIn(bed.workdir).filter((pid) => started.includes(pid))).toEqual([]);
+    // Ended on purpose: no error reason quoting the screen.
+    const exited = (await events(session.id)).filter((e): e is Extract<MissionEvent, { type: 'state' }> => e.type === 'state').at(-1);
+    expect(exited?.payload).toEqual({ state: 'exited', exitCode: killed.body.exitCode });
   });
 
   it('a wedged CLI: send gives up after its timeout with 504 and an error event', async () => {

@@ -7,6 +7,7 @@ import {
   type Database,
   type EventLog,
   isEndedSessionState,
+  isTerminalTaskStatus,
   type Logger,
   newId,
   NotFoundError,
@@ -33,7 +34,7 @@ import { assertWithinDailyBudget } from './budget.ts';
 import { descendantsOf, parentFor, visibleSessions } from './hierarchy.ts';
 import type { SlotService } from './slots.ts';
 
-const { sessions } = tables;
+const { sessions, tasks } = tables;
 
 /** How long a spawn waits for a worker to take the session. */
 const SPAWN_PICKUP_MS = 30_000;
@@ -89,6 +90,7 @@ export class SessionService {
     const session = await this.get(id);
     if (!isEndedSessionState(session.state)) throw new ConflictError(`session ${id} is ${session.state}: only a lost or exited session can be resumed`, { state: session.state });
     if (!session.claudeSessionId) throw new ConflictError(`session ${id} never started Claude Code, so there is nothing to resume`);
+    await this.assertStarterRuns(session);
     const [row] = await this.o.db
       .update(sessions)
       .set({ state: 'starting', ownerWorker: null, exitCode: null, endedAt: null, updatedAt: sql`now()` })
@@ -98,6 +100,15 @@ export class SessionService {
     const reason = `resuming Claude Code session ${session.claudeSessionId} (was ${session.state}${session.ownerWorker ? ` on worker ${session.ownerWorker}` : ''})`;
     await this.o.events.append({ kind: 'session', id }, { type: 'state', payload: { state: 'starting', reason } });
     return this.handToWorker({ sessionId: id, resume: true }, `${id}-resume-${Date.now()}`);
+  }
+
+  /** A session a task's agent started ends with the task (its worker ends it): it is not resumed after that. */
+  private async assertStarterRuns(session: Session): Promise<void> {
+    if (!session.parentId) return;
+    const [task] = await this.o.db.select({ status: tasks.status }).from(tasks).where(eq(tasks.id, session.parentId));
+    if (task && isTerminalTaskStatus(task.status)) {
+      throw new ConflictError(`session ${session.id} was started by task ${session.parentId}, which has ended (${task.status}); sessions a task started end with it`, { parentId: session.parentId });
+    }
   }
 
   /** Puts the spawn job on the queue and waits for a worker to take it; gives up (session `lost`) when none does. */

@@ -91,9 +91,9 @@ export class TaskProcessor {
     let result: HeadlessResult | undefined;
     let claudeSessionId: string | null = null;
     const { rules } = await roleInForce(this.o.db, slot.role);
-    const prompts = this.o.prompts.register(owner, slot);
     // A task's agent gets Mission's MCP server when its role gives Mission tools (a manager running specialists).
     const mission = await childMcpLaunch(this.o.db, { ...owner, role: slot.role, missionTools: rules.missionTools }, this.o.apiUrl, { refusalsToo: false });
+    const prompts = this.o.prompts.register(owner, slot);
     const launch = combineLaunches([prompts, mission], rules.allow);
     // From here on a lost worker may have run the prompt: the retry policy decides whether it runs again.
     await this.o.db.update(tasks).set({ promptDeliveredAt: sql`now()` }).where(eq(tasks.id, taskId));

@@ -71,6 +71,8 @@ export class LiveSession {
   private exit: PtyExit | null = null;
   /** Why claude exited, when it ended on its own with an error. */
   private exitReason: string | undefined;
+  /** Mission ended it (kill): its exit code (e.g. 143 after SIGTERM) is no error to explain. */
+  private killed = false;
   private readonly waiters = new Set<Waiter>();
   private settleTimer: NodeJS.Timeout | null = null;
   private staleSince: number | null = null;
@@ -238,6 +240,7 @@ export class LiveSession {
   }
 
   async kill(): Promise<PtyExit> {
+    this.killed = true;
     return this.pty.kill();
   }
 
@@ -327,7 +330,7 @@ export class LiveSession {
   private exited(exit: PtyExit): void {
     this.read();
     this.exit = exit;
-    this.exitReason = exitReason(exit, this.pty.screen().lines);
+    this.exitReason = this.killed ? undefined : exitReason(exit, this.pty.screen().lines);
     this.enqueue({ type: 'state', payload: { state: 'exited', exitCode: exit.exitCode, ...(this.exitReason ? { reason: this.exitReason } : {}) } });
     this.enqueueStateChange('exited', exit);
     for (const waiter of [...this.waiters]) waiter.resolve(undefined);
