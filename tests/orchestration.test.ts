@@ -74,6 +74,8 @@ describe('orchestration: messages and coordinate (real claude CLI)', () => {
       expect((await eventsOf(sender.id, 'message_sent')).map((e) => e.payload)).toEqual([{ messageId: message!.id, to: target.id, text: 'please review', status: 'queued' }]);
       expect((await eventsOf(target.id, 'message_received')).map((e) => e.payload)).toEqual([{ messageId: message!.id, from: sender.id, text: 'please review', status: 'queued' }]);
       for (const id of [sender.id, target.id]) {
+        // The row is answered first, then the events are stored on both sessions.
+        await waitUntil(async () => (await eventsOf(id, 'message_status')).length >= 2, 10_000, 'the answered event');
         expect((await eventsOf(id, 'message_status')).map((e) => e.payload)).toMatchObject([{ status: 'delivered' }, { status: 'answered', reply: message!.reply }]);
       }
       expect((await call<{ messages: SessionMessage[] }>('GET', `/v1/sessions/${sender.id}/messages`)).body.messages.map((m) => m.id)).toEqual([message!.id]);
@@ -109,6 +111,7 @@ describe('orchestration: messages and coordinate (real claude CLI)', () => {
       const last = (await call<{ messages: SessionMessage[] }>('GET', `/v1/sessions/${target.id}/messages`)).body.messages.at(-1)!;
       expect(last).toMatchObject({ id: sent.body.id, status: 'failed', deliveredAt: null });
       expect(last.error).toContain('the session ended before the message was delivered');
+      await waitUntil(async () => (await eventsOf(target.id, 'message_status')).some((e) => (e.payload as { messageId?: string }).messageId === sent.body.id), 10_000, 'the failed event');
       expect((await eventsOf(target.id, 'message_status')).at(-1)?.payload).toMatchObject({ messageId: sent.body.id, status: 'failed' });
     });
   });
