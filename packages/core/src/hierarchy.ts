@@ -1,4 +1,4 @@
-import { type AgentCaller, type Caller, type Database, MissionError, NotFoundError, type Session, tables } from '@mission/shared';
+import { type Caller, type Database, MissionError, NotFoundError, type Session, tables } from '@mission/shared';
 import { eq, inArray } from 'drizzle-orm';
 
 const { sessions, tasks } = tables;
@@ -38,9 +38,6 @@ async function isWithin(db: Database, ancestor: string, id: string): Promise<boo
   return false;
 }
 
-/** How an agent is named in a refusal: `session ses_…` or `task task_…`. */
-const named = (agent: AgentCaller) => `${agent.kind} ${agent.id}`;
-
 /** An agent may command only the sessions it started (and theirs); operators any. */
 export async function assertMayCommand(db: Database, caller: Caller | undefined, sessionId: string): Promise<void> {
   const agent = caller?.agent;
@@ -71,7 +68,7 @@ export async function assertMayReadTask(db: Database, caller: Caller | undefined
     starters.push(coordination?.parentId ?? null);
   }
   for (const starter of starters) if (starter && (await isWithin(db, agent.id, starter))) return;
-  throw new MissionError('forbidden', `forbidden: task ${task.id} was not started by ${named(agent)} or a session under it`);
+  throw new MissionError('forbidden', `forbidden: task ${task.id} was not started by ${agent.kind} ${agent.id} or a session under it`);
 }
 
 /** The sessions an agent may list (its own and those under it); `undefined` for an operator: all. */
