@@ -3,6 +3,7 @@ import {
   enqueueTask,
   type Database,
   type EventLog,
+  finishTask,
   type ChannelSubscriber,
   isTerminalTaskStatus,
   MissionError,
@@ -24,7 +25,7 @@ import {
   waitForEvent,
 } from '@mission/shared';
 import type { Queue } from 'bullmq';
-import { and, desc, eq, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, lt, or, type SQL } from 'drizzle-orm';
 import { assertWithinDailyBudget } from './budget.ts';
 import type { SlotService } from './slots.ts';
 import { decodeTaskCursor, encodeTaskCursor } from './taskCursor.ts';
@@ -114,7 +115,7 @@ export class TaskService {
       await enqueueTask(this.o.queue, row);
     } catch (error) {
       this.o.logger.error({ err: error, taskId: row.id }, 'could not enqueue task');
-      await this.finish(row.id, 'queued', 'failed', 'could not be queued: Redis is unavailable');
+      await finishTask(this.o.db, this.o.events, row.id, { from: 'queued', to: 'failed', error: 'could not be queued: Redis is unavailable' });
       throw new UnavailableError('the task queue is unavailable; the task was not started, try again');
     }
     return { task: toTask(row), created: true };
@@ -194,17 +195,6 @@ export class TaskService {
       timeoutMs,
       signal,
     });
-  }
-
-  /** Moves a task from one status to a terminal one if it is still in the first; records the event. */
-  private async finish(id: string, from: 'queued' | 'running', to: 'failed' | 'cancelled', error: string): Promise<boolean> {
-    const [row] = await this.o.db
-      .update(tasks)
-      .set({ status: to, error, finishedAt: sql`now()`, updatedAt: sql`now()` })
-      .where(and(eq(tasks.id, id), eq(tasks.status, from)))
-      .returning({ id: tasks.id });
-    if (row) await this.o.events.append({ kind: 'task', id }, { type: 'state', payload: { state: to, reason: error } });
-    return Boolean(row);
   }
 
   private async findByIdempotencyKey(key: string) {

@@ -11,6 +11,7 @@ export * from './commandBus.ts';
 export * from './waitForEvent.ts';
 export * from './sessionMessages.ts';
 export * from './coordinationChildren.ts';
+export * from './finishTask.ts';
 export * from './taskCanceller.ts';
 export * from './schemas/slots.ts';
 export * from './schemas/tasks.ts';

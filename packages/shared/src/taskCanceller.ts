@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Database } from './db/database.ts';
 import { tasks } from './db/schema.ts';
 import type { EventLog } from './eventLog.ts';
+import { finishTask } from './finishTask.ts';
 import { channels, type ControlMessage } from './queues.ts';
 import type { FailurePolicy } from './schemas/coordination.ts';
 import { isTerminalTaskStatus } from './schemas/tasks.ts';
@@ -24,16 +25,7 @@ export class TaskCanceller {
       .update(tasks)
       .set({ cancelRequestedAt: sql`now()` })
       .where(and(eq(tasks.id, id), isNull(tasks.cancelRequestedAt)));
-    const reason = 'cancelled before it started';
-    const [cancelled] = await this.o.db
-      .update(tasks)
-      .set({ status: 'cancelled', error: reason, finishedAt: sql`now()`, updatedAt: sql`now()` })
-      .where(and(eq(tasks.id, id), eq(tasks.status, 'queued')))
-      .returning({ id: tasks.id });
-    if (cancelled) {
-      await this.o.events.append({ kind: 'task', id }, { type: 'state', payload: { state: 'cancelled', reason } });
-      return 'cancelled';
-    }
+    if (await finishTask(this.o.db, this.o.events, id, { from: 'queued', to: 'cancelled', error: 'cancelled before it started' })) return 'cancelled';
     const [task] = await this.o.db.select({ status: tasks.status, mode: tasks.mode }).from(tasks).where(eq(tasks.id, id));
     if (!task || isTerminalTaskStatus(task.status)) return 'ended';
     if (task.mode === 'coordinate') {
