@@ -52,6 +52,16 @@ export class EventLog {
     return rows.map(toEvent);
   }
 
+  /** Every stored event of an owner after `afterSeq`, in order, read a page at a time. */
+  async *replay(ownerId: string, afterSeq = 0): AsyncGenerator<MissionEvent> {
+    for (let after = afterSeq; ; ) {
+      const page = await this.list(ownerId, after);
+      yield* page;
+      if (page.length < REPLAY_PAGE) return;
+      after = page.at(-1)!.seq;
+    }
+  }
+
   private async insert(owner: EventOwner, draft: MissionEventDraft): Promise<MissionEvent> {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -107,13 +117,9 @@ export async function* followEvents(options: {
   signal.addEventListener('abort', onAbort);
   let last = options.afterSeq;
   try {
-    for (;;) {
-      const page = await log.list(owner.id, last);
-      for (const event of page) {
-        last = event.seq;
-        yield event;
-      }
-      if (page.length < REPLAY_PAGE) break;
+    for await (const event of log.replay(owner.id, last)) {
+      last = event.seq;
+      yield event;
     }
     while (!signal.aborted) {
       const event = live.shift();

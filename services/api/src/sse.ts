@@ -38,7 +38,7 @@ export async function streamEvents(
   try {
     const source = options.follow
       ? followEvents({ log: core.events, subscriber: core.subscriber, owner: options.owner, afterSeq: options.afterSeq, signal: abort.signal })
-      : storedEvents(core, options.owner, options.afterSeq);
+      : core.events.replay(options.owner.id, options.afterSeq);
     let ended = !options.follow;
     for await (const event of source) {
       res.write(`id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
@@ -54,15 +54,5 @@ export async function streamEvents(
   } finally {
     clearInterval(keepalive);
     res.end();
-  }
-}
-
-/** An owner's stored events after `afterSeq`, page by page. */
-async function* storedEvents(core: CoreRuntime, owner: EventOwner, afterSeq: number): AsyncGenerator<MissionEvent> {
-  for (let after = afterSeq; ; ) {
-    const page = await core.events.list(owner.id, after);
-    if (page.length === 0) return;
-    yield* page;
-    after = page.at(-1)!.seq;
   }
 }
