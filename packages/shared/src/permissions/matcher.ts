@@ -1,5 +1,9 @@
-import path from 'node:path';
+import { bashPattern } from './bashRules.ts';
+import { globsIntersect, globToRegExp, type MatchContext, pathMatches, resolvePath, ruleGlob } from './pathRules.ts';
 import { parseRule, type RoleRules, type Rule } from './rules.ts';
+import { analyzeShell, type FileAccess, type ShellAnalysis, type ShellCommand } from './shellAnalysis.ts';
+
+export type { MatchContext } from './pathRules.ts';
 
 /** A tool Claude wants to use, as the CLI names it, with its input (`{ command }`, `{ file_path }`, `{ url }` …). */
 export interface ToolUse {
@@ -7,47 +11,34 @@ export interface ToolUse {
   input: Record<string, unknown>;
 }
 
-/** Where the agent runs: relative paths in inputs and in rules are read against `cwd`. */
-export interface MatchContext {
-  cwd: string;
-  home: string;
-}
-
 export type Verdict = 'allow' | 'confirm' | 'deny';
 
 export interface PolicyDecision {
   verdict: Verdict;
-  /** The rule that decided, or null when none matched (which means `confirm`). */
+  /** The rule that decided, or null when none did (which means `confirm`). */
   rule: string | null;
+  /** Why a person must confirm when no rule says so (a part of the command the analysis cannot vouch for). */
+  reason?: string;
 }
 
 /** `Edit(…)` rules cover every tool that changes files; `Read(…)` rules every tool that reads them (as in Claude Code). */
 const EDIT_TOOLS = new Set(['Edit', 'Write', 'MultiEdit', 'NotebookEdit']);
 const READ_TOOLS = new Set(['Read', 'Grep', 'Glob', 'LS', 'NotebookRead']);
-const SEVERITY: Record<Verdict, number> = { allow: 0, confirm: 1, deny: 2 };
+
+type RuleLists = Record<Verdict, Rule[]>;
 
 /**
- * Decides a tool use by a role's rules: deny beats confirm beats allow; no match → confirm. A shell
- * command chained with `&&`, `||`, `;` or `|` is decided part by part and takes the strictest answer,
- * so `echo ok && rm -rf x` is not allowed by `Bash(echo:*)`.
+ * Decides a tool use by a role's rules: deny beats confirm beats allow; no match → confirm. A Bash
+ * command is read by the shell analysis (shellAnalysis.ts) and decided part by part: every simple
+ * command that would run — in pipelines and lists, in `$(…)`, backticks and `<(…)`, in `bash -c`,
+ * `eval`, `xargs`, `find -exec` and wrappers — must be allowed, deny wins anywhere, redirections
+ * are writes that Edit rules decide, files named to well-known readers and writers meet the Read and
+ * Edit deny and ask rules, and whatever the analysis cannot vouch for is confirm, never allow.
+ * Synchronous and pure; the parser needs no initialisation.
  */
 export function decide(rules: RoleRules, use: ToolUse, context: MatchContext): PolicyDecision {
-  const lists = {
-    deny: compile(rules.deny),
-    confirm: compile(rules.confirm),
-    allow: compile(rules.allow),
-  };
-  const command = use.tool === 'Bash' ? stringField(use.input, 'command') : undefined;
-  const parts = command === undefined ? [use] : splitCommand(command).map((part) => ({ tool: 'Bash', input: { command: part } }));
-  let strictest: PolicyDecision | null = null;
-  for (const part of parts.length > 0 ? parts : [use]) {
-    const decision = decideOne(lists, part, context);
-    if (!strictest || SEVERITY[decision.verdict] > SEVERITY[strictest.verdict]) strictest = decision;
-  }
-  return strictest!;
-}
-
-function decideOne(lists: Record<Verdict, Rule[]>, use: ToolUse, context: MatchContext): PolicyDecision {
+  const lists: RuleLists = { deny: compile(rules.deny), confirm: compile(rules.confirm), allow: compile(rules.allow) };
+  if (use.tool === 'Bash') return decideBash(lists, use, context);
   for (const verdict of ['deny', 'confirm', 'allow'] as const) {
     const rule = lists[verdict].find((candidate) => matches(candidate, use, context));
     if (rule) return { verdict, rule: rule.text };
@@ -59,11 +50,10 @@ function compile(texts: string[]): Rule[] {
   return texts.map(parseRule).filter((rule): rule is Rule => !('problem' in rule));
 }
 
-/** Whether one rule covers a tool use. */
-export function matches(rule: Rule, use: ToolUse, context: MatchContext): boolean {
+/** Whether one rule covers a use of a tool other than Bash. */
+function matches(rule: Rule, use: ToolUse, context: MatchContext): boolean {
   if (!toolMatches(rule.tool, use.tool)) return false;
   if (rule.specifier === null) return true;
-  if (use.tool === 'Bash') return commandMatches(rule.specifier, stringField(use.input, 'command') ?? '');
   if (EDIT_TOOLS.has(use.tool) || READ_TOOLS.has(use.tool)) {
     const file = stringField(use.input, 'file_path') ?? stringField(use.input, 'notebook_path') ?? stringField(use.input, 'path');
     return file !== undefined && pathMatches(rule.specifier, file, context);
@@ -84,35 +74,6 @@ function toolMatches(ruleTool: string, tool: string): boolean {
   return false;
 }
 
-/** `npm test:*` is a prefix (the command or the command followed by more words); otherwise `*` is a wildcard. */
-function commandMatches(specifier: string, command: string): boolean {
-  const cmd = command.trim();
-  if (specifier.endsWith(':*')) {
-    const prefix = specifier.slice(0, -2).trim();
-    return cmd === prefix || cmd.startsWith(`${prefix} `);
-  }
-  return globToRegExp(specifier, false).test(cmd);
-}
-
-/**
- * Gitignore-style path patterns: `//abs/**` from the filesystem root, `~/x` from home, `/x` and `x/y`
- * from the working folder, a pattern without `/` (`*.env`) matches the file name at any depth. A
- * pattern naming a folder covers what is inside it.
- */
-function pathMatches(pattern: string, file: string, context: MatchContext): boolean {
-  const absolute = path.resolve(context.cwd, file.startsWith('~/') ? path.join(context.home, file.slice(2)) : file);
-  if (!pattern.includes('/')) return globToRegExp(pattern, true).test(path.basename(absolute));
-  let base: string;
-  let rest: string;
-  if (pattern.startsWith('//')) [base, rest] = ['/', pattern.slice(2)];
-  else if (pattern.startsWith('~/')) [base, rest] = [context.home, pattern.slice(2)];
-  else [base, rest] = [context.cwd, pattern.replace(/^\.?\//, '')];
-  const relative = path.relative(base, absolute);
-  if (relative.startsWith('..') || path.isAbsolute(relative)) return false;
-  const glob = globToRegExp(rest.replace(/\/$/, ''), true);
-  return glob.test(relative) || (!/[*?]/.test(rest) && relative.startsWith(`${rest.replace(/\/$/, '')}/`));
-}
-
 function domainMatches(domain: string, url: string): boolean {
   let host: string;
   try {
@@ -125,57 +86,156 @@ function domainMatches(domain: string, url: string): boolean {
   return host === wanted || host.endsWith(`.${wanted}`);
 }
 
-/** `**` spans folders, `*` and `?` stay within one when `paths`; without `paths`, `*` matches anything. */
-function globToRegExp(glob: string, paths: boolean): RegExp {
-  let source = '';
-  for (let i = 0; i < glob.length; i++) {
-    const char = glob[i]!;
-    if (paths && glob.startsWith('**/', i)) {
-      source += '(?:.*/)?';
-      i += 2;
-    } else if (paths && glob.startsWith('**', i)) {
-      source += '.*';
-      i += 1;
-    } else if (char === '*') source += paths ? '[^/]*' : '.*';
-    else if (char === '?') source += paths ? '[^/]' : '.';
-    else source += char.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${source}$`, 's');
+/** How sure a rule's match is: for certain, or only for some run-time value of the command or path. */
+type Match = 'yes' | 'maybe' | 'no';
+
+/** One finding about a part of a Bash command; the strictest decides, the earliest of equal rank is reported. */
+interface Finding {
+  verdict: Verdict;
+  rule: string | null;
+  reason?: string;
+  /** Among confirms, what is reported first: a confirm rule, then a deny or ask rule that may match, then the rest. */
+  rank: number;
 }
 
-/** Splits a shell command at `&&`, `||`, `;`, `|`, `&` and newlines outside quotes (not at redirections like `2>&1`). */
-export function splitCommand(command: string): string[] {
-  const parts: string[] = [];
-  let current = '';
-  let quote: string | null = null;
-  const cut = () => {
-    parts.push(current);
-    current = '';
-  };
-  for (let i = 0; i < command.length; i++) {
-    const char = command[i]!;
-    const next = command[i + 1];
-    if (quote) {
-      current += char;
-      if (char === '\\' && quote === '"' && next !== undefined) current += command[++i];
-      else if (char === quote) quote = null;
-    } else if (char === '\\') {
-      current += char + (next ?? '');
-      i++;
-    } else if (char === '"' || char === "'") {
-      quote = char;
-      current += char;
-    } else if (char === ';' || char === '\n') {
-      cut();
-    } else if (char === '|' || (char === '&' && !/[<>]/.test(command[i - 1] ?? '') && next !== '>')) {
-      if (next === char) i++;
-      cut();
-    } else {
-      current += char;
-    }
+function decideBash(lists: RuleLists, use: ToolUse, context: MatchContext): PolicyDecision {
+  const command = stringField(use.input, 'command');
+  const bash = (verdict: Verdict) => lists[verdict].filter((rule) => rule.tool === 'Bash');
+  const rules = { deny: bash('deny'), confirm: bash('confirm'), allow: bash('allow') };
+  const everything = (rule: Rule) => rule.specifier === null || rule.specifier.trim() === '*';
+  const findings: Finding[] = [];
+  for (const verdict of ['deny', 'confirm'] as const) {
+    const whole = rules[verdict].find(everything);
+    if (whole) findings.push({ verdict, rule: whole.text, rank: 0 });
   }
-  cut();
-  return parts.map((part) => part.trim()).filter((part) => part !== '');
+  if (command === undefined) findings.push({ verdict: 'confirm', rule: null, reason: 'the Bash tool use has no command', rank: 2 });
+  const analysis = analyzeShell(command ?? '');
+  const commandFindings = judgeCommands(rules, analysis);
+  findings.push(...commandFindings.findings);
+  findings.push(...judgeFiles(lists, analysis, context, rules.allow.some(everything)));
+  findings.push(...analysis.unknowns.map((reason) => ({ verdict: 'confirm' as const, rule: null, reason, rank: 2 })));
+  const deny = findings.find((finding) => finding.verdict === 'deny');
+  if (deny) return { verdict: 'deny', rule: deny.rule };
+  const confirms = findings.filter((finding) => finding.verdict === 'confirm').sort((a, b) => a.rank - b.rank);
+  if (confirms[0]) return decision(confirms[0]);
+  const wholeAllow = rules.allow.find(everything);
+  const allow = commandFindings.firstAllow ?? wholeAllow?.text;
+  if (allow) return { verdict: 'allow', rule: allow };
+  return { verdict: 'confirm', rule: null, reason: 'nothing in the command matches an allow rule' };
+}
+
+function decision(finding: Finding): PolicyDecision {
+  return { verdict: finding.verdict, rule: finding.rule, ...(finding.reason ? { reason: finding.reason } : {}) };
+}
+
+/** Deny and ask rules against every spelling of every command; allow rules against how it was written or its plain text. */
+function judgeCommands(rules: Record<Verdict, Rule[]>, analysis: ShellAnalysis): { findings: Finding[]; firstAllow: string | undefined } {
+  const { commands } = analysis;
+  const findings: Finding[] = [];
+  const allowedBy = commands.map((command) => rules.allow.find((rule) => allowMatch(rule, command)));
+  const coveredByAncestor = (index: number): boolean => {
+    const command = commands[index]!;
+    if (!command.coveredByParent || command.parent === null) return false;
+    return allowedBy[command.parent] !== undefined || coveredByAncestor(command.parent);
+  };
+  commands.forEach((command, index) => {
+    const where = command.origin ? ` (${command.origin})` : '';
+    for (const verdict of ['deny', 'confirm'] as const) {
+      for (const rule of rules[verdict]) {
+        const match = commandMatch(rule, command);
+        if (match === 'yes') findings.push({ verdict, rule: rule.text, rank: 0 });
+        else if (match === 'maybe') findings.push({ verdict: 'confirm', rule: rule.text, reason: `\`${printable(command.text)}\`${where} may match ${rule.text} once its run-time values are known`, rank: 1 });
+      }
+    }
+    if (allowedBy[index] || !command.needsRule || coveredByAncestor(index)) return;
+    const alone = commands.length === 1 && !command.origin;
+    findings.push({ verdict: 'confirm', rule: null, ...(alone ? {} : { reason: `\`${printable(command.text)}\`${where} matches no allow rule` }), rank: 3 });
+  });
+  return { findings, firstAllow: allowedBy.find((rule) => rule !== undefined)?.text };
+}
+
+function allowMatch(rule: Rule, command: ShellCommand): boolean {
+  const pattern = bashPattern(rule.specifier);
+  return pattern.matches(command.written) || pattern.matches(command.text);
+}
+
+function commandMatch(rule: Rule, command: ShellCommand): Match {
+  const pattern = bashPattern(rule.specifier);
+  if (pattern.matches(command.written) || command.spellings.some((spelling) => pattern.matches(spelling.text))) return 'yes';
+  return command.spellings.some((spelling) => spelling.certain !== spelling.text && pattern.mayMatchFrom(spelling.certain)) ? 'maybe' : 'no';
+}
+
+/**
+ * Files: deny and ask rules of Read (reads) and Edit (writes) apply to every file the command touches;
+ * a redirection or `find -delete` also needs an Edit rule allowing it (or a role allowing all of Bash).
+ */
+function judgeFiles(lists: RuleLists, analysis: ShellAnalysis, context: MatchContext, allowsAllBash: boolean): Finding[] {
+  const findings: Finding[] = [];
+  for (const access of analysis.files) {
+    const tool = access.mode === 'read' ? 'Read' : 'Write';
+    const target = fileTarget(access, context, analysis.changesDirectory);
+    const where = access.origin ? ` (${access.origin})` : '';
+    const applies = (rule: Rule) => toolMatches(rule.tool, tool);
+    let decided = false;
+    for (const verdict of ['deny', 'confirm'] as const) {
+      for (const rule of lists[verdict].filter(applies)) {
+        const match = pathMatch(rule, target, context);
+        if (match === 'yes') {
+          findings.push({ verdict, rule: rule.text, rank: 0 });
+          decided = true;
+        } else if (match === 'maybe') {
+          findings.push({ verdict: 'confirm', rule: rule.text, reason: `it may ${access.mode} a file ${rule.text} covers (${printable(access.path.raw)}${where})`, rank: 1 });
+          decided = true;
+        }
+      }
+    }
+    if (decided || !access.strict || allowsAllBash) continue;
+    const allowed = target.exact !== null && !access.below && lists.allow.filter(applies).some((rule) => rule.specifier === null || pathMatches(rule.specifier, target.exact!, context));
+    if (!allowed) findings.push({ verdict: 'confirm', rule: null, reason: `it writes ${printable(access.path.raw)}${where}, which no Edit rule allows`, rank: 3 });
+  }
+  return findings;
+}
+
+interface FileTarget {
+  /** The absolute path, when it is known for certain. */
+  exact: string | null;
+  /** An absolute glob (`*` any text, `/` included) of every path it may be. */
+  glob: string;
+  below: boolean;
+}
+
+/** Where a file argument points: relative paths are read against the working folder (unknown once a `cd` runs). */
+function fileTarget(access: FileAccess, context: MatchContext, changesDirectory: boolean): FileTarget {
+  const { path: arg, below } = access;
+  const relative = (text: string) => (changesDirectory ? `*/${text}` : `${context.cwd.replace(/\/$/, '')}/${text}`);
+  if (!arg.varies && (arg.value.startsWith('/') || arg.value === '~' || arg.value.startsWith('~/') || !changesDirectory)) {
+    if (/^~[^/]/.test(arg.value)) return { exact: null, glob: '*', below };
+    const exact = resolvePath(arg.value, context);
+    return { exact, glob: exact.replace(/[*?]/g, '?'), below };
+  }
+  let glob = arg.glob;
+  if (glob === '~' || glob.startsWith('~/')) glob = `${context.home}${glob.slice(1)}`;
+  else if (glob.startsWith('~')) glob = '*';
+  else if (!glob.startsWith('/') && !glob.startsWith('*')) glob = relative(glob);
+  if (/(^|\/)\.\.?(\/|$)/.test(glob)) glob = '*';
+  return { exact: null, glob, below };
+}
+
+function pathMatch(rule: Rule, target: FileTarget, context: MatchContext): Match {
+  if (rule.specifier === null) return 'yes';
+  if (target.exact !== null && pathMatches(rule.specifier, target.exact, context)) return 'yes';
+  // Something below a folder: certain when the rule covers any name there, possible when some name could match.
+  if (target.exact !== null && target.below && pathMatches(rule.specifier, `${target.exact}/\u0001`, context)) return 'yes';
+  const glob = ruleGlob(rule.specifier, context);
+  if (target.exact === null && globsIntersect(target.glob, glob)) return 'maybe';
+  if (target.below && globsIntersect(`${target.glob}/*`, glob)) return 'maybe';
+  return 'no';
+}
+
+/** Command text for messages: run-time parts shown as `…`. */
+function printable(text: string): string {
+  const shown = text.replaceAll('\u0000', '…');
+  return shown.length > 200 ? `${shown.slice(0, 200)}…` : shown;
 }
 
 function stringField(input: Record<string, unknown>, key: string): string | undefined {
