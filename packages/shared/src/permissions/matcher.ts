@@ -4,6 +4,8 @@ import { parseRule, type RoleRules, type Rule } from './rules.ts';
 import { analyzeShell, type FileAccess, type ShellAnalysis, type ShellCommand } from './shellAnalysis.ts';
 
 export type { MatchContext } from './pathRules.ts';
+/** What text sent to an interactive session would run in the CLI's `!` bash mode (to be decided as a Bash use). */
+export { bashModeCommand } from './bashMode.ts';
 
 /** A tool Claude wants to use, as the CLI names it, with its input (`{ command }`, `{ file_path }`, `{ url }` …). */
 export interface ToolUse {
@@ -162,7 +164,9 @@ function allowMatch(rule: Rule, command: ShellCommand): boolean {
 function commandMatch(rule: Rule, command: ShellCommand): Match {
   const pattern = bashPattern(rule.specifier);
   if (pattern.matches(command.written) || command.spellings.some((spelling) => pattern.matches(spelling.text))) return 'yes';
-  return command.spellings.some((spelling) => spelling.certain !== spelling.text && pattern.mayMatchFrom(spelling.certain)) ? 'maybe' : 'no';
+  // With nothing certain (a command name only known at run time) every rule may match: that is reported as unknown instead.
+  const maybe = command.spellings.some((spelling) => spelling.certain !== spelling.text && spelling.certain !== '' && pattern.mayMatchFrom(spelling.certain));
+  return maybe ? 'maybe' : 'no';
 }
 
 /**

@@ -292,6 +292,13 @@ function wrapper(name: string, spec: WrapperSpec, args: Arg[], meaning: CommandM
   if (args.slice(0, Math.min(start, args.length)).some((arg) => arg.varies)) {
     return void (meaning.unknown = `\`${name}\` takes an argument only known at run time, so which command it runs is unknown`);
   }
+  // `flock FILE -c 'code'`: the code option comes after the operand.
+  const option = args[start]?.value.split('=')[0] ?? '';
+  if (spec.scriptOptions?.includes(option)) {
+    const code = args[start]!.value.includes('=') ? afterPrefix(args[start]!, `${option}=`) : args[start + 1];
+    if (!code || code.varies) return void (meaning.unknown = `\`${name} ${option}\` runs code only known at run time`);
+    return void meaning.scripts.push({ source: code.value, transparent: spec.transparent });
+  }
   if (start < args.length) meaning.runs.push({ args: args.slice(start), appendsArgs: false, transparent: spec.transparent, coveredByOuter: true });
 }
 
