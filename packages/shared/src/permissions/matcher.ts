@@ -1,5 +1,5 @@
 import { bashPattern } from './bashRules.ts';
-import { globsIntersect, globToRegExp, type MatchContext, pathMatches, resolvePath, ruleGlob } from './pathRules.ts';
+import { globsIntersect, globToRegExp, type MatchContext, pathMatches, resolvePath, ruleGlobs } from './pathRules.ts';
 import { parseRule, type RoleRules, type Rule } from './rules.ts';
 import { analyzeShell, type FileAccess, type ShellAnalysis, type ShellCommand } from './shellAnalysis.ts';
 
@@ -230,10 +230,10 @@ function pathMatch(rule: Rule, target: FileTarget, context: MatchContext): Match
   if (target.exact !== null && pathMatches(rule.specifier, target.exact, context)) return 'yes';
   // Something below a folder: certain when the rule covers any name there, possible when some name could match.
   if (target.exact !== null && target.below && pathMatches(rule.specifier, `${target.exact}/\u0001`, context)) return 'yes';
-  const glob = ruleGlob(rule.specifier, context);
-  if (target.exact === null && globsIntersect(target.glob, glob)) return 'maybe';
-  if (target.below && globsIntersect(`${target.glob}/*`, glob)) return 'maybe';
-  return 'no';
+  const globs = ruleGlobs(rule.specifier, context);
+  const candidates = target.exact === null ? [target.glob] : [];
+  if (target.below) candidates.push(`${target.glob}/*`);
+  return candidates.some((candidate) => globs.some((glob) => globsIntersect(candidate, glob))) ? 'maybe' : 'no';
 }
 
 /** Command text for messages: run-time parts shown as `…`. */

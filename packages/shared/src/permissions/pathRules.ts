@@ -9,12 +9,16 @@ export interface MatchContext {
 /**
  * Gitignore-style path patterns of `Read(…)` / `Edit(…)` rules: `//abs/**` from the filesystem root,
  * `~/x` from home, `/x`, `./x` and `x/y` from the working folder (Mission has no settings file for
- * `/x` to be relative to), a pattern without `/` (`*.env`) matches the file name at any depth. A
- * pattern naming a folder covers what is inside it.
+ * `/x` to be relative to), a pattern without `/` (`*.env`, `secrets`) matches the name of the file or
+ * of a folder it is in, at any depth. A pattern naming a folder covers what is inside it.
  */
 export function pathMatches(pattern: string, file: string, context: MatchContext): boolean {
   const absolute = resolvePath(file, context);
-  if (!pattern.includes('/')) return globToRegExp(pattern, true).test(path.basename(absolute));
+  if (!pattern.includes('/')) {
+    // As in gitignore: the name of the file or of any folder it is in (which covers what is inside).
+    const name = globToRegExp(pattern, true);
+    return absolute.split('/').some((segment) => segment !== '' && name.test(segment));
+  }
   const [base, rest] = patternBase(pattern, context);
   const relative = path.relative(base, absolute);
   if (relative.startsWith('..') || path.isAbsolute(relative)) return false;
@@ -34,14 +38,13 @@ function patternBase(pattern: string, context: MatchContext): [string, string] {
 }
 
 /**
- * A rule's path pattern as one absolute glob in which `*` and `?` may also cross `/` (wider than the
- * rule: it is only used to tell whether a path known in part could match it).
+ * A rule's path pattern as absolute globs in which `*` and `?` may also cross `/` (wider than the rule:
+ * they only tell whether a path known in part could match it): the pattern, and what is inside it.
  */
-export function ruleGlob(pattern: string, context: MatchContext): string {
-  if (!pattern.includes('/')) return `*/${pattern}`;
-  const [base, rest] = patternBase(pattern, context);
+export function ruleGlobs(pattern: string, context: MatchContext): string[] {
+  const [base, rest] = pattern.includes('/') ? patternBase(pattern, context) : ['*', pattern];
   const glob = `${base.replace(/\/$/, '')}/${rest.replace(/\/$/, '')}`;
-  return /[*?]/.test(rest) ? glob : `${glob}*`;
+  return [glob, `${glob}/*`];
 }
 
 /** The longest globs {@link globsIntersect} compares; above it, it answers yes. */
