@@ -1,5 +1,6 @@
 import { benchLoad } from './load.bench.ts';
 import { benchMcp } from './mcp.bench.ts';
+import { benchPermissions } from './permissions.bench.ts';
 import { benchSessions } from './sessions.bench.ts';
 import { benchTaskQueue } from './taskQueue.bench.ts';
 
@@ -9,6 +10,7 @@ const benches: [string, () => Promise<void>][] = [
   ['sessions', benchSessions],
   ['mcp', benchMcp],
   ['load', benchLoad],
+  ['permissions', benchPermissions],
 ];
 const only = process.argv.slice(2);
 

@@ -6,6 +6,7 @@ import { analyzeShell, type FileAccess, type ShellAnalysis, type ShellCommand } 
 export type { MatchContext } from './pathRules.ts';
 /** What text sent to an interactive session would run in the CLI's `!` bash mode (to be decided as a Bash use). */
 export { bashModeCommand } from './bashMode.ts';
+export { SHELL_LIMITS } from './shellAnalysis.ts';
 
 /** A tool Claude wants to use, as the CLI names it, with its input (`{ command }`, `{ file_path }`, `{ url }` …). */
 export interface ToolUse {
@@ -48,8 +49,22 @@ export function decide(rules: RoleRules, use: ToolUse, context: MatchContext): P
   return { verdict: 'confirm', rule: null };
 }
 
+const compiled = new Map<string, Rule | null>();
+
+/** The valid rules of a list; parsed rules are kept by text (roles hold a bounded set of them). */
 function compile(texts: string[]): Rule[] {
-  return texts.map(parseRule).filter((rule): rule is Rule => !('problem' in rule));
+  if (compiled.size > 5_000) compiled.clear();
+  const rules: Rule[] = [];
+  for (const text of texts) {
+    let rule = compiled.get(text);
+    if (rule === undefined) {
+      const parsed = parseRule(text);
+      rule = 'problem' in parsed ? null : parsed;
+      compiled.set(text, rule);
+    }
+    if (rule) rules.push(rule);
+  }
+  return rules;
 }
 
 /** Whether one rule covers a use of a tool other than Bash. */
