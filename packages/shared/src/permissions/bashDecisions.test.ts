@@ -176,6 +176,7 @@ const cases: Record<string, Row[]> = {
     ['timeout $T rm x', 'confirm'],
     ['time echo hi', 'allow', 'Bash(echo:*)'],
     ['command rm x', 'deny', 'Bash(rm:*)'],
+    ['command -v rm', 'confirm'],
     ['builtin echo hi', 'allow', 'Bash(echo:*)'],
     ['exec rm x', 'deny', 'Bash(rm:*)'],
     ['sudo rm x', 'deny', 'Bash(rm:*)'],

@@ -176,7 +176,7 @@ const WRAPPERS: Record<string, WrapperSpec> = {
   chrt: { values: ['-T', '--sched-runtime', '-P', '--sched-period', '-D', '--sched-deadline'], positionals: 1, noCommand: ['-p', '--pid'], transparent: true },
   taskset: { values: [], positionals: 1, noCommand: ['-p', '--pid'], transparent: true },
   setsid: { values: [], transparent: true },
-  command: { values: [], transparent: true },
+  command: { values: [], noCommand: ['-v', '-V'], transparent: true },
   builtin: { values: [], transparent: true },
   exec: { values: ['-a'], transparent: true },
   flock: { values: ['-w', '--wait', '--timeout', '-E', '--conflict-exit-code'], positionals: 1, scriptOptions: ['-c', '--command'], transparent: true },
