@@ -84,6 +84,8 @@ const cases: Record<string, Row[]> = {
     ['grep -e "\\.env" src/main.ts', 'allow', 'Bash(grep:*)'],
     ['grep -rn "\\.env" src', 'confirm', 'Read(*.env)'],
     ['head -n 5 src/main.ts', 'allow', 'Bash(head:*)'],
+    ["jq --slurpfile s app.env '.x' data.json", 'deny', 'Read(*.env)'],
+    ["jq '.env' config.json", 'confirm'],
   ],
   'commands inside substitutions, groups, lists, conditionals, loops and functions': [
     ['echo "$(echo "$(rm -rf x)")"', 'deny', 'Bash(rm:*)'],

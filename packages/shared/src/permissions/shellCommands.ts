@@ -131,10 +131,8 @@ const PROGRAM_READERS: Record<string, ProgramReader> = {
   ugrep: GREP,
   sed: { values: ['-e', '--expression', '-l', '--line-length'], files: ['-f', '--file'], programOptions: ['-e', '--expression', '-f', '--file'] },
   awk: { values: ['-F', '--field-separator', '-v', '--assign', '-e', '--source'], files: ['-f', '--file'], programOptions: ['-e', '--source', '-f', '--file'] },
-  jq: { values: ['--arg', '--argjson', '--indent', '--tab'], files: ['-f', '--from-file', '--slurpfile', '--rawfile'], programOptions: ['-f', '--from-file'] },
 };
 PROGRAM_READERS.gawk = PROGRAM_READERS.mawk = PROGRAM_READERS.nawk = PROGRAM_READERS.awk!;
-PROGRAM_READERS.yq = PROGRAM_READERS.jq!;
 /** Writers: operands are files the command changes (deny and ask Edit rules apply). */
 const WRITERS = new Set('rm rmdir unlink shred touch mkdir truncate chmod chown chgrp chattr setfacl mv tee'.split(' '));
 const ALWAYS_RECURSIVE = new Set(['rg', 'ag', 'ack']);
@@ -242,6 +240,8 @@ const HANDLERS: Record<string, Handler> = {
     meaning.unknown = sedProblem(args);
     if (args.some((arg) => /^-[a-zA-Z]*i/.test(arg.value) || arg.value.startsWith('--in-place'))) meaning.writes.push(...programReaderFiles(PROGRAM_READERS.sed!, args).operands.map((arg) => ({ arg })));
   },
+  jq: jsonQuery,
+  yq: jsonQuery,
   awk: (args, meaning) => void (meaning.unknown = awkProblem(args)),
   gawk: (args, meaning) => void (meaning.unknown = awkProblem(args)),
   mawk: (args, meaning) => void (meaning.unknown = awkProblem(args)),
@@ -462,6 +462,27 @@ function copyLike(args: Arg[], meaning: CommandMeaning): void {
   const destination = target ?? sources.pop();
   if (destination) meaning.writes.push({ arg: destination, below });
   meaning.reads.push(...sources.map((arg) => ({ arg, below })));
+}
+
+/** `jq [options] FILTER [FILE…]`: `--slurpfile`/`--rawfile NAME FILE` and `-f FILE` read too; after `--args` operands are strings. */
+function jsonQuery(args: Arg[], meaning: CommandMeaning): void {
+  const operands: Arg[] = [];
+  let filterFromFile = false;
+  for (let i = 0; i < args.length; i++) {
+    const value = args[i]!.value;
+    if (value === '--args' || value === '--jsonargs') break;
+    if (value === '--slurpfile' || value === '--rawfile') {
+      if (args[i + 2]) meaning.reads.push({ arg: args[i + 2]! });
+      i += 2;
+    } else if (value === '--arg' || value === '--argjson') i += 2;
+    else if (value === '-f' || value === '--from-file') {
+      if (args[i + 1]) meaning.reads.push({ arg: args[i + 1]! });
+      filterFromFile = true;
+      i++;
+    } else if (value === '--indent') i++;
+    else if (!value.startsWith('-') || value === '-') operands.push(args[i]!);
+  }
+  meaning.reads.push(...operands.slice(filterFromFile ? 0 : 1).map((arg) => ({ arg })));
 }
 
 function testVariables(args: Arg[], meaning: CommandMeaning): void {
