@@ -41,8 +41,8 @@ describe('permissions, approvals and signed links (real claude CLI)', () => {
     return { status: res.status, body: (res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text) as T };
   }
 
-  async function session(): Promise<string> {
-    const res = await call<{ id: string }>('POST', '/v1/sessions', { slot: 'guarded' });
+  async function session(slot = 'guarded'): Promise<string> {
+    const res = await call<{ id: string }>('POST', '/v1/sessions', { slot });
     expect(res.status).toBe(201);
     return res.body.id;
   }
@@ -69,11 +69,14 @@ describe('permissions, approvals and signed links (real claude CLI)', () => {
     await call('POST', `/v1/sessions/${id}/kill`);
   });
 
-  it('an allowed Bash(echo …) runs without anyone answering', async () => {
-    // A plain echo the CLI runs unasked; writing a file with it makes the CLI ask, and the policy answers.
+  it('an allowed Bash(echo …) runs without anyone answering, its redirection allowed by an Edit rule', async () => {
+    // A plain echo the CLI runs unasked; writing a file with it makes the CLI ask, and the policy answers. The
+    // redirection is a write, which the role's Edit rules decide (the guarded role would hold it for an approval).
+    expect((await call('PUT', '/v1/roles/writer', { allow: ['Bash(echo:*)', 'Edit(policy-marker.txt)'], deny: ['Bash(rm -rf*)'] })).status).toBe(200);
+    expect((await call('PUT', '/v1/slots/writer', { role: 'writer', cwd: bed.workdir, env: bed.claude.env })).status).toBe(200);
     const command = 'echo allowed-by-policy > policy-marker.txt';
     replies['echo the marker'] = [{ text: 'Echoing.', toolUses: [{ name: 'Bash', input: { command, description: 'Echo' } }] }, { text: 'It wrote the marker.' }];
-    const id = await session();
+    const id = await session('writer');
     const turn = await call<SessionTurn>('POST', `/v1/sessions/${id}/send`, { text: 'echo the marker' });
     expect(turn.body).toMatchObject({ state: 'idle', response: 'It wrote the marker.', approval: null });
     expect(fs.readFileSync(path.join(bed.workdir, 'policy-marker.txt'), 'utf8')).toBe('allowed-by-policy\n');
