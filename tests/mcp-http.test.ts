@@ -57,7 +57,7 @@ describe('/mcp over HTTP, with auth off as `npm start` runs it', () => {
     });
 
     it('local names, the configured name and origins, and clients without an Origin open sessions', async () => {
-      for (const headers of [
+      for (const headers of <Record<string, string>[]>[
         { host: `localhost:${port}`, origin: `http://localhost:${port}` },
         { host: `127.0.0.1:${port}` },
         { host: `mission.internal:${port}` },
