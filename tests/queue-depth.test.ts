@@ -1,17 +1,10 @@
+import type { QueueDepth as CoreQueueDepth } from '@mission/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
 import { waitUntil } from './support/processes.ts';
 import type { StubReply } from './support/stubAnthropic.ts';
 
-interface QueueDepth {
-  name: string;
-  waiting: number;
-  prioritized: number;
-  active: number;
-  delayed: number;
-  failed: number;
-  backlog: number;
-}
+type QueueDepth = CoreQueueDepth & { name: string };
 
 /**
  * GET /v1/queues/:name, what KEDA scales the workers on (k8s/base/keda.yaml reads `backlog`), against
