@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
 import { waitUntil } from './support/processes.ts';
 import { WORKING_HINT } from './support/scenarios.ts';
-import { replyByPrompt } from './support/stubAnthropic.ts';
+import { scriptByPrompt, type StubReply } from './support/stubAnthropic.ts';
 
 /**
  * The MCP tools tests/mcp.test.ts does not call, each called through the SDK's real client with valid
@@ -18,12 +18,13 @@ describe('MCP tools (the SDK client over HTTP, real claude CLI on the stub API)'
   let bed: ClaudeTestBed;
   let client: Client;
 
-  /** Sets the stub's replies to a prompt (and, for a tool's result, to the tool it ran). */
-  let reply: ReturnType<typeof replyByPrompt>;
+  /** The stub's reply to each prompt (and, for a tool's result, to the tool it ran). */
+  let replies: Record<string, StubReply[]>;
+  const reply = (prompt: string, ...answers: StubReply[]) => (replies[prompt] = answers);
 
   beforeAll(async () => {
     bed = await startClaudeTestBed();
-    reply = replyByPrompt(bed.stub);
+    replies = scriptByPrompt(bed.stub);
     // Claude Code 2.1.331 on the stub offers its task tools only when they are allowed by name.
     await bed.system.core.slots.put('planner', { cwd: bed.workdir, env: bed.claude.env, args: ['--allowedTools', 'TaskCreate', 'TaskUpdate'] });
     await bed.system.core.roles.put('careful', { confirm: ['Edit'] }, 'test');

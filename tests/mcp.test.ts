@@ -8,7 +8,7 @@ import { type CallToolResult, ResourceUpdatedNotificationSchema } from '@modelco
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
 import { processesIn } from './support/processes.ts';
-import { replyByPrompt } from './support/stubAnthropic.ts';
+import { scriptByPrompt, type StubReply } from './support/stubAnthropic.ts';
 
 const TOOLS = [
   'mission_approvals',
@@ -49,12 +49,13 @@ const json = <T>(result: CallToolResult, index = 0) => JSON.parse(text(result, i
 describe('MCP server (the SDK client, real claude CLI on the stub API)', () => {
   let bed: ClaudeTestBed;
 
-  /** Sets the stub's replies to a prompt (and, for a tool's result, to the tool it ran). */
-  let reply: ReturnType<typeof replyByPrompt>;
+  /** The stub's reply to each prompt (and, for a tool's result, to the tool it ran). */
+  let replies: Record<string, StubReply[]>;
+  const reply = (prompt: string, ...answers: StubReply[]) => (replies[prompt] = answers);
 
   beforeAll(async () => {
     bed = await startClaudeTestBed();
-    reply = replyByPrompt(bed.stub);
+    replies = scriptByPrompt(bed.stub);
   });
   afterAll(async () => {
     await bed?.close();

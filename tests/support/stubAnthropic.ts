@@ -204,20 +204,3 @@ export function scriptByPrompt(stub: StubAnthropic): Record<string, StubReply[]>
   });
   return replies;
 }
-
-/**
- * Scripts the stub per conversation: each turn's replies are keyed to the prompt that started it (the
- * requests carrying tool results go on with the same prompt's list), so a reply a test left unused
- * never answers another test. Side requests (no tools offered) get a plain answer. Returns the
- * function that sets a prompt's replies.
- */
-export function replyByPrompt(stub: StubAnthropic): (prompt: string, ...answers: StubReply[]) => void {
-  const replies: Record<string, StubReply[]> = {};
-  let conversation = '';
-  stub.respond((request) => {
-    if (request.tools.length === 0) return { text: 'side request' };
-    if (request.toolResults.length === 0) conversation = request.lastUserText;
-    return replies[conversation]?.shift();
-  });
-  return (prompt, ...answers) => void (replies[prompt] = answers);
-}
