@@ -3,7 +3,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { startCpuLoad } from './support/cpuLoad.ts';
 import { commandLine, descendantsOf, isRunning, waitUntil } from './support/processes.ts';
 import { startTestSystem, type TestSystem } from './support/system.ts';
 
@@ -41,6 +42,13 @@ async function recordingProxy(target: string): Promise<{ url: string; seen: Seen
     seen,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+/** Milliseconds until `pid` has exited (waiting up to 10 s, to tell slow from never). */
+async function exitTime(pid: number): Promise<number> {
+  const start = performance.now();
+  await waitUntil(() => !isRunning(pid), 10_000, `process ${pid} to exit`);
+  return Math.round(performance.now() - start);
 }
 
 /** JSON-RPC lines read from a process's stdout. */
@@ -86,23 +94,27 @@ describe('mission-mcp, the stdio bridge', () => {
     return { client, transport, npx, bridge: bridge! };
   }
 
-  it('exits within a second of the SDK client closing (end of its input), leaving no process', async () => {
+  it('exits within a second of the SDK client closing (end of its input), leaving no process, on a busy machine', async () => {
     const { client, npx, bridge } = await connectThroughNpx();
+    const stopLoad = startCpuLoad();
+    onTestFinished(stopLoad);
     expect((await client.listTools()).tools.length).toBeGreaterThan(20);
     const under = descendantsOf(npx);
 
     const closing = client.close();
-    await waitUntil(() => !isRunning(bridge), EXIT_WITHIN_MS, `mission-mcp (pid ${bridge}) to exit after its input closed`);
+    expect(await exitTime(bridge), `ms for mission-mcp (pid ${bridge}) to exit after its input closed`).toBeLessThanOrEqual(EXIT_WITHIN_MS);
     await closing;
     expect([npx, ...under].filter(isRunning)).toEqual([]);
   });
 
-  it('exits within a second of the process above it being killed, though its input stays open', async () => {
+  it('exits within a second of the process above it being killed, though its input stays open, on a busy machine', async () => {
     const { client, transport, npx, bridge } = await connectThroughNpx();
+    const stopLoad = startCpuLoad();
+    onTestFinished(stopLoad);
     const under = descendantsOf(npx);
     // The test still holds the write end of the bridge's stdin: only the death of npx can tell it.
     process.kill(npx, 'SIGKILL');
-    await waitUntil(() => !isRunning(bridge), EXIT_WITHIN_MS, `mission-mcp (pid ${bridge}) to exit after npx (pid ${npx}) was killed`);
+    expect(await exitTime(bridge), `ms for mission-mcp (pid ${bridge}) to exit after npx (pid ${npx}) was killed`).toBeLessThanOrEqual(EXIT_WITHIN_MS);
     await waitUntil(() => under.every((pid) => !isRunning(pid)), EXIT_WITHIN_MS, 'the shell npx left to exit');
     await transport.close();
     await client.close();
@@ -141,6 +153,7 @@ describe('mission-mcp, the stdio bridge', () => {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.stdin.end();
       expect(await exited).toBe(0);
+      await waitUntil(() => proxy.seen.some((request) => request.method === 'DELETE'), 5_000, 'the DELETE of the session');
       const deleted = proxy.seen.find((request) => request.method === 'DELETE');
       expect(deleted?.headers['mcp-session-id']).toBe(posts[1]!.headers['mcp-session-id']);
       const reused = await system.fetch('/mcp', {

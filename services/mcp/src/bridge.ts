@@ -3,8 +3,8 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { isJSONRPCRequest, isJSONRPCResultResponse, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { watchAncestors } from './parentWatch.ts';
 
-/** How long ending the HTTP session may hold up the exit (the DELETE goes to a server that may be gone). */
-const END_SESSION_TIMEOUT_MS = 300;
+/** How long ending the HTTP session may hold up the exit: a courtesy (an idle session expires anyway), and the DELETE goes to a server that may be gone. */
+const END_SESSION_TIMEOUT_MS = 100;
 
 /**
  * The stdio MCP server a Claude Code config starts (`mission-mcp`): it relays every message between

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 
-/** How often the processes above `mission-mcp` are checked: well inside its one-second exit promise. */
-const CHECK_INTERVAL_MS = 200;
+/** How often the processes above `mission-mcp` are checked (a few /proc reads): well inside its one-second exit promise. */
+const CHECK_INTERVAL_MS = 100;
 
 interface ProcessIdentity {
   pid: number;
@@ -9,16 +9,23 @@ interface ProcessIdentity {
   startTime: string;
 }
 
-/** The parent pid and start time in a /proc/<pid>/stat line. */
-export function parseProcStat(stat: string): { ppid: number; startTime: string } {
+interface ProcStat {
+  /** Whether it still runs: a zombie has ended, though its parent has not reaped it yet. */
+  running: boolean;
+  ppid: number;
+  startTime: string;
+}
+
+/** What a /proc/<pid>/stat line says of the process. */
+export function parseProcStat(stat: string): ProcStat {
   // Field 2, the command name, is in parentheses and may itself hold spaces and parentheses: count from the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // After the name: state (field 3), ppid (field 4), …, starttime (field 22).
-  return { ppid: Number(fields[1]), startTime: fields[19] ?? '' };
+  return { running: !['Z', 'X', 'x'].includes(fields[0] ?? ''), ppid: Number(fields[1]), startTime: fields[19] ?? '' };
 }
 
-/** The process as /proc shows it now; undefined once it has ended. */
-function procStat(pid: number): { ppid: number; startTime: string } | undefined {
+/** The process as /proc shows it now; undefined once it has ended and been reaped. */
+function procStat(pid: number): ProcStat | undefined {
   try {
     return parseProcStat(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch (error) {
@@ -40,7 +47,10 @@ function ancestors(): ProcessIdentity[] {
   return chain;
 }
 
-const alive = (ancestor: ProcessIdentity) => procStat(ancestor.pid)?.startTime === ancestor.startTime;
+const alive = (ancestor: ProcessIdentity) => {
+  const now = procStat(ancestor.pid);
+  return now !== undefined && now.running && now.startTime === ancestor.startTime;
+};
 
 /**
  * Calls `onGone` once when a process above this one ends. Not only the parent: `npx mission-mcp` runs
