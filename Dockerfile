@@ -1,6 +1,6 @@
 # One image for every Mission service; the command picks the service.
 # The workspace manifests and sources, with what native modules need to build.
-FROM node:20-bookworm-slim AS sources
+FROM node:22-bookworm-slim AS sources
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ git ca-certificates tini \
   && rm -rf /var/lib/apt/lists/*
 WORKDIR /app

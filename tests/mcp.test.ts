@@ -8,7 +8,7 @@ import { type CallToolResult, ResourceUpdatedNotificationSchema } from '@modelco
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
 import { processesIn } from './support/processes.ts';
-import type { StubReply } from './support/stubAnthropic.ts';
+import { scriptByPrompt, type StubReply } from './support/stubAnthropic.ts';
 
 const TOOLS = [
   'mission_approvals',
@@ -50,17 +50,12 @@ describe('MCP server (the SDK client, real claude CLI on the stub API)', () => {
   let bed: ClaudeTestBed;
 
   /** The stub's reply to each prompt (and, for a tool's result, to the tool it ran). */
-  const replies: Record<string, StubReply[]> = {};
+  let replies: Record<string, StubReply[]>;
   const reply = (prompt: string, ...answers: StubReply[]) => (replies[prompt] = answers);
 
   beforeAll(async () => {
     bed = await startClaudeTestBed();
-    let conversation = '';
-    bed.stub.respond((request) => {
-      if (request.tools.length === 0) return { text: 'side request' };
-      if (request.toolResults.length === 0) conversation = request.lastUserText;
-      return replies[conversation]?.shift();
-    });
+    replies = scriptByPrompt(bed.stub);
   });
   afterAll(async () => {
     await bed?.close();

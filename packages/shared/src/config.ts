@@ -9,6 +9,9 @@ const optionalString = z
   .optional()
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
 
+/** A comma-separated setting as its non-empty items. */
+const list = (value: string | undefined): string[] => (value ?? '').split(',').map((item) => item.trim()).filter(Boolean);
+
 /**
  * Every environment variable Mission reads, in one place. The README's env table
  * mirrors this schema; nothing else in the code base reads `process.env`.
@@ -44,6 +47,15 @@ export const envSchema = z.object({
   MISSION_API_URL: optionalString,
   MISSION_AUTH: z.enum(['on', 'off']).default('on'),
   MISSION_RATE_LIMIT_PER_MINUTE: int(600, 1),
+  MISSION_MCP_ALLOWED_HOSTS: optionalString.refine(
+    (value) => list(value).every((host) => host === '*' || URL.canParse(`http://${host}`)),
+    'a comma-separated list of host names such as mission.example.com, or *',
+  ),
+  MISSION_MCP_ALLOWED_ORIGINS: optionalString.refine(
+    (value) => list(value).every((origin) => origin === '*' || (URL.canParse(origin) && new URL(origin).origin !== 'null')),
+    'a comma-separated list of origins such as https://console.example.com, or *',
+  ),
+  MISSION_MCP_SESSION_TTL_MS: int(30 * 60_000, 1_000),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -88,6 +100,12 @@ export interface Config {
   apiUrl: string;
   auth: boolean;
   rateLimitPerMinute: number;
+  /** Host names `/mcp` answers besides the local ones and those of the public and API URLs; `*` = any. */
+  mcpAllowedHosts: string[];
+  /** Origins (scheme://host:port) whose web pages may call `/mcp` besides those on allowed hosts; `*` = any. */
+  mcpAllowedOrigins: string[];
+  /** An MCP session over HTTP with no request for this long (and no stream open) is closed. */
+  mcpSessionTtlMs: number;
   /** The environment handed down to the claude processes the worker starts: the process's, without Mission's own variables. */
   childEnv: Record<string, string>;
 }
@@ -123,7 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerId: e.MISSION_WORKER_ID ?? `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
     workerConcurrency: e.MISSION_WORKER_CONCURRENCY,
     maxSessions: e.MISSION_WORKER_MAX_SESSIONS,
-    workerSlots: e.MISSION_WORKER_SLOTS?.split(',').map((slot) => slot.trim()).filter(Boolean),
+    workerSlots: e.MISSION_WORKER_SLOTS === undefined ? undefined : list(e.MISSION_WORKER_SLOTS),
     heartbeatMs: e.MISSION_HEARTBEAT_MS,
     workerTimeoutMs: e.MISSION_WORKER_TIMEOUT_MS,
     jobLockMs: e.MISSION_JOB_LOCK_MS,
@@ -138,6 +156,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiUrl: (e.MISSION_API_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/+$/, ''),
     auth: e.MISSION_AUTH === 'on',
     rateLimitPerMinute: e.MISSION_RATE_LIMIT_PER_MINUTE,
+    mcpAllowedHosts: list(e.MISSION_MCP_ALLOWED_HOSTS),
+    mcpAllowedOrigins: list(e.MISSION_MCP_ALLOWED_ORIGINS),
+    mcpSessionTtlMs: e.MISSION_MCP_SESSION_TTL_MS,
     childEnv: Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && !isMissionVariable(entry[0]))),
   };
 }

@@ -5,60 +5,86 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { IdleTimer } from './idleTimer.ts';
+import { rebindingPolicy, rebindingRefusal } from './rebinding.ts';
 import { createMissionMcpServer } from './server.ts';
 
 export const MCP_PATH = '/mcp';
 
+interface McpSession {
+  transport: StreamableHTTPServerTransport;
+  /** The token that opened it: only that token may use it. */
+  callerKey: string;
+  idle: IdleTimer;
+}
+
 /**
  * Streamable HTTP at `/mcp` in the API process: a POST with `initialize` opens an MCP session (its id
- * in the `Mcp-Session-Id` header); later POSTs, the GET notification stream and DELETE use it.
+ * in the `Mcp-Session-Id` header); later POSTs, the GET notification stream and DELETE use it. A
+ * session ends on DELETE, or after MISSION_MCP_SESSION_TTL_MS with no request and no stream open
+ * (clients that just go away never send the DELETE); its id then answers 404, as the spec says.
+ * Requests under a name or from a web page Mission does not know are refused (DNS rebinding).
  */
 export function mcpHttp(core: CoreRuntime): ApiExtension {
   return async (app) => {
-    const sessions = new Map<string, { transport: StreamableHTTPServerTransport; callerKey: string; close(): void }>();
+    const sessions = new Map<string, McpSession>();
     const refuse = (reply: FastifyReply, status: number, message: string) => reply.status(status).send({ jsonrpc: '2.0', error: { code: -32000, message }, id: null });
+    const policy = rebindingPolicy(core.config);
+
+    const guard = async (request: FastifyRequest, reply: FastifyReply) => {
+      const refusal = rebindingRefusal(policy, { host: request.headers.host, origin: request.headers.origin });
+      if (!refusal) return;
+      core.logger.warn({ host: request.headers.host, origin: request.headers.origin }, 'MCP request refused by the DNS rebinding guard');
+      return refuse(reply, 403, refusal);
+    };
 
     const handle = async (request: FastifyRequest, reply: FastifyReply) => {
       const id = request.headers['mcp-session-id'];
-      let entry = typeof id === 'string' ? sessions.get(id) : undefined;
-      if (!entry) {
+      let session = typeof id === 'string' ? sessions.get(id) : undefined;
+      if (!session) {
         if (id !== undefined || request.method !== 'POST' || !isInitializeRequest(request.body)) {
           const message = id === undefined ? 'start with an initialize request (no Mcp-Session-Id header yet)' : `unknown MCP session ${String(id)}: initialize again`;
           return refuse(reply, id === undefined ? 400 : 404, message);
         }
-        entry = open(request.caller.key);
+        session = open(request.caller.key);
       }
       // An MCP session belongs to the token that opened it.
-      if (entry.callerKey !== request.caller.key) return refuse(reply, 403, 'this MCP session was opened with another token');
+      if (session.callerKey !== request.caller.key) return refuse(reply, 403, 'this MCP session was opened with another token');
       const raw = request.raw as typeof request.raw & { auth?: AuthInfo };
       raw.auth = { token: '', clientId: request.caller.label, scopes: [...request.caller.scopes], extra: { caller: request.caller } };
+      reply.raw.once('close', session.idle.begin());
       reply.hijack();
-      await entry.transport.handleRequest(raw, reply.raw, request.body);
+      await session.transport.handleRequest(raw, reply.raw, request.body);
     };
 
-    const open = (callerKey: string) => {
+    const open = (callerKey: string): McpSession => {
       const mcp = createMissionMcpServer(core);
       const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
-        onsessioninitialized: (sessionId) => void sessions.set(sessionId, entry),
+        onsessioninitialized: (sessionId) => void sessions.set(sessionId, session),
       });
-      const entry = { transport, callerKey, close: () => mcp.close() };
+      const idle = new IdleTimer(core.config.mcpSessionTtlMs, () => {
+        core.logger.info({ mcpSession: transport.sessionId, idleMs: core.config.mcpSessionTtlMs }, 'MCP session expired');
+        void transport.close().catch((error: unknown) => core.logger.warn({ err: error, mcpSession: transport.sessionId }, 'closing an expired MCP session failed'));
+      });
+      const session: McpSession = { transport, callerKey, idle };
       transport.onclose = () => {
         if (transport.sessionId) sessions.delete(transport.sessionId);
+        idle.stop();
         mcp.close();
       };
       void mcp.server.connect(transport);
-      return entry;
+      return session;
     };
 
     // Any valid token opens a session; each tool then checks the scope it needs.
-    const options = { config: { access: 'token' as const } };
+    const options = { config: { access: 'token' as const }, onRequest: guard };
     app.post(MCP_PATH, options, handle);
     app.get(MCP_PATH, options, handle);
     app.delete(MCP_PATH, options, handle);
     // Before the server stops: its notification streams stay open until their transports close.
     app.addHook('preClose', async () => {
-      for (const entry of sessions.values()) await entry.transport.close();
+      for (const session of sessions.values()) await session.transport.close();
     });
   };
 }

@@ -32,8 +32,9 @@ function authorizeOperator(extra: Parameters<typeof authorize>[0], scope: Scope)
 
 /**
  * `mission://sessions` and `mission://status`. A client that subscribes to one gets
- * `notifications/resources/updated` when its content changes (checked every second while subscribed).
- * Returns the function that stops watching (when the connection closes).
+ * `notifications/resources/updated` when its content changes: checked every second while anything
+ * is subscribed, by a timer that runs only then. Returns the function that stops watching (when the
+ * connection closes or its session expires).
  */
 export function registerResources(server: McpServer, core: CoreRuntime): () => void {
   const resources = readers(core);
@@ -43,26 +44,17 @@ export function registerResources(server: McpServer, core: CoreRuntime): () => v
       return { contents: [{ uri, mimeType: 'application/json', text: JSON.stringify(await resource.read(), null, 2) }] };
     });
   }
+  /** The subscribed resources with the content last seen. */
   const watched = new Map<string, string>();
-  server.server.registerCapabilities({ resources: { subscribe: true, listChanged: false } });
-  server.server.setRequestHandler(SubscribeRequestSchema, async ({ params }, extra) => {
-    const resource = resources[params.uri];
-    if (resource) authorizeOperator(extra, resource.scope);
-    if (resource) watched.set(params.uri, JSON.stringify(await resource.read()));
-    return {};
-  });
-  server.server.setRequestHandler(UnsubscribeRequestSchema, async ({ params }) => {
-    watched.delete(params.uri);
-    return {};
-  });
+  let timer: NodeJS.Timeout | undefined;
   let checking = false;
-  const timer = setInterval(async () => {
-    if (checking || watched.size === 0) return;
+  const check = async () => {
+    if (checking) return;
     checking = true;
     try {
       for (const [uri, last] of watched) {
         const now = JSON.stringify(await resources[uri]!.read());
-        if (now === last) continue;
+        if (now === last || !watched.has(uri)) continue;
         watched.set(uri, now);
         await server.server.sendResourceUpdated({ uri });
       }
@@ -71,7 +63,31 @@ export function registerResources(server: McpServer, core: CoreRuntime): () => v
     } finally {
       checking = false;
     }
-  }, WATCH_INTERVAL_MS);
-  timer.unref();
-  return () => clearInterval(timer);
+  };
+  const stop = () => {
+    clearInterval(timer);
+    timer = undefined;
+  };
+
+  server.server.registerCapabilities({ resources: { subscribe: true, listChanged: false } });
+  server.server.setRequestHandler(SubscribeRequestSchema, async ({ params }, extra) => {
+    const resource = resources[params.uri];
+    if (!resource) return {};
+    authorizeOperator(extra, resource.scope);
+    watched.set(params.uri, JSON.stringify(await resource.read()));
+    if (!timer) {
+      timer = setInterval(() => void check(), WATCH_INTERVAL_MS);
+      timer.unref();
+    }
+    return {};
+  });
+  server.server.setRequestHandler(UnsubscribeRequestSchema, async ({ params }) => {
+    watched.delete(params.uri);
+    if (watched.size === 0) stop();
+    return {};
+  });
+  return () => {
+    watched.clear();
+    stop();
+  };
 }

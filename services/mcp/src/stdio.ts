@@ -13,3 +13,5 @@ if (!env.success) {
   process.exit(2);
 }
 await runStdioBridge(env.data.MISSION_URL, env.data.MISSION_TOKEN || undefined);
+// The client has gone: exit now rather than when the last keep-alive socket or timer lets go.
+process.exit(0);
