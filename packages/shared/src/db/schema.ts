@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { bigserial, boolean, doublePrecision, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 const timestamps = {
@@ -194,7 +195,9 @@ export const permissionDecisions = pgTable(
 );
 
 /** API bearer tokens: only a hash of the secret is kept. */
-export const apiTokens = pgTable('api_tokens', {
+export const apiTokens = pgTable(
+  'api_tokens',
+  {
   id: text('id').primaryKey(),
   name: text('name').notNull(),
   secretHash: text('secret_hash').notNull(),
@@ -209,7 +212,13 @@ export const apiTokens = pgTable('api_tokens', {
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
   revokedAt: timestamp('revoked_at', { withTimezone: true }),
-});
+},
+  // Ending a task or session revokes its agent's tokens by owner: partial indexes over the live ones.
+  (t) => [
+    index('api_tokens_live_task_idx').on(t.taskId).where(sql`${t.taskId} is not null and ${t.revokedAt} is null`),
+    index('api_tokens_live_session_idx').on(t.sessionId).where(sql`${t.sessionId} is not null and ${t.revokedAt} is null`),
+  ],
+);
 
 /** Text sent from one session (or from outside) to another: delivered as a prompt when the target is idle. */
 export const sessionMessages = pgTable(
