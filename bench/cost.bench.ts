@@ -9,7 +9,8 @@ import { Queue, QueueEvents } from 'bullmq';
 import postgres from 'postgres';
 import { benchPrefix, scratchDatabase } from './lib/environment.ts';
 import { CpuMeter } from './lib/procStat.ts';
-import { freePort, startPrivateRedis, type PrivateRedis } from './lib/privateRedis.ts';
+import { freePort } from '../src/privateRedis.ts';
+import { type BenchRedis, startBenchRedis } from './lib/benchRedis.ts';
 import { ms, ratio, report, summarize, timeIt, type LatencySummary } from './lib/stats.ts';
 
 /**
@@ -57,7 +58,7 @@ async function closedLoop(count: number, operation: (i: number) => Promise<void>
   return { latencies, ms: total };
 }
 
-async function rawSide(redis: PrivateRedis): Promise<SideResult> {
+async function rawSide(redis: BenchRedis): Promise<SideResult> {
   const prefix = benchPrefix('cost-raw');
   const connection = createRedis(redis.url, 'bench-cost-raw');
   const queue = new Queue('cost', { connection, prefix, defaultJobOptions: { removeOnComplete: { count: 1_000 }, removeOnFail: { count: 5_000 } } });
@@ -92,7 +93,7 @@ async function rawSide(redis: PrivateRedis): Promise<SideResult> {
   };
 }
 
-async function missionSide(redis: PrivateRedis): Promise<SideResult> {
+async function missionSide(redis: BenchRedis): Promise<SideResult> {
   const database = await scratchDatabase();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-bench-cost-'));
   const port = await freePort();
@@ -201,7 +202,7 @@ function stopFork(child: ChildProcess): Promise<void> {
 }
 
 export async function benchCost(): Promise<void> {
-  const redis = await startPrivateRedis();
+  const redis = await startBenchRedis();
   try {
     const raw = await rawSide(redis);
     const ours = await missionSide(redis);
