@@ -1,4 +1,5 @@
 import { benchCost } from './cost.bench.ts';
+import { benchFanOut } from './fanout.bench.ts';
 import { benchLoad } from './load.bench.ts';
 import { benchMcp } from './mcp.bench.ts';
 import { benchPermissions } from './permissions.bench.ts';
@@ -12,6 +13,7 @@ const benches: [string, () => Promise<void>][] = [
   ['sessions', benchSessions],
   ['mcp', benchMcp],
   ['load', benchLoad],
+  ['fanout', benchFanOut],
   ['permissions', benchPermissions],
 ];
 const only = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
