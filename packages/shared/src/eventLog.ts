@@ -1,6 +1,7 @@
 import { and, asc, eq, gt, lte, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import { type Database, sqlStateOf, UNIQUE_VIOLATION } from './db/database.ts';
+import { UnavailableError } from './errors.ts';
 import { events } from './db/schema.ts';
 import type { EventOwner, MissionEvent, MissionEventDraft, OwnerKind } from './events.ts';
 import type { ChannelSubscriber } from './channelSubscriber.ts';
@@ -8,6 +9,8 @@ import { channels } from './queues.ts';
 
 const MAX_APPEND_ATTEMPTS = 5;
 const REPLAY_PAGE = 500;
+/** Live events a follower may hold unread; one that falls further behind is ended (it can resume from its last seq). */
+export const MAX_LIVE_BACKLOG = 10_000;
 
 /**
  * The append-only event log: every event is stored in Postgres with the next sequence number of its
@@ -97,7 +100,8 @@ function toEvent(row: typeof events.$inferSelect): MissionEvent {
 
 /**
  * Replays an owner's stored events after `afterSeq`, then follows live ones, in seq order with no gap
- * and no duplicate, until `signal` aborts or the consumer stops iterating.
+ * and no duplicate, until `signal` aborts or the consumer stops iterating. Live events are shared with the
+ * owner's other followers: read them, never change them.
  */
 export async function* followEvents(options: {
   log: EventLog;
@@ -105,12 +109,16 @@ export async function* followEvents(options: {
   owner: EventOwner;
   afterSeq: number;
   signal: AbortSignal;
+  /** Live events held unread before the follower is ended ({@link MAX_LIVE_BACKLOG}). */
+  maxBacklog?: number;
 }): AsyncGenerator<MissionEvent> {
-  const { log, subscriber, owner, signal } = options;
+  const { log, subscriber, owner, signal, maxBacklog = MAX_LIVE_BACKLOG } = options;
   const live: MissionEvent[] = [];
+  let behind = false;
   let wake: (() => void) | undefined;
-  const unsubscribe = await subscriber.subscribe(log.channel(owner), (message) => {
-    live.push(JSON.parse(message) as MissionEvent);
+  const unsubscribe = await subscriber.subscribe(log.channel(owner), (_message, json) => {
+    if (live.length >= maxBacklog) behind = true;
+    else live.push(json() as MissionEvent);
     wake?.();
   });
   const onAbort = () => wake?.();
@@ -122,6 +130,7 @@ export async function* followEvents(options: {
       yield event;
     }
     while (!signal.aborted) {
+      if (behind) throw new UnavailableError(`the stream fell more than ${maxBacklog} events behind; resume it after seq ${last}`, { afterSeq: last });
       const event = live.shift();
       if (!event) {
         await new Promise<void>((resolve) => (wake = resolve));
