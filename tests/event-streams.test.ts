@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { followEvents, type MissionEvent, MissionError } from '@mission/shared';
+import { createRedis, EventLog, followEvents, type MissionEvent, type MissionEventDraft, MissionError } from '@mission/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSse } from './support/sse.ts';
 import { startTestSystem, type TestSystem } from './support/system.ts';
@@ -79,5 +79,31 @@ describe('event streams under fan-out', () => {
     expect(error).toMatchObject({ code: 'unavailable', details: { afterSeq: 1 } });
     expect((error as Error).message).toBe('the stream fell more than 5 events behind; resume it after seq 1');
     abort.abort();
+  });
+
+  it('two writers bursting on one owner at once get consecutive seqs, each in its own order', async () => {
+    const owner = { kind: 'task' as const, id: 'task_two_writers' };
+    const burst = (writer: string) => Array.from({ length: 50 }, (_, i): MissionEventDraft => ({ type: 'assistant_message', payload: { text: `${writer}${i}` } }));
+    const a = system.core.events.appender(owner);
+    const b = system.core.events.appender(owner);
+    await Promise.all([...burst('a').map((draft) => a.add(draft)), ...burst('b').map((draft) => b.add(draft))]);
+    await Promise.all([a.flushed(), b.flushed()]);
+    const stored = await system.core.events.list(owner.id);
+    expect(stored.map((e) => e.seq)).toEqual(stored.map((_, i) => i + 1));
+    for (const writer of ['a', 'b']) {
+      const mine = stored.map((e) => (e.payload as { text: string }).text).filter((text) => text.startsWith(writer));
+      expect(mine).toEqual(burst(writer).map((draft) => (draft.payload as { text: string }).text));
+    }
+  });
+
+  it('a batch is stored before it is published: when publishing fails, a reader still replays all of it in order', async () => {
+    const owner = { kind: 'task' as const, id: 'task_publish_fails' };
+    const gone = createRedis(system.config.redisUrl!, 'test-closed-publisher');
+    gone.disconnect();
+    const log = new EventLog(system.core.database.db, gone, system.config.queuePrefix);
+    const drafts = Array.from({ length: 5 }, (_, i): MissionEventDraft => ({ type: 'assistant_message', payload: { text: `line ${i}` } }));
+    await expect(log.appendMany(owner, drafts)).rejects.toThrow();
+    const stored = await system.core.events.list(owner.id);
+    expect(stored.map((e) => [e.seq, (e.payload as { text: string }).text])).toEqual(drafts.map((draft, i) => [i + 1, (draft.payload as { text: string }).text]));
   });
 });
