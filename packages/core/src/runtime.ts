@@ -26,6 +26,7 @@ import { CcRecordService } from './ccRecords.ts';
 import { CoordinationService } from './coordination.ts';
 import { MessageService } from './messages.ts';
 import { fleetOverview, type Overview, type QueueDepth, queueDepth } from './overview.ts';
+import { startRetention } from './retentionJob.ts';
 import { RoleService } from './roles.ts';
 import { TokenService } from './tokens.ts';
 import { SessionService } from './sessions.ts';
@@ -114,6 +115,7 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
   // The API sweeps for lost workers too, so sessions of a dead fleet are reported lost even with no worker left.
   const recovery = new FleetRecovery({ db: database.db, events, approvals: approvalStore, taskQueue, canceller, logger, workerTimeoutMs: config.workerTimeoutMs });
   const stopRecovery = recovery.start(config.heartbeatMs);
+  const stopRetention = startRetention({ config, logger, db: database.db, redis, redisUrl });
   const queues: Record<string, Queue> = { [queueNames.tasks]: taskQueue, [queueNames.sessions]: sessionQueue };
   return {
     config,
@@ -144,7 +146,7 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
     cancelWaits: (reason) => commands.cancelPending(reason),
     async close() {
       await stopRecovery();
-      await Promise.all([taskQueue.close(), sessionQueue.close(), commands.close(), coordinations.close()]);
+      await Promise.all([taskQueue.close(), sessionQueue.close(), commands.close(), coordinations.close(), stopRetention()]);
       subscriber.disconnect();
       redis.disconnect();
     },

@@ -56,6 +56,7 @@ export const envSchema = z.object({
     'a comma-separated list of origins such as https://console.example.com, or *',
   ),
   MISSION_MCP_SESSION_TTL_MS: int(30 * 60_000, 1_000),
+  MISSION_RETENTION_DAYS: int(0, 0),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -106,6 +107,8 @@ export interface Config {
   mcpAllowedOrigins: string[];
   /** An MCP session over HTTP with no request for this long (and no stream open) is closed. */
   mcpSessionTtlMs: number;
+  /** Tasks and sessions that ended this many days ago are deleted with their events, hourly; 0 keeps everything. */
+  retentionDays: number;
   /** The environment handed down to the claude processes the worker starts: the process's, without Mission's own variables. */
   childEnv: Record<string, string>;
 }
@@ -159,6 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mcpAllowedHosts: list(e.MISSION_MCP_ALLOWED_HOSTS),
     mcpAllowedOrigins: list(e.MISSION_MCP_ALLOWED_ORIGINS),
     mcpSessionTtlMs: e.MISSION_MCP_SESSION_TTL_MS,
+    retentionDays: e.MISSION_RETENTION_DAYS,
     childEnv: Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && !isMissionVariable(entry[0]))),
   };
 }
