@@ -56,6 +56,10 @@ export const envSchema = z.object({
     'a comma-separated list of origins such as https://console.example.com, or *',
   ),
   MISSION_MCP_SESSION_TTL_MS: int(30 * 60_000, 1_000),
+  MISSION_NOTIFICATIONS_FILE: z.string().default('notifications.yaml'),
+  MISSION_NOTIFY_ATTEMPTS: int(8, 1),
+  MISSION_NOTIFY_RETRY_MS: int(1_000, 10),
+  MISSION_NOTIFY_WORKER: z.enum(['on', 'off']).default('on'),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -106,6 +110,12 @@ export interface Config {
   mcpAllowedOrigins: string[];
   /** An MCP session over HTTP with no request for this long (and no stream open) is closed. */
   mcpSessionTtlMs: number;
+  notificationsFile: string;
+  /** Attempts of a notification delivery, and the first retry's delay (doubling after it). */
+  notifyAttempts: number;
+  notifyRetryMs: number;
+  /** Whether this API process sends deliveries (it always derives them from events). */
+  notifyWorker: boolean;
   /** The environment handed down to the claude processes the worker starts: the process's, without Mission's own variables. */
   childEnv: Record<string, string>;
 }
@@ -159,6 +169,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mcpAllowedHosts: list(e.MISSION_MCP_ALLOWED_HOSTS),
     mcpAllowedOrigins: list(e.MISSION_MCP_ALLOWED_ORIGINS),
     mcpSessionTtlMs: e.MISSION_MCP_SESSION_TTL_MS,
+    notificationsFile: path.resolve(e.MISSION_NOTIFICATIONS_FILE),
+    notifyAttempts: e.MISSION_NOTIFY_ATTEMPTS,
+    notifyRetryMs: e.MISSION_NOTIFY_RETRY_MS,
+    notifyWorker: e.MISSION_NOTIFY_WORKER === 'on',
     childEnv: Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && !isMissionVariable(entry[0]))),
   };
 }
