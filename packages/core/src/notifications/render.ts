@@ -68,15 +68,15 @@ export function renderRequest(format: NotificationFormat, url: string, notificat
   return { url, body: JSON.stringify(notification), contentType: 'application/json' };
 }
 
-/** A Slack incoming webhook: the text, and for an approval the buttons (they open the signed page, where one tap decides). */
+/** A Slack incoming webhook: the text, and for an approval the buttons (Slack opens links, so both open the signed page, where one tap decides). */
 function slackBody(n: Notification) {
   const blocks: unknown[] = [{ type: 'section', text: { type: 'mrkdwn', text: `*${n.title}*\n${n.text}` } }];
   if (n.approval) {
     blocks.push({
       type: 'actions',
       elements: [
-        { type: 'button', text: { type: 'plain_text', text: 'Approve' }, style: 'primary', url: `${n.approval.page}?verdict=approve` },
-        { type: 'button', text: { type: 'plain_text', text: 'Deny' }, style: 'danger', url: `${n.approval.page}?verdict=deny` },
+        { type: 'button', text: { type: 'plain_text', text: 'Approve' }, style: 'primary', url: n.approval.page },
+        { type: 'button', text: { type: 'plain_text', text: 'Deny' }, style: 'danger', url: n.approval.page },
       ],
     });
   }
