@@ -63,10 +63,12 @@ export class NotificationDeriver {
   async handle(event: MissionEvent): Promise<void> {
     const kind = notificationKindOf(event);
     if (!kind) return;
+    // Most events are wanted by nobody: that costs one query, and the owner is looked up only when needed.
+    const wanting = await this.o.subscriptions.wanting(kind);
+    if (wanting.length === 0) return;
     const owner = await this.ownerOf(event);
     if (!owner) return;
-    const subscriptions = await this.o.subscriptions.matching(kind, owner.slot, owner.role);
-    if (subscriptions.length === 0) return;
+    const subscriptions = wanting.filter((s) => (s.slots === null || s.slots.includes(owner.slot)) && (s.roles === null || s.roles.includes(owner.role)));
     const approval = event.type === 'approval_requested' ? this.o.approvalLinks({ id: event.payload.approvalId, expiresAt: event.payload.expiresAt }) : undefined;
     for (const subscription of subscriptions) {
       const id = `${subscription.id}.${event.ownerId}.${event.seq}`;

@@ -66,13 +66,12 @@ export class SubscriptionService {
     return Object.keys(document.subscriptions);
   }
 
-  /** The enabled subscriptions that want this kind of event of this slot (and role). */
-  async matching(kind: NotificationKind, slot: string, role: string): Promise<NotificationSubscriptionRow[]> {
-    const rows = await this.db
+  /** The enabled subscriptions that want this kind of event (of some slots or roles, or of all). */
+  async wanting(kind: NotificationKind): Promise<NotificationSubscriptionRow[]> {
+    return this.db
       .select()
       .from(notificationSubscriptions)
       .where(and(eq(notificationSubscriptions.enabled, true), sql`${notificationSubscriptions.events} @> ${JSON.stringify([kind])}::jsonb`));
-    return rows.filter((row) => (row.slots === null || row.slots.includes(slot)) && (row.roles === null || row.roles.includes(role)));
   }
 
   /** A subscription's delivery log, newest first. */
