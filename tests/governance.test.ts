@@ -91,6 +91,16 @@ describe('governance: role drafts and rollback, the audit trail', () => {
     ]);
     expect(await audit(`until=${encodeURIComponent(start)}&kind=slot_changed`)).toEqual([expect.objectContaining({ target: 'default', actor: 'default' })]);
     expect((await audit('limit=2')).length).toBe(2);
+    // Subscriptions: who changed or deleted them, without their URL (a Slack webhook's URL is its credential).
+    const sub = await call<{ id: string }>('POST', '/v1/notifications', { name: 'audited', url: 'https://hooks.slack.com/services/T/B/SECRET', format: 'slack', events: ['task_failed'] });
+    await call('DELETE', `/v1/notifications/${sub.body.id}`);
+    const subscriptionTrail = await audit('kind=notification_changed,notification_deleted');
+    expect(subscriptionTrail.map((e) => [e.kind, e.actor, e.target])).toEqual([
+      ['notification_deleted', 'token:test-admin', sub.body.id],
+      ['notification_changed', 'token:test-admin', sub.body.id],
+    ]);
+    expect(JSON.stringify(subscriptionTrail)).not.toContain('SECRET');
+
     const bad = await call<{ error: { message: string } }>('GET', '/v1/audit?kind=everything');
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toContain('kind');

@@ -123,7 +123,9 @@ export class SubscriptionService {
       .values({ id: newId('ntf'), name, secret, ...values })
       .onConflictDoUpdate({ target: notificationSubscriptions.name, set: { ...values, ...(config.secret ? { secret } : {}), updatedAt: sql`now()` } })
       .returning();
-    await recordAudit(this.db, { kind: 'notification_changed', actor: by, target: row!.id, details: { name, ...values } });
+    // The URL is left out of the audit trail: a Slack webhook's URL is its credential.
+    const { url: _url, ...recorded } = values;
+    await recordAudit(this.db, { kind: 'notification_changed', actor: by, target: row!.id, details: { name, ...recorded } });
     return { ...toSubscription(row!), secret: row!.secret };
   }
 }
