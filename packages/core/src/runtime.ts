@@ -22,6 +22,9 @@ import {
 } from '@mission/shared';
 import { FlowProducer, Queue } from 'bullmq';
 import { ApprovalService } from './approvals.ts';
+import { AuditService } from './audit.ts';
+import { type Notifications, startNotifications } from './notifications/index.ts';
+import { ReceiptService } from './receipts.ts';
 import { CcRecordService } from './ccRecords.ts';
 import { CoordinationService } from './coordination.ts';
 import { MessageService } from './messages.ts';
@@ -54,6 +57,11 @@ export interface CoreRuntime {
   approvals: ApprovalService;
   roles: RoleService;
   tokens: TokenService;
+  /** Webhook subscriptions, derived from the event stream and delivered on the `notifications` queue. */
+  notifications: Notifications;
+  /** Agent-raised actions through the gate, and their receipts. */
+  receipts: ReceiptService;
+  audit: AuditService;
   /** Claude Code's own records (transcripts, task lists) reported by every worker. */
   cc: CcRecordService;
   /** Who is calling, from a bearer token; with MISSION_AUTH=off everyone is the local operator. */
@@ -116,6 +124,7 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
   const recovery = new FleetRecovery({ db: database.db, events, approvals: approvalStore, taskQueue, canceller, logger, workerTimeoutMs: config.workerTimeoutMs });
   const stopRecovery = recovery.start(config.heartbeatMs);
   const stopRetention = startRetention({ config, logger, db: database.db, redis, redisUrl });
+  const notifications = startNotifications({ config, db: database.db, redisUrl, approvalLinks: (approval) => approvals.signedLinks(approval), logger });
   const queues: Record<string, Queue> = { [queueNames.tasks]: taskQueue, [queueNames.sessions]: sessionQueue };
   return {
     config,
@@ -134,6 +143,9 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
     approvals,
     roles: new RoleService(database.db),
     tokens,
+    notifications,
+    receipts: new ReceiptService({ db: database.db, approvals: approvalStore, events, approvalTimeoutMs: config.approvalTimeoutMs }),
+    audit: new AuditService(database.db),
     cc: new CcRecordService({ db: database.db, commands }),
     authenticate: config.auth ? (token) => tokens.authenticate(token) : async () => LOCAL_OPERATOR,
     overview: () => fleetOverview(database.db, { tasks: taskQueue, sessions: sessionQueue }),
@@ -146,6 +158,7 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
     cancelWaits: (reason) => commands.cancelPending(reason),
     async close() {
       await stopRecovery();
+      await notifications.close();
       await Promise.all([taskQueue.close(), sessionQueue.close(), commands.close(), coordinations.close(), stopRetention()]);
       subscriber.disconnect();
       redis.disconnect();
