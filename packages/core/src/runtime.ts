@@ -104,6 +104,7 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
   const approvals = new ApprovalService({
     store: approvalStore,
     secret: config.approvalSecret,
+    auth: config.auth,
     publicUrl: config.publicUrl ?? `http://${config.host}:${config.port}`,
     logger,
   });
