@@ -1,4 +1,5 @@
 import {
+  type Approval,
   type Database,
   type EventLog,
   type EventOwner,
@@ -89,6 +90,7 @@ export class TaskProcessor {
     forward(AbortSignal.timeout(task.timeoutMs), () => 'timeout');
 
     let result: HeadlessResult | undefined;
+    let undecided: Approval[] = [];
     let claudeSessionId: string | null = null;
     const { rules } = await roleInForce(this.o.db, slot.role);
     // A task's agent gets Mission's MCP server when its role gives Mission tools (a manager running specialists).
@@ -115,12 +117,12 @@ export class TaskProcessor {
       },
       onUnparsableLine: (line) => log.warn({ line: line.slice(0, 200) }, 'claude printed a line that is not JSON'),
     }).finally(async () => {
-      prompts.unregister();
+      undecided = await prompts.finish();
       await revokeAgentTokens(this.o.db, [taskId]);
     });
 
     if (exit.stoppedBy === 'shutdown') return this.interrupted(owner, log);
-    const outcome = taskOutcome(exit, result, task.timeoutMs);
+    const outcome = taskOutcome(exit, result, task.timeoutMs, undecided);
     log.info({ status: outcome.status, exitCode: exit.exitCode, stoppedBy: exit.stoppedBy }, 'task ended');
     const [recorded] = await this.o.db
       .update(tasks)

@@ -46,7 +46,7 @@ export async function startWorker(options: {
   const subscriber = new ChannelSubscriber(createRedis(options.redisUrl, `mission-worker-sub-${workerId}`, logger));
   const approvals = new ApprovalStore(database.db, connection, subscriber, config.queuePrefix);
   const guard = new PermissionGuard({ db: database.db, events, approvals, approvalTimeoutMs: config.approvalTimeoutMs, logger });
-  const prompts = new PermissionPromptServer(guard, logger);
+  const prompts = new PermissionPromptServer(guard, logger, config.approvalTimeoutMs);
   await prompts.start();
   const taskQueue = new Queue<TaskJobData>(queueNames.tasks, { connection, prefix: config.queuePrefix });
   taskQueue.on('error', (error) => logger.warn({ err: error }, 'task queue error'));
