@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { hasScope, type Scope, scopes, tables } from '@mission/shared';
+import { ApprovalStore, hasScope, type Scope, scopes, tables } from '@mission/shared';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -101,6 +101,22 @@ describe('API auth: tokens, scopes, rate limit', () => {
       expect(refused.status).toBe(1);
       expect(refused.stderr).toMatch(/^mission: invalid token: scopes\.0: .*"tasks:read"/);
     });
+  });
+
+  it('signed approval links (a credential to decide) go only to callers with approvals:write', async () => {
+    const { core } = system;
+    const store = new ApprovalStore(core.database.db, core.redis, core.subscriber, core.config.queuePrefix);
+    const approval = await store.create({ owner: { kind: 'task', id: 'tsk_links' }, slot: 'default', role: 'default', tool: 'Bash', input: { command: 'ls' }, rule: null, timeoutMs: 60_000 });
+    const seen = async (token: string) => {
+      const one = (await (await request('GET', `/v1/approvals/${approval.id}`, token)).json()) as { id: string; url?: string };
+      const listed = (await (await request('GET', '/v1/approvals?status=pending', token)).json()) as { approvals: { id: string; url?: string }[] };
+      return [one.url, listed.approvals.find((a) => a.id === approval.id)?.url];
+    };
+    expect(await seen(tokens['approvals:read']!)).toEqual([undefined, undefined]);
+    const [one, listed] = await seen(tokens['approvals:write']!);
+    expect(one).toMatch(new RegExp(`/approvals/[^/]+$`));
+    expect(listed).toBe(one);
+    await store.expire(approval.id);
   });
 
   it('the WebSocket attach takes ?access_token= (browsers cannot send headers) and refuses a bad one', async () => {

@@ -16,6 +16,7 @@ import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.
 import { redisUrl, uniquePrefix } from './support/isolation.ts';
 import { unusedPort } from './support/ports.ts';
 import { waitUntil } from './support/processes.ts';
+import { ADMIN } from './support/system.ts';
 import type { StubReply } from './support/stubAnthropic.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
@@ -261,12 +262,12 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
     expect(body.id).toBe(first.id);
     expect(body.status).toBe('approved');
     expect(body.decidedBy).toBe('token:test-admin');
-    expect((await core.approvals.get(first.id)).status).toBe('approved');
+    expect((await core.approvals.get(first.id, ADMIN)).status).toBe('approved');
 
     const second = await create();
     const denied = await mission(['approve', second.id, '--deny', '--reason', 'not on a Friday']);
     expect(denied).toEqual({ code: 0, stdout: `${second.id} denied: Bash for session ses_cli\n`, stderr: '' });
-    expect(await core.approvals.get(second.id)).toMatchObject({ status: 'denied', reason: 'not on a Friday' });
+    expect(await core.approvals.get(second.id, ADMIN)).toMatchObject({ status: 'denied', reason: 'not on a Friday' });
 
     const again = await mission(['approve', first.id]);
     expect(again.code).toBe(1);

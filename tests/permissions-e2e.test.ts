@@ -4,6 +4,7 @@ import { type Approval, ApprovalStore, type MissionEvent, type SessionTurn, sign
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
 import { waitUntil } from './support/processes.ts';
+import { ADMIN, TEST_APPROVAL_SECRET } from './support/system.ts';
 import type { StubReply } from './support/stubAnthropic.ts';
 
 /**
@@ -108,10 +109,10 @@ describe('permissions, approvals and signed links (real claude CLI)', () => {
     expect((await call('POST', `/approvals/${encodeURIComponent(tampered)}/approve`, {}, false)).status).toBe(401);
     const otherId = `${token.replace(/^appr_[^.]+/, 'appr_other')}`;
     expect((await call('POST', `/approvals/${encodeURIComponent(otherId)}/approve`, {}, false)).status).toBe(401);
-    const expired = signApprovalToken('test-approval-secret', approvalId, Date.now() - 1_000);
+    const expired = signApprovalToken(TEST_APPROVAL_SECRET, approvalId, Date.now() - 1_000);
     const expiredAnswer = await call<{ error: { message: string } }>('POST', `/approvals/${encodeURIComponent(expired)}/approve`, {}, false);
     expect(expiredAnswer).toMatchObject({ status: 403, body: { error: { message: 'this approval link has expired' } } });
-    expect((await bed.system.core.approvals.get(approvalId)).status).toBe('pending');
+    expect((await bed.system.core.approvals.get(approvalId, ADMIN)).status).toBe('pending');
 
     const approvedAt = Date.now();
     const approved = await call<Approval>('POST', `${link}/approve`, {}, false);

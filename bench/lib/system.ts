@@ -33,7 +33,7 @@ export async function startBenchSystem(env: Record<string, string>, options: { i
     MISSION_SLOTS_FILE: '/nonexistent/slots.yaml',
     MISSION_PERMISSIONS_FILE: '/nonexistent/permissions.yaml',
     MISSION_AUTH: 'on',
-    MISSION_APPROVAL_SECRET: 'bench',
+    MISSION_APPROVAL_SECRET: 'bench-approval-secret-0123456789abcdef',
     MISSION_RATE_LIMIT_PER_MINUTE: '100000000',
     ...env,
   });

@@ -4,10 +4,16 @@ import path from 'node:path';
 import { startApi } from '@mission/api';
 import { mcpHttp } from '@mission/mcp';
 import { type CoreRuntime, createCoreRuntime } from '@mission/core';
-import { type Config, createLogger, type DatabaseHandle, loadConfig, openDatabase } from '@mission/shared';
+import { type Caller, type Config, createLogger, type DatabaseHandle, loadConfig, openDatabase } from '@mission/shared';
 import { type MissionWorker, startWorker } from '@mission/worker';
 import type { FastifyInstance } from 'fastify';
 import { createTestDatabase, redisUrl, uniquePrefix } from './isolation.ts';
+
+/** A caller with every scope, for tests that call the core directly. */
+export const ADMIN: Caller = { label: 'test-admin', scopes: ['admin'], key: 'test-admin' };
+
+/** The approval secret of test systems (long enough for start-up to accept it with auth on). */
+export const TEST_APPROVAL_SECRET = 'test-approval-secret-0123456789abcdef';
 
 export interface TestSystem {
   /** Base URL of the API, e.g. http://127.0.0.1:41234 */
@@ -51,7 +57,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     MISSION_SHUTDOWN_GRACE_MS: '2000',
     MISSION_PERMISSIONS_FILE: path.join(dataDir, 'permissions.yaml'),
     MISSION_AUTH: 'on',
-    MISSION_APPROVAL_SECRET: 'test-approval-secret',
+    MISSION_APPROVAL_SECRET: TEST_APPROVAL_SECRET,
     // Tests poll fast with one token; the rate limit has a test of its own.
     MISSION_RATE_LIMIT_PER_MINUTE: '1000000',
     ...(testDb ? { DATABASE_URL: testDb.url } : { DATABASE_URL: '' }),

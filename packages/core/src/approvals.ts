@@ -1,28 +1,40 @@
 import { randomBytes } from 'node:crypto';
 import {
   type Approval,
+  type Caller,
+  ConfigError,
   approvalDecisionSchema,
   approvalListQuerySchema,
+  approvalSecretProblem,
   type ApprovalStore,
   type ApprovalVerdict,
   type Logger,
   MissionError,
   parseInput,
+  hasScope,
   type PendingApproval,
+  type SessionTurn,
   signApprovalToken,
   verifyApprovalToken,
 } from '@mission/shared';
 
 export interface ApprovalServiceOptions {
   store: ApprovalStore;
-  /** HMAC key of approval links; without one a random key is made, so links die with this process. */
+  /** HMAC key of approval links; without one (auth off only) a random key is made, so links die with this process. */
   secret: string | undefined;
+  /** With auth on, a missing, short or placeholder secret refuses to start. */
+  auth: boolean;
   /** Base URL people open links on. */
   publicUrl: string;
   logger: Logger;
 }
 
 export type ApprovalWithLink = Approval & { url: string };
+/** An approval as a caller sees it: the signed link (a credential to decide it) only for those who may decide. */
+export type ApprovalSeen = Approval & { url?: string };
+
+/** A signed link decides an approval without a token: only callers who may decide (`approvals:write`) are given one. */
+export const mayHaveLinks = (caller: Caller): boolean => hasScope(caller.scopes, 'approvals:write');
 
 /**
  * Approvals as the API, the MCP server and signed links see them. Deciding one wakes the worker that
@@ -32,17 +44,26 @@ export class ApprovalService {
   private readonly secret: string;
 
   constructor(private readonly o: ApprovalServiceOptions) {
+    const problem = approvalSecretProblem(o.secret);
+    if (problem && o.auth) throw new ConfigError([problem]);
     if (!o.secret) o.logger.warn('MISSION_APPROVAL_SECRET is not set: approval links are signed with a random key and stop working when this process restarts');
     this.secret = o.secret ?? randomBytes(32).toString('base64url');
   }
 
-  async list(query: unknown): Promise<ApprovalWithLink[]> {
+  async list(query: unknown, caller: Caller): Promise<ApprovalSeen[]> {
     const approvals = await this.o.store.list(parseInput(approvalListQuerySchema, query, 'query'));
-    return approvals.map((approval) => this.withLink(approval));
+    return approvals.map((approval) => this.seenBy(approval, caller));
   }
 
-  async get(id: string): Promise<ApprovalWithLink> {
-    return this.withLink(await this.o.store.get(id));
+  async get(id: string, caller: Caller): Promise<ApprovalSeen> {
+    return this.seenBy(await this.o.store.get(id), caller);
+  }
+
+  /** A session's turn as the caller may see it: the approval it stopped at keeps its link only for those who may decide. */
+  turnFor(turn: SessionTurn, caller: Caller): SessionTurn {
+    if (!turn.approval || mayHaveLinks(caller)) return turn;
+    const { url: _link, ...approval } = turn.approval;
+    return { ...turn, approval };
   }
 
   async approve(id: string, body: unknown, by: string): Promise<ApprovalWithLink> {
@@ -60,7 +81,7 @@ export class ApprovalService {
       const message = check.problem === 'expired' ? 'this approval link has expired' : 'this approval link is not valid';
       throw new MissionError(check.problem === 'expired' ? 'forbidden' : 'unauthorized', message, { problem: check.problem });
     }
-    return this.get(check.approvalId);
+    return this.withLink(await this.o.store.get(check.approvalId));
   }
 
   /** Decides the approval a signed link is for. */
@@ -83,6 +104,10 @@ export class ApprovalService {
   private async decide(id: string, verdict: ApprovalVerdict, body: unknown, by: string): Promise<ApprovalWithLink> {
     const { reason } = parseInput(approvalDecisionSchema, body ?? {}, 'decision');
     return this.withLink(await this.o.store.decide(id, verdict, by, reason));
+  }
+
+  private seenBy(approval: Approval, caller: Caller): ApprovalSeen {
+    return mayHaveLinks(caller) ? this.withLink(approval) : approval;
   }
 
   private withLink(approval: Approval): ApprovalWithLink {

@@ -9,12 +9,14 @@ import {
   ChannelSubscriber,
   FleetRecovery,
   TaskCanceller,
+  WorkerLiveness,
   listWorkers,
   type Logger,
   NotFoundError,
   parseInput,
   queueNames,
   type Redis,
+  REQUEST_COMMAND_TIMEOUT_MS,
   type SpawnJobData,
   type TaskJobData,
   type WorkerInfo,
@@ -79,7 +81,8 @@ export interface CoreRuntime {
 
 export function createCoreRuntime(options: { config: Config; logger: Logger; database: DatabaseHandle; redisUrl: string }): CoreRuntime {
   const { config, logger, database, redisUrl } = options;
-  const redis = createRedis(redisUrl, 'mission-core', logger);
+  // Request paths fail fast while Redis is down (503), rather than wait for it to come back.
+  const redis = createRedis(redisUrl, 'mission-core', logger, { commandTimeoutMs: REQUEST_COMMAND_TIMEOUT_MS });
   const subscriberConnection = createRedis(redisUrl, 'mission-core-sub', logger);
   const taskQueue = new Queue<TaskJobData>(queueNames.tasks, {
     connection: redis,
@@ -113,6 +116,7 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
   const approvals = new ApprovalService({
     store: approvalStore,
     secret: config.approvalSecret,
+    auth: config.auth,
     publicUrl: config.publicUrl ?? `http://${config.host}:${config.port}`,
     logger,
   });
@@ -121,7 +125,8 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
   const messages = new MessageService({ db: database.db, sessions, events, subscriber, commands, logger });
   const coordinations = new CoordinationService({ db: database.db, slots, tasks, events, flows: new FlowProducer({ connection: redis, prefix: config.queuePrefix }), taskTimeoutMs: config.taskTimeoutMs, logger });
   // The API sweeps for lost workers too, so sessions of a dead fleet are reported lost even with no worker left.
-  const recovery = new FleetRecovery({ db: database.db, events, approvals: approvalStore, taskQueue, canceller, logger, workerTimeoutMs: config.workerTimeoutMs });
+  const liveness = new WorkerLiveness(redis, config.queuePrefix, config.workerTimeoutMs);
+  const recovery = new FleetRecovery({ db: database.db, events, approvals: approvalStore, taskQueue, canceller, logger, workerTimeoutMs: config.workerTimeoutMs, liveness });
   const stopRecovery = recovery.start(config.heartbeatMs);
   const stopRetention = startRetention({ config, logger, db: database.db, redis, redisUrl });
   const notifications = startNotifications({ config, db: database.db, redisUrl, approvalLinks: (approval) => approvals.signedLinks(approval), logger });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.ts';
+import { approvalSecretProblem, ConfigError, loadConfig } from './config.ts';
 
 describe('the MCP settings of the config', () => {
   it('defaults: no extra hosts or origins, sessions idle for 30 minutes expire', () => {
@@ -15,5 +15,16 @@ describe('the MCP settings of the config', () => {
     expect(() => loadConfig({ MISSION_MCP_ALLOWED_HOSTS: 'bad host' })).toThrow(/MISSION_MCP_ALLOWED_HOSTS: a comma-separated list of host names/);
     expect(() => loadConfig({ MISSION_MCP_ALLOWED_ORIGINS: 'inspector.example.com' })).toThrow(/MISSION_MCP_ALLOWED_ORIGINS: a comma-separated list of origins/);
     expect(() => loadConfig({ MISSION_MCP_SESSION_TTL_MS: '10' })).toThrow(ConfigError);
+  });
+});
+
+describe('the approval link secret', () => {
+  it('accepts 32+ random characters and refuses a missing, short or placeholder one, saying how to make a good one', () => {
+    expect(approvalSecretProblem('Zq3v9Yc1mN8xR2tL6pW0bH4kJ7sD5fGa')).toBeUndefined();
+    expect(approvalSecretProblem(undefined)).toMatch(/^MISSION_APPROVAL_SECRET is not set.*openssl rand -base64 48/);
+    expect(approvalSecretProblem('short-but-random-9f2c')).toMatch(/^MISSION_APPROVAL_SECRET has 21 characters: too short/);
+    for (const placeholder of ['change-me', 'replace-me-with-a-long-random-string', 'CHANGEME-CHANGEME-CHANGEME-CHANGEME-1']) {
+      expect(approvalSecretProblem(placeholder)).toMatch(/is a placeholder/);
+    }
   });
 });

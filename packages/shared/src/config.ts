@@ -130,6 +130,22 @@ export class ConfigError extends Error {
   }
 }
 
+/** The shortest approval secret start-up accepts with auth on (an HMAC key someone could guess opens every approval). */
+export const MIN_APPROVAL_SECRET_CHARS = 32;
+/** Words of the example values shipped in manifests and docs: a secret containing one was never really set. */
+const PLACEHOLDER_WORDS = ['change-me', 'changeme', 'replace-me', 'replaceme', 'placeholder', 'example', 'secret-here', 'your-secret', 'xxxxxxxx'];
+
+/** Why an approval link secret must not be used with auth on, or undefined when it will do. */
+export function approvalSecretProblem(secret: string | undefined): string | undefined {
+  const fix = `set MISSION_APPROVAL_SECRET to a random string of at least ${MIN_APPROVAL_SECRET_CHARS} characters (e.g. openssl rand -base64 48), the same on every API replica`;
+  if (!secret) return `MISSION_APPROVAL_SECRET is not set, so approval links cannot be trusted across restarts; ${fix}`;
+  const lower = secret.toLowerCase();
+  const placeholder = PLACEHOLDER_WORDS.find((word) => lower.includes(word));
+  if (placeholder) return `MISSION_APPROVAL_SECRET is a placeholder ('${placeholder}'): anyone who knows it can forge approval links; ${fix}`;
+  if (secret.length < MIN_APPROVAL_SECRET_CHARS) return `MISSION_APPROVAL_SECRET has ${secret.length} characters: too short to keep approval links from being forged; ${fix}`;
+  return undefined;
+}
+
 /** Parses the environment once into a typed, validated config object. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);

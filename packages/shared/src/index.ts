@@ -31,6 +31,7 @@ export * from './fleet/interruptedTaskPolicy.ts';
 export * from './fleet/interruptedTask.ts';
 export * from './fleet/workerRegistry.ts';
 export * from './fleet/recovery.ts';
+export * from './fleet/liveness.ts';
 export * from './permissions/rules.ts';
 export * from './permissions/matcher.ts';
 export * from './permissions/roleStore.ts';

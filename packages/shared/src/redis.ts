@@ -7,16 +7,34 @@ export { Redis };
 const ERROR_LOG_INTERVAL_MS = 10_000;
 
 /**
- * A Redis connection as BullMQ wants it (no per-command retry limit: commands wait for a reconnect
- * instead of failing), with a short, capped reconnect back-off. Connection errors go to the logger
- * (throttled), never to stderr as "unhandled error event".
+ * How long a command on a request path (the API's connection) may take, Redis down included: then it
+ * fails and the request answers 503 instead of hanging for as long as the outage lasts.
  */
-export function createRedis(url: string, name: string, logger?: Logger): Redis {
+export const REQUEST_COMMAND_TIMEOUT_MS = 1_500;
+
+/** ioredis's own words for a command that could not reach Redis (timed out, or the connection is gone). */
+const UNREACHABLE_MESSAGES = ['Command timed out', 'Connection is closed.', "Stream isn't writeable", 'Reached the max retries per request limit'];
+
+/** True when an error means Redis could not be reached, as opposed to a command Redis refused. */
+export function isRedisUnreachable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as NodeJS.ErrnoException).code;
+  return UNREACHABLE_MESSAGES.some((message) => error.message.startsWith(message)) || code === 'ECONNREFUSED' || code === 'ECONNRESET';
+}
+
+/**
+ * A Redis connection, with a short, capped reconnect back-off. By default as BullMQ's workers want it
+ * (no per-command retry limit: commands wait for a reconnect instead of failing); with
+ * `commandTimeoutMs`, for request paths, a command fails after that long — Redis down included.
+ * Connection errors go to the logger (throttled), never to stderr as "unhandled error event".
+ */
+export function createRedis(url: string, name: string, logger?: Logger, options: { commandTimeoutMs?: number } = {}): Redis {
   const redis = new Redis(url, {
     connectionName: name,
     maxRetriesPerRequest: null,
     enableReadyCheck: true,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+    ...(options.commandTimeoutMs ? { commandTimeout: options.commandTimeoutMs } : {}),
   });
   let lastLogged = 0;
   redis.on('error', (error: Error) => {

@@ -224,7 +224,7 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
       await mine(caller, session);
       const stop = await reportProgress(core, extra, { kind: 'session', id: session });
       try {
-        return ok(await core.sessions.send(session, { text, timeoutMs }));
+        return ok(core.approvals.turnFor(await core.sessions.send(session, { text, timeoutMs }), caller));
       } finally {
         stop();
       }
@@ -248,7 +248,7 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
     'sessions:write',
     'Answer the permission dialog a session is showing: "yes" (once), "yes_always" (do not ask again for this), or "no". Waits for Claude to go on and returns {state, response, dialog} like mission_pty_send.',
     z.strictObject({ session: sessionId, choice: z.enum(confirmChoices).describe('yes, yes_always or no.'), timeoutMs: turnTimeout }),
-    async ({ session, choice, timeoutMs }, _extra, caller) => onOwn(caller, session, () => core.sessions.confirm(session, { choice, timeoutMs }, caller.label)),
+    async ({ session, choice, timeoutMs }, _extra, caller) => onOwn(caller, session, async () => core.approvals.turnFor(await core.sessions.confirm(session, { choice, timeoutMs }, caller.label), caller)),
   );
 
   tool(
@@ -256,7 +256,7 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
     'sessions:write',
     'Stop what Claude is doing in a session (like pressing Esc) and wait for its prompt. Returns {state, response, dialog}.',
     z.strictObject({ session: sessionId }),
-    async ({ session }, _extra, caller) => onOwn(caller, session, () => core.sessions.interrupt(session)),
+    async ({ session }, _extra, caller) => onOwn(caller, session, async () => core.approvals.turnFor(await core.sessions.interrupt(session), caller)),
   );
 
   tool(
@@ -389,9 +389,9 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
   tool(
     'mission_approvals',
     'approvals:read',
-    'List permission approvals, newest first: tool uses that a role\'s confirm rule (or no rule) holds for a decision. status "pending" lists the ones waiting; each has the tool, its input, the rule, the session or task, and a signed url a person can open.',
+    'List permission approvals, newest first: tool uses that a role\'s confirm rule (or no rule) holds for a decision. status "pending" lists the ones waiting; each has the tool, its input, the rule, the session or task, and (for callers who may decide) a signed url a person can open.',
     approvalListQuerySchema,
-    async (args) => ok({ approvals: await core.approvals.list(args) }),
+    async (args, _extra, caller) => ok({ approvals: await core.approvals.list(args, caller) }),
   );
 
   tool(

@@ -1,4 +1,5 @@
 import {
+  type Approval,
   type Database,
   type EventLog,
   type EventOwner,
@@ -89,6 +90,7 @@ export class TaskProcessor {
     forward(AbortSignal.timeout(task.timeoutMs), () => 'timeout');
 
     let result: HeadlessResult | undefined;
+    let undecided: Approval[] = [];
     let claudeSessionId: string | null = null;
     // The agent's output is written in batches while the next lines are read; all of it is stored before the outcome.
     const output = this.o.events.appender(owner);
@@ -117,13 +119,13 @@ export class TaskProcessor {
       },
       onUnparsableLine: (line) => log.warn({ line: line.slice(0, 200) }, 'claude printed a line that is not JSON'),
     }).finally(async () => {
-      prompts.unregister();
+      undecided = await prompts.finish();
       await revokeAgentTokens(this.o.db, [taskId]);
     });
     await output.flushed();
 
     if (exit.stoppedBy === 'shutdown') return this.interrupted(owner, log);
-    const outcome = taskOutcome(exit, result, task.timeoutMs);
+    const outcome = taskOutcome(exit, result, task.timeoutMs, undecided);
     log.info({ status: outcome.status, exitCode: exit.exitCode, stoppedBy: exit.stoppedBy }, 'task ended');
     const [recorded] = await this.o.db
       .update(tasks)

@@ -9,6 +9,7 @@ import {
   type DatabaseHandle,
   EventLog,
   FleetRecovery,
+  WorkerLiveness,
   TaskCanceller,
   type Logger,
   queueNames,
@@ -46,12 +47,13 @@ export async function startWorker(options: {
   const subscriber = new ChannelSubscriber(createRedis(options.redisUrl, `mission-worker-sub-${workerId}`, logger));
   const approvals = new ApprovalStore(database.db, connection, subscriber, config.queuePrefix);
   const guard = new PermissionGuard({ db: database.db, events, approvals, approvalTimeoutMs: config.approvalTimeoutMs, logger });
-  const prompts = new PermissionPromptServer(guard, logger);
+  const prompts = new PermissionPromptServer(guard, logger, config.approvalTimeoutMs);
   await prompts.start();
   const taskQueue = new Queue<TaskJobData>(queueNames.tasks, { connection, prefix: config.queuePrefix });
   taskQueue.on('error', (error) => logger.warn({ err: error }, 'task queue error'));
   const canceller = new TaskCanceller({ db: database.db, events, publisher: connection, queuePrefix: config.queuePrefix });
-  const recovery = new FleetRecovery({ db: database.db, events, approvals, taskQueue, canceller, logger, workerTimeoutMs: config.workerTimeoutMs });
+  const liveness = new WorkerLiveness(connection, config.queuePrefix, config.workerTimeoutMs);
+  const recovery = new FleetRecovery({ db: database.db, events, approvals, taskQueue, canceller, logger, workerTimeoutMs: config.workerTimeoutMs, liveness });
   const processor = new TaskProcessor({
     recovery,
     workerSlots: config.workerSlots,
@@ -130,7 +132,17 @@ export async function startWorker(options: {
   // A previous process under this id that did not leave (a restarted container): what it held is lost.
   await recovery.declareLost(workerId, 'restarted');
   await registration.register();
+  // Beats to Redis apart from Postgres: while one of them is out, the other still says this worker lives.
+  let redisBeat: Promise<void> | undefined;
+  const beatToRedis = () => {
+    redisBeat ??= liveness
+      .beat(workerId)
+      .catch((error: unknown) => logger.warn({ err: error }, 'Redis heartbeat failed'))
+      .finally(() => (redisBeat = undefined));
+  };
+  await liveness.beat(workerId);
   const heartbeat = setInterval(() => {
+    beatToRedis();
     registration
       .heartbeat()
       .then(async (known) => {
@@ -163,6 +175,7 @@ export async function startWorker(options: {
       await prompts.close();
       await taskQueue.close();
       await registration.leave().catch((error: unknown) => logger.warn({ err: error }, 'could not leave the worker registry'));
+      await liveness.forget(workerId).catch((error: unknown) => logger.warn({ err: error }, 'could not remove the Redis heartbeat'));
       control.disconnect();
       subscriber.disconnect();
       connection.disconnect();

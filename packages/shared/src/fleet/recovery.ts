@@ -4,6 +4,7 @@ import type { Database } from '../db/database.ts';
 import { approvals, sessions, tasks, workers } from '../db/schema.ts';
 import type { EventLog } from '../eventLog.ts';
 import type { Logger } from '../logger.ts';
+import type { WorkerLiveness } from './liveness.ts';
 import type { ApprovalStore } from '../permissions/approvalStore.ts';
 import { enqueueTask, type TaskJobData } from '../queues.ts';
 import { failPendingMessages } from '../sessionMessages.ts';
@@ -27,6 +28,8 @@ export interface FleetRecoveryOptions {
   logger: Logger;
   /** A worker without a heartbeat for this long is lost. */
   workerTimeoutMs: number;
+  /** The Redis witness of heartbeats: a worker it still sees is not declared lost. */
+  liveness: WorkerLiveness;
 }
 
 /**
@@ -74,23 +77,40 @@ export class FleetRecovery {
       .select({ state: workers.state, stale: sql<boolean>`${this.heartbeatOlderThanTimeout()}` })
       .from(workers)
       .where(eq(workers.id, workerId));
-    if (!row) await this.recoverTasksOf(workerId);
-    else if (row.stale && row.state !== 'lost') await this.declareLost(workerId);
-    return !row || row.stale || row.state === 'lost';
+    if (!row) {
+      await this.recoverTasksOf(workerId);
+      return true;
+    }
+    if (row.state === 'lost') return true;
+    if (!row.stale) return false;
+    // Declared here, or by another process at the same time, or not at all (Redis still sees it).
+    await this.declareLost(workerId);
+    const [now] = await this.o.db.select({ state: workers.state }).from(workers).where(eq(workers.id, workerId));
+    return now?.state === 'lost';
   }
 
   /**
-   * Marks a silent worker lost and recovers what it held. Only the process whose update lands does the
-   * recovery; a worker that heartbeated in the meantime is left alone — unless `restarted`: a new process
-   * starting under the same id (a restarted container) means the old one is gone, however recent its heartbeat.
+   * Marks a silent worker lost and recovers what it held; true when it was declared lost here. Only the
+   * process whose update lands does the recovery; a worker that heartbeated in the meantime is left alone,
+   * and so is one whose Postgres heartbeat is stale while Redis still saw it beat (or Redis cannot be asked):
+   * a Postgres outage is no evidence that a worker is gone. Unless `restarted`: a new process starting under
+   * the same id (a restarted container) means the old one is gone, however recent its heartbeat.
    */
-  async declareLost(workerId: string, why: 'silent' | 'restarted' = 'silent'): Promise<void> {
+  async declareLost(workerId: string, why: 'silent' | 'restarted' = 'silent'): Promise<boolean> {
+    if (why === 'silent') {
+      const witness = await this.o.liveness.witness(workerId);
+      if (witness !== 'gone') {
+        const because = witness === 'alive' ? 'Redis saw it beat within the timeout' : `Redis cannot be asked (${witness.unknown.message})`;
+        this.o.logger.warn({ workerId }, `worker's Postgres heartbeat is stale, but it is not declared lost: ${because}`);
+        return false;
+      }
+    }
     const [row] = await this.o.db
       .update(workers)
       .set({ state: 'lost' satisfies WorkerState, lostAt: sql`now()` })
       .where(and(eq(workers.id, workerId), ne(workers.state, 'lost'), why === 'silent' ? this.heartbeatOlderThanTimeout() : undefined))
       .returning({ heartbeatAt: workers.heartbeatAt });
-    if (!row) return;
+    if (!row) return false;
     const silentFor = why === 'silent' ? `no heartbeat since ${row.heartbeatAt.toISOString()}` : 'a new process started under its id';
     this.o.logger.warn({ workerId, heartbeatAt: row.heartbeatAt }, 'worker lost: recovering its sessions and tasks');
 
@@ -107,6 +127,7 @@ export class FleetRecovery {
     }
 
     await this.recoverTasksOf(workerId);
+    return true;
   }
 
   private async recoverTasksOf(workerId: string): Promise<void> {

@@ -87,21 +87,29 @@ export class ApprovalStore {
 
   /**
    * Resolves with the approval once it is no longer pending; when `timeoutMs` passes first it expires
-   * it. Subscribes before reading the row, so a decision made in between is not missed.
+   * it, and when `signal` aborts (what waited for it is gone: the task ended, the CLI hung up) it
+   * expires it at once, so nobody approves a tool use that can no longer run. Subscribes before reading
+   * the row, so a decision made in between is not missed.
    */
-  async waitForDecision(id: string, timeoutMs: number): Promise<Approval> {
-    let wake!: () => void;
-    const announced = new Promise<void>((resolve) => (wake = resolve));
-    const unsubscribe = await this.subscriber.subscribe(this.channelOf(id), () => wake());
+  async waitForDecision(id: string, timeoutMs: number, signal?: AbortSignal): Promise<Approval> {
+    let wake!: (why: 'announced' | 'timeout' | 'gone') => void;
+    const woken = new Promise<'announced' | 'timeout' | 'gone'>((resolve) => (wake = resolve));
+    const unsubscribe = await this.subscriber.subscribe(this.channelOf(id), () => wake('announced'));
+    const gone = () => wake('gone');
+    signal?.addEventListener('abort', gone, { once: true });
     let timer: NodeJS.Timeout | undefined;
     try {
       const current = await this.get(id);
       if (current.status !== 'pending') return current;
-      const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), Math.max(0, timeoutMs))));
-      if ((await Promise.race([announced, timedOut])) === 'timeout') return (await this.expire(id)) ?? (await this.get(id));
-      return await this.get(id);
+      if (signal?.aborted) wake('gone');
+      timer = setTimeout(() => wake('timeout'), Math.max(0, timeoutMs));
+      const why = await woken;
+      const expired =
+        why === 'timeout' ? await this.expire(id) : why === 'gone' ? await this.expire(id, 'waiter_gone', waiterGoneReason(signal)) : null;
+      return expired ?? (await this.get(id));
     } finally {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', gone);
       unsubscribe();
     }
   }
@@ -116,6 +124,12 @@ export class ApprovalStore {
     await this.publisher.publish(this.channelOf(id), status);
     return toApproval(row);
   }
+}
+
+/** Why the waiter went away, from the abort reason its owner gave (a string), in words for the approval's record. */
+function waiterGoneReason(signal: AbortSignal | undefined): string {
+  const reason: unknown = signal?.reason;
+  return typeof reason === 'string' ? reason : 'what waited for the decision is gone (the task or session ended, or the CLI stopped waiting)';
 }
 
 export function toApproval(row: ApprovalRow): Approval {

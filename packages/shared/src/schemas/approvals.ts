@@ -32,5 +32,5 @@ export type ApprovalListQuery = z.infer<typeof approvalListQuerySchema>;
 export const approvalDecisionSchema = z.strictObject({ reason: z.string().trim().max(2_000).optional() });
 export type ApprovalDecisionInput = z.infer<typeof approvalDecisionSchema>;
 
-/** An approval the caller may act on, with the signed link a person can open to decide it. */
-export const approvalWithLinkSchema = approvalSchema.extend({ url: z.string() });
+/** An approval, with the signed link a person can open to decide it for callers who may decide (`approvals:write`). */
+export const approvalWithLinkSchema = approvalSchema.extend({ url: z.string().optional() });

@@ -15,17 +15,18 @@ export const approvalRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = asyn
       schema: {
         tags,
         summary: 'List approvals, newest first (?status=pending for the ones waiting)',
+        description: 'Each carries its signed link (`url`) only for callers with approvals:write: the link decides it without a token.',
         querystring: approvalListQuerySchema,
         response: { 200: z.object({ approvals: z.array(approvalWithLinkSchema) }), 400: errorResponseSchema },
       },
     },
-    async (request) => ({ approvals: await core.approvals.list(request.query) }),
+    async (request) => ({ approvals: await core.approvals.list(request.query, request.caller) }),
   );
 
   app.get(
     '/v1/approvals/:id',
     { config: { access: 'approvals:read' }, schema: { tags, summary: 'Get an approval', params: idParams, response: { 200: approvalWithLinkSchema, ...errors } } },
-    async (request) => core.approvals.get(request.params.id),
+    async (request) => core.approvals.get(request.params.id, request.caller),
   );
 
   for (const verdict of ['approve', 'deny'] as const) {

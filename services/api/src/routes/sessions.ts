@@ -76,7 +76,7 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async
         response: { 200: sessionTurnSchema, ...commandErrors },
       },
     },
-    async (request) => core.sessions.send(request.params.id, request.body),
+    async (request) => core.approvals.turnFor(await core.sessions.send(request.params.id, request.body), request.caller),
   );
 
   app.post(
@@ -92,13 +92,13 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async
         response: { 200: sessionTurnSchema, ...commandErrors },
       },
     },
-    async (request) => core.sessions.confirm(request.params.id, request.body, request.caller.label),
+    async (request) => core.approvals.turnFor(await core.sessions.confirm(request.params.id, request.body, request.caller.label), request.caller),
   );
 
   app.post(
     '/v1/sessions/:id/interrupt',
     { config: { access: 'sessions:write' }, schema: { tags, summary: 'Interrupt what Claude is doing and wait for the prompt', params: idParams, response: { 200: sessionTurnSchema, ...commandErrors } } },
-    async (request) => core.sessions.interrupt(request.params.id),
+    async (request) => core.approvals.turnFor(await core.sessions.interrupt(request.params.id), request.caller),
   );
 
   app.get(

@@ -18,12 +18,16 @@ export interface GuardRequest {
   use: ToolUse;
   /** Told when the use must wait for a person (an approval was created). */
   onApprovalPending?: (approval: Approval) => void;
+  /** Aborts when what waits for the answer is gone: a pending approval then expires at once. */
+  signal?: AbortSignal;
 }
 
 export interface GuardAnswer {
   decision: 'allow' | 'deny';
   /** Why it was denied, in words for Claude. */
   reason?: string;
+  /** The approval it waited for when nobody decided it (it expired): the tool use never ran. */
+  undecided?: Approval;
 }
 
 export interface PermissionGuardOptions {
@@ -66,7 +70,7 @@ export class PermissionGuard {
     });
     this.o.logger.info({ approvalId: approval.id, owner, tool: use.tool }, 'tool use waits for approval');
     request.onApprovalPending?.(approval);
-    const decided = await this.o.approvals.waitForDecision(approval.id, this.o.approvalTimeoutMs);
+    const decided = await this.o.approvals.waitForDecision(approval.id, this.o.approvalTimeoutMs, request.signal);
     const decision = decided.status === 'approved' ? 'allow' : 'deny';
     const reason =
       decided.status === 'expired'
@@ -84,7 +88,7 @@ export class PermissionGuard {
       approvalId: approval.id,
       reason,
     });
-    return { decision, reason };
+    return { decision, reason, ...(decided.status === 'expired' ? { undecided: decided } : {}) };
   }
 }
 

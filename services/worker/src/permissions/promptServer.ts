@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { EventOwner, Logger } from '@mission/shared';
+import type { Approval, EventOwner, Logger } from '@mission/shared';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { CliLaunch } from '../cliLaunch.ts';
 import type { GuardRequest, PermissionGuard } from './permissionGuard.ts';
@@ -15,6 +17,30 @@ const PERMISSION_PROMPT_TOOL = `mcp__${PROMPT_SERVER}__permission_prompt`;
 
 /** The variable a task's CLI reads its prompt server secret from. */
 const PROMPT_KEY_VARIABLE = 'MISSION_PROMPT_KEY';
+
+/**
+ * The CLI gives up on an MCP tool call after 300 s without progress (its idle timeout) and, per server,
+ * after the server's `timeout`: the prompt server's timeout is the approval window plus this margin (for
+ * the guard's own writes), and progress is reported this often while a decision is awaited.
+ */
+const TIMEOUT_MARGIN_MS = 60_000;
+const PROGRESS_EVERY_MS = 30_000;
+
+/** What the prompt server keeps of a task while it runs. */
+interface RegisteredTask extends Pick<GuardRequest, 'owner' | 'slot'> {
+  /** Aborted when the task ends: approvals still pending expire at once. */
+  ended: AbortController;
+  /** The checks under way, so the end can wait for them to settle. */
+  checks: Set<Promise<unknown>>;
+  /** Approvals nobody decided (they expired): those tool uses never ran. */
+  undecided: Approval[];
+}
+
+/** A task's permission prompts: what its CLI is launched with, and how it ends. */
+export interface TaskPrompts extends CliLaunch {
+  /** Call when the task's CLI has exited: expires its pending approvals and says which tool uses nobody decided. */
+  finish(): Promise<Approval[]>;
+}
 
 const promptInput = {
   tool_name: z.string().describe('The tool Claude wants to use.'),
@@ -28,12 +54,14 @@ const promptInput = {
  * for every tool use its `--allowedTools` / `--disallowedTools` did not settle.
  */
 export class PermissionPromptServer {
-  private readonly tasks = new Map<string, Pick<GuardRequest, 'owner' | 'slot'>>();
+  private readonly tasks = new Map<string, RegisteredTask>();
   private readonly server = http.createServer((req, res) => void this.handle(req, res));
 
   constructor(
     private readonly guard: PermissionGuard,
     private readonly logger: Logger,
+    /** How long an approval may wait for a person (MISSION_APPROVAL_TIMEOUT_MS): the CLI must wait that long. */
+    private readonly approvalTimeoutMs: number,
   ) {}
 
   async start(): Promise<void> {
@@ -42,18 +70,26 @@ export class PermissionPromptServer {
 
   /**
    * What routes a task's permission prompts here (the task's secret travels in the environment, named by
-   * the URL); call `unregister` when the task ends.
+   * the URL); call `finish` when the task's CLI has exited.
    */
-  register(owner: EventOwner, slot: GuardRequest['slot']): CliLaunch & { unregister: () => void } {
+  register(owner: EventOwner, slot: GuardRequest['slot']): TaskPrompts {
     const key = randomBytes(24).toString('base64url');
-    this.tasks.set(key, { owner, slot });
+    const task: RegisteredTask = { owner, slot, ended: new AbortController(), checks: new Set(), undecided: [] };
+    this.tasks.set(key, task);
     const { port } = this.server.address() as AddressInfo;
     return {
-      mcpServers: { [PROMPT_SERVER]: { type: 'http', url: `http://127.0.0.1:${port}/\${${PROMPT_KEY_VARIABLE}}` } },
+      mcpServers: {
+        [PROMPT_SERVER]: { type: 'http', url: `http://127.0.0.1:${port}/\${${PROMPT_KEY_VARIABLE}}`, timeout: this.approvalTimeoutMs + TIMEOUT_MARGIN_MS },
+      },
       allowedTools: [],
       args: ['--permission-prompt-tool', PERMISSION_PROMPT_TOOL],
       env: { [PROMPT_KEY_VARIABLE]: key },
-      unregister: () => this.tasks.delete(key),
+      finish: async () => {
+        this.tasks.delete(key);
+        task.ended.abort('the task ended before anyone decided');
+        await Promise.allSettled([...task.checks]);
+        return task.undecided;
+      },
     };
   }
 
@@ -71,8 +107,12 @@ export class PermissionPromptServer {
       mcp.registerTool(
         'permission_prompt',
         { description: "Decides a tool use by the slot's role in Mission (or asks a person).", inputSchema: promptInput },
-        async ({ tool_name, input }) => {
-          const answer = await this.guard.check({ ...task, use: { tool: tool_name, input } });
+        async ({ tool_name, input }, extra) => {
+          const stopProgress = keepAlive(extra, this.logger);
+          const check = this.guard.check({ owner: task.owner, slot: task.slot, use: { tool: tool_name, input }, signal: AbortSignal.any([extra.signal, task.ended.signal]) });
+          task.checks.add(check);
+          const answer = await check.finally(() => (task.checks.delete(check), stopProgress()));
+          if (answer.undecided) task.undecided.push(answer.undecided);
           const decision = answer.decision === 'allow' ? { behavior: 'allow', updatedInput: input } : { behavior: 'deny', message: answer.reason ?? 'Mission denied this.' };
           return { content: [{ type: 'text', text: JSON.stringify(decision) }] };
         },
@@ -87,6 +127,23 @@ export class PermissionPromptServer {
       if (!res.headersSent) res.writeHead(500).end();
     }
   }
+}
+
+type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+/**
+ * Progress notifications while the tool waits (when the CLI asked for them with a progress token): a
+ * client that counts time without progress keeps waiting for the person deciding.
+ */
+function keepAlive(extra: ToolExtra, logger: Logger): () => void {
+  const progressToken = extra._meta?.progressToken;
+  if (progressToken === undefined) return () => {};
+  let progress = 0;
+  const timer = setInterval(() => {
+    progress += 1;
+    void extra.sendNotification({ method: 'notifications/progress', params: { progressToken, progress, message: 'waiting for a decision on the tool use' } }).catch((error: unknown) => logger.debug({ err: error }, 'progress notification not delivered'));
+  }, PROGRESS_EVERY_MS);
+  return () => clearInterval(timer);
 }
 
 function readBody(req: http.IncomingMessage): Promise<string> {

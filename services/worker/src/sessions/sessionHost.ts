@@ -71,7 +71,7 @@ const sessionArgs = z.object({ sessionId: z.string() });
  * sessions from its own queue, relays raw output and keystrokes for attached terminals.
  */
 export class SessionHost {
-  private readonly live = new Map<string, { session: LiveSession; detach: () => void }>();
+  private readonly live = new Map<string, { session: LiveSession; detach: () => void; ended: AbortController }>();
   private readonly spawnWorker: Worker<SpawnJobData>;
   private readonly commandWorker: Worker;
   private readonly workspaces: SessionWorkspaces;
@@ -210,12 +210,14 @@ export class SessionHost {
       cols: row.cols,
       rows: row.rows,
     });
+    // Aborted when the session ends here: an approval its dialog still waits for expires at once.
+    const ended = new AbortController();
     const session = new LiveSession(sessionId, pty, {
       emit: async (draft) => {
         await this.o.events.append(owner, draft);
       },
       guardDialog: async (dialog, pending) => {
-        const answer = await this.o.guard.check({ owner, slot, use: dialogToolUse(dialog), onApprovalPending: pending });
+        const answer = await this.o.guard.check({ owner, slot, use: dialogToolUse(dialog), onApprovalPending: pending, signal: ended.signal });
         return { choice: answer.decision === 'allow' ? 'yes' : 'no', reason: answer.reason };
       },
       decideApproval: async (approvalId, choice, by) => {
@@ -240,7 +242,7 @@ export class SessionHost {
     const channel = channels(this.o.queuePrefix);
     const stopRelay = pty.onOutput((data) => void this.o.connection.publish(channel.ptyOutput(sessionId), data));
     const stopInput = await this.o.subscriber.subscribe(channel.ptyInput(sessionId), (message) => this.attachInput(session, message));
-    this.live.set(sessionId, { session, detach: () => (stopRelay(), stopInput()) });
+    this.live.set(sessionId, { session, detach: () => (stopRelay(), stopInput()), ended });
     this.updateCapacity();
 
     const [claimed] = await this.o.db
@@ -280,6 +282,7 @@ export class SessionHost {
     const entry = this.live.get(sessionId);
     if (!entry) return;
     entry.detach();
+    entry.ended.abort('the session ended before anyone decided');
     entry.session.pty.dispose();
     this.live.delete(sessionId);
     this.updateCapacity();

@@ -1,0 +1,106 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Approval, MissionEvent } from '@mission/shared';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
+import { startCpuLoad } from './support/cpuLoad.ts';
+import { ADMIN } from './support/system.ts';
+import { waitUntil } from './support/processes.ts';
+import type { StubReply } from './support/stubAnthropic.ts';
+
+/** The approval window of this suite: shortened from 15 minutes so an expiry is seen within the test. */
+const APPROVAL_WINDOW_MS = 15_000;
+/**
+ * The CLI's own limit on an MCP tool call, shortened the same way (MCP_TOOL_TIMEOUT, read by claude
+ * 2.1.x; without Mission's per-server `timeout` the CLI hangs up on the prompt tool after it, which
+ * fails the first test): the approval below is decided well after it.
+ */
+const CLI_TOOL_TIMEOUT_MS = 3_000;
+
+/**
+ * Headless approvals on the real claude CLI: the permission-prompt tool keeps the CLI waiting for the
+ * whole approval window, a task whose tool use nobody decided does not report success, and a pending
+ * approval whose task ended expires at once (approving it later is a 409, not a "success" that runs nothing).
+ */
+describe('headless approvals last the approval window (real claude CLI)', () => {
+  let bed: ClaudeTestBed;
+  let stopLoad: () => Promise<void>;
+  const replies: Record<string, StubReply[]> = {};
+  const json = { 'content-type': 'application/json' };
+
+  beforeAll(async () => {
+    stopLoad = startCpuLoad();
+    bed = await startClaudeTestBed({ env: { MISSION_APPROVAL_TIMEOUT_MS: String(APPROVAL_WINDOW_MS) } });
+    let conversation = '';
+    bed.stub.respond((request) => {
+      if (request.tools.length === 0) return { text: 'side request' };
+      if (request.toolResults.length === 0) conversation = request.lastUserText;
+      return replies[conversation]?.shift() ?? { text: 'Done as far as I could.' };
+    });
+    const put = async (route: string, body: unknown) => expect((await bed.system.fetch(route, { method: 'PUT', headers: json, body: JSON.stringify(body) })).status).toBe(200);
+    await put('/v1/roles/asks', { description: 'ask before writing', confirm: ['Edit'] });
+    await put('/v1/slots/asks', { role: 'asks', cwd: bed.workdir, env: { ...bed.claude.env, MCP_TOOL_TIMEOUT: String(CLI_TOOL_TIMEOUT_MS) } });
+  }, 120_000);
+  afterAll(async () => {
+    await bed?.close();
+    await stopLoad?.();
+  });
+
+  const submit = async (prompt: string, file: string) => {
+    replies[prompt] = [{ text: 'Writing.', toolUses: [{ name: 'Write', input: { file_path: file, content: 'written\n' } }] }, { text: 'All written.' }];
+    const res = await bed.system.fetch('/v1/tasks', { method: 'POST', headers: json, body: JSON.stringify({ slot: 'asks', prompt }) });
+    expect(res.status).toBe(202);
+    return ((await res.json()) as { id: string }).id;
+  };
+  const approvalOf = async (taskId: string) => {
+    let approval: Approval | undefined;
+    await waitUntil(async () => (approval = (await bed.system.core.approvals.list({ status: 'pending' }, ADMIN)).find((a) => a.owner.id === taskId)) !== undefined, 60_000, 'the approval of the task');
+    return approval!;
+  };
+  const events = (id: string) => bed.system.core.events.list(id, 0, { limit: 1_000 });
+  const decide = (id: string, verdict: 'approve' | 'deny') => bed.system.fetch(`/v1/approvals/${id}/${verdict}`, { method: 'POST', headers: json, body: '{}' });
+
+  it('an approval decided long after the CLI\'s tool timeout still lets the tool run, and the task succeeds', async () => {
+    const file = path.join(bed.workdir, 'late.txt');
+    const taskId = await submit('write late', file);
+    const approval = await approvalOf(taskId);
+    const requested = Date.parse(approval.requestedAt);
+    // The point of the test is a decision made after the CLI would have hung up on a silent tool.
+    await waitUntil(() => Date.now() - requested > CLI_TOOL_TIMEOUT_MS * 2, 30_000, 'twice the CLI tool timeout');
+    expect((await bed.system.core.approvals.get(approval.id, ADMIN)).status).toBe('pending');
+    expect((await decide(approval.id, 'approve')).status).toBe(200);
+    const task = await bed.system.core.tasks.waitForEnd(taskId, 60_000);
+    expect(task).toMatchObject({ status: 'succeeded', result: 'All written.' });
+    expect(fs.readFileSync(file, 'utf8')).toBe('written\n');
+  }, 120_000);
+
+  it('a tool use nobody decides expires with the window and the task fails saying so; the file is never written', async () => {
+    const file = path.join(bed.workdir, 'never.txt');
+    const taskId = await submit('write never', file);
+    const approval = await approvalOf(taskId);
+    const task = await bed.system.core.tasks.waitForEnd(taskId, APPROVAL_WINDOW_MS + 60_000);
+    expect(task?.status).toBe('failed');
+    expect(task?.error).toContain(`nobody decided a tool use in time, so it never ran: Write (approval ${approval.id}, nobody decided in time)`);
+    expect(fs.existsSync(file)).toBe(false);
+    expect((await decide(approval.id, 'approve')).status).toBe(409);
+    const decisions = (await events(taskId)).filter((e): e is Extract<MissionEvent, { type: 'permission_decision' }> => e.type === 'permission_decision');
+    expect(decisions.map((e) => e.payload)).toMatchObject([{ tool: 'Write', decision: 'deny', by: 'timeout', approvalId: approval.id }]);
+  }, 120_000);
+
+  it('cancelling a task that waits for an approval expires the approval at once: approving it afterwards is a 409', async () => {
+    const file = path.join(bed.workdir, 'cancelled.txt');
+    const taskId = await submit('write cancelled', file);
+    const approval = await approvalOf(taskId);
+    expect((await bed.system.fetch(`/v1/tasks/${taskId}/cancel`, { method: 'POST' })).status).toBeLessThan(300);
+    const task = await bed.system.core.tasks.waitForEnd(taskId, 30_000);
+    expect(task?.status).toBe('cancelled');
+    const after = await bed.system.core.approvals.get(approval.id, ADMIN);
+    expect(after).toMatchObject({ status: 'expired', decidedBy: 'waiter_gone' });
+    // Well within the window: it expired because its waiter was gone, not because time ran out.
+    expect(Date.parse(after.decidedAt!)).toBeLessThan(Date.parse(approval.expiresAt));
+    const late = await decide(approval.id, 'approve');
+    expect(late.status).toBe(409);
+    expect(((await late.json()) as { error: { message: string } }).error.message).toBe(`approval ${approval.id} is already expired`);
+    expect(fs.existsSync(file)).toBe(false);
+  }, 120_000);
+});
