@@ -7,7 +7,7 @@ import { DELIVERY_HEADER, type Delivery, type MissionEvent, SIGNATURE_HEADER, ty
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCpuLoad } from './support/cpuLoad.ts';
 import { waitUntil } from './support/processes.ts';
-import { startTestSystem, type TestSystem } from './support/system.ts';
+import { ADMIN, startTestSystem, type TestSystem } from './support/system.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -94,7 +94,7 @@ describe('notifications: webhooks derived from the event stream (local receiver,
     expect((await fetch(onApi(notification.approval!.page))).status).toBe(200);
     const decided = await fetch(onApi(notification.approval!.approve), { method: 'POST' });
     expect(decided.status, await decided.clone().text()).toBe(200);
-    expect(await system.core.approvals.get(approval!.id)).toMatchObject({ status: 'approved', decidedBy: 'link' });
+    expect(await system.core.approvals.get(approval!.id, ADMIN)).toMatchObject({ status: 'approved', decidedBy: 'link' });
     expect((await system.core.receipts.get(approval!.id)).decision).toBe('approved');
   });
 
