@@ -24,14 +24,39 @@ export interface ClaudeHomePaths {
   config: string;
   /** The user settings (`settings.json`). */
   settings: string;
+  /** The login `/login` stores (`.credentials.json`; on macOS the Keychain holds it instead). */
+  credentials: string;
 }
 
 export function claudeHomePaths(env: Record<string, string | undefined>): ClaudeHomePaths {
   const configDir = env.CLAUDE_CONFIG_DIR;
   const home = env.HOME ?? os.homedir();
-  return configDir
-    ? { config: path.join(configDir, '.claude.json'), settings: path.join(configDir, 'settings.json') }
-    : { config: path.join(home, '.claude.json'), settings: path.join(home, '.claude', 'settings.json') };
+  const dir = configDir ?? path.join(home, '.claude');
+  return {
+    config: configDir ? path.join(configDir, '.claude.json') : path.join(home, '.claude.json'),
+    settings: path.join(dir, 'settings.json'),
+    credentials: path.join(dir, '.credentials.json'),
+  };
+}
+
+/** Environment variables that give the CLI a way to the model without a login. */
+const AUTH_VARIABLES = ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'CLAUDE_CODE_OAUTH_TOKEN', 'CLAUDE_CODE_USE_BEDROCK', 'CLAUDE_CODE_USE_VERTEX', 'CLAUDE_CODE_USE_FOUNDRY'];
+
+/**
+ * How a claude started with `env` would reach the model — an API key or token variable, a cloud provider,
+ * an `apiKeyHelper` in its settings, or a stored login — or null when it has none and would say
+ * "Not logged in · Please run /login" to every prompt.
+ */
+export async function findClaudeAuth(env: Record<string, string | undefined>): Promise<string | null> {
+  const variable = AUTH_VARIABLES.find((name) => env[name]);
+  if (variable) return variable;
+  const paths = claudeHomePaths(env);
+  if (typeof (await readJson(paths.settings)).apiKeyHelper === 'string') return `apiKeyHelper in ${paths.settings}`;
+  const stored = await fs.stat(paths.credentials).then(
+    () => true,
+    () => false,
+  );
+  return stored ? `the login stored in ${paths.credentials}` : null;
 }
 
 /** The CLI remembers a custom API key's approval by its last 20 characters. */
@@ -107,7 +132,24 @@ export async function readClaudeHome(paths: ClaudeHomePaths): Promise<{ config: 
  * them if missing), writing a file only when something changes, atomically (a rename), so a claude reading
  * it never sees half a file. Folders are trusted by their real path, as the CLI looks them up.
  */
-export async function prepareClaudeHome(paths: ClaudeHomePaths, needs: ClaudeHomeNeeds): Promise<void> {
+export function prepareClaudeHome(paths: ClaudeHomePaths, needs: ClaudeHomeNeeds): Promise<void> {
+  // One at a time per file in this process: two spawns merging at once would lose one's folder.
+  const previous = preparing.get(paths.config) ?? Promise.resolve();
+  const next = previous.then(() => prepare(paths, needs));
+  const settled = next.catch(() => {});
+  preparing.set(paths.config, settled);
+  void settled.then(() => preparing.get(paths.config) === settled && preparing.delete(paths.config));
+  return next;
+}
+
+/** The home of the claude that runs with `env` (its HOME or CLAUDE_CONFIG_DIR), prepared for running in `dirs`. */
+export function prepareClaudeHomeFor(env: Record<string, string | undefined>, dirs: readonly string[]): Promise<void> {
+  return prepareClaudeHome(claudeHomePaths(env), { trustedDirs: dirs, apiKey: env.ANTHROPIC_API_KEY });
+}
+
+const preparing = new Map<string, Promise<void>>();
+
+async function prepare(paths: ClaudeHomePaths, needs: ClaudeHomeNeeds): Promise<void> {
   const trustedDirs = await Promise.all(needs.trustedDirs.map((dir) => fs.realpath(dir)));
   const { config, settings } = await readClaudeHome(paths);
   const resolved = { ...needs, trustedDirs };
