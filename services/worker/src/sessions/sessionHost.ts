@@ -309,9 +309,9 @@ export class SessionHost {
   }
 
   private async record(sessionId: string, state: Extract<SessionState, 'exited' | 'lost'>, exitCode: number | null, reason?: string): Promise<void> {
-    await this.o.db.update(sessions).set({ state, exitCode, endedAt: sql`now()`, updatedAt: sql`now()` }).where(eq(sessions.id, sessionId));
-    // Its claude is gone, and with it every dialog an approval held.
+    // Its claude is gone, and with it every dialog an approval held (expired before the state says ended).
     await this.o.approvals.expirePending({ kind: 'session', id: sessionId }, reason ?? `the session ${state}`, `session_${state}`);
+    await this.o.db.update(sessions).set({ state, exitCode, endedAt: sql`now()`, updatedAt: sql`now()` }).where(eq(sessions.id, sessionId));
     await this.workspaces.release(sessionId);
     await revokeAgentTokens(this.o.db, [sessionId]);
     await this.messages.failPending(sessionId, reason ?? `the session ${state}`);
