@@ -7,3 +7,5 @@ export * from './pty/screen.ts';
 export * from './pty/screenParser.ts';
 export * from './pty/snapshotDiff.ts';
 export * from './sessions/liveSession.ts';
+export * from './claudeHome.ts';
+export * from './pty/blockingDialog.ts';
