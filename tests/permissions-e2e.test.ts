@@ -156,7 +156,7 @@ describe('permissions, approvals and signed links (real claude CLI)', () => {
         expect(turn.body).toMatchObject({ state: 'waiting_permission', approval: { id: expect.stringMatching(/^appr_/) } });
         const approvalId = turn.body.approval!.id;
         expect((await call('POST', `/v1/sessions/${id}/${end}`)).status).toBe(200);
-        expect(await bed.system.core.approvals.get(approvalId)).toMatchObject({
+        expect(await bed.system.core.approvals.get(approvalId, ADMIN)).toMatchObject({
           status: 'expired',
           decidedBy: end === 'interrupt' ? 'interrupt' : 'session_exited',
           reason: end === 'interrupt' ? 'the session was interrupted' : 'the session exited',
