@@ -100,6 +100,21 @@ describe('the fault checker', () => {
     ]);
   });
 
+  it('finds events stored after the end of their task or session', () => {
+    const events = [
+      { ownerId: 't', seq: 1 },
+      { ownerId: 't', seq: 2, terminal: true },
+      { ownerId: 't', seq: 3 },
+      { ownerId: 't', seq: 4 },
+      { ownerId: 'u', seq: 1, terminal: true },
+    ];
+    expect(check(clean({ events })).violations.map((v) => `${v.invariant} ${v.subject}: ${v.detail}`)).toEqual(['event_after_end t: 2 events after its end (seq 2): seq 3, 4']);
+  });
+
+  it('a coordination child (in no submission) that did not end is found too', () => {
+    expect(invariants(clean({ tasks: [task('child', { idempotencyKey: null, status: 'queued' })] }))).toEqual(['task_not_terminal child']);
+  });
+
   it('finds gaps and repeats in what a client was streamed', () => {
     expect(checkStream({ ownerId: 'o', seqs: [3, 4, 5] })).toEqual([]);
     expect(checkStream({ ownerId: 'o', seqs: [3, 5, 5, 4] }).map((v) => v.invariant)).toEqual(['event_gap', 'event_duplicate', 'event_duplicate']);

@@ -12,6 +12,8 @@ export const ENDED_SESSION_STATES = ['exited', 'lost'] as const;
 export interface FinalTask {
   id: string;
   idempotencyKey: string | null;
+  /** `coordinate` for a coordination's own task. */
+  mode?: string;
   status: string;
   retry: string;
   maxAttempts: number;
@@ -39,6 +41,8 @@ export interface FinalSession {
 export interface EventSeq {
   ownerId: string;
   seq: number;
+  /** A `state` event saying the task or session ended (succeeded, failed, …, exited, lost). */
+  terminal?: boolean;
 }
 
 /** The seqs a client was sent on one event stream (SSE), in the order it got them. */
@@ -84,6 +88,7 @@ export type Invariant =
   | 'session_orphaned'
   | 'event_gap'
   | 'event_duplicate'
+  | 'event_after_end'
   | 'approval_decided_twice'
   | 'message_delivered_twice';
 
@@ -135,21 +140,18 @@ export function check(input: CheckInput): CheckResult {
 }
 
 /**
- * Every task a client was told was accepted exists and ended exactly once; so does every task whose
- * submission's answer was lost (`info`) if it was stored after all (found by its idempotency key).
+ * Every task a client was told was accepted exists; every task stored (those whose submission's answer
+ * was lost and the children of coordinations included) ended, exactly once.
  */
 export function checkTasks(input: Pick<CheckInput, 'history' | 'tasks'>): Violation[] {
-  const byKey = new Map(input.tasks.filter((t) => t.idempotencyKey).map((t) => [t.idempotencyKey!, t]));
+  const keys = new Set(input.tasks.map((t) => t.idempotencyKey));
   const violations: Violation[] = [];
-  for (const op of input.history.filter((o) => o.kind === 'submit_task')) {
-    const key = String(op.value.key);
-    const task = byKey.get(key);
-    if (!task) {
-      if (op.outcome === 'ok') violations.push({ invariant: 'task_lost', subject: key, detail: `accepted as ${String(op.value.taskId)} at ${op.completedAt} ms, not in the database` });
-      continue;
-    }
+  for (const op of input.history.filter((o) => o.kind === 'submit_task' && o.outcome === 'ok' && !keys.has(String(o.value.key)))) {
+    violations.push({ invariant: 'task_lost', subject: String(op.value.key), detail: `accepted as ${String(op.value.taskId)} at ${op.completedAt} ms, not in the database` });
+  }
+  for (const task of input.tasks) {
     if (!(TERMINAL_TASK_STATES as readonly string[]).includes(task.status)) {
-      violations.push({ invariant: 'task_not_terminal', subject: task.id, detail: `still ${task.status} at the end` });
+      violations.push({ invariant: 'task_not_terminal', subject: task.id, detail: `${task.mode === 'coordinate' ? 'a coordination, ' : ''}still ${task.status} at the end` });
     } else if (task.terminalStateEvents !== 1) {
       violations.push({ invariant: 'task_ended_twice', subject: task.id, detail: `${task.terminalStateEvents} terminal state events (status ${task.status})` });
     }
@@ -179,11 +181,17 @@ export function checkSessions(sessions: FinalSession[], liveWorkers: string[]): 
     .map((s) => ({ invariant: 'session_orphaned', subject: s.id, detail: `${s.state} on ${s.ownerWorker ?? 'no worker'}, which is not live` }));
 }
 
-/** Each owner's stored events are numbered 1, 2, 3, … without a hole or a repeat. */
+/** Each owner's stored events are numbered 1, 2, 3, … without a hole or a repeat, and none comes after its end. */
 export function checkEventLog(events: EventSeq[]): Violation[] {
   const byOwner = new Map<string, number[]>();
   for (const e of events) byOwner.set(e.ownerId, [...(byOwner.get(e.ownerId) ?? []), e.seq]);
   const violations: Violation[] = [];
+  const ends = new Map<string, number>();
+  for (const e of events) if (e.terminal && e.seq < (ends.get(e.ownerId) ?? Infinity)) ends.set(e.ownerId, e.seq);
+  for (const [ownerId, end] of ends) {
+    const after = (byOwner.get(ownerId) ?? []).filter((seq) => seq > end);
+    if (after.length > 0) violations.push({ invariant: 'event_after_end', subject: ownerId, detail: `${after.length} events after its end (seq ${end}): seq ${after.sort((a, b) => a - b).join(', ')}` });
+  }
   for (const [ownerId, seqs] of byOwner) {
     const sorted = [...seqs].sort((a, b) => a - b);
     for (let i = 0; i < sorted.length; i++) {

@@ -1,22 +1,32 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TokenService } from '@mission/core';
 import { openDatabase } from '@mission/shared';
 import postgres from 'postgres';
-import { CLAUDE_BIN, prepareClaudeHome } from '../support/claudeEnv.ts';
+import { CLAUDE_BIN } from '../support/claudeEnv.ts';
 import { waitUntil } from '../support/processes.ts';
-import { type StubAnthropic, type StubReply, type StubRequest, startStubAnthropic } from '../support/stubAnthropic.ts';
+import type { StubReply, StubRequest } from '../support/stubAnthropic.ts';
 import { type MachineProcess, signal, startInMachine } from './machineProcess.ts';
 import { type Machine, type NetworkName, Topology } from './netns.ts';
 import { PostgresServer, RedisServer, waitForPort } from './servers.ts';
+import { claudeHomeAt, type ReachableStub, startReachableStub } from './stubOnNetwork.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const API_PORT = 7070;
 
 /** The fleet's timing: short, so faults outlast it within seconds, and long enough for a loaded 2-core machine. */
 export const FLEET_TIMING = { MISSION_HEARTBEAT_MS: '500', MISSION_WORKER_TIMEOUT_MS: '4000', MISSION_JOB_LOCK_MS: '3000' };
+
+/** An admin API token, written straight into the database (as `mission token create` does). */
+export async function createAdminToken(databaseUrl: string): Promise<string> {
+  const database = await openDatabase({ url: databaseUrl, dataDir: '' });
+  try {
+    return (await new TokenService(database.db).create({ name: 'faults', scopes: ['admin'] }, 'faults')).token;
+  } finally {
+    await database.close();
+  }
+}
 
 /** A request one worker's claude made to the stub API, and when (epoch ms). */
 export interface SeenRequest {
@@ -59,13 +69,13 @@ export class Cluster {
   readonly topology: Topology;
   readonly redis: RedisServer;
   readonly postgres: PostgresServer;
+  readonly postgresMachine: Machine;
   readonly apis: Node[] = [];
   readonly workers: Node[] = [];
   readonly seen: SeenRequest[] = [];
   readonly workdir: string;
   token = '';
-  private readonly stubs: StubAnthropic[] = [];
-  private readonly forwarders: net.Server[] = [];
+  private readonly stubs: ReachableStub[] = [];
   private sql: postgres.Sql | undefined;
   private apiTurn = 0;
 
@@ -76,7 +86,8 @@ export class Cluster {
     this.topology = Topology.create();
     this.workdir = path.join(base, 'work');
     this.redis = new RedisServer(this.topology.addMachine('redis', ['redis']), path.join(base, 'redis'));
-    this.postgres = new PostgresServer(this.topology.addMachine('postgres', ['postgres']), path.join(base, 'postgres'));
+    this.postgresMachine = this.topology.addMachine('postgres', ['postgres']);
+    this.postgres = new PostgresServer(this.postgresMachine, path.join(base, 'postgres'));
   }
 
   static async start(options: ClusterOptions): Promise<Cluster> {
@@ -175,44 +186,24 @@ export class Cluster {
     };
   }
 
-  /** A stub Messages API for one worker, reachable from the app network through a TCP forwarder. */
+  /** A stub Messages API for one worker; what it is asked is kept in `seen`. */
   private async stubFor(worker: string): Promise<string> {
-    const stub = await startStubAnthropic();
-    stub.respond((request) => {
+    const stub = await startReachableStub(this.topology.hostAddress('app'), (request) => {
       const reply = this.options.script(worker, request);
       this.seen.push({ worker, at: Date.now(), request, reply });
       return reply;
     });
     this.stubs.push(stub);
-    const target = new URL(stub.url);
-    const forwarder = net.createServer((socket) => {
-      const upstream = net.connect(Number(target.port), target.hostname);
-      socket.pipe(upstream).pipe(socket);
-      socket.on('error', () => upstream.destroy());
-      upstream.on('error', () => socket.destroy());
-    });
-    this.forwarders.push(forwarder);
-    const host = this.topology.hostAddress('app');
-    await new Promise<void>((resolve) => forwarder.listen(0, host, resolve));
-    return `http://${host}:${(forwarder.address() as net.AddressInfo).port}`;
+    return stub.url;
   }
 
   /** The worker's own HOME with Claude Code's config for the stub (trusting the shared work folder). */
   private homeFor(worker: string, stubUrl: string): Record<string, string> {
-    const prepared = prepareClaudeHome({ apiUrl: stubUrl, trustedDirs: [this.workdir] });
-    const home = path.join(this.base, worker, 'home');
-    fs.cpSync(prepared.home, home, { recursive: true });
-    prepared.remove();
-    return { ...prepared.env, HOME: home };
+    return claudeHomeAt(path.join(this.base, worker, 'home'), stubUrl, [this.workdir]);
   }
 
   private async createToken(): Promise<void> {
-    const database = await openDatabase({ url: this.postgres.url('mission'), dataDir: '' });
-    try {
-      this.token = (await new TokenService(database.db).create({ name: 'faults', scopes: ['admin'] }, 'faults')).token;
-    } finally {
-      await database.close();
-    }
+    this.token = await createAdminToken(this.postgres.url('mission'));
   }
 
   apiUrl(node: Node = this.apis[0]!): string {
@@ -265,16 +256,28 @@ export class Cluster {
     await signal(node.process, 'SIGCONT');
   }
 
-  /** Every process's output, for the report of a failed run. */
-  logs(): string {
-    return [...this.apis, ...this.workers].map((n) => `--- ${n.name}:\n${n.process.output().slice(-4_000)}`).join('\n');
+  /** Writes every process's output so far into `dir` (one file each), for a failed run's report; resolves the paths. */
+  saveLogs(dir: string): string[] {
+    fs.mkdirSync(dir, { recursive: true });
+    return [...this.apis, ...this.workers].map((node) => {
+      const file = path.join(dir, `${node.name}.log`);
+      fs.writeFileSync(file, node.process.output());
+      return file;
+    });
+  }
+
+  /** A task's or session's row and events, for explaining a violation. */
+  async explain(id: string): Promise<string> {
+    const [task] = await this.db`select id, mode, status, retry, attempts, worker_id, parent_id, error, prompt from tasks where id = ${id}`;
+    const [session] = await this.db`select id, state, owner_worker from sessions where id = ${id}`;
+    const events = await this.db<{ seq: number; type: string; payload: unknown; at: Date }[]>`select seq, type, payload, at from events where owner_id = ${id} order by seq`;
+    return [JSON.stringify(task ?? session ?? { id }), ...events.map((e) => `  ${e.seq} ${e.at.toISOString()} ${e.type} ${JSON.stringify(e.payload).slice(0, 300)}`)].join('\n');
   }
 
   async close(): Promise<void> {
     for (const node of [...this.workers, ...this.apis]) if (node.process.running()) await signal(node.process, 'SIGCONT');
     await this.sql?.end({ timeout: 1 }).catch(() => {});
     this.topology.destroy();
-    for (const forwarder of this.forwarders) forwarder.close();
     await Promise.all(this.stubs.map((stub) => stub.close()));
     fs.rmSync(this.base, { recursive: true, force: true });
   }

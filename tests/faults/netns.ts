@@ -187,6 +187,8 @@ export interface MachineProcessOptions {
   env: Record<string, string>;
   /** Mounted over /tmp in the machine's own mount namespace: its temp files are its own. */
   tmpDir?: string;
+  /** Mounted over /etc/hosts in the machine's own mount namespace: the names it resolves (a container's service names). */
+  hostsFile?: string;
   /** Run as this user (e.g. postgres), by setpriv (which execs: the pid stays the command's). */
   user?: string;
   cwd?: string;
@@ -199,9 +201,13 @@ export interface MachineProcessOptions {
 export function spawnInMachine(machine: Machine, command: string[], options: MachineProcessOptions): ChildProcess {
   if (options.tmpDir) fs.mkdirSync(options.tmpDir, { recursive: true, mode: 0o1777 });
   const asUser = options.user ? ['setpriv', `--reuid=${options.user}`, `--regid=${options.user}`, '--init-groups', '--'] : [];
-  // ip netns exec gives the command a mount namespace of its own: /tmp is bound there, seen by nobody else.
-  const script = options.tmpDir ? 'mount --bind "$0" /tmp && exec "$@"' : 'exec "$@"';
-  return spawn('ip', ['netns', 'exec', machine.namespace, 'sh', '-c', script, options.tmpDir ?? 'sh', ...asUser, ...command], {
+  // ip netns exec gives the command a mount namespace of its own: what is bound there, nobody else sees.
+  const binds = [
+    ...(options.tmpDir ? [[options.tmpDir, '/tmp']] : []),
+    ...(options.hostsFile ? [[options.hostsFile, '/etc/hosts']] : []),
+  ];
+  const script = [...binds.map((_, i) => `mount --bind "$${2 * i + 1}" "$${2 * i + 2}"`), `shift ${2 * binds.length}`, 'exec "$@"'].join(' && ');
+  return spawn('ip', ['netns', 'exec', machine.namespace, 'sh', '-c', script, 'sh', ...binds.flat(), ...asUser, ...command], {
     env: options.env,
     cwd: options.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
