@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { CLAUDE_BIN } from '../support/claudeEnv.ts';
-import { waitUntil } from '../support/processes.ts';
+import { eventually } from './eventually.ts';
 import type { StubReply, StubRequest } from '../support/stubAnthropic.ts';
 import { createAdminToken } from './cluster.ts';
 import { hostOf, type ServiceLaunch } from './deployment.ts';
@@ -98,14 +98,14 @@ export async function startDeployed(services: ServiceLaunch[], files: { slots: s
     const apiProcess = start(api, apiMachine, { HOME: path.join(base, 'api-home') });
     fs.mkdirSync(path.join(base, 'api-home'));
     const url = `http://${apiMachine.address.app}:${api.env.PORT ?? '7070'}`;
-    await waitUntil(async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.ok === true || !apiProcess.running(), 120_000, 'the API to be ready');
+    await eventually(async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.ok === true || !apiProcess.running(), 120_000, 'the API to be ready');
     if (!apiProcess.running()) throw new Error(`the API exited:\n${apiProcess.output().slice(-3_000)}`);
     const token = await createAdminToken(reachableDb(api.env.DATABASE_URL!));
     const authorized = (route: string, init: RequestInit = {}) =>
       fetch(url + route, { ...init, headers: { authorization: `Bearer ${token}`, ...(init.body ? { 'content-type': 'application/json' } : {}), ...(init.headers as Record<string, string> | undefined) } });
 
     const workerProcess = start(worker, workerMachine, claude);
-    await waitUntil(
+    await eventually(
       async () => {
         if (!workerProcess.running()) throw new Error(`the worker exited:\n${workerProcess.output().slice(-3_000)}`);
         const body = (await (await authorized('/v1/workers?state=active')).json()) as { workers: unknown[] };

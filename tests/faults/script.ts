@@ -21,12 +21,19 @@ export function turnOf(request: StubRequest): string | undefined {
   return MARKER.exec(request.lastUserText)?.[1];
 }
 
-/** The stub's answer: tasks stream slowly, approval tasks first ask to run a command, the rest answer at once. */
+/** The tool use id of a manager's `mission_sessions` call (whose result says whether its agent reached the API). */
+export const MISSION_CHECK_ID = 'toolu_mission_check';
+
+/**
+ * The stub's answer: tasks stream slowly, approval tasks first ask to run a command, a manager's task
+ * (`-mgr-`) calls Mission's `mission_sessions` tool, the rest answer at once.
+ */
 export function reply(request: StubRequest): StubReply {
   if (request.tools.length === 0) return { text: 'side request' };
   const id = MARKER.exec(request.lastUserText)?.[1];
   if (request.toolResults.length > 0) return { text: 'the command ran' };
-  if (id?.includes('-appr-')) return { text: 'I will run it.', toolUses: [{ name: 'Bash', input: { command: `echo ${id}`, description: 'print the marker' } }] };
+  if (id?.includes('-mgr-')) return { text: 'Listing.', toolUses: [{ name: 'mcp__mission__mission_sessions', input: {}, id: MISSION_CHECK_ID }] };
+  if (id?.includes('-appr-')) return { text: 'I will run it.', toolUses: [{ name: 'Bash', input: { command: `touch ${id}.txt`, description: 'leave a marker file' } }] };
   if (id?.includes('-safe-')) return { text: `done ${id} `.repeat(SAFE_TASK_STREAM.chunks), ...SAFE_TASK_STREAM };
   if (id?.includes('-task-') || id?.includes('-coord-') || id?.includes('-probe-')) return { text: `done ${id} `.repeat(TASK_STREAM.chunks), ...TASK_STREAM };
   return { text: `ok ${id ?? ''}` };

@@ -115,8 +115,8 @@ export class Workload {
     let approvalId: string | undefined;
     while (!this.stopped && !approvalId) {
       const res = await this.cluster.fetch('/v1/approvals?status=pending', { timeoutMs: 5_000 }).catch(() => undefined);
-      const body = ((await res?.json().catch(() => undefined)) ?? {}) as { approvals?: { id: string; ownerId: string }[] };
-      approvalId = body.approvals?.find((a) => a.ownerId === taskId)?.id;
+      const body = ((await res?.json().catch(() => undefined)) ?? {}) as { approvals?: { id: string; owner: { id: string } }[] };
+      approvalId = body.approvals?.find((a) => a.owner.id === taskId)?.id;
       if (!approvalId) await sleep(300);
     }
     if (!approvalId) return;
