@@ -73,22 +73,33 @@ export class Topology {
   /** First three octets of each network, e.g. 10.123.1 */
   private readonly prefix: Record<NetworkName, string>;
 
-  private constructor(private readonly id: string) {
+  private constructor(
+    private readonly id: string,
+    second: number,
+  ) {
     this.bridges = Object.fromEntries(NETWORKS.map((n) => [n, `mf${id}${NETWORK_LETTER[n]}`])) as Record<NetworkName, string>;
-    const second = pickFreeOctet();
     this.prefix = Object.fromEntries(NETWORKS.map((n, i) => [n, `10.${second}.${i + 1}`])) as Record<NetworkName, string>;
   }
 
+  /** The bridges, on a 10.x range no route uses; another run taking the same range at the same moment makes it try the next. */
   static create(): Topology {
     removeLeftovers();
-    const topology = new Topology(String(process.pid));
-    for (const network of NETWORKS) {
-      const bridge = topology.bridges[network];
-      ip('link', 'add', bridge, 'type', 'bridge');
-      ip('addr', 'add', `${topology.hostAddress(network)}/24`, 'dev', bridge);
-      ip('link', 'set', bridge, 'up');
+    const tried = new Set<number>();
+    for (;;) {
+      const topology = new Topology(String(process.pid), pickFreeOctet(tried));
+      try {
+        for (const network of NETWORKS) {
+          const bridge = topology.bridges[network];
+          ip('link', 'add', bridge, 'type', 'bridge');
+          ip('addr', 'add', `${topology.hostAddress(network)}/24`, 'dev', bridge);
+          ip('link', 'set', bridge, 'up');
+        }
+        return topology;
+      } catch (error) {
+        topology.destroy();
+        if (tried.size >= 5) throw error;
+      }
     }
-    return topology;
   }
 
   /** This process's address on a network (where the harness's own servers listen). */
@@ -172,13 +183,16 @@ export class Topology {
   }
 }
 
-/** A second octet for 10.x.0.0/16 that no route of this host uses yet. */
-function pickFreeOctet(): number {
+/** A second octet for 10.x.0.0/16 that no route of this host uses yet (and not one of `tried`, which it adds to). */
+function pickFreeOctet(tried: Set<number>): number {
   const routes = ip('-4', 'route', 'show', 'table', 'all');
   const start = 100 + (process.pid % 100);
   for (let i = 0; i < 150; i++) {
     const octet = 100 + ((start - 100 + i) % 150);
-    if (!routes.includes(`10.${octet}.`)) return octet;
+    if (!tried.has(octet) && !routes.includes(`10.${octet}.`)) {
+      tried.add(octet);
+      return octet;
+    }
   }
   throw new Error('no free 10.x.0.0/16 range for the fault harness');
 }
