@@ -8,8 +8,9 @@ import fs from 'node:fs';
  * machine's packets on that network vanish silently — as on a real network, not a refused connection.
  * This process is on every network too (the bridges' first address), as the operator's laptop would be.
  *
- * Everything is named after this process's pid, so leftovers of a run that died are found and removed by
- * the next one, and two runs on one machine never touch each other's.
+ * Everything is named after this process's pid (bridges mf<pid><network letter>, veths mf<pid>x<machine>…),
+ * so leftovers of a run that died are found and removed by the next one, and two runs on one machine never
+ * touch each other's.
  */
 
 export type NetworkName = 'redis' | 'postgres' | 'app';
@@ -116,7 +117,7 @@ export class Topology {
     const machine: Machine = { name, namespace, address: {}, link: {} };
     this.machines.push(machine);
     for (const network of networks) {
-      const outside = `mf${this.id}${index.toString(36)}${NETWORK_LETTER[network]}`;
+      const outside = `mf${this.id}x${index.toString(36)}${NETWORK_LETTER[network]}`;
       const inside = `${outside}i`;
       ip('link', 'add', outside, 'type', 'veth', 'peer', 'name', inside);
       ip('link', 'set', inside, 'netns', namespace);
