@@ -1,0 +1,118 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { type K8sObject, podSpecs, renderKustomization } from '../support/kustomize.ts';
+
+/**
+ * How the shipped deployments start Mission's processes, read from their files: the Dockerfile's targets
+ * (ENV, CMD), docker-compose.yml's services (environment, with `${VAR:-default}` from the shell) and the
+ * rendered k8s manifests (ConfigMap, Secret, Deployments). Pure: the fault harness runs what this says.
+ */
+
+export interface ServiceLaunch {
+  /** The service (compose) or Deployment (k8s) name. */
+  name: string;
+  /** The container's command (the image's CMD; neither deployment overrides it). */
+  command: string[];
+  /** The container's environment: the image's ENV under the deployment's own. */
+  env: Record<string, string>;
+  /** The host names the deployment gives other services (compose service names, k8s Service names). */
+  hostNames: string[];
+}
+
+export interface DockerTarget {
+  env: Record<string, string>;
+  cmd: string[];
+}
+
+/** Each stage of a Dockerfile with the ENV it has (its parents' included) and its CMD. */
+export function dockerfileTargets(text: string): Record<string, DockerTarget> {
+  const stages: Record<string, DockerTarget> = {};
+  let current: DockerTarget | undefined;
+  for (const line of text.replace(/\\\n/g, ' ').split('\n').map((l) => l.trim())) {
+    const from = /^FROM\s+(\S+)(?:\s+AS\s+(\S+))?/i.exec(line);
+    if (from) {
+      const parent = stages[from[1]!];
+      current = { env: { ...parent?.env }, cmd: [...(parent?.cmd ?? [])] };
+      if (from[2]) stages[from[2]] = current;
+      continue;
+    }
+    if (!current) continue;
+    const env = /^ENV\s+(.*)$/i.exec(line);
+    if (env) for (const [, key, value] of env[1]!.matchAll(/(\w+)=("[^"]*"|\S+)/g)) current.env[key!] = value!.replace(/^"|"$/g, '');
+    const cmd = /^CMD\s+(\[.*\])$/i.exec(line);
+    if (cmd) current.cmd = JSON.parse(cmd[1]!) as string[];
+  }
+  return stages;
+}
+
+/** `${VAR}`, `${VAR:-default}`, `${VAR-default}` and `$$` as Compose substitutes them from the shell's environment. */
+export function interpolate(value: string, shell: Record<string, string | undefined>): string {
+  return value.replace(/\$\$|\$\{(\w+)(?:(:?-)([^}]*))?\}/g, (whole, name: string | undefined, op: string | undefined, fallback: string | undefined) => {
+    if (whole === '$$') return '$';
+    const set = shell[name!];
+    if (op === ':-') return set ? set : (fallback ?? '');
+    if (op === '-') return set ?? fallback ?? '';
+    return set ?? '';
+  });
+}
+
+/** docker-compose.yml's `api` and `worker` services as they would start, with the shell's variables. */
+export function composeServices(composeText: string, dockerfile: Record<string, DockerTarget>, shell: Record<string, string | undefined>): ServiceLaunch[] {
+  const compose = parse(composeText, { merge: true }) as { services: Record<string, { build?: { target?: string }; environment?: Record<string, unknown>; command?: string[] }> };
+  const hostNames = Object.keys(compose.services);
+  return ['api', 'worker'].map((name) => {
+    const service = compose.services[name]!;
+    const image = dockerfile[service.build?.target ?? ''];
+    if (!image) throw new Error(`compose service ${name} builds target ${service.build?.target}, which the Dockerfile does not have`);
+    const env = Object.fromEntries(Object.entries(service.environment ?? {}).map(([key, value]) => [key, interpolate(String(value ?? ''), shell)]));
+    return { name, command: service.command ?? image.cmd, env: { ...image.env, ...env }, hostNames };
+  });
+}
+
+type Json = Record<string, unknown>;
+
+/** The rendered kustomization's Deployments (mission-api, mission-worker) as they would start. */
+export function k8sServices(dir: string, dockerfile: Record<string, DockerTarget>): ServiceLaunch[] {
+  const objects = renderKustomization(dir);
+  const byKind = (kind: string) => objects.filter((o: K8sObject) => o.kind === kind);
+  const configMaps = new Map(byKind('ConfigMap').map((o) => [o.metadata.name, (o as unknown as { data?: Record<string, string> }).data ?? {}]));
+  const secrets = new Map(
+    byKind('Secret').map((o) => {
+      const secret = o as unknown as { data?: Record<string, string>; stringData?: Record<string, string> };
+      const decoded = Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
+      return [o.metadata.name, { ...decoded, ...secret.stringData }];
+    }),
+  );
+  const hostNames = byKind('Service').map((o) => o.metadata.name);
+  return byKind('Deployment').map((deployment) => {
+    const [spec] = podSpecs(deployment);
+    const container = (spec!.containers as Json[])[0]!;
+    // The image's name says which Dockerfile target it is (mission-api → api); overlays may prefix a registry.
+    const target = String(container.image).replace(/[:@].*$/, '').split('/').at(-1)!.replace(/^mission-/, '');
+    const image = dockerfile[target];
+    if (!image) throw new Error(`${deployment.metadata.name} runs image ${String(container.image)}: no Dockerfile target ${target}`);
+    const env: Record<string, string> = { ...image.env };
+    for (const source of (container.envFrom as Json[] | undefined) ?? []) {
+      const ref = (source.configMapRef ?? source.secretRef) as { name: string } | undefined;
+      Object.assign(env, (source.configMapRef ? configMaps : secrets).get(ref!.name) ?? {});
+    }
+    for (const entry of (container.env as Json[] | undefined) ?? []) {
+      const from = entry.valueFrom as { secretKeyRef?: { name: string; key: string }; configMapKeyRef?: { name: string; key: string } } | undefined;
+      const ref = from?.secretKeyRef ?? from?.configMapKeyRef;
+      env[String(entry.name)] = ref ? ((from?.secretKeyRef ? secrets : configMaps).get(ref.name)?.[ref.key] ?? '') : String(entry.value ?? '');
+    }
+    const command = [...((container.command as string[] | undefined) ?? []), ...((container.args as string[] | undefined) ?? [])];
+    return { name: deployment.metadata.name, command: command.length > 0 ? command : image.cmd, env, hostNames };
+  });
+}
+
+export function readDockerfile(root: string): Record<string, DockerTarget> {
+  return dockerfileTargets(fs.readFileSync(path.join(root, 'Dockerfile'), 'utf8'));
+}
+
+/** The host a URL-valued setting points at (postgres://…@postgres:5432 → postgres), or undefined. */
+export function hostOf(value: string | undefined): string | undefined {
+  if (!value || !URL.canParse(value)) return undefined;
+  return new URL(value).hostname || undefined;
+}
