@@ -32,6 +32,7 @@ export const envSchema = z.object({
   MISSION_WORKER_ID: optionalString,
   MISSION_WORKER_CONCURRENCY: int(4, 1),
   MISSION_WORKER_MAX_SESSIONS: int(20, 0),
+  MISSION_SESSION_START_TIMEOUT_MS: int(120_000, 1_000),
   MISSION_WORKER_SLOTS: optionalString,
   MISSION_HEARTBEAT_MS: int(5_000, 100),
   MISSION_WORKER_TIMEOUT_MS: int(30_000, 500),
@@ -79,6 +80,8 @@ export interface Config {
   workerId: string;
   workerConcurrency: number;
   maxSessions: number;
+  /** A session still `starting` this long after a worker took it is ended (claude never came up). */
+  sessionStartTimeoutMs: number;
   /** The slots whose tasks this worker takes; undefined = all. */
   workerSlots: string[] | undefined;
   heartbeatMs: number;
@@ -157,6 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerId: e.MISSION_WORKER_ID ?? `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
     workerConcurrency: e.MISSION_WORKER_CONCURRENCY,
     maxSessions: e.MISSION_WORKER_MAX_SESSIONS,
+    sessionStartTimeoutMs: e.MISSION_SESSION_START_TIMEOUT_MS,
     workerSlots: e.MISSION_WORKER_SLOTS === undefined ? undefined : list(e.MISSION_WORKER_SLOTS),
     heartbeatMs: e.MISSION_HEARTBEAT_MS,
     workerTimeoutMs: e.MISSION_WORKER_TIMEOUT_MS,
