@@ -39,4 +39,5 @@ export * from './db/database.ts';
 export * as tables from './db/schema.ts';
 export type { RoleVersionRow } from './db/schema.ts';
 export * from './validation.ts';
+export * from './jsonLimits.ts';
 export * from './lifecycle.ts';
