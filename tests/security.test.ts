@@ -32,3 +32,31 @@ describe('API hardening', () => {
     expect(answer.body.error?.message).toMatch(/metadata: must be at most 16 KB as JSON/);
   });
 });
+
+describe('failed sign-ins per client address', () => {
+  let system: TestSystem;
+  beforeAll(async () => {
+    system = await startTestSystem({ inProcessWorker: false, env: { MISSION_FAILED_AUTH_LIMIT: '3', MISSION_TRUST_PROXY: 'on' } });
+  });
+  afterAll(() => system?.close());
+
+  const tryToken = (token: string, address: string) => fetch(`${system.url}/v1/tasks`, { headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': address } });
+
+  it('after the limit of wrong tokens an address gets 429 (even with a right token); other addresses are not affected', async () => {
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push((await tryToken(`msn.tok_${i}.wrong`, '203.0.113.7')).status);
+    expect(statuses).toEqual([401, 401, 401, 429, 429]);
+    const right = await tryToken(system.auth.authorization.slice('Bearer '.length), '203.0.113.7');
+    expect(right.status).toBe(429);
+    expect(Number(right.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(((await right.json()) as { error: { message: string } }).error.message).toMatch(/^too many failed sign-ins from 203\.0\.113\.7; retry in \d+ s$/);
+    expect((await tryToken(system.auth.authorization.slice('Bearer '.length), '198.51.100.1')).status).toBe(200);
+    const login = await fetch(`${system.url}/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.7' }, body: JSON.stringify({ token: 'msn.tok_x.wrong' }) });
+    expect(login.status).toBe(429);
+  });
+
+  it('a malformed mission_token cookie is a 401, not a 500', async () => {
+    const res = await fetch(`${system.url}/v1/tasks`, { headers: { cookie: 'mission_token=%E0%A4%A', 'x-forwarded-for': '192.0.2.99' } });
+    expect(res.status).toBe(401);
+  });
+});

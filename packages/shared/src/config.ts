@@ -48,6 +48,9 @@ export const envSchema = z.object({
   MISSION_API_URL: optionalString,
   MISSION_AUTH: z.enum(['on', 'off']).default('on'),
   MISSION_RATE_LIMIT_PER_MINUTE: int(600, 1),
+  MISSION_FAILED_AUTH_LIMIT: int(20, 1),
+  MISSION_FAILED_AUTH_WINDOW_MS: int(15 * 60_000, 1_000),
+  MISSION_TRUST_PROXY: z.enum(['on', 'off']).default('off'),
   MISSION_MCP_ALLOWED_HOSTS: optionalString.refine(
     (value) => list(value).every((host) => host === '*' || URL.canParse(`http://${host}`)),
     'a comma-separated list of host names such as mission.example.com, or *',
@@ -103,6 +106,11 @@ export interface Config {
   apiUrl: string;
   auth: boolean;
   rateLimitPerMinute: number;
+  /** Failed sign-ins one client address may make per `failedAuthWindowMs` (then 429). */
+  failedAuthLimit: number;
+  failedAuthWindowMs: number;
+  /** Behind a proxy: the client address is taken from X-Forwarded-For. */
+  trustProxy: boolean;
   /** Host names `/mcp` answers besides the local ones and those of the public and API URLs; `*` = any. */
   mcpAllowedHosts: string[];
   /** Origins (scheme://host:port) whose web pages may call `/mcp` besides those on allowed hosts; `*` = any. */
@@ -176,6 +184,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiUrl: (e.MISSION_API_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/+$/, ''),
     auth: e.MISSION_AUTH === 'on',
     rateLimitPerMinute: e.MISSION_RATE_LIMIT_PER_MINUTE,
+    failedAuthLimit: e.MISSION_FAILED_AUTH_LIMIT,
+    failedAuthWindowMs: e.MISSION_FAILED_AUTH_WINDOW_MS,
+    trustProxy: e.MISSION_TRUST_PROXY === 'on',
     mcpAllowedHosts: list(e.MISSION_MCP_ALLOWED_HOSTS),
     mcpAllowedOrigins: list(e.MISSION_MCP_ALLOWED_ORIGINS),
     mcpSessionTtlMs: e.MISSION_MCP_SESSION_TTL_MS,

@@ -39,6 +39,8 @@ export async function buildServer(core: CoreRuntime): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: core.logger.child({ service: 'api' }) as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
+    // request.ip (failed sign-ins are counted per address) from X-Forwarded-For only behind a trusted proxy.
+    trustProxy: core.config.trustProxy,
     frameworkErrors: frameworkErrorHandler(core.logger),
   });
   registerErrorHandling(app, core.logger);
