@@ -60,3 +60,26 @@ describe('failed sign-ins per client address', () => {
     expect(res.status).toBe(401);
   });
 });
+
+describe('slot writes (PUT /v1/slots/:id)', () => {
+  let system: TestSystem;
+  beforeAll(async () => {
+    system = await startTestSystem({ inProcessWorker: false, env: { MISSION_SLOT_ROOTS: '/workspace,/tmp' } });
+  });
+  afterAll(() => system?.close());
+
+  const put = async (body: unknown) => {
+    const res = await system.fetch('/v1/slots/hostile', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as { error?: { message: string } } };
+  };
+
+  it('refuses permission-skipping flags, code-injecting env and a cwd outside the allowed roots, with 400s saying which', async () => {
+    expect(await put({ cwd: '/tmp', args: ['--dangerously-skip-permissions'] })).toMatchObject({ status: 400, body: { error: { message: expect.stringContaining('args: --dangerously-skip-permissions is not allowed') } } });
+    expect(await put({ cwd: '/tmp', args: ['--permission-mode', 'bypassPermissions'] })).toMatchObject({ status: 400 });
+    expect(await put({ cwd: '/tmp', env: { LD_PRELOAD: '/tmp/evil.so' } })).toMatchObject({ status: 400, body: { error: { message: expect.stringContaining('env: LD_PRELOAD is not allowed') } } });
+    expect(await put({ cwd: '/tmp', env: { NODE_OPTIONS: '--require /tmp/evil.js' } })).toMatchObject({ status: 400 });
+    expect(await put({ cwd: '/proc/self' })).toMatchObject({ status: 400, body: { error: { message: 'invalid slot: cwd: /proc/self is a system folder' } } });
+    expect(await put({ cwd: '/etc' })).toMatchObject({ status: 400, body: { error: { message: 'invalid slot: cwd: /etc is not under an allowed root (/workspace, /tmp; MISSION_SLOT_ROOTS)' } } });
+    expect((await put({ cwd: '/tmp', args: ['--model', 'sonnet'], env: { FOO: 'bar' } })).status).toBe(200);
+  });
+});

@@ -28,6 +28,7 @@ export const envSchema = z.object({
     .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "_" and "-" only')
     .default('mission'),
   MISSION_SLOTS_FILE: z.string().default('slots.yaml'),
+  MISSION_SLOT_ROOTS: optionalString,
   MISSION_CLAUDE_BIN: z.string().default('claude'),
   MISSION_WORKER_ID: optionalString,
   MISSION_WORKER_CONCURRENCY: int(4, 1),
@@ -79,6 +80,8 @@ export interface Config {
   dataDir: string;
   queuePrefix: string;
   slotsFile: string;
+  /** Folders (absolute) a slot written over the API may have its cwd in. */
+  slotRoots: string[];
   claudeBin: string;
   workerId: string;
   workerConcurrency: number;
@@ -163,6 +166,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: path.resolve(e.MISSION_DATA_DIR),
     queuePrefix: e.MISSION_QUEUE_PREFIX,
     slotsFile: path.resolve(e.MISSION_SLOTS_FILE),
+    slotRoots: e.MISSION_SLOT_ROOTS === undefined ? [os.homedir(), os.tmpdir(), '/workspace', process.cwd()] : list(e.MISSION_SLOT_ROOTS).map((root) => path.resolve(root)),
     claudeBin: e.MISSION_CLAUDE_BIN,
     // Random part: a container restarted in the same pod has the same hostname and often the same pid.
     workerId: e.MISSION_WORKER_ID ?? `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
