@@ -502,6 +502,16 @@ describe.each(Object.keys(renders))('k8s render: %s', (name) => {
     }
   });
 
+  it('points the workers at the API Service (MISSION_API_URL), so agents with Mission tools reach its MCP server', () => {
+    const service = find(objects, 'Service', 'mission-api') as K8sObject;
+    const port = ((spec(service).ports as JsonObject[])[0] as JsonObject).port;
+    for (const container of containersOf(deployment(objects, 'mission-worker'))) {
+      const variable = ((container.env ?? []) as JsonObject[]).find((v) => v.name === 'MISSION_API_URL');
+      expect(variable?.value).toBe(`http://mission-api:${port}`);
+    }
+    expect(configData(objects).MISSION_MCP_ALLOWED_HOSTS?.split(',')).toContain('mission-api');
+  });
+
   it('gives the API the slots and permissions files named by MISSION_SLOTS_FILE and MISSION_PERMISSIONS_FILE', () => {
     const api = deployment(objects, 'mission-api');
     const pod = podSpecs(api)[0] as JsonObject;
@@ -589,6 +599,16 @@ describe('k8s extras', () => {
       const target = spec(object).scaleTargetRef as JsonObject;
       expect(find(base, target.kind as string, target.name as string)).toBeDefined();
     }
+  });
+});
+
+describe('docker-compose.yml', () => {
+  const compose = parse(fs.readFileSync(path.join(repo, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, { environment: Record<string, string>; ports?: string[] }> };
+
+  it('points the workers at the api service (MISSION_API_URL) and requires an approval secret', () => {
+    const apiPort = compose.services.api!.ports![0]!.split(':')[1];
+    expect(compose.services.worker!.environment.MISSION_API_URL).toBe(`http://api:${apiPort}`);
+    expect(compose.services.api!.environment.MISSION_APPROVAL_SECRET).toMatch(/^\$\{MISSION_APPROVAL_SECRET:\?/);
   });
 });
 

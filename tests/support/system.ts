@@ -58,8 +58,9 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     MISSION_PERMISSIONS_FILE: path.join(dataDir, 'permissions.yaml'),
     MISSION_AUTH: 'on',
     MISSION_APPROVAL_SECRET: TEST_APPROVAL_SECRET,
-    // Tests poll fast with one token; the rate limit has a test of its own.
+    // Tests poll fast with one token and walk the routes with wrong ones; both limits have tests of their own.
     MISSION_RATE_LIMIT_PER_MINUTE: '1000000',
+    MISSION_FAILED_AUTH_LIMIT: '1000000',
     ...(testDb ? { DATABASE_URL: testDb.url } : { DATABASE_URL: '' }),
     REDIS_URL: redisUrl(),
     ...options.env,

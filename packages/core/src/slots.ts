@@ -12,12 +12,17 @@ import {
 } from '@mission/shared';
 import { asc, eq, sql } from 'drizzle-orm';
 import { recordAudit } from './audit.ts';
+import { slotPolicyProblems } from './slotPolicy.ts';
 import { readSlotsFile } from './slotsFile.ts';
 
 const { slots } = tables;
 
 export class SlotService {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    /** Folders a slot written over the API may run in (MISSION_SLOT_ROOTS). */
+    private readonly roots: readonly string[],
+  ) {}
 
   async list(): Promise<Slot[]> {
     const rows = await this.db.select().from(slots).orderBy(asc(slots.id));
@@ -43,6 +48,8 @@ export class SlotService {
     const slotId = parseInput(slotIdSchema, id, 'slot id');
     const config = parseInput(slotConfigSchema, body, 'slot');
     if (!path.isAbsolute(config.cwd)) throw new BadRequestError(`invalid slot: cwd must be an absolute path, got '${config.cwd}'`);
+    const problems = slotPolicyProblems(config, this.roots);
+    if (problems.length > 0) throw new BadRequestError(`invalid slot: ${problems.join('; ')}`);
     return this.upsert(slotId, { ...config, cwd: path.normalize(config.cwd) }, 'api', by);
   }
 

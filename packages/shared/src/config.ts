@@ -28,10 +28,12 @@ export const envSchema = z.object({
     .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "_" and "-" only')
     .default('mission'),
   MISSION_SLOTS_FILE: z.string().default('slots.yaml'),
+  MISSION_SLOT_ROOTS: optionalString,
   MISSION_CLAUDE_BIN: z.string().default('claude'),
   MISSION_WORKER_ID: optionalString,
   MISSION_WORKER_CONCURRENCY: int(4, 1),
   MISSION_WORKER_MAX_SESSIONS: int(20, 0),
+  MISSION_SESSION_START_TIMEOUT_MS: int(120_000, 1_000),
   MISSION_WORKER_SLOTS: optionalString,
   MISSION_HEARTBEAT_MS: int(5_000, 100),
   MISSION_WORKER_TIMEOUT_MS: int(30_000, 500),
@@ -47,6 +49,9 @@ export const envSchema = z.object({
   MISSION_API_URL: optionalString,
   MISSION_AUTH: z.enum(['on', 'off']).default('on'),
   MISSION_RATE_LIMIT_PER_MINUTE: int(600, 1),
+  MISSION_FAILED_AUTH_LIMIT: int(20, 1),
+  MISSION_FAILED_AUTH_WINDOW_MS: int(15 * 60_000, 1_000),
+  MISSION_TRUST_PROXY: z.enum(['on', 'off']).default('off'),
   MISSION_MCP_ALLOWED_HOSTS: optionalString.refine(
     (value) => list(value).every((host) => host === '*' || URL.canParse(`http://${host}`)),
     'a comma-separated list of host names such as mission.example.com, or *',
@@ -80,10 +85,14 @@ export interface Config {
   dataDir: string;
   queuePrefix: string;
   slotsFile: string;
+  /** Folders (absolute) a slot written over the API may have its cwd in. */
+  slotRoots: string[];
   claudeBin: string;
   workerId: string;
   workerConcurrency: number;
   maxSessions: number;
+  /** A session still `starting` this long after a worker took it is ended (claude never came up). */
+  sessionStartTimeoutMs: number;
   /** The slots whose tasks this worker takes; undefined = all. */
   workerSlots: string[] | undefined;
   heartbeatMs: number;
@@ -105,6 +114,11 @@ export interface Config {
   apiUrl: string;
   auth: boolean;
   rateLimitPerMinute: number;
+  /** Failed sign-ins one client address may make per `failedAuthWindowMs` (then 429). */
+  failedAuthLimit: number;
+  failedAuthWindowMs: number;
+  /** Behind a proxy: the client address is taken from X-Forwarded-For. */
+  trustProxy: boolean;
   /** Host names `/mcp` answers besides the local ones and those of the public and API URLs; `*` = any. */
   mcpAllowedHosts: string[];
   /** Origins (scheme://host:port) whose web pages may call `/mcp` besides those on allowed hosts; `*` = any. */
@@ -165,11 +179,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: path.resolve(e.MISSION_DATA_DIR),
     queuePrefix: e.MISSION_QUEUE_PREFIX,
     slotsFile: path.resolve(e.MISSION_SLOTS_FILE),
+    slotRoots: e.MISSION_SLOT_ROOTS === undefined ? [os.homedir(), os.tmpdir(), '/workspace', process.cwd()] : list(e.MISSION_SLOT_ROOTS).map((root) => path.resolve(root)),
     claudeBin: e.MISSION_CLAUDE_BIN,
     // Random part: a container restarted in the same pod has the same hostname and often the same pid.
     workerId: e.MISSION_WORKER_ID ?? `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
     workerConcurrency: e.MISSION_WORKER_CONCURRENCY,
     maxSessions: e.MISSION_WORKER_MAX_SESSIONS,
+    sessionStartTimeoutMs: e.MISSION_SESSION_START_TIMEOUT_MS,
     workerSlots: e.MISSION_WORKER_SLOTS === undefined ? undefined : list(e.MISSION_WORKER_SLOTS),
     heartbeatMs: e.MISSION_HEARTBEAT_MS,
     workerTimeoutMs: e.MISSION_WORKER_TIMEOUT_MS,
@@ -185,6 +201,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiUrl: (e.MISSION_API_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/+$/, ''),
     auth: e.MISSION_AUTH === 'on',
     rateLimitPerMinute: e.MISSION_RATE_LIMIT_PER_MINUTE,
+    failedAuthLimit: e.MISSION_FAILED_AUTH_LIMIT,
+    failedAuthWindowMs: e.MISSION_FAILED_AUTH_WINDOW_MS,
+    trustProxy: e.MISSION_TRUST_PROXY === 'on',
     mcpAllowedHosts: list(e.MISSION_MCP_ALLOWED_HOSTS),
     mcpAllowedOrigins: list(e.MISSION_MCP_ALLOWED_ORIGINS),
     mcpSessionTtlMs: e.MISSION_MCP_SESSION_TTL_MS,

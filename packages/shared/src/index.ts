@@ -44,4 +44,5 @@ export * from './notifications/signature.ts';
 export * as tables from './db/schema.ts';
 export type { ActionReceiptRow, ApprovalRow, NotificationSubscriptionRow, RoleVersionRow } from './db/schema.ts';
 export * from './validation.ts';
+export * from './jsonLimits.ts';
 export * from './lifecycle.ts';

@@ -1,7 +1,49 @@
-import { pino, type Logger } from 'pino';
+import { type DestinationStream, pino, type Logger } from 'pino';
 
 export type { Logger };
 
-export function createLogger(options: { level: string; name?: string }): Logger {
-  return pino({ level: options.level, ...(options.name ? { name: options.name } : {}) });
+/** Query parameters that carry credentials (the WebSocket attach's `access_token`, signed links' tokens). */
+const SECRET_QUERY = /([?&](?:access_token|token)=)[^&#]*/gi;
+
+/** A URL as logged: credentials in its query are replaced. */
+export const redactUrl = (url: string): string => url.replace(SECRET_QUERY, '$1[redacted]');
+
+/** Fields that hold credentials wherever they appear in a log line: replaced, never written out. */
+const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'res.headers["set-cookie"]',
+  'headers.authorization',
+  'headers.cookie',
+  'authorization',
+  'cookie',
+  'token',
+  '*.token',
+  '*.authorization',
+  '*.accessToken',
+  '*.access_token',
+];
+
+interface LoggedRequest {
+  method?: string;
+  url?: string;
+  headers?: Record<string, unknown>;
+  ip?: string;
+  socket?: { remoteAddress?: string };
+}
+
+/** Requests as logged: method, URL without credentials, client address; no headers (they hold tokens and cookies). */
+function serializeRequest(req: LoggedRequest): Record<string, unknown> {
+  return { method: req.method, url: req.url === undefined ? undefined : redactUrl(req.url), remoteAddress: req.ip ?? req.socket?.remoteAddress };
+}
+
+export function createLogger(options: { level: string; name?: string }, destination?: DestinationStream): Logger {
+  const settings = {
+    level: options.level,
+    ...(options.name ? { name: options.name } : {}),
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    serializers: { req: serializeRequest },
+  };
+  return destination ? pino(settings, destination) : pino(settings);
 }

@@ -1,6 +1,7 @@
 import type { CoreRuntime } from '@mission/core';
 import { type Caller, errorBody, hasScope, MissionError, type Scope } from '@mission/shared';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { SlidingWindowLimiter } from './rateLimiter.ts';
 
 /** What a route needs: a scope, any valid token (`token`), or nothing (`public`). */
 export type RouteAccess = Scope | 'token' | 'public';
@@ -11,6 +12,10 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     caller: Caller;
+  }
+  interface FastifyInstance {
+    /** Who a token is, counting a wrong one against the client's address (too many: 429 before the token is even looked at). */
+    signIn(request: FastifyRequest, token: string | undefined): Promise<Caller>;
   }
 }
 
@@ -29,15 +34,29 @@ const ACCESS_BY_PREFIX: [string, RouteAccess][] = [
 export const TOKEN_COOKIE = 'mission_token';
 const WINDOW_MS = 60_000;
 
+/** The two limits of the API: requests per token, failed sign-ins per client address. */
+interface Limits {
+  requests: SlidingWindowLimiter;
+  failedAuth: SlidingWindowLimiter;
+}
+
 /**
  * Every route declares its access (`config.access`); one that does not fails the server's start, so
  * no route is ever left open by mistake. Requests carry `Authorization: Bearer <token>` (or the
  * `mission_token` cookie; `?access_token=` on the WebSocket attach, which browsers cannot give
- * headers). Each token is rate-limited per minute, counted in Redis so every API replica agrees.
+ * headers). Each token is rate-limited per sliding minute, and each client address to so many failed
+ * sign-ins per window, counted in Redis so every API replica agrees.
  */
 export function registerAuth(app: FastifyInstance, core: CoreRuntime): RouteEntry[] {
   const routes: RouteEntry[] = [];
+  const { config } = core;
+  const prefix = `${config.queuePrefix}:ratelimit`;
+  const limits: Limits = {
+    requests: new SlidingWindowLimiter(core.redis, `${prefix}:token`, config.rateLimitPerMinute, WINDOW_MS),
+    failedAuth: new SlidingWindowLimiter(core.redis, `${prefix}:failed-auth`, config.failedAuthLimit, config.failedAuthWindowMs),
+  };
   app.decorateRequest('caller');
+  app.decorate('signIn', (request: FastifyRequest, token: string | undefined) => signIn(core, limits, request, token));
   app.addHook('onRoute', (route) => {
     const access = route.config?.access ?? ACCESS_BY_PREFIX.find(([prefix]) => route.url.startsWith(prefix))?.[1];
     if (!access) throw new Error(`route ${String(route.method)} ${route.url} does not say who may call it (config.access)`);
@@ -50,7 +69,7 @@ export function registerAuth(app: FastifyInstance, core: CoreRuntime): RouteEntr
     const access = request.routeOptions.config.access;
     if (!access || access === 'public') return;
     try {
-      await admit(core, request, access, (seconds) => reply.header('retry-after', seconds));
+      await admit(core, limits, request, access, (seconds) => reply.header('retry-after', seconds));
     } catch (error) {
       if (!(error instanceof MissionError)) throw error;
       return reply.status(error.httpStatus).send(errorBody(error));
@@ -60,9 +79,28 @@ export function registerAuth(app: FastifyInstance, core: CoreRuntime): RouteEntr
   return routes;
 }
 
-/** Authenticates the caller (401), checks the scope (403) and the token's rate (429). */
-async function admit(core: CoreRuntime, request: FastifyRequest, access: Exclude<RouteAccess, 'public'>, retryAfter: (seconds: number) => void): Promise<void> {
-  request.caller = await core.authenticate(bearerToken(request));
+/**
+ * Who a token is. With auth on, an address with too many failed sign-ins in the window is refused (429)
+ * before the token is looked at, and every wrong token counts against its address.
+ */
+async function signIn(core: CoreRuntime, limits: Limits, request: FastifyRequest, token: string | undefined, retryAfter?: (seconds: number) => void): Promise<Caller> {
+  if (!core.config.auth) return core.authenticate(token);
+  const failures = await limits.failedAuth.peek(request.ip);
+  if (!failures.allowed) {
+    retryAfter?.(failures.retryAfterSeconds);
+    throw new MissionError('rate_limited', `too many failed sign-ins from ${request.ip}; retry in ${failures.retryAfterSeconds} s`);
+  }
+  try {
+    return await core.authenticate(token);
+  } catch (error) {
+    if (error instanceof MissionError && error.code === 'unauthorized') await limits.failedAuth.hit(request.ip);
+    throw error;
+  }
+}
+
+/** Authenticates the caller (401; 429 after too many failures from its address), checks the scope (403) and the token's rate (429). */
+async function admit(core: CoreRuntime, limits: Limits, request: FastifyRequest, access: Exclude<RouteAccess, 'public'>, retryAfter: (seconds: number) => void): Promise<void> {
+  request.caller = await signIn(core, limits, request, bearerToken(request), retryAfter);
   if (access !== 'token' && request.caller.agent) {
     throw new MissionError('forbidden', `a session's token (${request.caller.label}) opens Mission's MCP server only (${request.url} is not for it)`);
   }
@@ -70,11 +108,10 @@ async function admit(core: CoreRuntime, request: FastifyRequest, access: Exclude
     throw new MissionError('forbidden', `this needs the '${access}' scope; the token has ${request.caller.scopes.join(', ')}`);
   }
   if (!core.config.auth) return;
-  const { count, resetInMs } = await countRequest(core, request.caller.key);
-  if (count > core.config.rateLimitPerMinute) {
-    const seconds = Math.ceil(resetInMs / 1000);
-    retryAfter(seconds);
-    throw new MissionError('rate_limited', `too many requests: at most ${core.config.rateLimitPerMinute} a minute per token; retry in ${seconds} s`);
+  const rate = await limits.requests.hit(request.caller.key);
+  if (!rate.allowed) {
+    retryAfter(rate.retryAfterSeconds);
+    throw new MissionError('rate_limited', `too many requests: at most ${core.config.rateLimitPerMinute} a minute per token; retry in ${rate.retryAfterSeconds} s`);
   }
 }
 
@@ -82,7 +119,7 @@ function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (header) return /^Bearer\s+(\S+)$/i.exec(header)?.[1] ?? header;
   const cookie = request.headers.cookie?.split(/;\s*/).find((part) => part.startsWith(`${TOKEN_COOKIE}=`));
-  if (cookie) return decodeURIComponent(cookie.slice(TOKEN_COOKIE.length + 1));
+  if (cookie) return decodeCookie(cookie.slice(TOKEN_COOKIE.length + 1));
   if (request.headers.upgrade?.toLowerCase() === 'websocket') {
     const query = request.query as Record<string, unknown> | undefined;
     if (typeof query?.access_token === 'string') return query.access_token;
@@ -90,10 +127,12 @@ function bearerToken(request: FastifyRequest): string | undefined {
   return undefined;
 }
 
-/** Fixed one-minute windows per token in Redis. */
-async function countRequest(core: CoreRuntime, key: string): Promise<{ count: number; resetInMs: number }> {
-  const window = Math.floor(Date.now() / WINDOW_MS);
-  const redisKey = `${core.config.queuePrefix}:ratelimit:${key}:${window}`;
-  const [[, count]] = (await core.redis.multi().incr(redisKey).pexpire(redisKey, WINDOW_MS).exec()) as [[Error | null, number]];
-  return { count, resetInMs: (window + 1) * WINDOW_MS - Date.now() };
+/** A cookie value as sent; one that is not valid percent-encoding stays as it is (and fails as a token: 401, not 500). */
+function decodeCookie(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch (error) {
+    if (error instanceof URIError) return value;
+    throw error;
+  }
 }

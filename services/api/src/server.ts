@@ -7,6 +7,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import { registerAuth, type RouteEntry } from './auth.ts';
 import { BULL_BOARD_PATH, registerBullBoard } from './bullBoard.ts';
 import { frameworkErrorHandler, registerErrorHandling } from './errorHandler.ts';
+import { limitJsonDepth } from './jsonBodies.ts';
 import { approvalLinkRoutes } from './routes/approvalLinks.ts';
 import { approvalRoutes } from './routes/approvals.ts';
 import { attachRoutes } from './routes/attach.ts';
@@ -41,9 +42,12 @@ export async function buildServer(core: CoreRuntime): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: core.logger.child({ service: 'api' }) as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
+    // request.ip (failed sign-ins are counted per address) from X-Forwarded-For only behind a trusted proxy.
+    trustProxy: core.config.trustProxy,
     frameworkErrors: frameworkErrorHandler(core.logger),
   });
   registerErrorHandling(app, core.logger);
+  limitJsonDepth(app);
   // Before auth: its onRequest hook must see WebSocket upgrades first, or a refused one is left open.
   await app.register(websocket);
   app.decorate('routeAccess', registerAuth(app, core));

@@ -101,6 +101,7 @@ export async function startWorker(options: {
     apiUrl: config.apiUrl,
     baseEnv: config.childEnv,
     maxSessions: config.maxSessions,
+    startTimeoutMs: config.sessionStartTimeoutMs,
     jobLockMs: config.jobLockMs,
   });
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { slotIdSchema } from './slots.ts';
+import { jsonBytes, MAX_METADATA_BYTES } from '../jsonLimits.ts';
 
 export const taskStatuses = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out'] as const;
 export const taskStatusSchema = z.enum(taskStatuses);
@@ -23,7 +24,10 @@ export const taskInputSchema = z.strictObject({
   /** 0 (lowest) … 100 (highest); higher runs first. */
   priority: z.number().int().min(0).max(100).default(50),
   timeoutMs: z.number().int().min(1_000).max(24 * 3_600_000).optional(),
-  metadata: z.record(z.string(), z.unknown()).optional(),
+  metadata: z
+    .record(z.string(), z.unknown())
+    .refine((value) => jsonBytes(value) <= MAX_METADATA_BYTES, `must be at most ${MAX_METADATA_BYTES / 1024} KB as JSON`)
+    .optional(),
   /**
    * When the worker running it dies after the prompt reached Claude: 'never' (default) fails the task
    * with `worker_lost`; 'safe' (the task may run twice) runs it again, up to `maxAttempts` runs in all.

@@ -20,7 +20,7 @@ const CONTENT_SECURITY_POLICY = "default-src 'self'; style-src 'self' 'unsafe-in
  * never imports the console's code), and the login that keeps the API token in an HttpOnly cookie.
  * `dist` is where the built files are (default: found from the @mission/console package).
  */
-export const consoleRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime; dist?: string }> = async (app, { core, dist = consoleDist() }) => {
+export const consoleRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime; dist?: string }> = async (app, { dist = consoleDist() }) => {
   await app.register(fastifyStatic, { root: dist, serve: false, suppressWarning: true });
 
   app.get('/', { config: { access: 'public' }, schema: { tags, summary: 'The web console' } }, async (_request, reply) => {
@@ -42,11 +42,11 @@ export const consoleRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime; dist?: st
         tags,
         summary: "Check an API token and keep it in the console's cookie (HttpOnly, SameSite=Strict)",
         body: z.strictObject({ token: z.string().trim().min(1, 'token must not be empty').max(500) }),
-        response: { 200: z.object({ caller: z.string(), scopes: z.array(z.string()) }), 400: errorResponseSchema, 401: errorResponseSchema },
+        response: { 200: z.object({ caller: z.string(), scopes: z.array(z.string()) }), 400: errorResponseSchema, 401: errorResponseSchema, 429: errorResponseSchema },
       },
     },
     async (request, reply) => {
-      const caller = await core.authenticate(request.body.token);
+      const caller = await app.signIn(request, request.body.token);
       reply.header('set-cookie', tokenCookie(request.body.token, { secure: cameOverHttps(request) }));
       return { caller: caller.label, scopes: [...caller.scopes] };
     },

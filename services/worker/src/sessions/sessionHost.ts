@@ -25,7 +25,7 @@ import {
   terminalTaskStatuses,
   tables,
 } from '@mission/shared';
-import { Worker } from 'bullmq';
+import { DelayedError, type Job, Worker } from 'bullmq';
 import { and, eq, inArray, isNull, notInArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { PtySession } from '../pty/ptySession.ts';
@@ -60,9 +60,14 @@ export interface SessionHostOptions {
   apiUrl: string;
   baseEnv: Record<string, string>;
   maxSessions: number;
+  /** A session still `starting` this long after it was taken ends, with the reason (MISSION_SESSION_START_TIMEOUT_MS). */
+  startTimeoutMs: number;
   /** BullMQ job lock of spawn jobs (a spawn taken by a worker that died comes back after it). */
   jobLockMs: number;
 }
+
+/** A spawn job taken while this worker was full goes back to the queue for this long (another worker may take it). */
+const FULL_RETRY_MS = 1_000;
 
 const sendArgs = z.object({ sessionId: z.string(), text: z.string(), timeoutMs: z.number().int().positive() });
 const confirmArgs = z.object({ sessionId: z.string(), choice: z.enum(confirmChoices), timeoutMs: z.number().int().positive(), by: z.string() });
@@ -74,6 +79,8 @@ const sessionArgs = z.object({ sessionId: z.string() });
  */
 export class SessionHost {
   private readonly live = new Map<string, { session: LiveSession; detach: () => void; ended: AbortController }>();
+  /** Spawn jobs being taken now: they count against the capacity before their session is live. */
+  private taking = 0;
   private readonly spawnWorker: Worker<SpawnJobData>;
   private readonly commandWorker: Worker;
   private readonly workspaces: SessionWorkspaces;
@@ -84,10 +91,12 @@ export class SessionHost {
   constructor(private readonly o: SessionHostOptions) {
     this.workspaces = new SessionWorkspaces(o.logger);
     this.messages = new MessageDelivery({ db: o.db, events: o.events, logger: o.logger });
-    this.spawnWorker = new Worker<SpawnJobData>(queueNames.sessions, async (job) => this.spawn(job.data), {
+    this.spawnWorker = new Worker<SpawnJobData>(queueNames.sessions, async (job, token) => this.take(job, token), {
       connection: o.connection,
       prefix: o.queuePrefix,
-      concurrency: 4,
+      concurrency: Math.max(1, Math.min(4, o.maxSessions)),
+      // A worker allowed no sessions never takes a spawn job.
+      autorun: o.maxSessions > 0,
       lockDuration: o.jobLockMs,
       stalledInterval: o.jobLockMs,
     });
@@ -187,6 +196,23 @@ export class SessionHost {
   }
 
   /**
+   * A spawn job, unless this worker is full (sessions live plus spawns under way): then the job goes back
+   * to the queue for a worker with room.
+   */
+  private async take(job: Job<SpawnJobData>, token: string | undefined): Promise<void> {
+    if (this.live.size + this.taking >= this.o.maxSessions) {
+      await job.moveToDelayed(Date.now() + FULL_RETRY_MS, token);
+      throw new DelayedError();
+    }
+    this.taking += 1;
+    try {
+      await this.spawn(job.data);
+    } finally {
+      this.taking -= 1;
+    }
+  }
+
+  /**
    * Takes a session: starts claude in a PTY (with `--resume` when a lost session is resumed), claims the
    * row (which tells the API who owns it, so the session must already answer commands), and wires
    * events, state and attach channels.
@@ -228,6 +254,7 @@ export class SessionHost {
     });
     // Aborted when the session ends here: an approval its dialog still waits for expires at once.
     const ended = new AbortController();
+    let startDeadline: NodeJS.Timeout | undefined;
     const session = new LiveSession(sessionId, pty, {
       emit: async (draft) => {
         await this.o.events.append(owner, draft);
@@ -240,6 +267,7 @@ export class SessionHost {
         await this.o.approvals.decide(approvalId, choice === 'no' ? 'denied' : 'approved', by);
       },
       stateChanged: async (state, exit) => {
+        clearTimeout(startDeadline);
         // A session no longer in `live` was ended on purpose (shutdown, lost, taken by another worker): recorded there.
         if (!this.live.has(sessionId)) return;
         if (state === 'exited') {
@@ -274,7 +302,22 @@ export class SessionHost {
       return;
     }
     await this.o.events.append(owner, { type: 'state', payload: { state: 'starting', ...(resume ? { reason: `resumed on worker ${this.o.workerId}` } : {}) } });
+    startDeadline = setTimeout(() => void this.startTimedOut(sessionId).catch((error: unknown) => log.error({ err: error }, 'could not end a session that did not start')), this.o.startTimeoutMs);
+    ended.signal.addEventListener('abort', () => clearTimeout(startDeadline), { once: true });
     log.info({ pid: pty.pid, slot: slot.id, resume: Boolean(resume) }, 'session started');
+  }
+
+  /** A session still `starting` at its deadline (claude never came up): it ends, with the reason as an error event. */
+  private async startTimedOut(sessionId: string): Promise<void> {
+    if (!this.live.has(sessionId)) return;
+    const [row] = await this.o.db.select({ state: sessions.state }).from(sessions).where(and(eq(sessions.id, sessionId), eq(sessions.ownerWorker, this.o.workerId)));
+    if (row?.state !== 'starting') return;
+    const problem = `claude did not start within ${this.o.startTimeoutMs} ms (MISSION_SESSION_START_TIMEOUT_MS); the session was ended`;
+    this.o.logger.warn({ sessionId }, problem);
+    await this.end(sessionId, async () => {
+      await this.o.events.append({ kind: 'session', id: sessionId }, { type: 'error', payload: { code: 'start_timeout', message: problem } });
+      await this.record(sessionId, 'exited', null, problem);
+    });
   }
 
   /** The session cannot start here (its slot or workspace is unusable): it ends at once, with the reason as an error event. */
