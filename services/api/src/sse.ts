@@ -21,7 +21,7 @@ export async function streamEvents(
   core: CoreRuntime,
   request: FastifyRequest,
   reply: FastifyReply,
-  options: { owner: EventOwner; afterSeq: number; follow: boolean; isLast(event: MissionEvent): boolean },
+  options: { owner: EventOwner; afterSeq: number; follow: boolean; isLast(event: MissionEvent): boolean | Promise<boolean> },
 ): Promise<void> {
   const abort = new AbortController();
   request.raw.once('close', () => abort.abort());
@@ -42,7 +42,7 @@ export async function streamEvents(
     let ended = !options.follow;
     for await (const event of source) {
       res.write(`id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
-      if (options.isLast(event)) {
+      if (await options.isLast(event)) {
         ended = true;
         break;
       }
