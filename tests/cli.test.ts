@@ -309,7 +309,7 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
     expect(closed.stdout).toMatch(/^✗ token +not checked: the API is not reachable$/m);
     const refused = await mission(['doctor', '--json'], { ...local, MISSION_TOKEN: 'msn.tok_wrong.secret' });
     expect(JSON.parse(refused.stdout).checks.at(-1)).toMatchObject({ name: 'token', ok: false, detail: 'MISSION_TOKEN refused (401)' });
-  });
+  }, 180_000);
 
   it('usage errors exit 2 with a helpful message; API errors are one line; never a stack trace', async () => {
     const usage = [

@@ -13,7 +13,7 @@ export function eventText(event: MissionEvent, paint: Paint): string {
 function describe(event: MissionEvent): [Style, string] {
   switch (event.type) {
     case 'state':
-      return ['cyan', [event.payload.state, event.payload.reason && `(${event.payload.reason})`, event.payload.exitCode != null && `exit code ${event.payload.exitCode}`].filter(Boolean).join(' ')];
+      return ['cyan', [event.payload.state, event.payload.reason && `(${event.payload.reason})`, event.payload.exitCode != null && `exit code ${event.payload.exitCode}`, event.payload.signal && `killed by ${event.payload.signal}`].filter(Boolean).join(' ')];
     case 'user_message':
       return ['bold', event.payload.text];
     case 'assistant_message':

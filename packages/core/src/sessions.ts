@@ -93,7 +93,7 @@ export class SessionService {
     await this.assertStarterRuns(session);
     const [row] = await this.o.db
       .update(sessions)
-      .set({ state: 'starting', ownerWorker: null, exitCode: null, endedAt: null, updatedAt: sql`now()` })
+      .set({ state: 'starting', ownerWorker: null, exitCode: null, exitSignal: null, endedAt: null, updatedAt: sql`now()` })
       .where(and(eq(sessions.id, id), eq(sessions.state, session.state)))
       .returning({ id: sessions.id });
     if (!row) throw new ConflictError(`session ${id} changed while resuming it; try again`);
@@ -280,6 +280,7 @@ export function toSession(row: typeof sessions.$inferSelect): Session {
     claudeSessionId: row.claudeSessionId,
     workspaceBranch: row.workspaceBranch,
     exitCode: row.exitCode,
+    exitSignal: row.exitSignal,
     cols: row.cols,
     rows: row.rows,
     createdAt: row.createdAt.toISOString(),

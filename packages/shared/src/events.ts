@@ -4,7 +4,11 @@ const usage = z.record(z.string(), z.unknown());
 
 /** Payload of each event type; one model for everything a task or a session does. */
 export const eventPayloadSchemas = {
-  state: z.object({ state: z.string(), reason: z.string().optional(), exitCode: z.number().int().nullable().optional() }),
+  state: z.object({ state: z.string(), reason: z.string().optional(), exitCode: z.number().int().nullable().optional(),
+    signal: z.string().optional(),
+    /** The session ended without anyone asking (its claude killed from outside, its worker lost): a resume is expected. */
+    resumable: z.boolean().optional(),
+  }),
   permission_request: z.object({
     tool: z.string(),
     input: z.unknown(),

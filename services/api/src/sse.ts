@@ -46,7 +46,7 @@ export async function streamEvents(
   core: CoreRuntime,
   request: FastifyRequest,
   reply: FastifyReply,
-  options: { owner: EventOwner; afterSeq: number; follow: boolean; isLast(event: MissionEvent): boolean },
+  options: { owner: EventOwner; afterSeq: number; follow: boolean; isLast(event: MissionEvent): boolean | Promise<boolean> },
 ): Promise<void> {
   const abort = new AbortController();
   request.raw.once('close', () => abort.abort());
@@ -69,7 +69,7 @@ export async function streamEvents(
       // A slow reader slows its own stream (stored events are read a page at a time as it reads), never
       // the others; the live events it has not taken are bounded by followEvents.
       if (!res.write(frameOf(event))) await writable(res);
-      if (options.isLast(event)) {
+      if (await options.isLast(event)) {
         ended = true;
         break;
       }

@@ -44,6 +44,7 @@ function sessionText(session: Session): string {
     ['created', session.createdAt],
     ['ended', session.endedAt],
     ['exit code', session.exitCode],
+    ['exit signal', session.exitSignal],
     ['claude session', session.claudeSessionId],
   ]);
 }

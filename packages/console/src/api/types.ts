@@ -61,6 +61,7 @@ export interface Session {
   createdAt: string;
   endedAt: string | null;
   exitCode: number | null;
+  exitSignal: string | null;
 }
 
 export interface Task {

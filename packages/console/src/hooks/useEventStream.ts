@@ -13,8 +13,10 @@ export interface EventStream {
  * Follows a task's or session's Server-Sent Events (`/v1/…/events`): the stored ones, then live ones.
  * EventSource reconnects by itself with Last-Event-ID, so nothing is shown twice.
  */
-export function useEventStream(url: string): EventStream {
+export function useEventStream(url: string): EventStream & { reopen(): void } {
   const [stream, setStream] = useState<EventStream>({ events: [], ended: false, error: undefined });
+  // Opening the stream again (after a resume, say) replays it from the start and follows it on.
+  const [opened, setOpened] = useState(0);
 
   useEffect(() => {
     setStream({ events: [], ended: false, error: undefined });
@@ -33,9 +35,9 @@ export function useEventStream(url: string): EventStream {
       setStream((s) => ({ ...s, ended: true }));
     });
     return () => source.close();
-  }, [url]);
+  }, [url, opened]);
 
-  return stream;
+  return { ...stream, reopen: () => setOpened((n) => n + 1) };
 }
 
 function connectionError(source: EventSource): string {

@@ -23,6 +23,13 @@ export function SessionPage({ id }: { id: string }) {
     await api.post(`/v1/sessions/${encodeURIComponent(id)}/kill`);
     session.refresh();
   });
+  // A lost or exited session goes on where it stopped; its stream, if it had ended, is followed again.
+  const resume = useAction(async () => {
+    if (!confirm(`Resume session ${id}? A worker restarts its claude with --resume.`)) return;
+    await api.post(`/v1/sessions/${encodeURIComponent(id)}/resume`);
+    session.refresh();
+    if (stream.ended) stream.reopen();
+  });
   if (!session.data) return html`<${Pending} error=${session.error} />`;
 
   // The stream's latest state is newer than the last poll.
@@ -36,8 +43,10 @@ export function SessionPage({ id }: { id: string }) {
       slot ${session.data.slot} · worker ${session.data.ownerWorker ?? '—'}${title ? ` · ${title}` : ''}
       ${waiting ? html` · <a href=${href({ view: 'approvals' })}>it waits for an approval →</a>` : null}
     </p>
-    ${ENDED.has(state) ? null : html`<p><button type="button" disabled=${end.busy} onClick=${() => end.run()}>End session</button></p>`}
-    <${ErrorMessage} error=${session.error ?? end.error} />
+    ${ENDED.has(state)
+      ? html`<p><button type="button" disabled=${resume.busy} onClick=${() => resume.run()}>Resume</button></p>`
+      : html`<p><button type="button" disabled=${end.busy} onClick=${() => end.run()}>End session</button></p>`}
+    <${ErrorMessage} error=${session.error ?? end.error ?? resume.error} />
     <div class="session">
       ${ENDED.has(state)
         ? html`<p class="muted terminal-panel">The session has ended (${state}); its conversation is on the right.</p>`

@@ -32,7 +32,7 @@ function SessionTable({ sessions }: { sessions: Session[] }) {
           <td><${StateBadge} state=${s.state} /></td>
           <td>${s.ownerWorker ?? '—'}</td>
           <td>${formatTime(s.createdAt)}</td>
-          <td>${s.endedAt ? `${formatTime(s.endedAt)}${s.exitCode === null ? '' : ` (exit ${s.exitCode})`}` : '—'}</td>
+          <td>${s.endedAt ? `${formatTime(s.endedAt)}${s.exitSignal ? ` (${s.exitSignal})` : s.exitCode === null ? '' : ` (exit ${s.exitCode})`}` : '—'}</td>
         </tr>`,
       )}
     </tbody>

@@ -93,6 +93,8 @@ export const sessions = pgTable(
     cols: integer('cols').notNull().default(120),
     rows: integer('rows').notNull().default(40),
     exitCode: integer('exit_code'),
+    /** The signal that killed its claude ("SIGKILL"); then there is no exit code. */
+    exitSignal: text('exit_signal'),
     endedAt: timestamp('ended_at', { withTimezone: true }),
     ...timestamps,
   },

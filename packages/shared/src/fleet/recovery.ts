@@ -121,7 +121,7 @@ export class FleetRecovery {
       .returning({ id: sessions.id });
     for (const { id } of lostSessions) {
       const reason = `the worker holding it (${workerId}) was lost (${silentFor}); resume it with POST /v1/sessions/${id}/resume`;
-      await this.o.events.append({ kind: 'session', id }, { type: 'state', payload: { state: 'lost', reason } });
+      await this.o.events.append({ kind: 'session', id }, { type: 'state', payload: { state: 'lost', reason, resumable: true } });
       await this.o.approvals.expirePending({ kind: 'session', id }, 'the worker holding the request was lost', 'worker_lost');
       await failPendingMessages(this.o.db, this.o.events, id, `its worker (${workerId}) was lost`);
     }

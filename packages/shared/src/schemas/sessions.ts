@@ -64,6 +64,8 @@ export const sessionSchema = z.object({
   /** With the slot's `workspace: worktree`: the branch of the session's own git worktree. */
   workspaceBranch: z.string().nullable(),
   exitCode: z.number().int().nullable(),
+  /** The signal that killed its claude ("SIGKILL"): then `exitCode` is null. */
+  exitSignal: z.string().nullable(),
   cols: z.number().int(),
   rows: z.number().int(),
   createdAt: z.string(),

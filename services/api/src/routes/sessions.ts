@@ -157,7 +157,8 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async
       schema: {
         tags,
         summary: "Server-Sent Events: the session's stored events, then live ones until it ends",
-        description: 'Each SSE id is the event seq; reconnect with Last-Event-ID (or ?after=) to resume. ?follow=false: only the events stored so far, then `end`.',
+        description:
+          'Each SSE id is the event seq; reconnect with Last-Event-ID (or ?after=) to resume. An `exited` or `lost` that a resume followed, or that one is expected to follow (`resumable`: a loss, a claude killed from outside), does not end the stream. ?follow=false: only the events stored so far, then `end`.',
         params: idParams,
         querystring: eventStreamQuery,
       },
@@ -168,7 +169,13 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async
         owner: { kind: 'session', id: session.id },
         afterSeq: resumeSeq(request, request.query.after),
         follow: request.query.follow,
-        isLast: (event) => event.type === 'state' && isEndedSessionState(event.payload.state),
+        // An end that a resume is expected to follow (a loss, a claude killed from outside) does not end the stream,
+        // nor does one a resume did follow: the stream ends at the last end, the one the session was left at.
+        isLast: async (event) =>
+          event.type === 'state' &&
+          isEndedSessionState(event.payload.state) &&
+          event.payload.resumable !== true &&
+          (await core.events.list(session.id, event.seq, { limit: 1 })).length === 0,
       });
     },
   );

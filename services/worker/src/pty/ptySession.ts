@@ -1,3 +1,4 @@
+import os from 'node:os';
 import pty from 'node-pty';
 import { type GroupLeader, killProcessGroup } from '../processGroup.ts';
 import { RingBuffer } from './ringBuffer.ts';
@@ -15,9 +16,11 @@ export interface PtySpawnOptions {
   ringBytes?: number;
 }
 
+/** How the program ended: its exit code, or the signal that killed it (then no code: SIGKILL is not a 0). */
 export interface PtyExit {
-  exitCode: number;
-  signal: number | null;
+  exitCode: number | null;
+  /** The signal's name ("SIGKILL"). */
+  signal: string | null;
 }
 
 /** Pause the PTY while xterm has more than this many characters to parse; resume below the low mark. */
@@ -47,7 +50,8 @@ export class PtySession {
     this.terminal = new HeadlessTerminal({ cols, rows, onReply: (reply) => this.exit ?? this.process.write(reply) });
     this.exited = new Promise((resolve) =>
       this.process.onExit(({ exitCode, signal }) => {
-        this.exit = { exitCode, signal: signal || null };
+        const killedBy = signal ? signalName(signal) : null;
+        this.exit = { exitCode: killedBy ? null : exitCode, signal: killedBy };
         resolve(this.exit);
       }),
     );
@@ -130,4 +134,8 @@ export class PtySession {
       this.process.pause();
     }
   }
+}
+
+function signalName(signal: number): string {
+  return Object.entries(os.constants.signals).find(([, number]) => number === signal)?.[0] ?? `signal ${signal}`;
 }

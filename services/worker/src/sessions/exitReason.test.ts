@@ -14,7 +14,7 @@ describe('exitReason', () => {
 
   it('gives no reason for a clean exit or a kill', () => {
     expect(exitReason({ exitCode: 0, signal: null }, ['bye'])).toBeUndefined();
-    expect(exitReason({ exitCode: 1, signal: 15 }, ['bye'])).toBeUndefined();
+    expect(exitReason({ exitCode: null, signal: 'SIGTERM' }, ['bye'])).toBeUndefined();
   });
 
   it('an empty screen: just the code', () => {

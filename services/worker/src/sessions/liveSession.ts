@@ -283,7 +283,8 @@ export class LiveSession {
   }
 
   private exitedError(): ConflictError {
-    return new ConflictError(this.exitReason ?? `the claude process exited (code ${this.exit?.exitCode ?? 'unknown'})`, { state: 'exited', exitCode: this.exit?.exitCode ?? null });
+    const how = this.exit?.signal ? `was killed by ${this.exit.signal}` : `exited (code ${this.exit?.exitCode ?? 'unknown'})`;
+    return new ConflictError(this.exitReason ?? `the claude process ${how}`, { state: 'exited', exitCode: this.exit?.exitCode ?? null, signal: this.exit?.signal ?? null });
   }
 
   private scheduleRead(): void {
@@ -333,7 +334,7 @@ export class LiveSession {
     this.read();
     this.exit = exit;
     this.exitReason = this.killed ? undefined : exitReason(exit, this.pty.screen().lines);
-    this.enqueue({ type: 'state', payload: { state: 'exited', exitCode: exit.exitCode, ...(this.exitReason ? { reason: this.exitReason } : {}) } });
+    this.enqueue({ type: 'state', payload: { state: 'exited', exitCode: exit.exitCode, ...(exit.signal ? { signal: exit.signal } : {}), ...(exit.signal && !this.killed ? { resumable: true } : {}), ...(this.exitReason ? { reason: this.exitReason } : {}) } });
     this.enqueueStateChange('exited', exit);
     for (const waiter of [...this.waiters]) waiter.resolve(undefined);
   }

@@ -28,7 +28,7 @@ import {
 import { DelayedError, type Job, Worker } from 'bullmq';
 import { and, eq, inArray, isNull, notInArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { PtySession } from '../pty/ptySession.ts';
+import { type PtyExit, PtySession } from '../pty/ptySession.ts';
 import { CLAUDE_SCREEN_ARGS } from '../pty/screenParser.ts';
 import { dialogToolUse, type PermissionGuard } from '../permissions/permissionGuard.ts';
 import { loadRunnableSlot } from '../runnableSlot.ts';
@@ -272,8 +272,8 @@ export class SessionHost {
         if (!this.live.has(sessionId)) return;
         if (state === 'exited') {
           this.forget(sessionId);
-          await this.record(sessionId, 'exited', exit?.exitCode ?? null);
-          log.info({ exitCode: exit?.exitCode }, 'session exited');
+          await this.record(sessionId, 'exited', exit ?? null);
+          log.info({ exitCode: exit?.exitCode, signal: exit?.signal }, 'session exited');
         } else {
           await this.o.db
             .update(sessions)
@@ -354,13 +354,15 @@ export class SessionHost {
     if (!full && this.spawnWorker.isPaused()) this.spawnWorker.resume();
   }
 
-  private async record(sessionId: string, state: Extract<SessionState, 'exited' | 'lost'>, exitCode: number | null, reason?: string): Promise<void> {
+  private async record(sessionId: string, state: Extract<SessionState, 'exited' | 'lost'>, exit: PtyExit | null, reason?: string): Promise<void> {
+    const exitCode = exit?.exitCode ?? null;
+    const exitSignal = exit?.signal ?? null;
     // Its claude is gone, and with it every dialog an approval held (expired before the state says ended).
     await this.o.approvals.expirePending({ kind: 'session', id: sessionId }, reason ?? `the session ${state}`, `session_${state}`);
-    await this.o.db.update(sessions).set({ state, exitCode, endedAt: sql`now()`, updatedAt: sql`now()` }).where(eq(sessions.id, sessionId));
+    await this.o.db.update(sessions).set({ state, exitCode, exitSignal, endedAt: sql`now()`, updatedAt: sql`now()` }).where(eq(sessions.id, sessionId));
     await this.workspaces.release(sessionId);
     await revokeAgentTokens(this.o.db, [sessionId]);
     await this.messages.failPending(sessionId, reason ?? `the session ${state}`);
-    if (reason) await this.o.events.append({ kind: 'session', id: sessionId }, { type: 'state', payload: { state, reason, exitCode } });
+    if (reason) await this.o.events.append({ kind: 'session', id: sessionId }, { type: 'state', payload: { state, reason, exitCode, ...(exitSignal ? { signal: exitSignal } : {}), ...(state === 'lost' ? { resumable: true } : {}) } });
   }
 }

@@ -1,0 +1,87 @@
+import fs from 'node:fs';
+import type { MissionEvent, Session, SessionTurn } from '@mission/shared';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
+import { startCpuLoad } from './support/cpuLoad.ts';
+import { processesIn, waitUntil } from './support/processes.ts';
+import { readSse } from './support/sse.ts';
+import { scriptByPrompt } from './support/stubAnthropic.ts';
+
+/** A session whose claude dies under it (kill -9), resumed: one history, and the exit said as it was. */
+describe('kill -9 of claude, then resume (real claude CLI, under CPU load)', () => {
+  let bed: ClaudeTestBed;
+  const json = { 'content-type': 'application/json' };
+
+  beforeAll(async () => {
+    bed = await startClaudeTestBed();
+  });
+  afterAll(async () => {
+    await bed?.close();
+  });
+
+  async function call<T>(method: string, route: string, body?: unknown): Promise<{ status: number; body: T }> {
+    const res = await bed.system.fetch(route, { method, headers: body === undefined ? {} : json, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as T };
+  }
+  const stateOf = async (id: string) => (await call<Session>('GET', `/v1/sessions/${id}`)).body.state;
+  const waitForState = (id: string, state: Session['state']) => waitUntil(async () => (await stateOf(id)) === state, 60_000, `session ${id} to be ${state}`);
+  async function send(id: string, text: string): Promise<SessionTurn> {
+    const turn = await call<SessionTurn>('POST', `/v1/sessions/${id}/send`, { text, timeoutMs: 60_000 });
+    expect(turn.status).toBe(200);
+    return turn.body;
+  }
+  /** The claude process of a session running in the bed's folder (not the MCP servers or shells it started). */
+  function claudePid(before: Set<number>): number {
+    const pids = processesIn(bed.workdir).filter((pid) => !before.has(pid) && fs.readlinkSync(`/proc/${pid}/exe`).endsWith('claude.exe'));
+    expect(pids).toHaveLength(1);
+    return pids[0]!;
+  }
+
+  it('the exit is recorded as SIGKILL, and the event stream goes on across each resume to the final end', async () => {
+    const replies = scriptByPrompt(bed.stub);
+    const rounds = 2;
+    for (let round = 0; round <= rounds; round++) replies[`turn ${round}`] = [{ text: `Answer ${round}.` }];
+    const before = new Set(processesIn(bed.workdir));
+    const spawned = await call<Session>('POST', '/v1/sessions', { slot: 'default' });
+    expect(spawned.status).toBe(201);
+    const id = spawned.body.id;
+    // Followed from the start: it must not end at the first exit.
+    const followed = readSse(await bed.system.fetch(`/v1/sessions/${id}/events`));
+    const stopLoad = startCpuLoad();
+    try {
+      await waitForState(id, 'idle');
+      for (let round = 0; round < rounds; round++) {
+        expect(await send(id, `turn ${round}`)).toMatchObject({ state: 'idle', response: `Answer ${round}.` });
+        process.kill(claudePid(before), 'SIGKILL');
+        await waitForState(id, 'exited');
+        expect((await call<Session>('GET', `/v1/sessions/${id}`)).body).toMatchObject({ state: 'exited', exitCode: null, exitSignal: 'SIGKILL' });
+        const resumed = await call<Session>('POST', `/v1/sessions/${id}/resume`);
+        expect(resumed.status).toBe(200);
+        expect(resumed.body).toMatchObject({ exitCode: null, exitSignal: null });
+        await waitForState(id, 'idle');
+      }
+      expect(await send(id, `turn ${rounds}`)).toMatchObject({ state: 'idle', response: `Answer ${rounds}.` });
+    } finally {
+      await stopLoad();
+    }
+    expect((await call<Session>('POST', `/v1/sessions/${id}/kill`)).body.state).toBe('exited');
+
+    const messages = await followed;
+    expect(messages.at(-1)?.event).toBe('end');
+    const events = messages.filter((m) => m.id).map((m) => JSON.parse(m.data) as MissionEvent);
+    expect(events.map((e) => e.seq)).toEqual((await bed.system.core.events.list(id, 0, { limit: 10_000 })).map((e) => e.seq));
+    const answers = events.filter((e) => e.type === 'assistant_message').map((e) => (e.payload as { text: string }).text);
+    // Every answer is in the one stream, in order. (A resumed claude redraws the conversation, which the screen
+    // reader reports again: answers repeat until the events come from the transcript.)
+    expect([...new Set(answers)]).toEqual(Array.from({ length: rounds + 1 }, (_, round) => `Answer ${round}.`));
+    const exits = events.filter((e): e is Extract<MissionEvent, { type: 'state' }> => e.type === 'state' && e.payload.state === 'exited').map((e) => e.payload);
+    expect(exits.slice(0, rounds)).toEqual(Array.from({ length: rounds }, () => ({ state: 'exited', exitCode: null, signal: 'SIGKILL', resumable: true })));
+    // The stream ended with the last exit, the one no resume followed.
+    expect(events.at(-1)).toMatchObject({ type: 'state', payload: { state: 'exited' } });
+
+    // Read again afterwards, without following: the whole history, then the end.
+    const replayed = await readSse(await bed.system.fetch(`/v1/sessions/${id}/events?follow=false`));
+    expect(replayed.filter((m) => m.id).map((m) => m.id)).toEqual(messages.filter((m) => m.id).map((m) => m.id));
+    expect(replayed.at(-1)?.event).toBe('end');
+  }, 300_000);
+});
