@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { inheritedAgentEnv } from './agentEnvironment.ts';
 
 const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
 const optionalString = z
@@ -29,6 +30,7 @@ export const envSchema = z.object({
     .default('mission'),
   MISSION_SLOTS_FILE: z.string().default('slots.yaml'),
   MISSION_CLAUDE_BIN: z.string().default('claude'),
+  MISSION_AGENT_USER: optionalString,
   MISSION_WORKER_ID: optionalString,
   MISSION_WORKER_CONCURRENCY: int(4, 1),
   MISSION_WORKER_MAX_SESSIONS: int(20, 0),
@@ -60,12 +62,6 @@ export const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
-/**
- * Mission's own settings (database and Redis URLs, the approval secret, and the MISSION_URL / MISSION_TOKEN
- * of its command line and MCP bridge) are not the agents' business: they are kept out of claude's environment.
- */
-const isMissionVariable = (name: string): boolean => name in envSchema.shape || name.startsWith('MISSION_');
-
 export interface Config {
   host: string;
   port: number;
@@ -76,6 +72,8 @@ export interface Config {
   queuePrefix: string;
   slotsFile: string;
   claudeBin: string;
+  /** The user claude runs as (a name or uid); undefined: the worker decides (see agentIdentity.ts). */
+  agentUser: string | undefined;
   workerId: string;
   workerConcurrency: number;
   maxSessions: number;
@@ -106,7 +104,7 @@ export interface Config {
   mcpAllowedOrigins: string[];
   /** An MCP session over HTTP with no request for this long (and no stream open) is closed. */
   mcpSessionTtlMs: number;
-  /** The environment handed down to the claude processes the worker starts: the process's, without Mission's own variables. */
+  /** What of the process's environment the claude processes the worker starts inherit: an allow-list (agentEnvironment.ts). */
   childEnv: Record<string, string>;
 }
 
@@ -137,6 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     queuePrefix: e.MISSION_QUEUE_PREFIX,
     slotsFile: path.resolve(e.MISSION_SLOTS_FILE),
     claudeBin: e.MISSION_CLAUDE_BIN,
+    agentUser: e.MISSION_AGENT_USER,
     // Random part: a container restarted in the same pod has the same hostname and often the same pid.
     workerId: e.MISSION_WORKER_ID ?? `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
     workerConcurrency: e.MISSION_WORKER_CONCURRENCY,
@@ -159,6 +158,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mcpAllowedHosts: list(e.MISSION_MCP_ALLOWED_HOSTS),
     mcpAllowedOrigins: list(e.MISSION_MCP_ALLOWED_ORIGINS),
     mcpSessionTtlMs: e.MISSION_MCP_SESSION_TTL_MS,
-    childEnv: Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && !isMissionVariable(entry[0]))),
+    childEnv: inheritedAgentEnv(env),
   };
 }

@@ -1,4 +1,5 @@
 export * from './config.ts';
+export * from './agentEnvironment.ts';
 export * from './errors.ts';
 export * from './logger.ts';
 export * from './ids.ts';

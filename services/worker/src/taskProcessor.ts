@@ -12,6 +12,7 @@ import {
   tables,
 } from '@mission/shared';
 import { and, count, eq, inArray, isNull, ne, notExists, sql } from 'drizzle-orm';
+import type { AgentLaunch, AgentLauncher } from './agentProcess.ts';
 import { childMcpLaunch } from './childMcp.ts';
 import { combineLaunches } from './cliLaunch.ts';
 import { type HeadlessExit, runHeadless, type StopReason } from './headless/headlessRunner.ts';
@@ -36,9 +37,8 @@ export interface TaskProcessorOptions {
   events: EventLog;
   logger: Logger;
   workerId: string;
-  claudeBin: string;
-  /** The worker's environment; a slot's `env` is laid over it. */
-  baseEnv: Record<string, string>;
+  /** Starts claude as the agent user, in an environment of its own. */
+  launcher: AgentLauncher;
   /** Where the CLI asks about tool uses its allow/deny flags did not settle. */
   prompts: PermissionPromptServer;
   /** Mission's API, whose MCP server a task's agent may be given. */
@@ -97,24 +97,25 @@ export class TaskProcessor {
     const launch = combineLaunches([prompts, mission], rules.allow);
     // From here on a lost worker may have run the prompt: the retry policy decides whether it runs again.
     await this.o.db.update(tasks).set({ promptDeliveredAt: sql`now()` }).where(eq(tasks.id, taskId));
-    const exit: HeadlessExit = await runHeadless({
-      bin: this.o.claudeBin,
-      args: [...headlessArgs(slot.model, slot.args, rules), ...launch.args],
-      cwd: slot.cwd,
-      env: { ...this.o.baseEnv, ...slot.env, ...launch.env },
-      prompt: task.prompt,
-      signal: controller.signal,
-      onMessage: async (message) => {
-        const mapped = mapStreamJsonMessage(message);
-        if (mapped.claudeSessionId && !claudeSessionId) {
-          claudeSessionId = mapped.claudeSessionId;
-          await this.o.db.update(tasks).set({ claudeSessionId }).where(eq(tasks.id, taskId));
-        }
-        result = mapped.result ?? result;
-        for (const event of mapped.events) await this.o.events.append(owner, event);
-      },
-      onUnparsableLine: (line) => log.warn({ line: line.slice(0, 200) }, 'claude printed a line that is not JSON'),
-    }).finally(async () => {
+    const agent = this.o.launcher.prepare({ args: [...headlessArgs(slot.model, slot.args, rules), ...launch.args], cwd: slot.cwd, slotEnv: slot.env, launchEnv: launch.env });
+    const run = (started: AgentLaunch) =>
+      runHeadless({
+        ...started,
+        prompt: task.prompt,
+        signal: controller.signal,
+        onMessage: async (message) => {
+          const mapped = mapStreamJsonMessage(message);
+          if (mapped.claudeSessionId && !claudeSessionId) {
+            claudeSessionId = mapped.claudeSessionId;
+            await this.o.db.update(tasks).set({ claudeSessionId }).where(eq(tasks.id, taskId));
+          }
+          result = mapped.result ?? result;
+          for (const event of mapped.events) await this.o.events.append(owner, event);
+        },
+        onUnparsableLine: (line) => log.warn({ line: line.slice(0, 200) }, 'claude printed a line that is not JSON'),
+      });
+    // An agent that cannot be prepared (its folders cannot be made its own) ends the task as one that could not start.
+    const exit: HeadlessExit = await agent.then(run, notStarted).finally(async () => {
       prompts.unregister();
       await revokeAgentTokens(this.o.db, [taskId]);
     });
@@ -222,6 +223,11 @@ export class TaskProcessor {
     await this.o.events.append(owner, { type: 'error', payload: { code: 'failed', message: error } });
     await this.o.events.append(owner, { type: 'state', payload: { state: 'failed', reason: error } });
   }
+}
+
+/** The exit of a run whose agent could not be prepared (its folders could not be made its own, …). */
+function notStarted(error: unknown): HeadlessExit {
+  return { exitCode: null, signal: null, stoppedBy: null, stderrTail: '', spawnError: error instanceof Error ? error.message : String(error) };
 }
 
 const claimable = (taskId: string) => and(eq(tasks.id, taskId), eq(tasks.status, 'queued'), isNull(tasks.cancelRequestedAt));

@@ -31,6 +31,7 @@ import { PtySession } from '../pty/ptySession.ts';
 import { CLAUDE_SCREEN_ARGS } from '../pty/screenParser.ts';
 import { dialogToolUse, type PermissionGuard } from '../permissions/permissionGuard.ts';
 import { loadRunnableSlot } from '../runnableSlot.ts';
+import type { AgentLauncher } from '../agentProcess.ts';
 import { combineLaunches } from '../cliLaunch.ts';
 import { childMcpLaunch } from '../childMcp.ts';
 import { LiveSession } from './liveSession.ts';
@@ -53,10 +54,10 @@ export interface SessionHostOptions {
   logger: Logger;
   workerId: string;
   queuePrefix: string;
-  claudeBin: string;
+  /** Starts claude as the agent user, in an environment of its own. */
+  launcher: AgentLauncher;
   /** The API's URL, for the MCP server of sessions whose role has Mission tools. */
   apiUrl: string;
-  baseEnv: Record<string, string>;
   maxSessions: number;
   /** BullMQ job lock of spawn jobs (a spawn taken by a worker that died comes back after it). */
   jobLockMs: number;
@@ -154,7 +155,7 @@ export class SessionHost {
       screen: this.command(sessionArgs, (session) => session.screen()),
       serialize: this.command(sessionArgs, (session) => session.pty.serialize()),
       kill: this.command(sessionArgs, (session) => session.kill()),
-      'cc.sessions': async () => this.claudeRecords.scan(await claudeHomes(this.o.db, this.o.baseEnv), this.o.workerId),
+      'cc.sessions': async () => this.claudeRecords.scan(await claudeHomes(this.o.db, this.o.launcher.defaultHome), this.o.workerId),
       // Answers at once: the delivery goes on (and the send API nudges, it does not wait).
       deliver_messages: this.command(sessionArgs, (session) => void this.messages.deliver(session)),
     };
@@ -196,20 +197,23 @@ export class SessionHost {
     if ('problem' in place) return this.spawnFailed(sessionId, place.problem);
     const { missionTools } = (await roleInForce(this.o.db, slot.role)).rules;
     const mission = combineLaunches([await childMcpLaunch(this.o.db, { kind: 'session', id: sessionId, role: slot.role, missionTools }, this.o.apiUrl, { refusalsToo: row.parentId !== null })]);
-    const pty = new PtySession({
-      bin: this.o.claudeBin,
-      args: [
-        ...CLAUDE_SCREEN_ARGS,
-        ...(resume ? ['--resume', claudeSessionId] : ['--session-id', claudeSessionId]),
-        ...(slot.model ? ['--model', slot.model] : []),
-        ...mission.args,
-        ...slot.args,
-      ],
-      cwd: place.cwd,
-      env: { ...this.o.baseEnv, TERM: 'xterm-256color', COLORTERM: 'truecolor', ...slot.env, ...mission.env },
-      cols: row.cols,
-      rows: row.rows,
-    });
+    const agent = await this.o.launcher
+      .prepare({
+        args: [
+          ...CLAUDE_SCREEN_ARGS,
+          ...(resume ? ['--resume', claudeSessionId] : ['--session-id', claudeSessionId]),
+          ...(slot.model ? ['--model', slot.model] : []),
+          ...mission.args,
+          ...slot.args,
+        ],
+        cwd: place.cwd,
+        slotEnv: slot.env,
+        launchEnv: mission.env,
+        terminal: true,
+      })
+      .catch((error: Error) => ({ problem: `could not prepare the agent: ${error.message}` }));
+    if ('problem' in agent) return this.spawnFailed(sessionId, agent.problem);
+    const pty = new PtySession({ ...agent, cols: row.cols, rows: row.rows });
     const session = new LiveSession(sessionId, pty, {
       emit: async (draft) => {
         await this.o.events.append(owner, draft);
