@@ -83,6 +83,16 @@ describe.skipIf(!canSwitchUsers)('agents are separated from the worker (real cla
     expect(direct).not.toContain(approvalSecret);
   });
 
+  it('an interactive session (PTY) runs as the agent user too', async () => {
+    replies['who am I in a terminal'] = [{ text: 'Checking.', toolUses: [{ name: 'Bash', input: { command: 'id -u', description: 'Who' } }] }, { text: 'Checked.' }];
+    const spawned = await bed.system.fetch('/v1/sessions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ slot: 'shell' }) });
+    const { id } = (await spawned.json()) as { id: string };
+    const sent = await bed.system.fetch(`/v1/sessions/${id}/send`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'who am I in a terminal' }) });
+    expect(await sent.json(), worker.output().slice(-3_000)).toMatchObject({ state: 'idle', response: 'Checked.' });
+    expect(bed.stub.requests.flatMap((request) => request.toolResults).at(-1)?.content.trim()).toBe(String(agentUser.uid));
+    await bed.system.fetch(`/v1/sessions/${id}/kill`, { method: 'POST' });
+  });
+
   it("the worker's own files (mode 600) are unreadable to the agent", async () => {
     const output = await runAsAgent('read the file', `cat ${secretFile}; echo "exit=$?"`);
     expect(output).toMatch(/Permission denied/);
