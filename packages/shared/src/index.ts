@@ -30,6 +30,7 @@ export * from './fleet/workerRegistry.ts';
 export * from './fleet/recovery.ts';
 export * from './permissions/rules.ts';
 export * from './permissions/matcher.ts';
+export * from './permissions/cliSettings.ts';
 export * from './permissions/roleStore.ts';
 export * from './permissions/approvalStore.ts';
 export * from './permissions/signedLinks.ts';

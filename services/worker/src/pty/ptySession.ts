@@ -15,6 +15,9 @@ export interface PtySpawnOptions {
   ringBytes?: number;
 }
 
+/** Who typed: Mission (send, dialog keys, interrupts) or a person's attached terminal. */
+export type InputOrigin = 'mission' | 'attach';
+
 export interface PtyExit {
   exitCode: number;
   signal: number | null;
@@ -36,6 +39,7 @@ export class PtySession {
   private readonly raw: RingBuffer;
   private readonly outputListeners = new Set<(data: string) => void>();
   private readonly renderListeners = new Set<() => void>();
+  private readonly inputListeners = new Set<(data: string, origin: InputOrigin) => void>();
   private exit: PtyExit | null = null;
   private paused = false;
 
@@ -91,9 +95,17 @@ export class PtySession {
     return () => this.renderListeners.delete(listener);
   }
 
-  /** Keystrokes/text to the program. Ignored once it has exited. */
-  write(data: string): void {
-    if (!this.exit) this.process.write(data);
+  /** Keystrokes/text to the program, typed by Mission or by an attached terminal. Ignored once it has exited. */
+  write(data: string, origin: InputOrigin = 'mission'): void {
+    if (this.exit) return;
+    for (const listener of this.inputListeners) listener(data, origin);
+    this.process.write(data);
+  }
+
+  /** Told of every write, before it reaches the program. Returns the unsubscribe. */
+  onInput(listener: (data: string, origin: InputOrigin) => void): () => void {
+    this.inputListeners.add(listener);
+    return () => this.inputListeners.delete(listener);
   }
 
   resize(cols: number, rows: number): void {
@@ -112,6 +124,7 @@ export class PtySession {
   dispose(): void {
     this.outputListeners.clear();
     this.renderListeners.clear();
+    this.inputListeners.clear();
     this.terminal.dispose();
   }
 

@@ -5,6 +5,7 @@ import {
   attachInputSchema,
   type ChannelSubscriber,
   channels,
+  cliPermissionSettings,
   type CommandHandler,
   ConflictError,
   confirmChoices,
@@ -34,6 +35,7 @@ import { loadRunnableSlot } from '../runnableSlot.ts';
 import type { AgentLauncher } from '../agentProcess.ts';
 import { combineLaunches } from '../cliLaunch.ts';
 import { childMcpLaunch } from '../childMcp.ts';
+import { BashModeGate } from './bashModeGate.ts';
 import { LiveSession } from './liveSession.ts';
 import { claudeHomes } from '../transcripts/claudeHomes.ts';
 import { ClaudeHomeScanner } from '../transcripts/claudeHomeScanner.ts';
@@ -195,14 +197,17 @@ export class SessionHost {
     const claudeSessionId = resume ? row.claudeSessionId! : randomUUID();
     const place = await this.workspaces.prepare(slot, sessionId);
     if ('problem' in place) return this.spawnFailed(sessionId, place.problem);
-    const { missionTools } = (await roleInForce(this.o.db, slot.role)).rules;
-    const mission = combineLaunches([await childMcpLaunch(this.o.db, { kind: 'session', id: sessionId, role: slot.role, missionTools }, this.o.apiUrl, { refusalsToo: row.parentId !== null })]);
+    const { rules } = await roleInForce(this.o.db, slot.role);
+    const mission = combineLaunches([await childMcpLaunch(this.o.db, { kind: 'session', id: sessionId, role: slot.role, missionTools: rules.missionTools }, this.o.apiUrl, { refusalsToo: row.parentId !== null })]);
     const agent = await this.o.launcher
       .prepare({
         args: [
           ...CLAUDE_SCREEN_ARGS,
           ...(resume ? ['--resume', claudeSessionId] : ['--session-id', claudeSessionId]),
           ...(slot.model ? ['--model', slot.model] : []),
+          // The role's rules, enforced by the CLI too (what it denies never reaches a dialog).
+          '--settings',
+          JSON.stringify(cliPermissionSettings(rules)),
           ...mission.args,
           ...slot.args,
         ],
@@ -214,7 +219,22 @@ export class SessionHost {
       .catch((error: Error) => ({ problem: `could not prepare the agent: ${error.message}` }));
     if ('problem' in agent) return this.spawnFailed(sessionId, agent.problem);
     const pty = new PtySession({ ...agent, cols: row.cols, rows: row.rows });
+    const channel = channels(this.o.queuePrefix);
+    const gate = new BashModeGate({
+      db: this.o.db,
+      events: this.o.events,
+      logger: log,
+      owner,
+      slot: { role: slot.role, cwd: place.cwd },
+      home: agent.env.HOME ?? this.o.launcher.defaultHome,
+      promptTakesInput: (): boolean => session.state === 'idle' || session.state === 'working',
+      refuseAttach: (client, message) => void this.o.connection.publish(channel.ptyRefused(sessionId), JSON.stringify({ client, message })),
+    });
+    pty.onInput((_, origin) => {
+      if (origin === 'mission') gate.missionTyped();
+    });
     const session = new LiveSession(sessionId, pty, {
+      checkText: (text): Promise<void> => gate.checkText(text),
       emit: async (draft) => {
         await this.o.events.append(owner, draft);
       },
@@ -241,9 +261,8 @@ export class SessionHost {
         }
       },
     });
-    const channel = channels(this.o.queuePrefix);
     const stopRelay = pty.onOutput((data) => void this.o.connection.publish(channel.ptyOutput(sessionId), data));
-    const stopInput = await this.o.subscriber.subscribe(channel.ptyInput(sessionId), (message) => this.attachInput(session, message));
+    const stopInput = await this.o.subscriber.subscribe(channel.ptyInput(sessionId), (message) => this.attachInput(session, gate, message));
     this.live.set(sessionId, { session, detach: () => (stopRelay(), stopInput()) });
     this.updateCapacity();
 
@@ -269,14 +288,16 @@ export class SessionHost {
     await this.record(sessionId, 'exited', null, problem);
   }
 
-  private attachInput(session: LiveSession, message: string): void {
-    let input: AttachInput;
+  /** A frame of an attached terminal (`client` names the socket, to tell it of a refusal). */
+  private attachInput(session: LiveSession, gate: BashModeGate, message: string): void {
+    let input: AttachInput & { client?: unknown };
     try {
-      input = attachInputSchema.parse(JSON.parse(message));
+      const frame = JSON.parse(message) as { client?: unknown };
+      input = { ...attachInputSchema.parse(frame), client: frame.client };
     } catch {
       return;
     }
-    if (input.type === 'input') session.pty.write(input.data);
+    if (input.type === 'input') gate.attach(input.data, typeof input.client === 'string' ? input.client : undefined, (data) => session.pty.write(data, 'attach'));
     else session.pty.resize(input.cols, input.rows);
   }
 
