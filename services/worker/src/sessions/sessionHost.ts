@@ -206,8 +206,7 @@ export class SessionHost {
           ...(resume ? ['--resume', claudeSessionId] : ['--session-id', claudeSessionId]),
           ...(slot.model ? ['--model', slot.model] : []),
           // The role's rules, enforced by the CLI too (what it denies never reaches a dialog).
-          '--settings',
-          JSON.stringify(cliPermissionSettings(rules)),
+          ...settingsArgs(cliPermissionSettings(rules)),
           ...mission.args,
           ...slot.args,
         ],
@@ -324,4 +323,9 @@ export class SessionHost {
     await this.messages.failPending(sessionId, reason ?? `the session ${state}`);
     if (reason) await this.o.events.append({ kind: 'session', id: sessionId }, { type: 'state', payload: { state, reason, exitCode } });
   }
+}
+
+/** `--settings <json>` for settings that say anything. */
+function settingsArgs(settings: object): string[] {
+  return Object.keys(settings).length > 0 ? ['--settings', JSON.stringify(settings)] : [];
 }
