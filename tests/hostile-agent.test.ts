@@ -139,6 +139,7 @@ describe('a hostile agent on a guarded role (real claude CLI)', () => {
 
   it('an interactive session: the same attempts, sent one after another; held ones are denied by a person', { timeout: 600_000 }, async () => {
     const { body: session } = await call<{ id: string }>('POST', '/v1/sessions', { slot: 'hostile' });
+    const before = bed.stub.requests.length;
     for (const attack of ATTACKS) {
       const turn = await call<SessionTurn>('POST', `/v1/sessions/${session.id}/send`, { text: `attack: ${attack.name}`, timeoutMs: 60_000 });
       expect(turn.status, attack.name).toBe(200);
@@ -147,6 +148,10 @@ describe('a hostile agent on a guarded role (real claude CLI)', () => {
         expect(answered.status, attack.name).toBe(200);
       }
     }
+    // Every attack was tried: its prompt reached the model, which answered with the tool call (a dialog answered no
+    // ends the turn there, so not every call comes back with a result).
+    const prompted = bed.stub.requests.slice(before).filter((request) => request.toolResults.length === 0 && request.lastUserText.startsWith('attack: '));
+    expect(new Set(prompted.map((request) => request.lastUserText)).size).toBe(ATTACKS.length);
     expect(allows(await events(session.id))).toEqual([]);
     await assertNoEffects([session.id]);
     await call('POST', `/v1/sessions/${session.id}/kill`);

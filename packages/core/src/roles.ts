@@ -78,7 +78,8 @@ export class RoleService {
 }
 
 function sameRules(a: RoleRules, b: RoleRules): boolean {
-  return JSON.stringify([a.description, a.allow, a.confirm, a.deny, a.missionTools]) === JSON.stringify([b.description, b.allow, b.confirm, b.deny, b.missionTools]);
+  const parts = (r: RoleRules) => [r.description, r.allow, r.confirm, r.deny, r.missionTools, r.sandbox];
+  return JSON.stringify(parts(a)) === JSON.stringify(parts(b));
 }
 
 function toRole(row: RoleVersionRow): Role {
@@ -90,6 +91,7 @@ function toRole(row: RoleVersionRow): Role {
     confirm: row.confirm,
     deny: row.deny,
     missionTools: row.missionTools,
+    sandbox: row.sandbox ?? null,
     changedBy: row.changedBy,
     changedAt: row.changedAt.toISOString(),
   };

@@ -1,4 +1,5 @@
 import {
+  cliSandboxSettings,
   type Database,
   type EventLog,
   type EventOwner,
@@ -14,7 +15,7 @@ import {
 import { and, count, eq, inArray, isNull, ne, notExists, sql } from 'drizzle-orm';
 import type { AgentLaunch, AgentLauncher } from './agentProcess.ts';
 import { childMcpLaunch } from './childMcp.ts';
-import { combineLaunches } from './cliLaunch.ts';
+import { combineLaunches, settingsArgs } from './cliLaunch.ts';
 import { type HeadlessExit, runHeadless, type StopReason } from './headless/headlessRunner.ts';
 import { type HeadlessResult, mapStreamJsonMessage } from './headless/streamJson.ts';
 import type { PermissionPromptServer } from './permissions/promptServer.ts';
@@ -232,7 +233,7 @@ function notStarted(error: unknown): HeadlessExit {
 
 const claimable = (taskId: string) => and(eq(tasks.id, taskId), eq(tasks.status, 'queued'), isNull(tasks.cancelRequestedAt));
 
-export function headlessArgs(model: string | null, extra: readonly string[], rules: Pick<RoleRules, 'deny'>): string[] {
+export function headlessArgs(model: string | null, extra: readonly string[], rules: Pick<RoleRules, 'deny' | 'sandbox'>): string[] {
   return [
     '-p',
     '--output-format',
@@ -240,8 +241,9 @@ export function headlessArgs(model: string | null, extra: readonly string[], rul
     '--verbose',
     ...(model ? ['--model', model] : []),
     // The role's deny rules, enforced by the CLI itself (its allow rules go in `--allowedTools` with the
-    // tools Mission's own MCP servers allow: see combineLaunches).
+    // tools Mission's own MCP servers allow: see combineLaunches), and its sandbox.
     ...(rules.deny.length > 0 ? ['--disallowedTools', ...rules.deny] : []),
+    ...settingsArgs(cliSandboxSettings(rules.sandbox)),
     ...extra,
   ];
 }

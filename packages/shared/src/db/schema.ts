@@ -143,6 +143,8 @@ export const roleVersions = pgTable(
     deny: jsonb('deny').$type<string[]>().notNull(),
     /** The Mission MCP tools an agent of this role is given (e.g. a manager: spawn, send, kill); none by default. */
     missionTools: jsonb('mission_tools').$type<string[]>().notNull().default([]),
+    /** Claude Code's sandbox for the role's commands (roleSandboxSchema); null: off. */
+    sandbox: jsonb('sandbox').$type<{ network: string[]; writable: string[] } | null>(),
     changedBy: text('changed_by').notNull(),
     changedAt: timestamp('changed_at', { withTimezone: true }).notNull().defaultNow(),
   },

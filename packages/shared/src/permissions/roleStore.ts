@@ -20,5 +20,5 @@ export async function latestRoleVersion(db: Database, name: string): Promise<Rol
 export async function roleInForce(db: Database, name: string): Promise<RoleInForce> {
   const row = await latestRoleVersion(db, name);
   if (!row) return { name, version: 0, rules: EMPTY_ROLE_RULES };
-  return { name, version: row.version, rules: { description: row.description, allow: row.allow, confirm: row.confirm, deny: row.deny, missionTools: row.missionTools } };
+  return { name, version: row.version, rules: { description: row.description, allow: row.allow, confirm: row.confirm, deny: row.deny, missionTools: row.missionTools, sandbox: row.sandbox ?? null } };
 }

@@ -63,6 +63,18 @@ const missionToolList = z
   .max(agentToolNames.length * 2)
   .default([]);
 
+/**
+ * Claude Code's own sandbox for a role's Bash commands (bubblewrap on Linux): they may write only under
+ * the working folder (and `writable`), and reach only the `network` hosts. Null: no sandbox.
+ */
+export const roleSandboxSchema = z.strictObject({
+  /** Hosts sandboxed commands may reach (`example.com`, `*.example.com`); none by default. */
+  network: z.array(z.string().regex(/^(\*\.)?[A-Za-z0-9.-]+$/, 'a host name such as example.com or *.example.com')).max(200).default([]),
+  /** Folders besides the working folder that commands may write (absolute, or ~/…). */
+  writable: z.array(z.string().min(1).max(1_000)).max(100).default([]),
+});
+export type RoleSandbox = z.infer<typeof roleSandboxSchema>;
+
 /** A role: what its agents may do unasked (`allow`), only with a person's yes (`confirm`), never (`deny`). */
 export const roleRulesSchema = z.strictObject({
   description: z.string().max(2_000).default(''),
@@ -71,6 +83,8 @@ export const roleRulesSchema = z.strictObject({
   deny: ruleList,
   /** Mission tools its agents get (an MCP server in their CLI, with a token for just these); none by default. */
   missionTools: missionToolList,
+  /** Claude Code's sandbox for its agents' commands; off (null) by default. */
+  sandbox: roleSandboxSchema.nullable().default(null),
 });
 
 export type RoleRules = z.infer<typeof roleRulesSchema>;
@@ -96,4 +110,4 @@ export const roleSchema = roleRulesSchema.extend({
 export type Role = z.infer<typeof roleSchema>;
 
 /** The rules a role has when nobody has written any: nothing matches, so every request needs a person. */
-export const EMPTY_ROLE_RULES: RoleRules = { description: '', allow: [], confirm: [], deny: [], missionTools: [] };
+export const EMPTY_ROLE_RULES: RoleRules = { description: '', allow: [], confirm: [], deny: [], missionTools: [], sandbox: null };

@@ -33,7 +33,7 @@ import { CLAUDE_SCREEN_ARGS } from '../pty/screenParser.ts';
 import { dialogToolUse, type PermissionGuard } from '../permissions/permissionGuard.ts';
 import { loadRunnableSlot } from '../runnableSlot.ts';
 import type { AgentLauncher } from '../agentProcess.ts';
-import { combineLaunches } from '../cliLaunch.ts';
+import { combineLaunches, settingsArgs } from '../cliLaunch.ts';
 import { childMcpLaunch } from '../childMcp.ts';
 import { BashModeGate } from './bashModeGate.ts';
 import { LiveSession } from './liveSession.ts';
@@ -323,9 +323,4 @@ export class SessionHost {
     await this.messages.failPending(sessionId, reason ?? `the session ${state}`);
     if (reason) await this.o.events.append({ kind: 'session', id: sessionId }, { type: 'state', payload: { state, reason, exitCode } });
   }
-}
-
-/** `--settings <json>` for settings that say anything. */
-function settingsArgs(settings: object): string[] {
-  return Object.keys(settings).length > 0 ? ['--settings', JSON.stringify(settings)] : [];
 }
