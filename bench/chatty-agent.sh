@@ -1,9 +1,10 @@
 #!/bin/sh
-# A stand-in for `claude -p --output-format stream-json` that talks a lot: after a pause (so event-stream
-# subscribers can connect), CHATTY_MESSAGES assistant messages CHATTY_GAP seconds apart, then the result.
+# A stand-in for `claude -p --output-format stream-json` that talks a lot: once the file CHATTY_GO exists
+# (the benchmark creates it when its event-stream subscribers are connected), CHATTY_MESSAGES assistant
+# messages CHATTY_GAP seconds apart, then the result.
 cat >/dev/null
 echo '{"type":"system","subtype":"init","session_id":"chatty"}'
-sleep "${CHATTY_PAUSE:-3}"
+while [ ! -e "$CHATTY_GO" ]; do sleep 0.05; done
 i=0
 while [ "$i" -lt "${CHATTY_MESSAGES:-200}" ]; do
   echo "{\"type\":\"assistant\",\"message\":{\"role\":\"assistant\",\"content\":[{\"type\":\"text\",\"text\":\"message $i\"}]}}"

@@ -3,11 +3,10 @@ import { fileURLToPath } from 'node:url';
 import { createRedis, tables } from '@mission/shared';
 import { Queue } from 'bullmq';
 import { inArray, sql } from 'drizzle-orm';
-import { readSse } from '../tests/support/sse.ts';
 import { startWorkerProcess, type WorkerProcess } from '../tests/support/workerProcess.ts';
 import { benchPrefix, benchRedisUrl } from './lib/environment.ts';
 import { startBenchSystem } from './lib/system.ts';
-import { ms, percentile, ratio, report, summarize, timeIt } from './lib/stats.ts';
+import { ms, percentile, ratio, report, timeIt } from './lib/stats.ts';
 
 /** Tasks pushed through each fleet size (BENCH_LOAD_TASKS to change). */
 const TASKS = Number(process.env.BENCH_LOAD_TASKS ?? 10_000);
@@ -16,11 +15,8 @@ const FLEET_SIZES = [1, 2, 4];
 const CONCURRENCY = 8;
 /** Submissions in flight at once. */
 const SUBMITTERS = 32;
-const SUBSCRIBERS = 100;
-const CHATTY_MESSAGES = 200;
 
 const noopAgent = fileURLToPath(new URL('./noop-agent.sh', import.meta.url));
-const chattyAgent = fileURLToPath(new URL('./chatty-agent.sh', import.meta.url));
 const rawWorkerScript = fileURLToPath(new URL('./lib/rawWorker.ts', import.meta.url));
 
 interface LoadResult {
@@ -108,49 +104,6 @@ async function mission(processes: number): Promise<LoadResult> {
   return { throughput: (TASKS / total) * 1000, waitP50: Number(stats!.p50), waitP99: Number(stats!.p99) };
 }
 
-/** SUBSCRIBERS SSE streams on one chatty task: delay from an event being stored to each subscriber reading it. */
-async function sseFanOut() {
-  const system = await startBenchSystem({ MISSION_CLAUDE_BIN: chattyAgent, CHATTY_MESSAGES: String(CHATTY_MESSAGES), CHATTY_PAUSE: '3' });
-  const res = await system.fetch('/v1/tasks', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'talk' }) });
-  const { id } = (await res.json()) as { id: string };
-  const latencies: number[] = [];
-  let connected = 0;
-  let allConnectedAt = Number.POSITIVE_INFINITY;
-  await Promise.all(
-    Array.from({ length: SUBSCRIBERS }, async () => {
-      const stream = await system.fetch(`/v1/tasks/${id}/events`);
-      if (++connected === SUBSCRIBERS) allConnectedAt = Date.now();
-      await readSse(stream, (message) => {
-        const received = Date.now();
-        if (message.event === 'assistant_message') {
-          const storedAt = Date.parse((JSON.parse(message.data) as { at: string }).at);
-          if (storedAt > allConnectedAt) latencies.push(received - storedAt);
-        }
-        return message.event === 'end';
-      });
-    }),
-  );
-  await system.close();
-  return summarize(latencies);
-}
-
-/** Raw Redis pub/sub: SUBSCRIBERS connections on one channel, CHATTY_MESSAGES messages 20 ms apart. */
-async function rawPubSub() {
-  const channel = benchPrefix('fanout');
-  const publisher = createRedis(benchRedisUrl, 'bench-fanout-pub');
-  const subscribers = Array.from({ length: SUBSCRIBERS }, (_, i) => createRedis(benchRedisUrl, `bench-fanout-${i}`));
-  const latencies: number[] = [];
-  await Promise.all(subscribers.map((s) => s.subscribe(channel)));
-  for (const s of subscribers) s.on('message', (_channel: string, text: string) => latencies.push(Date.now() - Number(text)));
-  for (let i = 0; i < CHATTY_MESSAGES; i++) {
-    await publisher.publish(channel, String(Date.now()));
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  await new Promise((resolve) => setTimeout(resolve, 200));
-  for (const connection of [publisher, ...subscribers]) connection.disconnect();
-  return summarize(latencies);
-}
-
 export async function benchLoad(): Promise<void> {
   const rows: string[][] = [];
   for (const processes of FLEET_SIZES) {
@@ -168,14 +121,4 @@ export async function benchLoad(): Promise<void> {
     rows,
   );
 
-  const raw = await rawPubSub();
-  const sse = await sseFanOut();
-  report(
-    `Fan-out: ${SUBSCRIBERS} subscribers on one stream, ${CHATTY_MESSAGES} events 20 ms apart`,
-    ['path', 'p50', 'p99', 'deliveries', 'p99 vs raw'],
-    [
-      ['raw Redis pub/sub: publish → subscriber', ms(raw.p50), ms(raw.p99), String(raw.n), '1.00×'],
-      ['Mission: event stored → SSE client (GET /v1/tasks/:id/events)', ms(sse.p50), ms(sse.p99), String(sse.n), ratio(sse.p99, raw.p99)],
-    ],
-  );
 }

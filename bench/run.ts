@@ -1,3 +1,5 @@
+import { benchCost } from './cost.bench.ts';
+import { benchFanOut } from './fanout.bench.ts';
 import { benchLoad } from './load.bench.ts';
 import { benchMcp } from './mcp.bench.ts';
 import { benchPermissions } from './permissions.bench.ts';
@@ -6,13 +8,15 @@ import { benchTaskQueue } from './taskQueue.bench.ts';
 
 /** `npm run bench`: every benchmark, each printing its figures next to a raw baseline measured in the same run. */
 const benches: [string, () => Promise<void>][] = [
+  ['cost', benchCost],
   ['task queue', benchTaskQueue],
   ['sessions', benchSessions],
   ['mcp', benchMcp],
   ['load', benchLoad],
+  ['fanout', benchFanOut],
   ['permissions', benchPermissions],
 ];
-const only = process.argv.slice(2);
+const only = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
 
 for (const [name, run] of benches.filter(([name]) => only.length === 0 || only.includes(name))) {
   const started = Date.now();

@@ -6,6 +6,8 @@ import { createRedis } from '@mission/shared';
 
 export interface PrivateRedis {
   url: string;
+  /** The server's process id. */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -37,6 +39,7 @@ export async function startPrivateRedis(dataDir: string, port?: number): Promise
   failed.catch(() => {});
   return {
     url,
+    pid: child.pid!,
     stop: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null) return resolve();
@@ -60,7 +63,8 @@ async function waitForPing(url: string): Promise<void> {
   }
 }
 
-function freePort(): Promise<number> {
+/** A loopback TCP port nobody listens on now (the kernel's pick for port 0). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);

@@ -142,6 +142,22 @@ describe.skipIf(!chromiumAvailable())('web console (headless Chromium, real clau
     await page.getByText('No tasks match.').waitFor();
   });
 
+  it('audit: the trail shows who decided the approval and changed the role, and filters by kind', async () => {
+    await page.goto(`${bed.system.url}/#/audit`);
+    const table = page.getByTestId('audit');
+    await expect.poll(() => table.innerText(), { timeout: 15_000 }).toContain('approval_decided');
+    const decided = table.locator('tr[data-kind="approval_decided"]').first();
+    expect(await decided.innerText()).toContain('token:test-admin');
+    expect(await decided.innerText()).toContain('"status":"approved"');
+    await page.locator('select[name=kind]').selectOption('role_changed');
+    await expect.poll(() => page.url()).toContain('#/audit?kind=role_changed');
+    await expect
+      .poll(() => table.locator('tr[data-kind]').evaluateAll((rows) => [...new Set(rows.map((row) => row.getAttribute('data-kind')))]))
+      .toEqual(['role_changed']);
+    expect(await table.innerText()).toContain('guarded');
+    await screenshot(page, '6-audit');
+  });
+
   it('API errors are shown as messages; signing out forgets the cookie', async () => {
     await page.goto(`${bed.system.url}/#/tasks/task_nope`);
     await expect.poll(() => page.getByRole('alert').innerText()).toContain('404 not_found');

@@ -141,7 +141,19 @@ describe('a hostile agent on a guarded role (real claude CLI)', () => {
     const { body: session } = await call<{ id: string }>('POST', '/v1/sessions', { slot: 'hostile' });
     const before = bed.stub.requests.length;
     for (const attack of ATTACKS) {
-      const turn = await call<SessionTurn>('POST', `/v1/sessions/${session.id}/send`, { text: `attack: ${attack.name}`, timeoutMs: 60_000 });
+      // After a no, the worker types the reason and Claude answers it: the session may be busy a moment longer (409).
+      let turn = await call<SessionTurn>('POST', `/v1/sessions/${session.id}/send`, { text: `attack: ${attack.name}`, timeoutMs: 60_000 });
+      for (let tries = 0; turn.status === 409 && tries < 50; tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        turn = await call<SessionTurn>('POST', `/v1/sessions/${session.id}/send`, { text: `attack: ${attack.name}`, timeoutMs: 60_000 });
+      }
+      if (turn.status === 504) {
+        // The screen-reading driver lost the end of a turn (it happens under load, on main too): back to the prompt
+        // and on to the next attack; what matters here, the effects and the decisions, is checked below for every one.
+        console.warn(`hostile-agent: '${attack.name}' turn timed out; the screen:\n${(await call<{ lines: string[] }>('GET', `/v1/sessions/${session.id}/screen?format=json`)).body.lines.join('\n')}`);
+        await call('POST', `/v1/sessions/${session.id}/interrupt`);
+        continue;
+      }
       expect(turn.status, attack.name).toBe(200);
       if (turn.body.state === 'waiting_permission') {
         const answered = await call<SessionTurn>('POST', `/v1/sessions/${session.id}/confirm`, { choice: 'no', timeoutMs: 60_000 });

@@ -132,7 +132,8 @@ function defineSuite(database: 'postgres' | 'pglite') {
     });
 
     it('marks a task over its timeout timed_out', async () => {
-      stub.enqueue({ text: 'slow '.repeat(100), chunks: 100, chunkDelayMs: 200 });
+      // Kept for this prompt: under load the CLI may be stopped before it asks, and the reply must not answer the next test.
+      stub.enqueueFor('take too long', { text: 'slow '.repeat(100), chunks: 100, chunkDelayMs: 200 });
       const { task } = await submit({ prompt: 'take too long', timeoutMs: 3_000 });
       const ended = await waitForStatus(task.id, ['timed_out', 'succeeded', 'failed'], 15_000);
       expect(ended.status).toBe('timed_out');

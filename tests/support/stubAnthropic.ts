@@ -36,6 +36,12 @@ export interface StubAnthropic {
   requests: StubRequest[];
   /** Replies handed out in order, one per request; after them the responder (if any), then `defaultReply`. */
   enqueue(...replies: StubReply[]): void;
+  /**
+   * Replies kept for the conversation whose first user message contains `marker`, handed out in order
+   * to its requests before anything else: a reply a test leaves unused (its CLI never asked) cannot
+   * answer another test's request.
+   */
+  enqueueFor(marker: string, ...replies: StubReply[]): void;
   respond(responder: Responder): void;
   close(): Promise<void>;
 }
@@ -49,6 +55,7 @@ const DEFAULT_USAGE = { input_tokens: 25, output_tokens: 12 };
  */
 export async function startStubAnthropic(options: { defaultReply?: StubReply } = {}): Promise<StubAnthropic> {
   const queue: StubReply[] = [];
+  const keyedQueues = new Map<string, StubReply[]>();
   const requests: StubRequest[] = [];
   let responder: Responder | undefined;
   let messageCounter = 0;
@@ -60,7 +67,8 @@ export async function startStubAnthropic(options: { defaultReply?: StubReply } =
     if (req.method === 'POST' && path === '/v1/messages') {
       const request = toStubRequest(body);
       requests.push(request);
-      const reply = queue.shift() ?? responder?.(request) ?? options.defaultReply ?? { text: 'OK' };
+      const keyed = [...keyedQueues].find(([marker, replies]) => replies.length > 0 && conversationText(body).includes(marker))?.[1];
+      const reply = keyed?.shift() ?? queue.shift() ?? responder?.(request) ?? options.defaultReply ?? { text: 'OK' };
       const id = `msg_stub_${++messageCounter}`;
       if (reply.error) return sendError(res, reply.error);
       return request.stream ? streamReply(res, id, request.model, reply) : sendReply(res, id, request.model, reply);
@@ -79,6 +87,7 @@ export async function startStubAnthropic(options: { defaultReply?: StubReply } =
     url: `http://127.0.0.1:${port}`,
     requests,
     enqueue: (...replies) => queue.push(...replies),
+    enqueueFor: (marker, ...replies) => keyedQueues.set(marker, [...(keyedQueues.get(marker) ?? []), ...replies]),
     respond: (next) => (responder = next),
     close: () =>
       new Promise((resolve) => {
@@ -118,6 +127,12 @@ function toStubRequest(body: Record<string, unknown>): StubRequest {
       .map((b) => ({ toolUseId: b.tool_use_id ?? '', content: blockText(b.content), isError: b.is_error === true })),
     body,
   };
+}
+
+/** The text of a request's first user message: what names its conversation. */
+function conversationText(body: Record<string, unknown>): string {
+  const first = ((body.messages as { role: string; content: string | Block[] }[] | undefined) ?? []).find((m) => m.role === 'user');
+  return typeof first?.content === 'string' ? first.content : blockText(first?.content);
 }
 
 function blockText(content: unknown): string {

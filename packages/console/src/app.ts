@@ -4,6 +4,7 @@ import { api, onUnauthorized } from './api/client.ts';
 import { Layout } from './components/Layout.ts';
 import { parseRoute, type Route } from './router.ts';
 import { Approvals } from './views/Approvals.ts';
+import { Audit } from './views/Audit.ts';
 import { Overview } from './views/Overview.ts';
 import { Login } from './views/Login.ts';
 import { SessionPage } from './views/SessionPage.ts';
@@ -35,6 +36,8 @@ function View({ route }: { route: Route }) {
       return html`<${TaskPage} key=${route.id} id=${route.id} />`;
     case 'approvals':
       return html`<${Approvals} />`;
+    case 'audit':
+      return html`<${Audit} filters=${route} />`;
     case 'not_found':
       return html`<p class="error">Nothing here: <code>${route.path}</code>. <a href="#/">Back to the overview</a>.</p>`;
   }

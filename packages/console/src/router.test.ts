@@ -10,6 +10,7 @@ describe('console router', () => {
     expect(parseRoute('#/tasks?status=failed&slot=default')).toEqual({ view: 'tasks', status: 'failed', slot: 'default', cursor: undefined });
     expect(parseRoute('#/tasks/task_1')).toEqual({ view: 'task', id: 'task_1' });
     expect(parseRoute('#/approvals')).toEqual({ view: 'approvals' });
+    expect(parseRoute('#/audit?kind=receipt&subject=ses_1')).toEqual({ view: 'audit', kind: 'receipt', actor: undefined, subject: 'ses_1' });
   });
 
   it('names what it does not know', () => {
@@ -27,6 +28,8 @@ describe('console router', () => {
       { view: 'tasks', status: undefined, slot: undefined, cursor: undefined },
       { view: 'task', id: 'task_1' },
       { view: 'approvals' },
+      { view: 'audit', kind: 'role_rollback', actor: 'token:me', subject: undefined },
+      { view: 'audit', kind: undefined, actor: undefined, subject: undefined },
     ];
     for (const route of routes) expect(parseRoute(href(route))).toEqual(route);
   });

@@ -9,6 +9,7 @@ export type Route =
   | { view: 'tasks'; status?: string; slot?: string; cursor?: string }
   | { view: 'task'; id: string }
   | { view: 'approvals' }
+  | { view: 'audit'; kind?: string; actor?: string; subject?: string }
   | { view: 'not_found'; path: string };
 
 /** The route a location hash names (`''` and `#/` are the overview). */
@@ -23,6 +24,7 @@ export function parseRoute(hash: string): Route {
   if (section === 'sessions') return id === undefined ? { view: 'sessions' } : { view: 'session', id };
   if (section === 'tasks') return id === undefined ? { view: 'tasks', status: param('status'), slot: param('slot'), cursor: param('cursor') } : { view: 'task', id };
   if (section === 'approvals' && id === undefined) return { view: 'approvals' };
+  if (section === 'audit' && id === undefined) return { view: 'audit', kind: param('kind'), actor: param('actor'), subject: param('subject') };
   return { view: 'not_found', path };
 }
 
@@ -43,6 +45,12 @@ export function href(route: Route): string {
       for (const key of ['status', 'slot', 'cursor'] as const) if (route[key]) search.set(key, route[key]);
       const text = search.toString();
       return text ? `#/tasks?${text}` : '#/tasks';
+    }
+    case 'audit': {
+      const search = new URLSearchParams();
+      for (const key of ['kind', 'actor', 'subject'] as const) if (route[key]) search.set(key, route[key]);
+      const text = search.toString();
+      return text ? `#/audit?${text}` : '#/audit';
     }
     case 'not_found':
       return `#${route.path}`;

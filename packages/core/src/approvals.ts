@@ -74,6 +74,12 @@ export class ApprovalService {
     return `${this.o.publicUrl}/approvals/${encodeURIComponent(token)}`;
   }
 
+  /** The signed links of an approval a notification carries: its page, and the POSTs that decide it in one tap. */
+  signedLinks(approval: PendingApproval): { approvalId: string; page: string; approve: string; deny: string; expiresAt: string } {
+    const page = this.link(approval);
+    return { approvalId: approval.id, page, approve: `${page}/approve`, deny: `${page}/deny`, expiresAt: approval.expiresAt };
+  }
+
   private async decide(id: string, verdict: ApprovalVerdict, body: unknown, by: string): Promise<ApprovalWithLink> {
     const { reason } = parseInput(approvalDecisionSchema, body ?? {}, 'decision');
     return this.withLink(await this.o.store.decide(id, verdict, by, reason));

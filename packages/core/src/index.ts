@@ -15,3 +15,6 @@ export * from './hierarchy.ts';
 export * from './sessionRun.ts';
 export * from './messages.ts';
 export * from './coordination.ts';
+export * from './audit.ts';
+export * from './receipts.ts';
+export * from './notifications/index.ts';

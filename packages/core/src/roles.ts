@@ -1,4 +1,6 @@
 import {
+  activeRoleVersion,
+  BadRequestError,
   type Database,
   latestRoleVersion,
   NotFoundError,
@@ -10,14 +12,16 @@ import {
   type RoleVersionRow,
   tables,
 } from '@mission/shared';
-import { asc, desc, eq, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, isNotNull, sql } from 'drizzle-orm';
+import { recordAudit } from './audit.ts';
 import { readPermissionsFile } from './permissionsFile.ts';
 
 const { roleVersions } = tables;
 
 /**
- * Roles and their rules. Every change is a new version (who, when); the newest is in force, and
- * workers read it at each permission request, so a change applies at once.
+ * Roles and their rules. Every change is a new version (who, when); the version activated last is in
+ * force — a new one is activated as it is written unless it is saved as a draft — and workers read it at
+ * each permission request, so a change applies at once. Rolling back re-activates an older version.
  */
 export class RoleService {
   constructor(private readonly db: Database) {}
@@ -26,27 +30,50 @@ export class RoleService {
     const rows = await this.db
       .selectDistinctOn([roleVersions.role])
       .from(roleVersions)
-      .orderBy(asc(roleVersions.role), desc(roleVersions.version));
-    return rows.map(toRole);
+      .where(isNotNull(roleVersions.activatedAt))
+      .orderBy(asc(roleVersions.role), sql`${roleVersions.activatedAt} desc`, desc(roleVersions.version));
+    return rows.map((row) => toRole(row, row.version));
   }
 
   async get(name: string): Promise<Role> {
-    const row = await latestRoleVersion(this.db, name);
+    const row = await activeRoleVersion(this.db, name);
     if (!row) throw new NotFoundError('role', name);
-    return toRole(row);
+    return toRole(row, row.version);
   }
 
-  /** Every version of a role, newest first. */
+  /** Every version of a role (drafts included), newest first. */
   async history(name: string): Promise<Role[]> {
     const rows = await this.db.select().from(roleVersions).where(eq(roleVersions.role, name)).orderBy(desc(roleVersions.version));
     if (rows.length === 0) throw new NotFoundError('role', name);
-    return rows.map(toRole);
+    const active = await activeRoleVersion(this.db, name);
+    return rows.map((row) => toRole(row, active?.version));
   }
 
-  /** Sets a role's rules (a new version); rules in the wrong syntax are a 400 that names them. */
-  async put(name: string, body: unknown, by: string): Promise<Role> {
+  /** Sets a role's rules (a new version, in force at once unless `draft`); rules in the wrong syntax are a 400 that names them. */
+  async put(name: string, body: unknown, by: string, options: { draft?: boolean } = {}): Promise<Role> {
     const roleName = parseInput(roleNameSchema, name, 'role name');
-    return this.write(roleName, parseInput(roleRulesSchema, body, 'role'), by);
+    return this.write(roleName, parseInput(roleRulesSchema, body, 'role'), by, options.draft ?? false);
+  }
+
+  /** Puts an existing version in force: a draft (`activate`), or an older version (`rollback`). */
+  async activate(name: string, version: number, by: string, kind: 'role_activated' | 'role_rollback' = 'role_activated'): Promise<Role> {
+    const row = await this.db.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`role:${name}`}))`);
+      const previous = await activeRoleVersion(tx, name);
+      const [updated] = await tx
+        .update(roleVersions)
+        .set({ activatedAt: sql`clock_timestamp()`, activatedBy: by })
+        .where(and(eq(roleVersions.role, name), eq(roleVersions.version, version)))
+        .returning();
+      if (!updated) {
+        const latest = await latestRoleVersion(tx, name);
+        if (!latest) throw new NotFoundError('role', name);
+        throw new BadRequestError(`role '${name}' has no version ${version} (its versions are 1 to ${latest.version})`);
+      }
+      await recordAudit(tx, { kind, actor: by, target: name, details: { version, previousVersion: previous?.version ?? null } });
+      return updated;
+    });
+    return toRole(row, row.version);
   }
 
   /** Loads `permissions.yaml`: a role whose rules differ from the ones in force gets a new version. */
@@ -55,34 +82,36 @@ export class RoleService {
     if (!roles) return undefined;
     const changed: string[] = [];
     for (const [name, rules] of Object.entries(roles)) {
-      const current = await latestRoleVersion(this.db, name);
+      const current = await activeRoleVersion(this.db, name);
       if (current && sameRules(current, rules)) continue;
-      await this.write(name, rules, `file:${file}`);
+      await this.write(name, rules, `file:${file}`, false);
       changed.push(name);
     }
     return changed;
   }
 
   /** Appends the next version; writers of one role take turns on an advisory lock, so numbers never clash. */
-  private async write(name: string, rules: RoleRules, by: string): Promise<Role> {
-    return this.db.transaction(async (tx) => {
+  private async write(name: string, rules: RoleRules, by: string, draft: boolean): Promise<Role> {
+    const row = await this.db.transaction(async (tx) => {
       await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`role:${name}`}))`);
       const latest = await latestRoleVersion(tx, name);
-      const [row] = await tx
+      const [inserted] = await tx
         .insert(roleVersions)
-        .values({ role: name, version: (latest?.version ?? 0) + 1, ...rules, changedBy: by })
+        .values({ role: name, version: (latest?.version ?? 0) + 1, ...rules, changedBy: by, activatedAt: draft ? null : sql`clock_timestamp()`, activatedBy: draft ? null : by })
         .returning();
-      return toRole(row!);
+      return inserted!;
     });
+    const active = draft ? await activeRoleVersion(this.db, name) : row;
+    return toRole(row, active?.version);
   }
 }
 
 function sameRules(a: RoleRules, b: RoleRules): boolean {
-  const parts = (r: RoleRules) => [r.description, r.allow, r.confirm, r.deny, r.missionTools, r.sandbox];
-  return JSON.stringify(parts(a)) === JSON.stringify(parts(b));
+  const key = (r: RoleRules) => JSON.stringify([r.description, r.allow, r.confirm, r.deny, r.missionTools, r.actionClasses, r.sandbox]);
+  return key(a) === key(b);
 }
 
-function toRole(row: RoleVersionRow): Role {
+function toRole(row: RoleVersionRow, activeVersion: number | undefined): Role {
   return {
     name: row.role,
     version: row.version,
@@ -91,8 +120,13 @@ function toRole(row: RoleVersionRow): Role {
     confirm: row.confirm,
     deny: row.deny,
     missionTools: row.missionTools,
+    actionClasses: row.actionClasses,
     sandbox: row.sandbox ?? null,
     changedBy: row.changedBy,
     changedAt: row.changedAt.toISOString(),
+    draft: row.activatedAt === null,
+    active: row.version === activeVersion,
+    activatedAt: row.activatedAt?.toISOString() ?? null,
+    activatedBy: row.activatedBy,
   };
 }

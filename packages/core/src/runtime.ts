@@ -22,10 +22,14 @@ import {
 } from '@mission/shared';
 import { FlowProducer, Queue } from 'bullmq';
 import { ApprovalService } from './approvals.ts';
+import { AuditService } from './audit.ts';
+import { type Notifications, startNotifications } from './notifications/index.ts';
+import { ReceiptService } from './receipts.ts';
 import { CcRecordService } from './ccRecords.ts';
 import { CoordinationService } from './coordination.ts';
 import { MessageService } from './messages.ts';
 import { fleetOverview, type Overview, type QueueDepth, queueDepth } from './overview.ts';
+import { startRetention } from './retentionJob.ts';
 import { RoleService } from './roles.ts';
 import { TokenService } from './tokens.ts';
 import { SessionService } from './sessions.ts';
@@ -53,6 +57,11 @@ export interface CoreRuntime {
   approvals: ApprovalService;
   roles: RoleService;
   tokens: TokenService;
+  /** Webhook subscriptions, derived from the event stream and delivered on the `notifications` queue. */
+  notifications: Notifications;
+  /** Agent-raised actions through the gate, and their receipts. */
+  receipts: ReceiptService;
+  audit: AuditService;
   /** Claude Code's own records (transcripts, task lists) reported by every worker. */
   cc: CcRecordService;
   /** Who is calling, from a bearer token; with MISSION_AUTH=off everyone is the local operator. */
@@ -114,6 +123,8 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
   // The API sweeps for lost workers too, so sessions of a dead fleet are reported lost even with no worker left.
   const recovery = new FleetRecovery({ db: database.db, events, approvals: approvalStore, taskQueue, canceller, logger, workerTimeoutMs: config.workerTimeoutMs });
   const stopRecovery = recovery.start(config.heartbeatMs);
+  const stopRetention = startRetention({ config, logger, db: database.db, redis, redisUrl });
+  const notifications = startNotifications({ config, db: database.db, redisUrl, approvalLinks: (approval) => approvals.signedLinks(approval), logger });
   const queues: Record<string, Queue> = { [queueNames.tasks]: taskQueue, [queueNames.sessions]: sessionQueue };
   return {
     config,
@@ -132,6 +143,9 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
     approvals,
     roles: new RoleService(database.db),
     tokens,
+    notifications,
+    receipts: new ReceiptService({ db: database.db, approvals: approvalStore, events, approvalTimeoutMs: config.approvalTimeoutMs }),
+    audit: new AuditService(database.db),
     cc: new CcRecordService({ db: database.db, commands }),
     authenticate: config.auth ? (token) => tokens.authenticate(token) : async () => LOCAL_OPERATOR,
     overview: () => fleetOverview(database.db, { tasks: taskQueue, sessions: sessionQueue }),
@@ -144,7 +158,8 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
     cancelWaits: (reason) => commands.cancelPending(reason),
     async close() {
       await stopRecovery();
-      await Promise.all([taskQueue.close(), sessionQueue.close(), commands.close(), coordinations.close()]);
+      await notifications.close();
+      await Promise.all([taskQueue.close(), sessionQueue.close(), commands.close(), coordinations.close(), stopRetention()]);
       subscriber.disconnect();
       redis.disconnect();
     },

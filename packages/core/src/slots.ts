@@ -11,6 +11,7 @@ import {
   tables,
 } from '@mission/shared';
 import { asc, eq, sql } from 'drizzle-orm';
+import { recordAudit } from './audit.ts';
 import { readSlotsFile } from './slotsFile.ts';
 
 const { slots } = tables;
@@ -38,11 +39,11 @@ export class SlotService {
   }
 
   /** Creates or replaces a slot set over the API. Its cwd must be absolute: there is no folder to resolve it against. */
-  async put(id: string, body: unknown): Promise<Slot> {
+  async put(id: string, body: unknown, by = 'api'): Promise<Slot> {
     const slotId = parseInput(slotIdSchema, id, 'slot id');
     const config = parseInput(slotConfigSchema, body, 'slot');
     if (!path.isAbsolute(config.cwd)) throw new BadRequestError(`invalid slot: cwd must be an absolute path, got '${config.cwd}'`);
-    return this.upsert(slotId, { ...config, cwd: path.normalize(config.cwd) }, 'api');
+    return this.upsert(slotId, { ...config, cwd: path.normalize(config.cwd) }, 'api', by);
   }
 
   /**
@@ -53,14 +54,14 @@ export class SlotService {
     const fromFile = readSlotsFile(file);
     if (!fromFile) {
       const [existing] = await this.db.select({ id: slots.id }).from(slots).where(eq(slots.id, 'default'));
-      if (!existing) await this.upsert('default', slotConfigSchema.parse({ cwd: fallbackCwd }), 'file');
+      if (!existing) await this.upsert('default', slotConfigSchema.parse({ cwd: fallbackCwd }), 'file', 'default');
       return { synced: existing ? [] : ['default'], fromFile: false };
     }
-    for (const [id, config] of Object.entries(fromFile)) await this.upsert(id, config, 'file');
+    for (const [id, config] of Object.entries(fromFile)) await this.upsert(id, config, 'file', `file:${file}`);
     return { synced: Object.keys(fromFile), fromFile: true };
   }
 
-  private async upsert(id: string, config: SlotConfig, source: Slot['source']): Promise<Slot> {
+  private async upsert(id: string, config: SlotConfig, source: Slot['source'], by: string): Promise<Slot> {
     const values = {
       role: config.role,
       description: config.description,
@@ -79,6 +80,9 @@ export class SlotService {
       .values({ id, ...values })
       .onConflictDoUpdate({ target: slots.id, set: { ...values, updatedAt: sql`now()` } })
       .returning();
+    // The env is left out of the audit trail: it may hold secrets.
+    const { env: _env, args: _args, ...recorded } = values;
+    await recordAudit(this.db, { kind: 'slot_changed', actor: by, target: id, details: recorded });
     return toSlot(row!);
   }
 }

@@ -17,6 +17,7 @@ import {
   tokenCreateSchema,
 } from '@mission/shared';
 import { desc, eq, sql } from 'drizzle-orm';
+import { recordAudit } from './audit.ts';
 
 const { apiTokens, sessions, slots, tasks } = tables;
 /** lastUsedAt is refreshed at most this often per token. */
@@ -45,9 +46,10 @@ export class TokenService {
     return rows.map(toToken);
   }
 
-  async revoke(id: string): Promise<ApiToken> {
+  async revoke(id: string, by = 'unknown'): Promise<ApiToken> {
     const [row] = await this.db.update(apiTokens).set({ revokedAt: sql`coalesce(${apiTokens.revokedAt}, now())` }).where(eq(apiTokens.id, id)).returning();
     if (!row) throw new NotFoundError('token', id);
+    await recordAudit(this.db, { kind: 'token_revoked', actor: by, target: id, details: { name: row.name } });
     return toToken(row);
   }
 

@@ -1,17 +1,23 @@
 import type { Redis } from 'ioredis';
 
-type Listener = (message: string) => void;
+/**
+ * Called with each message of a channel; `json()` parses it once for all the channel's listeners (they share
+ * the parsed value, so none may change it).
+ */
+type Listener = (message: string, json: () => unknown) => void;
 
 /**
  * One Redis subscriber connection shared by every local listener: a hundred SSE clients on one task
- * cost one SUBSCRIBE, not a hundred connections.
+ * cost one SUBSCRIBE, not a hundred connections, and one JSON parse per message.
  */
 export class ChannelSubscriber {
   private readonly listeners = new Map<string, Set<Listener>>();
 
   constructor(private readonly connection: Redis) {
     connection.on('message', (channel: string, message: string) => {
-      for (const listener of this.listeners.get(channel) ?? []) listener(message);
+      let parsed: unknown;
+      const json = () => (parsed ??= JSON.parse(message));
+      for (const listener of this.listeners.get(channel) ?? []) listener(message, json);
     });
   }
 

@@ -58,6 +58,11 @@ export const envSchema = z.object({
     'a comma-separated list of origins such as https://console.example.com, or *',
   ),
   MISSION_MCP_SESSION_TTL_MS: int(30 * 60_000, 1_000),
+  MISSION_RETENTION_DAYS: int(0, 0),
+  MISSION_NOTIFICATIONS_FILE: z.string().default('notifications.yaml'),
+  MISSION_NOTIFY_ATTEMPTS: int(8, 1),
+  MISSION_NOTIFY_RETRY_MS: int(1_000, 10),
+  MISSION_NOTIFY_WORKER: z.enum(['on', 'off']).default('on'),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -104,6 +109,14 @@ export interface Config {
   mcpAllowedOrigins: string[];
   /** An MCP session over HTTP with no request for this long (and no stream open) is closed. */
   mcpSessionTtlMs: number;
+  /** Tasks and sessions that ended this many days ago are deleted with their events, hourly; 0 keeps everything. */
+  retentionDays: number;
+  notificationsFile: string;
+  /** Attempts of a notification delivery, and the first retry's delay (doubling after it). */
+  notifyAttempts: number;
+  notifyRetryMs: number;
+  /** Whether this API process sends deliveries (it always derives them from events). */
+  notifyWorker: boolean;
   /** What of the process's environment the claude processes the worker starts inherit: an allow-list (agentEnvironment.ts). */
   childEnv: Record<string, string>;
 }
@@ -158,6 +171,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mcpAllowedHosts: list(e.MISSION_MCP_ALLOWED_HOSTS),
     mcpAllowedOrigins: list(e.MISSION_MCP_ALLOWED_ORIGINS),
     mcpSessionTtlMs: e.MISSION_MCP_SESSION_TTL_MS,
+    retentionDays: e.MISSION_RETENTION_DAYS,
+    notificationsFile: path.resolve(e.MISSION_NOTIFICATIONS_FILE),
+    notifyAttempts: e.MISSION_NOTIFY_ATTEMPTS,
+    notifyRetryMs: e.MISSION_NOTIFY_RETRY_MS,
+    notifyWorker: e.MISSION_NOTIFY_WORKER === 'on',
     childEnv: inheritedAgentEnv(env),
   };
 }

@@ -60,8 +60,8 @@ export class TimeoutError extends MissionError {
 }
 
 export class UnavailableError extends MissionError {
-  constructor(message: string) {
-    super('unavailable', message);
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('unavailable', message, details);
   }
 }
 

@@ -1,6 +1,7 @@
 import { and, asc, eq, gt, lte, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import { type Database, sqlStateOf, UNIQUE_VIOLATION } from './db/database.ts';
+import { UnavailableError } from './errors.ts';
 import { events } from './db/schema.ts';
 import type { EventOwner, MissionEvent, MissionEventDraft, OwnerKind } from './events.ts';
 import type { ChannelSubscriber } from './channelSubscriber.ts';
@@ -8,6 +9,8 @@ import { channels } from './queues.ts';
 
 const MAX_APPEND_ATTEMPTS = 5;
 const REPLAY_PAGE = 500;
+/** Live events a follower may hold unread; one that falls further behind is ended (it can resume from its last seq). */
+export const MAX_LIVE_BACKLOG = 10_000;
 
 /**
  * The append-only event log: every event is stored in Postgres with the next sequence number of its
@@ -30,9 +33,28 @@ export class EventLog {
   }
 
   async append(owner: EventOwner, draft: MissionEventDraft): Promise<MissionEvent> {
-    const event = await this.insert(owner, draft);
-    await this.publisher.publish(this.channel(owner), JSON.stringify(event));
-    return event;
+    const [event] = await this.appendMany(owner, [draft]);
+    return event!;
+  }
+
+  /** Stores events of one owner in one statement, with consecutive seqs in the order given, then publishes them in one round trip. */
+  async appendMany(owner: EventOwner, drafts: readonly MissionEventDraft[]): Promise<MissionEvent[]> {
+    if (drafts.length === 0) return [];
+    const stored = await this.insert(owner, drafts);
+    const channel = this.channel(owner);
+    const pipeline = this.publisher.pipeline();
+    for (const event of stored) pipeline.publish(channel, JSON.stringify(event));
+    for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
+    return stored;
+  }
+
+  /**
+   * An ordered writer for one owner's events that does not make its producer wait for each one: the
+   * events added while a write is in flight go together in the next `appendMany` (one insert, one
+   * round trip to Redis), so a burst of output costs a few writes, not one per line.
+   */
+  appender(owner: EventOwner): EventAppender {
+    return new EventAppender((drafts) => this.appendMany(owner, drafts));
   }
 
   /** Events of an owner with `afterSeq < seq <= untilSeq`, in order. */
@@ -62,24 +84,67 @@ export class EventLog {
     }
   }
 
-  private async insert(owner: EventOwner, draft: MissionEventDraft): Promise<MissionEvent> {
+  private async insert(owner: EventOwner, drafts: readonly MissionEventDraft[]): Promise<MissionEvent[]> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const [row] = await this.db
+        // Every row's subquery sees the table as the statement began: the rows take max + 1, max + 2, ….
+        const rows = await this.db
           .insert(events)
-          .values({
-            ownerKind: owner.kind,
-            ownerId: owner.id,
-            seq: sql`(select coalesce(max(${events.seq}), 0) + 1 from ${events} where ${events.ownerId} = ${owner.id})`,
-            type: draft.type,
-            payload: draft.payload,
-          })
+          .values(
+            drafts.map((draft, index) => ({
+              ownerKind: owner.kind,
+              ownerId: owner.id,
+              seq: sql`(select coalesce(max(${events.seq}), 0) + ${index + 1} from ${events} where ${events.ownerId} = ${owner.id})`,
+              type: draft.type,
+              payload: draft.payload,
+            })),
+          )
           .returning();
-        return toEvent(row!);
+        return rows.map(toEvent).sort((a, b) => a.seq - b.seq);
       } catch (error) {
         // Two writers took the same next seq for one owner: the loser takes the one after.
         if (sqlStateOf(error) !== UNIQUE_VIOLATION || attempt >= MAX_APPEND_ATTEMPTS) throw error;
       }
+    }
+  }
+}
+
+/** Most events an appender holds before its producer must wait ({@link EventAppender.add}). */
+const APPENDER_MAX_PENDING = 1_000;
+
+/** See {@link EventLog.appender}. */
+export class EventAppender {
+  private pending: MissionEventDraft[] = [];
+  private writing: Promise<void> = Promise.resolve();
+  private failure: unknown;
+
+  constructor(private readonly write: (drafts: MissionEventDraft[]) => Promise<unknown>) {}
+
+  /**
+   * Queues an event behind the ones before it. Resolves at once, or — with too many events not yet
+   * written — once the queue has room; rejects if an earlier write failed.
+   */
+  async add(draft: MissionEventDraft): Promise<void> {
+    if (this.failure) throw this.failure;
+    this.pending.push(draft);
+    if (this.pending.length === 1) this.writing = this.writing.then(() => this.writePending());
+    if (this.pending.length >= APPENDER_MAX_PENDING) await this.flushed();
+  }
+
+  /** Resolves once every event added so far is stored and published; rejects with the first failed write. */
+  async flushed(): Promise<void> {
+    await this.writing;
+    if (this.failure) throw this.failure;
+  }
+
+  private async writePending(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    if (this.failure) return;
+    try {
+      await this.write(batch);
+    } catch (error) {
+      this.failure = error;
     }
   }
 }
@@ -97,7 +162,8 @@ function toEvent(row: typeof events.$inferSelect): MissionEvent {
 
 /**
  * Replays an owner's stored events after `afterSeq`, then follows live ones, in seq order with no gap
- * and no duplicate, until `signal` aborts or the consumer stops iterating.
+ * and no duplicate, until `signal` aborts or the consumer stops iterating. Live events are shared with the
+ * owner's other followers: read them, never change them.
  */
 export async function* followEvents(options: {
   log: EventLog;
@@ -105,12 +171,16 @@ export async function* followEvents(options: {
   owner: EventOwner;
   afterSeq: number;
   signal: AbortSignal;
+  /** Live events held unread before the follower is ended ({@link MAX_LIVE_BACKLOG}). */
+  maxBacklog?: number;
 }): AsyncGenerator<MissionEvent> {
-  const { log, subscriber, owner, signal } = options;
+  const { log, subscriber, owner, signal, maxBacklog = MAX_LIVE_BACKLOG } = options;
   const live: MissionEvent[] = [];
+  let behind = false;
   let wake: (() => void) | undefined;
-  const unsubscribe = await subscriber.subscribe(log.channel(owner), (message) => {
-    live.push(JSON.parse(message) as MissionEvent);
+  const unsubscribe = await subscriber.subscribe(log.channel(owner), (_message, json) => {
+    if (live.length >= maxBacklog) behind = true;
+    else live.push(json() as MissionEvent);
     wake?.();
   });
   const onAbort = () => wake?.();
@@ -122,6 +192,7 @@ export async function* followEvents(options: {
       yield event;
     }
     while (!signal.aborted) {
+      if (behind) throw new UnavailableError(`the stream fell more than ${maxBacklog} events behind; resume it after seq ${last}`, { afterSeq: last });
       const event = live.shift();
       if (!event) {
         await new Promise<void>((resolve) => (wake = resolve));

@@ -7,6 +7,8 @@ export const queueNames = {
   sessions: 'sessions',
   /** Parent jobs of coordinations (BullMQ flows): each runs once its children, the tasks' jobs, are done. */
   coordinations: 'coordinations',
+  /** Housekeeping on a schedule (retention), taken by the API processes. */
+  maintenance: 'maintenance',
 } as const;
 
 export const jobNames = {

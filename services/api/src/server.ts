@@ -10,6 +10,9 @@ import { frameworkErrorHandler, registerErrorHandling } from './errorHandler.ts'
 import { approvalLinkRoutes } from './routes/approvalLinks.ts';
 import { approvalRoutes } from './routes/approvals.ts';
 import { attachRoutes } from './routes/attach.ts';
+import { auditRoutes } from './routes/audit.ts';
+import { notificationRoutes } from './routes/notifications.ts';
+import { receiptRoutes } from './routes/receipts.ts';
 import { consoleRoutes } from './routes/console.ts';
 import { coordinateRoutes } from './routes/coordinate.ts';
 import { messageRoutes } from './routes/messages.ts';
@@ -76,6 +79,9 @@ export async function buildServer(core: CoreRuntime): Promise<FastifyInstance> {
     await api.register(approvalLinkRoutes, { core });
     await api.register(roleRoutes, { core });
     await api.register(tokenRoutes, { core });
+    await api.register(notificationRoutes, { core });
+    await api.register(receiptRoutes, { core });
+    await api.register(auditRoutes, { core });
     await api.register(consoleRoutes, { core });
   });
   await registerBullBoard(app, [core.taskQueue, core.sessionQueue]);

@@ -1,8 +1,33 @@
-import { type EventOwner, followEvents, type MissionEvent } from '@mission/shared';
+import type { ServerResponse } from 'node:http';
+import { errorBody, type EventOwner, followEvents, type MissionEvent, MissionError } from '@mission/shared';
 import type { CoreRuntime } from '@mission/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 const KEEPALIVE_MS = 15_000;
+
+/** An event as an SSE message, built once however many streams send it (live events are shared by their followers). */
+const frames = new WeakMap<MissionEvent, string>();
+function frameOf(event: MissionEvent): string {
+  let frame = frames.get(event);
+  if (frame === undefined) {
+    frame = `id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+    frames.set(event, frame);
+  }
+  return frame;
+}
+
+/** Resolves when the response has room again, or is gone. */
+function writable(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
 
 /** `Last-Event-ID` (set by EventSource on reconnect) wins over `?after=`; both are a seq. */
 export function resumeSeq(request: FastifyRequest, after: number | undefined): number {
@@ -41,7 +66,9 @@ export async function streamEvents(
       : core.events.replay(options.owner.id, options.afterSeq);
     let ended = !options.follow;
     for await (const event of source) {
-      res.write(`id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+      // A slow reader slows its own stream (stored events are read a page at a time as it reads), never
+      // the others; the live events it has not taken are bounded by followEvents.
+      if (!res.write(frameOf(event))) await writable(res);
       if (options.isLast(event)) {
         ended = true;
         break;
@@ -49,8 +76,13 @@ export async function streamEvents(
     }
     if (ended) res.write('event: end\ndata: {}\n\n');
   } catch (error) {
-    request.log.error({ err: error }, 'event stream failed');
-    res.write(`event: error\ndata: ${JSON.stringify({ code: 'internal', message: 'event stream failed' })}\n\n`);
+    if (error instanceof MissionError) {
+      request.log.warn({ owner: options.owner, err: error }, 'event stream ended early');
+      res.write(`event: error\ndata: ${JSON.stringify(errorBody(error).error)}\n\n`);
+    } else {
+      request.log.error({ err: error }, 'event stream failed');
+      res.write(`event: error\ndata: ${JSON.stringify({ code: 'internal', message: 'event stream failed' })}\n\n`);
+    }
   } finally {
     clearInterval(keepalive);
     res.end();

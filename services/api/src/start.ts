@@ -5,12 +5,14 @@ import { buildServer } from './server.ts';
 /** Mounts more routes on the API before it listens (the composition root adds MCP this way). */
 export type ApiExtension = (app: FastifyInstance) => Promise<void>;
 
-/** Syncs slots.yaml and permissions.yaml, builds the server, mounts the extensions and listens on the configured host and port. */
+/** Syncs slots.yaml, permissions.yaml and notifications.yaml, builds the server, mounts the extensions and listens on the configured host and port. */
 export async function startApi(core: CoreRuntime, extensions: ApiExtension[] = []): Promise<FastifyInstance> {
   const { synced, fromFile } = await core.slots.syncFromFile(core.config.slotsFile, process.cwd());
   core.logger.info({ slots: synced, file: fromFile ? core.config.slotsFile : null }, fromFile ? 'slots synced from file' : 'no slots file');
   const roles = await core.roles.syncFromFile(core.config.permissionsFile);
   core.logger.info({ changed: roles ?? [], file: roles ? core.config.permissionsFile : null }, roles ? 'roles synced from file' : 'no permissions file');
+  const subscriptions = await core.notifications.subscriptions.syncFromFile(core.config.notificationsFile);
+  core.logger.info({ subscriptions: subscriptions ?? [], file: subscriptions ? core.config.notificationsFile : null }, subscriptions ? 'notification subscriptions synced from file' : 'no notifications file');
   const app = await buildServer(core);
   for (const extend of extensions) await extend(app);
   await app.listen({ host: core.config.host, port: core.config.port });

@@ -1,5 +1,7 @@
-import { assertAgentMayUse, assertMayCommand, assertMayReadSession, assertMayReadTask, type CoreRuntime, runInTemporarySession, sessionTree, usageReport } from '@mission/core';
+import { assertAgentMayUse, assertMayCommand, assertMayReadSession, assertMayReadTask, type CoreRuntime, gateOwner, runInTemporarySession, sessionTree, usageReport } from '@mission/core';
 import {
+  actionLogSchema,
+  actionRequestSchema,
   approvalListQuerySchema,
   type Caller,
   callerError,
@@ -145,14 +147,48 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
     'Get a task (task_…) or a session (ses_…) by id: its status or state, result, error, cost, owner.',
     z.strictObject({ id: z.string().min(1).describe('A task id (task_…) or a session id (ses_…).') }),
     async ({ id }, _extra, caller) => {
+      // An agent whose role has action classes is told, with every status, to ask through the gate.
+      const gate = await core.receipts.instructionsFor(caller);
       if (id.startsWith('ses_')) {
         await assertMayReadSession(core.database.db, caller, id);
-        return ok(await core.sessions.get(id));
+        return ok({ ...(await core.sessions.get(id)), ...(gate ? { gate } : {}) });
       }
       const task = await core.tasks.get(id);
       await assertMayReadTask(core.database.db, caller, task);
-      return ok(task);
+      return ok({ ...task, ...(gate ? { gate } : {}) });
     },
+  );
+
+  tool(
+    'mission_request_approval',
+    'tasks:read',
+    "Ask before an action of a class your role names (deploy, email.send, …): a gated class raises an approval a person decides (in Mission's approvals inbox, and by signed link); an auto class is recorded and you may go on at once. Returns {receipt, approval}: poll mission_check_approval with the approval's id until it is approved (go ahead) or denied/expired (do not).",
+    actionRequestSchema,
+    async (args, _extra, caller) => ok(await core.receipts.request(gateOwner(caller), args, caller.label)),
+  );
+
+  tool(
+    'mission_check_approval',
+    'tasks:read',
+    'How an action you asked for was decided: the receipt, by its id or its approval\'s, with `decision` (pending, approved, denied, expired, auto), who decided and why.',
+    z.strictObject({ id: z.string().min(1).max(200).describe('The approval id (appr_…) or receipt id (rcpt_…) mission_request_approval returned.') }),
+    async ({ id }, _extra, caller) => ok(await core.receipts.get(id, caller)),
+  );
+
+  tool(
+    'mission_log_action',
+    'tasks:read',
+    'Record an action you took (after an approval, or of an auto class): a receipt with what you did and the evidence.',
+    actionLogSchema,
+    async (args, _extra, caller) => ok(await core.receipts.log(gateOwner(caller), args, caller.label)),
+  );
+
+  tool(
+    'mission_get_receipt',
+    'tasks:read',
+    'A receipt (rcpt_…, or by its approval id): who asked or did what, when, and how it was decided.',
+    z.strictObject({ id: z.string().min(1).max(200).describe('The receipt id (rcpt_…) or its approval id (appr_…).') }),
+    async ({ id }, _extra, caller) => ok(await core.receipts.get(id, caller)),
   );
 
   tool(

@@ -91,6 +91,8 @@ export class TaskProcessor {
 
     let result: HeadlessResult | undefined;
     let claudeSessionId: string | null = null;
+    // The agent's output is written in batches while the next lines are read; all of it is stored before the outcome.
+    const output = this.o.events.appender(owner);
     const { rules } = await roleInForce(this.o.db, slot.role);
     // A task's agent gets Mission's MCP server when its role gives Mission tools (a manager running specialists).
     const mission = await childMcpLaunch(this.o.db, { ...owner, role: slot.role, missionTools: rules.missionTools }, this.o.apiUrl, { refusalsToo: false });
@@ -111,7 +113,7 @@ export class TaskProcessor {
             await this.o.db.update(tasks).set({ claudeSessionId }).where(eq(tasks.id, taskId));
           }
           result = mapped.result ?? result;
-          for (const event of mapped.events) await this.o.events.append(owner, event);
+          for (const event of mapped.events) await output.add(event);
         },
         onUnparsableLine: (line) => log.warn({ line: line.slice(0, 200) }, 'claude printed a line that is not JSON'),
       });
@@ -120,6 +122,7 @@ export class TaskProcessor {
       prompts.unregister();
       await revokeAgentTokens(this.o.db, [taskId]);
     });
+    await output.flushed();
 
     if (exit.stoppedBy === 'shutdown') return this.interrupted(owner, log);
     const outcome = taskOutcome(exit, result, task.timeoutMs);

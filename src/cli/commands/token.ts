@@ -31,7 +31,7 @@ Reads DATABASE_URL (or the embedded database in MISSION_DATA_DIR when it is unse
         const list = await tokens.list();
         printer.result(list, () => list.map((t) => `${t.id}  ${t.name}  ${t.scopes.join(',')}  ${t.revokedAt ? `revoked ${t.revokedAt}` : `last used ${t.lastUsedAt ?? 'never'}`}`).join('\n') || 'no tokens');
       } else {
-        const revoked = await tokens.revoke(args['token id']!);
+        const revoked = await tokens.revoke(args['token id']!, 'cli');
         printer.result(revoked, () => `revoked ${revoked.id} '${revoked.name}'`);
       }
     } finally {

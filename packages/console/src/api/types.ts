@@ -106,3 +106,14 @@ export interface MissionEvent {
   seq: number;
   at: string;
 }
+
+/** One line of the audit trail (`GET /v1/audit`). */
+export interface AuditEntry {
+  id: string;
+  kind: string;
+  at: string;
+  actor: string;
+  subject: string | null;
+  target: string;
+  details: Record<string, unknown>;
+}

@@ -7,6 +7,7 @@ const SECTIONS: { label: string; route: Route; views: Route['view'][] }[] = [
   { label: 'Sessions', route: { view: 'sessions' }, views: ['sessions', 'session'] },
   { label: 'Tasks', route: { view: 'tasks' }, views: ['tasks', 'task'] },
   { label: 'Approvals', route: { view: 'approvals' }, views: ['approvals'] },
+  { label: 'Audit', route: { view: 'audit' }, views: ['audit'] },
 ];
 
 /** The page frame: navigation, links to Bull Board and the API docs, sign out. */

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { bigserial, boolean, doublePrecision, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 const timestamps = {
@@ -143,10 +144,15 @@ export const roleVersions = pgTable(
     deny: jsonb('deny').$type<string[]>().notNull(),
     /** The Mission MCP tools an agent of this role is given (e.g. a manager: spawn, send, kill); none by default. */
     missionTools: jsonb('mission_tools').$type<string[]>().notNull().default([]),
+    /** Agent-raised actions by class: `gated` asks a person every time, `auto` records a receipt and goes on. */
+    actionClasses: jsonb('action_classes').$type<Record<string, 'gated' | 'auto'>>().notNull().default({}),
     /** Claude Code's sandbox for the role's commands (roleSandboxSchema); null: off. */
     sandbox: jsonb('sandbox').$type<{ network: string[]; writable: string[] } | null>(),
     changedBy: text('changed_by').notNull(),
     changedAt: timestamp('changed_at', { withTimezone: true }).notNull().defaultNow(),
+    /** When this version was last put in force (the most recently activated one is); null = a draft never activated. */
+    activatedAt: timestamp('activated_at', { withTimezone: true }).defaultNow(),
+    activatedBy: text('activated_by'),
   },
   (t) => [uniqueIndex('role_versions_role_version_idx').on(t.role, t.version)],
 );
@@ -196,7 +202,9 @@ export const permissionDecisions = pgTable(
 );
 
 /** API bearer tokens: only a hash of the secret is kept. */
-export const apiTokens = pgTable('api_tokens', {
+export const apiTokens = pgTable(
+  'api_tokens',
+  {
   id: text('id').primaryKey(),
   name: text('name').notNull(),
   secretHash: text('secret_hash').notNull(),
@@ -211,7 +219,13 @@ export const apiTokens = pgTable('api_tokens', {
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
   revokedAt: timestamp('revoked_at', { withTimezone: true }),
-});
+},
+  // Ending a task or session revokes its agent's tokens by owner: partial indexes over the live ones.
+  (t) => [
+    index('api_tokens_live_task_idx').on(t.taskId).where(sql`${t.taskId} is not null and ${t.revokedAt} is null`),
+    index('api_tokens_live_session_idx').on(t.sessionId).where(sql`${t.sessionId} is not null and ${t.revokedAt} is null`),
+  ],
+);
 
 /** Text sent from one session (or from outside) to another: delivered as a prompt when the target is idle. */
 export const sessionMessages = pgTable(
@@ -232,9 +246,90 @@ export const sessionMessages = pgTable(
   (t) => [index('session_messages_to_status_idx').on(t.toSessionId, t.status, t.createdAt)],
 );
 
+/** Where to send a webhook when an event of these kinds happens (on these slots / roles; null = all). */
+export const notificationSubscriptions = pgTable('notification_subscriptions', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  url: text('url').notNull(),
+  /** 'json' (Mission's own body), 'slack' (incoming webhooks) or 'ntfy'. */
+  format: text('format').notNull(),
+  events: jsonb('events').$type<string[]>().notNull(),
+  slots: jsonb('slots').$type<string[]>(),
+  roles: jsonb('roles').$type<string[]>(),
+  /** Key of the HMAC-SHA256 signature on every body. */
+  secret: text('secret').notNull(),
+  enabled: boolean('enabled').notNull().default(true),
+  /** 'file' when it came from notifications.yaml, 'api' when set over REST. */
+  source: text('source').notNull(),
+  ...timestamps,
+});
+
+/** One notification to one subscription: its body, and how delivering it went (the delivery log). */
+export const notificationDeliveries = pgTable(
+  'notification_deliveries',
+  {
+    /** `<subscription id>.<event owner id>.<event seq>`: one event is delivered to one subscription once. */
+    id: text('id').primaryKey(),
+    subscriptionId: text('subscription_id').notNull(),
+    kind: text('kind').notNull(),
+    /** The session or task the event belongs to: deliveries of one subject go out in `seq` order. */
+    subject: text('subject').notNull(),
+    seq: integer('seq').notNull(),
+    notification: jsonb('notification').$type<Record<string, unknown>>().notNull(),
+    /** pending → delivered | failed (no 2xx after every attempt) */
+    status: text('status').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    lastStatusCode: integer('last_status_code'),
+    lastError: text('last_error'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    lastAttemptAt: timestamp('last_attempt_at', { withTimezone: true }),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+  },
+  (t) => [index('notification_deliveries_sub_created_idx').on(t.subscriptionId, t.createdAt), index('notification_deliveries_subject_idx').on(t.subscriptionId, t.subject, t.seq)],
+);
+
+/** What an agent did or asked to do through the gate (mission_request_approval, mission_log_action): who, what, when, decided how. */
+export const actionReceipts = pgTable(
+  'action_receipts',
+  {
+    id: text('id').primaryKey(),
+    ownerKind: text('owner_kind').notNull(),
+    ownerId: text('owner_id').notNull(),
+    slot: text('slot').notNull(),
+    role: text('role').notNull(),
+    actionClass: text('action_class').notNull(),
+    summary: text('summary').notNull(),
+    evidence: jsonb('evidence'),
+    /** 'gated' (an approval decides), 'auto' (went ahead, recorded), 'logged' (done, reported afterwards). */
+    mode: text('mode').notNull(),
+    approvalId: text('approval_id'),
+    actor: text('actor').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('action_receipts_owner_idx').on(t.ownerId, t.createdAt), index('action_receipts_created_idx').on(t.createdAt)],
+);
+
+/** Changes that have no history of their own (slots, tokens, role activations, subscriptions): who did what, when. */
+export const auditEntries = pgTable(
+  'audit_entries',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    kind: text('kind').notNull(),
+    actor: text('actor').notNull(),
+    /** What it was done to: a slot id, a role name, a token id, a subscription id. */
+    target: text('target').notNull(),
+    details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('audit_entries_at_idx').on(t.at)],
+);
+
 export type SlotRow = typeof slots.$inferSelect;
 export type TaskRow = typeof tasks.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
 export type ApprovalRow = typeof approvals.$inferSelect;
 export type RoleVersionRow = typeof roleVersions.$inferSelect;
+export type NotificationSubscriptionRow = typeof notificationSubscriptions.$inferSelect;
+export type NotificationDeliveryRow = typeof notificationDeliveries.$inferSelect;
+export type ActionReceiptRow = typeof actionReceipts.$inferSelect;

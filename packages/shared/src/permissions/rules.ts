@@ -51,7 +51,21 @@ export const AGENT_TOOL_SCOPES = {
   mission_ask: 'tasks:write',
   /** To the sessions it started, or to the one that started it. */
   mission_message: 'sessions:write',
+  /** The gate: ask for an action of a class (an approval or, for `auto` classes, a receipt), check it, log one done. */
+  mission_request_approval: 'tasks:read',
+  mission_check_approval: 'tasks:read',
+  mission_log_action: 'tasks:read',
+  mission_get_receipt: 'tasks:read',
 } as const satisfies Record<string, Scope>;
+
+/** The gate's tools, which an agent of a role with `actionClasses` gets (with mission_status) whatever its `missionTools`. */
+export const GATE_TOOLS = ['mission_request_approval', 'mission_check_approval', 'mission_log_action', 'mission_get_receipt'] as const;
+
+/** The Mission tools an agent of a role is given: its `missionTools`, and the gate's when it has action classes. */
+export function agentToolsOf(rules: Pick<RoleRules, 'missionTools' | 'actionClasses'>): string[] {
+  const gate = Object.keys(rules.actionClasses).length > 0 ? [...GATE_TOOLS, 'mission_status'] : [];
+  return [...new Set([...rules.missionTools, ...gate])];
+}
 export type AgentTool = keyof typeof AGENT_TOOL_SCOPES;
 const agentToolNames = Object.keys(AGENT_TOOL_SCOPES) as [AgentTool, ...AgentTool[]];
 const missionToolList = z
@@ -75,6 +89,16 @@ export const roleSandboxSchema = z.strictObject({
 });
 export type RoleSandbox = z.infer<typeof roleSandboxSchema>;
 
+/** Agent-raised actions (mission_request_approval): `gated` asks a person every time, `auto` records a receipt and goes on. */
+export const actionModes = ['gated', 'auto'] as const;
+export type ActionMode = (typeof actionModes)[number];
+export const actionClassSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z0-9][a-z0-9_.-]*$/, 'lowercase letters, digits, "_", "." and "-", e.g. deploy or email.send');
+const actionClassMap = z.record(actionClassSchema, z.enum(actionModes)).default({});
+
 /** A role: what its agents may do unasked (`allow`), only with a person's yes (`confirm`), never (`deny`). */
 export const roleRulesSchema = z.strictObject({
   description: z.string().max(2_000).default(''),
@@ -83,6 +107,8 @@ export const roleRulesSchema = z.strictObject({
   deny: ruleList,
   /** Mission tools its agents get (an MCP server in their CLI, with a token for just these); none by default. */
   missionTools: missionToolList,
+  /** Classes of action its agents raise through the gate, each `gated` or `auto`; a class not listed is gated. */
+  actionClasses: actionClassMap,
   /** Claude Code's sandbox for its agents' commands; off (null) by default. */
   sandbox: roleSandboxSchema.nullable().default(null),
 });
@@ -105,9 +131,14 @@ export const roleSchema = roleRulesSchema.extend({
   version: z.number().int(),
   changedBy: z.string(),
   changedAt: z.string(),
+  /** A draft has never been put in force; `active` is the version in force now. */
+  draft: z.boolean(),
+  active: z.boolean(),
+  activatedAt: z.string().nullable(),
+  activatedBy: z.string().nullable(),
 });
 
 export type Role = z.infer<typeof roleSchema>;
 
 /** The rules a role has when nobody has written any: nothing matches, so every request needs a person. */
-export const EMPTY_ROLE_RULES: RoleRules = { description: '', allow: [], confirm: [], deny: [], missionTools: [], sandbox: null };
+export const EMPTY_ROLE_RULES: RoleRules = { description: '', allow: [], confirm: [], deny: [], missionTools: [], actionClasses: {}, sandbox: null };

@@ -17,7 +17,8 @@ import {
   type WordPart,
 } from 'unbash';
 import { HOLE } from './bashRules.ts';
-import { type Arg, commandMeaning, type PathUse } from './shellCommands.ts';
+import { commandMeaning, type PathUse } from './shellCommands.ts';
+import type { Arg } from './shellWord.ts';
 
 /**
  * Reads a Bash command line the way bash will (with unbash, a parser of the Bash grammar) and lists

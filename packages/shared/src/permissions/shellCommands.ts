@@ -1,21 +1,6 @@
 import { HOLE } from './bashRules.ts';
+import { type Arg, literalArg } from './shellWord.ts';
 import { awkProblem, sedProblem } from './toolScripts.ts';
-
-/** One word of a simple command, evaluated as far as its text allows. */
-export interface Arg {
-  /** After quote removal; a run-time part is {@link HOLE}, an unquoted glob or brace stays as written. */
-  value: string;
-  /** As written. */
-  raw: string;
-  /** Whether the value is only known at run time (an expansion, a substitution, a glob, a brace list). */
-  varies: boolean;
-  /** Whether it may become several words at run time (an unquoted expansion, glob or brace list). */
-  splits: boolean;
-  /** The start of the value known for certain (all of it when nothing varies). */
-  fixed: string;
-  /** As a path glob: `*` wherever the value is only known at run time. */
-  glob: string;
-}
 
 /** A path a command reads or writes; `below`: and everything under it (recursive readers, `rm -r`, `find -delete`). */
 export interface PathUse {
@@ -68,10 +53,6 @@ const emptyMeaning = (): CommandMeaning => ({
   changesDirectory: false,
   unknown: null,
 });
-
-export function literalArg(text: string): Arg {
-  return { value: text, raw: text, varies: false, splits: false, glob: text.replace(/[*?[]/g, '?'), fixed: text };
-}
 
 /**
  * What Mission knows of a command from its name (the basename of its first word) and arguments:

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { literalArg } from './shellCommands.ts';
+import { literalArg } from './shellWord.ts';
 import { awkProblem, sedProblem } from './toolScripts.ts';
 
 const args = (...words: string[]) => words.map(literalArg);

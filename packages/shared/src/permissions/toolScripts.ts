@@ -1,4 +1,4 @@
-import type { Arg } from './shellCommands.ts';
+import type { Arg } from './shellWord.ts';
 
 /**
  * sed and awk are small languages that can run commands and write or read files of their own

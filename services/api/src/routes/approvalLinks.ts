@@ -28,7 +28,8 @@ export const approvalLinkRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = 
           tags,
           summary: `${verdict === 'approve' ? 'Approve' : 'Deny'} with a signed link (no API token needed)`,
           params: tokenParams,
-          body: approvalDecisionSchema.optional(),
+          // No body at all is fine: a phone's one-tap action (ntfy's `http` action) POSTs nothing.
+          body: approvalDecisionSchema.nullish(),
           response: { 200: approvalWithLinkSchema, ...linkErrors },
         },
       },

@@ -31,6 +31,6 @@ export const slotRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (a
         response: { 200: slotSchema, ...errors },
       },
     },
-    async (request) => core.slots.put(request.params.id, request.body),
+    async (request) => core.slots.put(request.params.id, request.body, request.caller.label),
   );
 };

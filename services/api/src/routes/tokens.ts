@@ -30,6 +30,6 @@ export const tokenRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (
   app.post(
     '/v1/tokens/:id/revoke',
     { config: { access: 'admin' }, schema: { tags, summary: 'Revoke an API token', params: idParams, response: { 200: apiTokenSchema, ...errors } } },
-    async (request) => core.tokens.revoke(request.params.id),
+    async (request) => core.tokens.revoke(request.params.id, request.caller.label),
   );
 };

@@ -1,0 +1,158 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createRedis } from '@mission/shared';
+import { Queue, QueueEvents } from 'bullmq';
+import { benchPrefix } from './lib/environment.ts';
+import { startMissionProcesses } from './lib/missionProcesses.ts';
+import { CpuMeter } from './lib/procStat.ts';
+import { type BenchRedis, startBenchRedis } from './lib/benchRedis.ts';
+import { ms, ratio, report, summarize, timeIt, type LatencySummary } from './lib/stats.ts';
+
+/**
+ * What one task costs, Mission against raw BullMQ + spawning the agent, in the same shape on both sides:
+ * IN_FLIGHT clients each submit one task and wait for its end before the next, one worker process runs
+ * CONCURRENCY at once and spawns the no-op agent per task. CPU is read from /proc for every process of
+ * the system (not the clients): worker (with the agents it reaped), Redis (a private server), and for
+ * Mission the API and its Postgres backends. `--full` runs longer.
+ */
+const FULL = process.argv.includes('--full');
+const TASKS = Number(process.env.BENCH_COST_TASKS ?? (FULL ? 3_000 : 400));
+const WARMUP = 30;
+const IN_FLIGHT = 32;
+const CONCURRENCY = 32;
+
+const noopAgent = fileURLToPath(new URL('./noop-agent.sh', import.meta.url));
+const rawWorkerScript = fileURLToPath(new URL('./lib/rawWorker.ts', import.meta.url));
+
+interface SideResult {
+  latency: LatencySummary;
+  throughput: number;
+  /** CPU ms per task, per part of the system. */
+  cpu: Record<string, number>;
+  redisCommands: number;
+  pgTransactions: number;
+}
+
+/** Runs `count` operations with IN_FLIGHT clients in a closed loop; answers each one's latency and the wall time. */
+async function closedLoop(count: number, operation: (i: number) => Promise<void>): Promise<{ latencies: number[]; ms: number }> {
+  const latencies: number[] = [];
+  let next = 0;
+  const { ms: total } = await timeIt(() =>
+    Promise.all(
+      Array.from({ length: IN_FLIGHT }, async () => {
+        while (next < count) {
+          const i = next++;
+          latencies.push((await timeIt(() => operation(i))).ms);
+        }
+      }),
+    ),
+  );
+  return { latencies, ms: total };
+}
+
+async function rawSide(redis: BenchRedis): Promise<SideResult> {
+  const prefix = benchPrefix('cost-raw');
+  const connection = createRedis(redis.url, 'bench-cost-raw');
+  const queue = new Queue('cost', { connection, prefix, defaultJobOptions: { removeOnComplete: { count: 1_000 }, removeOnFail: { count: 5_000 } } });
+  queue.setMaxListeners(IN_FLIGHT + 10); // each waitUntilFinished listens for the queue closing
+  const events = new QueueEvents('cost', { connection: createRedis(redis.url, 'bench-cost-raw-events'), prefix });
+  const worker = fork(rawWorkerScript, [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, RAW_QUEUE: 'cost', RAW_PREFIX: prefix, RAW_REDIS_URL: redis.url, RAW_CONCURRENCY: String(CONCURRENCY), RAW_AGENT: noopAgent },
+  });
+  await Promise.all([new Promise<void>((resolve) => worker.once('message', () => resolve())), events.waitUntilReady()]);
+  const run = (i: number) => queue.add('noop', { prompt: `task ${i}` }).then((job) => job.waitUntilFinished(events));
+
+  await closedLoop(WARMUP, run);
+  await redis.resetStats();
+  const cpu = new CpuMeter();
+  for (const pid of [worker.pid!, redis.pid]) cpu.track(pid);
+  const { latencies, ms: wall } = await closedLoop(TASKS, run);
+  const used = { worker: cpu.used([worker.pid!]), redis: cpu.used([redis.pid]) };
+  const redisCommands = await redis.commands();
+
+  await stopFork(worker);
+  await events.close();
+  await queue.obliterate({ force: true });
+  await queue.close();
+  connection.disconnect();
+  return {
+    latency: summarize(latencies),
+    throughput: (TASKS / wall) * 1000,
+    cpu: perTask(used),
+    redisCommands: redisCommands / TASKS,
+    pgTransactions: 0,
+  };
+}
+
+async function missionSide(redis: BenchRedis): Promise<SideResult> {
+  const mission = await startMissionProcesses(redis.url, { MISSION_CLAUDE_BIN: noopAgent, MISSION_WORKER_CONCURRENCY: String(CONCURRENCY) });
+  const { api, worker } = mission;
+  const run = async (i: number) => {
+    const res = await fetch(`${mission.url}/v1/ask`, { method: 'POST', headers: mission.headers, body: JSON.stringify({ prompt: `task ${i}` }) });
+    const body = (await res.json()) as { task?: { status: string } };
+    if (res.status !== 200 || body.task?.status !== 'succeeded') throw new Error(`ask answered ${res.status}: ${JSON.stringify(body)}`);
+  };
+  await closedLoop(WARMUP, run);
+
+  const transactionsBefore = await mission.settledTransactions();
+  await redis.resetStats();
+  const cpu = new CpuMeter();
+  for (const pid of [api.pid!, worker.pid!, redis.pid, ...(await mission.postgresBackends())]) cpu.track(pid);
+
+  const { latencies, ms: wall } = await closedLoop(TASKS, run);
+  const pgPids = await mission.postgresBackends();
+  for (const pid of pgPids) cpu.track(pid);
+  const used = { api: cpu.used([api.pid!]), worker: cpu.used([worker.pid!]), redis: cpu.used([redis.pid]), postgres: cpu.used(pgPids) };
+  const redisCommands = await redis.commands();
+
+  await mission.stopProcesses();
+  const pgTransactions = (await mission.settledTransactions()) - transactionsBefore;
+  await mission.cleanUp();
+  return {
+    latency: summarize(latencies),
+    throughput: (TASKS / wall) * 1000,
+    cpu: perTask(used),
+    redisCommands: redisCommands / TASKS,
+    pgTransactions: pgTransactions / TASKS,
+  };
+}
+
+const perTask = (used: Record<string, number>) => Object.fromEntries(Object.entries(used).map(([part, total]) => [part, total / TASKS]));
+const cpuTotal = (side: SideResult) => Object.values(side.cpu).reduce((sum, value) => sum + value, 0);
+
+
+
+
+function stopFork(child: ChildProcess): Promise<void> {
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.send({ stop: true });
+  return exited;
+}
+
+export async function benchCost(): Promise<void> {
+  const redis = await startBenchRedis();
+  try {
+    const raw = await rawSide(redis);
+    const ours = await missionSide(redis);
+    const cpuRow = (side: SideResult) =>
+      Object.entries(side.cpu)
+        .map(([part, value]) => `${part} ${value.toFixed(2)}`)
+        .join(', ');
+    report(
+      `Cost per task: ${TASKS} no-op tasks, ${IN_FLIGHT} clients each waiting for its task's end, one worker process running ${CONCURRENCY} at once`,
+      ['figure', 'raw BullMQ + spawn', 'Mission', 'ratio'],
+      [
+        ['CPU per task, all processes (ms)', cpuTotal(raw).toFixed(2), cpuTotal(ours).toFixed(2), ratio(cpuTotal(ours), cpuTotal(raw))],
+        ['  of which (ms)', cpuRow(raw), cpuRow(ours), ''],
+        ['throughput (tasks/s)', raw.throughput.toFixed(1), ours.throughput.toFixed(1), ratio(ours.throughput, raw.throughput)],
+        ['submit → ended p50', ms(raw.latency.p50), ms(ours.latency.p50), ratio(ours.latency.p50, raw.latency.p50)],
+        ['submit → ended p99', ms(raw.latency.p99), ms(ours.latency.p99), ratio(ours.latency.p99, raw.latency.p99)],
+        ['Redis commands per task', raw.redisCommands.toFixed(1), ours.redisCommands.toFixed(1), ratio(ours.redisCommands, raw.redisCommands)],
+        ['Postgres transactions per task', '0', ours.pgTransactions.toFixed(1), ''],
+      ],
+    );
+  } finally {
+    await redis.stop();
+  }
+}

@@ -1,0 +1,134 @@
+import { fork } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRedis } from '@mission/shared';
+import { readSse } from '../tests/support/sse.ts';
+import { type BenchRedis, startBenchRedis } from './lib/benchRedis.ts';
+import { benchPrefix } from './lib/environment.ts';
+import { startMissionProcesses } from './lib/missionProcesses.ts';
+import { CpuMeter } from './lib/procStat.ts';
+import { ms, ratio, report, summarize, type LatencySummary } from './lib/stats.ts';
+
+/**
+ * SUBSCRIBERS Server-Sent-Events streams on one owner while MESSAGES events arrive GAP_MS apart: Mission's
+ * `GET /v1/tasks/:id/events` (API in a process of its own) against a raw relay — one Redis subscription
+ * written to every open response — in the same shape. Latency is from the event's timestamp (stored, or
+ * published for the relay) to a client reading it; CPU is the serving process's, per 1,000 deliveries.
+ */
+const FULL = process.argv.includes('--full');
+const SUBSCRIBERS = Number(process.env.BENCH_FANOUT_SUBSCRIBERS ?? 1_000);
+const MESSAGES = FULL ? 500 : 100;
+const GAP_MS = 20;
+
+const chattyAgent = fileURLToPath(new URL('./chatty-agent.sh', import.meta.url));
+const rawRelayScript = fileURLToPath(new URL('./lib/rawRelay.ts', import.meta.url));
+
+interface FanOutResult {
+  latency: LatencySummary;
+  /** CPU ms of the serving process per 1,000 deliveries. */
+  cpuPerThousand: number;
+}
+
+/** Opens SUBSCRIBERS streams, calls `go` once all are open, and collects each event's delay until every stream ends. */
+async function subscribeAll(open: () => Promise<Response>, delayOf: (data: string, received: number) => number | undefined, go: () => Promise<void>) {
+  const latencies: number[] = [];
+  const responses = await Promise.all(Array.from({ length: SUBSCRIBERS }, open));
+  for (const res of responses) if (!res.ok) throw new Error(`subscribing answered ${res.status}`);
+  const reading = Promise.all(
+    responses.map((res) =>
+      readSse(res, (message) => {
+        const delay = delayOf(message.data, Date.now());
+        if (delay !== undefined) latencies.push(delay);
+        return message.event === 'end';
+      }),
+    ),
+  );
+  await go();
+  await reading;
+  return latencies;
+}
+
+async function rawRelay(redis: BenchRedis): Promise<FanOutResult> {
+  const channel = benchPrefix('fanout');
+  const relay = fork(rawRelayScript, [], { execArgv: ['--import', 'tsx'], env: { ...process.env, RELAY_REDIS_URL: redis.url, RELAY_CHANNEL: channel } });
+  const { port } = await new Promise<{ port: number }>((resolve) => relay.once('message', (message) => resolve(message as { port: number })));
+  const publisher = createRedis(redis.url, 'bench-fanout-publisher');
+  const cpu = new CpuMeter();
+  const latencies = await subscribeAll(
+    () => fetch(`http://127.0.0.1:${port}/stream`),
+    (data, received) => received - Date.parse((JSON.parse(data) as { at: string }).at),
+    async () => {
+      cpu.track(relay.pid!);
+      for (let i = 0; i < MESSAGES; i++) {
+        const event = { id: `evt_${i}`, ownerKind: 'task', ownerId: 'task_bench', seq: i + 1, type: 'assistant_message', payload: { text: `message ${i}` }, at: new Date().toISOString() };
+        await publisher.publish(channel, JSON.stringify(event));
+        await new Promise((resolve) => setTimeout(resolve, GAP_MS));
+      }
+      await publisher.publish(channel, 'end');
+    },
+  );
+  const used = cpu.used();
+  publisher.disconnect();
+  relay.disconnect();
+  return { latency: summarize(latencies), cpuPerThousand: (used / latencies.length) * 1000 };
+}
+
+async function mission(redis: BenchRedis): Promise<FanOutResult> {
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-bench-fanout-'));
+  fs.chmodSync(scratch, 0o755); // the agent may run as a user of its own
+  const goFile = path.join(scratch, 'go');
+  const system = await startMissionProcesses(redis.url, { MISSION_CLAUDE_BIN: chattyAgent });
+  const slot = await fetch(`${system.url}/v1/slots/chatty`, {
+    method: 'PUT',
+    headers: system.headers,
+    body: JSON.stringify({ cwd: scratch, env: { CHATTY_GO: goFile, CHATTY_MESSAGES: String(MESSAGES), CHATTY_GAP: String(GAP_MS / 1000) } }),
+  });
+  if (!slot.ok) throw new Error(`creating the slot answered ${slot.status}: ${await slot.text()}`);
+  const submitted = await fetch(`${system.url}/v1/tasks`, { method: 'POST', headers: system.headers, body: JSON.stringify({ slot: 'chatty', prompt: 'talk' }) });
+  const { id } = (await submitted.json()) as { id: string };
+  const cpu = new CpuMeter();
+  const latencies = await subscribeAll(
+    () => fetch(`${system.url}/v1/tasks/${id}/events`, { headers: system.headers }),
+    (data, received) => {
+      const event = JSON.parse(data) as { type?: string; at?: string };
+      return event.type === 'assistant_message' ? received - Date.parse(event.at!) : undefined;
+    },
+    async () => {
+      cpu.track(system.api.pid!);
+      fs.writeFileSync(goFile, '');
+    },
+  );
+  const used = cpu.used();
+  await system.stopProcesses();
+  await system.cleanUp();
+  fs.rmSync(scratch, { recursive: true, force: true });
+  return { latency: summarize(latencies), cpuPerThousand: (used / latencies.length) * 1000 };
+}
+
+export async function benchFanOut(): Promise<void> {
+  const redis = await startBenchRedis();
+  try {
+    const raw = await rawRelay(redis);
+    const ours = await mission(redis);
+    report(
+      `Fan-out: ${SUBSCRIBERS.toLocaleString('en')} SSE subscribers on one stream, ${MESSAGES} events ${GAP_MS} ms apart`,
+      ['path', 'p50', 'p99', 'deliveries', 'server CPU per 1,000 deliveries', 'p99 vs raw', 'CPU vs raw'],
+      [
+        ['raw relay: one Redis subscription → every SSE response', ms(raw.latency.p50), ms(raw.latency.p99), String(raw.latency.n), ms(raw.cpuPerThousand), '1.00×', '1.00×'],
+        [
+          'Mission: event stored → GET /v1/tasks/:id/events',
+          ms(ours.latency.p50),
+          ms(ours.latency.p99),
+          String(ours.latency.n),
+          ms(ours.cpuPerThousand),
+          ratio(ours.latency.p99, raw.latency.p99),
+          ratio(ours.cpuPerThousand, raw.cpuPerThousand),
+        ],
+      ],
+    );
+  } finally {
+    await redis.stop();
+  }
+}

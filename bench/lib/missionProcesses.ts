@@ -1,0 +1,115 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TokenService } from '@mission/core';
+import { openDatabase } from '@mission/shared';
+import postgres from 'postgres';
+import { freePort } from '../../src/privateRedis.ts';
+import { benchPrefix, scratchDatabase } from './environment.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** Postgres backends flush their statistics within 10 s of going idle (or at disconnect). */
+const PG_STATS_SETTLE_MS = 11_000;
+
+/** Mission as deployed: an API process and a worker process (`src/api.ts`, `src/worker.ts`) on a scratch database, auth on. */
+export interface MissionProcesses {
+  url: string;
+  /** Authorization (an admin token) and JSON content type. */
+  headers: Record<string, string>;
+  api: ChildProcess;
+  worker: ChildProcess;
+  /** Pids of the Postgres backends serving the scratch database now. */
+  postgresBackends(): Promise<number[]>;
+  /** Transactions committed or rolled back in the scratch database, once every backend has reported them. */
+  settledTransactions(): Promise<number>;
+  /** Stops API and worker (their backends report their statistics as they disconnect). */
+  stopProcesses(): Promise<void>;
+  /** Drops the scratch database and data folder; call after stopProcesses. */
+  cleanUp(): Promise<void>;
+}
+
+export async function startMissionProcesses(redisUrl: string, env: Record<string, string>): Promise<MissionProcesses> {
+  const database = await scratchDatabase();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-bench-'));
+  const port = await freePort();
+  const fullEnv = {
+    ...process.env,
+    PORT: String(port),
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: database.url,
+    REDIS_URL: redisUrl,
+    MISSION_DATA_DIR: dataDir,
+    MISSION_QUEUE_PREFIX: benchPrefix('mission'),
+    MISSION_SLOTS_FILE: '/nonexistent/slots.yaml',
+    MISSION_PERMISSIONS_FILE: '/nonexistent/permissions.yaml',
+    MISSION_AUTH: 'on',
+    MISSION_APPROVAL_SECRET: 'bench-approval-secret-0123456789abcdef0123',
+    MISSION_RATE_LIMIT_PER_MINUTE: '100000000',
+    ...env,
+  };
+  // Migrate and make the token first, so neither process races the other to it.
+  const setup = await openDatabase({ url: database.url, dataDir });
+  const { token } = await new TokenService(setup.db).create({ name: 'bench', scopes: ['admin'] }, 'bench');
+  await setup.close();
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const url = `http://127.0.0.1:${port}`;
+
+  const api = startProcess('src/api.ts', fullEnv);
+  await until(async () => (await fetch(`${url}/readyz`)).ok, api, 'the API to be ready');
+  const worker = startProcess('src/worker.ts', { ...fullEnv, MISSION_WORKER_ID: 'bench-worker' });
+  await until(
+    async () => ((await (await fetch(`${url}/v1/workers?state=active`, { headers })).json()) as { workers: { id: string }[] }).workers.some((w) => w.id === 'bench-worker'),
+    worker,
+    'the worker to register',
+  );
+
+  const admin = postgres(database.url.replace(/\/[^/]*$/, '/postgres'), { max: 1, onnotice: () => {} });
+  const dbName = new URL(database.url).pathname.slice(1);
+  return {
+    url,
+    headers,
+    api,
+    worker,
+    async postgresBackends() {
+      return (await admin`select pid from pg_stat_activity where datname = ${dbName}`).map((row) => Number(row.pid));
+    },
+    async settledTransactions() {
+      await new Promise((resolve) => setTimeout(resolve, PG_STATS_SETTLE_MS));
+      return Number((await admin`select xact_commit + xact_rollback as n from pg_stat_database where datname = ${dbName}`)[0]!.n);
+    },
+    async stopProcesses() {
+      await Promise.all([stopProcess(api), stopProcess(worker)]);
+    },
+    async cleanUp() {
+      await admin.end();
+      await database.drop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function startProcess(script: string, env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let errors = '';
+  child.stderr!.on('data', (chunk: Buffer) => (errors = (errors + chunk.toString()).slice(-4_000)));
+  child.once('exit', (code) => code && console.error(`${script} exited with ${code}: ${errors}`));
+  return child;
+}
+
+async function until(condition: () => Promise<boolean>, child: ChildProcess, what: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (!(await condition().catch(() => false))) {
+    if (child.exitCode !== null) throw new Error(`gave up waiting for ${what}: the process exited with ${child.exitCode}`);
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what} after 60 s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  return exited;
+}

@@ -1,0 +1,109 @@
+import { type Database, type Logger, type MissionEvent, type Redis, tables } from '@mission/shared';
+import type { Queue } from 'bullmq';
+import { eq, sql } from 'drizzle-orm';
+import { notificationKindOf } from './kinds.ts';
+import { type ApprovalLinks, buildNotification } from './render.ts';
+import type { SubscriptionService } from './subscriptions.ts';
+
+const { notificationDeliveries, sessions, slots, tasks } = tables;
+
+export interface DeliveryJobData {
+  deliveryId: string;
+}
+
+export interface DeriverOptions {
+  db: Database;
+  /** A connection of its own: it is put in subscriber mode. */
+  subscriber: Redis;
+  queue: Queue<DeliveryJobData>;
+  subscriptions: SubscriptionService;
+  /** Signed links of an approval (the same mechanism as the approvals API's `url`). */
+  approvalLinks: (approval: { id: string; expiresAt: string }) => ApprovalLinks;
+  queuePrefix: string;
+  /** BullMQ attempts and the first retry's delay (exponential after it). */
+  attempts: number;
+  retryMs: number;
+  logger: Logger;
+}
+
+/**
+ * Turns the event stream into deliveries: every event published on Redis (every task's and session's)
+ * whose kind a subscription wants becomes a row in the delivery log and a job on the `notifications`
+ * queue, both keyed `<subscription>.<owner>.<seq>` — so an event heard twice (two API replicas, a
+ * restart re-queueing what was pending) is still delivered once. Events are handled one at a time, in
+ * the order heard, so the rows of one subject are written in `seq` order.
+ */
+export class NotificationDeriver {
+  private chain: Promise<void> = Promise.resolve();
+  private readonly pattern: string;
+
+  constructor(private readonly o: DeriverOptions) {
+    this.pattern = `${o.queuePrefix}:events:*`;
+  }
+
+  async start(): Promise<void> {
+    this.o.subscriber.on('pmessage', (_pattern: string, _channel: string, message: string) => {
+      const event = JSON.parse(message) as MissionEvent;
+      this.chain = this.chain.then(() => this.handle(event)).catch((error) => this.o.logger.error({ err: error, owner: event.ownerId, seq: event.seq }, 'could not derive notifications from an event'));
+    });
+    await this.o.subscriber.psubscribe(this.pattern);
+    await this.requeuePending();
+  }
+
+  /** Waits for the events heard so far to be handled. */
+  async idle(): Promise<void> {
+    await this.chain;
+  }
+
+  async stop(): Promise<void> {
+    await this.o.subscriber.punsubscribe(this.pattern).catch(() => {});
+    await this.chain;
+  }
+
+  async handle(event: MissionEvent): Promise<void> {
+    const kind = notificationKindOf(event);
+    if (!kind) return;
+    // Most events are wanted by nobody: that costs one query, and the owner is looked up only when needed.
+    const wanting = await this.o.subscriptions.wanting(kind);
+    if (wanting.length === 0) return;
+    const owner = await this.ownerOf(event);
+    if (!owner) return;
+    const subscriptions = wanting.filter((s) => (s.slots === null || s.slots.includes(owner.slot)) && (s.roles === null || s.roles.includes(owner.role)));
+    const approval = event.type === 'approval_requested' ? this.o.approvalLinks({ id: event.payload.approvalId, expiresAt: event.payload.expiresAt }) : undefined;
+    for (const subscription of subscriptions) {
+      const id = `${subscription.id}.${event.ownerId}.${event.seq}`;
+      const notification = buildNotification({ id, kind, event, slot: owner.slot, role: owner.role, approval });
+      await this.o.db
+        .insert(notificationDeliveries)
+        .values({ id, subscriptionId: subscription.id, kind, subject: event.ownerId, seq: event.seq, notification: { ...notification }, status: 'pending' })
+        .onConflictDoNothing();
+      await this.enqueue(id);
+    }
+  }
+
+  /** Deliveries still pending (their job lost with a crash between the row and the job): queued again, once. */
+  private async requeuePending(): Promise<void> {
+    const rows = await this.o.db.select({ id: notificationDeliveries.id }).from(notificationDeliveries).where(eq(notificationDeliveries.status, 'pending'));
+    for (const row of rows) await this.enqueue(row.id);
+  }
+
+  private async enqueue(deliveryId: string): Promise<void> {
+    await this.o.queue.add('deliver', { deliveryId }, {
+      jobId: deliveryId,
+      attempts: this.o.attempts,
+      backoff: { type: 'exponential', delay: this.o.retryMs },
+      removeOnComplete: { count: 1_000 },
+      removeOnFail: { count: 5_000 },
+    });
+  }
+
+  private async ownerOf(event: MissionEvent): Promise<{ slot: string; role: string } | undefined> {
+    const owner = event.ownerKind === 'task' ? tasks : sessions;
+    const [row] = await this.o.db
+      .select({ slot: owner.slot, role: sql<string>`coalesce(${slots.role}, 'default')` })
+      .from(owner)
+      .leftJoin(slots, eq(slots.id, owner.slot))
+      .where(eq(owner.id, event.ownerId));
+    return row;
+  }
+}

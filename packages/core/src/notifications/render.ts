@@ -1,0 +1,113 @@
+import type { MissionEvent, NotificationKind } from '@mission/shared';
+
+/** Signed links of an approval: the page (GET) and the one-tap decisions (POST). */
+export interface ApprovalLinks {
+  approvalId: string;
+  page: string;
+  approve: string;
+  deny: string;
+  expiresAt: string;
+}
+
+/** What a subscription is told, whatever the format: Mission's JSON body is exactly this. */
+export interface Notification {
+  id: string;
+  kind: NotificationKind;
+  title: string;
+  text: string;
+  subject: { kind: 'task' | 'session'; id: string };
+  slot: string;
+  role: string;
+  seq: number;
+  at: string;
+  event: { type: string; payload: unknown };
+  approval?: ApprovalLinks;
+}
+
+const clip = (text: string, max = 300) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+/** The notification an event makes for one delivery. */
+export function buildNotification(input: { id: string; kind: NotificationKind; event: MissionEvent; slot: string; role: string; approval?: ApprovalLinks }): Notification {
+  const { event, kind, slot } = input;
+  const who = `${event.ownerKind} ${event.ownerId}`;
+  const reason = event.type === 'state' && event.payload.reason ? `: ${event.payload.reason}` : '';
+  const lines: Record<NotificationKind, () => [string, string]> = {
+    approval_requested: () => {
+      const payload = event.type === 'approval_requested' ? event.payload : undefined;
+      return [`Approval needed: ${payload?.tool ?? 'a tool'} on ${slot}`, `${who} asks to use ${payload?.tool}: ${clip(JSON.stringify(payload?.input ?? {}))}`];
+    },
+    blocked: () => [`Blocked on ${slot}`, `${who} is blocked${reason}`],
+    needs_input: () => [`Waiting for input on ${slot}`, `${who} is idle and waits for a prompt`],
+    task_failed: () => [`Task failed on ${slot}`, `${who} ended ${event.type === 'state' ? event.payload.state : 'failed'}${reason}`],
+    task_succeeded: () => [`Task succeeded on ${slot}`, `${who} succeeded`],
+    session_lost: () => [`Session lost on ${slot}`, `${who} was lost${reason}`],
+    budget_exhausted: () => [`Budget spent on ${slot}`, event.type === 'error' ? event.payload.message : `the daily budget of ${slot} is spent`],
+  };
+  const [title, text] = lines[kind]();
+  return {
+    id: input.id,
+    kind,
+    title,
+    text,
+    subject: { kind: event.ownerKind, id: event.ownerId },
+    slot,
+    role: input.role,
+    seq: event.seq,
+    at: event.at,
+    event: { type: event.type, payload: event.payload },
+    ...(input.approval ? { approval: input.approval } : {}),
+  };
+}
+
+export type NotificationFormat = 'json' | 'slack' | 'ntfy';
+
+/** The HTTP request a format makes of a notification: where to POST, the body, its content type. */
+export function renderRequest(format: NotificationFormat, url: string, notification: Notification): { url: string; body: string; contentType: string } {
+  if (format === 'slack') return { url, body: JSON.stringify(slackBody(notification)), contentType: 'application/json' };
+  if (format === 'ntfy') return ntfyRequest(url, notification);
+  return { url, body: JSON.stringify(notification), contentType: 'application/json' };
+}
+
+/** A Slack incoming webhook: the text, and for an approval the buttons (Slack opens links, so both open the signed page, where one tap decides). */
+function slackBody(n: Notification) {
+  const blocks: unknown[] = [{ type: 'section', text: { type: 'mrkdwn', text: `*${n.title}*\n${n.text}` } }];
+  if (n.approval) {
+    blocks.push({
+      type: 'actions',
+      elements: [
+        { type: 'button', text: { type: 'plain_text', text: 'Approve' }, style: 'primary', url: n.approval.page },
+        { type: 'button', text: { type: 'plain_text', text: 'Deny' }, style: 'danger', url: n.approval.page },
+      ],
+    });
+  }
+  return { text: `${n.title}: ${n.text}`, blocks };
+}
+
+/**
+ * ntfy's JSON publishing: the subscription URL is the topic's (`https://ntfy.sh/<topic>`); the message
+ * goes to the server's root with the topic in the body. An approval gets `http` actions: one tap on the
+ * phone POSTs the signed decision link.
+ */
+function ntfyRequest(url: string, n: Notification) {
+  const topicUrl = new URL(url);
+  const segments = topicUrl.pathname.split('/').filter(Boolean);
+  const topic = segments.pop() ?? '';
+  topicUrl.pathname = `/${segments.join('/')}`;
+  const actions = n.approval
+    ? [
+        { action: 'http', label: 'Approve', url: n.approval.approve, method: 'POST', clear: true },
+        { action: 'http', label: 'Deny', url: n.approval.deny, method: 'POST', clear: true },
+        { action: 'view', label: 'Open', url: n.approval.page },
+      ]
+    : [];
+  const body = {
+    topic,
+    title: n.title,
+    message: n.text,
+    tags: [n.kind],
+    priority: n.kind === 'approval_requested' || n.kind === 'blocked' ? 4 : 3,
+    ...(actions.length > 0 ? { actions } : {}),
+    ...(n.approval ? { click: n.approval.page } : {}),
+  };
+  return { url: topicUrl.toString(), body: JSON.stringify(body), contentType: 'application/json' };
+}

@@ -1,0 +1,147 @@
+import { randomBytes } from 'node:crypto';
+import {
+  BadRequestError,
+  type Database,
+  type Delivery,
+  deliveryListQuerySchema,
+  newId,
+  notificationsFileSchema,
+  NotFoundError,
+  type NotificationKind,
+  type NotificationSubscriptionRow,
+  parseInput,
+  type Subscription,
+  type SubscriptionConfig,
+  subscriptionConfigSchema,
+  subscriptionCreateSchema,
+  tables,
+} from '@mission/shared';
+import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import { recordAudit } from '../audit.ts';
+import { readYamlFile } from '../yamlFile.ts';
+
+const { notificationDeliveries, notificationSubscriptions } = tables;
+
+/** Subscriptions to notifications (`/v1/notifications`, `notifications.yaml`) and their delivery logs. */
+export class SubscriptionService {
+  constructor(private readonly db: Database) {}
+
+  async list(): Promise<Subscription[]> {
+    return (await this.db.select().from(notificationSubscriptions).orderBy(asc(notificationSubscriptions.name))).map(toSubscription);
+  }
+
+  async get(id: string): Promise<Subscription> {
+    return toSubscription(await this.row(id));
+  }
+
+  /** Creates one; the answer has its signing secret (made up unless given), which is not shown again. */
+  async create(body: unknown, by: string): Promise<Subscription & { secret: string }> {
+    const input = parseInput(subscriptionCreateSchema, body, 'subscription');
+    const [existing] = await this.db.select({ id: notificationSubscriptions.id }).from(notificationSubscriptions).where(eq(notificationSubscriptions.name, input.name));
+    if (existing) throw new BadRequestError(`invalid subscription: the name '${input.name}' is taken (${existing.id}); PUT /v1/notifications/${existing.id} changes it`);
+    const { name, ...config } = input;
+    return this.upsert(name, config, 'api', by);
+  }
+
+  /** Replaces one's config; its secret stays unless a new one is given. */
+  async update(id: string, body: unknown, by: string): Promise<Subscription> {
+    const current = await this.row(id);
+    const config = parseInput(subscriptionConfigSchema, body, 'subscription');
+    const { secret: _secret, ...shown } = await this.upsert(current.name, config, 'api', by);
+    return shown;
+  }
+
+  async delete(id: string, by: string): Promise<Subscription> {
+    const [row] = await this.db.delete(notificationSubscriptions).where(eq(notificationSubscriptions.id, id)).returning();
+    if (!row) throw new NotFoundError('notification subscription', id);
+    await recordAudit(this.db, { kind: 'notification_deleted', actor: by, target: id, details: { name: row.name } });
+    return toSubscription(row);
+  }
+
+  /** Loads `notifications.yaml`; subscriptions not in it keep whatever they are. `undefined` without the file. */
+  async syncFromFile(file: string): Promise<string[] | undefined> {
+    const document = readYamlFile(file, notificationsFileSchema);
+    if (!document) return undefined;
+    for (const [name, config] of Object.entries(document.subscriptions)) await this.upsert(name, config, 'file', `file:${file}`);
+    return Object.keys(document.subscriptions);
+  }
+
+  /** The enabled subscriptions that want this kind of event (of some slots or roles, or of all). */
+  async wanting(kind: NotificationKind): Promise<NotificationSubscriptionRow[]> {
+    return this.db
+      .select()
+      .from(notificationSubscriptions)
+      .where(and(eq(notificationSubscriptions.enabled, true), sql`${notificationSubscriptions.events} @> ${JSON.stringify([kind])}::jsonb`));
+  }
+
+  /** A subscription's delivery log, newest first. */
+  async deliveries(id: string, query: unknown): Promise<Delivery[]> {
+    await this.row(id);
+    const q = parseInput(deliveryListQuerySchema, query ?? {}, 'query');
+    const rows = await this.db
+      .select()
+      .from(notificationDeliveries)
+      .where(and(eq(notificationDeliveries.subscriptionId, id), q.status ? eq(notificationDeliveries.status, q.status) : undefined))
+      .orderBy(desc(notificationDeliveries.createdAt), desc(notificationDeliveries.seq))
+      .limit(q.limit);
+    return rows.map((row) => ({
+      id: row.id,
+      subscriptionId: row.subscriptionId,
+      kind: row.kind as NotificationKind,
+      subject: row.subject,
+      seq: row.seq,
+      status: row.status as Delivery['status'],
+      attempts: row.attempts,
+      lastStatusCode: row.lastStatusCode,
+      lastError: row.lastError,
+      createdAt: row.createdAt.toISOString(),
+      lastAttemptAt: row.lastAttemptAt?.toISOString() ?? null,
+      deliveredAt: row.deliveredAt?.toISOString() ?? null,
+      notification: row.notification,
+    }));
+  }
+
+  private async row(id: string): Promise<NotificationSubscriptionRow> {
+    const [row] = await this.db.select().from(notificationSubscriptions).where(eq(notificationSubscriptions.id, id));
+    if (!row) throw new NotFoundError('notification subscription', id);
+    return row;
+  }
+
+  private async upsert(name: string, config: SubscriptionConfig, source: 'file' | 'api', by: string): Promise<Subscription & { secret: string }> {
+    const values = {
+      url: config.url,
+      format: config.format,
+      events: config.events,
+      slots: config.slots ?? null,
+      roles: config.roles ?? null,
+      enabled: config.enabled,
+      source,
+    };
+    const secret = config.secret ?? randomBytes(24).toString('base64url');
+    const [row] = await this.db
+      .insert(notificationSubscriptions)
+      .values({ id: newId('ntf'), name, secret, ...values })
+      .onConflictDoUpdate({ target: notificationSubscriptions.name, set: { ...values, ...(config.secret ? { secret } : {}), updatedAt: sql`now()` } })
+      .returning();
+    // The URL is left out of the audit trail: a Slack webhook's URL is its credential.
+    const { url: _url, ...recorded } = values;
+    await recordAudit(this.db, { kind: 'notification_changed', actor: by, target: row!.id, details: { name, ...recorded } });
+    return { ...toSubscription(row!), secret: row!.secret };
+  }
+}
+
+function toSubscription(row: NotificationSubscriptionRow): Subscription {
+  return {
+    id: row.id,
+    name: row.name,
+    url: row.url,
+    format: row.format as Subscription['format'],
+    events: row.events as NotificationKind[],
+    slots: row.slots,
+    roles: row.roles,
+    enabled: row.enabled,
+    source: row.source as Subscription['source'],
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}

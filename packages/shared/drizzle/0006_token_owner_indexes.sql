@@ -1,0 +1,2 @@
+CREATE INDEX "api_tokens_live_task_idx" ON "api_tokens" USING btree ("task_id") WHERE "api_tokens"."task_id" is not null and "api_tokens"."revoked_at" is null;--> statement-breakpoint
+CREATE INDEX "api_tokens_live_session_idx" ON "api_tokens" USING btree ("session_id") WHERE "api_tokens"."session_id" is not null and "api_tokens"."revoked_at" is null;

@@ -1,0 +1,109 @@
+import http from 'node:http';
+import { createRedis, EventLog, followEvents, type MissionEvent, type MissionEventDraft, MissionError } from '@mission/shared';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readSse } from './support/sse.ts';
+import { startTestSystem, type TestSystem } from './support/system.ts';
+
+/** Opens an event stream with a socket the test reads only when told: a subscriber that falls behind. */
+function pausedStream(system: TestSystem, path: string): Promise<{ response: http.IncomingMessage; readAll(): Promise<string> }> {
+  return new Promise((resolve, reject) => {
+    const request = http.get(system.url + path, { headers: system.auth }, (response) => {
+      response.pause();
+      resolve({
+        response,
+        readAll: () =>
+          new Promise((done) => {
+            let text = '';
+            response.setEncoding('utf8');
+            response.on('data', (chunk: string) => (text += chunk));
+            response.on('end', () => done(text));
+            response.resume();
+          }),
+      });
+    });
+    request.once('error', reject);
+  });
+}
+
+describe('event streams under fan-out', () => {
+  let system: TestSystem;
+  beforeAll(async () => {
+    // No worker: the task stays queued and the test writes its events.
+    system = await startTestSystem({ inProcessWorker: false });
+  });
+  afterAll(async () => system?.close());
+
+  it('a subscriber that does not read holds back only itself; every stream gets every event once, in order', async () => {
+    const res = await system.fetch('/v1/tasks', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'fan out' }) });
+    const { id } = (await res.json()) as { id: string };
+    const slow = await pausedStream(system, `/v1/tasks/${id}/events`);
+    const readers = await Promise.all([1, 2].map(() => system.fetch(`/v1/tasks/${id}/events`)));
+    const reading = readers.map((stream) => readSse(stream, (message) => message.event === 'end'));
+
+    // 300 events of 8 KB: far more than the sockets buffer, so the slow one's writes must wait.
+    const text = 'x'.repeat(8 * 1024);
+    const owner = { kind: 'task' as const, id };
+    for (let i = 0; i < 300; i++) await system.core.events.append(owner, { type: 'assistant_message', payload: { text: `${i} ${text}` } });
+    await system.core.events.append(owner, { type: 'state', payload: { state: 'cancelled' } });
+
+    for (const messages of await Promise.all(reading)) {
+      const events = messages.filter((m) => m.event !== 'end').map((m) => JSON.parse(m.data) as MissionEvent);
+      expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+      expect(events.filter((e) => e.type === 'assistant_message')).toHaveLength(300);
+      expect(messages.at(-1)?.event).toBe('end');
+    }
+    // The slow one, read at last, lost nothing either.
+    const slowText = await slow.readAll();
+    const seqs = [...slowText.matchAll(/^id: (\d+)$/gm)].map(([, seq]) => Number(seq));
+    expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+    expect(seqs.length).toBe(302);
+    expect(slowText.trimEnd().endsWith('event: end\ndata: {}')).toBe(true);
+  }, 60_000);
+
+  it('a follower that falls too far behind is ended with the seq to resume after, not buffered without bound', async () => {
+    const owner = { kind: 'task' as const, id: 'task_backlog' };
+    const abort = new AbortController();
+    const follower = followEvents({ log: system.core.events, subscriber: system.core.subscriber, owner, afterSeq: 0, signal: abort.signal, maxBacklog: 5 });
+    await system.core.events.append(owner, { type: 'assistant_message', payload: { text: 'first' } });
+    // Subscribed and replayed: the first event comes from the log.
+    expect((await follower.next()).value).toMatchObject({ seq: 1 });
+    for (let i = 0; i < 10; i++) await system.core.events.append(owner, { type: 'assistant_message', payload: { text: `more ${i}` } });
+    const error = await (async () => {
+      try {
+        for await (const _event of follower);
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(error).toBeInstanceOf(MissionError);
+    expect(error).toMatchObject({ code: 'unavailable', details: { afterSeq: 1 } });
+    expect((error as Error).message).toBe('the stream fell more than 5 events behind; resume it after seq 1');
+    abort.abort();
+  });
+
+  it('two writers bursting on one owner at once get consecutive seqs, each in its own order', async () => {
+    const owner = { kind: 'task' as const, id: 'task_two_writers' };
+    const burst = (writer: string) => Array.from({ length: 50 }, (_, i): MissionEventDraft => ({ type: 'assistant_message', payload: { text: `${writer}${i}` } }));
+    const a = system.core.events.appender(owner);
+    const b = system.core.events.appender(owner);
+    await Promise.all([...burst('a').map((draft) => a.add(draft)), ...burst('b').map((draft) => b.add(draft))]);
+    await Promise.all([a.flushed(), b.flushed()]);
+    const stored = await system.core.events.list(owner.id);
+    expect(stored.map((e) => e.seq)).toEqual(stored.map((_, i) => i + 1));
+    for (const writer of ['a', 'b']) {
+      const mine = stored.map((e) => (e.payload as { text: string }).text).filter((text) => text.startsWith(writer));
+      expect(mine).toEqual(burst(writer).map((draft) => (draft.payload as { text: string }).text));
+    }
+  });
+
+  it('a batch is stored before it is published: when publishing fails, a reader still replays all of it in order', async () => {
+    const owner = { kind: 'task' as const, id: 'task_publish_fails' };
+    const gone = createRedis(system.config.redisUrl!, 'test-closed-publisher');
+    gone.disconnect();
+    const log = new EventLog(system.core.database.db, gone, system.config.queuePrefix);
+    const drafts = Array.from({ length: 5 }, (_, i): MissionEventDraft => ({ type: 'assistant_message', payload: { text: `line ${i}` } }));
+    await expect(log.appendMany(owner, drafts)).rejects.toThrow();
+    const stored = await system.core.events.list(owner.id);
+    expect(stored.map((e) => [e.seq, (e.payload as { text: string }).text])).toEqual(drafts.map((draft, i) => [i + 1, (draft.payload as { text: string }).text]));
+  });
+});
