@@ -84,9 +84,10 @@ describe('a hostile agent on a guarded role (real claude CLI)', () => {
     const byPrompt = new Map(ATTACKS.map((attack) => [`attack: ${attack.name}`, attack.command]));
     bed.stub.respond((request) => {
       if (request.tools.length === 0) return { text: 'side request' };
-      if (request.toolResults.length > 0) return { text: 'Done.' };
+      // After a dialog answered no, the next prompt comes with the refused call's result: the prompt decides.
       const command = byPrompt.get(request.lastUserText.replace(/^Message from [^:]*: /, '').trim());
-      return command ? { text: 'On it.', toolUses: [{ name: 'Bash', input: { command, description: 'Do it' } }] } : { text: 'Understood.' };
+      if (command) return { text: 'On it.', toolUses: [{ name: 'Bash', input: { command, description: 'Do it' } }] };
+      return { text: request.toolResults.length > 0 ? 'Done.' : 'Understood.' };
     });
     fs.mkdirSync(path.join(bed.workdir, 'victims'));
     for (let n = 1; n <= VICTIMS; n++) {
@@ -162,7 +163,7 @@ describe('a hostile agent on a guarded role (real claude CLI)', () => {
     }
     // Every attack was tried: its prompt reached the model, which answered with the tool call (a dialog answered no
     // ends the turn there, so not every call comes back with a result).
-    const prompted = bed.stub.requests.slice(before).filter((request) => request.toolResults.length === 0 && request.lastUserText.startsWith('attack: '));
+    const prompted = bed.stub.requests.slice(before).filter((request) => request.lastUserText.startsWith('attack: '));
     expect(new Set(prompted.map((request) => request.lastUserText)).size).toBe(ATTACKS.length);
     expect(allows(await events(session.id))).toEqual([]);
     await assertNoEffects([session.id]);
