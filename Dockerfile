@@ -27,8 +27,15 @@ ENTRYPOINT ["tini", "--"]
 CMD ["npx", "tsx", "src/api.ts"]
 
 FROM base AS worker
-# The worker runs the real Claude Code CLI.
-RUN npm install -g @anthropic-ai/claude-code@2.1.331 --no-audit --no-fund
-ENV MISSION_CLAUDE_BIN=claude
+# The worker runs the real Claude Code CLI, as `mission-agent` (uid 2000): the worker itself runs as root
+# only to start each claude as that user (setpriv, from util-linux), so agents cannot read its
+# environment or files. /workspace is where slots work (k8s/base/config/slots.yaml).
+# bubblewrap and socat: Claude Code's sandbox, for roles that turn it on.
+RUN apt-get update && apt-get install -y --no-install-recommends bubblewrap socat && rm -rf /var/lib/apt/lists/* \
+  && npm install -g @anthropic-ai/claude-code@2.1.331 --no-audit --no-fund \
+  && groupadd --system --gid 2000 mission-agent \
+  && useradd --system --uid 2000 --gid 2000 --create-home --shell /bin/bash mission-agent \
+  && install -d -o mission-agent -g mission-agent /workspace
+ENV MISSION_CLAUDE_BIN=claude MISSION_AGENT_USER=mission-agent
 ENTRYPOINT ["tini", "--"]
 CMD ["npx", "tsx", "src/worker.ts"]

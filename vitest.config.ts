@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -9,5 +10,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     reporters: ['default'],
+    // Agents run as the user running the tests (root on some machines, where a worker would otherwise switch to
+    // `mission-agent`); tests/agent-separation.test.ts and tests/hostile-agent.test.ts run them as users of their own.
+    env: { MISSION_AGENT_USER: os.userInfo().username },
   },
 });

@@ -584,7 +584,7 @@ describe('k8s shared-storage component', () => {
     expect(Object.keys(shared[0] as JsonObject).sort()).toEqual(['name', 'persistentVolumeClaim']);
     const [container] = containersOf(worker) as [JsonObject];
     const mounts = (container.volumeMounts as JsonObject[]).filter((mount) => mount.name === shared[0]?.name);
-    expect(mounts.map((mount) => mount.mountPath).sort()).toEqual(['/home/node/.claude/projects', '/workspace']);
+    expect(mounts.map((mount) => mount.mountPath).sort()).toEqual(['/home/mission-agent/.claude/projects', '/workspace']);
   });
 });
 

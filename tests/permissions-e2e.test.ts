@@ -53,27 +53,44 @@ describe('permissions, approvals and signed links (real claude CLI)', () => {
   const decisions = async (id: string) => (await events(id)).filter((e): e is Extract<MissionEvent, { type: 'permission_decision' }> => e.type === 'permission_decision').map((e) => e.payload);
   const pendingApprovals = async () => (await call<{ approvals: Approval[] }>('GET', '/v1/approvals?status=pending')).body.approvals;
 
-  it('a denied Bash(rm -rf …) is answered no by policy, never runs, and Claude is told why', async () => {
+  it("a denied Bash(rm -rf …) is refused by the CLI itself (the role's deny rules are its settings): never runs, no dialog", async () => {
     fs.mkdirSync(path.join(bed.workdir, 'precious'), { recursive: true });
     fs.writeFileSync(path.join(bed.workdir, 'precious', 'keep.txt'), 'keep me\n');
-    replies['delete the precious folder'] = [{ text: 'I will delete it.', toolUses: [{ name: 'Bash', input: { command: 'rm -rf precious', description: 'Delete' } }] }];
+    replies['delete the precious folder'] = [{ text: 'I will delete it.', toolUses: [{ name: 'Bash', input: { command: 'rm -rf precious', description: 'Delete' } }] }, { text: 'It was refused.' }];
     const id = await session();
     const turn = await call<SessionTurn>('POST', `/v1/sessions/${id}/send`, { text: 'delete the precious folder' });
-    expect(turn.status).toBe(200);
-    expect(turn.body).toMatchObject({ state: 'idle', response: 'Understood, I will leave it alone.', approval: null });
+    expect(turn.body).toMatchObject({ state: 'idle', response: 'It was refused.', approval: null });
     expect(fs.existsSync(path.join(bed.workdir, 'precious', 'keep.txt'))).toBe(true);
-    expect(await decisions(id)).toEqual([
-      { tool: 'Bash', decision: 'deny', by: 'policy', rule: 'Bash(rm -rf*)', reason: expect.stringContaining("role 'guarded' forbids it (rule Bash(rm -rf*))") },
-    ]);
-    expect(bed.stub.requests.some((r) => r.lastUserText.includes("Mission denied this: role 'guarded' forbids it"))).toBe(true);
-    const audit = await bed.system.core.database.db.select().from(tables.permissionDecisions);
-    expect(audit.filter((row) => row.ownerId === id)).toMatchObject([{ decision: 'deny', by: 'policy', role: 'guarded', roleVersion: 1, input: { command: 'rm -rf precious' } }]);
+    const log = await events(id);
+    expect(log.some((e) => e.type === 'permission_request')).toBe(false);
+    expect(await decisions(id)).toEqual([]);
+    expect(bed.stub.requests.flatMap((r) => r.toolResults).at(-1)).toMatchObject({ isError: true, content: expect.stringContaining('denied') });
     await call('POST', `/v1/sessions/${id}/kill`);
   });
 
-  it('an allowed Bash(echo …) runs without anyone answering, its redirection allowed by an Edit rule', async () => {
-    // A plain echo the CLI runs unasked; writing a file with it makes the CLI ask, and the policy answers. The
-    // redirection is a write, which the role's Edit rules decide (the guarded role would hold it for an approval).
+  it('a deny rule added while the session runs: the CLI asks, the policy answers no by the role in force, and Claude is told why', async () => {
+    // The CLI got the role's rules when it started; Mission decides its dialogs by the role as it is now.
+    expect((await call('PUT', '/v1/roles/tightened', { allow: ['Bash(echo:*)'] })).status).toBe(200);
+    expect((await call('PUT', '/v1/slots/tightened', { role: 'tightened', cwd: bed.workdir, env: bed.claude.env })).status).toBe(200);
+    replies['touch the marker'] = [{ text: 'Touching.', toolUses: [{ name: 'Bash', input: { command: 'touch touched.txt', description: 'Touch' } }] }];
+    const id = await session('tightened');
+    await waitUntil(async () => (await call<{ state: string }>('GET', `/v1/sessions/${id}`)).body.state === 'idle', 30_000, 'the session to start');
+    expect((await call('PUT', '/v1/roles/tightened', { allow: ['Bash(echo:*)'], deny: ['Bash(touch:*)'] })).status).toBe(200);
+    const turn = await call<SessionTurn>('POST', `/v1/sessions/${id}/send`, { text: 'touch the marker' });
+    expect(turn.status).toBe(200);
+    expect(turn.body).toMatchObject({ state: 'idle', response: 'Understood, I will leave it alone.', approval: null });
+    expect(fs.existsSync(path.join(bed.workdir, 'touched.txt'))).toBe(false);
+    expect(await decisions(id)).toEqual([
+      { tool: 'Bash', decision: 'deny', by: 'policy', rule: 'Bash(touch:*)', reason: expect.stringContaining("role 'tightened' forbids it (rule Bash(touch:*))") },
+    ]);
+    expect(bed.stub.requests.some((r) => r.lastUserText.includes("Mission denied this: role 'tightened' forbids it"))).toBe(true);
+    const audit = await bed.system.core.database.db.select().from(tables.permissionDecisions);
+    expect(audit.filter((row) => row.ownerId === id)).toMatchObject([{ decision: 'deny', by: 'policy', role: 'tightened', roleVersion: 2, input: { command: 'touch touched.txt' } }]);
+    await call('POST', `/v1/sessions/${id}/kill`);
+  });
+
+  it("an allowed Bash(echo …) runs without anyone answering: the CLI allows it by the role's rules, its redirection by an Edit rule", async () => {
+    // The role's allow rules are the CLI's own settings: a plain echo, and writing the file the Edit rule allows, need no dialog.
     expect((await call('PUT', '/v1/roles/writer', { allow: ['Bash(echo:*)', 'Edit(policy-marker.txt)'], deny: ['Bash(rm -rf*)'] })).status).toBe(200);
     expect((await call('PUT', '/v1/slots/writer', { role: 'writer', cwd: bed.workdir, env: bed.claude.env })).status).toBe(200);
     const command = 'echo allowed-by-policy > policy-marker.txt';
@@ -83,9 +100,7 @@ describe('permissions, approvals and signed links (real claude CLI)', () => {
     expect(turn.body).toMatchObject({ state: 'idle', response: 'It wrote the marker.', approval: null });
     expect(fs.readFileSync(path.join(bed.workdir, 'policy-marker.txt'), 'utf8')).toBe('allowed-by-policy\n');
     const log = await events(id);
-    expect(log.find((e) => e.type === 'permission_request')?.payload).toMatchObject({ tool: 'Bash' });
-    expect(await decisions(id)).toEqual([{ tool: 'Bash', decision: 'allow', by: 'policy', rule: 'Bash(echo:*)' }]);
-    expect(log.some((e) => e.type === 'approval_requested')).toBe(false);
+    expect(log.some((e) => e.type === 'permission_request' || e.type === 'approval_requested')).toBe(false);
     await call('POST', `/v1/sessions/${id}/kill`);
   });
 

@@ -107,7 +107,7 @@ export class RoleService {
 }
 
 function sameRules(a: RoleRules, b: RoleRules): boolean {
-  const key = (r: RoleRules) => JSON.stringify([r.description, r.allow, r.confirm, r.deny, r.missionTools, r.actionClasses]);
+  const key = (r: RoleRules) => JSON.stringify([r.description, r.allow, r.confirm, r.deny, r.missionTools, r.actionClasses, r.sandbox]);
   return key(a) === key(b);
 }
 
@@ -121,6 +121,7 @@ function toRole(row: RoleVersionRow, activeVersion: number | undefined): Role {
     deny: row.deny,
     missionTools: row.missionTools,
     actionClasses: row.actionClasses,
+    sandbox: row.sandbox ?? null,
     changedBy: row.changedBy,
     changedAt: row.changedAt.toISOString(),
     draft: row.activatedAt === null,

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { inheritedAgentEnv } from './agentEnvironment.ts';
 
 const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
 const optionalString = z
@@ -30,6 +31,7 @@ export const envSchema = z.object({
   MISSION_SLOTS_FILE: z.string().default('slots.yaml'),
   MISSION_SLOT_ROOTS: optionalString,
   MISSION_CLAUDE_BIN: z.string().default('claude'),
+  MISSION_AGENT_USER: optionalString,
   MISSION_WORKER_ID: optionalString,
   MISSION_WORKER_CONCURRENCY: int(4, 1),
   MISSION_WORKER_MAX_SESSIONS: int(20, 0),
@@ -70,12 +72,6 @@ export const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
-/**
- * Mission's own settings (database and Redis URLs, the approval secret, and the MISSION_URL / MISSION_TOKEN
- * of its command line and MCP bridge) are not the agents' business: they are kept out of claude's environment.
- */
-const isMissionVariable = (name: string): boolean => name in envSchema.shape || name.startsWith('MISSION_');
-
 export interface Config {
   host: string;
   port: number;
@@ -88,6 +84,8 @@ export interface Config {
   /** Folders (absolute) a slot written over the API may have its cwd in. */
   slotRoots: string[];
   claudeBin: string;
+  /** The user claude runs as (a name or uid); undefined: the worker decides (see agentIdentity.ts). */
+  agentUser: string | undefined;
   workerId: string;
   workerConcurrency: number;
   maxSessions: number;
@@ -133,7 +131,7 @@ export interface Config {
   notifyRetryMs: number;
   /** Whether this API process sends deliveries (it always derives them from events). */
   notifyWorker: boolean;
-  /** The environment handed down to the claude processes the worker starts: the process's, without Mission's own variables. */
+  /** What of the process's environment the claude processes the worker starts inherit: an allow-list (agentEnvironment.ts). */
   childEnv: Record<string, string>;
 }
 
@@ -181,6 +179,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     slotsFile: path.resolve(e.MISSION_SLOTS_FILE),
     slotRoots: e.MISSION_SLOT_ROOTS === undefined ? [os.homedir(), os.tmpdir(), '/workspace', process.cwd()] : list(e.MISSION_SLOT_ROOTS).map((root) => path.resolve(root)),
     claudeBin: e.MISSION_CLAUDE_BIN,
+    agentUser: e.MISSION_AGENT_USER,
     // Random part: a container restarted in the same pod has the same hostname and often the same pid.
     workerId: e.MISSION_WORKER_ID ?? `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
     workerConcurrency: e.MISSION_WORKER_CONCURRENCY,
@@ -212,6 +211,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     notifyAttempts: e.MISSION_NOTIFY_ATTEMPTS,
     notifyRetryMs: e.MISSION_NOTIFY_RETRY_MS,
     notifyWorker: e.MISSION_NOTIFY_WORKER === 'on',
-    childEnv: Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && !isMissionVariable(entry[0]))),
+    childEnv: inheritedAgentEnv(env),
   };
 }

@@ -1,4 +1,5 @@
 export * from './config.ts';
+export * from './agentEnvironment.ts';
 export * from './errors.ts';
 export * from './logger.ts';
 export * from './ids.ts';
@@ -34,6 +35,7 @@ export * from './fleet/recovery.ts';
 export * from './fleet/liveness.ts';
 export * from './permissions/rules.ts';
 export * from './permissions/matcher.ts';
+export * from './permissions/cliSettings.ts';
 export * from './permissions/roleStore.ts';
 export * from './permissions/approvalStore.ts';
 export * from './permissions/signedLinks.ts';

@@ -40,6 +40,8 @@ export function channels(prefix: string) {
     /** Raw PTY output of a session (for attached terminals), and keystrokes into it. */
     ptyOutput: (sessionId: string) => `${prefix}:pty:${sessionId}:out`,
     ptyInput: (sessionId: string) => `${prefix}:pty:${sessionId}:in`,
+    /** Keystrokes a worker refused (`{ client, message }`): the attached terminal that typed them is told. */
+    ptyRefused: (sessionId: string) => `${prefix}:pty:${sessionId}:refused`,
     /** Announces that an approval was decided (the payload is its new status). */
     approval: (approvalId: string) => `${prefix}:approval:${approvalId}`,
   };

@@ -161,10 +161,23 @@ async function prepare(paths: ClaudeHomePaths, needs: ClaudeHomeNeeds): Promise<
 async function writeIfChanged(file: string, before: Json, after: Json): Promise<void> {
   const text = JSON.stringify(after, null, 2);
   if (text === JSON.stringify(before, null, 2)) return;
-  await fs.mkdir(path.dirname(file), { recursive: true });
+  const folder = path.dirname(file);
+  const created = await fs.mkdir(folder, { recursive: true });
+  if (created) await ownLikeParent(created);
   const temporary = `${file}.mission-${randomUUID()}`;
   await fs.writeFile(temporary, `${text}\n`, { mode: 0o600 });
+  await ownLikeParent(temporary);
   await fs.rename(temporary, file);
+}
+
+/**
+ * A worker running as root prepares the home of an agent user: what it writes there must stay the
+ * owner's (the folder's), or the agent's claude could not write its own config. Not root: nothing to do.
+ */
+async function ownLikeParent(target: string): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  const { uid, gid } = await fs.stat(path.dirname(target));
+  await fs.chown(target, uid, gid);
 }
 
 async function readJson(file: string): Promise<Json> {

@@ -28,3 +28,8 @@ export function combineLaunches(launches: readonly CliLaunch[], allowed: readonl
     env: Object.assign({}, ...launches.map((launch) => launch.env)) as Record<string, string>,
   };
 }
+
+/** `--settings <json>` for settings that say anything; nothing for `{}`. */
+export function settingsArgs(settings: object): string[] {
+  return Object.keys(settings).length > 0 ? ['--settings', JSON.stringify(settings)] : [];
+}

@@ -1,5 +1,6 @@
 import {
   type Approval,
+  cliSandboxSettings,
   type Database,
   type EventLog,
   type EventOwner,
@@ -13,8 +14,9 @@ import {
   tables,
 } from '@mission/shared';
 import { and, count, eq, inArray, isNull, ne, notExists, sql } from 'drizzle-orm';
+import type { AgentLaunch, AgentLauncher } from './agentProcess.ts';
 import { childMcpLaunch } from './childMcp.ts';
-import { combineLaunches } from './cliLaunch.ts';
+import { combineLaunches, settingsArgs } from './cliLaunch.ts';
 import { type HeadlessExit, runHeadless, type StopReason } from './headless/headlessRunner.ts';
 import { type HeadlessResult, mapStreamJsonMessage } from './headless/streamJson.ts';
 import type { PermissionPromptServer } from './permissions/promptServer.ts';
@@ -38,9 +40,8 @@ export interface TaskProcessorOptions {
   events: EventLog;
   logger: Logger;
   workerId: string;
-  claudeBin: string;
-  /** The worker's environment; a slot's `env` is laid over it. */
-  baseEnv: Record<string, string>;
+  /** Starts claude as the agent user, in an environment of its own. */
+  launcher: AgentLauncher;
   /** Where the CLI asks about tool uses its allow/deny flags did not settle. */
   prompts: PermissionPromptServer;
   /** Mission's API, whose MCP server a task's agent may be given. */
@@ -102,24 +103,25 @@ export class TaskProcessor {
     const launch = combineLaunches([prompts, mission], rules.allow);
     // From here on a lost worker may have run the prompt: the retry policy decides whether it runs again.
     await this.o.db.update(tasks).set({ promptDeliveredAt: sql`now()` }).where(eq(tasks.id, taskId));
-    const exit: HeadlessExit = await runHeadless({
-      bin: this.o.claudeBin,
-      args: [...headlessArgs(slot.model, slot.args, rules), ...launch.args],
-      cwd: slot.cwd,
-      env: { ...this.o.baseEnv, ...slot.env, ...launch.env, ...CLAUDE_QUIET_ENV },
-      prompt: task.prompt,
-      signal: controller.signal,
-      onMessage: async (message) => {
-        const mapped = mapStreamJsonMessage(message);
-        if (mapped.claudeSessionId && !claudeSessionId) {
-          claudeSessionId = mapped.claudeSessionId;
-          await this.o.db.update(tasks).set({ claudeSessionId }).where(eq(tasks.id, taskId));
-        }
-        result = mapped.result ?? result;
-        for (const event of mapped.events) await output.add(event);
-      },
-      onUnparsableLine: (line) => log.warn({ line: line.slice(0, 200) }, 'claude printed a line that is not JSON'),
-    }).finally(async () => {
+    const agent = this.o.launcher.prepare({ args: [...headlessArgs(slot.model, slot.args, rules), ...launch.args], cwd: slot.cwd, slotEnv: slot.env, launchEnv: { ...launch.env, ...CLAUDE_QUIET_ENV } });
+    const run = (started: AgentLaunch) =>
+      runHeadless({
+        ...started,
+        prompt: task.prompt,
+        signal: controller.signal,
+        onMessage: async (message) => {
+          const mapped = mapStreamJsonMessage(message);
+          if (mapped.claudeSessionId && !claudeSessionId) {
+            claudeSessionId = mapped.claudeSessionId;
+            await this.o.db.update(tasks).set({ claudeSessionId }).where(eq(tasks.id, taskId));
+          }
+          result = mapped.result ?? result;
+          for (const event of mapped.events) await output.add(event);
+        },
+        onUnparsableLine: (line) => log.warn({ line: line.slice(0, 200) }, 'claude printed a line that is not JSON'),
+      });
+    // An agent that cannot be prepared (its folders cannot be made its own) ends the task as one that could not start.
+    const exit: HeadlessExit = await agent.then(run, notStarted).finally(async () => {
       undecided = await prompts.finish();
       await revokeAgentTokens(this.o.db, [taskId]);
     });
@@ -230,9 +232,14 @@ export class TaskProcessor {
   }
 }
 
+/** The exit of a run whose agent could not be prepared (its folders could not be made its own, …). */
+function notStarted(error: unknown): HeadlessExit {
+  return { exitCode: null, signal: null, stoppedBy: null, stderrTail: '', spawnError: error instanceof Error ? error.message : String(error) };
+}
+
 const claimable = (taskId: string) => and(eq(tasks.id, taskId), eq(tasks.status, 'queued'), isNull(tasks.cancelRequestedAt));
 
-export function headlessArgs(model: string | null, extra: readonly string[], rules: Pick<RoleRules, 'deny'>): string[] {
+export function headlessArgs(model: string | null, extra: readonly string[], rules: Pick<RoleRules, 'deny' | 'sandbox'>): string[] {
   return [
     '-p',
     '--output-format',
@@ -240,8 +247,9 @@ export function headlessArgs(model: string | null, extra: readonly string[], rul
     '--verbose',
     ...(model ? ['--model', model] : []),
     // The role's deny rules, enforced by the CLI itself (its allow rules go in `--allowedTools` with the
-    // tools Mission's own MCP servers allow: see combineLaunches).
+    // tools Mission's own MCP servers allow: see combineLaunches), and its sandbox.
     ...(rules.deny.length > 0 ? ['--disallowedTools', ...rules.deny] : []),
+    ...settingsArgs(cliSandboxSettings(rules.sandbox)),
     ...extra,
   ];
 }

@@ -17,6 +17,7 @@ import {
   WorkerRegistration,
 } from '@mission/shared';
 import { DelayedError, Queue, Worker } from 'bullmq';
+import { AgentLauncher, resolveAgentIdentity } from './agentProcess.ts';
 import { PermissionGuard } from './permissions/permissionGuard.ts';
 import { PermissionPromptServer } from './permissions/promptServer.ts';
 import { settleCoordination } from './coordinationProcessor.ts';
@@ -41,6 +42,11 @@ export async function startWorker(options: {
   const { config, database } = options;
   const workerId = config.workerId;
   const logger = options.logger.child({ workerId });
+  // Before anything else: a worker that cannot run its agents as their own user does not start.
+  const identity = await resolveAgentIdentity(config.agentUser);
+  const launcher = new AgentLauncher({ claudeBin: config.claudeBin, inheritedEnv: config.childEnv, identity });
+  if (identity) logger.info({ agentUser: identity.user, uid: identity.uid }, 'agents run as their own user');
+  else logger.warn({ uid: process.getuid?.() }, "agents run as the worker's own user: they can read its environment and files (set MISSION_AGENT_USER, and run the worker as root, to separate them)");
   const connection = createRedis(options.redisUrl, `mission-worker-${workerId}`, logger);
   const control = createRedis(options.redisUrl, `mission-worker-control-${workerId}`, logger);
   const events = new EventLog(database.db, connection, config.queuePrefix);
@@ -62,8 +68,7 @@ export async function startWorker(options: {
     events,
     logger,
     workerId,
-    claudeBin: config.claudeBin,
-    baseEnv: config.childEnv,
+    launcher,
     apiUrl: config.apiUrl,
     canceller,
   });
@@ -97,9 +102,8 @@ export async function startWorker(options: {
     logger,
     workerId,
     queuePrefix: config.queuePrefix,
-    claudeBin: config.claudeBin,
+    launcher,
     apiUrl: config.apiUrl,
-    baseEnv: config.childEnv,
     maxSessions: config.maxSessions,
     startTimeoutMs: config.sessionStartTimeoutMs,
     jobLockMs: config.jobLockMs,

@@ -148,6 +148,8 @@ export const roleVersions = pgTable(
     missionTools: jsonb('mission_tools').$type<string[]>().notNull().default([]),
     /** Agent-raised actions by class: `gated` asks a person every time, `auto` records a receipt and goes on. */
     actionClasses: jsonb('action_classes').$type<Record<string, 'gated' | 'auto'>>().notNull().default({}),
+    /** Claude Code's sandbox for the role's commands (roleSandboxSchema); null: off. */
+    sandbox: jsonb('sandbox').$type<{ network: string[]; writable: string[] } | null>(),
     changedBy: text('changed_by').notNull(),
     changedAt: timestamp('changed_at', { withTimezone: true }).notNull().defaultNow(),
     /** When this version was last put in force (the most recently activated one is); null = a draft never activated. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decide } from './matcher.ts';
+import { allowsAnyCommand, decide } from './matcher.ts';
 import { parseRule, type RoleRules, roleRulesSchema } from './rules.ts';
 
 const context = { cwd: '/work/app', home: '/home/agent' };
@@ -71,5 +71,19 @@ describe('permission matcher', () => {
     expect(parsed.success).toBe(false);
     expect(parsed.error?.issues[0]?.message).toContain('is not a rule');
     expect(roleRulesSchema.safeParse({ allow: ['Read'], extra: 1 }).success).toBe(false);
+  });
+});
+
+describe('allowsAnyCommand', () => {
+  it.each<[Partial<RoleRules>, boolean]>([
+    [{ allow: ['Bash'] }, true],
+    [{ allow: ['Bash(*)', 'WebFetch'], deny: ['WebFetch(domain:evil.example)'] }, true],
+    [{ allow: ['Bash'], deny: ['Bash(rm:*)'] }, false],
+    [{ allow: ['Bash'], deny: ['Read(*.env)'] }, false],
+    [{ allow: ['Bash'], confirm: ['Edit'] }, false],
+    [{ allow: ['Bash(echo:*)'] }, false],
+    [{}, false],
+  ])('%j → %s', (rules, expected) => {
+    expect(allowsAnyCommand(role(rules))).toBe(expected);
   });
 });

@@ -5,7 +5,7 @@ import { analyzeShell, type FileAccess, type ShellAnalysis, type ShellCommand } 
 
 export type { MatchContext } from './pathRules.ts';
 /** What text sent to an interactive session would run in the CLI's `!` bash mode (to be decided as a Bash use). */
-export { bashModeCommand } from './bashMode.ts';
+export { bashModeCommand, followKeystrokes, mayStartBashMode } from './bashMode.ts';
 export { SHELL_LIMITS } from './shellAnalysis.ts';
 
 /** A tool Claude wants to use, as the CLI names it, with its input (`{ command }`, `{ file_path }`, `{ url }` …). */
@@ -47,6 +47,17 @@ export function decide(rules: RoleRules, use: ToolUse, context: MatchContext): P
     if (rule) return { verdict, rule: rule.text };
   }
   return { verdict: 'confirm', rule: null };
+}
+
+/**
+ * Whether a role lets anything at all run as a shell command: all of Bash allowed, and no deny or ask
+ * rule of Bash or of a file tool that a command's files could meet. Only such roles may type into
+ * Claude Code's `!` bash mode keystroke by keystroke (where the command is not known in advance).
+ */
+export function allowsAnyCommand(rules: RoleRules): boolean {
+  const everything = (rule: Rule) => rule.tool === 'Bash' && (rule.specifier === null || rule.specifier.trim() === '*');
+  const guards = (rule: Rule) => rule.tool === 'Bash' || EDIT_TOOLS.has(rule.tool) || READ_TOOLS.has(rule.tool);
+  return compile(rules.allow).some(everything) && ![...compile(rules.deny), ...compile(rules.confirm)].some(guards);
 }
 
 const compiled = new Map<string, Rule | null>();

@@ -77,6 +77,18 @@ const missionToolList = z
   .max(agentToolNames.length * 2)
   .default([]);
 
+/**
+ * Claude Code's own sandbox for a role's Bash commands (bubblewrap on Linux): they may write only under
+ * the working folder (and `writable`), and reach only the `network` hosts. Null: no sandbox.
+ */
+export const roleSandboxSchema = z.strictObject({
+  /** Hosts sandboxed commands may reach (`example.com`, `*.example.com`); none by default. */
+  network: z.array(z.string().regex(/^(\*\.)?[A-Za-z0-9.-]+$/, 'a host name such as example.com or *.example.com')).max(200).default([]),
+  /** Folders besides the working folder that commands may write (absolute, or ~/…). */
+  writable: z.array(z.string().min(1).max(1_000)).max(100).default([]),
+});
+export type RoleSandbox = z.infer<typeof roleSandboxSchema>;
+
 /** Agent-raised actions (mission_request_approval): `gated` asks a person every time, `auto` records a receipt and goes on. */
 export const actionModes = ['gated', 'auto'] as const;
 export type ActionMode = (typeof actionModes)[number];
@@ -97,6 +109,8 @@ export const roleRulesSchema = z.strictObject({
   missionTools: missionToolList,
   /** Classes of action its agents raise through the gate, each `gated` or `auto`; a class not listed is gated. */
   actionClasses: actionClassMap,
+  /** Claude Code's sandbox for its agents' commands; off (null) by default. */
+  sandbox: roleSandboxSchema.nullable().default(null),
 });
 
 export type RoleRules = z.infer<typeof roleRulesSchema>;
@@ -127,4 +141,4 @@ export const roleSchema = roleRulesSchema.extend({
 export type Role = z.infer<typeof roleSchema>;
 
 /** The rules a role has when nobody has written any: nothing matches, so every request needs a person. */
-export const EMPTY_ROLE_RULES: RoleRules = { description: '', allow: [], confirm: [], deny: [], missionTools: [], actionClasses: {} };
+export const EMPTY_ROLE_RULES: RoleRules = { description: '', allow: [], confirm: [], deny: [], missionTools: [], actionClasses: {}, sandbox: null };

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { CoreRuntime } from '@mission/core';
 import { attachInputSchema, channels, isEndedSessionState, MissionError, type MissionEvent } from '@mission/shared';
 import type { FastifyPluginAsync } from 'fastify';
@@ -10,7 +11,8 @@ const closeCode = (error: unknown) => (error instanceof MissionError ? 4000 + er
  * `GET /v1/sessions/:id/attach` (WebSocket): the terminal of a session. The server sends the current
  * screen (as escape sequences) and then the raw PTY output, as text frames; the client sends JSON
  * frames `{"type":"input","data":"…"}` (keystrokes) or `{"type":"resize","cols":…,"rows":…}`.
- * The socket closes (1000) when the session ends.
+ * The socket closes (1000) when the session ends, and with 4403 when the worker refuses what it typed
+ * (a `!` that would open bash mode on a slot whose role does not allow any command).
  */
 export const attachRoutes: FastifyPluginAsync<{ core: CoreRuntime }> = async (app, { core }) => {
   app.get<{ Params: { id: string } }>('/v1/sessions/:id/attach', { websocket: true, config: { access: 'sessions:write' }, schema: { hide: true } }, async (socket: WebSocket, request) => {
@@ -22,14 +24,23 @@ export const attachRoutes: FastifyPluginAsync<{ core: CoreRuntime }> = async (ap
       if (socket.readyState === socket.OPEN) socket.close(code, reason.slice(0, 120));
     };
     socket.on('close', () => close(1000, ''));
+    // This socket's name on the input channel: a worker that refuses its keystrokes says so by it.
+    const client = randomUUID();
     // Listening from the start: keys typed while the screen is still being fetched reach the session too.
     socket.on('message', (frame) => {
       // Anything but an input or resize frame is dropped: an answer would land in the client's terminal.
       const parsed = attachInputSchema.safeParse(safeJson(String(frame)));
-      if (parsed.success) void core.redis.publish(channel.ptyInput(id), JSON.stringify(parsed.data));
+      if (parsed.success) void core.redis.publish(channel.ptyInput(id), JSON.stringify({ ...parsed.data, client }));
       else request.log.debug({ sessionId: id }, 'attach: ignored a frame that is not input or resize');
     });
     try {
+      // Keystrokes refused (a `!` opening bash mode for a guarded role): the socket closes with 4403 and the reason.
+      stops.push(
+        await core.subscriber.subscribe(channel.ptyRefused(id), (message) => {
+          const refusal = JSON.parse(message) as { client?: string; message: string };
+          if (refusal.client === client) close(4403, refusal.message);
+        }),
+      );
       const session = await core.sessions.get(id);
       if (isEndedSessionState(session.state)) return close(4409, `session ${id} has ended (${session.state})`);
       // Output that comes while the screen is fetched is held and sent after it: dropping it could leave

@@ -16,6 +16,9 @@ export interface PtySpawnOptions {
   ringBytes?: number;
 }
 
+/** Who typed: Mission (send, dialog keys, interrupts) or a person's attached terminal. */
+export type InputOrigin = 'mission' | 'attach';
+
 /** How the program ended: its exit code, or the signal that killed it (then no code: SIGKILL is not a 0). */
 export interface PtyExit {
   exitCode: number | null;
@@ -39,6 +42,7 @@ export class PtySession {
   private readonly raw: RingBuffer;
   private readonly outputListeners = new Set<(data: string) => void>();
   private readonly renderListeners = new Set<() => void>();
+  private readonly inputListeners = new Set<(data: string, origin: InputOrigin) => void>();
   private exit: PtyExit | null = null;
   private paused = false;
 
@@ -95,9 +99,17 @@ export class PtySession {
     return () => this.renderListeners.delete(listener);
   }
 
-  /** Keystrokes/text to the program. Ignored once it has exited. */
-  write(data: string): void {
-    if (!this.exit) this.process.write(data);
+  /** Keystrokes/text to the program, typed by Mission or by an attached terminal. Ignored once it has exited. */
+  write(data: string, origin: InputOrigin = 'mission'): void {
+    if (this.exit) return;
+    for (const listener of this.inputListeners) listener(data, origin);
+    this.process.write(data);
+  }
+
+  /** Told of every write, before it reaches the program. Returns the unsubscribe. */
+  onInput(listener: (data: string, origin: InputOrigin) => void): () => void {
+    this.inputListeners.add(listener);
+    return () => this.inputListeners.delete(listener);
   }
 
   resize(cols: number, rows: number): void {
@@ -116,6 +128,7 @@ export class PtySession {
   dispose(): void {
     this.outputListeners.clear();
     this.renderListeners.clear();
+    this.inputListeners.clear();
     this.terminal.dispose();
   }
 

@@ -43,6 +43,8 @@ export interface LiveSessionHooks {
   guardDialog(dialog: PermissionDialog, pending: (approval: PendingApproval) => void): Promise<DialogAnswer>;
   /** A `confirm` command answered a dialog that waits for an approval: decide the approval. */
   decideApproval(approvalId: string, choice: ConfirmChoice, by: string): Promise<void>;
+  /** Before text is typed for a send: rejects when it may not be (text that opens `!` bash mode). */
+  checkText(text: string): Promise<void>;
 }
 
 /** How the guard answers a dialog; a `reason` is typed for Claude after a no. */
@@ -102,6 +104,7 @@ export class LiveSession {
       throw new ConflictError('the session is waiting for a permission answer: confirm or deny it first', { dialog: ready.dialog, approval: this.guard?.approval ?? null });
     }
     if (ready.state === 'working') throw new ConflictError('the session is still working on the previous message: wait, or interrupt it');
+    await this.hooks.checkText(text);
     const watch = new TurnWatch(ready.lastResponse);
     await this.type(text);
     const ended = this.waitFor((s) => watch.ended(s) && !this.guardBusy(), deadline - Date.now(), 'the reply');

@@ -6,6 +6,7 @@ import {
   attachInputSchema,
   type ChannelSubscriber,
   channels,
+  cliPermissionSettings,
   type CommandHandler,
   ConflictError,
   confirmChoices,
@@ -32,9 +33,11 @@ import { type PtyExit, PtySession } from '../pty/ptySession.ts';
 import { CLAUDE_SCREEN_ARGS } from '../pty/screenParser.ts';
 import { dialogToolUse, type PermissionGuard } from '../permissions/permissionGuard.ts';
 import { loadRunnableSlot } from '../runnableSlot.ts';
-import { combineLaunches } from '../cliLaunch.ts';
+import type { AgentLauncher } from '../agentProcess.ts';
+import { combineLaunches, settingsArgs } from '../cliLaunch.ts';
 import { CLAUDE_QUIET_ENV, prepareClaudeHomeFor } from '../claudeHome.ts';
 import { childMcpLaunch } from '../childMcp.ts';
+import { BashModeGate } from './bashModeGate.ts';
 import { LiveSession } from './liveSession.ts';
 import { claudeHomes } from '../transcripts/claudeHomes.ts';
 import { ClaudeHomeScanner } from '../transcripts/claudeHomeScanner.ts';
@@ -55,10 +58,10 @@ export interface SessionHostOptions {
   logger: Logger;
   workerId: string;
   queuePrefix: string;
-  claudeBin: string;
+  /** Starts claude as the agent user, in an environment of its own. */
+  launcher: AgentLauncher;
   /** The API's URL, for the MCP server of sessions whose role has Mission tools. */
   apiUrl: string;
-  baseEnv: Record<string, string>;
   maxSessions: number;
   /** A session still `starting` this long after it was taken ends, with the reason (MISSION_SESSION_START_TIMEOUT_MS). */
   startTimeoutMs: number;
@@ -172,7 +175,7 @@ export class SessionHost {
       screen: this.command(sessionArgs, (session) => session.screen()),
       serialize: this.command(sessionArgs, (session) => session.pty.serialize()),
       kill: this.command(sessionArgs, (session) => session.kill()),
-      'cc.sessions': async () => this.claudeRecords.scan(await claudeHomes(this.o.db, this.o.baseEnv), this.o.workerId),
+      'cc.sessions': async () => this.claudeRecords.scan(await claudeHomes(this.o.db, this.o.launcher.defaultHome), this.o.workerId),
       // Answers at once: the delivery goes on (and the send API nudges, it does not wait).
       deliver_messages: this.command(sessionArgs, (session) => void this.messages.deliver(session)),
     };
@@ -229,33 +232,51 @@ export class SessionHost {
     const claudeSessionId = resume ? row.claudeSessionId! : randomUUID();
     const place = await this.workspaces.prepare(slot, sessionId);
     if ('problem' in place) return this.spawnFailed(sessionId, place.problem);
-    const { missionTools } = (await roleInForce(this.o.db, slot.role)).rules;
-    const mission = combineLaunches([await childMcpLaunch(this.o.db, { kind: 'session', id: sessionId, role: slot.role, missionTools }, this.o.apiUrl, { refusalsToo: row.parentId !== null })]);
-    const env = { ...this.o.baseEnv, TERM: 'xterm-256color', COLORTERM: 'truecolor', ...slot.env, ...mission.env, ...CLAUDE_QUIET_ENV };
-    // The CLI's home must let it start straight into its prompt; a session's worktree is trusted with its siblings.
-    const homeProblem = await prepareClaudeHomeFor(env, [slot.cwd, ...(place.workspace ? [path.dirname(place.workspace.path)] : [])]).then(
-      () => null,
-      (error: Error) => `could not prepare Claude Code's home: ${error.message}`,
-    );
-    if (homeProblem) return this.spawnFailed(sessionId, homeProblem);
-    const pty = new PtySession({
-      bin: this.o.claudeBin,
+    const { rules } = await roleInForce(this.o.db, slot.role);
+    const mission = combineLaunches([await childMcpLaunch(this.o.db, { kind: 'session', id: sessionId, role: slot.role, missionTools: rules.missionTools }, this.o.apiUrl, { refusalsToo: row.parentId !== null })]);
+    const request = {
       args: [
         ...CLAUDE_SCREEN_ARGS,
         ...(resume ? ['--resume', claudeSessionId] : ['--session-id', claudeSessionId]),
         ...(slot.model ? ['--model', slot.model] : []),
+        // The role's rules, enforced by the CLI too (what it denies never reaches a dialog).
+        ...settingsArgs(cliPermissionSettings(rules)),
         ...mission.args,
         ...slot.args,
       ],
       cwd: place.cwd,
-      env,
-      cols: row.cols,
-      rows: row.rows,
+      slotEnv: slot.env,
+      launchEnv: { ...mission.env, ...CLAUDE_QUIET_ENV },
+      terminal: true,
+    };
+    // The CLI's home must let it start straight into its prompt; a session's worktree is trusted with its siblings.
+    const homeProblem = await prepareClaudeHomeFor(this.o.launcher.environment(request), [slot.cwd, ...(place.workspace ? [path.dirname(place.workspace.path)] : [])]).then(
+      () => null,
+      (error: Error) => `could not prepare Claude Code's home: ${error.message}`,
+    );
+    if (homeProblem) return this.spawnFailed(sessionId, homeProblem);
+    const agent = await this.o.launcher.prepare(request).catch((error: Error) => ({ problem: `could not prepare the agent: ${error.message}` }));
+    if ('problem' in agent) return this.spawnFailed(sessionId, agent.problem);
+    const pty = new PtySession({ ...agent, cols: row.cols, rows: row.rows });
+    const channel = channels(this.o.queuePrefix);
+    const gate = new BashModeGate({
+      db: this.o.db,
+      events: this.o.events,
+      logger: log,
+      owner,
+      slot: { role: slot.role, cwd: place.cwd },
+      home: agent.env.HOME ?? this.o.launcher.defaultHome,
+      promptTakesInput: (): boolean => session.state === 'idle' || session.state === 'working',
+      refuseAttach: (client, message) => void this.o.connection.publish(channel.ptyRefused(sessionId), JSON.stringify({ client, message })),
+    });
+    pty.onInput((_, origin) => {
+      if (origin === 'mission') gate.missionTyped();
     });
     // Aborted when the session ends here: an approval its dialog still waits for expires at once.
     const ended = new AbortController();
     let startDeadline: NodeJS.Timeout | undefined;
     const session = new LiveSession(sessionId, pty, {
+      checkText: (text): Promise<void> => gate.checkText(text),
       emit: async (draft) => {
         await this.o.events.append(owner, draft);
       },
@@ -283,9 +304,8 @@ export class SessionHost {
         }
       },
     });
-    const channel = channels(this.o.queuePrefix);
     const stopRelay = pty.onOutput((data) => void this.o.connection.publish(channel.ptyOutput(sessionId), data));
-    const stopInput = await this.o.subscriber.subscribe(channel.ptyInput(sessionId), (message) => this.attachInput(session, message));
+    const stopInput = await this.o.subscriber.subscribe(channel.ptyInput(sessionId), (message) => this.attachInput(session, gate, message));
     this.live.set(sessionId, { session, detach: () => (stopRelay(), stopInput()), ended });
     this.updateCapacity();
 
@@ -326,14 +346,16 @@ export class SessionHost {
     await this.record(sessionId, 'exited', null, problem);
   }
 
-  private attachInput(session: LiveSession, message: string): void {
-    let input: AttachInput;
+  /** A frame of an attached terminal (`client` names the socket, to tell it of a refusal). */
+  private attachInput(session: LiveSession, gate: BashModeGate, message: string): void {
+    let input: AttachInput & { client?: unknown };
     try {
-      input = attachInputSchema.parse(JSON.parse(message));
+      const frame = JSON.parse(message) as { client?: unknown };
+      input = { ...attachInputSchema.parse(frame), client: frame.client };
     } catch {
       return;
     }
-    if (input.type === 'input') session.pty.write(input.data);
+    if (input.type === 'input') gate.attach(input.data, typeof input.client === 'string' ? input.client : undefined, (data) => session.pty.write(data, 'attach'));
     else session.pty.resize(input.cols, input.rows);
   }
 

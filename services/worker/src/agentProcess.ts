@@ -1,0 +1,181 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/**
+ * How an agent (a `claude` process, headless or in a PTY) is launched: as which user, with which
+ * environment, HOME and working folder. The one place both the task runner and the session host get
+ * their command line from.
+ *
+ * When the agent runs as a user of its own, it cannot read the worker's `/proc/<pid>/environ` (the
+ * kernel lets only the same user, or root, read it) nor the files only the worker's user may read.
+ * The switch is made by `setpriv` (util-linux) in the child: real and effective uid and gid set, every
+ * supplementary group of the worker dropped, then claude exec'd in its place (same pid, so the
+ * process group Mission ends is claude's).
+ */
+export interface AgentIdentity {
+  user: string;
+  uid: number;
+  gid: number;
+  /** Its HOME from the passwd database: where claude keeps its config when the slot names none. */
+  home: string;
+}
+
+/** The user agents run as when the worker runs as root and MISSION_AGENT_USER is not set (the image creates it). */
+export const DEFAULT_AGENT_USER = 'mission-agent';
+
+/** Why the worker cannot run agents as the configured user; the worker does not start. */
+export class AgentUserError extends Error {
+  override name = 'AgentUserError';
+}
+
+/**
+ * The user to run agents as: MISSION_AGENT_USER (a name or uid); unset, `mission-agent` when the
+ * worker is root (an agent never runs as root by default) and the worker's own user otherwise (only
+ * root can switch users). Null means the worker's own user: no separation.
+ */
+export function agentUserName(setting: string | undefined, workerUid: number): string | null {
+  if (setting !== undefined) return setting;
+  return workerUid === 0 ? DEFAULT_AGENT_USER : null;
+}
+
+/** A passwd line (`name:x:uid:gid:gecos:home:shell`) as an identity. */
+export function parsePasswdLine(line: string): AgentIdentity | null {
+  const [user, , uid, gid, , home] = line.trim().split(':');
+  if (!user || !uid || !gid || home === undefined || !/^\d+$/.test(uid) || !/^\d+$/.test(gid)) return null;
+  return { user, uid: Number(uid), gid: Number(gid), home };
+}
+
+/**
+ * Resolves MISSION_AGENT_USER at worker start: the identity to switch to, or null when agents run as
+ * the worker's own user (not set and not root, or set to the worker's own user). Throws an
+ * {@link AgentUserError} saying what to do when the user does not exist or cannot be switched to.
+ */
+export async function resolveAgentIdentity(setting: string | undefined, workerUid = process.getuid?.() ?? -1): Promise<AgentIdentity | null> {
+  const name = agentUserName(setting, workerUid);
+  if (name === null) return null;
+  const identity = await lookUpUser(name);
+  if (!identity) {
+    const why = setting === undefined ? `the worker runs as root, so agents run as '${name}' unless MISSION_AGENT_USER names another user,` : `MISSION_AGENT_USER is '${name}',`;
+    throw new AgentUserError(`${why} and there is no such user on this machine: create it (useradd --system --create-home ${name}) or set MISSION_AGENT_USER`);
+  }
+  if (identity.uid === workerUid) return null;
+  if (workerUid !== 0) throw new AgentUserError(`MISSION_AGENT_USER is '${name}', but only a worker running as root can start processes as another user (this one runs as uid ${workerUid})`);
+  await run('setpriv', ['--version']).catch(() => {
+    throw new AgentUserError(`running agents as '${name}' needs setpriv (util-linux) on the PATH`);
+  });
+  return identity;
+}
+
+async function lookUpUser(name: string): Promise<AgentIdentity | null> {
+  try {
+    const { stdout } = await run('getent', ['passwd', name], { encoding: 'utf8' });
+    return parsePasswdLine(stdout.split('\n')[0] ?? '');
+  } catch (error) {
+    // getent answers 2 for a key it does not know.
+    if ((error as { code?: unknown }).code === 2) return null;
+    throw error;
+  }
+}
+
+const SYSTEM_FOLDERS = new Set(
+  ['/', '/bin', '/boot', '/dev', '/etc', '/home', '/lib', '/lib64', '/media', '/mnt', '/opt', '/proc', '/root', '/run', '/sbin', '/srv', '/sys', '/tmp', '/usr', '/var'],
+);
+
+/** A process to start: what the headless runner and the PTY are given. */
+export interface AgentLaunch {
+  bin: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+}
+
+export interface AgentLaunchRequest {
+  args: readonly string[];
+  cwd: string;
+  /** The slot's own `env` (the operator's), laid over what agents inherit. */
+  slotEnv: Record<string, string>;
+  /** What Mission adds for this run (tokens of its MCP servers, …), laid over the rest. */
+  launchEnv: Record<string, string>;
+  /** For a PTY: TERM and COLORTERM of a colour terminal (a slot's env may still change them). */
+  terminal?: boolean;
+}
+
+export interface AgentLauncherOptions {
+  claudeBin: string;
+  /** What agents inherit of the worker's environment (config.childEnv: an allow-list). */
+  inheritedEnv: Record<string, string>;
+  identity: AgentIdentity | null;
+  workerUid?: number;
+  /** The worker's own HOME: never handed over to an agent user. */
+  workerHome?: string;
+}
+
+/** Starts agents as the configured user, in an environment built from scratch. */
+export class AgentLauncher {
+  private readonly workerUid: number;
+  private readonly workerHome: string;
+
+  constructor(private readonly o: AgentLauncherOptions) {
+    this.workerUid = o.workerUid ?? process.getuid?.() ?? -1;
+    this.workerHome = path.resolve(o.workerHome ?? process.env.HOME ?? '/root');
+  }
+
+  get identity(): AgentIdentity | null {
+    return this.o.identity;
+  }
+
+  /** The HOME of an agent whose slot names none. */
+  get defaultHome(): string {
+    return this.o.identity?.home ?? this.o.inheritedEnv.HOME ?? this.workerHome;
+  }
+
+  /**
+   * The command line, working folder and environment of one agent. With an agent user, its HOME
+   * (and CLAUDE_CONFIG_DIR) and the working folder are made its own first (see {@link giveToAgent}).
+   */
+  async prepare(request: AgentLaunchRequest): Promise<AgentLaunch> {
+    const env = this.environment(request);
+    const identity = this.o.identity;
+    if (!identity) return { bin: this.o.claudeBin, args: [...request.args], cwd: request.cwd, env };
+    for (const dir of new Set([env.HOME!, ...(env.CLAUDE_CONFIG_DIR ? [env.CLAUDE_CONFIG_DIR] : []), request.cwd])) await this.giveToAgent(dir, identity);
+    const args = ['--reuid', String(identity.uid), '--regid', String(identity.gid), '--clear-groups', '--', this.o.claudeBin, ...request.args];
+    return { bin: 'setpriv', args, cwd: request.cwd, env };
+  }
+
+  /** Built from scratch: the inherited allow-list, the agent's own HOME/USER, the slot's env, then Mission's. */
+  environment(request: Pick<AgentLaunchRequest, 'slotEnv' | 'launchEnv' | 'terminal'>): Record<string, string> {
+    const identity = this.o.identity;
+    return {
+      ...this.o.inheritedEnv,
+      HOME: this.defaultHome,
+      ...(identity ? { USER: identity.user, LOGNAME: identity.user } : {}),
+      ...(request.terminal ? { TERM: 'xterm-256color', COLORTERM: 'truecolor' } : {}),
+      ...request.slotEnv,
+      ...request.launchEnv,
+    };
+  }
+
+  /**
+   * Makes a folder the agent's own: created when missing; one that belongs to the worker's user is
+   * handed over with everything in it (`chown -R`, once: after that it is the agent's). A folder of a
+   * third user is left as it is (its permissions decide). `/`, the system's own folders (/etc, /tmp,
+   * /home, …) and the worker's HOME are never handed over: the run fails instead, naming the folder.
+   */
+  private async giveToAgent(dir: string, identity: AgentIdentity): Promise<void> {
+    const resolved = path.resolve(dir);
+    const stat = await fs.stat(resolved).catch(async (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+      await fs.mkdir(resolved, { recursive: true, mode: 0o700 });
+      return fs.stat(resolved);
+    });
+    if (stat.uid === identity.uid || stat.uid !== this.workerUid) return;
+    if (SYSTEM_FOLDERS.has(resolved) || resolved === this.workerHome || this.workerHome.startsWith(`${resolved}/`)) {
+      throw new AgentUserError(`${resolved} belongs to the worker's user and is not given to the agent user '${identity.user}': give it a folder of its own (chown -R ${identity.user} <folder>)`);
+    }
+    await run('chown', ['-R', `${identity.uid}:${identity.gid}`, '--', resolved]);
+  }
+}
