@@ -22,6 +22,7 @@ const TOOLS = [
   'mission_coordinate',
   'mission_message',
   'mission_overview',
+  'mission_pty_answer',
   'mission_pty_confirm',
   'mission_pty_interrupt',
   'mission_pty_kill',

@@ -20,8 +20,8 @@ describe('permissions, approvals and signed links (real claude CLI)', () => {
     let conversation = '';
     bed.stub.respond((request) => {
       if (request.tools.length === 0) return { text: 'side request' };
-      // After a no, the worker types the reason for Claude: that is the next user message.
-      if (request.lastUserText.includes('Mission denied this')) return { text: 'Understood, I will leave it alone.' };
+      // After a no, Claude reads the reason as the refused tool use's result.
+      if (request.toolResults.some((result) => result.content.includes('Mission denied this'))) return { text: 'Understood, I will leave it alone.' };
       if (request.toolResults.length === 0) conversation = request.lastUserText;
       return replies[conversation]?.shift();
     });
@@ -63,7 +63,7 @@ describe('permissions, approvals and signed links (real claude CLI)', () => {
     expect(await decisions(id)).toEqual([
       { tool: 'Bash', decision: 'deny', by: 'policy', rule: 'Bash(rm -rf*)', reason: expect.stringContaining("role 'guarded' forbids it (rule Bash(rm -rf*))") },
     ]);
-    expect(bed.stub.requests.some((r) => r.lastUserText.includes("Mission denied this: role 'guarded' forbids it"))).toBe(true);
+    expect(bed.stub.requests.some((r) => r.toolResults.some((result) => result.isError && result.content.includes("Mission denied this: role 'guarded' forbids it")))).toBe(true);
     const audit = await bed.system.core.database.db.select().from(tables.permissionDecisions);
     expect(audit.filter((row) => row.ownerId === id)).toMatchObject([{ decision: 'deny', by: 'policy', role: 'guarded', roleVersion: 1, input: { command: 'rm -rf precious' } }]);
     await call('POST', `/v1/sessions/${id}/kill`);
@@ -95,7 +95,8 @@ describe('permissions, approvals and signed links (real claude CLI)', () => {
     expect(turn.body).toMatchObject({ state: 'waiting_permission', dialog: { tool: 'Write', target: 'approved.txt' }, approval: { id: expect.stringMatching(/^appr_/) } });
     const approvalId = turn.body.approval!.id;
     const [pending] = (await pendingApprovals()).filter((a) => a.id === approvalId) as (Approval & { url: string })[];
-    expect(pending).toMatchObject({ status: 'pending', tool: 'Write', rule: 'Edit', role: 'guarded', slot: 'guarded', owner: { kind: 'session', id }, input: { file_path: 'approved.txt' } });
+    // The CLI's own tool input, exactly (from its PermissionRequest hook).
+    expect(pending).toMatchObject({ status: 'pending', tool: 'Write', rule: 'Edit', role: 'guarded', slot: 'guarded', owner: { kind: 'session', id }, input: { file_path: file, content: 'approved\n' } });
     expect(fs.existsSync(file)).toBe(false);
 
     // The link: its path is all a person needs (no API token).

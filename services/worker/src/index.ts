@@ -7,3 +7,7 @@ export * from './pty/screen.ts';
 export * from './pty/screenParser.ts';
 export * from './pty/snapshotDiff.ts';
 export * from './sessions/liveSession.ts';
+export * from './hooks/hookServer.ts';
+export * from './hooks/hookSettings.ts';
+export * from './hooks/hookPayloads.ts';
+export * from './transcripts/transcriptContent.ts';

@@ -18,6 +18,7 @@ import {
 import { DelayedError, Queue, Worker } from 'bullmq';
 import { PermissionGuard } from './permissions/permissionGuard.ts';
 import { PermissionPromptServer } from './permissions/promptServer.ts';
+import { HookServer } from './hooks/hookServer.ts';
 import { settleCoordination } from './coordinationProcessor.ts';
 import { SessionHost } from './sessions/sessionHost.ts';
 import { TaskProcessor } from './taskProcessor.ts';
@@ -48,6 +49,8 @@ export async function startWorker(options: {
   const guard = new PermissionGuard({ db: database.db, events, approvals, approvalTimeoutMs: config.approvalTimeoutMs, logger });
   const prompts = new PermissionPromptServer(guard, logger);
   await prompts.start();
+  const hookServer = new HookServer(logger);
+  await hookServer.start();
   const taskQueue = new Queue<TaskJobData>(queueNames.tasks, { connection, prefix: config.queuePrefix });
   taskQueue.on('error', (error) => logger.warn({ err: error }, 'task queue error'));
   const canceller = new TaskCanceller({ db: database.db, events, publisher: connection, queuePrefix: config.queuePrefix });
@@ -89,6 +92,9 @@ export async function startWorker(options: {
     db: database.db,
     events,
     guard,
+    hookServer,
+    dataDir: config.dataDir,
+    approvalTimeoutMs: config.approvalTimeoutMs,
     approvals,
     connection,
     subscriber,
@@ -161,6 +167,7 @@ export async function startWorker(options: {
       clearTimeout(timer);
       clearInterval(heartbeat);
       await prompts.close();
+      await hookServer.close();
       await taskQueue.close();
       await registration.leave().catch((error: unknown) => logger.warn({ err: error }, 'could not leave the worker registry'));
       control.disconnect();

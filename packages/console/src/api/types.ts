@@ -61,6 +61,10 @@ export interface Session {
   createdAt: string;
   endedAt: string | null;
   exitCode: number | null;
+  /** `hooks` or `screen`: how the worker follows the CLI. */
+  driver: string;
+  /** The dialog a `blocked` session shows. */
+  blocking: { kind: string; text: string; options: { key: string; label: string }[] } | null;
 }
 
 export interface Task {

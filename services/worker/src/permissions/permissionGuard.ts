@@ -18,6 +18,8 @@ export interface GuardRequest {
   use: ToolUse;
   /** Told when the use must wait for a person (an approval was created). */
   onApprovalPending?: (approval: Approval) => void;
+  /** Fires when what asked is gone (the CLI withdrew its hook call): a pending approval expires, which denies. */
+  signal?: AbortSignal;
 }
 
 export interface GuardAnswer {
@@ -42,12 +44,26 @@ export interface PermissionGuardOptions {
 export class PermissionGuard {
   constructor(private readonly o: PermissionGuardOptions) {}
 
+  /**
+   * A role's deny rule, checked before the CLI decides anything itself (a PreToolUse hook): a tool use
+   * it forbids is refused even if the CLI would run it unasked. Null when no deny rule matches.
+   */
+  async refusal(request: GuardRequest): Promise<GuardAnswer | null> {
+    const { owner, slot, use } = request;
+    const role = await roleInForce(this.o.db, slot.role);
+    const policy = decide(role.rules, use, { cwd: slot.cwd, home: os.homedir() });
+    if (policy.verdict !== 'deny') return null;
+    const reason = denialReason(role.name, policy.rule);
+    await recordDecision(this.o.db, this.o.events, { owner, use, decision: 'deny', by: 'policy', role, rule: policy.rule, reason });
+    return { decision: 'deny', reason };
+  }
+
   async check(request: GuardRequest): Promise<GuardAnswer> {
     const { owner, slot, use } = request;
     const role = await roleInForce(this.o.db, slot.role);
     const policy = decide(role.rules, use, { cwd: slot.cwd, home: os.homedir() });
     if (policy.verdict !== 'confirm') {
-      const reason = policy.verdict === 'deny' ? `Mission denied this: role '${role.name}' forbids it (rule ${policy.rule}). Do not try it another way; carry on without it.` : undefined;
+      const reason = policy.verdict === 'deny' ? denialReason(role.name, policy.rule) : undefined;
       await recordDecision(this.o.db, this.o.events, { owner, use, decision: policy.verdict, by: 'policy', role, rule: policy.rule, reason });
       return { decision: policy.verdict, reason };
     }
@@ -66,11 +82,16 @@ export class PermissionGuard {
     });
     this.o.logger.info({ approvalId: approval.id, owner, tool: use.tool }, 'tool use waits for approval');
     request.onApprovalPending?.(approval);
-    const decided = await this.o.approvals.waitForDecision(approval.id, this.o.approvalTimeoutMs);
+    const withdraw = () => void this.o.approvals.expire(approval.id, 'withdrawn', 'the tool use was withdrawn (interrupted or ended)').catch((error: unknown) => this.o.logger.error({ err: error, approvalId: approval.id }, 'could not expire a withdrawn approval'));
+    if (request.signal?.aborted) withdraw();
+    request.signal?.addEventListener('abort', withdraw, { once: true });
+    const decided = await this.o.approvals.waitForDecision(approval.id, this.o.approvalTimeoutMs).finally(() => request.signal?.removeEventListener('abort', withdraw));
     const decision = decided.status === 'approved' ? 'allow' : 'deny';
     const reason =
       decided.status === 'expired'
-        ? 'Mission denied this: nobody approved it in time. Carry on without it.'
+        ? decided.decidedBy === 'withdrawn'
+          ? 'Mission denied this: the request was withdrawn.'
+          : 'Mission denied this: nobody approved it in time. Carry on without it.'
         : decision === 'deny' && decided.reason
           ? `Mission denied this (${decided.decidedBy}): ${decided.reason}`
           : undefined;
@@ -86,6 +107,10 @@ export class PermissionGuard {
     });
     return { decision, reason };
   }
+}
+
+function denialReason(role: string, rule: string | null): string {
+  return `Mission denied this: role '${role}' forbids it (rule ${rule}). Do not try it another way; carry on without it.`;
 }
 
 /** The tool use a permission dialog stands for, in the input shape Claude Code's tools take. */

@@ -6,6 +6,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { z } from 'zod';
 import type { CliLaunch } from '../cliLaunch.ts';
+import { readBody } from '../httpBody.ts';
 import type { GuardRequest, PermissionGuard } from './permissionGuard.ts';
 
 /** The MCP server's name in the CLI's config (apart from Mission's own server, `mission`, an agent may be given too). */
@@ -87,14 +88,4 @@ export class PermissionPromptServer {
       if (!res.headersSent) res.writeHead(500).end();
     }
   }
-}
-
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => (text += chunk));
-    req.on('end', () => resolve(text));
-    req.on('error', reject);
-  });
 }

@@ -6,6 +6,7 @@ import {
   type ChannelSubscriber,
   channels,
   type CommandHandler,
+  type ConfirmChoice,
   ConflictError,
   confirmChoices,
   type Database,
@@ -13,6 +14,7 @@ import {
   endedSessionStates,
   type EventOwner,
   type Logger,
+  type MissionEventDraft,
   NotFoundError,
   queueNames,
   type Redis,
@@ -34,6 +36,12 @@ import { loadRunnableSlot } from '../runnableSlot.ts';
 import { combineLaunches } from '../cliLaunch.ts';
 import { childMcpLaunch } from '../childMcp.ts';
 import { LiveSession } from './liveSession.ts';
+import { HookedSession } from './hookedSession.ts';
+import type { InteractiveSession } from './interactive.ts';
+import type { HookServer } from '../hooks/hookServer.ts';
+import { hookSettings, writeHookSettings } from '../hooks/hookSettings.ts';
+import type { PtyExit } from '../pty/ptySession.ts';
+import type { BlockingDialog } from '../pty/blockingDialog.ts';
 import { claudeHomes } from '../transcripts/claudeHomes.ts';
 import { ClaudeHomeScanner } from '../transcripts/claudeHomeScanner.ts';
 import { SessionWorkspaces } from '../workspaces/sessionWorkspaces.ts';
@@ -46,6 +54,12 @@ export interface SessionHostOptions {
   events: EventLog;
   /** Answers permission dialogs by the slot's role. */
   guard: PermissionGuard;
+  /** Where sessions on the `hooks` driver post their hooks. */
+  hookServer: HookServer;
+  /** Mission's own folder (hook settings are written under it). */
+  dataDir: string;
+  /** How long an approval waits: a held permission hook must outlast it. */
+  approvalTimeoutMs: number;
   approvals: ApprovalStore;
   /** BullMQ connection, and the publisher of raw PTY output. */
   connection: Redis;
@@ -64,14 +78,17 @@ export interface SessionHostOptions {
 
 const sendArgs = z.object({ sessionId: z.string(), text: z.string(), timeoutMs: z.number().int().positive() });
 const confirmArgs = z.object({ sessionId: z.string(), choice: z.enum(confirmChoices), timeoutMs: z.number().int().positive(), by: z.string() });
+const answerArgs = z.object({ sessionId: z.string(), option: z.string(), timeoutMs: z.number().int().positive() });
 const sessionArgs = z.object({ sessionId: z.string() });
+/** A hook call outlives the approval it may be held for by this much. */
+const HOOK_TIMEOUT_MARGIN_MS = 60_000;
 
 /**
  * The PTY sessions this worker owns: takes `spawn` jobs while it has room, serves commands for its
  * sessions from its own queue, relays raw output and keystrokes for attached terminals.
  */
 export class SessionHost {
-  private readonly live = new Map<string, { session: LiveSession; detach: () => void }>();
+  private readonly live = new Map<string, { session: InteractiveSession; detach: () => void }>();
   private readonly spawnWorker: Worker<SpawnJobData>;
   private readonly commandWorker: Worker;
   private readonly workspaces: SessionWorkspaces;
@@ -150,6 +167,7 @@ export class SessionHost {
     return {
       send: this.command(sendArgs, (session, args) => session.send(args.text, args.timeoutMs)),
       confirm: this.command(confirmArgs, (session, args) => session.confirm(args.choice, args.timeoutMs, args.by)),
+      answer: this.command(answerArgs, (session, args) => session.answer(args.option, args.timeoutMs)),
       interrupt: this.command(sessionArgs, (session) => session.interrupt()),
       screen: this.command(sessionArgs, (session) => session.screen()),
       serialize: this.command(sessionArgs, (session) => session.pty.serialize()),
@@ -161,7 +179,7 @@ export class SessionHost {
   }
 
   /** A command on one session; it answers once the events of what it did are stored, so callers read them after. */
-  private command<A extends { sessionId: string }, R>(args: z.ZodType<A>, run: (session: LiveSession, args: A) => R | Promise<R>): CommandHandler {
+  private command<A extends { sessionId: string }, R>(args: z.ZodType<A>, run: (session: InteractiveSession, args: A) => R | Promise<R>): CommandHandler {
     return async (data) => {
       const parsed = args.parse(data);
       const session = this.session(parsed.sessionId);
@@ -171,7 +189,7 @@ export class SessionHost {
     };
   }
 
-  private session(id: string): LiveSession {
+  private session(id: string): InteractiveSession {
     const entry = this.live.get(id);
     if (!entry) throw new ConflictError(`session ${id} is not running on worker ${this.o.workerId} any more`);
     return entry.session;
@@ -196,10 +214,14 @@ export class SessionHost {
     if ('problem' in place) return this.spawnFailed(sessionId, place.problem);
     const { missionTools } = (await roleInForce(this.o.db, slot.role)).rules;
     const mission = combineLaunches([await childMcpLaunch(this.o.db, { kind: 'session', id: sessionId, role: slot.role, missionTools }, this.o.apiUrl, { refusalsToo: row.parentId !== null })]);
+    const hooked = row.driver === 'hooks';
+    const hookRoute = hooked ? this.o.hookServer.register(sessionId, (input, withdrawn) => (session as HookedSession).hook(input, withdrawn)) : null;
+    const settings = hookRoute ? writeHookSettings(this.o.dataDir, sessionId, hookSettings(hookRoute, this.o.approvalTimeoutMs + HOOK_TIMEOUT_MARGIN_MS)) : null;
     const pty = new PtySession({
       bin: this.o.claudeBin,
       args: [
         ...CLAUDE_SCREEN_ARGS,
+        ...(settings ? ['--settings', settings.file] : []),
         ...(resume ? ['--resume', claudeSessionId] : ['--session-id', claudeSessionId]),
         ...(slot.model ? ['--model', slot.model] : []),
         ...mission.args,
@@ -210,33 +232,51 @@ export class SessionHost {
       cols: row.cols,
       rows: row.rows,
     });
-    const session = new LiveSession(sessionId, pty, {
-      emit: async (draft) => {
-        await this.o.events.append(owner, draft);
-      },
-      guardDialog: async (dialog, pending) => {
-        const answer = await this.o.guard.check({ owner, slot, use: dialogToolUse(dialog), onApprovalPending: pending });
-        return { choice: answer.decision === 'allow' ? 'yes' : 'no', reason: answer.reason };
-      },
-      decideApproval: async (approvalId, choice, by) => {
-        await this.o.approvals.decide(approvalId, choice === 'no' ? 'denied' : 'approved', by);
-      },
-      stateChanged: async (state, exit) => {
-        // A session no longer in `live` was ended on purpose (shutdown, lost, taken by another worker): recorded there.
-        if (!this.live.has(sessionId)) return;
-        if (state === 'exited') {
-          this.forget(sessionId);
-          await this.record(sessionId, 'exited', exit?.exitCode ?? null);
-          log.info({ exitCode: exit?.exitCode }, 'session exited');
-        } else {
-          await this.o.db
-            .update(sessions)
-            .set({ state, updatedAt: sql`now()` })
-            .where(and(eq(sessions.id, sessionId), eq(sessions.ownerWorker, this.o.workerId), notInArray(sessions.state, [...endedSessionStates])));
-          if (state === 'idle') void this.messages.deliver(session);
-        }
-      },
+    void pty.exited.then(() => {
+      hookRoute?.unregister();
+      settings?.remove();
     });
+    const emit = async (draft: MissionEventDraft) => {
+      await this.o.events.append(owner, draft);
+    };
+    const decideApproval = async (approvalId: string, choice: ConfirmChoice, by: string) => {
+      await this.o.approvals.decide(approvalId, choice === 'no' ? 'denied' : 'approved', by);
+    };
+    const stateChanged = async (state: SessionState, exit: PtyExit | null, blocking: BlockingDialog | null = null) => {
+      // A session no longer in `live` was ended on purpose (shutdown, lost, taken by another worker): recorded there.
+      if (!this.live.has(sessionId)) return;
+      if (state === 'exited') {
+        this.forget(sessionId);
+        await this.record(sessionId, 'exited', exit?.exitCode ?? null);
+        log.info({ exitCode: exit?.exitCode }, 'session exited');
+      } else {
+        await this.o.db
+          .update(sessions)
+          .set({ state, blocking, updatedAt: sql`now()` })
+          .where(and(eq(sessions.id, sessionId), eq(sessions.ownerWorker, this.o.workerId), notInArray(sessions.state, [...endedSessionStates])));
+        if (state === 'idle') void this.messages.deliver(session);
+      }
+    };
+    const session: InteractiveSession = hooked
+      ? new HookedSession(sessionId, pty, place.cwd, {
+          emit,
+          stateChanged,
+          decideApproval,
+          refusal: (use) => this.o.guard.refusal({ owner, slot, use }),
+          guard: (use, pending, withdrawn) => this.o.guard.check({ owner, slot, use, onApprovalPending: pending, signal: withdrawn }),
+          withdrawApproval: async (approvalId) => {
+            await this.o.approvals.expire(approvalId, 'withdrawn', 'the session was interrupted');
+          },
+        })
+      : new LiveSession(sessionId, pty, {
+          emit,
+          stateChanged,
+          decideApproval,
+          guardDialog: async (dialog, pending) => {
+            const answer = await this.o.guard.check({ owner, slot, use: dialogToolUse(dialog), onApprovalPending: pending });
+            return { choice: answer.decision === 'allow' ? 'yes' : 'no', reason: answer.reason };
+          },
+        });
     const channel = channels(this.o.queuePrefix);
     const stopRelay = pty.onOutput((data) => void this.o.connection.publish(channel.ptyOutput(sessionId), data));
     const stopInput = await this.o.subscriber.subscribe(channel.ptyInput(sessionId), (message) => this.attachInput(session, message));
@@ -256,7 +296,7 @@ export class SessionHost {
       return;
     }
     await this.o.events.append(owner, { type: 'state', payload: { state: 'starting', ...(resume ? { reason: `resumed on worker ${this.o.workerId}` } : {}) } });
-    log.info({ pid: pty.pid, slot: slot.id, resume: Boolean(resume) }, 'session started');
+    log.info({ pid: pty.pid, slot: slot.id, resume: Boolean(resume), driver: row.driver }, 'session started');
   }
 
   /** The session cannot start here (its slot or workspace is unusable): it ends at once, with the reason as an error event. */
@@ -265,7 +305,7 @@ export class SessionHost {
     await this.record(sessionId, 'exited', null, problem);
   }
 
-  private attachInput(session: LiveSession, message: string): void {
+  private attachInput(session: InteractiveSession, message: string): void {
     let input: AttachInput;
     try {
       input = attachInputSchema.parse(JSON.parse(message));
