@@ -2,7 +2,7 @@ import { startApi } from '@mission/api';
 import { mcpHttp } from '@mission/mcp';
 import { createCoreRuntime } from '@mission/core';
 import { createLogger, loadConfig, onShutdownSignal, openDatabase, runMain } from '@mission/shared';
-import { startWorker } from '@mission/worker';
+import { findClaudeAuth, startWorker } from '@mission/worker';
 import { startPrivateRedis } from './privateRedis.ts';
 
 /**
@@ -21,6 +21,11 @@ runMain(async () => {
   const worker = await startWorker({ config, logger, database, redisUrl: redis.url });
   const base = `http://${config.host}:${config.port}`;
   logger.info(`Mission is up: ${base} — API docs ${base}/docs, queues ${base}/admin/queues, MCP ${base}/mcp`);
+  if (!(await findClaudeAuth(config.childEnv))) {
+    logger.warn(
+      'claude has no way to the model here: no ANTHROPIC_API_KEY (nor token, Bedrock or Vertex variable) and no stored login — sessions will answer "Not logged in"; set ANTHROPIC_API_KEY, run `claude` once and /login, or give each slot its key in its env',
+    );
+  }
 
   onShutdownSignal(logger, async () => {
     await app.close();

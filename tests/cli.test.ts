@@ -275,14 +275,30 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
   });
 
   it('doctor passes on the running system, and fails with a clear line when MISSION_URL is a closed port', async () => {
-    const local = { REDIS_URL: bed.system.config.redisUrl!, DATABASE_URL: bed.system.config.databaseUrl!, MISSION_CLAUDE_BIN: CLAUDE_BIN };
+    const local = {
+      REDIS_URL: bed.system.config.redisUrl!,
+      DATABASE_URL: bed.system.config.databaseUrl!,
+      MISSION_CLAUDE_BIN: CLAUDE_BIN,
+      HOME: bed.claude.home,
+      ANTHROPIC_API_KEY: bed.claude.env.ANTHROPIC_API_KEY!,
+    };
     const healthy = await mission(['doctor'], local);
     expect(healthy.code).toBe(0);
-    expect(healthy.stdout.split('\n').filter(Boolean).map((line) => line.slice(0, 10).trim())).toEqual(['✓ Redis', '✓ Postgres', '✓ claude', '✓ API', '✓ token']);
+    expect(healthy.stdout.split('\n').filter(Boolean).map((line) => line.slice(0, 10).trim())).toEqual(['✓ Redis', '✓ Postgres', '✓ claude', '✓ login', '✓ home', '✓ API', '✓ token']);
     expect(healthy.stdout).toMatch(/✓ claude +.*2\.1\.331/);
+    expect(healthy.stdout).toMatch(/^✓ login +claude reaches the model with ANTHROPIC_API_KEY$/m);
+    expect(healthy.stdout).toContain(`✓ home      ${bed.claude.home}/.claude.json is ready\n`);
     const json = JSON.parse((await mission(['doctor', '--json'], local)).stdout) as { ok: boolean; checks: { name: string; ok: boolean; detail: string }[] };
     expect(json.ok).toBe(true);
-    expect(json.checks.map((check) => [check.name, check.ok])).toEqual([['Redis', true], ['Postgres', true], ['claude', true], ['API', true], ['token', true]]);
+    expect(json.checks.map((check) => [check.name, check.ok])).toEqual([['Redis', true], ['Postgres', true], ['claude', true], ['login', true], ['home', true], ['API', true], ['token', true]]);
+
+    // A fresh HOME without a key: no way to the model (a failure), a home the worker will prepare (not one).
+    const freshHome = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-doctor-home-'));
+    const fresh = await mission(['doctor'], { ...local, HOME: freshHome, ANTHROPIC_API_KEY: '' });
+    fs.rmSync(freshHome, { recursive: true, force: true });
+    expect(fresh.code).toBe(1);
+    expect(fresh.stdout).toMatch(/^✗ login +no ANTHROPIC_API_KEY and no stored login: every prompt would answer "Not logged in"\n.*hint: set ANTHROPIC_API_KEY, or run `claude` once and \/login/m);
+    expect(fresh.stdout).toMatch(/^✓ home +a worker sets before a session starts: onboarding is not marked done \(hasCompletedOnboarding\); auto mode is not disabled/m);
 
     const port = await unusedPort();
     const closed = await mission(['doctor'], { ...local, MISSION_URL: `http://127.0.0.1:${port}` });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { type Approval, ApprovalStore, type MissionEvent, type SessionTurn, signApprovalToken, tables } from '@mission/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
+import { startCpuLoad } from './support/cpuLoad.ts';
 import { waitUntil } from './support/processes.ts';
 import type { StubReply } from './support/stubAnthropic.ts';
 
@@ -142,6 +143,39 @@ describe('permissions, approvals and signed links (real claude CLI)', () => {
     expect(fs.existsSync(file)).toBe(false);
     await call('POST', `/v1/sessions/${id}/kill`);
   });
+
+  it('interrupt or kill with an approval open expires it at once; approving it then answers 409 (under CPU load)', async () => {
+    const stopLoad = startCpuLoad();
+    try {
+      for (const end of ['interrupt', 'kill', 'interrupt'] as const) {
+        const file = path.join(bed.workdir, `held-${end}.txt`);
+        const prompt = `write the held file then ${end}`;
+        replies[prompt] = [{ text: 'Writing.', toolUses: [{ name: 'Write', input: { file_path: file, content: 'held\n' } }] }, { text: 'Wrote it.' }];
+        const id = await session();
+        const turn = await call<SessionTurn>('POST', `/v1/sessions/${id}/send`, { text: prompt, timeoutMs: 60_000 });
+        expect(turn.body).toMatchObject({ state: 'waiting_permission', approval: { id: expect.stringMatching(/^appr_/) } });
+        const approvalId = turn.body.approval!.id;
+        expect((await call('POST', `/v1/sessions/${id}/${end}`)).status).toBe(200);
+        expect(await bed.system.core.approvals.get(approvalId)).toMatchObject({
+          status: 'expired',
+          decidedBy: end === 'interrupt' ? 'interrupt' : 'session_exited',
+          reason: end === 'interrupt' ? 'the session was interrupted' : 'the session exited',
+        });
+        const late = await call<{ error: { code: string; message: string } }>('POST', `/v1/approvals/${approvalId}/approve`, {});
+        expect(late).toMatchObject({ status: 409, body: { error: { code: 'conflict', message: `approval ${approvalId} is already expired` } } });
+        expect(fs.existsSync(file)).toBe(false);
+        if (end === 'interrupt') {
+          // Back at the prompt, and nothing typed for Claude on the approval's behalf.
+          const screen = await call<{ state: string }>('GET', `/v1/sessions/${id}/screen?format=json`);
+          expect(screen.body.state).toBe('idle');
+          expect(bed.stub.requests.filter((r) => r.lastUserText.includes('Mission denied this: nobody approved it in time'))).toEqual([]);
+          await call('POST', `/v1/sessions/${id}/kill`);
+        }
+      }
+    } finally {
+      await stopLoad();
+    }
+  }, 180_000);
 
   it('headless tasks: the CLI asks Mission\'s permission-prompt tool; a confirm rule waits for an approval', async () => {
     const file = path.join(bed.workdir, 'headless.txt');

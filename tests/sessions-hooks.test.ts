@@ -3,7 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Approval, MissionEvent, Session, SessionScreen, SessionTurn } from '@mission/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prepareClaudeHome } from './support/claudeEnv.ts';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
 import { waitUntil } from './support/processes.ts';
 import type { StubReply } from './support/stubAnthropic.ts';
@@ -137,29 +136,32 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
     await call('POST', `/v1/sessions/${session.id}/kill`);
   });
 
-  it('a dialog no hook reports (folder trust) makes the session blocked: send answers 409 naming it; answer picks an option once', async () => {
-    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-untrusted-'));
-    const home = prepareClaudeHome({ apiUrl: bed.stub.url, trustedDirs: [] });
+  it('a dialog no hook reports (a project\'s MCP server) makes the session blocked: send answers 409 naming it; answer picks an option once', async () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-mcp-dialog-'));
+    fs.writeFileSync(path.join(folder, '.mcp.json'), JSON.stringify({ mcpServers: { notes: { command: 'node', args: ['-e', 'setInterval(() => {}, 1000)'] } } }));
     try {
-      expect((await call('PUT', '/v1/slots/untrusted', { cwd: folder, env: home.env })).status).toBe(200);
-      const session = await spawn({ slot: 'untrusted' });
-      await waitUntil(async () => (await call<Session>('GET', `/v1/sessions/${session.id}`)).body.state === 'blocked', 30_000, 'the session to be blocked');
-      const blocked = (await call<Session>('GET', `/v1/sessions/${session.id}`)).body;
-      expect(blocked.blocking).toMatchObject({ kind: 'trust_folder' });
+      expect((await call('PUT', '/v1/slots/mcp-dialog', { cwd: folder, env: bed.claude.env })).status).toBe(200);
+      const session = await spawn({ slot: 'mcp-dialog' });
+      const stateOf = async () => (await call<Session>('GET', `/v1/sessions/${session.id}`)).body;
+      await waitUntil(async () => (await stateOf()).state === 'blocked', 30_000, 'the session to be blocked');
+      const blocked = await stateOf();
+      expect(blocked.blocking).toMatchObject({ kind: 'mcp_server_approval', text: expect.stringContaining('New MCP server found in this project: notes') });
       const refused = await call<{ error: { message: string } }>('POST', `/v1/sessions/${session.id}/send`, { text: 'hello?' });
       expect(refused.status).toBe(409);
-      expect(refused.body.error.message).toMatch(/^the session shows a trust_folder dialog/);
-      expect((await screenOf(session.id)).blocking?.kind).toBe('trust_folder');
-      const yes = blocked.blocking!.options[0]!;
-      const answered = await call<SessionTurn>('POST', `/v1/sessions/${session.id}/answer`, { option: yes.key });
+      expect(refused.body.error.message).toMatch(/^the session shows a mcp_server_approval dialog \("New MCP server found in this project: notes"\): answer it first/);
+      expect((await screenOf(session.id)).blocking?.kind).toBe('mcp_server_approval');
+      expect((await screenOf(session.id)).lines.join('\n')).not.toContain('hello?');
+      const without = blocked.blocking!.options.find((option) => option.label.startsWith('Continue without'))!;
+      const answered = await call<SessionTurn>('POST', `/v1/sessions/${session.id}/answer`, { option: without.key });
       expect(answered.status).toBe(200);
-      await waitUntil(async () => (await call<Session>('GET', `/v1/sessions/${session.id}`)).body.state === 'idle', 30_000, 'the session to be idle');
-      expect((await call<Session>('GET', `/v1/sessions/${session.id}`)).body.blocking).toBeNull();
-      replies['trusted now?'] = [{ text: 'Trusted.' }];
-      expect((await send(session.id, 'trusted now?')).body).toMatchObject({ state: 'idle', response: 'Trusted.' });
+      await waitUntil(async () => (await stateOf()).state === 'idle', 30_000, 'the session to be idle');
+      expect((await stateOf()).blocking).toBeNull();
+      const states = (await events(session.id)).filter((e) => e.type === 'state').map((e) => e.payload.state);
+      expect(states).toEqual(['starting', 'blocked', 'idle']);
+      replies['past the dialog?'] = [{ text: 'Past it.' }];
+      expect((await send(session.id, 'past the dialog?')).body).toMatchObject({ state: 'idle', response: 'Past it.' });
       await call('POST', `/v1/sessions/${session.id}/kill`);
     } finally {
-      home.remove();
       fs.rmSync(folder, { recursive: true, force: true });
     }
   });

@@ -1,27 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLAUDE_BIN, type ClaudeHome, prepareClaudeHome } from './support/claudeEnv.ts';
+import { exited, startMission } from './support/npmStart.ts';
 import { unusedPort } from './support/ports.ts';
 import { processesIn, waitUntil } from './support/processes.ts';
 import { startStubAnthropic, type StubAnthropic } from './support/stubAnthropic.ts';
-
-const repoRoot = path.resolve(import.meta.dirname, '..');
-
-/** `npm start` as the README runs it (tsx src/up.ts), with no REDIS_URL and no DATABASE_URL. */
-function startMission(env: Record<string, string>): { child: ChildProcess; output: () => string } {
-  const base = Object.fromEntries(Object.entries(process.env).filter(([key]) => key !== 'REDIS_URL' && key !== 'DATABASE_URL'));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/up.ts'], { cwd: repoRoot, env: { ...base, LOG_LEVEL: 'info', ...env } });
-  let output = '';
-  child.stdout?.on('data', (chunk) => (output += chunk));
-  child.stderr?.on('data', (chunk) => (output += chunk));
-  return { child, output: () => output };
-}
-
-const exited = (child: ChildProcess) =>
-  new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
 
 describe('npm start on embedded defaults (private redis-server, PGlite)', () => {
   let stub: StubAnthropic;

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { CLAUDE_QUIET_ENV, claudeHomePaths, withClaudeConfig, withClaudeSettings } from '@mission/worker';
 
 const require = createRequire(import.meta.url);
 
@@ -18,37 +19,40 @@ export interface ClaudeHome {
   remove(): void;
 }
 
+type Json = Record<string, unknown>;
+
+export interface ClaudeHomeOptions {
+  apiUrl: string;
+  trustedDirs: string[];
+  /** How the CLI authenticates: the stub API key (default), nothing (it asks to log in), or an OAuth token (a subscriber). */
+  auth?: 'api_key' | 'none' | 'oauth';
+  /** Write these files as they are instead of the ones Mission prepares (a first run, a home half set up). */
+  files?: { config: Json; settings: Json };
+}
+
 /**
- * A throwaway HOME with the config Claude Code needs to start straight into its prompt against a stub
- * API: onboarding done, the API key approved, the given folders trusted, and permissions asked for
- * (`defaultMode: default`) rather than handled by auto mode.
+ * A throwaway HOME prepared as a Mission worker prepares a slot's (services/worker/src/claudeHome.ts):
+ * onboarding done, the API key approved, the given folders trusted, auto mode off — so the CLI starts
+ * straight into its prompt against a stub API.
  */
-export function prepareClaudeHome(options: { apiUrl: string; trustedDirs: string[] }): ClaudeHome {
+export function prepareClaudeHome(options: ClaudeHomeOptions): ClaudeHome {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-claude-home-'));
-  const projects = Object.fromEntries(
-    options.trustedDirs.map((dir) => [fs.realpathSync(dir), { hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true, allowedTools: [] }]),
-  );
-  const config = {
-    hasCompletedOnboarding: true,
-    lastOnboardingVersion: '2.1.331',
-    theme: 'dark',
-    numStartups: 1,
-    customApiKeyResponses: { approved: [STUB_API_KEY.slice(-20)], rejected: [] },
-    projects,
-  };
-  fs.writeFileSync(path.join(home, '.claude.json'), JSON.stringify(config, null, 2));
-  fs.mkdirSync(path.join(home, '.claude'), { recursive: true });
-  fs.writeFileSync(path.join(home, '.claude', 'settings.json'), JSON.stringify({ permissions: { defaultMode: 'default' }, disableAutoMode: 'disable' }, null, 2));
+  const auth = options.auth ?? 'api_key';
+  const apiKey = auth === 'api_key' ? STUB_API_KEY : undefined;
+  const trustedDirs = options.trustedDirs.map((dir) => fs.realpathSync(dir));
+  const files = options.files ?? { config: withClaudeConfig({}, { trustedDirs, apiKey }), settings: withClaudeSettings({}) };
+  const paths = claudeHomePaths({ HOME: home });
+  fs.mkdirSync(path.dirname(paths.settings), { recursive: true });
+  fs.writeFileSync(paths.config, JSON.stringify(files.config, null, 2));
+  fs.writeFileSync(paths.settings, JSON.stringify(files.settings, null, 2));
   return {
     home,
     env: {
       HOME: home,
       ANTHROPIC_BASE_URL: options.apiUrl,
-      ANTHROPIC_API_KEY: STUB_API_KEY,
-      DISABLE_AUTOUPDATER: '1',
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-      DISABLE_TELEMETRY: '1',
-      DISABLE_ERROR_REPORTING: '1',
+      ...(apiKey ? { ANTHROPIC_API_KEY: apiKey } : {}),
+      ...(auth === 'oauth' ? { CLAUDE_CODE_OAUTH_TOKEN: 'sk-ant-oat01-mission-stub-token' } : {}),
+      ...CLAUDE_QUIET_ENV,
     },
     remove: () => fs.rmSync(home, { recursive: true, force: true }),
   };

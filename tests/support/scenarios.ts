@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { ClaudeHomeOptions } from './claudeEnv.ts';
 import type { StubAnthropic, StubReply } from './stubAnthropic.ts';
 
 /**
@@ -24,6 +25,10 @@ export interface Scenario {
   /** Creates files the scenario needs in the session's folder and scripts the stub's replies. */
   prepare(context: { workdir: string; stub: StubAnthropic }): void;
   steps: Step[];
+  /** How its HOME differs from the one Mission prepares (a first run: see firstRunScenarios.ts). */
+  home?: (context: { workdir: string }) => Pick<ClaudeHomeOptions, 'auth' | 'files'>;
+  /** More environment for the CLI. */
+  env?: Record<string, string>;
   /** The CLI exits at the end (the `/exit` scenario). */
   exits?: boolean;
 }

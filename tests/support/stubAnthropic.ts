@@ -12,7 +12,7 @@ export interface StubReply {
   /** … with this pause between them (a slow stream keeps the CLI "working"). */
   chunkDelayMs?: number;
   /** Answer with this HTTP error instead (Anthropic's error body). */
-  error?: { status: number; type: string; message: string };
+  error?: { status: number; type: string; message: string; headers?: Record<string, string> };
   usage?: { input_tokens: number; output_tokens: number };
 }
 
@@ -141,7 +141,8 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
 }
 
 function sendError(res: http.ServerResponse, error: NonNullable<StubReply['error']>): void {
-  sendJson(res, error.status, { type: 'error', error: { type: error.type, message: error.message } });
+  res.writeHead(error.status, { 'content-type': 'application/json', ...error.headers });
+  res.end(JSON.stringify({ type: 'error', error: { type: error.type, message: error.message } }));
 }
 
 function sendReply(res: http.ServerResponse, id: string, model: string, reply: StubReply): void {

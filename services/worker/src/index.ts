@@ -11,3 +11,5 @@ export * from './hooks/hookServer.ts';
 export * from './hooks/hookSettings.ts';
 export * from './hooks/hookPayloads.ts';
 export * from './transcripts/transcriptContent.ts';
+export * from './claudeHome.ts';
+export * from './pty/blockingDialog.ts';

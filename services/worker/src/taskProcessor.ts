@@ -19,6 +19,7 @@ import { type HeadlessResult, mapStreamJsonMessage } from './headless/streamJson
 import type { PermissionPromptServer } from './permissions/promptServer.ts';
 import { loadRunnableSlot } from './runnableSlot.ts';
 import { taskOutcome } from './taskOutcome.ts';
+import { CLAUDE_QUIET_ENV } from './claudeHome.ts';
 
 const { tasks, slots } = tables;
 
@@ -101,7 +102,7 @@ export class TaskProcessor {
       bin: this.o.claudeBin,
       args: [...headlessArgs(slot.model, slot.args, rules), ...launch.args],
       cwd: slot.cwd,
-      env: { ...this.o.baseEnv, ...slot.env, ...launch.env },
+      env: { ...this.o.baseEnv, ...slot.env, ...launch.env, ...CLAUDE_QUIET_ENV },
       prompt: task.prompt,
       signal: controller.signal,
       onMessage: async (message) => {

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { type Config, loadConfig, openDatabase, Redis } from '@mission/shared';
+import { claudeHomePaths, claudeHomeProblems, findClaudeAuth, readClaudeHome } from '@mission/worker';
 import type { Command, CommandContext } from '../command.ts';
 import { describeCause } from '../errors.ts';
 import type { Paint } from '../printer.ts';
@@ -21,9 +22,11 @@ type Check = (config: Config, context: CommandContext) => Promise<Omit<CheckResu
 export const doctorCommand: Command = {
   name: 'doctor',
   usage: '',
-  summary: 'Check Redis, Postgres, the claude binary, and the API and its token',
+  summary: "Check Redis, Postgres, the claude binary, its login and home, and the API and its token",
   details: `Checks, in order: Redis (REDIS_URL), Postgres (DATABASE_URL, or the embedded PGlite), the claude binary
-(MISSION_CLAUDE_BIN) and its version, the API at MISSION_URL, and that it accepts MISSION_TOKEN.
+(MISSION_CLAUDE_BIN) and its version, that claude can reach the model (ANTHROPIC_API_KEY or a login), that its
+home (HOME or CLAUDE_CONFIG_DIR) is readable and what a worker will set there before a session starts
+(onboarding done, the API key approved, auto mode off), the API at MISSION_URL, and that it accepts MISSION_TOKEN.
 Postgres is opened as the API opens it: its schema is brought up to date. Embedded PGlite is not opened
 (one process at a time may, and \`mission up\` may be running). Exit code 1 when a check fails.`,
   arguments: [],
@@ -33,6 +36,8 @@ Postgres is opened as the API opens it: its schema is brought up to date. Embedd
       ['Redis', checkRedis],
       ['Postgres', checkDatabase],
       ['claude', checkClaude],
+      ['login', checkLogin],
+      ['home', checkHome],
       ['API', checkApi],
       ['token', checkToken],
     ];
@@ -105,6 +110,29 @@ const checkClaude: Check = async (config) => {
       });
     });
   });
+};
+
+const checkLogin: Check = async (_config, { processEnv }) => {
+  const auth = await findClaudeAuth(processEnv);
+  return auth
+    ? { ok: true, detail: `claude reaches the model with ${auth}` }
+    : {
+        ok: false,
+        detail: 'no ANTHROPIC_API_KEY and no stored login: every prompt would answer "Not logged in"',
+        hint: 'set ANTHROPIC_API_KEY, or run `claude` once and /login (or give each slot its key in its env)',
+      };
+};
+
+/** The CLI's home is the worker's to prepare; what matters here is that it can: its files must be JSON. */
+const checkHome: Check = async (_config, { processEnv }) => {
+  const paths = claudeHomePaths(processEnv);
+  try {
+    const { config, settings } = await readClaudeHome(paths);
+    const problems = claudeHomeProblems(config, settings, { trustedDirs: [], apiKey: processEnv.ANTHROPIC_API_KEY });
+    return { ok: true, detail: problems.length === 0 ? `${paths.config} is ready` : `a worker sets before a session starts: ${problems.join('; ')}` };
+  } catch (error) {
+    return { ok: false, detail: describeCause(error), hint: `fix or remove the file; a worker writes what claude needs there` };
+  }
 };
 
 const checkApi: Check = async (_config, { api }) => {

@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import { and, asc, count, desc, eq, lt, ne, notInArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/database.ts';
-import { approvals, sessions, tasks, workers } from '../db/schema.ts';
+import { sessions, tasks, workers } from '../db/schema.ts';
 import type { EventLog } from '../eventLog.ts';
 import type { Logger } from '../logger.ts';
 import type { ApprovalStore } from '../permissions/approvalStore.ts';
@@ -102,7 +102,7 @@ export class FleetRecovery {
     for (const { id } of lostSessions) {
       const reason = `the worker holding it (${workerId}) was lost (${silentFor}); resume it with POST /v1/sessions/${id}/resume`;
       await this.o.events.append({ kind: 'session', id }, { type: 'state', payload: { state: 'lost', reason } });
-      await this.expireApprovals(id);
+      await this.o.approvals.expirePending({ kind: 'session', id }, 'the worker holding the request was lost', 'worker_lost');
       await failPendingMessages(this.o.db, this.o.events, id, `its worker (${workerId}) was lost`);
     }
 
@@ -122,7 +122,7 @@ export class FleetRecovery {
     const requeued = await settleInterruptedTask(this.o.db, this.o.events, taskId, { kind: 'lost', workerId });
     if (requeued) await this.ensureJob(requeued);
     else await this.o.canceller.afterChildEnded(taskId);
-    await this.expireApprovals(taskId);
+    await this.o.approvals.expirePending({ kind: 'task', id: taskId }, 'the worker holding the request was lost', 'worker_lost');
     this.o.logger.info({ taskId, workerId, requeued: Boolean(requeued) }, 'task of a lost worker recovered');
   }
 
@@ -153,14 +153,6 @@ export class FleetRecovery {
     if (job) await job.remove().catch(() => {});
     await enqueueTask(this.o.taskQueue, task);
     this.o.logger.warn({ taskId: task.id, jobState: state }, 'queued task had no job: enqueued again');
-  }
-
-  private async expireApprovals(ownerId: string): Promise<void> {
-    const pending = await this.o.db
-      .select({ id: approvals.id })
-      .from(approvals)
-      .where(and(eq(approvals.ownerId, ownerId), eq(approvals.status, 'pending')));
-    for (const { id } of pending) await this.o.approvals.expire(id, 'worker_lost', 'the worker holding the request was lost');
   }
 
   private heartbeatOlderThanTimeout() {

@@ -86,6 +86,20 @@ export class ApprovalStore {
   }
 
   /**
+   * Expires every pending approval of `owner` at once, because what waited for them (a dialog, a hook,
+   * the process) is gone: none of them can be approved any more. Returns the ones it expired.
+   */
+  async expirePending(owner: EventOwner, reason: string, by: string): Promise<Approval[]> {
+    const rows = await this.db
+      .update(approvals)
+      .set({ status: 'expired', decidedBy: by, reason, decidedAt: sql`now()` })
+      .where(and(eq(approvals.ownerKind, owner.kind), eq(approvals.ownerId, owner.id), eq(approvals.status, 'pending')))
+      .returning();
+    for (const row of rows) await this.publisher.publish(this.channelOf(row.id), row.status);
+    return rows.map(toApproval);
+  }
+
+  /**
    * Resolves with the approval once it is no longer pending; when `timeoutMs` passes first it expires
    * it. Subscribes before reading the row, so a decision made in between is not missed.
    */

@@ -101,7 +101,7 @@ export const blockingDialogSchema = z.object({
 });
 export type BlockingDialogView = z.infer<typeof blockingDialogSchema>;
 
-/** `POST /v1/sessions/:id/answer`: the option (its key, as shown) that answers a blocked session's dialog. */
+/** `POST /v1/sessions/:id/answer`: the option (its `key`: the digit shown, or its position in a list without digits) that answers a blocked session's dialog. */
 export const sessionAnswerSchema = z.strictObject({ option: z.string().regex(/^\d{1,2}$/, 'an option key such as "1"'), timeoutMs: turnTimeoutMs });
 export type SessionAnswerInput = z.infer<typeof sessionAnswerSchema>;
 

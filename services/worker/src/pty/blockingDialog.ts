@@ -1,53 +1,145 @@
-/** Dialogs the CLI shows that no hook reports: each must be answered before Claude can be used. */
+import { parseScreen } from './screenParser.ts';
+
+/**
+ * The screens on which Claude Code waits for something other than a tool permission: questions it asks
+ * before it will start (folder trust, the API key, the auto-mode offer, a project's MCP servers), and
+ * states in which it cannot answer (not logged in, a usage limit). Tool permission dialogs are not
+ * among them: screenParser.ts reads those.
+ */
 export const blockingDialogKinds = ['trust_folder', 'auto_mode_offer', 'api_key', 'login_required', 'mcp_server_approval', 'usage_limit', 'unknown'] as const;
 export type BlockingDialogKind = (typeof blockingDialogKinds)[number];
 
-export interface BlockingDialog {
-  kind: BlockingDialogKind;
-  /** What the dialog says (its lines above the options, trimmed). */
-  text: string;
-  /** Its numbered options, as shown. */
-  options: { key: string; label: string }[];
+export interface BlockingDialogOption {
+  /** The digit shown before a numbered option; the position (from 1) in a list without numbers. */
+  key: string;
+  label: string;
 }
 
-/** Words that name each kind (CLI 2.1.x); the first that matches wins. */
-const KINDS: [BlockingDialogKind, RegExp][] = [
-  ['trust_folder', /trust (the files in )?this folder|Do you trust/i],
-  ['auto_mode_offer', /auto mode your default/i],
-  ['api_key', /Detected a custom API key|use this API key/i],
-  ['login_required', /Select login method|Please run \/login|Not logged in/i],
-  ['mcp_server_approval', /MCP server/i],
-  ['usage_limit', /usage limit|limit reached/i],
-];
-const OPTION = /^\s*(?:❯\s*)?(\d+)\.\s+(.+)$/;
-/** A permission dialog (answered by hooks, or by confirm on the screen driver), not a blocking one. */
-const PERMISSION_QUESTION = /^Do you want to (proceed|make this edit|create|allow)/;
+export interface BlockingDialog {
+  kind: BlockingDialogKind;
+  /** What the screen says, one line per row, without the options. */
+  text: string;
+  /** The answers offered (none when only something outside the CLI can help: a key, a login, time). */
+  options: BlockingDialogOption[];
+  /** Whether the options are numbered (a digit picks one) or a list the cursor moves through. */
+  numbered: boolean;
+  /** Key of the option the cursor (❯) is on. */
+  selected: string | null;
+}
 
-/**
- * A dialog on the screen that is not a permission dialog and stops the CLI until answered, or null.
- * Reads the lines between the last rule above the first numbered option and the options. Pure.
- *
- * A minimal reader: the first-run fixtures and the full set of texts live with the first-run work
- * (h13-firstrun), which replaces this file.
- */
+/** Rules that open a dialog: a full line of `─` (most) or `▔` (the usage-limit menu). */
+const RULE = /^\s*(─{20,}|▔{20,})$/;
+const NUMBERED = /^(\s*)(❯\s*)?(\d+)\.\s+(\S.*)$/;
+const CURSOR = /^( +)❯ (\S.*)$/;
+/** What each kind says, in Claude Code 2.1's words. */
+const SIGNATURES: [BlockingDialogKind, RegExp][] = [
+  ['trust_folder', /Is this a project you created or one you trust\?|Do you trust the files in this folder\?/],
+  ['api_key', /Do you want to use this API key\?/],
+  ['auto_mode_offer', /Make auto mode your default permission mode\?/],
+  ['mcp_server_approval', /New MCP servers? found in/],
+];
+/** The usage limit: the error left in the transcript above the menu, and the notice under the prompt while the CLI waits. */
+const LIMIT_HIT = /You've hit your .*limit/;
+const LIMIT_WAIT = /^\s*⚠ Usage limit reached/;
+/** `  ⎿  Not logged in · Please run /login` under the prompt sent, or the hint right of the input box. */
+const NOT_LOGGED_IN = /^\s*⎿\s+(Not logged in\b.*)$|^ {20,}(Not logged in\b.*)$/;
+
+/** Reads a blocking dialog off a Claude Code screen (its rows joined by newlines), or null when there is none. Pure. */
 export function parseBlockingDialog(screenText: string): BlockingDialog | null {
   const lines = screenText.split('\n').map((line) => line.trimEnd());
-  const first = lines.findIndex((line) => OPTION.test(line));
-  if (first < 0) return null;
-  const options: BlockingDialog['options'] = [];
-  for (const line of lines.slice(first)) {
-    const match = OPTION.exec(line);
-    if (!match) break;
-    options.push({ key: match[1]!, label: match[2]!.trim() });
+  // A dialog takes the input box's place: with the box showing, numbered lines are Claude's text.
+  const list = hasInputBox(lines) ? null : findOptions(lines);
+  if (list) {
+    const top = findTop(lines, list.first);
+    const body = lines.slice(top + 1, list.first).map((line) => line.trim()).filter(Boolean);
+    const text = body.join('\n');
+    const known = SIGNATURES.find(([, pattern]) => pattern.test(text));
+    const dialog = { options: list.options, numbered: list.numbered, selected: list.selected };
+    if (known) return { kind: known[0], text, ...dialog };
+    const limit = lines.slice(0, top + 1).findLast((line) => LIMIT_HIT.test(line));
+    if (limit) return { kind: 'usage_limit', text: [limit.replace(/^\s*⎿\s+/, ''), ...body].join('\n'), ...dialog };
+    if (top < 0 || isPermissionDialog(lines)) return null;
+    return { kind: 'unknown', text, ...dialog };
   }
+  const waiting = lines.findIndex((line) => LIMIT_WAIT.test(line));
+  if (waiting >= 0) {
+    const notice = [lines[waiting] ?? '', lines[waiting + 1] ?? ''].map((line) => line.trim().replace(/^⚠\s*/, '')).filter(Boolean);
+    return { kind: 'usage_limit', text: notice.join('\n'), options: [], numbered: false, selected: null };
+  }
+  const login = lines.map((line) => NOT_LOGGED_IN.exec(line)).findLast(Boolean);
+  if (login) return { kind: 'login_required', text: (login[1] ?? login[2] ?? '').trim(), options: [], numbered: false, selected: null };
+  return null;
+}
+
+/**
+ * The keystrokes that choose `key` in `dialog`: its digit when the options are numbered, else the arrow
+ * keys from the selected option to it, then Enter.
+ */
+export function answerKeystrokes(dialog: BlockingDialog, key: string): string {
+  const target = dialog.options.findIndex((option) => option.key === key);
+  if (target < 0) throw new Error(`the dialog has no option '${key}' (it offers ${dialog.options.map((o) => `${o.key}. ${o.label}`).join(', ') || 'none'})`);
+  if (dialog.numbered) return key;
+  const from = Math.max(0, dialog.options.findIndex((option) => option.key === dialog.selected));
+  const moves = target - from;
+  return (moves >= 0 ? '\x1b[B' : '\x1b[A').repeat(Math.abs(moves)) + '\r';
+}
+
+interface OptionList {
+  first: number;
+  options: BlockingDialogOption[];
+  numbered: boolean;
+  selected: string | null;
+}
+
+/** Numbered options (`❯ 1. Yes`, `  2. No`), or a list whose selected entry carries the cursor (`❯ No, exit`). */
+function findOptions(lines: string[]): OptionList | null {
+  const first = lines.findIndex((line) => NUMBERED.test(line));
+  if (first >= 0) return numberedOptions(lines, first);
+  const cursorRow = lines.findIndex((line) => CURSOR.test(line));
+  if (cursorRow < 0) return null;
+  const indent = (CURSOR.exec(lines[cursorRow] ?? '')?.[1]?.length ?? 0) + 2;
+  const isEntry = (line: string | undefined) => line !== undefined && line.length > indent && line.slice(0, indent).trim() === '' && line[indent] !== ' ';
+  let start = cursorRow;
+  while (isEntry(lines[start - 1])) start--;
+  let end = cursorRow + 1;
+  while (isEntry(lines[end])) end++;
+  const options = lines.slice(start, end).map((line, i) => ({ key: String(i + 1), label: line.replace(/^\s*❯?\s*/, '') }));
+  return { first: start, options, numbered: false, selected: String(cursorRow - start + 1) };
+}
+
+function numberedOptions(lines: string[], first: number): OptionList {
+  const options: BlockingDialogOption[] = [];
+  let selected: string | null = null;
+  for (const line of lines.slice(first)) {
+    const match = NUMBERED.exec(line);
+    if (match) {
+      const [, , cursor, key = '', label = ''] = match;
+      options.push({ key, label: label.trim() });
+      if (cursor) selected = key;
+      continue;
+    }
+    const last = options.at(-1);
+    // A label too long for the terminal continues on the next, further indented line.
+    if (!last || !/^\s{4,}\S/.test(line)) break;
+    last.label += ` ${line.trim()}`;
+  }
+  return { first, options, numbered: true, selected };
+}
+
+/** The input box: a rule, then the `❯` prompt at the left edge. */
+function hasInputBox(lines: string[]): boolean {
+  return lines.some((line, i) => /^─{20,}$/.test(line) && /^❯/.test(lines[i + 1] ?? ''));
+}
+
+/** The rule that opens the dialog above its options (or the top of the screen). */
+function findTop(lines: string[], first: number): number {
   let top = first - 1;
-  while (top >= 0 && !/^[─━]{10,}/.test(lines[top]!.trim())) top--;
-  const body = lines
-    .slice(top + 1, first)
-    .map((line) => line.trim())
-    .filter((line) => line !== '' && !/^[╌─]+$/.test(line));
-  if (body.some((line) => PERMISSION_QUESTION.test(line))) return null;
-  const text = body.join('\n');
-  const kind = KINDS.find(([, words]) => words.test(text))?.[0] ?? 'unknown';
-  return { kind, text, options };
+  while (top >= 0 && !RULE.test(lines[top] ?? '')) top--;
+  return top;
+}
+
+/** A tool permission dialog ("Do you want to proceed?", "Do you want to make this edit to …?"): screenParser.ts's. */
+function isPermissionDialog(lines: string[]): boolean {
+  const dialog = parseScreen({ lines, cursor: { row: 0, col: 0 }, title: '' }).dialog;
+  return dialog !== null && /^Do you want to /.test(dialog.question);
 }

@@ -180,7 +180,7 @@ export class HookedSession implements InteractiveSession {
     await this.events.waitFor(() => this.state !== 'starting', timeoutMs, 'the session to start', () => this.state);
     this.refuseUnlessIdle();
     const before = this.turnsEnded;
-    await typePrompt(this.pty, text);
+    await typePrompt(this.pty, this.events, text, () => this.state);
     return this.turnEnd(before, deadline, 'the reply');
   }
 
@@ -354,8 +354,8 @@ export class HookedSession implements InteractiveSession {
     for (const event of screenEvents(this.snapshot, next)) this.events.emit(event);
     this.snapshot = next;
     if (next.dialog) for (const held of this.held) if (held.approval) this.markShown(held);
-    const blocking = next.state === 'starting' || next.state === 'waiting_permission' ? parseBlockingDialog(screen.lines.join('\n')) : null;
-    this.blocking = this.held.length > 0 ? null : blocking;
+    // While a permission request is held, the dialog on the screen is the CLI's permission dialog.
+    this.blocking = this.held.length > 0 ? null : parseBlockingDialog(screen.lines.join('\n'));
     if (this.blocking) this.setPhase('blocked');
     else if (this.phase === 'blocked' || (this.phase === 'starting' && next.state !== 'starting')) this.setPhase(next.state === 'working' ? 'working' : 'idle');
     this.readTranscript();

@@ -1,5 +1,5 @@
 import { BadRequestError, type ConfirmChoice, ConflictError, type MissionEventDraft, type SessionDriver, type SessionScreen, type SessionState, type SessionTurn, TimeoutError } from '@mission/shared';
-import type { BlockingDialog } from '../pty/blockingDialog.ts';
+import { answerKeystrokes, type BlockingDialog } from '../pty/blockingDialog.ts';
 import type { PtyExit, PtySession } from '../pty/ptySession.ts';
 
 /** What the session host and message delivery drive, whichever way the session is followed. */
@@ -18,14 +18,28 @@ export interface InteractiveSession {
   flushed(): Promise<void>;
 }
 
-/** Pause between typing text and pressing Enter, so the CLI takes the Enter as a submit. */
-const SUBMIT_DELAY_MS = 50;
+/** The most a submit waits for the pasted prompt to show in the input box before it presses Enter anyway. */
+const PASTE_SHOWN_MS = 5_000;
+const RULE = /^─{20,}$/;
 
-/** Types text as one bracketed paste and submits it. */
-export async function typePrompt(pty: PtySession, text: string): Promise<void> {
+/**
+ * Types text as one bracketed paste and submits it once the CLI shows it in its input box: an Enter read
+ * together with the paste (a busy or paused CLI reads both at once) would be taken as part of it.
+ */
+export async function typePrompt(pty: PtySession, events: SessionEvents, text: string, state: () => SessionState): Promise<void> {
   pty.write(`\x1b[200~${text}\x1b[201~`);
-  await new Promise((resolve) => setTimeout(resolve, SUBMIT_DELAY_MS));
+  const head = (text.trim().split('\n')[0] ?? '').slice(0, 30);
+  await events.waitFor(() => inInputBox(pty.screen().lines, head), PASTE_SHOWN_MS, 'the prompt to show', state).catch(() => undefined);
   pty.write('\r');
+}
+
+/** The input box (between the last two rules) holds `head`, or the CLI's placeholder for a long paste. */
+function inInputBox(lines: string[], head: string): boolean {
+  const bottom = lines.findLastIndex((line) => RULE.test(line.trim()));
+  const top = lines.slice(0, Math.max(0, bottom)).findLastIndex((line) => RULE.test(line.trim()));
+  if (top < 0) return false;
+  const box = lines.slice(top + 1, bottom).join(' ');
+  return box.includes(head) || box.includes('[Pasted text');
 }
 
 /** What a command that would type into a blocked session answers: the dialog, named. */
@@ -97,7 +111,7 @@ export class SessionEvents {
 }
 
 /**
- * Answers a dialog no hook reports: the option's key is pressed once, and the answer stands once the
+ * Answers a dialog no hook reports: the option's keys are pressed once, and the answer stands once the
  * screen no longer shows that dialog. Never pressed again: a key that lands after the dialog closed
  * would be typed into Claude's input.
  */
@@ -111,7 +125,8 @@ export async function answerDialog(
     const offered = dialog.options.map((each) => `${each.key}: ${each.label}`).join('; ');
     throw new BadRequestError(`the ${dialog.kind} dialog has no option '${option}'; it offers ${offered}`);
   }
-  o.pty.write(option);
+  // Its digit, or the arrow keys to it and Enter: written at once, never repeated.
+  o.pty.write(answerKeystrokes(dialog, option));
   const same = (shown: BlockingDialog | null) => shown !== null && shown.kind === dialog.kind && shown.text === dialog.text;
   await o.events.waitFor(() => !same(o.current()), timeoutMs, `the ${dialog.kind} dialog to close`, o.state);
 }

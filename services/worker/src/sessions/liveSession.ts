@@ -175,6 +175,8 @@ export class LiveSession implements InteractiveSession {
         this.wake();
       })
       .then(async (answer) => {
+        // The dialog went without an answer from here (an interrupt, which also expired its approval): nothing to press or tell.
+        if (!sameDialog(this.current(), dialog)) return;
         guard.answering = true;
         const option = optionFor(dialog, answer.choice);
         if (!option) throw new Error(`the ${dialog.tool} dialog has no '${answer.choice}' option`);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import {
   type ApprovalStore,
   type AttachInput,
@@ -34,6 +35,7 @@ import { CLAUDE_SCREEN_ARGS } from '../pty/screenParser.ts';
 import { dialogToolUse, type PermissionGuard } from '../permissions/permissionGuard.ts';
 import { loadRunnableSlot } from '../runnableSlot.ts';
 import { combineLaunches } from '../cliLaunch.ts';
+import { CLAUDE_QUIET_ENV, prepareClaudeHomeFor } from '../claudeHome.ts';
 import { childMcpLaunch } from '../childMcp.ts';
 import { LiveSession } from './liveSession.ts';
 import { HookedSession } from './hookedSession.ts';
@@ -168,7 +170,14 @@ export class SessionHost {
       send: this.command(sendArgs, (session, args) => session.send(args.text, args.timeoutMs)),
       confirm: this.command(confirmArgs, (session, args) => session.confirm(args.choice, args.timeoutMs, args.by)),
       answer: this.command(answerArgs, (session, args) => session.answer(args.option, args.timeoutMs)),
-      interrupt: this.command(sessionArgs, (session) => session.interrupt()),
+      interrupt: this.command(sessionArgs, async (session, { sessionId }) => {
+        try {
+          return await session.interrupt();
+        } finally {
+          // An interrupt closes the dialog an approval held: nothing is left to approve.
+          await this.o.approvals.expirePending({ kind: 'session', id: sessionId }, 'the session was interrupted', 'interrupt');
+        }
+      }),
       screen: this.command(sessionArgs, (session) => session.screen()),
       serialize: this.command(sessionArgs, (session) => session.pty.serialize()),
       kill: this.command(sessionArgs, (session) => session.kill()),
@@ -214,6 +223,13 @@ export class SessionHost {
     if ('problem' in place) return this.spawnFailed(sessionId, place.problem);
     const { missionTools } = (await roleInForce(this.o.db, slot.role)).rules;
     const mission = combineLaunches([await childMcpLaunch(this.o.db, { kind: 'session', id: sessionId, role: slot.role, missionTools }, this.o.apiUrl, { refusalsToo: row.parentId !== null })]);
+    const env = { ...this.o.baseEnv, TERM: 'xterm-256color', COLORTERM: 'truecolor', ...slot.env, ...mission.env, ...CLAUDE_QUIET_ENV };
+    // The CLI's home must let it start straight into its prompt; a session's worktree is trusted with its siblings.
+    const homeProblem = await prepareClaudeHomeFor(env, [slot.cwd, ...(place.workspace ? [path.dirname(place.workspace.path)] : [])]).then(
+      () => null,
+      (error: Error) => `could not prepare Claude Code's home: ${error.message}`,
+    );
+    if (homeProblem) return this.spawnFailed(sessionId, homeProblem);
     const hooked = row.driver === 'hooks';
     const hookRoute = hooked ? this.o.hookServer.register(sessionId, (input, withdrawn) => (session as HookedSession).hook(input, withdrawn)) : null;
     const settings = hookRoute ? writeHookSettings(this.o.dataDir, sessionId, hookSettings(hookRoute, this.o.approvalTimeoutMs + HOOK_TIMEOUT_MARGIN_MS)) : null;
@@ -228,7 +244,7 @@ export class SessionHost {
         ...slot.args,
       ],
       cwd: place.cwd,
-      env: { ...this.o.baseEnv, TERM: 'xterm-256color', COLORTERM: 'truecolor', ...slot.env, ...mission.env },
+      env,
       cols: row.cols,
       rows: row.rows,
     });
@@ -333,6 +349,8 @@ export class SessionHost {
   }
 
   private async record(sessionId: string, state: Extract<SessionState, 'exited' | 'lost'>, exitCode: number | null, reason?: string): Promise<void> {
+    // Its claude is gone, and with it every dialog an approval held (expired before the state says ended).
+    await this.o.approvals.expirePending({ kind: 'session', id: sessionId }, reason ?? `the session ${state}`, `session_${state}`);
     await this.o.db.update(sessions).set({ state, exitCode, endedAt: sql`now()`, updatedAt: sql`now()` }).where(eq(sessions.id, sessionId));
     await this.workspaces.release(sessionId);
     await revokeAgentTokens(this.o.db, [sessionId]);

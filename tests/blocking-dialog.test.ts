@@ -1,0 +1,136 @@
+import fs from 'node:fs';
+import { answerKeystrokes, type BlockingDialog, parseBlockingDialog } from '@mission/worker';
+import { describe, expect, it } from 'vitest';
+import { checkpoint, CLAUDE_VERSION, fixturePath, loadRecording, recordedScenarios, type Recording } from './fixtures/recordings.ts';
+import { firstRunScenarios } from './support/firstRunScenarios.ts';
+import { replay } from './support/replay.ts';
+
+/** The blocking dialog at a recorded checkpoint, with the recording's folder written as <W>. */
+function dialogAt(recording: Recording, label: string): BlockingDialog | null {
+  const dialog = parseBlockingDialog(checkpoint(recording, label).lines.join('\n'));
+  return JSON.parse(JSON.stringify(dialog).replaceAll(recording.workdir, '<W>')) as BlockingDialog | null;
+}
+
+const list = (labels: string[], selected: number) => ({
+  options: labels.map((label, i) => ({ key: String(i + 1), label })),
+  numbered: false,
+  selected: String(selected),
+});
+
+describe(`blocking dialogs on Claude Code ${CLAUDE_VERSION} recordings`, () => {
+  it('has a recording of every first-run scenario, whose replay renders the screens it recorded', async () => {
+    for (const scenario of firstRunScenarios) {
+      expect(fs.existsSync(fixturePath(scenario.name)), scenario.name).toBe(true);
+      const recording = loadRecording(scenario.name);
+      for (const mark of recording.checkpoints) {
+        expect(await replay(recording, { upTo: mark.chunkCount }), `${scenario.name}/${mark.label}`).toEqual(mark.screen);
+      }
+    }
+  });
+
+  it('folder trust', () => {
+    expect(dialogAt(loadRecording('first-run/trust-folder'), 'dialog')).toEqual({
+      kind: 'trust_folder',
+      text: expect.stringMatching(/^Accessing workspace:\n<W>\nQuick safety check: Is this a project you created or one you trust\?/),
+      ...list(['No, exit', 'Yes, I trust this folder'], 1),
+    });
+  });
+
+  it('API key confirmation', () => {
+    expect(dialogAt(loadRecording('first-run/api-key'), 'dialog')).toEqual({
+      kind: 'api_key',
+      text: 'Detected a custom API key in your environment\nANTHROPIC_API_KEY: sk-ant-...0123456789abcdefghij\nDo you want to use this API key?',
+      ...list(['Yes', 'No (recommended)'], 2),
+    });
+  });
+
+  it('auto mode offer', () => {
+    expect(dialogAt(loadRecording('first-run/auto-mode-offer'), 'dialog')).toEqual({
+      kind: 'auto_mode_offer',
+      text: expect.stringMatching(/^Make auto mode your default permission mode\?\nAuto mode lets Claude handle permission prompts/),
+      ...list(['Yes, set auto mode as my default permission mode', 'No, keep manual mode'], 1),
+    });
+  });
+
+  it('MCP server approval', () => {
+    expect(dialogAt(loadRecording('first-run/mcp-server-approval'), 'dialog')).toEqual({
+      kind: 'mcp_server_approval',
+      text: expect.stringMatching(/^New MCP server found in this project: notes\nMCP servers may execute code/),
+      ...list(['Use this MCP server', 'Use this and all future MCP servers in this project', 'Continue without using this MCP server'], 3),
+    });
+  });
+
+  it('login required: nothing to answer, the prompt comes back with the error', () => {
+    const recording = loadRecording('first-run/login-required');
+    expect(dialogAt(recording, 'idle')).toBeNull();
+    expect(dialogAt(recording, 'blocked')).toEqual({ kind: 'login_required', text: 'Not logged in · Please run /login', options: [], numbered: false, selected: null });
+  });
+
+  it('usage limit: the menu when the CLI asks, the notice when it waits on its own', () => {
+    const menu = loadRecording('first-run/usage-limit');
+    expect(dialogAt(menu, 'idle')).toBeNull();
+    expect(dialogAt(menu, 'dialog')).toEqual({
+      kind: 'usage_limit',
+      text: expect.stringMatching(/^You've hit your 5-hour limit · resets \d+:\d\d[ap]m \(UTC\)\nWhat do you want to do\?$/),
+      options: [
+        { key: '1', label: 'Stop and wait for limit to reset' },
+        { key: '2', label: expect.stringMatching(/^Wait here, then continue automatically at \d+:\d\d[ap]m$/) },
+        { key: '3', label: 'Upgrade your plan' },
+      ],
+      numbered: true,
+      selected: '1',
+    });
+    const waiting = loadRecording('first-run/usage-limit-wait');
+    expect(dialogAt(waiting, 'idle')).toBeNull();
+    expect(dialogAt(waiting, 'blocked')).toEqual({
+      kind: 'usage_limit',
+      text: expect.stringMatching(/^Usage limit reached · limit resets \d+:\d\d[ap]m\nContinuing automatically at \d+:\d\d[ap]m · Esc to cancel$/),
+      options: [],
+      numbered: false,
+      selected: null,
+    });
+  });
+
+  it('no blocking dialog on any screen of the working scenarios, permission dialogs included', () => {
+    for (const name of recordedScenarios()) {
+      const recording = loadRecording(name);
+      for (const mark of recording.checkpoints) expect(dialogAt(recording, mark.label), `${name}/${mark.label}`).toBeNull();
+    }
+  });
+});
+
+describe('blocking dialog parser', () => {
+  const rule = '─'.repeat(80);
+
+  it('an unrecognised box with options is unknown, numbered or not', () => {
+    const numbered = [rule, ' Choose a theme', '', ' ❯ 1. Dark mode', '   2. Light mode', '', ' Enter to confirm · Esc to cancel'].join('\n');
+    expect(parseBlockingDialog(numbered)).toEqual({
+      kind: 'unknown',
+      text: 'Choose a theme',
+      options: [
+        { key: '1', label: 'Dark mode' },
+        { key: '2', label: 'Light mode' },
+      ],
+      numbered: true,
+      selected: '1',
+    });
+    const cursor = [rule, '  Something new', '    Accept', '  ❯ Decline', '  Enter to confirm'].join('\n');
+    expect(parseBlockingDialog(cursor)).toMatchObject({ kind: 'unknown', text: 'Something new', ...list(['Accept', 'Decline'], 2) });
+  });
+
+  it('a numbered list in an answer above the input box is no dialog', () => {
+    const screen = ['● Steps:', '  1. Build', '  2. Test', '', rule, '❯ ', rule, '  ? for shortcuts'].join('\n');
+    expect(parseBlockingDialog(screen)).toBeNull();
+  });
+
+  it('answers with the digit of a numbered option, or with arrows and Enter in a list', () => {
+    const trust = parseBlockingDialog(checkpoint(loadRecording('first-run/trust-folder'), 'dialog').lines.join('\n'))!;
+    expect(answerKeystrokes(trust, '2')).toBe('\x1b[B\r');
+    expect(answerKeystrokes(trust, '1')).toBe('\r');
+    const mcp = parseBlockingDialog(checkpoint(loadRecording('first-run/mcp-server-approval'), 'dialog').lines.join('\n'))!;
+    expect(answerKeystrokes(mcp, '1')).toBe('\x1b[A\x1b[A\r');
+    const limit = parseBlockingDialog(checkpoint(loadRecording('first-run/usage-limit'), 'dialog').lines.join('\n'))!;
+    expect(answerKeystrokes(limit, '2')).toBe('2');
+    expect(() => answerKeystrokes(limit, '7')).toThrow(/no option '7'.*1\. Stop and wait/);
+  });
+});

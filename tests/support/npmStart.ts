@@ -1,0 +1,17 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+
+const repoRoot = path.resolve(import.meta.dirname, '..', '..');
+
+/** `npm start` as the README runs it (tsx src/up.ts), with no REDIS_URL and no DATABASE_URL. */
+export function startMission(env: Record<string, string>): { child: ChildProcess; output: () => string } {
+  const base = Object.fromEntries(Object.entries(process.env).filter(([key]) => key !== 'REDIS_URL' && key !== 'DATABASE_URL'));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/up.ts'], { cwd: repoRoot, env: { ...base, LOG_LEVEL: 'info', ...env } });
+  let output = '';
+  child.stdout?.on('data', (chunk) => (output += chunk));
+  child.stderr?.on('data', (chunk) => (output += chunk));
+  return { child, output: () => output };
+}
+
+export const exited = (child: ChildProcess) =>
+  new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
