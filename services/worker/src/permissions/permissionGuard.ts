@@ -89,8 +89,8 @@ export class PermissionGuard {
     const decision = decided.status === 'approved' ? 'allow' : 'deny';
     const reason =
       decided.status === 'expired'
-        ? decided.decidedBy === 'withdrawn'
-          ? 'Mission denied this: the request was withdrawn.'
+        ? decided.decidedBy !== 'timeout'
+          ? `Mission denied this: the request was withdrawn (${decided.reason ?? decided.decidedBy}).`
           : 'Mission denied this: nobody approved it in time. Carry on without it.'
         : decision === 'deny' && decided.reason
           ? `Mission denied this (${decided.decidedBy}): ${decided.reason}`

@@ -155,6 +155,10 @@ export class HookedSession implements InteractiveSession {
       payload: { tool, input: toolInput, summary: request.dialog.target, options: request.dialog.options.map(({ key, label, meaning }) => ({ key, label, meaning })) },
     });
     this.held.push(request);
+    // The CLI gave up on the call (Esc in an attached terminal): the approval is withdrawn. Not when Mission
+    // kills the CLI: its end expires the session's approvals as `session_exited`.
+    const guardWithdrawn = new AbortController();
+    withdrawn.addEventListener('abort', () => this.killed || guardWithdrawn.abort(), { once: true });
     try {
       const answer = await this.hooks.guard(
         { tool, input: toolInput },
@@ -164,7 +168,7 @@ export class HookedSession implements InteractiveSession {
           this.setPhase('waiting_permission');
           this.readScreen();
         },
-        withdrawn,
+        guardWithdrawn.signal,
       );
       if (answer.decision === 'deny') return permissionAnswer({ behavior: 'deny', message: answer.reason ?? 'Mission denied this.', ...(request.withdrawn ? { interrupt: true } : {}) });
       return permissionAnswer({ behavior: 'allow', ...(request.always && request.suggestions.length > 0 ? { updatedPermissions: request.suggestions } : {}) });
@@ -180,8 +184,8 @@ export class HookedSession implements InteractiveSession {
     await this.events.waitFor(() => this.state !== 'starting', timeoutMs, 'the session to start', () => this.state);
     this.refuseUnlessIdle();
     const before = this.turnsEnded;
-    await typePrompt(this.pty, this.events, text, () => this.state);
-    return this.turnEnd(before, deadline, 'the reply');
+    await typePrompt(this.pty, this.events, text, deadline, () => this.state);
+    return this.turnEnd(before, deadline, 'the reply', timeoutMs);
   }
 
   /** A command that types must not: the session is not at its prompt. */
@@ -203,17 +207,19 @@ export class HookedSession implements InteractiveSession {
     request.always = choice === 'yes_always';
     await this.hooks.decideApproval(request.approval.id, choice, by);
     await this.events.waitFor(() => !this.held.includes(request), deadline - Date.now(), 'the permission answer', () => this.state);
-    return this.turnEnd(before, deadline, 'the turn to end');
+    return this.turnEnd(before, deadline, 'the turn to end', timeoutMs);
   }
 
   /** Resolves once a turn ended after `before`, or a new permission request waits for a person, or the CLI exited. */
-  private async turnEnd(before: number, deadline: number, what: string): Promise<SessionTurn> {
+  private async turnEnd(before: number, deadline: number, what: string, timeoutMs: number): Promise<SessionTurn> {
     try {
       await this.events.waitFor(() => this.exit !== null || this.turnsEnded > before || this.waitingForPerson(), deadline - Date.now(), what, () => this.state);
     } catch (error) {
       if (!(error instanceof TimeoutError)) throw error;
-      this.events.emit({ type: 'error', payload: { code: 'timeout', message: error.message } });
-      throw error;
+      // The command's whole timeout, not what was left of it.
+      const message = `timed out after ${timeoutMs} ms waiting for ${what} (the session is ${this.state})`;
+      this.events.emit({ type: 'error', payload: { code: 'timeout', message } });
+      throw new TimeoutError(message, { state: this.state });
     }
     return this.turn();
   }

@@ -26,10 +26,11 @@ const RULE = /^─{20,}$/;
  * Types text as one bracketed paste and submits it once the CLI shows it in its input box: an Enter read
  * together with the paste (a busy or paused CLI reads both at once) would be taken as part of it.
  */
-export async function typePrompt(pty: PtySession, events: SessionEvents, text: string, state: () => SessionState): Promise<void> {
+export async function typePrompt(pty: PtySession, events: SessionEvents, text: string, deadline: number, state: () => SessionState): Promise<void> {
   pty.write(`\x1b[200~${text}\x1b[201~`);
   const head = (text.trim().split('\n')[0] ?? '').slice(0, 30);
-  await events.waitFor(() => inInputBox(pty.screen().lines, head), PASTE_SHOWN_MS, 'the prompt to show', state).catch(() => undefined);
+  const wait = Math.max(0, Math.min(PASTE_SHOWN_MS, deadline - Date.now()));
+  await events.waitFor(() => inInputBox(pty.screen().lines, head), wait, 'the prompt to show', state).catch(() => undefined);
   pty.write('\r');
 }
 

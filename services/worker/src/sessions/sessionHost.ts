@@ -281,7 +281,7 @@ export class SessionHost {
           refusal: (use) => this.o.guard.refusal({ owner, slot, use }),
           guard: (use, pending, withdrawn) => this.o.guard.check({ owner, slot, use, onApprovalPending: pending, signal: withdrawn }),
           withdrawApproval: async (approvalId) => {
-            await this.o.approvals.expire(approvalId, 'withdrawn', 'the session was interrupted');
+            await this.o.approvals.expire(approvalId, 'interrupt', 'the session was interrupted');
           },
         })
       : new LiveSession(sessionId, pty, {
