@@ -143,7 +143,8 @@ describe('MCP tools (the SDK client over HTTP, real claude CLI on the stub API)'
       role: 'careful',
       slot: 'careful',
       owner: { kind: 'session', id: spawned.id },
-      input: { file_path: 'careful.txt' },
+      // The CLI's own tool input, exactly.
+      input: { file_path: file, content: 'careful\n' },
       url: expect.stringContaining('/approvals/'),
     });
     expect(fs.existsSync(file)).toBe(false);

@@ -25,6 +25,7 @@ const TOOLS = [
   'mission_log_action',
   'mission_message',
   'mission_overview',
+  'mission_pty_answer',
   'mission_pty_confirm',
   'mission_pty_interrupt',
   'mission_pty_kill',

@@ -22,8 +22,8 @@ describe('permissions, approvals and signed links (real claude CLI)', () => {
     let conversation = '';
     bed.stub.respond((request) => {
       if (request.tools.length === 0) return { text: 'side request' };
-      // After a no, the worker types the reason for Claude: that is the next user message.
-      if (request.lastUserText.includes('Mission denied this')) return { text: 'Understood, I will leave it alone.' };
+      // After a no, Claude reads the reason as the refused tool use's result.
+      if (request.toolResults.some((result) => result.content.includes('Mission denied this'))) return { text: 'Understood, I will leave it alone.' };
       if (request.toolResults.length === 0) conversation = request.lastUserText;
       return replies[conversation]?.shift();
     });
@@ -53,7 +53,7 @@ describe('permissions, approvals and signed links (real claude CLI)', () => {
   const decisions = async (id: string) => (await events(id)).filter((e): e is Extract<MissionEvent, { type: 'permission_decision' }> => e.type === 'permission_decision').map((e) => e.payload);
   const pendingApprovals = async () => (await call<{ approvals: Approval[] }>('GET', '/v1/approvals?status=pending')).body.approvals;
 
-  it("a denied Bash(rm -rf …) is refused by the CLI itself (the role's deny rules are its settings): never runs, no dialog", async () => {
+  it("a denied Bash(rm -rf …) is refused before any dialog (Mission's PreToolUse hook, and the CLI's own settings behind it): never runs, Claude is told why", async () => {
     fs.mkdirSync(path.join(bed.workdir, 'precious'), { recursive: true });
     fs.writeFileSync(path.join(bed.workdir, 'precious', 'keep.txt'), 'keep me\n');
     replies['delete the precious folder'] = [{ text: 'I will delete it.', toolUses: [{ name: 'Bash', input: { command: 'rm -rf precious', description: 'Delete' } }] }, { text: 'It was refused.' }];
@@ -61,10 +61,13 @@ describe('permissions, approvals and signed links (real claude CLI)', () => {
     const turn = await call<SessionTurn>('POST', `/v1/sessions/${id}/send`, { text: 'delete the precious folder' });
     expect(turn.body).toMatchObject({ state: 'idle', response: 'It was refused.', approval: null });
     expect(fs.existsSync(path.join(bed.workdir, 'precious', 'keep.txt'))).toBe(true);
-    const log = await events(id);
-    expect(log.some((e) => e.type === 'permission_request')).toBe(false);
-    expect(await decisions(id)).toEqual([]);
-    expect(bed.stub.requests.flatMap((r) => r.toolResults).at(-1)).toMatchObject({ isError: true, content: expect.stringContaining('denied') });
+    expect((await events(id)).some((e) => e.type === 'permission_request')).toBe(false);
+    expect(await decisions(id)).toEqual([
+      { tool: 'Bash', decision: 'deny', by: 'policy', rule: 'Bash(rm -rf*)', reason: expect.stringContaining("role 'guarded' forbids it (rule Bash(rm -rf*))") },
+    ]);
+    expect(bed.stub.requests.some((r) => r.toolResults.some((result) => result.isError && result.content.includes("Mission denied this: role 'guarded' forbids it")))).toBe(true);
+    const audit = await bed.system.core.database.db.select().from(tables.permissionDecisions);
+    expect(audit.filter((row) => row.ownerId === id)).toMatchObject([{ decision: 'deny', by: 'policy', role: 'guarded', roleVersion: 1, input: { command: 'rm -rf precious' } }]);
     await call('POST', `/v1/sessions/${id}/kill`);
   });
 
@@ -83,7 +86,7 @@ describe('permissions, approvals and signed links (real claude CLI)', () => {
     expect(await decisions(id)).toEqual([
       { tool: 'Bash', decision: 'deny', by: 'policy', rule: 'Bash(touch:*)', reason: expect.stringContaining("role 'tightened' forbids it (rule Bash(touch:*))") },
     ]);
-    expect(bed.stub.requests.some((r) => r.lastUserText.includes("Mission denied this: role 'tightened' forbids it"))).toBe(true);
+    expect(bed.stub.requests.some((r) => r.toolResults.some((result) => result.isError && result.content.includes("Mission denied this: role 'tightened' forbids it")))).toBe(true);
     const audit = await bed.system.core.database.db.select().from(tables.permissionDecisions);
     expect(audit.filter((row) => row.ownerId === id)).toMatchObject([{ decision: 'deny', by: 'policy', role: 'tightened', roleVersion: 2, input: { command: 'touch touched.txt' } }]);
     await call('POST', `/v1/sessions/${id}/kill`);
@@ -112,7 +115,8 @@ describe('permissions, approvals and signed links (real claude CLI)', () => {
     expect(turn.body).toMatchObject({ state: 'waiting_permission', dialog: { tool: 'Write', target: 'approved.txt' }, approval: { id: expect.stringMatching(/^appr_/) } });
     const approvalId = turn.body.approval!.id;
     const [pending] = (await pendingApprovals()).filter((a) => a.id === approvalId) as (Approval & { url: string })[];
-    expect(pending).toMatchObject({ status: 'pending', tool: 'Write', rule: 'Edit', role: 'guarded', slot: 'guarded', owner: { kind: 'session', id }, input: { file_path: 'approved.txt' } });
+    // The CLI's own tool input, exactly (from its PermissionRequest hook).
+    expect(pending).toMatchObject({ status: 'pending', tool: 'Write', rule: 'Edit', role: 'guarded', slot: 'guarded', owner: { kind: 'session', id }, input: { file_path: file, content: 'approved\n' } });
     expect(fs.existsSync(file)).toBe(false);
 
     // The link: its path is all a person needs (no API token).

@@ -227,6 +227,7 @@ describe('interactive sessions through REST (real claude CLI)', () => {
     const session = await spawn();
     await waitForScreen(session.id, (s) => s.state === 'idle', 'idle');
     const [pid] = processesIn(bed.workdir).filter((p) => !before.has(p));
+    bed.stress?.exempt(pid!);
     process.kill(pid!, 'SIGSTOP');
     try {
       const res = await call<{ error: { code: string; message: string } }>('POST', `/v1/sessions/${session.id}/send`, { text: 'are you there?', timeoutMs: 1_500 });

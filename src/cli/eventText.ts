@@ -41,6 +41,8 @@ function describe(event: MissionEvent): [Style, string] {
     }
     case 'error':
       return ['red', `${event.payload.code}: ${event.payload.message}`];
+    case 'usage':
+      return ['dim', `cost so far $${event.payload.costUsd.toFixed(4)}`];
     case 'message_sent':
       return ['blue', `${event.payload.messageId} to ${event.payload.to} (${event.payload.status}): ${event.payload.text}`];
     case 'message_received':

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CLAUDE_BIN, type ClaudeHome, prepareClaudeHome } from './claudeEnv.ts';
+import { startStress, type Stress } from './stress.ts';
 import { startStubAnthropic, type StubAnthropic } from './stubAnthropic.ts';
 import { startTestSystem, type TestSystem, type TestSystemOptions } from './system.ts';
 
@@ -12,6 +13,8 @@ export interface ClaudeTestBed {
   /** The `default` slot's working directory (trusted in the claude home). */
   workdir: string;
   system: TestSystem;
+  /** The conditions MISSION_TEST_STRESS asks for (CPU load, claude paused in bursts), if any. */
+  stress: Stress | undefined;
   close(): Promise<void>;
 }
 
@@ -24,12 +27,15 @@ export async function startClaudeTestBed(options: Pick<TestSystemOptions, 'datab
     env: { MISSION_CLAUDE_BIN: CLAUDE_BIN, ...options.env },
     slots: { default: { cwd: workdir, env: claude.env } },
   });
+  const stress = startStress(workdir);
   return {
     stub,
     claude,
     workdir,
     system,
+    stress,
     async close() {
+      await stress?.stop();
       await system.close();
       await stub.close();
       claude.remove();

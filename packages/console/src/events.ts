@@ -15,6 +15,7 @@ export const EVENT_TYPES = [
   'title',
   'result',
   'error',
+  'usage',
   'message_sent',
   'message_received',
   'message_status',
@@ -64,6 +65,8 @@ export function describeEvent(event: MissionEvent): EventLine | null {
       return { kind: p.isError ? 'error' : 'result', title: resultTitle(p), body: text(p.text) };
     case 'error':
       return { kind: 'error', title: `error ${text(p.code)}`, body: text(p.message) };
+    case 'usage':
+      return typeof p.costUsd === 'number' ? { kind: 'result', title: `cost so far ${formatUsd(p.costUsd)}` } : null;
     default:
       return null;
   }

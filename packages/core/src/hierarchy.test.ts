@@ -10,6 +10,8 @@ const session = (id: string, parentId: string | null): Session => ({
   temporary: false,
   ownerWorker: 'w1',
   claudeSessionId: null,
+  driver: 'hooks',
+  blocking: null,
   workspaceBranch: null,
   exitCode: null,
   exitSignal: null,

@@ -19,6 +19,9 @@ import {
   type SessionScreen,
   sessionConfirmSchema,
   sessionSendSchema,
+  sessionAnswerSchema,
+  type SessionDriver,
+  type BlockingDialogView,
   sessionSpawnSchema,
   type SessionState,
   type SessionTurn,
@@ -77,7 +80,7 @@ export class SessionService {
     const id = newId('ses');
     await this.o.db
       .insert(sessions)
-      .values({ id, slot: input.slot, state: 'starting', cols: input.cols, rows: input.rows, parentId, temporary: options.temporary ?? false });
+      .values({ id, slot: input.slot, driver: input.driver, state: 'starting', cols: input.cols, rows: input.rows, parentId, temporary: options.temporary ?? false });
     return this.handToWorker({ sessionId: id }, id);
   }
 
@@ -166,6 +169,16 @@ export class SessionService {
     const input = parseInput(sessionConfirmSchema, body, 'confirm');
     const timeoutMs = input.timeoutMs ?? TURN_TIMEOUT_MS;
     return this.turn(this.command(id, 'confirm', { choice: input.choice, timeoutMs, by }, timeoutMs + REPLY_MARGIN_MS));
+  }
+
+  /**
+   * Answers the dialog a `blocked` session shows (folder trust, login, …) with one of its options: the
+   * key is pressed once, and the answer is the session once the screen no longer shows that dialog.
+   */
+  async answer(id: string, body: unknown): Promise<SessionTurn> {
+    const input = parseInput(sessionAnswerSchema, body, 'answer');
+    const timeoutMs = input.timeoutMs ?? COMMAND_TIMEOUT_MS;
+    return this.turn(this.command(id, 'answer', { option: input.option, timeoutMs }, timeoutMs + REPLY_MARGIN_MS));
   }
 
   async interrupt(id: string): Promise<SessionTurn> {
@@ -278,6 +291,8 @@ export function toSession(row: typeof sessions.$inferSelect): Session {
     temporary: row.temporary,
     ownerWorker: row.ownerWorker,
     claudeSessionId: row.claudeSessionId,
+    driver: row.driver as SessionDriver,
+    blocking: (row.blocking as BlockingDialogView | null) ?? null,
     workspaceBranch: row.workspaceBranch,
     exitCode: row.exitCode,
     exitSignal: row.exitSignal,

@@ -47,6 +47,8 @@ export const eventPayloadSchemas = {
     claudeSessionId: z.string().nullable(),
   }),
   error: z.object({ code: z.string(), message: z.string() }),
+  /** An interactive session's running cost and tokens by model, from its transcript (each time they grow). */
+  usage: z.object({ costUsd: z.number(), usage }),
   /** A message between sessions (see session_messages): on the sender when it is sent … */
   message_sent: z.object({ messageId: z.string(), to: z.string(), text: z.string(), status: z.string() }),
   /** … on the target when it arrives (`from` is null for the operator) … */

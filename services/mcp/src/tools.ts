@@ -252,6 +252,14 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
   );
 
   tool(
+    'mission_pty_answer',
+    'sessions:write',
+    'Answer a dialog a blocked session shows that is not a tool permission (folder trust, the API key, the auto-mode offer, an MCP server approval, …): its state is "blocked" and mission_status shows the dialog as blocking: {kind, text, options}. Pick an option by its key; it is pressed once. Returns {state, response, dialog}.',
+    z.strictObject({ session: sessionId, option: z.string().regex(/^\d{1,2}$/).describe('The key of one of the dialog\'s options, e.g. "1".'), timeoutMs: turnTimeout }),
+    async ({ session, option, timeoutMs }, _extra, caller) => onOwn(caller, session, () => core.sessions.answer(session, { option, timeoutMs })),
+  );
+
+  tool(
     'mission_pty_interrupt',
     'sessions:write',
     'Stop what Claude is doing in a session (like pressing Esc) and wait for its prompt. Returns {state, response, dialog}.',
@@ -278,7 +286,7 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
   tool(
     'mission_sessions',
     'sessions:read',
-    'List interactive sessions, newest first, optionally by state (starting, idle, working, waiting_permission, exited, lost), slot and parent (the session or task that started them). tree: each session nested under its parent (children). An agent sees its own session and the sessions under it.',
+    'List interactive sessions, newest first, optionally by state (starting, idle, working, waiting_permission, blocked, exited, lost), slot and parent (the session or task that started them). tree: each session nested under its parent (children). An agent sees its own session and the sessions under it.',
     sessionListQuerySchema.extend({ tree: z.boolean().default(false).describe('Nest the sessions under their parents.') }),
     async ({ tree, ...query }, _extra, caller) => {
       const sessions = await core.sessions.list(query, { caller });

@@ -20,6 +20,7 @@ import { DelayedError, Queue, Worker } from 'bullmq';
 import { AgentLauncher, resolveAgentIdentity } from './agentProcess.ts';
 import { PermissionGuard } from './permissions/permissionGuard.ts';
 import { PermissionPromptServer } from './permissions/promptServer.ts';
+import { HookServer } from './hooks/hookServer.ts';
 import { settleCoordination } from './coordinationProcessor.ts';
 import { SessionHost } from './sessions/sessionHost.ts';
 import { TaskProcessor } from './taskProcessor.ts';
@@ -55,6 +56,8 @@ export async function startWorker(options: {
   const guard = new PermissionGuard({ db: database.db, events, approvals, approvalTimeoutMs: config.approvalTimeoutMs, logger });
   const prompts = new PermissionPromptServer(guard, logger, config.approvalTimeoutMs);
   await prompts.start();
+  const hookServer = new HookServer(logger);
+  await hookServer.start();
   const taskQueue = new Queue<TaskJobData>(queueNames.tasks, { connection, prefix: config.queuePrefix });
   taskQueue.on('error', (error) => logger.warn({ err: error }, 'task queue error'));
   const canceller = new TaskCanceller({ db: database.db, events, publisher: connection, queuePrefix: config.queuePrefix });
@@ -96,6 +99,9 @@ export async function startWorker(options: {
     db: database.db,
     events,
     guard,
+    hookServer,
+    dataDir: config.dataDir,
+    approvalTimeoutMs: config.approvalTimeoutMs,
     approvals,
     connection,
     subscriber,
@@ -178,6 +184,7 @@ export async function startWorker(options: {
       clearTimeout(timer);
       clearInterval(heartbeat);
       await prompts.close();
+      await hookServer.close();
       await taskQueue.close();
       await registration.leave().catch((error: unknown) => logger.warn({ err: error }, 'could not leave the worker registry'));
       await liveness.forget(workerId).catch((error: unknown) => logger.warn({ err: error }, 'could not remove the Redis heartbeat'));

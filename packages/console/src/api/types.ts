@@ -62,6 +62,10 @@ export interface Session {
   endedAt: string | null;
   exitCode: number | null;
   exitSignal: string | null;
+  /** `hooks` or `screen`: how the worker follows the CLI. */
+  driver: string;
+  /** The dialog a `blocked` session shows. */
+  blocking: { kind: string; text: string; options: { key: string; label: string }[] } | null;
 }
 
 export interface Task {

@@ -30,6 +30,10 @@ export function SessionPage({ id }: { id: string }) {
     session.refresh();
     if (stream.ended) stream.reopen();
   });
+  const answer = useAction(async (option: string) => {
+    await api.post(`/v1/sessions/${encodeURIComponent(id)}/answer`, { option });
+    session.refresh();
+  });
   if (!session.data) return html`<${Pending} error=${session.error} />`;
 
   // The stream's latest state is newer than the last poll.
@@ -37,16 +41,26 @@ export function SessionPage({ id }: { id: string }) {
   const state = (latest.find((e) => e.type === 'state')?.payload.state as string | undefined) ?? session.data.state;
   const title = latest.find((e) => e.type === 'title')?.payload.title as string | undefined;
   const waiting = state === 'waiting_permission';
+  const blocking = state === 'blocked' ? session.data.blocking : null;
 
   return html`<h1>Session <code>${id}</code> <${StateBadge} state=${state} /></h1>
     <p class="muted">
-      slot ${session.data.slot} · worker ${session.data.ownerWorker ?? '—'}${title ? ` · ${title}` : ''}
+      slot ${session.data.slot} · worker ${session.data.ownerWorker ?? '—'} · ${session.data.driver} driver${title ? ` · ${title}` : ''}
       ${waiting ? html` · <a href=${href({ view: 'approvals' })}>it waits for an approval →</a>` : null}
     </p>
     ${ENDED.has(state)
       ? html`<p><button type="button" disabled=${resume.busy} onClick=${() => resume.run()}>Resume</button></p>`
       : html`<p><button type="button" disabled=${end.busy} onClick=${() => end.run()}>End session</button></p>`}
-    <${ErrorMessage} error=${session.error ?? end.error ?? resume.error} />
+    ${blocking
+      ? html`<section class="blocking" data-testid="blocking">
+          <h2>Claude Code asks (${blocking.kind})</h2>
+          <pre>${blocking.text}</pre>
+          ${blocking.options.map(
+            (option) => html`<button type="button" disabled=${answer.busy} onClick=${() => answer.run(option.key)}>${option.key}. ${option.label}</button> `,
+          )}
+        </section>`
+      : null}
+    <${ErrorMessage} error=${session.error ?? end.error ?? resume.error ?? answer.error} />
     <div class="session">
       ${ENDED.has(state)
         ? html`<p class="muted terminal-panel">The session has ended (${state}); its conversation is on the right.</p>`

@@ -89,6 +89,10 @@ export const sessions = pgTable(
     workspaceBranch: text('workspace_branch'),
     workspacePath: text('workspace_path'),
     claudeSessionId: text('claude_session_id'),
+    /** `hooks` or `screen`: how the worker follows the CLI (see sessionDrivers). */
+    driver: text('driver').notNull().default('hooks'),
+    /** The dialog a `blocked` session shows ({kind, text, options}), else null. */
+    blocking: jsonb('blocking').$type<{ kind: string; text: string; options: { key: string; label: string }[] }>(),
     state: text('state').notNull(),
     cols: integer('cols').notNull().default(120),
     rows: integer('rows').notNull().default(40),

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { slotIdSchema } from './slots.ts';
 
-export const sessionStates = ['starting', 'idle', 'working', 'waiting_permission', 'exited', 'lost'] as const;
+/** `blocked`: the CLI shows a dialog no hook reports (folder trust, login, …): answer it (`POST /v1/sessions/:id/answer`). */
+export const sessionStates = ['starting', 'idle', 'working', 'waiting_permission', 'blocked', 'exited', 'lost'] as const;
 export const sessionStateSchema = z.enum(sessionStates);
 export type SessionState = z.infer<typeof sessionStateSchema>;
 
@@ -10,8 +11,17 @@ export const sessionIdSchema = z.string().regex(/^ses_[0-9a-z]+$/, 'a session id
 export const endedSessionStates: ReadonlySet<SessionState> = new Set(['exited', 'lost']);
 export const isEndedSessionState = (state: string): boolean => endedSessionStates.has(state as SessionState);
 
+/**
+ * How the worker follows a session's CLI: `hooks` (its hooks for state, turn ends and permissions, its
+ * transcript for the content, the screen for the rest) or `screen` (the rendered screen only, for a CLI
+ * that runs no hooks).
+ */
+export const sessionDrivers = ['hooks', 'screen'] as const;
+export type SessionDriver = (typeof sessionDrivers)[number];
+
 export const sessionSpawnSchema = z.strictObject({
   slot: slotIdSchema.default('default'),
+  driver: z.enum(sessionDrivers).default('hooks'),
   /** Terminal size (default 120×40). */
   cols: z.number().int().min(40).max(500).default(120),
   rows: z.number().int().min(10).max(200).default(40),
@@ -61,6 +71,9 @@ export const sessionSchema = z.object({
   temporary: z.boolean(),
   ownerWorker: z.string().nullable(),
   claudeSessionId: z.string().nullable(),
+  driver: z.enum(sessionDrivers),
+  /** The dialog a `blocked` session shows, else null. */
+  blocking: z.lazy(() => blockingDialogSchema).nullable(),
   /** With the slot's `workspace: worktree`: the branch of the session's own git worktree. */
   workspaceBranch: z.string().nullable(),
   exitCode: z.number().int().nullable(),
@@ -81,6 +94,18 @@ export const permissionDialogSchema = z.object({
   selected: z.string().nullable(),
 });
 export type PermissionDialogView = z.infer<typeof permissionDialogSchema>;
+
+/** A dialog the CLI shows that no hook reports, and the options that answer it. */
+export const blockingDialogSchema = z.object({
+  kind: z.enum(['trust_folder', 'auto_mode_offer', 'api_key', 'login_required', 'mcp_server_approval', 'usage_limit', 'unknown']),
+  text: z.string(),
+  options: z.array(z.object({ key: z.string(), label: z.string() })),
+});
+export type BlockingDialogView = z.infer<typeof blockingDialogSchema>;
+
+/** `POST /v1/sessions/:id/answer`: the option (its `key`: the digit shown, or its position in a list without digits) that answers a blocked session's dialog. */
+export const sessionAnswerSchema = z.strictObject({ option: z.string().regex(/^\d{1,2}$/, 'an option key such as "1"'), timeoutMs: turnTimeoutMs });
+export type SessionAnswerInput = z.infer<typeof sessionAnswerSchema>;
 
 /** The approval a permission dialog waits for (its role says a person decides). */
 export const pendingApprovalSchema = z.object({ id: z.string(), expiresAt: z.string() });
@@ -104,6 +129,8 @@ export const sessionScreenSchema = z.object({
   lines: z.array(z.string()),
   cursor: z.object({ row: z.number().int(), col: z.number().int() }),
   dialog: permissionDialogSchema.nullable(),
+  /** The dialog a `blocked` session shows. */
+  blocking: blockingDialogSchema.nullable().optional(),
   status: z.object({ text: z.string(), elapsedSeconds: z.number().optional(), tokens: z.number().optional(), interruptible: z.boolean() }).nullable(),
 });
 export type SessionScreen = z.infer<typeof sessionScreenSchema>;

@@ -2,6 +2,7 @@ import { type CoreRuntime, runInTemporarySession } from '@mission/core';
 import {
   isEndedSessionState,
   sessionConfirmSchema,
+  sessionAnswerSchema,
   sessionListQuerySchema,
   sessionRunSchema,
   sessionSchema,
@@ -93,6 +94,22 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async
       },
     },
     async (request) => core.approvals.turnFor(await core.sessions.confirm(request.params.id, request.body, request.caller.label), request.caller),
+  );
+
+  app.post(
+    '/v1/sessions/:id/answer',
+    {
+      config: { access: 'sessions:write' },
+      schema: {
+        tags,
+        summary: 'Answer the dialog a blocked session shows (folder trust, login, …) with one of its options',
+        description: 'Presses the option key once and waits until the screen no longer shows the dialog.',
+        params: idParams,
+        body: sessionAnswerSchema,
+        response: { 200: sessionTurnSchema, ...commandErrors },
+      },
+    },
+    async (request) => core.sessions.answer(request.params.id, request.body),
   );
 
   app.post(

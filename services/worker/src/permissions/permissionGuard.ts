@@ -46,12 +46,26 @@ export interface PermissionGuardOptions {
 export class PermissionGuard {
   constructor(private readonly o: PermissionGuardOptions) {}
 
+  /**
+   * A role's deny rule, checked before the CLI decides anything itself (a PreToolUse hook): a tool use
+   * it forbids is refused even if the CLI would run it unasked. Null when no deny rule matches.
+   */
+  async refusal(request: GuardRequest): Promise<GuardAnswer | null> {
+    const { owner, slot, use } = request;
+    const role = await roleInForce(this.o.db, slot.role);
+    const policy = decide(role.rules, use, { cwd: slot.cwd, home: os.homedir() });
+    if (policy.verdict !== 'deny') return null;
+    const reason = denialReason(role.name, policy.rule);
+    await recordDecision(this.o.db, this.o.events, { owner, use, decision: 'deny', by: 'policy', role, rule: policy.rule, reason });
+    return { decision: 'deny', reason };
+  }
+
   async check(request: GuardRequest): Promise<GuardAnswer> {
     const { owner, slot, use } = request;
     const role = await roleInForce(this.o.db, slot.role);
     const policy = decide(role.rules, use, { cwd: slot.cwd, home: os.homedir() });
     if (policy.verdict !== 'confirm') {
-      const reason = policy.verdict === 'deny' ? `Mission denied this: role '${role.name}' forbids it (rule ${policy.rule}). Do not try it another way; carry on without it.` : undefined;
+      const reason = policy.verdict === 'deny' ? denialReason(role.name, policy.rule) : undefined;
       await recordDecision(this.o.db, this.o.events, { owner, use, decision: policy.verdict, by: 'policy', role, rule: policy.rule, reason });
       return { decision: policy.verdict, reason };
     }
@@ -74,7 +88,9 @@ export class PermissionGuard {
     const decision = decided.status === 'approved' ? 'allow' : 'deny';
     const reason =
       decided.status === 'expired'
-        ? 'Mission denied this: nobody approved it in time. Carry on without it.'
+        ? decided.decidedBy !== 'timeout'
+          ? `Mission denied this: the request was withdrawn (${decided.reason ?? decided.decidedBy}).`
+          : 'Mission denied this: nobody approved it in time. Carry on without it.'
         : decision === 'deny' && decided.reason
           ? `Mission denied this (${decided.decidedBy}): ${decided.reason}`
           : undefined;
@@ -90,6 +106,10 @@ export class PermissionGuard {
     });
     return { decision, reason, ...(decided.status === 'expired' ? { undecided: decided } : {}) };
   }
+}
+
+function denialReason(role: string, rule: string | null): string {
+  return `Mission denied this: role '${role}' forbids it (rule ${rule}). Do not try it another way; carry on without it.`;
 }
 
 /** The tool use a permission dialog stands for, in the input shape Claude Code's tools take. */

@@ -8,6 +8,7 @@ import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/proto
 import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { CliLaunch } from '../cliLaunch.ts';
+import { readBody } from '../httpBody.ts';
 import type { GuardRequest, PermissionGuard } from './permissionGuard.ts';
 
 /** The MCP server's name in the CLI's config (apart from Mission's own server, `mission`, an agent may be given too). */
@@ -144,14 +145,4 @@ function keepAlive(extra: ToolExtra, logger: Logger): () => void {
     void extra.sendNotification({ method: 'notifications/progress', params: { progressToken, progress, message: 'waiting for a decision on the tool use' } }).catch((error: unknown) => logger.debug({ err: error }, 'progress notification not delivered'));
   }, PROGRESS_EVERY_MS);
   return () => clearInterval(timer);
-}
-
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => (text += chunk));
-    req.on('end', () => resolve(text));
-    req.on('error', reject);
-  });
 }

@@ -37,8 +37,7 @@ export class SnapshotDiffer {
     const before = this.previous;
     const events: MissionEventDraft[] = [];
     if (snapshot.state !== before.state) events.push({ type: 'state', payload: { state: snapshot.state } });
-    if (snapshot.title !== before.title && snapshot.title !== '') events.push({ type: 'title', payload: { title: snapshot.title } });
-    if (snapshot.status && statusChanged(before.status, snapshot.status)) events.push({ type: 'status', payload: { ...snapshot.status } });
+    events.push(...screenEvents(before, snapshot));
     events.push(...this.blockEvents(snapshot));
     if (snapshot.dialog && !sameDialog(before.dialog, snapshot.dialog)) events.push(permissionRequest(snapshot.dialog));
     this.previous = snapshot;
@@ -85,6 +84,17 @@ export class SnapshotDiffer {
     this.shown = records.length;
     return records;
   }
+}
+
+/**
+ * What only the screen tells, between two snapshots: the title and the spinner/status line (all a
+ * session followed by its hooks reads off the screen as events).
+ */
+export function screenEvents(before: SessionSnapshot, after: SessionSnapshot): MissionEventDraft[] {
+  const events: MissionEventDraft[] = [];
+  if (after.title !== before.title && after.title !== '') events.push({ type: 'title', payload: { title: after.title } });
+  if (after.status && statusChanged(before.status, after.status)) events.push({ type: 'status', payload: { ...after.status } });
+  return events;
 }
 
 /** The offset of `after[0]` in `before`: the first at which every overlapping block continues. */

@@ -14,6 +14,7 @@ import { exitReason } from './exitReason.ts';
 import type { PermissionDialog, SessionSnapshot } from '../pty/screen.ts';
 import { parseScreen } from '../pty/screenParser.ts';
 import { SnapshotDiffer, STARTING_SNAPSHOT } from '../pty/snapshotDiff.ts';
+import type { InteractiveSession } from './interactive.ts';
 import { optionFor, toTurn, TurnWatch } from './turn.ts';
 
 /** Re-read the screen this long after the last output, and at least this often while output keeps coming. */
@@ -26,8 +27,6 @@ const INTERRUPT_WAIT_MS = 5_000;
 const IDLE_STEADY_MS = 250;
 /** How long the guard follows the turn after it answered a dialog (and Claude's reply to a reason it typed). */
 const GUARDED_TURN_MS = 120_000;
-/** Press a dialog's key again if the dialog is still open after this long. */
-const KEY_RETRY_MS = 300;
 const ESC = '\x1b';
 const CTRL_C = '\x03';
 
@@ -67,7 +66,8 @@ type Waiter = { test: (snapshot: SessionSnapshot) => boolean; resolve: (snapshot
  * A Claude Code session in a PTY, read as snapshots: after output settles the screen is parsed, the
  * differences become events, and waiting commands (send, confirm, interrupt) are woken.
  */
-export class LiveSession {
+export class LiveSession implements InteractiveSession {
+  readonly driver = 'screen' as const;
   private snapshot: SessionSnapshot = STARTING_SNAPSHOT;
   private readonly differ = new SnapshotDiffer();
   private exit: PtyExit | null = null;
@@ -135,14 +135,20 @@ export class LiveSession {
     const guard = this.guard;
     // A dialog held for an approval is answered by deciding the approval: the guard then presses the key.
     if (guard?.approval && !guard.settled && sameDialog(this.snapshot, guard.dialog)) await this.hooks.decideApproval(guard.approval.id, choice, by);
-    else await this.answer(dialog, option.key);
+    else await this.answerDialog(dialog, option.key);
     return this.turnAfterDialog(dialog, deadline);
   }
 
-  /** Presses a dialog's option key until the dialog is gone. */
-  private async answer(dialog: PermissionDialog, key: string): Promise<void> {
+  /** Presses a dialog's option key once, and waits for the screen to show the dialog gone. */
+  private async answerDialog(dialog: PermissionDialog, key: string): Promise<void> {
     const closed = (s: SessionSnapshot) => s.state !== 'waiting_permission' || !sameDialog(s, dialog);
-    await this.press(key, closed, INTERRUPT_WAIT_MS);
+    this.pty.write(key);
+    await this.waitFor(closed, INTERRUPT_WAIT_MS, 'the dialog to close');
+  }
+
+  /** The screen driver reads no dialog but permission dialogs: there is never a blocked dialog to answer. */
+  async answer(): Promise<SessionTurn> {
+    throw new ConflictError(`no dialog is waiting for an answer (session ${this.id} is followed by its screen only, which reads permission dialogs alone)`);
   }
 
   /**
@@ -177,7 +183,7 @@ export class LiveSession {
         guard.answering = true;
         const option = optionFor(dialog, answer.choice);
         if (!option) throw new Error(`the ${dialog.tool} dialog has no '${answer.choice}' option`);
-        await this.answer(dialog, option.key);
+        await this.answerDialog(dialog, option.key);
         // The turn goes on: the guard stays busy until it ends, so a waiting send does not end at a prompt
         // that only flashes up between the dialog and the work it allowed.
         const end = await this.turnAfterDialog(dialog, Date.now() + GUARDED_TURN_MS, guard);
@@ -217,25 +223,6 @@ export class LiveSession {
     if (settled) return this.turn(settled);
     this.pty.write(CTRL_C);
     return this.turn(await this.waitFor(idle, INTERRUPT_WAIT_MS, 'the interrupt'));
-  }
-
-  /**
-   * Presses a dialog's key until the dialog is gone: a dialog that has just appeared ignores keys for a
-   * moment (so a keystroke meant for something else does not answer it), so one press may not take.
-   * It is pressed again only while the same dialog is still on the screen.
-   */
-  private async press(key: string, closed: (s: SessionSnapshot) => boolean, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!closed(this.current())) {
-      if (this.exit) throw this.exitedError();
-      if (Date.now() >= deadline) {
-        const message = `timed out after ${timeoutMs} ms waiting for the dialog to close (the session is ${this.state})`;
-        this.enqueue({ type: 'error', payload: { code: 'timeout', message } });
-        throw new TimeoutError(message, { state: this.state });
-      }
-      this.pty.write(key);
-      await this.waitFor(closed, Math.min(KEY_RETRY_MS, deadline - Date.now()), 'the dialog to close', { report: false }).catch(() => undefined);
-    }
   }
 
   screen(): SessionScreen {

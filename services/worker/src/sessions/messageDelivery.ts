@@ -1,6 +1,6 @@
 import { announceMessageStatus, type Database, failPendingMessages, type EventLog, type Logger, messagePrompt, tables } from '@mission/shared';
 import { and, asc, eq, sql } from 'drizzle-orm';
-import type { LiveSession } from './liveSession.ts';
+import type { InteractiveSession } from './interactive.ts';
 
 const { sessionMessages, sessions } = tables;
 
@@ -20,7 +20,7 @@ export class MessageDelivery {
   constructor(private readonly o: { db: Database; events: EventLog; logger: Logger }) {}
 
   /** Delivers what is queued for the session while it is idle; returns at once if a delivery is going on. */
-  async deliver(session: LiveSession): Promise<void> {
+  async deliver(session: InteractiveSession): Promise<void> {
     if (this.delivering.has(session.id)) return;
     this.delivering.add(session.id);
     try {
@@ -63,7 +63,7 @@ export class MessageDelivery {
    * a permission dialog leaves it delivered, without a reply; the session being busy again (someone
    * typed first) puts it back in the queue; any other error fails it.
    */
-  private async deliverOne(session: LiveSession, message: MessageRow): Promise<void> {
+  private async deliverOne(session: InteractiveSession, message: MessageRow): Promise<void> {
     await announceMessageStatus(this.o.events, message);
     let update: Partial<MessageRow>;
     try {

@@ -8,6 +8,7 @@ import {
   channels,
   cliPermissionSettings,
   type CommandHandler,
+  type ConfirmChoice,
   ConflictError,
   confirmChoices,
   type Database,
@@ -15,6 +16,7 @@ import {
   endedSessionStates,
   type EventOwner,
   type Logger,
+  type MissionEventDraft,
   NotFoundError,
   queueNames,
   type Redis,
@@ -39,6 +41,11 @@ import { CLAUDE_QUIET_ENV, prepareClaudeHomeFor } from '../claudeHome.ts';
 import { childMcpLaunch } from '../childMcp.ts';
 import { BashModeGate } from './bashModeGate.ts';
 import { LiveSession } from './liveSession.ts';
+import { HookedSession } from './hookedSession.ts';
+import type { InteractiveSession } from './interactive.ts';
+import type { HookServer } from '../hooks/hookServer.ts';
+import { hookSettings, writeHookSettings } from '../hooks/hookSettings.ts';
+import type { BlockingDialog } from '../pty/blockingDialog.ts';
 import { claudeHomes } from '../transcripts/claudeHomes.ts';
 import { ClaudeHomeScanner } from '../transcripts/claudeHomeScanner.ts';
 import { SessionWorkspaces } from '../workspaces/sessionWorkspaces.ts';
@@ -51,6 +58,12 @@ export interface SessionHostOptions {
   events: EventLog;
   /** Answers permission dialogs by the slot's role. */
   guard: PermissionGuard;
+  /** Where sessions on the `hooks` driver post their hooks. */
+  hookServer: HookServer;
+  /** Mission's own folder (hook settings are written under it). */
+  dataDir: string;
+  /** How long an approval waits: a held permission hook must outlast it. */
+  approvalTimeoutMs: number;
   approvals: ApprovalStore;
   /** BullMQ connection, and the publisher of raw PTY output. */
   connection: Redis;
@@ -74,14 +87,17 @@ const FULL_RETRY_MS = 1_000;
 
 const sendArgs = z.object({ sessionId: z.string(), text: z.string(), timeoutMs: z.number().int().positive() });
 const confirmArgs = z.object({ sessionId: z.string(), choice: z.enum(confirmChoices), timeoutMs: z.number().int().positive(), by: z.string() });
+const answerArgs = z.object({ sessionId: z.string(), option: z.string(), timeoutMs: z.number().int().positive() });
 const sessionArgs = z.object({ sessionId: z.string() });
+/** A hook call outlives the approval it may be held for by this much. */
+const HOOK_TIMEOUT_MARGIN_MS = 60_000;
 
 /**
  * The PTY sessions this worker owns: takes `spawn` jobs while it has room, serves commands for its
  * sessions from its own queue, relays raw output and keystrokes for attached terminals.
  */
 export class SessionHost {
-  private readonly live = new Map<string, { session: LiveSession; detach: () => void; ended: AbortController }>();
+  private readonly live = new Map<string, { session: InteractiveSession; detach: () => void; ended: AbortController }>();
   /** Spawn jobs being taken now: they count against the capacity before their session is live. */
   private taking = 0;
   private readonly spawnWorker: Worker<SpawnJobData>;
@@ -164,6 +180,7 @@ export class SessionHost {
     return {
       send: this.command(sendArgs, (session, args) => session.send(args.text, args.timeoutMs)),
       confirm: this.command(confirmArgs, (session, args) => session.confirm(args.choice, args.timeoutMs, args.by)),
+      answer: this.command(answerArgs, (session, args) => session.answer(args.option, args.timeoutMs)),
       interrupt: this.command(sessionArgs, async (session, { sessionId }) => {
         try {
           return await session.interrupt();
@@ -182,7 +199,7 @@ export class SessionHost {
   }
 
   /** A command on one session; it answers once the events of what it did are stored, so callers read them after. */
-  private command<A extends { sessionId: string }, R>(args: z.ZodType<A>, run: (session: LiveSession, args: A) => R | Promise<R>): CommandHandler {
+  private command<A extends { sessionId: string }, R>(args: z.ZodType<A>, run: (session: InteractiveSession, args: A) => R | Promise<R>): CommandHandler {
     return async (data) => {
       const parsed = args.parse(data);
       const session = this.session(parsed.sessionId);
@@ -192,7 +209,7 @@ export class SessionHost {
     };
   }
 
-  private session(id: string): LiveSession {
+  private session(id: string): InteractiveSession {
     const entry = this.live.get(id);
     if (!entry) throw new ConflictError(`session ${id} is not running on worker ${this.o.workerId} any more`);
     return entry.session;
@@ -234,13 +251,18 @@ export class SessionHost {
     if ('problem' in place) return this.spawnFailed(sessionId, place.problem);
     const { rules } = await roleInForce(this.o.db, slot.role);
     const mission = combineLaunches([await childMcpLaunch(this.o.db, { kind: 'session', id: sessionId, role: slot.role, missionTools: rules.missionTools }, this.o.apiUrl, { refusalsToo: row.parentId !== null })]);
+    // The hooks driver: the CLI posts its hooks to this worker; the role's rules go in the same settings.
+    const hooked = row.driver === 'hooks';
+    const hookRoute = hooked ? this.o.hookServer.register(sessionId, (input, withdrawn) => (session as HookedSession).hook(input, withdrawn)) : null;
+    const cliSettings = { ...cliPermissionSettings(rules), ...(hookRoute ? hookSettings(hookRoute, this.o.approvalTimeoutMs + HOOK_TIMEOUT_MARGIN_MS) : {}) };
+    const settings = hookRoute ? writeHookSettings(this.o.dataDir, sessionId, cliSettings, this.o.launcher.identity) : null;
     const request = {
       args: [
         ...CLAUDE_SCREEN_ARGS,
+        // The role's rules, enforced by the CLI too (what it denies never reaches a dialog), and the hooks.
+        ...(settings ? ['--settings', settings.file] : settingsArgs(cliSettings)),
         ...(resume ? ['--resume', claudeSessionId] : ['--session-id', claudeSessionId]),
         ...(slot.model ? ['--model', slot.model] : []),
-        // The role's rules, enforced by the CLI too (what it denies never reaches a dialog).
-        ...settingsArgs(cliPermissionSettings(rules)),
         ...mission.args,
         ...slot.args,
       ],
@@ -272,38 +294,58 @@ export class SessionHost {
     pty.onInput((_, origin) => {
       if (origin === 'mission') gate.missionTyped();
     });
-    // Aborted when the session ends here: an approval its dialog still waits for expires at once.
+    void pty.exited.then(() => {
+      hookRoute?.unregister();
+      settings?.remove();
+    });
+    // Aborted when the session ends here: an approval its dialog or hook still waits for expires at once.
     const ended = new AbortController();
     let startDeadline: NodeJS.Timeout | undefined;
-    const session = new LiveSession(sessionId, pty, {
-      checkText: (text): Promise<void> => gate.checkText(text),
-      emit: async (draft) => {
-        await this.o.events.append(owner, draft);
-      },
-      guardDialog: async (dialog, pending) => {
-        const answer = await this.o.guard.check({ owner, slot, use: dialogToolUse(dialog), onApprovalPending: pending, signal: ended.signal });
-        return { choice: answer.decision === 'allow' ? 'yes' : 'no', reason: answer.reason };
-      },
-      decideApproval: async (approvalId, choice, by) => {
-        await this.o.approvals.decide(approvalId, choice === 'no' ? 'denied' : 'approved', by);
-      },
-      stateChanged: async (state, exit) => {
-        clearTimeout(startDeadline);
-        // A session no longer in `live` was ended on purpose (shutdown, lost, taken by another worker): recorded there.
-        if (!this.live.has(sessionId)) return;
-        if (state === 'exited') {
-          this.forget(sessionId);
-          await this.record(sessionId, 'exited', exit ?? null);
-          log.info({ exitCode: exit?.exitCode, signal: exit?.signal }, 'session exited');
-        } else {
-          await this.o.db
-            .update(sessions)
-            .set({ state, updatedAt: sql`now()` })
-            .where(and(eq(sessions.id, sessionId), eq(sessions.ownerWorker, this.o.workerId), notInArray(sessions.state, [...endedSessionStates])));
-          if (state === 'idle') void this.messages.deliver(session);
-        }
-      },
-    });
+    const emit = async (draft: MissionEventDraft) => {
+      await this.o.events.append(owner, draft);
+    };
+    const decideApproval = async (approvalId: string, choice: ConfirmChoice, by: string) => {
+      await this.o.approvals.decide(approvalId, choice === 'no' ? 'denied' : 'approved', by);
+    };
+    const checkText = (text: string): Promise<void> => gate.checkText(text);
+    const stateChanged = async (state: SessionState, exit: PtyExit | null, blocking: BlockingDialog | null = null) => {
+      clearTimeout(startDeadline);
+      // A session no longer in `live` was ended on purpose (shutdown, lost, taken by another worker): recorded there.
+      if (!this.live.has(sessionId)) return;
+      if (state === 'exited') {
+        this.forget(sessionId);
+        await this.record(sessionId, 'exited', exit ?? null);
+        log.info({ exitCode: exit?.exitCode, signal: exit?.signal }, 'session exited');
+      } else {
+        await this.o.db
+          .update(sessions)
+          .set({ state, blocking, updatedAt: sql`now()` })
+          .where(and(eq(sessions.id, sessionId), eq(sessions.ownerWorker, this.o.workerId), notInArray(sessions.state, [...endedSessionStates])));
+        if (state === 'idle') void this.messages.deliver(session);
+      }
+    };
+    const session: InteractiveSession = hooked
+      ? new HookedSession(sessionId, pty, place.cwd, {
+          emit,
+          stateChanged,
+          decideApproval,
+          checkText,
+          refusal: (use) => this.o.guard.refusal({ owner, slot, use }),
+          guard: (use, pending, withdrawn) => this.o.guard.check({ owner, slot, use, onApprovalPending: pending, signal: AbortSignal.any([withdrawn, ended.signal]) }),
+          withdrawApproval: async (approvalId) => {
+            await this.o.approvals.expire(approvalId, 'interrupt', 'the session was interrupted');
+          },
+        })
+      : new LiveSession(sessionId, pty, {
+          emit,
+          stateChanged,
+          decideApproval,
+          checkText,
+          guardDialog: async (dialog, pending) => {
+            const answer = await this.o.guard.check({ owner, slot, use: dialogToolUse(dialog), onApprovalPending: pending, signal: ended.signal });
+            return { choice: answer.decision === 'allow' ? 'yes' : 'no', reason: answer.reason };
+          },
+        });
     const stopRelay = pty.onOutput((data) => void this.o.connection.publish(channel.ptyOutput(sessionId), data));
     const stopInput = await this.o.subscriber.subscribe(channel.ptyInput(sessionId), (message) => this.attachInput(session, gate, message));
     this.live.set(sessionId, { session, detach: () => (stopRelay(), stopInput()), ended });
@@ -324,7 +366,7 @@ export class SessionHost {
     await this.o.events.append(owner, { type: 'state', payload: { state: 'starting', ...(resume ? { reason: `resumed on worker ${this.o.workerId}` } : {}) } });
     startDeadline = setTimeout(() => void this.startTimedOut(sessionId).catch((error: unknown) => log.error({ err: error }, 'could not end a session that did not start')), this.o.startTimeoutMs);
     ended.signal.addEventListener('abort', () => clearTimeout(startDeadline), { once: true });
-    log.info({ pid: pty.pid, slot: slot.id, resume: Boolean(resume) }, 'session started');
+    log.info({ pid: pty.pid, slot: slot.id, resume: Boolean(resume), driver: row.driver }, 'session started');
   }
 
   /** A session still `starting` at its deadline (claude never came up): it ends, with the reason as an error event. */
@@ -347,7 +389,7 @@ export class SessionHost {
   }
 
   /** A frame of an attached terminal (`client` names the socket, to tell it of a refusal). */
-  private attachInput(session: LiveSession, gate: BashModeGate, message: string): void {
+  private attachInput(session: InteractiveSession, gate: BashModeGate, message: string): void {
     let input: AttachInput & { client?: unknown };
     try {
       const frame = JSON.parse(message) as { client?: unknown };

@@ -1,0 +1,43 @@
+import { z } from 'zod';
+
+/**
+ * What Claude Code posts to a hook, for the events Mission listens to (the fields it relies on; the CLI
+ * sends more). Recorded from CLI 2.1.331: tests/fixtures/claude/2.1.331/hooks/.
+ */
+const common = { session_id: z.string(), transcript_path: z.string().optional(), cwd: z.string().optional() };
+const toolInput = z.record(z.string(), z.unknown());
+
+export const hookInputSchema = z.discriminatedUnion('hook_event_name', [
+  z.looseObject({ ...common, hook_event_name: z.literal('SessionStart'), source: z.string().optional() }),
+  z.looseObject({ ...common, hook_event_name: z.literal('UserPromptSubmit'), prompt: z.string() }),
+  z.looseObject({ ...common, hook_event_name: z.literal('PreToolUse'), tool_name: z.string(), tool_input: toolInput, tool_use_id: z.string() }),
+  z.looseObject({ ...common, hook_event_name: z.literal('PermissionRequest'), tool_name: z.string(), tool_input: toolInput, permission_suggestions: z.array(z.unknown()).optional() }),
+  z.looseObject({ ...common, hook_event_name: z.literal('PostToolUse'), tool_name: z.string(), tool_input: toolInput, tool_use_id: z.string(), tool_response: z.unknown() }),
+  z.looseObject({ ...common, hook_event_name: z.literal('Notification'), message: z.string(), notification_type: z.string().optional() }),
+  z.looseObject({ ...common, hook_event_name: z.literal('Stop'), last_assistant_message: z.string().nullable().optional() }),
+  z.looseObject({ ...common, hook_event_name: z.literal('SubagentStop') }),
+  z.looseObject({ ...common, hook_event_name: z.literal('SessionEnd'), reason: z.string().optional() }),
+]);
+export type HookInput = z.infer<typeof hookInputSchema>;
+export type HookEventName = HookInput['hook_event_name'];
+export type HookInputOf<E extends HookEventName> = Extract<HookInput, { hook_event_name: E }>;
+
+/** The events a session's settings hook. */
+export const HOOKED_EVENTS: readonly HookEventName[] = hookInputSchema.options.map((option) => option.shape.hook_event_name.value);
+
+export function parseHookInput(value: unknown): HookInput {
+  return hookInputSchema.parse(value);
+}
+
+/** Lets the tool use go on as the CLI would decide it (no decision). */
+export const NO_DECISION = {};
+
+/** The answer to a PermissionRequest: the CLI skips its dialog. A deny's message is what Claude reads. */
+export function permissionAnswer(decision: { behavior: 'allow' } | { behavior: 'deny'; message: string }): object {
+  return { hookSpecificOutput: { hookEventName: 'PermissionRequest', decision } };
+}
+
+/** The answer to a PreToolUse that refuses the tool use (it holds even against `--allowedTools`); Claude reads the reason. */
+export function preToolUseDenial(reason: string): object {
+  return { hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: reason } };
+}

@@ -1,0 +1,73 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '@mission/shared';
+import { readBody } from '../httpBody.ts';
+import { type HookInput, parseHookInput } from './hookPayloads.ts';
+
+/** The header a session's hooks carry its secret in. */
+export const HOOK_SECRET_HEADER = 'x-mission-hook-secret';
+
+/**
+ * Answers one hook call: the JSON the CLI reads back (`{}` to let it go on). It may take as long as a
+ * person needs (a held permission request); `aborted` fires if the CLI gave up on the call (an interrupt).
+ */
+export type HookHandler = (input: HookInput, aborted: AbortSignal) => Promise<object>;
+
+export interface HookRoute {
+  /** Where the session's hooks post (`…/hooks/<session id>`). */
+  url: string;
+  /** Sent by the CLI in {@link HOOK_SECRET_HEADER}. */
+  secret: string;
+  unregister(): void;
+}
+
+/**
+ * The worker's endpoint for Claude Code's `type: "http"` hooks, on 127.0.0.1 (an ephemeral port): each
+ * session registers a route with a secret of its own; a call without the right secret is refused.
+ */
+export class HookServer {
+  private readonly routes = new Map<string, { secret: Buffer; handler: HookHandler }>();
+  private readonly server = http.createServer((req, res) => void this.handle(req, res));
+
+  constructor(private readonly logger: Logger) {
+    // Hook calls are held while an approval is pending: never time them out here.
+    this.server.requestTimeout = 0;
+    this.server.headersTimeout = 60_000;
+  }
+
+  async start(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+  }
+
+  register(sessionId: string, handler: HookHandler): HookRoute {
+    const secret = randomBytes(24).toString('base64url');
+    this.routes.set(sessionId, { secret: Buffer.from(secret), handler });
+    const { port } = this.server.address() as AddressInfo;
+    return { url: `http://127.0.0.1:${port}/hooks/${sessionId}`, secret, unregister: () => this.routes.delete(sessionId) };
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const sessionId = /^\/hooks\/([\w-]+)$/.exec(req.url ?? '')?.[1];
+    const route = sessionId ? this.routes.get(sessionId) : undefined;
+    const given = Buffer.from(String(req.headers[HOOK_SECRET_HEADER] ?? ''));
+    if (req.method !== 'POST' || !route || given.length !== route.secret.length || !timingSafeEqual(given, route.secret)) return void res.writeHead(404).end();
+    const aborted = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) aborted.abort();
+    });
+    try {
+      const input = parseHookInput(JSON.parse(await readBody(req)));
+      const answer = await route.handler(input, aborted.signal);
+      if (!aborted.signal.aborted) res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
+    } catch (error) {
+      this.logger.error({ err: error, sessionId }, 'hook call failed');
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: (error as Error).message }));
+    }
+  }
+}

@@ -1,0 +1,406 @@
+import {
+  type Approval,
+  type ConfirmChoice,
+  ConflictError,
+  type MissionEventDraft,
+  type PendingApproval,
+  type SessionScreen,
+  type SessionState,
+  type SessionTurn,
+  TimeoutError,
+  type ToolUse,
+} from '@mission/shared';
+import { type HookInput, type HookInputOf, NO_DECISION, permissionAnswer, preToolUseDenial } from '../hooks/hookPayloads.ts';
+import { hookDialog, toolTarget } from '../hooks/toolUseView.ts';
+import type { GuardAnswer } from '../permissions/permissionGuard.ts';
+import { type BlockingDialog, parseBlockingDialog } from '../pty/blockingDialog.ts';
+import type { PtyExit, PtySession } from '../pty/ptySession.ts';
+import type { PermissionDialog, SessionSnapshot } from '../pty/screen.ts';
+import { parseScreen } from '../pty/screenParser.ts';
+import { screenEvents, STARTING_SNAPSHOT } from '../pty/snapshotDiff.ts';
+import { JsonlTail } from '../transcripts/transcriptTail.ts';
+import { transcriptUpdates } from '../transcripts/transcriptContent.ts';
+import { exitReason } from './exitReason.ts';
+import { answerDialog, blockedError, type InteractiveSession, SessionEvents, typePrompt } from './interactive.ts';
+
+const INTERRUPT_WAIT_MS = 5_000;
+/**
+ * The CLI calls Stop before its transcript write of the last reply may have reached the file: the turn
+ * ends once it has (the file is watched), or after this long with the reply Stop carried.
+ */
+const TRANSCRIPT_CATCH_UP_MS = 5_000;
+/**
+ * A turn stopped at a permission request is reported once the CLI's dialog is on the screen (what a
+ * person looking at it expects), or after this long without it (the hook alone is enough to decide it).
+ */
+const DIALOG_SHOWN_MS = 2_000;
+const ESC = '\x1b';
+const CTRL_C = '\x03';
+
+export interface HookedSessionHooks {
+  emit(draft: MissionEventDraft): Promise<void>;
+  /** The session's state changed (to record it on the session row), with the dialog of a `blocked` one. */
+  stateChanged(state: SessionState, exit: PtyExit | null, blocking: BlockingDialog | null): Promise<void>;
+  /** A role's deny rule for this use, checked on PreToolUse (before the CLI decides itself); null if none. */
+  refusal(use: ToolUse): Promise<GuardAnswer | null>;
+  /** Decides a permission request by the role, waiting for an approval when a person must decide. */
+  guard(use: ToolUse, pending: (approval: Approval) => void, withdrawn: AbortSignal): Promise<GuardAnswer>;
+  /** A `confirm` decides the approval a permission request waits for. */
+  decideApproval(approvalId: string, choice: ConfirmChoice, by: string): Promise<void>;
+  /** Expires a pending approval whose request is being withdrawn (an interrupt). */
+  withdrawApproval(approvalId: string): Promise<void>;
+  /** Refuses text Mission must not type (a `!` that would start bash mode where the role does not allow it). */
+  checkText(text: string): Promise<void>;
+}
+
+/** A PermissionRequest hook call being held until it is decided. */
+interface HeldRequest {
+  tool: string;
+  input: Record<string, unknown>;
+  dialog: PermissionDialog;
+  approval: Approval | null;
+  /** A `confirm` answered `yes_always`: the CLI is told to keep allowing it this session. */
+  always: boolean;
+  /** An interrupt withdrew it: the answer stops the turn too. */
+  withdrawn: boolean;
+  /** The CLI's dialog for it has been on the screen (or long enough was waited for it). */
+  shown: boolean;
+  suggestions: unknown[];
+}
+
+/**
+ * A Claude Code session followed through the CLI's own channels: its HTTP hooks say when a prompt was
+ * taken, what tool it calls with which input, when it asks permission (answered by the hook, so no key
+ * is ever typed for a tool permission) and when the turn ends (`Stop`); its transcript gives the text,
+ * tool results and cost; the screen only tells when it is ready, its spinner, and dialogs no hook reports.
+ */
+export class HookedSession implements InteractiveSession {
+  readonly driver = 'hooks' as const;
+  private phase: Exclude<SessionState, 'exited' | 'lost'> = 'starting';
+  private snapshot: SessionSnapshot = STARTING_SNAPSHOT;
+  private blocking: BlockingDialog | null = null;
+  private exit: PtyExit | null = null;
+  private exitReason: string | undefined;
+  private killed = false;
+  private readonly held: HeldRequest[] = [];
+  /** Turns ended so far (Stop, or an interrupt), and the reply of the last one. */
+  private turnsEnded = 0;
+  private lastReply: string | null = null;
+  /** The newest assistant text the transcript gave, and whether a prompt came after it. */
+  private lastText: string | null = null;
+  private transcript: JsonlTail | null = null;
+  private lastCost: number | null = null;
+  private readonly events: SessionEvents;
+  private readTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    readonly id: string,
+    readonly pty: PtySession,
+    private readonly cwd: string,
+    private readonly hooks: HookedSessionHooks,
+  ) {
+    this.events = new SessionEvents(hooks.emit);
+    pty.onRender(() => this.scheduleRead());
+    void pty.exited.then((exit) => this.exited(exit));
+  }
+
+  get state(): SessionState {
+    return this.exit ? 'exited' : this.phase;
+  }
+
+  /** Answers one hook call of this session's CLI. */
+  async hook(input: HookInput, withdrawn: AbortSignal): Promise<object> {
+    if (input.transcript_path && this.transcript?.file !== input.transcript_path) {
+      this.transcript?.close();
+      this.transcript = new JsonlTail(input.transcript_path);
+    }
+    this.transcript?.watch(() => {
+      this.readTranscript();
+      this.events.wake();
+    });
+    this.readTranscript();
+    switch (input.hook_event_name) {
+      case 'UserPromptSubmit':
+        this.lastText = null;
+        this.events.emit({ type: 'user_message', payload: { text: input.prompt } });
+        this.setPhase('working');
+        return NO_DECISION;
+      case 'PreToolUse':
+        return this.preToolUse(input);
+      case 'PermissionRequest':
+        return this.permissionRequest(input, withdrawn);
+      case 'Stop':
+        await this.transcriptCaughtUp(input.last_assistant_message ?? null);
+        this.endTurn(input.last_assistant_message ?? this.lastText);
+        return NO_DECISION;
+      default:
+        return NO_DECISION;
+    }
+  }
+
+  private async preToolUse(input: HookInputOf<'PreToolUse'>): Promise<object> {
+    const { tool_name: tool, tool_input: toolInput, tool_use_id: id } = input;
+    this.events.emit({ type: 'tool_call', payload: { id, tool, input: toolInput, summary: toolTarget(tool, toolInput, this.cwd) } });
+    const refusal = await this.hooks.refusal({ tool, input: toolInput });
+    return refusal ? preToolUseDenial(refusal.reason ?? 'Mission denied this.') : NO_DECISION;
+  }
+
+  /**
+   * Holds the CLI's permission request until the role decides it (at once by a rule, or once a person
+   * decides the approval), then answers it: the CLI's own dialog closes without a key being pressed.
+   */
+  private async permissionRequest(input: HookInputOf<'PermissionRequest'>, withdrawn: AbortSignal): Promise<object> {
+    const { tool_name: tool, tool_input: toolInput } = input;
+    const request: HeldRequest = { tool, input: toolInput, dialog: hookDialog(tool, toolInput, this.cwd), approval: null, always: false, withdrawn: false, shown: false, suggestions: input.permission_suggestions ?? [] };
+    this.events.emit({
+      type: 'permission_request',
+      payload: { tool, input: toolInput, summary: request.dialog.target, options: request.dialog.options.map(({ key, label, meaning }) => ({ key, label, meaning })) },
+    });
+    this.held.push(request);
+    // The CLI gave up on the call (Esc in an attached terminal): the approval is withdrawn. Not when Mission
+    // kills the CLI: its end expires the session's approvals as `session_exited`.
+    const guardWithdrawn = new AbortController();
+    withdrawn.addEventListener('abort', () => this.killed || guardWithdrawn.abort(), { once: true });
+    try {
+      const answer = await this.hooks.guard(
+        { tool, input: toolInput },
+        (approval) => {
+          request.approval = approval;
+          setTimeout(() => this.markShown(request), DIALOG_SHOWN_MS).unref();
+          this.setPhase('waiting_permission');
+          this.readScreen();
+        },
+        guardWithdrawn.signal,
+      );
+      if (answer.decision === 'deny') return permissionAnswer({ behavior: 'deny', message: answer.reason ?? 'Mission denied this.', ...(request.withdrawn ? { interrupt: true } : {}) });
+      return permissionAnswer({ behavior: 'allow', ...(request.always && request.suggestions.length > 0 ? { updatedPermissions: request.suggestions } : {}) });
+    } finally {
+      this.held.splice(this.held.indexOf(request), 1);
+      if (this.phase === 'waiting_permission' && !this.waitingForPerson()) this.setPhase('working');
+    }
+  }
+
+  /** Types the text, submits it, and waits for the turn to end (Stop) or to wait for a person's approval. */
+  async send(text: string, timeoutMs: number): Promise<SessionTurn> {
+    const deadline = Date.now() + timeoutMs;
+    await this.events.waitFor(() => this.state !== 'starting', timeoutMs, 'the session to start', () => this.state);
+    this.refuseUnlessIdle();
+    await this.hooks.checkText(text);
+    const before = this.turnsEnded;
+    await typePrompt(this.pty, this.events, text, deadline, () => this.state);
+    return this.turnEnd(before, deadline, 'the reply', timeoutMs);
+  }
+
+  /** A command that types must not: the session is not at its prompt. */
+  private refuseUnlessIdle(): void {
+    if (this.exit) throw this.exitedError();
+    if (this.blocking) throw blockedError(this.blocking);
+    if (this.phase === 'waiting_permission') {
+      throw new ConflictError('the session is waiting for a permission answer: confirm or deny it first', { dialog: this.held[0]?.dialog ?? null, approval: this.pendingApproval() });
+    }
+    if (this.phase === 'working') throw new ConflictError('the session is still working on the previous message: wait, or interrupt it');
+  }
+
+  /** Decides the approval the oldest held permission request waits for, then waits for the turn to go on to its end. */
+  async confirm(choice: ConfirmChoice, timeoutMs: number, by: string): Promise<SessionTurn> {
+    const request = this.held.find((held) => held.approval);
+    if (!request?.approval) throw new ConflictError(`no permission dialog is open (the session is ${this.state})`);
+    const deadline = Date.now() + timeoutMs;
+    const before = this.turnsEnded;
+    request.always = choice === 'yes_always';
+    await this.hooks.decideApproval(request.approval.id, choice, by);
+    await this.events.waitFor(() => !this.held.includes(request), deadline - Date.now(), 'the permission answer', () => this.state);
+    return this.turnEnd(before, deadline, 'the turn to end', timeoutMs);
+  }
+
+  /** Resolves once a turn ended after `before`, or a new permission request waits for a person, or the CLI exited. */
+  private async turnEnd(before: number, deadline: number, what: string, timeoutMs: number): Promise<SessionTurn> {
+    try {
+      await this.events.waitFor(() => this.exit !== null || this.turnsEnded > before || this.waitingForPerson(), deadline - Date.now(), what, () => this.state);
+    } catch (error) {
+      if (!(error instanceof TimeoutError)) throw error;
+      // The command's whole timeout, not what was left of it.
+      const message = `timed out after ${timeoutMs} ms waiting for ${what} (the session is ${this.state})`;
+      this.events.emit({ type: 'error', payload: { code: 'timeout', message } });
+      throw new TimeoutError(message, { state: this.state });
+    }
+    return this.turn();
+  }
+
+  /**
+   * Stops what Claude is doing. A permission request held for a person is withdrawn (its approval
+   * expires) and answered with an interrupt; otherwise Esc is pressed once (Ctrl+C if the turn does not
+   * stop), and the screen back at the prompt confirms it.
+   */
+  async interrupt(): Promise<SessionTurn> {
+    if (this.state === 'idle' || this.exit) return this.turn();
+    const before = this.turnsEnded;
+    const stopped = () => this.exit !== null || this.turnsEnded > before || (this.held.length === 0 && this.snapshot.state === 'idle');
+    const stop = () => this.events.waitFor(stopped, INTERRUPT_WAIT_MS, 'the interrupt', () => this.state).then(() => true, () => false);
+    const pending = this.held.filter((held) => held.approval);
+    for (const held of pending) held.withdrawn = true;
+    await Promise.all(pending.map((held) => this.hooks.withdrawApproval(held.approval!.id)));
+    // A withdrawn request is answered with an interrupt; keys are for a turn that is still going.
+    if (!(pending.length > 0 && (await stop()))) {
+      this.pty.write(ESC);
+      if (!(await stop())) {
+        this.pty.write(CTRL_C);
+        await this.events.waitFor(stopped, INTERRUPT_WAIT_MS, 'the interrupt', () => this.state);
+      }
+    }
+    if (this.turnsEnded === before) this.endTurn(this.lastText ?? this.snapshot.lastResponse);
+    return this.turn();
+  }
+
+  /** Answers the dialog a blocked session shows: its key pressed once, confirmed by the screen. */
+  async answer(option: string, timeoutMs: number): Promise<SessionTurn> {
+    const dialog = this.blocking;
+    if (!dialog) throw new ConflictError(`no dialog is waiting for an answer (the session is ${this.state})`);
+    await answerDialog({ pty: this.pty, events: this.events, current: () => this.blocking, state: () => this.state }, dialog, option, timeoutMs);
+    return this.turn();
+  }
+
+  screen(): SessionScreen {
+    const screen = this.pty.screen();
+    const snapshot = this.readScreen();
+    return {
+      state: this.state,
+      title: screen.title,
+      lines: screen.lines,
+      cursor: screen.cursor,
+      dialog: this.held.find((held) => held.approval)?.dialog ?? snapshot.dialog,
+      blocking: this.blocking,
+      status: snapshot.status,
+    };
+  }
+
+  async kill(): Promise<PtyExit> {
+    this.killed = true;
+    return this.pty.kill();
+  }
+
+  flushed(): Promise<void> {
+    return this.events.flushed();
+  }
+
+  private turn(): SessionTurn {
+    const waiting = this.held.find((held) => held.approval);
+    return {
+      state: this.state,
+      response: this.lastReply,
+      dialog: waiting?.dialog ?? null,
+      approval: this.pendingApproval(),
+    };
+  }
+
+  private pendingApproval(): PendingApproval | null {
+    const approval = this.held.find((held) => held.approval)?.approval;
+    return approval ? { id: approval.id, expiresAt: approval.expiresAt } : null;
+  }
+
+  /** A permission request waits for a person, and its dialog shows. */
+  private waitingForPerson(): boolean {
+    return this.held.some((held) => held.approval && held.shown);
+  }
+
+  private markShown(request: HeldRequest): void {
+    if (request.shown) return;
+    request.shown = true;
+    this.events.wake();
+  }
+
+  private endTurn(reply: string | null): void {
+    this.readTranscript();
+    this.lastReply = reply;
+    this.turnsEnded++;
+    if (!this.exit) this.setPhase(this.blocking ? 'blocked' : 'idle');
+    this.events.wake();
+  }
+
+  /** Waits until the transcript holds the reply Stop carried; if it does not in time, that reply is the event. */
+  private async transcriptCaughtUp(reply: string | null): Promise<void> {
+    const text = reply?.trim() ?? '';
+    if (!text) return;
+    const caughtUp = () => this.exit !== null || this.lastText === text;
+    try {
+      await this.events.waitFor(caughtUp, TRANSCRIPT_CATCH_UP_MS, 'the transcript to hold the reply', () => this.state);
+    } catch (error) {
+      if (!(error instanceof TimeoutError)) throw error;
+      this.lastText = text;
+      this.events.emit({ type: 'assistant_message', payload: { text } });
+    }
+  }
+
+  /** Reads what the transcript gained: assistant text, tool results, the mark of an interrupt, the cost. */
+  private readTranscript(): void {
+    if (!this.transcript) return;
+    for (const record of this.transcript.read()) {
+      for (const update of transcriptUpdates(record)) {
+        if (update.kind === 'assistant_text') {
+          this.lastText = update.text;
+          this.events.emit({ type: 'assistant_message', payload: { text: update.text } });
+        } else if (update.kind === 'tool_result') {
+          this.events.emit({ type: 'tool_output', payload: { toolCallId: update.toolUseId, output: update.output, isError: update.isError } });
+        } else if (update.kind === 'cost') {
+          if (update.costUsd === this.lastCost) continue;
+          this.lastCost = update.costUsd;
+          this.events.emit({ type: 'usage', payload: { costUsd: update.costUsd, usage: update.usage } });
+        } else if (this.phase === 'working' && this.held.length === 0) {
+          // Stopped from an attached terminal (Esc): no Stop hook follows.
+          this.endTurn(this.lastText);
+        }
+      }
+    }
+  }
+
+  /** The screen as it is now: readiness, the spinner, a dialog no hook reports. */
+  private readScreen(): SessionSnapshot {
+    if (this.readTimer) clearTimeout(this.readTimer);
+    this.readTimer = null;
+    if (this.exit) return this.snapshot;
+    const screen = this.pty.screen();
+    const next = parseScreen(screen);
+    for (const event of screenEvents(this.snapshot, next)) this.events.emit(event);
+    this.snapshot = next;
+    if (next.dialog) for (const held of this.held) if (held.approval) this.markShown(held);
+    // While a permission request is held, the dialog on the screen is the CLI's permission dialog.
+    this.blocking = this.held.length > 0 ? null : parseBlockingDialog(screen.lines.join('\n'));
+    if (this.blocking) this.setPhase('blocked');
+    else if (this.phase === 'blocked' || (this.phase === 'starting' && next.state !== 'starting')) this.setPhase(next.state === 'working' ? 'working' : 'idle');
+    this.readTranscript();
+    this.events.wake();
+    return next;
+  }
+
+  /** Reads the screen once its output has been rendered (the next tick batches a burst of writes). */
+  private scheduleRead(): void {
+    this.readTimer ??= setTimeout(() => this.readScreen(), 0);
+  }
+
+  private setPhase(phase: HookedSession['phase']): void {
+    if (this.exit || phase === this.phase) {
+      this.events.wake();
+      return;
+    }
+    this.phase = phase;
+    this.events.emit({ type: 'state', payload: { state: phase, ...(phase === 'blocked' && this.blocking ? { reason: `${this.blocking.kind}: ${this.blocking.text}` } : {}) } });
+    const blocking = this.blocking;
+    this.events.run(() => this.hooks.stateChanged(phase, null, phase === 'blocked' ? blocking : null));
+    this.events.wake();
+  }
+
+  private exitedError(): ConflictError {
+    return new ConflictError(this.exitReason ?? `the claude process exited (code ${this.exit?.exitCode ?? 'unknown'})`, { state: 'exited', exitCode: this.exit?.exitCode ?? null });
+  }
+
+  private exited(exit: PtyExit): void {
+    this.readScreen();
+    this.readTranscript();
+    this.exit = exit;
+    this.exitReason = this.killed ? undefined : exitReason(exit, this.pty.screen().lines);
+    this.events.emit({ type: 'state', payload: { state: 'exited', exitCode: exit.exitCode, ...(this.exitReason ? { reason: this.exitReason } : {}) } });
+    this.events.run(() => this.hooks.stateChanged('exited', exit, null));
+    this.events.close(() => this.exitedError());
+    this.transcript?.close();
+  }
+}

@@ -1,0 +1,133 @@
+import { BadRequestError, type ConfirmChoice, ConflictError, type MissionEventDraft, type SessionDriver, type SessionScreen, type SessionState, type SessionTurn, TimeoutError } from '@mission/shared';
+import { answerKeystrokes, type BlockingDialog } from '../pty/blockingDialog.ts';
+import type { PtyExit, PtySession } from '../pty/ptySession.ts';
+
+/** What the session host and message delivery drive, whichever way the session is followed. */
+export interface InteractiveSession {
+  readonly id: string;
+  readonly pty: PtySession;
+  readonly driver: SessionDriver;
+  readonly state: SessionState;
+  send(text: string, timeoutMs: number): Promise<SessionTurn>;
+  confirm(choice: ConfirmChoice, timeoutMs: number, by: string): Promise<SessionTurn>;
+  answer(option: string, timeoutMs: number): Promise<SessionTurn>;
+  interrupt(): Promise<SessionTurn>;
+  screen(): SessionScreen;
+  kill(): Promise<PtyExit>;
+  /** Resolves once every event so far is stored. */
+  flushed(): Promise<void>;
+}
+
+/** The most a submit waits for the pasted prompt to show in the input box before it presses Enter anyway. */
+const PASTE_SHOWN_MS = 5_000;
+const RULE = /^─{20,}$/;
+
+/**
+ * Types text as one bracketed paste and submits it once the CLI shows it in its input box: an Enter read
+ * together with the paste (a busy or paused CLI reads both at once) would be taken as part of it.
+ */
+export async function typePrompt(pty: PtySession, events: SessionEvents, text: string, deadline: number, state: () => SessionState): Promise<void> {
+  pty.write(`\x1b[200~${text}\x1b[201~`);
+  const head = (text.trim().split('\n')[0] ?? '').slice(0, 30);
+  const wait = Math.max(0, Math.min(PASTE_SHOWN_MS, deadline - Date.now()));
+  await events.waitFor(() => inInputBox(pty.screen().lines, head), wait, 'the prompt to show', state).catch(() => undefined);
+  pty.write('\r');
+}
+
+/** The input box (between the last two rules) holds `head`, or the CLI's placeholder for a long paste. */
+function inInputBox(lines: string[], head: string): boolean {
+  const bottom = lines.findLastIndex((line) => RULE.test(line.trim()));
+  const top = lines.slice(0, Math.max(0, bottom)).findLastIndex((line) => RULE.test(line.trim()));
+  if (top < 0) return false;
+  const box = lines.slice(top + 1, bottom).join(' ');
+  return box.includes(head) || box.includes('[Pasted text');
+}
+
+/** What a command that would type into a blocked session answers: the dialog, named. */
+export function blockedError(dialog: BlockingDialog): ConflictError {
+  const options = dialog.options.map((option) => `${option.key}: ${option.label}`).join('; ');
+  return new ConflictError(`the session shows a ${dialog.kind} dialog ("${firstLine(dialog.text)}"): answer it first with POST /v1/sessions/:id/answer (${options})`, {
+    blocking: dialog,
+  });
+}
+
+const firstLine = (text: string) => text.split('\n')[0] ?? '';
+
+type Waiter = { test: () => boolean; resolve: () => void; reject: (error: Error) => void };
+
+/**
+ * A session's events, stored in order one at a time, and the commands waiting for a condition on the
+ * session: each is woken when the session changed and its condition holds, or failed when it ended.
+ */
+export class SessionEvents {
+  private chain: Promise<void> = Promise.resolve();
+  private readonly waiters = new Set<Waiter>();
+  private ended: (() => Error) | null = null;
+
+  constructor(private readonly store: (draft: MissionEventDraft) => Promise<void>) {}
+
+  emit(draft: MissionEventDraft): void {
+    this.run(() => this.store(draft));
+  }
+
+  /** Runs `work` after everything emitted so far (a failure is the store's to report). */
+  run(work: () => Promise<void>): void {
+    this.chain = this.chain.then(work).catch(() => {});
+  }
+
+  flushed(): Promise<void> {
+    return this.chain;
+  }
+
+  /** Resolves once `test` holds (checked now and at every wake); rejects after `timeoutMs`, or when the session ends. */
+  waitFor(test: () => boolean, timeoutMs: number, what: string, state: () => SessionState): Promise<void> {
+    if (test()) return Promise.resolve();
+    if (this.ended) return Promise.reject(this.ended());
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(waiter);
+        reject(new TimeoutError(`timed out after ${timeoutMs} ms waiting for ${what} (the session is ${state()})`, { state: state() }));
+      }, Math.max(0, timeoutMs));
+      const waiter: Waiter = {
+        test,
+        resolve: () => (clearTimeout(timer), this.waiters.delete(waiter), resolve()),
+        reject: (error) => (clearTimeout(timer), this.waiters.delete(waiter), reject(error)),
+      };
+      this.waiters.add(waiter);
+    });
+  }
+
+  wake(): void {
+    for (const waiter of [...this.waiters]) if (waiter.test()) waiter.resolve();
+  }
+
+  /** The session ended: every waiter (and every later one) fails with `error`, unless its condition holds. */
+  close(error: () => Error): void {
+    this.ended = error;
+    for (const waiter of [...this.waiters]) {
+      if (waiter.test()) waiter.resolve();
+      else waiter.reject(error());
+    }
+  }
+}
+
+/**
+ * Answers a dialog no hook reports: the option's keys are pressed once, and the answer stands once the
+ * screen no longer shows that dialog. Never pressed again: a key that lands after the dialog closed
+ * would be typed into Claude's input.
+ */
+export async function answerDialog(
+  o: { pty: PtySession; events: SessionEvents; current: () => BlockingDialog | null; state: () => SessionState },
+  dialog: BlockingDialog,
+  option: string,
+  timeoutMs: number,
+): Promise<void> {
+  if (!dialog.options.some((each) => each.key === option)) {
+    const offered = dialog.options.map((each) => `${each.key}: ${each.label}`).join('; ');
+    throw new BadRequestError(`the ${dialog.kind} dialog has no option '${option}'; it offers ${offered}`);
+  }
+  // Its digit, or the arrow keys to it and Enter: written at once, never repeated.
+  o.pty.write(answerKeystrokes(dialog, option));
+  const same = (shown: BlockingDialog | null) => shown !== null && shown.kind === dialog.kind && shown.text === dialog.text;
+  await o.events.waitFor(() => !same(o.current()), timeoutMs, `the ${dialog.kind} dialog to close`, o.state);
+}

@@ -1,0 +1,44 @@
+/** What one transcript record adds to an interactive session's story. */
+export type TranscriptUpdate =
+  | { kind: 'assistant_text'; text: string }
+  | { kind: 'tool_result'; toolUseId: string; output: string; isError: boolean }
+  | { kind: 'interrupted' }
+  | { kind: 'cost'; costUsd: number; usage: Record<string, unknown> };
+
+type Block = { type?: unknown; text?: unknown; tool_use_id?: unknown; content?: unknown; is_error?: unknown };
+
+/** The CLI's record of a turn the user stopped (Esc). */
+const INTERRUPTED = /^\[Request interrupted by user/;
+
+/**
+ * Reads the content of a Claude Code transcript record (CLI 2.1.x): assistant text blocks, tool results
+ * (what Claude was told), the mark of an interrupted turn, and the session's running cost. Subagents'
+ * (sidechain) and meta records are not the session's conversation. Pure.
+ */
+export function transcriptUpdates(record: Record<string, unknown>): TranscriptUpdate[] {
+  if (record.type === 'cost-state' && typeof record.totalCostUSD === 'number') {
+    const usage = record.modelUsage && typeof record.modelUsage === 'object' ? (record.modelUsage as Record<string, unknown>) : {};
+    return [{ kind: 'cost', costUsd: record.totalCostUSD, usage }];
+  }
+  if (record.isSidechain === true || record.isMeta === true) return [];
+  const message = record.message as { content?: unknown } | undefined;
+  const blocks: Block[] = Array.isArray(message?.content) ? (message.content as Block[]).filter((b) => b && typeof b === 'object') : [];
+  if (record.type === 'assistant') {
+    return blocks.filter((b) => b.type === 'text' && typeof b.text === 'string' && b.text.trim() !== '').map((b) => ({ kind: 'assistant_text', text: (b.text as string).trim() }));
+  }
+  if (record.type !== 'user') return [];
+  const texts = typeof message?.content === 'string' ? [message.content] : blocks.filter((b) => b.type === 'text').map((b) => String(b.text ?? ''));
+  if (texts.some((text) => INTERRUPTED.test(text))) return [{ kind: 'interrupted' }];
+  return blocks
+    .filter((b) => b.type === 'tool_result')
+    .map((b) => ({ kind: 'tool_result', toolUseId: String(b.tool_use_id ?? ''), output: resultText(b.content), isError: b.is_error === true }));
+}
+
+function resultText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content
+    .map((part: Block) => (part?.type === 'text' ? String(part.text ?? '') : ''))
+    .filter(Boolean)
+    .join('\n');
+}

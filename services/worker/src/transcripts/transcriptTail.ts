@@ -1,0 +1,63 @@
+import fs from 'node:fs';
+
+/**
+ * Reads a growing JSONL file incrementally: each `read` returns the complete lines written since the
+ * last one, parsed (a line that is not a JSON object is skipped), whatever their length. A torn last
+ * line is kept until the rest of it is written.
+ */
+export class JsonlTail {
+  private offset = 0;
+  private partial = '';
+  private watcher: fs.FSWatcher | null = null;
+
+  constructor(readonly file: string) {}
+
+  /** Calls `changed` each time the file is written to, from the first call at which it exists. */
+  watch(changed: () => void): void {
+    if (this.watcher) return;
+    try {
+      this.watcher = fs.watch(this.file, { persistent: false }, () => changed());
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+
+  close(): void {
+    this.watcher?.close();
+    this.watcher = null;
+  }
+
+  read(): Record<string, unknown>[] {
+    let fd: number;
+    try {
+      fd = fs.openSync(this.file, 'r');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+    const chunks: Buffer[] = [];
+    try {
+      const buffer = Buffer.alloc(64 * 1024);
+      for (;;) {
+        const read = fs.readSync(fd, buffer, 0, buffer.length, this.offset);
+        if (read === 0) break;
+        chunks.push(Buffer.from(buffer.subarray(0, read)));
+        this.offset += read;
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+    const text = this.partial + Buffer.concat(chunks).toString('utf8');
+    const lines = text.split('\n');
+    this.partial = lines.pop() ?? '';
+    return lines.flatMap((line) => {
+      if (!line.trim()) return [];
+      try {
+        const value: unknown = JSON.parse(line);
+        return value && typeof value === 'object' && !Array.isArray(value) ? [value as Record<string, unknown>] : [];
+      } catch {
+        return [];
+      }
+    });
+  }
+}

@@ -1,0 +1,68 @@
+import fs from 'node:fs';
+import { createLogger } from '@mission/shared';
+import { HOOK_SECRET_HEADER, HOOKED_EVENTS, HookServer, hookSettings, parseHookInput, transcriptUpdates } from '@mission/worker';
+import { describe, expect, it } from 'vitest';
+import { CLAUDE_VERSION } from './fixtures/recordings.ts';
+
+const recording = JSON.parse(fs.readFileSync(new URL(`./fixtures/claude/${CLAUDE_VERSION}/hooks/two-permissions.json`, import.meta.url), 'utf8')) as {
+  calls: Record<string, unknown>[];
+  transcript: Record<string, unknown>[];
+};
+
+/** What Claude Code posts to the hooks and writes to its transcript, as recorded from the CLI (tests/fixtures/recordHooks.ts). */
+describe(`hook payloads and transcript of Claude Code ${CLAUDE_VERSION}`, () => {
+  it('every recorded hook call parses, in the order UserPromptSubmit → (PreToolUse → PermissionRequest → PostToolUse)×2 → Stop → SessionEnd', () => {
+    const calls = recording.calls.map(parseHookInput);
+    expect(calls.map((call) => call.hook_event_name)).toEqual([
+      'UserPromptSubmit',
+      'PreToolUse',
+      'PermissionRequest',
+      'PostToolUse',
+      'PreToolUse',
+      'PermissionRequest',
+      'PostToolUse',
+      'Stop',
+      'SessionEnd',
+    ]);
+    expect(calls[0]).toMatchObject({ prompt: 'write two files', transcript_path: expect.stringMatching(/\.jsonl$/) });
+    // The exact tool name and input, the same in PreToolUse and PermissionRequest.
+    expect(calls[1]).toMatchObject({ tool_name: 'Write', tool_input: { file_path: '<workdir>/first.txt', content: 'one\n' }, tool_use_id: expect.any(String) });
+    expect(calls[2]).toMatchObject({ tool_name: 'Write', tool_input: { file_path: '<workdir>/first.txt', content: 'one\n' } });
+    expect(calls[5]).toMatchObject({ tool_name: 'Bash', tool_input: { command: 'echo two > second.txt', description: 'Write the second file' } });
+    expect(calls[7]).toMatchObject({ last_assistant_message: 'Both files are written.' });
+  });
+
+  it('the transcript gives the assistant text, the tool results and the cost', () => {
+    const updates = recording.transcript.flatMap(transcriptUpdates);
+    expect(updates.filter((u) => u.kind === 'assistant_text').map((u) => u.text)).toEqual(['I will write the first file.', 'Now the second.', 'Both files are written.']);
+    expect(updates.filter((u) => u.kind === 'tool_result')).toHaveLength(2);
+    expect(updates.find((u) => u.kind === 'cost')).toMatchObject({ costUsd: expect.any(Number) });
+  });
+
+  it('a session\'s settings hook every event Mission follows to the worker, with its secret, for longer than an approval waits', () => {
+    const settings = hookSettings({ url: 'http://127.0.0.1:1/hooks/ses_1', secret: 's3cret' }, 15 * 60_000 + 60_000) as { hooks: Record<string, { matcher?: string; hooks: { type: string; timeout: number; headers: Record<string, string> }[] }[]> };
+    expect(Object.keys(settings.hooks)).toEqual([...HOOKED_EVENTS]);
+    expect(settings.hooks.PermissionRequest?.[0]).toEqual({ matcher: '*', hooks: [{ type: 'http', url: 'http://127.0.0.1:1/hooks/ses_1', headers: { 'x-mission-hook-secret': 's3cret' }, timeout: 960 }] });
+    expect(settings.hooks.Stop?.[0]?.matcher).toBeUndefined();
+  });
+});
+
+describe('the worker\'s hook endpoint', () => {
+  it('answers a session\'s hook calls with its handler only when they carry that session\'s secret', async () => {
+    const server = new HookServer(createLogger({ level: 'silent' }));
+    await server.start();
+    try {
+      const route = server.register('ses_1', async (input) => ({ seen: input.hook_event_name }));
+      const body = JSON.stringify(recording.calls.at(-2));
+      const post = (url: string, secret?: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(secret ? { [HOOK_SECRET_HEADER]: secret } : {}) }, body });
+      expect(await (await post(route.url, route.secret)).json()).toEqual({ seen: 'Stop' });
+      expect((await post(route.url)).status).toBe(404);
+      expect((await post(route.url, `${route.secret.slice(0, -1)}x`)).status).toBe(404);
+      expect((await post(route.url.replace('ses_1', 'ses_2'), route.secret)).status).toBe(404);
+      route.unregister();
+      expect((await post(route.url, route.secret)).status).toBe(404);
+    } finally {
+      await server.close();
+    }
+  });
+});

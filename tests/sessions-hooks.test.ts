@@ -1,0 +1,177 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Approval, MissionEvent, Session, SessionScreen, SessionTurn } from '@mission/shared';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
+import { waitUntil } from './support/processes.ts';
+import { ADMIN } from './support/system.ts';
+import type { StubReply } from './support/stubAnthropic.ts';
+
+/**
+ * Sessions followed through the CLI's hooks and transcript (the real claude CLI against the stub API):
+ * permission requests answered by the hook (no key typed), turn ends from Stop, replies from the
+ * transcript whatever their length, dialogs no hook reports as a `blocked` state.
+ * MISSION_TEST_STRESS=load|pause|both runs them under CPU load and/or with claude paused in bursts.
+ */
+describe('interactive sessions through hooks (real claude CLI)', () => {
+  let bed: ClaudeTestBed;
+  let replies: Record<string, StubReply[]>;
+  const json = { 'content-type': 'application/json' };
+
+  beforeAll(async () => {
+    bed = await startClaudeTestBed();
+    // Replies by prompt: after an interrupt, the CLI puts "[Request interrupted by user …]" before the next one.
+    replies = {};
+    let conversation = '';
+    bed.stub.respond((request) => {
+      if (request.tools.length === 0) return { text: 'side request' };
+      const prompt = Object.keys(replies).find((key) => request.lastUserText === key || request.lastUserText.endsWith(`\n${key}`));
+      if (prompt) conversation = prompt;
+      return replies[conversation]?.shift();
+    });
+  });
+  afterAll(async () => {
+    await bed?.close();
+  });
+
+  async function call<T>(method: string, route: string, body?: unknown): Promise<{ status: number; body: T }> {
+    const res = await bed.system.fetch(route, { method, headers: body === undefined ? {} : json, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    return { status: res.status, body: (res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text) as T };
+  }
+
+  async function spawn(body: Record<string, unknown> = {}): Promise<Session> {
+    const res = await call<Session>('POST', '/v1/sessions', { slot: 'default', ...body });
+    expect(res.status).toBe(201);
+    return res.body;
+  }
+
+  const send = (id: string, text: string) => call<SessionTurn>('POST', `/v1/sessions/${id}/send`, { text, timeoutMs: 60_000 });
+  const events = (id: string) => bed.system.core.events.list(id, 0, { limit: 1_000 });
+  const screenOf = async (id: string) => (await call<SessionScreen>('GET', `/v1/sessions/${id}/screen?format=json`)).body;
+  const typedPrompts = () => bed.stub.requests.filter((r) => r.tools.length > 0 && r.toolResults.length === 0).map((r) => r.lastUserText);
+
+  it('two permission requests in one turn: the first approved, the second denied, no key typed; tool names and inputs are the CLI\'s own', async () => {
+    const first = path.join(bed.workdir, 'first.txt');
+    const second = path.join(bed.workdir, 'second.txt');
+    replies['write two files'] = [
+      { text: 'Writing the first.', toolUses: [{ name: 'Write', input: { file_path: first, content: 'one\n' } }] },
+      { text: 'Writing the second.', toolUses: [{ name: 'Bash', input: { command: 'echo two > second.txt', description: 'Write the second' } }] },
+      { text: 'Done with both.' },
+    ];
+    const session = await spawn();
+    const asked = await send(session.id, 'write two files');
+    expect(asked.body).toMatchObject({ state: 'waiting_permission', dialog: { tool: 'Write', target: 'first.txt' }, approval: { id: expect.stringMatching(/^appr_/) } });
+    expect(asked.body.dialog?.options.map((o) => o.meaning)).toEqual(['yes', 'yes_always', 'no']);
+
+    const approved = await call<SessionTurn>('POST', `/v1/sessions/${session.id}/confirm`, { choice: 'yes' });
+    expect(approved.body).toMatchObject({ state: 'waiting_permission', dialog: { tool: 'Bash', target: 'echo two > second.txt' } });
+    expect(approved.body.approval?.id).not.toBe(asked.body.approval?.id);
+    expect(fs.readFileSync(first, 'utf8')).toBe('one\n');
+
+    const denied = await call<SessionTurn>('POST', `/v1/sessions/${session.id}/confirm`, { choice: 'no' });
+    expect(denied.body).toEqual({ state: 'idle', response: 'Done with both.', dialog: null, approval: null });
+    expect(fs.existsSync(second)).toBe(false);
+
+    const log = await events(session.id);
+    const calls = log.filter((e): e is Extract<MissionEvent, { type: 'tool_call' }> => e.type === 'tool_call').map((e) => [e.payload.tool, e.payload.input]);
+    const requests = log.filter((e): e is Extract<MissionEvent, { type: 'permission_request' }> => e.type === 'permission_request').map((e) => [e.payload.tool, e.payload.input]);
+    expect(calls).toEqual([
+      ['Write', { file_path: first, content: 'one\n' }],
+      ['Bash', { command: 'echo two > second.txt', description: 'Write the second' }],
+    ]);
+    expect(requests).toEqual(calls);
+    expect(log.filter((e) => e.type === 'permission_decision').map((e) => e.payload)).toEqual([
+      { tool: 'Write', decision: 'allow', by: 'token:test-admin', approvalId: asked.body.approval?.id },
+      { tool: 'Bash', decision: 'deny', by: 'token:test-admin', approvalId: approved.body.approval?.id },
+    ]);
+    // Nothing was typed but the prompt: no stray key reached Claude's input.
+    expect(log.filter((e) => e.type === 'user_message').map((e) => e.payload.text)).toEqual(['write two files']);
+    const next = 'anything else?';
+    replies[next] = [{ text: 'Nothing else.' }];
+    expect((await send(session.id, next)).body).toMatchObject({ state: 'idle', response: 'Nothing else.' });
+    expect(typedPrompts().filter((p) => p === next || p.endsWith(next))).toEqual([next]);
+    await call('POST', `/v1/sessions/${session.id}/kill`);
+  });
+
+  it('a reply three times the screen height arrives whole in the send answer and the assistant_message event; the cost comes from the transcript', async () => {
+    const rows = 20;
+    const text = Array.from({ length: rows * 3 }, (_, i) => `Line ${i + 1} of a reply longer than the screen.`).join('\n');
+    replies['answer at length'] = [{ text, chunks: 12, chunkDelayMs: 20 }];
+    const session = await spawn({ rows });
+    const turn = await send(session.id, 'answer at length');
+    expect(turn.body).toEqual({ state: 'idle', response: text, dialog: null, approval: null });
+    const log = await events(session.id);
+    expect(log.filter((e) => e.type === 'assistant_message').map((e) => e.payload.text)).toEqual([text]);
+    await call('POST', `/v1/sessions/${session.id}/kill`);
+    const usage = (await events(session.id)).filter((e): e is Extract<MissionEvent, { type: 'usage' }> => e.type === 'usage');
+    expect(usage.at(-1)?.payload.costUsd).toBeGreaterThan(0);
+  });
+
+  it('a prompt sent while a permission request waits is refused with 409, and nothing is typed', async () => {
+    replies['run a command'] = [{ text: 'Running.', toolUses: [{ name: 'Bash', input: { command: 'echo held > held.txt', description: 'Held' } }] }, { text: 'Ran it.' }];
+    const session = await spawn();
+    const asked = await send(session.id, 'run a command');
+    expect(asked.body.state).toBe('waiting_permission');
+    const refused = await call<{ error: { message: string } }>('POST', `/v1/sessions/${session.id}/send`, { text: 'typed over the dialog' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toBe('the session is waiting for a permission answer: confirm or deny it first');
+    expect((await screenOf(session.id)).lines.join('\n')).not.toContain('typed over the dialog');
+    expect((await call<SessionTurn>('POST', `/v1/sessions/${session.id}/confirm`, { choice: 'yes' })).body).toMatchObject({ state: 'idle', response: 'Ran it.' });
+    await call('POST', `/v1/sessions/${session.id}/kill`);
+  });
+
+  it('interrupt while a permission request waits for an approval: the approval expires and cannot be approved; the session is idle and usable', async () => {
+    replies['touch a file'] = [{ text: 'Touching.', toolUses: [{ name: 'Bash', input: { command: 'touch interrupted.txt', description: 'Touch' } }] }];
+    const session = await spawn();
+    const asked = await send(session.id, 'touch a file');
+    const approvalId = asked.body.approval!.id;
+    const interrupted = await call<SessionTurn>('POST', `/v1/sessions/${session.id}/interrupt`);
+    expect(interrupted.body).toMatchObject({ state: 'idle', dialog: null, approval: null });
+    expect((await bed.system.core.approvals.get(approvalId, ADMIN)).status).toBe('expired');
+    expect((await call<Approval>('POST', `/v1/approvals/${approvalId}/approve`, {})).status).toBe(409);
+    expect(fs.existsSync(path.join(bed.workdir, 'interrupted.txt'))).toBe(false);
+    replies['still there?'] = [{ text: 'Still here.' }];
+    expect((await send(session.id, 'still there?')).body).toMatchObject({ state: 'idle', response: 'Still here.' });
+    await call('POST', `/v1/sessions/${session.id}/kill`);
+  });
+
+  it('a dialog no hook reports (a project\'s MCP server) makes the session blocked: send answers 409 naming it; answer picks an option once', async () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-mcp-dialog-'));
+    fs.writeFileSync(path.join(folder, '.mcp.json'), JSON.stringify({ mcpServers: { notes: { command: 'node', args: ['-e', 'setInterval(() => {}, 1000)'] } } }));
+    try {
+      expect((await call('PUT', '/v1/slots/mcp-dialog', { cwd: folder, env: bed.claude.env })).status).toBe(200);
+      const session = await spawn({ slot: 'mcp-dialog' });
+      const stateOf = async () => (await call<Session>('GET', `/v1/sessions/${session.id}`)).body;
+      await waitUntil(async () => (await stateOf()).state === 'blocked', 30_000, 'the session to be blocked');
+      const blocked = await stateOf();
+      expect(blocked.blocking).toMatchObject({ kind: 'mcp_server_approval', text: expect.stringContaining('New MCP server found in this project: notes') });
+      const refused = await call<{ error: { message: string } }>('POST', `/v1/sessions/${session.id}/send`, { text: 'hello?' });
+      expect(refused.status).toBe(409);
+      expect(refused.body.error.message).toMatch(/^the session shows a mcp_server_approval dialog \("New MCP server found in this project: notes"\): answer it first/);
+      expect((await screenOf(session.id)).blocking?.kind).toBe('mcp_server_approval');
+      expect((await screenOf(session.id)).lines.join('\n')).not.toContain('hello?');
+      const without = blocked.blocking!.options.find((option) => option.label.startsWith('Continue without'))!;
+      const answered = await call<SessionTurn>('POST', `/v1/sessions/${session.id}/answer`, { option: without.key });
+      expect(answered.status).toBe(200);
+      await waitUntil(async () => (await stateOf()).state === 'idle', 30_000, 'the session to be idle');
+      expect((await stateOf()).blocking).toBeNull();
+      const states = (await events(session.id)).filter((e) => e.type === 'state').map((e) => e.payload.state);
+      expect(states).toEqual(['starting', 'blocked', 'idle']);
+      replies['past the dialog?'] = [{ text: 'Past it.' }];
+      expect((await send(session.id, 'past the dialog?')).body).toMatchObject({ state: 'idle', response: 'Past it.' });
+      await call('POST', `/v1/sessions/${session.id}/kill`);
+    } finally {
+      fs.rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('the screen driver still works for a CLI run without hooks, and says so on the session', async () => {
+    replies['plain screen'] = [{ text: 'Read off the screen.' }];
+    const session = await spawn({ driver: 'screen' });
+    expect(session.driver).toBe('screen');
+    expect((await send(session.id, 'plain screen')).body).toMatchObject({ state: 'idle', response: 'Read off the screen.' });
+    await call('POST', `/v1/sessions/${session.id}/kill`);
+  });
+});
