@@ -11,7 +11,7 @@ describe('slot policy (PUT /v1/slots)', () => {
   });
 
   it('refuses permission-skipping flags, in either spelling', () => {
-    for (const args of [['--dangerously-skip-permissions'], ['--permission-mode', 'bypassPermissions'], ['--permission-mode=bypassPermissions'], ['--allowedTools', 'Bash'], ['--settings', '{}'], ['--permission-prompt-tool', 'x']]) {
+    for (const args of [['--dangerously-skip-permissions'], ['--permission-mode', 'bypassPermissions'], ['--permission-mode=bypassPermissions'], ['--settings', '{}'], ['--permission-prompt-tool', 'x']]) {
       expect(slotPolicyProblems(slot({ args }), roots), args.join(' ')).toHaveLength(1);
     }
   });

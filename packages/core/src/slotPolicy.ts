@@ -6,8 +6,6 @@ const FORBIDDEN_FLAGS = [
   '--allow-dangerously-skip-permissions',
   '--permission-mode',
   '--permission-prompt-tool',
-  '--allowedTools',
-  '--allowed-tools',
   '--settings',
 ];
 
