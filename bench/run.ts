@@ -1,3 +1,4 @@
+import { benchCli } from './cli.bench.ts';
 import { benchLoad } from './load.bench.ts';
 import { benchMcp } from './mcp.bench.ts';
 import { benchPermissions } from './permissions.bench.ts';
@@ -11,6 +12,7 @@ const benches: [string, () => Promise<void>][] = [
   ['mcp', benchMcp],
   ['load', benchLoad],
   ['permissions', benchPermissions],
+  ['cli', benchCli],
 ];
 const only = process.argv.slice(2);
 

@@ -2,6 +2,7 @@ import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { ApprovalStore, type Approval, type MissionEvent, type Session, type Task } from '@mission/shared';
 import { HeadlessTerminal } from '@mission/worker';
 import pty from 'node-pty';
@@ -12,6 +13,8 @@ import { eventText } from '../src/cli/eventText.ts';
 import { painter } from '../src/cli/printer.ts';
 import { SseParser } from '../src/cli/sse.ts';
 import { CLAUDE_BIN } from './support/claudeEnv.ts';
+import { startCpuLoad } from './support/cpuLoad.ts';
+import { endedChildrenCpuMs } from './support/procCpu.ts';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
 import { redisUrl, uniquePrefix } from './support/isolation.ts';
 import { unusedPort } from './support/ports.ts';
@@ -20,6 +23,7 @@ import type { StubReply } from './support/stubAnthropic.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
 const bin = path.join(repoRoot, 'bin', 'mission.mjs');
+const execFileAsync = promisify(execFile);
 
 interface Run {
   code: number;
@@ -37,6 +41,22 @@ describe('mission CLI: pure parts', () => {
     expect(chord.feed('\x02')).toEqual({ forward: '', detach: false });
     expect(chord.feed('dnot sent')).toEqual({ forward: '', detach: true });
     expect(new DetachChord().feed('é\x02d')).toEqual({ forward: 'é', detach: true });
+  });
+
+  it('mission --version runs built JavaScript, no TypeScript compile: each run costs ≤ 300 ms of CPU, under CPU load', async () => {
+    const stopLoad = startCpuLoad();
+    try {
+      for (let run = 0; run < 5; run++) {
+        const before = endedChildrenCpuMs();
+        const started = performance.now();
+        const { stdout } = await execFileAsync(process.execPath, [bin, '--version'], { cwd: os.tmpdir() });
+        const cpuMs = endedChildrenCpuMs() - before;
+        expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+        expect(cpuMs, `CPU ms of mission --version (took ${Math.round(performance.now() - started)} ms of wall time under load)`).toBeLessThanOrEqual(300);
+      }
+    } finally {
+      await stopLoad();
+    }
   });
 
   it('SSE: messages split across chunks, comments and CRLF', () => {

@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Config, loadConfig, openDatabase, Redis } from '@mission/shared';
+import type { Config } from '@mission/shared';
 import type { Command, CommandContext } from '../command.ts';
 import { describeCause } from '../errors.ts';
+import { loadHost } from '../host.ts';
 import type { Paint } from '../printer.ts';
 
 const CHECK_TIMEOUT_MS = 5_000;
@@ -28,7 +29,7 @@ Postgres is opened as the API opens it: its schema is brought up to date. Embedd
 (one process at a time may, and \`mission up\` may be running). Exit code 1 when a check fails.`,
   arguments: [],
   async run(context) {
-    const config = loadConfig(context.processEnv);
+    const config = (await loadHost('doctor')).loadConfig(context.processEnv);
     const checks: [string, Check][] = [
       ['Redis', checkRedis],
       ['Postgres', checkDatabase],
@@ -64,6 +65,7 @@ const checkRedis: Check = async (config, { processEnv }) => {
       ? { ok: true, detail: `REDIS_URL unset: \`mission up\` will start ${server}` }
       : { ok: false, detail: 'REDIS_URL is unset and there is no redis-server on PATH', hint: 'set REDIS_URL=redis://host:6379, or install redis-server' };
   }
+  const { Redis } = await loadHost('doctor');
   const redis = new Redis(config.redisUrl, { lazyConnect: true, connectTimeout: CHECK_TIMEOUT_MS, maxRetriesPerRequest: 0, retryStrategy: () => null });
   redis.on('error', () => {});
   try {
@@ -83,6 +85,7 @@ const checkDatabase: Check = async (config) => {
     const dir = path.join(config.dataDir, 'pgdata');
     return { ok: true, detail: `DATABASE_URL unset: embedded PGlite in ${dir}${fs.existsSync(dir) ? '' : ' (created on first start)'}` };
   }
+  const { openDatabase } = await loadHost('doctor');
   try {
     const database = await withTimeout(openDatabase({ url: config.databaseUrl, dataDir: config.dataDir }), 'connecting');
     await database.ping().finally(() => database.close());

@@ -1,4 +1,5 @@
 import type { Command } from '../command.ts';
+import { loadHost } from '../host.ts';
 
 export const upCommand: Command = {
   name: 'up',
@@ -10,8 +11,8 @@ Its log is JSON lines (pino) on stdout.`,
   arguments: [],
   json: false,
   async run() {
-    // src/up.ts runs on import, stays up and exits on its own when it is stopped.
-    await import('../../up.ts');
+    // It stays up and exits on its own when it is stopped.
+    await (await loadHost('up')).runUp();
     return new Promise<number>(() => {});
   },
 };
