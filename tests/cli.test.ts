@@ -448,13 +448,13 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
       expect(JSON.parse((await mission(['interrupt', id, '--json'])).stdout)).toMatchObject({ state: 'idle', dialog: null });
 
       expect(JSON.parse((await mission(['kill', id, '--json'])).stdout)).toMatchObject({ id, state: 'exited' });
-      const refused = await mission(['send', id, 'too late']);
-      expect(refused.code).toBe(1);
-      expect(refused.stderr).toMatch(new RegExp(`^mission: session ${id} has ended \\(exited`));
+      // Why it ended: on the session, and in the 409 of a command sent to it.
+      expect(JSON.parse((await mission(['status', id, '--json'])).stdout)).toMatchObject({ id, state: 'exited', exitReason: 'killed on request' });
+      expect(await mission(['send', id, 'too late'])).toEqual({ code: 1, stdout: '', stderr: `mission: session ${id} has ended (exited: killed on request)\n` });
 
       const resumed = await mission(['resume', id, '--json']);
       expect(resumed.code, resumed.stderr).toBe(0);
-      expect(JSON.parse(resumed.stdout)).toMatchObject({ id });
+      expect(JSON.parse(resumed.stdout)).toMatchObject({ id, exitReason: null });
       await waitUntil(async () => (await sessionState(id)) === 'idle', 30_000, 'the resumed session to be idle');
       expect(await mission(['kill', id, '--cascade'])).toEqual({ code: 0, stdout: `${id} exited\n`, stderr: '' });
     } finally {

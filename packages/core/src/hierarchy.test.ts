@@ -12,6 +12,7 @@ const session = (id: string, parentId: string | null): Session => ({
   claudeSessionId: null,
   workspaceBranch: null,
   exitCode: null,
+  exitReason: null,
   cols: 120,
   rows: 40,
   createdAt: '2026-11-25T00:00:00.000Z',

@@ -44,6 +44,7 @@ function sessionText(session: Session): string {
     ['created', session.createdAt],
     ['ended', session.endedAt],
     ['exit code', session.exitCode],
+    ['exit reason', session.exitReason],
     ['claude session', session.claudeSessionId],
   ]);
 }

@@ -92,6 +92,8 @@ export const sessions = pgTable(
     cols: integer('cols').notNull().default(120),
     rows: integer('rows').notNull().default(40),
     exitCode: integer('exit_code'),
+    /** Why it ended (killed on request, claude's error, its worker lost, …); null while it runs. */
+    exitReason: text('exit_reason'),
     endedAt: timestamp('ended_at', { withTimezone: true }),
     ...timestamps,
   },

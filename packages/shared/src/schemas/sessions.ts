@@ -64,6 +64,8 @@ export const sessionSchema = z.object({
   /** With the slot's `workspace: worktree`: the branch of the session's own git worktree. */
   workspaceBranch: z.string().nullable(),
   exitCode: z.number().int().nullable(),
+  /** Why it ended: killed on request, claude exited (with its error), its worker was lost or shut down, …; null while it runs. */
+  exitReason: z.string().nullable(),
   cols: z.number().int(),
   rows: z.number().int(),
   createdAt: z.string(),

@@ -9,6 +9,13 @@ const QUOTED_CHARS = 1_000;
  * it cannot find, …): the code and the last lines it left on the screen. A clean exit, or one by a
  * signal (a kill), needs no reason.
  */
+/** What a session's `exitReason` says once claude has exited: on request, its error (see exitReason), or how it ended. */
+export function sessionEndReason(exit: PtyExit, killed: boolean, errorReason: string | undefined): string {
+  if (killed) return 'killed on request';
+  if (errorReason) return errorReason;
+  return exit.signal ? `claude was ended by signal ${exit.signal}` : `claude exited (code ${exit.exitCode})`;
+}
+
 export function exitReason(exit: PtyExit, screenLines: readonly string[]): string | undefined {
   if (exit.exitCode === 0 || exit.signal) return undefined;
   const printed = screenLines

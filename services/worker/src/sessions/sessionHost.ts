@@ -221,12 +221,13 @@ export class SessionHost {
       decideApproval: async (approvalId, choice, by) => {
         await this.o.approvals.decide(approvalId, choice === 'no' ? 'denied' : 'approved', by);
       },
-      stateChanged: async (state, exit) => {
+      stateChanged: async (state, exit, endReason) => {
         // A session no longer in `live` was ended on purpose (shutdown, lost, taken by another worker): recorded there.
         if (!this.live.has(sessionId)) return;
         if (state === 'exited') {
           this.forget(sessionId);
-          await this.record(sessionId, 'exited', exit?.exitCode ?? null);
+          // LiveSession has told the reason in its own state event.
+          await this.record(sessionId, 'exited', exit?.exitCode ?? null, endReason ?? 'claude exited', { announce: false });
           log.info({ exitCode: exit?.exitCode }, 'session exited');
         } else {
           await this.o.db
@@ -292,11 +293,12 @@ export class SessionHost {
     if (!full && this.spawnWorker.isPaused()) this.spawnWorker.resume();
   }
 
-  private async record(sessionId: string, state: Extract<SessionState, 'exited' | 'lost'>, exitCode: number | null, reason?: string): Promise<void> {
-    await this.o.db.update(sessions).set({ state, exitCode, endedAt: sql`now()`, updatedAt: sql`now()` }).where(eq(sessions.id, sessionId));
+  /** Records that a session ended and why (its exitReason; `announce`: also as a state event). */
+  private async record(sessionId: string, state: Extract<SessionState, 'exited' | 'lost'>, exitCode: number | null, reason: string, { announce = true } = {}): Promise<void> {
+    await this.o.db.update(sessions).set({ state, exitCode, exitReason: reason, endedAt: sql`now()`, updatedAt: sql`now()` }).where(eq(sessions.id, sessionId));
     await this.workspaces.release(sessionId);
     await revokeAgentTokens(this.o.db, [sessionId]);
-    await this.messages.failPending(sessionId, reason ?? `the session ${state}`);
-    if (reason) await this.o.events.append({ kind: 'session', id: sessionId }, { type: 'state', payload: { state, reason, exitCode } });
+    await this.messages.failPending(sessionId, reason);
+    if (announce) await this.o.events.append({ kind: 'session', id: sessionId }, { type: 'state', payload: { state, reason, exitCode } });
   }
 }
