@@ -337,6 +337,21 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
     expect(JSON.parse(refused.stdout).checks.at(-1)).toMatchObject({ name: 'token', ok: false, detail: 'MISSION_TOKEN refused (401)' });
   });
 
+  it("doctor --probe sends claude one prompt: ✓ when it answers; a refused key is ✗ in Mission's words with the fix", async () => {
+    const local = { REDIS_URL: bed.system.config.redisUrl!, DATABASE_URL: bed.system.config.databaseUrl!, MISSION_CLAUDE_BIN: CLAUDE_BIN, ...bed.claude.env };
+    replies['Reply with the single word OK.'] = { text: 'OK' };
+    const probed = JSON.parse((await mission(['doctor', '--probe', '--json'], local)).stdout) as { ok: boolean; checks: { name: string; ok: boolean; detail: string; hint?: string }[] };
+    expect(probed.checks.at(-1)).toMatchObject({ name: 'probe', ok: true, detail: expect.stringMatching(/^claude answered 'OK'/) });
+    expect(bed.stub.requests.some((request) => request.lastUserText === 'Reply with the single word OK.')).toBe(true);
+
+    replies['Reply with the single word OK.'] = { error: { status: 401, type: 'authentication_error', message: 'invalid x-api-key' } };
+    const refused = await mission(['doctor', '--probe'], local);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/^✗ probe +claude_key_refused: the Anthropic API refused the credentials claude sent \(claude said: Invalid API key/m);
+    expect(refused.stdout).toMatch(/hint: check ANTHROPIC_API_KEY \(and ANTHROPIC_BASE_URL when set\); `mission doctor --probe` tries it/);
+    delete replies['Reply with the single word OK.'];
+  }, 120_000);
+
   it('usage errors exit 2 with a helpful message; API errors are one line; never a stack trace', async () => {
     const usage = [
       [['frobnicate'], "mission: unknown command 'frobnicate'\nRun `mission help` for usage.\n"],

@@ -115,6 +115,15 @@ function defineSuite(database: 'postgres' | 'pglite') {
       expect(ended.error).toContain('stub says: this request is refused');
     });
 
+    it("no API key: the task's error is Mission's (claude_no_credentials, fix: ANTHROPIC_API_KEY), not claude's '/login'", async () => {
+      const { ANTHROPIC_API_KEY: _key, ...withoutKey } = bed.claude.env;
+      await system.core.slots.put('nokey', { cwd: bed.workdir, env: withoutKey });
+      const { task } = await submit({ slot: 'nokey', prompt: 'with no key' });
+      const ended = await waitForStatus(task.id, ['succeeded', 'failed']);
+      expect(ended.status).toBe('failed');
+      expect(ended.error).toMatch(/^claude_no_credentials: claude has no credentials: no API key and no login\. Fix: set ANTHROPIC_API_KEY in Mission's environment .*`mission doctor` checks it \(claude said: Not logged in · Please run \/login\)$/);
+    });
+
     it('POST /v1/ask answers by how the task ended: failed 502 task_failed, timed out 504; a replayed key says so and how to run it again', async () => {
       const refusal = { status: 400, type: 'invalid_request_error', message: 'stub says: this ask is refused' };
       stub.respond((request) => (request.lastUserText === 'ask and fail' ? { error: refusal } : undefined));

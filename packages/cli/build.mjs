@@ -1,6 +1,7 @@
 // Builds the `mission` CLI (src/cli.ts) and `mission-mcp` (services/mcp/src/stdio.ts) into dist/: JavaScript with
 // every dependency bundled in, so a command starts without compiling TypeScript and the package installs offline.
 // The commands that run Mission itself (up, token, doctor) load it from the checkout (src/cli/host.ts).
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -16,9 +17,13 @@ const hostOutside = {
   },
 };
 
+const outdir = path.join(here, 'dist');
+// Chunks are named by their content: what an earlier build left would be packed too.
+fs.rmSync(outdir, { recursive: true, force: true });
+
 await esbuild.build({
   entryPoints: { mission: path.join(root, 'src/cli.ts'), 'mission-mcp': path.join(root, 'services/mcp/src/stdio.ts') },
-  outdir: path.join(here, 'dist'),
+  outdir,
   bundle: true,
   splitting: true,
   format: 'esm',

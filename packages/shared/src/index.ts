@@ -1,5 +1,6 @@
 export * from './config.ts';
 export * from './errors.ts';
+export * from './claudeFailures.ts';
 export * from './logger.ts';
 export * from './ids.ts';
 export * from './events.ts';

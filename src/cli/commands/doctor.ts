@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '@mission/shared';
 import type { Command, CommandContext } from '../command.ts';
+import { probeClaude } from '../claudeProbe.ts';
 import { describeCause } from '../errors.ts';
 import { loadHost } from '../host.ts';
 import type { Paint } from '../printer.ts';
@@ -21,14 +22,17 @@ type Check = (config: Config, context: CommandContext) => Promise<Omit<CheckResu
 
 export const doctorCommand: Command = {
   name: 'doctor',
-  usage: '',
+  usage: '[--probe]',
   summary: 'Check Redis, Postgres, the claude binary, and the API and its token',
   details: `Checks, in order: Redis (REDIS_URL), Postgres (DATABASE_URL, or the embedded PGlite), the claude binary
 (MISSION_CLAUDE_BIN) and its version, the API at MISSION_URL, and that it accepts MISSION_TOKEN.
 Postgres is opened as the API opens it: its schema is brought up to date. Embedded PGlite is not opened
-(one process at a time may, and \`mission up\` may be running). Exit code 1 when a check fails.`,
+(one process at a time may, and \`mission up\` may be running). Exit code 1 when a check fails.
+  --probe   Also send claude one short prompt (a few tokens, billed) with this environment: does it
+            authenticate, reach the API and answer? Its known failures come with Mission's fix.`,
   arguments: [],
-  async run(context) {
+  options: { probe: { type: 'boolean' } },
+  async run(context, { options }) {
     const config = (await loadHost('doctor')).loadConfig(context.processEnv);
     const checks: [string, Check][] = [
       ['Redis', checkRedis],
@@ -36,6 +40,7 @@ Postgres is opened as the API opens it: its schema is brought up to date. Embedd
       ['claude', checkClaude],
       ['API', checkApi],
       ['token', checkToken],
+      ...(options.probe ? [['probe', checkProbe] as [string, Check]] : []),
     ];
     const results: CheckResult[] = [];
     for (const [name, check] of checks) {
@@ -109,6 +114,8 @@ const checkClaude: Check = async (config) => {
     });
   });
 };
+
+const checkProbe: Check = (config, { processEnv }) => probeClaude(config.claudeBin, processEnv, CHECK_TIMEOUT_MS * 12);
 
 const checkApi: Check = async (_config, { api }) => {
   try {

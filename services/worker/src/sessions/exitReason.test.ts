@@ -17,6 +17,12 @@ describe('exitReason', () => {
     expect(exitReason({ exitCode: 1, signal: 15 }, ['bye'])).toBeUndefined();
   });
 
+  it("a known failure on the screen is told in Mission's words, with the fix", () => {
+    const reason = exitReason({ exitCode: 1, signal: null }, ['Claude Code', 'Not logged in · Please run /login']);
+    expect(reason).toMatch(/^claude_no_credentials: claude has no credentials: no API key and no login\. Fix: set ANTHROPIC_API_KEY/);
+    expect(reason).toContain('(claude said: claude exited with code 1; it printed:\nClaude Code\nNot logged in · Please run /login)');
+  });
+
   it('an empty screen: just the code', () => {
     expect(exitReason({ exitCode: 127, signal: null }, ['', ''])).toBe('claude exited with code 127');
   });
