@@ -52,6 +52,15 @@ export const consoleRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime; dist?: st
     },
   );
 
+  app.get(
+    '/console/auth',
+    {
+      config: { access: 'public' },
+      schema: { tags, summary: 'Whether the API asks for a token (MISSION_AUTH): the console offers "Sign out" only then', response: { 200: z.object({ auth: z.boolean() }) } },
+    },
+    async () => ({ auth: core.config.auth }),
+  );
+
   app.post('/logout', { config: { access: 'public' }, schema: { tags, summary: "Forget the console's cookie" } }, async (request, reply) =>
     reply.header('set-cookie', tokenCookie('', { secure: cameOverHttps(request), expire: true })).status(204).send(),
   );
