@@ -17,7 +17,7 @@ COPY tsconfig.base.json tsconfig.json ./
 
 # The web console is built with dev dependencies (vite) that the runtime image leaves out.
 FROM sources AS console
-RUN npm ci --ignore-scripts --no-audit --no-fund && npm run build
+RUN npm ci --ignore-scripts --no-audit --no-fund && npm run build -w @mission/console
 
 FROM base AS api
 COPY --from=console /app/packages/console/dist ./packages/console/dist

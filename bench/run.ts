@@ -1,5 +1,6 @@
 import { benchCost } from './cost.bench.ts';
 import { benchFanOut } from './fanout.bench.ts';
+import { benchCli } from './cli.bench.ts';
 import { benchLoad } from './load.bench.ts';
 import { benchMcp } from './mcp.bench.ts';
 import { benchPermissions } from './permissions.bench.ts';
@@ -15,6 +16,7 @@ const benches: [string, () => Promise<void>][] = [
   ['load', benchLoad],
   ['fanout', benchFanOut],
   ['permissions', benchPermissions],
+  ['cli', benchCli],
 ];
 const only = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
 

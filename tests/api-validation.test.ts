@@ -135,6 +135,10 @@ describe('service endpoints', () => {
     expect(Object.keys(openapi.paths).some((p) => p.startsWith('/admin'))).toBe(false);
     const board = await system.fetch(`/admin/queues`);
     expect(board.status).toBe(200);
-    expect(await board.text()).toContain('<html');
+    const page = await board.text();
+    expect(page).toContain('<html');
+    expect(page).toContain('static/css/main.');
+    // Nothing from another host: the dashboard works offline.
+    expect(page).not.toMatch(/https?:\/\//);
   });
 });

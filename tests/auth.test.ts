@@ -29,10 +29,10 @@ describe('API auth: tokens, scopes, rate limit', () => {
       body: method === 'GET' || method === 'DELETE' ? undefined : '{}',
     });
 
-  it('every route says who may call it, and only health, docs, signed approval links and the console\'s page and login are public', () => {
+  it('every route says who may call it, and only health, docs, signed approval links and the console\'s page, login and auth flag are public', () => {
     const publicRoutes = system.app.routeAccess.filter((r) => r.access === 'public').map((r) => r.url);
     // '' is the console's page at `/`; its login checks the token it is given.
-    expect(new Set(publicRoutes.map((url) => url.split('/')[1]))).toEqual(new Set(['healthz', 'readyz', 'docs', 'approvals', '', 'assets', 'login', 'logout']));
+    expect(new Set(publicRoutes.map((url) => url.split('/')[1]))).toEqual(new Set(['healthz', 'readyz', 'docs', 'approvals', '', 'assets', 'login', 'logout', 'console']));
     expect(system.app.routeAccess.filter((r) => r.url.startsWith('/v1/')).every((r) => r.access !== 'public')).toBe(true);
     expect(system.app.routeAccess.find((r) => r.url === '/mcp')?.access).toBe('token');
     expect(system.app.routeAccess.filter((r) => r.url.startsWith('/admin/queues')).every((r) => r.access === 'admin')).toBe(true);

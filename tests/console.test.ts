@@ -161,6 +161,7 @@ describe.skipIf(!chromiumAvailable())('web console (headless Chromium, real clau
   it('API errors are shown as messages; signing out forgets the cookie', async () => {
     await page.goto(`${bed.system.url}/#/tasks/task_nope`);
     await expect.poll(() => page.getByRole('alert').innerText()).toContain('404 not_found');
+    await page.locator('header[data-auth="on"]').waitFor();
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('API token').waitFor();
     expect(await context.cookies()).toEqual([]);
@@ -175,6 +176,9 @@ describe.skipIf(!chromiumAvailable())('web console (headless Chromium, real clau
       await tab.goto(`${open.url}/#/approvals`);
       await tab.getByTestId('no-approvals').waitFor();
       expect(await tab.getByLabel('API token').count()).toBe(0);
+      // No "Sign out" with nothing to sign out of, once the console knows auth is off.
+      await tab.locator('header[data-auth="off"]').waitFor();
+      expect(await tab.getByRole('button', { name: 'Sign out' }).count()).toBe(0);
     } finally {
       await anonymous.close();
       await open.close();

@@ -122,7 +122,7 @@ describe('mission-mcp, the stdio bridge', () => {
 
   it('relays a pipelining client in order: initialize, initialized, ping and tools/list written at once all arrive and are answered', async () => {
     const proxy = await recordingProxy(system.url);
-    const child = spawn(process.execPath, ['services/mcp/bin/mission-mcp.mjs'], { env: { ...env, MISSION_URL: proxy.url } });
+    const child = spawn(process.execPath, ['packages/cli/bin/mission-mcp.mjs'], { env: { ...env, MISSION_URL: proxy.url } });
     try {
       const received = lines(child);
       const messages = [

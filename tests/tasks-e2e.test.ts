@@ -85,6 +85,10 @@ function defineSuite(database: 'postgres' | 'pglite') {
       expect(first.status).toBe(202);
       expect(again.status).toBe(200);
       expect(again.task.id).toBe(first.task.id);
+      // A replay says so: the header, and a hint in the body.
+      const replay = await system.fetch(`/v1/tasks`, { method: 'POST', headers: { ...json, 'idempotency-key': `key-${database}` }, body: JSON.stringify({ prompt: 'only once' }) });
+      expect(replay.headers.get('idempotent-replayed')).toBe('true');
+      expect(await replay.json()).toMatchObject({ id: first.task.id, replayed: true, hint: expect.stringContaining(`Idempotency-Key 'key-${database}' was used before`) });
       const other = await submit({ prompt: 'something else' }, { 'idempotency-key': `key-${database}` });
       expect(other.status).toBe(409);
       await waitForStatus(first.task.id, ['succeeded']);
@@ -109,6 +113,45 @@ function defineSuite(database: 'postgres' | 'pglite') {
       const ended = await waitForStatus(task.id, ['succeeded', 'failed']);
       expect(ended.status).toBe('failed');
       expect(ended.error).toContain('stub says: this request is refused');
+    });
+
+    it("no API key: the task's error is Mission's (claude_no_credentials, fix: ANTHROPIC_API_KEY), not claude's '/login'", async () => {
+      const { ANTHROPIC_API_KEY: _key, ...withoutKey } = bed.claude.env;
+      await system.core.slots.put('nokey', { cwd: bed.workdir, env: withoutKey });
+      const { task } = await submit({ slot: 'nokey', prompt: 'with no key' });
+      const ended = await waitForStatus(task.id, ['succeeded', 'failed']);
+      expect(ended.status).toBe('failed');
+      expect(ended.error).toMatch(/^claude_no_credentials: claude has no credentials: no API key and no login\. Fix: set ANTHROPIC_API_KEY in Mission's environment .*`mission doctor` checks it \(claude said: Not logged in · Please run \/login\)$/);
+    });
+
+    it('POST /v1/ask answers by how the task ended: failed 502 task_failed, timed out 504; a replayed key says so and how to run it again', async () => {
+      const refusal = { status: 400, type: 'invalid_request_error', message: 'stub says: this ask is refused' };
+      stub.respond((request) => (request.lastUserText === 'ask and fail' ? { error: refusal } : undefined));
+      type ErrorJson = { error: { code: string; message: string; details: { task: TaskJson; idempotentReplayed?: boolean } } };
+      const ask = (body: Record<string, unknown>, headers: Record<string, string> = {}) =>
+        system.fetch(`/v1/ask`, { method: 'POST', headers: { ...json, ...headers }, body: JSON.stringify(body) });
+      const key = { 'idempotency-key': `ask-fail-${database}` };
+
+      const failed = await ask({ prompt: 'ask and fail', timeoutMs: 30_000 }, key);
+      const failedBody = (await failed.json()) as ErrorJson;
+      expect(failed.status).toBe(502);
+      expect(failed.headers.get('idempotent-replayed')).toBeNull();
+      expect(failedBody.error.code).toBe('task_failed');
+      expect(failedBody.error.message).toMatch(new RegExp(`^task ${failedBody.error.details.task.id} failed: .*stub says: this ask is refused`));
+      expect(failedBody.error.details.task.status).toBe('failed');
+
+      const replayed = await ask({ prompt: 'ask and fail', timeoutMs: 30_000 }, key);
+      const replayedBody = (await replayed.json()) as ErrorJson;
+      expect(replayed.status).toBe(502);
+      expect(replayed.headers.get('idempotent-replayed')).toBe('true');
+      expect(replayedBody.error.details).toMatchObject({ idempotentReplayed: true, task: { id: failedBody.error.details.task.id, status: 'failed' } });
+      expect(replayedBody.error.message).toContain(`(the task of Idempotency-Key 'ask-fail-${database}', replayed: send a new key to run the prompt again)`);
+
+      stub.enqueue({ text: 'slow '.repeat(100), chunks: 100, chunkDelayMs: 200 });
+      const late = await ask({ prompt: 'answer too late', timeoutMs: 3_000 });
+      const lateBody = (await late.json()) as ErrorJson;
+      expect(late.status).toBe(504);
+      expect(lateBody.error.code).toBe('timeout');
     });
 
     it('cancels a running task: the claude process ends within 2 s and the task is cancelled', async () => {

@@ -6,6 +6,7 @@ import { UsageError } from './errors.ts';
 import { commandHelp, overviewHelp } from './help.ts';
 import { ApiClient } from './http.ts';
 import { Printer } from './printer.ts';
+import { cliVersion } from './version.ts';
 
 /** Runs `mission <argv…>` and gives the exit code: 0 done, 1 failed, 2 a usage error. Errors are one line on stderr. */
 export async function runCli(argv: string[], processEnv: NodeJS.ProcessEnv): Promise<number> {
@@ -15,6 +16,10 @@ export async function runCli(argv: string[], processEnv: NodeJS.ProcessEnv): Pro
     if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
       const topic = name === 'help' ? rest[0] : undefined;
       stdout.write(topic ? commandHelp(findCommand(topic)) : overviewHelp(commands));
+      return 0;
+    }
+    if (name === '--version' || name === '-v' || name === 'version') {
+      stdout.write(`${cliVersion}\n`);
       return 0;
     }
     const command = findCommand(name);

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { TestProject } from 'vitest/node';
 import postgres from 'postgres';
@@ -20,6 +21,8 @@ const LOCAL_POSTGRES = 'postgres://postgres@127.0.0.1:5432/test';
  * other's rows.
  */
 export default async function setup(project: TestProject) {
+  // The tests run `mission` and `mission-mcp` as users do: the JavaScript built from this checkout's sources.
+  execFileSync(process.execPath, [new URL('../../packages/cli/build.mjs', import.meta.url).pathname], { stdio: 'inherit' });
   const stops: (() => Promise<unknown>)[] = [];
   const redisUrl = process.env.REDIS_URL ?? (await fromContainer('redis:7-alpine', 6379, (host, port) => `redis://${host}:${port}`, stops));
   const adminUrl =

@@ -48,11 +48,19 @@ export function App() {
   const route = useRoute();
   const [signedIn, setSignedIn] = useState(true);
   useEffect(() => onUnauthorized(() => setSignedIn(false)), []);
+  const [auth, setAuth] = useState<boolean | undefined>(undefined);
+  useEffect(() => {
+    api.get<{ auth: boolean }>('/console/auth').then(
+      (answer) => setAuth(answer.auth),
+      // Not known: offer signing out, as with auth on.
+      () => setAuth(true),
+    );
+  }, []);
 
   if (!signedIn) return html`<${Login} onLoggedIn=${() => setSignedIn(true)} />`;
   const logout = async () => {
     await api.post('/logout');
     setSignedIn(false);
   };
-  return html`<${Layout} route=${route} onLogout=${logout}><${View} route=${route} /></${Layout}>`;
+  return html`<${Layout} route=${route} auth=${auth} onLogout=${logout}><${View} route=${route} /></${Layout}>`;
 }

@@ -15,6 +15,7 @@ const session = (id: string, parentId: string | null): Session => ({
   workspaceBranch: null,
   exitCode: null,
   exitSignal: null,
+  exitReason: null,
   cols: 120,
   rows: 40,
   createdAt: '2026-11-25T00:00:00.000Z',

@@ -96,7 +96,7 @@ export class SessionService {
     await this.assertStarterRuns(session);
     const [row] = await this.o.db
       .update(sessions)
-      .set({ state: 'starting', ownerWorker: null, exitCode: null, exitSignal: null, endedAt: null, updatedAt: sql`now()` })
+      .set({ state: 'starting', ownerWorker: null, exitCode: null, exitSignal: null, exitReason: null, endedAt: null, updatedAt: sql`now()` })
       .where(and(eq(sessions.id, id), eq(sessions.state, session.state)))
       .returning({ id: sessions.id });
     if (!row) throw new ConflictError(`session ${id} changed while resuming it; try again`);
@@ -228,7 +228,7 @@ export class SessionService {
 
   private async command<T>(id: string, command: string, data: Record<string, unknown>, timeoutMs: number): Promise<T> {
     const session = await this.get(id);
-    if (isEndedSessionState(session.state)) throw new ConflictError(`session ${id} has ended (${session.state})`, { state: session.state });
+    if (isEndedSessionState(session.state)) throw endedError(session);
     if (!session.ownerWorker) throw new ConflictError(`session ${id} is still starting: no worker has taken it yet`);
     // A session that ends meanwhile (its worker lost, say) answers soon instead of at the timeout. A live
     // worker still gets a moment to answer: ending is what kill, or a send of /exit, is for.
@@ -275,11 +275,16 @@ export class SessionService {
   private async end(id: string, state: Extract<SessionState, 'exited' | 'lost'>, reason: string): Promise<void> {
     const [ended] = await this.o.db
       .update(sessions)
-      .set({ state, endedAt: sql`now()`, updatedAt: sql`now()` })
+      .set({ state, exitReason: reason, endedAt: sql`now()`, updatedAt: sql`now()` })
       .where(and(eq(sessions.id, id), eq(sessions.state, 'starting'), isNull(sessions.ownerWorker)))
       .returning({ id: sessions.id });
     if (ended) await this.o.events.append({ kind: 'session', id }, { type: 'state', payload: { state, reason } });
   }
+}
+
+/** `409 session … has ended (exited: killed on request)`: a command to a session that has ended, and why it did. */
+export function endedError(session: Pick<Session, 'id' | 'state' | 'exitReason'>): ConflictError {
+  return new ConflictError(`session ${session.id} has ended (${session.state}${session.exitReason ? `: ${session.exitReason}` : ''})`, { state: session.state, exitReason: session.exitReason });
 }
 
 export function toSession(row: typeof sessions.$inferSelect): Session {
@@ -296,6 +301,7 @@ export function toSession(row: typeof sessions.$inferSelect): Session {
     workspaceBranch: row.workspaceBranch,
     exitCode: row.exitCode,
     exitSignal: row.exitSignal,
+    exitReason: row.exitReason,
     cols: row.cols,
     rows: row.rows,
     createdAt: row.createdAt.toISOString(),

@@ -14,6 +14,7 @@ import {
   type TaskJobData,
   type TaskListQuery,
   type TaskMode,
+  TaskEndedError,
   taskInputSchema,
   taskListQuerySchema,
   tables,
@@ -48,6 +49,17 @@ export interface TaskServiceOptions {
   askTimeoutMs: number;
   maxPromptChars: number;
   logger: Logger;
+}
+
+/**
+ * What a submit repeated with an Idempotency-Key answers besides the task it replays: that it is a replay, and — when
+ * that task ended without success — that a new key is how to run the prompt again.
+ */
+export function idempotentReplayHint(task: Task, key: string): string {
+  const ended = task.status === 'failed' || task.status === 'timed_out' || task.status === 'cancelled';
+  return ended
+    ? `task ${task.id} of Idempotency-Key '${key}' ended ${task.status}; this replays it and runs nothing: send a new key to run the prompt again`
+    : `Idempotency-Key '${key}' was used before: this is its task (${task.status}), not a new one`;
 }
 
 export interface SubmitResult {
@@ -124,12 +136,14 @@ export class TaskService {
   /** Submits in ask mode and waits for the task to end, up to its timeout; `onSubmitted` hears of the task first (to follow its events). */
   async ask(
     draft: unknown,
-    options: { idempotencyKey?: string | undefined; parentId?: string | undefined; signal?: AbortSignal; onSubmitted?: (task: Task) => Promise<void> } = {},
+    options: { idempotencyKey?: string | undefined; parentId?: string | undefined; signal?: AbortSignal; onSubmitted?: (submitted: SubmitResult) => Promise<void> } = {},
   ): Promise<Task> {
-    const { task } = await this.submit(draft, { mode: 'ask', idempotencyKey: options.idempotencyKey, parentId: options.parentId });
-    await options.onSubmitted?.(task);
+    const submitted = await this.submit(draft, { mode: 'ask', idempotencyKey: options.idempotencyKey, parentId: options.parentId });
+    const { task } = submitted;
+    await options.onSubmitted?.(submitted);
     const ended = await this.waitForEnd(task.id, task.timeoutMs + ASK_GRACE_MS, options.signal);
-    if (ended) return ended;
+    if (ended?.status === 'succeeded') return ended;
+    if (ended) throw new TaskEndedError(ended, submitted.created ? undefined : options.idempotencyKey);
     await this.cancel(task.id).catch(() => {});
     throw new TimeoutError(`no answer within ${task.timeoutMs} ms; the task was cancelled`, { taskId: task.id });
   }

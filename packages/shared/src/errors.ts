@@ -1,5 +1,6 @@
 import { sqlStateOf } from './db/database.ts';
 import { isRedisUnreachable } from './redis.ts';
+import type { Task } from './schemas/tasks.ts';
 
 /** Error codes shared by REST (mapped to HTTP status) and MCP (returned as isError results). */
 export const httpStatusByCode = {
@@ -10,11 +11,15 @@ export const httpStatusByCode = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  /** `ask` waited for a task that was cancelled. */
+  task_cancelled: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
   internal: 500,
   not_available: 501,
+  /** `ask` waited for a task that failed: Mission ran it, Claude Code (or the model behind it) did not succeed. */
+  task_failed: 502,
   unavailable: 503,
   timeout: 504,
 } as const;
@@ -57,6 +62,25 @@ export class ConflictError extends MissionError {
 export class TimeoutError extends MissionError {
   constructor(message: string, details?: Record<string, unknown>) {
     super('timeout', message, details);
+  }
+}
+
+/**
+ * `ask` (`POST /v1/ask`, `mission_ask`) waited for a task that ended without an answer: failed → 502 task_failed,
+ * timed_out → 504 timeout, cancelled → 409 task_cancelled; the task is in `details.task`. When the task is an
+ * earlier one, replayed for its Idempotency-Key, the message says so and how to run the prompt again.
+ */
+export class TaskEndedError extends MissionError {
+  constructor(task: Task, replayedKey?: string) {
+    const replay = replayedKey ? ` (the task of Idempotency-Key '${replayedKey}', replayed: send a new key to run the prompt again)` : '';
+    const outcomes = {
+      failed: ['task_failed', `task ${task.id} failed: ${task.error ?? 'no reason recorded'}`],
+      timed_out: ['timeout', `task ${task.id} timed out after ${task.timeoutMs} ms${task.error ? `: ${task.error}` : ''}`],
+      cancelled: ['task_cancelled', `task ${task.id} was cancelled`],
+    } as const;
+    const [code, message] = outcomes[task.status as keyof typeof outcomes] ?? ['internal', `task ${task.id} ended ${task.status}`];
+    super(code, `${message}${replay}`, { task, ...(replayedKey ? { idempotentReplayed: true } : {}) });
+    this.name = 'TaskEndedError';
   }
 }
 

@@ -1,4 +1,5 @@
 import { type DestinationStream, pino, type Logger } from 'pino';
+import { logText } from './logText.ts';
 
 export type { Logger };
 
@@ -38,6 +39,10 @@ function serializeRequest(req: LoggedRequest): Record<string, unknown> {
   return { method: req.method, url: req.url === undefined ? undefined : redactUrl(req.url), remoteAddress: req.ip ?? req.socket?.remoteAddress };
 }
 
+/**
+ * Mission's logger, credentials redacted: JSON lines (pino) when stdout is a pipe or a file, for log collectors;
+ * lines for people when it is a terminal (colored unless NO_COLOR is set). `destination` overrides both.
+ */
 export function createLogger(options: { level: string; name?: string }, destination?: DestinationStream): Logger {
   const settings = {
     level: options.level,
@@ -45,5 +50,8 @@ export function createLogger(options: { level: string; name?: string }, destinat
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     serializers: { req: serializeRequest },
   };
-  return destination ? pino(settings, destination) : pino(settings);
+  if (destination) return pino(settings, destination);
+  if (!process.stdout.isTTY) return pino(settings);
+  const color = !process.env.NO_COLOR;
+  return pino(settings, { write: (line: string) => void process.stdout.write(`${logText(JSON.parse(line) as Record<string, unknown>, color)}\n`) });
 }

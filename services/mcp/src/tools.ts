@@ -127,13 +127,12 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
   tool(
     'mission_ask',
     'tasks:write',
-    'Run a prompt on a slot and wait for the answer (up to timeoutMs, default 5 minutes). Returns the answer text, then the task as JSON. Sends progress notifications while Claude works.',
+    'Run a prompt on a slot and wait for the answer (up to timeoutMs, default 5 minutes). Returns the answer text, then the task as JSON; a task that fails, times out or is cancelled is an error (task_failed, timeout, task_cancelled) with the task in its details. Sends progress notifications while Claude works.',
     taskInputSchema,
     async (args, extra, caller) => {
       let stop = () => {};
       try {
-        const task = await core.tasks.ask(args, { parentId: caller.agent?.id, signal: extra.signal, onSubmitted: async (submitted) => void (stop = await reportProgress(core, extra, { kind: 'task', id: submitted.id })) });
-        if (task.status !== 'succeeded') return { ...ok(task), isError: true };
+        const task = await core.tasks.ask(args, { parentId: caller.agent?.id, signal: extra.signal, onSubmitted: async ({ task: submitted }) => void (stop = await reportProgress(core, extra, { kind: 'task', id: submitted.id })) });
         return { content: [{ type: 'text', text: task.result ?? '' }, { type: 'text', text: JSON.stringify(task, null, 2) }] };
       } finally {
         stop();

@@ -7,7 +7,7 @@ export const approveCommand: Command = {
   summary: 'Approve (or --deny) a pending approval; the waiting session or task goes on',
   details: `  --deny         Refuse the tool use instead.
   --reason TEXT  Why (a denial's reason is told to Claude).
-Pending approvals: GET /v1/approvals?status=pending, or the approval_requested events in \`mission logs\`.`,
+Pending approvals: \`mission approvals --pending\`, or the approval_requested events in \`mission logs\`.`,
   arguments: ['approval id'],
   options: { deny: { type: 'boolean' }, reason: { type: 'string' } },
   async run({ api, printer }, { args, options }) {

@@ -1,47 +1,54 @@
 import type { Session } from '@mission/shared';
 import WebSocket from 'ws';
 import type { Command, CommandContext } from '../command.ts';
-import { DETACH_CHORD_NAME, DetachChord } from '../detachChord.ts';
+import { DEFAULT_DETACH_KEYS, DETACH_KEYS_HELP, DetachSequence, detachKeysName, parseDetachKeys } from '../detachKeys.ts';
 import { ApiError, UnreachableError } from '../errors.ts';
 import { ownerPath } from '../eventFeed.ts';
 import { apiErrorOf } from '../http.ts';
 
 export const attachCommand: Command = {
   name: 'attach',
-  usage: '<session id>',
-  summary: `Attach this terminal to a session's live terminal (detach: ${DETACH_CHORD_NAME})`,
-  details: `Keystrokes go to the session; its output comes here. Ctrl+B then d detaches (the session goes on);
-Ctrl+B twice sends one Ctrl+B. The session's terminal takes this terminal's size. Ends by itself when
-the session ends.`,
+  usage: '<session id> [--detach-keys KEYS]',
+  summary: `Attach this terminal to a session's live terminal (detach: ${detachKeysName(DEFAULT_DETACH_KEYS)})`,
+  details: `Keystrokes go to the session; its output comes here. The session's terminal takes this terminal's size.
+Ends by itself when the session ends.
+${DETACH_KEYS_HELP}`,
   arguments: ['session id'],
+  options: { 'detach-keys': { type: 'string' } },
   json: false,
-  async run(context, { args }) {
+  async run(context, { args, options }) {
     const id = args['session id']!;
     // Asked first so that a wrong id or token is one clear line rather than a refused upgrade.
     const session = await context.api.request<Session>('GET', ownerPath({ kind: 'session', id }));
-    const outcome = await attachTerminal(context, session.id);
-    context.printer.note(outcome.kind === 'detached' ? `[detached from ${id}]` : `[${outcome.reason || `session ${id} ended`}]`);
-    return 0;
+    return attachSession(context, session.id, options['detach-keys']);
   },
 };
+
+/** Attaches this terminal to a session until the detach keys are typed or it ends; says which on stderr. */
+export async function attachSession(context: CommandContext, id: string, detachKeysOption: string | boolean | undefined): Promise<number> {
+  const spec = typeof detachKeysOption === 'string' ? detachKeysOption : context.clientEnv.detachKeys;
+  const keys = parseDetachKeys(spec);
+  const outcome = await attachTerminal(context, id, new DetachSequence(keys));
+  context.printer.note(outcome.kind === 'detached' ? `[detached from ${id}]` : `[${outcome.reason || `session ${id} ended`}]`);
+  return 0;
+}
 
 type AttachOutcome = { kind: 'detached' } | { kind: 'ended'; reason: string };
 
 /**
- * Connects stdin/stdout to the session's terminal until the chord detaches or the session ends. A
+ * Connects stdin/stdout to the session's terminal until the detach keys are typed or the session ends. A
  * refusal (the socket closed with 4000 + HTTP status, e.g. 4409 for an ended session) rejects.
  */
-function attachTerminal({ api }: CommandContext, id: string): Promise<AttachOutcome> {
+function attachTerminal({ api }: CommandContext, id: string, sequence: DetachSequence): Promise<AttachOutcome> {
   const { stdin, stdout } = process;
   const socket = new WebSocket(api.webSocketUrl(`${ownerPath({ kind: 'session', id })}/attach`), { headers: api.authHeaders });
-  const chord = new DetachChord();
   const sendSize = () => {
     if (stdout.columns && stdout.rows) socket.send(JSON.stringify({ type: 'resize', cols: stdout.columns, rows: stdout.rows }));
   };
   return new Promise<AttachOutcome>((resolve, reject) => {
     let detached = false;
     const onKeys = (keys: string) => {
-      const { forward, detach } = chord.feed(keys);
+      const { forward, detach } = sequence.feed(keys);
       if (forward) socket.send(JSON.stringify({ type: 'input', data: forward }));
       if (detach) {
         detached = true;

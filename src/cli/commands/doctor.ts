@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Config, loadConfig, openDatabase, Redis } from '@mission/shared';
-import { claudeHomePaths, claudeHomeProblems, findClaudeAuth, readClaudeHome } from '@mission/worker';
+import type { Config } from '@mission/shared';
 import type { Command, CommandContext } from '../command.ts';
+import { probeClaude } from '../claudeProbe.ts';
 import { describeCause } from '../errors.ts';
+import { loadHost } from '../host.ts';
 import type { Paint } from '../printer.ts';
 
 const CHECK_TIMEOUT_MS = 5_000;
@@ -21,17 +22,20 @@ type Check = (config: Config, context: CommandContext) => Promise<Omit<CheckResu
 
 export const doctorCommand: Command = {
   name: 'doctor',
-  usage: '',
-  summary: "Check Redis, Postgres, the claude binary, its login and home, and the API and its token",
+  usage: '[--probe]',
+  summary: 'Check Redis, Postgres, the claude binary, its login and home, and the API and its token',
   details: `Checks, in order: Redis (REDIS_URL), Postgres (DATABASE_URL, or the embedded PGlite), the claude binary
 (MISSION_CLAUDE_BIN) and its version, that claude can reach the model (ANTHROPIC_API_KEY or a login), that its
 home (HOME or CLAUDE_CONFIG_DIR) is readable and what a worker will set there before a session starts
 (onboarding done, the API key approved, auto mode off), the API at MISSION_URL, and that it accepts MISSION_TOKEN.
 Postgres is opened as the API opens it: its schema is brought up to date. Embedded PGlite is not opened
-(one process at a time may, and \`mission up\` may be running). Exit code 1 when a check fails.`,
+(one process at a time may, and \`mission up\` may be running). Exit code 1 when a check fails.
+  --probe   Also send claude one short prompt (a few tokens, billed) with this environment: does it
+            authenticate, reach the API and answer? Its known failures come with Mission's fix.`,
   arguments: [],
-  async run(context) {
-    const config = loadConfig(context.processEnv);
+  options: { probe: { type: 'boolean' } },
+  async run(context, { options }) {
+    const config = (await loadHost('doctor')).loadConfig(context.processEnv);
     const checks: [string, Check][] = [
       ['Redis', checkRedis],
       ['Postgres', checkDatabase],
@@ -40,6 +44,7 @@ Postgres is opened as the API opens it: its schema is brought up to date. Embedd
       ['home', checkHome],
       ['API', checkApi],
       ['token', checkToken],
+      ...(options.probe ? [['probe', checkProbe] as [string, Check]] : []),
     ];
     const results: CheckResult[] = [];
     for (const [name, check] of checks) {
@@ -69,6 +74,7 @@ const checkRedis: Check = async (config, { processEnv }) => {
       ? { ok: true, detail: `REDIS_URL unset: \`mission up\` will start ${server}` }
       : { ok: false, detail: 'REDIS_URL is unset and there is no redis-server on PATH', hint: 'set REDIS_URL=redis://host:6379, or install redis-server' };
   }
+  const { Redis } = await loadHost('doctor');
   const redis = new Redis(config.redisUrl, { lazyConnect: true, connectTimeout: CHECK_TIMEOUT_MS, maxRetriesPerRequest: 0, retryStrategy: () => null });
   redis.on('error', () => {});
   try {
@@ -88,6 +94,7 @@ const checkDatabase: Check = async (config) => {
     const dir = path.join(config.dataDir, 'pgdata');
     return { ok: true, detail: `DATABASE_URL unset: embedded PGlite in ${dir}${fs.existsSync(dir) ? '' : ' (created on first start)'}` };
   }
+  const { openDatabase } = await loadHost('doctor');
   try {
     const database = await withTimeout(openDatabase({ url: config.databaseUrl, dataDir: config.dataDir }), 'connecting');
     await database.ping().finally(() => database.close());
@@ -113,6 +120,7 @@ const checkClaude: Check = async (config) => {
 };
 
 const checkLogin: Check = async (_config, { processEnv }) => {
+  const { findClaudeAuth } = await loadHost('doctor');
   const auth = await findClaudeAuth(processEnv);
   return auth
     ? { ok: true, detail: `claude reaches the model with ${auth}` }
@@ -125,6 +133,7 @@ const checkLogin: Check = async (_config, { processEnv }) => {
 
 /** The CLI's home is the worker's to prepare; what matters here is that it can: its files must be JSON. */
 const checkHome: Check = async (_config, { processEnv }) => {
+  const { claudeHomePaths, claudeHomeProblems, readClaudeHome } = await loadHost('doctor');
   const paths = claudeHomePaths(processEnv);
   try {
     const { config, settings } = await readClaudeHome(paths);
@@ -134,6 +143,8 @@ const checkHome: Check = async (_config, { processEnv }) => {
     return { ok: false, detail: describeCause(error), hint: `fix or remove the file; a worker writes what claude needs there` };
   }
 };
+
+const checkProbe: Check = (config, { processEnv }) => probeClaude(config.claudeBin, processEnv, CHECK_TIMEOUT_MS * 12);
 
 const checkApi: Check = async (_config, { api }) => {
   try {

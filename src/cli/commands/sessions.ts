@@ -1,4 +1,5 @@
-import { type Session, sessionStateSchema, sessionStates } from '@mission/shared';
+import type { Session } from '@mission/shared';
+import { sessionStateSchema, sessionStates } from '@mission/shared/schemas';
 import type { Command } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { tableText } from '../text.ts';

@@ -45,6 +45,7 @@ function sessionText(session: Session): string {
     ['ended', session.endedAt],
     ['exit code', session.exitCode],
     ['exit signal', session.exitSignal],
+    ['exit reason', session.exitReason],
     ['claude session', session.claudeSessionId],
   ]);
 }

@@ -1,4 +1,5 @@
-import { type Task, taskInputSchema } from '@mission/shared';
+import type { Task } from '@mission/shared';
+import { taskInputSchema } from '@mission/shared/schemas';
 import type { Command } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { reportTaskEnd, waitForTask } from '../taskOutcome.ts';

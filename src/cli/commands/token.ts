@@ -1,7 +1,7 @@
-import { TokenService } from '@mission/core';
-import { loadConfig, openDatabase, scopes } from '@mission/shared';
+import { scopes } from '@mission/shared/schemas';
 import type { Command } from '../command.ts';
 import { UsageError } from '../errors.ts';
+import { loadHost } from '../host.ts';
 
 export const tokenCommand: Command = {
   name: 'token',
@@ -19,6 +19,7 @@ Reads DATABASE_URL (or the embedded database in MISSION_DATA_DIR when it is unse
     if (action === 'create' && typeof options.name !== 'string') throw new UsageError('token create needs --name', 'token');
     if (action === 'revoke' && !args['token id']) throw new UsageError('give the id of the token to revoke (mission token list shows them)', 'token');
 
+    const { loadConfig, openDatabase, TokenService } = await loadHost('token');
     const config = loadConfig(processEnv);
     const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
     const tokens = new TokenService(database.db);

@@ -10,17 +10,20 @@ const SECTIONS: { label: string; route: Route; views: Route['view'][] }[] = [
   { label: 'Audit', route: { view: 'audit' }, views: ['audit'] },
 ];
 
-/** The page frame: navigation, links to Bull Board and the API docs, sign out. */
-export function Layout({ route, onLogout, children }: { route: Route; onLogout: () => void; children: ComponentChildren }) {
+/**
+ * The page frame: navigation, links to Bull Board and the API docs, and sign out — only when the API asks for a token
+ * (`auth`: undefined until the API has said).
+ */
+export function Layout({ route, auth, onLogout, children }: { route: Route; auth: boolean | undefined; onLogout: () => void; children: ComponentChildren }) {
   return html`<div class="page">
-    <header>
+    <header data-auth=${auth === undefined ? 'unknown' : auth ? 'on' : 'off'}>
       <strong class="brand">Mission</strong>
       <nav>
         ${SECTIONS.map(({ label, route: target, views }) => html`<a href=${href(target)} class=${views.includes(route.view) ? 'active' : ''}>${label}</a>`)}
         <a href="/admin/queues" target="_blank" rel="noopener">Bull Board ↗</a>
         <a href="/docs" target="_blank" rel="noopener">API docs ↗</a>
       </nav>
-      <button type="button" class="link" onClick=${onLogout}>Sign out</button>
+      ${auth ? html`<button type="button" class="link" onClick=${onLogout}>Sign out</button>` : null}
     </header>
     <main>${children}</main>
   </div>`;

@@ -99,6 +99,8 @@ export const sessions = pgTable(
     exitCode: integer('exit_code'),
     /** The signal that killed its claude ("SIGKILL"); then there is no exit code. */
     exitSignal: text('exit_signal'),
+    /** Why it ended (killed on request, claude's error, its worker lost, …); null while it runs. */
+    exitReason: text('exit_reason'),
     endedAt: timestamp('ended_at', { withTimezone: true }),
     ...timestamps,
   },

@@ -116,7 +116,7 @@ export class FleetRecovery {
 
     const lostSessions = await this.o.db
       .update(sessions)
-      .set({ state: 'lost', endedAt: sql`now()`, updatedAt: sql`now()` })
+      .set({ state: 'lost', exitReason: `the worker holding it (${workerId}) was lost (${silentFor})`, endedAt: sql`now()`, updatedAt: sql`now()` })
       .where(and(eq(sessions.ownerWorker, workerId), notInArray(sessions.state, [...endedSessionStates])))
       .returning({ id: sessions.id });
     for (const { id } of lostSessions) {

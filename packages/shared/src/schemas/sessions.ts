@@ -79,6 +79,8 @@ export const sessionSchema = z.object({
   exitCode: z.number().int().nullable(),
   /** The signal that killed its claude ("SIGKILL"): then `exitCode` is null. */
   exitSignal: z.string().nullable(),
+  /** Why it ended: killed on request, claude exited (with its error), its worker was lost or shut down, …; null while it runs. */
+  exitReason: z.string().nullable(),
   cols: z.number().int(),
   rows: z.number().int(),
   createdAt: z.string(),

@@ -20,7 +20,7 @@ const CONTENT_SECURITY_POLICY = "default-src 'self'; style-src 'self' 'unsafe-in
  * never imports the console's code), and the login that keeps the API token in an HttpOnly cookie.
  * `dist` is where the built files are (default: found from the @mission/console package).
  */
-export const consoleRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime; dist?: string }> = async (app, { dist = consoleDist() }) => {
+export const consoleRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime; dist?: string }> = async (app, { core, dist = consoleDist() }) => {
   await app.register(fastifyStatic, { root: dist, serve: false, suppressWarning: true });
 
   app.get('/', { config: { access: 'public' }, schema: { tags, summary: 'The web console' } }, async (_request, reply) => {
@@ -50,6 +50,15 @@ export const consoleRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime; dist?: st
       reply.header('set-cookie', tokenCookie(request.body.token, { secure: cameOverHttps(request) }));
       return { caller: caller.label, scopes: [...caller.scopes] };
     },
+  );
+
+  app.get(
+    '/console/auth',
+    {
+      config: { access: 'public' },
+      schema: { tags, summary: 'Whether the API asks for a token (MISSION_AUTH): the console offers "Sign out" only then', response: { 200: z.object({ auth: z.boolean() }) } },
+    },
+    async () => ({ auth: core.config.auth }),
   );
 
   app.post('/logout', { config: { access: 'public' }, schema: { tags, summary: "Forget the console's cookie" } }, async (request, reply) =>

@@ -1,4 +1,4 @@
-import type { CoreRuntime } from '@mission/core';
+import { type CoreRuntime, idempotentReplayHint } from '@mission/core';
 import { isTerminalTaskStatus, taskInputSchema, taskListQuerySchema, taskSchema } from '@mission/shared';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -17,12 +17,19 @@ export const taskRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (a
         summary: 'Submit a task: runs the prompt on a slot in the background',
         headers: idempotencyHeaders,
         body: taskInputSchema,
-        response: { 200: taskSchema, 202: taskSchema, ...errors, 409: errorResponseSchema },
+        response: {
+          200: taskSchema.extend({ replayed: z.literal(true), hint: z.string() }).describe('The task of this Idempotency-Key, replayed (header Idempotent-Replayed: true); nothing new runs'),
+          202: taskSchema,
+          ...errors,
+          409: errorResponseSchema,
+        },
       },
     },
     async (request, reply) => {
-      const { task, created } = await core.tasks.submit(request.body, { idempotencyKey: request.headers['idempotency-key'] });
-      return reply.status(created ? 202 : 200).send(task);
+      const key = request.headers['idempotency-key'];
+      const { task, created } = await core.tasks.submit(request.body, { idempotencyKey: key });
+      if (created) return reply.status(202).send(task);
+      return reply.header('idempotent-replayed', 'true').status(200).send({ ...task, replayed: true, hint: idempotentReplayHint(task, key!) });
     },
   );
 
@@ -33,16 +40,21 @@ export const taskRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (a
       schema: {
         tags,
         summary: 'Ask: runs the prompt and waits for the answer, up to timeoutMs',
+        description: 'A task that ends without an answer is an error with the task in details.task: failed 502 task_failed, timed_out 504 timeout, cancelled 409 task_cancelled. A repeated Idempotency-Key replays its task (header Idempotent-Replayed: true).',
         headers: idempotencyHeaders,
         body: taskInputSchema,
-        response: { 200: z.object({ answer: z.string().nullable(), task: taskSchema }), ...errors, 504: errorResponseSchema },
+        response: { 200: z.object({ answer: z.string().nullable(), task: taskSchema }), ...errors, 409: errorResponseSchema, 502: errorResponseSchema, 504: errorResponseSchema },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const abort = new AbortController();
       request.raw.once('close', () => abort.abort());
-      const task = await core.tasks.ask(request.body, { idempotencyKey: request.headers['idempotency-key'], signal: abort.signal });
-      return { answer: task.status === 'succeeded' ? task.result : null, task };
+      const task = await core.tasks.ask(request.body, {
+        idempotencyKey: request.headers['idempotency-key'],
+        signal: abort.signal,
+        onSubmitted: async ({ created }) => void (created || reply.header('idempotent-replayed', 'true')),
+      });
+      return { answer: task.result, task };
     },
   );
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exitReason } from './exitReason.ts';
+import { exitReason, sessionEndReason } from './exitReason.ts';
 
 describe('exitReason', () => {
   it('quotes the last lines claude left on the screen when it exits with an error', () => {
@@ -17,7 +17,22 @@ describe('exitReason', () => {
     expect(exitReason({ exitCode: null, signal: 'SIGTERM' }, ['bye'])).toBeUndefined();
   });
 
+  it("a known failure on the screen is told in Mission's words, with the fix", () => {
+    const reason = exitReason({ exitCode: 1, signal: null }, ['Claude Code', 'Not logged in · Please run /login']);
+    expect(reason).toMatch(/^claude_no_credentials: claude has no credentials: no API key and no login\. Fix: set ANTHROPIC_API_KEY/);
+    expect(reason).toContain('(claude said: claude exited with code 1; it printed:\nClaude Code\nNot logged in · Please run /login)');
+  });
+
   it('an empty screen: just the code', () => {
     expect(exitReason({ exitCode: 127, signal: null }, ['', ''])).toBe('claude exited with code 127');
+  });
+});
+
+describe('sessionEndReason (the session\'s exitReason)', () => {
+  it('killed on request whatever the code; else claude\'s error; else how it ended', () => {
+    expect(sessionEndReason({ exitCode: 143, signal: null }, true, undefined)).toBe('killed on request');
+    expect(sessionEndReason({ exitCode: 1, signal: null }, false, 'claude exited with code 1')).toBe('claude exited with code 1');
+    expect(sessionEndReason({ exitCode: 0, signal: null }, false, undefined)).toBe('claude exited (code 0)');
+    expect(sessionEndReason({ exitCode: 0, signal: 'SIGKILL' }, false, undefined)).toBe('claude was ended by signal SIGKILL');
   });
 });

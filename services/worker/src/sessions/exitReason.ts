@@ -1,3 +1,4 @@
+import { describeClaudeFailure } from '@mission/shared';
 import type { PtyExit } from '../pty/ptySession.ts';
 
 /** How much of the last screen an exit reason quotes. */
@@ -7,8 +8,15 @@ const QUOTED_CHARS = 1_000;
 /**
  * Why claude exited, when it ended on its own with an error (a bad flag, `--resume` of a conversation
  * it cannot find, …): the code and the last lines it left on the screen. A clean exit, or one by a
- * signal (a kill), needs no reason.
+ * signal (a kill), needs no reason. A known failure (no credentials, …) is told in Mission's words.
  */
+/** What a session's `exitReason` says once claude has exited: on request, its error (see exitReason), or how it ended. */
+export function sessionEndReason(exit: PtyExit, killed: boolean, errorReason: string | undefined): string {
+  if (killed) return 'killed on request';
+  if (errorReason) return errorReason;
+  return exit.signal ? `claude was ended by signal ${exit.signal}` : `claude exited (code ${exit.exitCode})`;
+}
+
 export function exitReason(exit: PtyExit, screenLines: readonly string[]): string | undefined {
   if (exit.exitCode === 0 || exit.signal) return undefined;
   const printed = screenLines
@@ -17,5 +25,5 @@ export function exitReason(exit: PtyExit, screenLines: readonly string[]): strin
     .slice(-QUOTED_LINES)
     .join('\n')
     .slice(-QUOTED_CHARS);
-  return `claude exited with code ${exit.exitCode}${printed ? `; it printed:\n${printed}` : ''}`;
+  return describeClaudeFailure(`claude exited with code ${exit.exitCode}${printed ? `; it printed:\n${printed}` : ''}`);
 }

@@ -20,7 +20,7 @@ import { parseScreen } from '../pty/screenParser.ts';
 import { screenEvents, STARTING_SNAPSHOT } from '../pty/snapshotDiff.ts';
 import { JsonlTail } from '../transcripts/transcriptTail.ts';
 import { transcriptUpdates } from '../transcripts/transcriptContent.ts';
-import { exitReason } from './exitReason.ts';
+import { exitReason, sessionEndReason } from './exitReason.ts';
 import { answerDialog, blockedError, type InteractiveSession, SessionEvents, typePrompt } from './interactive.ts';
 
 const INTERRUPT_WAIT_MS = 5_000;
@@ -40,7 +40,7 @@ const CTRL_C = '\x03';
 export interface HookedSessionHooks {
   emit(draft: MissionEventDraft): Promise<void>;
   /** The session's state changed (to record it on the session row), with the dialog of a `blocked` one. */
-  stateChanged(state: SessionState, exit: PtyExit | null, blocking: BlockingDialog | null): Promise<void>;
+  stateChanged(state: SessionState, exit: PtyExit | null, blocking: BlockingDialog | null, endReason?: string): Promise<void>;
   /** A role's deny rule for this use, checked on PreToolUse (before the CLI decides itself); null if none. */
   refusal(use: ToolUse): Promise<GuardAnswer | null>;
   /** Decides a permission request by the role, waiting for an approval when a person must decide. */
@@ -398,8 +398,8 @@ export class HookedSession implements InteractiveSession {
     this.readTranscript();
     this.exit = exit;
     this.exitReason = this.killed ? undefined : exitReason(exit, this.pty.screen().lines);
-    this.events.emit({ type: 'state', payload: { state: 'exited', exitCode: exit.exitCode, ...(this.exitReason ? { reason: this.exitReason } : {}) } });
-    this.events.run(() => this.hooks.stateChanged('exited', exit, null));
+    this.events.emit({ type: 'state', payload: { state: 'exited', exitCode: exit.exitCode, ...(exit.signal ? { signal: exit.signal } : {}), ...(exit.signal && !this.killed ? { resumable: true } : {}), ...(this.exitReason ? { reason: this.exitReason } : {}) } });
+    this.events.run(() => this.hooks.stateChanged('exited', exit, null, sessionEndReason(exit, this.killed, this.exitReason)));
     this.events.close(() => this.exitedError());
     this.transcript?.close();
   }

@@ -10,7 +10,7 @@ import {
   TimeoutError,
 } from '@mission/shared';
 import type { PtyExit, PtySession } from '../pty/ptySession.ts';
-import { exitReason } from './exitReason.ts';
+import { exitReason, sessionEndReason } from './exitReason.ts';
 import type { PermissionDialog, SessionSnapshot } from '../pty/screen.ts';
 import { parseScreen } from '../pty/screenParser.ts';
 import { SnapshotDiffer, STARTING_SNAPSHOT } from '../pty/snapshotDiff.ts';
@@ -34,7 +34,8 @@ export interface LiveSessionHooks {
   /** Stores and publishes an event of this session (called in order, one at a time). */
   emit(draft: MissionEventDraft): Promise<void>;
   /** The session's state changed (to record it on the session row). */
-  stateChanged(state: SessionState, exit: PtyExit | null): Promise<void>;
+  /** `endReason`: with `exited`, why (the session's exitReason). */
+  stateChanged(state: SessionState, exit: PtyExit | null, endReason?: string): Promise<void>;
   /**
    * A permission dialog opened: resolves with how to answer it. When a person must decide first,
    * `pending` is told of the approval it waits for.
@@ -311,8 +312,8 @@ export class LiveSession implements InteractiveSession {
     this.emitting = this.emitting.then(() => this.hooks.emit(event)).catch(() => {});
   }
 
-  private enqueueStateChange(state: SessionState, exit: PtyExit | null): void {
-    this.emitting = this.emitting.then(() => this.hooks.stateChanged(state, exit)).catch(() => {});
+  private enqueueStateChange(state: SessionState, exit: PtyExit | null, endReason?: string): void {
+    this.emitting = this.emitting.then(() => this.hooks.stateChanged(state, exit, endReason)).catch(() => {});
   }
 
   private noteModes(data: string): void {
@@ -325,7 +326,7 @@ export class LiveSession implements InteractiveSession {
     this.exit = exit;
     this.exitReason = this.killed ? undefined : exitReason(exit, this.pty.screen().lines);
     this.enqueue({ type: 'state', payload: { state: 'exited', exitCode: exit.exitCode, ...(exit.signal ? { signal: exit.signal } : {}), ...(exit.signal && !this.killed ? { resumable: true } : {}), ...(this.exitReason ? { reason: this.exitReason } : {}) } });
-    this.enqueueStateChange('exited', exit);
+    this.enqueueStateChange('exited', exit, sessionEndReason(exit, this.killed, this.exitReason));
     for (const waiter of [...this.waiters]) waiter.resolve(undefined);
   }
 }

@@ -308,13 +308,13 @@ export class SessionHost {
       await this.o.approvals.decide(approvalId, choice === 'no' ? 'denied' : 'approved', by);
     };
     const checkText = (text: string): Promise<void> => gate.checkText(text);
-    const stateChanged = async (state: SessionState, exit: PtyExit | null, blocking: BlockingDialog | null = null) => {
+    const stateChanged = async (state: SessionState, exit: PtyExit | null, blocking: BlockingDialog | null = null, endReason?: string) => {
       clearTimeout(startDeadline);
       // A session no longer in `live` was ended on purpose (shutdown, lost, taken by another worker): recorded there.
       if (!this.live.has(sessionId)) return;
       if (state === 'exited') {
         this.forget(sessionId);
-        await this.record(sessionId, 'exited', exit ?? null);
+        await this.record(sessionId, 'exited', exit ?? null, undefined, endReason);
         log.info({ exitCode: exit?.exitCode, signal: exit?.signal }, 'session exited');
       } else {
         await this.o.db
@@ -338,7 +338,7 @@ export class SessionHost {
         })
       : new LiveSession(sessionId, pty, {
           emit,
-          stateChanged,
+          stateChanged: (state, exit, endReason) => stateChanged(state, exit, null, endReason),
           decideApproval,
           checkText,
           guardDialog: async (dialog, pending) => {
@@ -418,15 +418,22 @@ export class SessionHost {
     if (!full && this.spawnWorker.isPaused()) this.spawnWorker.resume();
   }
 
-  private async record(sessionId: string, state: Extract<SessionState, 'exited' | 'lost'>, exit: PtyExit | null, reason?: string): Promise<void> {
+  /**
+   * Records that a session ended: `reason` says why when this host ended it (also told as a state event);
+   * `endReason` is the session's own account when it exited and has told it already.
+   */
+  private async record(sessionId: string, state: Extract<SessionState, 'exited' | 'lost'>, exit: PtyExit | null, reason?: string, endReason?: string): Promise<void> {
     const exitCode = exit?.exitCode ?? null;
     const exitSignal = exit?.signal ?? null;
     // Its claude is gone, and with it every dialog an approval held (expired before the state says ended).
     await this.o.approvals.expirePending({ kind: 'session', id: sessionId }, reason ?? `the session ${state}`, `session_${state}`);
-    await this.o.db.update(sessions).set({ state, exitCode, exitSignal, endedAt: sql`now()`, updatedAt: sql`now()` }).where(eq(sessions.id, sessionId));
+    await this.o.db
+      .update(sessions)
+      .set({ state, exitCode, exitSignal, exitReason: reason ?? endReason ?? null, endedAt: sql`now()`, updatedAt: sql`now()` })
+      .where(eq(sessions.id, sessionId));
     await this.workspaces.release(sessionId);
     await revokeAgentTokens(this.o.db, [sessionId]);
-    await this.messages.failPending(sessionId, reason ?? `the session ${state}`);
+    await this.messages.failPending(sessionId, reason ?? endReason ?? `the session ${state}`);
     if (reason) await this.o.events.append({ kind: 'session', id: sessionId }, { type: 'state', payload: { state, reason, exitCode, ...(exitSignal ? { signal: exitSignal } : {}), ...(state === 'lost' ? { resumable: true } : {}) } });
   }
 }

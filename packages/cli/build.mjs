@@ -1,0 +1,39 @@
+// Builds the `mission` CLI (src/cli.ts) and `mission-mcp` (services/mcp/src/stdio.ts) into dist/: JavaScript with
+// every dependency bundled in, so a command starts without compiling TypeScript and the package installs offline.
+// The commands that run Mission itself (up, token, doctor) load it from the checkout (src/cli/host.ts).
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '../..');
+
+/** The host modules stay out of the bundle: imported at run time from the checkout, by the path host.ts checks. */
+const hostOutside = {
+  name: 'host-outside',
+  setup(build) {
+    build.onResolve({ filter: /\/hostModules\.ts$/ }, () => ({ path: '../../../src/cli/hostModules.ts', external: true }));
+  },
+};
+
+const outdir = path.join(here, 'dist');
+// Chunks are named by their content: what an earlier build left would be packed too.
+fs.rmSync(outdir, { recursive: true, force: true });
+
+await esbuild.build({
+  entryPoints: { mission: path.join(root, 'src/cli.ts'), 'mission-mcp': path.join(root, 'services/mcp/src/stdio.ts') },
+  outdir,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node22',
+  // tsx is only imported in a checkout, where node_modules has it (host.ts).
+  external: ['tsx', 'tsx/*'],
+  // ws and its kin are CommonJS and require() Node's own modules.
+  banner: { js: "import { createRequire as missionCreateRequire } from 'node:module'; const require = missionCreateRequire(import.meta.url);" },
+  plugins: [hostOutside],
+  legalComments: 'none',
+  logLevel: 'warning',
+});

@@ -1,6 +1,0 @@
-#!/usr/bin/env node
-// The stdio MCP server for Claude Code: `claude mcp add mission -- npx mission-mcp` (set MISSION_URL if Mission is not on http://127.0.0.1:7070).
-import { register } from 'tsx/esm/api';
-
-register();
-await import('../src/stdio.ts');

@@ -1,0 +1,27 @@
+import type { Session } from '@mission/shared';
+import type { Command } from '../command.ts';
+import { DETACH_KEYS_HELP } from '../detachKeys.ts';
+import { UsageError } from '../errors.ts';
+import { attachSession } from './attach.ts';
+
+export const spawnCommand: Command = {
+  name: 'spawn',
+  usage: '<slot> [--attach [--detach-keys KEYS]]',
+  summary: 'Start an interactive Claude Code session on a slot and print its id (--attach: and attach to it)',
+  details: `  --attach            Then attach this terminal to it, as \`mission attach\` does (no --json then).
+${DETACH_KEYS_HELP}
+Talk to it with \`mission send\`, read it with \`mission screen\`, end it with \`mission kill\`.`,
+  arguments: ['slot'],
+  options: { attach: { type: 'boolean' }, 'detach-keys': { type: 'string' } },
+  async run(context, { args, options }) {
+    if (options.attach && context.printer.json) throw new UsageError('spawn --attach prints no JSON: leave out one of them', 'spawn');
+    if (options['detach-keys'] !== undefined && !options.attach) throw new UsageError('--detach-keys goes with --attach', 'spawn');
+    const session = await context.api.request<Session>('POST', '/v1/sessions', { slot: args.slot });
+    if (!options.attach) {
+      context.printer.result(session, () => session.id);
+      return 0;
+    }
+    context.printer.note(`[started ${session.id} on ${session.slot}]`);
+    return attachSession(context, session.id, options['detach-keys']);
+  },
+};
