@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
+import { createAgentUser, type TestAgentUser } from '../support/agentUser.ts';
 import { CLAUDE_BIN } from '../support/claudeEnv.ts';
 import { eventually } from './eventually.ts';
 import type { StubReply, StubRequest } from '../support/stubAnthropic.ts';
@@ -34,11 +35,15 @@ export interface DeployedSystem {
   close(): Promise<void>;
 }
 
+/** The user the worker image runs agents as (Dockerfile). */
+const IMAGE_AGENT_USER = 'mission-agent';
+
 export async function startDeployed(services: ServiceLaunch[], files: { slots: string; permissions: string }, script: (request: StubRequest) => StubReply): Promise<DeployedSystem> {
   const base = fs.mkdtempSync('/var/tmp/mission-deployed-');
-  fs.chmodSync(base, 0o755);
+  fs.chmodSync(base, 0o755); // the agent user reaches its working folder (base/workspace) through it
   const topology = Topology.create();
   const processes: MachineProcess[] = [];
+  let agentUser: TestAgentUser | undefined;
   let stub: ReachableStub | undefined;
   try {
     const [api, worker] = [services.find((s) => s.command.join(' ').includes('api'))!, services.find((s) => s.command.join(' ').includes('worker'))!];
@@ -95,7 +100,8 @@ export async function startDeployed(services: ServiceLaunch[], files: { slots: s
       processes.push(child);
       return child;
     };
-    const apiProcess = start(api, apiMachine, { HOME: path.join(base, 'api-home') });
+    // The image's /workspace is this run's folder: slots written over the API may work there too.
+    const apiProcess = start(api, apiMachine, { HOME: path.join(base, 'api-home'), MISSION_SLOT_ROOTS: workdir });
     fs.mkdirSync(path.join(base, 'api-home'));
     const url = `http://${apiMachine.address.app}:${api.env.PORT ?? '7070'}`;
     await eventually(async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.ok === true || !apiProcess.running(), 120_000, 'the API to be ready');
@@ -104,7 +110,9 @@ export async function startDeployed(services: ServiceLaunch[], files: { slots: s
     const authorized = (route: string, init: RequestInit = {}) =>
       fetch(url + route, { ...init, headers: { authorization: `Bearer ${token}`, ...(init.body ? { 'content-type': 'application/json' } : {}), ...(init.headers as Record<string, string> | undefined) } });
 
-    const workerProcess = start(worker, workerMachine, claude);
+    // The image creates the agent user (Dockerfile: mission-agent); this machine gets a user of the run's own for it.
+    if (worker.env.MISSION_AGENT_USER === IMAGE_AGENT_USER) agentUser = createAgentUser();
+    const workerProcess = start(worker, workerMachine, { ...claude, ...(agentUser ? { MISSION_AGENT_USER: agentUser.name } : {}) });
     await eventually(
       async () => {
         if (!workerProcess.running()) throw new Error(`the worker exited:\n${workerProcess.output().slice(-3_000)}`);
@@ -125,6 +133,7 @@ export async function startDeployed(services: ServiceLaunch[], files: { slots: s
         for (const p of processes) await signal(p, 'SIGKILL');
         topology.destroy();
         await current.close();
+        agentUser?.remove();
         fs.rmSync(base, { recursive: true, force: true });
       },
     };
@@ -132,6 +141,7 @@ export async function startDeployed(services: ServiceLaunch[], files: { slots: s
     for (const p of processes) await signal(p, 'SIGKILL');
     topology.destroy();
     await stub?.close();
+    agentUser?.remove();
     fs.rmSync(base, { recursive: true, force: true });
     throw error;
   }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
@@ -81,7 +82,7 @@ export function k8sServices(dir: string, dockerfile: Record<string, DockerTarget
     byKind('Secret').map((o) => {
       const secret = o as unknown as { data?: Record<string, string>; stringData?: Record<string, string> };
       const decoded = Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
-      return [o.metadata.name, { ...decoded, ...secret.stringData }];
+      return [o.metadata.name, replacePlaceholderSecret({ ...decoded, ...secret.stringData })];
     }),
   );
   const hostNames = byKind('Service').map((o) => o.metadata.name);
@@ -115,4 +116,13 @@ export function readDockerfile(root: string): Record<string, DockerTarget> {
 export function hostOf(value: string | undefined): string | undefined {
   if (!value || !URL.canParse(value)) return undefined;
   return new URL(value).hostname || undefined;
+}
+
+/**
+ * The Secret says to replace its values before deploying; the approval secret is the one the API refuses as a
+ * placeholder, so it is replaced here as an operator would (the other placeholders work as they are on the harness).
+ */
+function replacePlaceholderSecret(values: Record<string, string>): Record<string, string> {
+  const secret = values.MISSION_APPROVAL_SECRET;
+  return secret?.startsWith('replace-me') ? { ...values, MISSION_APPROVAL_SECRET: randomBytes(36).toString('base64') } : values;
 }

@@ -214,7 +214,10 @@ export interface MachineProcessOptions {
  * into it), so signals reach it directly.
  */
 export function spawnInMachine(machine: Machine, command: string[], options: MachineProcessOptions): ChildProcess {
-  if (options.tmpDir) fs.mkdirSync(options.tmpDir, { recursive: true, mode: 0o1777 });
+  if (options.tmpDir) {
+    fs.mkdirSync(options.tmpDir, { recursive: true });
+    fs.chmodSync(options.tmpDir, 0o1777); // as /tmp is: every user (the agent user too) may make its files there
+  }
   const asUser = options.user ? ['setpriv', `--reuid=${options.user}`, `--regid=${options.user}`, '--init-groups', '--'] : [];
   // ip netns exec gives the command a mount namespace of its own: what is bound there, nobody else sees.
   const binds = [
