@@ -102,7 +102,15 @@ export class TaskProcessor {
     const prompts = this.o.prompts.register(owner, slot);
     const launch = combineLaunches([prompts, mission], rules.allow);
     // From here on a lost worker may have run the prompt: the retry policy decides whether it runs again.
-    await this.o.db.update(tasks).set({ promptDeliveredAt: sql`now()` }).where(eq(tasks.id, taskId));
+    // Only while the claim still holds (its fencing token is the attempt): a worker cut off after claiming,
+    // whose task the fleet took back meanwhile, must not send the prompt.
+    const [delivering] = await this.o.db.update(tasks).set({ promptDeliveredAt: sql`now()` }).where(this.stillMine(task)).returning({ id: tasks.id });
+    if (!delivering) {
+      await prompts.finish();
+      await revokeAgentTokens(this.o.db, [taskId]);
+      log.warn('the task was taken from this worker before its prompt was sent (it was declared lost): not running it');
+      return DONE;
+    }
     const agent = this.o.launcher.prepare({ args: [...headlessArgs(slot.model, slot.args, rules), ...launch.args], cwd: slot.cwd, slotEnv: slot.env, launchEnv: { ...launch.env, ...CLAUDE_QUIET_ENV } });
     const run = (started: AgentLaunch) =>
       runHeadless({
@@ -143,7 +151,7 @@ export class TaskProcessor {
         finishedAt: sql`now()`,
         updatedAt: sql`now()`,
       })
-      .where(and(eq(tasks.id, taskId), eq(tasks.status, 'running'), eq(tasks.workerId, this.o.workerId)))
+      .where(this.stillMine(task))
       .returning({ id: tasks.id });
     if (!recorded) {
       log.warn('task was settled elsewhere while it ran; outcome not recorded');
@@ -156,6 +164,11 @@ export class TaskProcessor {
     });
     await this.afterEnd(taskId, log);
     return DONE;
+  }
+
+  /** The task still runs under this claim: on this worker, and the same attempt (the claim's fencing token). */
+  private stillMine(task: typeof tasks.$inferSelect) {
+    return and(eq(tasks.id, task.id), eq(tasks.status, 'running'), eq(tasks.workerId, this.o.workerId), eq(tasks.attempts, task.attempts));
   }
 
   /** A coordination's child that did not succeed stops its siblings when the coordination says fail_fast. */
