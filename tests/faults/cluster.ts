@@ -160,7 +160,7 @@ export class Cluster {
       REDIS_URL: this.redis.url,
       MISSION_SLOTS_FILE: path.join(this.base, 'slots.yaml'),
       MISSION_PERMISSIONS_FILE: path.join(this.base, 'permissions.yaml'),
-      MISSION_APPROVAL_SECRET: 'faults-approval-secret',
+      MISSION_APPROVAL_SECRET: 'faults-approval-secret-0123456789abcdef',
       MISSION_RATE_LIMIT_PER_MINUTE: '1000000',
       MISSION_CLAUDE_BIN: CLAUDE_BIN,
       LOG_LEVEL: 'info',

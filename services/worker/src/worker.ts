@@ -100,7 +100,6 @@ export async function startWorker(options: {
     events,
     guard,
     hookServer,
-    dataDir: config.dataDir,
     approvalTimeoutMs: config.approvalTimeoutMs,
     approvals,
     connection,

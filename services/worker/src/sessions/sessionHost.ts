@@ -44,7 +44,7 @@ import { LiveSession } from './liveSession.ts';
 import { HookedSession } from './hookedSession.ts';
 import type { InteractiveSession } from './interactive.ts';
 import type { HookServer } from '../hooks/hookServer.ts';
-import { hookSettings, writeHookSettings } from '../hooks/hookSettings.ts';
+import { hookSettings } from '../hooks/hookSettings.ts';
 import type { BlockingDialog } from '../pty/blockingDialog.ts';
 import { claudeHomes } from '../transcripts/claudeHomes.ts';
 import { ClaudeHomeScanner } from '../transcripts/claudeHomeScanner.ts';
@@ -60,8 +60,6 @@ export interface SessionHostOptions {
   guard: PermissionGuard;
   /** Where sessions on the `hooks` driver post their hooks. */
   hookServer: HookServer;
-  /** Mission's own folder (hook settings are written under it). */
-  dataDir: string;
   /** How long an approval waits: a held permission hook must outlast it. */
   approvalTimeoutMs: number;
   approvals: ApprovalStore;
@@ -255,12 +253,11 @@ export class SessionHost {
     const hooked = row.driver === 'hooks';
     const hookRoute = hooked ? this.o.hookServer.register(sessionId, (input, withdrawn) => (session as HookedSession).hook(input, withdrawn)) : null;
     const cliSettings = { ...cliPermissionSettings(rules), ...(hookRoute ? hookSettings(hookRoute, this.o.approvalTimeoutMs + HOOK_TIMEOUT_MARGIN_MS) : {}) };
-    const settings = hookRoute ? writeHookSettings(this.o.dataDir, sessionId, cliSettings, this.o.launcher.identity) : null;
     const request = {
       args: [
         ...CLAUDE_SCREEN_ARGS,
         // The role's rules, enforced by the CLI too (what it denies never reaches a dialog), and the hooks.
-        ...(settings ? ['--settings', settings.file] : settingsArgs(cliSettings)),
+        ...settingsArgs(cliSettings),
         ...(resume ? ['--resume', claudeSessionId] : ['--session-id', claudeSessionId]),
         ...(slot.model ? ['--model', slot.model] : []),
         ...mission.args,
@@ -294,10 +291,7 @@ export class SessionHost {
     pty.onInput((_, origin) => {
       if (origin === 'mission') gate.missionTyped();
     });
-    void pty.exited.then(() => {
-      hookRoute?.unregister();
-      settings?.remove();
-    });
+    void pty.exited.then(() => hookRoute?.unregister());
     // Aborted when the session ends here: an approval its dialog or hook still waits for expires at once.
     const ended = new AbortController();
     let startDeadline: NodeJS.Timeout | undefined;
