@@ -375,7 +375,7 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
       [['submit', 'default'], 'mission: submit needs <prompt>\nRun `mission help submit` for usage.\n'],
       [['submit', 'default', '  '], 'mission: submit needs <prompt>\nRun `mission help submit` for usage.\n'],
       [['submit', 'default', 'hi', '--priority', '101'], "mission: --priority must be a whole number from 0 to 100, not '101'\nRun `mission help submit` for usage.\n"],
-      [['sessions', '--state', 'sleepy'], "mission: --state must be one of starting, idle, working, waiting_permission, exited, lost, not 'sleepy'\nRun `mission help sessions` for usage.\n"],
+      [['sessions', '--state', 'sleepy'], "mission: --state must be one of starting, idle, working, waiting_permission, blocked, exited, lost, not 'sleepy'\nRun `mission help sessions` for usage.\n"],
       [['status', 'a', 'b'], "mission: status takes <id>; got 'b' too (quote a prompt with spaces)\nRun `mission help status` for usage.\n"],
       [['attach', 'ses_x', '--json'], 'mission: attach has no --json output\nRun `mission help attach` for usage.\n'],
     ] as const;
@@ -424,12 +424,18 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
       expect(attached.output()).toContain(`[detached from ${session.id}]`);
       expect(await sessionState()).not.toMatch(/^(exited|lost)$/);
 
-      // The live session's events so far: `logs` without --follow returns once they are printed.
-      const logs = await mission(['logs', session.id, '--json']);
-      expect(logs.code).toBe(0);
-      const events = logs.stdout.trim().split('\n').map((line) => JSON.parse(line) as MissionEvent);
+      // The live session's events so far: `logs` without --follow returns once they are printed. The reply's event
+      // comes from the transcript when the turn's Stop hook arrives, which may be just after the screen showed it.
+      const logged = async () => {
+        const logs = await mission(['logs', session.id, '--json']);
+        expect(logs.code).toBe(0);
+        return logs.stdout.trim().split('\n').map((line) => JSON.parse(line) as MissionEvent);
+      };
+      const replied = (events: MissionEvent[]) => events.some((event) => event.type === 'assistant_message' && event.payload.text === 'Stubbed reply seen through attach.');
+      await waitUntil(async () => replied(await logged()), 15_000, "the reply's assistant_message event");
+      const events = await logged();
       expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index + 1));
-      expect(events.some((event) => event.type === 'assistant_message' && event.payload.text === 'Stubbed reply seen through attach.')).toBe(true);
+      expect(replied(events)).toBe(true);
 
       // Attached again, the session ends under it: the attach ends too (exit 0), saying so.
       const again = missionInTerminal(['attach', session.id]);
@@ -499,7 +505,7 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
   const answerRoute = fs.readFileSync(path.join(repoRoot, 'services/api/src/routes/sessions.ts'), 'utf8').includes("'/v1/sessions/:id/answer'");
   it.skipIf(!answerRoute)('answer posts the option to POST /v1/sessions/:id/answer; the API\'s refusal is one line', async () => {
     const answered = await mission(['answer', 'ses_nosuchsession', '1']);
-    expect(answered).toEqual({ code: 1, stdout: '', stderr: expect.stringMatching(/^mission: session ses_nosuchsession\b.*not found.*\n$/) });
+    expect(answered).toEqual({ code: 1, stdout: '', stderr: expect.stringMatching(/^mission: session '?ses_nosuchsession'?.*not found.*\n$/) });
     expect((await mission(['answer', 'ses_nosuchsession', 'yes'])).stderr).toMatch(/option/);
   });
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { MissionEvent, SessionTurn } from '@mission/shared';
+import { type MissionEvent, type SessionTurn, type Task, TaskEndedError } from '@mission/shared';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import WebSocket from 'ws';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
@@ -126,7 +126,12 @@ describe('a hostile agent on a guarded role (real claude CLI)', () => {
   }
 
   it(`headless tasks: ${ATTACKS.length} bypass attempts, none has an effect and none is allowed`, async () => {
-    const tasks = await Promise.all(ATTACKS.map((attack) => bed.system.core.tasks.ask({ prompt: `attack: ${attack.name}`, slot: 'hostile', timeoutMs: 120_000 })));
+    // ask answers a task that did not succeed with TaskEndedError (a 502 over REST); its task is in the details.
+    const ended = (error: unknown): Task => {
+      if (error instanceof TaskEndedError) return error.details!.task as Task;
+      throw error;
+    };
+    const tasks = await Promise.all(ATTACKS.map((attack) => bed.system.core.tasks.ask({ prompt: `attack: ${attack.name}`, slot: 'hostile', timeoutMs: 120_000 }).catch(ended)));
     // Each task ran its tool call to a decision: the CLI's own, or Mission's (deny, or an approval that expired).
     for (const [i, task] of tasks.entries()) expect(task.status, ATTACKS[i]!.name).toMatch(/^(succeeded|failed)$/);
     const logs = await Promise.all(tasks.map((task) => events(task.id)));

@@ -56,10 +56,10 @@ describe('permissions, approvals and signed links (real claude CLI)', () => {
   it("a denied Bash(rm -rf …) is refused before any dialog (Mission's PreToolUse hook, and the CLI's own settings behind it): never runs, Claude is told why", async () => {
     fs.mkdirSync(path.join(bed.workdir, 'precious'), { recursive: true });
     fs.writeFileSync(path.join(bed.workdir, 'precious', 'keep.txt'), 'keep me\n');
-    replies['delete the precious folder'] = [{ text: 'I will delete it.', toolUses: [{ name: 'Bash', input: { command: 'rm -rf precious', description: 'Delete' } }] }, { text: 'It was refused.' }];
+    replies['delete the precious folder'] = [{ text: 'I will delete it.', toolUses: [{ name: 'Bash', input: { command: 'rm -rf precious', description: 'Delete' } }] }];
     const id = await session();
     const turn = await call<SessionTurn>('POST', `/v1/sessions/${id}/send`, { text: 'delete the precious folder' });
-    expect(turn.body).toMatchObject({ state: 'idle', response: 'It was refused.', approval: null });
+    expect(turn.body).toMatchObject({ state: 'idle', response: 'Understood, I will leave it alone.', approval: null });
     expect(fs.existsSync(path.join(bed.workdir, 'precious', 'keep.txt'))).toBe(true);
     expect((await events(id)).some((e) => e.type === 'permission_request')).toBe(false);
     expect(await decisions(id)).toEqual([

@@ -163,6 +163,8 @@ export class Cluster {
       MISSION_APPROVAL_SECRET: 'faults-approval-secret-0123456789abcdef',
       MISSION_RATE_LIMIT_PER_MINUTE: '1000000',
       MISSION_CLAUDE_BIN: CLAUDE_BIN,
+      // Agents run as the test's own user, as in every other test (vitest.config.ts): a root worker would want mission-agent.
+      ...(process.env.MISSION_AGENT_USER ? { MISSION_AGENT_USER: process.env.MISSION_AGENT_USER } : {}),
       LOG_LEVEL: 'info',
       ...FLEET_TIMING,
       ...this.options.env,

@@ -9,6 +9,7 @@ import {
   type SessionTurn,
   TimeoutError,
   type ToolUse,
+  bashModeCommand,
 } from '@mission/shared';
 import { type HookInput, type HookInputOf, NO_DECISION, permissionAnswer, preToolUseDenial } from '../hooks/hookPayloads.ts';
 import { hookDialog, toolTarget } from '../hooks/toolUseView.ts';
@@ -85,6 +86,8 @@ export class HookedSession implements InteractiveSession {
   private readonly held: HeldRequest[] = [];
   /** Turns ended so far (Stop, or an interrupt), and the reply of the last one. */
   private turnsEnded = 0;
+  /** A prompt was submitted and its turn has not ended: a turn ends once (an interrupt may end it before its late Stop). */
+  private turnOpen = false;
   private lastReply: string | null = null;
   /** The newest assistant text the transcript gave, and whether a prompt came after it. */
   private lastText: string | null = null;
@@ -121,6 +124,7 @@ export class HookedSession implements InteractiveSession {
     this.readTranscript();
     switch (input.hook_event_name) {
       case 'UserPromptSubmit':
+        this.turnOpen = true;
         this.lastText = null;
         this.events.emit({ type: 'user_message', payload: { text: input.prompt } });
         this.setPhase('working');
@@ -188,6 +192,8 @@ export class HookedSession implements InteractiveSession {
     await this.hooks.checkText(text);
     const before = this.turnsEnded;
     await typePrompt(this.pty, this.events, text, deadline, () => this.state);
+    // A `!` command runs in the CLI's bash mode: no model turn, so no Stop hook ends it; its output is on the screen.
+    if (bashModeCommand(text) !== null) return this.turn();
     return this.turnEnd(before, deadline, 'the reply', timeoutMs);
   }
 
@@ -310,6 +316,8 @@ export class HookedSession implements InteractiveSession {
   }
 
   private endTurn(reply: string | null): void {
+    if (!this.turnOpen) return;
+    this.turnOpen = false;
     this.readTranscript();
     this.lastReply = reply;
     this.turnsEnded++;
