@@ -325,7 +325,8 @@ export class SessionHost {
           decideApproval,
           checkText,
           refusal: (use) => this.o.guard.refusal({ owner, slot, use }),
-          guard: (use, pending, withdrawn) => this.o.guard.check({ owner, slot, use, onApprovalPending: pending, signal: AbortSignal.any([withdrawn, ended.signal]) }),
+          // The session's end expires what it held itself (`session_exited`): only a withdrawn request ends it sooner.
+          guard: (use, pending, withdrawn) => this.o.guard.check({ owner, slot, use, onApprovalPending: pending, signal: withdrawn }),
           withdrawApproval: async (approvalId) => {
             await this.o.approvals.expire(approvalId, 'interrupt', 'the session was interrupted');
           },
