@@ -200,7 +200,7 @@ function pickFreeOctet(tried: Set<number>): number {
 
 export interface MachineProcessOptions {
   env: Record<string, string>;
-  /** Mounted over /tmp in the machine's own mount namespace: its temp files are its own. */
+  /** The machine's temp folder (TMPDIR): its temp files are its own. Not mounted over /tmp, which may hold the checkout. */
   tmpDir?: string;
   /** Mounted over /etc/hosts in the machine's own mount namespace: the names it resolves (a container's service names). */
   hostsFile?: string;
@@ -220,13 +220,10 @@ export function spawnInMachine(machine: Machine, command: string[], options: Mac
   }
   const asUser = options.user ? ['setpriv', `--reuid=${options.user}`, `--regid=${options.user}`, '--init-groups', '--'] : [];
   // ip netns exec gives the command a mount namespace of its own: what is bound there, nobody else sees.
-  const binds = [
-    ...(options.tmpDir ? [[options.tmpDir, '/tmp']] : []),
-    ...(options.hostsFile ? [[options.hostsFile, '/etc/hosts']] : []),
-  ];
+  const binds = options.hostsFile ? [[options.hostsFile, '/etc/hosts']] : [];
   const script = [...binds.map((_, i) => `mount --bind "$${2 * i + 1}" "$${2 * i + 2}"`), `shift ${2 * binds.length}`, 'exec "$@"'].join(' && ');
   return spawn('ip', ['netns', 'exec', machine.namespace, 'sh', '-c', script, 'sh', ...binds.flat(), ...asUser, ...command], {
-    env: options.env,
+    env: options.tmpDir ? { ...options.env, TMPDIR: options.tmpDir } : options.env,
     cwd: options.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
