@@ -509,15 +509,15 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
     expect((await mission(['answer', 'ses_nosuchsession', 'yes'])).stderr).toMatch(/option/);
   });
 
-  it('CI: both jobs of docs/ci/mission-task.yml (also the README snippets) pass when the task succeeds and fail when it fails', async () => {
+  it('CI: both jobs of docs/ci/mission-task.yml (also the snippets of docs/cli.md) pass when the task succeeds and fail when it fails', async () => {
     const workflow = YAML.parse(fs.readFileSync(path.join(repoRoot, 'docs/ci/mission-task.yml'), 'utf8')) as { jobs: Record<string, { steps: { name?: string; run?: string }[] }> };
-    const readme = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+    const cliDoc = fs.readFileSync(path.join(repoRoot, 'docs/cli.md'), 'utf8');
     const scripts = Object.entries(workflow.jobs).map(([job, { steps }]) => [job, steps.find((step) => step.name === 'Run the task on Mission')!.run!] as const);
     expect(scripts.map(([job]) => job)).toEqual(['with-cli', 'with-curl']);
     replies['CI: run the checks'] = { text: 'All checks pass.' };
     replies['CI: break the build'] = { error: { status: 400, type: 'invalid_request_error', message: 'stub says: no' } };
     for (const [job, script] of scripts) {
-      expect(readme, `${job} in the README`).toContain(`\`\`\`sh\n${script}\`\`\``);
+      expect(cliDoc, `${job} in docs/cli.md`).toContain(`\`\`\`sh\n${script}\`\`\``);
       // As GitHub Actions runs a bash step; the CLI job's working directory is a checkout of Mission: this one.
       const run = (prompt: string) => execute('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script], { SLOT: 'default', PROMPT: prompt });
       const passed = await run('CI: run the checks');
