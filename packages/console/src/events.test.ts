@@ -4,7 +4,9 @@ import { eventTypes } from '@mission/shared';
 import { describeEvent, EVENT_TYPES } from './events.ts';
 import { clip, formatUsd } from './format.ts';
 
-const event = (type: string, payload: Record<string, unknown>): MissionEvent => ({ type, payload, seq: 1, at: '2026-11-25T00:00:00Z' });
+/** An event with only the payload fields a case reads (the contract's type asks for all of them). */
+const event = (type: string, payload: Record<string, unknown>): MissionEvent =>
+  ({ type, payload, ownerKind: 'session', ownerId: 'ses_1', seq: 1, at: '2026-11-25T00:00:00Z' }) as unknown as MissionEvent;
 
 describe('how the console shows events', () => {
   it('a conversation: messages, tool calls and outputs', () => {

@@ -1,3 +1,4 @@
+import type { EventType } from '@mission/shared/events';
 import type { MissionEvent } from './api/types.ts';
 import { formatUsd } from './format.ts';
 
@@ -19,7 +20,7 @@ export const EVENT_TYPES = [
   'message_sent',
   'message_received',
   'message_status',
-] as const;
+] as const satisfies readonly EventType[];
 
 /** How one event reads in a conversation or a timeline. */
 export interface EventLine {
@@ -35,8 +36,8 @@ const text = (value: unknown): string => (typeof value === 'string' ? value : JS
  * terminal title): the console shows those in the page's header rather than the log.
  */
 export function describeEvent(event: MissionEvent): EventLine | null {
-  const p = event.payload;
-  switch (event.type) {
+  const { type, payload: p } = event;
+  switch (type) {
     case 'user_message':
       return { kind: 'user', title: 'Prompt', body: text(p.text) };
     case 'assistant_message':

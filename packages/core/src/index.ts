@@ -12,6 +12,7 @@ export * from './approvals.ts';
 export * from './roles.ts';
 export * from './tokens.ts';
 export * from './hierarchy.ts';
+export * from './access.ts';
 export * from './sessionRun.ts';
 export * from './messages.ts';
 export * from './coordination.ts';

@@ -1,23 +1,11 @@
-import type { Database, SessionState, SpawnJobData, TaskJobData, TaskStatus } from '@mission/shared';
-import { tables } from '@mission/shared';
+import type { Counts, Database, Overview, QueueDepth, SessionState, SpawnJobData, TaskJobData, TaskStatus } from '@mission/shared';
+import { queueDepthStates, tables } from '@mission/shared';
 import type { Queue } from 'bullmq';
 import { count, isNotNull, notInArray } from 'drizzle-orm';
 
 const { tasks, sessions } = tables;
 
-/** Jobs of a queue by BullMQ state, and its backlog: the jobs waiting for a worker (what autoscaling watches). */
-export type QueueDepth = Record<(typeof QUEUE_STATES)[number], number> & { backlog: number };
-const QUEUE_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'failed'] as const;
-
-type Counts<K extends string> = Partial<Record<K, number>>;
-
-export interface Overview {
-  tasks: { byStatus: Counts<TaskStatus>; bySlot: Record<string, Counts<TaskStatus>> };
-  sessions: { byState: Counts<SessionState>; bySlot: Record<string, Counts<SessionState>> };
-  /** Per worker: its live sessions (not exited or lost) and the tasks it has run. */
-  workers: Record<string, { liveSessions: number; tasks: number }>;
-  queues: { tasks: QueueDepth; sessions: QueueDepth };
-}
+export type { Overview, QueueDepth } from '@mission/shared';
 
 /** Counts across the fleet: what the main agent looks at first. */
 export async function fleetOverview(db: Database, queues: { tasks: Queue<TaskJobData>; sessions: Queue<SpawnJobData> }): Promise<Overview> {
@@ -62,7 +50,7 @@ function tally<K extends string>(rows: { slot: string; key: string; n: number }[
  * `wait` list: the backlog counts both.
  */
 export async function queueDepth(queue: Queue): Promise<QueueDepth> {
-  const counts = await queue.getJobCounts(...QUEUE_STATES);
-  const depth = Object.fromEntries(QUEUE_STATES.map((state) => [state, counts[state] ?? 0])) as Record<(typeof QUEUE_STATES)[number], number>;
+  const counts = await queue.getJobCounts(...queueDepthStates);
+  const depth = Object.fromEntries(queueDepthStates.map((state) => [state, counts[state] ?? 0])) as Record<(typeof queueDepthStates)[number], number>;
   return { ...depth, backlog: depth.waiting + depth.prioritized };
 }

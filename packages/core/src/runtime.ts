@@ -23,6 +23,7 @@ import {
   workerListQuerySchema,
 } from '@mission/shared';
 import { FlowProducer, Queue } from 'bullmq';
+import { AccessPolicy } from './access.ts';
 import { ApprovalService } from './approvals.ts';
 import { AuditService } from './audit.ts';
 import { type Notifications, startNotifications } from './notifications/index.ts';
@@ -66,6 +67,8 @@ export interface CoreRuntime {
   audit: AuditService;
   /** Claude Code's own records (transcripts, task lists) reported by every worker. */
   cc: CcRecordService;
+  /** Who may do what: scopes, an agent's role tools, the session hierarchy (REST and MCP ask it alike). */
+  access: AccessPolicy;
   /** Who is calling, from a bearer token; with MISSION_AUTH=off everyone is the local operator. */
   authenticate(token: string | undefined): Promise<Caller>;
   /** Counts of tasks, sessions, workers and queue depths. */
@@ -152,6 +155,7 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
     receipts: new ReceiptService({ db: database.db, approvals: approvalStore, events, approvalTimeoutMs: config.approvalTimeoutMs }),
     audit: new AuditService(database.db),
     cc: new CcRecordService({ db: database.db, commands }),
+    access: new AccessPolicy(database.db),
     authenticate: config.auth ? (token) => tokens.authenticate(token) : async () => LOCAL_OPERATOR,
     overview: () => fleetOverview(database.db, { tasks: taskQueue, sessions: sessionQueue }),
     workers: async (query) => listWorkers(database.db, parseInput(workerListQuerySchema, query, 'query').state),

@@ -1,5 +1,5 @@
-import type { CoreRuntime } from '@mission/core';
-import { type Caller, errorBody, hasScope, MissionError, type Scope } from '@mission/shared';
+import { assertScope, type CoreRuntime } from '@mission/core';
+import { type Caller, errorBody, MissionError, type Scope } from '@mission/shared';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { SlidingWindowLimiter } from './rateLimiter.ts';
 
@@ -104,9 +104,7 @@ async function admit(core: CoreRuntime, limits: Limits, request: FastifyRequest,
   if (access !== 'token' && request.caller.agent) {
     throw new MissionError('forbidden', `a session's token (${request.caller.label}) opens Mission's MCP server only (${request.url} is not for it)`);
   }
-  if (access !== 'token' && !hasScope(request.caller.scopes, access)) {
-    throw new MissionError('forbidden', `this needs the '${access}' scope; the token has ${request.caller.scopes.join(', ')}`);
-  }
+  if (access !== 'token') assertScope(request.caller, access);
   if (!core.config.auth) return;
   const rate = await limits.requests.hit(request.caller.key);
   if (!rate.allowed) {

@@ -1,7 +1,7 @@
 import type { CoreRuntime } from '@mission/core';
 import { MissionError, type Scope } from '@mission/shared';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { authorize } from './tools.ts';
+import { authorize } from './caller.ts';
 import { SubscribeRequestSchema, UnsubscribeRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 
 /** How often subscribed resources are re-read to notice a change. */

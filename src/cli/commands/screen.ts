@@ -1,4 +1,5 @@
 import type { SessionScreen } from '@mission/shared';
+import { screenText } from '@mission/shared/schemas';
 import type { Command } from '../command.ts';
 import { ownerPath } from '../eventFeed.ts';
 
@@ -11,7 +12,7 @@ dialog, status}.`,
   arguments: ['session id'],
   async run({ api, printer }, { args }) {
     const screen = await api.request<SessionScreen>('GET', `${ownerPath({ kind: 'session', id: args['session id']! })}/screen?format=json`);
-    printer.result(screen, () => screen.lines.join('\n').replace(/\n+$/, ''));
+    printer.result(screen, () => screenText(screen, ''));
     return 0;
   },
 };

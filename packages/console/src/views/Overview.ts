@@ -49,7 +49,7 @@ export function Overview() {
 
 function CountCard({ title, counts, link }: { title: string; counts: Counts; link: (state: string) => string }) {
   const entries = Object.entries(counts);
-  const total = entries.reduce((sum, [, n]) => sum + n, 0);
+  const total = entries.reduce((sum, [, n]) => sum + (n ?? 0), 0);
   return html`<section class="card">
     <h2>${title} <span class="muted">${total}</span></h2>
     <ul class="counts">

@@ -5,6 +5,7 @@ export * from './sessions.ts';
 export * from './approvals.ts';
 export * from './tokens.ts';
 export * from './workers.ts';
+export * from './overview.ts';
 export * from './usage.ts';
 export * from './ccRecords.ts';
 export * from './messages.ts';

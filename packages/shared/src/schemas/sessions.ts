@@ -137,6 +137,14 @@ export const sessionScreenSchema = z.object({
 });
 export type SessionScreen = z.infer<typeof sessionScreenSchema>;
 
+/**
+ * A screen as text, one line per row, its trailing blank rows dropped: ending in one newline (what REST and
+ * MCP send), or in none (`end: ''`, for a printer that adds its own).
+ */
+export function screenText(screen: { lines: readonly string[] }, end: '' | '\n' = '\n'): string {
+  return screen.lines.join('\n').replace(/\n+$/, end);
+}
+
 /** What an attached terminal sends (WebSocket text frames, relayed to the owning worker). */
 export const attachInputSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('input'), data: z.string().max(65_536) }),

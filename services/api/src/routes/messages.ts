@@ -30,6 +30,9 @@ export const messageRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async
       config: { access: 'sessions:read' },
       schema: { tags, summary: 'Messages a session sent or received, oldest first', params: idParams, response: { 200: z.object({ messages: z.array(sessionMessageSchema) }), ...errors } },
     },
-    async (request) => ({ messages: await core.messages.list(request.params.id) }),
+    async (request) => {
+      await core.access.readSession(request.caller, request.params.id);
+      return { messages: await core.messages.list(request.params.id) };
+    },
   );
 };

@@ -46,6 +46,6 @@ export const receiptRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async
   app.get(
     '/v1/receipts/:id',
     { config: { access: 'approvals:read' }, schema: { tags, summary: 'A receipt, by its id or its approval\'s', params: idParams, response: { 200: receiptSchema, ...errors } } },
-    async (request) => core.receipts.get(request.params.id),
+    async (request) => core.receipts.get(request.params.id, request.caller),
   );
 };

@@ -7,19 +7,24 @@ import {
   sessionRunSchema,
   sessionSchema,
   sessionScreenSchema,
+  screenText,
   sessionSendSchema,
   sessionSpawnSchema,
   sessionTurnSchema,
 } from '@mission/shared';
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { resumeSeq, streamEvents } from '../sse.ts';
-import { errorResponseSchema, errors, eventStreamQuery, idParams } from './schemas.ts';
+import { eventsRoute } from './events.ts';
+import { errorResponseSchema, errors, idParams } from './schemas.ts';
 
 const tags = ['sessions'];
 const commandErrors = { ...errors, 409: errorResponseSchema, 504: errorResponseSchema } as const;
 
 export const sessionRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (app, { core }) => {
+  /** A command on a session (its screen too) is for those who may command it: the same policy as MCP's tools. */
+  const mayCommand = async (request: FastifyRequest<{ Params: { id: string } }>) => core.access.commandSession(request.caller, request.params.id);
+
   app.post(
     '/v1/sessions',
     {
@@ -55,18 +60,23 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async
       config: { access: 'sessions:read' },
       schema: { tags, summary: 'List sessions, newest first', querystring: sessionListQuerySchema, response: { 200: z.object({ sessions: z.array(sessionSchema) }), 400: errorResponseSchema } },
     },
-    async (request) => ({ sessions: await core.sessions.list(request.query) }),
+    async (request) => ({ sessions: await core.sessions.list(request.query, { caller: request.caller }) }),
   );
 
   app.get(
     '/v1/sessions/:id',
     { config: { access: 'sessions:read' }, schema: { tags, summary: 'Get a session', params: idParams, response: { 200: sessionSchema, ...errors } } },
-    async (request) => core.sessions.get(request.params.id),
+    async (request) => {
+      const session = await core.sessions.get(request.params.id);
+      await core.access.readSession(request.caller, session.id);
+      return session;
+    },
   );
 
   app.post(
     '/v1/sessions/:id/send',
     {
+      preHandler: mayCommand,
       config: { access: 'sessions:write' },
       schema: {
         tags,
@@ -83,6 +93,7 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async
   app.post(
     '/v1/sessions/:id/confirm',
     {
+      preHandler: mayCommand,
       config: { access: 'sessions:write' },
       schema: {
         tags,
@@ -99,6 +110,7 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async
   app.post(
     '/v1/sessions/:id/answer',
     {
+      preHandler: mayCommand,
       config: { access: 'sessions:write' },
       schema: {
         tags,
@@ -114,13 +126,14 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async
 
   app.post(
     '/v1/sessions/:id/interrupt',
-    { config: { access: 'sessions:write' }, schema: { tags, summary: 'Interrupt what Claude is doing and wait for the prompt', params: idParams, response: { 200: sessionTurnSchema, ...commandErrors } } },
+    { preHandler: mayCommand, config: { access: 'sessions:write' }, schema: { tags, summary: 'Interrupt what Claude is doing and wait for the prompt', params: idParams, response: { 200: sessionTurnSchema, ...commandErrors } } },
     async (request) => core.approvals.turnFor(await core.sessions.interrupt(request.params.id), request.caller),
   );
 
   app.get(
     '/v1/sessions/:id/screen',
     {
+      preHandler: mayCommand,
       config: { access: 'sessions:read' },
       schema: {
         tags,
@@ -133,13 +146,14 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async
     async (request, reply) => {
       const screen = await core.sessions.screen(request.params.id);
       if (request.query.format === 'json') return screen;
-      return reply.type('text/plain; charset=utf-8').send(screen.lines.join('\n').replace(/\n+$/, '\n'));
+      return reply.type('text/plain; charset=utf-8').send(screenText(screen));
     },
   );
 
   app.post(
     '/v1/sessions/:id/kill',
     {
+      preHandler: mayCommand,
       config: { access: 'sessions:write' },
       schema: {
         tags,
@@ -155,6 +169,7 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async
   app.post(
     '/v1/sessions/:id/resume',
     {
+      preHandler: mayCommand,
       config: { access: 'sessions:write' },
       schema: {
         tags,
@@ -167,33 +182,24 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async
     async (request) => core.sessions.resume(request.params.id),
   );
 
-  app.get(
-    '/v1/sessions/:id/events',
-    {
-      config: { access: 'sessions:read' },
-      schema: {
-        tags,
-        summary: "Server-Sent Events: the session's stored events, then live ones until it ends",
-        description:
-          'Each SSE id is the event seq; reconnect with Last-Event-ID (or ?after=) to resume. An `exited` or `lost` that a resume followed, or that one is expected to follow (`resumable`: a loss, a claude killed from outside), does not end the stream. ?follow=false: only the events stored so far, then `end`.',
-        params: idParams,
-        querystring: eventStreamQuery,
-      },
+  eventsRoute(app, core, {
+    kind: 'session',
+    access: 'sessions:read',
+    tags,
+    summary: "Server-Sent Events: the session's stored events, then live ones until it ends",
+    description:
+      'Each SSE id is the event seq; reconnect with Last-Event-ID (or ?after=) to resume. An `exited` or `lost` that a resume followed, or that one is expected to follow (`resumable`: a loss, a claude killed from outside), does not end the stream. ?follow=false: only the events stored so far, then `end`.',
+    load: async (id, caller) => {
+      const session = await core.sessions.get(id);
+      await core.access.readSession(caller, session.id);
+      return session.id;
     },
-    async (request, reply) => {
-      const session = await core.sessions.get(request.params.id);
-      await streamEvents(core, request, reply, {
-        owner: { kind: 'session', id: session.id },
-        afterSeq: resumeSeq(request, request.query.after),
-        follow: request.query.follow,
-        // An end that a resume is expected to follow (a loss, a claude killed from outside) does not end the stream,
-        // nor does one a resume did follow: the stream ends at the last end, the one the session was left at.
-        isLast: async (event) =>
-          event.type === 'state' &&
-          isEndedSessionState(event.payload.state) &&
-          event.payload.resumable !== true &&
-          (await core.events.list(session.id, event.seq, { limit: 1 })).length === 0,
-      });
-    },
-  );
+    // An end that a resume is expected to follow (a loss, a claude killed from outside) does not end the stream,
+    // nor does one a resume did follow: the stream ends at the last end, the one the session was left at.
+    isLast: async (id, event) =>
+      event.type === 'state' &&
+      isEndedSessionState(event.payload.state) &&
+      event.payload.resumable !== true &&
+      (await core.events.list(id, event.seq, { limit: 1 })).length === 0,
+  });
 };

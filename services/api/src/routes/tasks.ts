@@ -2,8 +2,8 @@ import { type CoreRuntime, idempotentReplayHint } from '@mission/core';
 import { isTerminalTaskStatus, taskInputSchema, taskListQuerySchema, taskSchema } from '@mission/shared';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { resumeSeq, streamEvents } from '../sse.ts';
-import { errorResponseSchema, errors, eventStreamQuery, idempotencyHeaders, idParams } from './schemas.ts';
+import { eventsRoute } from './events.ts';
+import { errorResponseSchema, errors, idempotencyHeaders, idParams } from './schemas.ts';
 
 const tags = ['tasks'];
 
@@ -75,7 +75,11 @@ export const taskRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (a
   app.get(
     '/v1/tasks/:id',
     { config: { access: 'tasks:read' }, schema: { tags, summary: 'Get a task', params: idParams, response: { 200: taskSchema, ...errors } } },
-    async (request) => core.tasks.get(request.params.id),
+    async (request) => {
+      const task = await core.tasks.get(request.params.id);
+      await core.access.readTask(request.caller, task);
+      return task;
+    },
   );
 
   app.post(
@@ -92,26 +96,17 @@ export const taskRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (a
     async (request) => core.tasks.cancel(request.params.id),
   );
 
-  app.get(
-    '/v1/tasks/:id/events',
-    {
-      config: { access: 'tasks:read' },
-      schema: {
-        tags,
-        summary: "Server-Sent Events: the task's stored events, then live ones until it ends",
-        description: 'Each SSE id is the event seq; reconnect with Last-Event-ID (or ?after=) to resume. An `end` event closes the stream. ?follow=false: only the events stored so far, then `end`.',
-        params: idParams,
-        querystring: eventStreamQuery,
-      },
+  eventsRoute(app, core, {
+    kind: 'task',
+    access: 'tasks:read',
+    tags,
+    summary: "Server-Sent Events: the task's stored events, then live ones until it ends",
+    description: 'Each SSE id is the event seq; reconnect with Last-Event-ID (or ?after=) to resume. An `end` event closes the stream. ?follow=false: only the events stored so far, then `end`.',
+    load: async (id, caller) => {
+      const task = await core.tasks.get(id);
+      await core.access.readTask(caller, task);
+      return task.id;
     },
-    async (request, reply) => {
-      const task = await core.tasks.get(request.params.id);
-      await streamEvents(core, request, reply, {
-        owner: { kind: 'task', id: task.id },
-        afterSeq: resumeSeq(request, request.query.after),
-        follow: request.query.follow,
-        isLast: (event) => event.type === 'state' && isTerminalTaskStatus(event.payload.state),
-      });
-    },
-  );
+    isLast: (_id, event) => event.type === 'state' && isTerminalTaskStatus(event.payload.state),
+  });
 };

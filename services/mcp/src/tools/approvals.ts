@@ -1,0 +1,27 @@
+import { approvalListQuerySchema } from '@mission/shared';
+import { z } from 'zod';
+import { ok, tool, type ToolDef } from './tool.ts';
+
+/** Permission approvals: the tool uses a role's rules hold for a person's decision. */
+export const approvalTools: ToolDef[] = [
+  tool({
+    name: 'mission_approvals',
+    scope: 'approvals:read',
+    description:
+      'List permission approvals, newest first: tool uses that a role\'s confirm rule (or no rule) holds for a decision. status "pending" lists the ones waiting; each has the tool, its input, the rule, the session or task, and (for callers who may decide) a signed url a person can open.',
+    inputSchema: approvalListQuerySchema,
+    run: async (args, { core, caller }) => ok({ approvals: await core.approvals.list(args, caller) }),
+  }),
+  tool({
+    name: 'mission_approve',
+    scope: 'approvals:write',
+    description:
+      'Decide a pending approval: "approve" lets the tool use go ahead, "deny" refuses it (the reason is passed on to Claude). The waiting session or task goes on within a second. Returns the approval.',
+    inputSchema: z.strictObject({
+      id: z.string().min(1).describe('The approval id (appr_…) from mission_approvals or a send that stopped at a dialog.'),
+      decision: z.enum(['approve', 'deny']),
+      reason: z.string().trim().max(2_000).optional().describe('Why; told to Claude on a deny.'),
+    }),
+    run: async ({ id, decision, reason }, { core, caller }) => ok(await core.approvals[decision](id, { reason }, caller.label)),
+  }),
+];

@@ -1,0 +1,36 @@
+import type { CoreRuntime } from '@mission/core';
+import type { MissionEvent } from '@mission/shared';
+import type { Extra } from './tool.ts';
+
+/**
+ * While a long call waits, each event of what it waits on becomes a progress notification (when the
+ * caller asked for progress with a progressToken). Returns the unsubscribe.
+ */
+export async function reportProgress(core: CoreRuntime, extra: Extra, owner: { kind: 'task' | 'session'; id: string }): Promise<() => void> {
+  const token = extra._meta?.progressToken;
+  if (token === undefined) return () => {};
+  let progress = 0;
+  return core.subscriber.subscribe(core.events.channel(owner), (message) => {
+    const event = JSON.parse(message) as MissionEvent;
+    void extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: ++progress, message: describe(event) } }).catch((error) => core.logger.debug({ err: error, owner }, 'progress notification not sent (the client is gone)'));
+  });
+}
+
+function describe(event: MissionEvent): string {
+  switch (event.type) {
+    case 'state':
+      return `state: ${event.payload.state}`;
+    case 'status':
+      return `status: ${event.payload.text}`;
+    case 'tool_call':
+      return `tool: ${event.payload.tool} ${event.payload.summary ?? ''}`.trim();
+    case 'user_message':
+      return `prompt: ${event.payload.text.slice(0, 200)}`;
+    case 'assistant_message':
+      return `claude: ${event.payload.text.slice(0, 200)}`;
+    case 'permission_request':
+      return `asks permission: ${event.payload.tool} ${event.payload.summary ?? ''}`.trim();
+    default:
+      return event.type;
+  }
+}

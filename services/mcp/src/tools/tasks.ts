@@ -1,0 +1,86 @@
+import { coordinateInputSchema, taskInputSchema, taskListQuerySchema } from '@mission/shared';
+import { z } from 'zod';
+import { reportProgress } from './progress.ts';
+import { ok, tool, type ToolDef } from './tool.ts';
+
+/** Headless tasks: submit, ask, follow, cancel, list, and coordinations of several. */
+export const taskTools: ToolDef[] = [
+  tool({
+    name: 'mission_submit',
+    scope: 'tasks:write',
+    description:
+      'Start a Claude Code task in the background on a slot (a named agent configuration) and return at once with the task (id, status "queued"). Follow it with mission_status; use mission_ask instead to wait for the answer.',
+    inputSchema: taskInputSchema,
+    run: async (args, { core, caller }) => ok((await core.tasks.submit(args, { parentId: caller.agent?.id })).task),
+  }),
+  tool({
+    name: 'mission_ask',
+    scope: 'tasks:write',
+    description:
+      'Run a prompt on a slot and wait for the answer (up to timeoutMs, default 5 minutes). Returns the answer text, then the task as JSON; a task that fails, times out or is cancelled is an error (task_failed, timeout, task_cancelled) with the task in its details. Sends progress notifications while Claude works.',
+    inputSchema: taskInputSchema,
+    run: async (args, { core, caller, extra }) => {
+      let stop = () => {};
+      try {
+        const task = await core.tasks.ask(args, {
+          parentId: caller.agent?.id,
+          signal: extra.signal,
+          onSubmitted: async ({ task: submitted }) => void (stop = await reportProgress(core, extra, { kind: 'task', id: submitted.id })),
+        });
+        return { content: [{ type: 'text', text: task.result ?? '' }, { type: 'text', text: JSON.stringify(task, null, 2) }] };
+      } finally {
+        stop();
+      }
+    },
+  }),
+  tool({
+    name: 'mission_status',
+    scope: 'tasks:read',
+    description: 'Get a task (task_…) or a session (ses_…) by id: its status or state, result, error, cost, owner.',
+    inputSchema: z.strictObject({ id: z.string().min(1).describe('A task id (task_…) or a session id (ses_…).') }),
+    run: async ({ id }, { core, caller }) => {
+      // An agent whose role has action classes is told, with every status, to ask through the gate.
+      const gate = await core.receipts.instructionsFor(caller);
+      if (id.startsWith('ses_')) {
+        await core.access.readSession(caller, id);
+        return ok({ ...(await core.sessions.get(id)), ...(gate ? { gate } : {}) });
+      }
+      const task = await core.tasks.get(id);
+      await core.access.readTask(caller, task);
+      return ok({ ...task, ...(gate ? { gate } : {}) });
+    },
+  }),
+  tool({
+    name: 'mission_cancel',
+    scope: 'tasks:write',
+    description: 'Cancel a task: a queued one at once; a running one has its Claude process stopped. Returns the task.',
+    inputSchema: z.strictObject({ id: z.string().min(1).describe('The task id (task_…).') }),
+    run: async ({ id }, { core }) => ok(await core.tasks.cancel(id)),
+  }),
+  tool({
+    name: 'mission_tasks',
+    scope: 'tasks:read',
+    description:
+      'List tasks, newest first, optionally by status (queued, running, succeeded, failed, cancelled, timed_out) and slot. Pass nextCursor back as cursor for more.',
+    inputSchema: taskListQuerySchema,
+    run: async (args, { core }) => ok(await core.tasks.list(args)),
+  }),
+  tool({
+    name: 'mission_coordinate',
+    scope: 'tasks:write',
+    description:
+      'Work towards a goal with one subtask per slot, run in parallel as tasks (a BullMQ flow whose parent completes when they do); returns {coordination, results: {<slot>: {taskId, status, result, error}}} in one answer. failurePolicy "fail_fast" (default) cancels the other subtasks at the first that does not succeed; "collect_all" lets every one run. The coordination fails when any subtask did not succeed. Sends a progress notification as each subtask ends.',
+    inputSchema: coordinateInputSchema,
+    run: async (args, { core, extra }) => {
+      const token = extra._meta?.progressToken;
+      const onProgress = (done: number, total: number, message: string) => {
+        if (token === undefined) return;
+        void extra
+          .sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: done, total, message } })
+          .catch((error) => core.logger.debug({ err: error }, 'progress notification not sent (the client is gone)'));
+      };
+      const answer = await core.coordinations.coordinate(args, { signal: extra.signal, onProgress });
+      return answer.coordination.status === 'succeeded' ? ok(answer) : { ...ok(answer), isError: true };
+    },
+  }),
+];
