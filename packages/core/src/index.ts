@@ -18,3 +18,4 @@ export * from './coordination.ts';
 export * from './audit.ts';
 export * from './receipts.ts';
 export * from './notifications/index.ts';
+export * from './slotAccess.ts';

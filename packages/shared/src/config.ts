@@ -48,6 +48,11 @@ export const envSchema = z.object({
   MISSION_APPROVAL_TIMEOUT_MS: int(15 * 60_000, 1_000),
   MISSION_APPROVAL_SECRET: optionalString,
   MISSION_PUBLIC_URL: optionalString,
+  MISSION_ALLOWED_ORIGINS: z
+    .string()
+    .optional()
+    .transform((value) => list(value))
+    .pipe(z.array(z.url({ protocol: /^https?$/ }).refine((url) => new URL(url).origin === url.replace(/\/+$/, ''), 'an origin: scheme, host and port only (https://console.example.com)'))),
   MISSION_API_URL: optionalString,
   MISSION_AUTH: z.enum(['on', 'off']).default('on'),
   MISSION_RATE_LIMIT_PER_MINUTE: int(600, 1),
@@ -108,6 +113,11 @@ export interface Config {
   approvalSecret: string | undefined;
   /** Where people reach the API (for approval links); http://HOST:PORT when not set. */
   publicUrl: string | undefined;
+  /**
+   * Origins besides the API's own (its Host, MISSION_PUBLIC_URL) whose pages may write with the console's
+   * cookie: a request signed in by the cookie from any other origin is refused (403).
+   */
+  allowedOrigins: string[];
   /** Where workers' claude processes reach the API's MCP server (child sessions of manager roles). */
   apiUrl: string;
   auth: boolean;
@@ -197,6 +207,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     approvalTimeoutMs: e.MISSION_APPROVAL_TIMEOUT_MS,
     approvalSecret: e.MISSION_APPROVAL_SECRET,
     publicUrl: e.MISSION_PUBLIC_URL?.replace(/\/+$/, ''),
+    allowedOrigins: e.MISSION_ALLOWED_ORIGINS.map((url) => new URL(url).origin),
     apiUrl: (e.MISSION_API_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/+$/, ''),
     auth: e.MISSION_AUTH === 'on',
     rateLimitPerMinute: e.MISSION_RATE_LIMIT_PER_MINUTE,

@@ -121,7 +121,7 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
     'tasks:write',
     'Start a Claude Code task in the background on a slot (a named agent configuration) and return at once with the task (id, status "queued"). Follow it with mission_status; use mission_ask instead to wait for the answer.',
     taskInputSchema,
-    async (args, _extra, caller) => ok((await core.tasks.submit(args, { parentId: caller.agent?.id })).task),
+    async (args, _extra, caller) => ok((await core.tasks.submit(args, { parentId: caller.agent?.id, caller })).task),
   );
 
   tool(
@@ -132,7 +132,7 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
     async (args, extra, caller) => {
       let stop = () => {};
       try {
-        const task = await core.tasks.ask(args, { parentId: caller.agent?.id, signal: extra.signal, onSubmitted: async ({ task: submitted }) => void (stop = await reportProgress(core, extra, { kind: 'task', id: submitted.id })) });
+        const task = await core.tasks.ask(args, { parentId: caller.agent?.id, caller, signal: extra.signal, onSubmitted: async ({ task: submitted }) => void (stop = await reportProgress(core, extra, { kind: 'task', id: submitted.id })) });
         return { content: [{ type: 'text', text: task.result ?? '' }, { type: 'text', text: JSON.stringify(task, null, 2) }] };
       } finally {
         stop();
@@ -321,12 +321,12 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
     'tasks:write',
     'Work towards a goal with one subtask per slot, run in parallel as tasks (a BullMQ flow whose parent completes when they do); returns {coordination, results: {<slot>: {taskId, status, result, error}}} in one answer. failurePolicy "fail_fast" (default) cancels the other subtasks at the first that does not succeed; "collect_all" lets every one run. The coordination fails when any subtask did not succeed. Sends a progress notification as each subtask ends.',
     coordinateInputSchema,
-    async (args, extra) => {
+    async (args, extra, caller) => {
       const token = extra._meta?.progressToken;
       const onProgress = (done: number, total: number, message: string) => {
         if (token !== undefined) void extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: done, total, message } }).catch(() => {});
       };
-      const answer = await core.coordinations.coordinate(args, { signal: extra.signal, onProgress });
+      const answer = await core.coordinations.coordinate(args, { signal: extra.signal, onProgress, caller });
       return answer.coordination.status === 'succeeded' ? ok(answer) : { ...ok(answer), isError: true };
     },
   );

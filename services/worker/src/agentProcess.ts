@@ -133,6 +133,11 @@ export class AgentLauncher {
     return this.o.identity?.home ?? this.o.inheritedEnv.HOME ?? this.workerHome;
   }
 
+  /** The HOME an agent of a slot with this env runs with (what `~` in its role's rules means). */
+  agentHome(slotEnv: Record<string, string>): string {
+    return this.environment({ slotEnv, launchEnv: {} }).HOME!;
+  }
+
   /**
    * The command line, working folder and environment of one agent. With an agent user, its HOME
    * (and CLAUDE_CONFIG_DIR) and the working folder are made its own first (see {@link giveToAgent}).
