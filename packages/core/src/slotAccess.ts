@@ -1,4 +1,4 @@
-import { type Caller, type Database, MissionError, roleInForce } from '@mission/shared';
+import { type Caller, type Database, MissionError, roleInForce, slotMatches } from '@mission/shared';
 import { recordAudit } from './audit.ts';
 
 /** What an agent does with a slot, in words for the refusal and the audit row. */
@@ -15,15 +15,7 @@ const USE_WORDS: Record<SlotUse, string> = {
 /** Whether a role's `slots` (names, or globs with `*`) let its agents use `slot`; null: any slot. */
 export function roleAllowsSlot(patterns: readonly string[] | null, slot: string): boolean {
   if (patterns === null) return true;
-  return patterns.some((pattern) => globMatches(pattern, slot));
-}
-
-function globMatches(pattern: string, name: string): boolean {
-  const source = pattern
-    .split('*')
-    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-    .join('.*');
-  return new RegExp(`^${source}$`).test(name);
+  return patterns.some((pattern) => slotMatches(pattern, slot));
 }
 
 /**

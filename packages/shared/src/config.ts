@@ -32,6 +32,11 @@ export const envSchema = z.object({
   MISSION_SLOT_ROOTS: optionalString,
   MISSION_CLAUDE_BIN: z.string().default('claude'),
   MISSION_AGENT_USER: optionalString,
+  MISSION_SLOT_AGENT_USERS: z
+    .string()
+    .optional()
+    .transform((value) => list(value))
+    .pipe(z.array(z.string().regex(/^[a-z0-9*][a-z0-9_*-]*=[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'slot=user pairs, e.g. deploy=agent-deploy,review-*=agent-review'))),
   MISSION_WORKER_ID: optionalString,
   MISSION_WORKER_CONCURRENCY: int(4, 1),
   MISSION_WORKER_MAX_SESSIONS: int(20, 0),
@@ -91,6 +96,8 @@ export interface Config {
   claudeBin: string;
   /** The user claude runs as (a name or uid); undefined: the worker decides (see agentIdentity.ts). */
   agentUser: string | undefined;
+  /** Users for the agents of some slots instead of `agentUser` (MISSION_SLOT_AGENT_USERS: slot name or glob → user), first match wins. */
+  slotAgentUsers: { slot: string; user: string }[];
   workerId: string;
   workerConcurrency: number;
   maxSessions: number;
@@ -190,6 +197,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     slotRoots: e.MISSION_SLOT_ROOTS === undefined ? [os.homedir(), os.tmpdir(), '/workspace', process.cwd()] : list(e.MISSION_SLOT_ROOTS).map((root) => path.resolve(root)),
     claudeBin: e.MISSION_CLAUDE_BIN,
     agentUser: e.MISSION_AGENT_USER,
+    slotAgentUsers: e.MISSION_SLOT_AGENT_USERS.map((pair) => {
+      const [slot, user] = pair.split('=') as [string, string];
+      return { slot, user };
+    }),
     // Random part: a container restarted in the same pod has the same hostname and often the same pid.
     workerId: e.MISSION_WORKER_ID ?? `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
     workerConcurrency: e.MISSION_WORKER_CONCURRENCY,

@@ -190,7 +190,7 @@ export class SessionHost {
       screen: this.command(sessionArgs, (session) => session.screen()),
       serialize: this.command(sessionArgs, (session) => session.pty.serialize()),
       kill: this.command(sessionArgs, (session) => session.kill()),
-      'cc.sessions': async () => this.claudeRecords.scan(await claudeHomes(this.o.db, this.o.launcher.defaultHome), this.o.workerId),
+      'cc.sessions': async () => this.claudeRecords.scan(await claudeHomes(this.o.db, this.o.launcher.homes), this.o.workerId),
       // Answers at once: the delivery goes on (and the send API nudges, it does not wait).
       deliver_messages: this.command(sessionArgs, (session) => void this.messages.deliver(session)),
     };
@@ -264,6 +264,7 @@ export class SessionHost {
         ...slot.args,
       ],
       cwd: place.cwd,
+      slot: slot.id,
       slotEnv: slot.env,
       launchEnv: { ...mission.env, ...CLAUDE_QUIET_ENV },
       terminal: true,
@@ -278,7 +279,7 @@ export class SessionHost {
     if ('problem' in agent) return this.spawnFailed(sessionId, agent.problem);
     const pty = new PtySession({ ...agent, cols: row.cols, rows: row.rows });
     // What the role's rules are read against: `~` is the agent's HOME, not the worker's.
-    const guardSlot = { ...slot, home: agent.env.HOME ?? this.o.launcher.defaultHome };
+    const guardSlot = { ...slot, home: agent.env.HOME ?? this.o.launcher.defaultHomeFor(slot.id) };
     const channel = channels(this.o.queuePrefix);
     const gate = new BashModeGate({
       db: this.o.db,
