@@ -29,13 +29,13 @@ describe('~ in permission rules is the agent\'s HOME', () => {
   afterAll(() => system?.close());
 
   const refused = async (slotEnv: Record<string, string>, file: string) => {
-    const slot = { id: 'homebound', role: 'homebound', cwd: '/workspace/homebound', home: launcher.agentHome(slotEnv) };
+    const slot = { id: 'homebound', role: 'homebound', cwd: '/workspace/homebound', home: launcher.agentHome('homebound', slotEnv) };
     const answer = await guard.refusal({ owner: { kind: 'task', id: newId('task') }, slot, use: { tool: 'Read', input: { file_path: file } } });
     return answer?.decision === 'deny';
   };
 
   it("is the agent user's home when the slot names none", async () => {
-    expect(launcher.agentHome({})).toBe('/home/mission-agent');
+    expect(launcher.agentHome('homebound', {})).toBe('/home/mission-agent');
     expect(await refused({}, '/home/mission-agent/.ssh/id_ed25519')).toBe(true);
     expect(await refused({}, '~/.ssh/id_ed25519')).toBe(true);
     // The worker's own home is not the agent's: the rule does not name it (other rules and the kernel guard it).
@@ -43,7 +43,7 @@ describe('~ in permission rules is the agent\'s HOME', () => {
   });
 
   it("is the slot's env.HOME when it sets one", async () => {
-    expect(launcher.agentHome({ HOME: '/srv/homes/homebound' })).toBe('/srv/homes/homebound');
+    expect(launcher.agentHome('homebound', { HOME: '/srv/homes/homebound' })).toBe('/srv/homes/homebound');
     expect(await refused({ HOME: '/srv/homes/homebound' }, '/srv/homes/homebound/.ssh/config')).toBe(true);
     expect(await refused({ HOME: '/srv/homes/homebound' }, '/home/mission-agent/.ssh/config')).toBe(false);
   });
