@@ -44,7 +44,7 @@ interface Limits {
 /**
  * Every route declares its access (`config.access`); one that does not fails the server's start, so
  * no route is ever left open by mistake. Requests carry `Authorization: Bearer <token>` (or the
- * `mission_token` cookie; `?access_token=` on the WebSocket attach, which browsers cannot give
+ * `mission_token` cookie, whose writes and attach must come from the API's own origin: cookieOrigin.ts; `?access_token=` on the WebSocket attach, which browsers cannot give
  * headers). Each token is rate-limited per sliding minute, and each client address to so many failed
  * sign-ins per window, counted in Redis so every API replica agrees.
  */
