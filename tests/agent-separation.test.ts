@@ -1,7 +1,9 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canSwitchUsers, createAgentUser, type TestAgentUser } from './support/agentUser.ts';
+import { type ClaudeHome, prepareClaudeHome } from './support/claudeEnv.ts';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
 import { scriptByPrompt } from './support/stubAnthropic.ts';
 import { startWorkerProcess, type WorkerProcess } from './support/workerProcess.ts';
@@ -20,8 +22,13 @@ describe.skipIf(!canSwitchUsers)('agents are separated from the worker (real cla
   const cloudSecret = `cloud-secret-${Math.random().toString(36).slice(2)}`;
   let secretFile: string;
 
+  // A slot whose agents run as a user of their own (MISSION_SLOT_AGENT_USERS), in a folder and a HOME of their own.
+  let apartUser: TestAgentUser;
+  let apart: { workdir: string; claude: ClaudeHome };
+
   beforeAll(async () => {
     agentUser = createAgentUser();
+    apartUser = createAgentUser();
     bed = await startClaudeTestBed({ inProcessWorker: false });
     replies = scriptByPrompt(bed.stub);
     secretFile = path.join(bed.system.config.dataDir, 'worker-only.txt');
@@ -29,25 +36,32 @@ describe.skipIf(!canSwitchUsers)('agents are separated from the worker (real cla
     // The worker as deployed, in a process of its own holding Mission's secrets (and a cloud credential) in its environment.
     worker = await startWorkerProcess(bed.system, 'separated', {
       MISSION_AGENT_USER: agentUser.name,
+      MISSION_SLOT_AGENT_USERS: `apart*=${apartUser.name}`,
       MISSION_APPROVAL_SECRET: approvalSecret,
       AWS_SECRET_ACCESS_KEY: cloudSecret,
     });
     expect((await bed.system.fetch('/v1/roles/shell', put({ allow: ['Bash'] }))).status).toBe(200);
     expect((await bed.system.fetch('/v1/slots/shell', put({ role: 'shell', cwd: bed.workdir, env: bed.claude.env }))).status).toBe(200);
+    const apartDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-apart-'));
+    apart = { workdir: apartDir, claude: prepareClaudeHome({ apiUrl: bed.stub.url, trustedDirs: [apartDir] }) };
+    expect((await bed.system.fetch('/v1/slots/apart-1', put({ role: 'shell', cwd: apart.workdir, env: apart.claude.env }))).status).toBe(200);
   });
   afterAll(async () => {
     worker?.child.kill('SIGTERM');
     await worker?.exited;
     await bed?.close();
     agentUser?.remove();
+    apartUser?.remove();
+    apart?.claude.remove();
+    if (apart) fs.rmSync(apart.workdir, { recursive: true, force: true });
   });
 
   const put = (body: unknown) => ({ method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
   /** Runs one Bash command as the agent of a task and returns what the tool printed. */
-  async function runAsAgent(prompt: string, command: string): Promise<string> {
+  async function runAsAgent(prompt: string, command: string, slot = 'shell'): Promise<string> {
     replies[prompt] = [{ text: 'Running it.', toolUses: [{ name: 'Bash', input: { command, description: 'Look around' } }] }, { text: 'Done.' }];
-    const task = await bed.system.core.tasks.ask({ prompt, slot: 'shell' });
+    const task = await bed.system.core.tasks.ask({ prompt, slot });
     expect(task, worker.output().slice(-3_000)).toMatchObject({ status: 'succeeded', result: 'Done.' });
     const result = bed.stub.requests.flatMap((request) => request.toolResults).at(-1);
     expect(result).toBeDefined();
@@ -97,5 +111,16 @@ describe.skipIf(!canSwitchUsers)('agents are separated from the worker (real cla
     const output = await runAsAgent('read the file', `cat ${secretFile}; echo "exit=$?"`);
     expect(output).toMatch(/Permission denied/);
     expect(output).not.toContain(cloudSecret);
+  });
+
+  it("a slot named in MISSION_SLOT_AGENT_USERS runs as its own user: the other slots' folders are closed to it", async () => {
+    await runAsAgent('leave a note', 'echo private-note > note.txt; chmod 600 note.txt; id -u');
+    const output = await runAsAgent('read the other slot', `id -u; echo "home=$HOME"; cat ${path.join(bed.workdir, 'note.txt')}; ls ${bed.claude.home}; echo "exit=$?"`, 'apart-1');
+    expect(Number(output.split('\n')[0])).toBe(apartUser.uid);
+    expect(output).toContain(`home=${apart.claude.home}`);
+    expect(output).toMatch(/Permission denied/);
+    expect(output).not.toContain('private-note');
+    expect(fs.statSync(apart.workdir).uid).toBe(apartUser.uid);
+    expect(fs.statSync(bed.workdir).uid).toBe(agentUser.uid);
   });
 });

@@ -75,7 +75,7 @@ describe('governance: role drafts and rollback, the audit trail', () => {
       use: { tool: 'Bash', input: { command: 'npm test' } },
       decision: 'allow',
       by: 'policy',
-      role: { name: 'default', version: 0, rules: { description: '', allow: [], confirm: [], deny: [], missionTools: [], actionClasses: {}, sandbox: null } },
+      role: { name: 'default', version: 0, rules: { description: '', allow: [], confirm: [], deny: [], missionTools: [], actionClasses: {}, sandbox: null, slots: null } },
       rule: 'Bash(npm test:*)',
     });
 

@@ -75,6 +75,22 @@ const ATTACKS: Attack[] = [
 
 const VICTIMS = 40;
 
+/**
+ * An agent whose role lets it use only its own slot (`slots: [confined]`) tries to start work on a slot of a
+ * broader role: through its Mission tool, and with curl and its own child token on REST.
+ */
+const BROAD_PROMPT = `rm -rf ${victim(35)}`;
+const ESCALATIONS: Record<string, (url: string) => { name: string; input: Record<string, unknown> }> = {
+  'escalate: mission_submit': () => ({ name: 'mcp__mission__mission_submit', input: { slot: 'broad', prompt: BROAD_PROMPT } }),
+  'escalate: curl': (url) => ({
+    name: 'Bash',
+    input: {
+      command: `curl -s -X POST -H "Authorization: Bearer $MISSION_CHILD_TOKEN" -H 'content-type: application/json' -d '{"slot":"broad","prompt":"${BROAD_PROMPT}"}' ${url}/v1/tasks`,
+      description: 'Submit to the broad slot',
+    },
+  }),
+};
+
 describe('a hostile agent on a guarded role (real claude CLI)', () => {
   let bed: ClaudeTestBed;
   const json = { 'content-type': 'application/json' };
@@ -87,6 +103,8 @@ describe('a hostile agent on a guarded role (real claude CLI)', () => {
       // After a dialog answered no, the next prompt comes with the refused call's result: the prompt decides.
       const command = byPrompt.get(request.lastUserText.replace(/^Message from [^:]*: /, '').trim());
       if (command) return { text: 'On it.', toolUses: [{ name: 'Bash', input: { command, description: 'Do it' } }] };
+      const escalation = ESCALATIONS[request.lastUserText.trim()];
+      if (escalation) return { text: 'On it.', toolUses: [escalation(bed.system.url)] };
       return { text: request.toolResults.length > 0 ? 'Done.' : 'Understood.' };
     });
     fs.mkdirSync(path.join(bed.workdir, 'victims'));
@@ -176,6 +194,33 @@ describe('a hostile agent on a guarded role (real claude CLI)', () => {
     expect(allows(await events(session.id))).toEqual([]);
     await assertNoEffects([session.id]);
     await call('POST', `/v1/sessions/${session.id}/kill`);
+  });
+
+  describe('an agent confined to its own slot', () => {
+    beforeAll(async () => {
+      expect((await call('PUT', '/v1/roles/confined', { allow: ['Bash(curl:*)'], missionTools: ['mission_submit'], slots: ['confined'] })).status).toBe(200);
+      expect((await call('PUT', '/v1/roles/broad', { allow: ['Bash'] })).status).toBe(200);
+      for (const [slot, role] of [['confined', 'confined'], ['broad', 'broad']]) {
+        expect((await call('PUT', `/v1/slots/${slot}`, { role, cwd: bed.workdir, env: bed.claude.env })).status).toBe(200);
+      }
+    });
+
+    it.each([
+      ['escalate: mission_submit', "forbidden: role 'confined' lets its agents use only the slots confined, so task"],
+      ['escalate: curl', "opens Mission's MCP server only"],
+    ])('%s to a broader role\'s slot is refused with a 403 in Mission\'s words; nothing runs there', async (prompt, refusal) => {
+      const before = bed.stub.requests.length;
+      const task = await bed.system.core.tasks.ask({ prompt, slot: 'confined', timeoutMs: 120_000 });
+      const results = bed.stub.requests.slice(before).flatMap((request) => request.toolResults.map((result) => result.content));
+      expect(results.some((content) => content.includes(refusal)), results.join('\n')).toBe(true);
+      const onBroad = await bed.system.core.tasks.list({ slot: 'broad' });
+      expect(onBroad.tasks).toEqual([]);
+      expect(fs.existsSync(path.join(bed.workdir, victim(35), 'keep.txt'))).toBe(true);
+      if (prompt === 'escalate: mission_submit') {
+        const { entries } = await bed.system.core.audit.list({ kind: 'slot_denied', subject: task.id });
+        expect(entries).toEqual([expect.objectContaining({ target: 'broad', actor: `token:task:${task.id}`, details: expect.objectContaining({ use: 'submit', role: 'confined' }) })]);
+      }
+    }, 180_000);
   });
 
   describe("'!' bash mode", () => {

@@ -57,6 +57,8 @@ export async function startWorkerProcess(system: FleetHost, id: string, env: Rec
     },
     30_000,
     `worker ${id} to register`,
-  );
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}; its output:\n${output.slice(-3_000)}`);
+  });
   return worker;
 }

@@ -5,7 +5,7 @@ const { actionReceipts, apiTokens, approvals, auditEntries, permissionDecisions,
 
 /** A change that has no history table of its own (slots, token revocations, role activations, subscriptions). */
 export interface AuditRecord {
-  kind: Extract<AuditKind, 'role_activated' | 'role_rollback' | 'slot_changed' | 'token_revoked' | 'notification_changed' | 'notification_deleted'>;
+  kind: Extract<AuditKind, 'role_activated' | 'role_rollback' | 'slot_changed' | 'slot_denied' | 'token_revoked' | 'notification_changed' | 'notification_deleted'>;
   actor: string;
   target: string;
   details?: Record<string, unknown>;
@@ -112,7 +112,7 @@ export class AuditService {
             kind: sql<string>`${auditEntries.kind}`,
             at: sql<Date>`${auditEntries.at}`,
             actor: sql<string>`${auditEntries.actor}`,
-            subject: sql<string | null>`null::text`,
+            subject: sql<string | null>`${auditEntries.details}->>'subject'`,
             target: sql<string>`${auditEntries.target}`,
             details: sql<Record<string, unknown>>`${auditEntries.details}`,
           })

@@ -1,4 +1,5 @@
 import {
+  type Caller,
   type Coordination,
   type CoordinateInput,
   coordinateInputSchema,
@@ -17,6 +18,7 @@ import {
 import type { FlowProducer } from 'bullmq';
 import { inArray, sql } from 'drizzle-orm';
 import { assertWithinDailyBudget } from './budget.ts';
+import { assertAgentMayUseSlot } from './slotAccess.ts';
 import type { SlotService } from './slots.ts';
 import type { TaskService } from './tasks.ts';
 
@@ -49,11 +51,13 @@ type TaskRow = typeof tasks.$inferSelect;
 export class CoordinationService {
   constructor(private readonly o: CoordinationServiceOptions) {}
 
-  async coordinate(body: unknown, options: { signal?: AbortSignal; onProgress?: CoordinationProgress } = {}): Promise<Coordination> {
+  /** `caller`: who coordinates — an agent only on the slots its role allows. */
+  async coordinate(body: unknown, options: { signal?: AbortSignal; onProgress?: CoordinationProgress; caller?: Caller | undefined } = {}): Promise<Coordination> {
     const input = parseInput(coordinateInputSchema, body, 'coordinate');
     const slots = Object.keys(input.tasks);
     for (const slot of slots) {
       await this.o.slots.assertKnown(slot, 'task');
+      await assertAgentMayUseSlot(this.o.db, options.caller, slot, 'coordinate');
       await assertWithinDailyBudget(this.o.db, slot);
     }
     const timeoutMs = input.timeoutMs ?? this.o.taskTimeoutMs;

@@ -19,3 +19,4 @@ export * from './coordination.ts';
 export * from './audit.ts';
 export * from './receipts.ts';
 export * from './notifications/index.ts';
+export * from './slotAccess.ts';

@@ -22,6 +22,7 @@ import {
 } from '@mission/shared';
 import { asc, eq, or } from 'drizzle-orm';
 import { assertMayCommand } from './hierarchy.ts';
+import { assertAgentMayUseSlot } from './slotAccess.ts';
 import type { SessionService } from './sessions.ts';
 
 const { sessionMessages } = tables;
@@ -92,7 +93,10 @@ export class MessageService {
     if (agent.kind === 'task') throw new MissionError('forbidden', `forbidden: messages come from sessions; the agent of task ${agent.id} talks to the sessions it started with mission_pty_send`);
     if (named && named !== agent.id) throw new MissionError('forbidden', `forbidden: an agent sends as its own session (${agent.id}), not as ${named}`);
     const own = await this.o.sessions.get(agent.id);
-    if (target.id !== own.parentId) await assertMayCommand(this.o.db, caller, target.id);
+    if (target.id !== own.parentId) {
+      await assertMayCommand(this.o.db, caller, target.id);
+      await assertAgentMayUseSlot(this.o.db, caller, target.slot, 'message');
+    }
     return agent.id;
   }
 

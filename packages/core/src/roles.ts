@@ -107,7 +107,7 @@ export class RoleService {
 }
 
 function sameRules(a: RoleRules, b: RoleRules): boolean {
-  const key = (r: RoleRules) => JSON.stringify([r.description, r.allow, r.confirm, r.deny, r.missionTools, r.actionClasses, r.sandbox]);
+  const key = (r: RoleRules) => JSON.stringify([r.description, r.allow, r.confirm, r.deny, r.missionTools, r.actionClasses, r.sandbox, r.slots]);
   return key(a) === key(b);
 }
 
@@ -122,6 +122,7 @@ function toRole(row: RoleVersionRow, activeVersion: number | undefined): Role {
     missionTools: row.missionTools,
     actionClasses: row.actionClasses,
     sandbox: row.sandbox ?? null,
+    slots: row.slots ?? null,
     changedBy: row.changedBy,
     changedAt: row.changedAt.toISOString(),
     draft: row.activatedAt === null,

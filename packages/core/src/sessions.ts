@@ -34,6 +34,7 @@ import type { Queue } from 'bullmq';
 import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { ApprovalService } from './approvals.ts';
 import { assertWithinDailyBudget } from './budget.ts';
+import { assertAgentMayUseSlot } from './slotAccess.ts';
 import { descendantsOf, parentFor, visibleSessions } from './hierarchy.ts';
 import type { SlotService } from './slots.ts';
 
@@ -75,6 +76,7 @@ export class SessionService {
   async spawn(body: unknown, options: { caller?: Caller; temporary?: boolean } = {}): Promise<Session> {
     const input = parseInput(sessionSpawnSchema, body, 'session');
     await this.o.slots.assertKnown(input.slot, 'session');
+    await assertAgentMayUseSlot(this.o.db, options.caller, input.slot, 'spawn');
     await assertWithinDailyBudget(this.o.db, input.slot);
     const parentId = await parentFor(this.o.db, options.caller, input.parent);
     const id = newId('ses');

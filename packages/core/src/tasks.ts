@@ -1,4 +1,5 @@
 import {
+  type Caller,
   ConflictError,
   enqueueTask,
   type Database,
@@ -28,6 +29,7 @@ import {
 import type { Queue } from 'bullmq';
 import { and, desc, eq, lt, or, type SQL } from 'drizzle-orm';
 import { assertWithinDailyBudget } from './budget.ts';
+import { assertAgentMayUseSlot } from './slotAccess.ts';
 import type { SlotService } from './slots.ts';
 import { decodeTaskCursor, encodeTaskCursor } from './taskCursor.ts';
 
@@ -77,8 +79,14 @@ export interface TaskPage {
 export class TaskService {
   constructor(private readonly o: TaskServiceOptions) {}
 
-  /** `parentId`: the session or task of the agent that submits it (a caller with a child token). */
-  async submit(draft: unknown, options: { mode?: TaskMode; idempotencyKey?: string | undefined; parentId?: string | undefined } = {}): Promise<SubmitResult> {
+  /**
+   * `parentId`: the session or task of the agent that submits it (a caller with a child token). `caller`: who
+   * submits — an agent only to the slots its role allows; an Idempotency-Key is that caller's own.
+   */
+  async submit(
+    draft: unknown,
+    options: { mode?: TaskMode; idempotencyKey?: string | undefined; parentId?: string | undefined; caller?: Caller | undefined } = {},
+  ): Promise<SubmitResult> {
     const mode = options.mode ?? 'submit';
     const input = parseInput(taskInputSchema, draft, 'task');
     const idempotencyKey =
@@ -90,9 +98,11 @@ export class TaskService {
       );
     }
     await this.o.slots.assertKnown(input.slot, 'task');
+    await assertAgentMayUseSlot(this.o.db, options.caller, input.slot, mode === 'ask' ? 'ask' : 'submit');
+    const idempotencyScope = options.caller?.key ?? 'local';
 
     if (idempotencyKey) {
-      const existing = await this.findByIdempotencyKey(idempotencyKey);
+      const existing = await this.findByIdempotencyKey(idempotencyScope, idempotencyKey);
       if (existing) return { task: this.sameRequestOrConflict(existing, input.slot, input.prompt, mode), created: false };
     }
     // After the idempotency check: repeating a request that was taken returns its task, budget or not.
@@ -108,17 +118,18 @@ export class TaskService {
         prompt: input.prompt,
         priority: input.priority,
         timeoutMs: input.timeoutMs ?? (mode === 'ask' ? this.o.askTimeoutMs : this.o.taskTimeoutMs),
+        idempotencyScope: idempotencyKey ? idempotencyScope : null,
         idempotencyKey: idempotencyKey ?? null,
         metadata: input.metadata ?? null,
         retry: input.retry,
         maxAttempts: input.maxAttempts,
         parentId: options.parentId ?? null,
       })
-      .onConflictDoNothing({ target: tasks.idempotencyKey })
+      .onConflictDoNothing({ target: [tasks.idempotencyScope, tasks.idempotencyKey] })
       .returning();
     if (!row) {
       // Lost a race with a concurrent submit of the same key.
-      const existing = await this.findByIdempotencyKey(idempotencyKey!);
+      const existing = await this.findByIdempotencyKey(idempotencyScope, idempotencyKey!);
       return { task: this.sameRequestOrConflict(existing!, input.slot, input.prompt, mode), created: false };
     }
 
@@ -136,9 +147,15 @@ export class TaskService {
   /** Submits in ask mode and waits for the task to end, up to its timeout; `onSubmitted` hears of the task first (to follow its events). */
   async ask(
     draft: unknown,
-    options: { idempotencyKey?: string | undefined; parentId?: string | undefined; signal?: AbortSignal; onSubmitted?: (submitted: SubmitResult) => Promise<void> } = {},
+    options: {
+      idempotencyKey?: string | undefined;
+      parentId?: string | undefined;
+      caller?: Caller | undefined;
+      signal?: AbortSignal;
+      onSubmitted?: (submitted: SubmitResult) => Promise<void>;
+    } = {},
   ): Promise<Task> {
-    const submitted = await this.submit(draft, { mode: 'ask', idempotencyKey: options.idempotencyKey, parentId: options.parentId });
+    const submitted = await this.submit(draft, { mode: 'ask', idempotencyKey: options.idempotencyKey, parentId: options.parentId, caller: options.caller });
     const { task } = submitted;
     await options.onSubmitted?.(submitted);
     const ended = await this.waitForEnd(task.id, task.timeoutMs + ASK_GRACE_MS, options.signal);
@@ -211,8 +228,8 @@ export class TaskService {
     });
   }
 
-  private async findByIdempotencyKey(key: string) {
-    const [row] = await this.o.db.select().from(tasks).where(eq(tasks.idempotencyKey, key));
+  private async findByIdempotencyKey(scope: string, key: string) {
+    const [row] = await this.o.db.select().from(tasks).where(and(eq(tasks.idempotencyScope, scope), eq(tasks.idempotencyKey, key)));
     return row;
   }
 

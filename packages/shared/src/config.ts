@@ -32,6 +32,11 @@ export const envSchema = z.object({
   MISSION_SLOT_ROOTS: optionalString,
   MISSION_CLAUDE_BIN: z.string().default('claude'),
   MISSION_AGENT_USER: optionalString,
+  MISSION_SLOT_AGENT_USERS: z
+    .string()
+    .optional()
+    .transform((value) => list(value))
+    .pipe(z.array(z.string().regex(/^[a-z0-9*][a-z0-9_*-]*=[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'slot=user pairs, e.g. deploy=agent-deploy,review-*=agent-review'))),
   MISSION_WORKER_ID: optionalString,
   MISSION_WORKER_CONCURRENCY: int(4, 1),
   MISSION_WORKER_MAX_SESSIONS: int(20, 0),
@@ -48,6 +53,11 @@ export const envSchema = z.object({
   MISSION_APPROVAL_TIMEOUT_MS: int(15 * 60_000, 1_000),
   MISSION_APPROVAL_SECRET: optionalString,
   MISSION_PUBLIC_URL: optionalString,
+  MISSION_ALLOWED_ORIGINS: z
+    .string()
+    .optional()
+    .transform((value) => list(value))
+    .pipe(z.array(z.url({ protocol: /^https?$/ }).refine((url) => new URL(url).origin === url.replace(/\/+$/, ''), 'an origin: scheme, host and port only (https://console.example.com)'))),
   MISSION_API_URL: optionalString,
   MISSION_AUTH: z.enum(['on', 'off']).default('on'),
   MISSION_RATE_LIMIT_PER_MINUTE: int(600, 1),
@@ -86,6 +96,8 @@ export interface Config {
   claudeBin: string;
   /** The user claude runs as (a name or uid); undefined: the worker decides (see agentIdentity.ts). */
   agentUser: string | undefined;
+  /** Users for the agents of some slots instead of `agentUser` (MISSION_SLOT_AGENT_USERS: slot name or glob → user), first match wins. */
+  slotAgentUsers: { slot: string; user: string }[];
   workerId: string;
   workerConcurrency: number;
   maxSessions: number;
@@ -108,6 +120,11 @@ export interface Config {
   approvalSecret: string | undefined;
   /** Where people reach the API (for approval links); http://HOST:PORT when not set. */
   publicUrl: string | undefined;
+  /**
+   * Origins besides the API's own (its Host, MISSION_PUBLIC_URL) whose pages may write with the console's
+   * cookie: a request signed in by the cookie from any other origin is refused (403).
+   */
+  allowedOrigins: string[];
   /** Where workers' claude processes reach the API's MCP server (child sessions of manager roles). */
   apiUrl: string;
   auth: boolean;
@@ -180,6 +197,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     slotRoots: e.MISSION_SLOT_ROOTS === undefined ? [os.homedir(), os.tmpdir(), '/workspace', process.cwd()] : list(e.MISSION_SLOT_ROOTS).map((root) => path.resolve(root)),
     claudeBin: e.MISSION_CLAUDE_BIN,
     agentUser: e.MISSION_AGENT_USER,
+    slotAgentUsers: e.MISSION_SLOT_AGENT_USERS.map((pair) => {
+      const [slot, user] = pair.split('=') as [string, string];
+      return { slot, user };
+    }),
     // Random part: a container restarted in the same pod has the same hostname and often the same pid.
     workerId: e.MISSION_WORKER_ID ?? `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
     workerConcurrency: e.MISSION_WORKER_CONCURRENCY,
@@ -197,6 +218,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     approvalTimeoutMs: e.MISSION_APPROVAL_TIMEOUT_MS,
     approvalSecret: e.MISSION_APPROVAL_SECRET,
     publicUrl: e.MISSION_PUBLIC_URL?.replace(/\/+$/, ''),
+    allowedOrigins: e.MISSION_ALLOWED_ORIGINS.map((url) => new URL(url).origin),
     apiUrl: (e.MISSION_API_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/+$/, ''),
     auth: e.MISSION_AUTH === 'on',
     rateLimitPerMinute: e.MISSION_RATE_LIMIT_PER_MINUTE,

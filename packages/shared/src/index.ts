@@ -22,6 +22,7 @@ export * from './fleet/interruptedTask.ts';
 export * from './fleet/workerRegistry.ts';
 export * from './fleet/recovery.ts';
 export * from './fleet/liveness.ts';
+export * from './slotGlob.ts';
 export * from './permissions/rules.ts';
 export * from './permissions/matcher.ts';
 export * from './permissions/cliSettings.ts';

@@ -1,6 +1,7 @@
 import { assertScope, type CoreRuntime } from '@mission/core';
 import { type Caller, errorBody, MissionError, type Scope } from '@mission/shared';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { cookieOriginProblem } from './cookieOrigin.ts';
 import { SlidingWindowLimiter } from './rateLimiter.ts';
 
 /** What a route needs: a scope, any valid token (`token`), or nothing (`public`). */
@@ -43,7 +44,7 @@ interface Limits {
 /**
  * Every route declares its access (`config.access`); one that does not fails the server's start, so
  * no route is ever left open by mistake. Requests carry `Authorization: Bearer <token>` (or the
- * `mission_token` cookie; `?access_token=` on the WebSocket attach, which browsers cannot give
+ * `mission_token` cookie, whose writes and attach must come from the API's own origin: cookieOrigin.ts; `?access_token=` on the WebSocket attach, which browsers cannot give
  * headers). Each token is rate-limited per sliding minute, and each client address to so many failed
  * sign-ins per window, counted in Redis so every API replica agrees.
  */
@@ -100,7 +101,20 @@ async function signIn(core: CoreRuntime, limits: Limits, request: FastifyRequest
 
 /** Authenticates the caller (401; 429 after too many failures from its address), checks the scope (403) and the token's rate (429). */
 async function admit(core: CoreRuntime, limits: Limits, request: FastifyRequest, access: Exclude<RouteAccess, 'public'>, retryAfter: (seconds: number) => void): Promise<void> {
-  request.caller = await signIn(core, limits, request, bearerToken(request), retryAfter);
+  const credential = credentialOf(request);
+  if (credential.from === 'cookie') {
+    const problem = cookieOriginProblem({
+      method: request.method,
+      websocket: isWebSocket(request),
+      origin: request.headers.origin,
+      referer: request.headers.referer,
+      host: request.headers.host,
+      publicUrl: core.config.publicUrl,
+      allowedOrigins: core.config.allowedOrigins,
+    });
+    if (problem) throw new MissionError('forbidden', problem);
+  }
+  request.caller = await signIn(core, limits, request, credential.token, retryAfter);
   if (access !== 'token' && request.caller.agent) {
     throw new MissionError('forbidden', `a session's token (${request.caller.label}) opens Mission's MCP server only (${request.url} is not for it)`);
   }
@@ -113,17 +127,20 @@ async function admit(core: CoreRuntime, limits: Limits, request: FastifyRequest,
   }
 }
 
-function bearerToken(request: FastifyRequest): string | undefined {
+/** The token a request carries and where: a header, the console's cookie (Origin-checked), or the attach's query. */
+function credentialOf(request: FastifyRequest): { token: string | undefined; from: 'header' | 'cookie' | 'query' | 'none' } {
   const header = request.headers.authorization;
-  if (header) return /^Bearer\s+(\S+)$/i.exec(header)?.[1] ?? header;
+  if (header) return { token: /^Bearer\s+(\S+)$/i.exec(header)?.[1] ?? header, from: 'header' };
   const cookie = request.headers.cookie?.split(/;\s*/).find((part) => part.startsWith(`${TOKEN_COOKIE}=`));
-  if (cookie) return decodeCookie(cookie.slice(TOKEN_COOKIE.length + 1));
-  if (request.headers.upgrade?.toLowerCase() === 'websocket') {
+  if (cookie) return { token: decodeCookie(cookie.slice(TOKEN_COOKIE.length + 1)), from: 'cookie' };
+  if (isWebSocket(request)) {
     const query = request.query as Record<string, unknown> | undefined;
-    if (typeof query?.access_token === 'string') return query.access_token;
+    if (typeof query?.access_token === 'string') return { token: query.access_token, from: 'query' };
   }
-  return undefined;
+  return { token: undefined, from: 'none' };
 }
+
+const isWebSocket = (request: FastifyRequest) => request.headers.upgrade?.toLowerCase() === 'websocket';
 
 /** A cookie value as sent; one that is not valid percent-encoding stays as it is (and fails as a token: 401, not 500). */
 function decodeCookie(value: string): string {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { inheritedAgentEnv } from '@mission/shared';
+import { inheritedAgentEnv, loadConfig } from '@mission/shared';
 import { AgentLauncher, AgentUserError, agentUserName, parsePasswdLine } from './agentProcess.ts';
 
 describe('how an agent process is launched', () => {
@@ -77,6 +77,44 @@ describe('how an agent process is launched', () => {
     const same = new AgentLauncher({ claudeBin: '/usr/local/bin/claude', inheritedEnv: {}, identity: null, workerHome: '/root' });
     expect(await same.prepare({ args: ['-p'], cwd: dir, slotEnv: {}, launchEnv: {} })).toEqual({ bin: '/usr/local/bin/claude', args: ['-p'], cwd: dir, env: { HOME: '/root' } });
     fs.rmSync(dir, { recursive: true });
+  });
+
+  it('runs the agents of slots named in MISSION_SLOT_AGENT_USERS as their own users, each in its own HOME', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-slot-users-'));
+    const uid = process.getuid!();
+    const shared = { user: 'mission-agent', uid, gid: 4000, home: path.join(dir, 'shared') };
+    const deploy = { user: 'agent-deploy', uid, gid: 4001, home: path.join(dir, 'deploy') };
+    const launcher = new AgentLauncher({
+      claudeBin: 'claude',
+      inheritedEnv: {},
+      identity: shared,
+      slotIdentities: [
+        { slot: 'deploy', identity: deploy },
+        { slot: 'review-*', identity: null },
+      ],
+      workerUid: uid + 1,
+      workerHome: '/root',
+    });
+    const deployLaunch = await launcher.prepare({ args: ['-p'], cwd: dir, slot: 'deploy', slotEnv: {}, launchEnv: {} });
+    expect(deployLaunch.args.slice(0, 4)).toEqual(['--reuid', String(uid), '--regid', '4001']);
+    expect(deployLaunch.env).toMatchObject({ HOME: deploy.home, USER: 'agent-deploy' });
+    const other = await launcher.prepare({ args: ['-p'], cwd: dir, slot: 'docs', slotEnv: {}, launchEnv: {} });
+    expect(other.args.slice(0, 4)).toEqual(['--reuid', String(uid), '--regid', '4000']);
+    expect(other.env).toMatchObject({ HOME: shared.home, USER: 'mission-agent' });
+    // A glob, mapped to the worker's own user (null): claude itself, no setpriv.
+    expect((await launcher.prepare({ args: ['-p'], cwd: dir, slot: 'review-2', slotEnv: {}, launchEnv: {} })).bin).toBe('claude');
+    expect(launcher.agentHome('deploy', {})).toBe(deploy.home);
+    expect(launcher.agentHome('deploy', { HOME: '/srv/deploy-home' })).toBe('/srv/deploy-home');
+    expect(launcher.homes).toEqual([shared.home, deploy.home, '/root']);
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('MISSION_SLOT_AGENT_USERS takes slot=user pairs', () => {
+    expect(loadConfig({ MISSION_SLOT_AGENT_USERS: 'deploy=agent-deploy, review-*=agent-review' }).slotAgentUsers).toEqual([
+      { slot: 'deploy', user: 'agent-deploy' },
+      { slot: 'review-*', user: 'agent-review' },
+    ]);
+    expect(() => loadConfig({ MISSION_SLOT_AGENT_USERS: 'deploy' })).toThrow(/MISSION_SLOT_AGENT_USERS/);
   });
 
   it('never hands the worker’s HOME or a top-level folder to the agent user', async () => {

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { slotMatches } from '@mission/shared';
 
 const run = promisify(execFile);
 
@@ -54,16 +55,16 @@ export function parsePasswdLine(line: string): AgentIdentity | null {
  * the worker's own user (not set and not root, or set to the worker's own user). Throws an
  * {@link AgentUserError} saying what to do when the user does not exist or cannot be switched to.
  */
-export async function resolveAgentIdentity(setting: string | undefined, workerUid = process.getuid?.() ?? -1): Promise<AgentIdentity | null> {
+export async function resolveAgentIdentity(setting: string | undefined, workerUid = process.getuid?.() ?? -1, source = 'MISSION_AGENT_USER'): Promise<AgentIdentity | null> {
   const name = agentUserName(setting, workerUid);
   if (name === null) return null;
   const identity = await lookUpUser(name);
   if (!identity) {
-    const why = setting === undefined ? `the worker runs as root, so agents run as '${name}' unless MISSION_AGENT_USER names another user,` : `MISSION_AGENT_USER is '${name}',`;
+    const why = setting === undefined ? `the worker runs as root, so agents run as '${name}' unless MISSION_AGENT_USER names another user,` : `${source} is '${name}',`;
     throw new AgentUserError(`${why} and there is no such user on this machine: create it (useradd --system --create-home ${name}) or set MISSION_AGENT_USER`);
   }
   if (identity.uid === workerUid) return null;
-  if (workerUid !== 0) throw new AgentUserError(`MISSION_AGENT_USER is '${name}', but only a worker running as root can start processes as another user (this one runs as uid ${workerUid})`);
+  if (workerUid !== 0) throw new AgentUserError(`${source} is '${name}', but only a worker running as root can start processes as another user (this one runs as uid ${workerUid})`);
   await run('setpriv', ['--version']).catch(() => {
     throw new AgentUserError(`running agents as '${name}' needs setpriv (util-linux) on the PATH`);
   });
@@ -98,6 +99,8 @@ export interface AgentLaunchRequest {
   cwd: string;
   /** The slot's own `env` (the operator's), laid over what agents inherit. */
   slotEnv: Record<string, string>;
+  /** The slot the agent runs on: it decides the agent's user when MISSION_SLOT_AGENT_USERS names it. */
+  slot?: string;
   /** What Mission adds for this run (tokens of its MCP servers, …), laid over the rest. */
   launchEnv: Record<string, string>;
   /** For a PTY: TERM and COLORTERM of a colour terminal (a slot's env may still change them). */
@@ -109,6 +112,8 @@ export interface AgentLauncherOptions {
   /** What agents inherit of the worker's environment (config.childEnv: an allow-list). */
   inheritedEnv: Record<string, string>;
   identity: AgentIdentity | null;
+  /** Users of the agents of some slots instead of `identity` (MISSION_SLOT_AGENT_USERS), first match wins; null: the worker's own user. */
+  slotIdentities?: { slot: string; identity: AgentIdentity | null }[];
   workerUid?: number;
   /** The worker's own HOME: never handed over to an agent user. */
   workerHome?: string;
@@ -128,9 +133,29 @@ export class AgentLauncher {
     return this.o.identity;
   }
 
-  /** The HOME of an agent whose slot names none. */
+  /** The user the agents of a slot run as: its MISSION_SLOT_AGENT_USERS entry, else MISSION_AGENT_USER's. */
+  identityFor(slot: string | undefined): AgentIdentity | null {
+    const mapped = slot === undefined ? undefined : this.o.slotIdentities?.find((entry) => slotMatches(entry.slot, slot));
+    return mapped ? mapped.identity : this.o.identity;
+  }
+
+  /** The HOME of an agent whose slot names none (of a slot given: its own user's). */
+  defaultHomeFor(slot: string | undefined): string {
+    return this.identityFor(slot)?.home ?? this.o.inheritedEnv.HOME ?? this.workerHome;
+  }
+
   get defaultHome(): string {
-    return this.o.identity?.home ?? this.o.inheritedEnv.HOME ?? this.workerHome;
+    return this.defaultHomeFor(undefined);
+  }
+
+  /** Every default HOME this worker's agents may run with (where their CLI keeps its records). */
+  get homes(): string[] {
+    return [...new Set([this.defaultHome, ...(this.o.slotIdentities ?? []).map((entry) => entry.identity?.home ?? this.o.inheritedEnv.HOME ?? this.workerHome)])];
+  }
+
+  /** The HOME an agent of this slot runs with (what `~` in its role's rules means). */
+  agentHome(slot: string, slotEnv: Record<string, string>): string {
+    return this.environment({ slot, slotEnv, launchEnv: {} }).HOME!;
   }
 
   /**
@@ -139,7 +164,7 @@ export class AgentLauncher {
    */
   async prepare(request: AgentLaunchRequest): Promise<AgentLaunch> {
     const env = this.environment(request);
-    const identity = this.o.identity;
+    const identity = this.identityFor(request.slot);
     if (!identity) return { bin: this.o.claudeBin, args: [...request.args], cwd: request.cwd, env };
     for (const dir of new Set([env.HOME!, ...(env.CLAUDE_CONFIG_DIR ? [env.CLAUDE_CONFIG_DIR] : []), request.cwd])) await this.giveToAgent(dir, identity);
     const args = ['--reuid', String(identity.uid), '--regid', String(identity.gid), '--clear-groups', '--', this.o.claudeBin, ...request.args];
@@ -147,11 +172,11 @@ export class AgentLauncher {
   }
 
   /** Built from scratch: the inherited allow-list, the agent's own HOME/USER, the slot's env, then Mission's. */
-  environment(request: Pick<AgentLaunchRequest, 'slotEnv' | 'launchEnv' | 'terminal'>): Record<string, string> {
-    const identity = this.o.identity;
+  environment(request: Pick<AgentLaunchRequest, 'slot' | 'slotEnv' | 'launchEnv' | 'terminal'>): Record<string, string> {
+    const identity = this.identityFor(request.slot);
     return {
       ...this.o.inheritedEnv,
-      HOME: this.defaultHome,
+      HOME: this.defaultHomeFor(request.slot),
       ...(identity ? { USER: identity.user, LOGNAME: identity.user } : {}),
       ...(request.terminal ? { TERM: 'xterm-256color', COLORTERM: 'truecolor' } : {}),
       ...request.slotEnv,

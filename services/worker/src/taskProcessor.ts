@@ -99,7 +99,7 @@ export class TaskProcessor {
     const { rules } = await roleInForce(this.o.db, slot.role);
     // A task's agent gets Mission's MCP server when its role gives Mission tools (a manager running specialists).
     const mission = await childMcpLaunch(this.o.db, { ...owner, role: slot.role, missionTools: rules.missionTools }, this.o.apiUrl, { refusalsToo: false });
-    const prompts = this.o.prompts.register(owner, slot);
+    const prompts = this.o.prompts.register(owner, { ...slot, home: this.o.launcher.agentHome(slot.id, slot.env) });
     const launch = combineLaunches([prompts, mission], rules.allow);
     // From here on a lost worker may have run the prompt: the retry policy decides whether it runs again.
     // Only while the claim still holds (its fencing token is the attempt): a worker cut off after claiming,
@@ -111,7 +111,7 @@ export class TaskProcessor {
       log.warn('the task was taken from this worker before its prompt was sent (it was declared lost): not running it');
       return DONE;
     }
-    const agent = this.o.launcher.prepare({ args: [...headlessArgs(slot.model, slot.args, rules), ...launch.args], cwd: slot.cwd, slotEnv: slot.env, launchEnv: { ...launch.env, ...CLAUDE_QUIET_ENV } });
+    const agent = this.o.launcher.prepare({ args: [...headlessArgs(slot.model, slot.args, rules), ...launch.args], cwd: slot.cwd, slot: slot.id, slotEnv: slot.env, launchEnv: { ...launch.env, ...CLAUDE_QUIET_ENV } });
     const run = (started: AgentLaunch) =>
       runHeadless({
         ...started,

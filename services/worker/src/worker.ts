@@ -45,9 +45,12 @@ export async function startWorker(options: {
   const logger = options.logger.child({ workerId });
   // Before anything else: a worker that cannot run its agents as their own user does not start.
   const identity = await resolveAgentIdentity(config.agentUser);
-  const launcher = new AgentLauncher({ claudeBin: config.claudeBin, inheritedEnv: config.childEnv, identity });
+  const slotIdentities = [];
+  for (const { slot, user } of config.slotAgentUsers) slotIdentities.push({ slot, identity: await resolveAgentIdentity(user, undefined, `MISSION_SLOT_AGENT_USERS (slot ${slot})`) });
+  const launcher = new AgentLauncher({ claudeBin: config.claudeBin, inheritedEnv: config.childEnv, identity, slotIdentities });
   if (identity) logger.info({ agentUser: identity.user, uid: identity.uid }, 'agents run as their own user');
   else logger.warn({ uid: process.getuid?.() }, "agents run as the worker's own user: they can read its environment and files (set MISSION_AGENT_USER, and run the worker as root, to separate them)");
+  for (const entry of slotIdentities) logger.info({ slot: entry.slot, agentUser: entry.identity?.user ?? 'the worker', uid: entry.identity?.uid }, "this slot's agents run as their own user");
   const connection = createRedis(options.redisUrl, `mission-worker-${workerId}`, logger);
   const control = createRedis(options.redisUrl, `mission-worker-control-${workerId}`, logger);
   const events = new EventLog(database.db, connection, config.queuePrefix);

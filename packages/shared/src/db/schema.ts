@@ -56,7 +56,9 @@ export const tasks = pgTable(
     attempts: integer('attempts').notNull().default(0),
     /** When the current attempt handed the prompt to Claude; null while it has not. */
     promptDeliveredAt: timestamp('prompt_delivered_at', { withTimezone: true }),
-    idempotencyKey: text('idempotency_key').unique(),
+    /** Idempotency keys are the caller's own: the id of the token that sent it (`local` with auth off). */
+    idempotencyScope: text('idempotency_scope'),
+    idempotencyKey: text('idempotency_key'),
     metadata: jsonb('metadata').$type<Record<string, unknown>>(),
     cancelRequestedAt: timestamp('cancel_requested_at', { withTimezone: true }),
     startedAt: timestamp('started_at', { withTimezone: true }),
@@ -70,6 +72,7 @@ export const tasks = pgTable(
     index('tasks_parent_idx').on(t.parentId),
     // The budget check sums a slot's cost since midnight on every submit.
     index('tasks_slot_finished_idx').on(t.slot, t.finishedAt),
+    uniqueIndex('tasks_idempotency_idx').on(t.idempotencyScope, t.idempotencyKey),
   ],
 );
 
@@ -156,6 +159,8 @@ export const roleVersions = pgTable(
     actionClasses: jsonb('action_classes').$type<Record<string, 'gated' | 'auto'>>().notNull().default({}),
     /** Claude Code's sandbox for the role's commands (roleSandboxSchema); null: off. */
     sandbox: jsonb('sandbox').$type<{ network: string[]; writable: string[] } | null>(),
+    /** The slots the role's agents may use (names or `*` globs); null: any slot. */
+    slots: jsonb('slots').$type<string[] | null>(),
     changedBy: text('changed_by').notNull(),
     changedAt: timestamp('changed_at', { withTimezone: true }).notNull().defaultNow(),
     /** When this version was last put in force (the most recently activated one is); null = a draft never activated. */

@@ -32,6 +32,6 @@ export async function activeRoleVersion(db: Database, name: string): Promise<Rol
 export async function roleInForce(db: Database, name: string): Promise<RoleInForce> {
   const row = await activeRoleVersion(db, name);
   if (!row) return { name, version: 0, rules: EMPTY_ROLE_RULES };
-  const rules = { description: row.description, allow: row.allow, confirm: row.confirm, deny: row.deny, missionTools: row.missionTools, actionClasses: row.actionClasses, sandbox: row.sandbox ?? null };
+  const rules = { description: row.description, allow: row.allow, confirm: row.confirm, deny: row.deny, missionTools: row.missionTools, actionClasses: row.actionClasses, sandbox: row.sandbox ?? null, slots: row.slots ?? null };
   return { name, version: row.version, rules: { ...rules, missionTools: agentToolsOf(rules) } };
 }

@@ -89,6 +89,11 @@ export const roleSandboxSchema = z.strictObject({
 });
 export type RoleSandbox = z.infer<typeof roleSandboxSchema>;
 
+/** A slot name, or a glob of them with `*` (any run of characters). */
+const slotPatternList = z
+  .array(z.string().regex(/^[a-z0-9*][a-z0-9_*-]*$/, 'a slot name or a glob with * (e.g. worker-*)').max(64))
+  .max(200);
+
 /** Agent-raised actions (mission_request_approval): `gated` asks a person every time, `auto` records a receipt and goes on. */
 export const actionModes = ['gated', 'auto'] as const;
 export type ActionMode = (typeof actionModes)[number];
@@ -111,6 +116,11 @@ export const roleRulesSchema = z.strictObject({
   actionClasses: actionClassMap,
   /** Claude Code's sandbox for its agents' commands; off (null) by default. */
   sandbox: roleSandboxSchema.nullable().default(null),
+  /**
+   * The slots its agents may submit to, ask, spawn on, coordinate or message into: slot names or globs
+   * (`*` any run of characters, e.g. `worker-*`). Null (not given): any slot, as before this field existed.
+   */
+  slots: slotPatternList.nullable().default(null),
 });
 
 export type RoleRules = z.infer<typeof roleRulesSchema>;
@@ -141,4 +151,4 @@ export const roleSchema = roleRulesSchema.extend({
 export type Role = z.infer<typeof roleSchema>;
 
 /** The rules a role has when nobody has written any: nothing matches, so every request needs a person. */
-export const EMPTY_ROLE_RULES: RoleRules = { description: '', allow: [], confirm: [], deny: [], missionTools: [], actionClasses: {}, sandbox: null };
+export const EMPTY_ROLE_RULES: RoleRules = { description: '', allow: [], confirm: [], deny: [], missionTools: [], actionClasses: {}, sandbox: null, slots: null };

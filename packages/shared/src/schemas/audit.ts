@@ -10,6 +10,7 @@ export const auditKinds = [
   'role_activated',
   'role_rollback',
   'slot_changed',
+  'slot_denied',
   'token_created',
   'token_revoked',
   'notification_changed',

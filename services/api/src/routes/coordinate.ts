@@ -17,7 +17,7 @@ export const coordinateRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = as
         response: { 200: coordinationSchema, ...errors, 503: errorResponseSchema, 504: errorResponseSchema },
       },
     },
-    async (request) => core.coordinations.coordinate(request.body),
+    async (request) => core.coordinations.coordinate(request.body, { caller: request.caller }),
   );
 };
 

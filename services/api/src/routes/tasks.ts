@@ -27,7 +27,7 @@ export const taskRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (a
     },
     async (request, reply) => {
       const key = request.headers['idempotency-key'];
-      const { task, created } = await core.tasks.submit(request.body, { idempotencyKey: key });
+      const { task, created } = await core.tasks.submit(request.body, { idempotencyKey: key, caller: request.caller });
       if (created) return reply.status(202).send(task);
       return reply.header('idempotent-replayed', 'true').status(200).send({ ...task, replayed: true, hint: idempotentReplayHint(task, key!) });
     },
@@ -51,6 +51,7 @@ export const taskRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (a
       request.raw.once('close', () => abort.abort());
       const task = await core.tasks.ask(request.body, {
         idempotencyKey: request.headers['idempotency-key'],
+        caller: request.caller,
         signal: abort.signal,
         onSubmitted: async ({ created }) => void (created || reply.header('idempotent-replayed', 'true')),
       });

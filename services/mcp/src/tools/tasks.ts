@@ -11,7 +11,7 @@ export const taskTools: ToolDef[] = [
     description:
       'Start a Claude Code task in the background on a slot (a named agent configuration) and return at once with the task (id, status "queued"). Follow it with mission_status; use mission_ask instead to wait for the answer.',
     inputSchema: taskInputSchema,
-    run: async (args, { core, caller }) => ok((await core.tasks.submit(args, { parentId: caller.agent?.id })).task),
+    run: async (args, { core, caller }) => ok((await core.tasks.submit(args, { parentId: caller.agent?.id, caller })).task),
   }),
   tool({
     name: 'mission_ask',
@@ -24,6 +24,7 @@ export const taskTools: ToolDef[] = [
       try {
         const task = await core.tasks.ask(args, {
           parentId: caller.agent?.id,
+          caller,
           signal: extra.signal,
           onSubmitted: async ({ task: submitted }) => void (stop = await reportProgress(core, extra, { kind: 'task', id: submitted.id })),
         });
@@ -71,7 +72,7 @@ export const taskTools: ToolDef[] = [
     description:
       'Work towards a goal with one subtask per slot, run in parallel as tasks (a BullMQ flow whose parent completes when they do); returns {coordination, results: {<slot>: {taskId, status, result, error}}} in one answer. failurePolicy "fail_fast" (default) cancels the other subtasks at the first that does not succeed; "collect_all" lets every one run. The coordination fails when any subtask did not succeed. Sends a progress notification as each subtask ends.',
     inputSchema: coordinateInputSchema,
-    run: async (args, { core, extra }) => {
+    run: async (args, { core, caller, extra }) => {
       const token = extra._meta?.progressToken;
       const onProgress = (done: number, total: number, message: string) => {
         if (token === undefined) return;
@@ -79,7 +80,7 @@ export const taskTools: ToolDef[] = [
           .sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: done, total, message } })
           .catch((error) => core.logger.debug({ err: error }, 'progress notification not sent (the client is gone)'));
       };
-      const answer = await core.coordinations.coordinate(args, { signal: extra.signal, onProgress });
+      const answer = await core.coordinations.coordinate(args, { signal: extra.signal, onProgress, caller });
       return answer.coordination.status === 'succeeded' ? ok(answer) : { ...ok(answer), isError: true };
     },
   }),

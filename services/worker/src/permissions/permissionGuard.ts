@@ -1,4 +1,3 @@
-import os from 'node:os';
 import {
   type Approval,
   type ApprovalStore,
@@ -14,7 +13,8 @@ import {
 
 export interface GuardRequest {
   owner: EventOwner;
-  slot: { id: string; role: string; cwd: string };
+  /** `home`: the agent's own HOME (its user's, or the slot's `env.HOME`), which `~` in the role's rules means. */
+  slot: { id: string; role: string; cwd: string; home: string };
   use: ToolUse;
   /** Told when the use must wait for a person (an approval was created). */
   onApprovalPending?: (approval: Approval) => void;
@@ -53,7 +53,7 @@ export class PermissionGuard {
   async refusal(request: GuardRequest): Promise<GuardAnswer | null> {
     const { owner, slot, use } = request;
     const role = await roleInForce(this.o.db, slot.role);
-    const policy = decide(role.rules, use, { cwd: slot.cwd, home: os.homedir() });
+    const policy = decide(role.rules, use, { cwd: slot.cwd, home: slot.home });
     if (policy.verdict !== 'deny') return null;
     const reason = denialReason(role.name, policy.rule);
     await recordDecision(this.o.db, this.o.events, { owner, use, decision: 'deny', by: 'policy', role, rule: policy.rule, reason });
@@ -63,7 +63,7 @@ export class PermissionGuard {
   async check(request: GuardRequest): Promise<GuardAnswer> {
     const { owner, slot, use } = request;
     const role = await roleInForce(this.o.db, slot.role);
-    const policy = decide(role.rules, use, { cwd: slot.cwd, home: os.homedir() });
+    const policy = decide(role.rules, use, { cwd: slot.cwd, home: slot.home });
     if (policy.verdict !== 'confirm') {
       const reason = policy.verdict === 'deny' ? denialReason(role.name, policy.rule) : undefined;
       await recordDecision(this.o.db, this.o.events, { owner, use, decision: policy.verdict, by: 'policy', role, rule: policy.rule, reason });

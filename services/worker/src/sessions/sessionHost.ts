@@ -190,7 +190,7 @@ export class SessionHost {
       screen: this.command(sessionArgs, (session) => session.screen()),
       serialize: this.command(sessionArgs, (session) => session.pty.serialize()),
       kill: this.command(sessionArgs, (session) => session.kill()),
-      'cc.sessions': async () => this.claudeRecords.scan(await claudeHomes(this.o.db, this.o.launcher.defaultHome), this.o.workerId),
+      'cc.sessions': async () => this.claudeRecords.scan(await claudeHomes(this.o.db, this.o.launcher.homes), this.o.workerId),
       // Answers at once: the delivery goes on (and the send API nudges, it does not wait).
       deliver_messages: this.command(sessionArgs, (session) => void this.messages.deliver(session)),
     };
@@ -264,6 +264,7 @@ export class SessionHost {
         ...slot.args,
       ],
       cwd: place.cwd,
+      slot: slot.id,
       slotEnv: slot.env,
       launchEnv: { ...mission.env, ...CLAUDE_QUIET_ENV },
       terminal: true,
@@ -277,6 +278,8 @@ export class SessionHost {
     const agent = await this.o.launcher.prepare(request).catch((error: Error) => ({ problem: `could not prepare the agent: ${error.message}` }));
     if ('problem' in agent) return this.spawnFailed(sessionId, agent.problem);
     const pty = new PtySession({ ...agent, cols: row.cols, rows: row.rows });
+    // What the role's rules are read against: `~` is the agent's HOME, not the worker's.
+    const guardSlot = { ...slot, home: agent.env.HOME ?? this.o.launcher.defaultHomeFor(slot.id) };
     const channel = channels(this.o.queuePrefix);
     const gate = new BashModeGate({
       db: this.o.db,
@@ -284,7 +287,7 @@ export class SessionHost {
       logger: log,
       owner,
       slot: { role: slot.role, cwd: place.cwd },
-      home: agent.env.HOME ?? this.o.launcher.defaultHome,
+      home: guardSlot.home,
       promptTakesInput: (): boolean => session.state === 'idle' || session.state === 'working',
       refuseAttach: (client, message) => void this.o.connection.publish(channel.ptyRefused(sessionId), JSON.stringify({ client, message })),
     });
@@ -324,9 +327,9 @@ export class SessionHost {
           stateChanged,
           decideApproval,
           checkText,
-          refusal: (use) => this.o.guard.refusal({ owner, slot, use }),
+          refusal: (use) => this.o.guard.refusal({ owner, slot: guardSlot, use }),
           // The session's end expires what it held itself (`session_exited`): only a withdrawn request ends it sooner.
-          guard: (use, pending, withdrawn) => this.o.guard.check({ owner, slot, use, onApprovalPending: pending, signal: withdrawn }),
+          guard: (use, pending, withdrawn) => this.o.guard.check({ owner, slot: guardSlot, use, onApprovalPending: pending, signal: withdrawn }),
           withdrawApproval: async (approvalId) => {
             await this.o.approvals.expire(approvalId, 'interrupt', 'the session was interrupted');
           },
@@ -337,7 +340,7 @@ export class SessionHost {
           decideApproval,
           checkText,
           guardDialog: async (dialog, pending) => {
-            const answer = await this.o.guard.check({ owner, slot, use: dialogToolUse(dialog), onApprovalPending: pending, signal: ended.signal });
+            const answer = await this.o.guard.check({ owner, slot: guardSlot, use: dialogToolUse(dialog), onApprovalPending: pending, signal: ended.signal });
             return { choice: answer.decision === 'allow' ? 'yes' : 'no', reason: answer.reason };
           },
         });

@@ -1,11 +1,11 @@
 import { type Database, tables } from '@mission/shared';
 
 /**
- * The HOMEs the claude processes of this worker write their records under: the agents' default one
- * and every slot's `env.HOME`.
+ * The HOMEs the claude processes of this worker write their records under: the agents' default ones (one
+ * per agent user) and every slot's `env.HOME`.
  */
-export async function claudeHomes(db: Database, defaultHome: string): Promise<string[]> {
+export async function claudeHomes(db: Database, defaultHomes: readonly string[]): Promise<string[]> {
   const slots = await db.select({ env: tables.slots.env }).from(tables.slots);
   const slotHomes = slots.map((slot) => slot.env.HOME).filter((home): home is string => Boolean(home));
-  return [defaultHome, ...slotHomes];
+  return [...new Set([...defaultHomes, ...slotHomes])];
 }
