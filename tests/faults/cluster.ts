@@ -146,10 +146,15 @@ export class Cluster {
     return node;
   }
 
+  /**
+   * Until the API listens, or its process ends. The ceiling is generous: on a machine loaded by other runs, tsx
+   * compiling the sources took longer than two minutes; an API that dies says so at once.
+   */
   private async waitForApi(node: Node): Promise<void> {
-    await waitForPort(node.machine.address.app!, API_PORT, `${node.name} to listen`, 120_000).catch((error: Error) => {
-      throw new Error(`${error.message}\n${node.process.output().slice(-3_000)}`);
-    });
+    const died = node.process.exited.then((code) => new Error(`${node.name} exited (code ${code}) before it listened`));
+    const listening = waitForPort(node.machine.address.app!, API_PORT, `${node.name} to listen`, 600_000).then(() => undefined, (error: Error) => error);
+    const problem = await Promise.race([listening, died]);
+    if (problem) throw new Error(`${problem.message}\n${node.process.output().slice(-3_000)}`);
   }
 
   private commonEnv(): Record<string, string> {

@@ -81,9 +81,10 @@ describe.skipIf(skip !== undefined)('Mission under faults (network namespaces)',
   let cluster: Cluster;
   const reports: PhaseReport[] = [];
 
+  // Two APIs and three workers compiled by tsx at once: minutes on a machine loaded by other runs.
   beforeAll(async () => {
     cluster = await Cluster.start({ apis: 2, workers: 3, script: (_worker, request) => reply(request), permissions: PERMISSIONS, slots: SLOTS });
-  }, 300_000);
+  }, 900_000);
   afterAll(async () => {
     if (reports.length > 0) {
       const table = renderReport(reports, `Schedule \`${name}\`, ${new Date().toISOString().slice(0, 16)}Z:`);
