@@ -127,7 +127,16 @@ export class Cluster {
       const home = this.homeFor(name, stubUrl);
       this.workers.push(await this.startNode(name, ['redis', 'postgres', 'app'], () => this.workerEnv(name, home), 'src/worker.ts', path.join(this.base, name, 'tmp')));
     }
-    await waitUntil(async () => (await this.activeWorkers().catch(() => [])).length === this.options.workers, 90_000, 'every worker to register');
+    // As long as every worker process is alive (tsx compiles each on a loaded machine): a dead one says so at once.
+    await waitUntil(
+      async () => {
+        const dead = this.workers.find((worker) => !worker.process.running());
+        if (dead) throw new Error(`worker ${dead.name} exited before it registered\n${dead.process.output().slice(-3_000)}`);
+        return (await this.activeWorkers().catch(() => [])).length === this.options.workers;
+      },
+      600_000,
+      'every worker to register',
+    );
   }
 
   private async startNode(name: string, networks: NetworkName[], env: (machine: Machine) => Record<string, string>, entry: string, tmpDir?: string): Promise<Node> {
