@@ -127,7 +127,16 @@ export class Cluster {
       const home = this.homeFor(name, stubUrl);
       this.workers.push(await this.startNode(name, ['redis', 'postgres', 'app'], () => this.workerEnv(name, home), 'src/worker.ts', path.join(this.base, name, 'tmp')));
     }
-    await waitUntil(async () => (await this.activeWorkers().catch(() => [])).length === this.options.workers, 90_000, 'every worker to register');
+    // As long as every worker process is alive (tsx compiles each on a loaded machine): a dead one says so at once.
+    await waitUntil(
+      async () => {
+        const dead = this.workers.find((worker) => !worker.process.running());
+        if (dead) throw new Error(`worker ${dead.name} exited before it registered\n${dead.process.output().slice(-3_000)}`);
+        return (await this.activeWorkers().catch(() => [])).length === this.options.workers;
+      },
+      600_000,
+      'every worker to register',
+    );
   }
 
   private async startNode(name: string, networks: NetworkName[], env: (machine: Machine) => Record<string, string>, entry: string, tmpDir?: string): Promise<Node> {
@@ -146,10 +155,15 @@ export class Cluster {
     return node;
   }
 
+  /**
+   * Until the API listens, or its process ends. The ceiling is generous: on a machine loaded by other runs, tsx
+   * compiling the sources took longer than two minutes; an API that dies says so at once.
+   */
   private async waitForApi(node: Node): Promise<void> {
-    await waitForPort(node.machine.address.app!, API_PORT, `${node.name} to listen`, 120_000).catch((error: Error) => {
-      throw new Error(`${error.message}\n${node.process.output().slice(-3_000)}`);
-    });
+    const died = node.process.exited.then((code) => new Error(`${node.name} exited (code ${code}) before it listened`));
+    const listening = waitForPort(node.machine.address.app!, API_PORT, `${node.name} to listen`, 600_000).then(() => undefined, (error: Error) => error);
+    const problem = await Promise.race([listening, died]);
+    if (problem) throw new Error(`${problem.message}\n${node.process.output().slice(-3_000)}`);
   }
 
   private commonEnv(): Record<string, string> {

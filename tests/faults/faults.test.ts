@@ -38,15 +38,9 @@ interface KnownDefect {
   subject: RegExp;
   detail: RegExp;
 }
-const CUT_OFF = ['pause-worker', 'partition-worker-postgres', 'partition-worker-both'];
 const KNOWN: KnownDefect[] = [
-  { finding: 'F1', faults: ['restart-redis-empty', 'restart-postgres'], invariant: 'task_not_terminal', subject: /^task_/, detail: /^a coordination, still running/ },
-  { finding: 'F2', faults: CUT_OFF, invariant: 'task_ran_twice', subject: /^task_/, detail: /^retry: never, ran 2 times/ },
-  { finding: 'F2', faults: CUT_OFF, invariant: 'event_after_end', subject: /^task_/, detail: /events after its end/ },
-  { finding: 'F6', faults: [...CUT_OFF, 'partition-worker-redis'], invariant: 'event_after_end', subject: /^ses_/, detail: /events after its end/ },
-  { finding: 'F7', faults: ['partition-worker-redis'], invariant: 'task_not_terminal', subject: /^task_/, detail: /^still running/ },
+  // Fixed: F1 (stranded coordinations), F2 (fencing), F6 (sessions of a lost worker), F7 (jobless runs), F8 (restart under the same id).
   { finding: 'F3', faults: ['partition-worker-redis'], invariant: 'task_ended_twice', subject: /^task_/, detail: /^0 terminal state events/ },
-  { finding: 'F8', faults: ['kill-worker'], invariant: 'task_not_terminal', subject: /^task_/, detail: /^still (running|queued)/ },
 ];
 const isKnown = (fault: string, v: Violation): KnownDefect | undefined =>
   KNOWN.find((k) => k.faults.some((f) => fault.includes(f)) && k.invariant === v.invariant && k.subject.test(v.subject) && k.detail.test(v.detail));
@@ -87,9 +81,10 @@ describe.skipIf(skip !== undefined)('Mission under faults (network namespaces)',
   let cluster: Cluster;
   const reports: PhaseReport[] = [];
 
+  // Two APIs and three workers compiled by tsx at once: minutes on a machine loaded by other runs.
   beforeAll(async () => {
     cluster = await Cluster.start({ apis: 2, workers: 3, script: (_worker, request) => reply(request), permissions: PERMISSIONS, slots: SLOTS });
-  }, 300_000);
+  }, 900_000);
   afterAll(async () => {
     if (reports.length > 0) {
       const table = renderReport(reports, `Schedule \`${name}\`, ${new Date().toISOString().slice(0, 16)}Z:`);

@@ -16,6 +16,13 @@ async function call(cluster: Cluster, history: History, client: string, kind: Op
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
+ * The phase's tasks not ended yet beyond which no new one is submitted: the fleet's task capacity (3 workers ×
+ * 2) and as many waiting. The workload offers a task every 0.9 s, faster than a loaded machine runs them;
+ * bounded, the backlog stays what the fleet can end within the phase, on an idle machine or a busy one.
+ */
+const MAX_TASKS_IN_FLIGHT = 12;
+
+/**
  * The clients of one phase: tasks (every other one `retry: "safe"`), two interactive sessions with sends
  * and messages from one to the other, an approval two clients decide at once (one approves, one denies),
  * a coordination. They run until `stop()`; every call lands in the history.
@@ -87,10 +94,19 @@ export class Workload {
   }
 
   private async tasks(): Promise<void> {
-    for (let i = 0; !this.stopped; i++) {
-      void this.submit(i % 2 === 0 ? 'task' : 'safe');
+    for (let i = 0; !this.stopped; ) {
+      if ((await this.tasksInFlight()) < MAX_TASKS_IN_FLIGHT) void this.submit(i++ % 2 === 0 ? 'task' : 'safe');
       await sleep(900);
     }
+  }
+
+  /** The phase's tasks queued or running, as the database says (0 when it does not answer within a second: the client submits anyway). */
+  private async tasksInFlight(): Promise<number> {
+    const count = this.cluster.db`select count(*)::int as n from tasks where prompt like ${`%${this.phase}-%`} and status in ('queued', 'running')`.then(
+      (rows) => Number(rows[0]?.n ?? 0),
+      () => 0,
+    );
+    return Promise.race([count, sleep(1_000).then(() => 0)]);
   }
 
   private async interactive(): Promise<void> {

@@ -18,6 +18,7 @@ import {
   type Redis,
   REQUEST_COMMAND_TIMEOUT_MS,
   type SpawnJobData,
+  type CoordinationJobData,
   type TaskJobData,
   type WorkerInfo,
   workerListQuerySchema,
@@ -129,7 +130,20 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
   const coordinations = new CoordinationService({ db: database.db, slots, tasks, events, flows: new FlowProducer({ connection: redis, prefix: config.queuePrefix }), taskTimeoutMs: config.taskTimeoutMs, logger });
   // The API sweeps for lost workers too, so sessions of a dead fleet are reported lost even with no worker left.
   const liveness = new WorkerLiveness(redis, config.queuePrefix, config.workerTimeoutMs);
-  const recovery = new FleetRecovery({ db: database.db, events, approvals: approvalStore, taskQueue, canceller, logger, workerTimeoutMs: config.workerTimeoutMs, liveness });
+  const coordinationQueue = new Queue<CoordinationJobData>(queueNames.coordinations, { connection: redis, prefix: config.queuePrefix });
+  coordinationQueue.on('error', (error) => logger.warn({ err: error, queue: coordinationQueue.name }, 'queue error'));
+  const recovery = new FleetRecovery({
+    db: database.db,
+    events,
+    approvals: approvalStore,
+    taskQueue,
+    coordinationQueue,
+    canceller,
+    logger,
+    workerTimeoutMs: config.workerTimeoutMs,
+    liveness,
+    jobLockMs: config.jobLockMs,
+  });
   const stopRecovery = recovery.start(config.heartbeatMs);
   const stopRetention = startRetention({ config, logger, db: database.db, redis, redisUrl });
   const notifications = startNotifications({ config, db: database.db, redisUrl, approvalLinks: (approval) => approvals.signedLinks(approval), logger });
@@ -168,7 +182,7 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
     async close() {
       await stopRecovery();
       await notifications.close();
-      await Promise.all([taskQueue.close(), sessionQueue.close(), commands.close(), coordinations.close(), stopRetention()]);
+      await Promise.all([taskQueue.close(), sessionQueue.close(), coordinationQueue.close(), commands.close(), coordinations.close(), stopRetention()]);
       subscriber.disconnect();
       redis.disconnect();
     },

@@ -39,8 +39,14 @@ export class EventLog {
 
   /** Stores events of one owner in one statement, with consecutive seqs in the order given, then publishes them in one round trip. */
   async appendMany(owner: EventOwner, drafts: readonly MissionEventDraft[]): Promise<MissionEvent[]> {
+    return (await this.appendFenced(owner, drafts)) ?? [];
+  }
+
+  /** As {@link appendMany}, but stores (and publishes) nothing and resolves null when the fence does not hold. */
+  async appendFenced(owner: EventOwner, drafts: readonly MissionEventDraft[], fence?: EventFence): Promise<MissionEvent[] | null> {
     if (drafts.length === 0) return [];
-    const stored = await this.insert(owner, drafts);
+    const stored = await this.insert(owner, drafts, fence);
+    if (!stored) return null;
     const channel = this.channel(owner);
     const pipeline = this.publisher.pipeline();
     for (const event of stored) pipeline.publish(channel, JSON.stringify(event));
@@ -53,8 +59,8 @@ export class EventLog {
    * events added while a write is in flight go together in the next `appendMany` (one insert, one
    * round trip to Redis), so a burst of output costs a few writes, not one per line.
    */
-  appender(owner: EventOwner): EventAppender {
-    return new EventAppender((drafts) => this.appendMany(owner, drafts));
+  appender(owner: EventOwner, fence?: EventFence): EventAppender {
+    return new EventAppender((drafts) => this.appendFenced(owner, drafts, fence));
   }
 
   /** Events of an owner with `afterSeq < seq <= untilSeq`, in order. */
@@ -84,30 +90,42 @@ export class EventLog {
     }
   }
 
-  private async insert(owner: EventOwner, drafts: readonly MissionEventDraft[]): Promise<MissionEvent[]> {
+  private async insert(owner: EventOwner, drafts: readonly MissionEventDraft[], fence?: EventFence): Promise<MissionEvent[] | null> {
     for (let attempt = 1; ; attempt++) {
       try {
-        // Every row's subquery sees the table as the statement began: the rows take max + 1, max + 2, ….
-        const rows = await this.db
-          .insert(events)
-          .values(
-            drafts.map((draft, index) => ({
-              ownerKind: owner.kind,
-              ownerId: owner.id,
-              seq: sql`(select coalesce(max(${events.seq}), 0) + ${index + 1} from ${events} where ${events.ownerId} = ${owner.id})`,
-              type: draft.type,
-              payload: draft.payload,
-            })),
-          )
-          .returning();
-        return rows.map(toEvent).sort((a, b) => a.seq - b.seq);
+        if (!fence) return await this.insertRows(this.db, owner, drafts);
+        return await this.db.transaction(async (tx) => ((await fence(tx)) ? this.insertRows(tx, owner, drafts) : null));
       } catch (error) {
         // Two writers took the same next seq for one owner: the loser takes the one after.
         if (sqlStateOf(error) !== UNIQUE_VIOLATION || attempt >= MAX_APPEND_ATTEMPTS) throw error;
       }
     }
   }
+
+  private async insertRows(db: Database, owner: EventOwner, drafts: readonly MissionEventDraft[]): Promise<MissionEvent[]> {
+    // Every row's subquery sees the table as the statement began: the rows take max + 1, max + 2, ….
+    const rows = await db
+      .insert(events)
+      .values(
+        drafts.map((draft, index) => ({
+          ownerKind: owner.kind,
+          ownerId: owner.id,
+          seq: sql`(select coalesce(max(${events.seq}), 0) + ${index + 1} from ${events} where ${events.ownerId} = ${owner.id})`,
+          type: draft.type,
+          payload: draft.payload,
+        })),
+      )
+      .returning();
+    return rows.map(toEvent).sort((a, b) => a.seq - b.seq);
+  }
 }
+
+/**
+ * A fence on an owner's events: whether its writer may still write them (the session is still this worker's,
+ * the task still runs under this claim). Checked in the insert's transaction, which it may lock the owner's
+ * row in (`for share`), so what ends the owner waits for the insert and its own event comes after.
+ */
+export type EventFence = (tx: Database) => Promise<boolean>;
 
 /** Most events an appender holds before its producer must wait ({@link EventAppender.add}). */
 const APPENDER_MAX_PENDING = 1_000;

@@ -95,7 +95,8 @@ export class TaskProcessor {
     let undecided: Approval[] = [];
     let claudeSessionId: string | null = null;
     // The agent's output is written in batches while the next lines are read; all of it is stored before the outcome.
-    const output = this.o.events.appender(owner);
+    // Only while the claim holds: a run the fleet took back (its worker cut off, its job lost) writes nothing more.
+    const output = this.o.events.appender(owner, async (tx) => (await tx.select({ id: tasks.id }).from(tasks).where(this.stillMine(task)).for('share')).length > 0);
     const { rules } = await roleInForce(this.o.db, slot.role);
     // A task's agent gets Mission's MCP server when its role gives Mission tools (a manager running specialists).
     const mission = await childMcpLaunch(this.o.db, { ...owner, role: slot.role, missionTools: rules.missionTools }, this.o.apiUrl, { refusalsToo: false });
@@ -121,7 +122,7 @@ export class TaskProcessor {
           const mapped = mapStreamJsonMessage(message);
           if (mapped.claudeSessionId && !claudeSessionId) {
             claudeSessionId = mapped.claudeSessionId;
-            await this.o.db.update(tasks).set({ claudeSessionId }).where(eq(tasks.id, taskId));
+            await this.o.db.update(tasks).set({ claudeSessionId }).where(this.stillMine(task));
           }
           result = mapped.result ?? result;
           for (const event of mapped.events) await output.add(event);
@@ -136,6 +137,10 @@ export class TaskProcessor {
     await output.flushed();
 
     if (exit.stoppedBy === 'shutdown') return this.interrupted(owner, log);
+    if (exit.stoppedBy === 'lease') {
+      log.warn('stopped: no heartbeat of this worker landed within its lease; the fleet settles the task by its retry policy');
+      return DONE;
+    }
     const outcome = taskOutcome(exit, result, task.timeoutMs, undecided);
     log.info({ status: outcome.status, exitCode: exit.exitCode, stoppedBy: exit.stoppedBy }, 'task ended');
     const [recorded] = await this.o.db

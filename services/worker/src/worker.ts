@@ -22,8 +22,10 @@ import { PermissionGuard } from './permissions/permissionGuard.ts';
 import { PermissionPromptServer } from './permissions/promptServer.ts';
 import { HookServer } from './hooks/hookServer.ts';
 import { settleCoordination } from './coordinationProcessor.ts';
+import type { StopReason } from './headless/headlessRunner.ts';
 import { SessionHost } from './sessions/sessionHost.ts';
 import { TaskProcessor } from './taskProcessor.ts';
+import { WorkerLease } from './workerLease.ts';
 
 /** BullMQ may hand a stalled job back many times: the task's own retry policy decides what runs again. */
 const MAX_STALLED_COUNT = 100;
@@ -65,7 +67,20 @@ export async function startWorker(options: {
   taskQueue.on('error', (error) => logger.warn({ err: error }, 'task queue error'));
   const canceller = new TaskCanceller({ db: database.db, events, publisher: connection, queuePrefix: config.queuePrefix });
   const liveness = new WorkerLiveness(connection, config.queuePrefix, config.workerTimeoutMs);
-  const recovery = new FleetRecovery({ db: database.db, events, approvals, taskQueue, canceller, logger, workerTimeoutMs: config.workerTimeoutMs, liveness });
+  const coordinationQueue = new Queue<CoordinationJobData>(queueNames.coordinations, { connection, prefix: config.queuePrefix });
+  coordinationQueue.on('error', (error) => logger.warn({ err: error }, 'coordination queue error'));
+  const recovery = new FleetRecovery({
+    db: database.db,
+    events,
+    approvals,
+    taskQueue,
+    coordinationQueue,
+    canceller,
+    logger,
+    workerTimeoutMs: config.workerTimeoutMs,
+    liveness,
+    jobLockMs: config.jobLockMs,
+  });
   const processor = new TaskProcessor({
     recovery,
     workerSlots: config.workerSlots,
@@ -96,6 +111,8 @@ export async function startWorker(options: {
       lockDuration: config.jobLockMs,
       stalledInterval: config.jobLockMs,
       maxStalledCount: MAX_STALLED_COUNT,
+      // Takes jobs once a predecessor under this id is declared lost (below), not before: see `run`.
+      autorun: false,
     },
   );
   const sessionHost = new SessionHost({
@@ -121,6 +138,7 @@ export async function startWorker(options: {
     connection,
     prefix: config.queuePrefix,
     concurrency: config.workerConcurrency,
+    autorun: false,
   });
   coordinationWorker.on('error', (error) => logger.error({ err: error }, 'coordination worker error'));
 
@@ -143,22 +161,49 @@ export async function startWorker(options: {
     slots: config.workerSlots,
   });
   // A previous process under this id that did not leave (a restarted container): what it held is lost.
+  // Before taking a job: a stalled job of the predecessor, taken by this process while its tasks still show
+  // `running` here, would be skipped as this worker's own and its task left running for ever.
   await recovery.declareLost(workerId, 'restarted');
   await registration.register();
+  for (const queueWorker of [bullWorker, coordinationWorker]) {
+    queueWorker.run().catch((error: unknown) => logger.error({ err: error, queue: queueWorker.name }, 'queue worker stopped with an error'));
+  }
+  // Past its lease (no heartbeat landed in time) this worker stops its task runs and sessions itself, before
+  // the fleet can declare it lost and hand them to another; what becomes of them is left to the fleet's sweep.
+  const lease = new WorkerLease(config.workerTimeoutMs - config.heartbeatMs);
+  let fenced = false;
+  const checkLease = () => {
+    if (fenced || !lease.expired()) return;
+    fenced = true;
+    logger.error({ silentForMs: Math.round(lease.silentForMs()) }, 'no heartbeat landed within the lease: stopping the task runs and sessions here (the fleet settles them)');
+    bullWorker.cancelAllJobs('lease' satisfies StopReason);
+    sessionHost.fence().catch((error: unknown) => logger.error({ err: error }, 'could not stop the sessions past the lease'));
+  };
+  const landed = (sentAt: number) => {
+    lease.landed(sentAt);
+    if (!lease.expired()) fenced = false;
+  };
   // Beats to Redis apart from Postgres: while one of them is out, the other still says this worker lives.
   let redisBeat: Promise<void> | undefined;
   const beatToRedis = () => {
+    const sentAt = lease.sending();
     redisBeat ??= liveness
       .beat(workerId)
+      .then(() => landed(sentAt))
       .catch((error: unknown) => logger.warn({ err: error }, 'Redis heartbeat failed'))
       .finally(() => (redisBeat = undefined));
   };
   await liveness.beat(workerId);
+  const leaseCheck = setInterval(checkLease, Math.max(50, Math.floor(config.heartbeatMs / 4)));
+  leaseCheck.unref();
   const heartbeat = setInterval(() => {
+    checkLease();
     beatToRedis();
+    const sentAt = lease.sending();
     registration
       .heartbeat()
       .then(async (known) => {
+        landed(sentAt);
         if (!known) {
           logger.error('the fleet declared this worker lost (no heartbeat in time): ending the sessions it still held');
           return sessionHost.abandonAll();
@@ -185,9 +230,11 @@ export async function startWorker(options: {
       await Promise.all([closed, sessionHost.close(), coordinationWorker.close()]);
       clearTimeout(timer);
       clearInterval(heartbeat);
+      clearInterval(leaseCheck);
       await prompts.close();
       await hookServer.close();
       await taskQueue.close();
+      await coordinationQueue.close();
       await registration.leave().catch((error: unknown) => logger.warn({ err: error }, 'could not leave the worker registry'));
       await liveness.forget(workerId).catch((error: unknown) => logger.warn({ err: error }, 'could not remove the Redis heartbeat'));
       control.disconnect();

@@ -42,4 +42,12 @@ describe('decideInterruptedTask', () => {
     });
     expect(decideInterruptedTask(task({ promptDelivered: false, attempts: 1, maxAttempts: 1 }), shutdown).action).toBe('fail');
   });
+
+  it('says a run that lost its job on a live worker is settled like a lost one (worker_lost)', () => {
+    expect(decideInterruptedTask(task({}), { kind: 'jobless', workerId: 'w1' })).toEqual({
+      action: 'fail',
+      code: 'worker_lost',
+      reason: "its run on worker w1 lost its job (the job's lock in Redis ran out, or Redis lost the job); not retried because the prompt had already reached Claude (retry: never)",
+    });
+  });
 });

@@ -9,9 +9,12 @@ export interface InterruptedTask {
   promptDelivered: boolean;
 }
 
-/** How the worker went away: lost (crashed, killed, cut off) or shut down past its grace period. */
+/**
+ * How the run was cut short: its worker lost (crashed, killed, cut off), shut down past its grace period, or
+ * `jobless`: the worker lives but the run's job is no longer held (its lock in Redis ran out, or Redis lost it).
+ */
 export interface Interruption {
-  kind: 'lost' | 'shutdown';
+  kind: 'lost' | 'shutdown' | 'jobless';
   workerId: string;
 }
 
@@ -22,8 +25,12 @@ export type InterruptedTaskDecision = { action: 'requeue'; reason: string } | { 
  * after its prompt reached Claude unless the task said that is safe, and never more than `maxAttempts` runs.
  */
 export function decideInterruptedTask(task: InterruptedTask, how: Interruption): InterruptedTaskDecision {
-  const what = how.kind === 'lost' ? `the worker running it (${how.workerId}) was lost` : `the worker running it (${how.workerId}) shut down before it finished`;
-  const code = how.kind === 'lost' ? 'worker_lost' : 'worker_shutdown';
+  const what = {
+    lost: `the worker running it (${how.workerId}) was lost`,
+    shutdown: `the worker running it (${how.workerId}) shut down before it finished`,
+    jobless: `its run on worker ${how.workerId} lost its job (the job's lock in Redis ran out, or Redis lost the job)`,
+  }[how.kind];
+  const code = how.kind === 'shutdown' ? 'worker_shutdown' : 'worker_lost';
   if (task.attempts >= task.maxAttempts) {
     return { action: 'fail', code, reason: `${what}; not retried: ${task.attempts} of ${task.maxAttempts} attempts used` };
   }

@@ -2,8 +2,11 @@ import { spawn } from 'node:child_process';
 import readline from 'node:readline';
 import { killProcessGroup } from '../processGroup.ts';
 
-/** Why a run was stopped from outside; the reason given to the AbortController. */
-export type StopReason = 'cancel' | 'timeout' | 'shutdown';
+/**
+ * Why a run was stopped from outside; the reason given to the AbortController. `lease`: the worker's lease ran
+ * out (no heartbeat landed in time, see WorkerLease), so the fleet may have handed the task to another.
+ */
+export type StopReason = 'cancel' | 'timeout' | 'shutdown' | 'lease';
 
 export interface HeadlessRunOptions {
   bin: string;

@@ -29,7 +29,7 @@ import {
   tables,
 } from '@mission/shared';
 import { DelayedError, type Job, Worker } from 'bullmq';
-import { and, eq, inArray, isNull, notInArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, notInArray, or, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { type PtyExit, PtySession } from '../pty/ptySession.ts';
 import { CLAUDE_SCREEN_ARGS } from '../pty/screenParser.ts';
@@ -142,6 +142,15 @@ export class SessionHost {
   /** Ends every session without a word: the fleet declared this worker lost and has recorded them as `lost` already. */
   async abandonAll(): Promise<void> {
     await this.endAll(async () => {});
+  }
+
+  /**
+   * Past the worker's lease (no heartbeat landed in time, see WorkerLease): ends every session here before the
+   * fleet can hand it to another worker. Each is recorded `lost` once Postgres answers, unless the fleet has
+   * declared it lost already.
+   */
+  async fence(): Promise<void> {
+    await this.endAll((id) => this.record(id, 'lost', null, `its worker (${this.o.workerId}) stopped it: no heartbeat of the worker landed in time; resume it with POST /v1/sessions/${id}/resume`));
   }
 
   /**
@@ -298,8 +307,14 @@ export class SessionHost {
     // Aborted when the session ends here: an approval its dialog or hook still waits for expires at once.
     const ended = new AbortController();
     let startDeadline: NodeJS.Timeout | undefined;
+    // The session's events are stored only while it is this worker's (or not yet claimed) and not ended: a
+    // worker the fleet declared lost, and whose session was resumed elsewhere, writes nothing into its log.
+    const stillHere = this.stillHere(sessionId);
     const emit = async (draft: MissionEventDraft) => {
-      await this.o.events.append(owner, draft);
+      const stored = await this.o.events.appendFenced(owner, [draft], async (tx) => (await tx.select({ id: sessions.id }).from(sessions).where(stillHere).for('share')).length > 0);
+      if (stored || !this.live.has(sessionId)) return;
+      log.warn('the session is no longer this worker\'s (the fleet declared the worker lost): stopping it here, its event not stored');
+      void this.end(sessionId, async () => {}).catch((error: unknown) => log.error({ err: error }, 'could not stop a session taken from this worker'));
     };
     const decideApproval = async (approvalId: string, choice: ConfirmChoice, by: string) => {
       await this.o.approvals.decide(approvalId, choice === 'no' ? 'denied' : 'approved', by);
@@ -399,6 +414,11 @@ export class SessionHost {
     else session.pty.resize(input.cols, input.rows);
   }
 
+  /** The session is this worker's (or not claimed yet) and has not ended. */
+  private stillHere(sessionId: string) {
+    return and(eq(sessions.id, sessionId), or(eq(sessions.ownerWorker, this.o.workerId), isNull(sessions.ownerWorker)), notInArray(sessions.state, [...endedSessionStates]));
+  }
+
   private forget(sessionId: string): void {
     const entry = this.live.get(sessionId);
     if (!entry) return;
@@ -421,6 +441,9 @@ export class SessionHost {
    * `endReason` is the session's own account when it exited and has told it already.
    */
   private async record(sessionId: string, state: Extract<SessionState, 'exited' | 'lost'>, exit: PtyExit | null, reason?: string, endReason?: string): Promise<void> {
+    // Not a session the fleet has ended already (this worker declared lost) or given to another worker.
+    const [here] = await this.o.db.select({ id: sessions.id }).from(sessions).where(this.stillHere(sessionId));
+    if (!here) return;
     const exitCode = exit?.exitCode ?? null;
     const exitSignal = exit?.signal ?? null;
     // Its claude is gone, and with it every dialog an approval held (expired before the state says ended).

@@ -1,0 +1,53 @@
+import { tables } from '@mission/shared';
+import { and, eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitUntil } from './support/processes.ts';
+import { startTestSystem, type TestSystem } from './support/system.ts';
+
+const { tasks } = tables;
+
+describe('fenced event appends (a writer that no longer holds its owner stores nothing)', () => {
+  let system: TestSystem;
+  beforeAll(async () => {
+    // No worker: the task stays queued and the test writes its events.
+    system = await startTestSystem({ inProcessWorker: false });
+  });
+  afterAll(async () => system?.close());
+
+  it('stores while the fence holds, nothing (and resolves null) once it does not; an update of the owner waits for a fenced insert under way', async () => {
+    const res = await system.fetch('/v1/tasks', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'fenced' }) });
+    const { id } = (await res.json()) as { id: string };
+    const { db } = system.core.database;
+    const owner = { kind: 'task' as const, id };
+    const queuedHere = and(eq(tasks.id, id), eq(tasks.status, 'queued'));
+    const fence = async (tx: typeof db) => (await tx.select({ id: tasks.id }).from(tasks).where(queuedHere).for('share')).length > 0;
+
+    const stored = await system.core.events.appendFenced(owner, [{ type: 'assistant_message', payload: { text: 'while mine' } }], fence);
+    expect(stored?.map((e) => e.seq)).toEqual([2]); // after the `queued` state event
+
+    // The row is held `for share` while the fenced insert runs: the cancel lands after it, never between.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let fenceChecked!: () => void;
+    const checked = new Promise<void>((resolve) => (fenceChecked = resolve));
+    const slowInsert = system.core.events.appendFenced(owner, [{ type: 'assistant_message', payload: { text: 'in flight' } }], async (tx) => {
+      const holds = await fence(tx);
+      fenceChecked();
+      await held;
+      return holds;
+    });
+    await checked;
+    let updated = false;
+    const cancel = db.update(tasks).set({ status: 'cancelled' }).where(eq(tasks.id, id)).then(() => (updated = true));
+    const waitingForLock = async () =>
+      ((await db.execute(sql`select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like 'update "tasks"%'`)) as unknown[]).length > 0;
+    await waitUntil(waitingForLock, 10_000, 'the update to wait for the fenced insert');
+    expect(updated).toBe(false);
+    release();
+    expect((await slowInsert)?.map((e) => e.seq)).toEqual([3]);
+    await cancel;
+
+    expect(await system.core.events.appendFenced(owner, [{ type: 'assistant_message', payload: { text: 'after the end' } }], fence)).toBeNull();
+    expect((await system.core.events.list(id)).map((e) => e.seq)).toEqual([1, 2, 3]);
+  });
+});
