@@ -24,12 +24,15 @@ import { HookServer } from './hooks/hookServer.ts';
 import { settleCoordination } from './coordinationProcessor.ts';
 import { SessionHost } from './sessions/sessionHost.ts';
 import { TaskProcessor } from './taskProcessor.ts';
+import { WarmPools } from './headless/warmPool.ts';
 
 /** BullMQ may hand a stalled job back many times: the task's own retry policy decides what runs again. */
 const MAX_STALLED_COUNT = 100;
 
 export interface MissionWorker {
   id: string;
+  /** The warm agents of slots with a `warmPool`. */
+  warmPools: WarmPools;
   /** Stops taking jobs, lets running ones finish for up to `graceMs`, then stops them. */
   close(graceMs?: number): Promise<void>;
 }
@@ -63,7 +66,11 @@ export async function startWorker(options: {
   const canceller = new TaskCanceller({ db: database.db, events, publisher: connection, queuePrefix: config.queuePrefix });
   const liveness = new WorkerLiveness(connection, config.queuePrefix, config.workerTimeoutMs);
   const recovery = new FleetRecovery({ db: database.db, events, approvals, taskQueue, canceller, logger, workerTimeoutMs: config.workerTimeoutMs, liveness });
+  const warm = new WarmPools({ db: database.db, launcher, prompts, logger, workerSlots: config.workerSlots });
+  const reconcileWarm = () => warm.reconcile().catch((error: unknown) => logger.warn({ err: error }, 'could not bring the warm agent pools in line with the slots'));
+  await reconcileWarm();
   const processor = new TaskProcessor({
+    warm,
     recovery,
     workerSlots: config.workerSlots,
     prompts,
@@ -153,6 +160,7 @@ export async function startWorker(options: {
   await liveness.beat(workerId);
   const heartbeat = setInterval(() => {
     beatToRedis();
+    void reconcileWarm();
     registration
       .heartbeat()
       .then(async (known) => {
@@ -170,9 +178,11 @@ export async function startWorker(options: {
 
   return {
     id: workerId,
+    warmPools: warm,
     async close(graceMs = config.shutdownGraceMs) {
       logger.info({ graceMs }, 'worker draining');
       await stopRecovery();
+      warm.close();
       await registration.draining().catch((error: unknown) => logger.warn({ err: error }, 'could not mark the worker draining'));
       const closed = bullWorker.close();
       const timer = setTimeout(() => {
