@@ -61,8 +61,6 @@ class SlotPool {
   readonly idle: Idle[] = [];
   starting = 0;
   failures = 0;
-  /** Agents handed to tasks so far. */
-  handedOut = 0;
   private retry: NodeJS.Timeout | undefined;
   closed = false;
 
@@ -131,6 +129,7 @@ function endIdle(entry: Idle): void {
  */
 export class WarmPools {
   private readonly pools = new Map<string, SlotPool>();
+  private readonly handed = new Map<string, number>();
   private closed = false;
   readonly logger: Logger;
 
@@ -175,7 +174,7 @@ export class WarmPools {
     if (!entry) return undefined;
     clearTimeout(entry.timer);
     pool.failures = 0;
-    pool.handedOut += 1;
+    this.handed.set(slot.id, (this.handed.get(slot.id) ?? 0) + 1);
     const { process } = entry.agent;
     // The refill starts after the prompt is written: spawning blocks the event loop for a few ms.
     const drive: HeadlessProcess['drive'] = (options) => {
@@ -200,7 +199,7 @@ export class WarmPools {
 
   /** How many agents of a slot were handed to tasks since the worker started. */
   handedOut(slotId: string): number {
-    return this.pools.get(slotId)?.handedOut ?? 0;
+    return this.handed.get(slotId) ?? 0;
   }
 
   private update(slot: SlotRow, rules: RoleRules): void {
