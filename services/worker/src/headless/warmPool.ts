@@ -204,7 +204,8 @@ export class WarmPools {
 
   private update(slot: SlotRow, rules: RoleRules): void {
     const config = slot.warmPool;
-    if (!config) return;
+    // A reconcile still under way when the worker closed starts nothing.
+    if (!config || this.closed) return;
     let pool = this.pools.get(slot.id);
     if (!pool) {
       pool = new SlotPool(slot.id, config, slot, rules, this);
