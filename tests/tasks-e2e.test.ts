@@ -152,7 +152,8 @@ function defineSuite(database: 'postgres' | 'pglite', start: AgentStart) {
       expect(replayedBody.error.details).toMatchObject({ idempotentReplayed: true, task: { id: failedBody.error.details.task.id, status: 'failed' } });
       expect(replayedBody.error.message).toContain(`(the task of Idempotency-Key 'ask-fail-${database}', replayed: send a new key to run the prompt again)`);
 
-      stub.enqueue({ text: 'slow '.repeat(100), chunks: 100, chunkDelayMs: 200 });
+      // Kept for this prompt: a cold CLI under load may be stopped before it asks, and the reply must not answer the next test.
+      stub.enqueueFor('answer too late', { text: 'slow '.repeat(100), chunks: 100, chunkDelayMs: 200 });
       const late = await ask({ prompt: 'answer too late', timeoutMs: 3_000 });
       const lateBody = (await late.json()) as ErrorJson;
       expect(late.status).toBe(504);
