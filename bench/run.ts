@@ -6,6 +6,7 @@ import { benchMcp } from './mcp.bench.ts';
 import { benchPermissions } from './permissions.bench.ts';
 import { benchSessions } from './sessions.bench.ts';
 import { benchTaskQueue } from './taskQueue.bench.ts';
+import { benchWarm } from './warm.bench.ts';
 
 /** `npm run bench`: every benchmark, each printing its figures next to a raw baseline measured in the same run. */
 const benches: [string, () => Promise<void>][] = [
@@ -17,6 +18,7 @@ const benches: [string, () => Promise<void>][] = [
   ['fanout', benchFanOut],
   ['permissions', benchPermissions],
   ['cli', benchCli],
+  ['warm', benchWarm],
 ];
 const only = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
 

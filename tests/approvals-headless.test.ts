@@ -7,6 +7,7 @@ import { startCpuLoad } from './support/cpuLoad.ts';
 import { ADMIN } from './support/system.ts';
 import { waitUntil } from './support/processes.ts';
 import type { StubReply } from './support/stubAnthropic.ts';
+import { type AgentStart, warmAgentReady, warmPoolFor } from './support/warmAgents.ts';
 
 /** The approval window of this suite: shortened from 15 minutes so an expiry is seen within the test. */
 const APPROVAL_WINDOW_MS = 15_000;
@@ -22,7 +23,7 @@ const CLI_TOOL_TIMEOUT_MS = 3_000;
  * whole approval window, a task whose tool use nobody decided does not report success, and a pending
  * approval whose task ended expires at once (approving it later is a 409, not a "success" that runs nothing).
  */
-describe('headless approvals last the approval window (real claude CLI)', () => {
+describe.each<AgentStart>(['cold', 'warm'])('headless approvals last the approval window (real claude CLI, %s agents)', (start) => {
   let bed: ClaudeTestBed;
   let stopLoad: () => Promise<void>;
   const replies: Record<string, StubReply[]> = {};
@@ -39,7 +40,7 @@ describe('headless approvals last the approval window (real claude CLI)', () => 
     });
     const put = async (route: string, body: unknown) => expect((await bed.system.fetch(route, { method: 'PUT', headers: json, body: JSON.stringify(body) })).status).toBe(200);
     await put('/v1/roles/asks', { description: 'ask before writing', confirm: ['Edit'] });
-    await put('/v1/slots/asks', { role: 'asks', cwd: bed.workdir, env: { ...bed.claude.env, MCP_TOOL_TIMEOUT: String(CLI_TOOL_TIMEOUT_MS) } });
+    await put('/v1/slots/asks', { role: 'asks', cwd: bed.workdir, env: { ...bed.claude.env, MCP_TOOL_TIMEOUT: String(CLI_TOOL_TIMEOUT_MS) }, ...warmPoolFor(start) });
   }, 120_000);
   afterAll(async () => {
     await bed?.close();
@@ -48,6 +49,7 @@ describe('headless approvals last the approval window (real claude CLI)', () => 
 
   const submit = async (prompt: string, file: string) => {
     replies[prompt] = [{ text: 'Writing.', toolUses: [{ name: 'Write', input: { file_path: file, content: 'written\n' } }] }, { text: 'All written.' }];
+    await warmAgentReady(bed.system, 'asks', start);
     const res = await bed.system.fetch('/v1/tasks', { method: 'POST', headers: json, body: JSON.stringify({ slot: 'asks', prompt }) });
     expect(res.status).toBe(202);
     return ((await res.json()) as { id: string }).id;
@@ -103,4 +105,8 @@ describe('headless approvals last the approval window (real claude CLI)', () => 
     expect(((await late.json()) as { error: { message: string } }).error.message).toBe(`approval ${approval.id} is already expired`);
     expect(fs.existsSync(file)).toBe(false);
   }, 120_000);
+
+  it.runIf(start === 'warm')('each task was handed a warm agent, its permission prompts bound to it at hand-off', () => {
+    expect(bed.system.worker!.warmPools.handedOut('asks')).toBe(3);
+  });
 });

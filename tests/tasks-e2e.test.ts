@@ -10,6 +10,7 @@ import { processesIn, waitUntil } from './support/processes.ts';
 import { readSse } from './support/sse.ts';
 import type { StubAnthropic } from './support/stubAnthropic.ts';
 import type { TestSystem } from './support/system.ts';
+import { type AgentStart, warmAgentReady, warmPoolFor } from './support/warmAgents.ts';
 
 interface TaskJson {
   id: string;
@@ -22,19 +23,20 @@ interface TaskJson {
 
 const json = { 'content-type': 'application/json' };
 
-function defineSuite(database: 'postgres' | 'pglite') {
-  describe(`tasks end to end on ${database}, real claude CLI against the stub API`, () => {
+function defineSuite(database: 'postgres' | 'pglite', start: AgentStart) {
+  describe(`tasks end to end on ${database}, ${start} agents, real claude CLI against the stub API`, () => {
     let bed: ClaudeTestBed;
     let stub: StubAnthropic;
     let system: TestSystem;
 
     beforeAll(async () => {
-      bed = await startClaudeTestBed({ database });
+      bed = await startClaudeTestBed({ database, ...warmPoolFor(start) });
       ({ stub, system } = bed);
     });
     afterAll(async () => bed?.close());
 
     const submit = async (body: Record<string, unknown>, headers: Record<string, string> = {}) => {
+      await warmAgentReady(system, (body.slot as string | undefined) ?? 'default', start);
       const res = await system.fetch(`/v1/tasks`, { method: 'POST', headers: { ...json, ...headers }, body: JSON.stringify(body) });
       return { status: res.status, task: (await res.json()) as TaskJson };
     };
@@ -98,6 +100,7 @@ function defineSuite(database: 'postgres' | 'pglite') {
 
     it('answers POST /v1/ask with the result', async () => {
       stub.enqueue({ text: 'Paris.' });
+      await warmAgentReady(system, 'default', start);
       const res = await system.fetch(`/v1/ask`, { method: 'POST', headers: json, body: JSON.stringify({ prompt: 'Capital of France?', timeoutMs: 30_000 }) });
       expect(res.status).toBe(200);
       const body = (await res.json()) as { answer: string; task: TaskJson };
@@ -117,7 +120,7 @@ function defineSuite(database: 'postgres' | 'pglite') {
 
     it("no API key: the task's error is Mission's (claude_no_credentials, fix: ANTHROPIC_API_KEY), not claude's '/login'", async () => {
       const { ANTHROPIC_API_KEY: _key, ...withoutKey } = bed.claude.env;
-      await system.core.slots.put('nokey', { cwd: bed.workdir, env: withoutKey });
+      await system.core.slots.put('nokey', { cwd: bed.workdir, env: withoutKey, ...warmPoolFor(start) });
       const { task } = await submit({ slot: 'nokey', prompt: 'with no key' });
       const ended = await waitForStatus(task.id, ['succeeded', 'failed']);
       expect(ended.status).toBe('failed');
@@ -128,8 +131,10 @@ function defineSuite(database: 'postgres' | 'pglite') {
       const refusal = { status: 400, type: 'invalid_request_error', message: 'stub says: this ask is refused' };
       stub.respond((request) => (request.lastUserText === 'ask and fail' ? { error: refusal } : undefined));
       type ErrorJson = { error: { code: string; message: string; details: { task: TaskJson; idempotentReplayed?: boolean } } };
-      const ask = (body: Record<string, unknown>, headers: Record<string, string> = {}) =>
-        system.fetch(`/v1/ask`, { method: 'POST', headers: { ...json, ...headers }, body: JSON.stringify(body) });
+      const ask = async (body: Record<string, unknown>, headers: Record<string, string> = {}) => {
+        await warmAgentReady(system, 'default', start);
+        return system.fetch(`/v1/ask`, { method: 'POST', headers: { ...json, ...headers }, body: JSON.stringify(body) });
+      };
       const key = { 'idempotency-key': `ask-fail-${database}` };
 
       const failed = await ask({ prompt: 'ask and fail', timeoutMs: 30_000 }, key);
@@ -147,7 +152,8 @@ function defineSuite(database: 'postgres' | 'pglite') {
       expect(replayedBody.error.details).toMatchObject({ idempotentReplayed: true, task: { id: failedBody.error.details.task.id, status: 'failed' } });
       expect(replayedBody.error.message).toContain(`(the task of Idempotency-Key 'ask-fail-${database}', replayed: send a new key to run the prompt again)`);
 
-      stub.enqueue({ text: 'slow '.repeat(100), chunks: 100, chunkDelayMs: 200 });
+      // Kept for this prompt: a cold CLI under load may be stopped before it asks, and the reply must not answer the next test.
+      stub.enqueueFor('answer too late', { text: 'slow '.repeat(100), chunks: 100, chunkDelayMs: 200 });
       const late = await ask({ prompt: 'answer too late', timeoutMs: 3_000 });
       const lateBody = (await late.json()) as ErrorJson;
       expect(late.status).toBe(504);
@@ -157,19 +163,30 @@ function defineSuite(database: 'postgres' | 'pglite') {
     it('cancels a running task: the claude process ends within 2 s and the task is cancelled', async () => {
       const slowDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-e2e-slow-'));
       const slowHome = prepareClaudeHome({ apiUrl: stub.url, trustedDirs: [slowDir] });
-      await system.core.slots.put('slow', { cwd: slowDir, env: slowHome.env });
+      await system.core.slots.put('slow', { cwd: slowDir, env: slowHome.env, ...warmPoolFor(start) });
       stub.enqueue({ text: 'word '.repeat(400), chunks: 400, chunkDelayMs: 100 });
+      await warmAgentReady(system, 'slow', start);
+      // A warm agent is the one waiting now (another starts in its place once it has its prompt); a cold one starts for the task.
+      const waiting = processesIn(slowDir);
       const { task } = await submit({ slot: 'slow', prompt: 'talk slowly' });
       await waitForStatus(task.id, ['running']);
       await waitUntil(() => processesIn(slowDir).length > 0, 10_000, 'claude to start');
       await waitUntil(() => stub.requests.at(-1)?.lastUserText === 'talk slowly', 10_000, 'the prompt to reach the API');
+      const agent = start === 'warm' ? waiting : processesIn(slowDir);
+      expect(agent).toHaveLength(1);
 
       const started = Date.now();
       const res = await system.fetch(`/v1/tasks/${task.id}/cancel`, { method: 'POST' });
       expect(res.status).toBe(200);
       expect(((await res.json()) as TaskJson).status).toBe('cancelled');
-      await waitUntil(() => processesIn(slowDir).length === 0, 2_000, 'the claude process to end');
+      await waitUntil(() => !processesIn(slowDir).includes(agent[0]!), 2_000, 'the claude process to end');
       expect(Date.now() - started).toBeLessThan(2_000);
+      if (start === 'warm') {
+        // The pool is switched off with the slot's warmPool: its waiting agent ends too.
+        await system.core.slots.put('slow', { cwd: slowDir, env: slowHome.env });
+        await system.worker!.warmPools.reconcile();
+        await waitUntil(() => processesIn(slowDir).length === 0, 5_000, 'the warm agent of the slot to end');
+      }
       slowHome.remove();
       fs.rmSync(slowDir, { recursive: true, force: true });
     });
@@ -184,7 +201,7 @@ function defineSuite(database: 'postgres' | 'pglite') {
     });
 
     it('maps a Bash tool call and its output to events', async () => {
-      await system.core.slots.put('bash', { cwd: bed.workdir, env: bed.claude.env, args: ['--allowedTools', 'Bash(echo:*)'] });
+      await system.core.slots.put('bash', { cwd: bed.workdir, env: bed.claude.env, args: ['--allowedTools', 'Bash(echo:*)'], ...warmPoolFor(start) });
       stub.enqueue({ text: 'Running it.', toolUses: [{ name: 'Bash', input: { command: 'echo mission-tool-output', description: 'Echo a marker' } }] });
       stub.enqueue({ text: 'Done: it printed the marker.' });
       const { task } = await submit({ slot: 'bash', prompt: 'echo a marker' });
@@ -196,8 +213,17 @@ function defineSuite(database: 'postgres' | 'pglite') {
       expect(output?.payload).toMatchObject({ output: 'mission-tool-output', isError: false });
       expect(stub.requests.at(-1)?.toolResults[0]?.content).toContain('mission-tool-output');
     });
+
+    it.runIf(start === 'warm')('handed every task of the suite a warm agent, which started before its task', () => {
+      const pools = system.worker!.warmPools;
+      expect(pools.handedOut('default')).toBeGreaterThanOrEqual(6);
+      expect(pools.handedOut('slow')).toBe(1);
+      expect(pools.handedOut('bash')).toBe(1);
+      expect(pools.handedOut('nokey')).toBe(1);
+    });
   });
 }
 
-defineSuite('postgres');
-defineSuite('pglite');
+defineSuite('postgres', 'cold');
+defineSuite('pglite', 'cold');
+defineSuite('postgres', 'warm');

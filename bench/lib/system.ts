@@ -2,7 +2,7 @@ import os from 'node:os';
 import { startApi } from '@mission/api';
 import { type CoreRuntime, createCoreRuntime } from '@mission/core';
 import { mcpHttp } from '@mission/mcp';
-import { type Config, createLogger, loadConfig, openDatabase } from '@mission/shared';
+import { type Config, createLogger, type Logger, loadConfig, openDatabase } from '@mission/shared';
 import { type MissionWorker, startWorker } from '@mission/worker';
 import { benchPrefix, benchRedisUrl, scratchDatabase } from './environment.ts';
 
@@ -21,7 +21,7 @@ export interface BenchSystem {
 }
 
 /** API and (unless told otherwise) one worker in this process, on a scratch Postgres database and a queue prefix of their own. */
-export async function startBenchSystem(env: Record<string, string>, options: { inProcessWorker?: boolean } = {}): Promise<BenchSystem> {
+export async function startBenchSystem(env: Record<string, string>, options: { inProcessWorker?: boolean; logger?: Logger } = {}): Promise<BenchSystem> {
   const database = await scratchDatabase();
   const config = loadConfig({
     ...process.env,
@@ -37,7 +37,7 @@ export async function startBenchSystem(env: Record<string, string>, options: { i
     MISSION_RATE_LIMIT_PER_MINUTE: '100000000',
     ...env,
   });
-  const logger = createLogger({ level: 'silent' });
+  const logger = options.logger ?? createLogger({ level: 'silent' });
   const db = await openDatabase({ url: config.databaseUrl, dataDir: os.tmpdir() });
   const core = createCoreRuntime({ config, logger, database: db, redisUrl: benchRedisUrl });
   const app = await startApi(core, [mcpHttp(core)]);

@@ -18,14 +18,20 @@ export interface ClaudeTestBed {
   close(): Promise<void>;
 }
 
-export async function startClaudeTestBed(options: Pick<TestSystemOptions, 'database' | 'inProcessWorker' | 'env'> = {}): Promise<ClaudeTestBed> {
+export async function startClaudeTestBed(
+  options: Pick<TestSystemOptions, 'database' | 'inProcessWorker' | 'env'> & {
+    /** Warm agents for the `default` slot (its `warmPool`); none by default. */
+    warmPool?: { size: number; idleSeconds?: number };
+  } = {},
+): Promise<ClaudeTestBed> {
   const stub = await startStubAnthropic();
   const workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-work-'));
   const claude = prepareClaudeHome({ apiUrl: stub.url, trustedDirs: [workdir] });
+  const { warmPool, ...systemOptions } = options;
   const system = await startTestSystem({
-    ...options,
+    ...systemOptions,
     env: { MISSION_CLAUDE_BIN: CLAUDE_BIN, ...options.env },
-    slots: { default: { cwd: workdir, env: claude.env } },
+    slots: { default: { cwd: workdir, env: claude.env, ...(warmPool ? { warmPool } : {}) } },
   });
   const stress = startStress(workdir);
   return {

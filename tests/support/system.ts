@@ -34,7 +34,7 @@ export interface TestSystemOptions {
   /** Environment laid over the defaults (MISSION_CLAUDE_BIN, ANTHROPIC_BASE_URL, …). */
   env?: Record<string, string>;
   /** Slots to create over the API path (cwd absolute). */
-  slots?: Record<string, { cwd: string; model?: string; args?: string[]; env?: Record<string, string> }>;
+  slots?: Record<string, { cwd: string; model?: string; args?: string[]; env?: Record<string, string>; warmPool?: { size: number; idleSeconds?: number } }>;
   database?: 'postgres' | 'pglite';
   /** Reuse an open PGlite (it takes seconds to create one). */
   pglite?: DatabaseHandle;

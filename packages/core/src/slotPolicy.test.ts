@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { slotPolicyProblems } from './slotPolicy.ts';
 
 const roots = ['/workspace', '/tmp'];
-const slot = (over: Partial<{ cwd: string; args: string[]; env: Record<string, string> }>) => ({ cwd: '/workspace/app', args: [], env: {}, ...over });
+const slot = (over: Partial<{ cwd: string; args: string[]; env: Record<string, string>; maxConcurrency: number; warmPool: { size: number } }>) => ({ cwd: '/workspace/app', args: [], env: {}, ...over });
 
 describe('slot policy (PUT /v1/slots)', () => {
   it('accepts a slot under an allowed root with ordinary flags and environment', () => {
@@ -27,5 +27,11 @@ describe('slot policy (PUT /v1/slots)', () => {
     expect(slotPolicyProblems(slot({ cwd: '/etc' }), roots)).toEqual(['cwd: /etc is not under an allowed root (/workspace, /tmp; MISSION_SLOT_ROOTS)']);
     expect(slotPolicyProblems(slot({ cwd: '/workspace/../etc' }), roots)).toHaveLength(1);
     expect(slotPolicyProblems(slot({ cwd: '/workspaces' }), roots)).toHaveLength(1);
+  });
+
+  it('refuses a warm pool larger than the slot may ever run at once', () => {
+    expect(slotPolicyProblems(slot({ maxConcurrency: 2, warmPool: { size: 3 } }), roots)).toEqual(['warmPool: size 3 is more than maxConcurrency 2 (agents that could never all be used)']);
+    expect(slotPolicyProblems(slot({ maxConcurrency: 2, warmPool: { size: 2 } }), roots)).toEqual([]);
+    expect(slotPolicyProblems(slot({ warmPool: { size: 16 } }), roots)).toEqual([]);
   });
 });

@@ -22,9 +22,12 @@ const within = (dir: string, root: string) => {
 
 /**
  * What is wrong with a slot written over the API, in words for a 400 (empty: nothing): permission-skipping
- * flags, environment that injects code, or a cwd outside the allowed roots (MISSION_SLOT_ROOTS).
+ * flags, environment that injects code, a warm pool larger than the slot may ever use, or a cwd outside the allowed roots (MISSION_SLOT_ROOTS).
  */
-export function slotPolicyProblems(slot: { cwd: string; args: readonly string[]; env: Record<string, string> }, roots: readonly string[]): string[] {
+export function slotPolicyProblems(
+  slot: { cwd: string; args: readonly string[]; env: Record<string, string>; maxConcurrency?: number; warmPool?: { size: number } },
+  roots: readonly string[],
+): string[] {
   const problems: string[] = [];
   for (const arg of slot.args) {
     const flag = FORBIDDEN_FLAGS.find((forbidden) => arg === forbidden || arg.startsWith(`${forbidden}=`));
@@ -32,6 +35,9 @@ export function slotPolicyProblems(slot: { cwd: string; args: readonly string[];
   }
   for (const name of Object.keys(slot.env)) {
     if (FORBIDDEN_ENV.some((pattern) => pattern.test(name))) problems.push(`env: ${name} is not allowed (it changes what code the agent's processes load, or is Mission's own)`);
+  }
+  if (slot.warmPool && slot.maxConcurrency !== undefined && slot.warmPool.size > slot.maxConcurrency) {
+    problems.push(`warmPool: size ${slot.warmPool.size} is more than maxConcurrency ${slot.maxConcurrency} (agents that could never all be used)`);
   }
   const cwd = path.resolve(slot.cwd);
   if (NEVER_ROOTS.some((root) => within(cwd, root))) problems.push(`cwd: ${cwd} is a system folder`);

@@ -1,5 +1,7 @@
 export * from './worker.ts';
 export * from './headless/streamJson.ts';
+export * from './headless/warmPool.ts';
+export { spawnHeadless } from './headless/headlessRunner.ts';
 export * from './taskOutcome.ts';
 export * from './pty/ptySession.ts';
 export * from './pty/terminal.ts';

@@ -1,6 +1,5 @@
 import {
   type Approval,
-  cliSandboxSettings,
   type Database,
   type EventLog,
   type EventOwner,
@@ -8,21 +7,21 @@ import {
   type Logger,
   revokeAgentTokens,
   roleInForce,
-  type RoleRules,
   settleInterruptedTask,
   type TaskCanceller,
   tables,
 } from '@mission/shared';
 import { and, count, eq, inArray, isNull, ne, notExists, sql } from 'drizzle-orm';
-import type { AgentLaunch, AgentLauncher } from './agentProcess.ts';
+import type { AgentLauncher } from './agentProcess.ts';
 import { childMcpLaunch } from './childMcp.ts';
-import { combineLaunches, settingsArgs } from './cliLaunch.ts';
-import { type HeadlessExit, runHeadless, type StopReason } from './headless/headlessRunner.ts';
+import { combineLaunches } from './cliLaunch.ts';
+import { type HeadlessExit, type HeadlessProcess, spawnHeadless, type StopReason } from './headless/headlessRunner.ts';
 import { type HeadlessResult, mapStreamJsonMessage } from './headless/streamJson.ts';
+import { taskAgentRequest } from './headless/taskLaunch.ts';
+import type { WarmPools } from './headless/warmPool.ts';
 import type { PermissionPromptServer } from './permissions/promptServer.ts';
 import { loadRunnableSlot } from './runnableSlot.ts';
 import { taskOutcome } from './taskOutcome.ts';
-import { CLAUDE_QUIET_ENV } from './claudeHome.ts';
 
 const { tasks, slots } = tables;
 
@@ -52,6 +51,8 @@ export interface TaskProcessorOptions {
   recovery: FleetRecovery;
   /** The slots whose tasks this worker takes; undefined = all. */
   workerSlots: string[] | undefined;
+  /** Agents started ahead of their task, for slots with a `warmPool`. */
+  warm?: WarmPools;
 }
 
 /** Runs one task: claims it, runs claude headless for its slot, streams events, records how it ended. */
@@ -100,22 +101,25 @@ export class TaskProcessor {
     const { rules } = await roleInForce(this.o.db, slot.role);
     // A task's agent gets Mission's MCP server when its role gives Mission tools (a manager running specialists).
     const mission = await childMcpLaunch(this.o.db, { ...owner, role: slot.role, missionTools: rules.missionTools }, this.o.apiUrl, { refusalsToo: false });
-    const prompts = this.o.prompts.register(owner, { ...slot, home: this.o.launcher.agentHome(slot.id, slot.env) });
+    // A warm agent of the slot, started with these very settings, when one is ready: no cold start.
+    const warm = this.o.warm?.take(slot, rules);
+    const guarded = { ...slot, home: this.o.launcher.agentHome(slot.id, slot.env) };
+    const prompts = warm ? warm.prompts.bind(owner, guarded) : this.o.prompts.register(owner, guarded);
     const launch = combineLaunches([prompts, mission], rules.allow);
     // From here on a lost worker may have run the prompt: the retry policy decides whether it runs again.
     // Only while the claim still holds (its fencing token is the attempt): a worker cut off after claiming,
     // whose task the fleet took back meanwhile, must not send the prompt.
     const [delivering] = await this.o.db.update(tasks).set({ promptDeliveredAt: sql`now()` }).where(this.stillMine(task)).returning({ id: tasks.id });
     if (!delivering) {
+      warm?.process.kill();
       await prompts.finish();
       await revokeAgentTokens(this.o.db, [taskId]);
       log.warn('the task was taken from this worker before its prompt was sent (it was declared lost): not running it');
       return DONE;
     }
-    const agent = this.o.launcher.prepare({ args: [...headlessArgs(slot.model, slot.args, rules), ...launch.args], cwd: slot.cwd, slot: slot.id, slotEnv: slot.env, launchEnv: { ...launch.env, ...CLAUDE_QUIET_ENV } });
-    const run = (started: AgentLaunch) =>
-      runHeadless({
-        ...started,
+    const agent = warm ? Promise.resolve(warm.process) : this.o.launcher.prepare(taskAgentRequest(slot, rules, launch)).then((started) => spawnHeadless(started, 'text'));
+    const run = (started: HeadlessProcess) => {
+      const exit = started.drive({
         prompt: task.prompt,
         signal: controller.signal,
         onMessage: async (message) => {
@@ -129,6 +133,9 @@ export class TaskProcessor {
         },
         onUnparsableLine: (line) => log.warn({ line: line.slice(0, 200) }, 'claude printed a line that is not JSON'),
       });
+      log.debug({ warm: Boolean(warm), pid: started.pid }, 'prompt written to the agent');
+      return exit;
+    };
     // An agent that cannot be prepared (its folders cannot be made its own) ends the task as one that could not start.
     const exit: HeadlessExit = await agent.then(run, notStarted).finally(async () => {
       undecided = await prompts.finish();
@@ -256,18 +263,3 @@ function notStarted(error: unknown): HeadlessExit {
 }
 
 const claimable = (taskId: string) => and(eq(tasks.id, taskId), eq(tasks.status, 'queued'), isNull(tasks.cancelRequestedAt));
-
-export function headlessArgs(model: string | null, extra: readonly string[], rules: Pick<RoleRules, 'deny' | 'sandbox'>): string[] {
-  return [
-    '-p',
-    '--output-format',
-    'stream-json',
-    '--verbose',
-    ...(model ? ['--model', model] : []),
-    // The role's deny rules, enforced by the CLI itself (its allow rules go in `--allowedTools` with the
-    // tools Mission's own MCP servers allow: see combineLaunches), and its sandbox.
-    ...(rules.deny.length > 0 ? ['--disallowedTools', ...rules.deny] : []),
-    ...settingsArgs(cliSandboxSettings(rules.sandbox)),
-    ...extra,
-  ];
-}

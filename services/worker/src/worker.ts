@@ -25,6 +25,7 @@ import { settleCoordination } from './coordinationProcessor.ts';
 import type { StopReason } from './headless/headlessRunner.ts';
 import { SessionHost } from './sessions/sessionHost.ts';
 import { TaskProcessor } from './taskProcessor.ts';
+import { WarmPools } from './headless/warmPool.ts';
 import { WorkerLease } from './workerLease.ts';
 
 /** BullMQ may hand a stalled job back many times: the task's own retry policy decides what runs again. */
@@ -32,6 +33,8 @@ const MAX_STALLED_COUNT = 100;
 
 export interface MissionWorker {
   id: string;
+  /** The warm agents of slots with a `warmPool`. */
+  warmPools: WarmPools;
   /** Stops taking jobs, lets running ones finish for up to `graceMs`, then stops them. */
   close(graceMs?: number): Promise<void>;
 }
@@ -81,7 +84,11 @@ export async function startWorker(options: {
     liveness,
     jobLockMs: config.jobLockMs,
   });
+  const warm = new WarmPools({ db: database.db, launcher, prompts, logger, workerSlots: config.workerSlots });
+  const reconcileWarm = () => warm.reconcile().catch((error: unknown) => logger.warn({ err: error }, 'could not bring the warm agent pools in line with the slots'));
+  await reconcileWarm();
   const processor = new TaskProcessor({
+    warm,
     recovery,
     workerSlots: config.workerSlots,
     prompts,
@@ -199,6 +206,7 @@ export async function startWorker(options: {
   const heartbeat = setInterval(() => {
     checkLease();
     beatToRedis();
+    void reconcileWarm();
     const sentAt = lease.sending();
     registration
       .heartbeat()
@@ -218,9 +226,11 @@ export async function startWorker(options: {
 
   return {
     id: workerId,
+    warmPools: warm,
     async close(graceMs = config.shutdownGraceMs) {
       logger.info({ graceMs }, 'worker draining');
       await stopRecovery();
+      warm.close();
       await registration.draining().catch((error: unknown) => logger.warn({ err: error }, 'could not mark the worker draining'));
       const closed = bullWorker.close();
       const timer = setTimeout(() => {

@@ -20,6 +20,8 @@ export const slots = pgTable('slots', {
   keepWorkspace: boolean('keep_workspace').notNull().default(false),
   /** Most tasks of this slot running at once across all workers; null = no limit beyond the workers' own. */
   maxConcurrency: integer('max_concurrency'),
+  /** Warm agents kept waiting for this slot's tasks ({ size, idleSeconds }); null = none, every task starts cold. */
+  warmPool: jsonb('warm_pool').$type<{ size: number; idleSeconds: number }>(),
   /** Most this slot's tasks may cost in a UTC day before new ones are refused; null = no budget. */
   dailyBudgetUsd: doublePrecision('daily_budget_usd'),
   /** 'file' when it came from slots.yaml, 'api' when set over REST. */

@@ -23,6 +23,17 @@ export const slotConfigSchema = z.strictObject({
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), z.string().max(32_768)).default({}),
   /** Most tasks of this slot running at once across all workers (default: no limit of its own). */
   maxConcurrency: z.number().int().min(1).max(10_000).optional(),
+  /**
+   * Warm agents: this many `claude` processes kept started and waiting for their prompt, so a task of the
+   * slot skips the CLI's cold start (each is used for one task, then replaced); one idle longer than
+   * `idleSeconds` is ended and replaced by a fresh one. Absent: every task starts its CLI cold. See docs/warm-agents.md.
+   */
+  warmPool: z
+    .strictObject({
+      size: z.number().int().min(1).max(16),
+      idleSeconds: z.number().int().min(10).max(86_400).default(600),
+    })
+    .optional(),
   /** Most this slot's tasks may cost in a UTC day, in USD; once spent, new tasks and sessions are refused until midnight UTC. */
   dailyBudgetUsd: z.number().positive().max(1_000_000).optional(),
   /** `worktree`: each session runs in its own `git worktree` of the repository holding cwd, on a branch `mission/<session id>`. */

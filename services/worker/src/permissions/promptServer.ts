@@ -27,8 +27,10 @@ const PROMPT_KEY_VARIABLE = 'MISSION_PROMPT_KEY';
 const TIMEOUT_MARGIN_MS = 60_000;
 const PROGRESS_EVERY_MS = 30_000;
 
-/** What the prompt server keeps of a task while it runs. */
-interface RegisteredTask extends Pick<GuardRequest, 'owner' | 'slot'> {
+/** What the prompt server keeps of an agent's route: the task once it is known, and its checks. */
+interface Route {
+  /** Whose tool uses it decides: set when the task is known (at once for a cold agent, at hand-off for a warm one). */
+  task?: Pick<GuardRequest, 'owner' | 'slot'>;
   /** Aborted when the task ends: approvals still pending expire at once. */
   ended: AbortController;
   /** The checks under way, so the end can wait for them to settle. */
@@ -43,6 +45,16 @@ export interface TaskPrompts extends CliLaunch {
   finish(): Promise<Approval[]>;
 }
 
+/**
+ * A route for an agent started before its task is known (a warm agent): its CLI connects to it at start
+ * (the MCP handshake), and `bind` names the task whose tool uses it decides. A tool use asked before
+ * that is denied. `release` when the agent is ended without a task.
+ */
+export interface ReservedPrompts extends CliLaunch {
+  bind(owner: EventOwner, slot: GuardRequest['slot']): TaskPrompts;
+  release(): void;
+}
+
 const promptInput = {
   tool_name: z.string().describe('The tool Claude wants to use.'),
   input: z.record(z.string(), z.unknown()).describe("The tool's input."),
@@ -55,7 +67,7 @@ const promptInput = {
  * for every tool use its `--allowedTools` / `--disallowedTools` did not settle.
  */
 export class PermissionPromptServer {
-  private readonly tasks = new Map<string, RegisteredTask>();
+  private readonly routes = new Map<string, Route>();
   private readonly server = http.createServer((req, res) => void this.handle(req, res));
 
   constructor(
@@ -74,22 +86,37 @@ export class PermissionPromptServer {
    * the URL); call `finish` when the task's CLI has exited.
    */
   register(owner: EventOwner, slot: GuardRequest['slot']): TaskPrompts {
+    return this.reserve().bind(owner, slot);
+  }
+
+  /** A route whose task is named later ({@link ReservedPrompts.bind}): for an agent started ahead of its task. */
+  reserve(): ReservedPrompts {
     const key = randomBytes(24).toString('base64url');
-    const task: RegisteredTask = { owner, slot, ended: new AbortController(), checks: new Set(), undecided: [] };
-    this.tasks.set(key, task);
+    const route: Route = { ended: new AbortController(), checks: new Set(), undecided: [] };
+    this.routes.set(key, route);
     const { port } = this.server.address() as AddressInfo;
-    return {
+    const launch: CliLaunch = {
       mcpServers: {
         [PROMPT_SERVER]: { type: 'http', url: `http://127.0.0.1:${port}/\${${PROMPT_KEY_VARIABLE}}`, timeout: this.approvalTimeoutMs + TIMEOUT_MARGIN_MS },
       },
       allowedTools: [],
       args: ['--permission-prompt-tool', PERMISSION_PROMPT_TOOL],
       env: { [PROMPT_KEY_VARIABLE]: key },
-      finish: async () => {
-        this.tasks.delete(key);
-        task.ended.abort('the task ended before anyone decided');
-        await Promise.allSettled([...task.checks]);
-        return task.undecided;
+    };
+    return {
+      ...launch,
+      release: () => void this.routes.delete(key),
+      bind: (owner, slot) => {
+        route.task = { owner, slot };
+        return {
+          ...launch,
+          finish: async () => {
+            this.routes.delete(key);
+            route.ended.abort('the task ended before anyone decided');
+            await Promise.allSettled([...route.checks]);
+            return route.undecided;
+          },
+        };
       },
     };
   }
@@ -100,8 +127,8 @@ export class PermissionPromptServer {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const task = this.tasks.get((req.url ?? '').slice(1));
-    if (!task) return void res.writeHead(404).end();
+    const route = this.routes.get((req.url ?? '').slice(1));
+    if (!route) return void res.writeHead(404).end();
     try {
       const body = req.method === 'POST' ? JSON.parse(await readBody(req)) : undefined;
       const mcp = new McpServer({ name: 'mission', version: '0.1.0' });
@@ -109,11 +136,13 @@ export class PermissionPromptServer {
         'permission_prompt',
         { description: "Decides a tool use by the slot's role in Mission (or asks a person).", inputSchema: promptInput },
         async ({ tool_name, input }, extra) => {
+          const task = route.task;
+          if (!task) return { content: [{ type: 'text', text: JSON.stringify({ behavior: 'deny', message: 'Mission denied this: the agent has no task yet.' }) }] };
           const stopProgress = keepAlive(extra, this.logger);
-          const check = this.guard.check({ owner: task.owner, slot: task.slot, use: { tool: tool_name, input }, signal: AbortSignal.any([extra.signal, task.ended.signal]) });
-          task.checks.add(check);
-          const answer = await check.finally(() => (task.checks.delete(check), stopProgress()));
-          if (answer.undecided) task.undecided.push(answer.undecided);
+          const check = this.guard.check({ owner: task.owner, slot: task.slot, use: { tool: tool_name, input }, signal: AbortSignal.any([extra.signal, route.ended.signal]) });
+          route.checks.add(check);
+          const answer = await check.finally(() => (route.checks.delete(check), stopProgress()));
+          if (answer.undecided) route.undecided.push(answer.undecided);
           const decision = answer.decision === 'allow' ? { behavior: 'allow', updatedInput: input } : { behavior: 'deny', message: answer.reason ?? 'Mission denied this.' };
           return { content: [{ type: 'text', text: JSON.stringify(decision) }] };
         },
@@ -124,7 +153,7 @@ export class PermissionPromptServer {
       await mcp.connect(transport);
       await transport.handleRequest(req, res, body);
     } catch (error) {
-      this.logger.error({ err: error, owner: task.owner }, 'permission prompt failed');
+      this.logger.error({ err: error, owner: route.task?.owner }, 'permission prompt failed');
       if (!res.headersSent) res.writeHead(500).end();
     }
   }

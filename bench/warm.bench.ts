@@ -1,0 +1,150 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createLogger } from '@mission/shared';
+import { spawnHeadless } from '@mission/worker';
+import { CLAUDE_BIN, prepareClaudeHome } from '../tests/support/claudeEnv.ts';
+import { processesIn, waitUntil } from '../tests/support/processes.ts';
+import { startStubAnthropic } from '../tests/support/stubAnthropic.ts';
+import { startBenchSystem } from './lib/system.ts';
+import { cpuMs } from './lib/procStat.ts';
+import { ms, ratio, report, summarize } from './lib/stats.ts';
+
+/** Tasks per side, taken in turn (cold, warm, cold, …) so both see the same machine. */
+const RUNS = Number(process.env.BENCH_WARM_RUNS ?? 10);
+/** A warm agent counts as ready once its CPU time has not grown for this long (its start-up is over). */
+const SETTLED_MS = 300;
+
+/**
+ * Warm agents against cold starts, in one run: submit → the first Messages API request the stub sees, for a
+ * slot with a warm pool and one without (same settings otherwise), and Mission's own share of the warm path
+ * (submit → prompt written to the warm agent, from the worker's debug log). Also the memory of a waiting warm
+ * agent, and how long spawning the CLI blocks the spawning process's event loop.
+ */
+export async function benchWarm(): Promise<void> {
+  const stub = await startStubAnthropic();
+  const firstRequestAt = new Map<string, number>();
+  stub.respond((request) => {
+    const marker = /bench-(\S+)/.exec(request.lastUserText)?.[0];
+    if (marker && !firstRequestAt.has(marker)) firstRequestAt.set(marker, Date.now());
+    return { text: 'ok' };
+  });
+  const dirs = { cold: fs.mkdtempSync(path.join(os.tmpdir(), 'mission-bench-cold-')), warm: fs.mkdtempSync(path.join(os.tmpdir(), 'mission-bench-warm-')) };
+  const home = prepareClaudeHome({ apiUrl: stub.url, trustedDirs: Object.values(dirs) });
+  const promptWrittenAt = new Map<string, number>();
+  // The worker's debug log says when it wrote a task's prompt (pino's `time`: ms since the epoch, as Date.now()).
+  const logger = createLogger(
+    { level: 'debug' },
+    {
+      write: (line: string) => {
+        if (!line.includes('prompt written to the agent')) return;
+        const entry = JSON.parse(line) as { taskId: string; time: number };
+        promptWrittenAt.set(entry.taskId, entry.time);
+      },
+    },
+  );
+  // Agents as the bench's own user, as in the tests: no agent user to set up on the machine.
+  const mission = await startBenchSystem({ MISSION_CLAUDE_BIN: CLAUDE_BIN, MISSION_AGENT_USER: os.userInfo().username }, { logger });
+  const call = async (method: string, route: string, body?: unknown) => {
+    const res = await mission.fetch(route, { method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${await res.text()}`);
+    return res.json() as Promise<{ id: string; status: string }>;
+  };
+  try {
+    await call('PUT', '/v1/slots/cold', { cwd: dirs.cold, env: home.env });
+    await call('PUT', '/v1/slots/warm', { cwd: dirs.warm, env: home.env, warmPool: { size: 1, idleSeconds: 3_600 } });
+
+    const sides = { cold: [] as number[], warm: [] as number[] };
+    const missionShare = { cold: [] as number[], warm: [] as number[] };
+    let memoryKb: number[] = [];
+    for (let i = 0; i < RUNS * 2; i++) {
+      const side = i % 2 === 0 ? 'cold' : 'warm';
+      if (side === 'warm') {
+        // Its agent started and done starting (as a pool's agent is when tasks come now and then).
+        const pools = mission.worker!.warmPools;
+        if (pools.ready('warm') === 0) await pools.reconcile();
+        await waitUntil(() => pools.ready('warm') > 0, 60_000, 'a warm agent');
+        const waiting = await settledAgents(dirs.warm);
+        if (memoryKb.length === 0) memoryKb = waiting.map(rssKb);
+      }
+      const marker = `bench-${side}-${i}`;
+      const submitted = Date.now();
+      const task = await call('POST', '/v1/tasks', { slot: side, prompt: `${marker} say ok` });
+      await waitUntil(async () => ['succeeded', 'failed'].includes((await call('GET', `/v1/tasks/${task.id}`)).status), 60_000, `task ${task.id} to end`);
+      const first = firstRequestAt.get(marker);
+      if (first === undefined) throw new Error(`the stub never saw the prompt of ${marker}`);
+      sides[side].push(first - submitted);
+      const written = promptWrittenAt.get(task.id);
+      if (written === undefined) throw new Error(`the worker did not log the prompt of task ${task.id} as written`);
+      missionShare[side].push(written - submitted);
+    }
+    const cold = summarize(sides.cold);
+    const warm = summarize(sides.warm);
+    const share = summarize(missionShare.warm);
+    const coldShare = summarize(missionShare.cold);
+    report(
+      `submit → first Messages API request, warm agent vs cold start (real claude CLI, stub API; ${RUNS} tasks each, taken in turn; goal warm ≤ 0.35× cold, Mission's share ≤ 10 ms p50)`,
+      ['path', 'p50', 'p99', 'vs cold (p50)'],
+      [
+        ['cold start', ms(cold.p50), ms(cold.p99), '1×'],
+        ['warm agent', ms(warm.p50), ms(warm.p99), ratio(warm.p50, cold.p50)],
+        ["warm: Mission's share (submit → prompt written)", ms(share.p50), ms(share.p99), ''],
+        ["cold: submit → prompt written (incl. spawn)", ms(coldShare.p50), ms(coldShare.p99), ''],
+      ],
+    );
+    const totalKb = memoryKb.reduce((a, b) => a + b, 0);
+    report('memory of one waiting warm agent (VmRSS of its processes)', ['processes', 'RSS'], [[memoryKb.length, `${(totalKb / 1024).toFixed(1)} MB`]]);
+  } finally {
+    await mission.close();
+    await stub.close();
+    home.remove();
+    for (const dir of Object.values(dirs)) fs.rmSync(dir, { recursive: true, force: true });
+  }
+  benchSpawnBlock();
+}
+
+/** The processes of the warm agent waiting in `dir`, once there is one and its CPU time has stopped growing. */
+async function settledAgents(dir: string): Promise<number[]> {
+  await waitUntil(() => processesIn(dir).length > 0, 60_000, `a warm agent in ${dir}`);
+  let last = -1;
+  let since = Date.now();
+  await waitUntil(
+    () => {
+      const used = processesIn(dir).reduce((sum, pid) => sum + cpuMs(pid), 0);
+      if (used !== last) [last, since] = [used, Date.now()];
+      return Date.now() - since >= SETTLED_MS;
+    },
+    60_000,
+    `the warm agent in ${dir} to finish starting`,
+  );
+  return processesIn(dir);
+}
+
+function rssKb(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+}
+
+/**
+ * How long starting the CLI blocks the event loop of the process that starts it (child_process.spawn is
+ * synchronous up to the exec): paid by the worker for each cold start before the prompt is written, and for
+ * a warm agent only by the refill after it. Measured here in the benchmark's own process (the block grows
+ * with the size of the process that forks).
+ */
+function benchSpawnBlock(): void {
+  const blocks: number[] = [];
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-bench-spawn-'));
+  for (let i = 0; i < 20; i++) {
+    const started = performance.now();
+    const agent = spawnHeadless({ bin: CLAUDE_BIN, args: ['--version'], cwd: dir, env: { PATH: process.env.PATH ?? '' } }, 'text');
+    blocks.push(performance.now() - started);
+    agent.kill();
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  const block = summarize(blocks);
+  report(
+    `event loop blocked by spawning the CLI (this process, RSS ${(process.memoryUsage().rss / 1024 / 1024).toFixed(0)} MB; 20 spawns; goal ≤ 2 ms)`,
+    ['', 'p50', 'p99'],
+    [['spawn()', ms(block.p50), ms(block.p99)]],
+  );
+}

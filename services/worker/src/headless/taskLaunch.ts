@@ -1,0 +1,35 @@
+import { cliSandboxSettings, type RoleRules } from '@mission/shared';
+import type { AgentLaunchRequest } from '../agentProcess.ts';
+import { CLAUDE_QUIET_ENV } from '../claudeHome.ts';
+import { settingsArgs } from '../cliLaunch.ts';
+import type { SlotRow } from '../runnableSlot.ts';
+import type { PromptInput } from './headlessRunner.ts';
+
+/**
+ * What a task's agent is launched with in its slot: the same for a cold start and a warm agent, but for
+ * how the prompt reaches it (a warm agent reads it as a stream-json message: it is started before the prompt is known).
+ */
+export function taskAgentRequest(
+  slot: Pick<SlotRow, 'id' | 'model' | 'args' | 'cwd' | 'env'>,
+  rules: Pick<RoleRules, 'deny' | 'sandbox'>,
+  launch: { args: string[]; env: Record<string, string> },
+  promptInput: PromptInput = 'text',
+): AgentLaunchRequest {
+  return { args: [...headlessArgs(slot.model, slot.args, rules, promptInput), ...launch.args], cwd: slot.cwd, slot: slot.id, slotEnv: slot.env, launchEnv: { ...launch.env, ...CLAUDE_QUIET_ENV } };
+}
+
+export function headlessArgs(model: string | null, extra: readonly string[], rules: Pick<RoleRules, 'deny' | 'sandbox'>, promptInput: PromptInput = 'text'): string[] {
+  return [
+    '-p',
+    '--output-format',
+    'stream-json',
+    '--verbose',
+    ...(promptInput === 'stream-json' ? ['--input-format', 'stream-json'] : []),
+    ...(model ? ['--model', model] : []),
+    // The role's deny rules, enforced by the CLI itself (its allow rules go in `--allowedTools` with the
+    // tools Mission's own MCP servers allow: see combineLaunches), and its sandbox.
+    ...(rules.deny.length > 0 ? ['--disallowedTools', ...rules.deny] : []),
+    ...settingsArgs(cliSandboxSettings(rules.sandbox)),
+    ...extra,
+  ];
+}
