@@ -10,19 +10,17 @@ import {
   newId,
   parseInput,
   queueNames,
-  tables,
   taskJob,
+  type TaskRow,
+  TaskStore,
   TimeoutError,
   UnavailableError,
 } from '@mission/shared';
 import type { FlowProducer } from 'bullmq';
-import { inArray, sql } from 'drizzle-orm';
 import { assertWithinDailyBudget } from './budget.ts';
 import { assertAgentMayUseSlot } from './slotAccess.ts';
 import type { SlotService } from './slots.ts';
 import type { TaskService } from './tasks.ts';
-
-const { tasks } = tables;
 
 const PRIORITY = 50;
 
@@ -40,7 +38,6 @@ export interface CoordinationServiceOptions {
 /** Told as each child ends: how many have, of how many, and what became of this one. */
 export type CoordinationProgress = (done: number, total: number, message: string) => void;
 
-type TaskRow = typeof tasks.$inferSelect;
 
 /**
  * Runs one subtask per slot in parallel towards a goal. The coordinating task (mode `coordinate`, prompt
@@ -49,7 +46,11 @@ type TaskRow = typeof tasks.$inferSelect;
  * children: with `fail_fast` the first that does not succeed cancels the others.
  */
 export class CoordinationService {
-  constructor(private readonly o: CoordinationServiceOptions) {}
+  private readonly store: TaskStore;
+
+  constructor(private readonly o: CoordinationServiceOptions) {
+    this.store = new TaskStore(o);
+  }
 
   /** `caller`: who coordinates — an agent only on the slots its role allows. */
   async coordinate(body: unknown, options: { signal?: AbortSignal; onProgress?: CoordinationProgress; caller?: Caller | undefined } = {}): Promise<Coordination> {
@@ -81,44 +82,14 @@ export class CoordinationService {
 
   /** The coordinating task (running from the start: it coordinates) and one queued child per slot. */
   private async create(input: CoordinateInput, slots: string[], timeoutMs: number): Promise<{ parent: TaskRow; children: TaskRow[] }> {
-    return this.o.db.transaction(async (tx) => {
-      const [parent] = await tx
-        .insert(tasks)
-        .values({
-          id: newId('task'),
-          slot: slots[0]!,
-          mode: 'coordinate',
-          status: 'running',
-          prompt: input.goal,
-          priority: PRIORITY,
-          timeoutMs,
-          metadata: { failurePolicy: input.failurePolicy, slots },
-          startedAt: sql`now()`,
-        })
-        .returning();
-      const children = await tx
-        .insert(tasks)
-        .values(
-          slots.map((slot) => ({
-            id: newId('task'),
-            slot,
-            mode: 'submit',
-            status: 'queued',
-            prompt: childPrompt(input.goal, input.tasks[slot]!),
-            priority: PRIORITY,
-            timeoutMs,
-            parentId: parent!.id,
-          })),
-        )
-        .returning();
-      return { parent: parent!, children };
-    });
+    return this.store.createCoordination(
+      { id: newId('task'), slot: slots[0]!, mode: 'coordinate', prompt: input.goal, priority: PRIORITY, timeoutMs, metadata: { failurePolicy: input.failurePolicy, slots } },
+      slots.map((slot) => ({ id: newId('task'), slot, mode: 'submit', prompt: childPrompt(input.goal, input.tasks[slot]!), priority: PRIORITY, timeoutMs })),
+    );
   }
 
   /** One flow: the parent job on the coordinations queue, the children's jobs (ids = task ids) on the tasks queue. */
   private async enqueue(parent: TaskRow, children: TaskRow[]): Promise<void> {
-    await this.o.events.append({ kind: 'task', id: parent.id }, { type: 'state', payload: { state: 'running' } });
-    for (const child of children) await this.o.events.append({ kind: 'task', id: child.id }, { type: 'state', payload: { state: 'queued' } });
     try {
       await this.o.flows.add({
         name: 'coordinate',
@@ -133,8 +104,9 @@ export class CoordinationService {
       });
     } catch (error) {
       this.o.logger.error({ err: error, taskId: parent.id }, 'could not enqueue the coordination');
-      const ids = [parent.id, ...children.map((child) => child.id)];
-      await this.o.db.update(tasks).set({ status: 'failed', error: 'could not be queued: Redis is unavailable', finishedAt: sql`now()`, updatedAt: sql`now()` }).where(inArray(tasks.id, ids));
+      const why = 'could not be queued: Redis is unavailable';
+      await this.store.finishAll(children.map((child) => child.id), 'queued', 'failed', why);
+      await this.store.finish(parent.id, { from: 'running', to: 'failed', error: why });
       throw new UnavailableError('the task queue is unavailable; the coordination was not started, try again');
     }
   }

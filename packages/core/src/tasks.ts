@@ -4,7 +4,6 @@ import {
   enqueueTask,
   type Database,
   type EventLog,
-  finishTask,
   type ChannelSubscriber,
   isTerminalTaskStatus,
   MissionError,
@@ -14,6 +13,7 @@ import {
   type TaskCanceller,
   type TaskJobData,
   type TaskListQuery,
+  TaskStore,
   type TaskMode,
   TaskEndedError,
   taskInputSchema,
@@ -77,7 +77,11 @@ export interface TaskPage {
 
 /** Task operations shared by the REST API and the MCP server. */
 export class TaskService {
-  constructor(private readonly o: TaskServiceOptions) {}
+  private readonly store: TaskStore;
+
+  constructor(private readonly o: TaskServiceOptions) {
+    this.store = new TaskStore(o);
+  }
 
   /**
    * `parentId`: the session or task of the agent that submits it (a caller with a child token). `caller`: who
@@ -108,37 +112,31 @@ export class TaskService {
     // After the idempotency check: repeating a request that was taken returns its task, budget or not.
     await assertWithinDailyBudget(this.o.db, input.slot);
 
-    const [row] = await this.o.db
-      .insert(tasks)
-      .values({
-        id: newId('task'),
-        slot: input.slot,
-        mode,
-        status: 'queued',
-        prompt: input.prompt,
-        priority: input.priority,
-        timeoutMs: input.timeoutMs ?? (mode === 'ask' ? this.o.askTimeoutMs : this.o.taskTimeoutMs),
-        idempotencyScope: idempotencyKey ? idempotencyScope : null,
-        idempotencyKey: idempotencyKey ?? null,
-        metadata: input.metadata ?? null,
-        retry: input.retry,
-        maxAttempts: input.maxAttempts,
-        parentId: options.parentId ?? null,
-      })
-      .onConflictDoNothing({ target: [tasks.idempotencyScope, tasks.idempotencyKey] })
-      .returning();
+    const row = await this.store.submit({
+      id: newId('task'),
+      slot: input.slot,
+      mode,
+      prompt: input.prompt,
+      priority: input.priority,
+      timeoutMs: input.timeoutMs ?? (mode === 'ask' ? this.o.askTimeoutMs : this.o.taskTimeoutMs),
+      idempotencyScope: idempotencyKey ? idempotencyScope : null,
+      idempotencyKey: idempotencyKey ?? null,
+      metadata: input.metadata ?? null,
+      retry: input.retry,
+      maxAttempts: input.maxAttempts,
+      parentId: options.parentId ?? null,
+    });
     if (!row) {
       // Lost a race with a concurrent submit of the same key.
       const existing = await this.findByIdempotencyKey(idempotencyScope, idempotencyKey!);
       return { task: this.sameRequestOrConflict(existing!, input.slot, input.prompt, mode), created: false };
     }
 
-    await this.o.events.append({ kind: 'task', id: row.id }, { type: 'state', payload: { state: 'queued' } });
     try {
       await enqueueTask(this.o.queue, row);
     } catch (error) {
       this.o.logger.error({ err: error, taskId: row.id }, 'could not enqueue task');
-      await finishTask(this.o.db, this.o.events, row.id, { from: 'queued', to: 'failed', error: 'could not be queued: Redis is unavailable' });
+      await this.store.finish(row.id, { from: 'queued', to: 'failed', error: 'could not be queued: Redis is unavailable' });
       throw new UnavailableError('the task queue is unavailable; the task was not started, try again');
     }
     return { task: toTask(row), created: true };

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, lte, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
-import { type Database, sqlStateOf, UNIQUE_VIOLATION } from './db/database.ts';
+import { type Database, sqlStateOf, type Transaction, UNIQUE_VIOLATION } from './db/database.ts';
 import { UnavailableError } from './errors.ts';
 import { events } from './db/schema.ts';
 import type { EventOwner, MissionEvent, MissionEventDraft, OwnerKind } from './events.ts';
@@ -11,6 +11,15 @@ const MAX_APPEND_ATTEMPTS = 5;
 const REPLAY_PAGE = 500;
 /** Live events a follower may hold unread; one that falls further behind is ended (it can resume from its last seq). */
 export const MAX_LIVE_BACKLOG = 10_000;
+
+/** Events of one owner, in order, to store together. */
+export interface OwnedDrafts {
+  owner: EventOwner;
+  drafts: readonly MissionEventDraft[];
+}
+
+/** Records events of an owner to store with the transaction of {@link EventLog.transaction}, in the order recorded. */
+export type EventRecorder = (owner: EventOwner, ...drafts: MissionEventDraft[]) => void;
 
 /**
  * The append-only event log: every event is stored in Postgres with the next sequence number of its
@@ -45,13 +54,64 @@ export class EventLog {
   /** As {@link appendMany}, but stores (and publishes) nothing and resolves null when the fence does not hold. */
   async appendFenced(owner: EventOwner, drafts: readonly MissionEventDraft[], fence?: EventFence): Promise<MissionEvent[] | null> {
     if (drafts.length === 0) return [];
-    const stored = await this.insert(owner, drafts, fence);
+    const batch = [{ owner, drafts }];
+    const stored = await retryingSeqConflicts(() =>
+      fence ? this.db.transaction(async (tx) => ((await fence(tx)) ? this.insertIn(tx, batch) : null)) : this.insertIn(this.db, batch),
+    );
     if (!stored) return null;
-    const channel = this.channel(owner);
-    const pipeline = this.publisher.pipeline();
-    for (const event of stored) pipeline.publish(channel, JSON.stringify(event));
-    for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
+    await this.publish(stored);
     return stored;
+  }
+
+  /**
+   * Stores events in one statement on `db` — a transaction of the caller's, so that a state change and
+   * the event that tells it commit together — each owner's with consecutive seqs in the order given.
+   * Nothing is published: call {@link publish} once the transaction has committed. A concurrent writer
+   * taking the same seq fails it with a unique violation ({@link retryingSeqConflicts} runs it again).
+   */
+  async insertIn(db: Database | Transaction, batches: readonly OwnedDrafts[]): Promise<MissionEvent[]> {
+    // Every row's subquery sees the table as the statement began: the rows take max + 1, max + 2, ….
+    const values = batches.flatMap(({ owner, drafts }) =>
+      drafts.map((draft, index) => ({
+        ownerKind: owner.kind,
+        ownerId: owner.id,
+        seq: sql`(select coalesce(max(${events.seq}), 0) + ${index + 1} from ${events} where ${events.ownerId} = ${owner.id})`,
+        type: draft.type,
+        payload: draft.payload,
+      })),
+    );
+    if (values.length === 0) return [];
+    const rows = await db.insert(events).values(values).returning();
+    return rows.map(toEvent).sort((a, b) => a.ownerId.localeCompare(b.ownerId) || a.seq - b.seq);
+  }
+
+  /**
+   * Runs `write` in one transaction, storing in it the events it `record`s: a state change and the events
+   * that tell it commit together or not at all. They are published once it has committed (stored, then
+   * published). A seq taken by a concurrent writer runs the whole transaction again, so `write` must do
+   * nothing outside it.
+   */
+  async transaction<T>(write: (tx: Transaction, record: EventRecorder) => Promise<T>): Promise<T> {
+    const { result, stored } = await retryingSeqConflicts(() =>
+      this.db.transaction(async (tx) => {
+        const byOwner = new Map<string, { owner: EventOwner; drafts: MissionEventDraft[] }>();
+        const result = await write(tx, (owner, ...drafts) => {
+          const batch = byOwner.get(owner.id) ?? byOwner.set(owner.id, { owner, drafts: [] }).get(owner.id)!;
+          batch.drafts.push(...drafts);
+        });
+        return { result, stored: await this.insertIn(tx, [...byOwner.values()]) };
+      }),
+    );
+    await this.publish(stored);
+    return result;
+  }
+
+  /** Publishes stored events on their owners' channels in one round trip, each owner's in seq order. */
+  async publish(stored: readonly MissionEvent[]): Promise<void> {
+    if (stored.length === 0) return;
+    const pipeline = this.publisher.pipeline();
+    for (const event of stored) pipeline.publish(this.channelOf(event.ownerKind, event.ownerId), JSON.stringify(event));
+    for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
   }
 
   /**
@@ -89,34 +149,20 @@ export class EventLog {
       after = page.at(-1)!.seq;
     }
   }
+}
 
-  private async insert(owner: EventOwner, drafts: readonly MissionEventDraft[], fence?: EventFence): Promise<MissionEvent[] | null> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        if (!fence) return await this.insertRows(this.db, owner, drafts);
-        return await this.db.transaction(async (tx) => ((await fence(tx)) ? this.insertRows(tx, owner, drafts) : null));
-      } catch (error) {
-        // Two writers took the same next seq for one owner: the loser takes the one after.
-        if (sqlStateOf(error) !== UNIQUE_VIOLATION || attempt >= MAX_APPEND_ATTEMPTS) throw error;
-      }
+/**
+ * Runs `write` again when it failed because two writers took the same next seq of an owner (the loser
+ * takes the one after), up to a few times. `write` must be safe to repeat: one statement, or a whole
+ * transaction (rolled back by the failure).
+ */
+export async function retryingSeqConflicts<T>(write: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      if (sqlStateOf(error) !== UNIQUE_VIOLATION || attempt >= MAX_APPEND_ATTEMPTS) throw error;
     }
-  }
-
-  private async insertRows(db: Database, owner: EventOwner, drafts: readonly MissionEventDraft[]): Promise<MissionEvent[]> {
-    // Every row's subquery sees the table as the statement began: the rows take max + 1, max + 2, ….
-    const rows = await db
-      .insert(events)
-      .values(
-        drafts.map((draft, index) => ({
-          ownerKind: owner.kind,
-          ownerId: owner.id,
-          seq: sql`(select coalesce(max(${events.seq}), 0) + ${index + 1} from ${events} where ${events.ownerId} = ${owner.id})`,
-          type: draft.type,
-          payload: draft.payload,
-        })),
-      )
-      .returning();
-    return rows.map(toEvent).sort((a, b) => a.seq - b.seq);
   }
 }
 
@@ -125,7 +171,7 @@ export class EventLog {
  * the task still runs under this claim). Checked in the insert's transaction, which it may lock the owner's
  * row in (`for share`), so what ends the owner waits for the insert and its own event comes after.
  */
-export type EventFence = (tx: Database) => Promise<boolean>;
+export type EventFence = (tx: Transaction) => Promise<boolean>;
 
 /** Most events an appender holds before its producer must wait ({@link EventAppender.add}). */
 const APPENDER_MAX_PENDING = 1_000;

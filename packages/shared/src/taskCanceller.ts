@@ -1,12 +1,12 @@
-import { and, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
+import { and, eq, inArray, ne } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import type { Database } from './db/database.ts';
 import { tasks } from './db/schema.ts';
 import type { EventLog } from './eventLog.ts';
-import { finishTask } from './finishTask.ts';
 import { channels, type ControlMessage } from './queues.ts';
 import type { FailurePolicy } from './schemas/coordination.ts';
 import { isTerminalTaskStatus } from './schemas/tasks.ts';
+import { TaskStore } from './tasks/taskStore.ts';
 
 /** What asking a task to stop came to: cancelled at once (it was queued), its worker told, or it had ended. */
 export type CancelRequest = 'cancelled' | 'requested' | 'ended';
@@ -18,14 +18,15 @@ export type CancelRequest = 'cancelled' | 'requested' | 'ended';
  * records a coordination child's end (fail_fast), so that the policy holds when nobody waits on the call.
  */
 export class TaskCanceller {
-  constructor(private readonly o: { db: Database; events: EventLog; publisher: Redis; queuePrefix: string }) {}
+  private readonly store: TaskStore;
+
+  constructor(private readonly o: { db: Database; events: EventLog; publisher: Redis; queuePrefix: string }) {
+    this.store = new TaskStore(o);
+  }
 
   async request(id: string): Promise<CancelRequest> {
-    await this.o.db
-      .update(tasks)
-      .set({ cancelRequestedAt: sql`now()` })
-      .where(and(eq(tasks.id, id), isNull(tasks.cancelRequestedAt)));
-    if (await finishTask(this.o.db, this.o.events, id, { from: 'queued', to: 'cancelled', error: 'cancelled before it started' })) return 'cancelled';
+    await this.store.requestCancel(id);
+    if (await this.store.finish(id, { from: 'queued', to: 'cancelled', error: 'cancelled before it started' })) return 'cancelled';
     const [task] = await this.o.db.select({ status: tasks.status, mode: tasks.mode }).from(tasks).where(eq(tasks.id, id));
     if (!task || isTerminalTaskStatus(task.status)) return 'ended';
     if (task.mode === 'coordinate') {

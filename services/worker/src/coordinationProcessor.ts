@@ -1,5 +1,5 @@
-import { coordinationChildren, coordinationOutcome, type Database, type EventLog, type Logger, tables } from '@mission/shared';
-import { and, eq, sql } from 'drizzle-orm';
+import { coordinationChildren, coordinationOutcome, type Database, type EventLog, type Logger, tables, TaskStore } from '@mission/shared';
+import { eq } from 'drizzle-orm';
 
 const { tasks } = tables;
 
@@ -10,15 +10,9 @@ const { tasks } = tables;
 export async function settleCoordination(o: { db: Database; events: EventLog; logger: Logger }, taskId: string): Promise<void> {
   const [coordination] = await o.db.select({ cancelRequestedAt: tasks.cancelRequestedAt }).from(tasks).where(eq(tasks.id, taskId));
   const outcome = coordinationOutcome(await coordinationChildren(o.db, taskId), { cancelRequested: Boolean(coordination?.cancelRequestedAt) });
-  const [settled] = await o.db
-    .update(tasks)
-    .set({ status: outcome.status, error: outcome.error, result: JSON.stringify(outcome.results), finishedAt: sql`now()`, updatedAt: sql`now()` })
-    .where(and(eq(tasks.id, taskId), eq(tasks.status, 'running')))
-    .returning({ id: tasks.id });
-  if (!settled) {
+  if (!(await new TaskStore(o).settleCoordination(taskId, outcome))) {
     o.logger.warn({ taskId }, 'coordination was settled already');
     return;
   }
   o.logger.info({ taskId, status: outcome.status }, 'coordination settled');
-  await o.events.append({ kind: 'task', id: taskId }, { type: 'state', payload: { state: outcome.status, ...(outcome.error ? { reason: outcome.error } : {}) } });
 }

@@ -8,10 +8,13 @@ import {
   revokeAgentTokens,
   roleInForce,
   settleInterruptedTask,
+  type SlotClaim,
   type TaskCanceller,
+  type TaskLease,
+  TaskStore,
   tables,
 } from '@mission/shared';
-import { and, count, eq, inArray, isNull, ne, notExists, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { AgentLauncher } from './agentProcess.ts';
 import { childMcpLaunch } from './childMcp.ts';
 import { combineLaunches } from './cliLaunch.ts';
@@ -23,7 +26,7 @@ import type { PermissionPromptServer } from './permissions/promptServer.ts';
 import { loadRunnableSlot } from './runnableSlot.ts';
 import { taskOutcome } from './taskOutcome.ts';
 
-const { tasks, slots } = tables;
+const { tasks } = tables;
 
 /** How long a task waits before it is offered again when its slot is full or this worker does not serve it. */
 const RETRY_LATER_MS = 1_000;
@@ -32,7 +35,6 @@ const RETRY_LATER_MS = 1_000;
 export type TaskRun = { kind: 'done' } | { kind: 'later'; delayMs: number; why: string };
 const DONE: TaskRun = { kind: 'done' };
 
-type Claim = { task: typeof tasks.$inferSelect } | { later: string } | { skip: string };
 
 export interface TaskProcessorOptions {
   db: Database;
@@ -57,7 +59,11 @@ export interface TaskProcessorOptions {
 
 /** Runs one task: claims it, runs claude headless for its slot, streams events, records how it ended. */
 export class TaskProcessor {
-  constructor(private readonly o: TaskProcessorOptions) {}
+  private readonly store: TaskStore;
+
+  constructor(private readonly o: TaskProcessorOptions) {
+    this.store = new TaskStore(o);
+  }
 
   /**
    * `stop` aborts with a {@link StopReason}: cancel (user), shutdown (worker); the timeout is the task's own.
@@ -74,11 +80,11 @@ export class TaskProcessor {
     if ('later' in claim) return { kind: 'later', delayMs: RETRY_LATER_MS + Math.floor(Math.random() * 250), why: claim.later };
     const { task } = claim;
     const log = this.o.logger.child({ taskId, slot: task.slot, attempt: task.attempts });
-    await this.o.events.append(owner, { type: 'state', payload: { state: 'running' } });
+    const lease: TaskLease = { id: taskId, workerId: this.o.workerId, attempts: task.attempts };
 
     const runnable = await loadRunnableSlot(this.o.db, task.slot);
     if ('problem' in runnable) {
-      await this.fail(owner, runnable.problem);
+      await this.store.complete(lease, { status: 'failed', error: runnable.problem, errorEvent: { code: 'failed', message: runnable.problem } });
       await this.afterEnd(taskId, log);
       return DONE;
     }
@@ -97,7 +103,7 @@ export class TaskProcessor {
     let claudeSessionId: string | null = null;
     // The agent's output is written in batches while the next lines are read; all of it is stored before the outcome.
     // Only while the claim holds: a run the fleet took back (its worker cut off, its job lost) writes nothing more.
-    const output = this.o.events.appender(owner, async (tx) => (await tx.select({ id: tasks.id }).from(tasks).where(this.stillMine(task)).for('share')).length > 0);
+    const output = this.o.events.appender(owner, this.store.fence(lease));
     const { rules } = await roleInForce(this.o.db, slot.role);
     // A task's agent gets Mission's MCP server when its role gives Mission tools (a manager running specialists).
     const mission = await childMcpLaunch(this.o.db, { ...owner, role: slot.role, missionTools: rules.missionTools }, this.o.apiUrl, { refusalsToo: false });
@@ -109,8 +115,7 @@ export class TaskProcessor {
     // From here on a lost worker may have run the prompt: the retry policy decides whether it runs again.
     // Only while the claim still holds (its fencing token is the attempt): a worker cut off after claiming,
     // whose task the fleet took back meanwhile, must not send the prompt.
-    const [delivering] = await this.o.db.update(tasks).set({ promptDeliveredAt: sql`now()` }).where(this.stillMine(task)).returning({ id: tasks.id });
-    if (!delivering) {
+    if (!(await this.store.markPromptDelivered(lease))) {
       warm?.process.kill();
       await prompts.finish();
       await revokeAgentTokens(this.o.db, [taskId]);
@@ -126,7 +131,7 @@ export class TaskProcessor {
           const mapped = mapStreamJsonMessage(message);
           if (mapped.claudeSessionId && !claudeSessionId) {
             claudeSessionId = mapped.claudeSessionId;
-            await this.o.db.update(tasks).set({ claudeSessionId }).where(this.stillMine(task));
+            await this.store.recordClaudeSession(lease, claudeSessionId);
           }
           result = mapped.result ?? result;
           for (const event of mapped.events) await output.add(event);
@@ -150,37 +155,23 @@ export class TaskProcessor {
     }
     const outcome = taskOutcome(exit, result, task.timeoutMs, undecided);
     log.info({ status: outcome.status, exitCode: exit.exitCode, stoppedBy: exit.stoppedBy }, 'task ended');
-    const [recorded] = await this.o.db
-      .update(tasks)
-      .set({
-        status: outcome.status,
-        error: outcome.error,
+    const recorded = await this.store.complete(lease, {
+      ...outcome,
+      outcome: {
         result: result?.text ?? null,
         costUsd: result?.costUsd ?? null,
         usage: result?.usage ?? null,
         durationMs: result?.durationMs ?? null,
         numTurns: result?.numTurns ?? null,
-        finishedAt: sql`now()`,
-        updatedAt: sql`now()`,
-      })
-      .where(this.stillMine(task))
-      .returning({ id: tasks.id });
+      },
+      ...(outcome.error && !result ? { errorEvent: { code: outcome.status, message: outcome.error } } : {}),
+    });
     if (!recorded) {
       log.warn('task was settled elsewhere while it ran; outcome not recorded');
       return DONE;
     }
-    if (outcome.error && !result) await this.o.events.append(owner, { type: 'error', payload: { code: outcome.status, message: outcome.error } });
-    await this.o.events.append(owner, {
-      type: 'state',
-      payload: { state: outcome.status, ...(outcome.error ? { reason: outcome.error } : {}) },
-    });
     await this.afterEnd(taskId, log);
     return DONE;
-  }
-
-  /** The task still runs under this claim: on this worker, and the same attempt (the claim's fencing token). */
-  private stillMine(task: typeof tasks.$inferSelect) {
-    return and(eq(tasks.id, task.id), eq(tasks.status, 'running'), eq(tasks.workerId, this.o.workerId), eq(tasks.attempts, task.attempts));
   }
 
   /** A coordination's child that did not succeed stops its siblings when the coordination says fail_fast. */
@@ -203,13 +194,9 @@ export class TaskProcessor {
    * is at its `maxConcurrency`, or this worker does not serve its slot. A job whose task is `running` on
    * a worker that is gone (BullMQ gave the stalled job back) is recovered by the task's retry policy first.
    */
-  private async claim(taskId: string, recovered = false): Promise<Claim> {
-    const served = this.o.workerSlots ? inArray(tasks.slot, this.o.workerSlots) : undefined;
-    const unlimited = notExists(
-      this.o.db.select({ one: sql`1` }).from(slots).where(and(eq(slots.id, tasks.slot), sql`${slots.maxConcurrency} is not null`)),
-    );
-    // The common case in one statement: a slot without a limit of its own.
-    const [task] = await this.o.db.update(tasks).set(this.takeIt()).where(and(claimable(taskId), served, unlimited)).returning();
+  private async claim(taskId: string, recovered = false): Promise<SlotClaim> {
+    // The common case in one transaction: a slot without a limit of its own.
+    const task = await this.store.claim(taskId, this.o.workerId, this.o.workerSlots);
     if (task) return { task };
 
     const [row] = await this.o.db.select().from(tasks).where(eq(tasks.id, taskId));
@@ -220,40 +207,7 @@ export class TaskProcessor {
     }
     if (row.status !== 'queued' || row.cancelRequestedAt) return { skip: `the task is ${row.status}` };
     if (this.o.workerSlots && !this.o.workerSlots.includes(row.slot)) return { later: `this worker does not serve slot '${row.slot}'` };
-    return this.claimWithinSlotLimit(taskId, row.slot);
-  }
-
-  /**
-   * The claim's values. The start time is the UPDATE's own (statement_timestamp), not the transaction's:
-   * under the slot lock the transaction may have begun before the slot's previous task finished.
-   */
-  private takeIt() {
-    return { status: 'running', workerId: this.o.workerId, attempts: sql`${tasks.attempts} + 1`, startedAt: sql`statement_timestamp()`, updatedAt: sql`now()` };
-  }
-
-  /** Counts the slot's running tasks under a lock on the slot, so two workers never both take the last place. */
-  private async claimWithinSlotLimit(taskId: string, slotId: string): Promise<Claim> {
-    return this.o.db.transaction(async (tx) => {
-      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`mission-slot:${slotId}`}))`);
-      const [slot] = await tx.select({ limit: slots.maxConcurrency }).from(slots).where(eq(slots.id, slotId));
-      // A coordinating task is `running` while its children run: it takes no place of its own.
-      const [running] = await tx.select({ n: count() }).from(tasks).where(and(eq(tasks.slot, slotId), eq(tasks.status, 'running'), ne(tasks.mode, 'coordinate')));
-      if (slot?.limit && (running?.n ?? 0) >= slot.limit) return { later: `slot '${slotId}' is at its limit of ${slot.limit} running tasks` };
-      const [task] = await tx.update(tasks).set(this.takeIt()).where(claimable(taskId)).returning();
-      return task ? { task } : { skip: `task ${taskId} was taken or cancelled meanwhile` };
-    });
-  }
-
-  /** running → failed, with the error as an event; a task in any other status is left as it is. */
-  private async fail(owner: EventOwner, error: string): Promise<void> {
-    const [row] = await this.o.db
-      .update(tasks)
-      .set({ status: 'failed', error, finishedAt: sql`now()`, updatedAt: sql`now()` })
-      .where(and(eq(tasks.id, owner.id), eq(tasks.status, 'running')))
-      .returning({ id: tasks.id });
-    if (!row) return;
-    await this.o.events.append(owner, { type: 'error', payload: { code: 'failed', message: error } });
-    await this.o.events.append(owner, { type: 'state', payload: { state: 'failed', reason: error } });
+    return this.store.claimWithinSlotLimit(taskId, this.o.workerId, row.slot);
   }
 }
 
@@ -262,4 +216,3 @@ function notStarted(error: unknown): HeadlessExit {
   return { exitCode: null, signal: null, stoppedBy: null, stderrTail: '', spawnError: error instanceof Error ? error.message : String(error) };
 }
 
-const claimable = (taskId: string) => and(eq(tasks.id, taskId), eq(tasks.status, 'queued'), isNull(tasks.cancelRequestedAt));
