@@ -18,3 +18,6 @@ export * from './coordination.ts';
 export * from './audit.ts';
 export * from './receipts.ts';
 export * from './notifications/index.ts';
+export * from './agentTree.ts';
+export * from './treeBudget.ts';
+export * from './spendHistory.ts';

@@ -34,6 +34,7 @@ import type { Queue } from 'bullmq';
 import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { ApprovalService } from './approvals.ts';
 import { assertWithinDailyBudget } from './budget.ts';
+import { assertWithinTreeBudget } from './treeBudget.ts';
 import { descendantsOf, parentFor, visibleSessions } from './hierarchy.ts';
 import type { SlotService } from './slots.ts';
 
@@ -77,6 +78,7 @@ export class SessionService {
     await this.o.slots.assertKnown(input.slot, 'session');
     await assertWithinDailyBudget(this.o.db, input.slot);
     const parentId = await parentFor(this.o.db, options.caller, input.parent);
+    if (parentId) await assertWithinTreeBudget(this.o.db, this.o.events, parentId);
     const id = newId('ses');
     await this.o.db
       .insert(sessions)

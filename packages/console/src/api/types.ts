@@ -122,3 +122,13 @@ export interface AuditEntry {
   target: string;
   details: Record<string, unknown>;
 }
+
+/** `GET /v1/usage/daily` */
+export interface DailySpend {
+  days: { day: string; costUsd: number; tasksCostUsd: number; sessionsCostUsd: number; tasksEnded: number }[];
+}
+
+/** `GET /v1/usage/activity` */
+export interface Activity {
+  minutes: { at: string; tasksStarted: number; tasksEnded: number; queued: number }[];
+}

@@ -35,6 +35,7 @@ import { type PtyExit, PtySession } from '../pty/ptySession.ts';
 import { CLAUDE_SCREEN_ARGS } from '../pty/screenParser.ts';
 import { dialogToolUse, type PermissionGuard } from '../permissions/permissionGuard.ts';
 import { loadRunnableSlot } from '../runnableSlot.ts';
+import { recordSessionCost } from './sessionCost.ts';
 import type { AgentLauncher } from '../agentProcess.ts';
 import { combineLaunches, settingsArgs } from '../cliLaunch.ts';
 import { CLAUDE_QUIET_ENV, prepareClaudeHomeFor } from '../claudeHome.ts';
@@ -297,6 +298,7 @@ export class SessionHost {
     let startDeadline: NodeJS.Timeout | undefined;
     const emit = async (draft: MissionEventDraft) => {
       await this.o.events.append(owner, draft);
+      if (draft.type === 'usage') await recordSessionCost(this.o.db, sessionId, draft.payload);
     };
     const decideApproval = async (approvalId: string, choice: ConfirmChoice, by: string) => {
       await this.o.approvals.decide(approvalId, choice === 'no' ? 'denied' : 'approved', by);
