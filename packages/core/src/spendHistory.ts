@@ -71,7 +71,7 @@ export interface TaskTimes {
 /**
  * Minute buckets of the `minutes` minutes up to `now` (the last one is the minute in progress): started and
  * ended tasks per minute, and the queue depth at the minute's end (or now) — tasks created and not yet
- * started or ended then. Pure.
+ * started or ended before it. Pure.
  */
 export function minuteActivity(rows: readonly TaskTimes[], minutes: number, now: Date): MinuteActivity[] {
   const current = Math.floor(now.getTime() / MINUTE_MS) * MINUTE_MS;
@@ -84,7 +84,7 @@ export function minuteActivity(rows: readonly TaskTimes[], minutes: number, now:
       at: new Date(start).toISOString(),
       tasksStarted: rows.filter((row) => within(row.startedAt)).length,
       tasksEnded: rows.filter((row) => within(row.finishedAt)).length,
-      queued: rows.filter((row) => row.createdAt.getTime() <= end && !(leftQueue(row) && leftQueue(row)!.getTime() <= end)).length,
+      queued: rows.filter((row) => row.createdAt.getTime() < end && !(leftQueue(row) && leftQueue(row)!.getTime() < end)).length,
     };
   });
 }
