@@ -304,6 +304,8 @@ export function toSession(row: typeof sessions.$inferSelect): Session {
     exitCode: row.exitCode,
     exitSignal: row.exitSignal,
     exitReason: row.exitReason,
+    costUsd: row.costUsd,
+    usage: row.usage,
     cols: row.cols,
     rows: row.rows,
     createdAt: row.createdAt.toISOString(),
