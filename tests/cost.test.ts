@@ -4,6 +4,9 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DailySpend, Activity, Delivery, MissionEvent, Session, Task, TreeUsage } from '@mission/shared';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
 import { waitUntil } from './support/processes.ts';
@@ -58,6 +61,15 @@ describe('cost everywhere (real claude CLI, real Redis and Postgres)', () => {
     const res = await bed.system.fetch(route, { method, headers: body === undefined ? {} : json, body: body === undefined ? undefined : JSON.stringify(body) });
     return { status: res.status, body: (await res.json()) as T };
   }
+  const mcpCall = async (name: string, args: Record<string, unknown>): Promise<CallToolResult> => {
+    const client = new Client({ name: 'cost-test', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', bed.system.url), { requestInit: { headers: bed.system.auth } }));
+    try {
+      return (await client.callTool({ name, arguments: args })) as CallToolResult;
+    } finally {
+      await client.close();
+    }
+  };
   const putTeam = (budgets: { treeBudgetUsd?: number; dailyBudgetUsd?: number }) =>
     call('PUT', '/v1/slots/team', { cwd: bed.workdir, env: bed.claude.env, ...budgets }).then((res) => expect(res.status).toBe(200));
   const spawn = async (body: Record<string, unknown>) => call<Session & { error?: { code: string; message: string } }>('POST', '/v1/sessions', body);
@@ -103,6 +115,9 @@ describe('cost everywhere (real claude CLI, real Redis and Postgres)', () => {
     expect(tree.body).toMatchObject({ sessions: 2, tasks: 1, treeBudgetUsd: null });
     expect(tree.body.usage.output_tokens).toBe(ended.usage!.output_tokens! + Number((ran.usage as Record<string, number>).output_tokens));
     expect((await call<{ error: { code: string } }>('GET', '/v1/usage/tree/ses_nosuch')).status).toBe(404);
+    const overMcp = await mcpCall('mission_usage', { tree: root.id });
+    expect(overMcp.isError).toBeFalsy();
+    expect(JSON.parse((overMcp.content[0] as { text: string }).text)).toEqual(tree.body);
 
     // Under the budget children start; at or over it they are refused, sessions and tasks alike.
     await putTeam({ treeBudgetUsd: spent * 2 });

@@ -11,6 +11,7 @@ export interface ChartSeries {
   bars?: boolean;
 }
 
+/** The width when the card's cannot be measured. */
 const WIDTH = 520;
 const HEIGHT = 180;
 
@@ -26,7 +27,8 @@ export function Chart({ title, x, series, testId, format }: { title: string; x: 
 
   useEffect(() => {
     const options: uPlot.Options = {
-      width: WIDTH,
+      // As wide as its card (charts sit side by side in a grid); never wider, or the next card covers it.
+      width: container.current!.clientWidth || WIDTH,
       height: HEIGHT,
       series: [
         {},
@@ -42,8 +44,20 @@ export function Chart({ title, x, series, testId, format }: { title: string; x: 
       axes: [{}, { ...(format ? { values: (_: uPlot, ticks: number[]) => ticks.map(format) } : {}), size: 70 }],
       scales: { y: { range: (_: uPlot, _min: number, max: number) => [0, max > 0 ? max * 1.1 : 1] } },
     };
-    chart.current = new uPlot(options, [x, ...series.map((s) => s.values)], container.current!);
+    const made = new uPlot(options, [x, ...series.map((s) => s.values)], container.current!);
+    chart.current = made;
+    // uPlot keeps where the plot is on the page; content loading above it moves it, so look again on entry.
+    const measure = () => made.syncRect();
+    container.current!.addEventListener('mouseenter', measure);
+    // The card's width changes with the window and with the cards beside it: the chart follows it.
+    const resized = new ResizeObserver(([entry]) => {
+      const width = Math.floor(entry?.contentRect.width ?? 0);
+      if (width > 0 && width !== made.width) made.setSize({ width, height: HEIGHT });
+    });
+    resized.observe(container.current!);
     return () => {
+      resized.disconnect();
+      container.current?.removeEventListener('mouseenter', measure);
       chart.current?.destroy();
       chart.current = null;
     };
