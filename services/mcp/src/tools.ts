@@ -1,4 +1,4 @@
-import { assertAgentMayUse, assertMayCommand, assertMayReadSession, assertMayReadTask, type CoreRuntime, gateOwner, runInTemporarySession, sessionTree, usageReport } from '@mission/core';
+import { assertAgentMayUse, assertMayCommand, assertMayReadSession, assertMayReadTask, assertMayReadTree, type CoreRuntime, gateOwner, runInTemporarySession, sessionTree, treeUsage, usageReport } from '@mission/core';
 import {
   actionLogSchema,
   actionRequestSchema,
@@ -342,9 +342,13 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
   tool(
     'mission_usage',
     'tasks:read',
-    'Cost (USD) and tokens per slot and for the fleet: today (UTC) and in all, with each slot\'s daily budget (a slot that has spent it refuses new tasks and sessions until midnight UTC).',
-    z.strictObject({}),
-    async () => ok(await usageReport(core.database.db)),
+    'Cost (USD) and tokens per slot and for the fleet: today (UTC) and in all, with each slot\'s daily budget (a slot that has spent it refuses new tasks and sessions until midnight UTC). With `tree` (a session or task id; an agent: its own or one under it): what that agent tree cost — it and every session and task it started, node by node — with its budget.',
+    z.strictObject({ tree: z.string().min(1).max(200).optional() }),
+    async (args, extra) => {
+      if (!args.tree) return ok(await usageReport(core.database.db));
+      await assertMayReadTree(core.database.db, callerOf(extra), args.tree);
+      return ok(await treeUsage(core.database.db, args.tree));
+    },
   );
 
   tool(
