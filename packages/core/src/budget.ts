@@ -1,5 +1,6 @@
 import { type Database, MissionError, tables } from '@mission/shared';
 import { and, eq } from 'drizzle-orm';
+import { sessionsCostSince } from './spendHistory.ts';
 import { costSum, endedOn } from './usage.ts';
 import { type UtcDay, utcDay } from './utcDay.ts';
 
@@ -20,7 +21,8 @@ export function budgetRefusal(slot: string, dailyBudgetUsd: number, spentTodayUs
 }
 
 /**
- * Refuses new work on a slot whose tasks have cost its `dailyBudgetUsd` or more since midnight UTC.
+ * Refuses new work on a slot whose tasks and sessions have cost its `dailyBudgetUsd` or more since midnight
+ * UTC (a task counts when it ended, a session when its cost was last recorded).
  * Work already queued or running goes on, so a day can end somewhat over budget.
  */
 export async function assertWithinDailyBudget(db: Database, slot: string, now = new Date()): Promise<void> {
@@ -31,6 +33,7 @@ export async function assertWithinDailyBudget(db: Database, slot: string, now = 
     .select({ usd: costSum() })
     .from(tasks)
     .where(and(eq(tasks.slot, slot), endedOn(day)));
-  const refusal = budgetRefusal(slot, row.budget, spent?.usd ?? 0, day);
+  const sessionsSpent = await sessionsCostSince(db, slot, day.start);
+  const refusal = budgetRefusal(slot, row.budget, (spent?.usd ?? 0) + sessionsSpent, day);
   if (refusal) throw refusal;
 }

@@ -16,6 +16,8 @@ const session = (id: string, parentId: string | null): Session => ({
   exitCode: null,
   exitSignal: null,
   exitReason: null,
+  costUsd: null,
+  usage: null,
   cols: 120,
   rows: 40,
   createdAt: '2026-11-25T00:00:00.000Z',

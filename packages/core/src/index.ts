@@ -20,3 +20,6 @@ export * from './audit.ts';
 export * from './receipts.ts';
 export * from './notifications/index.ts';
 export * from './slotAccess.ts';
+export * from './agentTree.ts';
+export * from './treeBudget.ts';
+export * from './spendHistory.ts';

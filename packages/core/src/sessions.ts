@@ -35,6 +35,7 @@ import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { ApprovalService } from './approvals.ts';
 import { assertWithinDailyBudget } from './budget.ts';
 import { assertAgentMayUseSlot } from './slotAccess.ts';
+import { assertWithinTreeBudget } from './treeBudget.ts';
 import { descendantsOf, parentFor, visibleSessions } from './hierarchy.ts';
 import type { SlotService } from './slots.ts';
 
@@ -79,6 +80,7 @@ export class SessionService {
     await assertAgentMayUseSlot(this.o.db, options.caller, input.slot, 'spawn');
     await assertWithinDailyBudget(this.o.db, input.slot);
     const parentId = await parentFor(this.o.db, options.caller, input.parent);
+    if (parentId) await assertWithinTreeBudget(this.o.db, this.o.events, parentId);
     const id = newId('ses');
     await this.o.db
       .insert(sessions)
@@ -304,6 +306,8 @@ export function toSession(row: typeof sessions.$inferSelect): Session {
     exitCode: row.exitCode,
     exitSignal: row.exitSignal,
     exitReason: row.exitReason,
+    costUsd: row.costUsd,
+    usage: row.usage,
     cols: row.cols,
     rows: row.rows,
     createdAt: row.createdAt.toISOString(),

@@ -30,6 +30,7 @@ import type { Queue } from 'bullmq';
 import { and, desc, eq, lt, or, type SQL } from 'drizzle-orm';
 import { assertWithinDailyBudget } from './budget.ts';
 import { assertAgentMayUseSlot } from './slotAccess.ts';
+import { assertWithinTreeBudget } from './treeBudget.ts';
 import type { SlotService } from './slots.ts';
 import { decodeTaskCursor, encodeTaskCursor } from './taskCursor.ts';
 
@@ -111,6 +112,7 @@ export class TaskService {
     }
     // After the idempotency check: repeating a request that was taken returns its task, budget or not.
     await assertWithinDailyBudget(this.o.db, input.slot);
+    if (options.parentId) await assertWithinTreeBudget(this.o.db, this.o.events, options.parentId);
 
     const row = await this.store.submit({
       id: newId('task'),

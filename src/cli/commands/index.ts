@@ -18,6 +18,7 @@ import { statusCommand } from './status.ts';
 import { submitCommand } from './submit.ts';
 import { tokenCommand } from './token.ts';
 import { upCommand } from './up.ts';
+import { usageCommand } from './usage.ts';
 
 /** Every `mission` command, in the order `mission help` lists them. */
 export const commands: Command[] = [
@@ -38,6 +39,7 @@ export const commands: Command[] = [
   answerCommand,
   approvalsCommand,
   approveCommand,
+  usageCommand,
   tokenCommand,
   doctorCommand,
 ];

@@ -5,7 +5,9 @@
 export type {
   Approval,
   AuditEntry,
+  Activity,
   Counts,
+  DailySpend,
   Overview,
   QueueDepth,
   Session,

@@ -1,6 +1,8 @@
 import { html } from 'htm/preact';
+import { useMemo } from 'preact/hooks';
 import { api, ApiError } from '../api/client.ts';
-import type { Counts, Overview as OverviewData, QueueDepth, Usage, Worker } from '../api/types.ts';
+import type { Activity, Counts, DailySpend, Overview as OverviewData, QueueDepth, Usage, Worker } from '../api/types.ts';
+import { Chart, type ChartSeries } from '../components/Chart.ts';
 import { ErrorMessage, Pending } from '../components/ErrorMessage.ts';
 import { StateBadge } from '../components/StateBadge.ts';
 import { formatUsd } from '../format.ts';
@@ -39,6 +41,7 @@ export function Overview() {
         <${ErrorMessage} error=${usage.error} />
       </section>
     </div>
+    <${Trends} />
     <h2>Queues</h2>
     <${QueueTable} queues=${queues} />
     <h2>Workers</h2>
@@ -102,4 +105,46 @@ function UsageTable({ usage }: { usage: Usage }) {
       )}
     </tbody>
   </table>`;
+}
+
+const TREND_REFRESH_MS = 15_000;
+const unixSeconds = (iso: string) => Date.parse(iso) / 1000;
+
+/** Spend per day (30 days), tasks per minute and queue depth (60 minutes), as charts. */
+function Trends() {
+  const daily = usePoll(() => api.get<DailySpend>('/v1/usage/daily?days=30'), TREND_REFRESH_MS, []);
+  const activity = usePoll(() => api.get<Activity>('/v1/usage/activity?minutes=60'), TREND_REFRESH_MS, []);
+  // New arrays only when new data came: the charts are given data again only then, not on every render.
+  const spend = useMemo(() => daily.data && spendSeries(daily.data), [daily.data]);
+  const minutes = useMemo(() => activity.data && activitySeries(activity.data), [activity.data]);
+  return html`<h2>Trends</h2>
+    <${ErrorMessage} error=${daily.error ?? activity.error} />
+    <div class="cards charts">
+      ${spend ? html`<${Chart} title="Spend per day (UTC)" testId="chart-spend" format=${formatUsd} x=${spend.x} series=${spend.series} />` : null}
+      ${minutes
+        ? html`<${Chart} title="Tasks per minute" testId="chart-throughput" x=${minutes.x} series=${minutes.throughput} />
+            <${Chart} title="Queue depth" testId="chart-queue" x=${minutes.x} series=${minutes.queue} />`
+        : null}
+    </div>`;
+}
+
+function spendSeries(daily: DailySpend): { x: number[]; series: ChartSeries[] } {
+  return {
+    x: daily.days.map((d) => unixSeconds(`${d.day}T00:00:00Z`)),
+    series: [
+      { label: 'tasks', values: daily.days.map((d) => d.tasksCostUsd), color: '#3b6fd4', bars: true },
+      { label: 'sessions', values: daily.days.map((d) => d.sessionsCostUsd), color: '#d4843b' },
+    ],
+  };
+}
+
+function activitySeries(activity: Activity): { x: number[]; throughput: ChartSeries[]; queue: ChartSeries[] } {
+  return {
+    x: activity.minutes.map((m) => unixSeconds(m.at)),
+    throughput: [
+      { label: 'ended', values: activity.minutes.map((m) => m.tasksEnded), color: '#2e9e5b', bars: true },
+      { label: 'started', values: activity.minutes.map((m) => m.tasksStarted), color: '#3b6fd4' },
+    ],
+    queue: [{ label: 'queued tasks', values: activity.minutes.map((m) => m.queued), color: '#9b3bd4' }],
+  };
 }

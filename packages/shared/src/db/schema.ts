@@ -24,6 +24,8 @@ export const slots = pgTable('slots', {
   warmPool: jsonb('warm_pool').$type<{ size: number; idleSeconds: number }>(),
   /** Most this slot's tasks may cost in a UTC day before new ones are refused; null = no budget. */
   dailyBudgetUsd: doublePrecision('daily_budget_usd'),
+  /** Most an agent tree rooted at one of this slot's sessions or tasks may cost before it may start no more children; null = no budget. */
+  treeBudgetUsd: doublePrecision('tree_budget_usd'),
   /** 'file' when it came from slots.yaml, 'api' when set over REST. */
   source: text('source').notNull(),
   ...timestamps,
@@ -106,10 +108,30 @@ export const sessions = pgTable(
     exitSignal: text('exit_signal'),
     /** Why it ended (killed on request, claude's error, its worker lost, …); null while it runs. */
     exitReason: text('exit_reason'),
+    /** What the session has cost in all, from the CLI's transcript (its `cost-state` record); null until it reports one. */
+    costUsd: doublePrecision('cost_usd'),
+    /** Its tokens in all, in the keys a task's usage has (`input_tokens`, `output_tokens`, …). */
+    usage: jsonb('usage').$type<Record<string, number>>(),
+    /** When the cost was last recorded: the day the session's spend counts on. */
+    costAt: timestamp('cost_at', { withTimezone: true }),
     endedAt: timestamp('ended_at', { withTimezone: true }),
     ...timestamps,
   },
-  (t) => [index('sessions_state_idx').on(t.state), index('sessions_owner_worker_idx').on(t.ownerWorker), index('sessions_parent_idx').on(t.parentId)],
+  (t) => [index('sessions_state_idx').on(t.state), index('sessions_owner_worker_idx').on(t.ownerWorker), index('sessions_parent_idx').on(t.parentId), index('sessions_slot_cost_at_idx').on(t.slot, t.costAt)],
+);
+
+/** Agent trees that reached a budget: one row per tree and budget, so the exhaustion is announced once. */
+export const budgetExhaustions = pgTable(
+  'budget_exhaustions',
+  {
+    /** The session or task the tree grows from. */
+    rootId: text('root_id').notNull(),
+    budgetUsd: doublePrecision('budget_usd').notNull(),
+    /** What the tree had cost when a child was first refused. */
+    costUsd: doublePrecision('cost_usd').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('budget_exhaustions_root_budget_idx').on(t.rootId, t.budgetUsd)],
 );
 
 /** Append-only log of everything tasks and sessions do, ordered per owner by `seq`. */

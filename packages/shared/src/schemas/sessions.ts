@@ -81,6 +81,10 @@ export const sessionSchema = z.object({
   exitSignal: z.string().nullable(),
   /** Why it ended: killed on request, claude exited (with its error), its worker was lost or shut down, …; null while it runs. */
   exitReason: z.string().nullable(),
+  /** What it has cost in all (USD), from the CLI's transcript; null until the CLI has reported it (at the latest when it exits). */
+  costUsd: z.number().nullable(),
+  /** Its tokens in all, as a task's usage names them (`input_tokens`, `output_tokens`, …); null with costUsd. */
+  usage: z.record(z.string(), z.number()).nullable(),
   cols: z.number().int(),
   rows: z.number().int(),
   createdAt: z.string(),

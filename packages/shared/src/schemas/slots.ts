@@ -36,6 +36,11 @@ export const slotConfigSchema = z.strictObject({
     .optional(),
   /** Most this slot's tasks may cost in a UTC day, in USD; once spent, new tasks and sessions are refused until midnight UTC. */
   dailyBudgetUsd: z.number().positive().max(1_000_000).optional(),
+  /**
+   * Most an agent tree may cost, in USD: a session or task of this slot and everything it started (sessions,
+   * tasks, their children). Once spent, the tree may start no more children; what runs goes on.
+   */
+  treeBudgetUsd: z.number().positive().max(1_000_000).optional(),
   /** `worktree`: each session runs in its own `git worktree` of the repository holding cwd, on a branch `mission/<session id>`. */
   workspace: z.enum(['none', 'worktree']).default('none'),
   /** With `workspace: worktree`: keep the worktree and its branch after the session ends (default: both are removed). */

@@ -1,4 +1,4 @@
-import { usageReport } from '@mission/core';
+import { assertMayReadTree, treeUsage, usageReport } from '@mission/core';
 import { ccSessionQuerySchema, workerListQuerySchema } from '@mission/shared';
 import { z } from 'zod';
 import { ok, tool, type ToolDef } from './tool.ts';
@@ -16,9 +16,13 @@ export const fleetTools: ToolDef[] = [
     name: 'mission_usage',
     scope: 'tasks:read',
     description:
-      "Cost (USD) and tokens per slot and for the fleet: today (UTC) and in all, with each slot's daily budget (a slot that has spent it refuses new tasks and sessions until midnight UTC).",
-    inputSchema: z.strictObject({}),
-    run: async (_args, { core }) => ok(await usageReport(core.database.db)),
+      "Cost (USD) and tokens per slot and for the fleet: today (UTC) and in all, with each slot's daily budget (a slot that has spent it refuses new tasks and sessions until midnight UTC). With `tree` (a session or task id; an agent: its own or one under it): what that agent tree cost — it and every session and task it started, node by node — with its budget.",
+    inputSchema: z.strictObject({ tree: z.string().min(1).max(200).optional() }),
+    run: async (args, { core, caller }) => {
+      if (!args.tree) return ok(await usageReport(core.database.db));
+      await assertMayReadTree(core.database.db, caller, args.tree);
+      return ok(await treeUsage(core.database.db, args.tree));
+    },
   }),
   tool({
     name: 'mission_workers',

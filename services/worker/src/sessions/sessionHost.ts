@@ -35,6 +35,7 @@ import { type PtyExit, PtySession } from '../pty/ptySession.ts';
 import { CLAUDE_SCREEN_ARGS } from '../pty/screenParser.ts';
 import { dialogToolUse, type PermissionGuard } from '../permissions/permissionGuard.ts';
 import { loadRunnableSlot } from '../runnableSlot.ts';
+import { recordSessionCost } from './sessionCost.ts';
 import type { AgentLauncher } from '../agentProcess.ts';
 import { combineLaunches, settingsArgs } from '../cliLaunch.ts';
 import { CLAUDE_QUIET_ENV, prepareClaudeHomeFor } from '../claudeHome.ts';
@@ -312,7 +313,11 @@ export class SessionHost {
     const stillHere = this.stillHere(sessionId);
     const emit = async (draft: MissionEventDraft) => {
       const stored = await this.o.events.appendFenced(owner, [draft], async (tx) => (await tx.select({ id: sessions.id }).from(sessions).where(stillHere).for('share')).length > 0);
-      if (stored || !this.live.has(sessionId)) return;
+      if (stored) {
+        if (draft.type === 'usage') await recordSessionCost(this.o.db, sessionId, draft.payload);
+        return;
+      }
+      if (!this.live.has(sessionId)) return;
       log.warn('the session is no longer this worker\'s (the fleet declared the worker lost): stopping it here, its event not stored');
       void this.end(sessionId, async () => {}).catch((error: unknown) => log.error({ err: error }, 'could not stop a session taken from this worker'));
     };

@@ -1,0 +1,33 @@
+import { type Database, tables } from '@mission/shared';
+import { eq } from 'drizzle-orm';
+
+const { sessions } = tables;
+
+/** The CLI's per-model counters (`cost-state` → `modelUsage`) and the keys a task's usage has for them. */
+const TOKEN_KEYS = {
+  inputTokens: 'input_tokens',
+  outputTokens: 'output_tokens',
+  cacheReadInputTokens: 'cache_read_input_tokens',
+  cacheCreationInputTokens: 'cache_creation_input_tokens',
+} as const;
+
+/**
+ * A session's tokens from the CLI's usage by model ({model: {inputTokens, outputTokens, …}}), summed over
+ * models and named as a task's are (`input_tokens`, …), so sessions and tasks add up alike. Pure.
+ */
+export function sessionTokens(modelUsage: Record<string, unknown>): Record<string, number> {
+  const tokens: Record<string, number> = {};
+  for (const counters of Object.values(modelUsage)) {
+    if (!counters || typeof counters !== 'object') continue;
+    for (const [from, to] of Object.entries(TOKEN_KEYS)) {
+      const n = (counters as Record<string, unknown>)[from];
+      if (typeof n === 'number') tokens[to] = (tokens[to] ?? 0) + n;
+    }
+  }
+  return tokens;
+}
+
+/** Stores a session's running cost (the CLI's total so far) on its row, where usage reports read it. */
+export async function recordSessionCost(db: Database, sessionId: string, report: { costUsd: number; usage: Record<string, unknown> }): Promise<void> {
+  await db.update(sessions).set({ costUsd: report.costUsd, usage: sessionTokens(report.usage), costAt: new Date() }).where(eq(sessions.id, sessionId));
+}
