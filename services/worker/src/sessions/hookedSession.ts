@@ -86,8 +86,12 @@ export class HookedSession implements InteractiveSession {
   private readonly held: HeldRequest[] = [];
   /** Turns ended so far (Stop, or an interrupt), and the reply of the last one. */
   private turnsEnded = 0;
-  /** A prompt was submitted and its turn has not ended: a turn ends once (an interrupt may end it before its late Stop). */
-  private turnOpen = false;
+  /**
+   * The turn a submitted prompt started and that has not ended, named by the CLI's prompt id (null if the
+   * hook did not carry one). A turn ends once; a Stop or a transcript mark of an earlier turn (an interrupted
+   * one's, written late) names another prompt and ends nothing.
+   */
+  private openTurn: { promptId: string | null } | null = null;
   private lastReply: string | null = null;
   /** The newest assistant text the transcript gave, and whether a prompt came after it. */
   private lastText: string | null = null;
@@ -124,7 +128,7 @@ export class HookedSession implements InteractiveSession {
     this.readTranscript();
     switch (input.hook_event_name) {
       case 'UserPromptSubmit':
-        this.turnOpen = true;
+        this.openTurn = { promptId: input.prompt_id ?? null };
         this.lastText = null;
         this.events.emit({ type: 'user_message', payload: { text: input.prompt } });
         this.setPhase('working');
@@ -134,8 +138,9 @@ export class HookedSession implements InteractiveSession {
       case 'PermissionRequest':
         return this.permissionRequest(input, withdrawn);
       case 'Stop':
+        if (!this.isOpenTurn(input.prompt_id ?? null)) return NO_DECISION;
         await this.transcriptCaughtUp(input.last_assistant_message ?? null);
-        this.endTurn(input.last_assistant_message ?? this.lastText);
+        this.endTurn(input.last_assistant_message ?? this.lastText, input.prompt_id ?? null);
         return NO_DECISION;
       default:
         return NO_DECISION;
@@ -315,9 +320,16 @@ export class HookedSession implements InteractiveSession {
     this.events.wake();
   }
 
-  private endTurn(reply: string | null): void {
-    if (!this.turnOpen) return;
-    this.turnOpen = false;
+  /** The turn of `promptId` is the open one (a call or record that names no prompt is taken for it). */
+  private isOpenTurn(promptId: string | null): boolean {
+    if (!this.openTurn) return false;
+    return promptId === null || this.openTurn.promptId === null || promptId === this.openTurn.promptId;
+  }
+
+  /** Ends the open turn, if `promptId` (when known) is its prompt. */
+  private endTurn(reply: string | null, promptId: string | null = null): void {
+    if (!this.isOpenTurn(promptId)) return;
+    this.openTurn = null;
     this.readTranscript();
     this.lastReply = reply;
     this.turnsEnded++;
@@ -355,7 +367,7 @@ export class HookedSession implements InteractiveSession {
           this.events.emit({ type: 'usage', payload: { costUsd: update.costUsd, usage: update.usage } });
         } else if (this.phase === 'working' && this.held.length === 0) {
           // Stopped from an attached terminal (Esc): no Stop hook follows.
-          this.endTurn(this.lastText);
+          this.endTurn(this.lastText, update.promptId);
         }
       }
     }
