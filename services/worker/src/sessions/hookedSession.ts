@@ -22,7 +22,7 @@ import { screenEvents, STARTING_SNAPSHOT } from '../pty/snapshotDiff.ts';
 import { JsonlTail } from '../transcripts/transcriptTail.ts';
 import { transcriptUpdates } from '../transcripts/transcriptContent.ts';
 import { exitReason, sessionEndReason } from './exitReason.ts';
-import { answerDialog, blockedError, type InteractiveSession, SessionEvents, typePrompt } from './interactive.ts';
+import { answerDialog, blockedError, type InteractiveSession, sameDialog, SessionEvents, typePrompt } from './interactive.ts';
 
 const INTERRUPT_WAIT_MS = 5_000;
 /**
@@ -80,6 +80,8 @@ export class HookedSession implements InteractiveSession {
   private phase: Exclude<SessionState, 'exited' | 'lost'> = 'starting';
   private snapshot: SessionSnapshot = STARTING_SNAPSHOT;
   private blocking: BlockingDialog | null = null;
+  /** When the dialog `blocking` was first seen on the screen. */
+  private blockingSince = 0;
   private exit: PtyExit | null = null;
   private exitReason: string | undefined;
   private killed = false;
@@ -267,7 +269,7 @@ export class HookedSession implements InteractiveSession {
   async answer(option: string, timeoutMs: number): Promise<SessionTurn> {
     const dialog = this.blocking;
     if (!dialog) throw new ConflictError(`no dialog is waiting for an answer (the session is ${this.state})`);
-    await answerDialog({ pty: this.pty, events: this.events, current: () => this.blocking, state: () => this.state }, dialog, option, timeoutMs);
+    await answerDialog({ pty: this.pty, events: this.events, current: () => this.blocking, shownSince: () => this.blockingSince, state: () => this.state }, dialog, option, timeoutMs);
     return this.turn();
   }
 
@@ -384,7 +386,9 @@ export class HookedSession implements InteractiveSession {
     this.snapshot = next;
     if (next.dialog) for (const held of this.held) if (held.approval) this.markShown(held);
     // While a permission request is held, the dialog on the screen is the CLI's permission dialog.
-    this.blocking = this.held.length > 0 ? null : parseBlockingDialog(screen.lines.join('\n'));
+    const blocking = this.held.length > 0 ? null : parseBlockingDialog(screen.lines.join('\n'));
+    if (blocking && !sameDialog(blocking, this.blocking)) this.blockingSince = Date.now();
+    this.blocking = blocking;
     if (this.blocking) this.setPhase('blocked');
     else if (this.phase === 'blocked' || (this.phase === 'starting' && next.state !== 'starting')) this.setPhase(next.state === 'working' ? 'working' : 'idle');
     this.readTranscript();
