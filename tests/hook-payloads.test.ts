@@ -32,6 +32,20 @@ describe(`hook payloads and transcript of Claude Code ${CLAUDE_VERSION}`, () => 
     expect(calls[7]).toMatchObject({ last_assistant_message: 'Both files are written.' });
   });
 
+  it('every call of a turn names its prompt (prompt_id), as the transcript\'s records of that turn do (promptId): turns are told apart by it', () => {
+    const calls = recording.calls.map(parseHookInput);
+    const turn = calls.slice(0, -1);
+    const promptId = turn[0]?.prompt_id;
+    expect(promptId).toEqual(expect.any(String));
+    expect(turn.map((call) => call.prompt_id)).toEqual(turn.map(() => promptId));
+    // SessionEnd (after /exit, a prompt of its own) names another.
+    expect(calls.at(-1)?.prompt_id).not.toBe(promptId);
+    const users = recording.transcript.filter((record) => record.type === 'user');
+    expect(users.map((record) => record.promptId)).toEqual(users.map(() => promptId));
+    // The mark of an interrupted turn names the turn it stopped.
+    expect(transcriptUpdates({ ...users[0], message: { role: 'user', content: [{ type: 'text', text: '[Request interrupted by user for tool use]' }] } })).toEqual([{ kind: 'interrupted', promptId }]);
+  });
+
   it('the transcript gives the assistant text, the tool results and the cost', () => {
     const updates = recording.transcript.flatMap(transcriptUpdates);
     expect(updates.filter((u) => u.kind === 'assistant_text').map((u) => u.text)).toEqual(['I will write the first file.', 'Now the second.', 'Both files are written.']);

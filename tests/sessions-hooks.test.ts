@@ -122,9 +122,10 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
     await call('POST', `/v1/sessions/${session.id}/kill`);
   });
 
-  // KNOWN DEFECT (issue 13, open): on an idle machine the send after the interrupt ends at once with no reply
-  // (the interrupted turn's end is taken for the new one); it passed only under CPU load. Fix, then unskip.
-  it.skip('interrupt while a permission request waits for an approval: the approval expires and cannot be approved; the session is idle and usable', async () => {
+  // The interrupted turn's mark ("[Request interrupted by user for tool use]") may reach the transcript after the
+  // next prompt's UserPromptSubmit (the CLI writes its transcript in batches): it names its own prompt (promptId),
+  // so it does not end the new turn.
+  it('interrupt while a permission request waits for an approval: the approval expires and cannot be approved; the session is idle and usable', async () => {
     replies['touch a file'] = [{ text: 'Touching.', toolUses: [{ name: 'Bash', input: { command: 'touch interrupted.txt', description: 'Touch' } }] }];
     const session = await spawn();
     const asked = await send(session.id, 'touch a file');
@@ -139,9 +140,9 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
     await call('POST', `/v1/sessions/${session.id}/kill`);
   });
 
-  // KNOWN DEFECT (issue 13, open): the answer's keys, written once, are sometimes ignored by the CLI right after the
-  // dialog appears, so `answer` times out (504); on an idle machine it always does. Fix, then unskip.
-  it.skip('a dialog no hook reports (a project\'s MCP server) makes the session blocked: send answers 409 naming it; answer picks an option once', async () => {
+  // The CLI refuses keys read within 250 ms of a dialog's mount (its guard against keys meant for the screen before):
+  // the answer's keys are written once that has passed since the dialog was first seen.
+  it('a dialog no hook reports (a project\'s MCP server) makes the session blocked: send answers 409 naming it; answer picks an option once', async () => {
     const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-mcp-dialog-'));
     fs.writeFileSync(path.join(folder, '.mcp.json'), JSON.stringify({ mcpServers: { notes: { command: 'node', args: ['-e', 'setInterval(() => {}, 1000)'] } } }));
     try {

@@ -4,7 +4,8 @@ import { z } from 'zod';
  * What Claude Code posts to a hook, for the events Mission listens to (the fields it relies on; the CLI
  * sends more). Recorded from CLI 2.1.331: tests/fixtures/claude/2.1.331/hooks/.
  */
-const common = { session_id: z.string(), transcript_path: z.string().optional(), cwd: z.string().optional() };
+/** `prompt_id` names the turn a call belongs to (the prompt that started it); the transcript's records carry it as `promptId`. */
+const common = { session_id: z.string(), transcript_path: z.string().optional(), cwd: z.string().optional(), prompt_id: z.string().optional() };
 const toolInput = z.record(z.string(), z.unknown());
 
 export const hookInputSchema = z.discriminatedUnion('hook_event_name', [

@@ -25,4 +25,27 @@ describe('RingBuffer', () => {
     ring.write(Buffer.from('0123456789'));
     expect(ring.contents().toString()).toBe('6789');
   });
+
+  it('takes memory as output comes, up to its capacity, and keeps the order across growth', () => {
+    const ring = new RingBuffer(1024 * 1024);
+    expect(ring.allocated).toBeLessThanOrEqual(16 * 1024);
+    const chunk = (i: number) => Buffer.from(`${String(i).padStart(6, '0')}`.repeat(100));
+    const written: Buffer[] = [];
+    for (let i = 0; i < 3_000; i++) {
+      written.push(chunk(i));
+      ring.write(chunk(i));
+    }
+    const all = Buffer.concat(written);
+    expect(ring.allocated).toBe(1024 * 1024);
+    expect(ring.contents().equals(all.subarray(all.length - 1024 * 1024))).toBe(true);
+  });
+
+  it('grows to hold a write larger than what it has, when under capacity', () => {
+    const ring = new RingBuffer(64 * 1024);
+    ring.write(Buffer.from('head'));
+    const big = Buffer.alloc(40 * 1024, 'x');
+    ring.write(big);
+    expect(ring.contents().toString()).toBe(`head${big.toString()}`);
+    expect(ring.allocated).toBe(64 * 1024);
+  });
 });

@@ -22,7 +22,7 @@ import { screenEvents, STARTING_SNAPSHOT } from '../pty/snapshotDiff.ts';
 import { JsonlTail } from '../transcripts/transcriptTail.ts';
 import { transcriptUpdates } from '../transcripts/transcriptContent.ts';
 import { exitReason, sessionEndReason } from './exitReason.ts';
-import { answerDialog, blockedError, type InteractiveSession, SessionEvents, typePrompt } from './interactive.ts';
+import { answerDialog, blockedError, type InteractiveSession, sameDialog, SessionEvents, typePrompt } from './interactive.ts';
 
 const INTERRUPT_WAIT_MS = 5_000;
 /**
@@ -80,14 +80,20 @@ export class HookedSession implements InteractiveSession {
   private phase: Exclude<SessionState, 'exited' | 'lost'> = 'starting';
   private snapshot: SessionSnapshot = STARTING_SNAPSHOT;
   private blocking: BlockingDialog | null = null;
+  /** When the dialog `blocking` was first seen on the screen. */
+  private blockingSince = 0;
   private exit: PtyExit | null = null;
   private exitReason: string | undefined;
   private killed = false;
   private readonly held: HeldRequest[] = [];
   /** Turns ended so far (Stop, or an interrupt), and the reply of the last one. */
   private turnsEnded = 0;
-  /** A prompt was submitted and its turn has not ended: a turn ends once (an interrupt may end it before its late Stop). */
-  private turnOpen = false;
+  /**
+   * The turn a submitted prompt started and that has not ended, named by the CLI's prompt id (null if the
+   * hook did not carry one). A turn ends once; a Stop or a transcript mark of an earlier turn (an interrupted
+   * one's, written late) names another prompt and ends nothing.
+   */
+  private openTurn: { promptId: string | null } | null = null;
   private lastReply: string | null = null;
   /** The newest assistant text the transcript gave, and whether a prompt came after it. */
   private lastText: string | null = null;
@@ -124,7 +130,7 @@ export class HookedSession implements InteractiveSession {
     this.readTranscript();
     switch (input.hook_event_name) {
       case 'UserPromptSubmit':
-        this.turnOpen = true;
+        this.openTurn = { promptId: input.prompt_id ?? null };
         this.lastText = null;
         this.events.emit({ type: 'user_message', payload: { text: input.prompt } });
         this.setPhase('working');
@@ -134,8 +140,9 @@ export class HookedSession implements InteractiveSession {
       case 'PermissionRequest':
         return this.permissionRequest(input, withdrawn);
       case 'Stop':
+        if (!this.isOpenTurn(input.prompt_id ?? null)) return NO_DECISION;
         await this.transcriptCaughtUp(input.last_assistant_message ?? null);
-        this.endTurn(input.last_assistant_message ?? this.lastText);
+        this.endTurn(input.last_assistant_message ?? this.lastText, input.prompt_id ?? null);
         return NO_DECISION;
       default:
         return NO_DECISION;
@@ -262,7 +269,7 @@ export class HookedSession implements InteractiveSession {
   async answer(option: string, timeoutMs: number): Promise<SessionTurn> {
     const dialog = this.blocking;
     if (!dialog) throw new ConflictError(`no dialog is waiting for an answer (the session is ${this.state})`);
-    await answerDialog({ pty: this.pty, events: this.events, current: () => this.blocking, state: () => this.state }, dialog, option, timeoutMs);
+    await answerDialog({ pty: this.pty, events: this.events, current: () => this.blocking, shownSince: () => this.blockingSince, state: () => this.state }, dialog, option, timeoutMs);
     return this.turn();
   }
 
@@ -315,9 +322,16 @@ export class HookedSession implements InteractiveSession {
     this.events.wake();
   }
 
-  private endTurn(reply: string | null): void {
-    if (!this.turnOpen) return;
-    this.turnOpen = false;
+  /** The turn of `promptId` is the open one (a call or record that names no prompt is taken for it). */
+  private isOpenTurn(promptId: string | null): boolean {
+    if (!this.openTurn) return false;
+    return promptId === null || this.openTurn.promptId === null || promptId === this.openTurn.promptId;
+  }
+
+  /** Ends the open turn, if `promptId` (when known) is its prompt. */
+  private endTurn(reply: string | null, promptId: string | null = null): void {
+    if (!this.isOpenTurn(promptId)) return;
+    this.openTurn = null;
     this.readTranscript();
     this.lastReply = reply;
     this.turnsEnded++;
@@ -355,7 +369,7 @@ export class HookedSession implements InteractiveSession {
           this.events.emit({ type: 'usage', payload: { costUsd: update.costUsd, usage: update.usage } });
         } else if (this.phase === 'working' && this.held.length === 0) {
           // Stopped from an attached terminal (Esc): no Stop hook follows.
-          this.endTurn(this.lastText);
+          this.endTurn(this.lastText, update.promptId);
         }
       }
     }
@@ -372,7 +386,9 @@ export class HookedSession implements InteractiveSession {
     this.snapshot = next;
     if (next.dialog) for (const held of this.held) if (held.approval) this.markShown(held);
     // While a permission request is held, the dialog on the screen is the CLI's permission dialog.
-    this.blocking = this.held.length > 0 ? null : parseBlockingDialog(screen.lines.join('\n'));
+    const blocking = this.held.length > 0 ? null : parseBlockingDialog(screen.lines.join('\n'));
+    if (blocking && !sameDialog(blocking, this.blocking)) this.blockingSince = Date.now();
+    this.blocking = blocking;
     if (this.blocking) this.setPhase('blocked');
     else if (this.phase === 'blocked' || (this.phase === 'starting' && next.state !== 'starting')) this.setPhase(next.state === 'working' ? 'working' : 'idle');
     this.readTranscript();

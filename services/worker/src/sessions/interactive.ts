@@ -112,12 +112,26 @@ export class SessionEvents {
 }
 
 /**
- * Answers a dialog no hook reports: the option's keys are pressed once, and the answer stands once the
- * screen no longer shows that dialog. Never pressed again: a key that lands after the dialog closed
- * would be typed into Claude's input.
+ * Claude Code (2.1.331) silently refuses a key read less than this long after a dialog was mounted: its
+ * guard against a key meant for what was on the screen before (`Os=250` beside `HE=150` in the CLI's input
+ * module; a refused key restarts a 150 ms window). The dialog was mounted before Mission saw it painted,
+ * so keys written this long after Mission first saw it are read outside the guard.
+ */
+export const DIALOG_KEY_GUARD_MS = 250;
+
+/** The same dialog (kind and text): what tells a dialog still showing from one that replaced it. */
+export function sameDialog(a: BlockingDialog | null, b: BlockingDialog | null): boolean {
+  return a !== null && b !== null && a.kind === b.kind && a.text === b.text;
+}
+
+/**
+ * Answers a dialog no hook reports: the option's keys are pressed once, once the CLI takes keys for the
+ * dialog (DIALOG_KEY_GUARD_MS after it was first seen: `shownSince`), and the answer stands once the screen
+ * no longer shows that dialog. Never pressed again: a key that lands after the dialog closed would be typed
+ * into Claude's input.
  */
 export async function answerDialog(
-  o: { pty: PtySession; events: SessionEvents; current: () => BlockingDialog | null; state: () => SessionState },
+  o: { pty: PtySession; events: SessionEvents; current: () => BlockingDialog | null; shownSince: () => number; state: () => SessionState },
   dialog: BlockingDialog,
   option: string,
   timeoutMs: number,
@@ -126,8 +140,10 @@ export async function answerDialog(
     const offered = dialog.options.map((each) => `${each.key}: ${each.label}`).join('; ');
     throw new BadRequestError(`the ${dialog.kind} dialog has no option '${option}'; it offers ${offered}`);
   }
+  const guard = o.shownSince() + DIALOG_KEY_GUARD_MS - Date.now();
+  if (guard > 0) await new Promise((resolve) => setTimeout(resolve, guard));
+  if (!sameDialog(o.current(), dialog)) throw new ConflictError(`the ${dialog.kind} dialog closed before it was answered (the session is ${o.state()})`);
   // Its digit, or the arrow keys to it and Enter: written at once, never repeated.
   o.pty.write(answerKeystrokes(dialog, option));
-  const same = (shown: BlockingDialog | null) => shown !== null && shown.kind === dialog.kind && shown.text === dialog.text;
-  await o.events.waitFor(() => !same(o.current()), timeoutMs, `the ${dialog.kind} dialog to close`, o.state);
+  await o.events.waitFor(() => !sameDialog(o.current(), dialog), timeoutMs, `the ${dialog.kind} dialog to close`, o.state);
 }

@@ -2,7 +2,8 @@
 export type TranscriptUpdate =
   | { kind: 'assistant_text'; text: string }
   | { kind: 'tool_result'; toolUseId: string; output: string; isError: boolean }
-  | { kind: 'interrupted' }
+  /** The turn of prompt `promptId` was stopped (null if the record does not say which). */
+  | { kind: 'interrupted'; promptId: string | null }
   | { kind: 'cost'; costUsd: number; usage: Record<string, unknown> };
 
 type Block = { type?: unknown; text?: unknown; tool_use_id?: unknown; content?: unknown; is_error?: unknown };
@@ -28,7 +29,7 @@ export function transcriptUpdates(record: Record<string, unknown>): TranscriptUp
   }
   if (record.type !== 'user') return [];
   const texts = typeof message?.content === 'string' ? [message.content] : blocks.filter((b) => b.type === 'text').map((b) => String(b.text ?? ''));
-  if (texts.some((text) => INTERRUPTED.test(text))) return [{ kind: 'interrupted' }];
+  if (texts.some((text) => INTERRUPTED.test(text))) return [{ kind: 'interrupted', promptId: typeof record.promptId === 'string' ? record.promptId : null }];
   return blocks
     .filter((b) => b.type === 'tool_result')
     .map((b) => ({ kind: 'tool_result', toolUseId: String(b.tool_use_id ?? ''), output: resultText(b.content), isError: b.is_error === true }));
