@@ -1,6 +1,7 @@
 export * from './config.ts';
 export * from './agentEnvironment.ts';
 export * from './errors.ts';
+export * from './callerError.ts';
 export * from './claudeFailures.ts';
 export * from './logger.ts';
 export * from './ids.ts';
