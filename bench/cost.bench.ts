@@ -1,6 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createRedis } from '@mission/shared';
+import { createRedis } from '@mission/store';
 import { Queue, QueueEvents } from 'bullmq';
 import { benchPrefix } from './lib/environment.ts';
 import { startMissionProcesses } from './lib/missionProcesses.ts';

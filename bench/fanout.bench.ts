@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRedis } from '@mission/shared';
+import { createRedis } from '@mission/store';
 import { readSse } from '../tests/support/sse.ts';
 import { type BenchRedis, startBenchRedis } from './lib/benchRedis.ts';
 import { benchPrefix } from './lib/environment.ts';

@@ -1,6 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createRedis, tables } from '@mission/shared';
+import { createRedis, tables } from '@mission/store';
 import { Queue } from 'bullmq';
 import { inArray, sql } from 'drizzle-orm';
 import { startWorkerProcess, type WorkerProcess } from '../tests/support/workerProcess.ts';

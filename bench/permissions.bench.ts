@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { decide, roleRulesSchema, SHELL_LIMITS } from '@mission/shared';
+import { decide, roleRulesSchema, SHELL_LIMITS } from '@mission/contracts';
 import { splitterDecide } from './lib/splitterMatcher.ts';
 import { ratio, report } from './lib/stats.ts';
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Session, SessionTurn } from '@mission/shared';
+import type { Session, SessionTurn } from '@mission/contracts';
 import { HeadlessTerminal, parseScreen, PtySession, SCREEN_SETTLE_MS, SnapshotDiffer } from '@mission/worker';
 import { loadRecording, recordedScenarios } from '../tests/fixtures/recordings.ts';
 import { CLAUDE_BIN, prepareClaudeHome } from '../tests/support/claudeEnv.ts';

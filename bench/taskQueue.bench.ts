@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createRedis } from '@mission/shared';
+import { createRedis } from '@mission/store';
 import { Queue, QueueEvents, Worker } from 'bullmq';
 import { benchPrefix, benchRedisUrl } from './lib/environment.ts';
 import { startBenchSystem } from './lib/system.ts';

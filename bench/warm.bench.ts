@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createLogger } from '@mission/shared';
+import { createLogger } from '@mission/store';
 import { spawnHeadless } from '@mission/worker';
 import { CLAUDE_BIN, prepareClaudeHome } from '../tests/support/claudeEnv.ts';
 import { processesIn, waitUntil } from '../tests/support/processes.ts';

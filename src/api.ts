@@ -1,7 +1,7 @@
 import { startApi } from '@mission/api';
 import { mcpHttp } from '@mission/mcp';
 import { createCoreRuntime } from '@mission/core';
-import { createLogger, loadConfig, onShutdownSignal, runMain } from '@mission/shared';
+import { createLogger, loadConfig, onShutdownSignal, runMain } from '@mission/store';
 import { openSharedStorage } from './storage.ts';
 
 /** `npm run start:api`: the API alone, for deployments where workers run elsewhere. */

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { createRedis } from '@mission/shared';
+import { createRedis } from '@mission/store';
 
 export interface PrivateRedis {
   url: string;

@@ -1,4 +1,4 @@
-import { type Config, type DatabaseHandle, openDatabase } from '@mission/shared';
+import { type Config, type DatabaseHandle, openDatabase } from '@mission/store';
 
 /**
  * Shared Postgres and Redis for a service that runs on its own; embedded PGlite and a private Redis

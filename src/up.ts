@@ -1,7 +1,7 @@
 import { startApi } from '@mission/api';
 import { mcpHttp } from '@mission/mcp';
 import { createCoreRuntime } from '@mission/core';
-import { createLogger, loadConfig, onShutdownSignal, openDatabase, runMain } from '@mission/shared';
+import { createLogger, loadConfig, onShutdownSignal, openDatabase, runMain } from '@mission/store';
 import { findClaudeAuth, startWorker } from '@mission/worker';
 import { startPrivateRedis } from './privateRedis.ts';
 

@@ -1,4 +1,4 @@
-import { createLogger, loadConfig, onShutdownSignal, runMain } from '@mission/shared';
+import { createLogger, loadConfig, onShutdownSignal, runMain } from '@mission/store';
 import { startWorker } from '@mission/worker';
 import { openSharedStorage } from './storage.ts';
 

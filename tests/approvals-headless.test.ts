@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Approval, MissionEvent } from '@mission/shared';
+import type { Approval, MissionEvent } from '@mission/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
 import { startCpuLoad } from './support/cpuLoad.ts';

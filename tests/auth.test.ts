@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { ApprovalStore, hasScope, type Scope, scopes, tables } from '@mission/shared';
+import { hasScope, type Scope, scopes } from '@mission/contracts';
+import { ApprovalStore, tables } from '@mission/store';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';

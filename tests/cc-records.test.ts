@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type CcOverview, type CcSession, type CcSessionList, type CcTodo, tables } from '@mission/shared';
+import { type CcOverview, type CcSession, type CcSessionList, type CcTodo } from '@mission/contracts';
+import { tables } from '@mission/store';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClaudeHomeScanner } from '../services/worker/src/transcripts/claudeHomeScanner.ts';

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { Session } from '@mission/shared';
+import type { Session } from '@mission/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLAUDE_BIN, type ClaudeHome, prepareClaudeHome } from './support/claudeEnv.ts';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { DailySpend, Activity, Delivery, MissionEvent, Session, Task, TreeUsage } from '@mission/shared';
+import type { DailySpend, Activity, Delivery, MissionEvent, Session, Task, TreeUsage } from '@mission/contracts';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';

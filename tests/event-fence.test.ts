@@ -1,4 +1,4 @@
-import { tables } from '@mission/shared';
+import { tables } from '@mission/store';
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitUntil } from './support/processes.ts';

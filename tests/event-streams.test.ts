@@ -1,5 +1,6 @@
 import http from 'node:http';
-import { createRedis, EventLog, followEvents, type MissionEvent, type MissionEventDraft, MissionError } from '@mission/shared';
+import { type MissionEvent, type MissionEventDraft, MissionError } from '@mission/contracts';
+import { createRedis, EventLog, followEvents } from '@mission/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSse } from './support/sse.ts';
 import { startTestSystem, type TestSystem } from './support/system.ts';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createLogger, openDatabase, tables } from '@mission/shared';
+import { createLogger, openDatabase, tables } from '@mission/store';
 import { type MissionWorker, startWorker } from '@mission/worker';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

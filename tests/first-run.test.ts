@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Session } from '@mission/shared';
+import type { Session } from '@mission/contracts';
 import { claudeHomePaths, claudeHomeProblems, readClaudeHome } from '@mission/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLAUDE_BIN, STUB_API_KEY } from './support/claudeEnv.ts';

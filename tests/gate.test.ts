@@ -1,4 +1,5 @@
-import { agentToolsOf, type Approval, type AuditEntry, mintAgentToken, type Receipt, type Role, type Session, type SessionTurn } from '@mission/shared';
+import { agentToolsOf, type Approval, type AuditEntry, type Receipt, type Role, type Session, type SessionTurn } from '@mission/contracts';
+import { mintAgentToken } from '@mission/store';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';

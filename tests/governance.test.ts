@@ -1,4 +1,5 @@
-import { type AuditEntry, recordDecision, type Role, roleInForce } from '@mission/shared';
+import { type AuditEntry, type Role } from '@mission/contracts';
+import { recordDecision, roleInForce } from '@mission/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSystem, type TestSystem } from './support/system.ts';
 

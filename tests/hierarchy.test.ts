@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { mintAgentToken, type Session, type SessionTurn, tables, type Task } from '@mission/shared';
+import { type Session, type SessionTurn, type Task } from '@mission/contracts';
+import { mintAgentToken, tables } from '@mission/store';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';

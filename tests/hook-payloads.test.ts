@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { createLogger } from '@mission/shared';
+import { createLogger } from '@mission/store';
 import { HOOK_SECRET_HEADER, HOOKED_EVENTS, HookServer, hookSettings, parseHookInput, transcriptUpdates } from '@mission/worker';
 import { describe, expect, it } from 'vitest';
 import { CLAUDE_VERSION } from './fixtures/recordings.ts';

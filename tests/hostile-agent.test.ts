@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { type MissionEvent, type SessionTurn, type Task, TaskEndedError } from '@mission/shared';
+import { type MissionEvent, type SessionTurn, type Task, TaskEndedError } from '@mission/contracts';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import WebSocket from 'ws';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';

@@ -5,7 +5,7 @@ import pty from 'node-pty';
 import { describe, expect, it } from 'vitest';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
-const SCRIPT = "const { createLogger } = await import('@mission/shared'); createLogger({ level: 'info', name: 'mission' }).info({ port: 7070 }, 'listening');";
+const SCRIPT = "const { createLogger } = await import('@mission/store'); createLogger({ level: 'info', name: 'mission' }).info({ port: 7070 }, 'listening');";
 const args = ['--import', 'tsx', '--input-type=module', '-e', SCRIPT];
 
 describe("Mission's log: for people on a terminal, JSON lines otherwise", () => {

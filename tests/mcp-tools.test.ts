@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Approval, CcOverview, CcSessionList, CcTodo, Session, SessionTurn, WorkerInfo } from '@mission/shared';
+import type { Approval, CcOverview, CcSessionList, CcTodo, Session, SessionTurn, WorkerInfo } from '@mission/contracts';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';

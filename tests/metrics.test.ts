@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { assertWithinDailyBudget, collectFleetMetrics, QUEUE_WAIT_BOUNDS, TASK_DURATION_BOUNDS, usageReport, utcDay } from '@mission/core';
-import { type Approval, type TaskRow, tables, type UsageReport } from '@mission/shared';
+import { type Approval, type UsageReport } from '@mission/contracts';
+import { type TaskRow, tables } from '@mission/store';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Notification } from '@mission/core';
-import { DELIVERY_HEADER, type Delivery, type MissionEvent, SIGNATURE_HEADER, type Subscription, type Task, verifyNotification } from '@mission/shared';
+import { DELIVERY_HEADER, type Delivery, type MissionEvent, SIGNATURE_HEADER, type Subscription, type Task, verifyNotification } from '@mission/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCpuLoad } from './support/cpuLoad.ts';
 import { waitUntil } from './support/processes.ts';

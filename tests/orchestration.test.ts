@@ -1,5 +1,5 @@
-import type { Coordination, MissionEvent, Session, SessionMessage, Task } from '@mission/shared';
-import { mintAgentToken, queueNames } from '@mission/shared';
+import type { Coordination, MissionEvent, Session, SessionMessage, Task } from '@mission/contracts';
+import { mintAgentToken, queueNames } from '@mission/store';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';

@@ -1,5 +1,6 @@
 import os from 'node:os';
-import { ApprovalStore, newId } from '@mission/shared';
+import { newId } from '@mission/contracts';
+import { ApprovalStore } from '@mission/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentLauncher } from '../services/worker/src/agentProcess.ts';
 import { PermissionGuard } from '../services/worker/src/permissions/permissionGuard.ts';

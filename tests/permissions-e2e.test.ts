@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Approval, ApprovalStore, type MissionEvent, type SessionTurn, signApprovalToken, tables } from '@mission/shared';
+import { type Approval, type MissionEvent, type SessionTurn, signApprovalToken } from '@mission/contracts';
+import { ApprovalStore, tables } from '@mission/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
 import { startCpuLoad } from './support/cpuLoad.ts';

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { envSchema } from '@mission/shared';
+import { envSchema } from '@mission/store';
 import { describe, expect, it } from 'vitest';
 import { docFiles } from './support/markdown.ts';
 

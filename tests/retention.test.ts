@@ -1,4 +1,4 @@
-import { mintAgentToken, pruneEnded, queueNames, tables } from '@mission/shared';
+import { mintAgentToken, pruneEnded, queueNames, tables } from '@mission/store';
 import { Queue, QueueEvents } from 'bullmq';
 import { eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-import type { EventPayload, EventType, MissionEventDraft } from '@mission/shared';
+import type { EventPayload, EventType, MissionEventDraft } from '@mission/contracts';
 import { parseScreen, type PermissionDialog, SCREEN_SETTLE_MS, type Screen, type SessionSnapshot, SnapshotDiffer } from '@mission/worker';
 import { describe, expect, it } from 'vitest';
 import { checkpoint, CLAUDE_VERSION, loadRecording, recordedScenarios, type Recording } from './fixtures/recordings.ts';

@@ -1,5 +1,6 @@
 import os from 'node:os';
-import { loadConfig, mintAgentToken, newId, tables } from '@mission/shared';
+import { newId } from '@mission/contracts';
+import { loadConfig, mintAgentToken, tables } from '@mission/store';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import type { MissionEvent, Session, SessionTurn } from '@mission/shared';
+import type { MissionEvent, Session, SessionTurn } from '@mission/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
 import { startCpuLoad } from './support/cpuLoad.ts';

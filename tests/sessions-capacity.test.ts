@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { MissionEvent, Session } from '@mission/shared';
+import type { MissionEvent, Session } from '@mission/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processesIn, waitUntil } from './support/processes.ts';
 import { startTestSystem, type TestSystem } from './support/system.ts';

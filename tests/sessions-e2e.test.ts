@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { MissionEvent, Session, SessionScreen, SessionTurn } from '@mission/shared';
+import type { MissionEvent, Session, SessionScreen, SessionTurn } from '@mission/contracts';
 import { HeadlessTerminal } from '@mission/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Approval, MissionEvent, Session, SessionScreen, SessionTurn } from '@mission/shared';
+import type { Approval, MissionEvent, Session, SessionScreen, SessionTurn } from '@mission/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
 import { waitUntil } from './support/processes.ts';

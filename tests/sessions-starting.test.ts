@@ -1,6 +1,6 @@
 import os from 'node:os';
-import type { MissionEvent, Session } from '@mission/shared';
-import { queueNames } from '@mission/shared';
+import type { MissionEvent, Session } from '@mission/contracts';
+import { queueNames } from '@mission/store';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitUntil } from './support/processes.ts';

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createRedis, type DatabaseHandle, EventLog, newId, openDatabase, tables, TaskStore } from '@mission/shared';
+import { newId } from '@mission/contracts';
+import { createRedis, type DatabaseHandle, EventLog, openDatabase, tables, TaskStore } from '@mission/store';
 import { sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

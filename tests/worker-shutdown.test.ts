@@ -1,4 +1,4 @@
-import { createLogger } from '@mission/shared';
+import { createLogger } from '@mission/store';
 import { startWorker } from '@mission/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';

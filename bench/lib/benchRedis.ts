@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createRedis } from '@mission/shared';
+import { createRedis } from '@mission/store';
 import { startPrivateRedis } from '../../src/privateRedis.ts';
 
 /**

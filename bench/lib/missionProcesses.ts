@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TokenService } from '@mission/core';
-import { openDatabase } from '@mission/shared';
+import { openDatabase } from '@mission/store';
 import postgres from 'postgres';
 import { freePort } from '../../src/privateRedis.ts';
 import { benchPrefix, scratchDatabase } from './environment.ts';

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRedis } from '@mission/shared';
+import { createRedis } from '@mission/store';
 
 /**
  * The raw baseline of the fan-out bench (forked by fanout.bench.ts): one Redis subscription relayed

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { createRedis } from '@mission/shared';
+import { createRedis } from '@mission/store';
 import { Worker } from 'bullmq';
 
 /**

@@ -1,4 +1,4 @@
-import { parseRule, type RoleRules, type Rule } from '@mission/shared';
+import { parseRule, type RoleRules, type Rule } from '@mission/contracts';
 
 /**
  * The Bash matcher Mission had before the shell analysis (issue 14): the command split on

@@ -2,7 +2,7 @@ import os from 'node:os';
 import { startApi } from '@mission/api';
 import { type CoreRuntime, createCoreRuntime } from '@mission/core';
 import { mcpHttp } from '@mission/mcp';
-import { type Config, createLogger, type Logger, loadConfig, openDatabase } from '@mission/shared';
+import { type Config, createLogger, type Logger, loadConfig, openDatabase } from '@mission/store';
 import { type MissionWorker, startWorker } from '@mission/worker';
 import { benchPrefix, benchRedisUrl, scratchDatabase } from './environment.ts';
 

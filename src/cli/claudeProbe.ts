@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import os from 'node:os';
-import { claudeFailureIn } from '@mission/shared/claudeFailures';
+import { claudeFailureIn } from '@mission/contracts/claudeFailures';
 
 /** What `mission doctor --probe` sends: a prompt whose answer is one token. */
 export const PROBE_PROMPT = 'Reply with the single word OK.';

@@ -1,4 +1,4 @@
-import type { MissionEvent, OwnerKind } from '@mission/shared';
+import type { MissionEvent, OwnerKind } from '@mission/contracts';
 import { ApiError } from './errors.ts';
 import type { ApiClient } from './http.ts';
 

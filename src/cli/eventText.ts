@@ -1,4 +1,4 @@
-import type { MissionEvent } from '@mission/shared';
+import type { MissionEvent } from '@mission/contracts';
 import type { Paint, Style } from './printer.ts';
 
 const MAX_OUTPUT_LINES = 12;

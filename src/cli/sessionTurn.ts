@@ -1,4 +1,4 @@
-import type { SessionTurn } from '@mission/shared';
+import type { SessionTurn } from '@mission/contracts';
 
 /**
  * Where a session stands after `send`, `interrupt` or `answer`, for people: the reply; or the permission dialog it

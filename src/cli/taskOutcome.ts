@@ -1,4 +1,4 @@
-import type { Task } from '@mission/shared';
+import type { Task } from '@mission/contracts';
 import type { CommandContext } from './command.ts';
 import { ownerEvents } from './eventFeed.ts';
 import { eventText } from './eventText.ts';

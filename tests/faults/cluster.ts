@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TokenService } from '@mission/core';
-import { openDatabase } from '@mission/shared';
+import { openDatabase } from '@mission/store';
 import postgres from 'postgres';
 import { CLAUDE_BIN } from '../support/claudeEnv.ts';
 import { waitUntil } from '../support/processes.ts';

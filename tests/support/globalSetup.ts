@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { TestProject } from 'vitest/node';
 import postgres from 'postgres';
-import { openDatabase } from '@mission/shared';
+import { openDatabase } from '@mission/store';
 
 /**
  * Databases of a run are named after the pid of its vitest process, so two runs on one machine (CI and a

@@ -3,7 +3,7 @@
  * kill it with SIGKILL mid-request. Env: DATABASE_URL, REDIS_URL, MISSION_QUEUE_PREFIX, LOCK_MS, WORKER_NAME.
  */
 import { startDeliveryWorker } from '@mission/core';
-import { createLogger, createRedis, openDatabase } from '@mission/shared';
+import { createLogger, createRedis, openDatabase } from '@mission/store';
 
 const logger = createLogger({ level: 'info', name: 'notify-delivery' });
 const database = await openDatabase({ url: process.env.DATABASE_URL, dataDir: '.' });

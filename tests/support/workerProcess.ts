@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { waitUntil } from './processes.ts';
-import type { Config } from '@mission/shared';
+import type { Config } from '@mission/store';
 
 /** What starting a worker process needs of the system it joins: its config, and a fetch on its API with a token. */
 export interface FleetHost {

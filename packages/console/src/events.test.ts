@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MissionEvent } from './api/types.ts';
-import { eventTypes } from '@mission/shared';
+import { eventTypes } from '@mission/contracts';
 import { describeEvent, EVENT_TYPES } from './events.ts';
 import { clip, formatUsd } from './format.ts';
 

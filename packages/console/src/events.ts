@@ -1,4 +1,4 @@
-import type { EventType } from '@mission/shared/events';
+import type { EventType } from '@mission/contracts/events';
 import type { MissionEvent } from './api/types.ts';
 import { formatUsd } from './format.ts';
 

@@ -1,4 +1,4 @@
-import type { Caller } from '@mission/shared';
+import type { Caller } from '@mission/contracts';
 import { describe, expect, it } from 'vitest';
 import { AccessPolicy, assertScope } from './access.ts';
 

@@ -1,4 +1,5 @@
-import { type Caller, type Database, hasScope, MissionError, type Scope } from '@mission/shared';
+import { type Caller, hasScope, MissionError, type Scope } from '@mission/contracts';
+import { type Database } from '@mission/store';
 import { assertAgentMayUse, assertMayCommand, assertMayReadSession, assertMayReadTask } from './hierarchy.ts';
 
 /** A token may do what needs `scope` only when it holds it (or a scope that includes it). */

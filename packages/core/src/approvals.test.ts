@@ -1,4 +1,5 @@
-import { type ApprovalStore, type Caller, ConfigError, createLogger, type PendingApproval, type Scope, type SessionTurn } from '@mission/shared';
+import { type Caller, type PendingApproval, type Scope, type SessionTurn } from '@mission/contracts';
+import { type ApprovalStore, ConfigError, createLogger } from '@mission/store';
 import { describe, expect, it } from 'vitest';
 import { ApprovalService } from './approvals.ts';
 

@@ -1,22 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import {
-  type Approval,
-  type Caller,
-  ConfigError,
-  approvalDecisionSchema,
-  approvalListQuerySchema,
-  approvalSecretProblem,
-  type ApprovalStore,
-  type ApprovalVerdict,
-  type Logger,
-  MissionError,
-  parseInput,
-  hasScope,
-  type PendingApproval,
-  type SessionTurn,
-  signApprovalToken,
-  verifyApprovalToken,
-} from '@mission/shared';
+import { type Approval, type Caller, approvalDecisionSchema, approvalListQuerySchema, MissionError, parseInput, hasScope, type PendingApproval, type SessionTurn, signApprovalToken, verifyApprovalToken } from '@mission/contracts';
+import { ConfigError, approvalSecretProblem, type ApprovalStore, type ApprovalVerdict, type Logger } from '@mission/store';
 
 export interface ApprovalServiceOptions {
   store: ApprovalStore;

@@ -1,4 +1,5 @@
-import { type AuditEntry, type AuditKind, auditQuerySchema, type Database, parseInput, tables } from '@mission/shared';
+import { type AuditEntry, type AuditKind, auditQuerySchema, parseInput } from '@mission/contracts';
+import { type Database, tables } from '@mission/store';
 import { and, desc, eq, gte, inArray, isNotNull, lte, sql } from 'drizzle-orm';
 
 const { actionReceipts, apiTokens, approvals, auditEntries, permissionDecisions, roleVersions } = tables;

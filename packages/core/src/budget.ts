@@ -1,4 +1,5 @@
-import { type Database, MissionError, tables } from '@mission/shared';
+import { MissionError } from '@mission/contracts';
+import { type Database, tables } from '@mission/store';
 import { and, eq } from 'drizzle-orm';
 import { sessionsCostSince } from './spendHistory.ts';
 import { costSum, endedOn } from './usage.ts';

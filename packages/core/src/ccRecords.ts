@@ -1,19 +1,5 @@
-import {
-  type CcOverview,
-  type CcSession,
-  type CcSessionList,
-  type CcTodo,
-  type CcWorkerReport,
-  ccSessionQuerySchema,
-  ccTodoStatuses,
-  type CommandClient,
-  type Database,
-  listWorkers,
-  distinctSessions,
-  newestActivityFirst,
-  NotFoundError,
-  parseInput,
-} from '@mission/shared';
+import { type CcOverview, type CcSession, type CcSessionList, type CcTodo, type CcWorkerReport, ccSessionQuerySchema, ccTodoStatuses, distinctSessions, newestActivityFirst, NotFoundError, parseInput } from '@mission/contracts';
+import { type CommandClient, type Database, listWorkers } from '@mission/store';
 
 /** How long the API waits for a worker to list the Claude Code sessions on its machine. */
 export const CC_WORKER_TIMEOUT_MS = 5_000;

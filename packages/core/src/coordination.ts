@@ -1,21 +1,5 @@
-import {
-  type Caller,
-  type Coordination,
-  type CoordinateInput,
-  coordinateInputSchema,
-  coordinationChildren,
-  type Database,
-  type EventLog,
-  type Logger,
-  newId,
-  parseInput,
-  queueNames,
-  taskJob,
-  type TaskRow,
-  TaskStore,
-  TimeoutError,
-  UnavailableError,
-} from '@mission/shared';
+import { type Caller, type Coordination, type CoordinateInput, coordinateInputSchema, newId, parseInput, TimeoutError, UnavailableError } from '@mission/contracts';
+import { coordinationChildren, type Database, type EventLog, type Logger, queueNames, taskJob, type TaskRow, TaskStore } from '@mission/store';
 import type { FlowProducer } from 'bullmq';
 import { assertWithinDailyBudget } from './budget.ts';
 import { assertAgentMayUseSlot } from './slotAccess.ts';

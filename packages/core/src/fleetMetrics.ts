@@ -1,12 +1,5 @@
-import {
-  type Database,
-  sessionStates,
-  type SpawnJobData,
-  tables,
-  type TaskJobData,
-  taskStatuses,
-  workerStates,
-} from '@mission/shared';
+import { sessionStates, taskStatuses, workerStates } from '@mission/contracts';
+import { type Database, type SpawnJobData, tables, type TaskJobData } from '@mission/store';
 import type { Queue } from 'bullmq';
 import { and, count, isNotNull, type SQL, sql } from 'drizzle-orm';
 import { fleetOverview } from './overview.ts';

@@ -1,4 +1,4 @@
-import type { Session } from '@mission/shared';
+import type { Session } from '@mission/contracts';
 import { describe, expect, it } from 'vitest';
 import { assertAgentMayUse, sessionTree } from './hierarchy.ts';
 

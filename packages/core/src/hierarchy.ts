@@ -1,4 +1,5 @@
-import { type Caller, type Database, MissionError, NotFoundError, type Session, tables } from '@mission/shared';
+import { type Caller, MissionError, NotFoundError, type Session } from '@mission/contracts';
+import { type Database, tables } from '@mission/store';
 import { eq, inArray } from 'drizzle-orm';
 
 const { sessions, tasks } = tables;

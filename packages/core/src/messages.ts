@@ -1,25 +1,5 @@
-import {
-  BadRequestError,
-  type Caller,
-  type ChannelSubscriber,
-  type CommandClient,
-  ConflictError,
-  type Database,
-  type EventLog,
-  isEndedSessionState,
-  type Logger,
-  messageInputSchema,
-  MissionError,
-  newId,
-  NotFoundError,
-  parseInput,
-  type Session,
-  type SessionMessage,
-  tables,
-  TimeoutError,
-  toSessionMessage,
-  waitForEvent,
-} from '@mission/shared';
+import { BadRequestError, type Caller, ConflictError, isEndedSessionState, messageInputSchema, MissionError, newId, NotFoundError, parseInput, type Session, type SessionMessage, TimeoutError } from '@mission/contracts';
+import { type ChannelSubscriber, type CommandClient, type Database, type EventLog, type Logger, tables, toSessionMessage, waitForEvent } from '@mission/store';
 import { asc, eq, or } from 'drizzle-orm';
 import { assertMayCommand } from './hierarchy.ts';
 import { assertAgentMayUseSlot } from './slotAccess.ts';

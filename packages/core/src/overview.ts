@@ -1,11 +1,13 @@
-import type { Counts, Database, Overview, QueueDepth, SessionState, SpawnJobData, TaskJobData, TaskStatus } from '@mission/shared';
-import { queueDepthStates, tables } from '@mission/shared';
+import type { Counts, Overview, QueueDepth, SessionState, TaskStatus } from '@mission/contracts';
+import type { Database, SpawnJobData, TaskJobData } from '@mission/store';
+import { queueDepthStates } from '@mission/contracts';
+import { tables } from '@mission/store';
 import type { Queue } from 'bullmq';
 import { count, isNotNull, notInArray } from 'drizzle-orm';
 
 const { tasks, sessions } = tables;
 
-export type { Overview, QueueDepth } from '@mission/shared';
+export type { Overview, QueueDepth } from '@mission/contracts';
 
 /** Counts across the fleet: what the main agent looks at first. */
 export async function fleetOverview(db: Database, queues: { tasks: Queue<TaskJobData>; sessions: Queue<SpawnJobData> }): Promise<Overview> {

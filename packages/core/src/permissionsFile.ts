@@ -1,4 +1,4 @@
-import { permissionsFileSchema, type RoleRules } from '@mission/shared';
+import { permissionsFileSchema, type RoleRules } from '@mission/contracts';
 import { readYamlFile } from './yamlFile.ts';
 
 /** Reads `permissions.yaml` (roles and their allow/confirm/deny rules); `undefined` without the file. */

@@ -1,25 +1,5 @@
-import {
-  type ActionMode,
-  actionLogSchema,
-  actionRequestSchema,
-  type ActionReceiptRow,
-  type Approval,
-  type ApprovalRow,
-  type ApprovalStore,
-  type Caller,
-  type Database,
-  type EventLog,
-  type EventOwner,
-  MissionError,
-  newId,
-  NotFoundError,
-  parseInput,
-  type Receipt,
-  receiptListQuerySchema,
-  roleInForce,
-  tables,
-  toApproval,
-} from '@mission/shared';
+import { type ActionMode, actionLogSchema, actionRequestSchema, type Approval, type Caller, type EventOwner, MissionError, newId, NotFoundError, parseInput, type Receipt, receiptListQuerySchema } from '@mission/contracts';
+import { type ActionReceiptRow, type ApprovalRow, type ApprovalStore, type Database, type EventLog, roleInForce, tables, toApproval } from '@mission/store';
 import { desc, eq, or } from 'drizzle-orm';
 
 const { actionReceipts, approvals, sessions, slots, tasks } = tables;

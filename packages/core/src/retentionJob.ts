@@ -1,4 +1,4 @@
-import { type Config, createRedis, type Database, type Logger, pruneEnded, queueNames, type Redis } from '@mission/shared';
+import { type Config, createRedis, type Database, type Logger, pruneEnded, queueNames, type Redis } from '@mission/store';
 import { Queue, Worker } from 'bullmq';
 
 /** How often the retention job runs when MISSION_RETENTION_DAYS is set. */

@@ -1,17 +1,5 @@
-import {
-  activeRoleVersion,
-  BadRequestError,
-  type Database,
-  latestRoleVersion,
-  NotFoundError,
-  parseInput,
-  type Role,
-  roleNameSchema,
-  type RoleRules,
-  roleRulesSchema,
-  type RoleVersionRow,
-  tables,
-} from '@mission/shared';
+import { BadRequestError, NotFoundError, parseInput, type Role, roleNameSchema, type RoleRules, roleRulesSchema } from '@mission/contracts';
+import { activeRoleVersion, type Database, latestRoleVersion, type RoleVersionRow, tables } from '@mission/store';
 import { and, asc, desc, eq, isNotNull, sql } from 'drizzle-orm';
 import { recordAudit } from './audit.ts';
 import { readPermissionsFile } from './permissionsFile.ts';

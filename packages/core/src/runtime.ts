@@ -1,28 +1,5 @@
-import {
-  ApprovalStore,
-  type Caller,
-  CommandClient,
-  type Config,
-  createRedis,
-  type DatabaseHandle,
-  EventLog,
-  ChannelSubscriber,
-  FleetRecovery,
-  TaskCanceller,
-  WorkerLiveness,
-  listWorkers,
-  type Logger,
-  NotFoundError,
-  parseInput,
-  queueNames,
-  type Redis,
-  REQUEST_COMMAND_TIMEOUT_MS,
-  type SpawnJobData,
-  type CoordinationJobData,
-  type TaskJobData,
-  type WorkerInfo,
-  workerListQuerySchema,
-} from '@mission/shared';
+import { type Caller, NotFoundError, parseInput, type WorkerInfo, workerListQuerySchema } from '@mission/contracts';
+import { ApprovalStore, CommandClient, type Config, createRedis, type DatabaseHandle, EventLog, ChannelSubscriber, FleetRecovery, TaskCanceller, WorkerLiveness, listWorkers, type Logger, queueNames, type Redis, REQUEST_COMMAND_TIMEOUT_MS, type SpawnJobData, type CoordinationJobData, type TaskJobData } from '@mission/store';
 import { FlowProducer, Queue } from 'bullmq';
 import { AccessPolicy } from './access.ts';
 import { ApprovalService } from './approvals.ts';

@@ -1,4 +1,4 @@
-import { type Caller, parseInput, type Session, sessionRunSchema } from '@mission/shared';
+import { type Caller, parseInput, type Session, sessionRunSchema } from '@mission/contracts';
 import type { SessionService } from './sessions.ts';
 
 export interface SessionRunResult {

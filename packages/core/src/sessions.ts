@@ -1,35 +1,6 @@
 import { setTimeout } from 'node:timers/promises';
-import {
-  type Caller,
-  type ChannelSubscriber,
-  ConflictError,
-  type CommandClient,
-  type Database,
-  type EventLog,
-  isEndedSessionState,
-  isTerminalTaskStatus,
-  type Logger,
-  newId,
-  NotFoundError,
-  parseInput,
-  revokeAgentTokens,
-  type Session,
-  type SessionListQuery,
-  sessionListQuerySchema,
-  type SessionScreen,
-  sessionConfirmSchema,
-  sessionSendSchema,
-  sessionAnswerSchema,
-  type SessionDriver,
-  type BlockingDialogView,
-  sessionSpawnSchema,
-  type SessionState,
-  type SessionTurn,
-  type SpawnJobData,
-  tables,
-  UnavailableError,
-  waitForEvent,
-} from '@mission/shared';
+import { type Caller, ConflictError, isEndedSessionState, isTerminalTaskStatus, newId, NotFoundError, parseInput, type Session, type SessionListQuery, sessionListQuerySchema, type SessionScreen, sessionConfirmSchema, sessionSendSchema, sessionAnswerSchema, type SessionDriver, type BlockingDialogView, sessionSpawnSchema, type SessionState, type SessionTurn, UnavailableError } from '@mission/contracts';
+import { type ChannelSubscriber, type CommandClient, type Database, type EventLog, type Logger, revokeAgentTokens, type SpawnJobData, tables, waitForEvent } from '@mission/store';
 import type { Queue } from 'bullmq';
 import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { ApprovalService } from './approvals.ts';

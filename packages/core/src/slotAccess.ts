@@ -1,4 +1,5 @@
-import { type Caller, type Database, MissionError, roleInForce, slotMatches } from '@mission/shared';
+import { type Caller, MissionError, slotMatches } from '@mission/contracts';
+import { type Database, roleInForce } from '@mission/store';
 import { recordAudit } from './audit.ts';
 
 /** What an agent does with a slot, in words for the refusal and the audit row. */

@@ -1,15 +1,6 @@
 import path from 'node:path';
-import {
-  BadRequestError,
-  type Database,
-  NotFoundError,
-  parseInput,
-  type Slot,
-  type SlotConfig,
-  slotConfigSchema,
-  slotIdSchema,
-  tables,
-} from '@mission/shared';
+import { BadRequestError, NotFoundError, parseInput, type Slot, type SlotConfig, slotConfigSchema, slotIdSchema } from '@mission/contracts';
+import { type Database, tables } from '@mission/store';
 import { asc, eq, sql } from 'drizzle-orm';
 import { recordAudit } from './audit.ts';
 import { slotPolicyProblems } from './slotPolicy.ts';

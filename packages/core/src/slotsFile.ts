@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { type SlotConfig, slotsFileSchema } from '@mission/shared';
+import { type SlotConfig, slotsFileSchema } from '@mission/contracts';
 import { readYamlFile } from './yamlFile.ts';
 
 /** Reads `slots.yaml`; relative `cwd`s are resolved against the file's folder. `undefined` without the file. */

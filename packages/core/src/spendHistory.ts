@@ -1,4 +1,4 @@
-import { type Database, tables } from '@mission/shared';
+import { type Database, tables } from '@mission/store';
 import { type AnyColumn, and, count, eq, gte, isNotNull, lt, or, sql } from 'drizzle-orm';
 import { utcDay } from './utcDay.ts';
 

@@ -1,4 +1,4 @@
-import { BadRequestError } from '@mission/shared';
+import { BadRequestError } from '@mission/contracts';
 
 /** Keyset pagination cursor over (created_at, id), newest first. */
 export interface TaskCursor {

@@ -1,31 +1,5 @@
-import {
-  type Caller,
-  ConflictError,
-  enqueueTask,
-  type Database,
-  type EventLog,
-  type ChannelSubscriber,
-  isTerminalTaskStatus,
-  MissionError,
-  newId,
-  parseInput,
-  type Task,
-  type TaskCanceller,
-  type TaskJobData,
-  type TaskListQuery,
-  TaskStore,
-  type TaskMode,
-  TaskEndedError,
-  taskInputSchema,
-  taskListQuerySchema,
-  tables,
-  TimeoutError,
-  UnavailableError,
-  NotFoundError,
-  type Logger,
-  idempotencyKeySchema,
-  waitForEvent,
-} from '@mission/shared';
+import { type Caller, ConflictError, isTerminalTaskStatus, MissionError, newId, parseInput, type Task, type TaskListQuery, type TaskMode, TaskEndedError, taskInputSchema, taskListQuerySchema, TimeoutError, UnavailableError, NotFoundError, idempotencyKeySchema } from '@mission/contracts';
+import { enqueueTask, type Database, type EventLog, type ChannelSubscriber, type TaskCanceller, type TaskJobData, TaskStore, tables, type Logger, waitForEvent } from '@mission/store';
 import type { Queue } from 'bullmq';
 import { and, desc, eq, lt, or, type SQL } from 'drizzle-orm';
 import { assertWithinDailyBudget } from './budget.ts';

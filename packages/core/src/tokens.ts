@@ -1,21 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
-import {
-  type AgentCaller,
-  type ApiToken,
-  type Caller,
-  type Database,
-  hashTokenSecret as hash,
-  isEndedSessionState,
-  MissionError,
-  newTokenCredential,
-  NotFoundError,
-  parseInput,
-  parseTokenCredential,
-  revokeAgentTokens,
-  type Scope,
-  tables,
-  tokenCreateSchema,
-} from '@mission/shared';
+import { type AgentCaller, type ApiToken, type Caller, isEndedSessionState, MissionError, NotFoundError, parseInput, type Scope, tokenCreateSchema } from '@mission/contracts';
+import { type Database, hashTokenSecret as hash, newTokenCredential, parseTokenCredential, revokeAgentTokens, tables } from '@mission/store';
 import { desc, eq, sql } from 'drizzle-orm';
 import { recordAudit } from './audit.ts';
 

@@ -1,4 +1,5 @@
-import { type Database, type EventLog, MissionError, tables } from '@mission/shared';
+import { MissionError } from '@mission/contracts';
+import { type Database, type EventLog, tables } from '@mission/store';
 import { inArray } from 'drizzle-orm';
 import { ancestry, type TreeNode, treeNodes, treeTotals } from './agentTree.ts';
 

@@ -1,4 +1,5 @@
-import { type Database, tables, type UsageReport } from '@mission/shared';
+import { type UsageReport } from '@mission/contracts';
+import { type Database, tables } from '@mission/store';
 import { asc, count, eq, type SQL, sql } from 'drizzle-orm';
 import { type UtcDay, utcDay } from './utcDay.ts';
 

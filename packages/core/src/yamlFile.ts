@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { BadRequestError, describeIssues } from '@mission/shared';
+import { BadRequestError, describeIssues } from '@mission/contracts';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 

@@ -1,5 +1,5 @@
 import { assertScope, type CoreRuntime } from '@mission/core';
-import { type Caller, errorBody, MissionError, type Scope } from '@mission/shared';
+import { type Caller, errorBody, MissionError, type Scope } from '@mission/contracts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { cookieOriginProblem } from './cookieOrigin.ts';
 import { SlidingWindowLimiter } from './rateLimiter.ts';

@@ -1,4 +1,5 @@
-import { callerError, errorBody, type ErrorCode, httpStatusByCode, type Logger, MissionError } from '@mission/shared';
+import { errorBody, type ErrorCode, httpStatusByCode, MissionError } from '@mission/contracts';
+import { callerError, type Logger } from '@mission/store';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 

@@ -1,4 +1,4 @@
-import { BadRequestError, jsonDepth, MAX_JSON_DEPTH } from '@mission/shared';
+import { BadRequestError, jsonDepth, MAX_JSON_DEPTH } from '@mission/contracts';
 import type { FastifyInstance } from 'fastify';
 
 /**

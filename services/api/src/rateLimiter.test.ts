@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createRedis } from '@mission/shared';
+import { createRedis } from '@mission/store';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SlidingWindowLimiter } from './rateLimiter.ts';
 

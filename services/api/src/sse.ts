@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import { errorBody, type EventOwner, followEvents, type MissionEvent, MissionError } from '@mission/shared';
+import { errorBody, type EventOwner, type MissionEvent, MissionError } from '@mission/contracts';
+import { followEvents } from '@mission/store';
 import type { CoreRuntime } from '@mission/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 

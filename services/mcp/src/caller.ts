@@ -1,5 +1,5 @@
 import { assertScope } from '@mission/core';
-import { type Caller, MissionError, type Scope } from '@mission/shared';
+import { type Caller, MissionError, type Scope } from '@mission/contracts';
 
 /** The caller the HTTP transport authenticated (stdio relays to it, so every call has one). */
 export function callerOf(extra: { authInfo?: { extra?: Record<string, unknown> } }): Caller {

@@ -1,4 +1,4 @@
-import type { Config } from '@mission/shared';
+import type { Config } from '@mission/store';
 
 /** The names a local server is always reached by. */
 const LOCAL_HOSTS = ['localhost', '127.0.0.1', '[::1]'];

@@ -1,5 +1,5 @@
 import type { CoreRuntime } from '@mission/core';
-import type { Caller } from '@mission/shared';
+import type { Caller } from '@mission/contracts';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';

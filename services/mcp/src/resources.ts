@@ -1,5 +1,5 @@
 import type { CoreRuntime } from '@mission/core';
-import { MissionError, type Scope } from '@mission/shared';
+import { MissionError, type Scope } from '@mission/contracts';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { authorize } from './caller.ts';
 import { SubscribeRequestSchema, UnsubscribeRequestSchema } from '@modelcontextprotocol/sdk/types.js';

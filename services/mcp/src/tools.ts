@@ -1,5 +1,6 @@
 import type { CoreRuntime } from '@mission/core';
-import { callerError, errorBody, MissionError } from '@mission/shared';
+import { errorBody, MissionError } from '@mission/contracts';
+import { callerError } from '@mission/store';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { callerOf } from './caller.ts';

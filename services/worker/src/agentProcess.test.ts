@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { inheritedAgentEnv, loadConfig } from '@mission/shared';
+import { inheritedAgentEnv } from '@mission/contracts';
+import { loadConfig } from '@mission/store';
 import { AgentLauncher, AgentUserError, agentUserName, parsePasswdLine } from './agentProcess.ts';
 
 describe('how an agent process is launched', () => {

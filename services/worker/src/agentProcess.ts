@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { slotMatches } from '@mission/shared';
+import { slotMatches } from '@mission/contracts';
 
 const run = promisify(execFile);
 

@@ -1,4 +1,5 @@
-import { type Database, type EventOwner, mintAgentToken } from '@mission/shared';
+import { type EventOwner } from '@mission/contracts';
+import { type Database, mintAgentToken } from '@mission/store';
 import { type CliLaunch, NOTHING_TO_LAUNCH } from './cliLaunch.ts';
 
 /** The name Claude Code knows Mission's MCP server by: its tools are `mcp__mission__<tool>`. */

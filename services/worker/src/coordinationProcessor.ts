@@ -1,4 +1,5 @@
-import { coordinationChildren, coordinationOutcome, type Database, type EventLog, type Logger, tables, TaskStore } from '@mission/shared';
+import { coordinationOutcome } from '@mission/contracts';
+import { coordinationChildren, type Database, type EventLog, type Logger, tables, TaskStore } from '@mission/store';
 import { eq } from 'drizzle-orm';
 
 const { tasks } = tables;

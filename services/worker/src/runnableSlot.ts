@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { type Database, tables } from '@mission/shared';
+import { type Database, tables } from '@mission/store';
 import { eq } from 'drizzle-orm';
 
 export type SlotRow = typeof tables.slots.$inferSelect;

@@ -1,4 +1,4 @@
-import { type Approval, describeClaudeFailure, type TaskStatus } from '@mission/shared';
+import { type Approval, describeClaudeFailure, type TaskStatus } from '@mission/contracts';
 import type { HeadlessExit } from './headless/headlessRunner.ts';
 import type { HeadlessResult } from './headless/streamJson.ts';
 

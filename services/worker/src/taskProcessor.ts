@@ -1,19 +1,5 @@
-import {
-  type Approval,
-  type Database,
-  type EventLog,
-  type EventOwner,
-  type FleetRecovery,
-  type Logger,
-  revokeAgentTokens,
-  roleInForce,
-  settleInterruptedTask,
-  type SlotClaim,
-  type TaskCanceller,
-  type TaskLease,
-  TaskStore,
-  tables,
-} from '@mission/shared';
+import { type Approval, type EventOwner } from '@mission/contracts';
+import { type Database, type EventLog, type FleetRecovery, type Logger, revokeAgentTokens, roleInForce, settleInterruptedTask, type SlotClaim, type TaskCanceller, type TaskLease, TaskStore, tables } from '@mission/store';
 import { eq } from 'drizzle-orm';
 import type { AgentLauncher } from './agentProcess.ts';
 import { childMcpLaunch } from './childMcp.ts';

@@ -1,21 +1,4 @@
-import {
-  ApprovalStore,
-  ChannelSubscriber,
-  channels,
-  type Config,
-  type ControlMessage,
-  type CoordinationJobData,
-  createRedis,
-  type DatabaseHandle,
-  EventLog,
-  FleetRecovery,
-  WorkerLiveness,
-  TaskCanceller,
-  type Logger,
-  queueNames,
-  type TaskJobData,
-  WorkerRegistration,
-} from '@mission/shared';
+import { ApprovalStore, ChannelSubscriber, channels, type Config, type ControlMessage, type CoordinationJobData, createRedis, type DatabaseHandle, EventLog, FleetRecovery, WorkerLiveness, TaskCanceller, type Logger, queueNames, type TaskJobData, WorkerRegistration } from '@mission/store';
 import { DelayedError, Queue, Worker } from 'bullmq';
 import { AgentLauncher, resolveAgentIdentity } from './agentProcess.ts';
 import { PermissionGuard } from './permissions/permissionGuard.ts';

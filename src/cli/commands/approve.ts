@@ -1,4 +1,4 @@
-import type { Approval } from '@mission/shared';
+import type { Approval } from '@mission/contracts';
 import type { Command } from '../command.ts';
 
 export const approveCommand: Command = {

@@ -1,4 +1,4 @@
-import type { Task } from '@mission/shared';
+import type { Task } from '@mission/contracts';
 import type { Command } from '../command.ts';
 import { Spinner } from '../spinner.ts';
 import { reportTaskEnd } from '../taskOutcome.ts';

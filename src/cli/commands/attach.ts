@@ -1,4 +1,4 @@
-import type { Session } from '@mission/shared';
+import type { Session } from '@mission/contracts';
 import WebSocket from 'ws';
 import type { Command, CommandContext } from '../command.ts';
 import { DEFAULT_DETACH_KEYS, DETACH_KEYS_HELP, DetachSequence, detachKeysName, parseDetachKeys } from '../detachKeys.ts';

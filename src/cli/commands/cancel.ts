@@ -1,4 +1,4 @@
-import type { Task } from '@mission/shared';
+import type { Task } from '@mission/contracts';
 import type { Command } from '../command.ts';
 import { ownerPath } from '../eventFeed.ts';
 

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Config } from '@mission/shared';
+import type { Config } from '@mission/store';
 import type { Command, CommandContext } from '../command.ts';
 import { probeClaude } from '../claudeProbe.ts';
 import { describeCause } from '../errors.ts';

@@ -1,4 +1,4 @@
-import type { SessionTurn } from '@mission/shared';
+import type { SessionTurn } from '@mission/contracts';
 import type { Command } from '../command.ts';
 import { ownerPath } from '../eventFeed.ts';
 import { turnText } from '../sessionTurn.ts';

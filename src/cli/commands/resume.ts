@@ -1,4 +1,4 @@
-import type { Session } from '@mission/shared';
+import type { Session } from '@mission/contracts';
 import type { Command } from '../command.ts';
 import { ownerPath } from '../eventFeed.ts';
 

@@ -1,5 +1,5 @@
-import type { Session } from '@mission/shared';
-import { sessionStateSchema, sessionStates } from '@mission/shared/schemas';
+import type { Session } from '@mission/contracts';
+import { sessionStateSchema, sessionStates } from '@mission/contracts/schemas';
 import type { Command } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { tableText } from '../text.ts';

@@ -1,4 +1,4 @@
-import type { Session, Task } from '@mission/shared';
+import type { Session, Task } from '@mission/contracts';
 import type { Command } from '../command.ts';
 import { ownerOf, ownerPath } from '../eventFeed.ts';
 import { dollars, fieldsText, seconds } from '../text.ts';

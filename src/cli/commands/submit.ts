@@ -1,5 +1,5 @@
-import type { Task } from '@mission/shared';
-import { taskInputSchema } from '@mission/shared/schemas';
+import type { Task } from '@mission/contracts';
+import { taskInputSchema } from '@mission/contracts/schemas';
 import type { Command } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { reportTaskEnd, waitForTask } from '../taskOutcome.ts';

@@ -1,4 +1,4 @@
-import { scopes } from '@mission/shared/schemas';
+import { scopes } from '@mission/contracts/schemas';
 import type { Command } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { loadHost } from '../host.ts';

@@ -1,4 +1,4 @@
-import type { DailySpend, TreeUsage, UsageReport } from '@mission/shared';
+import type { DailySpend, TreeUsage, UsageReport } from '@mission/contracts';
 import type { Command } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { dollars, fieldsText, tableText } from '../text.ts';

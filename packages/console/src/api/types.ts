@@ -16,10 +16,10 @@ export type {
   Task,
   UsageReport as Usage,
   WorkerInfo as Worker,
-} from '@mission/shared/schemas';
-export type { MissionEvent } from '@mission/shared/events';
+} from '@mission/contracts/schemas';
+export type { MissionEvent } from '@mission/contracts/events';
 
-import type { Task } from '@mission/shared/schemas';
+import type { Task } from '@mission/contracts/schemas';
 
 /** A page of `GET /v1/tasks`. */
 export interface TaskPage {

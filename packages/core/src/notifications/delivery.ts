@@ -1,4 +1,5 @@
-import { DELIVERY_HEADER, type Database, type Logger, type Redis, SIGNATURE_HEADER, signNotification, tables } from '@mission/shared';
+import { DELIVERY_HEADER, SIGNATURE_HEADER, signNotification } from '@mission/contracts';
+import { type Database, type Logger, type Redis, tables } from '@mission/store';
 import { DelayedError, type Job, Worker } from 'bullmq';
 import { and, eq, lt, sql } from 'drizzle-orm';
 import type { DeliveryJobData } from './deriver.ts';

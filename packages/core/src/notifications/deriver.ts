@@ -1,4 +1,5 @@
-import { type Database, type Logger, type MissionEvent, type Redis, tables } from '@mission/shared';
+import { type MissionEvent } from '@mission/contracts';
+import { type Database, type Logger, type Redis, tables } from '@mission/store';
 import type { Queue } from 'bullmq';
 import { eq, sql } from 'drizzle-orm';
 import { notificationKindOf } from './kinds.ts';

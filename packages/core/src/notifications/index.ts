@@ -1,4 +1,4 @@
-import { type Config, createRedis, type Database, type Logger } from '@mission/shared';
+import { type Config, createRedis, type Database, type Logger } from '@mission/store';
 import { Queue, type Worker } from 'bullmq';
 import { type DeliveryJobData, NotificationDeriver } from './deriver.ts';
 import { NOTIFICATION_QUEUE, startDeliveryWorker } from './delivery.ts';

@@ -1,4 +1,4 @@
-import type { MissionEvent } from '@mission/shared';
+import type { MissionEvent } from '@mission/contracts';
 import { describe, expect, it } from 'vitest';
 import { notificationKindOf } from './kinds.ts';
 

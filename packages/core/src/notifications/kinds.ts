@@ -1,4 +1,4 @@
-import type { MissionEvent, NotificationKind } from '@mission/shared';
+import type { MissionEvent, NotificationKind } from '@mission/contracts';
 
 /**
  * The one place notifications come from: the kind of notification an event is, if any. Pure, so the

@@ -1,4 +1,4 @@
-import type { MissionEvent, NotificationKind } from '@mission/shared';
+import type { MissionEvent, NotificationKind } from '@mission/contracts';
 
 /** Signed links of an approval: the page (GET) and the one-tap decisions (POST). */
 export interface ApprovalLinks {

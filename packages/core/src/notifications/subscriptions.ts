@@ -1,21 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import {
-  BadRequestError,
-  type Database,
-  type Delivery,
-  deliveryListQuerySchema,
-  newId,
-  notificationsFileSchema,
-  NotFoundError,
-  type NotificationKind,
-  type NotificationSubscriptionRow,
-  parseInput,
-  type Subscription,
-  type SubscriptionConfig,
-  subscriptionConfigSchema,
-  subscriptionCreateSchema,
-  tables,
-} from '@mission/shared';
+import { BadRequestError, type Delivery, deliveryListQuerySchema, newId, notificationsFileSchema, NotFoundError, type NotificationKind, parseInput, type Subscription, type SubscriptionConfig, subscriptionConfigSchema, subscriptionCreateSchema } from '@mission/contracts';
+import { type Database, type NotificationSubscriptionRow, tables } from '@mission/store';
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import { recordAudit } from '../audit.ts';
 import { readYamlFile } from '../yamlFile.ts';

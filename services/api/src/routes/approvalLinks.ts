@@ -1,5 +1,5 @@
 import type { ApprovalWithLink, CoreRuntime } from '@mission/core';
-import { approvalDecisionSchema, approvalWithLinkSchema } from '@mission/shared';
+import { approvalDecisionSchema, approvalWithLinkSchema } from '@mission/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { errorResponseSchema, errors } from './schemas.ts';

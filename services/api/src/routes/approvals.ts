@@ -1,5 +1,5 @@
 import type { CoreRuntime } from '@mission/core';
-import { approvalDecisionSchema, approvalListQuerySchema, approvalWithLinkSchema } from '@mission/shared';
+import { approvalDecisionSchema, approvalListQuerySchema, approvalWithLinkSchema } from '@mission/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { errorResponseSchema, errors, idParams } from './schemas.ts';

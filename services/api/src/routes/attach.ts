@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CoreRuntime } from '@mission/core';
-import { attachInputSchema, channels, isEndedSessionState, MissionError, type MissionEvent } from '@mission/shared';
+import { attachInputSchema, isEndedSessionState, MissionError, type MissionEvent } from '@mission/contracts';
+import { channels } from '@mission/store';
 import type { FastifyPluginAsync } from 'fastify';
 import type { WebSocket } from 'ws';
 

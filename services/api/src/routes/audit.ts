@@ -1,5 +1,5 @@
 import type { CoreRuntime } from '@mission/core';
-import { auditEntrySchema, auditQuerySchema } from '@mission/shared';
+import { auditEntrySchema, auditQuerySchema } from '@mission/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { errorResponseSchema } from './schemas.ts';

@@ -1,5 +1,5 @@
 import type { CoreRuntime } from '@mission/core';
-import { ccOverviewSchema, ccSessionListSchema, ccSessionQuerySchema, ccTodoSchema } from '@mission/shared';
+import { ccOverviewSchema, ccSessionListSchema, ccSessionQuerySchema, ccTodoSchema } from '@mission/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { errorResponseSchema, errors, idParams } from './schemas.ts';

@@ -1,5 +1,5 @@
 import type { CoreRuntime } from '@mission/core';
-import { coordinateInputSchema, coordinationSchema } from '@mission/shared';
+import { coordinateInputSchema, coordinationSchema } from '@mission/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { errorResponseSchema, errors } from './schemas.ts';
 

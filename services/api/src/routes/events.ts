@@ -1,5 +1,5 @@
 import type { CoreRuntime } from '@mission/core';
-import type { Caller, EventOwner, MissionEvent, Scope } from '@mission/shared';
+import type { Caller, EventOwner, MissionEvent, Scope } from '@mission/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { resumeSeq, streamEvents } from '../sse.ts';
 import { eventStreamQuery, idParams } from './schemas.ts';

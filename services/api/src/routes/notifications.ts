@@ -1,5 +1,5 @@
 import type { CoreRuntime } from '@mission/core';
-import { deliveryListQuerySchema, deliverySchema, subscriptionConfigSchema, subscriptionCreateSchema, subscriptionSchema } from '@mission/shared';
+import { deliveryListQuerySchema, deliverySchema, subscriptionConfigSchema, subscriptionCreateSchema, subscriptionSchema } from '@mission/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { errorResponseSchema, errors, idParams } from './schemas.ts';

@@ -1,5 +1,5 @@
 import type { CoreRuntime } from '@mission/core';
-import { actionRequestForOwnerSchema, approvalSchema, receiptListQuerySchema, receiptSchema } from '@mission/shared';
+import { actionRequestForOwnerSchema, approvalSchema, receiptListQuerySchema, receiptSchema } from '@mission/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { errorResponseSchema, errors, idParams } from './schemas.ts';

@@ -1,5 +1,5 @@
 import type { CoreRuntime } from '@mission/core';
-import { roleRulesSchema, roleSchema } from '@mission/shared';
+import { roleRulesSchema, roleSchema } from '@mission/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { errorResponseSchema, errors } from './schemas.ts';

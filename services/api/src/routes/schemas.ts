@@ -1,4 +1,4 @@
-import { idempotencyKeySchema } from '@mission/shared';
+import { idempotencyKeySchema } from '@mission/contracts';
 import { z } from 'zod';
 
 export const errorResponseSchema = z

@@ -1,17 +1,5 @@
 import { type CoreRuntime, runInTemporarySession } from '@mission/core';
-import {
-  isEndedSessionState,
-  sessionConfirmSchema,
-  sessionAnswerSchema,
-  sessionListQuerySchema,
-  sessionRunSchema,
-  sessionSchema,
-  sessionScreenSchema,
-  screenText,
-  sessionSendSchema,
-  sessionSpawnSchema,
-  sessionTurnSchema,
-} from '@mission/shared';
+import { isEndedSessionState, sessionConfirmSchema, sessionAnswerSchema, sessionListQuerySchema, sessionRunSchema, sessionSchema, sessionScreenSchema, screenText, sessionSendSchema, sessionSpawnSchema, sessionTurnSchema } from '@mission/contracts';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';

@@ -1,5 +1,5 @@
 import type { CoreRuntime } from '@mission/core';
-import { slotConfigSchema, slotSchema } from '@mission/shared';
+import { slotConfigSchema, slotSchema } from '@mission/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { errors, idParams } from './schemas.ts';

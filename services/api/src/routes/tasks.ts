@@ -1,5 +1,5 @@
 import { type CoreRuntime, idempotentReplayHint } from '@mission/core';
-import { isTerminalTaskStatus, taskInputSchema, taskListQuerySchema, taskSchema } from '@mission/shared';
+import { isTerminalTaskStatus, taskInputSchema, taskListQuerySchema, taskSchema } from '@mission/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { eventsRoute } from './events.ts';

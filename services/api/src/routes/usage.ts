@@ -1,5 +1,5 @@
 import { activityTimeline, assertMayReadTree, type CoreRuntime, dailySpend, treeUsage, usageReport } from '@mission/core';
-import { activityQuerySchema, activitySchema, dailySpendQuerySchema, dailySpendSchema, treeUsageSchema, usageReportSchema } from '@mission/shared';
+import { activityQuerySchema, activitySchema, dailySpendQuerySchema, dailySpendSchema, treeUsageSchema, usageReportSchema } from '@mission/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { errorResponseSchema, errors, idParams } from './schemas.ts';
 

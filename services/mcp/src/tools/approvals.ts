@@ -1,4 +1,4 @@
-import { approvalListQuerySchema } from '@mission/shared';
+import { approvalListQuerySchema } from '@mission/contracts';
 import { z } from 'zod';
 import { ok, tool, type ToolDef } from './tool.ts';
 

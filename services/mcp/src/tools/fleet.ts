@@ -1,5 +1,5 @@
 import { assertMayReadTree, treeUsage, usageReport } from '@mission/core';
-import { ccSessionQuerySchema, workerListQuerySchema } from '@mission/shared';
+import { ccSessionQuerySchema, workerListQuerySchema } from '@mission/contracts';
 import { z } from 'zod';
 import { ok, tool, type ToolDef } from './tool.ts';
 

@@ -1,5 +1,5 @@
 import { gateOwner } from '@mission/core';
-import { actionLogSchema, actionRequestSchema } from '@mission/shared';
+import { actionLogSchema, actionRequestSchema } from '@mission/contracts';
 import { z } from 'zod';
 import { ok, tool, type ToolDef } from './tool.ts';
 

@@ -1,5 +1,5 @@
 import type { CoreRuntime } from '@mission/core';
-import type { MissionEvent } from '@mission/shared';
+import type { MissionEvent } from '@mission/contracts';
 import type { Extra } from './tool.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { runInTemporarySession, sessionTree } from '@mission/core';
-import { confirmChoices, screenText, sessionListQuerySchema, sessionRunSchema, sessionSpawnSchema } from '@mission/shared';
+import { confirmChoices, screenText, sessionListQuerySchema, sessionRunSchema, sessionSpawnSchema } from '@mission/contracts';
 import { z } from 'zod';
 import { reportProgress } from './progress.ts';
 import { ok, onOwn, sessionId, tool, type ToolDef, turnTimeout } from './tool.ts';

@@ -1,4 +1,4 @@
-import { coordinateInputSchema, taskInputSchema, taskListQuerySchema } from '@mission/shared';
+import { coordinateInputSchema, taskInputSchema, taskListQuerySchema } from '@mission/contracts';
 import { z } from 'zod';
 import { reportProgress } from './progress.ts';
 import { ok, tool, type ToolDef } from './tool.ts';

@@ -1,5 +1,5 @@
 import type { CoreRuntime } from '@mission/core';
-import type { Caller, Scope } from '@mission/shared';
+import type { Caller, Scope } from '@mission/contracts';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';

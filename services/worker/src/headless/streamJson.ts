@@ -1,4 +1,4 @@
-import type { MissionEventDraft } from '@mission/shared';
+import type { MissionEventDraft } from '@mission/contracts';
 
 /** The final `result` line of a headless run. */
 export interface HeadlessResult {

@@ -1,4 +1,4 @@
-import { cliSandboxSettings, type RoleRules } from '@mission/shared';
+import { cliSandboxSettings, type RoleRules } from '@mission/contracts';
 import type { AgentLaunchRequest } from '../agentProcess.ts';
 import { CLAUDE_QUIET_ENV } from '../claudeHome.ts';
 import { settingsArgs } from '../cliLaunch.ts';

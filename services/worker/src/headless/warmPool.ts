@@ -1,4 +1,5 @@
-import { type Database, type Logger, roleInForce, type RoleRules, tables } from '@mission/shared';
+import { type RoleRules } from '@mission/contracts';
+import { type Database, type Logger, roleInForce, tables } from '@mission/store';
 import { isNotNull } from 'drizzle-orm';
 import type { AgentLauncher } from '../agentProcess.ts';
 import { combineLaunches } from '../cliLaunch.ts';

@@ -1,7 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from '@mission/shared';
+import type { Logger } from '@mission/store';
 import { readBody } from '../httpBody.ts';
 import { type HookInput, parseHookInput } from './hookPayloads.ts';
 

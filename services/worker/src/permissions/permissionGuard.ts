@@ -1,15 +1,5 @@
-import {
-  type Approval,
-  type ApprovalStore,
-  type Database,
-  decide,
-  type EventLog,
-  type EventOwner,
-  type Logger,
-  recordDecision,
-  roleInForce,
-  type ToolUse,
-} from '@mission/shared';
+import { type Approval, decide, type EventOwner, type ToolUse } from '@mission/contracts';
+import { type ApprovalStore, type Database, type EventLog, type Logger, recordDecision, roleInForce } from '@mission/store';
 
 export interface GuardRequest {
   owner: EventOwner;

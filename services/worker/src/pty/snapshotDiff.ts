@@ -1,4 +1,4 @@
-import type { MissionEventDraft } from '@mission/shared';
+import type { MissionEventDraft } from '@mission/contracts';
 import type { PermissionDialog, SessionSnapshot, StatusLine, TranscriptBlock } from './screen.ts';
 
 export const STARTING_SNAPSHOT: SessionSnapshot = { state: 'starting', dialog: null, blocks: [], toolCalls: [], lastResponse: null, status: null, title: '' };

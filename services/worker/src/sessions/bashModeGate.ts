@@ -1,17 +1,5 @@
-import {
-  allowsAnyCommand,
-  bashModeCommand,
-  type Database,
-  decide,
-  type EventLog,
-  type EventOwner,
-  followKeystrokes,
-  type Logger,
-  mayStartBashMode,
-  MissionError,
-  recordDecision,
-  roleInForce,
-} from '@mission/shared';
+import { allowsAnyCommand, bashModeCommand, decide, type EventOwner, followKeystrokes, mayStartBashMode, MissionError } from '@mission/contracts';
+import { type Database, type EventLog, type Logger, recordDecision, roleInForce } from '@mission/store';
 
 export interface BashModeGateOptions {
   db: Database;

@@ -1,4 +1,4 @@
-import { describeClaudeFailure } from '@mission/shared';
+import { describeClaudeFailure } from '@mission/contracts';
 import type { PtyExit } from '../pty/ptySession.ts';
 
 /** How much of the last screen an exit reason quotes. */

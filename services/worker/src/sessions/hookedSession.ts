@@ -1,16 +1,4 @@
-import {
-  type Approval,
-  type ConfirmChoice,
-  ConflictError,
-  type MissionEventDraft,
-  type PendingApproval,
-  type SessionScreen,
-  type SessionState,
-  type SessionTurn,
-  TimeoutError,
-  type ToolUse,
-  bashModeCommand,
-} from '@mission/shared';
+import { type Approval, type ConfirmChoice, ConflictError, type MissionEventDraft, type PendingApproval, type SessionScreen, type SessionState, type SessionTurn, TimeoutError, type ToolUse, bashModeCommand } from '@mission/contracts';
 import { type HookInput, type HookInputOf, NO_DECISION, permissionAnswer, preToolUseDenial } from '../hooks/hookPayloads.ts';
 import { hookDialog, toolTarget } from '../hooks/toolUseView.ts';
 import type { GuardAnswer } from '../permissions/permissionGuard.ts';

@@ -1,4 +1,4 @@
-import { BadRequestError, type ConfirmChoice, ConflictError, type MissionEventDraft, type SessionDriver, type SessionScreen, type SessionState, type SessionTurn, TimeoutError } from '@mission/shared';
+import { BadRequestError, type ConfirmChoice, ConflictError, type MissionEventDraft, type SessionDriver, type SessionScreen, type SessionState, type SessionTurn, TimeoutError } from '@mission/contracts';
 import { answerKeystrokes, type BlockingDialog } from '../pty/blockingDialog.ts';
 import type { PtyExit, PtySession } from '../pty/ptySession.ts';
 

@@ -1,14 +1,4 @@
-import {
-  BadRequestError,
-  type ConfirmChoice,
-  ConflictError,
-  type MissionEventDraft,
-  type SessionScreen,
-  type SessionState,
-  type PendingApproval,
-  type SessionTurn,
-  TimeoutError,
-} from '@mission/shared';
+import { BadRequestError, type ConfirmChoice, ConflictError, type MissionEventDraft, type SessionScreen, type SessionState, type PendingApproval, type SessionTurn, TimeoutError } from '@mission/contracts';
 import type { PtyExit, PtySession } from '../pty/ptySession.ts';
 import { exitReason, sessionEndReason } from './exitReason.ts';
 import type { PermissionDialog, SessionSnapshot } from '../pty/screen.ts';

@@ -1,4 +1,5 @@
-import { announceMessageStatus, type Database, failPendingMessages, type EventLog, type Logger, messagePrompt, tables } from '@mission/shared';
+import { messagePrompt } from '@mission/contracts';
+import { announceMessageStatus, type Database, failPendingMessages, type EventLog, type Logger, tables } from '@mission/store';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { InteractiveSession } from './interactive.ts';
 

@@ -1,4 +1,4 @@
-import { type Database, tables } from '@mission/shared';
+import { type Database, tables } from '@mission/store';
 import { eq } from 'drizzle-orm';
 
 const { sessions } = tables;

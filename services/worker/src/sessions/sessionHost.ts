@@ -1,33 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import {
-  type ApprovalStore,
-  type AttachInput,
-  attachInputSchema,
-  type ChannelSubscriber,
-  channels,
-  cliPermissionSettings,
-  type CommandHandler,
-  type ConfirmChoice,
-  ConflictError,
-  confirmChoices,
-  type Database,
-  type EventLog,
-  endedSessionStates,
-  type EventOwner,
-  type Logger,
-  type MissionEventDraft,
-  NotFoundError,
-  queueNames,
-  type Redis,
-  revokeAgentTokens,
-  roleInForce,
-  type SessionState,
-  serveCommands,
-  type SpawnJobData,
-  terminalTaskStatuses,
-  tables,
-} from '@mission/shared';
+import { type AttachInput, attachInputSchema, cliPermissionSettings, type ConfirmChoice, ConflictError, confirmChoices, endedSessionStates, type EventOwner, type MissionEventDraft, NotFoundError, type SessionState, terminalTaskStatuses } from '@mission/contracts';
+import { type ApprovalStore, type ChannelSubscriber, channels, type CommandHandler, type Database, type EventLog, type Logger, queueNames, type Redis, revokeAgentTokens, roleInForce, serveCommands, type SpawnJobData, tables } from '@mission/store';
 import { DelayedError, type Job, Worker } from 'bullmq';
 import { and, eq, inArray, isNull, notInArray, or, sql } from 'drizzle-orm';
 import { z } from 'zod';

@@ -1,4 +1,4 @@
-import type { ConfirmChoice, PendingApproval, SessionTurn } from '@mission/shared';
+import type { ConfirmChoice, PendingApproval, SessionTurn } from '@mission/contracts';
 import type { PermissionDialog, SessionSnapshot } from '../pty/screen.ts';
 
 /**

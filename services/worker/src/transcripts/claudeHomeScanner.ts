@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { type CcSession, type CcTodo, newestActivityFirst } from '@mission/shared';
+import { type CcSession, type CcTodo, newestActivityFirst } from '@mission/contracts';
 import { parseTaskFile } from './taskFile.ts';
 import { parseTranscript, type TranscriptFacts } from './transcript.ts';
 

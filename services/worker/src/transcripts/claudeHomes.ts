@@ -1,4 +1,4 @@
-import { type Database, tables } from '@mission/shared';
+import { type Database, tables } from '@mission/store';
 
 /**
  * The HOMEs the claude processes of this worker write their records under: the agents' default ones (one

@@ -1,4 +1,4 @@
-import { type CcTodo, ccTodoStatuses } from '@mission/shared';
+import { type CcTodo, ccTodoStatuses } from '@mission/contracts';
 
 /**
  * One task of Claude Code's task list (`~/.claude/tasks/<session>/<n>.json`, written by TaskCreate

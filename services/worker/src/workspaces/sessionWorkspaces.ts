@@ -1,4 +1,4 @@
-import type { Logger } from '@mission/shared';
+import type { Logger } from '@mission/store';
 import type { SlotRow } from '../runnableSlot.ts';
 import { openWorktree, removeWorktree, type Workspace, WorkspaceError } from './gitWorktree.ts';
 

@@ -1,0 +1,281 @@
+import { and, asc, eq, gt, lte, sql } from 'drizzle-orm';
+import type { Redis } from 'ioredis';
+import { type Database, sqlStateOf, type Transaction, UNIQUE_VIOLATION } from './db/database.ts';
+import { UnavailableError } from '@mission/contracts';
+import { events } from './db/schema.ts';
+import type { EventOwner, MissionEvent, MissionEventDraft, OwnerKind } from '@mission/contracts';
+import type { ChannelSubscriber } from './channelSubscriber.ts';
+import { channels } from './queues.ts';
+
+const MAX_APPEND_ATTEMPTS = 5;
+const REPLAY_PAGE = 500;
+/** Live events a follower may hold unread; one that falls further behind is ended (it can resume from its last seq). */
+export const MAX_LIVE_BACKLOG = 10_000;
+
+/** Events of one owner, in order, to store together. */
+export interface OwnedDrafts {
+  owner: EventOwner;
+  drafts: readonly MissionEventDraft[];
+}
+
+/** Records events of an owner to store with the transaction of {@link EventLog.transaction}, in the order recorded. */
+export type EventRecorder = (owner: EventOwner, ...drafts: MissionEventDraft[]) => void;
+
+/**
+ * The append-only event log: every event is stored in Postgres with the next sequence number of its
+ * owner, then published on the owner's channel. Stored first, so a subscriber that replays from the
+ * database after subscribing never misses one.
+ */
+export class EventLog {
+  private readonly channelOf: (kind: OwnerKind, id: string) => string;
+
+  constructor(
+    private readonly db: Database,
+    private readonly publisher: Redis,
+    queuePrefix: string,
+  ) {
+    this.channelOf = channels(queuePrefix).events;
+  }
+
+  channel(owner: EventOwner): string {
+    return this.channelOf(owner.kind, owner.id);
+  }
+
+  async append(owner: EventOwner, draft: MissionEventDraft): Promise<MissionEvent> {
+    const [event] = await this.appendMany(owner, [draft]);
+    return event!;
+  }
+
+  /** Stores events of one owner in one statement, with consecutive seqs in the order given, then publishes them in one round trip. */
+  async appendMany(owner: EventOwner, drafts: readonly MissionEventDraft[]): Promise<MissionEvent[]> {
+    return (await this.appendFenced(owner, drafts)) ?? [];
+  }
+
+  /** As {@link appendMany}, but stores (and publishes) nothing and resolves null when the fence does not hold. */
+  async appendFenced(owner: EventOwner, drafts: readonly MissionEventDraft[], fence?: EventFence): Promise<MissionEvent[] | null> {
+    if (drafts.length === 0) return [];
+    const batch = [{ owner, drafts }];
+    const stored = await retryingSeqConflicts(() =>
+      fence ? this.db.transaction(async (tx) => ((await fence(tx)) ? this.insertIn(tx, batch) : null)) : this.insertIn(this.db, batch),
+    );
+    if (!stored) return null;
+    await this.publish(stored);
+    return stored;
+  }
+
+  /**
+   * Stores events in one statement on `db` — a transaction of the caller's, so that a state change and
+   * the event that tells it commit together — each owner's with consecutive seqs in the order given.
+   * Nothing is published: call {@link publish} once the transaction has committed. A concurrent writer
+   * taking the same seq fails it with a unique violation ({@link retryingSeqConflicts} runs it again).
+   */
+  async insertIn(db: Database | Transaction, batches: readonly OwnedDrafts[]): Promise<MissionEvent[]> {
+    // Every row's subquery sees the table as the statement began: the rows take max + 1, max + 2, ….
+    const values = batches.flatMap(({ owner, drafts }) =>
+      drafts.map((draft, index) => ({
+        ownerKind: owner.kind,
+        ownerId: owner.id,
+        seq: sql`(select coalesce(max(${events.seq}), 0) + ${index + 1} from ${events} where ${events.ownerId} = ${owner.id})`,
+        type: draft.type,
+        payload: draft.payload,
+      })),
+    );
+    if (values.length === 0) return [];
+    const rows = await db.insert(events).values(values).returning();
+    return rows.map(toEvent).sort((a, b) => a.ownerId.localeCompare(b.ownerId) || a.seq - b.seq);
+  }
+
+  /**
+   * Runs `write` in one transaction, storing in it the events it `record`s: a state change and the events
+   * that tell it commit together or not at all. They are published once it has committed (stored, then
+   * published). A seq taken by a concurrent writer runs the whole transaction again, so `write` must do
+   * nothing outside it.
+   */
+  async transaction<T>(write: (tx: Transaction, record: EventRecorder) => Promise<T>): Promise<T> {
+    const { result, stored } = await retryingSeqConflicts(() =>
+      this.db.transaction(async (tx) => {
+        const byOwner = new Map<string, { owner: EventOwner; drafts: MissionEventDraft[] }>();
+        const result = await write(tx, (owner, ...drafts) => {
+          const batch = byOwner.get(owner.id) ?? byOwner.set(owner.id, { owner, drafts: [] }).get(owner.id)!;
+          batch.drafts.push(...drafts);
+        });
+        return { result, stored: await this.insertIn(tx, [...byOwner.values()]) };
+      }),
+    );
+    await this.publish(stored);
+    return result;
+  }
+
+  /** Publishes stored events on their owners' channels in one round trip, each owner's in seq order. */
+  async publish(stored: readonly MissionEvent[]): Promise<void> {
+    if (stored.length === 0) return;
+    const pipeline = this.publisher.pipeline();
+    for (const event of stored) pipeline.publish(this.channelOf(event.ownerKind, event.ownerId), JSON.stringify(event));
+    for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
+  }
+
+  /**
+   * An ordered writer for one owner's events that does not make its producer wait for each one: the
+   * events added while a write is in flight go together in the next `appendMany` (one insert, one
+   * round trip to Redis), so a burst of output costs a few writes, not one per line.
+   */
+  appender(owner: EventOwner, fence?: EventFence): EventAppender {
+    return new EventAppender((drafts) => this.appendFenced(owner, drafts, fence));
+  }
+
+  /** Events of an owner with `afterSeq < seq <= untilSeq`, in order. */
+  async list(ownerId: string, afterSeq = 0, options: { untilSeq?: number; limit?: number } = {}): Promise<MissionEvent[]> {
+    const rows = await this.db
+      .select()
+      .from(events)
+      .where(
+        and(
+          eq(events.ownerId, ownerId),
+          gt(events.seq, afterSeq),
+          options.untilSeq === undefined ? undefined : lte(events.seq, options.untilSeq),
+        ),
+      )
+      .orderBy(asc(events.seq))
+      .limit(options.limit ?? REPLAY_PAGE);
+    return rows.map(toEvent);
+  }
+
+  /** Every stored event of an owner after `afterSeq`, in order, read a page at a time. */
+  async *replay(ownerId: string, afterSeq = 0): AsyncGenerator<MissionEvent> {
+    for (let after = afterSeq; ; ) {
+      const page = await this.list(ownerId, after);
+      yield* page;
+      if (page.length < REPLAY_PAGE) return;
+      after = page.at(-1)!.seq;
+    }
+  }
+}
+
+/**
+ * Runs `write` again when it failed because two writers took the same next seq of an owner (the loser
+ * takes the one after), up to a few times. `write` must be safe to repeat: one statement, or a whole
+ * transaction (rolled back by the failure).
+ */
+export async function retryingSeqConflicts<T>(write: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      if (sqlStateOf(error) !== UNIQUE_VIOLATION || attempt >= MAX_APPEND_ATTEMPTS) throw error;
+    }
+  }
+}
+
+/**
+ * A fence on an owner's events: whether its writer may still write them (the session is still this worker's,
+ * the task still runs under this claim). Checked in the insert's transaction, which it may lock the owner's
+ * row in (`for share`), so what ends the owner waits for the insert and its own event comes after.
+ */
+export type EventFence = (tx: Transaction) => Promise<boolean>;
+
+/** Most events an appender holds before its producer must wait ({@link EventAppender.add}). */
+const APPENDER_MAX_PENDING = 1_000;
+
+/** See {@link EventLog.appender}. */
+export class EventAppender {
+  private pending: MissionEventDraft[] = [];
+  private writing: Promise<void> = Promise.resolve();
+  private failure: unknown;
+
+  constructor(private readonly write: (drafts: MissionEventDraft[]) => Promise<unknown>) {}
+
+  /**
+   * Queues an event behind the ones before it. Resolves at once, or — with too many events not yet
+   * written — once the queue has room; rejects if an earlier write failed.
+   */
+  async add(draft: MissionEventDraft): Promise<void> {
+    if (this.failure) throw this.failure;
+    this.pending.push(draft);
+    if (this.pending.length === 1) this.writing = this.writing.then(() => this.writePending());
+    if (this.pending.length >= APPENDER_MAX_PENDING) await this.flushed();
+  }
+
+  /** Resolves once every event added so far is stored and published; rejects with the first failed write. */
+  async flushed(): Promise<void> {
+    await this.writing;
+    if (this.failure) throw this.failure;
+  }
+
+  private async writePending(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    if (this.failure) return;
+    try {
+      await this.write(batch);
+    } catch (error) {
+      this.failure = error;
+    }
+  }
+}
+
+function toEvent(row: typeof events.$inferSelect): MissionEvent {
+  return {
+    ownerKind: row.ownerKind as OwnerKind,
+    ownerId: row.ownerId,
+    seq: row.seq,
+    type: row.type,
+    payload: row.payload,
+    at: row.at.toISOString(),
+  } as MissionEvent;
+}
+
+/**
+ * Replays an owner's stored events after `afterSeq`, then follows live ones, in seq order with no gap
+ * and no duplicate, until `signal` aborts or the consumer stops iterating. Live events are shared with the
+ * owner's other followers: read them, never change them.
+ */
+export async function* followEvents(options: {
+  log: EventLog;
+  subscriber: ChannelSubscriber;
+  owner: EventOwner;
+  afterSeq: number;
+  signal: AbortSignal;
+  /** Live events held unread before the follower is ended ({@link MAX_LIVE_BACKLOG}). */
+  maxBacklog?: number;
+}): AsyncGenerator<MissionEvent> {
+  const { log, subscriber, owner, signal, maxBacklog = MAX_LIVE_BACKLOG } = options;
+  const live: MissionEvent[] = [];
+  let behind = false;
+  let wake: (() => void) | undefined;
+  const unsubscribe = await subscriber.subscribe(log.channel(owner), (_message, json) => {
+    if (live.length >= maxBacklog) behind = true;
+    else live.push(json() as MissionEvent);
+    wake?.();
+  });
+  const onAbort = () => wake?.();
+  signal.addEventListener('abort', onAbort);
+  let last = options.afterSeq;
+  try {
+    for await (const event of log.replay(owner.id, last)) {
+      last = event.seq;
+      yield event;
+    }
+    while (!signal.aborted) {
+      if (behind) throw new UnavailableError(`the stream fell more than ${maxBacklog} events behind; resume it after seq ${last}`, { afterSeq: last });
+      const event = live.shift();
+      if (!event) {
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+        continue;
+      }
+      if (event.seq <= last) continue;
+      if (event.seq > last + 1) {
+        // Missed one on the wire (e.g. during a reconnect): the log has it.
+        for (const missed of await log.list(owner.id, last, { untilSeq: event.seq - 1 })) {
+          last = missed.seq;
+          yield missed;
+        }
+      }
+      last = event.seq;
+      yield event;
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    unsubscribe();
+  }
+}

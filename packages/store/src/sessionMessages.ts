@@ -1,0 +1,48 @@
+import { and, eq } from 'drizzle-orm';
+import type { Database } from './db/database.ts';
+import type { EventLog } from './eventLog.ts';
+import { sessionMessages } from './db/schema.ts';
+import type { MessageStatus, SessionMessage } from '@mission/contracts';
+
+type MessageRow = typeof sessionMessages.$inferSelect;
+
+export function toSessionMessage(row: MessageRow): SessionMessage {
+  return {
+    id: row.id,
+    from: row.fromSessionId,
+    to: row.toSessionId,
+    text: row.text,
+    status: row.status as MessageStatus,
+    reply: row.reply,
+    error: row.error,
+    createdAt: row.createdAt.toISOString(),
+    deliveredAt: row.deliveredAt?.toISOString() ?? null,
+    answeredAt: row.answeredAt?.toISOString() ?? null,
+  };
+}
+
+/** A message moved on (delivered, answered, failed): an event on the target and on the sender. */
+export async function announceMessageStatus(events: EventLog, row: MessageRow): Promise<void> {
+  const payload = { messageId: row.id, status: row.status, reply: row.reply, error: row.error };
+  for (const id of row.fromSessionId ? [row.toSessionId, row.fromSessionId] : [row.toSessionId]) {
+    await events.append({ kind: 'session', id }, { type: 'message_status', payload });
+  }
+}
+
+/**
+ * The session ended (exited, or lost with its worker): what is still queued for it will never be
+ * delivered, and what was delivered will never be answered.
+ */
+export async function failPendingMessages(db: Database, events: EventLog, sessionId: string, reason: string): Promise<void> {
+  for (const [status, what] of [
+    ['queued', 'the message was delivered'],
+    ['delivered', 'it answered the message'],
+  ] as const) {
+    const rows = await db
+      .update(sessionMessages)
+      .set({ status: 'failed', error: `the session ended before ${what}: ${reason}` })
+      .where(and(eq(sessionMessages.toSessionId, sessionId), eq(sessionMessages.status, status)))
+      .returning();
+    for (const row of rows) await announceMessageStatus(events, row);
+  }
+}

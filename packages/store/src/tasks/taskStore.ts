@@ -1,0 +1,237 @@
+import { and, count, eq, inArray, isNull, ne, notExists, type SQL, sql } from 'drizzle-orm';
+import { revokeAgentTokens } from '../agentTokens.ts';
+import type { Database } from '../db/database.ts';
+import { slots, tasks } from '../db/schema.ts';
+import type { EventFence, EventLog, EventRecorder } from '../eventLog.ts';
+import type { EventOwner, MissionEventDraft } from '@mission/contracts';
+import { decideInterruptedTask, type Interruption } from '@mission/contracts';
+import type { TaskRetryPolicy, TaskStatus } from '@mission/contracts';
+import { assertTaskMove } from '@mission/contracts';
+
+export type TaskRow = typeof tasks.$inferSelect;
+export type NewTaskRow = Omit<typeof tasks.$inferInsert, 'status'>;
+export type EndedTaskStatus = Exclude<TaskStatus, 'queued' | 'running'>;
+
+/**
+ * A worker's hold on a task it claimed: its writes to the task are guarded by the worker and the attempt
+ * (the claim's fencing token), so a worker cut off while the fleet took the task back writes nothing.
+ */
+export interface TaskLease {
+  id: string;
+  workerId: string;
+  attempts: number;
+}
+
+/** How a run ended, as recorded on the task; `errorEvent` adds an `error` event before the `state` one. */
+export interface RunEnding {
+  status: EndedTaskStatus;
+  error: string | null;
+  outcome?: Pick<typeof tasks.$inferInsert, 'result' | 'costUsd' | 'usage' | 'durationMs' | 'numTurns'>;
+  errorEvent?: { code: string; message: string };
+}
+
+/** What a claim under a slot's limit came to. */
+export type SlotClaim = { task: TaskRow } | { later: string } | { skip: string };
+
+const owner = (id: string): EventOwner => ({ kind: 'task', id });
+const stateEvent = (state: TaskStatus, reason?: string | null): MissionEventDraft => ({
+  type: 'state',
+  payload: { state, ...(reason ? { reason } : {}) },
+});
+
+/**
+ * The tasks state machine: the one writer of the tasks table. Each transition is one transaction that
+ * makes the guarded row update and stores the `state` event telling it (published once committed), and
+ * resolves whether it applied; the moves allowed are those of {@link taskTransitions}.
+ */
+export class TaskStore {
+  constructor(private readonly deps: { db: Database; events: EventLog }) {}
+
+  /** → queued: a new task with its `queued` event; null when a task holds its idempotency key already. */
+  async submit(values: NewTaskRow): Promise<TaskRow | null> {
+    return this.deps.events.transaction(async (tx, record) => {
+      const [row] = await tx
+        .insert(tasks)
+        .values({ ...values, status: 'queued' })
+        .onConflictDoNothing({ target: [tasks.idempotencyScope, tasks.idempotencyKey] })
+        .returning();
+      if (row) record(owner(row.id), stateEvent('queued'));
+      return row ?? null;
+    });
+  }
+
+  /** A coordination: its coordinating task, `running` from the start (it coordinates), and one `queued` child per slot. */
+  async createCoordination(parent: NewTaskRow, children: readonly NewTaskRow[]): Promise<{ parent: TaskRow; children: TaskRow[] }> {
+    return this.deps.events.transaction(async (tx, record) => {
+      const [created] = await tx
+        .insert(tasks)
+        .values({ ...parent, status: 'running', startedAt: sql`now()` })
+        .returning();
+      const rows = await tx
+        .insert(tasks)
+        .values(children.map((child) => ({ ...child, status: 'queued', parentId: created!.id })))
+        .returning();
+      record(owner(created!.id), stateEvent('running'));
+      for (const child of rows) record(owner(child.id), stateEvent('queued'));
+      return { parent: created!, children: rows };
+    });
+  }
+
+  /**
+   * queued → running on `workerId` (one more attempt), with its `running` event, unless a cancel was
+   * asked for or it was taken. Only tasks of `servedSlots` (undefined = all) whose slot has no
+   * `maxConcurrency`: a slot with a limit is claimed by {@link claimWithinSlotLimit}.
+   */
+  async claim(taskId: string, workerId: string, servedSlots: readonly string[] | undefined): Promise<TaskRow | null> {
+    const served = servedSlots ? inArray(tasks.slot, [...servedSlots]) : undefined;
+    const unlimited = notExists(
+      this.deps.db.select({ one: sql`1` }).from(slots).where(and(eq(slots.id, tasks.slot), sql`${slots.maxConcurrency} is not null`)),
+    );
+    return this.deps.events.transaction((tx, record) => takeQueued(tx, record, taskId, workerId, and(served, unlimited)));
+  }
+
+  /** {@link claim} under a lock on the slot, counting its running tasks, so two workers never both take the last place. */
+  async claimWithinSlotLimit(taskId: string, workerId: string, slotId: string): Promise<SlotClaim> {
+    return this.deps.events.transaction(async (tx, record) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`mission-slot:${slotId}`}))`);
+      const [slot] = await tx.select({ limit: slots.maxConcurrency }).from(slots).where(eq(slots.id, slotId));
+      // A coordinating task is `running` while its children run: it takes no place of its own.
+      const [running] = await tx
+        .select({ n: count() })
+        .from(tasks)
+        .where(and(eq(tasks.slot, slotId), eq(tasks.status, 'running'), ne(tasks.mode, 'coordinate')));
+      if (slot?.limit && (running?.n ?? 0) >= slot.limit) return { later: `slot '${slotId}' is at its limit of ${slot.limit} running tasks` };
+      const task = await takeQueued(tx, record, taskId, workerId);
+      return task ? { task } : { skip: `task ${taskId} was taken or cancelled meanwhile` };
+    });
+  }
+
+  /** Notes, while the lease holds, that the prompt is about to reach Claude (the retry policy asks); false when it no longer holds. */
+  async markPromptDelivered(lease: TaskLease): Promise<boolean> {
+    const [row] = await this.deps.db.update(tasks).set({ promptDeliveredAt: sql`now()` }).where(held(lease)).returning({ id: tasks.id });
+    return Boolean(row);
+  }
+
+  /** A fence for a run's own events: stored only while its lease holds (the row locked for share meanwhile). */
+  fence(lease: TaskLease): EventFence {
+    return async (tx) => (await tx.select({ id: tasks.id }).from(tasks).where(held(lease)).for('share')).length > 0;
+  }
+
+  /** The Claude session a task's agent runs in (for the record; no state change), while the lease holds. */
+  async recordClaudeSession(lease: TaskLease, claudeSessionId: string): Promise<void> {
+    await this.deps.db.update(tasks).set({ claudeSessionId }).where(held(lease));
+  }
+
+  /** running → how the run ended, while the lease holds; false when the task was settled elsewhere meanwhile. */
+  async complete(lease: TaskLease, ending: RunEnding): Promise<boolean> {
+    assertTaskMove('running', ending.status);
+    return this.deps.events.transaction(async (tx, record) => {
+      const [row] = await tx
+        .update(tasks)
+        .set({ ...ending.outcome, status: ending.status, error: ending.error, finishedAt: sql`now()`, updatedAt: sql`now()` })
+        .where(held(lease))
+        .returning({ id: tasks.id });
+      if (!row) return false;
+      if (ending.errorEvent) record(owner(lease.id), { type: 'error', payload: ending.errorEvent });
+      record(owner(lease.id), stateEvent(ending.status, ending.error));
+      return true;
+    });
+  }
+
+  /** Asks a task to stop: a worker about to claim it skips it. No state change of its own. */
+  async requestCancel(taskId: string): Promise<void> {
+    await this.deps.db
+      .update(tasks)
+      .set({ cancelRequestedAt: sql`now()` })
+      .where(and(eq(tasks.id, taskId), isNull(tasks.cancelRequestedAt)));
+  }
+
+  /** Ends a task that is still in `from` (a queued task cancelled, one that could not be queued, …), whoever runs it. */
+  async finish(taskId: string, change: { from: 'queued' | 'running'; to: 'failed' | 'cancelled'; error: string }): Promise<boolean> {
+    return (await this.finishAll([taskId], change.from, change.to, change.error)).length > 0;
+  }
+
+  /** {@link finish} for several tasks at once (a coordination that could not be queued); resolves the ids it ended. */
+  async finishAll(taskIds: readonly string[], from: 'queued' | 'running', to: 'failed' | 'cancelled', error: string): Promise<string[]> {
+    assertTaskMove(from, to);
+    if (taskIds.length === 0) return [];
+    return this.deps.events.transaction(async (tx, record) => {
+      const rows = await tx
+        .update(tasks)
+        .set({ status: to, error, finishedAt: sql`now()`, updatedAt: sql`now()` })
+        .where(and(inArray(tasks.id, [...taskIds]), eq(tasks.status, from)))
+        .returning({ id: tasks.id });
+      for (const { id } of rows) record(owner(id), stateEvent(to, error));
+      return rows.map(({ id }) => id);
+    });
+  }
+
+  /** running → the coordination's outcome, with every child's result; false when it was settled already. */
+  async settleCoordination(taskId: string, outcome: { status: EndedTaskStatus; error: string | null; results: unknown }): Promise<boolean> {
+    assertTaskMove('running', outcome.status);
+    return this.deps.events.transaction(async (tx, record) => {
+      const [row] = await tx
+        .update(tasks)
+        .set({ status: outcome.status, error: outcome.error, result: JSON.stringify(outcome.results), finishedAt: sql`now()`, updatedAt: sql`now()` })
+        .where(and(eq(tasks.id, taskId), eq(tasks.status, 'running')))
+        .returning({ id: tasks.id });
+      if (row) record(owner(taskId), stateEvent(outcome.status, outcome.error));
+      return Boolean(row);
+    });
+  }
+
+  /**
+   * Settles a task whose run its worker cut short (lost, or shut down past its grace period): running →
+   * queued or failed by {@link decideInterruptedTask}, with the events that say why, and its agent's
+   * token revoked (it dies with the run, also when the task runs again). Acts only while the task is
+   * still `running` on that worker; resolves the re-queued row (its job must be offered again), or null.
+   */
+  async settleInterrupted(taskId: string, how: Interruption): Promise<TaskRow | null> {
+    const stillThere = and(eq(tasks.id, taskId), eq(tasks.status, 'running'), eq(tasks.workerId, how.workerId));
+    return this.deps.events.transaction(async (tx, record) => {
+      const [task] = await tx.select().from(tasks).where(stillThere).for('update');
+      if (!task) return null;
+      const decision = decideInterruptedTask(
+        { retry: task.retry as TaskRetryPolicy, attempts: task.attempts, maxAttempts: task.maxAttempts, promptDelivered: task.promptDeliveredAt !== null },
+        how,
+      );
+      await revokeAgentTokens(tx, [taskId]);
+      if (decision.action === 'requeue') {
+        const [row] = await tx
+          .update(tasks)
+          .set({ status: 'queued', workerId: null, startedAt: null, promptDeliveredAt: null, claudeSessionId: null, updatedAt: sql`now()` })
+          .where(stillThere)
+          .returning();
+        if (row) record(owner(taskId), stateEvent('queued', decision.reason));
+        return row ?? null;
+      }
+      const [row] = await tx
+        .update(tasks)
+        .set({ status: 'failed', error: decision.reason, finishedAt: sql`now()`, updatedAt: sql`now()` })
+        .where(stillThere)
+        .returning({ id: tasks.id });
+      if (row) record(owner(taskId), { type: 'error', payload: { code: decision.code, message: decision.reason } }, stateEvent('failed', decision.reason));
+      return null;
+    });
+  }
+}
+
+/** The lease still holds: the task runs on that worker, in that attempt. */
+function held(lease: TaskLease): SQL {
+  return and(eq(tasks.id, lease.id), eq(tasks.status, 'running'), eq(tasks.workerId, lease.workerId), eq(tasks.attempts, lease.attempts))!;
+}
+
+/**
+ * queued → running in `tx`. The start time is the UPDATE's own (statement_timestamp), not the
+ * transaction's: under the slot lock the transaction may have begun before the slot's previous task finished.
+ */
+async function takeQueued(tx: Database, record: EventRecorder, taskId: string, workerId: string, where?: SQL): Promise<TaskRow | null> {
+  assertTaskMove('queued', 'running');
+  const [task] = await tx
+    .update(tasks)
+    .set({ status: 'running', workerId, attempts: sql`${tasks.attempts} + 1`, startedAt: sql`statement_timestamp()`, updatedAt: sql`now()` })
+    .where(and(eq(tasks.id, taskId), eq(tasks.status, 'queued'), isNull(tasks.cancelRequestedAt), where))
+    .returning();
+  if (task) record(owner(taskId), stateEvent('running'));
+  return task ?? null;
+}
