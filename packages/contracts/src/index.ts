@@ -15,3 +15,4 @@ export * from './notifications/signature.ts';
 export * from './validation.ts';
 export * from './jsonLimits.ts';
 export * from './logText.ts';
+export * from './workerCommands.ts';

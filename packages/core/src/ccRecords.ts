@@ -49,7 +49,7 @@ export class CcRecordService {
 
   private async ask(workerId: string): Promise<{ sessions: CcSession[]; report: CcWorkerReport }> {
     try {
-      const sessions = await this.o.commands.call<CcSession[]>(workerId, 'cc.sessions', {}, this.o.timeoutMs ?? CC_WORKER_TIMEOUT_MS);
+      const sessions = await this.o.commands.call(workerId, 'cc.sessions', {}, this.o.timeoutMs ?? CC_WORKER_TIMEOUT_MS);
       return { sessions, report: { workerId, ok: true, sessions: sessions.length } };
     } catch (error) {
       return { sessions: [], report: { workerId, ok: false, sessions: 0, error: error instanceof Error ? error.message : String(error) } };

@@ -1,5 +1,6 @@
 import { setTimeout } from 'node:timers/promises';
 import { type Caller, ConflictError, isEndedSessionState, isTerminalTaskStatus, newId, NotFoundError, parseInput, type Session, type SessionListQuery, sessionListQuerySchema, type SessionScreen, sessionConfirmSchema, sessionSendSchema, sessionAnswerSchema, type SessionDriver, type BlockingDialogView, sessionSpawnSchema, type SessionState, type SessionTurn, UnavailableError } from '@mission/contracts';
+import type { SessionCommandArgs, SessionCommandName, WorkerCommandArgs, WorkerCommandResult } from '@mission/contracts';
 import { type ChannelSubscriber, type CommandClient, type Database, type EventLog, type Logger, revokeAgentTokens, type SpawnJobData, tables, waitForEvent } from '@mission/store';
 import type { Queue } from 'bullmq';
 import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
@@ -201,7 +202,8 @@ export class SessionService {
     await this.command(session.id, 'kill', {}, COMMAND_TIMEOUT_MS);
   }
 
-  private async command<T>(id: string, command: string, data: Record<string, unknown>, timeoutMs: number): Promise<T> {
+  /** A command of `workerCommands` on the session, sent to the worker that owns it. */
+  private async command<N extends SessionCommandName>(id: string, command: N, args: SessionCommandArgs<N>, timeoutMs: number): Promise<WorkerCommandResult<N>> {
     const session = await this.get(id);
     if (isEndedSessionState(session.state)) throw endedError(session);
     if (!session.ownerWorker) throw new ConflictError(`session ${id} is still starting: no worker has taken it yet`);
@@ -214,7 +216,7 @@ export class SessionService {
       throw new ConflictError(`session ${id} ended (${gone.state}) while it was handling '${command}'`, { state: gone.state });
     });
     try {
-      return await Promise.race([this.o.commands.call<T>(session.ownerWorker, command, { sessionId: id, ...data }, timeoutMs), ended as Promise<never>]);
+      return await Promise.race([this.o.commands.call(session.ownerWorker, command, { sessionId: id, ...args } as WorkerCommandArgs<N>, timeoutMs), ended as Promise<never>]);
     } finally {
       done.abort();
       ended.catch(() => {});

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { MissionError, type ErrorCode } from '@mission/contracts';
+import { describeIssues, MissionError, type ErrorCode, type WorkerCommandArgs, type WorkerCommandName, type WorkerCommandParsedArgs, type WorkerCommandResult, workerCommands } from '@mission/contracts';
 import type { ChannelSubscriber } from './channelSubscriber.ts';
 
 /** The queue a worker serves its own sessions' commands from. */
@@ -13,7 +13,9 @@ const replyChannel = (prefix: string, id: string) => `${prefix}:reply:${id}`;
 
 /**
  * Request/response to one worker over BullMQ: the command is a job on the worker's own queue, the
- * answer comes back on a reply channel the caller subscribed to before sending.
+ * answer comes back on a reply channel the caller subscribed to before sending. The commands, their
+ * arguments and results are the table `workerCommands` (`@mission/contracts`); on the wire the job's name is
+ * the command's name and its data the arguments, unchanged, so workers and APIs of different versions mix.
  */
 export class CommandClient {
   private readonly queues = new Map<string, Queue>();
@@ -25,7 +27,7 @@ export class CommandClient {
     private readonly prefix: string,
   ) {}
 
-  async call<T>(workerId: string, command: string, data: Record<string, unknown>, timeoutMs: number): Promise<T> {
+  async call<N extends WorkerCommandName>(workerId: string, command: N, args: WorkerCommandArgs<N>, timeoutMs: number): Promise<WorkerCommandResult<N>> {
     const id = randomUUID();
     let settle: (reply: Reply | undefined) => void = () => {};
     const replied = new Promise<Reply | undefined>((resolve) => (settle = resolve));
@@ -33,11 +35,11 @@ export class CommandClient {
     const timer = setTimeout(() => settle(undefined), timeoutMs);
     this.pending.add(settle);
     try {
-      await this.queue(workerId).add(command, data, { jobId: id, removeOnComplete: true, removeOnFail: { count: 100 } });
+      await this.queue(workerId).add(command, args, { jobId: id, removeOnComplete: true, removeOnFail: { count: 100 } });
       const reply = await replied;
       if (!reply) throw new MissionError('timeout', `worker ${workerId} did not answer '${command}' within ${timeoutMs} ms`);
       if (!reply.ok) throw new MissionError(reply.error.code, reply.error.message);
-      return reply.value as T;
+      return readResult(workerId, command, reply.value);
     } finally {
       clearTimeout(timer);
       this.pending.delete(settle);
@@ -64,26 +66,38 @@ export class CommandClient {
   }
 }
 
-export type CommandHandler = (data: Record<string, unknown>, signal: AbortSignal) => Promise<unknown>;
+/** The result a worker answered, as the table says it is (an answer Mission cannot read is the worker's fault). */
+function readResult<N extends WorkerCommandName>(workerId: string, command: N, value: unknown): WorkerCommandResult<N> {
+  const parsed = workerCommands[command].result.safeParse(value);
+  if (!parsed.success) throw new MissionError('internal', `worker ${workerId} answered '${command}' with a result Mission cannot read: ${describeIssues(parsed.error.issues)}`);
+  return parsed.data as WorkerCommandResult<N>;
+}
 
-/** Serves a worker's own queue: runs the handler named by the job and publishes its answer. */
+/** Runs one command on the worker: its arguments as the table checked them; answers its result. */
+export type CommandHandler<N extends WorkerCommandName> = (args: WorkerCommandParsedArgs<N>, signal: AbortSignal) => Promise<WorkerCommandResult<N>>;
+
+/** A handler for every command of the table (a command without one does not type-check). */
+export type CommandHandlers = { [N in WorkerCommandName]: CommandHandler<N> };
+
+/**
+ * Serves a worker's own queue: checks the job's data against the arguments of the command it names (a bad
+ * argument answers `bad_request`), runs that command's handler and publishes its answer.
+ */
 export function serveCommands(options: {
   connection: Redis;
   prefix: string;
   workerId: string;
   concurrency: number;
-  handlers: Record<string, CommandHandler>;
+  handlers: CommandHandlers;
   onError(error: unknown, command: string): void;
 }): Worker {
   const { connection, prefix, handlers } = options;
   return new Worker(
     workerQueueName(options.workerId),
     async (job, _token, signal) => {
-      const handler = handlers[job.name];
       let reply: Reply;
       try {
-        if (!handler) throw new MissionError('bad_request', `unknown command '${job.name}'`);
-        reply = { ok: true, value: (await handler(job.data as Record<string, unknown>, signal ?? new AbortController().signal)) ?? null };
+        reply = { ok: true, value: (await run(handlers, job.name, job.data, signal ?? new AbortController().signal)) ?? null };
       } catch (error) {
         if (!(error instanceof MissionError)) options.onError(error, job.name);
         reply = {
@@ -95,4 +109,13 @@ export function serveCommands(options: {
     },
     { connection, prefix, concurrency: options.concurrency },
   );
+}
+
+const isCommand = (name: string): name is WorkerCommandName => Object.hasOwn(workerCommands, name);
+
+async function run(handlers: CommandHandlers, name: string, data: unknown, signal: AbortSignal): Promise<unknown> {
+  if (!isCommand(name)) throw new MissionError('bad_request', `unknown command '${name}'`);
+  const parsed = workerCommands[name].args.safeParse(data);
+  if (!parsed.success) throw new MissionError('bad_request', `invalid arguments of '${name}': ${describeIssues(parsed.error.issues)}`);
+  return (handlers[name] as CommandHandler<typeof name>)(parsed.data as WorkerCommandParsedArgs<typeof name>, signal);
 }

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { type AttachInput, attachInputSchema, cliPermissionSettings, type ConfirmChoice, ConflictError, confirmChoices, endedSessionStates, type EventOwner, type MissionEventDraft, NotFoundError, type SessionState, terminalTaskStatuses } from '@mission/contracts';
-import { type ApprovalStore, type ChannelSubscriber, channels, type CommandHandler, type Database, type EventLog, type Logger, queueNames, type Redis, revokeAgentTokens, roleInForce, serveCommands, type SpawnJobData, tables } from '@mission/store';
+import { type AttachInput, attachInputSchema, cliPermissionSettings, type ConfirmChoice, ConflictError, endedSessionStates, type EventOwner, type MissionEventDraft, NotFoundError, type SessionState, terminalTaskStatuses } from '@mission/contracts';
+import { type ApprovalStore, type ChannelSubscriber, channels, type CommandHandlers, type Database, type EventLog, type Logger, queueNames, type Redis, revokeAgentTokens, roleInForce, serveCommands, type SpawnJobData, tables } from '@mission/store';
 import { DelayedError, type Job, Worker } from 'bullmq';
 import { and, eq, inArray, isNull, notInArray, or, sql } from 'drizzle-orm';
-import { z } from 'zod';
 import { type PtyExit, PtySession } from '../pty/ptySession.ts';
 import { CLAUDE_SCREEN_ARGS } from '../pty/screenParser.ts';
 import { dialogToolUse, type PermissionGuard } from '../permissions/permissionGuard.ts';
@@ -58,10 +57,6 @@ export interface SessionHostOptions {
 /** A spawn job taken while this worker was full goes back to the queue for this long (another worker may take it). */
 const FULL_RETRY_MS = 1_000;
 
-const sendArgs = z.object({ sessionId: z.string(), text: z.string(), timeoutMs: z.number().int().positive() });
-const confirmArgs = z.object({ sessionId: z.string(), choice: z.enum(confirmChoices), timeoutMs: z.number().int().positive(), by: z.string() });
-const answerArgs = z.object({ sessionId: z.string(), option: z.string(), timeoutMs: z.number().int().positive() });
-const sessionArgs = z.object({ sessionId: z.string() });
 /** A hook call outlives the approval it may be held for by this much. */
 const HOOK_TIMEOUT_MARGIN_MS = 60_000;
 
@@ -158,12 +153,13 @@ export class SessionHost {
     await recordEnd();
   }
 
-  private handlers(): Record<string, CommandHandler> {
+  /** The worker's side of every command in `workerCommands` (`@mission/contracts`); their arguments arrive checked. */
+  private handlers(): CommandHandlers {
     return {
-      send: this.command(sendArgs, (session, args) => session.send(args.text, args.timeoutMs)),
-      confirm: this.command(confirmArgs, (session, args) => session.confirm(args.choice, args.timeoutMs, args.by)),
-      answer: this.command(answerArgs, (session, args) => session.answer(args.option, args.timeoutMs)),
-      interrupt: this.command(sessionArgs, async (session, { sessionId }) => {
+      send: this.command((session, args) => session.send(args.text, args.timeoutMs)),
+      confirm: this.command((session, args) => session.confirm(args.choice, args.timeoutMs, args.by)),
+      answer: this.command((session, args) => session.answer(args.option, args.timeoutMs)),
+      interrupt: this.command(async (session, { sessionId }) => {
         try {
           return await session.interrupt();
         } finally {
@@ -171,21 +167,20 @@ export class SessionHost {
           await this.o.approvals.expirePending({ kind: 'session', id: sessionId }, 'the session was interrupted', 'interrupt');
         }
       }),
-      screen: this.command(sessionArgs, (session) => session.screen()),
-      serialize: this.command(sessionArgs, (session) => session.pty.serialize()),
-      kill: this.command(sessionArgs, (session) => session.kill()),
+      screen: this.command((session) => session.screen()),
+      serialize: this.command((session) => session.pty.serialize()),
+      kill: this.command((session) => session.kill()),
       'cc.sessions': async () => this.claudeRecords.scan(await claudeHomes(this.o.db, this.o.launcher.homes), this.o.workerId),
       // Answers at once: the delivery goes on (and the send API nudges, it does not wait).
-      deliver_messages: this.command(sessionArgs, (session) => void this.messages.deliver(session)),
+      deliver_messages: this.command((session) => (void this.messages.deliver(session), null)),
     };
   }
 
   /** A command on one session; it answers once the events of what it did are stored, so callers read them after. */
-  private command<A extends { sessionId: string }, R>(args: z.ZodType<A>, run: (session: InteractiveSession, args: A) => R | Promise<R>): CommandHandler {
-    return async (data) => {
-      const parsed = args.parse(data);
-      const session = this.session(parsed.sessionId);
-      const result = await run(session, parsed);
+  private command<A extends { sessionId: string }, R>(run: (session: InteractiveSession, args: A) => R | Promise<R>): (args: A) => Promise<R> {
+    return async (args) => {
+      const session = this.session(args.sessionId);
+      const result = await run(session, args);
       await session.flushed();
       return result;
     };
