@@ -217,7 +217,9 @@ export class SessionService {
       return await Promise.race([this.o.commands.call<T>(session.ownerWorker, command, { sessionId: id, ...data }, timeoutMs), ended as Promise<never>]);
     } finally {
       done.abort();
-      ended.catch(() => {});
+      ended.catch(() => {
+        // the race is over: its rejection (the abort above, or an end the race already reported) is no news
+      });
     }
   }
 
