@@ -36,7 +36,9 @@ export async function startPrivateRedis(dataDir: string, port?: number): Promise
   process.once('exit', () => child.kill('SIGTERM'));
   const url = `redis://127.0.0.1:${port}`;
   await Promise.race([waitForPing(url), failed]);
-  failed.catch(() => {});
+  failed.catch(() => {
+    // started: a later exit (stop() included) is told by the Redis clients that lose their connection
+  });
   return {
     url,
     pid: child.pid!,

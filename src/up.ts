@@ -13,7 +13,14 @@ runMain(async () => {
   // Local use: no API tokens unless MISSION_AUTH=on is set (the API logs a loud warning).
   const config = loadConfig({ MISSION_AUTH: 'off', ...process.env });
   const logger = createLogger({ level: config.logLevel, name: 'mission' });
-  const redis = config.redisUrl ? { url: config.redisUrl, stop: async () => {} } : await startPrivateRedis(config.dataDir);
+  const redis = config.redisUrl
+    ? {
+        url: config.redisUrl,
+        stop: async () => {
+          // a Redis of its own (REDIS_URL) is not Mission's to stop
+        },
+      }
+    : await startPrivateRedis(config.dataDir);
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   logger.info({ database: database.location, kind: database.kind, redis: redis.url }, 'storage ready');
   const core = createCoreRuntime({ config, logger, database, redisUrl: redis.url });

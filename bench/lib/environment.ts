@@ -10,7 +10,7 @@ export const benchPrefix = (name: string) => `bench-${name}-${randomBytes(3).toS
 /** A scratch database (Mission migrates it on open) dropped afterwards. */
 export async function scratchDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `mission_bench_${randomBytes(4).toString('hex')}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => { /* notices ("does not exist, skipping") are no news */ } });
   await admin.unsafe(`create database ${name}`);
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;

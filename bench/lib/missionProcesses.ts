@@ -65,7 +65,7 @@ export async function startMissionProcesses(redisUrl: string, env: Record<string
     'the worker to register',
   );
 
-  const admin = postgres(database.url.replace(/\/[^/]*$/, '/postgres'), { max: 1, onnotice: () => {} });
+  const admin = postgres(database.url.replace(/\/[^/]*$/, '/postgres'), { max: 1, onnotice: () => { /* notices ("does not exist, skipping") are no news */ } });
   const dbName = new URL(database.url).pathname.slice(1);
   return {
     url,

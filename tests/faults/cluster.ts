@@ -112,10 +112,10 @@ export class Cluster {
     await this.redis.start();
     await this.postgres.init();
     await this.postgres.start();
-    const admin = postgres(this.postgres.url(), { max: 1, onnotice: () => {} });
+    const admin = postgres(this.postgres.url(), { max: 1, onnotice: () => { /* notices ("does not exist, skipping") are no news */ } });
     await admin.unsafe('create database mission');
     await admin.end();
-    this.sql = postgres(this.postgres.url('mission'), { max: 4, onnotice: () => {}, connect_timeout: 5 });
+    this.sql = postgres(this.postgres.url('mission'), { max: 4, onnotice: () => { /* notices ("does not exist, skipping") are no news */ }, connect_timeout: 5 });
 
     for (let i = 1; i <= this.options.apis; i++) {
       this.apis.push(await this.startNode(`api${i}`, ['redis', 'postgres', 'app'], (machine) => this.apiEnv(machine), 'src/api.ts'));
@@ -292,7 +292,7 @@ export class Cluster {
 
   async close(): Promise<void> {
     for (const node of [...this.workers, ...this.apis]) if (node.process.running()) await signal(node.process, 'SIGCONT');
-    await this.sql?.end({ timeout: 1 }).catch(() => {});
+    await this.sql?.end({ timeout: 1 }).catch(() => { /* a Postgres a fault left unreachable cannot say goodbye: its machine goes next */ });
     this.topology.destroy();
     await Promise.all(this.stubs.map((stub) => stub.close()));
     fs.rmSync(this.base, { recursive: true, force: true });

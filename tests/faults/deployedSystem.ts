@@ -70,7 +70,7 @@ export async function startDeployed(services: ServiceLaunch[], files: { slots: s
     await pg.init();
     await pg.start();
     const databaseUrl = new URL(api.env.DATABASE_URL!);
-    const admin = postgres(pg.url(), { max: 1, onnotice: () => {} });
+    const admin = postgres(pg.url(), { max: 1, onnotice: () => { /* notices ("does not exist, skipping") are no news */ } });
     await admin.unsafe(`create role "${databaseUrl.username}" login password '${decodeURIComponent(databaseUrl.password)}'`);
     await admin.unsafe(`create database "${databaseUrl.pathname.slice(1)}" owner "${databaseUrl.username}"`);
     await admin.end();

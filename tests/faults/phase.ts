@@ -48,7 +48,7 @@ export async function runPhase(cluster: Cluster, fault: Fault, tag: string): Pro
       ).length === 0,
     60_000,
     `the tasks of ${tag} to end`,
-  ).catch(() => {});
+  ).catch(() => { /* tasks that have not ended by then are the checker's to report (below) */ });
   await waitUntil(() => history.now() - healedAt > 2 * WORKER_TIMEOUT_MS, 30_000, 'twice the worker timeout since the heal');
 
   const evidence = await gatherEvidence(cluster, tag, history.ops, workload.sessions);

@@ -33,26 +33,26 @@ export const firstRunScenarios: Scenario[] = [
   {
     name: 'first-run/trust-folder',
     home: () => ({ files: { config: { hasCompletedOnboarding: true }, settings: withClaudeSettings({}) } }),
-    prepare: () => {},
+    prepare: () => { /* no reply to script: no prompt of this scenario reaches the model */ },
     steps: [{ waitFor: ['Is this a project you created or one you trust?', 'Enter to confirm'], checkpoint: 'dialog' }],
   },
   {
     name: 'first-run/api-key',
     home: ({ workdir }) => ({ files: { config: withClaudeConfig({}, { trustedDirs: [workdir] }), settings: withClaudeSettings({}) } }),
-    prepare: () => {},
+    prepare: () => { /* no reply to script: no prompt of this scenario reaches the model */ },
     steps: [{ waitFor: ['Do you want to use this API key?', 'Enter to confirm'], checkpoint: 'dialog' }],
   },
   {
     name: 'first-run/auto-mode-offer',
     // A user who chose manual permissions before auto mode became the default is offered the switch.
     home: ({ workdir }) => ({ files: { ...prepared(workdir), settings: { permissions: { defaultMode: 'default' } } } }),
-    prepare: () => {},
+    prepare: () => { /* no reply to script: no prompt of this scenario reaches the model */ },
     steps: [{ waitFor: ['Make auto mode your default permission mode?', 'No, keep'], checkpoint: 'dialog' }],
   },
   {
     name: 'first-run/login-required',
     home: ({ workdir }) => ({ auth: 'none', files: prepared(workdir) }),
-    prepare: () => {},
+    prepare: () => { /* no reply to script: no prompt of this scenario reaches the model */ },
     steps: [
       { waitFor: [IDLE_FOOTER], checkpoint: 'idle' },
       { send: 'hello' },

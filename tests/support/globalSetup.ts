@@ -31,7 +31,7 @@ export default async function setup(project: TestProject) {
       POSTGRES_PASSWORD: 'postgres',
     }));
 
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => { /* notices ("does not exist, skipping") are no news */ } });
   await dropDatabases(admin, (name) => !isAlive(Number(/^mission_r(\d+)_/.exec(name)?.[1])));
   await admin.unsafe(`create database ${TEMPLATE_DATABASE}`);
   const template = await openDatabase({ url: withDatabase(adminUrl, TEMPLATE_DATABASE), dataDir: '' });

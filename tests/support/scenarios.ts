@@ -51,7 +51,7 @@ function script(stub: StubAnthropic, replies: StubReply[]): void {
 export const scenarios: Scenario[] = [
   {
     name: 'startup-idle',
-    prepare: () => {},
+    prepare: () => { /* no reply to script: no prompt of this scenario reaches the model */ },
     steps: [{ waitFor: [IDLE_FOOTER], checkpoint: 'idle' }],
   },
   {
@@ -150,7 +150,7 @@ export const scenarios: Scenario[] = [
   },
   {
     name: 'exit',
-    prepare: () => {},
+    prepare: () => { /* no reply to script: no prompt of this scenario reaches the model */ },
     steps: [{ waitFor: [IDLE_FOOTER], checkpoint: 'idle' }, { send: '/exit' }],
     exits: true,
   },

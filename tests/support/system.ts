@@ -89,8 +89,8 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     async close() {
       await app.close();
       await system.worker?.close(1_000);
-      await core.taskQueue.obliterate({ force: true }).catch(() => {});
-      await core.sessionQueue.obliterate({ force: true }).catch(() => {});
+      await core.taskQueue.obliterate({ force: true }).catch(() => { /* best effort: the queue's prefix is this test's own */ });
+      await core.sessionQueue.obliterate({ force: true }).catch(() => { /* best effort: the queue's prefix is this test's own */ });
       await core.close();
       if (!options.pglite) await database.close();
       await testDb?.drop();

@@ -77,7 +77,7 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
   const sessionQueue = new Queue<SpawnJobData>(queueNames.sessions, { connection: redis, prefix: config.queuePrefix });
   for (const queue of [taskQueue, sessionQueue]) queue.on('error', (error) => logger.warn({ err: error, queue: queue.name }, 'queue error'));
   const events = new EventLog(database.db, redis, config.queuePrefix);
-  const subscriber = new ChannelSubscriber(subscriberConnection);
+  const subscriber = new ChannelSubscriber(subscriberConnection, logger);
   const slots = new SlotService(database.db, config.slotRoots);
   const canceller = new TaskCanceller({ db: database.db, events, publisher: redis, queuePrefix: config.queuePrefix });
   const tasks = new TaskService({

@@ -219,7 +219,9 @@ export class SessionService {
       return await Promise.race([this.o.commands.call(session.ownerWorker, command, { sessionId: id, ...args } as WorkerCommandArgs<N>, timeoutMs), ended as Promise<never>]);
     } finally {
       done.abort();
-      ended.catch(() => {});
+      ended.catch(() => {
+        // the race is over: its rejection (the abort above, or an end the race already reported) is no news
+      });
     }
   }
 

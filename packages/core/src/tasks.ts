@@ -135,7 +135,7 @@ export class TaskService {
     const ended = await this.waitForEnd(task.id, task.timeoutMs + ASK_GRACE_MS, options.signal);
     if (ended?.status === 'succeeded') return ended;
     if (ended) throw new TaskEndedError(ended, submitted.created ? undefined : options.idempotencyKey);
-    await this.cancel(task.id).catch(() => {});
+    await this.cancel(task.id).catch((error) => this.o.logger.warn({ err: error, taskId: task.id }, 'could not cancel a task whose ask timed out'));
     throw new TimeoutError(`no answer within ${task.timeoutMs} ms; the task was cancelled`, { taskId: task.id });
   }
 
@@ -179,7 +179,9 @@ export class TaskService {
     if (isTerminalTaskStatus(task.status)) throw new ConflictError(`task ${id} already ended: ${task.status}`, { status: task.status });
     const request = await this.o.canceller.request(id);
     if (request === 'cancelled') {
-      await this.o.queue.remove(id).catch(() => {});
+      await this.o.queue.remove(id).catch(() => {
+        // a job left in the queue is skipped by the worker that takes it: its task is cancelled
+      });
       // A coordination's child cancelled while queued ends there: its fail_fast siblings are stopped here.
       await this.o.canceller.afterChildEnded(id);
       return this.get(id);

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { Logger } from './logger.ts';
 
 /**
  * Called with each message of a channel; `json()` parses it once for all the channel's listeners (they share
@@ -13,7 +14,10 @@ type Listener = (message: string, json: () => unknown) => void;
 export class ChannelSubscriber {
   private readonly listeners = new Map<string, Set<Listener>>();
 
-  constructor(private readonly connection: Redis) {
+  constructor(
+    private readonly connection: Redis,
+    private readonly logger: Logger,
+  ) {
     connection.on('message', (channel: string, message: string) => {
       let parsed: unknown;
       const json = () => (parsed ??= JSON.parse(message));
@@ -34,7 +38,7 @@ export class ChannelSubscriber {
       listeners.delete(listener);
       if (listeners.size === 0 && this.listeners.get(channel) === listeners) {
         this.listeners.delete(channel);
-        this.connection.unsubscribe(channel).catch(() => {});
+        this.connection.unsubscribe(channel).catch((error) => this.logger.warn({ err: error, channel }, 'could not unsubscribe from a channel nobody listens to any more (its messages are ignored)'));
       }
     };
   }

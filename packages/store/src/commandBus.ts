@@ -29,7 +29,9 @@ export class CommandClient {
 
   async call<N extends WorkerCommandName>(workerId: string, command: N, args: WorkerCommandArgs<N>, timeoutMs: number): Promise<WorkerCommandResult<N>> {
     const id = randomUUID();
-    let settle: (reply: Reply | undefined) => void = () => {};
+    let settle: (reply: Reply | undefined) => void = () => {
+      // replaced by the promise's resolve on the next line
+    };
     const replied = new Promise<Reply | undefined>((resolve) => (settle = resolve));
     const unsubscribe = await this.subscriber.subscribe(replyChannel(this.prefix, id), (message) => settle(JSON.parse(message) as Reply));
     const timer = setTimeout(() => settle(undefined), timeoutMs);

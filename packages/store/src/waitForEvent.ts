@@ -14,7 +14,9 @@ export async function waitForEvent<T>(options: {
   timeoutMs: number;
   signal?: AbortSignal | undefined;
 }): Promise<T | undefined> {
-  let wake: () => void = () => {};
+  let wake: () => void = () => {
+    // replaced by the promise's resolve on the next line
+  };
   let woken = new Promise<void>((resolve) => (wake = resolve));
   let expired = false;
   const unsubscribe = await options.subscriber.subscribe(options.channel, (message) => {

@@ -136,7 +136,9 @@ export function prepareClaudeHome(paths: ClaudeHomePaths, needs: ClaudeHomeNeeds
   // One at a time per file in this process: two spawns merging at once would lose one's folder.
   const previous = preparing.get(paths.config) ?? Promise.resolve();
   const next = previous.then(() => prepare(paths, needs));
-  const settled = next.catch(() => {});
+  const settled = next.catch(() => {
+    // the failure is the caller's (it gets `next`): the next one in line only waits for this one to settle
+  });
   preparing.set(paths.config, settled);
   void settled.then(() => preparing.get(paths.config) === settled && preparing.delete(paths.config));
   return next;

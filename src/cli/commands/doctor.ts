@@ -76,7 +76,9 @@ const checkRedis: Check = async (config, { processEnv }) => {
   }
   const { Redis } = await loadHost('doctor');
   const redis = new Redis(config.redisUrl, { lazyConnect: true, connectTimeout: CHECK_TIMEOUT_MS, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  redis.on('error', () => {});
+  redis.on('error', () => {
+    // the failure comes back from connect() or ping() below, as the check's answer
+  });
   try {
     await redis.connect();
     await redis.ping();

@@ -13,6 +13,8 @@ Its log is on stdout: lines for people on a terminal, JSON lines (pino) through 
   async run() {
     // It stays up and exits on its own when it is stopped.
     await (await loadHost('up')).runUp();
-    return new Promise<number>(() => {});
+    return new Promise<number>(() => {
+      // never settles: the process exits when it is stopped
+    });
   },
 };

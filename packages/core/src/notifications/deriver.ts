@@ -57,7 +57,9 @@ export class NotificationDeriver {
   }
 
   async stop(): Promise<void> {
-    await this.o.subscriber.punsubscribe(this.pattern).catch(() => {});
+    await this.o.subscriber.punsubscribe(this.pattern).catch(() => {
+      // its connection is closed next (Notifications.close): nothing is heard after either way
+    });
     await this.chain;
   }
 

@@ -61,7 +61,9 @@ export function startNotifications(o: {
     worker,
     ready,
     async close() {
-      await ready.catch(() => {});
+      await ready.catch(() => {
+        // logged when it failed (above): closing only waits for it to settle
+      });
       await deriver.stop();
       await worker?.close();
       await queue.close();

@@ -36,9 +36,13 @@ export async function openDatabase(options: { url: string | undefined; dataDir: 
   return options.url ? openPostgres(options.url) : openPglite(path.join(options.dataDir, 'pgdata'));
 }
 
+const ignoreNotice = () => {
+  // Postgres notices ("already exists, skipping" while migrating) are no news: not logged.
+};
+
 async function openPostgres(url: string): Promise<DatabaseHandle> {
   await migratePostgresWithLock(url);
-  const client = postgres(url, { max: 10, onnotice: () => {} });
+  const client = postgres(url, { max: 10, onnotice: ignoreNotice });
   const db = drizzlePostgres(client, { schema }) as unknown as Database;
   return {
     db,
@@ -52,7 +56,7 @@ async function openPostgres(url: string): Promise<DatabaseHandle> {
 }
 
 async function migratePostgresWithLock(url: string): Promise<void> {
-  const client = postgres(url, { max: 1, onnotice: () => {} });
+  const client = postgres(url, { max: 1, onnotice: ignoreNotice });
   try {
     await client`select pg_advisory_lock(${MIGRATION_LOCK_ID})`;
     await migratePostgres(drizzlePostgres(client), { migrationsFolder });

@@ -256,7 +256,15 @@ export class FleetRecovery {
     const job = await this.o.taskQueue.getJob(task.id);
     const state = job ? await job.getState() : 'missing';
     if (state !== 'missing' && state !== 'completed' && state !== 'failed' && state !== 'unknown') return;
-    if (job) await job.remove().catch(() => {});
+    if (job) {
+      try {
+        await job.remove();
+      } catch (error) {
+        // Its id stays taken, so adding the job now would add nothing: the next sweep tries again.
+        this.o.logger.warn({ err: error, taskId: task.id, jobState: state }, 'could not remove the finished job of a queued task: the next sweep tries again');
+        return;
+      }
+    }
     await enqueueTask(this.o.taskQueue, task);
     this.o.logger.warn({ taskId: task.id, jobState: state }, 'queued task had no job: enqueued again');
   }

@@ -39,7 +39,7 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async
         response: { 200: z.object({ session: sessionSchema, response: z.string().nullable() }), ...commandErrors, 503: errorResponseSchema },
       },
     },
-    async (request) => runInTemporarySession(core.sessions, request.body, request.caller),
+    async (request) => runInTemporarySession(core, request.body, request.caller),
   );
 
   app.get(

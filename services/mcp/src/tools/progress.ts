@@ -8,7 +8,11 @@ import type { Extra } from './tool.ts';
  */
 export async function reportProgress(core: CoreRuntime, extra: Extra, owner: { kind: 'task' | 'session'; id: string }): Promise<() => void> {
   const token = extra._meta?.progressToken;
-  if (token === undefined) return () => {};
+  if (token === undefined) {
+    return () => {
+      // the caller asked for no progress: nothing was subscribed
+    };
+  }
   let progress = 0;
   return core.subscriber.subscribe(core.events.channel(owner), (message) => {
     const event = JSON.parse(message) as MissionEvent;

@@ -97,6 +97,6 @@ export const sessionTools: ToolDef[] = [
     description:
       "Run one prompt in a temporary interactive session on a slot: spawns it, sends the prompt, waits for the answer, then ends the session (also on an error or a timeout). Returns {session, response}; the session's events and Claude Code's transcript are kept.",
     inputSchema: sessionRunSchema,
-    run: async (args, { core, caller }) => ok(await runInTemporarySession(core.sessions, args, caller)),
+    run: async (args, { core, caller }) => ok(await runInTemporarySession(core, args, caller)),
   }),
 ];

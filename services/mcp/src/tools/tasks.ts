@@ -20,7 +20,9 @@ export const taskTools: ToolDef[] = [
       'Run a prompt on a slot and wait for the answer (up to timeoutMs, default 5 minutes). Returns the answer text, then the task as JSON; a task that fails, times out or is cancelled is an error (task_failed, timeout, task_cancelled) with the task in its details. Sends progress notifications while Claude works.',
     inputSchema: taskInputSchema,
     run: async (args, { core, caller, extra }) => {
-      let stop = () => {};
+      let stop = () => {
+        // nothing to stop until the task is submitted (onSubmitted replaces it)
+      };
       try {
         const task = await core.tasks.ask(args, {
           parentId: caller.agent?.id,

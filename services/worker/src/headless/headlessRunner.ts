@@ -84,7 +84,9 @@ export function spawnHeadless(launch: HeadlessLaunch, promptInput: PromptInput):
   child.stderr.on('data', (chunk: string) => {
     stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL_BYTES);
   });
-  child.stdin.on('error', () => {}); // EPIPE when the process dies before reading the prompt
+  child.stdin.on('error', () => {
+    // EPIPE when the process dies before reading the prompt: its exit says what happened
+  });
   const hasExited = () => spawnError !== null || child.exitCode !== null || child.signalCode !== null;
   const kill = () => killProcessGroup({ pid: child.pid, exited, hasExited }, KILL_GRACE_MS);
 

@@ -168,7 +168,11 @@ type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
  */
 function keepAlive(extra: ToolExtra, logger: Logger): () => void {
   const progressToken = extra._meta?.progressToken;
-  if (progressToken === undefined) return () => {};
+  if (progressToken === undefined) {
+    return () => {
+      // the CLI asked for no progress: no timer to stop
+    };
+  }
   let progress = 0;
   const timer = setInterval(() => {
     progress += 1;

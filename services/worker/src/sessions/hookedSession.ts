@@ -4,13 +4,14 @@ import { hookDialog, toolTarget } from '../hooks/toolUseView.ts';
 import type { GuardAnswer } from '../permissions/permissionGuard.ts';
 import { type BlockingDialog, parseBlockingDialog } from '../pty/blockingDialog.ts';
 import type { PtyExit, PtySession } from '../pty/ptySession.ts';
+import type { Logger } from '@mission/store';
 import type { PermissionDialog, SessionSnapshot } from '../pty/screen.ts';
 import { parseScreen } from '../pty/screenParser.ts';
 import { screenEvents, STARTING_SNAPSHOT } from '../pty/snapshotDiff.ts';
 import { JsonlTail } from '../transcripts/transcriptTail.ts';
 import { transcriptUpdates } from '../transcripts/transcriptContent.ts';
 import { exitReason, sessionEndReason } from './exitReason.ts';
-import { answerDialog, blockedError, type InteractiveSession, sameDialog, SessionEvents, typePrompt } from './interactive.ts';
+import { answerDialog, blockedError, type InteractiveSession, sameDialog, SessionEvents, STATE_NOT_RECORDED, typePrompt } from './interactive.ts';
 
 const INTERRUPT_WAIT_MS = 5_000;
 /**
@@ -28,6 +29,8 @@ const CTRL_C = '\x03';
 
 export interface HookedSessionHooks {
   emit(draft: MissionEventDraft): Promise<void>;
+  /** The session's log: where a failure of `emit` or `stateChanged` (run in the background) is told. */
+  log: Logger;
   /** The session's state changed (to record it on the session row), with the dialog of a `blocked` one. */
   stateChanged(state: SessionState, exit: PtyExit | null, blocking: BlockingDialog | null, endReason?: string): Promise<void>;
   /** A role's deny rule for this use, checked on PreToolUse (before the CLI decides itself); null if none. */
@@ -96,7 +99,7 @@ export class HookedSession implements InteractiveSession {
     private readonly cwd: string,
     private readonly hooks: HookedSessionHooks,
   ) {
-    this.events = new SessionEvents(hooks.emit);
+    this.events = new SessionEvents(hooks.emit, hooks.log);
     pty.onRender(() => this.scheduleRead());
     void pty.exited.then((exit) => this.exited(exit));
   }
@@ -397,7 +400,7 @@ export class HookedSession implements InteractiveSession {
     this.phase = phase;
     this.events.emit({ type: 'state', payload: { state: phase, ...(phase === 'blocked' && this.blocking ? { reason: `${this.blocking.kind}: ${this.blocking.text}` } : {}) } });
     const blocking = this.blocking;
-    this.events.run(() => this.hooks.stateChanged(phase, null, phase === 'blocked' ? blocking : null));
+    this.events.run(() => this.hooks.stateChanged(phase, null, phase === 'blocked' ? blocking : null), STATE_NOT_RECORDED, { state: phase });
     this.events.wake();
   }
 
@@ -411,7 +414,7 @@ export class HookedSession implements InteractiveSession {
     this.exit = exit;
     this.exitReason = this.killed ? undefined : exitReason(exit, this.pty.screen().lines);
     this.events.emit({ type: 'state', payload: { state: 'exited', exitCode: exit.exitCode, ...(exit.signal ? { signal: exit.signal } : {}), ...(exit.signal && !this.killed ? { resumable: true } : {}), ...(this.exitReason ? { reason: this.exitReason } : {}) } });
-    this.events.run(() => this.hooks.stateChanged('exited', exit, null, sessionEndReason(exit, this.killed, this.exitReason)));
+    this.events.run(() => this.hooks.stateChanged('exited', exit, null, sessionEndReason(exit, this.killed, this.exitReason)), STATE_NOT_RECORDED, { state: 'exited' });
     this.events.close(() => this.exitedError());
     this.transcript?.close();
   }

@@ -1,6 +1,7 @@
 import { BadRequestError, type ConfirmChoice, ConflictError, type MissionEventDraft, type SessionDriver, type SessionScreen, type SessionState, type SessionTurn, TimeoutError } from '@mission/contracts';
 import { answerKeystrokes, type BlockingDialog } from '../pty/blockingDialog.ts';
 import type { PtyExit, PtySession } from '../pty/ptySession.ts';
+import type { Logger } from '@mission/store';
 
 /** What the session host and message delivery drive, whichever way the session is followed. */
 export interface InteractiveSession {
@@ -55,6 +56,11 @@ const firstLine = (text: string) => text.split('\n')[0] ?? '';
 
 type Waiter = { test: () => boolean; resolve: () => void; reject: (error: Error) => void };
 
+/** What the session's log says when an event it emitted (stored in the background) could not be stored. */
+export const EVENT_NOT_STORED = "could not store an event of the session: it is missing from the session's events";
+/** What the session's log says when its new state could not be recorded on its row. */
+export const STATE_NOT_RECORDED = "could not record the session's new state on its row";
+
 /**
  * A session's events, stored in order one at a time, and the commands waiting for a condition on the
  * session: each is woken when the session changed and its condition holds, or failed when it ended.
@@ -64,15 +70,18 @@ export class SessionEvents {
   private readonly waiters = new Set<Waiter>();
   private ended: (() => Error) | null = null;
 
-  constructor(private readonly store: (draft: MissionEventDraft) => Promise<void>) {}
+  constructor(
+    private readonly store: (draft: MissionEventDraft) => Promise<void>,
+    private readonly log: Logger,
+  ) {}
 
   emit(draft: MissionEventDraft): void {
-    this.run(() => this.store(draft));
+    this.run(() => this.store(draft), EVENT_NOT_STORED, { type: draft.type });
   }
 
-  /** Runs `work` after everything emitted so far (a failure is the store's to report). */
-  run(work: () => Promise<void>): void {
-    this.chain = this.chain.then(work).catch(() => {});
+  /** Runs `work` after everything emitted so far; a failure is logged (`failure`, with `fields`) and what follows still runs. */
+  run(work: () => Promise<void>, failure: string, fields: Record<string, unknown>): void {
+    this.chain = this.chain.then(work).catch((error: unknown) => this.log.error({ err: error, ...fields }, failure));
   }
 
   flushed(): Promise<void> {

@@ -4,7 +4,8 @@ import { exitReason, sessionEndReason } from './exitReason.ts';
 import type { PermissionDialog, SessionSnapshot } from '../pty/screen.ts';
 import { parseScreen } from '../pty/screenParser.ts';
 import { SnapshotDiffer, STARTING_SNAPSHOT } from '../pty/snapshotDiff.ts';
-import type { InteractiveSession } from './interactive.ts';
+import { EVENT_NOT_STORED, type InteractiveSession, STATE_NOT_RECORDED } from './interactive.ts';
+import type { Logger } from '@mission/store';
 import { optionFor, toTurn, TurnWatch } from './turn.ts';
 
 /** Re-read the screen this long after the last output, and at least this often while output keeps coming. */
@@ -23,6 +24,8 @@ const CTRL_C = '\x03';
 export interface LiveSessionHooks {
   /** Stores and publishes an event of this session (called in order, one at a time). */
   emit(draft: MissionEventDraft): Promise<void>;
+  /** The session's log: where a failure of `emit` or `stateChanged` (run in the background) is told. */
+  log: Logger;
   /** The session's state changed (to record it on the session row). */
   /** `endReason`: with `exited`, why (the session's exitReason). */
   stateChanged(state: SessionState, exit: PtyExit | null, endReason?: string): Promise<void>;
@@ -299,11 +302,11 @@ export class LiveSession implements InteractiveSession {
   }
 
   private enqueue(event: MissionEventDraft): void {
-    this.emitting = this.emitting.then(() => this.hooks.emit(event)).catch(() => {});
+    this.emitting = this.emitting.then(() => this.hooks.emit(event)).catch((error: unknown) => this.hooks.log.error({ err: error, type: event.type }, EVENT_NOT_STORED));
   }
 
   private enqueueStateChange(state: SessionState, exit: PtyExit | null, endReason?: string): void {
-    this.emitting = this.emitting.then(() => this.hooks.stateChanged(state, exit, endReason)).catch(() => {});
+    this.emitting = this.emitting.then(() => this.hooks.stateChanged(state, exit, endReason)).catch((error: unknown) => this.hooks.log.error({ err: error, state }, STATE_NOT_RECORDED));
   }
 
   private noteModes(data: string): void {

@@ -111,7 +111,9 @@ export class SessionHost {
 
   /** Ends every session without a word: the fleet declared this worker lost and has recorded them as `lost` already. */
   async abandonAll(): Promise<void> {
-    await this.endAll(async () => {});
+    await this.endAll(async () => {
+      // nothing to record: the fleet has recorded them
+    });
   }
 
   /**
@@ -288,7 +290,9 @@ export class SessionHost {
       }
       if (!this.live.has(sessionId)) return;
       log.warn('the session is no longer this worker\'s (the fleet declared the worker lost): stopping it here, its event not stored');
-      void this.end(sessionId, async () => {}).catch((error: unknown) => log.error({ err: error }, 'could not stop a session taken from this worker'));
+      void this.end(sessionId, async () => {
+        // nothing to record: the session is another worker's now
+      }).catch((error: unknown) => log.error({ err: error }, 'could not stop a session taken from this worker'));
     };
     const decideApproval = async (approvalId: string, choice: ConfirmChoice, by: string) => {
       await this.o.approvals.decide(approvalId, choice === 'no' ? 'denied' : 'approved', by);
@@ -313,6 +317,7 @@ export class SessionHost {
     const session: InteractiveSession = hooked
       ? new HookedSession(sessionId, pty, place.cwd, {
           emit,
+          log,
           stateChanged,
           decideApproval,
           checkText,
@@ -325,6 +330,7 @@ export class SessionHost {
         })
       : new LiveSession(sessionId, pty, {
           emit,
+          log,
           stateChanged: (state, exit, endReason) => stateChanged(state, exit, null, endReason),
           decideApproval,
           checkText,
@@ -406,7 +412,7 @@ export class SessionHost {
   /** Takes spawn jobs only while there is room for another session. */
   private updateCapacity(): void {
     const full = this.live.size >= this.o.maxSessions;
-    if (full && !this.spawnWorker.isPaused()) this.spawnWorker.pause(true).catch(() => {});
+    if (full && !this.spawnWorker.isPaused()) this.spawnWorker.pause(true).catch((error: unknown) => this.o.logger.warn({ err: error }, 'could not stop taking spawn jobs while full (a job taken while full goes back to the queue)'));
     if (!full && this.spawnWorker.isPaused()) this.spawnWorker.resume();
   }
 
