@@ -2,7 +2,7 @@ import { BadRequestError, type ConfirmChoice, ConflictError, type MissionEventDr
 import type { PtyExit, PtySession } from '../pty/ptySession.ts';
 import { exitReason, sessionEndReason } from './exitReason.ts';
 import type { PermissionDialog, SessionSnapshot } from '../pty/screen.ts';
-import { parseScreen } from '../pty/screenParser.ts';
+import { ScreenFollower } from '../pty/screenFollower.ts';
 import { SnapshotDiffer, STARTING_SNAPSHOT } from '../pty/snapshotDiff.ts';
 import type { InteractiveSession } from './interactive.ts';
 import { optionFor, toTurn, TurnWatch } from './turn.ts';
@@ -61,6 +61,8 @@ export class LiveSession implements InteractiveSession {
   readonly driver = 'screen' as const;
   private snapshot: SessionSnapshot = STARTING_SNAPSHOT;
   private readonly differ = new SnapshotDiffer();
+  /** Parses the screen again only where it changed since the last read. */
+  private readonly follower: ScreenFollower;
   private exit: PtyExit | null = null;
   /** Why claude exited, when it ended on its own with an error. */
   private exitReason: string | undefined;
@@ -78,6 +80,7 @@ export class LiveSession implements InteractiveSession {
     readonly pty: PtySession,
     private readonly hooks: LiveSessionHooks,
   ) {
+    this.follower = new ScreenFollower(pty);
     pty.onOutput((data) => this.noteModes(data));
     pty.onRender(() => this.scheduleRead());
     void pty.exited.then((exit) => this.exited(exit));
@@ -282,7 +285,7 @@ export class LiveSession implements InteractiveSession {
     this.settleTimer = null;
     this.staleSince = null;
     if (this.exit) return;
-    const next = parseScreen(this.pty.screen());
+    const next = this.follower.read();
     const events = this.differ.next(next);
     const stateChanged = next.state !== this.snapshot.state;
     this.snapshot = next;
