@@ -77,6 +77,29 @@ async function parserThroughput() {
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
+/**
+ * Where a send's time went, from the times its events were stored: POST → the prompt taken (the
+ * UserPromptSubmit hook's user_message), → the reply (the transcript's assistant_message), → the answer.
+ */
+function sendPhases(events: { type: string; at: string; payload: Record<string, unknown> }[], sent: { start: number; end: number }[]) {
+  const at = (type: string, text: string) => {
+    const event = events.find((e) => e.type === type && e.payload.text === text);
+    return event ? Date.parse(event.at) : NaN;
+  };
+  const submit: number[] = [];
+  const model: number[] = [];
+  const finish: number[] = [];
+  sent.forEach(({ start, end }, i) => {
+    const taken = at('user_message', `ping ${i}`);
+    const replied = at('assistant_message', `pong ping ${i}`);
+    if (Number.isNaN(taken) || Number.isNaN(replied)) return;
+    submit.push(taken - start);
+    model.push(replied - taken);
+    finish.push(end - replied);
+  });
+  return { submit: summarize(submit), model: summarize(model), finish: summarize(finish) };
+}
+
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
 const memory = () => {
@@ -142,11 +165,15 @@ async function sessionFleet(stub: StubAnthropic) {
     const single = await post<Session>('/v1/sessions', { slot: 'default' });
     await waitUntil(async () => (await system.core.sessions.get(single.id)).state === 'idle', 'the session to start');
     const latencies: number[] = [];
+    const sent: { start: number; end: number }[] = [];
     for (let i = 0; i < SEND_RUNS; i++) {
+      const start = Date.now();
       const { ms: took, value } = await timeIt(() => post<SessionTurn>(`/v1/sessions/${single.id}/send`, { text: `ping ${i}`, timeoutMs: 30_000 }));
       if (value.response !== `pong ping ${i}`) throw new Error(`send ${i} answered ${JSON.stringify(value)}`);
       latencies.push(took);
+      sent.push({ start, end: Date.now() });
     }
+    const phases = sendPhases(await system.core.events.list(single.id), sent);
     await post(`/v1/sessions/${single.id}/kill`, {});
     const raw = await rawSendLatency({ PATH: process.env.PATH ?? '/usr/bin:/bin', TERM: 'xterm-256color', ...claude.env }, workdir);
 
@@ -176,6 +203,7 @@ async function sessionFleet(stub: StubAnthropic) {
     await Promise.all(fleet.map((session) => post(`/v1/sessions/${session.id}/kill`, {})));
     return {
       send: summarize(latencies),
+      phases,
       raw,
       perSession: { heap: (after.heapUsed - before.heapUsed) / FLEET, buffers: (after.external - before.external) / FLEET, rss: (after.rss - before.rss) / FLEET },
       startup,
@@ -215,6 +243,11 @@ export async function benchSessions(): Promise<void> {
       ],
     );
     console.log(`Mission's overhead per send (p50): ${ms(fleet.send.p50 - fleet.raw.p50)} (n=${fleet.send.n})`);
+    const { submit, model, finish } = fleet.phases;
+    console.log(
+      `Where a send's time goes (p50, from the events' stored times): POST → prompt taken (paste, submit, UserPromptSubmit hook, event stored) ${ms(submit.p50)}; ` +
+        `→ reply stored (model, transcript) ${ms(model.p50)}; → answer at the client (Stop hook, events flushed, command reply) ${ms(finish.p50)}`,
+    );
     console.log(
       `${FLEET} sessions in one worker: idle after ${(fleet.startup / 1000).toFixed(1)} s; worker memory per idle session ` +
         `${mib(fleet.perSession.heap)} JS heap + ${mib(fleet.perSession.buffers)} buffers (process RSS moved ${mib(fleet.perSession.rss)} per session), claude processes excluded; ` +

@@ -1,5 +1,5 @@
 import type { Screen, SessionSnapshot } from './screen.ts';
-import { type ParsedScreen, parseScreenRows, respin } from './screenParser.ts';
+import { isInertLine, type ParsedScreen, parseScreenRows, respin } from './screenParser.ts';
 
 /** A terminal that tells which rows changed since it was last asked (HeadlessTerminal, PtySession). */
 export interface ChangingScreen {
@@ -10,7 +10,7 @@ export interface ChangingScreen {
 
 /**
  * Follows one terminal's screen as snapshots, parsing it again only where it changed: an unchanged
- * screen gives the snapshot it gave before, a tick of the spinner (only the status line changed) the
+ * screen (or one where only the header's mascot moved) gives the snapshot it gave before, a tick of the spinner (only the status line changed) the
  * same snapshot with the new status ({@link respin}), anything else a parse of the whole screen.
  * Every snapshot equals `parseScreen` of the screen at that moment.
  */
@@ -23,9 +23,10 @@ export class ScreenFollower {
 
   read(): SessionSnapshot {
     this.counts.reads++;
-    const changed = this.source.takeChangedRows();
     const screen = this.source.screen();
     const parsed = this.parsed;
+    // The header's animation changes nothing the parser reads.
+    const changed = this.source.takeChangedRows().filter((row) => !(parsed?.inertRows.includes(row) && isInertLine(screen.lines[row] ?? '')));
     if (parsed && changed.length === 0) {
       if (screen.title === parsed.snapshot.title) return parsed.snapshot;
       this.parsed = { ...parsed, snapshot: { ...parsed.snapshot, title: screen.title } };

@@ -63,6 +63,8 @@ export interface ParsedScreen {
   statusRow: number | null;
   /** The input box's footer (it can say "esc to interrupt" instead of the status line). */
   footer: string;
+  /** The header's rows at the top (its mascot animates): no block starts above them, and none is read. */
+  inertRows: number[];
 }
 
 /** {@link parseScreen}, also telling which row holds the status line. */
@@ -88,7 +90,33 @@ export function parseScreenRows(screen: Screen): ParsedScreen {
     title: screen.title,
   };
   const statusRow = status ? lines.slice(0, transcriptEnd).findLastIndex((line) => line.trim() !== '' && !RIGHT_ALIGNED.test(line)) : -1;
-  return { snapshot, statusRow: statusRow < 0 ? null : statusRow, footer };
+  return { snapshot, statusRow: statusRow < 0 ? null : statusRow, footer, inertRows: inertRows(lines) };
+}
+
+/**
+ * The header's rows (the CLI's logo, whose mascot animates, its version, model and folder): the
+ * {@link isInertLine} lines among the blank and inert lines the screen starts with. Nothing above such a
+ * row starts a block, a box or a dialog, so while it stays inert, what it shows is never read.
+ */
+function inertRows(lines: string[]): number[] {
+  const rows: number[] = [];
+  for (const [row, line] of lines.entries()) {
+    if (isInertLine(line)) rows.push(row);
+    else if (line.trim() !== '') break;
+  }
+  return rows;
+}
+
+/**
+ * A line the parser reads nothing from when no block starts above it: not blank (a blank line decides
+ * whether the line two below is a blinking tool header), not right-aligned (those are dropped), and no
+ * prompt, block start, tool header, option, rule or status line.
+ */
+export function isInertLine(line: string): boolean {
+  const text = line.trimEnd();
+  if (text.trim() === '' || RIGHT_ALIGNED.test(text)) return false;
+  if (PROMPT.test(text) || PROMPT_BLOCK.test(text) || BLOCK.test(text) || blinkingToolHeader(text) !== undefined || TOOL_HEADER.test(text)) return false;
+  return !OPTION.test(text) && !RULE.test(text) && !DASHED_RULE.test(text) && !RULE.test(text.trim()) && !STATUS.test(text);
 }
 
 /**
