@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Session, SessionTurn } from '@mission/contracts';
-import { HeadlessTerminal, parseScreen, PtySession, SCREEN_SETTLE_MS, SnapshotDiffer } from '@mission/worker';
+import { HeadlessTerminal, parseScreen, PtySession, SCREEN_SETTLE_MS, ScreenFollower, SnapshotDiffer } from '@mission/worker';
 import { loadRecording, recordedScenarios } from '../tests/fixtures/recordings.ts';
 import { CLAUDE_BIN, prepareClaudeHome } from '../tests/support/claudeEnv.ts';
 import { startStubAnthropic, type StubAnthropic } from '../tests/support/stubAnthropic.ts';
@@ -11,6 +11,8 @@ import { startBenchSystem } from './lib/system.ts';
 
 /** Terminal output pushed through the parser benchmark (the recordings, replayed until this much). */
 const PARSER_BYTES = 8 * 1024 * 1024;
+/** Runs of each pipeline (alternated); the median is reported. */
+const PARSER_RUNS = 3;
 /** Sessions started at once in one worker (at most 200). */
 const FLEET = Math.min(200, Number(process.env.BENCH_SESSIONS ?? 50));
 const SEND_RUNS = 20;
@@ -26,36 +28,76 @@ function recordedOutput(): { data: string; settles: boolean }[] {
 
 /**
  * Recorded Claude Code output (all scenarios, replayed until PARSER_BYTES) through xterm alone, and
- * through xterm + parser + differ reading the screen where the output paused, as the worker does.
+ * through xterm + parser + differ as the screen driver (LiveSession) reads it: where the output paused,
+ * through a ScreenFollower (only the rows xterm changed are read; the screen is parsed again only when
+ * more than the spinner's line changed), each snapshot into the differ.
  */
 async function parserThroughput() {
   const chunks = recordedOutput();
   const size = chunks.reduce((sum, chunk) => sum + Buffer.byteLength(chunk.data), 0);
   const rounds = Math.ceil(PARSER_BYTES / size);
-  let reads = 0;
-  const run = async (read: ((terminal: HeadlessTerminal) => void) | null) => {
+  const counts = { reads: 0, parses: 0 };
+  const run = async (follow: boolean) => {
     const { ms: took } = await timeIt(async () => {
       for (let round = 0; round < rounds; round++) {
         const terminal = new HeadlessTerminal({ cols: 120, rows: 40 });
+        const follower = new ScreenFollower(terminal);
+        const differ = new SnapshotDiffer();
+        const read = () => differ.next(follower.read());
         // As in the worker, the screen is read in xterm's callback once it has parsed the chunk.
-        for (const chunk of chunks) terminal.write(chunk.data, read && chunk.settles ? () => read(terminal) : undefined);
+        for (const chunk of chunks) terminal.write(chunk.data, follow && chunk.settles ? read : undefined);
         await new Promise<void>((resolve) => terminal.write('', resolve));
         terminal.dispose();
+        counts.reads += follower.counts.reads;
+        counts.parses += follower.counts.parses;
       }
     });
     return (rounds * size) / 1024 / 1024 / (took / 1000);
   };
-  const xtermOnly = await run(null);
-  const differ = new SnapshotDiffer();
-  const parsed = await run((terminal) => {
-    reads++;
-    differ.next(parseScreen(terminal.screen()));
-  });
+  // Alternated, so that a neighbour's burst on the shared machine falls on both.
+  const xtermOnly: number[] = [];
+  const parsed: number[] = [];
+  for (let i = 0; i < PARSER_RUNS; i++) {
+    xtermOnly.push(await run(false));
+    parsed.push(await run(true));
+  }
   const screens = recordedScenarios().flatMap((name) => loadRecording(name).checkpoints.map((c) => c.screen));
   const { ms: parseMs } = await timeIt(async () => {
     for (let i = 0; i < 20_000; i++) parseScreen(screens[i % screens.length]!);
   });
-  return { xtermOnly, parsed, megabytes: (rounds * size) / 1024 / 1024, reads, parseMicros: (parseMs * 1000) / 20_000 };
+  return {
+    xtermOnly: median(xtermOnly),
+    parsed: median(parsed),
+    megabytes: (rounds * size) / 1024 / 1024,
+    reads: counts.reads / PARSER_RUNS,
+    parses: counts.parses / PARSER_RUNS,
+    parseMicros: (parseMs * 1000) / 20_000,
+  };
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+/**
+ * Where a send's time went, from the times its events were stored: POST → the prompt taken (the
+ * UserPromptSubmit hook's user_message), → the reply (the transcript's assistant_message), → the answer.
+ */
+function sendPhases(events: { type: string; at: string; payload: Record<string, unknown> }[], sent: { start: number; end: number }[]) {
+  const at = (type: string, text: string) => {
+    const event = events.find((e) => e.type === type && e.payload.text === text);
+    return event ? Date.parse(event.at) : NaN;
+  };
+  const submit: number[] = [];
+  const model: number[] = [];
+  const finish: number[] = [];
+  sent.forEach(({ start, end }, i) => {
+    const taken = at('user_message', `ping ${i}`);
+    const replied = at('assistant_message', `pong ping ${i}`);
+    if (Number.isNaN(taken) || Number.isNaN(replied)) return;
+    submit.push(taken - start);
+    model.push(replied - taken);
+    finish.push(end - replied);
+  });
+  return { submit: summarize(submit), model: summarize(model), finish: summarize(finish) };
 }
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
@@ -123,11 +165,15 @@ async function sessionFleet(stub: StubAnthropic) {
     const single = await post<Session>('/v1/sessions', { slot: 'default' });
     await waitUntil(async () => (await system.core.sessions.get(single.id)).state === 'idle', 'the session to start');
     const latencies: number[] = [];
+    const sent: { start: number; end: number }[] = [];
     for (let i = 0; i < SEND_RUNS; i++) {
+      const start = Date.now();
       const { ms: took, value } = await timeIt(() => post<SessionTurn>(`/v1/sessions/${single.id}/send`, { text: `ping ${i}`, timeoutMs: 30_000 }));
       if (value.response !== `pong ping ${i}`) throw new Error(`send ${i} answered ${JSON.stringify(value)}`);
       latencies.push(took);
+      sent.push({ start, end: Date.now() });
     }
+    const phases = sendPhases(await system.core.events.list(single.id), sent);
     await post(`/v1/sessions/${single.id}/kill`, {});
     const raw = await rawSendLatency({ PATH: process.env.PATH ?? '/usr/bin:/bin', TERM: 'xterm-256color', ...claude.env }, workdir);
 
@@ -157,6 +203,7 @@ async function sessionFleet(stub: StubAnthropic) {
     await Promise.all(fleet.map((session) => post(`/v1/sessions/${session.id}/kill`, {})));
     return {
       send: summarize(latencies),
+      phases,
       raw,
       perSession: { heap: (after.heapUsed - before.heapUsed) / FLEET, buffers: (after.external - before.external) / FLEET, rss: (after.rss - before.rss) / FLEET },
       startup,
@@ -178,7 +225,7 @@ export async function benchSessions(): Promise<void> {
     ['pipeline', 'MB/s', 'vs xterm alone'],
     [
       ['@xterm/headless alone', parser.xtermOnly.toFixed(1), '1.00×'],
-      [`xterm + parseScreen + differ (${parser.reads} screen reads where output paused)`, parser.parsed.toFixed(1), ratio(parser.parsed, parser.xtermOnly)],
+      [`xterm + ScreenFollower + differ (${parser.reads} reads where output paused, ${parser.parses} whole parses)`, parser.parsed.toFixed(1), ratio(parser.parsed, parser.xtermOnly)],
     ],
   );
   console.log(`parseScreen alone: ${parser.parseMicros.toFixed(1)} µs per 120×40 screen`);
@@ -196,6 +243,11 @@ export async function benchSessions(): Promise<void> {
       ],
     );
     console.log(`Mission's overhead per send (p50): ${ms(fleet.send.p50 - fleet.raw.p50)} (n=${fleet.send.n})`);
+    const { submit, model, finish } = fleet.phases;
+    console.log(
+      `Where a send's time goes (p50, from the events' stored times): POST → prompt taken (paste, submit, UserPromptSubmit hook, event stored) ${ms(submit.p50)}; ` +
+        `→ reply stored (model, transcript) ${ms(model.p50)}; → answer at the client (Stop hook, events flushed, command reply) ${ms(finish.p50)}`,
+    );
     console.log(
       `${FLEET} sessions in one worker: idle after ${(fleet.startup / 1000).toFixed(1)} s; worker memory per idle session ` +
         `${mib(fleet.perSession.heap)} JS heap + ${mib(fleet.perSession.buffers)} buffers (process RSS moved ${mib(fleet.perSession.rss)} per session), claude processes excluded; ` +

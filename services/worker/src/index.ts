@@ -8,6 +8,7 @@ export * from './pty/terminal.ts';
 export * from './pty/screen.ts';
 export * from './pty/screenParser.ts';
 export * from './pty/snapshotDiff.ts';
+export * from './pty/screenFollower.ts';
 export * from './sessions/liveSession.ts';
 export * from './hooks/hookServer.ts';
 export * from './hooks/hookSettings.ts';

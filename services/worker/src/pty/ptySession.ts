@@ -78,6 +78,11 @@ export class PtySession {
     return this.terminal.screen();
   }
 
+  /** Rows of the screen whose text changed since the last call (one reader: the session following the screen). */
+  takeChangedRows(): number[] {
+    return this.terminal.takeChangedRows();
+  }
+
   serialize(): string {
     return this.terminal.serialize();
   }

@@ -53,17 +53,34 @@ const DIALOG_TOOLS: Record<string, string> = {
 
 /** Reads a Claude Code screen. Pure: the same screen always gives the same snapshot. */
 export function parseScreen(screen: Screen): SessionSnapshot {
+  return parseScreenRows(screen).snapshot;
+}
+
+/** A parsed screen, with where its status line is (for {@link respin}). */
+export interface ParsedScreen {
+  snapshot: SessionSnapshot;
+  /** The row of the spinner/status line, or null when there is none. */
+  statusRow: number | null;
+  /** The input box's footer (it can say "esc to interrupt" instead of the status line). */
+  footer: string;
+  /** The header's rows at the top (its mascot animates): no block starts above them, and none is read. */
+  inertRows: number[];
+}
+
+/** {@link parseScreen}, also telling which row holds the status line. */
+export function parseScreenRows(screen: Screen): ParsedScreen {
   const lines = screen.lines.map((line) => line.trimEnd());
   const box = findInputBox(lines);
   const dialog = box ? null : findDialog(lines);
   const transcriptEnd = box?.top ?? dialog?.top ?? lines.length;
   const transcript = lines.slice(0, transcriptEnd).filter((line) => !RIGHT_ALIGNED.test(line));
   const blocks = parseBlocks(transcript);
-  const status = parseStatus(transcript, box?.footer ?? '');
+  const footer = box?.footer ?? '';
+  const status = parseStatus(transcript, footer);
   const working = box !== null && (box.footer.includes(INTERRUPTIBLE) || status?.interruptible === true);
   const state = dialog ? 'waiting_permission' : box ? (working ? 'working' : 'idle') : 'starting';
   const textBlocks = blocks.filter((block) => block.kind === 'text');
-  return {
+  const snapshot: SessionSnapshot = {
     state,
     dialog: dialog?.dialog ?? null,
     blocks,
@@ -72,6 +89,49 @@ export function parseScreen(screen: Screen): SessionSnapshot {
     status,
     title: screen.title,
   };
+  const statusRow = status ? lines.slice(0, transcriptEnd).findLastIndex((line) => line.trim() !== '' && !RIGHT_ALIGNED.test(line)) : -1;
+  return { snapshot, statusRow: statusRow < 0 ? null : statusRow, footer, inertRows: inertRows(lines) };
+}
+
+/**
+ * The header's rows (the CLI's logo, whose mascot animates, its version, model and folder): the
+ * {@link isInertLine} lines among the blank and inert lines the screen starts with. Nothing above such a
+ * row starts a block, a box or a dialog, so while it stays inert, what it shows is never read.
+ */
+function inertRows(lines: string[]): number[] {
+  const rows: number[] = [];
+  for (const [row, line] of lines.entries()) {
+    if (isInertLine(line)) rows.push(row);
+    else if (line.trim() !== '') break;
+  }
+  return rows;
+}
+
+/**
+ * A line the parser reads nothing from when no block starts above it: not blank (a blank line decides
+ * whether the line two below is a blinking tool header), not right-aligned (those are dropped), and no
+ * prompt, block start, tool header, option, rule or status line.
+ */
+export function isInertLine(line: string): boolean {
+  const text = line.trimEnd();
+  if (text.trim() === '' || RIGHT_ALIGNED.test(text)) return false;
+  if (PROMPT.test(text) || PROMPT_BLOCK.test(text) || BLOCK.test(text) || blinkingToolHeader(text) !== undefined || TOOL_HEADER.test(text)) return false;
+  return !OPTION.test(text) && !RULE.test(text) && !DASHED_RULE.test(text) && !RULE.test(text.trim()) && !STATUS.test(text);
+}
+
+/**
+ * The snapshot of a screen that differs from the parsed one only in its status line, now `line` (a tick of
+ * the spinner or of its clock): the same snapshot with the new status. Null when the line is no status line,
+ * or when the state it gives changes (interruptible or not): then the whole screen must be parsed.
+ * Equal to parsing the whole screen, without reading the transcript again.
+ */
+export function respin(parsed: ParsedScreen, line: string, title: string): SessionSnapshot | null {
+  const text = line.trimEnd();
+  if (RIGHT_ALIGNED.test(text)) return null;
+  const status = parseStatus([text], parsed.footer);
+  const before = parsed.snapshot.status;
+  if (!status || !before || status.interruptible !== before.interruptible) return null;
+  return { ...parsed.snapshot, status, title };
 }
 
 /** The input box: a rule, the `❯` prompt line(s), a rule, then the footer. */

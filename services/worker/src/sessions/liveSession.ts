@@ -2,7 +2,7 @@ import { BadRequestError, type ConfirmChoice, ConflictError, type MissionEventDr
 import type { PtyExit, PtySession } from '../pty/ptySession.ts';
 import { exitReason, sessionEndReason } from './exitReason.ts';
 import type { PermissionDialog, SessionSnapshot } from '../pty/screen.ts';
-import { parseScreen } from '../pty/screenParser.ts';
+import { ScreenFollower } from '../pty/screenFollower.ts';
 import { SnapshotDiffer, STARTING_SNAPSHOT } from '../pty/snapshotDiff.ts';
 import { EVENT_NOT_STORED, type InteractiveSession, STATE_NOT_RECORDED } from './interactive.ts';
 import type { Logger } from '@mission/store';
@@ -64,6 +64,8 @@ export class LiveSession implements InteractiveSession {
   readonly driver = 'screen' as const;
   private snapshot: SessionSnapshot = STARTING_SNAPSHOT;
   private readonly differ = new SnapshotDiffer();
+  /** Parses the screen again only where it changed since the last read. */
+  private readonly follower: ScreenFollower;
   private exit: PtyExit | null = null;
   /** Why claude exited, when it ended on its own with an error. */
   private exitReason: string | undefined;
@@ -81,6 +83,7 @@ export class LiveSession implements InteractiveSession {
     readonly pty: PtySession,
     private readonly hooks: LiveSessionHooks,
   ) {
+    this.follower = new ScreenFollower(pty);
     pty.onOutput((data) => this.noteModes(data));
     pty.onRender(() => this.scheduleRead());
     void pty.exited.then((exit) => this.exited(exit));
@@ -285,7 +288,7 @@ export class LiveSession implements InteractiveSession {
     this.settleTimer = null;
     this.staleSince = null;
     if (this.exit) return;
-    const next = parseScreen(this.pty.screen());
+    const next = this.follower.read();
     const events = this.differ.next(next);
     const stateChanged = next.state !== this.snapshot.state;
     this.snapshot = next;

@@ -1,0 +1,47 @@
+import type { Screen, SessionSnapshot } from './screen.ts';
+import { isInertLine, type ParsedScreen, parseScreenRows, respin } from './screenParser.ts';
+
+/** A terminal that tells which rows changed since it was last asked (HeadlessTerminal, PtySession). */
+export interface ChangingScreen {
+  screen(): Screen;
+  /** Rows whose text changed since the last call. */
+  takeChangedRows(): number[];
+}
+
+/**
+ * Follows one terminal's screen as snapshots, parsing it again only where it changed: an unchanged
+ * screen (or one where only the header's mascot moved) gives the snapshot it gave before, a tick of the spinner (only the status line changed) the
+ * same snapshot with the new status ({@link respin}), anything else a parse of the whole screen.
+ * Every snapshot equals `parseScreen` of the screen at that moment.
+ */
+export class ScreenFollower {
+  private parsed: ParsedScreen | null = null;
+  /** How often the screen was read, and how often it had to be parsed whole. */
+  readonly counts = { reads: 0, parses: 0 };
+
+  constructor(private readonly source: ChangingScreen) {}
+
+  read(): SessionSnapshot {
+    this.counts.reads++;
+    const screen = this.source.screen();
+    const parsed = this.parsed;
+    // The header's animation changes nothing the parser reads.
+    const changed = this.source.takeChangedRows().filter((row) => !(parsed?.inertRows.includes(row) && isInertLine(screen.lines[row] ?? '')));
+    if (parsed && changed.length === 0) {
+      if (screen.title === parsed.snapshot.title) return parsed.snapshot;
+      this.parsed = { ...parsed, snapshot: { ...parsed.snapshot, title: screen.title } };
+      return this.parsed.snapshot;
+    }
+    const row = changed[0];
+    if (parsed && changed.length === 1 && row === parsed.statusRow) {
+      const snapshot = respin(parsed, screen.lines[row] ?? '', screen.title);
+      if (snapshot) {
+        this.parsed = { ...parsed, snapshot };
+        return snapshot;
+      }
+    }
+    this.counts.parses++;
+    this.parsed = parseScreenRows(screen);
+    return this.parsed.snapshot;
+  }
+}

@@ -1,0 +1,39 @@
+import { HeadlessTerminal, parseScreen, readScreen, ScreenFollower, SCREEN_SETTLE_MS } from '@mission/worker';
+import { describe, expect, it } from 'vitest';
+import { FIXTURE_COLS, FIXTURE_ROWS, loadRecording, recordedScenarios } from './fixtures/recordings.ts';
+
+/**
+ * The screen driver reads only the rows xterm changed, and parses the screen again only when more than
+ * the spinner changed: replayed through every recorded scenario, what it reads must be what a full read
+ * and a full parse give, at every chunk and at the worker's read points (where the output paused).
+ */
+describe('ScreenFollower on the recordings', () => {
+  for (const scenario of recordedScenarios()) {
+    for (const when of ['every chunk', 'where the output paused'] as const) {
+      it(`${scenario}: the cached screen and its snapshot equal a full read and parse (${when})`, async () => {
+        const { chunks } = loadRecording(scenario);
+        const terminal = new HeadlessTerminal({ cols: FIXTURE_COLS, rows: FIXTURE_ROWS });
+        const follower = new ScreenFollower(terminal);
+        let checked = 0;
+        const check = () => {
+          const full = readScreen(terminal.xterm, terminal.title);
+          const snapshot = follower.read();
+          expect(terminal.screen()).toEqual(full);
+          expect(snapshot).toEqual(parseScreen(full));
+          checked++;
+        };
+        for (const [i, chunk] of chunks.entries()) {
+          const pauses = (chunks[i + 1]?.t ?? Infinity) - chunk.t >= SCREEN_SETTLE_MS;
+          await new Promise<void>((resolve) => terminal.write(chunk.data, resolve));
+          if (when === 'every chunk' || pauses) check();
+        }
+        terminal.resize(FIXTURE_COLS - 20, FIXTURE_ROWS - 5);
+        check();
+        terminal.dispose();
+        expect(checked).toBeGreaterThan(0);
+        // The spinner's ticks are read without a parse.
+        if (when === 'every chunk') expect(follower.counts.parses).toBeLessThan(follower.counts.reads);
+      });
+    }
+  }
+});
