@@ -5,6 +5,7 @@ import { benchLoad } from './load.bench.ts';
 import { benchMcp } from './mcp.bench.ts';
 import { benchPermissions } from './permissions.bench.ts';
 import { benchSessions } from './sessions.bench.ts';
+import { benchSpawn } from './spawn.bench.ts';
 import { benchTaskQueue } from './taskQueue.bench.ts';
 import { benchWarm } from './warm.bench.ts';
 
@@ -19,6 +20,7 @@ const benches: [string, () => Promise<void>][] = [
   ['permissions', benchPermissions],
   ['cli', benchCli],
   ['warm', benchWarm],
+  ['spawn', benchSpawn],
 ];
 const only = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
 

@@ -1,10 +1,15 @@
 import { spawnSync } from 'node:child_process';
-import { hasScope, type Scope, scopes } from '@mission/contracts';
-import { ApprovalStore, tables } from '@mission/store';
+import os from 'node:os';
+import { startApi } from '@mission/api';
+import { hasScope, newId, type Scope, scopes } from '@mission/contracts';
+import { type CoreRuntime, createCoreRuntime } from '@mission/core';
+import { ApprovalStore, createLogger, type DatabaseHandle, mintAgentToken, openDatabase, TaskStore, tables } from '@mission/store';
+import { eq } from 'drizzle-orm';
+import type { FastifyInstance } from 'fastify';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { startTestSystem, type TestSystem } from './support/system.ts';
 
@@ -184,5 +189,69 @@ describe('rate limit per token', () => {
     const other = (await system.core.tokens.create({ name: 'other', scopes: ['tasks:read'] }, 'test')).token;
     expect((await fetch(`${system.url}/v1/slots`, { headers: { authorization: `Bearer ${other}` } })).status).toBe(200);
     expect((await fetch(`${system.url}/healthz`)).status).toBe(200);
+  });
+});
+
+describe('token cache: verified tokens kept for a TTL, dropped at once on revoke in every API process', () => {
+  // A TTL far longer than any test: a token that stops working did so by the revocation, not by expiry.
+  const TTL_MS = 600_000;
+  let system: TestSystem;
+  let second: { core: CoreRuntime; app: FastifyInstance; database: DatabaseHandle; url: string };
+  beforeAll(async () => {
+    system = await startTestSystem({ inProcessWorker: false, env: { MISSION_TOKEN_CACHE_TTL_MS: String(TTL_MS) } });
+    // A second API on the same database and Redis prefix: a replica with a cache of its own.
+    const database = await openDatabase({ url: system.config.databaseUrl, dataDir: system.config.dataDir });
+    const core = createCoreRuntime({ config: system.config, logger: createLogger({ level: 'silent', name: 'second-api' }), database, redisUrl: system.config.redisUrl! });
+    const app = await startApi(core, []);
+    const address = app.server.address();
+    second = { core, app, database, url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}` };
+    await Promise.all([system.core.tokenRevocationsFollowed, core.tokenRevocationsFollowed]);
+  });
+  afterAll(async () => {
+    await second?.app.close();
+    await second?.core.close();
+    await second?.database.close();
+    await system?.close();
+  });
+
+  const get = (base: string, token: string) => fetch(`${base}/v1/slots`, { headers: { authorization: `Bearer ${token}` } }).then((res) => res.status);
+  const newToken = async (name: string) => system.core.tokens.create({ name, scopes: ['admin'] }, 'test');
+
+  it('a cached token is served without a database lookup (revoked behind Mission\'s back, it still works), and an announced revocation drops it', async () => {
+    const { token, info } = await newToken('cached');
+    expect(await get(system.url, token)).toBe(200);
+    const select = vi.spyOn(system.core.database.db, 'select');
+    await system.core.database.db.update(tables.apiTokens).set({ revokedAt: new Date() }).where(eq(tables.apiTokens.id, info.id));
+    select.mockClear();
+    expect(await system.core.authenticate(token)).toMatchObject({ key: info.id });
+    expect(select).not.toHaveBeenCalled();
+    select.mockRestore();
+    expect(await get(system.url, token)).toBe(200);
+    // A wrong secret for a cached id is still refused.
+    expect(await get(system.url, `${token.slice(0, -2)}xx`)).toBe(401);
+    await system.core.events.announceRevokedTokens({ tokens: [info.id] });
+    await expect.poll(() => get(system.url, token), { timeout: 5_000 }).toBe(401);
+  });
+
+  it('revoked over REST: 401 at once on the API that revoked it, and on a second API as soon as the announcement reaches it', async () => {
+    const { token, info } = await newToken('replicated');
+    expect(await get(system.url, token)).toBe(200);
+    expect(await get(second.url, token)).toBe(200);
+    expect((await system.fetch(`/v1/tokens/${info.id}/revoke`, { method: 'POST' })).status).toBe(200);
+    expect(await get(system.url, token)).toBe(401);
+    await expect.poll(() => get(second.url, token), { timeout: 5_000 }).toBe(401);
+  });
+
+  it("a task's child token is dropped from the cache when its task ends", async () => {
+    await system.core.slots.put('cached', { cwd: os.tmpdir() });
+    const taskId = newId('task');
+    await system.core.database.db.insert(tables.tasks).values({ id: taskId, slot: 'cached', status: 'running', mode: 'submit', prompt: 'x', priority: 50, timeoutMs: 60_000, workerId: 'wrk_cache' });
+    const child = await mintAgentToken(system.core.database.db, { kind: 'task', id: taskId }, { role: 'default', tools: ['mission_status'] });
+    expect((await system.core.authenticate(child)).agent).toMatchObject({ kind: 'task', id: taskId });
+    expect((await second.core.authenticate(child)).agent).toMatchObject({ kind: 'task', id: taskId });
+    // The worker's way out of a run (here: it shut down past its grace period) revokes and announces.
+    await new TaskStore({ db: system.core.database.db, events: system.core.events }).settleInterrupted(taskId, { kind: 'shutdown', workerId: 'wrk_cache' });
+    await expect.poll(() => system.core.authenticate(child).then(() => 'ok', (error: Error) => error.message), { timeout: 5_000 }).toContain('revoked');
+    await expect.poll(() => second.core.authenticate(child).then(() => 'ok', (error: Error) => error.message), { timeout: 5_000 }).toContain('revoked');
   });
 });

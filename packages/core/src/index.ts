@@ -11,6 +11,7 @@ export * from './utcDay.ts';
 export * from './approvals.ts';
 export * from './roles.ts';
 export * from './tokens.ts';
+export * from './tokenCache.ts';
 export * from './hierarchy.ts';
 export * from './access.ts';
 export * from './sessionRun.ts';

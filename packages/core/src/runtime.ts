@@ -12,6 +12,8 @@ import { MessageService } from './messages.ts';
 import { fleetOverview, type Overview, type QueueDepth, queueDepth } from './overview.ts';
 import { startRetention } from './retentionJob.ts';
 import { RoleService } from './roles.ts';
+import { TokenCache } from './tokenCache.ts';
+import { followTokenRevocations } from './tokenRevocations.ts';
 import { TokenService } from './tokens.ts';
 import { SessionService } from './sessions.ts';
 import { SlotService } from './slots.ts';
@@ -49,6 +51,8 @@ export interface CoreRuntime {
   access: AccessPolicy;
   /** Who is calling, from a bearer token; with MISSION_AUTH=off everyone is the local operator. */
   authenticate(token: string | undefined): Promise<Caller>;
+  /** Resolves once this process hears token revocations: verified tokens are cached from then on (tokenRevocations.ts). */
+  tokenRevocationsFollowed: Promise<void>;
   /** Counts of tasks, sessions, workers and queue depths. */
   overview(): Promise<Overview>;
   /** The worker registry, with each worker's load. */
@@ -102,7 +106,12 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
     logger,
   });
   const sessions = new SessionService({ db: database.db, slots, queue: sessionQueue, events, subscriber, commands, approvals, logger });
-  const tokens = new TokenService(database.db);
+  const tokenCache = new TokenCache(config.tokenCacheTtlMs);
+  const tokens = new TokenService(database.db, { cache: tokenCache, announce: (revoked) => events.announceRevokedTokens(revoked) });
+  const revocations = followTokenRevocations({ cache: tokenCache, subscriber, connection: subscriberConnection, queuePrefix: config.queuePrefix, logger }).catch((error: unknown) => {
+    logger.warn({ err: error }, 'could not subscribe to token revocations: API tokens are looked up on every request');
+    return () => {};
+  });
   const messages = new MessageService({ db: database.db, sessions, events, subscriber, commands, logger });
   const coordinations = new CoordinationService({ db: database.db, slots, tasks, events, flows: new FlowProducer({ connection: redis, prefix: config.queuePrefix }), taskTimeoutMs: config.taskTimeoutMs, logger });
   // The API sweeps for lost workers too, so sessions of a dead fleet are reported lost even with no worker left.
@@ -147,6 +156,7 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
     audit: new AuditService(database.db),
     cc: new CcRecordService({ db: database.db, commands }),
     access: new AccessPolicy(database.db),
+    tokenRevocationsFollowed: revocations.then(() => undefined),
     authenticate: config.auth ? (token) => tokens.authenticate(token) : async () => LOCAL_OPERATOR,
     overview: () => fleetOverview(database.db, { tasks: taskQueue, sessions: sessionQueue }),
     workers: async (query) => listWorkers(database.db, parseInput(workerListQuerySchema, query, 'query').state),
@@ -158,6 +168,7 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
     cancelWaits: (reason) => commands.cancelPending(reason),
     async close() {
       await stopRecovery();
+      (await revocations)();
       await notifications.close();
       await Promise.all([taskQueue.close(), sessionQueue.close(), coordinationQueue.close(), commands.close(), coordinations.close(), stopRetention()]);
       subscriber.disconnect();

@@ -185,6 +185,7 @@ export class SessionService {
     const ids = [...(options.cascade ? await descendantsOf(this.o.db, id) : []), id];
     for (const each of ids) await this.killOne(each === id ? session : await this.get(each));
     await revokeAgentTokens(this.o.db, ids);
+    await this.o.events.announceRevokedTokens({ owners: ids });
     return this.get(id);
   }
 

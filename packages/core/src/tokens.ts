@@ -1,19 +1,32 @@
 import { timingSafeEqual } from 'node:crypto';
 import { type AgentCaller, type ApiToken, type Caller, isEndedSessionState, MissionError, NotFoundError, parseInput, type Scope, tokenCreateSchema } from '@mission/contracts';
-import { type Database, hashTokenSecret as hash, newTokenCredential, parseTokenCredential, revokeAgentTokens, tables } from '@mission/store';
+import { type Database, hashTokenSecret as hash, newTokenCredential, parseTokenCredential, revokeAgentTokens, type RevokedTokens, tables } from '@mission/store';
 import { desc, eq, sql } from 'drizzle-orm';
 import { recordAudit } from './audit.ts';
+import type { TokenCache } from './tokenCache.ts';
 
 const { apiTokens, sessions, slots, tasks } = tables;
 /** lastUsedAt is refreshed at most this often per token. */
 const LAST_USED_EVERY_MS = 60_000;
 
+/** How an API process keeps verified tokens and hears of revocations (without: every request looks its token up). */
+export interface TokenServiceCaching {
+  cache: TokenCache;
+  /** Tells every other API process (Redis pub/sub, tokenRevocations.ts). */
+  announce(revoked: RevokedTokens): Promise<void>;
+}
+
 /**
  * API bearer tokens `msn.<id>.<secret>`: only a SHA-256 of the secret is stored, and it is compared
- * in constant time (also when the id is unknown, so timing does not tell which ids exist).
+ * in constant time (also when the id is unknown, so timing does not tell which ids exist). With
+ * `caching`, a verified token is kept for a short TTL (tokenCache.ts) and a revoke drops it here before
+ * it returns, and in every other API process once the announcement reaches it.
  */
 export class TokenService {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly caching?: TokenServiceCaching,
+  ) {}
 
   /** Creates a token; the secret is in the answer once and never again. */
   async create(body: unknown, by: string): Promise<{ token: string; info: ApiToken }> {
@@ -34,6 +47,8 @@ export class TokenService {
   async revoke(id: string, by = 'unknown'): Promise<ApiToken> {
     const [row] = await this.db.update(apiTokens).set({ revokedAt: sql`coalesce(${apiTokens.revokedAt}, now())` }).where(eq(apiTokens.id, id)).returning();
     if (!row) throw new NotFoundError('token', id);
+    this.caching?.cache.drop({ tokens: [id] });
+    await this.caching?.announce({ tokens: [id] });
     await recordAudit(this.db, { kind: 'token_revoked', actor: by, target: id, details: { name: row.name } });
     return toToken(row);
   }
@@ -42,16 +57,22 @@ export class TokenService {
   async authenticate(token: string | undefined): Promise<Caller> {
     if (!token) throw new MissionError('unauthorized', 'this needs an API token: send "Authorization: Bearer <token>" (create one with `mission token create`)');
     const credential = parseTokenCredential(token);
+    const presented = Buffer.from(hash(credential?.secret ?? ''), 'hex');
+    const cached = credential && this.caching?.cache.get(credential.id, presented);
+    if (cached) return cached;
+    const begun = this.caching?.cache.begin() ?? 0;
     const [row] = credential ? await this.db.select().from(apiTokens).where(eq(apiTokens.id, credential.id)) : [];
     const expected = Buffer.from(row?.secretHash ?? hash('no such token'), 'hex');
-    const matches = timingSafeEqual(expected, Buffer.from(hash(credential?.secret ?? ''), 'hex')) && row !== undefined;
+    const matches = timingSafeEqual(expected, presented) && row !== undefined;
     if (!matches || !row) throw new MissionError('unauthorized', 'the API token is not valid');
     if (row.revokedAt) throw new MissionError('unauthorized', 'the API token has been revoked');
     if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > LAST_USED_EVERY_MS) {
       await this.db.update(apiTokens).set({ lastUsedAt: sql`now()` }).where(eq(apiTokens.id, row.id));
     }
     const agent = await this.agentOf(row);
-    return { label: `token:${row.name}`, scopes: row.scopes as Scope[], key: row.id, ...(agent ? { agent } : {}) };
+    const caller: Caller = { label: `token:${row.name}`, scopes: row.scopes as Scope[], key: row.id, ...(agent ? { agent } : {}) };
+    this.caching?.cache.set(row.id, { secretHash: expected, caller, ...(agent ? { owner: agent.id } : {}) }, begun);
+    return caller;
   }
 
   /**

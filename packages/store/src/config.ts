@@ -61,6 +61,7 @@ export const envSchema = z.object({
   MISSION_API_URL: optionalString,
   MISSION_AUTH: z.enum(['on', 'off']).default('on'),
   MISSION_RATE_LIMIT_PER_MINUTE: int(600, 1),
+  MISSION_TOKEN_CACHE_TTL_MS: int(10_000, 0),
   MISSION_FAILED_AUTH_LIMIT: int(20, 1),
   MISSION_FAILED_AUTH_WINDOW_MS: int(15 * 60_000, 1_000),
   MISSION_TRUST_PROXY: z.enum(['on', 'off']).default('off'),
@@ -129,6 +130,8 @@ export interface Config {
   apiUrl: string;
   auth: boolean;
   rateLimitPerMinute: number;
+  /** How long an API process keeps a verified token before it looks it up again; 0 = every request looks it up. */
+  tokenCacheTtlMs: number;
   /** Failed sign-ins one client address may make per `failedAuthWindowMs` (then 429). */
   failedAuthLimit: number;
   failedAuthWindowMs: number;
@@ -222,6 +225,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiUrl: (e.MISSION_API_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/+$/, ''),
     auth: e.MISSION_AUTH === 'on',
     rateLimitPerMinute: e.MISSION_RATE_LIMIT_PER_MINUTE,
+    tokenCacheTtlMs: e.MISSION_TOKEN_CACHE_TTL_MS,
     failedAuthLimit: e.MISSION_FAILED_AUTH_LIMIT,
     failedAuthWindowMs: e.MISSION_FAILED_AUTH_WINDOW_MS,
     trustProxy: e.MISSION_TRUST_PROXY === 'on',

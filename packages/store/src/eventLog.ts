@@ -6,6 +6,7 @@ import { events } from './db/schema.ts';
 import type { EventOwner, MissionEvent, MissionEventDraft, OwnerKind } from '@mission/contracts';
 import type { ChannelSubscriber } from './channelSubscriber.ts';
 import { channels } from './queues.ts';
+import { announceRevokedTokens, type RevokedTokens } from './tokenRevocations.ts';
 
 const MAX_APPEND_ATTEMPTS = 5;
 const REPLAY_PAGE = 500;
@@ -32,9 +33,14 @@ export class EventLog {
   constructor(
     private readonly db: Database,
     private readonly publisher: Redis,
-    queuePrefix: string,
+    private readonly queuePrefix: string,
   ) {
     this.channelOf = channels(queuePrefix).events;
+  }
+
+  /** Tells every API process that these tokens (or the child tokens of these owners) are revoked: tokenRevocations.ts. */
+  async announceRevokedTokens(revoked: RevokedTokens): Promise<void> {
+    await announceRevokedTokens(this.publisher, this.queuePrefix, revoked);
   }
 
   channel(owner: EventOwner): string {

@@ -19,6 +19,7 @@ export * from './fleet/liveness.ts';
 export * from './permissions/roleStore.ts';
 export * from './permissions/approvalStore.ts';
 export * from './agentTokens.ts';
+export * from './tokenRevocations.ts';
 export * from './permissions/audit.ts';
 export * from './db/database.ts';
 export * as tables from './db/schema.ts';

@@ -105,6 +105,7 @@ export class TaskProcessor {
       warm?.process.kill();
       await prompts.finish();
       await revokeAgentTokens(this.o.db, [taskId]);
+      await this.o.events.announceRevokedTokens({ owners: [taskId] });
       log.warn('the task was taken from this worker before its prompt was sent (it was declared lost): not running it');
       return DONE;
     }
@@ -131,6 +132,7 @@ export class TaskProcessor {
     const exit: HeadlessExit = await agent.then(run, notStarted).finally(async () => {
       undecided = await prompts.finish();
       await revokeAgentTokens(this.o.db, [taskId]);
+      await this.o.events.announceRevokedTokens({ owners: [taskId] });
     });
     await output.flushed();
 

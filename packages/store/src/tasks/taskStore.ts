@@ -188,8 +188,10 @@ export class TaskStore {
    */
   async settleInterrupted(taskId: string, how: Interruption): Promise<TaskRow | null> {
     const stillThere = and(eq(tasks.id, taskId), eq(tasks.status, 'running'), eq(tasks.workerId, how.workerId));
-    return this.deps.events.transaction(async (tx, record) => {
+    let settled = false;
+    const requeued = await this.deps.events.transaction(async (tx, record) => {
       const [task] = await tx.select().from(tasks).where(stillThere).for('update');
+      settled = task !== undefined;
       if (!task) return null;
       const decision = decideInterruptedTask(
         { retry: task.retry as TaskRetryPolicy, attempts: task.attempts, maxAttempts: task.maxAttempts, promptDelivered: task.promptDeliveredAt !== null },
@@ -213,6 +215,9 @@ export class TaskStore {
       if (row) record(owner(taskId), { type: 'error', payload: { code: decision.code, message: decision.reason } }, stateEvent('failed', decision.reason));
       return null;
     });
+    // Once committed: an API process that looks the token up again finds it revoked.
+    if (settled) await this.deps.events.announceRevokedTokens({ owners: [taskId] });
+    return requeued;
   }
 }
 

@@ -434,6 +434,7 @@ export class SessionHost {
       .where(eq(sessions.id, sessionId));
     await this.workspaces.release(sessionId);
     await revokeAgentTokens(this.o.db, [sessionId]);
+    await this.o.events.announceRevokedTokens({ owners: [sessionId] });
     await this.messages.failPending(sessionId, reason ?? endReason ?? `the session ${state}`);
     if (reason) await this.o.events.append({ kind: 'session', id: sessionId }, { type: 'state', payload: { state, reason, exitCode, ...(exitSignal ? { signal: exitSignal } : {}), ...(state === 'lost' ? { resumable: true } : {}) } });
   }
