@@ -15,11 +15,11 @@ import { commandLine, descendantsOf, isRunning, waitUntil } from './processes.ts
  */
 
 /** Names the run (all its files) in the environment of every process it starts. */
-export const RUN_ENV = 'MISSION_TEST_RUN';
+export const RUN_ENV = 'TESTRUN_ID';
 /** Names the test file (its fork's pid) in the environment of every process the file starts. */
-export const FILE_ENV = 'MISSION_TEST_FILE';
+export const FILE_ENV = 'TESTRUN_FILE';
 /** The run's folder, where started processes are recorded (`pids`: one `pid starttime` a line). */
-export const RUN_DIR_ENV = 'MISSION_TEST_RUN_DIR';
+export const RUN_DIR_ENV = 'TESTRUN_DIR';
 
 /** The markers of this run and file, for an environment built from scratch (claude's, from a slot's env). */
 export function testRunEnv(): Record<string, string> {
