@@ -4,7 +4,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['packages/*/src/**/*.test.ts', 'services/*/src/**/*.test.ts', 'tests/**/*.test.ts'],
-    globalSetup: ['tests/support/globalSetup.ts'],
+    // reapRun last: its teardown (run first) kills what test files left running before the databases are dropped.
+    globalSetup: ['tests/support/globalSetup.ts', 'tests/support/reapRun.ts'],
+    setupFiles: ['tests/support/reapEachFile.ts', 'tests/support/stubChecks.ts'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 60_000,

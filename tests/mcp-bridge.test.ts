@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { recordChild } from './support/childProcesses.ts';
 import { startCpuLoad } from './support/cpuLoad.ts';
 import { commandLine, descendantsOf, isRunning, waitUntil } from './support/processes.ts';
 import { startTestSystem, type TestSystem } from './support/system.ts';
@@ -123,6 +124,7 @@ describe('mission-mcp, the stdio bridge', () => {
   it('relays a pipelining client in order: initialize, initialized, ping and tools/list written at once all arrive and are answered', async () => {
     const proxy = await recordingProxy(system.url);
     const child = spawn(process.execPath, ['packages/cli/bin/mission-mcp.mjs'], { env: { ...env, MISSION_URL: proxy.url } });
+    recordChild(child);
     try {
       const received = lines(child);
       const messages = [

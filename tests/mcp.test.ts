@@ -7,7 +7,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { type CallToolResult, ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
-import { processesIn } from './support/processes.ts';
+import { processesIn, waitUntil } from './support/processes.ts';
 import { scriptByPrompt, type StubReply } from './support/stubAnthropic.ts';
 
 const TOOLS = [
@@ -111,10 +111,11 @@ describe('MCP server (the SDK client, real claude CLI on the stub API)', () => {
       const submitted = json<{ id: string; status: string }>(await call(client, 'mission_submit', { prompt: `background work over ${transport}` }));
       expect(submitted.status).toBe('queued');
       let status = submitted.status;
-      for (let i = 0; i < 100 && !['succeeded', 'failed'].includes(status); i++) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        status = json<{ status: string }>(await call(client, 'mission_status', { id: submitted.id })).status;
-      }
+      await waitUntil(
+        async () => ['succeeded', 'failed'].includes((status = json<{ status: string }>(await call(client, 'mission_status', { id: submitted.id })).status)),
+        60_000,
+        'the task to end',
+      );
       expect(status).toBe('succeeded');
       const { tasks } = json<{ tasks: { id: string }[] }>(await call(client, 'mission_tasks', { status: 'succeeded' }));
       expect(tasks.map((t) => t.id)).toContain(submitted.id);
@@ -132,14 +133,19 @@ describe('MCP server (the SDK client, real claude CLI on the stub API)', () => {
       expect(progress).toContain('claude: Forty-two.');
     });
 
-    it('cancel stops a running task', async () => {
-      reply(`take your time over ${transport}`, { text: 'slow '.repeat(200), chunks: 200, chunkDelayMs: 100 });
-      const { id } = json<{ id: string }>(await call(client, 'mission_submit', { prompt: `take your time over ${transport}` }));
-      for (let i = 0; i < 100 && json<{ status: string }>(await call(client, 'mission_status', { id })).status !== 'running'; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+    it('cancel stops a running task: it ran (its prompt reached the model), is cancelled mid-answer and stays cancelled', async () => {
+      const prompt = `take your time over ${transport}`;
+      reply(prompt, { text: 'slow '.repeat(200), chunks: 200, chunkDelayMs: 100 });
+      const { id } = json<{ id: string }>(await call(client, 'mission_submit', { prompt }));
+      await waitUntil(() => bed.stub.requests.some((request) => request.lastUserText === prompt), 30_000, 'the prompt to reach the model');
+      const running = json<{ status: string; startedAt: string | null }>(await call(client, 'mission_status', { id }));
+      expect(running.status).toBe('running');
+      expect(running.startedAt).not.toBeNull();
       const cancelled = json<{ status: string }>(await call(client, 'mission_cancel', { id }));
       expect(cancelled.status).toBe('cancelled');
+      const states = (await bed.system.core.events.list(id)).filter((event) => event.type === 'state').map((event) => (event.payload as { state: string }).state);
+      expect(states.slice(states.indexOf('running'))).toEqual(['running', 'cancelled']);
+      expect(json<{ status: string; result: string | null }>(await call(client, 'mission_status', { id }))).toMatchObject({ status: 'cancelled', result: null });
     });
 
     it('errors come back as isError results with the REST error body', async () => {

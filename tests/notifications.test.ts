@@ -6,6 +6,7 @@ import type { Notification } from '@mission/core';
 import { DELIVERY_HEADER, type Delivery, type MissionEvent, SIGNATURE_HEADER, type Subscription, type Task, verifyNotification } from '@mission/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCpuLoad } from './support/cpuLoad.ts';
+import { recordChild } from './support/childProcesses.ts';
 import { waitUntil } from './support/processes.ts';
 import { ADMIN, startTestSystem, type TestSystem } from './support/system.ts';
 
@@ -190,6 +191,7 @@ describe('notifications: webhooks derived from the event stream (local receiver,
       env: { ...process.env, DATABASE_URL: system.config.databaseUrl, REDIS_URL: system.config.redisUrl, MISSION_QUEUE_PREFIX: system.config.queuePrefix, LOCK_MS: '1000', WORKER_NAME: name },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    recordChild(child);
     let output = '';
     const ready = new Promise<void>((resolve, reject) => {
       child.stdout!.on('data', (chunk: Buffer) => {

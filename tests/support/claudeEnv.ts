@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { testRunEnv } from './childProcesses.ts';
 import { CLAUDE_QUIET_ENV, claudeHomePaths, withClaudeConfig, withClaudeSettings } from '@mission/worker';
 
 const require = createRequire(import.meta.url);
@@ -53,6 +54,8 @@ export function prepareClaudeHome(options: ClaudeHomeOptions): ClaudeHome {
       ...(apiKey ? { ANTHROPIC_API_KEY: apiKey } : {}),
       ...(auth === 'oauth' ? { CLAUDE_CODE_OAUTH_TOKEN: 'sk-ant-oat01-mission-stub-token' } : {}),
       ...CLAUDE_QUIET_ENV,
+      // The run's markers: a claude left running is found and killed at its test file's end (tests/support/childProcesses.ts).
+      ...testRunEnv(),
     },
     remove: () => fs.rmSync(home, { recursive: true, force: true }),
   };

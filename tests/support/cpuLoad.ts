@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import os from 'node:os';
+import { recordChild } from './childProcesses.ts';
 
 /**
  * Keeps every core busy (one spinning process per core) until the returned function is called: the
@@ -7,6 +8,7 @@ import os from 'node:os';
  */
 export function startCpuLoad(): () => Promise<void> {
   const spinners: ChildProcess[] = Array.from({ length: os.availableParallelism() }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+  spinners.forEach(recordChild);
   return async () => {
     await Promise.all(
       spinners.map((spinner) => {

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
+import { recordChild } from './childProcesses.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 
@@ -7,6 +8,7 @@ const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 export function startMission(env: Record<string, string>): { child: ChildProcess; output: () => string } {
   const base = Object.fromEntries(Object.entries(process.env).filter(([key]) => key !== 'REDIS_URL' && key !== 'DATABASE_URL'));
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/up.ts'], { cwd: repoRoot, env: { ...base, LOG_LEVEL: 'info', ...env } });
+  recordChild(child);
   let output = '';
   child.stdout?.on('data', (chunk) => (output += chunk));
   child.stderr?.on('data', (chunk) => (output += chunk));

@@ -34,7 +34,10 @@ export interface StubAnthropic {
   url: string;
   /** Every /v1/messages request, in order. */
   requests: StubRequest[];
-  /** Replies handed out in order, one per request; after them the responder (if any), then `defaultReply`. */
+  /**
+   * Replies handed out in order, one per request; after them the responder (if any), then `defaultReply`.
+   * The test must see each one asked for: one left at its end fails it (use `enqueueFor` for a prompt that may never ask).
+   */
   enqueue(...replies: StubReply[]): void;
   /**
    * Replies kept for the conversation whose first user message contains `marker`, handed out in order
@@ -43,8 +46,17 @@ export interface StubAnthropic {
    */
   enqueueFor(marker: string, ...replies: StubReply[]): void;
   respond(responder: Responder): void;
+  /**
+   * Ends a test: drops the replies still waiting and returns those of `enqueue` (replies of `enqueueFor`
+   * are kept for their prompt, which may legitimately never ask). Called after every test by
+   * tests/support/stubChecks.ts, which fails a test that left one: it would have answered the next test.
+   */
+  endTest(): StubReply[];
   close(): Promise<void>;
 }
+
+/** The stubs open in this test file, checked after each of its tests (tests/support/stubChecks.ts). */
+export const openStubs = new Set<StubAnthropic>();
 
 const DEFAULT_USAGE = { input_tokens: 25, output_tokens: 12 };
 
@@ -83,18 +95,25 @@ export async function startStubAnthropic(options: { defaultReply?: StubReply } =
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 
-  return {
+  const stub: StubAnthropic = {
     url: `http://127.0.0.1:${port}`,
     requests,
     enqueue: (...replies) => queue.push(...replies),
     enqueueFor: (marker, ...replies) => keyedQueues.set(marker, [...(keyedQueues.get(marker) ?? []), ...replies]),
     respond: (next) => (responder = next),
+    endTest: () => {
+      keyedQueues.clear();
+      return queue.splice(0);
+    },
     close: () =>
       new Promise((resolve) => {
+        openStubs.delete(stub);
         for (const socket of sockets) socket.destroy();
         server.close(() => resolve());
       }),
   };
+  openStubs.add(stub);
+  return stub;
 }
 
 async function readJson(req: http.IncomingMessage): Promise<Record<string, unknown>> {

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { recordChild } from './childProcesses.ts';
 import { waitUntil } from './processes.ts';
 import type { Config } from '@mission/store';
 
@@ -44,6 +45,7 @@ export async function startWorkerProcess(system: FleetHost, id: string, env: Rec
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  recordChild(child);
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
