@@ -1,6 +1,6 @@
-// Builds the `mission` CLI (src/cli.ts) and `mission-mcp` (services/mcp/src/stdio.ts) into dist/: JavaScript with
+// Builds the `mission` CLI (src/main.ts) and `mission-mcp` (services/mcp/src/stdio.ts) into dist/: JavaScript with
 // every dependency bundled in, so a command starts without compiling TypeScript and the package installs offline.
-// The commands that run Mission itself (up, token, doctor) load it from the checkout (src/cli/host.ts).
+// The commands that run Mission itself (up, token, doctor) load it from the checkout (src/host.ts).
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,7 @@ const root = path.resolve(here, '../..');
 const hostOutside = {
   name: 'host-outside',
   setup(build) {
-    build.onResolve({ filter: /\/hostModules\.ts$/ }, () => ({ path: '../../../src/cli/hostModules.ts', external: true }));
+    build.onResolve({ filter: /\/hostModules\.ts$/ }, () => ({ path: '../src/hostModules.ts', external: true }));
   },
 };
 
@@ -22,7 +22,7 @@ const outdir = path.join(here, 'dist');
 fs.rmSync(outdir, { recursive: true, force: true });
 
 await esbuild.build({
-  entryPoints: { mission: path.join(root, 'src/cli.ts'), 'mission-mcp': path.join(root, 'services/mcp/src/stdio.ts') },
+  entryPoints: { mission: path.join(here, 'src/main.ts'), 'mission-mcp': path.join(root, 'services/mcp/src/stdio.ts') },
   outdir,
   bundle: true,
   splitting: true,

@@ -6,5 +6,5 @@ export { claudeHomePaths, claudeHomeProblems, findClaudeAuth, readClaudeHome } f
 
 /** Runs the whole system in this process (src/up.ts runs on import and exits on its own when stopped). */
 export async function runUp(): Promise<void> {
-  await import('../up.ts');
+  await import('../../../src/up.ts');
 }
