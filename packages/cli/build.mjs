@@ -21,7 +21,7 @@ const outdir = path.join(here, 'dist');
 // Chunks are named by their content: what an earlier build left would be packed too.
 fs.rmSync(outdir, { recursive: true, force: true });
 
-await esbuild.build({
+const { metafile } = await esbuild.build({
   entryPoints: { mission: path.join(here, 'src/main.ts'), 'mission-mcp': path.join(root, 'services/mcp/src/stdio.ts') },
   outdir,
   bundle: true,
@@ -35,5 +35,11 @@ await esbuild.build({
   banner: { js: "import { createRequire as missionCreateRequire } from 'node:module'; const require = missionCreateRequire(import.meta.url);" },
   plugins: [hostOutside],
   legalComments: 'none',
+  metafile: true,
   logLevel: 'warning',
 });
+
+// Mission itself is reached only through hostModules.ts: a bundle holding startAll would carry the whole system.
+const hostOnly = ['src/startAll.ts', 'src/privateRedis.ts'].map((file) => path.join(here, file));
+const leaked = Object.keys(metafile.inputs).filter((input) => hostOnly.includes(path.resolve(input)));
+if (leaked.length > 0) throw new Error(`the CLI bundle must not hold ${leaked.join(', ')}: reach them through src/hostModules.ts only`);
