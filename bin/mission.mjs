@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `mission` command line of this checkout (run `mission help`): the JavaScript `npm run build` makes of src/cli.
+// The `mission` command line of this checkout (run `mission help`): the JavaScript `npm run build` makes of packages/cli/src.
 import fs from 'node:fs';
 
 const built = new URL('../packages/cli/dist/mission.js', import.meta.url);

@@ -5,7 +5,7 @@ import { createLogger, openDatabase, tables } from '@mission/store';
 import { type MissionWorker, startWorker } from '@mission/worker';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PrivateRedis, startPrivateRedis } from '../src/privateRedis.ts';
+import { type PrivateRedis, startPrivateRedis } from '../packages/cli/src/privateRedis.ts';
 import { startCpuLoad } from './support/cpuLoad.ts';
 import { unusedPort } from './support/ports.ts';
 import { waitUntil } from './support/processes.ts';

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
 import { processesIn, waitUntil } from './support/processes.ts';
 import { startWorkerProcess, type WorkerProcess } from './support/workerProcess.ts';
-import { type PrivateRedis, startPrivateRedis } from '../src/privateRedis.ts';
+import { type PrivateRedis, startPrivateRedis } from '../packages/cli/src/privateRedis.ts';
 
 /** Short enough for a test, long enough that a busy 2-core machine does not declare a live worker lost. */
 const FLEET_ENV = { MISSION_HEARTBEAT_MS: '300', MISSION_WORKER_TIMEOUT_MS: '2500', MISSION_JOB_LOCK_MS: '2000' };

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRedis } from '@mission/store';
-import { startPrivateRedis } from '../../src/privateRedis.ts';
+import { startPrivateRedis } from '../../packages/cli/src/privateRedis.ts';
 
 /**
  * A Redis server of the benchmark's own (not the shared one), so its CPU time and command counts

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { TokenService } from '@mission/core';
 import { openDatabase } from '@mission/store';
 import postgres from 'postgres';
-import { freePort } from '../../src/privateRedis.ts';
+import { freePort } from '../../packages/cli/src/privateRedis.ts';
 import { benchPrefix, scratchDatabase } from './environment.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));

@@ -1,6 +1,6 @@
-// Builds the `mission` CLI (src/cli.ts) and `mission-mcp` (services/mcp/src/stdio.ts) into dist/: JavaScript with
+// Builds the `mission` CLI (src/main.ts) and `mission-mcp` (services/mcp/src/stdio.ts) into dist/: JavaScript with
 // every dependency bundled in, so a command starts without compiling TypeScript and the package installs offline.
-// The commands that run Mission itself (up, token, doctor) load it from the checkout (src/cli/host.ts).
+// The commands that run Mission itself (up, token, doctor) load it from the checkout (src/host.ts).
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,7 @@ const root = path.resolve(here, '../..');
 const hostOutside = {
   name: 'host-outside',
   setup(build) {
-    build.onResolve({ filter: /\/hostModules\.ts$/ }, () => ({ path: '../../../src/cli/hostModules.ts', external: true }));
+    build.onResolve({ filter: /\/hostModules\.ts$/ }, () => ({ path: '../src/hostModules.ts', external: true }));
   },
 };
 
@@ -21,8 +21,8 @@ const outdir = path.join(here, 'dist');
 // Chunks are named by their content: what an earlier build left would be packed too.
 fs.rmSync(outdir, { recursive: true, force: true });
 
-await esbuild.build({
-  entryPoints: { mission: path.join(root, 'src/cli.ts'), 'mission-mcp': path.join(root, 'services/mcp/src/stdio.ts') },
+const { metafile } = await esbuild.build({
+  entryPoints: { mission: path.join(here, 'src/main.ts'), 'mission-mcp': path.join(root, 'services/mcp/src/stdio.ts') },
   outdir,
   bundle: true,
   splitting: true,
@@ -35,5 +35,11 @@ await esbuild.build({
   banner: { js: "import { createRequire as missionCreateRequire } from 'node:module'; const require = missionCreateRequire(import.meta.url);" },
   plugins: [hostOutside],
   legalComments: 'none',
+  metafile: true,
   logLevel: 'warning',
 });
+
+// Mission itself is reached only through hostModules.ts: a bundle holding startAll would carry the whole system.
+const hostOnly = ['src/startAll.ts', 'src/privateRedis.ts'].map((file) => path.join(here, file));
+const leaked = Object.keys(metafile.inputs).filter((input) => hostOnly.includes(path.resolve(input)));
+if (leaked.length > 0) throw new Error(`the CLI bundle must not hold ${leaked.join(', ')}: reach them through src/hostModules.ts only`);

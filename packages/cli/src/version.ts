@@ -1,4 +1,4 @@
-import manifest from '../../packages/cli/package.json' with { type: 'json' };
+import manifest from '../package.json' with { type: 'json' };
 
 /** The version `mission --version` prints: the @mission/cli package's. */
 export const cliVersion: string = manifest.version;

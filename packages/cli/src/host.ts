@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** Where packages/cli/dist/mission.js finds ./hostModules.ts of the checkout it was built in (packages/cli/build.mjs). */
-export const HOST_MODULES_FROM_BUNDLE = '../../../src/cli/hostModules.ts';
+/** Where dist/mission.js finds ./hostModules.ts of the checkout it was built in (build.mjs); `files` leaves src/ out of the package. */
+export const HOST_MODULES_FROM_BUNDLE = '../src/hostModules.ts';
 
 /**
  * Mission itself, for the commands that run it on this machine (up, token, doctor). The built CLI is one bundle of

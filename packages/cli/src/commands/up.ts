@@ -10,9 +10,9 @@ private redis-server from PATH; DATABASE_URL, or embedded PGlite in MISSION_DATA
 Its log is on stdout: lines for people on a terminal, JSON lines (pino) through a pipe.`,
   arguments: [],
   json: false,
-  async run() {
+  async run({ processEnv }) {
     // It stays up and exits on its own when it is stopped.
-    await (await loadHost('up')).runUp();
+    await (await loadHost('up')).runUp(processEnv);
     return new Promise<number>(() => {
       // never settles: the process exits when it is stopped
     });
