@@ -110,7 +110,9 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
   const tokens = new TokenService(database.db, { cache: tokenCache, announce: (revoked) => events.announceRevokedTokens(revoked) });
   const revocations = followTokenRevocations({ cache: tokenCache, subscriber, connection: subscriberConnection, queuePrefix: config.queuePrefix, logger }).catch((error: unknown) => {
     logger.warn({ err: error }, 'could not subscribe to token revocations: API tokens are looked up on every request');
-    return () => {};
+    return () => {
+      // nothing to unsubscribe: the subscription never started
+    };
   });
   const messages = new MessageService({ db: database.db, sessions, events, subscriber, commands, logger });
   const coordinations = new CoordinationService({ db: database.db, slots, tasks, events, flows: new FlowProducer({ connection: redis, prefix: config.queuePrefix }), taskTimeoutMs: config.taskTimeoutMs, logger });

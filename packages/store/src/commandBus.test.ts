@@ -38,7 +38,9 @@ let server: Worker;
 /** A job sent as any API has always sent it: the command's name, its data, and the reply on `<prefix>:reply:<job id>`. */
 async function rawCall(queueName: string, name: string, data: unknown): Promise<unknown> {
   const id = randomUUID();
-  let answer: (reply: unknown) => void = () => {};
+  let answer: (reply: unknown) => void = () => {
+    // replaced by the promise's resolve below
+  };
   const replied = new Promise((resolve) => (answer = resolve));
   const unsubscribe = await subscriber.subscribe(`${prefix}:reply:${id}`, (message) => answer(JSON.parse(message)));
   const queue = new Queue(queueName, { connection, prefix });
@@ -137,7 +139,7 @@ export async function typeChecks(): Promise<void> {
   void text;
   const { kill: _kill, ...withoutKill } = handlers;
   // @ts-expect-error a command without its handler
-  serveCommands({ connection, prefix, workerId, concurrency: 1, handlers: withoutKill, onError: () => {} });
+  serveCommands({ connection, prefix, workerId, concurrency: 1, handlers: withoutKill, onError: () => undefined });
   // @ts-expect-error a handler answering what its command does not
   const wrong: CommandHandlers = { ...handlers, serialize: async () => 42 };
   void wrong;
