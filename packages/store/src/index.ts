@@ -20,6 +20,7 @@ export * from './permissions/roleStore.ts';
 export * from './permissions/approvalStore.ts';
 export * from './agentTokens.ts';
 export * from './permissions/audit.ts';
+export * from './audit/auditTrail.ts';
 export * from './db/database.ts';
 export * as tables from './db/schema.ts';
 export type { ActionReceiptRow, ApprovalRow, NotificationSubscriptionRow, RoleVersionRow } from './db/schema.ts';
