@@ -18,6 +18,7 @@ export * from './fleet/recovery.ts';
 export * from './fleet/liveness.ts';
 export * from './permissions/roleStore.ts';
 export * from './permissions/approvalStore.ts';
+export * from './permissions/receiptStore.ts';
 export * from './agentTokens.ts';
 export * from './permissions/audit.ts';
 export * from './audit/auditTrail.ts';
