@@ -27,6 +27,7 @@ export * from './tokens/tokenStore.ts';
 export * from './usage/spendQueries.ts';
 export * from './agentTree/treeQueries.ts';
 export * from './metrics/fleetCounts.ts';
+export * from './notifications/notificationStore.ts';
 export * from './db/database.ts';
 export * as tables from './db/schema.ts';
 export type { ActionReceiptRow, ApprovalRow, NotificationSubscriptionRow, RoleVersionRow } from './db/schema.ts';
