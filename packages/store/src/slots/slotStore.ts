@@ -1,4 +1,4 @@
-import { asc, eq, inArray, sql } from 'drizzle-orm';
+import { asc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { Database } from '../db/database.ts';
 import { slots } from '../db/schema.ts';
 
@@ -40,4 +40,14 @@ export async function upsertSlot(db: Database, id: string, values: SlotValues): 
 export async function slotTreeBudgets(db: Database, ids: string[]): Promise<{ id: string; budget: number | null }[]> {
   if (ids.length === 0) return [];
   return db.select({ id: slots.id, budget: slots.treeBudgetUsd }).from(slots).where(inArray(slots.id, ids));
+}
+
+/** The slots that set a `warmPool`. */
+export async function warmPoolSlotRows(db: Database): Promise<SlotRow[]> {
+  return db.select().from(slots).where(isNotNull(slots.warmPool));
+}
+
+/** Every slot's env (what its claude processes run with). */
+export async function slotEnvs(db: Database): Promise<Record<string, string>[]> {
+  return (await db.select({ env: slots.env }).from(slots)).map((row) => row.env);
 }
