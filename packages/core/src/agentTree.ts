@@ -1,8 +1,5 @@
 import { type Caller, MissionError, NotFoundError, type TreeUsage } from '@mission/contracts';
-import { type Database, tables } from '@mission/store';
-import { eq, inArray } from 'drizzle-orm';
-
-const { sessions, tasks } = tables;
+import { childNodeRows, type Database, slotTreeBudget, treeNodeRow, type TreeNodeRow } from '@mission/store';
 
 /** A session or task in an agent tree, with what it has cost. */
 export interface TreeNode {
@@ -23,18 +20,12 @@ const MAX_DEPTH = 64;
 const numbers = (usage: Record<string, unknown> | null): Record<string, number> =>
   Object.fromEntries(Object.entries(usage ?? {}).filter((entry): entry is [string, number] => typeof entry[1] === 'number'));
 
-const sessionColumns = { id: sessions.id, slot: sessions.slot, parentId: sessions.parentId, state: sessions.state, costUsd: sessions.costUsd, usage: sessions.usage };
-const taskColumns = { id: tasks.id, slot: tasks.slot, parentId: tasks.parentId, state: tasks.status, costUsd: tasks.costUsd, usage: tasks.usage };
-
-type NodeRow = { id: string; slot: string; parentId: string | null; state: string; costUsd: number | null; usage: Record<string, unknown> | null };
-const toNode = (kind: TreeNode['kind']) => (row: NodeRow): TreeNode => ({ ...row, kind, costUsd: row.costUsd ?? 0, usage: numbers(row.usage) });
+const toNode = (kind: TreeNode['kind']) => (row: TreeNodeRow): TreeNode => ({ ...row, kind, costUsd: row.costUsd ?? 0, usage: numbers(row.usage) });
 
 /** The session or task `id`; undefined when there is neither. */
 export async function treeNode(db: Database, id: string): Promise<TreeNode | undefined> {
-  const [session] = await db.select(sessionColumns).from(sessions).where(eq(sessions.id, id));
-  if (session) return toNode('session')(session);
-  const [task] = await db.select(taskColumns).from(tasks).where(eq(tasks.id, id));
-  return task ? toNode('task')(task) : undefined;
+  const found = await treeNodeRow(db, id);
+  return found ? toNode(found.kind)(found.row) : undefined;
 }
 
 /** `id` and the sessions and tasks above it, nearest first: the trees a new child of `id` would grow. */
@@ -57,10 +48,7 @@ export async function treeNodes(db: Database, root: string): Promise<TreeNode[]>
   const seen = new Set([root]);
   let frontier = [root];
   for (let depth = 0; frontier.length > 0 && depth < MAX_DEPTH; depth++) {
-    const [childSessions, childTasks] = await Promise.all([
-      db.select(sessionColumns).from(sessions).where(inArray(sessions.parentId, frontier)),
-      db.select(taskColumns).from(tasks).where(inArray(tasks.parentId, frontier)),
-    ]);
+    const { sessions: childSessions, tasks: childTasks } = await childNodeRows(db, frontier);
     const level = [...childSessions.map(toNode('session')), ...childTasks.map(toNode('task'))].filter((node) => !seen.has(node.id));
     for (const node of level) seen.add(node.id);
     nodes.push(...level);
@@ -91,6 +79,5 @@ export async function assertMayReadTree(db: Database, caller: Caller | undefined
 /** What the tree of `root` cost, node by node, with its budget. */
 export async function treeUsage(db: Database, root: string): Promise<TreeUsage> {
   const nodes = await treeNodes(db, root);
-  const [slot] = await db.select({ budget: tables.slots.treeBudgetUsd }).from(tables.slots).where(eq(tables.slots.id, nodes[0]!.slot));
-  return { root, ...treeTotals(nodes), treeBudgetUsd: slot?.budget ?? null, nodes };
+  return { root, ...treeTotals(nodes), treeBudgetUsd: await slotTreeBudget(db, nodes[0]!.slot), nodes };
 }

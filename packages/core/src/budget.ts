@@ -1,11 +1,6 @@
 import { MissionError } from '@mission/contracts';
-import { type Database, tables } from '@mission/store';
-import { and, eq } from 'drizzle-orm';
-import { sessionsCostSince } from './spendHistory.ts';
-import { costSum, endedOn } from './usage.ts';
+import { type Database, sessionsCostSince, slotDailyBudget, tasksCostSince } from '@mission/store';
 import { type UtcDay, utcDay } from './utcDay.ts';
-
-const { slots, tasks } = tables;
 
 const usd = (amount: number) => `$${Number(amount.toFixed(6))}`;
 
@@ -27,14 +22,11 @@ export function budgetRefusal(slot: string, dailyBudgetUsd: number, spentTodayUs
  * Work already queued or running goes on, so a day can end somewhat over budget.
  */
 export async function assertWithinDailyBudget(db: Database, slot: string, now = new Date()): Promise<void> {
-  const [row] = await db.select({ budget: slots.dailyBudgetUsd }).from(slots).where(eq(slots.id, slot));
-  if (!row?.budget) return;
+  const budget = await slotDailyBudget(db, slot);
+  if (!budget) return;
   const day = utcDay(now);
-  const [spent] = await db
-    .select({ usd: costSum() })
-    .from(tasks)
-    .where(and(eq(tasks.slot, slot), endedOn(day)));
+  const tasksSpent = await tasksCostSince(db, slot, day.start);
   const sessionsSpent = await sessionsCostSince(db, slot, day.start);
-  const refusal = budgetRefusal(slot, row.budget, (spent?.usd ?? 0) + sessionsSpent, day);
+  const refusal = budgetRefusal(slot, budget, tasksSpent + sessionsSpent, day);
   if (refusal) throw refusal;
 }

@@ -1,12 +1,17 @@
 import { sessionStates, taskStatuses, workerStates } from '@mission/contracts';
-import { type Database, type SpawnJobData, tables, type TaskJobData } from '@mission/store';
+import {
+  type Database,
+  permissionDecisionCounts,
+  queueWaitHistograms,
+  type SpawnJobData,
+  taskDurationHistograms,
+  type TaskJobData,
+  workerStateCounts,
+} from '@mission/store';
 import type { Queue } from 'bullmq';
-import { and, count, isNotNull, type SQL, sql } from 'drizzle-orm';
 import { fleetOverview } from './overview.ts';
 import { type SlotSpend, slotSpend, tokenKinds } from './usage.ts';
 import { utcDay } from './utcDay.ts';
-
-const { tasks, workers, permissionDecisions } = tables;
 
 /** A value with its labels. */
 export interface Sample {
@@ -51,24 +56,6 @@ export interface FleetMetrics {
   dailyBudgetUsd: Sample[];
 }
 
-const waitSeconds = sql`extract(epoch from ${tasks.startedAt} - ${tasks.createdAt})`;
-const runSeconds = sql`extract(epoch from ${tasks.finishedAt} - ${tasks.startedAt})`;
-/** Ended tasks that ran: the ones whose wait and duration are known for good. */
-const ranAndEnded = and(isNotNull(tasks.startedAt), isNotNull(tasks.finishedAt));
-
-/** Who decided, without the name: `policy`, `token` (a person or agent with an API token), `link` (a signed approval link) or `timeout`. */
-const decidedBy = sql<string>`split_part(${permissionDecisions.by}, ':', 1)`;
-
-/** Bucket counts, count and sum of `seconds`, as aggregate columns. */
-function histogramColumns(seconds: SQL, bounds: readonly number[]) {
-  const buckets = sql.join(bounds.map((bound) => sql`count(*) filter (where ${seconds} <= ${bound})`), sql`, `);
-  return {
-    cumulative: sql<number[]>`array[${buckets}]`.mapWith((values: unknown[]) => values.map(Number)),
-    count: count(),
-    sum: sql<number>`coalesce(sum(${seconds}), 0)`.mapWith(Number),
-  };
-}
-
 /** Reads the whole fleet's metrics with a handful of aggregate queries (no rows are fetched one by one). */
 export async function collectFleetMetrics(
   db: Database,
@@ -77,14 +64,10 @@ export async function collectFleetMetrics(
 ): Promise<FleetMetrics> {
   const [overview, workerRows, waits, durations, decisions, spend] = await Promise.all([
     fleetOverview(db, queues),
-    db.select({ state: workers.state, n: count() }).from(workers).groupBy(workers.state),
-    db.select({ slot: tasks.slot, ...histogramColumns(waitSeconds, QUEUE_WAIT_BOUNDS) }).from(tasks).where(ranAndEnded).groupBy(tasks.slot),
-    db
-      .select({ slot: tasks.slot, status: tasks.status, ...histogramColumns(runSeconds, TASK_DURATION_BOUNDS) })
-      .from(tasks)
-      .where(ranAndEnded)
-      .groupBy(tasks.slot, tasks.status),
-    db.select({ decision: permissionDecisions.decision, by: decidedBy, n: count() }).from(permissionDecisions).groupBy(permissionDecisions.decision, decidedBy),
+    workerStateCounts(db),
+    queueWaitHistograms(db, QUEUE_WAIT_BOUNDS),
+    taskDurationHistograms(db, TASK_DURATION_BOUNDS),
+    permissionDecisionCounts(db),
     slotSpend(db, utcDay(now)),
   ]);
   // Every slot, tasks or not.

@@ -1,8 +1,5 @@
 import { type Caller, MissionError, NotFoundError, type Session } from '@mission/contracts';
-import { type Database, tables } from '@mission/store';
-import { eq, inArray } from 'drizzle-orm';
-
-const { sessions, tasks } = tables;
+import { childSessionIds, type Database, sessionExists, sessionParentId, taskParentId } from '@mission/store';
 
 /** A session with the sessions it started, nested. */
 export type SessionNode = Session & { children: SessionNode[] };
@@ -20,8 +17,7 @@ export async function descendantsOf(db: Database, id: string): Promise<string[]>
   const levels: string[][] = [];
   let frontier = [id];
   while (frontier.length > 0) {
-    const rows = await db.select({ id: sessions.id }).from(sessions).where(inArray(sessions.parentId, frontier));
-    frontier = rows.map((row) => row.id).filter((child) => !levels.some((level) => level.includes(child)));
+    frontier = (await childSessionIds(db, frontier)).filter((child) => !levels.some((level) => level.includes(child)));
     if (frontier.length > 0) levels.push(frontier);
   }
   return levels.reverse().flat();
@@ -33,8 +29,7 @@ async function isWithin(db: Database, ancestor: string, id: string): Promise<boo
   for (let current: string | null = id; current && !seen.has(current); ) {
     if (current === ancestor) return true;
     seen.add(current);
-    const [row]: { parentId: string | null }[] = await db.select({ parentId: sessions.parentId }).from(sessions).where(eq(sessions.id, current));
-    current = row?.parentId ?? null;
+    current = (await sessionParentId(db, current)) ?? null;
   }
   return false;
 }
@@ -65,8 +60,7 @@ export async function assertMayReadTask(db: Database, caller: Caller | undefined
   if (!agent || task.id === agent.id) return;
   const starters = [task.parentId];
   if (task.parentId && !isSessionId(task.parentId)) {
-    const [coordination] = await db.select({ parentId: tasks.parentId }).from(tasks).where(eq(tasks.id, task.parentId));
-    starters.push(coordination?.parentId ?? null);
+    starters.push((await taskParentId(db, task.parentId)) ?? null);
   }
   for (const starter of starters) if (starter && (await isWithin(db, agent.id, starter))) return;
   throw new MissionError('forbidden', `forbidden: task ${task.id} was not started by ${agent.kind} ${agent.id} or a session under it`);
@@ -91,8 +85,7 @@ export async function parentFor(db: Database, caller: Caller | undefined, named:
     return named ?? agent.id;
   }
   if (!named) return null;
-  const [row] = await db.select({ id: sessions.id }).from(sessions).where(eq(sessions.id, named));
-  if (!row) throw new NotFoundError('session', named);
+  if (!(await sessionExists(db, named))) throw new NotFoundError('session', named);
   return named;
 }
 

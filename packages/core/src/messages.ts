@@ -1,11 +1,19 @@
 import { BadRequestError, type Caller, ConflictError, isEndedSessionState, messageInputSchema, MissionError, newId, NotFoundError, parseInput, type Session, type SessionMessage, TimeoutError } from '@mission/contracts';
-import { type ChannelSubscriber, type CommandClient, type Database, type EventLog, type Logger, tables, toSessionMessage, waitForEvent } from '@mission/store';
-import { asc, eq, or } from 'drizzle-orm';
+import {
+  type ChannelSubscriber,
+  type CommandClient,
+  type Database,
+  type EventLog,
+  insertSessionMessage,
+  type Logger,
+  sessionMessageRow,
+  sessionMessageRows,
+  toSessionMessage,
+  waitForEvent,
+} from '@mission/store';
 import { assertMayCommand } from './hierarchy.ts';
 import { assertAgentMayUseSlot } from './slotAccess.ts';
 import type { SessionService } from './sessions.ts';
-
-const { sessionMessages } = tables;
 
 /** Default wait of `waitForReply` for the target's answer. */
 const REPLY_TIMEOUT_MS = 5 * 60_000;
@@ -37,8 +45,7 @@ export class MessageService {
     if (isEndedSessionState(target.state)) throw new ConflictError(`session ${to} has ended (${target.state}): it can take no messages`, { state: target.state });
     if (from) await this.o.sessions.get(from);
 
-    const [row] = await this.o.db.insert(sessionMessages).values({ id: newId('msg'), fromSessionId: from, toSessionId: to, text: input.text, status: 'queued' }).returning();
-    const message = row!;
+    const message = await insertSessionMessage(this.o.db, { id: newId('msg'), fromSessionId: from, toSessionId: to, text: input.text });
     if (from) await this.o.events.append({ kind: 'session', id: from }, { type: 'message_sent', payload: { messageId: message.id, to, text: message.text, status: message.status } });
     await this.o.events.append({ kind: 'session', id: to }, { type: 'message_received', payload: { messageId: message.id, from, text: message.text, status: message.status } });
     await this.nudge(to, target.ownerWorker);
@@ -81,7 +88,7 @@ export class MessageService {
   }
 
   async get(id: string): Promise<SessionMessage> {
-    const [row] = await this.o.db.select().from(sessionMessages).where(eq(sessionMessages.id, id));
+    const row = await sessionMessageRow(this.o.db, id);
     if (!row) throw new NotFoundError('message', id);
     return toSessionMessage(row);
   }
@@ -89,12 +96,7 @@ export class MessageService {
   /** Messages a session sent or received, oldest first. */
   async list(sessionId: string): Promise<SessionMessage[]> {
     await this.o.sessions.get(sessionId);
-    const rows = await this.o.db
-      .select()
-      .from(sessionMessages)
-      .where(or(eq(sessionMessages.toSessionId, sessionId), eq(sessionMessages.fromSessionId, sessionId)))
-      .orderBy(asc(sessionMessages.createdAt), asc(sessionMessages.id));
-    return rows.map(toSessionMessage);
+    return (await sessionMessageRows(this.o.db, sessionId)).map(toSessionMessage);
   }
 
   /**

@@ -1,28 +1,15 @@
 import type { Counts, Overview, QueueDepth, SessionState, TaskStatus } from '@mission/contracts';
 import type { Database, SpawnJobData, TaskJobData } from '@mission/store';
 import { queueDepthStates } from '@mission/contracts';
-import { tables } from '@mission/store';
+import { fleetCounts } from '@mission/store';
 import type { Queue } from 'bullmq';
-import { count, isNotNull, notInArray } from 'drizzle-orm';
-
-const { tasks, sessions } = tables;
 
 export type { Overview, QueueDepth } from '@mission/contracts';
 
 /** Counts across the fleet: what the main agent looks at first. */
 export async function fleetOverview(db: Database, queues: { tasks: Queue<TaskJobData>; sessions: Queue<SpawnJobData> }): Promise<Overview> {
-  const [taskRows, sessionRows, liveByWorker, tasksByWorker, taskDepth, sessionDepth] = await Promise.all([
-    db.select({ slot: tasks.slot, key: tasks.status, n: count() }).from(tasks).groupBy(tasks.slot, tasks.status),
-    db.select({ slot: sessions.slot, key: sessions.state, n: count() }).from(sessions).groupBy(sessions.slot, sessions.state),
-    db
-      .select({ worker: sessions.ownerWorker, n: count() })
-      .from(sessions)
-      .where(notInArray(sessions.state, ['exited', 'lost']))
-      .groupBy(sessions.ownerWorker),
-    db.select({ worker: tasks.workerId, n: count() }).from(tasks).where(isNotNull(tasks.workerId)).groupBy(tasks.workerId),
-    queueDepth(queues.tasks),
-    queueDepth(queues.sessions),
-  ]);
+  const [counts, taskDepth, sessionDepth] = await Promise.all([fleetCounts(db), queueDepth(queues.tasks), queueDepth(queues.sessions)]);
+  const { tasks: taskRows, sessions: sessionRows, liveSessionsByWorker: liveByWorker, tasksByWorker } = counts;
   const workers: Overview['workers'] = {};
   const worker = (id: string) => (workers[id] ??= { liveSessions: 0, tasks: 0 });
   for (const row of liveByWorker) if (row.worker) worker(row.worker).liveSessions = row.n;

@@ -1,8 +1,16 @@
 import { type ActionMode, actionLogSchema, actionRequestSchema, type Approval, type Caller, type EventOwner, MissionError, newId, NotFoundError, parseInput, type Receipt, receiptListQuerySchema } from '@mission/contracts';
-import { type ActionReceiptRow, type ApprovalRow, type ApprovalStore, type Database, type EventLog, roleInForce, tables, toApproval } from '@mission/store';
-import { desc, eq, or } from 'drizzle-orm';
-
-const { actionReceipts, approvals, sessions, slots, tasks } = tables;
+import {
+  type ActionReceiptRow,
+  type ApprovalStore,
+  type Database,
+  type EventLog,
+  insertReceipt,
+  listReceiptsWithApprovals,
+  ownerSlotAndRole,
+  receiptWithApproval,
+  roleInForce,
+  toApproval,
+} from '@mission/store';
 
 /** What an agent of a role with action classes is told (mission_status): use the gate before acting. */
 export function gateInstructions(actionClasses: Record<string, ActionMode>): string {
@@ -68,11 +76,7 @@ export class ReceiptService {
    * is expired here, since no process waits on it. An agent sees only its own.
    */
   async get(id: string, caller?: Caller): Promise<Receipt> {
-    const [found] = await this.o.db
-      .select({ receipt: actionReceipts, approval: approvals })
-      .from(actionReceipts)
-      .leftJoin(approvals, eq(approvals.id, actionReceipts.approvalId))
-      .where(or(eq(actionReceipts.id, id), eq(actionReceipts.approvalId, id)));
+    const found = await receiptWithApproval(this.o.db, id);
     if (!found || (caller?.agent && found.receipt.ownerId !== caller.agent.id)) throw new NotFoundError('receipt', id);
     let approval = found.approval ? toApproval(found.approval) : null;
     if (approval?.status === 'pending' && Date.parse(approval.expiresAt) <= Date.now()) {
@@ -83,14 +87,8 @@ export class ReceiptService {
 
   async list(query: unknown): Promise<Receipt[]> {
     const q = parseInput(receiptListQuerySchema, query ?? {}, 'query');
-    const rows = await this.o.db
-      .select({ receipt: actionReceipts, approval: approvals })
-      .from(actionReceipts)
-      .leftJoin(approvals, eq(approvals.id, actionReceipts.approvalId))
-      .where(q.owner ? eq(actionReceipts.ownerId, q.owner) : undefined)
-      .orderBy(desc(actionReceipts.createdAt))
-      .limit(q.limit);
-    return rows.map((row) => toReceipt(row.receipt, row.approval ? toApproval(row.approval as ApprovalRow) : null));
+    const rows = await listReceiptsWithApprovals(this.o.db, q);
+    return rows.map((row) => toReceipt(row.receipt, row.approval ? toApproval(row.approval) : null));
   }
 
   /** The gate's instructions for an agent whose role has action classes; undefined otherwise. */
@@ -106,16 +104,11 @@ export class ReceiptService {
     agent: { slot: string; role: string },
     values: { actionClass: string; summary: string; evidence: unknown; mode: Receipt['mode']; approvalId: string | null; actor: string },
   ): Promise<ActionReceiptRow> {
-    const [row] = await this.o.db
-      .insert(actionReceipts)
-      .values({ id: newId('rcpt'), ownerKind: owner.kind, ownerId: owner.id, slot: agent.slot, role: agent.role, ...values, evidence: values.evidence ?? null })
-      .returning();
-    return row!;
+    return insertReceipt(this.o.db, { id: newId('rcpt'), ownerKind: owner.kind, ownerId: owner.id, slot: agent.slot, role: agent.role, ...values, evidence: values.evidence ?? null });
   }
 
   private async ownerOf(owner: EventOwner): Promise<{ slot: string; role: string }> {
-    const table = owner.kind === 'task' ? tasks : sessions;
-    const [row] = await this.o.db.select({ slot: table.slot, role: slots.role }).from(table).leftJoin(slots, eq(slots.id, table.slot)).where(eq(table.id, owner.id));
+    const row = await ownerSlotAndRole(this.o.db, owner);
     if (!row) throw new NotFoundError(owner.kind, owner.id);
     return { slot: row.slot, role: row.role ?? 'default' };
   }

@@ -1,10 +1,17 @@
 import { BadRequestError, NotFoundError, parseInput, type Role, roleNameSchema, type RoleRules, roleRulesSchema } from '@mission/contracts';
-import { activeRoleVersion, type Database, latestRoleVersion, type RoleVersionRow, tables } from '@mission/store';
-import { and, asc, desc, eq, isNotNull, sql } from 'drizzle-orm';
+import {
+  activeRoleVersion,
+  activeRoleVersions,
+  type Database,
+  insertRoleVersion,
+  latestRoleVersion,
+  markRoleVersionActive,
+  roleVersionHistory,
+  type RoleVersionRow,
+  withRoleLock,
+} from '@mission/store';
 import { recordAudit } from './audit.ts';
 import { readPermissionsFile } from './permissionsFile.ts';
-
-const { roleVersions } = tables;
 
 /**
  * Roles and their rules. Every change is a new version (who, when); the version activated last is in
@@ -15,11 +22,7 @@ export class RoleService {
   constructor(private readonly db: Database) {}
 
   async list(): Promise<Role[]> {
-    const rows = await this.db
-      .selectDistinctOn([roleVersions.role])
-      .from(roleVersions)
-      .where(isNotNull(roleVersions.activatedAt))
-      .orderBy(asc(roleVersions.role), sql`${roleVersions.activatedAt} desc`, desc(roleVersions.version));
+    const rows = await activeRoleVersions(this.db);
     return rows.map((row) => toRole(row, row.version));
   }
 
@@ -31,7 +34,7 @@ export class RoleService {
 
   /** Every version of a role (drafts included), newest first. */
   async history(name: string): Promise<Role[]> {
-    const rows = await this.db.select().from(roleVersions).where(eq(roleVersions.role, name)).orderBy(desc(roleVersions.version));
+    const rows = await roleVersionHistory(this.db, name);
     if (rows.length === 0) throw new NotFoundError('role', name);
     const active = await activeRoleVersion(this.db, name);
     return rows.map((row) => toRole(row, active?.version));
@@ -45,14 +48,9 @@ export class RoleService {
 
   /** Puts an existing version in force: a draft (`activate`), or an older version (`rollback`). */
   async activate(name: string, version: number, by: string, kind: 'role_activated' | 'role_rollback' = 'role_activated'): Promise<Role> {
-    const row = await this.db.transaction(async (tx) => {
-      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`role:${name}`}))`);
+    const row = await withRoleLock(this.db, name, async (tx) => {
       const previous = await activeRoleVersion(tx, name);
-      const [updated] = await tx
-        .update(roleVersions)
-        .set({ activatedAt: sql`clock_timestamp()`, activatedBy: by })
-        .where(and(eq(roleVersions.role, name), eq(roleVersions.version, version)))
-        .returning();
+      const updated = await markRoleVersionActive(tx, name, version, by);
       if (!updated) {
         const latest = await latestRoleVersion(tx, name);
         if (!latest) throw new NotFoundError('role', name);
@@ -80,14 +78,9 @@ export class RoleService {
 
   /** Appends the next version; writers of one role take turns on an advisory lock, so numbers never clash. */
   private async write(name: string, rules: RoleRules, by: string, draft: boolean): Promise<Role> {
-    const row = await this.db.transaction(async (tx) => {
-      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`role:${name}`}))`);
+    const row = await withRoleLock(this.db, name, async (tx) => {
       const latest = await latestRoleVersion(tx, name);
-      const [inserted] = await tx
-        .insert(roleVersions)
-        .values({ role: name, version: (latest?.version ?? 0) + 1, ...rules, changedBy: by, activatedAt: draft ? null : sql`clock_timestamp()`, activatedBy: draft ? null : by })
-        .returning();
-      return inserted!;
+      return insertRoleVersion(tx, name, (latest?.version ?? 0) + 1, rules, by, draft);
     });
     const active = draft ? await activeRoleVersion(this.db, name) : row;
     return toRole(row, active?.version);

@@ -1,12 +1,9 @@
 import path from 'node:path';
 import { BadRequestError, NotFoundError, parseInput, type Slot, type SlotConfig, slotConfigSchema, slotIdSchema } from '@mission/contracts';
-import { type Database, tables } from '@mission/store';
-import { asc, eq, sql } from 'drizzle-orm';
+import { type Database, listSlotRows, slotExists, slotIds, slotRow, type SlotRow, upsertSlot } from '@mission/store';
 import { recordAudit } from './audit.ts';
 import { slotPolicyProblems } from './slotPolicy.ts';
 import { readSlotsFile } from './slotsFile.ts';
-
-const { slots } = tables;
 
 export class SlotService {
   constructor(
@@ -16,22 +13,20 @@ export class SlotService {
   ) {}
 
   async list(): Promise<Slot[]> {
-    const rows = await this.db.select().from(slots).orderBy(asc(slots.id));
-    return rows.map(toSlot);
+    return (await listSlotRows(this.db)).map(toSlot);
   }
 
   async get(id: string): Promise<Slot> {
-    const [row] = await this.db.select().from(slots).where(eq(slots.id, id));
+    const row = await slotRow(this.db, id);
     if (!row) throw new NotFoundError('slot', id);
     return toSlot(row);
   }
 
   /** Rejects input (a task, a session) naming a slot that does not exist, listing the ones that do. */
   async assertKnown(id: string, what: string): Promise<void> {
-    const [row] = await this.db.select({ id: slots.id }).from(slots).where(eq(slots.id, id));
-    if (row) return;
-    const known = await this.db.select({ id: slots.id }).from(slots).orderBy(asc(slots.id));
-    throw new BadRequestError(`invalid ${what}: unknown slot '${id}'; known slots: ${known.map((s) => s.id).join(', ') || 'none'}`);
+    if (await slotExists(this.db, id)) return;
+    const known = await slotIds(this.db);
+    throw new BadRequestError(`invalid ${what}: unknown slot '${id}'; known slots: ${known.join(', ') || 'none'}`);
   }
 
   /** Creates or replaces a slot set over the API. Its cwd must be absolute: there is no folder to resolve it against. */
@@ -51,7 +46,7 @@ export class SlotService {
   async syncFromFile(file: string, fallbackCwd: string): Promise<{ synced: string[]; fromFile: boolean }> {
     const fromFile = readSlotsFile(file);
     if (!fromFile) {
-      const [existing] = await this.db.select({ id: slots.id }).from(slots).where(eq(slots.id, 'default'));
+      const existing = await slotExists(this.db, 'default');
       if (!existing) await this.upsert('default', slotConfigSchema.parse({ cwd: fallbackCwd }), 'file', 'default');
       return { synced: existing ? [] : ['default'], fromFile: false };
     }
@@ -75,19 +70,15 @@ export class SlotService {
       keepWorkspace: config.keepWorkspace,
       source,
     };
-    const [row] = await this.db
-      .insert(slots)
-      .values({ id, ...values })
-      .onConflictDoUpdate({ target: slots.id, set: { ...values, updatedAt: sql`now()` } })
-      .returning();
+    const row = await upsertSlot(this.db, id, values);
     // The env is left out of the audit trail: it may hold secrets.
     const { env: _env, args: _args, ...recorded } = values;
     await recordAudit(this.db, { kind: 'slot_changed', actor: by, target: id, details: recorded });
-    return toSlot(row!);
+    return toSlot(row);
   }
 }
 
-export function toSlot(row: typeof slots.$inferSelect): Slot {
+export function toSlot(row: SlotRow): Slot {
   return {
     id: row.id,
     role: row.role,

@@ -1,8 +1,5 @@
-import { type Database, tables } from '@mission/store';
-import { type AnyColumn, and, count, eq, gte, isNotNull, lt, or, sql } from 'drizzle-orm';
+import { costPerDaySince, type Database, taskTimesInWindow } from '@mission/store';
 import { utcDay } from './utcDay.ts';
-
-const { sessions, tasks } = tables;
 
 const DAY_MS = 86_400_000;
 const MINUTE_MS = 60_000;
@@ -27,21 +24,7 @@ export async function dailySpend(db: Database, options: { days: number; slot?: s
   const now = options.now ?? new Date();
   const days = lastDays(options.days, now);
   const since = `${days[0]}T00:00:00.000Z`;
-  const dayOf = (column: AnyColumn) => sql<string>`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD')`;
-  const taskDay = dayOf(tasks.finishedAt);
-  const sessionDay = dayOf(sessions.costAt);
-  const [taskRows, sessionRows] = await Promise.all([
-    db
-      .select({ day: taskDay, costUsd: sql<number>`coalesce(sum(${tasks.costUsd}), 0)`.mapWith(Number), ended: count() })
-      .from(tasks)
-      .where(and(sql`${tasks.finishedAt} >= ${since}::timestamptz`, options.slot ? eq(tasks.slot, options.slot) : undefined))
-      .groupBy(taskDay),
-    db
-      .select({ day: sessionDay, costUsd: sql<number>`coalesce(sum(${sessions.costUsd}), 0)`.mapWith(Number) })
-      .from(sessions)
-      .where(and(sql`${sessions.costAt} >= ${since}::timestamptz`, options.slot ? eq(sessions.slot, options.slot) : undefined))
-      .groupBy(sessionDay),
-  ]);
+  const { tasks: taskRows, sessions: sessionRows } = await costPerDaySince(db, since, options.slot);
   return days.map((day) => {
     const task = taskRows.find((row) => row.day === day);
     const session = sessionRows.find((row) => row.day === day);
@@ -97,23 +80,5 @@ export function minuteActivity(rows: readonly TaskTimes[], minutes: number, now:
 export async function activityTimeline(db: Database, options: { minutes: number; now?: Date }): Promise<MinuteActivity[]> {
   const now = options.now ?? new Date();
   const windowStart = new Date(Math.floor(now.getTime() / MINUTE_MS) * MINUTE_MS - (options.minutes - 1) * MINUTE_MS);
-  const rows = await db
-    .select({ createdAt: tasks.createdAt, startedAt: tasks.startedAt, finishedAt: tasks.finishedAt })
-    .from(tasks)
-    .where(
-      and(
-        lt(tasks.createdAt, now),
-        or(gte(tasks.startedAt, windowStart), gte(tasks.finishedAt, windowStart), and(sql`${tasks.startedAt} is null`, sql`${tasks.finishedAt} is null`)),
-      ),
-    );
-  return minuteActivity(rows, options.minutes, now);
-}
-
-/** What the sessions of `slot` have cost since `since` (the part of a daily budget sessions spent). */
-export async function sessionsCostSince(db: Database, slot: string, since: Date): Promise<number> {
-  const [row] = await db
-    .select({ usd: sql<number>`coalesce(sum(${sessions.costUsd}), 0)`.mapWith(Number) })
-    .from(sessions)
-    .where(and(eq(sessions.slot, slot), isNotNull(sessions.costAt), sql`${sessions.costAt} >= ${since.toISOString()}::timestamptz`));
-  return row?.usd ?? 0;
+  return minuteActivity(await taskTimesInWindow(db, windowStart, now), options.minutes, now);
 }

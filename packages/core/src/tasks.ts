@@ -1,14 +1,11 @@
 import { type Caller, ConflictError, isTerminalTaskStatus, MissionError, newId, parseInput, type Task, type TaskListQuery, type TaskMode, TaskEndedError, taskInputSchema, taskListQuerySchema, TimeoutError, UnavailableError, NotFoundError, idempotencyKeySchema } from '@mission/contracts';
-import { enqueueTask, type Database, type EventLog, type ChannelSubscriber, type TaskCanceller, type TaskJobData, TaskStore, tables, type Logger, waitForEvent } from '@mission/store';
+import { enqueueTask, type Database, type EventLog, type ChannelSubscriber, type TaskCanceller, type TaskJobData, TaskStore, type TaskRow, type Logger, taskByIdempotencyKey, taskRow, taskRows, waitForEvent } from '@mission/store';
 import type { Queue } from 'bullmq';
-import { and, desc, eq, lt, or, type SQL } from 'drizzle-orm';
 import { assertWithinDailyBudget } from './budget.ts';
 import { assertAgentMayUseSlot } from './slotAccess.ts';
 import { assertWithinTreeBudget } from './treeBudget.ts';
 import type { SlotService } from './slots.ts';
 import { decodeTaskCursor, encodeTaskCursor } from './taskCursor.ts';
-
-const { tasks } = tables;
 
 /** How long a cancel of a running task waits for the worker to confirm the process ended. */
 const CANCEL_CONFIRM_MS = 5_000;
@@ -140,27 +137,15 @@ export class TaskService {
   }
 
   async get(id: string): Promise<Task> {
-    const [row] = await this.o.db.select().from(tasks).where(eq(tasks.id, id));
+    const row = await taskRow(this.o.db, id);
     if (!row) throw new NotFoundError('task', id);
     return toTask(row);
   }
 
   async list(query: unknown): Promise<TaskPage> {
     const q: TaskListQuery = parseInput(taskListQuerySchema, query, 'query');
-    const conditions: (SQL | undefined)[] = [
-      q.status ? eq(tasks.status, q.status) : undefined,
-      q.slot ? eq(tasks.slot, q.slot) : undefined,
-    ];
-    if (q.cursor) {
-      const cursor = decodeTaskCursor(q.cursor);
-      conditions.push(or(lt(tasks.createdAt, cursor.createdAt), and(eq(tasks.createdAt, cursor.createdAt), lt(tasks.id, cursor.id))));
-    }
-    const rows = await this.o.db
-      .select()
-      .from(tasks)
-      .where(and(...conditions))
-      .orderBy(desc(tasks.createdAt), desc(tasks.id))
-      .limit(q.limit + 1);
+    const after = q.cursor ? decodeTaskCursor(q.cursor) : undefined;
+    const rows = await taskRows(this.o.db, { status: q.status, slot: q.slot, after, limit: q.limit + 1 });
     const page = rows.slice(0, q.limit);
     const last = page.at(-1);
     return {
@@ -205,11 +190,10 @@ export class TaskService {
   }
 
   private async findByIdempotencyKey(scope: string, key: string) {
-    const [row] = await this.o.db.select().from(tasks).where(and(eq(tasks.idempotencyScope, scope), eq(tasks.idempotencyKey, key)));
-    return row;
+    return taskByIdempotencyKey(this.o.db, scope, key);
   }
 
-  private sameRequestOrConflict(row: typeof tasks.$inferSelect, slot: string, prompt: string, mode: TaskMode): Task {
+  private sameRequestOrConflict(row: TaskRow, slot: string, prompt: string, mode: TaskMode): Task {
     if (row.slot !== slot || row.prompt !== prompt || row.mode !== mode) {
       throw new ConflictError(`Idempotency-Key was already used for a different request (task ${row.id})`, { taskId: row.id });
     }
@@ -217,7 +201,7 @@ export class TaskService {
   }
 }
 
-export function toTask(row: typeof tasks.$inferSelect): Task {
+export function toTask(row: TaskRow): Task {
   return {
     id: row.id,
     slot: row.slot,

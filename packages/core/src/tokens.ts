@@ -1,11 +1,24 @@
 import { timingSafeEqual } from 'node:crypto';
 import { type AgentCaller, type ApiToken, type Caller, isEndedSessionState, MissionError, NotFoundError, parseInput, type Scope, tokenCreateSchema } from '@mission/contracts';
-import { type Database, hashTokenSecret as hash, newTokenCredential, parseTokenCredential, revokeAgentTokens, type RevokedTokens, tables } from '@mission/store';
-import { desc, eq, sql } from 'drizzle-orm';
+import {
+  type ApiTokenRow,
+  apiTokenRow,
+  type Database,
+  hashTokenSecret as hash,
+  insertApiToken,
+  listApiTokenRows,
+  newTokenCredential,
+  parseTokenCredential,
+  revokeAgentTokens,
+  type RevokedTokens,
+  revokeApiToken,
+  sessionStateAndRole,
+  taskStatusAndRole,
+  touchApiToken,
+} from '@mission/store';
 import { recordAudit } from './audit.ts';
 import type { TokenCache } from './tokenCache.ts';
 
-const { apiTokens, sessions, slots, tasks } = tables;
 /** lastUsedAt is refreshed at most this often per token. */
 const LAST_USED_EVERY_MS = 60_000;
 
@@ -32,20 +45,16 @@ export class TokenService {
   async create(body: unknown, by: string): Promise<{ token: string; info: ApiToken }> {
     const input = parseInput(tokenCreateSchema, body, 'token');
     const { id, token, secretHash } = newTokenCredential();
-    const [row] = await this.db
-      .insert(apiTokens)
-      .values({ id, name: input.name, secretHash, scopes: [...new Set(input.scopes)], createdBy: by })
-      .returning();
-    return { token, info: toToken(row!) };
+    const row = await insertApiToken(this.db, { id, name: input.name, secretHash, scopes: [...new Set(input.scopes)], createdBy: by });
+    return { token, info: toToken(row) };
   }
 
   async list(): Promise<ApiToken[]> {
-    const rows = await this.db.select().from(apiTokens).orderBy(desc(apiTokens.createdAt));
-    return rows.map(toToken);
+    return (await listApiTokenRows(this.db)).map(toToken);
   }
 
   async revoke(id: string, by = 'unknown'): Promise<ApiToken> {
-    const [row] = await this.db.update(apiTokens).set({ revokedAt: sql`coalesce(${apiTokens.revokedAt}, now())` }).where(eq(apiTokens.id, id)).returning();
+    const row = await revokeApiToken(this.db, id);
     if (!row) throw new NotFoundError('token', id);
     this.caching?.cache.drop({ tokens: [id] });
     await this.caching?.announce({ tokens: [id] });
@@ -61,13 +70,13 @@ export class TokenService {
     const cached = credential && this.caching?.cache.get(credential.id, presented);
     if (cached) return cached;
     const begun = this.caching?.cache.begin() ?? 0;
-    const [row] = credential ? await this.db.select().from(apiTokens).where(eq(apiTokens.id, credential.id)) : [];
+    const row = credential ? await apiTokenRow(this.db, credential.id) : undefined;
     const expected = Buffer.from(row?.secretHash ?? hash('no such token'), 'hex');
     const matches = timingSafeEqual(expected, presented) && row !== undefined;
     if (!matches || !row) throw new MissionError('unauthorized', 'the API token is not valid');
     if (row.revokedAt) throw new MissionError('unauthorized', 'the API token has been revoked');
     if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > LAST_USED_EVERY_MS) {
-      await this.db.update(apiTokens).set({ lastUsedAt: sql`now()` }).where(eq(apiTokens.id, row.id));
+      await touchApiToken(this.db, row.id);
     }
     const agent = await this.agentOf(row);
     const caller: Caller = { label: `token:${row.name}`, scopes: row.scopes as Scope[], key: row.id, ...(agent ? { agent } : {}) };
@@ -79,7 +88,7 @@ export class TokenService {
    * A child token stands for its session's or task's agent while the session runs or the task is
    * running; once that has ended the token is revoked.
    */
-  private async agentOf(row: typeof apiTokens.$inferSelect): Promise<AgentCaller | undefined> {
+  private async agentOf(row: ApiTokenRow): Promise<AgentCaller | undefined> {
     const owner = row.sessionId ? await this.sessionAgent(row.sessionId) : row.taskId ? await this.taskAgent(row.taskId) : undefined;
     if (!owner) return undefined;
     if (!owner.live) {
@@ -90,12 +99,12 @@ export class TokenService {
   }
 
   private async sessionAgent(id: string): Promise<AgentOwnerState> {
-    const [session] = await this.db.select({ state: sessions.state, role: slots.role }).from(sessions).leftJoin(slots, eq(slots.id, sessions.slot)).where(eq(sessions.id, id));
+    const session = await sessionStateAndRole(this.db, id);
     return { kind: 'session', id, live: session !== undefined && !isEndedSessionState(session.state), role: session?.role ?? 'unknown' };
   }
 
   private async taskAgent(id: string): Promise<AgentOwnerState> {
-    const [task] = await this.db.select({ status: tasks.status, role: slots.role }).from(tasks).leftJoin(slots, eq(slots.id, tasks.slot)).where(eq(tasks.id, id));
+    const task = await taskStatusAndRole(this.db, id);
     return { kind: 'task', id, live: task?.status === 'running', role: task?.role ?? 'unknown' };
   }
 }
@@ -108,7 +117,7 @@ interface AgentOwnerState {
   role: string;
 }
 
-function toToken(row: typeof apiTokens.$inferSelect): ApiToken {
+function toToken(row: ApiTokenRow): ApiToken {
   return {
     id: row.id,
     name: row.name,

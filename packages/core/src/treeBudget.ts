@@ -1,9 +1,6 @@
 import { MissionError } from '@mission/contracts';
-import { type Database, type EventLog, tables } from '@mission/store';
-import { inArray } from 'drizzle-orm';
+import { type Database, type EventLog, recordBudgetExhaustion, slotTreeBudgets } from '@mission/store';
 import { ancestry, type TreeNode, treeNodes, treeTotals } from './agentTree.ts';
-
-const { budgetExhaustions, slots } = tables;
 
 const usd = (amount: number) => `$${Number(amount.toFixed(6))}`;
 
@@ -29,7 +26,7 @@ export async function assertWithinTreeBudget(db: Database, events: EventLog, par
   const slotIds = [...new Set(chain.map((node) => node.slot))];
   if (slotIds.length === 0) return;
   const budgets = new Map(
-    (await db.select({ id: slots.id, budget: slots.treeBudgetUsd }).from(slots).where(inArray(slots.id, slotIds)))
+    (await slotTreeBudgets(db, slotIds))
       .filter((row): row is { id: string; budget: number } => row.budget !== null)
       .map((row) => [row.id, row.budget]),
   );
@@ -46,6 +43,5 @@ export async function assertWithinTreeBudget(db: Database, events: EventLog, par
 
 /** Records that the tree reached `budget` and, if this call recorded it first, appends the event. */
 async function announceExhausted(db: Database, events: EventLog, root: TreeNode, budgetUsd: number, costUsd: number, message: string): Promise<void> {
-  const [first] = await db.insert(budgetExhaustions).values({ rootId: root.id, budgetUsd, costUsd }).onConflictDoNothing().returning({ rootId: budgetExhaustions.rootId });
-  if (first) await events.append({ kind: root.kind, id: root.id }, { type: 'error', payload: { code: 'budget_exhausted', message } });
+  if (await recordBudgetExhaustion(db, root.id, budgetUsd, costUsd)) await events.append({ kind: root.kind, id: root.id }, { type: 'error', payload: { code: 'budget_exhausted', message } });
 }

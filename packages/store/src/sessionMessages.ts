@@ -1,10 +1,10 @@
-import { and, eq } from 'drizzle-orm';
+import { and, asc, eq, or, sql } from 'drizzle-orm';
 import type { Database } from './db/database.ts';
 import type { EventLog } from './eventLog.ts';
 import { sessionMessages } from './db/schema.ts';
 import type { MessageStatus, SessionMessage } from '@mission/contracts';
 
-type MessageRow = typeof sessionMessages.$inferSelect;
+export type MessageRow = typeof sessionMessages.$inferSelect;
 
 export function toSessionMessage(row: MessageRow): SessionMessage {
   return {
@@ -45,4 +45,46 @@ export async function failPendingMessages(db: Database, events: EventLog, sessio
       .returning();
     for (const row of rows) await announceMessageStatus(events, row);
   }
+}
+
+/** Stores a message, queued for its target. */
+export async function insertSessionMessage(db: Database, message: { id: string; fromSessionId: string | null; toSessionId: string; text: string }): Promise<MessageRow> {
+  const [row] = await db.insert(sessionMessages).values({ ...message, status: 'queued' }).returning();
+  return row!;
+}
+
+export async function sessionMessageRow(db: Database, id: string): Promise<MessageRow | undefined> {
+  const [row] = await db.select().from(sessionMessages).where(eq(sessionMessages.id, id));
+  return row;
+}
+
+/** Messages a session sent or received, oldest first. */
+export async function sessionMessageRows(db: Database, sessionId: string): Promise<MessageRow[]> {
+  return db
+    .select()
+    .from(sessionMessages)
+    .where(or(eq(sessionMessages.toSessionId, sessionId), eq(sessionMessages.fromSessionId, sessionId)))
+    .orderBy(asc(sessionMessages.createdAt), asc(sessionMessages.id));
+}
+
+/** Claims the oldest message queued for the session (queued → delivered); undefined when none is, or another took it. */
+export async function takeNextQueuedMessage(db: Database, sessionId: string): Promise<MessageRow | undefined> {
+  const [oldest] = await db
+    .select({ id: sessionMessages.id })
+    .from(sessionMessages)
+    .where(and(eq(sessionMessages.toSessionId, sessionId), eq(sessionMessages.status, 'queued')))
+    .orderBy(asc(sessionMessages.createdAt), asc(sessionMessages.id))
+    .limit(1);
+  if (!oldest) return undefined;
+  const [taken] = await db
+    .update(sessionMessages)
+    .set({ status: 'delivered', deliveredAt: sql`now()` })
+    .where(and(eq(sessionMessages.id, oldest.id), eq(sessionMessages.status, 'queued')))
+    .returning();
+  return taken;
+}
+
+export async function updateSessionMessage(db: Database, id: string, update: Partial<MessageRow>): Promise<MessageRow | undefined> {
+  const [row] = await db.update(sessionMessages).set(update).where(eq(sessionMessages.id, id)).returning();
+  return row;
 }

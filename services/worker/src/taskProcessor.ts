@@ -1,6 +1,5 @@
 import { type Approval, type EventOwner } from '@mission/contracts';
-import { type Database, type EventLog, type FleetRecovery, type Logger, revokeAgentTokens, roleInForce, settleInterruptedTask, type SlotClaim, type TaskCanceller, type TaskLease, TaskStore, tables } from '@mission/store';
-import { eq } from 'drizzle-orm';
+import { type Database, type EventLog, type FleetRecovery, type Logger, revokeAgentTokens, roleInForce, settleInterruptedTask, type SlotClaim, type TaskCanceller, type TaskLease, TaskStore, taskRow } from '@mission/store';
 import type { AgentLauncher } from './agentProcess.ts';
 import { childMcpLaunch } from './childMcp.ts';
 import { combineLaunches } from './cliLaunch.ts';
@@ -11,8 +10,6 @@ import type { WarmPools } from './headless/warmPool.ts';
 import type { PermissionPromptServer } from './permissions/promptServer.ts';
 import { loadRunnableSlot } from './runnableSlot.ts';
 import { taskOutcome } from './taskOutcome.ts';
-
-const { tasks } = tables;
 
 /** How long a task waits before it is offered again when its slot is full or this worker does not serve it. */
 const RETRY_LATER_MS = 1_000;
@@ -187,7 +184,7 @@ export class TaskProcessor {
     const task = await this.store.claim(taskId, this.o.workerId, this.o.workerSlots);
     if (task) return { task };
 
-    const [row] = await this.o.db.select().from(tasks).where(eq(tasks.id, taskId));
+    const row = await taskRow(this.o.db, taskId);
     if (!row) return { skip: 'the task no longer exists' };
     if (row.status === 'running' && row.workerId && row.workerId !== this.o.workerId && !recovered) {
       if (await this.o.recovery.isLost(row.workerId)) return this.claim(taskId, true);

@@ -1,11 +1,8 @@
 import { DELIVERY_HEADER, SIGNATURE_HEADER, signNotification } from '@mission/contracts';
-import { type Database, type Logger, type Redis, tables } from '@mission/store';
+import { type Database, deliveryWithSubscription, hasEarlierPendingDelivery, type Logger, recordDeliveryAttempt, type Redis } from '@mission/store';
 import { DelayedError, type Job, Worker } from 'bullmq';
-import { and, eq, lt, sql } from 'drizzle-orm';
 import type { DeliveryJobData } from './deriver.ts';
 import { type Notification, type NotificationFormat, renderRequest } from './render.ts';
-
-const { notificationDeliveries, notificationSubscriptions } = tables;
 
 export const NOTIFICATION_QUEUE = 'notifications';
 /** A delivery whose subject has an earlier one still pending looks again after this long. */
@@ -45,30 +42,14 @@ export function startDeliveryWorker(o: DeliveryWorkerOptions): Worker<DeliveryJo
 }
 
 async function deliver(o: DeliveryWorkerOptions, job: Job<DeliveryJobData>, token: string | undefined): Promise<string> {
-  const [row] = await o.db
-    .select({ delivery: notificationDeliveries, subscription: notificationSubscriptions })
-    .from(notificationDeliveries)
-    .leftJoin(notificationSubscriptions, eq(notificationSubscriptions.id, notificationDeliveries.subscriptionId))
-    .where(eq(notificationDeliveries.id, job.data.deliveryId));
+  const row = await deliveryWithSubscription(o.db, job.data.deliveryId);
   if (!row || row.delivery.status !== 'pending') return 'already settled';
   const { delivery, subscription } = row;
   if (!subscription) {
-    await settle(o.db, delivery.id, { status: 'failed', statusCode: null, error: 'the subscription was deleted' });
+    await recordDeliveryAttempt(o.db, delivery.id, { status: 'failed', statusCode: null, error: 'the subscription was deleted' });
     return 'subscription deleted';
   }
-  const [earlier] = await o.db
-    .select({ id: notificationDeliveries.id })
-    .from(notificationDeliveries)
-    .where(
-      and(
-        eq(notificationDeliveries.subscriptionId, delivery.subscriptionId),
-        eq(notificationDeliveries.subject, delivery.subject),
-        lt(notificationDeliveries.seq, delivery.seq),
-        eq(notificationDeliveries.status, 'pending'),
-      ),
-    )
-    .limit(1);
-  if (earlier) {
+  if (await hasEarlierPendingDelivery(o.db, delivery)) {
     await job.moveToDelayed(Date.now() + ORDER_WAIT_MS, token);
     throw new DelayedError();
   }
@@ -95,21 +76,7 @@ async function deliver(o: DeliveryWorkerOptions, job: Job<DeliveryJobData>, toke
     error = `POST ${subscription.url}: ${(caught as Error).message}`;
   }
   const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-  await settle(o.db, delivery.id, { status: error === null ? 'delivered' : lastAttempt ? 'failed' : 'pending', statusCode, error });
+  await recordDeliveryAttempt(o.db, delivery.id, { status: error === null ? 'delivered' : lastAttempt ? 'failed' : 'pending', statusCode, error });
   if (error !== null) throw new Error(error);
   return 'delivered';
-}
-
-async function settle(db: Database, id: string, outcome: { status: 'pending' | 'delivered' | 'failed'; statusCode: number | null; error: string | null }): Promise<void> {
-  await db
-    .update(notificationDeliveries)
-    .set({
-      status: outcome.status,
-      attempts: sql`${notificationDeliveries.attempts} + 1`,
-      lastStatusCode: outcome.statusCode,
-      lastError: outcome.error,
-      lastAttemptAt: sql`now()`,
-      ...(outcome.status === 'delivered' ? { deliveredAt: sql`now()` } : {}),
-    })
-    .where(and(eq(notificationDeliveries.id, id), eq(notificationDeliveries.status, 'pending')));
 }

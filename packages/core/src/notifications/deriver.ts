@@ -1,12 +1,9 @@
 import { type MissionEvent } from '@mission/contracts';
-import { type Database, type Logger, type Redis, tables } from '@mission/store';
+import { type Database, insertPendingDelivery, type Logger, ownerSlotAndRole, pendingDeliveryIds, type Redis } from '@mission/store';
 import type { Queue } from 'bullmq';
-import { eq, sql } from 'drizzle-orm';
 import { notificationKindOf } from './kinds.ts';
 import { type ApprovalLinks, buildNotification } from './render.ts';
 import type { SubscriptionService } from './subscriptions.ts';
-
-const { notificationDeliveries, sessions, slots, tasks } = tables;
 
 export interface DeliveryJobData {
   deliveryId: string;
@@ -76,18 +73,14 @@ export class NotificationDeriver {
     for (const subscription of subscriptions) {
       const id = `${subscription.id}.${event.ownerId}.${event.seq}`;
       const notification = buildNotification({ id, kind, event, slot: owner.slot, role: owner.role, approval });
-      await this.o.db
-        .insert(notificationDeliveries)
-        .values({ id, subscriptionId: subscription.id, kind, subject: event.ownerId, seq: event.seq, notification: { ...notification }, status: 'pending' })
-        .onConflictDoNothing();
+      await insertPendingDelivery(this.o.db, { id, subscriptionId: subscription.id, kind, subject: event.ownerId, seq: event.seq, notification: { ...notification } });
       await this.enqueue(id);
     }
   }
 
   /** Deliveries still pending (their job lost with a crash between the row and the job): queued again, once. */
   private async requeuePending(): Promise<void> {
-    const rows = await this.o.db.select({ id: notificationDeliveries.id }).from(notificationDeliveries).where(eq(notificationDeliveries.status, 'pending'));
-    for (const row of rows) await this.enqueue(row.id);
+    for (const id of await pendingDeliveryIds(this.o.db)) await this.enqueue(id);
   }
 
   private async enqueue(deliveryId: string): Promise<void> {
@@ -101,12 +94,7 @@ export class NotificationDeriver {
   }
 
   private async ownerOf(event: MissionEvent): Promise<{ slot: string; role: string } | undefined> {
-    const owner = event.ownerKind === 'task' ? tasks : sessions;
-    const [row] = await this.o.db
-      .select({ slot: owner.slot, role: sql<string>`coalesce(${slots.role}, 'default')` })
-      .from(owner)
-      .leftJoin(slots, eq(slots.id, owner.slot))
-      .where(eq(owner.id, event.ownerId));
-    return row;
+    const row = await ownerSlotAndRole(this.o.db, { kind: event.ownerKind, id: event.ownerId });
+    return row ? { slot: row.slot, role: row.role ?? 'default' } : undefined;
   }
 }

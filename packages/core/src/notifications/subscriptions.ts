@@ -1,18 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import { BadRequestError, type Delivery, deliveryListQuerySchema, newId, notificationsFileSchema, NotFoundError, type NotificationKind, parseInput, type Subscription, type SubscriptionConfig, subscriptionConfigSchema, subscriptionCreateSchema } from '@mission/contracts';
-import { type Database, type NotificationSubscriptionRow, tables } from '@mission/store';
-import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import {
+  type Database,
+  deleteSubscription,
+  deliveryRows,
+  listSubscriptionRows,
+  type NotificationSubscriptionRow,
+  subscriptionIdByName,
+  subscriptionRow,
+  subscriptionsWanting,
+  upsertSubscription,
+} from '@mission/store';
 import { recordAudit } from '../audit.ts';
 import { readYamlFile } from '../yamlFile.ts';
-
-const { notificationDeliveries, notificationSubscriptions } = tables;
 
 /** Subscriptions to notifications (`/v1/notifications`, `notifications.yaml`) and their delivery logs. */
 export class SubscriptionService {
   constructor(private readonly db: Database) {}
 
   async list(): Promise<Subscription[]> {
-    return (await this.db.select().from(notificationSubscriptions).orderBy(asc(notificationSubscriptions.name))).map(toSubscription);
+    return (await listSubscriptionRows(this.db)).map(toSubscription);
   }
 
   async get(id: string): Promise<Subscription> {
@@ -22,8 +29,8 @@ export class SubscriptionService {
   /** Creates one; the answer has its signing secret (made up unless given), which is not shown again. */
   async create(body: unknown, by: string): Promise<Subscription & { secret: string }> {
     const input = parseInput(subscriptionCreateSchema, body, 'subscription');
-    const [existing] = await this.db.select({ id: notificationSubscriptions.id }).from(notificationSubscriptions).where(eq(notificationSubscriptions.name, input.name));
-    if (existing) throw new BadRequestError(`invalid subscription: the name '${input.name}' is taken (${existing.id}); PUT /v1/notifications/${existing.id} changes it`);
+    const existing = await subscriptionIdByName(this.db, input.name);
+    if (existing) throw new BadRequestError(`invalid subscription: the name '${input.name}' is taken (${existing}); PUT /v1/notifications/${existing} changes it`);
     const { name, ...config } = input;
     return this.upsert(name, config, 'api', by);
   }
@@ -37,7 +44,7 @@ export class SubscriptionService {
   }
 
   async delete(id: string, by: string): Promise<Subscription> {
-    const [row] = await this.db.delete(notificationSubscriptions).where(eq(notificationSubscriptions.id, id)).returning();
+    const row = await deleteSubscription(this.db, id);
     if (!row) throw new NotFoundError('notification subscription', id);
     await recordAudit(this.db, { kind: 'notification_deleted', actor: by, target: id, details: { name: row.name } });
     return toSubscription(row);
@@ -53,22 +60,14 @@ export class SubscriptionService {
 
   /** The enabled subscriptions that want this kind of event (of some slots or roles, or of all). */
   async wanting(kind: NotificationKind): Promise<NotificationSubscriptionRow[]> {
-    return this.db
-      .select()
-      .from(notificationSubscriptions)
-      .where(and(eq(notificationSubscriptions.enabled, true), sql`${notificationSubscriptions.events} @> ${JSON.stringify([kind])}::jsonb`));
+    return subscriptionsWanting(this.db, kind);
   }
 
   /** A subscription's delivery log, newest first. */
   async deliveries(id: string, query: unknown): Promise<Delivery[]> {
     await this.row(id);
     const q = parseInput(deliveryListQuerySchema, query ?? {}, 'query');
-    const rows = await this.db
-      .select()
-      .from(notificationDeliveries)
-      .where(and(eq(notificationDeliveries.subscriptionId, id), q.status ? eq(notificationDeliveries.status, q.status) : undefined))
-      .orderBy(desc(notificationDeliveries.createdAt), desc(notificationDeliveries.seq))
-      .limit(q.limit);
+    const rows = await deliveryRows(this.db, id, q);
     return rows.map((row) => ({
       id: row.id,
       subscriptionId: row.subscriptionId,
@@ -87,7 +86,7 @@ export class SubscriptionService {
   }
 
   private async row(id: string): Promise<NotificationSubscriptionRow> {
-    const [row] = await this.db.select().from(notificationSubscriptions).where(eq(notificationSubscriptions.id, id));
+    const row = await subscriptionRow(this.db, id);
     if (!row) throw new NotFoundError('notification subscription', id);
     return row;
   }
@@ -103,15 +102,11 @@ export class SubscriptionService {
       source,
     };
     const secret = config.secret ?? randomBytes(24).toString('base64url');
-    const [row] = await this.db
-      .insert(notificationSubscriptions)
-      .values({ id: newId('ntf'), name, secret, ...values })
-      .onConflictDoUpdate({ target: notificationSubscriptions.name, set: { ...values, ...(config.secret ? { secret } : {}), updatedAt: sql`now()` } })
-      .returning();
+    const row = await upsertSubscription(this.db, { id: newId('ntf'), name, secret, replaceSecret: Boolean(config.secret) }, values);
     // The URL is left out of the audit trail: a Slack webhook's URL is its credential.
     const { url: _url, ...recorded } = values;
-    await recordAudit(this.db, { kind: 'notification_changed', actor: by, target: row!.id, details: { name, ...recorded } });
-    return { ...toSubscription(row!), secret: row!.secret };
+    await recordAudit(this.db, { kind: 'notification_changed', actor: by, target: row.id, details: { name, ...recorded } });
+    return { ...toSubscription(row), secret: row.secret };
   }
 }
 

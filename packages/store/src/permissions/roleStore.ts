@@ -1,4 +1,4 @@
-import { and, desc, eq, isNotNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, isNotNull, sql } from 'drizzle-orm';
 import type { Database } from '../db/database.ts';
 import { type RoleVersionRow, roleVersions } from '../db/schema.ts';
 import { agentToolsOf, EMPTY_ROLE_RULES, type RoleRules } from '@mission/contracts';
@@ -34,4 +34,45 @@ export async function roleInForce(db: Database, name: string): Promise<RoleInFor
   if (!row) return { name, version: 0, rules: EMPTY_ROLE_RULES };
   const rules = { description: row.description, allow: row.allow, confirm: row.confirm, deny: row.deny, missionTools: row.missionTools, actionClasses: row.actionClasses, sandbox: row.sandbox ?? null, slots: row.slots ?? null };
   return { name, version: row.version, rules: { ...rules, missionTools: agentToolsOf(rules) } };
+}
+
+/** The version in force of every role that has one, by role name. */
+export async function activeRoleVersions(db: Database): Promise<RoleVersionRow[]> {
+  return db
+    .selectDistinctOn([roleVersions.role])
+    .from(roleVersions)
+    .where(isNotNull(roleVersions.activatedAt))
+    .orderBy(asc(roleVersions.role), sql`${roleVersions.activatedAt} desc`, desc(roleVersions.version));
+}
+
+/** Every version of a role (drafts included), newest first. */
+export async function roleVersionHistory(db: Database, name: string): Promise<RoleVersionRow[]> {
+  return db.select().from(roleVersions).where(eq(roleVersions.role, name)).orderBy(desc(roleVersions.version));
+}
+
+/** Runs `work` in a transaction holding the role's advisory lock: writers of one role take turns. */
+export async function withRoleLock<T>(db: Database, name: string, work: (tx: Database) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`role:${name}`}))`);
+    return work(tx);
+  });
+}
+
+/** Puts a version in force now; undefined when the role has no such version. */
+export async function markRoleVersionActive(db: Database, name: string, version: number, by: string): Promise<RoleVersionRow | undefined> {
+  const [updated] = await db
+    .update(roleVersions)
+    .set({ activatedAt: sql`clock_timestamp()`, activatedBy: by })
+    .where(and(eq(roleVersions.role, name), eq(roleVersions.version, version)))
+    .returning();
+  return updated;
+}
+
+/** Writes a version of a role's rules, in force at once unless `draft`. */
+export async function insertRoleVersion(db: Database, name: string, version: number, rules: RoleRules, by: string, draft: boolean): Promise<RoleVersionRow> {
+  const [inserted] = await db
+    .insert(roleVersions)
+    .values({ role: name, version, ...rules, changedBy: by, activatedAt: draft ? null : sql`clock_timestamp()`, activatedBy: draft ? null : by })
+    .returning();
+  return inserted!;
 }

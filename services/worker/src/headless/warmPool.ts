@@ -1,6 +1,5 @@
 import { type RoleRules } from '@mission/contracts';
-import { type Database, type Logger, roleInForce, tables } from '@mission/store';
-import { isNotNull } from 'drizzle-orm';
+import { type Database, type Logger, roleInForce, warmPoolSlotRows } from '@mission/store';
 import type { AgentLauncher } from '../agentProcess.ts';
 import { combineLaunches } from '../cliLaunch.ts';
 import type { ReservedPrompts, PermissionPromptServer } from '../permissions/promptServer.ts';
@@ -141,7 +140,7 @@ export class WarmPools {
   /** Brings the pools in line with the slots' `warmPool` settings (at start, then on each heartbeat). */
   async reconcile(): Promise<void> {
     if (this.closed) return;
-    const rows = await this.o.db.select().from(tables.slots).where(isNotNull(tables.slots.warmPool));
+    const rows = await warmPoolSlotRows(this.o.db);
     const wanted = rows.filter((row) => row.warmPool && (!this.o.workerSlots || this.o.workerSlots.includes(row.id)));
     for (const [slotId, pool] of this.pools) {
       if (!wanted.some((row) => row.id === slotId)) {

@@ -1,14 +1,12 @@
 import { messagePrompt } from '@mission/contracts';
-import { announceMessageStatus, type Database, failPendingMessages, type EventLog, type Logger, tables } from '@mission/store';
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { announceMessageStatus, type Database, failPendingMessages, type EventLog, type Logger, type MessageRow, tables, takeNextQueuedMessage, updateSessionMessage } from '@mission/store';
+import { eq } from 'drizzle-orm';
 import type { InteractiveSession } from './interactive.ts';
 
-const { sessionMessages, sessions } = tables;
+const { sessions } = tables;
 
 /** How long a delivered message may take to be answered. */
 const REPLY_TIMEOUT_MS = 5 * 60_000;
-
-type MessageRow = typeof sessionMessages.$inferSelect;
 
 /**
  * Delivers the messages queued for the sessions of this worker: when a session is idle, the oldest is
@@ -44,19 +42,7 @@ export class MessageDelivery {
 
   /** Claims the oldest queued message (queued → delivered). */
   private async takeNext(sessionId: string): Promise<MessageRow | undefined> {
-    const [oldest] = await this.o.db
-      .select({ id: sessionMessages.id })
-      .from(sessionMessages)
-      .where(and(eq(sessionMessages.toSessionId, sessionId), eq(sessionMessages.status, 'queued')))
-      .orderBy(asc(sessionMessages.createdAt), asc(sessionMessages.id))
-      .limit(1);
-    if (!oldest) return undefined;
-    const [taken] = await this.o.db
-      .update(sessionMessages)
-      .set({ status: 'delivered', deliveredAt: sql`now()` })
-      .where(and(eq(sessionMessages.id, oldest.id), eq(sessionMessages.status, 'queued')))
-      .returning();
-    return taken;
+    return takeNextQueuedMessage(this.o.db, sessionId);
   }
 
   /**
@@ -75,7 +61,7 @@ export class MessageDelivery {
       const busy = session.state === 'working' || session.state === 'waiting_permission';
       update = busy ? { status: 'queued', deliveredAt: null } : { status: 'failed', error: (error as Error).message };
     }
-    const [row] = await this.o.db.update(sessionMessages).set(update).where(eq(sessionMessages.id, message.id)).returning();
+    const row = await updateSessionMessage(this.o.db, message.id, update);
     if (row && row.status !== 'queued') await announceMessageStatus(this.o.events, row);
   }
 

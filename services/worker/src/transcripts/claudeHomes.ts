@@ -1,11 +1,10 @@
-import { type Database, tables } from '@mission/store';
+import { type Database, slotEnvs } from '@mission/store';
 
 /**
  * The HOMEs the claude processes of this worker write their records under: the agents' default ones (one
  * per agent user) and every slot's `env.HOME`.
  */
 export async function claudeHomes(db: Database, defaultHomes: readonly string[]): Promise<string[]> {
-  const slots = await db.select({ env: tables.slots.env }).from(tables.slots);
-  const slotHomes = slots.map((slot) => slot.env.HOME).filter((home): home is string => Boolean(home));
+  const slotHomes = (await slotEnvs(db)).map((env) => env.HOME).filter((home): home is string => Boolean(home));
   return [...new Set([...defaultHomes, ...slotHomes])];
 }

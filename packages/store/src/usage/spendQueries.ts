@@ -1,0 +1,126 @@
+import { type AnyColumn, and, asc, count, eq, gte, isNotNull, lt, or, type SQL, sql } from 'drizzle-orm';
+import type { Database } from '../db/database.ts';
+import { sessions, slots, tasks } from '../db/schema.ts';
+
+/** Token kinds, as Claude Code reports them in a task's `usage` (`<kind>_tokens`, `cache_read_input_tokens` …). */
+export const tokenKinds = ['input', 'output', 'cache_read', 'cache_creation'] as const;
+export type TokenKind = (typeof tokenKinds)[number];
+const usageKey: Record<TokenKind, string> = {
+  input: 'input_tokens',
+  output: 'output_tokens',
+  cache_read: 'cache_read_input_tokens',
+  cache_creation: 'cache_creation_input_tokens',
+};
+
+/** What one slot's tasks have cost and used, since the start of a day (UTC) and in all. */
+export interface SlotSpend {
+  slot: string;
+  dailyBudgetUsd: number | null;
+  /** Tasks submitted today. */
+  tasksToday: number;
+  tasksTotal: number;
+  /** Cost and tokens are recorded when a task ends, so "today" is the tasks that ended today. */
+  costTodayUsd: number;
+  costTotalUsd: number;
+  tokensToday: Record<TokenKind, number>;
+  tokensTotal: Record<TokenKind, number>;
+}
+
+/** Tasks that ended since `since`: the ones whose cost counts against the day's budget. */
+const endedSince = (since: Date): SQL => sql`${tasks.finishedAt} >= ${since.toISOString()}::timestamptz`;
+
+const filtered = (aggregate: SQL, when: SQL | undefined): SQL => (when ? sql`${aggregate} filter (where ${when})` : aggregate);
+/** The cost of the tasks selected (those matching `when` as well, if given). */
+const costSum = (when?: SQL) => sql<number>`coalesce(${filtered(sql`sum(${tasks.costUsd})`, when)}, 0)`.mapWith(Number);
+/** A token count of a task's usage; null when it is missing or not a number (a row never breaks the sum). */
+const tokenCount = (kind: TokenKind) =>
+  sql`case when jsonb_typeof(${tasks.usage} -> ${usageKey[kind]}) = 'number' then (${tasks.usage} ->> ${usageKey[kind]})::numeric end`;
+const tokenSum = (kind: TokenKind, when?: SQL) => sql<number>`coalesce(${filtered(sql`sum(${tokenCount(kind)})`, when)}, 0)`.mapWith(Number);
+const tokenSums = (when?: SQL) => Object.fromEntries(tokenKinds.map((kind) => [kind, tokenSum(kind, when)])) as Record<TokenKind, SQL<number>>;
+
+/** Every slot's spend since `dayStart` and in all, in one aggregate query (slots without tasks included, with zeros). */
+export async function slotSpendSince(db: Database, dayStart: Date): Promise<SlotSpend[]> {
+  const today = endedSince(dayStart);
+  return db
+    .select({
+      slot: slots.id,
+      dailyBudgetUsd: slots.dailyBudgetUsd,
+      tasksToday: sql<number>`count(${tasks.id}) filter (where ${tasks.createdAt} >= ${dayStart.toISOString()}::timestamptz)`.mapWith(Number),
+      tasksTotal: count(tasks.id),
+      costTodayUsd: costSum(today),
+      costTotalUsd: costSum(),
+      tokensToday: tokenSums(today),
+      tokensTotal: tokenSums(),
+    })
+    .from(slots)
+    .leftJoin(tasks, eq(tasks.slot, slots.id))
+    .groupBy(slots.id)
+    .orderBy(asc(slots.id));
+}
+
+/** A slot's daily budget; null when it has none, undefined when there is no such slot. */
+export async function slotDailyBudget(db: Database, slot: string): Promise<number | null | undefined> {
+  const [row] = await db.select({ budget: slots.dailyBudgetUsd }).from(slots).where(eq(slots.id, slot));
+  return row?.budget;
+}
+
+/** What the tasks of `slot` that ended since `since` have cost. */
+export async function tasksCostSince(db: Database, slot: string, since: Date): Promise<number> {
+  const [spent] = await db
+    .select({ usd: costSum() })
+    .from(tasks)
+    .where(and(eq(tasks.slot, slot), endedSince(since)));
+  return spent?.usd ?? 0;
+}
+
+/** What the sessions of `slot` have cost since `since` (the part of a daily budget sessions spent). */
+export async function sessionsCostSince(db: Database, slot: string, since: Date): Promise<number> {
+  const [row] = await db
+    .select({ usd: sql<number>`coalesce(sum(${sessions.costUsd}), 0)`.mapWith(Number) })
+    .from(sessions)
+    .where(and(eq(sessions.slot, slot), isNotNull(sessions.costAt), sql`${sessions.costAt} >= ${since.toISOString()}::timestamptz`));
+  return row?.usd ?? 0;
+}
+
+/**
+ * Cost per UTC day (`YYYY-MM-DD`) since `since` (an ISO time): tasks on the day they ended (with how many
+ * ended), sessions on the day their cost was last recorded; optionally one slot's. Days without spend are left out.
+ */
+export async function costPerDaySince(
+  db: Database,
+  since: string,
+  slot?: string,
+): Promise<{ tasks: { day: string; costUsd: number; ended: number }[]; sessions: { day: string; costUsd: number }[] }> {
+  const dayOf = (column: AnyColumn) => sql<string>`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD')`;
+  const taskDay = dayOf(tasks.finishedAt);
+  const sessionDay = dayOf(sessions.costAt);
+  const [taskRows, sessionRows] = await Promise.all([
+    db
+      .select({ day: taskDay, costUsd: sql<number>`coalesce(sum(${tasks.costUsd}), 0)`.mapWith(Number), ended: count() })
+      .from(tasks)
+      .where(and(sql`${tasks.finishedAt} >= ${since}::timestamptz`, slot ? eq(tasks.slot, slot) : undefined))
+      .groupBy(taskDay),
+    db
+      .select({ day: sessionDay, costUsd: sql<number>`coalesce(sum(${sessions.costUsd}), 0)`.mapWith(Number) })
+      .from(sessions)
+      .where(and(sql`${sessions.costAt} >= ${since}::timestamptz`, slot ? eq(sessions.slot, slot) : undefined))
+      .groupBy(sessionDay),
+  ]);
+  return { tasks: taskRows, sessions: sessionRows };
+}
+
+/**
+ * The times of the tasks that could count in a window from `windowStart` to `now`: created before `now`, and
+ * started or ended in the window, or not yet out of the queue.
+ */
+export async function taskTimesInWindow(db: Database, windowStart: Date, now: Date): Promise<{ createdAt: Date; startedAt: Date | null; finishedAt: Date | null }[]> {
+  return db
+    .select({ createdAt: tasks.createdAt, startedAt: tasks.startedAt, finishedAt: tasks.finishedAt })
+    .from(tasks)
+    .where(
+      and(
+        lt(tasks.createdAt, now),
+        or(gte(tasks.startedAt, windowStart), gte(tasks.finishedAt, windowStart), and(sql`${tasks.startedAt} is null`, sql`${tasks.finishedAt} is null`)),
+      ),
+    );
+}
