@@ -4,13 +4,14 @@ import { Queue, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChannelSubscriber } from './channelSubscriber.ts';
 import { type CommandHandlers, CommandClient, serveCommands, workerQueueName } from './commandBus.ts';
+import { createLogger } from './logger.ts';
 import { createRedis } from './redis.ts';
 
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `t${randomBytes(5).toString('hex')}`;
 const connection = createRedis(url, 'command-bus-test');
 const subscriberConnection = createRedis(url, 'command-bus-test-subscriber');
-const subscriber = new ChannelSubscriber(subscriberConnection);
+const subscriber = new ChannelSubscriber(subscriberConnection, createLogger({ level: 'warn', name: 'command-bus-test' }));
 const client = new CommandClient(connection, subscriber, prefix);
 const workerId = 'worker one';
 const TIMEOUT_MS = 10_000;
