@@ -37,6 +37,21 @@ describe('layers', () => {
     expect(offending).toEqual([]);
   });
 
+  it('SessionStore is the one writer of the sessions table: no other module inserts or updates its rows', () => {
+    const store = path.join(root, 'packages/store/src/sessions/sessionStore.ts');
+    const sources = ['packages', 'services'].flatMap((dir) =>
+      fs.readdirSync(path.join(root, dir)).map((name) => path.join(root, dir, name, 'src')).filter((src) => fs.existsSync(src)),
+    );
+    const writers = sources.flatMap((src) =>
+      sourceFiles(src)
+        .filter((file) => file !== store)
+        .filter((file) => /\.(?:update|insert)\(\s*(?:tables\.)?sessions\s*\)/.test(fs.readFileSync(file, 'utf8')))
+        .map((file) => path.relative(root, file)),
+    );
+    expect(writers).toEqual([]);
+    expect(fs.readFileSync(store, 'utf8')).toMatch(/\.update\(sessions\)/);
+  });
+
   it('the self-check sees imports: a module of store is found importing drizzle-orm', () => {
     const store = sourceFiles(path.join(root, 'packages/store/src')).flatMap(importsOf);
     expect(store).toContain('drizzle-orm');

@@ -11,6 +11,7 @@ export * from './waitForEvent.ts';
 export * from './sessionMessages.ts';
 export * from './coordinationChildren.ts';
 export * from './tasks/taskStore.ts';
+export * from './sessions/sessionStore.ts';
 export * from './taskCanceller.ts';
 export * from './fleet/interruptedTask.ts';
 export * from './fleet/workerRegistry.ts';

@@ -4,7 +4,7 @@ import { exitReason, sessionEndReason } from './exitReason.ts';
 import type { PermissionDialog, SessionSnapshot } from '../pty/screen.ts';
 import { parseScreen } from '../pty/screenParser.ts';
 import { SnapshotDiffer, STARTING_SNAPSHOT } from '../pty/snapshotDiff.ts';
-import type { InteractiveSession } from './interactive.ts';
+import type { InteractiveSession, StateTold } from './interactive.ts';
 import { optionFor, toTurn, TurnWatch } from './turn.ts';
 
 /** Re-read the screen this long after the last output, and at least this often while output keeps coming. */
@@ -23,9 +23,8 @@ const CTRL_C = '\x03';
 export interface LiveSessionHooks {
   /** Stores and publishes an event of this session (called in order, one at a time). */
   emit(draft: MissionEventDraft): Promise<void>;
-  /** The session's state changed (to record it on the session row). */
-  /** `endReason`: with `exited`, why (the session's exitReason). */
-  stateChanged(state: SessionState, exit: PtyExit | null, endReason?: string): Promise<void>;
+  /** The session's state changed, as `told` (to record on the session row with its `state` event); `endReason`: with `exited`, why (the session's exitReason). */
+  stateChanged(told: StateTold, exit: PtyExit | null, endReason?: string): Promise<void>;
   /**
    * A permission dialog opened: resolves with how to answer it. When a person must decide first,
    * `pending` is told of the approval it waits for.
@@ -284,10 +283,12 @@ export class LiveSession implements InteractiveSession {
     if (this.exit) return;
     const next = parseScreen(this.pty.screen());
     const events = this.differ.next(next);
-    const stateChanged = next.state !== this.snapshot.state;
     this.snapshot = next;
-    for (const event of events) this.enqueue(event);
-    if (stateChanged) this.enqueueStateChange(next.state, null);
+    // The state event is stored with the row's change, in the order the differ told it.
+    for (const event of events) {
+      if (event.type === 'state') this.enqueueStateChange({ ...event.payload, state: next.state }, null);
+      else this.enqueue(event);
+    }
     if (!next.dialog && this.guard?.settled) this.guard = null;
     if (next.state === 'waiting_permission' && next.dialog && (!this.guard || !sameDialog(next, this.guard.dialog))) this.startGuard(next.dialog);
     this.wake();
@@ -302,8 +303,8 @@ export class LiveSession implements InteractiveSession {
     this.emitting = this.emitting.then(() => this.hooks.emit(event)).catch(() => {});
   }
 
-  private enqueueStateChange(state: SessionState, exit: PtyExit | null, endReason?: string): void {
-    this.emitting = this.emitting.then(() => this.hooks.stateChanged(state, exit, endReason)).catch(() => {});
+  private enqueueStateChange(told: StateTold, exit: PtyExit | null, endReason?: string): void {
+    this.emitting = this.emitting.then(() => this.hooks.stateChanged(told, exit, endReason)).catch(() => {});
   }
 
   private noteModes(data: string): void {
@@ -315,8 +316,8 @@ export class LiveSession implements InteractiveSession {
     this.read();
     this.exit = exit;
     this.exitReason = this.killed ? undefined : exitReason(exit, this.pty.screen().lines);
-    this.enqueue({ type: 'state', payload: { state: 'exited', exitCode: exit.exitCode, ...(exit.signal ? { signal: exit.signal } : {}), ...(exit.signal && !this.killed ? { resumable: true } : {}), ...(this.exitReason ? { reason: this.exitReason } : {}) } });
-    this.enqueueStateChange('exited', exit, sessionEndReason(exit, this.killed, this.exitReason));
+    const told = { state: 'exited' as const, exitCode: exit.exitCode, ...(exit.signal ? { signal: exit.signal } : {}), ...(exit.signal && !this.killed ? { resumable: true } : {}), ...(this.exitReason ? { reason: this.exitReason } : {}) };
+    this.enqueueStateChange(told, exit, sessionEndReason(exit, this.killed, this.exitReason));
     for (const waiter of [...this.waiters]) waiter.resolve(undefined);
   }
 }
