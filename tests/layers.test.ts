@@ -52,9 +52,23 @@ describe('layers', () => {
     expect(importing).toEqual([
       'packages/core/src/sessions.ts',
       'services/worker/src/sessions/messageDelivery.ts',
-      'services/worker/src/sessions/sessionCost.ts',
       'services/worker/src/sessions/sessionHost.ts',
     ]);
+  });
+
+  it('SessionStore is the one writer of the sessions table: no other module inserts or updates its rows', () => {
+    const store = path.join(root, 'packages/store/src/sessions/sessionStore.ts');
+    const sources = ['packages', 'services'].flatMap((dir) =>
+      fs.readdirSync(path.join(root, dir)).map((name) => path.join(root, dir, name, 'src')).filter((src) => fs.existsSync(src)),
+    );
+    const writers = sources.flatMap((src) =>
+      sourceFiles(src)
+        .filter((file) => file !== store)
+        .filter((file) => /\.(?:update|insert)\(\s*(?:tables\.)?sessions\s*\)/.test(fs.readFileSync(file, 'utf8')))
+        .map((file) => path.relative(root, file)),
+    );
+    expect(writers).toEqual([]);
+    expect(fs.readFileSync(store, 'utf8')).toMatch(/\.update\(sessions\)/);
   });
 
   it('the self-check sees imports: a module of store is found importing drizzle-orm', () => {

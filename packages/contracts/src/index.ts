@@ -4,6 +4,7 @@ export * from './claudeFailures.ts';
 export * from './ids.ts';
 export * from './events.ts';
 export * from './tasks/taskTransitions.ts';
+export * from './sessions/sessionTransitions.ts';
 export * from './schemas/index.ts';
 export * from './fleet/interruptedTaskPolicy.ts';
 export * from './slotGlob.ts';

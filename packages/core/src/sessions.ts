@@ -1,9 +1,9 @@
 import { setTimeout } from 'node:timers/promises';
 import { type Caller, ConflictError, isEndedSessionState, isTerminalTaskStatus, newId, NotFoundError, parseInput, type Session, type SessionListQuery, sessionListQuerySchema, type SessionScreen, sessionConfirmSchema, sessionSendSchema, sessionAnswerSchema, type SessionDriver, type BlockingDialogView, sessionSpawnSchema, type SessionState, type SessionTurn, UnavailableError } from '@mission/contracts';
 import type { SessionCommandArgs, SessionCommandName, WorkerCommandArgs, WorkerCommandResult } from '@mission/contracts';
-import { type ChannelSubscriber, type CommandClient, type Database, type EventLog, type Logger, revokeAgentTokens, type SpawnJobData, tables, waitForEvent } from '@mission/store';
+import { type ChannelSubscriber, type CommandClient, type Database, type EndedSessionState, type EventLog, type Logger, revokeAgentTokens, SessionStore, type SpawnJobData, tables, waitForEvent } from '@mission/store';
 import type { Queue } from 'bullmq';
-import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { ApprovalService } from './approvals.ts';
 import { assertWithinDailyBudget } from './budget.ts';
 import { assertAgentMayUseSlot } from './slotAccess.ts';
@@ -40,7 +40,11 @@ export interface SessionServiceOptions {
  * the worker that took its `spawn` job; every later command goes to that worker's own queue.
  */
 export class SessionService {
-  constructor(private readonly o: SessionServiceOptions) {}
+  private readonly store: SessionStore;
+
+  constructor(private readonly o: SessionServiceOptions) {
+    this.store = new SessionStore(o);
+  }
 
   /**
    * Creates the session and waits until a worker has taken it (its state is then `starting` or later).
@@ -54,9 +58,7 @@ export class SessionService {
     const parentId = await parentFor(this.o.db, options.caller, input.parent);
     if (parentId) await assertWithinTreeBudget(this.o.db, this.o.events, parentId);
     const id = newId('ses');
-    await this.o.db
-      .insert(sessions)
-      .values({ id, slot: input.slot, driver: input.driver, state: 'starting', cols: input.cols, rows: input.rows, parentId, temporary: options.temporary ?? false });
+    await this.store.create({ id, slot: input.slot, driver: input.driver, cols: input.cols, rows: input.rows, parentId, temporary: options.temporary ?? false });
     return this.handToWorker({ sessionId: id }, id);
   }
 
@@ -70,14 +72,8 @@ export class SessionService {
     if (!isEndedSessionState(session.state)) throw new ConflictError(`session ${id} is ${session.state}: only a lost or exited session can be resumed`, { state: session.state });
     if (!session.claudeSessionId) throw new ConflictError(`session ${id} never started Claude Code, so there is nothing to resume`);
     await this.assertStarterRuns(session);
-    const [row] = await this.o.db
-      .update(sessions)
-      .set({ state: 'starting', ownerWorker: null, exitCode: null, exitSignal: null, exitReason: null, endedAt: null, updatedAt: sql`now()` })
-      .where(and(eq(sessions.id, id), eq(sessions.state, session.state)))
-      .returning({ id: sessions.id });
-    if (!row) throw new ConflictError(`session ${id} changed while resuming it; try again`);
     const reason = `resuming Claude Code session ${session.claudeSessionId} (was ${session.state}${session.ownerWorker ? ` on worker ${session.ownerWorker}` : ''})`;
-    await this.o.events.append({ kind: 'session', id }, { type: 'state', payload: { state: 'starting', reason } });
+    if (!(await this.store.resume(id, session.state as EndedSessionState, reason))) throw new ConflictError(`session ${id} changed while resuming it; try again`);
     return this.handToWorker({ sessionId: id, resume: true }, `${id}-resume-${Date.now()}`);
   }
 
@@ -252,13 +248,8 @@ export class SessionService {
   }
 
   /** Ends a session still `starting` whose spawn job was taken off the queue: no worker holds it. */
-  private async end(id: string, state: Extract<SessionState, 'exited' | 'lost'>, reason: string): Promise<void> {
-    const [ended] = await this.o.db
-      .update(sessions)
-      .set({ state, exitReason: reason, endedAt: sql`now()`, updatedAt: sql`now()` })
-      .where(and(eq(sessions.id, id), eq(sessions.state, 'starting'), isNull(sessions.ownerWorker)))
-      .returning({ id: sessions.id });
-    if (ended) await this.o.events.append({ kind: 'session', id }, { type: 'state', payload: { state, reason } });
+  private async end(id: string, state: EndedSessionState, reason: string): Promise<void> {
+    await this.store.endUnclaimed(id, state, reason);
   }
 }
 

@@ -12,6 +12,7 @@ export * from './sessionMessages.ts';
 export * from './coordinationChildren.ts';
 export * from './tasks/taskStore.ts';
 export * from './tasks/taskQueries.ts';
+export * from './sessions/sessionStore.ts';
 export * from './taskCanceller.ts';
 export * from './fleet/interruptedTask.ts';
 export * from './fleet/workerRegistry.ts';

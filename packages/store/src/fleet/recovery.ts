@@ -1,14 +1,14 @@
 import type { Queue } from 'bullmq';
-import { and, asc, count, desc, eq, isNotNull, lt, ne, notInArray, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, isNotNull, lt, ne, sql } from 'drizzle-orm';
 import type { Database } from '../db/database.ts';
-import { events, sessions, tasks, workers } from '../db/schema.ts';
+import { events, tasks, workers } from '../db/schema.ts';
 import type { EventLog } from '../eventLog.ts';
 import type { Logger } from '../logger.ts';
 import type { WorkerLiveness } from './liveness.ts';
 import type { ApprovalStore } from '../permissions/approvalStore.ts';
 import { type CoordinationJobData, enqueueTask, type TaskJobData } from '../queues.ts';
 import { failPendingMessages } from '../sessionMessages.ts';
-import { endedSessionStates } from '@mission/contracts';
+import { SessionStore } from '../sessions/sessionStore.ts';
 import { terminalTaskStatuses } from '@mission/contracts';
 import type { WorkerState } from '@mission/contracts';
 import type { TaskCanceller } from '../taskCanceller.ts';
@@ -125,14 +125,12 @@ export class FleetRecovery {
     const silentFor = why === 'silent' ? `no heartbeat since ${row.heartbeatAt.toISOString()}` : 'a new process started under its id';
     this.o.logger.warn({ workerId, heartbeatAt: row.heartbeatAt }, 'worker lost: recovering its sessions and tasks');
 
-    const lostSessions = await this.o.db
-      .update(sessions)
-      .set({ state: 'lost', exitReason: `the worker holding it (${workerId}) was lost (${silentFor})`, endedAt: sql`now()`, updatedAt: sql`now()` })
-      .where(and(eq(sessions.ownerWorker, workerId), notInArray(sessions.state, [...endedSessionStates])))
-      .returning({ id: sessions.id });
-    for (const { id } of lostSessions) {
-      const reason = `the worker holding it (${workerId}) was lost (${silentFor}); resume it with POST /v1/sessions/${id}/resume`;
-      await this.o.events.append({ kind: 'session', id }, { type: 'state', payload: { state: 'lost', reason, resumable: true } });
+    const lostSessions = await new SessionStore(this.o).loseSessionsOf(
+      workerId,
+      `the worker holding it (${workerId}) was lost (${silentFor})`,
+      (id) => `the worker holding it (${workerId}) was lost (${silentFor}); resume it with POST /v1/sessions/${id}/resume`,
+    );
+    for (const id of lostSessions) {
       await this.o.approvals.expirePending({ kind: 'session', id }, 'the worker holding the request was lost', 'worker_lost');
       await failPendingMessages(this.o.db, this.o.events, id, `its worker (${workerId}) was lost`);
     }

@@ -11,7 +11,7 @@ import { screenEvents, STARTING_SNAPSHOT } from '../pty/snapshotDiff.ts';
 import { JsonlTail } from '../transcripts/transcriptTail.ts';
 import { transcriptUpdates } from '../transcripts/transcriptContent.ts';
 import { exitReason, sessionEndReason } from './exitReason.ts';
-import { answerDialog, blockedError, type InteractiveSession, sameDialog, SessionEvents, STATE_NOT_RECORDED, typePrompt } from './interactive.ts';
+import { answerDialog, blockedError, type InteractiveSession, sameDialog, SessionEvents, STATE_NOT_RECORDED, type StateTold, typePrompt } from './interactive.ts';
 
 const INTERRUPT_WAIT_MS = 5_000;
 /**
@@ -31,8 +31,8 @@ export interface HookedSessionHooks {
   emit(draft: MissionEventDraft): Promise<void>;
   /** The session's log: where a failure of `emit` or `stateChanged` (run in the background) is told. */
   log: Logger;
-  /** The session's state changed (to record it on the session row), with the dialog of a `blocked` one. */
-  stateChanged(state: SessionState, exit: PtyExit | null, blocking: BlockingDialog | null, endReason?: string): Promise<void>;
+  /** The session's state changed, as `told` (to record on the session row with its `state` event), with the dialog of a `blocked` one. */
+  stateChanged(told: StateTold, exit: PtyExit | null, blocking: BlockingDialog | null, endReason?: string): Promise<void>;
   /** A role's deny rule for this use, checked on PreToolUse (before the CLI decides itself); null if none. */
   refusal(use: ToolUse): Promise<GuardAnswer | null>;
   /** Decides a permission request by the role, waiting for an approval when a person must decide. */
@@ -398,9 +398,9 @@ export class HookedSession implements InteractiveSession {
       return;
     }
     this.phase = phase;
-    this.events.emit({ type: 'state', payload: { state: phase, ...(phase === 'blocked' && this.blocking ? { reason: `${this.blocking.kind}: ${this.blocking.text}` } : {}) } });
     const blocking = this.blocking;
-    this.events.run(() => this.hooks.stateChanged(phase, null, phase === 'blocked' ? blocking : null), STATE_NOT_RECORDED, { state: phase });
+    const told = { state: phase, ...(phase === 'blocked' && blocking ? { reason: `${blocking.kind}: ${blocking.text}` } : {}) };
+    this.events.run(() => this.hooks.stateChanged(told, null, phase === 'blocked' ? blocking : null), STATE_NOT_RECORDED, { state: phase });
     this.events.wake();
   }
 
@@ -413,8 +413,8 @@ export class HookedSession implements InteractiveSession {
     this.readTranscript();
     this.exit = exit;
     this.exitReason = this.killed ? undefined : exitReason(exit, this.pty.screen().lines);
-    this.events.emit({ type: 'state', payload: { state: 'exited', exitCode: exit.exitCode, ...(exit.signal ? { signal: exit.signal } : {}), ...(exit.signal && !this.killed ? { resumable: true } : {}), ...(this.exitReason ? { reason: this.exitReason } : {}) } });
-    this.events.run(() => this.hooks.stateChanged('exited', exit, null, sessionEndReason(exit, this.killed, this.exitReason)), STATE_NOT_RECORDED, { state: 'exited' });
+    const told = { state: 'exited' as const, exitCode: exit.exitCode, ...(exit.signal ? { signal: exit.signal } : {}), ...(exit.signal && !this.killed ? { resumable: true } : {}), ...(this.exitReason ? { reason: this.exitReason } : {}) };
+    this.events.run(() => this.hooks.stateChanged(told, exit, null, sessionEndReason(exit, this.killed, this.exitReason)), STATE_NOT_RECORDED, { state: 'exited' });
     this.events.close(() => this.exitedError());
     this.transcript?.close();
   }

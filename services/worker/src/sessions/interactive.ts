@@ -3,6 +3,12 @@ import { answerKeystrokes, type BlockingDialog } from '../pty/blockingDialog.ts'
 import type { PtyExit, PtySession } from '../pty/ptySession.ts';
 import type { Logger } from '@mission/store';
 
+/**
+ * A change of a session's state as its `state` event tells it (the state, and why, how it exited, …): the
+ * session host records it on the row and stores the event in one transaction.
+ */
+export type StateTold = { state: SessionState } & Record<string, unknown>;
+
 /** What the session host and message delivery drive, whichever way the session is followed. */
 export interface InteractiveSession {
   readonly id: string;

@@ -4,7 +4,7 @@ import { exitReason, sessionEndReason } from './exitReason.ts';
 import type { PermissionDialog, SessionSnapshot } from '../pty/screen.ts';
 import { ScreenFollower } from '../pty/screenFollower.ts';
 import { SnapshotDiffer, STARTING_SNAPSHOT } from '../pty/snapshotDiff.ts';
-import { EVENT_NOT_STORED, type InteractiveSession, STATE_NOT_RECORDED } from './interactive.ts';
+import { EVENT_NOT_STORED, type InteractiveSession, STATE_NOT_RECORDED, type StateTold } from './interactive.ts';
 import type { Logger } from '@mission/store';
 import { optionFor, toTurn, TurnWatch } from './turn.ts';
 
@@ -26,9 +26,8 @@ export interface LiveSessionHooks {
   emit(draft: MissionEventDraft): Promise<void>;
   /** The session's log: where a failure of `emit` or `stateChanged` (run in the background) is told. */
   log: Logger;
-  /** The session's state changed (to record it on the session row). */
-  /** `endReason`: with `exited`, why (the session's exitReason). */
-  stateChanged(state: SessionState, exit: PtyExit | null, endReason?: string): Promise<void>;
+  /** The session's state changed, as `told` (to record on the session row with its `state` event); `endReason`: with `exited`, why (the session's exitReason). */
+  stateChanged(told: StateTold, exit: PtyExit | null, endReason?: string): Promise<void>;
   /**
    * A permission dialog opened: resolves with how to answer it. When a person must decide first,
    * `pending` is told of the approval it waits for.
@@ -290,10 +289,12 @@ export class LiveSession implements InteractiveSession {
     if (this.exit) return;
     const next = this.follower.read();
     const events = this.differ.next(next);
-    const stateChanged = next.state !== this.snapshot.state;
     this.snapshot = next;
-    for (const event of events) this.enqueue(event);
-    if (stateChanged) this.enqueueStateChange(next.state, null);
+    // The state event is stored with the row's change, in the order the differ told it.
+    for (const event of events) {
+      if (event.type === 'state') this.enqueueStateChange({ ...event.payload, state: next.state }, null);
+      else this.enqueue(event);
+    }
     if (!next.dialog && this.guard?.settled) this.guard = null;
     if (next.state === 'waiting_permission' && next.dialog && (!this.guard || !sameDialog(next, this.guard.dialog))) this.startGuard(next.dialog);
     this.wake();
@@ -308,8 +309,8 @@ export class LiveSession implements InteractiveSession {
     this.emitting = this.emitting.then(() => this.hooks.emit(event)).catch((error: unknown) => this.hooks.log.error({ err: error, type: event.type }, EVENT_NOT_STORED));
   }
 
-  private enqueueStateChange(state: SessionState, exit: PtyExit | null, endReason?: string): void {
-    this.emitting = this.emitting.then(() => this.hooks.stateChanged(state, exit, endReason)).catch((error: unknown) => this.hooks.log.error({ err: error, state }, STATE_NOT_RECORDED));
+  private enqueueStateChange(told: StateTold, exit: PtyExit | null, endReason?: string): void {
+    this.emitting = this.emitting.then(() => this.hooks.stateChanged(told, exit, endReason)).catch((error: unknown) => this.hooks.log.error({ err: error, state: told.state }, STATE_NOT_RECORDED));
   }
 
   private noteModes(data: string): void {
@@ -321,8 +322,8 @@ export class LiveSession implements InteractiveSession {
     this.read();
     this.exit = exit;
     this.exitReason = this.killed ? undefined : exitReason(exit, this.pty.screen().lines);
-    this.enqueue({ type: 'state', payload: { state: 'exited', exitCode: exit.exitCode, ...(exit.signal ? { signal: exit.signal } : {}), ...(exit.signal && !this.killed ? { resumable: true } : {}), ...(this.exitReason ? { reason: this.exitReason } : {}) } });
-    this.enqueueStateChange('exited', exit, sessionEndReason(exit, this.killed, this.exitReason));
+    const told = { state: 'exited' as const, exitCode: exit.exitCode, ...(exit.signal ? { signal: exit.signal } : {}), ...(exit.signal && !this.killed ? { resumable: true } : {}), ...(this.exitReason ? { reason: this.exitReason } : {}) };
+    this.enqueueStateChange(told, exit, sessionEndReason(exit, this.killed, this.exitReason));
     for (const waiter of [...this.waiters]) waiter.resolve(undefined);
   }
 }

@@ -1,7 +1,4 @@
-import { type Database, tables } from '@mission/store';
-import { eq } from 'drizzle-orm';
-
-const { sessions } = tables;
+import type { SessionStore } from '@mission/store';
 
 /** The CLI's per-model counters (`cost-state` → `modelUsage`) and the keys a task's usage has for them. */
 const TOKEN_KEYS = {
@@ -28,6 +25,6 @@ export function sessionTokens(modelUsage: Record<string, unknown>): Record<strin
 }
 
 /** Stores a session's running cost (the CLI's total so far) on its row, where usage reports read it. */
-export async function recordSessionCost(db: Database, sessionId: string, report: { costUsd: number; usage: Record<string, unknown> }): Promise<void> {
-  await db.update(sessions).set({ costUsd: report.costUsd, usage: sessionTokens(report.usage), costAt: new Date() }).where(eq(sessions.id, sessionId));
+export async function recordSessionCost(store: SessionStore, sessionId: string, report: { costUsd: number; usage: Record<string, unknown> }): Promise<void> {
+  await store.recordCost(sessionId, report.costUsd, sessionTokens(report.usage));
 }

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { type AttachInput, attachInputSchema, cliPermissionSettings, type ConfirmChoice, ConflictError, endedSessionStates, type EventOwner, type MissionEventDraft, NotFoundError, type SessionState, terminalTaskStatuses } from '@mission/contracts';
-import { type ApprovalStore, type ChannelSubscriber, channels, type CommandHandlers, type Database, type EventLog, type Logger, queueNames, type Redis, revokeAgentTokens, roleInForce, serveCommands, type SpawnJobData, tables } from '@mission/store';
+import { type AttachInput, attachInputSchema, cliPermissionSettings, type ConfirmChoice, ConflictError, type EventOwner, type MissionEventDraft, NotFoundError, terminalTaskStatuses } from '@mission/contracts';
+import { type ApprovalStore, type ChannelSubscriber, channels, type CommandHandlers, type Database, type EndedSessionState, type EventLog, type Logger, queueNames, type Redis, revokeAgentTokens, roleInForce, serveCommands, SessionStore, type SpawnJobData, type StateDetails, tables } from '@mission/store';
 import { DelayedError, type Job, Worker } from 'bullmq';
-import { and, eq, inArray, isNull, notInArray, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull } from 'drizzle-orm';
 import { type PtyExit, PtySession } from '../pty/ptySession.ts';
 import { CLAUDE_SCREEN_ARGS } from '../pty/screenParser.ts';
 import { dialogToolUse, type PermissionGuard } from '../permissions/permissionGuard.ts';
@@ -16,7 +16,7 @@ import { childMcpLaunch } from '../childMcp.ts';
 import { BashModeGate } from './bashModeGate.ts';
 import { LiveSession } from './liveSession.ts';
 import { HookedSession } from './hookedSession.ts';
-import type { InteractiveSession } from './interactive.ts';
+import type { InteractiveSession, StateTold } from './interactive.ts';
 import type { HookServer } from '../hooks/hookServer.ts';
 import { hookSettings } from '../hooks/hookSettings.ts';
 import type { BlockingDialog } from '../pty/blockingDialog.ts';
@@ -72,11 +72,13 @@ export class SessionHost {
   private readonly commandWorker: Worker;
   private readonly workspaces: SessionWorkspaces;
   private readonly messages: MessageDelivery;
+  private readonly store: SessionStore;
   /** Claude Code's own records on this machine, for `cc.sessions`. */
   private readonly claudeRecords = new ClaudeHomeScanner();
 
   constructor(private readonly o: SessionHostOptions) {
     this.workspaces = new SessionWorkspaces(o.logger);
+    this.store = new SessionStore(o);
     this.messages = new MessageDelivery({ db: o.db, events: o.events, logger: o.logger });
     this.spawnWorker = new Worker<SpawnJobData>(queueNames.sessions, async (job, token) => this.take(job, token), {
       connection: o.connection,
@@ -105,7 +107,7 @@ export class SessionHost {
   /** Ends every session (they become `lost`: resumable elsewhere with `claude --resume`) and stops serving. */
   async close(): Promise<void> {
     await this.spawnWorker.close();
-    await this.endAll(async (id) => this.record(id, 'lost', null, 'the worker shut down; resume it with POST /v1/sessions/:id/resume'));
+    await this.endAll(async (id) => this.record(id, 'lost', null, { reason: 'the worker shut down; resume it with POST /v1/sessions/:id/resume' }));
     await this.commandWorker.close();
   }
 
@@ -122,7 +124,7 @@ export class SessionHost {
    * declared it lost already.
    */
   async fence(): Promise<void> {
-    await this.endAll((id) => this.record(id, 'lost', null, `its worker (${this.o.workerId}) stopped it: no heartbeat of the worker landed in time; resume it with POST /v1/sessions/${id}/resume`));
+    await this.endAll((id) => this.record(id, 'lost', null, { reason: `its worker (${this.o.workerId}) stopped it: no heartbeat of the worker landed in time; resume it with POST /v1/sessions/${id}/resume` }));
   }
 
   /**
@@ -137,7 +139,7 @@ export class SessionHost {
       .innerJoin(tasks, eq(tasks.id, sessions.parentId))
       .where(and(inArray(sessions.id, [...this.live.keys()]), inArray(tasks.status, [...terminalTaskStatuses])));
     await Promise.all(
-      orphans.map(({ id, taskId, status }) => this.end(id, async () => this.record(id, 'exited', null, `the task that started it (${taskId}) ended (${status})`))),
+      orphans.map(({ id, taskId, status }) => this.end(id, async () => this.record(id, 'exited', null, { reason: `the task that started it (${taskId}) ended (${status})` }))),
     );
   }
 
@@ -281,36 +283,34 @@ export class SessionHost {
     let startDeadline: NodeJS.Timeout | undefined;
     // The session's events are stored only while it is this worker's (or not yet claimed) and not ended: a
     // worker the fleet declared lost, and whose session was resumed elsewhere, writes nothing into its log.
-    const stillHere = this.stillHere(sessionId);
-    const emit = async (draft: MissionEventDraft) => {
-      const stored = await this.o.events.appendFenced(owner, [draft], async (tx) => (await tx.select({ id: sessions.id }).from(sessions).where(stillHere).for('share')).length > 0);
-      if (stored) {
-        if (draft.type === 'usage') await recordSessionCost(this.o.db, sessionId, draft.payload);
-        return;
-      }
+    const fence = this.store.fence(sessionId, this.o.workerId);
+    const takenFromHere = () => {
       if (!this.live.has(sessionId)) return;
       log.warn('the session is no longer this worker\'s (the fleet declared the worker lost): stopping it here, its event not stored');
       void this.end(sessionId, async () => {
         // nothing to record: the session is another worker's now
       }).catch((error: unknown) => log.error({ err: error }, 'could not stop a session taken from this worker'));
     };
+    const emit = async (draft: MissionEventDraft) => {
+      const stored = await this.o.events.appendFenced(owner, [draft], fence);
+      if (!stored) return takenFromHere();
+      if (draft.type === 'usage') await recordSessionCost(this.store, sessionId, draft.payload);
+    };
     const decideApproval = async (approvalId: string, choice: ConfirmChoice, by: string) => {
       await this.o.approvals.decide(approvalId, choice === 'no' ? 'denied' : 'approved', by);
     };
     const checkText = (text: string): Promise<void> => gate.checkText(text);
-    const stateChanged = async (state: SessionState, exit: PtyExit | null, blocking: BlockingDialog | null = null, endReason?: string) => {
+    const stateChanged = async (told: StateTold, exit: PtyExit | null, blocking: BlockingDialog | null = null, endReason?: string) => {
       clearTimeout(startDeadline);
       // A session no longer in `live` was ended on purpose (shutdown, lost, taken by another worker): recorded there.
       if (!this.live.has(sessionId)) return;
+      const { state, ...details } = told;
       if (state === 'exited') {
         this.forget(sessionId);
-        await this.record(sessionId, 'exited', exit ?? null, undefined, endReason);
+        await this.record(sessionId, 'exited', exit ?? null, { told: details, endReason });
         log.info({ exitCode: exit?.exitCode, signal: exit?.signal }, 'session exited');
-      } else {
-        await this.o.db
-          .update(sessions)
-          .set({ state, blocking, updatedAt: sql`now()` })
-          .where(and(eq(sessions.id, sessionId), eq(sessions.ownerWorker, this.o.workerId), notInArray(sessions.state, [...endedSessionStates])));
+      } else if (state !== 'lost') {
+        if (!(await this.store.changeState(sessionId, this.o.workerId, state, details, blocking))) return takenFromHere();
         if (state === 'idle') void this.messages.deliver(session);
       }
     };
@@ -344,19 +344,14 @@ export class SessionHost {
     this.live.set(sessionId, { session, detach: () => (stopRelay(), stopInput()), ended });
     this.updateCapacity();
 
-    const [claimed] = await this.o.db
-      .update(sessions)
-      .set({ ownerWorker: this.o.workerId, claudeSessionId, workspaceBranch: place.workspace?.branch ?? null, workspacePath: place.workspace?.path ?? null, updatedAt: sql`now()` })
-      .where(and(eq(sessions.id, sessionId), isNull(sessions.ownerWorker)))
-      .returning({ id: sessions.id });
-    if (!claimed) {
+    const claim = { claudeSessionId, workspaceBranch: place.workspace?.branch ?? null, workspacePath: place.workspace?.path ?? null };
+    if (!(await this.store.claim(sessionId, this.o.workerId, claim, resume ? `resumed on worker ${this.o.workerId}` : undefined))) {
       this.forget(sessionId);
       await pty.kill();
       await this.workspaces.release(sessionId);
       log.warn('another worker took the session first');
       return;
     }
-    await this.o.events.append(owner, { type: 'state', payload: { state: 'starting', ...(resume ? { reason: `resumed on worker ${this.o.workerId}` } : {}) } });
     startDeadline = setTimeout(() => void this.startTimedOut(sessionId).catch((error: unknown) => log.error({ err: error }, 'could not end a session that did not start')), this.o.startTimeoutMs);
     ended.signal.addEventListener('abort', () => clearTimeout(startDeadline), { once: true });
     log.info({ pid: pty.pid, slot: slot.id, resume: Boolean(resume), driver: row.driver }, 'session started');
@@ -371,14 +366,14 @@ export class SessionHost {
     this.o.logger.warn({ sessionId }, problem);
     await this.end(sessionId, async () => {
       await this.o.events.append({ kind: 'session', id: sessionId }, { type: 'error', payload: { code: 'start_timeout', message: problem } });
-      await this.record(sessionId, 'exited', null, problem);
+      await this.record(sessionId, 'exited', null, { reason: problem });
     });
   }
 
   /** The session cannot start here (its slot or workspace is unusable): it ends at once, with the reason as an error event. */
   private async spawnFailed(sessionId: string, problem: string): Promise<void> {
     await this.o.events.append({ kind: 'session', id: sessionId }, { type: 'error', payload: { code: 'spawn_failed', message: problem } });
-    await this.record(sessionId, 'exited', null, problem);
+    await this.record(sessionId, 'exited', null, { reason: problem });
   }
 
   /** A frame of an attached terminal (`client` names the socket, to tell it of a refusal). */
@@ -392,11 +387,6 @@ export class SessionHost {
     }
     if (input.type === 'input') gate.attach(input.data, typeof input.client === 'string' ? input.client : undefined, (data) => session.pty.write(data, 'attach'));
     else session.pty.resize(input.cols, input.rows);
-  }
-
-  /** The session is this worker's (or not claimed yet) and has not ended. */
-  private stillHere(sessionId: string) {
-    return and(eq(sessions.id, sessionId), or(eq(sessions.ownerWorker, this.o.workerId), isNull(sessions.ownerWorker)), notInArray(sessions.state, [...endedSessionStates]));
   }
 
   private forget(sessionId: string): void {
@@ -417,25 +407,23 @@ export class SessionHost {
   }
 
   /**
-   * Records that a session ended: `reason` says why when this host ended it (also told as a state event);
-   * `endReason` is the session's own account when it exited and has told it already.
+   * Records that a session ended, with its `state` event: `reason` says why when this host ended it;
+   * `told` is the session's own account when it exited (its state event), and `endReason` why it did.
    */
-  private async record(sessionId: string, state: Extract<SessionState, 'exited' | 'lost'>, exit: PtyExit | null, reason?: string, endReason?: string): Promise<void> {
+  private async record(sessionId: string, state: EndedSessionState, exit: PtyExit | null, how: { reason: string } | { told: StateDetails; endReason?: string }): Promise<void> {
     // Not a session the fleet has ended already (this worker declared lost) or given to another worker.
-    const [here] = await this.o.db.select({ id: sessions.id }).from(sessions).where(this.stillHere(sessionId));
-    if (!here) return;
+    if (!(await this.store.isHere(sessionId, this.o.workerId))) return;
     const exitCode = exit?.exitCode ?? null;
     const exitSignal = exit?.signal ?? null;
+    const reason = 'reason' in how ? how.reason : undefined;
+    const why = reason ?? ('endReason' in how ? how.endReason : undefined);
+    const told = 'told' in how ? how.told : { reason, exitCode, ...(exitSignal ? { signal: exitSignal } : {}), ...(state === 'lost' ? { resumable: true } : {}) };
     // Its claude is gone, and with it every dialog an approval held (expired before the state says ended).
     await this.o.approvals.expirePending({ kind: 'session', id: sessionId }, reason ?? `the session ${state}`, `session_${state}`);
-    await this.o.db
-      .update(sessions)
-      .set({ state, exitCode, exitSignal, exitReason: reason ?? endReason ?? null, endedAt: sql`now()`, updatedAt: sql`now()` })
-      .where(eq(sessions.id, sessionId));
+    if (!(await this.store.end(sessionId, this.o.workerId, { state, exitCode, exitSignal, reason: why ?? null }, told))) return;
     await this.workspaces.release(sessionId);
     await revokeAgentTokens(this.o.db, [sessionId]);
     await this.o.events.announceRevokedTokens({ owners: [sessionId] });
-    await this.messages.failPending(sessionId, reason ?? endReason ?? `the session ${state}`);
-    if (reason) await this.o.events.append({ kind: 'session', id: sessionId }, { type: 'state', payload: { state, reason, exitCode, ...(exitSignal ? { signal: exitSignal } : {}), ...(state === 'lost' ? { resumable: true } : {}) } });
+    await this.messages.failPending(sessionId, why ?? `the session ${state}`);
   }
 }

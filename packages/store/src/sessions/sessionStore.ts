@@ -1,0 +1,165 @@
+import { and, eq, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
+import type { Database } from '../db/database.ts';
+import { sessions } from '../db/schema.ts';
+import type { EventFence, EventLog } from '../eventLog.ts';
+import { assertSessionMove, initialSessionState, liveSessionStates, type MissionEventDraft, type SessionState, sessionStatesMovingTo } from '@mission/contracts';
+
+export type SessionRow = typeof sessions.$inferSelect;
+export type NewSessionRow = Omit<typeof sessions.$inferInsert, 'state'>;
+export type EndedSessionState = Extract<SessionState, 'exited' | 'lost'>;
+export type LiveSessionState = Exclude<SessionState, EndedSessionState>;
+
+/** What a session's `state` event says besides the state (its payload without `state`). */
+export type StateDetails = Record<string, unknown>;
+
+/** How a session ended, as recorded on its row. */
+export interface SessionEnding {
+  state: EndedSessionState;
+  exitCode: number | null;
+  exitSignal: string | null;
+  reason: string | null;
+}
+
+/** What a worker claims with a session: the Claude Code session it runs and its git worktree. */
+export interface SessionClaim {
+  claudeSessionId: string;
+  workspaceBranch: string | null;
+  workspacePath: string | null;
+}
+
+const owner = (id: string) => ({ kind: 'session', id }) as const;
+const stateEvent = (state: SessionState, details: StateDetails = {}): MissionEventDraft => ({ type: 'state', payload: { state, ...details } }) as MissionEventDraft;
+
+/**
+ * The sessions state machine: the one writer of the sessions table. Each transition is one transaction that
+ * makes the guarded row update and stores the `state` event telling it (published once committed), and
+ * resolves whether it applied; the moves allowed are those of {@link sessionTransitions}. A worker's writes
+ * are guarded by its hold on the session ({@link here}): a session the fleet took from it writes nothing.
+ */
+export class SessionStore {
+  constructor(private readonly deps: { db: Database; events: EventLog }) {}
+
+  /** → starting: a new session, waiting for a worker to take it. Its first `state` event is the worker's claim. */
+  async create(values: NewSessionRow): Promise<SessionRow> {
+    const [row] = await this.deps.db
+      .insert(sessions)
+      .values({ ...values, state: initialSessionState })
+      .returning();
+    return row!;
+  }
+
+  /** An ended session → starting again, for any worker to take (resumed); false when its state changed meanwhile. */
+  async resume(sessionId: string, from: EndedSessionState, reason: string): Promise<boolean> {
+    assertSessionMove(from, 'starting');
+    return this.deps.events.transaction(async (tx, record) => {
+      const [row] = await tx
+        .update(sessions)
+        .set({ state: 'starting', ownerWorker: null, exitCode: null, exitSignal: null, exitReason: null, endedAt: null, updatedAt: sql`now()` })
+        .where(and(eq(sessions.id, sessionId), eq(sessions.state, from)))
+        .returning({ id: sessions.id });
+      if (row) record(owner(sessionId), stateEvent('starting', { reason }));
+      return Boolean(row);
+    });
+  }
+
+  /** starting → ended, for a session no worker took (its spawn job was taken off the queue); false when one did. */
+  async endUnclaimed(sessionId: string, state: EndedSessionState, reason: string): Promise<boolean> {
+    assertSessionMove('starting', state);
+    return this.deps.events.transaction(async (tx, record) => {
+      const [row] = await tx
+        .update(sessions)
+        .set({ state, exitReason: reason, endedAt: sql`now()`, updatedAt: sql`now()` })
+        .where(and(eq(sessions.id, sessionId), eq(sessions.state, 'starting'), isNull(sessions.ownerWorker)))
+        .returning({ id: sessions.id });
+      if (row) record(owner(sessionId), stateEvent(state, { reason }));
+      return Boolean(row);
+    });
+  }
+
+  /**
+   * A worker takes a session no worker holds and that has not ended, with its `starting` event (`reason`
+   * says it was resumed); false when another worker took it first, or it ended meanwhile.
+   */
+  async claim(sessionId: string, workerId: string, claim: SessionClaim, reason?: string): Promise<boolean> {
+    return this.deps.events.transaction(async (tx, record) => {
+      const [row] = await tx
+        .update(sessions)
+        .set({ ...claim, ownerWorker: workerId, updatedAt: sql`now()` })
+        .where(and(eq(sessions.id, sessionId), isNull(sessions.ownerWorker), inArray(sessions.state, [...liveSessionStates])))
+        .returning({ id: sessions.id });
+      if (row) record(owner(sessionId), stateEvent('starting', reason ? { reason } : {}));
+      return Boolean(row);
+    });
+  }
+
+  /**
+   * A live session's state, as its claude shows it (`blocking`: the dialog of a `blocked` one), with the
+   * `state` event telling it, while the session is `workerId`'s (or not claimed yet); false when it is not.
+   */
+  async changeState(sessionId: string, workerId: string, to: LiveSessionState, details: StateDetails, blocking: SessionRow['blocking'] = null): Promise<boolean> {
+    return this.deps.events.transaction(async (tx, record) => {
+      const [row] = await tx
+        .update(sessions)
+        .set({ state: to, blocking, updatedAt: sql`now()` })
+        .where(here(sessionId, workerId))
+        .returning({ id: sessions.id });
+      if (row) record(owner(sessionId), stateEvent(to, details));
+      return Boolean(row);
+    });
+  }
+
+  /**
+   * A live session on `workerId` (or not claimed yet) ends as `ending` says, with the `state` event telling
+   * it (its payload: `details`); false when it is not that worker's any more, or had ended already.
+   */
+  async end(sessionId: string, workerId: string, ending: SessionEnding, details: StateDetails): Promise<boolean> {
+    return this.deps.events.transaction(async (tx, record) => {
+      const [row] = await tx
+        .update(sessions)
+        .set({ state: ending.state, exitCode: ending.exitCode, exitSignal: ending.exitSignal, exitReason: ending.reason, endedAt: sql`now()`, updatedAt: sql`now()` })
+        .where(here(sessionId, workerId))
+        .returning({ id: sessions.id });
+      if (row) record(owner(sessionId), stateEvent(ending.state, details));
+      return Boolean(row);
+    });
+  }
+
+  /**
+   * Every live session of a lost worker → lost, each with its `state` event (`eventReason` for its id);
+   * resolves the ids of those it ended.
+   */
+  async loseSessionsOf(workerId: string, rowReason: string, eventReason: (sessionId: string) => string): Promise<string[]> {
+    return this.deps.events.transaction(async (tx, record) => {
+      const rows = await tx
+        .update(sessions)
+        .set({ state: 'lost', exitReason: rowReason, endedAt: sql`now()`, updatedAt: sql`now()` })
+        .where(and(eq(sessions.ownerWorker, workerId), inArray(sessions.state, sessionStatesMovingTo('lost'))))
+        .returning({ id: sessions.id });
+      for (const { id } of rows) record(owner(id), stateEvent('lost', { reason: eventReason(id), resumable: true }));
+      return rows.map(({ id }) => id);
+    });
+  }
+
+  /** Whether the session is still `workerId`'s (or not claimed yet) and has not ended. */
+  async isHere(sessionId: string, workerId: string): Promise<boolean> {
+    return (await this.deps.db.select({ id: sessions.id }).from(sessions).where(here(sessionId, workerId))).length > 0;
+  }
+
+  /** A fence for a session's own events on `workerId`: stored only while {@link isHere} holds (the row locked for share meanwhile). */
+  fence(sessionId: string, workerId: string): EventFence {
+    return async (tx) => (await tx.select({ id: sessions.id }).from(sessions).where(here(sessionId, workerId)).for('share')).length > 0;
+  }
+
+  /** A session's running cost (the CLI's total so far) and its tokens, where usage reports read them. No state change. */
+  async recordCost(sessionId: string, costUsd: number, usage: Record<string, number>): Promise<void> {
+    await this.deps.db.update(sessions).set({ costUsd, usage, costAt: new Date() }).where(eq(sessions.id, sessionId));
+  }
+}
+
+/**
+ * The session is `workerId`'s (or not claimed yet) and has not ended: in a live state, from which the table
+ * allows every other live state and both ends (the same live state again is no move, and harmless).
+ */
+function here(sessionId: string, workerId: string): SQL {
+  return and(eq(sessions.id, sessionId), or(eq(sessions.ownerWorker, workerId), isNull(sessions.ownerWorker)), inArray(sessions.state, [...liveSessionStates]))!;
+}

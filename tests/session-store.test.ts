@@ -1,0 +1,124 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { newId } from '@mission/contracts';
+import { createRedis, type DatabaseHandle, EventLog, openDatabase, SessionStore, tables } from '@mission/store';
+import { sql } from 'drizzle-orm';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, redisUrl, type TestDatabase, uniquePrefix } from './support/isolation.ts';
+
+// A session's row and its state event commit together, on real Postgres and Redis; a worker writes only what it holds.
+describe('SessionStore', () => {
+  let database: TestDatabase;
+  let handle: DatabaseHandle;
+  let publisher: Redis;
+  let events: EventLog;
+  let store: SessionStore;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-session-store-'));
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    handle = await openDatabase({ url: database.url, dataDir });
+    publisher = createRedis(redisUrl(), 'session-store-test');
+    events = new EventLog(handle.db, publisher, uniquePrefix());
+    store = new SessionStore({ db: handle.db, events });
+    await handle.db.insert(tables.slots).values({ id: 'store', cwd: dataDir, source: 'api' });
+  });
+  afterAll(async () => {
+    publisher?.disconnect();
+    await handle?.close();
+    await database?.drop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const claim = { claudeSessionId: 'c1', workspaceBranch: null, workspacePath: null };
+  const created = async () => (await store.create({ id: newId('ses'), slot: 'store', driver: 'hooks', cols: 120, rows: 40, parentId: null, temporary: false })).id;
+  const claimed = async (workerId = 'worker-a') => {
+    const id = await created();
+    expect(await store.claim(id, workerId, claim)).toBe(true);
+    return id;
+  };
+  const rowOf = async (id: string) => (await handle.db.select().from(tables.sessions).where(sql`id = ${id}`))[0]!;
+  const states = async (id: string) => (await events.list(id)).filter((e) => e.type === 'state').map((e) => (e.payload as { state: string }).state);
+
+  it('claims a session once, with its starting event', async () => {
+    const id = await created();
+    expect(await rowOf(id)).toMatchObject({ state: 'starting', ownerWorker: null });
+    expect(await states(id)).toEqual([]);
+    expect(await store.claim(id, 'worker-a', claim, 'resumed on worker-a')).toBe(true);
+    expect(await store.claim(id, 'worker-b', claim)).toBe(false);
+    expect(await rowOf(id)).toMatchObject({ ownerWorker: 'worker-a', claudeSessionId: 'c1' });
+    expect((await events.list(id)).map((e) => e.payload)).toEqual([{ state: 'starting', reason: 'resumed on worker-a' }]);
+  });
+
+  it('changes state with its event, or not at all when the event cannot be stored', async () => {
+    const id = await claimed();
+    await handle.db.execute(sql.raw(`
+      create function refuse_event() returns trigger language plpgsql as $$ begin raise exception 'event refused'; end $$;
+      create trigger refuse_event before insert on events for each row execute function refuse_event();`));
+    await expect(store.changeState(id, 'worker-a', 'idle', {})).rejects.toThrow();
+    expect((await rowOf(id)).state).toBe('starting');
+    await handle.db.execute(sql.raw('drop trigger refuse_event on events; drop function refuse_event();'));
+
+    const dialog = { kind: 'trust', text: 'Trust this folder?', options: [{ key: '1', label: 'Yes' }] };
+    expect(await store.changeState(id, 'worker-a', 'blocked', { reason: 'trust: Trust this folder?' }, dialog)).toBe(true);
+    expect(await rowOf(id)).toMatchObject({ state: 'blocked', blocking: dialog });
+    expect(await store.changeState(id, 'worker-a', 'idle', {})).toBe(true);
+    expect(await rowOf(id)).toMatchObject({ state: 'idle', blocking: null });
+    expect(await states(id)).toEqual(['starting', 'blocked', 'idle']);
+  });
+
+  it('writes nothing for a worker that no longer holds the session (taken by another, or ended)', async () => {
+    const id = await claimed('worker-a');
+    expect(await store.changeState(id, 'worker-b', 'working', {})).toBe(false);
+    expect(await store.end(id, 'worker-b', { state: 'exited', exitCode: 0, exitSignal: null, reason: null }, { exitCode: 0 })).toBe(false);
+    expect(await store.isHere(id, 'worker-b')).toBe(false);
+    expect(await store.isHere(id, 'worker-a')).toBe(true);
+
+    expect(await store.end(id, 'worker-a', { state: 'exited', exitCode: 1, exitSignal: null, reason: 'it failed' }, { exitCode: 1, reason: 'it failed' })).toBe(true);
+    expect(await rowOf(id)).toMatchObject({ state: 'exited', exitCode: 1, exitReason: 'it failed' });
+    expect(await store.changeState(id, 'worker-a', 'idle', {})).toBe(false);
+    expect(await store.end(id, 'worker-a', { state: 'lost', exitCode: null, exitSignal: null, reason: 'late' }, {})).toBe(false);
+    expect(await store.isHere(id, 'worker-a')).toBe(false);
+    expect(await states(id)).toEqual(['starting', 'exited']);
+  });
+
+  it("loses a lost worker's live sessions, and resumes an ended one for any worker", async () => {
+    const live = await claimed('worker-lost');
+    const ended = await claimed('worker-lost');
+    await store.end(ended, 'worker-lost', { state: 'exited', exitCode: 0, exitSignal: null, reason: null }, { exitCode: 0 });
+    const lost = await store.loseSessionsOf('worker-lost', 'its worker was lost', (id) => `lost ${id}`);
+    expect(lost).toEqual([live]);
+    expect(await rowOf(live)).toMatchObject({ state: 'lost', exitReason: 'its worker was lost' });
+    expect((await events.list(live)).at(-1)?.payload).toEqual({ state: 'lost', reason: `lost ${live}`, resumable: true });
+
+    expect(await store.resume(live, 'exited', 'wrong state')).toBe(false);
+    expect(await store.resume(live, 'lost', 'resuming')).toBe(true);
+    expect(await rowOf(live)).toMatchObject({ state: 'starting', ownerWorker: null, exitReason: null, endedAt: null });
+    expect(await store.claim(live, 'worker-b', claim)).toBe(true);
+    expect(await states(live)).toEqual(['starting', 'lost', 'starting', 'starting']);
+  });
+
+  it('ends a session no worker took, but not one a worker holds', async () => {
+    const unclaimed = await created();
+    expect(await store.endUnclaimed(unclaimed, 'lost', 'no worker took the session')).toBe(true);
+    expect(await rowOf(unclaimed)).toMatchObject({ state: 'lost', exitReason: 'no worker took the session' });
+    expect(await store.claim(unclaimed, 'worker-a', claim)).toBe(false);
+    const held = await claimed();
+    expect(await store.endUnclaimed(held, 'exited', 'killed before a worker took it')).toBe(false);
+    expect((await rowOf(held)).state).toBe('starting');
+  });
+
+  it('refuses a move its table does not allow before touching the database', async () => {
+    const id = await created();
+    await expect(store.resume(id, 'starting' as never, 'no')).rejects.toThrow('a session cannot move from starting to starting');
+  });
+
+  it('records the running cost without a state change', async () => {
+    const id = await claimed();
+    await store.recordCost(id, 0.25, { input_tokens: 10 });
+    expect(await rowOf(id)).toMatchObject({ state: 'starting', costUsd: 0.25, usage: { input_tokens: 10 } });
+    expect(await states(id)).toEqual(['starting']);
+  });
+});
