@@ -1,35 +1,15 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { newId } from '@mission/contracts';
-import { createRedis, type DatabaseHandle, EventLog, openDatabase, SessionStore, tables } from '@mission/store';
+import { SessionStore, tables } from '@mission/store';
 import { sql } from 'drizzle-orm';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, redisUrl, type TestDatabase, uniquePrefix } from './support/isolation.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useStoreTestBed, withEventsRefused } from './support/storeTestBed.ts';
 
 // A session's row and its state event commit together, on real Postgres and Redis; a worker writes only what it holds.
 describe('SessionStore', () => {
-  let database: TestDatabase;
-  let handle: DatabaseHandle;
-  let publisher: Redis;
-  let events: EventLog;
+  const bed = useStoreTestBed('session-store');
   let store: SessionStore;
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-session-store-'));
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    handle = await openDatabase({ url: database.url, dataDir });
-    publisher = createRedis(redisUrl(), 'session-store-test');
-    events = new EventLog(handle.db, publisher, uniquePrefix());
-    store = new SessionStore({ db: handle.db, events });
-    await handle.db.insert(tables.slots).values({ id: 'store', cwd: dataDir, source: 'api' });
-  });
-  afterAll(async () => {
-    publisher?.disconnect();
-    await handle?.close();
-    await database?.drop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+  beforeAll(() => {
+    store = new SessionStore({ db: bed.db, events: bed.events });
   });
 
   const claim = { claudeSessionId: 'c1', workspaceBranch: null, workspacePath: null };
@@ -39,8 +19,8 @@ describe('SessionStore', () => {
     expect(await store.claim(id, workerId, claim)).toBe(true);
     return id;
   };
-  const rowOf = async (id: string) => (await handle.db.select().from(tables.sessions).where(sql`id = ${id}`))[0]!;
-  const states = async (id: string) => (await events.list(id)).filter((e) => e.type === 'state').map((e) => (e.payload as { state: string }).state);
+  const rowOf = async (id: string) => (await bed.db.select().from(tables.sessions).where(sql`id = ${id}`))[0]!;
+  const states = async (id: string) => (await bed.events.list(id)).filter((e) => e.type === 'state').map((e) => (e.payload as { state: string }).state);
 
   it('claims a session once, with its starting event', async () => {
     const id = await created();
@@ -49,17 +29,15 @@ describe('SessionStore', () => {
     expect(await store.claim(id, 'worker-a', claim, 'resumed on worker-a')).toBe(true);
     expect(await store.claim(id, 'worker-b', claim)).toBe(false);
     expect(await rowOf(id)).toMatchObject({ ownerWorker: 'worker-a', claudeSessionId: 'c1' });
-    expect((await events.list(id)).map((e) => e.payload)).toEqual([{ state: 'starting', reason: 'resumed on worker-a' }]);
+    expect((await bed.events.list(id)).map((e) => e.payload)).toEqual([{ state: 'starting', reason: 'resumed on worker-a' }]);
   });
 
   it('changes state with its event, or not at all when the event cannot be stored', async () => {
     const id = await claimed();
-    await handle.db.execute(sql.raw(`
-      create function refuse_event() returns trigger language plpgsql as $$ begin raise exception 'event refused'; end $$;
-      create trigger refuse_event before insert on events for each row execute function refuse_event();`));
-    await expect(store.changeState(id, 'worker-a', 'idle', {})).rejects.toThrow();
-    expect((await rowOf(id)).state).toBe('starting');
-    await handle.db.execute(sql.raw('drop trigger refuse_event on events; drop function refuse_event();'));
+    await withEventsRefused(bed.db, async () => {
+      await expect(store.changeState(id, 'worker-a', 'idle', {})).rejects.toThrow();
+      expect((await rowOf(id)).state).toBe('starting');
+    });
 
     const dialog = { kind: 'trust', text: 'Trust this folder?', options: [{ key: '1', label: 'Yes' }] };
     expect(await store.changeState(id, 'worker-a', 'blocked', { reason: 'trust: Trust this folder?' }, dialog)).toBe(true);
@@ -91,7 +69,7 @@ describe('SessionStore', () => {
     const lost = await store.loseSessionsOf('worker-lost', 'its worker was lost', (id) => `lost ${id}`);
     expect(lost).toEqual([live]);
     expect(await rowOf(live)).toMatchObject({ state: 'lost', exitReason: 'its worker was lost' });
-    expect((await events.list(live)).at(-1)?.payload).toEqual({ state: 'lost', reason: `lost ${live}`, resumable: true });
+    expect((await bed.events.list(live)).at(-1)?.payload).toEqual({ state: 'lost', reason: `lost ${live}`, resumable: true });
 
     expect(await store.resume(live, 'exited', 'wrong state')).toBe(false);
     expect(await store.resume(live, 'lost', 'resuming')).toBe(true);
