@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { benchCost } from './cost.bench.ts';
 import { benchFanOut } from './fanout.bench.ts';
 import { benchCli } from './cli.bench.ts';
@@ -8,6 +9,11 @@ import { benchSessions } from './sessions.bench.ts';
 import { benchSpawn } from './spawn.bench.ts';
 import { benchTaskQueue } from './taskQueue.bench.ts';
 import { benchWarm } from './warm.bench.ts';
+
+// The raw side of every comparison spawns its agent as the bench's own user, so Mission's agents (in this
+// process and in the worker processes it starts) run as that user too: a worker started as root otherwise
+// refuses to run agents without a user of their own.
+process.env.MISSION_AGENT_USER ??= os.userInfo().username;
 
 /** `npm run bench`: every benchmark, each printing its figures next to a raw baseline measured in the same run. */
 const benches: [string, () => Promise<void>][] = [

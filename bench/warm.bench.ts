@@ -44,7 +44,7 @@ export async function benchWarm(): Promise<void> {
     },
   );
   // Agents as the bench's own user, as in the tests: no agent user to set up on the machine.
-  const mission = await startBenchSystem({ MISSION_CLAUDE_BIN: CLAUDE_BIN, MISSION_AGENT_USER: os.userInfo().username }, { logger });
+  const mission = await startBenchSystem({ MISSION_CLAUDE_BIN: CLAUDE_BIN }, { logger });
   const call = async (method: string, route: string, body?: unknown) => {
     const res = await mission.fetch(route, { method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
     if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${await res.text()}`);
