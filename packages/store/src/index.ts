@@ -17,6 +17,7 @@ export * from './taskCanceller.ts';
 export * from './fleet/interruptedTask.ts';
 export * from './fleet/workerRegistry.ts';
 export * from './fleet/recovery.ts';
+export * from './fleet/fleetRecoveryRuntime.ts';
 export * from './fleet/liveness.ts';
 export * from './permissions/roleStore.ts';
 export * from './permissions/approvalStore.ts';

@@ -1,4 +1,4 @@
-import { ApprovalStore, ChannelSubscriber, channels, type Config, type ControlMessage, type CoordinationJobData, createRedis, type DatabaseHandle, EventLog, FleetRecovery, WorkerLiveness, TaskCanceller, type Logger, queueNames, type TaskJobData, WorkerRegistration } from '@mission/store';
+import { ApprovalStore, ChannelSubscriber, channels, type Config, type ControlMessage, type CoordinationJobData, createFleetRecovery, createRedis, type DatabaseHandle, EventLog, TaskCanceller, type Logger, queueNames, type TaskJobData, WorkerRegistration } from '@mission/store';
 import { DelayedError, Queue, Worker } from 'bullmq';
 import { AgentLauncher, resolveAgentIdentity } from './agentProcess.ts';
 import { PermissionGuard } from './permissions/permissionGuard.ts';
@@ -52,21 +52,8 @@ export async function startWorker(options: {
   const taskQueue = new Queue<TaskJobData>(queueNames.tasks, { connection, prefix: config.queuePrefix });
   taskQueue.on('error', (error) => logger.warn({ err: error }, 'task queue error'));
   const canceller = new TaskCanceller({ db: database.db, events, publisher: connection, queuePrefix: config.queuePrefix });
-  const liveness = new WorkerLiveness(connection, config.queuePrefix, config.workerTimeoutMs);
-  const coordinationQueue = new Queue<CoordinationJobData>(queueNames.coordinations, { connection, prefix: config.queuePrefix });
-  coordinationQueue.on('error', (error) => logger.warn({ err: error }, 'coordination queue error'));
-  const recovery = new FleetRecovery({
-    db: database.db,
-    events,
-    approvals,
-    taskQueue,
-    coordinationQueue,
-    canceller,
-    logger,
-    workerTimeoutMs: config.workerTimeoutMs,
-    liveness,
-    jobLockMs: config.jobLockMs,
-  });
+  const fleetRecovery = createFleetRecovery({ config, connection, db: database.db, events, approvals, taskQueue, canceller, logger });
+  const { recovery, liveness } = fleetRecovery;
   const warm = new WarmPools({ db: database.db, launcher, prompts, logger, workerSlots: config.workerSlots });
   const reconcileWarm = () => warm.reconcile().catch((error: unknown) => logger.warn({ err: error }, 'could not bring the warm agent pools in line with the slots'));
   await reconcileWarm();
@@ -227,7 +214,7 @@ export async function startWorker(options: {
       await prompts.close();
       await hookServer.close();
       await taskQueue.close();
-      await coordinationQueue.close();
+      await fleetRecovery.close();
       await registration.leave().catch((error: unknown) => logger.warn({ err: error }, 'could not leave the worker registry'));
       await liveness.forget(workerId).catch((error: unknown) => logger.warn({ err: error }, 'could not remove the Redis heartbeat'));
       control.disconnect();
