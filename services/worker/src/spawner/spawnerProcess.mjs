@@ -13,6 +13,8 @@ import { spawn } from 'node:child_process';
 const KILL_GRACE_MS = 1_000;
 /** Running agents by the worker's id for them. */
 const children = new Map();
+/** Once the worker has gone: the groups being ended (SIGTERM sent, SIGKILL to follow). */
+let leaving = null;
 
 function send(message) {
   if (process.connected) process.send(message);
@@ -25,6 +27,7 @@ function start({ id, bin, args, cwd, env }) {
     settled = true;
     children.delete(id);
     send({ t: 'exit', id, code, signal, error });
+    if (leaving && children.size === 0) leave();
   };
   let child;
   try {
@@ -67,16 +70,19 @@ process.on('message', (message) => {
   else if (message.t === 'resume') child.stdout.resume();
 });
 
-// The worker gone: its agents are not left running unsupervised.
+/** SIGKILL to every group being ended (what a leader left behind too, as processGroup.ts does), then exit. */
+function leave() {
+  for (const pid of leaving) signalGroup(pid, 'SIGKILL');
+  process.exit(0);
+}
+
+// The worker gone: its agents are not left running unsupervised. SIGTERM to each group; SIGKILL once
+// every leader has exited, or after the grace period.
 process.on('disconnect', () => {
-  if (children.size === 0) process.exit(0);
-  // SIGTERM to each group, then SIGKILL to each (what its leader left behind too), as processGroup.ts does.
-  const groups = [...children.values()].map((child) => child.pid);
-  for (const pid of groups) signalGroup(pid, 'SIGTERM');
-  setTimeout(() => {
-    for (const pid of groups) signalGroup(pid, 'SIGKILL');
-    process.exit(0);
-  }, KILL_GRACE_MS);
+  leaving = [...children.values()].map((child) => child.pid);
+  if (children.size === 0) return leave();
+  for (const pid of leaving) signalGroup(pid, 'SIGTERM');
+  setTimeout(leave, KILL_GRACE_MS);
 });
 // A Ctrl-C or a SIGTERM sent to the worker's process group is the worker's to handle (it drains, then
 // closes the channel): the spawner stays until then.
