@@ -7,6 +7,7 @@ import { HookServer } from './hooks/hookServer.ts';
 import { settleCoordination } from './coordinationProcessor.ts';
 import type { StopReason } from './headless/headlessRunner.ts';
 import { SessionHost } from './sessions/sessionHost.ts';
+import { Spawner } from './spawner/spawner.ts';
 import { TaskProcessor } from './taskProcessor.ts';
 import { WarmPools } from './headless/warmPool.ts';
 import { WorkerLease } from './workerLease.ts';
@@ -54,7 +55,10 @@ export async function startWorker(options: {
   const canceller = new TaskCanceller({ db: database.db, events, publisher: connection, queuePrefix: config.queuePrefix });
   const fleetRecovery = createFleetRecovery({ config, connection, db: database.db, events, approvals, taskQueue, canceller, logger });
   const { recovery, liveness } = fleetRecovery;
-  const warm = new WarmPools({ db: database.db, launcher, prompts, logger, workerSlots: config.workerSlots });
+  // Agents are started by a small process of the worker's: spawning from the worker itself blocks its event loop.
+  const spawner = new Spawner(logger);
+  spawner.start();
+  const warm = new WarmPools({ db: database.db, launcher, spawner, prompts, logger, workerSlots: config.workerSlots });
   const reconcileWarm = () => warm.reconcile().catch((error: unknown) => logger.warn({ err: error }, 'could not bring the warm agent pools in line with the slots'));
   await reconcileWarm();
   const processor = new TaskProcessor({
@@ -67,6 +71,7 @@ export async function startWorker(options: {
     logger,
     workerId,
     launcher,
+    spawner,
     apiUrl: config.apiUrl,
     canceller,
   });
@@ -74,7 +79,7 @@ export async function startWorker(options: {
   const bullWorker = new Worker<TaskJobData>(
     queueNames.tasks,
     async (job, token, signal) => {
-      const run = await processor.process(job.data.taskId, signal ?? new AbortController().signal);
+      const run = await processor.process(job.data.taskId, signal ?? new AbortController().signal, job.data.slot);
       if (run.kind === 'later') {
         // Back to the queue after the delay (0: waiting again at once) instead of completed.
         await job.moveToDelayed(Date.now() + run.delayMs, token);
@@ -211,6 +216,7 @@ export async function startWorker(options: {
       clearTimeout(timer);
       clearInterval(heartbeat);
       clearInterval(leaseCheck);
+      await spawner.close();
       await prompts.close();
       await hookServer.close();
       await taskQueue.close();
