@@ -4,6 +4,8 @@ import { isInertLine, type ParsedScreen, parseScreenRows, respin } from './scree
 /** A terminal that tells which rows changed since it was last asked (HeadlessTerminal, PtySession). */
 export interface ChangingScreen {
   screen(): Screen;
+  /** The title, as `screen().title` (read without copying the rows). */
+  readonly title: string;
   /** Rows whose text changed since the last call. */
   takeChangedRows(): number[];
 }
@@ -23,10 +25,14 @@ export class ScreenFollower {
 
   read(): SessionSnapshot {
     this.counts.reads++;
-    const screen = this.source.screen();
     const parsed = this.parsed;
+    const rows = this.source.takeChangedRows();
+    const title = this.source.title;
+    // Nothing changed: the rows are not even copied.
+    if (parsed && rows.length === 0 && title === parsed.snapshot.title) return parsed.snapshot;
+    const screen = this.source.screen();
     // The header's animation changes nothing the parser reads.
-    const changed = this.source.takeChangedRows().filter((row) => !(parsed?.inertRows.includes(row) && isInertLine(screen.lines[row] ?? '')));
+    const changed = rows.filter((row) => !(parsed?.inertRows.includes(row) && isInertLine(screen.lines[row] ?? '')));
     if (parsed && changed.length === 0) {
       if (screen.title === parsed.snapshot.title) return parsed.snapshot;
       this.parsed = { ...parsed, snapshot: { ...parsed.snapshot, title: screen.title } };
