@@ -20,6 +20,8 @@ export class ScreenFollower {
   private parsed: ParsedScreen | null = null;
   /** How often the screen was read, and how often it had to be parsed whole. */
   readonly counts = { reads: 0, parses: 0 };
+  /** Some row of the screen changed at the last read (what is read off the rows alone can be kept otherwise). */
+  rowsChanged = false;
 
   constructor(private readonly source: ChangingScreen) {}
 
@@ -27,6 +29,7 @@ export class ScreenFollower {
     this.counts.reads++;
     const parsed = this.parsed;
     const rows = this.source.takeChangedRows();
+    this.rowsChanged = rows.length > 0;
     const title = this.source.title;
     // Nothing changed: the rows are not even copied.
     if (parsed && rows.length === 0 && title === parsed.snapshot.title) return parsed.snapshot;

@@ -14,6 +14,8 @@ export type XtermTerminal = InstanceType<typeof Terminal>;
  */
 export class HeadlessTerminal {
   readonly xterm: XtermTerminal;
+  /** xterm's buffers (its getter checks an option on every call: read once). */
+  private readonly buffers: XtermTerminal['buffer'];
   private readonly serializer = new SerializeAddon();
   private currentTitle = '';
   /** Characters handed to `write` that xterm has not parsed yet. */
@@ -23,6 +25,8 @@ export class HeadlessTerminal {
   private readonly dirty: DirtyRows;
   /** Rows whose text changed since the last `takeChangedRows`. */
   private changed = new Set<number>();
+  /** How many rows were read from xterm as text (only those it wrote since they were last read). */
+  readonly counts = { rowsRead: 0 };
 
   constructor(options: { cols: number; rows: number; scrollback?: number; onReply?: (data: string) => void }) {
     this.xterm = new Terminal({ cols: options.cols, rows: options.rows, scrollback: options.scrollback ?? 1000, allowProposedApi: true });
@@ -34,7 +38,8 @@ export class HeadlessTerminal {
     // scroll, a buffer switch (alternate screen), a reset or a resize moves every row.
     followWrittenRows(this.xterm, this.dirty);
     this.xterm.onScroll(() => this.dirty.markAll());
-    this.xterm.buffer.onBufferChange(() => this.dirty.markAll());
+    this.buffers = this.xterm.buffer;
+    this.buffers.onBufferChange(() => this.dirty.markAll());
   }
 
   /** `parsed` runs once xterm has rendered `data`. */
@@ -57,7 +62,7 @@ export class HeadlessTerminal {
   /** The visible rows as text: only the rows xterm touched since the last read are read again. */
   screen(): Screen {
     this.refreshLines();
-    const buffer = this.xterm.buffer.active;
+    const buffer = this.buffers.active;
     return { lines: [...this.lines], cursor: { row: buffer.cursorY, col: buffer.cursorX }, title: this.currentTitle };
   }
 
@@ -70,12 +75,13 @@ export class HeadlessTerminal {
   }
 
   private refreshLines(): void {
-    const buffer = this.xterm.buffer.active;
+    const buffer = this.buffers.active;
     const rows = this.xterm.rows;
     // xterm tells rows from the bottom page of the buffer: a viewport scrolled back shows other rows.
     if (buffer.viewportY !== buffer.baseY) this.dirty.markAll();
     if (this.lines.length !== rows) this.lines.length = rows;
     for (const row of this.dirty.take()) {
+      this.counts.rowsRead++;
       const text = buffer.getLine(buffer.viewportY + row)?.translateToString(true) ?? '';
       if (this.lines[row] === text) continue;
       this.lines[row] = text;
