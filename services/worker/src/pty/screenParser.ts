@@ -113,6 +113,20 @@ function inertRows(lines: string[]): number[] {
  * prompt, block start, tool header, option, rule or status line.
  */
 export function isInertLine(line: string): boolean {
+  // The header's few animation frames come back on every tick: each is judged once.
+  const known = inertVerdicts.get(line);
+  if (known !== undefined) return known;
+  if (inertVerdicts.size >= INERT_VERDICTS_KEPT) inertVerdicts.clear();
+  const verdict = judgeInert(line);
+  inertVerdicts.set(line, verdict);
+  return verdict;
+}
+
+/** Lines judged by {@link isInertLine}, forgotten all at once when this many are kept. */
+const INERT_VERDICTS_KEPT = 256;
+const inertVerdicts = new Map<string, boolean>();
+
+function judgeInert(line: string): boolean {
   const text = line.trimEnd();
   if (text.trim() === '' || RIGHT_ALIGNED.test(text)) return false;
   if (PROMPT.test(text) || PROMPT_BLOCK.test(text) || BLOCK.test(text) || blinkingToolHeader(text) !== undefined || TOOL_HEADER.test(text)) return false;
@@ -227,7 +241,8 @@ function isContinuation(lines: string[], i: number): boolean {
   const line = at(lines, i);
   if (line.startsWith(' ')) return true;
   if (line !== '') return false;
-  const next = lines.slice(i).find((candidate) => candidate !== '') ?? '';
+  let next = '';
+  for (let j = i + 1; j < lines.length && next === ''; j++) next = at(lines, j);
   return next.startsWith(TEXT_INDENT) && !OUTPUT.test(next) && blinkingToolHeader(next) === undefined;
 }
 
