@@ -30,8 +30,8 @@ function recordedOutput(): { data: string; settles: boolean }[] {
  * Recorded Claude Code output (all scenarios, replayed until PARSER_BYTES) through xterm alone, and
  * through xterm + parser + differ as the screen driver (LiveSession) reads it: where the output paused,
  * through a ScreenFollower (only the rows xterm wrote since the last read are read again; the screen is
- * parsed again only when more than the spinner's line or the header's animation changed), each snapshot
- * into the differ. Both sides write the same recorded chunks to the same terminal class.
+ * parsed again only when more than the spinner's line, the header's animation or the input box and its footer
+ * changed), each snapshot into the differ. Both sides write the same recorded chunks to the same terminal class.
  */
 export async function parserThroughput() {
   const chunks = recordedOutput();

@@ -1,5 +1,5 @@
 import type { Screen, SessionSnapshot } from './screen.ts';
-import { isInertLine, type ParsedScreen, parseScreenRows, respin } from './screenParser.ts';
+import { isInertLine, type ParsedScreen, parseScreenRows, reframe, respin } from './screenParser.ts';
 
 /** A terminal that tells which rows changed since it was last asked (HeadlessTerminal, PtySession). */
 export interface ChangingScreen {
@@ -13,7 +13,8 @@ export interface ChangingScreen {
 /**
  * Follows one terminal's screen as snapshots, parsing it again only where it changed: an unchanged
  * screen (or one where only the header's mascot moved) gives the snapshot it gave before, a tick of the spinner (only the status line changed) the
- * same snapshot with the new status ({@link respin}), anything else a parse of the whole screen.
+ * same snapshot with the new status ({@link respin}), a change inside the input box or its footer the same
+ * transcript with the state and status the footer gives ({@link reframe}), anything else a parse of the whole screen.
  * Every snapshot equals `parseScreen` of the screen at that moment.
  */
 export class ScreenFollower {
@@ -48,6 +49,12 @@ export class ScreenFollower {
         this.parsed = { ...parsed, snapshot };
         return snapshot;
       }
+    }
+    // Only what is typed in the input box, or its footer, changed.
+    const reframed = parsed && reframe(parsed, screen.lines, changed, screen.title);
+    if (reframed) {
+      this.parsed = reframed;
+      return reframed.snapshot;
     }
     this.counts.parses++;
     this.parsed = parseScreenRows(screen);
