@@ -33,7 +33,7 @@ function recordedOutput(): { data: string; settles: boolean }[] {
  * parsed again only when more than the spinner's line, the header's animation or the input box and its footer
  * changed), each snapshot into the differ. Both sides write the same recorded chunks to the same terminal class.
  */
-export async function parserThroughput() {
+async function parserThroughput() {
   const chunks = recordedOutput();
   const size = chunks.reduce((sum, chunk) => sum + Buffer.byteLength(chunk.data), 0);
   const rounds = Math.ceil(PARSER_BYTES / size);
