@@ -1,9 +1,11 @@
 import type { Screen, SessionSnapshot } from './screen.ts';
-import { isInertLine, type ParsedScreen, parseScreenRows, respin } from './screenParser.ts';
+import { isInertLine, type ParsedScreen, parseScreenRows, reframe, respin } from './screenParser.ts';
 
 /** A terminal that tells which rows changed since it was last asked (HeadlessTerminal, PtySession). */
 export interface ChangingScreen {
   screen(): Screen;
+  /** The title, as `screen().title` (read without copying the rows). */
+  readonly title: string;
   /** Rows whose text changed since the last call. */
   takeChangedRows(): number[];
 }
@@ -11,22 +13,30 @@ export interface ChangingScreen {
 /**
  * Follows one terminal's screen as snapshots, parsing it again only where it changed: an unchanged
  * screen (or one where only the header's mascot moved) gives the snapshot it gave before, a tick of the spinner (only the status line changed) the
- * same snapshot with the new status ({@link respin}), anything else a parse of the whole screen.
+ * same snapshot with the new status ({@link respin}), a change inside the input box or its footer the same
+ * transcript with the state and status the footer gives ({@link reframe}), anything else a parse of the whole screen.
  * Every snapshot equals `parseScreen` of the screen at that moment.
  */
 export class ScreenFollower {
   private parsed: ParsedScreen | null = null;
   /** How often the screen was read, and how often it had to be parsed whole. */
   readonly counts = { reads: 0, parses: 0 };
+  /** Some row of the screen changed at the last read (what is read off the rows alone can be kept otherwise). */
+  rowsChanged = false;
 
   constructor(private readonly source: ChangingScreen) {}
 
   read(): SessionSnapshot {
     this.counts.reads++;
-    const screen = this.source.screen();
     const parsed = this.parsed;
+    const rows = this.source.takeChangedRows();
+    this.rowsChanged = rows.length > 0;
+    const title = this.source.title;
+    // Nothing changed: the rows are not even copied.
+    if (parsed && rows.length === 0 && title === parsed.snapshot.title) return parsed.snapshot;
+    const screen = this.source.screen();
     // The header's animation changes nothing the parser reads.
-    const changed = this.source.takeChangedRows().filter((row) => !(parsed?.inertRows.includes(row) && isInertLine(screen.lines[row] ?? '')));
+    const changed = rows.filter((row) => !(parsed?.inertRows.includes(row) && isInertLine(screen.lines[row] ?? '')));
     if (parsed && changed.length === 0) {
       if (screen.title === parsed.snapshot.title) return parsed.snapshot;
       this.parsed = { ...parsed, snapshot: { ...parsed.snapshot, title: screen.title } };
@@ -39,6 +49,12 @@ export class ScreenFollower {
         this.parsed = { ...parsed, snapshot };
         return snapshot;
       }
+    }
+    // Only what is typed in the input box, or its footer, changed.
+    const reframed = parsed && reframe(parsed, screen.lines, changed, screen.title);
+    if (reframed) {
+      this.parsed = reframed;
+      return reframed.snapshot;
     }
     this.counts.parses++;
     this.parsed = parseScreenRows(screen);

@@ -63,6 +63,8 @@ export interface ParsedScreen {
   statusRow: number | null;
   /** The input box's footer (it can say "esc to interrupt" instead of the status line). */
   footer: string;
+  /** The rows of the input box's rules, or null when there is no box. */
+  box: { top: number; bottom: number } | null;
   /** The header's rows at the top (its mascot animates): no block starts above them, and none is read. */
   inertRows: number[];
 }
@@ -90,7 +92,7 @@ export function parseScreenRows(screen: Screen): ParsedScreen {
     title: screen.title,
   };
   const statusRow = status ? lines.slice(0, transcriptEnd).findLastIndex((line) => line.trim() !== '' && !RIGHT_ALIGNED.test(line)) : -1;
-  return { snapshot, statusRow: statusRow < 0 ? null : statusRow, footer, inertRows: inertRows(lines) };
+  return { snapshot, statusRow: statusRow < 0 ? null : statusRow, footer, box: box && { top: box.top, bottom: box.bottom }, inertRows: inertRows(lines) };
 }
 
 /**
@@ -113,6 +115,20 @@ function inertRows(lines: string[]): number[] {
  * prompt, block start, tool header, option, rule or status line.
  */
 export function isInertLine(line: string): boolean {
+  // The header's few animation frames come back on every tick: each is judged once.
+  const known = inertVerdicts.get(line);
+  if (known !== undefined) return known;
+  if (inertVerdicts.size >= INERT_VERDICTS_KEPT) inertVerdicts.clear();
+  const verdict = judgeInert(line);
+  inertVerdicts.set(line, verdict);
+  return verdict;
+}
+
+/** Lines judged by {@link isInertLine}, forgotten all at once when this many are kept. */
+const INERT_VERDICTS_KEPT = 256;
+const inertVerdicts = new Map<string, boolean>();
+
+function judgeInert(line: string): boolean {
   const text = line.trimEnd();
   if (text.trim() === '' || RIGHT_ALIGNED.test(text)) return false;
   if (PROMPT.test(text) || PROMPT_BLOCK.test(text) || BLOCK.test(text) || blinkingToolHeader(text) !== undefined || TOOL_HEADER.test(text)) return false;
@@ -134,14 +150,35 @@ export function respin(parsed: ParsedScreen, line: string, title: string): Sessi
   return { ...parsed.snapshot, status, title };
 }
 
+/**
+ * The snapshot of a screen that differs from the parsed one only inside its input box (what is typed there)
+ * or in the footer below it, now `lines`: the same transcript, with the state and status the new footer
+ * gives. Null when the box would be found elsewhere (a rule appeared or its prompt line changed): then the
+ * whole screen must be parsed. Equal to parsing the whole screen, without reading the transcript again.
+ */
+export function reframe(parsed: ParsedScreen, lines: string[], changedRows: number[], title: string): ParsedScreen | null {
+  const box = parsed.box;
+  if (!box) return null;
+  const text = (row: number) => (lines[row] ?? '').trimEnd();
+  for (const row of changedRows) {
+    // The rules stay where they were and no other row becomes one; the box still opens with its prompt.
+    if (row <= box.top || row === box.bottom || RULE.test(text(row))) return null;
+    if (row === box.top + 1 && !PROMPT.test(text(row))) return null;
+  }
+  const footer = lines.slice(box.bottom + 1).map((line) => line.trimEnd()).join('\n');
+  const status = parsed.statusRow === null ? null : parseStatus([text(parsed.statusRow)], footer);
+  const working = footer.includes(INTERRUPTIBLE) || status?.interruptible === true;
+  return { ...parsed, footer, snapshot: { ...parsed.snapshot, state: working ? 'working' : 'idle', status, title } };
+}
+
 /** The input box: a rule, the `❯` prompt line(s), a rule, then the footer. */
-function findInputBox(lines: string[]): { top: number; footer: string } | null {
+function findInputBox(lines: string[]): { top: number; bottom: number; footer: string } | null {
   for (let bottom = lines.length - 1; bottom > 1; bottom--) {
     if (!RULE.test(at(lines, bottom))) continue;
     let top = bottom - 1;
     while (top > 0 && !RULE.test(at(lines, top))) top--;
     if (RULE.test(at(lines, top)) && PROMPT.test(at(lines, top + 1))) {
-      return { top, footer: lines.slice(bottom + 1).join('\n') };
+      return { top, bottom, footer: lines.slice(bottom + 1).join('\n') };
     }
     return null;
   }
@@ -227,7 +264,8 @@ function isContinuation(lines: string[], i: number): boolean {
   const line = at(lines, i);
   if (line.startsWith(' ')) return true;
   if (line !== '') return false;
-  const next = lines.slice(i).find((candidate) => candidate !== '') ?? '';
+  let next = '';
+  for (let j = i + 1; j < lines.length && next === ''; j++) next = at(lines, j);
   return next.startsWith(TEXT_INDENT) && !OUTPUT.test(next) && blinkingToolHeader(next) === undefined;
 }
 

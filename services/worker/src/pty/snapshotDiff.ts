@@ -35,10 +35,13 @@ export class SnapshotDiffer {
 
   next(snapshot: SessionSnapshot): MissionEventDraft[] {
     const before = this.previous;
+    // The same snapshot again (a screen that did not change) tells nothing new.
+    if (snapshot === before) return [];
     const events: MissionEventDraft[] = [];
     if (snapshot.state !== before.state) events.push({ type: 'state', payload: { state: snapshot.state } });
     events.push(...screenEvents(before, snapshot));
-    events.push(...this.blockEvents(snapshot));
+    // The same blocks in the same state (a tick of the spinner) were all published with the previous snapshot.
+    if (snapshot.blocks !== before.blocks || snapshot.state !== before.state) events.push(...this.blockEvents(snapshot));
     if (snapshot.dialog && !sameDialog(before.dialog, snapshot.dialog)) events.push(permissionRequest(snapshot.dialog));
     this.previous = snapshot;
     return events;

@@ -1,5 +1,6 @@
 import serializeAddon from '@xterm/addon-serialize';
 import xterm from '@xterm/headless';
+import { DirtyRows } from './dirtyRows.ts';
 import type { Screen } from './screen.ts';
 
 const { Terminal } = xterm;
@@ -13,27 +14,32 @@ export type XtermTerminal = InstanceType<typeof Terminal>;
  */
 export class HeadlessTerminal {
   readonly xterm: XtermTerminal;
+  /** xterm's buffers (its getter checks an option on every call: read once). */
+  private readonly buffers: XtermTerminal['buffer'];
   private readonly serializer = new SerializeAddon();
   private currentTitle = '';
   /** Characters handed to `write` that xterm has not parsed yet. */
   private backlog = 0;
-  /** The visible rows as last read, and the rows xterm may have changed since (null: all of them). */
+  /** The visible rows as last read, and the rows xterm may have changed since. */
   private lines: string[] = [];
-  private dirty: { start: number; end: number } | null = null;
+  private readonly dirty: DirtyRows;
   /** Rows whose text changed since the last `takeChangedRows`. */
   private changed = new Set<number>();
+  /** How many rows were read from xterm as text (only those it wrote since they were last read). */
+  readonly counts = { rowsRead: 0 };
 
   constructor(options: { cols: number; rows: number; scrollback?: number; onReply?: (data: string) => void }) {
     this.xterm = new Terminal({ cols: options.cols, rows: options.rows, scrollback: options.scrollback ?? 1000, allowProposedApi: true });
     this.xterm.loadAddon(this.serializer);
     this.xterm.onTitleChange((title) => (this.currentTitle = title));
     if (options.onReply) this.xterm.onData(options.onReply);
-    this.markAllDirty();
-    // xterm's parser reports the rows each write touched (its renderer's refresh request, which the
-    // headless build leaves unused); a scroll, a buffer switch (alternate screen) or a resize moves every row.
-    requestRefreshRows(this.xterm)((rows) => (rows ? this.markDirty(rows.start, rows.end) : this.markAllDirty()));
-    this.xterm.onScroll(() => this.markAllDirty());
-    this.xterm.buffer.onBufferChange(() => this.markAllDirty());
+    this.dirty = new DirtyRows(options.rows);
+    // xterm's parser tells each row it writes (for its renderer, which the headless build leaves unused); a
+    // scroll, a buffer switch (alternate screen), a reset or a resize moves every row.
+    followWrittenRows(this.xterm, this.dirty);
+    this.xterm.onScroll(() => this.dirty.markAll());
+    this.buffers = this.xterm.buffer;
+    this.buffers.onBufferChange(() => this.dirty.markAll());
   }
 
   /** `parsed` runs once xterm has rendered `data`. */
@@ -56,7 +62,7 @@ export class HeadlessTerminal {
   /** The visible rows as text: only the rows xterm touched since the last read are read again. */
   screen(): Screen {
     this.refreshLines();
-    const buffer = this.xterm.buffer.active;
+    const buffer = this.buffers.active;
     return { lines: [...this.lines], cursor: { row: buffer.cursorY, col: buffer.cursorX }, title: this.currentTitle };
   }
 
@@ -69,26 +75,18 @@ export class HeadlessTerminal {
   }
 
   private refreshLines(): void {
-    const dirty = this.dirty;
-    if (!dirty) return;
-    this.dirty = null;
-    const buffer = this.xterm.buffer.active;
+    const buffer = this.buffers.active;
     const rows = this.xterm.rows;
+    // xterm tells rows from the bottom page of the buffer: a viewport scrolled back shows other rows.
+    if (buffer.viewportY !== buffer.baseY) this.dirty.markAll();
     if (this.lines.length !== rows) this.lines.length = rows;
-    for (let row = Math.max(0, dirty.start); row <= Math.min(rows - 1, dirty.end); row++) {
+    for (const row of this.dirty.take()) {
+      this.counts.rowsRead++;
       const text = buffer.getLine(buffer.viewportY + row)?.translateToString(true) ?? '';
       if (this.lines[row] === text) continue;
       this.lines[row] = text;
       this.changed.add(row);
     }
-  }
-
-  private markDirty(start: number, end: number): void {
-    this.dirty = this.dirty ? { start: Math.min(this.dirty.start, start), end: Math.max(this.dirty.end, end) } : { start, end };
-  }
-
-  private markAllDirty(): void {
-    this.markDirty(0, Number.MAX_SAFE_INTEGER);
   }
 
   /** The screen as escape sequences that redraw it: what an attaching client is sent first. */
@@ -98,7 +96,7 @@ export class HeadlessTerminal {
 
   resize(cols: number, rows: number): void {
     this.xterm.resize(cols, rows);
-    this.markAllDirty();
+    this.dirty.resize(rows);
   }
 
   dispose(): void {
@@ -106,18 +104,69 @@ export class HeadlessTerminal {
   }
 }
 
-type RowRange = { start: number; end: number } | undefined;
+interface XtermInputHandler {
+  _dirtyRowTracker?: { markDirty(y: number): void; markRangeDirty(from: number, to: number): void; markAllDirty(): void };
+  print?: (data: Uint32Array, start: number, end: number) => void;
+  eraseInDisplay?: (params: unknown, respectProtect?: boolean) => boolean;
+  _setCursor?: (x: number, y: number) => void;
+  onRequestReset?: (listener: () => void) => unknown;
+}
 
 /**
- * xterm's event of the rows a parsed write touched (viewport rows; undefined: all). Not in its public API:
- * reached through the core of @xterm/headless 6.0 (pinned), and checked here so an upgrade that moves it
- * fails loudly rather than leaving the screen stale.
+ * Tells `dirty` each row xterm's parser writes, through the dirty-row tracker its renderer uses. Not in
+ * xterm's public API: reached through the core of @xterm/headless 6.0 (pinned), and checked here so an upgrade
+ * that moves it fails loudly rather than leaving the screen stale. The tracker's marks are what the renderer
+ * repaints: `print` marks only the first and last row it wrote (it may wrap over several) and `eraseInDisplay`
+ * only the ends of the rows it erased, so their marks are read as spans; `_setCursor` marks the rows the cursor
+ * left and reached, which it does not write, so its marks are ignored.
  */
-function requestRefreshRows(terminal: XtermTerminal): (listener: (rows: RowRange) => void) => unknown {
-  const handler = (terminal as unknown as { _core?: { _inputHandler?: { onRequestRefreshRows?: (listener: (rows: RowRange) => void) => unknown } } })._core?._inputHandler;
-  const event = handler?.onRequestRefreshRows;
-  if (typeof event !== 'function') throw new Error("@xterm/headless no longer exposes its input handler's onRequestRefreshRows: the screen cache cannot follow changed rows");
-  return event.bind(handler);
+function followWrittenRows(terminal: XtermTerminal, dirty: DirtyRows): void {
+  const handler = (terminal as unknown as { _core?: { _inputHandler?: XtermInputHandler } })._core?._inputHandler;
+  const tracker = handler?._dirtyRowTracker;
+  const { print, eraseInDisplay, _setCursor: setCursor, onRequestReset } = handler ?? {};
+  if (!handler || !tracker || !print || !eraseInDisplay || !setCursor || !onRequestReset || typeof tracker.markDirty !== 'function' || typeof tracker.markRangeDirty !== 'function' || typeof tracker.markAllDirty !== 'function') {
+    throw new Error('@xterm/headless no longer has the input handler this terminal follows (its dirty-row tracker, print, eraseInDisplay, _setCursor): the screen cache cannot follow changed rows');
+  }
+  const markDirty = tracker.markDirty.bind(tracker);
+  const markRangeDirty = tracker.markRangeDirty.bind(tracker);
+  const markAllDirty = tracker.markAllDirty.bind(tracker);
+  tracker.markDirty = (y) => {
+    markDirty(y);
+    dirty.mark(y);
+  };
+  tracker.markRangeDirty = (from, to) => {
+    markRangeDirty(from, to);
+    dirty.markRange(from, to);
+  };
+  tracker.markAllDirty = () => {
+    markAllDirty();
+    dirty.markAll();
+  };
+  handler.print = (data, start, end) => {
+    dirty.beginSpan();
+    try {
+      print.call(handler, data, start, end);
+    } finally {
+      dirty.endSpan();
+    }
+  };
+  handler.eraseInDisplay = (params, respectProtect) => {
+    dirty.beginSpan();
+    try {
+      return eraseInDisplay.call(handler, params, respectProtect);
+    } finally {
+      dirty.endSpan();
+    }
+  };
+  handler._setCursor = (x, y) => {
+    dirty.beginCursorMove();
+    try {
+      setCursor.call(handler, x, y);
+    } finally {
+      dirty.endCursorMove();
+    }
+  };
+  onRequestReset.call(handler, () => dirty.markAll());
 }
 
 /** The visible rows of a terminal as text. */

@@ -6,7 +6,7 @@ import { type BlockingDialog, parseBlockingDialog } from '../pty/blockingDialog.
 import type { PtyExit, PtySession } from '../pty/ptySession.ts';
 import type { Logger } from '@mission/store';
 import type { PermissionDialog, SessionSnapshot } from '../pty/screen.ts';
-import { parseScreen } from '../pty/screenParser.ts';
+import { ScreenFollower } from '../pty/screenFollower.ts';
 import { screenEvents, STARTING_SNAPSHOT } from '../pty/snapshotDiff.ts';
 import { JsonlTail } from '../transcripts/transcriptTail.ts';
 import { transcriptUpdates } from '../transcripts/transcriptContent.ts';
@@ -71,6 +71,10 @@ export class HookedSession implements InteractiveSession {
   private phase: Exclude<SessionState, 'exited' | 'lost'> = 'starting';
   private snapshot: SessionSnapshot = STARTING_SNAPSHOT;
   private blocking: BlockingDialog | null = null;
+  /** Parses the screen again only where it changed since the last read. */
+  private readonly follower: ScreenFollower;
+  /** The blocking dialog the screen showed at its last change (the screen's rows alone decide it). */
+  private shownBlocking: BlockingDialog | null = null;
   /** When the dialog `blocking` was first seen on the screen. */
   private blockingSince = 0;
   private exit: PtyExit | null = null;
@@ -100,6 +104,7 @@ export class HookedSession implements InteractiveSession {
     private readonly hooks: HookedSessionHooks,
   ) {
     this.events = new SessionEvents(hooks.emit, hooks.log);
+    this.follower = new ScreenFollower(pty);
     pty.onRender(() => this.scheduleRead());
     void pty.exited.then((exit) => this.exited(exit));
   }
@@ -371,13 +376,13 @@ export class HookedSession implements InteractiveSession {
     if (this.readTimer) clearTimeout(this.readTimer);
     this.readTimer = null;
     if (this.exit) return this.snapshot;
-    const screen = this.pty.screen();
-    const next = parseScreen(screen);
+    const next = this.follower.read();
     for (const event of screenEvents(this.snapshot, next)) this.events.emit(event);
     this.snapshot = next;
     if (next.dialog) for (const held of this.held) if (held.approval) this.markShown(held);
+    if (this.follower.rowsChanged) this.shownBlocking = parseBlockingDialog(this.pty.screen().lines.join('\n'));
     // While a permission request is held, the dialog on the screen is the CLI's permission dialog.
-    const blocking = this.held.length > 0 ? null : parseBlockingDialog(screen.lines.join('\n'));
+    const blocking = this.held.length > 0 ? null : this.shownBlocking;
     if (blocking && !sameDialog(blocking, this.blocking)) this.blockingSince = Date.now();
     this.blocking = blocking;
     if (this.blocking) this.setPhase('blocked');

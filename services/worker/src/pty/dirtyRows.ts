@@ -1,0 +1,79 @@
+/**
+ * The rows of a screen whose cells may have changed since they were last taken, told mark by mark as the
+ * terminal's parser writes: one row, a range of rows, or every row. An operation that marks only the ends of
+ * the rows it wrote (a print that wraps over several rows, an erase of the display) runs inside a span, whose
+ * marks stand for every row from the lowest to the highest; marks made while only the cursor moves (which
+ * changes no cell) are ignored. Pure: no terminal, only the bookkeeping.
+ */
+export class DirtyRows {
+  private flags: Uint8Array;
+  private all = true;
+  private spans = 0;
+  private spanLow = 0;
+  private spanHigh = -1;
+  private moving = 0;
+
+  constructor(private rows: number) {
+    this.flags = new Uint8Array(rows);
+  }
+
+  mark(row: number): void {
+    if (this.moving > 0) return;
+    if (this.spans > 0) {
+      this.spanLow = Math.min(this.spanLow, row);
+      this.spanHigh = Math.max(this.spanHigh, row);
+      return;
+    }
+    this.markRange(row, row);
+  }
+
+  markRange(from: number, to: number): void {
+    const low = Math.max(0, Math.min(from, to));
+    const high = Math.min(this.rows - 1, Math.max(from, to));
+    for (let row = low; row <= high; row++) this.flags[row] = 1;
+  }
+
+  markAll(): void {
+    this.all = true;
+  }
+
+  /** Starts an operation whose marks stand for every row between the lowest and the highest it marks (spans nest). */
+  beginSpan(): void {
+    if (this.spans++ > 0) return;
+    this.spanLow = Number.MAX_SAFE_INTEGER;
+    this.spanHigh = -1;
+  }
+
+  endSpan(): void {
+    if (--this.spans === 0 && this.spanHigh >= 0) this.markRange(this.spanLow, this.spanHigh);
+  }
+
+  /** Starts a move of the cursor alone: its marks are ignored until `endCursorMove`. */
+  beginCursorMove(): void {
+    this.moving++;
+  }
+
+  endCursorMove(): void {
+    this.moving--;
+  }
+
+  /** The screen has `rows` rows now: every row may have changed. */
+  resize(rows: number): void {
+    if (rows !== this.rows) {
+      this.rows = rows;
+      this.flags = new Uint8Array(rows);
+    }
+    this.all = true;
+  }
+
+  /** The rows marked since the last call, top to bottom (every row after `markAll`), and forgets them. */
+  take(): number[] {
+    const taken: number[] = [];
+    for (let row = 0; row < this.rows; row++) {
+      if (this.all || this.flags[row] === 1) taken.push(row);
+    }
+    this.flags.fill(0);
+    this.all = false;
+    return taken;
+  }
+}

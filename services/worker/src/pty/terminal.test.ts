@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { HeadlessTerminal, readScreen } from './terminal.ts';
+
+const write = (terminal: HeadlessTerminal, data: string) => new Promise<void>((resolve) => terminal.write(data, resolve));
+
+/**
+ * The terminal rereads only the rows xterm's parser wrote: after each of these writes, the cached screen
+ * must be what a full read gives, and the rows told as changed exactly those whose text changed.
+ */
+describe('HeadlessTerminal follows the rows xterm writes', () => {
+  const cases: [string, string][] = [
+    ['a print that wraps over several rows', `\x1b[2;1H${'x'.repeat(20 * 3 + 5)}`],
+    ['erase below the cursor', '\x1b[3;4H\x1b[0J'],
+    ['erase above the cursor', '\x1b[5;4H\x1b[1J'],
+    ['erase the display', '\x1b[2J'],
+    ['erase in a line', '\x1b[4;3H\x1b[K'],
+    ['insert and delete lines', '\x1b[3;1H\x1b[2L\x1b[6;1H\x1b[1M'],
+    ['insert and delete characters', '\x1b[2;2H\x1b[3@\x1b[3;2H\x1b[2P\x1b[4;1H\x1b[3X'],
+    ['scroll inside a region', '\x1b[2;5r\x1b[5;1H\n\nscrolled\x1b[r'],
+    ['scroll up and down', '\x1b[2S\x1b[1T'],
+    ['a line feed at the bottom scrolls the screen', '\x1b[8;1Hbottom\nnew line'],
+    ['the alternate screen and back', '\x1b[?1049halt\x1b[?1049l'],
+    ['a full reset', '\x1bc'],
+    ['the screen alignment pattern', '\x1b#8'],
+    ['reverse index at the top', '\x1b[1;1H\x1bM'],
+  ];
+  for (const [what, data] of cases) {
+    it(what, async () => {
+      const terminal = new HeadlessTerminal({ cols: 20, rows: 8 });
+      await write(terminal, Array.from({ length: 8 }, (_, i) => `line ${i}`).join('\r\n'));
+      const before = terminal.screen().lines;
+      terminal.takeChangedRows();
+      await write(terminal, data);
+      const full = readScreen(terminal.xterm, terminal.title);
+      const changed = terminal.takeChangedRows();
+      expect(terminal.screen()).toEqual(full);
+      expect(changed).toEqual(full.lines.flatMap((line, row) => (line === before[row] ? [] : [row])));
+      terminal.dispose();
+    });
+  }
+
+  it('a move of the cursor alone changes no row', async () => {
+    const terminal = new HeadlessTerminal({ cols: 20, rows: 8 });
+    await write(terminal, 'top\r\n\r\n\r\nmiddle');
+    terminal.takeChangedRows();
+    await write(terminal, '\x1b[H\x1b[6B\x1b[3G\x1b[2A\x1b[8;20H');
+    expect(terminal.takeChangedRows()).toEqual([]);
+    expect(terminal.screen()).toEqual(readScreen(terminal.xterm, terminal.title));
+    terminal.dispose();
+  });
+
+  it('a resize rereads every row', async () => {
+    const terminal = new HeadlessTerminal({ cols: 20, rows: 8 });
+    await write(terminal, 'a long line that wraps around');
+    terminal.takeChangedRows();
+    terminal.resize(10, 5);
+    expect(terminal.screen()).toEqual(readScreen(terminal.xterm, terminal.title));
+    terminal.dispose();
+  });
+});
