@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, lte, type SQL, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import { type Database, sqlStateOf, type Transaction, UNIQUE_VIOLATION } from './db/database.ts';
 import { UnavailableError } from '@mission/contracts';
@@ -60,35 +60,36 @@ export class EventLog {
   /** As {@link appendMany}, but stores (and publishes) nothing and resolves null when the fence does not hold. */
   async appendFenced(owner: EventOwner, drafts: readonly MissionEventDraft[], fence?: EventFence): Promise<MissionEvent[] | null> {
     if (drafts.length === 0) return [];
-    const batch = [{ owner, drafts }];
-    const stored = await retryingSeqConflicts(() =>
-      fence ? this.db.transaction(async (tx) => ((await fence(tx)) ? this.insertIn(tx, batch) : null)) : this.insertIn(this.db, batch),
-    );
-    if (!stored) return null;
+    const stored = await retryingSeqConflicts(() => this.insertIn(this.db, [{ owner, drafts }], fence));
+    // Nothing stored while drafts were given: the fence did not hold.
+    if (stored.length === 0) return null;
     await this.publish(stored);
     return stored;
   }
 
   /**
    * Stores events in one statement on `db` — a transaction of the caller's, so that a state change and
-   * the event that tells it commit together — each owner's with consecutive seqs in the order given.
+   * the event that tells it commit together — each owner's with consecutive seqs in the order given;
+   * with a `fence`, only when it holds (checked, and its row locked, by that same statement).
    * Nothing is published: call {@link publish} once the transaction has committed. A concurrent writer
    * taking the same seq fails it with a unique violation ({@link retryingSeqConflicts} runs it again).
    */
-  async insertIn(db: Database | Transaction, batches: readonly OwnedDrafts[]): Promise<MissionEvent[]> {
-    // Every row's subquery sees the table as the statement began: the rows take max + 1, max + 2, ….
-    const values = batches.flatMap(({ owner, drafts }) =>
-      drafts.map((draft, index) => ({
-        ownerKind: owner.kind,
-        ownerId: owner.id,
-        seq: sql`(select coalesce(max(${events.seq}), 0) + ${index + 1} from ${events} where ${events.ownerId} = ${owner.id})`,
-        type: draft.type,
-        payload: draft.payload,
-      })),
+  async insertIn(db: Database | Transaction, batches: readonly OwnedDrafts[], fence?: EventFence): Promise<MissionEvent[]> {
+    const rows = batches.flatMap(({ owner, drafts }) =>
+      drafts.map((draft, index) => sql`(${owner.kind}, ${owner.id}, ${index + 1}::int, ${draft.type}, ${JSON.stringify(draft.payload)}::jsonb)`),
     );
-    if (values.length === 0) return [];
-    const rows = await db.insert(events).values(values).returning();
-    return rows.map(toEvent).sort((a, b) => a.ownerId.localeCompare(b.ownerId) || a.seq - b.seq);
+    if (rows.length === 0) return [];
+    // Every row's subquery sees the table as the statement began: the rows take max + 1, max + 2, ….
+    const inserted = await db
+      .insert(events)
+      .select(
+        sql`select nextval('events_id_seq'), v.owner_kind, v.owner_id,
+          (select coalesce(max(${events.seq}), 0) from ${events} where ${events.ownerId} = v.owner_id) + v.n, v.type, v.payload, now()
+          from (values ${sql.join(rows, sql`, `)}) as v(owner_kind, owner_id, n, type, payload)
+          ${fence ? sql`where ${fence}` : sql``}`,
+      )
+      .returning();
+    return inserted.map(toEvent).sort((a, b) => a.ownerId.localeCompare(b.ownerId) || a.seq - b.seq);
   }
 
   /**
@@ -173,11 +174,11 @@ export async function retryingSeqConflicts<T>(write: () => Promise<T>): Promise<
 }
 
 /**
- * A fence on an owner's events: whether its writer may still write them (the session is still this worker's,
- * the task still runs under this claim). Checked in the insert's transaction, which it may lock the owner's
- * row in (`for share`), so what ends the owner waits for the insert and its own event comes after.
+ * A fence on an owner's events: a condition on whether its writer may still write them (the session is still
+ * this worker's, the task still runs under this claim), checked by the insert itself. It may lock the owner's
+ * row (`exists (… for share)`), so what ends the owner waits for the insert and its own event comes after.
  */
-export type EventFence = (tx: Transaction) => Promise<boolean>;
+export type EventFence = SQL;
 
 /** Most events an appender holds before its producer must wait ({@link EventAppender.add}). */
 const APPENDER_MAX_PENDING = 1_000;

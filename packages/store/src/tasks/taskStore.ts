@@ -114,7 +114,7 @@ export class TaskStore {
 
   /** A fence for a run's own events: stored only while its lease holds (the row locked for share meanwhile). */
   fence(lease: TaskLease): EventFence {
-    return async (tx) => (await tx.select({ id: tasks.id }).from(tasks).where(held(lease)).for('share')).length > 0;
+    return sql`exists (${this.deps.db.select({ id: tasks.id }).from(tasks).where(held(lease)).for('share')})`;
   }
 
   /** The Claude session a task's agent runs in (for the record; no state change), while the lease holds. */
