@@ -186,7 +186,9 @@ const APPENDER_MAX_PENDING = 1_000;
 /** See {@link EventLog.appender}. */
 export class EventAppender {
   private pending: MissionEventDraft[] = [];
-  private writing: Promise<void> = Promise.resolve();
+  /** The write in flight; the next one starts as it ends. */
+  private writing: Promise<void> | undefined;
+  private draining = false;
   private failure: unknown;
 
   constructor(private readonly write: (drafts: MissionEventDraft[]) => Promise<unknown>) {}
@@ -198,14 +200,36 @@ export class EventAppender {
   async add(draft: MissionEventDraft): Promise<void> {
     if (this.failure) throw this.failure;
     this.pending.push(draft);
-    if (this.pending.length === 1) this.writing = this.writing.then(() => this.writePending());
+    this.startWrite();
     if (this.pending.length >= APPENDER_MAX_PENDING) await this.flushed();
   }
 
   /** Resolves once every event added so far is stored and published; rejects with the first failed write. */
   async flushed(): Promise<void> {
-    await this.writing;
+    while (this.writing) await this.writing;
     if (this.failure) throw this.failure;
+  }
+
+  /**
+   * Waits for the write in flight, then hands over the events not written yet instead of writing them: for the
+   * owner's last writer to store in a transaction of its own (a run's last output with the state event that ends
+   * it). Rejects with the first failed write. Add nothing after.
+   */
+  async drain(): Promise<MissionEventDraft[]> {
+    this.draining = true;
+    while (this.writing) await this.writing;
+    if (this.failure) throw this.failure;
+    const rest = this.pending;
+    this.pending = [];
+    return rest;
+  }
+
+  private startWrite(): void {
+    if (this.writing || this.draining || this.pending.length === 0) return;
+    this.writing = this.writePending().finally(() => {
+      this.writing = undefined;
+      this.startWrite();
+    });
   }
 
   private async writePending(): Promise<void> {

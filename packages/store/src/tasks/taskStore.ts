@@ -28,6 +28,8 @@ export interface RunEnding {
   error: string | null;
   outcome?: Pick<typeof tasks.$inferInsert, 'result' | 'costUsd' | 'usage' | 'durationMs' | 'numTurns'>;
   errorEvent?: { code: string; message: string };
+  /** The run's last output not stored yet (`EventAppender.drain`): stored first, in the same transaction. */
+  output?: readonly MissionEventDraft[];
 }
 
 /** What a claim under a slot's limit came to. */
@@ -132,6 +134,7 @@ export class TaskStore {
         .where(held(lease))
         .returning({ id: tasks.id });
       if (!row) return false;
+      if (ending.output?.length) record(owner(lease.id), ...ending.output);
       if (ending.errorEvent) record(owner(lease.id), { type: 'error', payload: ending.errorEvent });
       record(owner(lease.id), stateEvent(ending.status, ending.error));
       return true;
