@@ -90,6 +90,8 @@ function redisShape(args: readonly string[], source: string): string {
   const keyShape = key
     .replace(/^bench-mission-[0-9a-f]+:?/, '')
     .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uuid>')
+    .replace(/task_[0-9a-z]+/g, '<task>')
+    .replace(/tok_[0-9a-z]+/g, '<token>')
     .replace(/:\d+(?=:|$)/g, ':<n>');
   const shown = /^(evalsha|eval)$/i.test(name) ? `${name} ${key.slice(0, 8)} ${args[3]?.replace(/^bench-mission-[0-9a-f]+:?/, '') ?? ''}` : `${name} ${keyShape}`;
   return `${source === 'lua' ? 'lua ' : ''}${shown}`;

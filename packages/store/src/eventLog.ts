@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, lte, type SQL, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
-import { type Database, sqlStateOf, type Transaction, UNIQUE_VIOLATION } from './db/database.ts';
+import { type Database, hot, sqlStateOf, type Transaction, UNIQUE_VIOLATION } from './db/database.ts';
 import { UnavailableError } from '@mission/contracts';
 import { events } from './db/schema.ts';
 import type { EventOwner, MissionEvent, MissionEventDraft, OwnerKind } from '@mission/contracts';
@@ -9,6 +9,8 @@ import { channels } from './queues.ts';
 import { announceRevokedTokens, type RevokedTokens } from './tokenRevocations.ts';
 
 const MAX_APPEND_ATTEMPTS = 5;
+/** Event batches of up to this many rows are inserted by prepared statements ({@link hot}). */
+const PREPARED_MAX_ROWS = 4;
 const REPLAY_PAGE = 500;
 /** Live events a follower may hold unread; one that falls further behind is ended (it can resume from its last seq). */
 export const MAX_LIVE_BACKLOG = 10_000;
@@ -80,7 +82,7 @@ export class EventLog {
     );
     if (rows.length === 0) return [];
     // Every row's subquery sees the table as the statement began: the rows take max + 1, max + 2, ….
-    const inserted = await db
+    const insert = db
       .insert(events)
       .select(
         sql`select nextval('events_id_seq'), v.owner_kind, v.owner_id,
@@ -89,6 +91,8 @@ export class EventLog {
           ${fence ? sql`where ${fence}` : sql``}`,
       )
       .returning();
+    // The few-row batches of every task and session are prepared; a long burst's statement is not kept.
+    const inserted = rows.length <= PREPARED_MAX_ROWS ? await hot(insert) : await insert;
     return inserted.map(toEvent).sort((a, b) => a.ownerId.localeCompare(b.ownerId) || a.seq - b.seq);
   }
 

@@ -1,5 +1,5 @@
 import { type Approval, type EventOwner } from '@mission/contracts';
-import { type Database, type EventLog, type FleetRecovery, type Logger, revokeAgentTokens, roleInForce, settleInterruptedTask, type SlotClaim, type TaskCanceller, type TaskLease, type TaskRow, TaskStore, taskRow } from '@mission/store';
+import { type Database, type EventLog, type FleetRecovery, type Logger, revokeAgentTokens, settleInterruptedTask, type SlotClaim, type TaskCanceller, type TaskLease, type TaskRow, TaskStore, taskRow } from '@mission/store';
 import type { AgentLauncher } from './agentProcess.ts';
 import { childMcpLaunch } from './childMcp.ts';
 import { combineLaunches, NOTHING_TO_LAUNCH } from './cliLaunch.ts';
@@ -71,7 +71,7 @@ export class TaskProcessor {
       await this.afterEnd(task, log);
       return DONE;
     }
-    const { slot } = runnable;
+    const { slot, role } = runnable;
 
     const controller = new AbortController();
     const forward = (signal: AbortSignal, reason: () => StopReason) => {
@@ -87,7 +87,7 @@ export class TaskProcessor {
     // The agent's output is written in batches while the next lines are read; all of it is stored before the outcome.
     // Only while the claim holds: a run the fleet took back (its worker cut off, its job lost) writes nothing more.
     const output = this.o.events.appender(owner, this.store.fence(lease));
-    const { rules } = await roleInForce(this.o.db, slot.role);
+    const { rules } = role;
     // A task's agent gets Mission's MCP server when its role gives Mission tools (a manager running specialists).
     const mission = await childMcpLaunch(this.o.db, { ...owner, role: slot.role, missionTools: rules.missionTools }, this.o.apiUrl, { refusalsToo: false });
     // The run's agent token, if it was given one, dies with the run.
