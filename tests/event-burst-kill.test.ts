@@ -66,7 +66,7 @@ describe('a batched burst of events and a kill -9 between insert and publish', (
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
 
     // Committed: the row says how it ended. The publish has not happened (paused): kill the writer there.
-    await waitUntil(async () => (await taskRow(db, id))?.status === 'succeeded', 30_000, `the writer to commit the task's end (${output})`);
+    await waitUntil(async () => (await taskRow(db, id))?.status === 'succeeded', 90_000, `the writer to commit the task's end (${output})`);
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
     expect(output).not.toContain('published');
@@ -91,5 +91,5 @@ describe('a batched burst of events and a kill -9 between insert and publish', (
     ]);
     admin.disconnect();
     listener.disconnect();
-  }, 60_000);
+  }, 150_000);
 });
