@@ -8,6 +8,7 @@ import { benchPermissions } from './permissions.bench.ts';
 import { benchSessions } from './sessions.bench.ts';
 import { benchSpawn } from './spawn.bench.ts';
 import { benchTaskQueue } from './taskQueue.bench.ts';
+import { benchTrips } from './trips.bench.ts';
 import { benchWarm } from './warm.bench.ts';
 
 // The raw side of every comparison spawns its agent as the bench's own user, so Mission's agents (in this
@@ -28,9 +29,11 @@ const benches: [string, () => Promise<void>][] = [
   ['warm', benchWarm],
   ['spawn', benchSpawn],
 ];
+/** Diagnostics, run only when named: `npm run bench -- trips`. */
+const diagnostics: [string, () => Promise<void>][] = [['trips', benchTrips]];
 const only = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
 
-for (const [name, run] of benches.filter(([name]) => only.length === 0 || only.includes(name))) {
+for (const [name, run] of [...benches, ...diagnostics].filter(([name]) => (only.length === 0 && !diagnostics.some(([d]) => d === name)) || only.includes(name))) {
   const started = Date.now();
   await run();
   console.log(`(${name}: ${((Date.now() - started) / 1000).toFixed(1)} s)`);

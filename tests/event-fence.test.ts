@@ -20,30 +20,34 @@ describe('fenced event appends (a writer that no longer holds its owner stores n
     const { db } = system.core.database;
     const owner = { kind: 'task' as const, id };
     const queuedHere = and(eq(tasks.id, id), eq(tasks.status, 'queued'));
-    const fence = async (tx: typeof db) => (await tx.select({ id: tasks.id }).from(tasks).where(queuedHere).for('share')).length > 0;
+    const fence = sql`exists (${db.select({ id: tasks.id }).from(tasks).where(queuedHere).for('share')})`;
 
     const stored = await system.core.events.appendFenced(owner, [{ type: 'assistant_message', payload: { text: 'while mine' } }], fence);
     expect(stored?.map((e) => e.seq)).toEqual([2]); // after the `queued` state event
 
-    // The row is held `for share` while the fenced insert runs: the cancel lands after it, never between.
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let fenceChecked!: () => void;
-    const checked = new Promise<void>((resolve) => (fenceChecked = resolve));
-    const slowInsert = system.core.events.appendFenced(owner, [{ type: 'assistant_message', payload: { text: 'in flight' } }], async (tx) => {
-      const holds = await fence(tx);
-      fenceChecked();
-      await held;
-      return holds;
+    // The row is held `for share` while the fenced insert runs: the cancel lands after it, never between. The
+    // insert is held up past its fence, the row locked, by an advisory lock the test holds meanwhile.
+    let openGate!: () => void;
+    const gateOpen = new Promise<void>((resolve) => (openGate = resolve));
+    let gateShut!: () => void;
+    const shut = new Promise<void>((resolve) => (gateShut = resolve));
+    const gate = db.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(4242)`);
+      gateShut();
+      await gateOpen;
     });
-    await checked;
+    await shut;
+    const heldFence = sql`exists (with mine as materialized (${db.select({ id: tasks.id }).from(tasks).where(queuedHere).for('share')}) select 1 from mine where pg_advisory_xact_lock_shared(4242) is not null)`;
+    const slowInsert = system.core.events.appendFenced(owner, [{ type: 'assistant_message', payload: { text: 'in flight' } }], heldFence);
+    const waitingFor = (statement: string) => async () =>
+      ((await db.execute(sql`select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like ${`${statement}%`}`)) as unknown[]).length > 0;
+    await waitUntil(waitingFor('insert into "events"'), 10_000, 'the fenced insert to hold the row and wait at the gate');
     let updated = false;
     const cancel = db.update(tasks).set({ status: 'cancelled' }).where(eq(tasks.id, id)).then(() => (updated = true));
-    const waitingForLock = async () =>
-      ((await db.execute(sql`select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like 'update "tasks"%'`)) as unknown[]).length > 0;
-    await waitUntil(waitingForLock, 10_000, 'the update to wait for the fenced insert');
+    await waitUntil(waitingFor('update "tasks"'), 10_000, 'the update to wait for the fenced insert');
     expect(updated).toBe(false);
-    release();
+    openGate();
+    await gate;
     expect((await slowInsert)?.map((e) => e.seq)).toEqual([3]);
     await cancel;
 

@@ -16,6 +16,8 @@ const PG_STATS_SETTLE_MS = 11_000;
 /** Mission as deployed: an API process and a worker process (`src/api.ts`, `src/worker.ts`) on a scratch database, auth on. */
 export interface MissionProcesses {
   url: string;
+  /** The scratch database's name. */
+  database: string;
   /** Authorization (an admin token) and JSON content type. */
   headers: Record<string, string>;
   api: ChildProcess;
@@ -30,8 +32,13 @@ export interface MissionProcesses {
   cleanUp(): Promise<void>;
 }
 
-export async function startMissionProcesses(redisUrl: string, env: Record<string, string>): Promise<MissionProcesses> {
-  const database = await scratchDatabase();
+export async function startMissionProcesses(
+  redisUrl: string,
+  env: Record<string, string>,
+  /** Settings of the scratch database, for every session opened on it (e.g. `log_statement`). */
+  databaseSettings: Record<string, string> = {},
+): Promise<MissionProcesses> {
+  const database = await scratchDatabase(databaseSettings);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-bench-'));
   const port = await freePort();
   const fullEnv = {
@@ -66,6 +73,7 @@ export async function startMissionProcesses(redisUrl: string, env: Record<string
   const dbName = new URL(database.url).pathname.slice(1);
   return {
     url,
+    database: dbName,
     headers,
     api,
     worker,

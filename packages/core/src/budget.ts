@@ -19,10 +19,11 @@ export function budgetRefusal(slot: string, dailyBudgetUsd: number, spentTodayUs
 /**
  * Refuses new work on a slot whose tasks and sessions have cost its `dailyBudgetUsd` or more since midnight
  * UTC (a task counts when it ended, a session when its cost was last recorded).
- * Work already queued or running goes on, so a day can end somewhat over budget.
+ * Work already queued or running goes on, so a day can end somewhat over budget. `known`: the slot's budget, when
+ * read already (`SlotService.assertKnown`).
  */
-export async function assertWithinDailyBudget(db: Database, slot: string, now = new Date()): Promise<void> {
-  const budget = await slotDailyBudget(db, slot);
+export async function assertWithinDailyBudget(db: Database, slot: string, now = new Date(), known?: { dailyBudgetUsd: number | null }): Promise<void> {
+  const budget = known ? known.dailyBudgetUsd : await slotDailyBudget(db, slot);
   if (!budget) return;
   const day = utcDay(now);
   const tasksSpent = await tasksCostSince(db, slot, day.start);

@@ -41,9 +41,9 @@ export class CoordinationService {
     const input = parseInput(coordinateInputSchema, body, 'coordinate');
     const slots = Object.keys(input.tasks);
     for (const slot of slots) {
-      await this.o.slots.assertKnown(slot, 'task');
+      const known = await this.o.slots.assertKnown(slot, 'task');
       await assertAgentMayUseSlot(this.o.db, options.caller, slot, 'coordinate');
-      await assertWithinDailyBudget(this.o.db, slot);
+      await assertWithinDailyBudget(this.o.db, slot, new Date(), known);
     }
     const timeoutMs = input.timeoutMs ?? this.o.taskTimeoutMs;
     const deadline = Date.now() + timeoutMs;

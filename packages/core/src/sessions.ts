@@ -50,9 +50,9 @@ export class SessionService {
    */
   async spawn(body: unknown, options: { caller?: Caller; temporary?: boolean } = {}): Promise<Session> {
     const input = parseInput(sessionSpawnSchema, body, 'session');
-    await this.o.slots.assertKnown(input.slot, 'session');
+    const known = await this.o.slots.assertKnown(input.slot, 'session');
     await assertAgentMayUseSlot(this.o.db, options.caller, input.slot, 'spawn');
-    await assertWithinDailyBudget(this.o.db, input.slot);
+    await assertWithinDailyBudget(this.o.db, input.slot, new Date(), known);
     const parentId = await parentFor(this.o.db, options.caller, input.parent);
     if (parentId) await assertWithinTreeBudget(this.o.db, this.o.events, parentId);
     const id = newId('ses');

@@ -1,9 +1,14 @@
 import path from 'node:path';
 import { BadRequestError, NotFoundError, parseInput, type Slot, type SlotConfig, slotConfigSchema, slotIdSchema } from '@mission/contracts';
-import { type Database, listSlotRows, slotExists, slotIds, slotRow, type SlotRow, upsertSlot } from '@mission/store';
+import { type Database, listSlotRows, slotDailyBudget, slotExists, slotIds, slotRow, type SlotRow, upsertSlot } from '@mission/store';
 import { recordAudit } from './audit.ts';
 import { slotPolicyProblems } from './slotPolicy.ts';
 import { readSlotsFile } from './slotsFile.ts';
+
+/** A slot found by {@link SlotService.assertKnown}, with its daily budget (null: none). */
+export interface KnownSlot {
+  dailyBudgetUsd: number | null;
+}
 
 export class SlotService {
   constructor(
@@ -23,8 +28,10 @@ export class SlotService {
   }
 
   /** Rejects input (a task, a session) naming a slot that does not exist, listing the ones that do. */
-  async assertKnown(id: string, what: string): Promise<void> {
-    if (await slotExists(this.db, id)) return;
+  async assertKnown(id: string, what: string): Promise<KnownSlot> {
+    // The daily budget comes with the answer: what accepts new work on the slot checks it next.
+    const dailyBudgetUsd = await slotDailyBudget(this.db, id);
+    if (dailyBudgetUsd !== undefined) return { dailyBudgetUsd };
     const known = await slotIds(this.db);
     throw new BadRequestError(`invalid ${what}: unknown slot '${id}'; known slots: ${known.join(', ') || 'none'}`);
   }

@@ -1,6 +1,6 @@
-import { and, asc, eq, gt, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, lte, type SQL, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
-import { type Database, sqlStateOf, type Transaction, UNIQUE_VIOLATION } from './db/database.ts';
+import { type Database, hot, sqlStateOf, type Transaction, UNIQUE_VIOLATION } from './db/database.ts';
 import { UnavailableError } from '@mission/contracts';
 import { events } from './db/schema.ts';
 import type { EventOwner, MissionEvent, MissionEventDraft, OwnerKind } from '@mission/contracts';
@@ -9,6 +9,8 @@ import { channels } from './queues.ts';
 import { announceRevokedTokens, type RevokedTokens } from './tokenRevocations.ts';
 
 const MAX_APPEND_ATTEMPTS = 5;
+/** Event batches of up to this many rows are inserted by prepared statements ({@link hot}). */
+const PREPARED_MAX_ROWS = 4;
 const REPLAY_PAGE = 500;
 /** Live events a follower may hold unread; one that falls further behind is ended (it can resume from its last seq). */
 export const MAX_LIVE_BACKLOG = 10_000;
@@ -60,35 +62,39 @@ export class EventLog {
   /** As {@link appendMany}, but stores (and publishes) nothing and resolves null when the fence does not hold. */
   async appendFenced(owner: EventOwner, drafts: readonly MissionEventDraft[], fence?: EventFence): Promise<MissionEvent[] | null> {
     if (drafts.length === 0) return [];
-    const batch = [{ owner, drafts }];
-    const stored = await retryingSeqConflicts(() =>
-      fence ? this.db.transaction(async (tx) => ((await fence(tx)) ? this.insertIn(tx, batch) : null)) : this.insertIn(this.db, batch),
-    );
-    if (!stored) return null;
+    const stored = await retryingSeqConflicts(() => this.insertIn(this.db, [{ owner, drafts }], fence));
+    // Nothing stored while drafts were given: the fence did not hold.
+    if (stored.length === 0) return null;
     await this.publish(stored);
     return stored;
   }
 
   /**
    * Stores events in one statement on `db` — a transaction of the caller's, so that a state change and
-   * the event that tells it commit together — each owner's with consecutive seqs in the order given.
+   * the event that tells it commit together — each owner's with consecutive seqs in the order given;
+   * with a `fence`, only when it holds (checked, and its row locked, by that same statement).
    * Nothing is published: call {@link publish} once the transaction has committed. A concurrent writer
    * taking the same seq fails it with a unique violation ({@link retryingSeqConflicts} runs it again).
    */
-  async insertIn(db: Database | Transaction, batches: readonly OwnedDrafts[]): Promise<MissionEvent[]> {
-    // Every row's subquery sees the table as the statement began: the rows take max + 1, max + 2, ….
-    const values = batches.flatMap(({ owner, drafts }) =>
-      drafts.map((draft, index) => ({
-        ownerKind: owner.kind,
-        ownerId: owner.id,
-        seq: sql`(select coalesce(max(${events.seq}), 0) + ${index + 1} from ${events} where ${events.ownerId} = ${owner.id})`,
-        type: draft.type,
-        payload: draft.payload,
-      })),
+  async insertIn(db: Database | Transaction, batches: readonly OwnedDrafts[], fence?: EventFence): Promise<MissionEvent[]> {
+    const rows = batches.flatMap(({ owner, drafts }) =>
+      drafts.map((draft, index) => sql`(${owner.kind}, ${owner.id}, ${index + 1}::int, ${draft.type}, ${JSON.stringify(draft.payload)}::jsonb)`),
     );
-    if (values.length === 0) return [];
-    const rows = await db.insert(events).values(values).returning();
-    return rows.map(toEvent).sort((a, b) => a.ownerId.localeCompare(b.ownerId) || a.seq - b.seq);
+    if (rows.length === 0) return [];
+    // Every row's subquery sees the table as the statement began: the rows take max + 1, max + 2, ….
+    const insert = db
+      .insert(events)
+      .select(
+        sql`select nextval('events_id_seq'), v.owner_kind, v.owner_id,
+          (select coalesce(max(${events.seq}), 0) from ${events} where ${events.ownerId} = v.owner_id) + v.n, v.type, v.payload, now()
+          from (values ${sql.join(rows, sql`, `)}) as v(owner_kind, owner_id, n, type, payload)
+          ${fence ? sql`where ${fence}` : sql``}`,
+      )
+      .returning();
+    // The few-row batches of every task and session are prepared; a long burst's statement is not kept.
+    const inserted = rows.length <= PREPARED_MAX_ROWS ? await hot(insert) : await insert;
+    // Owners grouped, each in seq order; plain code-unit order, since localeCompare is slow on this hot path.
+    return inserted.map(toEvent).sort((a, b) => (a.ownerId < b.ownerId ? -1 : a.ownerId > b.ownerId ? 1 : a.seq - b.seq));
   }
 
   /**
@@ -173,11 +179,11 @@ export async function retryingSeqConflicts<T>(write: () => Promise<T>): Promise<
 }
 
 /**
- * A fence on an owner's events: whether its writer may still write them (the session is still this worker's,
- * the task still runs under this claim). Checked in the insert's transaction, which it may lock the owner's
- * row in (`for share`), so what ends the owner waits for the insert and its own event comes after.
+ * A fence on an owner's events: a condition on whether its writer may still write them (the session is still
+ * this worker's, the task still runs under this claim), checked by the insert itself. It may lock the owner's
+ * row (`exists (… for share)`), so what ends the owner waits for the insert and its own event comes after.
  */
-export type EventFence = (tx: Transaction) => Promise<boolean>;
+export type EventFence = SQL;
 
 /** Most events an appender holds before its producer must wait ({@link EventAppender.add}). */
 const APPENDER_MAX_PENDING = 1_000;
@@ -185,7 +191,9 @@ const APPENDER_MAX_PENDING = 1_000;
 /** See {@link EventLog.appender}. */
 export class EventAppender {
   private pending: MissionEventDraft[] = [];
-  private writing: Promise<void> = Promise.resolve();
+  /** The write in flight; the next one starts as it ends. */
+  private writing: Promise<void> | undefined;
+  private draining = false;
   private failure: unknown;
 
   constructor(private readonly write: (drafts: MissionEventDraft[]) => Promise<unknown>) {}
@@ -197,14 +205,36 @@ export class EventAppender {
   async add(draft: MissionEventDraft): Promise<void> {
     if (this.failure) throw this.failure;
     this.pending.push(draft);
-    if (this.pending.length === 1) this.writing = this.writing.then(() => this.writePending());
+    this.startWrite();
     if (this.pending.length >= APPENDER_MAX_PENDING) await this.flushed();
   }
 
   /** Resolves once every event added so far is stored and published; rejects with the first failed write. */
   async flushed(): Promise<void> {
-    await this.writing;
+    while (this.writing) await this.writing;
     if (this.failure) throw this.failure;
+  }
+
+  /**
+   * Waits for the write in flight, then hands over the events not written yet instead of writing them: for the
+   * owner's last writer to store in a transaction of its own (a run's last output with the state event that ends
+   * it). Rejects with the first failed write. Add nothing after.
+   */
+  async drain(): Promise<MissionEventDraft[]> {
+    this.draining = true;
+    while (this.writing) await this.writing;
+    if (this.failure) throw this.failure;
+    const rest = this.pending;
+    this.pending = [];
+    return rest;
+  }
+
+  private startWrite(): void {
+    if (this.writing || this.draining || this.pending.length === 0) return;
+    this.writing = this.writePending().finally(() => {
+      this.writing = undefined;
+      this.startWrite();
+    });
   }
 
   private async writePending(): Promise<void> {

@@ -1,14 +1,14 @@
 import fs from 'node:fs';
-import { type Database, slotRow, type SlotRow } from '@mission/store';
+import { type Database, type RoleInForce, type SlotRow, slotWithRoleInForce } from '@mission/store';
 
 export type { SlotRow } from '@mission/store';
 
-/** The slot a task or session runs in, or why it cannot run there (the slot is gone, its folder is missing). */
-export async function loadRunnableSlot(db: Database, slotId: string): Promise<{ slot: SlotRow } | { problem: string }> {
-  const slot = await slotRow(db, slotId);
-  if (!slot) return { problem: `slot '${slotId}' no longer exists` };
-  if (!isDirectory(slot.cwd)) return { problem: `slot '${slot.id}' working directory does not exist: ${slot.cwd}` };
-  return { slot };
+/** The slot a task or session runs in with its role in force, or why it cannot run there (the slot is gone, its folder is missing). */
+export async function loadRunnableSlot(db: Database, slotId: string): Promise<{ slot: SlotRow; role: RoleInForce } | { problem: string }> {
+  const found = await slotWithRoleInForce(db, slotId);
+  if (!found) return { problem: `slot '${slotId}' no longer exists` };
+  if (!isDirectory(found.slot.cwd)) return { problem: `slot '${slotId}' working directory does not exist: ${found.slot.cwd}` };
+  return found;
 }
 
 function isDirectory(dir: string): boolean {

@@ -1,8 +1,8 @@
 import { type Approval, type EventOwner, type RoleRules } from '@mission/contracts';
-import { type Database, type EventLog, type FleetRecovery, type Logger, revokeAgentTokens, roleInForce, settleInterruptedTask, type SlotClaim, type TaskCanceller, type TaskLease, TaskStore, taskRow } from '@mission/store';
+import { type Database, type EventLog, type FleetRecovery, type Logger, revokeAgentTokens, settleInterruptedTask, type SlotClaim, type TaskCanceller, type TaskLease, type TaskRow, TaskStore, taskRow } from '@mission/store';
 import type { AgentLauncher } from './agentProcess.ts';
 import { childMcpLaunch } from './childMcp.ts';
-import { combineLaunches } from './cliLaunch.ts';
+import { combineLaunches, NOTHING_TO_LAUNCH } from './cliLaunch.ts';
 import { type HeadlessExit, type HeadlessProcess, spawnHeadless, type StopReason } from './headless/headlessRunner.ts';
 import { type HeadlessResult, mapStreamJsonMessage } from './headless/streamJson.ts';
 import { taskAgentRequest } from './headless/taskLaunch.ts';
@@ -76,7 +76,7 @@ export class TaskProcessor {
     const runnable = early && slotHint === task.slot ? await early : await this.runnable(task.slot);
     if ('problem' in runnable) {
       await this.store.complete(lease, { status: 'failed', error: runnable.problem, errorEvent: { code: 'failed', message: runnable.problem } });
-      await this.afterEnd(taskId, log);
+      await this.afterEnd(task, log);
       return DONE;
     }
     const { slot, rules } = runnable;
@@ -97,6 +97,12 @@ export class TaskProcessor {
     const output = this.o.events.appender(owner, this.store.fence(lease));
     // A task's agent gets Mission's MCP server when its role gives Mission tools (a manager running specialists).
     const mission = await childMcpLaunch(this.o.db, { ...owner, role: slot.role, missionTools: rules.missionTools }, this.o.apiUrl, { refusalsToo: false });
+    // The run's agent token, if it was given one, dies with the run.
+    const revokeToken = async () => {
+      if (mission === NOTHING_TO_LAUNCH) return;
+      await revokeAgentTokens(this.o.db, [taskId]);
+      await this.o.events.announceRevokedTokens({ owners: [taskId] });
+    };
     // A warm agent of the slot, started with these very settings, when one is ready: no cold start.
     const warm = this.o.warm?.take(slot, rules);
     const guarded = { ...slot, home: this.o.launcher.agentHome(slot.id, slot.env) };
@@ -108,8 +114,7 @@ export class TaskProcessor {
     if (!(await this.store.markPromptDelivered(lease))) {
       warm?.process.kill();
       await prompts.finish();
-      await revokeAgentTokens(this.o.db, [taskId]);
-      await this.o.events.announceRevokedTokens({ owners: [taskId] });
+      await revokeToken();
       log.warn('the task was taken from this worker before its prompt was sent (it was declared lost): not running it');
       return DONE;
     }
@@ -135,13 +140,15 @@ export class TaskProcessor {
     // An agent that cannot be prepared (its folders cannot be made its own) ends the task as one that could not start.
     const exit: HeadlessExit = await agent.then(run, notStarted).finally(async () => {
       undecided = await prompts.finish();
-      await revokeAgentTokens(this.o.db, [taskId]);
-      await this.o.events.announceRevokedTokens({ owners: [taskId] });
+      await revokeToken();
     });
-    await output.flushed();
 
-    if (exit.stoppedBy === 'shutdown') return this.interrupted(owner, log);
+    if (exit.stoppedBy === 'shutdown') {
+      await output.flushed();
+      return this.interrupted(task, log);
+    }
     if (exit.stoppedBy === 'lease') {
+      await output.flushed();
       log.warn('stopped: no heartbeat of this worker landed within its lease; the fleet settles the task by its retry policy');
       return DONE;
     }
@@ -149,6 +156,8 @@ export class TaskProcessor {
     log.info({ status: outcome.status, exitCode: exit.exitCode, stoppedBy: exit.stoppedBy }, 'task ended');
     const recorded = await this.store.complete(lease, {
       ...outcome,
+      // The output not written yet goes with the outcome, in its transaction.
+      output: await output.drain(),
       outcome: {
         result: result?.text ?? null,
         costUsd: result?.costUsd ?? null,
@@ -162,7 +171,7 @@ export class TaskProcessor {
       log.warn('task was settled elsewhere while it ran; outcome not recorded');
       return DONE;
     }
-    await this.afterEnd(taskId, log);
+    await this.afterEnd(task, log);
     return DONE;
   }
 
@@ -170,22 +179,22 @@ export class TaskProcessor {
   private async runnable(slotId: string): Promise<{ slot: SlotRow; rules: RoleRules } | { problem: string }> {
     const runnable = await loadRunnableSlot(this.o.db, slotId);
     if ('problem' in runnable) return runnable;
-    const { rules } = await roleInForce(this.o.db, runnable.slot.role);
-    return { slot: runnable.slot, rules };
+    return { slot: runnable.slot, rules: runnable.role.rules };
   }
 
   /** A coordination's child that did not succeed stops its siblings when the coordination says fail_fast. */
-  private async afterEnd(taskId: string, log: Logger): Promise<void> {
-    const cancelled = await this.o.canceller.afterChildEnded(taskId);
+  private async afterEnd(task: TaskRow, log: Logger): Promise<void> {
+    if (!task.parentId) return; // no coordination's child: nothing to stop
+    const cancelled = await this.o.canceller.afterChildEnded(task.id);
     if (cancelled.length > 0) log.info({ cancelled }, 'fail_fast: asked the other subtasks of the coordination to stop');
   }
 
   /** A shutdown stopped the task past the grace period: handed back to the queue, or failed, by its retry policy. */
-  private async interrupted(owner: EventOwner, log: Logger): Promise<TaskRun> {
-    const requeued = await settleInterruptedTask(this.o.db, this.o.events, owner.id, { kind: 'shutdown', workerId: this.o.workerId });
+  private async interrupted(task: TaskRow, log: Logger): Promise<TaskRun> {
+    const requeued = await settleInterruptedTask(this.o.db, this.o.events, task.id, { kind: 'shutdown', workerId: this.o.workerId });
     log.info({ requeued: Boolean(requeued) }, 'worker shutting down: task stopped');
     if (requeued) return { kind: 'later', delayMs: 0, why: 'shutdown' };
-    await this.afterEnd(owner.id, log);
+    await this.afterEnd(task, log);
     return DONE;
   }
 

@@ -15,6 +15,15 @@ export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
 /** The handle `Database.transaction` gives its callback. */
 export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 
+/**
+ * Runs a hot query as a prepared statement: postgres.js keeps it per connection, keyed by its text, so every later
+ * run skips parsing it and the describe round trip an unnamed statement with parameters costs. Only for queries of
+ * a fixed shape: each distinct text stays prepared for the connection's life.
+ */
+export function hot<T>(query: { prepare(name: string): { execute(): Promise<T> } }): Promise<T> {
+  return query.prepare('hot').execute();
+}
+
 export interface DatabaseHandle {
   db: Database;
   kind: 'postgres' | 'pglite';

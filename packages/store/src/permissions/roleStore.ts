@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, isNotNull, sql } from 'drizzle-orm';
-import type { Database } from '../db/database.ts';
-import { type RoleVersionRow, roleVersions } from '../db/schema.ts';
+import { type Database, hot } from '../db/database.ts';
+import { type RoleVersionRow, roleVersions, slots } from '../db/schema.ts';
+import type { SlotRow } from '../slots/slotStore.ts';
 import { agentToolsOf, EMPTY_ROLE_RULES, type RoleRules } from '@mission/contracts';
 
 export interface RoleInForce {
@@ -19,18 +20,36 @@ export async function latestRoleVersion(db: Database, name: string): Promise<Rol
 
 /** The version of a role in force: the one activated last (a new version is activated as it is written, a draft later). */
 export async function activeRoleVersion(db: Database, name: string): Promise<RoleVersionRow | undefined> {
-  const [row] = await db
-    .select()
-    .from(roleVersions)
-    .where(and(eq(roleVersions.role, name), isNotNull(roleVersions.activatedAt)))
-    .orderBy(sql`${roleVersions.activatedAt} desc`, desc(roleVersions.version))
-    .limit(1);
+  const [row] = await hot(
+    db
+      .select()
+      .from(roleVersions)
+      .where(and(eq(roleVersions.role, name), isNotNull(roleVersions.activatedAt)))
+      .orderBy(sql`${roleVersions.activatedAt} desc`, desc(roleVersions.version))
+      .limit(1),
+  );
   return row;
 }
 
 /** The rules of a role in force. */
 export async function roleInForce(db: Database, name: string): Promise<RoleInForce> {
-  const row = await activeRoleVersion(db, name);
+  return toRoleInForce(name, await activeRoleVersion(db, name));
+}
+
+/** A slot with the role in force of its agents, read together (one round trip); undefined when there is no such slot. */
+export async function slotWithRoleInForce(db: Database, slotId: string): Promise<{ slot: SlotRow; role: RoleInForce } | undefined> {
+  const active = db
+    .select()
+    .from(roleVersions)
+    .where(and(eq(roleVersions.role, slots.role), isNotNull(roleVersions.activatedAt)))
+    .orderBy(sql`${roleVersions.activatedAt} desc`, desc(roleVersions.version))
+    .limit(1)
+    .as('active');
+  const [row] = await hot(db.select().from(slots).leftJoinLateral(active, sql`true`).where(eq(slots.id, slotId)));
+  return row && { slot: row.slots, role: toRoleInForce(row.slots.role, row.active ?? undefined) };
+}
+
+function toRoleInForce(name: string, row: RoleVersionRow | undefined): RoleInForce {
   if (!row) return { name, version: 0, rules: EMPTY_ROLE_RULES };
   const rules = { description: row.description, allow: row.allow, confirm: row.confirm, deny: row.deny, missionTools: row.missionTools, actionClasses: row.actionClasses, sandbox: row.sandbox ?? null, slots: row.slots ?? null };
   return { name, version: row.version, rules: { ...rules, missionTools: agentToolsOf(rules) } };

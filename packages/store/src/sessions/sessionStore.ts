@@ -147,7 +147,7 @@ export class SessionStore {
 
   /** A fence for a session's own events on `workerId`: stored only while {@link isHere} holds (the row locked for share meanwhile). */
   fence(sessionId: string, workerId: string): EventFence {
-    return async (tx) => (await tx.select({ id: sessions.id }).from(sessions).where(here(sessionId, workerId)).for('share')).length > 0;
+    return sql`exists (${this.deps.db.select({ id: sessions.id }).from(sessions).where(here(sessionId, workerId)).for('share')})`;
   }
 
   /** A session's running cost (the CLI's total so far) and its tokens, where usage reports read them. No state change. */

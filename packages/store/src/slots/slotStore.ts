@@ -1,5 +1,5 @@
 import { asc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
-import type { Database } from '../db/database.ts';
+import { type Database, hot } from '../db/database.ts';
 import { slots } from '../db/schema.ts';
 
 export type SlotRow = typeof slots.$inferSelect;
@@ -12,7 +12,7 @@ export async function listSlotRows(db: Database): Promise<SlotRow[]> {
 }
 
 export async function slotRow(db: Database, id: string): Promise<SlotRow | undefined> {
-  const [row] = await db.select().from(slots).where(eq(slots.id, id));
+  const [row] = await hot(db.select().from(slots).where(eq(slots.id, id)));
   return row;
 }
 

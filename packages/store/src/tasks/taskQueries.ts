@@ -1,12 +1,12 @@
 import { and, desc, eq, lt, or, type SQL } from 'drizzle-orm';
-import type { Database } from '../db/database.ts';
+import { type Database, hot } from '../db/database.ts';
 import { tasks } from '../db/schema.ts';
 import type { TaskRow } from './taskStore.ts';
 
 /** Reads of tasks (the writes are {@link TaskStore}'s). */
 
 export async function taskRow(db: Database, id: string): Promise<TaskRow | undefined> {
-  const [row] = await db.select().from(tasks).where(eq(tasks.id, id));
+  const [row] = await hot(db.select().from(tasks).where(eq(tasks.id, id)));
   return row;
 }
 

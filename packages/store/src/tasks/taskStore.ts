@@ -1,6 +1,6 @@
 import { and, count, eq, inArray, isNull, ne, notExists, type SQL, sql } from 'drizzle-orm';
 import { revokeAgentTokens } from '../agentTokens.ts';
-import type { Database } from '../db/database.ts';
+import { type Database, hot } from '../db/database.ts';
 import { slots, tasks } from '../db/schema.ts';
 import type { EventFence, EventLog, EventRecorder } from '../eventLog.ts';
 import type { EventOwner, MissionEventDraft } from '@mission/contracts';
@@ -28,6 +28,8 @@ export interface RunEnding {
   error: string | null;
   outcome?: Pick<typeof tasks.$inferInsert, 'result' | 'costUsd' | 'usage' | 'durationMs' | 'numTurns'>;
   errorEvent?: { code: string; message: string };
+  /** The run's last output not stored yet (`EventAppender.drain`): stored first, in the same transaction. */
+  output?: readonly MissionEventDraft[];
 }
 
 /** What a claim under a slot's limit came to. */
@@ -50,11 +52,13 @@ export class TaskStore {
   /** → queued: a new task with its `queued` event; null when a task holds its idempotency key already. */
   async submit(values: NewTaskRow): Promise<TaskRow | null> {
     return this.deps.events.transaction(async (tx, record) => {
-      const [row] = await tx
-        .insert(tasks)
-        .values({ ...values, status: 'queued' })
-        .onConflictDoNothing({ target: [tasks.idempotencyScope, tasks.idempotencyKey] })
-        .returning();
+      const [row] = await hot(
+        tx
+          .insert(tasks)
+          .values({ ...values, status: 'queued' })
+          .onConflictDoNothing({ target: [tasks.idempotencyScope, tasks.idempotencyKey] })
+          .returning(),
+      );
       if (row) record(owner(row.id), stateEvent('queued'));
       return row ?? null;
     });
@@ -108,30 +112,33 @@ export class TaskStore {
 
   /** Notes, while the lease holds, that the prompt is about to reach Claude (the retry policy asks); false when it no longer holds. */
   async markPromptDelivered(lease: TaskLease): Promise<boolean> {
-    const [row] = await this.deps.db.update(tasks).set({ promptDeliveredAt: sql`now()` }).where(held(lease)).returning({ id: tasks.id });
+    const [row] = await hot(this.deps.db.update(tasks).set({ promptDeliveredAt: sql`now()` }).where(held(lease)).returning({ id: tasks.id }));
     return Boolean(row);
   }
 
   /** A fence for a run's own events: stored only while its lease holds (the row locked for share meanwhile). */
   fence(lease: TaskLease): EventFence {
-    return async (tx) => (await tx.select({ id: tasks.id }).from(tasks).where(held(lease)).for('share')).length > 0;
+    return sql`exists (${this.deps.db.select({ id: tasks.id }).from(tasks).where(held(lease)).for('share')})`;
   }
 
   /** The Claude session a task's agent runs in (for the record; no state change), while the lease holds. */
   async recordClaudeSession(lease: TaskLease, claudeSessionId: string): Promise<void> {
-    await this.deps.db.update(tasks).set({ claudeSessionId }).where(held(lease));
+    await hot(this.deps.db.update(tasks).set({ claudeSessionId }).where(held(lease)));
   }
 
   /** running → how the run ended, while the lease holds; false when the task was settled elsewhere meanwhile. */
   async complete(lease: TaskLease, ending: RunEnding): Promise<boolean> {
     assertTaskMove('running', ending.status);
     return this.deps.events.transaction(async (tx, record) => {
-      const [row] = await tx
-        .update(tasks)
-        .set({ ...ending.outcome, status: ending.status, error: ending.error, finishedAt: sql`now()`, updatedAt: sql`now()` })
-        .where(held(lease))
-        .returning({ id: tasks.id });
+      const [row] = await hot(
+        tx
+          .update(tasks)
+          .set({ ...ending.outcome, status: ending.status, error: ending.error, finishedAt: sql`now()`, updatedAt: sql`now()` })
+          .where(held(lease))
+          .returning({ id: tasks.id }),
+      );
       if (!row) return false;
+      if (ending.output?.length) record(owner(lease.id), ...ending.output);
       if (ending.errorEvent) record(owner(lease.id), { type: 'error', payload: ending.errorEvent });
       record(owner(lease.id), stateEvent(ending.status, ending.error));
       return true;
@@ -232,11 +239,13 @@ function held(lease: TaskLease): SQL {
  */
 async function takeQueued(tx: Database, record: EventRecorder, taskId: string, workerId: string, where?: SQL): Promise<TaskRow | null> {
   assertTaskMove('queued', 'running');
-  const [task] = await tx
-    .update(tasks)
-    .set({ status: 'running', workerId, attempts: sql`${tasks.attempts} + 1`, startedAt: sql`statement_timestamp()`, updatedAt: sql`now()` })
-    .where(and(eq(tasks.id, taskId), eq(tasks.status, 'queued'), isNull(tasks.cancelRequestedAt), where))
-    .returning();
+  const [task] = await hot(
+    tx
+      .update(tasks)
+      .set({ status: 'running', workerId, attempts: sql`${tasks.attempts} + 1`, startedAt: sql`statement_timestamp()`, updatedAt: sql`now()` })
+      .where(and(eq(tasks.id, taskId), eq(tasks.status, 'queued'), isNull(tasks.cancelRequestedAt), where))
+      .returning(),
+  );
   if (task) record(owner(taskId), stateEvent('running'));
   return task ?? null;
 }

@@ -1,5 +1,5 @@
 import { type AnyColumn, and, asc, count, eq, gte, isNotNull, lt, or, type SQL, sql } from 'drizzle-orm';
-import type { Database } from '../db/database.ts';
+import { type Database, hot } from '../db/database.ts';
 import { sessions, slots, tasks } from '../db/schema.ts';
 
 /** Token kinds, as Claude Code reports them in a task's `usage` (`<kind>_tokens`, `cache_read_input_tokens` …). */
@@ -60,7 +60,7 @@ export async function slotSpendSince(db: Database, dayStart: Date): Promise<Slot
 
 /** A slot's daily budget; null when it has none, undefined when there is no such slot. */
 export async function slotDailyBudget(db: Database, slot: string): Promise<number | null | undefined> {
-  const [row] = await db.select({ budget: slots.dailyBudgetUsd }).from(slots).where(eq(slots.id, slot));
+  const [row] = await hot(db.select({ budget: slots.dailyBudgetUsd }).from(slots).where(eq(slots.id, slot)));
   return row?.budget;
 }
 

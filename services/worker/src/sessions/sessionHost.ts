@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { type AttachInput, attachInputSchema, cliPermissionSettings, type ConfirmChoice, ConflictError, type EventOwner, type MissionEventDraft, NotFoundError } from '@mission/contracts';
-import { type ApprovalStore, type ChannelSubscriber, channels, type CommandHandlers, type Database, type EndedSessionState, type EventLog, type Logger, queueNames, type Redis, revokeAgentTokens, roleInForce, serveCommands, SessionStore, sessionStateOn, sessionsOfEndedTasks, type SpawnJobData, type StateDetails, unclaimedSession } from '@mission/store';
+import { type ApprovalStore, type ChannelSubscriber, channels, type CommandHandlers, type Database, type EndedSessionState, type EventLog, type Logger, queueNames, type Redis, revokeAgentTokens, serveCommands, SessionStore, sessionStateOn, sessionsOfEndedTasks, type SpawnJobData, type StateDetails, unclaimedSession } from '@mission/store';
 import { DelayedError, type Job, Worker } from 'bullmq';
 import { type PtyExit, PtySession } from '../pty/ptySession.ts';
 import { CLAUDE_SCREEN_ARGS } from '../pty/screenParser.ts';
@@ -219,12 +219,12 @@ export class SessionHost {
     const log = this.o.logger.child({ sessionId });
     const runnable = await loadRunnableSlot(this.o.db, row.slot);
     if ('problem' in runnable) return this.spawnFailed(sessionId, runnable.problem);
-    const { slot } = runnable;
+    const { slot, role } = runnable;
     if (resume && !row.claudeSessionId) throw new ConflictError(`session ${sessionId} has no Claude Code session id to resume`);
     const claudeSessionId = resume ? row.claudeSessionId! : randomUUID();
     const place = await this.workspaces.prepare(slot, sessionId);
     if ('problem' in place) return this.spawnFailed(sessionId, place.problem);
-    const { rules } = await roleInForce(this.o.db, slot.role);
+    const { rules } = role;
     const mission = combineLaunches([await childMcpLaunch(this.o.db, { kind: 'session', id: sessionId, role: slot.role, missionTools: rules.missionTools }, this.o.apiUrl, { refusalsToo: row.parentId !== null })]);
     // The hooks driver: the CLI posts its hooks to this worker; the role's rules go in the same settings.
     const hooked = row.driver === 'hooks';
