@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { MissionEvent, Slot, Task } from '@mission/contracts';
+import { CONTINUE_AFTER_LIMIT_PROMPT, type MissionEvent, type Slot, type Task } from '@mission/contracts';
 import { withClaudeConfig, withClaudeSettings } from '@mission/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLAUDE_BIN, type ClaudeHome, prepareClaudeHome } from './support/claudeEnv.ts';
@@ -29,7 +29,12 @@ describe('usage limits: real claude CLI (a claude.ai subscriber) against the stu
 
   beforeAll(async () => {
     stub = await startStubAnthropic();
-    stub.respond((request) => (request.tools.length === 0 ? { text: 'side request' } : replies[request.lastUserText]?.shift()?.()));
+    // A conversation is named by its first prompt: a run that goes on in its Claude session keeps it.
+    stub.respond((request) => {
+      if (request.tools.length === 0) return { text: 'side request' };
+      const first = JSON.stringify((request.body.messages as unknown[])[0]);
+      return Object.entries(replies).find(([prompt]) => first.includes(prompt))?.[1].shift()?.();
+    });
     workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-work-'));
     const trustedDirs = [fs.realpathSync(workdir)];
     // A subscriber (OAuth): the limit the API answers with carries its reset, which the CLI reports.
@@ -46,8 +51,8 @@ describe('usage limits: real claude CLI (a claude.ai subscriber) against the stu
     fs.rmSync(workdir, { recursive: true, force: true });
   });
 
-  const submit = async (prompt: string) => {
-    const res = await system.fetch('/v1/tasks', { method: 'POST', headers: json, body: JSON.stringify({ prompt }) });
+  const submit = async (prompt: string, slot = 'default') => {
+    const res = await system.fetch('/v1/tasks', { method: 'POST', headers: json, body: JSON.stringify({ prompt, slot }) });
     expect(res.status).toBe(202);
     return (await res.json()) as Task;
   };
@@ -124,5 +129,29 @@ describe('usage limits: real claude CLI (a claude.ai subscriber) against the stu
     const again = await system.fetch('/v1/slots/default/resume', { method: 'POST' });
     expect(again.status).toBe(200);
     expect(((await again.json()) as Slot).pause).toBeNull();
+  });
+
+  it('a run the limit stopped after it called a tool goes on in its Claude session at the reset: no step runs twice', async () => {
+    await system.core.slots.put('bash', { cwd: workdir, env: { ...claude.env, CLAUDE_CODE_MAX_RETRIES: '0' }, args: ['--allowedTools', 'Bash(echo:*)'] });
+    const prompt = 'echo a marker, then get limited';
+    replies[prompt] = [
+      () => ({ text: 'Echoing.', toolUses: [{ name: 'Bash', input: { command: 'echo mission-limit-marker', description: 'Echo a marker' } }] }),
+      limitFor(prompt, 3),
+      () => ({ text: 'Went on after the reset.' }),
+    ];
+    const task = await submit(prompt, 'bash');
+    const done = await waitForStatus(task.id, 'succeeded', 45_000);
+    expect(done).toMatchObject({ result: 'Went on after the reset.', attempts: 1 });
+
+    const events = await eventsOf(task.id);
+    expect(events.filter((e) => e.type === 'tool_call')).toHaveLength(1);
+    expect(events.find((e) => e.type === 'tool_output')?.payload).toMatchObject({ output: 'mission-limit-marker' });
+    const requeued = events.filter((e) => e.type === 'state' && e.payload.state === 'queued')[1]!;
+    expect((requeued.payload as { reason: string }).reason).toMatch(/waits for slot 'bash' to resume at .*; then it goes on where it stopped$/);
+    // The last request went on in the same conversation (the marker's output in it) with claude's continue prompt, once.
+    const conversation = stub.requests.filter((r) => r.tools.length > 0 && JSON.stringify((r.body.messages as unknown[])[0]).includes(prompt));
+    expect(conversation).toHaveLength(3);
+    expect(conversation[2]!.lastUserText).toBe(CONTINUE_AFTER_LIMIT_PROMPT);
+    expect(JSON.stringify(conversation[2]!.body.messages)).toContain('mission-limit-marker');
   });
 });
