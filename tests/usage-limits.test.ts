@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -50,6 +51,15 @@ describe('usage limits: real claude CLI (a claude.ai subscriber) against the stu
     claude?.remove();
     fs.rmSync(workdir, { recursive: true, force: true });
   });
+
+  /** The `mission` CLI (built) against this system with its admin token. */
+  const mission = (args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      const env = { ...process.env, MISSION_URL: system.url, MISSION_TOKEN: system.auth.authorization.replace(/^Bearer /, '') };
+      execFile(process.execPath, [path.join(import.meta.dirname, '..', 'bin', 'mission.mjs'), ...args], { env, timeout: 30_000 }, (error, stdout, stderr) =>
+        resolve({ code: error ? Number((error as { code?: unknown }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
 
   const submit = async (prompt: string, slot = 'default') => {
     const res = await system.fetch('/v1/tasks', { method: 'POST', headers: json, body: JSON.stringify({ prompt, slot }) });
@@ -106,7 +116,7 @@ describe('usage limits: real claude CLI (a claude.ai subscriber) against the stu
     expect(stub.requests.filter((r) => r.tools.length > 0 && r.lastUserText === 'limited then fine')).toHaveLength(2);
   });
 
-  it('holds the slot\'s other tasks until an admin resumes it early; then they start at once', async () => {
+  it('holds the slot\'s other tasks until an admin resumes it early (mission slots shows the pause, --resume ends it); then they start at once', async () => {
     replies['limited for hours'] = [limitFor('limited for hours', 2 * 3600), () => ({ text: 'Resumed early.' })];
     replies['queued behind the limit'] = [() => ({ text: 'Also done.' })];
     const first = await submit('limited for hours');
@@ -118,9 +128,13 @@ describe('usage limits: real claude CLI (a claude.ai subscriber) against the stu
     expect((await getTask(second.id)).attempts).toBe(0);
     expect(stub.requests.some((r) => r.lastUserText === 'queued behind the limit')).toBe(false);
 
-    const res = await system.fetch('/v1/slots/default/resume', { method: 'POST' });
-    expect(res.status).toBe(200);
-    expect(((await res.json()) as Slot).pause).toBeNull();
+    // `mission slots` shows the pause; `mission slots --resume` ends it.
+    const listed = await mission(['slots']);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(new RegExp(`^default +default +— +paused until ${(paused.payload as { until: string }).until.replace(/\./g, '\\.')} \\(You've hit your 5-hour limit`, 'm'));
+    const resumed = await mission(['slots', '--resume', 'default', '--json']);
+    expect(resumed.code).toBe(0);
+    expect((JSON.parse(resumed.stdout) as Slot).pause).toBeNull();
     const [a, b] = await Promise.all([waitForStatus(first.id, 'succeeded', 20_000), waitForStatus(second.id, 'succeeded', 20_000)]);
     expect(a).toMatchObject({ result: 'Resumed early.', attempts: 1 });
     expect(b).toMatchObject({ result: 'Also done.', attempts: 1 });
