@@ -124,7 +124,8 @@ describe('usage limits: real claude CLI (a claude.ai subscriber) against the stu
     expect(Date.parse((paused.payload as { until: string }).until)).toBeGreaterThan(Date.now() + 3600_000);
     const second = await submit('queued behind the limit');
     // The worker offered the second task and left it waiting: it is queued, never ran.
-    await waitUntil(async () => (await getTask(second.id)).status === 'queued' && (await getTask(first.id)).status === 'queued', 10_000, 'both tasks waiting');
+    await waitUntil(async () => Boolean(await (await system.core.taskQueue.getJob(second.id))?.isDelayed()), 10_000, 'the second task put back to wait');
+    expect((await getTask(second.id)).status).toBe('queued');
     expect((await getTask(second.id)).attempts).toBe(0);
     expect(stub.requests.some((r) => r.lastUserText === 'queued behind the limit')).toBe(false);
 
