@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createLogger } from '@mission/store';
-import { spawnHeadless } from '@mission/worker';
 import { CLAUDE_BIN, prepareClaudeHome } from '../tests/support/claudeEnv.ts';
 import { processesIn, waitUntil } from '../tests/support/processes.ts';
 import { startStubAnthropic } from '../tests/support/stubAnthropic.ts';
@@ -19,7 +18,7 @@ const SETTLED_MS = 300;
  * Warm agents against cold starts, in one run: submit → the first Messages API request the stub sees, for a
  * slot with a warm pool and one without (same settings otherwise), and Mission's own share of the warm path
  * (submit → prompt written to the warm agent, from the worker's debug log). Also the memory of a waiting warm
- * agent, and how long spawning the CLI blocks the spawning process's event loop.
+ * agent (how long a spawn blocks the worker's event loop: the `spawn` benchmark).
  */
 export async function benchWarm(): Promise<void> {
   const stub = await startStubAnthropic();
@@ -100,7 +99,6 @@ export async function benchWarm(): Promise<void> {
     home.remove();
     for (const dir of Object.values(dirs)) fs.rmSync(dir, { recursive: true, force: true });
   }
-  benchSpawnBlock();
 }
 
 /** The processes of the warm agent waiting in `dir`, once there is one and its CPU time has stopped growing. */
@@ -123,28 +121,4 @@ async function settledAgents(dir: string): Promise<number[]> {
 function rssKb(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0);
-}
-
-/**
- * How long starting the CLI blocks the event loop of the process that starts it (child_process.spawn is
- * synchronous up to the exec): paid by the worker for each cold start before the prompt is written, and for
- * a warm agent only by the refill after it. Measured here in the benchmark's own process (the block grows
- * with the size of the process that forks).
- */
-function benchSpawnBlock(): void {
-  const blocks: number[] = [];
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-bench-spawn-'));
-  for (let i = 0; i < 20; i++) {
-    const started = performance.now();
-    const agent = spawnHeadless({ bin: CLAUDE_BIN, args: ['--version'], cwd: dir, env: { PATH: process.env.PATH ?? '' } }, 'text');
-    blocks.push(performance.now() - started);
-    agent.kill();
-  }
-  fs.rmSync(dir, { recursive: true, force: true });
-  const block = summarize(blocks);
-  report(
-    `event loop blocked by spawning the CLI (this process, RSS ${(process.memoryUsage().rss / 1024 / 1024).toFixed(0)} MB; 20 spawns; goal ≤ 2 ms)`,
-    ['', 'p50', 'p99'],
-    [['spawn()', ms(block.p50), ms(block.p99)]],
-  );
 }

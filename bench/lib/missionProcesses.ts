@@ -57,13 +57,10 @@ export async function startMissionProcesses(redisUrl: string, env: Record<string
   const url = `http://127.0.0.1:${port}`;
 
   const api = startProcess('src/api.ts', fullEnv);
-  await until(async () => (await fetch(`${url}/readyz`)).ok, api, 'the API to be ready');
-  const worker = startProcess('src/worker.ts', { ...fullEnv, MISSION_WORKER_ID: 'bench-worker' });
-  await until(
-    async () => ((await (await fetch(`${url}/v1/workers?state=active`, { headers })).json()) as { workers: { id: string }[] }).workers.some((w) => w.id === 'bench-worker'),
-    worker,
-    'the worker to register',
-  );
+  const worker = await startRegisteredWorker(url, headers, fullEnv, api).catch(async (error: unknown) => {
+    await stopProcess(api); // an API whose worker never came up does not outlive the failed start
+    throw error;
+  });
 
   const admin = postgres(database.url.replace(/\/[^/]*$/, '/postgres'), { max: 1, onnotice: () => { /* notices ("does not exist, skipping") are no news */ } });
   const dbName = new URL(database.url).pathname.slice(1);
@@ -96,6 +93,23 @@ function startProcess(script: string, env: NodeJS.ProcessEnv): ChildProcess {
   child.stderr!.on('data', (chunk: Buffer) => (errors = (errors + chunk.toString()).slice(-4_000)));
   child.once('exit', (code) => code && console.error(`${script} exited with ${code}: ${errors}`));
   return child;
+}
+
+/** Starts the worker once the API is ready and waits for it to register; a worker that does not is stopped. */
+async function startRegisteredWorker(url: string, headers: Record<string, string>, env: NodeJS.ProcessEnv, api: ChildProcess): Promise<ChildProcess> {
+  await until(async () => (await fetch(`${url}/readyz`)).ok, api, 'the API to be ready');
+  const worker = startProcess('src/worker.ts', { ...env, MISSION_WORKER_ID: 'bench-worker' });
+  try {
+    await until(
+      async () => ((await (await fetch(`${url}/v1/workers?state=active`, { headers })).json()) as { workers: { id: string }[] }).workers.some((w) => w.id === 'bench-worker'),
+      worker,
+      'the worker to register',
+    );
+  } catch (error) {
+    await stopProcess(worker);
+    throw error;
+  }
+  return worker;
 }
 
 async function until(condition: () => Promise<boolean>, child: ChildProcess, what: string): Promise<void> {

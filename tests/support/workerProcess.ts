@@ -59,7 +59,12 @@ export async function startWorkerProcess(system: FleetHost, id: string, env: Rec
     },
     30_000,
     `worker ${id} to register`,
-  ).catch((error: Error) => {
+  ).catch(async (error: Error) => {
+    // A worker that did not register in time is not left running: it would take the next test's tasks unseen.
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
     throw new Error(`${error.message}; its output:\n${output.slice(-3_000)}`);
   });
   return worker;

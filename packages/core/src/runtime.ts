@@ -1,5 +1,5 @@
 import { type Caller, NotFoundError, parseInput, type WorkerInfo, workerListQuerySchema } from '@mission/contracts';
-import { ApprovalStore, CommandClient, type Config, createRedis, type DatabaseHandle, EventLog, ChannelSubscriber, FleetRecovery, TaskCanceller, WorkerLiveness, listWorkers, type Logger, queueNames, type Redis, REQUEST_COMMAND_TIMEOUT_MS, type SpawnJobData, type CoordinationJobData, type TaskJobData } from '@mission/store';
+import { ApprovalStore, CommandClient, type Config, createRedis, type DatabaseHandle, EventLog, ChannelSubscriber, createFleetRecovery, TaskCanceller, listWorkers, type Logger, queueNames, type Redis, REQUEST_COMMAND_TIMEOUT_MS, type SpawnJobData, type TaskJobData } from '@mission/store';
 import { FlowProducer, Queue } from 'bullmq';
 import { AccessPolicy } from './access.ts';
 import { ApprovalService } from './approvals.ts';
@@ -117,21 +117,8 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
   const messages = new MessageService({ db: database.db, sessions, events, subscriber, commands, logger });
   const coordinations = new CoordinationService({ db: database.db, slots, tasks, events, flows: new FlowProducer({ connection: redis, prefix: config.queuePrefix }), taskTimeoutMs: config.taskTimeoutMs, logger });
   // The API sweeps for lost workers too, so sessions of a dead fleet are reported lost even with no worker left.
-  const liveness = new WorkerLiveness(redis, config.queuePrefix, config.workerTimeoutMs);
-  const coordinationQueue = new Queue<CoordinationJobData>(queueNames.coordinations, { connection: redis, prefix: config.queuePrefix });
-  coordinationQueue.on('error', (error) => logger.warn({ err: error, queue: coordinationQueue.name }, 'queue error'));
-  const recovery = new FleetRecovery({
-    db: database.db,
-    events,
-    approvals: approvalStore,
-    taskQueue,
-    coordinationQueue,
-    canceller,
-    logger,
-    workerTimeoutMs: config.workerTimeoutMs,
-    liveness,
-    jobLockMs: config.jobLockMs,
-  });
+  const fleetRecovery = createFleetRecovery({ config, connection: redis, db: database.db, events, approvals: approvalStore, taskQueue, canceller, logger });
+  const { recovery } = fleetRecovery;
   const stopRecovery = recovery.start(config.heartbeatMs);
   const stopRetention = startRetention({ config, logger, db: database.db, redis, redisUrl });
   const notifications = startNotifications({ config, db: database.db, redisUrl, approvalLinks: (approval) => approvals.signedLinks(approval), logger });
@@ -172,7 +159,7 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
       await stopRecovery();
       (await revocations)();
       await notifications.close();
-      await Promise.all([taskQueue.close(), sessionQueue.close(), coordinationQueue.close(), commands.close(), coordinations.close(), stopRetention()]);
+      await Promise.all([taskQueue.close(), sessionQueue.close(), fleetRecovery.close(), commands.close(), coordinations.close(), stopRetention()]);
       subscriber.disconnect();
       redis.disconnect();
     },

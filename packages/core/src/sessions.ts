@@ -1,9 +1,8 @@
 import { setTimeout } from 'node:timers/promises';
 import { type Caller, ConflictError, isEndedSessionState, isTerminalTaskStatus, newId, NotFoundError, parseInput, type Session, type SessionListQuery, sessionListQuerySchema, type SessionScreen, sessionConfirmSchema, sessionSendSchema, sessionAnswerSchema, type SessionDriver, type BlockingDialogView, sessionSpawnSchema, type SessionState, type SessionTurn, UnavailableError } from '@mission/contracts';
 import type { SessionCommandArgs, SessionCommandName, WorkerCommandArgs, WorkerCommandResult } from '@mission/contracts';
-import { type ChannelSubscriber, type CommandClient, type Database, type EndedSessionState, type EventLog, type Logger, revokeAgentTokens, SessionStore, type SpawnJobData, tables, waitForEvent } from '@mission/store';
+import { type ChannelSubscriber, type CommandClient, type Database, type EndedSessionState, type EventLog, type Logger, revokeAgentTokens, type SessionRow, SessionStore, sessionRow, sessionRows, type SpawnJobData, taskRow, waitForEvent } from '@mission/store';
 import type { Queue } from 'bullmq';
-import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { ApprovalService } from './approvals.ts';
 import { assertWithinDailyBudget } from './budget.ts';
 import { assertAgentMayUseSlot } from './slotAccess.ts';
@@ -11,7 +10,6 @@ import { assertWithinTreeBudget } from './treeBudget.ts';
 import { descendantsOf, parentFor, visibleSessions } from './hierarchy.ts';
 import type { SlotService } from './slots.ts';
 
-const { sessions, tasks } = tables;
 
 /** How long a spawn waits for a worker to take the session. */
 const SPAWN_PICKUP_MS = 30_000;
@@ -80,7 +78,7 @@ export class SessionService {
   /** A session a task's agent started ends with the task (its worker ends it): it is not resumed after that. */
   private async assertStarterRuns(session: Session): Promise<void> {
     if (!session.parentId) return;
-    const [task] = await this.o.db.select({ status: tasks.status }).from(tasks).where(eq(tasks.id, session.parentId));
+    const task = await taskRow(this.o.db, session.parentId);
     if (task && isTerminalTaskStatus(task.status)) {
       throw new ConflictError(`session ${session.id} was started by task ${session.parentId}, which has ended (${task.status}); sessions a task started end with it`, { parentId: session.parentId });
     }
@@ -101,7 +99,7 @@ export class SessionService {
   }
 
   async get(id: string): Promise<Session> {
-    const [row] = await this.o.db.select().from(sessions).where(eq(sessions.id, id));
+    const row = await sessionRow(this.o.db, id);
     if (!row) throw new NotFoundError('session', id);
     return toSession(row);
   }
@@ -110,19 +108,7 @@ export class SessionService {
   async list(query: unknown, options: { caller?: Caller } = {}): Promise<Session[]> {
     const q: SessionListQuery = parseInput(sessionListQuerySchema, query, 'query');
     const visible = await visibleSessions(this.o.db, options.caller);
-    const rows = await this.o.db
-      .select()
-      .from(sessions)
-      .where(
-        and(
-          q.state ? eq(sessions.state, q.state) : undefined,
-          q.slot ? eq(sessions.slot, q.slot) : undefined,
-          q.parent ? eq(sessions.parentId, q.parent) : undefined,
-          visible ? inArray(sessions.id, visible) : undefined,
-        ),
-      )
-      .orderBy(desc(sessions.createdAt), desc(sessions.id))
-      .limit(q.limit);
+    const rows = await sessionRows(this.o.db, { state: q.state, slot: q.slot, parentId: q.parent, ids: visible, limit: q.limit });
     return rows.map(toSession);
   }
 
@@ -258,7 +244,7 @@ export function endedError(session: Pick<Session, 'id' | 'state' | 'exitReason'>
   return new ConflictError(`session ${session.id} has ended (${session.state}${session.exitReason ? `: ${session.exitReason}` : ''})`, { state: session.state, exitReason: session.exitReason });
 }
 
-export function toSession(row: typeof sessions.$inferSelect): Session {
+export function toSession(row: SessionRow): Session {
   return {
     id: row.id,
     slot: row.slot,

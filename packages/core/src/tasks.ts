@@ -73,6 +73,11 @@ export class TaskService {
         `prompt is ${input.prompt.length} characters; the limit is ${this.o.maxPromptChars} (MISSION_MAX_PROMPT_CHARS)`,
       );
     }
+    // Read-only, so read alongside the checks before it; its refusal counts only after them (see below).
+    const withinBudget = assertWithinDailyBudget(this.o.db, input.slot);
+    withinBudget.catch(() => {
+      // Awaited below, unless a check before it refuses first.
+    });
     await this.o.slots.assertKnown(input.slot, 'task');
     await assertAgentMayUseSlot(this.o.db, options.caller, input.slot, mode === 'ask' ? 'ask' : 'submit');
     const idempotencyScope = options.caller?.key ?? 'local';
@@ -82,7 +87,7 @@ export class TaskService {
       if (existing) return { task: this.sameRequestOrConflict(existing, input.slot, input.prompt, mode), created: false };
     }
     // After the idempotency check: repeating a request that was taken returns its task, budget or not.
-    await assertWithinDailyBudget(this.o.db, input.slot);
+    await withinBudget;
     if (options.parentId) await assertWithinTreeBudget(this.o.db, this.o.events, options.parentId);
 
     const row = await this.store.submit({

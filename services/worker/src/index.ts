@@ -2,6 +2,7 @@ export * from './worker.ts';
 export * from './headless/streamJson.ts';
 export * from './headless/warmPool.ts';
 export { spawnHeadless } from './headless/headlessRunner.ts';
+export { Spawner } from './spawner/spawner.ts';
 export * from './taskOutcome.ts';
 export * from './pty/ptySession.ts';
 export * from './pty/terminal.ts';

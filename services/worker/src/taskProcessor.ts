@@ -1,4 +1,4 @@
-import { type Approval, CONTINUE_AFTER_LIMIT_PROMPT, type EventOwner, limitPauseUntil } from '@mission/contracts';
+import { type Approval, CONTINUE_AFTER_LIMIT_PROMPT, type EventOwner, limitPauseUntil, type RoleRules } from '@mission/contracts';
 import { activeSlotPause, type Database, type EventLog, type FleetRecovery, type Logger, revokeAgentTokens, roleInForce, settleInterruptedTask, type SlotClaim, SlotPauses, type TaskCanceller, type TaskLease, TaskStore, taskRow } from '@mission/store';
 import type { AgentLauncher } from './agentProcess.ts';
 import { childMcpLaunch } from './childMcp.ts';
@@ -8,7 +8,8 @@ import { type HeadlessResult, mapStreamJsonMessage } from './headless/streamJson
 import { taskAgentRequest } from './headless/taskLaunch.ts';
 import type { WarmPools } from './headless/warmPool.ts';
 import type { PermissionPromptServer } from './permissions/promptServer.ts';
-import { loadRunnableSlot } from './runnableSlot.ts';
+import { loadRunnableSlot, type SlotRow } from './runnableSlot.ts';
+import type { AgentSpawner } from './spawner/spawner.ts';
 import { taskOutcome } from './taskOutcome.ts';
 
 /** How long a task waits before it is offered again when its slot is full or this worker does not serve it. */
@@ -38,6 +39,8 @@ export interface TaskProcessorOptions {
   workerSlots: string[] | undefined;
   /** Agents started ahead of their task, for slots with a `warmPool`. */
   warm?: WarmPools;
+  /** Starts the agent processes, off the worker's event loop. */
+  spawner: AgentSpawner;
 }
 
 /** Runs one task: claims it, runs claude headless for its slot, streams events, records how it ended. */
@@ -55,8 +58,13 @@ export class TaskProcessor {
    * Resolves `later` when the task cannot run here now (its slot is full, this worker does not serve it,
    * or a shutdown stopped it and put it back to `queued`): the caller offers its job again after the delay.
    */
-  async process(taskId: string, stop: AbortSignal): Promise<TaskRun> {
+  async process(taskId: string, stop: AbortSignal, slotHint?: string): Promise<TaskRun> {
     const owner: EventOwner = { kind: 'task', id: taskId };
+    // The slot the job names and its role are read while the task is claimed: off the path to the prompt.
+    const early = slotHint === undefined ? undefined : this.runnable(slotHint);
+    early?.catch(() => {
+      // Awaited below once the task is claimed in that slot; of no use otherwise.
+    });
     const claim = await this.claim(taskId);
     if ('skip' in claim) {
       this.o.logger.debug({ taskId, why: claim.skip }, 'job skipped');
@@ -67,13 +75,13 @@ export class TaskProcessor {
     const log = this.o.logger.child({ taskId, slot: task.slot, attempt: task.attempts });
     const lease: TaskLease = { id: taskId, workerId: this.o.workerId, attempts: task.attempts };
 
-    const runnable = await loadRunnableSlot(this.o.db, task.slot);
+    const runnable = early && slotHint === task.slot ? await early : await this.runnable(task.slot);
     if ('problem' in runnable) {
       await this.store.complete(lease, { status: 'failed', error: runnable.problem, errorEvent: { code: 'failed', message: runnable.problem } });
       await this.afterEnd(taskId, log);
       return DONE;
     }
-    const { slot } = runnable;
+    const { slot, rules } = runnable;
 
     const controller = new AbortController();
     const forward = (signal: AbortSignal, reason: () => StopReason) => {
@@ -94,7 +102,6 @@ export class TaskProcessor {
     // The agent's output is written in batches while the next lines are read; all of it is stored before the outcome.
     // Only while the claim holds: a run the fleet took back (its worker cut off, its job lost) writes nothing more.
     const output = this.o.events.appender(owner, this.store.fence(lease));
-    const { rules } = await roleInForce(this.o.db, slot.role);
     // A task's agent gets Mission's MCP server when its role gives Mission tools (a manager running specialists).
     const mission = await childMcpLaunch(this.o.db, { ...owner, role: slot.role, missionTools: rules.missionTools }, this.o.apiUrl, { refusalsToo: false });
     // A warm agent of the slot, started with these very settings, when one is ready: no cold start.
@@ -114,7 +121,7 @@ export class TaskProcessor {
       log.warn('the task was taken from this worker before its prompt was sent (it was declared lost): not running it');
       return DONE;
     }
-    const agent = warm ? Promise.resolve(warm.process) : this.o.launcher.prepare(taskAgentRequest(slot, rules, launch)).then((started) => spawnHeadless(started, 'text'));
+    const agent = warm ? Promise.resolve(warm.process) : this.o.launcher.prepare(taskAgentRequest(slot, rules, launch)).then((started) => spawnHeadless(started, 'text', this.o.spawner));
     const run = (started: HeadlessProcess) => {
       const exit = started.drive({
         prompt: continuing ? CONTINUE_AFTER_LIMIT_PROMPT : task.prompt,
@@ -185,6 +192,14 @@ export class TaskProcessor {
     log.info({ until, continues: Boolean(hit.continueSession), requeued: waiting }, 'usage limit: slot paused, task waits for the reset');
     if (!waiting) return DONE;
     return { kind: 'later', delayMs: Math.max(0, pause.pausedUntil.getTime() - Date.now()) + Math.floor(Math.random() * 250), why: `slot '${slot}' paused until ${until}` };
+  }
+
+  /** The slot a task runs in and its role's rules in force, or why it cannot run there. */
+  private async runnable(slotId: string): Promise<{ slot: SlotRow; rules: RoleRules } | { problem: string }> {
+    const runnable = await loadRunnableSlot(this.o.db, slotId);
+    if ('problem' in runnable) return runnable;
+    const { rules } = await roleInForce(this.o.db, runnable.slot.role);
+    return { slot: runnable.slot, rules };
   }
 
   /** A coordination's child that did not succeed stops its siblings when the coordination says fail_fast. */

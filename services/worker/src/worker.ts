@@ -1,4 +1,4 @@
-import { ApprovalStore, ChannelSubscriber, channels, type Config, type ControlMessage, type CoordinationJobData, createRedis, type DatabaseHandle, EventLog, FleetRecovery, WorkerLiveness, TaskCanceller, type Logger, queueNames, SlotPauses, type TaskJobData, WorkerRegistration } from '@mission/store';
+import { ApprovalStore, ChannelSubscriber, channels, type Config, type ControlMessage, type CoordinationJobData, createFleetRecovery, createRedis, type DatabaseHandle, EventLog, TaskCanceller, type Logger, queueNames, SlotPauses, type TaskJobData, WorkerRegistration } from '@mission/store';
 import { DelayedError, Queue, Worker } from 'bullmq';
 import { AgentLauncher, resolveAgentIdentity } from './agentProcess.ts';
 import { PermissionGuard } from './permissions/permissionGuard.ts';
@@ -7,6 +7,7 @@ import { HookServer } from './hooks/hookServer.ts';
 import { settleCoordination } from './coordinationProcessor.ts';
 import type { StopReason } from './headless/headlessRunner.ts';
 import { SessionHost } from './sessions/sessionHost.ts';
+import { Spawner } from './spawner/spawner.ts';
 import { TaskProcessor } from './taskProcessor.ts';
 import { WarmPools } from './headless/warmPool.ts';
 import { WorkerLease } from './workerLease.ts';
@@ -52,22 +53,12 @@ export async function startWorker(options: {
   const taskQueue = new Queue<TaskJobData>(queueNames.tasks, { connection, prefix: config.queuePrefix });
   taskQueue.on('error', (error) => logger.warn({ err: error }, 'task queue error'));
   const canceller = new TaskCanceller({ db: database.db, events, publisher: connection, queuePrefix: config.queuePrefix });
-  const liveness = new WorkerLiveness(connection, config.queuePrefix, config.workerTimeoutMs);
-  const coordinationQueue = new Queue<CoordinationJobData>(queueNames.coordinations, { connection, prefix: config.queuePrefix });
-  coordinationQueue.on('error', (error) => logger.warn({ err: error }, 'coordination queue error'));
-  const recovery = new FleetRecovery({
-    db: database.db,
-    events,
-    approvals,
-    taskQueue,
-    coordinationQueue,
-    canceller,
-    logger,
-    workerTimeoutMs: config.workerTimeoutMs,
-    liveness,
-    jobLockMs: config.jobLockMs,
-  });
-  const warm = new WarmPools({ db: database.db, launcher, prompts, logger, workerSlots: config.workerSlots });
+  const fleetRecovery = createFleetRecovery({ config, connection, db: database.db, events, approvals, taskQueue, canceller, logger });
+  const { recovery, liveness } = fleetRecovery;
+  // Agents are started by a small process of the worker's: spawning from the worker itself blocks its event loop.
+  const spawner = new Spawner(logger);
+  spawner.start();
+  const warm = new WarmPools({ db: database.db, launcher, spawner, prompts, logger, workerSlots: config.workerSlots });
   const reconcileWarm = () => warm.reconcile().catch((error: unknown) => logger.warn({ err: error }, 'could not bring the warm agent pools in line with the slots'));
   await reconcileWarm();
   const processor = new TaskProcessor({
@@ -80,6 +71,7 @@ export async function startWorker(options: {
     logger,
     workerId,
     launcher,
+    spawner,
     apiUrl: config.apiUrl,
     canceller,
   });
@@ -87,7 +79,7 @@ export async function startWorker(options: {
   const bullWorker = new Worker<TaskJobData>(
     queueNames.tasks,
     async (job, token, signal) => {
-      const run = await processor.process(job.data.taskId, signal ?? new AbortController().signal);
+      const run = await processor.process(job.data.taskId, signal ?? new AbortController().signal, job.data.slot);
       if (run.kind === 'later') {
         // Back to the queue after the delay (0: waiting again at once) instead of completed.
         await job.moveToDelayed(Date.now() + run.delayMs, token);
@@ -234,10 +226,11 @@ export async function startWorker(options: {
       clearInterval(heartbeat);
       clearInterval(leaseCheck);
       clearInterval(resumeSlots);
+      await spawner.close();
       await prompts.close();
       await hookServer.close();
       await taskQueue.close();
-      await coordinationQueue.close();
+      await fleetRecovery.close();
       await registration.leave().catch((error: unknown) => logger.warn({ err: error }, 'could not leave the worker registry'));
       await liveness.forget(workerId).catch((error: unknown) => logger.warn({ err: error }, 'could not remove the Redis heartbeat'));
       control.disconnect();

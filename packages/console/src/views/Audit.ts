@@ -1,3 +1,4 @@
+import { auditKinds } from '@mission/contracts/auditKinds';
 import { html } from 'htm/preact';
 import { api, query } from '../api/client.ts';
 import type { AuditEntry } from '../api/types.ts';
@@ -6,20 +7,6 @@ import { clip, formatTime } from '../format.ts';
 import { usePoll } from '../hooks/usePoll.ts';
 import { href } from '../router.ts';
 
-const KINDS = [
-  'permission_decision',
-  'approval_requested',
-  'approval_decided',
-  'receipt',
-  'role_changed',
-  'role_activated',
-  'role_rollback',
-  'slot_changed',
-  'token_created',
-  'token_revoked',
-  'notification_changed',
-  'notification_deleted',
-];
 const REFRESH_MS = 5_000;
 
 interface Filters {
@@ -40,7 +27,7 @@ export function Audit({ filters }: { filters: Filters }) {
       <label>Kind
         <select name="kind" value=${kind ?? ''} onChange=${typed('kind')}>
           <option value="">any</option>
-          ${KINDS.map((k) => html`<option value=${k}>${k}</option>`)}
+          ${auditKinds.map((k) => html`<option value=${k}>${k}</option>`)}
         </select>
       </label>
       <label>Actor <input name="actor" value=${actor ?? ''} placeholder="token:me, policy, link…" onChange=${typed('actor')} /></label>

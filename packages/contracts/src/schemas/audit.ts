@@ -1,22 +1,7 @@
 import { z } from 'zod';
+import { auditKinds } from '../auditKinds.ts';
 
-/** What `GET /v1/audit` reports: permission decisions, approvals, receipts, role, slot, token and subscription changes. */
-export const auditKinds = [
-  'permission_decision',
-  'approval_requested',
-  'approval_decided',
-  'receipt',
-  'role_changed',
-  'role_activated',
-  'role_rollback',
-  'slot_changed',
-  'slot_denied',
-  'slot_resumed',
-  'token_created',
-  'token_revoked',
-  'notification_changed',
-  'notification_deleted',
-] as const;
+export { auditKinds };
 export const auditKindSchema = z.enum(auditKinds);
 export type AuditKind = z.infer<typeof auditKindSchema>;
 

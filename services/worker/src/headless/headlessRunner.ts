@@ -1,6 +1,6 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import readline from 'node:readline';
 import { killProcessGroup } from '../processGroup.ts';
+import type { AgentSpawner, SpawnRequest } from '../spawner/spawner.ts';
 
 /**
  * Why a run was stopped from outside; the reason given to the AbortController. `lease`: the worker's lease ran
@@ -11,13 +11,6 @@ export type StopReason = 'cancel' | 'timeout' | 'shutdown' | 'lease';
 /** How the prompt is written to the CLI's stdin: plain text, or one stream-json user message (`--input-format stream-json`). */
 export type PromptInput = 'text' | 'stream-json';
 
-export interface HeadlessLaunch {
-  bin: string;
-  args: string[];
-  cwd: string;
-  env: Record<string, string>;
-}
-
 export interface HeadlessDrive {
   prompt: string;
   /** Aborting it ends the process group; `signal.reason` says why. */
@@ -26,8 +19,6 @@ export interface HeadlessDrive {
   onMessage(message: unknown): Promise<void>;
   onUnparsableLine?(line: string): void;
 }
-
-export type HeadlessRunOptions = HeadlessLaunch & HeadlessDrive;
 
 export interface HeadlessExit {
   exitCode: number | null;
@@ -41,7 +32,10 @@ export interface HeadlessExit {
 
 /** A started `claude -p` process, waiting for its prompt on stdin (its stdout is read only once it has one). */
 export interface HeadlessProcess {
+  /** Known once it has started (the spawner says so a moment after {@link spawnHeadless} returns). */
   readonly pid: number | undefined;
+  /** Its pid once started, or why it could not be. */
+  readonly started: Promise<{ pid: number } | { error: string }>;
   readonly promptInput: PromptInput;
   /** Resolves when the process has exited (or could not be started). */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -55,43 +49,27 @@ export interface HeadlessProcess {
 const STDERR_TAIL_BYTES = 4_096;
 const KILL_GRACE_MS = 1_000;
 
-/** Runs `claude -p … --output-format stream-json` with the prompt on stdin and streams its JSON lines. */
-export async function runHeadless(options: HeadlessRunOptions): Promise<HeadlessExit> {
-  return spawnHeadless(options, 'text').drive(options);
-}
-
 /**
- * Starts `claude -p` in a process group of its own. With `stream-json` input (a warm agent) the CLI does
- * its start-up (settings, MCP servers) and then waits for a user message on stdin.
+ * Starts `claude -p` in a process group of its own, through `spawner` (off the worker's event loop: see
+ * spawner/spawner.ts). With `stream-json` input (a warm agent) the CLI does its start-up (settings, MCP
+ * servers) and then waits for a user message on stdin.
  */
-export function spawnHeadless(launch: HeadlessLaunch, promptInput: PromptInput): HeadlessProcess {
-  const child: ChildProcessWithoutNullStreams = spawn(launch.bin, launch.args, {
-    cwd: launch.cwd,
-    env: launch.env,
-    stdio: ['pipe', 'pipe', 'pipe'],
-    detached: true,
-  });
-  let spawnError: string | null = null;
+export function spawnHeadless(launch: SpawnRequest, promptInput: PromptInput, spawner: AgentSpawner): HeadlessProcess {
+  const child = spawner.spawn(launch);
   let stderrTail = '';
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once('error', (error) => {
-      spawnError = error.message;
-      resolve({ code: null, signal: null });
-    });
-    child.once('close', (code, signal) => resolve({ code, signal }));
-  });
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk: string) => {
+  child.onStderr((chunk) => {
     stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL_BYTES);
   });
-  child.stdin.on('error', () => {
-    // EPIPE when the process dies before reading the prompt: its exit says what happened
-  });
-  const hasExited = () => spawnError !== null || child.exitCode !== null || child.signalCode !== null;
-  const kill = () => killProcessGroup({ pid: child.pid, exited, hasExited }, KILL_GRACE_MS);
+  const exited = child.exited.then(({ code, signal }) => ({ code, signal }));
+  const hasExited = () => child.hasExited();
+  // A kill asked for before the spawner said the pid waits for it (or for the news that it did not start).
+  const kill = () => void child.started.then((pid) => killProcessGroup({ pid, exited, hasExited }, KILL_GRACE_MS));
 
   return {
-    pid: child.pid,
+    get pid() {
+      return child.pid;
+    },
+    started: child.started.then(async (pid) => (pid !== undefined ? { pid } : { error: (await child.exited).error ?? 'it did not start' })),
     promptInput,
     exited,
     hasExited,
@@ -104,7 +82,7 @@ export function spawnHeadless(launch: HeadlessLaunch, promptInput: PromptInput):
       };
       if (options.signal.aborted) stop();
       else options.signal.addEventListener('abort', stop, { once: true });
-      child.stdin.end(promptInput === 'text' ? options.prompt : streamJsonUserMessage(options.prompt));
+      child.end(promptInput === 'text' ? options.prompt : streamJsonUserMessage(options.prompt));
 
       const lines = readline.createInterface({ input: child.stdout, crlfDelay: Infinity });
       try {
@@ -122,8 +100,8 @@ export function spawnHeadless(launch: HeadlessLaunch, promptInput: PromptInput):
       } finally {
         options.signal.removeEventListener('abort', stop);
       }
-      const { code, signal } = await exited;
-      return { exitCode: code, signal, stoppedBy, stderrTail: stderrTail.trim(), spawnError };
+      const { code, signal, error } = await child.exited;
+      return { exitCode: code, signal, stoppedBy, stderrTail: stderrTail.trim(), spawnError: error };
     },
   };
 }

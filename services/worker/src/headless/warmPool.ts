@@ -4,6 +4,7 @@ import type { AgentLauncher } from '../agentProcess.ts';
 import { combineLaunches } from '../cliLaunch.ts';
 import type { ReservedPrompts, PermissionPromptServer } from '../permissions/promptServer.ts';
 import type { SlotRow } from '../runnableSlot.ts';
+import type { AgentSpawner } from '../spawner/spawner.ts';
 import { type HeadlessProcess, spawnHeadless } from './headlessRunner.ts';
 import { taskAgentRequest } from './taskLaunch.ts';
 
@@ -16,6 +17,8 @@ export interface WarmAgent {
 export interface WarmPoolsOptions {
   db: Database;
   launcher: AgentLauncher;
+  /** Starts the agent processes, off the worker's event loop. */
+  spawner: AgentSpawner;
   prompts: PermissionPromptServer;
   logger: Logger;
   /** The slots this worker serves; undefined = all. */
@@ -176,13 +179,13 @@ export class WarmPools {
     pool.failures = 0;
     this.handed.set(slot.id, (this.handed.get(slot.id) ?? 0) + 1);
     const { process } = entry.agent;
-    // The refill starts after the prompt is written: spawning blocks the event loop for a few ms.
+    // The refill starts after the prompt is written: the agents of one slot compete for the same CPU.
     const drive: HeadlessProcess['drive'] = (options) => {
       const exit = process.drive(options);
       setImmediate(() => pool.fill());
       return exit;
     };
-    return { ...entry.agent, process: { ...process, drive } };
+    return { ...entry.agent, process: Object.assign(Object.create(process) as HeadlessProcess, { drive }) };
   }
 
   /** Ends every warm agent; no more are started. */
@@ -235,7 +238,10 @@ export class WarmPools {
     let process: HeadlessProcess;
     try {
       const started = await this.o.launcher.prepare(taskAgentRequest(slot, rules, launch, 'stream-json'));
-      process = spawnHeadless(started, 'stream-json');
+      process = spawnHeadless(started, 'stream-json', this.o.spawner);
+      // Idle (ready to be taken) once it runs.
+      const running = await process.started;
+      if ('error' in running) throw new Error(`the warm agent could not be started: ${running.error}`);
     } catch (error) {
       prompts.release();
       throw error;

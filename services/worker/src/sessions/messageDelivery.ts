@@ -1,9 +1,7 @@
 import { messagePrompt } from '@mission/contracts';
-import { announceMessageStatus, type Database, failPendingMessages, type EventLog, type Logger, type MessageRow, tables, takeNextQueuedMessage, updateSessionMessage } from '@mission/store';
-import { eq } from 'drizzle-orm';
+import { announceMessageStatus, type Database, failPendingMessages, type EventLog, type Logger, type MessageRow, sessionRow, takeNextQueuedMessage, updateSessionMessage } from '@mission/store';
 import type { InteractiveSession } from './interactive.ts';
 
-const { sessions } = tables;
 
 /** How long a delivered message may take to be answered. */
 const REPLY_TIMEOUT_MS = 5 * 60_000;
@@ -67,7 +65,6 @@ export class MessageDelivery {
 
   private async slotOf(sessionId: string | null): Promise<string | undefined> {
     if (!sessionId) return undefined;
-    const [row] = await this.o.db.select({ slot: sessions.slot }).from(sessions).where(eq(sessions.id, sessionId));
-    return row?.slot;
+    return (await sessionRow(this.o.db, sessionId))?.slot;
   }
 }

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { type AttachInput, attachInputSchema, cliPermissionSettings, type ConfirmChoice, ConflictError, type EventOwner, type MissionEventDraft, NotFoundError, terminalTaskStatuses } from '@mission/contracts';
-import { type ApprovalStore, type ChannelSubscriber, channels, type CommandHandlers, type Database, type EndedSessionState, type EventLog, type Logger, queueNames, type Redis, revokeAgentTokens, roleInForce, serveCommands, SessionStore, type SpawnJobData, type StateDetails, tables } from '@mission/store';
+import { type AttachInput, attachInputSchema, cliPermissionSettings, type ConfirmChoice, ConflictError, type EventOwner, type MissionEventDraft, NotFoundError } from '@mission/contracts';
+import { type ApprovalStore, type ChannelSubscriber, channels, type CommandHandlers, type Database, type EndedSessionState, type EventLog, type Logger, queueNames, type Redis, revokeAgentTokens, roleInForce, serveCommands, SessionStore, sessionStateOn, sessionsOfEndedTasks, type SpawnJobData, type StateDetails, unclaimedSession } from '@mission/store';
 import { DelayedError, type Job, Worker } from 'bullmq';
-import { and, eq, inArray, isNull } from 'drizzle-orm';
 import { type PtyExit, PtySession } from '../pty/ptySession.ts';
 import { CLAUDE_SCREEN_ARGS } from '../pty/screenParser.ts';
 import { dialogToolUse, type PermissionGuard } from '../permissions/permissionGuard.ts';
@@ -25,7 +24,6 @@ import { ClaudeHomeScanner } from '../transcripts/claudeHomeScanner.ts';
 import { SessionWorkspaces } from '../workspaces/sessionWorkspaces.ts';
 import { MessageDelivery } from './messageDelivery.ts';
 
-const { sessions, tasks } = tables;
 
 export interface SessionHostOptions {
   db: Database;
@@ -133,11 +131,7 @@ export class SessionHost {
    */
   async endSessionsOfEndedTasks(): Promise<void> {
     if (this.live.size === 0) return;
-    const orphans = await this.o.db
-      .select({ id: sessions.id, taskId: tasks.id, status: tasks.status })
-      .from(sessions)
-      .innerJoin(tasks, eq(tasks.id, sessions.parentId))
-      .where(and(inArray(sessions.id, [...this.live.keys()]), inArray(tasks.status, [...terminalTaskStatuses])));
+    const orphans = await sessionsOfEndedTasks(this.o.db, [...this.live.keys()]);
     await Promise.all(
       orphans.map(({ id, taskId, status }) => this.end(id, async () => this.record(id, 'exited', null, { reason: `the task that started it (${taskId}) ended (${status})` }))),
     );
@@ -220,7 +214,7 @@ export class SessionHost {
    */
   private async spawn({ sessionId, resume }: SpawnJobData): Promise<void> {
     const owner: EventOwner = { kind: 'session', id: sessionId };
-    const [row] = await this.o.db.select().from(sessions).where(and(eq(sessions.id, sessionId), eq(sessions.state, 'starting'), isNull(sessions.ownerWorker)));
+    const row = await unclaimedSession(this.o.db, sessionId);
     if (!row) throw new NotFoundError('session', sessionId);
     const log = this.o.logger.child({ sessionId });
     const runnable = await loadRunnableSlot(this.o.db, row.slot);
@@ -360,8 +354,7 @@ export class SessionHost {
   /** A session still `starting` at its deadline (claude never came up): it ends, with the reason as an error event. */
   private async startTimedOut(sessionId: string): Promise<void> {
     if (!this.live.has(sessionId)) return;
-    const [row] = await this.o.db.select({ state: sessions.state }).from(sessions).where(and(eq(sessions.id, sessionId), eq(sessions.ownerWorker, this.o.workerId)));
-    if (row?.state !== 'starting') return;
+    if ((await sessionStateOn(this.o.db, sessionId, this.o.workerId)) !== 'starting') return;
     const problem = `claude did not start within ${this.o.startTimeoutMs} ms (MISSION_SESSION_START_TIMEOUT_MS); the session was ended`;
     this.o.logger.warn({ sessionId }, problem);
     await this.end(sessionId, async () => {

@@ -1,0 +1,214 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Readable } from 'node:stream';
+import type { Logger } from '@mission/store';
+
+/** What to start: a command line, its working folder and its whole environment (built by AgentLauncher.prepare). */
+export interface SpawnRequest {
+  bin: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+}
+
+/** How a started process ended; `error` when it could not be started at all (ENOENT, …). */
+export interface ChildExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  error: string | null;
+}
+
+/** A process started in a process group of its own, with piped stdin, stdout and stderr. */
+export interface SpawnedChild {
+  /** Known once it has started (undefined before, and for one that could not start). */
+  readonly pid: number | undefined;
+  /** Resolves with the pid once started, or undefined if it could not be. */
+  readonly started: Promise<number | undefined>;
+  readonly stdout: Readable;
+  /** Resolves once it has exited and its output is all read (or it could not start). */
+  readonly exited: Promise<ChildExit>;
+  hasExited(): boolean;
+  onStderr(listener: (chunk: string) => void): void;
+  /** Writes to its stdin and closes it. */
+  end(data: string): void;
+}
+
+/** Starts agent processes. */
+export interface AgentSpawner {
+  spawn(request: SpawnRequest): SpawnedChild;
+}
+
+type Outgoing = { t: 'spawn'; id: number } & SpawnRequest | { t: 'stdin'; id: number; data?: string; end?: boolean } | { t: 'pause' | 'resume'; id: number };
+type Incoming =
+  | { t: 'pid'; id: number; pid: number }
+  | { t: 'out' | 'err'; id: number; data: string }
+  | { t: 'exit'; id: number; code: number | null; signal: NodeJS.Signals | null; error: string | null };
+
+const SPAWNER_SCRIPT = fileURLToPath(new URL('./spawnerProcess.mjs', import.meta.url));
+
+/** One child of the spawner process, as the worker sees it: its output relayed, its exit reported. */
+class Relayed implements SpawnedChild {
+  pid: number | undefined;
+  readonly started: Promise<number | undefined>;
+  readonly exited: Promise<ChildExit>;
+  readonly stdout: Readable;
+  private exit: ChildExit | null = null;
+  private paused = false;
+  private readonly stderrListeners: ((chunk: string) => void)[] = [];
+  private resolveStarted!: (pid: number | undefined) => void;
+  private resolveExited!: (exit: ChildExit) => void;
+
+  constructor(
+    private readonly id: number,
+    private readonly send: (message: Outgoing) => void,
+  ) {
+    this.started = new Promise((resolve) => (this.resolveStarted = resolve));
+    this.exited = new Promise((resolve) => (this.resolveExited = resolve));
+    // Backpressure as with a pipe of its own: the spawner stops reading the agent's stdout while this one is full.
+    this.stdout = new Readable({
+      encoding: 'utf8',
+      read: () => {
+        if (!this.paused) return;
+        this.paused = false;
+        this.send({ t: 'resume', id: this.id });
+      },
+    });
+  }
+
+  hasExited(): boolean {
+    return this.exit !== null;
+  }
+
+  onStderr(listener: (chunk: string) => void): void {
+    this.stderrListeners.push(listener);
+  }
+
+  end(data: string): void {
+    if (this.exit) return;
+    this.send({ t: 'stdin', id: this.id, data, end: true });
+  }
+
+  receive(message: Incoming): void {
+    if (message.t === 'pid') {
+      this.pid = message.pid;
+      this.resolveStarted(message.pid);
+    } else if (message.t === 'out') {
+      if (!this.stdout.push(message.data) && !this.paused) {
+        this.paused = true;
+        this.send({ t: 'pause', id: this.id });
+      }
+    } else if (message.t === 'err') {
+      for (const listener of this.stderrListeners) listener(message.data);
+    } else if (message.t === 'exit') this.ended({ code: message.code, signal: message.signal, error: message.error });
+  }
+
+  ended(exit: ChildExit): void {
+    if (this.exit) return;
+    this.exit = exit;
+    this.resolveStarted(this.pid);
+    this.stdout.push(null);
+    this.resolveExited(exit);
+  }
+}
+
+/**
+ * Starts agents through a small process of its own (spawnerProcess.mjs) instead of `child_process.spawn`
+ * in the worker: spawn forks the calling process, which blocks its event loop for as long as copying its
+ * page tables takes (≈ 10–100 ms for a worker of 200–300 MB); here the worker only sends one IPC message.
+ * The spawner is started at the first spawn and again after it died (the agents it ran are then ended:
+ * their groups get SIGKILL and their exit says so). Closing the worker's end ends the spawner and any agent
+ * still running under it, and so does the worker's death (the channel closes with it).
+ */
+export class Spawner implements AgentSpawner {
+  private process: ChildProcess | undefined;
+  private readonly children = new Map<number, Relayed>();
+  private nextId = 1;
+
+  constructor(private readonly logger: Logger) {}
+
+  /** Starts the spawner process now rather than at the first agent (its own start is a fork of the worker). */
+  start(): void {
+    this.running();
+  }
+
+  spawn(request: SpawnRequest): SpawnedChild {
+    const spawner = this.running();
+    const id = this.nextId++;
+    const child = new Relayed(id, (message) => this.send(spawner, message));
+    this.children.set(id, child);
+    void child.exited.then(() => {
+      this.children.delete(id);
+      this.holdOpen();
+    });
+    this.holdOpen();
+    this.send(spawner, { t: 'spawn', id, bin: request.bin, args: request.args, cwd: request.cwd, env: request.env });
+    return child;
+  }
+
+  /** Closes the channel: the spawner ends what still runs under it (nothing, after a drain) and exits. */
+  async close(): Promise<void> {
+    const spawner = this.process;
+    if (!spawner) return;
+    this.process = undefined;
+    const gone = new Promise((resolve) => spawner.once('exit', resolve));
+    // Waited for: held open until it has exited.
+    spawner.ref();
+    if (spawner.connected) spawner.disconnect();
+    await gone;
+  }
+
+  private running(): ChildProcess {
+    if (this.process) return this.process;
+    const { NODE_OPTIONS: _loader, ...env } = process.env;
+    // A plain node script: none of the worker's loaders or flags, a small heap.
+    const spawner = fork(SPAWNER_SCRIPT, [], { execArgv: ['--max-old-space-size=64'], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    spawner.on('message', (message: Incoming) => this.children.get(message.id)?.receive(message));
+    spawner.on('error', (error) => this.logger.warn({ err: error }, 'spawner process error'));
+    spawner.once('exit', (code, signal) => {
+      if (this.process === spawner) {
+        this.process = undefined;
+        this.logger.error({ code, signal, running: this.children.size }, 'the spawner process died: ending the agents it ran');
+      }
+      for (const child of this.children.values()) this.lost(child);
+    });
+    this.process = spawner;
+    this.holdOpen();
+    return spawner;
+  }
+
+  /** An agent whose spawner is gone: its group is ended here and its exit reported as a kill. */
+  private lost(child: Relayed): void {
+    if (child.pid !== undefined) {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // ESRCH: the spawner ended it already.
+      }
+    }
+    child.ended(child.pid === undefined ? { code: null, signal: null, error: 'the spawner process exited before starting it' } : { code: null, signal: 'SIGKILL', error: null });
+  }
+
+  private send(spawner: ChildProcess, message: Outgoing): void {
+    const lost = () => {
+      const child = this.children.get(message.id);
+      if (child) this.lost(child);
+    };
+    if (!spawner.connected) return lost();
+    spawner.send(message, (error) => {
+      if (!error) return;
+      this.logger.warn({ err: error, message: message.t }, 'could not reach the spawner process');
+      if (message.t === 'spawn') lost();
+    });
+  }
+
+  /** The spawner keeps the worker's process alive only while agents run under it. */
+  private holdOpen(): void {
+    const spawner = this.process;
+    if (!spawner) return;
+    const busy = this.children.size > 0;
+    for (const handle of [spawner, spawner.channel]) {
+      if (busy) handle?.ref();
+      else handle?.unref();
+    }
+  }
+}
