@@ -12,9 +12,14 @@ import type { StubReply } from './stubAnthropic.ts';
  */
 const prepared = (workdir: string) => ({ config: withClaudeConfig({}, { trustedDirs: [workdir], apiKey: STUB_API_KEY }), settings: withClaudeSettings({}) });
 
-/** The limit error a claude.ai subscriber's request gets when the 5-hour limit is used up (resets in two hours). */
-function usageLimitError(): StubReply {
-  const resetsAt = Math.floor(Date.now() / 1000) + 2 * 3600;
+/**
+ * The limit error a claude.ai subscriber's request gets when the 5-hour limit is used up (resets in two hours
+ * unless told). Claude Code reads the reset from the `anthropic-ratelimit-unified-*` headers: headless, it prints
+ * a `rate_limit_event` (`status: rejected`, `resetsAt`) and a result "You've hit your 5-hour limit · resets …"
+ * with `api_error_status: 429` (tests/usage-limits.test.ts); interactively, the screens below.
+ */
+export function usageLimitError(resetsInSeconds = 2 * 3600): StubReply {
+  const resetsAt = Math.ceil(Date.now() / 1000) + resetsInSeconds;
   return {
     error: {
       status: 429,

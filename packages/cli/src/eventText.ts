@@ -51,6 +51,10 @@ function describe(event: MissionEvent): [Style, string] {
       const { messageId, status, reply, error } = event.payload;
       return [status === 'failed' ? 'red' : 'blue', [messageId, status, reply && `: ${reply}`, error && `: ${error}`].filter(Boolean).join(' ')];
     }
+    case 'slot_paused':
+      return ['red', `slot ${event.payload.slot} paused until ${event.payload.until}: ${event.payload.reason}`];
+    case 'slot_resumed':
+      return ['cyan', `slot ${event.payload.slot} resumed ${event.payload.by === 'reset' ? '(its usage limit reset)' : `by ${event.payload.by}`}`];
   }
 }
 

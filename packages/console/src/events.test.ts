@@ -38,6 +38,12 @@ describe('how the console shows events', () => {
     expect(describeEvent(event('message_received', { messageId: 'msg_1', from: null, text: 'hi', status: 'queued' }))?.title).toBe('message from the operator (queued)');
     expect(describeEvent(event('message_status', { messageId: 'msg_1', status: 'answered', reply: 'done' }))).toEqual({ kind: 'message', title: 'message msg_1 answered', body: 'done' });
     expect(describeEvent(event('message_status', { messageId: 'msg_1', status: 'failed', error: 'the session ended' }))).toEqual({ kind: 'error', title: 'message msg_1 failed', body: 'the session ended' });
+    expect(describeEvent(event('slot_paused', { slot: 'dev', until: '2026-11-30T12:00:00.000Z', reason: "You've hit your 5-hour limit" }))).toEqual({
+      kind: 'error',
+      title: 'usage limit: slot dev paused until 2026-11-30T12:00:00.000Z',
+      body: "You've hit your 5-hour limit",
+    });
+    expect(describeEvent(event('slot_resumed', { slot: 'dev', by: 'reset' }))).toEqual({ kind: 'state', title: 'slot dev resumed (its usage limit reset)' });
   });
 
   it('the live stream listens for every event type the API has', () => {

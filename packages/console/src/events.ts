@@ -20,6 +20,8 @@ export const EVENT_TYPES = [
   'message_sent',
   'message_received',
   'message_status',
+  'slot_paused',
+  'slot_resumed',
 ] as const satisfies readonly EventType[];
 
 /** How one event reads in a conversation or a timeline. */
@@ -66,6 +68,10 @@ export function describeEvent(event: MissionEvent): EventLine | null {
       return { kind: p.isError ? 'error' : 'result', title: resultTitle(p), body: text(p.text) };
     case 'error':
       return { kind: 'error', title: `error ${text(p.code)}`, body: text(p.message) };
+    case 'slot_paused':
+      return { kind: 'error', title: `usage limit: slot ${text(p.slot)} paused until ${text(p.until)}`, body: text(p.reason) };
+    case 'slot_resumed':
+      return { kind: 'state', title: `slot ${text(p.slot)} resumed (${p.by === 'reset' ? 'its usage limit reset' : `by ${text(p.by)}`})` };
     case 'usage':
       return typeof p.costUsd === 'number' ? { kind: 'result', title: `cost so far ${formatUsd(p.costUsd)}` } : null;
     default:

@@ -12,6 +12,7 @@ export const auditKinds = [
   'role_rollback',
   'slot_changed',
   'slot_denied',
+  'slot_resumed',
   'token_created',
   'token_revoked',
   'notification_changed',

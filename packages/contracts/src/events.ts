@@ -55,6 +55,10 @@ export const eventPayloadSchemas = {
   message_received: z.object({ messageId: z.string(), from: z.string().nullable(), text: z.string(), status: z.string() }),
   /** … and on both each time it moves on: delivered (typed into the target), answered (with the reply) or failed. */
   message_status: z.object({ messageId: z.string(), status: z.string(), reply: z.string().nullable().optional(), error: z.string().nullable().optional() }),
+  /** Claude hit a usage or rate limit here: its slot starts nothing new until `until` (on the task or session that hit it). */
+  slot_paused: z.object({ slot: z.string(), until: z.string(), reason: z.string() }),
+  /** The slot's pause ended (`by`: `reset`, its time came, or who resumed it early), on the task or session that paused it. */
+  slot_resumed: z.object({ slot: z.string(), by: z.string() }),
 } as const;
 
 export type EventType = keyof typeof eventPayloadSchemas;

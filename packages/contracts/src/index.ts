@@ -1,6 +1,7 @@
 export * from './agentEnvironment.ts';
 export * from './errors.ts';
 export * from './claudeFailures.ts';
+export * from './usageLimits.ts';
 export * from './ids.ts';
 export * from './events.ts';
 export * from './tasks/taskTransitions.ts';

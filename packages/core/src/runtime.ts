@@ -82,7 +82,7 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
   for (const queue of [taskQueue, sessionQueue]) queue.on('error', (error) => logger.warn({ err: error, queue: queue.name }, 'queue error'));
   const events = new EventLog(database.db, redis, config.queuePrefix);
   const subscriber = new ChannelSubscriber(subscriberConnection, logger);
-  const slots = new SlotService(database.db, config.slotRoots);
+  const slots = new SlotService(database.db, config.slotRoots, { events, taskQueue });
   const canceller = new TaskCanceller({ db: database.db, events, publisher: redis, queuePrefix: config.queuePrefix });
   const tasks = new TaskService({
     db: database.db,

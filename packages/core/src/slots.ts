@@ -1,6 +1,7 @@
 import path from 'node:path';
-import { BadRequestError, NotFoundError, parseInput, type Slot, type SlotConfig, slotConfigSchema, slotIdSchema } from '@mission/contracts';
-import { type Database, listSlotRows, slotDailyBudget, slotExists, slotIds, slotRow, type SlotRow, upsertSlot } from '@mission/store';
+import { BadRequestError, NotFoundError, parseInput, type Slot, type SlotConfig, slotConfigSchema, slotIdSchema, type SlotPause } from '@mission/contracts';
+import { activeSlotPause, type Database, type EventLog, listSlotPauses, listSlotRows, queuedTaskIds, slotDailyBudget, slotExists, slotIds, SlotPauses, type SlotPauseRow, slotRow, type SlotRow, type TaskJobData, upsertSlot } from '@mission/store';
+import type { Queue } from 'bullmq';
 import { recordAudit } from './audit.ts';
 import { slotPolicyProblems } from './slotPolicy.ts';
 import { readSlotsFile } from './slotsFile.ts';
@@ -11,19 +12,43 @@ export interface KnownSlot {
 }
 
 export class SlotService {
+  private readonly pauses: SlotPauses;
+
   constructor(
     private readonly db: Database,
     /** Folders a slot written over the API may run in (MISSION_SLOT_ROOTS). */
     private readonly roots: readonly string[],
-  ) {}
+    private readonly deps: { events: EventLog; taskQueue: Queue<TaskJobData> },
+  ) {
+    this.pauses = new SlotPauses({ db, events: deps.events });
+  }
 
   async list(): Promise<Slot[]> {
-    return (await listSlotRows(this.db)).map(toSlot);
+    const pauses = new Map((await listSlotPauses(this.db)).map((pause) => [pause.slot, pause]));
+    return (await listSlotRows(this.db)).map((row) => toSlot(row, pauses.get(row.id)));
   }
 
   async get(id: string): Promise<Slot> {
     const row = await slotRow(this.db, id);
     if (!row) throw new NotFoundError('slot', id);
+    return toSlot(row, await activeSlotPause(this.db, id));
+  }
+
+  /**
+   * Ends a usage-limit pause before its reset (an admin who knows the limit is lifted, or gave another key):
+   * the slot's waiting tasks are offered at once. A slot without a pause is answered as it is.
+   */
+  async resume(id: string, by: string): Promise<Slot> {
+    const row = await slotRow(this.db, id);
+    if (!row) throw new NotFoundError('slot', id);
+    const ended = await this.pauses.resume(id, by);
+    if (ended) {
+      for (const taskId of await queuedTaskIds(this.db, id)) {
+        const job = await this.deps.taskQueue.getJob(taskId);
+        if (job && (await job.isDelayed())) await job.promote();
+      }
+      await recordAudit(this.db, { kind: 'slot_resumed', actor: by, target: id, details: { pausedUntil: ended.pausedUntil.toISOString(), reason: ended.reason } });
+    }
     return toSlot(row);
   }
 
@@ -81,11 +106,11 @@ export class SlotService {
     // The env is left out of the audit trail: it may hold secrets.
     const { env: _env, args: _args, ...recorded } = values;
     await recordAudit(this.db, { kind: 'slot_changed', actor: by, target: id, details: recorded });
-    return toSlot(row);
+    return toSlot(row, await activeSlotPause(this.db, id));
   }
 }
 
-export function toSlot(row: SlotRow): Slot {
+export function toSlot(row: SlotRow, pause?: SlotPauseRow): Slot {
   return {
     id: row.id,
     role: row.role,
@@ -101,7 +126,12 @@ export function toSlot(row: SlotRow): Slot {
     workspace: row.workspace as Slot['workspace'],
     keepWorkspace: row.keepWorkspace,
     source: row.source as Slot['source'],
+    pause: pause ? slotPause(pause) : null,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
+}
+
+function slotPause(row: SlotPauseRow): SlotPause {
+  return { until: row.pausedUntil.toISOString(), reason: row.reason, by: { kind: row.ownerKind as SlotPause['by']['kind'], id: row.ownerId }, since: row.createdAt.toISOString() };
 }

@@ -28,6 +28,7 @@ export * from './tokenRevocations.ts';
 export * from './permissions/audit.ts';
 export * from './audit/auditTrail.ts';
 export * from './slots/slotStore.ts';
+export * from './slots/slotPauses.ts';
 export * from './tokens/tokenStore.ts';
 export * from './usage/spendQueries.ts';
 export * from './agentTree/treeQueries.ts';

@@ -4,7 +4,7 @@ import type { HeadlessResult } from './headless/streamJson.ts';
 import { taskOutcome } from './taskOutcome.ts';
 
 const exited: HeadlessExit = { exitCode: 1, signal: null, stoppedBy: null, stderrTail: '', spawnError: null };
-const result = (text: string): HeadlessResult => ({ text, isError: true, subtype: 'success', costUsd: 0, usage: null, durationMs: 1, numTurns: 1, claudeSessionId: 'c' });
+const result = (text: string): HeadlessResult => ({ text, isError: true, subtype: 'success', costUsd: 0, usage: null, durationMs: 1, numTurns: 1, claudeSessionId: 'c', limited: false });
 
 describe('taskOutcome', () => {
   it("a failed result: claude's known failures in Mission's words, other errors as claude said them", () => {

@@ -1,5 +1,5 @@
-import { type Approval, type EventOwner, type RoleRules } from '@mission/contracts';
-import { type Database, type EventLog, type FleetRecovery, type Logger, revokeAgentTokens, settleInterruptedTask, type SlotClaim, type TaskCanceller, type TaskLease, type TaskRow, TaskStore, taskRow } from '@mission/store';
+import { type Approval, CONTINUE_AFTER_LIMIT_PROMPT, type EventOwner, limitPauseUntil, type RoleRules } from '@mission/contracts';
+import { activeSlotPause, type Database, type EventLog, type FleetRecovery, type Logger, revokeAgentTokens, settleInterruptedTask, type SlotClaim, SlotPauses, type TaskCanceller, type TaskLease, type TaskRow, TaskStore, taskRow } from '@mission/store';
 import type { AgentLauncher } from './agentProcess.ts';
 import { childMcpLaunch } from './childMcp.ts';
 import { combineLaunches, NOTHING_TO_LAUNCH } from './cliLaunch.ts';
@@ -46,9 +46,11 @@ export interface TaskProcessorOptions {
 /** Runs one task: claims it, runs claude headless for its slot, streams events, records how it ended. */
 export class TaskProcessor {
   private readonly store: TaskStore;
+  private readonly pauses: SlotPauses;
 
   constructor(private readonly o: TaskProcessorOptions) {
     this.store = new TaskStore(o);
+    this.pauses = new SlotPauses(o);
   }
 
   /**
@@ -68,7 +70,7 @@ export class TaskProcessor {
       this.o.logger.debug({ taskId, why: claim.skip }, 'job skipped');
       return DONE;
     }
-    if ('later' in claim) return { kind: 'later', delayMs: RETRY_LATER_MS + Math.floor(Math.random() * 250), why: claim.later };
+    if ('later' in claim) return { kind: 'later', delayMs: Math.max(0, (claim.untilMs ?? 0) - Date.now()) + RETRY_LATER_MS + Math.floor(Math.random() * 250), why: claim.later };
     const { task } = claim;
     const log = this.o.logger.child({ taskId, slot: task.slot, attempt: task.attempts });
     const lease: TaskLease = { id: taskId, workerId: this.o.workerId, attempts: task.attempts };
@@ -92,6 +94,11 @@ export class TaskProcessor {
     let result: HeadlessResult | undefined;
     let undecided: Approval[] = [];
     let claudeSessionId: string | null = null;
+    // A usage limit: when the CLI said it resets, and whether the run had done work (called a tool) before it.
+    let limitResetsAt: number | null = null;
+    let toolCalls = 0;
+    // A run a usage limit stopped after it had done work goes on in its Claude session rather than start again.
+    const continuing = task.claudeSessionId;
     // The agent's output is written in batches while the next lines are read; all of it is stored before the outcome.
     // Only while the claim holds: a run the fleet took back (its worker cut off, its job lost) writes nothing more.
     const output = this.o.events.appender(owner, this.store.fence(lease));
@@ -104,10 +111,11 @@ export class TaskProcessor {
       await this.o.events.announceRevokedTokens({ owners: [taskId] });
     };
     // A warm agent of the slot, started with these very settings, when one is ready: no cold start.
-    const warm = this.o.warm?.take(slot, rules);
+    const warm = continuing ? undefined : this.o.warm?.take(slot, rules);
     const guarded = { ...slot, home: this.o.launcher.agentHome(slot.id, slot.env) };
     const prompts = warm ? warm.prompts.bind(owner, guarded) : this.o.prompts.register(owner, guarded);
-    const launch = combineLaunches([prompts, mission], rules.allow);
+    const combined = combineLaunches([prompts, mission], rules.allow);
+    const launch = continuing ? { ...combined, args: [...combined.args, '--resume', continuing] } : combined;
     // From here on a lost worker may have run the prompt: the retry policy decides whether it runs again.
     // Only while the claim still holds (its fencing token is the attempt): a worker cut off after claiming,
     // whose task the fleet took back meanwhile, must not send the prompt.
@@ -121,7 +129,7 @@ export class TaskProcessor {
     const agent = warm ? Promise.resolve(warm.process) : this.o.launcher.prepare(taskAgentRequest(slot, rules, launch)).then((started) => spawnHeadless(started, 'text', this.o.spawner));
     const run = (started: HeadlessProcess) => {
       const exit = started.drive({
-        prompt: task.prompt,
+        prompt: continuing ? CONTINUE_AFTER_LIMIT_PROMPT : task.prompt,
         signal: controller.signal,
         onMessage: async (message) => {
           const mapped = mapStreamJsonMessage(message);
@@ -130,7 +138,12 @@ export class TaskProcessor {
             await this.store.recordClaudeSession(lease, claudeSessionId);
           }
           result = mapped.result ?? result;
-          for (const event of mapped.events) await output.add(event);
+          if (mapped.limitRejected) limitResetsAt = mapped.limitRejected.resetsAt;
+          for (const event of mapped.events) {
+            if (event.type === 'tool_call') toolCalls++;
+            // A limited run's result is no end of the task: it waits for the reset (the `slot_paused` and `state` events say so).
+            if (event.type !== 'result' || !mapped.result?.limited) await output.add(event);
+          }
         },
         onUnparsableLine: (line) => log.warn({ line: line.slice(0, 200) }, 'claude printed a line that is not JSON'),
       });
@@ -152,6 +165,7 @@ export class TaskProcessor {
       log.warn('stopped: no heartbeat of this worker landed within its lease; the fleet settles the task by its retry policy');
       return DONE;
     }
+    if (result?.limited && !exit.stoppedBy) return this.limited(lease, owner, slot.id, { text: result.text, resetsAt: limitResetsAt, continueSession: toolCalls > 0 ? claudeSessionId : null }, log);
     const outcome = taskOutcome(exit, result, task.timeoutMs, undecided);
     log.info({ status: outcome.status, exitCode: exit.exitCode, stoppedBy: exit.stoppedBy }, 'task ended');
     const recorded = await this.store.complete(lease, {
@@ -173,6 +187,20 @@ export class TaskProcessor {
     }
     await this.afterEnd(task, log);
     return DONE;
+  }
+
+  /**
+   * Claude's usage or rate limit stopped the run: its slot pauses until the reset and the task waits for it,
+   * queued again without spending the attempt. One that had done work goes on in its Claude session then.
+   */
+  private async limited(lease: TaskLease, owner: EventOwner, slot: string, hit: { text: string; resetsAt: number | null; continueSession: string | null }, log: Logger): Promise<TaskRun> {
+    const pause = await this.pauses.pause(slot, limitPauseUntil(hit.resetsAt, Date.now()), hit.text, owner);
+    const until = pause.pausedUntil.toISOString();
+    const how = hit.continueSession ? 'then it goes on where it stopped' : 'then it runs again';
+    const waiting = await this.store.waitForLimit(lease, `usage limit (${hit.text}): waits for slot '${slot}' to resume at ${until}; ${how}`, hit.continueSession);
+    log.info({ until, continues: Boolean(hit.continueSession), requeued: waiting }, 'usage limit: slot paused, task waits for the reset');
+    if (!waiting) return DONE;
+    return { kind: 'later', delayMs: Math.max(0, pause.pausedUntil.getTime() - Date.now()) + Math.floor(Math.random() * 250), why: `slot '${slot}' paused until ${until}` };
   }
 
   /** The slot a task runs in and its role's rules in force, or why it cannot run there. */
@@ -215,6 +243,8 @@ export class TaskProcessor {
       return { skip: `still running on worker ${row.workerId}` };
     }
     if (row.status !== 'queued' || row.cancelRequestedAt) return { skip: `the task is ${row.status}` };
+    const pause = await activeSlotPause(this.o.db, row.slot);
+    if (pause) return { later: `slot '${row.slot}' is paused until ${pause.pausedUntil.toISOString()} (usage limit)`, untilMs: pause.pausedUntil.getTime() };
     if (this.o.workerSlots && !this.o.workerSlots.includes(row.slot)) return { later: `this worker does not serve slot '${row.slot}'` };
     return this.store.claimWithinSlotLimit(taskId, this.o.workerId, row.slot);
   }

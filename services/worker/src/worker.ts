@@ -1,4 +1,4 @@
-import { ApprovalStore, ChannelSubscriber, channels, type Config, type ControlMessage, type CoordinationJobData, createFleetRecovery, createRedis, type DatabaseHandle, EventLog, TaskCanceller, type Logger, queueNames, type TaskJobData, WorkerRegistration } from '@mission/store';
+import { ApprovalStore, ChannelSubscriber, channels, type Config, type ControlMessage, type CoordinationJobData, createFleetRecovery, createRedis, type DatabaseHandle, EventLog, TaskCanceller, type Logger, queueNames, SlotPauses, type TaskJobData, WorkerRegistration } from '@mission/store';
 import { DelayedError, Queue, Worker } from 'bullmq';
 import { AgentLauncher, resolveAgentIdentity } from './agentProcess.ts';
 import { PermissionGuard } from './permissions/permissionGuard.ts';
@@ -196,6 +196,15 @@ export async function startWorker(options: {
       .catch((error: unknown) => logger.warn({ err: error }, 'heartbeat failed'));
   }, config.heartbeatMs);
   heartbeat.unref();
+  // Slot pauses (a usage limit) whose reset came end here, on whichever worker looks first.
+  const slotPauses = new SlotPauses({ db: database.db, events });
+  const resumeSlots = setInterval(() => {
+    slotPauses
+      .resumeDue()
+      .then((slots) => slots.length > 0 && logger.info({ slots }, 'usage limit reset: slots resumed'))
+      .catch((error: unknown) => logger.warn({ err: error }, 'could not resume the slots whose usage limit reset'));
+  }, config.heartbeatMs);
+  resumeSlots.unref();
   const stopRecovery = recovery.start(config.heartbeatMs);
   logger.info({ queue: queueNames.tasks, concurrency: config.workerConcurrency, slots: config.workerSlots ?? 'all' }, 'worker started');
 
@@ -216,6 +225,7 @@ export async function startWorker(options: {
       clearTimeout(timer);
       clearInterval(heartbeat);
       clearInterval(leaseCheck);
+      clearInterval(resumeSlots);
       await spawner.close();
       await prompts.close();
       await hookServer.close();

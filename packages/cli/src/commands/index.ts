@@ -13,6 +13,7 @@ import { resumeCommand } from './resume.ts';
 import { screenCommand } from './screen.ts';
 import { sendCommand } from './send.ts';
 import { sessionsCommand } from './sessions.ts';
+import { slotsCommand } from './slots.ts';
 import { spawnCommand } from './spawn.ts';
 import { statusCommand } from './status.ts';
 import { submitCommand } from './submit.ts';
@@ -40,6 +41,7 @@ export const commands: Command[] = [
   approvalsCommand,
   approveCommand,
   usageCommand,
+  slotsCommand,
   tokenCommand,
   doctorCommand,
 ];

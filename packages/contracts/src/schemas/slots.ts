@@ -49,9 +49,22 @@ export const slotConfigSchema = z.strictObject({
 
 export type SlotConfig = z.infer<typeof slotConfigSchema>;
 
+/** A slot whose agent hit Claude's usage or rate limit: none of its tasks starts before `until`. */
+export const slotPauseSchema = z.object({
+  until: z.string(),
+  /** What Claude Code said. */
+  reason: z.string(),
+  /** The task or session that hit the limit (its events tell the pause and the resume). */
+  by: z.object({ kind: z.enum(['task', 'session']), id: z.string() }),
+  since: z.string(),
+});
+export type SlotPause = z.infer<typeof slotPauseSchema>;
+
 export const slotSchema = slotConfigSchema.extend({
   id: slotIdSchema,
   source: z.enum(['file', 'api']),
+  /** The pause a usage limit put on it, while on; null otherwise. */
+  pause: slotPauseSchema.nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

@@ -18,6 +18,8 @@ describe('notificationKindOf: the events notifications come from', () => {
     expect(notificationKindOf(event('session', 'approval_requested', { approvalId: 'a', tool: 'Bash', input: {}, rule: null, expiresAt: '' }))).toBe('approval_requested');
     expect(notificationKindOf(event('task', 'error', { code: 'budget_exhausted', message: 'spent' }))).toBe('budget_exhausted');
     expect(notificationKindOf(event('task', 'error', { code: 'spawn_failed', message: 'no' }))).toBeUndefined();
+    expect(notificationKindOf(event('task', 'slot_paused', { slot: 's', until: '', reason: 'limit' }))).toBe('slot_paused');
+    expect(notificationKindOf(event('session', 'slot_resumed', { slot: 's', by: 'reset' }))).toBe('slot_resumed');
     expect(notificationKindOf(event('session', 'assistant_message', { text: 'hi' }))).toBeUndefined();
   });
 });

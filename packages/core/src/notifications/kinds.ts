@@ -10,6 +10,10 @@ export function notificationKindOf(event: MissionEvent): NotificationKind | unde
       return 'approval_requested';
     case 'error':
       return event.payload.code === 'budget_exhausted' ? 'budget_exhausted' : undefined;
+    case 'slot_paused':
+      return 'slot_paused';
+    case 'slot_resumed':
+      return 'slot_resumed';
     case 'state':
       return event.ownerKind === 'task' ? taskKind(event.payload.state) : sessionKind(event.payload.state);
     default:

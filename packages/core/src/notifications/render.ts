@@ -42,6 +42,11 @@ export function buildNotification(input: { id: string; kind: NotificationKind; e
     task_succeeded: () => [`Task succeeded on ${slot}`, `${who} succeeded`],
     session_lost: () => [`Session lost on ${slot}`, `${who} was lost${reason}`],
     budget_exhausted: () => [`Budget spent on ${slot}`, event.type === 'error' ? event.payload.message : `the daily budget of ${slot} is spent`],
+    slot_paused: () => [
+      `Usage limit: ${slot} paused`,
+      event.type === 'slot_paused' ? `${who} hit a usage limit (${event.payload.reason}); ${slot} starts nothing new until ${event.payload.until}` : `${slot} is paused`,
+    ],
+    slot_resumed: () => [`${slot} resumed`, `${slot} takes work again (${event.type === 'slot_resumed' && event.payload.by !== 'reset' ? `resumed by ${event.payload.by}` : 'its usage limit reset'})`],
   };
   const [title, text] = lines[kind]();
   return {

@@ -31,6 +31,23 @@ export const slots = pgTable('slots', {
   ...timestamps,
 });
 
+/**
+ * A slot whose agent hit Claude's usage or rate limit: none of its tasks starts before `pausedUntil` (the reset
+ * Claude Code reported). The row goes when the slot resumes (its time came, or an admin resumed it early).
+ */
+export const slotPauses = pgTable('slot_pauses', {
+  slot: text('slot')
+    .primaryKey()
+    .references(() => slots.id, { onDelete: 'cascade' }),
+  pausedUntil: timestamp('paused_until', { withTimezone: true }).notNull(),
+  /** What Claude Code said (its result text, or the limit screen). */
+  reason: text('reason').notNull(),
+  /** The task or session that hit the limit: its events tell the pause and the resume. */
+  ownerKind: text('owner_kind').notNull(),
+  ownerId: text('owner_id').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
 export const tasks = pgTable(
   'tasks',
   {

@@ -34,3 +34,8 @@ export async function taskRows(
     .orderBy(desc(tasks.createdAt), desc(tasks.id))
     .limit(query.limit);
 }
+
+/** The ids of a slot's queued tasks. */
+export async function queuedTaskIds(db: Database, slot: string): Promise<string[]> {
+  return (await db.select({ id: tasks.id }).from(tasks).where(and(eq(tasks.slot, slot), eq(tasks.status, 'queued')))).map((row) => row.id);
+}

@@ -1,7 +1,7 @@
 import { and, count, eq, inArray, isNull, ne, notExists, type SQL, sql } from 'drizzle-orm';
 import { revokeAgentTokens } from '../agentTokens.ts';
 import { type Database, hot } from '../db/database.ts';
-import { slots, tasks } from '../db/schema.ts';
+import { slotPauses, slots, tasks } from '../db/schema.ts';
 import type { EventFence, EventLog, EventRecorder } from '../eventLog.ts';
 import type { EventOwner, MissionEventDraft } from '@mission/contracts';
 import { decideInterruptedTask, type Interruption } from '@mission/contracts';
@@ -33,7 +33,7 @@ export interface RunEnding {
 }
 
 /** What a claim under a slot's limit came to. */
-export type SlotClaim = { task: TaskRow } | { later: string } | { skip: string };
+export type SlotClaim = { task: TaskRow } | { later: string; untilMs?: number } | { skip: string };
 
 const owner = (id: string): EventOwner => ({ kind: 'task', id });
 const stateEvent = (state: TaskStatus, reason?: string | null): MissionEventDraft => ({
@@ -145,6 +145,24 @@ export class TaskStore {
     });
   }
 
+  /**
+   * running → queued after a usage limit stopped the run, while the lease holds: the attempt is given back (a
+   * limit is no failure of the task's), and `continueSession` (the run had done work) is kept for the next run to
+   * go on with instead of starting the prompt again. False when the task was settled elsewhere meanwhile.
+   */
+  async waitForLimit(lease: TaskLease, reason: string, continueSession: string | null): Promise<boolean> {
+    assertTaskMove('running', 'queued');
+    return this.deps.events.transaction(async (tx, record) => {
+      const [row] = await tx
+        .update(tasks)
+        .set({ status: 'queued', workerId: null, attempts: sql`${tasks.attempts} - 1`, startedAt: null, promptDeliveredAt: null, claudeSessionId: continueSession, updatedAt: sql`now()` })
+        .where(held(lease))
+        .returning({ id: tasks.id });
+      if (row) record(owner(lease.id), stateEvent('queued', reason));
+      return Boolean(row);
+    });
+  }
+
   /** Asks a task to stop: a worker about to claim it skips it. No state change of its own. */
   async requestCancel(taskId: string): Promise<void> {
     await this.deps.db
@@ -233,8 +251,11 @@ function held(lease: TaskLease): SQL {
   return and(eq(tasks.id, lease.id), eq(tasks.status, 'running'), eq(tasks.workerId, lease.workerId), eq(tasks.attempts, lease.attempts))!;
 }
 
+/** No pause of the task's slot is on (a usage limit): its tasks wait for the reset. */
+const slotNotPaused = sql`not exists (select 1 from ${slotPauses} where ${slotPauses.slot} = ${tasks.slot} and ${slotPauses.pausedUntil} > now())`;
+
 /**
- * queued → running in `tx`. The start time is the UPDATE's own (statement_timestamp), not the
+ * queued → running in `tx`, unless the task's slot is paused. The start time is the UPDATE's own (statement_timestamp), not the
  * transaction's: under the slot lock the transaction may have begun before the slot's previous task finished.
  */
 async function takeQueued(tx: Database, record: EventRecorder, taskId: string, workerId: string, where?: SQL): Promise<TaskRow | null> {
@@ -243,7 +264,7 @@ async function takeQueued(tx: Database, record: EventRecorder, taskId: string, w
     tx
       .update(tasks)
       .set({ status: 'running', workerId, attempts: sql`${tasks.attempts} + 1`, startedAt: sql`statement_timestamp()`, updatedAt: sql`now()` })
-      .where(and(eq(tasks.id, taskId), eq(tasks.status, 'queued'), isNull(tasks.cancelRequestedAt), where))
+      .where(and(eq(tasks.id, taskId), eq(tasks.status, 'queued'), isNull(tasks.cancelRequestedAt), slotNotPaused, where))
       .returning(),
   );
   if (task) record(owner(taskId), stateEvent('running'));

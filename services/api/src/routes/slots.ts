@@ -33,4 +33,18 @@ export const slotRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (a
     },
     async (request) => core.slots.put(request.params.id, request.body, request.caller.label),
   );
+
+  app.post(
+    '/v1/slots/:id/resume',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags,
+        summary: "End a slot's usage-limit pause before its reset: its waiting tasks start at once",
+        params: idParams,
+        response: { 200: slotSchema, ...errors },
+      },
+    },
+    async (request) => core.slots.resume(request.params.id, request.caller.label),
+  );
 };

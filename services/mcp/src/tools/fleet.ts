@@ -34,7 +34,7 @@ export const fleetTools: ToolDef[] = [
   tool({
     name: 'mission_slots',
     scope: 'tasks:read',
-    description: 'List the slots (named agent configurations: role, working directory, model, arguments) tasks and sessions run on.',
+    description: "List the slots (named agent configurations: role, working directory, model, arguments) tasks and sessions run on, each with its `pause` while a usage or rate limit Claude hit keeps its tasks waiting (until, reason, the task or session that hit it; null otherwise).",
     inputSchema: z.strictObject({}),
     run: async (_args, { core }) => ok({ slots: await core.slots.list() }),
   }),

@@ -10,6 +10,8 @@ export interface HeadlessResult {
   durationMs: number | null;
   numTurns: number | null;
   claudeSessionId: string | null;
+  /** The API refused the run for a usage or rate limit (`api_error_status` 429): a reason to wait, not a failure. */
+  limited: boolean;
 }
 
 export interface MappedMessage {
@@ -17,6 +19,8 @@ export interface MappedMessage {
   /** Claude Code's own session id, from the `system/init` line. */
   claudeSessionId?: string;
   result?: HeadlessResult;
+  /** A `rate_limit_event` whose limit refused the request: when it resets (seconds since the epoch), if the CLI knows. */
+  limitRejected?: { resetsAt: number | null };
 }
 
 type Json = Record<string, unknown>;
@@ -40,6 +44,8 @@ export function mapStreamJsonMessage(message: unknown): MappedMessage {
       return { events: contentOf(message).flatMap(toolResultToEvents) };
     case 'result':
       return resultToMapped(message);
+    case 'rate_limit_event':
+      return rateLimitToMapped(message);
     default:
       return { events: [] };
   }
@@ -93,7 +99,14 @@ function resultToMapped(message: Json): MappedMessage {
     durationMs: num(message.duration_ms),
     numTurns: num(message.num_turns),
     claudeSessionId: str(message.session_id),
+    limited: message.is_error === true && num(message.api_error_status) === 429,
   };
-  const { subtype: _subtype, ...payload } = result;
+  const { subtype: _subtype, limited: _limited, ...payload } = result;
   return { events: [{ type: 'result', payload }], result, ...(result.claudeSessionId ? { claudeSessionId: result.claudeSessionId } : {}) };
+}
+
+/** `{"type":"rate_limit_event","rate_limit_info":{"status":"rejected","resetsAt":…}}`: a subscriber's limit refused the request. */
+function rateLimitToMapped(message: Json): MappedMessage {
+  const info = isObject(message.rate_limit_info) ? message.rate_limit_info : {};
+  return info.status === 'rejected' ? { events: [], limitRejected: { resetsAt: num(info.resetsAt) } } : { events: [] };
 }
