@@ -105,8 +105,11 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
     const log = await events(session.id);
     expect(log.filter((e) => e.type === 'assistant_message').map((e) => e.payload.text)).toEqual([text]);
     await call('POST', `/v1/sessions/${session.id}/kill`);
-    const usage = (await events(session.id)).filter((e): e is Extract<MissionEvent, { type: 'usage' }> => e.type === 'usage');
+    const after = await events(session.id);
+    const usage = after.filter((e): e is Extract<MissionEvent, { type: 'usage' }> => e.type === 'usage');
     expect(usage.at(-1)?.payload.costUsd).toBeGreaterThan(0);
+    // The reply's event came from Stop (the transcript's write of it may come later): the transcript's record of it is not a second one.
+    expect(after.filter((e) => e.type === 'assistant_message').map((e) => e.payload.text)).toEqual([text]);
   });
 
   it('a prompt sent while a permission request waits is refused with 409, and nothing is typed', async () => {

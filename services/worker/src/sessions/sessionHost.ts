@@ -291,10 +291,11 @@ export class SessionHost {
         // nothing to record: the session is another worker's now
       }).catch((error: unknown) => log.error({ err: error }, 'could not stop a session taken from this worker'));
     };
-    const emit = async (draft: MissionEventDraft) => {
-      const stored = await this.o.events.appendFenced(owner, [draft], fence);
+    const emit = async (drafts: MissionEventDraft[]) => {
+      const stored = await this.o.events.appendFenced(owner, drafts, fence);
       if (!stored) return takenFromHere();
-      if (draft.type === 'usage') await recordSessionCost(this.store, sessionId, draft.payload);
+      const usage = drafts.findLast((draft) => draft.type === 'usage');
+      if (usage?.type === 'usage') await recordSessionCost(this.store, sessionId, usage.payload);
     };
     const decideApproval = async (approvalId: string, choice: ConfirmChoice, by: string) => {
       await this.o.approvals.decide(approvalId, choice === 'no' ? 'denied' : 'approved', by);
