@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Approval, MissionEvent, Session, SessionScreen, SessionTurn } from '@mission/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { claudeHomePaths } from '@mission/worker';
+import { prepareClaudeHome } from './support/claudeEnv.ts';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
 import { waitUntil } from './support/processes.ts';
 import { ADMIN } from './support/system.ts';
@@ -172,6 +174,31 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
       await call('POST', `/v1/sessions/${session.id}/kill`);
     } finally {
       fs.rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  // The CLI's Notification hook: 6 s after a permission dialog nobody answered, and once it has idled at its prompt
+  // for messageIdleNotifThresholdMs (lowered to 1 s in this slot's Claude Code config).
+  it('what the CLI tells the person at its terminal (Notification) are notice events: a permission dialog left waiting, then the idle prompt', async () => {
+    const claude = prepareClaudeHome({ apiUrl: bed.stub.url, trustedDirs: [bed.workdir] });
+    const config = claudeHomePaths({ HOME: claude.home }).config;
+    fs.writeFileSync(config, JSON.stringify({ ...JSON.parse(fs.readFileSync(config, 'utf8')), messageIdleNotifThresholdMs: 1_000 }));
+    try {
+      expect((await call('PUT', '/v1/slots/notices', { cwd: bed.workdir, env: claude.env })).status).toBe(200);
+      replies['touch a noticed file'] = [{ text: 'Touching.', toolUses: [{ name: 'Bash', input: { command: 'touch noticed.txt', description: 'Touch' } }] }, { text: 'Touched it.' }];
+      const session = await spawn({ slot: 'notices' });
+      const asked = await send(session.id, 'touch a noticed file');
+      expect(asked.body).toMatchObject({ state: 'waiting_permission', dialog: { tool: 'Bash' } });
+      const notices = async () => (await events(session.id)).filter((e): e is Extract<MissionEvent, { type: 'notice' }> => e.type === 'notice').map((e) => e.payload);
+      await waitUntil(async () => (await notices()).some((n) => n.kind === 'permission_prompt'), 60_000, 'the permission notice');
+      expect((await notices()).find((n) => n.kind === 'permission_prompt')).toEqual({ kind: 'permission_prompt', text: 'Claude needs your permission' });
+      expect((await call<SessionTurn>('POST', `/v1/sessions/${session.id}/confirm`, { choice: 'yes' })).body).toMatchObject({ state: 'idle', response: 'Touched it.' });
+      await waitUntil(async () => (await notices()).some((n) => n.kind === 'idle_prompt'), 60_000, 'the idle notice');
+      expect((await notices()).find((n) => n.kind === 'idle_prompt')).toEqual({ kind: 'idle_prompt', text: 'Claude is waiting for your input' });
+      expect((await call<Session>('GET', `/v1/sessions/${session.id}`)).body.state).toBe('idle');
+      await call('POST', `/v1/sessions/${session.id}/kill`);
+    } finally {
+      claude.remove();
     }
   });
 

@@ -14,6 +14,7 @@ export const EVENT_TYPES = [
   'assistant_message',
   'status',
   'title',
+  'notice',
   'result',
   'error',
   'usage',
@@ -66,6 +67,8 @@ export function describeEvent(event: MissionEvent): EventLine | null {
       return { kind: p.isError ? 'error' : 'result', title: resultTitle(p), body: text(p.text) };
     case 'error':
       return { kind: 'error', title: `error ${text(p.code)}`, body: text(p.message) };
+    case 'notice':
+      return { kind: 'state', title: `Claude Code: ${text(p.text)}` };
     case 'usage':
       return typeof p.costUsd === 'number' ? { kind: 'result', title: `cost so far ${formatUsd(p.costUsd)}` } : null;
     default:

@@ -132,6 +132,9 @@ export class HookedSession implements InteractiveSession {
         return this.preToolUse(input);
       case 'PermissionRequest':
         return this.permissionRequest(input, withdrawn);
+      case 'Notification':
+        this.notified(input);
+        return NO_DECISION;
       case 'Stop':
         if (!this.isOpenTurn(input.prompt_id ?? null)) return NO_DECISION;
         this.replyFromStop(input.last_assistant_message ?? null);
@@ -147,6 +150,19 @@ export class HookedSession implements InteractiveSession {
     this.events.emit({ type: 'tool_call', payload: { id, tool, input: toolInput, summary: toolTarget(tool, toolInput, this.cwd) } });
     const refusal = await this.hooks.refusal({ tool, input: toolInput });
     return refusal ? preToolUseDenial(refusal.reason ?? 'Mission denied this.') : NO_DECISION;
+  }
+
+  /**
+   * What the CLI tells the person at its terminal becomes a `notice` event. It is the CLI's own word that its
+   * permission dialog waits for a person (`permission_prompt`: the request is shown, whatever the screen
+   * parser made of it), and that it waits at its prompt (`idle_prompt`: the turn of the prompt it names is
+   * over, even if its Stop never came).
+   */
+  private notified(input: HookInputOf<'Notification'>): void {
+    const kind = input.notification_type ?? 'notification';
+    this.events.emit({ type: 'notice', payload: { kind, text: input.message } });
+    if (kind === 'permission_prompt') for (const held of this.held) if (held.approval) this.markShown(held);
+    if (kind === 'idle_prompt' && this.phase === 'working' && this.held.length === 0 && input.prompt_id) this.endTurn(this.lastText, input.prompt_id);
   }
 
   /**
