@@ -106,7 +106,10 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
     expect(turn.body).toEqual({ state: 'idle', response: text, dialog: null, approval: null });
     const log = await events(session.id);
     expect(log.filter((e) => e.type === 'assistant_message').map((e) => e.payload.text)).toEqual([text]);
-    await call('POST', `/v1/sessions/${session.id}/kill`);
+    // The CLI writes its cost (cost-state) to the transcript as it exits: it is ended with /exit, its own way out. A
+    // kill would do too on a quiet machine, but under heavy load its SIGKILL (1 s after SIGTERM) can come first.
+    await send(session.id, '/exit');
+    await waitUntil(async () => (await call<Session>('GET', `/v1/sessions/${session.id}`)).body.state === 'exited', 30_000, 'the session to be exited');
     const after = await events(session.id);
     const usage = after.filter((e): e is Extract<MissionEvent, { type: 'usage' }> => e.type === 'usage');
     expect(usage.at(-1)?.payload.costUsd).toBeGreaterThan(0);
