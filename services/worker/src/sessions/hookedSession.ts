@@ -27,8 +27,12 @@ export interface HookedSessionHooks {
   emit(drafts: MissionEventDraft[]): Promise<void>;
   /** The session's log: where a failure of `emit` or `stateChanged` (run in the background) is told. */
   log: Logger;
-  /** The session's state changed, as `told` (to record on the session row with its `state` event), with the dialog of a `blocked` one. */
-  stateChanged(told: StateTold, exit: PtyExit | null, blocking: BlockingDialog | null, endReason?: string): Promise<void>;
+  /**
+   * The session's state changed, as `told` (to record on the session row with its `state` event), with the
+   * dialog of a `blocked` one; a live state with `before`, events emitted before the change and not yet
+   * stored, which it stores ahead of its `state` event.
+   */
+  stateChanged(told: StateTold, exit: PtyExit | null, blocking: BlockingDialog | null, endReason?: string, before?: MissionEventDraft[]): Promise<void>;
   /** A role's deny rule for this use, checked on PreToolUse (before the CLI decides itself); null if none. */
   refusal(use: ToolUse): Promise<GuardAnswer | null>;
   /** Decides a permission request by the role, waiting for an approval when a person must decide. */
@@ -421,7 +425,8 @@ export class HookedSession implements InteractiveSession {
     this.phase = phase;
     const blocking = this.blocking;
     const told = { state: phase, ...(phase === 'blocked' && blocking ? { reason: `${blocking.kind}: ${blocking.text}` } : {}) };
-    this.events.run(() => this.hooks.stateChanged(told, null, phase === 'blocked' ? blocking : null), STATE_NOT_RECORDED, { state: phase });
+    // The events before it (the reply Stop carried, say) go in the same write as the state's row and event.
+    this.events.runWith((before) => this.hooks.stateChanged(told, null, phase === 'blocked' ? blocking : null, undefined, before), STATE_NOT_RECORDED, { state: phase });
     this.events.wake();
   }
 
