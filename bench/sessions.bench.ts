@@ -82,7 +82,8 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 
 /**
  * Where a send's time went, from the times its events were stored: POST → the prompt taken (the
- * UserPromptSubmit hook's user_message), → the reply (the transcript's assistant_message), → the answer.
+ * UserPromptSubmit hook's user_message, stored with → working), → the reply (the assistant_message of the
+ * reply Stop carried, stored with → idle), → the answer at the client.
  */
 function sendPhases(events: { type: string; at: string; payload: Record<string, unknown> }[], sent: { start: number; end: number }[]) {
   const at = (type: string, text: string) => {
@@ -134,23 +135,25 @@ function screenShows(pty: PtySession, parts: string[], timeoutMs = 30_000): Prom
   });
 }
 
-/** Raw node-pty + xterm + claude: type the prompt, time until the reply is on the screen and the prompt is back. */
-async function rawSendLatency(env: Record<string, string>, cwd: string) {
+/** Raw node-pty + xterm + claude, started once the prompt is up: `send` types a prompt and times until the reply is on the screen and the prompt is back. */
+async function rawClaude(env: Record<string, string>, cwd: string) {
   const pty = new PtySession({ bin: CLAUDE_BIN, args: ['--verbose'], cwd, env, cols: 120, rows: 40 });
   await screenShows(pty, ['? for shortcuts']);
-  const latencies: number[] = [];
-  for (let i = 0; i < SEND_RUNS; i++) {
-    const { ms: took } = await timeIt(async () => {
-      pty.write(`\x1b[200~raw ping ${i}\x1b[201~`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      pty.write('\r');
-      await screenShows(pty, [`● pong raw ping ${i}`, '? for shortcuts']);
-    });
-    latencies.push(took);
-  }
-  await pty.kill();
-  pty.dispose();
-  return summarize(latencies);
+  return {
+    async send(i: number): Promise<number> {
+      const { ms: took } = await timeIt(async () => {
+        pty.write(`\x1b[200~raw ping ${i}\x1b[201~`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        pty.write('\r');
+        await screenShows(pty, [`● pong raw ping ${i}`, '? for shortcuts']);
+      });
+      return took;
+    },
+    async close() {
+      await pty.kill();
+      pty.dispose();
+    },
+  };
 }
 
 async function sessionFleet(stub: StubAnthropic) {
@@ -164,10 +167,13 @@ async function sessionFleet(stub: StubAnthropic) {
     return (await res.json()) as T;
   };
   try {
-    // Send → reply through Mission, on one session.
+    // Send → reply through Mission, on one session, and typed into a raw claude: one of each in turn, so that
+    // both sides meet the same moments of a shared machine.
     const single = await post<Session>('/v1/sessions', { slot: 'default' });
     await waitUntil(async () => (await system.core.sessions.get(single.id)).state === 'idle', 'the session to start');
+    const rawCli = await rawClaude({ PATH: process.env.PATH ?? '/usr/bin:/bin', TERM: 'xterm-256color', ...claude.env }, workdir);
     const latencies: number[] = [];
+    const rawLatencies: number[] = [];
     const sent: { start: number; end: number }[] = [];
     for (let i = 0; i < SEND_RUNS; i++) {
       const start = Date.now();
@@ -175,10 +181,12 @@ async function sessionFleet(stub: StubAnthropic) {
       if (value.response !== `pong ping ${i}`) throw new Error(`send ${i} answered ${JSON.stringify(value)}`);
       latencies.push(took);
       sent.push({ start, end: Date.now() });
+      rawLatencies.push(await rawCli.send(i));
     }
+    await rawCli.close();
+    const raw = summarize(rawLatencies);
     const phases = sendPhases(await system.core.events.list(single.id), sent);
     await post(`/v1/sessions/${single.id}/kill`, {});
-    const raw = await rawSendLatency({ PATH: process.env.PATH ?? '/usr/bin:/bin', TERM: 'xterm-256color', ...claude.env }, workdir);
 
     // A fleet of idle sessions: the worker's memory per session (the claude processes are not in it).
     const before = memory();
@@ -252,8 +260,8 @@ export async function benchSessions(): Promise<void> {
     console.log(`Mission's overhead per send (p50): ${ms(fleet.send.p50 - fleet.raw.p50)} (n=${fleet.send.n})`);
     const { submit, model, finish } = fleet.phases;
     console.log(
-      `Where a send's time goes (p50, from the events' stored times): POST → prompt taken (paste, submit, UserPromptSubmit hook, event stored) ${ms(submit.p50)}; ` +
-        `→ reply stored (model, transcript) ${ms(model.p50)}; → answer at the client (Stop hook, events flushed, command reply) ${ms(finish.p50)}`,
+      `Where a send's time goes (p50, from the events' stored times): POST → prompt taken (paste, submit, UserPromptSubmit hook, event and → working stored) ${ms(submit.p50)}; ` +
+        `→ reply stored (model, Stop hook, event and → idle stored) ${ms(model.p50)}; → answer at the client (command reply) ${ms(finish.p50)}`,
     );
     console.log(
       `${FLEET} sessions in one worker: idle after ${(fleet.startup / 1000).toFixed(1)} s; worker memory per idle session ` +

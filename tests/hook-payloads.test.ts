@@ -53,6 +53,27 @@ describe(`hook payloads and transcript of Claude Code ${CLAUDE_VERSION}`, () => 
     expect(updates.find((u) => u.kind === 'cost')).toMatchObject({ costUsd: expect.any(Number) });
   });
 
+  it('SessionStart reaches no HTTP hook, and a command hook only before the prompt takes input; Notification tells of a permission dialog left waiting and of an idle prompt', () => {
+    const notices = JSON.parse(fs.readFileSync(new URL(`./fixtures/claude/${CLAUDE_VERSION}/hooks/notifications.json`, import.meta.url), 'utf8')) as {
+      idleThresholdMs: number;
+      promptShownMs: number;
+      sessionStart: Record<string, unknown> | null;
+      sessionStartMs: number | null;
+      calls: { afterMs: number; input: Record<string, unknown> }[];
+    };
+    const calls = notices.calls.map(({ afterMs, input }) => ({ afterMs, input: parseHookInput(input) }));
+    expect(calls.map(({ input }) => input.hook_event_name)).toEqual(['UserPromptSubmit', 'PreToolUse', 'PermissionRequest', 'Notification', 'PostToolUse', 'Stop', 'Notification', 'SessionEnd']);
+    expect(HOOKED_EVENTS as readonly string[]).not.toContain('SessionStart');
+    expect(notices.sessionStart).toMatchObject({ hook_event_name: 'SessionStart', source: 'startup', session_id: expect.any(String) });
+    expect(notices.sessionStartMs).toBeLessThan(notices.promptShownMs);
+    const [, , permission, asked, , stop, idle] = calls;
+    expect(asked?.input).toMatchObject({ notification_type: 'permission_prompt', message: 'Claude needs your permission', prompt_id: permission?.input.prompt_id });
+    // The CLI's notice delay for a dialog nobody answers (6 s in 2.1.331).
+    expect(asked!.afterMs - permission!.afterMs).toBeGreaterThanOrEqual(6_000);
+    expect(idle?.input).toMatchObject({ notification_type: 'idle_prompt', message: 'Claude is waiting for your input', prompt_id: stop?.input.prompt_id });
+    expect(idle!.afterMs - stop!.afterMs).toBeGreaterThanOrEqual(notices.idleThresholdMs);
+  });
+
   it('a session\'s settings hook every event Mission follows to the worker, with its secret, for longer than an approval waits', () => {
     const settings = hookSettings({ url: 'http://127.0.0.1:1/hooks/ses_1', secret: 's3cret' }, 15 * 60_000 + 60_000) as { hooks: Record<string, { matcher?: string; hooks: { type: string; timeout: number; headers: Record<string, string> }[] }[]> };
     expect(Object.keys(settings.hooks)).toEqual([...HOOKED_EVENTS]);

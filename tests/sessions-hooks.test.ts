@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Approval, MissionEvent, Session, SessionScreen, SessionTurn } from '@mission/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { claudeHomePaths } from '@mission/worker';
+import { prepareClaudeHome } from './support/claudeEnv.ts';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
 import { waitUntil } from './support/processes.ts';
 import { ADMIN } from './support/system.ts';
@@ -104,9 +106,15 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
     expect(turn.body).toEqual({ state: 'idle', response: text, dialog: null, approval: null });
     const log = await events(session.id);
     expect(log.filter((e) => e.type === 'assistant_message').map((e) => e.payload.text)).toEqual([text]);
-    await call('POST', `/v1/sessions/${session.id}/kill`);
-    const usage = (await events(session.id)).filter((e): e is Extract<MissionEvent, { type: 'usage' }> => e.type === 'usage');
+    // The CLI writes its cost (cost-state) to the transcript as it exits: it is ended with /exit, its own way out. A
+    // kill would do too on a quiet machine, but under heavy load its SIGKILL (1 s after SIGTERM) can come first.
+    await send(session.id, '/exit');
+    await waitUntil(async () => (await call<Session>('GET', `/v1/sessions/${session.id}`)).body.state === 'exited', 30_000, 'the session to be exited');
+    const after = await events(session.id);
+    const usage = after.filter((e): e is Extract<MissionEvent, { type: 'usage' }> => e.type === 'usage');
     expect(usage.at(-1)?.payload.costUsd).toBeGreaterThan(0);
+    // The reply's event came from Stop (the transcript's write of it may come later): the transcript's record of it is not a second one.
+    expect(after.filter((e) => e.type === 'assistant_message').map((e) => e.payload.text)).toEqual([text]);
   });
 
   it('a prompt sent while a permission request waits is refused with 409, and nothing is typed', async () => {
@@ -169,6 +177,31 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
       await call('POST', `/v1/sessions/${session.id}/kill`);
     } finally {
       fs.rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  // The CLI's Notification hook: 6 s after a permission dialog nobody answered, and once it has idled at its prompt
+  // for messageIdleNotifThresholdMs (lowered to 1 s in this slot's Claude Code config).
+  it('what the CLI tells the person at its terminal (Notification) are notice events: a permission dialog left waiting, then the idle prompt', async () => {
+    const claude = prepareClaudeHome({ apiUrl: bed.stub.url, trustedDirs: [bed.workdir] });
+    const config = claudeHomePaths({ HOME: claude.home }).config;
+    fs.writeFileSync(config, JSON.stringify({ ...JSON.parse(fs.readFileSync(config, 'utf8')), messageIdleNotifThresholdMs: 1_000 }));
+    try {
+      expect((await call('PUT', '/v1/slots/notices', { cwd: bed.workdir, env: claude.env })).status).toBe(200);
+      replies['touch a noticed file'] = [{ text: 'Touching.', toolUses: [{ name: 'Bash', input: { command: 'touch noticed.txt', description: 'Touch' } }] }, { text: 'Touched it.' }];
+      const session = await spawn({ slot: 'notices' });
+      const asked = await send(session.id, 'touch a noticed file');
+      expect(asked.body).toMatchObject({ state: 'waiting_permission', dialog: { tool: 'Bash' } });
+      const notices = async () => (await events(session.id)).filter((e): e is Extract<MissionEvent, { type: 'notice' }> => e.type === 'notice').map((e) => e.payload);
+      await waitUntil(async () => (await notices()).some((n) => n.kind === 'permission_prompt'), 60_000, 'the permission notice');
+      expect((await notices()).find((n) => n.kind === 'permission_prompt')).toEqual({ kind: 'permission_prompt', text: 'Claude needs your permission' });
+      expect((await call<SessionTurn>('POST', `/v1/sessions/${session.id}/confirm`, { choice: 'yes' })).body).toMatchObject({ state: 'idle', response: 'Touched it.' });
+      await waitUntil(async () => (await notices()).some((n) => n.kind === 'idle_prompt'), 60_000, 'the idle notice');
+      expect((await notices()).find((n) => n.kind === 'idle_prompt')).toEqual({ kind: 'idle_prompt', text: 'Claude is waiting for your input' });
+      expect((await call<Session>('GET', `/v1/sessions/${session.id}`)).body.state).toBe('idle');
+      await call('POST', `/v1/sessions/${session.id}/kill`);
+    } finally {
+      claude.remove();
     }
   });
 

@@ -34,6 +34,8 @@ function describe(event: MissionEvent): [Style, string] {
       return ['dim', event.payload.text];
     case 'title':
       return ['dim', event.payload.title];
+    case 'notice':
+      return ['cyan', `${event.payload.text} (${event.payload.kind})`];
     case 'result': {
       const { text, isError, costUsd, durationMs } = event.payload;
       const figures = [durationMs != null && `${(durationMs / 1000).toFixed(1)} s`, costUsd != null && `$${costUsd.toFixed(4)}`].filter(Boolean).join(', ');

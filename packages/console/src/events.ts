@@ -14,6 +14,7 @@ export const EVENT_TYPES = [
   'assistant_message',
   'status',
   'title',
+  'notice',
   'result',
   'error',
   'usage',
@@ -72,6 +73,8 @@ export function describeEvent(event: MissionEvent): EventLine | null {
       return { kind: 'error', title: `usage limit: slot ${text(p.slot)} paused until ${text(p.until)}`, body: text(p.reason) };
     case 'slot_resumed':
       return { kind: 'state', title: `slot ${text(p.slot)} resumed (${p.by === 'reset' ? 'its usage limit reset' : `by ${text(p.by)}`})` };
+    case 'notice':
+      return { kind: 'state', title: `Claude Code: ${text(p.text)}` };
     case 'usage':
       return typeof p.costUsd === 'number' ? { kind: 'result', title: `cost so far ${formatUsd(p.costUsd)}` } : null;
     default:

@@ -37,6 +37,12 @@ export const eventPayloadSchemas = {
     interruptible: z.boolean().optional(),
   }),
   title: z.object({ title: z.string() }),
+  /**
+   * What Claude Code tells the person at its terminal (its Notification hook): `kind` is the CLI's notification
+   * type, e.g. `permission_prompt` (a permission dialog has waited for them a while), `idle_prompt` (it has waited
+   * for input a while), `elicitation_dialog`, `auth_success`.
+   */
+  notice: z.object({ kind: z.string(), text: z.string() }),
   result: z.object({
     text: z.string(),
     isError: z.boolean(),

@@ -94,16 +94,18 @@ export class SessionStore {
 
   /**
    * A live session's state, as its claude shows it (`blocking`: the dialog of a `blocked` one), with the
-   * `state` event telling it, while the session is `workerId`'s (or not claimed yet); false when it is not.
+   * `state` event telling it, while the session is `workerId`'s (or not claimed yet); false when it is not
+   * (and nothing is stored). `before`: events of the session that came before the change, stored ahead of its
+   * `state` event in the same transaction.
    */
-  async changeState(sessionId: string, workerId: string, to: LiveSessionState, details: StateDetails, blocking: SessionRow['blocking'] = null): Promise<boolean> {
+  async changeState(sessionId: string, workerId: string, to: LiveSessionState, details: StateDetails, blocking: SessionRow['blocking'] = null, before: readonly MissionEventDraft[] = []): Promise<boolean> {
     return this.deps.events.transaction(async (tx, record) => {
       const [row] = await tx
         .update(sessions)
         .set({ state: to, blocking, updatedAt: sql`now()` })
         .where(here(sessionId, workerId))
         .returning({ id: sessions.id });
-      if (row) record(owner(sessionId), stateEvent(to, details));
+      if (row) record(owner(sessionId), ...before, stateEvent(to, details));
       return Boolean(row);
     });
   }

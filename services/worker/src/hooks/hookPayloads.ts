@@ -2,14 +2,15 @@ import { z } from 'zod';
 
 /**
  * What Claude Code posts to a hook, for the events Mission listens to (the fields it relies on; the CLI
- * sends more). Recorded from CLI 2.1.331: tests/fixtures/claude/2.1.331/hooks/.
+ * sends more). Recorded from CLI 2.1.331: tests/fixtures/claude/2.1.331/hooks/. Not `SessionStart`: the
+ * CLI runs no HTTP hook for it ("HTTP hooks are not supported for SessionStart"), and it runs before the
+ * prompt takes input anyway (notifications.json), so the screen tells when the CLI is ready.
  */
 /** `prompt_id` names the turn a call belongs to (the prompt that started it); the transcript's records carry it as `promptId`. */
 const common = { session_id: z.string(), transcript_path: z.string().optional(), cwd: z.string().optional(), prompt_id: z.string().optional() };
 const toolInput = z.record(z.string(), z.unknown());
 
 export const hookInputSchema = z.discriminatedUnion('hook_event_name', [
-  z.looseObject({ ...common, hook_event_name: z.literal('SessionStart'), source: z.string().optional() }),
   z.looseObject({ ...common, hook_event_name: z.literal('UserPromptSubmit'), prompt: z.string() }),
   z.looseObject({ ...common, hook_event_name: z.literal('PreToolUse'), tool_name: z.string(), tool_input: toolInput, tool_use_id: z.string() }),
   z.looseObject({ ...common, hook_event_name: z.literal('PermissionRequest'), tool_name: z.string(), tool_input: toolInput, permission_suggestions: z.array(z.unknown()).optional() }),

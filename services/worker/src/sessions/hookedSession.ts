@@ -15,11 +15,6 @@ import { answerDialog, blockedError, type InteractiveSession, sameDialog, Sessio
 
 const INTERRUPT_WAIT_MS = 5_000;
 /**
- * The CLI calls Stop before its transcript write of the last reply may have reached the file: the turn
- * ends once it has (the file is watched), or after this long with the reply Stop carried.
- */
-const TRANSCRIPT_CATCH_UP_MS = 5_000;
-/**
  * A turn stopped at a permission request is reported once the CLI's dialog is on the screen (what a
  * person looking at it expects), or after this long without it (the hook alone is enough to decide it).
  */
@@ -28,11 +23,16 @@ const ESC = '\x1b';
 const CTRL_C = '\x03';
 
 export interface HookedSessionHooks {
-  emit(draft: MissionEventDraft): Promise<void>;
+  /** Stores and publishes events of this session, in order, in one write (called one at a time). */
+  emit(drafts: MissionEventDraft[]): Promise<void>;
   /** The session's log: where a failure of `emit` or `stateChanged` (run in the background) is told. */
   log: Logger;
-  /** The session's state changed, as `told` (to record on the session row with its `state` event), with the dialog of a `blocked` one. */
-  stateChanged(told: StateTold, exit: PtyExit | null, blocking: BlockingDialog | null, endReason?: string): Promise<void>;
+  /**
+   * The session's state changed, as `told` (to record on the session row with its `state` event), with the
+   * dialog of a `blocked` one; a live state with `before`, events emitted before the change and not yet
+   * stored, which it stores ahead of its `state` event.
+   */
+  stateChanged(told: StateTold, exit: PtyExit | null, blocking: BlockingDialog | null, endReason?: string, before?: MissionEventDraft[]): Promise<void>;
   /** A role's deny rule for this use, checked on PreToolUse (before the CLI decides itself); null if none. */
   refusal(use: ToolUse): Promise<GuardAnswer | null>;
   /** Decides a permission request by the role, waiting for an approval when a person must decide. */
@@ -90,8 +90,14 @@ export class HookedSession implements InteractiveSession {
    */
   private openTurn: { promptId: string | null } | null = null;
   private lastReply: string | null = null;
-  /** The newest assistant text the transcript gave, and whether a prompt came after it. */
+  /** The newest assistant text the transcript (or Stop) gave. */
   private lastText: string | null = null;
+  /**
+   * Replies Stop carried before the transcript held them (the CLI writes its transcript in batches, after
+   * Stop): their `assistant_message` was emitted from Stop, so the transcript's record of each, when it
+   * comes, is not emitted again. Oldest first.
+   */
+  private readonly aheadOfTranscript: string[] = [];
   private transcript: JsonlTail | null = null;
   private lastCost: number | null = null;
   private readonly events: SessionEvents;
@@ -135,9 +141,12 @@ export class HookedSession implements InteractiveSession {
         return this.preToolUse(input);
       case 'PermissionRequest':
         return this.permissionRequest(input, withdrawn);
+      case 'Notification':
+        this.notified(input);
+        return NO_DECISION;
       case 'Stop':
         if (!this.isOpenTurn(input.prompt_id ?? null)) return NO_DECISION;
-        await this.transcriptCaughtUp(input.last_assistant_message ?? null);
+        this.replyFromStop(input.last_assistant_message ?? null);
         this.endTurn(input.last_assistant_message ?? this.lastText, input.prompt_id ?? null);
         return NO_DECISION;
       default:
@@ -150,6 +159,19 @@ export class HookedSession implements InteractiveSession {
     this.events.emit({ type: 'tool_call', payload: { id, tool, input: toolInput, summary: toolTarget(tool, toolInput, this.cwd) } });
     const refusal = await this.hooks.refusal({ tool, input: toolInput });
     return refusal ? preToolUseDenial(refusal.reason ?? 'Mission denied this.') : NO_DECISION;
+  }
+
+  /**
+   * What the CLI tells the person at its terminal becomes a `notice` event. It is the CLI's own word that its
+   * permission dialog waits for a person (`permission_prompt`: the request is shown, whatever the screen
+   * parser made of it), and that it waits at its prompt (`idle_prompt`: the turn of the prompt it names is
+   * over, even if its Stop never came).
+   */
+  private notified(input: HookInputOf<'Notification'>): void {
+    const kind = input.notification_type ?? 'notification';
+    this.events.emit({ type: 'notice', payload: { kind, text: input.message } });
+    if (kind === 'permission_prompt') for (const held of this.held) if (held.approval) this.markShown(held);
+    if (kind === 'idle_prompt' && this.phase === 'working' && this.held.length === 0 && input.prompt_id) this.endTurn(this.lastText, input.prompt_id);
   }
 
   /**
@@ -335,18 +357,16 @@ export class HookedSession implements InteractiveSession {
     this.events.wake();
   }
 
-  /** Waits until the transcript holds the reply Stop carried; if it does not in time, that reply is the event. */
-  private async transcriptCaughtUp(reply: string | null): Promise<void> {
+  /**
+   * The reply Stop carried (the CLI's own text of its last message) is the turn's `assistant_message` now,
+   * unless the transcript gave it already: the turn ends without waiting for the CLI's next transcript write.
+   */
+  private replyFromStop(reply: string | null): void {
     const text = reply?.trim() ?? '';
-    if (!text) return;
-    const caughtUp = () => this.exit !== null || this.lastText === text;
-    try {
-      await this.events.waitFor(caughtUp, TRANSCRIPT_CATCH_UP_MS, 'the transcript to hold the reply', () => this.state);
-    } catch (error) {
-      if (!(error instanceof TimeoutError)) throw error;
-      this.lastText = text;
-      this.events.emit({ type: 'assistant_message', payload: { text } });
-    }
+    if (!text || this.lastText === text) return;
+    this.lastText = text;
+    this.aheadOfTranscript.push(text);
+    this.events.emit({ type: 'assistant_message', payload: { text } });
   }
 
   /** Reads what the transcript gained: assistant text, tool results, the mark of an interrupt, the cost. */
@@ -355,6 +375,11 @@ export class HookedSession implements InteractiveSession {
     for (const record of this.transcript.read()) {
       for (const update of transcriptUpdates(record)) {
         if (update.kind === 'assistant_text') {
+          // The record of a reply Stop gave first: its event is stored already.
+          if (this.aheadOfTranscript[0] === update.text) {
+            this.aheadOfTranscript.shift();
+            continue;
+          }
           this.lastText = update.text;
           this.events.emit({ type: 'assistant_message', payload: { text: update.text } });
         } else if (update.kind === 'tool_result') {
@@ -405,7 +430,8 @@ export class HookedSession implements InteractiveSession {
     this.phase = phase;
     const blocking = this.blocking;
     const told = { state: phase, ...(phase === 'blocked' && blocking ? { reason: `${blocking.kind}: ${blocking.text}` } : {}) };
-    this.events.run(() => this.hooks.stateChanged(told, null, phase === 'blocked' ? blocking : null), STATE_NOT_RECORDED, { state: phase });
+    // The events before it (the reply Stop carried, say) go in the same write as the state's row and event.
+    this.events.runWith((before) => this.hooks.stateChanged(told, null, phase === 'blocked' ? blocking : null, undefined, before), STATE_NOT_RECORDED, { state: phase });
     this.events.wake();
   }
 

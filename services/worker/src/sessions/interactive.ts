@@ -68,26 +68,54 @@ export const EVENT_NOT_STORED = "could not store an event of the session: it is 
 export const STATE_NOT_RECORDED = "could not record the session's new state on its row";
 
 /**
- * A session's events, stored in order one at a time, and the commands waiting for a condition on the
- * session: each is woken when the session changed and its condition holds, or failed when it ended.
+ * A session's events, stored in order, and the commands waiting for a condition on the session: each is
+ * woken when the session changed and its condition holds, or failed when it ended. Events emitted while
+ * earlier ones are being stored wait together and are stored together (one write, in order), so a burst
+ * costs one round trip rather than one each.
  */
 export class SessionEvents {
   private chain: Promise<void> = Promise.resolve();
+  /** Events emitted after the last work that started: stored together once it is done. */
+  private waiting: MissionEventDraft[] | null = null;
   private readonly waiters = new Set<Waiter>();
   private ended: (() => Error) | null = null;
 
   constructor(
-    private readonly store: (draft: MissionEventDraft) => Promise<void>,
+    private readonly store: (drafts: MissionEventDraft[]) => Promise<void>,
     private readonly log: Logger,
   ) {}
 
   emit(draft: MissionEventDraft): void {
-    this.run(() => this.store(draft), EVENT_NOT_STORED, { type: draft.type });
+    if (this.waiting) {
+      this.waiting.push(draft);
+      return;
+    }
+    const drafts = [draft];
+    this.waiting = drafts;
+    this.chain = this.chain
+      .then(() => {
+        if (this.waiting === drafts) this.waiting = null;
+        // Taken over by a `runWith` after it, which writes them itself.
+        if (drafts.length === 0) return;
+        return this.store(drafts);
+      })
+      .catch((error: unknown) => this.log.error({ err: error, types: drafts.map((each) => each.type) }, EVENT_NOT_STORED));
   }
 
   /** Runs `work` after everything emitted so far; a failure is logged (`failure`, with `fields`) and what follows still runs. */
   run(work: () => Promise<void>, failure: string, fields: Record<string, unknown>): void {
+    this.waiting = null;
     this.chain = this.chain.then(work).catch((error: unknown) => this.log.error({ err: error, ...fields }, failure));
+  }
+
+  /**
+   * As `run`, but `work` is handed the events still waiting to be written (emitted after the last work
+   * started) and writes them itself, ahead of what it records: one write instead of two.
+   */
+  runWith(work: (waiting: MissionEventDraft[]) => Promise<void>, failure: string, fields: Record<string, unknown>): void {
+    const waiting = this.waiting?.splice(0) ?? [];
+    this.waiting = null;
+    this.chain = this.chain.then(() => work(waiting)).catch((error: unknown) => this.log.error({ err: error, ...fields, types: waiting.map((each) => each.type) }, failure));
   }
 
   flushed(): Promise<void> {

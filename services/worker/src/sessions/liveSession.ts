@@ -22,8 +22,8 @@ const ESC = '\x1b';
 const CTRL_C = '\x03';
 
 export interface LiveSessionHooks {
-  /** Stores and publishes an event of this session (called in order, one at a time). */
-  emit(draft: MissionEventDraft): Promise<void>;
+  /** Stores and publishes events of this session, in order, in one write (called one at a time). */
+  emit(drafts: MissionEventDraft[]): Promise<void>;
   /** The session's log: where a failure of `emit` or `stateChanged` (run in the background) is told. */
   log: Logger;
   /** The session's state changed, as `told` (to record on the session row with its `state` event); `endReason`: with `exited`, why (the session's exitReason). */
@@ -306,7 +306,7 @@ export class LiveSession implements InteractiveSession {
   }
 
   private enqueue(event: MissionEventDraft): void {
-    this.emitting = this.emitting.then(() => this.hooks.emit(event)).catch((error: unknown) => this.hooks.log.error({ err: error, type: event.type }, EVENT_NOT_STORED));
+    this.emitting = this.emitting.then(() => this.hooks.emit([event])).catch((error: unknown) => this.hooks.log.error({ err: error, type: event.type }, EVENT_NOT_STORED));
   }
 
   private enqueueStateChange(told: StateTold, exit: PtyExit | null, endReason?: string): void {

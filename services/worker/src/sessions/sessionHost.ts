@@ -285,26 +285,34 @@ export class SessionHost {
         // nothing to record: the session is another worker's now
       }).catch((error: unknown) => log.error({ err: error }, 'could not stop a session taken from this worker'));
     };
-    const emit = async (draft: MissionEventDraft) => {
-      const stored = await this.o.events.appendFenced(owner, [draft], fence);
+    /** The running cost the newest `usage` of stored events tells goes on the session's row. */
+    const recordCost = async (drafts: MissionEventDraft[]) => {
+      const usage = drafts.findLast((draft) => draft.type === 'usage');
+      if (usage?.type === 'usage') await recordSessionCost(this.store, sessionId, usage.payload);
+    };
+    const emit = async (drafts: MissionEventDraft[]) => {
+      const stored = await this.o.events.appendFenced(owner, drafts, fence);
       if (!stored) return takenFromHere();
-      if (draft.type === 'usage') await recordSessionCost(this.store, sessionId, draft.payload);
+      await recordCost(drafts);
     };
     const decideApproval = async (approvalId: string, choice: ConfirmChoice, by: string) => {
       await this.o.approvals.decide(approvalId, choice === 'no' ? 'denied' : 'approved', by);
     };
     const checkText = (text: string): Promise<void> => gate.checkText(text);
-    const stateChanged = async (told: StateTold, exit: PtyExit | null, blocking: BlockingDialog | null = null, endReason?: string) => {
+    const stateChanged = async (told: StateTold, exit: PtyExit | null, blocking: BlockingDialog | null = null, endReason?: string, before: MissionEventDraft[] = []) => {
       clearTimeout(startDeadline);
+      const { state, ...details } = told;
+      // The events before a change are stored with the row's change, or on their own where there is none.
+      if ((!this.live.has(sessionId) || state === 'exited' || state === 'lost') && before.length > 0) await emit(before);
       // A session no longer in `live` was ended on purpose (shutdown, lost, taken by another worker): recorded there.
       if (!this.live.has(sessionId)) return;
-      const { state, ...details } = told;
       if (state === 'exited') {
         this.forget(sessionId);
         await this.record(sessionId, 'exited', exit ?? null, { told: details, endReason });
         log.info({ exitCode: exit?.exitCode, signal: exit?.signal }, 'session exited');
       } else if (state !== 'lost') {
-        if (!(await this.store.changeState(sessionId, this.o.workerId, state, details, blocking))) return takenFromHere();
+        if (!(await this.store.changeState(sessionId, this.o.workerId, state, details, blocking, before))) return takenFromHere();
+        await recordCost(before);
         if (state === 'idle') void this.messages.deliver(session);
       }
     };
