@@ -27,20 +27,20 @@ export const mayHaveLinks = (caller: Caller): boolean => hasScope(caller.scopes,
 export class ApprovalService {
   private readonly secret: string;
 
-  constructor(private readonly o: ApprovalServiceOptions) {
-    const problem = approvalSecretProblem(o.secret);
-    if (problem && o.auth) throw new ConfigError([problem]);
-    if (!o.secret) o.logger.warn('MISSION_APPROVAL_SECRET is not set: approval links are signed with a random key and stop working when this process restarts');
-    this.secret = o.secret ?? randomBytes(32).toString('base64url');
+  constructor(private readonly deps: ApprovalServiceOptions) {
+    const problem = approvalSecretProblem(deps.secret);
+    if (problem && deps.auth) throw new ConfigError([problem]);
+    if (!deps.secret) deps.logger.warn('MISSION_APPROVAL_SECRET is not set: approval links are signed with a random key and stop working when this process restarts');
+    this.secret = deps.secret ?? randomBytes(32).toString('base64url');
   }
 
   async list(query: unknown, caller: Caller): Promise<ApprovalSeen[]> {
-    const approvals = await this.o.store.list(parseInput(approvalListQuerySchema, query, 'query'));
+    const approvals = await this.deps.store.list(parseInput(approvalListQuerySchema, query, 'query'));
     return approvals.map((approval) => this.seenBy(approval, caller));
   }
 
   async get(id: string, caller: Caller): Promise<ApprovalSeen> {
-    return this.seenBy(await this.o.store.get(id), caller);
+    return this.seenBy(await this.deps.store.get(id), caller);
   }
 
   /** A session's turn as the caller may see it: the approval it stopped at keeps its link only for those who may decide. */
@@ -65,7 +65,7 @@ export class ApprovalService {
       const message = check.problem === 'expired' ? 'this approval link has expired' : 'this approval link is not valid';
       throw new MissionError(check.problem === 'expired' ? 'forbidden' : 'unauthorized', message, { problem: check.problem });
     }
-    return this.withLink(await this.o.store.get(check.approvalId));
+    return this.withLink(await this.deps.store.get(check.approvalId));
   }
 
   /** Decides the approval a signed link is for. */
@@ -76,7 +76,7 @@ export class ApprovalService {
 
   link(approval: PendingApproval): string {
     const token = signApprovalToken(this.secret, approval.id, Date.parse(approval.expiresAt));
-    return `${this.o.publicUrl}/approvals/${encodeURIComponent(token)}`;
+    return `${this.deps.publicUrl}/approvals/${encodeURIComponent(token)}`;
   }
 
   /** The signed links of an approval a notification carries: its page, and the POSTs that decide it in one tap. */
@@ -87,7 +87,7 @@ export class ApprovalService {
 
   private async decide(id: string, verdict: ApprovalVerdict, body: unknown, by: string): Promise<ApprovalWithLink> {
     const { reason } = parseInput(approvalDecisionSchema, body ?? {}, 'decision');
-    return this.withLink(await this.o.store.decide(id, verdict, by, reason));
+    return this.withLink(await this.deps.store.decide(id, verdict, by, reason));
   }
 
   private seenBy(approval: Approval, caller: Caller): ApprovalSeen {

@@ -11,7 +11,7 @@ type TodoCounts = Record<CcTodo['status'], number>;
  * the CLI wrote on its machine (command `cc.sessions`); the answers are merged here.
  */
 export class CcRecordService {
-  constructor(private readonly o: { db: Database; commands: CommandClient; timeoutMs?: number }) {}
+  constructor(private readonly deps: { db: Database; commands: CommandClient; timeoutMs?: number }) {}
 
   /** Sessions newest first, filtered by worker and cwd; `workers` says which workers answered. */
   async sessions(query: unknown): Promise<CcSessionList> {
@@ -41,7 +41,7 @@ export class CcRecordService {
   }
 
   private async collect(onlyWorker?: string): Promise<{ sessions: CcSession[]; workers: CcWorkerReport[] }> {
-    const active = (await listWorkers(this.o.db, 'active')).filter((worker) => !onlyWorker || worker.id === onlyWorker);
+    const active = (await listWorkers(this.deps.db, 'active')).filter((worker) => !onlyWorker || worker.id === onlyWorker);
     const answers = await Promise.all(active.map(async (worker) => this.ask(worker.id)));
     const sessions = distinctSessions(answers.flatMap((answer) => answer.sessions).sort(newestActivityFirst));
     return { sessions, workers: answers.map((answer) => answer.report) };
@@ -49,7 +49,7 @@ export class CcRecordService {
 
   private async ask(workerId: string): Promise<{ sessions: CcSession[]; report: CcWorkerReport }> {
     try {
-      const sessions = await this.o.commands.call(workerId, 'cc.sessions', {}, this.o.timeoutMs ?? CC_WORKER_TIMEOUT_MS);
+      const sessions = await this.deps.commands.call(workerId, 'cc.sessions', {}, this.deps.timeoutMs ?? CC_WORKER_TIMEOUT_MS);
       return { sessions, report: { workerId, ok: true, sessions: sessions.length } };
     } catch (error) {
       return { sessions: [], report: { workerId, ok: false, sessions: 0, error: error instanceof Error ? error.message : String(error) } };

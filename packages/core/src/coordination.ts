@@ -32,8 +32,8 @@ export type CoordinationProgress = (done: number, total: number, message: string
 export class CoordinationService {
   private readonly store: TaskStore;
 
-  constructor(private readonly o: CoordinationServiceOptions) {
-    this.store = new TaskStore(o);
+  constructor(private readonly deps: CoordinationServiceOptions) {
+    this.store = new TaskStore(deps);
   }
 
   /** `caller`: who coordinates — an agent only on the slots its role allows. */
@@ -41,27 +41,27 @@ export class CoordinationService {
     const input = parseInput(coordinateInputSchema, body, 'coordinate');
     const slots = Object.keys(input.tasks);
     for (const slot of slots) {
-      const known = await this.o.slots.assertKnown(slot, 'task');
-      await assertAgentMayUseSlot(this.o.db, options.caller, slot, 'coordinate');
-      await assertWithinDailyBudget(this.o.db, slot, new Date(), known);
+      const known = await this.deps.slots.assertKnown(slot, 'task');
+      await assertAgentMayUseSlot(this.deps.db, options.caller, slot, 'coordinate');
+      await assertWithinDailyBudget(this.deps.db, slot, new Date(), known);
     }
-    const timeoutMs = input.timeoutMs ?? this.o.taskTimeoutMs;
+    const timeoutMs = input.timeoutMs ?? this.deps.taskTimeoutMs;
     const deadline = Date.now() + timeoutMs;
     const { parent, children } = await this.create(input, slots, timeoutMs);
     await this.enqueue(parent, children);
 
     await this.followChildren(parent.id, children, deadline, options);
-    const settled = await this.o.tasks.waitForEnd(parent.id, Math.max(0, deadline - Date.now()), options.signal);
+    const settled = await this.deps.tasks.waitForEnd(parent.id, Math.max(0, deadline - Date.now()), options.signal);
     if (!settled) throw new TimeoutError(`the coordination did not end within ${timeoutMs} ms; it goes on as task ${parent.id}`, { taskId: parent.id });
     return { coordination: settled, results: await this.results(parent.id) };
   }
 
   async results(coordinationId: string): Promise<Coordination['results']> {
-    return Object.fromEntries((await coordinationChildren(this.o.db, coordinationId)).map(({ slot, child }) => [slot, child]));
+    return Object.fromEntries((await coordinationChildren(this.deps.db, coordinationId)).map(({ slot, child }) => [slot, child]));
   }
 
   close(): Promise<void> {
-    return this.o.flows.close();
+    return this.deps.flows.close();
   }
 
   /** The coordinating task (running from the start: it coordinates) and one queued child per slot. */
@@ -75,7 +75,7 @@ export class CoordinationService {
   /** One flow: the parent job on the coordinations queue, the children's jobs (ids = task ids) on the tasks queue. */
   private async enqueue(parent: TaskRow, children: TaskRow[]): Promise<void> {
     try {
-      await this.o.flows.add({
+      await this.deps.flows.add({
         name: 'coordinate',
         queueName: queueNames.coordinations,
         data: { taskId: parent.id },
@@ -87,7 +87,7 @@ export class CoordinationService {
         }),
       });
     } catch (error) {
-      this.o.logger.error({ err: error, taskId: parent.id }, 'could not enqueue the coordination');
+      this.deps.logger.error({ err: error, taskId: parent.id }, 'could not enqueue the coordination');
       const why = 'could not be queued: Redis is unavailable';
       await this.store.finishAll(children.map((child) => child.id), 'queued', 'failed', why);
       await this.store.finish(parent.id, { from: 'running', to: 'failed', error: why });
@@ -108,14 +108,14 @@ export class CoordinationService {
       const next = reporting.then(async () => {
         const message = text(++done);
         options.onProgress?.(done, children.length, message);
-        await this.o.events.append({ kind: 'task', id: parentId }, { type: 'status', payload: { text: message } });
+        await this.deps.events.append({ kind: 'task', id: parentId }, { type: 'status', payload: { text: message } });
       });
       reporting = next.catch(() => undefined);
       return next;
     };
     await Promise.all(
       children.map(async (child) => {
-        const ended = await this.o.tasks.waitForEnd(child.id, Math.max(0, deadline - Date.now()), options.signal);
+        const ended = await this.deps.tasks.waitForEnd(child.id, Math.max(0, deadline - Date.now()), options.signal);
         if (ended) await report((count) => `${child.slot}: ${ended.status} (${count}/${children.length})`);
       }),
     );

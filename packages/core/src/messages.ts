@@ -35,19 +35,19 @@ export interface MessageServiceOptions {
  * time, oldest first, and records the reply.
  */
 export class MessageService {
-  constructor(private readonly o: MessageServiceOptions) {}
+  constructor(private readonly deps: MessageServiceOptions) {}
 
   async send(to: string, body: unknown, caller?: Caller): Promise<SessionMessage> {
     const input = parseInput(messageInputSchema, body, 'message');
-    const target = await this.o.sessions.get(to);
+    const target = await this.deps.sessions.get(to);
     const from = await this.sender(input.from, target, caller);
     if (from === to) throw new BadRequestError('a session cannot send a message to itself');
     if (isEndedSessionState(target.state)) throw new ConflictError(`session ${to} has ended (${target.state}): it can take no messages`, { state: target.state });
-    if (from) await this.o.sessions.get(from);
+    if (from) await this.deps.sessions.get(from);
 
-    const message = await insertSessionMessage(this.o.db, { id: newId('msg'), fromSessionId: from, toSessionId: to, text: input.text });
-    if (from) await this.o.events.append({ kind: 'session', id: from }, { type: 'message_sent', payload: { messageId: message.id, to, text: message.text, status: message.status } });
-    await this.o.events.append({ kind: 'session', id: to }, { type: 'message_received', payload: { messageId: message.id, from, text: message.text, status: message.status } });
+    const message = await insertSessionMessage(this.deps.db, { id: newId('msg'), fromSessionId: from, toSessionId: to, text: input.text });
+    if (from) await this.deps.events.append({ kind: 'session', id: from }, { type: 'message_sent', payload: { messageId: message.id, to, text: message.text, status: message.status } });
+    await this.deps.events.append({ kind: 'session', id: to }, { type: 'message_received', payload: { messageId: message.id, from, text: message.text, status: message.status } });
     await this.nudge(to, target.ownerWorker);
 
     return input.waitForReply ? this.reply(message.id, to, input.timeoutMs ?? REPLY_TIMEOUT_MS) : this.get(message.id);
@@ -56,8 +56,8 @@ export class MessageService {
   /** Waits until the message is answered (or failed); a timeout leaves it as it is. */
   private async reply(id: string, to: string, timeoutMs: number): Promise<SessionMessage> {
     const settled = await waitForEvent({
-      subscriber: this.o.subscriber,
-      channel: this.o.events.channel({ kind: 'session', id: to }),
+      subscriber: this.deps.subscriber,
+      channel: this.deps.events.channel({ kind: 'session', id: to }),
       matches: (event) => event.type === 'message_status' && event.payload.messageId === id,
       check: async () => {
         const now = await this.get(id);
@@ -79,24 +79,24 @@ export class MessageService {
     if (!agent) return named ?? null;
     if (agent.kind === 'task') throw new MissionError('forbidden', `forbidden: messages come from sessions; the agent of task ${agent.id} talks to the sessions it started with mission_pty_send`);
     if (named && named !== agent.id) throw new MissionError('forbidden', `forbidden: an agent sends as its own session (${agent.id}), not as ${named}`);
-    const own = await this.o.sessions.get(agent.id);
+    const own = await this.deps.sessions.get(agent.id);
     if (target.id !== own.parentId) {
-      await assertMayCommand(this.o.db, caller, target.id);
-      await assertAgentMayUseSlot(this.o.db, caller, target.slot, 'message');
+      await assertMayCommand(this.deps.db, caller, target.id);
+      await assertAgentMayUseSlot(this.deps.db, caller, target.slot, 'message');
     }
     return agent.id;
   }
 
   async get(id: string): Promise<SessionMessage> {
-    const row = await sessionMessageRow(this.o.db, id);
+    const row = await sessionMessageRow(this.deps.db, id);
     if (!row) throw new NotFoundError('message', id);
     return toSessionMessage(row);
   }
 
   /** Messages a session sent or received, oldest first. */
   async list(sessionId: string): Promise<SessionMessage[]> {
-    await this.o.sessions.get(sessionId);
-    return (await sessionMessageRows(this.o.db, sessionId)).map(toSessionMessage);
+    await this.deps.sessions.get(sessionId);
+    return (await sessionMessageRows(this.deps.db, sessionId)).map(toSessionMessage);
   }
 
   /**
@@ -106,8 +106,8 @@ export class MessageService {
    */
   private async nudge(sessionId: string, ownerWorker: string | null): Promise<void> {
     if (!ownerWorker) return;
-    await this.o.commands.call(ownerWorker, 'deliver_messages', { sessionId }, NUDGE_TIMEOUT_MS).catch((error: unknown) => {
-      this.o.logger.warn({ err: error, sessionId }, 'could not nudge the worker to deliver messages; they stay queued');
+    await this.deps.commands.call(ownerWorker, 'deliver_messages', { sessionId }, NUDGE_TIMEOUT_MS).catch((error: unknown) => {
+      this.deps.logger.warn({ err: error, sessionId }, 'could not nudge the worker to deliver messages; they stay queued');
     });
   }
 }

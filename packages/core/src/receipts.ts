@@ -37,25 +37,25 @@ export interface ReceiptServiceOptions {
  * Every request and every logged action is a receipt: who, what, when, and how it was decided.
  */
 export class ReceiptService {
-  constructor(private readonly o: ReceiptServiceOptions) {}
+  constructor(private readonly deps: ReceiptServiceOptions) {}
 
   async request(owner: EventOwner, body: unknown, actor: string): Promise<{ receipt: Receipt; approval: Approval | null }> {
     const input = parseInput(actionRequestSchema, body, 'action');
     const agent = await this.ownerOf(owner);
-    const { rules } = await roleInForce(this.o.db, agent.role);
+    const { rules } = await roleInForce(this.deps.db, agent.role);
     const mode: ActionMode = rules.actionClasses[input.action_class] ?? 'gated';
     let approval: Approval | null = null;
     if (mode === 'gated') {
-      approval = await this.o.approvals.create({
+      approval = await this.deps.approvals.create({
         owner,
         slot: agent.slot,
         role: agent.role,
         tool: `action:${input.action_class}`,
         input: { summary: input.summary, ...(input.evidence === undefined ? {} : { evidence: input.evidence }) },
         rule: input.action_class in rules.actionClasses ? `actionClasses.${input.action_class}: gated` : null,
-        timeoutMs: this.o.approvalTimeoutMs,
+        timeoutMs: this.deps.approvalTimeoutMs,
       });
-      await this.o.events.append(owner, {
+      await this.deps.events.append(owner, {
         type: 'approval_requested',
         payload: { approvalId: approval.id, tool: approval.tool, input: approval.input, rule: approval.rule, expiresAt: approval.expiresAt },
       });
@@ -76,25 +76,25 @@ export class ReceiptService {
    * is expired here, since no process waits on it. An agent sees only its own.
    */
   async get(id: string, caller?: Caller): Promise<Receipt> {
-    const found = await receiptWithApproval(this.o.db, id);
+    const found = await receiptWithApproval(this.deps.db, id);
     if (!found || (caller?.agent && found.receipt.ownerId !== caller.agent.id)) throw new NotFoundError('receipt', id);
     let approval = found.approval ? toApproval(found.approval) : null;
     if (approval?.status === 'pending' && Date.parse(approval.expiresAt) <= Date.now()) {
-      approval = (await this.o.approvals.expire(approval.id)) ?? (await this.o.approvals.get(approval.id));
+      approval = (await this.deps.approvals.expire(approval.id)) ?? (await this.deps.approvals.get(approval.id));
     }
     return toReceipt(found.receipt, approval);
   }
 
   async list(query: unknown): Promise<Receipt[]> {
     const q = parseInput(receiptListQuerySchema, query ?? {}, 'query');
-    const rows = await listReceiptsWithApprovals(this.o.db, q);
+    const rows = await listReceiptsWithApprovals(this.deps.db, q);
     return rows.map((row) => toReceipt(row.receipt, row.approval ? toApproval(row.approval) : null));
   }
 
   /** The gate's instructions for an agent whose role has action classes; undefined otherwise. */
   async instructionsFor(caller: Caller): Promise<{ instructions: string; actionClasses: Record<string, ActionMode> } | undefined> {
     if (!caller.agent) return undefined;
-    const { rules } = await roleInForce(this.o.db, caller.agent.role);
+    const { rules } = await roleInForce(this.deps.db, caller.agent.role);
     if (Object.keys(rules.actionClasses).length === 0) return undefined;
     return { instructions: gateInstructions(rules.actionClasses), actionClasses: rules.actionClasses };
   }
@@ -104,11 +104,11 @@ export class ReceiptService {
     agent: { slot: string; role: string },
     values: { actionClass: string; summary: string; evidence: unknown; mode: Receipt['mode']; approvalId: string | null; actor: string },
   ): Promise<ActionReceiptRow> {
-    return insertReceipt(this.o.db, { id: newId('rcpt'), ownerKind: owner.kind, ownerId: owner.id, slot: agent.slot, role: agent.role, ...values, evidence: values.evidence ?? null });
+    return insertReceipt(this.deps.db, { id: newId('rcpt'), ownerKind: owner.kind, ownerId: owner.id, slot: agent.slot, role: agent.role, ...values, evidence: values.evidence ?? null });
   }
 
   private async ownerOf(owner: EventOwner): Promise<{ slot: string; role: string }> {
-    const row = await ownerSlotAndRole(this.o.db, owner);
+    const row = await ownerSlotAndRole(this.deps.db, owner);
     if (!row) throw new NotFoundError(owner.kind, owner.id);
     return { slot: row.slot, role: row.role ?? 'default' };
   }

@@ -40,8 +40,8 @@ export interface SessionServiceOptions {
 export class SessionService {
   private readonly store: SessionStore;
 
-  constructor(private readonly o: SessionServiceOptions) {
-    this.store = new SessionStore(o);
+  constructor(private readonly deps: SessionServiceOptions) {
+    this.store = new SessionStore(deps);
   }
 
   /**
@@ -50,11 +50,11 @@ export class SessionService {
    */
   async spawn(body: unknown, options: { caller?: Caller; temporary?: boolean } = {}): Promise<Session> {
     const input = parseInput(sessionSpawnSchema, body, 'session');
-    const known = await this.o.slots.assertKnown(input.slot, 'session');
-    await assertAgentMayUseSlot(this.o.db, options.caller, input.slot, 'spawn');
-    await assertWithinDailyBudget(this.o.db, input.slot, new Date(), known);
-    const parentId = await parentFor(this.o.db, options.caller, input.parent);
-    if (parentId) await assertWithinTreeBudget(this.o.db, this.o.events, parentId);
+    const known = await this.deps.slots.assertKnown(input.slot, 'session');
+    await assertAgentMayUseSlot(this.deps.db, options.caller, input.slot, 'spawn');
+    await assertWithinDailyBudget(this.deps.db, input.slot, new Date(), known);
+    const parentId = await parentFor(this.deps.db, options.caller, input.parent);
+    if (parentId) await assertWithinTreeBudget(this.deps.db, this.deps.events, parentId);
     const id = newId('ses');
     await this.store.create({ id, slot: input.slot, driver: input.driver, cols: input.cols, rows: input.rows, parentId, temporary: options.temporary ?? false });
     return this.handToWorker({ sessionId: id }, id);
@@ -78,7 +78,7 @@ export class SessionService {
   /** A session a task's agent started ends with the task (its worker ends it): it is not resumed after that. */
   private async assertStarterRuns(session: Session): Promise<void> {
     if (!session.parentId) return;
-    const task = await taskRow(this.o.db, session.parentId);
+    const task = await taskRow(this.deps.db, session.parentId);
     if (task && isTerminalTaskStatus(task.status)) {
       throw new ConflictError(`session ${session.id} was started by task ${session.parentId}, which has ended (${task.status}); sessions a task started end with it`, { parentId: session.parentId });
     }
@@ -87,10 +87,10 @@ export class SessionService {
   /** Puts the spawn job on the queue and waits for a worker to take it; gives up (session `lost`) when none does. */
   private async handToWorker(job: SpawnJobData, jobId: string): Promise<Session> {
     const id = job.sessionId;
-    await this.o.queue.add('spawn', job, { jobId, removeOnComplete: true, removeOnFail: { count: 1_000 } });
+    await this.deps.queue.add('spawn', job, { jobId, removeOnComplete: true, removeOnFail: { count: 1_000 } });
     const session = await this.waitForOwner(id, SPAWN_PICKUP_MS);
     if (session) return session;
-    if (await this.o.queue.remove(jobId)) {
+    if (await this.deps.queue.remove(jobId)) {
       await this.end(id, 'lost', 'no worker took the session');
       throw new UnavailableError(`no worker took the session within ${SPAWN_PICKUP_MS / 1000} s (are workers running, with free session capacity?)`);
     }
@@ -99,7 +99,7 @@ export class SessionService {
   }
 
   async get(id: string): Promise<Session> {
-    const row = await sessionRow(this.o.db, id);
+    const row = await sessionRow(this.deps.db, id);
     if (!row) throw new NotFoundError('session', id);
     return toSession(row);
   }
@@ -107,8 +107,8 @@ export class SessionService {
   /** Sessions, newest first; an agent sees only its own session and those under it. */
   async list(query: unknown, options: { caller?: Caller } = {}): Promise<Session[]> {
     const q: SessionListQuery = parseInput(sessionListQuerySchema, query, 'query');
-    const visible = await visibleSessions(this.o.db, options.caller);
-    const rows = await sessionRows(this.o.db, { state: q.state, slot: q.slot, parentId: q.parent, ids: visible, limit: q.limit });
+    const visible = await visibleSessions(this.deps.db, options.caller);
+    const rows = await sessionRows(this.deps.db, { state: q.state, slot: q.slot, parentId: q.parent, ids: visible, limit: q.limit });
     return rows.map(toSession);
   }
 
@@ -146,7 +146,7 @@ export class SessionService {
   /** A turn that stopped at an approval carries the link a person can open to decide it. */
   private async turn(pending: Promise<SessionTurn>): Promise<SessionTurn> {
     const turn = await pending;
-    return turn.approval ? { ...turn, approval: { ...turn.approval, url: this.o.approvals.link(turn.approval) } } : turn;
+    return turn.approval ? { ...turn, approval: { ...turn.approval, url: this.deps.approvals.link(turn.approval) } } : turn;
   }
 
   async screen(id: string): Promise<SessionScreen> {
@@ -164,10 +164,10 @@ export class SessionService {
    */
   async kill(id: string, options: { cascade?: boolean } = {}): Promise<Session> {
     const session = await this.get(id);
-    const ids = [...(options.cascade ? await descendantsOf(this.o.db, id) : []), id];
+    const ids = [...(options.cascade ? await descendantsOf(this.deps.db, id) : []), id];
     for (const each of ids) await this.killOne(each === id ? session : await this.get(each));
-    await revokeAgentTokens(this.o.db, ids);
-    await this.o.events.announceRevokedTokens({ owners: ids });
+    await revokeAgentTokens(this.deps.db, ids);
+    await this.deps.events.announceRevokedTokens({ owners: ids });
     return this.get(id);
   }
 
@@ -178,7 +178,7 @@ export class SessionService {
   private async killOne(session: Session): Promise<void> {
     if (isEndedSessionState(session.state)) return;
     if (!session.ownerWorker) {
-      if (await this.o.queue.remove(session.id)) return this.end(session.id, 'exited', 'killed before a worker took it');
+      if (await this.deps.queue.remove(session.id)) return this.end(session.id, 'exited', 'killed before a worker took it');
       const taken = await this.waitForOwner(session.id, SPAWN_PICKUP_MS);
       if (!taken || isEndedSessionState(taken.state)) return;
     }
@@ -199,7 +199,7 @@ export class SessionService {
       throw new ConflictError(`session ${id} ended (${gone.state}) while it was handling '${command}'`, { state: gone.state });
     });
     try {
-      return await Promise.race([this.o.commands.call(session.ownerWorker, command, { sessionId: id, ...args } as WorkerCommandArgs<N>, timeoutMs), ended as Promise<never>]);
+      return await Promise.race([this.deps.commands.call(session.ownerWorker, command, { sessionId: id, ...args } as WorkerCommandArgs<N>, timeoutMs), ended as Promise<never>]);
     } finally {
       done.abort();
       ended.catch(() => {
@@ -221,8 +221,8 @@ export class SessionService {
   /** The session once `ready` holds for it, re-read after each of its state events; `undefined` after `timeoutMs` or on abort. */
   private waitForSession(id: string, ready: (session: Session) => boolean, timeoutMs: number, signal?: AbortSignal): Promise<Session | undefined> {
     return waitForEvent({
-      subscriber: this.o.subscriber,
-      channel: this.o.events.channel({ kind: 'session', id }),
+      subscriber: this.deps.subscriber,
+      channel: this.deps.events.channel({ kind: 'session', id }),
       matches: (event) => event.type === 'state',
       check: async () => {
         const session = await this.get(id);

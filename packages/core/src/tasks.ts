@@ -51,8 +51,8 @@ export interface TaskPage {
 export class TaskService {
   private readonly store: TaskStore;
 
-  constructor(private readonly o: TaskServiceOptions) {
-    this.store = new TaskStore(o);
+  constructor(private readonly deps: TaskServiceOptions) {
+    this.store = new TaskStore(deps);
   }
 
   /**
@@ -67,14 +67,14 @@ export class TaskService {
     const input = parseInput(taskInputSchema, draft, 'task');
     const idempotencyKey =
       options.idempotencyKey === undefined ? undefined : parseInput(idempotencyKeySchema, options.idempotencyKey, 'Idempotency-Key');
-    if (input.prompt.length > this.o.maxPromptChars) {
+    if (input.prompt.length > this.deps.maxPromptChars) {
       throw new MissionError(
         'payload_too_large',
-        `prompt is ${input.prompt.length} characters; the limit is ${this.o.maxPromptChars} (MISSION_MAX_PROMPT_CHARS)`,
+        `prompt is ${input.prompt.length} characters; the limit is ${this.deps.maxPromptChars} (MISSION_MAX_PROMPT_CHARS)`,
       );
     }
-    const known = await this.o.slots.assertKnown(input.slot, 'task');
-    await assertAgentMayUseSlot(this.o.db, options.caller, input.slot, mode === 'ask' ? 'ask' : 'submit');
+    const known = await this.deps.slots.assertKnown(input.slot, 'task');
+    await assertAgentMayUseSlot(this.deps.db, options.caller, input.slot, mode === 'ask' ? 'ask' : 'submit');
     const idempotencyScope = options.caller?.key ?? 'local';
 
     if (idempotencyKey) {
@@ -82,8 +82,8 @@ export class TaskService {
       if (existing) return { task: this.sameRequestOrConflict(existing, input.slot, input.prompt, mode), created: false };
     }
     // After the idempotency check: repeating a request that was taken returns its task, budget or not.
-    await assertWithinDailyBudget(this.o.db, input.slot, new Date(), known);
-    if (options.parentId) await assertWithinTreeBudget(this.o.db, this.o.events, options.parentId);
+    await assertWithinDailyBudget(this.deps.db, input.slot, new Date(), known);
+    if (options.parentId) await assertWithinTreeBudget(this.deps.db, this.deps.events, options.parentId);
 
     const row = await this.store.submit({
       id: newId('task'),
@@ -91,7 +91,7 @@ export class TaskService {
       mode,
       prompt: input.prompt,
       priority: input.priority,
-      timeoutMs: input.timeoutMs ?? (mode === 'ask' ? this.o.askTimeoutMs : this.o.taskTimeoutMs),
+      timeoutMs: input.timeoutMs ?? (mode === 'ask' ? this.deps.askTimeoutMs : this.deps.taskTimeoutMs),
       idempotencyScope: idempotencyKey ? idempotencyScope : null,
       idempotencyKey: idempotencyKey ?? null,
       metadata: input.metadata ?? null,
@@ -106,9 +106,9 @@ export class TaskService {
     }
 
     try {
-      await enqueueTask(this.o.queue, row);
+      await enqueueTask(this.deps.queue, row);
     } catch (error) {
-      this.o.logger.error({ err: error, taskId: row.id }, 'could not enqueue task');
+      this.deps.logger.error({ err: error, taskId: row.id }, 'could not enqueue task');
       await this.store.finish(row.id, { from: 'queued', to: 'failed', error: 'could not be queued: Redis is unavailable' });
       throw new UnavailableError('the task queue is unavailable; the task was not started, try again');
     }
@@ -132,12 +132,12 @@ export class TaskService {
     const ended = await this.waitForEnd(task.id, task.timeoutMs + ASK_GRACE_MS, options.signal);
     if (ended?.status === 'succeeded') return ended;
     if (ended) throw new TaskEndedError(ended, submitted.created ? undefined : options.idempotencyKey);
-    await this.cancel(task.id).catch((error) => this.o.logger.warn({ err: error, taskId: task.id }, 'could not cancel a task whose ask timed out'));
+    await this.cancel(task.id).catch((error) => this.deps.logger.warn({ err: error, taskId: task.id }, 'could not cancel a task whose ask timed out'));
     throw new TimeoutError(`no answer within ${task.timeoutMs} ms; the task was cancelled`, { taskId: task.id });
   }
 
   async get(id: string): Promise<Task> {
-    const row = await taskRow(this.o.db, id);
+    const row = await taskRow(this.deps.db, id);
     if (!row) throw new NotFoundError('task', id);
     return toTask(row);
   }
@@ -145,7 +145,7 @@ export class TaskService {
   async list(query: unknown): Promise<TaskPage> {
     const q: TaskListQuery = parseInput(taskListQuerySchema, query, 'query');
     const after = q.cursor ? decodeTaskCursor(q.cursor) : undefined;
-    const rows = await taskRows(this.o.db, { status: q.status, slot: q.slot, after, limit: q.limit + 1 });
+    const rows = await taskRows(this.deps.db, { status: q.status, slot: q.slot, after, limit: q.limit + 1 });
     const page = rows.slice(0, q.limit);
     const last = page.at(-1);
     return {
@@ -162,13 +162,13 @@ export class TaskService {
     const task = await this.get(id);
     if (task.status === 'cancelled') return task;
     if (isTerminalTaskStatus(task.status)) throw new ConflictError(`task ${id} already ended: ${task.status}`, { status: task.status });
-    const request = await this.o.canceller.request(id);
+    const request = await this.deps.canceller.request(id);
     if (request === 'cancelled') {
-      await this.o.queue.remove(id).catch(() => {
+      await this.deps.queue.remove(id).catch(() => {
         // a job left in the queue is skipped by the worker that takes it: its task is cancelled
       });
       // A coordination's child cancelled while queued ends there: its fail_fast siblings are stopped here.
-      await this.o.canceller.afterChildEnded(id);
+      await this.deps.canceller.afterChildEnded(id);
       return this.get(id);
     }
     return (await this.waitForEnd(id, CANCEL_CONFIRM_MS)) ?? this.get(id);
@@ -177,8 +177,8 @@ export class TaskService {
   /** Resolves with the task once it is in a terminal state, or `undefined` after `timeoutMs`. */
   async waitForEnd(id: string, timeoutMs: number, signal?: AbortSignal): Promise<Task | undefined> {
     return waitForEvent({
-      subscriber: this.o.subscriber,
-      channel: this.o.events.channel({ kind: 'task', id }),
+      subscriber: this.deps.subscriber,
+      channel: this.deps.events.channel({ kind: 'task', id }),
       matches: (event) => event.type === 'state' && isTerminalTaskStatus(event.payload.state),
       check: async () => {
         const task = await this.get(id);
@@ -190,7 +190,7 @@ export class TaskService {
   }
 
   private async findByIdempotencyKey(scope: string, key: string) {
-    return taskByIdempotencyKey(this.o.db, scope, key);
+    return taskByIdempotencyKey(this.deps.db, scope, key);
   }
 
   private sameRequestOrConflict(row: TaskRow, slot: string, prompt: string, mode: TaskMode): Task {

@@ -20,28 +20,28 @@ export type CancelRequest = 'cancelled' | 'requested' | 'ended';
 export class TaskCanceller {
   private readonly store: TaskStore;
 
-  constructor(private readonly o: { db: Database; events: EventLog; publisher: Redis; queuePrefix: string }) {
-    this.store = new TaskStore(o);
+  constructor(private readonly deps: { db: Database; events: EventLog; publisher: Redis; queuePrefix: string }) {
+    this.store = new TaskStore(deps);
   }
 
   async request(id: string): Promise<CancelRequest> {
     await this.store.requestCancel(id);
     if (await this.store.finish(id, { from: 'queued', to: 'cancelled', error: 'cancelled before it started' })) return 'cancelled';
-    const [task] = await this.o.db.select({ status: tasks.status, mode: tasks.mode }).from(tasks).where(eq(tasks.id, id));
+    const [task] = await this.deps.db.select({ status: tasks.status, mode: tasks.mode }).from(tasks).where(eq(tasks.id, id));
     if (!task || isTerminalTaskStatus(task.status)) return 'ended';
     if (task.mode === 'coordinate') {
       // No process runs a coordination: cancelling its children ends it, and its flow records it cancelled.
       await this.cancelChildren(id);
     } else {
       const message: ControlMessage = { type: 'cancel_task', taskId: id };
-      await this.o.publisher.publish(channels(this.o.queuePrefix).control, JSON.stringify(message));
+      await this.deps.publisher.publish(channels(this.deps.queuePrefix).control, JSON.stringify(message));
     }
     return 'requested';
   }
 
   /** Asks a task's children that have not ended (all but `except`) to stop; returns their ids. */
   async cancelChildren(parentId: string, except?: string): Promise<string[]> {
-    const open = await this.o.db
+    const open = await this.deps.db
       .select({ id: tasks.id })
       .from(tasks)
       .where(and(eq(tasks.parentId, parentId), inArray(tasks.status, ['queued', 'running']), except ? ne(tasks.id, except) : undefined));
@@ -54,9 +54,9 @@ export class TaskCanceller {
    * children are asked to stop. Returns their ids (none for any other task).
    */
   async afterChildEnded(taskId: string): Promise<string[]> {
-    const [child] = await this.o.db.select({ status: tasks.status, parentId: tasks.parentId }).from(tasks).where(eq(tasks.id, taskId));
+    const [child] = await this.deps.db.select({ status: tasks.status, parentId: tasks.parentId }).from(tasks).where(eq(tasks.id, taskId));
     if (!child?.parentId || !isTerminalTaskStatus(child.status) || child.status === 'succeeded') return [];
-    const [parent] = await this.o.db.select({ mode: tasks.mode, metadata: tasks.metadata }).from(tasks).where(eq(tasks.id, child.parentId));
+    const [parent] = await this.deps.db.select({ mode: tasks.mode, metadata: tasks.metadata }).from(tasks).where(eq(tasks.id, child.parentId));
     const policy = (parent?.metadata as { failurePolicy?: FailurePolicy } | null)?.failurePolicy;
     if (parent?.mode !== 'coordinate' || policy !== 'fail_fast') return [];
     return this.cancelChildren(child.parentId, taskId);

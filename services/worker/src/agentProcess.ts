@@ -124,24 +124,24 @@ export class AgentLauncher {
   private readonly workerUid: number;
   private readonly workerHome: string;
 
-  constructor(private readonly o: AgentLauncherOptions) {
-    this.workerUid = o.workerUid ?? process.getuid?.() ?? -1;
-    this.workerHome = path.resolve(o.workerHome ?? process.env.HOME ?? '/root');
+  constructor(private readonly deps: AgentLauncherOptions) {
+    this.workerUid = deps.workerUid ?? process.getuid?.() ?? -1;
+    this.workerHome = path.resolve(deps.workerHome ?? process.env.HOME ?? '/root');
   }
 
   get identity(): AgentIdentity | null {
-    return this.o.identity;
+    return this.deps.identity;
   }
 
   /** The user the agents of a slot run as: its MISSION_SLOT_AGENT_USERS entry, else MISSION_AGENT_USER's. */
   identityFor(slot: string | undefined): AgentIdentity | null {
-    const mapped = slot === undefined ? undefined : this.o.slotIdentities?.find((entry) => slotMatches(entry.slot, slot));
-    return mapped ? mapped.identity : this.o.identity;
+    const mapped = slot === undefined ? undefined : this.deps.slotIdentities?.find((entry) => slotMatches(entry.slot, slot));
+    return mapped ? mapped.identity : this.deps.identity;
   }
 
   /** The HOME of an agent whose slot names none (of a slot given: its own user's). */
   defaultHomeFor(slot: string | undefined): string {
-    return this.identityFor(slot)?.home ?? this.o.inheritedEnv.HOME ?? this.workerHome;
+    return this.identityFor(slot)?.home ?? this.deps.inheritedEnv.HOME ?? this.workerHome;
   }
 
   get defaultHome(): string {
@@ -150,7 +150,7 @@ export class AgentLauncher {
 
   /** Every default HOME this worker's agents may run with (where their CLI keeps its records). */
   get homes(): string[] {
-    return [...new Set([this.defaultHome, ...(this.o.slotIdentities ?? []).map((entry) => entry.identity?.home ?? this.o.inheritedEnv.HOME ?? this.workerHome)])];
+    return [...new Set([this.defaultHome, ...(this.deps.slotIdentities ?? []).map((entry) => entry.identity?.home ?? this.deps.inheritedEnv.HOME ?? this.workerHome)])];
   }
 
   /** The HOME an agent of this slot runs with (what `~` in its role's rules means). */
@@ -165,9 +165,9 @@ export class AgentLauncher {
   async prepare(request: AgentLaunchRequest): Promise<AgentLaunch> {
     const env = this.environment(request);
     const identity = this.identityFor(request.slot);
-    if (!identity) return { bin: this.o.claudeBin, args: [...request.args], cwd: request.cwd, env };
+    if (!identity) return { bin: this.deps.claudeBin, args: [...request.args], cwd: request.cwd, env };
     for (const dir of new Set([env.HOME!, ...(env.CLAUDE_CONFIG_DIR ? [env.CLAUDE_CONFIG_DIR] : []), request.cwd])) await this.giveToAgent(dir, identity);
-    const args = ['--reuid', String(identity.uid), '--regid', String(identity.gid), '--clear-groups', '--', this.o.claudeBin, ...request.args];
+    const args = ['--reuid', String(identity.uid), '--regid', String(identity.gid), '--clear-groups', '--', this.deps.claudeBin, ...request.args];
     return { bin: 'setpriv', args, cwd: request.cwd, env };
   }
 
@@ -175,7 +175,7 @@ export class AgentLauncher {
   environment(request: Pick<AgentLaunchRequest, 'slot' | 'slotEnv' | 'launchEnv' | 'terminal'>): Record<string, string> {
     const identity = this.identityFor(request.slot);
     return {
-      ...this.o.inheritedEnv,
+      ...this.deps.inheritedEnv,
       HOME: this.defaultHomeFor(request.slot),
       ...(identity ? { USER: identity.user, LOGNAME: identity.user } : {}),
       ...(request.terminal ? { TERM: 'xterm-256color', COLORTERM: 'truecolor' } : {}),

@@ -48,9 +48,9 @@ export class TaskProcessor {
   private readonly store: TaskStore;
   private readonly pauses: SlotPauses;
 
-  constructor(private readonly o: TaskProcessorOptions) {
-    this.store = new TaskStore(o);
-    this.pauses = new SlotPauses(o);
+  constructor(private readonly deps: TaskProcessorOptions) {
+    this.store = new TaskStore(deps);
+    this.pauses = new SlotPauses(deps);
   }
 
   /**
@@ -67,13 +67,13 @@ export class TaskProcessor {
     });
     const claim = await this.claim(taskId);
     if ('skip' in claim) {
-      this.o.logger.debug({ taskId, why: claim.skip }, 'job skipped');
+      this.deps.logger.debug({ taskId, why: claim.skip }, 'job skipped');
       return DONE;
     }
     if ('later' in claim) return { kind: 'later', delayMs: Math.max(0, (claim.untilMs ?? 0) - Date.now()) + RETRY_LATER_MS + Math.floor(Math.random() * 250), why: claim.later };
     const { task } = claim;
-    const log = this.o.logger.child({ taskId, slot: task.slot, attempt: task.attempts });
-    const lease: TaskLease = { id: taskId, workerId: this.o.workerId, attempts: task.attempts };
+    const log = this.deps.logger.child({ taskId, slot: task.slot, attempt: task.attempts });
+    const lease: TaskLease = { id: taskId, workerId: this.deps.workerId, attempts: task.attempts };
 
     const runnable = early && slotHint === task.slot ? await early : await this.runnable(task.slot);
     if ('problem' in runnable) {
@@ -101,19 +101,19 @@ export class TaskProcessor {
     const continuing = task.claudeSessionId;
     // The agent's output is written in batches while the next lines are read; all of it is stored before the outcome.
     // Only while the claim holds: a run the fleet took back (its worker cut off, its job lost) writes nothing more.
-    const output = this.o.events.appender(owner, this.store.fence(lease));
+    const output = this.deps.events.appender(owner, this.store.fence(lease));
     // A task's agent gets Mission's MCP server when its role gives Mission tools (a manager running specialists).
-    const mission = await childMcpLaunch(this.o.db, { ...owner, role: slot.role, missionTools: rules.missionTools }, this.o.apiUrl, { refusalsToo: false });
+    const mission = await childMcpLaunch(this.deps.db, { ...owner, role: slot.role, missionTools: rules.missionTools }, this.deps.apiUrl, { refusalsToo: false });
     // The run's agent token, if it was given one, dies with the run.
     const revokeToken = async () => {
       if (mission === NOTHING_TO_LAUNCH) return;
-      await revokeAgentTokens(this.o.db, [taskId]);
-      await this.o.events.announceRevokedTokens({ owners: [taskId] });
+      await revokeAgentTokens(this.deps.db, [taskId]);
+      await this.deps.events.announceRevokedTokens({ owners: [taskId] });
     };
     // A warm agent of the slot, started with these very settings, when one is ready: no cold start.
-    const warm = continuing ? undefined : this.o.warm?.take(slot, rules);
-    const guarded = { ...slot, home: this.o.launcher.agentHome(slot.id, slot.env) };
-    const prompts = warm ? warm.prompts.bind(owner, guarded) : this.o.prompts.register(owner, guarded);
+    const warm = continuing ? undefined : this.deps.warm?.take(slot, rules);
+    const guarded = { ...slot, home: this.deps.launcher.agentHome(slot.id, slot.env) };
+    const prompts = warm ? warm.prompts.bind(owner, guarded) : this.deps.prompts.register(owner, guarded);
     const combined = combineLaunches([prompts, mission], rules.allow);
     const launch = continuing ? { ...combined, args: [...combined.args, '--resume', continuing] } : combined;
     // From here on a lost worker may have run the prompt: the retry policy decides whether it runs again.
@@ -126,7 +126,7 @@ export class TaskProcessor {
       log.warn('the task was taken from this worker before its prompt was sent (it was declared lost): not running it');
       return DONE;
     }
-    const agent = warm ? Promise.resolve(warm.process) : this.o.launcher.prepare(taskAgentRequest(slot, rules, launch)).then((started) => spawnHeadless(started, 'text', this.o.spawner));
+    const agent = warm ? Promise.resolve(warm.process) : this.deps.launcher.prepare(taskAgentRequest(slot, rules, launch)).then((started) => spawnHeadless(started, 'text', this.deps.spawner));
     const run = (started: HeadlessProcess) => {
       const exit = started.drive({
         prompt: continuing ? CONTINUE_AFTER_LIMIT_PROMPT : task.prompt,
@@ -205,7 +205,7 @@ export class TaskProcessor {
 
   /** The slot a task runs in and its role's rules in force, or why it cannot run there. */
   private async runnable(slotId: string): Promise<{ slot: SlotRow; rules: RoleRules } | { problem: string }> {
-    const runnable = await loadRunnableSlot(this.o.db, slotId);
+    const runnable = await loadRunnableSlot(this.deps.db, slotId);
     if ('problem' in runnable) return runnable;
     return { slot: runnable.slot, rules: runnable.role.rules };
   }
@@ -213,13 +213,13 @@ export class TaskProcessor {
   /** A coordination's child that did not succeed stops its siblings when the coordination says fail_fast. */
   private async afterEnd(task: TaskRow, log: Logger): Promise<void> {
     if (!task.parentId) return; // no coordination's child: nothing to stop
-    const cancelled = await this.o.canceller.afterChildEnded(task.id);
+    const cancelled = await this.deps.canceller.afterChildEnded(task.id);
     if (cancelled.length > 0) log.info({ cancelled }, 'fail_fast: asked the other subtasks of the coordination to stop');
   }
 
   /** A shutdown stopped the task past the grace period: handed back to the queue, or failed, by its retry policy. */
   private async interrupted(task: TaskRow, log: Logger): Promise<TaskRun> {
-    const requeued = await settleInterruptedTask(this.o.db, this.o.events, task.id, { kind: 'shutdown', workerId: this.o.workerId });
+    const requeued = await settleInterruptedTask(this.deps.db, this.deps.events, task.id, { kind: 'shutdown', workerId: this.deps.workerId });
     log.info({ requeued: Boolean(requeued) }, 'worker shutting down: task stopped');
     if (requeued) return { kind: 'later', delayMs: 0, why: 'shutdown' };
     await this.afterEnd(task, log);
@@ -233,20 +233,20 @@ export class TaskProcessor {
    */
   private async claim(taskId: string, recovered = false): Promise<SlotClaim> {
     // The common case in one transaction: a slot without a limit of its own.
-    const task = await this.store.claim(taskId, this.o.workerId, this.o.workerSlots);
+    const task = await this.store.claim(taskId, this.deps.workerId, this.deps.workerSlots);
     if (task) return { task };
 
-    const row = await taskRow(this.o.db, taskId);
+    const row = await taskRow(this.deps.db, taskId);
     if (!row) return { skip: 'the task no longer exists' };
-    if (row.status === 'running' && row.workerId && row.workerId !== this.o.workerId && !recovered) {
-      if (await this.o.recovery.isLost(row.workerId)) return this.claim(taskId, true);
+    if (row.status === 'running' && row.workerId && row.workerId !== this.deps.workerId && !recovered) {
+      if (await this.deps.recovery.isLost(row.workerId)) return this.claim(taskId, true);
       return { skip: `still running on worker ${row.workerId}` };
     }
     if (row.status !== 'queued' || row.cancelRequestedAt) return { skip: `the task is ${row.status}` };
-    const pause = await activeSlotPause(this.o.db, row.slot);
+    const pause = await activeSlotPause(this.deps.db, row.slot);
     if (pause) return { later: `slot '${row.slot}' is paused until ${pause.pausedUntil.toISOString()} (usage limit)`, untilMs: pause.pausedUntil.getTime() };
-    if (this.o.workerSlots && !this.o.workerSlots.includes(row.slot)) return { later: `this worker does not serve slot '${row.slot}'` };
-    return this.store.claimWithinSlotLimit(taskId, this.o.workerId, row.slot);
+    if (this.deps.workerSlots && !this.deps.workerSlots.includes(row.slot)) return { later: `this worker does not serve slot '${row.slot}'` };
+    return this.store.claimWithinSlotLimit(taskId, this.deps.workerId, row.slot);
   }
 }
 

@@ -35,16 +35,16 @@ export class NotificationDeriver {
   private chain: Promise<void> = Promise.resolve();
   private readonly pattern: string;
 
-  constructor(private readonly o: DeriverOptions) {
-    this.pattern = `${o.queuePrefix}:events:*`;
+  constructor(private readonly deps: DeriverOptions) {
+    this.pattern = `${deps.queuePrefix}:events:*`;
   }
 
   async start(): Promise<void> {
-    this.o.subscriber.on('pmessage', (_pattern: string, _channel: string, message: string) => {
+    this.deps.subscriber.on('pmessage', (_pattern: string, _channel: string, message: string) => {
       const event = JSON.parse(message) as MissionEvent;
-      this.chain = this.chain.then(() => this.handle(event)).catch((error) => this.o.logger.error({ err: error, owner: event.ownerId, seq: event.seq }, 'could not derive notifications from an event'));
+      this.chain = this.chain.then(() => this.handle(event)).catch((error) => this.deps.logger.error({ err: error, owner: event.ownerId, seq: event.seq }, 'could not derive notifications from an event'));
     });
-    await this.o.subscriber.psubscribe(this.pattern);
+    await this.deps.subscriber.psubscribe(this.pattern);
     await this.requeuePending();
   }
 
@@ -54,7 +54,7 @@ export class NotificationDeriver {
   }
 
   async stop(): Promise<void> {
-    await this.o.subscriber.punsubscribe(this.pattern).catch(() => {
+    await this.deps.subscriber.punsubscribe(this.pattern).catch(() => {
       // its connection is closed next (Notifications.close): nothing is heard after either way
     });
     await this.chain;
@@ -64,37 +64,37 @@ export class NotificationDeriver {
     const kind = notificationKindOf(event);
     if (!kind) return;
     // Most events are wanted by nobody: that costs one query, and the owner is looked up only when needed.
-    const wanting = await this.o.subscriptions.wanting(kind);
+    const wanting = await this.deps.subscriptions.wanting(kind);
     if (wanting.length === 0) return;
     const owner = await this.ownerOf(event);
     if (!owner) return;
     const subscriptions = wanting.filter((s) => (s.slots === null || s.slots.includes(owner.slot)) && (s.roles === null || s.roles.includes(owner.role)));
-    const approval = event.type === 'approval_requested' ? this.o.approvalLinks({ id: event.payload.approvalId, expiresAt: event.payload.expiresAt }) : undefined;
+    const approval = event.type === 'approval_requested' ? this.deps.approvalLinks({ id: event.payload.approvalId, expiresAt: event.payload.expiresAt }) : undefined;
     for (const subscription of subscriptions) {
       const id = `${subscription.id}.${event.ownerId}.${event.seq}`;
       const notification = buildNotification({ id, kind, event, slot: owner.slot, role: owner.role, approval });
-      await insertPendingDelivery(this.o.db, { id, subscriptionId: subscription.id, kind, subject: event.ownerId, seq: event.seq, notification: { ...notification } });
+      await insertPendingDelivery(this.deps.db, { id, subscriptionId: subscription.id, kind, subject: event.ownerId, seq: event.seq, notification: { ...notification } });
       await this.enqueue(id);
     }
   }
 
   /** Deliveries still pending (their job lost with a crash between the row and the job): queued again, once. */
   private async requeuePending(): Promise<void> {
-    for (const id of await pendingDeliveryIds(this.o.db)) await this.enqueue(id);
+    for (const id of await pendingDeliveryIds(this.deps.db)) await this.enqueue(id);
   }
 
   private async enqueue(deliveryId: string): Promise<void> {
-    await this.o.queue.add('deliver', { deliveryId }, {
+    await this.deps.queue.add('deliver', { deliveryId }, {
       jobId: deliveryId,
-      attempts: this.o.attempts,
-      backoff: { type: 'exponential', delay: this.o.retryMs },
+      attempts: this.deps.attempts,
+      backoff: { type: 'exponential', delay: this.deps.retryMs },
       removeOnComplete: { count: 1_000 },
       removeOnFail: { count: 5_000 },
     });
   }
 
   private async ownerOf(event: MissionEvent): Promise<{ slot: string; role: string } | undefined> {
-    const row = await ownerSlotAndRole(this.o.db, { kind: event.ownerKind, id: event.ownerId });
+    const row = await ownerSlotAndRole(this.deps.db, { kind: event.ownerKind, id: event.ownerId });
     return row ? { slot: row.slot, role: row.role ?? 'default' } : undefined;
   }
 }

@@ -48,14 +48,14 @@ export class FleetRecovery {
   /** Running tasks this process saw without an active job, and since when (its own evidence, per sweep). */
   private readonly joblessSince = new Map<string, number>();
 
-  constructor(private readonly o: FleetRecoveryOptions) {}
+  constructor(private readonly deps: FleetRecoveryOptions) {}
 
   /** Sweeps now and then every `intervalMs` until the returned function is called (it waits for a sweep under way). */
   start(intervalMs: number): () => Promise<void> {
     let running: Promise<void> | undefined;
     const tick = () => {
       running ??= this.sweep()
-        .catch((error: unknown) => this.o.logger.warn({ err: error }, 'fleet recovery sweep failed'))
+        .catch((error: unknown) => this.deps.logger.warn({ err: error }, 'fleet recovery sweep failed'))
         .finally(() => (running = undefined));
     };
     const timer = setInterval(tick, intervalMs);
@@ -68,12 +68,12 @@ export class FleetRecovery {
   }
 
   async sweep(): Promise<void> {
-    const stale = await this.o.db
+    const stale = await this.deps.db
       .select({ id: workers.id })
       .from(workers)
       .where(and(ne(workers.state, 'lost'), this.heartbeatOlderThanTimeout()));
     for (const { id } of stale) await this.declareLost(id);
-    await this.o.db.delete(workers).where(and(eq(workers.state, 'lost'), lt(workers.lostAt, sql`now() - ${LOST_WORKER_RETENTION}::interval`)));
+    await this.deps.db.delete(workers).where(and(eq(workers.state, 'lost'), lt(workers.lostAt, sql`now() - ${LOST_WORKER_RETENTION}::interval`)));
     await this.requeueOrphans();
     await this.settleJoblessRuns();
     await this.settleStrandedCoordinations();
@@ -84,7 +84,7 @@ export class FleetRecovery {
    * not registered at all (then its running tasks are recovered here: nobody else will).
    */
   async isLost(workerId: string): Promise<boolean> {
-    const [row] = await this.o.db
+    const [row] = await this.deps.db
       .select({ state: workers.state, stale: sql<boolean>`${this.heartbeatOlderThanTimeout()}` })
       .from(workers)
       .where(eq(workers.id, workerId));
@@ -96,7 +96,7 @@ export class FleetRecovery {
     if (!row.stale) return false;
     // Declared here, or by another process at the same time, or not at all (Redis still sees it).
     await this.declareLost(workerId);
-    const [now] = await this.o.db.select({ state: workers.state }).from(workers).where(eq(workers.id, workerId));
+    const [now] = await this.deps.db.select({ state: workers.state }).from(workers).where(eq(workers.id, workerId));
     return now?.state === 'lost';
   }
 
@@ -109,30 +109,30 @@ export class FleetRecovery {
    */
   async declareLost(workerId: string, why: 'silent' | 'restarted' = 'silent'): Promise<boolean> {
     if (why === 'silent') {
-      const witness = await this.o.liveness.witness(workerId);
+      const witness = await this.deps.liveness.witness(workerId);
       if (witness !== 'gone') {
         const because = witness === 'alive' ? 'Redis saw it beat within the timeout' : `Redis cannot be asked (${witness.unknown.message})`;
-        this.o.logger.warn({ workerId }, `worker's Postgres heartbeat is stale, but it is not declared lost: ${because}`);
+        this.deps.logger.warn({ workerId }, `worker's Postgres heartbeat is stale, but it is not declared lost: ${because}`);
         return false;
       }
     }
-    const [row] = await this.o.db
+    const [row] = await this.deps.db
       .update(workers)
       .set({ state: 'lost' satisfies WorkerState, lostAt: sql`now()` })
       .where(and(eq(workers.id, workerId), ne(workers.state, 'lost'), why === 'silent' ? this.heartbeatOlderThanTimeout() : undefined))
       .returning({ heartbeatAt: workers.heartbeatAt });
     if (!row) return false;
     const silentFor = why === 'silent' ? `no heartbeat since ${row.heartbeatAt.toISOString()}` : 'a new process started under its id';
-    this.o.logger.warn({ workerId, heartbeatAt: row.heartbeatAt }, 'worker lost: recovering its sessions and tasks');
+    this.deps.logger.warn({ workerId, heartbeatAt: row.heartbeatAt }, 'worker lost: recovering its sessions and tasks');
 
-    const lostSessions = await new SessionStore(this.o).loseSessionsOf(
+    const lostSessions = await new SessionStore(this.deps).loseSessionsOf(
       workerId,
       `the worker holding it (${workerId}) was lost (${silentFor})`,
       (id) => `the worker holding it (${workerId}) was lost (${silentFor}); resume it with POST /v1/sessions/${id}/resume`,
     );
     for (const id of lostSessions) {
-      await this.o.approvals.expirePending({ kind: 'session', id }, 'the worker holding the request was lost', 'worker_lost');
-      await failPendingMessages(this.o.db, this.o.events, id, `its worker (${workerId}) was lost`);
+      await this.deps.approvals.expirePending({ kind: 'session', id }, 'the worker holding the request was lost', 'worker_lost');
+      await failPendingMessages(this.deps.db, this.deps.events, id, `its worker (${workerId}) was lost`);
     }
 
     await this.recoverTasksOf(workerId);
@@ -140,7 +140,7 @@ export class FleetRecovery {
   }
 
   private async recoverTasksOf(workerId: string): Promise<void> {
-    const running = await this.o.db
+    const running = await this.deps.db
       .select({ id: tasks.id })
       .from(tasks)
       .where(and(eq(tasks.workerId, workerId), eq(tasks.status, 'running')));
@@ -149,12 +149,12 @@ export class FleetRecovery {
 
   /** A running task of a lost worker: re-queued (its job offered again) or failed by its retry policy. */
   private async recoverTask(taskId: string, workerId: string, kind: 'lost' | 'jobless' = 'lost'): Promise<void> {
-    const requeued = await settleInterruptedTask(this.o.db, this.o.events, taskId, { kind, workerId });
+    const requeued = await settleInterruptedTask(this.deps.db, this.deps.events, taskId, { kind, workerId });
     if (requeued) await this.ensureJob(requeued);
-    else await this.o.canceller.afterChildEnded(taskId);
+    else await this.deps.canceller.afterChildEnded(taskId);
     const why = kind === 'lost' ? 'the worker holding the request was lost' : 'the run holding the request lost its job';
-    await this.o.approvals.expirePending({ kind: 'task', id: taskId }, why, 'worker_lost');
-    this.o.logger.info({ taskId, workerId, requeued: Boolean(requeued), kind }, 'interrupted task recovered');
+    await this.deps.approvals.expirePending({ kind: 'task', id: taskId }, why, 'worker_lost');
+    this.deps.logger.info({ taskId, workerId, requeued: Boolean(requeued), kind }, 'interrupted task recovered');
   }
 
   /**
@@ -166,7 +166,7 @@ export class FleetRecovery {
    * run) is left to finish.
    */
   private async settleJoblessRuns(): Promise<void> {
-    const running = await this.o.db
+    const running = await this.deps.db
       .select({ id: tasks.id, workerId: tasks.workerId })
       .from(tasks)
       .where(
@@ -174,15 +174,15 @@ export class FleetRecovery {
           eq(tasks.status, 'running'),
           ne(tasks.mode, 'coordinate'),
           isNotNull(tasks.workerId),
-          this.olderThan(tasks.updatedAt, this.o.jobLockMs),
-          sql`not exists (select 1 from ${events} where ${events.ownerId} = ${tasks.id} and ${events.at} > now() - make_interval(secs => ${this.o.jobLockMs / 1000}))`,
+          this.olderThan(tasks.updatedAt, this.deps.jobLockMs),
+          sql`not exists (select 1 from ${events} where ${events.ownerId} = ${tasks.id} and ${events.at} > now() - make_interval(secs => ${this.deps.jobLockMs / 1000}))`,
         ),
       );
     const now = Date.now();
     const seen = new Set<string>();
     for (const { id, workerId } of running) {
       seen.add(id);
-      const job = await this.o.taskQueue.getJob(id);
+      const job = await this.deps.taskQueue.getJob(id);
       const state = job ? await job.getState() : 'missing';
       if (state === 'active') {
         this.joblessSince.delete(id);
@@ -190,9 +190,9 @@ export class FleetRecovery {
       }
       const since = this.joblessSince.get(id) ?? now;
       this.joblessSince.set(id, since);
-      if (now - since < this.o.jobLockMs) continue;
+      if (now - since < this.deps.jobLockMs) continue;
       this.joblessSince.delete(id);
-      this.o.logger.warn({ taskId: id, workerId, jobState: state }, 'running task whose job nobody holds: settling it by its retry policy');
+      this.deps.logger.warn({ taskId: id, workerId, jobState: state }, 'running task whose job nobody holds: settling it by its retry policy');
       await this.recoverTask(id, workerId!, 'jobless');
     }
     for (const id of this.joblessSince.keys()) if (!seen.has(id)) this.joblessSince.delete(id);
@@ -208,7 +208,7 @@ export class FleetRecovery {
       [...terminalTaskStatuses].map((status) => sql`${status}`),
       sql`, `,
     );
-    const stranded = await this.o.db
+    const stranded = await this.deps.db
       .select({ id: tasks.id })
       .from(tasks)
       .where(
@@ -216,15 +216,15 @@ export class FleetRecovery {
           eq(tasks.status, 'running'),
           eq(tasks.mode, 'coordinate'),
           sql`not exists (select 1 from ${tasks} child where child.parent_id = ${tasks.id} and child.status not in (${terminal}))`,
-          sql`(select max(child.updated_at) from ${tasks} child where child.parent_id = ${tasks.id}) < now() - make_interval(secs => ${this.o.workerTimeoutMs / 1000})`,
+          sql`(select max(child.updated_at) from ${tasks} child where child.parent_id = ${tasks.id}) < now() - make_interval(secs => ${this.deps.workerTimeoutMs / 1000})`,
         ),
       )
       .limit(ORPHAN_SCAN_LIMIT);
     for (const { id } of stranded) {
       const jobId = `settle-${id}`;
-      if (await this.o.coordinationQueue.getJob(jobId)) continue;
-      await this.o.coordinationQueue.add('coordinate', { taskId: id }, { jobId, removeOnComplete: true, removeOnFail: true });
-      this.o.logger.warn({ taskId: id }, 'coordination whose subtasks all ended was not settled: its settling job added again');
+      if (await this.deps.coordinationQueue.getJob(jobId)) continue;
+      await this.deps.coordinationQueue.add('coordinate', { taskId: id }, { jobId, removeOnComplete: true, removeOnFail: true });
+      this.deps.logger.warn({ taskId: id }, 'coordination whose subtasks all ended was not settled: its settling job added again');
     }
   }
 
@@ -235,12 +235,12 @@ export class FleetRecovery {
    */
   private async requeueOrphans(): Promise<void> {
     const [[queued], [running], jobs] = await Promise.all([
-      this.o.db.select({ n: count() }).from(tasks).where(eq(tasks.status, 'queued')),
-      this.o.db.select({ n: count() }).from(tasks).where(and(eq(tasks.status, 'running'), ne(tasks.mode, 'coordinate'))),
-      this.o.taskQueue.getJobCountByTypes('waiting', 'prioritized', 'delayed', 'active'),
+      this.deps.db.select({ n: count() }).from(tasks).where(eq(tasks.status, 'queued')),
+      this.deps.db.select({ n: count() }).from(tasks).where(and(eq(tasks.status, 'running'), ne(tasks.mode, 'coordinate'))),
+      this.deps.taskQueue.getJobCountByTypes('waiting', 'prioritized', 'delayed', 'active'),
     ]);
     if ((queued?.n ?? 0) <= jobs - (running?.n ?? 0)) return;
-    const candidates = await this.o.db
+    const candidates = await this.deps.db
       .select()
       .from(tasks)
       .where(and(eq(tasks.status, 'queued'), this.olderThanTimeout(tasks.updatedAt)))
@@ -251,7 +251,7 @@ export class FleetRecovery {
 
   /** Adds the task's job unless one is waiting, delayed or running; a finished one is replaced. */
   private async ensureJob(task: TaskRow): Promise<void> {
-    const job = await this.o.taskQueue.getJob(task.id);
+    const job = await this.deps.taskQueue.getJob(task.id);
     const state = job ? await job.getState() : 'missing';
     if (state !== 'missing' && state !== 'completed' && state !== 'failed' && state !== 'unknown') return;
     if (job) {
@@ -259,12 +259,12 @@ export class FleetRecovery {
         await job.remove();
       } catch (error) {
         // Its id stays taken, so adding the job now would add nothing: the next sweep tries again.
-        this.o.logger.warn({ err: error, taskId: task.id, jobState: state }, 'could not remove the finished job of a queued task: the next sweep tries again');
+        this.deps.logger.warn({ err: error, taskId: task.id, jobState: state }, 'could not remove the finished job of a queued task: the next sweep tries again');
         return;
       }
     }
-    await enqueueTask(this.o.taskQueue, task);
-    this.o.logger.warn({ taskId: task.id, jobState: state }, 'queued task had no job: enqueued again');
+    await enqueueTask(this.deps.taskQueue, task);
+    this.deps.logger.warn({ taskId: task.id, jobState: state }, 'queued task had no job: enqueued again');
   }
 
   private heartbeatOlderThanTimeout() {
@@ -272,7 +272,7 @@ export class FleetRecovery {
   }
 
   private olderThanTimeout(column: typeof workers.heartbeatAt | typeof tasks.updatedAt) {
-    return this.olderThan(column, this.o.workerTimeoutMs);
+    return this.olderThan(column, this.deps.workerTimeoutMs);
   }
 
   private olderThan(column: typeof workers.heartbeatAt | typeof tasks.updatedAt, ms: number) {

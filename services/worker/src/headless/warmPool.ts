@@ -136,15 +136,15 @@ export class WarmPools {
   private closed = false;
   readonly logger: Logger;
 
-  constructor(private readonly o: WarmPoolsOptions) {
-    this.logger = o.logger.child({ component: 'warm-pool' });
+  constructor(private readonly deps: WarmPoolsOptions) {
+    this.logger = deps.logger.child({ component: 'warm-pool' });
   }
 
   /** Brings the pools in line with the slots' `warmPool` settings (at start, then on each heartbeat). */
   async reconcile(): Promise<void> {
     if (this.closed) return;
-    const rows = await warmPoolSlotRows(this.o.db);
-    const wanted = rows.filter((row) => row.warmPool && (!this.o.workerSlots || this.o.workerSlots.includes(row.id)));
+    const rows = await warmPoolSlotRows(this.deps.db);
+    const wanted = rows.filter((row) => row.warmPool && (!this.deps.workerSlots || this.deps.workerSlots.includes(row.id)));
     for (const [slotId, pool] of this.pools) {
       if (!wanted.some((row) => row.id === slotId)) {
         pool.close();
@@ -152,7 +152,7 @@ export class WarmPools {
       }
     }
     for (const slot of wanted) {
-      const { rules } = await roleInForce(this.o.db, slot.role);
+      const { rules } = await roleInForce(this.deps.db, slot.role);
       this.update(slot, rules);
     }
   }
@@ -233,12 +233,12 @@ export class WarmPools {
   async startOne(pool: SlotPool): Promise<void> {
     const { slot, rules, config } = pool;
     const fingerprint = pool.fingerprint;
-    const prompts = this.o.prompts.reserve();
+    const prompts = this.deps.prompts.reserve();
     const launch = combineLaunches([prompts], rules.allow);
     let process: HeadlessProcess;
     try {
-      const started = await this.o.launcher.prepare(taskAgentRequest(slot, rules, launch, 'stream-json'));
-      process = spawnHeadless(started, 'stream-json', this.o.spawner);
+      const started = await this.deps.launcher.prepare(taskAgentRequest(slot, rules, launch, 'stream-json'));
+      process = spawnHeadless(started, 'stream-json', this.deps.spawner);
       // Idle (ready to be taken) once it runs.
       const running = await process.started;
       if ('error' in running) throw new Error(`the warm agent could not be started: ${running.error}`);

@@ -34,7 +34,7 @@ export interface PermissionGuardOptions {
  * audit row and a `permission_decision` event.
  */
 export class PermissionGuard {
-  constructor(private readonly o: PermissionGuardOptions) {}
+  constructor(private readonly deps: PermissionGuardOptions) {}
 
   /**
    * A role's deny rule, checked before the CLI decides anything itself (a PreToolUse hook): a tool use
@@ -42,39 +42,39 @@ export class PermissionGuard {
    */
   async refusal(request: GuardRequest): Promise<GuardAnswer | null> {
     const { owner, slot, use } = request;
-    const role = await roleInForce(this.o.db, slot.role);
+    const role = await roleInForce(this.deps.db, slot.role);
     const policy = decide(role.rules, use, { cwd: slot.cwd, home: slot.home });
     if (policy.verdict !== 'deny') return null;
     const reason = denialReason(role.name, policy.rule);
-    await recordDecision(this.o.db, this.o.events, { owner, use, decision: 'deny', by: 'policy', role, rule: policy.rule, reason });
+    await recordDecision(this.deps.db, this.deps.events, { owner, use, decision: 'deny', by: 'policy', role, rule: policy.rule, reason });
     return { decision: 'deny', reason };
   }
 
   async check(request: GuardRequest): Promise<GuardAnswer> {
     const { owner, slot, use } = request;
-    const role = await roleInForce(this.o.db, slot.role);
+    const role = await roleInForce(this.deps.db, slot.role);
     const policy = decide(role.rules, use, { cwd: slot.cwd, home: slot.home });
     if (policy.verdict !== 'confirm') {
       const reason = policy.verdict === 'deny' ? denialReason(role.name, policy.rule) : undefined;
-      await recordDecision(this.o.db, this.o.events, { owner, use, decision: policy.verdict, by: 'policy', role, rule: policy.rule, reason });
+      await recordDecision(this.deps.db, this.deps.events, { owner, use, decision: policy.verdict, by: 'policy', role, rule: policy.rule, reason });
       return { decision: policy.verdict, reason };
     }
-    const approval = await this.o.approvals.create({
+    const approval = await this.deps.approvals.create({
       owner,
       slot: slot.id,
       role: role.name,
       tool: use.tool,
       input: use.input,
       rule: policy.rule,
-      timeoutMs: this.o.approvalTimeoutMs,
+      timeoutMs: this.deps.approvalTimeoutMs,
     });
-    await this.o.events.append(owner, {
+    await this.deps.events.append(owner, {
       type: 'approval_requested',
       payload: { approvalId: approval.id, tool: use.tool, input: use.input, rule: policy.rule, expiresAt: approval.expiresAt },
     });
-    this.o.logger.info({ approvalId: approval.id, owner, tool: use.tool }, 'tool use waits for approval');
+    this.deps.logger.info({ approvalId: approval.id, owner, tool: use.tool }, 'tool use waits for approval');
     request.onApprovalPending?.(approval);
-    const decided = await this.o.approvals.waitForDecision(approval.id, this.o.approvalTimeoutMs, request.signal);
+    const decided = await this.deps.approvals.waitForDecision(approval.id, this.deps.approvalTimeoutMs, request.signal);
     const decision = decided.status === 'approved' ? 'allow' : 'deny';
     const reason =
       decided.status === 'expired'
@@ -84,7 +84,7 @@ export class PermissionGuard {
         : decision === 'deny' && decided.reason
           ? `Mission denied this (${decided.decidedBy}): ${decided.reason}`
           : undefined;
-    await recordDecision(this.o.db, this.o.events, {
+    await recordDecision(this.deps.db, this.deps.events, {
       owner,
       use,
       decision,

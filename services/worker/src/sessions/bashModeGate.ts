@@ -29,17 +29,17 @@ export class BashModeGate {
   private lineHasText = false;
   private attachQueue: Promise<void> = Promise.resolve();
 
-  constructor(private readonly o: BashModeGateOptions) {}
+  constructor(private readonly deps: BashModeGateOptions) {}
 
   /** Resolves when the text may be typed; rejects with a `forbidden` MissionError when it may not. */
   async checkText(text: string): Promise<void> {
     if (!mayStartBashMode(text)) return;
     const command = bashModeCommand(text) ?? '';
-    const role = await roleInForce(this.o.db, this.o.slot.role);
-    const policy = decide(role.rules, { tool: 'Bash', input: { command } }, { cwd: this.o.slot.cwd, home: this.o.home });
+    const role = await roleInForce(this.deps.db, this.deps.slot.role);
+    const policy = decide(role.rules, { tool: 'Bash', input: { command } }, { cwd: this.deps.slot.cwd, home: this.deps.home });
     const use = { tool: 'Bash', input: { command, via: 'bash_mode' } };
     if (policy.verdict === 'allow') {
-      await recordDecision(this.o.db, this.o.events, { owner: this.o.owner, use, decision: 'allow', by: 'policy', role, rule: policy.rule });
+      await recordDecision(this.deps.db, this.deps.events, { owner: this.deps.owner, use, decision: 'allow', by: 'policy', role, rule: policy.rule });
       return;
     }
     const runs = `text starting with '!' runs \`${command.length > 200 ? `${command.slice(0, 200)}…` : command}\` in Claude Code's bash mode`;
@@ -48,7 +48,7 @@ export class BashModeGate {
         ? `role '${role.name}' forbids it (rule ${policy.rule})`
         : `role '${role.name}' does not allow it unasked (${policy.rule ? `rule ${policy.rule} asks a person first` : (policy.reason ?? 'no allow rule covers it')}), and bash mode cannot wait for an approval: ask Claude without the '!'`;
     const reason = `Mission refused this: ${runs}, and ${why}.`;
-    await recordDecision(this.o.db, this.o.events, { owner: this.o.owner, use, decision: 'deny', by: 'policy', role, rule: policy.rule, reason });
+    await recordDecision(this.deps.db, this.deps.events, { owner: this.deps.owner, use, decision: 'deny', by: 'policy', role, rule: policy.rule, reason });
     throw new MissionError('forbidden', reason, { role: role.name, rule: policy.rule, command });
   }
 
@@ -63,21 +63,21 @@ export class BashModeGate {
     this.attachQueue = this.attachQueue
       .then(() => this.admit(data, client, write))
       .catch((error: unknown) => {
-        this.o.logger.error({ err: error, owner: this.o.owner }, 'attach input could not be checked for bash mode; dropped');
-        this.o.refuseAttach(client, 'Mission could not check this input for bash mode; it was dropped');
+        this.deps.logger.error({ err: error, owner: this.deps.owner }, 'attach input could not be checked for bash mode; dropped');
+        this.deps.refuseAttach(client, 'Mission could not check this input for bash mode; it was dropped');
       });
   }
 
   private async admit(data: string, client: string | undefined, write: (data: string) => void): Promise<void> {
-    const next = followKeystrokes(this.lineHasText, data, this.o.promptTakesInput());
+    const next = followKeystrokes(this.lineHasText, data, this.deps.promptTakesInput());
     if (next.bang) {
-      const role = await roleInForce(this.o.db, this.o.slot.role);
+      const role = await roleInForce(this.deps.db, this.deps.slot.role);
       if (!allowsAnyCommand(role.rules)) {
         const reason = `Mission refused '!' at the start of the prompt: it opens bash mode, which role '${role.name}' does not allow`;
         const use = { tool: 'Bash', input: { command: data, via: 'attach' } };
-        await recordDecision(this.o.db, this.o.events, { owner: this.o.owner, use, decision: 'deny', by: 'policy', role, rule: null, reason });
+        await recordDecision(this.deps.db, this.deps.events, { owner: this.deps.owner, use, decision: 'deny', by: 'policy', role, rule: null, reason });
         this.lineHasText = false;
-        this.o.refuseAttach(client, reason);
+        this.deps.refuseAttach(client, reason);
         return;
       }
     }

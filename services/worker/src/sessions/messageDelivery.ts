@@ -14,7 +14,7 @@ export class MessageDelivery {
   /** Sessions whose queue is being delivered now. */
   private readonly delivering = new Set<string>();
 
-  constructor(private readonly o: { db: Database; events: EventLog; logger: Logger }) {}
+  constructor(private readonly deps: { db: Database; events: EventLog; logger: Logger }) {}
 
   /** Delivers what is queued for the session while it is idle; returns at once if a delivery is going on. */
   async deliver(session: InteractiveSession): Promise<void> {
@@ -27,7 +27,7 @@ export class MessageDelivery {
         await this.deliverOne(session, message);
       }
     } catch (error) {
-      this.o.logger.error({ err: error, sessionId: session.id }, 'message delivery failed');
+      this.deps.logger.error({ err: error, sessionId: session.id }, 'message delivery failed');
     } finally {
       this.delivering.delete(session.id);
     }
@@ -35,12 +35,12 @@ export class MessageDelivery {
 
   /** The session ended: what is queued for it will never be delivered, what was delivered never answered. */
   async failPending(sessionId: string, reason: string): Promise<void> {
-    await failPendingMessages(this.o.db, this.o.events, sessionId, reason);
+    await failPendingMessages(this.deps.db, this.deps.events, sessionId, reason);
   }
 
   /** Claims the oldest queued message (queued → delivered). */
   private async takeNext(sessionId: string): Promise<MessageRow | undefined> {
-    return takeNextQueuedMessage(this.o.db, sessionId);
+    return takeNextQueuedMessage(this.deps.db, sessionId);
   }
 
   /**
@@ -49,7 +49,7 @@ export class MessageDelivery {
    * typed first) puts it back in the queue; any other error fails it.
    */
   private async deliverOne(session: InteractiveSession, message: MessageRow): Promise<void> {
-    await announceMessageStatus(this.o.events, message);
+    await announceMessageStatus(this.deps.events, message);
     let update: Partial<MessageRow>;
     try {
       const turn = await session.send(messagePrompt(message.fromSessionId, message.text, await this.slotOf(message.fromSessionId)), REPLY_TIMEOUT_MS);
@@ -59,12 +59,12 @@ export class MessageDelivery {
       const busy = session.state === 'working' || session.state === 'waiting_permission';
       update = busy ? { status: 'queued', deliveredAt: null } : { status: 'failed', error: (error as Error).message };
     }
-    const row = await updateSessionMessage(this.o.db, message.id, update);
-    if (row && row.status !== 'queued') await announceMessageStatus(this.o.events, row);
+    const row = await updateSessionMessage(this.deps.db, message.id, update);
+    if (row && row.status !== 'queued') await announceMessageStatus(this.deps.events, row);
   }
 
   private async slotOf(sessionId: string | null): Promise<string | undefined> {
     if (!sessionId) return undefined;
-    return (await sessionRow(this.o.db, sessionId))?.slot;
+    return (await sessionRow(this.deps.db, sessionId))?.slot;
   }
 }

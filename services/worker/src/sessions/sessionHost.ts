@@ -74,27 +74,27 @@ export class SessionHost {
   /** Claude Code's own records on this machine, for `cc.sessions`. */
   private readonly claudeRecords = new ClaudeHomeScanner();
 
-  constructor(private readonly o: SessionHostOptions) {
-    this.workspaces = new SessionWorkspaces(o.logger);
-    this.store = new SessionStore(o);
-    this.messages = new MessageDelivery({ db: o.db, events: o.events, logger: o.logger });
+  constructor(private readonly deps: SessionHostOptions) {
+    this.workspaces = new SessionWorkspaces(deps.logger);
+    this.store = new SessionStore(deps);
+    this.messages = new MessageDelivery({ db: deps.db, events: deps.events, logger: deps.logger });
     this.spawnWorker = new Worker<SpawnJobData>(queueNames.sessions, async (job, token) => this.take(job, token), {
-      connection: o.connection,
-      prefix: o.queuePrefix,
-      concurrency: Math.max(1, Math.min(4, o.maxSessions)),
+      connection: deps.connection,
+      prefix: deps.queuePrefix,
+      concurrency: Math.max(1, Math.min(4, deps.maxSessions)),
       // A worker allowed no sessions never takes a spawn job.
-      autorun: o.maxSessions > 0,
-      lockDuration: o.jobLockMs,
-      stalledInterval: o.jobLockMs,
+      autorun: deps.maxSessions > 0,
+      lockDuration: deps.jobLockMs,
+      stalledInterval: deps.jobLockMs,
     });
-    this.spawnWorker.on('error', (error) => o.logger.error({ err: error }, 'session spawn worker error'));
+    this.spawnWorker.on('error', (error) => deps.logger.error({ err: error }, 'session spawn worker error'));
     this.commandWorker = serveCommands({
-      connection: o.connection,
-      prefix: o.queuePrefix,
-      workerId: o.workerId,
+      connection: deps.connection,
+      prefix: deps.queuePrefix,
+      workerId: deps.workerId,
       concurrency: 1_000,
       handlers: this.handlers(),
-      onError: (error, command) => o.logger.error({ err: error, command }, 'session command failed'),
+      onError: (error, command) => deps.logger.error({ err: error, command }, 'session command failed'),
     });
   }
 
@@ -122,7 +122,7 @@ export class SessionHost {
    * declared it lost already.
    */
   async fence(): Promise<void> {
-    await this.endAll((id) => this.record(id, 'lost', null, { reason: `its worker (${this.o.workerId}) stopped it: no heartbeat of the worker landed in time; resume it with POST /v1/sessions/${id}/resume` }));
+    await this.endAll((id) => this.record(id, 'lost', null, { reason: `its worker (${this.deps.workerId}) stopped it: no heartbeat of the worker landed in time; resume it with POST /v1/sessions/${id}/resume` }));
   }
 
   /**
@@ -131,7 +131,7 @@ export class SessionHost {
    */
   async endSessionsOfEndedTasks(): Promise<void> {
     if (this.live.size === 0) return;
-    const orphans = await sessionsOfEndedTasks(this.o.db, [...this.live.keys()]);
+    const orphans = await sessionsOfEndedTasks(this.deps.db, [...this.live.keys()]);
     await Promise.all(
       orphans.map(({ id, taskId, status }) => this.end(id, async () => this.record(id, 'exited', null, { reason: `the task that started it (${taskId}) ended (${status})` }))),
     );
@@ -162,13 +162,13 @@ export class SessionHost {
           return await session.interrupt();
         } finally {
           // An interrupt closes the dialog an approval held: nothing is left to approve.
-          await this.o.approvals.expirePending({ kind: 'session', id: sessionId }, 'the session was interrupted', 'interrupt');
+          await this.deps.approvals.expirePending({ kind: 'session', id: sessionId }, 'the session was interrupted', 'interrupt');
         }
       }),
       screen: this.command((session) => session.screen()),
       serialize: this.command((session) => session.pty.serialize()),
       kill: this.command((session) => session.kill()),
-      'cc.sessions': async () => this.claudeRecords.scan(await claudeHomes(this.o.db, this.o.launcher.homes), this.o.workerId),
+      'cc.sessions': async () => this.claudeRecords.scan(await claudeHomes(this.deps.db, this.deps.launcher.homes), this.deps.workerId),
       // Answers at once: the delivery goes on (and the send API nudges, it does not wait).
       deliver_messages: this.command((session) => (void this.messages.deliver(session), null)),
     };
@@ -186,7 +186,7 @@ export class SessionHost {
 
   private session(id: string): InteractiveSession {
     const entry = this.live.get(id);
-    if (!entry) throw new ConflictError(`session ${id} is not running on worker ${this.o.workerId} any more`);
+    if (!entry) throw new ConflictError(`session ${id} is not running on worker ${this.deps.workerId} any more`);
     return entry.session;
   }
 
@@ -195,7 +195,7 @@ export class SessionHost {
    * to the queue for a worker with room.
    */
   private async take(job: Job<SpawnJobData>, token: string | undefined): Promise<void> {
-    if (this.live.size + this.taking >= this.o.maxSessions) {
+    if (this.live.size + this.taking >= this.deps.maxSessions) {
       await job.moveToDelayed(Date.now() + FULL_RETRY_MS, token);
       throw new DelayedError();
     }
@@ -214,10 +214,10 @@ export class SessionHost {
    */
   private async spawn({ sessionId, resume }: SpawnJobData): Promise<void> {
     const owner: EventOwner = { kind: 'session', id: sessionId };
-    const row = await unclaimedSession(this.o.db, sessionId);
+    const row = await unclaimedSession(this.deps.db, sessionId);
     if (!row) throw new NotFoundError('session', sessionId);
-    const log = this.o.logger.child({ sessionId });
-    const runnable = await loadRunnableSlot(this.o.db, row.slot);
+    const log = this.deps.logger.child({ sessionId });
+    const runnable = await loadRunnableSlot(this.deps.db, row.slot);
     if ('problem' in runnable) return this.spawnFailed(sessionId, runnable.problem);
     const { slot, role } = runnable;
     if (resume && !row.claudeSessionId) throw new ConflictError(`session ${sessionId} has no Claude Code session id to resume`);
@@ -225,11 +225,11 @@ export class SessionHost {
     const place = await this.workspaces.prepare(slot, sessionId);
     if ('problem' in place) return this.spawnFailed(sessionId, place.problem);
     const { rules } = role;
-    const mission = combineLaunches([await childMcpLaunch(this.o.db, { kind: 'session', id: sessionId, role: slot.role, missionTools: rules.missionTools }, this.o.apiUrl, { refusalsToo: row.parentId !== null })]);
+    const mission = combineLaunches([await childMcpLaunch(this.deps.db, { kind: 'session', id: sessionId, role: slot.role, missionTools: rules.missionTools }, this.deps.apiUrl, { refusalsToo: row.parentId !== null })]);
     // The hooks driver: the CLI posts its hooks to this worker; the role's rules go in the same settings.
     const hooked = row.driver === 'hooks';
-    const hookRoute = hooked ? this.o.hookServer.register(sessionId, (input, withdrawn) => (session as HookedSession).hook(input, withdrawn)) : null;
-    const cliSettings = { ...cliPermissionSettings(rules), ...(hookRoute ? hookSettings(hookRoute, this.o.approvalTimeoutMs + HOOK_TIMEOUT_MARGIN_MS) : {}) };
+    const hookRoute = hooked ? this.deps.hookServer.register(sessionId, (input, withdrawn) => (session as HookedSession).hook(input, withdrawn)) : null;
+    const cliSettings = { ...cliPermissionSettings(rules), ...(hookRoute ? hookSettings(hookRoute, this.deps.approvalTimeoutMs + HOOK_TIMEOUT_MARGIN_MS) : {}) };
     const request = {
       args: [
         ...CLAUDE_SCREEN_ARGS,
@@ -247,26 +247,26 @@ export class SessionHost {
       terminal: true,
     };
     // The CLI's home must let it start straight into its prompt; a session's worktree is trusted with its siblings.
-    const homeProblem = await prepareClaudeHomeFor(this.o.launcher.environment(request), [slot.cwd, ...(place.workspace ? [path.dirname(place.workspace.path)] : [])]).then(
+    const homeProblem = await prepareClaudeHomeFor(this.deps.launcher.environment(request), [slot.cwd, ...(place.workspace ? [path.dirname(place.workspace.path)] : [])]).then(
       () => null,
       (error: Error) => `could not prepare Claude Code's home: ${error.message}`,
     );
     if (homeProblem) return this.spawnFailed(sessionId, homeProblem);
-    const agent = await this.o.launcher.prepare(request).catch((error: Error) => ({ problem: `could not prepare the agent: ${error.message}` }));
+    const agent = await this.deps.launcher.prepare(request).catch((error: Error) => ({ problem: `could not prepare the agent: ${error.message}` }));
     if ('problem' in agent) return this.spawnFailed(sessionId, agent.problem);
     const pty = new PtySession({ ...agent, cols: row.cols, rows: row.rows });
     // What the role's rules are read against: `~` is the agent's HOME, not the worker's.
-    const guardSlot = { ...slot, home: agent.env.HOME ?? this.o.launcher.defaultHomeFor(slot.id) };
-    const channel = channels(this.o.queuePrefix);
+    const guardSlot = { ...slot, home: agent.env.HOME ?? this.deps.launcher.defaultHomeFor(slot.id) };
+    const channel = channels(this.deps.queuePrefix);
     const gate = new BashModeGate({
-      db: this.o.db,
-      events: this.o.events,
+      db: this.deps.db,
+      events: this.deps.events,
       logger: log,
       owner,
       slot: { role: slot.role, cwd: place.cwd },
       home: guardSlot.home,
       promptTakesInput: (): boolean => session.state === 'idle' || session.state === 'working',
-      refuseAttach: (client, message) => void this.o.connection.publish(channel.ptyRefused(sessionId), JSON.stringify({ client, message })),
+      refuseAttach: (client, message) => void this.deps.connection.publish(channel.ptyRefused(sessionId), JSON.stringify({ client, message })),
     });
     pty.onInput((_, origin) => {
       if (origin === 'mission') gate.missionTyped();
@@ -277,7 +277,7 @@ export class SessionHost {
     let startDeadline: NodeJS.Timeout | undefined;
     // The session's events are stored only while it is this worker's (or not yet claimed) and not ended: a
     // worker the fleet declared lost, and whose session was resumed elsewhere, writes nothing into its log.
-    const fence = this.store.fence(sessionId, this.o.workerId);
+    const fence = this.store.fence(sessionId, this.deps.workerId);
     const takenFromHere = () => {
       if (!this.live.has(sessionId)) return;
       log.warn('the session is no longer this worker\'s (the fleet declared the worker lost): stopping it here, its event not stored');
@@ -291,12 +291,12 @@ export class SessionHost {
       if (usage?.type === 'usage') await recordSessionCost(this.store, sessionId, usage.payload);
     };
     const emit = async (drafts: MissionEventDraft[]) => {
-      const stored = await this.o.events.appendFenced(owner, drafts, fence);
+      const stored = await this.deps.events.appendFenced(owner, drafts, fence);
       if (!stored) return takenFromHere();
       await recordCost(drafts);
     };
     const decideApproval = async (approvalId: string, choice: ConfirmChoice, by: string) => {
-      await this.o.approvals.decide(approvalId, choice === 'no' ? 'denied' : 'approved', by);
+      await this.deps.approvals.decide(approvalId, choice === 'no' ? 'denied' : 'approved', by);
     };
     const checkText = (text: string): Promise<void> => gate.checkText(text);
     const stateChanged = async (told: StateTold, exit: PtyExit | null, blocking: BlockingDialog | null = null, endReason?: string, before: MissionEventDraft[] = []) => {
@@ -311,7 +311,7 @@ export class SessionHost {
         await this.record(sessionId, 'exited', exit ?? null, { told: details, endReason });
         log.info({ exitCode: exit?.exitCode, signal: exit?.signal }, 'session exited');
       } else if (state !== 'lost') {
-        if (!(await this.store.changeState(sessionId, this.o.workerId, state, details, blocking, before))) return takenFromHere();
+        if (!(await this.store.changeState(sessionId, this.deps.workerId, state, details, blocking, before))) return takenFromHere();
         await recordCost(before);
         if (state === 'idle') void this.messages.deliver(session);
       }
@@ -323,11 +323,11 @@ export class SessionHost {
           stateChanged,
           decideApproval,
           checkText,
-          refusal: (use) => this.o.guard.refusal({ owner, slot: guardSlot, use }),
+          refusal: (use) => this.deps.guard.refusal({ owner, slot: guardSlot, use }),
           // The session's end expires what it held itself (`session_exited`): only a withdrawn request ends it sooner.
-          guard: (use, pending, withdrawn) => this.o.guard.check({ owner, slot: guardSlot, use, onApprovalPending: pending, signal: withdrawn }),
+          guard: (use, pending, withdrawn) => this.deps.guard.check({ owner, slot: guardSlot, use, onApprovalPending: pending, signal: withdrawn }),
           withdrawApproval: async (approvalId) => {
-            await this.o.approvals.expire(approvalId, 'interrupt', 'the session was interrupted');
+            await this.deps.approvals.expire(approvalId, 'interrupt', 'the session was interrupted');
           },
         })
       : new LiveSession(sessionId, pty, {
@@ -337,24 +337,24 @@ export class SessionHost {
           decideApproval,
           checkText,
           guardDialog: async (dialog, pending) => {
-            const answer = await this.o.guard.check({ owner, slot: guardSlot, use: dialogToolUse(dialog), onApprovalPending: pending, signal: ended.signal });
+            const answer = await this.deps.guard.check({ owner, slot: guardSlot, use: dialogToolUse(dialog), onApprovalPending: pending, signal: ended.signal });
             return { choice: answer.decision === 'allow' ? 'yes' : 'no', reason: answer.reason };
           },
         });
-    const stopRelay = pty.onOutput((data) => void this.o.connection.publish(channel.ptyOutput(sessionId), data));
-    const stopInput = await this.o.subscriber.subscribe(channel.ptyInput(sessionId), (message) => this.attachInput(session, gate, message));
+    const stopRelay = pty.onOutput((data) => void this.deps.connection.publish(channel.ptyOutput(sessionId), data));
+    const stopInput = await this.deps.subscriber.subscribe(channel.ptyInput(sessionId), (message) => this.attachInput(session, gate, message));
     this.live.set(sessionId, { session, detach: () => (stopRelay(), stopInput()), ended });
     this.updateCapacity();
 
     const claim = { claudeSessionId, workspaceBranch: place.workspace?.branch ?? null, workspacePath: place.workspace?.path ?? null };
-    if (!(await this.store.claim(sessionId, this.o.workerId, claim, resume ? `resumed on worker ${this.o.workerId}` : undefined))) {
+    if (!(await this.store.claim(sessionId, this.deps.workerId, claim, resume ? `resumed on worker ${this.deps.workerId}` : undefined))) {
       this.forget(sessionId);
       await pty.kill();
       await this.workspaces.release(sessionId);
       log.warn('another worker took the session first');
       return;
     }
-    startDeadline = setTimeout(() => void this.startTimedOut(sessionId).catch((error: unknown) => log.error({ err: error }, 'could not end a session that did not start')), this.o.startTimeoutMs);
+    startDeadline = setTimeout(() => void this.startTimedOut(sessionId).catch((error: unknown) => log.error({ err: error }, 'could not end a session that did not start')), this.deps.startTimeoutMs);
     ended.signal.addEventListener('abort', () => clearTimeout(startDeadline), { once: true });
     log.info({ pid: pty.pid, slot: slot.id, resume: Boolean(resume), driver: row.driver }, 'session started');
   }
@@ -362,18 +362,18 @@ export class SessionHost {
   /** A session still `starting` at its deadline (claude never came up): it ends, with the reason as an error event. */
   private async startTimedOut(sessionId: string): Promise<void> {
     if (!this.live.has(sessionId)) return;
-    if ((await sessionStateOn(this.o.db, sessionId, this.o.workerId)) !== 'starting') return;
-    const problem = `claude did not start within ${this.o.startTimeoutMs} ms (MISSION_SESSION_START_TIMEOUT_MS); the session was ended`;
-    this.o.logger.warn({ sessionId }, problem);
+    if ((await sessionStateOn(this.deps.db, sessionId, this.deps.workerId)) !== 'starting') return;
+    const problem = `claude did not start within ${this.deps.startTimeoutMs} ms (MISSION_SESSION_START_TIMEOUT_MS); the session was ended`;
+    this.deps.logger.warn({ sessionId }, problem);
     await this.end(sessionId, async () => {
-      await this.o.events.append({ kind: 'session', id: sessionId }, { type: 'error', payload: { code: 'start_timeout', message: problem } });
+      await this.deps.events.append({ kind: 'session', id: sessionId }, { type: 'error', payload: { code: 'start_timeout', message: problem } });
       await this.record(sessionId, 'exited', null, { reason: problem });
     });
   }
 
   /** The session cannot start here (its slot or workspace is unusable): it ends at once, with the reason as an error event. */
   private async spawnFailed(sessionId: string, problem: string): Promise<void> {
-    await this.o.events.append({ kind: 'session', id: sessionId }, { type: 'error', payload: { code: 'spawn_failed', message: problem } });
+    await this.deps.events.append({ kind: 'session', id: sessionId }, { type: 'error', payload: { code: 'spawn_failed', message: problem } });
     await this.record(sessionId, 'exited', null, { reason: problem });
   }
 
@@ -402,8 +402,8 @@ export class SessionHost {
 
   /** Takes spawn jobs only while there is room for another session. */
   private updateCapacity(): void {
-    const full = this.live.size >= this.o.maxSessions;
-    if (full && !this.spawnWorker.isPaused()) this.spawnWorker.pause(true).catch((error: unknown) => this.o.logger.warn({ err: error }, 'could not stop taking spawn jobs while full (a job taken while full goes back to the queue)'));
+    const full = this.live.size >= this.deps.maxSessions;
+    if (full && !this.spawnWorker.isPaused()) this.spawnWorker.pause(true).catch((error: unknown) => this.deps.logger.warn({ err: error }, 'could not stop taking spawn jobs while full (a job taken while full goes back to the queue)'));
     if (!full && this.spawnWorker.isPaused()) this.spawnWorker.resume();
   }
 
@@ -413,18 +413,18 @@ export class SessionHost {
    */
   private async record(sessionId: string, state: EndedSessionState, exit: PtyExit | null, how: { reason: string } | { told: StateDetails; endReason?: string }): Promise<void> {
     // Not a session the fleet has ended already (this worker declared lost) or given to another worker.
-    if (!(await this.store.isHere(sessionId, this.o.workerId))) return;
+    if (!(await this.store.isHere(sessionId, this.deps.workerId))) return;
     const exitCode = exit?.exitCode ?? null;
     const exitSignal = exit?.signal ?? null;
     const reason = 'reason' in how ? how.reason : undefined;
     const why = reason ?? ('endReason' in how ? how.endReason : undefined);
     const told = 'told' in how ? how.told : { reason, exitCode, ...(exitSignal ? { signal: exitSignal } : {}), ...(state === 'lost' ? { resumable: true } : {}) };
     // Its claude is gone, and with it every dialog an approval held (expired before the state says ended).
-    await this.o.approvals.expirePending({ kind: 'session', id: sessionId }, reason ?? `the session ${state}`, `session_${state}`);
-    if (!(await this.store.end(sessionId, this.o.workerId, { state, exitCode, exitSignal, reason: why ?? null }, told))) return;
+    await this.deps.approvals.expirePending({ kind: 'session', id: sessionId }, reason ?? `the session ${state}`, `session_${state}`);
+    if (!(await this.store.end(sessionId, this.deps.workerId, { state, exitCode, exitSignal, reason: why ?? null }, told))) return;
     await this.workspaces.release(sessionId);
-    await revokeAgentTokens(this.o.db, [sessionId]);
-    await this.o.events.announceRevokedTokens({ owners: [sessionId] });
+    await revokeAgentTokens(this.deps.db, [sessionId]);
+    await this.deps.events.announceRevokedTokens({ owners: [sessionId] });
     await this.messages.failPending(sessionId, why ?? `the session ${state}`);
   }
 }
