@@ -2,8 +2,8 @@ import { and, asc, eq, gt, lte, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import { type Database, sqlStateOf, type Transaction, UNIQUE_VIOLATION } from './db/database.ts';
 import { UnavailableError } from '@mission/contracts';
-import { events } from './db/schema.ts';
-import type { EventOwner, MissionEvent, MissionEventDraft, OwnerKind } from '@mission/contracts';
+import { events, sessions, tasks } from './db/schema.ts';
+import { type EventOwner, isEndedSessionState, isTerminalTaskStatus, type MissionEvent, type MissionEventDraft, type OwnerKind } from '@mission/contracts';
 import type { ChannelSubscriber } from './channelSubscriber.ts';
 import { channels } from './queues.ts';
 import { announceRevokedTokens, type RevokedTokens } from './tokenRevocations.ts';
@@ -47,14 +47,21 @@ export class EventLog {
     return this.channelOf(owner.kind, owner.id);
   }
 
-  async append(owner: EventOwner, draft: MissionEventDraft): Promise<MissionEvent> {
+  /** As {@link appendMany}, for one event: the event stored, or undefined when its owner has ended. */
+  async append(owner: EventOwner, draft: MissionEventDraft): Promise<MissionEvent | undefined> {
     const [event] = await this.appendMany(owner, [draft]);
-    return event!;
+    return event;
   }
 
-  /** Stores events of one owner in one statement, with consecutive seqs in the order given, then publishes them in one round trip. */
+  /**
+   * Stores events of one owner in one statement, with consecutive seqs in the order given, then publishes
+   * them in one round trip — unless the owner (its task or session row) has ended: its terminal `state`
+   * event is its last, so then nothing is stored and it resolves []. Checked with the owner's row locked
+   * `for share` in the insert's transaction ({@link ownerNotEnded}). An owner's end is a transition of its
+   * store ({@link transaction}), not an append.
+   */
   async appendMany(owner: EventOwner, drafts: readonly MissionEventDraft[]): Promise<MissionEvent[]> {
-    return (await this.appendFenced(owner, drafts)) ?? [];
+    return (await this.appendFenced(owner, drafts, ownerNotEnded(owner))) ?? [];
   }
 
   /** As {@link appendMany}, but stores (and publishes) nothing and resolves null when the fence does not hold. */
@@ -178,6 +185,22 @@ export async function retryingSeqConflicts<T>(write: () => Promise<T>): Promise<
  * row in (`for share`), so what ends the owner waits for the insert and its own event comes after.
  */
 export type EventFence = (tx: Transaction) => Promise<boolean>;
+
+/**
+ * The fence of every append without one of its own: the owner's row, if it has one, has not ended (a task
+ * not terminal, a session live). Locked `for share`, so an end committing meanwhile either waits for the
+ * insert (its `state` event comes after) or is seen here (a row read for share is its latest version).
+ */
+function ownerNotEnded(owner: EventOwner): EventFence {
+  return async (tx) => {
+    if (owner.kind === 'task') {
+      const [row] = await tx.select({ status: tasks.status }).from(tasks).where(eq(tasks.id, owner.id)).for('share');
+      return !row || !isTerminalTaskStatus(row.status);
+    }
+    const [row] = await tx.select({ state: sessions.state }).from(sessions).where(eq(sessions.id, owner.id)).for('share');
+    return !row || !isEndedSessionState(row.state);
+  };
+}
 
 /** Most events an appender holds before its producer must wait ({@link EventAppender.add}). */
 const APPENDER_MAX_PENDING = 1_000;

@@ -417,6 +417,5 @@ export class SessionHost {
     await this.workspaces.release(sessionId);
     await revokeAgentTokens(this.o.db, [sessionId]);
     await this.o.events.announceRevokedTokens({ owners: [sessionId] });
-    await this.messages.failPending(sessionId, why ?? `the session ${state}`);
   }
 }
