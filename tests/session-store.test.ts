@@ -118,7 +118,7 @@ describe('SessionStore', () => {
         ['state', ended],
       ]);
     }
-    expect((await sessionMessageRow(bed.db, toLost.id))?.error).toBe('the session ended before the message was delivered: the worker holding it (worker-gone) was lost');
+    expect((await sessionMessageRow(bed.db, toLost.id))?.error).toBe('the session ended before the message was delivered: its worker (worker-gone) was lost');
     // The sender, still live, is told too; a session that has ended is told nothing more.
     expect((await bed.events.list(sender)).at(-1)).toMatchObject({ type: 'message_status', payload: { messageId: toLost.id, status: 'failed' } });
     expect(await bed.events.append({ kind: 'session', id: lostOne }, { type: 'message_status', payload: { messageId: toLost.id, status: 'failed', reply: null, error: null } })).toBeUndefined();

@@ -147,7 +147,7 @@ export class SessionStore {
         .returning({ id: sessions.id });
       const failed: MessageRow[] = [];
       for (const { id } of rows) {
-        failed.push(...(await failMessagesOf(tx, record, id, rowReason)));
+        failed.push(...(await failMessagesOf(tx, record, id, `its worker (${workerId}) was lost`)));
         record(owner(id), stateEvent('lost', { reason: eventReason(id), resumable: true }));
       }
       return { lost: rows.map(({ id }) => id), failed };
