@@ -1,9 +1,8 @@
 import { and, eq, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
-import type { Database } from '../db/database.ts';
+import type { Database, Transaction } from '../db/database.ts';
 import { sessions } from '../db/schema.ts';
 import type { EventFence, EventLog, EventRecorder } from '../eventLog.ts';
 import { failPendingMessagesIn, type MessageRow, messageStatusEvent } from '../sessionMessages.ts';
-import type { Transaction } from '../db/database.ts';
 import { assertSessionMove, initialSessionState, liveSessionStates, type MissionEventDraft, type SessionState, sessionStatesMovingTo } from '@mission/contracts';
 
 export type SessionRow = typeof sessions.$inferSelect;
