@@ -54,4 +54,41 @@ describe('fenced event appends (a writer that no longer holds its owner stores n
     expect(await system.core.events.appendFenced(owner, [{ type: 'assistant_message', payload: { text: 'after the end' } }], fence)).toBeNull();
     expect((await system.core.events.list(id)).map((e) => e.seq)).toEqual([1, 2, 3]);
   });
+  // F9 (docs/faults.md): writers without a fence of their own (message status, audit, coordination status, …) stored events after the end.
+  it('an append without a fence stores nothing once its owner has ended, also when the end commits while the append waits', async () => {
+    const res = await system.fetch('/v1/tasks', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'unfenced' }) });
+    const { id } = (await res.json()) as { id: string };
+    const { db } = system.core.database;
+    const owner = { kind: 'task' as const, id };
+    expect((await system.core.events.append(owner, { type: 'status', payload: { text: 'while queued' } }))?.seq).toBe(2);
+
+    // The end holds the row (its update) until released: the append waits for it, then sees the task ended.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let updated!: () => void;
+    const rowTaken = new Promise<void>((resolve) => (updated = resolve));
+    const end = system.core.events.transaction(async (tx, record) => {
+      await tx.update(tasks).set({ status: 'cancelled' }).where(eq(tasks.id, id));
+      record(owner, { type: 'state', payload: { state: 'cancelled' } } as never);
+      updated();
+      await held;
+    });
+    await rowTaken;
+    let appended: unknown = 'pending';
+    const late = system.core.events.append(owner, { type: 'status', payload: { text: 'racing the end' } }).then((event) => (appended = event));
+    const waitingForLock = async () =>
+      ((await db.execute(sql`select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like 'insert into "events"%'`)) as unknown[]).length > 0;
+    await waitUntil(waitingForLock, 10_000, 'the append to wait for the end');
+    expect(appended).toBe('pending');
+    release();
+    await end;
+    await late;
+    expect(appended).toBeUndefined();
+    expect(await system.core.events.append(owner, { type: 'status', payload: { text: 'after the end' } })).toBeUndefined();
+    expect((await system.core.events.list(id)).map((e) => [e.seq, e.type])).toEqual([
+      [1, 'state'],
+      [2, 'status'],
+      [3, 'state'],
+    ]);
+  });
 });

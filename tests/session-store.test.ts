@@ -1,5 +1,5 @@
 import { newId } from '@mission/contracts';
-import { SessionStore, tables } from '@mission/store';
+import { insertSessionMessage, SessionStore, sessionMessageRow, tables } from '@mission/store';
 import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useStoreTestBed, withEventsRefused } from './support/storeTestBed.ts';
@@ -98,5 +98,30 @@ describe('SessionStore', () => {
     await store.recordCost(id, 0.25, { input_tokens: 10 });
     expect(await rowOf(id)).toMatchObject({ state: 'starting', costUsd: 0.25, usage: { input_tokens: 10 } });
     expect(await states(id)).toEqual(['starting']);
+  });
+  // F9 (docs/faults.md): the sweep failed a lost session's pending messages after its `lost` event, which was then not its last.
+  it('fails the messages pending for a session in the transaction that ends it, told before its end event, which stays its last', async () => {
+    const sender = await claimed('worker-alive');
+    const lostOne = await claimed('worker-gone');
+    const exiting = await claimed('worker-alive');
+    const toLost = await insertSessionMessage(bed.db, { id: newId('msg'), fromSessionId: sender, toSessionId: lostOne, text: 'queued while its worker was cut off' });
+    const toExiting = await insertSessionMessage(bed.db, { id: newId('msg'), fromSessionId: null, toSessionId: exiting, text: 'from the operator' });
+
+    expect(await store.loseSessionsOf('worker-gone', 'the worker holding it (worker-gone) was lost', () => 'lost')).toEqual([lostOne]);
+    expect(await store.end(exiting, 'worker-alive', { state: 'exited', exitCode: 0, exitSignal: null, reason: null }, {})).toBe(true);
+
+    for (const [session, message, ended] of [[lostOne, toLost, 'lost'], [exiting, toExiting, 'exited']] as const) {
+      expect(await sessionMessageRow(bed.db, message.id)).toMatchObject({ status: 'failed' });
+      const log = await bed.events.list(session);
+      expect(log.slice(-2).map((e) => [e.type, (e.payload as { status?: string; state?: string }).status ?? (e.payload as { state: string }).state])).toEqual([
+        ['message_status', 'failed'],
+        ['state', ended],
+      ]);
+    }
+    expect((await sessionMessageRow(bed.db, toLost.id))?.error).toBe('the session ended before the message was delivered: its worker (worker-gone) was lost');
+    // The sender, still live, is told too; a session that has ended is told nothing more.
+    expect((await bed.events.list(sender)).at(-1)).toMatchObject({ type: 'message_status', payload: { messageId: toLost.id, status: 'failed' } });
+    expect(await bed.events.append({ kind: 'session', id: lostOne }, { type: 'message_status', payload: { messageId: toLost.id, status: 'failed', reply: null, error: null } })).toBeUndefined();
+    expect((await bed.events.list(lostOne)).at(-1)).toMatchObject({ type: 'state', payload: { state: 'lost' } });
   });
 });

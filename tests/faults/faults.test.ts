@@ -39,11 +39,9 @@ interface KnownDefect {
   detail: RegExp;
 }
 // Fixed: F1 (stranded coordinations), F2 (fencing), F3 (row and terminal event in one transaction), F6 (sessions of a
-// lost worker), F7 (jobless runs), F8 (restart under the same id). A finding seen again fails the harness.
-const KNOWN: KnownDefect[] = [
-  // F9: a single event stored after its owner's end, once in six short runs; F6's tens of events stay a failure.
-  { finding: 'F9', faults: ['partition-worker-both'], invariant: 'event_after_end', subject: /^(task|ses)_/, detail: /^1 events after its end/ },
-];
+// lost worker), F7 (jobless runs), F8 (restart under the same id), F9 (unfenced appends after an owner's end). A finding
+// seen again fails the harness.
+const KNOWN: KnownDefect[] = [];
 const isKnown = (fault: string, v: Violation): KnownDefect | undefined =>
   KNOWN.find((k) => k.faults.some((f) => fault.includes(f)) && k.invariant === v.invariant && k.subject.test(v.subject) && k.detail.test(v.detail));
 

@@ -2,8 +2,8 @@ import { and, asc, eq, gt, lte, type SQL, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import { type Database, hot, sqlStateOf, type Transaction, UNIQUE_VIOLATION } from './db/database.ts';
 import { UnavailableError } from '@mission/contracts';
-import { events } from './db/schema.ts';
-import type { EventOwner, MissionEvent, MissionEventDraft, OwnerKind } from '@mission/contracts';
+import { events, sessions, tasks } from './db/schema.ts';
+import { endedSessionStates, type EventOwner, type MissionEvent, terminalTaskStatuses, type MissionEventDraft, type OwnerKind } from '@mission/contracts';
 import type { ChannelSubscriber } from './channelSubscriber.ts';
 import { channels } from './queues.ts';
 import { announceRevokedTokens, type RevokedTokens } from './tokenRevocations.ts';
@@ -49,14 +49,21 @@ export class EventLog {
     return this.channelOf(owner.kind, owner.id);
   }
 
-  async append(owner: EventOwner, draft: MissionEventDraft): Promise<MissionEvent> {
+  /** As {@link appendMany}, for one event: the event stored, or undefined when its owner has ended. */
+  async append(owner: EventOwner, draft: MissionEventDraft): Promise<MissionEvent | undefined> {
     const [event] = await this.appendMany(owner, [draft]);
-    return event!;
+    return event;
   }
 
-  /** Stores events of one owner in one statement, with consecutive seqs in the order given, then publishes them in one round trip. */
+  /**
+   * Stores events of one owner in one statement, with consecutive seqs in the order given, then publishes
+   * them in one round trip — unless the owner (its task or session row) has ended: its terminal `state`
+   * event is its last, so then nothing is stored and it resolves []. Checked with the owner's row locked
+   * `for share` in the insert's transaction ({@link ownerNotEnded}). An owner's end is a transition of its
+   * store ({@link transaction}), not an append.
+   */
   async appendMany(owner: EventOwner, drafts: readonly MissionEventDraft[]): Promise<MissionEvent[]> {
-    return (await this.appendFenced(owner, drafts)) ?? [];
+    return (await this.appendFenced(owner, drafts, ownerNotEnded(owner))) ?? [];
   }
 
   /** As {@link appendMany}, but stores (and publishes) nothing and resolves null when the fence does not hold. */
@@ -184,6 +191,20 @@ export async function retryingSeqConflicts<T>(write: () => Promise<T>): Promise<
  * row (`exists (… for share)`), so what ends the owner waits for the insert and its own event comes after.
  */
 export type EventFence = SQL;
+
+/**
+ * The fence of every append without one of its own: the owner's row, if it has one, has not ended (a task
+ * not terminal, a session live). Locked `for share`, so an end committing meanwhile either waits for the
+ * insert (its `state` event comes after) or is seen here (a row read for share is its latest version).
+ */
+function ownerNotEnded(owner: EventOwner): EventFence {
+  const [status, table, ended] =
+    owner.kind === 'task' ? [tasks.status, tasks, [...terminalTaskStatuses]] : [sessions.state, sessions, [...endedSessionStates]];
+  const id = owner.kind === 'task' ? tasks.id : sessions.id;
+  // The row is judged in the select list, not in a WHERE the planner could push below the lock: locked
+  // whether it has ended or not, and read in its latest version once the lock is had. No row: no owner to end.
+  return sql`coalesce((select ${status} not in (${sql.join(ended.map((state) => sql`${state}`), sql`, `)}) from ${table} where ${id} = ${owner.id} for share), true)`;
+}
 
 /** Most events an appender holds before its producer must wait ({@link EventAppender.add}). */
 const APPENDER_MAX_PENDING = 1_000;

@@ -1,8 +1,8 @@
 import { and, asc, eq, or, sql } from 'drizzle-orm';
-import type { Database } from './db/database.ts';
+import type { Database, Transaction } from './db/database.ts';
 import type { EventLog } from './eventLog.ts';
 import { sessionMessages } from './db/schema.ts';
-import type { MessageStatus, SessionMessage } from '@mission/contracts';
+import type { MessageStatus, MissionEventDraft, SessionMessage } from '@mission/contracts';
 
 export type MessageRow = typeof sessionMessages.$inferSelect;
 
@@ -21,30 +21,41 @@ export function toSessionMessage(row: MessageRow): SessionMessage {
   };
 }
 
-/** A message moved on (delivered, answered, failed): an event on the target and on the sender. */
+/** What a `message_status` event says of a message that moved on (delivered, answered, failed). */
+export function messageStatusEvent(row: MessageRow): MissionEventDraft {
+  return { type: 'message_status', payload: { messageId: row.id, status: row.status, reply: row.reply, error: row.error } };
+}
+
+/**
+ * A message moved on (delivered, answered, failed): an event on the target and on the sender (each stored
+ * only while its session has not ended: {@link EventLog.append}).
+ */
 export async function announceMessageStatus(events: EventLog, row: MessageRow): Promise<void> {
-  const payload = { messageId: row.id, status: row.status, reply: row.reply, error: row.error };
   for (const id of row.fromSessionId ? [row.toSessionId, row.fromSessionId] : [row.toSessionId]) {
-    await events.append({ kind: 'session', id }, { type: 'message_status', payload });
+    await events.append({ kind: 'session', id }, messageStatusEvent(row));
   }
 }
 
 /**
- * The session ended (exited, or lost with its worker): what is still queued for it will never be
- * delivered, and what was delivered will never be answered.
+ * The session is ending (exited, or lost with its worker), in the transaction that ends it: what is still
+ * queued for it will never be delivered, and what was delivered will never be answered. Resolves the
+ * messages it failed, for their `message_status` events.
  */
-export async function failPendingMessages(db: Database, events: EventLog, sessionId: string, reason: string): Promise<void> {
+export async function failPendingMessagesIn(tx: Transaction, sessionId: string, reason: string): Promise<MessageRow[]> {
+  const failed: MessageRow[] = [];
   for (const [status, what] of [
     ['queued', 'the message was delivered'],
     ['delivered', 'it answered the message'],
   ] as const) {
-    const rows = await db
-      .update(sessionMessages)
-      .set({ status: 'failed', error: `the session ended before ${what}: ${reason}` })
-      .where(and(eq(sessionMessages.toSessionId, sessionId), eq(sessionMessages.status, status)))
-      .returning();
-    for (const row of rows) await announceMessageStatus(events, row);
+    failed.push(
+      ...(await tx
+        .update(sessionMessages)
+        .set({ status: 'failed', error: `the session ended before ${what}: ${reason}` })
+        .where(and(eq(sessionMessages.toSessionId, sessionId), eq(sessionMessages.status, status)))
+        .returning()),
+    );
   }
+  return failed;
 }
 
 /** Stores a message, queued for its target. */

@@ -7,7 +7,6 @@ import type { Logger } from '../logger.ts';
 import type { WorkerLiveness } from './liveness.ts';
 import type { ApprovalStore } from '../permissions/approvalStore.ts';
 import { type CoordinationJobData, enqueueTask, type TaskJobData } from '../queues.ts';
-import { failPendingMessages } from '../sessionMessages.ts';
 import { SessionStore } from '../sessions/sessionStore.ts';
 import { terminalTaskStatuses } from '@mission/contracts';
 import type { WorkerState } from '@mission/contracts';
@@ -130,10 +129,8 @@ export class FleetRecovery {
       `the worker holding it (${workerId}) was lost (${silentFor})`,
       (id) => `the worker holding it (${workerId}) was lost (${silentFor}); resume it with POST /v1/sessions/${id}/resume`,
     );
-    for (const id of lostSessions) {
-      await this.deps.approvals.expirePending({ kind: 'session', id }, 'the worker holding the request was lost', 'worker_lost');
-      await failPendingMessages(this.deps.db, this.deps.events, id, `its worker (${workerId}) was lost`);
-    }
+    // Their pending messages failed with them (SessionStore: told before each one's `lost` event).
+    for (const id of lostSessions) await this.deps.approvals.expirePending({ kind: 'session', id }, 'the worker holding the request was lost', 'worker_lost');
 
     await this.recoverTasksOf(workerId);
     return true;

@@ -1,7 +1,8 @@
 import { and, eq, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
-import type { Database } from '../db/database.ts';
+import type { Database, Transaction } from '../db/database.ts';
 import { sessions } from '../db/schema.ts';
-import type { EventFence, EventLog } from '../eventLog.ts';
+import type { EventFence, EventLog, EventRecorder } from '../eventLog.ts';
+import { failPendingMessagesIn, type MessageRow, messageStatusEvent } from '../sessionMessages.ts';
 import { assertSessionMove, initialSessionState, liveSessionStates, type MissionEventDraft, type SessionState, sessionStatesMovingTo } from '@mission/contracts';
 
 export type SessionRow = typeof sessions.$inferSelect;
@@ -65,15 +66,19 @@ export class SessionStore {
   /** starting → ended, for a session no worker took (its spawn job was taken off the queue); false when one did. */
   async endUnclaimed(sessionId: string, state: EndedSessionState, reason: string): Promise<boolean> {
     assertSessionMove('starting', state);
-    return this.deps.events.transaction(async (tx, record) => {
+    const failed = await this.deps.events.transaction(async (tx, record) => {
       const [row] = await tx
         .update(sessions)
         .set({ state, exitReason: reason, endedAt: sql`now()`, updatedAt: sql`now()` })
         .where(and(eq(sessions.id, sessionId), eq(sessions.state, 'starting'), isNull(sessions.ownerWorker)))
         .returning({ id: sessions.id });
-      if (row) record(owner(sessionId), stateEvent(state, { reason }));
-      return Boolean(row);
+      if (!row) return undefined;
+      const failed = await failMessagesOf(tx, record, sessionId, reason);
+      record(owner(sessionId), stateEvent(state, { reason }));
+      return failed;
     });
+    await this.tellSenders(failed ?? []);
+    return failed !== undefined;
   }
 
   /**
@@ -115,15 +120,19 @@ export class SessionStore {
    * it (its payload: `details`); false when it is not that worker's any more, or had ended already.
    */
   async end(sessionId: string, workerId: string, ending: SessionEnding, details: StateDetails): Promise<boolean> {
-    return this.deps.events.transaction(async (tx, record) => {
+    const failed = await this.deps.events.transaction(async (tx, record) => {
       const [row] = await tx
         .update(sessions)
         .set({ state: ending.state, exitCode: ending.exitCode, exitSignal: ending.exitSignal, exitReason: ending.reason, endedAt: sql`now()`, updatedAt: sql`now()` })
         .where(here(sessionId, workerId))
         .returning({ id: sessions.id });
-      if (row) record(owner(sessionId), stateEvent(ending.state, details));
-      return Boolean(row);
+      if (!row) return undefined;
+      const failed = await failMessagesOf(tx, record, sessionId, ending.reason ?? `the session ${ending.state}`);
+      record(owner(sessionId), stateEvent(ending.state, details));
+      return failed;
     });
+    await this.tellSenders(failed ?? []);
+    return failed !== undefined;
   }
 
   /**
@@ -131,15 +140,26 @@ export class SessionStore {
    * resolves the ids of those it ended.
    */
   async loseSessionsOf(workerId: string, rowReason: string, eventReason: (sessionId: string) => string): Promise<string[]> {
-    return this.deps.events.transaction(async (tx, record) => {
+    const { lost, failed } = await this.deps.events.transaction(async (tx, record) => {
       const rows = await tx
         .update(sessions)
         .set({ state: 'lost', exitReason: rowReason, endedAt: sql`now()`, updatedAt: sql`now()` })
         .where(and(eq(sessions.ownerWorker, workerId), inArray(sessions.state, sessionStatesMovingTo('lost'))))
         .returning({ id: sessions.id });
-      for (const { id } of rows) record(owner(id), stateEvent('lost', { reason: eventReason(id), resumable: true }));
-      return rows.map(({ id }) => id);
+      const failed: MessageRow[] = [];
+      for (const { id } of rows) {
+        failed.push(...(await failMessagesOf(tx, record, id, `its worker (${workerId}) was lost`)));
+        record(owner(id), stateEvent('lost', { reason: eventReason(id), resumable: true }));
+      }
+      return { lost: rows.map(({ id }) => id), failed };
     });
+    await this.tellSenders(failed);
+    return lost;
+  }
+
+  /** Tells the senders of messages that failed with their target's end (each stored only while its sender has not ended). */
+  private async tellSenders(failed: readonly MessageRow[]): Promise<void> {
+    for (const row of failed) if (row.fromSessionId) await this.deps.events.append(owner(row.fromSessionId), messageStatusEvent(row));
   }
 
   /** Whether the session is still `workerId`'s (or not claimed yet) and has not ended. */
@@ -156,6 +176,17 @@ export class SessionStore {
   async recordCost(sessionId: string, costUsd: number, usage: Record<string, number>): Promise<void> {
     await this.deps.db.update(sessions).set({ costUsd, usage, costAt: new Date() }).where(eq(sessions.id, sessionId));
   }
+}
+
+/**
+ * In the transaction that ends a session: what is pending for it fails (it will never be delivered or
+ * answered), each told on the session before its `state` event, recorded next — its last event. Resolves
+ * the failed messages, whose senders are told once the transaction has committed.
+ */
+async function failMessagesOf(tx: Transaction, record: EventRecorder, sessionId: string, reason: string): Promise<MessageRow[]> {
+  const failed = await failPendingMessagesIn(tx, sessionId, reason);
+  for (const row of failed) record(owner(sessionId), messageStatusEvent(row));
+  return failed;
 }
 
 /**

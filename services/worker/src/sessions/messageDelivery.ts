@@ -1,5 +1,5 @@
 import { messagePrompt } from '@mission/contracts';
-import { announceMessageStatus, type Database, failPendingMessages, type EventLog, type Logger, type MessageRow, sessionRow, takeNextQueuedMessage, updateSessionMessage } from '@mission/store';
+import { announceMessageStatus, type Database, type EventLog, type Logger, type MessageRow, sessionRow, takeNextQueuedMessage, updateSessionMessage } from '@mission/store';
 import type { InteractiveSession } from './interactive.ts';
 
 
@@ -31,11 +31,6 @@ export class MessageDelivery {
     } finally {
       this.delivering.delete(session.id);
     }
-  }
-
-  /** The session ended: what is queued for it will never be delivered, what was delivered never answered. */
-  async failPending(sessionId: string, reason: string): Promise<void> {
-    await failPendingMessages(this.deps.db, this.deps.events, sessionId, reason);
   }
 
   /** Claims the oldest queued message (queued → delivered). */

@@ -425,6 +425,5 @@ export class SessionHost {
     await this.workspaces.release(sessionId);
     await revokeAgentTokens(this.deps.db, [sessionId]);
     await this.deps.events.announceRevokedTokens({ owners: [sessionId] });
-    await this.messages.failPending(sessionId, why ?? `the session ${state}`);
   }
 }
