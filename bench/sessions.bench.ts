@@ -13,8 +13,9 @@ import { startBenchSystem } from './lib/system.ts';
 const PARSER_BYTES = 8 * 1024 * 1024;
 /** Runs of each pipeline (alternated); the median is reported. */
 const PARSER_RUNS = 3;
-/** Sessions started at once in one worker (at most 200). */
-const FLEET = Math.min(200, Number(process.env.BENCH_SESSIONS ?? 50));
+const FULL = process.argv.includes('--full');
+/** Sessions started at once in one worker (BENCH_SESSIONS, at most 200; 10, or 50 with `--full`). */
+const FLEET = Math.min(200, Number(process.env.BENCH_SESSIONS ?? (FULL ? 50 : 10)));
 const SEND_RUNS = 20;
 const SPAWN_WAVE = 10;
 
