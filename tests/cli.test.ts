@@ -501,10 +501,7 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
     }
   });
 
-  // POST /v1/sessions/:id/answer comes with the `blocked` state (issue 13's branch); until it is on this branch the
-  // route answers 404 for every id and there is nothing of the command's own to check.
-  const answerRoute = fs.readFileSync(path.join(repoRoot, 'services/api/src/routes/sessions.ts'), 'utf8').includes("'/v1/sessions/:id/answer'");
-  it.skipIf(!answerRoute)('answer posts the option to POST /v1/sessions/:id/answer; the API\'s refusal is one line', async () => {
+  it('answer posts the option to POST /v1/sessions/:id/answer; the API\'s refusal is one line', async () => {
     const answered = await mission(['answer', 'ses_nosuchsession', '1']);
     expect(answered).toEqual({ code: 1, stdout: '', stderr: expect.stringMatching(/^mission: session '?ses_nosuchsession'?.*not found.*\n$/) });
     expect((await mission(['answer', 'ses_nosuchsession', 'yes'])).stderr).toMatch(/option/);
