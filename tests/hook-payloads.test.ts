@@ -53,6 +53,13 @@ describe(`hook payloads and transcript of Claude Code ${CLAUDE_VERSION}`, () => 
     expect(updates.find((u) => u.kind === 'cost')).toMatchObject({ costUsd: expect.any(Number) });
   });
 
+  it('an assistant message the CLI made up itself (model <synthetic>, as on resuming a conversation whose last reply was never written) is not Claude speaking', () => {
+    const assistant = recording.transcript.find((record) => (record as { type?: string }).type === 'assistant') as { message: Record<string, unknown> };
+    const synthetic = { ...assistant, message: { ...assistant.message, model: '<synthetic>', content: [{ type: 'text', text: 'No response requested.' }] } };
+    expect(transcriptUpdates(synthetic)).toEqual([]);
+    expect(transcriptUpdates(assistant).map((u) => u.kind)).toEqual(['assistant_text']);
+  });
+
   it('SessionStart reaches no HTTP hook, and a command hook only before the prompt takes input; Notification tells of a permission dialog left waiting and of an idle prompt', () => {
     const notices = JSON.parse(fs.readFileSync(new URL(`./fixtures/claude/${CLAUDE_VERSION}/hooks/notifications.json`, import.meta.url), 'utf8')) as {
       idleThresholdMs: number;

@@ -20,8 +20,9 @@ describe('retention (MISSION_RETENTION_DAYS)', () => {
   const task = async (status: string, daysAgo: number, parentId?: string) => {
     const id = await submit(`${status} ${daysAgo}`, parentId);
     const finishedAt = status === 'running' || status === 'queued' ? null : sql`now() - make_interval(days => ${daysAgo})`;
-    await db().update(tasks).set({ status, finishedAt, createdAt: sql`now() - make_interval(days => ${daysAgo + 1})` }).where(eq(tasks.id, id));
+    // It spoke while it ran (an ended task takes no more events), then came to `status`.
     await system.core.events.append({ kind: 'task', id }, { type: 'assistant_message', payload: { text: 'said' } });
+    await db().update(tasks).set({ status, finishedAt, createdAt: sql`now() - make_interval(days => ${daysAgo + 1})` }).where(eq(tasks.id, id));
     await mintAgentToken(db(), { kind: 'task', id }, { role: 'default', tools: [] });
     return id;
   };
@@ -30,8 +31,10 @@ describe('retention (MISSION_RETENTION_DAYS)', () => {
   const session = async (state: string, daysAgo: number) => {
     const id = `sess_retention_${++sessionCount}`;
     const endedAt = state === 'exited' || state === 'lost' ? sql`now() - make_interval(days => ${daysAgo})` : null;
-    await db().insert(sessions).values({ id, slot: 'default', state, endedAt });
+    // It spoke while live (an ended session takes no more events), then came to `state`.
+    await db().insert(sessions).values({ id, slot: 'default', state: 'idle' });
     await system.core.events.append({ kind: 'session', id }, { type: 'assistant_message', payload: { text: 'said' } });
+    await db().update(sessions).set({ state, endedAt }).where(eq(sessions.id, id));
     await db().insert(sessionMessages).values({ id: `msg_${id}`, toSessionId: id, text: 'hello', status: 'answered' });
     return id;
   };

@@ -8,13 +8,18 @@ export type TranscriptUpdate =
 
 type Block = { type?: unknown; text?: unknown; tool_use_id?: unknown; content?: unknown; is_error?: unknown };
 
+/**
+ * The model the CLI names on an assistant message it made up itself (e.g. "No response requested." when a
+ * resumed conversation ends in a prompt whose reply never reached the transcript): not something Claude said.
+ */
+const SYNTHETIC_MODEL = '<synthetic>';
 /** The CLI's record of a turn the user stopped (Esc). */
 const INTERRUPTED = /^\[Request interrupted by user/;
 
 /**
  * Reads the content of a Claude Code transcript record (CLI 2.1.x): assistant text blocks, tool results
  * (what Claude was told), the mark of an interrupted turn, and the session's running cost. Subagents'
- * (sidechain) and meta records are not the session's conversation. Pure.
+ * (sidechain) and meta records, and the CLI's synthetic assistant messages, are not the session's conversation. Pure.
  */
 export function transcriptUpdates(record: Record<string, unknown>): TranscriptUpdate[] {
   if (record.type === 'cost-state' && typeof record.totalCostUSD === 'number') {
@@ -22,9 +27,10 @@ export function transcriptUpdates(record: Record<string, unknown>): TranscriptUp
     return [{ kind: 'cost', costUsd: record.totalCostUSD, usage }];
   }
   if (record.isSidechain === true || record.isMeta === true) return [];
-  const message = record.message as { content?: unknown } | undefined;
+  const message = record.message as { content?: unknown; model?: unknown } | undefined;
   const blocks: Block[] = Array.isArray(message?.content) ? (message.content as Block[]).filter((b) => b && typeof b === 'object') : [];
   if (record.type === 'assistant') {
+    if (message?.model === SYNTHETIC_MODEL) return [];
     return blocks.filter((b) => b.type === 'text' && typeof b.text === 'string' && b.text.trim() !== '').map((b) => ({ kind: 'assistant_text', text: (b.text as string).trim() }));
   }
   if (record.type !== 'user') return [];
