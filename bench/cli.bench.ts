@@ -34,7 +34,15 @@ export async function benchCli(): Promise<void> {
     ['command', 'wall p50', 'wall p99', 'CPU p50', 'CPU p99', 'wall / node (p50)', 'CPU / node (p50)'],
     [
       ['node -e 0', ms(node.wall.p50), ms(node.wall.p99), ms(node.cpu.p50), ms(node.cpu.p99), '1×', '1×'],
-      ['mission --version', ms(mission.wall.p50), ms(mission.wall.p99), ms(mission.cpu.p50), ms(mission.cpu.p99), ratio(mission.wall.p50, node.wall.p50), ratio(mission.cpu.p50, node.cpu.p50)],
+      [
+        'mission --version',
+        ms(mission.wall.p50),
+        ms(mission.wall.p99),
+        ms(mission.cpu.p50),
+        ms(mission.cpu.p99),
+        ratio(mission.wall.p50, node.wall.p50),
+        ratio(mission.cpu.p50, node.cpu.p50),
+      ],
     ],
   );
 }

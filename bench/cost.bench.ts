@@ -53,12 +53,23 @@ async function closedLoop(count: number, operation: (i: number) => Promise<void>
 async function rawSide(redis: BenchRedis): Promise<SideResult> {
   const prefix = benchPrefix('cost-raw');
   const connection = createRedis(redis.url, 'bench-cost-raw');
-  const queue = new Queue('cost', { connection, prefix, defaultJobOptions: { removeOnComplete: { count: 1_000 }, removeOnFail: { count: 5_000 } } });
+  const queue = new Queue('cost', {
+    connection,
+    prefix,
+    defaultJobOptions: { removeOnComplete: { count: 1_000 }, removeOnFail: { count: 5_000 } },
+  });
   queue.setMaxListeners(IN_FLIGHT + 10); // each waitUntilFinished listens for the queue closing
   const events = new QueueEvents('cost', { connection: createRedis(redis.url, 'bench-cost-raw-events'), prefix });
   const worker = fork(rawWorkerScript, [], {
     execArgv: ['--import', 'tsx'],
-    env: { ...process.env, RAW_QUEUE: 'cost', RAW_PREFIX: prefix, RAW_REDIS_URL: redis.url, RAW_CONCURRENCY: String(CONCURRENCY), RAW_AGENT: noopAgent },
+    env: {
+      ...process.env,
+      RAW_QUEUE: 'cost',
+      RAW_PREFIX: prefix,
+      RAW_REDIS_URL: redis.url,
+      RAW_CONCURRENCY: String(CONCURRENCY),
+      RAW_AGENT: noopAgent,
+    },
   });
   await Promise.all([new Promise<void>((resolve) => worker.once('message', () => resolve())), events.waitUntilReady()]);
   const run = (i: number) => queue.add('noop', { prompt: `task ${i}` }).then((job) => job.waitUntilFinished(events));
@@ -86,10 +97,17 @@ async function rawSide(redis: BenchRedis): Promise<SideResult> {
 }
 
 async function missionSide(redis: BenchRedis): Promise<SideResult> {
-  const mission = await startMissionProcesses(redis.url, { MISSION_CLAUDE_BIN: noopAgent, MISSION_WORKER_CONCURRENCY: String(CONCURRENCY) });
+  const mission = await startMissionProcesses(redis.url, {
+    MISSION_CLAUDE_BIN: noopAgent,
+    MISSION_WORKER_CONCURRENCY: String(CONCURRENCY),
+  });
   const { api, worker } = mission;
   const run = async (i: number) => {
-    const res = await fetch(`${mission.url}/v1/ask`, { method: 'POST', headers: mission.headers, body: JSON.stringify({ prompt: `task ${i}` }) });
+    const res = await fetch(`${mission.url}/v1/ask`, {
+      method: 'POST',
+      headers: mission.headers,
+      body: JSON.stringify({ prompt: `task ${i}` }),
+    });
     const body = (await res.json()) as { task?: { status: string } };
     if (res.status !== 200 || body.task?.status !== 'succeeded') throw new Error(`ask answered ${res.status}: ${JSON.stringify(body)}`);
   };
@@ -121,9 +139,6 @@ async function missionSide(redis: BenchRedis): Promise<SideResult> {
 const perTask = (used: Record<string, number>) => Object.fromEntries(Object.entries(used).map(([part, total]) => [part, total / TASKS]));
 const cpuTotal = (side: SideResult) => Object.values(side.cpu).reduce((sum, value) => sum + value, 0);
 
-
-
-
 function stopFork(child: ChildProcess): Promise<void> {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.send({ stop: true });
@@ -148,7 +163,12 @@ export async function benchCost(): Promise<void> {
         ['throughput (tasks/s)', raw.throughput.toFixed(1), ours.throughput.toFixed(1), ratio(ours.throughput, raw.throughput)],
         ['submit → ended p50', ms(raw.latency.p50), ms(ours.latency.p50), ratio(ours.latency.p50, raw.latency.p50)],
         ['submit → ended p99', ms(raw.latency.p99), ms(ours.latency.p99), ratio(ours.latency.p99, raw.latency.p99)],
-        ['Redis commands per task', raw.redisCommands.toFixed(1), ours.redisCommands.toFixed(1), ratio(ours.redisCommands, raw.redisCommands)],
+        [
+          'Redis commands per task',
+          raw.redisCommands.toFixed(1),
+          ours.redisCommands.toFixed(1),
+          ratio(ours.redisCommands, raw.redisCommands),
+        ],
         ['Postgres transactions per task', '0', ours.pgTransactions.toFixed(1), ''],
       ],
     );

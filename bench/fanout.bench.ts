@@ -32,7 +32,11 @@ interface FanOutResult {
 }
 
 /** Opens SUBSCRIBERS streams, calls `go` once all are open, and collects each event's delay until every stream ends. */
-async function subscribeAll(open: () => Promise<Response>, delayOf: (data: string, received: number) => number | undefined, go: () => Promise<void>) {
+async function subscribeAll(
+  open: () => Promise<Response>,
+  delayOf: (data: string, received: number) => number | undefined,
+  go: () => Promise<void>,
+) {
   const latencies: number[] = [];
   const responses = await Promise.all(Array.from({ length: SUBSCRIBERS }, open));
   for (const res of responses) if (!res.ok) throw new Error(`subscribing answered ${res.status}`);
@@ -52,8 +56,13 @@ async function subscribeAll(open: () => Promise<Response>, delayOf: (data: strin
 
 async function rawRelay(redis: BenchRedis): Promise<FanOutResult> {
   const channel = benchPrefix('fanout');
-  const relay = fork(rawRelayScript, [], { execArgv: ['--import', 'tsx'], env: { ...process.env, RELAY_REDIS_URL: redis.url, RELAY_CHANNEL: channel } });
-  const { port } = await new Promise<{ port: number }>((resolve) => relay.once('message', (message) => resolve(message as { port: number })));
+  const relay = fork(rawRelayScript, [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, RELAY_REDIS_URL: redis.url, RELAY_CHANNEL: channel },
+  });
+  const { port } = await new Promise<{ port: number }>((resolve) =>
+    relay.once('message', (message) => resolve(message as { port: number })),
+  );
   const publisher = createRedis(redis.url, 'bench-fanout-publisher');
   const cpu = new CpuMeter();
   const latencies = await subscribeAll(
@@ -62,7 +71,15 @@ async function rawRelay(redis: BenchRedis): Promise<FanOutResult> {
     async () => {
       cpu.track(relay.pid!);
       for (let i = 0; i < MESSAGES; i++) {
-        const event = { id: `evt_${i}`, ownerKind: 'task', ownerId: 'task_bench', seq: i + 1, type: 'assistant_message', payload: { text: `message ${i}` }, at: new Date().toISOString() };
+        const event = {
+          id: `evt_${i}`,
+          ownerKind: 'task',
+          ownerId: 'task_bench',
+          seq: i + 1,
+          type: 'assistant_message',
+          payload: { text: `message ${i}` },
+          at: new Date().toISOString(),
+        };
         await publisher.publish(channel, JSON.stringify(event));
         await new Promise((resolve) => setTimeout(resolve, GAP_MS));
       }
@@ -83,10 +100,17 @@ async function mission(redis: BenchRedis): Promise<FanOutResult> {
   const slot = await fetch(`${system.url}/v1/slots/chatty`, {
     method: 'PUT',
     headers: system.headers,
-    body: JSON.stringify({ cwd: scratch, env: { CHATTY_GO: goFile, CHATTY_MESSAGES: String(MESSAGES), CHATTY_GAP: String(GAP_MS / 1000) } }),
+    body: JSON.stringify({
+      cwd: scratch,
+      env: { CHATTY_GO: goFile, CHATTY_MESSAGES: String(MESSAGES), CHATTY_GAP: String(GAP_MS / 1000) },
+    }),
   });
   if (!slot.ok) throw new Error(`creating the slot answered ${slot.status}: ${await slot.text()}`);
-  const submitted = await fetch(`${system.url}/v1/tasks`, { method: 'POST', headers: system.headers, body: JSON.stringify({ slot: 'chatty', prompt: 'talk' }) });
+  const submitted = await fetch(`${system.url}/v1/tasks`, {
+    method: 'POST',
+    headers: system.headers,
+    body: JSON.stringify({ slot: 'chatty', prompt: 'talk' }),
+  });
   const { id } = (await submitted.json()) as { id: string };
   const cpu = new CpuMeter();
   const latencies = await subscribeAll(
@@ -116,7 +140,15 @@ export async function benchFanOut(): Promise<void> {
       `Fan-out: ${SUBSCRIBERS.toLocaleString('en')} SSE subscribers on one stream, ${MESSAGES} events ${GAP_MS} ms apart`,
       ['path', 'p50', 'p99', 'deliveries', 'server CPU per 1,000 deliveries', 'p99 vs raw', 'CPU vs raw'],
       [
-        ['raw relay: one Redis subscription → every SSE response', ms(raw.latency.p50), ms(raw.latency.p99), String(raw.latency.n), ms(raw.cpuPerThousand), '1.00×', '1.00×'],
+        [
+          'raw relay: one Redis subscription → every SSE response',
+          ms(raw.latency.p50),
+          ms(raw.latency.p99),
+          String(raw.latency.n),
+          ms(raw.cpuPerThousand),
+          '1.00×',
+          '1.00×',
+        ],
         [
           'Mission: event stored → GET /v1/tasks/:id/events',
           ms(ours.latency.p50),

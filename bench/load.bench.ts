@@ -35,7 +35,14 @@ async function rawBullmq(processes: number): Promise<LoadResult> {
   for (let i = 0; i < processes; i++) {
     const child = fork(rawWorkerScript, [], {
       execArgv: ['--import', 'tsx'],
-      env: { ...process.env, RAW_QUEUE: 'load', RAW_PREFIX: prefix, RAW_REDIS_URL: benchRedisUrl, RAW_CONCURRENCY: String(CONCURRENCY), RAW_AGENT: noopAgent },
+      env: {
+        ...process.env,
+        RAW_QUEUE: 'load',
+        RAW_PREFIX: prefix,
+        RAW_REDIS_URL: benchRedisUrl,
+        RAW_CONCURRENCY: String(CONCURRENCY),
+        RAW_AGENT: noopAgent,
+      },
     });
     await new Promise<void>((resolve) => child.once('message', () => resolve()));
     children.push(child);
@@ -76,7 +83,10 @@ async function mission(processes: number): Promise<LoadResult> {
   const { tasks } = tables;
   const db = system.core.database.db;
   const ended = async () => {
-    const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(tasks).where(inArray(tasks.status, ['succeeded', 'failed', 'cancelled', 'timed_out']));
+    const [row] = await db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(tasks)
+      .where(inArray(tasks.status, ['succeeded', 'failed', 'cancelled', 'timed_out']));
     return row?.n ?? 0;
   };
   const { ms: total } = await timeIt(async () => {
@@ -84,7 +94,11 @@ async function mission(processes: number): Promise<LoadResult> {
     await Promise.all(
       Array.from({ length: SUBMITTERS }, async () => {
         while (next < TASKS) {
-          const res = await system.fetch('/v1/tasks', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: `load ${next++}` }) });
+          const res = await system.fetch('/v1/tasks', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ prompt: `load ${next++}` }),
+          });
           if (res.status !== 202) throw new Error(`submit answered ${res.status}: ${await res.text()}`);
         }
       }),
@@ -111,8 +125,20 @@ export async function benchLoad(): Promise<void> {
     const raw = await rawBullmq(processes);
     const ours = await mission(processes);
     rows.push(
-      [`raw BullMQ + agent, ${processes} process${processes > 1 ? 'es' : ''}`, `${raw.throughput.toFixed(0)}/s`, ms(raw.waitP50), ms(raw.waitP99), '1.00×'],
-      [`Mission, ${processes} worker process${processes > 1 ? 'es' : ''}`, `${ours.throughput.toFixed(0)}/s`, ms(ours.waitP50), ms(ours.waitP99), ratio(ours.throughput, raw.throughput)],
+      [
+        `raw BullMQ + agent, ${processes} process${processes > 1 ? 'es' : ''}`,
+        `${raw.throughput.toFixed(0)}/s`,
+        ms(raw.waitP50),
+        ms(raw.waitP99),
+        '1.00×',
+      ],
+      [
+        `Mission, ${processes} worker process${processes > 1 ? 'es' : ''}`,
+        `${ours.throughput.toFixed(0)}/s`,
+        ms(ours.waitP50),
+        ms(ours.waitP99),
+        ratio(ours.throughput, raw.throughput),
+      ],
     );
     console.log(`(fleet of ${processes} done)`);
   }
@@ -121,5 +147,4 @@ export async function benchLoad(): Promise<void> {
     ['run', 'throughput', 'queue wait p50', 'queue wait p99', 'throughput vs raw'],
     rows,
   );
-
 }

@@ -9,7 +9,21 @@ const ROUNDS = 10;
 const context = { cwd: '/work/app', home: '/home/agent' };
 /** The role issue 14 was attacked with, and a few everyday rules. */
 const role = roleRulesSchema.parse({
-  allow: ['Bash(echo:*)', 'Bash(ls:*)', 'Bash(cat:*)', 'Bash(grep:*)', 'Bash(find:*)', 'Bash(git status:*)', 'Bash(git diff:*)', 'Bash(head:*)', 'Bash(tail:*)', 'Bash(wc:*)', 'Bash(npm test:*)', 'Bash(npx vitest:*)', 'Edit(src/**)'],
+  allow: [
+    'Bash(echo:*)',
+    'Bash(ls:*)',
+    'Bash(cat:*)',
+    'Bash(grep:*)',
+    'Bash(find:*)',
+    'Bash(git status:*)',
+    'Bash(git diff:*)',
+    'Bash(head:*)',
+    'Bash(tail:*)',
+    'Bash(wc:*)',
+    'Bash(npm test:*)',
+    'Bash(npx vitest:*)',
+    'Edit(src/**)',
+  ],
   confirm: ['Bash(git push:*)'],
   deny: ['Bash(rm:*)', 'Read(*.env)', 'Edit(//etc/**)'],
 });
@@ -27,7 +41,7 @@ const typical: [string, string][] = [
 const nest = (depth: number) => `echo ${'$(echo '.repeat(depth)}x${')'.repeat(depth)}`;
 const adversarial: [string, string][] = [
   ['echo $(rm -rf victims/v31)', 'issue 14: rm in $(…)'],
-  ["bash -c \"eval 'echo \\$(rm -rf x)'\"", 'rm in eval in bash -c'],
+  ['bash -c "eval \'echo \\$(rm -rf x)\'"', 'rm in eval in bash -c'],
   [nest(SHELL_LIMITS.maxNesting - 2), `$(…) nested ${SHELL_LIMITS.maxNesting - 2} deep`],
   [nest(SHELL_LIMITS.maxNesting + 1), `$(…) nested ${SHELL_LIMITS.maxNesting + 1} deep (over the limit)`],
   [`${'echo a; '.repeat(2_000)}rm x`, '2,000 commands, then rm'],
@@ -42,13 +56,22 @@ const adversarial: [string, string][] = [
  * loaded machine wall time mostly measures waiting for a core.
  */
 export async function benchPermissions(): Promise<void> {
-  const rows = [...typical.map((entry) => ['typical', ...entry]), ...adversarial.map((entry) => ['adversarial', ...entry])].map(([kind, command, label]) => {
-    const [splitter, analysis] = measurePair(
-      () => splitterDecide(role, command!),
-      () => decide(role, { tool: 'Bash', input: { command: command! } }, context).verdict,
-    );
-    return [`${kind}: ${label}`, us(splitter.cpu), us(analysis.cpu), ratio(analysis.cpu, splitter.cpu), us(analysis.wall), `${splitter.verdict} → ${analysis.verdict}`];
-  });
+  const rows = [...typical.map((entry) => ['typical', ...entry]), ...adversarial.map((entry) => ['adversarial', ...entry])].map(
+    ([kind, command, label]) => {
+      const [splitter, analysis] = measurePair(
+        () => splitterDecide(role, command!),
+        () => decide(role, { tool: 'Bash', input: { command: command! } }, context).verdict,
+      );
+      return [
+        `${kind}: ${label}`,
+        us(splitter.cpu),
+        us(analysis.cpu),
+        ratio(analysis.cpu, splitter.cpu),
+        us(analysis.wall),
+        `${splitter.verdict} → ${analysis.verdict}`,
+      ];
+    },
+  );
   report(
     `decide() on a Bash command: shell analysis (unbash) vs the old splitter; CPU per decision from /proc, ${ROUNDS} interleaved rounds of ${MEASURE_MS / ROUNDS} ms each side`,
     ['command', 'splitter CPU', 'analysis CPU', 'analysis / splitter', 'analysis wall', 'verdict (splitter → analysis)'],
@@ -85,7 +108,11 @@ function measurePair(...sides: [() => string, () => string]): [Measured, Measure
       total.cpu += cpuMs() - cpuStart;
     }
   }
-  const per = (total: (typeof totals)[number]) => ({ wall: total.wall / total.calls, cpu: total.cpu / total.calls, verdict: total.verdict });
+  const per = (total: (typeof totals)[number]) => ({
+    wall: total.wall / total.calls,
+    cpu: total.cpu / total.calls,
+    verdict: total.verdict,
+  });
   return [per(totals[0]!), per(totals[1]!)];
 }
 

@@ -33,7 +33,9 @@ const benches: [string, () => Promise<void>][] = [
 const diagnostics: [string, () => Promise<void>][] = [['trips', benchTrips]];
 const only = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
 
-for (const [name, run] of [...benches, ...diagnostics].filter(([name]) => (only.length === 0 && !diagnostics.some(([d]) => d === name)) || only.includes(name))) {
+for (const [name, run] of [...benches, ...diagnostics].filter(
+  ([name]) => (only.length === 0 && !diagnostics.some(([d]) => d === name)) || only.includes(name),
+)) {
   const started = Date.now();
   await run();
   console.log(`(${name}: ${((Date.now() - started) / 1000).toFixed(1)} s)`);

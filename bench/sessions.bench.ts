@@ -163,7 +163,11 @@ async function sessionFleet(stub: StubAnthropic) {
   const system = await startBenchSystem({ MISSION_CLAUDE_BIN: CLAUDE_BIN, MISSION_WORKER_MAX_SESSIONS: String(FLEET + 5) });
   await system.core.slots.put('default', { cwd: workdir, env: claude.env });
   const post = async <T>(route: string, body: unknown): Promise<T> => {
-    const res = await fetch(`${system.url}${route}`, { method: 'POST', headers: { 'content-type': 'application/json', ...system.auth }, body: JSON.stringify(body) });
+    const res = await fetch(`${system.url}${route}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...system.auth },
+      body: JSON.stringify(body),
+    });
     if (!res.ok) throw new Error(`${route}: ${res.status} ${await res.text()}`);
     return (await res.json()) as T;
   };
@@ -178,7 +182,9 @@ async function sessionFleet(stub: StubAnthropic) {
     const sent: { start: number; end: number }[] = [];
     for (let i = 0; i < SEND_RUNS; i++) {
       const start = Date.now();
-      const { ms: took, value } = await timeIt(() => post<SessionTurn>(`/v1/sessions/${single.id}/send`, { text: `ping ${i}`, timeoutMs: 30_000 }));
+      const { ms: took, value } = await timeIt(() =>
+        post<SessionTurn>(`/v1/sessions/${single.id}/send`, { text: `ping ${i}`, timeoutMs: 30_000 }),
+      );
       if (value.response !== `pong ping ${i}`) throw new Error(`send ${i} answered ${JSON.stringify(value)}`);
       latencies.push(took);
       sent.push({ start, end: Date.now() });
@@ -197,14 +203,20 @@ async function sessionFleet(stub: StubAnthropic) {
     while (fleet.length < FLEET) {
       const wave = Math.min(SPAWN_WAVE, FLEET - fleet.length);
       fleet.push(...(await Promise.all(Array.from({ length: wave }, () => post<Session>('/v1/sessions', { slot: 'default' })))));
-      await waitUntil(async () => (await system.core.sessions.list({ state: 'idle', limit: 200 })).length >= fleet.length, `${fleet.length} idle sessions`, 300_000);
+      await waitUntil(
+        async () => (await system.core.sessions.list({ state: 'idle', limit: 200 })).length >= fleet.length,
+        `${fleet.length} idle sessions`,
+        300_000,
+      );
     }
     const startup = Date.now() - started;
     const after = memory();
 
     // Every session answers at once; every answer must be in its events.
     const { ms: fanOut, value: turns } = await timeIt(() =>
-      Promise.all(fleet.map((session, i) => post<SessionTurn>(`/v1/sessions/${session.id}/send`, { text: `fleet ${i}`, timeoutMs: 120_000 }))),
+      Promise.all(
+        fleet.map((session, i) => post<SessionTurn>(`/v1/sessions/${session.id}/send`, { text: `fleet ${i}`, timeoutMs: 120_000 })),
+      ),
     );
     const wrong = turns.filter((turn, i) => turn.response !== `pong fleet ${i}`).length;
     let missing = 0;
@@ -217,7 +229,11 @@ async function sessionFleet(stub: StubAnthropic) {
       send: summarize(latencies),
       phases,
       raw,
-      perSession: { heap: (after.heapUsed - before.heapUsed) / FLEET, buffers: (after.external - before.external) / FLEET, rss: (after.rss - before.rss) / FLEET },
+      perSession: {
+        heap: (after.heapUsed - before.heapUsed) / FLEET,
+        buffers: (after.external - before.external) / FLEET,
+        rss: (after.rss - before.rss) / FLEET,
+      },
       startup,
       fanOut,
       wrong,

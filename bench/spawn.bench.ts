@@ -91,6 +91,7 @@ async function runThroughSpawner(spawner: Spawner): Promise<number> {
       if ((message as { type?: string }).type === 'result') answered = true;
     },
   });
-  if (exit.exitCode !== 0 || !answered) throw new Error(`the no-op agent did not answer through the spawner (exit ${exit.exitCode}, ${exit.spawnError ?? exit.stderrTail})`);
+  if (exit.exitCode !== 0 || !answered)
+    throw new Error(`the no-op agent did not answer through the spawner (exit ${exit.exitCode}, ${exit.spawnError ?? exit.stderrTail})`);
   return blocked;
 }

@@ -37,7 +37,9 @@ async function rawBullmq() {
     }),
   );
   const { ms: total } = await timeIt(async () => {
-    await queue.addBulk(Array.from({ length: THROUGHPUT_JOBS }, (_, i) => ({ name: 'noop', data: { i }, opts: { removeOnComplete: true } })));
+    await queue.addBulk(
+      Array.from({ length: THROUGHPUT_JOBS }, (_, i) => ({ name: 'noop', data: { i }, opts: { removeOnComplete: true } })),
+    );
     await allDone;
   });
   await worker.close();
@@ -74,7 +76,11 @@ async function mission() {
   const url = `${system.url}/v1/tasks`;
 
   const submitAndWait = async (prompt: string) => {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...system.auth }, body: JSON.stringify({ prompt }) });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...system.auth },
+      body: JSON.stringify({ prompt }),
+    });
     const task = (await res.json()) as { id: string };
     const done = await core.tasks.waitForEnd(task.id, 60_000);
     if (done?.status !== 'succeeded') throw new Error(`task ${task.id} ended ${done?.status}: ${done?.error}`);

@@ -22,7 +22,11 @@ export async function benchTrips(): Promise<void> {
   const monitor = await createRedis(redis.url, 'bench-trips-monitor').monitor();
   try {
     const ask = async (i: number) => {
-      const res = await fetch(`${mission.url}/v1/ask`, { method: 'POST', headers: mission.headers, body: JSON.stringify({ prompt: `task ${i}` }) });
+      const res = await fetch(`${mission.url}/v1/ask`, {
+        method: 'POST',
+        headers: mission.headers,
+        body: JSON.stringify({ prompt: `task ${i}` }),
+      });
       if (res.status !== 200) throw new Error(`ask answered ${res.status}: ${await res.text()}`);
     };
     for (let i = 0; i < 3; i++) await ask(i);
@@ -36,14 +40,24 @@ export async function benchTrips(): Promise<void> {
     const statements = pgStatements(readFrom(PG_LOG, logFrom), mission.database);
 
     const byCount = (shapes: readonly string[]) =>
-      [...Map.groupBy(shapes, (shape) => shape).entries()].map(([shape, all]) => [(all.length / TASKS).toFixed(2), shape]).sort((a, b) => Number(b[0]) - Number(a[0]));
+      [...Map.groupBy(shapes, (shape) => shape).entries()]
+        .map(([shape, all]) => [(all.length / TASKS).toFixed(2), shape])
+        .sort((a, b) => Number(b[0]) - Number(a[0]));
     report(`Postgres statements per task (${TASKS} tasks one after another)`, ['per task', 'statement'], byCount(statements.shapes));
-    report(`Redis commands per task (${TASKS} tasks one after another; "lua" = run by a script)`, ['per task', 'command'], byCount(redisCommands));
-    report('Totals per task', ['figure', 'per task'], [
-      ['Postgres statements', (statements.shapes.length / TASKS).toFixed(1)],
-      ['Postgres transactions', (statements.transactions / TASKS).toFixed(1)],
-      ['Redis commands', (redisCommands.length / TASKS).toFixed(1)],
-    ]);
+    report(
+      `Redis commands per task (${TASKS} tasks one after another; "lua" = run by a script)`,
+      ['per task', 'command'],
+      byCount(redisCommands),
+    );
+    report(
+      'Totals per task',
+      ['figure', 'per task'],
+      [
+        ['Postgres statements', (statements.shapes.length / TASKS).toFixed(1)],
+        ['Postgres transactions', (statements.transactions / TASKS).toFixed(1)],
+        ['Redis commands', (redisCommands.length / TASKS).toFixed(1)],
+      ],
+    );
   } finally {
     await mission.stopProcesses();
     await mission.cleanUp();
@@ -72,7 +86,10 @@ function pgStatements(log: string, database: string): { shapes: string[]; transa
     const match = line.exec(text);
     if (!match) continue;
     const [, pid, statement] = match as unknown as [string, string, string];
-    const shape = statement.replace(/'[^']*'/g, "'…'").replace(/\s+/g, ' ').slice(0, 160);
+    const shape = statement
+      .replace(/'[^']*'/g, "'…'")
+      .replace(/\s+/g, ' ')
+      .slice(0, 160);
     shapes.push(shape);
     const word = statement.trim().split(/\s/)[0]!.toLowerCase();
     if (word === 'begin') inTransaction.add(pid);
@@ -93,6 +110,8 @@ function redisShape(args: readonly string[], source: string): string {
     .replace(/task_[0-9a-z]+/g, '<task>')
     .replace(/tok_[0-9a-z]+/g, '<token>')
     .replace(/:\d+(?=:|$)/g, ':<n>');
-  const shown = /^(evalsha|eval)$/i.test(name) ? `${name} ${key.slice(0, 8)} ${args[3]?.replace(/^bench-mission-[0-9a-f]+:?/, '') ?? ''}` : `${name} ${keyShape}`;
+  const shown = /^(evalsha|eval)$/i.test(name)
+    ? `${name} ${key.slice(0, 8)} ${args[3]?.replace(/^bench-mission-[0-9a-f]+:?/, '') ?? ''}`
+    : `${name} ${keyShape}`;
   return `${source === 'lua' ? 'lua ' : ''}${shown}`;
 }

@@ -28,7 +28,10 @@ export async function benchWarm(): Promise<void> {
     if (marker && !firstRequestAt.has(marker)) firstRequestAt.set(marker, Date.now());
     return { text: 'ok' };
   });
-  const dirs = { cold: fs.mkdtempSync(path.join(os.tmpdir(), 'mission-bench-cold-')), warm: fs.mkdtempSync(path.join(os.tmpdir(), 'mission-bench-warm-')) };
+  const dirs = {
+    cold: fs.mkdtempSync(path.join(os.tmpdir(), 'mission-bench-cold-')),
+    warm: fs.mkdtempSync(path.join(os.tmpdir(), 'mission-bench-warm-')),
+  };
   const home = prepareClaudeHome({ apiUrl: stub.url, trustedDirs: Object.values(dirs) });
   const promptWrittenAt = new Map<string, number>();
   // The worker's debug log says when it wrote a task's prompt (pino's `time`: ms since the epoch, as Date.now()).
@@ -45,7 +48,11 @@ export async function benchWarm(): Promise<void> {
   // Agents as the bench's own user, as in the tests: no agent user to set up on the machine.
   const mission = await startBenchSystem({ MISSION_CLAUDE_BIN: CLAUDE_BIN }, { logger });
   const call = async (method: string, route: string, body?: unknown) => {
-    const res = await mission.fetch(route, { method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    const res = await mission.fetch(route, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
     if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${await res.text()}`);
     return res.json() as Promise<{ id: string; status: string }>;
   };
@@ -69,7 +76,11 @@ export async function benchWarm(): Promise<void> {
       const marker = `bench-${side}-${i}`;
       const submitted = Date.now();
       const task = await call('POST', '/v1/tasks', { slot: side, prompt: `${marker} say ok` });
-      await waitUntil(async () => ['succeeded', 'failed'].includes((await call('GET', `/v1/tasks/${task.id}`)).status), 60_000, `task ${task.id} to end`);
+      await waitUntil(
+        async () => ['succeeded', 'failed'].includes((await call('GET', `/v1/tasks/${task.id}`)).status),
+        60_000,
+        `task ${task.id} to end`,
+      );
       const first = firstRequestAt.get(marker);
       if (first === undefined) throw new Error(`the stub never saw the prompt of ${marker}`);
       sides[side].push(first - submitted);
@@ -88,11 +99,15 @@ export async function benchWarm(): Promise<void> {
         ['cold start', ms(cold.p50), ms(cold.p99), '1×'],
         ['warm agent', ms(warm.p50), ms(warm.p99), ratio(warm.p50, cold.p50)],
         ["warm: Mission's share (submit → prompt written)", ms(share.p50), ms(share.p99), ''],
-        ["cold: submit → prompt written (incl. spawn)", ms(coldShare.p50), ms(coldShare.p99), ''],
+        ['cold: submit → prompt written (incl. spawn)', ms(coldShare.p50), ms(coldShare.p99), ''],
       ],
     );
     const totalKb = memoryKb.reduce((a, b) => a + b, 0);
-    report('memory of one waiting warm agent (VmRSS of its processes)', ['processes', 'RSS'], [[memoryKb.length, `${(totalKb / 1024).toFixed(1)} MB`]]);
+    report(
+      'memory of one waiting warm agent (VmRSS of its processes)',
+      ['processes', 'RSS'],
+      [[memoryKb.length, `${(totalKb / 1024).toFixed(1)} MB`]],
+    );
   } finally {
     await mission.close();
     await stub.close();

@@ -38,7 +38,8 @@ describe.skipIf(!bubblewrapWorks())('a role with a sandbox (real claude CLI, bub
       res.end('reached');
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const put = (route: string, body: unknown) => bed.system.fetch(route, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const put = (route: string, body: unknown) =>
+      bed.system.fetch(route, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     expect((await put('/v1/roles/boxed', { allow: ['Bash'], sandbox: { network: ['docs.example.com'] } })).status).toBe(200);
     expect((await put('/v1/slots/boxed', { role: 'boxed', cwd: bed.workdir, env: bed.claude.env })).status).toBe(200);
   });
@@ -69,10 +70,14 @@ describe.skipIf(!bubblewrapWorks())('a role with a sandbox (real claude CLI, bub
   });
 
   it('the same write outside, on a role without a sandbox, happens: the sandbox is what stopped it', async () => {
-    const put = (route: string, body: unknown) => bed.system.fetch(route, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const put = (route: string, body: unknown) =>
+      bed.system.fetch(route, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     expect((await put('/v1/roles/open', { allow: ['Bash'] })).status).toBe(200);
     expect((await put('/v1/slots/open', { role: 'open', cwd: bed.workdir, env: bed.claude.env })).status).toBe(200);
-    replies['write outside unboxed'] = [{ text: 'Running.', toolUses: [{ name: 'Bash', input: { command: `echo outside > ${outside}`, description: 'Run' } }] }, { text: 'Done.' }];
+    replies['write outside unboxed'] = [
+      { text: 'Running.', toolUses: [{ name: 'Bash', input: { command: `echo outside > ${outside}`, description: 'Run' } }] },
+      { text: 'Done.' },
+    ];
     expect(await bed.system.core.tasks.ask({ prompt: 'write outside unboxed', slot: 'open' })).toMatchObject({ status: 'succeeded' });
     expect(fs.readFileSync(outside, 'utf8')).toBe('outside\n');
     fs.rmSync(outside);

@@ -44,7 +44,9 @@ describe.skipIf(!canSwitchUsers)('agents are separated from the worker (real cla
     expect((await bed.system.fetch('/v1/slots/shell', put({ role: 'shell', cwd: bed.workdir, env: bed.claude.env }))).status).toBe(200);
     const apartDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-apart-'));
     apart = { workdir: apartDir, claude: prepareClaudeHome({ apiUrl: bed.stub.url, trustedDirs: [apartDir] }) };
-    expect((await bed.system.fetch('/v1/slots/apart-1', put({ role: 'shell', cwd: apart.workdir, env: apart.claude.env }))).status).toBe(200);
+    expect((await bed.system.fetch('/v1/slots/apart-1', put({ role: 'shell', cwd: apart.workdir, env: apart.claude.env }))).status).toBe(
+      200,
+    );
   });
   afterAll(async () => {
     worker?.child.kill('SIGTERM');
@@ -60,7 +62,10 @@ describe.skipIf(!canSwitchUsers)('agents are separated from the worker (real cla
 
   /** Runs one Bash command as the agent of a task and returns what the tool printed. */
   async function runAsAgent(prompt: string, command: string, slot = 'shell'): Promise<string> {
-    replies[prompt] = [{ text: 'Running it.', toolUses: [{ name: 'Bash', input: { command, description: 'Look around' } }] }, { text: 'Done.' }];
+    replies[prompt] = [
+      { text: 'Running it.', toolUses: [{ name: 'Bash', input: { command, description: 'Look around' } }] },
+      { text: 'Done.' },
+    ];
     const task = await bed.system.core.tasks.ask({ prompt, slot });
     expect(task, worker.output().slice(-3_000)).toMatchObject({ status: 'succeeded', result: 'Done.' });
     const result = bed.stub.requests.flatMap((request) => request.toolResults).at(-1);
@@ -87,7 +92,8 @@ describe.skipIf(!canSwitchUsers)('agents are separated from the worker (real cla
     const output = await runAsAgent('walk proc', 'cat /proc/[0-9]*/environ 2>/dev/null | tr "\\0" "\\n" | sort -u');
     // The walk read something: the environment of the agent's own processes.
     expect(output).toContain(`ANTHROPIC_BASE_URL=${bed.stub.url}`);
-    for (const secret of [approvalSecret, cloudSecret, bed.system.config.databaseUrl!, bed.system.config.redisUrl!]) expect(output).not.toContain(secret);
+    for (const secret of [approvalSecret, cloudSecret, bed.system.config.databaseUrl!, bed.system.config.redisUrl!])
+      expect(output).not.toContain(secret);
     expect(output).not.toMatch(/^(DATABASE_URL|REDIS_URL|MISSION_APPROVAL_SECRET|AWS_SECRET_ACCESS_KEY)=/m);
     // The worker's own environ is there to read for its user, and not for the agent's.
     const workerEnviron = fs.readFileSync(`/proc/${worker.child.pid}/environ`, 'utf8');
@@ -98,12 +104,28 @@ describe.skipIf(!canSwitchUsers)('agents are separated from the worker (real cla
   });
 
   it('an interactive session (PTY) runs as the agent user too', async () => {
-    replies['who am I in a terminal'] = [{ text: 'Checking.', toolUses: [{ name: 'Bash', input: { command: 'id -u', description: 'Who' } }] }, { text: 'Checked.' }];
-    const spawned = await bed.system.fetch('/v1/sessions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ slot: 'shell' }) });
+    replies['who am I in a terminal'] = [
+      { text: 'Checking.', toolUses: [{ name: 'Bash', input: { command: 'id -u', description: 'Who' } }] },
+      { text: 'Checked.' },
+    ];
+    const spawned = await bed.system.fetch('/v1/sessions', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ slot: 'shell' }),
+    });
     const { id } = (await spawned.json()) as { id: string };
-    const sent = await bed.system.fetch(`/v1/sessions/${id}/send`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'who am I in a terminal' }) });
+    const sent = await bed.system.fetch(`/v1/sessions/${id}/send`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'who am I in a terminal' }),
+    });
     expect(await sent.json(), worker.output().slice(-3_000)).toMatchObject({ state: 'idle', response: 'Checked.' });
-    expect(bed.stub.requests.flatMap((request) => request.toolResults).at(-1)?.content.trim()).toBe(String(agentUser.uid));
+    expect(
+      bed.stub.requests
+        .flatMap((request) => request.toolResults)
+        .at(-1)
+        ?.content.trim(),
+    ).toBe(String(agentUser.uid));
     await bed.system.fetch(`/v1/sessions/${id}/kill`, { method: 'POST' });
   });
 
@@ -115,7 +137,11 @@ describe.skipIf(!canSwitchUsers)('agents are separated from the worker (real cla
 
   it("a slot named in MISSION_SLOT_AGENT_USERS runs as its own user: the other slots' folders are closed to it", async () => {
     await runAsAgent('leave a note', 'echo private-note > note.txt; chmod 600 note.txt; id -u');
-    const output = await runAsAgent('read the other slot', `id -u; echo "home=$HOME"; cat ${path.join(bed.workdir, 'note.txt')}; ls ${bed.claude.home}; echo "exit=$?"`, 'apart-1');
+    const output = await runAsAgent(
+      'read the other slot',
+      `id -u; echo "home=$HOME"; cat ${path.join(bed.workdir, 'note.txt')}; ls ${bed.claude.home}; echo "exit=$?"`,
+      'apart-1',
+    );
     expect(Number(output.split('\n')[0])).toBe(apartUser.uid);
     expect(output).toContain(`home=${apart.claude.home}`);
     expect(output).toMatch(/Permission denied/);

@@ -109,7 +109,14 @@ describe('slots', () => {
     });
     expect(put.status).toBe(200);
     const slot = (await (await system.fetch(`/v1/slots/reviewer`)).json()) as Record<string, unknown>;
-    expect(slot).toMatchObject({ id: 'reviewer', role: 'specialist', cwd: os.tmpdir(), model: 'haiku', args: ['--max-turns', '3'], source: 'api' });
+    expect(slot).toMatchObject({
+      id: 'reviewer',
+      role: 'specialist',
+      cwd: os.tmpdir(),
+      model: 'haiku',
+      args: ['--max-turns', '3'],
+      source: 'api',
+    });
     const list = (await (await system.fetch(`/v1/slots`)).json()) as { slots: { id: string }[] };
     expect(list.slots.map((s) => s.id)).toEqual(['default', 'reviewer']);
 

@@ -38,9 +38,15 @@ describe.each<AgentStart>(['cold', 'warm'])('headless approvals last the approva
       if (request.toolResults.length === 0) conversation = request.lastUserText;
       return replies[conversation]?.shift() ?? { text: 'Done as far as I could.' };
     });
-    const put = async (route: string, body: unknown) => expect((await bed.system.fetch(route, { method: 'PUT', headers: json, body: JSON.stringify(body) })).status).toBe(200);
+    const put = async (route: string, body: unknown) =>
+      expect((await bed.system.fetch(route, { method: 'PUT', headers: json, body: JSON.stringify(body) })).status).toBe(200);
     await put('/v1/roles/asks', { description: 'ask before writing', confirm: ['Edit'] });
-    await put('/v1/slots/asks', { role: 'asks', cwd: bed.workdir, env: { ...bed.claude.env, MCP_TOOL_TIMEOUT: String(CLI_TOOL_TIMEOUT_MS) }, ...warmPoolFor(start) });
+    await put('/v1/slots/asks', {
+      role: 'asks',
+      cwd: bed.workdir,
+      env: { ...bed.claude.env, MCP_TOOL_TIMEOUT: String(CLI_TOOL_TIMEOUT_MS) },
+      ...warmPoolFor(start),
+    });
   }, 120_000);
   afterAll(async () => {
     await bed?.close();
@@ -48,7 +54,10 @@ describe.each<AgentStart>(['cold', 'warm'])('headless approvals last the approva
   });
 
   const submit = async (prompt: string, file: string) => {
-    replies[prompt] = [{ text: 'Writing.', toolUses: [{ name: 'Write', input: { file_path: file, content: 'written\n' } }] }, { text: 'All written.' }];
+    replies[prompt] = [
+      { text: 'Writing.', toolUses: [{ name: 'Write', input: { file_path: file, content: 'written\n' } }] },
+      { text: 'All written.' },
+    ];
     await warmAgentReady(bed.system, 'asks', start);
     const res = await bed.system.fetch('/v1/tasks', { method: 'POST', headers: json, body: JSON.stringify({ slot: 'asks', prompt }) });
     expect(res.status).toBe(202);
@@ -56,13 +65,19 @@ describe.each<AgentStart>(['cold', 'warm'])('headless approvals last the approva
   };
   const approvalOf = async (taskId: string) => {
     let approval: Approval | undefined;
-    await waitUntil(async () => (approval = (await bed.system.core.approvals.list({ status: 'pending' }, ADMIN)).find((a) => a.owner.id === taskId)) !== undefined, 60_000, 'the approval of the task');
+    await waitUntil(
+      async () =>
+        (approval = (await bed.system.core.approvals.list({ status: 'pending' }, ADMIN)).find((a) => a.owner.id === taskId)) !== undefined,
+      60_000,
+      'the approval of the task',
+    );
     return approval!;
   };
   const events = (id: string) => bed.system.core.events.list(id, 0, { limit: 1_000 });
-  const decide = (id: string, verdict: 'approve' | 'deny') => bed.system.fetch(`/v1/approvals/${id}/${verdict}`, { method: 'POST', headers: json, body: '{}' });
+  const decide = (id: string, verdict: 'approve' | 'deny') =>
+    bed.system.fetch(`/v1/approvals/${id}/${verdict}`, { method: 'POST', headers: json, body: '{}' });
 
-  it('an approval decided long after the CLI\'s tool timeout still lets the tool run, and the task succeeds', async () => {
+  it("an approval decided long after the CLI's tool timeout still lets the tool run, and the task succeeds", async () => {
     const file = path.join(bed.workdir, 'late.txt');
     const taskId = await submit('write late', file);
     const approval = await approvalOf(taskId);
@@ -82,10 +97,14 @@ describe.each<AgentStart>(['cold', 'warm'])('headless approvals last the approva
     const approval = await approvalOf(taskId);
     const task = await bed.system.core.tasks.waitForEnd(taskId, APPROVAL_WINDOW_MS + 60_000);
     expect(task?.status).toBe('failed');
-    expect(task?.error).toContain(`nobody decided a tool use in time, so it never ran: Write (approval ${approval.id}, nobody decided in time)`);
+    expect(task?.error).toContain(
+      `nobody decided a tool use in time, so it never ran: Write (approval ${approval.id}, nobody decided in time)`,
+    );
     expect(fs.existsSync(file)).toBe(false);
     expect((await decide(approval.id, 'approve')).status).toBe(409);
-    const decisions = (await events(taskId)).filter((e): e is Extract<MissionEvent, { type: 'permission_decision' }> => e.type === 'permission_decision');
+    const decisions = (await events(taskId)).filter(
+      (e): e is Extract<MissionEvent, { type: 'permission_decision' }> => e.type === 'permission_decision',
+    );
     expect(decisions.map((e) => e.payload)).toMatchObject([{ tool: 'Write', decision: 'deny', by: 'timeout', approvalId: approval.id }]);
   }, 120_000);
 

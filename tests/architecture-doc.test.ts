@@ -8,7 +8,10 @@ const codeMap = doc.slice(doc.indexOf('## Code map'), doc.indexOf('### Where to 
 
 /** The code map's blocks: a package or service (`**\`dir\`**`) and the lines under it. */
 function blocks(): { dir: string; text: string }[] {
-  return codeMap.split(/^(?=\*\*`)/m).slice(1).map((block) => ({ dir: /^\*\*`([^`]+)`\*\*/.exec(block)![1]!, text: block }));
+  return codeMap
+    .split(/^(?=\*\*`)/m)
+    .slice(1)
+    .map((block) => ({ dir: /^\*\*`([^`]+)`\*\*/.exec(block)![1]!, text: block }));
 }
 
 describe('docs/architecture.md', () => {
@@ -21,7 +24,10 @@ describe('docs/architecture.md', () => {
   it('its code map names every package and service of the repository', () => {
     const named = blocks().map((block) => block.dir.replace(/\/$/, ''));
     const onDisk = ['packages', 'services'].flatMap((parent) =>
-      fs.readdirSync(path.join(repoRoot, parent), { withFileTypes: true }).filter((entry) => entry.isDirectory() && fs.existsSync(path.join(repoRoot, parent, entry.name, 'package.json'))).map((entry) => `${parent}/${entry.name}`),
+      fs
+        .readdirSync(path.join(repoRoot, parent), { withFileTypes: true })
+        .filter((entry) => entry.isDirectory() && fs.existsSync(path.join(repoRoot, parent, entry.name, 'package.json')))
+        .map((entry) => `${parent}/${entry.name}`),
     );
     expect(onDisk.filter((dir) => !named.includes(dir))).toEqual([]);
   });

@@ -31,14 +31,19 @@ describe('API auth: tokens, scopes, rate limit', () => {
   const request = (method: string, path: string, token?: string) =>
     fetch(system.url + path, {
       method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(method === 'GET' || method === 'DELETE' ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(method === 'GET' || method === 'DELETE' ? {} : { 'content-type': 'application/json' }),
+      },
       body: method === 'GET' || method === 'DELETE' ? undefined : '{}',
     });
 
-  it('every route says who may call it, and only health, docs, signed approval links and the console\'s page, login and auth flag are public', () => {
+  it("every route says who may call it, and only health, docs, signed approval links and the console's page, login and auth flag are public", () => {
     const publicRoutes = system.app.routeAccess.filter((r) => r.access === 'public').map((r) => r.url);
     // '' is the console's page at `/`; its login checks the token it is given.
-    expect(new Set(publicRoutes.map((url) => url.split('/')[1]))).toEqual(new Set(['healthz', 'readyz', 'docs', 'approvals', '', 'assets', 'login', 'logout', 'console']));
+    expect(new Set(publicRoutes.map((url) => url.split('/')[1]))).toEqual(
+      new Set(['healthz', 'readyz', 'docs', 'approvals', '', 'assets', 'login', 'logout', 'console']),
+    );
     expect(system.app.routeAccess.filter((r) => r.url.startsWith('/v1/')).every((r) => r.access !== 'public')).toBe(true);
     expect(system.app.routeAccess.find((r) => r.url === '/mcp')?.access).toBe('token');
     expect(system.app.routeAccess.filter((r) => r.url.startsWith('/admin/queues')).every((r) => r.access === 'admin')).toBe(true);
@@ -50,7 +55,11 @@ describe('API auth: tokens, scopes, rate limit', () => {
     const failures: string[] = [];
     for (const route of guarded) {
       const path = concrete(route.url);
-      for (const [what, token] of [['no token', undefined], ['a wrong token', 'msn.tok_0000.bad'], ['garbage', 'hello']] as const) {
+      for (const [what, token] of [
+        ['no token', undefined],
+        ['a wrong token', 'msn.tok_0000.bad'],
+        ['garbage', 'hello'],
+      ] as const) {
         const res = await request(route.method, path, token);
         if (res.status !== 401) failures.push(`${route.method} ${route.url} with ${what}: ${res.status}`);
       }
@@ -71,12 +80,18 @@ describe('API auth: tokens, scopes, rate limit', () => {
     expect((await request('GET', '/v1/tokens', tokens.admin)).status).toBe(200);
     expect((await request('GET', '/admin/queues', tokens.admin)).status).toBe(200);
     expect((await request('GET', '/admin/queues', tokens['tasks:write'])).status).toBe(403);
-    const cookie = await fetch(`${system.url}/v1/tasks`, { headers: { cookie: `other=1; mission_token=${encodeURIComponent(tokens['tasks:read']!)}` } });
+    const cookie = await fetch(`${system.url}/v1/tasks`, {
+      headers: { cookie: `other=1; mission_token=${encodeURIComponent(tokens['tasks:read']!)}` },
+    });
     expect(cookie.status).toBe(200);
   });
 
   it('tokens are stored hashed, listed without secrets, and stop working once revoked', async () => {
-    const created = await system.fetch('/v1/tokens', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'ci', scopes: ['tasks:write'] }) });
+    const created = await system.fetch('/v1/tokens', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'ci', scopes: ['tasks:write'] }),
+    });
     expect(created.status).toBe(201);
     const { token, info } = (await created.json()) as { token: string; info: { id: string; createdBy: string } };
     expect(info.createdBy).toBe('token:test-admin');
@@ -90,7 +105,11 @@ describe('API auth: tokens, scopes, rate limit', () => {
     const revoked = await request('GET', '/v1/tasks', token);
     expect(revoked.status).toBe(401);
     expect(((await revoked.json()) as { error: { message: string } }).error.message).toBe('the API token has been revoked');
-    const bad = await system.fetch('/v1/tokens', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x', scopes: ['root'] }) });
+    const bad = await system.fetch('/v1/tokens', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'x', scopes: ['root'] }),
+    });
     expect(bad.status).toBe(400);
   });
 
@@ -112,10 +131,20 @@ describe('API auth: tokens, scopes, rate limit', () => {
   it('signed approval links (a credential to decide) go only to callers with approvals:write', async () => {
     const { core } = system;
     const store = new ApprovalStore(core.database.db, core.redis, core.subscriber, core.config.queuePrefix);
-    const approval = await store.create({ owner: { kind: 'task', id: 'tsk_links' }, slot: 'default', role: 'default', tool: 'Bash', input: { command: 'ls' }, rule: null, timeoutMs: 60_000 });
+    const approval = await store.create({
+      owner: { kind: 'task', id: 'tsk_links' },
+      slot: 'default',
+      role: 'default',
+      tool: 'Bash',
+      input: { command: 'ls' },
+      rule: null,
+      timeoutMs: 60_000,
+    });
     const seen = async (token: string) => {
       const one = (await (await request('GET', `/v1/approvals/${approval.id}`, token)).json()) as { id: string; url?: string };
-      const listed = (await (await request('GET', '/v1/approvals?status=pending', token)).json()) as { approvals: { id: string; url?: string }[] };
+      const listed = (await (await request('GET', '/v1/approvals?status=pending', token)).json()) as {
+        approvals: { id: string; url?: string }[];
+      };
       return [one.url, listed.approvals.find((a) => a.id === approval.id)?.url];
     };
     expect(await seen(tokens['approvals:read']!)).toEqual([undefined, undefined]);
@@ -146,7 +175,9 @@ describe('API auth: tokens, scopes, rate limit', () => {
   it('MCP: every tool checks the scope it needs; a session belongs to the token that opened it', async () => {
     const connect = async (token: string) => {
       const client = new Client({ name: 'auth-test', version: '1.0.0' });
-      const transport = new StreamableHTTPClientTransport(new URL('/mcp', system.url), { requestInit: { headers: { authorization: `Bearer ${token}` } } });
+      const transport = new StreamableHTTPClientTransport(new URL('/mcp', system.url), {
+        requestInit: { headers: { authorization: `Bearer ${token}` } },
+      });
       await client.connect(transport);
       return { client, transport };
     };
@@ -155,13 +186,20 @@ describe('API auth: tokens, scopes, rate limit', () => {
     expect(slots.isError).toBeFalsy();
     const spawn = (await reader.client.callTool({ name: 'mission_pty_spawn', arguments: {} })) as CallToolResult;
     expect(spawn.isError).toBe(true);
-    expect(JSON.parse((spawn.content[0] as { text: string }).text)).toEqual({ error: { code: 'forbidden', message: "this needs the 'sessions:write' scope; the token has tasks:read" } });
+    expect(JSON.parse((spawn.content[0] as { text: string }).text)).toEqual({
+      error: { code: 'forbidden', message: "this needs the 'sessions:write' scope; the token has tasks:read" },
+    });
     await expect(reader.client.readResource({ uri: 'mission://sessions' })).rejects.toThrow(/sessions:read/);
 
     // Another token cannot use the reader's MCP session.
     const hijack = await fetch(`${system.url}/mcp`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${tokens.admin}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': reader.transport.sessionId! },
+      headers: {
+        authorization: `Bearer ${tokens.admin}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-session-id': reader.transport.sessionId!,
+      },
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
     });
     expect(hijack.status).toBe(403);
@@ -201,7 +239,12 @@ describe('token cache: verified tokens kept for a TTL, dropped at once on revoke
     system = await startTestSystem({ inProcessWorker: false, env: { MISSION_TOKEN_CACHE_TTL_MS: String(TTL_MS) } });
     // A second API on the same database and Redis prefix: a replica with a cache of its own.
     const database = await openDatabase({ url: system.config.databaseUrl, dataDir: system.config.dataDir });
-    const core = createCoreRuntime({ config: system.config, logger: createLogger({ level: 'silent', name: 'second-api' }), database, redisUrl: system.config.redisUrl! });
+    const core = createCoreRuntime({
+      config: system.config,
+      logger: createLogger({ level: 'silent', name: 'second-api' }),
+      database,
+      redisUrl: system.config.redisUrl!,
+    });
     const app = await startApi(core, []);
     const address = app.server.address();
     second = { core, app, database, url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}` };
@@ -214,10 +257,11 @@ describe('token cache: verified tokens kept for a TTL, dropped at once on revoke
     await system?.close();
   });
 
-  const get = (base: string, token: string) => fetch(`${base}/v1/slots`, { headers: { authorization: `Bearer ${token}` } }).then((res) => res.status);
+  const get = (base: string, token: string) =>
+    fetch(`${base}/v1/slots`, { headers: { authorization: `Bearer ${token}` } }).then((res) => res.status);
   const newToken = async (name: string) => system.core.tokens.create({ name, scopes: ['admin'] }, 'test');
 
-  it('a cached token is served without a database lookup (revoked behind Mission\'s back, it still works), and an announced revocation drops it', async () => {
+  it("a cached token is served without a database lookup (revoked behind Mission's back, it still works), and an announced revocation drops it", async () => {
     const { token, info } = await newToken('cached');
     expect(await get(system.url, token)).toBe(200);
     const select = vi.spyOn(system.core.database.db, 'select');
@@ -245,13 +289,47 @@ describe('token cache: verified tokens kept for a TTL, dropped at once on revoke
   it("a task's child token is dropped from the cache when its task ends", async () => {
     await system.core.slots.put('cached', { cwd: os.tmpdir() });
     const taskId = newId('task');
-    await system.core.database.db.insert(tables.tasks).values({ id: taskId, slot: 'cached', status: 'running', mode: 'submit', prompt: 'x', priority: 50, timeoutMs: 60_000, workerId: 'wrk_cache' });
-    const child = await mintAgentToken(system.core.database.db, { kind: 'task', id: taskId }, { role: 'default', tools: ['mission_status'] });
+    await system.core.database.db.insert(tables.tasks).values({
+      id: taskId,
+      slot: 'cached',
+      status: 'running',
+      mode: 'submit',
+      prompt: 'x',
+      priority: 50,
+      timeoutMs: 60_000,
+      workerId: 'wrk_cache',
+    });
+    const child = await mintAgentToken(
+      system.core.database.db,
+      { kind: 'task', id: taskId },
+      { role: 'default', tools: ['mission_status'] },
+    );
     expect((await system.core.authenticate(child)).agent).toMatchObject({ kind: 'task', id: taskId });
     expect((await second.core.authenticate(child)).agent).toMatchObject({ kind: 'task', id: taskId });
     // The worker's way out of a run (here: it shut down past its grace period) revokes and announces.
-    await new TaskStore({ db: system.core.database.db, events: system.core.events }).settleInterrupted(taskId, { kind: 'shutdown', workerId: 'wrk_cache' });
-    await expect.poll(() => system.core.authenticate(child).then(() => 'ok', (error: Error) => error.message), { timeout: 5_000 }).toContain('revoked');
-    await expect.poll(() => second.core.authenticate(child).then(() => 'ok', (error: Error) => error.message), { timeout: 5_000 }).toContain('revoked');
+    await new TaskStore({ db: system.core.database.db, events: system.core.events }).settleInterrupted(taskId, {
+      kind: 'shutdown',
+      workerId: 'wrk_cache',
+    });
+    await expect
+      .poll(
+        () =>
+          system.core.authenticate(child).then(
+            () => 'ok',
+            (error: Error) => error.message,
+          ),
+        { timeout: 5_000 },
+      )
+      .toContain('revoked');
+    await expect
+      .poll(
+        () =>
+          second.core.authenticate(child).then(
+            () => 'ok',
+            (error: Error) => error.message,
+          ),
+        { timeout: 5_000 },
+      )
+      .toContain('revoked');
   });
 });

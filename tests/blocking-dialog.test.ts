@@ -63,7 +63,13 @@ describe(`blocking dialogs on Claude Code ${CLAUDE_VERSION} recordings`, () => {
   it('login required: nothing to answer, the prompt comes back with the error', () => {
     const recording = loadRecording('first-run/login-required');
     expect(dialogAt(recording, 'idle')).toBeNull();
-    expect(dialogAt(recording, 'blocked')).toEqual({ kind: 'login_required', text: 'Not logged in · Please run /login', options: [], numbered: false, selected: null });
+    expect(dialogAt(recording, 'blocked')).toEqual({
+      kind: 'login_required',
+      text: 'Not logged in · Please run /login',
+      options: [],
+      numbered: false,
+      selected: null,
+    });
   });
 
   it('usage limit: the menu when the CLI asks, the notice when it waits on its own', () => {
@@ -84,7 +90,9 @@ describe(`blocking dialogs on Claude Code ${CLAUDE_VERSION} recordings`, () => {
     expect(dialogAt(waiting, 'idle')).toBeNull();
     expect(dialogAt(waiting, 'blocked')).toEqual({
       kind: 'usage_limit',
-      text: expect.stringMatching(/^Usage limit reached · limit resets \d+:\d\d[ap]m\nContinuing automatically at \d+:\d\d[ap]m · Esc to cancel$/),
+      text: expect.stringMatching(
+        /^Usage limit reached · limit resets \d+:\d\d[ap]m\nContinuing automatically at \d+:\d\d[ap]m · Esc to cancel$/,
+      ),
       options: [],
       numbered: false,
       selected: null,
@@ -103,7 +111,9 @@ describe('blocking dialog parser', () => {
   const rule = '─'.repeat(80);
 
   it('an unrecognised box with options is unknown, numbered or not', () => {
-    const numbered = [rule, ' Choose a theme', '', ' ❯ 1. Dark mode', '   2. Light mode', '', ' Enter to confirm · Esc to cancel'].join('\n');
+    const numbered = [rule, ' Choose a theme', '', ' ❯ 1. Dark mode', '   2. Light mode', '', ' Enter to confirm · Esc to cancel'].join(
+      '\n',
+    );
     expect(parseBlockingDialog(numbered)).toEqual({
       kind: 'unknown',
       text: 'Choose a theme',

@@ -45,7 +45,11 @@ describe('Claude Code transcript parser, on a transcript the real CLI wrote', ()
   it('a turn cut after the prompt or a tool result waits for an answer; the title the CLI writes is the summary', () => {
     const lines = fixtureText().trimEnd().split('\n');
     const firstAssistant = lines.findIndex((line) => JSON.parse(line).type === 'assistant');
-    expect(parseTranscript(lines.slice(0, firstAssistant).join('\n'))).toMatchObject({ firstPrompt: 'plan the work please', assistantMessages: 0, awaitingAnswer: true });
+    expect(parseTranscript(lines.slice(0, firstAssistant).join('\n'))).toMatchObject({
+      firstPrompt: 'plan the work please',
+      assistantMessages: 0,
+      awaitingAnswer: true,
+    });
     const lastToolResult = lines.findLastIndex((line) => JSON.stringify(JSON.parse(line).message ?? '').includes('tool_result'));
     expect(parseTranscript(lines.slice(0, lastToolResult + 1).join('\n')).awaitingAnswer).toBe(true);
     const titled = [...lines, JSON.stringify({ type: 'ai-title', aiTitle: 'Planning the work', sessionId: FIXTURE_SESSION })].join('\n');
@@ -53,14 +57,26 @@ describe('Claude Code transcript parser, on a transcript the real CLI wrote', ()
   });
 
   it('never throws on garbage', () => {
-    for (const text of ['', '\n\n', 'not json', '{"type":"user","message":null}', '{"type":"assistant","message":{"content":[null,1,"x"]}}', '\u0000{"a":']) {
+    for (const text of [
+      '',
+      '\n\n',
+      'not json',
+      '{"type":"user","message":null}',
+      '{"type":"assistant","message":{"content":[null,1,"x"]}}',
+      '\u0000{"a":',
+    ]) {
       expect(() => parseTranscript(text)).not.toThrow();
     }
   });
 
   it('reads task files; a torn or unknown one is skipped', () => {
     const taskDir = path.join(FIXTURE_HOME, '.claude', 'tasks', FIXTURE_SESSION);
-    expect(parseTaskFile(fs.readFileSync(path.join(taskDir, '2.json'), 'utf8'))).toEqual({ id: '2', content: 'Test the parser', status: 'in_progress', activeForm: 'Testing the parser' });
+    expect(parseTaskFile(fs.readFileSync(path.join(taskDir, '2.json'), 'utf8'))).toEqual({
+      id: '2',
+      content: 'Test the parser',
+      status: 'in_progress',
+      activeForm: 'Testing the parser',
+    });
     expect(parseTaskFile('{"id":"4","subject":"x","status":"pend')).toBeUndefined();
     expect(parseTaskFile('{"id":"4","subject":"x","status":"deleted"}')).toBeUndefined();
   });
@@ -82,7 +98,9 @@ describe('Claude Code transcript parser, on a transcript the real CLI wrote', ()
     const scanner = new ClaudeHomeScanner();
     const [before] = await scanner.scan([home], 'w1');
     const transcript = path.join(home, '.claude', 'projects', before!.projectDir, `${FIXTURE_SESSION}.jsonl`);
-    const firstUser = fixtureText().split('\n').find((line) => line.includes('"type":"user"') && line.includes('plan the work please'))!;
+    const firstUser = fixtureText()
+      .split('\n')
+      .find((line) => line.includes('"type":"user"') && line.includes('plan the work please'))!;
     fs.appendFileSync(transcript, `${firstUser.replace('plan the work please', 'one more prompt')}\n`);
     const [after] = await scanner.scan([home], 'w1');
     expect(after!.userMessages).toBe(before!.userMessages + 1);
@@ -100,12 +118,20 @@ describe('Claude Code records end to end: real claude CLI on the stub, reported 
   beforeAll(async () => {
     bed = await startClaudeTestBed();
     // Claude Code 2.1.331 on the stub offers its task tools only when they are allowed by name ("disabled for this session" otherwise).
-    await bed.system.core.slots.put('planner', { cwd: bed.workdir, env: bed.claude.env, args: ['--allowedTools', 'TaskCreate', 'TaskUpdate'] });
+    await bed.system.core.slots.put('planner', {
+      cwd: bed.workdir,
+      env: bed.claude.env,
+      args: ['--allowedTools', 'TaskCreate', 'TaskUpdate'],
+    });
   });
   afterAll(async () => bed?.close());
 
   async function call<T>(method: string, route: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const res = await bed.system.fetch(route, { method, headers: body === undefined ? {} : json, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await bed.system.fetch(route, {
+      method,
+      headers: body === undefined ? {} : json,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     return { status: res.status, body: (await res.json()) as T };
   }
   const ccSessions = async (query = '') => (await call<CcSessionList>('GET', `/v1/cc/sessions${query}`)).body;
@@ -115,7 +141,11 @@ describe('Claude Code records end to end: real claude CLI on the stub, reported 
     const submitted = await call<{ id: string }>('POST', '/v1/tasks', { prompt: 'are records kept?' });
     expect(submitted.status).toBe(202);
     let task = { status: '', claudeSessionId: null as string | null };
-    await waitUntil(async () => ['succeeded', 'failed'].includes((task = (await call<typeof task>('GET', `/v1/tasks/${submitted.body.id}`)).body).status), 60_000, 'the task to end');
+    await waitUntil(
+      async () => ['succeeded', 'failed'].includes((task = (await call<typeof task>('GET', `/v1/tasks/${submitted.body.id}`)).body).status),
+      60_000,
+      'the task to end',
+    );
     expect(task.status).toBe('succeeded');
 
     const list = await ccSessions(`?cwd=${encodeURIComponent(fs.realpathSync(bed.workdir))}`);
@@ -151,7 +181,10 @@ describe('Claude Code records end to end: real claude CLI on the stub, reported 
       { text: 'One done.', toolUses: [{ name: 'TaskUpdate', input: { taskId: '1', status: 'completed' } }] },
       { text: 'Planned.' },
     );
-    const planned = await call<{ state: string }>('POST', `/v1/sessions/${spawned.body.id}/send`, { text: 'plan the records work', timeoutMs: 30_000 });
+    const planned = await call<{ state: string }>('POST', `/v1/sessions/${spawned.body.id}/send`, {
+      text: 'plan the records work',
+      timeoutMs: 30_000,
+    });
     expect(planned.status).toBe(200);
     expect(bed.stub.requests.flatMap((request) => request.toolResults).filter((result) => result.isError)).toEqual([]);
 
@@ -164,31 +197,53 @@ describe('Claude Code records end to end: real claude CLI on the stub, reported 
     ]);
     // The CLI writes the answer's record a moment after its screen goes idle.
     let overview = (await call<CcOverview>('GET', '/v1/cc/overview')).body;
-    await waitUntil(async () => (overview = (await call<CcOverview>('GET', '/v1/cc/overview')).body).inProgress === 0, 10_000, 'the answer to be recorded');
+    await waitUntil(
+      async () => (overview = (await call<CcOverview>('GET', '/v1/cc/overview')).body).inProgress === 0,
+      10_000,
+      'the answer to be recorded',
+    );
     expect(overview).toMatchObject({ sessions: 2, inProgress: 0, todos: { completed: 1, pending: 1, in_progress: 0 } });
-    expect(overview.perWorker).toEqual([{ workerId: bed.system.worker!.id, sessions: 2, inProgress: 0, todos: { completed: 1, pending: 1, in_progress: 0 } }]);
+    expect(overview.perWorker).toEqual([
+      { workerId: bed.system.worker!.id, sessions: 2, inProgress: 0, todos: { completed: 1, pending: 1, in_progress: 0 } },
+    ]);
     expect((await call<{ error: { code: string } }>('GET', '/v1/cc/sessions/no-such-session/tasks')).status).toBe(404);
 
     bed.stub.enqueue({ text: 'Slowly but surely.', chunks: 10, chunkDelayMs: 600 });
     const turn = call('POST', `/v1/sessions/${spawned.body.id}/send`, { text: 'take your time', timeoutMs: 30_000 });
     const mine = (list: CcSessionList) => list.sessions.find((session) => session.id === claudeSessionId);
     let during: CcSession | undefined;
-    await waitUntil(async () => Boolean((during = mine((await call<CcSessionList>('GET', '/v1/cc/in-progress')).body))), 15_000, 'the session to be in progress');
+    await waitUntil(
+      async () => Boolean((during = mine((await call<CcSessionList>('GET', '/v1/cc/in-progress')).body))),
+      15_000,
+      'the session to be in progress',
+    );
     expect(during).toMatchObject({ firstPrompt: 'plan the records work', userMessages: 2, inProgress: true });
     expect((await call<CcOverview>('GET', '/v1/cc/overview')).body.inProgress).toBe(1);
 
     expect((await turn).status).toBe(200);
     await waitUntil(async () => !mine((await call<CcSessionList>('GET', '/v1/cc/in-progress')).body), 15_000, 'the session to be answered');
-    expect(mine(await ccSessions(`?worker=${bed.system.worker!.id}`))).toMatchObject({ inProgress: false, userMessages: 2, assistantMessages: 4, toolUses: 3 });
+    expect(mine(await ccSessions(`?worker=${bed.system.worker!.id}`))).toMatchObject({
+      inProgress: false,
+      userMessages: 2,
+      assistantMessages: 4,
+      toolUses: 3,
+    });
     await call('POST', `/v1/sessions/${spawned.body.id}/kill`);
   });
 
   it('a worker that does not answer in time is reported, not an error for the whole call', async () => {
     const { database } = bed.system.core;
-    await database.db.insert(tables.workers).values({ id: 'cc-silent-worker', host: 'nowhere', pid: 1, capacity: 1, maxSessions: 1, state: 'active' });
+    await database.db
+      .insert(tables.workers)
+      .values({ id: 'cc-silent-worker', host: 'nowhere', pid: 1, capacity: 1, maxSessions: 1, state: 'active' });
     try {
       const list = await ccSessions();
-      expect(list.workers).toContainEqual({ workerId: 'cc-silent-worker', ok: false, sessions: 0, error: expect.stringContaining('did not answer') });
+      expect(list.workers).toContainEqual({
+        workerId: 'cc-silent-worker',
+        ok: false,
+        sessions: 0,
+        error: expect.stringContaining('did not answer'),
+      });
       expect(list.workers).toContainEqual(expect.objectContaining({ workerId: bed.system.worker!.id, ok: true }));
       expect(list.sessions).toHaveLength(2);
     } finally {

@@ -11,7 +11,9 @@ import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.
 const repoRoot = path.resolve(import.meta.dirname, '..');
 const doc = fs.readFileSync(path.join(repoRoot, 'docs/claude-code.md'), 'utf8');
 /** The doc's shell commands, in order, as written. */
-const commands = [...doc.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((block) => block[1]!.split('\n').filter((line) => line.trim() && !line.trim().startsWith('#')));
+const commands = [...doc.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((block) =>
+  block[1]!.split('\n').filter((line) => line.trim() && !line.trim().startsWith('#')),
+);
 /** What the doc asks the main agent to do. */
 const mainPrompt = /claude -p "([^"]+)"/.exec(doc)![1]!;
 /** What the main agent (as the stub scripts it) types into the session it starts. */
@@ -49,14 +51,22 @@ describe('docs/claude-code.md, as written', () => {
       if (request.tools.length === 0) return { text: 'side request' };
       if (request.lastUserText === SESSION_TEXT) return { text: SESSION_ANSWER };
       const last = request.toolResults.at(-1);
-      if (!last) return request.lastUserText === mainPrompt ? { toolUses: [{ id: 'toolu_spawn', name: 'mcp__mission__mission_pty_spawn', input: { slot: 'default' } }] } : undefined;
+      if (!last)
+        return request.lastUserText === mainPrompt
+          ? { toolUses: [{ id: 'toolu_spawn', name: 'mcp__mission__mission_pty_spawn', input: { slot: 'default' } }] }
+          : undefined;
       if (last.toolUseId === 'toolu_spawn') {
         sessionId = /ses_\w+/.exec(last.content)![0];
-        return { toolUses: [{ id: 'toolu_send', name: 'mcp__mission__mission_pty_send', input: { session: sessionId, text: SESSION_TEXT } }] };
+        return {
+          toolUses: [{ id: 'toolu_send', name: 'mcp__mission__mission_pty_send', input: { session: sessionId, text: SESSION_TEXT } }],
+        };
       }
       if (last.toolUseId === 'toolu_send') {
         const answer = last.content.includes(SESSION_ANSWER) ? SESSION_ANSWER : `no answer (${last.content})`;
-        return { text: `It answered: ${answer}`, toolUses: [{ id: 'toolu_kill', name: 'mcp__mission__mission_pty_kill', input: { session: sessionId } }] };
+        return {
+          text: `It answered: ${answer}`,
+          toolUses: [{ id: 'toolu_kill', name: 'mcp__mission__mission_pty_kill', input: { session: sessionId } }],
+        };
       }
       if (last.toolUseId === 'toolu_kill') return { text: `The session answered "${SESSION_ANSWER}"; I ended it.` };
       return undefined;

@@ -27,13 +27,28 @@ describe('the @mission/cli package, packed and installed globally', () => {
     system = await startTestSystem({ inProcessWorker: false });
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-cli-package-'));
     // No registry: an address nothing listens on, and offline mode besides.
-    const offline = { ...process.env, npm_config_registry: 'http://127.0.0.1:9/', npm_config_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
-    const packed = await execFileAsync('npm', ['pack', '--json', '--pack-destination', work], { cwd: path.join(repoRoot, 'packages/cli'), env: offline });
+    const offline = {
+      ...process.env,
+      npm_config_registry: 'http://127.0.0.1:9/',
+      npm_config_offline: 'true',
+      npm_config_audit: 'false',
+      npm_config_fund: 'false',
+      npm_config_update_notifier: 'false',
+    };
+    const packed = await execFileAsync('npm', ['pack', '--json', '--pack-destination', work], {
+      cwd: path.join(repoRoot, 'packages/cli'),
+      env: offline,
+    });
     const [{ filename }] = JSON.parse(packed.stdout) as [{ filename: string }];
     const prefix = path.join(work, 'prefix');
     await execFileAsync('npm', ['install', '-g', '--prefix', prefix, path.join(work, filename)], { cwd: work, env: offline });
     prefixBin = path.join(prefix, 'bin');
-    clientEnv = { PATH: `${prefixBin}:${path.dirname(process.execPath)}:/usr/bin:/bin`, HOME: work, MISSION_URL: system.url, MISSION_TOKEN: system.auth.authorization.slice('Bearer '.length) };
+    clientEnv = {
+      PATH: `${prefixBin}:${path.dirname(process.execPath)}:/usr/bin:/bin`,
+      HOME: work,
+      MISSION_URL: system.url,
+      MISSION_TOKEN: system.auth.authorization.slice('Bearer '.length),
+    };
   });
   afterAll(async () => {
     await system?.close();

@@ -72,7 +72,10 @@ describe('mission CLI: pure parts', () => {
         const { stdout } = await execFileAsync(process.execPath, [bin, '--version'], { cwd: os.tmpdir() });
         const cpuMs = endedChildrenCpuMs() - before;
         expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
-        expect(cpuMs, `CPU ms of mission --version (took ${Math.round(performance.now() - started)} ms of wall time under load)`).toBeLessThanOrEqual(300);
+        expect(
+          cpuMs,
+          `CPU ms of mission --version (took ${Math.round(performance.now() - started)} ms of wall time under load)`,
+        ).toBeLessThanOrEqual(300);
       }
     } finally {
       await stopLoad();
@@ -89,7 +92,14 @@ describe('mission CLI: pure parts', () => {
   });
 
   it('events as text: colored only when asked, multi-line text indented under its line', () => {
-    const event = { type: 'assistant_message', payload: { text: 'one\ntwo' }, ownerKind: 'task', ownerId: 'task_x', seq: 4, at: '2026-11-25T20:01:02.000Z' } as MissionEvent;
+    const event = {
+      type: 'assistant_message',
+      payload: { text: 'one\ntwo' },
+      ownerKind: 'task',
+      ownerId: 'task_x',
+      seq: 4,
+      at: '2026-11-25T20:01:02.000Z',
+    } as MissionEvent;
     expect(eventText(event, painter(false))).toBe(`20:01:02 #4   assistant_message   one\n${' '.repeat(34)}two`);
     expect(eventText(event, painter(true))).toContain('\x1b[32massistant_message');
   });
@@ -126,7 +136,13 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
   /** Starts the CLI in a terminal (a PTY), as a person would; a headless xterm renders its screen. */
   function missionInTerminal(args: string[], env: Record<string, string> = {}) {
     const terminal = new HeadlessTerminal({ cols: 120, rows: 40 });
-    const child = pty.spawn(process.execPath, [bin, ...args], { name: 'xterm-256color', cols: 120, rows: 40, cwd: repoRoot, env: { ...process.env, ...clientEnv, ...env } });
+    const child = pty.spawn(process.execPath, [bin, ...args], {
+      name: 'xterm-256color',
+      cols: 120,
+      rows: 40,
+      cwd: repoRoot,
+      env: { ...process.env, ...clientEnv, ...env },
+    });
     let output = '';
     child.onData((data) => {
       output += data;
@@ -200,7 +216,10 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
     const stored = await bed.system.core.events.list(task.id);
     const logsJson = await mission(['logs', task.id, '--json']);
     expect(logsJson.code).toBe(0);
-    const events = logsJson.stdout.trim().split('\n').map((line) => JSON.parse(line) as MissionEvent);
+    const events = logsJson.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as MissionEvent);
     expect(events).toEqual(stored);
     expect(events.map((event) => event.seq)).toEqual(stored.map((_, index) => index + 1));
     expect(events[0]).toMatchObject({ type: 'state', payload: { state: 'queued' } });
@@ -210,7 +229,11 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
     // The same events for people: one line each (in order), no colors when piped.
     const logs = await mission(['logs', task.id]);
     expect(logs.stdout).not.toContain('\x1b[');
-    const typesShown = logs.stdout.split('\n').map((line) => /^\d\d:\d\d:\d\d #(\d+) +(\w+)/.exec(line)).filter((match) => match !== null).map((match) => [Number(match[1]), match[2]]);
+    const typesShown = logs.stdout
+      .split('\n')
+      .map((line) => /^\d\d:\d\d:\d\d #(\d+) +(\w+)/.exec(line))
+      .filter((match) => match !== null)
+      .map((match) => [Number(match[1]), match[2]]);
     expect(typesShown).toEqual(stored.map((event) => [event.seq, event.type]));
     expect(logs.stdout).toContain('Hello from the stub.');
   });
@@ -223,7 +246,10 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
     const soFar = await mission(['logs', task.id, '--json']);
     expect(soFar.code).toBe(0);
     expect((await getTask(task.id)).status).toBe('running');
-    const events = soFar.stdout.trim().split('\n').map((line) => JSON.parse(line) as MissionEvent);
+    const events = soFar.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as MissionEvent);
     expect(events.map((event) => event.type === 'state' && event.payload.state)).toContain('running');
     expect(events.some((event) => event.type === 'result')).toBe(false);
     const followed = await mission(['logs', task.id, '--follow', '--json']);
@@ -235,11 +261,16 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
     replies['Follow me'] = { text: 'Followed to the end.', chunks: 4, chunkDelayMs: 100 };
     const run = await mission(['submit', 'default', 'Follow me', '--follow']);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/state +queued[\s\S]*state +running[\s\S]*assistant_message +Followed to the end\.[\s\S]*state +succeeded\ntask task_\w+ succeeded/);
+    expect(run.stdout).toMatch(
+      /state +queued[\s\S]*state +running[\s\S]*assistant_message +Followed to the end\.[\s\S]*state +succeeded\ntask task_\w+ succeeded/,
+    );
 
     const json = await mission(['submit', 'default', 'Follow me', '--follow', '--json']);
     expect(json.code).toBe(0);
-    const lines = json.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = json.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     const task = lines.at(-1) as Task;
     expect(task).toMatchObject({ status: 'succeeded', result: 'Followed to the end.' });
     expect(lines.slice(0, -1)).toEqual(await bed.system.core.events.list(task.id));
@@ -266,11 +297,15 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
     replies['Take your time'] = { text: 'slow '.repeat(100), chunks: 100, chunkDelayMs: 200 };
     const waiting = mission(['submit', 'default', 'Take your time', '--wait', '--json']);
     let running: Task | undefined;
-    await waitUntil(async () => {
-      const listed = (await (await bed.system.fetch('/v1/tasks?status=running')).json()) as { tasks: Task[] };
-      running = listed.tasks.find((task) => task.prompt === 'Take your time');
-      return running !== undefined;
-    }, 30_000, 'the slow task to run');
+    await waitUntil(
+      async () => {
+        const listed = (await (await bed.system.fetch('/v1/tasks?status=running')).json()) as { tasks: Task[] };
+        running = listed.tasks.find((task) => task.prompt === 'Take your time');
+        return running !== undefined;
+      },
+      30_000,
+      'the slow task to run',
+    );
     const cancelled = await mission(['cancel', running!.id, '--json']);
     expect(cancelled.code).toBe(0);
     expect(JSON.parse(cancelled.stdout)).toMatchObject({ id: running!.id, status: 'cancelled' });
@@ -293,11 +328,22 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
   it('approve decides a pending approval (and --deny with a reason); deciding it twice is a one-line 409', async () => {
     const { core } = bed.system;
     const store = new ApprovalStore(core.database.db, core.redis, core.subscriber, core.config.queuePrefix);
-    const create = () => store.create({ owner: { kind: 'session', id: 'ses_cli' }, slot: 'default', role: 'default', tool: 'Bash', input: { command: 'git push' }, rule: null, timeoutMs: 60_000 });
+    const create = () =>
+      store.create({
+        owner: { kind: 'session', id: 'ses_cli' },
+        slot: 'default',
+        role: 'default',
+        tool: 'Bash',
+        input: { command: 'git push' },
+        rule: null,
+        timeoutMs: 60_000,
+      });
     const first = await create();
     const pending = JSON.parse((await mission(['approvals', '--pending', '--json'])).stdout) as { approvals: Approval[] };
     expect(pending.approvals.map((approval) => approval.id)).toContain(first.id);
-    expect((await mission(['approvals', '--pending'])).stdout).toMatch(new RegExp(`^ID +STATUS +TOOL +FOR +REQUESTED\n(.*\n)*${first.id} +pending +Bash +session ses_cli `));
+    expect((await mission(['approvals', '--pending'])).stdout).toMatch(
+      new RegExp(`^ID +STATUS +TOOL +FOR +REQUESTED\n(.*\n)*${first.id} +pending +Bash +session ses_cli `),
+    );
     const approved = await mission(['approve', first.id, '--json']);
     expect(approved.code).toBe(0);
     const body = JSON.parse(approved.stdout) as Approval;
@@ -305,8 +351,16 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
     expect(body.status).toBe('approved');
     expect(body.decidedBy).toBe('token:test-admin');
     expect((await core.approvals.get(first.id, ADMIN)).status).toBe('approved');
-    expect((JSON.parse((await mission(['approvals', '--pending', '--json'])).stdout) as { approvals: Approval[] }).approvals.map((approval) => approval.id)).not.toContain(first.id);
-    expect((JSON.parse((await mission(['approvals', '--json'])).stdout) as { approvals: Approval[] }).approvals.find((approval) => approval.id === first.id)?.status).toBe('approved');
+    expect(
+      (JSON.parse((await mission(['approvals', '--pending', '--json'])).stdout) as { approvals: Approval[] }).approvals.map(
+        (approval) => approval.id,
+      ),
+    ).not.toContain(first.id);
+    expect(
+      (JSON.parse((await mission(['approvals', '--json'])).stdout) as { approvals: Approval[] }).approvals.find(
+        (approval) => approval.id === first.id,
+      )?.status,
+    ).toBe('approved');
 
     const second = await create();
     const denied = await mission(['approve', second.id, '--deny', '--reason', 'not on a Friday']);
@@ -329,21 +383,41 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
     };
     const healthy = await mission(['doctor'], local);
     expect(healthy.code).toBe(0);
-    expect(healthy.stdout.split('\n').filter(Boolean).map((line) => line.slice(0, 10).trim())).toEqual(['✓ Redis', '✓ Postgres', '✓ claude', '✓ login', '✓ home', '✓ API', '✓ token']);
+    expect(
+      healthy.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => line.slice(0, 10).trim()),
+    ).toEqual(['✓ Redis', '✓ Postgres', '✓ claude', '✓ login', '✓ home', '✓ API', '✓ token']);
     expect(healthy.stdout).toMatch(/✓ claude +.*2\.1\.331/);
     expect(healthy.stdout).toMatch(/^✓ login +claude reaches the model with ANTHROPIC_API_KEY$/m);
     expect(healthy.stdout).toContain(`✓ home      ${bed.claude.home}/.claude.json is ready\n`);
-    const json = JSON.parse((await mission(['doctor', '--json'], local)).stdout) as { ok: boolean; checks: { name: string; ok: boolean; detail: string }[] };
+    const json = JSON.parse((await mission(['doctor', '--json'], local)).stdout) as {
+      ok: boolean;
+      checks: { name: string; ok: boolean; detail: string }[];
+    };
     expect(json.ok).toBe(true);
-    expect(json.checks.map((check) => [check.name, check.ok])).toEqual([['Redis', true], ['Postgres', true], ['claude', true], ['login', true], ['home', true], ['API', true], ['token', true]]);
+    expect(json.checks.map((check) => [check.name, check.ok])).toEqual([
+      ['Redis', true],
+      ['Postgres', true],
+      ['claude', true],
+      ['login', true],
+      ['home', true],
+      ['API', true],
+      ['token', true],
+    ]);
 
     // A fresh HOME without a key: no way to the model (a failure), a home the worker will prepare (not one).
     const freshHome = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-doctor-home-'));
     const fresh = await mission(['doctor'], { ...local, HOME: freshHome, ANTHROPIC_API_KEY: '' });
     fs.rmSync(freshHome, { recursive: true, force: true });
     expect(fresh.code).toBe(1);
-    expect(fresh.stdout).toMatch(/^✗ login +no ANTHROPIC_API_KEY and no stored login: every prompt would answer "Not logged in"\n.*hint: set ANTHROPIC_API_KEY, or run `claude` once and \/login/m);
-    expect(fresh.stdout).toMatch(/^✓ home +a worker sets before a session starts: onboarding is not marked done \(hasCompletedOnboarding\); auto mode is not disabled/m);
+    expect(fresh.stdout).toMatch(
+      /^✗ login +no ANTHROPIC_API_KEY and no stored login: every prompt would answer "Not logged in"\n.*hint: set ANTHROPIC_API_KEY, or run `claude` once and \/login/m,
+    );
+    expect(fresh.stdout).toMatch(
+      /^✓ home +a worker sets before a session starts: onboarding is not marked done \(hasCompletedOnboarding\); auto mode is not disabled/m,
+    );
 
     const port = await unusedPort();
     const closed = await mission(['doctor'], { ...local, MISSION_URL: `http://127.0.0.1:${port}` });
@@ -356,16 +430,26 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
   }, 180_000);
 
   it("doctor --probe sends claude one prompt: ✓ when it answers; a refused key is ✗ in Mission's words with the fix", async () => {
-    const local = { REDIS_URL: bed.system.config.redisUrl!, DATABASE_URL: bed.system.config.databaseUrl!, MISSION_CLAUDE_BIN: CLAUDE_BIN, ...bed.claude.env };
+    const local = {
+      REDIS_URL: bed.system.config.redisUrl!,
+      DATABASE_URL: bed.system.config.databaseUrl!,
+      MISSION_CLAUDE_BIN: CLAUDE_BIN,
+      ...bed.claude.env,
+    };
     replies['Reply with the single word OK.'] = { text: 'OK' };
-    const probed = JSON.parse((await mission(['doctor', '--probe', '--json'], local)).stdout) as { ok: boolean; checks: { name: string; ok: boolean; detail: string; hint?: string }[] };
+    const probed = JSON.parse((await mission(['doctor', '--probe', '--json'], local)).stdout) as {
+      ok: boolean;
+      checks: { name: string; ok: boolean; detail: string; hint?: string }[];
+    };
     expect(probed.checks.at(-1)).toMatchObject({ name: 'probe', ok: true, detail: expect.stringMatching(/^claude answered 'OK'/) });
     expect(bed.stub.requests.some((request) => request.lastUserText === 'Reply with the single word OK.')).toBe(true);
 
     replies['Reply with the single word OK.'] = { error: { status: 401, type: 'authentication_error', message: 'invalid x-api-key' } };
     const refused = await mission(['doctor', '--probe'], local);
     expect(refused.code).toBe(1);
-    expect(refused.stdout).toMatch(/^✗ probe +claude_key_refused: the Anthropic API refused the credentials claude sent \(claude said: Invalid API key/m);
+    expect(refused.stdout).toMatch(
+      /^✗ probe +claude_key_refused: the Anthropic API refused the credentials claude sent \(claude said: Invalid API key/m,
+    );
     expect(refused.stdout).toMatch(/hint: check ANTHROPIC_API_KEY \(and ANTHROPIC_BASE_URL when set\); `mission doctor --probe` tries it/);
     delete replies['Reply with the single word OK.'];
   }, 120_000);
@@ -375,9 +459,18 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
       [['frobnicate'], "mission: unknown command 'frobnicate'\nRun `mission help` for usage.\n"],
       [['submit', 'default'], 'mission: submit needs <prompt>\nRun `mission help submit` for usage.\n'],
       [['submit', 'default', '  '], 'mission: submit needs <prompt>\nRun `mission help submit` for usage.\n'],
-      [['submit', 'default', 'hi', '--priority', '101'], "mission: --priority must be a whole number from 0 to 100, not '101'\nRun `mission help submit` for usage.\n"],
-      [['sessions', '--state', 'sleepy'], "mission: --state must be one of starting, idle, working, waiting_permission, blocked, exited, lost, not 'sleepy'\nRun `mission help sessions` for usage.\n"],
-      [['status', 'a', 'b'], "mission: status takes <id>; got 'b' too (quote a prompt with spaces)\nRun `mission help status` for usage.\n"],
+      [
+        ['submit', 'default', 'hi', '--priority', '101'],
+        "mission: --priority must be a whole number from 0 to 100, not '101'\nRun `mission help submit` for usage.\n",
+      ],
+      [
+        ['sessions', '--state', 'sleepy'],
+        "mission: --state must be one of starting, idle, working, waiting_permission, blocked, exited, lost, not 'sleepy'\nRun `mission help sessions` for usage.\n",
+      ],
+      [
+        ['status', 'a', 'b'],
+        "mission: status takes <id>; got 'b' too (quote a prompt with spaces)\nRun `mission help status` for usage.\n",
+      ],
       [['attach', 'ses_x', '--json'], 'mission: attach has no --json output\nRun `mission help attach` for usage.\n'],
     ] as const;
     const runs = await Promise.all(usage.map(([args]) => mission([...args])));
@@ -387,8 +480,14 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
     expect(unknownOption.stderr).toContain("Unknown option '--folow'");
 
     expect(await mission(['status', 'ses_missing'])).toEqual({ code: 1, stdout: '', stderr: "mission: session 'ses_missing' not found\n" });
-    expect(await mission(['submit', 'nope', 'hi'])).toMatchObject({ code: 1, stderr: expect.stringMatching(/^mission: .*unknown slot 'nope'.*\n$/) });
-    expect(await mission(['status', 'task_x'], { MISSION_TOKEN: 'msn.tok_wrong.secret' })).toMatchObject({ code: 1, stderr: expect.stringMatching(/^mission: [^\n]+\n$/) });
+    expect(await mission(['submit', 'nope', 'hi'])).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/^mission: .*unknown slot 'nope'.*\n$/),
+    });
+    expect(await mission(['status', 'task_x'], { MISSION_TOKEN: 'msn.tok_wrong.secret' })).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/^mission: [^\n]+\n$/),
+    });
     const port = await unusedPort();
     expect(await mission(['sessions'], { MISSION_URL: `http://127.0.0.1:${port}` })).toEqual({
       code: 1,
@@ -398,27 +497,48 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
 
     const help = await mission(['help']);
     expect(help.code).toBe(0);
-    for (const command of ['up', 'submit', 'ask', 'status', 'cancel', 'logs', 'sessions', 'attach', 'approve', 'token', 'doctor']) expect(help.stdout).toMatch(new RegExp(`^  ${command} +\\S`, 'm'));
-    expect((await mission(['submit', '--help'])).stdout).toMatch(/^Usage: mission submit <slot> "<prompt>" \[--priority N\] \[--wait\] \[--follow\] \[--json\]\n/);
+    for (const command of ['up', 'submit', 'ask', 'status', 'cancel', 'logs', 'sessions', 'attach', 'approve', 'token', 'doctor'])
+      expect(help.stdout).toMatch(new RegExp(`^  ${command} +\\S`, 'm'));
+    expect((await mission(['submit', '--help'])).stdout).toMatch(
+      /^Usage: mission submit <slot> "<prompt>" \[--priority N\] \[--wait\] \[--follow\] \[--json\]\n/,
+    );
   });
 
   it('attach through a PTY: the screen arrives, typing reaches Claude and its reply shows; Ctrl+] d detaches and the session lives on', async () => {
-    const spawned = await bed.system.fetch('/v1/sessions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ slot: 'default' }) });
+    const spawned = await bed.system.fetch('/v1/sessions', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ slot: 'default' }),
+    });
     const session = (await spawned.json()) as Session;
     const sessionState = async () => ((await (await bed.system.fetch(`/v1/sessions/${session.id}`)).json()) as Session).state;
     await waitUntil(async () => (await sessionState()) === 'idle', 30_000, 'the session to be idle');
     replies['Hello from the attached terminal'] = { text: 'Stubbed reply seen through attach.' };
 
     const listed = JSON.parse((await mission(['sessions', '--state', 'idle', '--json'])).stdout) as { sessions: Session[] };
-    expect(listed.sessions.find((s) => s.id === session.id)).toMatchObject({ id: session.id, slot: 'default', state: 'idle', ownerWorker: bed.system.worker!.id, exitCode: null });
+    expect(listed.sessions.find((s) => s.id === session.id)).toMatchObject({
+      id: session.id,
+      slot: 'default',
+      state: 'idle',
+      ownerWorker: bed.system.worker!.id,
+      exitCode: null,
+    });
 
     const attached = missionInTerminal(['attach', session.id]);
     try {
-      await waitUntil(() => attached.shows('Claude Code v2.1.331'), 20_000, `the session's screen in the attached terminal:\n${attached.output()}`);
+      await waitUntil(
+        () => attached.shows('Claude Code v2.1.331'),
+        20_000,
+        `the session's screen in the attached terminal:\n${attached.output()}`,
+      );
       attached.child.write('Hello from the attached terminal');
       await waitUntil(() => attached.shows('Hello from the attached terminal'), 10_000, 'the typed text echoed');
       attached.child.write('\r');
-      await waitUntil(() => attached.shows('Stubbed reply seen through attach.'), 30_000, `Claude's reply in the attached terminal:\n${attached.screen()}`);
+      await waitUntil(
+        () => attached.shows('Stubbed reply seen through attach.'),
+        30_000,
+        `Claude's reply in the attached terminal:\n${attached.screen()}`,
+      );
       attached.child.write('\x1d');
       attached.child.write('d');
       expect(await attached.exited).toBe(0);
@@ -430,9 +550,13 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
       const logged = async () => {
         const logs = await mission(['logs', session.id, '--json']);
         expect(logs.code).toBe(0);
-        return logs.stdout.trim().split('\n').map((line) => JSON.parse(line) as MissionEvent);
+        return logs.stdout
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line) as MissionEvent);
       };
-      const replied = (events: MissionEvent[]) => events.some((event) => event.type === 'assistant_message' && event.payload.text === 'Stubbed reply seen through attach.');
+      const replied = (events: MissionEvent[]) =>
+        events.some((event) => event.type === 'assistant_message' && event.payload.text === 'Stubbed reply seen through attach.');
       await waitUntil(async () => replied(await logged()), 15_000, "the reply's assistant_message event");
       const events = await logged();
       expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index + 1));
@@ -441,7 +565,11 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
       // Attached again, the session ends under it: the attach ends too (exit 0), saying so.
       const again = missionInTerminal(['attach', session.id]);
       try {
-        await waitUntil(() => again.shows('Stubbed reply seen through attach.'), 20_000, `the screen in the second attach:\n${again.screen()}`);
+        await waitUntil(
+          () => again.shows('Stubbed reply seen through attach.'),
+          20_000,
+          `the screen in the second attach:\n${again.screen()}`,
+        );
         await bed.system.fetch(`/v1/sessions/${session.id}/kill`, { method: 'POST' });
         expect(await again.exited).toBe(0);
         expect(again.output()).toContain('[session exited]');
@@ -449,7 +577,11 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
         again.close();
       }
       // An ended session cannot be attached: the API's reason, one line, exit 1.
-      expect(await mission(['attach', session.id])).toEqual({ code: 1, stdout: '', stderr: `mission: session ${session.id} has ended (exited)\n` });
+      expect(await mission(['attach', session.id])).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `mission: session ${session.id} has ended (exited)\n`,
+      });
     } finally {
       attached.close();
       await bed.system.fetch(`/v1/sessions/${session.id}/kill`, { method: 'POST' });
@@ -461,7 +593,11 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
     const spawned = missionInTerminal(['spawn', 'default', '--attach', '--detach-keys', 'ctrl-p,ctrl-q']);
     let id = '';
     try {
-      await waitUntil(() => spawned.shows('Claude Code v2.1.331'), 30_000, `the new session's screen in the terminal:\n${spawned.output()}`);
+      await waitUntil(
+        () => spawned.shows('Claude Code v2.1.331'),
+        30_000,
+        `the new session's screen in the terminal:\n${spawned.output()}`,
+      );
       id = /\[started (ses_\w+) on default\]/.exec(spawned.output())![1]!;
       spawned.child.write('\x10');
       spawned.child.write('\x11');
@@ -482,14 +618,25 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
       const screen = await mission(['screen', id]);
       expect(screen.code).toBe(0);
       expect(screen.stdout).toContain('Second reply.');
-      expect(JSON.parse((await mission(['screen', id, '--json'])).stdout)).toMatchObject({ state: 'idle', lines: expect.arrayContaining([expect.stringContaining('Second reply.')]) });
+      expect(JSON.parse((await mission(['screen', id, '--json'])).stdout)).toMatchObject({
+        state: 'idle',
+        lines: expect.arrayContaining([expect.stringContaining('Second reply.')]),
+      });
 
       expect(JSON.parse((await mission(['interrupt', id, '--json'])).stdout)).toMatchObject({ state: 'idle', dialog: null });
 
       expect(JSON.parse((await mission(['kill', id, '--json'])).stdout)).toMatchObject({ id, state: 'exited' });
       // Why it ended: on the session, and in the 409 of a command sent to it.
-      expect(JSON.parse((await mission(['status', id, '--json'])).stdout)).toMatchObject({ id, state: 'exited', exitReason: 'killed on request' });
-      expect(await mission(['send', id, 'too late'])).toEqual({ code: 1, stdout: '', stderr: `mission: session ${id} has ended (exited: killed on request)\n` });
+      expect(JSON.parse((await mission(['status', id, '--json'])).stdout)).toMatchObject({
+        id,
+        state: 'exited',
+        exitReason: 'killed on request',
+      });
+      expect(await mission(['send', id, 'too late'])).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `mission: session ${id} has ended (exited: killed on request)\n`,
+      });
 
       const resumed = await mission(['resume', id, '--json']);
       expect(resumed.code, resumed.stderr).toBe(0);
@@ -501,23 +648,32 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
     }
   });
 
-  it('answer posts the option to POST /v1/sessions/:id/answer; the API\'s refusal is one line', async () => {
+  it("answer posts the option to POST /v1/sessions/:id/answer; the API's refusal is one line", async () => {
     const answered = await mission(['answer', 'ses_nosuchsession', '1']);
-    expect(answered).toEqual({ code: 1, stdout: '', stderr: expect.stringMatching(/^mission: session '?ses_nosuchsession'?.*not found.*\n$/) });
+    expect(answered).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: expect.stringMatching(/^mission: session '?ses_nosuchsession'?.*not found.*\n$/),
+    });
     expect((await mission(['answer', 'ses_nosuchsession', 'yes'])).stderr).toMatch(/option/);
   });
 
   it('CI: both jobs of docs/ci/mission-task.yml (also the snippets of docs/cli.md) pass when the task succeeds and fail when it fails', async () => {
-    const workflow = YAML.parse(fs.readFileSync(path.join(repoRoot, 'docs/ci/mission-task.yml'), 'utf8')) as { jobs: Record<string, { steps: { name?: string; run?: string }[] }> };
+    const workflow = YAML.parse(fs.readFileSync(path.join(repoRoot, 'docs/ci/mission-task.yml'), 'utf8')) as {
+      jobs: Record<string, { steps: { name?: string; run?: string }[] }>;
+    };
     const cliDoc = fs.readFileSync(path.join(repoRoot, 'docs/cli.md'), 'utf8');
-    const scripts = Object.entries(workflow.jobs).map(([job, { steps }]) => [job, steps.find((step) => step.name === 'Run the task on Mission')!.run!] as const);
+    const scripts = Object.entries(workflow.jobs).map(
+      ([job, { steps }]) => [job, steps.find((step) => step.name === 'Run the task on Mission')!.run!] as const,
+    );
     expect(scripts.map(([job]) => job)).toEqual(['with-cli', 'with-curl']);
     replies['CI: run the checks'] = { text: 'All checks pass.' };
     replies['CI: break the build'] = { error: { status: 400, type: 'invalid_request_error', message: 'stub says: no' } };
     for (const [job, script] of scripts) {
       expect(cliDoc, `${job} in docs/cli.md`).toContain(`\`\`\`sh\n${script}\`\`\``);
       // As GitHub Actions runs a bash step; the CLI job's working directory is a checkout of Mission: this one.
-      const run = (prompt: string) => execute('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script], { SLOT: 'default', PROMPT: prompt });
+      const run = (prompt: string) =>
+        execute('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script], { SLOT: 'default', PROMPT: prompt });
       const passed = await run('CI: run the checks');
       expect(passed.code, `${job}: ${passed.stderr}`).toBe(0);
       expect(passed.stdout).toMatch(/assistant_message\s+\S*All checks pass\./);
@@ -533,14 +689,28 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
     const port = await unusedPort();
     const up = spawn(process.execPath, [bin, 'up'], {
       cwd: repoRoot,
-      env: { ...process.env, PORT: String(port), REDIS_URL: redisUrl(), DATABASE_URL: '', MISSION_QUEUE_PREFIX: uniquePrefix(), MISSION_DATA_DIR: dataDir, MISSION_SLOTS_FILE: path.join(dataDir, 'slots.yaml'), MISSION_PERMISSIONS_FILE: path.join(dataDir, 'permissions.yaml'), LOG_LEVEL: 'warn' },
+      env: {
+        ...process.env,
+        PORT: String(port),
+        REDIS_URL: redisUrl(),
+        DATABASE_URL: '',
+        MISSION_QUEUE_PREFIX: uniquePrefix(),
+        MISSION_DATA_DIR: dataDir,
+        MISSION_SLOTS_FILE: path.join(dataDir, 'slots.yaml'),
+        MISSION_PERMISSIONS_FILE: path.join(dataDir, 'permissions.yaml'),
+        LOG_LEVEL: 'warn',
+      },
     });
     const exited = new Promise<number | null>((resolve) => up.once('exit', resolve));
     try {
       const url = `http://127.0.0.1:${port}`;
       await waitUntil(async () => (await fetch(`${url}/readyz`).catch(() => null))?.status === 200, 60_000, 'mission up to be ready');
       // Auth is off, as with npm start: no token needed.
-      expect(await mission(['sessions'], { MISSION_URL: url, MISSION_TOKEN: '' })).toEqual({ code: 0, stdout: 'no sessions\n', stderr: '' });
+      expect(await mission(['sessions'], { MISSION_URL: url, MISSION_TOKEN: '' })).toEqual({
+        code: 0,
+        stdout: 'no sessions\n',
+        stderr: '',
+      });
       up.kill('SIGTERM');
       expect(await exited).toBe(0);
     } finally {

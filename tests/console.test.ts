@@ -32,9 +32,17 @@ describe.skipIf(!chromiumAvailable())('web console (headless Chromium, real clau
     bed = await startClaudeTestBed();
     replies = scriptByPrompt(bed.stub);
     const json = { 'content-type': 'application/json' };
-    const role = await bed.system.fetch('/v1/roles/guarded', { method: 'PUT', headers: json, body: JSON.stringify({ allow: [], confirm: ['Edit'], deny: [] }) });
+    const role = await bed.system.fetch('/v1/roles/guarded', {
+      method: 'PUT',
+      headers: json,
+      body: JSON.stringify({ allow: [], confirm: ['Edit'], deny: [] }),
+    });
     expect(role.status).toBe(200);
-    const slot = await bed.system.fetch('/v1/slots/guarded', { method: 'PUT', headers: json, body: JSON.stringify({ role: 'guarded', cwd: bed.workdir, env: bed.claude.env }) });
+    const slot = await bed.system.fetch('/v1/slots/guarded', {
+      method: 'PUT',
+      headers: json,
+      body: JSON.stringify({ role: 'guarded', cwd: bed.workdir, env: bed.claude.env }),
+    });
     expect(slot.status).toBe(200);
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1500, height: 950 } });
@@ -61,7 +69,14 @@ describe.skipIf(!chromiumAvailable())('web console (headless Chromium, real clau
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
     const [cookie] = await context.cookies();
-    expect(cookie).toMatchObject({ name: 'mission_token', value: encodeURIComponent(adminToken()), httpOnly: true, sameSite: 'Strict', path: '/', secure: false });
+    expect(cookie).toMatchObject({
+      name: 'mission_token',
+      value: encodeURIComponent(adminToken()),
+      httpOnly: true,
+      sameSite: 'Strict',
+      path: '/',
+      secure: false,
+    });
     // The page's scripts never see the token.
     expect(await page.evaluate(() => document.cookie)).toBe('');
   });
@@ -93,17 +108,24 @@ describe.skipIf(!chromiumAvailable())('web console (headless Chromium, real clau
     await page.keyboard.press('Enter');
     await expect.poll(terminalText, { timeout: 30_000 }).toContain('Hello from the stub, through the console.');
     expect(await terminalText()).not.toContain('ignored');
-    await expect.poll(() => page.getByTestId('conversation').innerText(), { timeout: 10_000 }).toContain('Hello from the stub, through the console.');
+    await expect
+      .poll(() => page.getByTestId('conversation').innerText(), { timeout: 10_000 })
+      .toContain('Hello from the stub, through the console.');
     expect(bed.stub.requests.some((r) => r.lastUserText === 'say hello to the console')).toBe(true);
     await screenshot(page, '2-session-terminal');
   });
 
   it('a tool use held by a confirm rule is approved from the inbox with one click, the session goes on, and can be ended', async () => {
     const file = path.join(bed.workdir, 'approved-in-console.txt');
-    replies['write the file from the console'] = [{ text: 'Writing.', toolUses: [{ name: 'Write', input: { file_path: file, content: 'approved\n' } }] }, { text: 'Wrote it, thanks to the console.' }];
+    replies['write the file from the console'] = [
+      { text: 'Writing.', toolUses: [{ name: 'Write', input: { file_path: file, content: 'approved\n' } }] },
+      { text: 'Wrote it, thanks to the console.' },
+    ];
     await page.keyboard.type('write the file from the console');
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.getByTestId('conversation').innerText(), { timeout: 30_000 }).toContain('Write waits for an approval (rule Edit)');
+    await expect
+      .poll(() => page.getByTestId('conversation').innerText(), { timeout: 30_000 })
+      .toContain('Write waits for an approval (rule Edit)');
 
     // The inbox in a second tab, so the session's page stays live.
     const inbox = await context.newPage();
@@ -131,7 +153,13 @@ describe.skipIf(!chromiumAvailable())('web console (headless Chromium, real clau
 
   it('tasks: filtered list and a task page with its result and event timeline', async () => {
     replies['what is two plus two'] = [{ text: '4' }];
-    const submitted = (await (await bed.system.fetch('/v1/tasks', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'what is two plus two' }) })).json()) as { id: string };
+    const submitted = (await (
+      await bed.system.fetch('/v1/tasks', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ prompt: 'what is two plus two' }),
+      })
+    ).json()) as { id: string };
     await bed.system.core.tasks.waitForEnd(submitted.id, 60_000);
     await page.goto(`${bed.system.url}/#/tasks?status=succeeded`);
     await page.getByRole('link', { name: submitted.id }).click();
@@ -163,14 +191,19 @@ describe.skipIf(!chromiumAvailable())('web console (headless Chromium, real clau
       const value = await chart.locator('.u-legend .u-series').nth(1).locator('.u-value').innerText();
       return `${value} (cursor ${await chart.locator('.u-cursor-x').getAttribute('class')}, plot at ${JSON.stringify(box)})`;
     };
-    const api = async <T,>(route: string) => (await (await bed.system.fetch(route)).json()) as T;
+    const api = async <T>(route: string) => (await (await bed.system.fetch(route)).json()) as T;
     // The last day is today, whose tasks have cost what the task above did (and more).
     await expect
-      .poll(async () => {
-        const { days } = await api<DailySpend>('/v1/usage/daily?days=30');
-        const shown = await hover(spend, (n) => n - 1, days.length);
-        return shown.startsWith(`${formatUsd(days.at(-1)!.tasksCostUsd)} (`) && days.at(-1)!.tasksCostUsd > 0 ? 'same' : `${shown} for ${days.at(-1)!.tasksCostUsd}`;
-      }, { timeout: 45_000 })
+      .poll(
+        async () => {
+          const { days } = await api<DailySpend>('/v1/usage/daily?days=30');
+          const shown = await hover(spend, (n) => n - 1, days.length);
+          return shown.startsWith(`${formatUsd(days.at(-1)!.tasksCostUsd)} (`) && days.at(-1)!.tasksCostUsd > 0
+            ? 'same'
+            : `${shown} for ${days.at(-1)!.tasksCostUsd}`;
+        },
+        { timeout: 45_000 },
+      )
       .toBe('same');
     // Tasks per minute: both series are drawn (hovering its points is not checked: see the report of issue 17).
     expect(await throughput.locator('.u-legend').innerText()).toMatch(/ended[\s\S]*started/);
@@ -231,7 +264,8 @@ describe('console routes', () => {
     await system?.close();
   });
 
-  const post = (route: string, body: unknown) => fetch(system.url + route, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const post = (route: string, body: unknown) =>
+    fetch(system.url + route, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
   it('/ is the built page, without a token; its scripts and styles are cached for good; nothing outside dist is served', async () => {
     const page = await fetch(`${system.url}/`);
@@ -263,7 +297,11 @@ describe('console routes', () => {
     expect(await good.json()).toEqual({ caller: 'token:test-admin', scopes: ['admin'] });
     expect(good.headers.get('set-cookie')).toBe(`mission_token=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`);
     // Behind a proxy that terminated TLS, the cookie is Secure too.
-    const proxied = await fetch(`${system.url}/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-proto': 'https' }, body: JSON.stringify({ token }) });
+    const proxied = await fetch(`${system.url}/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-proto': 'https' },
+      body: JSON.stringify({ token }),
+    });
     expect(proxied.headers.get('set-cookie')).toBe(`mission_token=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/; Secure`);
     const out = await fetch(`${system.url}/logout`, { method: 'POST' });
     expect(out.status).toBe(204);

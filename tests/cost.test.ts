@@ -49,7 +49,9 @@ describe('cost everywhere (real claude CLI, real Redis and Postgres)', () => {
     bed = await startClaudeTestBed();
     receiver = await startReceiver();
     // Interactive sessions make side requests without tools (titles and the like): those get a plain answer.
-    bed.stub.respond((request) => (request.tools.length === 0 ? { text: 'side request' } : { text: 'Counted.', usage: { input_tokens: 400, output_tokens: 60 } }));
+    bed.stub.respond((request) =>
+      request.tools.length === 0 ? { text: 'side request' } : { text: 'Counted.', usage: { input_tokens: 400, output_tokens: 60 } },
+    );
     await bed.system.core.notifications.ready;
   });
   afterAll(async () => {
@@ -58,7 +60,11 @@ describe('cost everywhere (real claude CLI, real Redis and Postgres)', () => {
   });
 
   async function call<T>(method: string, route: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const res = await bed.system.fetch(route, { method, headers: body === undefined ? {} : json, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await bed.system.fetch(route, {
+      method,
+      headers: body === undefined ? {} : json,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     return { status: res.status, body: (await res.json()) as T };
   }
   const mcpCall = async (name: string, args: Record<string, unknown>): Promise<CallToolResult> => {
@@ -72,7 +78,8 @@ describe('cost everywhere (real claude CLI, real Redis and Postgres)', () => {
   };
   const putTeam = (budgets: { treeBudgetUsd?: number; dailyBudgetUsd?: number }) =>
     call('PUT', '/v1/slots/team', { cwd: bed.workdir, env: bed.claude.env, ...budgets }).then((res) => expect(res.status).toBe(200));
-  const spawn = async (body: Record<string, unknown>) => call<Session & { error?: { code: string; message: string } }>('POST', '/v1/sessions', body);
+  const spawn = async (body: Record<string, unknown>) =>
+    call<Session & { error?: { code: string; message: string } }>('POST', '/v1/sessions', body);
   const mission = (args: string[]) =>
     new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
       const env = { ...process.env, MISSION_URL: bed.system.url, MISSION_TOKEN: bed.system.auth.authorization.replace(/^Bearer /, '') };
@@ -83,7 +90,11 @@ describe('cost everywhere (real claude CLI, real Redis and Postgres)', () => {
 
   it('a session and what it started cost what their transcripts and results say; the tree budget then refuses children, announced once', async () => {
     await putTeam({});
-    const subscription = await call<{ id: string }>('POST', '/v1/notifications', { name: 'budgets', url: receiver.url, events: ['budget_exhausted'] });
+    const subscription = await call<{ id: string }>('POST', '/v1/notifications', {
+      name: 'budgets',
+      url: receiver.url,
+      events: ['budget_exhausted'],
+    });
     expect(subscription.status).toBe(201);
 
     // A root session on `team`, a session it works with (on `team`) and a task under it (on `default`).
@@ -93,10 +104,18 @@ describe('cost everywhere (real claude CLI, real Redis and Postgres)', () => {
     const turn = await call<{ response: string }>('POST', `/v1/sessions/${child.id}/send`, { text: 'count this', timeoutMs: 60_000 });
     expect(turn.body.response).toBe('Counted.');
     const { task } = await bed.system.core.tasks.submit({ slot: 'default', prompt: 'a task of the tree' }, { parentId: root.id });
-    await waitUntil(async () => (await call<Task>('GET', `/v1/tasks/${task.id}`)).body.status === 'succeeded', 60_000, 'the tree\'s task to succeed');
+    await waitUntil(
+      async () => (await call<Task>('GET', `/v1/tasks/${task.id}`)).body.status === 'succeeded',
+      60_000,
+      "the tree's task to succeed",
+    );
     // The CLI writes the session's cost to its transcript when it exits.
     await call('POST', `/v1/sessions/${child.id}/kill`);
-    await waitUntil(async () => ((await call<Session>('GET', `/v1/sessions/${child.id}`)).body.costUsd ?? 0) > 0, 60_000, 'the session\'s cost from its transcript');
+    await waitUntil(
+      async () => ((await call<Session>('GET', `/v1/sessions/${child.id}`)).body.costUsd ?? 0) > 0,
+      60_000,
+      "the session's cost from its transcript",
+    );
     const ended = (await call<Session>('GET', `/v1/sessions/${child.id}`)).body;
     const ran = (await call<Task>('GET', `/v1/tasks/${task.id}`)).body;
     expect(ended.usage).toMatchObject({ input_tokens: expect.any(Number), output_tokens: expect.any(Number) });
@@ -128,16 +147,25 @@ describe('cost everywhere (real claude CLI, real Redis and Postgres)', () => {
     const refused = await spawn({ slot: 'default', parent: root.id });
     expect(refused.status).toBe(402);
     expect(refused.body.error?.code).toBe('budget_exhausted');
-    expect(refused.body.error?.message).toMatch(new RegExp(`^the agent tree of session ${root.id} \\(slot 'team'\\) has spent its budget: \\$[0-9.]+ of \\$[0-9.]+ \\(the slot's treeBudgetUsd\\); it may start no more sessions or tasks\\. What runs goes on\\.$`));
-    await expect(bed.system.core.tasks.submit({ slot: 'default', prompt: 'one more' }, { parentId: root.id })).rejects.toMatchObject({ code: 'budget_exhausted' });
+    expect(refused.body.error?.message).toMatch(
+      new RegExp(
+        `^the agent tree of session ${root.id} \\(slot 'team'\\) has spent its budget: \\$[0-9.]+ of \\$[0-9.]+ \\(the slot's treeBudgetUsd\\); it may start no more sessions or tasks\\. What runs goes on\\.$`,
+      ),
+    );
+    await expect(bed.system.core.tasks.submit({ slot: 'default', prompt: 'one more' }, { parentId: root.id })).rejects.toMatchObject({
+      code: 'budget_exhausted',
+    });
 
     // Announced once: one event on the tree's root, one notification, for both refusals.
     const events = await bed.system.core.events.list(root.id, 0, { limit: 1_000 });
-    const exhausted = events.filter((e): e is Extract<MissionEvent, { type: 'error' }> => e.type === 'error' && e.payload.code === 'budget_exhausted');
+    const exhausted = events.filter(
+      (e): e is Extract<MissionEvent, { type: 'error' }> => e.type === 'error' && e.payload.code === 'budget_exhausted',
+    );
     expect(exhausted.map((e) => e.payload.message)).toEqual([refused.body.error?.message]);
     await waitUntil(() => receiver.bodies.length >= 1, 30_000, 'the budget_exhausted notification');
     await bed.system.core.notifications.deriver.idle();
-    const deliveries = (await call<{ deliveries: Delivery[] }>('GET', `/v1/notifications/${subscription.body.id}/deliveries`)).body.deliveries;
+    const deliveries = (await call<{ deliveries: Delivery[] }>('GET', `/v1/notifications/${subscription.body.id}/deliveries`)).body
+      .deliveries;
     expect(deliveries.map((d) => [d.kind, d.subject])).toEqual([['budget_exhausted', root.id]]);
     expect(JSON.parse(receiver.bodies[0]!)).toMatchObject({ kind: 'budget_exhausted', slot: 'team' });
 
@@ -169,7 +197,10 @@ describe('cost everywhere (real claude CLI, real Redis and Postgres)', () => {
     expect(shown.stdout).toMatch(new RegExp(`${task.id}\\s+task\\s+default\\s+${root.id}\\s+succeeded\\s+\\$`));
     const asJson = await mission(['usage', '--daily', '--days', '3', '--json']);
     expect(JSON.parse(asJson.stdout).days).toHaveLength(3);
-    expect(await mission(['usage', '--days', 'x', '--daily'])).toMatchObject({ code: 2, stderr: "mission: --days must be a whole number from 1 to 366, not 'x'\nRun `mission help usage` for usage.\n" });
+    expect(await mission(['usage', '--days', 'x', '--daily'])).toMatchObject({
+      code: 2,
+      stderr: "mission: --days must be a whole number from 1 to 366, not 'x'\nRun `mission help usage` for usage.\n",
+    });
     await call('POST', `/v1/sessions/${root.id}/kill`);
   });
 });

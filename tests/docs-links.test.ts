@@ -18,7 +18,9 @@ function brokenLink(file: string, target: string): string | undefined {
 
 describe('links in README.md and docs/', () => {
   it('reads the README and every page under docs/', () => {
-    expect(docs.map((file) => path.relative(repoRoot, file))).toEqual(expect.arrayContaining(['README.md', 'docs/architecture.md', 'docs/configuration.md']));
+    expect(docs.map((file) => path.relative(repoRoot, file))).toEqual(
+      expect.arrayContaining(['README.md', 'docs/architecture.md', 'docs/configuration.md']),
+    );
   });
 
   it('every relative link resolves to a file in the repository (and a heading there, when it names one)', () => {
@@ -35,9 +37,13 @@ describe('links in README.md and docs/', () => {
     const text = [
       '# The `mission` command',
       '## Agent-raised approvals and receipts (the gate)',
-      '## Notes', '## Notes',
+      '## Notes',
+      '## Notes',
       'See [a](docs/a.md#x), [b](#the-mission-command) and [c](https://example.com), `[d](not/a/link.md)`.',
-      '```sh', '# not a heading', 'echo "[e](f.md)"', '```',
+      '```sh',
+      '# not a heading',
+      'echo "[e](f.md)"',
+      '```',
     ].join('\n');
     expect(relativeLinks(text)).toEqual(['docs/a.md#x', '#the-mission-command']);
     expect([...headingAnchors(text)]).toEqual(['the-mission-command', 'agent-raised-approvals-and-receipts-the-gate', 'notes', 'notes-1']);

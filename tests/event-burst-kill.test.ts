@@ -31,7 +31,11 @@ describe('a batched burst of events and a kill -9 between insert and publish', (
   });
 
   it('keeps the burst in order and stores all of it with the state event, though nothing was published', async () => {
-    const res = await system.fetch('/v1/tasks', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'burst' }) });
+    const res = await system.fetch('/v1/tasks', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'burst' }),
+    });
     const { id } = (await res.json()) as { id: string };
     const { db } = system.core.database;
     const claimed = await new TaskStore({ db, events: system.core.events }).claim(id, 'burst-writer', undefined);
@@ -77,7 +81,13 @@ describe('a batched burst of events and a kill -9 between insert and publish', (
     // A reader that comes now finds the whole burst, in order, then the state event that ended the task.
     const abort = new AbortController();
     const read: MissionEvent[] = [];
-    for await (const event of followEvents({ log: system.core.events, subscriber: system.core.subscriber, owner: { kind: 'task', id }, afterSeq: 0, signal: abort.signal })) {
+    for await (const event of followEvents({
+      log: system.core.events,
+      subscriber: system.core.subscriber,
+      owner: { kind: 'task', id },
+      afterSeq: 0,
+      signal: abort.signal,
+    })) {
       read.push(event);
       if (event.type === 'state' && event.payload.state === 'succeeded') break;
     }

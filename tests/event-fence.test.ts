@@ -15,7 +15,11 @@ describe('fenced event appends (a writer that no longer holds its owner stores n
   afterAll(async () => system?.close());
 
   it('stores while the fence holds, nothing (and resolves null) once it does not; an update of the owner waits for a fenced insert under way', async () => {
-    const res = await system.fetch('/v1/tasks', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'fenced' }) });
+    const res = await system.fetch('/v1/tasks', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'fenced' }),
+    });
     const { id } = (await res.json()) as { id: string };
     const { db } = system.core.database;
     const owner = { kind: 'task' as const, id };
@@ -40,10 +44,18 @@ describe('fenced event appends (a writer that no longer holds its owner stores n
     const heldFence = sql`exists (with mine as materialized (${db.select({ id: tasks.id }).from(tasks).where(queuedHere).for('share')}) select 1 from mine where pg_advisory_xact_lock_shared(4242) is not null)`;
     const slowInsert = system.core.events.appendFenced(owner, [{ type: 'assistant_message', payload: { text: 'in flight' } }], heldFence);
     const waitingFor = (statement: string) => async () =>
-      ((await db.execute(sql`select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like ${`${statement}%`}`)) as unknown[]).length > 0;
+      (
+        (await db.execute(
+          sql`select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like ${`${statement}%`}`,
+        )) as unknown[]
+      ).length > 0;
     await waitUntil(waitingFor('insert into "events"'), 10_000, 'the fenced insert to hold the row and wait at the gate');
     let updated = false;
-    const cancel = db.update(tasks).set({ status: 'cancelled' }).where(eq(tasks.id, id)).then(() => (updated = true));
+    const cancel = db
+      .update(tasks)
+      .set({ status: 'cancelled' })
+      .where(eq(tasks.id, id))
+      .then(() => (updated = true));
     await waitUntil(waitingFor('update "tasks"'), 10_000, 'the update to wait for the fenced insert');
     expect(updated).toBe(false);
     openGate();
@@ -51,12 +63,18 @@ describe('fenced event appends (a writer that no longer holds its owner stores n
     expect((await slowInsert)?.map((e) => e.seq)).toEqual([3]);
     await cancel;
 
-    expect(await system.core.events.appendFenced(owner, [{ type: 'assistant_message', payload: { text: 'after the end' } }], fence)).toBeNull();
+    expect(
+      await system.core.events.appendFenced(owner, [{ type: 'assistant_message', payload: { text: 'after the end' } }], fence),
+    ).toBeNull();
     expect((await system.core.events.list(id)).map((e) => e.seq)).toEqual([1, 2, 3]);
   });
   // F9 (docs/faults.md): writers without a fence of their own (message status, audit, coordination status, …) stored events after the end.
   it('an append without a fence stores nothing once its owner has ended, also when the end commits while the append waits', async () => {
-    const res = await system.fetch('/v1/tasks', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'unfenced' }) });
+    const res = await system.fetch('/v1/tasks', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'unfenced' }),
+    });
     const { id } = (await res.json()) as { id: string };
     const { db } = system.core.database;
     const owner = { kind: 'task' as const, id };
@@ -75,9 +93,15 @@ describe('fenced event appends (a writer that no longer holds its owner stores n
     });
     await rowTaken;
     let appended: unknown = 'pending';
-    const late = system.core.events.append(owner, { type: 'status', payload: { text: 'racing the end' } }).then((event) => (appended = event));
+    const late = system.core.events
+      .append(owner, { type: 'status', payload: { text: 'racing the end' } })
+      .then((event) => (appended = event));
     const waitingForLock = async () =>
-      ((await db.execute(sql`select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like 'insert into "events"%'`)) as unknown[]).length > 0;
+      (
+        (await db.execute(
+          sql`select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like 'insert into "events"%'`,
+        )) as unknown[]
+      ).length > 0;
     await waitUntil(waitingForLock, 10_000, 'the append to wait for the end');
     expect(appended).toBe('pending');
     release();

@@ -35,7 +35,11 @@ describe('event streams under fan-out', () => {
   afterAll(async () => system?.close());
 
   it('a subscriber that does not read holds back only itself; every stream gets every event once, in order', async () => {
-    const res = await system.fetch('/v1/tasks', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'fan out' }) });
+    const res = await system.fetch('/v1/tasks', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'fan out' }),
+    });
     const { id } = (await res.json()) as { id: string };
     const slow = await pausedStream(system, `/v1/tasks/${id}/events`);
     const readers = await Promise.all([1, 2].map(() => system.fetch(`/v1/tasks/${id}/events`)));
@@ -64,7 +68,14 @@ describe('event streams under fan-out', () => {
   it('a follower that falls too far behind is ended with the seq to resume after, not buffered without bound', async () => {
     const owner = { kind: 'task' as const, id: 'task_backlog' };
     const abort = new AbortController();
-    const follower = followEvents({ log: system.core.events, subscriber: system.core.subscriber, owner, afterSeq: 0, signal: abort.signal, maxBacklog: 5 });
+    const follower = followEvents({
+      log: system.core.events,
+      subscriber: system.core.subscriber,
+      owner,
+      afterSeq: 0,
+      signal: abort.signal,
+      maxBacklog: 5,
+    });
     await system.core.events.append(owner, { type: 'assistant_message', payload: { text: 'first' } });
     // Subscribed and replayed: the first event comes from the log.
     expect((await follower.next()).value).toMatchObject({ seq: 1 });
@@ -84,7 +95,8 @@ describe('event streams under fan-out', () => {
 
   it('two writers bursting on one owner at once get consecutive seqs, each in its own order', async () => {
     const owner = { kind: 'task' as const, id: 'task_two_writers' };
-    const burst = (writer: string) => Array.from({ length: 50 }, (_, i): MissionEventDraft => ({ type: 'assistant_message', payload: { text: `${writer}${i}` } }));
+    const burst = (writer: string) =>
+      Array.from({ length: 50 }, (_, i): MissionEventDraft => ({ type: 'assistant_message', payload: { text: `${writer}${i}` } }));
     const a = system.core.events.appender(owner);
     const b = system.core.events.appender(owner);
     await Promise.all([...burst('a').map((draft) => a.add(draft)), ...burst('b').map((draft) => b.add(draft))]);
@@ -105,6 +117,8 @@ describe('event streams under fan-out', () => {
     const drafts = Array.from({ length: 5 }, (_, i): MissionEventDraft => ({ type: 'assistant_message', payload: { text: `line ${i}` } }));
     await expect(log.appendMany(owner, drafts)).rejects.toThrow();
     const stored = await system.core.events.list(owner.id);
-    expect(stored.map((e) => [e.seq, (e.payload as { text: string }).text])).toEqual(drafts.map((draft, i) => [i + 1, (draft.payload as { text: string }).text]));
+    expect(stored.map((e) => [e.seq, (e.payload as { text: string }).text])).toEqual(
+      drafts.map((draft, i) => [i + 1, (draft.payload as { text: string }).text]),
+    );
   });
 });

@@ -54,11 +54,18 @@ describe('faults: Redis and Postgres outages (under CPU load)', () => {
     it(`requests answer 503 within ${FAIL_FAST_MS} ms while Redis is down, and work again once it is back`, async () => {
       expect((await timed('/v1/tasks')).status).toBe(200);
       await redis.stop();
-      const submit = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ slot: 'none', prompt: 'hi' }) };
+      const submit = {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ slot: 'none', prompt: 'hi' }),
+      };
       for (const [route, init] of [['/v1/tasks'], ['/v1/sessions'], ['/v1/tasks', submit], ['/v1/approvals']] as const) {
         const answer = await timed(route, init);
         expect(answer.status, `${init?.method ?? 'GET'} ${route}`).toBe(503);
-        expect(answer.body.error).toEqual({ code: 'unavailable', message: 'Redis is unreachable: Mission cannot take this request now; retry shortly' });
+        expect(answer.body.error).toEqual({
+          code: 'unavailable',
+          message: 'Redis is unreachable: Mission cannot take this request now; retry shortly',
+        });
         expect(answer.ms, `${init?.method ?? 'GET'} ${route} took ${Math.round(answer.ms)} ms`).toBeLessThan(FAIL_FAST_MS);
       }
       const ready = await fetch(`${system.url}/readyz`);
@@ -83,7 +90,12 @@ describe('faults: Redis and Postgres outages (under CPU load)', () => {
       viaProxy.port = String(proxy.port);
       const database = await openDatabase({ url: viaProxy.toString(), dataDir: system.config.dataDir });
       closeWorkerDb = () => database.close();
-      worker = await startWorker({ config: { ...system.config, workerId: 'w-cut', apiUrl: system.url }, logger: createLogger({ level: 'silent', name: 'test' }), database, redisUrl: system.config.redisUrl! });
+      worker = await startWorker({
+        config: { ...system.config, workerId: 'w-cut', apiUrl: system.url },
+        logger: createLogger({ level: 'silent', name: 'test' }),
+        database,
+        redisUrl: system.config.redisUrl!,
+      });
     }, 60_000);
     afterAll(async () => {
       proxy?.restore();
@@ -104,7 +116,11 @@ describe('faults: Redis and Postgres outages (under CPU load)', () => {
       await waitUntil(() => Date.now() - cutAt >= PG_CUT_MS, PG_CUT_MS + 1_000, 'the end of the cut');
       expect(await row()).toMatchObject({ state: 'active', lostAt: null });
       proxy.restore();
-      await waitUntil(async () => Date.now() - (await row())!.heartbeatAt.getTime() < 2_000, 30_000, 'the worker to heartbeat to Postgres again');
+      await waitUntil(
+        async () => Date.now() - (await row())!.heartbeatAt.getTime() < 2_000,
+        30_000,
+        'the worker to heartbeat to Postgres again',
+      );
       expect(await row()).toMatchObject({ state: 'active', lostAt: null });
     }, 60_000);
   });

@@ -51,9 +51,17 @@ describe('first run: npm start with a HOME claude never ran in', () => {
       ...env,
     });
     started.push(mission);
-    await waitUntil(async () => (await fetch(`${url}/readyz`).catch(() => null))?.status === 200, 150_000, `Mission to be ready:\n${mission.output()}`);
+    await waitUntil(
+      async () => (await fetch(`${url}/readyz`).catch(() => null))?.status === 200,
+      150_000,
+      `Mission to be ready:\n${mission.output()}`,
+    );
     const call = async <T>(method: string, route: string, body?: unknown): Promise<{ status: number; body: T }> => {
-      const res = await fetch(`${url}${route}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
+      const res = await fetch(`${url}${route}`, {
+        method,
+        headers: body ? { 'content-type': 'application/json' } : {},
+        body: body ? JSON.stringify(body) : undefined,
+      });
       return { status: res.status, body: (await res.json()) as T };
     };
     const stop = async () => {
@@ -66,7 +74,9 @@ describe('first run: npm start with a HOME claude never ran in', () => {
   it('without a key or login, npm start says so', async () => {
     const { mission, stop } = await start({ ANTHROPIC_API_KEY: '' });
     await waitUntil(async () => mission.output().includes('claude has no way to the model'), 30_000, `the warning:\n${mission.output()}`);
-    expect(mission.output()).toMatch(/claude has no way to the model here: no ANTHROPIC_API_KEY .* set ANTHROPIC_API_KEY, run `claude` once and \/login/);
+    expect(mission.output()).toMatch(
+      /claude has no way to the model here: no ANTHROPIC_API_KEY .* set ANTHROPIC_API_KEY, run `claude` once and \/login/,
+    );
     await stop();
   }, 180_000);
 
@@ -78,8 +88,15 @@ describe('first run: npm start with a HOME claude never ran in', () => {
       const spawned = await call<Session>('POST', '/v1/sessions', { slot: 'default' });
       expect(spawned.status).toBe(201);
       const id = spawned.body.id;
-      await waitUntil(async () => (await call<Session>('GET', `/v1/sessions/${id}`)).body.state === 'idle', 90_000, `session ${id} to be idle:\n${mission.output()}`);
-      const turn = await call<{ state: string; response: string | null }>('POST', `/v1/sessions/${id}/send`, { text: 'say hello', timeoutMs: 60_000 });
+      await waitUntil(
+        async () => (await call<Session>('GET', `/v1/sessions/${id}`)).body.state === 'idle',
+        90_000,
+        `session ${id} to be idle:\n${mission.output()}`,
+      );
+      const turn = await call<{ state: string; response: string | null }>('POST', `/v1/sessions/${id}/send`, {
+        text: 'say hello',
+        timeoutMs: 60_000,
+      });
       expect(turn).toMatchObject({ status: 200, body: { state: 'idle', response: 'Hello from a fresh home.' } });
 
       const { config, settings } = await readClaudeHome(claudeHomePaths({ HOME: home }));

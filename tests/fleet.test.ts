@@ -45,7 +45,8 @@ describe('a fleet of worker processes', () => {
     bed = await startClaudeTestBed({ inProcessWorker: false, env: FLEET_ENV });
   });
   afterEach(async (context) => {
-    if (context.task.result?.state === 'fail') for (const w of workers) console.error(`--- worker ${w.id} log:\n${w.output().slice(-4_000)}`);
+    if (context.task.result?.state === 'fail')
+      for (const w of workers) console.error(`--- worker ${w.id} log:\n${w.output().slice(-4_000)}`);
   });
   afterAll(async () => {
     for (const w of workers) w.child.kill('SIGKILL');
@@ -63,7 +64,8 @@ describe('a fleet of worker processes', () => {
     if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${route} → ${res.status}: ${JSON.stringify(body)}`);
     return body;
   };
-  const submit = (prompt: string, extra: Record<string, unknown> = {}) => api<TaskJson>('/v1/tasks', { method: 'POST', body: { prompt, ...extra } });
+  const submit = (prompt: string, extra: Record<string, unknown> = {}) =>
+    api<TaskJson>('/v1/tasks', { method: 'POST', body: { prompt, ...extra } });
   const task = (id: string) => api<TaskJson>(`/v1/tasks/${id}`);
   const session = (id: string) => api<SessionJson>(`/v1/sessions/${id}`);
   const listWorkers = async () => (await api<{ workers: WorkerJson[] }>('/v1/workers')).workers;
@@ -71,7 +73,11 @@ describe('a fleet of worker processes', () => {
     (await bed.system.core.events.list(ownerId)).map((e) => ({ type: e.type, payload: e.payload as EventJson['payload'] }));
   /** Rows are updated first and their events stored after: waits until the owner's last state event is `state`. */
   const untilLastState = (ownerId: string, state: string) =>
-    waitUntil(async () => (await events(ownerId)).filter((e) => e.type === 'state').at(-1)?.payload.state === state, 5_000, `the ${state} event`);
+    waitUntil(
+      async () => (await events(ownerId)).filter((e) => e.type === 'state').at(-1)?.payload.state === state,
+      5_000,
+      `the ${state} event`,
+    );
   const startWorker = async (id: string, env: Record<string, string> = {}) => {
     const worker = await startWorkerProcess(bed.system, id, { MISSION_WORKER_CONCURRENCY: '2', ...env });
     workers.push(worker);
@@ -90,10 +96,16 @@ describe('a fleet of worker processes', () => {
       expect(w.heartbeatAgeMs).toBeLessThan(2_500);
     }
 
-    bed.stub.respond((request) => (request.lastUserText.startsWith('spread ') ? { text: `answer to ${request.lastUserText}`, chunks: 4, chunkDelayMs: 250 } : undefined));
+    bed.stub.respond((request) =>
+      request.lastUserText.startsWith('spread ') ? { text: `answer to ${request.lastUserText}`, chunks: 4, chunkDelayMs: 250 } : undefined,
+    );
     const submitted = await Promise.all(Array.from({ length: 8 }, (_, i) => submit(`spread ${i}`)));
     await waitUntil(async () => (await listWorkers()).every((w) => w.runningTasks > 0), 20_000, 'both workers to run tasks at once');
-    await waitUntil(async () => (await Promise.all(submitted.map((t) => task(t.id)))).every((t) => t.status === 'succeeded'), 60_000, 'every task to succeed');
+    await waitUntil(
+      async () => (await Promise.all(submitted.map((t) => task(t.id)))).every((t) => t.status === 'succeeded'),
+      60_000,
+      'every task to succeed',
+    );
     const ended = await Promise.all(submitted.map((t) => task(t.id)));
     expect(ended.map((t) => t.result)).toEqual(submitted.map((_, i) => `answer to spread ${i}`));
     expect(new Set(ended.map((t) => t.workerId))).toEqual(new Set(['fleet-a', 'fleet-b']));
@@ -102,7 +114,9 @@ describe('a fleet of worker processes', () => {
 
   it("never runs more of a slot's tasks at once than its maxConcurrency, across workers", async () => {
     await api(`/v1/slots/narrow`, { method: 'PUT', body: { cwd: bed.workdir, env: bed.claude.env, maxConcurrency: 1 } });
-    bed.stub.respond((request) => (request.lastUserText.startsWith('narrow ') ? { text: 'narrow done', chunks: 3, chunkDelayMs: 200 } : undefined));
+    bed.stub.respond((request) =>
+      request.lastUserText.startsWith('narrow ') ? { text: 'narrow done', chunks: 3, chunkDelayMs: 200 } : undefined,
+    );
     const submitted = await Promise.all([0, 1, 2].map((i) => submit(`narrow ${i}`, { slot: 'narrow' })));
     let most = 0;
     await waitUntil(
@@ -116,7 +130,15 @@ describe('a fleet of worker processes', () => {
     );
     expect(most).toBe(1);
     const ended = await Promise.all(submitted.map((t) => task(t.id)));
-    const spans = ended.map((t) => [Date.parse((t as TaskJson & { startedAt: string }).startedAt), Date.parse((t as TaskJson & { finishedAt: string }).finishedAt)] as const).sort((a, b) => a[0] - b[0]);
+    const spans = ended
+      .map(
+        (t) =>
+          [
+            Date.parse((t as TaskJson & { startedAt: string }).startedAt),
+            Date.parse((t as TaskJson & { finishedAt: string }).finishedAt),
+          ] as const,
+      )
+      .sort((a, b) => a[0] - b[0]);
     for (let i = 1; i < spans.length; i++) expect(spans[i]![0]).toBeGreaterThanOrEqual(spans[i - 1]![1]);
   });
 
@@ -124,11 +146,17 @@ describe('a fleet of worker processes', () => {
     await startWorker('fleet-special', { MISSION_WORKER_SLOTS: 'special' });
     expect((await listWorkers()).find((w) => w.id === 'fleet-special')).toMatchObject({ slots: ['special'] });
     await api(`/v1/slots/special`, { method: 'PUT', body: { cwd: bed.workdir, env: bed.claude.env } });
-    bed.stub.respond((request) => (request.lastUserText.startsWith('pinned ') ? { text: 'pinned done', chunks: 2, chunkDelayMs: 200 } : undefined));
+    bed.stub.respond((request) =>
+      request.lastUserText.startsWith('pinned ') ? { text: 'pinned done', chunks: 2, chunkDelayMs: 200 } : undefined,
+    );
     const general = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => submit(`pinned ${i}`)));
     const special = await Promise.all([0, 1].map((i) => submit(`pinned special ${i}`, { slot: 'special' })));
     const all = [...general, ...special];
-    await waitUntil(async () => (await Promise.all(all.map((t) => task(t.id)))).every((t) => t.status === 'succeeded'), 60_000, 'every task to succeed');
+    await waitUntil(
+      async () => (await Promise.all(all.map((t) => task(t.id)))).every((t) => t.status === 'succeeded'),
+      60_000,
+      'every task to succeed',
+    );
     const ranOn = async (list: TaskJson[]) => (await Promise.all(list.map((t) => task(t.id)))).map((t) => t.workerId);
     expect(await ranOn(general)).not.toContain('fleet-special');
     const specialWorker = workerNamed('fleet-special');
@@ -137,7 +165,9 @@ describe('a fleet of worker processes', () => {
   });
 
   it('kill -9 mid-task: a prompt that reached Claude is not run again; the task fails with worker_lost', async () => {
-    bed.stub.respond((request) => (request.lastUserText === 'never twice' ? { text: 'slow '.repeat(100), chunks: 100, chunkDelayMs: 100 } : undefined));
+    bed.stub.respond((request) =>
+      request.lastUserText === 'never twice' ? { text: 'slow '.repeat(100), chunks: 100, chunkDelayMs: 100 } : undefined,
+    );
     const submitted = await submit('never twice');
     await waitUntil(async () => (await task(submitted.id)).status === 'running', 10_000, 'the task to run');
     await waitUntil(() => promptsSeen('never twice') === 1, 15_000, 'the prompt to reach the API');
@@ -147,7 +177,9 @@ describe('a fleet of worker processes', () => {
 
     await waitUntil(async () => (await task(submitted.id)).status === 'failed', 20_000, 'the task to be recovered');
     const failed = await task(submitted.id);
-    expect(failed.error).toBe(`the worker running it (${victim.id}) was lost; not retried because the prompt had already reached Claude (retry: never)`);
+    expect(failed.error).toBe(
+      `the worker running it (${victim.id}) was lost; not retried because the prompt had already reached Claude (retry: never)`,
+    );
     await untilLastState(submitted.id, 'failed');
     const log = await events(submitted.id);
     expect(log.filter((e) => e.type === 'state').map((e) => e.payload.state)).toEqual(['queued', 'running', 'failed']);
@@ -178,7 +210,9 @@ describe('a fleet of worker processes', () => {
     await untilLastState(submitted.id, 'succeeded');
     const states = (await events(submitted.id)).filter((e) => e.type === 'state');
     expect(states.map((e) => e.payload.state)).toEqual(['queued', 'running', 'queued', 'running', 'succeeded']);
-    expect(states[2]!.payload.reason).toBe(`the worker running it (${victim.id}) was lost; re-queued to run again (retry: safe, attempt 2 of 2)`);
+    expect(states[2]!.payload.reason).toBe(
+      `the worker running it (${victim.id}) was lost; re-queued to run again (retry: safe, attempt 2 of 2)`,
+    );
     expect(promptsSeen('safe to repeat')).toBe(2);
   });
 
@@ -194,13 +228,21 @@ describe('a fleet of worker processes', () => {
       return undefined;
     });
     const spawned = await api<SessionJson>('/v1/sessions', { method: 'POST', body: { slot: 'default' } });
-    const first = await api<{ response: string }>(`/v1/sessions/${spawned.id}/send`, { method: 'POST', body: { text: 'Remember the word: tangerine.', timeoutMs: 30_000 } });
+    const first = await api<{ response: string }>(`/v1/sessions/${spawned.id}/send`, {
+      method: 'POST',
+      body: { text: 'Remember the word: tangerine.', timeoutMs: 30_000 },
+    });
     expect(first.response).toContain('I will remember tangerine.');
     const { claudeSessionId, ownerWorker } = await session(spawned.id);
     // A message for the session, queued while it works: it can never be delivered once the worker dies.
-    const working = api(`/v1/sessions/${spawned.id}/send`, { method: 'POST', body: { text: 'Keep working.', timeoutMs: 30_000 } }).catch(() => 'worker gone');
+    const working = api(`/v1/sessions/${spawned.id}/send`, { method: 'POST', body: { text: 'Keep working.', timeoutMs: 30_000 } }).catch(
+      () => 'worker gone',
+    );
     await waitUntil(() => bed.stub.requests.some((r) => r.lastUserText === 'Keep working.'), 15_000, 'the long turn to start');
-    const message = await api<{ id: string; status: string }>(`/v1/sessions/${spawned.id}/messages`, { method: 'POST', body: { text: 'For later.' } });
+    const message = await api<{ id: string; status: string }>(`/v1/sessions/${spawned.id}/messages`, {
+      method: 'POST',
+      body: { text: 'For later.' },
+    });
     expect(message.status).toBe('queued');
     const victim = workerNamed(ownerWorker);
     victim.child.kill('SIGKILL');
@@ -211,11 +253,15 @@ describe('a fleet of worker processes', () => {
     expect(lost.payload.reason).toMatch(new RegExp(`^the worker holding it \\(${victim.id}\\) was lost`));
     await waitUntil(() => processesIn(bed.workdir).length === 0, 10_000, 'the PTY claude to end with its worker');
     expect(await working).toBe('worker gone');
-    const { messages } = await api<{ messages: { id: string; status: string; error: string | null }[] }>(`/v1/sessions/${spawned.id}/messages`);
+    const { messages } = await api<{ messages: { id: string; status: string; error: string | null }[] }>(
+      `/v1/sessions/${spawned.id}/messages`,
+    );
     // Queued behind the long turn, or (on a slow machine) typed in before that turn was seen working: never answered either way.
     const failed = messages.find((m) => m.id === message.id)!;
     expect(failed.status).toBe('failed');
-    expect(failed.error).toMatch(new RegExp(`^the session ended before (the message was delivered|it answered the message): its worker \\(${victim.id}\\) was lost$`));
+    expect(failed.error).toMatch(
+      new RegExp(`^the session ended before (the message was delivered|it answered the message): its worker \\(${victim.id}\\) was lost$`),
+    );
 
     const resumed = await api<SessionJson>(`/v1/sessions/${spawned.id}/resume`, { method: 'POST' });
     expect(resumed.ownerWorker).not.toBe(victim.id);
@@ -264,7 +310,11 @@ describe('one worker process on a Redis that restarts', () => {
   });
 
   const submit = async (prompt: string, priority?: number) => {
-    const res = await bed.system.fetch('/v1/tasks', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt, priority }) });
+    const res = await bed.system.fetch('/v1/tasks', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt, priority }),
+    });
     expect(res.status).toBe(202);
     return (await res.json()) as TaskJson & { startedAt: string | null };
   };
@@ -281,7 +331,11 @@ describe('one worker process on a Redis that restarts', () => {
   });
 
   it('loses nothing when Redis restarts empty mid-run: running tasks finish, queued ones are enqueued again', async () => {
-    bed.stub.respond((request) => (request.lastUserText.startsWith('through the restart ') ? { text: `answer to ${request.lastUserText}`, chunks: 4, chunkDelayMs: 250 } : undefined));
+    bed.stub.respond((request) =>
+      request.lastUserText.startsWith('through the restart ')
+        ? { text: `answer to ${request.lastUserText}`, chunks: 4, chunkDelayMs: 250 }
+        : undefined,
+    );
     const submitted: TaskJson[] = [];
     for (let i = 0; i < 4; i++) submitted.push(await submit(`through the restart ${i}`));
     await waitUntil(async () => (await task(submitted[0]!.id)).status === 'running', 10_000, 'the first task to run');
@@ -304,17 +358,25 @@ describe('one worker process on a Redis that restarts', () => {
   });
 
   it('SIGTERM drains: the worker shows draining, finishes its running task, reports its session lost and leaves the registry', async () => {
-    bed.stub.respond((request) => (request.lastUserText === 'finish while draining' ? { text: 'finished while draining', chunks: 5, chunkDelayMs: 200 } : undefined));
-    const spawned = (await (await bed.system.fetch('/v1/sessions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json()) as SessionJson;
+    bed.stub.respond((request) =>
+      request.lastUserText === 'finish while draining' ? { text: 'finished while draining', chunks: 5, chunkDelayMs: 200 } : undefined,
+    );
+    const spawned = (await (
+      await bed.system.fetch('/v1/sessions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+    ).json()) as SessionJson;
     expect(spawned.ownerWorker).toBe('solo');
     const running = await submit('finish while draining');
     await waitUntil(() => bed.stub.requests.some((r) => r.lastUserText === 'finish while draining'), 15_000, 'the prompt to reach the API');
 
     worker.child.kill('SIGTERM');
-    await waitUntil(async () => {
-      const { workers } = (await (await bed.system.fetch('/v1/workers')).json()) as { workers: WorkerJson[] };
-      return workers[0]?.state === 'draining';
-    }, 5_000, 'the registry to show the worker draining');
+    await waitUntil(
+      async () => {
+        const { workers } = (await (await bed.system.fetch('/v1/workers')).json()) as { workers: WorkerJson[] };
+        return workers[0]?.state === 'draining';
+      },
+      5_000,
+      'the registry to show the worker draining',
+    );
     expect(await worker.exited).toBe(0);
 
     expect(await task(running.id)).toMatchObject({ status: 'succeeded', result: 'finished while draining' });

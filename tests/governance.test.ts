@@ -22,7 +22,10 @@ describe('governance: role drafts and rollback, the audit trail', () => {
 
   it('a draft is saved without taking effect, activated later; a rollback puts an earlier version back in force', async () => {
     expect((await call<Role>('PUT', '/v1/roles/ops', { allow: ['Read'] })).body).toMatchObject({ version: 1, active: true, draft: false });
-    expect((await call<Role>('PUT', '/v1/roles/ops', { allow: ['Read', 'Bash(npm test:*)'] })).body).toMatchObject({ version: 2, active: true });
+    expect((await call<Role>('PUT', '/v1/roles/ops', { allow: ['Read', 'Bash(npm test:*)'] })).body).toMatchObject({
+      version: 2,
+      active: true,
+    });
     const draft = await call<Role>('PUT', '/v1/roles/ops?draft=true', { allow: ['Read', 'Bash'], actionClasses: { deploy: 'gated' } });
     expect(draft.body).toMatchObject({ version: 3, draft: true, active: false, activatedAt: null });
 
@@ -76,7 +79,11 @@ describe('governance: role drafts and rollback, the audit trail', () => {
       use: { tool: 'Bash', input: { command: 'npm test' } },
       decision: 'allow',
       by: 'policy',
-      role: { name: 'default', version: 0, rules: { description: '', allow: [], confirm: [], deny: [], missionTools: [], actionClasses: {}, sandbox: null, slots: null } },
+      role: {
+        name: 'default',
+        version: 0,
+        rules: { description: '', allow: [], confirm: [], deny: [], missionTools: [], actionClasses: {}, sandbox: null, slots: null },
+      },
       rule: 'Bash(npm test:*)',
     });
 
@@ -88,12 +95,25 @@ describe('governance: role drafts and rollback, the audit trail', () => {
     ]);
     expect(JSON.stringify(mine)).not.toContain('do-not-log');
     expect(await audit(`subject=${task.id}`)).toEqual([
-      expect.objectContaining({ kind: 'permission_decision', actor: 'policy', subject: task.id, target: 'Bash', details: expect.objectContaining({ decision: 'allow', rule: 'Bash(npm test:*)' }) }),
+      expect.objectContaining({
+        kind: 'permission_decision',
+        actor: 'policy',
+        subject: task.id,
+        target: 'Bash',
+        details: expect.objectContaining({ decision: 'allow', rule: 'Bash(npm test:*)' }),
+      }),
     ]);
-    expect(await audit(`until=${encodeURIComponent(start)}&kind=slot_changed`)).toEqual([expect.objectContaining({ target: 'default', actor: 'default' })]);
+    expect(await audit(`until=${encodeURIComponent(start)}&kind=slot_changed`)).toEqual([
+      expect.objectContaining({ target: 'default', actor: 'default' }),
+    ]);
     expect((await audit('limit=2')).length).toBe(2);
     // Subscriptions: who changed or deleted them, without their URL (a Slack webhook's URL is its credential).
-    const sub = await call<{ id: string }>('POST', '/v1/notifications', { name: 'audited', url: 'https://hooks.slack.com/services/T/B/SECRET', format: 'slack', events: ['task_failed'] });
+    const sub = await call<{ id: string }>('POST', '/v1/notifications', {
+      name: 'audited',
+      url: 'https://hooks.slack.com/services/T/B/SECRET',
+      format: 'slack',
+      events: ['task_failed'],
+    });
     await call('DELETE', `/v1/notifications/${sub.body.id}`);
     const subscriptionTrail = await audit('kind=notification_changed,notification_deleted');
     expect(subscriptionTrail.map((e) => [e.kind, e.actor, e.target])).toEqual([

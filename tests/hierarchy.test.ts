@@ -58,11 +58,17 @@ describe('agent hierarchies (real claude CLI)', () => {
       .flatMap((m) => (m.content as { type: string; name?: string }[]).filter((b) => b.type === 'tool_use').map((b) => b.name!));
     const lastCalled = called.at(-1);
     for (const result of request.toolResults) {
-      toolResults.push({ conversation: conversation.includes(SPECIALIST_PROMPT) && !conversation.includes(MANAGER_PROMPT) ? 'specialist' : 'manager', tool: lastCalled ?? '', ...result });
+      toolResults.push({
+        conversation: conversation.includes(SPECIALIST_PROMPT) && !conversation.includes(MANAGER_PROMPT) ? 'specialist' : 'manager',
+        tool: lastCalled ?? '',
+        ...result,
+      });
     }
     const result = request.toolResults[0]?.content ?? '';
     if (request.lastUserText.startsWith(KILL_PROMPT)) {
-      return { toolUses: [{ name: 'mcp__mission__mission_pty_kill', input: { session: request.lastUserText.slice(KILL_PROMPT.length).trim() } }] };
+      return {
+        toolUses: [{ name: 'mcp__mission__mission_pty_kill', input: { session: request.lastUserText.slice(KILL_PROMPT.length).trim() } }],
+      };
     }
     if (conversation.includes(MANAGER_PROMPT)) {
       if (lastCalled === undefined) return { toolUses: [{ name: 'mcp__mission__mission_pty_spawn', input: { slot: 'specialist' } }] };
@@ -81,7 +87,11 @@ describe('agent hierarchies (real claude CLI)', () => {
   }
 
   async function call<T>(method: string, route: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const res = await bed.system.fetch(route, { method, headers: body === undefined ? {} : json, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await bed.system.fetch(route, {
+      method,
+      headers: body === undefined ? {} : json,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     return { status: res.status, body: (await res.json()) as T };
   }
 
@@ -139,7 +149,10 @@ describe('agent hierarchies (real claude CLI)', () => {
 
   it('a manager cannot end a session it did not start', async () => {
     const stranger = await spawn('default');
-    const turn = await call<SessionTurn>('POST', `/v1/sessions/${manager.id}/send`, { text: `${KILL_PROMPT} ${stranger.id}`, timeoutMs: 60_000 });
+    const turn = await call<SessionTurn>('POST', `/v1/sessions/${manager.id}/send`, {
+      text: `${KILL_PROMPT} ${stranger.id}`,
+      timeoutMs: 60_000,
+    });
     expect(turn.body.state).toBe('idle');
     const kill = toolResults.at(-1)!;
     expect(kill).toMatchObject({ conversation: 'manager', tool: 'mcp__mission__mission_pty_kill', isError: true });
@@ -149,17 +162,32 @@ describe('agent hierarchies (real claude CLI)', () => {
   }, 90_000);
 
   it("a task an agent submits has the agent's session as its parent", async () => {
-    const token = await mintAgentToken(bed.system.core.database.db, { kind: 'session', id: manager.id }, { role: 'manager', tools: ['mission_submit'] });
+    const token = await mintAgentToken(
+      bed.system.core.database.db,
+      { kind: 'session', id: manager.id },
+      { role: 'manager', tools: ['mission_submit'] },
+    );
     const client = new Client({ name: 'hierarchy-agent', version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', bed.system.url), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL('/mcp', bed.system.url), {
+        requestInit: { headers: { authorization: `Bearer ${token}` } },
+      }),
+    );
     try {
-      const submitted = (await client.callTool({ name: 'mission_submit', arguments: { slot: 'specialist', prompt: 'a task from the manager' } })) as CallToolResult;
+      const submitted = (await client.callTool({
+        name: 'mission_submit',
+        arguments: { slot: 'specialist', prompt: 'a task from the manager' },
+      })) as CallToolResult;
       const task = JSON.parse((submitted.content[0] as { text: string }).text) as Task;
       expect(task.parentId).toBe(manager.id);
       const refused = (await client.callTool({ name: 'mission_tasks', arguments: {} })) as CallToolResult;
       expect(refused.isError).toBe(true);
       expect((refused.content[0] as { text: string }).text).toContain("forbidden: role 'manager' does not allow mission_tasks");
-      await waitUntil(async () => (await call<Task>('GET', `/v1/tasks/${task.id}`)).body.status === 'succeeded', 30_000, 'the task to succeed');
+      await waitUntil(
+        async () => (await call<Task>('GET', `/v1/tasks/${task.id}`)).body.status === 'succeeded',
+        30_000,
+        'the task to succeed',
+      );
     } finally {
       await client.close();
     }
@@ -168,29 +196,49 @@ describe('agent hierarchies (real claude CLI)', () => {
   it("an agent reads only its own sessions and the tasks they started; Mission's resources are for operators", async () => {
     const stranger = await spawn('default');
     const operatorTask = (await call<Task>('POST', '/v1/tasks', { slot: 'specialist', prompt: 'an operator task' })).body;
-    const token = await mintAgentToken(bed.system.core.database.db, { kind: 'session', id: manager.id }, { role: 'manager', tools: ['mission_sessions', 'mission_status', 'mission_submit'] });
+    const token = await mintAgentToken(
+      bed.system.core.database.db,
+      { kind: 'session', id: manager.id },
+      { role: 'manager', tools: ['mission_sessions', 'mission_status', 'mission_submit'] },
+    );
     const client = new Client({ name: 'hierarchy-reader', version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', bed.system.url), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL('/mcp', bed.system.url), {
+        requestInit: { headers: { authorization: `Bearer ${token}` } },
+      }),
+    );
     const text = (result: unknown) => ((result as CallToolResult).content[0] as { text: string }).text;
     try {
       const listed = JSON.parse(text(await client.callTool({ name: 'mission_sessions', arguments: {} }))) as { sessions: Session[] };
       expect(listed.sessions.map((session) => session.id).sort()).toEqual([manager.id, specialist.id].sort());
-      const { tree } = JSON.parse(text(await client.callTool({ name: 'mission_sessions', arguments: { tree: true } }))) as { tree: (Session & { children: Session[] })[] };
+      const { tree } = JSON.parse(text(await client.callTool({ name: 'mission_sessions', arguments: { tree: true } }))) as {
+        tree: (Session & { children: Session[] })[];
+      };
       expect(tree.map((node) => [node.id, node.children.map((child) => child.id)])).toEqual([[manager.id, [specialist.id]]]);
 
-      expect(JSON.parse(text(await client.callTool({ name: 'mission_status', arguments: { id: specialist.id } })))).toMatchObject({ id: specialist.id });
+      expect(JSON.parse(text(await client.callTool({ name: 'mission_status', arguments: { id: specialist.id } })))).toMatchObject({
+        id: specialist.id,
+      });
       const strangerStatus = (await client.callTool({ name: 'mission_status', arguments: { id: stranger.id } })) as CallToolResult;
       expect(strangerStatus.isError).toBe(true);
-      expect(text(strangerStatus)).toContain(`forbidden: session ${stranger.id} is neither ${manager.id} nor one of the sessions it started`);
+      expect(text(strangerStatus)).toContain(
+        `forbidden: session ${stranger.id} is neither ${manager.id} nor one of the sessions it started`,
+      );
 
-      const own = JSON.parse(text(await client.callTool({ name: 'mission_submit', arguments: { slot: 'specialist', prompt: 'a task the manager may read' } }))) as Task;
-      expect(JSON.parse(text(await client.callTool({ name: 'mission_status', arguments: { id: own.id } })))).toMatchObject({ id: own.id, parentId: manager.id });
+      const own = JSON.parse(
+        text(await client.callTool({ name: 'mission_submit', arguments: { slot: 'specialist', prompt: 'a task the manager may read' } })),
+      ) as Task;
+      expect(JSON.parse(text(await client.callTool({ name: 'mission_status', arguments: { id: own.id } })))).toMatchObject({
+        id: own.id,
+        parentId: manager.id,
+      });
       const operatorStatus = (await client.callTool({ name: 'mission_status', arguments: { id: operatorTask.id } })) as CallToolResult;
       expect(operatorStatus.isError).toBe(true);
       expect(text(operatorStatus)).toContain(`forbidden: task ${operatorTask.id} was not started by session ${manager.id}`);
 
       await expect(client.readResource({ uri: 'mission://sessions' })).rejects.toThrow(/resources are for operators/);
-      for (const id of [own.id, operatorTask.id]) await waitUntil(async () => (await call<Task>('GET', `/v1/tasks/${id}`)).body.status === 'succeeded', 30_000, 'the tasks to end');
+      for (const id of [own.id, operatorTask.id])
+        await waitUntil(async () => (await call<Task>('GET', `/v1/tasks/${id}`)).body.status === 'succeeded', 30_000, 'the tasks to end');
     } finally {
       await client.close();
       await call('POST', `/v1/sessions/${stranger.id}/kill`);
@@ -201,24 +249,42 @@ describe('agent hierarchies (real claude CLI)', () => {
     expect(processesIn(dirs.manager!).length).toBeGreaterThan(0);
     expect(processesIn(dirs.specialist!).length).toBeGreaterThan(0);
     // The manager's token is in its environment, not in arguments the process table shows every user.
-    const managerArgs = processesIn(dirs.manager!).map((pid) => fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8')).join('\n');
+    const managerArgs = processesIn(dirs.manager!)
+      .map((pid) => fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'))
+      .join('\n');
     expect(managerArgs).toContain('Bearer ${MISSION_CHILD_TOKEN}');
     expect(managerArgs).not.toContain('msn.');
     // A token like the one in the manager's MCP config: it opens /mcp only, and dies with the session.
-    const token = await mintAgentToken(bed.system.core.database.db, { kind: 'session', id: manager.id }, { role: 'manager', tools: ['mission_sessions'] });
+    const token = await mintAgentToken(
+      bed.system.core.database.db,
+      { kind: 'session', id: manager.id },
+      { role: 'manager', tools: ['mission_sessions'] },
+    );
     const asAgent = (route: string) => fetch(bed.system.url + route, { headers: { authorization: `Bearer ${token}` } });
     expect((await asAgent('/v1/sessions')).status).toBe(403);
     const killed = await call<Session>('POST', `/v1/sessions/${manager.id}/kill?cascade=true`);
     expect(killed.status).toBe(200);
     expect(killed.body.state).toBe('exited');
     expect((await call<Session>('GET', `/v1/sessions/${specialist.id}`)).body.state).toBe('exited');
-    await waitUntil(() => processesIn(dirs.manager!).length === 0 && processesIn(dirs.specialist!).length === 0, 10_000, 'no process left in the slots');
+    await waitUntil(
+      () => processesIn(dirs.manager!).length === 0 && processesIn(dirs.specialist!).length === 0,
+      10_000,
+      'no process left in the slots',
+    );
     expect((await asAgent('/v1/sessions')).status).toBe(401);
 
-    const tokens = await bed.system.core.database.db.select().from(tables.apiTokens).where(inArray(tables.apiTokens.sessionId, [manager.id, specialist.id]));
+    const tokens = await bed.system.core.database.db
+      .select()
+      .from(tables.apiTokens)
+      .where(inArray(tables.apiTokens.sessionId, [manager.id, specialist.id]));
     expect(tokens.map((t) => [t.sessionId, t.tools, t.scopes, t.revokedAt !== null]).sort()).toEqual(
       [
-        [manager.id, ['mission_pty_spawn', 'mission_pty_send', 'mission_pty_kill', 'mission_sessions', 'mission_pty_screen'], ['sessions:write', 'sessions:read'], true],
+        [
+          manager.id,
+          ['mission_pty_spawn', 'mission_pty_send', 'mission_pty_kill', 'mission_sessions', 'mission_pty_screen'],
+          ['sessions:write', 'sessions:read'],
+          true,
+        ],
         [manager.id, ['mission_sessions'], ['sessions:read'], true],
         [manager.id, ['mission_submit'], ['tasks:write'], true],
         [manager.id, ['mission_sessions', 'mission_status', 'mission_submit'], ['sessions:read', 'tasks:read', 'tasks:write'], true],
@@ -228,15 +294,27 @@ describe('agent hierarchies (real claude CLI)', () => {
   }, 60_000);
 
   it('a role gives only the Mission tools agents may have', async () => {
-    const res = await call<{ error: { code: string; message: string } }>('PUT', '/v1/roles/boss', { allow: [], missionTools: ['mission_pty_spawn', 'mission_approve'] });
+    const res = await call<{ error: { code: string; message: string } }>('PUT', '/v1/roles/boss', {
+      allow: [],
+      missionTools: ['mission_pty_spawn', 'mission_approve'],
+    });
     expect(res.status).toBe(400);
     expect(res.body.error.message).toContain("'mission_approve' is not a Mission tool a role can give");
     const role = await call<{ missionTools: string[] }>('GET', '/v1/roles/manager');
-    expect(role.body.missionTools).toEqual(['mission_pty_spawn', 'mission_pty_send', 'mission_pty_kill', 'mission_sessions', 'mission_pty_screen']);
+    expect(role.body.missionTools).toEqual([
+      'mission_pty_spawn',
+      'mission_pty_send',
+      'mission_pty_kill',
+      'mission_sessions',
+      'mission_pty_screen',
+    ]);
   });
 
   it('mission_run answers one prompt in a temporary session, then ends it and keeps its events', async () => {
-    const run = await call<{ session: Session; response: string }>('POST', '/v1/run', { slot: 'specialist', prompt: 'What is the answer?' });
+    const run = await call<{ session: Session; response: string }>('POST', '/v1/run', {
+      slot: 'specialist',
+      prompt: 'What is the answer?',
+    });
     expect(run.status).toBe(200);
     expect(run.body.response).toBe('OK');
     expect(run.body.session).toMatchObject({ slot: 'specialist', temporary: true, state: 'exited', parentId: null });
@@ -251,9 +329,21 @@ describe('agent hierarchies (real claude CLI)', () => {
     const submitted = await call<Task>('POST', '/v1/tasks', { slot: 'manager', prompt: MANAGER_PROMPT });
     expect(submitted.status).toBe(202);
     const id = submitted.body.id;
-    await waitUntil(async () => !['queued', 'running'].includes((await call<Task>('GET', `/v1/tasks/${id}`)).body.status), 120_000, 'the manager task to end');
-    expect((await call<Task>('GET', `/v1/tasks/${id}`)).body).toMatchObject({ status: 'succeeded', result: `The specialist says: ${SPECIALIST_ANSWER}` });
-    expect(toolResults.slice(before).filter((r) => r.conversation === 'manager').map((r) => [r.tool, r.isError])).toEqual([
+    await waitUntil(
+      async () => !['queued', 'running'].includes((await call<Task>('GET', `/v1/tasks/${id}`)).body.status),
+      120_000,
+      'the manager task to end',
+    );
+    expect((await call<Task>('GET', `/v1/tasks/${id}`)).body).toMatchObject({
+      status: 'succeeded',
+      result: `The specialist says: ${SPECIALIST_ANSWER}`,
+    });
+    expect(
+      toolResults
+        .slice(before)
+        .filter((r) => r.conversation === 'manager')
+        .map((r) => [r.tool, r.isError]),
+    ).toEqual([
       ['mcp__mission__mission_pty_spawn', false],
       ['mcp__mission__mission_pty_send', false],
     ]);
@@ -263,18 +353,36 @@ describe('agent hierarchies (real claude CLI)', () => {
     expect(started[0]).toMatchObject({ slot: 'specialist', parentId: id });
     const tokens = await bed.system.core.database.db.select().from(tables.apiTokens).where(eq(tables.apiTokens.taskId, id));
     expect(tokens.map((t) => [t.name, t.tools, t.scopes, t.revokedAt !== null])).toEqual([
-      [`task:${id}`, ['mission_pty_spawn', 'mission_pty_send', 'mission_pty_kill', 'mission_sessions', 'mission_pty_screen'], ['sessions:write', 'sessions:read'], true],
+      [
+        `task:${id}`,
+        ['mission_pty_spawn', 'mission_pty_send', 'mission_pty_kill', 'mission_sessions', 'mission_pty_screen'],
+        ['sessions:write', 'sessions:read'],
+        true,
+      ],
     ]);
 
     // Nobody can steer what the task started once it has ended: its worker ends it within a heartbeat.
     // The row changes first, then the event is stored: wait for the event.
-    const lastState = async () => (await bed.system.core.events.list(started[0]!.id)).filter((e) => e.type === 'state').at(-1)?.payload as { state: string; reason?: string } | undefined;
-    await waitUntil(async () => (await lastState())?.reason?.startsWith('the task that started it') === true, 20_000, "the task's session to end");
+    const lastState = async () =>
+      (await bed.system.core.events.list(started[0]!.id)).filter((e) => e.type === 'state').at(-1)?.payload as
+        | { state: string; reason?: string }
+        | undefined;
+    await waitUntil(
+      async () => (await lastState())?.reason?.startsWith('the task that started it') === true,
+      20_000,
+      "the task's session to end",
+    );
     expect(await lastState()).toMatchObject({ state: 'exited', reason: `the task that started it (${id}) ended (succeeded)` });
     expect((await call<Session>('GET', `/v1/sessions/${started[0]!.id}`)).body.state).toBe('exited');
     const resumed = await call<{ error: { message: string } }>('POST', `/v1/sessions/${started[0]!.id}/resume`);
     expect(resumed.status).toBe(409);
-    expect(resumed.body.error.message).toBe(`session ${started[0]!.id} was started by task ${id}, which has ended (succeeded); sessions a task started end with it`);
-    await waitUntil(() => processesIn(dirs.specialist!).length === 0 && processesIn(dirs.manager!).length === 0, 10_000, 'no process left in the slots');
+    expect(resumed.body.error.message).toBe(
+      `session ${started[0]!.id} was started by task ${id}, which has ended (succeeded); sessions a task started end with it`,
+    );
+    await waitUntil(
+      () => processesIn(dirs.specialist!).length === 0 && processesIn(dirs.manager!).length === 0,
+      10_000,
+      'no process left in the slots',
+    );
   }, 150_000);
 });

@@ -4,7 +4,9 @@ import { HOOK_SECRET_HEADER, HOOKED_EVENTS, HookServer, hookSettings, parseHookI
 import { describe, expect, it } from 'vitest';
 import { CLAUDE_VERSION } from './fixtures/recordings.ts';
 
-const recording = JSON.parse(fs.readFileSync(new URL(`./fixtures/claude/${CLAUDE_VERSION}/hooks/two-permissions.json`, import.meta.url), 'utf8')) as {
+const recording = JSON.parse(
+  fs.readFileSync(new URL(`./fixtures/claude/${CLAUDE_VERSION}/hooks/two-permissions.json`, import.meta.url), 'utf8'),
+) as {
   calls: Record<string, unknown>[];
   transcript: Record<string, unknown>[];
 };
@@ -26,13 +28,20 @@ describe(`hook payloads and transcript of Claude Code ${CLAUDE_VERSION}`, () => 
     ]);
     expect(calls[0]).toMatchObject({ prompt: 'write two files', transcript_path: expect.stringMatching(/\.jsonl$/) });
     // The exact tool name and input, the same in PreToolUse and PermissionRequest.
-    expect(calls[1]).toMatchObject({ tool_name: 'Write', tool_input: { file_path: '<workdir>/first.txt', content: 'one\n' }, tool_use_id: expect.any(String) });
+    expect(calls[1]).toMatchObject({
+      tool_name: 'Write',
+      tool_input: { file_path: '<workdir>/first.txt', content: 'one\n' },
+      tool_use_id: expect.any(String),
+    });
     expect(calls[2]).toMatchObject({ tool_name: 'Write', tool_input: { file_path: '<workdir>/first.txt', content: 'one\n' } });
-    expect(calls[5]).toMatchObject({ tool_name: 'Bash', tool_input: { command: 'echo two > second.txt', description: 'Write the second file' } });
+    expect(calls[5]).toMatchObject({
+      tool_name: 'Bash',
+      tool_input: { command: 'echo two > second.txt', description: 'Write the second file' },
+    });
     expect(calls[7]).toMatchObject({ last_assistant_message: 'Both files are written.' });
   });
 
-  it('every call of a turn names its prompt (prompt_id), as the transcript\'s records of that turn do (promptId): turns are told apart by it', () => {
+  it("every call of a turn names its prompt (prompt_id), as the transcript's records of that turn do (promptId): turns are told apart by it", () => {
     const calls = recording.calls.map(parseHookInput);
     const turn = calls.slice(0, -1);
     const promptId = turn[0]?.prompt_id;
@@ -43,25 +52,41 @@ describe(`hook payloads and transcript of Claude Code ${CLAUDE_VERSION}`, () => 
     const users = recording.transcript.filter((record) => record.type === 'user');
     expect(users.map((record) => record.promptId)).toEqual(users.map(() => promptId));
     // The mark of an interrupted turn names the turn it stopped.
-    expect(transcriptUpdates({ ...users[0], message: { role: 'user', content: [{ type: 'text', text: '[Request interrupted by user for tool use]' }] } })).toEqual([{ kind: 'interrupted', promptId }]);
+    expect(
+      transcriptUpdates({
+        ...users[0],
+        message: { role: 'user', content: [{ type: 'text', text: '[Request interrupted by user for tool use]' }] },
+      }),
+    ).toEqual([{ kind: 'interrupted', promptId }]);
   });
 
   it('the transcript gives the assistant text, the tool results and the cost', () => {
     const updates = recording.transcript.flatMap(transcriptUpdates);
-    expect(updates.filter((u) => u.kind === 'assistant_text').map((u) => u.text)).toEqual(['I will write the first file.', 'Now the second.', 'Both files are written.']);
+    expect(updates.filter((u) => u.kind === 'assistant_text').map((u) => u.text)).toEqual([
+      'I will write the first file.',
+      'Now the second.',
+      'Both files are written.',
+    ]);
     expect(updates.filter((u) => u.kind === 'tool_result')).toHaveLength(2);
     expect(updates.find((u) => u.kind === 'cost')).toMatchObject({ costUsd: expect.any(Number) });
   });
 
   it('an assistant message the CLI made up itself (model <synthetic>, as on resuming a conversation whose last reply was never written) is not Claude speaking', () => {
-    const assistant = recording.transcript.find((record) => (record as { type?: string }).type === 'assistant') as { message: Record<string, unknown> };
-    const synthetic = { ...assistant, message: { ...assistant.message, model: '<synthetic>', content: [{ type: 'text', text: 'No response requested.' }] } };
+    const assistant = recording.transcript.find((record) => (record as { type?: string }).type === 'assistant') as {
+      message: Record<string, unknown>;
+    };
+    const synthetic = {
+      ...assistant,
+      message: { ...assistant.message, model: '<synthetic>', content: [{ type: 'text', text: 'No response requested.' }] },
+    };
     expect(transcriptUpdates(synthetic)).toEqual([]);
     expect(transcriptUpdates(assistant).map((u) => u.kind)).toEqual(['assistant_text']);
   });
 
   it('SessionStart reaches no HTTP hook, and a command hook only before the prompt takes input; Notification tells of a permission dialog left waiting and of an idle prompt', () => {
-    const notices = JSON.parse(fs.readFileSync(new URL(`./fixtures/claude/${CLAUDE_VERSION}/hooks/notifications.json`, import.meta.url), 'utf8')) as {
+    const notices = JSON.parse(
+      fs.readFileSync(new URL(`./fixtures/claude/${CLAUDE_VERSION}/hooks/notifications.json`, import.meta.url), 'utf8'),
+    ) as {
       idleThresholdMs: number;
       promptShownMs: number;
       sessionStart: Record<string, unknown> | null;
@@ -69,34 +94,61 @@ describe(`hook payloads and transcript of Claude Code ${CLAUDE_VERSION}`, () => 
       calls: { afterMs: number; input: Record<string, unknown> }[];
     };
     const calls = notices.calls.map(({ afterMs, input }) => ({ afterMs, input: parseHookInput(input) }));
-    expect(calls.map(({ input }) => input.hook_event_name)).toEqual(['UserPromptSubmit', 'PreToolUse', 'PermissionRequest', 'Notification', 'PostToolUse', 'Stop', 'Notification', 'SessionEnd']);
+    expect(calls.map(({ input }) => input.hook_event_name)).toEqual([
+      'UserPromptSubmit',
+      'PreToolUse',
+      'PermissionRequest',
+      'Notification',
+      'PostToolUse',
+      'Stop',
+      'Notification',
+      'SessionEnd',
+    ]);
     expect(HOOKED_EVENTS as readonly string[]).not.toContain('SessionStart');
     expect(notices.sessionStart).toMatchObject({ hook_event_name: 'SessionStart', source: 'startup', session_id: expect.any(String) });
     expect(notices.sessionStartMs).toBeLessThan(notices.promptShownMs);
     const [, , permission, asked, , stop, idle] = calls;
-    expect(asked?.input).toMatchObject({ notification_type: 'permission_prompt', message: 'Claude needs your permission', prompt_id: permission?.input.prompt_id });
+    expect(asked?.input).toMatchObject({
+      notification_type: 'permission_prompt',
+      message: 'Claude needs your permission',
+      prompt_id: permission?.input.prompt_id,
+    });
     // The CLI's notice delay for a dialog nobody answers (6 s in 2.1.331).
     expect(asked!.afterMs - permission!.afterMs).toBeGreaterThanOrEqual(6_000);
-    expect(idle?.input).toMatchObject({ notification_type: 'idle_prompt', message: 'Claude is waiting for your input', prompt_id: stop?.input.prompt_id });
+    expect(idle?.input).toMatchObject({
+      notification_type: 'idle_prompt',
+      message: 'Claude is waiting for your input',
+      prompt_id: stop?.input.prompt_id,
+    });
     expect(idle!.afterMs - stop!.afterMs).toBeGreaterThanOrEqual(notices.idleThresholdMs);
   });
 
-  it('a session\'s settings hook every event Mission follows to the worker, with its secret, for longer than an approval waits', () => {
-    const settings = hookSettings({ url: 'http://127.0.0.1:1/hooks/ses_1', secret: 's3cret' }, 15 * 60_000 + 60_000) as { hooks: Record<string, { matcher?: string; hooks: { type: string; timeout: number; headers: Record<string, string> }[] }[]> };
+  it("a session's settings hook every event Mission follows to the worker, with its secret, for longer than an approval waits", () => {
+    const settings = hookSettings({ url: 'http://127.0.0.1:1/hooks/ses_1', secret: 's3cret' }, 15 * 60_000 + 60_000) as {
+      hooks: Record<string, { matcher?: string; hooks: { type: string; timeout: number; headers: Record<string, string> }[] }[]>;
+    };
     expect(Object.keys(settings.hooks)).toEqual([...HOOKED_EVENTS]);
-    expect(settings.hooks.PermissionRequest?.[0]).toEqual({ matcher: '*', hooks: [{ type: 'http', url: 'http://127.0.0.1:1/hooks/ses_1', headers: { 'x-mission-hook-secret': 's3cret' }, timeout: 960 }] });
+    expect(settings.hooks.PermissionRequest?.[0]).toEqual({
+      matcher: '*',
+      hooks: [{ type: 'http', url: 'http://127.0.0.1:1/hooks/ses_1', headers: { 'x-mission-hook-secret': 's3cret' }, timeout: 960 }],
+    });
     expect(settings.hooks.Stop?.[0]?.matcher).toBeUndefined();
   });
 });
 
-describe('the worker\'s hook endpoint', () => {
-  it('answers a session\'s hook calls with its handler only when they carry that session\'s secret', async () => {
+describe("the worker's hook endpoint", () => {
+  it("answers a session's hook calls with its handler only when they carry that session's secret", async () => {
     const server = new HookServer(createLogger({ level: 'silent' }));
     await server.start();
     try {
       const route = server.register('ses_1', async (input) => ({ seen: input.hook_event_name }));
       const body = JSON.stringify(recording.calls.at(-2));
-      const post = (url: string, secret?: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(secret ? { [HOOK_SECRET_HEADER]: secret } : {}) }, body });
+      const post = (url: string, secret?: string) =>
+        fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(secret ? { [HOOK_SECRET_HEADER]: secret } : {}) },
+          body,
+        });
       expect(await (await post(route.url, route.secret)).json()).toEqual({ seen: 'Stop' });
       expect((await post(route.url)).status).toBe(404);
       expect((await post(route.url, `${route.secret.slice(0, -1)}x`)).status).toBe(404);

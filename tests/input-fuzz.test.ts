@@ -13,7 +13,23 @@ function prng(seed: number) {
   };
 }
 
-const NASTY_STRINGS = ['', ' ', '\u0000', 'a\u0000b', '../../../etc/passwd', '/tmp/../../etc', '${HOME}', '`rm -rf /`', "'; drop table tasks; --", '\u202e\u0301', '😀'.repeat(50), 'x'.repeat(70_000), 'Bash(', 'Bash()', '<script>alert(1)</script>'];
+const NASTY_STRINGS = [
+  '',
+  ' ',
+  '\u0000',
+  'a\u0000b',
+  '../../../etc/passwd',
+  '/tmp/../../etc',
+  '${HOME}',
+  '`rm -rf /`',
+  "'; drop table tasks; --",
+  '\u202e\u0301',
+  '😀'.repeat(50),
+  'x'.repeat(70_000),
+  'Bash(',
+  'Bash()',
+  '<script>alert(1)</script>',
+];
 
 /** Random JSON, weighted towards what breaks parsers: wrong types, nasty strings, unknown fields, deep nesting. */
 function randomValue(random: () => number, depth = 0): unknown {
@@ -39,7 +55,26 @@ function randomValue(random: () => number, depth = 0): unknown {
 
 /** An object with some known field names, always with at least one field no schema knows. */
 function randomObject(random: () => number, depth = 0): Record<string, unknown> {
-  const fields = ['prompt', 'slot', 'text', 'choice', 'cwd', 'args', 'env', 'allow', 'deny', 'confirm', 'name', 'scopes', 'timeoutMs', 'priority', 'cols', 'rows', 'reason', 'role'];
+  const fields = [
+    'prompt',
+    'slot',
+    'text',
+    'choice',
+    'cwd',
+    'args',
+    'env',
+    'allow',
+    'deny',
+    'confirm',
+    'name',
+    'scopes',
+    'timeoutMs',
+    'priority',
+    'cols',
+    'rows',
+    'reason',
+    'role',
+  ];
   const object: Record<string, unknown> = { [`unknown_${Math.floor(random() * 1e6)}`]: randomValue(random, depth + 1) };
   for (let i = Math.floor(random() * 4); i > 0; i--) object[fields[Math.floor(random() * fields.length)]!] = randomValue(random, depth + 1);
   return object;
@@ -58,7 +93,8 @@ describe('bad input: REST and MCP fuzzed, every answer a clear 4xx, nothing stor
   async function counts(): Promise<Record<string, number>> {
     const { db } = system.core.database;
     const result: Record<string, number> = {};
-    for (const name of ['tasks', 'sessions', 'slots', 'roleVersions', 'approvals', 'apiTokens', 'events'] as const) result[name] = (await db.select().from(tables[name])).length;
+    for (const name of ['tasks', 'sessions', 'slots', 'roleVersions', 'approvals', 'apiTokens', 'events'] as const)
+      result[name] = (await db.select().from(tables[name])).length;
     return result;
   }
 
@@ -71,14 +107,20 @@ describe('bad input: REST and MCP fuzzed, every answer a clear 4xx, nothing stor
     for (const route of writes) {
       for (let i = 0; i < 25; i++) {
         const body = i === 0 ? '{"unterminated' : JSON.stringify(i % 5 === 0 ? randomValue(random) : randomObject(random));
-        const path = route.url.replace(/:(\w+)/g, () => encodeURIComponent(String(NASTY_STRINGS[Math.floor(random() * NASTY_STRINGS.length)] || 'x')).slice(0, 300));
+        const path = route.url.replace(/:(\w+)/g, () =>
+          encodeURIComponent(String(NASTY_STRINGS[Math.floor(random() * NASTY_STRINGS.length)] || 'x')).slice(0, 300),
+        );
         const res = await system.fetch(path, { method: route.method, headers: { 'content-type': 'application/json' }, body });
         const answer = await res.text();
-        if (res.status < 400 || res.status >= 500) problems.push(`${route.method} ${path.slice(0, 80)} ${body.slice(0, 80)} → ${res.status} ${answer.slice(0, 200)}`);
-        else if (!/^\{"error":\{"code":"\w+","message":"[^"]+/.test(answer) || answer.includes('    at ')) problems.push(`${route.method} ${route.url}: unclear error ${answer.slice(0, 200)}`);
+        if (res.status < 400 || res.status >= 500)
+          problems.push(`${route.method} ${path.slice(0, 80)} ${body.slice(0, 80)} → ${res.status} ${answer.slice(0, 200)}`);
+        else if (!/^\{"error":\{"code":"\w+","message":"[^"]+/.test(answer) || answer.includes('    at '))
+          problems.push(`${route.method} ${route.url}: unclear error ${answer.slice(0, 200)}`);
       }
     }
-    const reads = system.app.routeAccess.filter((r) => r.method === 'GET' && r.url.startsWith('/v1/') && !r.url.endsWith('/attach') && !r.url.endsWith('/events'));
+    const reads = system.app.routeAccess.filter(
+      (r) => r.method === 'GET' && r.url.startsWith('/v1/') && !r.url.endsWith('/attach') && !r.url.endsWith('/events'),
+    );
     for (const route of reads) {
       for (const nasty of NASTY_STRINGS.slice(0, 12)) {
         const path = route.url.replace(/:(\w+)/g, encodeURIComponent(nasty || ' ')) + `?limit=${encodeURIComponent(nasty)}&unknown=1`;
@@ -101,12 +143,25 @@ describe('bad input: REST and MCP fuzzed, every answer a clear 4xx, nothing stor
     expect(await post('/v1/tasks', { prompt: 'a\u0000b' })).toMatchObject({ status: 400, message: expect.stringContaining('NUL') });
     expect(await post('/v1/tasks', { prompt: 'hi', extra: 1 })).toMatchObject({ status: 400, message: expect.stringContaining('extra') });
     expect(await post('/v1/tasks', { prompt: 42 })).toMatchObject({ status: 400, message: expect.stringMatching(/prompt/) });
-    expect(await post('/v1/slots/x', { cwd: '../../etc' }, 'PUT')).toMatchObject({ status: 400, message: expect.stringContaining('absolute') });
-    expect(await post('/v1/slots/x', { cwd: '/tmp/\u0000' }, 'PUT')).toMatchObject({ status: 400, message: expect.stringContaining('NUL') });
+    expect(await post('/v1/slots/x', { cwd: '../../etc' }, 'PUT')).toMatchObject({
+      status: 400,
+      message: expect.stringContaining('absolute'),
+    });
+    expect(await post('/v1/slots/x', { cwd: '/tmp/\u0000' }, 'PUT')).toMatchObject({
+      status: 400,
+      message: expect.stringContaining('NUL'),
+    });
     expect(await post('/v1/slots/..%2F..%2Fetc', { cwd: '/tmp' }, 'PUT')).toMatchObject({ status: 400 });
-    expect(await post('/v1/roles/dev', { allow: ['Bash(npm test:*'] }, 'PUT')).toMatchObject({ status: 400, message: expect.stringContaining("'Bash(npm test:*' is not a rule") });
+    expect(await post('/v1/roles/dev', { allow: ['Bash(npm test:*'] }, 'PUT')).toMatchObject({
+      status: 400,
+      message: expect.stringContaining("'Bash(npm test:*' is not a rule"),
+    });
     expect(await post('/v1/roles/dev', { allow: 'Read' }, 'PUT')).toMatchObject({ status: 400, message: expect.stringContaining('allow') });
-    const huge = await system.fetch('/v1/tasks', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'x'.repeat(3 * 1024 * 1024) }) });
+    const huge = await system.fetch('/v1/tasks', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'x'.repeat(3 * 1024 * 1024) }),
+    });
     expect(huge.status).toBe(413);
   });
 

@@ -70,7 +70,10 @@ class DeclaredShapes {
   forModel(object: K8sObject): Shape {
     const entry = MODELS[object.apiVersion];
     if (!entry) throw new Error(`no model for ${object.apiVersion}`);
-    return this.named(path.join(packageDir(entry.pkg, fileURLToPath(import.meta.url)), entry.dir, `${object.kind}.d.ts`), `I${object.kind}`);
+    return this.named(
+      path.join(packageDir(entry.pkg, fileURLToPath(import.meta.url)), entry.dir, `${object.kind}.d.ts`),
+      `I${object.kind}`,
+    );
   }
 
   private named(file: string, name: string): Shape {
@@ -109,7 +112,12 @@ class DeclaredShapes {
     throw new Error(`${file}: no declaration of ${name}`);
   }
 
-  private members(members: ts.NodeArray<ts.TypeElement>, shape: Extract<Shape, { type: 'object' }>, file: string, source: ts.SourceFile): void {
+  private members(
+    members: ts.NodeArray<ts.TypeElement>,
+    shape: Extract<Shape, { type: 'object' }>,
+    file: string,
+    source: ts.SourceFile,
+  ): void {
     for (const member of members) {
       if (ts.isPropertySignature(member) && member.type) {
         const type = member.type;
@@ -156,7 +164,8 @@ class DeclaredShapes {
         }
       }
       if (ts.isExportDeclaration(statement) && statement.exportClause && ts.isNamedExports(statement.exportClause)) {
-        for (const element of statement.exportClause.elements) exports.set(element.name.text, element.propertyName?.text ?? element.name.text);
+        for (const element of statement.exportClause.elements)
+          exports.set(element.name.text, element.propertyName?.text ?? element.name.text);
       }
     }
     parsed = { source, imports, exports };
@@ -191,7 +200,8 @@ const declared = new DeclaredShapes();
 
 function unknownFields(value: unknown, shape: Shape | (() => Shape), at: string, out: string[]): string[] {
   const resolved = typeof shape === 'function' ? shape() : shape;
-  if (resolved.type === 'array' && Array.isArray(value)) value.forEach((item, index) => unknownFields(item, resolved.element, `${at}[${index}]`, out));
+  if (resolved.type === 'array' && Array.isArray(value))
+    value.forEach((item, index) => unknownFields(item, resolved.element, `${at}[${index}]`, out));
   if (resolved.type === 'object' && typeof value === 'object' && value !== null && !Array.isArray(value)) {
     for (const [key, item] of Object.entries(value)) {
       const field = resolved.fields.get(key) ?? resolved.values;
@@ -303,7 +313,11 @@ function selects(selector: Json | undefined, labels: Record<string, string>): bo
 
 /** The keys a ConfigMap or Secret holds. */
 function keysOf(object: K8sObject): Set<string> {
-  return new Set([...Object.keys((object.data ?? {}) as JsonObject), ...Object.keys((object.stringData ?? {}) as JsonObject), ...Object.keys((object.binaryData ?? {}) as JsonObject)]);
+  return new Set([
+    ...Object.keys((object.data ?? {}) as JsonObject),
+    ...Object.keys((object.stringData ?? {}) as JsonObject),
+    ...Object.keys((object.binaryData ?? {}) as JsonObject),
+  ]);
 }
 
 function configData(objects: K8sObject[]): Record<string, string> {
@@ -316,9 +330,15 @@ function configData(objects: K8sObject[]): Record<string, string> {
 function danglingReferences(objects: K8sObject[]): string[] {
   const problems: string[] = [];
   const check = (owner: K8sObject, kind: string, name: Json | undefined, key?: Json) => {
-    const target = typeof name === 'string' ? objects.find((object) => object.kind === kind && object.metadata.name === name && object.metadata.namespace === owner.metadata.namespace) : undefined;
+    const target =
+      typeof name === 'string'
+        ? objects.find(
+            (object) => object.kind === kind && object.metadata.name === name && object.metadata.namespace === owner.metadata.namespace,
+          )
+        : undefined;
     if (!target) problems.push(`${describeObject(owner)} refers to ${kind} '${String(name)}', which is not in the render`);
-    else if (key !== undefined && !keysOf(target).has(String(key))) problems.push(`${describeObject(owner)} refers to key '${String(key)}' of ${kind} ${String(name)}, which has no such key`);
+    else if (key !== undefined && !keysOf(target).has(String(key)))
+      problems.push(`${describeObject(owner)} refers to key '${String(key)}' of ${kind} ${String(name)}, which has no such key`);
   };
   for (const object of objects) {
     for (const pod of podSpecs(object)) {
@@ -352,7 +372,8 @@ function danglingReferences(objects: K8sObject[]): string[] {
     if (object.kind === 'ScaledObject') {
       for (const trigger of (spec(object).triggers ?? []) as JsonObject[]) {
         const auth = trigger.authenticationRef as JsonObject | undefined;
-        if (auth) check(object, auth.kind === 'ClusterTriggerAuthentication' ? 'ClusterTriggerAuthentication' : 'TriggerAuthentication', auth.name);
+        if (auth)
+          check(object, auth.kind === 'ClusterTriggerAuthentication' ? 'ClusterTriggerAuthentication' : 'TriggerAuthentication', auth.name);
       }
     }
     if (object.kind === 'Ingress') {
@@ -369,7 +390,8 @@ function danglingReferences(objects: K8sObject[]): string[] {
 
 /** `sleep N` of a preStop exec hook, in seconds (0 without one). */
 function preStopSeconds(container: JsonObject): number {
-  const command = (((container.lifecycle as JsonObject | undefined)?.preStop as JsonObject | undefined)?.exec as JsonObject | undefined)?.command as string[] | undefined;
+  const command = (((container.lifecycle as JsonObject | undefined)?.preStop as JsonObject | undefined)?.exec as JsonObject | undefined)
+    ?.command as string[] | undefined;
   if (!command) return 0;
   expect(command[0]).toBe('sleep');
   return Number(command[1]);
@@ -404,7 +426,8 @@ describe.each(Object.keys(renders))('k8s render: %s', (name) => {
 
   it('gives every container an image, and the API probes on /healthz and /readyz', () => {
     for (const object of objects.filter((o) => o.kind === 'Deployment')) {
-      for (const container of containersOf(object)) expect(container.image, `${describeObject(object)} ${String(container.name)}`).toMatch(/\S/);
+      for (const container of containersOf(object))
+        expect(container.image, `${describeObject(object)} ${String(container.name)}`).toMatch(/\S/);
     }
     const [api] = containersOf(deployment(objects, 'mission-api')) as [JsonObject];
     const probePath = (probe: string) => ((api[probe] as JsonObject | undefined)?.httpGet as JsonObject | undefined)?.path;
@@ -436,7 +459,10 @@ describe.each(Object.keys(renders))('k8s render: %s', (name) => {
     expect(pdbs.map((pdb) => pdb.metadata.name).sort()).toEqual(['mission-api', 'mission-worker']);
     for (const pdb of pdbs) {
       const targets = objects.filter((object) => object.kind === 'Deployment' && selects(spec(pdb).selector, podLabels(object)));
-      expect(targets.map((target) => target.metadata.name), describeObject(pdb)).toEqual([pdb.metadata.name]);
+      expect(
+        targets.map((target) => target.metadata.name),
+        describeObject(pdb),
+      ).toEqual([pdb.metadata.name]);
     }
     expect(spec(find(objects, 'PodDisruptionBudget', 'mission-worker') as K8sObject).maxUnavailable).toBe(1);
     expect(spec(find(objects, 'PodDisruptionBudget', 'mission-api') as K8sObject).minAvailable).toBe(1);
@@ -498,7 +524,9 @@ describe.each(Object.keys(renders))('k8s render: %s', (name) => {
     const worker = deployment(objects, 'mission-worker');
     for (const container of containersOf(worker)) {
       expect((container.envFrom as JsonObject[]).filter((source) => source.secretRef)).toEqual([]);
-      const fromSecrets = ((container.env ?? []) as JsonObject[]).filter((variable) => (variable.valueFrom as JsonObject | undefined)?.secretKeyRef);
+      const fromSecrets = ((container.env ?? []) as JsonObject[]).filter(
+        (variable) => (variable.valueFrom as JsonObject | undefined)?.secretKeyRef,
+      );
       expect(fromSecrets.map((variable) => variable.name).sort()).toEqual(['ANTHROPIC_API_KEY', 'DATABASE_URL', 'REDIS_URL']);
     }
   });
@@ -580,7 +608,9 @@ describe('k8s shared-storage component', () => {
     expect(spec(claim).accessModes).toEqual(['ReadWriteMany']);
     const worker = deployment(objects, 'mission-worker');
     const pod = podSpecs(worker)[0] as JsonObject;
-    const shared = (pod.volumes as JsonObject[]).filter((volume) => (volume.persistentVolumeClaim as JsonObject | undefined)?.claimName === 'mission-shared');
+    const shared = (pod.volumes as JsonObject[]).filter(
+      (volume) => (volume.persistentVolumeClaim as JsonObject | undefined)?.claimName === 'mission-shared',
+    );
     expect(shared).toHaveLength(1);
     expect(Object.keys(shared[0] as JsonObject).sort()).toEqual(['name', 'persistentVolumeClaim']);
     const [container] = containersOf(worker) as [JsonObject];
@@ -604,7 +634,9 @@ describe('k8s extras', () => {
 });
 
 describe('docker-compose.yml', () => {
-  const compose = parse(fs.readFileSync(path.join(repo, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, { environment: Record<string, string>; ports?: string[] }> };
+  const compose = parse(fs.readFileSync(path.join(repo, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+    services: Record<string, { environment: Record<string, string>; ports?: string[] }>;
+  };
 
   it('points the workers at the api service (MISSION_API_URL) and requires an approval secret', () => {
     const apiPort = compose.services.api!.ports![0]!.split(':')[1];
@@ -616,10 +648,14 @@ describe('docker-compose.yml', () => {
 describe('k8s config files', () => {
   it('keeps k8s/base/config in step with deploy/ (docker-compose.yml mounts those), and both load', () => {
     for (const name of ['slots.yaml', 'permissions.yaml']) {
-      expect(fs.readFileSync(path.join(k8s, 'base/config', name), 'utf8'), name).toBe(fs.readFileSync(path.join(repo, 'deploy', name), 'utf8'));
+      expect(fs.readFileSync(path.join(k8s, 'base/config', name), 'utf8'), name).toBe(
+        fs.readFileSync(path.join(repo, 'deploy', name), 'utf8'),
+      );
     }
     expect(slotsFileSchema.safeParse(parse(fs.readFileSync(path.join(k8s, 'base/config/slots.yaml'), 'utf8'))).success).toBe(true);
-    expect(permissionsFileSchema.safeParse(parse(fs.readFileSync(path.join(k8s, 'base/config/permissions.yaml'), 'utf8'))).success).toBe(true);
+    expect(permissionsFileSchema.safeParse(parse(fs.readFileSync(path.join(k8s, 'base/config/permissions.yaml'), 'utf8'))).success).toBe(
+      true,
+    );
   });
 });
 
@@ -658,7 +694,8 @@ spec:
 /** A kustomization exercising a strategic-merge patch, namespace and images on one Deployment. */
 function mergeScratch(): string {
   return scratch({
-    'kustomization.yaml': 'resources: [d.yaml]\npatches: [{path: p.yaml}]\nnamespace: ns\nimages: [{name: app, newName: reg.example/app, newTag: "1.2"}]\n',
+    'kustomization.yaml':
+      'resources: [d.yaml]\npatches: [{path: p.yaml}]\nnamespace: ns\nimages: [{name: app, newName: reg.example/app, newTag: "1.2"}]\n',
     'd.yaml': deploymentYaml,
     'p.yaml': `apiVersion: apps/v1
 kind: Deployment
@@ -693,7 +730,8 @@ describe('the kustomize subset renderer', () => {
     const directive = scratch({
       'kustomization.yaml': 'resources: [d.yaml]\npatches: [{path: p.yaml}]\n',
       'd.yaml': deploymentYaml,
-      'p.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: app}\nspec: {template: {spec: {containers: [{name: side, $patch: delete}]}}}\n',
+      'p.yaml':
+        'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: app}\nspec: {template: {spec: {containers: [{name: side, $patch: delete}]}}}\n',
     });
     expect(() => renderKustomization(directive)).toThrow(/directives/);
     const outside = scratch({ 'inner/kustomization.yaml': 'resources: [../d.yaml]\n', 'd.yaml': deploymentYaml });
@@ -710,7 +748,11 @@ describe('the kustomize subset renderer', () => {
     expect(side.image).toBe('side');
     expect(main.args).toEqual(['c']);
     // kustomize v5 puts the patch's items first, then the original's others.
-    expect(main.env).toEqual([{ name: 'B', value: '3' }, { name: 'C', value: '4' }, { name: 'A', value: '1' }]);
+    expect(main.env).toEqual([
+      { name: 'B', value: '3' },
+      { name: 'C', value: '4' },
+      { name: 'A', value: '1' },
+    ]);
     expect(main.volumeMounts).toEqual([{ name: 'other', mountPath: '/data' }]);
     expect(pod.volumes).toEqual([{ name: 'data', persistentVolumeClaim: { claimName: 'pvc' } }]);
   });
@@ -719,7 +761,9 @@ describe('the kustomize subset renderer', () => {
     const dir = scratch({ 'kustomization.yaml': 'resources: [d.yaml]\n', 'd.yaml': deploymentYaml.replace('args:', 'argz:') });
     const [object] = renderKustomization(dir) as [K8sObject];
     new (modelOf(object))(structuredClone(object)).validate();
-    expect(unknownFields(object, declared.forModel(object), describeObject(object), [])).toEqual(['Deployment app.spec.template.spec.containers[0].argz: no such field']);
+    expect(unknownFields(object, declared.forModel(object), describeObject(object), [])).toEqual([
+      'Deployment app.spec.template.spec.containers[0].argz: no such field',
+    ]);
   });
 });
 
@@ -735,12 +779,16 @@ const hasKubectl = (() => {
 
 // In CI the comparison is required: a missing kubectl fails there instead of skipping it unnoticed.
 it.runIf(!hasKubectl && process.env.CI)('kubectl is installed, so the renderer is compared with `kubectl kustomize`', () => {
-  expect.fail('kubectl is not installed on this CI machine: install a kubectl with kustomize v5 (e.g. from Kubernetes\' apt repository) so the manifests are compared');
+  expect.fail(
+    "kubectl is not installed on this CI machine: install a kubectl with kustomize v5 (e.g. from Kubernetes' apt repository) so the manifests are compared",
+  );
 });
 
 describe.skipIf(!hasKubectl)('the kustomize subset renderer, compared with `kubectl kustomize`', () => {
   const byId = (objects: unknown[]) =>
-    (JSON.parse(JSON.stringify(objects)) as K8sObject[]).sort((a, b) => describeObject(a).localeCompare(describeObject(b)) || a.apiVersion.localeCompare(b.apiVersion));
+    (JSON.parse(JSON.stringify(objects)) as K8sObject[]).sort(
+      (a, b) => describeObject(a).localeCompare(describeObject(b)) || a.apiVersion.localeCompare(b.apiVersion),
+    );
   const kustomize = (dir: string) =>
     parseAllDocuments(execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8', timeout: 60_000 }))
       .map((document) => document.toJS() as unknown)
@@ -756,7 +804,8 @@ describe.skipIf(!hasKubectl)('the kustomize subset renderer, compared with `kube
     expect(byId(renderKustomization(dir))).toEqual(byId(kustomize(dir)));
     const custom = scratch({
       'kustomization.yaml': 'resources: [t.yaml]\npatches: [{path: p.yaml}]\n',
-      't.yaml': 'apiVersion: example.com/v1\nkind: Thing\nmetadata: {name: t}\nspec: {items: [{name: a, v: 1}, {name: b, v: 2}], keep: {x: 1}}\n',
+      't.yaml':
+        'apiVersion: example.com/v1\nkind: Thing\nmetadata: {name: t}\nspec: {items: [{name: a, v: 1}, {name: b, v: 2}], keep: {x: 1}}\n',
       'p.yaml': 'apiVersion: example.com/v1\nkind: Thing\nmetadata: {name: t}\nspec: {items: [{name: b, v: 3}], add: {y: 2}}\n',
     });
     expect(byId(renderKustomization(custom))).toEqual(byId(kustomize(custom)));

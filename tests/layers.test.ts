@@ -28,10 +28,14 @@ describe('layers', () => {
   it('the worker never imports the API-side services (core), and contracts imports no other Mission package', () => {
     const offending = [
       ...sourceFiles(path.join(root, 'services/worker/src')).flatMap((file) =>
-        importsOf(file).filter((spec) => spec.startsWith('@mission/core')).map((spec) => `${path.relative(root, file)} imports ${spec}`),
+        importsOf(file)
+          .filter((spec) => spec.startsWith('@mission/core'))
+          .map((spec) => `${path.relative(root, file)} imports ${spec}`),
       ),
       ...sourceFiles(path.join(root, 'packages/contracts/src')).flatMap((file) =>
-        importsOf(file).filter((spec) => spec.startsWith('@mission/')).map((spec) => `${path.relative(root, file)} imports ${spec}`),
+        importsOf(file)
+          .filter((spec) => spec.startsWith('@mission/'))
+          .map((spec) => `${path.relative(root, file)} imports ${spec}`),
       ),
     ];
     expect(offending).toEqual([]);
@@ -44,7 +48,11 @@ describe('layers', () => {
         .map(([, , spec]) => spec!);
     const importing = ['packages', 'services', 'src']
       .flatMap((dir) => (fs.existsSync(path.join(root, dir)) ? sourceFiles(path.join(root, dir)) : []))
-      .filter((file) => !file.includes(`${path.sep}node_modules${path.sep}`) && !path.relative(root, file).startsWith(`packages${path.sep}store${path.sep}`))
+      .filter(
+        (file) =>
+          !file.includes(`${path.sep}node_modules${path.sep}`) &&
+          !path.relative(root, file).startsWith(`packages${path.sep}store${path.sep}`),
+      )
       .filter((file) => sqlImports(file).length > 0)
       .map((file) => path.relative(root, file).split(path.sep).join('/'))
       .sort();
@@ -54,7 +62,10 @@ describe('layers', () => {
   it('SessionStore is the one writer of the sessions table: no other module inserts or updates its rows', () => {
     const store = path.join(root, 'packages/store/src/sessions/sessionStore.ts');
     const sources = ['packages', 'services'].flatMap((dir) =>
-      fs.readdirSync(path.join(root, dir)).map((name) => path.join(root, dir, name, 'src')).filter((src) => fs.existsSync(src)),
+      fs
+        .readdirSync(path.join(root, dir))
+        .map((name) => path.join(root, dir, name, 'src'))
+        .filter((src) => fs.existsSync(src)),
     );
     const writers = sources.flatMap((src) =>
       sourceFiles(src)

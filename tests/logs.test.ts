@@ -5,12 +5,18 @@ import pty from 'node-pty';
 import { describe, expect, it } from 'vitest';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
-const SCRIPT = "const { createLogger } = await import('@mission/store'); createLogger({ level: 'info', name: 'mission' }).info({ port: 7070 }, 'listening');";
+const SCRIPT =
+  "const { createLogger } = await import('@mission/store'); createLogger({ level: 'info', name: 'mission' }).info({ port: 7070 }, 'listening');";
 const args = ['--import', 'tsx', '--input-type=module', '-e', SCRIPT];
 
 describe("Mission's log: for people on a terminal, JSON lines otherwise", () => {
   it('on a terminal (a PTY): one readable line, colored', async () => {
-    const child = pty.spawn(process.execPath, args, { cwd: repoRoot, cols: 200, rows: 10, env: { ...process.env, NO_COLOR: '' } as Record<string, string> });
+    const child = pty.spawn(process.execPath, args, {
+      cwd: repoRoot,
+      cols: 200,
+      rows: 10,
+      env: { ...process.env, NO_COLOR: '' } as Record<string, string>,
+    });
     let output = '';
     child.onData((data) => (output += data));
     await new Promise<void>((resolve) => child.onExit(() => resolve()));

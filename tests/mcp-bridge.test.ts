@@ -28,11 +28,19 @@ async function recordingProxy(target: string): Promise<{ url: string; seen: Seen
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const body = Buffer.concat(chunks);
-      seen.push({ method: request.method ?? '', headers: request.headers, body: body.length > 0 ? JSON.parse(body.toString()) : undefined });
-      const forwarded = http.request(new URL(request.url ?? '/', upstream), { method: request.method, headers: { ...request.headers, host: upstream.host } }, (answer) => {
-        response.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(response);
+      seen.push({
+        method: request.method ?? '',
+        headers: request.headers,
+        body: body.length > 0 ? JSON.parse(body.toString()) : undefined,
       });
+      const forwarded = http.request(
+        new URL(request.url ?? '/', upstream),
+        { method: request.method, headers: { ...request.headers, host: upstream.host } },
+        (answer) => {
+          response.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(response);
+        },
+      );
       forwarded.on('error', () => response.destroy());
       forwarded.end(body);
     });
@@ -72,7 +80,12 @@ describe('mission-mcp, the stdio bridge', () => {
 
   beforeAll(async () => {
     system = await startTestSystem({ inProcessWorker: false });
-    env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', MISSION_URL: system.url, MISSION_TOKEN: system.auth.authorization.slice('Bearer '.length) };
+    env = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/root',
+      MISSION_URL: system.url,
+      MISSION_TOKEN: system.auth.authorization.slice('Bearer '.length),
+    };
   });
   afterAll(async () => {
     await system?.close();
@@ -115,7 +128,9 @@ describe('mission-mcp, the stdio bridge', () => {
     const under = descendantsOf(npx);
     // The test still holds the write end of the bridge's stdin: only the death of npx can tell it.
     process.kill(npx, 'SIGKILL');
-    expect(await exitTime(bridge), `ms for mission-mcp (pid ${bridge}) to exit after npx (pid ${npx}) was killed`).toBeLessThanOrEqual(EXIT_WITHIN_MS);
+    expect(await exitTime(bridge), `ms for mission-mcp (pid ${bridge}) to exit after npx (pid ${npx}) was killed`).toBeLessThanOrEqual(
+      EXIT_WITHIN_MS,
+    );
     await waitUntil(() => under.every((pid) => !isRunning(pid)), EXIT_WITHIN_MS, 'the shell npx left to exit');
     await transport.close();
     await client.close();
@@ -128,13 +143,22 @@ describe('mission-mcp, the stdio bridge', () => {
     try {
       const received = lines(child);
       const messages = [
-        { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'pipeliner', version: '1.0.0' } } },
+        {
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'initialize',
+          params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'pipeliner', version: '1.0.0' } },
+        },
         { jsonrpc: '2.0', method: 'notifications/initialized' },
         { jsonrpc: '2.0', id: 2, method: 'ping' },
         { jsonrpc: '2.0', id: 3, method: 'tools/list' },
       ];
       child.stdin.write(messages.map((message) => `${JSON.stringify(message)}\n`).join(''));
-      await waitUntil(() => [1, 2, 3].every((id) => received.some((message) => message.id === id)), 30_000, 'the answers to initialize, ping and tools/list');
+      await waitUntil(
+        () => [1, 2, 3].every((id) => received.some((message) => message.id === id)),
+        30_000,
+        'the answers to initialize, ping and tools/list',
+      );
 
       const answer = (id: number) => received.find((message) => message.id === id)!;
       expect(answer(1)).toMatchObject({ result: { protocolVersion: '2025-06-18', serverInfo: { name: 'mission' } } });
@@ -160,7 +184,11 @@ describe('mission-mcp, the stdio bridge', () => {
       expect(deleted?.headers['mcp-session-id']).toBe(posts[1]!.headers['mcp-session-id']);
       const reused = await system.fetch('/mcp', {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': String(deleted?.headers['mcp-session-id']) },
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-session-id': String(deleted?.headers['mcp-session-id']),
+        },
         body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'ping' }),
       });
       expect(reused.status).toBe(404);

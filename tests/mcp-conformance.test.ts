@@ -59,7 +59,10 @@ const NOT_APPLICABLE: Record<string, string> = {
 };
 
 const run = promisify(execFile);
-const SUITE = path.join(path.dirname(createRequire(import.meta.url).resolve('@modelcontextprotocol/conformance/package.json')), 'dist/index.js');
+const SUITE = path.join(
+  path.dirname(createRequire(import.meta.url).resolve('@modelcontextprotocol/conformance/package.json')),
+  'dist/index.js',
+);
 
 /**
  * The suite uses Node 22's APIs (fs.globSync). Mission supports Node 22 and CI runs on it (.ci/run

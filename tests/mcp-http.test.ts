@@ -7,17 +7,30 @@ import { startTestSystem, type TestSystem } from './support/system.ts';
 
 const SESSION_TTL_MS = 1_000;
 
-const initialize = (id = 1) => ({ jsonrpc: '2.0', id, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1.0.0' } } });
+const initialize = (id = 1) => ({
+  jsonrpc: '2.0',
+  id,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1.0.0' } },
+});
 
 /** A POST to /mcp with the Host and Origin a browser would send (fetch does not let a caller set Host). */
-function post(system: TestSystem, body: unknown, headers: Record<string, string>): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+function post(
+  system: TestSystem,
+  body: unknown,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   const url = new URL('/mcp', system.url);
   return new Promise((resolve, reject) => {
-    const request = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers } }, (response) => {
-      let text = '';
-      response.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: text }));
-    });
+    const request = http.request(
+      url,
+      { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers } },
+      (response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: text }));
+      },
+    );
     request.on('error', reject);
     request.end(JSON.stringify(body));
   });
@@ -30,7 +43,12 @@ describe('/mcp over HTTP, with auth off as `npm start` runs it', () => {
   beforeAll(async () => {
     system = await startTestSystem({
       inProcessWorker: false,
-      env: { MISSION_AUTH: 'off', MISSION_MCP_SESSION_TTL_MS: String(SESSION_TTL_MS), MISSION_MCP_ALLOWED_HOSTS: 'mission.internal', MISSION_MCP_ALLOWED_ORIGINS: 'https://inspector.example.com' },
+      env: {
+        MISSION_AUTH: 'off',
+        MISSION_MCP_SESSION_TTL_MS: String(SESSION_TTL_MS),
+        MISSION_MCP_ALLOWED_HOSTS: 'mission.internal',
+        MISSION_MCP_ALLOWED_ORIGINS: 'https://inspector.example.com',
+      },
     });
     port = new URL(system.url).port;
   });
@@ -43,7 +61,14 @@ describe('/mcp over HTTP, with auth off as `npm start` runs it', () => {
       const attack = await post(system, initialize(), { host: 'evil.example.com', origin: 'http://evil.example.com' });
       expect(attack.status).toBe(403);
       expect(attack.headers['mcp-session-id']).toBeUndefined();
-      expect(JSON.parse(attack.body)).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -32000, message: expect.stringMatching(/not served under the name 'evil\.example\.com'.*MISSION_MCP_ALLOWED_HOSTS/) } });
+      expect(JSON.parse(attack.body)).toMatchObject({
+        jsonrpc: '2.0',
+        id: null,
+        error: {
+          code: -32000,
+          message: expect.stringMatching(/not served under the name 'evil\.example\.com'.*MISSION_MCP_ALLOWED_HOSTS/),
+        },
+      });
 
       const submit = { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'mission_submit', arguments: { prompt: 'rebound' } } };
       expect((await post(system, submit, { host: `evil.example.com:${port}`, origin: 'http://evil.example.com' })).status).toBe(403);
@@ -77,12 +102,20 @@ describe('/mcp over HTTP, with auth off as `npm start` runs it', () => {
       await client.connect(transport);
       return { client, sessionId: transport.sessionId! };
     };
-    const ping = (sessionId: string) => post(system, { jsonrpc: '2.0', id: 7, method: 'ping' }, { host: `127.0.0.1:${port}`, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' });
+    const ping = (sessionId: string) =>
+      post(
+        system,
+        { jsonrpc: '2.0', id: 7, method: 'ping' },
+        { host: `127.0.0.1:${port}`, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' },
+      );
     /** Watches the API's log for the line each expiry writes. */
     const expiries = () => {
       const logged = vi.spyOn(system.core.logger, 'info');
       return {
-        has: (sessionId: string) => logged.mock.calls.some(([fields, message]) => message === 'MCP session expired' && (fields as { mcpSession?: string }).mcpSession === sessionId),
+        has: (sessionId: string) =>
+          logged.mock.calls.some(
+            ([fields, message]) => message === 'MCP session expired' && (fields as { mcpSession?: string }).mcpSession === sessionId,
+          ),
         stop: () => logged.mockRestore(),
       };
     };

@@ -26,7 +26,11 @@ describe('MCP tools (the SDK client over HTTP, real claude CLI on the stub API)'
     bed = await startClaudeTestBed();
     replies = scriptByPrompt(bed.stub);
     // Claude Code 2.1.331 on the stub offers its task tools only when they are allowed by name.
-    await bed.system.core.slots.put('planner', { cwd: bed.workdir, env: bed.claude.env, args: ['--allowedTools', 'TaskCreate', 'TaskUpdate'] });
+    await bed.system.core.slots.put('planner', {
+      cwd: bed.workdir,
+      env: bed.claude.env,
+      args: ['--allowedTools', 'TaskCreate', 'TaskUpdate'],
+    });
     await bed.system.core.roles.put('careful', { confirm: ['Edit'] }, 'test');
     await bed.system.core.slots.put('careful', { role: 'careful', cwd: bed.workdir, env: bed.claude.env });
     client = new Client({ name: 'mission-tools-test', version: '1.0.0' });
@@ -48,8 +52,15 @@ describe('MCP tools (the SDK client over HTTP, real claude CLI on the stub API)'
   it('mission_workers: the registry with the worker, its state, capacity and slots', async () => {
     const { workers } = await call<{ workers: WorkerInfo[] }>('mission_workers');
     const worker = workers.find((w) => w.id === bed.system.worker!.id);
-    expect(worker).toMatchObject({ id: bed.system.worker!.id, state: 'active', capacity: bed.system.config.workerConcurrency, maxSessions: bed.system.config.maxSessions });
-    expect((await call<{ workers: WorkerInfo[] }>('mission_workers', { state: 'lost' })).workers.map((w) => w.id)).not.toContain(worker!.id);
+    expect(worker).toMatchObject({
+      id: bed.system.worker!.id,
+      state: 'active',
+      capacity: bed.system.config.workerConcurrency,
+      maxSessions: bed.system.config.maxSessions,
+    });
+    expect((await call<{ workers: WorkerInfo[] }>('mission_workers', { state: 'lost' })).workers.map((w) => w.id)).not.toContain(
+      worker!.id,
+    );
   });
 
   it('mission_run: one prompt in a temporary session, ended after the answer', async () => {
@@ -65,31 +76,51 @@ describe('MCP tools (the SDK client over HTTP, real claude CLI on the stub API)'
     const spawned = await call<Session>('mission_pty_spawn', { slot: 'planner' });
     reply(
       'plan the tool tests',
-      { text: 'Planning.', toolUses: [{ name: 'TaskCreate', input: { subject: 'Call every tool', description: 'all 26', activeForm: 'Calling every tool' } }] },
+      {
+        text: 'Planning.',
+        toolUses: [{ name: 'TaskCreate', input: { subject: 'Call every tool', description: 'all 26', activeForm: 'Calling every tool' } }],
+      },
       { text: 'Planned.' },
     );
-    expect(await call<SessionTurn>('mission_pty_send', { session: spawned.id, text: 'plan the tool tests', timeoutMs: 60_000 })).toMatchObject({ state: 'idle', response: 'Planned.' });
+    expect(
+      await call<SessionTurn>('mission_pty_send', { session: spawned.id, text: 'plan the tool tests', timeoutMs: 60_000 }),
+    ).toMatchObject({ state: 'idle', response: 'Planned.' });
     const claudeSessionId = spawned.claudeSessionId!;
 
     const cwd = fs.realpathSync(bed.workdir);
     const listed = await call<CcSessionList>('mission_cc_sessions', { cwd });
     expect(listed.workers).toEqual([{ workerId: bed.system.worker!.id, ok: true, sessions: expect.any(Number) }]);
-    expect(listed.sessions.find((session) => session.id === claudeSessionId)).toMatchObject({ workerId: bed.system.worker!.id, cwd, firstPrompt: 'plan the tool tests', userMessages: 1 });
+    expect(listed.sessions.find((session) => session.id === claudeSessionId)).toMatchObject({
+      workerId: bed.system.worker!.id,
+      cwd,
+      firstPrompt: 'plan the tool tests',
+      userMessages: 1,
+    });
 
     const { todos } = await call<{ session: string; todos: CcTodo[] }>('mission_cc_tasks', { session: claudeSessionId });
     expect(todos.map((todo) => [todo.content, todo.status])).toEqual([['Call every tool', 'pending']]);
 
     // The CLI writes the answer's record a moment after its screen goes idle.
     let overview: CcOverview | undefined;
-    await waitUntil(async () => (overview = await call<CcOverview>('mission_cc_overview')).inProgress === 0, 15_000, 'the answer to be recorded');
+    await waitUntil(
+      async () => (overview = await call<CcOverview>('mission_cc_overview')).inProgress === 0,
+      15_000,
+      'the answer to be recorded',
+    );
     // Every session so far ran in this folder on this worker (mission_run's too); only this one keeps tasks.
     const sessions = listed.sessions.length;
     expect(overview).toMatchObject({ sessions, inProgress: 0, todos: { pending: 1, in_progress: 0, completed: 0 } });
-    expect(overview!.perWorker).toEqual([{ workerId: bed.system.worker!.id, sessions, inProgress: 0, todos: { pending: 1, in_progress: 0, completed: 0 } }]);
+    expect(overview!.perWorker).toEqual([
+      { workerId: bed.system.worker!.id, sessions, inProgress: 0, todos: { pending: 1, in_progress: 0, completed: 0 } },
+    ]);
 
     reply('talk slowly now', { text: Array.from({ length: 60 }, (_, i) => `word${i}`).join(' '), chunks: 60, chunkDelayMs: 500 });
-    const turn = client.callTool({ name: 'mission_pty_send', arguments: { session: spawned.id, text: 'talk slowly now', timeoutMs: 60_000 } });
-    const inFlight = async () => (await call<CcSessionList>('mission_cc_in_progress')).sessions.find((session) => session.id === claudeSessionId);
+    const turn = client.callTool({
+      name: 'mission_pty_send',
+      arguments: { session: spawned.id, text: 'talk slowly now', timeoutMs: 60_000 },
+    });
+    const inFlight = async () =>
+      (await call<CcSessionList>('mission_cc_in_progress')).sessions.find((session) => session.id === claudeSessionId);
     await waitUntil(async () => (await inFlight()) !== undefined, 30_000, 'the session to be in progress');
     expect(await inFlight()).toMatchObject({ inProgress: true, userMessages: 2 });
     const screen = async () => {
@@ -114,7 +145,10 @@ describe('MCP tools (the SDK client over HTTP, real claude CLI on the stub API)'
   it('mission_pty_resume: a killed session starts again with its conversation, same id', async () => {
     const spawned = await call<Session>('mission_pty_spawn', { slot: 'default' });
     reply('remember the word parsnip', { text: 'Remembered.' });
-    expect(await call<SessionTurn>('mission_pty_send', { session: spawned.id, text: 'remember the word parsnip' })).toMatchObject({ state: 'idle', response: 'Remembered.' });
+    expect(await call<SessionTurn>('mission_pty_send', { session: spawned.id, text: 'remember the word parsnip' })).toMatchObject({
+      state: 'idle',
+      response: 'Remembered.',
+    });
     expect((await call<Session>('mission_pty_kill', { session: spawned.id })).state).toBe('exited');
 
     const resumed = await call<Session>('mission_pty_resume', { session: spawned.id });
@@ -122,7 +156,10 @@ describe('MCP tools (the SDK client over HTTP, real claude CLI on the stub API)'
     expect(['starting', 'idle']).toContain(resumed.state);
 
     reply('which word was it?', { text: 'Parsnip.' });
-    expect(await call<SessionTurn>('mission_pty_send', { session: spawned.id, text: 'which word was it?' })).toMatchObject({ state: 'idle', response: 'Parsnip.' });
+    expect(await call<SessionTurn>('mission_pty_send', { session: spawned.id, text: 'which word was it?' })).toMatchObject({
+      state: 'idle',
+      response: 'Parsnip.',
+    });
     const asked = bed.stub.requests.findLast((request) => request.lastUserText === 'which word was it?');
     expect(JSON.stringify(asked?.body.messages)).toContain('remember the word parsnip');
     await call('mission_pty_kill', { session: spawned.id });
@@ -130,10 +167,18 @@ describe('MCP tools (the SDK client over HTTP, real claude CLI on the stub API)'
 
   it('mission_approvals: the pending approval a confirm rule holds, with its tool, input and link', async () => {
     const file = path.join(bed.workdir, 'careful.txt');
-    reply('write carefully', { text: 'Writing.', toolUses: [{ name: 'Write', input: { file_path: file, content: 'careful\n' } }] }, { text: 'Wrote it carefully.' });
+    reply(
+      'write carefully',
+      { text: 'Writing.', toolUses: [{ name: 'Write', input: { file_path: file, content: 'careful\n' } }] },
+      { text: 'Wrote it carefully.' },
+    );
     const spawned = await call<Session>('mission_pty_spawn', { slot: 'careful' });
     const held = await call<SessionTurn>('mission_pty_send', { session: spawned.id, text: 'write carefully' });
-    expect(held).toMatchObject({ state: 'waiting_permission', dialog: { tool: 'Write' }, approval: { id: expect.stringMatching(/^appr_/) } });
+    expect(held).toMatchObject({
+      state: 'waiting_permission',
+      dialog: { tool: 'Write' },
+      approval: { id: expect.stringMatching(/^appr_/) },
+    });
 
     const { approvals } = await call<{ approvals: (Approval & { url: string })[] }>('mission_approvals', { status: 'pending' });
     expect(approvals.find((approval) => approval.id === held.approval!.id)).toMatchObject({

@@ -68,12 +68,18 @@ describe('MCP server (the SDK client, real claude CLI on the stub API)', () => {
 
   /** Both transports: Streamable HTTP at /mcp, and the stdio server started as `claude mcp add mission -- npx mission-mcp` would. */
   const transports: Record<string, () => Transport> = {
-    'Streamable HTTP': () => new StreamableHTTPClientTransport(new URL('/mcp', bed.system.url), { requestInit: { headers: bed.system.auth } }),
+    'Streamable HTTP': () =>
+      new StreamableHTTPClientTransport(new URL('/mcp', bed.system.url), { requestInit: { headers: bed.system.auth } }),
     'stdio (npx mission-mcp)': () =>
       new StdioClientTransport({
         command: 'npx',
         args: ['mission-mcp'],
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', MISSION_URL: bed.system.url, MISSION_TOKEN: bed.system.auth.authorization.slice('Bearer '.length) },
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: process.env.HOME ?? '/root',
+          MISSION_URL: bed.system.url,
+          MISSION_TOKEN: bed.system.auth.authorization.slice('Bearer '.length),
+        },
         stderr: 'pipe',
       }),
   };
@@ -84,7 +90,8 @@ describe('MCP server (the SDK client, real claude CLI on the stub API)', () => {
     return client;
   }
 
-  const call = (client: Client, name: string, args: Record<string, unknown> = {}) => client.callTool({ name, arguments: args }) as Promise<CallToolResult>;
+  const call = (client: Client, name: string, args: Record<string, unknown> = {}) =>
+    client.callTool({ name, arguments: args }) as Promise<CallToolResult>;
 
   describe.each(Object.keys(transports))('over %s', (transport) => {
     let client: Client;
@@ -100,7 +107,9 @@ describe('MCP server (the SDK client, real claude CLI on the stub API)', () => {
       expect(tools.map((t) => t.name).sort()).toEqual(TOOLS);
       const byName = Object.fromEntries(tools.map((t) => [t.name, t]));
       expect(byName.mission_submit?.inputSchema.required).toEqual(['prompt']);
-      expect(Object.keys(byName.mission_submit?.inputSchema.properties ?? {})).toEqual(expect.arrayContaining(['slot', 'prompt', 'priority', 'timeoutMs', 'metadata']));
+      expect(Object.keys(byName.mission_submit?.inputSchema.properties ?? {})).toEqual(
+        expect.arrayContaining(['slot', 'prompt', 'priority', 'timeoutMs', 'metadata']),
+      );
       expect(byName.mission_pty_send?.inputSchema.required).toEqual(['session', 'text']);
       expect(byName.mission_pty_confirm?.inputSchema.properties?.choice).toMatchObject({ enum: ['yes', 'yes_always', 'no'] });
       for (const tool of tools) expect(tool.description?.length, tool.name).toBeGreaterThan(30);
@@ -108,11 +117,16 @@ describe('MCP server (the SDK client, real claude CLI on the stub API)', () => {
 
     it('submit, then status until it succeeds', async () => {
       reply(`background work over ${transport}`, { text: `submitted over ${transport}` });
-      const submitted = json<{ id: string; status: string }>(await call(client, 'mission_submit', { prompt: `background work over ${transport}` }));
+      const submitted = json<{ id: string; status: string }>(
+        await call(client, 'mission_submit', { prompt: `background work over ${transport}` }),
+      );
       expect(submitted.status).toBe('queued');
       let status = submitted.status;
       await waitUntil(
-        async () => ['succeeded', 'failed'].includes((status = json<{ status: string }>(await call(client, 'mission_status', { id: submitted.id })).status)),
+        async () =>
+          ['succeeded', 'failed'].includes(
+            (status = json<{ status: string }>(await call(client, 'mission_status', { id: submitted.id })).status),
+          ),
         60_000,
         'the task to end',
       );
@@ -143,9 +157,14 @@ describe('MCP server (the SDK client, real claude CLI on the stub API)', () => {
       expect(running.startedAt).not.toBeNull();
       const cancelled = json<{ status: string }>(await call(client, 'mission_cancel', { id }));
       expect(cancelled.status).toBe('cancelled');
-      const states = (await bed.system.core.events.list(id)).filter((event) => event.type === 'state').map((event) => (event.payload as { state: string }).state);
+      const states = (await bed.system.core.events.list(id))
+        .filter((event) => event.type === 'state')
+        .map((event) => (event.payload as { state: string }).state);
       expect(states.slice(states.indexOf('running'))).toEqual(['running', 'cancelled']);
-      expect(json<{ status: string; result: string | null }>(await call(client, 'mission_status', { id }))).toMatchObject({ status: 'cancelled', result: null });
+      expect(json<{ status: string; result: string | null }>(await call(client, 'mission_status', { id }))).toMatchObject({
+        status: 'cancelled',
+        result: null,
+      });
     });
 
     it('errors come back as isError results with the REST error body', async () => {
@@ -169,7 +188,9 @@ describe('MCP server (the SDK client, real claude CLI on the stub API)', () => {
     });
 
     it('overview and slots', async () => {
-      const overview = json<{ tasks: { byStatus: Record<string, number> }; queues: { tasks: Record<string, number> } }>(await call(client, 'mission_overview'));
+      const overview = json<{ tasks: { byStatus: Record<string, number> }; queues: { tasks: Record<string, number> } }>(
+        await call(client, 'mission_overview'),
+      );
       expect(overview.tasks.byStatus.succeeded).toBeGreaterThan(0);
       expect(overview.queues.tasks).toHaveProperty('waiting');
       const { slots } = json<{ slots: { id: string }[] }>(await call(client, 'mission_slots'));
@@ -182,14 +203,19 @@ describe('MCP server (the SDK client, real claude CLI on the stub API)', () => {
     try {
       reply(
         'make the file',
-        { text: 'Creating it.', toolUses: [{ name: 'Write', input: { file_path: path.join(bed.workdir, 'from-mcp.txt'), content: 'made over MCP\n' } }] },
+        {
+          text: 'Creating it.',
+          toolUses: [{ name: 'Write', input: { file_path: path.join(bed.workdir, 'from-mcp.txt'), content: 'made over MCP\n' } }],
+        },
         { text: 'Done over MCP.' },
       );
       const before = new Set(processesIn(bed.workdir));
       const session = json<{ id: string; state: string }>(await call(client, 'mission_pty_spawn', { slot: 'default' }));
       expect(session.id).toMatch(/^ses_/);
 
-      const asked = json<{ state: string; dialog: { tool: string; target: string } }>(await call(client, 'mission_pty_send', { session: session.id, text: 'make the file' }));
+      const asked = json<{ state: string; dialog: { tool: string; target: string } }>(
+        await call(client, 'mission_pty_send', { session: session.id, text: 'make the file' }),
+      );
       expect(asked).toMatchObject({ state: 'waiting_permission', dialog: { tool: 'Write', target: 'from-mcp.txt' } });
       expect(text(await call(client, 'mission_pty_screen', { session: session.id }))).toContain('Do you want to create from-mcp.txt?');
 
@@ -215,7 +241,9 @@ describe('MCP server (the SDK client, real claude CLI on the stub API)', () => {
       const status = await client.readResource({ uri: 'mission://status' });
       expect(JSON.parse(resourceText(status.contents))).toHaveProperty('queues');
 
-      const updated = new Promise<string>((resolve) => client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => resolve(n.params.uri)));
+      const updated = new Promise<string>((resolve) =>
+        client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => resolve(n.params.uri)),
+      );
       await client.subscribeResource({ uri: 'mission://sessions' });
       const session = json<{ id: string }>(await call(client, 'mission_pty_spawn', { slot: 'default' }));
       expect(await updated).toBe('mission://sessions');
@@ -229,7 +257,12 @@ describe('MCP server (the SDK client, real claude CLI on the stub API)', () => {
 
   it('the stdio server says clearly when Mission is not reachable', async () => {
     const client = new Client({ name: 'mission-test', version: '1.0.0' });
-    const transport = new StdioClientTransport({ command: 'npx', args: ['mission-mcp'], env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', MISSION_URL: 'http://127.0.0.1:9' }, stderr: 'pipe' });
+    const transport = new StdioClientTransport({
+      command: 'npx',
+      args: ['mission-mcp'],
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', MISSION_URL: 'http://127.0.0.1:9' },
+      stderr: 'pipe',
+    });
     await expect(client.connect(transport)).rejects.toThrow(/Mission at http:\/\/127\.0\.0\.1:9 failed the request .*Is it running/);
     await client.close();
   });

@@ -44,10 +44,16 @@ describe('metrics, usage and daily budgets (real claude CLI on the stub API)', (
       if (request.toolResults.length === 0) conversation = request.lastUserText;
       return replies[conversation]?.shift();
     });
-    const slot = (id: string, extra: Record<string, unknown> = {}) => call('PUT', `/v1/slots/${id}`, { cwd: bed.workdir, env: bed.claude.env, ...extra });
+    const slot = (id: string, extra: Record<string, unknown> = {}) =>
+      call('PUT', `/v1/slots/${id}`, { cwd: bed.workdir, env: bed.claude.env, ...extra });
     expect((await call('PUT', '/v1/roles/guarded', { allow: [], confirm: ['Edit'], deny: [] })).status).toBe(200);
     // One task of `metered` at a time, so the ones submitted behind a slow one wait in the queue.
-    for (const [id, extra] of [['metered', { maxConcurrency: 1 }], ['guarded', { role: 'guarded' }], ['parked', {}], ['spare', {}]] as const) {
+    for (const [id, extra] of [
+      ['metered', { maxConcurrency: 1 }],
+      ['guarded', { role: 'guarded' }],
+      ['parked', {}],
+      ['spare', {}],
+    ] as const) {
       expect((await slot(id, extra)).status).toBe(200);
     }
   });
@@ -55,19 +61,31 @@ describe('metrics, usage and daily budgets (real claude CLI on the stub API)', (
     await bed?.close();
   });
 
-  async function call<T = Record<string, unknown>>(method: string, route: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T }> {
-    const res = await bed.system.fetch(route, { method, headers: { ...(body === undefined ? {} : json), ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+  async function call<T = Record<string, unknown>>(
+    method: string,
+    route: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: T }> {
+    const res = await bed.system.fetch(route, {
+      method,
+      headers: { ...(body === undefined ? {} : json), ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await res.text();
     return { status: res.status, body: (res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text) as T };
   }
-  const submit = (slot: string, prompt: string, headers: Record<string, string> = {}) => call<{ id: string; status: string }>('POST', '/v1/tasks', { slot, prompt }, headers);
+  const submit = (slot: string, prompt: string, headers: Record<string, string> = {}) =>
+    call<{ id: string; status: string }>('POST', '/v1/tasks', { slot, prompt }, headers);
   const ended = async (id: string) => {
     const task = await bed.system.core.tasks.waitForEnd(id, 60_000);
     expect(task, `task ${id} to end`).toBeDefined();
     return task!;
   };
-  const taskRows = async (slot?: string) => (await bed.system.core.database.db.select().from(tables.tasks)).filter((row) => !slot || row.slot === slot);
-  const token = async (scopes: string[]) => (await bed.system.core.tokens.create({ name: `metrics-${scopes.join('-')}`, scopes }, 'test')).token;
+  const taskRows = async (slot?: string) =>
+    (await bed.system.core.database.db.select().from(tables.tasks)).filter((row) => !slot || row.slot === slot);
+  const token = async (scopes: string[]) =>
+    (await bed.system.core.tokens.create({ name: `metrics-${scopes.join('-')}`, scopes }, 'test')).token;
   /** Calls one MCP tool over Streamable HTTP with the admin token. */
   const mcpCall = async (name: string, args: Record<string, unknown> = {}): Promise<CallToolResult> => {
     const client = new Client({ name: 'metrics-test', version: '1.0.0' });
@@ -93,14 +111,24 @@ describe('metrics, usage and daily budgets (real claude CLI on the stub API)', (
     replies['metered refused'] = Array.from({ length: 20 }, () => ({ error: refusal }));
     const slow = await submit('metered', 'metered slow');
     await waitUntil(async () => (await bed.system.core.tasks.get(slow.body.id)).status === 'running', 30_000, 'the slow task to start');
-    const others = [await submit('metered', 'metered quick 1'), await submit('metered', 'metered quick 2'), await submit('metered', 'metered refused')];
+    const others = [
+      await submit('metered', 'metered quick 1'),
+      await submit('metered', 'metered quick 2'),
+      await submit('metered', 'metered refused'),
+    ];
     // guarded: a Write its role's confirm rule holds for an approval, approved over REST.
     const file = path.join(bed.workdir, 'approved.txt');
-    replies['guarded write'] = [{ text: 'Writing.', toolUses: [{ name: 'Write', input: { file_path: file, content: 'ok\n' } }] }, { text: 'Wrote it.' }];
+    replies['guarded write'] = [
+      { text: 'Writing.', toolUses: [{ name: 'Write', input: { file_path: file, content: 'ok\n' } }] },
+      { text: 'Wrote it.' },
+    ];
     const guarded = await submit('guarded', 'guarded write');
     let approval: Approval | undefined;
     await waitUntil(
-      async () => (approval = (await call<{ approvals: Approval[] }>('GET', '/v1/approvals?status=pending')).body.approvals.find((a) => a.owner.id === guarded.body.id)) !== undefined,
+      async () =>
+        (approval = (await call<{ approvals: Approval[] }>('GET', '/v1/approvals?status=pending')).body.approvals.find(
+          (a) => a.owner.id === guarded.body.id,
+        )) !== undefined,
       30_000,
       'the approval of the guarded task',
     );
@@ -134,7 +162,12 @@ describe('metrics, usage and daily budgets (real claude CLI on the stub API)', (
 
     // Tasks by slot and status, zeros included.
     const tasksOf = (slot: string, status: string) => metrics.value('mission_tasks', { slot, status });
-    expect([tasksOf('metered', 'succeeded'), tasksOf('metered', 'failed'), tasksOf('metered', 'running'), tasksOf('metered', 'queued')]).toEqual([3, 1, 0, 0]);
+    expect([
+      tasksOf('metered', 'succeeded'),
+      tasksOf('metered', 'failed'),
+      tasksOf('metered', 'running'),
+      tasksOf('metered', 'queued'),
+    ]).toEqual([3, 1, 0, 0]);
     expect([tasksOf('guarded', 'succeeded'), tasksOf('parked', 'queued'), tasksOf('default', 'succeeded')]).toEqual([1, 1, 0]);
     expect(metrics.samples.filter((s) => s.name === 'mission_tasks').reduce((n, s) => n + s.value, 0)).toBe(6);
 
@@ -170,7 +203,10 @@ describe('metrics, usage and daily budgets (real claude CLI on the stub API)', (
     for (const status of ['succeeded', 'failed']) {
       const runs = metered.filter((row) => row.status === status).map((row) => seconds(row.startedAt, row.finishedAt));
       const run = (le: string) => metrics.value('mission_task_duration_seconds_bucket', { slot: 'metered', status, le });
-      expect(TASK_DURATION_BOUNDS.map((le) => run(String(le))), status).toEqual(cumulative(runs, TASK_DURATION_BOUNDS));
+      expect(
+        TASK_DURATION_BOUNDS.map((le) => run(String(le))),
+        status,
+      ).toEqual(cumulative(runs, TASK_DURATION_BOUNDS));
       expect(metrics.value('mission_task_duration_seconds_count', { slot: 'metered', status })).toBe(runs.length);
       expect(metrics.value('mission_task_duration_seconds_sum', { slot: 'metered', status })).toBeCloseTo(sum(runs), 2);
     }
@@ -182,9 +218,13 @@ describe('metrics, usage and daily budgets (real claude CLI on the stub API)', (
     expect(metered.map((row) => tokens(row, 'input_tokens')).sort((a, b) => a - b)).toEqual([0, 100, 200, 300]);
     expect(metrics.value('mission_tokens_total', { slot: 'metered', kind: 'input' })).toBe(600);
     expect(metrics.value('mission_tokens_total', { slot: 'metered', kind: 'output' })).toBe(60);
-    expect(metrics.value('mission_tokens_total', { slot: 'metered', kind: 'cache_read' })).toBe(sum(metered.map((row) => tokens(row, 'cache_read_input_tokens'))));
+    expect(metrics.value('mission_tokens_total', { slot: 'metered', kind: 'cache_read' })).toBe(
+      sum(metered.map((row) => tokens(row, 'cache_read_input_tokens'))),
+    );
     const guardedRows = await taskRows('guarded');
-    expect(metrics.value('mission_tokens_total', { slot: 'guarded', kind: 'input' })).toBe(sum(guardedRows.map((row) => tokens(row, 'input_tokens'))));
+    expect(metrics.value('mission_tokens_total', { slot: 'guarded', kind: 'input' })).toBe(
+      sum(guardedRows.map((row) => tokens(row, 'input_tokens'))),
+    );
     const meteredCost = sum(metered.map((row) => row.costUsd ?? 0));
     expect(meteredCost).toBeGreaterThan(0);
     expect(metrics.value('mission_cost_usd_total', { slot: 'metered' })).toBeCloseTo(meteredCost, 12);
@@ -223,7 +263,12 @@ describe('metrics, usage and daily budgets (real claude CLI on the stub API)', (
       expect(slot.costTodayUsd).toBeCloseTo(want.costTodayUsd, 12);
       expect(slot.costTotalUsd).toBeCloseTo(want.costTotalUsd, 12);
     }
-    expect(usage.body.slots.find((s) => s.slot === 'metered')).toMatchObject({ tasksToday: 4, tasksTotal: 4, inputTokensToday: 600, outputTokensToday: 60 });
+    expect(usage.body.slots.find((s) => s.slot === 'metered')).toMatchObject({
+      tasksToday: 4,
+      tasksTotal: 4,
+      inputTokensToday: 600,
+      outputTokensToday: 60,
+    });
     expect(usage.body.totals.tasksToday).toBe(rows.length);
     expect(usage.body.totals.costTotalUsd).toBeCloseTo(sum(rows.map((row) => row.costUsd ?? 0)), 12);
     expect(usage.body.totals.costTodayUsd).toBeCloseTo(sum(expected.map((s) => s.costTodayUsd)), 12);
@@ -259,7 +304,9 @@ describe('metrics, usage and daily budgets (real claude CLI on the stub API)', (
       },
     });
     expect((await call('POST', '/v1/ask', { slot: 'budgeted', prompt: 'one more' })).status).toBe(402);
-    expect((await call<{ error: { code: string } }>('POST', '/v1/sessions', { slot: 'budgeted' })).body.error.code).toBe('budget_exhausted');
+    expect((await call<{ error: { code: string } }>('POST', '/v1/sessions', { slot: 'budgeted' })).body.error.code).toBe(
+      'budget_exhausted',
+    );
     // Repeating the request that was taken still returns its task.
     const repeat = await submit('budgeted', 'spend the budget', { 'idempotency-key': 'budget-first' });
     expect(repeat).toMatchObject({ status: 200, body: { id: first.body.id } });
@@ -298,7 +345,9 @@ describe('metrics, usage and daily budgets (real claude CLI on the stub API)', (
     const anonymous = await fetch(`${bed.system.url}/metrics`);
     expect(anonymous.status).toBe(401);
     expect(((await anonymous.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
-    const sessionsOnly = await fetch(`${bed.system.url}/metrics`, { headers: { authorization: `Bearer ${await token(['sessions:read'])}` } });
+    const sessionsOnly = await fetch(`${bed.system.url}/metrics`, {
+      headers: { authorization: `Bearer ${await token(['sessions:read'])}` },
+    });
     expect(sessionsOnly.status).toBe(403);
     expect(bed.system.app.routeAccess.find((route) => route.url === '/metrics')?.access).toBe('tasks:read');
     expect((await scrape()).samples.length).toBeGreaterThan(0);
@@ -320,28 +369,84 @@ describe.each(['postgres', 'pglite'] as const)('fleet metrics and usage queries 
     await system.core.slots.put('a', { cwd: '/tmp' });
     await system.core.slots.put('b', { cwd: '/tmp', dailyBudgetUsd: 1 });
     await system.core.slots.put('c', { cwd: '/tmp', dailyBudgetUsd: 3 });
-    const task = (id: string, slot: string, status: string, times: { createdAt: Date; startedAt?: Date; finishedAt?: Date }, costUsd?: number, usage?: Record<string, unknown>) =>
-      ({ id, slot, status, mode: 'submit', prompt: id, priority: 50, timeoutMs: 60_000, costUsd: costUsd ?? null, usage: usage ?? null, ...times });
+    const task = (
+      id: string,
+      slot: string,
+      status: string,
+      times: { createdAt: Date; startedAt?: Date; finishedAt?: Date },
+      costUsd?: number,
+      usage?: Record<string, unknown>,
+    ) => ({
+      id,
+      slot,
+      status,
+      mode: 'submit',
+      prompt: id,
+      priority: 50,
+      timeoutMs: 60_000,
+      costUsd: costUsd ?? null,
+      usage: usage ?? null,
+      ...times,
+    });
     await db.insert(tables.tasks).values([
       // Submitted yesterday, ended today: waited exactly 0.1 s, ran 119.9 s.
-      task('t1', 'a', 'succeeded', { createdAt: at('2026-11-24T23:59:00Z'), startedAt: at('2026-11-24T23:59:00Z', 0.1), finishedAt: at('2026-11-25T00:01:00Z') }, 1, { input_tokens: 10, output_tokens: 1, cache_read_input_tokens: 5 }),
+      task(
+        't1',
+        'a',
+        'succeeded',
+        { createdAt: at('2026-11-24T23:59:00Z'), startedAt: at('2026-11-24T23:59:00Z', 0.1), finishedAt: at('2026-11-25T00:01:00Z') },
+        1,
+        { input_tokens: 10, output_tokens: 1, cache_read_input_tokens: 5 },
+      ),
       // Today: waited and ran exactly 1 s.
-      task('t2', 'a', 'succeeded', { createdAt: at('2026-11-25T10:00:00Z'), startedAt: at('2026-11-25T10:00:00Z', 1), finishedAt: at('2026-11-25T10:00:00Z', 2) }, 0.5, { input_tokens: 20, output_tokens: 2 }),
+      task(
+        't2',
+        'a',
+        'succeeded',
+        { createdAt: at('2026-11-25T10:00:00Z'), startedAt: at('2026-11-25T10:00:00Z', 1), finishedAt: at('2026-11-25T10:00:00Z', 2) },
+        0.5,
+        { input_tokens: 20, output_tokens: 2 },
+      ),
       // Yesterday entirely: waited an hour, ran 3600.5 s; token counts that are not numbers are left out.
-      task('t3', 'a', 'failed', { createdAt: at('2026-11-24T10:00:00Z'), startedAt: at('2026-11-24T11:00:00Z'), finishedAt: at('2026-11-24T12:00:00.5Z') }, 2, { input_tokens: 'lots', output_tokens: null }),
+      task(
+        't3',
+        'a',
+        'failed',
+        { createdAt: at('2026-11-24T10:00:00Z'), startedAt: at('2026-11-24T11:00:00Z'), finishedAt: at('2026-11-24T12:00:00.5Z') },
+        2,
+        { input_tokens: 'lots', output_tokens: null },
+      ),
       task('t4', 'a', 'queued', { createdAt: at('2026-11-25T11:00:00Z') }),
       task('t5', 'a', 'running', { createdAt: at('2026-11-25T11:30:00Z'), startedAt: at('2026-11-25T11:30:00Z', 0.25) }),
-      task('t6', 'b', 'succeeded', { createdAt: at('2026-11-25T09:00:00Z'), startedAt: at('2026-11-25T09:00:00Z', 0.5), finishedAt: at('2026-11-25T09:00:10Z') }, 1, { input_tokens: 7, output_tokens: 3 }),
+      task(
+        't6',
+        'b',
+        'succeeded',
+        { createdAt: at('2026-11-25T09:00:00Z'), startedAt: at('2026-11-25T09:00:00Z', 0.5), finishedAt: at('2026-11-25T09:00:10Z') },
+        1,
+        { input_tokens: 7, output_tokens: 3 },
+      ),
     ]);
-    const decision = (decision: string, by: string) => ({ ownerKind: 'task', ownerId: 't1', tool: 'Bash', input: {}, decision, by, role: 'default', roleVersion: 1 });
-    await db.insert(tables.permissionDecisions).values([
-      decision('allow', 'policy'),
-      decision('allow', 'policy'),
-      decision('deny', 'token:alice'),
-      decision('allow', 'token:bob'),
-      decision('allow', 'link'),
-      decision('deny', 'timeout'),
-    ]);
+    const decision = (decision: string, by: string) => ({
+      ownerKind: 'task',
+      ownerId: 't1',
+      tool: 'Bash',
+      input: {},
+      decision,
+      by,
+      role: 'default',
+      roleVersion: 1,
+    });
+    await db
+      .insert(tables.permissionDecisions)
+      .values([
+        decision('allow', 'policy'),
+        decision('allow', 'policy'),
+        decision('deny', 'token:alice'),
+        decision('allow', 'token:bob'),
+        decision('allow', 'link'),
+        decision('deny', 'timeout'),
+      ]);
   });
   afterAll(async () => {
     await system?.close();
@@ -370,36 +475,99 @@ describe.each(['postgres', 'pglite'] as const)('fleet metrics and usage queries 
     ]);
     // Every slot (the API made `default`) and every status, zeros included.
     expect(m.tasks).toHaveLength(4 * 6);
-    expect(m.permissionDecisions.sort((x, y) => `${x.labels.decision}${x.labels.by}`.localeCompare(`${y.labels.decision}${y.labels.by}`))).toEqual([
+    expect(
+      m.permissionDecisions.sort((x, y) => `${x.labels.decision}${x.labels.by}`.localeCompare(`${y.labels.decision}${y.labels.by}`)),
+    ).toEqual([
       { labels: { decision: 'allow', by: 'link' }, value: 1 },
       { labels: { decision: 'allow', by: 'policy' }, value: 2 },
       { labels: { decision: 'allow', by: 'token' }, value: 1 },
       { labels: { decision: 'deny', by: 'timeout' }, value: 1 },
       { labels: { decision: 'deny', by: 'token' }, value: 1 },
     ]);
-    expect(m.tokens.filter((s) => s.labels.slot === 'a').map((s) => [s.labels.kind, s.value])).toEqual([['input', 30], ['output', 3], ['cache_read', 5], ['cache_creation', 0]]);
-    expect(m.costUsd.map((s) => [s.labels.slot, s.value])).toEqual([['a', 3.5], ['b', 1], ['c', 0], ['default', 0]]);
-    expect(m.costTodayUsd.map((s) => [s.labels.slot, s.value])).toEqual([['a', 1.5], ['b', 1], ['c', 0], ['default', 0]]);
-    expect(m.dailyBudgetUsd).toEqual([{ labels: { slot: 'b' }, value: 1 }, { labels: { slot: 'c' }, value: 3 }]);
+    expect(m.tokens.filter((s) => s.labels.slot === 'a').map((s) => [s.labels.kind, s.value])).toEqual([
+      ['input', 30],
+      ['output', 3],
+      ['cache_read', 5],
+      ['cache_creation', 0],
+    ]);
+    expect(m.costUsd.map((s) => [s.labels.slot, s.value])).toEqual([
+      ['a', 3.5],
+      ['b', 1],
+      ['c', 0],
+      ['default', 0],
+    ]);
+    expect(m.costTodayUsd.map((s) => [s.labels.slot, s.value])).toEqual([
+      ['a', 1.5],
+      ['b', 1],
+      ['c', 0],
+      ['default', 0],
+    ]);
+    expect(m.dailyBudgetUsd).toEqual([
+      { labels: { slot: 'b' }, value: 1 },
+      { labels: { slot: 'c' }, value: 3 },
+    ]);
   });
 
   it('usage: tasks submitted today, cost and tokens of the tasks that ended today (UTC), and totals', async () => {
     expect(await usageReport(system.core.database.db, now)).toEqual({
       day: '2026-11-25',
       slots: [
-        { slot: 'a', tasksToday: 3, costTodayUsd: 1.5, inputTokensToday: 30, outputTokensToday: 3, dailyBudgetUsd: null, tasksTotal: 5, costTotalUsd: 3.5 },
-        { slot: 'b', tasksToday: 1, costTodayUsd: 1, inputTokensToday: 7, outputTokensToday: 3, dailyBudgetUsd: 1, tasksTotal: 1, costTotalUsd: 1 },
-        { slot: 'c', tasksToday: 0, costTodayUsd: 0, inputTokensToday: 0, outputTokensToday: 0, dailyBudgetUsd: 3, tasksTotal: 0, costTotalUsd: 0 },
-        { slot: 'default', tasksToday: 0, costTodayUsd: 0, inputTokensToday: 0, outputTokensToday: 0, dailyBudgetUsd: null, tasksTotal: 0, costTotalUsd: 0 },
+        {
+          slot: 'a',
+          tasksToday: 3,
+          costTodayUsd: 1.5,
+          inputTokensToday: 30,
+          outputTokensToday: 3,
+          dailyBudgetUsd: null,
+          tasksTotal: 5,
+          costTotalUsd: 3.5,
+        },
+        {
+          slot: 'b',
+          tasksToday: 1,
+          costTodayUsd: 1,
+          inputTokensToday: 7,
+          outputTokensToday: 3,
+          dailyBudgetUsd: 1,
+          tasksTotal: 1,
+          costTotalUsd: 1,
+        },
+        {
+          slot: 'c',
+          tasksToday: 0,
+          costTodayUsd: 0,
+          inputTokensToday: 0,
+          outputTokensToday: 0,
+          dailyBudgetUsd: 3,
+          tasksTotal: 0,
+          costTotalUsd: 0,
+        },
+        {
+          slot: 'default',
+          tasksToday: 0,
+          costTodayUsd: 0,
+          inputTokensToday: 0,
+          outputTokensToday: 0,
+          dailyBudgetUsd: null,
+          tasksTotal: 0,
+          costTotalUsd: 0,
+        },
       ],
       totals: { costTodayUsd: 2.5, costTotalUsd: 4.5, tasksToday: 4 },
     });
-    expect((await usageReport(system.core.database.db, at('2026-11-26T00:00:00Z'))).totals).toEqual({ costTodayUsd: 0, costTotalUsd: 4.5, tasksToday: 0 });
+    expect((await usageReport(system.core.database.db, at('2026-11-26T00:00:00Z'))).totals).toEqual({
+      costTodayUsd: 0,
+      costTotalUsd: 4.5,
+      tasksToday: 0,
+    });
   });
 
-  it('budget: refused once the day\'s spend reaches it, open again the next UTC day; slots under budget or without one are open', async () => {
+  it("budget: refused once the day's spend reaches it, open again the next UTC day; slots under budget or without one are open", async () => {
     const { db } = system.core.database;
-    await expect(assertWithinDailyBudget(db, 'b', now)).rejects.toMatchObject({ code: 'budget_exhausted', details: { slot: 'b', dailyBudgetUsd: 1, spentTodayUsd: 1, resetsAt: '2026-11-26T00:00:00.000Z' } });
+    await expect(assertWithinDailyBudget(db, 'b', now)).rejects.toMatchObject({
+      code: 'budget_exhausted',
+      details: { slot: 'b', dailyBudgetUsd: 1, spentTodayUsd: 1, resetsAt: '2026-11-26T00:00:00.000Z' },
+    });
     await expect(assertWithinDailyBudget(db, 'b', at('2026-11-26T00:00:00Z'))).resolves.toBeUndefined();
     await expect(assertWithinDailyBudget(db, 'c', now)).resolves.toBeUndefined();
     await expect(assertWithinDailyBudget(db, 'a', now)).resolves.toBeUndefined();

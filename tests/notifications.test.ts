@@ -3,7 +3,15 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Notification } from '@mission/core';
-import { DELIVERY_HEADER, type Delivery, type MissionEvent, SIGNATURE_HEADER, type Subscription, type Task, verifyNotification } from '@mission/contracts';
+import {
+  DELIVERY_HEADER,
+  type Delivery,
+  type MissionEvent,
+  SIGNATURE_HEADER,
+  type Subscription,
+  type Task,
+  verifyNotification,
+} from '@mission/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCpuLoad } from './support/cpuLoad.ts';
 import { recordChild } from './support/childProcesses.ts';
@@ -37,7 +45,10 @@ function startReceiver() {
   return {
     received,
     answerWith: (fn: typeof answer) => (answer = fn),
-    listen: () => new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`))),
+    listen: () =>
+      new Promise<string>((resolve) =>
+        server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)),
+      ),
     close: () => {
       for (const response of held) response.destroy();
       server.closeAllConnections();
@@ -67,27 +78,45 @@ describe('notifications: webhooks derived from the event stream (local receiver,
   });
 
   const subscribe = async (body: Record<string, unknown>): Promise<Subscription & { secret: string }> => {
-    const response = await system.fetch('/v1/notifications', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const response = await system.fetch('/v1/notifications', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     expect(response.status).toBe(201);
     return (await response.json()) as Subscription & { secret: string };
   };
-  const deliveries = async (id: string): Promise<Delivery[]> => ((await (await system.fetch(`/v1/notifications/${id}/deliveries`)).json()) as { deliveries: Delivery[] }).deliveries;
+  const deliveries = async (id: string): Promise<Delivery[]> =>
+    ((await (await system.fetch(`/v1/notifications/${id}/deliveries`)).json()) as { deliveries: Delivery[] }).deliveries;
   const queuedTask = async (): Promise<Task> => (await system.core.tasks.submit({ slot: 'default', prompt: 'notify me' })).task;
   const ofSubscription = (id: string) => receiver.received.filter((r) => r.delivery.startsWith(`${id}.`));
 
   it('an approval: signed JSON body that verifies, with signed links that decide it without a token', async () => {
     const sub = await subscribe({ name: 'approvals', url: `${receiverUrl}/hook`, events: ['approval_requested'] });
     const task = await queuedTask();
-    const { approval } = await system.core.receipts.request({ kind: 'task', id: task.id }, { action_class: 'deploy', summary: 'Deploy v2 to production' }, 'test');
+    const { approval } = await system.core.receipts.request(
+      { kind: 'task', id: task.id },
+      { action_class: 'deploy', summary: 'Deploy v2 to production' },
+      'test',
+    );
 
     await waitUntil(async () => (await deliveries(sub.id))[0]?.status === 'delivered', 30_000, 'the approval notification to be delivered');
     const [request] = ofSubscription(sub.id);
-    expect(request!.delivery).toBe(`${sub.id}.${task.id}.${1 + (await system.core.events.list(task.id)).findIndex((e) => e.type === 'approval_requested')}`);
+    expect(request!.delivery).toBe(
+      `${sub.id}.${task.id}.${1 + (await system.core.events.list(task.id)).findIndex((e) => e.type === 'approval_requested')}`,
+    );
     expect(verifyNotification(sub.secret, request!.body, request!.headers[SIGNATURE_HEADER] as string)).toBe(true);
-    expect(verifyNotification(sub.secret, request!.body.replace('Deploy', 'Destroy'), request!.headers[SIGNATURE_HEADER] as string)).toBe(false);
+    expect(verifyNotification(sub.secret, request!.body.replace('Deploy', 'Destroy'), request!.headers[SIGNATURE_HEADER] as string)).toBe(
+      false,
+    );
     expect(verifyNotification('another secret of enough length', request!.body, request!.headers[SIGNATURE_HEADER] as string)).toBe(false);
     const notification = JSON.parse(request!.body) as Notification;
-    expect(notification).toMatchObject({ kind: 'approval_requested', subject: { kind: 'task', id: task.id }, slot: 'default', approval: { approvalId: approval!.id } });
+    expect(notification).toMatchObject({
+      kind: 'approval_requested',
+      subject: { kind: 'task', id: task.id },
+      slot: 'default',
+      approval: { approvalId: approval!.id },
+    });
 
     // The phone: the page opens without a token, and one POST on the signed approve link decides it.
     // (The links are made on MISSION_PUBLIC_URL; the test's API listens on a port chosen at start.)
@@ -104,20 +133,34 @@ describe('notifications: webhooks derived from the event stream (local receiver,
     const ntfy = await subscribe({ name: 'ntfy', url: `${receiverUrl}/mission-alerts`, format: 'ntfy', events: ['approval_requested'] });
     const task = await queuedTask();
     await system.core.receipts.request({ kind: 'task', id: task.id }, { action_class: 'email.send', summary: 'Mail the customer' }, 'test');
-    await waitUntil(() => ofSubscription(slack.id).length > 0 && ofSubscription(ntfy.id).length > 0, 30_000, 'both formats to be delivered');
+    await waitUntil(
+      () => ofSubscription(slack.id).length > 0 && ofSubscription(ntfy.id).length > 0,
+      30_000,
+      'both formats to be delivered',
+    );
     const slackBody = JSON.parse(ofSubscription(slack.id)[0]!.body);
     expect(slackBody.text).toContain('Approval needed: action:email.send');
     expect(slackBody.blocks[1].elements.map((e: { text: { text: string } }) => e.text.text)).toEqual(['Approve', 'Deny']);
     const ntfyBody = JSON.parse(ofSubscription(ntfy.id)[0]!.body);
     expect(ntfyBody).toMatchObject({ topic: 'mission-alerts', title: 'Approval needed: action:email.send on default', priority: 4 });
     expect(ntfyBody.actions.slice(0, 2)).toEqual([
-      expect.objectContaining({ action: 'http', label: 'Approve', method: 'POST', url: expect.stringMatching(/\/approvals\/.+\/approve$/) }),
+      expect.objectContaining({
+        action: 'http',
+        label: 'Approve',
+        method: 'POST',
+        url: expect.stringMatching(/\/approvals\/.+\/approve$/),
+      }),
       expect.objectContaining({ action: 'http', label: 'Deny', method: 'POST', url: expect.stringMatching(/\/approvals\/.+\/deny$/) }),
     ]);
   });
 
   it('retries after 500s with backoff, then delivers once; filters by slot', async () => {
-    const sub = await subscribe({ name: 'retries', url: `${receiverUrl}/flaky`, events: ['task_succeeded', 'task_failed'], slots: ['default'] });
+    const sub = await subscribe({
+      name: 'retries',
+      url: `${receiverUrl}/flaky`,
+      events: ['task_succeeded', 'task_failed'],
+      slots: ['default'],
+    });
     await subscribe({ name: 'elsewhere', url: `${receiverUrl}/elsewhere`, events: ['task_succeeded'], slots: ['other'] });
     let failures = 2;
     receiver.answerWith((delivery) => (delivery.startsWith(`${sub.id}.`) && failures-- > 0 ? 500 : 200));
@@ -131,7 +174,9 @@ describe('notifications: webhooks derived from the event stream (local receiver,
       [log!.id, 500],
       [log!.id, 200],
     ]);
-    expect(receiver.received.filter((r) => r.headers['mission-event'] === 'task_succeeded' && r.body.includes('"slot":"other"'))).toEqual([]);
+    expect(receiver.received.filter((r) => r.headers['mission-event'] === 'task_succeeded' && r.body.includes('"slot":"other"'))).toEqual(
+      [],
+    );
     receiver.answerWith(() => 200);
   });
 
@@ -140,7 +185,8 @@ describe('notifications: webhooks derived from the event stream (local receiver,
     const task = await queuedTask();
     let first = 3;
     receiver.answerWith((delivery) => (delivery.startsWith(`${sub.id}.`) && first-- > 0 ? 500 : 200));
-    for (const n of [1, 2, 3, 4]) await system.core.receipts.request({ kind: 'task', id: task.id }, { action_class: 'step', summary: `step ${n}` }, 'test');
+    for (const n of [1, 2, 3, 4])
+      await system.core.receipts.request({ kind: 'task', id: task.id }, { action_class: 'step', summary: `step ${n}` }, 'test');
     await waitUntil(async () => (await deliveries(sub.id)).filter((d) => d.status === 'delivered').length === 4, 60_000, 'four deliveries');
     const seqs = ofSubscription(sub.id).map((r) => Number(r.delivery.split('.').at(-1)));
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
@@ -158,7 +204,10 @@ describe('notifications: webhooks derived from the event stream (local receiver,
     const processes = { one: startDeliveryProcess('one'), two: startDeliveryProcess('two') };
     await Promise.all([processes.one.ready, processes.two.ready]);
     const task = await queuedTask();
-    const event = (await system.core.events.append({ kind: 'task', id: task.id }, { type: 'state', payload: { state: 'failed', reason: 'exit code 1' } })) as MissionEvent;
+    const event = (await system.core.events.append(
+      { kind: 'task', id: task.id },
+      { type: 'state', payload: { state: 'failed', reason: 'exit code 1' } },
+    )) as MissionEvent;
     await waitUntil(() => ofSubscription(sub.id).length === 1, 30_000, 'the request to reach the receiver');
     // The process holding the request dies with it; the other takes the job over.
     const deliveryId = `${sub.id}.${task.id}.${event.seq}`;
@@ -168,7 +217,11 @@ describe('notifications: webhooks derived from the event stream (local receiver,
     await processes[holder].exited;
     hold = false;
     // BullMQ hands the dead process's job over once its lock (1 s) lapses; the retry carries the same delivery id.
-    await waitUntil(async () => (await deliveries(sub.id))[0]?.status === 'delivered', 60_000, 'the stalled delivery to be sent again and succeed');
+    await waitUntil(
+      async () => (await deliveries(sub.id))[0]?.status === 'delivered',
+      60_000,
+      'the stalled delivery to be sent again and succeed',
+    );
     // The same event heard again (another API replica, a replay) makes no new delivery.
     await system.core.notifications.deriver.handle(event);
     await system.core.notifications.deriver.handle(event);
@@ -179,7 +232,13 @@ describe('notifications: webhooks derived from the event stream (local receiver,
     expect(log).toMatchObject({ status: 'delivered', lastStatusCode: 200 });
     // A job queued again for a delivered notification is dropped, not sent.
     await system.core.notifications.queue.add('deliver', { deliveryId: log!.id }, { jobId: `${log!.id}-again` });
-    await waitUntil(async () => (await system.core.notifications.queue.getCompletedCount()) > 0 && (await system.core.notifications.queue.getJob(`${log!.id}-again`))?.returnvalue === 'already settled', 30_000, 'the extra job to be dropped');
+    await waitUntil(
+      async () =>
+        (await system.core.notifications.queue.getCompletedCount()) > 0 &&
+        (await system.core.notifications.queue.getJob(`${log!.id}-again`))?.returnvalue === 'already settled',
+      30_000,
+      'the extra job to be dropped',
+    );
     expect(ofSubscription(sub.id).filter((r) => r.status === 200)).toHaveLength(1);
     other.child.kill('SIGKILL');
     await other.exited;
@@ -188,7 +247,14 @@ describe('notifications: webhooks derived from the event stream (local receiver,
   function startDeliveryProcess(name: string): { child: ChildProcess; ready: Promise<void>; exited: Promise<unknown> } {
     const child = spawn(process.execPath, ['--import', 'tsx', 'tests/support/notifyDeliveryProcess.ts'], {
       cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: system.config.databaseUrl, REDIS_URL: system.config.redisUrl, MISSION_QUEUE_PREFIX: system.config.queuePrefix, LOCK_MS: '1000', WORKER_NAME: name },
+      env: {
+        ...process.env,
+        DATABASE_URL: system.config.databaseUrl,
+        REDIS_URL: system.config.redisUrl,
+        MISSION_QUEUE_PREFIX: system.config.queuePrefix,
+        LOCK_MS: '1000',
+        WORKER_NAME: name,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     recordChild(child);
@@ -201,7 +267,9 @@ describe('notifications: webhooks derived from the event stream (local receiver,
       child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
       child.once('exit', (code) => reject(new Error(`the delivery process exited with ${code}:\n${output}`)));
     });
-    ready.catch(() => { /* awaited by the test; observed here so an early exit is not an unhandled rejection */ });
+    ready.catch(() => {
+      /* awaited by the test; observed here so an early exit is not an unhandled rejection */
+    });
     return { child, ready, exited: new Promise((resolve) => child.once('exit', resolve)) };
   }
 });

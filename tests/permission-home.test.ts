@@ -10,7 +10,7 @@ import { startTestSystem, type TestSystem } from './support/system.ts';
  * `~` in a role's rules is the agent's HOME — its user's, or its slot's `env.HOME` — not the worker's: the
  * worker's guard decides with the real role store, the launcher says which HOME the agent runs with.
  */
-describe('~ in permission rules is the agent\'s HOME', () => {
+describe("~ in permission rules is the agent's HOME", () => {
   let system: TestSystem;
   let guard: PermissionGuard;
   const launcher = new AgentLauncher({
@@ -21,7 +21,11 @@ describe('~ in permission rules is the agent\'s HOME', () => {
 
   beforeAll(async () => {
     system = await startTestSystem({ inProcessWorker: false });
-    const res = await system.fetch('/v1/roles/homebound', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ allow: ['Read'], deny: ['Read(~/.ssh/**)'] }) });
+    const res = await system.fetch('/v1/roles/homebound', {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ allow: ['Read'], deny: ['Read(~/.ssh/**)'] }),
+    });
     expect(res.status).toBe(200);
     const { core } = system;
     const approvals = new ApprovalStore(core.database.db, core.redis, core.subscriber, system.config.queuePrefix);
@@ -31,7 +35,11 @@ describe('~ in permission rules is the agent\'s HOME', () => {
 
   const refused = async (slotEnv: Record<string, string>, file: string) => {
     const slot = { id: 'homebound', role: 'homebound', cwd: '/workspace/homebound', home: launcher.agentHome('homebound', slotEnv) };
-    const answer = await guard.refusal({ owner: { kind: 'task', id: newId('task') }, slot, use: { tool: 'Read', input: { file_path: file } } });
+    const answer = await guard.refusal({
+      owner: { kind: 'task', id: newId('task') },
+      slot,
+      use: { tool: 'Read', input: { file_path: file } },
+    });
     return answer?.decision === 'deny';
   };
 

@@ -27,15 +27,25 @@ describe('queue depth (GET /v1/queues/:name)', () => {
     return { status: response.status, body: (await response.json()) as QueueDepth };
   };
   const submit = async (prompt: string, priority?: number) => {
-    const response = await bed.system.fetch('/v1/tasks', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt, priority }) });
+    const response = await bed.system.fetch('/v1/tasks', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt, priority }),
+    });
     expect(response.status).toBe(202);
     return ((await response.json()) as { id: string }).id;
   };
   const status = async (id: string) => (await bed.system.core.tasks.get(id)).status;
 
   it('an idle fleet: nothing waiting, nothing running', async () => {
-    expect(await depth('tasks')).toEqual({ status: 200, body: { name: 'tasks', waiting: 0, prioritized: 0, active: 0, delayed: 0, failed: 0, backlog: 0 } });
-    expect(await depth('sessions')).toEqual({ status: 200, body: { name: 'sessions', waiting: 0, prioritized: 0, active: 0, delayed: 0, failed: 0, backlog: 0 } });
+    expect(await depth('tasks')).toEqual({
+      status: 200,
+      body: { name: 'tasks', waiting: 0, prioritized: 0, active: 0, delayed: 0, failed: 0, backlog: 0 },
+    });
+    expect(await depth('sessions')).toEqual({
+      status: 200,
+      body: { name: 'sessions', waiting: 0, prioritized: 0, active: 0, delayed: 0, failed: 0, backlog: 0 },
+    });
   });
 
   it('tasks waiting behind a busy worker are the backlog; the one it runs is active; the backlog drains', async () => {
@@ -47,12 +57,15 @@ describe('queue depth (GET /v1/queues/:name)', () => {
     const queued = [await submit('first in line', 5), await submit('second in line')];
 
     // Every Mission task has a priority, so its job waits in BullMQ's prioritized set.
-    expect(await depth('tasks')).toEqual({ status: 200, body: { name: 'tasks', waiting: 0, prioritized: 2, active: 1, delayed: 0, failed: 0, backlog: 2 } });
+    expect(await depth('tasks')).toEqual({
+      status: 200,
+      body: { name: 'tasks', waiting: 0, prioritized: 2, active: 1, delayed: 0, failed: 0, backlog: 2 },
+    });
 
     await bed.system.core.tasks.cancel(running);
     for (const id of queued) expect((await bed.system.core.tasks.waitForEnd(id, 60_000))?.status).toBe('succeeded');
     let drained: QueueDepth | undefined;
-    await waitUntil(async () => ((drained = (await depth('tasks')).body).active === 0), 10_000, 'the worker to finish its last job');
+    await waitUntil(async () => (drained = (await depth('tasks')).body).active === 0, 10_000, 'the worker to finish its last job');
     expect(drained).toEqual({ name: 'tasks', waiting: 0, prioritized: 0, active: 0, delayed: 0, failed: 0, backlog: 0 });
   });
 

@@ -7,7 +7,9 @@ import { docFiles } from './support/markdown.ts';
 const repoRoot = path.resolve(import.meta.dirname, '..');
 const readme = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
 /** The README and every page under docs/: the reference moved there. */
-const allDocs = docFiles(repoRoot).map((file) => fs.readFileSync(file, 'utf8')).join('\n');
+const allDocs = docFiles(repoRoot)
+  .map((file) => fs.readFileSync(file, 'utf8'))
+  .join('\n');
 
 describe('README', () => {
   it('documents every environment variable the config reads (in the README or a page under docs/)', () => {

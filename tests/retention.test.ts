@@ -15,14 +15,18 @@ describe('retention (MISSION_RETENTION_DAYS)', () => {
   afterAll(async () => system?.close());
 
   const db = () => system.core.database.db;
-  const submit = async (prompt: string, parentId?: string) => (await system.core.tasks.submit({ prompt }, parentId ? { parentId } : {})).task.id;
+  const submit = async (prompt: string, parentId?: string) =>
+    (await system.core.tasks.submit({ prompt }, parentId ? { parentId } : {})).task.id;
   /** Moves a task to `status`, ended (or last changed) `daysAgo` days ago, with an event and an agent token. */
   const task = async (status: string, daysAgo: number, parentId?: string) => {
     const id = await submit(`${status} ${daysAgo}`, parentId);
     const finishedAt = status === 'running' || status === 'queued' ? null : sql`now() - make_interval(days => ${daysAgo})`;
     // It spoke while it ran (an ended task takes no more events), then came to `status`.
     await system.core.events.append({ kind: 'task', id }, { type: 'assistant_message', payload: { text: 'said' } });
-    await db().update(tasks).set({ status, finishedAt, createdAt: sql`now() - make_interval(days => ${daysAgo + 1})` }).where(eq(tasks.id, id));
+    await db()
+      .update(tasks)
+      .set({ status, finishedAt, createdAt: sql`now() - make_interval(days => ${daysAgo + 1})` })
+      .where(eq(tasks.id, id));
     await mintAgentToken(db(), { kind: 'task', id }, { role: 'default', tools: [] });
     return id;
   };
@@ -35,15 +39,30 @@ describe('retention (MISSION_RETENTION_DAYS)', () => {
     await db().insert(sessions).values({ id, slot: 'default', state: 'idle' });
     await system.core.events.append({ kind: 'session', id }, { type: 'assistant_message', payload: { text: 'said' } });
     await db().update(sessions).set({ state, endedAt }).where(eq(sessions.id, id));
-    await db().insert(sessionMessages).values({ id: `msg_${id}`, toSessionId: id, text: 'hello', status: 'answered' });
+    await db()
+      .insert(sessionMessages)
+      .values({ id: `msg_${id}`, toSessionId: id, text: 'hello', status: 'answered' });
     return id;
   };
   const left = async (ids: string[]) => ({
     tasks: (await db().select({ id: tasks.id }).from(tasks).where(inArray(tasks.id, ids))).map((r) => r.id).sort(),
     sessions: (await db().select({ id: sessions.id }).from(sessions).where(inArray(sessions.id, ids))).map((r) => r.id).sort(),
-    eventOwners: [...new Set((await db().select({ id: events.ownerId }).from(events).where(inArray(events.ownerId, ids))).map((r) => r.id))].sort(),
-    tokenOwners: (await db().select({ task: apiTokens.taskId, session: apiTokens.sessionId }).from(apiTokens).where(sql`${apiTokens.taskId} in ${ids} or ${apiTokens.sessionId} in ${ids}`)).map((r) => r.task ?? r.session).sort(),
-    messagesTo: (await db().select({ id: sessionMessages.toSessionId }).from(sessionMessages).where(inArray(sessionMessages.toSessionId, ids))).map((r) => r.id).sort(),
+    eventOwners: [
+      ...new Set((await db().select({ id: events.ownerId }).from(events).where(inArray(events.ownerId, ids))).map((r) => r.id)),
+    ].sort(),
+    tokenOwners: (
+      await db()
+        .select({ task: apiTokens.taskId, session: apiTokens.sessionId })
+        .from(apiTokens)
+        .where(sql`${apiTokens.taskId} in ${ids} or ${apiTokens.sessionId} in ${ids}`)
+    )
+      .map((r) => r.task ?? r.session)
+      .sort(),
+    messagesTo: (
+      await db().select({ id: sessionMessages.toSessionId }).from(sessionMessages).where(inArray(sessionMessages.toSessionId, ids))
+    )
+      .map((r) => r.id)
+      .sort(),
   });
 
   it('deletes what ended before the period with everything it owns, and nothing that is recent or still going', async () => {
@@ -78,7 +97,10 @@ describe('retention (MISSION_RETENTION_DAYS)', () => {
     expect(scheduler).toMatchObject({ key: 'retention', every: 3_600_000 });
 
     const old = await task('cancelled', 8);
-    const queueEvents = new QueueEvents(queueNames.maintenance, { connection: system.core.redis.duplicate(), prefix: system.config.queuePrefix });
+    const queueEvents = new QueueEvents(queueNames.maintenance, {
+      connection: system.core.redis.duplicate(),
+      prefix: system.config.queuePrefix,
+    });
     await queueEvents.waitUntilReady();
     const job = await queue.add('retention', {});
     await job.waitUntilFinished(queueEvents, 30_000);

@@ -20,11 +20,19 @@ const bashOptions: PermissionDialog['options'] = [
 ];
 const fileOptions: PermissionDialog['options'] = [
   { key: '1', label: 'Yes', meaning: 'yes' },
-  { key: '2', label: 'Yes, and switch to accept edits (auto-approve file edits and common file commands) for this session (shift+tab)', meaning: 'yes_always' },
+  {
+    key: '2',
+    label: 'Yes, and switch to accept edits (auto-approve file edits and common file commands) for this session (shift+tab)',
+    meaning: 'yes_always',
+  },
   { key: '3', label: 'No', meaning: 'no' },
 ];
 /** The "✻ Cooked for 3s · done 10:45 AM" line left after a turn (its verb and clock vary by recording). */
-const doneStatus = (elapsedSeconds: number) => ({ text: expect.stringMatching(/^\S+ for \d+s · done \d+:\d\d [AP]M$/), elapsedSeconds, interruptible: false });
+const doneStatus = (elapsedSeconds: number) => ({
+  text: expect.stringMatching(/^\S+ for \d+s · done \d+:\d\d [AP]M$/),
+  elapsedSeconds,
+  interruptible: false,
+});
 
 describe(`screen parser on Claude Code ${CLAUDE_VERSION} recordings`, () => {
   it('has a recording of every scenario', () => {
@@ -119,13 +127,22 @@ describe(`screen parser on Claude Code ${CLAUDE_VERSION} recordings`, () => {
     const read = { tool: 'Read', args: '<W>/greeting.txt', output: ['Read 1 line'] };
     expect(snapshotAt(recording, 'dialog')).toMatchObject({
       state: 'waiting_permission',
-      dialog: { tool: 'Edit', target: 'greeting.txt', question: 'Do you want to make this edit to greeting.txt?', options: fileOptions, selected: '1' },
+      dialog: {
+        tool: 'Edit',
+        target: 'greeting.txt',
+        question: 'Do you want to make this edit to greeting.txt?',
+        options: fileOptions,
+        selected: '1',
+      },
       toolCalls: [read, { tool: 'Update', args: '<W>/greeting.txt', output: [] }],
       lastResponse: 'Now the edit.',
     });
     expect(snapshotAt(recording, 'answered')).toMatchObject({
       ...idle,
-      toolCalls: [read, { tool: 'Update', args: '<W>/greeting.txt', output: ['Added 1 line, removed 1 line', ' 1 -hello world', ' 1 +hello mission'] }],
+      toolCalls: [
+        read,
+        { tool: 'Update', args: '<W>/greeting.txt', output: ['Added 1 line, removed 1 line', ' 1 -hello world', ' 1 +hello mission'] },
+      ],
       lastResponse: 'I changed the greeting.',
       status: doneStatus(1),
     });
@@ -152,7 +169,11 @@ describe(`screen parser on Claude Code ${CLAUDE_VERSION} recordings`, () => {
   });
 
   it('a screen with nothing drawn yet is starting', () => {
-    expect(parseScreen({ lines: Array(40).fill(''), cursor: { row: 0, col: 0 }, title: '' })).toMatchObject({ state: 'starting', blocks: [], status: null });
+    expect(parseScreen({ lines: Array(40).fill(''), cursor: { row: 0, col: 0 }, title: '' })).toMatchObject({
+      state: 'starting',
+      blocks: [],
+      status: null,
+    });
   });
 });
 
@@ -177,11 +198,21 @@ describe('snapshot differ on the recordings', () => {
     const events = await eventsOf('bash-approve');
     expect(ofType(events, 'state').map((p) => p.state)).toEqual(['idle', 'working', 'waiting_permission', 'working', 'idle']);
     expect(ofType(events, 'tool_call')).toEqual([
-      { id: 'call-1', tool: 'Bash', input: { args: 'touch made-by-bash.txt && echo mission-bash-ok' }, summary: 'touch made-by-bash.txt && echo mission-bash-ok' },
+      {
+        id: 'call-1',
+        tool: 'Bash',
+        input: { args: 'touch made-by-bash.txt && echo mission-bash-ok' },
+        summary: 'touch made-by-bash.txt && echo mission-bash-ok',
+      },
     ]);
     expect(ofType(events, 'tool_output')).toEqual([{ toolCallId: 'call-1', output: 'mission-bash-ok', isError: false }]);
     expect(ofType(events, 'permission_request')).toEqual([
-      { tool: 'Bash', input: { target: 'touch made-by-bash.txt && echo mission-bash-ok', question: 'Do you want to proceed?' }, summary: 'touch made-by-bash.txt && echo mission-bash-ok', options: bashOptions },
+      {
+        tool: 'Bash',
+        input: { target: 'touch made-by-bash.txt && echo mission-bash-ok', question: 'Do you want to proceed?' },
+        summary: 'touch made-by-bash.txt && echo mission-bash-ok',
+        options: bashOptions,
+      },
     ]);
     expect(ofType(events, 'assistant_message').map((p) => p.text)).toEqual(['I will run it.', 'The command printed mission-bash-ok.']);
     const order = events.map((e) => e.type).filter((t) => t !== 'status' && t !== 'title' && t !== 'state');
@@ -192,8 +223,15 @@ describe('snapshot differ on the recordings', () => {
   it('Edit: the Read that ran unasked and the text before it are reported too', async () => {
     const events = await eventsOf('edit-approve');
     expect(ofType(events, 'tool_call').map((p) => `${p.tool} ${p.summary}`)).toEqual(['Read <W>/greeting.txt', 'Update <W>/greeting.txt']);
-    expect(ofType(events, 'assistant_message').map((p) => p.text)).toEqual(['Reading it first.', 'Now the edit.', 'I changed the greeting.']);
-    expect(ofType(events, 'tool_output').map((p) => p.output)).toEqual(['Read 1 line', 'Added 1 line, removed 1 line\n 1 -hello world\n 1 +hello mission']);
+    expect(ofType(events, 'assistant_message').map((p) => p.text)).toEqual([
+      'Reading it first.',
+      'Now the edit.',
+      'I changed the greeting.',
+    ]);
+    expect(ofType(events, 'tool_output').map((p) => p.output)).toEqual([
+      'Read 1 line',
+      'Added 1 line, removed 1 line\n 1 -hello world\n 1 +hello mission',
+    ]);
   });
 
   it('a streamed answer is one message, sent when it is complete', async () => {
@@ -211,6 +249,10 @@ describe('snapshot differ on the recordings', () => {
     const ticks = statuses.filter((s, i) => i > 0 && s.text === statuses[i - 1]?.text && s.tokens === statuses[i - 1]?.tokens);
     expect(ticks).toEqual([]);
     expect(ofType(events, 'title').map((p) => p.title)).toContain('◐ Claude Code');
-    expect(ofType(events, 'state').map((p) => p.state).at(-1)).toBe('idle');
+    expect(
+      ofType(events, 'state')
+        .map((p) => p.state)
+        .at(-1),
+    ).toBe('idle');
   });
 });

@@ -22,10 +22,14 @@ describe('API hardening', () => {
   const post = async (route: string, body: string, headers: Record<string, string> = {}) => {
     const started = performance.now();
     const res = await system.fetch(route, { method: 'POST', headers: { ...json, ...headers }, body });
-    return { status: res.status, body: (await res.json()) as { error?: { code: string; message: string }; id?: string }, ms: performance.now() - started };
+    return {
+      status: res.status,
+      body: (await res.json()) as { error?: { code: string; message: string }; id?: string },
+      ms: performance.now() - started,
+    };
   };
 
-  it('a JSON body nested deeper than 64 levels is a 400 in Mission\'s words, refused before parsing (2 MB included)', async () => {
+  it("a JSON body nested deeper than 64 levels is a 400 in Mission's words, refused before parsing (2 MB included)", async () => {
     const bomb = '{"prompt":"x","metadata":{"a":' + '['.repeat(1_000_000) + ']'.repeat(1_000_000) + '}}';
     const answer = await post('/v1/tasks', bomb);
     expect(answer.status).toBe(400);
@@ -48,7 +52,8 @@ describe('failed sign-ins per client address', () => {
   });
   afterAll(() => system?.close());
 
-  const tryToken = (token: string, address: string) => fetch(`${system.url}/v1/tasks`, { headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': address } });
+  const tryToken = (token: string, address: string) =>
+    fetch(`${system.url}/v1/tasks`, { headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': address } });
 
   it('after the limit of wrong tokens an address gets 429 (even with a right token); other addresses are not affected', async () => {
     const statuses = [];
@@ -57,9 +62,15 @@ describe('failed sign-ins per client address', () => {
     const right = await tryToken(system.auth.authorization.slice('Bearer '.length), '203.0.113.7');
     expect(right.status).toBe(429);
     expect(Number(right.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(((await right.json()) as { error: { message: string } }).error.message).toMatch(/^too many failed sign-ins from 203\.0\.113\.7; retry in \d+ s$/);
+    expect(((await right.json()) as { error: { message: string } }).error.message).toMatch(
+      /^too many failed sign-ins from 203\.0\.113\.7; retry in \d+ s$/,
+    );
     expect((await tryToken(system.auth.authorization.slice('Bearer '.length), '198.51.100.1')).status).toBe(200);
-    const login = await fetch(`${system.url}/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.7' }, body: JSON.stringify({ token: 'msn.tok_x.wrong' }) });
+    const login = await fetch(`${system.url}/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.7' },
+      body: JSON.stringify({ token: 'msn.tok_x.wrong' }),
+    });
     expect(login.status).toBe(429);
   });
 
@@ -77,17 +88,33 @@ describe('slot writes (PUT /v1/slots/:id)', () => {
   afterAll(() => system?.close());
 
   const put = async (body: unknown) => {
-    const res = await system.fetch('/v1/slots/hostile', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await system.fetch('/v1/slots/hostile', {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     return { status: res.status, body: (await res.json()) as { error?: { message: string } } };
   };
 
   it('refuses permission-skipping flags, code-injecting env and a cwd outside the allowed roots, with 400s saying which', async () => {
-    expect(await put({ cwd: '/tmp', args: ['--dangerously-skip-permissions'] })).toMatchObject({ status: 400, body: { error: { message: expect.stringContaining('args: --dangerously-skip-permissions is not allowed') } } });
+    expect(await put({ cwd: '/tmp', args: ['--dangerously-skip-permissions'] })).toMatchObject({
+      status: 400,
+      body: { error: { message: expect.stringContaining('args: --dangerously-skip-permissions is not allowed') } },
+    });
     expect(await put({ cwd: '/tmp', args: ['--permission-mode', 'bypassPermissions'] })).toMatchObject({ status: 400 });
-    expect(await put({ cwd: '/tmp', env: { LD_PRELOAD: '/tmp/evil.so' } })).toMatchObject({ status: 400, body: { error: { message: expect.stringContaining('env: LD_PRELOAD is not allowed') } } });
+    expect(await put({ cwd: '/tmp', env: { LD_PRELOAD: '/tmp/evil.so' } })).toMatchObject({
+      status: 400,
+      body: { error: { message: expect.stringContaining('env: LD_PRELOAD is not allowed') } },
+    });
     expect(await put({ cwd: '/tmp', env: { NODE_OPTIONS: '--require /tmp/evil.js' } })).toMatchObject({ status: 400 });
-    expect(await put({ cwd: '/proc/self' })).toMatchObject({ status: 400, body: { error: { message: 'invalid slot: cwd: /proc/self is a system folder' } } });
-    expect(await put({ cwd: '/etc' })).toMatchObject({ status: 400, body: { error: { message: 'invalid slot: cwd: /etc is not under an allowed root (/workspace, /tmp; MISSION_SLOT_ROOTS)' } } });
+    expect(await put({ cwd: '/proc/self' })).toMatchObject({
+      status: 400,
+      body: { error: { message: 'invalid slot: cwd: /proc/self is a system folder' } },
+    });
+    expect(await put({ cwd: '/etc' })).toMatchObject({
+      status: 400,
+      body: { error: { message: 'invalid slot: cwd: /etc is not under an allowed root (/workspace, /tmp; MISSION_SLOT_ROOTS)' } },
+    });
     expect((await put({ cwd: '/tmp', args: ['--model', 'sonnet'], env: { FOO: 'bar' } })).status).toBe(200);
   });
 });
@@ -102,10 +129,18 @@ describe("roles say which slots their agents may use (the role's `slots`)", () =
   beforeAll(async () => {
     system = await startTestSystem({ inProcessWorker: false });
     const cwd = os.tmpdir();
-    const put = (route: string, body: unknown) => system.fetch(route, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    expect((await put('/v1/roles/narrow', { allow: ['Bash(echo:*)'], missionTools: TOOLS, slots: ['narrow', 'narrow-*'] })).status).toBe(200);
+    const put = (route: string, body: unknown) =>
+      system.fetch(route, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await put('/v1/roles/narrow', { allow: ['Bash(echo:*)'], missionTools: TOOLS, slots: ['narrow', 'narrow-*'] })).status).toBe(
+      200,
+    );
     expect((await put('/v1/roles/broad', { allow: ['Bash'] })).status).toBe(200);
-    for (const [slot, role] of [['narrow', 'narrow'], ['narrow-2', 'narrow'], ['broad', 'broad']]) expect((await put(`/v1/slots/${slot}`, { role, cwd })).status).toBe(200);
+    for (const [slot, role] of [
+      ['narrow', 'narrow'],
+      ['narrow-2', 'narrow'],
+      ['broad', 'broad'],
+    ])
+      expect((await put(`/v1/slots/${slot}`, { role, cwd })).status).toBe(200);
     const { db } = system.core.database;
     // The agent: a live session on the narrow slot, as the worker records it, with the child token it would get.
     agentId = newId('ses');
@@ -120,7 +155,11 @@ describe("roles say which slots their agents may use (the role's `slots`)", () =
 
   async function asAgent<T>(work: (client: Client) => Promise<T>): Promise<T> {
     const client = new Client({ name: 'narrow-agent', version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', system.url), { requestInit: { headers: { authorization: `Bearer ${agentToken}` } } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL('/mcp', system.url), {
+        requestInit: { headers: { authorization: `Bearer ${agentToken}` } },
+      }),
+    );
     try {
       return await work(client);
     } finally {
@@ -131,7 +170,9 @@ describe("roles say which slots their agents may use (the role's `slots`)", () =
 
   it('an agent submits to the slots its role names (globs too); the tasks are its own', async () => {
     for (const slot of ['narrow', 'narrow-2']) {
-      const result = (await asAgent((client) => client.callTool({ name: 'mission_submit', arguments: { slot, prompt: 'fine' } }))) as CallToolResult;
+      const result = (await asAgent((client) =>
+        client.callTool({ name: 'mission_submit', arguments: { slot, prompt: 'fine' } }),
+      )) as CallToolResult;
       expect(result.isError).toBeFalsy();
       expect(JSON.parse(textOf(result))).toMatchObject({ slot, parentId: agentId, status: 'queued' });
     }
@@ -142,47 +183,89 @@ describe("roles say which slots their agents may use (the role's `slots`)", () =
     ['mission_ask', { slot: 'broad', prompt: 'rm -rf everything' }, 'ask'],
     ['mission_pty_spawn', { slot: 'broad' }, 'spawn a session on'],
     ['mission_run', { slot: 'broad', prompt: 'rm -rf everything' }, 'spawn a session on'],
-  ])('%s to a broader role\'s slot over MCP is refused in Mission\'s words, nothing is created, and it is audited', async (tool, args, words) => {
-    const before = await system.core.database.db.select({ id: tables.tasks.id }).from(tables.tasks);
-    const result = (await asAgent((client) => client.callTool({ name: tool, arguments: args }))) as CallToolResult;
-    expect(result.isError).toBe(true);
-    expect(textOf(result)).toContain(`forbidden: role 'narrow' lets its agents use only the slots narrow, narrow-*, so session ${agentId} may not ${words} slot 'broad'`);
-    expect(await system.core.database.db.select({ id: tables.tasks.id }).from(tables.tasks)).toHaveLength(before.length);
-    expect(await system.core.database.db.select().from(tables.sessions).where(eq(tables.sessions.slot, 'broad'))).toHaveLength(1);
-  });
+  ])(
+    "%s to a broader role's slot over MCP is refused in Mission's words, nothing is created, and it is audited",
+    async (tool, args, words) => {
+      const before = await system.core.database.db.select({ id: tables.tasks.id }).from(tables.tasks);
+      const result = (await asAgent((client) => client.callTool({ name: tool, arguments: args }))) as CallToolResult;
+      expect(result.isError).toBe(true);
+      expect(textOf(result)).toContain(
+        `forbidden: role 'narrow' lets its agents use only the slots narrow, narrow-*, so session ${agentId} may not ${words} slot 'broad'`,
+      );
+      expect(await system.core.database.db.select({ id: tables.tasks.id }).from(tables.tasks)).toHaveLength(before.length);
+      expect(await system.core.database.db.select().from(tables.sessions).where(eq(tables.sessions.slot, 'broad'))).toHaveLength(1);
+    },
+  );
 
   it('a message into a session on a slot the role does not name is refused, even one the agent started', async () => {
-    const result = (await asAgent((client) => client.callTool({ name: 'mission_message', arguments: { to: childOnBroad, text: 'do the broad thing' } }))) as CallToolResult;
+    const result = (await asAgent((client) =>
+      client.callTool({ name: 'mission_message', arguments: { to: childOnBroad, text: 'do the broad thing' } }),
+    )) as CallToolResult;
     expect(result.isError).toBe(true);
     expect(textOf(result)).toContain(`may not send a message into slot 'broad'`);
     expect(await system.core.database.db.select().from(tables.sessionMessages)).toEqual([]);
   });
 
   it('the same token with curl on REST is a 403; the refusals are in the audit trail with the agent as subject', async () => {
-    const curl = await fetch(`${system.url}/v1/tasks`, { method: 'POST', headers: { authorization: `Bearer ${agentToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ slot: 'broad', prompt: 'x' }) });
+    const curl = await fetch(`${system.url}/v1/tasks`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${agentToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ slot: 'broad', prompt: 'x' }),
+    });
     expect(curl.status).toBe(403);
     expect(((await curl.json()) as { error: { code: string } }).error.code).toBe('forbidden');
     // The policy is in core, so an agent caller is refused there whatever front door it came by.
     const caller = await system.core.authenticate(agentToken);
-    await expect(system.core.tasks.submit({ slot: 'broad', prompt: 'x' }, { caller })).rejects.toThrow(/may not submit a task to slot 'broad'/);
-    await expect(system.core.coordinations.coordinate({ goal: 'escalate', tasks: { narrow: 'fine', broad: 'x' } }, { caller })).rejects.toThrow(/may not coordinate a task on slot 'broad'/);
+    await expect(system.core.tasks.submit({ slot: 'broad', prompt: 'x' }, { caller })).rejects.toThrow(
+      /may not submit a task to slot 'broad'/,
+    );
+    await expect(
+      system.core.coordinations.coordinate({ goal: 'escalate', tasks: { narrow: 'fine', broad: 'x' } }, { caller }),
+    ).rejects.toThrow(/may not coordinate a task on slot 'broad'/);
 
     const audit = await system.fetch(`/v1/audit?kind=slot_denied&subject=${agentId}`);
-    const { entries } = (await audit.json()) as { entries: { kind: string; actor: string; subject: string; target: string; details: Record<string, unknown> }[] };
-    expect(entries.map((entry) => entry.details.use).sort()).toEqual(['ask', 'coordinate', 'message', 'spawn', 'spawn', 'submit', 'submit']);
-    expect(entries[0]).toMatchObject({ kind: 'slot_denied', actor: `token:session:${agentId}`, subject: agentId, target: 'broad', details: { role: 'narrow', slots: ['narrow', 'narrow-*'] } });
+    const { entries } = (await audit.json()) as {
+      entries: { kind: string; actor: string; subject: string; target: string; details: Record<string, unknown> }[];
+    };
+    expect(entries.map((entry) => entry.details.use).sort()).toEqual([
+      'ask',
+      'coordinate',
+      'message',
+      'spawn',
+      'spawn',
+      'submit',
+      'submit',
+    ]);
+    expect(entries[0]).toMatchObject({
+      kind: 'slot_denied',
+      actor: `token:session:${agentId}`,
+      subject: agentId,
+      target: 'broad',
+      details: { role: 'narrow', slots: ['narrow', 'narrow-*'] },
+    });
   });
 
   it('a role without `slots` lets its agents use any slot (as before the field); operators are never limited', async () => {
-    const put = (route: string, body: unknown) => system.fetch(route, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const put = (route: string, body: unknown) =>
+      system.fetch(route, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const role = await put('/v1/roles/open', { missionTools: ['mission_submit'] });
     expect(((await role.json()) as { slots: unknown }).slots).toBeNull();
     expect((await put('/v1/slots/open', { role: 'open', cwd: os.tmpdir() })).status).toBe(200);
     const openAgent = newId('ses');
     await system.core.database.db.insert(tables.sessions).values({ id: openAgent, slot: 'open', state: 'idle' });
-    const caller = await system.core.authenticate(await mintAgentToken(system.core.database.db, { kind: 'session', id: openAgent }, { role: 'open', tools: ['mission_submit'] }));
+    const caller = await system.core.authenticate(
+      await mintAgentToken(system.core.database.db, { kind: 'session', id: openAgent }, { role: 'open', tools: ['mission_submit'] }),
+    );
     expect((await system.core.tasks.submit({ slot: 'broad', prompt: 'x' }, { caller, parentId: openAgent })).task.slot).toBe('broad');
-    expect((await system.fetch('/v1/tasks', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ slot: 'broad', prompt: 'x' }) })).status).toBe(202);
+    expect(
+      (
+        await system.fetch('/v1/tasks', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ slot: 'broad', prompt: 'x' }),
+        })
+      ).status,
+    ).toBe(202);
   });
 });
 
@@ -197,16 +280,28 @@ describe("the console's cookie: writes and the attach only from the API's own or
   afterAll(() => system?.close());
 
   const submit = async (headers: Record<string, string>) => {
-    const res = await fetch(`${system.url}/v1/tasks`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ slot: 'nope', prompt: 'x' }) });
+    const res = await fetch(`${system.url}/v1/tasks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ slot: 'nope', prompt: 'x' }),
+    });
     return { status: res.status, body: (await res.json()) as { error: { code: string; message: string } } };
   };
 
-  it('a cookie-signed write from another origin, or saying none, is a 403 in Mission\'s words', async () => {
+  it("a cookie-signed write from another origin, or saying none, is a 403 in Mission's words", async () => {
     expect(await submit({ cookie, origin: 'https://evil.example' })).toEqual({
       status: 403,
-      body: { error: { code: 'forbidden', message: "a POST signed in by the console's cookie came from https://evil.example (Origin), which is not this API's origin nor in MISSION_ALLOWED_ORIGINS" } },
+      body: {
+        error: {
+          code: 'forbidden',
+          message:
+            "a POST signed in by the console's cookie came from https://evil.example (Origin), which is not this API's origin nor in MISSION_ALLOWED_ORIGINS",
+        },
+      },
     });
-    expect((await submit({ cookie, referer: 'https://evil.example/page' })).body.error.message).toContain('came from https://evil.example (Referer)');
+    expect((await submit({ cookie, referer: 'https://evil.example/page' })).body.error.message).toContain(
+      'came from https://evil.example (Referer)',
+    );
     expect((await submit({ cookie, origin: 'null' })).status).toBe(403);
     expect((await submit({ cookie })).body.error.message).toContain('must say where it comes from (Origin or Referer)');
     // Same host on another port is another origin.
@@ -245,7 +340,10 @@ describe("the console's cookie: writes and the attach only from the API's own or
   it('MISSION_ALLOWED_ORIGINS takes origins only', () => {
     expect(() => loadConfig({ MISSION_ALLOWED_ORIGINS: 'https://a.example/path' })).toThrow(/MISSION_ALLOWED_ORIGINS/);
     expect(() => loadConfig({ MISSION_ALLOWED_ORIGINS: 'ftp://a.example' })).toThrow(/MISSION_ALLOWED_ORIGINS/);
-    expect(loadConfig({ MISSION_ALLOWED_ORIGINS: 'https://a.example:8443/, http://b.example' }).allowedOrigins).toEqual(['https://a.example:8443', 'http://b.example']);
+    expect(loadConfig({ MISSION_ALLOWED_ORIGINS: 'https://a.example:8443/, http://b.example' }).allowedOrigins).toEqual([
+      'https://a.example:8443',
+      'http://b.example',
+    ]);
   });
 });
 
@@ -257,7 +355,11 @@ describe('idempotency keys are per token', () => {
   afterAll(() => system?.close());
 
   const newToken = async (name: string) => {
-    const res = await system.fetch('/v1/tokens', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, scopes: ['tasks:write'] }) });
+    const res = await system.fetch('/v1/tokens', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name, scopes: ['tasks:write'] }),
+    });
     return ((await res.json()) as { token: string }).token;
   };
   const submit = async (token: string, prompt: string) => {
@@ -266,7 +368,11 @@ describe('idempotency keys are per token', () => {
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': 'deploy-42' },
       body: JSON.stringify({ slot: 'keyed', prompt }),
     });
-    return { status: res.status, replayed: res.headers.get('idempotent-replayed'), task: (await res.json()) as { id: string; prompt: string } };
+    return {
+      status: res.status,
+      replayed: res.headers.get('idempotent-replayed'),
+      task: (await res.json()) as { id: string; prompt: string },
+    };
   };
 
   it('two tokens with the same key get their own tasks; the same token replays its own', async () => {

@@ -20,11 +20,16 @@ describe('kill -9 of claude, then resume (real claude CLI, under CPU load)', () 
   });
 
   async function call<T>(method: string, route: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const res = await bed.system.fetch(route, { method, headers: body === undefined ? {} : json, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await bed.system.fetch(route, {
+      method,
+      headers: body === undefined ? {} : json,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     return { status: res.status, body: (await res.json()) as T };
   }
   const stateOf = async (id: string) => (await call<Session>('GET', `/v1/sessions/${id}`)).body.state;
-  const waitForState = (id: string, state: Session['state']) => waitUntil(async () => (await stateOf(id)) === state, 60_000, `session ${id} to be ${state}`);
+  const waitForState = (id: string, state: Session['state']) =>
+    waitUntil(async () => (await stateOf(id)) === state, 60_000, `session ${id} to be ${state}`);
   async function send(id: string, text: string): Promise<SessionTurn> {
     const turn = await call<SessionTurn>('POST', `/v1/sessions/${id}/send`, { text, timeoutMs: 60_000 });
     expect(turn.status).toBe(200);
@@ -54,7 +59,11 @@ describe('kill -9 of claude, then resume (real claude CLI, under CPU load)', () 
         expect(await send(id, `turn ${round}`)).toMatchObject({ state: 'idle', response: `Answer ${round}.` });
         process.kill(claudePid(before), 'SIGKILL');
         await waitForState(id, 'exited');
-        expect((await call<Session>('GET', `/v1/sessions/${id}`)).body).toMatchObject({ state: 'exited', exitCode: null, exitSignal: 'SIGKILL' });
+        expect((await call<Session>('GET', `/v1/sessions/${id}`)).body).toMatchObject({
+          state: 'exited',
+          exitCode: null,
+          exitSignal: 'SIGKILL',
+        });
         const resumed = await call<Session>('POST', `/v1/sessions/${id}/resume`);
         expect(resumed.status).toBe(200);
         expect(resumed.body).toMatchObject({ exitCode: null, exitSignal: null });
@@ -74,8 +83,12 @@ describe('kill -9 of claude, then resume (real claude CLI, under CPU load)', () 
     // Every answer is in the one stream, in order. (A resumed claude redraws the conversation, which the screen
     // reader reports again: answers repeat until the events come from the transcript.)
     expect([...new Set(answers)]).toEqual(Array.from({ length: rounds + 1 }, (_, round) => `Answer ${round}.`));
-    const exits = events.filter((e): e is Extract<MissionEvent, { type: 'state' }> => e.type === 'state' && e.payload.state === 'exited').map((e) => e.payload);
-    expect(exits.slice(0, rounds)).toEqual(Array.from({ length: rounds }, () => ({ state: 'exited', exitCode: null, signal: 'SIGKILL', resumable: true })));
+    const exits = events
+      .filter((e): e is Extract<MissionEvent, { type: 'state' }> => e.type === 'state' && e.payload.state === 'exited')
+      .map((e) => e.payload);
+    expect(exits.slice(0, rounds)).toEqual(
+      Array.from({ length: rounds }, () => ({ state: 'exited', exitCode: null, signal: 'SIGKILL', resumable: true })),
+    );
     // The stream ended with the last exit, the one no resume followed.
     expect(events.at(-1)).toMatchObject({ type: 'state', payload: { state: 'exited' } });
 

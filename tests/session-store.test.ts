@@ -13,14 +13,16 @@ describe('SessionStore', () => {
   });
 
   const claim = { claudeSessionId: 'c1', workspaceBranch: null, workspacePath: null };
-  const created = async () => (await store.create({ id: newId('ses'), slot: 'store', driver: 'hooks', cols: 120, rows: 40, parentId: null, temporary: false })).id;
+  const created = async () =>
+    (await store.create({ id: newId('ses'), slot: 'store', driver: 'hooks', cols: 120, rows: 40, parentId: null, temporary: false })).id;
   const claimed = async (workerId = 'worker-a') => {
     const id = await created();
     expect(await store.claim(id, workerId, claim)).toBe(true);
     return id;
   };
   const rowOf = async (id: string) => (await bed.db.select().from(tables.sessions).where(sql`id = ${id}`))[0]!;
-  const states = async (id: string) => (await bed.events.list(id)).filter((e) => e.type === 'state').map((e) => (e.payload as { state: string }).state);
+  const states = async (id: string) =>
+    (await bed.events.list(id)).filter((e) => e.type === 'state').map((e) => (e.payload as { state: string }).state);
 
   it('claims a session once, with its starting event', async () => {
     const id = await created();
@@ -54,7 +56,14 @@ describe('SessionStore', () => {
     expect(await store.isHere(id, 'worker-b')).toBe(false);
     expect(await store.isHere(id, 'worker-a')).toBe(true);
 
-    expect(await store.end(id, 'worker-a', { state: 'exited', exitCode: 1, exitSignal: null, reason: 'it failed' }, { exitCode: 1, reason: 'it failed' })).toBe(true);
+    expect(
+      await store.end(
+        id,
+        'worker-a',
+        { state: 'exited', exitCode: 1, exitSignal: null, reason: 'it failed' },
+        { exitCode: 1, reason: 'it failed' },
+      ),
+    ).toBe(true);
     expect(await rowOf(id)).toMatchObject({ state: 'exited', exitCode: 1, exitReason: 'it failed' });
     expect(await store.changeState(id, 'worker-a', 'idle', {})).toBe(false);
     expect(await store.end(id, 'worker-a', { state: 'lost', exitCode: null, exitSignal: null, reason: 'late' }, {})).toBe(false);
@@ -104,24 +113,51 @@ describe('SessionStore', () => {
     const sender = await claimed('worker-alive');
     const lostOne = await claimed('worker-gone');
     const exiting = await claimed('worker-alive');
-    const toLost = await insertSessionMessage(bed.db, { id: newId('msg'), fromSessionId: sender, toSessionId: lostOne, text: 'queued while its worker was cut off' });
-    const toExiting = await insertSessionMessage(bed.db, { id: newId('msg'), fromSessionId: null, toSessionId: exiting, text: 'from the operator' });
+    const toLost = await insertSessionMessage(bed.db, {
+      id: newId('msg'),
+      fromSessionId: sender,
+      toSessionId: lostOne,
+      text: 'queued while its worker was cut off',
+    });
+    const toExiting = await insertSessionMessage(bed.db, {
+      id: newId('msg'),
+      fromSessionId: null,
+      toSessionId: exiting,
+      text: 'from the operator',
+    });
 
     expect(await store.loseSessionsOf('worker-gone', 'the worker holding it (worker-gone) was lost', () => 'lost')).toEqual([lostOne]);
     expect(await store.end(exiting, 'worker-alive', { state: 'exited', exitCode: 0, exitSignal: null, reason: null }, {})).toBe(true);
 
-    for (const [session, message, ended] of [[lostOne, toLost, 'lost'], [exiting, toExiting, 'exited']] as const) {
+    for (const [session, message, ended] of [
+      [lostOne, toLost, 'lost'],
+      [exiting, toExiting, 'exited'],
+    ] as const) {
       expect(await sessionMessageRow(bed.db, message.id)).toMatchObject({ status: 'failed' });
       const log = await bed.events.list(session);
-      expect(log.slice(-2).map((e) => [e.type, (e.payload as { status?: string; state?: string }).status ?? (e.payload as { state: string }).state])).toEqual([
+      expect(
+        log
+          .slice(-2)
+          .map((e) => [e.type, (e.payload as { status?: string; state?: string }).status ?? (e.payload as { state: string }).state]),
+      ).toEqual([
         ['message_status', 'failed'],
         ['state', ended],
       ]);
     }
-    expect((await sessionMessageRow(bed.db, toLost.id))?.error).toBe('the session ended before the message was delivered: its worker (worker-gone) was lost');
+    expect((await sessionMessageRow(bed.db, toLost.id))?.error).toBe(
+      'the session ended before the message was delivered: its worker (worker-gone) was lost',
+    );
     // The sender, still live, is told too; a session that has ended is told nothing more.
-    expect((await bed.events.list(sender)).at(-1)).toMatchObject({ type: 'message_status', payload: { messageId: toLost.id, status: 'failed' } });
-    expect(await bed.events.append({ kind: 'session', id: lostOne }, { type: 'message_status', payload: { messageId: toLost.id, status: 'failed', reply: null, error: null } })).toBeUndefined();
+    expect((await bed.events.list(sender)).at(-1)).toMatchObject({
+      type: 'message_status',
+      payload: { messageId: toLost.id, status: 'failed' },
+    });
+    expect(
+      await bed.events.append(
+        { kind: 'session', id: lostOne },
+        { type: 'message_status', payload: { messageId: toLost.id, status: 'failed', reply: null, error: null } },
+      ),
+    ).toBeUndefined();
     expect((await bed.events.list(lostOne)).at(-1)).toMatchObject({ type: 'state', payload: { state: 'lost' } });
   });
 });

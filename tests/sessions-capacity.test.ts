@@ -8,7 +8,9 @@ import { startTestSystem, type TestSystem } from './support/system.ts';
 
 const json = { 'content-type': 'application/json' };
 
-async function spawnSession(system: TestSystem): Promise<{ status: number; body: Session & { error?: { code: string; message: string } } }> {
+async function spawnSession(
+  system: TestSystem,
+): Promise<{ status: number; body: Session & { error?: { code: string; message: string } } }> {
   const res = await system.fetch('/v1/sessions', { method: 'POST', headers: json, body: JSON.stringify({ slot: 'default' }) });
   return { status: res.status, body: (await res.json()) as Session & { error?: { code: string; message: string } } };
 }
@@ -52,12 +54,16 @@ describe('a session whose claude never comes up (MISSION_SESSION_START_TIMEOUT_M
     expect(spawned.status).toBe(201);
     expect(spawned.body.state).toBe('starting');
     const id = spawned.body.id;
-    const ending = async () => (await system.core.events.list(id, 0, { limit: 100 })).some((e) => e.type === 'state' && typeof e.payload.reason === 'string');
+    const ending = async () =>
+      (await system.core.events.list(id, 0, { limit: 100 })).some((e) => e.type === 'state' && typeof e.payload.reason === 'string');
     await waitUntil(ending, START_TIMEOUT_MS + 30_000, 'the session to end with a reason');
     expect((await system.core.sessions.get(id)).state).toBe('exited');
     const log = await system.core.events.list(id, 0, { limit: 100 });
     const error = log.find((e): e is Extract<MissionEvent, { type: 'error' }> => e.type === 'error');
-    expect(error?.payload).toEqual({ code: 'start_timeout', message: `claude did not start within ${START_TIMEOUT_MS} ms (MISSION_SESSION_START_TIMEOUT_MS); the session was ended` });
+    expect(error?.payload).toEqual({
+      code: 'start_timeout',
+      message: `claude did not start within ${START_TIMEOUT_MS} ms (MISSION_SESSION_START_TIMEOUT_MS); the session was ended`,
+    });
     const ended = log.find((e) => e.type === 'state' && e.payload.reason === error?.payload.message);
     expect(ended?.payload).toMatchObject({ state: 'exited', reason: error?.payload.message });
     const started = log.find((e) => e.type === 'state' && e.payload.state === 'starting')!;

@@ -25,7 +25,11 @@ describe('interactive sessions through REST (real claude CLI)', () => {
   });
 
   async function call<T>(method: string, route: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const res = await bed.system.fetch(route, { method, headers: body === undefined ? {} : json, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await bed.system.fetch(route, {
+      method,
+      headers: body === undefined ? {} : json,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await res.text();
     return { status: res.status, body: (res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text) as T };
   }
@@ -56,7 +60,9 @@ describe('interactive sessions through REST (real claude CLI)', () => {
   }
 
   /** Plays a scenario's steps through REST: commands run while the next waits watch the screen. */
-  async function play(name: string): Promise<{ session: Session; turns: SessionTurn[]; statuses: number[]; checkpoints: Record<string, SessionScreen> }> {
+  async function play(
+    name: string,
+  ): Promise<{ session: Session; turns: SessionTurn[]; statuses: number[]; checkpoints: Record<string, SessionScreen> }> {
     const scenario = scenarios.find((s) => s.name === name)!;
     scenario.prepare({ workdir: bed.workdir, stub: bed.stub });
     const session = await spawn();
@@ -118,7 +124,9 @@ describe('interactive sessions through REST (real claude CLI)', () => {
     const turn = await call<SessionTurn>('POST', `/v1/sessions/${session.id}/send`, { text: prompt, timeoutMs: 30_000 });
     expect(turn.body.response).toBe('I read your long prompt.');
     expect((await screenOf(session.id)).lines.filter((line) => line.includes('word')).length).toBeGreaterThan(1);
-    const conversation = (await events(session.id)).filter((e) => e.type === 'user_message' || e.type === 'assistant_message').map((e) => [e.type, e.payload.text]);
+    const conversation = (await events(session.id))
+      .filter((e) => e.type === 'user_message' || e.type === 'assistant_message')
+      .map((e) => [e.type, e.payload.text]);
     expect(conversation).toEqual([
       ['user_message', prompt],
       ['assistant_message', 'I read your long prompt.'],
@@ -149,9 +157,18 @@ describe('interactive sessions through REST (real claude CLI)', () => {
     const log = await events(session.id);
     expect(log.filter((e) => e.type === 'tool_output').map((e) => e.payload.output)).toContain('mission-bash-ok');
     expect(log.filter((e) => e.type === 'permission_request')).toHaveLength(1);
-    expect(log.find((e) => e.type === 'approval_requested')?.payload).toMatchObject({ approvalId: turns[0]?.approval?.id, tool: 'Bash', rule: null });
+    expect(log.find((e) => e.type === 'approval_requested')?.payload).toMatchObject({
+      approvalId: turns[0]?.approval?.id,
+      tool: 'Bash',
+      rule: null,
+    });
     // confirm decided the approval, as the caller (the test's admin token).
-    expect(log.find((e) => e.type === 'permission_decision')?.payload).toEqual({ tool: 'Bash', decision: 'allow', by: 'token:test-admin', approvalId: turns[0]?.approval?.id });
+    expect(log.find((e) => e.type === 'permission_decision')?.payload).toEqual({
+      tool: 'Bash',
+      decision: 'allow',
+      by: 'token:test-admin',
+      approvalId: turns[0]?.approval?.id,
+    });
     await call('POST', `/v1/sessions/${session.id}/kill`);
   });
 
@@ -166,13 +183,16 @@ describe('interactive sessions through REST (real claude CLI)', () => {
   it.each([
     { scenario: 'write-approve', tool: 'Write', file: 'notes.txt', response: 'I created notes.txt.', content: 'first line\nsecond line\n' },
     { scenario: 'edit-approve', tool: 'Edit', file: 'greeting.txt', response: 'I changed the greeting.', content: 'hello mission\n' },
-  ])('$scenario: the $tool dialog names $file; approved, the file has the new content', async ({ scenario, tool, file, response, content }) => {
-    const { session, turns } = await play(scenario);
-    expect(turns[0]).toMatchObject({ state: 'waiting_permission', dialog: { tool, target: file } });
-    expect(turns[1]).toEqual({ state: 'idle', response, dialog: null, approval: null });
-    expect(fs.readFileSync(path.join(bed.workdir, file), 'utf8')).toBe(content);
-    await call('POST', `/v1/sessions/${session.id}/kill`);
-  });
+  ])(
+    '$scenario: the $tool dialog names $file; approved, the file has the new content',
+    async ({ scenario, tool, file, response, content }) => {
+      const { session, turns } = await play(scenario);
+      expect(turns[0]).toMatchObject({ state: 'waiting_permission', dialog: { tool, target: file } });
+      expect(turns[1]).toEqual({ state: 'idle', response, dialog: null, approval: null });
+      expect(fs.readFileSync(path.join(bed.workdir, file), 'utf8')).toBe(content);
+      await call('POST', `/v1/sessions/${session.id}/kill`);
+    },
+  );
 
   it('interrupt while working: back to the prompt with the partial answer', async () => {
     const { session, turns, checkpoints } = await play('interrupt');
@@ -201,9 +221,17 @@ describe('interactive sessions through REST (real claude CLI)', () => {
     await call('POST', `/v1/sessions/${session.id}/kill`);
     // Nothing was said yet, so Claude Code has no conversation to resume.
     expect((await call<Session>('POST', `/v1/sessions/${session.id}/resume`)).status).toBe(200);
-    await waitUntil(async () => (await call<Session>('GET', `/v1/sessions/${session.id}`)).body.state === 'exited', 30_000, 'the resumed session to exit');
+    await waitUntil(
+      async () => (await call<Session>('GET', `/v1/sessions/${session.id}`)).body.state === 'exited',
+      30_000,
+      'the resumed session to exit',
+    );
     const exited = (await events(session.id)).filter((e): e is Extract<MissionEvent, { type: 'state' }> => e.type === 'state').at(-1)!;
-    expect(exited.payload).toEqual({ state: 'exited', exitCode: 1, reason: `claude exited with code 1; it printed:\nNo conversation found with session ID: ${session.claudeSessionId}` });
+    expect(exited.payload).toEqual({
+      state: 'exited',
+      exitCode: 1,
+      reason: `claude exited with code 1; it printed:\nNo conversation found with session ID: ${session.claudeSessionId}`,
+    });
   });
 
   it('kill: the claude process and its children are gone; the session is exited', async () => {
@@ -230,7 +258,10 @@ describe('interactive sessions through REST (real claude CLI)', () => {
     bed.stress?.exempt(pid!);
     process.kill(pid!, 'SIGSTOP');
     try {
-      const res = await call<{ error: { code: string; message: string } }>('POST', `/v1/sessions/${session.id}/send`, { text: 'are you there?', timeoutMs: 1_500 });
+      const res = await call<{ error: { code: string; message: string } }>('POST', `/v1/sessions/${session.id}/send`, {
+        text: 'are you there?',
+        timeoutMs: 1_500,
+      });
       expect(res.status).toBe(504);
       expect(res.body.error.message).toMatch(/^timed out after \d+ ms waiting for the reply \(the session is idle\)$/);
       const errors = (await events(session.id)).filter((e) => e.type === 'error');

@@ -38,7 +38,11 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
   });
 
   async function call<T>(method: string, route: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const res = await bed.system.fetch(route, { method, headers: body === undefined ? {} : json, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await bed.system.fetch(route, {
+      method,
+      headers: body === undefined ? {} : json,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await res.text();
     return { status: res.status, body: (res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text) as T };
   }
@@ -54,17 +58,24 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
   const screenOf = async (id: string) => (await call<SessionScreen>('GET', `/v1/sessions/${id}/screen?format=json`)).body;
   const typedPrompts = () => bed.stub.requests.filter((r) => r.tools.length > 0 && r.toolResults.length === 0).map((r) => r.lastUserText);
 
-  it('two permission requests in one turn: the first approved, the second denied, no key typed; tool names and inputs are the CLI\'s own', async () => {
+  it("two permission requests in one turn: the first approved, the second denied, no key typed; tool names and inputs are the CLI's own", async () => {
     const first = path.join(bed.workdir, 'first.txt');
     const second = path.join(bed.workdir, 'second.txt');
     replies['write two files'] = [
       { text: 'Writing the first.', toolUses: [{ name: 'Write', input: { file_path: first, content: 'one\n' } }] },
-      { text: 'Writing the second.', toolUses: [{ name: 'Bash', input: { command: 'echo two > second.txt', description: 'Write the second' } }] },
+      {
+        text: 'Writing the second.',
+        toolUses: [{ name: 'Bash', input: { command: 'echo two > second.txt', description: 'Write the second' } }],
+      },
       { text: 'Done with both.' },
     ];
     const session = await spawn();
     const asked = await send(session.id, 'write two files');
-    expect(asked.body).toMatchObject({ state: 'waiting_permission', dialog: { tool: 'Write', target: 'first.txt' }, approval: { id: expect.stringMatching(/^appr_/) } });
+    expect(asked.body).toMatchObject({
+      state: 'waiting_permission',
+      dialog: { tool: 'Write', target: 'first.txt' },
+      approval: { id: expect.stringMatching(/^appr_/) },
+    });
     expect(asked.body.dialog?.options.map((o) => o.meaning)).toEqual(['yes', 'yes_always', 'no']);
 
     const approved = await call<SessionTurn>('POST', `/v1/sessions/${session.id}/confirm`, { choice: 'yes' });
@@ -77,8 +88,12 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
     expect(fs.existsSync(second)).toBe(false);
 
     const log = await events(session.id);
-    const calls = log.filter((e): e is Extract<MissionEvent, { type: 'tool_call' }> => e.type === 'tool_call').map((e) => [e.payload.tool, e.payload.input]);
-    const requests = log.filter((e): e is Extract<MissionEvent, { type: 'permission_request' }> => e.type === 'permission_request').map((e) => [e.payload.tool, e.payload.input]);
+    const calls = log
+      .filter((e): e is Extract<MissionEvent, { type: 'tool_call' }> => e.type === 'tool_call')
+      .map((e) => [e.payload.tool, e.payload.input]);
+    const requests = log
+      .filter((e): e is Extract<MissionEvent, { type: 'permission_request' }> => e.type === 'permission_request')
+      .map((e) => [e.payload.tool, e.payload.input]);
     expect(calls).toEqual([
       ['Write', { file_path: first, content: 'one\n' }],
       ['Bash', { command: 'echo two > second.txt', description: 'Write the second' }],
@@ -109,7 +124,11 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
     // The CLI writes its cost (cost-state) to the transcript as it exits: it is ended with /exit, its own way out. A
     // kill would do too on a quiet machine, but under heavy load its SIGKILL (1 s after SIGTERM) can come first.
     await send(session.id, '/exit');
-    await waitUntil(async () => (await call<Session>('GET', `/v1/sessions/${session.id}`)).body.state === 'exited', 30_000, 'the session to be exited');
+    await waitUntil(
+      async () => (await call<Session>('GET', `/v1/sessions/${session.id}`)).body.state === 'exited',
+      30_000,
+      'the session to be exited',
+    );
     const after = await events(session.id);
     const usage = after.filter((e): e is Extract<MissionEvent, { type: 'usage' }> => e.type === 'usage');
     expect(usage.at(-1)?.payload.costUsd).toBeGreaterThan(0);
@@ -118,15 +137,23 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
   });
 
   it('a prompt sent while a permission request waits is refused with 409, and nothing is typed', async () => {
-    replies['run a command'] = [{ text: 'Running.', toolUses: [{ name: 'Bash', input: { command: 'echo held > held.txt', description: 'Held' } }] }, { text: 'Ran it.' }];
+    replies['run a command'] = [
+      { text: 'Running.', toolUses: [{ name: 'Bash', input: { command: 'echo held > held.txt', description: 'Held' } }] },
+      { text: 'Ran it.' },
+    ];
     const session = await spawn();
     const asked = await send(session.id, 'run a command');
     expect(asked.body.state).toBe('waiting_permission');
-    const refused = await call<{ error: { message: string } }>('POST', `/v1/sessions/${session.id}/send`, { text: 'typed over the dialog' });
+    const refused = await call<{ error: { message: string } }>('POST', `/v1/sessions/${session.id}/send`, {
+      text: 'typed over the dialog',
+    });
     expect(refused.status).toBe(409);
     expect(refused.body.error.message).toBe('the session is waiting for a permission answer: confirm or deny it first');
     expect((await screenOf(session.id)).lines.join('\n')).not.toContain('typed over the dialog');
-    expect((await call<SessionTurn>('POST', `/v1/sessions/${session.id}/confirm`, { choice: 'yes' })).body).toMatchObject({ state: 'idle', response: 'Ran it.' });
+    expect((await call<SessionTurn>('POST', `/v1/sessions/${session.id}/confirm`, { choice: 'yes' })).body).toMatchObject({
+      state: 'idle',
+      response: 'Ran it.',
+    });
     await call('POST', `/v1/sessions/${session.id}/kill`);
   });
 
@@ -134,7 +161,9 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
   // next prompt's UserPromptSubmit (the CLI writes its transcript in batches): it names its own prompt (promptId),
   // so it does not end the new turn.
   it('interrupt while a permission request waits for an approval: the approval expires and cannot be approved; the session is idle and usable', async () => {
-    replies['touch a file'] = [{ text: 'Touching.', toolUses: [{ name: 'Bash', input: { command: 'touch interrupted.txt', description: 'Touch' } }] }];
+    replies['touch a file'] = [
+      { text: 'Touching.', toolUses: [{ name: 'Bash', input: { command: 'touch interrupted.txt', description: 'Touch' } }] },
+    ];
     const session = await spawn();
     const asked = await send(session.id, 'touch a file');
     const approvalId = asked.body.approval!.id;
@@ -150,19 +179,27 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
 
   // The CLI refuses keys read within 250 ms of a dialog's mount (its guard against keys meant for the screen before):
   // the answer's keys are written once that has passed since the dialog was first seen.
-  it('a dialog no hook reports (a project\'s MCP server) makes the session blocked: send answers 409 naming it; answer picks an option once', async () => {
+  it("a dialog no hook reports (a project's MCP server) makes the session blocked: send answers 409 naming it; answer picks an option once", async () => {
     const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-mcp-dialog-'));
-    fs.writeFileSync(path.join(folder, '.mcp.json'), JSON.stringify({ mcpServers: { notes: { command: 'node', args: ['-e', 'setInterval(() => {}, 1000)'] } } }));
+    fs.writeFileSync(
+      path.join(folder, '.mcp.json'),
+      JSON.stringify({ mcpServers: { notes: { command: 'node', args: ['-e', 'setInterval(() => {}, 1000)'] } } }),
+    );
     try {
       expect((await call('PUT', '/v1/slots/mcp-dialog', { cwd: folder, env: bed.claude.env })).status).toBe(200);
       const session = await spawn({ slot: 'mcp-dialog' });
       const stateOf = async () => (await call<Session>('GET', `/v1/sessions/${session.id}`)).body;
       await waitUntil(async () => (await stateOf()).state === 'blocked', 30_000, 'the session to be blocked');
       const blocked = await stateOf();
-      expect(blocked.blocking).toMatchObject({ kind: 'mcp_server_approval', text: expect.stringContaining('New MCP server found in this project: notes') });
+      expect(blocked.blocking).toMatchObject({
+        kind: 'mcp_server_approval',
+        text: expect.stringContaining('New MCP server found in this project: notes'),
+      });
       const refused = await call<{ error: { message: string } }>('POST', `/v1/sessions/${session.id}/send`, { text: 'hello?' });
       expect(refused.status).toBe(409);
-      expect(refused.body.error.message).toMatch(/^the session shows a mcp_server_approval dialog \("New MCP server found in this project: notes"\): answer it first/);
+      expect(refused.body.error.message).toMatch(
+        /^the session shows a mcp_server_approval dialog \("New MCP server found in this project: notes"\): answer it first/,
+      );
       expect((await screenOf(session.id)).blocking?.kind).toBe('mcp_server_approval');
       expect((await screenOf(session.id)).lines.join('\n')).not.toContain('hello?');
       const without = blocked.blocking!.options.find((option) => option.label.startsWith('Continue without'))!;
@@ -188,16 +225,29 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
     fs.writeFileSync(config, JSON.stringify({ ...JSON.parse(fs.readFileSync(config, 'utf8')), messageIdleNotifThresholdMs: 1_000 }));
     try {
       expect((await call('PUT', '/v1/slots/notices', { cwd: bed.workdir, env: claude.env })).status).toBe(200);
-      replies['touch a noticed file'] = [{ text: 'Touching.', toolUses: [{ name: 'Bash', input: { command: 'touch noticed.txt', description: 'Touch' } }] }, { text: 'Touched it.' }];
+      replies['touch a noticed file'] = [
+        { text: 'Touching.', toolUses: [{ name: 'Bash', input: { command: 'touch noticed.txt', description: 'Touch' } }] },
+        { text: 'Touched it.' },
+      ];
       const session = await spawn({ slot: 'notices' });
       const asked = await send(session.id, 'touch a noticed file');
       expect(asked.body).toMatchObject({ state: 'waiting_permission', dialog: { tool: 'Bash' } });
-      const notices = async () => (await events(session.id)).filter((e): e is Extract<MissionEvent, { type: 'notice' }> => e.type === 'notice').map((e) => e.payload);
+      const notices = async () =>
+        (await events(session.id)).filter((e): e is Extract<MissionEvent, { type: 'notice' }> => e.type === 'notice').map((e) => e.payload);
       await waitUntil(async () => (await notices()).some((n) => n.kind === 'permission_prompt'), 60_000, 'the permission notice');
-      expect((await notices()).find((n) => n.kind === 'permission_prompt')).toEqual({ kind: 'permission_prompt', text: 'Claude needs your permission' });
-      expect((await call<SessionTurn>('POST', `/v1/sessions/${session.id}/confirm`, { choice: 'yes' })).body).toMatchObject({ state: 'idle', response: 'Touched it.' });
+      expect((await notices()).find((n) => n.kind === 'permission_prompt')).toEqual({
+        kind: 'permission_prompt',
+        text: 'Claude needs your permission',
+      });
+      expect((await call<SessionTurn>('POST', `/v1/sessions/${session.id}/confirm`, { choice: 'yes' })).body).toMatchObject({
+        state: 'idle',
+        response: 'Touched it.',
+      });
       await waitUntil(async () => (await notices()).some((n) => n.kind === 'idle_prompt'), 60_000, 'the idle notice');
-      expect((await notices()).find((n) => n.kind === 'idle_prompt')).toEqual({ kind: 'idle_prompt', text: 'Claude is waiting for your input' });
+      expect((await notices()).find((n) => n.kind === 'idle_prompt')).toEqual({
+        kind: 'idle_prompt',
+        text: 'Claude is waiting for your input',
+      });
       expect((await call<Session>('GET', `/v1/sessions/${session.id}`)).body.state).toBe('idle');
       await call('POST', `/v1/sessions/${session.id}/kill`);
     } finally {

@@ -18,19 +18,29 @@ describe('killing a session that is still starting', () => {
   afterAll(() => system?.close());
 
   async function call<T>(method: string, route: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const res = await system.fetch(route, { method, headers: body === undefined ? {} : json, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await system.fetch(route, {
+      method,
+      headers: body === undefined ? {} : json,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     return { status: res.status, body: (await res.json()) as T };
   }
 
   /** Starts a spawn (it waits for a worker that never comes) and returns the new session's id and the pending call. */
-  async function startSpawn(body: Record<string, unknown> = {}): Promise<{ id: string; spawning: Promise<{ status: number; body: Session }> }> {
+  async function startSpawn(
+    body: Record<string, unknown> = {},
+  ): Promise<{ id: string; spawning: Promise<{ status: number; body: Session }> }> {
     const before = new Set((await system.core.sessions.list({})).map((session) => session.id));
     const spawning = call<Session>('POST', '/v1/sessions', { slot: 'default', ...body });
     let id: string | undefined;
-    await waitUntil(async () => {
-      id = (await system.core.sessions.list({})).find((session) => !before.has(session.id))?.id;
-      return id !== undefined;
-    }, 10_000, 'the session row');
+    await waitUntil(
+      async () => {
+        id = (await system.core.sessions.list({})).find((session) => !before.has(session.id))?.id;
+        return id !== undefined;
+      },
+      10_000,
+      'the session row',
+    );
     return { id: id!, spawning };
   }
 
@@ -50,7 +60,9 @@ describe('killing a session that is still starting', () => {
     expect(await spawnJobs()).not.toContain(id);
     const spawned = await spawning;
     expect(spawned.body).toMatchObject({ id, state: 'exited' });
-    const states = (await system.core.events.list(id)).filter((event): event is Extract<MissionEvent, { type: 'state' }> => event.type === 'state');
+    const states = (await system.core.events.list(id)).filter(
+      (event): event is Extract<MissionEvent, { type: 'state' }> => event.type === 'state',
+    );
     expect(states.at(-1)?.payload).toMatchObject({ state: 'exited', reason: 'killed before a worker took it' });
   });
 

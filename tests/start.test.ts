@@ -30,7 +30,11 @@ describe('npm start on embedded defaults (private redis-server, PGlite)', () => 
       MISSION_CLAUDE_BIN: CLAUDE_BIN,
       MISSION_SHUTDOWN_GRACE_MS: '1000',
     });
-    await waitUntil(async () => (await fetch(`${url}/readyz`).catch(() => null))?.status === 200, 60_000, `Mission to be ready:\n${mission.output()}`);
+    await waitUntil(
+      async () => (await fetch(`${url}/readyz`).catch(() => null))?.status === 200,
+      60_000,
+      `Mission to be ready:\n${mission.output()}`,
+    );
   });
   afterAll(async () => {
     mission?.child.kill('SIGKILL');
@@ -42,7 +46,11 @@ describe('npm start on embedded defaults (private redis-server, PGlite)', () => 
   it('runs a task end to end, then stops cleanly on SIGTERM, taking its redis-server with it', async () => {
     expect(processesIn(path.join(dir, 'data')).length).toBe(1); // the private redis-server works in the data dir
     stub.enqueue({ text: 'Hello from npm start.' });
-    const res = await fetch(`${url}/v1/ask`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'hi' }) });
+    const res = await fetch(`${url}/v1/ask`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'hi' }),
+    });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { answer: string }).answer).toBe('Hello from npm start.');
     expect(fs.existsSync(path.join(dir, 'data', 'pgdata'))).toBe(true);

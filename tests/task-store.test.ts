@@ -17,8 +17,10 @@ describe('TaskStore', () => {
     const claimed = await store.claim(task!.id, 'worker-a', undefined);
     return { id: claimed!.id, workerId: 'worker-a', attempts: claimed!.attempts };
   };
-  const statusOf = async (id: string) => (await bed.db.select({ status: tables.tasks.status }).from(tables.tasks).where(sql`id = ${id}`))[0]?.status;
-  const states = async (id: string) => (await bed.events.list(id)).filter((e) => e.type === 'state').map((e) => (e.payload as { state: string }).state);
+  const statusOf = async (id: string) =>
+    (await bed.db.select({ status: tables.tasks.status }).from(tables.tasks).where(sql`id = ${id}`))[0]?.status;
+  const states = async (id: string) =>
+    (await bed.events.list(id)).filter((e) => e.type === 'state').map((e) => (e.payload as { state: string }).state);
 
   it('ends a task with its terminal event, or not at all when the event cannot be stored', async () => {
     const lease = await running();
@@ -44,6 +46,8 @@ describe('TaskStore', () => {
 
   it('refuses a move its table does not allow before touching the database', async () => {
     const lease = await running();
-    await expect(store.complete(lease, { status: 'running' as never, error: null })).rejects.toThrow('a task cannot move from running to running');
+    await expect(store.complete(lease, { status: 'running' as never, error: null })).rejects.toThrow(
+      'a task cannot move from running to running',
+    );
   });
 });

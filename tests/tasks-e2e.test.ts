@@ -89,9 +89,17 @@ function defineSuite(database: 'postgres' | 'pglite', start: AgentStart) {
       expect(again.status).toBe(200);
       expect(again.task.id).toBe(first.task.id);
       // A replay says so: the header, and a hint in the body.
-      const replay = await system.fetch(`/v1/tasks`, { method: 'POST', headers: { ...json, 'idempotency-key': `key-${database}` }, body: JSON.stringify({ prompt: 'only once' }) });
+      const replay = await system.fetch(`/v1/tasks`, {
+        method: 'POST',
+        headers: { ...json, 'idempotency-key': `key-${database}` },
+        body: JSON.stringify({ prompt: 'only once' }),
+      });
       expect(replay.headers.get('idempotent-replayed')).toBe('true');
-      expect(await replay.json()).toMatchObject({ id: first.task.id, replayed: true, hint: expect.stringContaining(`Idempotency-Key 'key-${database}' was used before`) });
+      expect(await replay.json()).toMatchObject({
+        id: first.task.id,
+        replayed: true,
+        hint: expect.stringContaining(`Idempotency-Key 'key-${database}' was used before`),
+      });
       const other = await submit({ prompt: 'something else' }, { 'idempotency-key': `key-${database}` });
       expect(other.status).toBe(409);
       await waitForStatus(first.task.id, ['succeeded']);
@@ -102,7 +110,11 @@ function defineSuite(database: 'postgres' | 'pglite', start: AgentStart) {
     it('answers POST /v1/ask with the result', async () => {
       stub.enqueue({ text: 'Paris.' });
       await warmAgentReady(system, 'default', start);
-      const res = await system.fetch(`/v1/ask`, { method: 'POST', headers: json, body: JSON.stringify({ prompt: 'Capital of France?', timeoutMs: 30_000 }) });
+      const res = await system.fetch(`/v1/ask`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ prompt: 'Capital of France?', timeoutMs: 30_000 }),
+      });
       expect(res.status).toBe(200);
       const body = (await res.json()) as { answer: string; task: TaskJson };
       expect(body.answer).toBe('Paris.');
@@ -125,7 +137,9 @@ function defineSuite(database: 'postgres' | 'pglite', start: AgentStart) {
       const { task } = await submit({ slot: 'nokey', prompt: 'with no key' });
       const ended = await waitForStatus(task.id, ['succeeded', 'failed']);
       expect(ended.status).toBe('failed');
-      expect(ended.error).toMatch(/^claude_no_credentials: claude has no credentials: no API key and no login\. Fix: set ANTHROPIC_API_KEY in Mission's environment .*`mission doctor` checks it \(claude said: Not logged in · Please run \/login\)$/);
+      expect(ended.error).toMatch(
+        /^claude_no_credentials: claude has no credentials: no API key and no login\. Fix: set ANTHROPIC_API_KEY in Mission's environment .*`mission doctor` checks it \(claude said: Not logged in · Please run \/login\)$/,
+      );
     });
 
     it('POST /v1/ask answers by how the task ended: failed 502 task_failed, timed out 504; a replayed key says so and how to run it again', async () => {
@@ -143,15 +157,22 @@ function defineSuite(database: 'postgres' | 'pglite', start: AgentStart) {
       expect(failed.status).toBe(502);
       expect(failed.headers.get('idempotent-replayed')).toBeNull();
       expect(failedBody.error.code).toBe('task_failed');
-      expect(failedBody.error.message).toMatch(new RegExp(`^task ${failedBody.error.details.task.id} failed: .*stub says: this ask is refused`));
+      expect(failedBody.error.message).toMatch(
+        new RegExp(`^task ${failedBody.error.details.task.id} failed: .*stub says: this ask is refused`),
+      );
       expect(failedBody.error.details.task.status).toBe('failed');
 
       const replayed = await ask({ prompt: 'ask and fail', timeoutMs: 30_000 }, key);
       const replayedBody = (await replayed.json()) as ErrorJson;
       expect(replayed.status).toBe(502);
       expect(replayed.headers.get('idempotent-replayed')).toBe('true');
-      expect(replayedBody.error.details).toMatchObject({ idempotentReplayed: true, task: { id: failedBody.error.details.task.id, status: 'failed' } });
-      expect(replayedBody.error.message).toContain(`(the task of Idempotency-Key 'ask-fail-${database}', replayed: send a new key to run the prompt again)`);
+      expect(replayedBody.error.details).toMatchObject({
+        idempotentReplayed: true,
+        task: { id: failedBody.error.details.task.id, status: 'failed' },
+      });
+      expect(replayedBody.error.message).toContain(
+        `(the task of Idempotency-Key 'ask-fail-${database}', replayed: send a new key to run the prompt again)`,
+      );
 
       // Kept for this prompt: a cold CLI under load may be stopped before it asks, and the reply must not answer the next test.
       stub.enqueueFor('answer too late', { text: 'slow '.repeat(100), chunks: 100, chunkDelayMs: 200 });
@@ -202,8 +223,16 @@ function defineSuite(database: 'postgres' | 'pglite', start: AgentStart) {
     });
 
     it('maps a Bash tool call and its output to events', async () => {
-      await system.core.slots.put('bash', { cwd: bed.workdir, env: bed.claude.env, args: ['--allowedTools', 'Bash(echo:*)'], ...warmPoolFor(start) });
-      stub.enqueue({ text: 'Running it.', toolUses: [{ name: 'Bash', input: { command: 'echo mission-tool-output', description: 'Echo a marker' } }] });
+      await system.core.slots.put('bash', {
+        cwd: bed.workdir,
+        env: bed.claude.env,
+        args: ['--allowedTools', 'Bash(echo:*)'],
+        ...warmPoolFor(start),
+      });
+      stub.enqueue({
+        text: 'Running it.',
+        toolUses: [{ name: 'Bash', input: { command: 'echo mission-tool-output', description: 'Echo a marker' } }],
+      });
       stub.enqueue({ text: 'Done: it printed the marker.' });
       const { task } = await submit({ slot: 'bash', prompt: 'echo a marker' });
       await waitForStatus(task.id, ['succeeded']);

@@ -34,12 +34,19 @@ describe('usage limits: real claude CLI (a claude.ai subscriber) against the stu
     stub.respond((request) => {
       if (request.tools.length === 0) return { text: 'side request' };
       const first = JSON.stringify((request.body.messages as unknown[])[0]);
-      return Object.entries(replies).find(([prompt]) => first.includes(prompt))?.[1].shift()?.();
+      return Object.entries(replies)
+        .find(([prompt]) => first.includes(prompt))?.[1]
+        .shift()?.();
     });
     workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-work-'));
     const trustedDirs = [fs.realpathSync(workdir)];
     // A subscriber (OAuth): the limit the API answers with carries its reset, which the CLI reports.
-    claude = prepareClaudeHome({ apiUrl: stub.url, trustedDirs, auth: 'oauth', files: { config: withClaudeConfig({}, { trustedDirs }), settings: withClaudeSettings({}) } });
+    claude = prepareClaudeHome({
+      apiUrl: stub.url,
+      trustedDirs,
+      auth: 'oauth',
+      files: { config: withClaudeConfig({}, { trustedDirs }), settings: withClaudeSettings({}) },
+    });
     system = await startTestSystem({
       env: { MISSION_CLAUDE_BIN: CLAUDE_BIN, MISSION_HEARTBEAT_MS: '500' },
       slots: { default: { cwd: workdir, env: { ...claude.env, CLAUDE_CODE_MAX_RETRIES: '0' } } },
@@ -56,8 +63,11 @@ describe('usage limits: real claude CLI (a claude.ai subscriber) against the stu
   const mission = (args: string[]) =>
     new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
       const env = { ...process.env, MISSION_URL: system.url, MISSION_TOKEN: system.auth.authorization.replace(/^Bearer /, '') };
-      execFile(process.execPath, [path.join(import.meta.dirname, '..', 'bin', 'mission.mjs'), ...args], { env, timeout: 30_000 }, (error, stdout, stderr) =>
-        resolve({ code: error ? Number((error as { code?: unknown }).code ?? 1) : 0, stdout, stderr }),
+      execFile(
+        process.execPath,
+        [path.join(import.meta.dirname, '..', 'bin', 'mission.mjs'), ...args],
+        { env, timeout: 30_000 },
+        (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: unknown }).code ?? 1) : 0, stdout, stderr }),
       );
     });
 
@@ -68,11 +78,17 @@ describe('usage limits: real claude CLI (a claude.ai subscriber) against the stu
   };
   const getTask = async (id: string) => (await (await system.fetch(`/v1/tasks/${id}`)).json()) as Task;
   const eventsOf = async (id: string) =>
-    (await readSse(await system.fetch(`/v1/tasks/${id}/events?follow=false`))).filter((m) => m.event !== 'end').map((m) => JSON.parse(m.data) as MissionEvent);
+    (await readSse(await system.fetch(`/v1/tasks/${id}/events?follow=false`)))
+      .filter((m) => m.event !== 'end')
+      .map((m) => JSON.parse(m.data) as MissionEvent);
   const slot = async () => (await (await system.fetch('/v1/slots/default')).json()) as Slot;
   const waitForEvent = async (id: string, type: string, timeoutMs = 30_000) => {
     let found: MissionEvent | undefined;
-    await waitUntil(async () => Boolean((found = (await eventsOf(id)).find((e) => e.type === type))), timeoutMs, `a ${type} event of ${id}`);
+    await waitUntil(
+      async () => Boolean((found = (await eventsOf(id)).find((e) => e.type === type))),
+      timeoutMs,
+      `a ${type} event of ${id}`,
+    );
     return found!;
   };
   const waitForStatus = async (id: string, status: string, timeoutMs = 30_000) => {
@@ -109,14 +125,26 @@ describe('usage limits: real claude CLI (a claude.ai subscriber) against the stu
     const limitText = events.find((e) => e.type === 'assistant_message')!;
     expect(limitText.payload).toEqual({ text: (paused.payload as { reason: string }).reason });
     // No `result` for the limited run: the task did not end there; one `queued` after it, saying why and until when.
-    expect(shape(events).filter((t) => t !== 'slot_resumed')).toEqual(['state:queued', 'state:running', 'assistant_message', 'slot_paused', 'state:queued', 'state:running', 'assistant_message', 'result', 'state:succeeded']);
+    expect(shape(events).filter((t) => t !== 'slot_resumed')).toEqual([
+      'state:queued',
+      'state:running',
+      'assistant_message',
+      'slot_paused',
+      'state:queued',
+      'state:running',
+      'assistant_message',
+      'result',
+      'state:succeeded',
+    ]);
     const requeued = events.filter((e) => e.type === 'state' && e.payload.state === 'queued')[1]!;
-    expect((requeued.payload as { reason: string }).reason).toMatch(/^usage limit \(You've hit your 5-hour limit.*\): waits for slot 'default' to resume at .*; then it runs again$/);
+    expect((requeued.payload as { reason: string }).reason).toMatch(
+      /^usage limit \(You've hit your 5-hour limit.*\): waits for slot 'default' to resume at .*; then it runs again$/,
+    );
     // The prompt ran twice from the start (the limit refused its first request: nothing was done), nothing more.
     expect(stub.requests.filter((r) => r.tools.length > 0 && r.lastUserText === 'limited then fine')).toHaveLength(2);
   });
 
-  it('holds the slot\'s other tasks until an admin resumes it early (mission slots shows the pause, --resume ends it); then they start at once', async () => {
+  it("holds the slot's other tasks until an admin resumes it early (mission slots shows the pause, --resume ends it); then they start at once", async () => {
     replies['limited for hours'] = [limitFor('limited for hours', 2 * 3600), () => ({ text: 'Resumed early.' })];
     replies['queued behind the limit'] = [() => ({ text: 'Also done.' })];
     const first = await submit('limited for hours');
@@ -124,7 +152,11 @@ describe('usage limits: real claude CLI (a claude.ai subscriber) against the stu
     expect(Date.parse((paused.payload as { until: string }).until)).toBeGreaterThan(Date.now() + 3600_000);
     const second = await submit('queued behind the limit');
     // The worker offered the second task and left it waiting: it is queued, never ran.
-    await waitUntil(async () => Boolean(await (await system.core.taskQueue.getJob(second.id))?.isDelayed()), 10_000, 'the second task put back to wait');
+    await waitUntil(
+      async () => Boolean(await (await system.core.taskQueue.getJob(second.id))?.isDelayed()),
+      10_000,
+      'the second task put back to wait',
+    );
     expect((await getTask(second.id)).status).toBe('queued');
     expect((await getTask(second.id)).attempts).toBe(0);
     expect(stub.requests.some((r) => r.lastUserText === 'queued behind the limit')).toBe(false);
@@ -132,7 +164,12 @@ describe('usage limits: real claude CLI (a claude.ai subscriber) against the stu
     // `mission slots` shows the pause; `mission slots --resume` ends it.
     const listed = await mission(['slots']);
     expect(listed.code).toBe(0);
-    expect(listed.stdout).toMatch(new RegExp(`^default +default +— +paused until ${(paused.payload as { until: string }).until.replace(/\./g, '\\.')} \\(You've hit your 5-hour limit`, 'm'));
+    expect(listed.stdout).toMatch(
+      new RegExp(
+        `^default +default +— +paused until ${(paused.payload as { until: string }).until.replace(/\./g, '\\.')} \\(You've hit your 5-hour limit`,
+        'm',
+      ),
+    );
     const resumed = await mission(['slots', '--resume', 'default', '--json']);
     expect(resumed.code).toBe(0);
     expect((JSON.parse(resumed.stdout) as Slot).pause).toBeNull();
@@ -147,10 +184,17 @@ describe('usage limits: real claude CLI (a claude.ai subscriber) against the stu
   });
 
   it('a run the limit stopped after it called a tool goes on in its Claude session at the reset: no step runs twice', async () => {
-    await system.core.slots.put('bash', { cwd: workdir, env: { ...claude.env, CLAUDE_CODE_MAX_RETRIES: '0' }, args: ['--allowedTools', 'Bash(echo:*)'] });
+    await system.core.slots.put('bash', {
+      cwd: workdir,
+      env: { ...claude.env, CLAUDE_CODE_MAX_RETRIES: '0' },
+      args: ['--allowedTools', 'Bash(echo:*)'],
+    });
     const prompt = 'echo a marker, then get limited';
     replies[prompt] = [
-      () => ({ text: 'Echoing.', toolUses: [{ name: 'Bash', input: { command: 'echo mission-limit-marker', description: 'Echo a marker' } }] }),
+      () => ({
+        text: 'Echoing.',
+        toolUses: [{ name: 'Bash', input: { command: 'echo mission-limit-marker', description: 'Echo a marker' } }],
+      }),
       limitFor(prompt, 3),
       () => ({ text: 'Went on after the reset.' }),
     ];
@@ -162,9 +206,13 @@ describe('usage limits: real claude CLI (a claude.ai subscriber) against the stu
     expect(events.filter((e) => e.type === 'tool_call')).toHaveLength(1);
     expect(events.find((e) => e.type === 'tool_output')?.payload).toMatchObject({ output: 'mission-limit-marker' });
     const requeued = events.filter((e) => e.type === 'state' && e.payload.state === 'queued')[1]!;
-    expect((requeued.payload as { reason: string }).reason).toMatch(/waits for slot 'bash' to resume at .*; then it goes on where it stopped$/);
+    expect((requeued.payload as { reason: string }).reason).toMatch(
+      /waits for slot 'bash' to resume at .*; then it goes on where it stopped$/,
+    );
     // The last request went on in the same conversation (the marker's output in it) with claude's continue prompt, once.
-    const conversation = stub.requests.filter((r) => r.tools.length > 0 && JSON.stringify((r.body.messages as unknown[])[0]).includes(prompt));
+    const conversation = stub.requests.filter(
+      (r) => r.tools.length > 0 && JSON.stringify((r.body.messages as unknown[])[0]).includes(prompt),
+    );
     expect(conversation).toHaveLength(3);
     expect(conversation[2]!.lastUserText).toBe(CONTINUE_AFTER_LIMIT_PROMPT);
     expect(JSON.stringify(conversation[2]!.body.messages)).toContain('mission-limit-marker');

@@ -26,12 +26,21 @@ describe('graceful worker shutdown', () => {
   afterAll(async () => bed?.close());
 
   const submit = async (prompt: string, extra: Record<string, unknown> = {}) => {
-    const res = await system.fetch(`/v1/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt, ...extra }) });
+    const res = await system.fetch(`/v1/tasks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt, ...extra }),
+    });
     return (await res.json()) as TaskJson;
   };
   const getTask = async (id: string) => (await (await system.fetch(`/v1/tasks/${id}`)).json()) as TaskJson;
   const startSecondWorker = (id: string) =>
-    startWorker({ config: { ...system.config, workerId: id }, logger: createLogger({ level: 'silent' }), database: system.core.database, redisUrl: system.config.redisUrl! });
+    startWorker({
+      config: { ...system.config, workerId: id },
+      logger: createLogger({ level: 'silent' }),
+      database: system.core.database,
+      redisUrl: system.config.redisUrl!,
+    });
 
   it('lets a running task finish within the grace period', async () => {
     stub.enqueue({ text: 'finishing '.repeat(10), chunks: 10, chunkDelayMs: 100 });
@@ -56,7 +65,9 @@ describe('graceful worker shutdown', () => {
     expect(processesIn(workdir)).toEqual([]);
     const ended = (await (await system.fetch(`/v1/tasks/${task.id}`)).json()) as TaskJson & { error: string };
     expect(ended.status).toBe('failed');
-    expect(ended.error).toBe(`the worker running it (${worker}) shut down before it finished; not retried because the prompt had already reached Claude (retry: never)`);
+    expect(ended.error).toBe(
+      `the worker running it (${worker}) shut down before it finished; not retried because the prompt had already reached Claude (retry: never)`,
+    );
     system.worker = await startSecondWorker(`${worker}-third`);
   });
 

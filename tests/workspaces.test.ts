@@ -37,14 +37,22 @@ describe('git worktree workspaces per slot, real claude CLI against the stub', (
   });
 
   async function call<T>(method: string, route: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const res = await bed.system.fetch(route, { method, headers: body === undefined ? {} : json, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await bed.system.fetch(route, {
+      method,
+      headers: body === undefined ? {} : json,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     return { status: res.status, body: (await res.json()) as T };
   }
   const worktreeOf = (sessionId: string) => path.join(repo, '.claude', 'worktrees', `mission-${sessionId}`);
   const branches = () => git(repo, 'branch', '--format=%(refname:short)').split('\n');
   const killAndWait = async (id: string) => {
     await call('POST', `/v1/sessions/${id}/kill`);
-    await waitUntil(async () => (await call<Session>('GET', `/v1/sessions/${id}`)).body.state === 'exited', 15_000, `session ${id} to exit`);
+    await waitUntil(
+      async () => (await call<Session>('GET', `/v1/sessions/${id}`)).body.state === 'exited',
+      15_000,
+      `session ${id} to exit`,
+    );
   };
 
   it('a session gets its own worktree on mission/<id>: claude runs there, and after kill both are gone', async () => {
@@ -56,10 +64,15 @@ describe('git worktree workspaces per slot, real claude CLI against the stub', (
     expect(git(repo, 'worktree', 'list')).toContain(`${worktreeOf(session.id)} `);
     expect(branches()).toContain(`mission/${session.id}`);
 
-    bed.stub.enqueue({ text: 'Touching.', toolUses: [{ name: 'Bash', input: { command: 'touch made-in-workspace.txt', description: 'Make a file' } }] }, { text: 'Touched.' });
+    bed.stub.enqueue(
+      { text: 'Touching.', toolUses: [{ name: 'Bash', input: { command: 'touch made-in-workspace.txt', description: 'Make a file' } }] },
+      { text: 'Touched.' },
+    );
     const asked = await call<{ state: string }>('POST', `/v1/sessions/${session.id}/send`, { text: 'make a file here', timeoutMs: 30_000 });
     expect(asked.body.state).toBe('waiting_permission');
-    expect((await call<{ state: string; response: string }>('POST', `/v1/sessions/${session.id}/confirm`, { choice: 'yes' })).body).toMatchObject({ state: 'idle', response: 'Touched.' });
+    expect(
+      (await call<{ state: string; response: string }>('POST', `/v1/sessions/${session.id}/confirm`, { choice: 'yes' })).body,
+    ).toMatchObject({ state: 'idle', response: 'Touched.' });
     expect(fs.existsSync(path.join(worktreeOf(session.id), 'made-in-workspace.txt'))).toBe(true);
     expect(fs.existsSync(path.join(repo, 'made-in-workspace.txt'))).toBe(false);
     // Claude Code itself recorded the worktree as the session's cwd.
@@ -77,7 +90,10 @@ describe('git worktree workspaces per slot, real claude CLI against the stub', (
     expect(session.workspaceBranch).toBe(`mission/${session.id}`);
     // A conversation for `claude --resume` to go on with.
     bed.stub.enqueue({ text: 'Started here.' });
-    expect((await call<{ response: string }>('POST', `/v1/sessions/${session.id}/send`, { text: 'start the work', timeoutMs: 30_000 })).body.response).toBe('Started here.');
+    expect(
+      (await call<{ response: string }>('POST', `/v1/sessions/${session.id}/send`, { text: 'start the work', timeoutMs: 30_000 })).body
+        .response,
+    ).toBe('Started here.');
     await killAndWait(session.id);
     expect(git(repo, 'worktree', 'list')).toContain(worktreeOf(session.id));
     expect(branches()).toContain(`mission/${session.id}`);
@@ -86,12 +102,22 @@ describe('git worktree workspaces per slot, real claude CLI against the stub', (
     fs.writeFileSync(path.join(worktreeOf(session.id), 'left-behind.txt'), 'work in progress');
     const resumed = await call<Session>('POST', `/v1/sessions/${session.id}/resume`);
     expect(resumed.status).toBe(200);
-    await waitUntil(async () => (await call<Session>('GET', `/v1/sessions/${session.id}`)).body.state === 'idle', 30_000, 'the resumed session to be idle');
+    await waitUntil(
+      async () => (await call<Session>('GET', `/v1/sessions/${session.id}`)).body.state === 'idle',
+      30_000,
+      'the resumed session to be idle',
+    );
     expect(processesIn(worktreeOf(session.id)).length).toBeGreaterThan(0);
     expect(fs.readFileSync(path.join(worktreeOf(session.id), 'left-behind.txt'), 'utf8')).toBe('work in progress');
-    expect(git(repo, 'worktree', 'list').split('\n').filter((line) => line.includes(`mission-${session.id}`))).toHaveLength(1);
+    expect(
+      git(repo, 'worktree', 'list')
+        .split('\n')
+        .filter((line) => line.includes(`mission-${session.id}`)),
+    ).toHaveLength(1);
     bed.stub.enqueue({ text: 'Going on.' });
-    expect((await call<{ response: string }>('POST', `/v1/sessions/${session.id}/send`, { text: 'go on', timeoutMs: 30_000 })).body.response).toBe('Going on.');
+    expect(
+      (await call<{ response: string }>('POST', `/v1/sessions/${session.id}/send`, { text: 'go on', timeoutMs: 30_000 })).body.response,
+    ).toBe('Going on.');
     const turn = bed.stub.requests.findLast((request) => request.tools.length > 0);
     expect(turn?.lastUserText).toBe('go on');
     expect(JSON.stringify(turn?.body.messages)).toContain('start the work');

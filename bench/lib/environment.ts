@@ -8,9 +8,16 @@ const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432
 export const benchPrefix = (name: string) => `bench-${name}-${randomBytes(3).toString('hex')}`;
 
 /** A scratch database (Mission migrates it on open) dropped afterwards. */
-export async function scratchDatabase(settings: Record<string, string> = {}): Promise<{ url: string; name: string; drop(): Promise<void> }> {
+export async function scratchDatabase(
+  settings: Record<string, string> = {},
+): Promise<{ url: string; name: string; drop(): Promise<void> }> {
   const name = `mission_bench_${randomBytes(4).toString('hex')}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => { /* notices ("does not exist, skipping") are no news */ } });
+  const admin = postgres(adminUrl, {
+    max: 1,
+    onnotice: () => {
+      /* notices ("does not exist, skipping") are no news */
+    },
+  });
   await admin.unsafe(`create database ${name}`);
   for (const [setting, value] of Object.entries(settings)) await admin.unsafe(`alter database ${name} set ${setting} = '${value}'`);
   const url = new URL(adminUrl);

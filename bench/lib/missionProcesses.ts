@@ -69,7 +69,12 @@ export async function startMissionProcesses(
     throw error;
   });
 
-  const admin = postgres(database.url.replace(/\/[^/]*$/, '/postgres'), { max: 1, onnotice: () => { /* notices ("does not exist, skipping") are no news */ } });
+  const admin = postgres(database.url.replace(/\/[^/]*$/, '/postgres'), {
+    max: 1,
+    onnotice: () => {
+      /* notices ("does not exist, skipping") are no news */
+    },
+  });
   const dbName = new URL(database.url).pathname.slice(1);
   return {
     url,
@@ -104,12 +109,20 @@ function startProcess(script: string, env: NodeJS.ProcessEnv): ChildProcess {
 }
 
 /** Starts the worker once the API is ready and waits for it to register; a worker that does not is stopped. */
-async function startRegisteredWorker(url: string, headers: Record<string, string>, env: NodeJS.ProcessEnv, api: ChildProcess): Promise<ChildProcess> {
+async function startRegisteredWorker(
+  url: string,
+  headers: Record<string, string>,
+  env: NodeJS.ProcessEnv,
+  api: ChildProcess,
+): Promise<ChildProcess> {
   await until(async () => (await fetch(`${url}/readyz`)).ok, api, 'the API to be ready');
   const worker = startProcess('src/worker.ts', { ...env, MISSION_WORKER_ID: 'bench-worker' });
   try {
     await until(
-      async () => ((await (await fetch(`${url}/v1/workers?state=active`, { headers })).json()) as { workers: { id: string }[] }).workers.some((w) => w.id === 'bench-worker'),
+      async () =>
+        ((await (await fetch(`${url}/v1/workers?state=active`, { headers })).json()) as { workers: { id: string }[] }).workers.some(
+          (w) => w.id === 'bench-worker',
+        ),
       worker,
       'the worker to register',
     );

@@ -11,7 +11,10 @@ export function splitterDecide(rules: RoleRules, command: string): 'allow' | 'co
   let strictest: 'allow' | 'confirm' | 'deny' = 'allow';
   const parts = splitCommand(command);
   for (const part of parts.length > 0 ? parts : [command]) {
-    const verdict = (['deny', 'confirm', 'allow'] as const).find((name) => lists[name].some((rule) => rule.tool === 'Bash' && (rule.specifier === null || commandMatches(rule.specifier, part)))) ?? 'confirm';
+    const verdict =
+      (['deny', 'confirm', 'allow'] as const).find((name) =>
+        lists[name].some((rule) => rule.tool === 'Bash' && (rule.specifier === null || commandMatches(rule.specifier, part))),
+      ) ?? 'confirm';
     if (severity[verdict] > severity[strictest]) strictest = verdict;
   }
   return strictest;
@@ -27,7 +30,10 @@ function commandMatches(specifier: string, command: string): boolean {
     const prefix = specifier.slice(0, -2).trim();
     return cmd === prefix || cmd.startsWith(`${prefix} `);
   }
-  const source = specifier.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.');
+  const source = specifier
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replaceAll('*', '.*')
+    .replaceAll('?', '.');
   return new RegExp(`^${source}$`, 's').test(cmd);
 }
 

@@ -21,7 +21,10 @@ export interface BenchSystem {
 }
 
 /** API and (unless told otherwise) one worker in this process, on a scratch Postgres database and a queue prefix of their own. */
-export async function startBenchSystem(env: Record<string, string>, options: { inProcessWorker?: boolean; logger?: Logger } = {}): Promise<BenchSystem> {
+export async function startBenchSystem(
+  env: Record<string, string>,
+  options: { inProcessWorker?: boolean; logger?: Logger } = {},
+): Promise<BenchSystem> {
   const database = await scratchDatabase();
   const config = loadConfig({
     ...process.env,
@@ -41,7 +44,8 @@ export async function startBenchSystem(env: Record<string, string>, options: { i
   const db = await openDatabase({ url: config.databaseUrl, dataDir: os.tmpdir() });
   const core = createCoreRuntime({ config, logger, database: db, redisUrl: benchRedisUrl });
   const app = await startApi(core, [mcpHttp(core)]);
-  const worker = options.inProcessWorker === false ? undefined : await startWorker({ config, logger, database: db, redisUrl: benchRedisUrl });
+  const worker =
+    options.inProcessWorker === false ? undefined : await startWorker({ config, logger, database: db, redisUrl: benchRedisUrl });
   const address = app.server.address();
   const { token } = await core.tokens.create({ name: 'bench', scopes: ['admin'] }, 'bench');
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
@@ -50,7 +54,8 @@ export async function startBenchSystem(env: Record<string, string>, options: { i
     url,
     auth,
     config,
-    fetch: (route, init = {}) => fetch(url + route, { ...init, headers: { ...auth, ...(init.headers as Record<string, string> | undefined) } }),
+    fetch: (route, init = {}) =>
+      fetch(url + route, { ...init, headers: { ...auth, ...(init.headers as Record<string, string> | undefined) } }),
     core,
     worker,
     async close() {

@@ -32,7 +32,9 @@ const { metafile } = await esbuild.build({
   // tsx is only imported in a checkout, where node_modules has it (host.ts).
   external: ['tsx', 'tsx/*'],
   // ws and its kin are CommonJS and require() Node's own modules.
-  banner: { js: "import { createRequire as missionCreateRequire } from 'node:module'; const require = missionCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as missionCreateRequire } from 'node:module'; const require = missionCreateRequire(import.meta.url);",
+  },
   plugins: [hostOutside],
   legalComments: 'none',
   metafile: true,

@@ -42,7 +42,10 @@ describe('the fault checker', () => {
         history: [op('submit_task', 'ok', { key: 'k-t1', taskId: 't1' }), op('fault_start', 'ok', { fault: 'x' })],
         tasks: [task('t1')],
         runs: [{ taskId: 't1', worker: 'w1', startedAt: 0, endedAt: 100 }],
-        sessions: [{ id: 's1', state: 'idle', ownerWorker: 'w2' }, { id: 's2', state: 'lost', ownerWorker: 'w3' }],
+        sessions: [
+          { id: 's1', state: 'idle', ownerWorker: 'w2' },
+          { id: 's2', state: 'lost', ownerWorker: 'w3' },
+        ],
         events: [1, 2, 3].map((seq) => ({ ownerId: 't1', seq })),
         approvals: [{ id: 'a1', status: 'approved', decisions: 1 }],
         messages: [{ id: 'm1', sessionId: 's1', status: 'answered', deliveries: 1 }],
@@ -55,21 +58,26 @@ describe('the fault checker', () => {
   });
 
   it('an accepted task missing from the database is lost; one whose answer was lost may be missing', () => {
-    expect(invariants(clean({ history: [op('submit_task', 'ok', { key: 'k-a', taskId: 'a' }), op('submit_task', 'info', { key: 'k-b' })] }))).toEqual([
-      'task_lost k-a',
-    ]);
+    expect(
+      invariants(clean({ history: [op('submit_task', 'ok', { key: 'k-a', taskId: 'a' }), op('submit_task', 'info', { key: 'k-b' })] })),
+    ).toEqual(['task_lost k-a']);
   });
 
   it('a task whose answer was lost but which was stored must still end', () => {
-    expect(invariants(clean({ history: [op('submit_task', 'info', { key: 'k-b' })], tasks: [task('b', { status: 'running' })] }))).toEqual(['task_not_terminal b']);
+    expect(invariants(clean({ history: [op('submit_task', 'info', { key: 'k-b' })], tasks: [task('b', { status: 'running' })] }))).toEqual([
+      'task_not_terminal b',
+    ]);
   });
 
   it('a task with two terminal state events ended twice', () => {
-    expect(invariants(clean({ history: [op('submit_task', 'ok', { key: 'k-c' })], tasks: [task('c', { terminalStateEvents: 2 })] }))).toEqual(['task_ended_twice c']);
+    expect(
+      invariants(clean({ history: [op('submit_task', 'ok', { key: 'k-c' })], tasks: [task('c', { terminalStateEvents: 2 })] })),
+    ).toEqual(['task_ended_twice c']);
   });
 
   it('a task not retry: "safe" that ran twice is a violation; a safe one within maxAttempts is not', () => {
-    const runs = (id: string, n: number) => Array.from({ length: n }, (_, i) => ({ taskId: id, worker: `w${i + 1}`, startedAt: i * 1000, endedAt: i * 1000 + 500 }));
+    const runs = (id: string, n: number) =>
+      Array.from({ length: n }, (_, i) => ({ taskId: id, worker: `w${i + 1}`, startedAt: i * 1000, endedAt: i * 1000 + 500 }));
     const input = clean({
       tasks: [task('never'), task('safe', { retry: 'safe' }), task('greedy', { retry: 'safe', maxAttempts: 2 })],
       runs: [...runs('never', 2), ...runs('safe', 3), ...runs('greedy', 3)],
@@ -108,7 +116,9 @@ describe('the fault checker', () => {
       { ownerId: 't', seq: 4 },
       { ownerId: 'u', seq: 1, terminal: true },
     ];
-    expect(check(clean({ events })).violations.map((v) => `${v.invariant} ${v.subject}: ${v.detail}`)).toEqual(['event_after_end t: 2 events after its end (seq 2): seq 3, 4']);
+    expect(check(clean({ events })).violations.map((v) => `${v.invariant} ${v.subject}: ${v.detail}`)).toEqual([
+      'event_after_end t: 2 events after its end (seq 2): seq 3, 4',
+    ]);
   });
 
   it('a coordination child (in no submission) that did not end is found too', () => {
@@ -117,7 +127,11 @@ describe('the fault checker', () => {
 
   it('finds gaps and repeats in what a client was streamed', () => {
     expect(checkStream({ ownerId: 'o', seqs: [3, 4, 5] })).toEqual([]);
-    expect(checkStream({ ownerId: 'o', seqs: [3, 5, 5, 4] }).map((v) => v.invariant)).toEqual(['event_gap', 'event_duplicate', 'event_duplicate']);
+    expect(checkStream({ ownerId: 'o', seqs: [3, 5, 5, 4] }).map((v) => v.invariant)).toEqual([
+      'event_gap',
+      'event_duplicate',
+      'event_duplicate',
+    ]);
   });
 
   it('an approval two clients were told they decided, or with two decision rows, was decided twice', () => {
@@ -159,7 +173,10 @@ describe('the fault checker', () => {
 
   it('counts failures the retry policy promises as expected', () => {
     const tasks = [
-      task('lost', { status: 'failed', error: 'the worker running it (w1) was lost; not retried because the prompt had already reached Claude (retry: never)' }),
+      task('lost', {
+        status: 'failed',
+        error: 'the worker running it (w1) was lost; not retried because the prompt had already reached Claude (retry: never)',
+      }),
       task('other', { status: 'failed', error: 'claude exited with code 1' }),
     ];
     expect(check(clean({ tasks })).expectedFailures).toBe(1);

@@ -127,7 +127,8 @@ export function check(input: CheckInput): CheckResult {
   return {
     violations,
     expectedFailures:
-      input.tasks.filter((t) => t.status === 'failed' && LOST_WORKER_FAILURE.test(t.error ?? '')).length + input.sessions.filter((s) => s.state === 'lost').length,
+      input.tasks.filter((t) => t.status === 'failed' && LOST_WORKER_FAILURE.test(t.error ?? '')).length +
+      input.sessions.filter((s) => s.state === 'lost').length,
     maxOverlapMs: Math.max(0, ...overlaps.values()),
     overlappingTasks: [...overlaps].filter(([, ms]) => ms > 0).map(([id]) => id),
     ops: {
@@ -147,13 +148,25 @@ export function checkTasks(input: Pick<CheckInput, 'history' | 'tasks'>): Violat
   const keys = new Set(input.tasks.map((t) => t.idempotencyKey));
   const violations: Violation[] = [];
   for (const op of input.history.filter((o) => o.kind === 'submit_task' && o.outcome === 'ok' && !keys.has(String(o.value.key)))) {
-    violations.push({ invariant: 'task_lost', subject: String(op.value.key), detail: `accepted as ${String(op.value.taskId)} at ${op.completedAt} ms, not in the database` });
+    violations.push({
+      invariant: 'task_lost',
+      subject: String(op.value.key),
+      detail: `accepted as ${String(op.value.taskId)} at ${op.completedAt} ms, not in the database`,
+    });
   }
   for (const task of input.tasks) {
     if (!(TERMINAL_TASK_STATES as readonly string[]).includes(task.status)) {
-      violations.push({ invariant: 'task_not_terminal', subject: task.id, detail: `${task.mode === 'coordinate' ? 'a coordination, ' : ''}still ${task.status} at the end` });
+      violations.push({
+        invariant: 'task_not_terminal',
+        subject: task.id,
+        detail: `${task.mode === 'coordinate' ? 'a coordination, ' : ''}still ${task.status} at the end`,
+      });
     } else if (task.terminalStateEvents !== 1) {
-      violations.push({ invariant: 'task_ended_twice', subject: task.id, detail: `${task.terminalStateEvents} terminal state events (status ${task.status})` });
+      violations.push({
+        invariant: 'task_ended_twice',
+        subject: task.id,
+        detail: `${task.terminalStateEvents} terminal state events (status ${task.status})`,
+      });
     }
   }
   return violations;
@@ -165,9 +178,18 @@ export function checkRuns(tasks: FinalTask[], runs: PromptRun[]): Violation[] {
   for (const task of tasks) {
     const mine = runs.filter((r) => r.taskId === task.id);
     const where = mine.map((r) => r.worker).join(', ');
-    if (task.retry !== 'safe' && mine.length > 1) violations.push({ invariant: 'task_ran_twice', subject: task.id, detail: `retry: ${task.retry}, ran ${mine.length} times (on ${where})` });
+    if (task.retry !== 'safe' && mine.length > 1)
+      violations.push({
+        invariant: 'task_ran_twice',
+        subject: task.id,
+        detail: `retry: ${task.retry}, ran ${mine.length} times (on ${where})`,
+      });
     if (task.retry === 'safe' && mine.length > task.maxAttempts) {
-      violations.push({ invariant: 'task_ran_too_often', subject: task.id, detail: `ran ${mine.length} times, maxAttempts ${task.maxAttempts} (on ${where})` });
+      violations.push({
+        invariant: 'task_ran_too_often',
+        subject: task.id,
+        detail: `ran ${mine.length} times, maxAttempts ${task.maxAttempts} (on ${where})`,
+      });
     }
   }
   return violations;
@@ -178,7 +200,11 @@ export function checkSessions(sessions: FinalSession[], liveWorkers: string[]): 
   return sessions
     .filter((s) => !(ENDED_SESSION_STATES as readonly string[]).includes(s.state))
     .filter((s) => s.ownerWorker === null || !liveWorkers.includes(s.ownerWorker))
-    .map((s) => ({ invariant: 'session_orphaned', subject: s.id, detail: `${s.state} on ${s.ownerWorker ?? 'no worker'}, which is not live` }));
+    .map((s) => ({
+      invariant: 'session_orphaned',
+      subject: s.id,
+      detail: `${s.state} on ${s.ownerWorker ?? 'no worker'}, which is not live`,
+    }));
 }
 
 /** Each owner's stored events are numbered 1, 2, 3, … without a hole or a repeat, and none comes after its end. */
@@ -190,14 +216,21 @@ export function checkEventLog(events: EventSeq[]): Violation[] {
   for (const e of events) if (e.terminal && e.seq < (ends.get(e.ownerId) ?? Infinity)) ends.set(e.ownerId, e.seq);
   for (const [ownerId, end] of ends) {
     const after = (byOwner.get(ownerId) ?? []).filter((seq) => seq > end);
-    if (after.length > 0) violations.push({ invariant: 'event_after_end', subject: ownerId, detail: `${after.length} events after its end (seq ${end}): seq ${after.sort((a, b) => a - b).join(', ')}` });
+    if (after.length > 0)
+      violations.push({
+        invariant: 'event_after_end',
+        subject: ownerId,
+        detail: `${after.length} events after its end (seq ${end}): seq ${after.sort((a, b) => a - b).join(', ')}`,
+      });
   }
   for (const [ownerId, seqs] of byOwner) {
     const sorted = [...seqs].sort((a, b) => a - b);
     for (let i = 0; i < sorted.length; i++) {
-      if (i > 0 && sorted[i] === sorted[i - 1]) violations.push({ invariant: 'event_duplicate', subject: ownerId, detail: `seq ${sorted[i]} stored twice` });
+      if (i > 0 && sorted[i] === sorted[i - 1])
+        violations.push({ invariant: 'event_duplicate', subject: ownerId, detail: `seq ${sorted[i]} stored twice` });
       const expected = i === 0 ? 1 : sorted[i - 1]! + 1;
-      if (sorted[i]! > expected) violations.push({ invariant: 'event_gap', subject: ownerId, detail: `seq ${expected}…${sorted[i]! - 1} missing` });
+      if (sorted[i]! > expected)
+        violations.push({ invariant: 'event_gap', subject: ownerId, detail: `seq ${expected}…${sorted[i]! - 1} missing` });
     }
   }
   return violations;
@@ -208,8 +241,10 @@ export function checkStream(stream: ObservedStream): Violation[] {
   const violations: Violation[] = [];
   for (let i = 1; i < stream.seqs.length; i++) {
     const [before, seq] = [stream.seqs[i - 1]!, stream.seqs[i]!];
-    if (seq <= before) violations.push({ invariant: 'event_duplicate', subject: stream.ownerId, detail: `stream sent seq ${seq} after ${before}` });
-    else if (seq > before + 1) violations.push({ invariant: 'event_gap', subject: stream.ownerId, detail: `stream skipped seq ${before + 1}…${seq - 1}` });
+    if (seq <= before)
+      violations.push({ invariant: 'event_duplicate', subject: stream.ownerId, detail: `stream sent seq ${seq} after ${before}` });
+    else if (seq > before + 1)
+      violations.push({ invariant: 'event_gap', subject: stream.ownerId, detail: `stream skipped seq ${before + 1}…${seq - 1}` });
   }
   return violations;
 }
@@ -219,9 +254,14 @@ export function checkApprovals(history: Op[], approvals: FinalApproval[]): Viola
   const violations: Violation[] = [];
   for (const approval of approvals) {
     const accepted = history.filter((op) => op.kind === 'approve' && op.value.approvalId === approval.id && op.outcome === 'ok');
-    if (approval.decisions > 1) violations.push({ invariant: 'approval_decided_twice', subject: approval.id, detail: `${approval.decisions} decision rows` });
+    if (approval.decisions > 1)
+      violations.push({ invariant: 'approval_decided_twice', subject: approval.id, detail: `${approval.decisions} decision rows` });
     if (accepted.length > 1) {
-      violations.push({ invariant: 'approval_decided_twice', subject: approval.id, detail: `${accepted.length} clients were told their decision (${accepted.map((op) => op.value.decision).join(', ')}) took` });
+      violations.push({
+        invariant: 'approval_decided_twice',
+        subject: approval.id,
+        detail: `${accepted.length} clients were told their decision (${accepted.map((op) => op.value.decision).join(', ')}) took`,
+      });
     }
   }
   return violations;
@@ -231,7 +271,11 @@ export function checkApprovals(history: Op[], approvals: FinalApproval[]): Viola
 export function checkMessages(messages: FinalMessage[]): Violation[] {
   return messages
     .filter((m) => m.deliveries > 1)
-    .map((m) => ({ invariant: 'message_delivered_twice', subject: m.id, detail: `Claude got it ${m.deliveries} times in session ${m.sessionId} (status ${m.status})` }));
+    .map((m) => ({
+      invariant: 'message_delivered_twice',
+      subject: m.id,
+      detail: `Claude got it ${m.deliveries} times in session ${m.sessionId} (status ${m.status})`,
+    }));
 }
 
 /** For each task, the longest time two of its runs on different workers were under way together. */
@@ -250,6 +294,8 @@ export function overlapsByTask(runs: PromptRun[]): Map<string, number> {
  * took to do work again. Undefined when none did.
  */
 export function recoveryTime(history: Op[], healedAt: number): number | undefined {
-  const probe = history.find((op) => op.kind === 'task_final' && op.value.probe === true && op.invokedAt >= healedAt && op.value.status === 'succeeded');
+  const probe = history.find(
+    (op) => op.kind === 'task_final' && op.value.probe === true && op.invokedAt >= healedAt && op.value.status === 'succeeded',
+  );
   return probe === undefined ? undefined : probe.completedAt - healedAt;
 }

@@ -112,10 +112,21 @@ export class Cluster {
     await this.redis.start();
     await this.postgres.init();
     await this.postgres.start();
-    const admin = postgres(this.postgres.url(), { max: 1, onnotice: () => { /* notices ("does not exist, skipping") are no news */ } });
+    const admin = postgres(this.postgres.url(), {
+      max: 1,
+      onnotice: () => {
+        /* notices ("does not exist, skipping") are no news */
+      },
+    });
     await admin.unsafe('create database mission');
     await admin.end();
-    this.sql = postgres(this.postgres.url('mission'), { max: 4, onnotice: () => { /* notices ("does not exist, skipping") are no news */ }, connect_timeout: 5 });
+    this.sql = postgres(this.postgres.url('mission'), {
+      max: 4,
+      onnotice: () => {
+        /* notices ("does not exist, skipping") are no news */
+      },
+      connect_timeout: 5,
+    });
 
     for (let i = 1; i <= this.options.apis; i++) {
       this.apis.push(await this.startNode(`api${i}`, ['redis', 'postgres', 'app'], (machine) => this.apiEnv(machine), 'src/api.ts'));
@@ -125,7 +136,15 @@ export class Cluster {
       const name = `w${i}`;
       const stubUrl = await this.stubFor(name);
       const home = this.homeFor(name, stubUrl);
-      this.workers.push(await this.startNode(name, ['redis', 'postgres', 'app'], () => this.workerEnv(name, home), 'src/worker.ts', path.join(this.base, name, 'tmp')));
+      this.workers.push(
+        await this.startNode(
+          name,
+          ['redis', 'postgres', 'app'],
+          () => this.workerEnv(name, home),
+          'src/worker.ts',
+          path.join(this.base, name, 'tmp'),
+        ),
+      );
     }
     // As long as every worker process is alive (tsx compiles each on a loaded machine): a dead one says so at once.
     await waitUntil(
@@ -139,9 +158,16 @@ export class Cluster {
     );
   }
 
-  private async startNode(name: string, networks: NetworkName[], env: (machine: Machine) => Record<string, string>, entry: string, tmpDir?: string): Promise<Node> {
+  private async startNode(
+    name: string,
+    networks: NetworkName[],
+    env: (machine: Machine) => Record<string, string>,
+    entry: string,
+    tmpDir?: string,
+  ): Promise<Node> {
     const machine = this.topology.addMachine(name, networks);
-    const launch = () => startInMachine(name, machine, [process.execPath, '--import', 'tsx', entry], { env: env(machine), cwd: ROOT, tmpDir });
+    const launch = () =>
+      startInMachine(name, machine, [process.execPath, '--import', 'tsx', entry], { env: env(machine), cwd: ROOT, tmpDir });
     const node: Node = {
       name,
       machine,
@@ -161,7 +187,10 @@ export class Cluster {
    */
   private async waitForApi(node: Node): Promise<void> {
     const died = node.process.exited.then((code) => new Error(`${node.name} exited (code ${code}) before it listened`));
-    const listening = waitForPort(node.machine.address.app!, API_PORT, `${node.name} to listen`, 600_000).then(() => undefined, (error: Error) => error);
+    const listening = waitForPort(node.machine.address.app!, API_PORT, `${node.name} to listen`, 600_000).then(
+      () => undefined,
+      (error: Error) => error,
+    );
     const problem = await Promise.race([listening, died]);
     if (problem) throw new Error(`${problem.message}\n${node.process.output().slice(-3_000)}`);
   }
@@ -232,7 +261,11 @@ export class Cluster {
     return fetch(this.apiUrl(api) + route, {
       ...init,
       signal: AbortSignal.timeout(init.timeoutMs ?? 30_000),
-      headers: { authorization: `Bearer ${this.token}`, ...(init.body ? { 'content-type': 'application/json' } : {}), ...(init.headers as Record<string, string> | undefined) },
+      headers: {
+        authorization: `Bearer ${this.token}`,
+        ...(init.body ? { 'content-type': 'application/json' } : {}),
+        ...(init.headers as Record<string, string> | undefined),
+      },
     });
   }
 
@@ -286,13 +319,20 @@ export class Cluster {
   async explain(id: string): Promise<string> {
     const [task] = await this.db`select id, mode, status, retry, attempts, worker_id, parent_id, error, prompt from tasks where id = ${id}`;
     const [session] = await this.db`select id, state, owner_worker from sessions where id = ${id}`;
-    const events = await this.db<{ seq: number; type: string; payload: unknown; at: Date }[]>`select seq, type, payload, at from events where owner_id = ${id} order by seq`;
-    return [JSON.stringify(task ?? session ?? { id }), ...events.map((e) => `  ${e.seq} ${e.at.toISOString()} ${e.type} ${JSON.stringify(e.payload).slice(0, 300)}`)].join('\n');
+    const events = await this.db<
+      { seq: number; type: string; payload: unknown; at: Date }[]
+    >`select seq, type, payload, at from events where owner_id = ${id} order by seq`;
+    return [
+      JSON.stringify(task ?? session ?? { id }),
+      ...events.map((e) => `  ${e.seq} ${e.at.toISOString()} ${e.type} ${JSON.stringify(e.payload).slice(0, 300)}`),
+    ].join('\n');
   }
 
   async close(): Promise<void> {
     for (const node of [...this.workers, ...this.apis]) if (node.process.running()) await signal(node.process, 'SIGCONT');
-    await this.sql?.end({ timeout: 1 }).catch(() => { /* a Postgres a fault left unreachable cannot say goodbye: its machine goes next */ });
+    await this.sql?.end({ timeout: 1 }).catch(() => {
+      /* a Postgres a fault left unreachable cannot say goodbye: its machine goes next */
+    });
     this.topology.destroy();
     await Promise.all(this.stubs.map((stub) => stub.close()));
     fs.rmSync(this.base, { recursive: true, force: true });

@@ -38,7 +38,11 @@ export interface DeployedSystem {
 /** The user the worker image runs agents as (Dockerfile). */
 const IMAGE_AGENT_USER = 'mission-agent';
 
-export async function startDeployed(services: ServiceLaunch[], files: { slots: string; permissions: string }, script: (request: StubRequest) => StubReply): Promise<DeployedSystem> {
+export async function startDeployed(
+  services: ServiceLaunch[],
+  files: { slots: string; permissions: string },
+  script: (request: StubRequest) => StubReply,
+): Promise<DeployedSystem> {
   const base = fs.mkdtempSync('/var/tmp/mission-deployed-');
   fs.chmodSync(base, 0o755); // the agent user reaches its working folder (base/workspace) through it
   const topology = Topology.create();
@@ -46,14 +50,19 @@ export async function startDeployed(services: ServiceLaunch[], files: { slots: s
   let agentUser: TestAgentUser | undefined;
   let stub: ReachableStub | undefined;
   try {
-    const [api, worker] = [services.find((s) => s.command.join(' ').includes('api'))!, services.find((s) => s.command.join(' ').includes('worker'))!];
+    const [api, worker] = [
+      services.find((s) => s.command.join(' ').includes('api'))!,
+      services.find((s) => s.command.join(' ').includes('worker'))!,
+    ];
     const redisMachine = topology.addMachine('redis', ['redis']);
     const pgMachine = topology.addMachine('postgres', ['postgres']);
     const apiMachine = topology.addMachine('api', ['redis', 'postgres', 'app']);
     const workerMachine = topology.addMachine('worker', ['redis', 'postgres', 'app']);
 
     const hosts = path.join(base, 'hosts');
-    const apiNames = api.hostNames.filter((name) => ![hostOf(api.env.REDIS_URL), hostOf(api.env.DATABASE_URL)].includes(name) && name !== 'worker');
+    const apiNames = api.hostNames.filter(
+      (name) => ![hostOf(api.env.REDIS_URL), hostOf(api.env.DATABASE_URL)].includes(name) && name !== 'worker',
+    );
     fs.writeFileSync(
       hosts,
       [
@@ -70,7 +79,12 @@ export async function startDeployed(services: ServiceLaunch[], files: { slots: s
     await pg.init();
     await pg.start();
     const databaseUrl = new URL(api.env.DATABASE_URL!);
-    const admin = postgres(pg.url(), { max: 1, onnotice: () => { /* notices ("does not exist, skipping") are no news */ } });
+    const admin = postgres(pg.url(), {
+      max: 1,
+      onnotice: () => {
+        /* notices ("does not exist, skipping") are no news */
+      },
+    });
     await admin.unsafe(`create role "${databaseUrl.username}" login password '${decodeURIComponent(databaseUrl.password)}'`);
     await admin.unsafe(`create database "${databaseUrl.pathname.slice(1)}" owner "${databaseUrl.username}"`);
     await admin.end();
@@ -96,7 +110,12 @@ export async function startDeployed(services: ServiceLaunch[], files: { slots: s
     const claude = claudeHomeAt(path.join(base, 'worker-home'), stub.url, [workdir]);
 
     const start = (service: ServiceLaunch, machine: Machine, extra: Record<string, string>) => {
-      const child = startInMachine(service.name, machine, service.command, { env: { PATH: pathEnv, LANG: 'C.UTF-8', ...inImage(service.env), ...extra }, cwd: ROOT, hostsFile: hosts, tmpDir: path.join(base, `${machine.name}-tmp`) });
+      const child = startInMachine(service.name, machine, service.command, {
+        env: { PATH: pathEnv, LANG: 'C.UTF-8', ...inImage(service.env), ...extra },
+        cwd: ROOT,
+        hostsFile: hosts,
+        tmpDir: path.join(base, `${machine.name}-tmp`),
+      });
       processes.push(child);
       return child;
     };
@@ -104,11 +123,22 @@ export async function startDeployed(services: ServiceLaunch[], files: { slots: s
     const apiProcess = start(api, apiMachine, { HOME: path.join(base, 'api-home'), MISSION_SLOT_ROOTS: workdir });
     fs.mkdirSync(path.join(base, 'api-home'));
     const url = `http://${apiMachine.address.app}:${api.env.PORT ?? '7070'}`;
-    await eventually(async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.ok === true || !apiProcess.running(), 120_000, 'the API to be ready');
+    await eventually(
+      async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.ok === true || !apiProcess.running(),
+      120_000,
+      'the API to be ready',
+    );
     if (!apiProcess.running()) throw new Error(`the API exited:\n${apiProcess.output().slice(-3_000)}`);
     const token = await createAdminToken(reachableDb(api.env.DATABASE_URL!));
     const authorized = (route: string, init: RequestInit = {}) =>
-      fetch(url + route, { ...init, headers: { authorization: `Bearer ${token}`, ...(init.body ? { 'content-type': 'application/json' } : {}), ...(init.headers as Record<string, string> | undefined) } });
+      fetch(url + route, {
+        ...init,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(init.body ? { 'content-type': 'application/json' } : {}),
+          ...(init.headers as Record<string, string> | undefined),
+        },
+      });
 
     // The image creates the agent user (Dockerfile: mission-agent); this machine gets a user of the run's own for it.
     if (worker.env.MISSION_AGENT_USER === IMAGE_AGENT_USER) agentUser = createAgentUser();

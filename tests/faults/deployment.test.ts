@@ -20,12 +20,16 @@ const read = (file: string) => fs.readFileSync(path.join(ROOT, file), 'utf8');
 
 describe('reading the deployment files', () => {
   it('takes ENV and CMD from a Dockerfile stage and its parents', () => {
-    const targets = dockerfileTargets('FROM node:22 AS base\nENV A=1 B="two words"\nFROM base AS api\nENV PORT=7070\nCMD ["npx", "tsx", "src/api.ts"]\n');
+    const targets = dockerfileTargets(
+      'FROM node:22 AS base\nENV A=1 B="two words"\nFROM base AS api\nENV PORT=7070\nCMD ["npx", "tsx", "src/api.ts"]\n',
+    );
     expect(targets.api).toEqual({ env: { A: '1', B: 'two words', PORT: '7070' }, cmd: ['npx', 'tsx', 'src/api.ts'] });
   });
 
   it('substitutes variables as Compose does', () => {
-    expect(interpolate('${A:-x}|${B:-x}|${B-y}|${C}|$$HOME', { A: 'a', B: '' })).toBe('a|x||||$HOME'.replace('||||', '|||').replace('x||', 'x||'));
+    expect(interpolate('${A:-x}|${B:-x}|${B-y}|${C}|$$HOME', { A: 'a', B: '' })).toBe(
+      'a|x||||$HOME'.replace('||||', '|||').replace('x||', 'x||'),
+    );
     expect(interpolate('${A:-x}', {})).toBe('x');
     expect(interpolate('${B-y}', { B: '' })).toBe('');
   });
@@ -39,7 +43,8 @@ describe('reading the deployment files', () => {
     ]);
     const k8s = k8sServices(path.join(ROOT, 'k8s/base'), image);
     expect(k8s.map((s) => s.name).sort()).toEqual(['mission-api', 'mission-worker']);
-    for (const service of [...compose, ...k8s]) expect(service.env).toMatchObject({ DATABASE_URL: expect.any(String), REDIS_URL: expect.any(String) });
+    for (const service of [...compose, ...k8s])
+      expect(service.env).toMatchObject({ DATABASE_URL: expect.any(String), REDIS_URL: expect.any(String) });
   });
 });
 
@@ -69,21 +74,29 @@ for (const [name, deployment] of Object.entries(DEPLOYMENTS)) {
       system = await startDeployed(services, deployment, reply);
     }, 240_000);
     afterEach((context) => {
-      if (context.task.result?.state === 'fail') for (const service of ['api', 'worker'] as const) console.error(`--- ${service}:\n${system?.output(service).slice(-4_000)}`);
+      if (context.task.result?.state === 'fail')
+        for (const service of ['api', 'worker'] as const) console.error(`--- ${service}:\n${system?.output(service).slice(-4_000)}`);
     });
     afterAll(async () => {
       await system?.close();
     });
 
     const api = async <T>(route: string, body?: unknown): Promise<T> => {
-      const res = await system.fetch(route, body === undefined ? {} : { method: route.startsWith('/v1/slots/') ? 'PUT' : 'POST', body: JSON.stringify(body) });
+      const res = await system.fetch(
+        route,
+        body === undefined ? {} : { method: route.startsWith('/v1/slots/') ? 'PUT' : 'POST', body: JSON.stringify(body) },
+      );
       const json = (await res.json()) as T;
       if (!res.ok) throw new Error(`${route} → ${res.status}: ${JSON.stringify(json)}`);
       return json;
     };
     const ended = (id: string) =>
-      eventually(async () => ['succeeded', 'failed', 'cancelled', 'timed_out'].includes((await api<{ status: string }>(`/v1/tasks/${id}`)).status), 90_000, `task ${id} to end`);
-    
+      eventually(
+        async () => ['succeeded', 'failed', 'cancelled', 'timed_out'].includes((await api<{ status: string }>(`/v1/tasks/${id}`)).status),
+        90_000,
+        `task ${id} to end`,
+      );
+
     it('runs a task on the shipped default slot', async () => {
       const task = await api<{ id: string }>('/v1/tasks', { prompt: `${marker('deploy-task-1')} do the work` });
       await ended(task.id);
@@ -102,9 +115,15 @@ for (const [name, deployment] of Object.entries(DEPLOYMENTS)) {
       // The stub had the agent call mission_sessions (script.ts); what came back says whether it reached the API.
       const result = system.seen.flatMap((s) => s.request.toolResults).find((r) => r.toolUseId === MISSION_CHECK_ID);
       expect(result, 'the agent called mission_sessions').toBeDefined();
-      if (apiUrlSet) expect(result, system.output('worker').slice(-3_000)).toMatchObject({ isError: false, content: expect.stringContaining('sessions') });
+      if (apiUrlSet)
+        expect(result, system.output('worker').slice(-3_000)).toMatchObject({
+          isError: false,
+          content: expect.stringContaining('sessions'),
+        });
       else {
-        console.warn(`${name}: KNOWN DEFECT — the worker has no MISSION_API_URL; its manager agent's mission_sessions call got: ${result!.content.slice(0, 200)}`);
+        console.warn(
+          `${name}: KNOWN DEFECT — the worker has no MISSION_API_URL; its manager agent's mission_sessions call got: ${result!.content.slice(0, 200)}`,
+        );
         expect(result!.isError).toBe(true);
       }
     }, 120_000);

@@ -30,7 +30,10 @@ export interface DockerTarget {
 export function dockerfileTargets(text: string): Record<string, DockerTarget> {
   const stages: Record<string, DockerTarget> = {};
   let current: DockerTarget | undefined;
-  for (const line of text.replace(/\\\n/g, ' ').split('\n').map((l) => l.trim())) {
+  for (const line of text
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())) {
     const from = /^FROM\s+(\S+)(?:\s+AS\s+(\S+))?/i.exec(line);
     if (from) {
       const parent = stages[from[1]!];
@@ -49,24 +52,35 @@ export function dockerfileTargets(text: string): Record<string, DockerTarget> {
 
 /** `${VAR}`, `${VAR:-default}`, `${VAR-default}` and `$$` as Compose substitutes them from the shell's environment. */
 export function interpolate(value: string, shell: Record<string, string | undefined>): string {
-  return value.replace(/\$\$|\$\{(\w+)(?:(:?-)([^}]*))?\}/g, (whole, name: string | undefined, op: string | undefined, fallback: string | undefined) => {
-    if (whole === '$$') return '$';
-    const set = shell[name!];
-    if (op === ':-') return set ? set : (fallback ?? '');
-    if (op === '-') return set ?? fallback ?? '';
-    return set ?? '';
-  });
+  return value.replace(
+    /\$\$|\$\{(\w+)(?:(:?-)([^}]*))?\}/g,
+    (whole, name: string | undefined, op: string | undefined, fallback: string | undefined) => {
+      if (whole === '$$') return '$';
+      const set = shell[name!];
+      if (op === ':-') return set ? set : (fallback ?? '');
+      if (op === '-') return set ?? fallback ?? '';
+      return set ?? '';
+    },
+  );
 }
 
 /** docker-compose.yml's `api` and `worker` services as they would start, with the shell's variables. */
-export function composeServices(composeText: string, dockerfile: Record<string, DockerTarget>, shell: Record<string, string | undefined>): ServiceLaunch[] {
-  const compose = parse(composeText, { merge: true }) as { services: Record<string, { build?: { target?: string }; environment?: Record<string, unknown>; command?: string[] }> };
+export function composeServices(
+  composeText: string,
+  dockerfile: Record<string, DockerTarget>,
+  shell: Record<string, string | undefined>,
+): ServiceLaunch[] {
+  const compose = parse(composeText, { merge: true }) as {
+    services: Record<string, { build?: { target?: string }; environment?: Record<string, unknown>; command?: string[] }>;
+  };
   const hostNames = Object.keys(compose.services);
   return ['api', 'worker'].map((name) => {
     const service = compose.services[name]!;
     const image = dockerfile[service.build?.target ?? ''];
     if (!image) throw new Error(`compose service ${name} builds target ${service.build?.target}, which the Dockerfile does not have`);
-    const env = Object.fromEntries(Object.entries(service.environment ?? {}).map(([key, value]) => [key, interpolate(String(value ?? ''), shell)]));
+    const env = Object.fromEntries(
+      Object.entries(service.environment ?? {}).map(([key, value]) => [key, interpolate(String(value ?? ''), shell)]),
+    );
     return { name, command: service.command ?? image.cmd, env: { ...image.env, ...env }, hostNames };
   });
 }
@@ -77,7 +91,9 @@ type Json = Record<string, unknown>;
 export function k8sServices(dir: string, dockerfile: Record<string, DockerTarget>): ServiceLaunch[] {
   const objects = renderKustomization(dir);
   const byKind = (kind: string) => objects.filter((o: K8sObject) => o.kind === kind);
-  const configMaps = new Map(byKind('ConfigMap').map((o) => [o.metadata.name, (o as unknown as { data?: Record<string, string> }).data ?? {}]));
+  const configMaps = new Map(
+    byKind('ConfigMap').map((o) => [o.metadata.name, (o as unknown as { data?: Record<string, string> }).data ?? {}]),
+  );
   const secrets = new Map(
     byKind('Secret').map((o) => {
       const secret = o as unknown as { data?: Record<string, string>; stringData?: Record<string, string> };
@@ -90,7 +106,11 @@ export function k8sServices(dir: string, dockerfile: Record<string, DockerTarget
     const [spec] = podSpecs(deployment);
     const container = (spec!.containers as Json[])[0]!;
     // The image's name says which Dockerfile target it is (mission-api → api); overlays may prefix a registry.
-    const target = String(container.image).replace(/[:@].*$/, '').split('/').at(-1)!.replace(/^mission-/, '');
+    const target = String(container.image)
+      .replace(/[:@].*$/, '')
+      .split('/')
+      .at(-1)!
+      .replace(/^mission-/, '');
     const image = dockerfile[target];
     if (!image) throw new Error(`${deployment.metadata.name} runs image ${String(container.image)}: no Dockerfile target ${target}`);
     const env: Record<string, string> = { ...image.env };
@@ -99,9 +119,13 @@ export function k8sServices(dir: string, dockerfile: Record<string, DockerTarget
       Object.assign(env, (source.configMapRef ? configMaps : secrets).get(ref!.name) ?? {});
     }
     for (const entry of (container.env as Json[] | undefined) ?? []) {
-      const from = entry.valueFrom as { secretKeyRef?: { name: string; key: string }; configMapKeyRef?: { name: string; key: string } } | undefined;
+      const from = entry.valueFrom as
+        | { secretKeyRef?: { name: string; key: string }; configMapKeyRef?: { name: string; key: string } }
+        | undefined;
       const ref = from?.secretKeyRef ?? from?.configMapKeyRef;
-      env[String(entry.name)] = ref ? ((from?.secretKeyRef ? secrets : configMaps).get(ref.name)?.[ref.key] ?? '') : String(entry.value ?? '');
+      env[String(entry.name)] = ref
+        ? ((from?.secretKeyRef ? secrets : configMaps).get(ref.name)?.[ref.key] ?? '')
+        : String(entry.value ?? '');
     }
     const command = [...((container.command as string[] | undefined) ?? []), ...((container.args as string[] | undefined) ?? [])];
     return { name: deployment.metadata.name, command: command.length > 0 ? command : image.cmd, env, hostNames };

@@ -43,7 +43,9 @@ interface KnownDefect {
 // seen again fails the harness.
 const KNOWN: KnownDefect[] = [];
 const isKnown = (fault: string, v: Violation): KnownDefect | undefined =>
-  KNOWN.find((k) => k.faults.some((f) => fault.includes(f)) && k.invariant === v.invariant && k.subject.test(v.subject) && k.detail.test(v.detail));
+  KNOWN.find(
+    (k) => k.faults.some((f) => fault.includes(f)) && k.invariant === v.invariant && k.subject.test(v.subject) && k.detail.test(v.detail),
+  );
 
 function whySkip(): string | undefined {
   const noNetns = whyNoNetns();
@@ -83,13 +85,20 @@ describe.skipIf(skip !== undefined)('Mission under faults (network namespaces)',
 
   // Two APIs and three workers compiled by tsx at once: minutes on a machine loaded by other runs.
   beforeAll(async () => {
-    cluster = await Cluster.start({ apis: 2, workers: 3, script: (_worker, request) => reply(request), permissions: PERMISSIONS, slots: SLOTS });
+    cluster = await Cluster.start({
+      apis: 2,
+      workers: 3,
+      script: (_worker, request) => reply(request),
+      permissions: PERMISSIONS,
+      slots: SLOTS,
+    });
   }, 900_000);
   afterAll(async () => {
     if (reports.length > 0) {
       const table = renderReport(reports, `Schedule \`${name}\`, ${new Date().toISOString().slice(0, 16)}Z:`);
       console.log(table);
-      if (process.env.FAULTS_REPORT) fs.writeFileSync(process.env.FAULTS_REPORT, replaceResults(fs.readFileSync(process.env.FAULTS_REPORT, 'utf8'), table));
+      if (process.env.FAULTS_REPORT)
+        fs.writeFileSync(process.env.FAULTS_REPORT, replaceResults(fs.readFileSync(process.env.FAULTS_REPORT, 'utf8'), table));
     }
     await cluster?.close();
   }, 60_000);

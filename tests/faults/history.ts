@@ -50,14 +50,36 @@ export class History {
   }
 
   /** Runs `call`, recording it; an exception is an `info` op (the call may or may not have happened). */
-  async record(process: string, kind: OpKind, value: Record<string, unknown>, call: () => Promise<{ outcome: Outcome; status?: number; value?: Record<string, unknown> }>): Promise<Op> {
+  async record(
+    process: string,
+    kind: OpKind,
+    value: Record<string, unknown>,
+    call: () => Promise<{ outcome: Outcome; status?: number; value?: Record<string, unknown> }>,
+  ): Promise<Op> {
     const invokedAt = this.now();
     let op: Op;
     try {
       const answer = await call();
-      op = { index: this.ops.length, process, kind, invokedAt, completedAt: this.now(), outcome: answer.outcome, status: answer.status, value: { ...value, ...answer.value } };
+      op = {
+        index: this.ops.length,
+        process,
+        kind,
+        invokedAt,
+        completedAt: this.now(),
+        outcome: answer.outcome,
+        status: answer.status,
+        value: { ...value, ...answer.value },
+      };
     } catch (error) {
-      op = { index: this.ops.length, process, kind, invokedAt, completedAt: this.now(), outcome: 'info', value: { ...value, error: (error as Error).message } };
+      op = {
+        index: this.ops.length,
+        process,
+        kind,
+        invokedAt,
+        completedAt: this.now(),
+        outcome: 'info',
+        value: { ...value, error: (error as Error).message },
+      };
     }
     this.ops.push(op);
     return op;

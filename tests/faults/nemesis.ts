@@ -66,7 +66,9 @@ export const FAULTS: Fault[] = [
     description: 'kill -9 Redis (no persistence) and start it again empty',
     async inject(cluster) {
       await cluster.redis.restartEmpty();
-      return async () => { /* nothing to heal: the restart was the whole fault */ };
+      return async () => {
+        /* nothing to heal: the restart was the whole fault */
+      };
     },
   },
   {
@@ -74,7 +76,9 @@ export const FAULTS: Fault[] = [
     description: 'kill -9 Postgres and start it again (it recovers from its WAL)',
     async inject(cluster) {
       await cluster.postgres.restart(() => cluster.topology.pidsOf(cluster.postgresMachine));
-      return async () => { /* nothing to heal: the restart was the whole fault */ };
+      return async () => {
+        /* nothing to heal: the restart was the whole fault */
+      };
     },
   },
 ];

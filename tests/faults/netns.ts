@@ -144,10 +144,7 @@ export class Topology {
 
   /** Pids of every process in the machine. */
   pidsOf(machine: Machine): number[] {
-    return ip('netns', 'pids', machine.namespace)
-      .split('\n')
-      .filter(Boolean)
-      .map(Number);
+    return ip('netns', 'pids', machine.namespace).split('\n').filter(Boolean).map(Number);
   }
 
   /** Removes every machine (killing what still runs in it) and every bridge. Safe to call twice. */
@@ -221,7 +218,9 @@ export function spawnInMachine(machine: Machine, command: string[], options: Mac
   const asUser = options.user ? ['setpriv', `--reuid=${options.user}`, `--regid=${options.user}`, '--init-groups', '--'] : [];
   // ip netns exec gives the command a mount namespace of its own: what is bound there, nobody else sees.
   const binds = options.hostsFile ? [[options.hostsFile, '/etc/hosts']] : [];
-  const script = [...binds.map((_, i) => `mount --bind "$${2 * i + 1}" "$${2 * i + 2}"`), `shift ${2 * binds.length}`, 'exec "$@"'].join(' && ');
+  const script = [...binds.map((_, i) => `mount --bind "$${2 * i + 1}" "$${2 * i + 2}"`), `shift ${2 * binds.length}`, 'exec "$@"'].join(
+    ' && ',
+  );
   return spawn('ip', ['netns', 'exec', machine.namespace, 'sh', '-c', script, 'sh', ...binds.flat(), ...asUser, ...command], {
     env: options.tmpDir ? { ...options.env, TMPDIR: options.tmpDir } : options.env,
     cwd: options.cwd,

@@ -28,7 +28,12 @@ export async function runPhase(cluster: Cluster, fault: Fault, tag: string): Pro
   const history = new History();
   const workload = new Workload(cluster, history, tag);
   workload.start();
-  await waitUntil(async () => (await cluster.db`select 1 from tasks where status = 'running' and prompt like ${`%${tag}-%`} limit 1`.catch(() => [])).length > 0, 60_000, `a task of ${tag} to run`);
+  await waitUntil(
+    async () =>
+      (await cluster.db`select 1 from tasks where status = 'running' and prompt like ${`%${tag}-%`} limit 1`.catch(() => [])).length > 0,
+    60_000,
+    `a task of ${tag} to run`,
+  );
 
   history.mark('nemesis', 'fault_start', { fault: fault.name });
   const heal = await fault.inject(cluster);
@@ -44,21 +49,35 @@ export async function runPhase(cluster: Cluster, fault: Fault, tag: string): Pro
     async () =>
       (
         await cluster.db`select 1 from tasks t where (t.prompt like ${`%${tag}-%`} or t.prompt like ${`%${tag}.%`}) and not exists (
-          select 1 from events e where e.owner_id = t.id and e.type = 'state' and e.payload->>'state' in ('succeeded','failed','cancelled','timed_out')) limit 1`.catch(() => [1])
+          select 1 from events e where e.owner_id = t.id and e.type = 'state' and e.payload->>'state' in ('succeeded','failed','cancelled','timed_out')) limit 1`.catch(
+          () => [1],
+        )
       ).length === 0,
     60_000,
     `the tasks of ${tag} to end`,
-  ).catch(() => { /* tasks that have not ended by then are the checker's to report (below) */ });
+  ).catch(() => {
+    /* tasks that have not ended by then are the checker's to report (below) */
+  });
   await waitUntil(() => history.now() - healedAt > 2 * WORKER_TIMEOUT_MS, 30_000, 'twice the worker timeout since the heal');
 
   const evidence = await gatherEvidence(cluster, tag, history.ops, workload.sessions);
   await workload.killSessions();
   await restoreFleet(cluster);
-  return { fault: fault.name, description: fault.description, result: check(evidence), recoveryMs: recoveryTime(history.ops, healedAt), durationMs: Date.now() - started };
+  return {
+    fault: fault.name,
+    description: fault.description,
+    result: check(evidence),
+    recoveryMs: recoveryTime(history.ops, healedAt),
+    durationMs: Date.now() - started,
+  };
 }
 
 /** Starts any worker that is not running and waits until the registry lists every one active. */
 export async function restoreFleet(cluster: Cluster): Promise<void> {
   for (const worker of cluster.workers) if (!worker.process.running()) await worker.restart();
-  await waitUntil(async () => (await cluster.liveWorkers().catch(() => [])).length === cluster.workers.length, 90_000, 'every worker to be live again');
+  await waitUntil(
+    async () => (await cluster.liveWorkers().catch(() => [])).length === cluster.workers.length,
+    90_000,
+    'every worker to be live again',
+  );
 }

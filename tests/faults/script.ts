@@ -32,10 +32,16 @@ export function reply(request: StubRequest): StubReply {
   if (request.tools.length === 0) return { text: 'side request' };
   const id = MARKER.exec(request.lastUserText)?.[1];
   if (request.toolResults.length > 0) return { text: 'the command ran' };
-  if (id?.includes('-mgr-')) return { text: 'Listing.', toolUses: [{ name: 'mcp__mission__mission_sessions', input: {}, id: MISSION_CHECK_ID }] };
-  if (id?.includes('-appr-')) return { text: 'I will run it.', toolUses: [{ name: 'Bash', input: { command: `touch ${id}.txt`, description: 'leave a marker file' } }] };
+  if (id?.includes('-mgr-'))
+    return { text: 'Listing.', toolUses: [{ name: 'mcp__mission__mission_sessions', input: {}, id: MISSION_CHECK_ID }] };
+  if (id?.includes('-appr-'))
+    return {
+      text: 'I will run it.',
+      toolUses: [{ name: 'Bash', input: { command: `touch ${id}.txt`, description: 'leave a marker file' } }],
+    };
   if (id?.includes('-safe-')) return { text: `done ${id} `.repeat(SAFE_TASK_STREAM.chunks), ...SAFE_TASK_STREAM };
-  if (id?.includes('-task-') || id?.includes('-coord-') || id?.includes('-probe-')) return { text: `done ${id} `.repeat(TASK_STREAM.chunks), ...TASK_STREAM };
+  if (id?.includes('-task-') || id?.includes('-coord-') || id?.includes('-probe-'))
+    return { text: `done ${id} `.repeat(TASK_STREAM.chunks), ...TASK_STREAM };
   return { text: `ok ${id ?? ''}` };
 }
 
@@ -43,7 +49,10 @@ export function reply(request: StubRequest): StubReply {
 export const streamMs = (stubReply: StubReply): number => (stubReply.chunks ?? 1) * (stubReply.chunkDelayMs ?? 0);
 
 /** The runs of each task's prompt, from the requests the stubs saw (`taskByMarker`: marker id → task id). */
-export function promptRuns(seen: { worker: string; at: number; request: StubRequest; reply: StubReply }[], taskByMarker: Map<string, string>): PromptRun[] {
+export function promptRuns(
+  seen: { worker: string; at: number; request: StubRequest; reply: StubReply }[],
+  taskByMarker: Map<string, string>,
+): PromptRun[] {
   const runs: PromptRun[] = [];
   for (const s of seen) {
     const taskId = taskByMarker.get(turnOf(s.request) ?? '');

@@ -44,9 +44,28 @@ export class RedisServer {
   async start(): Promise<void> {
     fs.mkdirSync(this.dir, { recursive: true });
     const address = this.machine.address.redis!;
-    this.process = startInMachine('redis', this.machine, ['redis-server', '--bind', address, '--port', String(REDIS_PORT), '--save', '', '--appendonly', 'no', '--dir', this.dir, '--protected-mode', 'no'], {
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-    });
+    this.process = startInMachine(
+      'redis',
+      this.machine,
+      [
+        'redis-server',
+        '--bind',
+        address,
+        '--port',
+        String(REDIS_PORT),
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        this.dir,
+        '--protected-mode',
+        'no',
+      ],
+      {
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      },
+    );
     await waitForPort(address, REDIS_PORT, 'the harness Redis to listen');
   }
 
@@ -89,9 +108,27 @@ export class PostgresServer {
   async init(): Promise<void> {
     fs.mkdirSync(this.dir, { recursive: true });
     execFileSync('chown', ['postgres:postgres', this.dir]);
-    execFileSync('setpriv', ['--reuid=postgres', '--regid=postgres', '--init-groups', '--', path.join(PG_BIN, 'initdb'), '-D', this.dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync'], {
-      stdio: 'pipe',
-    });
+    execFileSync(
+      'setpriv',
+      [
+        '--reuid=postgres',
+        '--regid=postgres',
+        '--init-groups',
+        '--',
+        path.join(PG_BIN, 'initdb'),
+        '-D',
+        this.dataDir,
+        '-U',
+        'postgres',
+        '--auth=trust',
+        '-E',
+        'UTF8',
+        '--no-sync',
+      ],
+      {
+        stdio: 'pipe',
+      },
+    );
     fs.appendFileSync(path.join(this.dataDir, 'pg_hba.conf'), '\nhost all all 10.0.0.0/8 trust\n');
   }
 
@@ -100,7 +137,21 @@ export class PostgresServer {
     this.process = startInMachine(
       'postgres',
       this.machine,
-      [path.join(PG_BIN, 'postgres'), '-D', this.dataDir, '-p', String(POSTGRES_PORT), '-c', `listen_addresses=${address}`, '-c', `unix_socket_directories=${this.dir}`, '-c', 'fsync=off', '-c', 'max_connections=300'],
+      [
+        path.join(PG_BIN, 'postgres'),
+        '-D',
+        this.dataDir,
+        '-p',
+        String(POSTGRES_PORT),
+        '-c',
+        `listen_addresses=${address}`,
+        '-c',
+        `unix_socket_directories=${this.dir}`,
+        '-c',
+        'fsync=off',
+        '-c',
+        'max_connections=300',
+      ],
       { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8' }, user: 'postgres' },
     );
     await waitUntil(() => this.ready(), 60_000, 'the harness Postgres to accept connections');
@@ -108,7 +159,9 @@ export class PostgresServer {
 
   private ready(): boolean {
     try {
-      execFileSync(path.join(PG_BIN, 'pg_isready'), ['-q', '-h', this.machine.address.postgres!, '-p', String(POSTGRES_PORT), '-t', '1'], { stdio: 'ignore' });
+      execFileSync(path.join(PG_BIN, 'pg_isready'), ['-q', '-h', this.machine.address.postgres!, '-p', String(POSTGRES_PORT), '-t', '1'], {
+        stdio: 'ignore',
+      });
       return true;
     } catch {
       return false;

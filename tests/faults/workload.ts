@@ -5,9 +5,23 @@ import { marker } from './script.ts';
 const TERMINAL = ['succeeded', 'failed', 'cancelled', 'timed_out'];
 
 /** Calls the API and records the call: the JSON answer comes back in the op's `value.body`. */
-async function call(cluster: Cluster, history: History, client: string, kind: Op['kind'], value: Record<string, unknown>, route: string, init: { method?: string; body?: unknown; api?: Cluster['apis'][number]; timeoutMs?: number; headers?: Record<string, string> } = {}): Promise<Op> {
+async function call(
+  cluster: Cluster,
+  history: History,
+  client: string,
+  kind: Op['kind'],
+  value: Record<string, unknown>,
+  route: string,
+  init: { method?: string; body?: unknown; api?: Cluster['apis'][number]; timeoutMs?: number; headers?: Record<string, string> } = {},
+): Promise<Op> {
   return history.record(client, kind, value, async () => {
-    const res = await cluster.fetch(route, { method: init.method ?? 'GET', body: init.body === undefined ? undefined : JSON.stringify(init.body), api: init.api, timeoutMs: init.timeoutMs, headers: init.headers });
+    const res = await cluster.fetch(route, {
+      method: init.method ?? 'GET',
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      api: init.api,
+      timeoutMs: init.timeoutMs,
+      headers: init.headers,
+    });
     const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
     return { outcome: outcomeOfStatus(res.status), status: res.status, value: { body } };
   });
@@ -56,8 +70,16 @@ export class Workload {
   /** Submits a task (with an idempotency key, so a lost answer can be looked up) and records it. */
   submit(kind: 'task' | 'safe' | 'appr' | 'probe', client = 'tasks'): Promise<Op> {
     const id = this.next(kind);
-    const body = { prompt: `${marker(id)} do the work`, ...(kind === 'safe' || kind === 'probe' ? { retry: 'safe' } : {}), timeoutMs: 120_000 };
-    return call(this.cluster, this.history, client, 'submit_task', { key: id }, '/v1/tasks', { method: 'POST', body, headers: { 'idempotency-key': id } }).then((op) => {
+    const body = {
+      prompt: `${marker(id)} do the work`,
+      ...(kind === 'safe' || kind === 'probe' ? { retry: 'safe' } : {}),
+      timeoutMs: 120_000,
+    };
+    return call(this.cluster, this.history, client, 'submit_task', { key: id }, '/v1/tasks', {
+      method: 'POST',
+      body,
+      headers: { 'idempotency-key': id },
+    }).then((op) => {
       op.value.taskId = (op.value.body as { id?: string } | undefined)?.id;
       return op;
     });
@@ -102,7 +124,8 @@ export class Workload {
 
   /** The phase's tasks queued or running, as the database says (0 when it does not answer within a second: the client submits anyway). */
   private async tasksInFlight(): Promise<number> {
-    const count = this.cluster.db`select count(*)::int as n from tasks where prompt like ${`%${this.phase}-%`} and status in ('queued', 'running')`.then(
+    const count = this.cluster
+      .db`select count(*)::int as n from tasks where prompt like ${`%${this.phase}-%`} and status in ('queued', 'running')`.then(
       (rows) => Number(rows[0]?.n ?? 0),
       () => 0,
     );
@@ -111,14 +134,26 @@ export class Workload {
 
   private async interactive(): Promise<void> {
     for (const _ of [0, 1]) {
-      const op = await call(this.cluster, this.history, 'sessions', 'start_session', {}, '/v1/sessions', { method: 'POST', body: { slot: 'default' }, timeoutMs: 60_000 });
+      const op = await call(this.cluster, this.history, 'sessions', 'start_session', {}, '/v1/sessions', {
+        method: 'POST',
+        body: { slot: 'default' },
+        timeoutMs: 60_000,
+      });
       const id = (op.value.body as { id?: string } | undefined)?.id;
       if (id) this.sessions.push(id);
     }
     const [from, to] = this.sessions;
     while (!this.stopped && from && to) {
-      await call(this.cluster, this.history, 'sessions', 'send', { sessionId: from }, `/v1/sessions/${from}/send`, { method: 'POST', body: { text: `${marker(this.next('send'))} say ok`, timeoutMs: 20_000 }, timeoutMs: 30_000 });
-      await call(this.cluster, this.history, 'sessions', 'message', { sessionId: to }, `/v1/sessions/${to}/messages`, { method: 'POST', body: { text: `${marker(this.next('msg'))} hello`, from }, timeoutMs: 30_000 });
+      await call(this.cluster, this.history, 'sessions', 'send', { sessionId: from }, `/v1/sessions/${from}/send`, {
+        method: 'POST',
+        body: { text: `${marker(this.next('send'))} say ok`, timeoutMs: 20_000 },
+        timeoutMs: 30_000,
+      });
+      await call(this.cluster, this.history, 'sessions', 'message', { sessionId: to }, `/v1/sessions/${to}/messages`, {
+        method: 'POST',
+        body: { text: `${marker(this.next('msg'))} hello`, from },
+        timeoutMs: 30_000,
+      });
       await sleep(1_500);
     }
   }
@@ -138,8 +173,20 @@ export class Workload {
     if (!approvalId) return;
     const [first, second] = [this.cluster.apis[0], this.cluster.apis.at(-1)];
     await Promise.all([
-      call(this.cluster, this.history, 'approver-1', 'approve', { approvalId, decision: 'approve' }, `/v1/approvals/${approvalId}/approve`, { method: 'POST', body: {}, api: first }),
-      call(this.cluster, this.history, 'approver-2', 'approve', { approvalId, decision: 'deny' }, `/v1/approvals/${approvalId}/deny`, { method: 'POST', body: { reason: 'the other one' }, api: second }),
+      call(
+        this.cluster,
+        this.history,
+        'approver-1',
+        'approve',
+        { approvalId, decision: 'approve' },
+        `/v1/approvals/${approvalId}/approve`,
+        { method: 'POST', body: {}, api: first },
+      ),
+      call(this.cluster, this.history, 'approver-2', 'approve', { approvalId, decision: 'deny' }, `/v1/approvals/${approvalId}/deny`, {
+        method: 'POST',
+        body: { reason: 'the other one' },
+        api: second,
+      }),
     ]);
   }
 
@@ -155,7 +202,10 @@ export class Workload {
   /** Ends the phase's sessions (those still live): recorded, since a kill is a client call too. */
   async killSessions(): Promise<void> {
     for (const id of this.sessions) {
-      await call(this.cluster, this.history, 'sessions', 'kill_session', { sessionId: id }, `/v1/sessions/${id}/kill`, { method: 'POST', body: {} });
+      await call(this.cluster, this.history, 'sessions', 'kill_session', { sessionId: id }, `/v1/sessions/${id}/kill`, {
+        method: 'POST',
+        body: {},
+      });
     }
   }
 }

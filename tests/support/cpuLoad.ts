@@ -7,7 +7,9 @@ import { recordChild } from './childProcesses.ts';
  * conditions a user's loaded machine gives, for tests whose promise is about time.
  */
 export function startCpuLoad(): () => Promise<void> {
-  const spinners: ChildProcess[] = Array.from({ length: os.availableParallelism() }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+  const spinners: ChildProcess[] = Array.from({ length: os.availableParallelism() }, () =>
+    spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }),
+  );
   spinners.forEach(recordChild);
   return async () => {
     await Promise.all(

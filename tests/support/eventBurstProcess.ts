@@ -9,7 +9,10 @@ const database = await openDatabase({ url: process.env.DATABASE_URL, dataDir: '.
 const publisher = createRedis(process.env.PUBLISH_REDIS_URL!, 'event-burst');
 const events = new EventLog(database.db, publisher, process.env.MISSION_QUEUE_PREFIX!);
 const store = new TaskStore({ db: database.db, events });
-const burst = Array.from({ length: Number(process.env.BURST) }, (_, i) => ({ type: 'assistant_message' as const, payload: { text: `line ${i}` } }));
+const burst = Array.from({ length: Number(process.env.BURST) }, (_, i) => ({
+  type: 'assistant_message' as const,
+  payload: { text: `line ${i}` },
+}));
 const lease = { id: process.env.TASK_ID!, workerId: process.env.WORKER_ID!, attempts: Number(process.env.ATTEMPTS) };
 await store.complete(lease, { status: 'succeeded', error: null, output: burst });
 process.stdout.write('published\n');

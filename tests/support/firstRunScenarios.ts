@@ -10,7 +10,10 @@ import type { StubReply } from './stubAnthropic.ts';
  * home Mission prepares (services/worker/src/claudeHome.ts) or by the API's answer. Recorded as
  * fixtures under first-run/ for the blocking-dialog parser (tests/blocking-dialog.test.ts).
  */
-const prepared = (workdir: string) => ({ config: withClaudeConfig({}, { trustedDirs: [workdir], apiKey: STUB_API_KEY }), settings: withClaudeSettings({}) });
+const prepared = (workdir: string) => ({
+  config: withClaudeConfig({}, { trustedDirs: [workdir], apiKey: STUB_API_KEY }),
+  settings: withClaudeSettings({}),
+});
 
 /**
  * The limit error a claude.ai subscriber's request gets when the 5-hour limit is used up (resets in two hours
@@ -38,26 +41,34 @@ export const firstRunScenarios: Scenario[] = [
   {
     name: 'first-run/trust-folder',
     home: () => ({ files: { config: { hasCompletedOnboarding: true }, settings: withClaudeSettings({}) } }),
-    prepare: () => { /* no reply to script: no prompt of this scenario reaches the model */ },
+    prepare: () => {
+      /* no reply to script: no prompt of this scenario reaches the model */
+    },
     steps: [{ waitFor: ['Is this a project you created or one you trust?', 'Enter to confirm'], checkpoint: 'dialog' }],
   },
   {
     name: 'first-run/api-key',
     home: ({ workdir }) => ({ files: { config: withClaudeConfig({}, { trustedDirs: [workdir] }), settings: withClaudeSettings({}) } }),
-    prepare: () => { /* no reply to script: no prompt of this scenario reaches the model */ },
+    prepare: () => {
+      /* no reply to script: no prompt of this scenario reaches the model */
+    },
     steps: [{ waitFor: ['Do you want to use this API key?', 'Enter to confirm'], checkpoint: 'dialog' }],
   },
   {
     name: 'first-run/auto-mode-offer',
     // A user who chose manual permissions before auto mode became the default is offered the switch.
     home: ({ workdir }) => ({ files: { ...prepared(workdir), settings: { permissions: { defaultMode: 'default' } } } }),
-    prepare: () => { /* no reply to script: no prompt of this scenario reaches the model */ },
+    prepare: () => {
+      /* no reply to script: no prompt of this scenario reaches the model */
+    },
     steps: [{ waitFor: ['Make auto mode your default permission mode?', 'No, keep'], checkpoint: 'dialog' }],
   },
   {
     name: 'first-run/login-required',
     home: ({ workdir }) => ({ auth: 'none', files: prepared(workdir) }),
-    prepare: () => { /* no reply to script: no prompt of this scenario reaches the model */ },
+    prepare: () => {
+      /* no reply to script: no prompt of this scenario reaches the model */
+    },
     steps: [
       { waitFor: [IDLE_FOOTER], checkpoint: 'idle' },
       { send: 'hello' },
@@ -76,7 +87,13 @@ export const firstRunScenarios: Scenario[] = [
   {
     name: 'first-run/usage-limit',
     // Without automatic continuing, the CLI asks what to do.
-    home: ({ workdir }) => ({ auth: 'oauth', files: { config: withClaudeConfig({}, { trustedDirs: [workdir] }), settings: withClaudeSettings({ autoContinueAtUsageLimit: false }) } }),
+    home: ({ workdir }) => ({
+      auth: 'oauth',
+      files: {
+        config: withClaudeConfig({}, { trustedDirs: [workdir] }),
+        settings: withClaudeSettings({ autoContinueAtUsageLimit: false }),
+      },
+    }),
     env: { CLAUDE_CODE_MAX_RETRIES: '0' },
     prepare: ({ stub }) => stub.respond((request) => (request.tools.length > 0 ? usageLimitError() : { text: 'side request' })),
     steps: [
@@ -88,7 +105,10 @@ export const firstRunScenarios: Scenario[] = [
   {
     name: 'first-run/usage-limit-wait',
     // With it (the default), the CLI waits for the reset and says so under the prompt.
-    home: ({ workdir }) => ({ auth: 'oauth', files: { config: withClaudeConfig({}, { trustedDirs: [workdir] }), settings: withClaudeSettings({}) } }),
+    home: ({ workdir }) => ({
+      auth: 'oauth',
+      files: { config: withClaudeConfig({}, { trustedDirs: [workdir] }), settings: withClaudeSettings({}) },
+    }),
     env: { CLAUDE_CODE_MAX_RETRIES: '0' },
     prepare: ({ stub }) => stub.respond((request) => (request.tools.length > 0 ? usageLimitError() : { text: 'side request' })),
     steps: [

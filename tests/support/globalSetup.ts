@@ -31,7 +31,12 @@ export default async function setup(project: TestProject) {
       POSTGRES_PASSWORD: 'postgres',
     }));
 
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => { /* notices ("does not exist, skipping") are no news */ } });
+  const admin = postgres(adminUrl, {
+    max: 1,
+    onnotice: () => {
+      /* notices ("does not exist, skipping") are no news */
+    },
+  });
   await dropDatabases(admin, (name) => !isAlive(Number(/^mission_r(\d+)_/.exec(name)?.[1])));
   await admin.unsafe(`create database ${TEMPLATE_DATABASE}`);
   const template = await openDatabase({ url: withDatabase(adminUrl, TEMPLATE_DATABASE), dataDir: '' });
@@ -49,7 +54,9 @@ export default async function setup(project: TestProject) {
 }
 
 async function dropDatabases(admin: postgres.Sql, which: (name: string) => boolean): Promise<void> {
-  const rows = await admin<{ datname: string }[]>`select datname from pg_database where datname like 'mission\_r%' or datname like 'mission\_t%'`;
+  const rows = await admin<
+    { datname: string }[]
+  >`select datname from pg_database where datname like 'mission\_r%' or datname like 'mission\_t%'`;
   for (const { datname } of rows) if (which(datname)) await admin.unsafe(`drop database if exists "${datname}" with (force)`);
 }
 

@@ -13,7 +13,12 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const adminUrl = inject('adminDatabaseUrl');
   const template = inject('templateDatabase');
   const name = `${template.replace(/_template$/, '')}_${randomBytes(6).toString('hex')}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => { /* notices ("does not exist, skipping") are no news */ } });
+  const admin = postgres(adminUrl, {
+    max: 1,
+    onnotice: () => {
+      /* notices ("does not exist, skipping") are no news */
+    },
+  });
   try {
     await admin.unsafe(`create database ${name} template ${template}`);
   } finally {
@@ -22,7 +27,12 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   return {
     url: withDatabase(adminUrl, name),
     async drop() {
-      const sql = postgres(adminUrl, { max: 1, onnotice: () => { /* notices ("does not exist, skipping") are no news */ } });
+      const sql = postgres(adminUrl, {
+        max: 1,
+        onnotice: () => {
+          /* notices ("does not exist, skipping") are no news */
+        },
+      });
       await sql.unsafe(`drop database if exists ${name} with (force)`);
       await sql.end();
     },

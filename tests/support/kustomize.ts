@@ -141,7 +141,8 @@ function build(dir: string, expectedKind: 'Kustomization' | 'Component', accumul
     if (path.isAbsolute(entry)) fail(file, `component '${entry}' is an absolute path (kustomize refuses that)`);
     objects = build(path.resolve(dir, entry), 'Component', objects);
   }
-  for (const generator of objectList(k.configMapGenerator, file, 'configMapGenerator')) objects.push(generate('ConfigMap', generator, dir, file));
+  for (const generator of objectList(k.configMapGenerator, file, 'configMapGenerator'))
+    objects.push(generate('ConfigMap', generator, dir, file));
   for (const generator of objectList(k.secretGenerator, file, 'secretGenerator')) objects.push(generate('Secret', generator, dir, file));
   assertUniqueIds(objects, file);
 
@@ -174,7 +175,8 @@ function loadResource(dir: string, entry: string, file: string): K8sObject[] {
 function generate(kind: 'ConfigMap' | 'Secret', generator: JsonObject, dir: string, file: string): K8sObject {
   const where = `${kind === 'ConfigMap' ? 'configMapGenerator' : 'secretGenerator'} '${String(generator.name)}'`;
   for (const key of Object.keys(generator)) {
-    if (!['name', 'files', 'literals', 'options', ...(kind === 'Secret' ? ['type'] : [])].includes(key)) fail(file, `${where} uses '${key}', not implemented`);
+    if (!['name', 'files', 'literals', 'options', ...(kind === 'Secret' ? ['type'] : [])].includes(key))
+      fail(file, `${where} uses '${key}', not implemented`);
   }
   const name = requireString(generator.name, file, `${where} name`);
   const data: Record<string, string> = {};
@@ -222,7 +224,8 @@ function generate(kind: 'ConfigMap' | 'Secret', generator: JsonObject, dir: stri
 
 function applyPatchEntry(objects: K8sObject[], entry: JsonObject, dir: string, file: string): void {
   for (const key of Object.keys(entry)) {
-    if (key !== 'path' && key !== 'patch') fail(file, `patches: '${key}' is not implemented (strategic-merge patches naming their target only)`);
+    if (key !== 'path' && key !== 'patch')
+      fail(file, `patches: '${key}' is not implemented (strategic-merge patches naming their target only)`);
   }
   let documents: unknown[];
   let where: string;
@@ -306,7 +309,8 @@ function stripNulls(value: Json, at: string[], where: string): Json {
 
 function setNamespace(objects: K8sObject[], namespace: string, file: string): void {
   for (const object of objects) {
-    if (NAMESPACE_REFERENCES.has(object.kind)) fail(file, `namespace: ${object.kind} '${object.metadata.name}' holds namespace references this renderer does not rewrite`);
+    if (NAMESPACE_REFERENCES.has(object.kind))
+      fail(file, `namespace: ${object.kind} '${object.metadata.name}' holds namespace references this renderer does not rewrite`);
     // As kustomize does: a Namespace object is renamed to the namespace.
     if (object.kind === 'Namespace') object.metadata.name = namespace;
     else if (!CLUSTER_SCOPED.has(object.kind)) object.metadata.namespace = namespace;
@@ -334,7 +338,9 @@ function applyReplicas(objects: K8sObject[], entry: JsonObject, file: string): v
   for (const key of Object.keys(entry)) if (key !== 'name' && key !== 'count') fail(file, `replicas: '${key}' is not implemented`);
   const name = requireString(entry.name, file, 'replicas name');
   if (typeof entry.count !== 'number' || !Number.isInteger(entry.count)) fail(file, `replicas '${name}': count must be an integer`);
-  const matches = objects.filter((object) => ['Deployment', 'StatefulSet', 'ReplicaSet'].includes(object.kind) && object.metadata.name === name);
+  const matches = objects.filter(
+    (object) => ['Deployment', 'StatefulSet', 'ReplicaSet'].includes(object.kind) && object.metadata.name === name,
+  );
   if (matches.length === 0) fail(file, `replicas '${name}' matches no Deployment, StatefulSet or ReplicaSet`);
   for (const object of matches) (object.spec as JsonObject).replicas = entry.count as number;
 }
@@ -384,7 +390,10 @@ export function podTemplates(object: K8sObject): JsonObject[] {
     const jobSpec = isPlainObject(jobTemplate) ? jobTemplate.spec : undefined;
     return isPlainObject(jobSpec) && isPlainObject(jobSpec.template) ? [jobSpec.template] : [];
   }
-  if (['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'ReplicationController'].includes(object.kind) && isPlainObject(spec.template)) {
+  if (
+    ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'ReplicationController'].includes(object.kind) &&
+    isPlainObject(spec.template)
+  ) {
     return [spec.template];
   }
   return [];
@@ -449,7 +458,10 @@ function addHashSuffixes(objects: K8sObject[]): K8sObject[] {
 function contentHash(object: K8sObject): string {
   const encoded: JsonObject = { data: sortKeys((object.data ?? {}) as JsonObject), kind: object.kind, name: '' };
   if (object.kind === 'Secret') encoded.type = object.type as string;
-  const json = JSON.stringify(sortKeys(encoded)).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const json = JSON.stringify(sortKeys(encoded)).replace(
+    /[<>&\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
   const hex = createHash('sha256').update(json).digest('hex').slice(0, 10);
   return hex.replace(/[013ae]/g, (c) => ({ '0': 'g', '1': 'h', '3': 'k', a: 'm', e: 't' })[c] as string);
 }
@@ -476,7 +488,8 @@ function isBuiltIn(apiVersion: string): boolean {
 function toObject(document: unknown, where: string): K8sObject {
   if (!isPlainObject(document as Json)) throw new KustomizeSubsetError(`${where}: not a YAML mapping`);
   const object = document as K8sObject;
-  if (typeof object.apiVersion !== 'string' || typeof object.kind !== 'string') throw new KustomizeSubsetError(`${where}: needs apiVersion and kind`);
+  if (typeof object.apiVersion !== 'string' || typeof object.kind !== 'string')
+    throw new KustomizeSubsetError(`${where}: needs apiVersion and kind`);
   if (!isPlainObject(object.metadata as unknown as Json) || typeof object.metadata.name !== 'string') {
     throw new KustomizeSubsetError(`${where}: ${object.kind} needs metadata.name`);
   }
@@ -507,7 +520,8 @@ function parseYaml(text: string, where: string): unknown[] {
 
 function assertInside(root: string, target: string, file: string, what: string): void {
   const relative = path.relative(root, target);
-  if (relative.startsWith('..') || path.isAbsolute(relative)) fail(file, `${what} is outside the kustomization's folder (kustomize refuses that)`);
+  if (relative.startsWith('..') || path.isAbsolute(relative))
+    fail(file, `${what} is outside the kustomization's folder (kustomize refuses that)`);
 }
 
 function isRemote(entry: string): boolean {
@@ -535,7 +549,8 @@ function objectList(value: unknown, file: string, field: string): JsonObject[] {
 }
 
 function stringMap(value: unknown, file: string, field: string): Record<string, string> {
-  if (!isPlainObject(value) || !Object.values(value).every((item) => typeof item === 'string')) fail(file, `${field} must map strings to strings`);
+  if (!isPlainObject(value) || !Object.values(value).every((item) => typeof item === 'string'))
+    fail(file, `${field} must map strings to strings`);
   return value as Record<string, string>;
 }
 

@@ -21,7 +21,9 @@ function proseLines(markdown: string): string[] {
 
 /** The targets of the inline links `[text](target)` outside code that do not name a scheme (http:, mailto:, …). */
 export function relativeLinks(markdown: string): string[] {
-  const prose = proseLines(markdown).map((line) => line.replace(/`[^`]*`/g, '')).join('\n');
+  const prose = proseLines(markdown)
+    .map((line) => line.replace(/`[^`]*`/g, ''))
+    .join('\n');
   return [...prose.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]!).filter((target) => !/^[a-z][a-z0-9+.-]*:/i.test(target));
 }
 
@@ -33,7 +35,10 @@ export function headingAnchors(markdown: string): Set<string> {
     const heading = /^#{1,6}\s+(.*?)\s*#*\s*$/.exec(line);
     if (!heading) continue;
     const text = heading[1]!.replace(/\[([^\]]*)\]\([^)]*\)/g, '$1');
-    const slug = text.toLowerCase().replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '').replace(/ /g, '-');
+    const slug = text
+      .toLowerCase()
+      .replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '')
+      .replace(/ /g, '-');
     const count = seen.get(slug) ?? 0;
     seen.set(slug, count + 1);
     anchors.add(count === 0 ? slug : `${slug}-${count}`);

@@ -17,5 +17,6 @@ process.env[FILE_ENV] = String(process.pid);
 afterAll(async ({}, suite) => {
   const left = [...new Set([...descendantsOf(process.pid), ...processesMarked({ [RUN_ENV]: run.id, [FILE_ENV]: String(process.pid) })])];
   const killed = await killProcesses(left);
-  if (killed.length > 0) process.stderr.write(`${suite.name}: killed ${killed.length} processes left running at the file's end:\n  ${killed.join('\n  ')}\n`);
+  if (killed.length > 0)
+    process.stderr.write(`${suite.name}: killed ${killed.length} processes left running at the file's end:\n  ${killed.join('\n  ')}\n`);
 });

@@ -17,7 +17,8 @@ export default function setup(project: TestProject) {
   return async () => {
     const left = [...new Set([...recordedProcesses(dir), ...processesMarked({ [RUN_ENV]: id })])];
     const killed = await killProcesses(left);
-    if (killed.length > 0) process.stderr.write(`test run ${id}: killed ${killed.length} processes its files left running:\n  ${killed.join('\n  ')}\n`);
+    if (killed.length > 0)
+      process.stderr.write(`test run ${id}: killed ${killed.length} processes its files left running:\n  ${killed.join('\n  ')}\n`);
     fs.rmSync(dir, { recursive: true, force: true });
   };
 }

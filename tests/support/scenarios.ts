@@ -51,7 +51,9 @@ function script(stub: StubAnthropic, replies: StubReply[]): void {
 export const scenarios: Scenario[] = [
   {
     name: 'startup-idle',
-    prepare: () => { /* no reply to script: no prompt of this scenario reaches the model */ },
+    prepare: () => {
+      /* no reply to script: no prompt of this scenario reaches the model */
+    },
     steps: [{ waitFor: [IDLE_FOOTER], checkpoint: 'idle' }],
   },
   {
@@ -77,7 +79,12 @@ export const scenarios: Scenario[] = [
     name: 'bash-approve',
     prepare: ({ stub }) =>
       script(stub, [
-        { text: 'I will run it.', toolUses: [{ name: 'Bash', input: { command: 'touch made-by-bash.txt && echo mission-bash-ok', description: 'Create a marker file' } }] },
+        {
+          text: 'I will run it.',
+          toolUses: [
+            { name: 'Bash', input: { command: 'touch made-by-bash.txt && echo mission-bash-ok', description: 'Create a marker file' } },
+          ],
+        },
         { text: 'The command printed mission-bash-ok.' },
       ]),
     steps: [
@@ -93,7 +100,12 @@ export const scenarios: Scenario[] = [
     prepare: ({ stub, workdir }) => {
       fs.mkdirSync(path.join(workdir, 'precious'), { recursive: true });
       fs.writeFileSync(path.join(workdir, 'precious', 'keep.txt'), 'keep me\n');
-      script(stub, [{ text: 'I will delete it.', toolUses: [{ name: 'Bash', input: { command: 'rm -rf precious', description: 'Delete the folder' } }] }]);
+      script(stub, [
+        {
+          text: 'I will delete it.',
+          toolUses: [{ name: 'Bash', input: { command: 'rm -rf precious', description: 'Delete the folder' } }],
+        },
+      ]);
     },
     steps: [
       { waitFor: [IDLE_FOOTER], checkpoint: 'idle' },
@@ -107,7 +119,10 @@ export const scenarios: Scenario[] = [
     name: 'write-approve',
     prepare: ({ stub, workdir }) =>
       script(stub, [
-        { text: 'Creating the file.', toolUses: [{ name: 'Write', input: { file_path: path.join(workdir, 'notes.txt'), content: 'first line\nsecond line\n' } }] },
+        {
+          text: 'Creating the file.',
+          toolUses: [{ name: 'Write', input: { file_path: path.join(workdir, 'notes.txt'), content: 'first line\nsecond line\n' } }],
+        },
         { text: 'I created notes.txt.' },
       ]),
     steps: [
@@ -125,7 +140,10 @@ export const scenarios: Scenario[] = [
       fs.writeFileSync(file, 'hello world\n');
       script(stub, [
         { text: 'Reading it first.', toolUses: [{ name: 'Read', input: { file_path: file } }] },
-        { text: 'Now the edit.', toolUses: [{ name: 'Edit', input: { file_path: file, old_string: 'hello world', new_string: 'hello mission' } }] },
+        {
+          text: 'Now the edit.',
+          toolUses: [{ name: 'Edit', input: { file_path: file, old_string: 'hello world', new_string: 'hello mission' } }],
+        },
         { text: 'I changed the greeting.' },
       ]);
     },
@@ -150,7 +168,9 @@ export const scenarios: Scenario[] = [
   },
   {
     name: 'exit',
-    prepare: () => { /* no reply to script: no prompt of this scenario reaches the model */ },
+    prepare: () => {
+      /* no reply to script: no prompt of this scenario reaches the model */
+    },
     steps: [{ waitFor: [IDLE_FOOTER], checkpoint: 'idle' }, { send: '/exit' }],
     exits: true,
   },

@@ -19,7 +19,12 @@ export interface Stress {
  */
 export function startStress(dir: string, mode = process.env.MISSION_TEST_STRESS ?? ''): Stress | undefined {
   if (!['load', 'pause', 'both'].includes(mode)) return undefined;
-  const stopLoad = mode === 'pause' ? async () => { /* no load was started */ } : startCpuLoad();
+  const stopLoad =
+    mode === 'pause'
+      ? async () => {
+          /* no load was started */
+        }
+      : startCpuLoad();
   const exempt = new Set<number>();
   let running = mode !== 'load';
   const bursts = (async () => {

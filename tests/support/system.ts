@@ -35,7 +35,10 @@ export interface TestSystemOptions {
   /** Environment laid over the defaults (MISSION_CLAUDE_BIN, ANTHROPIC_BASE_URL, …). */
   env?: Record<string, string>;
   /** Slots to create over the API path (cwd absolute). */
-  slots?: Record<string, { cwd: string; model?: string; args?: string[]; env?: Record<string, string>; warmPool?: { size: number; idleSeconds?: number } }>;
+  slots?: Record<
+    string,
+    { cwd: string; model?: string; args?: string[]; env?: Record<string, string>; warmPool?: { size: number; idleSeconds?: number } }
+  >;
   database?: 'postgres' | 'pglite';
   /** Reuse an open PGlite (it takes seconds to create one). */
   pglite?: DatabaseHandle;
@@ -75,13 +78,17 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
   const port = typeof address === 'object' && address ? address.port : 0;
   const url = `http://127.0.0.1:${port}`;
   // The API took a free port: that is where the worker's agents find its MCP server.
-  const worker = options.inProcessWorker === false ? undefined : await startWorker({ config: { ...config, apiUrl: url }, logger, database, redisUrl: config.redisUrl! });
+  const worker =
+    options.inProcessWorker === false
+      ? undefined
+      : await startWorker({ config: { ...config, apiUrl: url }, logger, database, redisUrl: config.redisUrl! });
   const { token } = await core.tokens.create({ name: 'test-admin', scopes: ['admin'] }, 'test');
   const auth = { authorization: `Bearer ${token}` };
   const system: TestSystem = {
     url,
     auth,
-    fetch: (route, init = {}) => fetch(url + route, { ...init, headers: { ...auth, ...(init.headers as Record<string, string> | undefined) } }),
+    fetch: (route, init = {}) =>
+      fetch(url + route, { ...init, headers: { ...auth, ...(init.headers as Record<string, string> | undefined) } }),
     config,
     core,
     app,
@@ -89,8 +96,12 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     async close() {
       await app.close();
       await system.worker?.close(1_000);
-      await core.taskQueue.obliterate({ force: true }).catch(() => { /* best effort: the queue's prefix is this test's own */ });
-      await core.sessionQueue.obliterate({ force: true }).catch(() => { /* best effort: the queue's prefix is this test's own */ });
+      await core.taskQueue.obliterate({ force: true }).catch(() => {
+        /* best effort: the queue's prefix is this test's own */
+      });
+      await core.sessionQueue.obliterate({ force: true }).catch(() => {
+        /* best effort: the queue's prefix is this test's own */
+      });
       await core.close();
       if (!options.pglite) await database.close();
       await testDb?.drop();

@@ -28,7 +28,10 @@ export function parseDetachKeys(spec: string): string[] {
     } else if ([...item.trim()].length === 1 && item.trim() >= ' ') {
       return item.trim();
     }
-    throw new UsageError(`--detach-keys: '${item}' is not a key: use a character or ctrl-<letter> (or ctrl-@ [ \\ ] ^ _), comma-separated, e.g. ctrl-p,ctrl-q`, 'attach');
+    throw new UsageError(
+      `--detach-keys: '${item}' is not a key: use a character or ctrl-<letter> (or ctrl-@ [ \\ ] ^ _), comma-separated, e.g. ctrl-p,ctrl-q`,
+      'attach',
+    );
   });
   return keys;
 }

@@ -9,7 +9,11 @@ import { DEFAULT_DETACH_KEYS } from './detachKeys.ts';
 const clientEnvSchema = z.object({
   MISSION_URL: z.url('MISSION_URL must be a URL such as http://127.0.0.1:7070').optional(),
   /** Where `mission up` listens: the default port when MISSION_URL is unset, so the same shell reaches it (0, "any", is not). */
-  PORT: z.string().regex(/^[1-9]\d{0,4}$/).optional().catch(undefined),
+  PORT: z
+    .string()
+    .regex(/^[1-9]\d{0,4}$/)
+    .optional()
+    .catch(undefined),
   MISSION_TOKEN: z.string().trim().optional(),
   MISSION_DETACH_KEYS: z.string().trim().min(1).default(DEFAULT_DETACH_KEYS),
   NO_COLOR: z.string().optional(),
@@ -29,5 +33,10 @@ export function loadClientEnv(env: NodeJS.ProcessEnv): ClientEnv {
   const parsed = clientEnvSchema.safeParse(env);
   if (!parsed.success) throw new Error(parsed.error.issues.map((issue) => issue.message).join('; '));
   const url = parsed.data.MISSION_URL ?? `http://127.0.0.1:${parsed.data.PORT ?? 7070}`;
-  return { url: url.replace(/\/+$/, ''), token: parsed.data.MISSION_TOKEN || undefined, noColor: Boolean(parsed.data.NO_COLOR), detachKeys: parsed.data.MISSION_DETACH_KEYS };
+  return {
+    url: url.replace(/\/+$/, ''),
+    token: parsed.data.MISSION_TOKEN || undefined,
+    noColor: Boolean(parsed.data.NO_COLOR),
+    detachKeys: parsed.data.MISSION_DETACH_KEYS,
+  };
 }

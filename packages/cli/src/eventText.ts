@@ -13,7 +13,17 @@ export function eventText(event: MissionEvent, paint: Paint): string {
 function describe(event: MissionEvent): [Style, string] {
   switch (event.type) {
     case 'state':
-      return ['cyan', [event.payload.state, event.payload.reason && `(${event.payload.reason})`, event.payload.exitCode != null && `exit code ${event.payload.exitCode}`, event.payload.signal && `killed by ${event.payload.signal}`].filter(Boolean).join(' ')];
+      return [
+        'cyan',
+        [
+          event.payload.state,
+          event.payload.reason && `(${event.payload.reason})`,
+          event.payload.exitCode != null && `exit code ${event.payload.exitCode}`,
+          event.payload.signal && `killed by ${event.payload.signal}`,
+        ]
+          .filter(Boolean)
+          .join(' '),
+      ];
     case 'user_message':
       return ['bold', event.payload.text];
     case 'assistant_message':
@@ -25,10 +35,16 @@ function describe(event: MissionEvent): [Style, string] {
     case 'permission_request':
       return ['magenta', `${event.payload.tool} ${event.payload.summary ?? compact(event.payload.input)}`];
     case 'approval_requested':
-      return ['magenta', `${event.payload.approvalId} for ${event.payload.tool} ${compact(event.payload.input)}${event.payload.rule ? ` (rule ${event.payload.rule})` : ''}; expires ${event.payload.expiresAt}`];
+      return [
+        'magenta',
+        `${event.payload.approvalId} for ${event.payload.tool} ${compact(event.payload.input)}${event.payload.rule ? ` (rule ${event.payload.rule})` : ''}; expires ${event.payload.expiresAt}`,
+      ];
     case 'permission_decision': {
       const { decision, tool, by, rule, reason } = event.payload;
-      return [decision === 'allow' ? 'green' : 'red', [decision, tool, `by ${by}`, rule && `(rule ${rule})`, reason && `: ${reason}`].filter(Boolean).join(' ')];
+      return [
+        decision === 'allow' ? 'green' : 'red',
+        [decision, tool, `by ${by}`, rule && `(rule ${rule})`, reason && `: ${reason}`].filter(Boolean).join(' '),
+      ];
     }
     case 'status':
       return ['dim', event.payload.text];
@@ -38,7 +54,9 @@ function describe(event: MissionEvent): [Style, string] {
       return ['cyan', `${event.payload.text} (${event.payload.kind})`];
     case 'result': {
       const { text, isError, costUsd, durationMs } = event.payload;
-      const figures = [durationMs != null && `${(durationMs / 1000).toFixed(1)} s`, costUsd != null && `$${costUsd.toFixed(4)}`].filter(Boolean).join(', ');
+      const figures = [durationMs != null && `${(durationMs / 1000).toFixed(1)} s`, costUsd != null && `$${costUsd.toFixed(4)}`]
+        .filter(Boolean)
+        .join(', ');
       return [isError ? 'red' : 'bold', figures ? `${text}\n[${figures}]` : text];
     }
     case 'error':
@@ -48,15 +66,24 @@ function describe(event: MissionEvent): [Style, string] {
     case 'message_sent':
       return ['blue', `${event.payload.messageId} to ${event.payload.to} (${event.payload.status}): ${event.payload.text}`];
     case 'message_received':
-      return ['blue', `${event.payload.messageId} from ${event.payload.from ?? 'the operator'} (${event.payload.status}): ${event.payload.text}`];
+      return [
+        'blue',
+        `${event.payload.messageId} from ${event.payload.from ?? 'the operator'} (${event.payload.status}): ${event.payload.text}`,
+      ];
     case 'message_status': {
       const { messageId, status, reply, error } = event.payload;
-      return [status === 'failed' ? 'red' : 'blue', [messageId, status, reply && `: ${reply}`, error && `: ${error}`].filter(Boolean).join(' ')];
+      return [
+        status === 'failed' ? 'red' : 'blue',
+        [messageId, status, reply && `: ${reply}`, error && `: ${error}`].filter(Boolean).join(' '),
+      ];
     }
     case 'slot_paused':
       return ['red', `slot ${event.payload.slot} paused until ${event.payload.until}: ${event.payload.reason}`];
     case 'slot_resumed':
-      return ['cyan', `slot ${event.payload.slot} resumed ${event.payload.by === 'reset' ? '(its usage limit reset)' : `by ${event.payload.by}`}`];
+      return [
+        'cyan',
+        `slot ${event.payload.slot} resumed ${event.payload.by === 'reset' ? '(its usage limit reset)' : `by ${event.payload.by}`}`,
+      ];
   }
 }
 
@@ -67,7 +94,9 @@ function compact(value: unknown): string {
 
 function clip(output: string): string {
   const lines = output.replace(/\n+$/, '').split('\n');
-  return lines.length <= MAX_OUTPUT_LINES ? lines.join('\n') : [...lines.slice(0, MAX_OUTPUT_LINES), `… ${lines.length - MAX_OUTPUT_LINES} more lines`].join('\n');
+  return lines.length <= MAX_OUTPUT_LINES
+    ? lines.join('\n')
+    : [...lines.slice(0, MAX_OUTPUT_LINES), `… ${lines.length - MAX_OUTPUT_LINES} more lines`].join('\n');
 }
 
 function indentFollowing(text: string, width: number): string {

@@ -20,7 +20,9 @@ let host: Promise<HostModules> | undefined;
 async function importHost(command: string): Promise<HostModules> {
   if (import.meta.url.endsWith('.js')) {
     if (!fs.existsSync(fileURLToPath(new URL(HOST_MODULES_FROM_BUNDLE, import.meta.url)))) {
-      throw new Error(`\`mission ${command}\` runs Mission on this machine: use it in a checkout of Mission (npx mission ${command}) — this installed CLI is the client of an API at MISSION_URL`);
+      throw new Error(
+        `\`mission ${command}\` runs Mission on this machine: use it in a checkout of Mission (npx mission ${command}) — this installed CLI is the client of an API at MISSION_URL`,
+      );
     }
     const { register } = await import('tsx/esm/api');
     register();

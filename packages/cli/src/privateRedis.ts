@@ -25,11 +25,26 @@ export async function startPrivateRedis(dataDir: string, port?: number): Promise
   fs.mkdirSync(dataDir, { recursive: true });
   const child = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dataDir, '--logfile', path.join(dataDir, 'redis.log')],
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dataDir,
+      '--logfile',
+      path.join(dataDir, 'redis.log'),
+    ],
     { stdio: 'ignore' },
   );
   const failed = new Promise<never>((_, reject) => {
-    child.once('error', (error: NodeJS.ErrnoException) => reject(new Error(error.code === 'ENOENT' ? REDIS_MISSING : `redis-server: ${error.message}`)));
+    child.once('error', (error: NodeJS.ErrnoException) =>
+      reject(new Error(error.code === 'ENOENT' ? REDIS_MISSING : `redis-server: ${error.message}`)),
+    );
     child.once('exit', (code) => reject(new Error(`redis-server exited with code ${code}; see ${path.join(dataDir, 'redis.log')}`)));
   });
   // Whatever ends this process (a failed start included) ends the server too.

@@ -56,7 +56,11 @@ function parseInput(command: Command, argv: string[]): CommandInput | 'help' {
       args: argv,
       allowPositionals: true,
       strict: true,
-      options: { ...command.options, help: { type: 'boolean', short: 'h' }, ...(command.json === false ? {} : { json: { type: 'boolean' } }) },
+      options: {
+        ...command.options,
+        help: { type: 'boolean', short: 'h' },
+        ...(command.json === false ? {} : { json: { type: 'boolean' } }),
+      },
     });
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error), command.name);
@@ -65,9 +69,13 @@ function parseInput(command: Command, argv: string[]): CommandInput | 'help' {
   const names = command.arguments.map((argument) => argument.replace(/\?$/, ''));
   const required = command.arguments.filter((argument) => !argument.endsWith('?')).length;
   const missing = names.slice(0, required).filter((_, index) => !parsed.positionals[index]?.trim());
-  if (missing.length > 0) throw new UsageError(`${command.name} needs ${missing.map((argument) => `<${argument}>`).join(' ')}`, command.name);
+  if (missing.length > 0)
+    throw new UsageError(`${command.name} needs ${missing.map((argument) => `<${argument}>`).join(' ')}`, command.name);
   if (parsed.positionals.length > names.length) {
-    throw new UsageError(`${command.name} takes ${names.length === 0 ? 'no arguments' : names.map((argument) => `<${argument}>`).join(' ')}; got '${parsed.positionals.slice(names.length).join(' ')}' too (quote a prompt with spaces)`, command.name);
+    throw new UsageError(
+      `${command.name} takes ${names.length === 0 ? 'no arguments' : names.map((argument) => `<${argument}>`).join(' ')}; got '${parsed.positionals.slice(names.length).join(' ')}' too (quote a prompt with spaces)`,
+      command.name,
+    );
   }
   return {
     args: Object.fromEntries(parsed.positionals.map((value, index) => [names[index]!, value])),

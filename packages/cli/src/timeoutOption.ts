@@ -6,6 +6,7 @@ export const TIMEOUT_HELP = `  --timeout MS   How long to wait for Claude's turn
 export function parseTimeout(value: string | boolean | undefined, command: string): number | undefined {
   if (value === undefined) return undefined;
   const ms = Number(value);
-  if (!Number.isInteger(ms) || ms < 1_000 || ms > 3_600_000) throw new UsageError(`--timeout must be milliseconds from 1000 to 3600000, not '${String(value)}'`, command);
+  if (!Number.isInteger(ms) || ms < 1_000 || ms > 3_600_000)
+    throw new UsageError(`--timeout must be milliseconds from 1000 to 3600000, not '${String(value)}'`, command);
   return ms;
 }

@@ -50,7 +50,11 @@ export function describeEvent(event: MissionEvent): EventLine | null {
     case 'message_received':
       return { kind: 'message', title: `message from ${p.from ? text(p.from) : 'the operator'} (${text(p.status)})`, body: text(p.text) };
     case 'message_status':
-      return { kind: p.status === 'failed' ? 'error' : 'message', title: `message ${text(p.messageId)} ${text(p.status)}`, ...(p.reply || p.error ? { body: text(p.reply ?? p.error) } : {}) };
+      return {
+        kind: p.status === 'failed' ? 'error' : 'message',
+        title: `message ${text(p.messageId)} ${text(p.status)}`,
+        ...(p.reply || p.error ? { body: text(p.reply ?? p.error) } : {}),
+      };
     case 'tool_call':
       return { kind: 'tool', title: `${text(p.tool)}(${text(p.summary ?? p.input)})` };
     case 'tool_output':
@@ -58,10 +62,18 @@ export function describeEvent(event: MissionEvent): EventLine | null {
     case 'permission_request':
       return { kind: 'permission', title: `${text(p.tool)} asks permission`, body: text(p.summary ?? p.input) };
     case 'approval_requested':
-      return { kind: 'permission', title: `${text(p.tool)} waits for an approval (${p.rule ? `rule ${text(p.rule)}` : 'no rule matched'})`, body: text(p.input) };
+      return {
+        kind: 'permission',
+        title: `${text(p.tool)} waits for an approval (${p.rule ? `rule ${text(p.rule)}` : 'no rule matched'})`,
+        body: text(p.input),
+      };
     case 'permission_decision': {
       const verdict = p.decision === 'allow' ? 'allowed' : 'denied';
-      return { kind: 'decision', title: `${text(p.tool)} ${verdict} by ${text(p.by)}${p.rule ? ` (rule ${text(p.rule)})` : ''}`, ...(p.reason ? { body: text(p.reason) } : {}) };
+      return {
+        kind: 'decision',
+        title: `${text(p.tool)} ${verdict} by ${text(p.by)}${p.rule ? ` (rule ${text(p.rule)})` : ''}`,
+        ...(p.reason ? { body: text(p.reason) } : {}),
+      };
     }
     case 'state':
       return { kind: 'state', title: `→ ${text(p.state)}${p.reason ? `: ${text(p.reason)}` : ''}` };

@@ -7,10 +7,20 @@ describe('console router', () => {
     expect(parseRoute('#/')).toEqual({ view: 'overview' });
     expect(parseRoute('#/sessions')).toEqual({ view: 'sessions' });
     expect(parseRoute('#/sessions/ses_1')).toEqual({ view: 'session', id: 'ses_1' });
-    expect(parseRoute('#/tasks?status=failed&slot=default')).toEqual({ view: 'tasks', status: 'failed', slot: 'default', cursor: undefined });
+    expect(parseRoute('#/tasks?status=failed&slot=default')).toEqual({
+      view: 'tasks',
+      status: 'failed',
+      slot: 'default',
+      cursor: undefined,
+    });
     expect(parseRoute('#/tasks/task_1')).toEqual({ view: 'task', id: 'task_1' });
     expect(parseRoute('#/approvals')).toEqual({ view: 'approvals' });
-    expect(parseRoute('#/audit?kind=receipt&subject=ses_1')).toEqual({ view: 'audit', kind: 'receipt', actor: undefined, subject: 'ses_1' });
+    expect(parseRoute('#/audit?kind=receipt&subject=ses_1')).toEqual({
+      view: 'audit',
+      kind: 'receipt',
+      actor: undefined,
+      subject: 'ses_1',
+    });
   });
 
   it('names what it does not know', () => {

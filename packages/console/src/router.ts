@@ -22,9 +22,13 @@ export function parseRoute(hash: string): Route {
   if (rest.length > 0) return { view: 'not_found', path };
   if (section === undefined) return { view: 'overview' };
   if (section === 'sessions') return id === undefined ? { view: 'sessions' } : { view: 'session', id };
-  if (section === 'tasks') return id === undefined ? { view: 'tasks', status: param('status'), slot: param('slot'), cursor: param('cursor') } : { view: 'task', id };
+  if (section === 'tasks')
+    return id === undefined
+      ? { view: 'tasks', status: param('status'), slot: param('slot'), cursor: param('cursor') }
+      : { view: 'task', id };
   if (section === 'approvals' && id === undefined) return { view: 'approvals' };
-  if (section === 'audit' && id === undefined) return { view: 'audit', kind: param('kind'), actor: param('actor'), subject: param('subject') };
+  if (section === 'audit' && id === undefined)
+    return { view: 'audit', kind: param('kind'), actor: param('actor'), subject: param('subject') };
   return { view: 'not_found', path };
 }
 

@@ -31,5 +31,7 @@ export function isInheritedByAgents(name: string): boolean {
 
 /** The part of an environment agents inherit (see {@link isInheritedByAgents}). */
 export function inheritedAgentEnv(env: NodeJS.ProcessEnv): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && isInheritedByAgents(entry[0])));
+  return Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && isInheritedByAgents(entry[0])),
+  );
 }

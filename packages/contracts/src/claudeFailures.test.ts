@@ -23,7 +23,9 @@ describe("claude's failures in Mission's words", () => {
     expect(describeClaudeFailure('Not logged in · Please run /login')).toBe(
       "claude_no_credentials: claude has no credentials: no API key and no login. Fix: set ANTHROPIC_API_KEY in Mission's environment (or log claude in as the worker's user); `mission doctor` checks it (claude said: Not logged in · Please run /login)",
     );
-    expect(describeClaudeFailure('API Error: 400 stub says: this request is refused')).toBe('API Error: 400 stub says: this request is refused');
+    expect(describeClaudeFailure('API Error: 400 stub says: this request is refused')).toBe(
+      'API Error: 400 stub says: this request is refused',
+    );
     expect(claudeFailureIn('The tests pass.')).toBeUndefined();
   });
 });

@@ -4,7 +4,13 @@
  * /login", "Run --model") names commands a Mission user cannot run; the hint names the env var or `mission doctor`.
  * Texts as claude 2.1.331 prints them (tests/fixtures/claude-failures/2.1.331.json).
  */
-export const claudeFailureCodes = ['claude_no_credentials', 'claude_key_refused', 'claude_api_unreachable', 'claude_model_not_found', 'claude_usage_limit'] as const;
+export const claudeFailureCodes = [
+  'claude_no_credentials',
+  'claude_key_refused',
+  'claude_api_unreachable',
+  'claude_model_not_found',
+  'claude_usage_limit',
+] as const;
 export type ClaudeFailureCode = (typeof claudeFailureCodes)[number];
 
 export interface ClaudeFailure {
@@ -42,7 +48,8 @@ const FAILURES: (ClaudeFailure & { printed: RegExp })[] = [
   },
   {
     code: 'claude_api_unreachable',
-    printed: /Connection refused|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|getaddrinfo|Connection error|Unable to connect|fetch failed/i,
+    printed:
+      /Connection refused|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|getaddrinfo|Connection error|Unable to connect|fetch failed/i,
     message: 'claude could not reach the Anthropic API',
     hint: 'check ANTHROPIC_BASE_URL, HTTPS_PROXY and the network of the worker; `mission doctor --probe` tries it',
   },

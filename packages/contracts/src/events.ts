@@ -4,7 +4,10 @@ const usage = z.record(z.string(), z.unknown());
 
 /** Payload of each event type; one model for everything a task or a session does. */
 export const eventPayloadSchemas = {
-  state: z.object({ state: z.string(), reason: z.string().optional(), exitCode: z.number().int().nullable().optional(),
+  state: z.object({
+    state: z.string(),
+    reason: z.string().optional(),
+    exitCode: z.number().int().nullable().optional(),
     signal: z.string().optional(),
     /** The session ended without anyone asking (its claude killed from outside, its worker lost): a resume is expected. */
     resumable: z.boolean().optional(),
@@ -24,7 +27,13 @@ export const eventPayloadSchemas = {
     approvalId: z.string().optional(),
   }),
   /** A `confirm` rule (or no rule) matched: the tool use waits for a person or the main agent. */
-  approval_requested: z.object({ approvalId: z.string(), tool: z.string(), input: z.unknown(), rule: z.string().nullable(), expiresAt: z.string() }),
+  approval_requested: z.object({
+    approvalId: z.string(),
+    tool: z.string(),
+    input: z.unknown(),
+    rule: z.string().nullable(),
+    expiresAt: z.string(),
+  }),
   tool_call: z.object({ id: z.string().optional(), tool: z.string(), input: z.unknown(), summary: z.string().optional() }),
   tool_output: z.object({ toolCallId: z.string().optional(), output: z.string(), isError: z.boolean().default(false) }),
   /** A prompt submitted to a session, as its screen shows it: sent, delivered as a message, or typed in a terminal. */
@@ -60,7 +69,12 @@ export const eventPayloadSchemas = {
   /** … on the target when it arrives (`from` is null for the operator) … */
   message_received: z.object({ messageId: z.string(), from: z.string().nullable(), text: z.string(), status: z.string() }),
   /** … and on both each time it moves on: delivered (typed into the target), answered (with the reply) or failed. */
-  message_status: z.object({ messageId: z.string(), status: z.string(), reply: z.string().nullable().optional(), error: z.string().nullable().optional() }),
+  message_status: z.object({
+    messageId: z.string(),
+    status: z.string(),
+    reply: z.string().nullable().optional(),
+    error: z.string().nullable().optional(),
+  }),
   /** Claude hit a usage or rate limit here: its slot starts nothing new until `until` (on the task or session that hit it). */
   slot_paused: z.object({ slot: z.string(), until: z.string(), reason: z.string() }),
   /** The slot's pause ended (`by`: `reset`, its time came, or who resumed it early), on the task or session that paused it. */

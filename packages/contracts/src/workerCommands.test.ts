@@ -26,7 +26,10 @@ const examples: { [N in WorkerCommandName]: { args: unknown; result: unknown } }
   confirm: { args: { sessionId: 'ses_1', choice: 'yes_always', timeoutMs: 1_000, by: 'token ops' }, result: { ...turn, state: 'working' } },
   answer: { args: { sessionId: 'ses_1', option: '1', timeoutMs: 1_000 }, result: turn },
   interrupt: { args: { sessionId: 'ses_1' }, result: { ...turn, approval: { id: 'apr_1', expiresAt: '2026-01-01T00:00:00Z' } } },
-  screen: { args: { sessionId: 'ses_1' }, result: { ...screen, blocking: { kind: 'trust_folder', text: 'Trust?', options: [{ key: '1', label: 'Yes' }] } } },
+  screen: {
+    args: { sessionId: 'ses_1' },
+    result: { ...screen, blocking: { kind: 'trust_folder', text: 'Trust?', options: [{ key: '1', label: 'Yes' }] } },
+  },
   serialize: { args: { sessionId: 'ses_1' }, result: '\x1b[H> ' },
   kill: { args: { sessionId: 'ses_1' }, result: { exitCode: null, signal: 'SIGKILL' } },
   deliver_messages: { args: { sessionId: 'ses_1' }, result: null },
@@ -35,14 +38,27 @@ const examples: { [N in WorkerCommandName]: { args: unknown; result: unknown } }
 
 describe('the worker command table', () => {
   it('holds the commands the API has always sent, by their wire names', () => {
-    expect(Object.keys(workerCommands).sort()).toEqual(['answer', 'cc.sessions', 'confirm', 'deliver_messages', 'interrupt', 'kill', 'screen', 'send', 'serialize']);
+    expect(Object.keys(workerCommands).sort()).toEqual([
+      'answer',
+      'cc.sessions',
+      'confirm',
+      'deliver_messages',
+      'interrupt',
+      'kill',
+      'screen',
+      'send',
+      'serialize',
+    ]);
   });
 
-  it.each(Object.keys(examples) as WorkerCommandName[])('%s: takes the arguments the API sends and the result a worker answers, unchanged', (name) => {
-    const { args, result } = examples[name];
-    expect(workerCommands[name].args.parse(args)).toEqual(args);
-    expect(workerCommands[name].result.parse(result)).toEqual(result);
-  });
+  it.each(Object.keys(examples) as WorkerCommandName[])(
+    '%s: takes the arguments the API sends and the result a worker answers, unchanged',
+    (name) => {
+      const { args, result } = examples[name];
+      expect(workerCommands[name].args.parse(args)).toEqual(args);
+      expect(workerCommands[name].result.parse(result)).toEqual(result);
+    },
+  );
 
   it('names the session in the arguments of every command on one', () => {
     const onSession: SessionCommandName[] = ['send', 'confirm', 'answer', 'interrupt', 'screen', 'serialize', 'kill', 'deliver_messages'];

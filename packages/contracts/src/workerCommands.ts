@@ -41,7 +41,9 @@ export type WorkerCommandParsedArgs<N extends WorkerCommandName> = z.output<Work
 /** What a caller gets back. */
 export type WorkerCommandResult<N extends WorkerCommandName> = z.output<WorkerCommands[N]['result']>;
 /** The commands on one session (their arguments name it). */
-export type SessionCommandName = { [N in WorkerCommandName]: WorkerCommandArgs<N> extends { sessionId: string } ? N : never }[WorkerCommandName];
+export type SessionCommandName = {
+  [N in WorkerCommandName]: WorkerCommandArgs<N> extends { sessionId: string } ? N : never;
+}[WorkerCommandName];
 /** A session command's arguments besides the session. */
 export type SessionCommandArgs<N extends SessionCommandName> = Omit<WorkerCommandArgs<N>, 'sessionId'>;
 

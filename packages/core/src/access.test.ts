@@ -17,7 +17,9 @@ describe('the access policy', () => {
     expect(() => policy.tool(operator, 'mission_pty_kill', 'tasks:write')).not.toThrow();
     expect(() => policy.tool(operator, 'mission_approve', 'approvals:write')).toThrow("needs the 'approvals:write' scope");
     expect(() => policy.tool(agent, 'mission_submit', 'tasks:write')).not.toThrow();
-    expect(() => policy.tool(agent, 'mission_pty_kill', 'approvals:write')).toThrow("forbidden: role 'manager' does not allow mission_pty_kill");
+    expect(() => policy.tool(agent, 'mission_pty_kill', 'approvals:write')).toThrow(
+      "forbidden: role 'manager' does not allow mission_pty_kill",
+    );
   });
 
   it('an operator commands and reads every session and task without a look at the hierarchy', async () => {

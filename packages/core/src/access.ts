@@ -4,7 +4,8 @@ import { assertAgentMayUse, assertMayCommand, assertMayReadSession, assertMayRea
 
 /** A token may do what needs `scope` only when it holds it (or a scope that includes it). */
 export function assertScope(caller: Caller, scope: Scope): void {
-  if (!hasScope(caller.scopes, scope)) throw new MissionError('forbidden', `this needs the '${scope}' scope; the token has ${caller.scopes.join(', ')}`);
+  if (!hasScope(caller.scopes, scope))
+    throw new MissionError('forbidden', `this needs the '${scope}' scope; the token has ${caller.scopes.join(', ')}`);
 }
 
 /**

@@ -20,7 +20,9 @@ const MAX_DEPTH = 64;
 const numbers = (usage: Record<string, unknown> | null): Record<string, number> =>
   Object.fromEntries(Object.entries(usage ?? {}).filter((entry): entry is [string, number] => typeof entry[1] === 'number'));
 
-const toNode = (kind: TreeNode['kind']) => (row: TreeNodeRow): TreeNode => ({ ...row, kind, costUsd: row.costUsd ?? 0, usage: numbers(row.usage) });
+const toNode =
+  (kind: TreeNode['kind']) =>
+  (row: TreeNodeRow): TreeNode => ({ ...row, kind, costUsd: row.costUsd ?? 0, usage: numbers(row.usage) });
 
 /** The session or task `id`; undefined when there is neither. */
 export async function treeNode(db: Database, id: string): Promise<TreeNode | undefined> {
@@ -58,14 +60,24 @@ export async function treeNodes(db: Database, root: string): Promise<TreeNode[]>
 }
 
 /** What a tree cost in all, and its tokens by kind. Pure. */
-export function treeTotals(nodes: readonly TreeNode[]): { costUsd: number; usage: Record<string, number>; sessions: number; tasks: number } {
+export function treeTotals(nodes: readonly TreeNode[]): {
+  costUsd: number;
+  usage: Record<string, number>;
+  sessions: number;
+  tasks: number;
+} {
   const usage: Record<string, number> = {};
   let costUsd = 0;
   for (const node of nodes) {
     costUsd += node.costUsd;
     for (const [kind, n] of Object.entries(node.usage)) usage[kind] = (usage[kind] ?? 0) + n;
   }
-  return { costUsd, usage, sessions: nodes.filter((n) => n.kind === 'session').length, tasks: nodes.filter((n) => n.kind === 'task').length };
+  return {
+    costUsd,
+    usage,
+    sessions: nodes.filter((n) => n.kind === 'session').length,
+    tasks: nodes.filter((n) => n.kind === 'task').length,
+  };
 }
 
 /** An agent may read the usage of its own tree and of the trees under it; operators any. */

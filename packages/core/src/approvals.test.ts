@@ -27,13 +27,24 @@ describe('approval service start-up', () => {
 
 describe('what callers see of approvals', () => {
   const service = new ApprovalService(options('Zq3v9Yc1mN8xR2tL6pW0bH4kJ7sD5fGa', true));
-  const approval = { id: 'appr_1', owner: { kind: 'session', id: 'ses_1' }, expiresAt: new Date(Date.now() + 60_000).toISOString() } as PendingApproval;
-  const turn = { state: 'waiting_permission', response: null, dialog: null, approval: { ...approval, url: service.link(approval) } } as unknown as SessionTurn;
+  const approval = {
+    id: 'appr_1',
+    owner: { kind: 'session', id: 'ses_1' },
+    expiresAt: new Date(Date.now() + 60_000).toISOString(),
+  } as PendingApproval;
+  const turn = {
+    state: 'waiting_permission',
+    response: null,
+    dialog: null,
+    approval: { ...approval, url: service.link(approval) },
+  } as unknown as SessionTurn;
   const caller = (scopes: Scope[]): Caller => ({ label: 'x', scopes, key: 'x' });
 
   it('a session turn keeps the approval link only for a caller who may decide approvals', () => {
     expect(service.turnFor(turn, caller(['sessions:write'])).approval).toEqual(approval);
-    expect(service.turnFor(turn, caller(['sessions:write', 'approvals:write'])).approval?.url).toMatch(/^http:\/\/mission\.test\/approvals\//);
+    expect(service.turnFor(turn, caller(['sessions:write', 'approvals:write'])).approval?.url).toMatch(
+      /^http:\/\/mission\.test\/approvals\//,
+    );
     expect(service.turnFor(turn, caller(['admin']))).toBe(turn);
   });
 });

@@ -1,5 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { type Approval, type Caller, approvalDecisionSchema, approvalListQuerySchema, MissionError, parseInput, hasScope, type PendingApproval, type SessionTurn, signApprovalToken, verifyApprovalToken } from '@mission/contracts';
+import {
+  type Approval,
+  type Caller,
+  approvalDecisionSchema,
+  approvalListQuerySchema,
+  MissionError,
+  parseInput,
+  hasScope,
+  type PendingApproval,
+  type SessionTurn,
+  signApprovalToken,
+  verifyApprovalToken,
+} from '@mission/contracts';
 import { ConfigError, approvalSecretProblem, type ApprovalStore, type ApprovalVerdict, type Logger } from '@mission/store';
 
 export interface ApprovalServiceOptions {
@@ -30,7 +42,10 @@ export class ApprovalService {
   constructor(private readonly deps: ApprovalServiceOptions) {
     const problem = approvalSecretProblem(deps.secret);
     if (problem && deps.auth) throw new ConfigError([problem]);
-    if (!deps.secret) deps.logger.warn('MISSION_APPROVAL_SECRET is not set: approval links are signed with a random key and stop working when this process restarts');
+    if (!deps.secret)
+      deps.logger.warn(
+        'MISSION_APPROVAL_SECRET is not set: approval links are signed with a random key and stop working when this process restarts',
+      );
     this.secret = deps.secret ?? randomBytes(32).toString('base64url');
   }
 

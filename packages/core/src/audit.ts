@@ -3,7 +3,17 @@ import { auditTrail, type Database, insertAuditEntry } from '@mission/store';
 
 /** A change that has no history table of its own (slots, token revocations, role activations, subscriptions). */
 export interface AuditRecord {
-  kind: Extract<AuditKind, 'role_activated' | 'role_rollback' | 'slot_changed' | 'slot_denied' | 'slot_resumed' | 'token_revoked' | 'notification_changed' | 'notification_deleted'>;
+  kind: Extract<
+    AuditKind,
+    | 'role_activated'
+    | 'role_rollback'
+    | 'slot_changed'
+    | 'slot_denied'
+    | 'slot_resumed'
+    | 'token_revoked'
+    | 'notification_changed'
+    | 'notification_deleted'
+  >;
   actor: string;
   target: string;
   details?: Record<string, unknown>;

@@ -22,7 +22,12 @@ export function budgetRefusal(slot: string, dailyBudgetUsd: number, spentTodayUs
  * Work already queued or running goes on, so a day can end somewhat over budget. `known`: the slot's budget, when
  * read already (`SlotService.assertKnown`).
  */
-export async function assertWithinDailyBudget(db: Database, slot: string, now = new Date(), known?: { dailyBudgetUsd: number | null }): Promise<void> {
+export async function assertWithinDailyBudget(
+  db: Database,
+  slot: string,
+  now = new Date(),
+  known?: { dailyBudgetUsd: number | null },
+): Promise<void> {
   const budget = known ? known.dailyBudgetUsd : await slotDailyBudget(db, slot);
   if (!budget) return;
   const day = utcDay(now);

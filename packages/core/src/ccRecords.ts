@@ -1,4 +1,16 @@
-import { type CcOverview, type CcSession, type CcSessionList, type CcTodo, type CcWorkerReport, ccSessionQuerySchema, ccTodoStatuses, distinctSessions, newestActivityFirst, NotFoundError, parseInput } from '@mission/contracts';
+import {
+  type CcOverview,
+  type CcSession,
+  type CcSessionList,
+  type CcTodo,
+  type CcWorkerReport,
+  ccSessionQuerySchema,
+  ccTodoStatuses,
+  distinctSessions,
+  newestActivityFirst,
+  NotFoundError,
+  parseInput,
+} from '@mission/contracts';
 import { type CommandClient, type Database, listWorkers } from '@mission/store';
 
 /** How long the API waits for a worker to list the Claude Code sessions on its machine. */
@@ -36,7 +48,10 @@ export class CcRecordService {
 
   async overview(): Promise<CcOverview> {
     const { sessions, workers } = await this.collect();
-    const perWorker = workers.map(({ workerId }) => ({ workerId, ...countsOf(sessions.filter((session) => session.workerId === workerId)) }));
+    const perWorker = workers.map(({ workerId }) => ({
+      workerId,
+      ...countsOf(sessions.filter((session) => session.workerId === workerId)),
+    }));
     return { ...countsOf(sessions), perWorker, workers };
   }
 

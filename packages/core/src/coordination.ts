@@ -1,5 +1,23 @@
-import { type Caller, type Coordination, type CoordinateInput, coordinateInputSchema, newId, parseInput, TimeoutError, UnavailableError } from '@mission/contracts';
-import { coordinationChildren, type Database, type EventLog, type Logger, queueNames, taskJob, type TaskRow, TaskStore } from '@mission/store';
+import {
+  type Caller,
+  type Coordination,
+  type CoordinateInput,
+  coordinateInputSchema,
+  newId,
+  parseInput,
+  TimeoutError,
+  UnavailableError,
+} from '@mission/contracts';
+import {
+  coordinationChildren,
+  type Database,
+  type EventLog,
+  type Logger,
+  queueNames,
+  taskJob,
+  type TaskRow,
+  TaskStore,
+} from '@mission/store';
 import type { FlowProducer } from 'bullmq';
 import { assertWithinDailyBudget } from './budget.ts';
 import { assertAgentMayUseSlot } from './slotAccess.ts';
@@ -22,7 +40,6 @@ export interface CoordinationServiceOptions {
 /** Told as each child ends: how many have, of how many, and what became of this one. */
 export type CoordinationProgress = (done: number, total: number, message: string) => void;
 
-
 /**
  * Runs one subtask per slot in parallel towards a goal. The coordinating task (mode `coordinate`, prompt
  * the goal, slot the first slot given) is the parent job of a BullMQ flow whose children are the child
@@ -37,7 +54,10 @@ export class CoordinationService {
   }
 
   /** `caller`: who coordinates — an agent only on the slots its role allows. */
-  async coordinate(body: unknown, options: { signal?: AbortSignal; onProgress?: CoordinationProgress; caller?: Caller | undefined } = {}): Promise<Coordination> {
+  async coordinate(
+    body: unknown,
+    options: { signal?: AbortSignal; onProgress?: CoordinationProgress; caller?: Caller | undefined } = {},
+  ): Promise<Coordination> {
     const input = parseInput(coordinateInputSchema, body, 'coordinate');
     const slots = Object.keys(input.tasks);
     for (const slot of slots) {
@@ -52,7 +72,8 @@ export class CoordinationService {
 
     await this.followChildren(parent.id, children, deadline, options);
     const settled = await this.deps.tasks.waitForEnd(parent.id, Math.max(0, deadline - Date.now()), options.signal);
-    if (!settled) throw new TimeoutError(`the coordination did not end within ${timeoutMs} ms; it goes on as task ${parent.id}`, { taskId: parent.id });
+    if (!settled)
+      throw new TimeoutError(`the coordination did not end within ${timeoutMs} ms; it goes on as task ${parent.id}`, { taskId: parent.id });
     return { coordination: settled, results: await this.results(parent.id) };
   }
 
@@ -67,8 +88,23 @@ export class CoordinationService {
   /** The coordinating task (running from the start: it coordinates) and one queued child per slot. */
   private async create(input: CoordinateInput, slots: string[], timeoutMs: number): Promise<{ parent: TaskRow; children: TaskRow[] }> {
     return this.store.createCoordination(
-      { id: newId('task'), slot: slots[0]!, mode: 'coordinate', prompt: input.goal, priority: PRIORITY, timeoutMs, metadata: { failurePolicy: input.failurePolicy, slots } },
-      slots.map((slot) => ({ id: newId('task'), slot, mode: 'submit', prompt: childPrompt(input.goal, input.tasks[slot]!), priority: PRIORITY, timeoutMs })),
+      {
+        id: newId('task'),
+        slot: slots[0]!,
+        mode: 'coordinate',
+        prompt: input.goal,
+        priority: PRIORITY,
+        timeoutMs,
+        metadata: { failurePolicy: input.failurePolicy, slots },
+      },
+      slots.map((slot) => ({
+        id: newId('task'),
+        slot,
+        mode: 'submit',
+        prompt: childPrompt(input.goal, input.tasks[slot]!),
+        priority: PRIORITY,
+        timeoutMs,
+      })),
     );
   }
 
@@ -83,13 +119,22 @@ export class CoordinationService {
         children: children.map((child) => {
           const job = taskJob(child);
           // A child job that fails (the processor threw) must not hold the parent job up for ever.
-          return { ...job, queueName: queueNames.tasks, opts: { ...job.opts, ignoreDependencyOnFailure: true, removeOnComplete: { count: 1_000 }, removeOnFail: { count: 5_000 } } };
+          return {
+            ...job,
+            queueName: queueNames.tasks,
+            opts: { ...job.opts, ignoreDependencyOnFailure: true, removeOnComplete: { count: 1_000 }, removeOnFail: { count: 5_000 } },
+          };
         }),
       });
     } catch (error) {
       this.deps.logger.error({ err: error, taskId: parent.id }, 'could not enqueue the coordination');
       const why = 'could not be queued: Redis is unavailable';
-      await this.store.finishAll(children.map((child) => child.id), 'queued', 'failed', why);
+      await this.store.finishAll(
+        children.map((child) => child.id),
+        'queued',
+        'failed',
+        why,
+      );
       await this.store.finish(parent.id, { from: 'running', to: 'failed', error: why });
       throw new UnavailableError('the task queue is unavailable; the coordination was not started, try again');
     }
@@ -100,7 +145,12 @@ export class CoordinationService {
    * applied where a child's end is recorded (see TaskCanceller.afterChildEnded), not here: it holds when
    * nobody waits on the call.
    */
-  private async followChildren(parentId: string, children: TaskRow[], deadline: number, options: { signal?: AbortSignal; onProgress?: CoordinationProgress }): Promise<void> {
+  private async followChildren(
+    parentId: string,
+    children: TaskRow[],
+    deadline: number,
+    options: { signal?: AbortSignal; onProgress?: CoordinationProgress },
+  ): Promise<void> {
     let done = 0;
     // Children ending together report one at a time, so the stored status events are in the order of their counts.
     let reporting = Promise.resolve();

@@ -84,14 +84,22 @@ export async function collectFleetMetrics(
     ),
     queueBacklog: queuesByName.map(([queue, depth]) => ({ labels: { queue }, value: depth.backlog })),
     queueWaitSeconds: { bounds: QUEUE_WAIT_BOUNDS, series: waits.map(({ slot, ...h }) => ({ labels: { slot }, ...h })) },
-    taskDurationSeconds: { bounds: TASK_DURATION_BOUNDS, series: durations.map(({ slot, status, ...h }) => ({ labels: { slot, status }, ...h })) },
+    taskDurationSeconds: {
+      bounds: TASK_DURATION_BOUNDS,
+      series: durations.map(({ slot, status, ...h }) => ({ labels: { slot, status }, ...h })),
+    },
     permissionDecisions: decisions.map(({ decision, by, n }) => ({ labels: { decision, by }, value: n })),
     ...spendSamples(spend),
   };
 }
 
 /** One sample per slot and status, zeros included, so a status that empties reads 0 rather than vanishing. */
-function countsPerSlot<K extends string>(slotIds: string[], keys: readonly K[], bySlot: Record<string, Partial<Record<K, number>>>, label: string): Sample[] {
+function countsPerSlot<K extends string>(
+  slotIds: string[],
+  keys: readonly K[],
+  bySlot: Record<string, Partial<Record<K, number>>>,
+  label: string,
+): Sample[] {
   return slotIds.flatMap((slot) => keys.map((key) => ({ labels: { slot, [label]: key }, value: bySlot[slot]?.[key] ?? 0 })));
 }
 

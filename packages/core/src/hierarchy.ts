@@ -8,7 +8,10 @@ export type SessionNode = Session & { children: SessionNode[] };
 export function assertAgentMayUse(caller: Caller, tool: string): void {
   const agent = caller.agent;
   if (agent && !agent.tools.includes(tool)) {
-    throw new MissionError('forbidden', `forbidden: role '${agent.role}' does not allow ${tool} (its Mission tools: ${agent.tools.join(', ') || 'none'})`);
+    throw new MissionError(
+      'forbidden',
+      `forbidden: role '${agent.role}' does not allow ${tool} (its Mission tools: ${agent.tools.join(', ') || 'none'})`,
+    );
   }
 }
 
@@ -55,7 +58,11 @@ export async function assertMayReadSession(db: Database, caller: Caller | undefi
  * An agent may read its own task and the tasks it, or a session under it, started (directly, or as the
  * children of a coordination it started); operators any.
  */
-export async function assertMayReadTask(db: Database, caller: Caller | undefined, task: { id: string; parentId: string | null }): Promise<void> {
+export async function assertMayReadTask(
+  db: Database,
+  caller: Caller | undefined,
+  task: { id: string; parentId: string | null },
+): Promise<void> {
   const agent = caller?.agent;
   if (!agent || task.id === agent.id) return;
   const starters = [task.parentId];

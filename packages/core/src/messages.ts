@@ -1,4 +1,17 @@
-import { BadRequestError, type Caller, ConflictError, isEndedSessionState, messageInputSchema, MissionError, newId, NotFoundError, parseInput, type Session, type SessionMessage, TimeoutError } from '@mission/contracts';
+import {
+  BadRequestError,
+  type Caller,
+  ConflictError,
+  isEndedSessionState,
+  messageInputSchema,
+  MissionError,
+  newId,
+  NotFoundError,
+  parseInput,
+  type Session,
+  type SessionMessage,
+  TimeoutError,
+} from '@mission/contracts';
 import {
   type ChannelSubscriber,
   type CommandClient,
@@ -42,12 +55,20 @@ export class MessageService {
     const target = await this.deps.sessions.get(to);
     const from = await this.sender(input.from, target, caller);
     if (from === to) throw new BadRequestError('a session cannot send a message to itself');
-    if (isEndedSessionState(target.state)) throw new ConflictError(`session ${to} has ended (${target.state}): it can take no messages`, { state: target.state });
+    if (isEndedSessionState(target.state))
+      throw new ConflictError(`session ${to} has ended (${target.state}): it can take no messages`, { state: target.state });
     if (from) await this.deps.sessions.get(from);
 
     const message = await insertSessionMessage(this.deps.db, { id: newId('msg'), fromSessionId: from, toSessionId: to, text: input.text });
-    if (from) await this.deps.events.append({ kind: 'session', id: from }, { type: 'message_sent', payload: { messageId: message.id, to, text: message.text, status: message.status } });
-    await this.deps.events.append({ kind: 'session', id: to }, { type: 'message_received', payload: { messageId: message.id, from, text: message.text, status: message.status } });
+    if (from)
+      await this.deps.events.append(
+        { kind: 'session', id: from },
+        { type: 'message_sent', payload: { messageId: message.id, to, text: message.text, status: message.status } },
+      );
+    await this.deps.events.append(
+      { kind: 'session', id: to },
+      { type: 'message_received', payload: { messageId: message.id, from, text: message.text, status: message.status } },
+    );
     await this.nudge(to, target.ownerWorker);
 
     return input.waitForReply ? this.reply(message.id, to, input.timeoutMs ?? REPLY_TIMEOUT_MS) : this.get(message.id);
@@ -65,7 +86,10 @@ export class MessageService {
       },
       timeoutMs,
     });
-    if (!settled) throw new TimeoutError(`no reply to message ${id} within ${timeoutMs} ms (it stays ${(await this.get(id)).status})`, { messageId: id });
+    if (!settled)
+      throw new TimeoutError(`no reply to message ${id} within ${timeoutMs} ms (it stays ${(await this.get(id)).status})`, {
+        messageId: id,
+      });
     return settled;
   }
 
@@ -77,8 +101,13 @@ export class MessageService {
   private async sender(named: string | undefined, target: Session, caller: Caller | undefined): Promise<string | null> {
     const agent = caller?.agent;
     if (!agent) return named ?? null;
-    if (agent.kind === 'task') throw new MissionError('forbidden', `forbidden: messages come from sessions; the agent of task ${agent.id} talks to the sessions it started with mission_pty_send`);
-    if (named && named !== agent.id) throw new MissionError('forbidden', `forbidden: an agent sends as its own session (${agent.id}), not as ${named}`);
+    if (agent.kind === 'task')
+      throw new MissionError(
+        'forbidden',
+        `forbidden: messages come from sessions; the agent of task ${agent.id} talks to the sessions it started with mission_pty_send`,
+      );
+    if (named && named !== agent.id)
+      throw new MissionError('forbidden', `forbidden: an agent sends as its own session (${agent.id}), not as ${named}`);
     const own = await this.deps.sessions.get(agent.id);
     if (target.id !== own.parentId) {
       await assertMayCommand(this.deps.db, caller, target.id);

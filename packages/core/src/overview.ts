@@ -24,7 +24,9 @@ export async function fleetOverview(db: Database, queues: { tasks: Queue<TaskJob
   };
 }
 
-function tally<K extends string>(rows: { slot: string; key: string; n: number }[]): { total: Counts<K>; bySlot: Record<string, Counts<K>> } {
+function tally<K extends string>(
+  rows: { slot: string; key: string; n: number }[],
+): { total: Counts<K>; bySlot: Record<string, Counts<K>> } {
   const total: Counts<K> = {};
   const bySlot: Record<string, Counts<K>> = {};
   for (const { slot, key, n } of rows) {
@@ -40,6 +42,9 @@ function tally<K extends string>(rows: { slot: string; key: string; n: number }[
  */
 export async function queueDepth(queue: Queue): Promise<QueueDepth> {
   const counts = await queue.getJobCounts(...queueDepthStates);
-  const depth = Object.fromEntries(queueDepthStates.map((state) => [state, counts[state] ?? 0])) as Record<(typeof queueDepthStates)[number], number>;
+  const depth = Object.fromEntries(queueDepthStates.map((state) => [state, counts[state] ?? 0])) as Record<
+    (typeof queueDepthStates)[number],
+    number
+  >;
   return { ...depth, backlog: depth.waiting + depth.prioritized };
 }

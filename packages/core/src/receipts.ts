@@ -1,4 +1,17 @@
-import { type ActionMode, actionLogSchema, actionRequestSchema, type Approval, type Caller, type EventOwner, MissionError, newId, NotFoundError, parseInput, type Receipt, receiptListQuerySchema } from '@mission/contracts';
+import {
+  type ActionMode,
+  actionLogSchema,
+  actionRequestSchema,
+  type Approval,
+  type Caller,
+  type EventOwner,
+  MissionError,
+  newId,
+  NotFoundError,
+  parseInput,
+  type Receipt,
+  receiptListQuerySchema,
+} from '@mission/contracts';
 import {
   type ActionReceiptRow,
   type ApprovalStore,
@@ -14,7 +27,9 @@ import {
 
 /** What an agent of a role with action classes is told (mission_status): use the gate before acting. */
 export function gateInstructions(actionClasses: Record<string, ActionMode>): string {
-  const classes = Object.entries(actionClasses).map(([name, mode]) => `${name} (${mode})`).join(', ');
+  const classes = Object.entries(actionClasses)
+    .map(([name, mode]) => `${name} (${mode})`)
+    .join(', ');
   return [
     `Before you take an action of one of these classes, ask through the gate: ${classes}.`,
     'Call mission_request_approval {action_class, summary, evidence}: a gated class waits for a person — poll mission_check_approval {id} until it is approved (go ahead) or denied/expired (do not; say why you stopped).',
@@ -57,10 +72,23 @@ export class ReceiptService {
       });
       await this.deps.events.append(owner, {
         type: 'approval_requested',
-        payload: { approvalId: approval.id, tool: approval.tool, input: approval.input, rule: approval.rule, expiresAt: approval.expiresAt },
+        payload: {
+          approvalId: approval.id,
+          tool: approval.tool,
+          input: approval.input,
+          rule: approval.rule,
+          expiresAt: approval.expiresAt,
+        },
       });
     }
-    const row = await this.insert(owner, agent, { actionClass: input.action_class, summary: input.summary, evidence: input.evidence, mode, approvalId: approval?.id ?? null, actor });
+    const row = await this.insert(owner, agent, {
+      actionClass: input.action_class,
+      summary: input.summary,
+      evidence: input.evidence,
+      mode,
+      approvalId: approval?.id ?? null,
+      actor,
+    });
     return { receipt: toReceipt(row, approval), approval };
   }
 
@@ -68,7 +96,17 @@ export class ReceiptService {
   async log(owner: EventOwner, body: unknown, actor: string): Promise<Receipt> {
     const input = parseInput(actionLogSchema, body, 'action');
     const agent = await this.ownerOf(owner);
-    return toReceipt(await this.insert(owner, agent, { actionClass: input.action_class, summary: input.summary, evidence: input.evidence, mode: 'logged', approvalId: null, actor }), null);
+    return toReceipt(
+      await this.insert(owner, agent, {
+        actionClass: input.action_class,
+        summary: input.summary,
+        evidence: input.evidence,
+        mode: 'logged',
+        approvalId: null,
+        actor,
+      }),
+      null,
+    );
   }
 
   /**
@@ -104,7 +142,15 @@ export class ReceiptService {
     agent: { slot: string; role: string },
     values: { actionClass: string; summary: string; evidence: unknown; mode: Receipt['mode']; approvalId: string | null; actor: string },
   ): Promise<ActionReceiptRow> {
-    return insertReceipt(this.deps.db, { id: newId('rcpt'), ownerKind: owner.kind, ownerId: owner.id, slot: agent.slot, role: agent.role, ...values, evidence: values.evidence ?? null });
+    return insertReceipt(this.deps.db, {
+      id: newId('rcpt'),
+      ownerKind: owner.kind,
+      ownerId: owner.id,
+      slot: agent.slot,
+      role: agent.role,
+      ...values,
+      evidence: values.evidence ?? null,
+    });
   }
 
   private async ownerOf(owner: EventOwner): Promise<{ slot: string; role: string }> {
@@ -116,7 +162,11 @@ export class ReceiptService {
 
 /** The agent a gate call is for: an agent's own session or task; an operator names one over REST. */
 export function gateOwner(caller: Caller): EventOwner {
-  if (!caller.agent) throw new MissionError('bad_request', "the gate is for agents: call it with a session's or task's own token (over REST, POST /v1/receipts/request with an owner)");
+  if (!caller.agent)
+    throw new MissionError(
+      'bad_request',
+      "the gate is for agents: call it with a session's or task's own token (over REST, POST /v1/receipts/request with an owner)",
+    );
   return { kind: caller.agent.kind, id: caller.agent.id };
 }
 

@@ -10,13 +10,21 @@ const RETENTION_JOB = 'retention';
  * takes its runs; with MISSION_RETENTION_DAYS=0 it removes the schedule an earlier start may have left.
  * Answers the function that stops taking runs.
  */
-export function startRetention(options: { config: Config; logger: Logger; db: Database; redis: Redis; redisUrl: string }): () => Promise<void> {
+export function startRetention(options: {
+  config: Config;
+  logger: Logger;
+  db: Database;
+  redis: Redis;
+  redisUrl: string;
+}): () => Promise<void> {
   const { config, logger, db, redis, redisUrl } = options;
   const queue = new Queue(queueNames.maintenance, { connection: redis, prefix: config.queuePrefix });
   queue.on('error', (error) => logger.warn({ err: error, queue: queue.name }, 'queue error'));
   const days = config.retentionDays;
   if (days === 0) {
-    queue.removeJobScheduler(RETENTION_JOB).catch((error: unknown) => logger.warn({ err: error }, 'retention: could not remove the schedule'));
+    queue
+      .removeJobScheduler(RETENTION_JOB)
+      .catch((error: unknown) => logger.warn({ err: error }, 'retention: could not remove the schedule'));
     return () => queue.close();
   }
   queue

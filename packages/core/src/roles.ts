@@ -88,7 +88,8 @@ export class RoleService {
 }
 
 function sameRules(a: RoleRules, b: RoleRules): boolean {
-  const key = (r: RoleRules) => JSON.stringify([r.description, r.allow, r.confirm, r.deny, r.missionTools, r.actionClasses, r.sandbox, r.slots]);
+  const key = (r: RoleRules) =>
+    JSON.stringify([r.description, r.allow, r.confirm, r.deny, r.missionTools, r.actionClasses, r.sandbox, r.slots]);
   return key(a) === key(b);
 }
 

@@ -1,5 +1,22 @@
 import { type Caller, NotFoundError, parseInput, type WorkerInfo, workerListQuerySchema } from '@mission/contracts';
-import { ApprovalStore, CommandClient, type Config, createRedis, type DatabaseHandle, EventLog, ChannelSubscriber, createFleetRecovery, TaskCanceller, listWorkers, type Logger, queueNames, type Redis, REQUEST_COMMAND_TIMEOUT_MS, type SpawnJobData, type TaskJobData } from '@mission/store';
+import {
+  ApprovalStore,
+  CommandClient,
+  type Config,
+  createRedis,
+  type DatabaseHandle,
+  EventLog,
+  ChannelSubscriber,
+  createFleetRecovery,
+  TaskCanceller,
+  listWorkers,
+  type Logger,
+  queueNames,
+  type Redis,
+  REQUEST_COMMAND_TIMEOUT_MS,
+  type SpawnJobData,
+  type TaskJobData,
+} from '@mission/store';
 import { FlowProducer, Queue } from 'bullmq';
 import { AccessPolicy } from './access.ts';
 import { ApprovalService } from './approvals.ts';
@@ -79,7 +96,8 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
     },
   });
   const sessionQueue = new Queue<SpawnJobData>(queueNames.sessions, { connection: redis, prefix: config.queuePrefix });
-  for (const queue of [taskQueue, sessionQueue]) queue.on('error', (error) => logger.warn({ err: error, queue: queue.name }, 'queue error'));
+  for (const queue of [taskQueue, sessionQueue])
+    queue.on('error', (error) => logger.warn({ err: error, queue: queue.name }, 'queue error'));
   const events = new EventLog(database.db, redis, config.queuePrefix);
   const subscriber = new ChannelSubscriber(subscriberConnection, logger);
   const slots = new SlotService(database.db, config.slotRoots, { events, taskQueue });
@@ -108,20 +126,49 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
   const sessions = new SessionService({ db: database.db, slots, queue: sessionQueue, events, subscriber, commands, approvals, logger });
   const tokenCache = new TokenCache(config.tokenCacheTtlMs);
   const tokens = new TokenService(database.db, { cache: tokenCache, announce: (revoked) => events.announceRevokedTokens(revoked) });
-  const revocations = followTokenRevocations({ cache: tokenCache, subscriber, connection: subscriberConnection, queuePrefix: config.queuePrefix, logger }).catch((error: unknown) => {
+  const revocations = followTokenRevocations({
+    cache: tokenCache,
+    subscriber,
+    connection: subscriberConnection,
+    queuePrefix: config.queuePrefix,
+    logger,
+  }).catch((error: unknown) => {
     logger.warn({ err: error }, 'could not subscribe to token revocations: API tokens are looked up on every request');
     return () => {
       // nothing to unsubscribe: the subscription never started
     };
   });
   const messages = new MessageService({ db: database.db, sessions, events, subscriber, commands, logger });
-  const coordinations = new CoordinationService({ db: database.db, slots, tasks, events, flows: new FlowProducer({ connection: redis, prefix: config.queuePrefix }), taskTimeoutMs: config.taskTimeoutMs, logger });
+  const coordinations = new CoordinationService({
+    db: database.db,
+    slots,
+    tasks,
+    events,
+    flows: new FlowProducer({ connection: redis, prefix: config.queuePrefix }),
+    taskTimeoutMs: config.taskTimeoutMs,
+    logger,
+  });
   // The API sweeps for lost workers too, so sessions of a dead fleet are reported lost even with no worker left.
-  const fleetRecovery = createFleetRecovery({ config, connection: redis, db: database.db, events, approvals: approvalStore, taskQueue, canceller, logger });
+  const fleetRecovery = createFleetRecovery({
+    config,
+    connection: redis,
+    db: database.db,
+    events,
+    approvals: approvalStore,
+    taskQueue,
+    canceller,
+    logger,
+  });
   const { recovery } = fleetRecovery;
   const stopRecovery = recovery.start(config.heartbeatMs);
   const stopRetention = startRetention({ config, logger, db: database.db, redis, redisUrl });
-  const notifications = startNotifications({ config, db: database.db, redisUrl, approvalLinks: (approval) => approvals.signedLinks(approval), logger });
+  const notifications = startNotifications({
+    config,
+    db: database.db,
+    redisUrl,
+    approvalLinks: (approval) => approvals.signedLinks(approval),
+    logger,
+  });
   const queues: Record<string, Queue> = { [queueNames.tasks]: taskQueue, [queueNames.sessions]: sessionQueue };
   return {
     config,
@@ -159,7 +206,14 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
       await stopRecovery();
       (await revocations)();
       await notifications.close();
-      await Promise.all([taskQueue.close(), sessionQueue.close(), fleetRecovery.close(), commands.close(), coordinations.close(), stopRetention()]);
+      await Promise.all([
+        taskQueue.close(),
+        sessionQueue.close(),
+        fleetRecovery.close(),
+        commands.close(),
+        coordinations.close(),
+        stopRetention(),
+      ]);
       subscriber.disconnect();
       redis.disconnect();
     },

@@ -13,14 +13,25 @@ export interface SessionRunResult {
  * One prompt in a temporary session: spawns it, sends the prompt, waits for the answer, then ends the
  * session whatever happened (an error or a timeout too).
  */
-export async function runInTemporarySession({ sessions, logger }: { sessions: SessionService; logger: Logger }, body: unknown, caller?: Caller): Promise<SessionRunResult> {
+export async function runInTemporarySession(
+  { sessions, logger }: { sessions: SessionService; logger: Logger },
+  body: unknown,
+  caller?: Caller,
+): Promise<SessionRunResult> {
   const input = parseInput(sessionRunSchema, body, 'run');
   const spawned = await sessions.spawn({ slot: input.slot }, { caller, temporary: true });
   try {
     const turn = await sessions.send(spawned.id, { text: input.prompt, timeoutMs: input.timeoutMs });
     return { session: await sessions.kill(spawned.id), response: turn.response };
   } catch (error) {
-    await sessions.kill(spawned.id).catch((killError) => logger.warn({ err: killError, sessionId: spawned.id }, `could not end the temporary session after its run failed: kill it with POST /v1/sessions/${spawned.id}/kill`));
+    await sessions
+      .kill(spawned.id)
+      .catch((killError) =>
+        logger.warn(
+          { err: killError, sessionId: spawned.id },
+          `could not end the temporary session after its run failed: kill it with POST /v1/sessions/${spawned.id}/kill`,
+        ),
+      );
     throw error;
   }
 }

@@ -1,7 +1,43 @@
 import { setTimeout } from 'node:timers/promises';
-import { type Caller, ConflictError, isEndedSessionState, isTerminalTaskStatus, newId, NotFoundError, parseInput, type Session, type SessionListQuery, sessionListQuerySchema, type SessionScreen, sessionConfirmSchema, sessionSendSchema, sessionAnswerSchema, type SessionDriver, type BlockingDialogView, sessionSpawnSchema, type SessionState, type SessionTurn, UnavailableError } from '@mission/contracts';
+import {
+  type Caller,
+  ConflictError,
+  isEndedSessionState,
+  isTerminalTaskStatus,
+  newId,
+  NotFoundError,
+  parseInput,
+  type Session,
+  type SessionListQuery,
+  sessionListQuerySchema,
+  type SessionScreen,
+  sessionConfirmSchema,
+  sessionSendSchema,
+  sessionAnswerSchema,
+  type SessionDriver,
+  type BlockingDialogView,
+  sessionSpawnSchema,
+  type SessionState,
+  type SessionTurn,
+  UnavailableError,
+} from '@mission/contracts';
 import type { SessionCommandArgs, SessionCommandName, WorkerCommandArgs, WorkerCommandResult } from '@mission/contracts';
-import { type ChannelSubscriber, type CommandClient, type Database, type EndedSessionState, type EventLog, type Logger, revokeAgentTokens, type SessionRow, SessionStore, sessionRow, sessionRows, type SpawnJobData, taskRow, waitForEvent } from '@mission/store';
+import {
+  type ChannelSubscriber,
+  type CommandClient,
+  type Database,
+  type EndedSessionState,
+  type EventLog,
+  type Logger,
+  revokeAgentTokens,
+  type SessionRow,
+  SessionStore,
+  sessionRow,
+  sessionRows,
+  type SpawnJobData,
+  taskRow,
+  waitForEvent,
+} from '@mission/store';
 import type { Queue } from 'bullmq';
 import type { ApprovalService } from './approvals.ts';
 import { assertWithinDailyBudget } from './budget.ts';
@@ -9,7 +45,6 @@ import { assertAgentMayUseSlot } from './slotAccess.ts';
 import { assertWithinTreeBudget } from './treeBudget.ts';
 import { descendantsOf, parentFor, visibleSessions } from './hierarchy.ts';
 import type { SlotService } from './slots.ts';
-
 
 /** How long a spawn waits for a worker to take the session. */
 const SPAWN_PICKUP_MS = 30_000;
@@ -56,7 +91,15 @@ export class SessionService {
     const parentId = await parentFor(this.deps.db, options.caller, input.parent);
     if (parentId) await assertWithinTreeBudget(this.deps.db, this.deps.events, parentId);
     const id = newId('ses');
-    await this.store.create({ id, slot: input.slot, driver: input.driver, cols: input.cols, rows: input.rows, parentId, temporary: options.temporary ?? false });
+    await this.store.create({
+      id,
+      slot: input.slot,
+      driver: input.driver,
+      cols: input.cols,
+      rows: input.rows,
+      parentId,
+      temporary: options.temporary ?? false,
+    });
     return this.handToWorker({ sessionId: id }, id);
   }
 
@@ -67,11 +110,13 @@ export class SessionService {
    */
   async resume(id: string): Promise<Session> {
     const session = await this.get(id);
-    if (!isEndedSessionState(session.state)) throw new ConflictError(`session ${id} is ${session.state}: only a lost or exited session can be resumed`, { state: session.state });
+    if (!isEndedSessionState(session.state))
+      throw new ConflictError(`session ${id} is ${session.state}: only a lost or exited session can be resumed`, { state: session.state });
     if (!session.claudeSessionId) throw new ConflictError(`session ${id} never started Claude Code, so there is nothing to resume`);
     await this.assertStarterRuns(session);
     const reason = `resuming Claude Code session ${session.claudeSessionId} (was ${session.state}${session.ownerWorker ? ` on worker ${session.ownerWorker}` : ''})`;
-    if (!(await this.store.resume(id, session.state as EndedSessionState, reason))) throw new ConflictError(`session ${id} changed while resuming it; try again`);
+    if (!(await this.store.resume(id, session.state as EndedSessionState, reason)))
+      throw new ConflictError(`session ${id} changed while resuming it; try again`);
     return this.handToWorker({ sessionId: id, resume: true }, `${id}-resume-${Date.now()}`);
   }
 
@@ -80,7 +125,10 @@ export class SessionService {
     if (!session.parentId) return;
     const task = await taskRow(this.deps.db, session.parentId);
     if (task && isTerminalTaskStatus(task.status)) {
-      throw new ConflictError(`session ${session.id} was started by task ${session.parentId}, which has ended (${task.status}); sessions a task started end with it`, { parentId: session.parentId });
+      throw new ConflictError(
+        `session ${session.id} was started by task ${session.parentId}, which has ended (${task.status}); sessions a task started end with it`,
+        { parentId: session.parentId },
+      );
     }
   }
 
@@ -92,7 +140,9 @@ export class SessionService {
     if (session) return session;
     if (await this.deps.queue.remove(jobId)) {
       await this.end(id, 'lost', 'no worker took the session');
-      throw new UnavailableError(`no worker took the session within ${SPAWN_PICKUP_MS / 1000} s (are workers running, with free session capacity?)`);
+      throw new UnavailableError(
+        `no worker took the session within ${SPAWN_PICKUP_MS / 1000} s (are workers running, with free session capacity?)`,
+      );
     }
     // A worker is taking it right now.
     return (await this.waitForOwner(id, SPAWN_PICKUP_MS)) ?? this.get(id);
@@ -186,7 +236,12 @@ export class SessionService {
   }
 
   /** A command of `workerCommands` on the session, sent to the worker that owns it. */
-  private async command<N extends SessionCommandName>(id: string, command: N, args: SessionCommandArgs<N>, timeoutMs: number): Promise<WorkerCommandResult<N>> {
+  private async command<N extends SessionCommandName>(
+    id: string,
+    command: N,
+    args: SessionCommandArgs<N>,
+    timeoutMs: number,
+  ): Promise<WorkerCommandResult<N>> {
     const session = await this.get(id);
     if (isEndedSessionState(session.state)) throw endedError(session);
     if (!session.ownerWorker) throw new ConflictError(`session ${id} is still starting: no worker has taken it yet`);
@@ -199,7 +254,10 @@ export class SessionService {
       throw new ConflictError(`session ${id} ended (${gone.state}) while it was handling '${command}'`, { state: gone.state });
     });
     try {
-      return await Promise.race([this.deps.commands.call(session.ownerWorker, command, { sessionId: id, ...args } as WorkerCommandArgs<N>, timeoutMs), ended as Promise<never>]);
+      return await Promise.race([
+        this.deps.commands.call(session.ownerWorker, command, { sessionId: id, ...args } as WorkerCommandArgs<N>, timeoutMs),
+        ended as Promise<never>,
+      ]);
     } finally {
       done.abort();
       ended.catch(() => {
@@ -219,7 +277,12 @@ export class SessionService {
   }
 
   /** The session once `ready` holds for it, re-read after each of its state events; `undefined` after `timeoutMs` or on abort. */
-  private waitForSession(id: string, ready: (session: Session) => boolean, timeoutMs: number, signal?: AbortSignal): Promise<Session | undefined> {
+  private waitForSession(
+    id: string,
+    ready: (session: Session) => boolean,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<Session | undefined> {
     return waitForEvent({
       subscriber: this.deps.subscriber,
       channel: this.deps.events.channel({ kind: 'session', id }),
@@ -241,7 +304,10 @@ export class SessionService {
 
 /** `409 session … has ended (exited: killed on request)`: a command to a session that has ended, and why it did. */
 export function endedError(session: Pick<Session, 'id' | 'state' | 'exitReason'>): ConflictError {
-  return new ConflictError(`session ${session.id} has ended (${session.state}${session.exitReason ? `: ${session.exitReason}` : ''})`, { state: session.state, exitReason: session.exitReason });
+  return new ConflictError(`session ${session.id} has ended (${session.state}${session.exitReason ? `: ${session.exitReason}` : ''})`, {
+    state: session.state,
+    exitReason: session.exitReason,
+  });
 }
 
 export function toSession(row: SessionRow): Session {

@@ -37,5 +37,8 @@ export async function assertAgentMayUseSlot(db: Database, caller: Caller | undef
     details: { subject: agent.id, use, role: agent.role, roleVersion: role.version, slots: allowed },
   });
   const allows = allowed && allowed.length > 0 ? `only the slots ${allowed.join(', ')}` : 'no slots';
-  throw new MissionError('forbidden', `forbidden: role '${agent.role}' lets its agents use ${allows}, so ${agent.kind} ${agent.id} may not ${USE_WORDS[use]} slot '${slot}' (the role's \`slots\`)`);
+  throw new MissionError(
+    'forbidden',
+    `forbidden: role '${agent.role}' lets its agents use ${allows}, so ${agent.kind} ${agent.id} may not ${USE_WORDS[use]} slot '${slot}' (the role's \`slots\`)`,
+  );
 }

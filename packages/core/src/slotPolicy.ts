@@ -10,7 +10,18 @@ const FORBIDDEN_FLAGS = [
 ];
 
 /** Environment a slot may not set: it changes what code runs in the agent's processes, or is Mission's own. */
-const FORBIDDEN_ENV = [/^LD_/, /^DYLD_/, /^NODE_OPTIONS$/, /^NODE_PATH$/, /^BASH_ENV$/, /^ENV$/, /^PROMPT_COMMAND$/, /^PYTHONSTARTUP$/, /^PERL5OPT$/, /^MISSION_/];
+const FORBIDDEN_ENV = [
+  /^LD_/,
+  /^DYLD_/,
+  /^NODE_OPTIONS$/,
+  /^NODE_PATH$/,
+  /^BASH_ENV$/,
+  /^ENV$/,
+  /^PROMPT_COMMAND$/,
+  /^PYTHONSTARTUP$/,
+  /^PERL5OPT$/,
+  /^MISSION_/,
+];
 
 /** Folders no slot may run in, wherever the allowed roots are. */
 const NEVER_ROOTS = ['/proc', '/sys', '/dev'];
@@ -34,13 +45,17 @@ export function slotPolicyProblems(
     if (flag) problems.push(`args: ${flag} is not allowed (Mission decides permissions by the slot's role)`);
   }
   for (const name of Object.keys(slot.env)) {
-    if (FORBIDDEN_ENV.some((pattern) => pattern.test(name))) problems.push(`env: ${name} is not allowed (it changes what code the agent's processes load, or is Mission's own)`);
+    if (FORBIDDEN_ENV.some((pattern) => pattern.test(name)))
+      problems.push(`env: ${name} is not allowed (it changes what code the agent's processes load, or is Mission's own)`);
   }
   if (slot.warmPool && slot.maxConcurrency !== undefined && slot.warmPool.size > slot.maxConcurrency) {
-    problems.push(`warmPool: size ${slot.warmPool.size} is more than maxConcurrency ${slot.maxConcurrency} (agents that could never all be used)`);
+    problems.push(
+      `warmPool: size ${slot.warmPool.size} is more than maxConcurrency ${slot.maxConcurrency} (agents that could never all be used)`,
+    );
   }
   const cwd = path.resolve(slot.cwd);
   if (NEVER_ROOTS.some((root) => within(cwd, root))) problems.push(`cwd: ${cwd} is a system folder`);
-  else if (!roots.some((root) => within(cwd, path.resolve(root)))) problems.push(`cwd: ${cwd} is not under an allowed root (${roots.join(', ')}; MISSION_SLOT_ROOTS)`);
+  else if (!roots.some((root) => within(cwd, path.resolve(root))))
+    problems.push(`cwd: ${cwd} is not under an allowed root (${roots.join(', ')}; MISSION_SLOT_ROOTS)`);
   return problems;
 }

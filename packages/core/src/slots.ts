@@ -1,6 +1,31 @@
 import path from 'node:path';
-import { BadRequestError, NotFoundError, parseInput, type Slot, type SlotConfig, slotConfigSchema, slotIdSchema, type SlotPause } from '@mission/contracts';
-import { activeSlotPause, type Database, type EventLog, listSlotPauses, listSlotRows, queuedTaskIds, slotDailyBudget, slotExists, slotIds, SlotPauses, type SlotPauseRow, slotRow, type SlotRow, type TaskJobData, upsertSlot } from '@mission/store';
+import {
+  BadRequestError,
+  NotFoundError,
+  parseInput,
+  type Slot,
+  type SlotConfig,
+  slotConfigSchema,
+  slotIdSchema,
+  type SlotPause,
+} from '@mission/contracts';
+import {
+  activeSlotPause,
+  type Database,
+  type EventLog,
+  listSlotPauses,
+  listSlotRows,
+  queuedTaskIds,
+  slotDailyBudget,
+  slotExists,
+  slotIds,
+  SlotPauses,
+  type SlotPauseRow,
+  slotRow,
+  type SlotRow,
+  type TaskJobData,
+  upsertSlot,
+} from '@mission/store';
 import type { Queue } from 'bullmq';
 import { recordAudit } from './audit.ts';
 import { slotPolicyProblems } from './slotPolicy.ts';
@@ -47,7 +72,12 @@ export class SlotService {
         const job = await this.deps.taskQueue.getJob(taskId);
         if (job && (await job.isDelayed())) await job.promote();
       }
-      await recordAudit(this.db, { kind: 'slot_resumed', actor: by, target: id, details: { pausedUntil: ended.pausedUntil.toISOString(), reason: ended.reason } });
+      await recordAudit(this.db, {
+        kind: 'slot_resumed',
+        actor: by,
+        target: id,
+        details: { pausedUntil: ended.pausedUntil.toISOString(), reason: ended.reason },
+      });
     }
     return toSlot(row);
   }
@@ -133,5 +163,10 @@ export function toSlot(row: SlotRow, pause?: SlotPauseRow): Slot {
 }
 
 function slotPause(row: SlotPauseRow): SlotPause {
-  return { until: row.pausedUntil.toISOString(), reason: row.reason, by: { kind: row.ownerKind as SlotPause['by']['kind'], id: row.ownerId }, since: row.createdAt.toISOString() };
+  return {
+    until: row.pausedUntil.toISOString(),
+    reason: row.reason,
+    by: { kind: row.ownerKind as SlotPause['by']['kind'], id: row.ownerId },
+    since: row.createdAt.toISOString(),
+  };
 }

@@ -1,5 +1,36 @@
-import { type Caller, ConflictError, isTerminalTaskStatus, MissionError, newId, parseInput, type Task, type TaskListQuery, type TaskMode, TaskEndedError, taskInputSchema, taskListQuerySchema, TimeoutError, UnavailableError, NotFoundError, idempotencyKeySchema } from '@mission/contracts';
-import { enqueueTask, type Database, type EventLog, type ChannelSubscriber, type TaskCanceller, type TaskJobData, TaskStore, type TaskRow, type Logger, taskByIdempotencyKey, taskRow, taskRows, waitForEvent } from '@mission/store';
+import {
+  type Caller,
+  ConflictError,
+  isTerminalTaskStatus,
+  MissionError,
+  newId,
+  parseInput,
+  type Task,
+  type TaskListQuery,
+  type TaskMode,
+  TaskEndedError,
+  taskInputSchema,
+  taskListQuerySchema,
+  TimeoutError,
+  UnavailableError,
+  NotFoundError,
+  idempotencyKeySchema,
+} from '@mission/contracts';
+import {
+  enqueueTask,
+  type Database,
+  type EventLog,
+  type ChannelSubscriber,
+  type TaskCanceller,
+  type TaskJobData,
+  TaskStore,
+  type TaskRow,
+  type Logger,
+  taskByIdempotencyKey,
+  taskRow,
+  taskRows,
+  waitForEvent,
+} from '@mission/store';
 import type { Queue } from 'bullmq';
 import { assertWithinDailyBudget } from './budget.ts';
 import { assertAgentMayUseSlot } from './slotAccess.ts';
@@ -126,13 +157,20 @@ export class TaskService {
       onSubmitted?: (submitted: SubmitResult) => Promise<void>;
     } = {},
   ): Promise<Task> {
-    const submitted = await this.submit(draft, { mode: 'ask', idempotencyKey: options.idempotencyKey, parentId: options.parentId, caller: options.caller });
+    const submitted = await this.submit(draft, {
+      mode: 'ask',
+      idempotencyKey: options.idempotencyKey,
+      parentId: options.parentId,
+      caller: options.caller,
+    });
     const { task } = submitted;
     await options.onSubmitted?.(submitted);
     const ended = await this.waitForEnd(task.id, task.timeoutMs + ASK_GRACE_MS, options.signal);
     if (ended?.status === 'succeeded') return ended;
     if (ended) throw new TaskEndedError(ended, submitted.created ? undefined : options.idempotencyKey);
-    await this.cancel(task.id).catch((error) => this.deps.logger.warn({ err: error, taskId: task.id }, 'could not cancel a task whose ask timed out'));
+    await this.cancel(task.id).catch((error) =>
+      this.deps.logger.warn({ err: error, taskId: task.id }, 'could not cancel a task whose ask timed out'),
+    );
     throw new TimeoutError(`no answer within ${task.timeoutMs} ms; the task was cancelled`, { taskId: task.id });
   }
 

@@ -7,14 +7,21 @@ import type { TokenCache } from './tokenCache.ts';
  * reconnecting: an announcement could be missed meanwhile, so the cache is emptied then too).
  * Returns the function that stops listening.
  */
-export async function followTokenRevocations(o: { cache: TokenCache; subscriber: ChannelSubscriber; connection: Redis; queuePrefix: string; logger: Logger }): Promise<() => void> {
+export async function followTokenRevocations(o: {
+  cache: TokenCache;
+  subscriber: ChannelSubscriber;
+  connection: Redis;
+  queuePrefix: string;
+  logger: Logger;
+}): Promise<() => void> {
   const channel = tokenRevocationChannel(o.queuePrefix);
   const closed = () => o.cache.setOpen(false);
   // ioredis subscribes again on its own after a reconnect; caching resumes once Redis confirms it.
   const ready = () => {
     o.connection.subscribe(channel).then(
       () => o.cache.setOpen(true),
-      (error: unknown) => o.logger.warn({ err: error }, 'could not subscribe to token revocations again: API tokens are not cached until it can'),
+      (error: unknown) =>
+        o.logger.warn({ err: error }, 'could not subscribe to token revocations again: API tokens are not cached until it can'),
     );
   };
   o.connection.on('close', closed);

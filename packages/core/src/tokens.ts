@@ -1,5 +1,15 @@
 import { timingSafeEqual } from 'node:crypto';
-import { type AgentCaller, type ApiToken, type Caller, isEndedSessionState, MissionError, NotFoundError, parseInput, type Scope, tokenCreateSchema } from '@mission/contracts';
+import {
+  type AgentCaller,
+  type ApiToken,
+  type Caller,
+  isEndedSessionState,
+  MissionError,
+  NotFoundError,
+  parseInput,
+  type Scope,
+  tokenCreateSchema,
+} from '@mission/contracts';
 import {
   type ApiTokenRow,
   apiTokenRow,
@@ -64,7 +74,11 @@ export class TokenService {
 
   /** The caller a bearer token stands for; 401 for a missing, malformed, unknown or revoked token. */
   async authenticate(token: string | undefined): Promise<Caller> {
-    if (!token) throw new MissionError('unauthorized', 'this needs an API token: send "Authorization: Bearer <token>" (create one with `mission token create`)');
+    if (!token)
+      throw new MissionError(
+        'unauthorized',
+        'this needs an API token: send "Authorization: Bearer <token>" (create one with `mission token create`)',
+      );
     const credential = parseTokenCredential(token);
     const presented = Buffer.from(hash(credential?.secret ?? ''), 'hex');
     const cached = credential && this.caching?.cache.get(credential.id, presented);

@@ -23,7 +23,15 @@ describe('treeBudgetRefusal', () => {
 
 describe('treeTotals', () => {
   it('adds cost and tokens of every node by kind, and counts sessions and tasks', () => {
-    const node = (id: string, kind: 'session' | 'task', costUsd: number, usage: Record<string, number>) => ({ id, kind, slot: 's', parentId: null, state: 'x', costUsd, usage });
+    const node = (id: string, kind: 'session' | 'task', costUsd: number, usage: Record<string, number>) => ({
+      id,
+      kind,
+      slot: 's',
+      parentId: null,
+      state: 'x',
+      costUsd,
+      usage,
+    });
     expect(
       treeTotals([
         node('ses_a', 'session', 0.5, { input_tokens: 10, output_tokens: 2 }),

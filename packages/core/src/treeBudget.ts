@@ -5,7 +5,11 @@ import { ancestry, type TreeNode, treeNodes, treeTotals } from './agentTree.ts';
 const usd = (amount: number) => `$${Number(amount.toFixed(6))}`;
 
 /** The refusal of a new child in a tree that has spent its budget; undefined while some is left. Pure. */
-export function treeBudgetRefusal(root: Pick<TreeNode, 'id' | 'kind' | 'slot'>, budgetUsd: number, spentUsd: number): MissionError | undefined {
+export function treeBudgetRefusal(
+  root: Pick<TreeNode, 'id' | 'kind' | 'slot'>,
+  budgetUsd: number,
+  spentUsd: number,
+): MissionError | undefined {
   if (spentUsd < budgetUsd) return undefined;
   return new MissionError(
     'budget_exhausted',
@@ -42,6 +46,14 @@ export async function assertWithinTreeBudget(db: Database, events: EventLog, par
 }
 
 /** Records that the tree reached `budget` and, if this call recorded it first, appends the event. */
-async function announceExhausted(db: Database, events: EventLog, root: TreeNode, budgetUsd: number, costUsd: number, message: string): Promise<void> {
-  if (await recordBudgetExhaustion(db, root.id, budgetUsd, costUsd)) await events.append({ kind: root.kind, id: root.id }, { type: 'error', payload: { code: 'budget_exhausted', message } });
+async function announceExhausted(
+  db: Database,
+  events: EventLog,
+  root: TreeNode,
+  budgetUsd: number,
+  costUsd: number,
+  message: string,
+): Promise<void> {
+  if (await recordBudgetExhaustion(db, root.id, budgetUsd, costUsd))
+    await events.append({ kind: root.kind, id: root.id }, { type: 'error', payload: { code: 'budget_exhausted', message } });
 }

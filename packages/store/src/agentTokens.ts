@@ -23,7 +23,8 @@ export function hashTokenSecret(secret: string): string {
 /** Splits `msn.<id>.<secret>`; undefined when it is not of that shape. */
 export function parseTokenCredential(token: string): { id: string; secret: string } | undefined {
   const [prefix, id, secret, extra] = token.split('.');
-  const wellFormed = prefix === TOKEN_PREFIX && id !== undefined && secret !== undefined && extra === undefined && /^tok_[0-9a-v]+$/.test(id);
+  const wellFormed =
+    prefix === TOKEN_PREFIX && id !== undefined && secret !== undefined && extra === undefined && /^tok_[0-9a-v]+$/.test(id);
   return wellFormed ? { id, secret } : undefined;
 }
 

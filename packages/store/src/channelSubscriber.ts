@@ -38,7 +38,14 @@ export class ChannelSubscriber {
       listeners.delete(listener);
       if (listeners.size === 0 && this.listeners.get(channel) === listeners) {
         this.listeners.delete(channel);
-        this.connection.unsubscribe(channel).catch((error) => this.logger.warn({ err: error, channel }, 'could not unsubscribe from a channel nobody listens to any more (its messages are ignored)'));
+        this.connection
+          .unsubscribe(channel)
+          .catch((error) =>
+            this.logger.warn(
+              { err: error, channel },
+              'could not unsubscribe from a channel nobody listens to any more (its messages are ignored)',
+            ),
+          );
       }
     };
   }

@@ -20,11 +20,16 @@ const turn: SessionTurn = { state: 'idle', response: 'hello back', dialog: null,
 /** What each handler was given, in order. */
 const received: { name: WorkerCommandName; args: unknown; aborted: boolean }[] = [];
 const handlers: CommandHandlers = {
-  send: async (args, signal) => (received.push({ name: 'send', args, aborted: signal.aborted }), { ...turn, response: `you said ${args.text}` }),
+  send: async (args, signal) => (
+    received.push({ name: 'send', args, aborted: signal.aborted }), { ...turn, response: `you said ${args.text}` }
+  ),
   confirm: async (args) => (received.push({ name: 'confirm', args, aborted: false }), { ...turn, state: 'working' }),
   answer: async (args) => (received.push({ name: 'answer', args, aborted: false }), turn),
   interrupt: async (args) => (received.push({ name: 'interrupt', args, aborted: false }), turn),
-  screen: async (args) => (received.push({ name: 'screen', args, aborted: false }), { state: 'idle', title: 't', lines: ['> '], cursor: { row: 0, col: 2 }, dialog: null, status: null }),
+  screen: async (args) => (
+    received.push({ name: 'screen', args, aborted: false }),
+    { state: 'idle', title: 't', lines: ['> '], cursor: { row: 0, col: 2 }, dialog: null, status: null }
+  ),
   // A worker of another version answering something this one cannot read.
   serialize: async () => 42 as unknown as string,
   kill: async ({ sessionId }) => {
@@ -83,13 +88,19 @@ describe('the command bus between API and worker (real Redis)', () => {
   it('answers bad_request for arguments the table refuses, without running the handler', async () => {
     const before = received.length;
     const reply = await rawCall(workerQueueName(workerId), 'confirm', { sessionId: 'ses_1', choice: 'maybe', timeoutMs: 1_000, by: 'ops' });
-    expect(reply).toEqual({ ok: false, error: { code: 'bad_request', message: expect.stringMatching(/^invalid arguments of 'confirm': choice: /) } });
+    expect(reply).toEqual({
+      ok: false,
+      error: { code: 'bad_request', message: expect.stringMatching(/^invalid arguments of 'confirm': choice: /) },
+    });
     expect(received.length).toBe(before);
     expect(served).toEqual([]);
   });
 
   it('answers bad_request for a command outside the table', async () => {
-    expect(await rawCall(workerQueueName(workerId), 'reboot', {})).toEqual({ ok: false, error: { code: 'bad_request', message: "unknown command 'reboot'" } });
+    expect(await rawCall(workerQueueName(workerId), 'reboot', {})).toEqual({
+      ok: false,
+      error: { code: 'bad_request', message: "unknown command 'reboot'" },
+    });
   });
 
   it("passes a handler's Mission error to the caller as it was", async () => {
@@ -101,7 +112,10 @@ describe('the command bus between API and worker (real Redis)', () => {
   it('refuses at the caller a result that is not what the command answers', async () => {
     const error = await client.call(workerId, 'serialize', { sessionId: 'ses_1' }, TIMEOUT_MS).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(MissionError);
-    expect(error).toMatchObject({ code: 'internal', message: expect.stringMatching(/^worker worker one answered 'serialize' with a result Mission cannot read: /) });
+    expect(error).toMatchObject({
+      code: 'internal',
+      message: expect.stringMatching(/^worker worker one answered 'serialize' with a result Mission cannot read: /),
+    });
   });
 
   it('keeps the wire format: a job from an API of an earlier version is served, and a worker of an earlier version understands this client', async () => {
@@ -120,7 +134,12 @@ describe('the command bus between API and worker (real Redis)', () => {
       { connection, prefix },
     );
     try {
-      const answer = await client.call('earlier', 'confirm', { sessionId: 'ses_4', choice: 'yes', timeoutMs: 2_000, by: 'token ops' }, TIMEOUT_MS);
+      const answer = await client.call(
+        'earlier',
+        'confirm',
+        { sessionId: 'ses_4', choice: 'yes', timeoutMs: 2_000, by: 'token ops' },
+        TIMEOUT_MS,
+      );
       expect(answer).toEqual({ ...turn, state: 'working' });
       expect(jobs).toEqual([{ name: 'confirm', data: { sessionId: 'ses_4', choice: 'yes', timeoutMs: 2_000, by: 'token ops' } }]);
     } finally {

@@ -1,7 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { describeIssues, MissionError, type ErrorCode, type WorkerCommandArgs, type WorkerCommandName, type WorkerCommandParsedArgs, type WorkerCommandResult, workerCommands } from '@mission/contracts';
+import {
+  describeIssues,
+  MissionError,
+  type ErrorCode,
+  type WorkerCommandArgs,
+  type WorkerCommandName,
+  type WorkerCommandParsedArgs,
+  type WorkerCommandResult,
+  workerCommands,
+} from '@mission/contracts';
 import type { ChannelSubscriber } from './channelSubscriber.ts';
 
 /** The queue a worker serves its own sessions' commands from. */
@@ -27,7 +36,12 @@ export class CommandClient {
     private readonly prefix: string,
   ) {}
 
-  async call<N extends WorkerCommandName>(workerId: string, command: N, args: WorkerCommandArgs<N>, timeoutMs: number): Promise<WorkerCommandResult<N>> {
+  async call<N extends WorkerCommandName>(
+    workerId: string,
+    command: N,
+    args: WorkerCommandArgs<N>,
+    timeoutMs: number,
+  ): Promise<WorkerCommandResult<N>> {
     const id = randomUUID();
     let settle: (reply: Reply | undefined) => void = () => {
       // replaced by the promise's resolve on the next line
@@ -71,12 +85,19 @@ export class CommandClient {
 /** The result a worker answered, as the table says it is (an answer Mission cannot read is the worker's fault). */
 function readResult<N extends WorkerCommandName>(workerId: string, command: N, value: unknown): WorkerCommandResult<N> {
   const parsed = workerCommands[command].result.safeParse(value);
-  if (!parsed.success) throw new MissionError('internal', `worker ${workerId} answered '${command}' with a result Mission cannot read: ${describeIssues(parsed.error.issues)}`);
+  if (!parsed.success)
+    throw new MissionError(
+      'internal',
+      `worker ${workerId} answered '${command}' with a result Mission cannot read: ${describeIssues(parsed.error.issues)}`,
+    );
   return parsed.data as WorkerCommandResult<N>;
 }
 
 /** Runs one command on the worker: its arguments as the table checked them; answers its result. */
-export type CommandHandler<N extends WorkerCommandName> = (args: WorkerCommandParsedArgs<N>, signal: AbortSignal) => Promise<WorkerCommandResult<N>>;
+export type CommandHandler<N extends WorkerCommandName> = (
+  args: WorkerCommandParsedArgs<N>,
+  signal: AbortSignal,
+) => Promise<WorkerCommandResult<N>>;
 
 /** A handler for every command of the table (a command without one does not type-check). */
 export type CommandHandlers = { [N in WorkerCommandName]: CommandHandler<N> };
@@ -104,7 +125,10 @@ export function serveCommands(options: {
         if (!(error instanceof MissionError)) options.onError(error, job.name);
         reply = {
           ok: false,
-          error: error instanceof MissionError ? { code: error.code, message: error.message } : { code: 'internal', message: 'the worker failed to run the command' },
+          error:
+            error instanceof MissionError
+              ? { code: error.code, message: error.message }
+              : { code: 'internal', message: 'the worker failed to run the command' },
         };
       }
       await connection.publish(replyChannel(prefix, job.id!), JSON.stringify(reply));

@@ -7,13 +7,25 @@ describe('the MCP settings of the config', () => {
   });
 
   it('reads comma-separated lists, trimmed, and * as such', () => {
-    const config = loadConfig({ MISSION_MCP_ALLOWED_HOSTS: ' mission-api , proxy.internal:8080,', MISSION_MCP_ALLOWED_ORIGINS: 'https://inspector.example.com,*', MISSION_MCP_SESSION_TTL_MS: '60000' });
-    expect(config).toMatchObject({ mcpAllowedHosts: ['mission-api', 'proxy.internal:8080'], mcpAllowedOrigins: ['https://inspector.example.com', '*'], mcpSessionTtlMs: 60_000 });
+    const config = loadConfig({
+      MISSION_MCP_ALLOWED_HOSTS: ' mission-api , proxy.internal:8080,',
+      MISSION_MCP_ALLOWED_ORIGINS: 'https://inspector.example.com,*',
+      MISSION_MCP_SESSION_TTL_MS: '60000',
+    });
+    expect(config).toMatchObject({
+      mcpAllowedHosts: ['mission-api', 'proxy.internal:8080'],
+      mcpAllowedOrigins: ['https://inspector.example.com', '*'],
+      mcpSessionTtlMs: 60_000,
+    });
   });
 
   it('refuses what is not a host name, an origin or a sane TTL, naming the variable', () => {
-    expect(() => loadConfig({ MISSION_MCP_ALLOWED_HOSTS: 'bad host' })).toThrow(/MISSION_MCP_ALLOWED_HOSTS: a comma-separated list of host names/);
-    expect(() => loadConfig({ MISSION_MCP_ALLOWED_ORIGINS: 'inspector.example.com' })).toThrow(/MISSION_MCP_ALLOWED_ORIGINS: a comma-separated list of origins/);
+    expect(() => loadConfig({ MISSION_MCP_ALLOWED_HOSTS: 'bad host' })).toThrow(
+      /MISSION_MCP_ALLOWED_HOSTS: a comma-separated list of host names/,
+    );
+    expect(() => loadConfig({ MISSION_MCP_ALLOWED_ORIGINS: 'inspector.example.com' })).toThrow(
+      /MISSION_MCP_ALLOWED_ORIGINS: a comma-separated list of origins/,
+    );
     expect(() => loadConfig({ MISSION_MCP_SESSION_TTL_MS: '10' })).toThrow(ConfigError);
   });
 });

@@ -11,7 +11,11 @@ const optionalString = z
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
 
 /** A comma-separated setting as its non-empty items. */
-const list = (value: string | undefined): string[] => (value ?? '').split(',').map((item) => item.trim()).filter(Boolean);
+const list = (value: string | undefined): string[] =>
+  (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 
 /**
  * Every environment variable Mission reads, in one place. The env table of docs/configuration.md
@@ -36,7 +40,13 @@ export const envSchema = z.object({
     .string()
     .optional()
     .transform((value) => list(value))
-    .pipe(z.array(z.string().regex(/^[a-z0-9*][a-z0-9_*-]*=[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'slot=user pairs, e.g. deploy=agent-deploy,review-*=agent-review'))),
+    .pipe(
+      z.array(
+        z
+          .string()
+          .regex(/^[a-z0-9*][a-z0-9_*-]*=[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'slot=user pairs, e.g. deploy=agent-deploy,review-*=agent-review'),
+      ),
+    ),
   MISSION_WORKER_ID: optionalString,
   MISSION_WORKER_CONCURRENCY: int(4, 1),
   MISSION_WORKER_MAX_SESSIONS: int(20, 0),
@@ -57,7 +67,16 @@ export const envSchema = z.object({
     .string()
     .optional()
     .transform((value) => list(value))
-    .pipe(z.array(z.url({ protocol: /^https?$/ }).refine((url) => new URL(url).origin === url.replace(/\/+$/, ''), 'an origin: scheme, host and port only (https://console.example.com)'))),
+    .pipe(
+      z.array(
+        z
+          .url({ protocol: /^https?$/ })
+          .refine(
+            (url) => new URL(url).origin === url.replace(/\/+$/, ''),
+            'an origin: scheme, host and port only (https://console.example.com)',
+          ),
+      ),
+    ),
   MISSION_API_URL: optionalString,
   MISSION_AUTH: z.enum(['on', 'off']).default('on'),
   MISSION_RATE_LIMIT_PER_MINUTE: int(600, 1),
@@ -165,7 +184,17 @@ export class ConfigError extends Error {
 /** The shortest approval secret start-up accepts with auth on (an HMAC key someone could guess opens every approval). */
 export const MIN_APPROVAL_SECRET_CHARS = 32;
 /** Words of the example values shipped in manifests and docs: a secret containing one was never really set. */
-const PLACEHOLDER_WORDS = ['change-me', 'changeme', 'replace-me', 'replaceme', 'placeholder', 'example', 'secret-here', 'your-secret', 'xxxxxxxx'];
+const PLACEHOLDER_WORDS = [
+  'change-me',
+  'changeme',
+  'replace-me',
+  'replaceme',
+  'placeholder',
+  'example',
+  'secret-here',
+  'your-secret',
+  'xxxxxxxx',
+];
 
 /** Why an approval link secret must not be used with auth on, or undefined when it will do. */
 export function approvalSecretProblem(secret: string | undefined): string | undefined {
@@ -173,8 +202,10 @@ export function approvalSecretProblem(secret: string | undefined): string | unde
   if (!secret) return `MISSION_APPROVAL_SECRET is not set, so approval links cannot be trusted across restarts; ${fix}`;
   const lower = secret.toLowerCase();
   const placeholder = PLACEHOLDER_WORDS.find((word) => lower.includes(word));
-  if (placeholder) return `MISSION_APPROVAL_SECRET is a placeholder ('${placeholder}'): anyone who knows it can forge approval links; ${fix}`;
-  if (secret.length < MIN_APPROVAL_SECRET_CHARS) return `MISSION_APPROVAL_SECRET has ${secret.length} characters: too short to keep approval links from being forged; ${fix}`;
+  if (placeholder)
+    return `MISSION_APPROVAL_SECRET is a placeholder ('${placeholder}'): anyone who knows it can forge approval links; ${fix}`;
+  if (secret.length < MIN_APPROVAL_SECRET_CHARS)
+    return `MISSION_APPROVAL_SECRET has ${secret.length} characters: too short to keep approval links from being forged; ${fix}`;
   return undefined;
 }
 
@@ -186,7 +217,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   if (e.MISSION_WORKER_TIMEOUT_MS <= e.MISSION_HEARTBEAT_MS) {
-    throw new ConfigError([`MISSION_WORKER_TIMEOUT_MS (${e.MISSION_WORKER_TIMEOUT_MS}) must be longer than MISSION_HEARTBEAT_MS (${e.MISSION_HEARTBEAT_MS})`]);
+    throw new ConfigError([
+      `MISSION_WORKER_TIMEOUT_MS (${e.MISSION_WORKER_TIMEOUT_MS}) must be longer than MISSION_HEARTBEAT_MS (${e.MISSION_HEARTBEAT_MS})`,
+    ]);
   }
   return {
     host: e.HOST,
@@ -197,7 +230,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: path.resolve(e.MISSION_DATA_DIR),
     queuePrefix: e.MISSION_QUEUE_PREFIX,
     slotsFile: path.resolve(e.MISSION_SLOTS_FILE),
-    slotRoots: e.MISSION_SLOT_ROOTS === undefined ? [os.homedir(), os.tmpdir(), '/workspace', process.cwd()] : list(e.MISSION_SLOT_ROOTS).map((root) => path.resolve(root)),
+    slotRoots:
+      e.MISSION_SLOT_ROOTS === undefined
+        ? [os.homedir(), os.tmpdir(), '/workspace', process.cwd()]
+        : list(e.MISSION_SLOT_ROOTS).map((root) => path.resolve(root)),
     claudeBin: e.MISSION_CLAUDE_BIN,
     agentUser: e.MISSION_AGENT_USER,
     slotAgentUsers: e.MISSION_SLOT_AGENT_USERS.map((pair) => {

@@ -12,5 +12,9 @@ export interface CoordinationChild {
 /** The child tasks of a coordination (tasks.parentId), one per slot, as their results. */
 export async function coordinationChildren(db: Database, coordinationId: string): Promise<CoordinationChild[]> {
   const rows = await db.select().from(tasks).where(eq(tasks.parentId, coordinationId)).orderBy(asc(tasks.createdAt), asc(tasks.id));
-  return rows.map((row) => ({ slot: row.slot, child: { taskId: row.id, status: row.status, result: row.result, error: row.error }, finishedAt: row.finishedAt }));
+  return rows.map((row) => ({
+    slot: row.slot,
+    child: { taskId: row.id, status: row.status, result: row.result, error: row.error },
+    finishedAt: row.finishedAt,
+  }));
 }

@@ -3,7 +3,14 @@ import type { Redis } from 'ioredis';
 import { type Database, hot, sqlStateOf, type Transaction, UNIQUE_VIOLATION } from './db/database.ts';
 import { UnavailableError } from '@mission/contracts';
 import { events, sessions, tasks } from './db/schema.ts';
-import { endedSessionStates, type EventOwner, type MissionEvent, terminalTaskStatuses, type MissionEventDraft, type OwnerKind } from '@mission/contracts';
+import {
+  endedSessionStates,
+  type EventOwner,
+  type MissionEvent,
+  terminalTaskStatuses,
+  type MissionEventDraft,
+  type OwnerKind,
+} from '@mission/contracts';
 import type { ChannelSubscriber } from './channelSubscriber.ts';
 import { channels } from './queues.ts';
 import { announceRevokedTokens, type RevokedTokens } from './tokenRevocations.ts';
@@ -85,7 +92,9 @@ export class EventLog {
    */
   async insertIn(db: Database | Transaction, batches: readonly OwnedDrafts[], fence?: EventFence): Promise<MissionEvent[]> {
     const rows = batches.flatMap(({ owner, drafts }) =>
-      drafts.map((draft, index) => sql`(${owner.kind}, ${owner.id}, ${index + 1}::int, ${draft.type}, ${JSON.stringify(draft.payload)}::jsonb)`),
+      drafts.map(
+        (draft, index) => sql`(${owner.kind}, ${owner.id}, ${index + 1}::int, ${draft.type}, ${JSON.stringify(draft.payload)}::jsonb)`,
+      ),
     );
     if (rows.length === 0) return [];
     // Every row's subquery sees the table as the statement began: the rows take max + 1, max + 2, ….
@@ -203,7 +212,10 @@ function ownerNotEnded(owner: EventOwner): EventFence {
   const id = owner.kind === 'task' ? tasks.id : sessions.id;
   // The row is judged in the select list, not in a WHERE the planner could push below the lock: locked
   // whether it has ended or not, and read in its latest version once the lock is had. No row: no owner to end.
-  return sql`coalesce((select ${status} not in (${sql.join(ended.map((state) => sql`${state}`), sql`, `)}) from ${table} where ${id} = ${owner.id} for share), true)`;
+  return sql`coalesce((select ${status} not in (${sql.join(
+    ended.map((state) => sql`${state}`),
+    sql`, `,
+  )}) from ${table} where ${id} = ${owner.id} for share), true)`;
 }
 
 /** Most events an appender holds before its producer must wait ({@link EventAppender.add}). */
@@ -313,7 +325,10 @@ export async function* followEvents(options: {
       yield event;
     }
     while (!signal.aborted) {
-      if (behind) throw new UnavailableError(`the stream fell more than ${maxBacklog} events behind; resume it after seq ${last}`, { afterSeq: last });
+      if (behind)
+        throw new UnavailableError(`the stream fell more than ${maxBacklog} events behind; resume it after seq ${last}`, {
+          afterSeq: last,
+        });
       const event = live.shift();
       if (!event) {
         await new Promise<void>((resolve) => (wake = resolve));

@@ -7,7 +7,16 @@ describe('log redaction', () => {
     const lines: string[] = [];
     const sink = new Writable({ write: (chunk, _encoding, done) => (lines.push(String(chunk)), done()) });
     const logger = createLogger({ level: 'info', name: 't' }, sink);
-    logger.info({ req: { method: 'GET', url: '/v1/sessions/ses_1/attach?access_token=msn.tok_1.SECRET1', headers: { authorization: 'Bearer SECRET2', cookie: 'mission_token=SECRET3' } } }, 'incoming request');
+    logger.info(
+      {
+        req: {
+          method: 'GET',
+          url: '/v1/sessions/ses_1/attach?access_token=msn.tok_1.SECRET1',
+          headers: { authorization: 'Bearer SECRET2', cookie: 'mission_token=SECRET3' },
+        },
+      },
+      'incoming request',
+    );
     logger.info({ headers: { authorization: 'Bearer SECRET4' }, grant: { token: 'SECRET5' } }, 'other');
     const text = lines.join('');
     expect(text).not.toMatch(/SECRET/);

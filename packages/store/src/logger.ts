@@ -36,7 +36,11 @@ interface LoggedRequest {
 
 /** Requests as logged: method, URL without credentials, client address; no headers (they hold tokens and cookies). */
 function serializeRequest(req: LoggedRequest): Record<string, unknown> {
-  return { method: req.method, url: req.url === undefined ? undefined : redactUrl(req.url), remoteAddress: req.ip ?? req.socket?.remoteAddress };
+  return {
+    method: req.method,
+    url: req.url === undefined ? undefined : redactUrl(req.url),
+    remoteAddress: req.ip ?? req.socket?.remoteAddress,
+  };
 }
 
 /**
@@ -53,5 +57,7 @@ export function createLogger(options: { level: string; name?: string }, destinat
   if (destination) return pino(settings, destination);
   if (!process.stdout.isTTY) return pino(settings);
   const color = !process.env.NO_COLOR;
-  return pino(settings, { write: (line: string) => void process.stdout.write(`${logText(JSON.parse(line) as Record<string, unknown>, color)}\n`) });
+  return pino(settings, {
+    write: (line: string) => void process.stdout.write(`${logText(JSON.parse(line) as Record<string, unknown>, color)}\n`),
+  });
 }

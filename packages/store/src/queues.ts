@@ -53,14 +53,21 @@ export function channels(prefix: string) {
 export type ControlMessage = { type: 'cancel_task'; taskId: string };
 
 /** Puts a task's job on the queue: the job id is the task id, so adding it twice keeps one job. */
-export async function enqueueTask(queue: Queue<TaskJobData>, task: { id: string; slot: string; mode: string; priority: number }): Promise<void> {
+export async function enqueueTask(
+  queue: Queue<TaskJobData>,
+  task: { id: string; slot: string; mode: string; priority: number },
+): Promise<void> {
   const job = taskJob(task);
   await queue.add(job.name, job.data, job.opts);
 }
 
 /** A task's job (name, data, options) as `enqueueTask` adds it and as a flow's child. */
 export function taskJob(task: { id: string; slot: string; mode: string; priority: number }) {
-  return { name: task.mode, data: { taskId: task.id, slot: task.slot } satisfies TaskJobData, opts: { jobId: task.id, priority: bullPriority(task.priority) } };
+  return {
+    name: task.mode,
+    data: { taskId: task.id, slot: task.slot } satisfies TaskJobData,
+    opts: { jobId: task.id, priority: bullPriority(task.priority) },
+  };
 }
 
 /** BullMQ priority: 1 runs first. Mission's priority: 100 runs first. */

@@ -13,7 +13,12 @@ const ERROR_LOG_INTERVAL_MS = 10_000;
 export const REQUEST_COMMAND_TIMEOUT_MS = 1_500;
 
 /** ioredis's own words for a command that could not reach Redis (timed out, or the connection is gone). */
-const UNREACHABLE_MESSAGES = ['Command timed out', 'Connection is closed.', "Stream isn't writeable", 'Reached the max retries per request limit'];
+const UNREACHABLE_MESSAGES = [
+  'Command timed out',
+  'Connection is closed.',
+  "Stream isn't writeable",
+  'Reached the max retries per request limit',
+];
 
 /** True when an error means Redis could not be reached, as opposed to a command Redis refused. */
 export function isRedisUnreachable(error: unknown): boolean {

@@ -21,7 +21,10 @@ export interface PruneResult {
  */
 export async function pruneEnded(db: Database, days: number): Promise<PruneResult> {
   const cutoff = sql`now() - make_interval(days => ${days})`;
-  const terminal = sql.join([...terminalTaskStatuses].map((status) => sql`${status}`), sql`, `);
+  const terminal = sql.join(
+    [...terminalTaskStatuses].map((status) => sql`${status}`),
+    sql`, `,
+  );
   const endedTasks = and(
     inArray(tasks.status, [...terminalTaskStatuses]),
     lt(tasks.finishedAt, cutoff),

@@ -59,8 +59,14 @@ export async function failPendingMessagesIn(tx: Transaction, sessionId: string, 
 }
 
 /** Stores a message, queued for its target. */
-export async function insertSessionMessage(db: Database, message: { id: string; fromSessionId: string | null; toSessionId: string; text: string }): Promise<MessageRow> {
-  const [row] = await db.insert(sessionMessages).values({ ...message, status: 'queued' }).returning();
+export async function insertSessionMessage(
+  db: Database,
+  message: { id: string; fromSessionId: string | null; toSessionId: string; text: string },
+): Promise<MessageRow> {
+  const [row] = await db
+    .insert(sessionMessages)
+    .values({ ...message, status: 'queued' })
+    .returning();
   return row!;
 }
 

@@ -56,7 +56,10 @@ export class TaskCanceller {
   async afterChildEnded(taskId: string): Promise<string[]> {
     const [child] = await this.deps.db.select({ status: tasks.status, parentId: tasks.parentId }).from(tasks).where(eq(tasks.id, taskId));
     if (!child?.parentId || !isTerminalTaskStatus(child.status) || child.status === 'succeeded') return [];
-    const [parent] = await this.deps.db.select({ mode: tasks.mode, metadata: tasks.metadata }).from(tasks).where(eq(tasks.id, child.parentId));
+    const [parent] = await this.deps.db
+      .select({ mode: tasks.mode, metadata: tasks.metadata })
+      .from(tasks)
+      .where(eq(tasks.id, child.parentId));
     const policy = (parent?.metadata as { failurePolicy?: FailurePolicy } | null)?.failurePolicy;
     if (parent?.mode !== 'coordinate' || policy !== 'fail_fast') return [];
     return this.cancelChildren(child.parentId, taskId);

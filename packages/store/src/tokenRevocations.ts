@@ -18,7 +18,10 @@ export const tokenRevocationChannel = (queuePrefix: string) => `${queuePrefix}:t
  */
 export async function announceRevokedTokens(publisher: Redis, queuePrefix: string, revoked: RevokedTokens): Promise<void> {
   if (!revoked.tokens?.length && !revoked.owners?.length) return;
-  await publisher.publish(tokenRevocationChannel(queuePrefix), JSON.stringify({ tokens: revoked.tokens ?? [], owners: revoked.owners ?? [] }));
+  await publisher.publish(
+    tokenRevocationChannel(queuePrefix),
+    JSON.stringify({ tokens: revoked.tokens ?? [], owners: revoked.owners ?? [] }),
+  );
 }
 
 /** A revocation as announced; undefined for a message of another shape. */

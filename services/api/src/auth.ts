@@ -76,7 +76,8 @@ export function registerAuth(app: FastifyInstance, core: CoreRuntime): RouteEntr
       return reply.status(error.httpStatus).send(errorBody(error));
     }
   });
-  if (!core.config.auth) core.logger.warn('AUTH IS OFF (MISSION_AUTH=off): anyone who can reach this port can run agents. Use this only on your own machine.');
+  if (!core.config.auth)
+    core.logger.warn('AUTH IS OFF (MISSION_AUTH=off): anyone who can reach this port can run agents. Use this only on your own machine.');
   return routes;
 }
 
@@ -84,7 +85,13 @@ export function registerAuth(app: FastifyInstance, core: CoreRuntime): RouteEntr
  * Who a token is. With auth on, an address with too many failed sign-ins in the window is refused (429)
  * before the token is looked at, and every wrong token counts against its address.
  */
-async function signIn(core: CoreRuntime, limits: Limits, request: FastifyRequest, token: string | undefined, retryAfter?: (seconds: number) => void): Promise<Caller> {
+async function signIn(
+  core: CoreRuntime,
+  limits: Limits,
+  request: FastifyRequest,
+  token: string | undefined,
+  retryAfter?: (seconds: number) => void,
+): Promise<Caller> {
   if (!core.config.auth) return core.authenticate(token);
   const failures = await limits.failedAuth.peek(request.ip);
   if (!failures.allowed) {
@@ -100,7 +107,13 @@ async function signIn(core: CoreRuntime, limits: Limits, request: FastifyRequest
 }
 
 /** Authenticates the caller (401; 429 after too many failures from its address), checks the scope (403) and the token's rate (429). */
-async function admit(core: CoreRuntime, limits: Limits, request: FastifyRequest, access: Exclude<RouteAccess, 'public'>, retryAfter: (seconds: number) => void): Promise<void> {
+async function admit(
+  core: CoreRuntime,
+  limits: Limits,
+  request: FastifyRequest,
+  access: Exclude<RouteAccess, 'public'>,
+  retryAfter: (seconds: number) => void,
+): Promise<void> {
   const credential = credentialOf(request);
   if (credential.from === 'cookie') {
     const problem = cookieOriginProblem({
@@ -116,14 +129,20 @@ async function admit(core: CoreRuntime, limits: Limits, request: FastifyRequest,
   }
   request.caller = await signIn(core, limits, request, credential.token, retryAfter);
   if (access !== 'token' && request.caller.agent) {
-    throw new MissionError('forbidden', `a session's token (${request.caller.label}) opens Mission's MCP server only (${request.url} is not for it)`);
+    throw new MissionError(
+      'forbidden',
+      `a session's token (${request.caller.label}) opens Mission's MCP server only (${request.url} is not for it)`,
+    );
   }
   if (access !== 'token') assertScope(request.caller, access);
   if (!core.config.auth) return;
   const rate = await limits.requests.hit(request.caller.key);
   if (!rate.allowed) {
     retryAfter(rate.retryAfterSeconds);
-    throw new MissionError('rate_limited', `too many requests: at most ${core.config.rateLimitPerMinute} a minute per token; retry in ${rate.retryAfterSeconds} s`);
+    throw new MissionError(
+      'rate_limited',
+      `too many requests: at most ${core.config.rateLimitPerMinute} a minute per token; retry in ${rate.retryAfterSeconds} s`,
+    );
   }
 }
 

@@ -14,7 +14,9 @@ export async function registerBullBoard(app: FastifyInstance, queues: Queue[]): 
   await app.register(
     async (board) => {
       board.addHook('onSend', async (_request, reply, payload) =>
-        typeof payload === 'string' && String(reply.getHeader('content-type')).startsWith('text/html') ? withoutRemoteFonts(payload) : payload,
+        typeof payload === 'string' && String(reply.getHeader('content-type')).startsWith('text/html')
+          ? withoutRemoteFonts(payload)
+          : payload,
       );
       await board.register(serverAdapter.registerPlugin());
     },

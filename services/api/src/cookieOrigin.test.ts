@@ -1,13 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { type CookieRequest, cookieOriginProblem } from './cookieOrigin.ts';
 
-const base: CookieRequest = { method: 'POST', websocket: false, origin: undefined, referer: undefined, host: 'mission.internal:3000', publicUrl: undefined, allowedOrigins: [] };
+const base: CookieRequest = {
+  method: 'POST',
+  websocket: false,
+  origin: undefined,
+  referer: undefined,
+  host: 'mission.internal:3000',
+  publicUrl: undefined,
+  allowedOrigins: [],
+};
 const problem = (over: Partial<CookieRequest>) => cookieOriginProblem({ ...base, ...over });
 
 describe('the Origin check of cookie-signed requests', () => {
   it('reads pass from anywhere; writes and the WebSocket are checked', () => {
     for (const method of ['GET', 'HEAD', 'OPTIONS']) expect(problem({ method, origin: 'https://evil.example' })).toBeUndefined();
-    for (const method of ['POST', 'PUT', 'PATCH', 'DELETE', 'delete']) expect(problem({ method, origin: 'https://evil.example' })).toMatch(/came from https:\/\/evil\.example \(Origin\)/);
+    for (const method of ['POST', 'PUT', 'PATCH', 'DELETE', 'delete'])
+      expect(problem({ method, origin: 'https://evil.example' })).toMatch(/came from https:\/\/evil\.example \(Origin\)/);
     expect(problem({ method: 'GET', websocket: true, origin: 'https://evil.example' })).toMatch(/^the attach WebSocket signed in/);
   });
 

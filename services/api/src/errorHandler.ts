@@ -3,9 +3,7 @@ import { callerError, type Logger } from '@mission/store';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 
-const codeByStatus = new Map<number, ErrorCode>(
-  Object.entries(httpStatusByCode).map(([code, status]) => [status, code as ErrorCode]),
-);
+const codeByStatus = new Map<number, ErrorCode>(Object.entries(httpStatusByCode).map(([code, status]) => [status, code as ErrorCode]));
 
 /**
  * The one place errors become HTTP responses: typed Mission errors keep their code, Fastify's own

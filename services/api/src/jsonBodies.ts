@@ -11,7 +11,8 @@ export function limitJsonDepth(app: FastifyInstance): void {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body as string;
-    if (jsonDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) return done(new BadRequestError(`the JSON body nests deeper than ${MAX_JSON_DEPTH} levels`), undefined);
+    if (jsonDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH)
+      return done(new BadRequestError(`the JSON body nests deeper than ${MAX_JSON_DEPTH} levels`), undefined);
     return parse(request, text, done);
   });
 }

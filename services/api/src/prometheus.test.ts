@@ -19,7 +19,11 @@ const empty: FleetMetrics = {
 };
 
 /** The lines of one family: its HELP, TYPE and samples. */
-const family = (text: string, name: string) => text.split('\n\n').find((block) => block.includes(`# TYPE ${name} `))?.split('\n');
+const family = (text: string, name: string) =>
+  text
+    .split('\n\n')
+    .find((block) => block.includes(`# TYPE ${name} `))
+    ?.split('\n');
 
 describe('prometheusText', () => {
   it('writes gauges and counters with their labels and types', async () => {
@@ -37,13 +41,19 @@ describe('prometheusText', () => {
       'mission_tasks{slot="ci",status="succeeded"} 3',
       'mission_tasks{slot="ci",status="running"} 0',
     ]);
-    expect(family(text, 'mission_cost_usd_total')?.slice(1)).toEqual(['# TYPE mission_cost_usd_total counter', 'mission_cost_usd_total{slot="ci"} 0.0125']);
+    expect(family(text, 'mission_cost_usd_total')?.slice(1)).toEqual([
+      '# TYPE mission_cost_usd_total counter',
+      'mission_cost_usd_total{slot="ci"} 0.0125',
+    ]);
   });
 
   it('writes a histogram as cumulative buckets up to +Inf, then its sum and count', async () => {
     const text = await prometheusText({
       ...empty,
-      taskDurationSeconds: { bounds: [1, 10], series: [{ labels: { slot: 'ci', status: 'failed' }, cumulative: [2, 3], count: 4, sum: 61.5 }] },
+      taskDurationSeconds: {
+        bounds: [1, 10],
+        series: [{ labels: { slot: 'ci', status: 'failed' }, cumulative: [2, 3], count: 4, sum: 61.5 }],
+      },
     });
     expect(family(text, 'mission_task_duration_seconds')?.slice(1)).toEqual([
       '# TYPE mission_task_duration_seconds histogram',
@@ -56,6 +66,8 @@ describe('prometheusText', () => {
   });
 
   it('still declares a family with no samples yet', async () => {
-    expect(family(await prometheusText(empty), 'mission_permission_decisions_total')?.slice(1)).toEqual(['# TYPE mission_permission_decisions_total counter']);
+    expect(family(await prometheusText(empty), 'mission_permission_decisions_total')?.slice(1)).toEqual([
+      '# TYPE mission_permission_decisions_total counter',
+    ]);
   });
 });

@@ -12,7 +12,13 @@ interface Family {
   aggregator: 'first';
 }
 
-const family = (type: Family['type'], name: string, help: string, values: Family['values']): Family => ({ name, help, type, values, aggregator: 'first' });
+const family = (type: Family['type'], name: string, help: string, values: Family['values']): Family => ({
+  name,
+  help,
+  type,
+  values,
+  aggregator: 'first',
+});
 
 /** A histogram's `_bucket` (cumulative, up to `+Inf`), `_sum` and `_count` samples. */
 function histogramValues(name: string, histogram: Histogram): Family['values'] {
@@ -31,10 +37,30 @@ function families(m: FleetMetrics): Family[] {
     family('gauge', 'mission_workers', 'Workers in the registry by state.', m.workers),
     family('gauge', 'mission_queue_jobs', 'BullMQ jobs by queue and job state.', m.queueJobs),
     family('gauge', 'mission_queue_backlog', 'Jobs waiting for a worker (waiting + prioritized), by queue.', m.queueBacklog),
-    family('histogram', 'mission_task_queue_wait_seconds', 'Seconds ended tasks waited from submit to start, by slot.', histogramValues('mission_task_queue_wait_seconds', m.queueWaitSeconds)),
-    family('histogram', 'mission_task_duration_seconds', 'Seconds ended tasks ran, by slot and final status.', histogramValues('mission_task_duration_seconds', m.taskDurationSeconds)),
-    family('counter', 'mission_permission_decisions_total', 'Permission decisions by decision (allow, deny) and who decided (policy, token, link, timeout).', m.permissionDecisions),
-    family('counter', 'mission_tokens_total', 'Tokens used by tasks, by slot and kind (input, output, cache_read, cache_creation).', m.tokens),
+    family(
+      'histogram',
+      'mission_task_queue_wait_seconds',
+      'Seconds ended tasks waited from submit to start, by slot.',
+      histogramValues('mission_task_queue_wait_seconds', m.queueWaitSeconds),
+    ),
+    family(
+      'histogram',
+      'mission_task_duration_seconds',
+      'Seconds ended tasks ran, by slot and final status.',
+      histogramValues('mission_task_duration_seconds', m.taskDurationSeconds),
+    ),
+    family(
+      'counter',
+      'mission_permission_decisions_total',
+      'Permission decisions by decision (allow, deny) and who decided (policy, token, link, timeout).',
+      m.permissionDecisions,
+    ),
+    family(
+      'counter',
+      'mission_tokens_total',
+      'Tokens used by tasks, by slot and kind (input, output, cache_read, cache_creation).',
+      m.tokens,
+    ),
     family('counter', 'mission_cost_usd_total', 'What tasks cost in USD, as Claude Code reported it, by slot.', m.costUsd),
     family('gauge', 'mission_cost_today_usd', 'What the tasks that ended today (UTC) cost in USD, by slot.', m.costTodayUsd),
     family('gauge', 'mission_daily_budget_usd', 'Daily budget in USD of the slots that have one.', m.dailyBudgetUsd),

@@ -54,7 +54,10 @@ export class SlidingWindowLimiter {
     const window = Math.floor(now / this.windowMs);
     const elapsed = now - window * this.windowMs;
     const keys = [`${this.keyPrefix}:${key}:${window}`, `${this.keyPrefix}:${key}:${window - 1}`];
-    const [allowed, count] = (await this.redis.eval(SLIDING_WINDOW, 2, ...keys, this.limit, this.windowMs, elapsed, mode)) as [number, number];
+    const [allowed, count] = (await this.redis.eval(SLIDING_WINDOW, 2, ...keys, this.limit, this.windowMs, elapsed, mode)) as [
+      number,
+      number,
+    ];
     return { allowed: allowed === 1, count, retryAfterSeconds: Math.max(1, Math.ceil((this.windowMs - elapsed) / 1000)) };
   }
 }

@@ -63,7 +63,13 @@ export async function streamEvents(
   const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
   try {
     const source = options.follow
-      ? followEvents({ log: core.events, subscriber: core.subscriber, owner: options.owner, afterSeq: options.afterSeq, signal: abort.signal })
+      ? followEvents({
+          log: core.events,
+          subscriber: core.subscriber,
+          owner: options.owner,
+          afterSeq: options.afterSeq,
+          signal: abort.signal,
+        })
       : core.events.replay(options.owner.id, options.afterSeq);
     let ended = !options.follow;
     for await (const event of source) {

@@ -10,9 +10,15 @@ export async function startApi(core: CoreRuntime, extensions: ApiExtension[] = [
   const { synced, fromFile } = await core.slots.syncFromFile(core.config.slotsFile, process.cwd());
   core.logger.info({ slots: synced, file: fromFile ? core.config.slotsFile : null }, fromFile ? 'slots synced from file' : 'no slots file');
   const roles = await core.roles.syncFromFile(core.config.permissionsFile);
-  core.logger.info({ changed: roles ?? [], file: roles ? core.config.permissionsFile : null }, roles ? 'roles synced from file' : 'no permissions file');
+  core.logger.info(
+    { changed: roles ?? [], file: roles ? core.config.permissionsFile : null },
+    roles ? 'roles synced from file' : 'no permissions file',
+  );
   const subscriptions = await core.notifications.subscriptions.syncFromFile(core.config.notificationsFile);
-  core.logger.info({ subscriptions: subscriptions ?? [], file: subscriptions ? core.config.notificationsFile : null }, subscriptions ? 'notification subscriptions synced from file' : 'no notifications file');
+  core.logger.info(
+    { subscriptions: subscriptions ?? [], file: subscriptions ? core.config.notificationsFile : null },
+    subscriptions ? 'notification subscriptions synced from file' : 'no notifications file',
+  );
   const app = await buildServer(core);
   for (const extend of extensions) await extend(app);
   await app.listen({ host: core.config.host, port: core.config.port });

@@ -21,7 +21,10 @@ const END_SESSION_TIMEOUT_MS = 100;
  */
 export async function runStdioBridge(missionUrl: string, token: string | undefined): Promise<void> {
   const endpoint = new URL('/mcp', missionUrl);
-  const upstream = new StreamableHTTPClientTransport(endpoint, token ? { requestInit: { headers: { authorization: `Bearer ${token}` } } } : undefined);
+  const upstream = new StreamableHTTPClientTransport(
+    endpoint,
+    token ? { requestInit: { headers: { authorization: `Bearer ${token}` } } } : undefined,
+  );
   const local = new StdioServerTransport();
 
   /** Initialize requests relayed and not answered yet, with what to do on the answer. */
@@ -41,7 +44,10 @@ export async function runStdioBridge(missionUrl: string, token: string | undefin
       await local.send({
         jsonrpc: '2.0',
         id: message.id,
-        error: { code: -32000, message: `Mission at ${missionUrl} failed the request (${reason}). Is it running (npm start)? Are MISSION_URL and MISSION_TOKEN right?` },
+        error: {
+          code: -32000,
+          message: `Mission at ${missionUrl} failed the request (${reason}). Is it running (npm start)? Are MISSION_URL and MISSION_TOKEN right?`,
+        },
       });
     }
   };
@@ -54,7 +60,8 @@ export async function runStdioBridge(missionUrl: string, token: string | undefin
     const onAnswer = answerId === undefined ? undefined : initializing.get(answerId);
     if (answerId !== undefined && onAnswer) {
       initializing.delete(answerId);
-      if (isJSONRPCResultResponse(message) && typeof message.result.protocolVersion === 'string') upstream.setProtocolVersion(message.result.protocolVersion);
+      if (isJSONRPCResultResponse(message) && typeof message.result.protocolVersion === 'string')
+        upstream.setProtocolVersion(message.result.protocolVersion);
       onAnswer();
     }
     void local.send(message);
@@ -72,8 +79,9 @@ export async function runStdioBridge(missionUrl: string, token: string | undefin
   await upstream.start();
   await local.start();
   await clientGone;
-  await Promise.race([upstream.terminateSession(), new Promise((resolve) => setTimeout(resolve, END_SESSION_TIMEOUT_MS).unref())]).catch((error: unknown) =>
-    process.stderr.write(`mission-mcp: could not end the MCP session (${error instanceof Error ? error.message : String(error)})\n`),
+  await Promise.race([upstream.terminateSession(), new Promise((resolve) => setTimeout(resolve, END_SESSION_TIMEOUT_MS).unref())]).catch(
+    (error: unknown) =>
+      process.stderr.write(`mission-mcp: could not end the MCP session (${error instanceof Error ? error.message : String(error)})\n`),
   );
   await upstream.close();
 }

@@ -28,7 +28,8 @@ interface McpSession {
 export function mcpHttp(core: CoreRuntime): ApiExtension {
   return async (app) => {
     const sessions = new Map<string, McpSession>();
-    const refuse = (reply: FastifyReply, status: number, message: string) => reply.status(status).send({ jsonrpc: '2.0', error: { code: -32000, message }, id: null });
+    const refuse = (reply: FastifyReply, status: number, message: string) =>
+      reply.status(status).send({ jsonrpc: '2.0', error: { code: -32000, message }, id: null });
     const policy = rebindingPolicy(core.config);
 
     const guard = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -43,7 +44,10 @@ export function mcpHttp(core: CoreRuntime): ApiExtension {
       let session = typeof id === 'string' ? sessions.get(id) : undefined;
       if (!session) {
         if (id !== undefined || request.method !== 'POST' || !isInitializeRequest(request.body)) {
-          const message = id === undefined ? 'start with an initialize request (no Mcp-Session-Id header yet)' : `unknown MCP session ${String(id)}: initialize again`;
+          const message =
+            id === undefined
+              ? 'start with an initialize request (no Mcp-Session-Id header yet)'
+              : `unknown MCP session ${String(id)}: initialize again`;
           return refuse(reply, id === undefined ? 400 : 404, message);
         }
         session = open(request.caller.key);
@@ -65,7 +69,11 @@ export function mcpHttp(core: CoreRuntime): ApiExtension {
       });
       const idle = new IdleTimer(core.config.mcpSessionTtlMs, () => {
         core.logger.info({ mcpSession: transport.sessionId, idleMs: core.config.mcpSessionTtlMs }, 'MCP session expired');
-        void transport.close().catch((error: unknown) => core.logger.warn({ err: error, mcpSession: transport.sessionId }, 'closing an expired MCP session failed'));
+        void transport
+          .close()
+          .catch((error: unknown) =>
+            core.logger.warn({ err: error, mcpSession: transport.sessionId }, 'closing an expired MCP session failed'),
+          );
       });
       const session: McpSession = { transport, callerKey, idle };
       transport.onclose = () => {

@@ -18,7 +18,8 @@ export interface RebindingPolicy {
 }
 
 /** The host name in a Host header or URL authority (`example.com:7070` → `example.com`, `[::1]:80` → `[::1]`); undefined when it is none. */
-const hostname = (authority: string): string | undefined => (URL.canParse(`http://${authority}`) ? new URL(`http://${authority}`).hostname : undefined);
+const hostname = (authority: string): string | undefined =>
+  URL.canParse(`http://${authority}`) ? new URL(`http://${authority}`).hostname : undefined;
 
 /** HOST as a URL authority: an IPv6 address gets its brackets. */
 const bindAuthority = (host: string) => (host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
@@ -28,7 +29,9 @@ const bindAuthority = (host: string) => (host.includes(':') && !host.startsWith(
  * 0.0.0.0), the hosts of MISSION_PUBLIC_URL and MISSION_API_URL, and MISSION_MCP_ALLOWED_HOSTS; web
  * pages served from those hosts, and the origins in MISSION_MCP_ALLOWED_ORIGINS.
  */
-export function rebindingPolicy(config: Pick<Config, 'host' | 'publicUrl' | 'apiUrl' | 'mcpAllowedHosts' | 'mcpAllowedOrigins'>): RebindingPolicy {
+export function rebindingPolicy(
+  config: Pick<Config, 'host' | 'publicUrl' | 'apiUrl' | 'mcpAllowedHosts' | 'mcpAllowedOrigins'>,
+): RebindingPolicy {
   const named = [
     ...LOCAL_HOSTS,
     WILDCARD_BINDS.includes(config.host) ? undefined : hostname(bindAuthority(config.host)),
@@ -56,6 +59,9 @@ export function rebindingRefusal(policy: RebindingPolicy, headers: { host?: stri
   }
   if (headers.origin === undefined || policy.anyOrigin) return undefined;
   const origin = URL.canParse(headers.origin) ? new URL(headers.origin) : undefined;
-  const allowed = origin !== undefined && origin.origin !== 'null' && (policy.origins.has(origin.origin) || policy.hosts.has(origin.hostname));
-  return allowed ? undefined : `web pages from ${headers.origin} may not call Mission's MCP endpoint (a DNS rebinding guard): add the origin to MISSION_MCP_ALLOWED_ORIGINS to allow it`;
+  const allowed =
+    origin !== undefined && origin.origin !== 'null' && (policy.origins.has(origin.origin) || policy.hosts.has(origin.hostname));
+  return allowed
+    ? undefined
+    : `web pages from ${headers.origin} may not call Mission's MCP endpoint (a DNS rebinding guard): add the origin to MISSION_MCP_ALLOWED_ORIGINS to allow it`;
 }

@@ -13,7 +13,8 @@ const operator: Caller = { label: 'test', scopes: ['admin'], key: 'test' };
 function authenticatedPair(): [Transport, Transport] {
   const [client, server] = InMemoryTransport.createLinkedPair();
   const send = client.send.bind(client);
-  client.send = (message, options) => send(message, { ...options, authInfo: { token: '', clientId: 'test', scopes: ['admin'], extra: { caller: operator } } });
+  client.send = (message, options) =>
+    send(message, { ...options, authInfo: { token: '', clientId: 'test', scopes: ['admin'], extra: { caller: operator } } });
   return [client, server];
 }
 

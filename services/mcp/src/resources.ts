@@ -27,7 +27,11 @@ function readers(core: CoreRuntime): Record<string, { name: string; description:
 
 /** The resources show the whole fleet: operators only; an agent reads its own sessions with its tools. */
 function authorizeOperator(extra: Parameters<typeof authorize>[0], scope: Scope): void {
-  if (authorize(extra, scope).agent) throw new MissionError('forbidden', "forbidden: Mission's resources are for operators; an agent lists the sessions it started with mission_sessions");
+  if (authorize(extra, scope).agent)
+    throw new MissionError(
+      'forbidden',
+      "forbidden: Mission's resources are for operators; an agent lists the sessions it started with mission_sessions",
+    );
 }
 
 /**
@@ -39,10 +43,15 @@ function authorizeOperator(extra: Parameters<typeof authorize>[0], scope: Scope)
 export function registerResources(server: McpServer, core: CoreRuntime): () => void {
   const resources = readers(core);
   for (const [uri, resource] of Object.entries(resources)) {
-    server.registerResource(resource.name, uri, { description: resource.description, mimeType: 'application/json' }, async (_uri, extra) => {
-      authorizeOperator(extra, resource.scope);
-      return { contents: [{ uri, mimeType: 'application/json', text: JSON.stringify(await resource.read(), null, 2) }] };
-    });
+    server.registerResource(
+      resource.name,
+      uri,
+      { description: resource.description, mimeType: 'application/json' },
+      async (_uri, extra) => {
+        authorizeOperator(extra, resource.scope);
+        return { contents: [{ uri, mimeType: 'application/json', text: JSON.stringify(await resource.read(), null, 2) }] };
+      },
+    );
   }
   /** The subscribed resources with the content last seen. */
   const watched = new Map<string, string>();

@@ -13,7 +13,14 @@ import { taskTools } from './tools/tasks.ts';
 import type { Extra, ToolDef } from './tools/tool.ts';
 
 /** Every tool of the main agent, by domain: thin adapters over the same core the REST API uses. */
-export const missionTools: readonly ToolDef[] = [...taskTools, ...gateTools, ...sessionTools, ...messageTools, ...fleetTools, ...approvalTools];
+export const missionTools: readonly ToolDef[] = [
+  ...taskTools,
+  ...gateTools,
+  ...sessionTools,
+  ...messageTools,
+  ...fleetTools,
+  ...approvalTools,
+];
 
 /** Runs a tool body; Mission's errors become `isError` results with the same JSON body as REST. */
 async function run(core: CoreRuntime, tool: string, body: () => Promise<CallToolResult>): Promise<CallToolResult> {
@@ -22,7 +29,12 @@ async function run(core: CoreRuntime, tool: string, body: () => Promise<CallTool
   } catch (error) {
     const known = callerError(error);
     if (!known) core.logger.error({ err: error, tool }, 'MCP tool failed');
-    return { isError: true, content: [{ type: 'text', text: JSON.stringify(errorBody(known ?? new MissionError('internal', 'internal error (see the server log)'))) }] };
+    return {
+      isError: true,
+      content: [
+        { type: 'text', text: JSON.stringify(errorBody(known ?? new MissionError('internal', 'internal error (see the server log)'))) },
+      ],
+    };
   }
 }
 

@@ -15,7 +15,12 @@ describe('how an agent process is launched', () => {
   });
 
   it('reads passwd lines', () => {
-    expect(parsePasswdLine('mission-agent:x:999:998::/home/mission-agent:/usr/sbin/nologin\n')).toEqual({ user: 'mission-agent', uid: 999, gid: 998, home: '/home/mission-agent' });
+    expect(parsePasswdLine('mission-agent:x:999:998::/home/mission-agent:/usr/sbin/nologin\n')).toEqual({
+      user: 'mission-agent',
+      uid: 999,
+      gid: 998,
+      home: '/home/mission-agent',
+    });
     expect(parsePasswdLine('')).toBeNull();
     expect(parsePasswdLine('broken:x:abc:1::/:/bin/sh')).toBeNull();
   });
@@ -53,8 +58,16 @@ describe('how an agent process is launched', () => {
 
   it('builds the environment from scratch: inherited, the agent user’s HOME, the slot’s env, then Mission’s', () => {
     const identity = { user: 'mission-agent', uid: 999, gid: 998, home: '/home/mission-agent' };
-    const launcher = new AgentLauncher({ claudeBin: 'claude', inheritedEnv: { PATH: '/usr/bin', TERM: 'dumb' }, identity, workerUid: 0, workerHome: '/root' });
-    expect(launcher.environment({ slotEnv: { ANTHROPIC_API_KEY: 'slot-key' }, launchEnv: { MISSION_CHILD_TOKEN: 't' }, terminal: true })).toEqual({
+    const launcher = new AgentLauncher({
+      claudeBin: 'claude',
+      inheritedEnv: { PATH: '/usr/bin', TERM: 'dumb' },
+      identity,
+      workerUid: 0,
+      workerHome: '/root',
+    });
+    expect(
+      launcher.environment({ slotEnv: { ANTHROPIC_API_KEY: 'slot-key' }, launchEnv: { MISSION_CHILD_TOKEN: 't' }, terminal: true }),
+    ).toEqual({
       PATH: '/usr/bin',
       HOME: '/home/mission-agent',
       USER: 'mission-agent',
@@ -65,18 +78,36 @@ describe('how an agent process is launched', () => {
       MISSION_CHILD_TOKEN: 't',
     });
     const same = new AgentLauncher({ claudeBin: 'claude', inheritedEnv: { PATH: '/usr/bin' }, identity: null, workerHome: '/home/me' });
-    expect(same.environment({ slotEnv: { HOME: '/srv/claude-home' }, launchEnv: {} })).toEqual({ PATH: '/usr/bin', HOME: '/srv/claude-home' });
+    expect(same.environment({ slotEnv: { HOME: '/srv/claude-home' }, launchEnv: {} })).toEqual({
+      PATH: '/usr/bin',
+      HOME: '/srv/claude-home',
+    });
   });
 
   it('switches user with setpriv, dropping the worker’s groups, and runs claude itself (same pid)', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-agent-launch-'));
     const uid = process.getuid!();
     const identity = { user: 'agent', uid, gid: 4242, home: dir };
-    const launcher = new AgentLauncher({ claudeBin: '/usr/local/bin/claude', inheritedEnv: {}, identity, workerUid: uid + 1, workerHome: '/root' });
+    const launcher = new AgentLauncher({
+      claudeBin: '/usr/local/bin/claude',
+      inheritedEnv: {},
+      identity,
+      workerUid: uid + 1,
+      workerHome: '/root',
+    });
     const launch = await launcher.prepare({ args: ['-p'], cwd: dir, slotEnv: {}, launchEnv: {} });
-    expect(launch).toMatchObject({ bin: 'setpriv', args: ['--reuid', String(uid), '--regid', '4242', '--clear-groups', '--', '/usr/local/bin/claude', '-p'], cwd: dir });
+    expect(launch).toMatchObject({
+      bin: 'setpriv',
+      args: ['--reuid', String(uid), '--regid', '4242', '--clear-groups', '--', '/usr/local/bin/claude', '-p'],
+      cwd: dir,
+    });
     const same = new AgentLauncher({ claudeBin: '/usr/local/bin/claude', inheritedEnv: {}, identity: null, workerHome: '/root' });
-    expect(await same.prepare({ args: ['-p'], cwd: dir, slotEnv: {}, launchEnv: {} })).toEqual({ bin: '/usr/local/bin/claude', args: ['-p'], cwd: dir, env: { HOME: '/root' } });
+    expect(await same.prepare({ args: ['-p'], cwd: dir, slotEnv: {}, launchEnv: {} })).toEqual({
+      bin: '/usr/local/bin/claude',
+      args: ['-p'],
+      cwd: dir,
+      env: { HOME: '/root' },
+    });
     fs.rmSync(dir, { recursive: true });
   });
 
@@ -122,8 +153,12 @@ describe('how an agent process is launched', () => {
     const identity = { user: 'agent', uid: 4242, gid: 4242, home: '/home/agent' };
     const workerHome = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-worker-home-'));
     const launcher = new AgentLauncher({ claudeBin: 'claude', inheritedEnv: {}, identity, workerUid: process.getuid!(), workerHome });
-    await expect(launcher.prepare({ args: [], cwd: workerHome, slotEnv: { HOME: workerHome }, launchEnv: {} })).rejects.toThrow(AgentUserError);
-    await expect(launcher.prepare({ args: [], cwd: os.tmpdir(), slotEnv: { HOME: '/tmp' }, launchEnv: {} })).rejects.toThrow("/tmp belongs to the worker's user and is not given to the agent user 'agent'");
+    await expect(launcher.prepare({ args: [], cwd: workerHome, slotEnv: { HOME: workerHome }, launchEnv: {} })).rejects.toThrow(
+      AgentUserError,
+    );
+    await expect(launcher.prepare({ args: [], cwd: os.tmpdir(), slotEnv: { HOME: '/tmp' }, launchEnv: {} })).rejects.toThrow(
+      "/tmp belongs to the worker's user and is not given to the agent user 'agent'",
+    );
     expect(fs.statSync(workerHome).uid).toBe(process.getuid!());
     fs.rmSync(workerHome, { recursive: true });
   });

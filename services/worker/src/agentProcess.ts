@@ -55,16 +55,28 @@ export function parsePasswdLine(line: string): AgentIdentity | null {
  * the worker's own user (not set and not root, or set to the worker's own user). Throws an
  * {@link AgentUserError} saying what to do when the user does not exist or cannot be switched to.
  */
-export async function resolveAgentIdentity(setting: string | undefined, workerUid = process.getuid?.() ?? -1, source = 'MISSION_AGENT_USER'): Promise<AgentIdentity | null> {
+export async function resolveAgentIdentity(
+  setting: string | undefined,
+  workerUid = process.getuid?.() ?? -1,
+  source = 'MISSION_AGENT_USER',
+): Promise<AgentIdentity | null> {
   const name = agentUserName(setting, workerUid);
   if (name === null) return null;
   const identity = await lookUpUser(name);
   if (!identity) {
-    const why = setting === undefined ? `the worker runs as root, so agents run as '${name}' unless MISSION_AGENT_USER names another user,` : `${source} is '${name}',`;
-    throw new AgentUserError(`${why} and there is no such user on this machine: create it (useradd --system --create-home ${name}) or set MISSION_AGENT_USER`);
+    const why =
+      setting === undefined
+        ? `the worker runs as root, so agents run as '${name}' unless MISSION_AGENT_USER names another user,`
+        : `${source} is '${name}',`;
+    throw new AgentUserError(
+      `${why} and there is no such user on this machine: create it (useradd --system --create-home ${name}) or set MISSION_AGENT_USER`,
+    );
   }
   if (identity.uid === workerUid) return null;
-  if (workerUid !== 0) throw new AgentUserError(`${source} is '${name}', but only a worker running as root can start processes as another user (this one runs as uid ${workerUid})`);
+  if (workerUid !== 0)
+    throw new AgentUserError(
+      `${source} is '${name}', but only a worker running as root can start processes as another user (this one runs as uid ${workerUid})`,
+    );
   await run('setpriv', ['--version']).catch(() => {
     throw new AgentUserError(`running agents as '${name}' needs setpriv (util-linux) on the PATH`);
   });
@@ -82,9 +94,28 @@ async function lookUpUser(name: string): Promise<AgentIdentity | null> {
   }
 }
 
-const SYSTEM_FOLDERS = new Set(
-  ['/', '/bin', '/boot', '/dev', '/etc', '/home', '/lib', '/lib64', '/media', '/mnt', '/opt', '/proc', '/root', '/run', '/sbin', '/srv', '/sys', '/tmp', '/usr', '/var'],
-);
+const SYSTEM_FOLDERS = new Set([
+  '/',
+  '/bin',
+  '/boot',
+  '/dev',
+  '/etc',
+  '/home',
+  '/lib',
+  '/lib64',
+  '/media',
+  '/mnt',
+  '/opt',
+  '/proc',
+  '/root',
+  '/run',
+  '/sbin',
+  '/srv',
+  '/sys',
+  '/tmp',
+  '/usr',
+  '/var',
+]);
 
 /** A process to start: what the headless runner and the PTY are given. */
 export interface AgentLaunch {
@@ -150,7 +181,12 @@ export class AgentLauncher {
 
   /** Every default HOME this worker's agents may run with (where their CLI keeps its records). */
   get homes(): string[] {
-    return [...new Set([this.defaultHome, ...(this.deps.slotIdentities ?? []).map((entry) => entry.identity?.home ?? this.deps.inheritedEnv.HOME ?? this.workerHome)])];
+    return [
+      ...new Set([
+        this.defaultHome,
+        ...(this.deps.slotIdentities ?? []).map((entry) => entry.identity?.home ?? this.deps.inheritedEnv.HOME ?? this.workerHome),
+      ]),
+    ];
   }
 
   /** The HOME an agent of this slot runs with (what `~` in its role's rules means). */
@@ -166,8 +202,18 @@ export class AgentLauncher {
     const env = this.environment(request);
     const identity = this.identityFor(request.slot);
     if (!identity) return { bin: this.deps.claudeBin, args: [...request.args], cwd: request.cwd, env };
-    for (const dir of new Set([env.HOME!, ...(env.CLAUDE_CONFIG_DIR ? [env.CLAUDE_CONFIG_DIR] : []), request.cwd])) await this.giveToAgent(dir, identity);
-    const args = ['--reuid', String(identity.uid), '--regid', String(identity.gid), '--clear-groups', '--', this.deps.claudeBin, ...request.args];
+    for (const dir of new Set([env.HOME!, ...(env.CLAUDE_CONFIG_DIR ? [env.CLAUDE_CONFIG_DIR] : []), request.cwd]))
+      await this.giveToAgent(dir, identity);
+    const args = [
+      '--reuid',
+      String(identity.uid),
+      '--regid',
+      String(identity.gid),
+      '--clear-groups',
+      '--',
+      this.deps.claudeBin,
+      ...request.args,
+    ];
     return { bin: 'setpriv', args, cwd: request.cwd, env };
   }
 
@@ -199,7 +245,9 @@ export class AgentLauncher {
     });
     if (stat.uid === identity.uid || stat.uid !== this.workerUid) return;
     if (SYSTEM_FOLDERS.has(resolved) || resolved === this.workerHome || this.workerHome.startsWith(`${resolved}/`)) {
-      throw new AgentUserError(`${resolved} belongs to the worker's user and is not given to the agent user '${identity.user}': give it a folder of its own (chown -R ${identity.user} <folder>)`);
+      throw new AgentUserError(
+        `${resolved} belongs to the worker's user and is not given to the agent user '${identity.user}': give it a folder of its own (chown -R ${identity.user} <folder>)`,
+      );
     }
     await run('chown', ['-R', `${identity.uid}:${identity.gid}`, '--', resolved]);
   }

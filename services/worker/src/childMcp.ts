@@ -24,7 +24,9 @@ export async function childMcpLaunch(
   if (agent.missionTools.length === 0 && !options.refusalsToo) return NOTHING_TO_LAUNCH;
   const token = await mintAgentToken(db, { kind: agent.kind, id: agent.id }, { role: agent.role, tools: agent.missionTools });
   return {
-    mcpServers: { [MISSION_MCP_SERVER]: { type: 'http', url: `${apiUrl}/mcp`, headers: { Authorization: `Bearer \${${CHILD_TOKEN_VARIABLE}}` } } },
+    mcpServers: {
+      [MISSION_MCP_SERVER]: { type: 'http', url: `${apiUrl}/mcp`, headers: { Authorization: `Bearer \${${CHILD_TOKEN_VARIABLE}}` } },
+    },
     allowedTools: [`mcp__${MISSION_MCP_SERVER}`],
     args: [],
     env: { [CHILD_TOKEN_VARIABLE]: token },

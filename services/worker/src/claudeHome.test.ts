@@ -2,7 +2,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { claudeHomePaths, claudeHomeProblems, findClaudeAuth, prepareClaudeHome, readClaudeHome, withClaudeConfig, withClaudeSettings } from './claudeHome.ts';
+import {
+  claudeHomePaths,
+  claudeHomeProblems,
+  findClaudeAuth,
+  prepareClaudeHome,
+  readClaudeHome,
+  withClaudeConfig,
+  withClaudeSettings,
+} from './claudeHome.ts';
 
 const KEY = 'sk-ant-api03-some-user-key-0123456789abcdefghij';
 const temporary: string[] = [];
@@ -17,8 +25,16 @@ function tempDir(): string {
 
 describe("the CLI's home", () => {
   it('lives in HOME, or in CLAUDE_CONFIG_DIR when set', () => {
-    expect(claudeHomePaths({ HOME: '/h' })).toEqual({ config: '/h/.claude.json', settings: '/h/.claude/settings.json', credentials: '/h/.claude/.credentials.json' });
-    expect(claudeHomePaths({ HOME: '/h', CLAUDE_CONFIG_DIR: '/c' })).toEqual({ config: '/c/.claude.json', settings: '/c/settings.json', credentials: '/c/.credentials.json' });
+    expect(claudeHomePaths({ HOME: '/h' })).toEqual({
+      config: '/h/.claude.json',
+      settings: '/h/.claude/settings.json',
+      credentials: '/h/.claude/.credentials.json',
+    });
+    expect(claudeHomePaths({ HOME: '/h', CLAUDE_CONFIG_DIR: '/c' })).toEqual({
+      config: '/c/.claude.json',
+      settings: '/c/settings.json',
+      credentials: '/c/.credentials.json',
+    });
   });
 
   it('merges what Mission needs into the config, keeping the rest', () => {
@@ -33,7 +49,11 @@ describe("the CLI's home", () => {
       projects: { '/w': { allowedTools: ['Bash(ls)'], hasTrustDialogAccepted: true }, '/other': { hasTrustDialogAccepted: false } },
       customApiKeyResponses: { approved: ['abc', KEY.slice(-20)], rejected: [] },
     });
-    expect(withClaudeSettings({ model: 'opus', permissions: { allow: ['Read'] } })).toEqual({ model: 'opus', permissions: { allow: ['Read'] }, disableAutoMode: 'disable' });
+    expect(withClaudeSettings({ model: 'opus', permissions: { allow: ['Read'] } })).toEqual({
+      model: 'opus',
+      permissions: { allow: ['Read'] },
+      disableAutoMode: 'disable',
+    });
   });
 
   it('names every problem of a home, and none once prepared; a parent folder trusted covers its children', () => {
@@ -56,7 +76,11 @@ describe("the CLI's home", () => {
     fs.writeFileSync(paths.settings, JSON.stringify({ model: 'sonnet' }));
     await prepareClaudeHome(paths, { trustedDirs: [work], apiKey: KEY });
     const { config, settings } = await readClaudeHome(paths);
-    expect(config).toMatchObject({ numStartups: 7, hasCompletedOnboarding: true, projects: { [work]: { allowedTools: ['Read'], hasTrustDialogAccepted: true } } });
+    expect(config).toMatchObject({
+      numStartups: 7,
+      hasCompletedOnboarding: true,
+      projects: { [work]: { allowedTools: ['Read'], hasTrustDialogAccepted: true } },
+    });
     expect(settings).toEqual({ model: 'sonnet', disableAutoMode: 'disable' });
     const written = fs.statSync(paths.config).mtimeMs;
     await prepareClaudeHome(paths, { trustedDirs: [work], apiKey: KEY });

@@ -3,12 +3,24 @@ import { combineLaunches, NOTHING_TO_LAUNCH } from './cliLaunch.ts';
 
 describe('combineLaunches', () => {
   it('gives the CLI one --mcp-config with every server and one --allowedTools, then the other arguments', () => {
-    const prompts = { mcpServers: { mission_permissions: { type: 'http', url: 'http://127.0.0.1:1/${KEY}' } }, allowedTools: [], args: ['--permission-prompt-tool', 'x'], env: { KEY: 'k' } };
-    const mission = { mcpServers: { mission: { type: 'http', url: 'http://api/mcp' } }, allowedTools: ['mcp__mission'], args: [], env: { TOKEN: 't' } };
+    const prompts = {
+      mcpServers: { mission_permissions: { type: 'http', url: 'http://127.0.0.1:1/${KEY}' } },
+      allowedTools: [],
+      args: ['--permission-prompt-tool', 'x'],
+      env: { KEY: 'k' },
+    };
+    const mission = {
+      mcpServers: { mission: { type: 'http', url: 'http://api/mcp' } },
+      allowedTools: ['mcp__mission'],
+      args: [],
+      env: { TOKEN: 't' },
+    };
     expect(combineLaunches([prompts, mission], ['Read', 'Bash(ls)'])).toEqual({
       args: [
         '--mcp-config',
-        JSON.stringify({ mcpServers: { mission_permissions: prompts.mcpServers.mission_permissions, mission: mission.mcpServers.mission } }),
+        JSON.stringify({
+          mcpServers: { mission_permissions: prompts.mcpServers.mission_permissions, mission: mission.mcpServers.mission },
+        }),
         '--allowedTools',
         'Read',
         'Bash(ls)',

@@ -16,7 +16,10 @@ export const NOTHING_TO_LAUNCH: CliLaunch = { mcpServers: {}, allowedTools: [], 
  * The arguments and environment of several launches together: one `--mcp-config` with every server and
  * one `--allowedTools` (after `allowed`, e.g. a role's allow rules), since the CLI takes each once.
  */
-export function combineLaunches(launches: readonly CliLaunch[], allowed: readonly string[] = []): { args: string[]; env: Record<string, string> } {
+export function combineLaunches(
+  launches: readonly CliLaunch[],
+  allowed: readonly string[] = [],
+): { args: string[]; env: Record<string, string> } {
   const mcpServers = Object.assign({}, ...launches.map((launch) => launch.mcpServers)) as Record<string, unknown>;
   const allowedTools = [...allowed, ...launches.flatMap((launch) => launch.allowedTools)];
   return {

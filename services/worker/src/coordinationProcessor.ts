@@ -13,7 +13,10 @@ export async function settleCoordination(o: { db: Database; events: EventLog; lo
   const children = await coordinationChildren(o.db, taskId);
   const live = children.filter(({ child }) => !isTerminalTaskStatus(child.status));
   if (live.length > 0) {
-    o.logger.warn({ taskId, children: live.map(({ child }) => `${child.taskId} ${child.status}`) }, 'coordination not settled: a child has not ended (its job ended with a lost run); the sweep settles it once every child has');
+    o.logger.warn(
+      { taskId, children: live.map(({ child }) => `${child.taskId} ${child.status}`) },
+      'coordination not settled: a child has not ended (its job ended with a lost run); the sweep settles it once every child has',
+    );
     return;
   }
   const outcome = coordinationOutcome(children, { cancelRequested: Boolean(coordination?.cancelRequestedAt) });

@@ -12,7 +12,12 @@ export interface TaskOutcome {
  * tool uses that waited for an approval nobody gave (`undecided`): a task that could not do what it
  * asked to do did not succeed, whatever its last words. Claude's known failures are told in Mission's words.
  */
-export function taskOutcome(exit: HeadlessExit, result: HeadlessResult | undefined, timeoutMs: number, undecided: readonly Approval[] = []): TaskOutcome {
+export function taskOutcome(
+  exit: HeadlessExit,
+  result: HeadlessResult | undefined,
+  timeoutMs: number,
+  undecided: readonly Approval[] = [],
+): TaskOutcome {
   if (exit.stoppedBy === 'cancel') return { status: 'cancelled', error: 'cancelled while running' };
   if (exit.stoppedBy === 'timeout') return { status: 'timed_out', error: `no result within ${timeoutMs} ms` };
   if (exit.stoppedBy === 'shutdown') return { status: 'failed', error: 'the worker shut down before the task finished' };
@@ -21,7 +26,10 @@ export function taskOutcome(exit: HeadlessExit, result: HeadlessResult | undefin
   if (undecided.length > 0) return { status: 'failed', error: undecidedError(undecided) };
   if (result) return { status: 'succeeded', error: null };
   const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.exitCode}`;
-  return { status: 'failed', error: describeClaudeFailure(`claude ${how} without a result${exit.stderrTail ? `: ${exit.stderrTail}` : ''}`) };
+  return {
+    status: 'failed',
+    error: describeClaudeFailure(`claude ${how} without a result${exit.stderrTail ? `: ${exit.stderrTail}` : ''}`),
+  };
 }
 
 function undecidedError(undecided: readonly Approval[]): string {

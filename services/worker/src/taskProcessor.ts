@@ -1,5 +1,20 @@
 import { type Approval, CONTINUE_AFTER_LIMIT_PROMPT, type EventOwner, limitPauseUntil, type RoleRules } from '@mission/contracts';
-import { activeSlotPause, type Database, type EventLog, type FleetRecovery, type Logger, revokeAgentTokens, settleInterruptedTask, type SlotClaim, SlotPauses, type TaskCanceller, type TaskLease, type TaskRow, TaskStore, taskRow } from '@mission/store';
+import {
+  activeSlotPause,
+  type Database,
+  type EventLog,
+  type FleetRecovery,
+  type Logger,
+  revokeAgentTokens,
+  settleInterruptedTask,
+  type SlotClaim,
+  SlotPauses,
+  type TaskCanceller,
+  type TaskLease,
+  type TaskRow,
+  TaskStore,
+  taskRow,
+} from '@mission/store';
 import type { AgentLauncher } from './agentProcess.ts';
 import { childMcpLaunch } from './childMcp.ts';
 import { combineLaunches, NOTHING_TO_LAUNCH } from './cliLaunch.ts';
@@ -18,7 +33,6 @@ const RETRY_LATER_MS = 1_000;
 /** What became of a job: done (whatever the task's outcome), or to be offered again after a delay. */
 export type TaskRun = { kind: 'done' } | { kind: 'later'; delayMs: number; why: string };
 const DONE: TaskRun = { kind: 'done' };
-
 
 export interface TaskProcessorOptions {
   db: Database;
@@ -70,14 +84,23 @@ export class TaskProcessor {
       this.deps.logger.debug({ taskId, why: claim.skip }, 'job skipped');
       return DONE;
     }
-    if ('later' in claim) return { kind: 'later', delayMs: Math.max(0, (claim.untilMs ?? 0) - Date.now()) + RETRY_LATER_MS + Math.floor(Math.random() * 250), why: claim.later };
+    if ('later' in claim)
+      return {
+        kind: 'later',
+        delayMs: Math.max(0, (claim.untilMs ?? 0) - Date.now()) + RETRY_LATER_MS + Math.floor(Math.random() * 250),
+        why: claim.later,
+      };
     const { task } = claim;
     const log = this.deps.logger.child({ taskId, slot: task.slot, attempt: task.attempts });
     const lease: TaskLease = { id: taskId, workerId: this.deps.workerId, attempts: task.attempts };
 
     const runnable = early && slotHint === task.slot ? await early : await this.runnable(task.slot);
     if ('problem' in runnable) {
-      await this.store.complete(lease, { status: 'failed', error: runnable.problem, errorEvent: { code: 'failed', message: runnable.problem } });
+      await this.store.complete(lease, {
+        status: 'failed',
+        error: runnable.problem,
+        errorEvent: { code: 'failed', message: runnable.problem },
+      });
       await this.afterEnd(task, log);
       return DONE;
     }
@@ -103,7 +126,9 @@ export class TaskProcessor {
     // Only while the claim holds: a run the fleet took back (its worker cut off, its job lost) writes nothing more.
     const output = this.deps.events.appender(owner, this.store.fence(lease));
     // A task's agent gets Mission's MCP server when its role gives Mission tools (a manager running specialists).
-    const mission = await childMcpLaunch(this.deps.db, { ...owner, role: slot.role, missionTools: rules.missionTools }, this.deps.apiUrl, { refusalsToo: false });
+    const mission = await childMcpLaunch(this.deps.db, { ...owner, role: slot.role, missionTools: rules.missionTools }, this.deps.apiUrl, {
+      refusalsToo: false,
+    });
     // The run's agent token, if it was given one, dies with the run.
     const revokeToken = async () => {
       if (mission === NOTHING_TO_LAUNCH) return;
@@ -126,7 +151,11 @@ export class TaskProcessor {
       log.warn('the task was taken from this worker before its prompt was sent (it was declared lost): not running it');
       return DONE;
     }
-    const agent = warm ? Promise.resolve(warm.process) : this.deps.launcher.prepare(taskAgentRequest(slot, rules, launch)).then((started) => spawnHeadless(started, 'text', this.deps.spawner));
+    const agent = warm
+      ? Promise.resolve(warm.process)
+      : this.deps.launcher
+          .prepare(taskAgentRequest(slot, rules, launch))
+          .then((started) => spawnHeadless(started, 'text', this.deps.spawner));
     const run = (started: HeadlessProcess) => {
       const exit = started.drive({
         prompt: continuing ? CONTINUE_AFTER_LIMIT_PROMPT : task.prompt,
@@ -165,7 +194,14 @@ export class TaskProcessor {
       log.warn('stopped: no heartbeat of this worker landed within its lease; the fleet settles the task by its retry policy');
       return DONE;
     }
-    if (result?.limited && !exit.stoppedBy) return this.limited(lease, owner, slot.id, { text: result.text, resetsAt: limitResetsAt, continueSession: toolCalls > 0 ? claudeSessionId : null }, log);
+    if (result?.limited && !exit.stoppedBy)
+      return this.limited(
+        lease,
+        owner,
+        slot.id,
+        { text: result.text, resetsAt: limitResetsAt, continueSession: toolCalls > 0 ? claudeSessionId : null },
+        log,
+      );
     const outcome = taskOutcome(exit, result, task.timeoutMs, undecided);
     log.info({ status: outcome.status, exitCode: exit.exitCode, stoppedBy: exit.stoppedBy }, 'task ended');
     const recorded = await this.store.complete(lease, {
@@ -193,14 +229,28 @@ export class TaskProcessor {
    * Claude's usage or rate limit stopped the run: its slot pauses until the reset and the task waits for it,
    * queued again without spending the attempt. One that had done work goes on in its Claude session then.
    */
-  private async limited(lease: TaskLease, owner: EventOwner, slot: string, hit: { text: string; resetsAt: number | null; continueSession: string | null }, log: Logger): Promise<TaskRun> {
+  private async limited(
+    lease: TaskLease,
+    owner: EventOwner,
+    slot: string,
+    hit: { text: string; resetsAt: number | null; continueSession: string | null },
+    log: Logger,
+  ): Promise<TaskRun> {
     const pause = await this.pauses.pause(slot, limitPauseUntil(hit.resetsAt, Date.now()), hit.text, owner);
     const until = pause.pausedUntil.toISOString();
     const how = hit.continueSession ? 'then it goes on where it stopped' : 'then it runs again';
-    const waiting = await this.store.waitForLimit(lease, `usage limit (${hit.text}): waits for slot '${slot}' to resume at ${until}; ${how}`, hit.continueSession);
+    const waiting = await this.store.waitForLimit(
+      lease,
+      `usage limit (${hit.text}): waits for slot '${slot}' to resume at ${until}; ${how}`,
+      hit.continueSession,
+    );
     log.info({ until, continues: Boolean(hit.continueSession), requeued: waiting }, 'usage limit: slot paused, task waits for the reset');
     if (!waiting) return DONE;
-    return { kind: 'later', delayMs: Math.max(0, pause.pausedUntil.getTime() - Date.now()) + Math.floor(Math.random() * 250), why: `slot '${slot}' paused until ${until}` };
+    return {
+      kind: 'later',
+      delayMs: Math.max(0, pause.pausedUntil.getTime() - Date.now()) + Math.floor(Math.random() * 250),
+      why: `slot '${slot}' paused until ${until}`,
+    };
   }
 
   /** The slot a task runs in and its role's rules in force, or why it cannot run there. */
@@ -219,7 +269,10 @@ export class TaskProcessor {
 
   /** A shutdown stopped the task past the grace period: handed back to the queue, or failed, by its retry policy. */
   private async interrupted(task: TaskRow, log: Logger): Promise<TaskRun> {
-    const requeued = await settleInterruptedTask(this.deps.db, this.deps.events, task.id, { kind: 'shutdown', workerId: this.deps.workerId });
+    const requeued = await settleInterruptedTask(this.deps.db, this.deps.events, task.id, {
+      kind: 'shutdown',
+      workerId: this.deps.workerId,
+    });
     log.info({ requeued: Boolean(requeued) }, 'worker shutting down: task stopped');
     if (requeued) return { kind: 'later', delayMs: 0, why: 'shutdown' };
     await this.afterEnd(task, log);
@@ -244,14 +297,24 @@ export class TaskProcessor {
     }
     if (row.status !== 'queued' || row.cancelRequestedAt) return { skip: `the task is ${row.status}` };
     const pause = await activeSlotPause(this.deps.db, row.slot);
-    if (pause) return { later: `slot '${row.slot}' is paused until ${pause.pausedUntil.toISOString()} (usage limit)`, untilMs: pause.pausedUntil.getTime() };
-    if (this.deps.workerSlots && !this.deps.workerSlots.includes(row.slot)) return { later: `this worker does not serve slot '${row.slot}'` };
+    if (pause)
+      return {
+        later: `slot '${row.slot}' is paused until ${pause.pausedUntil.toISOString()} (usage limit)`,
+        untilMs: pause.pausedUntil.getTime(),
+      };
+    if (this.deps.workerSlots && !this.deps.workerSlots.includes(row.slot))
+      return { later: `this worker does not serve slot '${row.slot}'` };
     return this.store.claimWithinSlotLimit(taskId, this.deps.workerId, row.slot);
   }
 }
 
 /** The exit of a run whose agent could not be prepared (its folders could not be made its own, …). */
 function notStarted(error: unknown): HeadlessExit {
-  return { exitCode: null, signal: null, stoppedBy: null, stderrTail: '', spawnError: error instanceof Error ? error.message : String(error) };
+  return {
+    exitCode: null,
+    signal: null,
+    stoppedBy: null,
+    stderrTail: '',
+    spawnError: error instanceof Error ? error.message : String(error),
+  };
 }
-

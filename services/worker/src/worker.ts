@@ -1,4 +1,21 @@
-import { ApprovalStore, ChannelSubscriber, channels, type Config, type ControlMessage, type CoordinationJobData, createFleetRecovery, createRedis, type DatabaseHandle, EventLog, TaskCanceller, type Logger, queueNames, SlotPauses, type TaskJobData, WorkerRegistration } from '@mission/store';
+import {
+  ApprovalStore,
+  ChannelSubscriber,
+  channels,
+  type Config,
+  type ControlMessage,
+  type CoordinationJobData,
+  createFleetRecovery,
+  createRedis,
+  type DatabaseHandle,
+  EventLog,
+  TaskCanceller,
+  type Logger,
+  queueNames,
+  SlotPauses,
+  type TaskJobData,
+  WorkerRegistration,
+} from '@mission/store';
 import { DelayedError, Queue, Worker } from 'bullmq';
 import { AgentLauncher, resolveAgentIdentity } from './agentProcess.ts';
 import { PermissionGuard } from './permissions/permissionGuard.ts';
@@ -35,11 +52,20 @@ export async function startWorker(options: {
   // Before anything else: a worker that cannot run its agents as their own user does not start.
   const identity = await resolveAgentIdentity(config.agentUser);
   const slotIdentities = [];
-  for (const { slot, user } of config.slotAgentUsers) slotIdentities.push({ slot, identity: await resolveAgentIdentity(user, undefined, `MISSION_SLOT_AGENT_USERS (slot ${slot})`) });
+  for (const { slot, user } of config.slotAgentUsers)
+    slotIdentities.push({ slot, identity: await resolveAgentIdentity(user, undefined, `MISSION_SLOT_AGENT_USERS (slot ${slot})`) });
   const launcher = new AgentLauncher({ claudeBin: config.claudeBin, inheritedEnv: config.childEnv, identity, slotIdentities });
   if (identity) logger.info({ agentUser: identity.user, uid: identity.uid }, 'agents run as their own user');
-  else logger.warn({ uid: process.getuid?.() }, "agents run as the worker's own user: they can read its environment and files (set MISSION_AGENT_USER, and run the worker as root, to separate them)");
-  for (const entry of slotIdentities) logger.info({ slot: entry.slot, agentUser: entry.identity?.user ?? 'the worker', uid: entry.identity?.uid }, "this slot's agents run as their own user");
+  else
+    logger.warn(
+      { uid: process.getuid?.() },
+      "agents run as the worker's own user: they can read its environment and files (set MISSION_AGENT_USER, and run the worker as root, to separate them)",
+    );
+  for (const entry of slotIdentities)
+    logger.info(
+      { slot: entry.slot, agentUser: entry.identity?.user ?? 'the worker', uid: entry.identity?.uid },
+      "this slot's agents run as their own user",
+    );
   const connection = createRedis(options.redisUrl, `mission-worker-${workerId}`, logger);
   const control = createRedis(options.redisUrl, `mission-worker-control-${workerId}`, logger);
   const events = new EventLog(database.db, connection, config.queuePrefix);
@@ -59,7 +85,8 @@ export async function startWorker(options: {
   const spawner = new Spawner(logger);
   spawner.start();
   const warm = new WarmPools({ db: database.db, launcher, spawner, prompts, logger, workerSlots: config.workerSlots });
-  const reconcileWarm = () => warm.reconcile().catch((error: unknown) => logger.warn({ err: error }, 'could not bring the warm agent pools in line with the slots'));
+  const reconcileWarm = () =>
+    warm.reconcile().catch((error: unknown) => logger.warn({ err: error }, 'could not bring the warm agent pools in line with the slots'));
   await reconcileWarm();
   const processor = new TaskProcessor({
     warm,
@@ -116,12 +143,16 @@ export async function startWorker(options: {
     jobLockMs: config.jobLockMs,
   });
 
-  const coordinationWorker = new Worker<CoordinationJobData>(queueNames.coordinations, async (job) => settleCoordination({ db: database.db, events, logger }, job.data.taskId), {
-    connection,
-    prefix: config.queuePrefix,
-    concurrency: config.workerConcurrency,
-    autorun: false,
-  });
+  const coordinationWorker = new Worker<CoordinationJobData>(
+    queueNames.coordinations,
+    async (job) => settleCoordination({ db: database.db, events, logger }, job.data.taskId),
+    {
+      connection,
+      prefix: config.queuePrefix,
+      concurrency: config.workerConcurrency,
+      autorun: false,
+    },
+  );
   coordinationWorker.on('error', (error) => logger.error({ err: error }, 'coordination worker error'));
 
   bullWorker.on('failed', (job, error) => logger.error({ err: error, taskId: job?.data.taskId }, 'task job failed'));
@@ -148,7 +179,9 @@ export async function startWorker(options: {
   await recovery.declareLost(workerId, 'restarted');
   await registration.register();
   for (const queueWorker of [bullWorker, coordinationWorker]) {
-    queueWorker.run().catch((error: unknown) => logger.error({ err: error, queue: queueWorker.name }, 'queue worker stopped with an error'));
+    queueWorker
+      .run()
+      .catch((error: unknown) => logger.error({ err: error, queue: queueWorker.name }, 'queue worker stopped with an error'));
   }
   // Past its lease (no heartbeat landed in time) this worker stops its task runs and sessions itself, before
   // the fleet can declare it lost and hand them to another; what becomes of them is left to the fleet's sweep.
@@ -157,7 +190,10 @@ export async function startWorker(options: {
   const checkLease = () => {
     if (fenced || !lease.expired()) return;
     fenced = true;
-    logger.error({ silentForMs: Math.round(lease.silentForMs()) }, 'no heartbeat landed within the lease: stopping the task runs and sessions here (the fleet settles them)');
+    logger.error(
+      { silentForMs: Math.round(lease.silentForMs()) },
+      'no heartbeat landed within the lease: stopping the task runs and sessions here (the fleet settles them)',
+    );
     bullWorker.cancelAllJobs('lease' satisfies StopReason);
     sessionHost.fence().catch((error: unknown) => logger.error({ err: error }, 'could not stop the sessions past the lease'));
   };
@@ -191,7 +227,9 @@ export async function startWorker(options: {
           logger.error('the fleet declared this worker lost (no heartbeat in time): ending the sessions it still held');
           return sessionHost.abandonAll();
         }
-        await sessionHost.endSessionsOfEndedTasks().catch((error: unknown) => logger.warn({ err: error }, 'could not end the sessions of ended tasks'));
+        await sessionHost
+          .endSessionsOfEndedTasks()
+          .catch((error: unknown) => logger.warn({ err: error }, 'could not end the sessions of ended tasks'));
       })
       .catch((error: unknown) => logger.warn({ err: error }, 'heartbeat failed'));
   }, config.heartbeatMs);

@@ -15,7 +15,10 @@ ${TIMEOUT_HELP}`,
   options: { timeout: { type: 'string' } },
   async run({ api, printer }, { args, options }) {
     const id = args['session id']!;
-    const turn = await api.request<SessionTurn>('POST', `${ownerPath({ kind: 'session', id })}/answer`, { option: args.option, timeoutMs: parseTimeout(options.timeout, 'answer') });
+    const turn = await api.request<SessionTurn>('POST', `${ownerPath({ kind: 'session', id })}/answer`, {
+      option: args.option,
+      timeoutMs: parseTimeout(options.timeout, 'answer'),
+    });
     printer.result(turn, () => turnText(id, turn));
     return 0;
   },

@@ -13,7 +13,9 @@ export const askCommand: Command = {
   async run(context, { args }) {
     const { api, printer } = context;
     const spinner = new Spinner(printer.stderr, `asking ${args.slot}`);
-    const asked = await api.request<{ answer: string | null; task: Task }>('POST', '/v1/ask', { slot: args.slot, prompt: args.prompt }).finally(() => spinner.stop());
+    const asked = await api
+      .request<{ answer: string | null; task: Task }>('POST', '/v1/ask', { slot: args.slot, prompt: args.prompt })
+      .finally(() => spinner.stop());
     return reportTaskEnd(context, asked.task, { followed: false, json: asked });
   },
 };

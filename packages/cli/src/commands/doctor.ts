@@ -72,10 +72,19 @@ const checkRedis: Check = async (config, { processEnv }) => {
     const server = findOnPath('redis-server', processEnv.PATH ?? '');
     return server
       ? { ok: true, detail: `REDIS_URL unset: \`mission up\` will start ${server}` }
-      : { ok: false, detail: 'REDIS_URL is unset and there is no redis-server on PATH', hint: 'set REDIS_URL=redis://host:6379, or install redis-server' };
+      : {
+          ok: false,
+          detail: 'REDIS_URL is unset and there is no redis-server on PATH',
+          hint: 'set REDIS_URL=redis://host:6379, or install redis-server',
+        };
   }
   const { Redis } = await loadHost('doctor');
-  const redis = new Redis(config.redisUrl, { lazyConnect: true, connectTimeout: CHECK_TIMEOUT_MS, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const redis = new Redis(config.redisUrl, {
+    lazyConnect: true,
+    connectTimeout: CHECK_TIMEOUT_MS,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   redis.on('error', () => {
     // the failure comes back from connect() or ping() below, as the check's answer
   });
@@ -102,7 +111,11 @@ const checkDatabase: Check = async (config) => {
     await database.ping().finally(() => database.close());
     return { ok: true, detail: `${database.location} answers (schema up to date)` };
   } catch (error) {
-    return { ok: false, detail: `${redactUrl(config.databaseUrl)}: ${describeCause(error)}`, hint: 'is PostgreSQL running there, and may this user connect? (DATABASE_URL)' };
+    return {
+      ok: false,
+      detail: `${redactUrl(config.databaseUrl)}: ${describeCause(error)}`,
+      hint: 'is PostgreSQL running there, and may this user connect? (DATABASE_URL)',
+    };
   }
 };
 
@@ -140,7 +153,10 @@ const checkHome: Check = async (_config, { processEnv }) => {
   try {
     const { config, settings } = await readClaudeHome(paths);
     const problems = claudeHomeProblems(config, settings, { trustedDirs: [], apiKey: processEnv.ANTHROPIC_API_KEY });
-    return { ok: true, detail: problems.length === 0 ? `${paths.config} is ready` : `a worker sets before a session starts: ${problems.join('; ')}` };
+    return {
+      ok: true,
+      detail: problems.length === 0 ? `${paths.config} is ready` : `a worker sets before a session starts: ${problems.join('; ')}`,
+    };
   } catch (error) {
     return { ok: false, detail: describeCause(error), hint: `fix or remove the file; a worker writes what claude needs there` };
   }
@@ -155,7 +171,11 @@ const checkApi: Check = async (_config, { api }) => {
       ? { ok: true, detail: `${api.baseUrl} answers` }
       : { ok: false, detail: `${api.baseUrl}/healthz answered HTTP ${response.status}`, hint: 'is MISSION_URL the Mission API?' };
   } catch (error) {
-    return { ok: false, detail: `cannot reach ${api.baseUrl}: ${describeCause(error)}`, hint: 'start it with `mission up`, or set MISSION_URL' };
+    return {
+      ok: false,
+      detail: `cannot reach ${api.baseUrl}: ${describeCause(error)}`,
+      hint: 'start it with `mission up`, or set MISSION_URL',
+    };
   }
 };
 
@@ -190,7 +210,9 @@ function findOnPath(command: string, searchPath: string): string | undefined {
 
 function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms ${what}`)), CHECK_TIMEOUT_MS)));
+  const timeout = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms ${what}`)), CHECK_TIMEOUT_MS)),
+  );
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 

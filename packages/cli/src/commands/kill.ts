@@ -11,7 +11,10 @@ Its events and Claude Code's transcript are kept: \`mission resume\` takes the c
   arguments: ['session id'],
   options: { cascade: { type: 'boolean' } },
   async run({ api, printer }, { args, options }) {
-    const session = await api.request<Session>('POST', `${ownerPath({ kind: 'session', id: args['session id']! })}/kill${options.cascade ? '?cascade=true' : ''}`);
+    const session = await api.request<Session>(
+      'POST',
+      `${ownerPath({ kind: 'session', id: args['session id']! })}/kill${options.cascade ? '?cascade=true' : ''}`,
+    );
     printer.result(session, () => `${session.id} ${session.state}`);
     return 0;
   },

@@ -15,7 +15,10 @@ ${TIMEOUT_HELP}`,
   options: { timeout: { type: 'string' } },
   async run({ api, printer }, { args, options }) {
     const id = args['session id']!;
-    const turn = await api.request<SessionTurn>('POST', `${ownerPath({ kind: 'session', id })}/send`, { text: args.text, timeoutMs: parseTimeout(options.timeout, 'send') });
+    const turn = await api.request<SessionTurn>('POST', `${ownerPath({ kind: 'session', id })}/send`, {
+      text: args.text,
+      timeoutMs: parseTimeout(options.timeout, 'send'),
+    });
     printer.result(turn, () => turnText(id, turn));
     return 0;
   },

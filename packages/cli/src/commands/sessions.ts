@@ -30,6 +30,7 @@ export const sessionsCommand: Command = {
 };
 
 function parseState(value: string): string {
-  if (!sessionStateSchema.safeParse(value).success) throw new UsageError(`--state must be one of ${sessionStates.join(', ')}, not '${value}'`, 'sessions');
+  if (!sessionStateSchema.safeParse(value).success)
+    throw new UsageError(`--state must be one of ${sessionStates.join(', ')}, not '${value}'`, 'sessions');
   return value;
 }

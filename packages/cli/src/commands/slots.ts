@@ -9,7 +9,7 @@ export const slotsCommand: Command = {
   details:
     'Each slot with its role, model, folder and state: `paused until <time>` while a usage or rate limit Claude hit keeps its tasks ' +
     'waiting (they start by themselves at the reset). --resume <slot> ends the pause now (admin): its waiting tasks start at once. ' +
-    '--json gives the API\'s answer (GET /v1/slots, POST /v1/slots/:id/resume).',
+    "--json gives the API's answer (GET /v1/slots, POST /v1/slots/:id/resume).",
   arguments: [],
   options: { resume: { type: 'string' } },
   async run({ api, printer }, { options }) {

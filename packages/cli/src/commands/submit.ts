@@ -7,7 +7,7 @@ import { reportTaskEnd, waitForTask } from '../taskOutcome.ts';
 export const submitCommand: Command = {
   name: 'submit',
   usage: '<slot> "<prompt>" [--priority N] [--wait] [--follow]',
-  summary: "Submit a task; --wait for its answer, --follow to watch its events",
+  summary: 'Submit a task; --wait for its answer, --follow to watch its events',
   details: `Without --wait or --follow, prints the task's id (--json: the task) and returns.
   --priority N   0 (lowest) to 100 (highest, runs first); default 50.
   --wait         Wait for the task to end (a spinner shows its state), then print the answer.
@@ -17,7 +17,11 @@ With --follow --json: one JSON line per event, then the ended task as the last l
   arguments: ['slot', 'prompt'],
   options: { priority: { type: 'string' }, wait: { type: 'boolean' }, follow: { type: 'boolean' } },
   async run(context, { args, options }) {
-    const task = await context.api.request<Task>('POST', '/v1/tasks', { slot: args.slot, prompt: args.prompt, priority: parsePriority(options.priority) });
+    const task = await context.api.request<Task>('POST', '/v1/tasks', {
+      slot: args.slot,
+      prompt: args.prompt,
+      priority: parsePriority(options.priority),
+    });
     if (!options.wait && !options.follow) {
       context.printer.result(task, () => task.id);
       return 0;

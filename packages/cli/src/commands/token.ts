@@ -15,9 +15,11 @@ Reads DATABASE_URL (or the embedded database in MISSION_DATA_DIR when it is unse
   options: { name: { type: 'string' }, scopes: { type: 'string' } },
   async run({ printer, processEnv }, { args, options }) {
     const action = args['create|list|revoke'];
-    if (action !== 'create' && action !== 'list' && action !== 'revoke') throw new UsageError(`unknown token command '${action}': create, list or revoke`, 'token');
+    if (action !== 'create' && action !== 'list' && action !== 'revoke')
+      throw new UsageError(`unknown token command '${action}': create, list or revoke`, 'token');
     if (action === 'create' && typeof options.name !== 'string') throw new UsageError('token create needs --name', 'token');
-    if (action === 'revoke' && !args['token id']) throw new UsageError('give the id of the token to revoke (mission token list shows them)', 'token');
+    if (action === 'revoke' && !args['token id'])
+      throw new UsageError('give the id of the token to revoke (mission token list shows them)', 'token');
 
     const { loadConfig, openDatabase, TokenService } = await loadHost('token');
     const config = loadConfig(processEnv);
@@ -25,12 +27,28 @@ Reads DATABASE_URL (or the embedded database in MISSION_DATA_DIR when it is unse
     const tokens = new TokenService(database.db);
     try {
       if (action === 'create') {
-        const wanted = String(options.scopes ?? '').split(',').map((scope) => scope.trim()).filter(Boolean);
+        const wanted = String(options.scopes ?? '')
+          .split(',')
+          .map((scope) => scope.trim())
+          .filter(Boolean);
         const created = await tokens.create({ name: String(options.name), scopes: wanted }, 'cli');
-        printer.result(created, () => `${created.token}\n\nToken ${created.info.id} '${created.info.name}' with ${created.info.scopes.join(', ')}. Keep it now: it is not shown again.`);
+        printer.result(
+          created,
+          () =>
+            `${created.token}\n\nToken ${created.info.id} '${created.info.name}' with ${created.info.scopes.join(', ')}. Keep it now: it is not shown again.`,
+        );
       } else if (action === 'list') {
         const list = await tokens.list();
-        printer.result(list, () => list.map((t) => `${t.id}  ${t.name}  ${t.scopes.join(',')}  ${t.revokedAt ? `revoked ${t.revokedAt}` : `last used ${t.lastUsedAt ?? 'never'}`}`).join('\n') || 'no tokens');
+        printer.result(
+          list,
+          () =>
+            list
+              .map(
+                (t) =>
+                  `${t.id}  ${t.name}  ${t.scopes.join(',')}  ${t.revokedAt ? `revoked ${t.revokedAt}` : `last used ${t.lastUsedAt ?? 'never'}`}`,
+              )
+              .join('\n') || 'no tokens',
+        );
       } else {
         const revoked = await tokens.revoke(args['token id']!, 'cli');
         printer.result(revoked, () => `revoked ${revoked.id} '${revoked.name}'`);

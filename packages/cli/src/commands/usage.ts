@@ -11,9 +11,9 @@ export const usageCommand: Command = {
   usage: '[--tree <session or task id>] [--daily [--days N] [--slot S]]',
   summary: 'What agents cost: per slot today and in all, an agent tree (--tree), or per day (--daily)',
   details:
-    'Without options: each slot\'s cost and tokens today (UTC) and in all, with its daily budget. --tree: a session or task and everything it ' +
-    'started (a coordination\'s id: the coordination), node by node, with the tree\'s budget. --daily: spend per UTC day over the last --days ' +
-    '(default 30), tasks and sessions apart. --json gives the API\'s answer (GET /v1/usage, /v1/usage/tree/:id, /v1/usage/daily).',
+    "Without options: each slot's cost and tokens today (UTC) and in all, with its daily budget. --tree: a session or task and everything it " +
+    "started (a coordination's id: the coordination), node by node, with the tree's budget. --daily: spend per UTC day over the last --days " +
+    "(default 30), tasks and sessions apart. --json gives the API's answer (GET /v1/usage, /v1/usage/tree/:id, /v1/usage/daily).",
   arguments: [],
   options: { tree: { type: 'string' }, daily: { type: 'boolean' }, days: { type: 'string' }, slot: { type: 'string' } },
   async run({ api, printer }, { options }) {
@@ -67,6 +67,7 @@ function treeText(tree: TreeUsage): string {
 }
 
 function parseDays(value: string): string {
-  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 366) throw new UsageError(`--days must be a whole number from 1 to 366, not '${value}'`, 'usage');
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 366)
+    throw new UsageError(`--days must be a whole number from 1 to 366, not '${value}'`, 'usage');
   return value;
 }

@@ -20,7 +20,19 @@ const HEIGHT = 180;
  * points, and it needs no framework of its own). `x` are Unix seconds. The chart is made once and given
  * new data as the poll brings it.
  */
-export function Chart({ title, x, series, testId, format }: { title: string; x: number[]; series: ChartSeries[]; testId: string; format?: (value: number) => string }) {
+export function Chart({
+  title,
+  x,
+  series,
+  testId,
+  format,
+}: {
+  title: string;
+  x: number[];
+  series: ChartSeries[];
+  testId: string;
+  format?: (value: number) => string;
+}) {
   const container = useRef<HTMLDivElement>(null);
   const chart = useRef<uPlot | null>(null);
   const shape = series.map((s) => `${s.label}:${s.bars ? 'bars' : 'line'}`).join(',');

@@ -14,7 +14,17 @@ const SECTIONS: { label: string; route: Route; views: Route['view'][] }[] = [
  * The page frame: navigation, links to Bull Board and the API docs, and sign out — only when the API asks for a token
  * (`auth`: undefined until the API has said).
  */
-export function Layout({ route, auth, onLogout, children }: { route: Route; auth: boolean | undefined; onLogout: () => void; children: ComponentChildren }) {
+export function Layout({
+  route,
+  auth,
+  onLogout,
+  children,
+}: {
+  route: Route;
+  auth: boolean | undefined;
+  onLogout: () => void;
+  children: ComponentChildren;
+}) {
   return html`<div class="page">
     <header data-auth=${auth === undefined ? 'unknown' : auth ? 'on' : 'off'}>
       <strong class="brand">Mission</strong>

@@ -41,5 +41,7 @@ export function useEventStream(url: string): EventStream & { reopen(): void } {
 }
 
 function connectionError(source: EventSource): string {
-  return source.readyState === EventSource.CLOSED ? 'the event stream was refused (signed out, or no access?)' : 'the event stream dropped; reconnecting…';
+  return source.readyState === EventSource.CLOSED
+    ? 'the event stream was refused (signed out, or no access?)'
+    : 'the event stream dropped; reconnecting…';
 }

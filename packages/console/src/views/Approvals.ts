@@ -17,9 +17,11 @@ export function Approvals() {
   const approvals = pending.data.approvals;
   return html`<h1>Approvals</h1>
     <${ErrorMessage} error=${pending.error} />
-    ${approvals.length === 0
-      ? html`<p class="muted" data-testid="no-approvals">Nothing waits for an approval.</p>`
-      : html`<ul class="approvals">${approvals.map((a) => html`<${ApprovalCard} key=${a.id} approval=${a} onDecided=${pending.refresh} />`)}</ul>`}`;
+    ${
+      approvals.length === 0
+        ? html`<p class="muted" data-testid="no-approvals">Nothing waits for an approval.</p>`
+        : html`<ul class="approvals">${approvals.map((a) => html`<${ApprovalCard} key=${a.id} approval=${a} onDecided=${pending.refresh} />`)}</ul>`
+    }`;
 }
 
 function ApprovalCard({ approval: a, onDecided }: { approval: Approval; onDecided: () => void }) {

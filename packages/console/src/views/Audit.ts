@@ -18,7 +18,11 @@ interface Filters {
 /** The audit trail (`GET /v1/audit`), newest first, filtered by kind, actor and session or task (kept in the URL). */
 export function Audit({ filters }: { filters: Filters }) {
   const { kind, actor, subject } = filters;
-  const trail = usePoll(() => api.get<{ entries: AuditEntry[] }>(`/v1/audit${query({ kind, actor, subject, limit: 200 })}`), REFRESH_MS, [kind, actor, subject]);
+  const trail = usePoll(() => api.get<{ entries: AuditEntry[] }>(`/v1/audit${query({ kind, actor, subject, limit: 200 })}`), REFRESH_MS, [
+    kind,
+    actor,
+    subject,
+  ]);
   const filter = (change: Filters) => (location.hash = href({ view: 'audit', kind, actor, subject, ...change }));
   const typed = (name: keyof Filters) => (e: Event) => filter({ [name]: (e.target as HTMLInputElement).value.trim() || undefined });
 

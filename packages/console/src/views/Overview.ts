@@ -121,10 +121,12 @@ function Trends() {
     <${ErrorMessage} error=${daily.error ?? activity.error} />
     <div class="cards charts">
       ${spend ? html`<${Chart} title="Spend per day (UTC)" testId="chart-spend" format=${formatUsd} x=${spend.x} series=${spend.series} />` : null}
-      ${minutes
-        ? html`<${Chart} title="Tasks per minute" testId="chart-throughput" x=${minutes.x} series=${minutes.throughput} />
+      ${
+        minutes
+          ? html`<${Chart} title="Tasks per minute" testId="chart-throughput" x=${minutes.x} series=${minutes.throughput} />
             <${Chart} title="Queue depth" testId="chart-queue" x=${minutes.x} series=${minutes.queue} />`
-        : null}
+          : null
+      }
     </div>`;
 }
 

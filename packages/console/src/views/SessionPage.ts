@@ -48,23 +48,30 @@ export function SessionPage({ id }: { id: string }) {
       slot ${session.data.slot} · worker ${session.data.ownerWorker ?? '—'} · ${session.data.driver} driver${title ? ` · ${title}` : ''}
       ${waiting ? html` · <a href=${href({ view: 'approvals' })}>it waits for an approval →</a>` : null}
     </p>
-    ${ENDED.has(state)
-      ? html`<p><button type="button" disabled=${resume.busy} onClick=${() => resume.run()}>Resume</button></p>`
-      : html`<p><button type="button" disabled=${end.busy} onClick=${() => end.run()}>End session</button></p>`}
-    ${blocking
-      ? html`<section class="blocking" data-testid="blocking">
+    ${
+      ENDED.has(state)
+        ? html`<p><button type="button" disabled=${resume.busy} onClick=${() => resume.run()}>Resume</button></p>`
+        : html`<p><button type="button" disabled=${end.busy} onClick=${() => end.run()}>End session</button></p>`
+    }
+    ${
+      blocking
+        ? html`<section class="blocking" data-testid="blocking">
           <h2>Claude Code asks (${blocking.kind})</h2>
           <pre>${blocking.text}</pre>
           ${blocking.options.map(
-            (option) => html`<button type="button" disabled=${answer.busy} onClick=${() => answer.run(option.key)}>${option.key}. ${option.label}</button> `,
+            (option) =>
+              html`<button type="button" disabled=${answer.busy} onClick=${() => answer.run(option.key)}>${option.key}. ${option.label}</button> `,
           )}
         </section>`
-      : null}
+        : null
+    }
     <${ErrorMessage} error=${session.error ?? end.error ?? resume.error ?? answer.error} />
     <div class="session">
-      ${ENDED.has(state)
-        ? html`<p class="muted terminal-panel">The session has ended (${state}); its conversation is on the right.</p>`
-        : html`<${LiveTerminal} sessionId=${id} cols=${session.data.cols} rows=${session.data.rows} />`}
+      ${
+        ENDED.has(state)
+          ? html`<p class="muted terminal-panel">The session has ended (${state}); its conversation is on the right.</p>`
+          : html`<${LiveTerminal} sessionId=${id} cols=${session.data.cols} rows=${session.data.rows} />`
+      }
       <section class="conversation" data-testid="conversation" ref=${conversation.ref} onScroll=${conversation.onScroll}>
         <h2>Conversation</h2>
         <${ErrorMessage} error=${stream.error} />

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { decideInterruptedTask, type InterruptedTask } from './interruptedTaskPolicy.ts';
 
-const task = (over: Partial<InterruptedTask>): InterruptedTask => ({ retry: 'never', attempts: 1, maxAttempts: 3, promptDelivered: true, ...over });
+const task = (over: Partial<InterruptedTask>): InterruptedTask => ({
+  retry: 'never',
+  attempts: 1,
+  maxAttempts: 3,
+  promptDelivered: true,
+  ...over,
+});
 const lost = { kind: 'lost', workerId: 'w1' } as const;
 const shutdown = { kind: 'shutdown', workerId: 'w1' } as const;
 
@@ -15,7 +21,8 @@ describe('decideInterruptedTask', () => {
     expect(decideInterruptedTask(task({}), shutdown)).toEqual({
       action: 'fail',
       code: 'worker_shutdown',
-      reason: 'the worker running it (w1) shut down before it finished; not retried because the prompt had already reached Claude (retry: never)',
+      reason:
+        'the worker running it (w1) shut down before it finished; not retried because the prompt had already reached Claude (retry: never)',
     });
   });
 
@@ -47,7 +54,8 @@ describe('decideInterruptedTask', () => {
     expect(decideInterruptedTask(task({}), { kind: 'jobless', workerId: 'w1' })).toEqual({
       action: 'fail',
       code: 'worker_lost',
-      reason: "its run on worker w1 lost its job (the job's lock in Redis ran out, or Redis lost the job); not retried because the prompt had already reached Claude (retry: never)",
+      reason:
+        "its run on worker w1 lost its job (the job's lock in Redis ran out, or Redis lost the job); not retried because the prompt had already reached Claude (retry: never)",
     });
   });
 });

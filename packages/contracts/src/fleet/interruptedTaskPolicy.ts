@@ -18,7 +18,9 @@ export interface Interruption {
   workerId: string;
 }
 
-export type InterruptedTaskDecision = { action: 'requeue'; reason: string } | { action: 'fail'; code: 'worker_lost' | 'worker_shutdown'; reason: string };
+export type InterruptedTaskDecision =
+  | { action: 'requeue'; reason: string }
+  | { action: 'fail'; code: 'worker_lost' | 'worker_shutdown'; reason: string };
 
 /**
  * Decides what becomes of a task whose worker went away mid-run: never silently lost, never run twice
@@ -36,7 +38,10 @@ export function decideInterruptedTask(task: InterruptedTask, how: Interruption):
   }
   if (!task.promptDelivered) return { action: 'requeue', reason: `${what} before the prompt reached Claude; re-queued` };
   if (task.retry === 'safe') {
-    return { action: 'requeue', reason: `${what}; re-queued to run again (retry: safe, attempt ${task.attempts + 1} of ${task.maxAttempts})` };
+    return {
+      action: 'requeue',
+      reason: `${what}; re-queued to run again (retry: safe, attempt ${task.attempts + 1} of ${task.maxAttempts})`,
+    };
   }
   return { action: 'fail', code, reason: `${what}; not retried because the prompt had already reached Claude (retry: never)` };
 }

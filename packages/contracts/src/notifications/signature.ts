@@ -13,7 +13,12 @@ export function signNotification(secret: string, body: string, timestampSeconds:
  * Checks a received notification: the signature matches the raw body and the timestamp is no older than
  * `toleranceSeconds` (a replayed request is refused). Constant time.
  */
-export function verifyNotification(secret: string, body: string, header: string | undefined, options: { now?: number; toleranceSeconds?: number } = {}): boolean {
+export function verifyNotification(
+  secret: string,
+  body: string,
+  header: string | undefined,
+  options: { now?: number; toleranceSeconds?: number } = {},
+): boolean {
   const parts = Object.fromEntries((header ?? '').split(',').map((part) => part.split('=', 2) as [string, string]));
   const timestamp = Number(parts.t);
   if (!Number.isInteger(timestamp) || !parts.v1) return false;

@@ -133,7 +133,7 @@ const cases: Record<string, Row[]> = {
   'code run by shells, eval, trap and alias': [
     ["bash -c 'rm -rf x'", 'deny', 'Bash(rm:*)'],
     ['sh -c "echo ok && rm x"', 'deny', 'Bash(rm:*)'],
-    ["bash -c 'bash -c \"rm x\"'", 'deny', 'Bash(rm:*)'],
+    ['bash -c \'bash -c "rm x"\'', 'deny', 'Bash(rm:*)'],
     ['bash -c "eval \'rm x\'"', 'deny', 'Bash(rm:*)'],
     ["bash -c 'echo ok'", 'allow', 'Bash(echo:*)'],
     ["bash -lc 'ls'", 'allow', 'Bash(ls:*)'],
@@ -253,8 +253,8 @@ const cases: Record<string, Row[]> = {
     ["awk '{print $1}' f", 'allow', 'Bash(awk:*)'],
     ["awk -F: '$3 > 100 {print $1}' /etc/passwd", 'allow', 'Bash(awk:*)'],
     ['awk \'BEGIN{system("rm x")}\'', 'confirm'],
-    ["awk '{print > \"out\"}' f", 'confirm'],
-    ["awk '{print | \"sh\"}' f", 'confirm'],
+    ['awk \'{print > "out"}\' f', 'confirm'],
+    ['awk \'{print | "sh"}\' f', 'confirm'],
     ['awk -f prog.awk f', 'confirm'],
   ],
   'everyday commands stay allowed': [
@@ -304,7 +304,11 @@ describe('decide() on Bash commands', () => {
     expect(bash('echo $(date)').reason).toBe('`date` (in $(…)) matches no allow rule');
     expect(bash('source ./x.sh').reason).toContain('`source` runs the commands of ./x.sh');
     expect(bash('echo $(').reason).toContain('the shell parser could not read it');
-    expect(bash('cat $F')).toMatchObject({ verdict: 'confirm', rule: 'Read(*.env)', reason: expect.stringContaining('may read a file Read(*.env) covers') });
+    expect(bash('cat $F')).toMatchObject({
+      verdict: 'confirm',
+      rule: 'Read(*.env)',
+      reason: expect.stringContaining('may read a file Read(*.env) covers'),
+    });
     expect(bash('date')).toEqual({ verdict: 'confirm', rule: null });
   });
 
@@ -320,8 +324,14 @@ describe('decide() on Bash commands', () => {
 
   it('a bare Bash deny or ask rule covers every command, even one with no command in it', () => {
     expect(bash('x=1', roleRulesSchema.parse({ allow: ['Bash(echo:*)'], deny: ['Bash'] }))).toEqual({ verdict: 'deny', rule: 'Bash' });
-    expect(bash('echo hi', roleRulesSchema.parse({ allow: ['Bash(echo:*)'], confirm: ['Bash'] }))).toEqual({ verdict: 'confirm', rule: 'Bash' });
-    expect(decide(role, { tool: 'Bash', input: {} }, context)).toMatchObject({ verdict: 'confirm', reason: 'the Bash tool use has no command' });
+    expect(bash('echo hi', roleRulesSchema.parse({ allow: ['Bash(echo:*)'], confirm: ['Bash'] }))).toEqual({
+      verdict: 'confirm',
+      rule: 'Bash',
+    });
+    expect(decide(role, { tool: 'Bash', input: {} }, context)).toMatchObject({
+      verdict: 'confirm',
+      reason: 'the Bash tool use has no command',
+    });
   });
 
   it('a rule allowing a wrapper covers what it runs; deny still wins inside', () => {

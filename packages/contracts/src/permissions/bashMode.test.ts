@@ -15,9 +15,12 @@ describe('bashModeCommand', () => {
     expect(bashModeCommand(text)).toBe(command);
   });
 
-  it.each([' !touch m2', '\n!touch m6', '\t!touch m7', 'touch m3', 'say !hello', '', '!', '!   ', '!\n'])('%j runs no shell command', (text) => {
-    expect(bashModeCommand(text)).toBeNull();
-  });
+  it.each([' !touch m2', '\n!touch m6', '\t!touch m7', 'touch m3', 'say !hello', '', '!', '!   ', '!\n'])(
+    '%j runs no shell command',
+    (text) => {
+      expect(bashModeCommand(text)).toBeNull();
+    },
+  );
 
   it('a `!` after a CR starts bash mode where the CLI takes no bracketed paste (the CR submits)', () => {
     expect(bashModeCommand('hello\r!rm -rf x')).toBe('rm -rf x');

@@ -10,7 +10,8 @@ import { roleRulesSchema } from './rules.ts';
  * process wrappers (`timeout`, `nice`, `nohup`…) looked through.
  */
 const context = { cwd: '/work/app', home: '/home/agent' };
-const allowedBy = (rule: string, command: string) => decide(roleRulesSchema.parse({ allow: [rule] }), { tool: 'Bash', input: { command } }, context).verdict === 'allow';
+const allowedBy = (rule: string, command: string) =>
+  decide(roleRulesSchema.parse({ allow: [rule] }), { tool: 'Bash', input: { command } }, context).verdict === 'allow';
 
 describe('Claude Code Bash rule semantics', () => {
   it.each([
@@ -63,7 +64,11 @@ describe('Claude Code Bash rule semantics', () => {
   });
 
   it('deny, then ask, then allow: specificity does not change the order', () => {
-    const rules = roleRulesSchema.parse({ allow: ['Bash(aws s3 ls)', 'Bash(git *)'], confirm: ['Bash(git push *)'], deny: ['Bash(aws *)'] });
+    const rules = roleRulesSchema.parse({
+      allow: ['Bash(aws s3 ls)', 'Bash(git *)'],
+      confirm: ['Bash(git push *)'],
+      deny: ['Bash(aws *)'],
+    });
     const verdict = (command: string) => decide(rules, { tool: 'Bash', input: { command } }, context);
     expect(verdict('aws s3 ls')).toEqual({ verdict: 'deny', rule: 'Bash(aws *)' });
     expect(verdict('git push origin main')).toEqual({ verdict: 'confirm', rule: 'Bash(git push *)' });

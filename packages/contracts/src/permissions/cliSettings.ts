@@ -28,7 +28,11 @@ export interface CliPermissionSettings {
  */
 export function cliPermissionSettings(rules: Pick<RoleRules, 'allow' | 'confirm' | 'deny' | 'sandbox'>): CliPermissionSettings {
   const lists = { allow: rules.allow, ask: rules.confirm, deny: rules.deny };
-  const permissions = Object.fromEntries(Object.entries(lists).filter(([, list]) => list.length > 0).map(([key, list]) => [key, [...list]]));
+  const permissions = Object.fromEntries(
+    Object.entries(lists)
+      .filter(([, list]) => list.length > 0)
+      .map(([key, list]) => [key, [...list]]),
+  );
   return { ...(Object.keys(permissions).length > 0 ? { permissions } : {}), ...cliSandboxSettings(rules.sandbox) };
 }
 

@@ -86,7 +86,8 @@ function matches(rule: Rule, use: ToolUse, context: MatchContext): boolean {
     const file = stringField(use.input, 'file_path') ?? stringField(use.input, 'notebook_path') ?? stringField(use.input, 'path');
     return file !== undefined && pathMatches(rule.specifier, file, context);
   }
-  if (rule.specifier.startsWith('domain:')) return domainMatches(rule.specifier.slice('domain:'.length), stringField(use.input, 'url') ?? '');
+  if (rule.specifier.startsWith('domain:'))
+    return domainMatches(rule.specifier.slice('domain:'.length), stringField(use.input, 'url') ?? '');
   const subject = stringField(use.input, 'url') ?? stringField(use.input, 'query') ?? stringField(use.input, 'pattern') ?? '';
   return globToRegExp(rule.specifier, false).test(subject);
 }
@@ -172,12 +173,23 @@ function judgeCommands(rules: Record<Verdict, Rule[]>, analysis: ShellAnalysis):
       for (const rule of rules[verdict]) {
         const match = commandMatch(rule, command);
         if (match === 'yes') findings.push({ verdict, rule: rule.text, rank: 0 });
-        else if (match === 'maybe') findings.push({ verdict: 'confirm', rule: rule.text, reason: `\`${printable(command.text)}\`${where} may match ${rule.text} once its run-time values are known`, rank: 1 });
+        else if (match === 'maybe')
+          findings.push({
+            verdict: 'confirm',
+            rule: rule.text,
+            reason: `\`${printable(command.text)}\`${where} may match ${rule.text} once its run-time values are known`,
+            rank: 1,
+          });
       }
     }
     if (allowedBy[index] || !command.needsRule || coveredByAncestor(index)) return;
     const alone = commands.length === 1 && !command.origin;
-    findings.push({ verdict: 'confirm', rule: null, ...(alone ? {} : { reason: `\`${printable(command.text)}\`${where} matches no allow rule` }), rank: 3 });
+    findings.push({
+      verdict: 'confirm',
+      rule: null,
+      ...(alone ? {} : { reason: `\`${printable(command.text)}\`${where} matches no allow rule` }),
+      rank: 3,
+    });
   });
   return { findings, firstAllow: allowedBy.find((rule) => rule !== undefined)?.text };
 }
@@ -191,7 +203,9 @@ function commandMatch(rule: Rule, command: ShellCommand): Match {
   const pattern = bashPattern(rule.specifier);
   if (pattern.matches(command.written) || command.spellings.some((spelling) => pattern.matches(spelling.text))) return 'yes';
   // With nothing certain (a command name only known at run time) every rule may match: that is reported as unknown instead.
-  const maybe = command.spellings.some((spelling) => spelling.certain !== spelling.text && spelling.certain !== '' && pattern.mayMatchFrom(spelling.certain));
+  const maybe = command.spellings.some(
+    (spelling) => spelling.certain !== spelling.text && spelling.certain !== '' && pattern.mayMatchFrom(spelling.certain),
+  );
   return maybe ? 'maybe' : 'no';
 }
 
@@ -214,14 +228,28 @@ function judgeFiles(lists: RuleLists, analysis: ShellAnalysis, context: MatchCon
           findings.push({ verdict, rule: rule.text, rank: 0 });
           decided = true;
         } else if (match === 'maybe') {
-          findings.push({ verdict: 'confirm', rule: rule.text, reason: `it may ${access.mode} a file ${rule.text} covers (${printable(access.path.raw)}${where})`, rank: 1 });
+          findings.push({
+            verdict: 'confirm',
+            rule: rule.text,
+            reason: `it may ${access.mode} a file ${rule.text} covers (${printable(access.path.raw)}${where})`,
+            rank: 1,
+          });
           decided = true;
         }
       }
     }
     if (decided || !access.strict || allowsAllBash) continue;
-    const allowed = target.exact !== null && !access.below && lists.allow.filter(applies).some((rule) => rule.specifier === null || pathMatches(rule.specifier, target.exact!, context));
-    if (!allowed) findings.push({ verdict: 'confirm', rule: null, reason: `it writes ${printable(access.path.raw)}${where}, which no Edit rule allows`, rank: 3 });
+    const allowed =
+      target.exact !== null &&
+      !access.below &&
+      lists.allow.filter(applies).some((rule) => rule.specifier === null || pathMatches(rule.specifier, target.exact!, context));
+    if (!allowed)
+      findings.push({
+        verdict: 'confirm',
+        rule: null,
+        reason: `it writes ${printable(access.path.raw)}${where}, which no Edit rule allows`,
+        rank: 3,
+      });
   }
   return findings;
 }

@@ -22,9 +22,12 @@ export function parseRule(text: string): Rule | { problem: string } {
   const match = RULE.exec(text.trim());
   if (!match) return { problem: `'${text}' is not a rule: write Tool or Tool(specifier), e.g. Bash(npm test:*)` };
   const [, tool, specifier] = match as unknown as [string, string, string | undefined];
-  if (specifier !== undefined && specifier.trim() === '') return { problem: `'${text}': the specifier in ( ) is empty; write ${tool} for every use` };
-  if (tool.startsWith('mcp__') && specifier !== undefined) return { problem: `'${text}': MCP rules take no specifier (use mcp__server or mcp__server__tool)` };
-  if (specifier?.startsWith('domain:') && !/^domain:[A-Za-z0-9*.-]+$/.test(specifier)) return { problem: `'${text}': domain: takes a host name` };
+  if (specifier !== undefined && specifier.trim() === '')
+    return { problem: `'${text}': the specifier in ( ) is empty; write ${tool} for every use` };
+  if (tool.startsWith('mcp__') && specifier !== undefined)
+    return { problem: `'${text}': MCP rules take no specifier (use mcp__server or mcp__server__tool)` };
+  if (specifier?.startsWith('domain:') && !/^domain:[A-Za-z0-9*.-]+$/.test(specifier))
+    return { problem: `'${text}': domain: takes a host name` };
   return { text: text.trim(), tool, specifier: specifier ?? null };
 }
 
@@ -71,7 +74,8 @@ const agentToolNames = Object.keys(AGENT_TOOL_SCOPES) as [AgentTool, ...AgentToo
 const missionToolList = z
   .array(
     z.string().superRefine((name, ctx) => {
-      if (!(name in AGENT_TOOL_SCOPES)) ctx.addIssue({ code: 'custom', message: `'${name}' is not a Mission tool a role can give; one of ${agentToolNames.join(', ')}` });
+      if (!(name in AGENT_TOOL_SCOPES))
+        ctx.addIssue({ code: 'custom', message: `'${name}' is not a Mission tool a role can give; one of ${agentToolNames.join(', ')}` });
     }),
   )
   .max(agentToolNames.length * 2)
@@ -83,7 +87,10 @@ const missionToolList = z
  */
 export const roleSandboxSchema = z.strictObject({
   /** Hosts sandboxed commands may reach (`example.com`, `*.example.com`); none by default. */
-  network: z.array(z.string().regex(/^(\*\.)?[A-Za-z0-9.-]+$/, 'a host name such as example.com or *.example.com')).max(200).default([]),
+  network: z
+    .array(z.string().regex(/^(\*\.)?[A-Za-z0-9.-]+$/, 'a host name such as example.com or *.example.com'))
+    .max(200)
+    .default([]),
   /** Folders besides the working folder that commands may write (absolute, or ~/…). */
   writable: z.array(z.string().min(1).max(1_000)).max(100).default([]),
 });
@@ -91,7 +98,12 @@ export type RoleSandbox = z.infer<typeof roleSandboxSchema>;
 
 /** A slot name, or a glob of them with `*` (any run of characters). */
 const slotPatternList = z
-  .array(z.string().regex(/^[a-z0-9*][a-z0-9_*-]*$/, 'a slot name or a glob with * (e.g. worker-*)').max(64))
+  .array(
+    z
+      .string()
+      .regex(/^[a-z0-9*][a-z0-9_*-]*$/, 'a slot name or a glob with * (e.g. worker-*)')
+      .max(64),
+  )
   .max(200);
 
 /** Agent-raised actions (mission_request_approval): `gated` asks a person every time, `auto` records a receipt and goes on. */
@@ -151,4 +163,13 @@ export const roleSchema = roleRulesSchema.extend({
 export type Role = z.infer<typeof roleSchema>;
 
 /** The rules a role has when nobody has written any: nothing matches, so every request needs a person. */
-export const EMPTY_ROLE_RULES: RoleRules = { description: '', allow: [], confirm: [], deny: [], missionTools: [], actionClasses: {}, sandbox: null, slots: null };
+export const EMPTY_ROLE_RULES: RoleRules = {
+  description: '',
+  allow: [],
+  confirm: [],
+  deny: [],
+  missionTools: [],
+  actionClasses: {},
+  sandbox: null,
+  slots: null,
+};

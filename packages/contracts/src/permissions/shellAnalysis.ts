@@ -87,9 +87,24 @@ export const SHELL_LIMITS = {
 };
 
 /** Variables bash sets to numbers, safe in arithmetic. */
-const NUMERIC_SPECIALS = new Set(['#', '?', '$', '!', 'RANDOM', 'SRANDOM', 'SECONDS', 'LINENO', 'BASHPID', 'PPID', 'UID', 'EUID', 'EPOCHSECONDS']);
+const NUMERIC_SPECIALS = new Set([
+  '#',
+  '?',
+  '$',
+  '!',
+  'RANDOM',
+  'SRANDOM',
+  'SECONDS',
+  'LINENO',
+  'BASHPID',
+  'PPID',
+  'UID',
+  'EUID',
+  'EPOCHSECONDS',
+]);
 /** Shell variables whose value changes how later commands run or what they mean (a plain assignment is enough). */
-const SENSITIVE_VARIABLES = /^(PATH|HOME|SHELL|IFS|CDPATH|ENV|BASH_ENV|PS4|PROMPT_COMMAND|SHELLOPTS|BASHOPTS|GLOBIGNORE|BASH_XTRACEFD|PWD|OLDPWD|TMPDIR|LD_\w*|DYLD_\w*)$/;
+const SENSITIVE_VARIABLES =
+  /^(PATH|HOME|SHELL|IFS|CDPATH|ENV|BASH_ENV|PS4|PROMPT_COMMAND|SHELLOPTS|BASHOPTS|GLOBIGNORE|BASH_XTRACEFD|PWD|OLDPWD|TMPDIR|LD_\w*|DYLD_\w*)$/;
 const DECLARATIONS = new Set(['declare', 'typeset', 'local', 'export', 'readonly']);
 const ARITHMETIC_ASSIGN = new Set(['=', '+=', '-=', '*=', '/=', '%=', '<<=', '>>=', '&=', '^=', '|=']);
 const ARITHMETIC_TESTS = new Set(['-eq', '-ne', '-lt', '-le', '-gt', '-ge']);
@@ -129,7 +144,9 @@ class Analyzer {
   result(): ShellAnalysis {
     for (const name of this.arithmeticNames) {
       if (!NUMERIC_SPECIALS.has(name) && this.numeric.get(name) !== true) {
-        this.unknowns.push(`arithmetic reads \`${name}\`, whose value the analysis cannot see (bash runs \`$(…)\` hidden in array subscripts there)`);
+        this.unknowns.push(
+          `arithmetic reads \`${name}\`, whose value the analysis cannot see (bash runs \`$(…)\` hidden in array subscripts there)`,
+        );
       }
     }
     return { commands: this.commands, files: this.files, unknowns: this.unknowns, changesDirectory: this.changesDirectory };
@@ -137,9 +154,11 @@ class Analyzer {
 
   /** Parses and walks shell code given as text: the command line itself, or code run by `bash -c`, `eval`… */
   script(source: string, scope: Scope): void {
-    if (scope.depth > SHELL_LIMITS.maxScriptDepth) return this.unknown(`code nested more than ${SHELL_LIMITS.maxScriptDepth} levels deep`, scope);
+    if (scope.depth > SHELL_LIMITS.maxScriptDepth)
+      return this.unknown(`code nested more than ${SHELL_LIMITS.maxScriptDepth} levels deep`, scope);
     if (source.length > SHELL_LIMITS.maxChars) return this.unknown(`the command is longer than ${SHELL_LIMITS.maxChars} characters`, scope);
-    if (nesting(source) > SHELL_LIMITS.maxNesting) return this.unknown(`the command nests more than ${SHELL_LIMITS.maxNesting} levels deep`, scope);
+    if (nesting(source) > SHELL_LIMITS.maxNesting)
+      return this.unknown(`the command nests more than ${SHELL_LIMITS.maxNesting} levels deep`, scope);
     this.parsed(parse(source), scope);
   }
 
@@ -187,7 +206,10 @@ class Analyzer {
       case 'For':
       case 'Select': {
         const words = (node.wordlist ?? []).map((word) => this.word(word, scope));
-        const numeric = node.type === 'For' && node.wordlist !== undefined && words.every((word) => /^-?\d+$/.test(word.value) || /^\{-?\d+\.\.-?\d+(\.\.-?\d+)?\}$/.test(word.raw));
+        const numeric =
+          node.type === 'For' &&
+          node.wordlist !== undefined &&
+          words.every((word) => /^-?\d+$/.test(word.value) || /^\{-?\d+\.\.-?\d+(\.\.-?\d+)?\}$/.test(word.raw));
         this.assigned(node.name.value, numeric);
         return this.statements(node.body.commands, scope);
       }
@@ -229,7 +251,12 @@ class Analyzer {
     const declaration = DECLARATIONS.has(name.value);
     const args = node.args.map((arg) => (arg.type === 'Assignment' ? this.assignment(arg, scope, declaration) : this.word(arg, scope)));
     if (declaration) this.declaration(name.value, node, args, scope);
-    const index = this.addCommand([name, ...args], prefix, scope, { written: true, appendsArgs: false, parent: scope.parent, covered: scope.covered });
+    const index = this.addCommand([name, ...args], prefix, scope, {
+      written: true,
+      appendsArgs: false,
+      parent: scope.parent,
+      covered: scope.covered,
+    });
     this.interpret(index, [name, ...args], scope);
   }
 
@@ -241,7 +268,8 @@ class Analyzer {
     const meaning = commandMeaning(name, words.slice(1));
     if (meaning.unknown) this.unknown(meaning.unknown, scope);
     if (meaning.changesDirectory) this.changesDirectory = true;
-    const file = (mode: FileAccess['mode'], strict: boolean) => (use: PathUse) => this.file(mode, strict, use.arg, use.below ?? false, scope);
+    const file = (mode: FileAccess['mode'], strict: boolean) => (use: PathUse) =>
+      this.file(mode, strict, use.arg, use.below ?? false, scope);
     meaning.reads.forEach(file('read', false));
     meaning.writes.forEach(file('write', false));
     meaning.strictWrites.forEach(file('write', true));
@@ -250,7 +278,12 @@ class Analyzer {
     const inner = { ...scope, origin: `run by ${name}` };
     for (const run of meaning.runs) {
       if (run.transparent) this.commands[index]!.needsRule = false;
-      const child = this.addCommand(run.args, [], inner, { written: false, appendsArgs: run.appendsArgs, parent: index, covered: run.coveredByOuter });
+      const child = this.addCommand(run.args, [], inner, {
+        written: false,
+        appendsArgs: run.appendsArgs,
+        parent: index,
+        covered: run.coveredByOuter,
+      });
       this.interpret(child, run.args, inner);
     }
     for (const script of meaning.scripts) {
@@ -259,7 +292,12 @@ class Analyzer {
     }
   }
 
-  private addCommand(words: Arg[], assignments: Arg[], scope: Scope, how: { written: boolean; appendsArgs: boolean; parent: number | null; covered: boolean }): number {
+  private addCommand(
+    words: Arg[],
+    assignments: Arg[],
+    scope: Scope,
+    how: { written: boolean; appendsArgs: boolean; parent: number | null; covered: boolean },
+  ): number {
     const tail = how.appendsArgs ? [{ value: HOLE, raw: HOLE, varies: true, splits: true, glob: '*', fixed: '' } satisfies Arg] : [];
     const all = [...assignments, ...words, ...tail];
     const main = spelling(all);
@@ -314,7 +352,8 @@ class Analyzer {
     this.tick();
     if (assignment.index) this.arithmeticWord(assignment.index, scope);
     const lead = `${assignment.name}${assignment.index ? `[${assignment.index.text}]` : ''}${assignment.append ? '+=' : '='}`;
-    if (declaration && SENSITIVE_VARIABLES.test(assignment.name)) this.unknown(`it sets \`${assignment.name}\`, which changes how later commands run`, scope);
+    if (declaration && SENSITIVE_VARIABLES.test(assignment.name))
+      this.unknown(`it sets \`${assignment.name}\`, which changes how later commands run`, scope);
     if (assignment.value.type === 'ArrayValue') {
       this.assigned(assignment.name, false);
       const elements = assignment.value.elements.map((element) => {
@@ -336,14 +375,16 @@ class Analyzer {
       if (arg.type === 'Assignment') return;
       const word = args[i]!;
       if (/^[-+]/.test(word.value)) {
-        if (name !== 'export' && /[in]/.test(word.value)) this.unknown(`\`${name} ${word.value}\` gives a variable an attribute that makes bash evaluate its values`, scope);
+        if (name !== 'export' && /[in]/.test(word.value))
+          this.unknown(`\`${name} ${word.value}\` gives a variable an attribute that makes bash evaluate its values`, scope);
       } else this.variableName(word, scope);
     });
   }
 
   /** A variable name given to a builtin: bash evaluates an array subscript in it as arithmetic (which runs `$(…)`). */
   private variableName(arg: Arg, scope: Scope): void {
-    if (arg.varies) return this.unknown(`a variable name only known at run time (${arg.raw}); bash evaluates array subscripts in it`, scope);
+    if (arg.varies)
+      return this.unknown(`a variable name only known at run time (${arg.raw}); bash evaluates array subscripts in it`, scope);
     const match = /^[A-Za-z_]\w*(?:\[(.*)\])?$/s.exec(arg.value);
     if (!match?.[1]) return;
     if (/[$`]/.test(match[1])) return this.unknown(`an array subscript with an expansion (${arg.raw}), which bash evaluates`, scope);
@@ -352,7 +393,8 @@ class Analyzer {
 
   /** One argument of `let`: arithmetic, possibly an assignment. */
   private letExpression(arg: Arg, scope: Scope): void {
-    if (arg.varies || /[$`]/.test(arg.value)) return this.unknown(`\`let\` evaluates ${arg.raw}, which the analysis cannot see through`, scope);
+    if (arg.varies || /[$`]/.test(arg.value))
+      return this.unknown(`\`let\` evaluates ${arg.raw}, which the analysis cannot see through`, scope);
     const assignment = /^([A-Za-z_]\w*)\s*(?:[-+*/%&|^]|<<|>>)?=(?!=)(.*)$/s.exec(arg.value);
     if (assignment) {
       this.assigned(assignment[1]!, true);
@@ -394,13 +436,18 @@ class Analyzer {
     if (!expression) return this.unknown('an arithmetic expression the parser could not read', scope);
     switch (expression.type) {
       case 'ArithmeticBinary':
-        if (ARITHMETIC_ASSIGN.has(expression.operator) && expression.left.type === 'ArithmeticWord' && /^[A-Za-z_]\w*$/.test(expression.left.value)) {
+        if (
+          ARITHMETIC_ASSIGN.has(expression.operator) &&
+          expression.left.type === 'ArithmeticWord' &&
+          /^[A-Za-z_]\w*$/.test(expression.left.value)
+        ) {
           this.assigned(expression.left.value, true);
           if (expression.operator !== '=') this.arithmeticNames.add(expression.left.value);
         } else this.arithmetic(expression.left, scope);
         return this.arithmetic(expression.right, scope);
       case 'ArithmeticUnary':
-        if (/^(\+\+|--)$/.test(expression.operator) && expression.operand.type === 'ArithmeticWord') this.assigned(expression.operand.value, true);
+        if (/^(\+\+|--)$/.test(expression.operator) && expression.operand.type === 'ArithmeticWord')
+          this.assigned(expression.operand.value, true);
         return this.arithmetic(expression.operand, scope);
       case 'ArithmeticTernary':
         this.arithmetic(expression.test, scope);
@@ -448,7 +495,14 @@ class Analyzer {
   word(word: Word, scope: Scope): Arg {
     this.tick();
     if (!word.parts) {
-      return { value: word.value, raw: word.text, varies: false, splits: false, glob: literalGlob(word.value, false, true), fixed: word.value };
+      return {
+        value: word.value,
+        raw: word.text,
+        varies: false,
+        splits: false,
+        glob: literalGlob(word.value, false, true),
+        fixed: word.value,
+      };
     }
     const value = new Accumulator();
     this.parts(word.parts, scope, value, false);
@@ -590,7 +644,10 @@ function spelling(words: Arg[]): Spelling {
   const text = words.map((word) => word.value).join(' ');
   const firstVarying = words.findIndex((word) => word.varies);
   if (firstVarying === -1) return { text, certain: text };
-  const before = words.slice(0, firstVarying).map((word) => `${word.value} `).join('');
+  const before = words
+    .slice(0, firstVarying)
+    .map((word) => `${word.value} `)
+    .join('');
   return { text, certain: before + words[firstVarying]!.fixed };
 }
 

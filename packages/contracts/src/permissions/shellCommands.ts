@@ -76,7 +76,8 @@ export function commandMeaning(name: string, args: Arg[]): CommandMeaning {
     meaning.writes.push(...pathOperands(args).map((arg) => ({ arg, below })));
   }
   if (NOT_FOLLOWED.has(name)) meaning.unknown ??= `\`${name}\` runs another program the analysis does not follow`;
-  if (OTHER_LANGUAGE_SHELLS.has(name) && args.length > 0) meaning.unknown ??= `\`${name}\` runs code in a shell language the analysis does not read`;
+  if (OTHER_LANGUAGE_SHELLS.has(name) && args.length > 0)
+    meaning.unknown ??= `\`${name}\` runs code in a shell language the analysis does not read`;
   return meaning;
 }
 
@@ -84,8 +85,10 @@ type Handler = (args: Arg[], meaning: CommandMeaning) => void;
 
 /** Readers: every operand (and `--opt=value`, `@file`) may be a file whose content the command reads. */
 const READERS = new Set(
-  ('cat tac nl head tail less more most bat batcat view zcat bzcat xzcat cut sort uniq wc diff cmp comm paste join fold fmt pr column base64 base32 ' +
-    'basenc xxd od hexdump hd strings file md5sum sha1sum sha224sum sha256sum sha384sum sha512sum b2sum cksum sum iconv expand unexpand rev shuf openssl gpg').split(' '),
+  (
+    'cat tac nl head tail less more most bat batcat view zcat bzcat xzcat cut sort uniq wc diff cmp comm paste join fold fmt pr column base64 base32 ' +
+    'basenc xxd od hexdump hd strings file md5sum sha1sum sha224sum sha256sum sha384sum sha512sum b2sum cksum sum iconv expand unexpand rev shuf openssl gpg'
+  ).split(' '),
 );
 /**
  * Readers whose first operand is a pattern or program, not a file (unless one of `programOptions`
@@ -97,7 +100,40 @@ interface ProgramReader {
   programOptions: string[];
 }
 const GREP: ProgramReader = {
-  values: ['-e', '--regexp', '-m', '--max-count', '-A', '--after-context', '-B', '--before-context', '-C', '--context', '-d', '--directories', '-D', '--devices', '--include', '--exclude', '--exclude-dir', '--color', '--colour', '--label', '-g', '--glob', '-t', '--type', '-T', '--type-not', '-M', '--max-columns', '-j', '--threads', '--sort', '--sortr'],
+  values: [
+    '-e',
+    '--regexp',
+    '-m',
+    '--max-count',
+    '-A',
+    '--after-context',
+    '-B',
+    '--before-context',
+    '-C',
+    '--context',
+    '-d',
+    '--directories',
+    '-D',
+    '--devices',
+    '--include',
+    '--exclude',
+    '--exclude-dir',
+    '--color',
+    '--colour',
+    '--label',
+    '-g',
+    '--glob',
+    '-t',
+    '--type',
+    '-T',
+    '--type-not',
+    '-M',
+    '--max-columns',
+    '-j',
+    '--threads',
+    '--sort',
+    '--sortr',
+  ],
   files: ['-f', '--file', '--exclude-from', '--ignore-file'],
   programOptions: ['-e', '--regexp', '-f', '--file'],
 };
@@ -110,8 +146,16 @@ const PROGRAM_READERS: Record<string, ProgramReader> = {
   ag: GREP,
   ack: GREP,
   ugrep: GREP,
-  sed: { values: ['-e', '--expression', '-l', '--line-length'], files: ['-f', '--file'], programOptions: ['-e', '--expression', '-f', '--file'] },
-  awk: { values: ['-F', '--field-separator', '-v', '--assign', '-e', '--source'], files: ['-f', '--file'], programOptions: ['-e', '--source', '-f', '--file'] },
+  sed: {
+    values: ['-e', '--expression', '-l', '--line-length'],
+    files: ['-f', '--file'],
+    programOptions: ['-e', '--expression', '-f', '--file'],
+  },
+  awk: {
+    values: ['-F', '--field-separator', '-v', '--assign', '-e', '--source'],
+    files: ['-f', '--file'],
+    programOptions: ['-e', '--source', '-f', '--file'],
+  },
 };
 PROGRAM_READERS.gawk = PROGRAM_READERS.mawk = PROGRAM_READERS.nawk = PROGRAM_READERS.awk!;
 /** Writers: operands are files the command changes (deny and ask Edit rules apply). */
@@ -152,15 +196,46 @@ const WRAPPERS: Record<string, WrapperSpec> = {
   nohup: { values: [], transparent: true },
   stdbuf: { values: ['-i', '-o', '-e', '--input', '--output', '--error'], transparent: true },
   ionice: { values: ['-c', '--class', '-n', '--classdata'], noCommand: ['-p', '--pid', '-P', '--pgid', '-u', '--uid'], transparent: true },
-  chrt: { values: ['-T', '--sched-runtime', '-P', '--sched-period', '-D', '--sched-deadline'], positionals: 1, noCommand: ['-p', '--pid'], transparent: true },
+  chrt: {
+    values: ['-T', '--sched-runtime', '-P', '--sched-period', '-D', '--sched-deadline'],
+    positionals: 1,
+    noCommand: ['-p', '--pid'],
+    transparent: true,
+  },
   taskset: { values: [], positionals: 1, noCommand: ['-p', '--pid'], transparent: true },
   setsid: { values: [], transparent: true },
   command: { values: [], noCommand: ['-v', '-V'], transparent: true },
   builtin: { values: [], transparent: true },
   exec: { values: ['-a'], transparent: true },
-  flock: { values: ['-w', '--wait', '--timeout', '-E', '--conflict-exit-code'], positionals: 1, scriptOptions: ['-c', '--command'], transparent: true },
+  flock: {
+    values: ['-w', '--wait', '--timeout', '-E', '--conflict-exit-code'],
+    positionals: 1,
+    scriptOptions: ['-c', '--command'],
+    transparent: true,
+  },
   sudo: {
-    values: ['-u', '--user', '-g', '--group', '-h', '--host', '-p', '--prompt', '-C', '--close-from', '-D', '--chdir', '-r', '--role', '-t', '--type', '-T', '--command-timeout', '-U', '--other-user'],
+    values: [
+      '-u',
+      '--user',
+      '-g',
+      '--group',
+      '-h',
+      '--host',
+      '-p',
+      '--prompt',
+      '-C',
+      '--close-from',
+      '-D',
+      '--chdir',
+      '-r',
+      '--role',
+      '-t',
+      '--type',
+      '-T',
+      '--command-timeout',
+      '-U',
+      '--other-user',
+    ],
     unknownOptions: ['-s', '--shell', '-i', '--login', '-e', '--edit'],
     transparent: false,
   },
@@ -168,7 +243,9 @@ const WRAPPERS: Record<string, WrapperSpec> = {
 };
 
 const HANDLERS: Record<string, Handler> = {
-  ...Object.fromEntries(Object.entries(WRAPPERS).map(([name, spec]) => [name, (args: Arg[], meaning: CommandMeaning) => wrapper(name, spec, args, meaning)])),
+  ...Object.fromEntries(
+    Object.entries(WRAPPERS).map(([name, spec]) => [name, (args: Arg[], meaning: CommandMeaning) => wrapper(name, spec, args, meaning)]),
+  ),
   ...Object.fromEntries([...POSIX_SHELLS].map((name) => [name, (args: Arg[], meaning: CommandMeaning) => shell(name, args, meaning)])),
   env,
   xargs,
@@ -196,7 +273,8 @@ const HANDLERS: Record<string, Handler> = {
       else if (arg.value.includes('=')) meaning.scripts.push({ source: arg.value.slice(arg.value.indexOf('=') + 1), transparent: false });
     }
   },
-  source: (args, meaning) => void (meaning.unknown = `\`source\` runs the commands of ${args[0]?.raw ?? 'a file'}, which the analysis cannot read`),
+  source: (args, meaning) =>
+    void (meaning.unknown = `\`source\` runs the commands of ${args[0]?.raw ?? 'a file'}, which the analysis cannot read`),
   '.': (args, meaning) => void (meaning.unknown = `\`.\` runs the commands of ${args[0]?.raw ?? 'a file'}, which the analysis cannot read`),
   cd: (_, meaning) => void (meaning.changesDirectory = true),
   pushd: (_, meaning) => void (meaning.changesDirectory = true),
@@ -210,7 +288,8 @@ const HANDLERS: Record<string, Handler> = {
   test: testVariables,
   '[': testVariables,
   rsync: (args, meaning) => {
-    if (!refuse('rsync', args, meaning, ['-e', '--rsh', '--rsync-path'])) meaning.reads.push(...pathOperands(args).map((arg) => ({ arg, below: true })));
+    if (!refuse('rsync', args, meaning, ['-e', '--rsh', '--rsync-path']))
+      meaning.reads.push(...pathOperands(args).map((arg) => ({ arg, below: true })));
   },
   ssh: (args, meaning) => void refuseSshOptions('ssh', args, meaning),
   scp: remoteCopy,
@@ -219,7 +298,8 @@ const HANDLERS: Record<string, Handler> = {
   man: (args, meaning) => void refuse('man', args, meaning, ['-P', '--pager', '-H', '--html']),
   sed: (args, meaning) => {
     meaning.unknown = sedProblem(args);
-    if (args.some((arg) => /^-[a-zA-Z]*i/.test(arg.value) || arg.value.startsWith('--in-place'))) meaning.writes.push(...programReaderFiles(PROGRAM_READERS.sed!, args).operands.map((arg) => ({ arg })));
+    if (args.some((arg) => /^-[a-zA-Z]*i/.test(arg.value) || arg.value.startsWith('--in-place')))
+      meaning.writes.push(...programReaderFiles(PROGRAM_READERS.sed!, args).operands.map((arg) => ({ arg })));
   },
   jq: jsonQuery,
   yq: jsonQuery,
@@ -234,20 +314,73 @@ const HANDLERS: Record<string, Handler> = {
     }
   },
   curl: (args, meaning) => {
-    const { options } = scanOptions(args, ['-o', '--output', '-T', '--upload-file', '-d', '--data', '--data-binary', '--data-raw', '--data-urlencode', '-F', '--form', '-K', '--config', '-H', '--header', '-u', '--user', '-X', '--request', '-A', '--user-agent', '-e', '--referer', '-b', '--cookie', '-c', '--cookie-jar'], { permute: true });
+    const { options } = scanOptions(
+      args,
+      [
+        '-o',
+        '--output',
+        '-T',
+        '--upload-file',
+        '-d',
+        '--data',
+        '--data-binary',
+        '--data-raw',
+        '--data-urlencode',
+        '-F',
+        '--form',
+        '-K',
+        '--config',
+        '-H',
+        '--header',
+        '-u',
+        '--user',
+        '-X',
+        '--request',
+        '-A',
+        '--user-agent',
+        '-e',
+        '--referer',
+        '-b',
+        '--cookie',
+        '-c',
+        '--cookie-jar',
+      ],
+      { permute: true },
+    );
     for (const { name, value } of options) {
       if (!value) continue;
       if (['-o', '--output', '-c', '--cookie-jar'].includes(name)) meaning.writes.push({ arg: value });
       if (['-T', '--upload-file'].includes(name)) meaning.reads.push({ arg: value });
-      if (['-d', '--data', '--data-binary', '--data-urlencode', '-F', '--form', '-b', '--cookie', '-H', '--header'].includes(name) && value.value.includes('@')) {
+      if (
+        ['-d', '--data', '--data-binary', '--data-urlencode', '-F', '--form', '-b', '--cookie', '-H', '--header'].includes(name) &&
+        value.value.includes('@')
+      ) {
         meaning.reads.push({ arg: afterPrefix(value, value.value.slice(0, value.value.indexOf('@') + 1)) });
       }
       if (['-K', '--config'].includes(name)) meaning.unknown = '`curl --config` takes options from a file the analysis cannot read';
     }
-    if (options.some(({ name }) => ['-O', '--remote-name', '--remote-name-all'].includes(name) || /^-[a-zA-Z]*O/.test(name))) meaning.writes.push({ arg: literalArg('.'), below: true });
+    if (options.some(({ name }) => ['-O', '--remote-name', '--remote-name-all'].includes(name) || /^-[a-zA-Z]*O/.test(name)))
+      meaning.writes.push({ arg: literalArg('.'), below: true });
   },
   wget: (args, meaning) => {
-    const { options } = scanOptions(args, ['-O', '--output-document', '-P', '--directory-prefix', '-o', '--output-file', '-a', '--append-output', '-i', '--input-file', '--post-file', '--body-file'], { permute: true });
+    const { options } = scanOptions(
+      args,
+      [
+        '-O',
+        '--output-document',
+        '-P',
+        '--directory-prefix',
+        '-o',
+        '--output-file',
+        '-a',
+        '--append-output',
+        '-i',
+        '--input-file',
+        '--post-file',
+        '--body-file',
+      ],
+      { permute: true },
+    );
     const named = (names: string[]) => options.filter(({ name, value }) => names.includes(name) && value).map(({ value }) => value!);
     meaning.writes.push(...named(['-O', '--output-document', '-o', '--output-file', '-a', '--append-output']).map((arg) => ({ arg })));
     meaning.reads.push(...named(['-i', '--input-file', '--post-file', '--body-file']).map((arg) => ({ arg })));
@@ -261,7 +394,8 @@ function wrapper(name: string, spec: WrapperSpec, args: Arg[], meaning: CommandM
   const { options, first } = scanOptions(args, [...spec.values, ...(spec.writeOptions ?? []), ...(spec.scriptOptions ?? [])]);
   for (const { name: option, value } of options) {
     if (spec.noCommand?.includes(option)) return;
-    if (spec.unknownOptions?.includes(option)) return void (meaning.unknown = `\`${name} ${option}\` runs a shell the analysis cannot follow`);
+    if (spec.unknownOptions?.includes(option))
+      return void (meaning.unknown = `\`${name} ${option}\` runs a shell the analysis cannot follow`);
     if (value && spec.writeOptions?.includes(option)) meaning.strictWrites.push({ arg: value });
     if (value && spec.scriptOptions?.includes(option)) {
       if (value.varies) meaning.unknown = `\`${name} ${option}\` runs code only known at run time`;
@@ -280,7 +414,8 @@ function wrapper(name: string, spec: WrapperSpec, args: Arg[], meaning: CommandM
     if (!code || code.varies) return void (meaning.unknown = `\`${name} ${option}\` runs code only known at run time`);
     return void meaning.scripts.push({ source: code.value, transparent: spec.transparent });
   }
-  if (start < args.length) meaning.runs.push({ args: args.slice(start), appendsArgs: false, transparent: spec.transparent, coveredByOuter: true });
+  if (start < args.length)
+    meaning.runs.push({ args: args.slice(start), appendsArgs: false, transparent: spec.transparent, coveredByOuter: true });
 }
 
 /** `bash -c 'code'` runs the code; a shell given a script file or its standard input runs commands the analysis cannot read. */
@@ -289,11 +424,14 @@ function shell(name: string, args: Arg[], meaning: CommandMeaning): void {
   if (args.slice(0, first).some((arg) => arg.varies)) return void (meaning.unknown = `\`${name}\` takes an option only known at run time`);
   const names = options.map((option) => option.name);
   if (names.some((option) => ['--version', '--help'].includes(option))) return;
-  if (names.some((option) => ['--rcfile', '--init-file'].includes(option))) return void (meaning.unknown = `\`${name}\` runs the commands of an rc file the analysis cannot read`);
+  if (names.some((option) => ['--rcfile', '--init-file'].includes(option)))
+    return void (meaning.unknown = `\`${name}\` runs the commands of an rc file the analysis cannot read`);
   if (names.includes('-s')) return void (meaning.unknown = `\`${name} -s\` runs commands from its input, which the analysis cannot read`);
   const code = args[first];
   if (!names.includes('-c')) {
-    meaning.unknown = code ? `\`${name}\` runs the script ${code.raw}, which the analysis cannot read` : `\`${name}\` runs commands from its input, which the analysis cannot read`;
+    meaning.unknown = code
+      ? `\`${name}\` runs the script ${code.raw}, which the analysis cannot read`
+      : `\`${name}\` runs commands from its input, which the analysis cannot read`;
   } else if (!code) meaning.unknown = `\`${name} -c\` is missing its command`;
   else if (code.varies) meaning.unknown = `\`${name} -c\` runs code only known at run time`;
   // zsh reads a different language (glob qualifiers run code): its code is searched for denied commands, but a rule must allow the zsh call itself.
@@ -308,7 +446,8 @@ function env(args: Arg[], meaning: CommandMeaning): void {
     if (name === '-C' || name === '--chdir') meaning.changesDirectory = true;
     if (name === '-S' || name === '--split-string') {
       const rest = args.slice(first);
-      if (!value || value.varies || rest.some((arg) => arg.varies)) return void (meaning.unknown = '`env -S` runs text only known at run time');
+      if (!value || value.varies || rest.some((arg) => arg.varies))
+        return void (meaning.unknown = '`env -S` runs text only known at run time');
       return void meaning.scripts.push({ source: [value, ...rest].map((arg) => arg.value).join(' '), transparent: false });
     }
   }
@@ -323,10 +462,29 @@ function env(args: Arg[], meaning: CommandMeaning): void {
 function xargs(args: Arg[], meaning: CommandMeaning): void {
   const { options, first } = scanOptions(
     args,
-    ['-a', '--arg-file', '-d', '--delimiter', '-E', '-I', '-L', '-n', '--max-args', '-P', '--max-procs', '-s', '--max-chars', '--process-slot-var', '-i', '-e', '-l'],
+    [
+      '-a',
+      '--arg-file',
+      '-d',
+      '--delimiter',
+      '-E',
+      '-I',
+      '-L',
+      '-n',
+      '--max-args',
+      '-P',
+      '--max-procs',
+      '-s',
+      '--max-chars',
+      '--process-slot-var',
+      '-i',
+      '-e',
+      '-l',
+    ],
     { optional: ['-i', '-e', '-l', '--replace', '--eof', '--max-lines'] },
   );
-  if (args.slice(0, first).some((arg) => arg.varies)) return void (meaning.unknown = '`xargs` takes an option only known at run time, so which command it runs is unknown');
+  if (args.slice(0, first).some((arg) => arg.varies))
+    return void (meaning.unknown = '`xargs` takes an option only known at run time, so which command it runs is unknown');
   let replace: string | null = null;
   for (const { name, value } of options) {
     if (name === '-I' || name === '-i' || name === '--replace') replace = value?.value || '{}';
@@ -365,9 +523,11 @@ function find(args: Arg[], meaning: CommandMeaning): void {
       meaning.runs.push({ args: command, appendsArgs: false, transparent: false, coveredByOuter: false });
       i = end;
     } else if (word.value === '-delete') meaning.strictWrites.push(...roots.map((arg) => ({ arg, below: true })));
-    else if (['-fprint', '-fprint0', '-fls', '-fprintf'].includes(word.value) && args[i + 1]) meaning.strictWrites.push({ arg: args[++i]! });
+    else if (['-fprint', '-fprint0', '-fls', '-fprintf'].includes(word.value) && args[i + 1])
+      meaning.strictWrites.push({ arg: args[++i]! });
     else if (FIND_TESTS_WITH_VALUE.has(word.value) && args[i + 1]) {
-      if (args[++i]!.splits) return void (meaning.unknown = `\`find ${word.value}\` takes a value that may split into several words at run time`);
+      if (args[++i]!.splits)
+        return void (meaning.unknown = `\`find ${word.value}\` takes a value that may split into several words at run time`);
     } else if (word.varies) return void (meaning.unknown = '`find` takes an expression only known at run time');
   }
 }
@@ -378,7 +538,8 @@ function watch(args: Arg[], meaning: CommandMeaning): void {
   const rest = args.slice(first);
   if (args.slice(0, first).some((arg) => arg.varies)) return void (meaning.unknown = '`watch` takes an option only known at run time');
   if (rest.length === 0) return;
-  if (options.some(({ name }) => name === '-x' || name === '--exec')) meaning.runs.push({ args: rest, appendsArgs: false, transparent: false, coveredByOuter: true });
+  if (options.some(({ name }) => name === '-x' || name === '--exec'))
+    meaning.runs.push({ args: rest, appendsArgs: false, transparent: false, coveredByOuter: true });
   else if (rest.some((arg) => arg.varies)) meaning.unknown = '`watch` runs text only known at run time';
   else meaning.scripts.push({ source: rest.map((arg) => arg.value).join(' '), transparent: false });
 }
@@ -390,7 +551,10 @@ function git(args: Arg[], meaning: CommandMeaning): void {
   if (risky) return void (meaning.unknown = `\`git ${risky.name}\` can make git run any program`);
   const subcommand = args[first]?.value ?? '';
   for (const arg of args.slice(first + 1)) {
-    if (/^--(upload-pack|receive-pack|exec)(=|$)/.test(arg.value) || (arg.value === '-u' && ['clone', 'fetch', 'pull', 'ls-remote', 'archive'].includes(subcommand))) {
+    if (
+      /^--(upload-pack|receive-pack|exec)(=|$)/.test(arg.value) ||
+      (arg.value === '-u' && ['clone', 'fetch', 'pull', 'ls-remote', 'archive'].includes(subcommand))
+    ) {
       return void (meaning.unknown = `\`git ${subcommand} ${arg.value.split('=')[0]}\` makes git run the program it names`);
     }
   }
@@ -401,9 +565,12 @@ function tar(args: Arg[], meaning: CommandMeaning): void {
   const bundle = args[0] && !args[0].value.startsWith('-') ? `-${args[0].value}` : '';
   const short = [bundle, ...args.filter((arg) => /^-[A-Za-z]+$/.test(arg.value)).map((arg) => arg.value)].join(' ');
   const long = args.map((arg) => arg.value.split('=')[0]!);
-  const runs = long.find((option) => /^--(to-command|use-compress-program|checkpoint-action|rsh-command|info-script|new-volume-script|rmt-command)$/.test(option));
+  const runs = long.find((option) =>
+    /^--(to-command|use-compress-program|checkpoint-action|rsh-command|info-script|new-volume-script|rmt-command)$/.test(option),
+  );
   if (runs || /[IF]/.test(short)) return void (meaning.unknown = `\`tar ${runs ?? '-I/-F'}\` makes tar run the program it names`);
-  if (/x/.test(short) || long.some((option) => ['--extract', '--get'].includes(option))) meaning.writes.push({ arg: literalArg('.'), below: true });
+  if (/x/.test(short) || long.some((option) => ['--extract', '--get'].includes(option)))
+    meaning.writes.push({ arg: literalArg('.'), below: true });
   if (/[cru]/.test(short) || long.some((option) => ['--create', '--append', '--update'].includes(option))) {
     meaning.reads.push(...pathOperands(args.slice(bundle ? 1 : 0)).map((arg) => ({ arg, below: true })));
   }
@@ -411,7 +578,11 @@ function tar(args: Arg[], meaning: CommandMeaning): void {
 
 function remoteCopy(args: Arg[], meaning: CommandMeaning): void {
   if (refuseSshOptions('scp', args, meaning, ['-S', '-D'])) return;
-  meaning.reads.push(...pathOperands(args).filter((arg) => !/^[^/]*:/.test(arg.value)).map((arg) => ({ arg, below: true })));
+  meaning.reads.push(
+    ...pathOperands(args)
+      .filter((arg) => !/^[^/]*:/.test(arg.value))
+      .map((arg) => ({ arg, below: true })),
+  );
 }
 
 /** ssh options that run a local program; true when one was found. */
@@ -436,7 +607,11 @@ function refuse(name: string, args: Arg[], meaning: CommandMeaning, options: str
 
 /** `cp SRC… DEST` (or `-t DEST SRC…`): the sources are read, the destination is written. */
 function copyLike(args: Arg[], meaning: CommandMeaning): void {
-  const { options, operands: found } = scanOptions(args, ['-t', '--target-directory', '-S', '--suffix', '-m', '--mode', '-o', '--owner', '-g', '--group'], { permute: true });
+  const { options, operands: found } = scanOptions(
+    args,
+    ['-t', '--target-directory', '-S', '--suffix', '-m', '--mode', '-o', '--owner', '-g', '--group'],
+    { permute: true },
+  );
   const below = options.some(({ name }) => ['-r', '-R', '-a', '--recursive', '--archive'].includes(name));
   const target = options.find(({ name }) => name === '-t' || name === '--target-directory')?.value;
   const sources = found.map((i) => args[i]!);
@@ -496,7 +671,11 @@ interface ScanSyntax {
  * Reads getopt-style options: `-abc` bundles, `-kVALUE` / `-k VALUE` for options in `values`,
  * `--name=value` / `--name value`, and `--` ending them. `first` is the index of the first operand.
  */
-function scanOptions(args: Arg[], values: string[], syntax: ScanSyntax = {}): { options: ScannedOption[]; operands: number[]; first: number } {
+function scanOptions(
+  args: Arg[],
+  values: string[],
+  syntax: ScanSyntax = {},
+): { options: ScannedOption[]; operands: number[]; first: number } {
   const optional = syntax.optional ?? [];
   const takes = (name: string) => values.includes(name) && !optional.includes(name);
   const options: ScannedOption[] = [];
@@ -569,5 +748,11 @@ function afterPrefix(arg: Arg, prefix: string): Arg {
 
 /** A word whose `marker` (`{}` of find, xargs' `-I` string) is replaced at run time. */
 function withHole(arg: Arg, marker: string): Arg {
-  return { ...arg, value: arg.value.split(marker).join(HOLE), varies: true, glob: arg.glob.split(marker).join('*'), fixed: arg.fixed.split(marker)[0]! };
+  return {
+    ...arg,
+    value: arg.value.split(marker).join(HOLE),
+    varies: true,
+    glob: arg.glob.split(marker).join('*'),
+    fixed: arg.fixed.split(marker)[0]!,
+  };
 }

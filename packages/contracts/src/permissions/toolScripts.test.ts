@@ -40,9 +40,12 @@ describe('sed scripts', () => {
 });
 
 describe('awk programs', () => {
-  it.each([["{print $1}"], ['-F:', '$3 > 100 {print $1}'], ['-v', 'n=3', 'NR <= n'], ['BEGIN { FS = "," } { s += $2 } END { print s }']])('%j only reads and prints', (...words) => {
-    expect(awkProblem(args(...words))).toBeNull();
-  });
+  it.each([['{print $1}'], ['-F:', '$3 > 100 {print $1}'], ['-v', 'n=3', 'NR <= n'], ['BEGIN { FS = "," } { s += $2 } END { print s }']])(
+    '%j only reads and prints',
+    (...words) => {
+      expect(awkProblem(args(...words))).toBeNull();
+    },
+  );
 
   it.each([
     [['BEGIN{system("rm x")}'], 'system'],

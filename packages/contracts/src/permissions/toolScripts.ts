@@ -20,9 +20,13 @@ export function sedProblem(args: Arg[]): string | null {
       if (script) scripts.push(script);
       operandScript = false;
     } else if (value.startsWith('--expression=') || /^-[nrsuzE]*e./.test(value)) {
-      scripts.push({ ...args[i]!, value: value.startsWith('--') ? value.slice('--expression='.length) : value.slice(value.indexOf('e') + 1) });
+      scripts.push({
+        ...args[i]!,
+        value: value.startsWith('--') ? value.slice('--expression='.length) : value.slice(value.indexOf('e') + 1),
+      });
       operandScript = false;
-    } else if (value === '-f' || value.startsWith('--file') || /^-[nrsuzE]*f/.test(value)) return '`sed -f` runs a script file the analysis cannot read';
+    } else if (value === '-f' || value.startsWith('--file') || /^-[nrsuzE]*f/.test(value))
+      return '`sed -f` runs a script file the analysis cannot read';
     else if (value === '-l' || value === '--line-length') i++;
   }
   if (operandScript) {
@@ -85,12 +89,17 @@ function sedScriptProblem(script: string): string | null {
     const command = script[i++];
     if (command === undefined) break;
     if (SED_SIMPLE.has(command)) continue;
-    if ('ewWrR'.includes(command)) return refuse(`uses its \`${command}\` command, which ${command === 'e' ? 'runs a command' : 'reads or writes a file'}`);
+    if ('ewWrR'.includes(command))
+      return refuse(`uses its \`${command}\` command, which ${command === 'e' ? 'runs a command' : 'reads or writes a file'}`);
     if (command === 's' || command === 'y') {
       const delimiter = script[i++];
-      if (!delimiter || delimiter === '\n' || delimiter === '\\' || !delimited(delimiter) || !delimited(delimiter)) return refuse(`has an \`${command}\` command the analysis cannot read`);
+      if (!delimiter || delimiter === '\n' || delimiter === '\\' || !delimited(delimiter) || !delimited(delimiter))
+        return refuse(`has an \`${command}\` command the analysis cannot read`);
       const flags = /^[gpiImMew0-9]*/.exec(script.slice(i))![0];
-      if (command === 's' && /[ew]/.test(flags)) return refuse(`uses the \`${/e/.test(flags) ? 'e' : 'w'}\` flag of \`s\`, which ${/e/.test(flags) ? 'runs a command' : 'writes a file'}`);
+      if (command === 's' && /[ew]/.test(flags))
+        return refuse(
+          `uses the \`${/e/.test(flags) ? 'e' : 'w'}\` flag of \`s\`, which ${/e/.test(flags) ? 'runs a command' : 'writes a file'}`,
+        );
       i += flags.length;
     } else if ('aic'.includes(command)) {
       for (; i < script.length && script[i] !== '\n'; i++) if (script[i] === '\\') i++;
@@ -105,7 +114,14 @@ export function awkProblem(args: Arg[]): string | null {
   let program: Arg | undefined;
   for (let i = 0; i < args.length; i++) {
     const value = args[i]!.value;
-    if (value === '-f' || value.startsWith('--file') || value === '-i' || value === '-l' || value.startsWith('--include') || value.startsWith('--load')) {
+    if (
+      value === '-f' ||
+      value.startsWith('--file') ||
+      value === '-i' ||
+      value === '-l' ||
+      value.startsWith('--include') ||
+      value.startsWith('--load')
+    ) {
       return '`awk` runs a program file the analysis cannot read';
     }
     if (value === '-e' || value === '--source') {
@@ -124,7 +140,8 @@ export function awkProblem(args: Arg[]): string | null {
   if (!program) return null;
   if (program.varies) return 'the `awk` program is only known at run time';
   const text = program.value;
-  if (/\bsystem\s*\(|\bgetline\b|@load|@include/.test(text)) return 'the `awk` program runs commands or reads files of its own (system, getline)';
+  if (/\bsystem\s*\(|\bgetline\b|@load|@include/.test(text))
+    return 'the `awk` program runs commands or reads files of its own (system, getline)';
   if (/(^|[^|])\|(?!\|)/.test(text)) return 'the `awk` program pipes to or from a command';
   if (/\bprintf?\b[^;{}\n]*>/.test(text)) return 'the `awk` program writes to a file';
   return null;

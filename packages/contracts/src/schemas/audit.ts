@@ -14,7 +14,15 @@ export const auditQuerySchema = z.strictObject({
   subject: z.string().min(1).max(200).optional(),
   /** One kind, or several separated by commas. */
   kind: z
-    .union([z.string().transform((value) => value.split(',').map((kind) => kind.trim()).filter(Boolean)), z.array(z.string())])
+    .union([
+      z.string().transform((value) =>
+        value
+          .split(',')
+          .map((kind) => kind.trim())
+          .filter(Boolean),
+      ),
+      z.array(z.string()),
+    ])
     .pipe(z.array(auditKindSchema).min(1))
     .optional(),
   limit: z.coerce.number().int().min(1).max(1_000).default(100),

@@ -20,9 +20,16 @@ describe('coordinationOutcome', () => {
   });
 
   it('fails naming the first child to end unsuccessfully, then the others, and keeps every result', () => {
-    const outcome = coordinationOutcome([child('a', 'cancelled', 30, 'cancelled'), child('b', 'succeeded', 5), child('c', 'failed', 10, 'API error'), child('d', 'cancelled', null)]);
+    const outcome = coordinationOutcome([
+      child('a', 'cancelled', 30, 'cancelled'),
+      child('b', 'succeeded', 5),
+      child('c', 'failed', 10, 'API error'),
+      child('d', 'cancelled', null),
+    ]);
     expect(outcome.status).toBe('failed');
-    expect(outcome.error).toBe('3 of 4 subtasks did not succeed: c (task_c) failed: API error; a (task_a) cancelled: cancelled; d (task_d) cancelled');
+    expect(outcome.error).toBe(
+      '3 of 4 subtasks did not succeed: c (task_c) failed: API error; a (task_a) cancelled: cancelled; d (task_d) cancelled',
+    );
     expect(Object.keys(outcome.results)).toEqual(['a', 'b', 'c', 'd']);
     expect(outcome.results.b).toMatchObject({ status: 'succeeded', result: 'b done' });
   });

@@ -15,7 +15,12 @@ export const coordinateInputSchema = z.strictObject({
   /** fail_fast: the first child that does not succeed cancels the rest; collect_all: every child runs to its end. */
   failurePolicy: z.enum(failurePolicies).default('fail_fast'),
   /** How long the call waits for the whole coordination (each child has it as its own timeout too). */
-  timeoutMs: z.number().int().min(1_000).max(24 * 3_600_000).optional(),
+  timeoutMs: z
+    .number()
+    .int()
+    .min(1_000)
+    .max(24 * 3_600_000)
+    .optional(),
 });
 export type CoordinateInput = z.infer<typeof coordinateInputSchema>;
 
@@ -45,7 +50,10 @@ export interface CoordinationOutcome {
  * others) and succeed when all did; they differ in whether the others are cancelled meanwhile. A
  * coordination whose cancel was asked for is `cancelled` unless every child had succeeded anyway.
  */
-export function coordinationOutcome(children: readonly { slot: string; child: ChildResult; finishedAt: Date | null }[], options: { cancelRequested?: boolean } = {}): CoordinationOutcome {
+export function coordinationOutcome(
+  children: readonly { slot: string; child: ChildResult; finishedAt: Date | null }[],
+  options: { cancelRequested?: boolean } = {},
+): CoordinationOutcome {
   const results = Object.fromEntries(children.map(({ slot, child }) => [slot, child]));
   const unsuccessful = children
     .filter(({ child }) => child.status !== 'succeeded')

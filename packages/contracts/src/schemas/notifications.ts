@@ -3,7 +3,17 @@ import { slotIdSchema } from './slots.ts';
 import { roleNameSchema } from '../permissions/rules.ts';
 
 /** What a subscription can be told about; each is derived from one kind of event (see docs/notifications.md). */
-export const notificationKinds = ['approval_requested', 'blocked', 'needs_input', 'task_failed', 'task_succeeded', 'session_lost', 'budget_exhausted', 'slot_paused', 'slot_resumed'] as const;
+export const notificationKinds = [
+  'approval_requested',
+  'blocked',
+  'needs_input',
+  'task_failed',
+  'task_succeeded',
+  'session_lost',
+  'budget_exhausted',
+  'slot_paused',
+  'slot_resumed',
+] as const;
 export const notificationKindSchema = z.enum(notificationKinds);
 export type NotificationKind = z.infer<typeof notificationKindSchema>;
 

@@ -5,7 +5,9 @@ const evidence = z.unknown().optional().describe('What supports it: a diff, a co
 
 /** An agent asks to take an action of a class: `gated` classes wait for a person, `auto` ones are recorded and go on. */
 export const actionRequestSchema = z.strictObject({
-  action_class: actionClassSchema.describe("The class of action, as the role's actionClasses name it (e.g. deploy, email.send); a class the role does not list is gated."),
+  action_class: actionClassSchema.describe(
+    "The class of action, as the role's actionClasses name it (e.g. deploy, email.send); a class the role does not list is gated.",
+  ),
   summary: z.string().trim().min(1).max(2_000).describe('What you are about to do, in one or two sentences a person can decide on.'),
   evidence,
 });

@@ -56,7 +56,10 @@ export const sessionListQuerySchema = z.strictObject({
   state: sessionStateSchema.optional(),
   slot: slotIdSchema.optional(),
   /** Only the sessions this session (or task) started. */
-  parent: z.string().regex(/^(ses|task)_[0-9a-z]+$/, 'a session or task id (ses_… or task_…)').optional(),
+  parent: z
+    .string()
+    .regex(/^(ses|task)_[0-9a-z]+$/, 'a session or task id (ses_… or task_…)')
+    .optional(),
   limit: z.coerce.number().int().min(1).max(200).default(100),
 });
 export type SessionListQuery = z.infer<typeof sessionListQuerySchema>;
@@ -110,7 +113,10 @@ export const blockingDialogSchema = z.object({
 export type BlockingDialogView = z.infer<typeof blockingDialogSchema>;
 
 /** `POST /v1/sessions/:id/answer`: the option (its `key`: the digit shown, or its position in a list without digits) that answers a blocked session's dialog. */
-export const sessionAnswerSchema = z.strictObject({ option: z.string().regex(/^\d{1,2}$/, 'an option key such as "1"'), timeoutMs: turnTimeoutMs });
+export const sessionAnswerSchema = z.strictObject({
+  option: z.string().regex(/^\d{1,2}$/, 'an option key such as "1"'),
+  timeoutMs: turnTimeoutMs,
+});
 export type SessionAnswerInput = z.infer<typeof sessionAnswerSchema>;
 
 /** The approval a permission dialog waits for (its role says a person decides). */
@@ -137,7 +143,9 @@ export const sessionScreenSchema = z.object({
   dialog: permissionDialogSchema.nullable(),
   /** The dialog a `blocked` session shows. */
   blocking: blockingDialogSchema.nullable().optional(),
-  status: z.object({ text: z.string(), elapsedSeconds: z.number().optional(), tokens: z.number().optional(), interruptible: z.boolean() }).nullable(),
+  status: z
+    .object({ text: z.string(), elapsedSeconds: z.number().optional(), tokens: z.number().optional(), interruptible: z.boolean() })
+    .nullable(),
 });
 export type SessionScreen = z.infer<typeof sessionScreenSchema>;
 

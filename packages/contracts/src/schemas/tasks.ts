@@ -15,7 +15,11 @@ export type TaskMode = (typeof taskModes)[number];
 export const taskRetryPolicies = ['never', 'safe'] as const;
 export type TaskRetryPolicy = (typeof taskRetryPolicies)[number];
 
-export const idempotencyKeySchema = z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
+export const idempotencyKeySchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
 
 /** Limits that depend on config (prompt size, timeouts) are checked by the task service. */
 export const taskInputSchema = z.strictObject({
@@ -23,7 +27,12 @@ export const taskInputSchema = z.strictObject({
   prompt: z.string().trim().min(1, 'prompt must not be empty'),
   /** 0 (lowest) … 100 (highest); higher runs first. */
   priority: z.number().int().min(0).max(100).default(50),
-  timeoutMs: z.number().int().min(1_000).max(24 * 3_600_000).optional(),
+  timeoutMs: z
+    .number()
+    .int()
+    .min(1_000)
+    .max(24 * 3_600_000)
+    .optional(),
   metadata: z
     .record(z.string(), z.unknown())
     .refine((value) => jsonBytes(value) <= MAX_METADATA_BYTES, `must be at most ${MAX_METADATA_BYTES / 1024} KB as JSON`)

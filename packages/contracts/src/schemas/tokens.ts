@@ -4,7 +4,15 @@ import { z } from 'zod';
  * What a token may do. `…:write` includes `…:read` of the same things; `admin` includes everything
  * (roles, slots, tokens, Bull Board).
  */
-export const scopes = ['tasks:read', 'tasks:write', 'sessions:read', 'sessions:write', 'approvals:read', 'approvals:write', 'admin'] as const;
+export const scopes = [
+  'tasks:read',
+  'tasks:write',
+  'sessions:read',
+  'sessions:write',
+  'approvals:read',
+  'approvals:write',
+  'admin',
+] as const;
 export const scopeSchema = z.enum(scopes);
 export type Scope = z.infer<typeof scopeSchema>;
 

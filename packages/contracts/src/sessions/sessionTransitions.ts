@@ -1,7 +1,10 @@
 import { type SessionState, sessionStates } from '../schemas/sessions.ts';
 
 /** The states of a session whose claude runs (or is about to): every state but `exited` and `lost`. */
-export const liveSessionStates = sessionStates.filter((state) => state !== 'exited' && state !== 'lost') as Exclude<SessionState, 'exited' | 'lost'>[];
+export const liveSessionStates = sessionStates.filter((state) => state !== 'exited' && state !== 'lost') as Exclude<
+  SessionState,
+  'exited' | 'lost'
+>[];
 
 const liveMoves = (from: SessionState): SessionState[] => [...liveSessionStates.filter((to) => to !== from), 'exited', 'lost'];
 

@@ -1,5 +1,12 @@
 import { DELIVERY_HEADER, SIGNATURE_HEADER, signNotification } from '@mission/contracts';
-import { type Database, deliveryWithSubscription, hasEarlierPendingDelivery, type Logger, recordDeliveryAttempt, type Redis } from '@mission/store';
+import {
+  type Database,
+  deliveryWithSubscription,
+  hasEarlierPendingDelivery,
+  type Logger,
+  recordDeliveryAttempt,
+  type Redis,
+} from '@mission/store';
 import { DelayedError, type Job, Worker } from 'bullmq';
 import type { DeliveryJobData } from './deriver.ts';
 import { type Notification, type NotificationFormat, renderRequest } from './render.ts';
@@ -36,7 +43,9 @@ export function startDeliveryWorker(o: DeliveryWorkerOptions): Worker<DeliveryJo
     stalledInterval: o.lockMs,
     ...(o.name ? { name: o.name } : {}),
   });
-  worker.on('failed', (job, error) => o.logger.warn({ err: error, delivery: job?.data.deliveryId, attempts: job?.attemptsMade }, 'notification delivery failed'));
+  worker.on('failed', (job, error) =>
+    o.logger.warn({ err: error, delivery: job?.data.deliveryId, attempts: job?.attemptsMade }, 'notification delivery failed'),
+  );
   worker.on('error', (error) => o.logger.error({ err: error }, 'notification worker error'));
   return worker;
 }
@@ -54,7 +63,11 @@ async function deliver(o: DeliveryWorkerOptions, job: Job<DeliveryJobData>, toke
     throw new DelayedError();
   }
 
-  const request = renderRequest(subscription.format as NotificationFormat, subscription.url, delivery.notification as unknown as Notification);
+  const request = renderRequest(
+    subscription.format as NotificationFormat,
+    subscription.url,
+    delivery.notification as unknown as Notification,
+  );
   let statusCode: number | null = null;
   let error: string | null = null;
   try {
@@ -76,7 +89,11 @@ async function deliver(o: DeliveryWorkerOptions, job: Job<DeliveryJobData>, toke
     error = `POST ${subscription.url}: ${(caught as Error).message}`;
   }
   const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-  await recordDeliveryAttempt(o.db, delivery.id, { status: error === null ? 'delivered' : lastAttempt ? 'failed' : 'pending', statusCode, error });
+  await recordDeliveryAttempt(o.db, delivery.id, {
+    status: error === null ? 'delivered' : lastAttempt ? 'failed' : 'pending',
+    statusCode,
+    error,
+  });
   if (error !== null) throw new Error(error);
   return 'delivered';
 }

@@ -42,7 +42,11 @@ export class NotificationDeriver {
   async start(): Promise<void> {
     this.deps.subscriber.on('pmessage', (_pattern: string, _channel: string, message: string) => {
       const event = JSON.parse(message) as MissionEvent;
-      this.chain = this.chain.then(() => this.handle(event)).catch((error) => this.deps.logger.error({ err: error, owner: event.ownerId, seq: event.seq }, 'could not derive notifications from an event'));
+      this.chain = this.chain
+        .then(() => this.handle(event))
+        .catch((error) =>
+          this.deps.logger.error({ err: error, owner: event.ownerId, seq: event.seq }, 'could not derive notifications from an event'),
+        );
     });
     await this.deps.subscriber.psubscribe(this.pattern);
     await this.requeuePending();
@@ -68,12 +72,24 @@ export class NotificationDeriver {
     if (wanting.length === 0) return;
     const owner = await this.ownerOf(event);
     if (!owner) return;
-    const subscriptions = wanting.filter((s) => (s.slots === null || s.slots.includes(owner.slot)) && (s.roles === null || s.roles.includes(owner.role)));
-    const approval = event.type === 'approval_requested' ? this.deps.approvalLinks({ id: event.payload.approvalId, expiresAt: event.payload.expiresAt }) : undefined;
+    const subscriptions = wanting.filter(
+      (s) => (s.slots === null || s.slots.includes(owner.slot)) && (s.roles === null || s.roles.includes(owner.role)),
+    );
+    const approval =
+      event.type === 'approval_requested'
+        ? this.deps.approvalLinks({ id: event.payload.approvalId, expiresAt: event.payload.expiresAt })
+        : undefined;
     for (const subscription of subscriptions) {
       const id = `${subscription.id}.${event.ownerId}.${event.seq}`;
       const notification = buildNotification({ id, kind, event, slot: owner.slot, role: owner.role, approval });
-      await insertPendingDelivery(this.deps.db, { id, subscriptionId: subscription.id, kind, subject: event.ownerId, seq: event.seq, notification: { ...notification } });
+      await insertPendingDelivery(this.deps.db, {
+        id,
+        subscriptionId: subscription.id,
+        kind,
+        subject: event.ownerId,
+        seq: event.seq,
+        notification: { ...notification },
+      });
       await this.enqueue(id);
     }
   }
@@ -84,13 +100,17 @@ export class NotificationDeriver {
   }
 
   private async enqueue(deliveryId: string): Promise<void> {
-    await this.deps.queue.add('deliver', { deliveryId }, {
-      jobId: deliveryId,
-      attempts: this.deps.attempts,
-      backoff: { type: 'exponential', delay: this.deps.retryMs },
-      removeOnComplete: { count: 1_000 },
-      removeOnFail: { count: 5_000 },
-    });
+    await this.deps.queue.add(
+      'deliver',
+      { deliveryId },
+      {
+        jobId: deliveryId,
+        attempts: this.deps.attempts,
+        backoff: { type: 'exponential', delay: this.deps.retryMs },
+        removeOnComplete: { count: 1_000 },
+        removeOnFail: { count: 5_000 },
+      },
+    );
   }
 
   private async ownerOf(event: MissionEvent): Promise<{ slot: string; role: string } | undefined> {

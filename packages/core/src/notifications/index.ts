@@ -53,7 +53,9 @@ export function startNotifications(o: {
   });
   const ready = deriver.start();
   ready.catch((error) => logger.error({ err: error }, 'the notification deriver could not start'));
-  const worker = o.config.notifyWorker ? startDeliveryWorker({ db: o.db, connection, queuePrefix: o.config.queuePrefix, lockMs: o.config.jobLockMs, logger }) : undefined;
+  const worker = o.config.notifyWorker
+    ? startDeliveryWorker({ db: o.db, connection, queuePrefix: o.config.queuePrefix, lockMs: o.config.jobLockMs, logger })
+    : undefined;
   return {
     subscriptions,
     queue,

@@ -27,26 +27,44 @@ export interface Notification {
 const clip = (text: string, max = 300) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
 /** The notification an event makes for one delivery. */
-export function buildNotification(input: { id: string; kind: NotificationKind; event: MissionEvent; slot: string; role: string; approval?: ApprovalLinks }): Notification {
+export function buildNotification(input: {
+  id: string;
+  kind: NotificationKind;
+  event: MissionEvent;
+  slot: string;
+  role: string;
+  approval?: ApprovalLinks;
+}): Notification {
   const { event, kind, slot } = input;
   const who = `${event.ownerKind} ${event.ownerId}`;
   const reason = event.type === 'state' && event.payload.reason ? `: ${event.payload.reason}` : '';
   const lines: Record<NotificationKind, () => [string, string]> = {
     approval_requested: () => {
       const payload = event.type === 'approval_requested' ? event.payload : undefined;
-      return [`Approval needed: ${payload?.tool ?? 'a tool'} on ${slot}`, `${who} asks to use ${payload?.tool}: ${clip(JSON.stringify(payload?.input ?? {}))}`];
+      return [
+        `Approval needed: ${payload?.tool ?? 'a tool'} on ${slot}`,
+        `${who} asks to use ${payload?.tool}: ${clip(JSON.stringify(payload?.input ?? {}))}`,
+      ];
     },
     blocked: () => [`Blocked on ${slot}`, `${who} is blocked${reason}`],
     needs_input: () => [`Waiting for input on ${slot}`, `${who} is idle and waits for a prompt`],
     task_failed: () => [`Task failed on ${slot}`, `${who} ended ${event.type === 'state' ? event.payload.state : 'failed'}${reason}`],
     task_succeeded: () => [`Task succeeded on ${slot}`, `${who} succeeded`],
     session_lost: () => [`Session lost on ${slot}`, `${who} was lost${reason}`],
-    budget_exhausted: () => [`Budget spent on ${slot}`, event.type === 'error' ? event.payload.message : `the daily budget of ${slot} is spent`],
+    budget_exhausted: () => [
+      `Budget spent on ${slot}`,
+      event.type === 'error' ? event.payload.message : `the daily budget of ${slot} is spent`,
+    ],
     slot_paused: () => [
       `Usage limit: ${slot} paused`,
-      event.type === 'slot_paused' ? `${who} hit a usage limit (${event.payload.reason}); ${slot} starts nothing new until ${event.payload.until}` : `${slot} is paused`,
+      event.type === 'slot_paused'
+        ? `${who} hit a usage limit (${event.payload.reason}); ${slot} starts nothing new until ${event.payload.until}`
+        : `${slot} is paused`,
     ],
-    slot_resumed: () => [`${slot} resumed`, `${slot} takes work again (${event.type === 'slot_resumed' && event.payload.by !== 'reset' ? `resumed by ${event.payload.by}` : 'its usage limit reset'})`],
+    slot_resumed: () => [
+      `${slot} resumed`,
+      `${slot} takes work again (${event.type === 'slot_resumed' && event.payload.by !== 'reset' ? `resumed by ${event.payload.by}` : 'its usage limit reset'})`,
+    ],
   };
   const [title, text] = lines[kind]();
   return {
@@ -67,7 +85,11 @@ export function buildNotification(input: { id: string; kind: NotificationKind; e
 export type NotificationFormat = 'json' | 'slack' | 'ntfy';
 
 /** The HTTP request a format makes of a notification: where to POST, the body, its content type. */
-export function renderRequest(format: NotificationFormat, url: string, notification: Notification): { url: string; body: string; contentType: string } {
+export function renderRequest(
+  format: NotificationFormat,
+  url: string,
+  notification: Notification,
+): { url: string; body: string; contentType: string } {
   if (format === 'slack') return { url, body: JSON.stringify(slackBody(notification)), contentType: 'application/json' };
   if (format === 'ntfy') return ntfyRequest(url, notification);
   return { url, body: JSON.stringify(notification), contentType: 'application/json' };

@@ -1,5 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { BadRequestError, type Delivery, deliveryListQuerySchema, newId, notificationsFileSchema, NotFoundError, type NotificationKind, parseInput, type Subscription, type SubscriptionConfig, subscriptionConfigSchema, subscriptionCreateSchema } from '@mission/contracts';
+import {
+  BadRequestError,
+  type Delivery,
+  deliveryListQuerySchema,
+  newId,
+  notificationsFileSchema,
+  NotFoundError,
+  type NotificationKind,
+  parseInput,
+  type Subscription,
+  type SubscriptionConfig,
+  subscriptionConfigSchema,
+  subscriptionCreateSchema,
+} from '@mission/contracts';
 import {
   type Database,
   deleteSubscription,
@@ -30,7 +43,10 @@ export class SubscriptionService {
   async create(body: unknown, by: string): Promise<Subscription & { secret: string }> {
     const input = parseInput(subscriptionCreateSchema, body, 'subscription');
     const existing = await subscriptionIdByName(this.db, input.name);
-    if (existing) throw new BadRequestError(`invalid subscription: the name '${input.name}' is taken (${existing}); PUT /v1/notifications/${existing} changes it`);
+    if (existing)
+      throw new BadRequestError(
+        `invalid subscription: the name '${input.name}' is taken (${existing}); PUT /v1/notifications/${existing} changes it`,
+      );
     const { name, ...config } = input;
     return this.upsert(name, config, 'api', by);
   }
@@ -91,7 +107,12 @@ export class SubscriptionService {
     return row;
   }
 
-  private async upsert(name: string, config: SubscriptionConfig, source: 'file' | 'api', by: string): Promise<Subscription & { secret: string }> {
+  private async upsert(
+    name: string,
+    config: SubscriptionConfig,
+    source: 'file' | 'api',
+    by: string,
+  ): Promise<Subscription & { secret: string }> {
     const values = {
       url: config.url,
       format: config.format,

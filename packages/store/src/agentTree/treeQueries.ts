@@ -12,8 +12,22 @@ export interface TreeNodeRow {
   usage: Record<string, unknown> | null;
 }
 
-const sessionColumns = { id: sessions.id, slot: sessions.slot, parentId: sessions.parentId, state: sessions.state, costUsd: sessions.costUsd, usage: sessions.usage };
-const taskColumns = { id: tasks.id, slot: tasks.slot, parentId: tasks.parentId, state: tasks.status, costUsd: tasks.costUsd, usage: tasks.usage };
+const sessionColumns = {
+  id: sessions.id,
+  slot: sessions.slot,
+  parentId: sessions.parentId,
+  state: sessions.state,
+  costUsd: sessions.costUsd,
+  usage: sessions.usage,
+};
+const taskColumns = {
+  id: tasks.id,
+  slot: tasks.slot,
+  parentId: tasks.parentId,
+  state: tasks.status,
+  costUsd: tasks.costUsd,
+  usage: tasks.usage,
+};
 
 /** The session `id`, else the task `id`, as a tree node; undefined when there is neither. */
 export async function treeNodeRow(db: Database, id: string): Promise<{ kind: 'session' | 'task'; row: TreeNodeRow } | undefined> {
@@ -62,6 +76,10 @@ export async function slotTreeBudget(db: Database, slot: string): Promise<number
 
 /** Records that the tree of `rootId` reached its budget; true when this call recorded it first. */
 export async function recordBudgetExhaustion(db: Database, rootId: string, budgetUsd: number, costUsd: number): Promise<boolean> {
-  const [first] = await db.insert(budgetExhaustions).values({ rootId, budgetUsd, costUsd }).onConflictDoNothing().returning({ rootId: budgetExhaustions.rootId });
+  const [first] = await db
+    .insert(budgetExhaustions)
+    .values({ rootId, budgetUsd, costUsd })
+    .onConflictDoNothing()
+    .returning({ rootId: budgetExhaustions.rootId });
   return first !== undefined;
 }

@@ -49,7 +49,11 @@ export async function auditTrail(db: Database, filter: AuditTrailFilter): Promis
       actor: sql<string>`${permissionDecisions.by}`.as('actor'),
       subject: sql<string | null>`${permissionDecisions.ownerId}`.as('subject'),
       target: sql<string>`${permissionDecisions.tool}`.as('target'),
-      details: sql<Record<string, unknown>>`jsonb_build_object('decision', ${permissionDecisions.decision}, 'role', ${permissionDecisions.role}, 'roleVersion', ${permissionDecisions.roleVersion}, 'rule', ${permissionDecisions.rule}, 'approvalId', ${permissionDecisions.approvalId}, 'reason', ${permissionDecisions.reason}, 'input', ${permissionDecisions.input})`.as('details'),
+      details: sql<
+        Record<string, unknown>
+      >`jsonb_build_object('decision', ${permissionDecisions.decision}, 'role', ${permissionDecisions.role}, 'roleVersion', ${permissionDecisions.roleVersion}, 'rule', ${permissionDecisions.rule}, 'approvalId', ${permissionDecisions.approvalId}, 'reason', ${permissionDecisions.reason}, 'input', ${permissionDecisions.input})`.as(
+        'details',
+      ),
     })
     .from(permissionDecisions)
     .unionAll(
@@ -61,7 +65,9 @@ export async function auditTrail(db: Database, filter: AuditTrailFilter): Promis
           actor: sql<string>`${approvals.ownerKind} || ':' || ${approvals.ownerId}`,
           subject: sql<string | null>`${approvals.ownerId}`,
           target: sql<string>`${approvals.tool}`,
-          details: sql<Record<string, unknown>>`jsonb_build_object('approvalId', ${approvals.id}, 'slot', ${approvals.slot}, 'role', ${approvals.role}, 'rule', ${approvals.rule}, 'input', ${approvals.input}, 'expiresAt', ${approvals.expiresAt})`,
+          details: sql<
+            Record<string, unknown>
+          >`jsonb_build_object('approvalId', ${approvals.id}, 'slot', ${approvals.slot}, 'role', ${approvals.role}, 'rule', ${approvals.rule}, 'input', ${approvals.input}, 'expiresAt', ${approvals.expiresAt})`,
         })
         .from(approvals),
     )
@@ -74,7 +80,9 @@ export async function auditTrail(db: Database, filter: AuditTrailFilter): Promis
           actor: sql<string>`coalesce(${approvals.decidedBy}, 'unknown')`,
           subject: sql<string | null>`${approvals.ownerId}`,
           target: sql<string>`${approvals.tool}`,
-          details: sql<Record<string, unknown>>`jsonb_build_object('approvalId', ${approvals.id}, 'status', ${approvals.status}, 'reason', ${approvals.reason})`,
+          details: sql<
+            Record<string, unknown>
+          >`jsonb_build_object('approvalId', ${approvals.id}, 'status', ${approvals.status}, 'reason', ${approvals.reason})`,
         })
         .from(approvals)
         .where(isNotNull(approvals.decidedAt)),
@@ -88,7 +96,9 @@ export async function auditTrail(db: Database, filter: AuditTrailFilter): Promis
           actor: sql<string>`${actionReceipts.actor}`,
           subject: sql<string | null>`${actionReceipts.ownerId}`,
           target: sql<string>`${actionReceipts.actionClass}`,
-          details: sql<Record<string, unknown>>`jsonb_build_object('receiptId', ${actionReceipts.id}, 'mode', ${actionReceipts.mode}, 'summary', ${actionReceipts.summary}, 'approvalId', ${actionReceipts.approvalId}, 'slot', ${actionReceipts.slot}, 'role', ${actionReceipts.role})`,
+          details: sql<
+            Record<string, unknown>
+          >`jsonb_build_object('receiptId', ${actionReceipts.id}, 'mode', ${actionReceipts.mode}, 'summary', ${actionReceipts.summary}, 'approvalId', ${actionReceipts.approvalId}, 'slot', ${actionReceipts.slot}, 'role', ${actionReceipts.role})`,
         })
         .from(actionReceipts),
     )
@@ -101,7 +111,9 @@ export async function auditTrail(db: Database, filter: AuditTrailFilter): Promis
           actor: sql<string>`${roleVersions.changedBy}`,
           subject: sql<string | null>`null::text`,
           target: sql<string>`${roleVersions.role}`,
-          details: sql<Record<string, unknown>>`jsonb_build_object('version', ${roleVersions.version}, 'draft', ${roleVersions.activatedAt} is null)`,
+          details: sql<
+            Record<string, unknown>
+          >`jsonb_build_object('version', ${roleVersions.version}, 'draft', ${roleVersions.activatedAt} is null)`,
         })
         .from(roleVersions),
     )
@@ -114,7 +126,9 @@ export async function auditTrail(db: Database, filter: AuditTrailFilter): Promis
           actor: sql<string>`${apiTokens.createdBy}`,
           subject: sql<string | null>`coalesce(${apiTokens.sessionId}, ${apiTokens.taskId})`,
           target: sql<string>`${apiTokens.id}`,
-          details: sql<Record<string, unknown>>`jsonb_build_object('name', ${apiTokens.name}, 'scopes', ${apiTokens.scopes}, 'tools', ${apiTokens.tools})`,
+          details: sql<
+            Record<string, unknown>
+          >`jsonb_build_object('name', ${apiTokens.name}, 'scopes', ${apiTokens.scopes}, 'tools', ${apiTokens.tools})`,
         })
         .from(apiTokens),
     )

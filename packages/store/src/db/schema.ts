@@ -134,7 +134,12 @@ export const sessions = pgTable(
     endedAt: timestamp('ended_at', { withTimezone: true }),
     ...timestamps,
   },
-  (t) => [index('sessions_state_idx').on(t.state), index('sessions_owner_worker_idx').on(t.ownerWorker), index('sessions_parent_idx').on(t.parentId), index('sessions_slot_cost_at_idx').on(t.slot, t.costAt)],
+  (t) => [
+    index('sessions_state_idx').on(t.state),
+    index('sessions_owner_worker_idx').on(t.ownerWorker),
+    index('sessions_parent_idx').on(t.parentId),
+    index('sessions_slot_cost_at_idx').on(t.slot, t.costAt),
+  ],
 );
 
 /** Agent trees that reached a budget: one row per tree and budget, so the exhaustion is announced once. */
@@ -259,21 +264,21 @@ export const permissionDecisions = pgTable(
 export const apiTokens = pgTable(
   'api_tokens',
   {
-  id: text('id').primaryKey(),
-  name: text('name').notNull(),
-  secretHash: text('secret_hash').notNull(),
-  scopes: jsonb('scopes').$type<string[]>().notNull(),
-  /** A child token: minted for this session's agent, revoked when the session ends. */
-  sessionId: text('session_id'),
-  /** A child token minted for this task's (`claude -p`) agent, revoked when the task ends. */
-  taskId: text('task_id'),
-  /** The Mission MCP tools the token may call; null = any its scopes allow. */
-  tools: jsonb('tools').$type<string[]>(),
-  createdBy: text('created_by').notNull(),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-  lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
-  revokedAt: timestamp('revoked_at', { withTimezone: true }),
-},
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    secretHash: text('secret_hash').notNull(),
+    scopes: jsonb('scopes').$type<string[]>().notNull(),
+    /** A child token: minted for this session's agent, revoked when the session ends. */
+    sessionId: text('session_id'),
+    /** A child token minted for this task's (`claude -p`) agent, revoked when the task ends. */
+    taskId: text('task_id'),
+    /** The Mission MCP tools the token may call; null = any its scopes allow. */
+    tools: jsonb('tools').$type<string[]>(),
+    createdBy: text('created_by').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
   // Ending a task or session revokes its agent's tokens by owner: partial indexes over the live ones.
   (t) => [
     index('api_tokens_live_task_idx').on(t.taskId).where(sql`${t.taskId} is not null and ${t.revokedAt} is null`),
@@ -339,7 +344,10 @@ export const notificationDeliveries = pgTable(
     lastAttemptAt: timestamp('last_attempt_at', { withTimezone: true }),
     deliveredAt: timestamp('delivered_at', { withTimezone: true }),
   },
-  (t) => [index('notification_deliveries_sub_created_idx').on(t.subscriptionId, t.createdAt), index('notification_deliveries_subject_idx').on(t.subscriptionId, t.subject, t.seq)],
+  (t) => [
+    index('notification_deliveries_sub_created_idx').on(t.subscriptionId, t.createdAt),
+    index('notification_deliveries_subject_idx').on(t.subscriptionId, t.subject, t.seq),
+  ],
 );
 
 /** What an agent did or asked to do through the gate (mission_request_approval, mission_log_action): who, what, when, decided how. */

@@ -24,6 +24,12 @@ export function createFleetRecovery({ config, connection, ...parts }: FleetRecov
   const liveness = new WorkerLiveness(connection, config.queuePrefix, config.workerTimeoutMs);
   const coordinationQueue = new Queue<CoordinationJobData>(queueNames.coordinations, { connection, prefix: config.queuePrefix });
   coordinationQueue.on('error', (error) => parts.logger.warn({ err: error, queue: coordinationQueue.name }, 'queue error'));
-  const recovery = new FleetRecovery({ ...parts, coordinationQueue, liveness, workerTimeoutMs: config.workerTimeoutMs, jobLockMs: config.jobLockMs });
+  const recovery = new FleetRecovery({
+    ...parts,
+    coordinationQueue,
+    liveness,
+    workerTimeoutMs: config.workerTimeoutMs,
+    jobLockMs: config.jobLockMs,
+  });
   return { recovery, liveness, close: () => coordinationQueue.close() };
 }

@@ -72,7 +72,9 @@ export class FleetRecovery {
       .from(workers)
       .where(and(ne(workers.state, 'lost'), this.heartbeatOlderThanTimeout()));
     for (const { id } of stale) await this.declareLost(id);
-    await this.deps.db.delete(workers).where(and(eq(workers.state, 'lost'), lt(workers.lostAt, sql`now() - ${LOST_WORKER_RETENTION}::interval`)));
+    await this.deps.db
+      .delete(workers)
+      .where(and(eq(workers.state, 'lost'), lt(workers.lostAt, sql`now() - ${LOST_WORKER_RETENTION}::interval`)));
     await this.requeueOrphans();
     await this.settleJoblessRuns();
     await this.settleStrandedCoordinations();
@@ -130,7 +132,8 @@ export class FleetRecovery {
       (id) => `the worker holding it (${workerId}) was lost (${silentFor}); resume it with POST /v1/sessions/${id}/resume`,
     );
     // Their pending messages failed with them (SessionStore: told before each one's `lost` event).
-    for (const id of lostSessions) await this.deps.approvals.expirePending({ kind: 'session', id }, 'the worker holding the request was lost', 'worker_lost');
+    for (const id of lostSessions)
+      await this.deps.approvals.expirePending({ kind: 'session', id }, 'the worker holding the request was lost', 'worker_lost');
 
     await this.recoverTasksOf(workerId);
     return true;
@@ -189,7 +192,10 @@ export class FleetRecovery {
       this.joblessSince.set(id, since);
       if (now - since < this.deps.jobLockMs) continue;
       this.joblessSince.delete(id);
-      this.deps.logger.warn({ taskId: id, workerId, jobState: state }, 'running task whose job nobody holds: settling it by its retry policy');
+      this.deps.logger.warn(
+        { taskId: id, workerId, jobState: state },
+        'running task whose job nobody holds: settling it by its retry policy',
+      );
       await this.recoverTask(id, workerId!, 'jobless');
     }
     for (const id of this.joblessSince.keys()) if (!seen.has(id)) this.joblessSince.delete(id);
@@ -233,7 +239,10 @@ export class FleetRecovery {
   private async requeueOrphans(): Promise<void> {
     const [[queued], [running], jobs] = await Promise.all([
       this.deps.db.select({ n: count() }).from(tasks).where(eq(tasks.status, 'queued')),
-      this.deps.db.select({ n: count() }).from(tasks).where(and(eq(tasks.status, 'running'), ne(tasks.mode, 'coordinate'))),
+      this.deps.db
+        .select({ n: count() })
+        .from(tasks)
+        .where(and(eq(tasks.status, 'running'), ne(tasks.mode, 'coordinate'))),
       this.deps.taskQueue.getJobCountByTypes('waiting', 'prioritized', 'delayed', 'active'),
     ]);
     if ((queued?.n ?? 0) <= jobs - (running?.n ?? 0)) return;
@@ -256,7 +265,10 @@ export class FleetRecovery {
         await job.remove();
       } catch (error) {
         // Its id stays taken, so adding the job now would add nothing: the next sweep tries again.
-        this.deps.logger.warn({ err: error, taskId: task.id, jobState: state }, 'could not remove the finished job of a queued task: the next sweep tries again');
+        this.deps.logger.warn(
+          { err: error, taskId: task.id, jobState: state },
+          'could not remove the finished job of a queued task: the next sweep tries again',
+        );
         return;
       }
     }

@@ -53,7 +53,10 @@ export class WorkerRegistration {
   }
 
   async draining(): Promise<void> {
-    await this.db.update(workers).set({ state: 'draining' satisfies WorkerState }).where(eq(workers.id, this.worker.id));
+    await this.db
+      .update(workers)
+      .set({ state: 'draining' satisfies WorkerState })
+      .where(eq(workers.id, this.worker.id));
   }
 
   async leave(): Promise<void> {

@@ -48,7 +48,10 @@ const ranAndEnded = and(isNotNull(tasks.startedAt), isNotNull(tasks.finishedAt))
 
 /** Bucket counts, count and sum of `seconds`, as aggregate columns. */
 function histogramColumns(seconds: SQL, bounds: readonly number[]) {
-  const buckets = sql.join(bounds.map((bound) => sql`count(*) filter (where ${seconds} <= ${bound})`), sql`, `);
+  const buckets = sql.join(
+    bounds.map((bound) => sql`count(*) filter (where ${seconds} <= ${bound})`),
+    sql`, `,
+  );
   return {
     cumulative: sql<number[]>`array[${buckets}]`.mapWith((values: unknown[]) => values.map(Number)),
     count: count(),
@@ -58,11 +61,18 @@ function histogramColumns(seconds: SQL, bounds: readonly number[]) {
 
 /** Seconds the tasks that ran and ended waited in the queue (created → started), per slot, in `bounds`. */
 export async function queueWaitHistograms(db: Database, bounds: readonly number[]): Promise<(HistogramRow & { slot: string })[]> {
-  return db.select({ slot: tasks.slot, ...histogramColumns(waitSeconds, bounds) }).from(tasks).where(ranAndEnded).groupBy(tasks.slot);
+  return db
+    .select({ slot: tasks.slot, ...histogramColumns(waitSeconds, bounds) })
+    .from(tasks)
+    .where(ranAndEnded)
+    .groupBy(tasks.slot);
 }
 
 /** Seconds the tasks that ran and ended ran (started → finished), per slot and status, in `bounds`. */
-export async function taskDurationHistograms(db: Database, bounds: readonly number[]): Promise<(HistogramRow & { slot: string; status: string })[]> {
+export async function taskDurationHistograms(
+  db: Database,
+  bounds: readonly number[],
+): Promise<(HistogramRow & { slot: string; status: string })[]> {
   return db
     .select({ slot: tasks.slot, status: tasks.status, ...histogramColumns(runSeconds, bounds) })
     .from(tasks)
@@ -75,5 +85,8 @@ const decidedBy = sql<string>`split_part(${permissionDecisions.by}, ':', 1)`;
 
 /** Permission decisions counted by decision and by the kind of who decided. */
 export async function permissionDecisionCounts(db: Database): Promise<{ decision: string; by: string; n: number }[]> {
-  return db.select({ decision: permissionDecisions.decision, by: decidedBy, n: count() }).from(permissionDecisions).groupBy(permissionDecisions.decision, decidedBy);
+  return db
+    .select({ decision: permissionDecisions.decision, by: decidedBy, n: count() })
+    .from(permissionDecisions)
+    .groupBy(permissionDecisions.decision, decidedBy);
 }

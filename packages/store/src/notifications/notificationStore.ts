@@ -4,7 +4,10 @@ import { notificationDeliveries, notificationSubscriptions, type NotificationSub
 
 export type NotificationDeliveryRow = typeof notificationDeliveries.$inferSelect;
 /** What a subscription is written with, apart from its id, name and secret. */
-export type SubscriptionValues = Pick<typeof notificationSubscriptions.$inferInsert, 'url' | 'format' | 'events' | 'slots' | 'roles' | 'enabled' | 'source'>;
+export type SubscriptionValues = Pick<
+  typeof notificationSubscriptions.$inferInsert,
+  'url' | 'format' | 'events' | 'slots' | 'roles' | 'enabled' | 'source'
+>;
 
 /** Every subscription, by name. */
 export async function listSubscriptionRows(db: Database): Promise<NotificationSubscriptionRow[]> {
@@ -18,7 +21,10 @@ export async function subscriptionRow(db: Database, id: string): Promise<Notific
 
 /** The id of the subscription named `name`, if there is one. */
 export async function subscriptionIdByName(db: Database, name: string): Promise<string | undefined> {
-  const [row] = await db.select({ id: notificationSubscriptions.id }).from(notificationSubscriptions).where(eq(notificationSubscriptions.name, name));
+  const [row] = await db
+    .select({ id: notificationSubscriptions.id })
+    .from(notificationSubscriptions)
+    .where(eq(notificationSubscriptions.name, name));
   return row?.id;
 }
 
@@ -40,7 +46,10 @@ export async function upsertSubscription(
   const [row] = await db
     .insert(notificationSubscriptions)
     .values({ id, name, secret, ...values })
-    .onConflictDoUpdate({ target: notificationSubscriptions.name, set: { ...values, ...(replaceSecret ? { secret } : {}), updatedAt: sql`now()` } })
+    .onConflictDoUpdate({
+      target: notificationSubscriptions.name,
+      set: { ...values, ...(replaceSecret ? { secret } : {}), updatedAt: sql`now()` },
+    })
     .returning();
   return row!;
 }
@@ -54,11 +63,20 @@ export async function subscriptionsWanting(db: Database, kind: string): Promise<
 }
 
 /** A subscription's deliveries, newest first, optionally of one status. */
-export async function deliveryRows(db: Database, subscriptionId: string, query: { status?: string; limit: number }): Promise<NotificationDeliveryRow[]> {
+export async function deliveryRows(
+  db: Database,
+  subscriptionId: string,
+  query: { status?: string; limit: number },
+): Promise<NotificationDeliveryRow[]> {
   return db
     .select()
     .from(notificationDeliveries)
-    .where(and(eq(notificationDeliveries.subscriptionId, subscriptionId), query.status ? eq(notificationDeliveries.status, query.status) : undefined))
+    .where(
+      and(
+        eq(notificationDeliveries.subscriptionId, subscriptionId),
+        query.status ? eq(notificationDeliveries.status, query.status) : undefined,
+      ),
+    )
     .orderBy(desc(notificationDeliveries.createdAt), desc(notificationDeliveries.seq))
     .limit(query.limit);
 }
@@ -76,7 +94,9 @@ export async function insertPendingDelivery(
 
 /** The ids of the deliveries still pending. */
 export async function pendingDeliveryIds(db: Database): Promise<string[]> {
-  return (await db.select({ id: notificationDeliveries.id }).from(notificationDeliveries).where(eq(notificationDeliveries.status, 'pending'))).map((row) => row.id);
+  return (
+    await db.select({ id: notificationDeliveries.id }).from(notificationDeliveries).where(eq(notificationDeliveries.status, 'pending'))
+  ).map((row) => row.id);
 }
 
 /** A delivery with its subscription (null when the subscription was deleted). */
@@ -93,7 +113,10 @@ export async function deliveryWithSubscription(
 }
 
 /** Whether a delivery of the same subscription and subject with a lower `seq` is still pending. */
-export async function hasEarlierPendingDelivery(db: Database, delivery: Pick<NotificationDeliveryRow, 'subscriptionId' | 'subject' | 'seq'>): Promise<boolean> {
+export async function hasEarlierPendingDelivery(
+  db: Database,
+  delivery: Pick<NotificationDeliveryRow, 'subscriptionId' | 'subject' | 'seq'>,
+): Promise<boolean> {
   const [earlier] = await db
     .select({ id: notificationDeliveries.id })
     .from(notificationDeliveries)
@@ -110,7 +133,11 @@ export async function hasEarlierPendingDelivery(db: Database, delivery: Pick<Not
 }
 
 /** Records an attempt of a pending delivery and its outcome (a settled one is left as it is). */
-export async function recordDeliveryAttempt(db: Database, id: string, outcome: { status: 'pending' | 'delivered' | 'failed'; statusCode: number | null; error: string | null }): Promise<void> {
+export async function recordDeliveryAttempt(
+  db: Database,
+  id: string,
+  outcome: { status: 'pending' | 'delivered' | 'failed'; statusCode: number | null; error: string | null },
+): Promise<void> {
   await db
     .update(notificationDeliveries)
     .set({

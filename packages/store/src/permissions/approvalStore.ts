@@ -128,7 +128,12 @@ export class ApprovalStore {
     }
   }
 
-  private async settle(id: string, status: Exclude<ApprovalStatus, 'pending'>, by: string, reason: string | null): Promise<Approval | null> {
+  private async settle(
+    id: string,
+    status: Exclude<ApprovalStatus, 'pending'>,
+    by: string,
+    reason: string | null,
+  ): Promise<Approval | null> {
     const [row] = await this.db
       .update(approvals)
       .set({ status, decidedBy: by, reason, decidedAt: sql`now()` })
@@ -143,7 +148,9 @@ export class ApprovalStore {
 /** Why the waiter went away, from the abort reason its owner gave (a string), in words for the approval's record. */
 function waiterGoneReason(signal: AbortSignal | undefined): string {
   const reason: unknown = signal?.reason;
-  return typeof reason === 'string' ? reason : 'what waited for the decision is gone (the task or session ended, or the CLI stopped waiting)';
+  return typeof reason === 'string'
+    ? reason
+    : 'what waited for the decision is gone (the task or session ended, or the CLI stopped waiting)';
 }
 
 export function toApproval(row: ApprovalRow): Approval {

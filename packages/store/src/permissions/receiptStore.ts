@@ -38,6 +38,10 @@ export async function insertReceipt(db: Database, values: typeof actionReceipts.
 /** The slot of a session or task and its slot's role (null when the slot is gone); undefined when there is no such owner. */
 export async function ownerSlotAndRole(db: Database, owner: EventOwner): Promise<{ slot: string; role: string | null } | undefined> {
   const table = owner.kind === 'task' ? tasks : sessions;
-  const [row] = await db.select({ slot: table.slot, role: slots.role }).from(table).leftJoin(slots, eq(slots.id, table.slot)).where(eq(table.id, owner.id));
+  const [row] = await db
+    .select({ slot: table.slot, role: slots.role })
+    .from(table)
+    .leftJoin(slots, eq(slots.id, table.slot))
+    .where(eq(table.id, owner.id));
   return row;
 }

@@ -51,7 +51,16 @@ export async function slotWithRoleInForce(db: Database, slotId: string): Promise
 
 function toRoleInForce(name: string, row: RoleVersionRow | undefined): RoleInForce {
   if (!row) return { name, version: 0, rules: EMPTY_ROLE_RULES };
-  const rules = { description: row.description, allow: row.allow, confirm: row.confirm, deny: row.deny, missionTools: row.missionTools, actionClasses: row.actionClasses, sandbox: row.sandbox ?? null, slots: row.slots ?? null };
+  const rules = {
+    description: row.description,
+    allow: row.allow,
+    confirm: row.confirm,
+    deny: row.deny,
+    missionTools: row.missionTools,
+    actionClasses: row.actionClasses,
+    sandbox: row.sandbox ?? null,
+    slots: row.slots ?? null,
+  };
   return { name, version: row.version, rules: { ...rules, missionTools: agentToolsOf(rules) } };
 }
 
@@ -88,10 +97,24 @@ export async function markRoleVersionActive(db: Database, name: string, version:
 }
 
 /** Writes a version of a role's rules, in force at once unless `draft`. */
-export async function insertRoleVersion(db: Database, name: string, version: number, rules: RoleRules, by: string, draft: boolean): Promise<RoleVersionRow> {
+export async function insertRoleVersion(
+  db: Database,
+  name: string,
+  version: number,
+  rules: RoleRules,
+  by: string,
+  draft: boolean,
+): Promise<RoleVersionRow> {
   const [inserted] = await db
     .insert(roleVersions)
-    .values({ role: name, version, ...rules, changedBy: by, activatedAt: draft ? null : sql`clock_timestamp()`, activatedBy: draft ? null : by })
+    .values({
+      role: name,
+      version,
+      ...rules,
+      changedBy: by,
+      activatedAt: draft ? null : sql`clock_timestamp()`,
+      activatedBy: draft ? null : by,
+    })
     .returning();
   return inserted!;
 }

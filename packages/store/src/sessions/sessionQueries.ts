@@ -15,7 +15,13 @@ export async function sessionRow(db: Database, id: string): Promise<SessionRow |
 /** Sessions newest first (by creation, then id), optionally of one state, slot and parent, and among `ids`; at most `limit`. */
 export async function sessionRows(
   db: Database,
-  query: { state?: SessionState | undefined; slot?: string | undefined; parentId?: string | undefined; ids?: string[] | undefined; limit: number },
+  query: {
+    state?: SessionState | undefined;
+    slot?: string | undefined;
+    parentId?: string | undefined;
+    ids?: string[] | undefined;
+    limit: number;
+  },
 ): Promise<SessionRow[]> {
   return db
     .select()

@@ -3,7 +3,14 @@ import type { Database, Transaction } from '../db/database.ts';
 import { sessions } from '../db/schema.ts';
 import type { EventFence, EventLog, EventRecorder } from '../eventLog.ts';
 import { failPendingMessagesIn, type MessageRow, messageStatusEvent } from '../sessionMessages.ts';
-import { assertSessionMove, initialSessionState, liveSessionStates, type MissionEventDraft, type SessionState, sessionStatesMovingTo } from '@mission/contracts';
+import {
+  assertSessionMove,
+  initialSessionState,
+  liveSessionStates,
+  type MissionEventDraft,
+  type SessionState,
+  sessionStatesMovingTo,
+} from '@mission/contracts';
 
 export type SessionRow = typeof sessions.$inferSelect;
 export type NewSessionRow = Omit<typeof sessions.$inferInsert, 'state'>;
@@ -29,7 +36,8 @@ export interface SessionClaim {
 }
 
 const owner = (id: string) => ({ kind: 'session', id }) as const;
-const stateEvent = (state: SessionState, details: StateDetails = {}): MissionEventDraft => ({ type: 'state', payload: { state, ...details } }) as MissionEventDraft;
+const stateEvent = (state: SessionState, details: StateDetails = {}): MissionEventDraft =>
+  ({ type: 'state', payload: { state, ...details } }) as MissionEventDraft;
 
 /**
  * The sessions state machine: the one writer of the sessions table. Each transition is one transaction that
@@ -55,7 +63,15 @@ export class SessionStore {
     return this.deps.events.transaction(async (tx, record) => {
       const [row] = await tx
         .update(sessions)
-        .set({ state: 'starting', ownerWorker: null, exitCode: null, exitSignal: null, exitReason: null, endedAt: null, updatedAt: sql`now()` })
+        .set({
+          state: 'starting',
+          ownerWorker: null,
+          exitCode: null,
+          exitSignal: null,
+          exitReason: null,
+          endedAt: null,
+          updatedAt: sql`now()`,
+        })
         .where(and(eq(sessions.id, sessionId), eq(sessions.state, from)))
         .returning({ id: sessions.id });
       if (row) record(owner(sessionId), stateEvent('starting', { reason }));
@@ -103,7 +119,14 @@ export class SessionStore {
    * (and nothing is stored). `before`: events of the session that came before the change, stored ahead of its
    * `state` event in the same transaction.
    */
-  async changeState(sessionId: string, workerId: string, to: LiveSessionState, details: StateDetails, blocking: SessionRow['blocking'] = null, before: readonly MissionEventDraft[] = []): Promise<boolean> {
+  async changeState(
+    sessionId: string,
+    workerId: string,
+    to: LiveSessionState,
+    details: StateDetails,
+    blocking: SessionRow['blocking'] = null,
+    before: readonly MissionEventDraft[] = [],
+  ): Promise<boolean> {
     return this.deps.events.transaction(async (tx, record) => {
       const [row] = await tx
         .update(sessions)
@@ -123,7 +146,14 @@ export class SessionStore {
     const failed = await this.deps.events.transaction(async (tx, record) => {
       const [row] = await tx
         .update(sessions)
-        .set({ state: ending.state, exitCode: ending.exitCode, exitSignal: ending.exitSignal, exitReason: ending.reason, endedAt: sql`now()`, updatedAt: sql`now()` })
+        .set({
+          state: ending.state,
+          exitCode: ending.exitCode,
+          exitSignal: ending.exitSignal,
+          exitReason: ending.reason,
+          endedAt: sql`now()`,
+          updatedAt: sql`now()`,
+        })
         .where(here(sessionId, workerId))
         .returning({ id: sessions.id });
       if (!row) return undefined;
@@ -194,5 +224,9 @@ async function failMessagesOf(tx: Transaction, record: EventRecorder, sessionId:
  * allows every other live state and both ends (the same live state again is no move, and harmless).
  */
 function here(sessionId: string, workerId: string): SQL {
-  return and(eq(sessions.id, sessionId), or(eq(sessions.ownerWorker, workerId), isNull(sessions.ownerWorker)), inArray(sessions.state, [...liveSessionStates]))!;
+  return and(
+    eq(sessions.id, sessionId),
+    or(eq(sessions.ownerWorker, workerId), isNull(sessions.ownerWorker)),
+    inArray(sessions.state, [...liveSessionStates]),
+  )!;
 }

@@ -24,7 +24,11 @@ export class SlotPauses {
       const [current] = await tx.select().from(slotPauses).where(eq(slotPauses.slot, slot));
       if (current && current.pausedUntil >= until) return current;
       const values = { pausedUntil: until, reason, ownerKind: owner.kind, ownerId: owner.id };
-      const [row] = await tx.insert(slotPauses).values({ slot, ...values }).onConflictDoUpdate({ target: slotPauses.slot, set: values }).returning();
+      const [row] = await tx
+        .insert(slotPauses)
+        .values({ slot, ...values })
+        .onConflictDoUpdate({ target: slotPauses.slot, set: values })
+        .returning();
       record(owner, { type: 'slot_paused', payload: { slot, until: until.toISOString(), reason } });
       return row!;
     });
@@ -44,7 +48,8 @@ export class SlotPauses {
   private async end(where: SQL | undefined, by: string): Promise<SlotPauseRow[]> {
     return this.deps.events.transaction(async (tx, record) => {
       const rows = await tx.delete(slotPauses).where(where).returning();
-      for (const row of rows) record({ kind: row.ownerKind as EventOwner['kind'], id: row.ownerId }, { type: 'slot_resumed', payload: { slot: row.slot, by } });
+      for (const row of rows)
+        record({ kind: row.ownerKind as EventOwner['kind'], id: row.ownerId }, { type: 'slot_resumed', payload: { slot: row.slot, by } });
       return rows;
     });
   }
@@ -52,7 +57,10 @@ export class SlotPauses {
 
 /** `slot`'s pause while it is on (its end still ahead), or undefined. */
 export async function activeSlotPause(db: Database, slot: string): Promise<SlotPauseRow | undefined> {
-  const [row] = await db.select().from(slotPauses).where(and(eq(slotPauses.slot, slot), gt(slotPauses.pausedUntil, sql`now()`)));
+  const [row] = await db
+    .select()
+    .from(slotPauses)
+    .where(and(eq(slotPauses.slot, slot), gt(slotPauses.pausedUntil, sql`now()`)));
   return row;
 }
 

@@ -12,7 +12,10 @@ export async function taskRow(db: Database, id: string): Promise<TaskRow | undef
 
 /** The task an Idempotency-Key made in its scope, if any. */
 export async function taskByIdempotencyKey(db: Database, scope: string, key: string): Promise<TaskRow | undefined> {
-  const [row] = await db.select().from(tasks).where(and(eq(tasks.idempotencyScope, scope), eq(tasks.idempotencyKey, key)));
+  const [row] = await db
+    .select()
+    .from(tasks)
+    .where(and(eq(tasks.idempotencyScope, scope), eq(tasks.idempotencyKey, key)));
   return row;
 }
 
@@ -24,7 +27,10 @@ export async function taskRows(
   db: Database,
   query: { status?: string | undefined; slot?: string | undefined; after?: { createdAt: Date; id: string } | undefined; limit: number },
 ): Promise<TaskRow[]> {
-  const conditions: (SQL | undefined)[] = [query.status ? eq(tasks.status, query.status) : undefined, query.slot ? eq(tasks.slot, query.slot) : undefined];
+  const conditions: (SQL | undefined)[] = [
+    query.status ? eq(tasks.status, query.status) : undefined,
+    query.slot ? eq(tasks.slot, query.slot) : undefined,
+  ];
   const after = query.after;
   if (after) conditions.push(or(lt(tasks.createdAt, after.createdAt), and(eq(tasks.createdAt, after.createdAt), lt(tasks.id, after.id))));
   return db
@@ -37,5 +43,10 @@ export async function taskRows(
 
 /** The ids of a slot's queued tasks. */
 export async function queuedTaskIds(db: Database, slot: string): Promise<string[]> {
-  return (await db.select({ id: tasks.id }).from(tasks).where(and(eq(tasks.slot, slot), eq(tasks.status, 'queued')))).map((row) => row.id);
+  return (
+    await db
+      .select({ id: tasks.id })
+      .from(tasks)
+      .where(and(eq(tasks.slot, slot), eq(tasks.status, 'queued')))
+  ).map((row) => row.id);
 }

@@ -89,7 +89,10 @@ export class TaskStore {
   async claim(taskId: string, workerId: string, servedSlots: readonly string[] | undefined): Promise<TaskRow | null> {
     const served = servedSlots ? inArray(tasks.slot, [...servedSlots]) : undefined;
     const unlimited = notExists(
-      this.deps.db.select({ one: sql`1` }).from(slots).where(and(eq(slots.id, tasks.slot), sql`${slots.maxConcurrency} is not null`)),
+      this.deps.db
+        .select({ one: sql`1` })
+        .from(slots)
+        .where(and(eq(slots.id, tasks.slot), sql`${slots.maxConcurrency} is not null`)),
     );
     return this.deps.events.transaction((tx, record) => takeQueued(tx, record, taskId, workerId, and(served, unlimited)));
   }
@@ -104,7 +107,8 @@ export class TaskStore {
         .select({ n: count() })
         .from(tasks)
         .where(and(eq(tasks.slot, slotId), eq(tasks.status, 'running'), ne(tasks.mode, 'coordinate')));
-      if (slot?.limit && (running?.n ?? 0) >= slot.limit) return { later: `slot '${slotId}' is at its limit of ${slot.limit} running tasks` };
+      if (slot?.limit && (running?.n ?? 0) >= slot.limit)
+        return { later: `slot '${slotId}' is at its limit of ${slot.limit} running tasks` };
       const task = await takeQueued(tx, record, taskId, workerId);
       return task ? { task } : { skip: `task ${taskId} was taken or cancelled meanwhile` };
     });
@@ -112,7 +116,9 @@ export class TaskStore {
 
   /** Notes, while the lease holds, that the prompt is about to reach Claude (the retry policy asks); false when it no longer holds. */
   async markPromptDelivered(lease: TaskLease): Promise<boolean> {
-    const [row] = await hot(this.deps.db.update(tasks).set({ promptDeliveredAt: sql`now()` }).where(held(lease)).returning({ id: tasks.id }));
+    const [row] = await hot(
+      this.deps.db.update(tasks).set({ promptDeliveredAt: sql`now()` }).where(held(lease)).returning({ id: tasks.id }),
+    );
     return Boolean(row);
   }
 
@@ -155,7 +161,15 @@ export class TaskStore {
     return this.deps.events.transaction(async (tx, record) => {
       const [row] = await tx
         .update(tasks)
-        .set({ status: 'queued', workerId: null, attempts: sql`${tasks.attempts} - 1`, startedAt: null, promptDeliveredAt: null, claudeSessionId: continueSession, updatedAt: sql`now()` })
+        .set({
+          status: 'queued',
+          workerId: null,
+          attempts: sql`${tasks.attempts} - 1`,
+          startedAt: null,
+          promptDeliveredAt: null,
+          claudeSessionId: continueSession,
+          updatedAt: sql`now()`,
+        })
         .where(held(lease))
         .returning({ id: tasks.id });
       if (row) record(owner(lease.id), stateEvent('queued', reason));
@@ -197,7 +211,13 @@ export class TaskStore {
     return this.deps.events.transaction(async (tx, record) => {
       const [row] = await tx
         .update(tasks)
-        .set({ status: outcome.status, error: outcome.error, result: JSON.stringify(outcome.results), finishedAt: sql`now()`, updatedAt: sql`now()` })
+        .set({
+          status: outcome.status,
+          error: outcome.error,
+          result: JSON.stringify(outcome.results),
+          finishedAt: sql`now()`,
+          updatedAt: sql`now()`,
+        })
         .where(and(eq(tasks.id, taskId), eq(tasks.status, 'running')))
         .returning({ id: tasks.id });
       if (row) record(owner(taskId), stateEvent(outcome.status, outcome.error));
@@ -219,7 +239,12 @@ export class TaskStore {
       settled = task !== undefined;
       if (!task) return null;
       const decision = decideInterruptedTask(
-        { retry: task.retry as TaskRetryPolicy, attempts: task.attempts, maxAttempts: task.maxAttempts, promptDelivered: task.promptDeliveredAt !== null },
+        {
+          retry: task.retry as TaskRetryPolicy,
+          attempts: task.attempts,
+          maxAttempts: task.maxAttempts,
+          promptDelivered: task.promptDeliveredAt !== null,
+        },
         how,
       );
       await revokeAgentTokens(tx, [taskId]);
@@ -237,7 +262,12 @@ export class TaskStore {
         .set({ status: 'failed', error: decision.reason, finishedAt: sql`now()`, updatedAt: sql`now()` })
         .where(stillThere)
         .returning({ id: tasks.id });
-      if (row) record(owner(taskId), { type: 'error', payload: { code: decision.code, message: decision.reason } }, stateEvent('failed', decision.reason));
+      if (row)
+        record(
+          owner(taskId),
+          { type: 'error', payload: { code: decision.code, message: decision.reason } },
+          stateEvent('failed', decision.reason),
+        );
       return null;
     });
     // Once committed: an API process that looks the token up again finds it revoked.
@@ -263,7 +293,13 @@ async function takeQueued(tx: Database, record: EventRecorder, taskId: string, w
   const [task] = await hot(
     tx
       .update(tasks)
-      .set({ status: 'running', workerId, attempts: sql`${tasks.attempts} + 1`, startedAt: sql`statement_timestamp()`, updatedAt: sql`now()` })
+      .set({
+        status: 'running',
+        workerId,
+        attempts: sql`${tasks.attempts} + 1`,
+        startedAt: sql`statement_timestamp()`,
+        updatedAt: sql`now()`,
+      })
       .where(and(eq(tasks.id, taskId), eq(tasks.status, 'queued'), isNull(tasks.cancelRequestedAt), slotNotPaused, where))
       .returning(),
   );

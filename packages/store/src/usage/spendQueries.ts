@@ -35,8 +35,10 @@ const costSum = (when?: SQL) => sql<number>`coalesce(${filtered(sql`sum(${tasks.
 /** A token count of a task's usage; null when it is missing or not a number (a row never breaks the sum). */
 const tokenCount = (kind: TokenKind) =>
   sql`case when jsonb_typeof(${tasks.usage} -> ${usageKey[kind]}) = 'number' then (${tasks.usage} ->> ${usageKey[kind]})::numeric end`;
-const tokenSum = (kind: TokenKind, when?: SQL) => sql<number>`coalesce(${filtered(sql`sum(${tokenCount(kind)})`, when)}, 0)`.mapWith(Number);
-const tokenSums = (when?: SQL) => Object.fromEntries(tokenKinds.map((kind) => [kind, tokenSum(kind, when)])) as Record<TokenKind, SQL<number>>;
+const tokenSum = (kind: TokenKind, when?: SQL) =>
+  sql<number>`coalesce(${filtered(sql`sum(${tokenCount(kind)})`, when)}, 0)`.mapWith(Number);
+const tokenSums = (when?: SQL) =>
+  Object.fromEntries(tokenKinds.map((kind) => [kind, tokenSum(kind, when)])) as Record<TokenKind, SQL<number>>;
 
 /** Every slot's spend since `dayStart` and in all, in one aggregate query (slots without tasks included, with zeros). */
 export async function slotSpendSince(db: Database, dayStart: Date): Promise<SlotSpend[]> {
@@ -45,7 +47,9 @@ export async function slotSpendSince(db: Database, dayStart: Date): Promise<Slot
     .select({
       slot: slots.id,
       dailyBudgetUsd: slots.dailyBudgetUsd,
-      tasksToday: sql<number>`count(${tasks.id}) filter (where ${tasks.createdAt} >= ${dayStart.toISOString()}::timestamptz)`.mapWith(Number),
+      tasksToday: sql<number>`count(${tasks.id}) filter (where ${tasks.createdAt} >= ${dayStart.toISOString()}::timestamptz)`.mapWith(
+        Number,
+      ),
       tasksTotal: count(tasks.id),
       costTodayUsd: costSum(today),
       costTotalUsd: costSum(),
@@ -113,14 +117,22 @@ export async function costPerDaySince(
  * The times of the tasks that could count in a window from `windowStart` to `now`: created before `now`, and
  * started or ended in the window, or not yet out of the queue.
  */
-export async function taskTimesInWindow(db: Database, windowStart: Date, now: Date): Promise<{ createdAt: Date; startedAt: Date | null; finishedAt: Date | null }[]> {
+export async function taskTimesInWindow(
+  db: Database,
+  windowStart: Date,
+  now: Date,
+): Promise<{ createdAt: Date; startedAt: Date | null; finishedAt: Date | null }[]> {
   return db
     .select({ createdAt: tasks.createdAt, startedAt: tasks.startedAt, finishedAt: tasks.finishedAt })
     .from(tasks)
     .where(
       and(
         lt(tasks.createdAt, now),
-        or(gte(tasks.startedAt, windowStart), gte(tasks.finishedAt, windowStart), and(sql`${tasks.startedAt} is null`, sql`${tasks.finishedAt} is null`)),
+        or(
+          gte(tasks.startedAt, windowStart),
+          gte(tasks.finishedAt, windowStart),
+          and(sql`${tasks.startedAt} is null`, sql`${tasks.finishedAt} is null`),
+        ),
       ),
     );
 }

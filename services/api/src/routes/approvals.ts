@@ -25,7 +25,10 @@ export const approvalRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = asyn
 
   app.get(
     '/v1/approvals/:id',
-    { config: { access: 'approvals:read' }, schema: { tags, summary: 'Get an approval', params: idParams, response: { 200: approvalWithLinkSchema, ...errors } } },
+    {
+      config: { access: 'approvals:read' },
+      schema: { tags, summary: 'Get an approval', params: idParams, response: { 200: approvalWithLinkSchema, ...errors } },
+    },
     async (request) => core.approvals.get(request.params.id, request.caller),
   );
 
@@ -36,7 +39,10 @@ export const approvalRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = asyn
         config: { access: 'approvals:write' },
         schema: {
           tags,
-          summary: verdict === 'approve' ? 'Approve: the tool use goes ahead' : 'Deny: the tool use is refused (the reason is passed on to Claude)',
+          summary:
+            verdict === 'approve'
+              ? 'Approve: the tool use goes ahead'
+              : 'Deny: the tool use is refused (the reason is passed on to Claude)',
           description: 'The session or task waiting on it hears within a second. 409 when it was already decided or expired.',
           params: idParams,
           body: approvalDecisionSchema.optional(),

@@ -12,7 +12,8 @@ export const auditRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (
       schema: {
         tags: ['audit'],
         summary: 'The audit trail, newest first: permission decisions, approvals, receipts, role, slot, token and subscription changes',
-        description: 'Filters: since / until (ISO times), actor (exact: token:<name>, policy, link, file:<path>, …), subject (a session or task id), kind (comma-separated), limit.',
+        description:
+          'Filters: since / until (ISO times), actor (exact: token:<name>, policy, link, file:<path>, …), subject (a session or task id), kind (comma-separated), limit.',
         querystring: auditQuerySchema,
         response: { 200: z.object({ entries: z.array(auditEntrySchema) }), 400: errorResponseSchema },
       },

@@ -14,7 +14,8 @@ export const ccRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (app
       config: { access: 'sessions:read' },
       schema: {
         tags,
-        summary: 'Claude Code sessions found in the CLI transcripts on every active worker, newest first; `workers` says which workers answered',
+        summary:
+          'Claude Code sessions found in the CLI transcripts on every active worker, newest first; `workers` says which workers answered',
         querystring: ccSessionQuerySchema,
         response: { 200: ccSessionListSchema, 400: errorResponseSchema },
       },
@@ -38,13 +39,27 @@ export const ccRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (app
 
   app.get(
     '/v1/cc/overview',
-    { config: { access: 'sessions:read' }, schema: { tags, summary: 'Counts of Claude Code sessions, sessions in progress and tasks by status, in all and per worker', response: { 200: ccOverviewSchema } } },
+    {
+      config: { access: 'sessions:read' },
+      schema: {
+        tags,
+        summary: 'Counts of Claude Code sessions, sessions in progress and tasks by status, in all and per worker',
+        response: { 200: ccOverviewSchema },
+      },
+    },
     async () => core.cc.overview(),
   );
 
   app.get(
     '/v1/cc/in-progress',
-    { config: { access: 'sessions:read' }, schema: { tags, summary: 'Claude Code sessions whose last turn waits for the model (a prompt or tool result without an answer yet)', response: { 200: ccSessionListSchema } } },
+    {
+      config: { access: 'sessions:read' },
+      schema: {
+        tags,
+        summary: 'Claude Code sessions whose last turn waits for the model (a prompt or tool result without an answer yet)',
+        response: { 200: ccSessionListSchema },
+      },
+    },
     async () => core.cc.inProgress(),
   );
 };

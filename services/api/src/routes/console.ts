@@ -27,11 +27,16 @@ export const consoleRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime; dist?: st
     if (!fs.existsSync(path.join(dist, 'index.html'))) {
       return reply.status(503).type('text/html; charset=utf-8').send(NOT_BUILT_PAGE);
     }
-    return reply.header('content-security-policy', CONTENT_SECURITY_POLICY).header('cache-control', 'no-cache').sendFile('index.html', { cacheControl: false });
+    return reply
+      .header('content-security-policy', CONTENT_SECURITY_POLICY)
+      .header('cache-control', 'no-cache')
+      .sendFile('index.html', { cacheControl: false });
   });
 
-  app.get<{ Params: { '*': string } }>('/assets/*', { config: { access: 'public' }, schema: { tags, summary: "The console's scripts and styles", hide: true } }, async (request, reply) =>
-    reply.sendFile(path.posix.join('assets', request.params['*']), { maxAge: ASSET_MAX_AGE_MS, immutable: true }),
+  app.get<{ Params: { '*': string } }>(
+    '/assets/*',
+    { config: { access: 'public' }, schema: { tags, summary: "The console's scripts and styles", hide: true } },
+    async (request, reply) => reply.sendFile(path.posix.join('assets', request.params['*']), { maxAge: ASSET_MAX_AGE_MS, immutable: true }),
   );
 
   app.post(
@@ -42,7 +47,12 @@ export const consoleRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime; dist?: st
         tags,
         summary: "Check an API token and keep it in the console's cookie (HttpOnly, SameSite=Strict)",
         body: z.strictObject({ token: z.string().trim().min(1, 'token must not be empty').max(500) }),
-        response: { 200: z.object({ caller: z.string(), scopes: z.array(z.string()) }), 400: errorResponseSchema, 401: errorResponseSchema, 429: errorResponseSchema },
+        response: {
+          200: z.object({ caller: z.string(), scopes: z.array(z.string()) }),
+          400: errorResponseSchema,
+          401: errorResponseSchema,
+          429: errorResponseSchema,
+        },
       },
     },
     async (request, reply) => {
@@ -56,13 +66,20 @@ export const consoleRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime; dist?: st
     '/console/auth',
     {
       config: { access: 'public' },
-      schema: { tags, summary: 'Whether the API asks for a token (MISSION_AUTH): the console offers "Sign out" only then', response: { 200: z.object({ auth: z.boolean() }) } },
+      schema: {
+        tags,
+        summary: 'Whether the API asks for a token (MISSION_AUTH): the console offers "Sign out" only then',
+        response: { 200: z.object({ auth: z.boolean() }) },
+      },
     },
     async () => ({ auth: core.config.auth }),
   );
 
   app.post('/logout', { config: { access: 'public' }, schema: { tags, summary: "Forget the console's cookie" } }, async (request, reply) =>
-    reply.header('set-cookie', tokenCookie('', { secure: cameOverHttps(request), expire: true })).status(204).send(),
+    reply
+      .header('set-cookie', tokenCookie('', { secure: cameOverHttps(request), expire: true }))
+      .status(204)
+      .send(),
   );
 };
 

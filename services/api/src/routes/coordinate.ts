@@ -20,4 +20,3 @@ export const coordinateRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = as
     async (request) => core.coordinations.coordinate(request.body, { caller: request.caller }),
   );
 };
-

@@ -19,7 +19,10 @@ const queueDepthSchema = z.object({
 export const fleetRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (app, { core }) => {
   app.get(
     '/v1/overview',
-    { config: { access: 'tasks:read' }, schema: { tags, summary: 'Counts: tasks by status and slot, sessions by state and slot, per worker, queue depths' } },
+    {
+      config: { access: 'tasks:read' },
+      schema: { tags, summary: 'Counts: tasks by status and slot, sessions by state and slot, per worker, queue depths' },
+    },
     async () => core.overview(),
   );
 

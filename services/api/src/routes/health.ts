@@ -9,7 +9,10 @@ const checkResult = z.object({ ok: z.boolean(), error: z.string().optional() });
 export const healthRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (app, { core }) => {
   app.get(
     '/healthz',
-    { config: { access: 'public' }, schema: { tags: ['health'], summary: 'Liveness: the process answers', response: { 200: z.object({ status: z.literal('ok') }) } } },
+    {
+      config: { access: 'public' },
+      schema: { tags: ['health'], summary: 'Liveness: the process answers', response: { 200: z.object({ status: z.literal('ok') }) } },
+    },
     async () => ({ status: 'ok' as const }),
   );
 
@@ -20,7 +23,10 @@ export const healthRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async 
       schema: {
         tags: ['health'],
         summary: 'Readiness: Redis and Postgres answer',
-        response: { 200: z.object({ status: z.string(), checks: z.record(z.string(), checkResult) }), 503: z.object({ status: z.string(), checks: z.record(z.string(), checkResult) }) },
+        response: {
+          200: z.object({ status: z.string(), checks: z.record(z.string(), checkResult) }),
+          503: z.object({ status: z.string(), checks: z.record(z.string(), checkResult) }),
+        },
       },
     },
     async (_request, reply) => {

@@ -28,7 +28,12 @@ export const messageRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async
     '/v1/sessions/:id/messages',
     {
       config: { access: 'sessions:read' },
-      schema: { tags, summary: 'Messages a session sent or received, oldest first', params: idParams, response: { 200: z.object({ messages: z.array(sessionMessageSchema) }), ...errors } },
+      schema: {
+        tags,
+        summary: 'Messages a session sent or received, oldest first',
+        params: idParams,
+        response: { 200: z.object({ messages: z.array(sessionMessageSchema) }), ...errors },
+      },
     },
     async (request) => {
       await core.access.readSession(request.caller, request.params.id);

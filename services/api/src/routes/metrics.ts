@@ -15,7 +15,8 @@ export const metricsRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async
       config: { access: 'tasks:read' },
       schema: {
         tags: ['fleet'],
-        summary: 'The fleet in the Prometheus text format: tasks, sessions, workers, queues, wait and run time, permission decisions, tokens, cost, budgets',
+        summary:
+          'The fleet in the Prometheus text format: tasks, sessions, workers, queues, wait and run time, permission decisions, tokens, cost, budgets',
         produces: [prometheusContentType],
         response: { 200: z.string() },
       },

@@ -14,7 +14,7 @@ export const receiptRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async
       config: { access: 'approvals:write' },
       schema: {
         tags,
-        summary: "Ask for an action of a class for a session or task: gated classes raise an approval, auto ones are recorded",
+        summary: 'Ask for an action of a class for a session or task: gated classes raise an approval, auto ones are recorded',
         body: actionRequestForOwnerSchema,
         response: { 201: z.object({ receipt: receiptSchema, approval: approvalSchema.nullable() }), ...errors },
       },
@@ -29,7 +29,12 @@ export const receiptRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async
     '/v1/receipts/log',
     {
       config: { access: 'approvals:write' },
-      schema: { tags, summary: 'Record an action a session or task took (a receipt, decided "logged")', body: actionRequestForOwnerSchema, response: { 201: receiptSchema, ...errors } },
+      schema: {
+        tags,
+        summary: 'Record an action a session or task took (a receipt, decided "logged")',
+        body: actionRequestForOwnerSchema,
+        response: { 201: receiptSchema, ...errors },
+      },
     },
     async (request, reply) => {
       const { owner, ...action } = request.body;
@@ -39,13 +44,24 @@ export const receiptRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async
 
   app.get(
     '/v1/receipts',
-    { config: { access: 'approvals:read' }, schema: { tags, summary: 'Receipts, newest first (?owner=<session or task>)', querystring: receiptListQuerySchema, response: { 200: z.object({ receipts: z.array(receiptSchema) }), 400: errorResponseSchema } } },
+    {
+      config: { access: 'approvals:read' },
+      schema: {
+        tags,
+        summary: 'Receipts, newest first (?owner=<session or task>)',
+        querystring: receiptListQuerySchema,
+        response: { 200: z.object({ receipts: z.array(receiptSchema) }), 400: errorResponseSchema },
+      },
+    },
     async (request) => ({ receipts: await core.receipts.list(request.query) }),
   );
 
   app.get(
     '/v1/receipts/:id',
-    { config: { access: 'approvals:read' }, schema: { tags, summary: 'A receipt, by its id or its approval\'s', params: idParams, response: { 200: receiptSchema, ...errors } } },
+    {
+      config: { access: 'approvals:read' },
+      schema: { tags, summary: "A receipt, by its id or its approval's", params: idParams, response: { 200: receiptSchema, ...errors } },
+    },
     async (request) => core.receipts.get(request.params.id, request.caller),
   );
 };

@@ -10,13 +10,19 @@ const nameParams = z.object({ name: z.string().min(1).max(200) });
 export const roleRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (app, { core }) => {
   app.get(
     '/v1/roles',
-    { config: { access: 'approvals:read' }, schema: { tags, summary: 'List roles with the rules in force', response: { 200: z.object({ roles: z.array(roleSchema) }) } } },
+    {
+      config: { access: 'approvals:read' },
+      schema: { tags, summary: 'List roles with the rules in force', response: { 200: z.object({ roles: z.array(roleSchema) }) } },
+    },
     async () => ({ roles: await core.roles.list() }),
   );
 
   app.get(
     '/v1/roles/:name',
-    { config: { access: 'approvals:read' }, schema: { tags, summary: "A role's rules in force", params: nameParams, response: { 200: roleSchema, ...errors } } },
+    {
+      config: { access: 'approvals:read' },
+      schema: { tags, summary: "A role's rules in force", params: nameParams, response: { 200: roleSchema, ...errors } },
+    },
     async (request) => core.roles.get(request.params.name),
   );
 
@@ -24,7 +30,12 @@ export const roleRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (a
     '/v1/roles/:name/versions',
     {
       config: { access: 'approvals:read' },
-      schema: { tags, summary: 'Every version of a role, newest first (who changed it, when)', params: nameParams, response: { 200: z.object({ versions: z.array(roleSchema) }), ...errors } },
+      schema: {
+        tags,
+        summary: 'Every version of a role, newest first (who changed it, when)',
+        params: nameParams,
+        response: { 200: z.object({ versions: z.array(roleSchema) }), ...errors },
+      },
     },
     async (request) => ({ versions: await core.roles.history(request.params.name) }),
   );
@@ -36,9 +47,15 @@ export const roleRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (a
       schema: {
         tags,
         summary: "Set a role's allow / confirm / deny rules (a new version)",
-        description: "Rules in Claude Code's syntax: Bash(npm test:*), Bash(rm -rf*), Edit(src/**), Read, WebFetch(domain:example.com), mcp__server__tool. Deny beats confirm beats allow; no match means confirm. Applies to the next permission request.",
+        description:
+          "Rules in Claude Code's syntax: Bash(npm test:*), Bash(rm -rf*), Edit(src/**), Read, WebFetch(domain:example.com), mcp__server__tool. Deny beats confirm beats allow; no match means confirm. Applies to the next permission request.",
         params: nameParams,
-        querystring: z.strictObject({ draft: z.enum(['true', 'false']).default('false').describe('true: save the version as a draft, put in force later (POST …/versions/:version/activate)') }),
+        querystring: z.strictObject({
+          draft: z
+            .enum(['true', 'false'])
+            .default('false')
+            .describe('true: save the version as a draft, put in force later (POST …/versions/:version/activate)'),
+        }),
         body: roleRulesSchema,
         response: { 200: roleSchema, 400: errorResponseSchema },
       },

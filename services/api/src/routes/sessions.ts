@@ -1,5 +1,17 @@
 import { type CoreRuntime, runInTemporarySession } from '@mission/core';
-import { isEndedSessionState, sessionConfirmSchema, sessionAnswerSchema, sessionListQuerySchema, sessionRunSchema, sessionSchema, sessionScreenSchema, screenText, sessionSendSchema, sessionSpawnSchema, sessionTurnSchema } from '@mission/contracts';
+import {
+  isEndedSessionState,
+  sessionConfirmSchema,
+  sessionAnswerSchema,
+  sessionListQuerySchema,
+  sessionRunSchema,
+  sessionSchema,
+  sessionScreenSchema,
+  screenText,
+  sessionSendSchema,
+  sessionSpawnSchema,
+  sessionTurnSchema,
+} from '@mission/contracts';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -11,7 +23,8 @@ const commandErrors = { ...errors, 409: errorResponseSchema, 504: errorResponseS
 
 export const sessionRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (app, { core }) => {
   /** A command on a session (its screen too) is for those who may command it: the same policy as MCP's tools. */
-  const mayCommand = async (request: FastifyRequest<{ Params: { id: string } }>) => core.access.commandSession(request.caller, request.params.id);
+  const mayCommand = async (request: FastifyRequest<{ Params: { id: string } }>) =>
+    core.access.commandSession(request.caller, request.params.id);
 
   app.post(
     '/v1/sessions',
@@ -36,7 +49,11 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async
         summary: 'Run one prompt in a temporary session: spawn, send, wait for the answer, end the session',
         description: "The session is ended whatever happens (an error or a timeout too); its events and Claude Code's transcript are kept.",
         body: sessionRunSchema,
-        response: { 200: z.object({ session: sessionSchema, response: z.string().nullable() }), ...commandErrors, 503: errorResponseSchema },
+        response: {
+          200: z.object({ session: sessionSchema, response: z.string().nullable() }),
+          ...commandErrors,
+          503: errorResponseSchema,
+        },
       },
     },
     async (request) => runInTemporarySession(core, request.body, request.caller),
@@ -46,14 +63,22 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async
     '/v1/sessions',
     {
       config: { access: 'sessions:read' },
-      schema: { tags, summary: 'List sessions, newest first', querystring: sessionListQuerySchema, response: { 200: z.object({ sessions: z.array(sessionSchema) }), 400: errorResponseSchema } },
+      schema: {
+        tags,
+        summary: 'List sessions, newest first',
+        querystring: sessionListQuerySchema,
+        response: { 200: z.object({ sessions: z.array(sessionSchema) }), 400: errorResponseSchema },
+      },
     },
     async (request) => ({ sessions: await core.sessions.list(request.query, { caller: request.caller }) }),
   );
 
   app.get(
     '/v1/sessions/:id',
-    { config: { access: 'sessions:read' }, schema: { tags, summary: 'Get a session', params: idParams, response: { 200: sessionSchema, ...errors } } },
+    {
+      config: { access: 'sessions:read' },
+      schema: { tags, summary: 'Get a session', params: idParams, response: { 200: sessionSchema, ...errors } },
+    },
     async (request) => {
       const session = await core.sessions.get(request.params.id);
       await core.access.readSession(request.caller, session.id);
@@ -69,7 +94,8 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async
       schema: {
         tags,
         summary: 'Type a message, submit it, and wait for the reply',
-        description: 'Returns when Claude is idle again (with the reply) or stops to ask permission (with the dialog). 409 while it is busy or asking; 504 when the reply takes longer than timeoutMs.',
+        description:
+          'Returns when Claude is idle again (with the reply) or stops to ask permission (with the dialog). 409 while it is busy or asking; 504 when the reply takes longer than timeoutMs.',
         params: idParams,
         body: sessionSendSchema,
         response: { 200: sessionTurnSchema, ...commandErrors },
@@ -92,7 +118,8 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async
         response: { 200: sessionTurnSchema, ...commandErrors },
       },
     },
-    async (request) => core.approvals.turnFor(await core.sessions.confirm(request.params.id, request.body, request.caller.label), request.caller),
+    async (request) =>
+      core.approvals.turnFor(await core.sessions.confirm(request.params.id, request.body, request.caller.label), request.caller),
   );
 
   app.post(
@@ -114,7 +141,16 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async
 
   app.post(
     '/v1/sessions/:id/interrupt',
-    { preHandler: mayCommand, config: { access: 'sessions:write' }, schema: { tags, summary: 'Interrupt what Claude is doing and wait for the prompt', params: idParams, response: { 200: sessionTurnSchema, ...commandErrors } } },
+    {
+      preHandler: mayCommand,
+      config: { access: 'sessions:write' },
+      schema: {
+        tags,
+        summary: 'Interrupt what Claude is doing and wait for the prompt',
+        params: idParams,
+        response: { 200: sessionTurnSchema, ...commandErrors },
+      },
+    },
     async (request) => core.approvals.turnFor(await core.sessions.interrupt(request.params.id), request.caller),
   );
 
@@ -147,7 +183,12 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async
         tags,
         summary: 'End the session (its claude process and everything it started); with cascade=true, every session under it first',
         params: idParams,
-        querystring: z.strictObject({ cascade: z.enum(['true', 'false']).default('false').transform((value) => value === 'true') }),
+        querystring: z.strictObject({
+          cascade: z
+            .enum(['true', 'false'])
+            .default('false')
+            .transform((value) => value === 'true'),
+        }),
         response: { 200: sessionSchema, ...commandErrors },
       },
     },
@@ -162,7 +203,8 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async
       schema: {
         tags,
         summary: 'Restart a lost (or exited) session on a worker with `claude --resume`: the conversation goes on',
-        description: "Keeps the session's id and events; needs the slot's cwd and Claude Code's transcripts (~/.claude) on the worker that takes it. 409 unless the session has ended.",
+        description:
+          "Keeps the session's id and events; needs the slot's cwd and Claude Code's transcripts (~/.claude) on the worker that takes it. 409 unless the session has ended.",
         params: idParams,
         response: { 200: sessionSchema, ...commandErrors, 503: errorResponseSchema },
       },

@@ -9,13 +9,19 @@ const tags = ['slots'];
 export const slotRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (app, { core }) => {
   app.get(
     '/v1/slots',
-    { config: { access: 'tasks:read' }, schema: { tags, summary: 'List slots', response: { 200: z.object({ slots: z.array(slotSchema) }) } } },
+    {
+      config: { access: 'tasks:read' },
+      schema: { tags, summary: 'List slots', response: { 200: z.object({ slots: z.array(slotSchema) }) } },
+    },
     async () => ({ slots: await core.slots.list() }),
   );
 
   app.get(
     '/v1/slots/:id',
-    { config: { access: 'tasks:read' }, schema: { tags, summary: 'Get a slot', params: idParams, response: { 200: slotSchema, ...errors } } },
+    {
+      config: { access: 'tasks:read' },
+      schema: { tags, summary: 'Get a slot', params: idParams, response: { 200: slotSchema, ...errors } },
+    },
     async (request) => core.slots.get(request.params.id),
   );
 

@@ -18,7 +18,9 @@ export const taskRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (a
         headers: idempotencyHeaders,
         body: taskInputSchema,
         response: {
-          200: taskSchema.extend({ replayed: z.literal(true), hint: z.string() }).describe('The task of this Idempotency-Key, replayed (header Idempotent-Replayed: true); nothing new runs'),
+          200: taskSchema
+            .extend({ replayed: z.literal(true), hint: z.string() })
+            .describe('The task of this Idempotency-Key, replayed (header Idempotent-Replayed: true); nothing new runs'),
           202: taskSchema,
           ...errors,
           409: errorResponseSchema,
@@ -29,7 +31,10 @@ export const taskRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (a
       const key = request.headers['idempotency-key'];
       const { task, created } = await core.tasks.submit(request.body, { idempotencyKey: key, caller: request.caller });
       if (created) return reply.status(202).send(task);
-      return reply.header('idempotent-replayed', 'true').status(200).send({ ...task, replayed: true, hint: idempotentReplayHint(task, key!) });
+      return reply
+        .header('idempotent-replayed', 'true')
+        .status(200)
+        .send({ ...task, replayed: true, hint: idempotentReplayHint(task, key!) });
     },
   );
 
@@ -40,10 +45,17 @@ export const taskRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (a
       schema: {
         tags,
         summary: 'Ask: runs the prompt and waits for the answer, up to timeoutMs',
-        description: 'A task that ends without an answer is an error with the task in details.task: failed 502 task_failed, timed_out 504 timeout, cancelled 409 task_cancelled. A repeated Idempotency-Key replays its task (header Idempotent-Replayed: true).',
+        description:
+          'A task that ends without an answer is an error with the task in details.task: failed 502 task_failed, timed_out 504 timeout, cancelled 409 task_cancelled. A repeated Idempotency-Key replays its task (header Idempotent-Replayed: true).',
         headers: idempotencyHeaders,
         body: taskInputSchema,
-        response: { 200: z.object({ answer: z.string().nullable(), task: taskSchema }), ...errors, 409: errorResponseSchema, 502: errorResponseSchema, 504: errorResponseSchema },
+        response: {
+          200: z.object({ answer: z.string().nullable(), task: taskSchema }),
+          ...errors,
+          409: errorResponseSchema,
+          502: errorResponseSchema,
+          504: errorResponseSchema,
+        },
       },
     },
     async (request, reply) => {
@@ -75,7 +87,10 @@ export const taskRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (a
 
   app.get(
     '/v1/tasks/:id',
-    { config: { access: 'tasks:read' }, schema: { tags, summary: 'Get a task', params: idParams, response: { 200: taskSchema, ...errors } } },
+    {
+      config: { access: 'tasks:read' },
+      schema: { tags, summary: 'Get a task', params: idParams, response: { 200: taskSchema, ...errors } },
+    },
     async (request) => {
       const task = await core.tasks.get(request.params.id);
       await core.access.readTask(request.caller, task);
@@ -102,7 +117,8 @@ export const taskRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (a
     access: 'tasks:read',
     tags,
     summary: "Server-Sent Events: the task's stored events, then live ones until it ends",
-    description: 'Each SSE id is the event seq; reconnect with Last-Event-ID (or ?after=) to resume. An `end` event closes the stream. ?follow=false: only the events stored so far, then `end`.',
+    description:
+      'Each SSE id is the event seq; reconnect with Last-Event-ID (or ?after=) to resume. An `end` event closes the stream. ?follow=false: only the events stored so far, then `end`.',
     load: async (id, caller) => {
       const task = await core.tasks.get(id);
       await core.access.readTask(caller, task);

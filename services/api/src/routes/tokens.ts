@@ -23,13 +23,19 @@ export const tokenRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (
 
   app.get(
     '/v1/tokens',
-    { config: { access: 'admin' }, schema: { tags, summary: 'List API tokens (never their secrets)', response: { 200: z.object({ tokens: z.array(apiTokenSchema) }) } } },
+    {
+      config: { access: 'admin' },
+      schema: { tags, summary: 'List API tokens (never their secrets)', response: { 200: z.object({ tokens: z.array(apiTokenSchema) }) } },
+    },
     async () => ({ tokens: await core.tokens.list() }),
   );
 
   app.post(
     '/v1/tokens/:id/revoke',
-    { config: { access: 'admin' }, schema: { tags, summary: 'Revoke an API token', params: idParams, response: { 200: apiTokenSchema, ...errors } } },
+    {
+      config: { access: 'admin' },
+      schema: { tags, summary: 'Revoke an API token', params: idParams, response: { 200: apiTokenSchema, ...errors } },
+    },
     async (request) => core.tokens.revoke(request.params.id, request.caller.label),
   );
 };

@@ -8,7 +8,8 @@ export const fleetTools: ToolDef[] = [
   tool({
     name: 'mission_overview',
     scope: 'tasks:read',
-    description: 'Counts across the fleet: tasks by status and per slot, sessions by state and per slot, live sessions and tasks per worker, and queue depths.',
+    description:
+      'Counts across the fleet: tasks by status and per slot, sessions by state and per slot, live sessions and tasks per worker, and queue depths.',
     inputSchema: z.strictObject({}),
     run: async (_args, { core }) => ok(await core.overview()),
   }),
@@ -27,14 +28,16 @@ export const fleetTools: ToolDef[] = [
   tool({
     name: 'mission_workers',
     scope: 'tasks:read',
-    description: 'The worker registry: each worker with host, capacity, the slots it serves, state (active, draining, lost), running tasks, live sessions and heartbeat age.',
+    description:
+      'The worker registry: each worker with host, capacity, the slots it serves, state (active, draining, lost), running tasks, live sessions and heartbeat age.',
     inputSchema: workerListQuerySchema,
     run: async (args, { core }) => ok({ workers: await core.workers(args) }),
   }),
   tool({
     name: 'mission_slots',
     scope: 'tasks:read',
-    description: "List the slots (named agent configurations: role, working directory, model, arguments) tasks and sessions run on, each with its `pause` while a usage or rate limit Claude hit keeps its tasks waiting (until, reason, the task or session that hit it; null otherwise).",
+    description:
+      'List the slots (named agent configurations: role, working directory, model, arguments) tasks and sessions run on, each with its `pause` while a usage or rate limit Claude hit keeps its tasks waiting (until, reason, the task or session that hit it; null otherwise).',
     inputSchema: z.strictObject({}),
     run: async (_args, { core }) => ok({ slots: await core.slots.list() }),
   }),

@@ -18,7 +18,9 @@ export const gateTools: ToolDef[] = [
     scope: 'tasks:read',
     description:
       "How an action you asked for was decided: the receipt, by its id or its approval's, with `decision` (pending, approved, denied, expired, auto), who decided and why.",
-    inputSchema: z.strictObject({ id: z.string().min(1).max(200).describe('The approval id (appr_…) or receipt id (rcpt_…) mission_request_approval returned.') }),
+    inputSchema: z.strictObject({
+      id: z.string().min(1).max(200).describe('The approval id (appr_…) or receipt id (rcpt_…) mission_request_approval returned.'),
+    }),
     run: async ({ id }, { core, caller }) => ok(await core.receipts.get(id, caller)),
   }),
   tool({

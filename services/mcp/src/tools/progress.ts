@@ -6,7 +6,11 @@ import type { Extra } from './tool.ts';
  * While a long call waits, each event of what it waits on becomes a progress notification (when the
  * caller asked for progress with a progressToken). Returns the unsubscribe.
  */
-export async function reportProgress(core: CoreRuntime, extra: Extra, owner: { kind: 'task' | 'session'; id: string }): Promise<() => void> {
+export async function reportProgress(
+  core: CoreRuntime,
+  extra: Extra,
+  owner: { kind: 'task' | 'session'; id: string },
+): Promise<() => void> {
   const token = extra._meta?.progressToken;
   if (token === undefined) {
     return () => {
@@ -16,7 +20,12 @@ export async function reportProgress(core: CoreRuntime, extra: Extra, owner: { k
   let progress = 0;
   return core.subscriber.subscribe(core.events.channel(owner), (message) => {
     const event = JSON.parse(message) as MissionEvent;
-    void extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: ++progress, message: describe(event) } }).catch((error) => core.logger.debug({ err: error, owner }, 'progress notification not sent (the client is gone)'));
+    void extra
+      .sendNotification({
+        method: 'notifications/progress',
+        params: { progressToken: token, progress: ++progress, message: describe(event) },
+      })
+      .catch((error) => core.logger.debug({ err: error, owner }, 'progress notification not sent (the client is gone)'));
   });
 }
 

@@ -9,7 +9,8 @@ export const sessionTools: ToolDef[] = [
   tool({
     name: 'mission_pty_spawn',
     scope: 'sessions:write',
-    description: 'Start an interactive Claude Code session (the real TUI in a terminal on a worker) on a slot. Returns the session; talk to it with mission_pty_send.',
+    description:
+      'Start an interactive Claude Code session (the real TUI in a terminal on a worker) on a slot. Returns the session; talk to it with mission_pty_send.',
     inputSchema: sessionSpawnSchema,
     run: async (args, { core, caller }) => ok(await core.sessions.spawn(args, { caller })),
   }),
@@ -18,7 +19,11 @@ export const sessionTools: ToolDef[] = [
     scope: 'sessions:write',
     description:
       'Type a message into a session and wait for Claude\'s reply. Returns {state, response, dialog, approval}: state "idle" with the response, or "waiting_permission" with the permission dialog (the role policy already answered the tool uses it allows or denies; this one waits for a decision: mission_pty_confirm, or mission_approve on the approval). Sends progress notifications while Claude works.',
-    inputSchema: z.strictObject({ session: sessionId, text: z.string().trim().min(1).describe('What to type (submitted with Enter).'), timeoutMs: turnTimeout }),
+    inputSchema: z.strictObject({
+      session: sessionId,
+      text: z.string().trim().min(1).describe('What to type (submitted with Enter).'),
+      timeoutMs: turnTimeout,
+    }),
     run: async ({ session, text, timeoutMs }, { core, caller, extra }) => {
       await core.access.commandSession(caller, session);
       const stop = await reportProgress(core, extra, { kind: 'session', id: session });
@@ -32,8 +37,12 @@ export const sessionTools: ToolDef[] = [
   tool({
     name: 'mission_pty_screen',
     scope: 'sessions:read',
-    description: "Read what a session's terminal shows now: as text (default), or as JSON with the parsed state, permission dialog and status line.",
-    inputSchema: z.strictObject({ session: sessionId, format: z.enum(['text', 'json']).default('text').describe('text: the screen as lines; json: parsed too.') }),
+    description:
+      "Read what a session's terminal shows now: as text (default), or as JSON with the parsed state, permission dialog and status line.",
+    inputSchema: z.strictObject({
+      session: sessionId,
+      format: z.enum(['text', 'json']).default('text').describe('text: the screen as lines; json: parsed too.'),
+    }),
     run: async ({ session, format }, { core, caller }) => {
       await core.access.commandSession(caller, session);
       const screen = await core.sessions.screen(session);
@@ -45,31 +54,52 @@ export const sessionTools: ToolDef[] = [
     scope: 'sessions:write',
     description:
       'Answer the permission dialog a session is showing: "yes" (once), "yes_always" (do not ask again for this), or "no". Waits for Claude to go on and returns {state, response, dialog} like mission_pty_send.',
-    inputSchema: z.strictObject({ session: sessionId, choice: z.enum(confirmChoices).describe('yes, yes_always or no.'), timeoutMs: turnTimeout }),
+    inputSchema: z.strictObject({
+      session: sessionId,
+      choice: z.enum(confirmChoices).describe('yes, yes_always or no.'),
+      timeoutMs: turnTimeout,
+    }),
     run: async ({ session, choice, timeoutMs }, context) =>
-      onOwn(context, session, async () => context.core.approvals.turnFor(await context.core.sessions.confirm(session, { choice, timeoutMs }, context.caller.label), context.caller)),
+      onOwn(context, session, async () =>
+        context.core.approvals.turnFor(
+          await context.core.sessions.confirm(session, { choice, timeoutMs }, context.caller.label),
+          context.caller,
+        ),
+      ),
   }),
   tool({
     name: 'mission_pty_answer',
     scope: 'sessions:write',
     description:
       'Answer a dialog a blocked session shows that is not a tool permission (folder trust, the API key, the auto-mode offer, an MCP server approval, …): its state is "blocked" and mission_status shows the dialog as blocking: {kind, text, options}. Pick an option by its key; it is pressed once. Returns {state, response, dialog}.',
-    inputSchema: z.strictObject({ session: sessionId, option: z.string().regex(/^\d{1,2}$/).describe('The key of one of the dialog\'s options, e.g. "1".'), timeoutMs: turnTimeout }),
-    run: async ({ session, option, timeoutMs }, context) => onOwn(context, session, () => context.core.sessions.answer(session, { option, timeoutMs })),
+    inputSchema: z.strictObject({
+      session: sessionId,
+      option: z
+        .string()
+        .regex(/^\d{1,2}$/)
+        .describe('The key of one of the dialog\'s options, e.g. "1".'),
+      timeoutMs: turnTimeout,
+    }),
+    run: async ({ session, option, timeoutMs }, context) =>
+      onOwn(context, session, () => context.core.sessions.answer(session, { option, timeoutMs })),
   }),
   tool({
     name: 'mission_pty_interrupt',
     scope: 'sessions:write',
     description: 'Stop what Claude is doing in a session (like pressing Esc) and wait for its prompt. Returns {state, response, dialog}.',
     inputSchema: z.strictObject({ session: sessionId }),
-    run: async ({ session }, context) => onOwn(context, session, async () => context.core.approvals.turnFor(await context.core.sessions.interrupt(session), context.caller)),
+    run: async ({ session }, context) =>
+      onOwn(context, session, async () => context.core.approvals.turnFor(await context.core.sessions.interrupt(session), context.caller)),
   }),
   tool({
     name: 'mission_pty_kill',
     scope: 'sessions:write',
     description:
       'End a session: its Claude process and everything it started. With cascade, first every session under it (the sessions it spawned, theirs, …), deepest first. Returns the session (state "exited").',
-    inputSchema: z.strictObject({ session: sessionId, cascade: z.boolean().default(false).describe('Also end every session under this one.') }),
+    inputSchema: z.strictObject({
+      session: sessionId,
+      cascade: z.boolean().default(false).describe('Also end every session under this one.'),
+    }),
     run: async ({ session, cascade }, context) => onOwn(context, session, () => context.core.sessions.kill(session, { cascade })),
   }),
   tool({

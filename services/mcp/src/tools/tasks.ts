@@ -30,7 +30,12 @@ export const taskTools: ToolDef[] = [
           signal: extra.signal,
           onSubmitted: async ({ task: submitted }) => void (stop = await reportProgress(core, extra, { kind: 'task', id: submitted.id })),
         });
-        return { content: [{ type: 'text', text: task.result ?? '' }, { type: 'text', text: JSON.stringify(task, null, 2) }] };
+        return {
+          content: [
+            { type: 'text', text: task.result ?? '' },
+            { type: 'text', text: JSON.stringify(task, null, 2) },
+          ],
+        };
       } finally {
         stop();
       }

@@ -26,7 +26,9 @@ export interface ToolDef<S extends z.ZodType = z.ZodType> {
 export const tool = <S extends z.ZodType>(definition: ToolDef<S>): ToolDef => definition as unknown as ToolDef;
 
 /** A tool's result: the value as JSON text (what an LLM reads best), or the text itself. */
-export const ok = (value: unknown): CallToolResult => ({ content: [{ type: 'text', text: typeof value === 'string' ? value : JSON.stringify(value, null, 2) }] });
+export const ok = (value: unknown): CallToolResult => ({
+  content: [{ type: 'text', text: typeof value === 'string' ? value : JSON.stringify(value, null, 2) }],
+});
 
 /** A command on a session the caller may command (an agent: one it started); its answer as the result. */
 export async function onOwn({ core, caller }: ToolContext, session: string, command: () => Promise<unknown>): Promise<CallToolResult> {
@@ -35,4 +37,10 @@ export async function onOwn({ core, caller }: ToolContext, session: string, comm
 }
 
 export const sessionId = z.string().min(1).describe('The session id (ses_…) from mission_pty_spawn or mission_sessions.');
-export const turnTimeout = z.number().int().min(1_000).max(3_600_000).optional().describe('How long to wait for Claude to finish, in ms (default 5 minutes).');
+export const turnTimeout = z
+  .number()
+  .int()
+  .min(1_000)
+  .max(3_600_000)
+  .optional()
+  .describe('How long to wait for Claude to finish, in ms (default 5 minutes).');

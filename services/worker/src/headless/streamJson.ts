@@ -37,7 +37,9 @@ export function mapStreamJsonMessage(message: unknown): MappedMessage {
   if (!isObject(message)) return { events: [] };
   switch (message.type) {
     case 'system':
-      return message.subtype === 'init' && str(message.session_id) ? { events: [], claudeSessionId: str(message.session_id)! } : { events: [] };
+      return message.subtype === 'init' && str(message.session_id)
+        ? { events: [], claudeSessionId: str(message.session_id)! }
+        : { events: [] };
     case 'assistant':
       return { events: contentOf(message).flatMap(assistantBlockToEvents) };
     case 'user':
@@ -61,7 +63,12 @@ function assistantBlockToEvents(block: unknown): MissionEventDraft[] {
   if (!isObject(block)) return [];
   if (block.type === 'text' && str(block.text)?.trim()) return [{ type: 'assistant_message', payload: { text: block.text as string } }];
   if (block.type === 'tool_use' && str(block.name)) {
-    return [{ type: 'tool_call', payload: { ...(str(block.id) ? { id: block.id as string } : {}), tool: block.name as string, input: block.input ?? {} } }];
+    return [
+      {
+        type: 'tool_call',
+        payload: { ...(str(block.id) ? { id: block.id as string } : {}), tool: block.name as string, input: block.input ?? {} },
+      },
+    ];
   }
   return [];
 }

@@ -15,10 +15,21 @@ export function taskAgentRequest(
   launch: { args: string[]; env: Record<string, string> },
   promptInput: PromptInput = 'text',
 ): AgentLaunchRequest {
-  return { args: [...headlessArgs(slot.model, slot.args, rules, promptInput), ...launch.args], cwd: slot.cwd, slot: slot.id, slotEnv: slot.env, launchEnv: { ...launch.env, ...CLAUDE_QUIET_ENV } };
+  return {
+    args: [...headlessArgs(slot.model, slot.args, rules, promptInput), ...launch.args],
+    cwd: slot.cwd,
+    slot: slot.id,
+    slotEnv: slot.env,
+    launchEnv: { ...launch.env, ...CLAUDE_QUIET_ENV },
+  };
 }
 
-export function headlessArgs(model: string | null, extra: readonly string[], rules: Pick<RoleRules, 'deny' | 'sandbox'>, promptInput: PromptInput = 'text'): string[] {
+export function headlessArgs(
+  model: string | null,
+  extra: readonly string[],
+  rules: Pick<RoleRules, 'deny' | 'sandbox'>,
+  promptInput: PromptInput = 'text',
+): string[] {
   return [
     '-p',
     '--output-format',

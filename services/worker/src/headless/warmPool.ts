@@ -50,7 +50,9 @@ export function warmFingerprint(slot: Pick<SlotRow, 'model' | 'args' | 'cwd' | '
  * to Mission's MCP server at start: it cannot be known before the task is.
  */
 export function warmUnsupported(rules: Pick<RoleRules, 'missionTools'>): string | null {
-  return rules.missionTools.length > 0 ? "its role gives Mission tools, whose token is minted for the task and read by the CLI at start" : null;
+  return rules.missionTools.length > 0
+    ? 'its role gives Mission tools, whose token is minted for the task and read by the CLI at start'
+    : null;
 }
 
 interface Idle {
@@ -269,7 +271,10 @@ export class WarmPools {
       if (!remove()) return;
       clearTimeout(entry.timer);
       prompts.release();
-      this.logger.warn({ slot: slot.id, pid: process.pid, code, signal }, 'a warm agent exited before it was used: starting another after a pause');
+      this.logger.warn(
+        { slot: slot.id, pid: process.pid, code, signal },
+        'a warm agent exited before it was used: starting another after a pause',
+      );
       pool.backOff();
     });
     if (pool.closed || fingerprint !== pool.fingerprint) return endIdle(entry);

@@ -7,14 +7,38 @@ import { z } from 'zod';
  * prompt takes input anyway (notifications.json), so the screen tells when the CLI is ready.
  */
 /** `prompt_id` names the turn a call belongs to (the prompt that started it); the transcript's records carry it as `promptId`. */
-const common = { session_id: z.string(), transcript_path: z.string().optional(), cwd: z.string().optional(), prompt_id: z.string().optional() };
+const common = {
+  session_id: z.string(),
+  transcript_path: z.string().optional(),
+  cwd: z.string().optional(),
+  prompt_id: z.string().optional(),
+};
 const toolInput = z.record(z.string(), z.unknown());
 
 export const hookInputSchema = z.discriminatedUnion('hook_event_name', [
   z.looseObject({ ...common, hook_event_name: z.literal('UserPromptSubmit'), prompt: z.string() }),
-  z.looseObject({ ...common, hook_event_name: z.literal('PreToolUse'), tool_name: z.string(), tool_input: toolInput, tool_use_id: z.string() }),
-  z.looseObject({ ...common, hook_event_name: z.literal('PermissionRequest'), tool_name: z.string(), tool_input: toolInput, permission_suggestions: z.array(z.unknown()).optional() }),
-  z.looseObject({ ...common, hook_event_name: z.literal('PostToolUse'), tool_name: z.string(), tool_input: toolInput, tool_use_id: z.string(), tool_response: z.unknown() }),
+  z.looseObject({
+    ...common,
+    hook_event_name: z.literal('PreToolUse'),
+    tool_name: z.string(),
+    tool_input: toolInput,
+    tool_use_id: z.string(),
+  }),
+  z.looseObject({
+    ...common,
+    hook_event_name: z.literal('PermissionRequest'),
+    tool_name: z.string(),
+    tool_input: toolInput,
+    permission_suggestions: z.array(z.unknown()).optional(),
+  }),
+  z.looseObject({
+    ...common,
+    hook_event_name: z.literal('PostToolUse'),
+    tool_name: z.string(),
+    tool_input: toolInput,
+    tool_use_id: z.string(),
+    tool_response: z.unknown(),
+  }),
   z.looseObject({ ...common, hook_event_name: z.literal('Notification'), message: z.string(), notification_type: z.string().optional() }),
   z.looseObject({ ...common, hook_event_name: z.literal('Stop'), last_assistant_message: z.string().nullable().optional() }),
   z.looseObject({ ...common, hook_event_name: z.literal('SubagentStop') }),

@@ -56,7 +56,8 @@ export class HookServer {
     const sessionId = /^\/hooks\/([\w-]+)$/.exec(req.url ?? '')?.[1];
     const route = sessionId ? this.routes.get(sessionId) : undefined;
     const given = Buffer.from(String(req.headers[HOOK_SECRET_HEADER] ?? ''));
-    if (req.method !== 'POST' || !route || given.length !== route.secret.length || !timingSafeEqual(given, route.secret)) return void res.writeHead(404).end();
+    if (req.method !== 'POST' || !route || given.length !== route.secret.length || !timingSafeEqual(given, route.secret))
+      return void res.writeHead(404).end();
     const aborted = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) aborted.abort();
@@ -67,7 +68,8 @@ export class HookServer {
       if (!aborted.signal.aborted) res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
     } catch (error) {
       this.logger.error({ err: error, sessionId }, 'hook call failed');
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: (error as Error).message }));
+      if (!res.headersSent)
+        res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: (error as Error).message }));
     }
   }
 }

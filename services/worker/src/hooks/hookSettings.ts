@@ -13,6 +13,8 @@ const TOOL_EVENTS = new Set<HookEventName>(['PreToolUse', 'PermissionRequest', '
 export function hookSettings(route: Pick<HookRoute, 'url' | 'secret'>, timeoutMs: number): object {
   const hook = { type: 'http', url: route.url, headers: { [HOOK_SECRET_HEADER]: route.secret }, timeout: Math.ceil(timeoutMs / 1000) };
   return {
-    hooks: Object.fromEntries(HOOKED_EVENTS.map((event) => [event, [{ ...(TOOL_EVENTS.has(event) ? { matcher: '*' } : {}), hooks: [hook] }]])),
+    hooks: Object.fromEntries(
+      HOOKED_EVENTS.map((event) => [event, [{ ...(TOOL_EVENTS.has(event) ? { matcher: '*' } : {}), hooks: [hook] }]]),
+    ),
   };
 }

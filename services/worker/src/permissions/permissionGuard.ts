@@ -56,7 +56,15 @@ export class PermissionGuard {
     const policy = decide(role.rules, use, { cwd: slot.cwd, home: slot.home });
     if (policy.verdict !== 'confirm') {
       const reason = policy.verdict === 'deny' ? denialReason(role.name, policy.rule) : undefined;
-      await recordDecision(this.deps.db, this.deps.events, { owner, use, decision: policy.verdict, by: 'policy', role, rule: policy.rule, reason });
+      await recordDecision(this.deps.db, this.deps.events, {
+        owner,
+        use,
+        decision: policy.verdict,
+        by: 'policy',
+        role,
+        rule: policy.rule,
+        reason,
+      });
       return { decision: policy.verdict, reason };
     }
     const approval = await this.deps.approvals.create({
@@ -104,7 +112,8 @@ function denialReason(role: string, rule: string | null): string {
 
 /** The tool use a permission dialog stands for, in the input shape Claude Code's tools take. */
 export function dialogToolUse(dialog: { tool: string; target: string }): ToolUse {
-  const key = dialog.tool === 'Bash' ? 'command' : dialog.tool === 'WebFetch' ? 'url' : FILE_TOOLS.has(dialog.tool) ? 'file_path' : 'target';
+  const key =
+    dialog.tool === 'Bash' ? 'command' : dialog.tool === 'WebFetch' ? 'url' : FILE_TOOLS.has(dialog.tool) ? 'file_path' : 'target';
   return { tool: dialog.tool, input: { [key]: dialog.target } };
 }
 

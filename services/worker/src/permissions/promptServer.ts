@@ -98,7 +98,11 @@ export class PermissionPromptServer {
     const { port } = this.server.address() as AddressInfo;
     const launch: CliLaunch = {
       mcpServers: {
-        [PROMPT_SERVER]: { type: 'http', url: `http://127.0.0.1:${port}/\${${PROMPT_KEY_VARIABLE}}`, timeout: this.approvalTimeoutMs + TIMEOUT_MARGIN_MS },
+        [PROMPT_SERVER]: {
+          type: 'http',
+          url: `http://127.0.0.1:${port}/\${${PROMPT_KEY_VARIABLE}}`,
+          timeout: this.approvalTimeoutMs + TIMEOUT_MARGIN_MS,
+        },
       },
       allowedTools: [],
       args: ['--permission-prompt-tool', PERMISSION_PROMPT_TOOL],
@@ -138,13 +142,26 @@ export class PermissionPromptServer {
         { description: "Decides a tool use by the slot's role in Mission (or asks a person).", inputSchema: promptInput },
         async ({ tool_name, input }, extra) => {
           const task = route.task;
-          if (!task) return { content: [{ type: 'text', text: JSON.stringify({ behavior: 'deny', message: 'Mission denied this: the agent has no task yet.' }) }] };
+          if (!task)
+            return {
+              content: [
+                { type: 'text', text: JSON.stringify({ behavior: 'deny', message: 'Mission denied this: the agent has no task yet.' }) },
+              ],
+            };
           const stopProgress = keepAlive(extra, this.logger);
-          const check = this.guard.check({ owner: task.owner, slot: task.slot, use: { tool: tool_name, input }, signal: AbortSignal.any([extra.signal, route.ended.signal]) });
+          const check = this.guard.check({
+            owner: task.owner,
+            slot: task.slot,
+            use: { tool: tool_name, input },
+            signal: AbortSignal.any([extra.signal, route.ended.signal]),
+          });
           route.checks.add(check);
           const answer = await check.finally(() => (route.checks.delete(check), stopProgress()));
           if (answer.undecided) route.undecided.push(answer.undecided);
-          const decision = answer.decision === 'allow' ? { behavior: 'allow', updatedInput: input } : { behavior: 'deny', message: answer.reason ?? 'Mission denied this.' };
+          const decision =
+            answer.decision === 'allow'
+              ? { behavior: 'allow', updatedInput: input }
+              : { behavior: 'deny', message: answer.reason ?? 'Mission denied this.' };
           return { content: [{ type: 'text', text: JSON.stringify(decision) }] };
         },
       );
@@ -176,7 +193,12 @@ function keepAlive(extra: ToolExtra, logger: Logger): () => void {
   let progress = 0;
   const timer = setInterval(() => {
     progress += 1;
-    void extra.sendNotification({ method: 'notifications/progress', params: { progressToken, progress, message: 'waiting for a decision on the tool use' } }).catch((error: unknown) => logger.debug({ err: error }, 'progress notification not delivered'));
+    void extra
+      .sendNotification({
+        method: 'notifications/progress',
+        params: { progressToken, progress, message: 'waiting for a decision on the tool use' },
+      })
+      .catch((error: unknown) => logger.debug({ err: error }, 'progress notification not delivered'));
   }, PROGRESS_EVERY_MS);
   return () => clearInterval(timer);
 }

@@ -6,7 +6,15 @@ import { parseScreen } from './screenParser.ts';
  * states in which it cannot answer (not logged in, a usage limit). Tool permission dialogs are not
  * among them: screenParser.ts reads those.
  */
-export const blockingDialogKinds = ['trust_folder', 'auto_mode_offer', 'api_key', 'login_required', 'mcp_server_approval', 'usage_limit', 'unknown'] as const;
+export const blockingDialogKinds = [
+  'trust_folder',
+  'auto_mode_offer',
+  'api_key',
+  'login_required',
+  'mcp_server_approval',
+  'usage_limit',
+  'unknown',
+] as const;
 export type BlockingDialogKind = (typeof blockingDialogKinds)[number];
 
 export interface BlockingDialogOption {
@@ -51,7 +59,10 @@ export function parseBlockingDialog(screenText: string): BlockingDialog | null {
   const list = hasInputBox(lines) ? null : findOptions(lines);
   if (list) {
     const top = findTop(lines, list.first);
-    const body = lines.slice(top + 1, list.first).map((line) => line.trim()).filter(Boolean);
+    const body = lines
+      .slice(top + 1, list.first)
+      .map((line) => line.trim())
+      .filter(Boolean);
     const text = body.join('\n');
     const known = SIGNATURES.find(([, pattern]) => pattern.test(text));
     const dialog = { options: list.options, numbered: list.numbered, selected: list.selected };
@@ -77,9 +88,15 @@ export function parseBlockingDialog(screenText: string): BlockingDialog | null {
  */
 export function answerKeystrokes(dialog: BlockingDialog, key: string): string {
   const target = dialog.options.findIndex((option) => option.key === key);
-  if (target < 0) throw new Error(`the dialog has no option '${key}' (it offers ${dialog.options.map((o) => `${o.key}. ${o.label}`).join(', ') || 'none'})`);
+  if (target < 0)
+    throw new Error(
+      `the dialog has no option '${key}' (it offers ${dialog.options.map((o) => `${o.key}. ${o.label}`).join(', ') || 'none'})`,
+    );
   if (dialog.numbered) return key;
-  const from = Math.max(0, dialog.options.findIndex((option) => option.key === dialog.selected));
+  const from = Math.max(
+    0,
+    dialog.options.findIndex((option) => option.key === dialog.selected),
+  );
   const moves = target - from;
   return (moves >= 0 ? '\x1b[B' : '\x1b[A').repeat(Math.abs(moves)) + '\r';
 }
@@ -98,7 +115,8 @@ function findOptions(lines: string[]): OptionList | null {
   const cursorRow = lines.findIndex((line) => CURSOR.test(line));
   if (cursorRow < 0) return null;
   const indent = (CURSOR.exec(lines[cursorRow] ?? '')?.[1]?.length ?? 0) + 2;
-  const isEntry = (line: string | undefined) => line !== undefined && line.length > indent && line.slice(0, indent).trim() === '' && line[indent] !== ' ';
+  const isEntry = (line: string | undefined) =>
+    line !== undefined && line.length > indent && line.slice(0, indent).trim() === '' && line[indent] !== ' ';
   let start = cursorRow;
   while (isEntry(lines[start - 1])) start--;
   let end = cursorRow + 1;

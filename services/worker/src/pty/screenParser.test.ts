@@ -3,7 +3,11 @@ import type { Screen } from './screen.ts';
 import { isInertLine, parseScreenRows, reframe } from './screenParser.ts';
 
 const RULE = '─'.repeat(40);
-const screenOf = (lines: string[], title = 'claude'): Screen => ({ lines: [...lines, ...Array(12 - lines.length).fill('')], cursor: { row: 0, col: 0 }, title });
+const screenOf = (lines: string[], title = 'claude'): Screen => ({
+  lines: [...lines, ...Array(12 - lines.length).fill('')],
+  cursor: { row: 0, col: 0 },
+  title,
+});
 const base = ['❯ say hello', '', '● Hello.', '', '✻ Cooking… (3s · ↓ 12 tokens)', '', RULE, '❯ ', RULE, '  ? for shortcuts'];
 
 describe('reframe', () => {
@@ -17,7 +21,10 @@ describe('reframe', () => {
   it('gives what a whole parse gives when only the input box or its footer changed', () => {
     expect(parsed.box).toEqual({ top: 6, bottom: 8 });
     expect(parsed.snapshot).toMatchObject({ state: 'idle', status: { text: 'Cooking…', interruptible: false } });
-    expect(reframe(parsed, changedTo(9, '  esc to interrupt').lines, [9], 'claude')?.snapshot).toMatchObject({ state: 'working', status: { interruptible: true } });
+    expect(reframe(parsed, changedTo(9, '  esc to interrupt').lines, [9], 'claude')?.snapshot).toMatchObject({
+      state: 'working',
+      status: { interruptible: true },
+    });
     for (const [row, line] of [
       [7, '❯ typing a prompt'],
       [9, '  ⏸ manual mode on · esc to interrupt'],

@@ -92,7 +92,13 @@ export function parseScreenRows(screen: Screen): ParsedScreen {
     title: screen.title,
   };
   const statusRow = status ? lines.slice(0, transcriptEnd).findLastIndex((line) => line.trim() !== '' && !RIGHT_ALIGNED.test(line)) : -1;
-  return { snapshot, statusRow: statusRow < 0 ? null : statusRow, footer, box: box && { top: box.top, bottom: box.bottom }, inertRows: inertRows(lines) };
+  return {
+    snapshot,
+    statusRow: statusRow < 0 ? null : statusRow,
+    footer,
+    box: box && { top: box.top, bottom: box.bottom },
+    inertRows: inertRows(lines),
+  };
 }
 
 /**
@@ -131,7 +137,8 @@ const inertVerdicts = new Map<string, boolean>();
 function judgeInert(line: string): boolean {
   const text = line.trimEnd();
   if (text.trim() === '' || RIGHT_ALIGNED.test(text)) return false;
-  if (PROMPT.test(text) || PROMPT_BLOCK.test(text) || BLOCK.test(text) || blinkingToolHeader(text) !== undefined || TOOL_HEADER.test(text)) return false;
+  if (PROMPT.test(text) || PROMPT_BLOCK.test(text) || BLOCK.test(text) || blinkingToolHeader(text) !== undefined || TOOL_HEADER.test(text))
+    return false;
   return !OPTION.test(text) && !RULE.test(text) && !DASHED_RULE.test(text) && !RULE.test(text.trim()) && !STATUS.test(text);
 }
 
@@ -165,7 +172,10 @@ export function reframe(parsed: ParsedScreen, lines: string[], changedRows: numb
     if (row <= box.top || row === box.bottom || RULE.test(text(row))) return null;
     if (row === box.top + 1 && !PROMPT.test(text(row))) return null;
   }
-  const footer = lines.slice(box.bottom + 1).map((line) => line.trimEnd()).join('\n');
+  const footer = lines
+    .slice(box.bottom + 1)
+    .map((line) => line.trimEnd())
+    .join('\n');
   const status = parsed.statusRow === null ? null : parseStatus([text(parsed.statusRow)], footer);
   const working = footer.includes(INTERRUPTIBLE) || status?.interruptible === true;
   return { ...parsed, footer, snapshot: { ...parsed.snapshot, state: working ? 'working' : 'idle', status, title } };
@@ -257,7 +267,8 @@ function parseBlocks(lines: string[]): TranscriptBlock[] {
 }
 
 /** A wrapped line of a prompt: indented text that is neither output (`⎿ Interrupted …`) nor a blinking tool header. */
-const isPromptContinuation = (line: string): boolean => line.startsWith(TEXT_INDENT) && line.trim() !== '' && !OUTPUT.test(line) && blinkingToolHeader(line) === undefined;
+const isPromptContinuation = (line: string): boolean =>
+  line.startsWith(TEXT_INDENT) && line.trim() !== '' && !OUTPUT.test(line) && blinkingToolHeader(line) === undefined;
 
 /** A line belongs to the block above: indented, or blank with more of the block after it. */
 function isContinuation(lines: string[], i: number): boolean {
@@ -281,13 +292,20 @@ function toBlock(first: string, rest: string[]): TranscriptBlock {
   const tool = TOOL_HEADER.exec(first)?.[1];
   if (tool) {
     const call = head.join('\n').slice(tool.length + 1);
-    return { kind: 'tool', tool, args: call.endsWith(')') ? call.slice(0, -1) : call, output: outputAt < 0 ? [] : parseOutput(rest.slice(outputAt)) };
+    return {
+      kind: 'tool',
+      tool,
+      args: call.endsWith(')') ? call.slice(0, -1) : call,
+      output: outputAt < 0 ? [] : parseOutput(rest.slice(outputAt)),
+    };
   }
   return { kind: 'text', text: trimBlankLines(head).join('\n') };
 }
 
 function parseOutput(lines: string[]): ToolCall['output'] {
-  const output = lines.map((line) => OUTPUT.exec(line)?.[1] ?? (line.startsWith(OUTPUT_INDENT) ? line.slice(OUTPUT_INDENT.length) : line.trim()));
+  const output = lines.map(
+    (line) => OUTPUT.exec(line)?.[1] ?? (line.startsWith(OUTPUT_INDENT) ? line.slice(OUTPUT_INDENT.length) : line.trim()),
+  );
   const trimmed = trimBlankLines(output);
   return trimmed.length === 1 && PLACEHOLDERS.has(at(trimmed, 0)) ? [] : trimmed;
 }

@@ -1,7 +1,15 @@
 import type { MissionEventDraft } from '@mission/contracts';
 import type { PermissionDialog, SessionSnapshot, StatusLine, TranscriptBlock } from './screen.ts';
 
-export const STARTING_SNAPSHOT: SessionSnapshot = { state: 'starting', dialog: null, blocks: [], toolCalls: [], lastResponse: null, status: null, title: '' };
+export const STARTING_SNAPSHOT: SessionSnapshot = {
+  state: 'starting',
+  dialog: null,
+  blocks: [],
+  toolCalls: [],
+  lastResponse: null,
+  status: null,
+  title: '',
+};
 
 /** A transcript block, and what has been published about it. */
 interface Known {
@@ -56,15 +64,25 @@ export class SnapshotDiffer {
       if (block.kind === 'tool') {
         if (!record.callId) {
           record.callId = `call-${++this.calls}`;
-          events.push({ type: 'tool_call', payload: { id: record.callId, tool: block.tool, input: { args: block.args }, summary: block.args } });
+          events.push({
+            type: 'tool_call',
+            payload: { id: record.callId, tool: block.tool, input: { args: block.args }, summary: block.args },
+          });
         }
         if (complete && block.output.length > record.outputLines) {
-          events.push({ type: 'tool_output', payload: { toolCallId: record.callId, output: block.output.slice(record.outputLines).join('\n'), isError: false } });
+          events.push({
+            type: 'tool_output',
+            payload: { toolCallId: record.callId, output: block.output.slice(record.outputLines).join('\n'), isError: false },
+          });
           record.outputLines = block.output.length;
         }
       } else if (complete && !record.announced) {
         record.announced = true;
-        events.push(block.kind === 'prompt' ? { type: 'user_message', payload: { text: block.text } } : { type: 'assistant_message', payload: { text: block.text } });
+        events.push(
+          block.kind === 'prompt'
+            ? { type: 'user_message', payload: { text: block.text } }
+            : { type: 'assistant_message', payload: { text: block.text } },
+        );
       }
     });
     return events;
@@ -72,7 +90,10 @@ export class SnapshotDiffer {
 
   /** The known record of each block (new ones for blocks not seen before); keeps the vanished tail. */
   private match(blocks: TranscriptBlock[]): Known[] {
-    const offset = alignment(this.known.slice(0, this.shown).map((record) => record.block), blocks);
+    const offset = alignment(
+      this.known.slice(0, this.shown).map((record) => record.block),
+      blocks,
+    );
     let recognising = true;
     const records = blocks.map((block, i) => {
       const old = this.known[offset + i];

@@ -124,8 +124,20 @@ function followWrittenRows(terminal: XtermTerminal, dirty: DirtyRows): void {
   const handler = (terminal as unknown as { _core?: { _inputHandler?: XtermInputHandler } })._core?._inputHandler;
   const tracker = handler?._dirtyRowTracker;
   const { print, eraseInDisplay, _setCursor: setCursor, onRequestReset } = handler ?? {};
-  if (!handler || !tracker || !print || !eraseInDisplay || !setCursor || !onRequestReset || typeof tracker.markDirty !== 'function' || typeof tracker.markRangeDirty !== 'function' || typeof tracker.markAllDirty !== 'function') {
-    throw new Error('@xterm/headless no longer has the input handler this terminal follows (its dirty-row tracker, print, eraseInDisplay, _setCursor): the screen cache cannot follow changed rows');
+  if (
+    !handler ||
+    !tracker ||
+    !print ||
+    !eraseInDisplay ||
+    !setCursor ||
+    !onRequestReset ||
+    typeof tracker.markDirty !== 'function' ||
+    typeof tracker.markRangeDirty !== 'function' ||
+    typeof tracker.markAllDirty !== 'function'
+  ) {
+    throw new Error(
+      '@xterm/headless no longer has the input handler this terminal follows (its dirty-row tracker, print, eraseInDisplay, _setCursor): the screen cache cannot follow changed rows',
+    );
   }
   const markDirty = tracker.markDirty.bind(tracker);
   const markRangeDirty = tracker.markRangeDirty.bind(tracker);

@@ -1,4 +1,12 @@
-import { allowsAnyCommand, bashModeCommand, decide, type EventOwner, followKeystrokes, mayStartBashMode, MissionError } from '@mission/contracts';
+import {
+  allowsAnyCommand,
+  bashModeCommand,
+  decide,
+  type EventOwner,
+  followKeystrokes,
+  mayStartBashMode,
+  MissionError,
+} from '@mission/contracts';
 import { type Database, type EventLog, type Logger, recordDecision, roleInForce } from '@mission/store';
 
 export interface BashModeGateOptions {
@@ -39,7 +47,14 @@ export class BashModeGate {
     const policy = decide(role.rules, { tool: 'Bash', input: { command } }, { cwd: this.deps.slot.cwd, home: this.deps.home });
     const use = { tool: 'Bash', input: { command, via: 'bash_mode' } };
     if (policy.verdict === 'allow') {
-      await recordDecision(this.deps.db, this.deps.events, { owner: this.deps.owner, use, decision: 'allow', by: 'policy', role, rule: policy.rule });
+      await recordDecision(this.deps.db, this.deps.events, {
+        owner: this.deps.owner,
+        use,
+        decision: 'allow',
+        by: 'policy',
+        role,
+        rule: policy.rule,
+      });
       return;
     }
     const runs = `text starting with '!' runs \`${command.length > 200 ? `${command.slice(0, 200)}…` : command}\` in Claude Code's bash mode`;
@@ -48,7 +63,15 @@ export class BashModeGate {
         ? `role '${role.name}' forbids it (rule ${policy.rule})`
         : `role '${role.name}' does not allow it unasked (${policy.rule ? `rule ${policy.rule} asks a person first` : (policy.reason ?? 'no allow rule covers it')}), and bash mode cannot wait for an approval: ask Claude without the '!'`;
     const reason = `Mission refused this: ${runs}, and ${why}.`;
-    await recordDecision(this.deps.db, this.deps.events, { owner: this.deps.owner, use, decision: 'deny', by: 'policy', role, rule: policy.rule, reason });
+    await recordDecision(this.deps.db, this.deps.events, {
+      owner: this.deps.owner,
+      use,
+      decision: 'deny',
+      by: 'policy',
+      role,
+      rule: policy.rule,
+      reason,
+    });
     throw new MissionError('forbidden', reason, { role: role.name, rule: policy.rule, command });
   }
 
@@ -75,7 +98,15 @@ export class BashModeGate {
       if (!allowsAnyCommand(role.rules)) {
         const reason = `Mission refused '!' at the start of the prompt: it opens bash mode, which role '${role.name}' does not allow`;
         const use = { tool: 'Bash', input: { command: data, via: 'attach' } };
-        await recordDecision(this.deps.db, this.deps.events, { owner: this.deps.owner, use, decision: 'deny', by: 'policy', role, rule: null, reason });
+        await recordDecision(this.deps.db, this.deps.events, {
+          owner: this.deps.owner,
+          use,
+          decision: 'deny',
+          by: 'policy',
+          role,
+          rule: null,
+          reason,
+        });
         this.lineHasText = false;
         this.deps.refuseAttach(client, reason);
         return;

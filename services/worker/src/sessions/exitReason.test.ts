@@ -4,12 +4,21 @@ import { exitReason, sessionEndReason } from './exitReason.ts';
 describe('exitReason', () => {
   it('quotes the last lines claude left on the screen when it exits with an error', () => {
     const screen = ['', 'Claude Code', '', 'No conversation found with session ID: 1234', '', ''];
-    expect(exitReason({ exitCode: 1, signal: null }, screen)).toBe('claude exited with code 1; it printed:\nClaude Code\nNo conversation found with session ID: 1234');
+    expect(exitReason({ exitCode: 1, signal: null }, screen)).toBe(
+      'claude exited with code 1; it printed:\nClaude Code\nNo conversation found with session ID: 1234',
+    );
   });
 
   it('keeps to the last six lines', () => {
     const screen = Array.from({ length: 10 }, (_, i) => `line ${i}`);
-    expect(exitReason({ exitCode: 2, signal: null }, screen)?.split('\n').slice(1)).toEqual(['line 4', 'line 5', 'line 6', 'line 7', 'line 8', 'line 9']);
+    expect(exitReason({ exitCode: 2, signal: null }, screen)?.split('\n').slice(1)).toEqual([
+      'line 4',
+      'line 5',
+      'line 6',
+      'line 7',
+      'line 8',
+      'line 9',
+    ]);
   });
 
   it('gives no reason for a clean exit or a kill', () => {
@@ -28,8 +37,8 @@ describe('exitReason', () => {
   });
 });
 
-describe('sessionEndReason (the session\'s exitReason)', () => {
-  it('killed on request whatever the code; else claude\'s error; else how it ended', () => {
+describe("sessionEndReason (the session's exitReason)", () => {
+  it("killed on request whatever the code; else claude's error; else how it ended", () => {
     expect(sessionEndReason({ exitCode: 143, signal: null }, true, undefined)).toBe('killed on request');
     expect(sessionEndReason({ exitCode: 1, signal: null }, false, 'claude exited with code 1')).toBe('claude exited with code 1');
     expect(sessionEndReason({ exitCode: 0, signal: null }, false, undefined)).toBe('claude exited (code 0)');

@@ -1,4 +1,16 @@
-import { type Approval, type ConfirmChoice, ConflictError, type MissionEventDraft, type PendingApproval, type SessionScreen, type SessionState, type SessionTurn, TimeoutError, type ToolUse, bashModeCommand } from '@mission/contracts';
+import {
+  type Approval,
+  type ConfirmChoice,
+  ConflictError,
+  type MissionEventDraft,
+  type PendingApproval,
+  type SessionScreen,
+  type SessionState,
+  type SessionTurn,
+  TimeoutError,
+  type ToolUse,
+  bashModeCommand,
+} from '@mission/contracts';
 import { type HookInput, type HookInputOf, NO_DECISION, permissionAnswer, preToolUseDenial } from '../hooks/hookPayloads.ts';
 import { hookDialog, toolTarget } from '../hooks/toolUseView.ts';
 import type { GuardAnswer } from '../permissions/permissionGuard.ts';
@@ -11,7 +23,16 @@ import { screenEvents, STARTING_SNAPSHOT } from '../pty/snapshotDiff.ts';
 import { JsonlTail } from '../transcripts/transcriptTail.ts';
 import { transcriptUpdates } from '../transcripts/transcriptContent.ts';
 import { exitReason, sessionEndReason } from './exitReason.ts';
-import { answerDialog, blockedError, type InteractiveSession, sameDialog, SessionEvents, STATE_NOT_RECORDED, type StateTold, typePrompt } from './interactive.ts';
+import {
+  answerDialog,
+  blockedError,
+  type InteractiveSession,
+  sameDialog,
+  SessionEvents,
+  STATE_NOT_RECORDED,
+  type StateTold,
+  typePrompt,
+} from './interactive.ts';
 
 const INTERRUPT_WAIT_MS = 5_000;
 /**
@@ -32,7 +53,13 @@ export interface HookedSessionHooks {
    * dialog of a `blocked` one; a live state with `before`, events emitted before the change and not yet
    * stored, which it stores ahead of its `state` event.
    */
-  stateChanged(told: StateTold, exit: PtyExit | null, blocking: BlockingDialog | null, endReason?: string, before?: MissionEventDraft[]): Promise<void>;
+  stateChanged(
+    told: StateTold,
+    exit: PtyExit | null,
+    blocking: BlockingDialog | null,
+    endReason?: string,
+    before?: MissionEventDraft[],
+  ): Promise<void>;
   /** A role's deny rule for this use, checked on PreToolUse (before the CLI decides itself); null if none. */
   refusal(use: ToolUse): Promise<GuardAnswer | null>;
   /** Decides a permission request by the role, waiting for an approval when a person must decide. */
@@ -171,7 +198,8 @@ export class HookedSession implements InteractiveSession {
     const kind = input.notification_type ?? 'notification';
     this.events.emit({ type: 'notice', payload: { kind, text: input.message } });
     if (kind === 'permission_prompt') for (const held of this.held) if (held.approval) this.markShown(held);
-    if (kind === 'idle_prompt' && this.phase === 'working' && this.held.length === 0 && input.prompt_id) this.endTurn(this.lastText, input.prompt_id);
+    if (kind === 'idle_prompt' && this.phase === 'working' && this.held.length === 0 && input.prompt_id)
+      this.endTurn(this.lastText, input.prompt_id);
   }
 
   /**
@@ -180,10 +208,24 @@ export class HookedSession implements InteractiveSession {
    */
   private async permissionRequest(input: HookInputOf<'PermissionRequest'>, withdrawn: AbortSignal): Promise<object> {
     const { tool_name: tool, tool_input: toolInput } = input;
-    const request: HeldRequest = { tool, input: toolInput, dialog: hookDialog(tool, toolInput, this.cwd), approval: null, always: false, withdrawn: false, shown: false, suggestions: input.permission_suggestions ?? [] };
+    const request: HeldRequest = {
+      tool,
+      input: toolInput,
+      dialog: hookDialog(tool, toolInput, this.cwd),
+      approval: null,
+      always: false,
+      withdrawn: false,
+      shown: false,
+      suggestions: input.permission_suggestions ?? [],
+    };
     this.events.emit({
       type: 'permission_request',
-      payload: { tool, input: toolInput, summary: request.dialog.target, options: request.dialog.options.map(({ key, label, meaning }) => ({ key, label, meaning })) },
+      payload: {
+        tool,
+        input: toolInput,
+        summary: request.dialog.target,
+        options: request.dialog.options.map(({ key, label, meaning }) => ({ key, label, meaning })),
+      },
     });
     this.held.push(request);
     // The CLI gave up on the call (Esc in an attached terminal): the approval is withdrawn. Not when Mission
@@ -201,8 +243,16 @@ export class HookedSession implements InteractiveSession {
         },
         guardWithdrawn.signal,
       );
-      if (answer.decision === 'deny') return permissionAnswer({ behavior: 'deny', message: answer.reason ?? 'Mission denied this.', ...(request.withdrawn ? { interrupt: true } : {}) });
-      return permissionAnswer({ behavior: 'allow', ...(request.always && request.suggestions.length > 0 ? { updatedPermissions: request.suggestions } : {}) });
+      if (answer.decision === 'deny')
+        return permissionAnswer({
+          behavior: 'deny',
+          message: answer.reason ?? 'Mission denied this.',
+          ...(request.withdrawn ? { interrupt: true } : {}),
+        });
+      return permissionAnswer({
+        behavior: 'allow',
+        ...(request.always && request.suggestions.length > 0 ? { updatedPermissions: request.suggestions } : {}),
+      });
     } finally {
       this.held.splice(this.held.indexOf(request), 1);
       if (this.phase === 'waiting_permission' && !this.waitingForPerson()) this.setPhase('working');
@@ -212,7 +262,12 @@ export class HookedSession implements InteractiveSession {
   /** Types the text, submits it, and waits for the turn to end (Stop) or to wait for a person's approval. */
   async send(text: string, timeoutMs: number): Promise<SessionTurn> {
     const deadline = Date.now() + timeoutMs;
-    await this.events.waitFor(() => this.state !== 'starting', timeoutMs, 'the session to start', () => this.state);
+    await this.events.waitFor(
+      () => this.state !== 'starting',
+      timeoutMs,
+      'the session to start',
+      () => this.state,
+    );
     this.refuseUnlessIdle();
     await this.hooks.checkText(text);
     const before = this.turnsEnded;
@@ -227,7 +282,10 @@ export class HookedSession implements InteractiveSession {
     if (this.exit) throw this.exitedError();
     if (this.blocking) throw blockedError(this.blocking);
     if (this.phase === 'waiting_permission') {
-      throw new ConflictError('the session is waiting for a permission answer: confirm or deny it first', { dialog: this.held[0]?.dialog ?? null, approval: this.pendingApproval() });
+      throw new ConflictError('the session is waiting for a permission answer: confirm or deny it first', {
+        dialog: this.held[0]?.dialog ?? null,
+        approval: this.pendingApproval(),
+      });
     }
     if (this.phase === 'working') throw new ConflictError('the session is still working on the previous message: wait, or interrupt it');
   }
@@ -240,14 +298,24 @@ export class HookedSession implements InteractiveSession {
     const before = this.turnsEnded;
     request.always = choice === 'yes_always';
     await this.hooks.decideApproval(request.approval.id, choice, by);
-    await this.events.waitFor(() => !this.held.includes(request), deadline - Date.now(), 'the permission answer', () => this.state);
+    await this.events.waitFor(
+      () => !this.held.includes(request),
+      deadline - Date.now(),
+      'the permission answer',
+      () => this.state,
+    );
     return this.turnEnd(before, deadline, 'the turn to end', timeoutMs);
   }
 
   /** Resolves once a turn ended after `before`, or a new permission request waits for a person, or the CLI exited. */
   private async turnEnd(before: number, deadline: number, what: string, timeoutMs: number): Promise<SessionTurn> {
     try {
-      await this.events.waitFor(() => this.exit !== null || this.turnsEnded > before || this.waitingForPerson(), deadline - Date.now(), what, () => this.state);
+      await this.events.waitFor(
+        () => this.exit !== null || this.turnsEnded > before || this.waitingForPerson(),
+        deadline - Date.now(),
+        what,
+        () => this.state,
+      );
     } catch (error) {
       if (!(error instanceof TimeoutError)) throw error;
       // The command's whole timeout, not what was left of it.
@@ -267,7 +335,13 @@ export class HookedSession implements InteractiveSession {
     if (this.state === 'idle' || this.exit) return this.turn();
     const before = this.turnsEnded;
     const stopped = () => this.exit !== null || this.turnsEnded > before || (this.held.length === 0 && this.snapshot.state === 'idle');
-    const stop = () => this.events.waitFor(stopped, INTERRUPT_WAIT_MS, 'the interrupt', () => this.state).then(() => true, () => false);
+    const stop = () =>
+      this.events
+        .waitFor(stopped, INTERRUPT_WAIT_MS, 'the interrupt', () => this.state)
+        .then(
+          () => true,
+          () => false,
+        );
     const pending = this.held.filter((held) => held.approval);
     for (const held of pending) held.withdrawn = true;
     await Promise.all(pending.map((held) => this.hooks.withdrawApproval(held.approval!.id)));
@@ -287,7 +361,12 @@ export class HookedSession implements InteractiveSession {
   async answer(option: string, timeoutMs: number): Promise<SessionTurn> {
     const dialog = this.blocking;
     if (!dialog) throw new ConflictError(`no dialog is waiting for an answer (the session is ${this.state})`);
-    await answerDialog({ pty: this.pty, events: this.events, current: () => this.blocking, shownSince: () => this.blockingSince, state: () => this.state }, dialog, option, timeoutMs);
+    await answerDialog(
+      { pty: this.pty, events: this.events, current: () => this.blocking, shownSince: () => this.blockingSince, state: () => this.state },
+      dialog,
+      option,
+      timeoutMs,
+    );
     return this.turn();
   }
 
@@ -383,7 +462,10 @@ export class HookedSession implements InteractiveSession {
           this.lastText = update.text;
           this.events.emit({ type: 'assistant_message', payload: { text: update.text } });
         } else if (update.kind === 'tool_result') {
-          this.events.emit({ type: 'tool_output', payload: { toolCallId: update.toolUseId, output: update.output, isError: update.isError } });
+          this.events.emit({
+            type: 'tool_output',
+            payload: { toolCallId: update.toolUseId, output: update.output, isError: update.isError },
+          });
         } else if (update.kind === 'cost') {
           if (update.costUsd === this.lastCost) continue;
           this.lastCost = update.costUsd;
@@ -411,7 +493,8 @@ export class HookedSession implements InteractiveSession {
     if (blocking && !sameDialog(blocking, this.blocking)) this.blockingSince = Date.now();
     this.blocking = blocking;
     if (this.blocking) this.setPhase('blocked');
-    else if (this.phase === 'blocked' || (this.phase === 'starting' && next.state !== 'starting')) this.setPhase(next.state === 'working' ? 'working' : 'idle');
+    else if (this.phase === 'blocked' || (this.phase === 'starting' && next.state !== 'starting'))
+      this.setPhase(next.state === 'working' ? 'working' : 'idle');
     this.readTranscript();
     this.events.wake();
     return next;
@@ -431,12 +514,19 @@ export class HookedSession implements InteractiveSession {
     const blocking = this.blocking;
     const told = { state: phase, ...(phase === 'blocked' && blocking ? { reason: `${blocking.kind}: ${blocking.text}` } : {}) };
     // The events before it (the reply Stop carried, say) go in the same write as the state's row and event.
-    this.events.runWith((before) => this.hooks.stateChanged(told, null, phase === 'blocked' ? blocking : null, undefined, before), STATE_NOT_RECORDED, { state: phase });
+    this.events.runWith(
+      (before) => this.hooks.stateChanged(told, null, phase === 'blocked' ? blocking : null, undefined, before),
+      STATE_NOT_RECORDED,
+      { state: phase },
+    );
     this.events.wake();
   }
 
   private exitedError(): ConflictError {
-    return new ConflictError(this.exitReason ?? `the claude process exited (code ${this.exit?.exitCode ?? 'unknown'})`, { state: 'exited', exitCode: this.exit?.exitCode ?? null });
+    return new ConflictError(this.exitReason ?? `the claude process exited (code ${this.exit?.exitCode ?? 'unknown'})`, {
+      state: 'exited',
+      exitCode: this.exit?.exitCode ?? null,
+    });
   }
 
   private exited(exit: PtyExit): void {
@@ -444,8 +534,18 @@ export class HookedSession implements InteractiveSession {
     this.readTranscript();
     this.exit = exit;
     this.exitReason = this.killed ? undefined : exitReason(exit, this.pty.screen().lines);
-    const told = { state: 'exited' as const, exitCode: exit.exitCode, ...(exit.signal ? { signal: exit.signal } : {}), ...(exit.signal && !this.killed ? { resumable: true } : {}), ...(this.exitReason ? { reason: this.exitReason } : {}) };
-    this.events.run(() => this.hooks.stateChanged(told, exit, null, sessionEndReason(exit, this.killed, this.exitReason)), STATE_NOT_RECORDED, { state: 'exited' });
+    const told = {
+      state: 'exited' as const,
+      exitCode: exit.exitCode,
+      ...(exit.signal ? { signal: exit.signal } : {}),
+      ...(exit.signal && !this.killed ? { resumable: true } : {}),
+      ...(this.exitReason ? { reason: this.exitReason } : {}),
+    };
+    this.events.run(
+      () => this.hooks.stateChanged(told, exit, null, sessionEndReason(exit, this.killed, this.exitReason)),
+      STATE_NOT_RECORDED,
+      { state: 'exited' },
+    );
     this.events.close(() => this.exitedError());
     this.transcript?.close();
   }

@@ -1,4 +1,14 @@
-import { BadRequestError, type ConfirmChoice, ConflictError, type MissionEventDraft, type SessionDriver, type SessionScreen, type SessionState, type SessionTurn, TimeoutError } from '@mission/contracts';
+import {
+  BadRequestError,
+  type ConfirmChoice,
+  ConflictError,
+  type MissionEventDraft,
+  type SessionDriver,
+  type SessionScreen,
+  type SessionState,
+  type SessionTurn,
+  TimeoutError,
+} from '@mission/contracts';
 import { answerKeystrokes, type BlockingDialog } from '../pty/blockingDialog.ts';
 import type { PtyExit, PtySession } from '../pty/ptySession.ts';
 import type { Logger } from '@mission/store';
@@ -33,7 +43,13 @@ const RULE = /^─{20,}$/;
  * Types text as one bracketed paste and submits it once the CLI shows it in its input box: an Enter read
  * together with the paste (a busy or paused CLI reads both at once) would be taken as part of it.
  */
-export async function typePrompt(pty: PtySession, events: SessionEvents, text: string, deadline: number, state: () => SessionState): Promise<void> {
+export async function typePrompt(
+  pty: PtySession,
+  events: SessionEvents,
+  text: string,
+  deadline: number,
+  state: () => SessionState,
+): Promise<void> {
   pty.write(`\x1b[200~${text}\x1b[201~`);
   const head = (text.trim().split('\n')[0] ?? '').slice(0, 30);
   const wait = Math.max(0, Math.min(PASTE_SHOWN_MS, deadline - Date.now()));
@@ -53,9 +69,12 @@ function inInputBox(lines: string[], head: string): boolean {
 /** What a command that would type into a blocked session answers: the dialog, named. */
 export function blockedError(dialog: BlockingDialog): ConflictError {
   const options = dialog.options.map((option) => `${option.key}: ${option.label}`).join('; ');
-  return new ConflictError(`the session shows a ${dialog.kind} dialog ("${firstLine(dialog.text)}"): answer it first with POST /v1/sessions/:id/answer (${options})`, {
-    blocking: dialog,
-  });
+  return new ConflictError(
+    `the session shows a ${dialog.kind} dialog ("${firstLine(dialog.text)}"): answer it first with POST /v1/sessions/:id/answer (${options})`,
+    {
+      blocking: dialog,
+    },
+  );
 }
 
 const firstLine = (text: string) => text.split('\n')[0] ?? '';
@@ -115,7 +134,9 @@ export class SessionEvents {
   runWith(work: (waiting: MissionEventDraft[]) => Promise<void>, failure: string, fields: Record<string, unknown>): void {
     const waiting = this.waiting?.splice(0) ?? [];
     this.waiting = null;
-    this.chain = this.chain.then(() => work(waiting)).catch((error: unknown) => this.log.error({ err: error, ...fields, types: waiting.map((each) => each.type) }, failure));
+    this.chain = this.chain
+      .then(() => work(waiting))
+      .catch((error: unknown) => this.log.error({ err: error, ...fields, types: waiting.map((each) => each.type) }, failure));
   }
 
   flushed(): Promise<void> {
@@ -127,10 +148,13 @@ export class SessionEvents {
     if (test()) return Promise.resolve();
     if (this.ended) return Promise.reject(this.ended());
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters.delete(waiter);
-        reject(new TimeoutError(`timed out after ${timeoutMs} ms waiting for ${what} (the session is ${state()})`, { state: state() }));
-      }, Math.max(0, timeoutMs));
+      const timer = setTimeout(
+        () => {
+          this.waiters.delete(waiter);
+          reject(new TimeoutError(`timed out after ${timeoutMs} ms waiting for ${what} (the session is ${state()})`, { state: state() }));
+        },
+        Math.max(0, timeoutMs),
+      );
       const waiter: Waiter = {
         test,
         resolve: () => (clearTimeout(timer), this.waiters.delete(waiter), resolve()),
@@ -185,7 +209,8 @@ export async function answerDialog(
   }
   const guard = o.shownSince() + DIALOG_KEY_GUARD_MS - Date.now();
   if (guard > 0) await new Promise((resolve) => setTimeout(resolve, guard));
-  if (!sameDialog(o.current(), dialog)) throw new ConflictError(`the ${dialog.kind} dialog closed before it was answered (the session is ${o.state()})`);
+  if (!sameDialog(o.current(), dialog))
+    throw new ConflictError(`the ${dialog.kind} dialog closed before it was answered (the session is ${o.state()})`);
   // Its digit, or the arrow keys to it and Enter: written at once, never repeated.
   o.pty.write(answerKeystrokes(dialog, option));
   await o.events.waitFor(() => !sameDialog(o.current(), dialog), timeoutMs, `the ${dialog.kind} dialog to close`, o.state);

@@ -1,4 +1,14 @@
-import { BadRequestError, type ConfirmChoice, ConflictError, type MissionEventDraft, type SessionScreen, type SessionState, type PendingApproval, type SessionTurn, TimeoutError } from '@mission/contracts';
+import {
+  BadRequestError,
+  type ConfirmChoice,
+  ConflictError,
+  type MissionEventDraft,
+  type SessionScreen,
+  type SessionState,
+  type PendingApproval,
+  type SessionTurn,
+  TimeoutError,
+} from '@mission/contracts';
 import type { PtyExit, PtySession } from '../pty/ptySession.ts';
 import { exitReason, sessionEndReason } from './exitReason.ts';
 import type { PermissionDialog, SessionSnapshot } from '../pty/screen.ts';
@@ -97,7 +107,10 @@ export class LiveSession implements InteractiveSession {
     const deadline = Date.now() + timeoutMs;
     const ready = await this.waitFor((s) => s.state !== 'starting', timeoutMs, 'the session to start');
     if (ready.state === 'waiting_permission') {
-      throw new ConflictError('the session is waiting for a permission answer: confirm or deny it first', { dialog: ready.dialog, approval: this.guard?.approval ?? null });
+      throw new ConflictError('the session is waiting for a permission answer: confirm or deny it first', {
+        dialog: ready.dialog,
+        approval: this.guard?.approval ?? null,
+      });
     }
     if (ready.state === 'working') throw new ConflictError('the session is still working on the previous message: wait, or interrupt it');
     await this.hooks.checkText(text);
@@ -107,7 +120,8 @@ export class LiveSession implements InteractiveSession {
     // Text like `/exit` ends the CLI: that is the reply.
     return ended.then(
       (s) => this.turn(s),
-      (error: unknown) => (this.exit ? { state: 'exited', response: this.snapshot.lastResponse, dialog: null, approval: null } : Promise.reject(error)),
+      (error: unknown) =>
+        this.exit ? { state: 'exited', response: this.snapshot.lastResponse, dialog: null, approval: null } : Promise.reject(error),
     );
   }
 
@@ -130,7 +144,8 @@ export class LiveSession implements InteractiveSession {
     const deadline = Date.now() + timeoutMs;
     const guard = this.guard;
     // A dialog held for an approval is answered by deciding the approval: the guard then presses the key.
-    if (guard?.approval && !guard.settled && sameDialog(this.snapshot, guard.dialog)) await this.hooks.decideApproval(guard.approval.id, choice, by);
+    if (guard?.approval && !guard.settled && sameDialog(this.snapshot, guard.dialog))
+      await this.hooks.decideApproval(guard.approval.id, choice, by);
     else await this.answerDialog(dialog, option.key);
     return this.turnAfterDialog(dialog, deadline);
   }
@@ -144,7 +159,9 @@ export class LiveSession implements InteractiveSession {
 
   /** The screen driver reads no dialog but permission dialogs: there is never a blocked dialog to answer. */
   async answer(): Promise<SessionTurn> {
-    throw new ConflictError(`no dialog is waiting for an answer (session ${this.id} is followed by its screen only, which reads permission dialogs alone)`);
+    throw new ConflictError(
+      `no dialog is waiting for an answer (session ${this.id} is followed by its screen only, which reads permission dialogs alone)`,
+    );
   }
 
   /**
@@ -152,7 +169,8 @@ export class LiveSession implements InteractiveSession {
    * prompt can flash up for a frame between a dialog and the work it allowed, so it must stay.
    */
   private async turnAfterDialog(dialog: PermissionDialog, deadline: number, own: Guard | null = null): Promise<SessionTurn> {
-    const over = (s: SessionSnapshot) => (s.state !== 'waiting_permission' || !sameDialog(s, dialog)) && s.state !== 'working' && !this.guardBusy(own);
+    const over = (s: SessionSnapshot) =>
+      (s.state !== 'waiting_permission' || !sameDialog(s, dialog)) && s.state !== 'working' && !this.guardBusy(own);
     for (;;) {
       const end = await this.waitFor(over, deadline - Date.now(), 'the turn to end');
       if (end.state !== 'idle') return this.turn(end);
@@ -224,7 +242,14 @@ export class LiveSession implements InteractiveSession {
   screen(): SessionScreen {
     const screen = this.pty.screen();
     const snapshot = this.current();
-    return { state: this.state, title: screen.title, lines: screen.lines, cursor: screen.cursor, dialog: snapshot.dialog, status: snapshot.status };
+    return {
+      state: this.state,
+      title: screen.title,
+      lines: screen.lines,
+      cursor: screen.cursor,
+      dialog: snapshot.dialog,
+      status: snapshot.status,
+    };
   }
 
   async kill(): Promise<PtyExit> {
@@ -244,17 +269,25 @@ export class LiveSession implements InteractiveSession {
   }
 
   /** Resolves with the first snapshot that passes `test`; on timeout rejects (and, unless told not to, reports an error event). */
-  private waitFor(test: (snapshot: SessionSnapshot) => boolean, timeoutMs: number, what: string, options = { report: true }): Promise<SessionSnapshot> {
+  private waitFor(
+    test: (snapshot: SessionSnapshot) => boolean,
+    timeoutMs: number,
+    what: string,
+    options = { report: true },
+  ): Promise<SessionSnapshot> {
     const now = this.current();
     if (test(now)) return Promise.resolve(now);
     if (this.exit) return Promise.reject(this.exitedError());
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters.delete(waiter);
-        const message = `timed out after ${timeoutMs} ms waiting for ${what} (the session is ${this.state})`;
-        if (options.report) this.enqueue({ type: 'error', payload: { code: 'timeout', message } });
-        reject(new TimeoutError(message, { state: this.state }));
-      }, Math.max(0, timeoutMs));
+      const timer = setTimeout(
+        () => {
+          this.waiters.delete(waiter);
+          const message = `timed out after ${timeoutMs} ms waiting for ${what} (the session is ${this.state})`;
+          if (options.report) this.enqueue({ type: 'error', payload: { code: 'timeout', message } });
+          reject(new TimeoutError(message, { state: this.state }));
+        },
+        Math.max(0, timeoutMs),
+      );
       const waiter: Waiter = {
         test,
         resolve: (snapshot) => {
@@ -270,7 +303,11 @@ export class LiveSession implements InteractiveSession {
 
   private exitedError(): ConflictError {
     const how = this.exit?.signal ? `was killed by ${this.exit.signal}` : `exited (code ${this.exit?.exitCode ?? 'unknown'})`;
-    return new ConflictError(this.exitReason ?? `the claude process ${how}`, { state: 'exited', exitCode: this.exit?.exitCode ?? null, signal: this.exit?.signal ?? null });
+    return new ConflictError(this.exitReason ?? `the claude process ${how}`, {
+      state: 'exited',
+      exitCode: this.exit?.exitCode ?? null,
+      signal: this.exit?.signal ?? null,
+    });
   }
 
   private scheduleRead(): void {
@@ -296,7 +333,8 @@ export class LiveSession implements InteractiveSession {
       else this.enqueue(event);
     }
     if (!next.dialog && this.guard?.settled) this.guard = null;
-    if (next.state === 'waiting_permission' && next.dialog && (!this.guard || !sameDialog(next, this.guard.dialog))) this.startGuard(next.dialog);
+    if (next.state === 'waiting_permission' && next.dialog && (!this.guard || !sameDialog(next, this.guard.dialog)))
+      this.startGuard(next.dialog);
     this.wake();
   }
 
@@ -306,11 +344,15 @@ export class LiveSession implements InteractiveSession {
   }
 
   private enqueue(event: MissionEventDraft): void {
-    this.emitting = this.emitting.then(() => this.hooks.emit([event])).catch((error: unknown) => this.hooks.log.error({ err: error, type: event.type }, EVENT_NOT_STORED));
+    this.emitting = this.emitting
+      .then(() => this.hooks.emit([event]))
+      .catch((error: unknown) => this.hooks.log.error({ err: error, type: event.type }, EVENT_NOT_STORED));
   }
 
   private enqueueStateChange(told: StateTold, exit: PtyExit | null, endReason?: string): void {
-    this.emitting = this.emitting.then(() => this.hooks.stateChanged(told, exit, endReason)).catch((error: unknown) => this.hooks.log.error({ err: error, state: told.state }, STATE_NOT_RECORDED));
+    this.emitting = this.emitting
+      .then(() => this.hooks.stateChanged(told, exit, endReason))
+      .catch((error: unknown) => this.hooks.log.error({ err: error, state: told.state }, STATE_NOT_RECORDED));
   }
 
   private noteModes(data: string): void {
@@ -322,7 +364,13 @@ export class LiveSession implements InteractiveSession {
     this.read();
     this.exit = exit;
     this.exitReason = this.killed ? undefined : exitReason(exit, this.pty.screen().lines);
-    const told = { state: 'exited' as const, exitCode: exit.exitCode, ...(exit.signal ? { signal: exit.signal } : {}), ...(exit.signal && !this.killed ? { resumable: true } : {}), ...(this.exitReason ? { reason: this.exitReason } : {}) };
+    const told = {
+      state: 'exited' as const,
+      exitCode: exit.exitCode,
+      ...(exit.signal ? { signal: exit.signal } : {}),
+      ...(exit.signal && !this.killed ? { resumable: true } : {}),
+      ...(this.exitReason ? { reason: this.exitReason } : {}),
+    };
     this.enqueueStateChange(told, exit, sessionEndReason(exit, this.killed, this.exitReason));
     for (const waiter of [...this.waiters]) waiter.resolve(undefined);
   }

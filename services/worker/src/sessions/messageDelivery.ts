@@ -1,7 +1,15 @@
 import { messagePrompt } from '@mission/contracts';
-import { announceMessageStatus, type Database, type EventLog, type Logger, type MessageRow, sessionRow, takeNextQueuedMessage, updateSessionMessage } from '@mission/store';
+import {
+  announceMessageStatus,
+  type Database,
+  type EventLog,
+  type Logger,
+  type MessageRow,
+  sessionRow,
+  takeNextQueuedMessage,
+  updateSessionMessage,
+} from '@mission/store';
 import type { InteractiveSession } from './interactive.ts';
-
 
 /** How long a delivered message may take to be answered. */
 const REPLY_TIMEOUT_MS = 5 * 60_000;
@@ -47,7 +55,10 @@ export class MessageDelivery {
     await announceMessageStatus(this.deps.events, message);
     let update: Partial<MessageRow>;
     try {
-      const turn = await session.send(messagePrompt(message.fromSessionId, message.text, await this.slotOf(message.fromSessionId)), REPLY_TIMEOUT_MS);
+      const turn = await session.send(
+        messagePrompt(message.fromSessionId, message.text, await this.slotOf(message.fromSessionId)),
+        REPLY_TIMEOUT_MS,
+      );
       if (turn.state !== 'idle') return;
       update = { status: 'answered', reply: turn.response ?? '', answeredAt: new Date() };
     } catch (error) {

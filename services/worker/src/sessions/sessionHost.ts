@@ -1,7 +1,35 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { type AttachInput, attachInputSchema, cliPermissionSettings, type ConfirmChoice, ConflictError, type EventOwner, type MissionEventDraft, NotFoundError } from '@mission/contracts';
-import { type ApprovalStore, type ChannelSubscriber, channels, type CommandHandlers, type Database, type EndedSessionState, type EventLog, type Logger, queueNames, type Redis, revokeAgentTokens, serveCommands, SessionStore, sessionStateOn, sessionsOfEndedTasks, type SpawnJobData, type StateDetails, unclaimedSession } from '@mission/store';
+import {
+  type AttachInput,
+  attachInputSchema,
+  cliPermissionSettings,
+  type ConfirmChoice,
+  ConflictError,
+  type EventOwner,
+  type MissionEventDraft,
+  NotFoundError,
+} from '@mission/contracts';
+import {
+  type ApprovalStore,
+  type ChannelSubscriber,
+  channels,
+  type CommandHandlers,
+  type Database,
+  type EndedSessionState,
+  type EventLog,
+  type Logger,
+  queueNames,
+  type Redis,
+  revokeAgentTokens,
+  serveCommands,
+  SessionStore,
+  sessionStateOn,
+  sessionsOfEndedTasks,
+  type SpawnJobData,
+  type StateDetails,
+  unclaimedSession,
+} from '@mission/store';
 import { DelayedError, type Job, Worker } from 'bullmq';
 import { type PtyExit, PtySession } from '../pty/ptySession.ts';
 import { CLAUDE_SCREEN_ARGS } from '../pty/screenParser.ts';
@@ -23,7 +51,6 @@ import { claudeHomes } from '../transcripts/claudeHomes.ts';
 import { ClaudeHomeScanner } from '../transcripts/claudeHomeScanner.ts';
 import { SessionWorkspaces } from '../workspaces/sessionWorkspaces.ts';
 import { MessageDelivery } from './messageDelivery.ts';
-
 
 export interface SessionHostOptions {
   db: Database;
@@ -105,7 +132,9 @@ export class SessionHost {
   /** Ends every session (they become `lost`: resumable elsewhere with `claude --resume`) and stops serving. */
   async close(): Promise<void> {
     await this.spawnWorker.close();
-    await this.endAll(async (id) => this.record(id, 'lost', null, { reason: 'the worker shut down; resume it with POST /v1/sessions/:id/resume' }));
+    await this.endAll(async (id) =>
+      this.record(id, 'lost', null, { reason: 'the worker shut down; resume it with POST /v1/sessions/:id/resume' }),
+    );
     await this.commandWorker.close();
   }
 
@@ -122,7 +151,11 @@ export class SessionHost {
    * declared it lost already.
    */
   async fence(): Promise<void> {
-    await this.endAll((id) => this.record(id, 'lost', null, { reason: `its worker (${this.deps.workerId}) stopped it: no heartbeat of the worker landed in time; resume it with POST /v1/sessions/${id}/resume` }));
+    await this.endAll((id) =>
+      this.record(id, 'lost', null, {
+        reason: `its worker (${this.deps.workerId}) stopped it: no heartbeat of the worker landed in time; resume it with POST /v1/sessions/${id}/resume`,
+      }),
+    );
   }
 
   /**
@@ -133,7 +166,9 @@ export class SessionHost {
     if (this.live.size === 0) return;
     const orphans = await sessionsOfEndedTasks(this.deps.db, [...this.live.keys()]);
     await Promise.all(
-      orphans.map(({ id, taskId, status }) => this.end(id, async () => this.record(id, 'exited', null, { reason: `the task that started it (${taskId}) ended (${status})` }))),
+      orphans.map(({ id, taskId, status }) =>
+        this.end(id, async () => this.record(id, 'exited', null, { reason: `the task that started it (${taskId}) ended (${status})` })),
+      ),
     );
   }
 
@@ -175,7 +210,9 @@ export class SessionHost {
   }
 
   /** A command on one session; it answers once the events of what it did are stored, so callers read them after. */
-  private command<A extends { sessionId: string }, R>(run: (session: InteractiveSession, args: A) => R | Promise<R>): (args: A) => Promise<R> {
+  private command<A extends { sessionId: string }, R>(
+    run: (session: InteractiveSession, args: A) => R | Promise<R>,
+  ): (args: A) => Promise<R> {
     return async (args) => {
       const session = this.session(args.sessionId);
       const result = await run(session, args);
@@ -225,11 +262,23 @@ export class SessionHost {
     const place = await this.workspaces.prepare(slot, sessionId);
     if ('problem' in place) return this.spawnFailed(sessionId, place.problem);
     const { rules } = role;
-    const mission = combineLaunches([await childMcpLaunch(this.deps.db, { kind: 'session', id: sessionId, role: slot.role, missionTools: rules.missionTools }, this.deps.apiUrl, { refusalsToo: row.parentId !== null })]);
+    const mission = combineLaunches([
+      await childMcpLaunch(
+        this.deps.db,
+        { kind: 'session', id: sessionId, role: slot.role, missionTools: rules.missionTools },
+        this.deps.apiUrl,
+        { refusalsToo: row.parentId !== null },
+      ),
+    ]);
     // The hooks driver: the CLI posts its hooks to this worker; the role's rules go in the same settings.
     const hooked = row.driver === 'hooks';
-    const hookRoute = hooked ? this.deps.hookServer.register(sessionId, (input, withdrawn) => (session as HookedSession).hook(input, withdrawn)) : null;
-    const cliSettings = { ...cliPermissionSettings(rules), ...(hookRoute ? hookSettings(hookRoute, this.deps.approvalTimeoutMs + HOOK_TIMEOUT_MARGIN_MS) : {}) };
+    const hookRoute = hooked
+      ? this.deps.hookServer.register(sessionId, (input, withdrawn) => (session as HookedSession).hook(input, withdrawn))
+      : null;
+    const cliSettings = {
+      ...cliPermissionSettings(rules),
+      ...(hookRoute ? hookSettings(hookRoute, this.deps.approvalTimeoutMs + HOOK_TIMEOUT_MARGIN_MS) : {}),
+    };
     const request = {
       args: [
         ...CLAUDE_SCREEN_ARGS,
@@ -247,12 +296,17 @@ export class SessionHost {
       terminal: true,
     };
     // The CLI's home must let it start straight into its prompt; a session's worktree is trusted with its siblings.
-    const homeProblem = await prepareClaudeHomeFor(this.deps.launcher.environment(request), [slot.cwd, ...(place.workspace ? [path.dirname(place.workspace.path)] : [])]).then(
+    const homeProblem = await prepareClaudeHomeFor(this.deps.launcher.environment(request), [
+      slot.cwd,
+      ...(place.workspace ? [path.dirname(place.workspace.path)] : []),
+    ]).then(
       () => null,
       (error: Error) => `could not prepare Claude Code's home: ${error.message}`,
     );
     if (homeProblem) return this.spawnFailed(sessionId, homeProblem);
-    const agent = await this.deps.launcher.prepare(request).catch((error: Error) => ({ problem: `could not prepare the agent: ${error.message}` }));
+    const agent = await this.deps.launcher
+      .prepare(request)
+      .catch((error: Error) => ({ problem: `could not prepare the agent: ${error.message}` }));
     if ('problem' in agent) return this.spawnFailed(sessionId, agent.problem);
     const pty = new PtySession({ ...agent, cols: row.cols, rows: row.rows });
     // What the role's rules are read against: `~` is the agent's HOME, not the worker's.
@@ -266,7 +320,8 @@ export class SessionHost {
       slot: { role: slot.role, cwd: place.cwd },
       home: guardSlot.home,
       promptTakesInput: (): boolean => session.state === 'idle' || session.state === 'working',
-      refuseAttach: (client, message) => void this.deps.connection.publish(channel.ptyRefused(sessionId), JSON.stringify({ client, message })),
+      refuseAttach: (client, message) =>
+        void this.deps.connection.publish(channel.ptyRefused(sessionId), JSON.stringify({ client, message })),
     });
     pty.onInput((_, origin) => {
       if (origin === 'mission') gate.missionTyped();
@@ -280,7 +335,7 @@ export class SessionHost {
     const fence = this.store.fence(sessionId, this.deps.workerId);
     const takenFromHere = () => {
       if (!this.live.has(sessionId)) return;
-      log.warn('the session is no longer this worker\'s (the fleet declared the worker lost): stopping it here, its event not stored');
+      log.warn("the session is no longer this worker's (the fleet declared the worker lost): stopping it here, its event not stored");
       void this.end(sessionId, async () => {
         // nothing to record: the session is another worker's now
       }).catch((error: unknown) => log.error({ err: error }, 'could not stop a session taken from this worker'));
@@ -299,7 +354,13 @@ export class SessionHost {
       await this.deps.approvals.decide(approvalId, choice === 'no' ? 'denied' : 'approved', by);
     };
     const checkText = (text: string): Promise<void> => gate.checkText(text);
-    const stateChanged = async (told: StateTold, exit: PtyExit | null, blocking: BlockingDialog | null = null, endReason?: string, before: MissionEventDraft[] = []) => {
+    const stateChanged = async (
+      told: StateTold,
+      exit: PtyExit | null,
+      blocking: BlockingDialog | null = null,
+      endReason?: string,
+      before: MissionEventDraft[] = [],
+    ) => {
       clearTimeout(startDeadline);
       const { state, ...details } = told;
       // The events before a change are stored with the row's change, or on their own where there is none.
@@ -325,7 +386,8 @@ export class SessionHost {
           checkText,
           refusal: (use) => this.deps.guard.refusal({ owner, slot: guardSlot, use }),
           // The session's end expires what it held itself (`session_exited`): only a withdrawn request ends it sooner.
-          guard: (use, pending, withdrawn) => this.deps.guard.check({ owner, slot: guardSlot, use, onApprovalPending: pending, signal: withdrawn }),
+          guard: (use, pending, withdrawn) =>
+            this.deps.guard.check({ owner, slot: guardSlot, use, onApprovalPending: pending, signal: withdrawn }),
           withdrawApproval: async (approvalId) => {
             await this.deps.approvals.expire(approvalId, 'interrupt', 'the session was interrupted');
           },
@@ -337,12 +399,20 @@ export class SessionHost {
           decideApproval,
           checkText,
           guardDialog: async (dialog, pending) => {
-            const answer = await this.deps.guard.check({ owner, slot: guardSlot, use: dialogToolUse(dialog), onApprovalPending: pending, signal: ended.signal });
+            const answer = await this.deps.guard.check({
+              owner,
+              slot: guardSlot,
+              use: dialogToolUse(dialog),
+              onApprovalPending: pending,
+              signal: ended.signal,
+            });
             return { choice: answer.decision === 'allow' ? 'yes' : 'no', reason: answer.reason };
           },
         });
     const stopRelay = pty.onOutput((data) => void this.deps.connection.publish(channel.ptyOutput(sessionId), data));
-    const stopInput = await this.deps.subscriber.subscribe(channel.ptyInput(sessionId), (message) => this.attachInput(session, gate, message));
+    const stopInput = await this.deps.subscriber.subscribe(channel.ptyInput(sessionId), (message) =>
+      this.attachInput(session, gate, message),
+    );
     this.live.set(sessionId, { session, detach: () => (stopRelay(), stopInput()), ended });
     this.updateCapacity();
 
@@ -354,7 +424,13 @@ export class SessionHost {
       log.warn('another worker took the session first');
       return;
     }
-    startDeadline = setTimeout(() => void this.startTimedOut(sessionId).catch((error: unknown) => log.error({ err: error }, 'could not end a session that did not start')), this.deps.startTimeoutMs);
+    startDeadline = setTimeout(
+      () =>
+        void this.startTimedOut(sessionId).catch((error: unknown) =>
+          log.error({ err: error }, 'could not end a session that did not start'),
+        ),
+      this.deps.startTimeoutMs,
+    );
     ended.signal.addEventListener('abort', () => clearTimeout(startDeadline), { once: true });
     log.info({ pid: pty.pid, slot: slot.id, resume: Boolean(resume), driver: row.driver }, 'session started');
   }
@@ -366,14 +442,20 @@ export class SessionHost {
     const problem = `claude did not start within ${this.deps.startTimeoutMs} ms (MISSION_SESSION_START_TIMEOUT_MS); the session was ended`;
     this.deps.logger.warn({ sessionId }, problem);
     await this.end(sessionId, async () => {
-      await this.deps.events.append({ kind: 'session', id: sessionId }, { type: 'error', payload: { code: 'start_timeout', message: problem } });
+      await this.deps.events.append(
+        { kind: 'session', id: sessionId },
+        { type: 'error', payload: { code: 'start_timeout', message: problem } },
+      );
       await this.record(sessionId, 'exited', null, { reason: problem });
     });
   }
 
   /** The session cannot start here (its slot or workspace is unusable): it ends at once, with the reason as an error event. */
   private async spawnFailed(sessionId: string, problem: string): Promise<void> {
-    await this.deps.events.append({ kind: 'session', id: sessionId }, { type: 'error', payload: { code: 'spawn_failed', message: problem } });
+    await this.deps.events.append(
+      { kind: 'session', id: sessionId },
+      { type: 'error', payload: { code: 'spawn_failed', message: problem } },
+    );
     await this.record(sessionId, 'exited', null, { reason: problem });
   }
 
@@ -386,7 +468,8 @@ export class SessionHost {
     } catch {
       return;
     }
-    if (input.type === 'input') gate.attach(input.data, typeof input.client === 'string' ? input.client : undefined, (data) => session.pty.write(data, 'attach'));
+    if (input.type === 'input')
+      gate.attach(input.data, typeof input.client === 'string' ? input.client : undefined, (data) => session.pty.write(data, 'attach'));
     else session.pty.resize(input.cols, input.rows);
   }
 
@@ -403,7 +486,15 @@ export class SessionHost {
   /** Takes spawn jobs only while there is room for another session. */
   private updateCapacity(): void {
     const full = this.live.size >= this.deps.maxSessions;
-    if (full && !this.spawnWorker.isPaused()) this.spawnWorker.pause(true).catch((error: unknown) => this.deps.logger.warn({ err: error }, 'could not stop taking spawn jobs while full (a job taken while full goes back to the queue)'));
+    if (full && !this.spawnWorker.isPaused())
+      this.spawnWorker
+        .pause(true)
+        .catch((error: unknown) =>
+          this.deps.logger.warn(
+            { err: error },
+            'could not stop taking spawn jobs while full (a job taken while full goes back to the queue)',
+          ),
+        );
     if (!full && this.spawnWorker.isPaused()) this.spawnWorker.resume();
   }
 
@@ -411,14 +502,22 @@ export class SessionHost {
    * Records that a session ended, with its `state` event: `reason` says why when this host ended it;
    * `told` is the session's own account when it exited (its state event), and `endReason` why it did.
    */
-  private async record(sessionId: string, state: EndedSessionState, exit: PtyExit | null, how: { reason: string } | { told: StateDetails; endReason?: string }): Promise<void> {
+  private async record(
+    sessionId: string,
+    state: EndedSessionState,
+    exit: PtyExit | null,
+    how: { reason: string } | { told: StateDetails; endReason?: string },
+  ): Promise<void> {
     // Not a session the fleet has ended already (this worker declared lost) or given to another worker.
     if (!(await this.store.isHere(sessionId, this.deps.workerId))) return;
     const exitCode = exit?.exitCode ?? null;
     const exitSignal = exit?.signal ?? null;
     const reason = 'reason' in how ? how.reason : undefined;
     const why = reason ?? ('endReason' in how ? how.endReason : undefined);
-    const told = 'told' in how ? how.told : { reason, exitCode, ...(exitSignal ? { signal: exitSignal } : {}), ...(state === 'lost' ? { resumable: true } : {}) };
+    const told =
+      'told' in how
+        ? how.told
+        : { reason, exitCode, ...(exitSignal ? { signal: exitSignal } : {}), ...(state === 'lost' ? { resumable: true } : {}) };
     // Its claude is gone, and with it every dialog an approval held (expired before the state says ended).
     await this.deps.approvals.expirePending({ kind: 'session', id: sessionId }, reason ?? `the session ${state}`, `session_${state}`);
     if (!(await this.store.end(sessionId, this.deps.workerId, { state, exitCode, exitSignal, reason: why ?? null }, told))) return;

@@ -59,7 +59,10 @@ describe('Spawner', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spawner-'));
     const child = newSpawner().spawn({
       bin: 'sh',
-      args: ['-c', 'read line; echo "got $line in $(pwd) as $ONLY, group $(ps -o pgid= $$ | tr -d " ") of $$, home:${HOME:-none}"; echo oops >&2; exit 3'],
+      args: [
+        '-c',
+        'read line; echo "got $line in $(pwd) as $ONLY, group $(ps -o pgid= $$ | tr -d " ") of $$, home:${HOME:-none}"; echo oops >&2; exit 3',
+      ],
       cwd: dir,
       env: { ...env, ONLY: 'this' },
     });

@@ -38,7 +38,10 @@ export interface AgentSpawner {
   spawn(request: SpawnRequest): SpawnedChild;
 }
 
-type Outgoing = { t: 'spawn'; id: number } & SpawnRequest | { t: 'stdin'; id: number; data?: string; end?: boolean } | { t: 'pause' | 'resume'; id: number };
+type Outgoing =
+  | ({ t: 'spawn'; id: number } & SpawnRequest)
+  | { t: 'stdin'; id: number; data?: string; end?: boolean }
+  | { t: 'pause' | 'resume'; id: number };
 type Incoming =
   | { t: 'pid'; id: number; pid: number }
   | { t: 'out' | 'err'; id: number; data: string }
@@ -161,7 +164,11 @@ export class Spawner implements AgentSpawner {
     if (this.process) return this.process;
     const { NODE_OPTIONS: _loader, ...env } = process.env;
     // A plain node script: none of the worker's loaders or flags, a small heap.
-    const spawner = fork(SPAWNER_SCRIPT, [], { execArgv: ['--max-old-space-size=64'], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const spawner = fork(SPAWNER_SCRIPT, [], {
+      execArgv: ['--max-old-space-size=64'],
+      env,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     spawner.on('message', (message: Incoming) => this.children.get(message.id)?.receive(message));
     spawner.on('error', (error) => this.logger.warn({ err: error }, 'spawner process error'));
     spawner.once('exit', (code, signal) => {
@@ -185,7 +192,11 @@ export class Spawner implements AgentSpawner {
         // ESRCH: the spawner ended it already.
       }
     }
-    child.ended(child.pid === undefined ? { code: null, signal: null, error: 'the spawner process exited before starting it' } : { code: null, signal: 'SIGKILL', error: null });
+    child.ended(
+      child.pid === undefined
+        ? { code: null, signal: null, error: 'the spawner process exited before starting it' }
+        : { code: null, signal: 'SIGKILL', error: null },
+    );
   }
 
   private send(spawner: ChildProcess, message: Outgoing): void {

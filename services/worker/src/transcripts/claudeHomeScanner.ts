@@ -38,7 +38,13 @@ export class ClaudeHomeScanner {
     return sessions;
   }
 
-  private async readSession(home: string, projectDir: string, transcriptPath: string, workerId: string, now: number): Promise<CcSession | undefined> {
+  private async readSession(
+    home: string,
+    projectDir: string,
+    transcriptPath: string,
+    workerId: string,
+    now: number,
+  ): Promise<CcSession | undefined> {
     const stat = await fs.stat(transcriptPath).catch(() => undefined);
     if (!stat) return undefined;
     const facts = await this.factsOf(transcriptPath, stat);
@@ -76,7 +82,9 @@ export class ClaudeHomeScanner {
 
 async function readTodos(dir: string): Promise<CcTodo[]> {
   const files = (await listDir(dir)).filter((file) => file.endsWith('.json'));
-  const todos = await Promise.all(files.map(async (file) => parseTaskFile(await fs.readFile(path.join(dir, file), 'utf8').catch(() => ''))));
+  const todos = await Promise.all(
+    files.map(async (file) => parseTaskFile(await fs.readFile(path.join(dir, file), 'utf8').catch(() => ''))),
+  );
   return todos.filter((todo) => todo !== undefined).sort((a, b) => Number(a.id) - Number(b.id) || a.id.localeCompare(b.id));
 }
 

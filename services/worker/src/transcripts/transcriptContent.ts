@@ -31,14 +31,23 @@ export function transcriptUpdates(record: Record<string, unknown>): TranscriptUp
   const blocks: Block[] = Array.isArray(message?.content) ? (message.content as Block[]).filter((b) => b && typeof b === 'object') : [];
   if (record.type === 'assistant') {
     if (message?.model === SYNTHETIC_MODEL) return [];
-    return blocks.filter((b) => b.type === 'text' && typeof b.text === 'string' && b.text.trim() !== '').map((b) => ({ kind: 'assistant_text', text: (b.text as string).trim() }));
+    return blocks
+      .filter((b) => b.type === 'text' && typeof b.text === 'string' && b.text.trim() !== '')
+      .map((b) => ({ kind: 'assistant_text', text: (b.text as string).trim() }));
   }
   if (record.type !== 'user') return [];
-  const texts = typeof message?.content === 'string' ? [message.content] : blocks.filter((b) => b.type === 'text').map((b) => String(b.text ?? ''));
-  if (texts.some((text) => INTERRUPTED.test(text))) return [{ kind: 'interrupted', promptId: typeof record.promptId === 'string' ? record.promptId : null }];
+  const texts =
+    typeof message?.content === 'string' ? [message.content] : blocks.filter((b) => b.type === 'text').map((b) => String(b.text ?? ''));
+  if (texts.some((text) => INTERRUPTED.test(text)))
+    return [{ kind: 'interrupted', promptId: typeof record.promptId === 'string' ? record.promptId : null }];
   return blocks
     .filter((b) => b.type === 'tool_result')
-    .map((b) => ({ kind: 'tool_result', toolUseId: String(b.tool_use_id ?? ''), output: resultText(b.content), isError: b.is_error === true }));
+    .map((b) => ({
+      kind: 'tool_result',
+      toolUseId: String(b.tool_use_id ?? ''),
+      output: resultText(b.content),
+      isError: b.is_error === true,
+    }));
 }
 
 function resultText(content: unknown): string {

@@ -16,7 +16,10 @@ export class SessionWorkspaces {
     try {
       const { reused, ...workspace } = await openWorktree(slot.cwd, sessionId);
       this.open.set(sessionId, { workspace, keep: slot.keepWorkspace });
-      this.logger.info({ sessionId, branch: workspace.branch, path: workspace.path }, reused ? 'session workspace reused' : 'session workspace added');
+      this.logger.info(
+        { sessionId, branch: workspace.branch, path: workspace.path },
+        reused ? 'session workspace reused' : 'session workspace added',
+      );
       return { cwd: workspace.cwd, workspace };
     } catch (error) {
       if (error instanceof WorkspaceError) return { problem: error.message };
