@@ -22,7 +22,7 @@ import { ScreenFollower } from '../pty/screenFollower.ts';
 import { screenEvents, STARTING_SNAPSHOT } from '../pty/snapshotDiff.ts';
 import { JsonlTail } from '../transcripts/transcriptTail.ts';
 import { transcriptUpdates } from '../transcripts/transcriptContent.ts';
-import { exitReason, sessionEndReason } from './exitReason.ts';
+import { exitedState, exitReason, sessionEndReason } from './exitReason.ts';
 import {
   answerDialog,
   blockedError,
@@ -534,13 +534,7 @@ export class HookedSession implements InteractiveSession {
     this.readTranscript();
     this.exit = exit;
     this.exitReason = this.killed ? undefined : exitReason(exit, this.pty.screen().lines);
-    const told = {
-      state: 'exited' as const,
-      exitCode: exit.exitCode,
-      ...(exit.signal ? { signal: exit.signal } : {}),
-      ...(exit.signal && !this.killed ? { resumable: true } : {}),
-      ...(this.exitReason ? { reason: this.exitReason } : {}),
-    };
+    const told = exitedState(exit, this.killed, this.exitReason);
     this.events.run(
       () => this.hooks.stateChanged(told, exit, null, sessionEndReason(exit, this.killed, this.exitReason)),
       STATE_NOT_RECORDED,

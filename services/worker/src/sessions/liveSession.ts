@@ -10,7 +10,7 @@ import {
   TimeoutError,
 } from '@mission/contracts';
 import type { PtyExit, PtySession } from '../pty/ptySession.ts';
-import { exitReason, sessionEndReason } from './exitReason.ts';
+import { exitedState, exitReason, sessionEndReason } from './exitReason.ts';
 import type { PermissionDialog, SessionSnapshot } from '../pty/screen.ts';
 import { ScreenFollower } from '../pty/screenFollower.ts';
 import { SnapshotDiffer, STARTING_SNAPSHOT } from '../pty/snapshotDiff.ts';
@@ -364,13 +364,7 @@ export class LiveSession implements InteractiveSession {
     this.read();
     this.exit = exit;
     this.exitReason = this.killed ? undefined : exitReason(exit, this.pty.screen().lines);
-    const told = {
-      state: 'exited' as const,
-      exitCode: exit.exitCode,
-      ...(exit.signal ? { signal: exit.signal } : {}),
-      ...(exit.signal && !this.killed ? { resumable: true } : {}),
-      ...(this.exitReason ? { reason: this.exitReason } : {}),
-    };
+    const told = exitedState(exit, this.killed, this.exitReason);
     this.enqueueStateChange(told, exit, sessionEndReason(exit, this.killed, this.exitReason));
     for (const waiter of [...this.waiters]) waiter.resolve(undefined);
   }
