@@ -8,6 +8,7 @@ import {
   markRoleVersionActive,
   roleVersionHistory,
   type RoleVersionRow,
+  storedRoleRules,
   withRoleLock,
 } from '@mission/store';
 import { recordAudit } from './audit.ts';
@@ -97,14 +98,7 @@ function toRole(row: RoleVersionRow, activeVersion: number | undefined): Role {
   return {
     name: row.role,
     version: row.version,
-    description: row.description,
-    allow: row.allow,
-    confirm: row.confirm,
-    deny: row.deny,
-    missionTools: row.missionTools,
-    actionClasses: row.actionClasses,
-    sandbox: row.sandbox ?? null,
-    slots: row.slots ?? null,
+    ...storedRoleRules(row),
     changedBy: row.changedBy,
     changedAt: row.changedAt.toISOString(),
     draft: row.activatedAt === null,

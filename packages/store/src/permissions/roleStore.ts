@@ -49,9 +49,9 @@ export async function slotWithRoleInForce(db: Database, slotId: string): Promise
   return row && { slot: row.slots, role: toRoleInForce(row.slots.role, row.active ?? undefined) };
 }
 
-function toRoleInForce(name: string, row: RoleVersionRow | undefined): RoleInForce {
-  if (!row) return { name, version: 0, rules: EMPTY_ROLE_RULES };
-  const rules = {
+/** A role version's rules as stored (its Mission tools as written, not yet resolved). */
+export function storedRoleRules(row: RoleVersionRow) {
+  return {
     description: row.description,
     allow: row.allow,
     confirm: row.confirm,
@@ -61,6 +61,11 @@ function toRoleInForce(name: string, row: RoleVersionRow | undefined): RoleInFor
     sandbox: row.sandbox ?? null,
     slots: row.slots ?? null,
   };
+}
+
+function toRoleInForce(name: string, row: RoleVersionRow | undefined): RoleInForce {
+  if (!row) return { name, version: 0, rules: EMPTY_ROLE_RULES };
+  const rules = storedRoleRules(row);
   return { name, version: row.version, rules: { ...rules, missionTools: agentToolsOf(rules) } };
 }
 
