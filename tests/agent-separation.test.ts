@@ -54,7 +54,7 @@ describe.skipIf(!canSwitchUsers)('agents are separated from the worker (real cla
     await bed?.close();
     agentUser?.remove();
     apartUser?.remove();
-    apart?.claude.remove();
+    await apart?.claude.remove();
     if (apart) fs.rmSync(apart.workdir, { recursive: true, force: true });
   });
 

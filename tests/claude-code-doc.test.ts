@@ -74,7 +74,7 @@ describe('docs/claude-code.md, as written', () => {
   });
   afterAll(async () => {
     await bed?.close();
-    main?.remove();
+    await main?.remove();
   });
 
   it('add the server, see it connected, run the round trip: the session really ran and answered, and was ended', async () => {

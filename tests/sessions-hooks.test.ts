@@ -251,7 +251,7 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
       expect((await call<Session>('GET', `/v1/sessions/${session.id}`)).body.state).toBe('idle');
       await call('POST', `/v1/sessions/${session.id}/kill`);
     } finally {
-      claude.remove();
+      await claude.remove();
     }
   });
 

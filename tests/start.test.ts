@@ -39,7 +39,7 @@ describe('npm start on embedded defaults (private redis-server, PGlite)', () => 
   afterAll(async () => {
     mission?.child.kill('SIGKILL');
     await stub?.close();
-    claude?.remove();
+    await claude?.remove();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 

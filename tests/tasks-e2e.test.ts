@@ -209,7 +209,7 @@ function defineSuite(database: 'postgres' | 'pglite', start: AgentStart) {
         await system.worker!.warmPools.reconcile();
         await waitUntil(() => processesIn(slowDir).length === 0, 5_000, 'the warm agent of the slot to end');
       }
-      slowHome.remove();
+      await slowHome.remove();
       fs.rmSync(slowDir, { recursive: true, force: true });
     });
 

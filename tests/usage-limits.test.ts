@@ -55,7 +55,7 @@ describe('usage limits: real claude CLI (a claude.ai subscriber) against the stu
   afterAll(async () => {
     await system?.close();
     await stub?.close();
-    claude?.remove();
+    await claude?.remove();
     fs.rmSync(workdir, { recursive: true, force: true });
   });
 

@@ -74,7 +74,11 @@ describe('warm agents (real claude CLI)', () => {
     bed.stub.enqueueFor('with the new settings', { text: 'done warm' });
     expect(await run('changing', 'with the new settings')).toMatchObject({ status: 'succeeded', result: 'done warm' });
     expect(bed.system.worker!.warmPools.handedOut('changing')).toBe(1);
-    home.remove();
+    // The pool refills after the hand-out: its new agent writes into the home, so it is switched off and gone first.
+    await put('/v1/slots/changing', { cwd: dir, env: home.env });
+    await bed.system.worker!.warmPools.reconcile();
+    await waitUntil(() => processesIn(dir).length === 0, 10_000, 'the refilled agent of the slot to end');
+    await home.remove();
   }, 120_000);
 
   it('an agent waiting past idleSeconds is ended and replaced by a fresh one', async () => {

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import net from 'node:net';
 import { prepareClaudeHome } from '../support/claudeEnv.ts';
 import { type Responder, startStubAnthropic } from '../support/stubAnthropic.ts';
@@ -44,8 +43,5 @@ export async function startReachableStub(host: string, responder: Responder): Pr
  * trusting `trustedDirs`. Resolves the environment the CLI needs (HOME, the stub's URL and key, …).
  */
 export function claudeHomeAt(home: string, stubUrl: string, trustedDirs: string[]): Record<string, string> {
-  const prepared = prepareClaudeHome({ apiUrl: stubUrl, trustedDirs });
-  fs.cpSync(prepared.home, home, { recursive: true });
-  prepared.remove();
-  return { ...prepared.env, HOME: home };
+  return prepareClaudeHome({ apiUrl: stubUrl, trustedDirs, home }).env;
 }

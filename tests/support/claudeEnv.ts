@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { testRunEnv } from './childProcesses.ts';
+import { killProcesses, processesMarked, testRunEnv } from './childProcesses.ts';
 import { CLAUDE_QUIET_ENV, claudeHomePaths, withClaudeConfig, withClaudeSettings } from '@mission/worker';
 
 const require = createRequire(import.meta.url);
@@ -17,7 +17,8 @@ export interface ClaudeHome {
   home: string;
   /** Environment for the CLI: the throwaway HOME and the stub API, with updates and telemetry off. */
   env: Record<string, string>;
-  remove(): void;
+  /** Ends every process still using the home (a warm agent refilled, a claude orphaned by its killed parent), then deletes it. */
+  remove(): Promise<void>;
 }
 
 type Json = Record<string, unknown>;
@@ -29,6 +30,8 @@ export interface ClaudeHomeOptions {
   auth?: 'api_key' | 'none' | 'oauth';
   /** Write these files as they are instead of the ones Mission prepares (a first run, a home half set up). */
   files?: { config: Json; settings: Json };
+  /** The folder to prepare (a fault-harness machine's own HOME); a fresh one in the temp folder by default. */
+  home?: string;
 }
 
 /**
@@ -37,7 +40,7 @@ export interface ClaudeHomeOptions {
  * straight into its prompt against a stub API.
  */
 export function prepareClaudeHome(options: ClaudeHomeOptions): ClaudeHome {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-claude-home-'));
+  const home = options.home ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mission-claude-home-'));
   const auth = options.auth ?? 'api_key';
   const apiKey = auth === 'api_key' ? STUB_API_KEY : undefined;
   const trustedDirs = options.trustedDirs.map((dir) => fs.realpathSync(dir));
@@ -57,6 +60,10 @@ export function prepareClaudeHome(options: ClaudeHomeOptions): ClaudeHome {
       // The run's markers: a claude left running is found and killed at its test file's end (tests/support/childProcesses.ts).
       ...testRunEnv(),
     },
-    remove: () => fs.rmSync(home, { recursive: true, force: true }),
+    remove: async () => {
+      // A claude still running writes into the home while it is deleted (ENOTEMPTY): the test's own processes end first.
+      await killProcesses(processesMarked({ HOME: home }));
+      fs.rmSync(home, { recursive: true, force: true });
+    },
   };
 }

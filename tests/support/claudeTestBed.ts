@@ -44,7 +44,7 @@ export async function startClaudeTestBed(
       await stress?.stop();
       await system.close();
       await stub.close();
-      claude.remove();
+      await claude.remove();
       fs.rmSync(workdir, { recursive: true, force: true });
     },
   };
