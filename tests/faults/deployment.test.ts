@@ -3,7 +3,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type DeployedSystem, startDeployed } from './deployedSystem.ts';
-import { composeServices, dockerfileTargets, interpolate, k8sServices, readDockerfile, type ServiceLaunch } from './deployment.ts';
+import { parse } from 'yaml';
+import {
+  composeServices,
+  dockerfileContextCopies,
+  dockerfileTargets,
+  dockerIgnores,
+  interpolate,
+  k8sServices,
+  readDockerfile,
+  type ServiceLaunch,
+} from './deployment.ts';
 import { whyNoNetns } from './netns.ts';
 import { MISSION_CHECK_ID, marker, reply } from './script.ts';
 import { PostgresServer } from './servers.ts';
@@ -23,7 +33,36 @@ describe('reading the deployment files', () => {
     const targets = dockerfileTargets(
       'FROM node:22 AS base\nENV A=1 B="two words"\nFROM base AS api\nENV PORT=7070\nCMD ["npx", "tsx", "src/api.ts"]\n',
     );
-    expect(targets.api).toEqual({ env: { A: '1', B: 'two words', PORT: '7070' }, cmd: ['npx', 'tsx', 'src/api.ts'] });
+    expect(targets.api).toEqual({ env: { A: '1', B: 'two words', PORT: '7070' }, cmd: ['npx', 'tsx', 'src/api.ts'], aptPackages: [] });
+  });
+
+  it("takes USER and apt packages from a stage's parents, not from a stage it copies from", () => {
+    const targets = dockerfileTargets(
+      [
+        'FROM node:22 AS build',
+        'RUN apt-get update && apt-get install -y --no-install-recommends python3 make \\',
+        '  && rm -rf /var/lib/apt/lists/*',
+        'FROM node:22 AS runtime',
+        'RUN apt-get install -y tini',
+        'COPY --from=build /app ./',
+        'USER node',
+        'FROM runtime AS api',
+      ].join('\n'),
+    );
+    expect(targets.build).toMatchObject({ aptPackages: ['python3', 'make'] });
+    expect(targets.build!.user).toBeUndefined();
+    expect(targets.api).toMatchObject({ aptPackages: ['tini'], user: 'node' });
+  });
+
+  it('reads .dockerignore as Docker does: folders with what is in them, ** across folders, ! puts back', () => {
+    const patterns = ['**/node_modules', '.git', 'tests/*', '!tests/package.json', '# a comment'];
+    expect(dockerIgnores(patterns, 'node_modules')).toBe(true);
+    expect(dockerIgnores(patterns, 'packages/store/node_modules/x/index.js')).toBe(true);
+    expect(dockerIgnores(patterns, '.git/HEAD')).toBe(true);
+    expect(dockerIgnores(patterns, '.github/workflows/ci.yml')).toBe(false);
+    expect(dockerIgnores(patterns, 'tests/fleet.test.ts')).toBe(true);
+    expect(dockerIgnores(patterns, 'tests/package.json')).toBe(false);
+    expect(dockerIgnores(patterns, 'packages/store/src/index.ts')).toBe(false);
   });
 
   it('substitutes variables as Compose does', () => {
@@ -38,13 +77,59 @@ describe('reading the deployment files', () => {
     const image = readDockerfile(ROOT);
     const compose = composeServices(read('docker-compose.yml'), image, {});
     expect(compose.map((s) => [s.name, s.command.join(' ')])).toEqual([
-      ['api', 'npx tsx src/api.ts'],
-      ['worker', 'npx tsx src/worker.ts'],
+      ['api', 'node --import tsx src/api.ts'],
+      ['worker', 'node --import tsx src/worker.ts'],
     ]);
     const k8s = k8sServices(path.join(ROOT, 'k8s/base'), image);
     expect(k8s.map((s) => s.name).sort()).toEqual(['mission-api', 'mission-worker']);
     for (const service of [...compose, ...k8s])
       expect(service.env).toMatchObject({ DATABASE_URL: expect.any(String), REDIS_URL: expect.any(String) });
+  });
+});
+
+/** What issue 18 found wrong in the shipped files, checked offline (there is no Docker engine here). */
+describe('the shipped image and compose file', () => {
+  const dockerfile = read('Dockerfile');
+  const image = dockerfileTargets(dockerfile);
+  const compose = parse(read('docker-compose.yml'), { merge: true }) as {
+    services: Record<string, { restart?: string; healthcheck?: { start_period?: string }; volumes?: string[] }>;
+    volumes: Record<string, unknown>;
+  };
+
+  it('keeps installed and built output out of the build context, and everything the Dockerfile copies in', () => {
+    const patterns = read('.dockerignore').split('\n');
+    for (const heavy of ['node_modules', 'packages/store/node_modules', '.git', 'packages/console/dist', 'test-artifacts'])
+      expect(dockerIgnores(patterns, heavy), heavy).toBe(true);
+    const copied = dockerfileContextCopies(dockerfile);
+    expect(copied).toContain('packages');
+    for (const source of copied) expect(dockerIgnores(patterns, source), source).toBe(false);
+  });
+
+  it('runs the API unprivileged, and neither service with compilers', () => {
+    expect(image.api!.user).toBe('node');
+    // The worker is root on purpose: it starts each claude as the agent user (setpriv), which needs root.
+    expect(image.worker!.user).toBe('root');
+    expect(image.worker!.env.MISSION_AGENT_USER).toBe('mission-agent');
+    for (const target of ['api', 'worker'])
+      expect(
+        image[target]!.aptPackages.filter((p) => ['python3', 'make', 'g++', 'gcc', 'build-essential'].includes(p)),
+        target,
+      ).toEqual([]);
+  });
+
+  it('starts each service with node itself, so the stop signal reaches Mission (no npm in between)', () => {
+    expect(image.api!.cmd).toEqual(['node', '--import', 'tsx', 'src/api.ts']);
+    expect(image.worker!.cmd).toEqual(['node', '--import', 'tsx', 'src/worker.ts']);
+  });
+
+  it("restarts every service, gives the API time to start, and shares the agents' transcripts between workers", () => {
+    for (const [name, service] of Object.entries(compose.services)) expect(service.restart, name).toBe('unless-stopped');
+    expect(compose.services.api!.healthcheck!.start_period).toBeDefined();
+    // Named volumes are shared by every replica of `--scale worker=3`: a lost session resumes on another worker.
+    const mounts = new Map(compose.services.worker!.volumes!.map((v) => [v.split(':')[1], v.split(':')[0]]));
+    expect(mounts.get('/workspace')).toBe('workspace');
+    expect(mounts.get('/home/mission-agent/.claude/projects')).toBe('claude-projects');
+    expect(Object.keys(compose.volumes)).toEqual(expect.arrayContaining(['workspace', 'claude-projects']));
   });
 });
 

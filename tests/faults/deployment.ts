@@ -24,20 +24,31 @@ export interface ServiceLaunch {
 export interface DockerTarget {
   env: Record<string, string>;
   cmd: string[];
+  /** The last USER of the stage or its parents; undefined: the base image's (root for node's images). */
+  user?: string;
+  /** What `apt-get install` put in the stage and its parents (not what a `COPY --from` brought). */
+  aptPackages: string[];
 }
 
-/** Each stage of a Dockerfile with the ENV it has (its parents' included) and its CMD. */
+/** The Dockerfile's instructions, one a line (continuations joined, comments dropped). */
+function instructions(text: string): string[] {
+  return text
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+}
+
+/** Each stage of a Dockerfile with the ENV, USER and apt packages it has (its parents' included) and its CMD. */
 export function dockerfileTargets(text: string): Record<string, DockerTarget> {
   const stages: Record<string, DockerTarget> = {};
   let current: DockerTarget | undefined;
-  for (const line of text
-    .replace(/\\\n/g, ' ')
-    .split('\n')
-    .map((l) => l.trim())) {
+  for (const line of instructions(text)) {
     const from = /^FROM\s+(\S+)(?:\s+AS\s+(\S+))?/i.exec(line);
     if (from) {
       const parent = stages[from[1]!];
-      current = { env: { ...parent?.env }, cmd: [...(parent?.cmd ?? [])] };
+      current = { env: { ...parent?.env }, cmd: [...(parent?.cmd ?? [])], aptPackages: [...(parent?.aptPackages ?? [])] };
+      if (parent?.user !== undefined) current.user = parent.user;
       if (from[2]) stages[from[2]] = current;
       continue;
     }
@@ -46,8 +57,53 @@ export function dockerfileTargets(text: string): Record<string, DockerTarget> {
     if (env) for (const [, key, value] of env[1]!.matchAll(/(\w+)=("[^"]*"|\S+)/g)) current.env[key!] = value!.replace(/^"|"$/g, '');
     const cmd = /^CMD\s+(\[.*\])$/i.exec(line);
     if (cmd) current.cmd = JSON.parse(cmd[1]!) as string[];
+    const user = /^USER\s+(\S+)$/i.exec(line);
+    if (user) current.user = user[1]!;
+    for (const [, args] of line.matchAll(/apt-get install ([^&;]*)/g))
+      current.aptPackages.push(...args!.split(/\s+/).filter((arg) => arg && !arg.startsWith('-')));
   }
   return stages;
+}
+
+/** The build-context paths a Dockerfile's COPY instructions read (those without `--from`). */
+export function dockerfileContextCopies(text: string): string[] {
+  return instructions(text)
+    .map((line) => /^COPY\s+(.*)$/i.exec(line)?.[1])
+    .filter((args): args is string => args !== undefined && !args.includes('--from='))
+    .flatMap((args) => args.split(/\s+/).slice(0, -1));
+}
+
+/**
+ * Whether `.dockerignore`'s `patterns` leave `file` out of the build context: as Docker reads them, the last
+ * pattern matching the path or a folder above it decides, `!` puts back, `*` stays within a path segment and
+ * `**` crosses them.
+ */
+export function dockerIgnores(patterns: string[], file: string): boolean {
+  const rules = patterns
+    .map((p) => p.trim())
+    .filter((p) => p && !p.startsWith('#'))
+    .map((p) => {
+      const negated = p.startsWith('!');
+      const glob = (negated ? p.slice(1) : p).replace(/^\/+|\/+$/g, '');
+      const source = glob
+        .split(/(\*\*\/?|\*|\?)/)
+        .map((part) =>
+          part === '**/'
+            ? '(?:.*/)?'
+            : part === '**'
+              ? '.*'
+              : part === '*'
+                ? '[^/]*'
+                : part === '?'
+                  ? '[^/]'
+                  : part.replace(/[.+^${}()|[\]\\]/g, '\\$&'),
+        )
+        .join('');
+      return { negated, regex: new RegExp(`^${source}(?:/.*)?$`) };
+    });
+  let ignored = false;
+  for (const rule of rules) if (rule.regex.test(file)) ignored = !rule.negated;
+  return ignored;
 }
 
 /** `${VAR}`, `${VAR:-default}`, `${VAR-default}` and `$$` as Compose substitutes them from the shell's environment. */
