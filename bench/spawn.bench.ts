@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '@mission/store';
 import { PtyProcess, PtySession, Spawner, spawnHeadless } from '@mission/worker';
@@ -110,17 +110,25 @@ async function benchPtySpawn(): Promise<void> {
   const s = summarize(blocks.session);
   report(
     `event loop blocked per PTY start (same process and ballast; ${RUNS} starts each; goal ≤ 2 ms)`,
-    ['how', 'p50', 'p99', 'worst loop delay', 'p50 ratio'],
+    ['how', 'p50', 'p99', 'loop delay p99', 'worst loop delay', 'p50 ratio'],
     [
-      ['node-pty spawn in the worker (forkpty, before)', ms(n.p50), ms(n.p99), ms(delays.nodePty.max / 1e6), '1'],
+      ['node-pty spawn in the worker (forkpty, before)', ms(n.p50), ms(n.p99), loopP99(delays.nodePty), ms(delays.nodePty.max / 1e6), '1'],
       [
         'PtyProcess: openpty here, started by the spawner (now)',
         ms(p.p50),
         ms(p.p99),
+        loopP99(delays.ptyProcess),
         ms(delays.ptyProcess.max / 1e6),
         ratio(p.p50, n.p50),
       ],
-      ['new PtySession (PtyProcess + its xterm), now', ms(s.p50), ms(s.p99), ms(delays.session.max / 1e6), ratio(s.p50, n.p50)],
+      [
+        'new PtySession (PtyProcess + its xterm), now',
+        ms(s.p50),
+        ms(s.p99),
+        loopP99(delays.session),
+        ms(delays.session.max / 1e6),
+        ratio(s.p50, n.p50),
+      ],
     ],
   );
 
@@ -181,6 +189,11 @@ async function ptyProcessRun(spawner: Spawner, program: typeof PTY_QUICK): Promi
   const exit = await terminal.exited;
   if (exit.exitCode !== 0 || bytes === 0) throw new Error(`PtyProcess's program exited ${JSON.stringify(exit)} after ${bytes} characters`);
   return { blocked, cpuMs: cpuMs(process.cpuUsage(cpu)) };
+}
+
+/** The loop's delay at the 99th percentile over a side (the worst alone is mostly the machine's scheduling). */
+function loopP99(delay: IntervalHistogram): string {
+  return ms(delay.percentile(99) / 1e6);
 }
 
 function cpuMs(usage: NodeJS.CpuUsage): number {

@@ -93,16 +93,20 @@ describe('PtySession started by the spawner', () => {
     expect(names).toBe(`TERM=xterm-256color PWD=${cwd}\r\n`);
   });
 
-  it('passes keystrokes, tells the program of a resize (SIGWINCH), and hands over all its output before its exit', async () => {
+  it('passes keystrokes, tells the program of a resize (SIGWINCH) and of ^C (SIGINT), and hands over all its output before its exit', async () => {
     const session = shell(
       newSpawner(),
-      'trap \'echo "size $(stty size)"\' WINCH; echo ready; read line; echo "got $line"; sleep 5 & wait; head -c 300000 /dev/zero | tr "\\0" x; exit 3',
+      // A trapped signal ends a `read` early: each read is tried again until a line comes.
+      'trap \'echo "size $(stty size)"\' WINCH; trap \'echo interrupted\' INT; echo ready; until read line; do :; done; echo "got $line"; until read go; do :; done; head -c 300000 /dev/zero | tr "\\0" x; exit 3',
     );
     await shows(session, 'ready');
     session.write('hello\r');
     await shows(session, 'got hello');
     session.resize(90, 20);
     await shows(session, 'size 20 90');
+    session.write('\x03');
+    await shows(session, 'interrupted');
+    session.write('go\r');
     expect(await session.exited).toEqual({ exitCode: 3, signal: null });
     expect(output(session).split('x').length - 1).toBe(300_000);
   });

@@ -150,6 +150,7 @@ class RelayedPiped extends Relayed implements SpawnedChild {
  * Starts agents through a small process of its own (spawnerProcess.mjs) instead of `child_process.spawn`
  * in the worker: spawn forks the calling process, which blocks its event loop for as long as copying its
  * page tables takes (≈ 10–100 ms for a worker of 200–300 MB); here the worker only sends one IPC message.
+ * PTY programs too (spawnOnTerminal): started on a terminal the worker opened, whose output it reads itself.
  * The spawner is started at the first spawn and again after it died (the agents it ran are then ended:
  * their groups get SIGKILL and their exit says so). Closing the worker's end ends the spawner and any agent
  * still running under it, and so does the worker's death (the channel closes with it).
