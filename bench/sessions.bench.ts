@@ -271,9 +271,9 @@ export async function benchSessions(): Promise<void> {
     const fleet = await sessionFleet(stub);
     report(
       'Interactive sessions: send → reply (real claude CLI on the stub API)',
-      ['measure', 'p50', 'p99', 'vs raw node-pty'],
+      ['measure', 'p50', 'p99', 'vs raw PTY'],
       [
-        ['raw node-pty: type → reply on screen', ms(fleet.raw.p50), ms(fleet.raw.p99), '1.00×'],
+        ['raw PTY + xterm: type → reply on screen', ms(fleet.raw.p50), ms(fleet.raw.p99), '1.00×'],
         ['Mission POST /send → reply', ms(fleet.send.p50), ms(fleet.send.p99), ratio(fleet.send.p50, fleet.raw.p50)],
       ],
     );
