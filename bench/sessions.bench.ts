@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Session, SessionTurn } from '@mission/contracts';
-import { HeadlessTerminal, parseScreen, PtySession, SCREEN_SETTLE_MS, ScreenFollower, SnapshotDiffer } from '@mission/worker';
+import { createLogger } from '@mission/store';
+import { HeadlessTerminal, parseScreen, PtySession, SCREEN_SETTLE_MS, ScreenFollower, SnapshotDiffer, Spawner } from '@mission/worker';
 import { loadRecording, recordedScenarios } from '../tests/fixtures/recordings.ts';
 import { CLAUDE_BIN, prepareClaudeHome } from '../tests/support/claudeEnv.ts';
 import { startStubAnthropic, type StubAnthropic } from '../tests/support/stubAnthropic.ts';
@@ -136,9 +137,10 @@ function screenShows(pty: PtySession, parts: string[], timeoutMs = 30_000): Prom
   });
 }
 
-/** Raw node-pty + xterm + claude, started once the prompt is up: `send` types a prompt and times until the reply is on the screen and the prompt is back. */
+/** Raw PTY + xterm + claude, started once the prompt is up: `send` types a prompt and times until the reply is on the screen and the prompt is back. */
 async function rawClaude(env: Record<string, string>, cwd: string) {
-  const pty = new PtySession({ bin: CLAUDE_BIN, args: ['--verbose'], cwd, env, cols: 120, rows: 40 });
+  const spawner = new Spawner(createLogger({ level: 'warn', name: 'bench-spawner' }));
+  const pty = new PtySession({ spawner, bin: CLAUDE_BIN, args: ['--verbose'], cwd, env, cols: 120, rows: 40 });
   await screenShows(pty, ['? for shortcuts']);
   return {
     async send(i: number): Promise<number> {
@@ -153,6 +155,7 @@ async function rawClaude(env: Record<string, string>, cwd: string) {
     async close() {
       await pty.kill();
       pty.dispose();
+      await spawner.close();
     },
   };
 }
@@ -268,9 +271,9 @@ export async function benchSessions(): Promise<void> {
     const fleet = await sessionFleet(stub);
     report(
       'Interactive sessions: send → reply (real claude CLI on the stub API)',
-      ['measure', 'p50', 'p99', 'vs raw node-pty'],
+      ['measure', 'p50', 'p99', 'vs raw PTY'],
       [
-        ['raw node-pty: type → reply on screen', ms(fleet.raw.p50), ms(fleet.raw.p99), '1.00×'],
+        ['raw PTY + xterm: type → reply on screen', ms(fleet.raw.p50), ms(fleet.raw.p99), '1.00×'],
         ['Mission POST /send → reply', ms(fleet.send.p50), ms(fleet.send.p99), ratio(fleet.send.p50, fleet.raw.p50)],
       ],
     );

@@ -5,6 +5,7 @@ export { spawnHeadless } from './headless/headlessRunner.ts';
 export { Spawner } from './spawner/spawner.ts';
 export * from './taskOutcome.ts';
 export * from './pty/ptySession.ts';
+export { PtyProcess } from './pty/ptyProcess.ts';
 export * from './pty/terminal.ts';
 export * from './pty/screen.ts';
 export * from './pty/screenParser.ts';

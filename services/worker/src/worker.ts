@@ -137,6 +137,7 @@ export async function startWorker(options: {
     workerId,
     queuePrefix: config.queuePrefix,
     launcher,
+    spawner,
     apiUrl: config.apiUrl,
     maxSessions: config.maxSessions,
     startTimeoutMs: config.sessionStartTimeoutMs,

@@ -1,11 +1,13 @@
-import os from 'node:os';
-import pty from 'node-pty';
-import { type GroupLeader, killProcessGroup } from '../processGroup.ts';
+import { killProcessGroup } from '../processGroup.ts';
+import type { TerminalSpawner } from '../spawner/spawner.ts';
+import { PtyProcess, type TerminalExit } from './ptyProcess.ts';
 import { RingBuffer } from './ringBuffer.ts';
 import type { Screen } from './screen.ts';
 import { HeadlessTerminal } from './terminal.ts';
 
 export interface PtySpawnOptions {
+  /** Starts the program (the worker's spawner process): the worker itself never forks for it. */
+  spawner: TerminalSpawner;
   bin: string;
   args: string[];
   cwd: string;
@@ -19,12 +21,8 @@ export interface PtySpawnOptions {
 /** Who typed: Mission (send, dialog keys, interrupts) or a person's attached terminal. */
 export type InputOrigin = 'mission' | 'attach';
 
-/** How the program ended: its exit code, or the signal that killed it (then no code: SIGKILL is not a 0). */
-export interface PtyExit {
-  exitCode: number | null;
-  /** The signal's name ("SIGKILL"). */
-  signal: string | null;
-}
+/** How the program ended: its exit code, or the signal that killed it (then no code: SIGKILL is not a 0); `signal` is its name ("SIGKILL"). */
+export type PtyExit = TerminalExit;
 
 /** Pause the PTY while xterm has more than this many characters to parse; resume below the low mark. */
 const BACKLOG_HIGH = 4 * 1024 * 1024;
@@ -37,7 +35,7 @@ const KILL_GRACE_MS = 1_000;
  */
 export class PtySession {
   readonly exited: Promise<PtyExit>;
-  private readonly process: pty.IPty;
+  private readonly process: PtyProcess;
   private readonly terminal: HeadlessTerminal;
   private readonly raw: RingBuffer;
   private readonly outputListeners = new Set<(data: string) => void>();
@@ -50,20 +48,21 @@ export class PtySession {
     const cols = options.cols ?? 120;
     const rows = options.rows ?? 40;
     this.raw = new RingBuffer(options.ringBytes ?? 1024 * 1024);
-    this.process = pty.spawn(options.bin, options.args, { name: 'xterm-256color', cols, rows, cwd: options.cwd, env: options.env });
+    const { bin, args, cwd, env } = options;
+    this.process = new PtyProcess(options.spawner, { bin, args, cwd, env }, cols, rows);
     this.terminal = new HeadlessTerminal({ cols, rows, onReply: (reply) => this.exit ?? this.process.write(reply) });
-    this.exited = new Promise((resolve) =>
-      this.process.onExit(({ exitCode, signal }) => {
-        const killedBy = signal ? signalName(signal) : null;
-        this.exit = { exitCode: killedBy ? null : exitCode, signal: killedBy };
-        resolve(this.exit);
-      }),
-    );
+    this.exited = this.process.exited.then((exit) => (this.exit = exit));
     this.process.onData((data) => this.receive(data));
   }
 
-  get pid(): number {
+  /** Known a moment after the start (the spawner reports it), undefined before and for a program that could not start. */
+  get pid(): number | undefined {
     return this.process.pid;
+  }
+
+  /** Resolves with the pid once the program has started (undefined if it could not). */
+  get started(): Promise<number | undefined> {
+    return this.process.leader.started;
   }
 
   get exitStatus(): PtyExit | null {
@@ -125,8 +124,9 @@ export class PtySession {
 
   /** Ends the program and everything it started (SIGTERM, then SIGKILL after a second). */
   async kill(): Promise<PtyExit> {
-    const leader: GroupLeader = { pid: this.process.pid, exited: this.exited, hasExited: () => this.exit !== null };
-    killProcessGroup(leader, KILL_GRACE_MS);
+    // A kill asked for before the pid arrived waits for it (the group is named by it).
+    await this.started;
+    killProcessGroup(this.process.leader, KILL_GRACE_MS);
     return this.exited;
   }
 
@@ -152,8 +152,4 @@ export class PtySession {
       this.process.pause();
     }
   }
-}
-
-function signalName(signal: number): string {
-  return Object.entries(os.constants.signals).find(([, number]) => number === signal)?.[0] ?? `signal ${signal}`;
 }

@@ -37,6 +37,7 @@ import { dialogToolUse, type PermissionGuard } from '../permissions/permissionGu
 import { loadRunnableSlot } from '../runnableSlot.ts';
 import { recordSessionCost } from './sessionCost.ts';
 import type { AgentLauncher } from '../agentProcess.ts';
+import type { TerminalSpawner } from '../spawner/spawner.ts';
 import { combineLaunches, settingsArgs } from '../cliLaunch.ts';
 import { CLAUDE_QUIET_ENV, prepareClaudeHomeFor } from '../claudeHome.ts';
 import { childMcpLaunch } from '../childMcp.ts';
@@ -70,6 +71,8 @@ export interface SessionHostOptions {
   queuePrefix: string;
   /** Starts claude as the agent user, in an environment of its own. */
   launcher: AgentLauncher;
+  /** Starts claude on the session's terminal (the worker's spawner process: the worker does not fork for it). */
+  spawner: TerminalSpawner;
   /** The API's URL, for the MCP server of sessions whose role has Mission tools. */
   apiUrl: string;
   maxSessions: number;
@@ -308,7 +311,7 @@ export class SessionHost {
       .prepare(request)
       .catch((error: Error) => ({ problem: `could not prepare the agent: ${error.message}` }));
     if ('problem' in agent) return this.spawnFailed(sessionId, agent.problem);
-    const pty = new PtySession({ ...agent, cols: row.cols, rows: row.rows });
+    const pty = new PtySession({ ...agent, spawner: this.deps.spawner, cols: row.cols, rows: row.rows });
     // What the role's rules are read against: `~` is the agent's HOME, not the worker's.
     const guardSlot = { ...slot, home: agent.env.HOME ?? this.deps.launcher.defaultHomeFor(slot.id) };
     const channel = channels(this.deps.queuePrefix);
@@ -432,7 +435,7 @@ export class SessionHost {
       this.deps.startTimeoutMs,
     );
     ended.signal.addEventListener('abort', () => clearTimeout(startDeadline), { once: true });
-    log.info({ pid: pty.pid, slot: slot.id, resume: Boolean(resume), driver: row.driver }, 'session started');
+    log.info({ pid: await pty.started, slot: slot.id, resume: Boolean(resume), driver: row.driver }, 'session started');
   }
 
   /** A session still `starting` at its deadline (claude never came up): it ends, with the reason as an error event. */

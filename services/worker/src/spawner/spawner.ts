@@ -18,16 +18,20 @@ export interface ChildExit {
   error: string | null;
 }
 
-/** A process started in a process group of its own, with piped stdin, stdout and stderr. */
-export interface SpawnedChild {
+/** A process started as the leader of a process group of its own. */
+export interface StartedChild {
   /** Known once it has started (undefined before, and for one that could not start). */
   readonly pid: number | undefined;
   /** Resolves with the pid once started, or undefined if it could not be. */
   readonly started: Promise<number | undefined>;
-  readonly stdout: Readable;
-  /** Resolves once it has exited and its output is all read (or it could not start). */
+  /** Resolves once it has exited (and its output is all read, when piped), or could not start. */
   readonly exited: Promise<ChildExit>;
   hasExited(): boolean;
+}
+
+/** A process started in a process group of its own, with piped stdin, stdout and stderr. */
+export interface SpawnedChild extends StartedChild {
+  readonly stdout: Readable;
   onStderr(listener: (chunk: string) => void): void;
   /** Writes to its stdin and closes it. */
   end(data: string): void;
@@ -38,8 +42,15 @@ export interface AgentSpawner {
   spawn(request: SpawnRequest): SpawnedChild;
 }
 
+/** Starts programs on a terminal opened by the caller, who keeps its master side (a PTY session). */
+export interface TerminalSpawner {
+  /** `terminal`: the path of the terminal's slave side (/dev/pts/N); it becomes the program's controlling terminal. */
+  spawnOnTerminal(request: SpawnRequest, terminal: string): StartedChild;
+}
+
 type Outgoing =
   | ({ t: 'spawn'; id: number } & SpawnRequest)
+  | ({ t: 'pty'; id: number; terminal: string } & SpawnRequest)
   | { t: 'stdin'; id: number; data?: string; end?: boolean }
   | { t: 'pause' | 'resume'; id: number };
 type Incoming =
@@ -49,24 +60,56 @@ type Incoming =
 
 const SPAWNER_SCRIPT = fileURLToPath(new URL('./spawnerProcess.mjs', import.meta.url));
 
-/** One child of the spawner process, as the worker sees it: its output relayed, its exit reported. */
-class Relayed implements SpawnedChild {
+/** One child of the spawner process, as the worker sees it: its pid once started, its exit once ended. */
+class Relayed implements StartedChild {
   pid: number | undefined;
   readonly started: Promise<number | undefined>;
   readonly exited: Promise<ChildExit>;
-  readonly stdout: Readable;
   private exit: ChildExit | null = null;
-  private paused = false;
-  private readonly stderrListeners: ((chunk: string) => void)[] = [];
   private resolveStarted!: (pid: number | undefined) => void;
   private resolveExited!: (exit: ChildExit) => void;
 
   constructor(
-    private readonly id: number,
-    private readonly send: (message: Outgoing) => void,
+    readonly id: number,
+    protected readonly send: (message: Outgoing) => void,
   ) {
     this.started = new Promise((resolve) => (this.resolveStarted = resolve));
     this.exited = new Promise((resolve) => (this.resolveExited = resolve));
+  }
+
+  hasExited(): boolean {
+    return this.exit !== null;
+  }
+
+  receive(message: Incoming): void {
+    if (message.t === 'pid') {
+      this.pid = message.pid;
+      this.resolveStarted(message.pid);
+    } else if (message.t === 'exit') this.ended({ code: message.code, signal: message.signal, error: message.error });
+  }
+
+  ended(exit: ChildExit): void {
+    if (this.exit) return;
+    this.exit = exit;
+    this.resolveStarted(this.pid);
+    this.closed();
+    this.resolveExited(exit);
+  }
+
+  /** What else ends with it (its relayed output). */
+  protected closed(): void {
+    // nothing but the exit for a child on a terminal: its output never passes through the spawner
+  }
+}
+
+/** A child with piped stdio: its output relayed by the spawner, its input sent there. */
+class RelayedPiped extends Relayed implements SpawnedChild {
+  readonly stdout: Readable;
+  private paused = false;
+  private readonly stderrListeners: ((chunk: string) => void)[] = [];
+
+  constructor(id: number, send: (message: Outgoing) => void) {
+    super(id, send);
     // Backpressure as with a pipe of its own: the spawner stops reading the agent's stdout while this one is full.
     this.stdout = new Readable({
       encoding: 'utf8',
@@ -78,39 +121,28 @@ class Relayed implements SpawnedChild {
     });
   }
 
-  hasExited(): boolean {
-    return this.exit !== null;
-  }
-
   onStderr(listener: (chunk: string) => void): void {
     this.stderrListeners.push(listener);
   }
 
   end(data: string): void {
-    if (this.exit) return;
+    if (this.hasExited()) return;
     this.send({ t: 'stdin', id: this.id, data, end: true });
   }
 
-  receive(message: Incoming): void {
-    if (message.t === 'pid') {
-      this.pid = message.pid;
-      this.resolveStarted(message.pid);
-    } else if (message.t === 'out') {
+  override receive(message: Incoming): void {
+    if (message.t === 'out') {
       if (!this.stdout.push(message.data) && !this.paused) {
         this.paused = true;
         this.send({ t: 'pause', id: this.id });
       }
     } else if (message.t === 'err') {
       for (const listener of this.stderrListeners) listener(message.data);
-    } else if (message.t === 'exit') this.ended({ code: message.code, signal: message.signal, error: message.error });
+    } else super.receive(message);
   }
 
-  ended(exit: ChildExit): void {
-    if (this.exit) return;
-    this.exit = exit;
-    this.resolveStarted(this.pid);
+  protected override closed(): void {
     this.stdout.push(null);
-    this.resolveExited(exit);
   }
 }
 
@@ -118,11 +150,12 @@ class Relayed implements SpawnedChild {
  * Starts agents through a small process of its own (spawnerProcess.mjs) instead of `child_process.spawn`
  * in the worker: spawn forks the calling process, which blocks its event loop for as long as copying its
  * page tables takes (≈ 10–100 ms for a worker of 200–300 MB); here the worker only sends one IPC message.
+ * PTY programs too (spawnOnTerminal): started on a terminal the worker opened, whose output it reads itself.
  * The spawner is started at the first spawn and again after it died (the agents it ran are then ended:
  * their groups get SIGKILL and their exit says so). Closing the worker's end ends the spawner and any agent
  * still running under it, and so does the worker's death (the channel closes with it).
  */
-export class Spawner implements AgentSpawner {
+export class Spawner implements AgentSpawner, TerminalSpawner {
   private process: ChildProcess | undefined;
   private readonly children = new Map<number, Relayed>();
   private nextId = 1;
@@ -136,15 +169,23 @@ export class Spawner implements AgentSpawner {
 
   spawn(request: SpawnRequest): SpawnedChild {
     const spawner = this.running();
-    const id = this.nextId++;
-    const child = new Relayed(id, (message) => this.send(spawner, message));
-    this.children.set(id, child);
-    void child.exited.then(() => {
-      this.children.delete(id);
-      this.holdOpen();
+    const child = new RelayedPiped(this.nextId++, (message) => this.send(spawner, message));
+    this.launch(spawner, child, { t: 'spawn', id: child.id, bin: request.bin, args: request.args, cwd: request.cwd, env: request.env });
+    return child;
+  }
+
+  spawnOnTerminal(request: SpawnRequest, terminal: string): StartedChild {
+    const spawner = this.running();
+    const child = new Relayed(this.nextId++, (message) => this.send(spawner, message));
+    this.launch(spawner, child, {
+      t: 'pty',
+      id: child.id,
+      bin: request.bin,
+      args: request.args,
+      cwd: request.cwd,
+      env: request.env,
+      terminal,
     });
-    this.holdOpen();
-    this.send(spawner, { t: 'spawn', id, bin: request.bin, args: request.args, cwd: request.cwd, env: request.env });
     return child;
   }
 
@@ -183,6 +224,16 @@ export class Spawner implements AgentSpawner {
     return spawner;
   }
 
+  private launch(spawner: ChildProcess, child: Relayed, request: Outgoing & { t: 'spawn' | 'pty' }): void {
+    this.children.set(request.id, child);
+    void child.exited.then(() => {
+      this.children.delete(request.id);
+      this.holdOpen();
+    });
+    this.holdOpen();
+    this.send(spawner, request);
+  }
+
   /** An agent whose spawner is gone: its group is ended here and its exit reported as a kill. */
   private lost(child: Relayed): void {
     if (child.pid !== undefined) {
@@ -208,7 +259,7 @@ export class Spawner implements AgentSpawner {
     spawner.send(message, (error) => {
       if (!error) return;
       this.logger.warn({ err: error, message: message.t }, 'could not reach the spawner process');
-      if (message.t === 'spawn') lost();
+      if (message.t === 'spawn' || message.t === 'pty') lost();
     });
   }
 

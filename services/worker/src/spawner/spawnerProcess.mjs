@@ -5,10 +5,17 @@
 // worker. It lives as long as its IPC channel to the worker: when the worker goes (closed, or died), every
 // agent still running is ended with its whole process group, then the spawner exits.
 //
+// A PTY agent is started on a terminal the worker opened itself (openpty, no fork): the spawner opens its
+// slave side by name, gives it the modes node-pty's forkpty gives a terminal, and starts the agent on it as
+// the leader of a session of its own with that terminal as its controlling one (setsid -c), as forkpty
+// does. The worker keeps the master: the PTY's output never passes through here.
+//
 // Messages (one object each, over the IPC channel):
-//   in  { t: 'spawn', id, bin, args, cwd, env } | { t: 'stdin', id, data?, end? } | { t: 'pause' | 'resume', id }
+//   in  { t: 'spawn', id, bin, args, cwd, env } | { t: 'pty', id, bin, args, cwd, env, terminal }
+//       | { t: 'stdin', id, data?, end? } | { t: 'pause' | 'resume', id }
 //   out { t: 'pid', id, pid } | { t: 'out' | 'err', id, data } | { t: 'exit', id, code, signal, error }
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 
 const KILL_GRACE_MS = 1_000;
 /** Running agents by the worker's id for them. */
@@ -20,7 +27,54 @@ function send(message) {
   if (process.connected) process.send(message);
 }
 
-function start({ id, bin, args, cwd, env }) {
+/**
+ * The modes node-pty's forkpty sets on a new terminal beyond the kernel's defaults (its pty.cc: IXANY,
+ * IMAXBEL, BRKINT and IUTF8 in, HUPCL, VEOL/VEOL2 set to 255), so a program sees the terminal it saw before.
+ */
+const PTY_MODES = ['iutf8', 'ixany', 'imaxbel', 'brkint', 'hupcl', 'eol', '255', 'eol2', '255'];
+
+function startOnTerminal({ id, bin, args, cwd, env, terminal }) {
+  let slave;
+  try {
+    slave = fs.openSync(terminal, fs.constants.O_RDWR | fs.constants.O_NOCTTY);
+  } catch (error) {
+    send({ t: 'exit', id, code: null, signal: null, error: `could not open the terminal ${terminal}: ${error.message}` });
+    return;
+  }
+  let stty;
+  try {
+    stty = spawn('stty', PTY_MODES, { stdio: [slave, 'ignore', 'pipe'] });
+  } catch (error) {
+    fs.closeSync(slave);
+    send({ t: 'exit', id, code: null, signal: null, error: `could not set the terminal's modes: ${error.message}` });
+    return;
+  }
+  let complaint = '';
+  stty.stderr.setEncoding('utf8').on('data', (data) => (complaint += data));
+  stty.once('error', (error) => (complaint ||= error.message));
+  stty.once('close', (code) => {
+    if (leaving) send({ t: 'exit', id, code: null, signal: null, error: 'the worker went before the agent started' });
+    else if (code === 0) start({ id, bin: 'setsid', args: ['--ctty', bin, ...args], cwd, env, stdio: [slave, slave, slave] });
+    else
+      send({
+        t: 'exit',
+        id,
+        code: null,
+        signal: null,
+        error: `could not set the terminal's modes: ${complaint.trim() || `stty exited ${code}`}`,
+      });
+    // The agent has its own copy now (or never will): the spawner's must not keep the terminal open.
+    fs.closeSync(slave);
+  });
+}
+
+/**
+ * Starts `bin` as a process group leader: `detached` (setsid) for piped agents; on a terminal, `setsid
+ * --ctty` does that itself (it would fork if its caller led a group already) and makes the terminal its
+ * controlling one, so the agent gets SIGWINCH on a resize and the terminal's signals, as under forkpty.
+ */
+function start({ id, bin, args, cwd, env, stdio }) {
+  const piped = stdio === undefined;
   let settled = false;
   const exit = (code, signal, error) => {
     if (settled) return;
@@ -31,7 +85,7 @@ function start({ id, bin, args, cwd, env }) {
   };
   let child;
   try {
-    child = spawn(bin, args, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    child = spawn(bin, args, { cwd, env, stdio: stdio ?? ['pipe', 'pipe', 'pipe'], detached: piped });
   } catch (error) {
     exit(null, null, error.message);
     return;
@@ -42,13 +96,42 @@ function start({ id, bin, args, cwd, env }) {
   });
   if (child.pid === undefined) return;
   children.set(id, child);
-  send({ t: 'pid', id, pid: child.pid });
+  if (piped) {
+    send({ t: 'pid', id, pid: child.pid });
+    relay(id, child);
+  } else whenLeading(child, () => send({ t: 'pid', id, pid: child.pid }));
+  child.once('close', (code, signal) => exit(code, signal, null));
+}
+
+/**
+ * Calls `then` once `child` leads its session (setsid(1) has run), or has exited: the worker ends an agent
+ * by its group, which does not exist before (a kill meanwhile would miss it). setsid runs within a
+ * millisecond or two of the start; until then this looks every millisecond.
+ */
+function whenLeading(child, then) {
+  const look = () => {
+    if (child.exitCode !== null || child.signalCode !== null || sessionOf(child.pid) === child.pid) return then();
+    setTimeout(look, 1);
+  };
+  look();
+}
+
+/** The session id of `pid` (/proc/<pid>/stat, after the command name: state, ppid, pgrp, session), or undefined once it is gone. */
+function sessionOf(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]);
+  } catch {
+    return undefined; // it has ended (its exit follows)
+  }
+}
+
+function relay(id, child) {
   child.stdout.setEncoding('utf8').on('data', (data) => send({ t: 'out', id, data }));
   child.stderr.setEncoding('utf8').on('data', (data) => send({ t: 'err', id, data }));
   child.stdin.on('error', () => {
     // EPIPE when the agent dies before reading its input: its exit says what happened
   });
-  child.once('close', (code, signal) => exit(code, signal, null));
 }
 
 function signalGroup(pid, signal) {
@@ -61,6 +144,7 @@ function signalGroup(pid, signal) {
 
 process.on('message', (message) => {
   if (message.t === 'spawn') return start(message);
+  if (message.t === 'pty') return startOnTerminal(message);
   const child = children.get(message.id);
   if (!child) return;
   if (message.t === 'stdin') {
