@@ -76,8 +76,8 @@ describe('cost everywhere (real claude CLI, real Redis and Postgres)', () => {
       await client.close();
     }
   };
-  const putTeam = (budgets: { treeBudgetUsd?: number; dailyBudgetUsd?: number }) =>
-    call('PUT', '/v1/slots/team', { cwd: bed.workdir, env: bed.claude.env, ...budgets }).then((res) => expect(res.status).toBe(200));
+  const putTeam = (settings: { treeBudgetUsd?: number; dailyBudgetUsd?: number; role?: string }) =>
+    call('PUT', '/v1/slots/team', { cwd: bed.workdir, env: bed.claude.env, ...settings }).then((res) => expect(res.status).toBe(200));
   const spawn = async (body: Record<string, unknown>) =>
     call<Session & { error?: { code: string; message: string } }>('POST', '/v1/sessions', body);
   const mission = (args: string[]) =>
@@ -174,6 +174,22 @@ describe('cost everywhere (real claude CLI, real Redis and Postgres)', () => {
     const daily = await call<{ error: { code: string; message: string } }>('POST', '/v1/tasks', { slot: 'team', prompt: 'over the day' });
     expect(daily.status).toBe(402);
     expect(daily.body.error.message).toMatch(/^slot 'team' has spent its daily budget/);
+    await putTeam({});
+
+    // A role sets a tree budget too: the slot `team` has none now, its role does; the smaller of the two holds.
+    expect((await call('PUT', '/v1/roles/capped', { treeBudgetUsd: spent / 2 })).status).toBe(200);
+    await putTeam({ role: 'capped' });
+    expect((await call<TreeUsage>('GET', `/v1/usage/tree/${root.id}`)).body.treeBudgetUsd).toBeCloseTo(spent / 2, 10);
+    const byRole = await spawn({ slot: 'default', parent: root.id });
+    expect(byRole.status).toBe(402);
+    expect(byRole.body.error?.message).toMatch(/\(the treeBudgetUsd of role 'capped'\); it may start no more sessions or tasks/);
+    await putTeam({ role: 'capped', treeBudgetUsd: spent / 4 });
+    expect((await call<TreeUsage>('GET', `/v1/usage/tree/${root.id}`)).body.treeBudgetUsd).toBeCloseTo(spent / 4, 10);
+    expect((await call('PUT', '/v1/roles/capped', { treeBudgetUsd: spent * 2 })).status).toBe(200);
+    await putTeam({ role: 'capped' });
+    const underRole = await spawn({ slot: 'default', parent: root.id });
+    expect(underRole.status).toBe(201);
+    await call('POST', `/v1/sessions/${underRole.body.id}/kill`);
     await putTeam({});
 
     // Spend per day: today holds the session and the task; tasks per minute counts the task.

@@ -1,5 +1,6 @@
 import { type Caller, MissionError, NotFoundError, type TreeUsage } from '@mission/contracts';
-import { childNodeRows, type Database, slotTreeBudget, treeNodeRow, type TreeNodeRow } from '@mission/store';
+import { childNodeRows, type Database, slotTreeBudgets, treeNodeRow, type TreeNodeRow } from '@mission/store';
+import { treeBudgetOf } from './treeBudgetOf.ts';
 
 /** A session or task in an agent tree, with what it has cost. */
 export interface TreeNode {
@@ -91,5 +92,6 @@ export async function assertMayReadTree(db: Database, caller: Caller | undefined
 /** What the tree of `root` cost, node by node, with its budget. */
 export async function treeUsage(db: Database, root: string): Promise<TreeUsage> {
   const nodes = await treeNodes(db, root);
-  return { root, ...treeTotals(nodes), treeBudgetUsd: await slotTreeBudget(db, nodes[0]!.slot), nodes };
+  const [budgets] = await slotTreeBudgets(db, [nodes[0]!.slot]);
+  return { root, ...treeTotals(nodes), treeBudgetUsd: treeBudgetOf(budgets)?.usd ?? null, nodes };
 }

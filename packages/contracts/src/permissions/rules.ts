@@ -133,6 +133,12 @@ export const roleRulesSchema = z.strictObject({
    * (`*` any run of characters, e.g. `worker-*`). Null (not given): any slot, as before this field existed.
    */
   slots: slotPatternList.nullable().default(null),
+  /**
+   * Dollars an agent tree rooted at one of its agents (it and every session or task it started, theirs, …) may
+   * spend; once spent, the tree may start no more children (what runs goes on). With the root slot's
+   * `treeBudgetUsd` too, the smaller one holds. Null (not given): no budget of the role's.
+   */
+  treeBudgetUsd: z.number().positive().max(1_000_000).nullable().default(null),
 });
 
 export type RoleRules = z.infer<typeof roleRulesSchema>;
@@ -172,4 +178,5 @@ export const EMPTY_ROLE_RULES: RoleRules = {
   actionClasses: {},
   sandbox: null,
   slots: null,
+  treeBudgetUsd: null,
 };

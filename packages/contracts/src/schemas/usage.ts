@@ -46,7 +46,7 @@ export const treeUsageSchema = z.object({
   usage: tokensSchema,
   sessions: z.number().int(),
   tasks: z.number().int(),
-  /** The budget of the tree (its root slot's treeBudgetUsd), if it has one. */
+  /** The budget of the tree (the smaller of its root slot's and its root role's treeBudgetUsd), if it has one. */
   treeBudgetUsd: z.number().nullable(),
   nodes: z.array(treeNodeUsageSchema),
 });

@@ -1,6 +1,6 @@
 import { eq, inArray } from 'drizzle-orm';
 import type { Database } from '../db/database.ts';
-import { budgetExhaustions, sessions, slots, tasks } from '../db/schema.ts';
+import { budgetExhaustions, sessions, tasks } from '../db/schema.ts';
 
 /** A session or task as an agent tree sees it: where it hangs, its state (a task's status) and what it cost. */
 export interface TreeNodeRow {
@@ -66,12 +66,6 @@ export async function taskParentId(db: Database, id: string): Promise<string | n
 export async function sessionExists(db: Database, id: string): Promise<boolean> {
   const [row] = await db.select({ id: sessions.id }).from(sessions).where(eq(sessions.id, id));
   return row !== undefined;
-}
-
-/** A slot's tree budget: null when it has none or there is no such slot. */
-export async function slotTreeBudget(db: Database, slot: string): Promise<number | null> {
-  const [row] = await db.select({ budget: slots.treeBudgetUsd }).from(slots).where(eq(slots.id, slot));
-  return row?.budget ?? null;
 }
 
 /** Records that the tree of `rootId` reached its budget; true when this call recorded it first. */

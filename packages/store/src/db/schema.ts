@@ -207,6 +207,8 @@ export const roleVersions = pgTable(
     sandbox: jsonb('sandbox').$type<{ network: string[]; writable: string[] } | null>(),
     /** The slots the role's agents may use (names or `*` globs); null: any slot. */
     slots: jsonb('slots').$type<string[] | null>(),
+    /** Dollars a tree rooted at one of the role's agents may spend; null: no budget of the role's. */
+    treeBudgetUsd: doublePrecision('tree_budget_usd'),
     changedBy: text('changed_by').notNull(),
     changedAt: timestamp('changed_at', { withTimezone: true }).notNull().defaultNow(),
     /** When this version was last put in force (the most recently activated one is); null = a draft never activated. */

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, isNotNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import { type Database, hot } from '../db/database.ts';
 import { type RoleVersionRow, roleVersions, slots } from '../db/schema.ts';
 import type { SlotRow } from '../slots/slotStore.ts';
@@ -36,17 +36,41 @@ export async function roleInForce(db: Database, name: string): Promise<RoleInFor
   return toRoleInForce(name, await activeRoleVersion(db, name));
 }
 
-/** A slot with the role in force of its agents, read together (one round trip); undefined when there is no such slot. */
-export async function slotWithRoleInForce(db: Database, slotId: string): Promise<{ slot: SlotRow; role: RoleInForce } | undefined> {
-  const active = db
+/** The version in force of the role of the slot row it is joined to (lateral), as `active`. */
+function activeVersionOfSlotRole(db: Database) {
+  return db
     .select()
     .from(roleVersions)
     .where(and(eq(roleVersions.role, slots.role), isNotNull(roleVersions.activatedAt)))
     .orderBy(sql`${roleVersions.activatedAt} desc`, desc(roleVersions.version))
     .limit(1)
     .as('active');
+}
+
+/** A slot with the role in force of its agents, read together (one round trip); undefined when there is no such slot. */
+export async function slotWithRoleInForce(db: Database, slotId: string): Promise<{ slot: SlotRow; role: RoleInForce } | undefined> {
+  const active = activeVersionOfSlotRole(db);
   const [row] = await hot(db.select().from(slots).leftJoinLateral(active, sql`true`).where(eq(slots.id, slotId)));
   return row && { slot: row.slots, role: toRoleInForce(row.slots.role, row.active ?? undefined) };
+}
+
+/** The tree budgets that hold for trees rooted on a slot: the slot's own and its role's in force (null: none set). */
+export interface SlotTreeBudgets {
+  slot: string;
+  slotBudget: number | null;
+  role: string;
+  roleBudget: number | null;
+}
+
+/** The tree budgets of the given slots and of their roles in force, read together (one round trip). */
+export async function slotTreeBudgets(db: Database, slotIds: string[]): Promise<SlotTreeBudgets[]> {
+  if (slotIds.length === 0) return [];
+  const active = activeVersionOfSlotRole(db);
+  return db
+    .select({ slot: slots.id, slotBudget: slots.treeBudgetUsd, role: slots.role, roleBudget: active.treeBudgetUsd })
+    .from(slots)
+    .leftJoinLateral(active, sql`true`)
+    .where(inArray(slots.id, slotIds));
 }
 
 /** A role version's rules as stored (its Mission tools as written, not yet resolved). */
@@ -60,6 +84,7 @@ export function storedRoleRules(row: RoleVersionRow) {
     actionClasses: row.actionClasses,
     sandbox: row.sandbox ?? null,
     slots: row.slots ?? null,
+    treeBudgetUsd: row.treeBudgetUsd ?? null,
   };
 }
 

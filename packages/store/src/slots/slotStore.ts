@@ -36,12 +36,6 @@ export async function upsertSlot(db: Database, id: string, values: SlotValues): 
   return row!;
 }
 
-/** The tree budgets set on the given slots (null where none is set). */
-export async function slotTreeBudgets(db: Database, ids: string[]): Promise<{ id: string; budget: number | null }[]> {
-  if (ids.length === 0) return [];
-  return db.select({ id: slots.id, budget: slots.treeBudgetUsd }).from(slots).where(inArray(slots.id, ids));
-}
-
 /** The slots that set a `warmPool`. */
 export async function warmPoolSlotRows(db: Database): Promise<SlotRow[]> {
   return db.select().from(slots).where(isNotNull(slots.warmPool));

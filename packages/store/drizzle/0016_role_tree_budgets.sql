@@ -1,0 +1,1 @@
+ALTER TABLE "role_versions" ADD COLUMN "tree_budget_usd" double precision;
