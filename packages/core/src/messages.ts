@@ -1,7 +1,6 @@
 import {
   BadRequestError,
   type Caller,
-  ConflictError,
   isEndedSessionState,
   messageInputSchema,
   MissionError,
@@ -9,6 +8,7 @@ import {
   NotFoundError,
   parseInput,
   type Session,
+  SessionEndedError,
   type SessionMessage,
   TimeoutError,
 } from '@mission/contracts';
@@ -55,9 +55,10 @@ export class MessageService {
     const target = await this.deps.sessions.get(to);
     const from = await this.sender(input.from, target, caller);
     if (from === to) throw new BadRequestError('a session cannot send a message to itself');
-    if (isEndedSessionState(target.state))
-      throw new ConflictError(`session ${to} has ended (${target.state}): it can take no messages`, { state: target.state });
-    if (from) await this.deps.sessions.get(from);
+    if (isEndedSessionState(target.state)) throw new SessionEndedError(target, 'it can take no messages');
+    // A message from a session that has ended would be typed into the target as its words, and its reply go nowhere.
+    const sender = from ? await this.deps.sessions.get(from) : null;
+    if (sender && isEndedSessionState(sender.state)) throw new SessionEndedError(sender, 'it can send no messages');
 
     const message = await insertSessionMessage(this.deps.db, { id: newId('msg'), fromSessionId: from, toSessionId: to, text: input.text });
     if (from)
