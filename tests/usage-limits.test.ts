@@ -308,6 +308,31 @@ describe('usage limits: real claude CLI (a claude.ai subscriber) against the stu
       expect((await slot('limited-session')).pause).toBeNull();
     });
 
+    it('resumed early by an admin (POST /v1/slots/:id/resume): the stopped turn goes on at once, with one continue', async () => {
+      const prompt = 'limited in a session for hours';
+      replies[prompt] = echoThenLimit(prompt, 2 * 3600);
+      const session = await startSession('resumed-session');
+      const sent = await post<SessionTurn>(`/v1/sessions/${session.id}/send`, { text: prompt, timeoutMs: 60_000 });
+      expect(sent.body.state).toBe('blocked');
+      const paused = await waitForSessionEvent(session.id, (e) => e.type === 'slot_paused', 'the slot paused');
+      expect(Date.parse((paused.payload as { until: string }).until)).toBeGreaterThan(Date.now() + 3600_000);
+      expect((await post<Slot>('/v1/slots/resumed-session/resume', {})).status).toBe(200);
+
+      const done = await waitForSessionEvent(
+        session.id,
+        (e) => e.type === 'assistant_message' && e.payload.text === 'Went on after the reset.',
+        'the turn to go on after the early resume',
+      );
+      const events = await sessionEvents(session.id);
+      const resumed = events.find((e) => e.type === 'slot_resumed')!;
+      expect(resumed.payload).toEqual({ slot: 'resumed-session', by: 'token:test-admin' });
+      const continued = events.filter((e) => e.type === 'user_message' && e.payload.text === CONTINUE_AFTER_LIMIT_PROMPT);
+      expect(continued).toHaveLength(1);
+      expect(continued[0]!.seq).toBeGreaterThan(resumed.seq);
+      expect(done.seq).toBeGreaterThan(continued[0]!.seq);
+      expect(conversationOf(prompt)).toHaveLength(3);
+    });
+
     it('a turn interrupted while the session waited for the reset is over: at the reset the session is idle, nothing is typed', async () => {
       const prompt = 'limited in a session, then interrupted';
       replies[prompt] = echoThenLimit(prompt, 4);

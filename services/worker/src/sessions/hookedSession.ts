@@ -564,6 +564,8 @@ export class HookedSession implements InteractiveSession {
       ).catch((error: unknown) => this.hooks.log.warn({ err: error }, 'the usage-limit menu was not answered "Stop and wait" by Mission'));
       if (!(await resumed)) return;
       await this.goOnAfterLimit();
+      // A limit hit again by the continue shows its menu while this one was still finishing: looked at once this is done.
+      this.scheduleRead();
     } catch (error) {
       this.hooks.log.error({ err: error }, 'could not stop the session at its usage limit and resume it after the reset');
     } finally {
