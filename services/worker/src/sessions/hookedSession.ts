@@ -542,6 +542,7 @@ export class HookedSession implements InteractiveSession {
           () => this.state,
         )
         .catch(() => undefined);
+      if (this.exit) return;
       const hit = this.limitHit ?? { text: menu.text.split('\n')[0] ?? menu.text, resetsAt: resetFromLimitText(menu.text, seen) };
       this.limitHit = null;
       const stop = menu.options.find((option) => STOP_AND_WAIT.test(option.label));
