@@ -190,6 +190,8 @@ export class HookedSession implements InteractiveSession {
       case 'UserPromptSubmit':
         this.openTurn = { promptId: input.prompt_id ?? null };
         this.lastText = null;
+        // A limit recorded in an earlier turn (with no menu after it) tells nothing of this one's.
+        this.limitHit = null;
         this.events.emit({ type: 'user_message', payload: { text: input.prompt } });
         this.setPhase('working');
         return NO_DECISION;
