@@ -2,7 +2,15 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CONTINUE_AFTER_LIMIT_PROMPT, type MissionEvent, type Session, type SessionTurn, type Slot, type Task } from '@mission/contracts';
+import {
+  CONTINUE_AFTER_LIMIT_PROMPT,
+  LIMIT_PAUSE_WITHOUT_RESET_MS,
+  type MissionEvent,
+  type Session,
+  type SessionTurn,
+  type Slot,
+  type Task,
+} from '@mission/contracts';
 import { withClaudeConfig, withClaudeSettings } from '@mission/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLAUDE_BIN, type ClaudeHome, prepareClaudeHome } from './support/claudeEnv.ts';
@@ -223,11 +231,17 @@ describe('usage limits: real claude CLI (a claude.ai subscriber) against the stu
       const res = await system.fetch(route, { method: 'POST', headers: json, body: JSON.stringify(body) });
       return { status: res.status, body: (await res.json()) as T };
     };
+    /** A claude home that signs in with an API key (the stub's): its 429s come without a reset. */
+    let apiKeyHome: ClaudeHome;
+    beforeAll(() => {
+      apiKeyHome = prepareClaudeHome({ apiUrl: stub.url, trustedDirs: [workdir] });
+    });
+    afterAll(() => apiKeyHome?.remove());
     /** A session in a slot of its own (a pause holds a whole slot), whose role lets `echo` run unasked. */
-    const startSession = async (slotId: string) => {
+    const startSession = async (slotId: string, home = claude) => {
       await system.core.slots.put(slotId, {
         cwd: workdir,
-        env: { ...claude.env, CLAUDE_CODE_MAX_RETRIES: '0' },
+        env: { ...home.env, CLAUDE_CODE_MAX_RETRIES: '0' },
         args: ['--allowedTools', 'Bash(echo:*)'],
       });
       const created = await post<Session>('/v1/sessions', { slot: slotId });
@@ -239,14 +253,16 @@ describe('usage limits: real claude CLI (a claude.ai subscriber) against the stu
       await waitUntil(async () => Boolean((found = (await sessionEvents(id)).find(test))), timeoutMs, what);
       return found!;
     };
-    const echoThenLimit = (prompt: string, resetsIn: number) => [
+    /** A turn that runs a tool, is refused by `limit`, and ends once it goes on. */
+    const echoThen = (limit: () => StubReply) => [
       () => ({
         text: 'Echoing.',
         toolUses: [{ name: 'Bash', input: { command: 'echo mission-session-marker', description: 'Echo a marker' } }],
       }),
-      limitFor(prompt, resetsIn),
+      limit,
       () => ({ text: 'Went on after the reset.' }),
     ];
+    const echoThenLimit = (prompt: string, resetsIn: number) => echoThen(limitFor(prompt, resetsIn));
     const conversationOf = (prompt: string) =>
       stub.requests.filter((r) => r.tools.length > 0 && JSON.stringify((r.body.messages as unknown[])[0]).includes(prompt));
 
@@ -330,6 +346,34 @@ describe('usage limits: real claude CLI (a claude.ai subscriber) against the stu
       expect(continued).toHaveLength(1);
       expect(continued[0]!.seq).toBeGreaterThan(resumed.seq);
       expect(done.seq).toBeGreaterThan(continued[0]!.seq);
+      expect(conversationOf(prompt)).toHaveLength(3);
+    });
+
+    it("an API key's 429 (no menu, no reset told): the slot pauses a minute, the session waits blocked, and its turn goes on once after", async () => {
+      const prompt = 'limited by the rate of an API key';
+      replies[prompt] = echoThen(() => ({
+        error: { status: 429, type: 'rate_limit_error', message: 'Number of request tokens has exceeded your per-minute rate limit' },
+      }));
+      const session = await startSession('api-key-session', apiKeyHome);
+      const sent = await post<SessionTurn>(`/v1/sessions/${session.id}/send`, { text: prompt, timeoutMs: 60_000 });
+      expect(sent.body.state).toBe('blocked');
+      const paused = await waitForSessionEvent(session.id, (e) => e.type === 'slot_paused', 'the slot paused');
+      expect(paused.payload).toMatchObject({
+        slot: 'api-key-session',
+        reason: expect.stringMatching(/^API Error: Request rejected \(429\)/),
+      });
+      const until = Date.parse((paused.payload as { until: string }).until);
+      expect(until - Date.parse(paused.at)).toBeGreaterThan(LIMIT_PAUSE_WITHOUT_RESET_MS - 5_000);
+      expect(until - Date.parse(paused.at)).toBeLessThanOrEqual(LIMIT_PAUSE_WITHOUT_RESET_MS);
+      // Not a minute's wait here: an admin resumes it.
+      expect((await post<Slot>('/v1/slots/api-key-session/resume', {})).status).toBe(200);
+      await waitForSessionEvent(
+        session.id,
+        (e) => e.type === 'assistant_message' && e.payload.text === 'Went on after the reset.',
+        'the turn to go on after the resume',
+      );
+      const events = await sessionEvents(session.id);
+      expect(events.filter((e) => e.type === 'user_message').map((e) => e.payload.text)).toEqual([prompt, CONTINUE_AFTER_LIMIT_PROMPT]);
       expect(conversationOf(prompt)).toHaveLength(3);
     });
 

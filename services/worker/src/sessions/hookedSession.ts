@@ -513,6 +513,8 @@ export class HookedSession implements InteractiveSession {
           });
         } else if (update.kind === 'usage_limit') {
           this.limitHit = { text: update.text, resetsAt: update.resetsAt };
+          // An API key's 429 (no reset told): the CLI shows no menu, leaves the turn unfinished and its prompt back.
+          if (update.resetsAt === null && this.phase === 'working' && !this.stoppingAtLimit) void this.stopAtLimit(null);
         } else if (update.kind === 'cost') {
           if (update.costUsd === this.lastCost) continue;
           this.lastCost = update.costUsd;
@@ -526,13 +528,14 @@ export class HookedSession implements InteractiveSession {
   }
 
   /**
-   * The CLI's usage-limit menu is on the screen (its setting `autoContinueAtUsageLimit` is off, so it asks):
-   * the slot pauses until the reset (the one the transcript recorded, else the one the menu names), the menu is
-   * answered "Stop and wait", and the session stays `blocked` by the limit until its slot takes work again. Then
-   * the turn the limit stopped goes on with one `continue`, only if it had not ended (no Stop came for its prompt,
-   * nobody interrupted it meanwhile): a turn that ended is never run again.
+   * A limit stopped the turn: the CLI's usage-limit `menu` is on the screen (a claude.ai subscriber's limit; the
+   * setting `autoContinueAtUsageLimit` is off, so it asks), or, with no menu, the transcript recorded an API key's
+   * 429. The slot pauses until the reset (the one the transcript recorded, else the one the menu names, else a
+   * minute on), the menu is answered "Stop and wait", and the session stays `blocked` by the limit until its slot
+   * takes work again. Then the turn the limit stopped goes on with one `continue`, only if it had not ended (no Stop
+   * came for its prompt, nobody interrupted it meanwhile): a turn that ended is never run again.
    */
-  private async stopAtLimit(menu: BlockingDialog): Promise<void> {
+  private async stopAtLimit(menu: BlockingDialog | null): Promise<void> {
     this.stoppingAtLimit = true;
     const seen = Date.now();
     try {
@@ -545,10 +548,10 @@ export class HookedSession implements InteractiveSession {
         )
         .catch(() => undefined);
       if (this.exit) return;
-      const hit = this.limitHit ?? { text: menu.text.split('\n')[0] ?? menu.text, resetsAt: resetFromLimitText(menu.text, seen) };
+      const hit = this.limitHit ?? limitOnMenu(menu);
       this.limitHit = null;
-      const stop = menu.options.find((option) => STOP_AND_WAIT.test(option.label));
-      if (!stop) throw new Error(`the usage-limit menu offers no "Stop and wait" (${menu.options.map((o) => o.label).join('; ')})`);
+      const stop = menu?.options.find((option) => STOP_AND_WAIT.test(option.label));
+      if (menu && !stop) throw new Error(`the usage-limit menu offers no "Stop and wait" (${menu.options.map((o) => o.label).join('; ')})`);
       const { until, resumed } = await this.hooks.limitReached(hit);
       this.limitHold = {
         kind: 'usage_limit',
@@ -559,12 +562,15 @@ export class HookedSession implements InteractiveSession {
       };
       this.readScreen();
       // The slot is paused whatever becomes of the menu (a person at an attached terminal may answer it first).
-      await answerDialog(
-        { pty: this.pty, events: this.events, current: () => this.shownBlocking, shownSince: () => seen, state: () => this.state },
-        menu,
-        stop.key,
-        LIMIT_KEYS_MS,
-      ).catch((error: unknown) => this.hooks.log.warn({ err: error }, 'the usage-limit menu was not answered "Stop and wait" by Mission'));
+      if (menu && stop)
+        await answerDialog(
+          { pty: this.pty, events: this.events, current: () => this.shownBlocking, shownSince: () => seen, state: () => this.state },
+          menu,
+          stop.key,
+          LIMIT_KEYS_MS,
+        ).catch((error: unknown) =>
+          this.hooks.log.warn({ err: error }, 'the usage-limit menu was not answered "Stop and wait" by Mission'),
+        );
       if (!(await resumed)) return;
       await this.goOnAfterLimit();
       // A limit hit again by the continue shows its menu while this one was still finishing: looked at once this is done.
@@ -660,4 +666,10 @@ export class HookedSession implements InteractiveSession {
     this.events.close(() => this.exitedError());
     this.transcript?.close();
   }
+}
+
+/** The limit a usage-limit menu tells: its first line (the CLI's words) and the reset it names; none without a menu. */
+function limitOnMenu(menu: BlockingDialog | null): UsageLimitHit {
+  if (!menu) return { text: 'usage limit reached', resetsAt: null };
+  return { text: menu.text.split('\n')[0] ?? menu.text, resetsAt: resetFromLimitText(menu.text, Date.now()) };
 }
