@@ -548,8 +548,9 @@ export class HookedSession implements InteractiveSession {
         )
         .catch(() => undefined);
       if (this.exit) return;
-      const hit = this.limitHit ?? limitOnMenu(menu);
+      const hit = this.limitHit ?? (menu ? limitOnMenu(menu) : null);
       this.limitHit = null;
+      if (!hit) return;
       const stop = menu?.options.find((option) => STOP_AND_WAIT.test(option.label));
       if (menu && !stop) throw new Error(`the usage-limit menu offers no "Stop and wait" (${menu.options.map((o) => o.label).join('; ')})`);
       const { until, resumed } = await this.hooks.limitReached(hit);
@@ -668,8 +669,7 @@ export class HookedSession implements InteractiveSession {
   }
 }
 
-/** The limit a usage-limit menu tells: its first line (the CLI's words) and the reset it names; none without a menu. */
-function limitOnMenu(menu: BlockingDialog | null): UsageLimitHit {
-  if (!menu) return { text: 'usage limit reached', resetsAt: null };
+/** The limit a usage-limit menu tells: its first line (the CLI's words) and the reset it names (to the minute). */
+function limitOnMenu(menu: BlockingDialog): UsageLimitHit {
   return { text: menu.text.split('\n')[0] ?? menu.text, resetsAt: resetFromLimitText(menu.text, Date.now()) };
 }
