@@ -236,7 +236,9 @@ describe('usage limits: real claude CLI (a claude.ai subscriber) against the stu
     beforeAll(() => {
       apiKeyHome = prepareClaudeHome({ apiUrl: stub.url, trustedDirs: [workdir] });
     });
-    afterAll(() => apiKeyHome?.remove());
+    afterAll(async () => {
+      await apiKeyHome?.remove();
+    });
     /** A session in a slot of its own (a pause holds a whole slot), whose role lets `echo` run unasked. */
     const startSession = async (slotId: string, home = claude) => {
       await system.core.slots.put(slotId, {
