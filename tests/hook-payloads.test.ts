@@ -1,6 +1,15 @@
 import fs from 'node:fs';
 import { createLogger } from '@mission/store';
-import { HOOK_SECRET_HEADER, HOOKED_EVENTS, HookServer, hookSettings, parseHookInput, transcriptUpdates } from '@mission/worker';
+import { resetFromLimitText } from '@mission/contracts';
+import {
+  HOOK_SECRET_HEADER,
+  HOOKED_EVENTS,
+  HookServer,
+  hookSettings,
+  parseBlockingDialog,
+  parseHookInput,
+  transcriptUpdates,
+} from '@mission/worker';
 import { describe, expect, it } from 'vitest';
 import { CLAUDE_VERSION } from './fixtures/recordings.ts';
 
@@ -158,5 +167,39 @@ describe("the worker's hook endpoint", () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+/** A claude.ai subscriber's usage limit stopping a turn, as Mission starts sessions (tests/fixtures/recordUsageLimit.ts). */
+describe(`a usage limit in an interactive session of Claude Code ${CLAUDE_VERSION}`, () => {
+  const limited = JSON.parse(
+    fs.readFileSync(new URL(`./fixtures/claude/${CLAUDE_VERSION}/hooks/usage-limit.json`, import.meta.url), 'utf8'),
+  ) as { calls: Record<string, unknown>[]; transcript: Record<string, unknown>[]; screens: { menu: string[]; stopped: string[] } };
+
+  it('no Stop comes for the turn the limit stopped, before or after "Stop and wait": the turn is left unfinished', () => {
+    expect(limited.calls.map((call) => parseHookInput(call).hook_event_name)).toEqual(['UserPromptSubmit', 'PreToolUse', 'PostToolUse']);
+  });
+
+  it("the transcript records the limit (a synthetic message, not Claude's words) with the reset the API gave", () => {
+    const updates = limited.transcript.flatMap(transcriptUpdates);
+    const limit = updates.find((update) => update.kind === 'usage_limit');
+    expect(limit).toEqual({
+      kind: 'usage_limit',
+      text: expect.stringMatching(/^You've hit your 5-hour limit · resets \d+:\d\d[ap]m \(UTC\)$/),
+      resetsAt: expect.any(Number),
+    });
+    expect(updates.filter((update) => update.kind === 'assistant_text').map((update) => update.text)).toEqual(['Echoing.']);
+    // The menu names the same reset, to the minute (what is read when the transcript has no record of it).
+    const menu = parseBlockingDialog(limited.screens.menu.join('\n'));
+    const fromMenu = resetFromLimitText(menu?.text ?? '', (limit as { resetsAt: number }).resetsAt * 1000 - 3_600_000);
+    expect(fromMenu).toBe(Math.floor((limit as { resetsAt: number }).resetsAt / 60) * 60);
+  });
+
+  it('the menu offers "Stop and wait" first; once answered, the prompt is back and no dialog shows', () => {
+    expect(parseBlockingDialog(limited.screens.menu.join('\n'))).toMatchObject({
+      kind: 'usage_limit',
+      options: [{ key: '1', label: 'Stop and wait for limit to reset' }, { key: '2' }, { key: '3', label: 'Upgrade your plan' }],
+    });
+    expect(parseBlockingDialog(limited.screens.stopped.join('\n'))).toBeNull();
   });
 });

@@ -127,13 +127,28 @@ describe('orchestration: messages and coordinate (real claude CLI)', () => {
       expect(bed.stub.requests.some((request) => request.lastUserText === 'Message from the operator: ping from the operator')).toBe(true);
     });
 
-    it('refuses a message to an ended session (409) and bad input (400, 404)', async () => {
+    it('refuses a message to or from an ended session (409) and bad input (400, 404)', async () => {
       expect((await call('POST', `/v1/sessions/${sender.id}/kill`)).status).toBe(200);
       const refused = await call<{ error: { code: string; message: string } }>('POST', `/v1/sessions/${sender.id}/messages`, {
         text: 'anyone there?',
       });
       expect(refused.status).toBe(409);
       expect(refused.body.error.message).toContain('has ended');
+      // Nor from one: a message naming an ended session as its sender is refused, and the live target is given nothing.
+      const fromEnded = await call<{ error: { code: string; message: string; details: unknown } }>(
+        'POST',
+        `/v1/sessions/${target.id}/messages`,
+        { text: 'a word from an ended session', from: sender.id },
+      );
+      expect(fromEnded.status).toBe(409);
+      expect(fromEnded.body.error).toEqual({
+        code: 'conflict',
+        message: `session ${sender.id} has ended (exited): it can send no messages`,
+        details: { sessionId: sender.id, state: 'exited' },
+      });
+      const toTarget = (await call<{ messages: SessionMessage[] }>('GET', `/v1/sessions/${target.id}/messages`)).body.messages;
+      expect(toTarget.some((m) => m.text === 'a word from an ended session')).toBe(false);
+      expect((await eventsOf(target.id, 'message_received')).some((e) => JSON.stringify(e.payload).includes('ended session'))).toBe(false);
       expect((await call('POST', `/v1/sessions/${target.id}/messages`, { text: '  ' })).status).toBe(400);
       expect((await call('POST', '/v1/sessions/ses_nope/messages', { text: 'hi' })).status).toBe(404);
     });

@@ -1,6 +1,6 @@
 import { newId } from '@mission/contracts';
 import { insertSessionMessage, SessionStore, sessionMessageRow, tables } from '@mission/store';
-import { sql } from 'drizzle-orm';
+import { inArray, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useStoreTestBed, withEventsRefused } from './support/storeTestBed.ts';
 
@@ -108,18 +108,40 @@ describe('SessionStore', () => {
     expect(await rowOf(id)).toMatchObject({ state: 'starting', costUsd: 0.25, usage: { input_tokens: 10 } });
     expect(await states(id)).toEqual(['starting']);
   });
+  const storedMessage = async (message: Parameters<typeof insertSessionMessage>[1]) => {
+    const stored = await insertSessionMessage(bed.db, message);
+    if (!('message' in stored)) throw new Error(`not stored: session ${stored.ended.id} has ended`);
+    return stored.message;
+  };
+
+  it('stores no message to or from a session that has ended: it names that session', async () => {
+    const live = await claimed('worker-alive');
+    const ended = await claimed('worker-alive');
+    expect(await store.end(ended, 'worker-alive', { state: 'exited', exitCode: 0, exitSignal: null, reason: null }, {})).toBe(true);
+    const from = await insertSessionMessage(bed.db, { id: newId('msg'), fromSessionId: ended, toSessionId: live, text: 'from the ended' });
+    expect(from).toEqual({ ended: { id: ended, state: 'exited' } });
+    const to = await insertSessionMessage(bed.db, { id: newId('msg'), fromSessionId: live, toSessionId: ended, text: 'to the ended' });
+    expect(to).toEqual({ ended: { id: ended, state: 'exited' } });
+    expect(
+      await bed.db
+        .select()
+        .from(tables.sessionMessages)
+        .where(inArray(tables.sessionMessages.toSessionId, [live, ended])),
+    ).toEqual([]);
+  });
+
   // F9 (docs/faults.md): the sweep failed a lost session's pending messages after its `lost` event, which was then not its last.
   it('fails the messages pending for a session in the transaction that ends it, told before its end event, which stays its last', async () => {
     const sender = await claimed('worker-alive');
     const lostOne = await claimed('worker-gone');
     const exiting = await claimed('worker-alive');
-    const toLost = await insertSessionMessage(bed.db, {
+    const toLost = await storedMessage({
       id: newId('msg'),
       fromSessionId: sender,
       toSessionId: lostOne,
       text: 'queued while its worker was cut off',
     });
-    const toExiting = await insertSessionMessage(bed.db, {
+    const toExiting = await storedMessage({
       id: newId('msg'),
       fromSessionId: null,
       toSessionId: exiting,

@@ -2,7 +2,15 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CONTINUE_AFTER_LIMIT_PROMPT, type MissionEvent, type Slot, type Task } from '@mission/contracts';
+import {
+  CONTINUE_AFTER_LIMIT_PROMPT,
+  LIMIT_PAUSE_WITHOUT_RESET_MS,
+  type MissionEvent,
+  type Session,
+  type SessionTurn,
+  type Slot,
+  type Task,
+} from '@mission/contracts';
 import { withClaudeConfig, withClaudeSettings } from '@mission/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLAUDE_BIN, type ClaudeHome, prepareClaudeHome } from './support/claudeEnv.ts';
@@ -81,7 +89,7 @@ describe('usage limits: real claude CLI (a claude.ai subscriber) against the stu
     (await readSse(await system.fetch(`/v1/tasks/${id}/events?follow=false`)))
       .filter((m) => m.event !== 'end')
       .map((m) => JSON.parse(m.data) as MissionEvent);
-  const slot = async () => (await (await system.fetch('/v1/slots/default')).json()) as Slot;
+  const slot = async (id = 'default') => (await (await system.fetch(`/v1/slots/${id}`)).json()) as Slot;
   const waitForEvent = async (id: string, type: string, timeoutMs = 30_000) => {
     let found: MissionEvent | undefined;
     await waitUntil(
@@ -216,5 +224,181 @@ describe('usage limits: real claude CLI (a claude.ai subscriber) against the stu
     expect(conversation).toHaveLength(3);
     expect(conversation[2]!.lastUserText).toBe(CONTINUE_AFTER_LIMIT_PROMPT);
     expect(JSON.stringify(conversation[2]!.body.messages)).toContain('mission-limit-marker');
+  });
+  describe('an interactive session (hooks driver): the CLI asks at the limit, Mission answers and resumes it', () => {
+    const sessionEvents = async (id: string) => (await system.core.events.list(id, 0, { limit: 1_000 })) as MissionEvent[];
+    const post = async <T>(route: string, body: unknown) => {
+      const res = await system.fetch(route, { method: 'POST', headers: json, body: JSON.stringify(body) });
+      return { status: res.status, body: (await res.json()) as T };
+    };
+    /** A claude home that signs in with an API key (the stub's): its 429s come without a reset. */
+    let apiKeyHome: ClaudeHome;
+    beforeAll(() => {
+      apiKeyHome = prepareClaudeHome({ apiUrl: stub.url, trustedDirs: [workdir] });
+    });
+    afterAll(async () => {
+      await apiKeyHome?.remove();
+    });
+    /** A session in a slot of its own (a pause holds a whole slot), whose role lets `echo` run unasked. */
+    const startSession = async (slotId: string, home = claude) => {
+      await system.core.slots.put(slotId, {
+        cwd: workdir,
+        env: { ...home.env, CLAUDE_CODE_MAX_RETRIES: '0' },
+        args: ['--allowedTools', 'Bash(echo:*)'],
+      });
+      const created = await post<Session>('/v1/sessions', { slot: slotId });
+      expect(created.status).toBe(201);
+      return created.body;
+    };
+    const waitForSessionEvent = async (id: string, test: (e: MissionEvent) => boolean, what: string, timeoutMs = 30_000) => {
+      let found: MissionEvent | undefined;
+      await waitUntil(async () => Boolean((found = (await sessionEvents(id)).find(test))), timeoutMs, what);
+      return found!;
+    };
+    /** A turn that runs a tool, is refused by `limit`, and ends once it goes on. */
+    const echoThen = (limit: () => StubReply) => [
+      () => ({
+        text: 'Echoing.',
+        toolUses: [{ name: 'Bash', input: { command: 'echo mission-session-marker', description: 'Echo a marker' } }],
+      }),
+      limit,
+      () => ({ text: 'Went on after the reset.' }),
+    ];
+    const echoThenLimit = (prompt: string, resetsIn: number) => echoThen(limitFor(prompt, resetsIn));
+    const conversationOf = (prompt: string) =>
+      stub.requests.filter((r) => r.tools.length > 0 && JSON.stringify((r.body.messages as unknown[])[0]).includes(prompt));
+
+    it('stopped mid-turn: "Stop and wait", the slot paused until the reset the transcript recorded, the session blocked; at the reset one continue, no step twice', async () => {
+      const prompt = 'echo a marker in a session, then get limited';
+      replies[prompt] = echoThenLimit(prompt, 5);
+      const session = await startSession('limited-session');
+      // The send comes back when the limit stops the turn (not at its timeout): the session is blocked by it.
+      const sent = await post<SessionTurn>(`/v1/sessions/${session.id}/send`, { text: prompt, timeoutMs: 60_000 });
+      expect(sent.status).toBe(200);
+      expect(sent.body.state).toBe('blocked');
+
+      const paused = await waitForSessionEvent(session.id, (e) => e.type === 'slot_paused', 'the slot paused');
+      expect(paused.payload).toMatchObject({
+        slot: 'limited-session',
+        reason: expect.stringMatching(/^You've hit your 5-hour limit · resets /),
+      });
+      const until = Date.parse((paused.payload as { until: string }).until);
+      // The reset the API gave (whole seconds), as the CLI recorded it in the transcript: not the menu's minute.
+      const refusedAt = limitedAt[prompt]!;
+      expect(until).toBeGreaterThanOrEqual(refusedAt + 5_000 - 1_000);
+      expect(until).toBeLessThanOrEqual(refusedAt + 5_000 + 1_000);
+      expect((await slot('limited-session')).pause).toMatchObject({ by: { kind: 'session', id: session.id } });
+      const row = (await (await system.fetch(`/v1/sessions/${session.id}`)).json()) as Session;
+      expect(row).toMatchObject({ state: 'blocked', blocking: { kind: 'usage_limit', options: [] } });
+      expect(row.blocking?.text).toContain(`the slot takes work again at ${new Date(until).toISOString()}`);
+      // Nothing may be typed meanwhile: it would only hit the limit again.
+      const refused = await post<{ error: { code: string; message: string } }>(`/v1/sessions/${session.id}/send`, {
+        text: 'hello?',
+        timeoutMs: 5_000,
+      });
+      expect(refused.status).toBe(409);
+      expect(refused.body.error.message).toMatch(/waits for its slot's usage limit to reset.*it goes on by itself then/);
+
+      const done = await waitForSessionEvent(
+        session.id,
+        (e) => e.type === 'assistant_message' && e.payload.text === 'Went on after the reset.',
+        'the turn to go on after the reset',
+      );
+      const events = await sessionEvents(session.id);
+      const resumed = events.find((e) => e.type === 'slot_resumed')!;
+      expect(resumed.payload).toEqual({ slot: 'limited-session', by: 'reset' });
+      const continued = events.filter((e) => e.type === 'user_message' && e.payload.text === CONTINUE_AFTER_LIMIT_PROMPT);
+      expect(continued).toHaveLength(1);
+      expect(continued[0]!.seq).toBeGreaterThan(resumed.seq);
+      expect(done.seq).toBeGreaterThan(continued[0]!.seq);
+      expect(Date.parse(continued[0]!.at)).toBeGreaterThanOrEqual(until);
+      expect(events.filter((e) => e.type === 'tool_call')).toHaveLength(1);
+      await waitForSessionEvent(
+        session.id,
+        (e) => e.seq > done.seq && e.type === 'state' && e.payload.state === 'idle',
+        'the session idle',
+      );
+      // The conversation went on where it stopped (the marker's output in it) with one continue, nothing more.
+      const conversation = conversationOf(prompt);
+      expect(conversation).toHaveLength(3);
+      expect(conversation[2]!.lastUserText).toBe(CONTINUE_AFTER_LIMIT_PROMPT);
+      expect(JSON.stringify(conversation[2]!.body.messages)).toContain('mission-session-marker');
+      expect((await slot('limited-session')).pause).toBeNull();
+    });
+
+    it('resumed early by an admin (POST /v1/slots/:id/resume): the stopped turn goes on at once, with one continue', async () => {
+      const prompt = 'limited in a session for hours';
+      replies[prompt] = echoThenLimit(prompt, 2 * 3600);
+      const session = await startSession('resumed-session');
+      const sent = await post<SessionTurn>(`/v1/sessions/${session.id}/send`, { text: prompt, timeoutMs: 60_000 });
+      expect(sent.body.state).toBe('blocked');
+      const paused = await waitForSessionEvent(session.id, (e) => e.type === 'slot_paused', 'the slot paused');
+      expect(Date.parse((paused.payload as { until: string }).until)).toBeGreaterThan(Date.now() + 3600_000);
+      expect((await post<Slot>('/v1/slots/resumed-session/resume', {})).status).toBe(200);
+
+      const done = await waitForSessionEvent(
+        session.id,
+        (e) => e.type === 'assistant_message' && e.payload.text === 'Went on after the reset.',
+        'the turn to go on after the early resume',
+      );
+      const events = await sessionEvents(session.id);
+      const resumed = events.find((e) => e.type === 'slot_resumed')!;
+      expect(resumed.payload).toEqual({ slot: 'resumed-session', by: 'token:test-admin' });
+      const continued = events.filter((e) => e.type === 'user_message' && e.payload.text === CONTINUE_AFTER_LIMIT_PROMPT);
+      expect(continued).toHaveLength(1);
+      expect(continued[0]!.seq).toBeGreaterThan(resumed.seq);
+      expect(done.seq).toBeGreaterThan(continued[0]!.seq);
+      expect(conversationOf(prompt)).toHaveLength(3);
+    });
+
+    it("an API key's 429 (no menu, no reset told): the slot pauses a minute, the session waits blocked, and its turn goes on once after", async () => {
+      const prompt = 'limited by the rate of an API key';
+      replies[prompt] = echoThen(() => ({
+        error: { status: 429, type: 'rate_limit_error', message: 'Number of request tokens has exceeded your per-minute rate limit' },
+      }));
+      const session = await startSession('api-key-session', apiKeyHome);
+      const sent = await post<SessionTurn>(`/v1/sessions/${session.id}/send`, { text: prompt, timeoutMs: 60_000 });
+      expect(sent.body.state).toBe('blocked');
+      const paused = await waitForSessionEvent(session.id, (e) => e.type === 'slot_paused', 'the slot paused');
+      expect(paused.payload).toMatchObject({
+        slot: 'api-key-session',
+        reason: expect.stringMatching(/^API Error: Request rejected \(429\)/),
+      });
+      const until = Date.parse((paused.payload as { until: string }).until);
+      expect(until - Date.parse(paused.at)).toBeGreaterThan(LIMIT_PAUSE_WITHOUT_RESET_MS - 5_000);
+      expect(until - Date.parse(paused.at)).toBeLessThanOrEqual(LIMIT_PAUSE_WITHOUT_RESET_MS);
+      // Not a minute's wait here: an admin resumes it.
+      expect((await post<Slot>('/v1/slots/api-key-session/resume', {})).status).toBe(200);
+      await waitForSessionEvent(
+        session.id,
+        (e) => e.type === 'assistant_message' && e.payload.text === 'Went on after the reset.',
+        'the turn to go on after the resume',
+      );
+      const events = await sessionEvents(session.id);
+      expect(events.filter((e) => e.type === 'user_message').map((e) => e.payload.text)).toEqual([prompt, CONTINUE_AFTER_LIMIT_PROMPT]);
+      expect(conversationOf(prompt)).toHaveLength(3);
+    });
+
+    it('a turn interrupted while the session waited for the reset is over: at the reset the session is idle, nothing is typed', async () => {
+      const prompt = 'limited in a session, then interrupted';
+      replies[prompt] = echoThenLimit(prompt, 4);
+      const session = await startSession('interrupted-session');
+      const sent = await post<SessionTurn>(`/v1/sessions/${session.id}/send`, { text: prompt, timeoutMs: 60_000 });
+      expect(sent.body.state).toBe('blocked');
+      await waitForSessionEvent(session.id, (e) => e.type === 'slot_paused', 'the slot paused');
+      const interrupted = await post<SessionTurn>(`/v1/sessions/${session.id}/interrupt`, {});
+      expect(interrupted.status).toBe(200);
+
+      const resumed = await waitForSessionEvent(session.id, (e) => e.type === 'slot_resumed', 'the slot resumed');
+      const idle = await waitForSessionEvent(
+        session.id,
+        (e) => e.seq > resumed.seq && e.type === 'state' && e.payload.state === 'idle',
+        'the session idle after the reset',
+      );
+      const events = await sessionEvents(session.id);
+      expect(events.filter((e) => e.type === 'user_message').map((e) => e.payload.text)).toEqual([prompt]);
+      expect(events.filter((e) => e.seq > idle.seq && e.type === 'state')).toEqual([]);
+      expect(conversationOf(prompt)).toHaveLength(2);
+    });
   });
 });

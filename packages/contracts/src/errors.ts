@@ -82,6 +82,17 @@ export class TaskEndedError extends MissionError {
   }
 }
 
+/**
+ * A session that has ended (exited, lost) was asked to do what only a live one can (take or send a message):
+ * 409 `conflict`, with the session and its state in `details`.
+ */
+export class SessionEndedError extends MissionError {
+  constructor(session: { id: string; state: string }, refused: string) {
+    super('conflict', `session ${session.id} has ended (${session.state}): ${refused}`, { sessionId: session.id, state: session.state });
+    this.name = 'SessionEndedError';
+  }
+}
+
 export class UnavailableError extends MissionError {
   constructor(message: string, details?: Record<string, unknown>) {
     super('unavailable', message, details);

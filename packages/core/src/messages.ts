@@ -1,7 +1,6 @@
 import {
   BadRequestError,
   type Caller,
-  ConflictError,
   isEndedSessionState,
   messageInputSchema,
   MissionError,
@@ -9,6 +8,7 @@ import {
   NotFoundError,
   parseInput,
   type Session,
+  SessionEndedError,
   type SessionMessage,
   TimeoutError,
 } from '@mission/contracts';
@@ -55,11 +55,15 @@ export class MessageService {
     const target = await this.deps.sessions.get(to);
     const from = await this.sender(input.from, target, caller);
     if (from === to) throw new BadRequestError('a session cannot send a message to itself');
-    if (isEndedSessionState(target.state))
-      throw new ConflictError(`session ${to} has ended (${target.state}): it can take no messages`, { state: target.state });
+    if (isEndedSessionState(target.state)) throw new SessionEndedError(target, 'it can take no messages');
     if (from) await this.deps.sessions.get(from);
 
-    const message = await insertSessionMessage(this.deps.db, { id: newId('msg'), fromSessionId: from, toSessionId: to, text: input.text });
+    // Checked again as it is stored: a target that ended meanwhile, or a sender that has ended (its message would be
+    // typed into the target as its words, and the reply go nowhere), is refused.
+    const stored = await insertSessionMessage(this.deps.db, { id: newId('msg'), fromSessionId: from, toSessionId: to, text: input.text });
+    if ('ended' in stored)
+      throw new SessionEndedError(stored.ended, stored.ended.id === to ? 'it can take no messages' : 'it can send no messages');
+    const message = stored.message;
     if (from)
       await this.deps.events.append(
         { kind: 'session', id: from },

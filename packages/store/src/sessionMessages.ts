@@ -1,8 +1,8 @@
-import { and, asc, eq, or, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, or, sql } from 'drizzle-orm';
 import type { Database, Transaction } from './db/database.ts';
 import type { EventLog } from './eventLog.ts';
-import { sessionMessages } from './db/schema.ts';
-import type { MessageStatus, MissionEventDraft, SessionMessage } from '@mission/contracts';
+import { sessionMessages, sessions } from './db/schema.ts';
+import { isEndedSessionState, type MessageStatus, type MissionEventDraft, type SessionMessage } from '@mission/contracts';
 
 export type MessageRow = typeof sessionMessages.$inferSelect;
 
@@ -58,16 +58,28 @@ export async function failPendingMessagesIn(tx: Transaction, sessionId: string, 
   return failed;
 }
 
-/** Stores a message, queued for its target. */
+/**
+ * Stores a message, queued for its target, unless its target or its sender has ended: resolves the message, or
+ * the session that has ended. Both sessions' rows are read `for share` in the insert's transaction, so a session's
+ * end (which fails what is still queued for it, in its own transaction) either waits for the message and fails it,
+ * or has committed and the message is refused: none is left queued for an ended target, none typed in from an
+ * ended sender.
+ */
 export async function insertSessionMessage(
   db: Database,
   message: { id: string; fromSessionId: string | null; toSessionId: string; text: string },
-): Promise<MessageRow> {
-  const [row] = await db
-    .insert(sessionMessages)
-    .values({ ...message, status: 'queued' })
-    .returning();
-  return row!;
+): Promise<{ message: MessageRow } | { ended: { id: string; state: string } }> {
+  return db.transaction(async (tx) => {
+    const ids = message.fromSessionId ? [message.toSessionId, message.fromSessionId] : [message.toSessionId];
+    const rows = await tx.select({ id: sessions.id, state: sessions.state }).from(sessions).where(inArray(sessions.id, ids)).for('share');
+    const ended = rows.find((row) => isEndedSessionState(row.state));
+    if (ended) return { ended };
+    const [row] = await tx
+      .insert(sessionMessages)
+      .values({ ...message, status: 'queued' })
+      .returning();
+    return { message: row! };
+  });
 }
 
 export async function sessionMessageRow(db: Database, id: string): Promise<MessageRow | undefined> {

@@ -142,6 +142,7 @@ export async function startWorker(options: {
     maxSessions: config.maxSessions,
     startTimeoutMs: config.sessionStartTimeoutMs,
     jobLockMs: config.jobLockMs,
+    slotPausePollMs: config.heartbeatMs,
   });
 
   const coordinationWorker = new Worker<CoordinationJobData>(

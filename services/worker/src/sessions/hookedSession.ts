@@ -1,6 +1,7 @@
 import {
   type Approval,
   type ConfirmChoice,
+  CONTINUE_AFTER_LIMIT_PROMPT,
   ConflictError,
   type MissionEventDraft,
   type PendingApproval,
@@ -10,6 +11,7 @@ import {
   TimeoutError,
   type ToolUse,
   bashModeCommand,
+  resetFromLimitText,
 } from '@mission/contracts';
 import { type HookInput, type HookInputOf, NO_DECISION, permissionAnswer, preToolUseDenial } from '../hooks/hookPayloads.ts';
 import { hookDialog, toolTarget } from '../hooks/toolUseView.ts';
@@ -40,6 +42,15 @@ const INTERRUPT_WAIT_MS = 5_000;
  * person looking at it expects), or after this long without it (the hook alone is enough to decide it).
  */
 const DIALOG_SHOWN_MS = 2_000;
+/** How long Mission waits for the CLI's usage-limit menu to close once answered, and for its `continue` to be taken. */
+const LIMIT_KEYS_MS = 10_000;
+/** The usage-limit menu's answer Mission gives: the CLI stops the turn and waits at its prompt (Mission resumes it). */
+const STOP_AND_WAIT = /^Stop and wait\b/;
+/**
+ * How long the limit's record is waited for in the transcript (the CLI writes it in batches, often after its
+ * menu shows) before the reset is read off the menu's text, which names only the minute.
+ */
+const LIMIT_RECORD_WAIT_MS = 3_000;
 const ESC = '\x1b';
 const CTRL_C = '\x03';
 
@@ -70,6 +81,18 @@ export interface HookedSessionHooks {
   withdrawApproval(approvalId: string): Promise<void>;
   /** Refuses text Mission must not type (a `!` that would start bash mode where the role does not allow it). */
   checkText(text: string): Promise<void>;
+  /**
+   * Claude's usage limit stopped the session (`hit`: the CLI's words, and the reset it was told in seconds since
+   * the epoch): its slot pauses until the reset. Resolves the pause's end, and `resumed`, which resolves true once
+   * the slot takes work again (false if the session ended first).
+   */
+  limitReached(hit: UsageLimitHit): Promise<{ until: Date; resumed: Promise<boolean> }>;
+}
+
+/** A usage or rate limit the CLI hit: its words, and the reset (seconds since the epoch) when it was told one. */
+export interface UsageLimitHit {
+  text: string;
+  resetsAt: number | null;
 }
 
 /** A PermissionRequest hook call being held until it is decided. */
@@ -126,6 +149,12 @@ export class HookedSession implements InteractiveSession {
    */
   private readonly aheadOfTranscript: string[] = [];
   private transcript: JsonlTail | null = null;
+  /** The limit the transcript last told (the CLI's synthetic error message and its reset), until the menu is answered. */
+  private limitHit: UsageLimitHit | null = null;
+  /** Mission is answering the CLI's usage-limit menu and waiting for the slot to resume (one at a time). */
+  private stoppingAtLimit = false;
+  /** While the session waits for its slot's usage limit to reset: the blocking dialog it reports (nothing to answer). */
+  private limitHold: BlockingDialog | null = null;
   private lastCost: number | null = null;
   private readonly events: SessionEvents;
   private readTimer: NodeJS.Timeout | null = null;
@@ -161,6 +190,8 @@ export class HookedSession implements InteractiveSession {
       case 'UserPromptSubmit':
         this.openTurn = { promptId: input.prompt_id ?? null };
         this.lastText = null;
+        // A limit recorded in an earlier turn (with no menu after it) tells nothing of this one's.
+        this.limitHit = null;
         this.events.emit({ type: 'user_message', payload: { text: input.prompt } });
         this.setPhase('working');
         return NO_DECISION;
@@ -280,6 +311,11 @@ export class HookedSession implements InteractiveSession {
   /** A command that types must not: the session is not at its prompt. */
   private refuseUnlessIdle(): void {
     if (this.exit) throw this.exitedError();
+    if (this.limitHold)
+      throw new ConflictError(
+        `the session waits for its slot's usage limit to reset ("${this.limitHold.text.split('\n').join('; ')}"): it goes on by itself then`,
+        { blocking: this.limitHold },
+      );
     if (this.blocking) throw blockedError(this.blocking);
     if (this.phase === 'waiting_permission') {
       throw new ConflictError('the session is waiting for a permission answer: confirm or deny it first', {
@@ -307,11 +343,14 @@ export class HookedSession implements InteractiveSession {
     return this.turnEnd(before, deadline, 'the turn to end', timeoutMs);
   }
 
-  /** Resolves once a turn ended after `before`, or a new permission request waits for a person, or the CLI exited. */
+  /**
+   * Resolves once a turn ended after `before`, or a new permission request waits for a person, or a usage limit
+   * stopped the turn until its reset, or the CLI exited.
+   */
   private async turnEnd(before: number, deadline: number, what: string, timeoutMs: number): Promise<SessionTurn> {
     try {
       await this.events.waitFor(
-        () => this.exit !== null || this.turnsEnded > before || this.waitingForPerson(),
+        () => this.exit !== null || this.turnsEnded > before || this.waitingForPerson() || this.limitHold !== null,
         deadline - Date.now(),
         what,
         () => this.state,
@@ -333,6 +372,12 @@ export class HookedSession implements InteractiveSession {
    */
   async interrupt(): Promise<SessionTurn> {
     if (this.state === 'idle' || this.exit) return this.turn();
+    // A usage limit stopped the turn already (the CLI waits at its prompt, or its menu is being answered): no key
+    // to press; the turn is over, so nothing goes on at the reset.
+    if (this.limitHold) {
+      this.endTurn(this.lastText);
+      return this.turn();
+    }
     const before = this.turnsEnded;
     const stopped = () => this.exit !== null || this.turnsEnded > before || (this.held.length === 0 && this.snapshot.state === 'idle');
     const stop = () =>
@@ -466,6 +511,10 @@ export class HookedSession implements InteractiveSession {
             type: 'tool_output',
             payload: { toolCallId: update.toolUseId, output: update.output, isError: update.isError },
           });
+        } else if (update.kind === 'usage_limit') {
+          this.limitHit = { text: update.text, resetsAt: update.resetsAt };
+          // An API key's 429 (no reset told): the CLI shows no menu, leaves the turn unfinished and its prompt back.
+          if (update.resetsAt === null && this.phase === 'working' && !this.stoppingAtLimit) void this.stopAtLimit(null);
         } else if (update.kind === 'cost') {
           if (update.costUsd === this.lastCost) continue;
           this.lastCost = update.costUsd;
@@ -476,6 +525,77 @@ export class HookedSession implements InteractiveSession {
         }
       }
     }
+  }
+
+  /**
+   * A limit stopped the turn: the CLI's usage-limit `menu` is on the screen (a claude.ai subscriber's limit; the
+   * setting `autoContinueAtUsageLimit` is off, so it asks), or, with no menu, the transcript recorded an API key's
+   * 429. The slot pauses until the reset (the one the transcript recorded, else the one the menu names, else a
+   * minute on), the menu is answered "Stop and wait", and the session stays `blocked` by the limit until its slot
+   * takes work again. Then the turn the limit stopped goes on with one `continue`, only if it had not ended (no Stop
+   * came for its prompt, nobody interrupted it meanwhile): a turn that ended is never run again.
+   */
+  private async stopAtLimit(menu: BlockingDialog | null): Promise<void> {
+    this.stoppingAtLimit = true;
+    const seen = Date.now();
+    try {
+      await this.events
+        .waitFor(
+          () => this.limitHit !== null,
+          LIMIT_RECORD_WAIT_MS,
+          "the limit's record in the transcript",
+          () => this.state,
+        )
+        .catch(() => undefined);
+      if (this.exit) return;
+      const hit = this.limitHit ?? (menu ? limitOnMenu(menu) : null);
+      this.limitHit = null;
+      if (!hit) return;
+      const stop = menu?.options.find((option) => STOP_AND_WAIT.test(option.label));
+      if (menu && !stop) throw new Error(`the usage-limit menu offers no "Stop and wait" (${menu.options.map((o) => o.label).join('; ')})`);
+      const { until, resumed } = await this.hooks.limitReached(hit);
+      this.limitHold = {
+        kind: 'usage_limit',
+        text: `${hit.text}\nstopped to wait for the limit: the slot takes work again at ${until.toISOString()}`,
+        options: [],
+        numbered: false,
+        selected: null,
+      };
+      this.readScreen();
+      // The slot is paused whatever becomes of the menu (a person at an attached terminal may answer it first).
+      if (menu && stop)
+        await answerDialog(
+          { pty: this.pty, events: this.events, current: () => this.shownBlocking, shownSince: () => seen, state: () => this.state },
+          menu,
+          stop.key,
+          LIMIT_KEYS_MS,
+        ).catch((error: unknown) =>
+          this.hooks.log.warn({ err: error }, 'the usage-limit menu was not answered "Stop and wait" by Mission'),
+        );
+      if (!(await resumed)) return;
+      await this.goOnAfterLimit();
+      // A limit hit again by the continue shows its menu while this one was still finishing: looked at once this is done.
+      this.scheduleRead();
+    } catch (error) {
+      this.hooks.log.error({ err: error }, 'could not stop the session at its usage limit and resume it after the reset');
+    } finally {
+      this.stoppingAtLimit = false;
+    }
+  }
+
+  /** The slot takes work again: the turn the limit stopped goes on with one `continue` if it had not ended; else the session is idle. */
+  private async goOnAfterLimit(): Promise<void> {
+    const unfinished = this.openTurn !== null;
+    this.limitHold = null;
+    if (this.exit) return;
+    if (!unfinished) {
+      this.readScreen();
+      return;
+    }
+    this.hooks.log.info('usage limit reset: the turn it stopped goes on');
+    // Working from here (not idle): nothing else may type into the prompt before the continue is taken.
+    this.setPhase('working');
+    await typePrompt(this.pty, this.events, CONTINUE_AFTER_LIMIT_PROMPT, Date.now() + LIMIT_KEYS_MS, () => this.state);
   }
 
   /** The screen as it is now: readiness, the spinner, a dialog no hook reports. */
@@ -489,7 +609,11 @@ export class HookedSession implements InteractiveSession {
     if (next.dialog) for (const held of this.held) if (held.approval) this.markShown(held);
     if (this.follower.rowsChanged) this.shownBlocking = parseBlockingDialog(this.pty.screen().lines.join('\n'));
     // While a permission request is held, the dialog on the screen is the CLI's permission dialog.
-    const blocking = this.held.length > 0 ? null : this.shownBlocking;
+    const shown = this.held.length > 0 ? null : this.shownBlocking;
+    // The usage-limit menu is Mission's to answer: until the slot's pause is on, the session is not blocked by it.
+    const limitMenu = shown?.kind === 'usage_limit' && shown.options.length > 0 ? shown : null;
+    if (limitMenu && !this.stoppingAtLimit) void this.stopAtLimit(limitMenu);
+    const blocking = limitMenu ? this.limitHold : (shown ?? this.limitHold);
     if (blocking && !sameDialog(blocking, this.blocking)) this.blockingSince = Date.now();
     this.blocking = blocking;
     if (this.blocking) this.setPhase('blocked');
@@ -543,4 +667,9 @@ export class HookedSession implements InteractiveSession {
     this.events.close(() => this.exitedError());
     this.transcript?.close();
   }
+}
+
+/** The limit a usage-limit menu tells: its first line (the CLI's words) and the reset it names (to the minute). */
+function limitOnMenu(menu: BlockingDialog): UsageLimitHit {
+  return { text: menu.text.split('\n')[0] ?? menu.text, resetsAt: resetFromLimitText(menu.text, Date.now()) };
 }

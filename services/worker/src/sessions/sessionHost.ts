@@ -7,6 +7,7 @@ import {
   type ConfirmChoice,
   ConflictError,
   type EventOwner,
+  limitPauseUntil,
   type MissionEventDraft,
   NotFoundError,
 } from '@mission/contracts';
@@ -26,6 +27,7 @@ import {
   SessionStore,
   sessionStateOn,
   sessionsOfEndedTasks,
+  SlotPauses,
   type SpawnJobData,
   type StateDetails,
   unclaimedSession,
@@ -52,6 +54,7 @@ import { claudeHomes } from '../transcripts/claudeHomes.ts';
 import { ClaudeHomeScanner } from '../transcripts/claudeHomeScanner.ts';
 import { SessionWorkspaces } from '../workspaces/sessionWorkspaces.ts';
 import { MessageDelivery } from './messageDelivery.ts';
+import { slotResumed } from './slotResume.ts';
 
 export interface SessionHostOptions {
   db: Database;
@@ -80,6 +83,8 @@ export interface SessionHostOptions {
   startTimeoutMs: number;
   /** BullMQ job lock of spawn jobs (a spawn taken by a worker that died comes back after it). */
   jobLockMs: number;
+  /** How often a session its usage limit stopped looks whether its slot was resumed early (MISSION_HEARTBEAT_MS). */
+  slotPausePollMs: number;
 }
 
 /** A spawn job taken while this worker was full goes back to the queue for this long (another worker may take it). */
@@ -101,12 +106,14 @@ export class SessionHost {
   private readonly workspaces: SessionWorkspaces;
   private readonly messages: MessageDelivery;
   private readonly store: SessionStore;
+  private readonly pauses: SlotPauses;
   /** Claude Code's own records on this machine, for `cc.sessions`. */
   private readonly claudeRecords = new ClaudeHomeScanner();
 
   constructor(private readonly deps: SessionHostOptions) {
     this.workspaces = new SessionWorkspaces(deps.logger);
     this.store = new SessionStore(deps);
+    this.pauses = new SlotPauses(deps);
     this.messages = new MessageDelivery({ db: deps.db, events: deps.events, logger: deps.logger });
     this.spawnWorker = new Worker<SpawnJobData>(queueNames.sessions, async (job, token) => this.take(job, token), {
       connection: deps.connection,
@@ -281,6 +288,8 @@ export class SessionHost {
     const cliSettings = {
       ...cliPermissionSettings(rules),
       ...(hookRoute ? hookSettings(hookRoute, this.deps.approvalTimeoutMs + HOOK_TIMEOUT_MARGIN_MS) : {}),
+      // At a usage limit the CLI asks rather than waits on its own: Mission pauses the slot and resumes the turn (HookedSession.stopAtLimit).
+      ...(hooked ? { autoContinueAtUsageLimit: false } : {}),
     };
     const request = {
       args: [
@@ -393,6 +402,19 @@ export class SessionHost {
             this.deps.guard.check({ owner, slot: guardSlot, use, onApprovalPending: pending, signal: withdrawn }),
           withdrawApproval: async (approvalId) => {
             await this.deps.approvals.expire(approvalId, 'interrupt', 'the session was interrupted');
+          },
+          limitReached: async (hit) => {
+            const pause = await this.pauses.pause(slot.id, limitPauseUntil(hit.resetsAt, Date.now()), hit.text, owner);
+            log.info(
+              { slot: slot.id, until: pause.pausedUntil.toISOString() },
+              'usage limit: slot paused, the session waits for the reset',
+            );
+            const resumed = slotResumed(
+              { db: this.deps.db, pauses: this.pauses, pollMs: this.deps.slotPausePollMs, log },
+              slot.id,
+              ended.signal,
+            );
+            return { until: pause.pausedUntil, resumed };
           },
         })
       : new LiveSession(sessionId, pty, {

@@ -4,7 +4,9 @@ export type TranscriptUpdate =
   | { kind: 'tool_result'; toolUseId: string; output: string; isError: boolean }
   /** The turn of prompt `promptId` was stopped (null if the record does not say which). */
   | { kind: 'interrupted'; promptId: string | null }
-  | { kind: 'cost'; costUsd: number; usage: Record<string, unknown> };
+  | { kind: 'cost'; costUsd: number; usage: Record<string, unknown> }
+  /** Claude's usage or rate limit refused the turn's request: the CLI's words, and the reset it was told (seconds since the epoch). */
+  | { kind: 'usage_limit'; text: string; resetsAt: number | null };
 
 type Block = { type?: unknown; text?: unknown; tool_use_id?: unknown; content?: unknown; is_error?: unknown };
 
@@ -30,7 +32,7 @@ export function transcriptUpdates(record: Record<string, unknown>): TranscriptUp
   const message = record.message as { content?: unknown; model?: unknown } | undefined;
   const blocks: Block[] = Array.isArray(message?.content) ? (message.content as Block[]).filter((b) => b && typeof b === 'object') : [];
   if (record.type === 'assistant') {
-    if (message?.model === SYNTHETIC_MODEL) return [];
+    if (message?.model === SYNTHETIC_MODEL) return limitRefusal(record, blocks);
     return blocks
       .filter((b) => b.type === 'text' && typeof b.text === 'string' && b.text.trim() !== '')
       .map((b) => ({ kind: 'assistant_text', text: (b.text as string).trim() }));
@@ -48,6 +50,20 @@ export function transcriptUpdates(record: Record<string, unknown>): TranscriptUp
       output: resultText(b.content),
       isError: b.is_error === true,
     }));
+}
+
+/**
+ * The synthetic message the CLI records when the API refused a request for a limit (`error: 'rate_limit'`,
+ * `apiErrorStatus: 429`): "You've hit your 5-hour limit · resets …", with the reset the API gave a claude.ai
+ * subscriber in `apiErrorParams.rate_limit_info` (and `quotaLimits`); an API key's 429 comes without one.
+ */
+function limitRefusal(record: Record<string, unknown>, blocks: Block[]): TranscriptUpdate[] {
+  if (record.isApiErrorMessage !== true || (record.error !== 'rate_limit' && record.apiErrorStatus !== 429)) return [];
+  const text = blocks.find((b) => b.type === 'text' && typeof b.text === 'string')?.text;
+  const params = record.apiErrorParams as { rate_limit_info?: { resetsAt?: unknown } } | undefined;
+  const quota = record.quotaLimits as { resetsAt?: unknown } | undefined;
+  const resetsAt = [params?.rate_limit_info?.resetsAt, quota?.resetsAt].find((value) => typeof value === 'number') as number | undefined;
+  return [{ kind: 'usage_limit', text: typeof text === 'string' ? text.trim() : 'usage limit reached', resetsAt: resetsAt ?? null }];
 }
 
 function resultText(content: unknown): string {
