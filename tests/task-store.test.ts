@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { newId } from '@mission/contracts';
 import { tables, TaskStore } from '@mission/store';
 import { sql } from 'drizzle-orm';
@@ -39,9 +40,20 @@ describe('TaskStore', () => {
     const lease = await running();
     expect(await store.complete({ ...lease, attempts: lease.attempts + 1 }, { status: 'failed', error: 'stale' })).toBe(false);
     expect(await store.complete({ ...lease, workerId: 'worker-b' }, { status: 'failed', error: 'stale' })).toBe(false);
-    expect(await store.markPromptDelivered({ ...lease, workerId: 'worker-b' })).toBe(false);
+    expect(await store.markPromptDelivered({ ...lease, workerId: 'worker-b' }, randomUUID())).toBe(false);
     expect(await statusOf(lease.id)).toBe('running');
+    const [row] = await bed.db.select().from(tables.tasks).where(sql`id = ${lease.id}`);
+    expect(row).toMatchObject({ promptDeliveredAt: null, claudeSessionId: null });
     expect(await states(lease.id)).toEqual(['queued', 'running']);
+  });
+
+  it('notes the prompt delivered and its Claude session in one write while the lease holds', async () => {
+    const lease = await running();
+    const claudeSessionId = randomUUID();
+    expect(await store.markPromptDelivered(lease, claudeSessionId)).toBe(true);
+    const [row] = await bed.db.select().from(tables.tasks).where(sql`id = ${lease.id}`);
+    expect(row?.claudeSessionId).toBe(claudeSessionId);
+    expect(row?.promptDeliveredAt).toBeInstanceOf(Date);
   });
 
   it('refuses a move its table does not allow before touching the database', async () => {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { type Approval, CONTINUE_AFTER_LIMIT_PROMPT, type EventOwner, limitPauseUntil, type RoleRules } from '@mission/contracts';
 import {
   activeSlotPause,
@@ -20,7 +21,7 @@ import { childMcpLaunch } from './childMcp.ts';
 import { combineLaunches, NOTHING_TO_LAUNCH } from './cliLaunch.ts';
 import { type HeadlessExit, type HeadlessProcess, spawnHeadless, type StopReason } from './headless/headlessRunner.ts';
 import { type HeadlessResult, mapStreamJsonMessage } from './headless/streamJson.ts';
-import { taskAgentRequest } from './headless/taskLaunch.ts';
+import { taskAgentRequest, withClaudeSession } from './headless/taskLaunch.ts';
 import type { WarmPools } from './headless/warmPool.ts';
 import type { PermissionPromptServer } from './permissions/promptServer.ts';
 import { loadRunnableSlot, type SlotRow } from './runnableSlot.ts';
@@ -116,7 +117,6 @@ export class TaskProcessor {
 
     let result: HeadlessResult | undefined;
     let undecided: Approval[] = [];
-    let claudeSessionId: string | null = null;
     // A usage limit: when the CLI said it resets, and whether the run had done work (called a tool) before it.
     let limitResetsAt: number | null = null;
     let toolCalls = 0;
@@ -140,11 +140,17 @@ export class TaskProcessor {
     const guarded = { ...slot, home: this.deps.launcher.agentHome(slot.id, slot.env) };
     const prompts = warm ? warm.prompts.bind(owner, guarded) : this.deps.prompts.register(owner, guarded);
     const combined = combineLaunches([prompts, mission], rules.allow);
-    const launch = continuing ? { ...combined, args: [...combined.args, '--resume', continuing] } : combined;
+    // The Claude session the run goes on in, the warm agent's, or a new one of our choosing: known before the CLI says it.
+    let claudeSessionId = continuing ?? warm?.claudeSessionId ?? randomUUID();
+    const launch = continuing
+      ? { ...combined, args: [...combined.args, '--resume', continuing] }
+      : warm
+        ? combined
+        : withClaudeSession(combined, claudeSessionId);
     // From here on a lost worker may have run the prompt: the retry policy decides whether it runs again.
     // Only while the claim still holds (its fencing token is the attempt): a worker cut off after claiming,
     // whose task the fleet took back meanwhile, must not send the prompt.
-    if (!(await this.store.markPromptDelivered(lease))) {
+    if (!(await this.store.markPromptDelivered(lease, claudeSessionId))) {
       warm?.process.kill();
       await prompts.finish();
       await revokeToken();
@@ -162,7 +168,8 @@ export class TaskProcessor {
         signal: controller.signal,
         onMessage: async (message) => {
           const mapped = mapStreamJsonMessage(message);
-          if (mapped.claudeSessionId && !claudeSessionId) {
+          // The CLI runs in another session than the one it was given (a resume it copied): its word is recorded.
+          if (mapped.claudeSessionId && mapped.claudeSessionId !== claudeSessionId) {
             claudeSessionId = mapped.claudeSessionId;
             await this.store.recordClaudeSession(lease, claudeSessionId);
           }

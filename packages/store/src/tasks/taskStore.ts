@@ -114,10 +114,14 @@ export class TaskStore {
     });
   }
 
-  /** Notes, while the lease holds, that the prompt is about to reach Claude (the retry policy asks); false when it no longer holds. */
-  async markPromptDelivered(lease: TaskLease): Promise<boolean> {
+  /**
+   * Notes, while the lease holds, that the prompt is about to reach Claude (the retry policy asks) in the Claude
+   * session `claudeSessionId` (chosen by the worker and given to the CLI, so it is written here, not in a write of
+   * its own once the CLI reports it); false when the lease no longer holds.
+   */
+  async markPromptDelivered(lease: TaskLease, claudeSessionId: string): Promise<boolean> {
     const [row] = await hot(
-      this.deps.db.update(tasks).set({ promptDeliveredAt: sql`now()` }).where(held(lease)).returning({ id: tasks.id }),
+      this.deps.db.update(tasks).set({ promptDeliveredAt: sql`now()`, claudeSessionId }).where(held(lease)).returning({ id: tasks.id }),
     );
     return Boolean(row);
   }
@@ -127,7 +131,10 @@ export class TaskStore {
     return sql`exists (${this.deps.db.select({ id: tasks.id }).from(tasks).where(held(lease)).for('share')})`;
   }
 
-  /** The Claude session a task's agent runs in (for the record; no state change), while the lease holds. */
+  /**
+   * The Claude session a task's agent reports, while the lease holds, when it is not the one {@link markPromptDelivered}
+   * wrote (for the record; no state change).
+   */
   async recordClaudeSession(lease: TaskLease, claudeSessionId: string): Promise<void> {
     await hot(this.deps.db.update(tasks).set({ claudeSessionId }).where(held(lease)));
   }
