@@ -36,17 +36,32 @@ export async function roleInForce(db: Database, name: string): Promise<RoleInFor
   return toRoleInForce(name, await activeRoleVersion(db, name));
 }
 
+/** A slot with the role in force of its agents. */
+export interface SlotWithRole {
+  slot: SlotRow;
+  role: RoleInForce;
+}
+
 /** A slot with the role in force of its agents, read together (one round trip); undefined when there is no such slot. */
-export async function slotWithRoleInForce(db: Database, slotId: string): Promise<{ slot: SlotRow; role: RoleInForce } | undefined> {
-  const active = db
+export async function slotWithRoleInForce(db: Database, slotId: string): Promise<SlotWithRole | undefined> {
+  const [row] = await hot(db.select().from(slots).leftJoinLateral(activeRoleOfSlot(db), sql`true`).where(eq(slots.id, slotId)));
+  return row && slotWithRole(row.slots, row.active);
+}
+
+/** The version in force of the role of the `slots` row it is joined to: a lateral subquery, `active`. */
+export function activeRoleOfSlot(db: Database) {
+  return db
     .select()
     .from(roleVersions)
     .where(and(eq(roleVersions.role, slots.role), isNotNull(roleVersions.activatedAt)))
     .orderBy(sql`${roleVersions.activatedAt} desc`, desc(roleVersions.version))
     .limit(1)
     .as('active');
-  const [row] = await hot(db.select().from(slots).leftJoinLateral(active, sql`true`).where(eq(slots.id, slotId)));
-  return row && { slot: row.slots, role: toRoleInForce(row.slots.role, row.active ?? undefined) };
+}
+
+/** A slot row and the row of {@link activeRoleOfSlot} joined to it, as a slot with its role in force. */
+export function slotWithRole(slot: SlotRow, active: RoleVersionRow | null): SlotWithRole {
+  return { slot, role: toRoleInForce(slot.role, active ?? undefined) };
 }
 
 /** A role version's rules as stored (its Mission tools as written, not yet resolved). */

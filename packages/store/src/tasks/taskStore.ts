@@ -1,8 +1,9 @@
-import { and, count, eq, inArray, isNull, ne, notExists, type SQL, sql } from 'drizzle-orm';
+import { and, count, eq, getTableColumns, inArray, isNull, ne, notExists, type SQL, sql } from 'drizzle-orm';
 import { revokeAgentTokens } from '../agentTokens.ts';
 import { type Database, hot } from '../db/database.ts';
-import { slotPauses, slots, tasks } from '../db/schema.ts';
-import type { EventFence, EventLog, EventRecorder } from '../eventLog.ts';
+import { type RoleVersionRow, slotPauses, slots, tasks } from '../db/schema.ts';
+import { type EventFence, type EventLog, type EventRecorder, retryingSeqConflicts, storedEvents, storedEventsOf } from '../eventLog.ts';
+import { activeRoleOfSlot, slotWithRole, type SlotWithRole } from '../permissions/roleStore.ts';
 import type { EventOwner, MissionEventDraft } from '@mission/contracts';
 import { decideInterruptedTask, type Interruption } from '@mission/contracts';
 import type { TaskRetryPolicy, TaskStatus } from '@mission/contracts';
@@ -32,8 +33,14 @@ export interface RunEnding {
   output?: readonly MissionEventDraft[];
 }
 
+/** A task claimed, with the slot it runs in and that slot's role in force when they were read with it (undefined: the slot is gone, or was not read). */
+export interface ClaimedTask {
+  task: TaskRow;
+  slot?: SlotWithRole | undefined;
+}
+
 /** What a claim under a slot's limit came to. */
-export type SlotClaim = { task: TaskRow } | { later: string; untilMs?: number } | { skip: string };
+export type SlotClaim = ClaimedTask | { later: string; untilMs?: number } | { skip: string };
 
 const owner = (id: string): EventOwner => ({ kind: 'task', id });
 const stateEvent = (state: TaskStatus, reason?: string | null): MissionEventDraft => ({
@@ -84,17 +91,37 @@ export class TaskStore {
   /**
    * queued → running on `workerId` (one more attempt), with its `running` event, unless a cancel was
    * asked for or it was taken. Only tasks of `servedSlots` (undefined = all) whose slot has no
-   * `maxConcurrency`: a slot with a limit is claimed by {@link claimWithinSlotLimit}.
+   * `maxConcurrency`: a slot with a limit is claimed by {@link claimWithinSlotLimit}. Resolves the task with its
+   * slot and the slot's role in force, read in the same statement.
    */
-  async claim(taskId: string, workerId: string, servedSlots: readonly string[] | undefined): Promise<TaskRow | null> {
+  async claim(taskId: string, workerId: string, servedSlots: readonly string[] | undefined): Promise<ClaimedTask | null> {
+    const { db, events } = this.deps;
     const served = servedSlots ? inArray(tasks.slot, [...servedSlots]) : undefined;
     const unlimited = notExists(
-      this.deps.db
+      db
         .select({ one: sql`1` })
         .from(slots)
         .where(and(eq(slots.id, tasks.slot), sql`${slots.maxConcurrency} is not null`)),
     );
-    return this.deps.events.transaction((tx, record) => takeQueued(tx, record, taskId, workerId, and(served, unlimited)));
+    // One statement, so one round trip and no transaction around it: the update, its `running` event (stored only
+    // if the update took the task), and the slot the task runs in with its role in force.
+    const row = await retryingSeqConflicts(async () => {
+      const claimed = db.$with('claimed').as(takeQueuedUpdate(db, taskId, workerId, and(served, unlimited)).returning());
+      const stored = events.insertAfter(claimed, { owner: owner(taskId), drafts: [stateEvent('running')] });
+      const active = activeRoleOfSlot(db);
+      const [row] = await hot(
+        db
+          .with(claimed, stored)
+          .select({ task: claimed._.selectedFields, slot: getTableColumns(slots), active: active._.selectedFields, events: storedEvents })
+          .from(claimed)
+          .leftJoin(slots, eq(slots.id, claimed.slot))
+          .leftJoinLateral(active, sql`true`),
+      );
+      return row;
+    });
+    if (!row) return null;
+    await events.publish(storedEventsOf(row.events));
+    return { task: row.task as TaskRow, slot: row.slot ? slotWithRole(row.slot, row.active as RoleVersionRow | null) : undefined };
   }
 
   /** {@link claim} under a lock on the slot, counting its running tasks, so two workers never both take the last place. */
@@ -295,21 +322,23 @@ const slotNotPaused = sql`not exists (select 1 from ${slotPauses} where ${slotPa
  * queued → running in `tx`, unless the task's slot is paused. The start time is the UPDATE's own (statement_timestamp), not the
  * transaction's: under the slot lock the transaction may have begun before the slot's previous task finished.
  */
-async function takeQueued(tx: Database, record: EventRecorder, taskId: string, workerId: string, where?: SQL): Promise<TaskRow | null> {
-  assertTaskMove('queued', 'running');
-  const [task] = await hot(
-    tx
-      .update(tasks)
-      .set({
-        status: 'running',
-        workerId,
-        attempts: sql`${tasks.attempts} + 1`,
-        startedAt: sql`statement_timestamp()`,
-        updatedAt: sql`now()`,
-      })
-      .where(and(eq(tasks.id, taskId), eq(tasks.status, 'queued'), isNull(tasks.cancelRequestedAt), slotNotPaused, where))
-      .returning(),
-  );
+async function takeQueued(tx: Database, record: EventRecorder, taskId: string, workerId: string): Promise<TaskRow | null> {
+  const [task] = await hot(takeQueuedUpdate(tx, taskId, workerId).returning());
   if (task) record(owner(taskId), stateEvent('running'));
   return task ?? null;
+}
+
+/** The update of queued → running (`where` narrowing which tasks), for {@link takeQueued} and the one-statement claim. */
+function takeQueuedUpdate(db: Database, taskId: string, workerId: string, where?: SQL) {
+  assertTaskMove('queued', 'running');
+  return db
+    .update(tasks)
+    .set({
+      status: 'running',
+      workerId,
+      attempts: sql`${tasks.attempts} + 1`,
+      startedAt: sql`statement_timestamp()`,
+      updatedAt: sql`now()`,
+    })
+    .where(and(eq(tasks.id, taskId), eq(tasks.status, 'queued'), isNull(tasks.cancelRequestedAt), slotNotPaused, where));
 }
