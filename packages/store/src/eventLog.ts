@@ -17,7 +17,7 @@ import { announceRevokedTokens, type RevokedTokens } from './tokenRevocations.ts
 
 const MAX_APPEND_ATTEMPTS = 5;
 /** Event batches of up to this many rows are inserted by prepared statements ({@link hot}). */
-const PREPARED_MAX_ROWS = 4;
+export const PREPARED_MAX_ROWS = 4;
 const REPLAY_PAGE = 500;
 /** Live events a follower may hold unread; one that falls further behind is ended (it can resume from its last seq). */
 export const MAX_LIVE_BACKLOG = 10_000;

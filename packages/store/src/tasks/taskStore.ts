@@ -1,8 +1,17 @@
-import { and, count, eq, getTableColumns, inArray, isNull, ne, notExists, type SQL, sql } from 'drizzle-orm';
+import { and, type ColumnsSelection, count, eq, getTableColumns, inArray, isNull, ne, notExists, type SQL, sql } from 'drizzle-orm';
+import type { TypedQueryBuilder } from 'drizzle-orm/query-builders/query-builder';
 import { revokeAgentTokens } from '../agentTokens.ts';
 import { type Database, hot } from '../db/database.ts';
 import { type RoleVersionRow, slotPauses, slots, tasks } from '../db/schema.ts';
-import { type EventFence, type EventLog, type EventRecorder, retryingSeqConflicts, storedEvents, storedEventsOf } from '../eventLog.ts';
+import {
+  type EventFence,
+  type EventLog,
+  type EventRecorder,
+  PREPARED_MAX_ROWS,
+  retryingSeqConflicts,
+  storedEvents,
+  storedEventsOf,
+} from '../eventLog.ts';
 import { activeRoleOfSlot, slotWithRole, type SlotWithRole } from '../permissions/roleStore.ts';
 import type { EventOwner, MissionEventDraft } from '@mission/contracts';
 import { decideInterruptedTask, type Interruption } from '@mission/contracts';
@@ -58,17 +67,12 @@ export class TaskStore {
 
   /** → queued: a new task with its `queued` event; null when a task holds its idempotency key already. */
   async submit(values: NewTaskRow): Promise<TaskRow | null> {
-    return this.deps.events.transaction(async (tx, record) => {
-      const [row] = await hot(
-        tx
-          .insert(tasks)
-          .values({ ...values, status: 'queued' })
-          .onConflictDoNothing({ target: [tasks.idempotencyScope, tasks.idempotencyKey] })
-          .returning(),
-      );
-      if (row) record(owner(row.id), stateEvent('queued'));
-      return row ?? null;
-    });
+    const inserted = this.deps.db
+      .insert(tasks)
+      .values({ ...values, status: 'queued' })
+      .onConflictDoNothing({ target: [tasks.idempotencyScope, tasks.idempotencyKey] })
+      .returning();
+    return (await this.changeWithEvents<TaskRow>(inserted, values.id, [stateEvent('queued')])) ?? null;
   }
 
   /** A coordination: its coordinating task, `running` from the start (it coordinates), and one `queued` child per slot. */
@@ -169,20 +173,41 @@ export class TaskStore {
   /** running → how the run ended, while the lease holds; false when the task was settled elsewhere meanwhile. */
   async complete(lease: TaskLease, ending: RunEnding): Promise<boolean> {
     assertTaskMove('running', ending.status);
-    return this.deps.events.transaction(async (tx, record) => {
-      const [row] = await hot(
-        tx
-          .update(tasks)
-          .set({ ...ending.outcome, status: ending.status, error: ending.error, finishedAt: sql`now()`, updatedAt: sql`now()` })
-          .where(held(lease))
-          .returning({ id: tasks.id }),
-      );
-      if (!row) return false;
-      if (ending.output?.length) record(owner(lease.id), ...ending.output);
-      if (ending.errorEvent) record(owner(lease.id), { type: 'error', payload: ending.errorEvent });
-      record(owner(lease.id), stateEvent(ending.status, ending.error));
-      return true;
+    const ended = this.deps.db
+      .update(tasks)
+      .set({ ...ending.outcome, status: ending.status, error: ending.error, finishedAt: sql`now()`, updatedAt: sql`now()` })
+      .where(held(lease))
+      .returning({ id: tasks.id });
+    const drafts: MissionEventDraft[] = [
+      ...(ending.output ?? []),
+      ...(ending.errorEvent ? [{ type: 'error' as const, payload: ending.errorEvent }] : []),
+      stateEvent(ending.status, ending.error),
+    ];
+    return (await this.changeWithEvents(ended, lease.id, drafts)) !== undefined;
+  }
+
+  /**
+   * One statement, so one round trip and no transaction around it: a change of a task's row (`change`, an insert or
+   * update `returning`) and, if it changed the row, the events of the task that tell it (stored with it, published
+   * once it has returned). Resolves the row changed, or undefined.
+   */
+  private async changeWithEvents<R>(
+    change: TypedQueryBuilder<ColumnsSelection, unknown>,
+    taskId: string,
+    drafts: readonly MissionEventDraft[],
+  ): Promise<R | undefined> {
+    const { db, events } = this.deps;
+    const row = await retryingSeqConflicts(async () => {
+      const changed = db.$with('changed').as(change);
+      const stored = events.insertAfter(changed, { owner: owner(taskId), drafts });
+      const statement = db.with(changed, stored).select({ row: changed._.selectedFields, events: storedEvents }).from(changed);
+      // Prepared for the few events of most changes; a long run's last output makes a statement not kept.
+      const [row] = drafts.length <= PREPARED_MAX_ROWS ? await hot(statement) : await statement;
+      return row;
     });
+    if (!row) return undefined;
+    await events.publish(storedEventsOf(row.events));
+    return row.row as R;
   }
 
   /**
