@@ -228,6 +228,19 @@ describe('rate limit per token', () => {
     expect((await fetch(`${system.url}/v1/slots`, { headers: { authorization: `Bearer ${other}` } })).status).toBe(200);
     expect((await fetch(`${system.url}/healthz`)).status).toBe(200);
   });
+
+  it('a request refused for its scope is not counted against its rate, its token cached or not', async () => {
+    await system.core.tokenRevocationsFollowed;
+    const reader = (await system.core.tokens.create({ name: 'reader', scopes: ['tasks:read'] }, 'test')).token;
+    const call = (path: string, init: RequestInit = {}) =>
+      fetch(`${system.url}${path}`, { ...init, headers: { authorization: `Bearer ${reader}`, 'content-type': 'application/json' } }).then(
+        (res) => res.status,
+      );
+    const refused = [];
+    for (let i = 0; i < 7; i++) refused.push(await call('/v1/tasks', { method: 'POST', body: JSON.stringify({ prompt: 'no' }) }));
+    expect(refused).toEqual([403, 403, 403, 403, 403, 403, 403]);
+    expect(await call('/v1/slots')).toBe(200);
+  });
 });
 
 describe('token cache: verified tokens kept for a TTL, dropped at once on revoke in every API process', () => {

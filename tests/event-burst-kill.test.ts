@@ -38,7 +38,7 @@ describe('a batched burst of events and a kill -9 between insert and publish', (
     });
     const { id } = (await res.json()) as { id: string };
     const { db } = system.core.database;
-    const claimed = await new TaskStore({ db, events: system.core.events }).claim(id, 'burst-writer', undefined);
+    const claimed = (await new TaskStore({ db, events: system.core.events }).claim(id, 'burst-writer', undefined))?.task;
     expect(claimed?.status).toBe('running');
 
     // The writer publishes on a Redis of the test's own whose writes are paused: its PUBLISH waits there.

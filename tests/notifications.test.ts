@@ -180,6 +180,43 @@ describe('notifications: webhooks derived from the event stream (local receiver,
     receiver.answerWith(() => 200);
   });
 
+  it('a change of the subscriptions holds from the next event on: kept between events, read again once the change is announced', async () => {
+    const watched = await subscribe({ name: 'watched', url: `${receiverUrl}/watched`, events: ['task_failed'] });
+    // Wants every event here: once it has one, the deriver (one event at a time, in order) has handled those before.
+    const witness = await subscribe({ name: 'witness', url: `${receiverUrl}/witness`, events: ['task_failed', 'task_succeeded'] });
+    const task = await queuedTask();
+    const owner = { kind: 'task' as const, id: task.id };
+    const ended = async (state: 'failed' | 'succeeded') => {
+      const event = (await system.core.events.append(owner, { type: 'state', payload: { state } })) as MissionEvent;
+      await waitUntil(
+        () => ofSubscription(witness.id).some((r) => r.delivery === `${witness.id}.${task.id}.${event.seq}`),
+        30_000,
+        `the witness to hear event ${event.seq}`,
+      );
+      return event.seq;
+    };
+    const watchedSeqs = () => ofSubscription(watched.id).map((r) => Number(r.delivery.split('.').at(-1)));
+
+    const first = await ended('failed');
+    await waitUntil(() => watchedSeqs().includes(first), 30_000, 'the watched subscription to get its event');
+    const update = await system.fetch(`/v1/notifications/${watched.id}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ url: `${receiverUrl}/watched`, events: ['task_succeeded'] }),
+    });
+    expect(update.status).toBe(200);
+    const second = await ended('failed');
+    const third = await ended('succeeded');
+    await waitUntil(() => watchedSeqs().includes(third), 30_000, 'the changed subscription to get the kind it wants now');
+    expect(watchedSeqs()).not.toContain(second);
+
+    expect((await system.fetch(`/v1/notifications/${watched.id}`, { method: 'DELETE' })).status).toBe(200);
+    const fourth = await ended('succeeded');
+    expect(watchedSeqs()).toEqual([first, third]);
+    expect(fourth).toBeGreaterThan(third);
+    expect((await system.fetch(`/v1/notifications/${witness.id}`, { method: 'DELETE' })).status).toBe(200);
+  });
+
   it("keeps each subject's order: a later event waits while an earlier one is retried", async () => {
     const sub = await subscribe({ name: 'ordered', url: `${receiverUrl}/ordered`, events: ['approval_requested'] });
     const task = await queuedTask();

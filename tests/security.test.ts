@@ -56,6 +56,9 @@ describe('failed sign-ins per client address', () => {
     fetch(`${system.url}/v1/tasks`, { headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': address } });
 
   it('after the limit of wrong tokens an address gets 429 (even with a right token); other addresses are not affected', async () => {
+    // The right token is verified (and cached) from elsewhere first: the 429 below is the cached path's too.
+    await system.core.tokenRevocationsFollowed;
+    expect((await tryToken(system.auth.authorization.slice('Bearer '.length), '198.51.100.2')).status).toBe(200);
     const statuses = [];
     for (let i = 0; i < 5; i++) statuses.push((await tryToken(`msn.tok_${i}.wrong`, '203.0.113.7')).status);
     expect(statuses).toEqual([401, 401, 401, 429, 429]);

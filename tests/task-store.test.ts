@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { newId } from '@mission/contracts';
 import { tables, TaskStore } from '@mission/store';
 import { sql } from 'drizzle-orm';
@@ -14,7 +15,7 @@ describe('TaskStore', () => {
 
   const running = async () => {
     const task = await store.submit({ id: newId('task'), slot: 'store', mode: 'submit', prompt: 'p', priority: 50, timeoutMs: 60_000 });
-    const claimed = await store.claim(task!.id, 'worker-a', undefined);
+    const claimed = (await store.claim(task!.id, 'worker-a', undefined))?.task;
     return { id: claimed!.id, workerId: 'worker-a', attempts: claimed!.attempts };
   };
   const statusOf = async (id: string) =>
@@ -39,9 +40,32 @@ describe('TaskStore', () => {
     const lease = await running();
     expect(await store.complete({ ...lease, attempts: lease.attempts + 1 }, { status: 'failed', error: 'stale' })).toBe(false);
     expect(await store.complete({ ...lease, workerId: 'worker-b' }, { status: 'failed', error: 'stale' })).toBe(false);
-    expect(await store.markPromptDelivered({ ...lease, workerId: 'worker-b' })).toBe(false);
+    expect(await store.markPromptDelivered({ ...lease, workerId: 'worker-b' }, randomUUID())).toBe(false);
     expect(await statusOf(lease.id)).toBe('running');
+    const [row] = await bed.db.select().from(tables.tasks).where(sql`id = ${lease.id}`);
+    expect(row).toMatchObject({ promptDeliveredAt: null, claudeSessionId: null });
     expect(await states(lease.id)).toEqual(['queued', 'running']);
+  });
+
+  it('claims in one statement: the task running with its `running` event stored, its slot and role read with it; a second claim takes nothing', async () => {
+    const task = await store.submit({ id: newId('task'), slot: 'store', mode: 'submit', prompt: 'p', priority: 50, timeoutMs: 60_000 });
+    const claimed = await store.claim(task!.id, 'worker-a', undefined);
+    expect(claimed?.task).toMatchObject({ id: task!.id, status: 'running', workerId: 'worker-a', attempts: 1 });
+    expect(claimed?.task.startedAt).toBeInstanceOf(Date);
+    expect(claimed?.slot).toMatchObject({ slot: { id: 'store' }, role: { name: 'default', version: 0 } });
+    expect(await states(task!.id)).toEqual(['queued', 'running']);
+    expect(await store.claim(task!.id, 'worker-b', undefined)).toBeNull();
+    expect(await store.claim(task!.id, 'worker-b', ['elsewhere'])).toBeNull();
+    expect(await states(task!.id)).toEqual(['queued', 'running']);
+  });
+
+  it('notes the prompt delivered and its Claude session in one write while the lease holds', async () => {
+    const lease = await running();
+    const claudeSessionId = randomUUID();
+    expect(await store.markPromptDelivered(lease, claudeSessionId)).toBe(true);
+    const [row] = await bed.db.select().from(tables.tasks).where(sql`id = ${lease.id}`);
+    expect(row?.claudeSessionId).toBe(claudeSessionId);
+    expect(row?.promptDeliveredAt).toBeInstanceOf(Date);
   });
 
   it('refuses a move its table does not allow before touching the database', async () => {

@@ -3,6 +3,7 @@ import {
   ConflictError,
   isTerminalTaskStatus,
   MissionError,
+  type MissionEvent,
   newId,
   parseInput,
   type Task,
@@ -29,6 +30,7 @@ import {
   taskByIdempotencyKey,
   taskRow,
   taskRows,
+  EventWatch,
   waitForEvent,
 } from '@mission/store';
 import type { Queue } from 'bullmq';
@@ -94,6 +96,15 @@ export class TaskService {
     draft: unknown,
     options: { mode?: TaskMode; idempotencyKey?: string | undefined; parentId?: string | undefined; caller?: Caller | undefined } = {},
   ): Promise<SubmitResult> {
+    return this.submitAs(newId('task'), draft, options);
+  }
+
+  /** {@link submit}, the task made (if one is) taking the id `id`. */
+  private async submitAs(
+    id: string,
+    draft: unknown,
+    options: { mode?: TaskMode; idempotencyKey?: string | undefined; parentId?: string | undefined; caller?: Caller | undefined },
+  ): Promise<SubmitResult> {
     const mode = options.mode ?? 'submit';
     const input = parseInput(taskInputSchema, draft, 'task');
     const idempotencyKey =
@@ -117,7 +128,7 @@ export class TaskService {
     if (options.parentId) await assertWithinTreeBudget(this.deps.db, this.deps.events, options.parentId);
 
     const row = await this.store.submit({
-      id: newId('task'),
+      id,
       slot: input.slot,
       mode,
       prompt: input.prompt,
@@ -157,15 +168,28 @@ export class TaskService {
       onSubmitted?: (submitted: SubmitResult) => Promise<void>;
     } = {},
   ): Promise<Task> {
-    const submitted = await this.submit(draft, {
-      mode: 'ask',
-      idempotencyKey: options.idempotencyKey,
-      parentId: options.parentId,
-      caller: options.caller,
-    });
+    const id = newId('task');
+    // Subscribed before the task exists, so no event of it is missed: the task is read once, at its end, not also at the start.
+    const watch = await EventWatch.open(this.deps.subscriber, this.endChannel(id), isEndEvent);
+    let submitted: SubmitResult;
+    let ended: Task | undefined;
+    try {
+      submitted = await this.submitAs(id, draft, {
+        mode: 'ask',
+        idempotencyKey: options.idempotencyKey,
+        parentId: options.parentId,
+        caller: options.caller,
+      });
+      await options.onSubmitted?.(submitted);
+      const timeoutMs = submitted.task.timeoutMs + ASK_GRACE_MS;
+      ended = submitted.created
+        ? await watch.until(() => this.endedTask(id), { timeoutMs, signal: options.signal, checkFirst: false })
+        : // An Idempotency-Key's earlier task: it may have ended already.
+          await this.waitForEnd(submitted.task.id, timeoutMs, options.signal);
+    } finally {
+      watch.close();
+    }
     const { task } = submitted;
-    await options.onSubmitted?.(submitted);
-    const ended = await this.waitForEnd(task.id, task.timeoutMs + ASK_GRACE_MS, options.signal);
     if (ended?.status === 'succeeded') return ended;
     if (ended) throw new TaskEndedError(ended, submitted.created ? undefined : options.idempotencyKey);
     await this.cancel(task.id).catch((error) =>
@@ -216,15 +240,22 @@ export class TaskService {
   async waitForEnd(id: string, timeoutMs: number, signal?: AbortSignal): Promise<Task | undefined> {
     return waitForEvent({
       subscriber: this.deps.subscriber,
-      channel: this.deps.events.channel({ kind: 'task', id }),
-      matches: (event) => event.type === 'state' && isTerminalTaskStatus(event.payload.state),
-      check: async () => {
-        const task = await this.get(id);
-        return isTerminalTaskStatus(task.status) ? task : undefined;
-      },
+      channel: this.endChannel(id),
+      matches: isEndEvent,
+      check: () => this.endedTask(id),
       timeoutMs,
       signal,
     });
+  }
+
+  /** The task if it has ended. */
+  private async endedTask(id: string): Promise<Task | undefined> {
+    const task = await this.get(id);
+    return isTerminalTaskStatus(task.status) ? task : undefined;
+  }
+
+  private endChannel(id: string): string {
+    return this.deps.events.channel({ kind: 'task', id });
   }
 
   private async findByIdempotencyKey(scope: string, key: string) {
@@ -237,6 +268,11 @@ export class TaskService {
     }
     return toTask(row);
   }
+}
+
+/** A task's event that says it ended. */
+function isEndEvent(event: MissionEvent): boolean {
+  return event.type === 'state' && isTerminalTaskStatus(event.payload.state);
 }
 
 export function toTask(row: TaskRow): Task {

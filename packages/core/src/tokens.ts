@@ -72,6 +72,16 @@ export class TokenService {
     return toToken(row);
   }
 
+  /**
+   * The caller of a token verified lately and still cached (no lookup, nothing counted); undefined otherwise, when
+   * {@link authenticate} is the way to know.
+   */
+  cachedCaller(token: string | undefined): Caller | undefined {
+    const credential = token ? parseTokenCredential(token) : undefined;
+    if (!credential) return undefined;
+    return this.caching?.cache.get(credential.id, Buffer.from(hash(credential.secret), 'hex'));
+  }
+
   /** The caller a bearer token stands for; 401 for a missing, malformed, unknown or revoked token. */
   async authenticate(token: string | undefined): Promise<Caller> {
     if (!token)
@@ -79,10 +89,10 @@ export class TokenService {
         'unauthorized',
         'this needs an API token: send "Authorization: Bearer <token>" (create one with `mission token create`)',
       );
+    const cached = this.cachedCaller(token);
+    if (cached) return cached;
     const credential = parseTokenCredential(token);
     const presented = Buffer.from(hash(credential?.secret ?? ''), 'hex');
-    const cached = credential && this.caching?.cache.get(credential.id, presented);
-    if (cached) return cached;
     const begun = this.caching?.cache.begin() ?? 0;
     const row = credential ? await apiTokenRow(this.db, credential.id) : undefined;
     const expected = Buffer.from(row?.secretHash ?? hash('no such token'), 'hex');

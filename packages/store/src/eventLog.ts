@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, lte, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, lte, type SQL, type Subquery, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import { type Database, hot, sqlStateOf, type Transaction, UNIQUE_VIOLATION } from './db/database.ts';
 import { UnavailableError } from '@mission/contracts';
@@ -17,7 +17,7 @@ import { announceRevokedTokens, type RevokedTokens } from './tokenRevocations.ts
 
 const MAX_APPEND_ATTEMPTS = 5;
 /** Event batches of up to this many rows are inserted by prepared statements ({@link hot}). */
-const PREPARED_MAX_ROWS = 4;
+export const PREPARED_MAX_ROWS = 4;
 const REPLAY_PAGE = 500;
 /** Live events a follower may hold unread; one that falls further behind is ended (it can resume from its last seq). */
 export const MAX_LIVE_BACKLOG = 10_000;
@@ -91,26 +91,22 @@ export class EventLog {
    * taking the same seq fails it with a unique violation ({@link retryingSeqConflicts} runs it again).
    */
   async insertIn(db: Database | Transaction, batches: readonly OwnedDrafts[], fence?: EventFence): Promise<MissionEvent[]> {
-    const rows = batches.flatMap(({ owner, drafts }) =>
-      drafts.map(
-        (draft, index) => sql`(${owner.kind}, ${owner.id}, ${index + 1}::int, ${draft.type}, ${JSON.stringify(draft.payload)}::jsonb)`,
-      ),
-    );
-    if (rows.length === 0) return [];
-    // Every row's subquery sees the table as the statement began: the rows take max + 1, max + 2, ….
-    const insert = db
-      .insert(events)
-      .select(
-        sql`select nextval('events_id_seq'), v.owner_kind, v.owner_id,
-          (select coalesce(max(${events.seq}), 0) from ${events} where ${events.ownerId} = v.owner_id) + v.n, v.type, v.payload, now()
-          from (values ${sql.join(rows, sql`, `)}) as v(owner_kind, owner_id, n, type, payload)
-          ${fence ? sql`where ${fence}` : sql``}`,
-      )
-      .returning();
+    const count = batches.reduce((sum, { drafts }) => sum + drafts.length, 0);
+    if (count === 0) return [];
+    const insert = insertEvents(db, batches, fence);
     // The few-row batches of every task and session are prepared; a long burst's statement is not kept.
-    const inserted = rows.length <= PREPARED_MAX_ROWS ? await hot(insert) : await insert;
-    // Owners grouped, each in seq order; plain code-unit order, since localeCompare is slow on this hot path.
-    return inserted.map(toEvent).sort((a, b) => (a.ownerId < b.ownerId ? -1 : a.ownerId > b.ownerId ? 1 : a.seq - b.seq));
+    const inserted = count <= PREPARED_MAX_ROWS ? await hot(insert) : await insert;
+    return inOwnerOrder(inserted.map(toEvent));
+  }
+
+  /**
+   * The insert of events as a CTE (`stored`) of one statement whose row change (`changed`, another CTE of it: an
+   * update or insert `returning`) decides them: stored only when it changed a row, so the change and the events that
+   * tell it commit together in one round trip, with no transaction around them. Select {@link storedEvents} of it in
+   * the statement, and {@link publish} them once it has returned.
+   */
+  insertAfter(changed: Subquery, batch: OwnedDrafts) {
+    return this.db.$with('stored').as(insertEvents(this.db, [batch], sql`exists (select 1 from ${changed})`));
   }
 
   /**
@@ -350,4 +346,60 @@ export async function* followEvents(options: {
     signal.removeEventListener('abort', onAbort);
     unsubscribe();
   }
+}
+
+/** The events a statement stored by {@link EventLog.insertAfter}, as one JSON array (read them with {@link storedEventsOf}). */
+export const storedEvents = sql<StoredEventJson[] | null>`(select json_agg(stored) from stored)`;
+
+/** The events of {@link storedEvents}, in seq order. */
+export function storedEventsOf(json: StoredEventJson[] | null): MissionEvent[] {
+  return inOwnerOrder(
+    (json ?? []).map((row) =>
+      toEvent({
+        id: row.id,
+        ownerKind: row.owner_kind,
+        ownerId: row.owner_id,
+        seq: row.seq,
+        type: row.type,
+        payload: row.payload,
+        at: new Date(row.at),
+      }),
+    ),
+  );
+}
+
+interface StoredEventJson {
+  id: number;
+  owner_kind: string;
+  owner_id: string;
+  seq: number;
+  type: string;
+  payload: unknown;
+  at: string;
+}
+
+/**
+ * The insert of owners' events, each owner's with consecutive seqs in the order given, `where` a condition (a fence)
+ * holds. Every row's subquery sees the table as the statement began: the rows take max + 1, max + 2, ….
+ */
+function insertEvents(db: Database | Transaction, batches: readonly OwnedDrafts[], where?: SQL) {
+  const rows = batches.flatMap(({ owner, drafts }) =>
+    drafts.map(
+      (draft, index) => sql`(${owner.kind}, ${owner.id}, ${index + 1}::int, ${draft.type}, ${JSON.stringify(draft.payload)}::jsonb)`,
+    ),
+  );
+  return db
+    .insert(events)
+    .select(
+      sql`select nextval('events_id_seq'), v.owner_kind, v.owner_id,
+        (select coalesce(max(${events.seq}), 0) from ${events} where ${events.ownerId} = v.owner_id) + v.n, v.type, v.payload, now()
+        from (values ${sql.join(rows, sql`, `)}) as v(owner_kind, owner_id, n, type, payload)
+        ${where ? sql`where ${where}` : sql``}`,
+    )
+    .returning();
+}
+
+/** Owners grouped, each in seq order; plain code-unit order, since localeCompare is slow on this hot path. */
+function inOwnerOrder(stored: MissionEvent[]): MissionEvent[] {
+  return stored.sort((a, b) => (a.ownerId < b.ownerId ? -1 : a.ownerId > b.ownerId ? 1 : a.seq - b.seq));
 }

@@ -19,8 +19,6 @@ export const jobNames = {
 
 export interface TaskJobData {
   taskId: string;
-  /** The task's slot, so the worker reads the slot and its role while it claims the task (absent in jobs queued before it was added). */
-  slot?: string;
 }
 
 export interface CoordinationJobData {
@@ -65,7 +63,7 @@ export async function enqueueTask(
 export function taskJob(task: { id: string; slot: string; mode: string; priority: number }) {
   return {
     name: task.mode,
-    data: { taskId: task.id, slot: task.slot } satisfies TaskJobData,
+    data: { taskId: task.id } satisfies TaskJobData,
     opts: { jobId: task.id, priority: bullPriority(task.priority) },
   };
 }

@@ -2,6 +2,74 @@ import type { ChannelSubscriber } from './channelSubscriber.ts';
 import type { MissionEvent } from '@mission/contracts';
 
 /**
+ * A subscription to an owner's event channel that remembers whether an event that `matches` came: opened before
+ * the change it waits for, so none is missed while the caller does something else first.
+ */
+export class EventWatch {
+  private matched = false;
+  private wake: (() => void) | undefined;
+  private unsubscribe: () => void = () => {
+    // replaced once the subscription is confirmed (open)
+  };
+
+  private constructor() {}
+
+  /** Resolves once Redis confirmed the subscription. */
+  static async open(subscriber: ChannelSubscriber, channel: string, matches: (event: MissionEvent) => boolean): Promise<EventWatch> {
+    const watch = new EventWatch();
+    watch.unsubscribe = await subscriber.subscribe(channel, (message) => {
+      if (!matches(JSON.parse(message) as MissionEvent)) return;
+      watch.matched = true;
+      watch.wake?.();
+    });
+    return watch;
+  }
+
+  /**
+   * Resolves with the first value `check` returns, running it after each event that matched and once more at the
+   * end; at once too unless `checkFirst` is false (nothing can have changed before the watch was opened: the
+   * thing watched did not exist yet). `undefined` after `timeoutMs` or on abort.
+   */
+  async until<T>(
+    check: () => Promise<T | undefined>,
+    options: { timeoutMs: number; signal?: AbortSignal | undefined; checkFirst?: boolean },
+  ): Promise<T | undefined> {
+    let expired = false;
+    const expire = () => {
+      expired = true;
+      this.wake?.();
+    };
+    const timer = setTimeout(expire, options.timeoutMs);
+    options.signal?.addEventListener('abort', expire, { once: true });
+    try {
+      for (let due = options.checkFirst ?? true; ; due = this.takeMatched()) {
+        if (due || expired) {
+          const value = await check();
+          if (value !== undefined || expired) return value;
+        }
+        if (!this.matched && !expired) {
+          await new Promise<void>((resolve) => (this.wake = resolve));
+          this.wake = undefined;
+        }
+      }
+    } finally {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', expire);
+    }
+  }
+
+  close(): void {
+    this.unsubscribe();
+  }
+
+  private takeMatched(): boolean {
+    const matched = this.matched;
+    this.matched = false;
+    return matched;
+  }
+}
+
+/**
  * Waits for something stored to change, without polling: subscribes to an owner's event channel,
  * then runs `check` once (the change may already have happened) and again after each event that
  * `matches`. Resolves with the first value `check` returns, or `undefined` after `timeoutMs` or on abort.
@@ -14,30 +82,10 @@ export async function waitForEvent<T>(options: {
   timeoutMs: number;
   signal?: AbortSignal | undefined;
 }): Promise<T | undefined> {
-  let wake: () => void = () => {
-    // replaced by the promise's resolve on the next line
-  };
-  let woken = new Promise<void>((resolve) => (wake = resolve));
-  let expired = false;
-  const unsubscribe = await options.subscriber.subscribe(options.channel, (message) => {
-    if (options.matches(JSON.parse(message) as MissionEvent)) wake();
-  });
-  const expire = () => {
-    expired = true;
-    wake();
-  };
-  const timer = setTimeout(expire, options.timeoutMs);
-  options.signal?.addEventListener('abort', expire, { once: true });
+  const watch = await EventWatch.open(options.subscriber, options.channel, options.matches);
   try {
-    for (;;) {
-      const value = await options.check();
-      if (value !== undefined || expired) return value;
-      await woken;
-      woken = new Promise<void>((resolve) => (wake = resolve));
-    }
+    return await watch.until(options.check, options);
   } finally {
-    clearTimeout(timer);
-    options.signal?.removeEventListener('abort', expire);
-    unsubscribe();
+    watch.close();
   }
 }

@@ -2,7 +2,7 @@ import { assertScope, type CoreRuntime } from '@mission/core';
 import { type Caller, errorBody, MissionError, type Scope } from '@mission/contracts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { cookieOriginProblem } from './cookieOrigin.ts';
-import { SlidingWindowLimiter } from './rateLimiter.ts';
+import { checkWindows, type RateDecision, SlidingWindowLimiter } from './rateLimiter.ts';
 
 /** What a route needs: a scope, any valid token (`token`), or nothing (`public`). */
 export type RouteAccess = Scope | 'token' | 'public';
@@ -93,11 +93,7 @@ async function signIn(
   retryAfter?: (seconds: number) => void,
 ): Promise<Caller> {
   if (!core.config.auth) return core.authenticate(token);
-  const failures = await limits.failedAuth.peek(request.ip);
-  if (!failures.allowed) {
-    retryAfter?.(failures.retryAfterSeconds);
-    throw new MissionError('rate_limited', `too many failed sign-ins from ${request.ip}; retry in ${failures.retryAfterSeconds} s`);
-  }
+  refuseFailedSignIns(request, await limits.failedAuth.peek(request.ip), retryAfter);
   try {
     return await core.authenticate(token);
   } catch (error) {
@@ -127,23 +123,71 @@ async function admit(
     });
     if (problem) throw new MissionError('forbidden', problem);
   }
+  // A token verified lately (cached, no lookup): its address's failed sign-ins and its own rate in one round trip.
+  const known = core.config.auth ? core.tokens.cachedCaller(credential.token) : undefined;
+  if (known) return admitKnown(core, limits, request, known, access, retryAfter);
   request.caller = await signIn(core, limits, request, credential.token, retryAfter);
-  if (access !== 'token' && request.caller.agent) {
+  refuseOutOfScope(request, request.caller, access);
+  if (!core.config.auth) return;
+  refuseOverRate(core, await limits.requests.hit(request.caller.key), retryAfter);
+}
+
+/**
+ * {@link admit} for a caller already known from the token cache, refusing as the other path does and in the same
+ * order (too many failed sign-ins from its address, then scope, then rate), so the answer says no more about the
+ * token; the request counts against the token's rate only when it is let through.
+ */
+async function admitKnown(
+  core: CoreRuntime,
+  limits: Limits,
+  request: FastifyRequest,
+  caller: Caller,
+  access: Exclude<RouteAccess, 'public'>,
+  retryAfter: (seconds: number) => void,
+): Promise<void> {
+  let outOfScope: MissionError | undefined;
+  try {
+    refuseOutOfScope(request, caller, access);
+  } catch (error) {
+    if (!(error instanceof MissionError)) throw error;
+    outOfScope = error;
+  }
+  const [failures, rate] = await checkWindows([
+    { limiter: limits.failedAuth, key: request.ip, mode: 'peek' },
+    { limiter: limits.requests, key: caller.key, mode: outOfScope ? 'peek' : 'hit' },
+  ]);
+  refuseFailedSignIns(request, failures!, retryAfter);
+  if (outOfScope) throw outOfScope;
+  request.caller = caller;
+  refuseOverRate(core, rate!, retryAfter);
+}
+
+/** 403 for a route the caller's token does not open. */
+function refuseOutOfScope(request: FastifyRequest, caller: Caller, access: Exclude<RouteAccess, 'public'>): void {
+  if (access !== 'token' && caller.agent) {
     throw new MissionError(
       'forbidden',
-      `a session's token (${request.caller.label}) opens Mission's MCP server only (${request.url} is not for it)`,
+      `a session's token (${caller.label}) opens Mission's MCP server only (${request.url} is not for it)`,
     );
   }
-  if (access !== 'token') assertScope(request.caller, access);
-  if (!core.config.auth) return;
-  const rate = await limits.requests.hit(request.caller.key);
-  if (!rate.allowed) {
-    retryAfter(rate.retryAfterSeconds);
-    throw new MissionError(
-      'rate_limited',
-      `too many requests: at most ${core.config.rateLimitPerMinute} a minute per token; retry in ${rate.retryAfterSeconds} s`,
-    );
-  }
+  if (access !== 'token') assertScope(caller, access);
+}
+
+/** 429 for an address with too many failed sign-ins in the window. */
+function refuseFailedSignIns(request: FastifyRequest, failures: RateDecision, retryAfter?: (seconds: number) => void): void {
+  if (failures.allowed) return;
+  retryAfter?.(failures.retryAfterSeconds);
+  throw new MissionError('rate_limited', `too many failed sign-ins from ${request.ip}; retry in ${failures.retryAfterSeconds} s`);
+}
+
+/** 429 for a token over its requests a minute. */
+function refuseOverRate(core: CoreRuntime, rate: RateDecision, retryAfter: (seconds: number) => void): void {
+  if (rate.allowed) return;
+  retryAfter(rate.retryAfterSeconds);
+  throw new MissionError(
+    'rate_limited',
+    `too many requests: at most ${core.config.rateLimitPerMinute} a minute per token; retry in ${rate.retryAfterSeconds} s`,
+  );
 }
 
 /** The token a request carries and where: a header, the console's cookie (Origin-checked), or the attach's query. */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createRedis } from '@mission/store';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SlidingWindowLimiter } from './rateLimiter.ts';
+import { checkWindows, SlidingWindowLimiter } from './rateLimiter.ts';
 
 const redis = createRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', 'rate-limiter-test');
 const prefix = `t${randomBytes(5).toString('hex')}:ratelimit`;
@@ -35,5 +35,22 @@ describe('sliding-window rate limits (real Redis)', () => {
     await limiter.hit('a');
     expect(await limiter.peek('a')).toMatchObject({ allowed: false, count: 2 });
     expect(await limiter.peek('b')).toMatchObject({ allowed: true, count: 0 });
+  });
+
+  it('checks several windows in one call, in order, stopping at the first refusal: nothing after it is counted', async () => {
+    const failures = new SlidingWindowLimiter(redis, `${prefix}:failures`, 1, 60_000, () => 5_000);
+    const requests = new SlidingWindowLimiter(redis, `${prefix}:requests`, 5, 60_000, () => 5_000);
+    const both = () =>
+      checkWindows([
+        { limiter: failures, key: 'ip', mode: 'peek' },
+        { limiter: requests, key: 'token', mode: 'hit' },
+      ]);
+    expect(await both()).toMatchObject([
+      { allowed: true, count: 0 },
+      { allowed: true, count: 1 },
+    ]);
+    await failures.hit('ip');
+    expect(await both()).toMatchObject([{ allowed: false, count: 1, retryAfterSeconds: 55 }]);
+    expect(await requests.peek('token')).toMatchObject({ allowed: true, count: 1 });
   });
 });

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
-import { type Database, type RoleInForce, type SlotRow, slotWithRoleInForce } from '@mission/store';
+import type { RoleRules } from '@mission/contracts';
+import { type Database, type RoleInForce, type SlotRow, type SlotWithRole, slotWithRoleInForce } from '@mission/store';
 
 export type { SlotRow } from '@mission/store';
 
@@ -7,8 +8,14 @@ export type { SlotRow } from '@mission/store';
 export async function loadRunnableSlot(db: Database, slotId: string): Promise<{ slot: SlotRow; role: RoleInForce } | { problem: string }> {
   const found = await slotWithRoleInForce(db, slotId);
   if (!found) return { problem: `slot '${slotId}' no longer exists` };
-  if (!isDirectory(found.slot.cwd)) return { problem: `slot '${slotId}' working directory does not exist: ${found.slot.cwd}` };
-  return found;
+  const runnable = checkRunnable(found);
+  return 'problem' in runnable ? runnable : found;
+}
+
+/** A task's slot and its role in force, read already (with the claim): its rules, or why it cannot run there. */
+export function checkRunnable(found: SlotWithRole): { slot: SlotRow; rules: RoleRules } | { problem: string } {
+  if (!isDirectory(found.slot.cwd)) return { problem: `slot '${found.slot.id}' working directory does not exist: ${found.slot.cwd}` };
+  return { slot: found.slot, rules: found.role.rules };
 }
 
 function isDirectory(dir: string): boolean {

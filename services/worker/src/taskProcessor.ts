@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { type Approval, CONTINUE_AFTER_LIMIT_PROMPT, type EventOwner, limitPauseUntil, type RoleRules } from '@mission/contracts';
 import {
   activeSlotPause,
@@ -20,10 +21,10 @@ import { childMcpLaunch } from './childMcp.ts';
 import { combineLaunches, NOTHING_TO_LAUNCH } from './cliLaunch.ts';
 import { type HeadlessExit, type HeadlessProcess, spawnHeadless, type StopReason } from './headless/headlessRunner.ts';
 import { type HeadlessResult, mapStreamJsonMessage } from './headless/streamJson.ts';
-import { taskAgentRequest } from './headless/taskLaunch.ts';
+import { taskAgentRequest, withClaudeSession } from './headless/taskLaunch.ts';
 import type { WarmPools } from './headless/warmPool.ts';
 import type { PermissionPromptServer } from './permissions/promptServer.ts';
-import { loadRunnableSlot, type SlotRow } from './runnableSlot.ts';
+import { checkRunnable, loadRunnableSlot, type SlotRow } from './runnableSlot.ts';
 import type { AgentSpawner } from './spawner/spawner.ts';
 import { taskOutcome } from './taskOutcome.ts';
 
@@ -72,13 +73,8 @@ export class TaskProcessor {
    * Resolves `later` when the task cannot run here now (its slot is full, this worker does not serve it,
    * or a shutdown stopped it and put it back to `queued`): the caller offers its job again after the delay.
    */
-  async process(taskId: string, stop: AbortSignal, slotHint?: string): Promise<TaskRun> {
+  async process(taskId: string, stop: AbortSignal): Promise<TaskRun> {
     const owner: EventOwner = { kind: 'task', id: taskId };
-    // The slot the job names and its role are read while the task is claimed: off the path to the prompt.
-    const early = slotHint === undefined ? undefined : this.runnable(slotHint);
-    early?.catch(() => {
-      // Awaited below once the task is claimed in that slot; of no use otherwise.
-    });
     const claim = await this.claim(taskId);
     if ('skip' in claim) {
       this.deps.logger.debug({ taskId, why: claim.skip }, 'job skipped');
@@ -94,7 +90,8 @@ export class TaskProcessor {
     const log = this.deps.logger.child({ taskId, slot: task.slot, attempt: task.attempts });
     const lease: TaskLease = { id: taskId, workerId: this.deps.workerId, attempts: task.attempts };
 
-    const runnable = early && slotHint === task.slot ? await early : await this.runnable(task.slot);
+    // The claim read the slot and its role with the task (one statement), but under a slot's limit or once the slot is gone.
+    const runnable = claim.slot ? checkRunnable(claim.slot) : await this.runnable(task.slot);
     if ('problem' in runnable) {
       await this.store.complete(lease, {
         status: 'failed',
@@ -116,7 +113,6 @@ export class TaskProcessor {
 
     let result: HeadlessResult | undefined;
     let undecided: Approval[] = [];
-    let claudeSessionId: string | null = null;
     // A usage limit: when the CLI said it resets, and whether the run had done work (called a tool) before it.
     let limitResetsAt: number | null = null;
     let toolCalls = 0;
@@ -140,11 +136,17 @@ export class TaskProcessor {
     const guarded = { ...slot, home: this.deps.launcher.agentHome(slot.id, slot.env) };
     const prompts = warm ? warm.prompts.bind(owner, guarded) : this.deps.prompts.register(owner, guarded);
     const combined = combineLaunches([prompts, mission], rules.allow);
-    const launch = continuing ? { ...combined, args: [...combined.args, '--resume', continuing] } : combined;
+    // The Claude session the run goes on in, the warm agent's, or a new one of our choosing: known before the CLI says it.
+    let claudeSessionId = continuing ?? warm?.claudeSessionId ?? randomUUID();
+    const launch = continuing
+      ? { ...combined, args: [...combined.args, '--resume', continuing] }
+      : warm
+        ? combined
+        : withClaudeSession(combined, claudeSessionId);
     // From here on a lost worker may have run the prompt: the retry policy decides whether it runs again.
     // Only while the claim still holds (its fencing token is the attempt): a worker cut off after claiming,
     // whose task the fleet took back meanwhile, must not send the prompt.
-    if (!(await this.store.markPromptDelivered(lease))) {
+    if (!(await this.store.markPromptDelivered(lease, claudeSessionId))) {
       warm?.process.kill();
       await prompts.finish();
       await revokeToken();
@@ -162,7 +164,8 @@ export class TaskProcessor {
         signal: controller.signal,
         onMessage: async (message) => {
           const mapped = mapStreamJsonMessage(message);
-          if (mapped.claudeSessionId && !claudeSessionId) {
+          // The CLI runs in another session than the one it was given (a resume it copied): its word is recorded.
+          if (mapped.claudeSessionId && mapped.claudeSessionId !== claudeSessionId) {
             claudeSessionId = mapped.claudeSessionId;
             await this.store.recordClaudeSession(lease, claudeSessionId);
           }
@@ -256,8 +259,7 @@ export class TaskProcessor {
   /** The slot a task runs in and its role's rules in force, or why it cannot run there. */
   private async runnable(slotId: string): Promise<{ slot: SlotRow; rules: RoleRules } | { problem: string }> {
     const runnable = await loadRunnableSlot(this.deps.db, slotId);
-    if ('problem' in runnable) return runnable;
-    return { slot: runnable.slot, rules: runnable.role.rules };
+    return 'problem' in runnable ? runnable : { slot: runnable.slot, rules: runnable.role.rules };
   }
 
   /** A coordination's child that did not succeed stops its siblings when the coordination says fail_fast. */
@@ -285,9 +287,9 @@ export class TaskProcessor {
    * a worker that is gone (BullMQ gave the stalled job back) is recovered by the task's retry policy first.
    */
   private async claim(taskId: string, recovered = false): Promise<SlotClaim> {
-    // The common case in one transaction: a slot without a limit of its own.
-    const task = await this.store.claim(taskId, this.deps.workerId, this.deps.workerSlots);
-    if (task) return { task };
+    // The common case in one statement: a slot without a limit of its own.
+    const claimed = await this.store.claim(taskId, this.deps.workerId, this.deps.workerSlots);
+    if (claimed) return claimed;
 
     const row = await taskRow(this.deps.db, taskId);
     if (!row) return { skip: 'the task no longer exists' };

@@ -106,7 +106,7 @@ export async function startWorker(options: {
   const bullWorker = new Worker<TaskJobData>(
     queueNames.tasks,
     async (job, token, signal) => {
-      const run = await processor.process(job.data.taskId, signal ?? new AbortController().signal, job.data.slot);
+      const run = await processor.process(job.data.taskId, signal ?? new AbortController().signal);
       if (run.kind === 'later') {
         // Back to the queue after the delay (0: waiting again at once) instead of completed.
         await job.moveToDelayed(Date.now() + run.delayMs, token);

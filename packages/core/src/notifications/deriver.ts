@@ -1,9 +1,17 @@
 import { type MissionEvent } from '@mission/contracts';
-import { type Database, insertPendingDelivery, type Logger, ownerSlotAndRole, pendingDeliveryIds, type Redis } from '@mission/store';
+import {
+  type Database,
+  insertPendingDelivery,
+  type Logger,
+  ownerSlotAndRole,
+  pendingDeliveryIds,
+  type Redis,
+  subscriptionChangeChannel,
+} from '@mission/store';
 import type { Queue } from 'bullmq';
 import { notificationKindOf } from './kinds.ts';
 import { type ApprovalLinks, buildNotification } from './render.ts';
-import type { SubscriptionService } from './subscriptions.ts';
+import { EnabledSubscriptions } from './enabledSubscriptions.ts';
 
 export interface DeliveryJobData {
   deliveryId: string;
@@ -14,7 +22,6 @@ export interface DeriverOptions {
   /** A connection of its own: it is put in subscriber mode. */
   subscriber: Redis;
   queue: Queue<DeliveryJobData>;
-  subscriptions: SubscriptionService;
   /** Signed links of an approval (the same mechanism as the approvals API's `url`). */
   approvalLinks: (approval: { id: string; expiresAt: string }) => ApprovalLinks;
   queuePrefix: string;
@@ -34,12 +41,17 @@ export interface DeriverOptions {
 export class NotificationDeriver {
   private chain: Promise<void> = Promise.resolve();
   private readonly pattern: string;
+  private readonly changes: string;
+  private readonly subscriptions: EnabledSubscriptions;
 
   constructor(private readonly deps: DeriverOptions) {
     this.pattern = `${deps.queuePrefix}:events:*`;
+    this.changes = subscriptionChangeChannel(deps.queuePrefix);
+    this.subscriptions = new EnabledSubscriptions(deps.db);
   }
 
   async start(): Promise<void> {
+    await this.followSubscriptionChanges();
     this.deps.subscriber.on('pmessage', (_pattern: string, _channel: string, message: string) => {
       const event = JSON.parse(message) as MissionEvent;
       this.chain = this.chain
@@ -50,6 +62,28 @@ export class NotificationDeriver {
     });
     await this.deps.subscriber.psubscribe(this.pattern);
     await this.requeuePending();
+  }
+
+  /**
+   * Keeps the enabled subscriptions until a change is announced, heard on the connection the events come on (so in
+   * the order published); nothing is kept while that connection is down or not subscribed again after a reconnect.
+   */
+  private async followSubscriptionChanges(): Promise<void> {
+    const { subscriber, logger } = this.deps;
+    subscriber.on('message', (channel: string) => {
+      if (channel === this.changes) this.subscriptions.changed();
+    });
+    subscriber.on('close', () => this.subscriptions.setOpen(false));
+    // ioredis subscribes again on its own after a reconnect; keeping resumes once Redis confirms it.
+    subscriber.on('ready', () => {
+      subscriber.subscribe(this.changes).then(
+        () => this.subscriptions.setOpen(true),
+        (error: unknown) =>
+          logger.warn({ err: error }, 'could not subscribe to subscription changes again: they are read for every event until it can'),
+      );
+    });
+    await subscriber.subscribe(this.changes);
+    this.subscriptions.setOpen(true);
   }
 
   /** Waits for the events heard so far to be handled. */
@@ -67,8 +101,8 @@ export class NotificationDeriver {
   async handle(event: MissionEvent): Promise<void> {
     const kind = notificationKindOf(event);
     if (!kind) return;
-    // Most events are wanted by nobody: that costs one query, and the owner is looked up only when needed.
-    const wanting = await this.deps.subscriptions.wanting(kind);
+    // Most events are wanted by nobody: that costs no query (the subscriptions are kept), and the owner is looked up only when needed.
+    const wanting = await this.subscriptions.wanting(kind);
     if (wanting.length === 0) return;
     const owner = await this.ownerOf(event);
     if (!owner) return;

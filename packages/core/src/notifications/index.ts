@@ -39,12 +39,11 @@ export function startNotifications(o: {
   const subscriber = createRedis(o.redisUrl, 'mission-notify-sub', logger);
   const queue = new Queue<DeliveryJobData>(NOTIFICATION_QUEUE, { connection, prefix: o.config.queuePrefix });
   queue.on('error', (error) => logger.warn({ err: error }, 'notification queue error'));
-  const subscriptions = new SubscriptionService(o.db);
+  const subscriptions = new SubscriptionService({ db: o.db, publisher: connection, queuePrefix: o.config.queuePrefix });
   const deriver = new NotificationDeriver({
     db: o.db,
     subscriber,
     queue,
-    subscriptions,
     approvalLinks: o.approvalLinks,
     queuePrefix: o.config.queuePrefix,
     attempts: o.config.notifyAttempts,

@@ -14,6 +14,7 @@ import {
   subscriptionCreateSchema,
 } from '@mission/contracts';
 import {
+  announceSubscriptionChange,
   type Database,
   deleteSubscription,
   deliveryRows,
@@ -21,15 +22,22 @@ import {
   type NotificationSubscriptionRow,
   subscriptionIdByName,
   subscriptionRow,
-  subscriptionsWanting,
+  type Redis,
   upsertSubscription,
 } from '@mission/store';
 import { recordAudit } from '../audit.ts';
 import { readYamlFile } from '../yamlFile.ts';
 
-/** Subscriptions to notifications (`/v1/notifications`, `notifications.yaml`) and their delivery logs. */
+/**
+ * Subscriptions to notifications (`/v1/notifications`, `notifications.yaml`) and their delivery logs. Each change is
+ * announced once stored, so every process's deriver reads the subscriptions again (`EnabledSubscriptions`).
+ */
 export class SubscriptionService {
-  constructor(private readonly db: Database) {}
+  private readonly db: Database;
+
+  constructor(private readonly deps: { db: Database; publisher: Redis; queuePrefix: string }) {
+    this.db = deps.db;
+  }
 
   async list(): Promise<Subscription[]> {
     return (await listSubscriptionRows(this.db)).map(toSubscription);
@@ -62,6 +70,7 @@ export class SubscriptionService {
   async delete(id: string, by: string): Promise<Subscription> {
     const row = await deleteSubscription(this.db, id);
     if (!row) throw new NotFoundError('notification subscription', id);
+    await this.announceChange();
     await recordAudit(this.db, { kind: 'notification_deleted', actor: by, target: id, details: { name: row.name } });
     return toSubscription(row);
   }
@@ -72,11 +81,6 @@ export class SubscriptionService {
     if (!document) return undefined;
     for (const [name, config] of Object.entries(document.subscriptions)) await this.upsert(name, config, 'file', `file:${file}`);
     return Object.keys(document.subscriptions);
-  }
-
-  /** The enabled subscriptions that want this kind of event (of some slots or roles, or of all). */
-  async wanting(kind: NotificationKind): Promise<NotificationSubscriptionRow[]> {
-    return subscriptionsWanting(this.db, kind);
   }
 
   /** A subscription's delivery log, newest first. */
@@ -99,6 +103,11 @@ export class SubscriptionService {
       deliveredAt: row.deliveredAt?.toISOString() ?? null,
       notification: row.notification,
     }));
+  }
+
+  /** Rejects when Redis cannot take it: the change is stored, and the derivers read it within their keeping time. */
+  private async announceChange(): Promise<void> {
+    await announceSubscriptionChange(this.deps.publisher, this.deps.queuePrefix);
   }
 
   private async row(id: string): Promise<NotificationSubscriptionRow> {
@@ -124,6 +133,7 @@ export class SubscriptionService {
     };
     const secret = config.secret ?? randomBytes(24).toString('base64url');
     const row = await upsertSubscription(this.db, { id: newId('ntf'), name, secret, replaceSecret: Boolean(config.secret) }, values);
+    await this.announceChange();
     // The URL is left out of the audit trail: a Slack webhook's URL is its credential.
     const { url: _url, ...recorded } = values;
     await recordAudit(this.db, { kind: 'notification_changed', actor: by, target: row.id, details: { name, ...recorded } });

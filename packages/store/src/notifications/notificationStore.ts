@@ -1,4 +1,5 @@
 import { and, asc, desc, eq, lt, sql } from 'drizzle-orm';
+import type { Redis } from 'ioredis';
 import type { Database } from '../db/database.ts';
 import { notificationDeliveries, notificationSubscriptions, type NotificationSubscriptionRow } from '../db/schema.ts';
 
@@ -54,12 +55,17 @@ export async function upsertSubscription(
   return row!;
 }
 
-/** The enabled subscriptions that want this kind of event. */
-export async function subscriptionsWanting(db: Database, kind: string): Promise<NotificationSubscriptionRow[]> {
-  return db
-    .select()
-    .from(notificationSubscriptions)
-    .where(and(eq(notificationSubscriptions.enabled, true), sql`${notificationSubscriptions.events} @> ${JSON.stringify([kind])}::jsonb`));
+/** Every enabled subscription (a few rows: the deriver keeps them, see `EnabledSubscriptions` in core). */
+export async function enabledSubscriptionRows(db: Database): Promise<NotificationSubscriptionRow[]> {
+  return db.select().from(notificationSubscriptions).where(eq(notificationSubscriptions.enabled, true));
+}
+
+/** The Redis channel a change of the subscriptions is announced on, so every process reads them again. */
+export const subscriptionChangeChannel = (queuePrefix: string) => `${queuePrefix}:notifications:subscriptions-changed`;
+
+/** Announces a change of the subscriptions (after it is stored: a process that reads them again must find it). */
+export async function announceSubscriptionChange(publisher: Redis, queuePrefix: string): Promise<void> {
+  await publisher.publish(subscriptionChangeChannel(queuePrefix), '');
 }
 
 /** A subscription's deliveries, newest first, optionally of one status. */

@@ -36,8 +36,20 @@ export async function roleInForce(db: Database, name: string): Promise<RoleInFor
   return toRoleInForce(name, await activeRoleVersion(db, name));
 }
 
-/** The version in force of the role of the slot row it is joined to (lateral), as `active`. */
-function activeVersionOfSlotRole(db: Database) {
+/** A slot with the role in force of its agents. */
+export interface SlotWithRole {
+  slot: SlotRow;
+  role: RoleInForce;
+}
+
+/** A slot with the role in force of its agents, read together (one round trip); undefined when there is no such slot. */
+export async function slotWithRoleInForce(db: Database, slotId: string): Promise<SlotWithRole | undefined> {
+  const [row] = await hot(db.select().from(slots).leftJoinLateral(activeRoleOfSlot(db), sql`true`).where(eq(slots.id, slotId)));
+  return row && slotWithRole(row.slots, row.active);
+}
+
+/** The version in force of the role of the `slots` row it is joined to: a lateral subquery, `active`. */
+export function activeRoleOfSlot(db: Database) {
   return db
     .select()
     .from(roleVersions)
@@ -47,11 +59,9 @@ function activeVersionOfSlotRole(db: Database) {
     .as('active');
 }
 
-/** A slot with the role in force of its agents, read together (one round trip); undefined when there is no such slot. */
-export async function slotWithRoleInForce(db: Database, slotId: string): Promise<{ slot: SlotRow; role: RoleInForce } | undefined> {
-  const active = activeVersionOfSlotRole(db);
-  const [row] = await hot(db.select().from(slots).leftJoinLateral(active, sql`true`).where(eq(slots.id, slotId)));
-  return row && { slot: row.slots, role: toRoleInForce(row.slots.role, row.active ?? undefined) };
+/** A slot row and the row of {@link activeRoleOfSlot} joined to it, as a slot with its role in force. */
+export function slotWithRole(slot: SlotRow, active: RoleVersionRow | null): SlotWithRole {
+  return { slot, role: toRoleInForce(slot.role, active ?? undefined) };
 }
 
 /** The tree budgets that hold for trees rooted on a slot: the slot's own and its role's in force (null: none set). */
@@ -65,7 +75,7 @@ export interface SlotTreeBudgets {
 /** The tree budgets of the given slots and of their roles in force, read together (one round trip). */
 export async function slotTreeBudgets(db: Database, slotIds: string[]): Promise<SlotTreeBudgets[]> {
   if (slotIds.length === 0) return [];
-  const active = activeVersionOfSlotRole(db);
+  const active = activeRoleOfSlot(db);
   return db
     .select({ slot: slots.id, slotBudget: slots.treeBudgetUsd, role: slots.role, roleBudget: active.treeBudgetUsd })
     .from(slots)

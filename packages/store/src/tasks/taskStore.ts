@@ -1,8 +1,18 @@
-import { and, count, eq, inArray, isNull, ne, notExists, type SQL, sql } from 'drizzle-orm';
+import { and, type ColumnsSelection, count, eq, getTableColumns, inArray, isNull, ne, notExists, type SQL, sql } from 'drizzle-orm';
+import type { TypedQueryBuilder } from 'drizzle-orm/query-builders/query-builder';
 import { revokeAgentTokens } from '../agentTokens.ts';
 import { type Database, hot } from '../db/database.ts';
-import { slotPauses, slots, tasks } from '../db/schema.ts';
-import type { EventFence, EventLog, EventRecorder } from '../eventLog.ts';
+import { type RoleVersionRow, slotPauses, slots, tasks } from '../db/schema.ts';
+import {
+  type EventFence,
+  type EventLog,
+  type EventRecorder,
+  PREPARED_MAX_ROWS,
+  retryingSeqConflicts,
+  storedEvents,
+  storedEventsOf,
+} from '../eventLog.ts';
+import { activeRoleOfSlot, slotWithRole, type SlotWithRole } from '../permissions/roleStore.ts';
 import type { EventOwner, MissionEventDraft } from '@mission/contracts';
 import { decideInterruptedTask, type Interruption } from '@mission/contracts';
 import type { TaskRetryPolicy, TaskStatus } from '@mission/contracts';
@@ -32,8 +42,14 @@ export interface RunEnding {
   output?: readonly MissionEventDraft[];
 }
 
+/** A task claimed, with the slot it runs in and that slot's role in force when they were read with it (undefined: the slot is gone, or was not read). */
+export interface ClaimedTask {
+  task: TaskRow;
+  slot?: SlotWithRole | undefined;
+}
+
 /** What a claim under a slot's limit came to. */
-export type SlotClaim = { task: TaskRow } | { later: string; untilMs?: number } | { skip: string };
+export type SlotClaim = ClaimedTask | { later: string; untilMs?: number } | { skip: string };
 
 const owner = (id: string): EventOwner => ({ kind: 'task', id });
 const stateEvent = (state: TaskStatus, reason?: string | null): MissionEventDraft => ({
@@ -51,17 +67,12 @@ export class TaskStore {
 
   /** → queued: a new task with its `queued` event; null when a task holds its idempotency key already. */
   async submit(values: NewTaskRow): Promise<TaskRow | null> {
-    return this.deps.events.transaction(async (tx, record) => {
-      const [row] = await hot(
-        tx
-          .insert(tasks)
-          .values({ ...values, status: 'queued' })
-          .onConflictDoNothing({ target: [tasks.idempotencyScope, tasks.idempotencyKey] })
-          .returning(),
-      );
-      if (row) record(owner(row.id), stateEvent('queued'));
-      return row ?? null;
-    });
+    const inserted = this.deps.db
+      .insert(tasks)
+      .values({ ...values, status: 'queued' })
+      .onConflictDoNothing({ target: [tasks.idempotencyScope, tasks.idempotencyKey] })
+      .returning();
+    return (await this.changeWithEvents<TaskRow>(inserted, values.id, [stateEvent('queued')])) ?? null;
   }
 
   /** A coordination: its coordinating task, `running` from the start (it coordinates), and one `queued` child per slot. */
@@ -84,17 +95,37 @@ export class TaskStore {
   /**
    * queued → running on `workerId` (one more attempt), with its `running` event, unless a cancel was
    * asked for or it was taken. Only tasks of `servedSlots` (undefined = all) whose slot has no
-   * `maxConcurrency`: a slot with a limit is claimed by {@link claimWithinSlotLimit}.
+   * `maxConcurrency`: a slot with a limit is claimed by {@link claimWithinSlotLimit}. Resolves the task with its
+   * slot and the slot's role in force, read in the same statement.
    */
-  async claim(taskId: string, workerId: string, servedSlots: readonly string[] | undefined): Promise<TaskRow | null> {
+  async claim(taskId: string, workerId: string, servedSlots: readonly string[] | undefined): Promise<ClaimedTask | null> {
+    const { db, events } = this.deps;
     const served = servedSlots ? inArray(tasks.slot, [...servedSlots]) : undefined;
     const unlimited = notExists(
-      this.deps.db
+      db
         .select({ one: sql`1` })
         .from(slots)
         .where(and(eq(slots.id, tasks.slot), sql`${slots.maxConcurrency} is not null`)),
     );
-    return this.deps.events.transaction((tx, record) => takeQueued(tx, record, taskId, workerId, and(served, unlimited)));
+    // One statement, so one round trip and no transaction around it: the update, its `running` event (stored only
+    // if the update took the task), and the slot the task runs in with its role in force.
+    const row = await retryingSeqConflicts(async () => {
+      const claimed = db.$with('claimed').as(takeQueuedUpdate(db, taskId, workerId, and(served, unlimited)).returning());
+      const stored = events.insertAfter(claimed, { owner: owner(taskId), drafts: [stateEvent('running')] });
+      const active = activeRoleOfSlot(db);
+      const [row] = await hot(
+        db
+          .with(claimed, stored)
+          .select({ task: claimed._.selectedFields, slot: getTableColumns(slots), active: active._.selectedFields, events: storedEvents })
+          .from(claimed)
+          .leftJoin(slots, eq(slots.id, claimed.slot))
+          .leftJoinLateral(active, sql`true`),
+      );
+      return row;
+    });
+    if (!row) return null;
+    await events.publish(storedEventsOf(row.events));
+    return { task: row.task as TaskRow, slot: row.slot ? slotWithRole(row.slot, row.active as RoleVersionRow | null) : undefined };
   }
 
   /** {@link claim} under a lock on the slot, counting its running tasks, so two workers never both take the last place. */
@@ -114,10 +145,14 @@ export class TaskStore {
     });
   }
 
-  /** Notes, while the lease holds, that the prompt is about to reach Claude (the retry policy asks); false when it no longer holds. */
-  async markPromptDelivered(lease: TaskLease): Promise<boolean> {
+  /**
+   * Notes, while the lease holds, that the prompt is about to reach Claude (the retry policy asks) in the Claude
+   * session `claudeSessionId` (chosen by the worker and given to the CLI, so it is written here, not in a write of
+   * its own once the CLI reports it); false when the lease no longer holds.
+   */
+  async markPromptDelivered(lease: TaskLease, claudeSessionId: string): Promise<boolean> {
     const [row] = await hot(
-      this.deps.db.update(tasks).set({ promptDeliveredAt: sql`now()` }).where(held(lease)).returning({ id: tasks.id }),
+      this.deps.db.update(tasks).set({ promptDeliveredAt: sql`now()`, claudeSessionId }).where(held(lease)).returning({ id: tasks.id }),
     );
     return Boolean(row);
   }
@@ -127,7 +162,10 @@ export class TaskStore {
     return sql`exists (${this.deps.db.select({ id: tasks.id }).from(tasks).where(held(lease)).for('share')})`;
   }
 
-  /** The Claude session a task's agent runs in (for the record; no state change), while the lease holds. */
+  /**
+   * The Claude session a task's agent reports, while the lease holds, when it is not the one {@link markPromptDelivered}
+   * wrote (for the record; no state change).
+   */
   async recordClaudeSession(lease: TaskLease, claudeSessionId: string): Promise<void> {
     await hot(this.deps.db.update(tasks).set({ claudeSessionId }).where(held(lease)));
   }
@@ -135,20 +173,41 @@ export class TaskStore {
   /** running → how the run ended, while the lease holds; false when the task was settled elsewhere meanwhile. */
   async complete(lease: TaskLease, ending: RunEnding): Promise<boolean> {
     assertTaskMove('running', ending.status);
-    return this.deps.events.transaction(async (tx, record) => {
-      const [row] = await hot(
-        tx
-          .update(tasks)
-          .set({ ...ending.outcome, status: ending.status, error: ending.error, finishedAt: sql`now()`, updatedAt: sql`now()` })
-          .where(held(lease))
-          .returning({ id: tasks.id }),
-      );
-      if (!row) return false;
-      if (ending.output?.length) record(owner(lease.id), ...ending.output);
-      if (ending.errorEvent) record(owner(lease.id), { type: 'error', payload: ending.errorEvent });
-      record(owner(lease.id), stateEvent(ending.status, ending.error));
-      return true;
+    const ended = this.deps.db
+      .update(tasks)
+      .set({ ...ending.outcome, status: ending.status, error: ending.error, finishedAt: sql`now()`, updatedAt: sql`now()` })
+      .where(held(lease))
+      .returning({ id: tasks.id });
+    const drafts: MissionEventDraft[] = [
+      ...(ending.output ?? []),
+      ...(ending.errorEvent ? [{ type: 'error' as const, payload: ending.errorEvent }] : []),
+      stateEvent(ending.status, ending.error),
+    ];
+    return (await this.changeWithEvents(ended, lease.id, drafts)) !== undefined;
+  }
+
+  /**
+   * One statement, so one round trip and no transaction around it: a change of a task's row (`change`, an insert or
+   * update `returning`) and, if it changed the row, the events of the task that tell it (stored with it, published
+   * once it has returned). Resolves the row changed, or undefined.
+   */
+  private async changeWithEvents<R>(
+    change: TypedQueryBuilder<ColumnsSelection, unknown>,
+    taskId: string,
+    drafts: readonly MissionEventDraft[],
+  ): Promise<R | undefined> {
+    const { db, events } = this.deps;
+    const row = await retryingSeqConflicts(async () => {
+      const changed = db.$with('changed').as(change);
+      const stored = events.insertAfter(changed, { owner: owner(taskId), drafts });
+      const statement = db.with(changed, stored).select({ row: changed._.selectedFields, events: storedEvents }).from(changed);
+      // Prepared for the few events of most changes; a long run's last output makes a statement not kept.
+      const [row] = drafts.length <= PREPARED_MAX_ROWS ? await hot(statement) : await statement;
+      return row;
     });
+    if (!row) return undefined;
+    await events.publish(storedEventsOf(row.events));
+    return row.row as R;
   }
 
   /**
@@ -288,21 +347,23 @@ const slotNotPaused = sql`not exists (select 1 from ${slotPauses} where ${slotPa
  * queued → running in `tx`, unless the task's slot is paused. The start time is the UPDATE's own (statement_timestamp), not the
  * transaction's: under the slot lock the transaction may have begun before the slot's previous task finished.
  */
-async function takeQueued(tx: Database, record: EventRecorder, taskId: string, workerId: string, where?: SQL): Promise<TaskRow | null> {
-  assertTaskMove('queued', 'running');
-  const [task] = await hot(
-    tx
-      .update(tasks)
-      .set({
-        status: 'running',
-        workerId,
-        attempts: sql`${tasks.attempts} + 1`,
-        startedAt: sql`statement_timestamp()`,
-        updatedAt: sql`now()`,
-      })
-      .where(and(eq(tasks.id, taskId), eq(tasks.status, 'queued'), isNull(tasks.cancelRequestedAt), slotNotPaused, where))
-      .returning(),
-  );
+async function takeQueued(tx: Database, record: EventRecorder, taskId: string, workerId: string): Promise<TaskRow | null> {
+  const [task] = await hot(takeQueuedUpdate(tx, taskId, workerId).returning());
   if (task) record(owner(taskId), stateEvent('running'));
   return task ?? null;
+}
+
+/** The update of queued → running (`where` narrowing which tasks), for {@link takeQueued} and the one-statement claim. */
+function takeQueuedUpdate(db: Database, taskId: string, workerId: string, where?: SQL) {
+  assertTaskMove('queued', 'running');
+  return db
+    .update(tasks)
+    .set({
+      status: 'running',
+      workerId,
+      attempts: sql`${tasks.attempts} + 1`,
+      startedAt: sql`statement_timestamp()`,
+      updatedAt: sql`now()`,
+    })
+    .where(and(eq(tasks.id, taskId), eq(tasks.status, 'queued'), isNull(tasks.cancelRequestedAt), slotNotPaused, where));
 }

@@ -44,3 +44,11 @@ export function headlessArgs(
     ...extra,
   ];
 }
+
+/**
+ * A launch that starts its agent in the Claude session `claudeSessionId` (a new UUID of the worker's choosing): the
+ * task's row gets the id with the write that notes its prompt delivered, before the CLI reports it.
+ */
+export function withClaudeSession<L extends { args: string[] }>(launch: L, claudeSessionId: string): L {
+  return { ...launch, args: [...launch.args, '--session-id', claudeSessionId] };
+}

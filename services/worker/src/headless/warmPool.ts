@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { type RoleRules } from '@mission/contracts';
 import { type Database, type Logger, roleInForce, warmPoolSlotRows } from '@mission/store';
 import type { AgentLauncher } from '../agentProcess.ts';
@@ -6,12 +7,16 @@ import type { ReservedPrompts, PermissionPromptServer } from '../permissions/pro
 import type { SlotRow } from '../runnableSlot.ts';
 import type { AgentSpawner } from '../spawner/spawner.ts';
 import { type HeadlessProcess, spawnHeadless } from './headlessRunner.ts';
-import { taskAgentRequest } from './taskLaunch.ts';
+import { taskAgentRequest, withClaudeSession } from './taskLaunch.ts';
 
-/** A warm agent handed to a task: its process (waiting for the prompt) and its permission-prompt route, not yet bound to a task. */
+/**
+ * A warm agent handed to a task: its process (waiting for the prompt), its permission-prompt route, not yet bound to
+ * a task, and the Claude session id it was started with (`--session-id`).
+ */
 export interface WarmAgent {
   process: HeadlessProcess;
   prompts: ReservedPrompts;
+  claudeSessionId: string;
 }
 
 export interface WarmPoolsOptions {
@@ -236,7 +241,8 @@ export class WarmPools {
     const { slot, rules, config } = pool;
     const fingerprint = pool.fingerprint;
     const prompts = this.deps.prompts.reserve();
-    const launch = combineLaunches([prompts], rules.allow);
+    const claudeSessionId = randomUUID();
+    const launch = withClaudeSession(combineLaunches([prompts], rules.allow), claudeSessionId);
     let process: HeadlessProcess;
     try {
       const started = await this.deps.launcher.prepare(taskAgentRequest(slot, rules, launch, 'stream-json'));
@@ -249,7 +255,7 @@ export class WarmPools {
       throw error;
     }
     const entry: Idle = {
-      agent: { process, prompts },
+      agent: { process, prompts, claudeSessionId },
       fingerprint,
       timer: setTimeout(() => {
         // Idle too long: a fresh one instead.
