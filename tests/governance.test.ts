@@ -1,4 +1,4 @@
-import { type AuditEntry, type Role } from '@mission/contracts';
+import { type AuditEntry, EMPTY_ROLE_RULES, type Role } from '@mission/contracts';
 import { recordDecision, roleInForce } from '@mission/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSystem, type TestSystem } from './support/system.ts';
@@ -82,7 +82,7 @@ describe('governance: role drafts and rollback, the audit trail', () => {
       role: {
         name: 'default',
         version: 0,
-        rules: { description: '', allow: [], confirm: [], deny: [], missionTools: [], actionClasses: {}, sandbox: null, slots: null },
+        rules: EMPTY_ROLE_RULES,
       },
       rule: 'Bash(npm test:*)',
     });

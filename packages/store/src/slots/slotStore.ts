@@ -1,4 +1,4 @@
-import { asc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
+import { asc, eq, isNotNull, sql } from 'drizzle-orm';
 import { type Database, hot } from '../db/database.ts';
 import { slots } from '../db/schema.ts';
 
