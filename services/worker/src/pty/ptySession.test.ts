@@ -6,6 +6,7 @@ import pty from 'node-pty';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Spawner } from '../spawner/spawner.ts';
 import { PtySession } from './ptySession.ts';
+import { ended } from '../testing/processes.ts';
 
 const logger = createLogger({ level: 'silent', name: 'pty-session-test' });
 const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
@@ -56,20 +57,6 @@ function shows(session: PtySession, text: string): Promise<void> {
   });
 }
 
-/** Alive and not a zombie. */
-function isRunning(pid: number): boolean {
-  try {
-    return !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
-  } catch {
-    return false; // no /proc/<pid>: it has ended
-  }
-}
-
-async function ended(pid: number): Promise<boolean> {
-  for (let i = 0; isRunning(pid) && i < 200; i++) await new Promise((resolve) => setTimeout(resolve, 20));
-  return !isRunning(pid);
-}
-
 /** What a program learns of its terminal: every mode and size, its session, group and controlling terminal, TERM and PWD. */
 const DESCRIBE_TERMINAL = 'stty -a; echo "pid $$ $(ps -o pgid=,sid=,tty= -p $$ | tr -s " ")"; echo "TERM=$TERM PWD=$PWD"; exit 7';
 
@@ -88,7 +75,8 @@ describe('PtySession started by the spawner', () => {
     const seen = output(session);
     const [modes, who, names] = [seen.slice(0, seen.indexOf('pid ')), seen.match(/pid .*\r\n/)![0], seen.slice(seen.indexOf('TERM='))];
     expect(modes).toBe(expected.slice(0, expected.indexOf('pid ')));
-    expect(who).toMatch(new RegExp(`^pid ${pid} ${pid} ${pid} pts/\\d+\\r\\n$`));
+    // ps pads its columns to the widest value: a shorter pid comes with more spaces.
+    expect(who).toMatch(new RegExp(`^pid +${pid} +${pid} +${pid} +pts/\\d+\\r\\n$`));
     expect(names).toBe(expected.slice(expected.indexOf('TERM=')));
     expect(names).toBe(`TERM=xterm-256color PWD=${cwd}\r\n`);
   });
@@ -135,13 +123,20 @@ describe('PtySession started by the spawner', () => {
     expect(output(session)).toContain('ENOENT');
   });
 
-  it('when the spawner process dies, the session is not left hanging: its group is killed and its exit says so', async () => {
+  /** A shell in a PTY that started a background `sleep` in its group: the session and the sleep's pid. */
+  async function shellWithGrandchild(spawner: Spawner) {
     const dir = tempDir();
-    const spawner = newSpawner();
     const session = shell(spawner, `sleep 300 & echo $! > ${dir}/pid; echo ready; wait`, dir);
     await shows(session, 'ready');
     const grandchild = Number(fs.readFileSync(`${dir}/pid`, 'utf8'));
+    // The output can come before the spawner reports the pid: the worker kills the groups it knows of.
     await session.started;
+    return { session, grandchild };
+  }
+
+  it('when the spawner process dies, the session is not left hanging: its group is killed and its exit says so', async () => {
+    const spawner = newSpawner();
+    const { session, grandchild } = await shellWithGrandchild(spawner);
     const spawnerPid = (spawner as unknown as { process: { pid: number } }).process.pid;
     process.kill(spawnerPid, 'SIGKILL');
     expect(await session.exited).toEqual({ exitCode: null, signal: 'SIGKILL' });
@@ -154,13 +149,8 @@ describe('PtySession started by the spawner', () => {
   });
 
   it("closing the worker's spawner ends its PTY programs with their groups", async () => {
-    const dir = tempDir();
     const spawner = newSpawner();
-    const session = shell(spawner, `sleep 300 & echo $! > ${dir}/pid; echo ready; wait`, dir);
-    await shows(session, 'ready');
-    const grandchild = Number(fs.readFileSync(`${dir}/pid`, 'utf8'));
-    // The output can come before the spawner reports the pid: the worker kills the groups it knows of.
-    await session.started;
+    const { session, grandchild } = await shellWithGrandchild(spawner);
     await spawner.close();
     expect(await session.exited).toEqual({ exitCode: null, signal: 'SIGKILL' });
     expect(await ended(session.pid!)).toBe(true);

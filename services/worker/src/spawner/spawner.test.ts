@@ -4,6 +4,7 @@ import path from 'node:path';
 import { createLogger } from '@mission/store';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type SpawnedChild, Spawner } from './spawner.ts';
+import { ended } from '../testing/processes.ts';
 
 const logger = createLogger({ level: 'silent', name: 'spawner-test' });
 const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
@@ -18,20 +19,6 @@ function newSpawner(): Spawner {
 afterEach(async () => {
   for (const spawner of spawners.splice(0)) await spawner.close();
 });
-
-/** Alive and not a zombie. */
-function isRunning(pid: number): boolean {
-  try {
-    return !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
-  } catch {
-    return false; // no /proc/<pid>: it has ended
-  }
-}
-
-async function ended(pid: number): Promise<boolean> {
-  for (let i = 0; isRunning(pid) && i < 200; i++) await new Promise((resolve) => setTimeout(resolve, 20));
-  return !isRunning(pid);
-}
 
 async function output(child: SpawnedChild): Promise<string> {
   let text = '';
