@@ -109,6 +109,7 @@ interface XtermInputHandler {
   print?: (data: Uint32Array, start: number, end: number) => void;
   eraseInDisplay?: (params: unknown, respectProtect?: boolean) => boolean;
   _setCursor?: (x: number, y: number) => void;
+  _restrictCursor?: (maxCol?: number) => void;
   onRequestReset?: (listener: () => void) => unknown;
 }
 
@@ -118,25 +119,27 @@ interface XtermInputHandler {
  * that moves it fails loudly rather than leaving the screen stale. The tracker's marks are what the renderer
  * repaints: `print` marks only the first and last row it wrote (it may wrap over several) and `eraseInDisplay`
  * only the ends of the rows it erased, so their marks are read as spans; `_setCursor` marks the rows the cursor
- * left and reached, which it does not write, so its marks are ignored.
+ * left and reached, and `_restrictCursor` (run before every relative move: `\r\x1b[34B` from the top marked row 0)
+ * the row it is on, which neither writes, so their marks are ignored.
  */
 function followWrittenRows(terminal: XtermTerminal, dirty: DirtyRows): void {
   const handler = (terminal as unknown as { _core?: { _inputHandler?: XtermInputHandler } })._core?._inputHandler;
   const tracker = handler?._dirtyRowTracker;
-  const { print, eraseInDisplay, _setCursor: setCursor, onRequestReset } = handler ?? {};
+  const { print, eraseInDisplay, _setCursor: setCursor, _restrictCursor: restrictCursor, onRequestReset } = handler ?? {};
   if (
     !handler ||
     !tracker ||
     !print ||
     !eraseInDisplay ||
     !setCursor ||
+    !restrictCursor ||
     !onRequestReset ||
     typeof tracker.markDirty !== 'function' ||
     typeof tracker.markRangeDirty !== 'function' ||
     typeof tracker.markAllDirty !== 'function'
   ) {
     throw new Error(
-      '@xterm/headless no longer has the input handler this terminal follows (its dirty-row tracker, print, eraseInDisplay, _setCursor): the screen cache cannot follow changed rows',
+      '@xterm/headless no longer has the input handler this terminal follows (its dirty-row tracker, print, eraseInDisplay, _setCursor, _restrictCursor): the screen cache cannot follow changed rows',
     );
   }
   const markDirty = tracker.markDirty.bind(tracker);
@@ -174,6 +177,14 @@ function followWrittenRows(terminal: XtermTerminal, dirty: DirtyRows): void {
     dirty.beginCursorMove();
     try {
       setCursor.call(handler, x, y);
+    } finally {
+      dirty.endCursorMove();
+    }
+  };
+  handler._restrictCursor = (maxCol) => {
+    dirty.beginCursorMove();
+    try {
+      restrictCursor.call(handler, maxCol);
     } finally {
       dirty.endCursorMove();
     }
