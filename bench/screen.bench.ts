@@ -1,4 +1,4 @@
-import { HeadlessTerminal, parseScreen, SCREEN_SETTLE_MS, ScreenFollower, SnapshotDiffer } from '@mission/worker';
+import { HeadlessTerminal, parseScreen, ReadPacer, SCREEN_READ_TIMING, ScreenFollower, SnapshotDiffer } from '@mission/worker';
 import { loadRecording, recordedScenarios } from '../tests/fixtures/recordings.ts';
 import { ratio, report } from './lib/stats.ts';
 
@@ -7,11 +7,17 @@ const SCREEN_BYTES = 8 * 1024 * 1024;
 /** Runs of each pipeline (alternated); the median is reported. */
 const SCREEN_RUNS = 5;
 
-/** Every recorded chunk of every scenario, in order, marking those after which the output paused (where the worker reads the screen). */
-function recordedOutput(): { data: string; settles: boolean }[] {
+/** A scenario's last chunk is followed by the next scenario's first after this pause. */
+const BETWEEN_SCENARIOS_MS = 1_000;
+
+/** Every recorded chunk of every scenario, in order, at its recorded time on one clock (the scenarios one after another). */
+function recordedOutput(): { data: string; t: number }[] {
+  let start = 0;
   return recordedScenarios().flatMap((name) => {
     const { chunks } = loadRecording(name);
-    return chunks.map((chunk, i) => ({ data: chunk.data, settles: (chunks[i + 1]?.t ?? Infinity) - chunk.t >= SCREEN_SETTLE_MS }));
+    const timed = chunks.map((chunk) => ({ data: chunk.data, t: start + chunk.t }));
+    start = (timed.at(-1)?.t ?? start) + BETWEEN_SCENARIOS_MS;
+    return timed;
   });
 }
 
@@ -27,10 +33,12 @@ async function measure(fn: () => Promise<void>): Promise<{ wallMs: number; cpuMs
 
 /**
  * Recorded Claude Code output (all scenarios, replayed until SCREEN_BYTES) through xterm alone, and
- * through xterm + parser + differ as the screen driver (LiveSession) reads it: where the output paused,
- * through a ScreenFollower (only the rows xterm wrote since the last read are read again; the screen is
- * parsed again only when more than the spinner's line, the header's animation or the input box and its footer
- * changed), each snapshot into the differ. Both sides write the same recorded chunks to the same terminal class.
+ * through xterm + parser + differ as the screen driver (LiveSession) reads it: after each chunk its ReadPacer,
+ * on the recording's clock, says when the screen is read (once the output paused; a tick of the spinner at most
+ * every ANIMATION_READ_MS); a read happens when that time comes before the next chunk. Each read goes through
+ * a ScreenFollower (only the rows xterm wrote since the last read are read again; the screen is parsed again
+ * only when more than the spinner's line, the header's animation or the input box and its footer changed), each
+ * snapshot into the differ. Both sides write the same recorded chunks to the same terminal class.
  */
 async function screenThroughput() {
   const chunks = recordedOutput();
@@ -43,9 +51,18 @@ async function screenThroughput() {
         const terminal = new HeadlessTerminal({ cols: 120, rows: 40 });
         const follower = new ScreenFollower(terminal);
         const differ = new SnapshotDiffer();
-        const read = () => differ.next(follower.read());
-        // As in the worker, the screen is read in xterm's callback once it has parsed the chunk.
-        for (const chunk of chunks) terminal.write(chunk.data, follow && chunk.settles ? read : undefined);
+        const pacer = new ReadPacer(SCREEN_READ_TIMING);
+        // As in the worker, the read is decided in xterm's callback once it has parsed the chunk.
+        for (const [i, chunk] of chunks.entries()) {
+          const next = chunks[i + 1]?.t ?? Number.POSITIVE_INFINITY;
+          const rendered = () => {
+            const due = pacer.rendered(chunk.t, follower.onlyAnimated());
+            if (due > next) return;
+            pacer.read(due);
+            differ.next(follower.read());
+          };
+          terminal.write(chunk.data, follow ? rendered : undefined);
+        }
         await new Promise<void>((resolve) => terminal.write('', resolve));
         terminal.dispose();
         counts.reads += follower.counts.reads;
@@ -75,7 +92,6 @@ async function screenThroughput() {
     followed: side(followed),
     megabytes,
     chunks: rounds * chunks.length,
-    settles: rounds * chunks.filter((chunk) => chunk.settles).length,
     reads: counts.reads / SCREEN_RUNS,
     parses: counts.parses / SCREEN_RUNS,
     rowsRead: counts.rowsRead / SCREEN_RUNS,
@@ -89,7 +105,7 @@ export async function benchScreen(): Promise<void> {
   const screen = await screenThroughput();
   const { xtermOnly, followed } = screen;
   report(
-    `Screen parser: recorded Claude Code output, ${screen.megabytes.toFixed(1)} MB in ${screen.chunks} chunks (output paused after ${screen.settles})`,
+    `Screen parser: recorded Claude Code output, ${screen.megabytes.toFixed(1)} MB in ${screen.chunks} chunks`,
     ['pipeline', 'MB/s', 'MB per CPU s', 'CPU µs per chunk', 'vs xterm alone (CPU)', 'vs xterm alone (wall)'],
     [
       [

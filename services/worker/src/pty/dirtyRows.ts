@@ -66,6 +66,13 @@ export class DirtyRows {
     this.all = true;
   }
 
+  /** Every row marked since the last `take` is one of `rows` (none marked counts; `markAll` never does). */
+  onlyAmong(rows: ReadonlySet<number>): boolean {
+    if (this.all) return false;
+    for (let row = 0; row < this.rows; row++) if (this.flags[row] === 1 && !rows.has(row)) return false;
+    return true;
+  }
+
   /** The rows marked since the last call, top to bottom (every row after `markAll`), and forgets them. */
   take(): number[] {
     const taken: number[] = [];

@@ -8,6 +8,8 @@ export interface ChangingScreen {
   readonly title: string;
   /** Rows whose text changed since the last call. */
   takeChangedRows(): number[];
+  /** Every row written since the last `takeChangedRows` is one of `rows` (none written counts); no row is read. */
+  writtenOnlyIn(rows: ReadonlySet<number>): boolean;
 }
 
 /**
@@ -19,12 +21,23 @@ export interface ChangingScreen {
  */
 export class ScreenFollower {
   private parsed: ParsedScreen | null = null;
+  /** The rows of the last parse that the CLI animates: its status line and the header's rows. */
+  private animatedRows: ReadonlySet<number> = new Set();
   /** How often the screen was read, and how often it had to be parsed whole. */
   readonly counts = { reads: 0, parses: 0 };
   /** Some row of the screen changed at the last read (what is read off the rows alone can be kept otherwise). */
   rowsChanged = false;
 
   constructor(private readonly source: ChangingScreen) {}
+
+  /**
+   * Since the last read, the CLI wrote only rows it animates (the spinner's line, the header's mascot), or
+   * nothing: a read now would most likely tell a new tick of the status and nothing else, so it can wait.
+   * Told from the terminal's marks alone (nothing is read); the rows stay marked until the read.
+   */
+  onlyAnimated(): boolean {
+    return this.parsed !== null && this.source.writtenOnlyIn(this.animatedRows);
+  }
 
   read(): SessionSnapshot {
     this.counts.reads++;
@@ -57,7 +70,9 @@ export class ScreenFollower {
       return reframed.snapshot;
     }
     this.counts.parses++;
-    this.parsed = parseScreenRows(screen);
-    return this.parsed.snapshot;
+    const next = parseScreenRows(screen);
+    this.parsed = next;
+    this.animatedRows = new Set(next.statusRow === null ? next.inertRows : [...next.inertRows, next.statusRow]);
+    return next.snapshot;
   }
 }

@@ -74,6 +74,12 @@ export class HeadlessTerminal {
     return rows;
   }
 
+  /** Every row xterm wrote since the last read is one of `rows` (none written counts): told from its marks, no row is read. */
+  writtenOnlyIn(rows: ReadonlySet<number>): boolean {
+    const buffer = this.buffers.active;
+    return buffer.viewportY === buffer.baseY && this.dirty.onlyAmong(rows);
+  }
+
   private refreshLines(): void {
     const buffer = this.buffers.active;
     const rows = this.xterm.rows;
