@@ -56,7 +56,7 @@ async function screenThroughput() {
         for (const [i, chunk] of chunks.entries()) {
           const next = chunks[i + 1]?.t ?? Number.POSITIVE_INFINITY;
           const rendered = () => {
-            const due = pacer.rendered(chunk.t, follower.onlyAnimated());
+            const due = pacer.rendered(chunk.t, follower.written());
             if (due > next) return;
             pacer.read(due);
             differ.next(follower.read());

@@ -48,32 +48,33 @@ describe('ScreenFollower on the recordings', () => {
 });
 
 /**
- * The worker leaves a read for later when the CLI only animated the screen since the last one (ReadPacer,
- * ScreenFollower.onlyAnimated): on every recording, at every chunk where the follower says so, a read then would
- * have told nothing but a new status or title; and the reads the pacer asks for, on the recording's clock, still
- * equal a full read and parse.
+ * The worker leaves a read for later when the CLI only animated the screen, or only wrote the transcript above
+ * the input box, since the last one (ReadPacer, ScreenFollower.written): on every recording, at every chunk where
+ * the follower says so, a read then would have told nothing but a new status or title (animation), or the same
+ * state, dialog and input box with other blocks (transcript); and the reads the pacer asks for, on the
+ * recording's clock, still equal a full read and parse.
  */
-describe('Reads left for later while the CLI only animates the screen', () => {
+describe('Reads left for later while the CLI only animates the screen or writes its transcript', () => {
   for (const scenario of recordedScenarios()) {
-    it(`${scenario}: what a read would tell then is only the status and the title`, async () => {
+    it(`${scenario}: what a read would tell then is only the status and the title, or blocks`, async () => {
       const { chunks } = loadRecording(scenario);
       const terminal = new HeadlessTerminal({ cols: FIXTURE_COLS, rows: FIXTURE_ROWS });
       const follower = new ScreenFollower(terminal);
       const pacer = new ReadPacer(SCREEN_READ_TIMING);
       let last: SessionSnapshot | null = null;
-      let waited = 0;
+      const waited = { animation: 0, transcript: 0 };
       let reads = 0;
       for (const [i, chunk] of chunks.entries()) {
         await new Promise<void>((resolve) => terminal.write(chunk.data, resolve));
-        const onlyAnimated = follower.onlyAnimated();
+        const written = follower.written();
         const full = readScreen(terminal.xterm, terminal.title);
-        if (onlyAnimated) {
-          waited++;
-          const { status: _status, title: _title, ...now } = parseScreen(full);
-          const { status: _before, title: _was, ...before } = last!;
-          expect(now).toEqual(before);
+        if (written !== 'frame') {
+          waited[written]++;
+          const now = parseScreen(full);
+          if (written === 'transcript') expect([now.state, now.dialog]).toEqual([last!.state, last!.dialog]);
+          else expect({ ...now, status: null, title: '' }).toEqual({ ...last!, status: null, title: '' });
         }
-        const due = pacer.rendered(chunk.t, onlyAnimated);
+        const due = pacer.rendered(chunk.t, written);
         if (due > (chunks[i + 1]?.t ?? Number.POSITIVE_INFINITY)) continue;
         pacer.read(due);
         last = follower.read();
@@ -81,9 +82,8 @@ describe('Reads left for later while the CLI only animates the screen', () => {
         expect(last).toEqual(parseScreen(full));
       }
       terminal.dispose();
-      // The reads asked for are fewer than the chunks, and some were left for later.
       expect(reads).toBeLessThan(chunks.length);
-      expect(waited).toBeGreaterThan(0);
+      expect(waited.animation).toBeGreaterThan(0);
     });
   }
 });

@@ -201,7 +201,7 @@ async function eventsOf(name: string): Promise<MissionEventDraft[]> {
   const events: MissionEventDraft[] = [];
   for (const [i, chunk] of chunks.entries()) {
     await new Promise<void>((resolve) => terminal.write(chunk.data, resolve));
-    const due = pacer.rendered(chunk.t, follower.onlyAnimated());
+    const due = pacer.rendered(chunk.t, follower.written());
     if (due > (chunks[i + 1]?.t ?? Number.POSITIVE_INFINITY)) continue;
     pacer.read(due);
     events.push(...differ.next(follower.read()));

@@ -4,19 +4,26 @@
  */
 export const ANIMATION_READ_MS = 500;
 
+/**
+ * What the CLI wrote since the last read, told from the terminal's row marks alone (`ScreenFollower.written`):
+ * only rows it animates (the spinner's line, the header's mascot), only rows of the transcript above the input
+ * box (new or growing blocks), or anything else (the box, its footer, a dialog, a redraw of the whole screen).
+ */
+export type ScreenWrites = 'animation' | 'transcript' | 'frame';
+
 /** When a session reads its screen after the CLI wrote to it. */
 export interface ReadTiming {
   /** Read this long after the last output (a frame the CLI writes in several chunks is read whole)… */
   settleMs: number;
   /** …and at least this often while output keeps coming. */
   maxStaleMs: number;
-  /**
-   * Output that only animated the screen (the spinner's tick, the header's mascot: see
-   * `ScreenFollower.onlyAnimated`) is read at most this often: every frame of it would be read for the next
-   * second of the spinner's clock, while what a session acts on (a dialog, a prompt, the input box's footer)
-   * is written to other rows and read at once.
-   */
+  /** Output that only animated the screen is read at most this often. */
   animationMs: number;
+  /**
+   * Output that only wrote the transcript is read at most this often: what a session acts on (its state, a
+   * dialog) is drawn in the input box, its footer or instead of the box, and read once it settled.
+   */
+  transcriptMs: number;
 }
 
 /**
@@ -24,21 +31,19 @@ export interface ReadTiming {
  * or a recording's timestamps in the benchmark). Pure: no timer, only the arithmetic.
  */
 export class ReadPacer {
-  /** When the first output written since the last read that is no animation was rendered. */
+  /** When the first output not read yet was rendered. */
   private staleSince: number | null = null;
   private lastRead = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly timing: ReadTiming) {}
 
-  /**
-   * Output was rendered at `now`: the time at which to read the screen. `onlyAnimated`: everything written
-   * since the last read is animation. Each render's answer replaces the one before.
-   */
-  rendered(now: number, onlyAnimated: boolean): number {
-    const { settleMs, maxStaleMs, animationMs } = this.timing;
-    if (onlyAnimated) return Math.max(now + settleMs, this.lastRead + animationMs);
+  /** Output was rendered at `now`, `writes` told what it wrote since the last read: the time at which to read the screen. Each render's answer replaces the one before. */
+  rendered(now: number, writes: ScreenWrites): number {
+    const { settleMs, maxStaleMs, animationMs, transcriptMs } = this.timing;
     this.staleSince ??= now;
-    return now - this.staleSince >= maxStaleMs ? now : now + settleMs;
+    const settled = now - this.staleSince >= maxStaleMs ? now : now + settleMs;
+    if (writes === 'frame') return settled;
+    return Math.max(settled, this.lastRead + (writes === 'animation' ? animationMs : transcriptMs));
   }
 
   /** The screen was read at `now` (when the pacer asked, or because a reader wanted it then). */

@@ -1,9 +1,9 @@
-import { ReadPacer, type ReadTiming } from './readPacer.ts';
+import { ReadPacer, type ReadTiming, type ScreenWrites } from './readPacer.ts';
 
 export interface ReadScheduleDeps {
   timing: ReadTiming;
-  /** Everything written since the last read only animated the screen (`ScreenFollower.onlyAnimated`). */
-  onlyAnimated(): boolean;
+  /** What the CLI wrote since the last read (`ScreenFollower.written`). */
+  written(): ScreenWrites;
   /** Reads the screen (and calls `reading`). */
   read(): void;
 }
@@ -24,7 +24,7 @@ export class ReadSchedule {
   /** Output was rendered. */
   rendered(): void {
     const now = Date.now();
-    const due = this.pacer.rendered(now, this.deps.onlyAnimated());
+    const due = this.pacer.rendered(now, this.deps.written());
     if (this.timer && due === this.due) return;
     if (this.timer) clearTimeout(this.timer);
     this.due = due;

@@ -1,6 +1,7 @@
 import serializeAddon from '@xterm/addon-serialize';
 import xterm from '@xterm/headless';
 import { DirtyRows } from './dirtyRows.ts';
+import { isXtermBufferLine, RowText, type XtermBufferLine } from './rowText.ts';
 import type { Screen } from './screen.ts';
 
 const { Terminal } = xterm;
@@ -23,6 +24,7 @@ export class HeadlessTerminal {
   /** The visible rows as last read, and the rows xterm may have changed since. */
   private lines: string[] = [];
   private readonly dirty: DirtyRows;
+  private readonly rowText: RowText;
   /** Rows whose text changed since the last `takeChangedRows`. */
   private changed = new Set<number>();
   /** How many rows were read from xterm as text (only those it wrote since they were last read). */
@@ -34,6 +36,7 @@ export class HeadlessTerminal {
     this.xterm.onTitleChange((title) => (this.currentTitle = title));
     if (options.onReply) this.xterm.onData(options.onReply);
     this.dirty = new DirtyRows(options.rows);
+    this.rowText = new RowText(options.cols);
     // xterm's parser tells each row it writes (for its renderer, which the headless build leaves unused); a
     // scroll, a buffer switch (alternate screen), a reset or a resize moves every row.
     followWrittenRows(this.xterm, this.dirty);
@@ -88,7 +91,8 @@ export class HeadlessTerminal {
     if (this.lines.length !== rows) this.lines.length = rows;
     for (const row of this.dirty.take()) {
       this.counts.rowsRead++;
-      const text = buffer.getLine(buffer.viewportY + row)?.translateToString(true) ?? '';
+      const line = bufferLine(buffer.getLine(buffer.viewportY + row));
+      const text = line ? this.rowText.read(line) : '';
       if (this.lines[row] === text) continue;
       this.lines[row] = text;
       this.changed.add(row);
@@ -108,6 +112,16 @@ export class HeadlessTerminal {
   dispose(): void {
     this.xterm.dispose();
   }
+}
+
+/** The row behind xterm's public view of a line (its `_line`), checked: an upgrade that moves it fails loudly. */
+function bufferLine(view: unknown): XtermBufferLine | undefined {
+  if (view === undefined) return undefined;
+  const line = (view as { _line?: unknown })._line;
+  if (!isXtermBufferLine(line)) {
+    throw new Error('@xterm/headless no longer keeps a line as this terminal reads it (_line with _data, _combined, getTrimmedLength)');
+  }
+  return line;
 }
 
 interface XtermInputHandler {

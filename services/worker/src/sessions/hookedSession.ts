@@ -44,8 +44,11 @@ const INTERRUPT_WAIT_MS = 5_000;
 const DIALOG_SHOWN_MS = 2_000;
 const ESC = '\x1b';
 const CTRL_C = '\x03';
-/** The screen is read once its output has been rendered (the next tick batches a burst of writes), the spinner's ticks less often. */
-const HOOKED_READ_TIMING: ReadTiming = { settleMs: 0, maxStaleMs: 0, animationMs: ANIMATION_READ_MS };
+/**
+ * The screen is read once its output has been rendered (the next tick batches a burst of writes); the spinner's
+ * ticks and new blocks of the transcript (whose content the hooks and the transcript file give) less often.
+ */
+const HOOKED_READ_TIMING: ReadTiming = { settleMs: 0, maxStaleMs: 0, animationMs: ANIMATION_READ_MS, transcriptMs: ANIMATION_READ_MS };
 
 export interface HookedSessionHooks {
   /** Stores and publishes events of this session, in order, in one write (called one at a time). */
@@ -132,7 +135,7 @@ export class HookedSession implements InteractiveSession {
   private transcript: JsonlTail | null = null;
   private lastCost: number | null = null;
   private readonly events: SessionEvents;
-  /** Reads the screen once its output has been rendered; ticks of the spinner at most every ANIMATION_READ_MS. */
+  /** Reads the screen once its output has been rendered; ticks of the spinner and new blocks at most every ANIMATION_READ_MS. */
   private readonly reads: ReadSchedule;
 
   constructor(
@@ -145,7 +148,7 @@ export class HookedSession implements InteractiveSession {
     this.follower = new ScreenFollower(pty);
     this.reads = new ReadSchedule({
       timing: HOOKED_READ_TIMING,
-      onlyAnimated: () => this.follower.onlyAnimated(),
+      written: () => this.follower.written(),
       read: () => this.readScreen(),
     });
     pty.onRender(() => this.reads.rendered());

@@ -23,11 +23,17 @@ import { optionFor, toTurn, TurnWatch } from './turn.ts';
 /** Re-read the screen this long after the last output, and at least this often while output keeps coming. */
 export const SCREEN_SETTLE_MS = 15;
 const MAX_STALE_MS = 100;
+/**
+ * Output that only wrote the transcript above the input box is read at most this often: its blocks become
+ * events a little later, while the state (the box's footer, a dialog) is read as soon as it settles.
+ */
+const TRANSCRIPT_READ_MS = 250;
 /** When the screen driver reads the screen after output. */
 export const SCREEN_READ_TIMING: ReadTiming = {
   settleMs: SCREEN_SETTLE_MS,
   maxStaleMs: MAX_STALE_MS,
   animationMs: ANIMATION_READ_MS,
+  transcriptMs: TRANSCRIPT_READ_MS,
 };
 /** Pause between typing text and pressing Enter, so the CLI takes the Enter as a submit. */
 const SUBMIT_DELAY_MS = 50;
@@ -89,7 +95,7 @@ export class LiveSession implements InteractiveSession {
   /** Mission ended it (kill): its exit code (e.g. 143 after SIGTERM) is no error to explain. */
   private killed = false;
   private readonly waiters = new Set<Waiter>();
-  /** Reads the screen once output settled; ticks of the spinner at most every ANIMATION_READ_MS. */
+  /** Reads the screen once output settled; ticks of the spinner, and new blocks of the transcript, less often. */
   private readonly reads: ReadSchedule;
   private emitting: Promise<void> = Promise.resolve();
   private bracketedPaste = false;
@@ -103,7 +109,7 @@ export class LiveSession implements InteractiveSession {
     this.follower = new ScreenFollower(pty);
     this.reads = new ReadSchedule({
       timing: SCREEN_READ_TIMING,
-      onlyAnimated: () => this.follower.onlyAnimated(),
+      written: () => this.follower.written(),
       read: () => this.read(),
     });
     pty.onOutput((data) => this.noteModes(data));
