@@ -102,7 +102,7 @@ export function parseScreenRows(screen: Screen): ParsedScreen {
     status,
     title: screen.title,
   };
-  const statusRow = status ? lines.slice(0, transcriptEnd).findLastIndex((line) => line.trim() !== '' && !isRightAligned(line)) : -1;
+  const statusRow = status ? lastTextRow(lines, transcriptEnd) : -1;
   return {
     snapshot,
     statusRow: statusRow < 0 ? null : statusRow,
@@ -114,14 +114,14 @@ export function parseScreenRows(screen: Screen): ParsedScreen {
 
 /**
  * The header's rows (the CLI's logo, whose mascot animates, its version, model and folder): the
- * {@link isInertLine} lines among the blank and inert lines the screen starts with. Nothing above such a
+ * {@link isInertLine} lines among the blank and inert lines the screen starts with (trimmed at their end). Nothing above such a
  * row starts a block, a box or a dialog, so while it stays inert, what it shows is never read.
  */
 function inertRows(lines: string[]): number[] {
   const rows: number[] = [];
   for (const [row, line] of lines.entries()) {
     if (isInertLine(line)) rows.push(row);
-    else if (line.trim() !== '') break;
+    else if (line !== '') break;
   }
   return rows;
 }
@@ -328,9 +328,15 @@ function trimBlankLines(lines: string[]): string[] {
   return lines.slice(0, end);
 }
 
-/** The spinner/status line: the last thing in the transcript when it is one. */
+/** The last row above `end` with text that is not right-aligned (lines trimmed at their end, as below), or -1. */
+function lastTextRow(lines: string[], end: number): number {
+  for (let row = end - 1; row >= 0; row--) if (lines[row] !== '' && !isRightAligned(at(lines, row))) return row;
+  return -1;
+}
+
+/** The spinner/status line: the last thing in the transcript when it is one (its lines trimmed at their end). */
 function parseStatus(transcript: string[], footer: string): StatusLine | null {
-  const last = transcript.findLast((line) => line.trim() !== '');
+  const last = transcript.findLast((line) => line !== '');
   const match = last === undefined ? null : STATUS.exec(last);
   if (!match) return null;
   const line = match[1] ?? '';
