@@ -5,6 +5,7 @@ import { benchCli } from './cli.bench.ts';
 import { benchLoad } from './load.bench.ts';
 import { benchMcp } from './mcp.bench.ts';
 import { benchPermissions } from './permissions.bench.ts';
+import { benchScreen } from './screen.bench.ts';
 import { benchSessions } from './sessions.bench.ts';
 import { benchSpawn } from './spawn.bench.ts';
 import { benchTaskQueue } from './taskQueue.bench.ts';
@@ -20,6 +21,7 @@ process.env.MISSION_AGENT_USER ??= os.userInfo().username;
 const benches: [string, () => Promise<void>][] = [
   ['cost', benchCost],
   ['task queue', benchTaskQueue],
+  ['screen', benchScreen],
   ['sessions', benchSessions],
   ['mcp', benchMcp],
   ['load', benchLoad],

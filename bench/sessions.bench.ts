@@ -3,84 +3,17 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Session, SessionTurn } from '@mission/contracts';
 import { createLogger } from '@mission/store';
-import { HeadlessTerminal, parseScreen, PtySession, SCREEN_SETTLE_MS, ScreenFollower, SnapshotDiffer, Spawner } from '@mission/worker';
-import { loadRecording, recordedScenarios } from '../tests/fixtures/recordings.ts';
+import { PtySession, Spawner } from '@mission/worker';
 import { CLAUDE_BIN, prepareClaudeHome } from '../tests/support/claudeEnv.ts';
 import { startStubAnthropic, type StubAnthropic } from '../tests/support/stubAnthropic.ts';
 import { ms, ratio, report, summarize, timeIt } from './lib/stats.ts';
 import { startBenchSystem } from './lib/system.ts';
 
-/** Terminal output pushed through the parser benchmark (the recordings, replayed until this much). */
-const PARSER_BYTES = 8 * 1024 * 1024;
-/** Runs of each pipeline (alternated); the median is reported. */
-const PARSER_RUNS = 3;
 const FULL = process.argv.includes('--full');
 /** Sessions started at once in one worker (BENCH_SESSIONS, at most 200; 10, or 50 with `--full`). */
 const FLEET = Math.min(200, Number(process.env.BENCH_SESSIONS ?? (FULL ? 50 : 10)));
 const SEND_RUNS = 20;
 const SPAWN_WAVE = 10;
-
-/** Every recorded chunk of every scenario, in order, marking those after which the output paused (where the worker reads the screen). */
-function recordedOutput(): { data: string; settles: boolean }[] {
-  return recordedScenarios().flatMap((name) => {
-    const { chunks } = loadRecording(name);
-    return chunks.map((chunk, i) => ({ data: chunk.data, settles: (chunks[i + 1]?.t ?? Infinity) - chunk.t >= SCREEN_SETTLE_MS }));
-  });
-}
-
-/**
- * Recorded Claude Code output (all scenarios, replayed until PARSER_BYTES) through xterm alone, and
- * through xterm + parser + differ as the screen driver (LiveSession) reads it: where the output paused,
- * through a ScreenFollower (only the rows xterm wrote since the last read are read again; the screen is
- * parsed again only when more than the spinner's line, the header's animation or the input box and its footer
- * changed), each snapshot into the differ. Both sides write the same recorded chunks to the same terminal class.
- */
-async function parserThroughput() {
-  const chunks = recordedOutput();
-  const size = chunks.reduce((sum, chunk) => sum + Buffer.byteLength(chunk.data), 0);
-  const rounds = Math.ceil(PARSER_BYTES / size);
-  const counts = { reads: 0, parses: 0, rowsRead: 0 };
-  const run = async (follow: boolean) => {
-    const { ms: took } = await timeIt(async () => {
-      for (let round = 0; round < rounds; round++) {
-        const terminal = new HeadlessTerminal({ cols: 120, rows: 40 });
-        const follower = new ScreenFollower(terminal);
-        const differ = new SnapshotDiffer();
-        const read = () => differ.next(follower.read());
-        // As in the worker, the screen is read in xterm's callback once it has parsed the chunk.
-        for (const chunk of chunks) terminal.write(chunk.data, follow && chunk.settles ? read : undefined);
-        await new Promise<void>((resolve) => terminal.write('', resolve));
-        terminal.dispose();
-        counts.reads += follower.counts.reads;
-        counts.parses += follower.counts.parses;
-        if (follow) counts.rowsRead += terminal.counts.rowsRead;
-      }
-    });
-    return (rounds * size) / 1024 / 1024 / (took / 1000);
-  };
-  // Alternated, so that a neighbour's burst on the shared machine falls on both.
-  const xtermOnly: number[] = [];
-  const parsed: number[] = [];
-  for (let i = 0; i < PARSER_RUNS; i++) {
-    xtermOnly.push(await run(false));
-    parsed.push(await run(true));
-  }
-  const screens = recordedScenarios().flatMap((name) => loadRecording(name).checkpoints.map((c) => c.screen));
-  const { ms: parseMs } = await timeIt(async () => {
-    for (let i = 0; i < 20_000; i++) parseScreen(screens[i % screens.length]!);
-  });
-  return {
-    xtermOnly: median(xtermOnly),
-    parsed: median(parsed),
-    megabytes: (rounds * size) / 1024 / 1024,
-    reads: counts.reads / PARSER_RUNS,
-    parses: counts.parses / PARSER_RUNS,
-    rowsRead: counts.rowsRead / PARSER_RUNS,
-    parseMicros: (parseMs * 1000) / 20_000,
-  };
-}
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /**
  * Where a send's time went, from the times its events were stored: POST → the prompt taken (the
@@ -250,21 +183,6 @@ async function sessionFleet(stub: StubAnthropic) {
 }
 
 export async function benchSessions(): Promise<void> {
-  const parser = await parserThroughput();
-  report(
-    `Screen parser: recorded Claude Code output, ${parser.megabytes.toFixed(1)} MB`,
-    ['pipeline', 'MB/s', 'vs xterm alone'],
-    [
-      ['@xterm/headless alone', parser.xtermOnly.toFixed(1), '1.00×'],
-      [
-        `xterm + ScreenFollower + differ (${parser.reads} reads where output paused, ${parser.rowsRead} rows read, ${parser.parses} whole parses)`,
-        parser.parsed.toFixed(1),
-        ratio(parser.parsed, parser.xtermOnly),
-      ],
-    ],
-  );
-  console.log(`parseScreen alone: ${parser.parseMicros.toFixed(1)} µs per 120×40 screen`);
-
   const stub = await startStubAnthropic();
   stub.respond((request) => (request.tools.length > 0 ? { text: `pong ${request.lastUserText}` } : { text: 'side request' }));
   try {

@@ -1,4 +1,13 @@
-import { HeadlessTerminal, parseScreen, readScreen, ScreenFollower, SCREEN_SETTLE_MS } from '@mission/worker';
+import {
+  HeadlessTerminal,
+  parseScreen,
+  ReadPacer,
+  readScreen,
+  SCREEN_READ_TIMING,
+  ScreenFollower,
+  SCREEN_SETTLE_MS,
+  type SessionSnapshot,
+} from '@mission/worker';
 import { describe, expect, it } from 'vitest';
 import { FIXTURE_COLS, FIXTURE_ROWS, loadRecording, recordedScenarios } from './fixtures/recordings.ts';
 
@@ -35,5 +44,46 @@ describe('ScreenFollower on the recordings', () => {
         if (when === 'every chunk') expect(follower.counts.parses).toBeLessThan(follower.counts.reads);
       });
     }
+  }
+});
+
+/**
+ * The worker leaves a read for later when the CLI only animated the screen, or only wrote the transcript above
+ * the input box, since the last one (ReadPacer, ScreenFollower.written): on every recording, at every chunk where
+ * the follower says so, a read then would have told nothing but a new status or title (animation), or the same
+ * state, dialog and input box with other blocks (transcript); and the reads the pacer asks for, on the
+ * recording's clock, still equal a full read and parse.
+ */
+describe('Reads left for later while the CLI only animates the screen or writes its transcript', () => {
+  for (const scenario of recordedScenarios()) {
+    it(`${scenario}: what a read would tell then is only the status and the title, or blocks`, async () => {
+      const { chunks } = loadRecording(scenario);
+      const terminal = new HeadlessTerminal({ cols: FIXTURE_COLS, rows: FIXTURE_ROWS });
+      const follower = new ScreenFollower(terminal);
+      const pacer = new ReadPacer(SCREEN_READ_TIMING);
+      let last: SessionSnapshot | null = null;
+      const waited = { animation: 0, transcript: 0 };
+      let reads = 0;
+      for (const [i, chunk] of chunks.entries()) {
+        await new Promise<void>((resolve) => terminal.write(chunk.data, resolve));
+        const written = follower.written();
+        const full = readScreen(terminal.xterm, terminal.title);
+        if (written !== 'frame') {
+          waited[written]++;
+          const now = parseScreen(full);
+          if (written === 'transcript') expect([now.state, now.dialog]).toEqual([last!.state, last!.dialog]);
+          else expect({ ...now, status: null, title: '' }).toEqual({ ...last!, status: null, title: '' });
+        }
+        const due = pacer.rendered(chunk.t, written);
+        if (due > (chunks[i + 1]?.t ?? Number.POSITIVE_INFINITY)) continue;
+        pacer.read(due);
+        last = follower.read();
+        reads++;
+        expect(last).toEqual(parseScreen(full));
+      }
+      terminal.dispose();
+      expect(reads).toBeLessThan(chunks.length);
+      expect(waited.animation).toBeGreaterThan(0);
+    });
   }
 });

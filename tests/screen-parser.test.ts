@@ -1,5 +1,14 @@
 import type { EventPayload, EventType, MissionEventDraft } from '@mission/contracts';
-import { parseScreen, type PermissionDialog, SCREEN_SETTLE_MS, type Screen, type SessionSnapshot, SnapshotDiffer } from '@mission/worker';
+import {
+  HeadlessTerminal,
+  parseScreen,
+  type PermissionDialog,
+  ReadPacer,
+  SCREEN_READ_TIMING,
+  ScreenFollower,
+  type SessionSnapshot,
+  SnapshotDiffer,
+} from '@mission/worker';
 import { describe, expect, it } from 'vitest';
 import { checkpoint, CLAUDE_VERSION, loadRecording, recordedScenarios, type Recording } from './fixtures/recordings.ts';
 import { replay } from './support/replay.ts';
@@ -179,14 +188,25 @@ describe(`screen parser on Claude Code ${CLAUDE_VERSION} recordings`, () => {
 
 /**
  * Every event the differ produces while the recording plays up to its last checkpoint (after it the
- * recorder killed the CLI), reading the screen where output paused as the worker does.
+ * recorder killed the CLI), reading the screen as the screen driver does: through a ScreenFollower, when its
+ * ReadPacer says on the recording's clock (once the output paused; the spinner's ticks less often).
  */
 async function eventsOf(name: string): Promise<MissionEventDraft[]> {
   const recording = loadRecording(name);
+  const chunks = recording.chunks.slice(0, recording.checkpoints.at(-1)?.chunkCount);
+  const terminal = new HeadlessTerminal({ cols: recording.cols, rows: recording.rows });
+  const follower = new ScreenFollower(terminal);
+  const pacer = new ReadPacer(SCREEN_READ_TIMING);
   const differ = new SnapshotDiffer();
   const events: MissionEventDraft[] = [];
-  const onScreen = (screen: Screen) => events.push(...differ.next(parseScreen(screen)));
-  await replay(recording, { upTo: recording.checkpoints.at(-1)?.chunkCount, settleMs: SCREEN_SETTLE_MS, onScreen });
+  for (const [i, chunk] of chunks.entries()) {
+    await new Promise<void>((resolve) => terminal.write(chunk.data, resolve));
+    const due = pacer.rendered(chunk.t, follower.written());
+    if (due > (chunks[i + 1]?.t ?? Number.POSITIVE_INFINITY)) continue;
+    pacer.read(due);
+    events.push(...differ.next(follower.read()));
+  }
+  terminal.dispose();
   return JSON.parse(JSON.stringify(events).replaceAll(recording.workdir, '<W>')) as MissionEventDraft[];
 }
 

@@ -11,6 +11,7 @@ export * from './pty/screen.ts';
 export * from './pty/screenParser.ts';
 export * from './pty/snapshotDiff.ts';
 export * from './pty/screenFollower.ts';
+export * from './pty/readPacer.ts';
 export * from './sessions/liveSession.ts';
 export * from './hooks/hookServer.ts';
 export * from './hooks/hookSettings.ts';

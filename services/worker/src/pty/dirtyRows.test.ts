@@ -68,4 +68,20 @@ describe('DirtyRows', () => {
     rows.mark(3);
     expect(rows.take()).toEqual([3]);
   });
+
+  it('tells whether every row marked since the last take is among given rows, without taking them', () => {
+    const rows = new DirtyRows(6);
+    const ticking = new Set([0, 4]);
+    // Every row is dirty at first.
+    expect(rows.onlyAmong(ticking)).toBe(false);
+    rows.take();
+    expect(rows.onlyAmong(ticking)).toBe(true);
+    rows.mark(4);
+    expect(rows.onlyAmong(ticking)).toBe(true);
+    rows.mark(2);
+    expect(rows.onlyAmong(ticking)).toBe(false);
+    expect(rows.take()).toEqual([2, 4]);
+    rows.markAll();
+    expect(rows.onlyAmong(new Set([0, 1, 2, 3, 4, 5]))).toBe(false);
+  });
 });

@@ -12,6 +12,9 @@ export class DirtyRows {
   private spanLow = 0;
   private spanHigh = -1;
   private moving = 0;
+  /** The lowest and highest rows marked since the last take (low > high: none), so that none other is looked at. */
+  private low = Number.MAX_SAFE_INTEGER;
+  private high = -1;
 
   constructor(private rows: number) {
     this.flags = new Uint8Array(rows);
@@ -31,6 +34,10 @@ export class DirtyRows {
     const low = Math.max(0, Math.min(from, to));
     const high = Math.min(this.rows - 1, Math.max(from, to));
     for (let row = low; row <= high; row++) this.flags[row] = 1;
+    if (low <= high) {
+      this.low = Math.min(this.low, low);
+      this.high = Math.max(this.high, high);
+    }
   }
 
   markAll(): void {
@@ -62,18 +69,30 @@ export class DirtyRows {
     if (rows !== this.rows) {
       this.rows = rows;
       this.flags = new Uint8Array(rows);
+      this.low = Number.MAX_SAFE_INTEGER;
+      this.high = -1;
     }
     this.all = true;
+  }
+
+  /** Every row marked since the last `take` is one of `rows` (none marked counts; `markAll` never does). */
+  onlyAmong(rows: ReadonlySet<number>): boolean {
+    if (this.all) return false;
+    for (let row = this.low; row <= this.high; row++) if (this.flags[row] === 1 && !rows.has(row)) return false;
+    return true;
   }
 
   /** The rows marked since the last call, top to bottom (every row after `markAll`), and forgets them. */
   take(): number[] {
     const taken: number[] = [];
-    for (let row = 0; row < this.rows; row++) {
+    const high = this.all ? this.rows - 1 : this.high;
+    for (let row = this.all ? 0 : this.low; row <= high; row++) {
       if (this.all || this.flags[row] === 1) taken.push(row);
+      this.flags[row] = 0;
     }
-    this.flags.fill(0);
     this.all = false;
+    this.low = Number.MAX_SAFE_INTEGER;
+    this.high = -1;
     return taken;
   }
 }

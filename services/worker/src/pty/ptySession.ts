@@ -82,6 +82,11 @@ export class PtySession {
     return this.terminal.takeChangedRows();
   }
 
+  /** Every row written since the last read of the screen is one of `rows` (none written counts). */
+  writtenOnlyIn(rows: ReadonlySet<number>): boolean {
+    return this.terminal.writtenOnlyIn(rows);
+  }
+
   serialize(): string {
     return this.terminal.serialize();
   }

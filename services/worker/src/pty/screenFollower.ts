@@ -1,4 +1,5 @@
 import type { Screen, SessionSnapshot } from './screen.ts';
+import type { ScreenWrites } from './readPacer.ts';
 import { isInertLine, type ParsedScreen, parseScreenRows, reframe, respin } from './screenParser.ts';
 
 /** A terminal that tells which rows changed since it was last asked (HeadlessTerminal, PtySession). */
@@ -8,6 +9,8 @@ export interface ChangingScreen {
   readonly title: string;
   /** Rows whose text changed since the last call. */
   takeChangedRows(): number[];
+  /** Every row written since the last `takeChangedRows` is one of `rows` (none written counts); no row is read. */
+  writtenOnlyIn(rows: ReadonlySet<number>): boolean;
 }
 
 /**
@@ -19,12 +22,28 @@ export interface ChangingScreen {
  */
 export class ScreenFollower {
   private parsed: ParsedScreen | null = null;
+  /** The rows of the last parse that the CLI animates: its status line and the header's rows. */
+  private animatedRows: ReadonlySet<number> = new Set();
+  /** The rows of the last parse above its input box (null when it had none: a dialog, or the CLI starting). */
+  private transcriptRows: ReadonlySet<number> | null = null;
   /** How often the screen was read, and how often it had to be parsed whole. */
   readonly counts = { reads: 0, parses: 0 };
   /** Some row of the screen changed at the last read (what is read off the rows alone can be kept otherwise). */
   rowsChanged = false;
 
   constructor(private readonly source: ChangingScreen) {}
+
+  /**
+   * What the CLI wrote since the last read, told from the terminal's marks alone (nothing is read; the rows stay
+   * marked until the read): only rows it animates (the spinner's line, the header's mascot) or nothing, only
+   * rows above the input box, or more. Reading the first tells most likely a new tick of the status alone, the
+   * second new blocks but the same state (it is read off the box, its footer, or a dialog drawn instead of it).
+   */
+  written(): ScreenWrites {
+    if (!this.parsed) return 'frame';
+    if (this.source.writtenOnlyIn(this.animatedRows)) return 'animation';
+    return this.transcriptRows && this.source.writtenOnlyIn(this.transcriptRows) ? 'transcript' : 'frame';
+  }
 
   read(): SessionSnapshot {
     this.counts.reads++;
@@ -57,7 +76,10 @@ export class ScreenFollower {
       return reframed.snapshot;
     }
     this.counts.parses++;
-    this.parsed = parseScreenRows(screen);
-    return this.parsed.snapshot;
+    const next = parseScreenRows(screen);
+    this.parsed = next;
+    this.animatedRows = new Set(next.statusRow === null ? next.inertRows : [...next.inertRows, next.statusRow]);
+    this.transcriptRows = next.box && new Set(Array.from({ length: next.box.top }, (_, row) => row));
+    return next.snapshot;
   }
 }

@@ -37,6 +37,17 @@ const STATUS = /^[·✢✳✶✻✽*◐◓◑◒] (\S.*)$/;
 const OPTION = /^\s*(❯\s*)?(\d+)\.\s+(.+)$/;
 /** Right-aligned hints between the transcript and the input box ("◐ medium · /effort", "37 tokens"). */
 const RIGHT_ALIGNED = /^ {20,}/;
+/** A tool header indented two spaces (a running tool's `●` in its off phase). */
+const INDENTED_TOOL_HEADER = /^ {2}(?:[A-Z][A-Za-z]*|\S+ - \S+ \(MCP\))\(.*$/;
+
+/*
+ * The parser reads a whole screen each time more than the spinner changed: the tests below look at a line's
+ * first character before running a regular expression (most lines are blank, or start otherwise).
+ */
+const SPACE = 0x20;
+const BOX_RULE_CHAR = 0x2500;
+const isRightAligned = (line: string): boolean => line.charCodeAt(0) === SPACE && RIGHT_ALIGNED.test(line);
+const isRule = (line: string): boolean => line.charCodeAt(0) === BOX_RULE_CHAR && RULE.test(line);
 const INTERRUPTIBLE = 'esc to interrupt';
 /** What a tool's `⎿` line says before it has output. */
 const PLACEHOLDERS = new Set(['Waiting…', 'Running…']);
@@ -75,7 +86,7 @@ export function parseScreenRows(screen: Screen): ParsedScreen {
   const box = findInputBox(lines);
   const dialog = box ? null : findDialog(lines);
   const transcriptEnd = box?.top ?? dialog?.top ?? lines.length;
-  const transcript = lines.slice(0, transcriptEnd).filter((line) => !RIGHT_ALIGNED.test(line));
+  const transcript = lines.slice(0, transcriptEnd).filter((line) => !isRightAligned(line));
   const blocks = parseBlocks(transcript);
   const footer = box?.footer ?? '';
   const status = parseStatus(transcript, footer);
@@ -91,7 +102,7 @@ export function parseScreenRows(screen: Screen): ParsedScreen {
     status,
     title: screen.title,
   };
-  const statusRow = status ? lines.slice(0, transcriptEnd).findLastIndex((line) => line.trim() !== '' && !RIGHT_ALIGNED.test(line)) : -1;
+  const statusRow = status ? lastTextRow(lines, transcriptEnd) : -1;
   return {
     snapshot,
     statusRow: statusRow < 0 ? null : statusRow,
@@ -103,14 +114,14 @@ export function parseScreenRows(screen: Screen): ParsedScreen {
 
 /**
  * The header's rows (the CLI's logo, whose mascot animates, its version, model and folder): the
- * {@link isInertLine} lines among the blank and inert lines the screen starts with. Nothing above such a
+ * {@link isInertLine} lines among the blank and inert lines the screen starts with (trimmed at their end). Nothing above such a
  * row starts a block, a box or a dialog, so while it stays inert, what it shows is never read.
  */
 function inertRows(lines: string[]): number[] {
   const rows: number[] = [];
   for (const [row, line] of lines.entries()) {
     if (isInertLine(line)) rows.push(row);
-    else if (line.trim() !== '') break;
+    else if (line !== '') break;
   }
   return rows;
 }
@@ -184,10 +195,10 @@ export function reframe(parsed: ParsedScreen, lines: string[], changedRows: numb
 /** The input box: a rule, the `❯` prompt line(s), a rule, then the footer. */
 function findInputBox(lines: string[]): { top: number; bottom: number; footer: string } | null {
   for (let bottom = lines.length - 1; bottom > 1; bottom--) {
-    if (!RULE.test(at(lines, bottom))) continue;
+    if (!isRule(at(lines, bottom))) continue;
     let top = bottom - 1;
-    while (top > 0 && !RULE.test(at(lines, top))) top--;
-    if (RULE.test(at(lines, top)) && PROMPT.test(at(lines, top + 1))) {
+    while (top > 0 && !isRule(at(lines, top))) top--;
+    if (isRule(at(lines, top)) && PROMPT.test(at(lines, top + 1))) {
       return { top, bottom, footer: lines.slice(bottom + 1).join('\n') };
     }
     return null;
@@ -200,7 +211,7 @@ function findDialog(lines: string[]): { top: number; dialog: PermissionDialog } 
   const firstOption = lines.findIndex((line) => OPTION.test(line));
   if (firstOption < 0) return null;
   let top = firstOption - 1;
-  while (top >= 0 && !RULE.test(at(lines, top))) top--;
+  while (top >= 0 && !isRule(at(lines, top))) top--;
   if (top < 0) return null;
   const body = lines.slice(top + 1, firstOption).map((line) => line.trim());
   const question = body.findLast((line) => line.endsWith('?')) ?? '';
@@ -249,6 +260,8 @@ function parseBlocks(lines: string[]): TranscriptBlock[] {
   let i = 0;
   while (i < lines.length) {
     const line = at(lines, i++);
+    // A blank line starts nothing.
+    if (line === '') continue;
     const prompt = PROMPT_BLOCK.exec(line);
     if (prompt) {
       // A long prompt wraps onto lines indented under its first; the CLI breaks it between words.
@@ -282,8 +295,7 @@ function isContinuation(lines: string[], i: number): boolean {
 
 /** A running tool's `●` blinks: in its off phase the header reads `  Tool(args)`. */
 function blinkingToolHeader(line: string): string | undefined {
-  const header = line.slice(TEXT_INDENT.length);
-  return line.startsWith(TEXT_INDENT) && TOOL_HEADER.test(header) ? header : undefined;
+  return INDENTED_TOOL_HEADER.test(line) ? line.slice(TEXT_INDENT.length) : undefined;
 }
 
 function toBlock(first: string, rest: string[]): TranscriptBlock {
@@ -316,9 +328,15 @@ function trimBlankLines(lines: string[]): string[] {
   return lines.slice(0, end);
 }
 
-/** The spinner/status line: the last thing in the transcript when it is one. */
+/** The last row above `end` with text that is not right-aligned (lines trimmed at their end, as below), or -1. */
+function lastTextRow(lines: string[], end: number): number {
+  for (let row = end - 1; row >= 0; row--) if (lines[row] !== '' && !isRightAligned(at(lines, row))) return row;
+  return -1;
+}
+
+/** The spinner/status line: the last thing in the transcript when it is one (its lines trimmed at their end). */
 function parseStatus(transcript: string[], footer: string): StatusLine | null {
-  const last = transcript.findLast((line) => line.trim() !== '');
+  const last = transcript.findLast((line) => line !== '');
   const match = last === undefined ? null : STATUS.exec(last);
   if (!match) return null;
   const line = match[1] ?? '';

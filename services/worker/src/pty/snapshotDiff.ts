@@ -137,8 +137,9 @@ function continues(previous: TranscriptBlock, next: TranscriptBlock): boolean {
   if (previous.kind === 'tool' || next.kind === 'tool') {
     return previous.kind === 'tool' && next.kind === 'tool' && previous.tool === next.tool && previous.args === next.args;
   }
-  // Streamed text grows at its end, and re-wrapping moves words between lines: compare it unwrapped.
-  return previous.kind === next.kind && unwrapped(next.text).startsWith(unwrapped(previous.text));
+  // Streamed text grows at its end, and re-wrapping moves words between lines: compare it unwrapped (unless it
+  // only grew, which unwrapping cannot undo: the common case, told without making two strings).
+  return previous.kind === next.kind && (next.text.startsWith(previous.text) || unwrapped(next.text).startsWith(unwrapped(previous.text)));
 }
 
 const unwrapped = (text: string) => text.replace(/\s+/g, ' ').trim();

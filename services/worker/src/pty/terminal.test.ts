@@ -43,8 +43,11 @@ describe('HeadlessTerminal follows the rows xterm writes', () => {
     const terminal = new HeadlessTerminal({ cols: 20, rows: 8 });
     await write(terminal, 'top\r\n\r\n\r\nmiddle');
     terminal.takeChangedRows();
-    await write(terminal, '\x1b[H\x1b[6B\x1b[3G\x1b[2A\x1b[8;20H');
+    const read = terminal.counts.rowsRead;
+    await write(terminal, '\x1b[H\x1b[6B\x1b[3G\x1b[2A\x1b[8;20H\r\x1b[1B\x1b[2C\x1b[1D');
     expect(terminal.takeChangedRows()).toEqual([]);
+    // Not even read again: no row was written.
+    expect(terminal.counts.rowsRead).toBe(read);
     expect(terminal.screen()).toEqual(readScreen(terminal.xterm, terminal.title));
     terminal.dispose();
   });

@@ -1,6 +1,7 @@
 import serializeAddon from '@xterm/addon-serialize';
 import xterm from '@xterm/headless';
 import { DirtyRows } from './dirtyRows.ts';
+import { isXtermBufferLine, RowText, type XtermBufferLine } from './rowText.ts';
 import type { Screen } from './screen.ts';
 
 const { Terminal } = xterm;
@@ -23,6 +24,7 @@ export class HeadlessTerminal {
   /** The visible rows as last read, and the rows xterm may have changed since. */
   private lines: string[] = [];
   private readonly dirty: DirtyRows;
+  private readonly rowText: RowText;
   /** Rows whose text changed since the last `takeChangedRows`. */
   private changed = new Set<number>();
   /** How many rows were read from xterm as text (only those it wrote since they were last read). */
@@ -34,6 +36,7 @@ export class HeadlessTerminal {
     this.xterm.onTitleChange((title) => (this.currentTitle = title));
     if (options.onReply) this.xterm.onData(options.onReply);
     this.dirty = new DirtyRows(options.rows);
+    this.rowText = new RowText(options.cols);
     // xterm's parser tells each row it writes (for its renderer, which the headless build leaves unused); a
     // scroll, a buffer switch (alternate screen), a reset or a resize moves every row.
     followWrittenRows(this.xterm, this.dirty);
@@ -74,6 +77,12 @@ export class HeadlessTerminal {
     return rows;
   }
 
+  /** Every row xterm wrote since the last read is one of `rows` (none written counts): told from its marks, no row is read. */
+  writtenOnlyIn(rows: ReadonlySet<number>): boolean {
+    const buffer = this.buffers.active;
+    return buffer.viewportY === buffer.baseY && this.dirty.onlyAmong(rows);
+  }
+
   private refreshLines(): void {
     const buffer = this.buffers.active;
     const rows = this.xterm.rows;
@@ -82,7 +91,8 @@ export class HeadlessTerminal {
     if (this.lines.length !== rows) this.lines.length = rows;
     for (const row of this.dirty.take()) {
       this.counts.rowsRead++;
-      const text = buffer.getLine(buffer.viewportY + row)?.translateToString(true) ?? '';
+      const line = bufferLine(buffer.getLine(buffer.viewportY + row));
+      const text = line ? this.rowText.read(line) : '';
       if (this.lines[row] === text) continue;
       this.lines[row] = text;
       this.changed.add(row);
@@ -104,11 +114,22 @@ export class HeadlessTerminal {
   }
 }
 
+/** The row behind xterm's public view of a line (its `_line`), checked: an upgrade that moves it fails loudly. */
+function bufferLine(view: unknown): XtermBufferLine | undefined {
+  if (view === undefined) return undefined;
+  const line = (view as { _line?: unknown })._line;
+  if (!isXtermBufferLine(line)) {
+    throw new Error('@xterm/headless no longer keeps a line as this terminal reads it (_line with _data, _combined, getTrimmedLength)');
+  }
+  return line;
+}
+
 interface XtermInputHandler {
   _dirtyRowTracker?: { markDirty(y: number): void; markRangeDirty(from: number, to: number): void; markAllDirty(): void };
   print?: (data: Uint32Array, start: number, end: number) => void;
   eraseInDisplay?: (params: unknown, respectProtect?: boolean) => boolean;
   _setCursor?: (x: number, y: number) => void;
+  _restrictCursor?: (maxCol?: number) => void;
   onRequestReset?: (listener: () => void) => unknown;
 }
 
@@ -118,25 +139,27 @@ interface XtermInputHandler {
  * that moves it fails loudly rather than leaving the screen stale. The tracker's marks are what the renderer
  * repaints: `print` marks only the first and last row it wrote (it may wrap over several) and `eraseInDisplay`
  * only the ends of the rows it erased, so their marks are read as spans; `_setCursor` marks the rows the cursor
- * left and reached, which it does not write, so its marks are ignored.
+ * left and reached, and `_restrictCursor` (run before every relative move: `\r\x1b[34B` from the top marked row 0)
+ * the row it is on, which neither writes, so their marks are ignored.
  */
 function followWrittenRows(terminal: XtermTerminal, dirty: DirtyRows): void {
   const handler = (terminal as unknown as { _core?: { _inputHandler?: XtermInputHandler } })._core?._inputHandler;
   const tracker = handler?._dirtyRowTracker;
-  const { print, eraseInDisplay, _setCursor: setCursor, onRequestReset } = handler ?? {};
+  const { print, eraseInDisplay, _setCursor: setCursor, _restrictCursor: restrictCursor, onRequestReset } = handler ?? {};
   if (
     !handler ||
     !tracker ||
     !print ||
     !eraseInDisplay ||
     !setCursor ||
+    !restrictCursor ||
     !onRequestReset ||
     typeof tracker.markDirty !== 'function' ||
     typeof tracker.markRangeDirty !== 'function' ||
     typeof tracker.markAllDirty !== 'function'
   ) {
     throw new Error(
-      '@xterm/headless no longer has the input handler this terminal follows (its dirty-row tracker, print, eraseInDisplay, _setCursor): the screen cache cannot follow changed rows',
+      '@xterm/headless no longer has the input handler this terminal follows (its dirty-row tracker, print, eraseInDisplay, _setCursor, _restrictCursor): the screen cache cannot follow changed rows',
     );
   }
   const markDirty = tracker.markDirty.bind(tracker);
@@ -174,6 +197,14 @@ function followWrittenRows(terminal: XtermTerminal, dirty: DirtyRows): void {
     dirty.beginCursorMove();
     try {
       setCursor.call(handler, x, y);
+    } finally {
+      dirty.endCursorMove();
+    }
+  };
+  handler._restrictCursor = (maxCol) => {
+    dirty.beginCursorMove();
+    try {
+      restrictCursor.call(handler, maxCol);
     } finally {
       dirty.endCursorMove();
     }

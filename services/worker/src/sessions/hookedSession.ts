@@ -20,6 +20,8 @@ import { type BlockingDialog, parseBlockingDialog } from '../pty/blockingDialog.
 import type { PtyExit, PtySession } from '../pty/ptySession.ts';
 import type { Logger } from '@mission/store';
 import type { PermissionDialog, SessionSnapshot } from '../pty/screen.ts';
+import { ANIMATION_READ_MS, type ReadTiming } from '../pty/readPacer.ts';
+import { ReadSchedule } from '../pty/readSchedule.ts';
 import { ScreenFollower } from '../pty/screenFollower.ts';
 import { screenEvents, STARTING_SNAPSHOT } from '../pty/snapshotDiff.ts';
 import { JsonlTail } from '../transcripts/transcriptTail.ts';
@@ -53,6 +55,11 @@ const STOP_AND_WAIT = /^Stop and wait\b/;
 const LIMIT_RECORD_WAIT_MS = 3_000;
 const ESC = '\x1b';
 const CTRL_C = '\x03';
+/**
+ * The screen is read once its output has been rendered (the next tick batches a burst of writes); the spinner's
+ * ticks and new blocks of the transcript (whose content the hooks and the transcript file give) less often.
+ */
+const HOOKED_READ_TIMING: ReadTiming = { settleMs: 0, maxStaleMs: 0, animationMs: ANIMATION_READ_MS, transcriptMs: ANIMATION_READ_MS };
 
 export interface HookedSessionHooks {
   /** Stores and publishes events of this session, in order, in one write (called one at a time). */
@@ -157,7 +164,8 @@ export class HookedSession implements InteractiveSession {
   private limitHold: BlockingDialog | null = null;
   private lastCost: number | null = null;
   private readonly events: SessionEvents;
-  private readTimer: NodeJS.Timeout | null = null;
+  /** Reads the screen once its output has been rendered; ticks of the spinner and new blocks at most every ANIMATION_READ_MS. */
+  private readonly reads: ReadSchedule;
 
   constructor(
     readonly id: string,
@@ -167,7 +175,12 @@ export class HookedSession implements InteractiveSession {
   ) {
     this.events = new SessionEvents(hooks.emit, hooks.log);
     this.follower = new ScreenFollower(pty);
-    pty.onRender(() => this.scheduleRead());
+    this.reads = new ReadSchedule({
+      timing: HOOKED_READ_TIMING,
+      written: () => this.follower.written(),
+      read: () => this.readScreen(),
+    });
+    pty.onRender(() => this.reads.rendered());
     void pty.exited.then((exit) => this.exited(exit));
   }
 
@@ -600,8 +613,7 @@ export class HookedSession implements InteractiveSession {
 
   /** The screen as it is now: readiness, the spinner, a dialog no hook reports. */
   private readScreen(): SessionSnapshot {
-    if (this.readTimer) clearTimeout(this.readTimer);
-    this.readTimer = null;
+    this.reads.reading();
     if (this.exit) return this.snapshot;
     const next = this.follower.read();
     for (const event of screenEvents(this.snapshot, next)) this.events.emit(event);
@@ -622,11 +634,6 @@ export class HookedSession implements InteractiveSession {
     this.readTranscript();
     this.events.wake();
     return next;
-  }
-
-  /** Reads the screen once its output has been rendered (the next tick batches a burst of writes). */
-  private scheduleRead(): void {
-    this.readTimer ??= setTimeout(() => this.readScreen(), 0);
   }
 
   private setPhase(phase: HookedSession['phase']): void {

@@ -12,6 +12,8 @@ import {
 import type { PtyExit, PtySession } from '../pty/ptySession.ts';
 import { exitedState, exitReason, sessionEndReason } from './exitReason.ts';
 import type { PermissionDialog, SessionSnapshot } from '../pty/screen.ts';
+import { ANIMATION_READ_MS, type ReadTiming } from '../pty/readPacer.ts';
+import { ReadSchedule } from '../pty/readSchedule.ts';
 import { ScreenFollower } from '../pty/screenFollower.ts';
 import { SnapshotDiffer, STARTING_SNAPSHOT } from '../pty/snapshotDiff.ts';
 import { EVENT_NOT_STORED, type InteractiveSession, STATE_NOT_RECORDED, type StateTold } from './interactive.ts';
@@ -21,6 +23,18 @@ import { optionFor, toTurn, TurnWatch } from './turn.ts';
 /** Re-read the screen this long after the last output, and at least this often while output keeps coming. */
 export const SCREEN_SETTLE_MS = 15;
 const MAX_STALE_MS = 100;
+/**
+ * Output that only wrote the transcript above the input box is read at most this often: its blocks become
+ * events a little later, while the state (the box's footer, a dialog) is read as soon as it settles.
+ */
+const TRANSCRIPT_READ_MS = 250;
+/** When the screen driver reads the screen after output. */
+export const SCREEN_READ_TIMING: ReadTiming = {
+  settleMs: SCREEN_SETTLE_MS,
+  maxStaleMs: MAX_STALE_MS,
+  animationMs: ANIMATION_READ_MS,
+  transcriptMs: TRANSCRIPT_READ_MS,
+};
 /** Pause between typing text and pressing Enter, so the CLI takes the Enter as a submit. */
 const SUBMIT_DELAY_MS = 50;
 const INTERRUPT_WAIT_MS = 5_000;
@@ -81,8 +95,8 @@ export class LiveSession implements InteractiveSession {
   /** Mission ended it (kill): its exit code (e.g. 143 after SIGTERM) is no error to explain. */
   private killed = false;
   private readonly waiters = new Set<Waiter>();
-  private settleTimer: NodeJS.Timeout | null = null;
-  private staleSince: number | null = null;
+  /** Reads the screen once output settled; ticks of the spinner, and new blocks of the transcript, less often. */
+  private readonly reads: ReadSchedule;
   private emitting: Promise<void> = Promise.resolve();
   private bracketedPaste = false;
   private guard: Guard | null = null;
@@ -93,8 +107,13 @@ export class LiveSession implements InteractiveSession {
     private readonly hooks: LiveSessionHooks,
   ) {
     this.follower = new ScreenFollower(pty);
+    this.reads = new ReadSchedule({
+      timing: SCREEN_READ_TIMING,
+      written: () => this.follower.written(),
+      read: () => this.read(),
+    });
     pty.onOutput((data) => this.noteModes(data));
-    pty.onRender(() => this.scheduleRead());
+    pty.onRender(() => this.reads.rendered());
     void pty.exited.then((exit) => this.exited(exit));
   }
 
@@ -310,19 +329,9 @@ export class LiveSession implements InteractiveSession {
     });
   }
 
-  private scheduleRead(): void {
-    const now = Date.now();
-    this.staleSince ??= now;
-    if (this.settleTimer) clearTimeout(this.settleTimer);
-    const wait = now - this.staleSince >= MAX_STALE_MS ? 0 : SCREEN_SETTLE_MS;
-    this.settleTimer = setTimeout(() => this.read(), wait);
-  }
-
   /** Parses the screen; the differences become events; waiters whose condition holds are woken. */
   private read(): void {
-    if (this.settleTimer) clearTimeout(this.settleTimer);
-    this.settleTimer = null;
-    this.staleSince = null;
+    this.reads.reading();
     if (this.exit) return;
     const next = this.follower.read();
     const events = this.differ.next(next);

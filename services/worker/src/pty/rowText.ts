@@ -1,0 +1,62 @@
+/** One row of xterm's buffer as its BufferLine keeps it (@xterm/headless 6.0, pinned): three numbers per cell. */
+export interface XtermBufferLine {
+  _data: Uint32Array;
+  /** The text of cells holding more than one code point (a combining mark, an emoji sequence). */
+  _combined: Record<number, string>;
+  getTrimmedLength(): number;
+}
+
+/** A cell's first number: its code point, whether it is combined, and its width. */
+const CODEPOINT_MASK = 0x1fffff;
+const IS_COMBINED_MASK = 0x200000;
+const WIDTH_SHIFT = 22;
+const SPACE = 0x20;
+
+/**
+ * Reads rows of xterm's buffer as text, as `IBufferLine.translateToString(true)` does, into one flat string:
+ * xterm's own adds a string per cell, a rope of as many pieces, which the screen's row cache would keep (and the
+ * collector copy) until the row is read again. Not in xterm's public API: {@link isXtermBufferLine} checks it.
+ */
+export class RowText {
+  private codes: Uint16Array;
+
+  constructor(cols: number) {
+    // At most two UTF-16 units per cell, more for the rare combined cell (the buffer grows then).
+    this.codes = new Uint16Array(cols * 2);
+  }
+
+  read(line: XtermBufferLine): string {
+    const data = line._data;
+    const end = line.getTrimmedLength();
+    let codes = this.codes;
+    let length = 0;
+    for (let col = 0; col < end; ) {
+      const content = data[col * 3] ?? 0;
+      const text = content & IS_COMBINED_MASK ? (line._combined[col] ?? '') : null;
+      if (length + (text?.length ?? 2) > codes.length) {
+        const grown = new Uint16Array(codes.length * 2 + (text?.length ?? 0));
+        grown.set(codes);
+        this.codes = codes = grown;
+      }
+      if (text !== null) {
+        for (let i = 0; i < text.length; i++) codes[length++] = text.charCodeAt(i);
+      } else {
+        const codePoint = content & CODEPOINT_MASK;
+        if (codePoint === 0) codes[length++] = SPACE;
+        else if (codePoint > 0xffff) {
+          codes[length++] = 0xd800 + ((codePoint - 0x10000) >> 10);
+          codes[length++] = 0xdc00 + ((codePoint - 0x10000) & 0x3ff);
+        } else codes[length++] = codePoint;
+      }
+      col += content >> WIDTH_SHIFT || 1;
+    }
+    return String.fromCharCode.apply(null, codes.subarray(0, length) as unknown as number[]);
+  }
+}
+
+export function isXtermBufferLine(line: unknown): line is XtermBufferLine {
+  const candidate = line as Partial<XtermBufferLine> | undefined;
+  return (
+    candidate?._data instanceof Uint32Array && typeof candidate.getTrimmedLength === 'function' && typeof candidate._combined === 'object'
+  );
+}
