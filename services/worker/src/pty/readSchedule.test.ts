@@ -62,4 +62,14 @@ describe('ReadSchedule', () => {
     vi.advanceTimersByTime(1_000);
     expect(reads).toEqual([]);
   });
+  it('soon() reads on the next tick even while the pacing would wait, once', () => {
+    const { reads, render, reader } = schedule();
+    render('animation');
+    reader.soon();
+    expect(reads).toEqual([]);
+    vi.advanceTimersByTime(0);
+    expect(reads).toEqual([10_000]);
+    vi.advanceTimersByTime(1_000);
+    expect(reads).toEqual([10_000]);
+  });
 });

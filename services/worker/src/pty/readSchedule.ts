@@ -31,6 +31,13 @@ export class ReadSchedule {
     this.timer = setTimeout(() => this.deps.read(), Math.max(0, due - now));
   }
 
+  /** Reads on the next tick whatever the pacing says: the session wants the screen looked at once what it does now is done. */
+  soon(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.due = Date.now();
+    this.timer = setTimeout(() => this.deps.read(), 0);
+  }
+
   /** The screen is read now (when this schedule said, or for a reader that wants it now): the scheduled read is dropped. */
   reading(): void {
     if (this.timer) clearTimeout(this.timer);

@@ -588,7 +588,7 @@ export class HookedSession implements InteractiveSession {
       if (!(await resumed)) return;
       await this.goOnAfterLimit();
       // A limit hit again by the continue shows its menu while this one was still finishing: looked at once this is done.
-      this.scheduleRead();
+      this.reads.soon();
     } catch (error) {
       this.hooks.log.error({ err: error }, 'could not stop the session at its usage limit and resume it after the reset');
     } finally {
