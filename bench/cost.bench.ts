@@ -4,7 +4,7 @@ import { createRedis } from '@mission/store';
 import { Queue, QueueEvents } from 'bullmq';
 import { benchPrefix } from './lib/environment.ts';
 import { startMissionProcesses } from './lib/missionProcesses.ts';
-import { CpuMeter } from './lib/procStat.ts';
+import { childrenOf, CpuMeter } from './lib/procStat.ts';
 import { type BenchRedis, startBenchRedis } from './lib/benchRedis.ts';
 import { ms, ratio, report, summarize, timeIt, type LatencySummary } from './lib/stats.ts';
 
@@ -12,7 +12,7 @@ import { ms, ratio, report, summarize, timeIt, type LatencySummary } from './lib
  * What one task costs, Mission against raw BullMQ + spawning the agent, in the same shape on both sides:
  * IN_FLIGHT clients each submit one task and wait for its end before the next, one worker process runs
  * CONCURRENCY at once and spawns the no-op agent per task. CPU is read from /proc for every process of
- * the system (not the clients): worker (with the agents it reaped), Redis (a private server), and for
+ * the system (not the clients): worker (with the agents it reaped; for Mission, its spawner process with them), Redis (a private server), and for
  * Mission the API and its Postgres backends. `--full` runs longer.
  */
 const FULL = process.argv.includes('--full');
@@ -116,12 +116,15 @@ async function missionSide(redis: BenchRedis): Promise<SideResult> {
   const transactionsBefore = await mission.settledTransactions();
   await redis.resetStats();
   const cpu = new CpuMeter();
-  for (const pid of [api.pid!, worker.pid!, redis.pid, ...(await mission.postgresBackends())]) cpu.track(pid);
+  // The worker's spawner process starts its agents and reaps them: its CPU and theirs count only to it while it
+  // runs (the raw worker spawns and reaps its agents itself, so theirs count to it).
+  const workerPids = [worker.pid!, ...childrenOf(worker.pid!)];
+  for (const pid of [api.pid!, ...workerPids, redis.pid, ...(await mission.postgresBackends())]) cpu.track(pid);
 
   const { latencies, ms: wall } = await closedLoop(TASKS, run);
   const pgPids = await mission.postgresBackends();
   for (const pid of pgPids) cpu.track(pid);
-  const used = { api: cpu.used([api.pid!]), worker: cpu.used([worker.pid!]), redis: cpu.used([redis.pid]), postgres: cpu.used(pgPids) };
+  const used = { api: cpu.used([api.pid!]), worker: cpu.used(workerPids), redis: cpu.used([redis.pid]), postgres: cpu.used(pgPids) };
   const redisCommands = await redis.commands();
 
   await mission.stopProcesses();

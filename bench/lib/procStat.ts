@@ -21,6 +21,18 @@ export function cpuMs(pid: number): number {
   return (ticks * 1000) / TICKS_PER_SECOND;
 }
 
+/** Pids of the processes `pid` started that are still running (none once it is gone). */
+export function childrenOf(pid: number): number[] {
+  let list: string;
+  try {
+    list = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  return list.split(' ').filter(Boolean).map(Number);
+}
+
 /** CPU used by a set of processes between `start()` and `stop()`, per process label. */
 export class CpuMeter {
   private readonly started = new Map<number, number>();
