@@ -13,9 +13,15 @@ describe('TaskStore', () => {
     store = new TaskStore({ db: bed.db, events: bed.events });
   });
 
+  const draft = (slot = 'store') => ({ id: newId('task'), slot, mode: 'submit', prompt: 'p', priority: 50, timeoutMs: 60_000 });
+  const submitted = async () => {
+    const outcome = await store.submit(draft(), new Date());
+    if (!outcome.task) throw new Error(`submit refused: ${outcome.refused}`);
+    return outcome.task;
+  };
   const running = async () => {
-    const task = await store.submit({ id: newId('task'), slot: 'store', mode: 'submit', prompt: 'p', priority: 50, timeoutMs: 60_000 });
-    const claimed = (await store.claim(task!.id, 'worker-a', undefined))?.task;
+    const task = await submitted();
+    const claimed = (await store.claim(task.id, 'worker-a', undefined))?.task;
     return { id: claimed!.id, workerId: 'worker-a', attempts: claimed!.attempts };
   };
   const statusOf = async (id: string) =>
@@ -48,15 +54,15 @@ describe('TaskStore', () => {
   });
 
   it('claims in one statement: the task running with its `running` event stored, its slot and role read with it; a second claim takes nothing', async () => {
-    const task = await store.submit({ id: newId('task'), slot: 'store', mode: 'submit', prompt: 'p', priority: 50, timeoutMs: 60_000 });
-    const claimed = await store.claim(task!.id, 'worker-a', undefined);
-    expect(claimed?.task).toMatchObject({ id: task!.id, status: 'running', workerId: 'worker-a', attempts: 1 });
+    const task = await submitted();
+    const claimed = await store.claim(task.id, 'worker-a', undefined);
+    expect(claimed?.task).toMatchObject({ id: task.id, status: 'running', workerId: 'worker-a', attempts: 1 });
     expect(claimed?.task.startedAt).toBeInstanceOf(Date);
     expect(claimed?.slot).toMatchObject({ slot: { id: 'store' }, role: { name: 'default', version: 0 } });
-    expect(await states(task!.id)).toEqual(['queued', 'running']);
-    expect(await store.claim(task!.id, 'worker-b', undefined)).toBeNull();
-    expect(await store.claim(task!.id, 'worker-b', ['elsewhere'])).toBeNull();
-    expect(await states(task!.id)).toEqual(['queued', 'running']);
+    expect(await states(task.id)).toEqual(['queued', 'running']);
+    expect(await store.claim(task.id, 'worker-b', undefined)).toBeNull();
+    expect(await store.claim(task.id, 'worker-b', ['elsewhere'])).toBeNull();
+    expect(await states(task.id)).toEqual(['queued', 'running']);
   });
 
   it('notes the prompt delivered and its Claude session in one write while the lease holds', async () => {
@@ -66,6 +72,46 @@ describe('TaskStore', () => {
     const [row] = await bed.db.select().from(tables.tasks).where(sql`id = ${lease.id}`);
     expect(row?.claudeSessionId).toBe(claudeSessionId);
     expect(row?.promptDeliveredAt).toBeInstanceOf(Date);
+  });
+
+  it('submits in one statement: the row as given with its defaults and its `queued` event; an idempotency key taken inserts nothing', async () => {
+    const values = { ...draft(), idempotencyScope: 'tok_a', idempotencyKey: randomUUID(), metadata: { n: 1 } };
+    const outcome = await store.submit(values, new Date());
+    expect(outcome.task).toMatchObject({ ...values, status: 'queued', retry: 'never', maxAttempts: 3, attempts: 0, error: null });
+    expect(outcome.task?.createdAt).toBeInstanceOf(Date);
+    expect(await states(values.id)).toEqual(['queued']);
+
+    const again = { ...values, id: newId('task') };
+    expect(await store.submit(again, new Date())).toEqual({ refused: 'idempotency_key_taken' });
+    expect(await statusOf(again.id)).toBeUndefined();
+    expect(await states(again.id)).toEqual([]);
+  });
+
+  it('refuses a submit to a slot that does not exist, or whose tasks and sessions spent its daily budget today', async () => {
+    const unknown = draft('nowhere');
+    expect(await store.submit(unknown, new Date())).toEqual({ refused: 'unknown_slot' });
+    expect(await states(unknown.id)).toEqual([]);
+
+    const slot = `budget-${randomUUID()}`;
+    await bed.db.insert(tables.slots).values({ id: slot, cwd: '/tmp', source: 'api', dailyBudgetUsd: 1 });
+    const dayStart = new Date(Date.now() - 60_000);
+    const spend = async (costUsd: number, finishedAt: Date) => {
+      const task = (await store.submit(draft(slot), dayStart)).task!;
+      await bed.db.update(tables.tasks).set({ status: 'succeeded', costUsd, finishedAt }).where(sql`id = ${task.id}`);
+    };
+    await spend(0.6, new Date());
+    await spend(5, new Date(dayStart.getTime() - 1)); // yesterday's spend counts not
+    await bed.db.insert(tables.sessions).values({ id: newId('ses'), slot, state: 'ended', costUsd: 0.3, costAt: new Date() });
+    expect((await store.submit(draft(slot), dayStart)).task?.status).toBe('queued');
+
+    await spend(0.1, new Date());
+    const refused = draft(slot);
+    expect(await store.submit(refused, dayStart)).toEqual({
+      refused: 'daily_budget_spent',
+      dailyBudgetUsd: 1,
+      spentUsd: expect.closeTo(1, 9),
+    });
+    expect(await states(refused.id)).toEqual([]);
   });
 
   it('refuses a move its table does not allow before touching the database', async () => {

@@ -87,8 +87,13 @@ export class SlotService {
     // The daily budget comes with the answer: what accepts new work on the slot checks it next.
     const dailyBudgetUsd = await slotDailyBudget(this.db, id);
     if (dailyBudgetUsd !== undefined) return { dailyBudgetUsd };
+    throw await this.unknownSlot(id, what);
+  }
+
+  /** The rejection of input (a task, a session) naming the slot `id` that does not exist, listing the ones that do. */
+  async unknownSlot(id: string, what: string): Promise<BadRequestError> {
     const known = await slotIds(this.db);
-    throw new BadRequestError(`invalid ${what}: unknown slot '${id}'; known slots: ${known.join(', ') || 'none'}`);
+    return new BadRequestError(`invalid ${what}: unknown slot '${id}'; known slots: ${known.join(', ') || 'none'}`);
   }
 
   /** Creates or replaces a slot set over the API. Its cwd must be absolute: there is no folder to resolve it against. */

@@ -34,7 +34,8 @@ import {
   waitForEvent,
 } from '@mission/store';
 import type { Queue } from 'bullmq';
-import { assertWithinDailyBudget } from './budget.ts';
+import { budgetRefusal } from './budget.ts';
+import { utcDay } from './utcDay.ts';
 import { assertAgentMayUseSlot } from './slotAccess.ts';
 import { assertWithinTreeBudget } from './treeBudget.ts';
 import type { SlotService } from './slots.ts';
@@ -115,7 +116,9 @@ export class TaskService {
         `prompt is ${input.prompt.length} characters; the limit is ${this.deps.maxPromptChars} (MISSION_MAX_PROMPT_CHARS)`,
       );
     }
-    const known = await this.deps.slots.assertKnown(input.slot, 'task');
+    // An agent naming a slot that does not exist is told so before its role is checked (no `slot_denied` audit for
+    // it); anyone else's submit finds the slot missing in the insert itself (one round trip less).
+    if (options.caller?.agent) await this.deps.slots.assertKnown(input.slot, 'task');
     await assertAgentMayUseSlot(this.deps.db, options.caller, input.slot, mode === 'ask' ? 'ask' : 'submit');
     const idempotencyScope = options.caller?.key ?? 'local';
 
@@ -123,30 +126,36 @@ export class TaskService {
       const existing = await this.findByIdempotencyKey(idempotencyScope, idempotencyKey);
       if (existing) return { task: this.sameRequestOrConflict(existing, input.slot, input.prompt, mode), created: false };
     }
-    // After the idempotency check: repeating a request that was taken returns its task, budget or not.
-    await assertWithinDailyBudget(this.deps.db, input.slot, new Date(), known);
     if (options.parentId) await assertWithinTreeBudget(this.deps.db, this.deps.events, options.parentId);
 
-    const row = await this.store.submit({
-      id,
-      slot: input.slot,
-      mode,
-      prompt: input.prompt,
-      priority: input.priority,
-      timeoutMs: input.timeoutMs ?? (mode === 'ask' ? this.deps.askTimeoutMs : this.deps.taskTimeoutMs),
-      idempotencyScope: idempotencyKey ? idempotencyScope : null,
-      idempotencyKey: idempotencyKey ?? null,
-      metadata: input.metadata ?? null,
-      retry: input.retry,
-      maxAttempts: input.maxAttempts,
-      parentId: options.parentId ?? null,
-    });
-    if (!row) {
+    // After the idempotency check: repeating a request that was taken returns its task, budget or not. The daily
+    // budget is checked by the insert (`TaskStore.submit`).
+    const day = utcDay(new Date());
+    const submitted = await this.store.submit(
+      {
+        id,
+        slot: input.slot,
+        mode,
+        prompt: input.prompt,
+        priority: input.priority,
+        timeoutMs: input.timeoutMs ?? (mode === 'ask' ? this.deps.askTimeoutMs : this.deps.taskTimeoutMs),
+        idempotencyScope: idempotencyKey ? idempotencyScope : null,
+        idempotencyKey: idempotencyKey ?? null,
+        metadata: input.metadata ?? null,
+        retry: input.retry,
+        maxAttempts: input.maxAttempts,
+        parentId: options.parentId ?? null,
+      },
+      day.start,
+    );
+    if (submitted.refused === 'unknown_slot') throw await this.deps.slots.unknownSlot(input.slot, 'task');
+    if (submitted.refused === 'daily_budget_spent') throw budgetRefusal(input.slot, submitted.dailyBudgetUsd, submitted.spentUsd, day)!;
+    if (submitted.refused === 'idempotency_key_taken') {
       // Lost a race with a concurrent submit of the same key.
       const existing = await this.findByIdempotencyKey(idempotencyScope, idempotencyKey!);
       return { task: this.sameRequestOrConflict(existing!, input.slot, input.prompt, mode), created: false };
     }
-
+    const row = submitted.task;
     try {
       await enqueueTask(this.deps.queue, row);
     } catch (error) {

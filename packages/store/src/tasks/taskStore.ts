@@ -2,6 +2,7 @@ import { and, type ColumnsSelection, count, eq, getTableColumns, inArray, isNull
 import type { TypedQueryBuilder } from 'drizzle-orm/query-builders/query-builder';
 import { revokeAgentTokens } from '../agentTokens.ts';
 import { type Database, hot } from '../db/database.ts';
+import { insertSelectRow } from '../db/insertSelectRow.ts';
 import { type RoleVersionRow, slotPauses, slots, tasks } from '../db/schema.ts';
 import {
   type EventFence,
@@ -13,6 +14,7 @@ import {
   storedEventsOf,
 } from '../eventLog.ts';
 import { activeRoleOfSlot, slotWithRole, type SlotWithRole } from '../permissions/roleStore.ts';
+import { slotBudgetSince } from '../usage/spendQueries.ts';
 import type { EventOwner, MissionEventDraft } from '@mission/contracts';
 import { decideInterruptedTask, type Interruption } from '@mission/contracts';
 import type { TaskRetryPolicy, TaskStatus } from '@mission/contracts';
@@ -48,6 +50,16 @@ export interface ClaimedTask {
   slot?: SlotWithRole | undefined;
 }
 
+/** What a submit came to: the task queued, or why none was. */
+export type SubmitOutcome =
+  | { task: TaskRow; refused?: undefined }
+  | ({ task?: undefined } & (
+      | { refused: 'unknown_slot' }
+      | { refused: 'idempotency_key_taken' }
+      /** What the slot's tasks and sessions have spent since the day's start, against its daily budget. */
+      | { refused: 'daily_budget_spent'; dailyBudgetUsd: number; spentUsd: number }
+    ));
+
 /** What a claim under a slot's limit came to. */
 export type SlotClaim = ClaimedTask | { later: string; untilMs?: number } | { skip: string };
 
@@ -65,14 +77,43 @@ const stateEvent = (state: TaskStatus, reason?: string | null): MissionEventDraf
 export class TaskStore {
   constructor(private readonly deps: { db: Database; events: EventLog }) {}
 
-  /** → queued: a new task with its `queued` event; null when a task holds its idempotency key already. */
-  async submit(values: NewTaskRow): Promise<TaskRow | null> {
-    const inserted = this.deps.db
-      .insert(tasks)
-      .values({ ...values, status: 'queued' })
-      .onConflictDoNothing({ target: [tasks.idempotencyScope, tasks.idempotencyKey] })
-      .returning();
-    return (await this.changeWithEvents<TaskRow>(inserted, values.id, [stateEvent('queued')])) ?? null;
+  /**
+   * → queued: a new task with its `queued` event, if its slot exists and has not spent its daily budget since
+   * `budgetDayStart` (its tasks and sessions: `slotBudgetSince`) and no task holds its idempotency key yet. One
+   * statement, so one round trip: the slot and its spend are read by the insert that depends on them, which
+   * stores the event only if it inserted the row. Work already queued or running goes on, so two submits at once
+   * can both pass a budget with little left, as two statements could.
+   */
+  async submit(values: NewTaskRow, budgetDayStart: Date): Promise<SubmitOutcome> {
+    const { db, events } = this.deps;
+    const row = await retryingSeqConflicts(async () => {
+      const budget = db.$with('slot_budget').as(slotBudgetSince(db, values.slot, budgetDayStart));
+      const withinBudget = sql`coalesce(${budget.budget}, 0) = 0 or ${budget.spent} < ${budget.budget}`;
+      const inserted = db.$with('changed').as(
+        db
+          .insert(tasks)
+          .select(sql`select ${insertSelectRow(tasks, { ...values, status: 'queued' })} from ${budget} where ${withinBudget}`)
+          .onConflictDoNothing({ target: [tasks.idempotencyScope, tasks.idempotencyKey] })
+          .returning(),
+      );
+      const stored = events.insertAfter(inserted, { owner: owner(values.id), drafts: [stateEvent('queued')] });
+      const [row] = await hot(
+        db
+          .with(budget, inserted, stored)
+          .select({ budget: budget.budget, spent: budget.spent, task: inserted._.selectedFields, events: storedEvents })
+          .from(budget)
+          .leftJoin(inserted, sql`true`),
+      );
+      return row;
+    });
+    if (!row) return { refused: 'unknown_slot' };
+    if (row.task) {
+      await events.publish(storedEventsOf(row.events));
+      return { task: row.task as TaskRow };
+    }
+    if (row.budget && row.spent !== null && row.spent >= row.budget)
+      return { refused: 'daily_budget_spent', dailyBudgetUsd: row.budget, spentUsd: row.spent };
+    return { refused: 'idempotency_key_taken' };
   }
 
   /** A coordination: its coordinating task, `running` from the start (it coordinates), and one `queued` child per slot. */

@@ -70,20 +70,42 @@ export async function slotDailyBudget(db: Database, slot: string): Promise<numbe
 
 /** What the tasks of `slot` that ended since `since` have cost. */
 export async function tasksCostSince(db: Database, slot: string, since: Date): Promise<number> {
-  const [spent] = await db
-    .select({ usd: costSum() })
-    .from(tasks)
-    .where(and(eq(tasks.slot, slot), endedSince(since)));
+  const [spent] = await tasksCostQuery(db, slot, since);
   return spent?.usd ?? 0;
 }
 
 /** What the sessions of `slot` have cost since `since` (the part of a daily budget sessions spent). */
 export async function sessionsCostSince(db: Database, slot: string, since: Date): Promise<number> {
-  const [row] = await db
+  const [row] = await sessionsCostQuery(db, slot, since);
+  return row?.usd ?? 0;
+}
+
+const tasksCostQuery = (db: Database, slot: string, since: Date) =>
+  db
+    .select({ usd: costSum() })
+    .from(tasks)
+    .where(and(eq(tasks.slot, slot), endedSince(since)));
+
+const sessionsCostQuery = (db: Database, slot: string, since: Date) =>
+  db
     .select({ usd: sql<number>`coalesce(sum(${sessions.costUsd}), 0)`.mapWith(Number) })
     .from(sessions)
     .where(and(eq(sessions.slot, slot), isNotNull(sessions.costAt), sql`${sessions.costAt} >= ${since.toISOString()}::timestamptz`));
-  return row?.usd ?? 0;
+
+/**
+ * A slot's daily budget (`budget`; null or 0: none) and, when it has one, what its tasks and sessions have spent
+ * since `since` (`spent`, as {@link tasksCostSince} + {@link sessionsCostSince}; null without a budget, as nothing
+ * is summed then); no row when there is no such slot. A select for a statement to check the budget in
+ * (`TaskStore.submit`).
+ */
+export function slotBudgetSince(db: Database, slot: string, since: Date) {
+  // Uncorrelated subqueries run (once) only when the case reaches them: a slot without a budget sums nothing.
+  const spent = sql<number | null>`case when coalesce(${slots.dailyBudgetUsd}, 0) = 0 then null
+    else (${tasksCostQuery(db, slot, since)}) + (${sessionsCostQuery(db, slot, since)}) end`.mapWith(Number);
+  return db
+    .select({ budget: slots.dailyBudgetUsd, spent: spent.as('spent') })
+    .from(slots)
+    .where(eq(slots.id, slot));
 }
 
 /**
