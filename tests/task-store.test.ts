@@ -55,7 +55,8 @@ describe('TaskStore', () => {
 
   it('claims in one statement: the task running with its `running` event stored, its slot and role read with it; a second claim takes nothing', async () => {
     const task = await submitted();
-    const claimed = await store.claim(task.id, 'worker-a', undefined);
+    expect(await store.claim(task.id, 'worker-a', ['elsewhere'])).toBeNull(); // a slot the worker does not serve
+    const claimed = await store.claim(task.id, 'worker-a', ['elsewhere', 'store']);
     expect(claimed?.task).toMatchObject({ id: task.id, status: 'running', workerId: 'worker-a', attempts: 1 });
     expect(claimed?.task.startedAt).toBeInstanceOf(Date);
     expect(claimed?.slot).toMatchObject({ slot: { id: 'store' }, role: { name: 'default', version: 0 } });
@@ -80,6 +81,10 @@ describe('TaskStore', () => {
     expect(outcome.task).toMatchObject({ ...values, status: 'queued', retry: 'never', maxAttempts: 3, attempts: 0, error: null });
     expect(outcome.task?.createdAt).toBeInstanceOf(Date);
     expect(await states(values.id)).toEqual(['queued']);
+
+    // A value left out is SQL NULL (not a JSON null), as an insert's `values` would store it.
+    const plain = (await submitted()).id;
+    expect(await bed.db.execute(sql`select id from tasks where id = ${plain} and metadata is null and retry = 'never'`)).toHaveLength(1);
 
     const again = { ...values, id: newId('task') };
     expect(await store.submit(again, new Date())).toEqual({ refused: 'idempotency_key_taken' });

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, lte, type SQL, type Subquery, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, lte, type Placeholder, type SQL, type Subquery, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import { type Database, hot, sqlStateOf, type Transaction, UNIQUE_VIOLATION } from './db/database.ts';
 import { UnavailableError } from '@mission/contracts';
@@ -25,6 +25,12 @@ export const MAX_LIVE_BACKLOG = 10_000;
 /** Events of one owner, in order, to store together. */
 export interface OwnedDrafts {
   owner: EventOwner;
+  drafts: readonly MissionEventDraft[];
+}
+
+/** {@link OwnedDrafts} whose owner's id is a placeholder, for a statement built once (`.prepare()`). */
+export interface PlaceholderOwnedDrafts {
+  owner: { kind: OwnerKind; id: Placeholder };
   drafts: readonly MissionEventDraft[];
 }
 
@@ -105,7 +111,7 @@ export class EventLog {
    * tell it commit together in one round trip, with no transaction around them. Select {@link storedEvents} of it in
    * the statement, and {@link publish} them once it has returned.
    */
-  insertAfter(changed: Subquery, batch: OwnedDrafts) {
+  insertAfter(changed: Subquery, batch: OwnedDrafts | PlaceholderOwnedDrafts) {
     return this.db.$with('stored').as(insertEvents(this.db, [batch], sql`exists (select 1 from ${changed})`));
   }
 
@@ -382,7 +388,7 @@ interface StoredEventJson {
  * The insert of owners' events, each owner's with consecutive seqs in the order given, `where` a condition (a fence)
  * holds. Every row's subquery sees the table as the statement began: the rows take max + 1, max + 2, ….
  */
-function insertEvents(db: Database | Transaction, batches: readonly OwnedDrafts[], where?: SQL) {
+function insertEvents(db: Database | Transaction, batches: readonly (OwnedDrafts | PlaceholderOwnedDrafts)[], where?: SQL) {
   const rows = batches.flatMap(({ owner, drafts }) =>
     drafts.map(
       (draft, index) => sql`(${owner.kind}, ${owner.id}, ${index + 1}::int, ${draft.type}, ${JSON.stringify(draft.payload)}::jsonb)`,

@@ -1,4 +1,17 @@
-import { and, type ColumnsSelection, count, eq, getTableColumns, inArray, isNull, ne, notExists, type SQL, sql } from 'drizzle-orm';
+import {
+  and,
+  type ColumnsSelection,
+  count,
+  eq,
+  getTableColumns,
+  inArray,
+  isNull,
+  ne,
+  notExists,
+  type Placeholder,
+  type SQL,
+  sql,
+} from 'drizzle-orm';
 import type { TypedQueryBuilder } from 'drizzle-orm/query-builders/query-builder';
 import { revokeAgentTokens } from '../agentTokens.ts';
 import { type Database, hot } from '../db/database.ts';
@@ -22,6 +35,8 @@ import { assertTaskMove } from '@mission/contracts';
 
 export type TaskRow = typeof tasks.$inferSelect;
 export type NewTaskRow = Omit<typeof tasks.$inferInsert, 'status'>;
+/** What a submit gives a new task (`submittedColumns`); the other columns take their defaults. */
+export type SubmittedTaskRow = Pick<NewTaskRow, Exclude<(typeof submittedColumns)[number], 'status'>>;
 export type EndedTaskStatus = Exclude<TaskStatus, 'queued' | 'running'>;
 
 /**
@@ -75,6 +90,10 @@ const stateEvent = (state: TaskStatus, reason?: string | null): MissionEventDraf
  * resolves whether it applied; the moves allowed are those of {@link taskTransitions}.
  */
 export class TaskStore {
+  /** Built at the first submit and run from then on: building it costs more CPU than running it. */
+  private submitStatement: ReturnType<typeof submitStatement> | undefined;
+  private claimStatement: ReturnType<typeof claimStatement> | undefined;
+
   constructor(private readonly deps: { db: Database; events: EventLog }) {}
 
   /**
@@ -84,31 +103,14 @@ export class TaskStore {
    * stores the event only if it inserted the row. Work already queued or running goes on, so two submits at once
    * can both pass a budget with little left, as two statements could.
    */
-  async submit(values: NewTaskRow, budgetDayStart: Date): Promise<SubmitOutcome> {
-    const { db, events } = this.deps;
-    const row = await retryingSeqConflicts(async () => {
-      const budget = db.$with('slot_budget').as(slotBudgetSince(db, values.slot, budgetDayStart));
-      const withinBudget = sql`coalesce(${budget.budget}, 0) = 0 or ${budget.spent} < ${budget.budget}`;
-      const inserted = db.$with('changed').as(
-        db
-          .insert(tasks)
-          .select(sql`select ${insertSelectRow(tasks, { ...values, status: 'queued' })} from ${budget} where ${withinBudget}`)
-          .onConflictDoNothing({ target: [tasks.idempotencyScope, tasks.idempotencyKey] })
-          .returning(),
-      );
-      const stored = events.insertAfter(inserted, { owner: owner(values.id), drafts: [stateEvent('queued')] });
-      const [row] = await hot(
-        db
-          .with(budget, inserted, stored)
-          .select({ budget: budget.budget, spent: budget.spent, task: inserted._.selectedFields, events: storedEvents })
-          .from(budget)
-          .leftJoin(inserted, sql`true`),
-      );
-      return row;
-    });
+  async submit(values: SubmittedTaskRow, budgetDayStart: Date): Promise<SubmitOutcome> {
+    this.submitStatement ??= submitStatement(this.deps);
+    const { statement, row: rowValues } = this.submitStatement;
+    const placeholders = { ...rowValues({ ...values, status: 'queued' }), budgetSince: budgetDayStart.toISOString() };
+    const [row] = await retryingSeqConflicts(() => statement.execute(placeholders));
     if (!row) return { refused: 'unknown_slot' };
     if (row.task) {
-      await events.publish(storedEventsOf(row.events));
+      await this.deps.events.publish(storedEventsOf(row.events));
       return { task: row.task as TaskRow };
     }
     if (row.budget && row.spent !== null && row.spent >= row.budget)
@@ -140,32 +142,13 @@ export class TaskStore {
    * slot and the slot's role in force, read in the same statement.
    */
   async claim(taskId: string, workerId: string, servedSlots: readonly string[] | undefined): Promise<ClaimedTask | null> {
-    const { db, events } = this.deps;
-    const served = servedSlots ? inArray(tasks.slot, [...servedSlots]) : undefined;
-    const unlimited = notExists(
-      db
-        .select({ one: sql`1` })
-        .from(slots)
-        .where(and(eq(slots.id, tasks.slot), sql`${slots.maxConcurrency} is not null`)),
+    this.claimStatement ??= claimStatement(this.deps);
+    const statement = this.claimStatement;
+    const [row] = await retryingSeqConflicts(() =>
+      statement.execute({ taskId, workerId, servedSlots: servedSlots ? [...servedSlots] : null }),
     );
-    // One statement, so one round trip and no transaction around it: the update, its `running` event (stored only
-    // if the update took the task), and the slot the task runs in with its role in force.
-    const row = await retryingSeqConflicts(async () => {
-      const claimed = db.$with('claimed').as(takeQueuedUpdate(db, taskId, workerId, and(served, unlimited)).returning());
-      const stored = events.insertAfter(claimed, { owner: owner(taskId), drafts: [stateEvent('running')] });
-      const active = activeRoleOfSlot(db);
-      const [row] = await hot(
-        db
-          .with(claimed, stored)
-          .select({ task: claimed._.selectedFields, slot: getTableColumns(slots), active: active._.selectedFields, events: storedEvents })
-          .from(claimed)
-          .leftJoin(slots, eq(slots.id, claimed.slot))
-          .leftJoinLateral(active, sql`true`),
-      );
-      return row;
-    });
     if (!row) return null;
-    await events.publish(storedEventsOf(row.events));
+    await this.deps.events.publish(storedEventsOf(row.events));
     return { task: row.task as TaskRow, slot: row.slot ? slotWithRole(row.slot, row.active as RoleVersionRow | null) : undefined };
   }
 
@@ -394,17 +377,91 @@ async function takeQueued(tx: Database, record: EventRecorder, taskId: string, w
   return task ?? null;
 }
 
-/** The update of queued → running (`where` narrowing which tasks), for {@link takeQueued} and the one-statement claim. */
-function takeQueuedUpdate(db: Database, taskId: string, workerId: string, where?: SQL) {
+/**
+ * The update of queued → running (`where` narrowing which tasks), for {@link takeQueued} and the one-statement claim
+ * (whose task and worker are placeholders).
+ */
+function takeQueuedUpdate(db: Database, taskId: string | Placeholder, workerId: string | Placeholder, where?: SQL) {
   assertTaskMove('queued', 'running');
   return db
     .update(tasks)
     .set({
       status: 'running',
-      workerId,
+      workerId: sql`${workerId}`,
       attempts: sql`${tasks.attempts} + 1`,
       startedAt: sql`statement_timestamp()`,
       updatedAt: sql`now()`,
     })
     .where(and(eq(tasks.id, taskId), eq(tasks.status, 'queued'), isNull(tasks.cancelRequestedAt), slotNotPaused, where));
+}
+
+/** The columns a submit gives a task (`NewTaskRow` and its status); each other column takes its default. */
+const submittedColumns = [
+  'id',
+  'slot',
+  'mode',
+  'status',
+  'prompt',
+  'priority',
+  'timeoutMs',
+  'idempotencyScope',
+  'idempotencyKey',
+  'metadata',
+  'retry',
+  'maxAttempts',
+  'parentId',
+] as const;
+
+/**
+ * {@link TaskStore.submit}'s statement, built once with placeholders (the row's columns, `budgetSince`) and prepared:
+ * a CTE reading the slot's budget and what it has spent since `budgetSince`, the insert of the row when the slot
+ * exists and its budget is not spent (`on conflict do nothing` for a taken idempotency key), and the `queued`
+ * event stored only if the row was inserted. Selects the budget and spend with the row inserted (none: no such slot).
+ */
+function submitStatement({ db, events }: { db: Database; events: EventLog }) {
+  const row = insertSelectRow(tasks, submittedColumns);
+  const budget = db.$with('slot_budget').as(slotBudgetSince(db, sql.placeholder('slot'), sql.placeholder('budgetSince')));
+  const withinBudget = sql`coalesce(${budget.budget}, 0) = 0 or ${budget.spent} < ${budget.budget}`;
+  const inserted = db.$with('changed').as(
+    db
+      .insert(tasks)
+      .select(sql`select ${row.select} from ${budget} where ${withinBudget}`)
+      .onConflictDoNothing({ target: [tasks.idempotencyScope, tasks.idempotencyKey] })
+      .returning(),
+  );
+  const stored = events.insertAfter(inserted, { owner: { kind: 'task', id: sql.placeholder('id') }, drafts: [stateEvent('queued')] });
+  const statement = db
+    .with(budget, inserted, stored)
+    .select({ budget: budget.budget, spent: budget.spent, task: inserted._.selectedFields, events: storedEvents })
+    .from(budget)
+    .leftJoin(inserted, sql`true`)
+    .prepare('task_submit');
+  return { statement, row: row.values };
+}
+
+/**
+ * {@link TaskStore.claim}'s statement, built once with placeholders (`taskId`, `workerId`, `servedSlots`: an array,
+ * or null for all) and prepared. One statement, so one round trip and no transaction around it: the update, its
+ * `running` event (stored only if the update took the task), and the slot the task runs in with its role in force.
+ */
+function claimStatement({ db, events }: { db: Database; events: EventLog }) {
+  const servedSlots = sql.placeholder('servedSlots');
+  const served = sql`(${servedSlots}::text[] is null or ${tasks.slot} = any(${servedSlots}::text[]))`;
+  const unlimited = notExists(
+    db
+      .select({ one: sql`1` })
+      .from(slots)
+      .where(and(eq(slots.id, tasks.slot), sql`${slots.maxConcurrency} is not null`)),
+  );
+  const taskId = sql.placeholder('taskId');
+  const claimed = db.$with('claimed').as(takeQueuedUpdate(db, taskId, sql.placeholder('workerId'), and(served, unlimited)).returning());
+  const stored = events.insertAfter(claimed, { owner: { kind: 'task', id: taskId }, drafts: [stateEvent('running')] });
+  const active = activeRoleOfSlot(db);
+  return db
+    .with(claimed, stored)
+    .select({ task: claimed._.selectedFields, slot: getTableColumns(slots), active: active._.selectedFields, events: storedEvents })
+    .from(claimed)
+    .leftJoin(slots, eq(slots.id, claimed.slot))
+    .leftJoinLateral(active, sql`true`)
+    .prepare('task_claim');
 }

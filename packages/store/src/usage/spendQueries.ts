@@ -1,4 +1,4 @@
-import { type AnyColumn, and, asc, count, eq, gte, isNotNull, lt, or, type SQL, sql } from 'drizzle-orm';
+import { type AnyColumn, and, asc, count, eq, gte, isNotNull, lt, or, type Placeholder, type SQL, sql } from 'drizzle-orm';
 import { type Database, hot } from '../db/database.ts';
 import { sessions, slots, tasks } from '../db/schema.ts';
 
@@ -27,7 +27,10 @@ export interface SlotSpend {
 }
 
 /** Tasks that ended since `since`: the ones whose cost counts against the day's budget. */
-const endedSince = (since: Date): SQL => sql`${tasks.finishedAt} >= ${since.toISOString()}::timestamptz`;
+const endedSince = (since: Since): SQL => sql`${tasks.finishedAt} >= ${instant(since)}::timestamptz`;
+/** A time, or the placeholder of one (an ISO string) in a statement built once (`.prepare()`). */
+type Since = Date | Placeholder;
+const instant = (since: Since) => (since instanceof Date ? since.toISOString() : since);
 
 const filtered = (aggregate: SQL, when: SQL | undefined): SQL => (when ? sql`${aggregate} filter (where ${when})` : aggregate);
 /** The cost of the tasks selected (those matching `when` as well, if given). */
@@ -80,25 +83,25 @@ export async function sessionsCostSince(db: Database, slot: string, since: Date)
   return row?.usd ?? 0;
 }
 
-const tasksCostQuery = (db: Database, slot: string, since: Date) =>
+const tasksCostQuery = (db: Database, slot: string | Placeholder, since: Since) =>
   db
     .select({ usd: costSum() })
     .from(tasks)
     .where(and(eq(tasks.slot, slot), endedSince(since)));
 
-const sessionsCostQuery = (db: Database, slot: string, since: Date) =>
+const sessionsCostQuery = (db: Database, slot: string | Placeholder, since: Since) =>
   db
     .select({ usd: sql<number>`coalesce(sum(${sessions.costUsd}), 0)`.mapWith(Number) })
     .from(sessions)
-    .where(and(eq(sessions.slot, slot), isNotNull(sessions.costAt), sql`${sessions.costAt} >= ${since.toISOString()}::timestamptz`));
+    .where(and(eq(sessions.slot, slot), isNotNull(sessions.costAt), sql`${sessions.costAt} >= ${instant(since)}::timestamptz`));
 
 /**
  * A slot's daily budget (`budget`; null or 0: none) and, when it has one, what its tasks and sessions have spent
  * since `since` (`spent`, as {@link tasksCostSince} + {@link sessionsCostSince}; null without a budget, as nothing
  * is summed then); no row when there is no such slot. A select for a statement to check the budget in
- * (`TaskStore.submit`).
+ * (`TaskStore.submit`); `slot` and `since` may be placeholders.
  */
-export function slotBudgetSince(db: Database, slot: string, since: Date) {
+export function slotBudgetSince(db: Database, slot: string | Placeholder, since: Since) {
   // Uncorrelated subqueries run (once) only when the case reaches them: a slot without a budget sums nothing.
   const spent = sql<number | null>`case when coalesce(${slots.dailyBudgetUsd}, 0) = 0 then null
     else (${tasksCostQuery(db, slot, since)}) + (${sessionsCostQuery(db, slot, since)}) end`.mapWith(Number);
