@@ -24,6 +24,20 @@ export function hot<T>(query: { prepare(name: string): { execute(): Promise<T> }
   return query.prepare('hot').execute();
 }
 
+/**
+ * A statement of a fixed shape built (with placeholders) and prepared once per database, then only run: building a
+ * query costs drizzle more CPU than running it takes postgres.js. For hot queries of free functions; `build` runs at
+ * the first use on each database.
+ */
+export function builtOnce<T>(build: (db: Database) => T): (db: Database) => T {
+  const built = new WeakMap<Database, T>();
+  return (db) => {
+    let statement = built.get(db);
+    if (statement === undefined) built.set(db, (statement = build(db)));
+    return statement;
+  };
+}
+
 export interface DatabaseHandle {
   db: Database;
   kind: 'postgres' | 'pglite';

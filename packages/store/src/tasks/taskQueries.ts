@@ -1,14 +1,22 @@
-import { and, desc, eq, lt, or, type SQL } from 'drizzle-orm';
-import { type Database, hot } from '../db/database.ts';
+import { and, desc, eq, lt, or, type SQL, sql } from 'drizzle-orm';
+import { builtOnce, type Database } from '../db/database.ts';
 import { tasks } from '../db/schema.ts';
 import type { TaskRow } from './taskStore.ts';
 
 /** Reads of tasks (the writes are {@link TaskStore}'s). */
 
 export async function taskRow(db: Database, id: string): Promise<TaskRow | undefined> {
-  const [row] = await hot(db.select().from(tasks).where(eq(tasks.id, id)));
+  const [row] = await taskById(db).execute({ id });
   return row;
 }
+
+const taskById = builtOnce((db) =>
+  db
+    .select()
+    .from(tasks)
+    .where(eq(tasks.id, sql.placeholder('id')))
+    .prepare('task_by_id'),
+);
 
 /** The task an Idempotency-Key made in its scope, if any. */
 export async function taskByIdempotencyKey(db: Database, scope: string, key: string): Promise<TaskRow | undefined> {

@@ -14,7 +14,7 @@ import {
 } from 'drizzle-orm';
 import type { TypedQueryBuilder } from 'drizzle-orm/query-builders/query-builder';
 import { revokeAgentTokens } from '../agentTokens.ts';
-import { type Database, hot } from '../db/database.ts';
+import { builtOnce, type Database, hot } from '../db/database.ts';
 import { insertSelectRow } from '../db/insertSelectRow.ts';
 import { type RoleVersionRow, slotPauses, slots, tasks } from '../db/schema.ts';
 import {
@@ -175,9 +175,7 @@ export class TaskStore {
    * its own once the CLI reports it); false when the lease no longer holds.
    */
   async markPromptDelivered(lease: TaskLease, claudeSessionId: string): Promise<boolean> {
-    const [row] = await hot(
-      this.deps.db.update(tasks).set({ promptDeliveredAt: sql`now()`, claudeSessionId }).where(held(lease)).returning({ id: tasks.id }),
-    );
+    const [row] = await promptDelivered(this.deps.db).execute({ ...lease, claudeSessionId });
     return Boolean(row);
   }
 
@@ -360,7 +358,18 @@ export class TaskStore {
 }
 
 /** The lease still holds: the task runs on that worker, in that attempt. */
-function held(lease: TaskLease): SQL {
+/** {@link TaskStore.markPromptDelivered}'s update, the lease and the session placeholders (`id`, `workerId`, `attempts`, `claudeSessionId`). */
+const promptDelivered = builtOnce((db) =>
+  db
+    .update(tasks)
+    .set({ promptDeliveredAt: sql`now()`, claudeSessionId: sql`${sql.placeholder('claudeSessionId')}` })
+    .where(held({ id: sql.placeholder('id'), workerId: sql.placeholder('workerId'), attempts: sql.placeholder('attempts') }))
+    .returning({ id: tasks.id })
+    .prepare('task_prompt_delivered'),
+);
+
+/** A lease's guard; its fields may be placeholders, in a statement built once. */
+function held(lease: { [K in keyof TaskLease]: TaskLease[K] | Placeholder }): SQL {
   return and(eq(tasks.id, lease.id), eq(tasks.status, 'running'), eq(tasks.workerId, lease.workerId), eq(tasks.attempts, lease.attempts))!;
 }
 
