@@ -4,12 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { channels, createRedis } from '@mission/store';
-import { readSse } from '../tests/support/sse.ts';
+import { readSse, type SseMessage } from '../tests/support/sse.ts';
 import { type BenchRedis, startBenchRedis } from './lib/benchRedis.ts';
 import { benchPrefix } from './lib/environment.ts';
 import { startMissionProcesses } from './lib/missionProcesses.ts';
 import { CpuMeter } from './lib/procStat.ts';
 import { observePublishes } from './lib/publishObserver.ts';
+import { openSse } from './lib/sseClient.ts';
 import { ms, ratio, report, summarize, type LatencySummary } from './lib/stats.ts';
 
 /**
@@ -48,23 +49,33 @@ interface Delivery {
 
 /** Opens SUBSCRIBERS streams, calls `go` once all are open, and collects each event's delay until every stream ends. */
 async function subscribeAll(
-  open: () => Promise<Response>,
+  url: string,
+  headers: Record<string, string>,
   timed: (data: string) => { seq: number; origin: number } | undefined,
   go: () => Promise<void>,
+  /** Whether a stream has caught up with this message (read every event stored before `go`); unset: once open. */
+  caughtUp?: (message: SseMessage) => boolean,
 ): Promise<Delivery[]> {
   const deliveries: Delivery[] = [];
-  const responses = await Promise.all(Array.from({ length: SUBSCRIBERS }, open));
-  for (const res of responses) if (!res.ok) throw new Error(`subscribing answered ${res.status}`);
+  const responses = await Promise.all(Array.from({ length: SUBSCRIBERS }, () => openSse(url, headers)));
+  for (const res of responses) if (res.status !== 200) throw new Error(`subscribing answered ${res.status}`);
+  const caughtUpAll: Promise<void>[] = [];
   const reading = Promise.all(
-    responses.map((res) =>
-      readSse(res, (message) => {
+    responses.map((res) => {
+      const { promise, resolve: onCaughtUp } = Promise.withResolvers<void>();
+      caughtUpAll.push(promise);
+      if (!caughtUp) onCaughtUp();
+      return res.read((message) => {
+        if (caughtUp?.(message)) onCaughtUp();
         const received = Date.now();
         const event = timed(message.data);
         if (event) deliveries.push({ ...event, received });
         return message.event === 'end';
-      }),
-    ),
+      });
+    }),
   );
+  // Both sides are timed with every subscriber live: Mission's streams first replay what was stored (a query each).
+  await Promise.all(caughtUpAll);
   await go();
   await reading;
   return deliveries;
@@ -83,7 +94,8 @@ async function rawRelay(redis: BenchRedis): Promise<FanOutResult> {
   const observer = await observePublishes(redis.url, channel);
   const cpu = new CpuMeter();
   const deliveries = await subscribeAll(
-    () => fetch(`http://127.0.0.1:${port}/stream`),
+    `http://127.0.0.1:${port}/stream`,
+    {},
     (data) => {
       const event = JSON.parse(data) as { at: string; seq: number };
       return { seq: event.seq, origin: Date.parse(event.at) };
@@ -134,9 +146,12 @@ async function mission(redis: BenchRedis): Promise<FanOutResult> {
   });
   const { id } = (await submitted.json()) as { id: string };
   const observer = await observePublishes(redis.url, channels(system.queuePrefix).events('task', id));
+  // The agent waits for the go file after its init line: what is stored by then is what each stream replays.
+  const storedBeforeGo = await lastStoredSeq(system, id);
   const cpu = new CpuMeter();
   const deliveries = await subscribeAll(
-    () => fetch(`${system.url}/v1/tasks/${id}/events`, { headers: system.headers }),
+    `${system.url}/v1/tasks/${id}/events`,
+    system.headers,
     (data) => {
       const event = JSON.parse(data) as { type?: string; at?: string; seq: number };
       return event.type === 'assistant_message' ? { seq: event.seq, origin: Date.parse(event.at!) } : undefined;
@@ -145,6 +160,7 @@ async function mission(redis: BenchRedis): Promise<FanOutResult> {
       cpu.track(system.api.pid!);
       fs.writeFileSync(goFile, '');
     },
+    (message) => message.id === String(storedBeforeGo),
   );
   const used = cpu.used();
   const seen = await observer.stop();
@@ -152,6 +168,18 @@ async function mission(redis: BenchRedis): Promise<FanOutResult> {
   await system.cleanUp();
   fs.rmSync(scratch, { recursive: true, force: true });
   return resultOf(deliveries, seen, used);
+}
+
+/** The seq of the task's last event once its agent is waiting for the go file (its `running` state stored). */
+async function lastStoredSeq(system: { url: string; headers: Record<string, string> }, id: string): Promise<number> {
+  for (;;) {
+    const messages = await readSse(await fetch(`${system.url}/v1/tasks/${id}/events?follow=false`, { headers: system.headers }));
+    const states = messages
+      .filter((m) => m.event === 'state')
+      .map((m) => (JSON.parse(m.data) as { payload: { state: string } }).payload.state);
+    if (states.includes('running')) return Number(messages.filter((m) => m.id).at(-1)!.id);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 function resultOf(deliveries: Delivery[], seenOnRedis: Map<number, number>, cpuUsed: number): FanOutResult {
