@@ -143,8 +143,9 @@ export class OwnerHub {
   /** A live event: the ones it skipped over first (missed on the wire), from the log, then itself. */
   private async deliverLive(event: MissionEvent, frame: Buffer): Promise<void> {
     try {
-      const from = Math.min(...[...this.followers.values()].map(({ follower }) => follower.last));
-      if (this.followers.size > 0 && event.seq > from + 1) {
+      let from = event.seq - 1;
+      for (const { follower } of this.followers.values()) if (follower.last < from) from = follower.last;
+      if (event.seq > from + 1) {
         for (const missed of await this.deps.log.list(this.owner.id, from, { untilSeq: event.seq - 1 }))
           await this.deliver(missed, Buffer.from(frameOf(missed)));
       }
