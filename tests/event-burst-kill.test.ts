@@ -3,11 +3,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRedis, followEvents, TaskStore, taskRow } from '@mission/store';
+import { createRedis, TaskStore, taskRow } from '@mission/store';
 import type { MissionEvent } from '@mission/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PrivateRedis, startPrivateRedis } from '../packages/cli/src/privateRedis.ts';
 import { recordChild } from './support/childProcesses.ts';
+import { readSse } from './support/sse.ts';
 import { waitUntil } from './support/processes.ts';
 import { startTestSystem, type TestSystem } from './support/system.ts';
 
@@ -79,19 +80,8 @@ describe('a batched burst of events and a kill -9 between insert and publish', (
     expect(heard).toEqual([]);
 
     // A reader that comes now finds the whole burst, in order, then the state event that ended the task.
-    const abort = new AbortController();
-    const read: MissionEvent[] = [];
-    for await (const event of followEvents({
-      log: system.core.events,
-      subscriber: system.core.subscriber,
-      owner: { kind: 'task', id },
-      afterSeq: 0,
-      signal: abort.signal,
-    })) {
-      read.push(event);
-      if (event.type === 'state' && event.payload.state === 'succeeded') break;
-    }
-    abort.abort();
+    const messages = await readSse(await system.fetch(`/v1/tasks/${id}/events`), (message) => message.event === 'end');
+    const read = messages.filter((m) => m.event !== 'end').map((m) => JSON.parse(m.data) as MissionEvent);
     expect(read.map((e) => e.seq)).toEqual(read.map((_, i) => i + 1));
     expect(read.map((e) => (e.type === 'state' ? `state ${e.payload.state}` : (e.payload as { text: string }).text))).toEqual([
       'state queued',

@@ -18,6 +18,8 @@ export interface MissionProcesses {
   url: string;
   /** The scratch database's name. */
   database: string;
+  /** MISSION_QUEUE_PREFIX of both processes (their queues' and channels' names start with it). */
+  queuePrefix: string;
   /** Authorization (an admin token) and JSON content type. */
   headers: Record<string, string>;
   api: ChildProcess;
@@ -41,6 +43,7 @@ export async function startMissionProcesses(
   const database = await scratchDatabase(databaseSettings);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-bench-'));
   const port = await freePort();
+  const queuePrefix = benchPrefix('mission');
   const fullEnv = {
     ...process.env,
     PORT: String(port),
@@ -48,7 +51,7 @@ export async function startMissionProcesses(
     DATABASE_URL: database.url,
     REDIS_URL: redisUrl,
     MISSION_DATA_DIR: dataDir,
-    MISSION_QUEUE_PREFIX: benchPrefix('mission'),
+    MISSION_QUEUE_PREFIX: queuePrefix,
     MISSION_SLOTS_FILE: '/nonexistent/slots.yaml',
     MISSION_PERMISSIONS_FILE: '/nonexistent/permissions.yaml',
     MISSION_AUTH: 'on',
@@ -79,6 +82,7 @@ export async function startMissionProcesses(
   return {
     url,
     database: dbName,
+    queuePrefix,
     headers,
     api,
     worker,

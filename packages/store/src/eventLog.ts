@@ -1,7 +1,6 @@
 import { and, asc, eq, gt, lte, type Placeholder, type SQL, type Subquery, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import { type Database, hot, sqlStateOf, type Transaction, UNIQUE_VIOLATION } from './db/database.ts';
-import { UnavailableError } from '@mission/contracts';
 import { events, sessions, tasks } from './db/schema.ts';
 import {
   endedSessionStates,
@@ -11,7 +10,6 @@ import {
   type MissionEventDraft,
   type OwnerKind,
 } from '@mission/contracts';
-import type { ChannelSubscriber } from './channelSubscriber.ts';
 import { channels } from './queues.ts';
 import { announceRevokedTokens, type RevokedTokens } from './tokenRevocations.ts';
 
@@ -19,8 +17,6 @@ const MAX_APPEND_ATTEMPTS = 5;
 /** Event batches of up to this many rows are inserted by prepared statements ({@link hot}). */
 export const PREPARED_MAX_ROWS = 4;
 const REPLAY_PAGE = 500;
-/** Live events a follower may hold unread; one that falls further behind is ended (it can resume from its last seq). */
-export const MAX_LIVE_BACKLOG = 10_000;
 
 /** Events of one owner, in order, to store together. */
 export interface OwnedDrafts {
@@ -293,65 +289,6 @@ function toEvent(row: typeof events.$inferSelect): MissionEvent {
     payload: row.payload,
     at: row.at.toISOString(),
   } as MissionEvent;
-}
-
-/**
- * Replays an owner's stored events after `afterSeq`, then follows live ones, in seq order with no gap
- * and no duplicate, until `signal` aborts or the consumer stops iterating. Live events are shared with the
- * owner's other followers: read them, never change them.
- */
-export async function* followEvents(options: {
-  log: EventLog;
-  subscriber: ChannelSubscriber;
-  owner: EventOwner;
-  afterSeq: number;
-  signal: AbortSignal;
-  /** Live events held unread before the follower is ended ({@link MAX_LIVE_BACKLOG}). */
-  maxBacklog?: number;
-}): AsyncGenerator<MissionEvent> {
-  const { log, subscriber, owner, signal, maxBacklog = MAX_LIVE_BACKLOG } = options;
-  const live: MissionEvent[] = [];
-  let behind = false;
-  let wake: (() => void) | undefined;
-  const unsubscribe = await subscriber.subscribe(log.channel(owner), (_message, json) => {
-    if (live.length >= maxBacklog) behind = true;
-    else live.push(json() as MissionEvent);
-    wake?.();
-  });
-  const onAbort = () => wake?.();
-  signal.addEventListener('abort', onAbort);
-  let last = options.afterSeq;
-  try {
-    for await (const event of log.replay(owner.id, last)) {
-      last = event.seq;
-      yield event;
-    }
-    while (!signal.aborted) {
-      if (behind)
-        throw new UnavailableError(`the stream fell more than ${maxBacklog} events behind; resume it after seq ${last}`, {
-          afterSeq: last,
-        });
-      const event = live.shift();
-      if (!event) {
-        await new Promise<void>((resolve) => (wake = resolve));
-        wake = undefined;
-        continue;
-      }
-      if (event.seq <= last) continue;
-      if (event.seq > last + 1) {
-        // Missed one on the wire (e.g. during a reconnect): the log has it.
-        for (const missed of await log.list(owner.id, last, { untilSeq: event.seq - 1 })) {
-          last = missed.seq;
-          yield missed;
-        }
-      }
-      last = event.seq;
-      yield event;
-    }
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-    unsubscribe();
-  }
 }
 
 /** The events a statement stored by {@link EventLog.insertAfter}, as one JSON array (read them with {@link storedEventsOf}). */

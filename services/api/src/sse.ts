@@ -1,21 +1,10 @@
 import type { ServerResponse } from 'node:http';
-import { errorBody, type EventOwner, type MissionEvent, MissionError } from '@mission/contracts';
-import { followEvents } from '@mission/store';
-import type { CoreRuntime } from '@mission/core';
+import { type EventOwner, MissionError } from '@mission/contracts';
+import type { EventLog } from '@mission/store';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { END_FRAME, type EventFanOut, errorFrame, frameOf, type IsLast, type OwnerHub } from './eventFanOut.ts';
 
 const KEEPALIVE_MS = 15_000;
-
-/** An event as an SSE message, built once however many streams send it (live events are shared by their followers). */
-const frames = new WeakMap<MissionEvent, string>();
-function frameOf(event: MissionEvent): string {
-  let frame = frames.get(event);
-  if (frame === undefined) {
-    frame = `id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
-    frames.set(event, frame);
-  }
-  return frame;
-}
 
 /** Resolves when the response has room again, or is gone. */
 function writable(res: ServerResponse): Promise<void> {
@@ -38,19 +27,20 @@ export function resumeSeq(request: FastifyRequest, after: number | undefined): n
 }
 
 /**
- * Streams an owner's events as Server-Sent Events: stored ones after `afterSeq`, then (with `follow`)
- * live ones. Each event's SSE id is its seq, so a client resumes with `Last-Event-ID`. When `isLast` says
- * an event ends the stream, or the stored events are all sent without `follow`, an `end` event follows
- * and the response closes.
+ * Streams an owner's events as Server-Sent Events: stored ones after `afterSeq`, then (with `follow`) live ones
+ * from the owner's fan-out hub. Each event's SSE id is its seq, so a client resumes with `Last-Event-ID`. When the
+ * route's `isLast` says an event ends the stream, or the stored events are all sent without `follow`, an `end`
+ * event follows and the response closes; a reader that falls too far behind gets an `error` event (resume after
+ * its `afterSeq`).
  */
 export async function streamEvents(
-  core: CoreRuntime,
   request: FastifyRequest,
   reply: FastifyReply,
-  options: { owner: EventOwner; afterSeq: number; follow: boolean; isLast(event: MissionEvent): boolean | Promise<boolean> },
+  options: { owner: EventOwner; afterSeq: number; follow: boolean; log: EventLog; fanOut: EventFanOut; isLast: IsLast },
 ): Promise<void> {
-  const abort = new AbortController();
-  request.raw.once('close', () => abort.abort());
+  const { owner, log, fanOut, isLast } = options;
+  let closed = false;
+  request.raw.once('close', () => (closed = true));
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, {
@@ -61,36 +51,33 @@ export async function streamEvents(
   });
   res.write(': connected\n\n');
   const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
+  let hub: OwnerHub | undefined;
   try {
-    const source = options.follow
-      ? followEvents({
-          log: core.events,
-          subscriber: core.subscriber,
-          owner: options.owner,
-          afterSeq: options.afterSeq,
-          signal: abort.signal,
-        })
-      : core.events.replay(options.owner.id, options.afterSeq);
-    let ended = !options.follow;
-    for await (const event of source) {
-      // A slow reader slows its own stream (stored events are read a page at a time as it reads), never
-      // the others; the live events it has not taken are bounded by followEvents.
+    // Subscribed before the stored events are read, so every event stored after them reaches the hub.
+    if (options.follow) hub = await fanOut.acquire(owner);
+    let last = options.afterSeq;
+    // The stored events at this reader's own pace (read a page at a time as it reads), never the others'.
+    for await (const event of log.replay(owner.id, last)) {
+      if (closed) return;
       if (!res.write(frameOf(event))) await writable(res);
-      if (await options.isLast(event)) {
-        ended = true;
-        break;
+      last = event.seq;
+      if (await isLast(owner.id, event)) {
+        res.write(END_FRAME);
+        return;
       }
     }
-    if (ended) res.write('event: end\ndata: {}\n\n');
-  } catch (error) {
-    if (error instanceof MissionError) {
-      request.log.warn({ owner: options.owner, err: error }, 'event stream ended early');
-      res.write(`event: error\ndata: ${JSON.stringify(errorBody(error).error)}\n\n`);
-    } else {
-      request.log.error({ err: error }, 'event stream failed');
-      res.write(`event: error\ndata: ${JSON.stringify({ code: 'internal', message: 'event stream failed' })}\n\n`);
+    if (!hub) res.write(END_FRAME);
+    else if (!closed) {
+      const end = await hub.join({ res, last });
+      if (end.kind === 'dropped') request.log.warn({ owner, err: end.error }, 'event stream reader fell behind; ended');
+      if (end.kind === 'failed') request.log.warn({ owner, err: end.error }, 'event stream ended early');
     }
+  } catch (error) {
+    if (error instanceof MissionError) request.log.warn({ owner, err: error }, 'event stream ended early');
+    else request.log.error({ err: error }, 'event stream failed');
+    res.write(errorFrame(error));
   } finally {
+    hub?.release();
     clearInterval(keepalive);
     res.end();
   }

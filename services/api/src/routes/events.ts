@@ -1,6 +1,7 @@
 import type { CoreRuntime } from '@mission/core';
 import type { Caller, EventOwner, MissionEvent, Scope } from '@mission/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { EventFanOut } from '../eventFanOut.ts';
 import { resumeSeq, streamEvents } from '../sse.ts';
 import { eventStreamQuery, idParams } from './schemas.ts';
 
@@ -24,6 +25,7 @@ export interface EventsRoute {
  * Server-Sent Events resumable with Last-Event-ID or `?after=`.
  */
 export function eventsRoute(app: App, core: CoreRuntime, route: EventsRoute): void {
+  const fanOut = new EventFanOut({ log: core.events, subscriber: core.subscriber, isLast: route.isLast, logger: app.log });
   app.get(
     `/v1/${route.kind}s/:id/events`,
     {
@@ -32,11 +34,13 @@ export function eventsRoute(app: App, core: CoreRuntime, route: EventsRoute): vo
     },
     async (request, reply) => {
       const id = await route.load(request.params.id, request.caller);
-      await streamEvents(core, request, reply, {
+      await streamEvents(request, reply, {
         owner: { kind: route.kind, id },
         afterSeq: resumeSeq(request, request.query.after),
         follow: request.query.follow,
-        isLast: (event) => route.isLast(id, event),
+        log: core.events,
+        fanOut,
+        isLast: route.isLast,
       });
     },
   );
