@@ -24,6 +24,7 @@ import {
   type Redis,
   revokeAgentTokens,
   serveCommands,
+  type SessionHandover,
   SessionStore,
   sessionStateOn,
   sessionsOfEndedTasks,
@@ -85,6 +86,8 @@ export interface SessionHostOptions {
   jobLockMs: number;
   /** How often a session its usage limit stopped looks whether its slot was resumed early (MISSION_HEARTBEAT_MS). */
   slotPausePollMs: number;
+  /** Resumes on another worker the sessions of `autoResume` slots this worker loses (drained, or fenced off). */
+  handover: SessionHandover;
 }
 
 /** A spawn job taken while this worker was full goes back to the queue for this long (another worker may take it). */
@@ -139,12 +142,14 @@ export class SessionHost {
     return this.live.size;
   }
 
-  /** Ends every session (they become `lost`: resumable elsewhere with `claude --resume`) and stops serving. */
+  /**
+   * Ends every session (they become `lost`: resumable elsewhere with `claude --resume`; those of `autoResume` slots
+   * are handed over, resumed on another worker) and stops serving. Spawn jobs stop first, so no handed-over session
+   * comes back here.
+   */
   async close(): Promise<void> {
     await this.spawnWorker.close();
-    await this.endAll(async (id) =>
-      this.record(id, 'lost', null, { reason: 'the worker shut down; resume it with POST /v1/sessions/:id/resume' }),
-    );
+    await this.loseAll('the worker shut down', () => 'resume it with POST /v1/sessions/:id/resume');
     await this.commandWorker.close();
   }
 
@@ -161,11 +166,17 @@ export class SessionHost {
    * declared it lost already.
    */
   async fence(): Promise<void> {
-    await this.endAll((id) =>
-      this.record(id, 'lost', null, {
-        reason: `its worker (${this.deps.workerId}) stopped it: no heartbeat of the worker landed in time; resume it with POST /v1/sessions/${id}/resume`,
-      }),
+    await this.loseAll(
+      `its worker (${this.deps.workerId}) stopped it: no heartbeat of the worker landed in time`,
+      (id) => `resume it with POST /v1/sessions/${id}/resume`,
     );
+  }
+
+  /** Ends every session here as `lost` (`why`, then `hint` for its id), and hands over those of `autoResume` slots. */
+  private async loseAll(why: string, hint: (sessionId: string) => string): Promise<void> {
+    const ids = [...this.live.keys()];
+    await this.endAll((id) => this.record(id, 'lost', null, { reason: `${why}; ${hint(id)}` }));
+    await this.deps.handover.resumeLost(ids, why);
   }
 
   /**

@@ -1,0 +1,131 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
+import { waitUntil } from './support/processes.ts';
+import { startWorkerProcess, type WorkerProcess } from './support/workerProcess.ts';
+
+/** Short enough for a test, long enough that a busy 2-core machine does not declare a live worker lost. */
+const FLEET_ENV = { MISSION_HEARTBEAT_MS: '300', MISSION_WORKER_TIMEOUT_MS: '2500', MISSION_JOB_LOCK_MS: '2000' };
+
+interface SessionJson {
+  id: string;
+  state: string;
+  ownerWorker: string | null;
+  claudeSessionId: string | null;
+}
+interface StateEventJson {
+  seq: number;
+  payload: { state: string; reason?: string; resumable?: boolean; autoResume?: boolean };
+}
+
+describe('sessions of an autoResume slot survive their worker', () => {
+  let bed: ClaudeTestBed;
+  const workers: WorkerProcess[] = [];
+
+  beforeAll(async () => {
+    bed = await startClaudeTestBed({ inProcessWorker: false, env: FLEET_ENV });
+    await api('/v1/slots/survivor', { method: 'PUT', body: { cwd: bed.workdir, env: bed.claude.env, autoResume: true } });
+    bed.stub.respond((request) => {
+      const remember = /^Remember the word: (\w+)\.$/.exec(request.lastUserText);
+      if (remember) return { text: `I will remember ${remember[1]}.` };
+      if (request.lastUserText === 'Which word did I ask you to remember?') {
+        const word = /Remember the word: (\w+)\./.exec(JSON.stringify(request.body.messages))?.[1];
+        return { text: word ? `You asked me to remember ${word}.` : 'I have no earlier conversation.' };
+      }
+      return undefined;
+    });
+  });
+  afterEach(async (context) => {
+    if (context.task.result?.state === 'fail')
+      for (const w of workers) console.error(`--- worker ${w.id} log:\n${w.output().slice(-4_000)}`);
+  });
+  afterAll(async () => {
+    for (const w of workers) w.child.kill('SIGKILL');
+    await Promise.all(workers.map((w) => w.exited));
+    await bed?.close();
+  });
+
+  async function api<T>(route: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+    const res = await bed.system.fetch(route, {
+      method: init.method ?? 'GET',
+      headers: init.body === undefined ? {} : { 'content-type': 'application/json' },
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    });
+    const body = (await res.json()) as T;
+    if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${route} → ${res.status}: ${JSON.stringify(body)}`);
+    return body;
+  }
+  const session = (id: string) => api<SessionJson>(`/v1/sessions/${id}`);
+  const send = (id: string, text: string) =>
+    api<{ response: string }>(`/v1/sessions/${id}/send`, { method: 'POST', body: { text, timeoutMs: 30_000 } });
+  const stateEvents = async (id: string): Promise<StateEventJson[]> =>
+    (await bed.system.core.events.list(id))
+      .filter((e) => e.type === 'state')
+      .map((e) => ({ seq: e.seq, payload: e.payload as StateEventJson['payload'] }));
+  const startWorker = async (id: string) => {
+    const worker = await startWorkerProcess(bed.system, id, { MISSION_WORKER_CONCURRENCY: '1' });
+    workers.push(worker);
+    return worker;
+  };
+
+  /** A session of the autoResume slot that has been told a word, and the worker holding it. */
+  async function sessionRemembering(word: string): Promise<{ id: string; claudeSessionId: string; owner: WorkerProcess }> {
+    const spawned = await api<SessionJson>('/v1/sessions', { method: 'POST', body: { slot: 'survivor' } });
+    expect((await send(spawned.id, `Remember the word: ${word}.`)).response).toContain(`I will remember ${word}.`);
+    const { claudeSessionId, ownerWorker } = await session(spawned.id);
+    return { id: spawned.id, claudeSessionId: claudeSessionId!, owner: workers.find((w) => w.id === ownerWorker)! };
+  }
+
+  /** Waits until the session is idle on another worker than `gone`, by itself (nobody asks for a resume here). */
+  async function resumedElsewhere(id: string, gone: WorkerProcess): Promise<SessionJson> {
+    await waitUntil(
+      async () => {
+        const now = await session(id);
+        return now.ownerWorker !== null && now.ownerWorker !== gone.id && now.state === 'idle';
+      },
+      45_000,
+      'the session to come back on another worker by itself',
+    );
+    return session(id);
+  }
+
+  /** Its events tell the loss (a resume expected), then Mission's own resume, then the claim of the new worker. */
+  async function expectLossThenAutoResume(id: string, lostReason: RegExp): Promise<void> {
+    const states = await stateEvents(id);
+    const lost = states.findLastIndex((e) => e.payload.state === 'lost');
+    expect(lost).toBeGreaterThan(-1);
+    expect(states[lost]!.payload).toMatchObject({ resumable: true });
+    expect(states[lost]!.payload.reason).toMatch(lostReason);
+    const [resuming, claimed] = states.slice(lost + 1);
+    expect(resuming?.payload).toMatchObject({ state: 'starting', autoResume: true });
+    expect(resuming?.payload.reason).toMatch(/resuming Claude Code session .* on another worker \(the slot sets autoResume\)$/);
+    expect(claimed?.payload.reason).toMatch(/^resumed on worker /);
+    // Exactly one resume for the loss, however many processes swept.
+    expect(states.filter((e) => e.payload.autoResume === true)).toHaveLength(1);
+  }
+
+  it('kill -9 of the owning worker: the session comes back on the other worker by itself, with its conversation', async () => {
+    await startWorker('survive-a');
+    await startWorker('survive-b');
+    const { id, claudeSessionId, owner } = await sessionRemembering('tangerine');
+
+    owner.child.kill('SIGKILL');
+    const resumed = await resumedElsewhere(id, owner);
+    expect(resumed.claudeSessionId).toBe(claudeSessionId);
+    await expectLossThenAutoResume(id, new RegExp(`^the worker holding it \\(${owner.id}\\) was lost`));
+    expect((await send(id, 'Which word did I ask you to remember?')).response).toContain('You asked me to remember tangerine.');
+    await api(`/v1/sessions/${id}/kill`, { method: 'POST' });
+  });
+
+  it('SIGTERM of the owning worker: the session is handed over to another worker, not ended', async () => {
+    await startWorker('survive-c');
+    const { id, claudeSessionId, owner } = await sessionRemembering('pomegranate');
+
+    owner.child.kill('SIGTERM');
+    expect(await owner.exited).toBe(0);
+    const resumed = await resumedElsewhere(id, owner);
+    expect(resumed.claudeSessionId).toBe(claudeSessionId);
+    await expectLossThenAutoResume(id, /^the worker shut down; /);
+    expect((await send(id, 'Which word did I ask you to remember?')).response).toContain('You asked me to remember pomegranate.');
+    await api(`/v1/sessions/${id}/kill`, { method: 'POST' });
+  });
+});
