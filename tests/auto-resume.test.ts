@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { type Approval, CONTINUE_AFTER_LOSS_PROMPT } from '@mission/contracts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
 import { waitUntil } from './support/processes.ts';
@@ -5,6 +8,9 @@ import { startWorkerProcess, type WorkerProcess } from './support/workerProcess.
 
 /** Short enough for a test, long enough that a busy 2-core machine does not declare a live worker lost. */
 const FLEET_ENV = { MISSION_HEARTBEAT_MS: '300', MISSION_WORKER_TIMEOUT_MS: '2500', MISSION_JOB_LOCK_MS: '2000' };
+
+/** A command the CLI asks permission for (`touch` is no read-only command). */
+const CHECK_COMMAND = 'touch made-by-check.txt && echo check-ran';
 
 interface SessionJson {
   id: string;
@@ -27,6 +33,10 @@ describe('sessions of an autoResume slot survive their worker', () => {
     bed.stub.respond((request) => {
       const remember = /^Remember the word: (\w+)\.$/.exec(request.lastUserText);
       if (remember) return { text: `I will remember ${remember[1]}.` };
+      // Asked first, and again once the resumed session is told to go on (the CLI does not ask again by itself).
+      if (request.lastUserText === 'Run the check.' || request.lastUserText === CONTINUE_AFTER_LOSS_PROMPT)
+        return { text: 'Running it.', toolUses: [{ name: 'Bash', input: { command: CHECK_COMMAND, description: 'Check' } }] };
+      if (request.toolResults.length > 0) return { text: `The check printed ${request.toolResults.at(-1)!.content.trim()}.` };
       if (request.lastUserText === 'Which word did I ask you to remember?') {
         const word = /Remember the word: (\w+)\./.exec(JSON.stringify(request.body.messages))?.[1];
         return { text: word ? `You asked me to remember ${word}.` : 'I have no earlier conversation.' };
@@ -97,7 +107,7 @@ describe('sessions of an autoResume slot survive their worker', () => {
     expect(states[lost]!.payload.reason).toMatch(lostReason);
     const [resuming, claimed] = states.slice(lost + 1);
     expect(resuming?.payload).toMatchObject({ state: 'starting', autoResume: true });
-    expect(resuming?.payload.reason).toMatch(/resuming Claude Code session .* on another worker \(the slot sets autoResume\)$/);
+    expect(resuming?.payload.reason).toMatch(/resuming Claude Code session .* on another worker \(the slot sets autoResume\)/);
     expect(claimed?.payload.reason).toMatch(/^resumed on worker /);
     // Exactly one resume for the loss, however many processes swept.
     expect(states.filter((e) => e.payload.autoResume === true)).toHaveLength(1);
@@ -127,5 +137,46 @@ describe('sessions of an autoResume slot survive their worker', () => {
     await expectLossThenAutoResume(id, /^the worker shut down; /);
     expect((await send(id, 'Which word did I ask you to remember?')).response).toContain('You asked me to remember pomegranate.');
     await api(`/v1/sessions/${id}/kill`, { method: 'POST' });
+  });
+  it('kill -9 while a permission waits for its approval: that approval expires, the resumed session asks again — a new one', async () => {
+    await startWorker('survive-d');
+    const spawned = await api<SessionJson>('/v1/sessions', { method: 'POST', body: { slot: 'survivor' } });
+    const turn = await api<{ state: string; approval: { id: string } | null }>(`/v1/sessions/${spawned.id}/send`, {
+      method: 'POST',
+      body: { text: 'Run the check.', timeoutMs: 30_000 },
+    });
+    expect(turn.state).toBe('waiting_permission');
+    const first = turn.approval!.id;
+    const owner = workers.find((w) => w.id === spawned.ownerWorker)!;
+
+    owner.child.kill('SIGKILL');
+    await waitUntil(
+      async () => {
+        const now = await session(spawned.id);
+        return now.ownerWorker !== owner.id && now.state === 'waiting_permission';
+      },
+      45_000,
+      'the resumed session to ask for the permission again',
+    );
+    expect(await api<Approval>(`/v1/approvals/${first}`)).toMatchObject({ status: 'expired' });
+    const pending = (await api<{ approvals: Approval[] }>('/v1/approvals?status=pending')).approvals.filter(
+      (approval) => approval.owner.id === spawned.id,
+    );
+    expect(pending).toHaveLength(1);
+    expect(pending[0]).toMatchObject({ tool: 'Bash', input: { command: CHECK_COMMAND } });
+    expect(pending[0]!.id).not.toBe(first);
+    // The loss, Mission's resume saying the turn goes on, then the prompt that took it on.
+    await expectLossThenAutoResume(spawned.id, new RegExp(`^the worker holding it \\(${owner.id}\\) was lost`));
+    const states = await stateEvents(spawned.id);
+    expect(states.find((e) => e.payload.autoResume)?.payload.reason).toMatch(/its turn, stopped at a permission request, goes on/);
+    const prompts = (await bed.system.core.events.list(spawned.id)).filter((e) => e.type === 'user_message');
+    expect(prompts.map((e) => (e.payload as { text: string }).text)).toEqual(['Run the check.', CONTINUE_AFTER_LOSS_PROMPT]);
+
+    await api(`/v1/approvals/${pending[0]!.id}/approve`, { method: 'POST', body: {} });
+    await waitUntil(async () => (await session(spawned.id)).state === 'idle', 30_000, 'the approved turn to end');
+    expect(fs.existsSync(path.join(bed.workdir, 'made-by-check.txt'))).toBe(true);
+    const replies = (await bed.system.core.events.list(spawned.id)).filter((e) => e.type === 'assistant_message');
+    expect((replies.at(-1)?.payload as { text: string }).text).toBe('The check printed check-ran.');
+    await api(`/v1/sessions/${spawned.id}/kill`, { method: 'POST' });
   });
 });

@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
-import { and, eq, inArray, isNotNull } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNotNull } from 'drizzle-orm';
 import type { Database } from '../db/database.ts';
-import { sessions, slots } from '../db/schema.ts';
+import { events, sessions, slots } from '../db/schema.ts';
 import type { EventLog } from '../eventLog.ts';
 import type { Logger } from '../logger.ts';
 import type { SpawnJobData } from '../queues.ts';
@@ -49,17 +49,35 @@ export class SessionHandover {
       );
     const resumed: string[] = [];
     for (const { id, lostAt, claudeSessionId } of candidates) {
-      const reason = `${why}: resuming Claude Code session ${claudeSessionId} on another worker (the slot sets autoResume)`;
+      const continueTurn = await this.stoppedAtPermission(id);
+      const reason = `${why}: resuming Claude Code session ${claudeSessionId} on another worker (the slot sets autoResume)${
+        continueTurn ? '; its turn, stopped at a permission request, goes on and asks again' : ''
+      }`;
       // Resumed already (by hand, or by another process handing it over): that resume's job is queued.
       if (!(await this.store.resume(id, 'lost', reason, { autoResume: true }))) continue;
       await this.deps.sessionQueue.add(
         'spawn',
-        { sessionId: id, resume: true },
+        { sessionId: id, resume: true, ...(continueTurn ? { continueTurn } : {}) },
         { jobId: `${id}-autoresume-${lostAt?.getTime() ?? 0}`, removeOnComplete: true, removeOnFail: { count: 1_000 } },
       );
       this.deps.logger.info({ sessionId: id, claudeSessionId }, 'lost session of an autoResume slot: resume queued');
       resumed.push(id);
     }
     return resumed;
+  }
+
+  /**
+   * Whether the session was waiting for a permission when it was lost (its state before `lost`): that tool never
+   * ran, so its turn can go on without doing anything twice. A turn lost while working is left to its person: a
+   * tool may have run halfway.
+   */
+  private async stoppedAtPermission(sessionId: string): Promise<boolean> {
+    const [, before] = await this.deps.db
+      .select({ payload: events.payload })
+      .from(events)
+      .where(and(eq(events.ownerId, sessionId), eq(events.type, 'state')))
+      .orderBy(desc(events.seq))
+      .limit(2);
+    return (before?.payload as { state?: string } | undefined)?.state === 'waiting_permission';
   }
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import {
+  CONTINUE_AFTER_LOSS_PROMPT,
   type AttachInput,
   attachInputSchema,
   cliPermissionSettings,
@@ -92,6 +93,9 @@ export interface SessionHostOptions {
 
 /** A spawn job taken while this worker was full goes back to the queue for this long (another worker may take it). */
 const FULL_RETRY_MS = 1_000;
+
+/** How long the prompt that goes on with a lost turn waits for it (to its end, or to its permission request). */
+const CONTINUE_TURN_TIMEOUT_MS = 5 * 60_000;
 
 /** A hook call outlives the approval it may be held for by this much. */
 const HOOK_TIMEOUT_MARGIN_MS = 60_000;
@@ -270,7 +274,9 @@ export class SessionHost {
    * row (which tells the API who owns it, so the session must already answer commands), and wires
    * events, state and attach channels.
    */
-  private async spawn({ sessionId, resume }: SpawnJobData): Promise<void> {
+  private async spawn({ sessionId, resume, continueTurn }: SpawnJobData): Promise<void> {
+    // A turn its worker's loss stopped at a permission request goes on at the first idle: the CLI asks again.
+    let turnToContinue = Boolean(resume && continueTurn);
     const owner: EventOwner = { kind: 'session', id: sessionId };
     const row = await unclaimedSession(this.deps.db, sessionId);
     if (!row) throw new NotFoundError('session', sessionId);
@@ -397,7 +403,10 @@ export class SessionHost {
       } else if (state !== 'lost') {
         if (!(await this.store.changeState(sessionId, this.deps.workerId, state, details, blocking, before))) return takenFromHere();
         await recordCost(before);
-        if (state === 'idle') void this.messages.deliver(session);
+        if (state === 'idle' && turnToContinue) {
+          turnToContinue = false;
+          void this.continueLostTurn(session, log);
+        } else if (state === 'idle') void this.messages.deliver(session);
       }
     };
     const session: InteractiveSession = hooked
@@ -469,6 +478,19 @@ export class SessionHost {
     );
     ended.signal.addEventListener('abort', () => clearTimeout(startDeadline), { once: true });
     log.info({ pid: await pty.started, slot: slot.id, resume: Boolean(resume), driver: row.driver }, 'session started');
+  }
+
+  /**
+   * Goes on with the turn a loss stopped at a permission request (that tool never ran), with one prompt: the
+   * resumed CLI does not ask again by itself. Its permission request comes again, and with it a new approval.
+   */
+  private async continueLostTurn(session: InteractiveSession, log: Logger): Promise<void> {
+    log.info('resumed after a loss at a permission request: its turn goes on');
+    try {
+      await session.send(CONTINUE_AFTER_LOSS_PROMPT, CONTINUE_TURN_TIMEOUT_MS);
+    } catch (error) {
+      log.warn({ err: error }, 'could not go on with the turn the loss stopped: the session waits at its prompt');
+    }
   }
 
   /** A session still `starting` at its deadline (claude never came up): it ends, with the reason as an error event. */
