@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type Approval, CONTINUE_AFTER_LOSS_PROMPT } from '@mission/contracts';
+import { HeadlessTerminal } from '@mission/worker';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
 import { waitUntil } from './support/processes.ts';
 import { startWorkerProcess, type WorkerProcess } from './support/workerProcess.ts';
@@ -113,17 +115,37 @@ describe('sessions of an autoResume slot survive their worker', () => {
     expect(states.filter((e) => e.payload.autoResume === true)).toHaveLength(1);
   }
 
-  it('kill -9 of the owning worker: the session comes back on the other worker by itself, with its conversation', async () => {
+  it('kill -9 of the owning worker: the session comes back on the other worker by itself, with its conversation and its attached terminal', async () => {
     await startWorker('survive-a');
     await startWorker('survive-b');
     const { id, claudeSessionId, owner } = await sessionRemembering('tangerine');
+    // A terminal attached before the loss: it stays attached, and shows the claude resumed elsewhere.
+    const socket = new WebSocket(`${bed.system.url.replace('http', 'ws')}/v1/sessions/${id}/attach`, { headers: bed.system.auth });
+    const terminal = new HeadlessTerminal({ cols: 120, rows: 40 });
+    let shown = '';
+    socket.on('message', (data) => {
+      shown += data.toString();
+      terminal.write(data.toString());
+    });
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    await waitUntil(() => shown.length > 0, 15_000, 'the attached screen');
 
     owner.child.kill('SIGKILL');
     const resumed = await resumedElsewhere(id, owner);
     expect(resumed.claudeSessionId).toBe(claudeSessionId);
     await expectLossThenAutoResume(id, new RegExp(`^the worker holding it \\(${owner.id}\\) was lost`));
     expect((await send(id, 'Which word did I ask you to remember?')).response).toContain('You asked me to remember tangerine.');
+    expect(shown).toContain('[mission: session lost (the worker holding it');
+    await waitUntil(
+      () => terminal.screen().lines.some((line) => line.includes('You asked me to remember tangerine.')),
+      15_000,
+      'the resumed conversation in the attached terminal',
+    );
+    expect(socket.readyState).toBe(WebSocket.OPEN);
+    const closed = new Promise<number>((resolve) => socket.once('close', resolve));
     await api(`/v1/sessions/${id}/kill`, { method: 'POST' });
+    expect(await closed).toBe(1000);
+    terminal.dispose();
   });
 
   it('SIGTERM of the owning worker: the session is handed over to another worker, not ended', async () => {
