@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type Approval, CONTINUE_AFTER_LOSS_PROMPT } from '@mission/contracts';
+import { SessionStore } from '@mission/store';
 import { HeadlessTerminal } from '@mission/worker';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -80,8 +81,11 @@ describe('sessions of an autoResume slot survive their worker', () => {
   };
 
   /** A session of the autoResume slot that has been told a word, and the worker holding it. */
-  async function sessionRemembering(word: string): Promise<{ id: string; claudeSessionId: string; owner: WorkerProcess }> {
-    const spawned = await api<SessionJson>('/v1/sessions', { method: 'POST', body: { slot: 'survivor' } });
+  async function sessionRemembering(
+    word: string,
+    slot = 'survivor',
+  ): Promise<{ id: string; claudeSessionId: string; owner: WorkerProcess }> {
+    const spawned = await api<SessionJson>('/v1/sessions', { method: 'POST', body: { slot } });
     expect((await send(spawned.id, `Remember the word: ${word}.`)).response).toContain(`I will remember ${word}.`);
     const { claudeSessionId, ownerWorker } = await session(spawned.id);
     return { id: spawned.id, claudeSessionId: claudeSessionId!, owner: workers.find((w) => w.id === ownerWorker)! };
@@ -201,4 +205,26 @@ describe('sessions of an autoResume slot survive their worker', () => {
     expect((replies.at(-1)?.payload as { text: string }).text).toBe('The check printed check-ran.');
     await api(`/v1/sessions/${spawned.id}/kill`, { method: 'POST' });
   });
+
+  it('a resume whose job was never queued (its process stopped between the two) is queued again by the sweep', async () => {
+    await api('/v1/slots/later', { method: 'PUT', body: { cwd: bed.workdir, env: bed.claude.env } });
+    await startWorker('survive-f');
+    await startWorker('survive-g');
+    const { id, claudeSessionId, owner } = await sessionRemembering('fig', 'later');
+    owner.child.kill('SIGKILL');
+    // The slot does not set autoResume yet: the session is lost and stays so.
+    await waitUntil(async () => (await session(id)).state === 'lost', 15_000, 'the session to be reported lost');
+    await api('/v1/slots/later', { method: 'PUT', body: { cwd: bed.workdir, env: bed.claude.env, autoResume: true } });
+    // What a handover does first, without the job it queues next: as if its process stopped in between.
+    const store = new SessionStore({ db: bed.system.core.database.db, events: bed.system.core.events });
+    expect(await store.resume(id, 'lost', 'the process handing it over stops here', { autoResume: true })).toBe(true);
+
+    const resumed = await resumedElsewhere(id, owner);
+    expect(resumed.claudeSessionId).toBe(claudeSessionId);
+    const states = await stateEvents(id);
+    // Queued once: one worker took it.
+    expect(states.filter((e) => e.payload.reason?.startsWith('resumed on worker '))).toHaveLength(1);
+    expect((await send(id, 'Which word did I ask you to remember?')).response).toContain('You asked me to remember fig.');
+    await api(`/v1/sessions/${id}/kill`, { method: 'POST' });
+  }, 120_000);
 });

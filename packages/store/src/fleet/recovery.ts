@@ -43,7 +43,8 @@ export interface FleetRecoveryOptions {
  * Notices lost workers and cleans up after them: their sessions become `lost` (those of `autoResume` slots are
  * resumed on another worker), their running tasks are
  * re-queued or failed by the task's retry policy ({@link decideInterruptedTask}), approvals waiting on them expire. Also puts back the
- * job of a queued task whose job vanished (Redis restarted without persistence), settles a running task
+ * job of a queued task whose job vanished (Redis restarted without persistence), and the resume job of a handed-over
+ * session that has none, settles a running task
  * whose job nobody holds any more, and settles a coordination whose children have all ended. Every API and
  * worker process sweeps; each step is a conditional update, so exactly one process acts on each row.
  */
@@ -80,6 +81,7 @@ export class FleetRecovery {
       .delete(workers)
       .where(and(eq(workers.state, 'lost'), lt(workers.lostAt, sql`now() - ${LOST_WORKER_RETENTION}::interval`)));
     await this.requeueOrphans();
+    await this.deps.handover.requeueStranded(this.deps.workerTimeoutMs);
     await this.settleJoblessRuns();
     await this.settleStrandedCoordinations();
   }

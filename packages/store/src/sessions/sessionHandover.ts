@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import { and, desc, eq, inArray, isNotNull } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNotNull, isNull, lt, sql } from 'drizzle-orm';
 import type { Database } from '../db/database.ts';
 import { events, sessions, slots } from '../db/schema.ts';
 import type { EventLog } from '../eventLog.ts';
@@ -35,7 +35,7 @@ export class SessionHandover {
   async resumeLost(sessionIds: readonly string[], why: string): Promise<string[]> {
     if (sessionIds.length === 0) return [];
     const candidates = await this.deps.db
-      .select({ id: sessions.id, lostAt: sessions.endedAt, claudeSessionId: sessions.claudeSessionId })
+      .select({ id: sessions.id, claudeSessionId: sessions.claudeSessionId })
       .from(sessions)
       .innerJoin(slots, eq(slots.id, sessions.slot))
       .where(
@@ -48,18 +48,17 @@ export class SessionHandover {
         ),
       );
     const resumed: string[] = [];
-    for (const { id, lostAt, claudeSessionId } of candidates) {
-      const continueTurn = await this.stoppedAtPermission(id);
-      const reason = `${why}: resuming Claude Code session ${claudeSessionId} on another worker (the slot sets autoResume)${
-        continueTurn ? '; its turn, stopped at a permission request, goes on and asks again' : ''
-      }`;
+    for (const { id, claudeSessionId } of candidates) {
+      const loss = await this.lossOf(id);
+      if (!loss) continue;
+      const reason = loss.conversed
+        ? `${why}: resuming Claude Code session ${claudeSessionId} on another worker (the slot sets autoResume)${
+            loss.atPermission ? '; its turn, stopped at a permission request, goes on and asks again' : ''
+          }`
+        : `${why}: starting it again on another worker (the slot sets autoResume; it had no conversation to resume yet)`;
       // Resumed already (by hand, or by another process handing it over): that resume's job is queued.
       if (!(await this.store.resume(id, 'lost', reason, { autoResume: true }))) continue;
-      await this.deps.sessionQueue.add(
-        'spawn',
-        { sessionId: id, resume: true, ...(continueTurn ? { continueTurn } : {}) },
-        { jobId: `${id}-autoresume-${lostAt?.getTime() ?? 0}`, removeOnComplete: true, removeOnFail: { count: 1_000 } },
-      );
+      await this.queueResume(id, loss);
       this.deps.logger.info({ sessionId: id, claudeSessionId }, 'lost session of an autoResume slot: resume queued');
       resumed.push(id);
     }
@@ -67,17 +66,82 @@ export class SessionHandover {
   }
 
   /**
-   * Whether the session was waiting for a permission when it was lost (its state before `lost`): that tool never
-   * ran, so its turn can go on without doing anything twice. A turn lost while working is left to its person: a
-   * tool may have run halfway.
+   * A session this class moved to `starting` whose resume job is not queued (the process stopped between the
+   * two, or Redis lost the job), still unclaimed after `olderThanMs`: its job is queued again, under the same id.
+   * Run by the fleet sweep; resolves the ids.
    */
-  private async stoppedAtPermission(sessionId: string): Promise<boolean> {
-    const [, before] = await this.deps.db
-      .select({ payload: events.payload })
+  async requeueStranded(olderThanMs: number): Promise<string[]> {
+    const stranded = await this.deps.db
+      .select({ id: sessions.id })
+      .from(sessions)
+      .innerJoin(slots, eq(slots.id, sessions.slot))
+      .where(
+        and(
+          eq(sessions.state, 'starting'),
+          isNull(sessions.ownerWorker),
+          eq(slots.autoResume, true),
+          lt(sessions.updatedAt, sql`now() - make_interval(secs => ${olderThanMs / 1000})`),
+        ),
+      );
+    const requeued: string[] = [];
+    for (const { id } of stranded) {
+      const loss = await this.lossOf(id);
+      // Only a `starting` of this class's, right after the loss: a new session, or one resumed by hand, is not.
+      if (!loss?.resumedByItself) continue;
+      if (await this.deps.sessionQueue.getJob(resumeJobId(id, loss))) continue;
+      await this.queueResume(id, loss);
+      this.deps.logger.warn({ sessionId: id }, 'resumed session of an autoResume slot had no job: queued again');
+      requeued.push(id);
+    }
+    return requeued;
+  }
+
+  private async queueResume(sessionId: string, loss: Loss): Promise<void> {
+    await this.deps.sessionQueue.add(
+      'spawn',
+      // `claude --resume` of a session nobody prompted yet finds no transcript and exits: that one starts afresh.
+      { sessionId, resume: loss.conversed, ...(loss.atPermission ? { continueTurn: true } : {}) },
+      { jobId: resumeJobId(sessionId, loss), removeOnComplete: true, removeOnFail: { count: 1_000 } },
+    );
+  }
+
+  /**
+   * The session's last loss, from its newest `state` events (and whether it was ever prompted): the `lost` event's seq (which names the loss), whether
+   * this class resumed it (the `starting` right after says `autoResume`), and whether it was waiting for a
+   * permission when lost (its state before) — that tool never ran, so its turn can go on without doing anything
+   * twice. A turn lost while working is left to its person: a tool may have run halfway.
+   */
+  private async lossOf(sessionId: string): Promise<Loss | undefined> {
+    const states = await this.deps.db
+      .select({ seq: events.seq, payload: events.payload })
       .from(events)
       .where(and(eq(events.ownerId, sessionId), eq(events.type, 'state')))
       .orderBy(desc(events.seq))
-      .limit(2);
-    return (before?.payload as { state?: string } | undefined)?.state === 'waiting_permission';
+      .limit(3);
+    const payload = (at: number) => states[at]?.payload as { state?: string; autoResume?: boolean } | undefined;
+    const at = states.findIndex((_, index) => payload(index)?.state === 'lost');
+    if (at < 0 || at > 1) return undefined;
+    const [prompted] = await this.deps.db
+      .select({ seq: events.seq })
+      .from(events)
+      .where(and(eq(events.ownerId, sessionId), eq(events.type, 'user_message')))
+      .limit(1);
+    return {
+      conversed: prompted !== undefined,
+      seq: states[at]!.seq,
+      resumedByItself: at === 1 && payload(0)?.autoResume === true,
+      atPermission: payload(at + 1)?.state === 'waiting_permission',
+    };
   }
 }
+
+interface Loss {
+  seq: number;
+  /** It was prompted at least once: Claude Code has a transcript to resume. */
+  conversed: boolean;
+  resumedByItself: boolean;
+  atPermission: boolean;
+}
+
+/** One resume job per session and loss: adding it twice adds one job. */
+const resumeJobId = (sessionId: string, loss: Loss) => `${sessionId}-autoresume-${loss.seq}`;
