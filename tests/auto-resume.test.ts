@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
 import { waitUntil } from './support/processes.ts';
+import { readSse } from './support/sse.ts';
 import { startWorkerProcess, type WorkerProcess } from './support/workerProcess.ts';
 
 /** Short enough for a test, long enough that a busy 2-core machine does not declare a live worker lost. */
@@ -152,15 +153,34 @@ describe('sessions of an autoResume slot survive their worker', () => {
     terminal.dispose();
   });
 
-  it('SIGTERM of the owning worker: the session is handed over to another worker, not ended', async () => {
+  it('SIGTERM of the owning worker: the session is handed over to another worker, not ended; its event stream goes on through it', async () => {
     await startWorker('survive-c');
     const { id, claudeSessionId, owner } = await sessionRemembering('pomegranate');
+    // The session's event stream, followed from now: it goes on through the handover, up to the resumed idle.
+    const after = (await stateEvents(id)).at(-1)!.seq;
+    let resuming = false;
+    const following = readSse(await bed.system.fetch(`/v1/sessions/${id}/events?after=${after}`), (message) => {
+      const event = message.id ? (JSON.parse(message.data) as { type: string; payload: StateEventJson['payload'] }) : undefined;
+      if (event?.type === 'state' && event.payload.autoResume) resuming = true;
+      return resuming && event?.type === 'state' && event.payload.state === 'idle';
+    });
 
     owner.child.kill('SIGTERM');
     expect(await owner.exited).toBe(0);
     const resumed = await resumedElsewhere(id, owner);
     expect(resumed.claudeSessionId).toBe(claudeSessionId);
     await expectLossThenAutoResume(id, /^the worker shut down; /);
+    const streamed = (await following)
+      .filter((message) => message.id)
+      .map((message) => JSON.parse(message.data) as { type: string; payload: StateEventJson['payload'] });
+    expect(
+      streamed.filter((event) => event.type === 'state').map((event) => [event.payload.state, event.payload.autoResume ?? false]),
+    ).toEqual([
+      ['lost', false],
+      ['starting', true],
+      ['starting', false],
+      ['idle', false],
+    ]);
     expect((await send(id, 'Which word did I ask you to remember?')).response).toContain('You asked me to remember pomegranate.');
     await api(`/v1/sessions/${id}/kill`, { method: 'POST' });
   });
