@@ -478,7 +478,7 @@ describe.each(Object.keys(renders))('k8s render: %s', (name) => {
     expect((api.ports as JsonObject[]).some((p) => p.name === port.targetPort || p.containerPort === port.targetPort)).toBe(true);
   });
 
-  it('scales the workers with KEDA on the task queue read from the API, and with nothing else', () => {
+  it('scales the workers with KEDA on the task and session queues read from the API, and with nothing else', () => {
     const scaled = objects.filter((object) => object.kind === 'ScaledObject');
     expect(scaled).toHaveLength(1);
     const so = spec(scaled[0] as K8sObject);
@@ -502,12 +502,17 @@ describe.each(Object.keys(renders))('k8s render: %s', (name) => {
       const backing = find(objects, 'Service', service as string);
       expect(backing, `Service ${String(service)}`).toBeDefined();
       expect((spec(backing as K8sObject).ports as JsonObject[]).map((p) => String(p.port))).toContain(url.port);
-      expect(url.pathname).toBe('/v1/queues/tasks');
+      expect(['/v1/queues/tasks', '/v1/queues/sessions']).toContain(url.pathname);
       expect(['waiting', 'prioritized', 'delayed', 'active', 'backlog']).toContain(metadata.valueLocation);
       expect(metadata.authMode).toBe('bearer');
       expect(trigger.authenticationRef).toBeDefined();
     }
     expect(triggers.map((trigger) => (trigger.metadata as JsonObject).valueLocation)).toContain('backlog');
+    // Sessions waiting for a worker (new, or handed over by a lost or drained one) scale the workers too.
+    const sessionTrigger = triggers.find(
+      (trigger) => new URL((trigger.metadata as JsonObject).url as string).pathname === '/v1/queues/sessions',
+    );
+    expect((sessionTrigger?.metadata as JsonObject | undefined)?.valueLocation).toBe('backlog');
     // The composite metric uses exactly the named triggers, and one worker per MISSION_WORKER_CONCURRENCY tasks.
     const modifiers = (so.advanced as JsonObject).scalingModifiers as Record<string, string>;
     const identifiers = new Set(modifiers.formula?.match(/[A-Za-z_]\w*/g));

@@ -11,6 +11,8 @@ export const eventPayloadSchemas = {
     signal: z.string().optional(),
     /** The session ended without anyone asking (its claude killed from outside, its worker lost): a resume is expected. */
     resumable: z.boolean().optional(),
+    /** This `starting` is Mission resuming a lost session of an `autoResume` slot by itself, not a resume someone asked for. */
+    autoResume: z.boolean().optional(),
   }),
   permission_request: z.object({
     tool: z.string(),

@@ -135,6 +135,7 @@ export class SlotService {
       treeBudgetUsd: config.treeBudgetUsd ?? null,
       workspace: config.workspace,
       keepWorkspace: config.keepWorkspace,
+      autoResume: config.autoResume,
       source,
     };
     const row = await upsertSlot(this.db, id, values);
@@ -160,6 +161,7 @@ export function toSlot(row: SlotRow, pause?: SlotPauseRow): Slot {
     ...(row.treeBudgetUsd ? { treeBudgetUsd: row.treeBudgetUsd } : {}),
     workspace: row.workspace as Slot['workspace'],
     keepWorkspace: row.keepWorkspace,
+    autoResume: row.autoResume,
     source: row.source as Slot['source'],
     pause: pause ? slotPause(pause) : null,
     createdAt: row.createdAt.toISOString(),

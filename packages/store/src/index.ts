@@ -13,6 +13,7 @@ export * from './coordinationChildren.ts';
 export * from './tasks/taskStore.ts';
 export * from './tasks/taskQueries.ts';
 export * from './sessions/sessionStore.ts';
+export * from './sessions/sessionHandover.ts';
 export * from './sessions/sessionQueries.ts';
 export * from './taskCanceller.ts';
 export * from './fleet/interruptedTask.ts';

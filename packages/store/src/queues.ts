@@ -30,6 +30,11 @@ export interface SpawnJobData {
   sessionId: string;
   /** Restart a lost session with `claude --resume <its Claude Code session id>`. */
   resume?: boolean;
+  /**
+   * With `resume`: the turn the loss stopped at a permission request goes on (its tool never ran), with one
+   * prompt once the session is idle: the CLI asks again, and the permission is raised again.
+   */
+  continueTurn?: boolean;
 }
 
 /** Channel names are namespaced by the queue prefix so that deployments (and tests) never overhear each other. */

@@ -143,6 +143,7 @@ export async function startWorker(options: {
     startTimeoutMs: config.sessionStartTimeoutMs,
     jobLockMs: config.jobLockMs,
     slotPausePollMs: config.heartbeatMs,
+    handover: fleetRecovery.handover,
   });
 
   const coordinationWorker = new Worker<CoordinationJobData>(

@@ -45,6 +45,12 @@ export const slotConfigSchema = z.strictObject({
   workspace: z.enum(['none', 'worktree']).default('none'),
   /** With `workspace: worktree`: keep the worktree and its branch after the session ends (default: both are removed). */
   keepWorkspace: z.boolean().default(false),
+  /**
+   * A session of this slot whose worker is lost (kill -9, a machine gone) or drained (SIGTERM, a scale-down) is
+   * resumed by itself on another worker with `claude --resume` (shared storage: docs/scaling.md). Default: it
+   * stays `lost` until `POST /v1/sessions/:id/resume`.
+   */
+  autoResume: z.boolean().default(false),
 });
 
 export type SlotConfig = z.infer<typeof slotConfigSchema>;

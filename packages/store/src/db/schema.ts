@@ -18,6 +18,8 @@ export const slots = pgTable('slots', {
   workspace: text('workspace').notNull().default('none'),
   /** With `workspace: worktree`: keep the worktree (and its branch) after the session ends. */
   keepWorkspace: boolean('keep_workspace').notNull().default(false),
+  /** A session of this slot that its worker lost or handed over (drained) is resumed on another worker by itself. */
+  autoResume: boolean('auto_resume').notNull().default(false),
   /** Most tasks of this slot running at once across all workers; null = no limit beyond the workers' own. */
   maxConcurrency: integer('max_concurrency'),
   /** Warm agents kept waiting for this slot's tasks ({ size, idleSeconds }); null = none, every task starts cold. */

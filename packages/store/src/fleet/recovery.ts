@@ -7,6 +7,7 @@ import type { Logger } from '../logger.ts';
 import type { WorkerLiveness } from './liveness.ts';
 import type { ApprovalStore } from '../permissions/approvalStore.ts';
 import { type CoordinationJobData, enqueueTask, type TaskJobData } from '../queues.ts';
+import type { SessionHandover } from '../sessions/sessionHandover.ts';
 import { SessionStore } from '../sessions/sessionStore.ts';
 import { terminalTaskStatuses } from '@mission/contracts';
 import type { WorkerState } from '@mission/contracts';
@@ -25,6 +26,8 @@ export interface FleetRecoveryOptions {
   taskQueue: Queue<TaskJobData>;
   /** Where a coordination's settling job goes (the parent jobs of the coordinations' flows). */
   coordinationQueue: Queue<CoordinationJobData>;
+  /** Resumes the lost sessions of `autoResume` slots on another worker. */
+  handover: SessionHandover;
   /** Applies a coordination's fail_fast when a child of it is failed here. */
   canceller: TaskCanceller;
   logger: Logger;
@@ -37,9 +40,11 @@ export interface FleetRecoveryOptions {
 }
 
 /**
- * Notices lost workers and cleans up after them: their sessions become `lost`, their running tasks are
+ * Notices lost workers and cleans up after them: their sessions become `lost` (those of `autoResume` slots are
+ * resumed on another worker), their running tasks are
  * re-queued or failed by the task's retry policy ({@link decideInterruptedTask}), approvals waiting on them expire. Also puts back the
- * job of a queued task whose job vanished (Redis restarted without persistence), settles a running task
+ * job of a queued task whose job vanished (Redis restarted without persistence), and the resume job of a handed-over
+ * session that has none, settles a running task
  * whose job nobody holds any more, and settles a coordination whose children have all ended. Every API and
  * worker process sweeps; each step is a conditional update, so exactly one process acts on each row.
  */
@@ -76,6 +81,7 @@ export class FleetRecovery {
       .delete(workers)
       .where(and(eq(workers.state, 'lost'), lt(workers.lostAt, sql`now() - ${LOST_WORKER_RETENTION}::interval`)));
     await this.requeueOrphans();
+    await this.deps.handover.requeueStranded(this.deps.workerTimeoutMs);
     await this.settleJoblessRuns();
     await this.settleStrandedCoordinations();
   }
@@ -134,6 +140,8 @@ export class FleetRecovery {
     // Their pending messages failed with them (SessionStore: told before each one's `lost` event).
     for (const id of lostSessions)
       await this.deps.approvals.expirePending({ kind: 'session', id }, 'the worker holding the request was lost', 'worker_lost');
+    // Its claude asks again once resumed (the same tool call, from its transcript): a new approval then.
+    await this.deps.handover.resumeLost(lostSessions, `the worker holding it (${workerId}) was lost`);
 
     await this.recoverTasksOf(workerId);
     return true;

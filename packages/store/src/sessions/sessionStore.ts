@@ -57,8 +57,11 @@ export class SessionStore {
     return row!;
   }
 
-  /** An ended session → starting again, for any worker to take (resumed); false when its state changed meanwhile. */
-  async resume(sessionId: string, from: EndedSessionState, reason: string): Promise<boolean> {
+  /**
+   * An ended session → starting again, for any worker to take (resumed); false when its state changed meanwhile.
+   * `details`: more of its `state` event (`autoResume` when Mission resumed it by itself).
+   */
+  async resume(sessionId: string, from: EndedSessionState, reason: string, details: StateDetails = {}): Promise<boolean> {
     assertSessionMove(from, 'starting');
     return this.deps.events.transaction(async (tx, record) => {
       const [row] = await tx
@@ -74,7 +77,7 @@ export class SessionStore {
         })
         .where(and(eq(sessions.id, sessionId), eq(sessions.state, from)))
         .returning({ id: sessions.id });
-      if (row) record(owner(sessionId), stateEvent('starting', { reason }));
+      if (row) record(owner(sessionId), stateEvent('starting', { reason, ...details }));
       return Boolean(row);
     });
   }

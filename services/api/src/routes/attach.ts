@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { CoreRuntime } from '@mission/core';
-import { attachInputSchema, isEndedSessionState, MissionError, type MissionEvent } from '@mission/contracts';
+import { attachInputSchema, isEndedSessionState, MissionError, type MissionEvent, NotFoundError } from '@mission/contracts';
 import { channels } from '@mission/store';
 import type { FastifyPluginAsync } from 'fastify';
 import type { WebSocket } from 'ws';
@@ -12,7 +12,8 @@ const closeCode = (error: unknown) => (error instanceof MissionError ? 4000 + er
  * `GET /v1/sessions/:id/attach` (WebSocket): the terminal of a session. The server sends the current
  * screen (as escape sequences) and then the raw PTY output, as text frames; the client sends JSON
  * frames `{"type":"input","data":"…"}` (keystrokes) or `{"type":"resize","cols":…,"rows":…}`.
- * The socket closes (1000) when the session ends, and with 4403 when the worker refuses what it typed
+ * The socket closes (1000) when the session ends — unless its slot sets `autoResume` and the end is a loss: then
+ * the terminal stays and shows the claude resumed on another worker (its output comes on the same channel) — and with 4403 when the worker refuses what it typed
  * (a `!` that would open bash mode on a slot whose role does not allow any command).
  */
 export const attachRoutes: FastifyPluginAsync<{ core: CoreRuntime }> = async (app, { core }) => {
@@ -47,6 +48,14 @@ export const attachRoutes: FastifyPluginAsync<{ core: CoreRuntime }> = async (ap
         );
         const session = await core.sessions.get(id);
         if (isEndedSessionState(session.state)) return close(4409, `session ${id} has ended (${session.state})`);
+        const resumesByItself = await core.slots.get(session.slot).then(
+          (slot) => slot.autoResume,
+          (error: unknown) => {
+            // A slot removed since: its sessions are not resumed by themselves.
+            if (error instanceof NotFoundError) return false;
+            throw error;
+          },
+        );
         // Output that comes while the screen is fetched is held and sent after it: dropping it could leave
         // the client's terminal without a change the snapshot missed (the CLI redraws from the top).
         let held: string[] | null = [];
@@ -54,7 +63,12 @@ export const attachRoutes: FastifyPluginAsync<{ core: CoreRuntime }> = async (ap
         stops.push(
           await core.subscriber.subscribe(core.events.channel({ kind: 'session', id }), (message) => {
             const event = JSON.parse(message) as MissionEvent;
-            if (event.type === 'state' && isEndedSessionState(event.payload.state)) close(1000, `session ${event.payload.state}`);
+            if (event.type !== 'state' || !isEndedSessionState(event.payload.state)) return;
+            if (resumesByItself && event.payload.state === 'lost' && event.payload.resumable === true)
+              socket.send(
+                `\r\n[mission: session ${event.payload.state} (${event.payload.reason ?? 'no reason given'}); resuming it on another worker]\r\n`,
+              );
+            else close(1000, `session ${event.payload.state}`);
           }),
         );
         socket.send(await core.sessions.serializedScreen(id));

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import {
+  CONTINUE_AFTER_LOSS_PROMPT,
   type AttachInput,
   attachInputSchema,
   cliPermissionSettings,
@@ -24,6 +25,7 @@ import {
   type Redis,
   revokeAgentTokens,
   serveCommands,
+  type SessionHandover,
   SessionStore,
   sessionStateOn,
   sessionsOfEndedTasks,
@@ -85,10 +87,15 @@ export interface SessionHostOptions {
   jobLockMs: number;
   /** How often a session its usage limit stopped looks whether its slot was resumed early (MISSION_HEARTBEAT_MS). */
   slotPausePollMs: number;
+  /** Resumes on another worker the sessions of `autoResume` slots this worker loses (drained, or fenced off). */
+  handover: SessionHandover;
 }
 
 /** A spawn job taken while this worker was full goes back to the queue for this long (another worker may take it). */
 const FULL_RETRY_MS = 1_000;
+
+/** How long the prompt that goes on with a lost turn waits for it (to its end, or to its permission request). */
+const CONTINUE_TURN_TIMEOUT_MS = 5 * 60_000;
 
 /** A hook call outlives the approval it may be held for by this much. */
 const HOOK_TIMEOUT_MARGIN_MS = 60_000;
@@ -139,12 +146,14 @@ export class SessionHost {
     return this.live.size;
   }
 
-  /** Ends every session (they become `lost`: resumable elsewhere with `claude --resume`) and stops serving. */
+  /**
+   * Ends every session (they become `lost`: resumable elsewhere with `claude --resume`; those of `autoResume` slots
+   * are handed over, resumed on another worker) and stops serving. Spawn jobs stop first, so no handed-over session
+   * comes back here.
+   */
   async close(): Promise<void> {
     await this.spawnWorker.close();
-    await this.endAll(async (id) =>
-      this.record(id, 'lost', null, { reason: 'the worker shut down; resume it with POST /v1/sessions/:id/resume' }),
-    );
+    await this.loseAll('the worker shut down', () => 'resume it with POST /v1/sessions/:id/resume');
     await this.commandWorker.close();
   }
 
@@ -161,11 +170,17 @@ export class SessionHost {
    * declared it lost already.
    */
   async fence(): Promise<void> {
-    await this.endAll((id) =>
-      this.record(id, 'lost', null, {
-        reason: `its worker (${this.deps.workerId}) stopped it: no heartbeat of the worker landed in time; resume it with POST /v1/sessions/${id}/resume`,
-      }),
+    await this.loseAll(
+      `its worker (${this.deps.workerId}) stopped it: no heartbeat of the worker landed in time`,
+      (id) => `resume it with POST /v1/sessions/${id}/resume`,
     );
+  }
+
+  /** Ends every session here as `lost` (`why`, then `hint` for its id), and hands over those of `autoResume` slots. */
+  private async loseAll(why: string, hint: (sessionId: string) => string): Promise<void> {
+    const ids = [...this.live.keys()];
+    await this.endAll((id) => this.record(id, 'lost', null, { reason: `${why}; ${hint(id)}` }));
+    await this.deps.handover.resumeLost(ids, why);
   }
 
   /**
@@ -259,7 +274,9 @@ export class SessionHost {
    * row (which tells the API who owns it, so the session must already answer commands), and wires
    * events, state and attach channels.
    */
-  private async spawn({ sessionId, resume }: SpawnJobData): Promise<void> {
+  private async spawn({ sessionId, resume, continueTurn }: SpawnJobData): Promise<void> {
+    // A turn its worker's loss stopped at a permission request goes on at the first idle: the CLI asks again.
+    let turnToContinue = Boolean(resume && continueTurn);
     const owner: EventOwner = { kind: 'session', id: sessionId };
     const row = await unclaimedSession(this.deps.db, sessionId);
     if (!row) throw new NotFoundError('session', sessionId);
@@ -386,7 +403,10 @@ export class SessionHost {
       } else if (state !== 'lost') {
         if (!(await this.store.changeState(sessionId, this.deps.workerId, state, details, blocking, before))) return takenFromHere();
         await recordCost(before);
-        if (state === 'idle') void this.messages.deliver(session);
+        if (state === 'idle' && turnToContinue) {
+          turnToContinue = false;
+          void this.continueLostTurn(session, log);
+        } else if (state === 'idle') void this.messages.deliver(session);
       }
     };
     const session: InteractiveSession = hooked
@@ -458,6 +478,19 @@ export class SessionHost {
     );
     ended.signal.addEventListener('abort', () => clearTimeout(startDeadline), { once: true });
     log.info({ pid: await pty.started, slot: slot.id, resume: Boolean(resume), driver: row.driver }, 'session started');
+  }
+
+  /**
+   * Goes on with the turn a loss stopped at a permission request (that tool never ran), with one prompt: the
+   * resumed CLI does not ask again by itself. Its permission request comes again, and with it a new approval.
+   */
+  private async continueLostTurn(session: InteractiveSession, log: Logger): Promise<void> {
+    log.info('resumed after a loss at a permission request: its turn goes on');
+    try {
+      await session.send(CONTINUE_AFTER_LOSS_PROMPT, CONTINUE_TURN_TIMEOUT_MS);
+    } catch (error) {
+      log.warn({ err: error }, 'could not go on with the turn the loss stopped: the session waits at its prompt');
+    }
   }
 
   /** A session still `starting` at its deadline (claude never came up): it ends, with the reason as an error event. */

@@ -1,0 +1,1 @@
+ALTER TABLE "slots" ADD COLUMN "auto_resume" boolean DEFAULT false NOT NULL;

@@ -1,0 +1,250 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { type Approval, CONTINUE_AFTER_LOSS_PROMPT } from '@mission/contracts';
+import { SessionStore } from '@mission/store';
+import { HeadlessTerminal } from '@mission/worker';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
+import { waitUntil } from './support/processes.ts';
+import { readSse } from './support/sse.ts';
+import { startWorkerProcess, type WorkerProcess } from './support/workerProcess.ts';
+
+/** Short enough for a test, long enough that a busy 2-core machine does not declare a live worker lost. */
+const FLEET_ENV = { MISSION_HEARTBEAT_MS: '300', MISSION_WORKER_TIMEOUT_MS: '2500', MISSION_JOB_LOCK_MS: '2000' };
+
+/** A command the CLI asks permission for (`touch` is no read-only command). */
+const CHECK_COMMAND = 'touch made-by-check.txt && echo check-ran';
+
+interface SessionJson {
+  id: string;
+  state: string;
+  ownerWorker: string | null;
+  claudeSessionId: string | null;
+}
+interface StateEventJson {
+  seq: number;
+  payload: { state: string; reason?: string; resumable?: boolean; autoResume?: boolean };
+}
+
+describe('sessions of an autoResume slot survive their worker', () => {
+  let bed: ClaudeTestBed;
+  const workers: WorkerProcess[] = [];
+
+  beforeAll(async () => {
+    bed = await startClaudeTestBed({ inProcessWorker: false, env: FLEET_ENV });
+    await api('/v1/slots/survivor', { method: 'PUT', body: { cwd: bed.workdir, env: bed.claude.env, autoResume: true } });
+    bed.stub.respond((request) => {
+      const remember = /^Remember the word: (\w+)\.$/.exec(request.lastUserText);
+      if (remember) return { text: `I will remember ${remember[1]}.` };
+      // Asked first, and again once the resumed session is told to go on (the CLI does not ask again by itself).
+      if (request.lastUserText === 'Run the check.' || request.lastUserText === CONTINUE_AFTER_LOSS_PROMPT)
+        return { text: 'Running it.', toolUses: [{ name: 'Bash', input: { command: CHECK_COMMAND, description: 'Check' } }] };
+      if (request.toolResults.length > 0) return { text: `The check printed ${request.toolResults.at(-1)!.content.trim()}.` };
+      if (request.lastUserText === 'Which word did I ask you to remember?') {
+        const word = /Remember the word: (\w+)\./.exec(JSON.stringify(request.body.messages))?.[1];
+        return { text: word ? `You asked me to remember ${word}.` : 'I have no earlier conversation.' };
+      }
+      return undefined;
+    });
+  });
+  afterEach(async (context) => {
+    if (context.task.result?.state === 'fail')
+      for (const w of workers) console.error(`--- worker ${w.id} log:\n${w.output().slice(-4_000)}`);
+  });
+  afterAll(async () => {
+    for (const w of workers) w.child.kill('SIGKILL');
+    await Promise.all(workers.map((w) => w.exited));
+    await bed?.close();
+  });
+
+  async function api<T>(route: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+    const res = await bed.system.fetch(route, {
+      method: init.method ?? 'GET',
+      headers: init.body === undefined ? {} : { 'content-type': 'application/json' },
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    });
+    const body = (await res.json()) as T;
+    if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${route} → ${res.status}: ${JSON.stringify(body)}`);
+    return body;
+  }
+  const session = (id: string) => api<SessionJson>(`/v1/sessions/${id}`);
+  const send = (id: string, text: string) =>
+    api<{ response: string }>(`/v1/sessions/${id}/send`, { method: 'POST', body: { text, timeoutMs: 30_000 } });
+  const stateEvents = async (id: string): Promise<StateEventJson[]> =>
+    (await bed.system.core.events.list(id))
+      .filter((e) => e.type === 'state')
+      .map((e) => ({ seq: e.seq, payload: e.payload as StateEventJson['payload'] }));
+  const startWorker = async (id: string) => {
+    const worker = await startWorkerProcess(bed.system, id, { MISSION_WORKER_CONCURRENCY: '1' });
+    workers.push(worker);
+    return worker;
+  };
+
+  /** A session of the autoResume slot that has been told a word, and the worker holding it. */
+  async function sessionRemembering(
+    word: string,
+    slot = 'survivor',
+  ): Promise<{ id: string; claudeSessionId: string; owner: WorkerProcess }> {
+    const spawned = await api<SessionJson>('/v1/sessions', { method: 'POST', body: { slot } });
+    expect((await send(spawned.id, `Remember the word: ${word}.`)).response).toContain(`I will remember ${word}.`);
+    const { claudeSessionId, ownerWorker } = await session(spawned.id);
+    return { id: spawned.id, claudeSessionId: claudeSessionId!, owner: workers.find((w) => w.id === ownerWorker)! };
+  }
+
+  /** Waits until the session is idle on another worker than `gone`, by itself (nobody asks for a resume here). */
+  async function resumedElsewhere(id: string, gone: WorkerProcess): Promise<SessionJson> {
+    await waitUntil(
+      async () => {
+        const now = await session(id);
+        return now.ownerWorker !== null && now.ownerWorker !== gone.id && now.state === 'idle';
+      },
+      45_000,
+      'the session to come back on another worker by itself',
+    );
+    return session(id);
+  }
+
+  /** Its events tell the loss (a resume expected), then Mission's own resume, then the claim of the new worker. */
+  async function expectLossThenAutoResume(id: string, lostReason: RegExp): Promise<void> {
+    const states = await stateEvents(id);
+    const lost = states.findLastIndex((e) => e.payload.state === 'lost');
+    expect(lost).toBeGreaterThan(-1);
+    expect(states[lost]!.payload).toMatchObject({ resumable: true });
+    expect(states[lost]!.payload.reason).toMatch(lostReason);
+    const [resuming, claimed] = states.slice(lost + 1);
+    expect(resuming?.payload).toMatchObject({ state: 'starting', autoResume: true });
+    expect(resuming?.payload.reason).toMatch(/resuming Claude Code session .* on another worker \(the slot sets autoResume\)/);
+    expect(claimed?.payload.reason).toMatch(/^resumed on worker /);
+    // Exactly one resume for the loss, however many processes swept.
+    expect(states.filter((e) => e.payload.autoResume === true)).toHaveLength(1);
+  }
+
+  it('kill -9 of the owning worker: the session comes back on the other worker by itself, with its conversation and its attached terminal', async () => {
+    await startWorker('survive-a');
+    await startWorker('survive-b');
+    const { id, claudeSessionId, owner } = await sessionRemembering('tangerine');
+    // A terminal attached before the loss: it stays attached, and shows the claude resumed elsewhere.
+    const socket = new WebSocket(`${bed.system.url.replace('http', 'ws')}/v1/sessions/${id}/attach`, { headers: bed.system.auth });
+    const terminal = new HeadlessTerminal({ cols: 120, rows: 40 });
+    let shown = '';
+    socket.on('message', (data) => {
+      shown += data.toString();
+      terminal.write(data.toString());
+    });
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    await waitUntil(() => shown.length > 0, 15_000, 'the attached screen');
+
+    owner.child.kill('SIGKILL');
+    const resumed = await resumedElsewhere(id, owner);
+    expect(resumed.claudeSessionId).toBe(claudeSessionId);
+    await expectLossThenAutoResume(id, new RegExp(`^the worker holding it \\(${owner.id}\\) was lost`));
+    expect((await send(id, 'Which word did I ask you to remember?')).response).toContain('You asked me to remember tangerine.');
+    expect(shown).toContain('[mission: session lost (the worker holding it');
+    await waitUntil(
+      () => terminal.screen().lines.some((line) => line.includes('You asked me to remember tangerine.')),
+      15_000,
+      'the resumed conversation in the attached terminal',
+    );
+    expect(socket.readyState).toBe(WebSocket.OPEN);
+    const closed = new Promise<number>((resolve) => socket.once('close', resolve));
+    await api(`/v1/sessions/${id}/kill`, { method: 'POST' });
+    expect(await closed).toBe(1000);
+    terminal.dispose();
+  });
+
+  it('SIGTERM of the owning worker: the session is handed over to another worker, not ended; its event stream goes on through it', async () => {
+    await startWorker('survive-c');
+    const { id, claudeSessionId, owner } = await sessionRemembering('pomegranate');
+    // The session's event stream, followed from now: it goes on through the handover, up to the resumed idle.
+    const after = (await stateEvents(id)).at(-1)!.seq;
+    let resuming = false;
+    const following = readSse(await bed.system.fetch(`/v1/sessions/${id}/events?after=${after}`), (message) => {
+      const event = message.id ? (JSON.parse(message.data) as { type: string; payload: StateEventJson['payload'] }) : undefined;
+      if (event?.type === 'state' && event.payload.autoResume) resuming = true;
+      return resuming && event?.type === 'state' && event.payload.state === 'idle';
+    });
+
+    owner.child.kill('SIGTERM');
+    expect(await owner.exited).toBe(0);
+    const resumed = await resumedElsewhere(id, owner);
+    expect(resumed.claudeSessionId).toBe(claudeSessionId);
+    await expectLossThenAutoResume(id, /^the worker shut down; /);
+    const streamed = (await following)
+      .filter((message) => message.id)
+      .map((message) => JSON.parse(message.data) as { type: string; payload: StateEventJson['payload'] });
+    expect(
+      streamed.filter((event) => event.type === 'state').map((event) => [event.payload.state, event.payload.autoResume ?? false]),
+    ).toEqual([
+      ['lost', false],
+      ['starting', true],
+      ['starting', false],
+      ['idle', false],
+    ]);
+    expect((await send(id, 'Which word did I ask you to remember?')).response).toContain('You asked me to remember pomegranate.');
+    await api(`/v1/sessions/${id}/kill`, { method: 'POST' });
+  });
+  it('kill -9 while a permission waits for its approval: that approval expires, the resumed session asks again — a new one', async () => {
+    await startWorker('survive-d');
+    const spawned = await api<SessionJson>('/v1/sessions', { method: 'POST', body: { slot: 'survivor' } });
+    const turn = await api<{ state: string; approval: { id: string } | null }>(`/v1/sessions/${spawned.id}/send`, {
+      method: 'POST',
+      body: { text: 'Run the check.', timeoutMs: 30_000 },
+    });
+    expect(turn.state).toBe('waiting_permission');
+    const first = turn.approval!.id;
+    const owner = workers.find((w) => w.id === spawned.ownerWorker)!;
+
+    owner.child.kill('SIGKILL');
+    await waitUntil(
+      async () => {
+        const now = await session(spawned.id);
+        return now.ownerWorker !== owner.id && now.state === 'waiting_permission';
+      },
+      45_000,
+      'the resumed session to ask for the permission again',
+    );
+    expect(await api<Approval>(`/v1/approvals/${first}`)).toMatchObject({ status: 'expired' });
+    const pending = (await api<{ approvals: Approval[] }>('/v1/approvals?status=pending')).approvals.filter(
+      (approval) => approval.owner.id === spawned.id,
+    );
+    expect(pending).toHaveLength(1);
+    expect(pending[0]).toMatchObject({ tool: 'Bash', input: { command: CHECK_COMMAND } });
+    expect(pending[0]!.id).not.toBe(first);
+    // The loss, Mission's resume saying the turn goes on, then the prompt that took it on.
+    await expectLossThenAutoResume(spawned.id, new RegExp(`^the worker holding it \\(${owner.id}\\) was lost`));
+    const states = await stateEvents(spawned.id);
+    expect(states.find((e) => e.payload.autoResume)?.payload.reason).toMatch(/its turn, stopped at a permission request, goes on/);
+    const prompts = (await bed.system.core.events.list(spawned.id)).filter((e) => e.type === 'user_message');
+    expect(prompts.map((e) => (e.payload as { text: string }).text)).toEqual(['Run the check.', CONTINUE_AFTER_LOSS_PROMPT]);
+
+    await api(`/v1/approvals/${pending[0]!.id}/approve`, { method: 'POST', body: {} });
+    await waitUntil(async () => (await session(spawned.id)).state === 'idle', 30_000, 'the approved turn to end');
+    expect(fs.existsSync(path.join(bed.workdir, 'made-by-check.txt'))).toBe(true);
+    const replies = (await bed.system.core.events.list(spawned.id)).filter((e) => e.type === 'assistant_message');
+    expect((replies.at(-1)?.payload as { text: string }).text).toBe('The check printed check-ran.');
+    await api(`/v1/sessions/${spawned.id}/kill`, { method: 'POST' });
+  });
+
+  it('a resume whose job was never queued (its process stopped between the two) is queued again by the sweep', async () => {
+    await api('/v1/slots/later', { method: 'PUT', body: { cwd: bed.workdir, env: bed.claude.env } });
+    await startWorker('survive-f');
+    await startWorker('survive-g');
+    const { id, claudeSessionId, owner } = await sessionRemembering('fig', 'later');
+    owner.child.kill('SIGKILL');
+    // The slot does not set autoResume yet: the session is lost and stays so.
+    await waitUntil(async () => (await session(id)).state === 'lost', 15_000, 'the session to be reported lost');
+    await api('/v1/slots/later', { method: 'PUT', body: { cwd: bed.workdir, env: bed.claude.env, autoResume: true } });
+    // What a handover does first, without the job it queues next: as if its process stopped in between.
+    const store = new SessionStore({ db: bed.system.core.database.db, events: bed.system.core.events });
+    expect(await store.resume(id, 'lost', 'the process handing it over stops here', { autoResume: true })).toBe(true);
+
+    const resumed = await resumedElsewhere(id, owner);
+    expect(resumed.claudeSessionId).toBe(claudeSessionId);
+    const states = await stateEvents(id);
+    // Queued once: one worker took it.
+    expect(states.filter((e) => e.payload.reason?.startsWith('resumed on worker '))).toHaveLength(1);
+    expect((await send(id, 'Which word did I ask you to remember?')).response).toContain('You asked me to remember fig.');
+    await api(`/v1/sessions/${id}/kill`, { method: 'POST' });
+  }, 120_000);
+});
