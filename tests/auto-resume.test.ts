@@ -3,15 +3,12 @@ import path from 'node:path';
 import { type Approval, CONTINUE_AFTER_LOSS_PROMPT } from '@mission/contracts';
 import { SessionStore } from '@mission/store';
 import { HeadlessTerminal } from '@mission/worker';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
 import { waitUntil } from './support/processes.ts';
 import { readSse } from './support/sse.ts';
-import { startWorkerProcess, type WorkerProcess } from './support/workerProcess.ts';
-
-/** Short enough for a test, long enough that a busy 2-core machine does not declare a live worker lost. */
-const FLEET_ENV = { MISSION_HEARTBEAT_MS: '300', MISSION_WORKER_TIMEOUT_MS: '2500', MISSION_JOB_LOCK_MS: '2000' };
+import { FLEET_ENV, jsonApi, manageWorkers, startWorkerProcess, type WorkerProcess } from './support/workerProcess.ts';
 
 /** A command the CLI asks permission for (`touch` is no read-only command). */
 const CHECK_COMMAND = 'touch made-by-check.txt && echo check-ran';
@@ -48,26 +45,9 @@ describe('sessions of an autoResume slot survive their worker', () => {
       return undefined;
     });
   });
-  afterEach(async (context) => {
-    if (context.task.result?.state === 'fail')
-      for (const w of workers) console.error(`--- worker ${w.id} log:\n${w.output().slice(-4_000)}`);
-  });
-  afterAll(async () => {
-    for (const w of workers) w.child.kill('SIGKILL');
-    await Promise.all(workers.map((w) => w.exited));
-    await bed?.close();
-  });
+  manageWorkers(workers, () => bed?.close());
 
-  async function api<T>(route: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
-    const res = await bed.system.fetch(route, {
-      method: init.method ?? 'GET',
-      headers: init.body === undefined ? {} : { 'content-type': 'application/json' },
-      body: init.body === undefined ? undefined : JSON.stringify(init.body),
-    });
-    const body = (await res.json()) as T;
-    if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${route} → ${res.status}: ${JSON.stringify(body)}`);
-    return body;
-  }
+  const api = jsonApi(() => bed.system);
   const session = (id: string) => api<SessionJson>(`/v1/sessions/${id}`);
   const send = (id: string, text: string) =>
     api<{ response: string }>(`/v1/sessions/${id}/send`, { method: 'POST', body: { text, timeoutMs: 30_000 } });

@@ -4,11 +4,8 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
 import { processesIn, waitUntil } from './support/processes.ts';
-import { startWorkerProcess, type WorkerProcess } from './support/workerProcess.ts';
+import { FLEET_ENV, jsonApi, manageWorkers, startWorkerProcess, type WorkerProcess } from './support/workerProcess.ts';
 import { type PrivateRedis, startPrivateRedis } from '../packages/cli/src/privateRedis.ts';
-
-/** Short enough for a test, long enough that a busy 2-core machine does not declare a live worker lost. */
-const FLEET_ENV = { MISSION_HEARTBEAT_MS: '300', MISSION_WORKER_TIMEOUT_MS: '2500', MISSION_JOB_LOCK_MS: '2000' };
 
 interface TaskJson {
   id: string;
@@ -44,26 +41,9 @@ describe('a fleet of worker processes', () => {
   beforeAll(async () => {
     bed = await startClaudeTestBed({ inProcessWorker: false, env: FLEET_ENV });
   });
-  afterEach(async (context) => {
-    if (context.task.result?.state === 'fail')
-      for (const w of workers) console.error(`--- worker ${w.id} log:\n${w.output().slice(-4_000)}`);
-  });
-  afterAll(async () => {
-    for (const w of workers) w.child.kill('SIGKILL');
-    await Promise.all(workers.map((w) => w.exited));
-    await bed?.close();
-  });
+  manageWorkers(workers, () => bed?.close());
 
-  const api = async <T>(route: string, init: { method?: string; body?: unknown } = {}): Promise<T> => {
-    const res = await bed.system.fetch(route, {
-      method: init.method ?? 'GET',
-      headers: init.body === undefined ? {} : { 'content-type': 'application/json' },
-      body: init.body === undefined ? undefined : JSON.stringify(init.body),
-    });
-    const body = (await res.json()) as T;
-    if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${route} → ${res.status}: ${JSON.stringify(body)}`);
-    return body;
-  };
+  const api = jsonApi(() => bed.system);
   const submit = (prompt: string, extra: Record<string, unknown> = {}) =>
     api<TaskJson>('/v1/tasks', { method: 'POST', body: { prompt, ...extra } });
   const task = (id: string) => api<TaskJson>(`/v1/tasks/${id}`);

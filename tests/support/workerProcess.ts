@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { afterAll, afterEach } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { recordChild } from './childProcesses.ts';
 import { waitUntil } from './processes.ts';
@@ -11,6 +12,12 @@ export interface FleetHost {
 }
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * A fleet's timing for tests: short enough for a test, long enough that a busy 2-core machine does not declare a
+ * live worker lost (beats every 300 ms, lost after 2.5 s of silence, job locks of 2 s).
+ */
+export const FLEET_ENV = { MISSION_HEARTBEAT_MS: '300', MISSION_WORKER_TIMEOUT_MS: '2500', MISSION_JOB_LOCK_MS: '2000' };
 
 export interface WorkerProcess {
   id: string;
@@ -68,4 +75,34 @@ export async function startWorkerProcess(system: FleetHost, id: string, env: Rec
     throw new Error(`${error.message}; its output:\n${output.slice(-3_000)}`);
   });
   return worker;
+}
+
+/**
+ * The worker processes a test file starts: each one's log is printed when a test fails, and when the file ends
+ * they are all killed, then `close` runs (the test bed they joined).
+ */
+export function manageWorkers(workers: WorkerProcess[], close: () => Promise<void> | undefined): void {
+  afterEach(async (context) => {
+    if (context.task.result?.state === 'fail')
+      for (const w of workers) console.error(`--- worker ${w.id} log:\n${w.output().slice(-4_000)}`);
+  });
+  afterAll(async () => {
+    for (const w of workers) w.child.kill('SIGKILL');
+    await Promise.all(workers.map((w) => w.exited));
+    await close();
+  });
+}
+
+/** A JSON call on the API of `host()` that throws, naming the route and the answer, unless it answered 2xx. */
+export function jsonApi(host: () => Pick<FleetHost, 'fetch'>) {
+  return async <T>(route: string, init: { method?: string; body?: unknown } = {}): Promise<T> => {
+    const res = await host().fetch(route, {
+      method: init.method ?? 'GET',
+      headers: init.body === undefined ? {} : { 'content-type': 'application/json' },
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    });
+    const body = (await res.json()) as T;
+    if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${route} → ${res.status}: ${JSON.stringify(body)}`);
+    return body;
+  };
 }
