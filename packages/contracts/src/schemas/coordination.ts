@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { slotIdSchema } from './slots.ts';
-import { type Task, taskSchema } from './tasks.ts';
+import { type Task, taskSchema, timeoutMsSchema } from './tasks.ts';
 
 export const failurePolicies = ['fail_fast', 'collect_all'] as const;
 export type FailurePolicy = (typeof failurePolicies)[number];
@@ -15,12 +15,7 @@ export const coordinateInputSchema = z.strictObject({
   /** fail_fast: the first child that does not succeed cancels the rest; collect_all: every child runs to its end. */
   failurePolicy: z.enum(failurePolicies).default('fail_fast'),
   /** How long the call waits for the whole coordination (each child has it as its own timeout too). */
-  timeoutMs: z
-    .number()
-    .int()
-    .min(1_000)
-    .max(24 * 3_600_000)
-    .optional(),
+  timeoutMs: timeoutMsSchema.optional(),
 });
 export type CoordinateInput = z.infer<typeof coordinateInputSchema>;
 

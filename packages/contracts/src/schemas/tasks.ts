@@ -21,18 +21,20 @@ export const idempotencyKeySchema = z
   .max(200)
   .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
 
+/** How long a call or a task may run: one second to a day. */
+export const timeoutMsSchema = z
+  .number()
+  .int()
+  .min(1_000)
+  .max(24 * 3_600_000);
+
 /** Limits that depend on config (prompt size, timeouts) are checked by the task service. */
 export const taskInputSchema = z.strictObject({
   slot: slotIdSchema.default('default'),
   prompt: z.string().trim().min(1, 'prompt must not be empty'),
   /** 0 (lowest) … 100 (highest); higher runs first. */
   priority: z.number().int().min(0).max(100).default(50),
-  timeoutMs: z
-    .number()
-    .int()
-    .min(1_000)
-    .max(24 * 3_600_000)
-    .optional(),
+  timeoutMs: timeoutMsSchema.optional(),
   metadata: z
     .record(z.string(), z.unknown())
     .refine((value) => jsonBytes(value) <= MAX_METADATA_BYTES, `must be at most ${MAX_METADATA_BYTES / 1024} KB as JSON`)
