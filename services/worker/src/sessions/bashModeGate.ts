@@ -6,8 +6,9 @@ import {
   followKeystrokes,
   mayStartBashMode,
   MissionError,
+  type ToolUse,
 } from '@mission/contracts';
-import { type Database, type EventLog, type Logger, recordDecision, roleInForce } from '@mission/store';
+import { type Database, type EventLog, type Logger, type RoleInForce, recordDecision, roleInForce } from '@mission/store';
 
 export interface BashModeGateOptions {
   db: Database;
@@ -47,14 +48,7 @@ export class BashModeGate {
     const policy = decide(role.rules, { tool: 'Bash', input: { command } }, { cwd: this.deps.slot.cwd, home: this.deps.home });
     const use = { tool: 'Bash', input: { command, via: 'bash_mode' } };
     if (policy.verdict === 'allow') {
-      await recordDecision(this.deps.db, this.deps.events, {
-        owner: this.deps.owner,
-        use,
-        decision: 'allow',
-        by: 'policy',
-        role,
-        rule: policy.rule,
-      });
+      await this.record(use, 'allow', role, policy.rule);
       return;
     }
     const runs = `text starting with '!' runs \`${command.length > 200 ? `${command.slice(0, 200)}…` : command}\` in Claude Code's bash mode`;
@@ -63,16 +57,13 @@ export class BashModeGate {
         ? `role '${role.name}' forbids it (rule ${policy.rule})`
         : `role '${role.name}' does not allow it unasked (${policy.rule ? `rule ${policy.rule} asks a person first` : (policy.reason ?? 'no allow rule covers it')}), and bash mode cannot wait for an approval: ask Claude without the '!'`;
     const reason = `Mission refused this: ${runs}, and ${why}.`;
-    await recordDecision(this.deps.db, this.deps.events, {
-      owner: this.deps.owner,
-      use,
-      decision: 'deny',
-      by: 'policy',
-      role,
-      rule: policy.rule,
-      reason,
-    });
+    await this.record(use, 'deny', role, policy.rule, reason);
     throw new MissionError('forbidden', reason, { role: role.name, rule: policy.rule, command });
+  }
+
+  /** Records the role's decision on a bash-mode use as the policy's (a `permission_decision` event and its row). */
+  private record(use: ToolUse, decision: 'allow' | 'deny', role: RoleInForce, rule: string | null, reason?: string): Promise<void> {
+    return recordDecision(this.deps.db, this.deps.events, { owner: this.deps.owner, use, decision, by: 'policy', role, rule, reason });
   }
 
   /** Mission typed something itself (text, Enter, a dialog's key, Esc): the input line may be empty now. */
@@ -97,16 +88,7 @@ export class BashModeGate {
       const role = await roleInForce(this.deps.db, this.deps.slot.role);
       if (!allowsAnyCommand(role.rules)) {
         const reason = `Mission refused '!' at the start of the prompt: it opens bash mode, which role '${role.name}' does not allow`;
-        const use = { tool: 'Bash', input: { command: data, via: 'attach' } };
-        await recordDecision(this.deps.db, this.deps.events, {
-          owner: this.deps.owner,
-          use,
-          decision: 'deny',
-          by: 'policy',
-          role,
-          rule: null,
-          reason,
-        });
+        await this.record({ tool: 'Bash', input: { command: data, via: 'attach' } }, 'deny', role, null, reason);
         this.lineHasText = false;
         this.deps.refuseAttach(client, reason);
         return;
