@@ -57,30 +57,14 @@ export class History {
     call: () => Promise<{ outcome: Outcome; status?: number; value?: Record<string, unknown> }>,
   ): Promise<Op> {
     const invokedAt = this.now();
-    let op: Op;
+    let answer: { outcome: Outcome; status?: number; value: Record<string, unknown> };
     try {
-      const answer = await call();
-      op = {
-        index: this.ops.length,
-        process,
-        kind,
-        invokedAt,
-        completedAt: this.now(),
-        outcome: answer.outcome,
-        status: answer.status,
-        value: { ...value, ...answer.value },
-      };
+      const got = await call();
+      answer = { outcome: got.outcome, status: got.status, value: { ...value, ...got.value } };
     } catch (error) {
-      op = {
-        index: this.ops.length,
-        process,
-        kind,
-        invokedAt,
-        completedAt: this.now(),
-        outcome: 'info',
-        value: { ...value, error: (error as Error).message },
-      };
+      answer = { outcome: 'info', value: { ...value, error: (error as Error).message } };
     }
+    const op: Op = { index: this.ops.length, process, kind, invokedAt, completedAt: this.now(), ...answer };
     this.ops.push(op);
     return op;
   }
