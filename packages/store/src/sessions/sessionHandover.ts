@@ -106,10 +106,11 @@ export class SessionHandover {
   }
 
   /**
-   * The session's last loss, from its newest `state` events (and whether it was ever prompted): the `lost` event's seq (which names the loss), whether
+   * The session's last loss, from its newest `state` events: the `lost` event's seq (which names the loss), whether
    * this class resumed it (the `starting` right after says `autoResume`), and whether it was waiting for a
    * permission when lost (its state before) — that tool never ran, so its turn can go on without doing anything
-   * twice. A turn lost while working is left to its person: a tool may have run halfway.
+   * twice. A turn lost while working is left to its person: a tool may have run halfway. Also whether it was ever
+   * prompted (a `user_message`): only then has Claude Code a transcript to resume.
    */
   private async lossOf(sessionId: string): Promise<Loss | undefined> {
     const states = await this.deps.db
