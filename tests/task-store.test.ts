@@ -119,6 +119,33 @@ describe('TaskStore', () => {
     expect(await states(refused.id)).toEqual([]);
   });
 
+  it("stores a run's output under its lease and ends it with its outcome, its last output and error before its state, few events or many", async () => {
+    const say = (text: string) => ({ type: 'assistant_message' as const, payload: { text } });
+    const outcome = { result: 'done', costUsd: 0.25, usage: { input_tokens: 3 }, durationMs: 40, numTurns: 2 };
+    for (const lastOutput of [[say('last')], Array.from({ length: 6 }, (_, i) => say(`line ${i}`))]) {
+      const lease = await running();
+      expect(
+        (await bed.events.appendFenced({ kind: 'task', id: lease.id }, [say('first')], store.fence(lease)))?.map((e) => e.seq),
+      ).toEqual([3]);
+      const elsewhere = store.fence({ ...lease, workerId: 'worker-b' });
+      expect(await bed.events.appendFenced({ kind: 'task', id: lease.id }, [say('not mine')], elsewhere)).toBeNull();
+      const errorEvent = { code: 'failed', message: 'it broke' };
+      expect(await store.complete(lease, { status: 'failed', error: 'it broke', outcome, output: lastOutput, errorEvent })).toBe(true);
+      const [row] = await bed.db.select().from(tables.tasks).where(sql`id = ${lease.id}`);
+      expect(row).toMatchObject({ status: 'failed', error: 'it broke', ...outcome });
+      expect((await bed.events.list(lease.id)).map((e) => [e.seq, e.type, e.payload])).toEqual(
+        [
+          ['state', { state: 'queued' }],
+          ['state', { state: 'running' }],
+          ['assistant_message', { text: 'first' }],
+          ...lastOutput.map((draft) => [draft.type, draft.payload]),
+          ['error', errorEvent],
+          ['state', { state: 'failed', reason: 'it broke' }],
+        ].map(([type, payload], i) => [i + 1, type, payload]),
+      );
+    }
+  });
+
   it('refuses a move its table does not allow before touching the database', async () => {
     const lease = await running();
     await expect(store.complete(lease, { status: 'running' as never, error: null })).rejects.toThrow(

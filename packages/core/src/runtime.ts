@@ -98,7 +98,10 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
   const sessionQueue = new Queue<SpawnJobData>(queueNames.sessions, { connection: redis, prefix: config.queuePrefix });
   for (const queue of [taskQueue, sessionQueue])
     queue.on('error', (error) => logger.warn({ err: error, queue: queue.name }, 'queue error'));
-  const events = new EventLog(database.db, redis, config.queuePrefix);
+  // Events are published on a connection of their own: a pipeline copies every script defined on its connection,
+  // and BullMQ defines dozens on `redis`.
+  const publisher = createRedis(redisUrl, 'mission-core-pub', logger, { commandTimeoutMs: REQUEST_COMMAND_TIMEOUT_MS });
+  const events = new EventLog(database.db, publisher, config.queuePrefix);
   const subscriber = new ChannelSubscriber(subscriberConnection, logger);
   const slots = new SlotService(database.db, config.slotRoots, { events, taskQueue });
   const canceller = new TaskCanceller({ db: database.db, events, publisher: redis, queuePrefix: config.queuePrefix });
@@ -215,6 +218,7 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
         stopRetention(),
       ]);
       subscriber.disconnect();
+      publisher.disconnect();
       redis.disconnect();
     },
   };

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, lte, type Placeholder, type SQL, type Subquery, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, is, lte, Placeholder, SQL, type Subquery, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import { type Database, hot, sqlStateOf, type Transaction, UNIQUE_VIOLATION } from './db/database.ts';
 import { events, sessions, tasks } from './db/schema.ts';
@@ -24,10 +24,31 @@ export interface OwnedDrafts {
   drafts: readonly MissionEventDraft[];
 }
 
-/** {@link OwnedDrafts} whose owner's id is a placeholder, for a statement built once (`.prepare()`). */
+/** {@link OwnedDrafts} whose owner's id is a placeholder, for a statement built once (`.prepare()`); its drafts may be too. */
 export interface PlaceholderOwnedDrafts {
   owner: { kind: OwnerKind; id: Placeholder };
-  drafts: readonly MissionEventDraft[];
+  drafts: readonly (MissionEventDraft | PlaceholderDraft)[];
+}
+
+/** An event's type and payload (its JSON text) as placeholders: {@link draftPlaceholders}. */
+export interface PlaceholderDraft {
+  type: Placeholder;
+  payload: Placeholder;
+}
+
+/** Placeholders of `count` events (`type0`, `payload0`, …), for a statement built once; {@link draftValues} answers them. */
+export function draftPlaceholders(count: number): PlaceholderDraft[] {
+  return Array.from({ length: count }, (_, i) => ({ type: sql.placeholder(`type${i}`), payload: sql.placeholder(`payload${i}`) }));
+}
+
+/** The values of {@link draftPlaceholders} for these drafts. */
+export function draftValues(drafts: readonly MissionEventDraft[]): Record<string, string> {
+  return Object.fromEntries(
+    drafts.flatMap((draft, i) => [
+      [`type${i}`, draft.type],
+      [`payload${i}`, JSON.stringify(draft.payload)],
+    ]),
+  );
 }
 
 /** Records events of an owner to store with the transaction of {@link EventLog.transaction}, in the order recorded. */
@@ -40,6 +61,8 @@ export type EventRecorder = (owner: EventOwner, ...drafts: MissionEventDraft[]) 
  */
 export class EventLog {
   private readonly channelOf: (kind: OwnerKind, id: string) => string;
+  /** Fenced appends of a few events, built once per fence, owner kind and number of events, and prepared. */
+  private readonly fencedInserts = new Map<string, { execute(values: Record<string, unknown>): Promise<(typeof events.$inferSelect)[]> }>();
 
   constructor(
     private readonly db: Database,
@@ -78,7 +101,9 @@ export class EventLog {
   /** As {@link appendMany}, but stores (and publishes) nothing and resolves null when the fence does not hold. */
   async appendFenced(owner: EventOwner, drafts: readonly MissionEventDraft[], fence?: EventFence): Promise<MissionEvent[] | null> {
     if (drafts.length === 0) return [];
-    const stored = await retryingSeqConflicts(() => this.insertIn(this.db, [{ owner, drafts }], fence));
+    const stored = await retryingSeqConflicts(() =>
+      fence === undefined || is(fence, SQL) ? this.insertIn(this.db, [{ owner, drafts }], fence) : this.insertFenced(owner, drafts, fence),
+    );
     // Nothing stored while drafts were given: the fence did not hold.
     if (stored.length === 0) return null;
     await this.publish(stored);
@@ -92,12 +117,35 @@ export class EventLog {
    * Nothing is published: call {@link publish} once the transaction has committed. A concurrent writer
    * taking the same seq fails it with a unique violation ({@link retryingSeqConflicts} runs it again).
    */
-  async insertIn(db: Database | Transaction, batches: readonly OwnedDrafts[], fence?: EventFence): Promise<MissionEvent[]> {
+  async insertIn(db: Database | Transaction, batches: readonly OwnedDrafts[], fence?: SQL): Promise<MissionEvent[]> {
     const count = batches.reduce((sum, { drafts }) => sum + drafts.length, 0);
     if (count === 0) return [];
     const insert = insertEvents(db, batches, fence);
     // The few-row batches of every task and session are prepared; a long burst's statement is not kept.
     const inserted = count <= PREPARED_MAX_ROWS ? await hot(insert) : await insert;
+    return inOwnerOrder(inserted.map(toEvent));
+  }
+
+  /**
+   * {@link insertIn} of one owner's events under a fence of placeholders: a statement built once for each fence, owner
+   * kind and number of events, and prepared, instead of built by drizzle on every call; a long burst's is not kept.
+   */
+  private async insertFenced(owner: EventOwner, drafts: readonly MissionEventDraft[], fence: PreparedFence): Promise<MissionEvent[]> {
+    const values = { ownerId: owner.id, ...draftValues(drafts), ...fence.values };
+    const build = () =>
+      insertEvents(
+        this.db,
+        [{ owner: { kind: owner.kind, id: sql.placeholder('ownerId') }, drafts: draftPlaceholders(drafts.length) }],
+        fence.condition,
+      );
+    let inserted: (typeof events.$inferSelect)[];
+    if (drafts.length > PREPARED_MAX_ROWS) inserted = await build().execute(values);
+    else {
+      const key = `${fence.name}:${owner.kind}:${drafts.length}`;
+      let statement = this.fencedInserts.get(key);
+      if (!statement) this.fencedInserts.set(key, (statement = build().prepare(`events_${key}`)));
+      inserted = await statement.execute(values);
+    }
     return inOwnerOrder(inserted.map(toEvent));
   }
 
@@ -135,8 +183,14 @@ export class EventLog {
   /** Publishes stored events on their owners' channels in one round trip, each owner's in seq order. */
   async publish(stored: readonly MissionEvent[]): Promise<void> {
     if (stored.length === 0) return;
+    const messages = stored.map((event) => [this.channelOf(event.ownerKind, event.ownerId), JSON.stringify(event)] as const);
+    // Most writes store one event: a command of its own costs less than a pipeline of one.
+    if (messages.length === 1) {
+      await this.publisher.publish(...messages[0]!);
+      return;
+    }
     const pipeline = this.publisher.pipeline();
-    for (const event of stored) pipeline.publish(this.channelOf(event.ownerKind, event.ownerId), JSON.stringify(event));
+    for (const [channel, message] of messages) pipeline.publish(channel, message);
     for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
   }
 
@@ -196,25 +250,44 @@ export async function retryingSeqConflicts<T>(write: () => Promise<T>): Promise<
  * A fence on an owner's events: a condition on whether its writer may still write them (the session is still
  * this worker's, the task still runs under this claim), checked by the insert itself. It may lock the owner's
  * row (`exists (… for share)`), so what ends the owner waits for the insert and its own event comes after.
+ * Hot writers give a {@link PreparedFence}.
  */
-export type EventFence = SQL;
+export type EventFence = SQL | PreparedFence;
+
+/**
+ * A fence's condition built once with placeholders, and their values for one writer: the appends it fences are
+ * built once per number of events and prepared. One `name`, one condition; its placeholders may use `ownerId`
+ * (the owner's id) and must not be named `typeN` or `payloadN`.
+ */
+export interface PreparedFence {
+  name: string;
+  condition: SQL;
+  values: Record<string, unknown>;
+}
 
 /**
  * The fence of every append without one of its own: the owner's row, if it has one, has not ended (a task
  * not terminal, a session live). Locked `for share`, so an end committing meanwhile either waits for the
  * insert (its `state` event comes after) or is seen here (a row read for share is its latest version).
  */
-function ownerNotEnded(owner: EventOwner): EventFence {
+function ownerNotEnded(owner: EventOwner): PreparedFence {
+  return notEndedFences[owner.kind];
+}
+
+function notEndedFence(kind: OwnerKind): PreparedFence {
   const [status, table, ended] =
-    owner.kind === 'task' ? [tasks.status, tasks, [...terminalTaskStatuses]] : [sessions.state, sessions, [...endedSessionStates]];
-  const id = owner.kind === 'task' ? tasks.id : sessions.id;
+    kind === 'task' ? [tasks.status, tasks, [...terminalTaskStatuses]] : [sessions.state, sessions, [...endedSessionStates]];
+  const id = kind === 'task' ? tasks.id : sessions.id;
   // The row is judged in the select list, not in a WHERE the planner could push below the lock: locked
   // whether it has ended or not, and read in its latest version once the lock is had. No row: no owner to end.
-  return sql`coalesce((select ${status} not in (${sql.join(
+  const condition = sql`coalesce((select ${status} not in (${sql.join(
     ended.map((state) => sql`${state}`),
     sql`, `,
-  )}) from ${table} where ${id} = ${owner.id} for share), true)`;
+  )}) from ${table} where ${id} = ${sql.placeholder('ownerId')} for share), true)`;
+  return { name: 'not_ended', condition, values: {} };
 }
+
+const notEndedFences: Record<OwnerKind, PreparedFence> = { task: notEndedFence('task'), session: notEndedFence('session') };
 
 /** Most events an appender holds before its producer must wait ({@link EventAppender.add}). */
 const APPENDER_MAX_PENDING = 1_000;
@@ -327,9 +400,10 @@ interface StoredEventJson {
  */
 function insertEvents(db: Database | Transaction, batches: readonly (OwnedDrafts | PlaceholderOwnedDrafts)[], where?: SQL) {
   const rows = batches.flatMap(({ owner, drafts }) =>
-    drafts.map(
-      (draft, index) => sql`(${owner.kind}, ${owner.id}, ${index + 1}::int, ${draft.type}, ${JSON.stringify(draft.payload)}::jsonb)`,
-    ),
+    drafts.map((draft, index) => {
+      const payload = is(draft.payload, Placeholder) ? draft.payload : JSON.stringify(draft.payload);
+      return sql`(${owner.kind}, ${owner.id}, ${index + 1}::int, ${draft.type}, ${payload}::jsonb)`;
+    }),
   );
   return db
     .insert(events)

@@ -68,7 +68,10 @@ export async function startWorker(options: {
     );
   const connection = createRedis(options.redisUrl, `mission-worker-${workerId}`, logger);
   const control = createRedis(options.redisUrl, `mission-worker-control-${workerId}`, logger);
-  const events = new EventLog(database.db, connection, config.queuePrefix);
+  // Events are published on a connection of their own: a pipeline copies every script defined on its connection,
+  // and BullMQ defines dozens on `connection`.
+  const publisher = createRedis(options.redisUrl, `mission-worker-pub-${workerId}`, logger);
+  const events = new EventLog(database.db, publisher, config.queuePrefix);
   const subscriber = new ChannelSubscriber(createRedis(options.redisUrl, `mission-worker-sub-${workerId}`, logger), logger);
   const approvals = new ApprovalStore(database.db, connection, subscriber, config.queuePrefix);
   const guard = new PermissionGuard({ db: database.db, events, approvals, approvalTimeoutMs: config.approvalTimeoutMs, logger });
@@ -276,6 +279,7 @@ export async function startWorker(options: {
       await liveness.forget(workerId).catch((error: unknown) => logger.warn({ err: error }, 'could not remove the Redis heartbeat'));
       control.disconnect();
       subscriber.disconnect();
+      publisher.disconnect();
       connection.disconnect();
       logger.info('worker stopped');
     },

@@ -1,18 +1,4 @@
-import {
-  and,
-  type ColumnsSelection,
-  count,
-  eq,
-  getTableColumns,
-  inArray,
-  isNull,
-  ne,
-  notExists,
-  type Placeholder,
-  type SQL,
-  sql,
-} from 'drizzle-orm';
-import type { TypedQueryBuilder } from 'drizzle-orm/query-builders/query-builder';
+import { and, count, eq, getTableColumns, inArray, isNull, ne, notExists, type Placeholder, type SQL, sql } from 'drizzle-orm';
 import { revokeAgentTokens } from '../agentTokens.ts';
 import { builtOnce, type Database, hot } from '../db/database.ts';
 import { insertSelectRow } from '../db/insertSelectRow.ts';
@@ -21,6 +7,8 @@ import {
   type EventFence,
   type EventLog,
   type EventRecorder,
+  draftPlaceholders,
+  draftValues,
   PREPARED_MAX_ROWS,
   retryingSeqConflicts,
   storedEvents,
@@ -93,6 +81,8 @@ export class TaskStore {
   /** Built at the first submit and run from then on: building it costs more CPU than running it. */
   private submitStatement: ReturnType<typeof submitStatement> | undefined;
   private claimStatement: ReturnType<typeof claimStatement> | undefined;
+  /** {@link complete}'s statements, by number of events and whether an outcome is written. */
+  private readonly completeStatements = new Map<string, ReturnType<ReturnType<typeof completeStatement>['prepare']>>();
 
   constructor(private readonly deps: { db: Database; events: EventLog }) {}
 
@@ -181,7 +171,11 @@ export class TaskStore {
 
   /** A fence for a run's own events: stored only while its lease holds (the row locked for share meanwhile). */
   fence(lease: TaskLease): EventFence {
-    return sql`exists (${this.deps.db.select({ id: tasks.id }).from(tasks).where(held(lease)).for('share')})`;
+    return {
+      name: 'task_lease',
+      condition: leaseHeld(this.deps.db),
+      values: { leaseId: lease.id, leaseWorkerId: lease.workerId, leaseAttempts: lease.attempts },
+    };
   }
 
   /**
@@ -195,41 +189,32 @@ export class TaskStore {
   /** running → how the run ended, while the lease holds; false when the task was settled elsewhere meanwhile. */
   async complete(lease: TaskLease, ending: RunEnding): Promise<boolean> {
     assertTaskMove('running', ending.status);
-    const ended = this.deps.db
-      .update(tasks)
-      .set({ ...ending.outcome, status: ending.status, error: ending.error, finishedAt: sql`now()`, updatedAt: sql`now()` })
-      .where(held(lease))
-      .returning({ id: tasks.id });
     const drafts: MissionEventDraft[] = [
       ...(ending.output ?? []),
       ...(ending.errorEvent ? [{ type: 'error' as const, payload: ending.errorEvent }] : []),
       stateEvent(ending.status, ending.error),
     ];
-    return (await this.changeWithEvents(ended, lease.id, drafts)) !== undefined;
-  }
-
-  /**
-   * One statement, so one round trip and no transaction around it: a change of a task's row (`change`, an insert or
-   * update `returning`) and, if it changed the row, the events of the task that tell it (stored with it, published
-   * once it has returned). Resolves the row changed, or undefined.
-   */
-  private async changeWithEvents<R>(
-    change: TypedQueryBuilder<ColumnsSelection, unknown>,
-    taskId: string,
-    drafts: readonly MissionEventDraft[],
-  ): Promise<R | undefined> {
-    const { db, events } = this.deps;
-    const row = await retryingSeqConflicts(async () => {
-      const changed = db.$with('changed').as(change);
-      const stored = events.insertAfter(changed, { owner: owner(taskId), drafts });
-      const statement = db.with(changed, stored).select({ row: changed._.selectedFields, events: storedEvents }).from(changed);
-      // Prepared for the few events of most changes; a long run's last output makes a statement not kept.
-      const [row] = drafts.length <= PREPARED_MAX_ROWS ? await hot(statement) : await statement;
-      return row;
+    const values = {
+      id: lease.id,
+      workerId: lease.workerId,
+      attempts: lease.attempts,
+      status: ending.status,
+      error: ending.error,
+      ...(ending.outcome ? outcomeValues(ending.outcome) : {}),
+      ...draftValues(drafts),
+    };
+    const [row] = await retryingSeqConflicts(() => {
+      const build = () => completeStatement(this.deps, drafts.length, ending.outcome !== undefined);
+      // Prepared for the few events of most ends; a long run's last output makes a statement not kept.
+      if (drafts.length > PREPARED_MAX_ROWS) return build().execute(values);
+      const key = `${drafts.length}:${ending.outcome ? 'outcome' : 'none'}`;
+      let statement = this.completeStatements.get(key);
+      if (!statement) this.completeStatements.set(key, (statement = build().prepare(`task_complete_${key}`)));
+      return statement.execute(values);
     });
-    if (!row) return undefined;
-    await events.publish(storedEventsOf(row.events));
-    return row.row as R;
+    if (!row) return false;
+    await this.deps.events.publish(storedEventsOf(row.events));
+    return true;
   }
 
   /**
@@ -367,6 +352,56 @@ const promptDelivered = builtOnce((db) =>
     .returning({ id: tasks.id })
     .prepare('task_prompt_delivered'),
 );
+
+/** {@link TaskStore.fence}'s condition: the lease (placeholders `leaseId`, `leaseWorkerId`, `leaseAttempts`) holds, its row locked for share. */
+const leaseHeld = builtOnce(
+  (db) =>
+    sql`exists (${db
+      .select({ id: tasks.id })
+      .from(tasks)
+      .where(
+        held({ id: sql.placeholder('leaseId'), workerId: sql.placeholder('leaseWorkerId'), attempts: sql.placeholder('leaseAttempts') }),
+      )
+      .for('share')})`,
+);
+
+/** The columns of a run's outcome, as {@link completeStatement}'s placeholders take them. */
+function outcomeValues(outcome: NonNullable<RunEnding['outcome']>): Record<string, unknown> {
+  return {
+    result: outcome.result ?? null,
+    costUsd: outcome.costUsd ?? null,
+    usage: outcome.usage == null ? null : tasks.usage.mapToDriverValue(outcome.usage),
+    durationMs: outcome.durationMs ?? null,
+    numTurns: outcome.numTurns ?? null,
+  };
+}
+
+/**
+ * {@link TaskStore.complete}'s statement with placeholders (the lease: `id`, `workerId`, `attempts`; `status`, `error`,
+ * with `withOutcome` the {@link outcomeValues}; `eventCount` events' {@link draftPlaceholders}). One statement, so one
+ * round trip and no transaction around it: the row's update and, if it changed the row, the events that tell it.
+ */
+function completeStatement({ db, events }: { db: Database; events: EventLog }, eventCount: number, withOutcome: boolean) {
+  const p = sql.placeholder;
+  const outcome = withOutcome
+    ? {
+        result: sql`${p('result')}::text`,
+        costUsd: sql`${p('costUsd')}::double precision`,
+        usage: sql`${p('usage')}::jsonb`,
+        durationMs: sql`${p('durationMs')}::integer`,
+        numTurns: sql`${p('numTurns')}::integer`,
+      }
+    : {};
+  const changed = db.$with('changed').as(
+    db
+      .update(tasks)
+      .set({ ...outcome, status: sql`${p('status')}`, error: sql`${p('error')}`, finishedAt: sql`now()`, updatedAt: sql`now()` })
+      .where(held({ id: p('id'), workerId: p('workerId'), attempts: p('attempts') }))
+      .returning({ id: tasks.id }),
+  );
+  const stored = events.insertAfter(changed, { owner: { kind: 'task', id: p('id') }, drafts: draftPlaceholders(eventCount) });
+  return db.with(changed, stored).select({ row: changed._.selectedFields, events: storedEvents }).from(changed);
+}
 
 /** A lease's guard; its fields may be placeholders, in a statement built once. */
 function held(lease: { [K in keyof TaskLease]: TaskLease[K] | Placeholder }): SQL {
