@@ -1,11 +1,21 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Approval, CONTINUE_AFTER_LOSS_PROMPT } from '@mission/contracts';
+import {
+  type Approval,
+  CONTINUE_AFTER_LIMIT_PROMPT,
+  CONTINUE_AFTER_LOSS_PROMPT,
+  type MissionEvent,
+  type Session,
+  type SessionTurn,
+} from '@mission/contracts';
 import { SessionStore } from '@mission/store';
-import { HeadlessTerminal } from '@mission/worker';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { HeadlessTerminal, withClaudeConfig, withClaudeSettings } from '@mission/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { type ClaudeHome, prepareClaudeHome } from './support/claudeEnv.ts';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
+import { usageLimitError } from './support/firstRunScenarios.ts';
+import type { StubReply } from './support/stubAnthropic.ts';
 import { waitUntil } from './support/processes.ts';
 import { readSse } from './support/sse.ts';
 import { FLEET_ENV, jsonApi, manageWorkers, startWorkerProcess, type WorkerProcess } from './support/workerProcess.ts';
@@ -21,17 +31,22 @@ interface SessionJson {
 }
 interface StateEventJson {
   seq: number;
-  payload: { state: string; reason?: string; resumable?: boolean; autoResume?: boolean };
+  payload: { state: string; reason?: string; resumable?: boolean; autoResume?: boolean; limitTurnOpen?: boolean };
 }
 
 describe('sessions of an autoResume slot survive their worker', () => {
   let bed: ClaudeTestBed;
   const workers: WorkerProcess[] = [];
+  /** Replies to the model requests of a conversation, in order, by its first prompt (made when its request comes). */
+  const scripts: Record<string, (() => StubReply)[]> = {};
 
   beforeAll(async () => {
     bed = await startClaudeTestBed({ inProcessWorker: false, env: FLEET_ENV });
     await api('/v1/slots/survivor', { method: 'PUT', body: { cwd: bed.workdir, env: bed.claude.env, autoResume: true } });
     bed.stub.respond((request) => {
+      const first = JSON.stringify((request.body.messages as unknown[])[0]);
+      const scripted = request.tools.length > 0 ? Object.entries(scripts).find(([prompt]) => first.includes(prompt)) : undefined;
+      if (scripted) return scripted[1].shift()?.();
       const remember = /^Remember the word: (\w+)\.$/.exec(request.lastUserText);
       if (remember) return { text: `I will remember ${remember[1]}.` };
       // Asked first, and again once the resumed session is told to go on (the CLI does not ask again by itself).
@@ -227,4 +242,146 @@ describe('sessions of an autoResume slot survive their worker', () => {
     expect((await send(id, 'Which word did I ask you to remember?')).response).toContain('You asked me to remember fig.');
     await api(`/v1/sessions/${id}/kill`, { method: 'POST' });
   }, 120_000);
+  describe("lost while its session waits for the slot's usage limit", () => {
+    /** A claude.ai subscriber's home: its limit comes with a reset, and the CLI's usage-limit menu. */
+    let subscriber: ClaudeHome;
+    beforeAll(() => {
+      const trustedDirs = [fs.realpathSync(bed.workdir)];
+      subscriber = prepareClaudeHome({
+        apiUrl: bed.stub.url,
+        trustedDirs,
+        auth: 'oauth',
+        files: { config: withClaudeConfig({}, { trustedDirs }), settings: withClaudeSettings({}) },
+      });
+    });
+    afterAll(async () => {
+      await subscriber?.remove();
+    });
+
+    const sessionEvents = async (id: string) => (await bed.system.core.events.list(id, 0, { limit: 1_000 })) as MissionEvent[];
+    const prompts = async (id: string) =>
+      (await sessionEvents(id)).filter((e) => e.type === 'user_message').map((e) => (e.payload as { text: string }).text);
+    const conversationOf = (prompt: string) =>
+      bed.stub.requests.filter((r) => r.tools.length > 0 && JSON.stringify((r.body.messages as unknown[])[0]).includes(prompt));
+    /** A turn that runs a tool, is refused by `limit`, and ends once it goes on. */
+    const echoThen = (limit: () => StubReply): (() => StubReply)[] => [
+      () => ({ text: 'Echoing.', toolUses: [{ name: 'Bash', input: { command: 'echo limit-marker', description: 'Echo a marker' } }] }),
+      limit,
+      () => ({ text: 'Went on after the limit.' }),
+    ];
+    /** A session of an autoResume slot of its own (a pause holds a whole slot) whose turn a usage limit stopped. */
+    async function sessionAtLimit(slot: string, home: ClaudeHome, prompt: string): Promise<{ id: string; owner: WorkerProcess }> {
+      await api(`/v1/slots/${slot}`, {
+        method: 'PUT',
+        body: {
+          cwd: bed.workdir,
+          env: { ...home.env, CLAUDE_CODE_MAX_RETRIES: '0' },
+          args: ['--allowedTools', 'Bash(echo:*)'],
+          autoResume: true,
+        },
+      });
+      const spawned = await api<SessionJson>('/v1/sessions', { method: 'POST', body: { slot } });
+      const turn = await api<SessionTurn>(`/v1/sessions/${spawned.id}/send`, { method: 'POST', body: { text: prompt, timeoutMs: 60_000 } });
+      expect(turn.state).toBe('blocked');
+      await waitUntil(async () => (await sessionEvents(spawned.id)).some((e) => e.type === 'slot_paused'), 15_000, 'the slot paused');
+      const { ownerWorker } = await session(spawned.id);
+      return { id: spawned.id, owner: workers.find((w) => w.id === ownerWorker)! };
+    }
+    /** Waits until the session is held by the limit again on another worker than `gone`; resolves its row. */
+    async function blockedElsewhere(id: string, gone: WorkerProcess): Promise<Session> {
+      await waitUntil(
+        async () => {
+          const now = await session(id);
+          return now.ownerWorker !== null && now.ownerWorker !== gone.id && now.state === 'blocked';
+        },
+        45_000,
+        'the session to wait for the limit again on another worker',
+      );
+      return api<Session>(`/v1/sessions/${id}`);
+    }
+
+    it('kill -9 while its stopped turn waits: resumed elsewhere, it waits blocked with nothing typed; the early resume of the slot types one continue', async () => {
+      await startWorker('limit-a');
+      await startWorker('limit-b');
+      const prompt = 'Echo a marker, then hit the rate limit.';
+      scripts[prompt] = echoThen(() => ({
+        error: { status: 429, type: 'rate_limit_error', message: 'Number of request tokens has exceeded your per-minute rate limit' },
+      }));
+      const { id, owner } = await sessionAtLimit('limit-survivor', bed.claude, prompt);
+      const paused = (await sessionEvents(id)).find((e) => e.type === 'slot_paused')!;
+      const until = (paused.payload as { until: string }).until;
+      expect((await stateEvents(id)).at(-1)!.payload).toMatchObject({ state: 'blocked', limitTurnOpen: true });
+
+      owner.child.kill('SIGKILL');
+      const held = await blockedElsewhere(id, owner);
+      expect(held.blocking).toMatchObject({ kind: 'usage_limit', options: [] });
+      expect(held.blocking?.text).toContain(`the slot takes work again at ${until}`);
+      await expectLossThenAutoResume(id, new RegExp(`^the worker holding it \\(${owner.id}\\) was lost`));
+      const resuming = (await stateEvents(id)).find((e) => e.payload.autoResume)!;
+      expect(resuming.payload.reason).toMatch(
+        /; it waits again for its slot's usage limit to reset, then the turn the limit stopped goes on$/,
+      );
+      // Nothing typed while the slot is paused, and nothing may be.
+      const refused = await bed.system.fetch(`/v1/sessions/${id}/send`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text: 'hello?', timeoutMs: 5_000 }),
+      });
+      expect(refused.status).toBe(409);
+      expect(await prompts(id)).toEqual([prompt]);
+      expect(conversationOf(prompt)).toHaveLength(2);
+
+      await api('/v1/slots/limit-survivor/resume', { method: 'POST' });
+      await waitUntil(
+        async () => (await sessionEvents(id)).some((e) => e.type === 'assistant_message' && e.payload.text === 'Went on after the limit.'),
+        30_000,
+        'the stopped turn to go on',
+      );
+      await waitUntil(async () => (await session(id)).state === 'idle', 15_000, 'the session idle');
+      const events = await sessionEvents(id);
+      const resumed = events.find((e) => e.type === 'slot_resumed')!;
+      expect(resumed.payload).toEqual({ slot: 'limit-survivor', by: 'token:test-admin' });
+      expect(await prompts(id)).toEqual([prompt, CONTINUE_AFTER_LIMIT_PROMPT]);
+      expect(events.find((e) => e.type === 'user_message' && e.payload.text === CONTINUE_AFTER_LIMIT_PROMPT)!.seq).toBeGreaterThan(
+        resumed.seq,
+      );
+      expect(events.filter((e) => e.type === 'tool_call')).toHaveLength(1);
+      // The conversation went on where it stopped (the marker's output in it) with one continue, nothing more.
+      const conversation = conversationOf(prompt);
+      expect(conversation).toHaveLength(3);
+      expect(conversation[2]!.lastUserText).toBe(CONTINUE_AFTER_LIMIT_PROMPT);
+      expect(JSON.stringify(conversation[2]!.body.messages)).toContain('limit-marker');
+      await api(`/v1/sessions/${id}/kill`, { method: 'POST' });
+    }, 150_000);
+
+    it('SIGTERM after its stopped turn was interrupted: handed over, it waits blocked until the reset, then is idle with nothing typed', async () => {
+      await startWorker('limit-c');
+      await startWorker('limit-d');
+      const prompt = 'Echo a marker, then hit the usage limit.';
+      scripts[prompt] = echoThen(() => usageLimitError(30));
+      const { id, owner } = await sessionAtLimit('limit-interrupted', subscriber, prompt);
+      const paused = (await sessionEvents(id)).find((e) => e.type === 'slot_paused')!;
+      const until = (paused.payload as { until: string }).until;
+      await api(`/v1/sessions/${id}/interrupt`, { method: 'POST' });
+      // The hold tells again that its turn is over.
+      expect((await stateEvents(id)).at(-1)!.payload).toMatchObject({ state: 'blocked', limitTurnOpen: false });
+
+      owner.child.kill('SIGTERM');
+      expect(await owner.exited).toBe(0);
+      const held = await blockedElsewhere(id, owner);
+      expect(held.blocking?.text).toContain(`the slot takes work again at ${until}`);
+      expect(Date.now()).toBeLessThan(Date.parse(until));
+      await expectLossThenAutoResume(id, /^the worker shut down; /);
+      const resuming = (await stateEvents(id)).find((e) => e.payload.autoResume)!;
+      expect(resuming.payload.reason).toMatch(/; it waits again for its slot's usage limit to reset$/);
+
+      await waitUntil(async () => (await sessionEvents(id)).some((e) => e.type === 'slot_resumed'), 45_000, 'the reset');
+      await waitUntil(async () => (await session(id)).state === 'idle', 15_000, 'the session idle after the reset');
+      const events = await sessionEvents(id);
+      expect(events.find((e) => e.type === 'slot_resumed')!.payload).toEqual({ slot: 'limit-interrupted', by: 'reset' });
+      expect(await prompts(id)).toEqual([prompt]);
+      expect(conversationOf(prompt)).toHaveLength(2);
+      await api(`/v1/sessions/${id}/kill`, { method: 'POST' });
+    }, 150_000);
+  });
 });

@@ -648,6 +648,39 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
     }
   });
 
+  it('slots lists each slot with the options it sets (autoResume, warm pool, task cap, budgets, worktree); --json has them all', async () => {
+    await bed.system.core.slots.put('optioned', {
+      cwd: bed.workdir,
+      env: bed.claude.env,
+      autoResume: true,
+      maxConcurrency: 3,
+      dailyBudgetUsd: 5,
+      treeBudgetUsd: 1.5,
+      workspace: 'worktree',
+      keepWorkspace: true,
+    });
+    const listed = await mission(['slots']);
+    expect(listed.code).toBe(0);
+    const [header, ...rows] = listed.stdout.trimEnd().split('\n');
+    expect(header).toMatch(/^SLOT +ROLE +MODEL +STATE +CWD +OPTIONS$/);
+    const cwd = bed.workdir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    expect(rows).toContainEqual(
+      expect.stringMatching(
+        new RegExp(`^optioned +default +— +ready +${cwd} +autoResume, max 3 tasks, \\$5/day, \\$1\\.5/tree, worktree \\(kept\\)$`),
+      ),
+    );
+    expect(rows).toContainEqual(expect.stringMatching(new RegExp(`^default +default +— +ready +${cwd} +—$`)));
+    const json = JSON.parse((await mission(['slots', '--json'])).stdout) as { slots: Record<string, unknown>[] };
+    expect(json.slots.find((slot) => slot.id === 'optioned')).toMatchObject({
+      autoResume: true,
+      maxConcurrency: 3,
+      dailyBudgetUsd: 5,
+      treeBudgetUsd: 1.5,
+      workspace: 'worktree',
+      keepWorkspace: true,
+    });
+  });
+
   it("answer posts the option to POST /v1/sessions/:id/answer; the API's refusal is one line", async () => {
     const answered = await mission(['answer', 'ses_nosuchsession', '1']);
     expect(answered).toEqual({

@@ -89,6 +89,36 @@ describe.skipIf(!chromiumAvailable())('web console (headless Chromium, real clau
     await screenshot(page, '1-overview');
   });
 
+  it('the overview lists the slots with the options each sets (autoResume, task cap, budgets, worktree)', async () => {
+    await bed.system.core.slots.put('optioned', {
+      cwd: bed.workdir,
+      env: bed.claude.env,
+      autoResume: true,
+      maxConcurrency: 3,
+      dailyBudgetUsd: 5,
+      treeBudgetUsd: 1.5,
+      workspace: 'worktree',
+      keepWorkspace: true,
+    });
+    const row = page
+      .getByTestId('slots')
+      .getByRole('row')
+      .filter({ has: page.getByRole('cell', { name: 'optioned', exact: true }) });
+    await row.waitFor();
+    expect(await row.getByRole('cell').allInnerTexts()).toEqual([
+      'optioned',
+      'default',
+      '—',
+      'ready',
+      'autoResume, max 3 tasks, $5/day, $1.5/tree, worktree (kept)',
+    ]);
+    const plain = page
+      .getByTestId('slots')
+      .getByRole('row')
+      .filter({ has: page.getByRole('cell', { name: 'guarded', exact: true }) });
+    expect(await plain.getByRole('cell').last().innerText()).toBe('—');
+  });
+
   it("a new session's page shows its live terminal, which updates while the CLI answers what is typed", async () => {
     replies['say hello to the console'] = [{ text: 'Hello from the stub, through the console.' }];
     await page.getByRole('link', { name: 'Sessions' }).click();

@@ -503,7 +503,7 @@ describe.each(Object.keys(renders))('k8s render: %s', (name) => {
       expect(backing, `Service ${String(service)}`).toBeDefined();
       expect((spec(backing as K8sObject).ports as JsonObject[]).map((p) => String(p.port))).toContain(url.port);
       expect(['/v1/queues/tasks', '/v1/queues/sessions']).toContain(url.pathname);
-      expect(['waiting', 'prioritized', 'delayed', 'active', 'backlog']).toContain(metadata.valueLocation);
+      expect(['waiting', 'prioritized', 'delayed', 'active', 'backlog', 'live']).toContain(metadata.valueLocation);
       expect(metadata.authMode).toBe('bearer');
       expect(trigger.authenticationRef).toBeDefined();
     }
@@ -517,7 +517,29 @@ describe.each(Object.keys(renders))('k8s render: %s', (name) => {
     const modifiers = (so.advanced as JsonObject).scalingModifiers as Record<string, string>;
     const identifiers = new Set(modifiers.formula?.match(/[A-Za-z_]\w*/g));
     expect(identifiers).toEqual(new Set(triggers.map((trigger) => trigger.name as string)));
-    expect(Number(modifiers.target)).toBe(Number(configData(objects).MISSION_WORKER_CONCURRENCY));
+    const config = configData(objects);
+    expect(Number(modifiers.target)).toBe(Number(config.MISSION_WORKER_CONCURRENCY));
+    // Workers the formula asks for, given each trigger's value (the formula is plain arithmetic, as in expr-lang).
+    const names = triggers.map((trigger) => trigger.name as string);
+    const wanted = (values: Record<string, number>) =>
+      Math.ceil(
+        (new Function(...names, `return ${modifiers.formula};`) as (...args: number[]) => number)(
+          ...names.map((name) => values[name] ?? 0),
+        ) / Number(modifiers.target),
+      );
+    const trigger = (name: string) => triggers.find((each) => each.name === name)?.metadata as Record<string, string> | undefined;
+    // Live sessions (held by workers) scale the workers too: one per MISSION_WORKER_MAX_SESSIONS of them.
+    expect(trigger('live')).toMatchObject({ valueLocation: 'live' });
+    expect(new URL(trigger('live')!.url as string).pathname).toBe('/v1/queues/sessions');
+    const maxSessions = Number(config.MISSION_WORKER_MAX_SESSIONS);
+    expect(wanted({ live: 1 })).toBe(1);
+    expect(wanted({ live: maxSessions })).toBe(1);
+    expect(wanted({ live: maxSessions + 1 })).toBe(2);
+    expect(wanted({ live: 3 * maxSessions })).toBe(3);
+    // A session waiting for a worker asks for one of its own; tasks, one worker per MISSION_WORKER_CONCURRENCY.
+    expect(wanted({ sessions: 2 })).toBe(2);
+    expect(wanted({ backlog: Number(modifiers.target), active: Number(modifiers.target) })).toBe(2);
+    expect(wanted({})).toBe(0);
     expect(so.minReplicaCount).toBe(1);
     expect(so.maxReplicaCount).toBe(20);
     // The bearer token KEDA sends is a token parameter from mission-secrets.

@@ -196,6 +196,29 @@ describe('MCP server (the SDK client, real claude CLI on the stub API)', () => {
       const { slots } = json<{ slots: { id: string }[] }>(await call(client, 'mission_slots'));
       expect(slots.map((s) => s.id)).toContain('default');
     });
+
+    it('mission_slots gives each slot its options (autoResume, warm pool, task cap, budgets, workspace)', async () => {
+      await bed.system.core.slots.put('with-options', {
+        cwd: bed.workdir,
+        env: bed.claude.env,
+        autoResume: true,
+        maxConcurrency: 3,
+        dailyBudgetUsd: 5,
+        treeBudgetUsd: 1.5,
+      });
+      const { slots } = json<{ slots: Record<string, unknown>[] }>(await call(client, 'mission_slots'));
+      expect(slots.find((s) => s.id === 'with-options')).toMatchObject({
+        autoResume: true,
+        maxConcurrency: 3,
+        dailyBudgetUsd: 5,
+        treeBudgetUsd: 1.5,
+        workspace: 'none',
+        pause: null,
+      });
+      expect(slots.find((s) => s.id === 'default')).toMatchObject({ autoResume: false });
+      const listed = await client.listTools();
+      expect(listed.tools.find((t) => t.name === 'mission_slots')?.description).toMatch(/autoResume.*warmPool.*budget/s);
+    });
   });
 
   it('a full PTY round trip over MCP: spawn → send → screen → confirm a permission dialog → kill', async () => {

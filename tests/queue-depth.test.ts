@@ -4,7 +4,7 @@ import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.
 import { waitUntil } from './support/processes.ts';
 import type { StubReply } from './support/stubAnthropic.ts';
 
-type QueueDepth = CoreQueueDepth & { name: string };
+type QueueDepth = CoreQueueDepth & { name: string; live?: number };
 
 /**
  * GET /v1/queues/:name, what KEDA scales the workers on (k8s/base/keda.yaml reads `backlog`), against
@@ -44,8 +44,24 @@ describe('queue depth (GET /v1/queues/:name)', () => {
     });
     expect(await depth('sessions')).toEqual({
       status: 200,
-      body: { name: 'sessions', waiting: 0, prioritized: 0, active: 0, delayed: 0, failed: 0, backlog: 0 },
+      body: { name: 'sessions', waiting: 0, prioritized: 0, active: 0, delayed: 0, failed: 0, backlog: 0, live: 0 },
     });
+  });
+
+  it('sessions a worker holds are `live` (KEDA keeps a worker for them) until they end', async () => {
+    const post = (route: string, body?: unknown) =>
+      bed.system.fetch(route, {
+        method: 'POST',
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    const spawned = (await (await post('/v1/sessions', { slot: 'default' })).json()) as { id: string };
+    await waitUntil(async () => (await bed.system.core.sessions.get(spawned.id)).state === 'idle', 30_000, 'the session idle');
+    expect((await depth('sessions')).body).toMatchObject({ backlog: 0, live: 1 });
+    expect((await post(`/v1/sessions/${spawned.id}/kill`)).status).toBe(200);
+    await waitUntil(async () => (await depth('sessions')).body.live === 0, 10_000, 'the ended session not counted');
+    // The tasks queue has no sessions to tell.
+    expect((await depth('tasks')).body).not.toHaveProperty('live');
   });
 
   it('tasks waiting behind a busy worker are the backlog; the one it runs is active; the backlog drains', async () => {

@@ -13,6 +13,11 @@ export const eventPayloadSchemas = {
     resumable: z.boolean().optional(),
     /** This `starting` is Mission resuming a lost session of an `autoResume` slot by itself, not a resume someone asked for. */
     autoResume: z.boolean().optional(),
+    /**
+     * A `blocked` by its slot's usage limit: whether the turn the limit stopped is still open (it goes on with one
+     * `continue` once the slot takes work again) — told again when that turn ends meanwhile.
+     */
+    limitTurnOpen: z.boolean().optional(),
   }),
   permission_request: z.object({
     tool: z.string(),

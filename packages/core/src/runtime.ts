@@ -8,6 +8,7 @@ import {
   EventLog,
   ChannelSubscriber,
   createFleetRecovery,
+  heldSessionCount,
   TaskCanceller,
   listWorkers,
   type Logger,
@@ -74,8 +75,8 @@ export interface CoreRuntime {
   overview(): Promise<Overview>;
   /** The worker registry, with each worker's load. */
   workers(query: unknown): Promise<WorkerInfo[]>;
-  /** A queue's depth by job state ('tasks' or 'sessions'). */
-  queueDepth(name: string): Promise<QueueDepth & { name: string }>;
+  /** A queue's depth by job state ('tasks' or 'sessions'; the sessions one with the `live` sessions workers hold). */
+  queueDepth(name: string): Promise<QueueDepth & { name: string; live?: number }>;
   /** Answers every request still waiting on a worker with 503 (when the API shuts down). */
   cancelWaits(reason: string): void;
   close(): Promise<void>;
@@ -202,7 +203,9 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
     async queueDepth(name) {
       const queue = queues[name];
       if (!queue) throw new NotFoundError('queue', name);
-      return { name, ...(await queueDepth(queue)) };
+      const depth = { name, ...(await queueDepth(queue)) };
+      // The sessions the workers hold count for autoscaling too: the queue only tells those waiting for one.
+      return queue === sessionQueue ? { ...depth, live: await heldSessionCount(database.db) } : depth;
     },
     cancelWaits: (reason) => commands.cancelPending(reason),
     async close() {

@@ -35,6 +35,11 @@ export interface SpawnJobData {
    * prompt once the session is idle: the CLI asks again, and the permission is raised again.
    */
   continueTurn?: boolean;
+  /**
+   * With `resume`: lost while it waited for its slot's usage limit to reset. It waits again (blocked) until the slot
+   * takes work again, then its stopped turn goes on with one `continue` if `true` (the turn had not ended).
+   */
+  limitTurnOpen?: boolean;
 }
 
 /** Channel names are namespaced by the queue prefix so that deployments (and tests) never overhear each other. */

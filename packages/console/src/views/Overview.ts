@@ -1,7 +1,8 @@
+import { slotOptionsText } from '@mission/contracts/slotOptions';
 import { html } from 'htm/preact';
 import { useMemo } from 'preact/hooks';
 import { api, ApiError } from '../api/client.ts';
-import type { Activity, Counts, DailySpend, Overview as OverviewData, QueueDepth, Usage, Worker } from '../api/types.ts';
+import type { Activity, Counts, DailySpend, Overview as OverviewData, QueueDepth, Slot, Usage, Worker } from '../api/types.ts';
 import { Chart, type ChartSeries } from '../components/Chart.ts';
 import { ErrorMessage, Pending } from '../components/ErrorMessage.ts';
 import { StateBadge } from '../components/StateBadge.ts';
@@ -21,11 +22,12 @@ async function usageIfServed(): Promise<Usage | null> {
   }
 }
 
-/** The fleet at a glance: workers, queue depths, tasks and sessions by state, cost today. */
+/** The fleet at a glance: workers, queue depths, slots with their options, tasks and sessions by state, cost today. */
 export function Overview() {
   const overview = usePoll(() => api.get<OverviewData>('/v1/overview'), REFRESH_MS, []);
   const workers = usePoll(() => api.get<{ workers: Worker[] }>('/v1/workers'), REFRESH_MS, []);
   const usage = usePoll(usageIfServed, REFRESH_MS, []);
+  const slots = usePoll(() => api.get<{ slots: Slot[] }>('/v1/slots'), REFRESH_MS, []);
   if (!overview.data) return html`<${Pending} error=${overview.error} />`;
   const { tasks, sessions, queues } = overview.data;
 
@@ -47,6 +49,9 @@ export function Overview() {
     <h2>Workers</h2>
     <${ErrorMessage} error=${workers.error} />
     ${workers.data ? html`<${WorkerTable} workers=${workers.data.workers} />` : null}
+    <h2>Slots</h2>
+    <${ErrorMessage} error=${slots.error} />
+    ${slots.data ? html`<${SlotTable} slots=${slots.data.slots} />` : null}
     ${usage.data && usage.data.slots.length > 0 ? html`<h2>Slots today</h2><${UsageTable} usage=${usage.data} />` : null}`;
 }
 
@@ -85,6 +90,24 @@ function WorkerTable({ workers }: { workers: Worker[] }) {
           <td class="num">${w.liveSessions} / ${w.maxSessions}</td>
           <td>${w.slots ? w.slots.join(', ') : 'all'}</td>
           <td class="num">${(w.heartbeatAgeMs / 1000).toFixed(1)} s ago</td>
+        </tr>`,
+      )}
+    </tbody>
+  </table>`;
+}
+
+/** Each slot with its role, model, state (a usage-limit pause) and the options it sets (autoResume, warm pool, budgets…). */
+function SlotTable({ slots }: { slots: Slot[] }) {
+  return html`<table data-testid="slots">
+    <thead><tr><th>slot</th><th>role</th><th>model</th><th>state</th><th>options</th></tr></thead>
+    <tbody>
+      ${slots.map(
+        (s) => html`<tr>
+          <td>${s.id}</td>
+          <td>${s.role}</td>
+          <td>${s.model ?? '—'}</td>
+          <td>${s.pause ? html`<span title=${s.pause.reason}>paused until ${s.pause.until}</span>` : 'ready'}</td>
+          <td>${slotOptionsText(s)}</td>
         </tr>`,
       )}
     </tbody>

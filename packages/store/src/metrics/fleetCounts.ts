@@ -29,6 +29,18 @@ export async function fleetCounts(db: Database): Promise<{
   return { tasks: taskRows, sessions: sessionRows, liveSessionsByWorker, tasksByWorker };
 }
 
+/**
+ * Sessions a worker holds now (claimed, not exited or lost): each is a claude process that keeps its worker busy,
+ * which KEDA counts (`live` of GET /v1/queues/sessions) so that a worker holding sessions is not scaled away.
+ */
+export async function heldSessionCount(db: Database): Promise<number> {
+  const [row] = await db
+    .select({ n: count() })
+    .from(sessions)
+    .where(and(isNotNull(sessions.ownerWorker), notInArray(sessions.state, ['exited', 'lost'])));
+  return row?.n ?? 0;
+}
+
 /** Workers counted by state. */
 export async function workerStateCounts(db: Database): Promise<{ state: string; n: number }[]> {
   return db.select({ state: workers.state, n: count() }).from(workers).groupBy(workers.state);

@@ -54,7 +54,7 @@ export class SessionHandover {
       const reason = loss.conversed
         ? `${why}: resuming Claude Code session ${claudeSessionId} on another worker (the slot sets autoResume)${
             loss.atPermission ? '; its turn, stopped at a permission request, goes on and asks again' : ''
-          }`
+          }${atLimitClause(loss)}`
         : `${why}: starting it again on another worker (the slot sets autoResume; it had no conversation to resume yet)`;
       // Resumed already (by hand, or by another process handing it over): that resume's job is queued.
       if (!(await this.store.resume(id, 'lost', reason, { autoResume: true }))) continue;
@@ -100,7 +100,12 @@ export class SessionHandover {
     await this.deps.sessionQueue.add(
       'spawn',
       // `claude --resume` of a session nobody prompted yet finds no transcript and exits: that one starts afresh.
-      { sessionId, resume: loss.conversed, ...(loss.atPermission ? { continueTurn: true } : {}) },
+      {
+        sessionId,
+        resume: loss.conversed,
+        ...(loss.atPermission ? { continueTurn: true } : {}),
+        ...(loss.limitTurnOpen !== undefined ? { limitTurnOpen: loss.limitTurnOpen } : {}),
+      },
       { jobId: resumeJobId(sessionId, loss), removeOnComplete: true, removeOnFail: { count: 1_000 } },
     );
   }
@@ -109,7 +114,9 @@ export class SessionHandover {
    * The session's last loss, from its newest `state` events: the `lost` event's seq (which names the loss), whether
    * this class resumed it (the `starting` right after says `autoResume`), and whether it was waiting for a
    * permission when lost (its state before) — that tool never ran, so its turn can go on without doing anything
-   * twice. A turn lost while working is left to its person: a tool may have run halfway. Also whether it was ever
+   * twice. A turn lost while working is left to its person: a tool may have run halfway. Whether it was waiting for
+   * its slot's usage limit to reset (a `blocked` telling `limitTurnOpen`), and then whether the turn the limit
+   * stopped was still open: that turn goes on once the slot takes work again, and only then. Also whether it was ever
    * prompted (a `user_message`): only then has Claude Code a transcript to resume.
    */
   private async lossOf(sessionId: string): Promise<Loss | undefined> {
@@ -119,7 +126,7 @@ export class SessionHandover {
       .where(and(eq(events.ownerId, sessionId), eq(events.type, 'state')))
       .orderBy(desc(events.seq))
       .limit(3);
-    const payload = (at: number) => states[at]?.payload as { state?: string; autoResume?: boolean } | undefined;
+    const payload = (at: number) => states[at]?.payload as { state?: string; autoResume?: boolean; limitTurnOpen?: boolean } | undefined;
     const at = states.findIndex((_, index) => payload(index)?.state === 'lost');
     if (at < 0 || at > 1) return undefined;
     const [prompted] = await this.deps.db
@@ -132,6 +139,7 @@ export class SessionHandover {
       seq: states[at]!.seq,
       resumedByItself: at === 1 && payload(0)?.autoResume === true,
       atPermission: payload(at + 1)?.state === 'waiting_permission',
+      limitTurnOpen: payload(at + 1)?.state === 'blocked' ? payload(at + 1)?.limitTurnOpen : undefined,
     };
   }
 }
@@ -142,7 +150,15 @@ interface Loss {
   conversed: boolean;
   resumedByItself: boolean;
   atPermission: boolean;
+  /** Set when it waited for its slot's usage limit: whether the turn the limit stopped was still open. */
+  limitTurnOpen: boolean | undefined;
 }
+
+/** What the resume tells of a session lost while it waited for its slot's usage limit to reset. */
+const atLimitClause = (loss: Loss) =>
+  loss.limitTurnOpen === undefined
+    ? ''
+    : `; it waits again for its slot's usage limit to reset${loss.limitTurnOpen ? ', then the turn the limit stopped goes on' : ''}`;
 
 /** One resume job per session and loss: adding it twice adds one job. */
 const resumeJobId = (sessionId: string, loss: Loss) => `${sessionId}-autoresume-${loss.seq}`;

@@ -14,6 +14,11 @@ const queueDepthSchema = z.object({
   delayed: z.number().int(),
   failed: z.number().int(),
   backlog: z.number().int().describe('jobs waiting for a worker (waiting + prioritized): what autoscaling watches'),
+  live: z
+    .number()
+    .int()
+    .optional()
+    .describe('sessions queue only: the sessions workers hold now (not exited or lost), which keep their workers up'),
 });
 
 export const fleetRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (app, { core }) => {

@@ -37,7 +37,7 @@ export const fleetTools: ToolDef[] = [
     name: 'mission_slots',
     scope: 'tasks:read',
     description:
-      'List the slots (named agent configurations: role, working directory, model, arguments) tasks and sessions run on, each with its `pause` while a usage or rate limit Claude hit keeps its tasks waiting (until, reason, the task or session that hit it; null otherwise).',
+      'List the slots (named agent configurations: role, working directory, model, arguments) tasks and sessions run on, each with its options — `autoResume` (a session whose worker is lost or drained is resumed on another), `warmPool` (claude processes kept started), `maxConcurrency`, `dailyBudgetUsd` and `treeBudgetUsd` (budgets in USD), `workspace` and `keepWorkspace` — and its `pause` while a usage or rate limit Claude hit keeps its tasks waiting (until, reason, the task or session that hit it; null otherwise).',
     inputSchema: z.strictObject({}),
     run: async (_args, { core }) => ok({ slots: await core.slots.list() }),
   }),

@@ -93,7 +93,18 @@ export interface HookedSessionHooks {
    * the epoch): its slot pauses until the reset. Resolves the pause's end, and `resumed`, which resolves true once
    * the slot takes work again (false if the session ended first).
    */
-  limitReached(hit: UsageLimitHit): Promise<{ until: Date; resumed: Promise<boolean> }>;
+  limitReached(hit: UsageLimitHit): Promise<LimitWait>;
+  /**
+   * The usage limit its slot is paused for, waited for again by a session resumed after its worker's loss while it
+   * waited for it: the pause's words and end (now, when the pause is over already), and `resumed` as above.
+   */
+  limitWaited(): Promise<LimitWait & { text: string }>;
+}
+
+/** The end of a slot's pause, and `resumed`: true once the slot takes work again (false if the session ended first). */
+export interface LimitWait {
+  until: Date;
+  resumed: Promise<boolean>;
 }
 
 /** A usage or rate limit the CLI hit: its words, and the reset (seconds since the epoch) when it was told one. */
@@ -162,6 +173,8 @@ export class HookedSession implements InteractiveSession {
   private stoppingAtLimit = false;
   /** While the session waits for its slot's usage limit to reset: the blocking dialog it reports (nothing to answer). */
   private limitHold: BlockingDialog | null = null;
+  /** Resumed after its worker's loss while it waited for its slot's usage limit: it waits again once its CLI is up. */
+  private limitToWaitAgain: boolean;
   private lastCost: number | null = null;
   private readonly events: SessionEvents;
   /** Reads the screen once its output has been rendered; ticks of the spinner and new blocks at most every ANIMATION_READ_MS. */
@@ -172,8 +185,13 @@ export class HookedSession implements InteractiveSession {
     readonly pty: PtySession,
     private readonly cwd: string,
     private readonly hooks: HookedSessionHooks,
+    /** Resumed after its worker's loss while it waited for its slot's usage limit; `turnOpen`: the turn the limit stopped had not ended. */
+    resumedAtLimit: { turnOpen: boolean } | null = null,
   ) {
     this.events = new SessionEvents(hooks.emit, hooks.log);
+    this.limitToWaitAgain = resumedAtLimit !== null;
+    // That turn is this CLI's open turn: it goes on once the slot takes work again, unless it ends first (an interrupt).
+    if (resumedAtLimit?.turnOpen) this.openTurn = { promptId: null };
     this.follower = new ScreenFollower(pty);
     this.reads = new ReadSchedule({
       timing: HOOKED_READ_TIMING,
@@ -490,7 +508,9 @@ export class HookedSession implements InteractiveSession {
     this.readTranscript();
     this.lastReply = reply;
     this.turnsEnded++;
-    if (!this.exit) this.setPhase(this.blocking ? 'blocked' : 'idle');
+    // Held by the slot's usage limit: its `state` tells again, now that the stopped turn is over (nothing goes on then).
+    if (!this.exit && this.phase === 'blocked' && this.limitHold && this.blocking === this.limitHold) this.tellPhase();
+    else if (!this.exit) this.setPhase(this.blocking ? 'blocked' : 'idle');
     this.events.wake();
   }
 
@@ -567,14 +587,7 @@ export class HookedSession implements InteractiveSession {
       const stop = menu?.options.find((option) => STOP_AND_WAIT.test(option.label));
       if (menu && !stop) throw new Error(`the usage-limit menu offers no "Stop and wait" (${menu.options.map((o) => o.label).join('; ')})`);
       const { until, resumed } = await this.hooks.limitReached(hit);
-      this.limitHold = {
-        kind: 'usage_limit',
-        text: `${hit.text}\nstopped to wait for the limit: the slot takes work again at ${until.toISOString()}`,
-        options: [],
-        numbered: false,
-        selected: null,
-      };
-      this.readScreen();
+      this.holdAtLimit(hit.text, until);
       // The slot is paused whatever becomes of the menu (a person at an attached terminal may answer it first).
       if (menu && stop)
         await answerDialog(
@@ -585,10 +598,7 @@ export class HookedSession implements InteractiveSession {
         ).catch((error: unknown) =>
           this.hooks.log.warn({ err: error }, 'the usage-limit menu was not answered "Stop and wait" by Mission'),
         );
-      if (!(await resumed)) return;
-      await this.goOnAfterLimit();
-      // A limit hit again by the continue shows its menu while this one was still finishing: looked at once this is done.
-      this.reads.soon();
+      await this.goOnAfterLimit(resumed);
     } catch (error) {
       this.hooks.log.error({ err: error }, 'could not stop the session at its usage limit and resume it after the reset');
     } finally {
@@ -596,8 +606,48 @@ export class HookedSession implements InteractiveSession {
     }
   }
 
-  /** The slot takes work again: the turn the limit stopped goes on with one `continue` if it had not ended; else the session is idle. */
-  private async goOnAfterLimit(): Promise<void> {
+  /**
+   * Resumed after its worker's loss while it waited for its slot's usage limit: once its CLI is up, it waits again
+   * (`blocked` by the limit, nothing typed) until the slot takes work again — at once when the pause is over
+   * already. Then the turn the limit stopped goes on as after `stopAtLimit`, only if it had not ended.
+   */
+  private async waitAgainAtLimit(): Promise<void> {
+    this.stoppingAtLimit = true;
+    try {
+      const { text, until, resumed } = await this.hooks.limitWaited();
+      this.limitToWaitAgain = false;
+      this.holdAtLimit(text, until);
+      await this.goOnAfterLimit(resumed);
+    } catch (error) {
+      this.hooks.log.error(
+        { err: error },
+        "could not wait again for the slot's usage limit after the resume: the session goes on at its prompt",
+      );
+    } finally {
+      this.stoppingAtLimit = false;
+      this.limitToWaitAgain = false;
+      this.reads.soon();
+    }
+  }
+
+  /** The session waits, `blocked` by the limit (`text`, the CLI's words), until its slot takes work again at `until`. */
+  private holdAtLimit(text: string, until: Date): void {
+    this.limitHold = {
+      kind: 'usage_limit',
+      text: `${text}\nstopped to wait for the limit: the slot takes work again at ${until.toISOString()}`,
+      options: [],
+      numbered: false,
+      selected: null,
+    };
+    this.readScreen();
+  }
+
+  /**
+   * Once the slot takes work again (`resumed`): the turn the limit stopped goes on with one `continue` if it had not
+   * ended; else the session is idle.
+   */
+  private async goOnAfterLimit(resumed: Promise<boolean>): Promise<void> {
+    if (!(await resumed)) return;
     const unfinished = this.openTurn !== null;
     this.limitHold = null;
     if (this.exit) return;
@@ -609,6 +659,8 @@ export class HookedSession implements InteractiveSession {
     // Working from here (not idle): nothing else may type into the prompt before the continue is taken.
     this.setPhase('working');
     await typePrompt(this.pty, this.events, CONTINUE_AFTER_LIMIT_PROMPT, Date.now() + LIMIT_KEYS_MS, () => this.state);
+    // A limit hit again by the continue shows its menu while this one was still finishing: looked at once this is done.
+    this.reads.soon();
   }
 
   /** The screen as it is now: readiness, the spinner, a dialog no hook reports. */
@@ -629,7 +681,9 @@ export class HookedSession implements InteractiveSession {
     if (blocking && !sameDialog(blocking, this.blocking)) this.blockingSince = Date.now();
     this.blocking = blocking;
     if (this.blocking) this.setPhase('blocked');
-    else if (this.phase === 'blocked' || (this.phase === 'starting' && next.state !== 'starting'))
+    else if (this.limitToWaitAgain) {
+      if (this.phase === 'starting' && next.state !== 'starting' && !this.stoppingAtLimit) void this.waitAgainAtLimit();
+    } else if (this.phase === 'blocked' || (this.phase === 'starting' && next.state !== 'starting'))
       this.setPhase(next.state === 'working' ? 'working' : 'idle');
     this.readTranscript();
     this.events.wake();
@@ -642,8 +696,19 @@ export class HookedSession implements InteractiveSession {
       return;
     }
     this.phase = phase;
+    this.tellPhase();
+  }
+
+  /** Records the phase on the session's row, with its `state` event (and the dialog that blocks it). */
+  private tellPhase(): void {
+    const phase = this.phase;
     const blocking = this.blocking;
-    const told = { state: phase, ...(phase === 'blocked' && blocking ? { reason: `${blocking.kind}: ${blocking.text}` } : {}) };
+    const told = {
+      state: phase,
+      ...(phase === 'blocked' && blocking ? { reason: `${blocking.kind}: ${blocking.text}` } : {}),
+      // Held by the slot's usage limit: what a resume after a loss must know (HookedSession.waitAgainAtLimit).
+      ...(phase === 'blocked' && blocking && blocking === this.limitHold ? { limitTurnOpen: this.openTurn !== null } : {}),
+    };
     // The events before it (the reply Stop carried, say) go in the same write as the state's row and event.
     this.events.runWith(
       (before) => this.hooks.stateChanged(told, null, phase === 'blocked' ? blocking : null, undefined, before),

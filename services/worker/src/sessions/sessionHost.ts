@@ -13,6 +13,7 @@ import {
   NotFoundError,
 } from '@mission/contracts';
 import {
+  activeSlotPause,
   type ApprovalStore,
   type ChannelSubscriber,
   channels,
@@ -274,7 +275,7 @@ export class SessionHost {
    * row (which tells the API who owns it, so the session must already answer commands), and wires
    * events, state and attach channels.
    */
-  private async spawn({ sessionId, resume, continueTurn }: SpawnJobData): Promise<void> {
+  private async spawn({ sessionId, resume, continueTurn, limitTurnOpen }: SpawnJobData): Promise<void> {
     // A turn its worker's loss stopped at a permission request goes on at the first idle: the CLI asks again.
     let turnToContinue = Boolean(resume && continueTurn);
     const owner: EventOwner = { kind: 'session', id: sessionId };
@@ -409,34 +410,51 @@ export class SessionHost {
         } else if (state === 'idle') void this.messages.deliver(session);
       }
     };
+    /** Resolves true once the slot takes work again after its usage limit (false if the session ended first). */
+    const slotTakesWorkAgain = () =>
+      slotResumed({ db: this.deps.db, pauses: this.pauses, pollMs: this.deps.slotPausePollMs, log }, slot.id, ended.signal);
     const session: InteractiveSession = hooked
-      ? new HookedSession(sessionId, pty, place.cwd, {
-          emit,
-          log,
-          stateChanged,
-          decideApproval,
-          checkText,
-          refusal: (use) => this.deps.guard.refusal({ owner, slot: guardSlot, use }),
-          // The session's end expires what it held itself (`session_exited`): only a withdrawn request ends it sooner.
-          guard: (use, pending, withdrawn) =>
-            this.deps.guard.check({ owner, slot: guardSlot, use, onApprovalPending: pending, signal: withdrawn }),
-          withdrawApproval: async (approvalId) => {
-            await this.deps.approvals.expire(approvalId, 'interrupt', 'the session was interrupted');
+      ? new HookedSession(
+          sessionId,
+          pty,
+          place.cwd,
+          {
+            emit,
+            log,
+            stateChanged,
+            decideApproval,
+            checkText,
+            refusal: (use) => this.deps.guard.refusal({ owner, slot: guardSlot, use }),
+            // The session's end expires what it held itself (`session_exited`): only a withdrawn request ends it sooner.
+            guard: (use, pending, withdrawn) =>
+              this.deps.guard.check({ owner, slot: guardSlot, use, onApprovalPending: pending, signal: withdrawn }),
+            withdrawApproval: async (approvalId) => {
+              await this.deps.approvals.expire(approvalId, 'interrupt', 'the session was interrupted');
+            },
+            limitReached: async (hit) => {
+              const pause = await this.pauses.pause(slot.id, limitPauseUntil(hit.resetsAt, Date.now()), hit.text, owner);
+              log.info(
+                { slot: slot.id, until: pause.pausedUntil.toISOString() },
+                'usage limit: slot paused, the session waits for the reset',
+              );
+              return { until: pause.pausedUntil, resumed: slotTakesWorkAgain() };
+            },
+            limitWaited: async () => {
+              const pause = await activeSlotPause(this.deps.db, slot.id);
+              log.info(
+                { slot: slot.id, until: pause?.pausedUntil.toISOString() ?? null },
+                'resumed at a usage limit: the session waits for the slot',
+              );
+              return {
+                text: pause?.reason ?? "the slot's usage limit (its pause is over)",
+                until: pause?.pausedUntil ?? new Date(),
+                resumed: slotTakesWorkAgain(),
+              };
+            },
           },
-          limitReached: async (hit) => {
-            const pause = await this.pauses.pause(slot.id, limitPauseUntil(hit.resetsAt, Date.now()), hit.text, owner);
-            log.info(
-              { slot: slot.id, until: pause.pausedUntil.toISOString() },
-              'usage limit: slot paused, the session waits for the reset',
-            );
-            const resumed = slotResumed(
-              { db: this.deps.db, pauses: this.pauses, pollMs: this.deps.slotPausePollMs, log },
-              slot.id,
-              ended.signal,
-            );
-            return { until: pause.pausedUntil, resumed };
-          },
-        })
+          // Lost while it waited for the slot's usage limit: it waits again here (HookedSession.waitAgainAtLimit).
+          resume && limitTurnOpen !== undefined ? { turnOpen: limitTurnOpen } : null,
+        )
       : new LiveSession(sessionId, pty, {
           emit,
           log,
