@@ -29,11 +29,13 @@ describe("the CLI's home", () => {
       config: '/h/.claude.json',
       settings: '/h/.claude/settings.json',
       credentials: '/h/.claude/.credentials.json',
+      projects: '/h/.claude/projects',
     });
     expect(claudeHomePaths({ HOME: '/h', CLAUDE_CONFIG_DIR: '/c' })).toEqual({
       config: '/c/.claude.json',
       settings: '/c/settings.json',
       credentials: '/c/.credentials.json',
+      projects: '/c/projects',
     });
   });
 

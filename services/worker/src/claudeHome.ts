@@ -26,6 +26,8 @@ export interface ClaudeHomePaths {
   settings: string;
   /** The login `/login` stores (`.credentials.json`; on macOS the Keychain holds it instead). */
   credentials: string;
+  /** The sessions' transcripts (`projects/<project>/<session id>.jsonl`). */
+  projects: string;
 }
 
 export function claudeHomePaths(env: Record<string, string | undefined>): ClaudeHomePaths {
@@ -36,6 +38,7 @@ export function claudeHomePaths(env: Record<string, string | undefined>): Claude
     config: configDir ? path.join(configDir, '.claude.json') : path.join(home, '.claude.json'),
     settings: path.join(dir, 'settings.json'),
     credentials: path.join(dir, '.credentials.json'),
+    projects: path.join(dir, 'projects'),
   };
 }
 

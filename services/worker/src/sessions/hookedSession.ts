@@ -101,6 +101,14 @@ export interface HookedSessionHooks {
   limitWaited(): Promise<LimitWait & { text: string }>;
 }
 
+/** What a session resumed by this CLI (`claude --resume`) brings with it. */
+export interface ResumedSession {
+  /** Its transcripts' sizes before this CLI started (transcriptSizes.ts): read from there on, not again from the start. */
+  transcriptSizes: ReadonlyMap<string, number>;
+  /** Lost while it waited for its slot's usage limit; `turnOpen`: the turn the limit stopped had not ended. */
+  atLimit: { turnOpen: boolean } | null;
+}
+
 /** The end of a slot's pause, and `resumed`: true once the slot takes work again (false if the session ended first). */
 export interface LimitWait {
   until: Date;
@@ -167,6 +175,8 @@ export class HookedSession implements InteractiveSession {
    */
   private readonly aheadOfTranscript: string[] = [];
   private transcript: JsonlTail | null = null;
+  /** The transcripts' sizes before this CLI started: what they held was the earlier CLI's, reported by its session. */
+  private readonly transcriptHistory: ReadonlyMap<string, number>;
   /** The limit the transcript last told (the CLI's synthetic error message and its reset), until the menu is answered. */
   private limitHit: UsageLimitHit | null = null;
   /** Mission is answering the CLI's usage-limit menu and waiting for the slot to resume (one at a time). */
@@ -185,13 +195,14 @@ export class HookedSession implements InteractiveSession {
     readonly pty: PtySession,
     private readonly cwd: string,
     private readonly hooks: HookedSessionHooks,
-    /** Resumed after its worker's loss while it waited for its slot's usage limit; `turnOpen`: the turn the limit stopped had not ended. */
-    resumedAtLimit: { turnOpen: boolean } | null = null,
+    /** How this CLI resumed an earlier one's session (null when it started it). */
+    resumed: ResumedSession | null = null,
   ) {
     this.events = new SessionEvents(hooks.emit, hooks.log);
-    this.limitToWaitAgain = resumedAtLimit !== null;
+    this.transcriptHistory = resumed?.transcriptSizes ?? new Map();
+    this.limitToWaitAgain = Boolean(resumed?.atLimit);
     // That turn is this CLI's open turn: it goes on once the slot takes work again, unless it ends first (an interrupt).
-    if (resumedAtLimit?.turnOpen) this.openTurn = { promptId: null };
+    if (resumed?.atLimit?.turnOpen) this.openTurn = { promptId: null };
     this.follower = new ScreenFollower(pty);
     this.reads = new ReadSchedule({
       timing: HOOKED_READ_TIMING,
@@ -210,7 +221,7 @@ export class HookedSession implements InteractiveSession {
   async hook(input: HookInput, withdrawn: AbortSignal): Promise<object> {
     if (input.transcript_path && this.transcript?.file !== input.transcript_path) {
       this.transcript?.close();
-      this.transcript = new JsonlTail(input.transcript_path);
+      this.transcript = new JsonlTail(input.transcript_path, this.transcriptHistory.get(input.transcript_path));
     }
     this.transcript?.watch(() => {
       this.readTranscript();

@@ -44,7 +44,7 @@ import { recordSessionCost } from './sessionCost.ts';
 import type { AgentLauncher } from '../agentProcess.ts';
 import type { TerminalSpawner } from '../spawner/spawner.ts';
 import { combineLaunches, settingsArgs } from '../cliLaunch.ts';
-import { CLAUDE_QUIET_ENV, prepareClaudeHomeFor } from '../claudeHome.ts';
+import { CLAUDE_QUIET_ENV, claudeHomePaths, prepareClaudeHomeFor } from '../claudeHome.ts';
 import { childMcpLaunch } from '../childMcp.ts';
 import { BashModeGate } from './bashModeGate.ts';
 import { LiveSession } from './liveSession.ts';
@@ -55,6 +55,7 @@ import { hookSettings } from '../hooks/hookSettings.ts';
 import type { BlockingDialog } from '../pty/blockingDialog.ts';
 import { claudeHomes } from '../transcripts/claudeHomes.ts';
 import { ClaudeHomeScanner } from '../transcripts/claudeHomeScanner.ts';
+import { transcriptSizes } from '../transcripts/transcriptSizes.ts';
 import { SessionWorkspaces } from '../workspaces/sessionWorkspaces.ts';
 import { MessageDelivery } from './messageDelivery.ts';
 import { slotResumed } from './slotResume.ts';
@@ -338,6 +339,8 @@ export class SessionHost {
       .prepare(request)
       .catch((error: Error) => ({ problem: `could not prepare the agent: ${error.message}` }));
     if ('problem' in agent) return this.spawnFailed(sessionId, agent.problem);
+    // Taken before the CLI starts: what its transcript holds then was the earlier CLI's, and was reported by it.
+    const history = resume && hooked ? await transcriptSizes(claudeHomePaths(agent.env).projects, claudeSessionId) : new Map();
     const pty = new PtySession({ ...agent, spawner: this.deps.spawner, cols: row.cols, rows: row.rows });
     // What the role's rules are read against: `~` is the agent's HOME, not the worker's.
     const guardSlot = { ...slot, home: agent.env.HOME ?? this.deps.launcher.defaultHomeFor(slot.id) };
@@ -452,8 +455,13 @@ export class SessionHost {
               };
             },
           },
-          // Lost while it waited for the slot's usage limit: it waits again here (HookedSession.waitAgainAtLimit).
-          resume && limitTurnOpen !== undefined ? { turnOpen: limitTurnOpen } : null,
+          resume
+            ? {
+                transcriptSizes: history,
+                // Lost while it waited for the slot's usage limit: it waits again here (HookedSession.waitAgainAtLimit).
+                atLimit: limitTurnOpen !== undefined ? { turnOpen: limitTurnOpen } : null,
+              }
+            : null,
         )
       : new LiveSession(sessionId, pty, {
           emit,

@@ -6,11 +6,14 @@ import fs from 'node:fs';
  * line is kept until the rest of it is written.
  */
 export class JsonlTail {
-  private offset = 0;
   private partial = '';
   private watcher: fs.FSWatcher | null = null;
 
-  constructor(readonly file: string) {}
+  /** `offset`: where reading starts (the end of what was read before, e.g. by the CLI's earlier run). */
+  constructor(
+    readonly file: string,
+    private offset = 0,
+  ) {}
 
   /** Calls `changed` each time the file is written to, from the first call at which it exists. */
   watch(changed: () => void): void {
