@@ -24,7 +24,7 @@ export interface ChangingScreen {
 export class ScreenFollower {
   private parsed: ParsedScreen | null = null;
   /** The rows of the last parse that the CLI animates: its status line and the header's rows. */
-  private animatedRows: RowSet = { has: () => false };
+  private animatedRows: RowSet = new Set();
   /** The rows of the last parse above its input box (null when it had none: a dialog, or the CLI starting). */
   private transcriptRows: RowSet | null = null;
   /** How often the screen was read, and how often it had to be parsed whole. */
@@ -79,9 +79,31 @@ export class ScreenFollower {
     this.counts.parses++;
     const next = parseScreenRows(screen);
     this.parsed = next;
-    const { statusRow, inertRows, box } = next;
-    this.animatedRows = { has: (row) => row === statusRow || inertRows.includes(row) };
-    this.transcriptRows = box && { has: (row) => row < box.top };
+    this.animatedRows = new AnimatedRows(next);
+    this.transcriptRows = next.box && new RowsAbove(next.box.top);
     return next.snapshot;
+  }
+}
+
+/*
+ * The row sets of a parse are tests rather than Sets filled row by row (the transcript's can hold 35 rows),
+ * and classes rather than object literals with an arrow (the loader names each arrow made, at every parse).
+ */
+
+/** The rows a parse found the CLI animates: its status line and the header's rows. */
+class AnimatedRows implements RowSet {
+  constructor(private readonly parsed: ParsedScreen) {}
+
+  has(row: number): boolean {
+    return row === this.parsed.statusRow || this.parsed.inertRows.includes(row);
+  }
+}
+
+/** The rows above `end`. */
+class RowsAbove implements RowSet {
+  constructor(private readonly end: number) {}
+
+  has(row: number): boolean {
+    return row < this.end;
   }
 }
