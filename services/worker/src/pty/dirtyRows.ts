@@ -1,3 +1,8 @@
+/** Rows of a screen, told one by one (a Set of row numbers is one). */
+export interface RowSet {
+  has(row: number): boolean;
+}
+
 /**
  * The rows of a screen whose cells may have changed since they were last taken, told mark by mark as the
  * terminal's parser writes: one row, a range of rows, or every row. An operation that marks only the ends of
@@ -27,10 +32,14 @@ export class DirtyRows {
       this.spanHigh = Math.max(this.spanHigh, row);
       return;
     }
-    this.markRange(row, row);
+    this.flag(row, row);
   }
 
   markRange(from: number, to: number): void {
+    if (this.moving === 0) this.flag(from, to);
+  }
+
+  private flag(from: number, to: number): void {
     const low = Math.max(0, Math.min(from, to));
     const high = Math.min(this.rows - 1, Math.max(from, to));
     for (let row = low; row <= high; row++) this.flags[row] = 1;
@@ -52,7 +61,7 @@ export class DirtyRows {
   }
 
   endSpan(): void {
-    if (--this.spans === 0 && this.spanHigh >= 0) this.markRange(this.spanLow, this.spanHigh);
+    if (--this.spans === 0 && this.spanHigh >= 0) this.flag(this.spanLow, this.spanHigh);
   }
 
   /** Starts a move of the cursor alone: its marks are ignored until `endCursorMove`. */
@@ -76,7 +85,7 @@ export class DirtyRows {
   }
 
   /** Every row marked since the last `take` is one of `rows` (none marked counts; `markAll` never does). */
-  onlyAmong(rows: ReadonlySet<number>): boolean {
+  onlyAmong(rows: RowSet): boolean {
     if (this.all) return false;
     for (let row = this.low; row <= this.high; row++) if (this.flags[row] === 1 && !rows.has(row)) return false;
     return true;

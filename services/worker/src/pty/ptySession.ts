@@ -1,6 +1,7 @@
 import { killProcessGroup } from '../processGroup.ts';
 import type { TerminalSpawner } from '../spawner/spawner.ts';
 import { PtyProcess, type TerminalExit } from './ptyProcess.ts';
+import type { RowSet } from './dirtyRows.ts';
 import { RingBuffer } from './ringBuffer.ts';
 import type { Screen } from './screen.ts';
 import { HeadlessTerminal } from './terminal.ts';
@@ -83,7 +84,7 @@ export class PtySession {
   }
 
   /** Every row written since the last read of the screen is one of `rows` (none written counts). */
-  writtenOnlyIn(rows: ReadonlySet<number>): boolean {
+  writtenOnlyIn(rows: RowSet): boolean {
     return this.terminal.writtenOnlyIn(rows);
   }
 

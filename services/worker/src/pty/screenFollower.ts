@@ -1,4 +1,5 @@
 import type { Screen, SessionSnapshot } from './screen.ts';
+import type { RowSet } from './dirtyRows.ts';
 import type { ScreenWrites } from './readPacer.ts';
 import { isInertLine, type ParsedScreen, parseScreenRows, reframe, respin } from './screenParser.ts';
 
@@ -10,7 +11,7 @@ export interface ChangingScreen {
   /** Rows whose text changed since the last call. */
   takeChangedRows(): number[];
   /** Every row written since the last `takeChangedRows` is one of `rows` (none written counts); no row is read. */
-  writtenOnlyIn(rows: ReadonlySet<number>): boolean;
+  writtenOnlyIn(rows: RowSet): boolean;
 }
 
 /**
@@ -23,9 +24,9 @@ export interface ChangingScreen {
 export class ScreenFollower {
   private parsed: ParsedScreen | null = null;
   /** The rows of the last parse that the CLI animates: its status line and the header's rows. */
-  private animatedRows: ReadonlySet<number> = new Set();
+  private animatedRows: RowSet = new Set();
   /** The rows of the last parse above its input box (null when it had none: a dialog, or the CLI starting). */
-  private transcriptRows: ReadonlySet<number> | null = null;
+  private transcriptRows: RowSet | null = null;
   /** How often the screen was read, and how often it had to be parsed whole. */
   readonly counts = { reads: 0, parses: 0 };
   /** Some row of the screen changed at the last read (what is read off the rows alone can be kept otherwise). */
@@ -78,8 +79,31 @@ export class ScreenFollower {
     this.counts.parses++;
     const next = parseScreenRows(screen);
     this.parsed = next;
-    this.animatedRows = new Set(next.statusRow === null ? next.inertRows : [...next.inertRows, next.statusRow]);
-    this.transcriptRows = next.box && new Set(Array.from({ length: next.box.top }, (_, row) => row));
+    this.animatedRows = new AnimatedRows(next);
+    this.transcriptRows = next.box && new RowsAbove(next.box.top);
     return next.snapshot;
+  }
+}
+
+/*
+ * The row sets of a parse are tests rather than Sets filled row by row (the transcript's can hold 35 rows),
+ * and classes rather than object literals with an arrow (the loader names each arrow made, at every parse).
+ */
+
+/** The rows a parse found the CLI animates: its status line and the header's rows. */
+class AnimatedRows implements RowSet {
+  constructor(private readonly parsed: ParsedScreen) {}
+
+  has(row: number): boolean {
+    return row === this.parsed.statusRow || this.parsed.inertRows.includes(row);
+  }
+}
+
+/** The rows above `end`. */
+class RowsAbove implements RowSet {
+  constructor(private readonly end: number) {}
+
+  has(row: number): boolean {
+    return row < this.end;
   }
 }

@@ -177,17 +177,16 @@ export function respin(parsed: ParsedScreen, line: string, title: string): Sessi
 export function reframe(parsed: ParsedScreen, lines: string[], changedRows: number[], title: string): ParsedScreen | null {
   const box = parsed.box;
   if (!box) return null;
-  const text = (row: number) => (lines[row] ?? '').trimEnd();
   for (const row of changedRows) {
     // The rules stay where they were and no other row becomes one; the box still opens with its prompt.
-    if (row <= box.top || row === box.bottom || RULE.test(text(row))) return null;
-    if (row === box.top + 1 && !PROMPT.test(text(row))) return null;
+    if (row <= box.top || row === box.bottom || RULE.test(trimmedAt(lines, row))) return null;
+    if (row === box.top + 1 && !PROMPT.test(trimmedAt(lines, row))) return null;
   }
   const footer = lines
     .slice(box.bottom + 1)
     .map((line) => line.trimEnd())
     .join('\n');
-  const status = parsed.statusRow === null ? null : parseStatus([text(parsed.statusRow)], footer);
+  const status = parsed.statusRow === null ? null : parseStatus([trimmedAt(lines, parsed.statusRow)], footer);
   const working = footer.includes(INTERRUPTIBLE) || status?.interruptible === true;
   return { ...parsed, footer, snapshot: { ...parsed.snapshot, state: working ? 'working' : 'idle', status, title } };
 }
@@ -360,3 +359,4 @@ function parseDuration(text: string): number | undefined {
 }
 
 const at = (lines: string[], i: number): string => lines[i] ?? '';
+const trimmedAt = (lines: string[], i: number): string => at(lines, i).trimEnd();

@@ -20,6 +20,9 @@ describe('HeadlessTerminal follows the rows xterm writes', () => {
     ['scroll up and down', '\x1b[2S\x1b[1T'],
     ['a line feed at the bottom scrolls the screen', '\x1b[8;1Hbottom\nnew line'],
     ['the alternate screen and back', '\x1b[?1049halt\x1b[?1049l'],
+    ['the alternate screen, written over, and back to a written row', '\x1b[?1049h\x1b[2J\x1b[3;1Halt\x1b[?1049l\x1b[2;1Hnormal'],
+    ['the alternate screen, where a full reset ends it', '\x1b[?1049halt\x1bc'],
+    ['a resize while on the alternate screen, and back', '\x1b[?1049halt\x1b[8t\x1b[?1049l'],
     ['a full reset', '\x1bc'],
     ['the screen alignment pattern', '\x1b#8'],
     ['reverse index at the top', '\x1b[1;1H\x1bM'],
@@ -47,6 +50,20 @@ describe('HeadlessTerminal follows the rows xterm writes', () => {
     await write(terminal, '\x1b[H\x1b[6B\x1b[3G\x1b[2A\x1b[8;20H\r\x1b[1B\x1b[2C\x1b[1D');
     expect(terminal.takeChangedRows()).toEqual([]);
     // Not even read again: no row was written.
+    expect(terminal.counts.rowsRead).toBe(read);
+    expect(terminal.screen()).toEqual(readScreen(terminal.xterm, terminal.title));
+    terminal.dispose();
+  });
+
+  it('leaving the alternate screen rereads only the rows written on the normal one meanwhile', async () => {
+    const terminal = new HeadlessTerminal({ cols: 20, rows: 8 });
+    await write(terminal, 'top\r\n\r\nmiddle');
+    terminal.takeChangedRows();
+    await write(terminal, '\x1b[?1049h\x1b[2J\x1b[Halternate');
+    expect(terminal.takeChangedRows()).toEqual([0, 2]);
+    const read = terminal.counts.rowsRead;
+    await write(terminal, '\x1b[?1049l');
+    expect(terminal.takeChangedRows()).toEqual([0, 2]);
     expect(terminal.counts.rowsRead).toBe(read);
     expect(terminal.screen()).toEqual(readScreen(terminal.xterm, terminal.title));
     terminal.dispose();

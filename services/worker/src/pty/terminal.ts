@@ -1,6 +1,6 @@
 import serializeAddon from '@xterm/addon-serialize';
 import xterm from '@xterm/headless';
-import { DirtyRows } from './dirtyRows.ts';
+import { DirtyRows, type RowSet } from './dirtyRows.ts';
 import { isXtermBufferLine, RowText, type XtermBufferLine } from './rowText.ts';
 import type { Screen } from './screen.ts';
 
@@ -21,12 +21,17 @@ export class HeadlessTerminal {
   private currentTitle = '';
   /** Characters handed to `write` that xterm has not parsed yet. */
   private backlog = 0;
-  /** The visible rows as last read, and the rows xterm may have changed since. */
-  private lines: string[] = [];
-  private readonly dirty: DirtyRows;
+  /** The rows of each of xterm's buffers as last read, and the rows xterm may have changed since. */
+  private readonly pages: Record<'normal' | 'alternate', ScreenPage>;
+  /** The page of the buffer xterm shows. */
+  private page: ScreenPage;
+  /** The rows the last read showed, when xterm showed another buffer since (the next read compares every row with them). */
+  private shownBefore: string[] | null = null;
+  /** The marks ignored while xterm switches back to the normal buffer (see `followBuffer`). */
+  private switching: DirtyRows | null = null;
   private readonly rowText: RowText;
-  /** Rows whose text changed since the last `takeChangedRows`. */
-  private changed = new Set<number>();
+  /** Rows whose text changed since the last `takeChangedRows` (1). */
+  private changed: Uint8Array;
   /** How many rows were read from xterm as text (only those it wrote since they were last read). */
   readonly counts = { rowsRead: 0 };
 
@@ -35,14 +40,51 @@ export class HeadlessTerminal {
     this.xterm.loadAddon(this.serializer);
     this.xterm.onTitleChange((title) => (this.currentTitle = title));
     if (options.onReply) this.xterm.onData(options.onReply);
-    this.dirty = new DirtyRows(options.rows);
+    this.pages = { normal: newPage(options.rows), alternate: newPage(options.rows) };
+    this.page = this.pages.normal;
     this.rowText = new RowText(options.cols);
-    // xterm's parser tells each row it writes (for its renderer, which the headless build leaves unused); a
-    // scroll, a buffer switch (alternate screen), a reset or a resize moves every row.
-    followWrittenRows(this.xterm, this.dirty);
-    this.xterm.onScroll(() => this.dirty.markAll());
+    this.changed = new Uint8Array(options.rows);
+    // xterm's parser tells each row it writes (for its renderer, which the headless build leaves unused) to the
+    // page of the buffer it writes; a scroll or a resize moves every row, a reset clears both buffers.
+    followWrittenRows(this.xterm, {
+      marks: () => this.page.dirty,
+      reset: () => {
+        for (const page of Object.values(this.pages)) page.dirty.markAll();
+      },
+    });
     this.buffers = this.xterm.buffer;
-    this.buffers.onBufferChange(() => this.dirty.markAll());
+    // xterm tells a switch of buffers (the alternate screen) as a scroll too, and before the switch itself.
+    this.xterm.onScroll(() => this.followBuffer(true));
+    this.buffers.onBufferChange(() => this.followBuffer(false));
+  }
+
+  /**
+   * Follows a scroll (every row moved) or a switch of buffers: the other buffer's page is shown from then on.
+   * The normal buffer keeps its rows while the alternate one is shown (only the CLI's own screen, which xterm
+   * starts blank each time it is entered, is read again whole).
+   */
+  private followBuffer(scrolled: boolean): void {
+    const type = this.buffers.active.type;
+    const page = this.pages[type];
+    if (page === this.page) {
+      if (scrolled) page.dirty.markAll();
+      else this.endSwitch();
+      return;
+    }
+    this.shownBefore ??= [...this.page.lines];
+    this.page = page;
+    if (type === 'alternate') page.dirty.markAll();
+    else if (scrolled) {
+      // Right after telling the switch as a scroll, xterm marks every row of the normal buffer, which it did
+      // not write: ignored, as a move of the cursor is, until it tells the switch itself.
+      page.dirty.beginCursorMove();
+      this.switching = page.dirty;
+    }
+  }
+
+  private endSwitch(): void {
+    this.switching?.endCursorMove();
+    this.switching = null;
   }
 
   /** `parsed` runs once xterm has rendered `data`. */
@@ -66,37 +108,53 @@ export class HeadlessTerminal {
   screen(): Screen {
     this.refreshLines();
     const buffer = this.buffers.active;
-    return { lines: [...this.lines], cursor: { row: buffer.cursorY, col: buffer.cursorX }, title: this.currentTitle };
+    return { lines: [...this.page.lines], cursor: { row: buffer.cursorY, col: buffer.cursorX }, title: this.currentTitle };
   }
 
   /** Rows whose text changed since the last call (read from xterm as `screen` does), top to bottom. */
   takeChangedRows(): number[] {
     this.refreshLines();
-    const rows = [...this.changed].sort((a, b) => a - b);
-    this.changed.clear();
+    const rows: number[] = [];
+    const changed = this.changed;
+    for (let row = 0; row < changed.length; row++) {
+      if (changed[row] === 0) continue;
+      rows.push(row);
+      changed[row] = 0;
+    }
     return rows;
   }
 
   /** Every row xterm wrote since the last read is one of `rows` (none written counts): told from its marks, no row is read. */
-  writtenOnlyIn(rows: ReadonlySet<number>): boolean {
+  writtenOnlyIn(rows: RowSet): boolean {
     const buffer = this.buffers.active;
-    return buffer.viewportY === buffer.baseY && this.dirty.onlyAmong(rows);
+    return buffer.viewportY === buffer.baseY && this.shownBefore === null && this.page.dirty.onlyAmong(rows);
   }
 
   private refreshLines(): void {
     const buffer = this.buffers.active;
     const rows = this.xterm.rows;
+    const { dirty, lines } = this.page;
     // xterm tells rows from the bottom page of the buffer: a viewport scrolled back shows other rows.
-    if (buffer.viewportY !== buffer.baseY) this.dirty.markAll();
-    if (this.lines.length !== rows) this.lines.length = rows;
-    for (const row of this.dirty.take()) {
+    if (buffer.viewportY !== buffer.baseY) dirty.markAll();
+    if (lines.length !== rows) lines.length = rows;
+    if (this.changed.length !== rows) {
+      const changed = new Uint8Array(rows);
+      changed.set(this.changed.subarray(0, rows));
+      this.changed = changed;
+    }
+    // After a switch of buffers, a row changed if it differs from what the last read showed (the other page).
+    const before = this.shownBefore;
+    for (const row of dirty.take()) {
       this.counts.rowsRead++;
       const line = bufferLine(buffer.getLine(buffer.viewportY + row));
       const text = line ? this.rowText.read(line) : '';
-      if (this.lines[row] === text) continue;
-      this.lines[row] = text;
-      this.changed.add(row);
+      if (lines[row] === text) continue;
+      lines[row] = text;
+      if (before === null) this.changed[row] = 1;
     }
+    if (before === null) return;
+    this.shownBefore = null;
+    for (let row = 0; row < rows; row++) if (lines[row] !== before[row]) this.changed[row] = 1;
   }
 
   /** The screen as escape sequences that redraw it: what an attaching client is sent first. */
@@ -106,13 +164,21 @@ export class HeadlessTerminal {
 
   resize(cols: number, rows: number): void {
     this.xterm.resize(cols, rows);
-    this.dirty.resize(rows);
+    for (const page of Object.values(this.pages)) page.dirty.resize(rows);
   }
 
   dispose(): void {
     this.xterm.dispose();
   }
 }
+
+/** The rows of one of xterm's buffers as last read, and the rows xterm may have changed since. */
+interface ScreenPage {
+  dirty: DirtyRows;
+  lines: string[];
+}
+
+const newPage = (rows: number): ScreenPage => ({ dirty: new DirtyRows(rows), lines: [] });
 
 /** The row behind xterm's public view of a line (its `_line`), checked: an upgrade that moves it fails loudly. */
 function bufferLine(view: unknown): XtermBufferLine | undefined {
@@ -134,7 +200,8 @@ interface XtermInputHandler {
 }
 
 /**
- * Tells `dirty` each row xterm's parser writes, through the dirty-row tracker its renderer uses. Not in
+ * Tells the marks of the page shown (`pages.marks()`) each row xterm's parser writes, through the dirty-row
+ * tracker its renderer uses (a reset, which clears both buffers, is told to `pages.reset`). Not in
  * xterm's public API: reached through the core of @xterm/headless 6.0 (pinned), and checked here so an upgrade
  * that moves it fails loudly rather than leaving the screen stale. The tracker's marks are what the renderer
  * repaints: `print` marks only the first and last row it wrote (it may wrap over several) and `eraseInDisplay`
@@ -142,7 +209,7 @@ interface XtermInputHandler {
  * left and reached, and `_restrictCursor` (run before every relative move: `\r\x1b[34B` from the top marked row 0)
  * the row it is on, which neither writes, so their marks are ignored.
  */
-function followWrittenRows(terminal: XtermTerminal, dirty: DirtyRows): void {
+function followWrittenRows(terminal: XtermTerminal, pages: { marks(): DirtyRows; reset(): void }): void {
   const handler = (terminal as unknown as { _core?: { _inputHandler?: XtermInputHandler } })._core?._inputHandler;
   const tracker = handler?._dirtyRowTracker;
   const { print, eraseInDisplay, _setCursor: setCursor, _restrictCursor: restrictCursor, onRequestReset } = handler ?? {};
@@ -167,17 +234,18 @@ function followWrittenRows(terminal: XtermTerminal, dirty: DirtyRows): void {
   const markAllDirty = tracker.markAllDirty.bind(tracker);
   tracker.markDirty = (y) => {
     markDirty(y);
-    dirty.mark(y);
+    pages.marks().mark(y);
   };
   tracker.markRangeDirty = (from, to) => {
     markRangeDirty(from, to);
-    dirty.markRange(from, to);
+    pages.marks().markRange(from, to);
   };
   tracker.markAllDirty = () => {
     markAllDirty();
-    dirty.markAll();
+    pages.marks().markAll();
   };
   handler.print = (data, start, end) => {
+    const dirty = pages.marks();
     dirty.beginSpan();
     try {
       print.call(handler, data, start, end);
@@ -186,6 +254,7 @@ function followWrittenRows(terminal: XtermTerminal, dirty: DirtyRows): void {
     }
   };
   handler.eraseInDisplay = (params, respectProtect) => {
+    const dirty = pages.marks();
     dirty.beginSpan();
     try {
       return eraseInDisplay.call(handler, params, respectProtect);
@@ -194,6 +263,7 @@ function followWrittenRows(terminal: XtermTerminal, dirty: DirtyRows): void {
     }
   };
   handler._setCursor = (x, y) => {
+    const dirty = pages.marks();
     dirty.beginCursorMove();
     try {
       setCursor.call(handler, x, y);
@@ -202,6 +272,7 @@ function followWrittenRows(terminal: XtermTerminal, dirty: DirtyRows): void {
     }
   };
   handler._restrictCursor = (maxCol) => {
+    const dirty = pages.marks();
     dirty.beginCursorMove();
     try {
       restrictCursor.call(handler, maxCol);
@@ -209,7 +280,7 @@ function followWrittenRows(terminal: XtermTerminal, dirty: DirtyRows): void {
       dirty.endCursorMove();
     }
   };
-  onRequestReset.call(handler, () => dirty.markAll());
+  onRequestReset.call(handler, () => pages.reset());
 }
 
 /** The visible rows of a terminal as text. */
