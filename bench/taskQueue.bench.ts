@@ -3,13 +3,18 @@ import { fileURLToPath } from 'node:url';
 import { createRedis } from '@mission/store';
 import { Queue, QueueEvents, Worker } from 'bullmq';
 import { benchPrefix, benchRedisUrl } from './lib/environment.ts';
-import { startBenchSystem } from './lib/system.ts';
-import { ms, ratio, report, summarize, timeIt } from './lib/stats.ts';
+import { startWorkerProcess } from '../tests/support/workerProcess.ts';
+import { openSse } from './lib/sseClient.ts';
+import { type BenchSystem, startBenchSystem } from './lib/system.ts';
+import { type LatencySummary, ms, ratio, report, summarize, timeIt } from './lib/stats.ts';
 
 const LATENCY_RUNS = 200;
 const THROUGHPUT_JOBS = 5_000;
 const MISSION_LATENCY_RUNS = 100;
 const MISSION_THROUGHPUT_TASKS = 500;
+const FIRST_EVENT_RUNS = 100;
+/** Issue 19's goal: a client that opens a task's event stream as soon as the POST returns reads its first event within this. */
+const FIRST_EVENT_GOAL_MS = 5;
 const noopAgent = fileURLToPath(new URL('./noop-agent.sh', import.meta.url));
 
 /** Raw BullMQ with a no-op processor: add → completed latency, and throughput at concurrency 50. */
@@ -102,10 +107,48 @@ async function mission() {
   return { latency: summarize(latencies), throughput: (MISSION_THROUGHPUT_TASKS / total) * 1000 };
 }
 
+/**
+ * POST /v1/tasks, and as soon as it returns, GET /v1/tasks/:id/events over `node:http` (a connection of its own, as
+ * a browser's EventSource has): the time from the POST's answer to the stream's first event, one task at a time
+ * (each ends before the next is submitted). The worker runs in a process of its own, as deployed: the API's loop
+ * serves the stream while the worker takes the task.
+ */
+async function firstEventAfterSubmit(): Promise<LatencySummary> {
+  const system = await startBenchSystem({ MISSION_CLAUDE_BIN: noopAgent }, { inProcessWorker: false });
+  const worker = await startWorkerProcess(system, 'first-event', { LOG_LEVEL: 'warn' });
+  try {
+    return await firstEvents(system);
+  } finally {
+    worker.child.kill('SIGTERM');
+    await worker.exited;
+    await system.close();
+  }
+}
+
+async function firstEvents(system: BenchSystem): Promise<LatencySummary> {
+  const sample: number[] = [];
+  for (let i = 0; i < FIRST_EVENT_RUNS; i++) {
+    const res = await system.fetch('/v1/tasks', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: `first event ${i}` }),
+    });
+    const task = (await res.json()) as { id: string };
+    const returned = performance.now();
+    const stream = await openSse(`${system.url}/v1/tasks/${task.id}/events`, system.auth);
+    if (stream.status !== 200) throw new Error(`GET /v1/tasks/${task.id}/events answered ${stream.status}`);
+    await stream.read(() => true);
+    sample.push(performance.now() - returned);
+    await system.core.tasks.waitForEnd(task.id, 60_000);
+  }
+  return summarize(sample);
+}
+
 export async function benchTaskQueue(): Promise<void> {
   const raw = await rawBullmq();
   const agent = await rawSpawn();
   const ours = await mission();
+  const first = await firstEventAfterSubmit();
   const floor = raw.latency.p50 + agent.latency.p50;
   report(
     'Task path: raw BullMQ (no-op processor) vs Mission submit → succeeded (no-op agent command)',
@@ -126,5 +169,9 @@ export async function benchTaskQueue(): Promise<void> {
   console.log(
     `Mission's own overhead per task (p50, beyond BullMQ + spawning the agent): ${ms(ours.latency.p50 - floor)}; ` +
       `throughput ${ratio(ours.throughput, raw.throughput)} of raw BullMQ's (n=${ours.latency.n} sequential, ${MISSION_THROUGHPUT_TASKS} at 50 in flight, worker concurrency 16)`,
+  );
+  console.log(
+    `First SSE event after POST /v1/tasks returns (GET /v1/tasks/:id/events opened then, node:http, worker in a process of its own, n=${first.n} sequential): ` +
+      `p50 ${ms(first.p50)}, p99 ${ms(first.p99)}; goal p50 <= ${ms(FIRST_EVENT_GOAL_MS)} (${first.p50 <= FIRST_EVENT_GOAL_MS ? 'met' : 'not met'})`,
   );
 }
