@@ -24,6 +24,7 @@ import { unusedPort } from './support/ports.ts';
 import { waitUntil } from './support/processes.ts';
 import { ADMIN } from './support/system.ts';
 import type { StubReply } from './support/stubAnthropic.ts';
+import { EVERY_SLOT_OPTION } from './support/slotOptions.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
 const bin = path.join(repoRoot, 'bin', 'mission.mjs');
@@ -652,12 +653,7 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
     await bed.system.core.slots.put('optioned', {
       cwd: bed.workdir,
       env: bed.claude.env,
-      autoResume: true,
-      maxConcurrency: 3,
-      dailyBudgetUsd: 5,
-      treeBudgetUsd: 1.5,
-      workspace: 'worktree',
-      keepWorkspace: true,
+      ...EVERY_SLOT_OPTION,
     });
     const listed = await mission(['slots']);
     expect(listed.code).toBe(0);
@@ -671,14 +667,7 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
     );
     expect(rows).toContainEqual(expect.stringMatching(new RegExp(`^default +default +— +ready +${cwd} +—$`)));
     const json = JSON.parse((await mission(['slots', '--json'])).stdout) as { slots: Record<string, unknown>[] };
-    expect(json.slots.find((slot) => slot.id === 'optioned')).toMatchObject({
-      autoResume: true,
-      maxConcurrency: 3,
-      dailyBudgetUsd: 5,
-      treeBudgetUsd: 1.5,
-      workspace: 'worktree',
-      keepWorkspace: true,
-    });
+    expect(json.slots.find((slot) => slot.id === 'optioned')).toMatchObject(EVERY_SLOT_OPTION);
   });
 
   it("answer posts the option to POST /v1/sessions/:id/answer; the API's refusal is one line", async () => {

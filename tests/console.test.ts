@@ -13,6 +13,7 @@ import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.
 import { waitUntil } from './support/processes.ts';
 import { startTestSystem, type TestSystem } from './support/system.ts';
 import { scriptByPrompt, type StubReply } from './support/stubAnthropic.ts';
+import { EVERY_SLOT_OPTION } from './support/slotOptions.ts';
 
 /**
  * The web console in headless Chromium against the whole system running the real claude CLI on the
@@ -93,12 +94,7 @@ describe.skipIf(!chromiumAvailable())('web console (headless Chromium, real clau
     await bed.system.core.slots.put('optioned', {
       cwd: bed.workdir,
       env: bed.claude.env,
-      autoResume: true,
-      maxConcurrency: 3,
-      dailyBudgetUsd: 5,
-      treeBudgetUsd: 1.5,
-      workspace: 'worktree',
-      keepWorkspace: true,
+      ...EVERY_SLOT_OPTION,
     });
     const row = page
       .getByTestId('slots')
