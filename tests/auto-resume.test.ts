@@ -219,7 +219,7 @@ describe('sessions of an autoResume slot survive their worker', () => {
     const replies = (await bed.system.core.events.list(spawned.id)).filter((e) => e.type === 'assistant_message');
     expect((replies.at(-1)?.payload as { text: string }).text).toBe('The check printed check-ran.');
     await api(`/v1/sessions/${spawned.id}/kill`, { method: 'POST' });
-  });
+  }, 150_000);
 
   it('a resume whose job was never queued (its process stopped between the two) is queued again by the sweep', async () => {
     await api('/v1/slots/later', { method: 'PUT', body: { cwd: bed.workdir, env: bed.claude.env } });

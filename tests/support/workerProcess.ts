@@ -64,7 +64,8 @@ export async function startWorkerProcess(system: FleetHost, id: string, env: Rec
       const { workers } = (await (await system.fetch('/v1/workers?state=active')).json()) as { workers: { id: string }[] };
       return workers.some((w) => w.id === id);
     },
-    30_000,
+    // Starting takes seconds of CPU (tsx); on a loaded 2-core machine it has taken over 30 s.
+    90_000,
     `worker ${id} to register`,
   ).catch(async (error: Error) => {
     // A worker that did not register in time is not left running: it would take the next test's tasks unseen.
