@@ -87,18 +87,20 @@ describe('sessions of an autoResume slot survive their worker', () => {
     return { id: spawned.id, claudeSessionId: claudeSessionId!, owner: workers.find((w) => w.id === ownerWorker)! };
   }
 
-  /** Waits until the session is idle on another worker than `gone`, by itself (nobody asks for a resume here). */
-  async function resumedElsewhere(id: string, gone: WorkerProcess): Promise<SessionJson> {
+  /** Waits until the session is in `state` on another worker than `gone`, by itself (nobody asks for a resume here); resolves its row. */
+  async function onAnotherWorker(id: string, gone: WorkerProcess, state: 'idle' | 'blocked', what: string): Promise<Session> {
     await waitUntil(
       async () => {
         const now = await session(id);
-        return now.ownerWorker !== null && now.ownerWorker !== gone.id && now.state === 'idle';
+        return now.ownerWorker !== null && now.ownerWorker !== gone.id && now.state === state;
       },
       45_000,
-      'the session to come back on another worker by itself',
+      what,
     );
-    return session(id);
+    return api<Session>(`/v1/sessions/${id}`);
   }
+  const resumedElsewhere = (id: string, gone: WorkerProcess) =>
+    onAnotherWorker(id, gone, 'idle', 'the session to come back on another worker by itself');
 
   /** Its events tell the loss (a resume expected), then Mission's own resume, then the claim of the new worker. */
   async function expectLossThenAutoResume(id: string, lostReason: RegExp): Promise<void> {
@@ -288,17 +290,8 @@ describe('sessions of an autoResume slot survive their worker', () => {
       return { id: spawned.id, owner: workers.find((w) => w.id === ownerWorker)! };
     }
     /** Waits until the session is held by the limit again on another worker than `gone`; resolves its row. */
-    async function blockedElsewhere(id: string, gone: WorkerProcess): Promise<Session> {
-      await waitUntil(
-        async () => {
-          const now = await session(id);
-          return now.ownerWorker !== null && now.ownerWorker !== gone.id && now.state === 'blocked';
-        },
-        45_000,
-        'the session to wait for the limit again on another worker',
-      );
-      return api<Session>(`/v1/sessions/${id}`);
-    }
+    const blockedElsewhere = (id: string, gone: WorkerProcess) =>
+      onAnotherWorker(id, gone, 'blocked', 'the session to wait for the limit again on another worker');
 
     it('kill -9 while its stopped turn waits: resumed elsewhere, it waits blocked with nothing typed; the early resume of the slot types one continue', async () => {
       await startWorker('limit-a');
