@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClaudeHomeScanner } from '../services/worker/src/transcripts/claudeHomeScanner.ts';
 import { parseTaskFile } from '../services/worker/src/transcripts/taskFile.ts';
 import { parseTranscript } from '../services/worker/src/transcripts/transcript.ts';
+import { countsOf } from './support/ccCounts.ts';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
 import { waitUntil } from './support/processes.ts';
 
@@ -196,16 +197,13 @@ describe('Claude Code records end to end: real claude CLI on the stub, reported 
       ['Count the todos', 'pending'],
     ]);
     // The CLI writes the answer's record a moment after its screen goes idle.
-    let overview = (await call<CcOverview>('GET', '/v1/cc/overview')).body;
-    await waitUntil(
-      async () => (overview = (await call<CcOverview>('GET', '/v1/cc/overview')).body).inProgress === 0,
-      10_000,
-      'the answer to be recorded',
-    );
-    expect(overview).toMatchObject({ sessions: 2, inProgress: 0, todos: { completed: 1, pending: 1, in_progress: 0 } });
-    expect(overview.perWorker).toEqual([
-      { workerId: bed.system.worker!.id, sessions: 2, inProgress: 0, todos: { completed: 1, pending: 1, in_progress: 0 } },
-    ]);
+    const ours = async () => (await ccSessions(`?cwd=${encodeURIComponent(fs.realpathSync(bed.workdir))}`)).sessions;
+    await waitUntil(async () => countsOf(await ours()).inProgress === 0, 10_000, 'the answer to be recorded');
+    expect(countsOf(await ours())).toEqual({ sessions: 2, inProgress: 0, todos: { completed: 1, pending: 1, in_progress: 0 } });
+    const overview = (await call<CcOverview>('GET', '/v1/cc/overview')).body;
+    const everything = countsOf((await ccSessions('?limit=1000')).sessions);
+    expect(overview).toMatchObject(everything);
+    expect(overview.perWorker).toEqual([{ workerId: bed.system.worker!.id, ...everything }]);
     expect((await call<{ error: { code: string } }>('GET', '/v1/cc/sessions/no-such-session/tasks')).status).toBe(404);
 
     bed.stub.enqueue({ text: 'Slowly but surely.', chunks: 10, chunkDelayMs: 600 });
@@ -245,7 +243,7 @@ describe('Claude Code records end to end: real claude CLI on the stub, reported 
         error: expect.stringContaining('did not answer'),
       });
       expect(list.workers).toContainEqual(expect.objectContaining({ workerId: bed.system.worker!.id, ok: true }));
-      expect(list.sessions).toHaveLength(2);
+      expect(list.sessions.filter((session) => session.cwd === fs.realpathSync(bed.workdir))).toHaveLength(2);
     } finally {
       await database.db.delete(tables.workers).where(eq(tables.workers.id, 'cc-silent-worker'));
     }

@@ -5,6 +5,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { countsOf } from './support/ccCounts.ts';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
 import { waitUntil } from './support/processes.ts';
 import { WORKING_HINT } from './support/scenarios.ts';
@@ -101,18 +102,18 @@ describe('MCP tools (the SDK client over HTTP, real claude CLI on the stub API)'
     expect(todos.map((todo) => [todo.content, todo.status])).toEqual([['Call every tool', 'pending']]);
 
     // The CLI writes the answer's record a moment after its screen goes idle.
-    let overview: CcOverview | undefined;
-    await waitUntil(
-      async () => (overview = await call<CcOverview>('mission_cc_overview')).inProgress === 0,
-      15_000,
-      'the answer to be recorded',
-    );
-    // Every session so far ran in this folder on this worker (mission_run's too); only this one keeps tasks.
-    const sessions = listed.sessions.length;
-    expect(overview).toMatchObject({ sessions, inProgress: 0, todos: { pending: 1, in_progress: 0, completed: 0 } });
-    expect(overview!.perWorker).toEqual([
-      { workerId: bed.system.worker!.id, sessions, inProgress: 0, todos: { pending: 1, in_progress: 0, completed: 0 } },
-    ]);
+    const ours = async () => (await call<CcSessionList>('mission_cc_sessions', { cwd })).sessions;
+    await waitUntil(async () => countsOf(await ours()).inProgress === 0, 15_000, 'the answer to be recorded');
+    // Every session of this test ran in this folder on this worker (mission_run's too); only this one keeps tasks.
+    expect(countsOf(await ours())).toEqual({
+      sessions: listed.sessions.length,
+      inProgress: 0,
+      todos: { pending: 1, in_progress: 0, completed: 0 },
+    });
+    const overview = await call<CcOverview>('mission_cc_overview');
+    const everything = countsOf((await call<CcSessionList>('mission_cc_sessions', { limit: 1000 })).sessions);
+    expect(overview).toMatchObject(everything);
+    expect(overview.perWorker).toEqual([{ workerId: bed.system.worker!.id, ...everything }]);
 
     reply('talk slowly now', { text: Array.from({ length: 60 }, (_, i) => `word${i}`).join(' '), chunks: 60, chunkDelayMs: 500 });
     const turn = client.callTool({
