@@ -17,26 +17,53 @@ function manualWriter() {
 }
 
 describe('EventAppender', () => {
-  it('writes the first event at once and everything added during a write as the next batch, in order', async () => {
+  it('writes what was added in one turn of the event loop together, and everything added during a write as the next batch, in order', async () => {
     const writer = manualWriter();
     const appender = new EventAppender(writer.write);
+    await appender.add(text(0));
     await appender.add(text(1));
-    await Promise.resolve();
+    expect(writer.batches).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writer.batches).toEqual([['0', '1']]);
     for (const n of [2, 3, 4]) await appender.add(text(n));
-    expect(writer.batches).toEqual([['1']]);
+    expect(writer.batches).toEqual([['0', '1']]);
     writer.finishNext();
     await new Promise((resolve) => setImmediate(resolve));
-    expect(writer.batches).toEqual([['1'], ['2', '3', '4']]);
+    expect(writer.batches).toEqual([
+      ['0', '1'],
+      ['2', '3', '4'],
+    ]);
     const flushed = appender.flushed();
     writer.finishNext();
     await flushed;
   });
 
+  it('hands over to drain what it had not started writing: nothing is written then', async () => {
+    const writer = manualWriter();
+    const appender = new EventAppender(writer.write);
+    for (const n of [1, 2]) await appender.add(text(n));
+    expect(texts(await appender.drain())).toEqual(['1', '2']);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writer.batches).toEqual([]);
+  });
+
+  it('drain waits for the write in flight and hands over what came after it', async () => {
+    const writer = manualWriter();
+    const appender = new EventAppender(writer.write);
+    await appender.add(text(1));
+    await new Promise((resolve) => setImmediate(resolve)); // in flight
+    await appender.add(text(2));
+    const drained = appender.drain();
+    writer.finishNext();
+    expect(texts(await drained)).toEqual(['2']);
+    expect(writer.batches).toEqual([['1']]);
+  });
+
   it('makes its producer wait once 1,000 events are not yet written', async () => {
     const writer = manualWriter();
     const appender = new EventAppender(writer.write);
-    await appender.add(text(0)); // in flight
-    await Promise.resolve();
+    await appender.add(text(0));
+    await new Promise((resolve) => setImmediate(resolve)); // in flight
     for (let n = 1; n < 1_000; n++) await appender.add(text(n));
     let waited = true;
     const full = appender.add(text(1_000)).then(() => (waited = false));

@@ -196,8 +196,8 @@ export class EventLog {
 
   /**
    * An ordered writer for one owner's events that does not make its producer wait for each one: the
-   * events added while a write is in flight go together in the next `appendMany` (one insert, one
-   * round trip to Redis), so a burst of output costs a few writes, not one per line.
+   * events added in one turn of the event loop, or while a write is in flight, go together in the next
+   * `appendMany` (one insert, one round trip to Redis), so a burst of output costs a few writes, not one per line.
    */
   appender(owner: EventOwner, fence?: EventFence): EventAppender {
     return new EventAppender((drafts) => this.appendFenced(owner, drafts, fence));
@@ -295,7 +295,7 @@ const APPENDER_MAX_PENDING = 1_000;
 /** See {@link EventLog.appender}. */
 export class EventAppender {
   private pending: MissionEventDraft[] = [];
-  /** The write in flight; the next one starts as it ends. */
+  /** The write in flight, or about to start at the end of this turn of the event loop; the next one starts as it ends. */
   private writing: Promise<void> | undefined;
   private draining = false;
   private failure: unknown;
@@ -335,22 +335,29 @@ export class EventAppender {
 
   private startWrite(): void {
     if (this.writing || this.draining || this.pending.length === 0) return;
-    this.writing = this.writePending().finally(() => {
-      this.writing = undefined;
-      this.startWrite();
-    });
+    // Started once this turn of the event loop is over: the lines read with this one go with it, and a run whose
+    // output came with its exit hands it all to `drain` (stored with the outcome, no write of its own).
+    this.writing = endOfTurn().then(() => this.writeAll());
   }
 
-  private async writePending(): Promise<void> {
-    const batch = this.pending;
-    this.pending = [];
-    if (this.failure) return;
-    try {
-      await this.write(batch);
-    } catch (error) {
-      this.failure = error;
+  /** Writes the pending events, then those added meanwhile, until none are left, a write failed, or `drain` takes them. */
+  private async writeAll(): Promise<void> {
+    while (!this.draining && !this.failure && this.pending.length > 0) {
+      const batch = this.pending;
+      this.pending = [];
+      try {
+        await this.write(batch);
+      } catch (error) {
+        this.failure = error;
+      }
     }
+    this.writing = undefined;
   }
+}
+
+/** Resolves once the events of this turn of the event loop (I/O read together, and their microtasks) are handled. */
+function endOfTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function toEvent(row: typeof events.$inferSelect): MissionEvent {
