@@ -128,7 +128,7 @@ async function missionSide(redis: BenchRedis): Promise<SideResult> {
   const redisCommands = await redis.commands();
 
   await mission.stopProcesses();
-  const pgTransactions = (await mission.settledTransactions()) - transactionsBefore;
+  const pgTransactions = (await mission.transactionsAfterStop()) - transactionsBefore;
   await mission.cleanUp();
   return {
     latency: summarize(latencies),

@@ -34,9 +34,8 @@ async function rawBullmq(processes: number): Promise<LoadResult> {
   const prefix = benchPrefix('raw-load');
   const connection = createRedis(benchRedisUrl, 'bench-raw-load');
   const queue = new Queue('load', { connection, prefix });
-  const children: ChildProcess[] = [];
-  for (let i = 0; i < processes; i++) {
-    const child = fork(rawWorkerScript, [], {
+  const children: ChildProcess[] = Array.from({ length: processes }, () =>
+    fork(rawWorkerScript, [], {
       execArgv: ['--import', 'tsx'],
       env: {
         ...process.env,
@@ -46,10 +45,9 @@ async function rawBullmq(processes: number): Promise<LoadResult> {
         RAW_CONCURRENCY: String(CONCURRENCY),
         RAW_AGENT: noopAgent,
       },
-    });
-    await new Promise<void>((resolve) => child.once('message', () => resolve()));
-    children.push(child);
-  }
+    }),
+  );
+  await Promise.all(children.map((child) => new Promise<void>((resolve) => child.once('message', () => resolve()))));
   const { ms: total } = await timeIt(async () => {
     for (let start = 0; start < TASKS; start += 1_000) {
       const size = Math.min(1_000, TASKS - start);
@@ -79,10 +77,11 @@ async function rawBullmq(processes: number): Promise<LoadResult> {
 /** Mission: the API here, `processes` worker processes running the no-op agent; TASKS submitted over REST. */
 async function mission(processes: number): Promise<LoadResult> {
   const system = await startBenchSystem({ MISSION_CLAUDE_BIN: noopAgent }, { inProcessWorker: false });
-  const workers: WorkerProcess[] = [];
-  for (let i = 0; i < processes; i++) {
-    workers.push(await startWorkerProcess(system, `load-${i}`, { MISSION_WORKER_CONCURRENCY: String(CONCURRENCY), LOG_LEVEL: 'warn' }));
-  }
+  const workers: WorkerProcess[] = await Promise.all(
+    Array.from({ length: processes }, (_, i) =>
+      startWorkerProcess(system, `load-${i}`, { MISSION_WORKER_CONCURRENCY: String(CONCURRENCY), LOG_LEVEL: 'warn' }),
+    ),
+  );
   const { tasks } = tables;
   const db = system.core.database.db;
   const ended = async () => {

@@ -26,8 +26,13 @@ export interface MissionProcesses {
   worker: ChildProcess;
   /** Pids of the Postgres backends serving the scratch database now. */
   postgresBackends(): Promise<number[]>;
-  /** Transactions committed or rolled back in the scratch database, once every backend has reported them. */
+  /** Transactions committed or rolled back in the scratch database, once every running backend has reported them. */
   settledTransactions(): Promise<number>;
+  /**
+   * The same after stopProcesses, without the wait: a backend reports its statistics as it disconnects, before it
+   * leaves pg_stat_activity, so the count is whole once the scratch database has no backend left.
+   */
+  transactionsAfterStop(): Promise<number>;
   /** Stops API and worker (their backends report their statistics as they disconnect). */
   stopProcesses(): Promise<void>;
   /** Drops the scratch database and data folder; call after stopProcesses. */
@@ -66,9 +71,11 @@ export async function startMissionProcesses(
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   const url = `http://127.0.0.1:${port}`;
 
+  // Both start at once (each spends seconds loading its modules); the worker needs Redis and Postgres, not the API.
   const api = startProcess('src/api.ts', fullEnv);
-  const worker = await startRegisteredWorker(url, headers, fullEnv, api).catch(async (error: unknown) => {
-    await stopProcess(api); // an API whose worker never came up does not outlive the failed start
+  const worker = startProcess('src/worker.ts', { ...fullEnv, MISSION_WORKER_ID: 'bench-worker' });
+  await waitForRegisteredWorker(url, headers, api, worker).catch(async (error: unknown) => {
+    await Promise.all([stopProcess(api), stopProcess(worker)]); // neither outlives the failed start
     throw error;
   });
 
@@ -79,6 +86,9 @@ export async function startMissionProcesses(
     },
   });
   const dbName = new URL(database.url).pathname.slice(1);
+  const backends = async () => (await admin`select pid from pg_stat_activity where datname = ${dbName}`).map((row) => Number(row.pid));
+  const transactions = async () =>
+    Number((await admin`select xact_commit + xact_rollback as n from pg_stat_database where datname = ${dbName}`)[0]!.n);
   return {
     url,
     database: dbName,
@@ -86,12 +96,18 @@ export async function startMissionProcesses(
     headers,
     api,
     worker,
-    async postgresBackends() {
-      return (await admin`select pid from pg_stat_activity where datname = ${dbName}`).map((row) => Number(row.pid));
-    },
+    postgresBackends: backends,
     async settledTransactions() {
       await new Promise((resolve) => setTimeout(resolve, PG_STATS_SETTLE_MS));
-      return Number((await admin`select xact_commit + xact_rollback as n from pg_stat_database where datname = ${dbName}`)[0]!.n);
+      return transactions();
+    },
+    async transactionsAfterStop() {
+      const deadline = Date.now() + 30_000;
+      while ((await backends()).length > 0) {
+        if (Date.now() > deadline) throw new Error(`the backends of ${dbName} were still connected 30 s after API and worker stopped`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      return transactions();
     },
     async stopProcesses() {
       await Promise.all([stopProcess(api), stopProcess(worker)]);
@@ -112,29 +128,22 @@ function startProcess(script: string, env: NodeJS.ProcessEnv): ChildProcess {
   return child;
 }
 
-/** Starts the worker once the API is ready and waits for it to register; a worker that does not is stopped. */
-async function startRegisteredWorker(
+/** Waits for the API to be ready and the worker to have registered with it. */
+async function waitForRegisteredWorker(
   url: string,
   headers: Record<string, string>,
-  env: NodeJS.ProcessEnv,
   api: ChildProcess,
-): Promise<ChildProcess> {
+  worker: ChildProcess,
+): Promise<void> {
   await until(async () => (await fetch(`${url}/readyz`)).ok, api, 'the API to be ready');
-  const worker = startProcess('src/worker.ts', { ...env, MISSION_WORKER_ID: 'bench-worker' });
-  try {
-    await until(
-      async () =>
-        ((await (await fetch(`${url}/v1/workers?state=active`, { headers })).json()) as { workers: { id: string }[] }).workers.some(
-          (w) => w.id === 'bench-worker',
-        ),
-      worker,
-      'the worker to register',
-    );
-  } catch (error) {
-    await stopProcess(worker);
-    throw error;
-  }
-  return worker;
+  await until(
+    async () =>
+      ((await (await fetch(`${url}/v1/workers?state=active`, { headers })).json()) as { workers: { id: string }[] }).workers.some(
+        (w) => w.id === 'bench-worker',
+      ),
+    worker,
+    'the worker to register',
+  );
 }
 
 async function until(condition: () => Promise<boolean>, child: ChildProcess, what: string): Promise<void> {
