@@ -22,7 +22,6 @@ export const CLAUDE_SCREEN_ARGS = ['--verbose'] as const;
  *     ⏸ manual mode on · esc to interrupt     the footer
  */
 
-const RULE = /^─{20,}$/;
 const DASHED_RULE = /^╌{20,}$/;
 const PROMPT = /^❯(\s|$)/;
 const BLOCK = /^● (.*)$/;
@@ -35,19 +34,25 @@ const OUTPUT_INDENT = '     ';
 const TEXT_INDENT = '  ';
 const STATUS = /^[·✢✳✶✻✽*◐◓◑◒] (\S.*)$/;
 const OPTION = /^\s*(❯\s*)?(\d+)\.\s+(.+)$/;
-/** Right-aligned hints between the transcript and the input box ("◐ medium · /effort", "37 tokens"). */
-const RIGHT_ALIGNED = /^ {20,}/;
 /** A tool header indented two spaces (a running tool's `●` in its off phase). */
 const INDENTED_TOOL_HEADER = /^ {2}(?:[A-Z][A-Za-z]*|\S+ - \S+ \(MCP\))\(.*$/;
 
 /*
- * The parser reads a whole screen each time more than the spinner changed: the tests below look at a line's
- * first character before running a regular expression (most lines are blank, or start otherwise).
+ * The parser reads a whole screen each time more than the spinner changed: the tests below run on every line
+ * without a regular expression (a rule is compared with the rule of its width, kept once made).
  */
-const SPACE = 0x20;
+const RIGHT_ALIGN_PAD = ' '.repeat(20);
+const isRightAligned = (line: string): boolean => line.startsWith(RIGHT_ALIGN_PAD);
 const BOX_RULE_CHAR = 0x2500;
-const isRightAligned = (line: string): boolean => line.charCodeAt(0) === SPACE && RIGHT_ALIGNED.test(line);
-const isRule = (line: string): boolean => line.charCodeAt(0) === BOX_RULE_CHAR && RULE.test(line);
+const rules: string[] = [];
+/** A rule of the input box or a dialog: 20 `─` or more, and nothing else. */
+const isRule = (line: string): boolean =>
+  line.charCodeAt(0) === BOX_RULE_CHAR && line.length >= 20 && line === (rules[line.length] ??= '─'.repeat(line.length));
+/** As `line.trimEnd()`, without the call when the line ends in printable ASCII (most do). */
+function trimEnd(line: string): string {
+  const last = line.charCodeAt(line.length - 1);
+  return last > 0x20 && last < 0x7f ? line : line.trimEnd();
+}
 const INTERRUPTIBLE = 'esc to interrupt';
 /** What a tool's `⎿` line says before it has output. */
 const PLACEHOLDERS = new Set(['Waiting…', 'Running…']);
@@ -82,7 +87,7 @@ export interface ParsedScreen {
 
 /** {@link parseScreen}, also telling which row holds the status line. */
 export function parseScreenRows(screen: Screen): ParsedScreen {
-  const lines = screen.lines.map((line) => line.trimEnd());
+  const lines = screen.lines.map(trimEnd);
   const box = findInputBox(lines);
   const dialog = box ? null : findDialog(lines);
   const transcriptEnd = box?.top ?? dialog?.top ?? lines.length;
@@ -97,7 +102,7 @@ export function parseScreenRows(screen: Screen): ParsedScreen {
     state,
     dialog: dialog?.dialog ?? null,
     blocks,
-    toolCalls: blocks.filter((block) => block.kind === 'tool').map(({ kind: _, ...call }) => call),
+    toolCalls: blocks.filter((block) => block.kind === 'tool').map(({ tool, args, output }) => ({ tool, args, output })),
     lastResponse: textBlocks.at(-1)?.text ?? null,
     status,
     title: screen.title,
@@ -119,7 +124,8 @@ export function parseScreenRows(screen: Screen): ParsedScreen {
  */
 function inertRows(lines: string[]): number[] {
   const rows: number[] = [];
-  for (const [row, line] of lines.entries()) {
+  for (let row = 0; row < lines.length; row++) {
+    const line = at(lines, row);
     if (isInertLine(line)) rows.push(row);
     else if (line !== '') break;
   }
@@ -147,10 +153,10 @@ const inertVerdicts = new Map<string, boolean>();
 
 function judgeInert(line: string): boolean {
   const text = line.trimEnd();
-  if (text.trim() === '' || RIGHT_ALIGNED.test(text)) return false;
+  if (text.trim() === '' || isRightAligned(text)) return false;
   if (PROMPT.test(text) || PROMPT_BLOCK.test(text) || BLOCK.test(text) || blinkingToolHeader(text) !== undefined || TOOL_HEADER.test(text))
     return false;
-  return !OPTION.test(text) && !RULE.test(text) && !DASHED_RULE.test(text) && !RULE.test(text.trim()) && !STATUS.test(text);
+  return !OPTION.test(text) && !isRule(text) && !DASHED_RULE.test(text) && !isRule(text.trim()) && !STATUS.test(text);
 }
 
 /**
@@ -161,7 +167,7 @@ function judgeInert(line: string): boolean {
  */
 export function respin(parsed: ParsedScreen, line: string, title: string): SessionSnapshot | null {
   const text = line.trimEnd();
-  if (RIGHT_ALIGNED.test(text)) return null;
+  if (isRightAligned(text)) return null;
   const status = parseStatus([text], parsed.footer);
   const before = parsed.snapshot.status;
   if (!status || !before || status.interruptible !== before.interruptible) return null;
@@ -179,7 +185,7 @@ export function reframe(parsed: ParsedScreen, lines: string[], changedRows: numb
   if (!box) return null;
   for (const row of changedRows) {
     // The rules stay where they were and no other row becomes one; the box still opens with its prompt.
-    if (row <= box.top || row === box.bottom || RULE.test(trimmedAt(lines, row))) return null;
+    if (row <= box.top || row === box.bottom || isRule(trimmedAt(lines, row))) return null;
     if (row === box.top + 1 && !PROMPT.test(trimmedAt(lines, row))) return null;
   }
   const footer = lines
