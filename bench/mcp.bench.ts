@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { missionClientTransport } from '@mission/mcp';
 import { ms, ratio, report, summarize, timeIt } from './lib/stats.ts';
 import { startBenchSystem } from './lib/system.ts';
 
@@ -11,7 +11,8 @@ const noopAgent = fileURLToPath(new URL('./noop-agent.sh', import.meta.url));
 export async function benchMcp(): Promise<void> {
   const system = await startBenchSystem({ MISSION_CLAUDE_BIN: noopAgent });
   const client = new Client({ name: 'mission-bench', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', system.url), { requestInit: { headers: system.auth } }));
+  // The client Mission ships: the SDK's transport as `mission-mcp` configures it.
+  await client.connect(missionClientTransport(new URL('/mcp', system.url), { requestInit: { headers: system.auth } }));
   try {
     const { task } = await system.core.tasks.submit({ prompt: 'bench' });
     /** Latency per call, and CPU per call (this process: client and server, which a neighbour's burst does not move). */
@@ -28,7 +29,7 @@ export async function benchMcp(): Promise<void> {
     const restSlots = await measure(async () => (await fetch(`${system.url}/v1/slots`, { headers: system.auth })).json());
     const mcpSlots = await measure(() => client.callTool({ name: 'mission_slots', arguments: {} }));
     report(
-      `MCP tool call (Streamable HTTP, SDK client) vs the same REST call, ${RUNS} sequential calls each`,
+      `MCP tool call (Streamable HTTP, SDK client as mission-mcp configures it) vs the same REST call, ${RUNS} sequential calls each`,
       ['operation', 'REST p50', 'MCP p50', 'REST p99', 'MCP p99', 'MCP / REST (p50)', 'REST CPU', 'MCP CPU', 'MCP / REST (CPU)'],
       (
         [
