@@ -1,10 +1,19 @@
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import {
+  StreamableHTTPClientTransport,
+  type StreamableHTTPClientTransportOptions,
+} from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { isJSONRPCRequest, isJSONRPCResultResponse, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { fetchWithOwnSignal } from './ownSignalFetch.ts';
 import { watchAncestors } from './parentWatch.ts';
 
 /** How long ending the HTTP session may hold up the exit: a courtesy (an idle session expires anyway), and the DELETE goes to a server that may be gone. */
 const END_SESSION_TIMEOUT_MS = 100;
+
+/** The SDK's Streamable HTTP client as the bridge configures it: every request with an abort signal of its own (see `fetchWithOwnSignal`). */
+export function missionClientTransport(url: URL, options?: StreamableHTTPClientTransportOptions): StreamableHTTPClientTransport {
+  return new StreamableHTTPClientTransport(url, { ...options, fetch: fetchWithOwnSignal(options?.fetch) });
+}
 
 /**
  * The stdio MCP server a Claude Code config starts (`mission-mcp`): it relays every message between
@@ -21,10 +30,7 @@ const END_SESSION_TIMEOUT_MS = 100;
  */
 export async function runStdioBridge(missionUrl: string, token: string | undefined): Promise<void> {
   const endpoint = new URL('/mcp', missionUrl);
-  const upstream = new StreamableHTTPClientTransport(
-    endpoint,
-    token ? { requestInit: { headers: { authorization: `Bearer ${token}` } } } : undefined,
-  );
+  const upstream = missionClientTransport(endpoint, token ? { requestInit: { headers: { authorization: `Bearer ${token}` } } } : undefined);
   const local = new StdioServerTransport();
 
   /** Initialize requests relayed and not answered yet, with what to do on the answer. */
