@@ -14,8 +14,8 @@ export interface EventsRoute {
   tags: string[];
   summary: string;
   description: string;
-  /** The owner's id once it is known to exist (404) and the caller may read it (403). */
-  load(id: string, caller: Caller): Promise<string>;
+  /** Resolves once the owner is known to exist (404) and the caller may read it (403). */
+  load(id: string, caller: Caller): Promise<void>;
   /** Whether this event ends the stream. */
   isLast(ownerId: string, event: MissionEvent): boolean | Promise<boolean>;
 }
@@ -33,13 +33,23 @@ export function eventsRoute(app: App, core: CoreRuntime, route: EventsRoute): vo
       schema: { tags: route.tags, summary: route.summary, description: route.description, params: idParams, querystring: eventStreamQuery },
     },
     async (request, reply) => {
-      const id = await route.load(request.params.id, request.caller);
+      const owner: EventOwner = { kind: route.kind, id: request.params.id };
+      // Subscribed while the owner is looked up, not after: one round trip less before the first event.
+      const [loaded, hub] = await Promise.allSettled([
+        route.load(owner.id, request.caller),
+        request.query.follow ? fanOut.acquire(owner) : undefined,
+      ]);
+      if (loaded.status === 'rejected') {
+        // Refused (404, 403): the subscription made meanwhile is let go.
+        if (hub.status === 'fulfilled') hub.value?.release();
+        else request.log.warn({ owner, err: hub.reason }, 'subscribing to the events of a refused stream failed');
+        throw loaded.reason;
+      }
       await streamEvents(request, reply, {
-        owner: { kind: route.kind, id },
+        owner,
+        hub,
         afterSeq: resumeSeq(request, request.query.after),
-        follow: request.query.follow,
         log: core.events,
-        fanOut,
         isLast: route.isLast,
       });
     },
