@@ -216,13 +216,15 @@ export class EventLog {
     return rows.map(toEvent);
   }
 
-  /** Every stored event of an owner after `afterSeq`, in order, read a page at a time. */
-  async *replay(ownerId: string, afterSeq = 0): AsyncGenerator<MissionEvent> {
-    for (let after = afterSeq; ; ) {
-      const page = await this.list(ownerId, after);
+  /**
+   * Every stored event of an owner after `afterSeq`, in order, read a page at a time; `firstPage`: the first page
+   * read already (`list(ownerId, afterSeq)`).
+   */
+  async *replay(ownerId: string, afterSeq = 0, firstPage?: Promise<MissionEvent[]>): AsyncGenerator<MissionEvent> {
+    for (let page = await (firstPage ?? this.list(ownerId, afterSeq)); ; ) {
       yield* page;
       if (page.length < REPLAY_PAGE) return;
-      after = page.at(-1)!.seq;
+      page = await this.list(ownerId, page.at(-1)!.seq);
     }
   }
 }

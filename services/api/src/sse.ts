@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { type EventOwner, MissionError } from '@mission/contracts';
+import { type EventOwner, type MissionEvent, MissionError } from '@mission/contracts';
 import type { EventLog } from '@mission/store';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { END_FRAME, errorFrame, frameOf, type IsLast, type OwnerHub } from './eventFanOut.ts';
@@ -36,7 +36,15 @@ export function resumeSeq(request: FastifyRequest, after: number | undefined): n
 export async function streamEvents(
   request: FastifyRequest,
   reply: FastifyReply,
-  options: { owner: EventOwner; hub: PromiseSettledResult<OwnerHub | undefined>; afterSeq: number; log: EventLog; isLast: IsLast },
+  options: {
+    owner: EventOwner;
+    hub: PromiseSettledResult<OwnerHub | undefined>;
+    afterSeq: number;
+    /** The first page of stored events after `afterSeq`, read once subscribed. */
+    firstPage: Promise<MissionEvent[]>;
+    log: EventLog;
+    isLast: IsLast;
+  },
 ): Promise<void> {
   const { owner, log, isLast } = options;
   let closed = false;
@@ -58,7 +66,7 @@ export async function streamEvents(
     hub = options.hub.value;
     let last = options.afterSeq;
     // The stored events at this reader's own pace (read a page at a time as it reads), never the others'.
-    for await (const event of log.replay(owner.id, last)) {
+    for await (const event of log.replay(owner.id, last, options.firstPage)) {
       if (closed) return;
       if (!res.write(frameOf(event))) await writable(res);
       last = event.seq;

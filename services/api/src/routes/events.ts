@@ -34,11 +34,13 @@ export function eventsRoute(app: App, core: CoreRuntime, route: EventsRoute): vo
     },
     async (request, reply) => {
       const owner: EventOwner = { kind: route.kind, id: request.params.id };
-      // Subscribed while the owner is looked up, not after: one round trip less before the first event.
-      const [loaded, hub] = await Promise.allSettled([
-        route.load(owner.id, request.caller),
-        request.query.follow ? fanOut.acquire(owner) : undefined,
-      ]);
+      const afterSeq = resumeSeq(request, request.query.after);
+      // While the owner is looked up: subscribed to it, then its first stored events read (after the subscription,
+      // so every event stored after them reaches the hub). Two round trips less before the first event; none is
+      // sent unless the lookup lets the caller read them.
+      const subscribed = request.query.follow ? fanOut.acquire(owner) : Promise.resolve(undefined);
+      const firstPage = subscribed.then(() => core.events.list(owner.id, afterSeq));
+      const [loaded, hub] = await Promise.allSettled([route.load(owner.id, request.caller), subscribed, firstPage]);
       if (loaded.status === 'rejected') {
         // Refused (404, 403): the subscription made meanwhile is let go.
         if (hub.status === 'fulfilled') hub.value?.release();
@@ -48,7 +50,8 @@ export function eventsRoute(app: App, core: CoreRuntime, route: EventsRoute): vo
       await streamEvents(request, reply, {
         owner,
         hub,
-        afterSeq: resumeSeq(request, request.query.after),
+        afterSeq,
+        firstPage,
         log: core.events,
         isLast: route.isLast,
       });
