@@ -147,6 +147,7 @@ export class TaskService {
         parentId: options.parentId ?? null,
       },
       day.start,
+      (task) => this.enqueue(task),
     );
     if (submitted.refused === 'unknown_slot') throw await this.deps.slots.unknownSlot(input.slot, 'task');
     if (submitted.refused === 'daily_budget_spent') throw budgetRefusal(input.slot, submitted.dailyBudgetUsd, submitted.spentUsd, day)!;
@@ -155,7 +156,11 @@ export class TaskService {
       const existing = await this.findByIdempotencyKey(idempotencyScope, idempotencyKey!);
       return { task: this.sameRequestOrConflict(existing!, input.slot, input.prompt, mode), created: false };
     }
-    const row = submitted.task;
+    return { task: toTask(submitted.task), created: true };
+  }
+
+  /** Hands a new task to the workers; one that cannot be queued is failed at once (503). */
+  private async enqueue(row: TaskRow): Promise<void> {
     try {
       await enqueueTask(this.deps.queue, row);
     } catch (error) {
@@ -163,7 +168,6 @@ export class TaskService {
       await this.store.finish(row.id, { from: 'queued', to: 'failed', error: 'could not be queued: Redis is unavailable' });
       throw new UnavailableError('the task queue is unavailable; the task was not started, try again');
     }
-    return { task: toTask(row), created: true };
   }
 
   /** Submits in ask mode and waits for the task to end, up to its timeout; `onSubmitted` hears of the task first (to follow its events). */

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, is, lte, Placeholder, SQL, type Subquery, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
-import { type Database, hot, sqlStateOf, type Transaction, UNIQUE_VIOLATION } from './db/database.ts';
+import { builtOnce, type Database, hot, sqlStateOf, type Transaction, UNIQUE_VIOLATION } from './db/database.ts';
 import { events, sessions, tasks } from './db/schema.ts';
 import {
   endedSessionStates,
@@ -17,6 +17,8 @@ const MAX_APPEND_ATTEMPTS = 5;
 /** Event batches of up to this many rows are inserted by prepared statements ({@link hot}). */
 export const PREPARED_MAX_ROWS = 4;
 const REPLAY_PAGE = 500;
+/** The highest seq there can be (`events.seq` is an integer): a list without `untilSeq` reads up to it. */
+const MAX_SEQ = 2_147_483_647;
 
 /** Events of one owner, in order, to store together. */
 export interface OwnedDrafts {
@@ -205,31 +207,47 @@ export class EventLog {
 
   /** Events of an owner with `afterSeq < seq <= untilSeq`, in order. */
   async list(ownerId: string, afterSeq = 0, options: { untilSeq?: number; limit?: number } = {}): Promise<MissionEvent[]> {
-    const rows = await this.db
-      .select()
-      .from(events)
-      .where(
-        and(
-          eq(events.ownerId, ownerId),
-          gt(events.seq, afterSeq),
-          options.untilSeq === undefined ? undefined : lte(events.seq, options.untilSeq),
-        ),
-      )
-      .orderBy(asc(events.seq))
-      .limit(options.limit ?? REPLAY_PAGE);
+    const rows = await eventsAfter(this.db).execute({
+      ownerId,
+      afterSeq,
+      untilSeq: options.untilSeq ?? MAX_SEQ,
+      limit: options.limit ?? REPLAY_PAGE,
+    });
     return rows.map(toEvent);
   }
 
-  /** Every stored event of an owner after `afterSeq`, in order, read a page at a time. */
-  async *replay(ownerId: string, afterSeq = 0): AsyncGenerator<MissionEvent> {
-    for (let after = afterSeq; ; ) {
-      const page = await this.list(ownerId, after);
+  /**
+   * Every stored event of an owner after `afterSeq`, in order, read a page at a time; `firstPage`: the first page
+   * read already (`list(ownerId, afterSeq)`).
+   */
+  async *replay(ownerId: string, afterSeq = 0, firstPage?: Promise<MissionEvent[]>): AsyncGenerator<MissionEvent> {
+    for (let page = await (firstPage ?? this.list(ownerId, afterSeq)); ; ) {
       yield* page;
       if (page.length < REPLAY_PAGE) return;
-      after = page.at(-1)!.seq;
+      page = await this.list(ownerId, page.at(-1)!.seq);
     }
   }
 }
+
+/**
+ * {@link EventLog.list}'s query, built once and prepared: a stream's replay reads it before its first event, and an
+ * unprepared statement with parameters costs a round trip more.
+ */
+const eventsAfter = builtOnce((db) =>
+  db
+    .select()
+    .from(events)
+    .where(
+      and(
+        eq(events.ownerId, sql.placeholder('ownerId')),
+        gt(events.seq, sql.placeholder('afterSeq')),
+        lte(events.seq, sql.placeholder('untilSeq')),
+      ),
+    )
+    .orderBy(asc(events.seq))
+    .limit(sql.placeholder('limit'))
+    .prepare('events_after'),
+);
 
 /**
  * Runs `write` again when it failed because two writers took the same next seq of an owner (the loser

@@ -1,8 +1,8 @@
 import type { ServerResponse } from 'node:http';
-import { type EventOwner, MissionError } from '@mission/contracts';
+import { type EventOwner, type MissionEvent, MissionError } from '@mission/contracts';
 import type { EventLog } from '@mission/store';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { END_FRAME, type EventFanOut, errorFrame, frameOf, type IsLast, type OwnerHub } from './eventFanOut.ts';
+import { END_FRAME, errorFrame, frameOf, type IsLast, type OwnerHub } from './eventFanOut.ts';
 
 const KEEPALIVE_MS = 15_000;
 
@@ -27,18 +27,26 @@ export function resumeSeq(request: FastifyRequest, after: number | undefined): n
 }
 
 /**
- * Streams an owner's events as Server-Sent Events: stored ones after `afterSeq`, then (with `follow`) live ones
- * from the owner's fan-out hub. Each event's SSE id is its seq, so a client resumes with `Last-Event-ID`. When the
- * route's `isLast` says an event ends the stream, or the stored events are all sent without `follow`, an `end`
- * event follows and the response closes; a reader that falls too far behind gets an `error` event (resume after
- * its `afterSeq`).
+ * Streams an owner's events as Server-Sent Events: stored ones after `afterSeq`, then (when following) live ones
+ * from the owner's fan-out hub, `hub` as its acquire settled (undefined: not following), released here. Each event's
+ * SSE id is its seq, so a client resumes with `Last-Event-ID`. When the route's `isLast` says an event ends the
+ * stream, or the stored events are all sent without following, an `end` event follows and the response closes; a
+ * reader that falls too far behind gets an `error` event (resume after its `afterSeq`).
  */
 export async function streamEvents(
   request: FastifyRequest,
   reply: FastifyReply,
-  options: { owner: EventOwner; afterSeq: number; follow: boolean; log: EventLog; fanOut: EventFanOut; isLast: IsLast },
+  options: {
+    owner: EventOwner;
+    hub: PromiseSettledResult<OwnerHub | undefined>;
+    afterSeq: number;
+    /** The first page of stored events after `afterSeq`, read once subscribed. */
+    firstPage: Promise<MissionEvent[]>;
+    log: EventLog;
+    isLast: IsLast;
+  },
 ): Promise<void> {
-  const { owner, log, fanOut, isLast } = options;
+  const { owner, log, isLast } = options;
   let closed = false;
   request.raw.once('close', () => (closed = true));
   reply.hijack();
@@ -54,10 +62,11 @@ export async function streamEvents(
   let hub: OwnerHub | undefined;
   try {
     // Subscribed before the stored events are read, so every event stored after them reaches the hub.
-    if (options.follow) hub = await fanOut.acquire(owner);
+    if (options.hub.status === 'rejected') throw options.hub.reason;
+    hub = options.hub.value;
     let last = options.afterSeq;
     // The stored events at this reader's own pace (read a page at a time as it reads), never the others'.
-    for await (const event of log.replay(owner.id, last)) {
+    for await (const event of log.replay(owner.id, last, options.firstPage)) {
       if (closed) return;
       if (!res.write(frameOf(event))) await writable(res);
       last = event.seq;

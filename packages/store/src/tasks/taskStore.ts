@@ -91,17 +91,19 @@ export class TaskStore {
    * `budgetDayStart` (its tasks and sessions: `slotBudgetSince`) and no task holds its idempotency key yet. One
    * statement, so one round trip: the slot and its spend are read by the insert that depends on them, which
    * stores the event only if it inserted the row. Work already queued or running goes on, so two submits at once
-   * can both pass a budget with little left, as two statements could.
+   * can both pass a budget with little left, as two statements could. `handOn` (the enqueue) runs once the task is
+   * stored, while its event is published: one round trip less before the submit answers.
    */
-  async submit(values: SubmittedTaskRow, budgetDayStart: Date): Promise<SubmitOutcome> {
+  async submit(values: SubmittedTaskRow, budgetDayStart: Date, handOn?: (task: TaskRow) => Promise<void>): Promise<SubmitOutcome> {
     this.submitStatement ??= submitStatement(this.deps);
     const { statement, row: rowValues } = this.submitStatement;
     const placeholders = { ...rowValues({ ...values, status: 'queued' }), budgetSince: budgetDayStart.toISOString() };
     const [row] = await retryingSeqConflicts(() => statement.execute(placeholders));
     if (!row) return { refused: 'unknown_slot' };
     if (row.task) {
-      await this.deps.events.publish(storedEventsOf(row.events));
-      return { task: row.task as TaskRow };
+      const task = row.task as TaskRow;
+      await Promise.all([this.deps.events.publish(storedEventsOf(row.events)), handOn?.(task)]);
+      return { task };
     }
     if (row.budget && row.spent !== null && row.spent >= row.budget)
       return { refused: 'daily_budget_spent', dailyBudgetUsd: row.budget, spentUsd: row.spent };

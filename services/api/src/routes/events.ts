@@ -14,8 +14,8 @@ export interface EventsRoute {
   tags: string[];
   summary: string;
   description: string;
-  /** The owner's id once it is known to exist (404) and the caller may read it (403). */
-  load(id: string, caller: Caller): Promise<string>;
+  /** Resolves once the owner is known to exist (404) and the caller may read it (403). */
+  load(id: string, caller: Caller): Promise<void>;
   /** Whether this event ends the stream. */
   isLast(ownerId: string, event: MissionEvent): boolean | Promise<boolean>;
 }
@@ -33,13 +33,26 @@ export function eventsRoute(app: App, core: CoreRuntime, route: EventsRoute): vo
       schema: { tags: route.tags, summary: route.summary, description: route.description, params: idParams, querystring: eventStreamQuery },
     },
     async (request, reply) => {
-      const id = await route.load(request.params.id, request.caller);
+      const owner: EventOwner = { kind: route.kind, id: request.params.id };
+      const afterSeq = resumeSeq(request, request.query.after);
+      // While the owner is looked up: subscribed to it, then its first stored events read (after the subscription,
+      // so every event stored after them reaches the hub). Two round trips less before the first event; none is
+      // sent unless the lookup lets the caller read them.
+      const subscribed = request.query.follow ? fanOut.acquire(owner) : Promise.resolve(undefined);
+      const firstPage = subscribed.then(() => core.events.list(owner.id, afterSeq));
+      const [loaded, hub] = await Promise.allSettled([route.load(owner.id, request.caller), subscribed, firstPage]);
+      if (loaded.status === 'rejected') {
+        // Refused (404, 403): the subscription made meanwhile is let go.
+        if (hub.status === 'fulfilled') hub.value?.release();
+        else request.log.warn({ owner, err: hub.reason }, 'subscribing to the events of a refused stream failed');
+        throw loaded.reason;
+      }
       await streamEvents(request, reply, {
-        owner: { kind: route.kind, id },
-        afterSeq: resumeSeq(request, request.query.after),
-        follow: request.query.follow,
+        owner,
+        hub,
+        afterSeq,
+        firstPage,
         log: core.events,
-        fanOut,
         isLast: route.isLast,
       });
     },

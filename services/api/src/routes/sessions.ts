@@ -222,7 +222,6 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async
     load: async (id, caller) => {
       const session = await core.sessions.get(id);
       await core.access.readSession(caller, session.id);
-      return session.id;
     },
     // An end that a resume is expected to follow (a loss, a claude killed from outside) does not end the stream,
     // nor does one a resume did follow: the stream ends at the last end, the one the session was left at.

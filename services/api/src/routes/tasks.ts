@@ -122,7 +122,6 @@ export const taskRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (a
     load: async (id, caller) => {
       const task = await core.tasks.get(id);
       await core.access.readTask(caller, task);
-      return task.id;
     },
     isLast: (_id, event) => event.type === 'state' && isTerminalTaskStatus(event.payload.state),
   });
