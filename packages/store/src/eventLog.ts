@@ -1,6 +1,15 @@
 import { and, asc, eq, gt, is, lte, Placeholder, SQL, type Subquery, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
-import { builtOnce, type Database, hot, sqlStateOf, type Transaction, UNIQUE_VIOLATION } from './db/database.ts';
+import {
+  builtOnce,
+  type Database,
+  hot,
+  PREPARED_MAX_ROWS,
+  PreparedShapes,
+  sqlStateOf,
+  type Transaction,
+  UNIQUE_VIOLATION,
+} from './db/database.ts';
 import { events, sessions, tasks } from './db/schema.ts';
 import {
   endedSessionStates,
@@ -14,8 +23,6 @@ import { channels } from './queues.ts';
 import { announceRevokedTokens, type RevokedTokens } from './tokenRevocations.ts';
 
 const MAX_APPEND_ATTEMPTS = 5;
-/** Event batches of up to this many rows are inserted by prepared statements ({@link hot}). */
-export const PREPARED_MAX_ROWS = 4;
 const REPLAY_PAGE = 500;
 /** The highest seq there can be (`events.seq` is an integer): a list without `untilSeq` reads up to it. */
 const MAX_SEQ = 2_147_483_647;
@@ -63,8 +70,8 @@ export type EventRecorder = (owner: EventOwner, ...drafts: MissionEventDraft[]) 
  */
 export class EventLog {
   private readonly channelOf: (kind: OwnerKind, id: string) => string;
-  /** Fenced appends of a few events, built once per fence, owner kind and number of events, and prepared. */
-  private readonly fencedInserts = new Map<string, { execute(values: Record<string, unknown>): Promise<(typeof events.$inferSelect)[]> }>();
+  /** Fenced appends, by fence, owner kind and number of events. */
+  private readonly fencedInserts = new PreparedShapes<(typeof events.$inferSelect)[]>('events');
 
   constructor(
     private readonly db: Database,
@@ -140,14 +147,7 @@ export class EventLog {
         [{ owner: { kind: owner.kind, id: sql.placeholder('ownerId') }, drafts: draftPlaceholders(drafts.length) }],
         fence.condition,
       );
-    let inserted: (typeof events.$inferSelect)[];
-    if (drafts.length > PREPARED_MAX_ROWS) inserted = await build().execute(values);
-    else {
-      const key = `${fence.name}:${owner.kind}:${drafts.length}`;
-      let statement = this.fencedInserts.get(key);
-      if (!statement) this.fencedInserts.set(key, (statement = build().prepare(`events_${key}`)));
-      inserted = await statement.execute(values);
-    }
+    const inserted = await this.fencedInserts.execute(`${fence.name}:${owner.kind}:${drafts.length}`, drafts.length, build, values);
     return inOwnerOrder(inserted.map(toEvent));
   }
 

@@ -38,6 +38,36 @@ export function builtOnce<T>(build: (db: Database) => T): (db: Database) => T {
   };
 }
 
+/** Statements writing up to this many event rows are prepared; a longer burst's is built for its call and not kept. */
+export const PREPARED_MAX_ROWS = 4;
+
+interface Runnable<T> {
+  execute(values: Record<string, unknown>): Promise<T>;
+}
+
+/**
+ * Statements whose shape follows the number of event rows they write (and a few choices, named by `key`): each shape
+ * of up to {@link PREPARED_MAX_ROWS} rows is built once and prepared as `<prefix>_<key>`; a larger one is built for
+ * its call and not kept (each distinct text stays prepared for a connection's life).
+ */
+export class PreparedShapes<T> {
+  private readonly statements = new Map<string, Runnable<T>>();
+
+  constructor(private readonly prefix: string) {}
+
+  execute(
+    key: string,
+    rows: number,
+    build: () => Runnable<T> & { prepare(name: string): Runnable<T> },
+    values: Record<string, unknown>,
+  ): Promise<T> {
+    if (rows > PREPARED_MAX_ROWS) return build().execute(values);
+    let statement = this.statements.get(key);
+    if (!statement) this.statements.set(key, (statement = build().prepare(`${this.prefix}_${key}`)));
+    return statement.execute(values);
+  }
+}
+
 export interface DatabaseHandle {
   db: Database;
   kind: 'postgres' | 'pglite';

@@ -1,6 +1,6 @@
 import { and, count, eq, getTableColumns, inArray, isNull, ne, notExists, type Placeholder, type SQL, sql } from 'drizzle-orm';
 import { revokeAgentTokens } from '../agentTokens.ts';
-import { builtOnce, type Database, hot } from '../db/database.ts';
+import { builtOnce, type Database, hot, PreparedShapes } from '../db/database.ts';
 import { insertSelectRow } from '../db/insertSelectRow.ts';
 import { type RoleVersionRow, slotPauses, slots, tasks } from '../db/schema.ts';
 import {
@@ -9,7 +9,6 @@ import {
   type EventRecorder,
   draftPlaceholders,
   draftValues,
-  PREPARED_MAX_ROWS,
   retryingSeqConflicts,
   storedEvents,
   storedEventsOf,
@@ -82,7 +81,9 @@ export class TaskStore {
   private submitStatement: ReturnType<typeof submitStatement> | undefined;
   private claimStatement: ReturnType<typeof claimStatement> | undefined;
   /** {@link complete}'s statements, by number of events and whether an outcome is written. */
-  private readonly completeStatements = new Map<string, ReturnType<ReturnType<typeof completeStatement>['prepare']>>();
+  private readonly completeStatements = new PreparedShapes<Awaited<ReturnType<ReturnType<typeof completeStatement>['execute']>>>(
+    'task_complete',
+  );
 
   constructor(private readonly deps: { db: Database; events: EventLog }) {}
 
@@ -205,15 +206,9 @@ export class TaskStore {
       ...(ending.outcome ? outcomeValues(ending.outcome) : {}),
       ...draftValues(drafts),
     };
-    const [row] = await retryingSeqConflicts(() => {
-      const build = () => completeStatement(this.deps, drafts.length, ending.outcome !== undefined);
-      // Prepared for the few events of most ends; a long run's last output makes a statement not kept.
-      if (drafts.length > PREPARED_MAX_ROWS) return build().execute(values);
-      const key = `${drafts.length}:${ending.outcome ? 'outcome' : 'none'}`;
-      let statement = this.completeStatements.get(key);
-      if (!statement) this.completeStatements.set(key, (statement = build().prepare(`task_complete_${key}`)));
-      return statement.execute(values);
-    });
+    const build = () => completeStatement(this.deps, drafts.length, ending.outcome !== undefined);
+    const key = `${drafts.length}:${ending.outcome ? 'outcome' : 'none'}`;
+    const [row] = await retryingSeqConflicts(() => this.completeStatements.execute(key, drafts.length, build, values));
     if (!row) return false;
     await this.deps.events.publish(storedEventsOf(row.events));
     return true;
