@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { missionClientTransport } from '@mission/mcp';
+import { ownCpuMsSince } from './lib/procStat.ts';
 import { ms, ratio, report, summarize, timeIt } from './lib/stats.ts';
 import { startBenchSystem } from './lib/system.ts';
 
@@ -21,8 +22,7 @@ export async function benchMcp(): Promise<void> {
       const sample: number[] = [];
       const cpu = process.cpuUsage();
       for (let i = 0; i < RUNS; i++) sample.push((await timeIt(call)).ms);
-      const { user, system } = process.cpuUsage(cpu);
-      return { ...summarize(sample), cpuMs: (user + system) / 1000 / RUNS };
+      return { ...summarize(sample), cpuMs: ownCpuMsSince(cpu) / RUNS };
     };
     const restStatus = await measure(async () => (await fetch(`${system.url}/v1/tasks/${task.id}`, { headers: system.auth })).json());
     const mcpStatus = await measure(() => client.callTool({ name: 'mission_status', arguments: { id: task.id } }));

@@ -1,6 +1,7 @@
 import xterm from '@xterm/headless';
 import { HeadlessTerminal, parseScreen, ReadPacer, SCREEN_READ_TIMING, ScreenFollower, SnapshotDiffer } from '@mission/worker';
 import { loadRecording, recordedScenarios } from '../tests/fixtures/recordings.ts';
+import { ownCpuMsSince } from './lib/procStat.ts';
 import { ratio, report } from './lib/stats.ts';
 
 /** Terminal output pushed through the parser benchmark (the recordings, replayed until this much). */
@@ -28,8 +29,7 @@ async function measure(fn: () => Promise<void>): Promise<{ wallMs: number; cpuMs
   const start = performance.now();
   await fn();
   const wallMs = performance.now() - start;
-  const { user, system } = process.cpuUsage(cpu);
-  return { wallMs, cpuMs: (user + system) / 1000 };
+  return { wallMs, cpuMs: ownCpuMsSince(cpu) };
 }
 
 /**

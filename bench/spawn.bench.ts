@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { createLogger } from '@mission/store';
 import { PtyProcess, PtySession, Spawner, spawnHeadless } from '@mission/worker';
 import pty from 'node-pty';
+import { ownCpuMsSince } from './lib/procStat.ts';
 import { ms, ratio, report, summarize } from './lib/stats.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -157,7 +158,7 @@ async function nodePtyRun(program: typeof PTY_QUICK): Promise<PtyRun> {
   terminal.onData((data) => (bytes += data.length));
   const exitCode = await new Promise<number>((resolve) => terminal.onExit(({ exitCode }) => resolve(exitCode)));
   if (exitCode !== 0 || bytes === 0) throw new Error(`node-pty's program exited ${exitCode} after ${bytes} characters`);
-  return { blocked, cpuMs: cpuMs(process.cpuUsage(cpu)) };
+  return { blocked, cpuMs: ownCpuMsSince(cpu) };
 }
 
 /** The same program through PtyProcess and the spawner, as PtySession starts one now. */
@@ -170,7 +171,7 @@ async function ptyProcessRun(spawner: Spawner, program: typeof PTY_QUICK): Promi
   terminal.onData((data) => (bytes += data.length));
   const exit = await terminal.exited;
   if (exit.exitCode !== 0 || bytes === 0) throw new Error(`PtyProcess's program exited ${JSON.stringify(exit)} after ${bytes} characters`);
-  return { blocked, cpuMs: cpuMs(process.cpuUsage(cpu)) };
+  return { blocked, cpuMs: ownCpuMsSince(cpu) };
 }
 
 const STALL_MS = 10;
@@ -194,7 +195,7 @@ class StallWatch {
       if (now - lastWall > 1 + STALL_MS) {
         this.count++;
         this.stalledMs += now - lastWall;
-        this.cpuInStallsMs += cpuMs(process.cpuUsage(lastCpu));
+        this.cpuInStallsMs += ownCpuMsSince(lastCpu);
       }
       lastWall = now;
       lastCpu = process.cpuUsage();
@@ -209,10 +210,6 @@ class StallWatch {
   summary(): [string, string] {
     return [`${this.count} (${ms(this.stalledMs)})`, ms(this.cpuInStallsMs)];
   }
-}
-
-function cpuMs(usage: NodeJS.CpuUsage): number {
-  return (usage.user + usage.system) / 1000;
 }
 
 function spawnerPid(spawner: Spawner): number {

@@ -21,6 +21,12 @@ export function cpuMs(pid: number): number {
   return (ticks * 1000) / TICKS_PER_SECOND;
 }
 
+/** This process's CPU time in ms (user + system) since `start`, a `process.cpuUsage()`. */
+export function ownCpuMsSince(start: NodeJS.CpuUsage): number {
+  const { user, system } = process.cpuUsage(start);
+  return (user + system) / 1000;
+}
+
 /** Pids of the processes `pid` started that are still running (none once it is gone). */
 export function childrenOf(pid: number): number[] {
   let list: string;
