@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type CcOverview, type CcSession, type CcSessionList, type CcTodo } from '@mission/contracts';
-import { tables } from '@mission/store';
+import { createLogger, tables } from '@mission/store';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClaudeHomeScanner } from '../services/worker/src/transcripts/claudeHomeScanner.ts';
@@ -17,6 +17,7 @@ const FIXTURE_HOME = path.join(import.meta.dirname, 'fixtures', 'transcripts', '
 const FIXTURE_SESSION = '805d28f8-9ba8-4335-906e-92d69c731da6';
 const FIXTURE_TRANSCRIPT = path.join(FIXTURE_HOME, '.claude', 'projects', '-tmp-rec-work-m2HIW1', `${FIXTURE_SESSION}.jsonl`);
 const fixtureText = () => fs.readFileSync(FIXTURE_TRANSCRIPT, 'utf8');
+const quiet = createLogger({ level: 'silent', name: 'cc-records-test' });
 
 describe('Claude Code transcript parser, on a transcript the real CLI wrote', () => {
   it('reads the session: id, cwd, branch, first prompt, counts, model, last activity, answered', () => {
@@ -83,7 +84,7 @@ describe('Claude Code transcript parser, on a transcript the real CLI wrote', ()
   });
 
   it('scans a HOME: sessions with their task lists; missing HOMEs have none', async () => {
-    const sessions = await new ClaudeHomeScanner().scan([FIXTURE_HOME, path.join(os.tmpdir(), 'no-such-home-here')], 'w1');
+    const sessions = await new ClaudeHomeScanner(quiet).scan([FIXTURE_HOME, path.join(os.tmpdir(), 'no-such-home-here')], 'w1');
     expect(sessions).toHaveLength(1);
     expect(sessions[0]).toMatchObject({ id: FIXTURE_SESSION, workerId: 'w1', projectDir: '-tmp-rec-work-m2HIW1', inProgress: false });
     expect(sessions[0]!.todos.map((todo) => [todo.content, todo.status])).toEqual([
@@ -96,7 +97,7 @@ describe('Claude Code transcript parser, on a transcript the real CLI wrote', ()
   it('a transcript that grew since the last scan is read again; one that is gone is forgotten', async () => {
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'cc-home-'));
     fs.cpSync(FIXTURE_HOME, home, { recursive: true });
-    const scanner = new ClaudeHomeScanner();
+    const scanner = new ClaudeHomeScanner(quiet);
     const [before] = await scanner.scan([home], 'w1');
     const transcript = path.join(home, '.claude', 'projects', before!.projectDir, `${FIXTURE_SESSION}.jsonl`);
     const firstUser = fixtureText()
@@ -108,6 +109,26 @@ describe('Claude Code transcript parser, on a transcript the real CLI wrote', ()
     expect(await scanner.scan([home], 'w1')).toEqual([after]);
     fs.rmSync(transcript);
     expect(await scanner.scan([home], 'w1')).toEqual([]);
+    fs.rmSync(home, { recursive: true, force: true });
+  });
+
+  it('a record that cannot be read is skipped and logged; the other sessions are still listed', async () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'cc-home-'));
+    fs.cpSync(FIXTURE_HOME, home, { recursive: true });
+    // A folder where a transcript is expected: reading it fails (EISDIR), as an unreadable file would.
+    const unreadable = path.join(home, '.claude', 'projects', '-tmp-rec-work-m2HIW1', 'not-a-file.jsonl');
+    fs.mkdirSync(unreadable);
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'warn', name: 'cc-records-test' }, { write: (line: string) => lines.push(line) });
+    const sessions = await new ClaudeHomeScanner(logger).scan([home], 'w1');
+    expect(sessions.map((session) => session.id)).toEqual([FIXTURE_SESSION]);
+    expect(lines.map((line) => JSON.parse(line))).toEqual([
+      expect.objectContaining({
+        msg: "could not read Claude Code's records: skipped",
+        path: unreadable,
+        err: expect.objectContaining({ code: 'EISDIR' }),
+      }),
+    ]);
     fs.rmSync(home, { recursive: true, force: true });
   });
 });

@@ -117,10 +117,11 @@ export class SessionHost {
   private readonly store: SessionStore;
   private readonly pauses: SlotPauses;
   /** Claude Code's own records on this machine, for `cc.sessions`. */
-  private readonly claudeRecords = new ClaudeHomeScanner();
+  private readonly claudeRecords: ClaudeHomeScanner;
 
   constructor(private readonly deps: SessionHostOptions) {
     this.workspaces = new SessionWorkspaces(deps.logger);
+    this.claudeRecords = new ClaudeHomeScanner(deps.logger);
     this.store = new SessionStore(deps);
     this.pauses = new SlotPauses(deps);
     this.messages = new MessageDelivery({ db: deps.db, events: deps.events, logger: deps.logger });

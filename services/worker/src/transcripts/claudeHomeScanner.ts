@@ -1,6 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { type CcSession, type CcTodo, newestActivityFirst } from '@mission/contracts';
+import type { Logger } from '@mission/store';
+import { isMissingFile } from './missingFile.ts';
 import { parseTaskFile } from './taskFile.ts';
 import { parseTranscript, type TranscriptFacts } from './transcript.ts';
 
@@ -9,12 +11,15 @@ export const IN_PROGRESS_WINDOW_MS = 30 * 60_000;
 
 /**
  * The Claude Code sessions recorded under HOMEs (`<home>/.claude/projects/<project>/<id>.jsonl`) with their
- * task lists (`<home>/.claude/tasks/<id>/`), newest activity first. Missing folders and unreadable files
- * are skipped: a HOME that never ran claude has no sessions. A transcript is parsed again only when its
+ * task lists (`<home>/.claude/tasks/<id>/`), newest activity first. Missing folders and files are skipped (a HOME
+ * that never ran claude has no sessions); one that cannot be read is skipped and logged, so that it does not hide
+ * the others. A transcript is parsed again only when its
  * size or mtime changed since the last scan (they only grow while the CLI writes them).
  */
 export class ClaudeHomeScanner {
   private readonly parsed = new Map<string, { size: number; mtimeMs: number; facts: TranscriptFacts }>();
+
+  constructor(private readonly logger: Logger) {}
 
   async scan(homes: string[], workerId: string, now = Date.now()): Promise<CcSession[]> {
     const seen = new Set<string>();
@@ -26,8 +31,8 @@ export class ClaudeHomeScanner {
   private async scanHome(home: string, workerId: string, now: number, seen: Set<string>): Promise<CcSession[]> {
     const projectsDir = path.join(home, '.claude', 'projects');
     const sessions: CcSession[] = [];
-    for (const projectDir of await listDir(projectsDir)) {
-      for (const file of await listDir(path.join(projectsDir, projectDir))) {
+    for (const projectDir of await this.listDir(projectsDir)) {
+      for (const file of await this.listDir(path.join(projectsDir, projectDir))) {
         if (!file.endsWith('.jsonl')) continue;
         const transcriptPath = path.join(projectsDir, projectDir, file);
         seen.add(transcriptPath);
@@ -45,7 +50,7 @@ export class ClaudeHomeScanner {
     workerId: string,
     now: number,
   ): Promise<CcSession | undefined> {
-    const stat = await fs.stat(transcriptPath).catch(() => undefined);
+    const stat = await this.orSkip(fs.stat(transcriptPath), transcriptPath, undefined);
     if (!stat) return undefined;
     const facts = await this.factsOf(transcriptPath, stat);
     if (!facts) return undefined;
@@ -65,31 +70,44 @@ export class ClaudeHomeScanner {
       toolUses: facts.toolUses,
       lastActivity,
       inProgress: facts.awaitingAnswer && now - Date.parse(lastActivity) < IN_PROGRESS_WINDOW_MS,
-      todos: await readTodos(path.join(home, '.claude', 'tasks', id)),
+      todos: await this.readTodos(path.join(home, '.claude', 'tasks', id)),
     };
   }
 
   private async factsOf(transcriptPath: string, stat: { size: number; mtimeMs: number }): Promise<TranscriptFacts | undefined> {
     const known = this.parsed.get(transcriptPath);
     if (known && known.size === stat.size && known.mtimeMs === stat.mtimeMs) return known.facts;
-    const text = await fs.readFile(transcriptPath, 'utf8').catch(() => undefined);
+    const text = await this.orSkip(fs.readFile(transcriptPath, 'utf8'), transcriptPath, undefined);
     if (text === undefined) return undefined;
     const facts = parseTranscript(text);
     this.parsed.set(transcriptPath, { size: stat.size, mtimeMs: stat.mtimeMs, facts });
     return facts;
   }
-}
 
-async function readTodos(dir: string): Promise<CcTodo[]> {
-  const files = (await listDir(dir)).filter((file) => file.endsWith('.json'));
-  const todos = await Promise.all(
-    files.map(async (file) => parseTaskFile(await fs.readFile(path.join(dir, file), 'utf8').catch(() => ''))),
-  );
-  return todos.filter((todo) => todo !== undefined).sort((a, b) => Number(a.id) - Number(b.id) || a.id.localeCompare(b.id));
-}
+  private async readTodos(dir: string): Promise<CcTodo[]> {
+    const files = (await this.listDir(dir)).filter((file) => file.endsWith('.json'));
+    const todos = await Promise.all(
+      files.map(async (file) => {
+        const taskFile = path.join(dir, file);
+        return parseTaskFile(await this.orSkip(fs.readFile(taskFile, 'utf8'), taskFile, ''));
+      }),
+    );
+    return todos.filter((todo) => todo !== undefined).sort((a, b) => Number(a.id) - Number(b.id) || a.id.localeCompare(b.id));
+  }
 
-async function listDir(dir: string): Promise<string[]> {
-  return fs.readdir(dir).catch(() => []);
+  private listDir(dir: string): Promise<string[]> {
+    return this.orSkip(fs.readdir(dir), dir, []);
+  }
+
+  /** What `reading` gives, or `skipped` when `file` is not there or cannot be read (then logged). */
+  private async orSkip<T, S>(reading: Promise<T>, file: string, skipped: S): Promise<T | S> {
+    try {
+      return await reading;
+    } catch (error) {
+      if (!isMissingFile(error)) this.logger.warn({ err: error, path: file }, "could not read Claude Code's records: skipped");
+      return skipped;
+    }
+  }
 }
 
 function unique(homes: string[]): string[] {

@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { ifMissing } from './missingFile.ts';
 
 /**
  * The size of each transcript of a Claude Code session (`<projects>/<project>/<session id>.jsonl`), by path. Taken
@@ -18,11 +19,4 @@ export async function transcriptSizes(projectsDir: string, claudeSessionId: stri
 
 function entriesOf(dir: string): Promise<string[]> {
   return fs.readdir(dir).catch(ifMissing([]));
-}
-
-function ifMissing<T>(value: T): (error: NodeJS.ErrnoException) => T {
-  return (error) => {
-    if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return value;
-    throw error;
-  };
 }
