@@ -7,6 +7,7 @@ import {
   type DatabaseHandle,
   EventLog,
   ChannelSubscriber,
+  channels,
   createFleetRecovery,
   heldSessionCount,
   TaskCanceller,
@@ -103,7 +104,9 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
   // and BullMQ defines dozens on `redis`.
   const publisher = createRedis(redisUrl, 'mission-core-pub', logger, { commandTimeoutMs: REQUEST_COMMAND_TIMEOUT_MS });
   const events = new EventLog(database.db, publisher, config.queuePrefix);
-  const subscriber = new ChannelSubscriber(subscriberConnection, logger);
+  // Every event reaches this process anyway (the notification deriver takes them all): one pattern subscription
+  // brings them, and a request waiting on one owner's events listens to it with no SUBSCRIBE round trip.
+  const subscriber = new ChannelSubscriber(subscriberConnection, logger, { feed: channels(config.queuePrefix).eventsPrefix });
   const slots = new SlotService(database.db, config.slotRoots, { events, taskQueue });
   const canceller = new TaskCanceller({ db: database.db, events, publisher: redis, queuePrefix: config.queuePrefix });
   const tasks = new TaskService({
@@ -170,6 +173,8 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
     config,
     db: database.db,
     redisUrl,
+    subscriber,
+    subscriberConnection,
     approvalLinks: (approval) => approvals.signedLinks(approval),
     logger,
   });

@@ -6,6 +6,7 @@ export * from './redis.ts';
 export * from './eventLog.ts';
 export * from './retention.ts';
 export * from './channelSubscriber.ts';
+export * from './patternSubscription.ts';
 export * from './commandBus.ts';
 export * from './waitForEvent.ts';
 export * from './sessionMessages.ts';

@@ -44,8 +44,11 @@ export interface SpawnJobData {
 
 /** Channel names are namespaced by the queue prefix so that deployments (and tests) never overhear each other. */
 export function channels(prefix: string) {
+  const eventsPrefix = `${prefix}:events:`;
   return {
-    events: (kind: 'task' | 'session', id: string) => `${prefix}:events:${kind}:${id}`,
+    events: (kind: 'task' | 'session', id: string) => `${eventsPrefix}${kind}:${id}`,
+    /** What every owner's events channel starts with: the API hears them all through one pattern (its subscriber's `feed`). */
+    eventsPrefix,
     control: `${prefix}:control`,
     /** Raw PTY output of a session (for attached terminals), and keystrokes into it. */
     ptyOutput: (sessionId: string) => `${prefix}:pty:${sessionId}:out`,

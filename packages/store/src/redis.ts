@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Logger } from './logger.ts';
+import { SubscriberClosedError } from './patternSubscription.ts';
 
 export { Redis };
 
@@ -23,6 +24,8 @@ const UNREACHABLE_MESSAGES = [
 /** True when an error means Redis could not be reached, as opposed to a command Redis refused. */
 export function isRedisUnreachable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
+  // Asked of a subscriber closed for good (the process is stopping): as ioredis's own "Connection is closed.".
+  if (error instanceof SubscriberClosedError) return true;
   const code = (error as NodeJS.ErrnoException).code;
   return UNREACHABLE_MESSAGES.some((message) => error.message.startsWith(message)) || code === 'ECONNREFUSED' || code === 'ECONNRESET';
 }

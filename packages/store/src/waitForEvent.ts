@@ -17,8 +17,9 @@ export class EventWatch {
   /** Resolves once Redis confirmed the subscription. */
   static async open(subscriber: ChannelSubscriber, channel: string, matches: (event: MissionEvent) => boolean): Promise<EventWatch> {
     const watch = new EventWatch();
-    watch.unsubscribe = await subscriber.subscribe(channel, (message) => {
-      if (!matches(JSON.parse(message) as MissionEvent)) return;
+    // The event as parsed once for every listener of the message (the API's notification deriver takes each): read only.
+    watch.unsubscribe = await subscriber.subscribe(channel, (_message, json) => {
+      if (!matches(json() as MissionEvent)) return;
       watch.matched = true;
       watch.wake?.();
     });

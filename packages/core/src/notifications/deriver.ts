@@ -1,5 +1,6 @@
 import { type MissionEvent } from '@mission/contracts';
 import {
+  type ChannelSubscriber,
   type Database,
   insertPendingDelivery,
   type Logger,
@@ -19,8 +20,10 @@ export interface DeliveryJobData {
 
 export interface DeriverOptions {
   db: Database;
-  /** A connection of its own: it is put in subscriber mode. */
-  subscriber: Redis;
+  /** The process's subscriber with the events feed (`feed` option): every event published on Redis comes through it. */
+  subscriber: ChannelSubscriber;
+  /** The subscriber's connection: nothing is kept while it is down (see followSubscriptionChanges). */
+  connection: Redis;
   queue: Queue<DeliveryJobData>;
   /** Signed links of an approval (the same mechanism as the approvals API's `url`). */
   approvalLinks: (approval: { id: string; expiresAt: string }) => ApprovalLinks;
@@ -40,27 +43,29 @@ export interface DeriverOptions {
  */
 export class NotificationDeriver {
   private chain: Promise<void> = Promise.resolve();
-  private readonly pattern: string;
   private readonly changes: string;
   private readonly subscriptions: EnabledSubscriptions;
+  /** What start() began, stopped in reverse by stop(). */
+  private readonly stops: (() => void)[] = [];
 
   constructor(private readonly deps: DeriverOptions) {
-    this.pattern = `${deps.queuePrefix}:events:*`;
     this.changes = subscriptionChangeChannel(deps.queuePrefix);
     this.subscriptions = new EnabledSubscriptions(deps.db);
   }
 
   async start(): Promise<void> {
     await this.followSubscriptionChanges();
-    this.deps.subscriber.on('pmessage', (_pattern: string, _channel: string, message: string) => {
-      const event = JSON.parse(message) as MissionEvent;
-      this.chain = this.chain
-        .then(() => this.handle(event))
-        .catch((error) =>
-          this.deps.logger.error({ err: error, owner: event.ownerId, seq: event.seq }, 'could not derive notifications from an event'),
-        );
-    });
-    await this.deps.subscriber.psubscribe(this.pattern);
+    this.stops.push(
+      await this.deps.subscriber.follow((_channel, _message, json) => {
+        // Shared with the request waiting on this event, if any: read only (handle and what it calls change nothing).
+        const event = json() as MissionEvent;
+        this.chain = this.chain
+          .then(() => this.handle(event))
+          .catch((error) =>
+            this.deps.logger.error({ err: error, owner: event.ownerId, seq: event.seq }, 'could not derive notifications from an event'),
+          );
+      }),
+    );
     await this.requeuePending();
   }
 
@@ -69,21 +74,26 @@ export class NotificationDeriver {
    * the order published); nothing is kept while that connection is down or not subscribed again after a reconnect.
    */
   private async followSubscriptionChanges(): Promise<void> {
-    const { subscriber, logger } = this.deps;
-    subscriber.on('message', (channel: string) => {
-      if (channel === this.changes) this.subscriptions.changed();
-    });
-    subscriber.on('close', () => this.subscriptions.setOpen(false));
+    const { subscriber, connection, logger } = this.deps;
+    const closed = () => this.subscriptions.setOpen(false);
     // ioredis subscribes again on its own after a reconnect; keeping resumes once Redis confirms it.
-    subscriber.on('ready', () => {
-      subscriber.subscribe(this.changes).then(
+    const ready = () => {
+      connection.subscribe(this.changes).then(
         () => this.subscriptions.setOpen(true),
         (error: unknown) =>
           logger.warn({ err: error }, 'could not subscribe to subscription changes again: they are read for every event until it can'),
       );
-    });
-    await subscriber.subscribe(this.changes);
+    };
+    connection.on('close', closed);
+    connection.on('ready', ready);
+    const unsubscribe = await subscriber.subscribe(this.changes, () => this.subscriptions.changed());
     this.subscriptions.setOpen(true);
+    this.stops.push(() => {
+      connection.off('close', closed);
+      connection.off('ready', ready);
+      this.subscriptions.setOpen(false);
+      unsubscribe();
+    });
   }
 
   /** Waits for the events heard so far to be handled. */
@@ -91,10 +101,9 @@ export class NotificationDeriver {
     await this.chain;
   }
 
+  /** Hears no more events (the feed's pattern stays: the process's subscriber shares it), then waits for those heard. */
   async stop(): Promise<void> {
-    await this.deps.subscriber.punsubscribe(this.pattern).catch(() => {
-      // its connection is closed next (Notifications.close): nothing is heard after either way
-    });
+    for (const stop of this.stops.splice(0).reverse()) stop();
     await this.chain;
   }
 

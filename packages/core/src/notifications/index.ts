@@ -1,4 +1,4 @@
-import { type Config, createRedis, type Database, type Logger } from '@mission/store';
+import { type ChannelSubscriber, type Config, createRedis, type Database, type Logger, type Redis } from '@mission/store';
 import { Queue, type Worker } from 'bullmq';
 import { type DeliveryJobData, NotificationDeriver } from './deriver.ts';
 import { NOTIFICATION_QUEUE, startDeliveryWorker } from './delivery.ts';
@@ -31,18 +31,21 @@ export function startNotifications(o: {
   config: Config;
   db: Database;
   redisUrl: string;
+  /** The process's subscriber with the events feed, and its connection: the deriver hears every event through it. */
+  subscriber: ChannelSubscriber;
+  subscriberConnection: Redis;
   approvalLinks: (approval: { id: string; expiresAt: string }) => ApprovalLinks;
   logger: Logger;
 }): Notifications {
   const logger = o.logger.child({ component: 'notifications' });
   const connection = createRedis(o.redisUrl, 'mission-notify', logger);
-  const subscriber = createRedis(o.redisUrl, 'mission-notify-sub', logger);
   const queue = new Queue<DeliveryJobData>(NOTIFICATION_QUEUE, { connection, prefix: o.config.queuePrefix });
   queue.on('error', (error) => logger.warn({ err: error }, 'notification queue error'));
   const subscriptions = new SubscriptionService({ db: o.db, publisher: connection, queuePrefix: o.config.queuePrefix });
   const deriver = new NotificationDeriver({
     db: o.db,
-    subscriber,
+    subscriber: o.subscriber,
+    connection: o.subscriberConnection,
     queue,
     approvalLinks: o.approvalLinks,
     queuePrefix: o.config.queuePrefix,
@@ -68,7 +71,6 @@ export function startNotifications(o: {
       await deriver.stop();
       await worker?.close();
       await queue.close();
-      subscriber.disconnect();
       connection.disconnect();
     },
   };
