@@ -10,6 +10,7 @@ const FULL = process.argv.includes('--full');
 const RUNS = Number(process.env.BENCH_MCP_RUNS ?? (FULL ? 500 : 200));
 /** The calls of each side are made in this many rounds, REST and MCP in turn, so both meet the same moments of a shared machine. */
 const ROUNDS = 4;
+const PER_ROUND = Math.ceil(RUNS / ROUNDS);
 const noopAgent = fileURLToPath(new URL('./noop-agent.sh', import.meta.url));
 
 /** The same read over REST and as an MCP tool call (Streamable HTTP), one after another. */
@@ -28,7 +29,7 @@ export async function benchMcp(): Promise<void> {
     };
     const { restStatus, mcpStatus, restSlots, mcpSlots } = await measureInTurn(operations);
     report(
-      `MCP tool call (Streamable HTTP, SDK client as mission-mcp configures it) vs the same REST call, ${RUNS} sequential calls each, in ${ROUNDS} rounds taken in turn`,
+      `MCP tool call (Streamable HTTP, SDK client as mission-mcp configures it) vs the same REST call, ${PER_ROUND * ROUNDS} sequential calls each, in ${ROUNDS} rounds taken in turn after one to warm up`,
       ['operation', 'REST p50', 'MCP p50', 'REST p99', 'MCP p99', 'MCP / REST (p50)', 'REST CPU', 'MCP CPU', 'MCP / REST (CPU)'],
       (
         [
@@ -61,19 +62,19 @@ interface Measured {
 }
 
 /**
- * Latency and CPU per call of each operation: 20 calls each to warm up, then ROUNDS rounds in which every operation
- * makes RUNS / ROUNDS sequential calls in turn.
+ * Latency and CPU per call of each operation: a round of RUNS / ROUNDS calls each to warm up (the code REST and MCP
+ * share, warm for both before either is measured), then ROUNDS rounds in which every operation makes that many
+ * sequential calls in turn.
  */
 async function measureInTurn<K extends string>(operations: Record<K, () => Promise<unknown>>): Promise<Record<K, Measured>> {
   const entries = Object.entries(operations) as [K, () => Promise<unknown>][];
-  for (const [, call] of entries) for (let i = 0; i < 20; i++) await call();
+  for (const [, call] of entries) for (let i = 0; i < PER_ROUND; i++) await call();
   const samples = new Map(entries.map(([name]) => [name, { latencies: [] as number[], cpuMs: 0 }]));
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, call] of entries) {
       const sample = samples.get(name)!;
-      const calls = Math.round(((round + 1) * RUNS) / ROUNDS) - Math.round((round * RUNS) / ROUNDS);
       const cpu = process.cpuUsage();
-      for (let i = 0; i < calls; i++) sample.latencies.push((await timeIt(call)).ms);
+      for (let i = 0; i < PER_ROUND; i++) sample.latencies.push((await timeIt(call)).ms);
       sample.cpuMs += ownCpuMsSince(cpu);
     }
   }
