@@ -1,8 +1,9 @@
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createRedis } from '@mission/store';
 import { Queue, QueueEvents } from 'bullmq';
 import { benchPrefix } from './lib/environment.ts';
+import { forkScript } from './lib/forkScript.ts';
 import { startMissionProcesses } from './lib/missionProcesses.ts';
 import { childrenOf, CpuMeter } from './lib/procStat.ts';
 import { type BenchRedis, startBenchRedis } from './lib/benchRedis.ts';
@@ -12,7 +13,7 @@ import { ms, ratio, report, summarize, timeIt, type LatencySummary } from './lib
  * What one task costs, Mission against raw BullMQ + spawning the agent, in the same shape on both sides:
  * IN_FLIGHT clients each submit one task and wait for its end before the next, one worker process runs
  * CONCURRENCY at once and spawns the no-op agent per task. CPU is read from /proc for every process of
- * the system (not the clients): worker (with the agents it reaped; for Mission, its spawner process with them), Redis (a private server), and for
+ * the system (not the clients): worker (with the agents it reaped; for Mission, its spawner process with them), Redis (a private server per side), and for
  * Mission the API and its Postgres backends. `--full` runs longer.
  */
 const FULL = process.argv.includes('--full');
@@ -50,7 +51,8 @@ async function closedLoop(count: number, operation: (i: number) => Promise<void>
   return { latencies, ms: total };
 }
 
-async function rawSide(redis: BenchRedis): Promise<SideResult> {
+/** The raw side, its worker started: `measure` runs TASKS tasks, measured, then stops it. */
+async function startRawSide(redis: BenchRedis) {
   const prefix = benchPrefix('cost-raw');
   const connection = createRedis(redis.url, 'bench-cost-raw');
   const queue = new Queue('cost', {
@@ -60,43 +62,47 @@ async function rawSide(redis: BenchRedis): Promise<SideResult> {
   });
   queue.setMaxListeners(IN_FLIGHT + 10); // each waitUntilFinished listens for the queue closing
   const events = new QueueEvents('cost', { connection: createRedis(redis.url, 'bench-cost-raw-events'), prefix });
-  const worker = fork(rawWorkerScript, [], {
-    execArgv: ['--import', 'tsx'],
-    env: {
-      ...process.env,
-      RAW_QUEUE: 'cost',
-      RAW_PREFIX: prefix,
-      RAW_REDIS_URL: redis.url,
-      RAW_CONCURRENCY: String(CONCURRENCY),
-      RAW_AGENT: noopAgent,
-    },
+  const worker = forkScript(rawWorkerScript, {
+    RAW_QUEUE: 'cost',
+    RAW_PREFIX: prefix,
+    RAW_REDIS_URL: redis.url,
+    RAW_CONCURRENCY: String(CONCURRENCY),
+    RAW_AGENT: noopAgent,
   });
   await Promise.all([new Promise<void>((resolve) => worker.once('message', () => resolve())), events.waitUntilReady()]);
   const run = (i: number) => queue.add('noop', { prompt: `task ${i}` }).then((job) => job.waitUntilFinished(events));
-
-  await closedLoop(WARMUP, run);
-  await redis.resetStats();
-  const cpu = new CpuMeter();
-  for (const pid of [worker.pid!, redis.pid]) cpu.track(pid);
-  const { latencies, ms: wall } = await closedLoop(TASKS, run);
-  const used = { worker: cpu.used([worker.pid!]), redis: cpu.used([redis.pid]) };
-  const redisCommands = await redis.commands();
-
-  await stopFork(worker);
-  await events.close();
-  await queue.obliterate({ force: true });
-  await queue.close();
-  connection.disconnect();
   return {
-    latency: summarize(latencies),
-    throughput: (TASKS / wall) * 1000,
-    cpu: perTask(used),
-    redisCommands: redisCommands / TASKS,
-    pgTransactions: 0,
+    warmUp: () => closedLoop(WARMUP, run),
+    async measure() {
+      await redis.resetStats();
+      const cpu = new CpuMeter();
+      for (const pid of [worker.pid!, redis.pid]) cpu.track(pid);
+      const { latencies, ms: wall } = await closedLoop(TASKS, run);
+      const used = { worker: cpu.used([worker.pid!]), redis: cpu.used([redis.pid]) };
+      const redisCommands = await redis.commands();
+
+      await stopFork(worker);
+      await events.close();
+      await queue.obliterate({ force: true });
+      await queue.close();
+      connection.disconnect();
+      const result: SideResult = {
+        latency: summarize(latencies),
+        throughput: (TASKS / wall) * 1000,
+        cpu: perTask(used),
+        redisCommands: redisCommands / TASKS,
+        pgTransactions: 0,
+      };
+      return result;
+    },
   };
 }
 
-async function missionSide(redis: BenchRedis): Promise<SideResult> {
+/**
+ * Mission's side, its API and worker processes started: `measure` runs TASKS tasks, measured, then stops them; it
+ * counts Postgres transactions from `transactionsBefore`, `settledTransactions()` called after the warm-up.
+ */
+async function startMissionSide(redis: BenchRedis) {
   const mission = await startMissionProcesses(redis.url, {
     MISSION_CLAUDE_BIN: noopAgent,
     MISSION_WORKER_CONCURRENCY: String(CONCURRENCY),
@@ -111,31 +117,34 @@ async function missionSide(redis: BenchRedis): Promise<SideResult> {
     const body = (await res.json()) as { task?: { status: string } };
     if (res.status !== 200 || body.task?.status !== 'succeeded') throw new Error(`ask answered ${res.status}: ${JSON.stringify(body)}`);
   };
-  await closedLoop(WARMUP, run);
-
-  const transactionsBefore = await mission.settledTransactions();
-  await redis.resetStats();
-  const cpu = new CpuMeter();
-  // The worker's spawner process starts its agents and reaps them: its CPU and theirs count only to it while it
-  // runs (the raw worker spawns and reaps its agents itself, so theirs count to it).
-  const workerPids = [worker.pid!, ...childrenOf(worker.pid!)];
-  for (const pid of [api.pid!, ...workerPids, redis.pid, ...(await mission.postgresBackends())]) cpu.track(pid);
-
-  const { latencies, ms: wall } = await closedLoop(TASKS, run);
-  const pgPids = await mission.postgresBackends();
-  for (const pid of pgPids) cpu.track(pid);
-  const used = { api: cpu.used([api.pid!]), worker: cpu.used(workerPids), redis: cpu.used([redis.pid]), postgres: cpu.used(pgPids) };
-  const redisCommands = await redis.commands();
-
-  await mission.stopProcesses();
-  const pgTransactions = (await mission.transactionsAfterStop()) - transactionsBefore;
-  await mission.cleanUp();
   return {
-    latency: summarize(latencies),
-    throughput: (TASKS / wall) * 1000,
-    cpu: perTask(used),
-    redisCommands: redisCommands / TASKS,
-    pgTransactions: pgTransactions / TASKS,
+    warmUp: () => closedLoop(WARMUP, run),
+    settledTransactions: () => mission.settledTransactions(),
+    async measure(transactionsBefore: number): Promise<SideResult> {
+      await redis.resetStats();
+      const cpu = new CpuMeter();
+      // The worker's spawner process starts its agents and reaps them: its CPU and theirs count only to it while it
+      // runs (the raw worker spawns and reaps its agents itself, so theirs count to it).
+      const workerPids = [worker.pid!, ...childrenOf(worker.pid!)];
+      for (const pid of [api.pid!, ...workerPids, redis.pid, ...(await mission.postgresBackends())]) cpu.track(pid);
+
+      const { latencies, ms: wall } = await closedLoop(TASKS, run);
+      const pgPids = await mission.postgresBackends();
+      for (const pid of pgPids) cpu.track(pid);
+      const used = { api: cpu.used([api.pid!]), worker: cpu.used(workerPids), redis: cpu.used([redis.pid]), postgres: cpu.used(pgPids) };
+      const redisCommands = await redis.commands();
+
+      await mission.stopProcesses();
+      const pgTransactions = (await mission.transactionsAfterStop()) - transactionsBefore;
+      await mission.cleanUp();
+      return {
+        latency: summarize(latencies),
+        throughput: (TASKS / wall) * 1000,
+        cpu: perTask(used),
+        redisCommands: redisCommands / TASKS,
+        pgTransactions: pgTransactions / TASKS,
+      };
+    },
   };
 }
 
@@ -149,10 +158,17 @@ function stopFork(child: ChildProcess): Promise<void> {
 }
 
 export async function benchCost(): Promise<void> {
-  const redis = await startBenchRedis();
+  // A Redis server per side: the idle processes of one side send nothing to the other's while it is measured.
+  const [rawRedis, missionRedis] = await Promise.all([startBenchRedis(), startBenchRedis()]);
   try {
-    const raw = await rawSide(redis);
-    const ours = await missionSide(redis);
+    // Both sides start and warm up at once (Mission's processes take seconds to load modules); nothing is measured yet.
+    const [rawSide, missionSide] = await Promise.all([startRawSide(rawRedis), startMissionSide(missionRedis)]);
+    await Promise.all([rawSide.warmUp(), missionSide.warmUp()]);
+    // Mission's Postgres backends report the warm-up's transactions only after seconds of idling: the raw side is
+    // measured meanwhile, alone on the machine but for Mission's idle processes, then Mission's once they are counted.
+    const settled = missionSide.settledTransactions();
+    const raw = await rawSide.measure();
+    const ours = await missionSide.measure(await settled);
     const cpuRow = (side: SideResult) =>
       Object.entries(side.cpu)
         .map(([part, value]) => `${part} ${value.toFixed(2)}`)
@@ -176,6 +192,6 @@ export async function benchCost(): Promise<void> {
       ],
     );
   } finally {
-    await redis.stop();
+    await Promise.all([rawRedis.stop(), missionRedis.stop()]);
   }
 }

@@ -1,4 +1,3 @@
-import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,7 +6,8 @@ import { channels, createRedis } from '@mission/store';
 import { readSse, type SseMessage } from '../tests/support/sse.ts';
 import { type BenchRedis, startBenchRedis } from './lib/benchRedis.ts';
 import { benchPrefix } from './lib/environment.ts';
-import { startMissionProcesses } from './lib/missionProcesses.ts';
+import { forkScript } from './lib/forkScript.ts';
+import { type MissionProcesses, startMissionProcesses } from './lib/missionProcesses.ts';
 import { CpuMeter } from './lib/procStat.ts';
 import { observePublishes } from './lib/publishObserver.ts';
 import { openSse } from './lib/sseClient.ts';
@@ -81,12 +81,10 @@ async function subscribeAll(
   return deliveries;
 }
 
-async function rawRelay(redis: BenchRedis): Promise<FanOutResult> {
+/** The raw relay's side; its subscribers open meanwhile, then it waits for `idle` (Mission started) before it is timed. */
+async function rawRelay(redis: BenchRedis, idle: Promise<unknown>): Promise<FanOutResult> {
   const channel = benchPrefix('fanout');
-  const relay = fork(rawRelayScript, [], {
-    execArgv: ['--import', 'tsx'],
-    env: { ...process.env, RELAY_REDIS_URL: redis.url, RELAY_CHANNEL: channel },
-  });
+  const relay = forkScript(rawRelayScript, { RELAY_REDIS_URL: redis.url, RELAY_CHANNEL: channel });
   const { port } = await new Promise<{ port: number }>((resolve) =>
     relay.once('message', (message) => resolve(message as { port: number })),
   );
@@ -101,6 +99,7 @@ async function rawRelay(redis: BenchRedis): Promise<FanOutResult> {
       return { seq: event.seq, origin: Date.parse(event.at) };
     },
     async () => {
+      await idle;
       cpu.track(relay.pid!);
       for (let i = 0; i < MESSAGES; i++) {
         const event = {
@@ -125,11 +124,13 @@ async function rawRelay(redis: BenchRedis): Promise<FanOutResult> {
   return resultOf(deliveries, seen, used);
 }
 
-async function mission(redis: BenchRedis): Promise<FanOutResult> {
+/** Mission's API and worker processes for the fan-out, with the chatty agent as their claude binary. */
+const startMission = (redis: BenchRedis) => startMissionProcesses(redis.url, { MISSION_CLAUDE_BIN: chattyAgent });
+
+async function mission(redis: BenchRedis, system: MissionProcesses): Promise<FanOutResult> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-bench-fanout-'));
   fs.chmodSync(scratch, 0o755); // the agent may run as a user of its own
   const goFile = path.join(scratch, 'go');
-  const system = await startMissionProcesses(redis.url, { MISSION_CLAUDE_BIN: chattyAgent });
   const slot = await fetch(`${system.url}/v1/slots/chatty`, {
     method: 'PUT',
     headers: system.headers,
@@ -194,8 +195,11 @@ function resultOf(deliveries: Delivery[], seenOnRedis: Map<number, number>, cpuU
 export async function benchFanOut(): Promise<void> {
   const redis = await startBenchRedis();
   try {
-    const raw = await rawRelay(redis);
-    const ours = await mission(redis);
+    // Mission's processes take seconds to load their modules: they start while the raw relay's subscribers connect,
+    // and are up and idle (no task yet) when the relay is timed.
+    const missionStarting = startMission(redis);
+    const raw = await rawRelay(redis, missionStarting);
+    const ours = await mission(redis, await missionStarting);
     report(
       `Fan-out: ${SUBSCRIBERS.toLocaleString('en')} SSE subscribers on one stream, ${MESSAGES} events ${GAP_MS} ms apart`,
       ['path', 'p50', 'p99', 'deliveries', 'server CPU per 1,000 deliveries', 'p99 vs raw', 'CPU vs raw'],

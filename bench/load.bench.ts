@@ -1,10 +1,11 @@
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createRedis, tables } from '@mission/store';
 import { Queue } from 'bullmq';
 import { inArray, sql } from 'drizzle-orm';
 import { startWorkerProcess, type WorkerProcess } from '../tests/support/workerProcess.ts';
 import { benchPrefix, benchRedisUrl } from './lib/environment.ts';
+import { forkScript } from './lib/forkScript.ts';
 import { startBenchSystem } from './lib/system.ts';
 import { ms, percentile, ratio, report, timeIt } from './lib/stats.ts';
 
@@ -29,53 +30,58 @@ interface LoadResult {
   waitP99: number;
 }
 
+/** One side of a fleet, its processes started: `measure` pushes TASKS tasks through, then stops them. */
+interface StartedSide {
+  measure(): Promise<LoadResult>;
+}
+
 /** Raw BullMQ: `processes` forked workers, each job spawning the no-op agent; TASKS jobs added in bulk. */
-async function rawBullmq(processes: number): Promise<LoadResult> {
+async function startRawBullmq(processes: number): Promise<StartedSide> {
   const prefix = benchPrefix('raw-load');
   const connection = createRedis(benchRedisUrl, 'bench-raw-load');
   const queue = new Queue('load', { connection, prefix });
   const children: ChildProcess[] = Array.from({ length: processes }, () =>
-    fork(rawWorkerScript, [], {
-      execArgv: ['--import', 'tsx'],
-      env: {
-        ...process.env,
-        RAW_QUEUE: 'load',
-        RAW_PREFIX: prefix,
-        RAW_REDIS_URL: benchRedisUrl,
-        RAW_CONCURRENCY: String(CONCURRENCY),
-        RAW_AGENT: noopAgent,
-      },
+    forkScript(rawWorkerScript, {
+      RAW_QUEUE: 'load',
+      RAW_PREFIX: prefix,
+      RAW_REDIS_URL: benchRedisUrl,
+      RAW_CONCURRENCY: String(CONCURRENCY),
+      RAW_AGENT: noopAgent,
     }),
   );
   await Promise.all(children.map((child) => new Promise<void>((resolve) => child.once('message', () => resolve()))));
-  const { ms: total } = await timeIt(async () => {
-    for (let start = 0; start < TASKS; start += 1_000) {
-      const size = Math.min(1_000, TASKS - start);
-      await queue.addBulk(Array.from({ length: size }, (_, i) => ({ name: 'noop', data: { i: start + i } })));
-    }
-    while ((await queue.getJobCountByTypes('completed')) < TASKS) await new Promise((resolve) => setTimeout(resolve, 50));
-  });
-  const waits: number[] = [];
-  await Promise.all(
-    children.map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          child.once('message', (message: { waits: number[] }) => {
-            waits.push(...message.waits);
-            resolve();
-          });
-          child.send({ stop: true });
-        }),
-    ),
-  );
-  await queue.obliterate({ force: true });
-  await queue.close();
-  connection.disconnect();
-  return { throughput: (TASKS / total) * 1000, waitP50: percentile(waits, 50), waitP99: percentile(waits, 99) };
+  return {
+    async measure() {
+      const { ms: total } = await timeIt(async () => {
+        for (let start = 0; start < TASKS; start += 1_000) {
+          const size = Math.min(1_000, TASKS - start);
+          await queue.addBulk(Array.from({ length: size }, (_, i) => ({ name: 'noop', data: { i: start + i } })));
+        }
+        while ((await queue.getJobCountByTypes('completed')) < TASKS) await new Promise((resolve) => setTimeout(resolve, 50));
+      });
+      const waits: number[] = [];
+      await Promise.all(
+        children.map(
+          (child) =>
+            new Promise<void>((resolve) => {
+              child.once('message', (message: { waits: number[] }) => {
+                waits.push(...message.waits);
+                resolve();
+              });
+              child.send({ stop: true });
+            }),
+        ),
+      );
+      await queue.obliterate({ force: true });
+      await queue.close();
+      connection.disconnect();
+      return { throughput: (TASKS / total) * 1000, waitP50: percentile(waits, 50), waitP99: percentile(waits, 99) };
+    },
+  };
 }
 
 /** Mission: the API here, `processes` worker processes running the no-op agent; TASKS submitted over REST. */
-async function mission(processes: number): Promise<LoadResult> {
+async function startMission(processes: number): Promise<StartedSide> {
   const system = await startBenchSystem({ MISSION_CLAUDE_BIN: noopAgent }, { inProcessWorker: false });
   const workers: WorkerProcess[] = await Promise.all(
     Array.from({ length: processes }, (_, i) =>
@@ -91,41 +97,53 @@ async function mission(processes: number): Promise<LoadResult> {
       .where(inArray(tasks.status, ['succeeded', 'failed', 'cancelled', 'timed_out']));
     return row?.n ?? 0;
   };
-  const { ms: total } = await timeIt(async () => {
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: SUBMITTERS }, async () => {
-        while (next < TASKS) {
-          const res = await system.fetch('/v1/tasks', {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ prompt: `load ${next++}` }),
-          });
-          if (res.status !== 202) throw new Error(`submit answered ${res.status}: ${await res.text()}`);
-        }
-      }),
-    );
-    while ((await ended()) < TASKS) await new Promise((resolve) => setTimeout(resolve, 100));
-  });
-  const [stats] = await db
-    .select({
-      failed: sql<number>`count(*) filter (where ${tasks.status} <> 'succeeded')::int`,
-      p50: sql<number>`percentile_cont(0.5) within group (order by extract(epoch from ${tasks.startedAt} - ${tasks.createdAt}) * 1000)`,
-      p99: sql<number>`percentile_cont(0.99) within group (order by extract(epoch from ${tasks.startedAt} - ${tasks.createdAt}) * 1000)`,
-    })
-    .from(tasks);
-  if (stats!.failed > 0) throw new Error(`${stats!.failed} tasks did not succeed`);
-  for (const worker of workers) worker.child.kill('SIGTERM');
-  await Promise.all(workers.map((worker) => worker.exited));
-  await system.close();
-  return { throughput: (TASKS / total) * 1000, waitP50: Number(stats!.p50), waitP99: Number(stats!.p99) };
+  return {
+    async measure() {
+      const { ms: total } = await timeIt(async () => {
+        let next = 0;
+        await Promise.all(
+          Array.from({ length: SUBMITTERS }, async () => {
+            while (next < TASKS) {
+              const res = await system.fetch('/v1/tasks', {
+                method: 'POST',
+                headers: { 'content-type': 'application/json' },
+                body: JSON.stringify({ prompt: `load ${next++}` }),
+              });
+              if (res.status !== 202) throw new Error(`submit answered ${res.status}: ${await res.text()}`);
+            }
+          }),
+        );
+        while ((await ended()) < TASKS) await new Promise((resolve) => setTimeout(resolve, 100));
+      });
+      const [stats] = await db
+        .select({
+          failed: sql<number>`count(*) filter (where ${tasks.status} <> 'succeeded')::int`,
+          p50: sql<number>`percentile_cont(0.5) within group (order by extract(epoch from ${tasks.startedAt} - ${tasks.createdAt}) * 1000)`,
+          p99: sql<number>`percentile_cont(0.99) within group (order by extract(epoch from ${tasks.startedAt} - ${tasks.createdAt}) * 1000)`,
+        })
+        .from(tasks);
+      if (stats!.failed > 0) throw new Error(`${stats!.failed} tasks did not succeed`);
+      for (const worker of workers) worker.child.kill('SIGTERM');
+      await Promise.all(workers.map((worker) => worker.exited));
+      await system.close();
+      return { throughput: (TASKS / total) * 1000, waitP50: Number(stats!.p50), waitP99: Number(stats!.p99) };
+    },
+  };
 }
 
 export async function benchLoad(): Promise<void> {
+  // Every fleet's processes start at once (a worker process takes seconds to load its modules); each fleet is then
+  // measured in turn, raw then Mission, while those of the fleets not yet measured wait idle on queues of their own.
+  const fleets = await Promise.all(
+    FLEET_SIZES.map(async (processes) => {
+      const [raw, mission] = await Promise.all([startRawBullmq(processes), startMission(processes)]);
+      return { processes, raw, mission };
+    }),
+  );
   const rows: string[][] = [];
-  for (const processes of FLEET_SIZES) {
-    const raw = await rawBullmq(processes);
-    const ours = await mission(processes);
+  for (const { processes, raw: rawSide, mission } of fleets) {
+    const raw = await rawSide.measure();
+    const ours = await mission.measure();
     rows.push(
       [
         `raw BullMQ + agent, ${processes} process${processes > 1 ? 'es' : ''}`,

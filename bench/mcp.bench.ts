@@ -5,7 +5,12 @@ import { ownCpuMsSince } from './lib/procStat.ts';
 import { ms, ratio, report, summarize, timeIt } from './lib/stats.ts';
 import { startBenchSystem } from './lib/system.ts';
 
-const RUNS = 500;
+const FULL = process.argv.includes('--full');
+/** Calls per operation and protocol: 200 in the quick run (enough for a p99), 500 with `--full`. */
+const RUNS = Number(process.env.BENCH_MCP_RUNS ?? (FULL ? 500 : 200));
+/** The calls of each side are made in this many rounds, REST and MCP in turn, so both meet the same moments of a shared machine. */
+const ROUNDS = 4;
+const PER_ROUND = Math.ceil(RUNS / ROUNDS);
 const noopAgent = fileURLToPath(new URL('./noop-agent.sh', import.meta.url));
 
 /** The same read over REST and as an MCP tool call (Streamable HTTP), one after another. */
@@ -16,20 +21,15 @@ export async function benchMcp(): Promise<void> {
   await client.connect(missionClientTransport(new URL('/mcp', system.url), { requestInit: { headers: system.auth } }));
   try {
     const { task } = await system.core.tasks.submit({ prompt: 'bench' });
-    /** Latency per call, and CPU per call (this process: client and server, which a neighbour's burst does not move). */
-    const measure = async (call: () => Promise<unknown>) => {
-      for (let i = 0; i < 20; i++) await call();
-      const sample: number[] = [];
-      const cpu = process.cpuUsage();
-      for (let i = 0; i < RUNS; i++) sample.push((await timeIt(call)).ms);
-      return { ...summarize(sample), cpuMs: ownCpuMsSince(cpu) / RUNS };
+    const operations = {
+      restStatus: async () => (await fetch(`${system.url}/v1/tasks/${task.id}`, { headers: system.auth })).json(),
+      mcpStatus: () => client.callTool({ name: 'mission_status', arguments: { id: task.id } }),
+      restSlots: async () => (await fetch(`${system.url}/v1/slots`, { headers: system.auth })).json(),
+      mcpSlots: () => client.callTool({ name: 'mission_slots', arguments: {} }),
     };
-    const restStatus = await measure(async () => (await fetch(`${system.url}/v1/tasks/${task.id}`, { headers: system.auth })).json());
-    const mcpStatus = await measure(() => client.callTool({ name: 'mission_status', arguments: { id: task.id } }));
-    const restSlots = await measure(async () => (await fetch(`${system.url}/v1/slots`, { headers: system.auth })).json());
-    const mcpSlots = await measure(() => client.callTool({ name: 'mission_slots', arguments: {} }));
+    const { restStatus, mcpStatus, restSlots, mcpSlots } = await measureInTurn(operations);
     report(
-      `MCP tool call (Streamable HTTP, SDK client as mission-mcp configures it) vs the same REST call, ${RUNS} sequential calls each`,
+      `MCP tool call (Streamable HTTP, SDK client as mission-mcp configures it) vs the same REST call, ${PER_ROUND * ROUNDS} sequential calls each, in ${ROUNDS} rounds taken in turn after one to warm up`,
       ['operation', 'REST p50', 'MCP p50', 'REST p99', 'MCP p99', 'MCP / REST (p50)', 'REST CPU', 'MCP CPU', 'MCP / REST (CPU)'],
       (
         [
@@ -52,4 +52,36 @@ export async function benchMcp(): Promise<void> {
     await client.close();
     await system.close();
   }
+}
+
+interface Measured {
+  p50: number;
+  p99: number;
+  /** CPU per call (this process: client and server, which a neighbour's burst does not move). */
+  cpuMs: number;
+}
+
+/**
+ * Latency and CPU per call of each operation: a round of RUNS / ROUNDS calls each to warm up (the code REST and MCP
+ * share, warm for both before either is measured), then ROUNDS rounds in which every operation makes that many
+ * sequential calls in turn.
+ */
+async function measureInTurn<K extends string>(operations: Record<K, () => Promise<unknown>>): Promise<Record<K, Measured>> {
+  const entries = Object.entries(operations) as [K, () => Promise<unknown>][];
+  for (const [, call] of entries) for (let i = 0; i < PER_ROUND; i++) await call();
+  const samples = new Map(entries.map(([name]) => [name, { latencies: [] as number[], cpuMs: 0 }]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, call] of entries) {
+      const sample = samples.get(name)!;
+      const cpu = process.cpuUsage();
+      for (let i = 0; i < PER_ROUND; i++) sample.latencies.push((await timeIt(call)).ms);
+      sample.cpuMs += ownCpuMsSince(cpu);
+    }
+  }
+  return Object.fromEntries(
+    [...samples].map(([name, { latencies, cpuMs }]) => {
+      const { p50, p99 } = summarize(latencies);
+      return [name, { p50, p99, cpuMs: cpuMs / latencies.length }];
+    }),
+  ) as Record<K, Measured>;
 }

@@ -110,9 +110,14 @@ async function sessionFleet(stub: StubAnthropic) {
   try {
     // Send → reply through Mission, on one session, and typed into a raw claude: one of each in turn, so that
     // both sides meet the same moments of a shared machine.
-    const single = await post<Session>('/v1/sessions', { slot: 'default' });
-    await waitUntil(async () => (await system.core.sessions.get(single.id)).state === 'idle', 'the session to start');
-    const rawCli = await rawClaude({ PATH: process.env.PATH ?? '/usr/bin:/bin', TERM: 'xterm-256color', ...claude.env }, workdir);
+    // The two claude processes start at once: neither start is measured.
+    const [single, rawCli] = await Promise.all([
+      post<Session>('/v1/sessions', { slot: 'default' }).then(async (session) => {
+        await waitUntil(async () => (await system.core.sessions.get(session.id)).state === 'idle', 'the session to start');
+        return session;
+      }),
+      rawClaude({ PATH: process.env.PATH ?? '/usr/bin:/bin', TERM: 'xterm-256color', ...claude.env }, workdir),
+    ]);
     const latencies: number[] = [];
     const rawLatencies: number[] = [];
     const sent: { start: number; end: number }[] = [];

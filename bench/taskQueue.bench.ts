@@ -3,12 +3,14 @@ import { fileURLToPath } from 'node:url';
 import { createRedis } from '@mission/store';
 import { Queue, QueueEvents, Worker } from 'bullmq';
 import { benchPrefix, benchRedisUrl } from './lib/environment.ts';
-import { startWorkerProcess } from '../tests/support/workerProcess.ts';
+import { startWorkerProcess, type WorkerProcess } from '../tests/support/workerProcess.ts';
 import { openSse } from './lib/sseClient.ts';
 import { type BenchSystem, startBenchSystem } from './lib/system.ts';
 import { type LatencySummary, ms, ratio, report, summarize, timeIt } from './lib/stats.ts';
 
-const LATENCY_RUNS = 200;
+const FULL = process.argv.includes('--full');
+/** Sequential runs of raw BullMQ and of the agent's spawn: 100 in the quick run (enough for a p99), 200 with `--full`. */
+const LATENCY_RUNS = FULL ? 200 : 100;
 const THROUGHPUT_JOBS = 5_000;
 const MISSION_LATENCY_RUNS = 100;
 const MISSION_THROUGHPUT_TASKS = 500;
@@ -75,8 +77,7 @@ async function rawSpawn() {
 }
 
 /** Mission end to end: POST /v1/tasks → task `succeeded`, with the no-op agent as the claude binary. */
-async function mission() {
-  const system = await startBenchSystem({ MISSION_CLAUDE_BIN: noopAgent, MISSION_WORKER_CONCURRENCY: '16' });
+async function mission(system: BenchSystem) {
   const { core } = system;
   const url = `${system.url}/v1/tasks`;
 
@@ -113,9 +114,7 @@ async function mission() {
  * (each ends before the next is submitted). The worker runs in a process of its own, as deployed: the API's loop
  * serves the stream while the worker takes the task.
  */
-async function firstEventAfterSubmit(): Promise<LatencySummary> {
-  const system = await startBenchSystem({ MISSION_CLAUDE_BIN: noopAgent }, { inProcessWorker: false });
-  const worker = await startWorkerProcess(system, 'first-event', { LOG_LEVEL: 'warn' });
+async function firstEventAfterSubmit({ system, worker }: { system: BenchSystem; worker: WorkerProcess }): Promise<LatencySummary> {
   try {
     return await firstEvents(system);
   } finally {
@@ -147,11 +146,20 @@ async function firstEvents(system: BenchSystem): Promise<LatencySummary> {
 export async function benchTaskQueue(): Promise<void> {
   const raw = await rawBullmq();
   const agent = await rawSpawn();
-  const ours = await mission();
-  const first = await firstEventAfterSubmit();
+  // Both of Mission's systems start at once (the first-event one's worker process takes seconds to load its modules);
+  // the first-event one waits idle, on queues of its own, while the other is measured.
+  const [missionSystem, firstEventSystem] = await Promise.all([
+    startBenchSystem({ MISSION_CLAUDE_BIN: noopAgent, MISSION_WORKER_CONCURRENCY: '16' }),
+    startBenchSystem({ MISSION_CLAUDE_BIN: noopAgent }, { inProcessWorker: false }).then(async (system) => ({
+      system,
+      worker: await startWorkerProcess(system, 'first-event', { LOG_LEVEL: 'warn' }),
+    })),
+  ]);
+  const ours = await mission(missionSystem);
+  const first = await firstEventAfterSubmit(firstEventSystem);
   const floor = raw.latency.p50 + agent.latency.p50;
   report(
-    'Task path: raw BullMQ (no-op processor) vs Mission submit → succeeded (no-op agent command)',
+    `Task path: raw BullMQ (no-op processor) vs Mission submit → succeeded (no-op agent command); raw BullMQ and spawn n=${LATENCY_RUNS} sequential`,
     ['measure', 'p50', 'p99', 'throughput', 'p50 vs raw BullMQ', 'p50 vs BullMQ + spawn'],
     [
       ['raw BullMQ add → completed', ms(raw.latency.p50), ms(raw.latency.p99), `${raw.throughput.toFixed(0)} jobs/s`, '1.00×', ''],

@@ -1,5 +1,5 @@
-import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { forkScript } from './forkScript.ts';
 
 const observerScript = fileURLToPath(new URL('./publishObserverProcess.ts', import.meta.url));
 
@@ -10,10 +10,7 @@ const observerScript = fileURLToPath(new URL('./publishObserverProcess.ts', impo
  * sight. Messages are keyed by their `seq`.
  */
 export async function observePublishes(redisUrl: string, channel: string) {
-  const observer = fork(observerScript, [], {
-    execArgv: ['--import', 'tsx'],
-    env: { ...process.env, OBSERVER_REDIS_URL: redisUrl, OBSERVER_CHANNEL: channel },
-  });
+  const observer = forkScript(observerScript, { OBSERVER_REDIS_URL: redisUrl, OBSERVER_CHANNEL: channel });
   await new Promise((resolve) => observer.once('message', resolve));
   return {
     /** Stops observing; resolves when each seq was seen, in ms since the epoch. */

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRedis } from '@mission/store';
+import { rawRedis } from './rawRedis.ts';
 
 /**
  * The raw baseline of the fan-out bench (forked by fanout.bench.ts): one Redis subscription relayed
@@ -9,7 +9,7 @@ import { createRedis } from '@mission/store';
  */
 const { RELAY_REDIS_URL, RELAY_CHANNEL } = process.env;
 const streams = new Set<http.ServerResponse>();
-const subscriber = createRedis(RELAY_REDIS_URL!, 'bench-relay');
+const subscriber = rawRedis(RELAY_REDIS_URL!, 'bench-relay');
 subscriber.on('message', (_channel: string, message: string) => {
   if (message === 'end') {
     for (const res of streams) res.end();

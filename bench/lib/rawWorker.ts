@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { createRedis } from '@mission/store';
+import { rawRedis } from './rawRedis.ts';
 import { Worker } from 'bullmq';
 
 /**
@@ -25,7 +25,7 @@ const worker = new Worker(
     waits.push((job.processedOn ?? Date.now()) - job.timestamp);
     await runAgent();
   },
-  { connection: createRedis(RAW_REDIS_URL!, 'bench-raw-worker'), prefix: RAW_PREFIX!, concurrency: Number(RAW_CONCURRENCY) },
+  { connection: rawRedis(RAW_REDIS_URL!, 'bench-raw-worker'), prefix: RAW_PREFIX!, concurrency: Number(RAW_CONCURRENCY) },
 );
 await worker.waitUntilReady();
 process.send!({ ready: true });
@@ -34,3 +34,4 @@ process.on('message', async (message: { stop?: boolean }) => {
   await worker.close();
   process.send!({ waits }, () => process.exit(0));
 });
+process.once('disconnect', () => process.exit(0)); // the bench is gone: nothing will ask for the waits
