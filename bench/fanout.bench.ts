@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { channels, createRedis } from '@mission/store';
+import { channels } from '@mission/store';
 import { readSse, type SseMessage } from '../tests/support/sse.ts';
 import { type BenchRedis, startBenchRedis } from './lib/benchRedis.ts';
 import { benchPrefix } from './lib/environment.ts';
@@ -14,12 +14,15 @@ import { openSse } from './lib/sseClient.ts';
 import { ms, ratio, report, summarize, type LatencySummary } from './lib/stats.ts';
 
 /**
- * SUBSCRIBERS Server-Sent-Events streams on one owner while MESSAGES events arrive GAP_MS apart: Mission's
- * `GET /v1/tasks/:id/events` (API in a process of its own) against a raw relay — one Redis subscription
- * written to every open response — in the same shape. The compared latency is from the moment a subscription
- * of the bench's own sees the message on Redis to a client reading it, for both sides: the relay's path. Mission's
- * is also given from the event's stored timestamp (its worker's insert and publish come before the relay's part),
- * and the relay's from just before its PUBLISH. CPU is the serving process's, per 1,000 deliveries.
+ * SUBSCRIBERS Server-Sent-Events streams on one owner while an agent writes MESSAGES lines GAP_MS apart: Mission's
+ * `GET /v1/tasks/:id/events` (API and worker in processes of their own) against a raw relay — one Redis subscription
+ * written to every open response — in the same shape: on both sides the same chatty agent writes the lines and a
+ * process of its own turns each into a published event (Mission's worker: parse, store, publish; the raw side's
+ * rawAgentPublisher: publish), so both relays serve while an agent and its reader run beside them. The compared
+ * latency is from the moment a subscription of the bench's own sees the message on Redis to a client reading it, for
+ * both sides: the relay's path. Mission's is also given from the event's stored timestamp (its worker's insert and
+ * publish come before the relay's part), and the raw side's from just before its PUBLISH. CPU is the serving
+ * process's, per 1,000 deliveries.
  */
 const FULL = process.argv.includes('--full');
 const SUBSCRIBERS = Number(process.env.BENCH_FANOUT_SUBSCRIBERS ?? 1_000);
@@ -28,6 +31,7 @@ const GAP_MS = 20;
 
 const chattyAgent = fileURLToPath(new URL('./chatty-agent.sh', import.meta.url));
 const rawRelayScript = fileURLToPath(new URL('./lib/rawRelay.ts', import.meta.url));
+const rawAgentPublisherScript = fileURLToPath(new URL('./lib/rawAgentPublisher.ts', import.meta.url));
 
 interface FanOutResult {
   /** From the message seen on Redis to a client reading it. */
@@ -88,7 +92,15 @@ async function rawRelay(redis: BenchRedis, idle: Promise<unknown>): Promise<FanO
   const { port } = await new Promise<{ port: number }>((resolve) =>
     relay.once('message', (message) => resolve(message as { port: number })),
   );
-  const publisher = createRedis(redis.url, 'bench-fanout-publisher');
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-bench-fanout-raw-'));
+  const goFile = path.join(scratch, 'go');
+  const source = forkScript(rawAgentPublisherScript, {
+    RAW_REDIS_URL: redis.url,
+    RAW_CHANNEL: channel,
+    RAW_AGENT: chattyAgent,
+    ...chattyEnv(goFile),
+  });
+  await new Promise((resolve) => source.once('message', resolve));
   const observer = await observePublishes(redis.url, channel);
   const cpu = new CpuMeter();
   const deliveries = await subscribeAll(
@@ -101,27 +113,19 @@ async function rawRelay(redis: BenchRedis, idle: Promise<unknown>): Promise<FanO
     async () => {
       await idle;
       cpu.track(relay.pid!);
-      for (let i = 0; i < MESSAGES; i++) {
-        const event = {
-          id: `evt_${i}`,
-          ownerKind: 'task',
-          ownerId: 'task_bench',
-          seq: i + 1,
-          type: 'assistant_message',
-          payload: { text: `message ${i}` },
-          at: new Date().toISOString(),
-        };
-        await publisher.publish(channel, JSON.stringify(event));
-        await new Promise((resolve) => setTimeout(resolve, GAP_MS));
-      }
-      await publisher.publish(channel, 'end');
+      fs.writeFileSync(goFile, '');
     },
   );
   const used = cpu.used();
   const seen = await observer.stop();
-  publisher.disconnect();
   relay.disconnect();
+  fs.rmSync(scratch, { recursive: true, force: true });
   return resultOf(deliveries, seen, used);
+}
+
+/** The chatty agent's settings (both sides): it starts talking once `goFile` exists. */
+function chattyEnv(goFile: string): Record<string, string> {
+  return { CHATTY_GO: goFile, CHATTY_MESSAGES: String(MESSAGES), CHATTY_GAP: String(GAP_MS / 1000) };
 }
 
 /** Mission's API and worker processes for the fan-out, with the chatty agent as their claude binary. */
@@ -136,7 +140,7 @@ async function mission(redis: BenchRedis, system: MissionProcesses): Promise<Fan
     headers: system.headers,
     body: JSON.stringify({
       cwd: scratch,
-      env: { CHATTY_GO: goFile, CHATTY_MESSAGES: String(MESSAGES), CHATTY_GAP: String(GAP_MS / 1000) },
+      env: chattyEnv(goFile),
     }),
   });
   if (!slot.ok) throw new Error(`creating the slot answered ${slot.status}: ${await slot.text()}`);
