@@ -136,12 +136,6 @@ export class HeadlessTerminal {
     const { dirty, lines } = this.page;
     // xterm tells rows from the bottom page of the buffer: a viewport scrolled back shows other rows.
     if (buffer.viewportY !== buffer.baseY) dirty.markAll();
-    if (lines.length !== rows) lines.length = rows;
-    if (this.changed.length !== rows) {
-      const changed = new Uint8Array(rows);
-      changed.set(this.changed.subarray(0, rows));
-      this.changed = changed;
-    }
     // After a switch of buffers, a row changed if it differs from what the last read showed (the other page).
     const before = this.shownBefore;
     for (const row of dirty.take()) {
@@ -164,7 +158,15 @@ export class HeadlessTerminal {
 
   resize(cols: number, rows: number): void {
     this.xterm.resize(cols, rows);
-    for (const page of Object.values(this.pages)) page.dirty.resize(rows);
+    for (const page of Object.values(this.pages)) {
+      page.dirty.resize(rows);
+      page.lines.length = Math.min(page.lines.length, rows);
+    }
+    if (this.changed.length !== rows) {
+      const changed = new Uint8Array(rows);
+      changed.set(this.changed.subarray(0, rows));
+      this.changed = changed;
+    }
   }
 
   dispose(): void {
