@@ -100,10 +100,13 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
   const sessionQueue = new Queue<SpawnJobData>(queueNames.sessions, { connection: redis, prefix: config.queuePrefix });
   for (const queue of [taskQueue, sessionQueue])
     queue.on('error', (error) => logger.warn({ err: error, queue: queue.name }, 'queue error'));
-  // Events are published on a connection of their own: a pipeline copies every script defined on its connection,
-  // and BullMQ defines dozens on `redis`.
-  const publisher = createRedis(redisUrl, 'mission-core-pub', logger, { commandTimeoutMs: REQUEST_COMMAND_TIMEOUT_MS });
-  const events = new EventLog(database.db, publisher, config.queuePrefix);
+  const { events, publisher } = EventLog.withOwnPublisher(database.db, {
+    redisUrl,
+    connectionName: 'mission-core-pub',
+    queuePrefix: config.queuePrefix,
+    logger,
+    commandTimeoutMs: REQUEST_COMMAND_TIMEOUT_MS,
+  });
   // Every event reaches this process anyway (the notification deriver takes them all): one pattern subscription
   // brings them, and a request waiting on one owner's events listens to it with no SUBSCRIBE round trip.
   const subscriber = new ChannelSubscriber(subscriberConnection, logger, { feed: channels(config.queuePrefix).eventsPrefix });

@@ -19,7 +19,9 @@ import {
   type MissionEventDraft,
   type OwnerKind,
 } from '@mission/contracts';
+import type { Logger } from './logger.ts';
 import { channels } from './queues.ts';
+import { createRedis } from './redis.ts';
 import { announceRevokedTokens, type RevokedTokens } from './tokenRevocations.ts';
 
 const MAX_APPEND_ATTEMPTS = 5;
@@ -79,6 +81,19 @@ export class EventLog {
     private readonly queuePrefix: string,
   ) {
     this.channelOf = channels(queuePrefix).events;
+  }
+
+  /**
+   * An event log publishing on a Redis connection of its own, returned with it (to disconnect at shutdown): a
+   * pipeline copies every script defined on its connection, and BullMQ defines dozens on the one its queues use.
+   */
+  static withOwnPublisher(
+    db: Database,
+    options: { redisUrl: string; connectionName: string; queuePrefix: string; logger: Logger; commandTimeoutMs?: number },
+  ): { events: EventLog; publisher: Redis } {
+    const { redisUrl, connectionName, queuePrefix, logger, commandTimeoutMs } = options;
+    const publisher = createRedis(redisUrl, connectionName, logger, commandTimeoutMs === undefined ? {} : { commandTimeoutMs });
+    return { events: new EventLog(db, publisher, queuePrefix), publisher };
   }
 
   /** Tells every API process that these tokens (or the child tokens of these owners) are revoked: tokenRevocations.ts. */

@@ -68,10 +68,12 @@ export async function startWorker(options: {
     );
   const connection = createRedis(options.redisUrl, `mission-worker-${workerId}`, logger);
   const control = createRedis(options.redisUrl, `mission-worker-control-${workerId}`, logger);
-  // Events are published on a connection of their own: a pipeline copies every script defined on its connection,
-  // and BullMQ defines dozens on `connection`.
-  const publisher = createRedis(options.redisUrl, `mission-worker-pub-${workerId}`, logger);
-  const events = new EventLog(database.db, publisher, config.queuePrefix);
+  const { events, publisher } = EventLog.withOwnPublisher(database.db, {
+    redisUrl: options.redisUrl,
+    connectionName: `mission-worker-pub-${workerId}`,
+    queuePrefix: config.queuePrefix,
+    logger,
+  });
   const subscriber = new ChannelSubscriber(createRedis(options.redisUrl, `mission-worker-sub-${workerId}`, logger), logger);
   const approvals = new ApprovalStore(database.db, connection, subscriber, config.queuePrefix);
   const guard = new PermissionGuard({ db: database.db, events, approvals, approvalTimeoutMs: config.approvalTimeoutMs, logger });
