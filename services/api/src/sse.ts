@@ -28,7 +28,7 @@ export function resumeSeq(request: FastifyRequest, after: number | undefined): n
 
 /**
  * Streams an owner's events as Server-Sent Events: stored ones after `afterSeq`, then (when following) live ones
- * from the owner's fan-out hub, `hub` as its acquire settled (undefined: not following), released here. Each event's
+ * from the owner's fan-out hub, `hub` as its acquire resolves (undefined: not following), released here. Each event's
  * SSE id is its seq, so a client resumes with `Last-Event-ID`. When the route's `isLast` says an event ends the
  * stream, or the stored events are all sent without following, an `end` event follows and the response closes; a
  * reader that falls too far behind gets an `error` event (resume after its `afterSeq`).
@@ -38,7 +38,8 @@ export async function streamEvents(
   reply: FastifyReply,
   options: {
     owner: EventOwner;
-    hub: PromiseSettledResult<OwnerHub | undefined>;
+    /** The owner's hub as its acquire resolves (settled by then: the route waited for it with the owner's lookup). */
+    hub: Promise<OwnerHub | undefined>;
     afterSeq: number;
     /** The first page of stored events after `afterSeq`, read once subscribed. */
     firstPage: Promise<MissionEvent[]>;
@@ -62,8 +63,7 @@ export async function streamEvents(
   let hub: OwnerHub | undefined;
   try {
     // Subscribed before the stored events are read, so every event stored after them reaches the hub.
-    if (options.hub.status === 'rejected') throw options.hub.reason;
-    hub = options.hub.value;
+    hub = await options.hub;
     let last = options.afterSeq;
     // The stored events at this reader's own pace (read a page at a time as it reads), never the others'.
     for await (const event of log.replay(owner.id, last, options.firstPage)) {

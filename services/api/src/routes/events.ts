@@ -49,7 +49,7 @@ export function eventsRoute(app: App, core: CoreRuntime, route: EventsRoute): vo
       }
       await streamEvents(request, reply, {
         owner,
-        hub,
+        hub: subscribed,
         afterSeq,
         firstPage,
         log: core.events,
