@@ -92,7 +92,7 @@ export class EventLog {
     options: { redisUrl: string; connectionName: string; queuePrefix: string; logger: Logger; commandTimeoutMs?: number },
   ): { events: EventLog; publisher: Redis } {
     const { redisUrl, connectionName, queuePrefix, logger, commandTimeoutMs } = options;
-    const publisher = createRedis(redisUrl, connectionName, logger, commandTimeoutMs === undefined ? {} : { commandTimeoutMs });
+    const publisher = createRedis(redisUrl, connectionName, logger, { commandTimeoutMs });
     return { events: new EventLog(db, publisher, queuePrefix), publisher };
   }
 
