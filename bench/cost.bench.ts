@@ -5,7 +5,7 @@ import { Queue, QueueEvents } from 'bullmq';
 import { benchPrefix } from './lib/environment.ts';
 import { forkScript } from './lib/forkScript.ts';
 import { startMissionProcesses } from './lib/missionProcesses.ts';
-import { childrenOf, CpuMeter } from './lib/procStat.ts';
+import { childrenOf, ownCpuMsSince, ProcessMeter, writeSyscalls } from './lib/procStat.ts';
 import { type BenchRedis, startBenchRedis } from './lib/benchRedis.ts';
 import { ms, ratio, report, summarize, timeIt, type LatencySummary } from './lib/stats.ts';
 
@@ -28,8 +28,10 @@ const rawWorkerScript = fileURLToPath(new URL('./lib/rawWorker.ts', import.meta.
 interface SideResult {
   latency: LatencySummary;
   throughput: number;
-  /** CPU ms per task, per part of the system. */
+  /** CPU ms per task, per part of the system (the client: this process, which submits and waits on both sides). */
   cpu: Record<string, number>;
+  /** Write system calls per task of the server side's processes, per part. */
+  writes: Record<string, number>;
   redisCommands: number;
   pgTransactions: number;
 }
@@ -75,10 +77,13 @@ async function startRawSide(redis: BenchRedis) {
     warmUp: () => closedLoop(WARMUP, run),
     async measure() {
       await redis.resetStats();
-      const cpu = new CpuMeter();
-      for (const pid of [worker.pid!, redis.pid]) cpu.track(pid);
+      const cpu = new ProcessMeter();
+      const writes = new ProcessMeter(writeSyscalls);
+      for (const pid of [worker.pid!, redis.pid]) for (const meter of [cpu, writes]) meter.track(pid);
+      const client = process.cpuUsage();
       const { latencies, ms: wall } = await closedLoop(TASKS, run);
-      const used = { worker: cpu.used([worker.pid!]), redis: cpu.used([redis.pid]) };
+      const used = { client: ownCpuMsSince(client), worker: cpu.used([worker.pid!]), redis: cpu.used([redis.pid]) };
+      const written = { worker: writes.used([worker.pid!]) };
       const redisCommands = await redis.commands();
 
       await stopFork(worker);
@@ -90,6 +95,7 @@ async function startRawSide(redis: BenchRedis) {
         latency: summarize(latencies),
         throughput: (TASKS / wall) * 1000,
         cpu: perTask(used),
+        writes: perTask(written),
         redisCommands: redisCommands / TASKS,
         pgTransactions: 0,
       };
@@ -122,16 +128,27 @@ async function startMissionSide(redis: BenchRedis) {
     settledTransactions: () => mission.settledTransactions(),
     async measure(transactionsBefore: number): Promise<SideResult> {
       await redis.resetStats();
-      const cpu = new CpuMeter();
+      const cpu = new ProcessMeter();
+      const writes = new ProcessMeter(writeSyscalls);
       // The worker's spawner process starts its agents and reaps them: its CPU and theirs count only to it while it
       // runs (the raw worker spawns and reaps its agents itself, so theirs count to it).
       const workerPids = [worker.pid!, ...childrenOf(worker.pid!)];
       for (const pid of [api.pid!, ...workerPids, redis.pid, ...(await mission.postgresBackends())]) cpu.track(pid);
+      for (const pid of [api.pid!, ...workerPids]) writes.track(pid);
+      const client = process.cpuUsage();
 
       const { latencies, ms: wall } = await closedLoop(TASKS, run);
+      const clientMs = ownCpuMsSince(client);
       const pgPids = await mission.postgresBackends();
       for (const pid of pgPids) cpu.track(pid);
-      const used = { api: cpu.used([api.pid!]), worker: cpu.used(workerPids), redis: cpu.used([redis.pid]), postgres: cpu.used(pgPids) };
+      const used = {
+        client: clientMs,
+        api: cpu.used([api.pid!]),
+        worker: cpu.used(workerPids),
+        redis: cpu.used([redis.pid]),
+        postgres: cpu.used(pgPids),
+      };
+      const written = { api: writes.used([api.pid!]), worker: writes.used(workerPids) };
       const redisCommands = await redis.commands();
 
       await mission.stopProcesses();
@@ -141,6 +158,7 @@ async function startMissionSide(redis: BenchRedis) {
         latency: summarize(latencies),
         throughput: (TASKS / wall) * 1000,
         cpu: perTask(used),
+        writes: perTask(written),
         redisCommands: redisCommands / TASKS,
         pgTransactions: pgTransactions / TASKS,
       };
@@ -149,7 +167,6 @@ async function startMissionSide(redis: BenchRedis) {
 }
 
 const perTask = (used: Record<string, number>) => Object.fromEntries(Object.entries(used).map(([part, total]) => [part, total / TASKS]));
-const cpuTotal = (side: SideResult) => Object.values(side.cpu).reduce((sum, value) => sum + value, 0);
 
 function stopFork(child: ChildProcess): Promise<void> {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -169,16 +186,24 @@ export async function benchCost(): Promise<void> {
     const settled = missionSide.settledTransactions();
     const raw = await rawSide.measure();
     const ours = await missionSide.measure(await settled);
-    const cpuRow = (side: SideResult) =>
-      Object.entries(side.cpu)
-        .map(([part, value]) => `${part} ${value.toFixed(2)}`)
+    const parts = (perPart: Record<string, number>, digits: number) =>
+      Object.entries(perPart)
+        .map(([part, value]) => `${part} ${value.toFixed(digits)}`)
         .join(', ');
+    const total = (perPart: Record<string, number>) => Object.values(perPart).reduce((sum, value) => sum + value, 0);
     report(
       `Cost per task: ${TASKS} no-op tasks, ${IN_FLIGHT} clients each waiting for its task's end, one worker process running ${CONCURRENCY} at once`,
       ['figure', 'raw BullMQ + spawn', 'Mission', 'ratio'],
       [
-        ['CPU per task, all processes (ms)', cpuTotal(raw).toFixed(2), cpuTotal(ours).toFixed(2), ratio(cpuTotal(ours), cpuTotal(raw))],
-        ['  of which (ms)', cpuRow(raw), cpuRow(ours), ''],
+        ['CPU per task, all processes (ms)', total(raw.cpu).toFixed(2), total(ours.cpu).toFixed(2), ratio(total(ours.cpu), total(raw.cpu))],
+        ['  of which (ms)', parts(raw.cpu, 2), parts(ours.cpu, 2), ''],
+        [
+          'write syscalls per task (servers)',
+          total(raw.writes).toFixed(1),
+          total(ours.writes).toFixed(1),
+          ratio(total(ours.writes), total(raw.writes)),
+        ],
+        ['  of which', parts(raw.writes, 1), parts(ours.writes, 1), ''],
         ['throughput (tasks/s)', raw.throughput.toFixed(1), ours.throughput.toFixed(1), ratio(ours.throughput, raw.throughput)],
         ['submit → ended p50', ms(raw.latency.p50), ms(ours.latency.p50), ratio(ours.latency.p50, raw.latency.p50)],
         ['submit → ended p99', ms(raw.latency.p99), ms(ours.latency.p99), ratio(ours.latency.p99, raw.latency.p99)],

@@ -8,7 +8,7 @@ import { type BenchRedis, startBenchRedis } from './lib/benchRedis.ts';
 import { benchPrefix } from './lib/environment.ts';
 import { forkScript } from './lib/forkScript.ts';
 import { type MissionProcesses, startMissionProcesses } from './lib/missionProcesses.ts';
-import { CpuMeter } from './lib/procStat.ts';
+import { ProcessMeter } from './lib/procStat.ts';
 import { observePublishes } from './lib/publishObserver.ts';
 import { openSse } from './lib/sseClient.ts';
 import { ms, ratio, report, summarize, type LatencySummary } from './lib/stats.ts';
@@ -102,7 +102,7 @@ async function rawRelay(redis: BenchRedis, idle: Promise<unknown>): Promise<FanO
   });
   await new Promise((resolve) => source.once('message', resolve));
   const observer = await observePublishes(redis.url, channel);
-  const cpu = new CpuMeter();
+  const cpu = new ProcessMeter();
   const deliveries = await subscribeAll(
     `http://127.0.0.1:${port}/stream`,
     {},
@@ -153,7 +153,7 @@ async function mission(redis: BenchRedis, system: MissionProcesses): Promise<Fan
   const observer = await observePublishes(redis.url, channels(system.queuePrefix).events('task', id));
   // The agent waits for the go file after its init line: what is stored by then is what each stream replays.
   const storedBeforeGo = await lastStoredSeq(system, id);
-  const cpu = new CpuMeter();
+  const cpu = new ProcessMeter();
   const deliveries = await subscribeAll(
     `${system.url}/v1/tasks/${id}/events`,
     system.headers,

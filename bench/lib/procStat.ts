@@ -39,17 +39,34 @@ export function childrenOf(pid: number): number[] {
   return list.split(' ').filter(Boolean).map(Number);
 }
 
-/** CPU used by a set of processes between `start()` and `stop()`, per process label. */
-export class CpuMeter {
+/**
+ * Write system calls of a process so far (`syscw` of /proc/<pid>/io: write, writev… — each socket write Node makes is
+ * one, and on this VM one costs tens of µs of CPU); 0 once the process is gone.
+ */
+export function writeSyscalls(pid: number): number {
+  let io: string;
+  try {
+    io = fs.readFileSync(`/proc/${pid}/io`, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw error;
+  }
+  return Number(/^syscw: (\d+)$/m.exec(io)?.[1] ?? 0);
+}
+
+/** A per-process counter (CPU time, write syscalls) between `track()` and `used()`, summed over processes. */
+export class ProcessMeter {
   private readonly started = new Map<number, number>();
+
+  constructor(private readonly read: (pid: number) => number = cpuMs) {}
 
   /** Starts counting for `pid` (a process that appears mid-run counts from its current total). */
   track(pid: number): void {
-    if (!this.started.has(pid)) this.started.set(pid, cpuMs(pid));
+    if (!this.started.has(pid)) this.started.set(pid, this.read(pid));
   }
 
-  /** CPU ms used since tracking began, summed over the tracked processes. */
+  /** What the tracked processes (or these of them) counted since tracking began. */
   used(pids: readonly number[] = [...this.started.keys()]): number {
-    return pids.reduce((sum, pid) => sum + Math.max(0, cpuMs(pid) - (this.started.get(pid) ?? 0)), 0);
+    return pids.reduce((sum, pid) => sum + Math.max(0, this.read(pid) - (this.started.get(pid) ?? 0)), 0);
   }
 }
