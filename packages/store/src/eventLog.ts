@@ -86,13 +86,21 @@ export class EventLog {
   /**
    * An event log publishing on a Redis connection of its own, returned with it (to disconnect at shutdown): a
    * pipeline copies every script defined on its connection, and BullMQ defines dozens on the one its queues use.
+   * `commandTimeoutMs` and `autoPipelining` as in {@link createRedis}.
    */
   static withOwnPublisher(
     db: Database,
-    options: { redisUrl: string; connectionName: string; queuePrefix: string; logger: Logger; commandTimeoutMs?: number },
+    options: {
+      redisUrl: string;
+      connectionName: string;
+      queuePrefix: string;
+      logger: Logger;
+      commandTimeoutMs?: number;
+      autoPipelining?: boolean;
+    },
   ): { events: EventLog; publisher: Redis } {
-    const { redisUrl, connectionName, queuePrefix, logger, commandTimeoutMs } = options;
-    const publisher = createRedis(redisUrl, connectionName, logger, { commandTimeoutMs });
+    const { redisUrl, connectionName, queuePrefix, logger, commandTimeoutMs, autoPipelining } = options;
+    const publisher = createRedis(redisUrl, connectionName, logger, { commandTimeoutMs, autoPipelining });
     return { events: new EventLog(db, publisher, queuePrefix), publisher };
   }
 

@@ -73,6 +73,8 @@ export async function startWorker(options: {
     connectionName: `mission-worker-pub-${workerId}`,
     queuePrefix: config.queuePrefix,
     logger,
+    // Every running task publishes its events here: those published in one turn of the loop share one write.
+    autoPipelining: true,
   });
   const subscriber = new ChannelSubscriber(createRedis(options.redisUrl, `mission-worker-sub-${workerId}`, logger), logger);
   const approvals = new ApprovalStore(database.db, connection, subscriber, config.queuePrefix);
