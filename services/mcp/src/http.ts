@@ -7,6 +7,7 @@ import { IdleTimer } from './idleTimer.ts';
 import { MissionHttpTransport } from './missionHttpTransport.ts';
 import { rebindingPolicy, rebindingRefusal } from './rebinding.ts';
 import { createMissionMcpServer } from './server.ts';
+import { immediateTools } from './tools.ts';
 
 export const MCP_PATH = '/mcp';
 
@@ -23,8 +24,8 @@ interface McpSession {
  * session ends on DELETE, or after MISSION_MCP_SESSION_TTL_MS with no request and no stream open
  * (clients that just go away never send the DELETE); its id then answers 404, as the spec says.
  * Requests under a name or from a web page Mission does not know are refused (DNS rebinding).
- * A request that will send nothing but its answer is answered as JSON, the others as an event
- * stream (`MissionHttpTransport`).
+ * A request that will send nothing but its answer, at once, is answered as JSON, the others as an
+ * event stream (`MissionHttpTransport`).
  */
 export function mcpHttp(core: CoreRuntime): ApiExtension {
   return async (app) => {
@@ -64,6 +65,7 @@ export function mcpHttp(core: CoreRuntime): ApiExtension {
     const open = (callerKey: string): McpSession => {
       const mcp = createMissionMcpServer(core);
       const transport: MissionHttpTransport = new MissionHttpTransport({
+        immediateTools,
         sessionIdGenerator: () => randomUUID(),
         onsessioninitialized: (sessionId) => void sessions.set(sessionId, session),
       });

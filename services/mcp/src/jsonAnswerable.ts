@@ -10,14 +10,20 @@ import {
 /**
  * The request of a POST to an open MCP session that can be answered as one `application/json` response
  * instead of an event stream (the spec lets a server answer any POST either way): a single JSON-RPC request
- * that will send nothing before its answer. Its only notifications would be progress, which a request gets
- * only when it carries a `progressToken`; `initialize` opens the session and stays with the SDK's transport.
+ * that will send nothing before its answer and answers at once. Its only notifications would be progress,
+ * which a request gets only when it carries a `progressToken`; a tool call answers at once when its tool is
+ * one of `immediateTools` (a call that waits streams, so the POST of a client relaying in order is accepted
+ * at once); `initialize` opens the session and stays with the SDK's transport.
  *
  * Undefined for every other POST, and for one the SDK's transport would refuse (Accept without both media
  * types, a body that is not JSON, an unsupported `MCP-Protocol-Version`, a malformed message): those go to
  * the SDK's transport, which refuses them as it always has.
  */
-export function jsonAnswerableRequest(body: unknown, headers: IncomingHttpHeaders): JSONRPCRequest | undefined {
+export function jsonAnswerableRequest(
+  body: unknown,
+  headers: IncomingHttpHeaders,
+  immediateTools: ReadonlySet<string>,
+): JSONRPCRequest | undefined {
   const accept = headers.accept;
   if (typeof accept !== 'string' || !accept.includes('application/json') || !accept.includes('text/event-stream')) return undefined;
   if (!isJsonContentType(headers['content-type'])) return undefined;
@@ -26,5 +32,8 @@ export function jsonAnswerableRequest(body: unknown, headers: IncomingHttpHeader
   if (Array.isArray(body)) return undefined;
   const parsed = JSONRPCMessageSchema.safeParse(body);
   if (!parsed.success || !isJSONRPCRequest(parsed.data) || parsed.data.method === 'initialize') return undefined;
-  return parsed.data.params?._meta?.progressToken === undefined ? parsed.data : undefined;
+  const request = parsed.data;
+  if (request.params?._meta?.progressToken !== undefined) return undefined;
+  if (request.method === 'tools/call' && !immediateTools.has(String(request.params?.name))) return undefined;
+  return request;
 }

@@ -21,7 +21,7 @@ async function serve() {
     await held.promise;
     return { content: [{ type: 'text', text: 'released' }] };
   });
-  const transport = new MissionHttpTransport({ sessionIdGenerator: randomUUID });
+  const transport = new MissionHttpTransport({ sessionIdGenerator: randomUUID, immediateTools: new Set(['hold']) });
   await mcp.connect(transport);
   const server = http.createServer((request, response) => {
     let text = '';

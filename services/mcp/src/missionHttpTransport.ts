@@ -19,7 +19,7 @@ const SESSION_CLOSED = JSON.stringify({ jsonrpc: '2.0', error: { code: -32001, m
 
 /**
  * One MCP session's Streamable HTTP transport: the SDK's, with the requests that will send nothing but their
- * answer (see `jsonAnswerableRequest`: a tool call without a progressToken, a list, a ping) answered as one
+ * answer, at once (see `jsonAnswerableRequest`: a read or a submit without a progressToken, a list, a ping) answered as one
  * `application/json` response written straight on Node's response. The SDK's transport answers every POST with
  * an event stream through web-standard Request/Response objects made from Node's (@hono/node-server), which
  * costs a plain call more than the call itself; it still serves everything else: `initialize`, calls that
@@ -34,7 +34,14 @@ export class MissionHttpTransport implements Transport {
   onerror?: (error: Error) => void;
   onmessage?: (message: JSONRPCMessage, extra?: MessageExtraInfo) => void;
 
-  constructor(options: Pick<StreamableHTTPServerTransportOptions, 'sessionIdGenerator' | 'onsessioninitialized'>) {
+  private readonly immediateTools: ReadonlySet<string>;
+
+  /** `immediateTools`: the tools whose calls answer at once (`jsonAnswerableRequest`). */
+  constructor({
+    immediateTools,
+    ...options
+  }: Pick<StreamableHTTPServerTransportOptions, 'sessionIdGenerator' | 'onsessioninitialized'> & { immediateTools: ReadonlySet<string> }) {
+    this.immediateTools = immediateTools;
     this.sdk = new StreamableHTTPServerTransport(options);
     this.sdk.onmessage = (message, extra) => this.onmessage?.(message, extra);
     this.sdk.onerror = (error) => this.onerror?.(error);
@@ -61,7 +68,8 @@ export class MissionHttpTransport implements Transport {
 
   /** Serves one HTTP request of this session (`body`: the parsed JSON of a POST), as `authInfo`. */
   async handleRequest(request: IncomingMessage, response: ServerResponse, body: unknown, authInfo: AuthInfo): Promise<void> {
-    const answerable = request.method === 'POST' && !this.closed ? jsonAnswerableRequest(body, request.headers) : undefined;
+    const answerable =
+      request.method === 'POST' && !this.closed ? jsonAnswerableRequest(body, request.headers, this.immediateTools) : undefined;
     if (!answerable) {
       (request as IncomingMessage & { auth?: AuthInfo }).auth = authInfo;
       return this.sdk.handleRequest(request, response, body);
