@@ -95,6 +95,54 @@ describe('/mcp over HTTP, with auth off as `npm start` runs it', () => {
     });
   });
 
+  describe('answers', () => {
+    const open = async () => {
+      const opened = await post(system, initialize(), { host: `127.0.0.1:${port}` });
+      return {
+        host: `127.0.0.1:${port}`,
+        'mcp-session-id': String(opened.headers['mcp-session-id']),
+        'mcp-protocol-version': '2025-06-18',
+      };
+    };
+    const slots = (id: number, meta?: Record<string, unknown>) => ({
+      jsonrpc: '2.0',
+      id,
+      method: 'tools/call',
+      params: { name: 'mission_slots', arguments: {}, ...(meta ? { _meta: meta } : {}) },
+    });
+
+    it('a request that will send nothing but its answer is answered as one JSON response of its session', async () => {
+      const session = await open();
+      const answer = await post(system, slots(2), session);
+      expect(answer.status).toBe(200);
+      expect(answer.headers['content-type']).toBe('application/json');
+      expect(answer.headers['mcp-session-id']).toBe(session['mcp-session-id']);
+      expect(JSON.parse(answer.body)).toMatchObject({ jsonrpc: '2.0', id: 2, result: { content: [{ type: 'text' }] } });
+      expect(JSON.parse((await post(system, { jsonrpc: '2.0', id: 3, method: 'ping' }, session)).body)).toEqual({
+        jsonrpc: '2.0',
+        id: 3,
+        result: {},
+      });
+    });
+
+    it('a call that asked for progress is answered as an event stream, which carries its answer', async () => {
+      const session = await open();
+      const answer = await post(system, slots(4, { progressToken: 'p' }), session);
+      expect(answer.status).toBe(200);
+      expect(answer.headers['content-type']).toBe('text/event-stream');
+      const [event] = answer.body.split('\n').filter((line) => line.startsWith('data: '));
+      expect(JSON.parse(event!.slice('data: '.length))).toMatchObject({ jsonrpc: '2.0', id: 4, result: { content: [{ type: 'text' }] } });
+    });
+
+    it('a session ended by DELETE answers its next request 404', async () => {
+      const session = await open();
+      const ended = await fetch(new URL('/mcp', system.url), { method: 'DELETE', headers: session });
+      expect(ended.status).toBe(200);
+      const answer = await post(system, slots(5), session);
+      expect(answer.status).toBe(404);
+    });
+  });
+
   describe('idle sessions', () => {
     const connect = async () => {
       const transport = new StreamableHTTPClientTransport(new URL('/mcp', system.url));

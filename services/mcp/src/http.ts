@@ -1,18 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { ApiExtension } from '@mission/api';
 import type { CoreRuntime } from '@mission/core';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { IdleTimer } from './idleTimer.ts';
+import { MissionHttpTransport } from './missionHttpTransport.ts';
 import { rebindingPolicy, rebindingRefusal } from './rebinding.ts';
 import { createMissionMcpServer } from './server.ts';
+import { immediateTools } from './tools.ts';
 
 export const MCP_PATH = '/mcp';
 
 interface McpSession {
-  transport: StreamableHTTPServerTransport;
+  transport: MissionHttpTransport;
   /** The token that opened it: only that token may use it. */
   callerKey: string;
   idle: IdleTimer;
@@ -24,6 +24,8 @@ interface McpSession {
  * session ends on DELETE, or after MISSION_MCP_SESSION_TTL_MS with no request and no stream open
  * (clients that just go away never send the DELETE); its id then answers 404, as the spec says.
  * Requests under a name or from a web page Mission does not know are refused (DNS rebinding).
+ * A request that will send nothing but its answer, at once, is answered as JSON, the others as an
+ * event stream (`MissionHttpTransport`).
  */
 export function mcpHttp(core: CoreRuntime): ApiExtension {
   return async (app) => {
@@ -54,16 +56,16 @@ export function mcpHttp(core: CoreRuntime): ApiExtension {
       }
       // An MCP session belongs to the token that opened it.
       if (session.callerKey !== request.caller.key) return refuse(reply, 403, 'this MCP session was opened with another token');
-      const raw = request.raw as typeof request.raw & { auth?: AuthInfo };
-      raw.auth = { token: '', clientId: request.caller.label, scopes: [...request.caller.scopes], extra: { caller: request.caller } };
+      const authInfo = { token: '', clientId: request.caller.label, scopes: [...request.caller.scopes], extra: { caller: request.caller } };
       reply.raw.once('close', session.idle.begin());
       reply.hijack();
-      await session.transport.handleRequest(raw, reply.raw, request.body);
+      await session.transport.handleRequest(request.raw, reply.raw, request.body, authInfo);
     };
 
     const open = (callerKey: string): McpSession => {
       const mcp = createMissionMcpServer(core);
-      const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+      const transport: MissionHttpTransport = new MissionHttpTransport({
+        immediateTools,
         sessionIdGenerator: () => randomUUID(),
         onsessioninitialized: (sessionId) => void sessions.set(sessionId, session),
       });

@@ -7,7 +7,7 @@ import { fetchWithOwnSignal } from './ownSignalFetch.ts';
 const listeners = (signal: AbortSignal) => getEventListeners(signal, 'abort').length;
 
 describe('fetchWithOwnSignal', () => {
-  /** Requests the server has received and not answered (`/hang`), and streams it keeps open (`/stream`). */
+  /** Requests the server has received and not answered (`/hang`), and bodies it keeps open (`/stream`, `/partial`). */
   const waiting: Array<() => void> = [];
   let url: string;
   let server: http.Server;
@@ -19,6 +19,10 @@ describe('fetchWithOwnSignal', () => {
         response.writeHead(200, { 'content-type': 'text/event-stream' });
         response.write('data: first\n\n');
         waiting.push(() => response.end());
+      } else if (request.url === '/partial') {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.write('{"ok":');
+        waiting.push(() => response.end('true}'));
       } else response.end('{"ok":true}');
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -66,6 +70,16 @@ describe('fetchWithOwnSignal', () => {
     const next = reader?.read();
     parent.abort(new Error('closed'));
     await expect(next).rejects.toThrow('closed');
+    expect(listeners(parent.signal)).toBe(0);
+  });
+
+  it('aborts a JSON body still arriving when the caller’s signal is aborted, and unlinks it', async () => {
+    const parent = new AbortController();
+    const pending = fetchWithOwnSignal()(`${url}/partial`, { signal: parent.signal });
+    const sent = waiting.length + 1;
+    await expect.poll(() => waiting.length).toBe(sent);
+    parent.abort(new Error('closed'));
+    await expect(pending).rejects.toThrow('closed');
     expect(listeners(parent.signal)).toBe(0);
   });
 

@@ -1,9 +1,10 @@
+import { mediaTypeEssence } from '@modelcontextprotocol/sdk/shared/mediaType.js';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 
 /**
  * Wraps `baseFetch` so each request gets an abort signal of its own, linked to the caller's signal
  * until the request fails or its response body is read to its end, fails or is cancelled; the link is
- * removed then.
+ * removed then. A body that is not an event stream is read to its end before the response is handed on.
  *
  * The SDK's Streamable HTTP client passes one long-lived signal to every request, and Node's fetch
  * removes its abort listener from that signal only when the request is garbage-collected: a
@@ -32,6 +33,7 @@ export function fetchWithOwnSignal(baseFetch: FetchLike = fetch): FetchLike {
       unlink();
       return response;
     }
+    if (!isEventStream(response)) return readWhole(response, unlink);
     const reader = response.body.getReader();
     const body = new ReadableStream<Uint8Array>({
       async pull(controller) {
@@ -51,9 +53,27 @@ export function fetchWithOwnSignal(baseFetch: FetchLike = fetch): FetchLike {
         return reader.cancel(reason);
       },
     });
-    const linked = new Response(body, response);
-    // The SDK reads `url` to name where an unfollowed redirect pointed.
-    Object.defineProperty(linked, 'url', { value: response.url });
-    return linked;
+    return withUrlOf(response, new Response(body, response));
   };
+}
+
+const isEventStream = (response: Response) => mediaTypeEssence(response.headers.get('content-type')) === 'text/event-stream';
+
+/**
+ * A body that is not an event stream (a JSON answer, an error's text) is short and ends with its answer: read
+ * here, linked until it is read, and handed on whole, instead of relaying it chunk by chunk through a stream of
+ * our own.
+ */
+async function readWhole(response: Response, unlink: () => void): Promise<Response> {
+  try {
+    return withUrlOf(response, new Response(await response.arrayBuffer(), response));
+  } finally {
+    unlink();
+  }
+}
+
+/** The SDK reads `url` to name where an unfollowed redirect pointed. */
+function withUrlOf(original: Response, copy: Response): Response {
+  Object.defineProperty(copy, 'url', { value: original.url });
+  return copy;
 }

@@ -22,6 +22,9 @@ export const missionTools: readonly ToolDef[] = [
   ...approvalTools,
 ];
 
+/** The tools that answer at once (see `ToolDef.immediate`). */
+export const immediateTools: ReadonlySet<string> = new Set(missionTools.filter((tool) => tool.immediate).map((tool) => tool.name));
+
 /** Runs a tool body; Mission's errors become `isError` results with the same JSON body as REST. */
 async function run(core: CoreRuntime, tool: string, body: () => Promise<CallToolResult>): Promise<CallToolResult> {
   try {

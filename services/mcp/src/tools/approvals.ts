@@ -6,6 +6,7 @@ import { ok, tool, type ToolDef } from './tool.ts';
 export const approvalTools: ToolDef[] = [
   tool({
     name: 'mission_approvals',
+    immediate: true,
     scope: 'approvals:read',
     description:
       'List permission approvals, newest first: tool uses that a role\'s confirm rule (or no rule) holds for a decision. status "pending" lists the ones waiting; each has the tool, its input, the rule, the session or task, and (for callers who may decide) a signed url a person can open.',
@@ -14,6 +15,7 @@ export const approvalTools: ToolDef[] = [
   }),
   tool({
     name: 'mission_approve',
+    immediate: true,
     scope: 'approvals:write',
     description:
       'Decide a pending approval: "approve" lets the tool use go ahead, "deny" refuses it (the reason is passed on to Claude). The waiting session or task goes on within a second. Returns the approval.',

@@ -7,6 +7,7 @@ import { ok, tool, type ToolDef } from './tool.ts';
 export const fleetTools: ToolDef[] = [
   tool({
     name: 'mission_overview',
+    immediate: true,
     scope: 'tasks:read',
     description:
       'Counts across the fleet: tasks by status and per slot, sessions by state and per slot, live sessions and tasks per worker, and queue depths.',
@@ -15,6 +16,7 @@ export const fleetTools: ToolDef[] = [
   }),
   tool({
     name: 'mission_usage',
+    immediate: true,
     scope: 'tasks:read',
     description:
       "Cost (USD) and tokens per slot and for the fleet: today (UTC) and in all, with each slot's daily budget (a slot that has spent it refuses new tasks and sessions until midnight UTC). With `tree` (a session or task id; an agent: its own or one under it): what that agent tree cost — it and every session and task it started, node by node — with its budget.",
@@ -27,6 +29,7 @@ export const fleetTools: ToolDef[] = [
   }),
   tool({
     name: 'mission_workers',
+    immediate: true,
     scope: 'tasks:read',
     description:
       'The worker registry: each worker with host, capacity, the slots it serves, state (active, draining, lost), running tasks, live sessions and heartbeat age.',
@@ -35,6 +38,7 @@ export const fleetTools: ToolDef[] = [
   }),
   tool({
     name: 'mission_slots',
+    immediate: true,
     scope: 'tasks:read',
     description:
       'List the slots (named agent configurations: role, working directory, model, arguments) tasks and sessions run on, each with its options — `autoResume` (a session whose worker is lost or drained is resumed on another), `warmPool` (claude processes kept started), `maxConcurrency`, `dailyBudgetUsd` and `treeBudgetUsd` (budgets in USD), `workspace` and `keepWorkspace` — and its `pause` while a usage or rate limit Claude hit keeps its tasks waiting (until, reason, the task or session that hit it; null otherwise).',

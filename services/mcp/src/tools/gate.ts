@@ -7,6 +7,7 @@ import { ok, tool, type ToolDef } from './tool.ts';
 export const gateTools: ToolDef[] = [
   tool({
     name: 'mission_request_approval',
+    immediate: true,
     scope: 'tasks:read',
     description:
       "Ask before an action of a class your role names (deploy, email.send, …): a gated class raises an approval a person decides (in Mission's approvals inbox, and by signed link); an auto class is recorded and you may go on at once. Returns {receipt, approval}: poll mission_check_approval with the approval's id until it is approved (go ahead) or denied/expired (do not).",
@@ -15,6 +16,7 @@ export const gateTools: ToolDef[] = [
   }),
   tool({
     name: 'mission_check_approval',
+    immediate: true,
     scope: 'tasks:read',
     description:
       "How an action you asked for was decided: the receipt, by its id or its approval's, with `decision` (pending, approved, denied, expired, auto), who decided and why.",
@@ -25,6 +27,7 @@ export const gateTools: ToolDef[] = [
   }),
   tool({
     name: 'mission_log_action',
+    immediate: true,
     scope: 'tasks:read',
     description: 'Record an action you took (after an approval, or of an auto class): a receipt with what you did and the evidence.',
     inputSchema: actionLogSchema,
@@ -32,6 +35,7 @@ export const gateTools: ToolDef[] = [
   }),
   tool({
     name: 'mission_get_receipt',
+    immediate: true,
     scope: 'tasks:read',
     description: 'A receipt (rcpt_…, or by its approval id): who asked or did what, when, and how it was decided.',
     inputSchema: z.strictObject({ id: z.string().min(1).max(200).describe('The receipt id (rcpt_…) or its approval id (appr_…).') }),

@@ -112,6 +112,7 @@ export const sessionTools: ToolDef[] = [
   }),
   tool({
     name: 'mission_sessions',
+    immediate: true,
     scope: 'sessions:read',
     description:
       'List interactive sessions, newest first, optionally by state (starting, idle, working, waiting_permission, blocked, exited, lost), slot and parent (the session or task that started them). tree: each session nested under its parent (children). An agent sees its own session and the sessions under it.',

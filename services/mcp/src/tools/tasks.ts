@@ -7,6 +7,7 @@ import { ok, tool, type ToolDef } from './tool.ts';
 export const taskTools: ToolDef[] = [
   tool({
     name: 'mission_submit',
+    immediate: true,
     scope: 'tasks:write',
     description:
       'Start a Claude Code task in the background on a slot (a named agent configuration) and return at once with the task (id, status "queued"). Follow it with mission_status; use mission_ask instead to wait for the answer.',
@@ -43,6 +44,7 @@ export const taskTools: ToolDef[] = [
   }),
   tool({
     name: 'mission_status',
+    immediate: true,
     scope: 'tasks:read',
     description: 'Get a task (task_…) or a session (ses_…) by id: its status or state, result, error, cost, owner.',
     inputSchema: z.strictObject({ id: z.string().min(1).describe('A task id (task_…) or a session id (ses_…).') }),
@@ -67,6 +69,7 @@ export const taskTools: ToolDef[] = [
   }),
   tool({
     name: 'mission_tasks',
+    immediate: true,
     scope: 'tasks:read',
     description:
       'List tasks, newest first, optionally by status (queued, running, succeeded, failed, cancelled, timed_out) and slot. Pass nextCursor back as cursor for more.',

@@ -19,6 +19,12 @@ export interface ToolDef<S extends z.ZodType = z.ZodType> {
   scope: Scope;
   description: string;
   inputSchema: S;
+  /**
+   * Answers at once, waiting on no agent, worker or person (a read of the store, a submit): a call of it that asked
+   * for no progress is answered as one JSON response (`jsonAnswerable.ts`). The others are answered as an event
+   * stream, whose POST is accepted at once: `mission-mcp`, which relays in order, is not held by their wait.
+   */
+  immediate?: true;
   run(args: z.infer<S>, context: ToolContext): Promise<CallToolResult>;
 }
 
