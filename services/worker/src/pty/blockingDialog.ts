@@ -49,14 +49,26 @@ const SIGNATURES: [BlockingDialogKind, RegExp][] = [
 /** The usage limit: the error left in the transcript above the menu, and the notice under the prompt while the CLI waits. */
 const LIMIT_HIT = /You've hit your .*limit/;
 const LIMIT_WAIT = /^\s*⚠ Usage limit reached/;
+const USAGE_LIMIT_REACHED = '⚠ Usage limit reached';
 /** `  ⎿  Not logged in · Please run /login` under the prompt sent, or the hint right of the input box. */
 const NOT_LOGGED_IN = /^\s*⎿\s+(Not logged in\b.*)$|^ {20,}(Not logged in\b.*)$/;
+const NOT_LOGGED_IN_WORDS = 'Not logged in';
 
 /** Reads a blocking dialog off a Claude Code screen (its rows joined by newlines), or null when there is none. Pure. */
 export function parseBlockingDialog(screenText: string): BlockingDialog | null {
-  const lines = screenText.split('\n').map((line) => line.trimEnd());
+  return blockingDialogOn(screenText.split('\n'));
+}
+
+/**
+ * {@link parseBlockingDialog} of a screen's rows (as the terminal reads them). With the input box showing
+ * (most screens, read at every change of the screen) only the notices under the prompt can block: the rows
+ * are not all trimmed and searched for a dialog then.
+ */
+export function blockingDialogOn(rows: readonly string[]): BlockingDialog | null {
   // A dialog takes the input box's place: with the box showing, numbered lines are Claude's text.
-  const list = hasInputBox(lines) ? null : findOptions(lines);
+  if (hasInputBox(rows)) return noticeUnderPrompt(rows);
+  const lines = rows.map((line) => line.trimEnd());
+  const list = findOptions(lines);
   if (list) {
     const top = findTop(lines, list.first);
     const body = lines
@@ -72,13 +84,22 @@ export function parseBlockingDialog(screenText: string): BlockingDialog | null {
     if (top < 0 || isPermissionDialog(lines)) return null;
     return { kind: 'unknown', text, ...dialog };
   }
-  const waiting = lines.findIndex((line) => LIMIT_WAIT.test(line));
+  return noticeUnderPrompt(lines);
+}
+
+/**
+ * The usage limit's notice while the CLI waits, or its "Not logged in" (under the prompt sent, or right of the
+ * input box). Only the rows holding their words are trimmed and matched.
+ */
+function noticeUnderPrompt(lines: readonly string[]): BlockingDialog | null {
+  const waiting = lines.findIndex((line) => line.includes(USAGE_LIMIT_REACHED) && LIMIT_WAIT.test(line.trimEnd()));
   if (waiting >= 0) {
     const notice = [lines[waiting] ?? '', lines[waiting + 1] ?? ''].map((line) => line.trim().replace(/^⚠\s*/, '')).filter(Boolean);
     return { kind: 'usage_limit', text: notice.join('\n'), options: [], numbered: false, selected: null };
   }
-  const login = lines.map((line) => NOT_LOGGED_IN.exec(line)).findLast(Boolean);
-  if (login) return { kind: 'login_required', text: (login[1] ?? login[2] ?? '').trim(), options: [], numbered: false, selected: null };
+  const login = lines.findLast((line) => line.includes(NOT_LOGGED_IN_WORDS) && NOT_LOGGED_IN.test(line.trimEnd()));
+  const match = login === undefined ? null : NOT_LOGGED_IN.exec(login.trimEnd());
+  if (match) return { kind: 'login_required', text: (match[1] ?? match[2] ?? '').trim(), options: [], numbered: false, selected: null };
   return null;
 }
 
@@ -144,10 +165,11 @@ function numberedOptions(lines: string[], first: number): OptionList {
   return { first, options, numbered: true, selected };
 }
 
-/** The input box: a rule, then the `❯` prompt at the left edge. */
-function hasInputBox(lines: string[]): boolean {
-  return lines.some((line, i) => /^─{20,}$/.test(line) && /^❯/.test(lines[i + 1] ?? ''));
+/** The input box: a rule (trimmed at its end), then the `❯` prompt at the left edge. */
+function hasInputBox(lines: readonly string[]): boolean {
+  return lines.some((line, i) => line.startsWith('─') && BOX_RULE.test(line.trimEnd()) && (lines[i + 1] ?? '').startsWith('❯'));
 }
+const BOX_RULE = /^─{20,}$/;
 
 /** The rule that opens the dialog above its options (or the top of the screen). */
 function findTop(lines: string[], first: number): number {
