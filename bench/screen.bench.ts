@@ -119,16 +119,16 @@ async function screenThroughput() {
         const follower = new ScreenFollower(terminal);
         const read = drivers[driver].reader(terminal, follower);
         const pacer = new ReadPacer(drivers[driver].timing);
-        // As in the worker, the read is decided in xterm's callback once it has parsed the chunk.
+        // As in the worker, the read is decided in xterm's callback once it has parsed the chunk (a closure
+        // written inline, as PtySession's: the loader names a closure kept in a variable, at each chunk).
         for (const [i, chunk] of chunks.entries()) {
           const next = chunks[i + 1]?.t ?? Number.POSITIVE_INFINITY;
-          const rendered = () => {
+          terminal.write(chunk.data, () => {
             const due = pacer.rendered(chunk.t, follower.written());
             if (due > next) return;
             pacer.read(due);
             read();
-          };
-          terminal.write(chunk.data, rendered);
+          });
         }
         await new Promise<void>((resolve) => terminal.write('', resolve));
         terminal.dispose();
