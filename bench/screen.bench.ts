@@ -1,5 +1,17 @@
 import xterm from '@xterm/headless';
-import { HeadlessTerminal, parseScreen, ReadPacer, SCREEN_READ_TIMING, ScreenFollower, SnapshotDiffer } from '@mission/worker';
+import {
+  blockingDialogOn,
+  HeadlessTerminal,
+  HOOKED_READ_TIMING,
+  parseScreen,
+  ReadPacer,
+  type ReadTiming,
+  SCREEN_READ_TIMING,
+  ScreenFollower,
+  type SessionSnapshot,
+  SnapshotDiffer,
+  screenEvents,
+} from '@mission/worker';
 import { loadRecording, recordedScenarios } from '../tests/fixtures/recordings.ts';
 import { ownCpuMsSince } from './lib/procStat.ts';
 import { ratio, report } from './lib/stats.ts';
@@ -23,8 +35,13 @@ function recordedOutput(): { data: string; t: number }[] {
   });
 }
 
+interface Timing {
+  wallMs: number;
+  cpuMs: number;
+}
+
 /** Wall and CPU time (this process: user + system, which a neighbour's burst on a shared machine does not move) of `fn`. */
-async function measure(fn: () => Promise<void>): Promise<{ wallMs: number; cpuMs: number }> {
+async function measure(fn: () => Promise<void>): Promise<Timing> {
   const cpu = process.cpuUsage();
   const start = performance.now();
   await fn();
@@ -32,16 +49,6 @@ async function measure(fn: () => Promise<void>): Promise<{ wallMs: number; cpuMs
   return { wallMs, cpuMs: ownCpuMsSince(cpu) };
 }
 
-/**
- * Recorded Claude Code output (all scenarios, replayed until SCREEN_BYTES) through xterm alone, and
- * through xterm + parser + differ as the screen driver (LiveSession) reads it: after each chunk its ReadPacer,
- * on the recording's clock, says when the screen is read (once the output paused; a tick of the spinner at most
- * every ANIMATION_READ_MS); a read happens when that time comes before the next chunk. Each read goes through
- * a ScreenFollower (only the rows xterm wrote since the last read are read again; the screen is parsed again
- * only when more than the spinner's line, the header's animation or the input box and its footer changed), each
- * snapshot into the differ. The other side writes the same chunks to @xterm/headless's own Terminal, so Mission's
- * share includes its row tracking on xterm (HeadlessTerminal) as well as the reads, parses and diffs.
- */
 /** The recorded chunks written to @xterm/headless itself (the same size and scrollback), with nothing of Mission's on it. */
 async function xtermAlone(chunks: readonly { data: string }[]): Promise<void> {
   const terminal = new xterm.Terminal({ cols: 120, rows: 40, scrollback: 1000, allowProposedApi: true });
@@ -50,65 +57,114 @@ async function xtermAlone(chunks: readonly { data: string }[]): Promise<void> {
   terminal.dispose();
 }
 
+/** How one driver reads the screen: when (its pacing), and what it does with each read. */
+interface ScreenDriver {
+  timing: ReadTiming;
+  /** A reader of one terminal's screen, made once per terminal: each call is one read. */
+  reader(terminal: HeadlessTerminal, follower: ScreenFollower): () => void;
+}
+
+/** The screen driver (LiveSession): each snapshot into the differ, whose events are the transcript's and the state's. */
+const screenDriver: ScreenDriver = {
+  timing: SCREEN_READ_TIMING,
+  reader: (_terminal, follower) => {
+    const differ = new SnapshotDiffer();
+    return () => differ.next(follower.read());
+  },
+};
+
+/**
+ * The hooks driver (HookedSession, the default): each snapshot's title and status become events (the hooks and
+ * the transcript file give the rest), and a screen whose rows changed is looked at for a blocking dialog.
+ */
+const hooksDriver: ScreenDriver = {
+  timing: HOOKED_READ_TIMING,
+  reader: (terminal, follower) => {
+    let before: SessionSnapshot | null = null;
+    return () => {
+      const next = follower.read();
+      if (before) screenEvents(before, next);
+      before = next;
+      if (follower.rowsChanged) blockingDialogOn(terminal.screen().lines);
+    };
+  },
+};
+
+/**
+ * Recorded Claude Code output (all scenarios, replayed until SCREEN_BYTES) through xterm alone, and through
+ * xterm + Mission's reads as each driver does them: after each chunk its ReadPacer (with the driver's timing),
+ * on the recording's clock, says when the screen is read (the screen driver once the output paused, the hooks
+ * driver as soon as it is rendered; a tick of the spinner or new blocks of the transcript at most every so
+ * often); a read happens when that time comes before the next chunk. Each read goes through a ScreenFollower
+ * (only the rows xterm wrote since the last read are read again; the screen is parsed again only when more than
+ * the spinner's line, the header's animation or the input box and its footer changed), then as the driver does
+ * (the screen driver's differ; the hooks driver's status events and blocking dialogs). The other side writes
+ * the same chunks to @xterm/headless's own Terminal, so Mission's share includes its row tracking on xterm
+ * (HeadlessTerminal) as well as the reads, parses and what follows them.
+ */
 async function screenThroughput() {
   const chunks = recordedOutput();
   const size = chunks.reduce((sum, chunk) => sum + Buffer.byteLength(chunk.data), 0);
   const rounds = Math.ceil(SCREEN_BYTES / size);
-  const counts = { reads: 0, parses: 0, rowsRead: 0 };
-  const run = (follow: boolean) =>
+  const drivers = { screen: screenDriver, hooks: hooksDriver };
+  const counts = { screen: { reads: 0, parses: 0, rowsRead: 0 }, hooks: { reads: 0, parses: 0, rowsRead: 0 } };
+  const run = (driver: keyof typeof drivers | null) =>
     measure(async () => {
       for (let round = 0; round < rounds; round++) {
-        if (!follow) {
+        if (driver === null) {
           await xtermAlone(chunks);
           continue;
         }
         const terminal = new HeadlessTerminal({ cols: 120, rows: 40 });
         const follower = new ScreenFollower(terminal);
-        const differ = new SnapshotDiffer();
-        const pacer = new ReadPacer(SCREEN_READ_TIMING);
-        // As in the worker, the read is decided in xterm's callback once it has parsed the chunk.
+        const read = drivers[driver].reader(terminal, follower);
+        const pacer = new ReadPacer(drivers[driver].timing);
+        // As in the worker, the read is decided in xterm's callback once it has parsed the chunk (a closure
+        // written inline, as PtySession's: the loader names a closure kept in a variable, at each chunk).
         for (const [i, chunk] of chunks.entries()) {
           const next = chunks[i + 1]?.t ?? Number.POSITIVE_INFINITY;
-          const rendered = () => {
+          terminal.write(chunk.data, () => {
             const due = pacer.rendered(chunk.t, follower.written());
             if (due > next) return;
             pacer.read(due);
-            differ.next(follower.read());
-          };
-          terminal.write(chunk.data, rendered);
+            read();
+          });
         }
         await new Promise<void>((resolve) => terminal.write('', resolve));
         terminal.dispose();
-        counts.reads += follower.counts.reads;
-        counts.parses += follower.counts.parses;
-        counts.rowsRead += terminal.counts.rowsRead;
+        counts[driver].reads += follower.counts.reads;
+        counts[driver].parses += follower.counts.parses;
+        counts[driver].rowsRead += terminal.counts.rowsRead;
       }
     });
-  // Alternated, so that a neighbour's burst on the shared machine falls on both.
-  const xtermOnly: { wallMs: number; cpuMs: number }[] = [];
-  const followed: { wallMs: number; cpuMs: number }[] = [];
+  // Alternated, so that a neighbour's burst on the shared machine falls on all three.
+  const runs = { xtermOnly: [] as Timing[], screen: [] as Timing[], hooks: [] as Timing[] };
   for (let i = 0; i < SCREEN_RUNS; i++) {
-    xtermOnly.push(await run(false));
-    followed.push(await run(true));
+    runs.xtermOnly.push(await run(null));
+    runs.screen.push(await run('screen'));
+    runs.hooks.push(await run('hooks'));
   }
   const screens = recordedScenarios().flatMap((name) => loadRecording(name).checkpoints.map((c) => c.screen));
   const parse = await measure(async () => {
     for (let i = 0; i < 20_000; i++) parseScreen(screens[i % screens.length]!);
   });
   const megabytes = (rounds * size) / 1024 / 1024;
-  const side = (runs: { wallMs: number; cpuMs: number }[]) => ({
-    mbPerSecond: megabytes / (median(runs.map((r) => r.wallMs)) / 1000),
-    mbPerCpuSecond: megabytes / (median(runs.map((r) => r.cpuMs)) / 1000),
-    cpuMicrosPerChunk: (median(runs.map((r) => r.cpuMs)) * 1000) / (rounds * chunks.length),
+  const side = (timings: Timing[]) => ({
+    mbPerSecond: megabytes / (median(timings.map((r) => r.wallMs)) / 1000),
+    mbPerCpuSecond: megabytes / (median(timings.map((r) => r.cpuMs)) / 1000),
+    cpuMicrosPerChunk: (median(timings.map((r) => r.cpuMs)) * 1000) / (rounds * chunks.length),
+  });
+  const perRun = ({ reads, parses, rowsRead }: { reads: number; parses: number; rowsRead: number }) => ({
+    reads: reads / SCREEN_RUNS,
+    parses: parses / SCREEN_RUNS,
+    rowsRead: rowsRead / SCREEN_RUNS,
   });
   return {
-    xtermOnly: side(xtermOnly),
-    followed: side(followed),
+    xtermOnly: side(runs.xtermOnly),
+    screen: { ...side(runs.screen), ...perRun(counts.screen) },
+    hooks: { ...side(runs.hooks), ...perRun(counts.hooks) },
     megabytes,
     chunks: rounds * chunks.length,
-    reads: counts.reads / SCREEN_RUNS,
-    parses: counts.parses / SCREEN_RUNS,
-    rowsRead: counts.rowsRead / SCREEN_RUNS,
     parseMicros: (parse.cpuMs * 1000) / 20_000,
   };
 }
@@ -117,7 +173,15 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 
 export async function benchScreen(): Promise<void> {
   const screen = await screenThroughput();
-  const { xtermOnly, followed } = screen;
+  const { xtermOnly } = screen;
+  const followed = (name: string, side: typeof screen.screen) => [
+    `${name} (${side.reads} reads, ${side.rowsRead} rows read, ${side.parses} whole parses)`,
+    side.mbPerSecond.toFixed(1),
+    side.mbPerCpuSecond.toFixed(1),
+    side.cpuMicrosPerChunk.toFixed(1),
+    ratio(side.mbPerCpuSecond, xtermOnly.mbPerCpuSecond),
+    ratio(side.mbPerSecond, xtermOnly.mbPerSecond),
+  ];
   report(
     `Screen parser: recorded Claude Code output, ${screen.megabytes.toFixed(1)} MB in ${screen.chunks} chunks`,
     ['pipeline', 'MB/s', 'MB per CPU s', 'CPU µs per chunk', 'vs xterm alone (CPU)', 'vs xterm alone (wall)'],
@@ -130,17 +194,12 @@ export async function benchScreen(): Promise<void> {
         '1.00×',
         '1.00×',
       ],
-      [
-        `xterm + ScreenFollower + differ (${screen.reads} reads, ${screen.rowsRead} rows read, ${screen.parses} whole parses)`,
-        followed.mbPerSecond.toFixed(1),
-        followed.mbPerCpuSecond.toFixed(1),
-        followed.cpuMicrosPerChunk.toFixed(1),
-        ratio(followed.mbPerCpuSecond, xtermOnly.mbPerCpuSecond),
-        ratio(followed.mbPerSecond, xtermOnly.mbPerSecond),
-      ],
+      followed('xterm + ScreenFollower + differ (screen driver)', screen.screen),
+      followed('xterm + ScreenFollower + blocking dialogs (hooks driver, the default)', screen.hooks),
     ],
   );
+  const share = (side: typeof screen.screen) => (side.cpuMicrosPerChunk - xtermOnly.cpuMicrosPerChunk).toFixed(1);
   console.log(
-    `Mission's share: ${(followed.cpuMicrosPerChunk - xtermOnly.cpuMicrosPerChunk).toFixed(1)} µs CPU per chunk; parseScreen alone: ${screen.parseMicros.toFixed(1)} µs per 120×40 screen`,
+    `Mission's share: ${share(screen.screen)} µs CPU per chunk (screen driver), ${share(screen.hooks)} (hooks driver); parseScreen alone: ${screen.parseMicros.toFixed(1)} µs per 120×40 screen`,
   );
 }

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { answerKeystrokes, type BlockingDialog, parseBlockingDialog } from '@mission/worker';
+import { answerKeystrokes, type BlockingDialog, blockingDialogOn, parseBlockingDialog } from '@mission/worker';
 import { describe, expect, it } from 'vitest';
 import { checkpoint, CLAUDE_VERSION, fixturePath, loadRecording, recordedScenarios, type Recording } from './fixtures/recordings.ts';
 import { firstRunScenarios } from './support/firstRunScenarios.ts';
@@ -97,6 +97,17 @@ describe(`blocking dialogs on Claude Code ${CLAUDE_VERSION} recordings`, () => {
       numbered: false,
       selected: null,
     });
+  });
+
+  it('reads the same dialog off the rows as the terminal gives them, blanks written at their end or not', () => {
+    for (const name of [...firstRunScenarios.map((scenario) => scenario.name), ...recordedScenarios()]) {
+      for (const mark of loadRecording(name).checkpoints) {
+        const rows = mark.screen.lines;
+        const expected = parseBlockingDialog(rows.join('\n'));
+        expect(blockingDialogOn(rows), `${name}/${mark.label}`).toEqual(expected);
+        expect(blockingDialogOn(rows.map((row) => `${row}   `)), `${name}/${mark.label} with trailing blanks`).toEqual(expected);
+      }
+    }
   });
 
   it('no blocking dialog on any screen of the working scenarios, permission dialogs included', () => {

@@ -13,6 +13,7 @@ export * from './pty/snapshotDiff.ts';
 export * from './pty/screenFollower.ts';
 export * from './pty/readPacer.ts';
 export * from './sessions/liveSession.ts';
+export { HOOKED_READ_TIMING } from './sessions/hookedSession.ts';
 export * from './hooks/hookServer.ts';
 export * from './hooks/hookSettings.ts';
 export * from './hooks/hookPayloads.ts';

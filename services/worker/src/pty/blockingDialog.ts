@@ -49,14 +49,27 @@ const SIGNATURES: [BlockingDialogKind, RegExp][] = [
 /** The usage limit: the error left in the transcript above the menu, and the notice under the prompt while the CLI waits. */
 const LIMIT_HIT = /You've hit your .*limit/;
 const LIMIT_WAIT = /^\s*⚠ Usage limit reached/;
+/** What the lines those two match start with, after their blanks: ⚠; ⎿ or N (of Not logged in). */
+const WARNING_SIGN = 0x26a0;
+const NOT_LOGGED_IN_STARTS = new Set([0x23bf, 0x4e]);
 /** `  ⎿  Not logged in · Please run /login` under the prompt sent, or the hint right of the input box. */
 const NOT_LOGGED_IN = /^\s*⎿\s+(Not logged in\b.*)$|^ {20,}(Not logged in\b.*)$/;
 
 /** Reads a blocking dialog off a Claude Code screen (its rows joined by newlines), or null when there is none. Pure. */
 export function parseBlockingDialog(screenText: string): BlockingDialog | null {
-  const lines = screenText.split('\n').map((line) => line.trimEnd());
+  return blockingDialogOn(screenText.split('\n'));
+}
+
+/**
+ * {@link parseBlockingDialog} of a screen's rows (as the terminal reads them). With the input box showing
+ * (most screens, read at every change of the screen) only the notices under the prompt can block: the rows
+ * are not all trimmed and searched for a dialog then.
+ */
+export function blockingDialogOn(rows: readonly string[]): BlockingDialog | null {
   // A dialog takes the input box's place: with the box showing, numbered lines are Claude's text.
-  const list = hasInputBox(lines) ? null : findOptions(lines);
+  if (hasInputBox(rows)) return noticeUnderPrompt(rows);
+  const lines = rows.map((line) => line.trimEnd());
+  const list = findOptions(lines);
   if (list) {
     const top = findTop(lines, list.first);
     const body = lines
@@ -72,15 +85,56 @@ export function parseBlockingDialog(screenText: string): BlockingDialog | null {
     if (top < 0 || isPermissionDialog(lines)) return null;
     return { kind: 'unknown', text, ...dialog };
   }
-  const waiting = lines.findIndex((line) => LIMIT_WAIT.test(line));
+  return noticeUnderPrompt(lines);
+}
+
+/**
+ * The usage limit's notice while the CLI waits, or its "Not logged in" (under the prompt sent, or right of the
+ * input box). Only the rows that start (after blanks) as they do are matched.
+ */
+function noticeUnderPrompt(lines: readonly string[]): BlockingDialog | null {
+  let waiting = -1;
+  let login: RegExpExecArray | null = null;
+  for (let row = 0; row < lines.length; row++) {
+    const line = (lines[row] ?? '').trimEnd();
+    const first = firstVisible(line);
+    if (first === WARNING_SIGN && LIMIT_WAIT.test(line)) {
+      waiting = row;
+      break;
+    }
+    if (NOT_LOGGED_IN_STARTS.has(first)) login = NOT_LOGGED_IN.exec(line) ?? login;
+  }
   if (waiting >= 0) {
     const notice = [lines[waiting] ?? '', lines[waiting + 1] ?? ''].map((line) => line.trim().replace(/^⚠\s*/, '')).filter(Boolean);
     return { kind: 'usage_limit', text: notice.join('\n'), options: [], numbered: false, selected: null };
   }
-  const login = lines.map((line) => NOT_LOGGED_IN.exec(line)).findLast(Boolean);
   if (login) return { kind: 'login_required', text: (login[1] ?? login[2] ?? '').trim(), options: [], numbered: false, selected: null };
   return null;
 }
+
+/**
+ * The first character of `line` after its blanks (what `\s` matches in a regular expression, and the control
+ * characters besides), or NaN for a blank line.
+ */
+function firstVisible(line: string): number {
+  for (let i = 0; i < line.length; i++) {
+    const code = line.charCodeAt(i);
+    if (!isBlank(code)) return code;
+  }
+  return Number.NaN;
+}
+
+const isBlank = (code: number): boolean =>
+  code <= 0x20 ||
+  code === 0xa0 ||
+  code === 0x1680 ||
+  (code >= 0x2000 && code <= 0x200a) ||
+  code === 0x2028 ||
+  code === 0x2029 ||
+  code === 0x202f ||
+  code === 0x205f ||
+  code === 0x3000 ||
+  code === 0xfeff;
 
 /**
  * The keystrokes that choose `key` in `dialog`: its digit when the options are numbered, else the arrow
@@ -144,10 +198,11 @@ function numberedOptions(lines: string[], first: number): OptionList {
   return { first, options, numbered: true, selected };
 }
 
-/** The input box: a rule, then the `❯` prompt at the left edge. */
-function hasInputBox(lines: string[]): boolean {
-  return lines.some((line, i) => /^─{20,}$/.test(line) && /^❯/.test(lines[i + 1] ?? ''));
+/** The input box: a rule (trimmed at its end), then the `❯` prompt at the left edge. */
+function hasInputBox(lines: readonly string[]): boolean {
+  return lines.some((line, i) => line.startsWith('─') && BOX_RULE.test(line.trimEnd()) && (lines[i + 1] ?? '').startsWith('❯'));
 }
+const BOX_RULE = /^─{20,}$/;
 
 /** The rule that opens the dialog above its options (or the top of the screen). */
 function findTop(lines: string[], first: number): number {

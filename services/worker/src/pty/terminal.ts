@@ -1,6 +1,7 @@
 import serializeAddon from '@xterm/addon-serialize';
 import xterm from '@xterm/headless';
 import { DirtyRows, type RowSet } from './dirtyRows.ts';
+import { RowContents } from './rowContents.ts';
 import { isXtermBufferLine, RowText, type XtermBufferLine } from './rowText.ts';
 import type { Screen } from './screen.ts';
 
@@ -32,7 +33,7 @@ export class HeadlessTerminal {
   private readonly rowText: RowText;
   /** Rows whose text changed since the last `takeChangedRows` (1). */
   private changed: Uint8Array;
-  /** How many rows were read from xterm as text (only those it wrote since they were last read). */
+  /** How many rows were read from xterm as text (only those it wrote since they were last read, with other characters). */
   readonly counts = { rowsRead: 0 };
 
   constructor(options: { cols: number; rows: number; scrollback?: number; onReply?: (data: string) => void }) {
@@ -76,14 +77,14 @@ export class HeadlessTerminal {
     if (type === 'alternate') page.dirty.markAll();
     else if (scrolled) {
       // Right after telling the switch as a scroll, xterm marks every row of the normal buffer, which it did
-      // not write: ignored, as a move of the cursor is, until it tells the switch itself.
-      page.dirty.beginCursorMove();
+      // not write: ignored until it tells the switch itself.
+      page.dirty.beginIgnoring();
       this.switching = page.dirty;
     }
   }
 
   private endSwitch(): void {
-    this.switching?.endCursorMove();
+    this.switching?.endIgnoring();
     this.switching = null;
   }
 
@@ -124,24 +125,38 @@ export class HeadlessTerminal {
     return rows;
   }
 
-  /** Every row xterm wrote since the last read is one of `rows` (none written counts): told from its marks, no row is read. */
+  /**
+   * Every row xterm wrote since the last read is one of `rows` (none written counts), or holds the same characters
+   * as then: told from its marks and its cells, no row is read as text.
+   */
   writtenOnlyIn(rows: RowSet): boolean {
     const buffer = this.buffers.active;
-    return buffer.viewportY === buffer.baseY && this.shownBefore === null && this.page.dirty.onlyAmong(rows);
+    return buffer.viewportY === buffer.baseY && this.shownBefore === null && this.page.dirty.onlyAmong(rows, this.unchangedRow);
   }
+
+  /** The row at `row` holds the characters it held when last read (the viewport at the bottom of the buffer). */
+  private readonly unchangedRow = (row: number): boolean => {
+    const buffer = this.buffers.active;
+    const line = bufferLine(buffer.getLine(buffer.baseY + row));
+    return line !== undefined && this.page.contents.same(row, line);
+  };
 
   private refreshLines(): void {
     const buffer = this.buffers.active;
     const rows = this.xterm.rows;
-    const { dirty, lines } = this.page;
+    const { dirty, lines, contents } = this.page;
     // xterm tells rows from the bottom page of the buffer: a viewport scrolled back shows other rows.
     if (buffer.viewportY !== buffer.baseY) dirty.markAll();
     // After a switch of buffers, a row changed if it differs from what the last read showed (the other page).
     const before = this.shownBefore;
     for (const row of dirty.take()) {
-      this.counts.rowsRead++;
       const line = bufferLine(buffer.getLine(buffer.viewportY + row));
+      // Written again with the same characters (xterm marks every row it writes, changed or not): the same text.
+      if (line && contents.same(row, line)) continue;
+      this.counts.rowsRead++;
       const text = line ? this.rowText.read(line) : '';
+      if (line) contents.keep(row, line);
+      else contents.forget(row);
       if (lines[row] === text) continue;
       lines[row] = text;
       if (before === null) this.changed[row] = 1;
@@ -160,6 +175,7 @@ export class HeadlessTerminal {
     this.xterm.resize(cols, rows);
     for (const page of Object.values(this.pages)) {
       page.dirty.resize(rows);
+      page.contents.resize(rows);
       page.lines.length = Math.min(page.lines.length, rows);
     }
     if (this.changed.length !== rows) {
@@ -174,13 +190,14 @@ export class HeadlessTerminal {
   }
 }
 
-/** The rows of one of xterm's buffers as last read, and the rows xterm may have changed since. */
+/** The rows of one of xterm's buffers as last read (their text and their cells), and the rows xterm may have changed since. */
 interface ScreenPage {
   dirty: DirtyRows;
   lines: string[];
+  contents: RowContents;
 }
 
-const newPage = (rows: number): ScreenPage => ({ dirty: new DirtyRows(rows), lines: [] });
+const newPage = (rows: number): ScreenPage => ({ dirty: new DirtyRows(rows), lines: [], contents: new RowContents(rows) });
 
 /** The row behind xterm's public view of a line (its `_line`), checked: an upgrade that moves it fails loudly. */
 function bufferLine(view: unknown): XtermBufferLine | undefined {
@@ -196,8 +213,6 @@ interface XtermInputHandler {
   _dirtyRowTracker?: { markDirty(y: number): void; markRangeDirty(from: number, to: number): void; markAllDirty(): void };
   print?: (data: Uint32Array, start: number, end: number) => void;
   eraseInDisplay?: (params: unknown, respectProtect?: boolean) => boolean;
-  _setCursor?: (x: number, y: number) => void;
-  _restrictCursor?: (maxCol?: number) => void;
   onRequestReset?: (listener: () => void) => unknown;
 }
 
@@ -207,28 +222,26 @@ interface XtermInputHandler {
  * xterm's public API: reached through the core of @xterm/headless 6.0 (pinned), and checked here so an upgrade
  * that moves it fails loudly rather than leaving the screen stale. The tracker's marks are what the renderer
  * repaints: `print` marks only the first and last row it wrote (it may wrap over several) and `eraseInDisplay`
- * only the ends of the rows it erased, so their marks are read as spans; `_setCursor` marks the rows the cursor
- * left and reached, and `_restrictCursor` (run before every relative move: `\r\x1b[34B` from the top marked row 0)
- * the row it is on, which neither writes, so their marks are ignored.
+ * only the ends of the rows it erased, so their marks are read as spans. A move of the cursor marks the rows it
+ * left and reached too, which it does not write: such a row is told unchanged when it is read (its cells are
+ * compared with those of the last read, `RowContents`), which costs less than following every move.
  */
 function followWrittenRows(terminal: XtermTerminal, pages: { marks(): DirtyRows; reset(): void }): void {
   const handler = (terminal as unknown as { _core?: { _inputHandler?: XtermInputHandler } })._core?._inputHandler;
   const tracker = handler?._dirtyRowTracker;
-  const { print, eraseInDisplay, _setCursor: setCursor, _restrictCursor: restrictCursor, onRequestReset } = handler ?? {};
+  const { print, eraseInDisplay, onRequestReset } = handler ?? {};
   if (
     !handler ||
     !tracker ||
     !print ||
     !eraseInDisplay ||
-    !setCursor ||
-    !restrictCursor ||
     !onRequestReset ||
     typeof tracker.markDirty !== 'function' ||
     typeof tracker.markRangeDirty !== 'function' ||
     typeof tracker.markAllDirty !== 'function'
   ) {
     throw new Error(
-      '@xterm/headless no longer has the input handler this terminal follows (its dirty-row tracker, print, eraseInDisplay, _setCursor, _restrictCursor): the screen cache cannot follow changed rows',
+      '@xterm/headless no longer has the input handler this terminal follows (its dirty-row tracker, print, eraseInDisplay): the screen cache cannot follow changed rows',
     );
   }
   const markDirty = tracker.markDirty.bind(tracker);
@@ -262,24 +275,6 @@ function followWrittenRows(terminal: XtermTerminal, pages: { marks(): DirtyRows;
       return eraseInDisplay.call(handler, params, respectProtect);
     } finally {
       dirty.endSpan();
-    }
-  };
-  handler._setCursor = (x, y) => {
-    const dirty = pages.marks();
-    dirty.beginCursorMove();
-    try {
-      setCursor.call(handler, x, y);
-    } finally {
-      dirty.endCursorMove();
-    }
-  };
-  handler._restrictCursor = (maxCol) => {
-    const dirty = pages.marks();
-    dirty.beginCursorMove();
-    try {
-      restrictCursor.call(handler, maxCol);
-    } finally {
-      dirty.endCursorMove();
     }
   };
   onRequestReset.call(handler, () => pages.reset());

@@ -16,7 +16,7 @@ import {
 import { type HookInput, type HookInputOf, NO_DECISION, permissionAnswer, preToolUseDenial } from '../hooks/hookPayloads.ts';
 import { hookDialog, toolTarget } from '../hooks/toolUseView.ts';
 import type { GuardAnswer } from '../permissions/permissionGuard.ts';
-import { type BlockingDialog, parseBlockingDialog } from '../pty/blockingDialog.ts';
+import { type BlockingDialog, blockingDialogOn } from '../pty/blockingDialog.ts';
 import type { PtyExit, PtySession } from '../pty/ptySession.ts';
 import type { Logger } from '@mission/store';
 import type { PermissionDialog, SessionSnapshot } from '../pty/screen.ts';
@@ -59,7 +59,12 @@ const CTRL_C = '\x03';
  * The screen is read once its output has been rendered (the next tick batches a burst of writes); the spinner's
  * ticks and new blocks of the transcript (whose content the hooks and the transcript file give) less often.
  */
-const HOOKED_READ_TIMING: ReadTiming = { settleMs: 0, maxStaleMs: 0, animationMs: ANIMATION_READ_MS, transcriptMs: ANIMATION_READ_MS };
+export const HOOKED_READ_TIMING: ReadTiming = {
+  settleMs: 0,
+  maxStaleMs: 0,
+  animationMs: ANIMATION_READ_MS,
+  transcriptMs: ANIMATION_READ_MS,
+};
 
 export interface HookedSessionHooks {
   /** Stores and publishes events of this session, in order, in one write (called one at a time). */
@@ -682,7 +687,7 @@ export class HookedSession implements InteractiveSession {
     for (const event of screenEvents(this.snapshot, next)) this.events.emit(event);
     this.snapshot = next;
     if (next.dialog) for (const held of this.held) if (held.approval) this.markShown(held);
-    if (this.follower.rowsChanged) this.shownBlocking = parseBlockingDialog(this.pty.screen().lines.join('\n'));
+    if (this.follower.rowsChanged) this.shownBlocking = blockingDialogOn(this.pty.screen().lines);
     // While a permission request is held, the dialog on the screen is the CLI's permission dialog.
     const shown = this.held.length > 0 ? null : this.shownBlocking;
     // The usage-limit menu is Mission's to answer: until the slot's pause is on, the session is not blocked by it.
