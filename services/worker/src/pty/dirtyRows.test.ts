@@ -41,19 +41,19 @@ describe('DirtyRows', () => {
     expect(rows.take()).toEqual([]);
   });
 
-  it('ignores the marks made while told to, also inside a span', () => {
+  it('ignores the marks of a cursor move, also inside a span', () => {
     const rows = new DirtyRows(10);
     rows.take();
-    rows.beginIgnoring();
+    rows.beginCursorMove();
     rows.mark(0);
     rows.mark(9);
-    rows.endIgnoring();
+    rows.endCursorMove();
     expect(rows.take()).toEqual([]);
     rows.beginSpan();
     rows.mark(4);
-    rows.beginIgnoring();
+    rows.beginCursorMove();
     rows.mark(8);
-    rows.endIgnoring();
+    rows.endCursorMove();
     rows.endSpan();
     expect(rows.take()).toEqual([4]);
   });
@@ -83,21 +83,5 @@ describe('DirtyRows', () => {
     expect(rows.take()).toEqual([2, 4]);
     rows.markAll();
     expect(rows.onlyAmong(new Set([0, 1, 2, 3, 4, 5]))).toBe(false);
-  });
-
-  it('tells whether only given rows were marked, forgetting the marks of rows the caller finds unchanged', () => {
-    const rows = new DirtyRows(10);
-    rows.take();
-    rows.mark(2);
-    rows.mark(5);
-    rows.mark(7);
-    expect(rows.onlyAmong(new Set([2]))).toBe(false);
-    expect(rows.onlyAmong(new Set([2]), (row) => row === 5)).toBe(false);
-    expect(rows.onlyAmong(new Set([2]), (row) => row === 5 || row === 7)).toBe(true);
-    // Rows 5 and 7 are no longer marked: asking again needs no one to tell they are unchanged.
-    expect(rows.onlyAmong(new Set([2]))).toBe(true);
-    expect(rows.take()).toEqual([2]);
-    rows.markAll();
-    expect(rows.onlyAmong(new Set([2]), () => true)).toBe(false);
   });
 });

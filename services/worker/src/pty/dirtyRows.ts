@@ -7,8 +7,8 @@ export interface RowSet {
  * The rows of a screen whose cells may have changed since they were last taken, told mark by mark as the
  * terminal's parser writes: one row, a range of rows, or every row. An operation that marks only the ends of
  * the rows it wrote (a print that wraps over several rows, an erase of the display) runs inside a span, whose
- * marks stand for every row from the lowest to the highest; marks made between `beginIgnoring` and
- * `endIgnoring` (rows the terminal marks without writing them) are dropped. Pure: no terminal, only the bookkeeping.
+ * marks stand for every row from the lowest to the highest; marks made while only the cursor moves (which
+ * changes no cell) are ignored. Pure: no terminal, only the bookkeeping.
  */
 export class DirtyRows {
   private flags: Uint8Array;
@@ -16,7 +16,7 @@ export class DirtyRows {
   private spans = 0;
   private spanLow = 0;
   private spanHigh = -1;
-  private ignoring = 0;
+  private moving = 0;
   /** The lowest and highest rows marked since the last take (low > high: none), so that none other is looked at. */
   private low = Number.MAX_SAFE_INTEGER;
   private high = -1;
@@ -26,7 +26,7 @@ export class DirtyRows {
   }
 
   mark(row: number): void {
-    if (this.ignoring > 0) return;
+    if (this.moving > 0) return;
     if (this.spans > 0) {
       this.spanLow = Math.min(this.spanLow, row);
       this.spanHigh = Math.max(this.spanHigh, row);
@@ -36,7 +36,7 @@ export class DirtyRows {
   }
 
   markRange(from: number, to: number): void {
-    if (this.ignoring === 0) this.flag(from, to);
+    if (this.moving === 0) this.flag(from, to);
   }
 
   private flag(from: number, to: number): void {
@@ -64,13 +64,13 @@ export class DirtyRows {
     if (--this.spans === 0 && this.spanHigh >= 0) this.flag(this.spanLow, this.spanHigh);
   }
 
-  /** Marks are ignored from here until `endIgnoring` (nested). */
-  beginIgnoring(): void {
-    this.ignoring++;
+  /** Starts a move of the cursor alone: its marks are ignored until `endCursorMove`. */
+  beginCursorMove(): void {
+    this.moving++;
   }
 
-  endIgnoring(): void {
-    this.ignoring--;
+  endCursorMove(): void {
+    this.moving--;
   }
 
   /** The screen has `rows` rows now: every row may have changed. */

@@ -77,14 +77,14 @@ export class HeadlessTerminal {
     if (type === 'alternate') page.dirty.markAll();
     else if (scrolled) {
       // Right after telling the switch as a scroll, xterm marks every row of the normal buffer, which it did
-      // not write: ignored until it tells the switch itself.
-      page.dirty.beginIgnoring();
+      // not write: ignored, as a move of the cursor is, until it tells the switch itself.
+      page.dirty.beginCursorMove();
       this.switching = page.dirty;
     }
   }
 
   private endSwitch(): void {
-    this.switching?.endIgnoring();
+    this.switching?.endCursorMove();
     this.switching = null;
   }
 
@@ -213,6 +213,8 @@ interface XtermInputHandler {
   _dirtyRowTracker?: { markDirty(y: number): void; markRangeDirty(from: number, to: number): void; markAllDirty(): void };
   print?: (data: Uint32Array, start: number, end: number) => void;
   eraseInDisplay?: (params: unknown, respectProtect?: boolean) => boolean;
+  _setCursor?: (x: number, y: number) => void;
+  _restrictCursor?: (maxCol?: number) => void;
   onRequestReset?: (listener: () => void) => unknown;
 }
 
@@ -222,26 +224,28 @@ interface XtermInputHandler {
  * xterm's public API: reached through the core of @xterm/headless 6.0 (pinned), and checked here so an upgrade
  * that moves it fails loudly rather than leaving the screen stale. The tracker's marks are what the renderer
  * repaints: `print` marks only the first and last row it wrote (it may wrap over several) and `eraseInDisplay`
- * only the ends of the rows it erased, so their marks are read as spans. A move of the cursor marks the rows it
- * left and reached too, which it does not write: such a row is told unchanged when it is read (its cells are
- * compared with those of the last read, `RowContents`), which costs less than following every move.
+ * only the ends of the rows it erased, so their marks are read as spans; `_setCursor` marks the rows the cursor
+ * left and reached, and `_restrictCursor` (run before every relative move: `\r\x1b[34B` from the top marked row 0)
+ * the row it is on, which neither writes, so their marks are ignored.
  */
 function followWrittenRows(terminal: XtermTerminal, pages: { marks(): DirtyRows; reset(): void }): void {
   const handler = (terminal as unknown as { _core?: { _inputHandler?: XtermInputHandler } })._core?._inputHandler;
   const tracker = handler?._dirtyRowTracker;
-  const { print, eraseInDisplay, onRequestReset } = handler ?? {};
+  const { print, eraseInDisplay, _setCursor: setCursor, _restrictCursor: restrictCursor, onRequestReset } = handler ?? {};
   if (
     !handler ||
     !tracker ||
     !print ||
     !eraseInDisplay ||
+    !setCursor ||
+    !restrictCursor ||
     !onRequestReset ||
     typeof tracker.markDirty !== 'function' ||
     typeof tracker.markRangeDirty !== 'function' ||
     typeof tracker.markAllDirty !== 'function'
   ) {
     throw new Error(
-      '@xterm/headless no longer has the input handler this terminal follows (its dirty-row tracker, print, eraseInDisplay): the screen cache cannot follow changed rows',
+      '@xterm/headless no longer has the input handler this terminal follows (its dirty-row tracker, print, eraseInDisplay, _setCursor, _restrictCursor): the screen cache cannot follow changed rows',
     );
   }
   const markDirty = tracker.markDirty.bind(tracker);
@@ -275,6 +279,24 @@ function followWrittenRows(terminal: XtermTerminal, pages: { marks(): DirtyRows;
       return eraseInDisplay.call(handler, params, respectProtect);
     } finally {
       dirty.endSpan();
+    }
+  };
+  handler._setCursor = (x, y) => {
+    const dirty = pages.marks();
+    dirty.beginCursorMove();
+    try {
+      setCursor.call(handler, x, y);
+    } finally {
+      dirty.endCursorMove();
+    }
+  };
+  handler._restrictCursor = (maxCol) => {
+    const dirty = pages.marks();
+    dirty.beginCursorMove();
+    try {
+      restrictCursor.call(handler, maxCol);
+    } finally {
+      dirty.endCursorMove();
     }
   };
   onRequestReset.call(handler, () => pages.reset());
