@@ -84,17 +84,10 @@ export class DirtyRows {
     this.all = true;
   }
 
-  /**
-   * Every row marked since the last `take` is one of `rows` (none marked counts; `markAll` never does), or one
-   * `unchanged` says still holds what it held when last taken: such a row is no longer marked.
-   */
-  onlyAmong(rows: RowSet, unchanged: (row: number) => boolean = () => false): boolean {
+  /** Every row marked since the last `take` is one of `rows` (none marked counts; `markAll` never does). */
+  onlyAmong(rows: RowSet): boolean {
     if (this.all) return false;
-    for (let row = this.low; row <= this.high; row++) {
-      if (this.flags[row] === 0 || rows.has(row)) continue;
-      if (!unchanged(row)) return false;
-      this.flags[row] = 0;
-    }
+    for (let row = this.low; row <= this.high; row++) if (this.flags[row] === 1 && !rows.has(row)) return false;
     return true;
   }
 

@@ -2,8 +2,6 @@ import os from 'node:os';
 
 /** One row of xterm's buffer as its BufferLine keeps it (@xterm/headless 6.0, pinned): three numbers per cell. */
 export interface XtermBufferLine {
-  /** Its width in cells. */
-  length: number;
   _data: Uint32Array;
   /** The text of cells holding more than one code point (a combining mark, an emoji sequence). */
   _combined: Record<number, string>;
@@ -71,9 +69,6 @@ export class RowText {
 export function isXtermBufferLine(line: unknown): line is XtermBufferLine {
   const candidate = line as Partial<XtermBufferLine> | undefined;
   return (
-    candidate?._data instanceof Uint32Array &&
-    typeof candidate.length === 'number' &&
-    typeof candidate.getTrimmedLength === 'function' &&
-    typeof candidate._combined === 'object'
+    candidate?._data instanceof Uint32Array && typeof candidate.getTrimmedLength === 'function' && typeof candidate._combined === 'object'
   );
 }

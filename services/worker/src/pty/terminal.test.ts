@@ -55,37 +55,6 @@ describe('HeadlessTerminal follows the rows xterm writes', () => {
     terminal.dispose();
   });
 
-  it('a row written again with the same characters (in other colours) is not read again, nor told as written', async () => {
-    const terminal = new HeadlessTerminal({ cols: 20, rows: 8 });
-    await write(terminal, 'top\r\n\r\nmiddle');
-    terminal.takeChangedRows();
-    const read = terminal.counts.rowsRead;
-    await write(terminal, '\x1b[3;1H\x1b[31mmiddle\x1b[0m\x1b[1;1Htop');
-    expect(terminal.writtenOnlyIn(new Set())).toBe(true);
-    expect(terminal.takeChangedRows()).toEqual([]);
-    expect(terminal.counts.rowsRead).toBe(read);
-    await write(terminal, '\x1b[3;1Hmiddle!');
-    expect(terminal.writtenOnlyIn(new Set())).toBe(false);
-    expect(terminal.writtenOnlyIn(new Set([2]))).toBe(true);
-    expect(terminal.takeChangedRows()).toEqual([2]);
-    expect(terminal.counts.rowsRead).toBe(read + 1);
-    expect(terminal.screen()).toEqual(readScreen(terminal.xterm, terminal.title));
-    terminal.dispose();
-  });
-
-  it('a row of combined characters written again is read again (its text is kept outside its cells)', async () => {
-    const terminal = new HeadlessTerminal({ cols: 20, rows: 8 });
-    await write(terminal, 'e\u0301 top');
-    terminal.takeChangedRows();
-    const read = terminal.counts.rowsRead;
-    await write(terminal, '\x1b[1;1He\u0300 top');
-    expect(terminal.writtenOnlyIn(new Set())).toBe(false);
-    expect(terminal.takeChangedRows()).toEqual([0]);
-    expect(terminal.counts.rowsRead).toBe(read + 1);
-    expect(terminal.screen()).toEqual(readScreen(terminal.xterm, terminal.title));
-    terminal.dispose();
-  });
-
   it('leaving the alternate screen rereads only the rows written on the normal one meanwhile', async () => {
     const terminal = new HeadlessTerminal({ cols: 20, rows: 8 });
     await write(terminal, 'top\r\n\r\nmiddle');

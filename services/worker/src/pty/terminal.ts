@@ -1,7 +1,6 @@
 import serializeAddon from '@xterm/addon-serialize';
 import xterm from '@xterm/headless';
 import { DirtyRows, type RowSet } from './dirtyRows.ts';
-import { RowContents } from './rowContents.ts';
 import { isXtermBufferLine, RowText, type XtermBufferLine } from './rowText.ts';
 import type { Screen } from './screen.ts';
 
@@ -33,7 +32,7 @@ export class HeadlessTerminal {
   private readonly rowText: RowText;
   /** Rows whose text changed since the last `takeChangedRows` (1). */
   private changed: Uint8Array;
-  /** How many rows were read from xterm as text (only those it wrote since they were last read, with other characters). */
+  /** How many rows were read from xterm as text (only those it wrote since they were last read). */
   readonly counts = { rowsRead: 0 };
 
   constructor(options: { cols: number; rows: number; scrollback?: number; onReply?: (data: string) => void }) {
@@ -125,38 +124,24 @@ export class HeadlessTerminal {
     return rows;
   }
 
-  /**
-   * Every row xterm wrote since the last read is one of `rows` (none written counts), or holds the same characters
-   * as then: told from its marks and its cells, no row is read as text.
-   */
+  /** Every row xterm wrote since the last read is one of `rows` (none written counts): told from its marks, no row is read. */
   writtenOnlyIn(rows: RowSet): boolean {
     const buffer = this.buffers.active;
-    return buffer.viewportY === buffer.baseY && this.shownBefore === null && this.page.dirty.onlyAmong(rows, this.unchangedRow);
+    return buffer.viewportY === buffer.baseY && this.shownBefore === null && this.page.dirty.onlyAmong(rows);
   }
-
-  /** The row at `row` holds the characters it held when last read (the viewport at the bottom of the buffer). */
-  private readonly unchangedRow = (row: number): boolean => {
-    const buffer = this.buffers.active;
-    const line = bufferLine(buffer.getLine(buffer.baseY + row));
-    return line !== undefined && this.page.contents.same(row, line);
-  };
 
   private refreshLines(): void {
     const buffer = this.buffers.active;
     const rows = this.xterm.rows;
-    const { dirty, lines, contents } = this.page;
+    const { dirty, lines } = this.page;
     // xterm tells rows from the bottom page of the buffer: a viewport scrolled back shows other rows.
     if (buffer.viewportY !== buffer.baseY) dirty.markAll();
     // After a switch of buffers, a row changed if it differs from what the last read showed (the other page).
     const before = this.shownBefore;
     for (const row of dirty.take()) {
-      const line = bufferLine(buffer.getLine(buffer.viewportY + row));
-      // Written again with the same characters (xterm marks every row it writes, changed or not): the same text.
-      if (line && contents.same(row, line)) continue;
       this.counts.rowsRead++;
+      const line = bufferLine(buffer.getLine(buffer.viewportY + row));
       const text = line ? this.rowText.read(line) : '';
-      if (line) contents.keep(row, line);
-      else contents.forget(row);
       if (lines[row] === text) continue;
       lines[row] = text;
       if (before === null) this.changed[row] = 1;
@@ -175,7 +160,6 @@ export class HeadlessTerminal {
     this.xterm.resize(cols, rows);
     for (const page of Object.values(this.pages)) {
       page.dirty.resize(rows);
-      page.contents.resize(rows);
       page.lines.length = Math.min(page.lines.length, rows);
     }
     if (this.changed.length !== rows) {
@@ -190,14 +174,13 @@ export class HeadlessTerminal {
   }
 }
 
-/** The rows of one of xterm's buffers as last read (their text and their cells), and the rows xterm may have changed since. */
+/** The rows of one of xterm's buffers as last read, and the rows xterm may have changed since. */
 interface ScreenPage {
   dirty: DirtyRows;
   lines: string[];
-  contents: RowContents;
 }
 
-const newPage = (rows: number): ScreenPage => ({ dirty: new DirtyRows(rows), lines: [], contents: new RowContents(rows) });
+const newPage = (rows: number): ScreenPage => ({ dirty: new DirtyRows(rows), lines: [] });
 
 /** The row behind xterm's public view of a line (its `_line`), checked: an upgrade that moves it fails loudly. */
 function bufferLine(view: unknown): XtermBufferLine | undefined {
