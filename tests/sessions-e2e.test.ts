@@ -44,11 +44,23 @@ describe('interactive sessions through REST (real claude CLI)', () => {
   const screenOf = async (id: string) => (await call<SessionScreen>('GET', `/v1/sessions/${id}/screen?format=json`)).body;
 
   async function waitForScreen(id: string, test: (screen: SessionScreen) => boolean, what: string): Promise<SessionScreen> {
+    return readUntil(
+      () => screenOf(id),
+      test,
+      (screen) => `no ${what}; the screen:\n${screen.lines.join('\n')}`,
+    );
+  }
+
+  /**
+   * Reads until `test` holds (30 s at most): the screen is live, and the CLI redraws all of it (clears, then draws)
+   * when it is continued after a stop (Ink's SIGCONT handler), which the stress mode does in bursts.
+   */
+  async function readUntil<T>(read: () => Promise<T>, test: (value: T) => boolean, failure: (last: T) => string): Promise<T> {
     const deadline = Date.now() + 30_000;
     for (;;) {
-      const screen = await screenOf(id);
-      if (test(screen)) return screen;
-      if (Date.now() > deadline) throw new Error(`no ${what}; the screen:\n${screen.lines.join('\n')}`);
+      const value = await read();
+      if (test(value)) return value;
+      if (Date.now() > deadline) throw new Error(failure(value));
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
@@ -101,9 +113,14 @@ describe('interactive sessions through REST (real claude CLI)', () => {
     const stored = (await call<Session>('GET', `/v1/sessions/${session.id}`)).body;
     expect(stored).toMatchObject({ state: 'idle', slot: 'default', cols: 120, rows: 40, exitCode: null });
     expect(stored.claudeSessionId).toMatch(/^[0-9a-f-]{36}$/);
-    const text = await call<string>('GET', `/v1/sessions/${session.id}/screen`);
-    expect(text.body).toContain('Claude Code v2.1.331');
-    expect(text.body).toContain('? for shortcuts');
+    // The screen as text: what it shows once drawn whole (not in the middle of a redraw after a SIGCONT).
+    const text = await readUntil(
+      async () => (await call<string>('GET', `/v1/sessions/${session.id}/screen`)).body,
+      (body) => body.includes('Claude Code v2.1.331'),
+      (body) => `the text screen never showed the banner:\n${body}`,
+    );
+    expect(text).toContain('Claude Code v2.1.331');
+    expect(text).toContain('? for shortcuts');
     await call('POST', `/v1/sessions/${session.id}/kill`);
   });
 
