@@ -8,13 +8,8 @@ const TICKS_PER_SECOND = 100;
  * agents a worker spawned count towards the worker). 0 once the process is gone.
  */
 export function cpuMs(pid: number): number {
-  let stat: string;
-  try {
-    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-    throw error;
-  }
+  const stat = procFile(`/proc/${pid}/stat`);
+  if (stat === undefined) return 0;
   // Fields after "(comm) ": state is index 0, utime 11, stime 12, cutime 13, cstime 14.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ticks = [11, 12, 13, 14].reduce((sum, index) => sum + Number(fields[index]), 0);
@@ -29,13 +24,8 @@ export function ownCpuMsSince(start: NodeJS.CpuUsage): number {
 
 /** Pids of the processes `pid` started that are still running (none once it is gone). */
 export function childrenOf(pid: number): number[] {
-  let list: string;
-  try {
-    list = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
+  const list = procFile(`/proc/${pid}/task/${pid}/children`);
+  if (list === undefined) return [];
   return list.split(' ').filter(Boolean).map(Number);
 }
 
@@ -44,13 +34,8 @@ export function childrenOf(pid: number): number[] {
  * one, and on this VM one costs tens of µs of CPU); 0 once the process is gone.
  */
 export function writeSyscalls(pid: number): number {
-  let io: string;
-  try {
-    io = fs.readFileSync(`/proc/${pid}/io`, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-    throw error;
-  }
+  const io = procFile(`/proc/${pid}/io`);
+  if (io === undefined) return 0;
   return Number(/^syscw: (\d+)$/m.exec(io)?.[1] ?? 0);
 }
 
@@ -68,5 +53,15 @@ export class ProcessMeter {
   /** What the tracked processes (or these of them) counted since tracking began. */
   used(pids: readonly number[] = [...this.started.keys()]): number {
     return pids.reduce((sum, pid) => sum + Math.max(0, this.read(pid) - (this.started.get(pid) ?? 0)), 0);
+  }
+}
+
+/** A file of /proc, or undefined once its process is gone. */
+function procFile(path: string): string | undefined {
+  try {
+    return fs.readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
   }
 }
