@@ -66,7 +66,7 @@ describe('first run: npm start with a HOME claude never ran in', () => {
     };
     const stop = async () => {
       mission.child.kill('SIGTERM');
-      expect(await exited(mission.child)).toBe(0);
+      expect(await exited(mission.child)).toEqual({ code: 0, signal: null });
     };
     return { mission, call, stop };
   }

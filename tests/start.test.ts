@@ -56,7 +56,7 @@ describe('npm start on embedded defaults (private redis-server, PGlite)', () => 
     expect(fs.existsSync(path.join(dir, 'data', 'pgdata'))).toBe(true);
 
     mission.child.kill('SIGTERM');
-    expect(await exited(mission.child)).toBe(0);
+    expect(await exited(mission.child)).toEqual({ code: 0, signal: null });
     expect(processesIn(path.join(dir, 'data'))).toEqual([]);
   });
 });
@@ -66,7 +66,7 @@ describe('npm start without Redis', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-noredis-'));
     const emptyPath = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-empty-path-'));
     const mission = startMission({ PATH: emptyPath, MISSION_DATA_DIR: dir, PORT: String(await unusedPort()) });
-    expect(await exited(mission.child)).toBe(1);
+    expect(await exited(mission.child)).toEqual({ code: 1, signal: null });
     const lines = mission.output().trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^mission: Redis is needed: set REDIS_URL=.*apt-get install redis-server/);

@@ -15,7 +15,10 @@ export function startMission(env: Record<string, string>): { child: ChildProcess
   return { child, output: () => output };
 }
 
+/** How the process ended: its exit code, or the signal that ended it (a crash in native code shows as SIGSEGV or SIGABRT). */
 export const exited = (child: ChildProcess) =>
-  new Promise<number | null>((resolve) =>
-    child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code)),
+  new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.exitCode !== null || child.signalCode !== null
+      ? resolve({ code: child.exitCode, signal: child.signalCode })
+      : child.once('exit', (code, signal) => resolve({ code, signal })),
   );
