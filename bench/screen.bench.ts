@@ -10,6 +10,7 @@ import {
   ScreenFollower,
   type SessionSnapshot,
   SnapshotDiffer,
+  STARTING_SNAPSHOT,
   screenEvents,
 } from '@mission/worker';
 import { loadRecording, recordedScenarios } from '../tests/fixtures/recordings.ts';
@@ -80,10 +81,11 @@ const screenDriver: ScreenDriver = {
 const hooksDriver: ScreenDriver = {
   timing: HOOKED_READ_TIMING,
   reader: (terminal, follower) => {
-    let before: SessionSnapshot | null = null;
+    // As HookedSession: the first read is compared with the snapshot of a session that has not started.
+    let before: SessionSnapshot = STARTING_SNAPSHOT;
     return () => {
       const next = follower.read();
-      if (before) screenEvents(before, next);
+      screenEvents(before, next);
       before = next;
       if (follower.rowsChanged) blockingDialogOn(terminal.screen().lines);
     };
