@@ -112,29 +112,10 @@ function noticeUnderPrompt(lines: readonly string[]): BlockingDialog | null {
   return null;
 }
 
-/**
- * The first character of `line` after its blanks (what `\s` matches in a regular expression, and the control
- * characters besides), or NaN for a blank line.
- */
+/** The first character of `line` that is not a blank (`\s`), or NaN for a blank line. */
 function firstVisible(line: string): number {
-  for (let i = 0; i < line.length; i++) {
-    const code = line.charCodeAt(i);
-    if (!isBlank(code)) return code;
-  }
-  return Number.NaN;
+  return line.charCodeAt(line.search(/\S/));
 }
-
-const isBlank = (code: number): boolean =>
-  code <= 0x20 ||
-  code === 0xa0 ||
-  code === 0x1680 ||
-  (code >= 0x2000 && code <= 0x200a) ||
-  code === 0x2028 ||
-  code === 0x2029 ||
-  code === 0x202f ||
-  code === 0x205f ||
-  code === 0x3000 ||
-  code === 0xfeff;
 
 /**
  * The keystrokes that choose `key` in `dialog`: its digit when the options are numbered, else the arrow
