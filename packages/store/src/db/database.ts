@@ -93,9 +93,19 @@ const ignoreNotice = () => {
   // Postgres notices ("already exists, skipping" while migrating) are no news: not logged.
 };
 
+/**
+ * A postgres.js client as Mission opens them. `fetch_types: false`: postgres.js would otherwise send, on each new
+ * connection's first ReadyForQuery, a query for the array types, from a promise nobody awaits (postgres.js 3.4.9,
+ * porsager/postgres#1192), so a connection dropped at that moment ended the process with an unhandled rejection.
+ * Mission's queries therefore never bind or read a Postgres array: lists travel as jsonb.
+ */
+function postgresClient(url: string, max: number): postgres.Sql {
+  return postgres(url, { max, fetch_types: false, onnotice: ignoreNotice });
+}
+
 async function openPostgres(url: string): Promise<DatabaseHandle> {
   await migratePostgresWithLock(url);
-  const client = postgres(url, { max: 10, onnotice: ignoreNotice });
+  const client = postgresClient(url, 10);
   const db = drizzlePostgres(client, { schema }) as unknown as Database;
   return {
     db,
@@ -109,7 +119,7 @@ async function openPostgres(url: string): Promise<DatabaseHandle> {
 }
 
 async function migratePostgresWithLock(url: string): Promise<void> {
-  const client = postgres(url, { max: 1, onnotice: ignoreNotice });
+  const client = postgresClient(url, 1);
   try {
     await client`select pg_advisory_lock(${MIGRATION_LOCK_ID})`;
     await migratePostgres(drizzlePostgres(client), { migrationsFolder });

@@ -65,7 +65,7 @@ function histogramColumns(seconds: SQL, bounds: readonly number[]) {
     sql`, `,
   );
   return {
-    cumulative: sql<number[]>`array[${buckets}]`.mapWith((values: unknown[]) => values.map(Number)),
+    cumulative: sql<number[]>`jsonb_build_array(${buckets})`.mapWith((values: unknown[]) => values.map(Number)),
     count: count(),
     sum: sql<number>`coalesce(sum(${seconds}), 0)`.mapWith(Number),
   };

@@ -138,7 +138,7 @@ export class TaskStore {
     this.claimStatement ??= claimStatement(this.deps);
     const statement = this.claimStatement;
     const [row] = await retryingSeqConflicts(() =>
-      statement.execute({ taskId, workerId, servedSlots: servedSlots ? [...servedSlots] : null }),
+      statement.execute({ taskId, workerId, servedSlots: servedSlots ? JSON.stringify(servedSlots) : null }),
     );
     if (!row) return null;
     await this.deps.events.publish(storedEventsOf(row.events));
@@ -481,13 +481,13 @@ function submitStatement({ db, events }: { db: Database; events: EventLog }) {
 }
 
 /**
- * {@link TaskStore.claim}'s statement, built once with placeholders (`taskId`, `workerId`, `servedSlots`: an array,
- * or null for all) and prepared. One statement, so one round trip and no transaction around it: the update, its
+ * {@link TaskStore.claim}'s statement, built once with placeholders (`taskId`, `workerId`, `servedSlots`: a JSON
+ * array of slot ids, or null for all) and prepared. One statement, so one round trip and no transaction around it: the update, its
  * `running` event (stored only if the update took the task), and the slot the task runs in with its role in force.
  */
 function claimStatement({ db, events }: { db: Database; events: EventLog }) {
   const servedSlots = sql.placeholder('servedSlots');
-  const served = sql`(${servedSlots}::text[] is null or ${tasks.slot} = any(${servedSlots}::text[]))`;
+  const served = sql`(${servedSlots}::jsonb is null or ${tasks.slot} in (select jsonb_array_elements_text(${servedSlots}::jsonb)))`;
   const unlimited = notExists(
     db
       .select({ one: sql`1` })
