@@ -1,52 +1,32 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { openDatabase } from '@mission/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './support/isolation.ts';
+import { type ChunkFilter, startTcpProxy } from './support/tcpProxy.ts';
 
 /** Postgres's ReadyForQuery message while idle: 'Z', length 5, status 'I'. */
 const READY_FOR_QUERY = Buffer.from([0x5a, 0, 0, 0, 5, 0x49]);
 
 /**
- * A proxy to Postgres whose connections after the first `healthy` stall once they have opened: the server's first
- * ReadyForQuery reaches the client, nothing after it does (a server that hangs, a network that stops carrying).
- * `stalled` resolves when the first has.
+ * A filter that passes what the server sends up to the end of its first ReadyForQuery and nothing after it (a server
+ * that hangs, a network that stops carrying). The message is looked for across chunks: TCP may split it anywhere.
  */
-async function startStallingProxy(target: URL, healthy: number): Promise<{ port: number; stalled: Promise<void>; close(): Promise<void> }> {
-  let connections = 0;
-  let onStall!: () => void;
-  const stalled = new Promise<void>((resolve) => (onStall = resolve));
-  const open = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const stalls = ++connections > healthy;
-    let forwarding = true;
-    const upstream = net.connect(Number(target.port || 5432), target.hostname);
-    for (const socket of [client, upstream]) {
-      open.add(socket);
-      socket.on('close', () => (open.delete(socket), client.destroy(), upstream.destroy()));
-      socket.on('error', () => (client.destroy(), upstream.destroy()));
+function stallAfterFirstReadyForQuery(onStall: () => void): ChunkFilter {
+  let carried = Buffer.alloc(0);
+  let stalled = false;
+  return (chunk) => {
+    if (stalled) return Buffer.alloc(0);
+    const seen = Buffer.concat([carried, chunk]);
+    const at = seen.indexOf(READY_FOR_QUERY);
+    if (at < 0) {
+      carried = seen.subarray(Math.max(0, seen.length - (READY_FOR_QUERY.length - 1)));
+      return chunk;
     }
-    client.pipe(upstream);
-    upstream.on('data', (chunk: Buffer) => {
-      if (!forwarding) return;
-      client.write(chunk);
-      if (stalls && chunk.includes(READY_FOR_QUERY)) {
-        forwarding = false;
-        onStall();
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    stalled,
-    close: () =>
-      new Promise((resolve) => {
-        for (const socket of open) socket.destroy();
-        server.close(() => resolve());
-      }),
+    stalled = true;
+    onStall();
+    return chunk.subarray(0, at + READY_FOR_QUERY.length - carried.length);
   };
 }
 
@@ -67,7 +47,12 @@ describe('a Postgres connection that stalls right after it opened', () => {
   it('closing the database fails the query it carried, and nothing else: no unhandled rejection to end the process', async () => {
     const url = new URL(database.url);
     // The migration's connection works; the pool's first stalls.
-    const proxy = await startStallingProxy(url, 1);
+    let onStall!: () => void;
+    const stalled = new Promise<void>((resolve) => (onStall = resolve));
+    const proxy = await startTcpProxy(
+      { host: url.hostname, port: Number(url.port || 5432) },
+      { fromServer: (connection) => (connection === 1 ? (chunk) => chunk : stallAfterFirstReadyForQuery(onStall)) },
+    );
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-stall-'));
     try {
       const through = new URL(url);
@@ -79,7 +64,7 @@ describe('a Postgres connection that stalls right after it opened', () => {
         // drizzle wraps the driver's error: its cause is postgres.js's.
         (error: { cause?: { code?: string } }) => error.cause?.code,
       );
-      await proxy.stalled;
+      await stalled;
       // Closing waits for the stalled query (postgres.js's end timeout), then destroys its connection.
       await handle.close();
       expect(await ping).toBe('CONNECTION_DESTROYED');
