@@ -1,17 +1,14 @@
 import xterm from '@xterm/headless';
 import {
-  blockingDialogOn,
   HeadlessTerminal,
   HOOKED_READ_TIMING,
+  HookedScreen,
   parseScreen,
   ReadPacer,
   type ReadTiming,
   SCREEN_READ_TIMING,
   ScreenFollower,
-  type SessionSnapshot,
   SnapshotDiffer,
-  STARTING_SNAPSHOT,
-  screenEvents,
 } from '@mission/worker';
 import { loadRecording, recordedScenarios } from '../tests/fixtures/recordings.ts';
 import { ownCpuMsSince } from './lib/procStat.ts';
@@ -58,37 +55,39 @@ async function xtermAlone(chunks: readonly { data: string }[]): Promise<void> {
   terminal.dispose();
 }
 
+/** One terminal's screen as a driver reads it: its follower (what was written, the counts) and one read. */
+interface ScreenReader {
+  follower: ScreenFollower;
+  read(): void;
+}
+
 /** How one driver reads the screen: when (its pacing), and what it does with each read. */
 interface ScreenDriver {
   timing: ReadTiming;
-  /** A reader of one terminal's screen, made once per terminal: each call is one read. */
-  reader(terminal: HeadlessTerminal, follower: ScreenFollower): () => void;
+  /** The reader of one terminal's screen, made once per terminal. */
+  reader(terminal: HeadlessTerminal): ScreenReader;
 }
 
 /** The screen driver (LiveSession): each snapshot into the differ, whose events are the transcript's and the state's. */
 const screenDriver: ScreenDriver = {
   timing: SCREEN_READ_TIMING,
-  reader: (_terminal, follower) => {
+  reader: (terminal) => {
+    const follower = new ScreenFollower(terminal);
     const differ = new SnapshotDiffer();
-    return () => differ.next(follower.read());
+    return { follower, read: () => differ.next(follower.read()) };
   },
 };
 
 /**
- * The hooks driver (HookedSession, the default): each snapshot's title and status become events (the hooks and
- * the transcript file give the rest), and a screen whose rows changed is looked at for a blocking dialog.
+ * The hooks driver (HookedSession, the default), through its own HookedScreen: each snapshot's title and status
+ * become events (the hooks and the transcript file give the rest), and a screen whose rows changed is looked at
+ * for a blocking dialog.
  */
 const hooksDriver: ScreenDriver = {
   timing: HOOKED_READ_TIMING,
-  reader: (terminal, follower) => {
-    // As HookedSession: the first read is compared with the snapshot of a session that has not started.
-    let before: SessionSnapshot = STARTING_SNAPSHOT;
-    return () => {
-      const next = follower.read();
-      screenEvents(before, next);
-      before = next;
-      if (follower.rowsChanged) blockingDialogOn(terminal.screen().lines);
-    };
+  reader: (terminal) => {
+    const screen = new HookedScreen(terminal);
+    return { follower: screen.follower, read: () => screen.read() };
   },
 };
 
@@ -118,8 +117,7 @@ async function screenThroughput() {
           continue;
         }
         const terminal = new HeadlessTerminal({ cols: 120, rows: 40 });
-        const follower = new ScreenFollower(terminal);
-        const read = drivers[driver].reader(terminal, follower);
+        const { follower, read } = drivers[driver].reader(terminal);
         const pacer = new ReadPacer(drivers[driver].timing);
         // As in the worker, the read is decided in xterm's callback once it has parsed the chunk (a closure
         // written inline, as PtySession's: the loader names a closure kept in a variable, at each chunk).

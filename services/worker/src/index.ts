@@ -11,6 +11,7 @@ export * from './pty/screen.ts';
 export * from './pty/screenParser.ts';
 export * from './pty/snapshotDiff.ts';
 export * from './pty/screenFollower.ts';
+export { HookedScreen } from './pty/hookedScreen.ts';
 export * from './pty/readPacer.ts';
 export * from './sessions/liveSession.ts';
 export { HOOKED_READ_TIMING } from './sessions/hookedSession.ts';

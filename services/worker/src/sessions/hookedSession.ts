@@ -16,14 +16,13 @@ import {
 import { type HookInput, type HookInputOf, NO_DECISION, permissionAnswer, preToolUseDenial } from '../hooks/hookPayloads.ts';
 import { hookDialog, toolTarget } from '../hooks/toolUseView.ts';
 import type { GuardAnswer } from '../permissions/permissionGuard.ts';
-import { type BlockingDialog, blockingDialogOn } from '../pty/blockingDialog.ts';
+import type { BlockingDialog } from '../pty/blockingDialog.ts';
+import { HookedScreen } from '../pty/hookedScreen.ts';
 import type { PtyExit, PtySession } from '../pty/ptySession.ts';
 import type { Logger } from '@mission/store';
 import type { PermissionDialog, SessionSnapshot } from '../pty/screen.ts';
 import { ANIMATION_READ_MS, type ReadTiming } from '../pty/readPacer.ts';
 import { ReadSchedule } from '../pty/readSchedule.ts';
-import { ScreenFollower } from '../pty/screenFollower.ts';
-import { screenEvents, STARTING_SNAPSHOT } from '../pty/snapshotDiff.ts';
 import { JsonlTail } from '../transcripts/transcriptTail.ts';
 import { transcriptUpdates } from '../transcripts/transcriptContent.ts';
 import { exitedState, exitReason, sessionEndReason } from './exitReason.ts';
@@ -150,12 +149,9 @@ interface HeldRequest {
 export class HookedSession implements InteractiveSession {
   readonly driver = 'hooks' as const;
   private phase: Exclude<SessionState, 'exited' | 'lost'> = 'starting';
-  private snapshot: SessionSnapshot = STARTING_SNAPSHOT;
   private blocking: BlockingDialog | null = null;
-  /** Parses the screen again only where it changed since the last read. */
-  private readonly follower: ScreenFollower;
-  /** The blocking dialog the screen showed at its last change (the screen's rows alone decide it). */
-  private shownBlocking: BlockingDialog | null = null;
+  /** The screen as the hooks driver reads it: readiness, the spinner, a dialog no hook reports. */
+  private readonly screenReader: HookedScreen;
   /** When the dialog `blocking` was first seen on the screen. */
   private blockingSince = 0;
   private exit: PtyExit | null = null;
@@ -208,10 +204,10 @@ export class HookedSession implements InteractiveSession {
     this.limitToWaitAgain = Boolean(resumed?.atLimit);
     // That turn is this CLI's open turn: it goes on once the slot takes work again, unless it ends first (an interrupt).
     if (resumed?.atLimit?.turnOpen) this.openTurn = { promptId: null };
-    this.follower = new ScreenFollower(pty);
+    this.screenReader = new HookedScreen(pty);
     this.reads = new ReadSchedule({
       timing: HOOKED_READ_TIMING,
-      written: () => this.follower.written(),
+      written: () => this.screenReader.written(),
       read: () => this.readScreen(),
     });
     pty.onRender(() => this.reads.rendered());
@@ -426,7 +422,8 @@ export class HookedSession implements InteractiveSession {
       return this.turn();
     }
     const before = this.turnsEnded;
-    const stopped = () => this.exit !== null || this.turnsEnded > before || (this.held.length === 0 && this.snapshot.state === 'idle');
+    const stopped = () =>
+      this.exit !== null || this.turnsEnded > before || (this.held.length === 0 && this.screenReader.snapshot.state === 'idle');
     const stop = () =>
       this.events
         .waitFor(stopped, INTERRUPT_WAIT_MS, 'the interrupt', () => this.state)
@@ -445,7 +442,7 @@ export class HookedSession implements InteractiveSession {
         await this.events.waitFor(stopped, INTERRUPT_WAIT_MS, 'the interrupt', () => this.state);
       }
     }
-    if (this.turnsEnded === before) this.endTurn(this.lastText ?? this.snapshot.lastResponse);
+    if (this.turnsEnded === before) this.endTurn(this.lastText ?? this.screenReader.snapshot.lastResponse);
     return this.turn();
   }
 
@@ -607,7 +604,13 @@ export class HookedSession implements InteractiveSession {
       // The slot is paused whatever becomes of the menu (a person at an attached terminal may answer it first).
       if (menu && stop)
         await answerDialog(
-          { pty: this.pty, events: this.events, current: () => this.shownBlocking, shownSince: () => seen, state: () => this.state },
+          {
+            pty: this.pty,
+            events: this.events,
+            current: () => this.screenReader.blocking,
+            shownSince: () => seen,
+            state: () => this.state,
+          },
           menu,
           stop.key,
           LIMIT_KEYS_MS,
@@ -682,14 +685,12 @@ export class HookedSession implements InteractiveSession {
   /** The screen as it is now: readiness, the spinner, a dialog no hook reports. */
   private readScreen(): SessionSnapshot {
     this.reads.reading();
-    if (this.exit) return this.snapshot;
-    const next = this.follower.read();
-    for (const event of screenEvents(this.snapshot, next)) this.events.emit(event);
-    this.snapshot = next;
+    if (this.exit) return this.screenReader.snapshot;
+    for (const event of this.screenReader.read()) this.events.emit(event);
+    const next = this.screenReader.snapshot;
     if (next.dialog) for (const held of this.held) if (held.approval) this.markShown(held);
-    if (this.follower.rowsChanged) this.shownBlocking = blockingDialogOn(this.pty.screen().lines);
     // While a permission request is held, the dialog on the screen is the CLI's permission dialog.
-    const shown = this.held.length > 0 ? null : this.shownBlocking;
+    const shown = this.held.length > 0 ? null : this.screenReader.blocking;
     // The usage-limit menu is Mission's to answer: until the slot's pause is on, the session is not blocked by it.
     const limitMenu = shown?.kind === 'usage_limit' && shown.options.length > 0 ? shown : null;
     if (limitMenu && !this.stoppingAtLimit) void this.stopAtLimit(limitMenu);
