@@ -39,8 +39,14 @@ describe('a batched burst of events and a kill -9 between insert and publish', (
     });
     const { id } = (await res.json()) as { id: string };
     const { db } = system.core.database;
-    const claimed = (await new TaskStore({ db, events: system.core.events }).claim(id, 'burst-writer', undefined))?.task;
-    expect(claimed?.status).toBe('running');
+    const unpublished: unknown[] = [];
+    const claim = await new TaskStore({ db, events: system.core.events }).claim(id, 'burst-writer', undefined, (error) =>
+      unpublished.push(error),
+    );
+    expect(claim?.task.status).toBe('running');
+    // Its `running` event went out before the listener below subscribes: what it hears is the writer's alone.
+    await claim?.published;
+    expect(unpublished).toEqual([]);
 
     // The writer publishes on a Redis of the test's own whose writes are paused: its PUBLISH waits there.
     const admin = createRedis(redis.url, 'test-burst-admin');
@@ -59,7 +65,7 @@ describe('a batched burst of events and a kill -9 between insert and publish', (
         MISSION_QUEUE_PREFIX: system.config.queuePrefix,
         TASK_ID: id,
         WORKER_ID: 'burst-writer',
-        ATTEMPTS: String(claimed!.attempts),
+        ATTEMPTS: String(claim!.task.attempts),
         BURST: String(BURST),
       },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { newId } from '@mission/contracts';
-import { tables, TaskStore } from '@mission/store';
+import { EventLog, tables, TaskStore } from '@mission/store';
 import { sql } from 'drizzle-orm';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { uniquePrefix } from './support/isolation.ts';
 import { useStoreTestBed, withEventsRefused } from './support/storeTestBed.ts';
 
 // F3: a task's row and its state event commit together, on real Postgres and Redis.
@@ -11,6 +13,13 @@ describe('TaskStore', () => {
   let store: TaskStore;
   beforeAll(() => {
     store = new TaskStore({ db: bed.db, events: bed.events });
+  });
+  // The `running` events claims store and publish in the background: none may fail to go out on a working Redis.
+  const unpublished: unknown[] = [];
+  const claim = (taskId: string, workerId: string, servedSlots: string[] | undefined, on = store) =>
+    on.claim(taskId, workerId, servedSlots, (error) => unpublished.push(error));
+  afterEach(() => {
+    expect(unpublished).toEqual([]);
   });
 
   const draft = (slot = 'store') => ({ id: newId('task'), slot, mode: 'submit', prompt: 'p', priority: 50, timeoutMs: 60_000 });
@@ -21,7 +30,7 @@ describe('TaskStore', () => {
   };
   const running = async () => {
     const task = await submitted();
-    const claimed = (await store.claim(task.id, 'worker-a', undefined))?.task;
+    const claimed = (await claim(task.id, 'worker-a', undefined))?.task;
     return { id: claimed!.id, workerId: 'worker-a', attempts: claimed!.attempts };
   };
   const statusOf = async (id: string) =>
@@ -55,15 +64,37 @@ describe('TaskStore', () => {
 
   it('claims in one statement: the task running with its `running` event stored, its slot and role read with it; a second claim takes nothing', async () => {
     const task = await submitted();
-    expect(await store.claim(task.id, 'worker-a', ['elsewhere'])).toBeNull(); // a slot the worker does not serve
-    const claimed = await store.claim(task.id, 'worker-a', ['elsewhere', 'store']);
+    expect(await claim(task.id, 'worker-a', ['elsewhere'])).toBeNull(); // a slot the worker does not serve
+    const claimed = await claim(task.id, 'worker-a', ['elsewhere', 'store']);
     expect(claimed?.task).toMatchObject({ id: task.id, status: 'running', workerId: 'worker-a', attempts: 1 });
     expect(claimed?.task.startedAt).toBeInstanceOf(Date);
     expect(claimed?.slot).toMatchObject({ slot: { id: 'store' }, role: { name: 'default', version: 0 } });
     expect(await states(task.id)).toEqual(['queued', 'running']);
-    expect(await store.claim(task.id, 'worker-b', undefined)).toBeNull();
-    expect(await store.claim(task.id, 'worker-b', ['elsewhere'])).toBeNull();
+    expect(await claim(task.id, 'worker-b', undefined)).toBeNull();
+    expect(await claim(task.id, 'worker-b', ['elsewhere'])).toBeNull();
     expect(await states(task.id)).toEqual(['queued', 'running']);
+  });
+
+  it('a claim whose `running` event cannot be published still holds: the event is stored and the failure told', async () => {
+    const task = await submitted();
+    // A publisher that cannot send: never connected, and commands are refused instead of queued.
+    const refusing = new Redis({ lazyConnect: true, enableOfflineQueue: false });
+    // The connection reports the refusal as an error event too: all of them must be that refusal.
+    const connectionErrors: unknown[] = [];
+    refusing.on('error', (error) => connectionErrors.push(error));
+    const told: unknown[] = [];
+    try {
+      const offline = new TaskStore({ db: bed.db, events: new EventLog(bed.db, refusing, uniquePrefix()) });
+      const claimed = await offline.claim(task.id, 'worker-a', undefined, (error) => told.push(error));
+      expect(claimed?.task).toMatchObject({ id: task.id, status: 'running', workerId: 'worker-a' });
+      expect(await states(task.id)).toEqual(['queued', 'running']);
+      await claimed?.published;
+      expect(told).toHaveLength(1);
+      expect(String(told[0])).toMatch(/enableOfflineQueue/);
+      expect(connectionErrors.every((error) => /enableOfflineQueue/.test(String(error)))).toBe(true);
+    } finally {
+      refusing.disconnect();
+    }
   });
 
   it('notes the prompt delivered and its Claude session in one write while the lease holds', async () => {

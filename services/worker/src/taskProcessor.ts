@@ -288,7 +288,9 @@ export class TaskProcessor {
    */
   private async claim(taskId: string, recovered = false): Promise<SlotClaim> {
     // The common case in one statement: a slot without a limit of its own.
-    const claimed = await this.store.claim(taskId, this.deps.workerId, this.deps.workerSlots);
+    const claimed = await this.store.claim(taskId, this.deps.workerId, this.deps.workerSlots, (error) =>
+      this.deps.logger.warn({ err: error, taskId }, 'the running event of a claimed task was stored but could not be published'),
+    );
     if (claimed) return claimed;
 
     const row = await taskRow(this.deps.db, taskId);

@@ -132,17 +132,30 @@ export class TaskStore {
    * queued → running on `workerId` (one more attempt), with its `running` event, unless a cancel was
    * asked for or it was taken. Only tasks of `servedSlots` (undefined = all) whose slot has no
    * `maxConcurrency`: a slot with a limit is claimed by {@link claimWithinSlotLimit}. Resolves the task with its
-   * slot and the slot's role in force, read in the same statement.
+   * slot and the slot's role in force, read in the same statement. The `running` event, stored with the claim, is
+   * published without holding the run back for it (`published` resolves once it went out, or failed); a publish that
+   * fails is told to `unpublished` (a follower reads the event from the log when the task's next one arrives, as for
+   * any event missed on the wire).
    */
-  async claim(taskId: string, workerId: string, servedSlots: readonly string[] | undefined): Promise<ClaimedTask | null> {
+  async claim(
+    taskId: string,
+    workerId: string,
+    servedSlots: readonly string[] | undefined,
+    unpublished: (error: unknown) => void,
+  ): Promise<(ClaimedTask & { published: Promise<void> }) | null> {
     this.claimStatement ??= claimStatement(this.deps);
     const statement = this.claimStatement;
     const [row] = await retryingSeqConflicts(() =>
       statement.execute({ taskId, workerId, servedSlots: servedSlots ? JSON.stringify(servedSlots) : null }),
     );
     if (!row) return null;
-    await this.deps.events.publish(storedEventsOf(row.events));
-    return { task: row.task as TaskRow, slot: row.slot ? slotWithRole(row.slot, row.active as RoleVersionRow | null) : undefined };
+    // Sent now, on the connection every later event of the task is published on: they go out after it.
+    const published = this.deps.events.publish(storedEventsOf(row.events)).catch(unpublished);
+    return {
+      task: row.task as TaskRow,
+      slot: row.slot ? slotWithRole(row.slot, row.active as RoleVersionRow | null) : undefined,
+      published,
+    };
   }
 
   /** {@link claim} under a lock on the slot, counting its running tasks, so two workers never both take the last place. */
