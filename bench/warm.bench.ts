@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createLogger } from '@mission/store';
 import { CLAUDE_BIN, prepareClaudeHome } from '../tests/support/claudeEnv.ts';
-import { processesIn, waitUntil } from '../tests/support/processes.ts';
+import { isRunning, processesIn, waitUntil } from '../tests/support/processes.ts';
+import { readSse } from '../tests/support/sse.ts';
 import { startStubAnthropic } from '../tests/support/stubAnthropic.ts';
-import { startBenchSystem } from './lib/system.ts';
+import { startWorkerProcess } from '../tests/support/workerProcess.ts';
+import { type BenchSystem, startBenchSystem } from './lib/system.ts';
 import { cpuMs } from './lib/procStat.ts';
 import { ms, ratio, report, summarize } from './lib/stats.ts';
 
@@ -17,8 +18,9 @@ const SETTLED_MS = 300;
 /**
  * Warm agents against cold starts, in one run: submit → the first Messages API request the stub sees, for a
  * slot with a warm pool and one without (same settings otherwise), and Mission's own share of the warm path
- * (submit → prompt written to the warm agent, from the worker's debug log). Also the memory of a waiting warm
- * agent (how long a spawn blocks the worker's event loop: the `spawn` benchmark).
+ * (submit → prompt written to the warm agent, from the worker's debug log; the worker in a process of its own, as
+ * deployed). Also the memory of a waiting warm agent (how long a spawn blocks the worker's event loop: the `spawn`
+ * benchmark).
  */
 export async function benchWarm(): Promise<void> {
   const stub = await startStubAnthropic();
@@ -33,20 +35,10 @@ export async function benchWarm(): Promise<void> {
     warm: fs.mkdtempSync(path.join(os.tmpdir(), 'mission-bench-warm-')),
   };
   const home = prepareClaudeHome({ apiUrl: stub.url, trustedDirs: Object.values(dirs) });
-  const promptWrittenAt = new Map<string, number>();
-  // The worker's debug log says when it wrote a task's prompt (pino's `time`: ms since the epoch, as Date.now()).
-  const logger = createLogger(
-    { level: 'debug' },
-    {
-      write: (line: string) => {
-        if (!line.includes('prompt written to the agent')) return;
-        const entry = JSON.parse(line) as { taskId: string; time: number };
-        promptWrittenAt.set(entry.taskId, entry.time);
-      },
-    },
-  );
-  // Agents as the bench's own user, as in the tests: no agent user to set up on the machine.
-  const mission = await startBenchSystem({ MISSION_CLAUDE_BIN: CLAUDE_BIN }, { logger });
+  // Agents as the bench's own user, as in the tests: no agent user to set up on the machine. The worker runs in a
+  // process of its own, as deployed: the API's work (and the bench's polling) does not share its event loop.
+  const mission = await startBenchSystem({ MISSION_CLAUDE_BIN: CLAUDE_BIN }, { inProcessWorker: false });
+  const worker = await startWorkerProcess(mission, 'warm-bench', { LOG_LEVEL: 'debug' });
   const call = async (method: string, route: string, body?: unknown) => {
     const res = await mission.fetch(route, {
       method,
@@ -62,14 +54,18 @@ export async function benchWarm(): Promise<void> {
 
     const sides = { cold: [] as number[], warm: [] as number[] };
     const missionShare = { cold: [] as number[], warm: [] as number[] };
+    const claimed: number[] = [];
     let memoryKb: number[] = [];
+    let lastWarmAgent: number | undefined;
     for (let i = 0; i < RUNS * 2; i++) {
       const side = i % 2 === 0 ? 'cold' : 'warm';
       if (side === 'warm') {
-        // Its agent started and done starting (as a pool's agent is when tasks come now and then).
-        const pools = mission.worker!.warmPools;
-        if (pools.ready('warm') === 0) await pools.reconcile();
-        await waitUntil(() => pools.ready('warm') > 0, 60_000, 'a warm agent');
+        // The agent of the last warm task gone, and the one started in its place done starting (as a pool's agent is
+        // when tasks come now and then).
+        if (lastWarmAgent !== undefined) {
+          const gone = lastWarmAgent;
+          await waitUntil(() => !isRunning(gone), 60_000, `the last warm agent (${gone}) to end`);
+        }
         const waiting = await settledAgents(dirs.warm);
         if (memoryKb.length === 0) memoryKb = waiting.map(rssKb);
       }
@@ -84,9 +80,13 @@ export async function benchWarm(): Promise<void> {
       const first = firstRequestAt.get(marker);
       if (first === undefined) throw new Error(`the stub never saw the prompt of ${marker}`);
       sides[side].push(first - submitted);
-      const written = promptWrittenAt.get(task.id);
-      if (written === undefined) throw new Error(`the worker did not log the prompt of task ${task.id} as written`);
-      missionShare[side].push(written - submitted);
+      const written = promptWritten(worker.output(), task.id);
+      if (written.warm !== (side === 'warm')) throw new Error(`task ${task.id} of the ${side} slot ran ${written.warm ? 'warm' : 'cold'}`);
+      missionShare[side].push(written.time - submitted);
+      if (side === 'warm') {
+        lastWarmAgent = written.pid;
+        claimed.push((await runningAt(mission, task.id)) - submitted);
+      }
     }
     const cold = summarize(sides.cold);
     const warm = summarize(sides.warm);
@@ -99,6 +99,7 @@ export async function benchWarm(): Promise<void> {
         ['cold start', ms(cold.p50), ms(cold.p99), '1×'],
         ['warm agent', ms(warm.p50), ms(warm.p99), ratio(warm.p50, cold.p50)],
         ["warm: Mission's share (submit → prompt written)", ms(share.p50), ms(share.p99), ''],
+        ['  of which submit → claimed (its running event stored)', ms(summarize(claimed).p50), ms(summarize(claimed).p99), ''],
         ['cold: submit → prompt written (incl. spawn)', ms(coldShare.p50), ms(coldShare.p99), ''],
       ],
     );
@@ -109,11 +110,33 @@ export async function benchWarm(): Promise<void> {
       [[memoryKb.length, `${(totalKb / 1024).toFixed(1)} MB`]],
     );
   } finally {
+    worker.child.kill('SIGTERM');
+    await worker.exited;
     await mission.close();
     await stub.close();
     home.remove();
     for (const dir of Object.values(dirs)) fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The worker's debug line for a task's prompt written to its agent (pino's `time`: ms since the epoch, as Date.now()). */
+function promptWritten(output: string, taskId: string): { time: number; warm: boolean; pid: number } {
+  for (const line of output.split('\n')) {
+    if (!line.includes('prompt written to the agent') || !line.includes(taskId)) continue;
+    const entry = JSON.parse(line) as { taskId: string; time: number; warm: boolean; pid: number };
+    if (entry.taskId === taskId) return entry;
+  }
+  throw new Error(`the worker did not log the prompt of task ${taskId} as written`);
+}
+
+/** When a task's `running` event was stored (the claim), on the database's clock (this machine's). */
+async function runningAt(mission: BenchSystem, taskId: string): Promise<number> {
+  const messages = await readSse(await mission.fetch(`/v1/tasks/${taskId}/events?follow=false`));
+  for (const message of messages) {
+    const event = JSON.parse(message.data) as { type: string; at: string; payload: { state?: string } };
+    if (event.type === 'state' && event.payload.state === 'running') return Date.parse(event.at);
+  }
+  throw new Error(`task ${taskId} has no running event`);
 }
 
 /** The processes of the warm agent waiting in `dir`, once there is one and its CPU time has stopped growing. */
