@@ -96,13 +96,15 @@ function noticeUnderPrompt(lines: readonly string[]): BlockingDialog | null {
   let waiting = -1;
   let login: RegExpExecArray | null = null;
   for (let row = 0; row < lines.length; row++) {
-    const line = (lines[row] ?? '').trimEnd();
+    // Rows are matched as read (a trimmed copy of each, at every read, was most of this function's cost): the
+    // patterns match at a row's start, and the few rows that start as a notice does are trimmed for it.
+    const line = lines[row] ?? '';
     const first = firstVisible(line);
     if (first === WARNING_SIGN && LIMIT_WAIT.test(line)) {
       waiting = row;
       break;
     }
-    if (NOT_LOGGED_IN_STARTS.has(first)) login = NOT_LOGGED_IN.exec(line) ?? login;
+    if (NOT_LOGGED_IN_STARTS.has(first)) login = NOT_LOGGED_IN.exec(line.trimEnd()) ?? login;
   }
   if (waiting >= 0) {
     const notice = [lines[waiting] ?? '', lines[waiting + 1] ?? ''].map((line) => line.trim().replace(/^⚠\s*/, '')).filter(Boolean);
