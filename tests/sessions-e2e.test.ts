@@ -280,7 +280,10 @@ describe('interactive sessions through REST (real claude CLI)', () => {
         timeoutMs: 1_500,
       });
       expect(res.status).toBe(504);
-      expect(res.body.error.message).toMatch(/^timed out after \d+ ms waiting for the reply \(the session is idle\)$/);
+      // The prompt typed is the session's open turn (the CLI takes it once it runs again): it is working, and takes no
+      // other prompt meanwhile.
+      expect(res.body.error.message).toMatch(/^timed out after \d+ ms waiting for the reply \(the session is working\)$/);
+      expect((await screenOf(session.id)).state).toBe('working');
       const errors = (await events(session.id)).filter((e) => e.type === 'error');
       expect(errors.at(-1)?.payload).toMatchObject({ code: 'timeout' });
     } finally {

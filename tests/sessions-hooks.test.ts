@@ -157,6 +157,24 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
     await call('POST', `/v1/sessions/${session.id}/kill`);
   });
 
+  it('two prompts sent at once: one is typed and answered, the other refused with 409; the CLI gets one prompt', async () => {
+    replies['the first of two'] = [{ text: 'First answered.' }];
+    replies['the second of two'] = [{ text: 'Second answered.' }];
+    const session = await spawn();
+    const answers = await Promise.all([send(session.id, 'the first of two'), send(session.id, 'the second of two')]);
+    const typed = answers.find((answer) => answer.status === 200);
+    const refused = answers.find((answer) => answer.status === 409) as { body: unknown } | undefined;
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 409]);
+    expect(refused?.body).toMatchObject({
+      error: { message: 'the session is still working on the previous message: wait, or interrupt it' },
+    });
+    expect(['First answered.', 'Second answered.']).toContain(typed?.body.response);
+    const prompts = (await events(session.id)).filter((e) => e.type === 'user_message').map((e) => e.payload.text);
+    expect(prompts).toHaveLength(1);
+    expect(['the first of two', 'the second of two']).toContain(prompts[0]);
+    await call('POST', `/v1/sessions/${session.id}/kill`);
+  });
+
   // The interrupted turn's mark ("[Request interrupted by user for tool use]") may reach the transcript after the
   // next prompt's UserPromptSubmit (the CLI writes its transcript in batches): it names its own prompt (promptId),
   // so it does not end the new turn.

@@ -344,10 +344,17 @@ export class HookedSession implements InteractiveSession {
     );
     this.refuseUnlessIdle();
     await this.hooks.checkText(text);
+    // Again: another command may have typed while the text was checked.
+    this.refuseUnlessIdle();
     const before = this.turnsEnded;
-    await typePrompt(this.pty, this.events, text, deadline, () => this.state);
     // A `!` command runs in the CLI's bash mode: no model turn, so no Stop hook ends it; its output is on the screen.
-    if (bashModeCommand(text) !== null) return this.turn();
+    const bashMode = bashModeCommand(text) !== null;
+    // The turn is open from here, before the CLI's UserPromptSubmit hook names its prompt: nothing else may type into
+    // the prompt meanwhile, and the session is working as soon as the CLI can show it is (the screen and the hook are
+    // two channels: its spinner may be read before its hook arrives).
+    if (!bashMode) this.openTurnTyped();
+    await typePrompt(this.pty, this.events, text, deadline, () => this.state);
+    if (bashMode) return this.turn();
     return this.turnEnd(before, deadline, 'the reply', timeoutMs);
   }
 
@@ -512,6 +519,15 @@ export class HookedSession implements InteractiveSession {
   private isOpenTurn(promptId: string | null): boolean {
     if (!this.openTurn) return false;
     return promptId === null || this.openTurn.promptId === null || promptId === this.openTurn.promptId;
+  }
+
+  /**
+   * A turn whose prompt Mission types (its prompt id comes with its UserPromptSubmit hook): working from now, as
+   * the continue after a usage limit is.
+   */
+  private openTurnTyped(): void {
+    this.openTurn = { promptId: null };
+    this.setPhase('working');
   }
 
   /** Ends the open turn, if `promptId` (when known) is its prompt. */
