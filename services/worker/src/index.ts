@@ -15,6 +15,8 @@ export { HookedScreen } from './pty/hookedScreen.ts';
 export * from './pty/readPacer.ts';
 export * from './sessions/liveSession.ts';
 export { HOOKED_READ_TIMING } from './sessions/hookedSession.ts';
+export { MessageDelivery } from './sessions/messageDelivery.ts';
+export type { InteractiveSession } from './sessions/interactive.ts';
 export * from './hooks/hookServer.ts';
 export * from './hooks/hookSettings.ts';
 export * from './hooks/hookPayloads.ts';

@@ -1,4 +1,4 @@
-import { messagePrompt } from '@mission/contracts';
+import { messagePrompt, TimeoutError } from '@mission/contracts';
 import {
   announceMessageStatus,
   type Database,
@@ -48,8 +48,9 @@ export class MessageDelivery {
 
   /**
    * Types the message and waits for the turn: an idle end is the reply (answered). A turn that stops at
-   * a permission dialog leaves it delivered, without a reply; the session being busy again (someone
-   * typed first) puts it back in the queue; any other error fails it.
+   * a permission dialog, or does not end within the reply's timeout, leaves it delivered, without a reply (it
+   * was typed: it is never typed again); the session being busy again (someone typed first) puts it back in
+   * the queue; any other error fails it.
    */
   private async deliverOne(session: InteractiveSession, message: MessageRow): Promise<void> {
     await announceMessageStatus(this.deps.events, message);
@@ -63,6 +64,8 @@ export class MessageDelivery {
       update = { status: 'answered', reply: turn.response ?? '', answeredAt: new Date() };
     } catch (error) {
       const busy = session.state === 'working' || session.state === 'waiting_permission';
+      // Typed, and its turn still going when the wait for the reply ended: it stays delivered.
+      if (busy && error instanceof TimeoutError) return;
       update = busy ? { status: 'queued', deliveredAt: null } : { status: 'failed', error: (error as Error).message };
     }
     const row = await updateSessionMessage(this.deps.db, message.id, update);
