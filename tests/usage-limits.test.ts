@@ -118,8 +118,9 @@ describe('usage limits: real claude CLI (a claude.ai subscriber) against the stu
     expect(until).toBeGreaterThanOrEqual(refusedAt + resetsIn * 1000 - 1000);
     expect(until).toBeLessThanOrEqual(refusedAt + resetsIn * 1000 + 1000);
     expect((await slot()).pause).toMatchObject({ until: new Date(until).toISOString(), by: { kind: 'task', id: task.id } });
-    const waiting = await getTask(task.id);
-    expect(waiting).toMatchObject({ status: 'queued', attempts: 0 });
+    // The pause is stored (with its event), then the task is queued again: two writes, the second may land later.
+    await waitForStatus(task.id, 'queued');
+    expect(await getTask(task.id)).toMatchObject({ status: 'queued', attempts: 0 });
 
     const done = await waitForStatus(task.id, 'succeeded', 30_000);
     expect(done).toMatchObject({ result: 'Done after the reset.', attempts: 1, error: null });
