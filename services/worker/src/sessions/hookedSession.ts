@@ -163,9 +163,10 @@ export class HookedSession implements InteractiveSession {
   /**
    * The turn a submitted prompt started and that has not ended, named by the CLI's prompt id (null if the
    * hook did not carry one). A turn ends once; a Stop or a transcript mark of an earlier turn (an interrupted
-   * one's, written late) names another prompt and ends nothing.
+   * one's, written late) names another prompt and ends nothing. A turn Mission typed is `unnamed` until its
+   * UserPromptSubmit names it: whatever names a prompt meanwhile names an earlier one.
    */
-  private openTurn: { promptId: string | null } | null = null;
+  private openTurn: { promptId: string | null; unnamed?: true } | null = null;
   private lastReply: string | null = null;
   /** The newest assistant text the transcript (or Stop) gave. */
   private lastText: string | null = null;
@@ -518,7 +519,8 @@ export class HookedSession implements InteractiveSession {
   /** The turn of `promptId` is the open one (a call or record that names no prompt is taken for it). */
   private isOpenTurn(promptId: string | null): boolean {
     if (!this.openTurn) return false;
-    return promptId === null || this.openTurn.promptId === null || promptId === this.openTurn.promptId;
+    if (promptId === null || promptId === this.openTurn.promptId) return true;
+    return this.openTurn.promptId === null && !this.openTurn.unnamed;
   }
 
   /**
@@ -526,7 +528,7 @@ export class HookedSession implements InteractiveSession {
    * the continue after a usage limit is.
    */
   private openTurnTyped(): void {
-    this.openTurn = { promptId: null };
+    this.openTurn = { promptId: null, unnamed: true };
     this.setPhase('working');
   }
 
@@ -581,8 +583,9 @@ export class HookedSession implements InteractiveSession {
           if (update.costUsd === this.lastCost) continue;
           this.lastCost = update.costUsd;
           this.events.emit({ type: 'usage', payload: { costUsd: update.costUsd, usage: update.usage } });
-        } else if (this.phase === 'working' && this.held.length === 0) {
-          // Stopped from an attached terminal (Esc): no Stop hook follows.
+        } else if (this.phase === 'working' && this.held.length === 0 && !this.openTurn?.unnamed) {
+          // Stopped from an attached terminal (Esc): no Stop hook follows. Not while a prompt Mission typed waits to
+          // be taken: the CLI writes nothing of its turn before that, so the mark is an earlier turn's, written late.
           this.endTurn(this.lastText, update.promptId);
         }
       }
