@@ -16,8 +16,8 @@ describe('TaskStore', () => {
   });
   // The `running` events claims store and publish in the background: none may fail to go out on a working Redis.
   const unpublished: unknown[] = [];
-  const claim = (taskId: string, workerId: string, servedSlots: string[] | undefined, on = store) =>
-    on.claim(taskId, workerId, servedSlots, (error) => unpublished.push(error));
+  const claim = (taskId: string, workerId: string, servedSlots: string[] | undefined) =>
+    store.claim(taskId, workerId, servedSlots, (error) => unpublished.push(error));
   afterEach(() => {
     expect(unpublished).toEqual([]);
   });
