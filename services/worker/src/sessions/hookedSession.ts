@@ -557,6 +557,15 @@ export class HookedSession implements InteractiveSession {
     this.events.emit({ type: 'assistant_message', payload: { text } });
   }
 
+  /**
+   * Whether what the transcript records now can stop the turn (a limit, an interrupt's mark): the session works on a
+   * turn the CLI has taken. Not while a prompt Mission typed waits to be taken: the CLI writes nothing of its turn
+   * before that, so a record then is an earlier turn's, written late.
+   */
+  private inTranscriptTurn(): boolean {
+    return this.phase === 'working' && !this.openTurn?.unnamed;
+  }
+
   /** Reads what the transcript gained: assistant text, tool results, the mark of an interrupt, the cost. */
   private readTranscript(): void {
     if (!this.transcript) return;
@@ -578,14 +587,13 @@ export class HookedSession implements InteractiveSession {
         } else if (update.kind === 'usage_limit') {
           this.limitHit = { text: update.text, resetsAt: update.resetsAt };
           // An API key's 429 (no reset told): the CLI shows no menu, leaves the turn unfinished and its prompt back.
-          if (update.resetsAt === null && this.phase === 'working' && !this.stoppingAtLimit) void this.stopAtLimit(null);
+          if (update.resetsAt === null && this.inTranscriptTurn() && !this.stoppingAtLimit) void this.stopAtLimit(null);
         } else if (update.kind === 'cost') {
           if (update.costUsd === this.lastCost) continue;
           this.lastCost = update.costUsd;
           this.events.emit({ type: 'usage', payload: { costUsd: update.costUsd, usage: update.usage } });
-        } else if (this.phase === 'working' && this.held.length === 0 && !this.openTurn?.unnamed) {
-          // Stopped from an attached terminal (Esc): no Stop hook follows. Not while a prompt Mission typed waits to
-          // be taken: the CLI writes nothing of its turn before that, so the mark is an earlier turn's, written late.
+        } else if (this.inTranscriptTurn() && this.held.length === 0) {
+          // Stopped from an attached terminal (Esc): no Stop hook follows.
           this.endTurn(this.lastText, update.promptId);
         }
       }
