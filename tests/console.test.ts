@@ -139,6 +139,19 @@ describe.skipIf(!chromiumAvailable())('web console (headless Chromium, real clau
       .toContain('Hello from the stub, through the console.');
     expect(bed.stub.requests.some((r) => r.lastUserText === 'say hello to the console')).toBe(true);
     await screenshot(page, '2-session-terminal');
+
+    // A screen of the CLI's own opened at the terminal (/help) blocks the session; its Close button presses Esc.
+    await waitUntil(async () => (await bed.system.core.sessions.get(sessionId)).state === 'idle', 30_000, 'the session to be idle');
+    await page.getByTestId('terminal').click();
+    await page.keyboard.type('/help');
+    await page.keyboard.press('Enter');
+    const blocking = page.getByTestId('blocking');
+    await blocking.getByRole('heading', { name: 'Claude Code asks (command_screen)' }).waitFor({ timeout: 30_000 });
+    await blocking.getByRole('button', { name: 'Close (Esc)' }).click();
+    await blocking.waitFor({ state: 'detached', timeout: 30_000 });
+    expect((await bed.system.core.sessions.get(sessionId)).state).toBe('idle');
+    // What is typed next goes to the terminal again.
+    await page.getByTestId('terminal').click();
   });
 
   it('a tool use held by a confirm rule is approved from the inbox with one click, the session goes on, and can be ended', async () => {

@@ -6,6 +6,7 @@ import {
   HOOKED_EVENTS,
   HookServer,
   hookSettings,
+  blockingDialogOn,
   parseBlockingDialog,
   parseHookInput,
   transcriptUpdates,
@@ -203,5 +204,62 @@ describe(`a usage limit in an interactive session of Claude Code ${CLAUDE_VERSIO
       options: [{ key: '1', label: 'Stop and wait for limit to reset' }, { key: '2' }, { key: '3', label: 'Upgrade your plan' }],
     });
     expect(parseBlockingDialog(limited.screens.stopped.join('\n'))).toBeNull();
+  });
+});
+
+/** Slash commands typed at the prompt, as Mission types them (tests/fixtures/recordSlashCommands.ts). */
+describe(`slash commands in an interactive session of Claude Code ${CLAUDE_VERSION}`, () => {
+  const slash = JSON.parse(
+    fs.readFileSync(new URL(`./fixtures/claude/${CLAUDE_VERSION}/hooks/slash-commands.json`, import.meta.url), 'utf8'),
+  ) as {
+    sessionId: string;
+    steps: { typed: string; hooks: string[]; screen: string[] }[];
+    calls: Record<string, unknown>[];
+    transcripts: Record<'started' | 'after /clear', Record<string, unknown>[]>;
+  };
+  const step = (typed: string) => slash.steps.find((each) => each.typed === typed)!;
+  const outputs = (transcript: 'started' | 'after /clear') =>
+    slash.transcripts[transcript].flatMap(transcriptUpdates).filter((update) => update.kind === 'command_output');
+
+  it('a command the CLI runs itself calls no hook but /clear, which ends the conversation (SessionEnd, reason "clear"); the next prompt runs in a new one', () => {
+    expect(slash.steps.map(({ typed, hooks }) => [typed, hooks])).toEqual([
+      ['say hello', ['UserPromptSubmit', 'Stop']],
+      ['/foo', []],
+      ['/help', []],
+      ['\x1b', []],
+      ['/clear', ['SessionEnd']],
+      ['/compact', []],
+      ['after the clear', ['UserPromptSubmit', 'Stop']],
+    ]);
+    const calls = slash.calls.map(parseHookInput);
+    expect(calls[2]).toMatchObject({ hook_event_name: 'SessionEnd', reason: 'clear', session_id: slash.sessionId });
+    // The prompt after it: another Claude session, with a transcript of its own.
+    expect(calls[3]?.session_id).not.toBe(slash.sessionId);
+    expect(calls[3]?.transcript_path).not.toBe(calls[2]?.transcript_path);
+  });
+
+  it("the transcript records what a command printed (local_command) and the CLI's word on one it would not run (informational), each when it was written", () => {
+    const typedAt = Date.parse(String(slash.transcripts.started.find((record) => record.type === 'assistant')?.timestamp));
+    expect(outputs('started')).toEqual([
+      { kind: 'command_output', text: 'Unknown command: /foo. Did you mean /loop?', at: expect.any(Number) },
+    ]);
+    expect(outputs('started')[0]!.at).toBeGreaterThan(typedAt);
+    expect(outputs('after /clear').map((update) => update.kind === 'command_output' && update.text)).toEqual([
+      '',
+      'Not enough messages to compact.',
+    ]);
+  });
+
+  it("a command that opens a screen of the CLI's own (/help) blocks the session until Esc closes it; a command whose output is in the transcript leaves the prompt showing", () => {
+    expect(blockingDialogOn(step('/help').screen)).toEqual({
+      kind: 'command_screen',
+      text: expect.stringMatching(/^Help {2}General {3}Commands {3}Custom commands\nClaude understands your codebase/),
+      options: [],
+      numbered: false,
+      selected: null,
+    });
+    expect(blockingDialogOn(step('\x1b').screen)).toBeNull();
+    expect(blockingDialogOn(step('/foo').screen)).toBeNull();
+    expect(blockingDialogOn(step('/compact').screen)).toBeNull();
   });
 });

@@ -195,6 +195,41 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
     await call('POST', `/v1/sessions/${session.id}/kill`);
   });
 
+  // Recorded: tests/fixtures/claude/<version>/hooks/slash-commands.json. Most commands call no hook, so no Stop ends them.
+  it('slash commands sent: one the CLI runs itself answers with what it printed; one that opens a screen of its own blocks the session until interrupt closes it; /clear ends at the end of the conversation', async () => {
+    replies['before the commands'] = [{ text: 'Before.' }];
+    replies['after the commands'] = [{ text: 'After.' }];
+    const session = await spawn();
+    expect((await send(session.id, 'before the commands')).body).toMatchObject({ state: 'idle', response: 'Before.' });
+
+    const unknown = await send(session.id, '/foo');
+    expect(unknown.status).toBe(200);
+    expect(unknown.body).toMatchObject({ state: 'idle', response: expect.stringMatching(/^Unknown command: \/foo\b/) });
+
+    const help = await send(session.id, '/help');
+    expect(help.status).toBe(200);
+    expect(help.body).toMatchObject({ state: 'blocked', response: expect.stringMatching(/^Help {2}General\b/) });
+    expect((await screenOf(session.id)).blocking).toMatchObject({ kind: 'command_screen', options: [] });
+    const refused = await call<{ error: { message: string } }>('POST', `/v1/sessions/${session.id}/send`, { text: 'typed over the help' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toMatch(
+      /^the session shows a command_screen dialog \("Help .*"\): close it first with POST \/v1\/sessions\/:id\/interrupt/,
+    );
+    expect((await call<SessionTurn>('POST', `/v1/sessions/${session.id}/interrupt`)).body).toMatchObject({ state: 'idle' });
+    expect((await screenOf(session.id)).blocking).toBeNull();
+
+    expect((await send(session.id, '/clear')).body).toMatchObject({ state: 'idle', response: '' });
+    expect((await send(session.id, 'after the commands')).body).toMatchObject({ state: 'idle', response: 'After.' });
+    const notices = (await events(session.id))
+      .filter((e): e is Extract<MissionEvent, { type: 'notice' }> => e.type === 'notice')
+      .filter((e) => e.payload.kind === 'command_output');
+    expect(notices.map((e) => e.payload.text)).toEqual([unknown.body.response, help.body.response, '']);
+    // Nothing was typed but the prompts and the commands.
+    expect((await screenOf(session.id)).lines.join('\n')).not.toContain('typed over the help');
+    expect(typedPrompts().filter((prompt) => prompt.endsWith('the commands'))).toHaveLength(2);
+    await call('POST', `/v1/sessions/${session.id}/kill`);
+  });
+
   // The CLI refuses keys read within 250 ms of a dialog's mount (its guard against keys meant for the screen before):
   // the answer's keys are written once that has passed since the dialog was first seen.
   it("a dialog no hook reports (a project's MCP server) makes the session blocked: send answers 409 naming it; answer picks an option once", async () => {

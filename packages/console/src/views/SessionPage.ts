@@ -34,6 +34,11 @@ export function SessionPage({ id }: { id: string }) {
     await api.post(`/v1/sessions/${encodeURIComponent(id)}/answer`, { option });
     session.refresh();
   });
+  // A screen a slash command opened (`/help`, `/cost`) offers nothing to pick: Esc, what interrupt presses, closes it.
+  const close = useAction(async () => {
+    await api.post(`/v1/sessions/${encodeURIComponent(id)}/interrupt`);
+    session.refresh();
+  });
   if (!session.data) return html`<${Pending} error=${session.error} />`;
 
   // The stream's latest state is newer than the last poll.
@@ -62,10 +67,15 @@ export function SessionPage({ id }: { id: string }) {
             (option) =>
               html`<button type="button" disabled=${answer.busy} onClick=${() => answer.run(option.key)}>${option.key}. ${option.label}</button> `,
           )}
+          ${
+            blocking.kind === 'command_screen'
+              ? html`<button type="button" disabled=${close.busy} onClick=${() => close.run()}>Close (Esc)</button>`
+              : null
+          }
         </section>`
         : null
     }
-    <${ErrorMessage} error=${session.error ?? end.error ?? resume.error ?? answer.error} />
+    <${ErrorMessage} error=${session.error ?? end.error ?? resume.error ?? answer.error ?? close.error} />
     <div class="session">
       ${
         ENDED.has(state)

@@ -106,7 +106,16 @@ export type PermissionDialogView = z.infer<typeof permissionDialogSchema>;
 
 /** A dialog the CLI shows that no hook reports, and the options that answer it. */
 export const blockingDialogSchema = z.object({
-  kind: z.enum(['trust_folder', 'auto_mode_offer', 'api_key', 'login_required', 'mcp_server_approval', 'usage_limit', 'unknown']),
+  kind: z.enum([
+    'trust_folder',
+    'auto_mode_offer',
+    'api_key',
+    'login_required',
+    'mcp_server_approval',
+    'usage_limit',
+    'command_screen',
+    'unknown',
+  ]),
   text: z.string(),
   options: z.array(z.object({ key: z.string(), label: z.string() })),
 });

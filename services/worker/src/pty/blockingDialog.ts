@@ -2,8 +2,9 @@ import { parseScreen } from './screenParser.ts';
 
 /**
  * The screens on which Claude Code waits for something other than a tool permission: questions it asks
- * before it will start (folder trust, the API key, the auto-mode offer, a project's MCP servers), and
- * states in which it cannot answer (not logged in, a usage limit). Tool permission dialogs are not
+ * before it will start (folder trust, the API key, the auto-mode offer, a project's MCP servers), states
+ * in which it cannot answer (not logged in, a usage limit), and screens of its own that a slash command
+ * opens in place of its input box (`/help`, `/cost`: closed with Esc). Tool permission dialogs are not
  * among them: screenParser.ts reads those.
  */
 export const blockingDialogKinds = [
@@ -13,6 +14,7 @@ export const blockingDialogKinds = [
   'login_required',
   'mcp_server_approval',
   'usage_limit',
+  'command_screen',
   'unknown',
 ] as const;
 export type BlockingDialogKind = (typeof blockingDialogKinds)[number];
@@ -54,6 +56,8 @@ const WARNING_SIGN = 0x26a0;
 const NOT_LOGGED_IN_STARTS = new Set([0x23bf, 0x4e]);
 /** `  ⎿  Not logged in · Please run /login` under the prompt sent, or the hint right of the input box. */
 const NOT_LOGGED_IN = /^\s*⎿\s+(Not logged in\b.*)$|^ {20,}(Not logged in\b.*)$/;
+/** The last line of a screen a slash command opened (`←/→ to switch · Esc to close`). */
+const CLOSE_HINT = /\bEsc to (?:close|cancel|exit|go back)\b/;
 
 /** Reads a blocking dialog off a Claude Code screen (its rows joined by newlines), or null when there is none. Pure. */
 export function parseBlockingDialog(screenText: string): BlockingDialog | null {
@@ -85,7 +89,22 @@ export function blockingDialogOn(rows: readonly string[]): BlockingDialog | null
     if (top < 0 || isPermissionDialog(lines)) return null;
     return { kind: 'unknown', text, ...dialog };
   }
-  return noticeUnderPrompt(lines);
+  return commandScreen(lines) ?? noticeUnderPrompt(lines);
+}
+
+/**
+ * A screen of the CLI's own that offers nothing to pick, only Esc to close it (what `/help` or `/cost` opens): its
+ * text from the rule that opens it down to that hint. Null when the screen's last line is no such hint.
+ */
+function commandScreen(lines: string[]): BlockingDialog | null {
+  const hint = lines.findLastIndex((line) => line !== '');
+  if (hint < 0 || !CLOSE_HINT.test(lines[hint] ?? '')) return null;
+  const text = lines
+    .slice(findTop(lines, hint) + 1, hint)
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .join('\n');
+  return { kind: 'command_screen', text, options: [], numbered: false, selected: null };
 }
 
 /**

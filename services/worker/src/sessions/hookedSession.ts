@@ -164,9 +164,10 @@ export class HookedSession implements InteractiveSession {
    * The turn a submitted prompt started and that has not ended, named by the CLI's prompt id (null if the
    * hook did not carry one). A turn ends once; a Stop or a transcript mark of an earlier turn (an interrupted
    * one's, written late) names another prompt and ends nothing. A turn Mission typed is `unnamed` until its
-   * UserPromptSubmit names it: whatever names a prompt meanwhile names an earlier one.
+   * UserPromptSubmit names it: whatever names a prompt meanwhile names an earlier one. A slash command Mission
+   * typed (`command`, when it was typed) may never be named: the CLI runs most of them itself, calling no hook.
    */
-  private openTurn: { promptId: string | null; unnamed?: true } | null = null;
+  private openTurn: { promptId: string | null; unnamed?: true; command?: { typedAt: number } } | null = null;
   private lastReply: string | null = null;
   /** The newest assistant text the transcript (or Stop) gave. */
   private lastText: string | null = null;
@@ -245,6 +246,10 @@ export class HookedSession implements InteractiveSession {
         return this.permissionRequest(input, withdrawn);
       case 'Notification':
         this.notified(input);
+        return NO_DECISION;
+      case 'SessionEnd':
+        // `/clear` ends the conversation (the CLI goes on in a new one): the command has done what it does.
+        if (input.reason === 'clear' && this.inCommandTurn()) this.endCommandTurn('');
         return NO_DECISION;
       case 'Stop':
         if (!this.isOpenTurn(input.prompt_id ?? null)) return NO_DECISION;
@@ -353,7 +358,7 @@ export class HookedSession implements InteractiveSession {
     // The turn is open from here, before the CLI's UserPromptSubmit hook names its prompt: nothing else may type into
     // the prompt meanwhile, and the session is working as soon as the CLI can show it is (the screen and the hook are
     // two channels: its spinner may be read before its hook arrives).
-    if (!bashMode) this.openTurnTyped();
+    if (!bashMode) this.openTurnTyped(text.trimStart().startsWith('/') ? { typedAt: Date.now() } : undefined);
     await typePrompt(this.pty, this.events, text, deadline, () => this.state);
     if (bashMode) return this.turn();
     return this.turnEnd(before, deadline, 'the reply', timeoutMs);
@@ -525,11 +530,24 @@ export class HookedSession implements InteractiveSession {
 
   /**
    * A turn whose prompt Mission types (its prompt id comes with its UserPromptSubmit hook): working from now, as
-   * the continue after a usage limit is.
+   * the continue after a usage limit is. A slash `command` the CLI runs itself ends without a hook: at its output in
+   * the transcript, at the screen it opens instead of its prompt, or (`/clear`) at the SessionEnd of the conversation.
    */
-  private openTurnTyped(): void {
-    this.openTurn = { promptId: null, unnamed: true };
+  private openTurnTyped(command?: { typedAt: number }): void {
+    this.openTurn = { promptId: null, unnamed: true, ...(command ? { command } : {}) };
     this.setPhase('working');
+  }
+
+  /** The open turn is a slash command Mission typed that the CLI has not named as a prompt, typed by `at` (ms) if given. */
+  private inCommandTurn(at = Number.POSITIVE_INFINITY): boolean {
+    const command = this.openTurn?.unnamed ? this.openTurn.command : undefined;
+    return command !== undefined && command.typedAt <= at;
+  }
+
+  /** Ends the turn of a slash command the CLI ran itself, with what it printed (told as a `notice`). */
+  private endCommandTurn(output: string): void {
+    this.events.emit({ type: 'notice', payload: { kind: 'command_output', text: output } });
+    this.endTurn(output);
   }
 
   /** Ends the open turn, if `promptId` (when known) is its prompt. */
@@ -588,6 +606,9 @@ export class HookedSession implements InteractiveSession {
           this.limitHit = { text: update.text, resetsAt: update.resetsAt };
           // An API key's 429 (no reset told): the CLI shows no menu, leaves the turn unfinished and its prompt back.
           if (update.resetsAt === null && this.inTranscriptTurn() && !this.stoppingAtLimit) void this.stopAtLimit(null);
+        } else if (update.kind === 'command_output') {
+          // Written after the command was typed: not a late record of an earlier one.
+          if (this.inCommandTurn(update.at)) this.endCommandTurn(update.text);
         } else if (update.kind === 'cost') {
           if (update.costUsd === this.lastCost) continue;
           this.lastCost = update.costUsd;
@@ -724,6 +745,8 @@ export class HookedSession implements InteractiveSession {
     const blocking = limitMenu ? this.limitHold : (shown ?? this.limitHold);
     if (blocking && !sameDialog(blocking, this.blocking)) this.blockingSince = Date.now();
     this.blocking = blocking;
+    // A slash command that opened a screen of the CLI's own has done what it does: its text is the reply.
+    if (blocking && this.inCommandTurn()) this.endCommandTurn(blocking.text);
     if (this.blocking) this.setPhase('blocked');
     else if (this.limitToWaitAgain) {
       if (this.phase === 'starting' && next.state !== 'starting' && !this.stoppingAtLimit) void this.waitAgainAtLimit();

@@ -69,12 +69,14 @@ function inInputBox(lines: string[], head: string): boolean {
 /** What a command that would type into a blocked session answers: the dialog, named. */
 export function blockedError(dialog: BlockingDialog): ConflictError {
   const options = dialog.options.map((option) => `${option.key}: ${option.label}`).join('; ');
-  return new ConflictError(
-    `the session shows a ${dialog.kind} dialog ("${firstLine(dialog.text)}"): answer it first with POST /v1/sessions/:id/answer (${options})`,
-    {
-      blocking: dialog,
-    },
-  );
+  // A screen a slash command opened offers nothing to pick: Esc (what interrupt presses) closes it.
+  const how =
+    dialog.kind === 'command_screen'
+      ? 'close it first with POST /v1/sessions/:id/interrupt (Esc)'
+      : `answer it first with POST /v1/sessions/:id/answer (${options})`;
+  return new ConflictError(`the session shows a ${dialog.kind} dialog ("${firstLine(dialog.text)}"): ${how}`, {
+    blocking: dialog,
+  });
 }
 
 const firstLine = (text: string) => text.split('\n')[0] ?? '';
@@ -205,7 +207,7 @@ export async function answerDialog(
 ): Promise<void> {
   if (!dialog.options.some((each) => each.key === option)) {
     const offered = dialog.options.map((each) => `${each.key}: ${each.label}`).join('; ');
-    throw new BadRequestError(`the ${dialog.kind} dialog has no option '${option}'; it offers ${offered}`);
+    throw new BadRequestError(`the ${dialog.kind} dialog has no option '${option}'; it offers ${offered || 'none'}`);
   }
   const guard = o.shownSince() + DIALOG_KEY_GUARD_MS - Date.now();
   if (guard > 0) await new Promise((resolve) => setTimeout(resolve, guard));

@@ -6,7 +6,12 @@ export type TranscriptUpdate =
   | { kind: 'interrupted'; promptId: string | null }
   | { kind: 'cost'; costUsd: number; usage: Record<string, unknown> }
   /** Claude's usage or rate limit refused the turn's request: the CLI's words, and the reset it was told (seconds since the epoch). */
-  | { kind: 'usage_limit'; text: string; resetsAt: number | null };
+  | { kind: 'usage_limit'; text: string; resetsAt: number | null }
+  /**
+   * What a slash command the CLI ran itself printed (`/compact`'s "Not enough messages to compact.", `/clear`'s
+   * nothing), or its word on one it would not run ("Unknown command: /foo…"), written at `at` (ms since the epoch).
+   */
+  | { kind: 'command_output'; text: string; at: number };
 
 type Block = { type?: unknown; text?: unknown; tool_use_id?: unknown; content?: unknown; is_error?: unknown };
 
@@ -17,10 +22,15 @@ type Block = { type?: unknown; text?: unknown; tool_use_id?: unknown; content?: 
 const SYNTHETIC_MODEL = '<synthetic>';
 /** The CLI's record of a turn the user stopped (Esc). */
 const INTERRUPTED = /^\[Request interrupted by user/;
+/** The records of a slash command the CLI ran itself (`local_command`), or of its notice about one it would not (`informational`). */
+const COMMAND_RECORDS = new Set(['local_command', 'informational']);
+/** How a `local_command` record wraps what the command printed. */
+const COMMAND_OUTPUT = /^<local-command-(?:stdout|stderr)>([\s\S]*)<\/local-command-(?:stdout|stderr)>$/;
 
 /**
  * Reads the content of a Claude Code transcript record (CLI 2.1.x): assistant text blocks, tool results
- * (what Claude was told), the mark of an interrupted turn, and the session's running cost. Subagents'
+ * (what Claude was told), the mark of an interrupted turn, the output of a slash command the CLI ran itself,
+ * and the session's running cost. Subagents'
  * (sidechain) and meta records, and the CLI's synthetic assistant messages, are not the session's conversation. Pure.
  */
 export function transcriptUpdates(record: Record<string, unknown>): TranscriptUpdate[] {
@@ -29,6 +39,7 @@ export function transcriptUpdates(record: Record<string, unknown>): TranscriptUp
     return [{ kind: 'cost', costUsd: record.totalCostUSD, usage }];
   }
   if (record.isSidechain === true || record.isMeta === true) return [];
+  if (record.type === 'system') return commandOutput(record);
   const message = record.message as { content?: unknown; model?: unknown } | undefined;
   const blocks: Block[] = Array.isArray(message?.content) ? (message.content as Block[]).filter((b) => b && typeof b === 'object') : [];
   if (record.type === 'assistant') {
@@ -50,6 +61,15 @@ export function transcriptUpdates(record: Record<string, unknown>): TranscriptUp
       output: resultText(b.content),
       isError: b.is_error === true,
     }));
+}
+
+/** A slash command's output (see `command_output`), from a `system` record; nothing from other system records. */
+function commandOutput(record: Record<string, unknown>): TranscriptUpdate[] {
+  if (!COMMAND_RECORDS.has(String(record.subtype)) || typeof record.content !== 'string') return [];
+  const at = Date.parse(String(record.timestamp));
+  if (Number.isNaN(at)) return [];
+  const content = record.content.trim();
+  return [{ kind: 'command_output', text: (COMMAND_OUTPUT.exec(content)?.[1] ?? content).trim(), at }];
 }
 
 /**
