@@ -201,6 +201,8 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
     replies['after the commands'] = [{ text: 'After.' }];
     const session = await spawn();
     expect((await send(session.id, 'before the commands')).body).toMatchObject({ state: 'idle', response: 'Before.' });
+    const startedIn = (await bed.system.core.sessions.get(session.id)).claudeSessionId;
+    expect(startedIn).toEqual(expect.any(String));
 
     const unknown = await send(session.id, '/foo');
     expect(unknown.status).toBe(200);
@@ -227,6 +229,21 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
     // Nothing was typed but the prompts and the commands.
     expect((await screenOf(session.id)).lines.join('\n')).not.toContain('typed over the help');
     expect(typedPrompts().filter((prompt) => prompt.endsWith('the commands'))).toHaveLength(2);
+
+    // After /clear the CLI runs in another Claude Code session: the session's row follows it, so a resume resumes the
+    // cleared conversation, not the one before it.
+    await waitUntil(
+      async () => (await bed.system.core.sessions.get(session.id)).claudeSessionId !== startedIn,
+      10_000,
+      'the new Claude Code session to be recorded',
+    );
+    await call('POST', `/v1/sessions/${session.id}/kill`);
+    expect((await call<Session>('POST', `/v1/sessions/${session.id}/resume`)).status).toBe(200);
+    replies['after the resume'] = [{ text: 'Resumed.' }];
+    expect((await send(session.id, 'after the resume')).body).toMatchObject({ state: 'idle', response: 'Resumed.' });
+    const conversation = JSON.stringify(bed.stub.requests.at(-1)?.body.messages);
+    expect(conversation).toContain('after the commands');
+    expect(conversation).not.toContain('before the commands');
     await call('POST', `/v1/sessions/${session.id}/kill`);
   });
 

@@ -205,6 +205,19 @@ export class SessionStore {
     return sql`exists (${this.deps.db.select({ id: sessions.id }).from(sessions).where(here(sessionId, workerId)).for('share')})`;
   }
 
+  /**
+   * The Claude Code session a live session's CLI now runs in (after `/clear` it goes on in a new one): what a resume
+   * resumes. Only while the session is `workerId`'s; false when it is not (nothing is stored). No state change.
+   */
+  async recordClaudeSession(sessionId: string, workerId: string, claudeSessionId: string): Promise<boolean> {
+    const rows = await this.deps.db
+      .update(sessions)
+      .set({ claudeSessionId, updatedAt: sql`now()` })
+      .where(here(sessionId, workerId))
+      .returning({ id: sessions.id });
+    return rows.length > 0;
+  }
+
   /** A session's running cost (the CLI's total so far) and its tokens, where usage reports read them. No state change. */
   async recordCost(sessionId: string, costUsd: number, usage: Record<string, number>): Promise<void> {
     await this.deps.db.update(sessions).set({ costUsd, usage, costAt: new Date() }).where(eq(sessions.id, sessionId));

@@ -277,6 +277,29 @@ export class SessionHost {
    * row (which tells the API who owns it, so the session must already answer commands), and wires
    * events, state and attach channels.
    */
+  /**
+   * Follows the Claude Code session a session's CLI runs in, from the `session_id` of its hook calls (`started`: the
+   * one it was started in): each new one is recorded on the session's row, in order, so that a resume resumes the
+   * conversation the CLI was in (after `/clear` it goes on in a new one). Recorded in the background: the hook's
+   * answer does not wait for it.
+   */
+  private conversationFollower(sessionId: string, started: string, log: Logger): (claudeSessionId: string) => void {
+    let current = started;
+    let recorded = Promise.resolve();
+    return (claudeSessionId) => {
+      if (claudeSessionId === current) return;
+      current = claudeSessionId;
+      recorded = recorded
+        .then(async () => {
+          if (await this.store.recordClaudeSession(sessionId, this.deps.workerId, claudeSessionId))
+            log.info({ claudeSessionId }, 'the CLI went on in another Claude Code session: a resume resumes that one');
+        })
+        .catch((error: unknown) =>
+          log.warn({ err: error, claudeSessionId }, 'could not record the Claude Code session the CLI went on in'),
+        );
+    };
+  }
+
   private async spawn({ sessionId, resume, continueTurn, limitTurnOpen }: SpawnJobData): Promise<void> {
     // A turn its worker's loss stopped at a permission request goes on at the first idle: the CLI asks again.
     let turnToContinue = Boolean(resume && continueTurn);
@@ -302,8 +325,12 @@ export class SessionHost {
     ]);
     // The hooks driver: the CLI posts its hooks to this worker; the role's rules go in the same settings.
     const hooked = row.driver === 'hooks';
+    const followConversation = this.conversationFollower(sessionId, claudeSessionId, log);
     const hookRoute = hooked
-      ? this.deps.hookServer.register(sessionId, (input, withdrawn) => (session as HookedSession).hook(input, withdrawn))
+      ? this.deps.hookServer.register(sessionId, (input, withdrawn) => {
+          followConversation(input.session_id);
+          return (session as HookedSession).hook(input, withdrawn);
+        })
       : null;
     const cliSettings = {
       ...cliPermissionSettings(rules),
