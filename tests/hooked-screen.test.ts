@@ -20,7 +20,7 @@ describe(`HookedScreen on Claude Code ${CLAUDE_VERSION} recordings`, () => {
         const mark = marks.get(i + 1);
         if (!mark) continue;
         // The dialog is looked for only when a row changed; the whole screen read at this moment says the same.
-        expect(screen.snapshot, `${name}/${mark.label}`).toEqual(parseScreen(mark.screen));
+        expect(screen.snapshot, `${name}/${mark.label}`).toEqual(parseScreen(mark.screen, 'frame'));
         expect(screen.blocking, `${name}/${mark.label}`).toEqual(blockingDialogOn(mark.screen.lines));
         checked++;
         if (screen.blocking) dialogs++;

@@ -177,6 +177,22 @@ describe(`screen parser on Claude Code ${CLAUDE_VERSION} recordings`, () => {
     expect(recording.exitCode).toBe(0);
   });
 
+  it("the frame alone (what the hooks driver reads): the whole screen's state, dialog, status and title, without the transcript's blocks", () => {
+    let screens = 0;
+    for (const name of recordedScenarios()) {
+      for (const { screen, label } of loadRecording(name).checkpoints) {
+        expect(parseScreen(screen, 'frame'), `${name}/${label}`).toEqual({
+          ...parseScreen(screen),
+          blocks: [],
+          toolCalls: [],
+          lastResponse: null,
+        });
+        screens++;
+      }
+    }
+    expect(screens).toBeGreaterThan(20);
+  });
+
   it('a screen with nothing drawn yet is starting', () => {
     expect(parseScreen({ lines: Array(40).fill(''), cursor: { row: 0, col: 0 }, title: '' })).toMatchObject({
       state: 'starting',

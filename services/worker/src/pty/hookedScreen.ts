@@ -20,7 +20,8 @@ export class HookedScreen {
   readonly follower: ScreenFollower;
 
   constructor(private readonly source: ChangingScreen) {
-    this.follower = new ScreenFollower(source);
+    // The frame alone: the transcript's blocks come from the transcript file.
+    this.follower = new ScreenFollower(source, 'frame');
   }
 
   /** What the CLI wrote since the last read ({@link ScreenFollower.written}). */

@@ -1,7 +1,7 @@
 import type { Screen, SessionSnapshot } from './screen.ts';
 import type { RowSet } from './dirtyRows.ts';
 import type { ScreenWrites } from './readPacer.ts';
-import { isInertLine, type ParsedScreen, parseScreenRows, reframe, respin } from './screenParser.ts';
+import { isInertLine, type ParsedScreen, parseScreenRows, reframe, respin, type ScreenReading } from './screenParser.ts';
 
 /** A terminal that tells which rows changed since it was last asked (HeadlessTerminal, PtySession). */
 export interface ChangingScreen {
@@ -19,7 +19,8 @@ export interface ChangingScreen {
  * screen (or one where only the header's mascot moved) gives the snapshot it gave before, a tick of the spinner (only the status line changed) the
  * same snapshot with the new status ({@link respin}), a change inside the input box or its footer the same
  * transcript with the state and status the footer gives ({@link reframe}), anything else a parse of the whole screen.
- * Every snapshot equals `parseScreen` of the screen at that moment.
+ * Every snapshot equals `parseScreen` of the screen at that moment (reading what `reading` says: the hooks driver
+ * reads the frame alone).
  */
 export class ScreenFollower {
   private parsed: ParsedScreen | null = null;
@@ -32,7 +33,10 @@ export class ScreenFollower {
   /** Some row of the screen changed at the last read (what is read off the rows alone can be kept otherwise). */
   rowsChanged = false;
 
-  constructor(private readonly source: ChangingScreen) {}
+  constructor(
+    private readonly source: ChangingScreen,
+    private readonly reading: ScreenReading = 'whole',
+  ) {}
 
   /**
    * What the CLI wrote since the last read, told from the terminal's marks alone (nothing is read; the rows stay
@@ -77,7 +81,7 @@ export class ScreenFollower {
       return reframed.snapshot;
     }
     this.counts.parses++;
-    const next = parseScreenRows(screen);
+    const next = parseScreenRows(screen, this.reading);
     this.parsed = next;
     this.animatedRows = new AnimatedRows(next);
     this.transcriptRows = next.box && new RowsAbove(next.box.top);

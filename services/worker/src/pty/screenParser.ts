@@ -67,9 +67,15 @@ const DIALOG_TOOLS: Record<string, string> = {
   Fetch: 'WebFetch',
 };
 
+/**
+ * What a parse reads: the whole screen, or its `frame` alone (state, permission dialog, status line, title: what the
+ * hooks driver reads off the screen, whose transcript file gives the blocks), with no blocks, tool calls or response.
+ */
+export type ScreenReading = 'whole' | 'frame';
+
 /** Reads a Claude Code screen. Pure: the same screen always gives the same snapshot. */
-export function parseScreen(screen: Screen): SessionSnapshot {
-  return parseScreenRows(screen).snapshot;
+export function parseScreen(screen: Screen, reading: ScreenReading = 'whole'): SessionSnapshot {
+  return parseScreenRows(screen, reading).snapshot;
 }
 
 /** A parsed screen, with where its status line is (for {@link respin}). */
@@ -86,13 +92,13 @@ export interface ParsedScreen {
 }
 
 /** {@link parseScreen}, also telling which row holds the status line. */
-export function parseScreenRows(screen: Screen): ParsedScreen {
+export function parseScreenRows(screen: Screen, reading: ScreenReading = 'whole'): ParsedScreen {
   const lines = screen.lines.map(trimEnd);
   const box = findInputBox(lines);
   const dialog = box ? null : findDialog(lines);
   const transcriptEnd = box?.top ?? dialog?.top ?? lines.length;
   const transcript = lines.slice(0, transcriptEnd).filter((line) => !isRightAligned(line));
-  const blocks = parseBlocks(transcript);
+  const blocks = reading === 'whole' ? parseBlocks(transcript) : [];
   const footer = box?.footer ?? '';
   const status = parseStatus(transcript, footer);
   const working = box !== null && (box.footer.includes(INTERRUPTIBLE) || status?.interruptible === true);

@@ -22,6 +22,7 @@ import type { PtyExit, PtySession } from '../pty/ptySession.ts';
 import type { Logger } from '@mission/store';
 import type { PermissionDialog, SessionSnapshot } from '../pty/screen.ts';
 import { ANIMATION_READ_MS, type ReadTiming } from '../pty/readPacer.ts';
+import { parseScreen } from '../pty/screenParser.ts';
 import { ReadSchedule } from '../pty/readSchedule.ts';
 import { JsonlTail } from '../transcripts/transcriptTail.ts';
 import { transcriptUpdates } from '../transcripts/transcriptContent.ts';
@@ -455,7 +456,8 @@ export class HookedSession implements InteractiveSession {
         await this.events.waitFor(stopped, INTERRUPT_WAIT_MS, 'the interrupt', () => this.state);
       }
     }
-    if (this.turnsEnded === before) this.endTurn(this.lastText ?? this.screenReader.snapshot.lastResponse);
+    // No reply in the transcript yet: what the screen shows of it (the screen read whole, once).
+    if (this.turnsEnded === before) this.endTurn(this.lastText ?? parseScreen(this.pty.screen()).lastResponse);
     return this.turn();
   }
 
