@@ -139,6 +139,20 @@ describe('blocking dialog parser', () => {
     expect(parseBlockingDialog(cursor)).toMatchObject({ kind: 'unknown', text: 'Something new', ...list(['Accept', 'Decline'], 2) });
   });
 
+  it('a notice under the prompt is found after any blank a regular expression calls one (\\s), and after nothing else', () => {
+    const box = ['─'.repeat(40), '❯ ', '─'.repeat(40)];
+    let blanks = 0;
+    for (let code = 0; code <= 0xffff; code++) {
+      if (code >= 0xd800 && code <= 0xdfff) continue;
+      const lead = String.fromCharCode(code);
+      const dialog = blockingDialogOn([`${lead}${lead}⚠ Usage limit reached · limit resets 3pm`, ...box]);
+      const blank = /\s/.test(lead);
+      expect(dialog?.kind ?? null, `U+${code.toString(16)}`).toBe(blank ? 'usage_limit' : null);
+      if (blank) blanks++;
+    }
+    expect(blanks).toBeGreaterThan(20);
+  });
+
   it('a numbered list in an answer above the input box is no dialog', () => {
     const screen = ['● Steps:', '  1. Build', '  2. Test', '', rule, '❯ ', rule, '  ? for shortcuts'].join('\n');
     expect(parseBlockingDialog(screen)).toBeNull();

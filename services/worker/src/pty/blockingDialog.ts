@@ -133,9 +133,30 @@ function noticeUnderPrompt(lines: readonly string[]): BlockingDialog | null {
   return null;
 }
 
-/** The first character of `line` that is not a blank (`\s`), or NaN for a blank line. */
+/** The first character of `line` that is not a blank (`\s`), or NaN for a blank line (a loop: a search per row and read was most of this function's cost). */
 function firstVisible(line: string): number {
-  return line.charCodeAt(line.search(/\S/));
+  for (let i = 0; i < line.length; i++) {
+    const code = line.charCodeAt(i);
+    if (!isBlank(code)) return code;
+  }
+  return Number.NaN;
+}
+
+/** What `\s` matches: ASCII blanks, the no-break and Unicode spaces, the line and paragraph separators, the BOM. */
+function isBlank(code: number): boolean {
+  if (code === 0x20 || (code >= 0x09 && code <= 0x0d)) return true;
+  if (code < 0xa0) return false;
+  return (
+    code === 0xa0 ||
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000 ||
+    code === 0xfeff
+  );
 }
 
 /**
