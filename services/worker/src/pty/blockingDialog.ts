@@ -236,6 +236,7 @@ function findTop(lines: string[], first: number): number {
 
 /** A tool permission dialog ("Do you want to proceed?", "Do you want to make this edit to …?"): screenParser.ts's. */
 function isPermissionDialog(lines: string[]): boolean {
-  const dialog = parseScreen({ lines, cursor: { row: 0, col: 0 }, title: '' }).dialog;
+  // The frame alone: the transcript's blocks above the dialog do not tell what it is.
+  const dialog = parseScreen({ lines, cursor: { row: 0, col: 0 }, title: '' }, 'frame').dialog;
   return dialog !== null && /^Do you want to /.test(dialog.question);
 }
