@@ -146,7 +146,7 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async
       config: { access: 'sessions:write' },
       schema: {
         tags,
-        summary: 'Interrupt what Claude is doing and wait for the prompt',
+        summary: 'Interrupt what Claude is doing (or close a screen a slash command opened) and wait for the prompt',
         params: idParams,
         response: { 200: sessionTurnSchema, ...commandErrors },
       },

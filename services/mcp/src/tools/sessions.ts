@@ -18,7 +18,7 @@ export const sessionTools: ToolDef[] = [
     name: 'mission_pty_send',
     scope: 'sessions:write',
     description:
-      'Type a message into a session and wait for Claude\'s reply. Returns {state, response, dialog, approval}: state "idle" with the response, or "waiting_permission" with the permission dialog (the role policy already answered the tool uses it allows or denies; this one waits for a decision: mission_pty_confirm, or mission_approve on the approval). Sends progress notifications while Claude works.',
+      'Type a message into a session and wait for Claude\'s reply. Returns {state, response, dialog, approval}: state "idle" with the response, or "waiting_permission" with the permission dialog (the role policy already answered the tool uses it allows or denies; this one waits for a decision: mission_pty_confirm, or mission_approve on the approval). A slash command the CLI runs itself (/compact, /clear) answers with what it printed; one that opens a screen of its own (/help, /cost) answers state "blocked" with that screen\'s text (close it with mission_pty_interrupt). Sends progress notifications while Claude works.',
     inputSchema: z.strictObject({
       session: sessionId,
       text: z.string().trim().min(1).describe('What to type (submitted with Enter).'),
@@ -86,7 +86,8 @@ export const sessionTools: ToolDef[] = [
   tool({
     name: 'mission_pty_interrupt',
     scope: 'sessions:write',
-    description: 'Stop what Claude is doing in a session (like pressing Esc) and wait for its prompt. Returns {state, response, dialog}.',
+    description:
+      'Stop what Claude is doing in a session (like pressing Esc) and wait for its prompt; on a session blocked by a screen a slash command opened (command_screen: /help, /cost), close it. Returns {state, response, dialog}.',
     inputSchema: z.strictObject({ session: sessionId }),
     run: async ({ session }, context) =>
       onOwn(context, session, async () => context.core.approvals.turnFor(await context.core.sessions.interrupt(session), context.caller)),
