@@ -28,8 +28,19 @@ describe('kill -9 of claude, then resume (real claude CLI, under CPU load)', () 
     return { status: res.status, body: (await res.json()) as T };
   }
   const stateOf = async (id: string) => (await call<Session>('GET', `/v1/sessions/${id}`)).body.state;
-  const waitForState = (id: string, state: Session['state']) =>
-    waitUntil(async () => (await stateOf(id)) === state, 60_000, `session ${id} to be ${state}`);
+  /** Waits for the session's state; a wait that times out says what the session did last and what its screen showed. */
+  const waitForState = async (id: string, state: Session['state']) => {
+    try {
+      await waitUntil(async () => (await stateOf(id)) === state, 60_000, `session ${id} to be ${state}`);
+    } catch (error) {
+      const last = (await bed.system.core.events.list(id, 0, { limit: 10_000 })).slice(-8);
+      const screen = await bed.system.fetch(`/v1/sessions/${id}/screen`);
+      const shown = screen.ok ? (await screen.text()).split('\n').slice(-12).join('\n') : `(screen: ${screen.status})`;
+      throw new Error(
+        `${(error as Error).message}; its last events: ${last.map((e) => `${e.type} ${JSON.stringify(e.payload)}`).join(' | ')}; its screen:\n${shown}`,
+      );
+    }
+  };
   async function send(id: string, text: string): Promise<SessionTurn> {
     const turn = await call<SessionTurn>('POST', `/v1/sessions/${id}/send`, { text, timeoutMs: 60_000 });
     expect(turn.status).toBe(200);
