@@ -104,18 +104,25 @@ export const permissionDialogSchema = z.object({
 });
 export type PermissionDialogView = z.infer<typeof permissionDialogSchema>;
 
+/**
+ * What keeps a session `blocked`: a question Claude Code asks before it will start, a state in which it cannot
+ * answer, or a screen of its own a slash command opened (`command_screen`: closed with Esc, what interrupt presses).
+ */
+export const blockingDialogKinds = [
+  'trust_folder',
+  'auto_mode_offer',
+  'api_key',
+  'login_required',
+  'mcp_server_approval',
+  'usage_limit',
+  'command_screen',
+  'unknown',
+] as const;
+export type BlockingDialogKind = (typeof blockingDialogKinds)[number];
+
 /** A dialog the CLI shows that no hook reports, and the options that answer it. */
 export const blockingDialogSchema = z.object({
-  kind: z.enum([
-    'trust_folder',
-    'auto_mode_offer',
-    'api_key',
-    'login_required',
-    'mcp_server_approval',
-    'usage_limit',
-    'command_screen',
-    'unknown',
-  ]),
+  kind: z.enum(blockingDialogKinds),
   text: z.string(),
   options: z.array(z.object({ key: z.string(), label: z.string() })),
 });

@@ -1,23 +1,13 @@
+import type { BlockingDialogKind } from '@mission/contracts';
 import { parseScreen } from './screenParser.ts';
 
-/**
- * The screens on which Claude Code waits for something other than a tool permission: questions it asks
- * before it will start (folder trust, the API key, the auto-mode offer, a project's MCP servers), states
- * in which it cannot answer (not logged in, a usage limit), and screens of its own that a slash command
- * opens in place of its input box (`/help`, `/cost`: closed with Esc). Tool permission dialogs are not
- * among them: screenParser.ts reads those.
+/*
+ * The screens on which Claude Code waits for something other than a tool permission (their kinds:
+ * `blockingDialogKinds` in @mission/contracts): questions it asks before it will start (folder trust, the API key,
+ * the auto-mode offer, a project's MCP servers), states in which it cannot answer (not logged in, a usage limit),
+ * and screens of its own that a slash command opens in place of its input box (`/help`, `/cost`: closed with Esc).
+ * Tool permission dialogs are not among them: screenParser.ts reads those.
  */
-export const blockingDialogKinds = [
-  'trust_folder',
-  'auto_mode_offer',
-  'api_key',
-  'login_required',
-  'mcp_server_approval',
-  'usage_limit',
-  'command_screen',
-  'unknown',
-] as const;
-export type BlockingDialogKind = (typeof blockingDialogKinds)[number];
 
 export interface BlockingDialogOption {
   /** The digit shown before a numbered option; the position (from 1) in a list without numbers. */
