@@ -273,11 +273,6 @@ export class SessionHost {
   }
 
   /**
-   * Takes a session: starts claude in a PTY (with `--resume` when a lost session is resumed), claims the
-   * row (which tells the API who owns it, so the session must already answer commands), and wires
-   * events, state and attach channels.
-   */
-  /**
    * Follows the Claude Code session a session's CLI runs in, from the `session_id` of its hook calls (`started`: the
    * one it was started in): each new one is recorded on the session's row, in order, so that a resume resumes the
    * conversation the CLI was in (after `/clear` it goes on in a new one). Recorded in the background: the hook's
@@ -300,6 +295,11 @@ export class SessionHost {
     };
   }
 
+  /**
+   * Takes a session: starts claude in a PTY (with `--resume` when a lost session is resumed), claims the
+   * row (which tells the API who owns it, so the session must already answer commands), and wires
+   * events, state and attach channels.
+   */
   private async spawn({ sessionId, resume, continueTurn, limitTurnOpen }: SpawnJobData): Promise<void> {
     // A turn its worker's loss stopped at a permission request goes on at the first idle: the CLI asks again.
     let turnToContinue = Boolean(resume && continueTurn);
