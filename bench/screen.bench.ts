@@ -109,40 +109,55 @@ async function screenThroughput() {
   const rounds = Math.ceil(SCREEN_BYTES / size);
   const drivers = { screen: screenDriver, hooks: hooksDriver };
   const counts = { screen: { reads: 0, parses: 0, rowsRead: 0 }, hooks: { reads: 0, parses: 0, rowsRead: 0 } };
-  const run = (driver: keyof typeof drivers | null) =>
+  /** One replay of the recordings through xterm alone (null) or a driver's pipeline. */
+  const replay = (driver: keyof typeof drivers | null) =>
     measure(async () => {
-      for (let round = 0; round < rounds; round++) {
-        if (driver === null) {
-          await xtermAlone(chunks);
-          continue;
-        }
-        const terminal = new HeadlessTerminal({ cols: 120, rows: 40 });
-        const { follower, read } = drivers[driver].reader(terminal);
-        const pacer = new ReadPacer(drivers[driver].timing);
-        // As in the worker, the read is decided in xterm's callback once it has parsed the chunk (a closure
-        // written inline, as PtySession's: the loader names a closure kept in a variable, at each chunk).
-        for (const [i, chunk] of chunks.entries()) {
-          const next = chunks[i + 1]?.t ?? Number.POSITIVE_INFINITY;
-          terminal.write(chunk.data, () => {
-            const due = pacer.rendered(chunk.t, follower.written());
-            if (due > next) return;
-            pacer.read(due);
-            read();
-          });
-        }
-        await new Promise<void>((resolve) => terminal.write('', resolve));
-        terminal.dispose();
-        counts[driver].reads += follower.counts.reads;
-        counts[driver].parses += follower.counts.parses;
-        counts[driver].rowsRead += terminal.counts.rowsRead;
+      if (driver === null) {
+        await xtermAlone(chunks);
+        return;
       }
+      const terminal = new HeadlessTerminal({ cols: 120, rows: 40 });
+      const { follower, read } = drivers[driver].reader(terminal);
+      const pacer = new ReadPacer(drivers[driver].timing);
+      // As in the worker, the read is decided in xterm's callback once it has parsed the chunk (a closure
+      // written inline, as PtySession's: the loader names a closure kept in a variable, at each chunk).
+      for (const [i, chunk] of chunks.entries()) {
+        const next = chunks[i + 1]?.t ?? Number.POSITIVE_INFINITY;
+        terminal.write(chunk.data, () => {
+          const due = pacer.rendered(chunk.t, follower.written());
+          if (due > next) return;
+          pacer.read(due);
+          read();
+        });
+      }
+      await new Promise<void>((resolve) => terminal.write('', resolve));
+      terminal.dispose();
+      counts[driver].reads += follower.counts.reads;
+      counts[driver].parses += follower.counts.parses;
+      counts[driver].rowsRead += terminal.counts.rowsRead;
     });
-  // Alternated, so that a neighbour's burst on the shared machine falls on all three.
+  // Alternated replay by replay (a run is `rounds` replays of each), so that a neighbour's burst on the shared
+  // machine falls on all three alike; the order turns at each round, so that each follows each other as often
+  // (the collector may run in one replay for the garbage of the replay before).
   const runs = { xtermOnly: [] as Timing[], screen: [] as Timing[], hooks: [] as Timing[] };
+  const sides = [
+    ['xtermOnly', null],
+    ['screen', 'screen'],
+    ['hooks', 'hooks'],
+  ] as const;
   for (let i = 0; i < SCREEN_RUNS; i++) {
-    runs.xtermOnly.push(await run(null));
-    runs.screen.push(await run('screen'));
-    runs.hooks.push(await run('hooks'));
+    const run = { xtermOnly: { wallMs: 0, cpuMs: 0 }, screen: { wallMs: 0, cpuMs: 0 }, hooks: { wallMs: 0, cpuMs: 0 } };
+    for (let round = 0; round < rounds; round++) {
+      const turn = round % sides.length;
+      for (const [side, driver] of [...sides.slice(turn), ...sides.slice(0, turn)]) {
+        const timing = await replay(driver);
+        run[side].wallMs += timing.wallMs;
+        run[side].cpuMs += timing.cpuMs;
+      }
+    }
+    runs.xtermOnly.push(run.xtermOnly);
+    runs.screen.push(run.screen);
+    runs.hooks.push(run.hooks);
   }
   const screens = recordedScenarios().flatMap((name) => loadRecording(name).checkpoints.map((c) => c.screen));
   const parse = await measure(async () => {
