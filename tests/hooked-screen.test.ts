@@ -1,12 +1,13 @@
-import { blockingDialogOn, HeadlessTerminal, HookedScreen, parseScreen } from '@mission/worker';
+import { blockingDialogOn, HeadlessTerminal, HookedScreen, parseScreen, readScreen } from '@mission/worker';
 import { describe, expect, it } from 'vitest';
 import { CLAUDE_VERSION, loadRecording, recordedScenarios } from './fixtures/recordings.ts';
 import { firstRunScenarios } from './support/firstRunScenarios.ts';
 
 describe(`HookedScreen on Claude Code ${CLAUDE_VERSION} recordings`, () => {
-  it('read after every chunk, it holds at each checkpoint the snapshot and the blocking dialog of the whole screen', async () => {
+  it('read after every chunk, it holds the snapshot and the blocking dialog of the whole screen, at each chunk and each checkpoint', async () => {
     let checked = 0;
     let dialogs = 0;
+    let chunksChecked = 0;
     // The sessions' recordings and the first-run ones (each a dialog the CLI shows before it will start).
     for (const name of [...recordedScenarios(), ...firstRunScenarios.map((scenario) => scenario.name)]) {
       const recording = loadRecording(name);
@@ -17,6 +18,12 @@ describe(`HookedScreen on Claude Code ${CLAUDE_VERSION} recordings`, () => {
       for (const [i, chunk] of recording.chunks.entries()) {
         await new Promise<void>((resolve) => terminal.write(chunk.data, resolve));
         for (const event of screen.read()) if (event.type === 'title') titles.push(event.payload.title);
+        // What it follows read after read (only the rows that changed, the dialog looked for only where they did)
+        // equals the whole screen read and looked at afresh.
+        const full = readScreen(terminal.xterm, terminal.title);
+        expect(screen.snapshot, `${name}, chunk ${i}`).toEqual(parseScreen(full, 'frame'));
+        expect(screen.blocking, `${name}, chunk ${i}`).toEqual(blockingDialogOn(full.lines));
+        chunksChecked++;
         const mark = marks.get(i + 1);
         if (!mark) continue;
         // The dialog is looked for only when a row changed; the whole screen read at this moment says the same.
@@ -33,6 +40,7 @@ describe(`HookedScreen on Claude Code ${CLAUDE_VERSION} recordings`, () => {
       terminal.dispose();
     }
     expect(checked).toBeGreaterThan(20);
+    expect(chunksChecked).toBeGreaterThan(400);
     expect(dialogs).toBeGreaterThan(3);
   });
 });

@@ -1,5 +1,7 @@
 import type { BlockingDialogKind } from '@mission/contracts';
-import { parseScreen } from './screenParser.ts';
+import { firstVisible, trimEnd, trimmedRows } from './blank.ts';
+import type { SessionSnapshot } from './screen.ts';
+import { mayBeOption, parseScreen } from './screenParser.ts';
 
 /*
  * The screens on which Claude Code waits for something other than a tool permission (their kinds:
@@ -60,9 +62,41 @@ export function parseBlockingDialog(screenText: string): BlockingDialog | null {
  * are not all trimmed and searched for a dialog then.
  */
 export function blockingDialogOn(rows: readonly string[]): BlockingDialog | null {
+  return dialogBesideBox(rows, inputBoxRow(rows));
+}
+
+/**
+ * Follows the blocking dialog of one screen read after read, looking at what changed since the read before:
+ * while the input box shows and nothing blocks, the rows that did not change hold no notice (they were looked at
+ * then), so the screen is looked at again only when a changed row starts as a notice does, or the box is gone.
+ * Each answer equals {@link blockingDialogOn} of the screen read.
+ */
+export class BlockingDialogFollower {
+  private dialog: BlockingDialog | null = null;
+  /** The screen of the last look showed the input box. */
+  private boxShown = false;
+
+  /**
+   * The blocking dialog `lines` show, `changedRows` the rows whose text changed since the last call, `frame` what
+   * the screen parser read of their frame (`parseScreen(…, 'frame')`: a box it finds is one this module finds).
+   */
+  read(lines: readonly string[], changedRows: readonly number[], frame: SessionSnapshot): BlockingDialog | null {
+    if (changedRows.length === 0) return this.dialog;
+    // The parser's states of a screen with its input box.
+    const boxShown = frame.state === 'idle' || frame.state === 'working';
+    if (this.boxShown && boxShown && this.dialog === null && !changedRows.some((row) => mayStartNotice(lines[row] ?? ''))) return null;
+    const boxRow = inputBoxRow(lines);
+    this.boxShown = boxRow >= 0;
+    this.dialog = dialogBesideBox(lines, boxRow, frame);
+    return this.dialog;
+  }
+}
+
+/** The blocking dialog of `rows`, whose input box opens at `boxRow` (-1: none); `frame`, the parser's read of them if made. */
+function dialogBesideBox(rows: readonly string[], boxRow: number, frame?: SessionSnapshot): BlockingDialog | null {
   // A dialog takes the input box's place: with the box showing, numbered lines are Claude's text.
-  if (hasInputBox(rows)) return noticeUnderPrompt(rows);
-  const lines = rows.map((line) => line.trimEnd());
+  if (boxRow >= 0) return noticeUnderPrompt(rows);
+  const lines = trimmedRows(rows);
   const list = findOptions(lines);
   if (list) {
     const top = findTop(lines, list.first);
@@ -76,7 +110,8 @@ export function blockingDialogOn(rows: readonly string[]): BlockingDialog | null
     if (known) return { kind: known[0], text, ...dialog };
     const limit = lines.slice(0, top + 1).findLast((line) => LIMIT_HIT.test(line));
     if (limit) return { kind: 'usage_limit', text: [limit.replace(/^\s*⎿\s+/, ''), ...body].join('\n'), ...dialog };
-    if (top < 0 || isPermissionDialog(lines)) return null;
+    if (top < 0 || isPermissionDialog(frame ?? parseScreen({ lines: [...lines], cursor: { row: 0, col: 0 }, title: '' }, 'frame')))
+      return null;
     return { kind: 'unknown', text, ...dialog };
   }
   return commandScreen(lines) ?? noticeUnderPrompt(lines);
@@ -86,7 +121,7 @@ export function blockingDialogOn(rows: readonly string[]): BlockingDialog | null
  * A screen of the CLI's own that offers nothing to pick, only Esc to close it (what `/help` or `/cost` opens): its
  * text from the rule that opens it down to that hint. Null when the screen's last line is no such hint.
  */
-function commandScreen(lines: string[]): BlockingDialog | null {
+function commandScreen(lines: readonly string[]): BlockingDialog | null {
   const hint = lines.findLastIndex((line) => line !== '');
   if (hint < 0 || !CLOSE_HINT.test(lines[hint] ?? '')) return null;
   const text = lines
@@ -108,12 +143,12 @@ function noticeUnderPrompt(lines: readonly string[]): BlockingDialog | null {
     // Rows are matched as read (a trimmed copy of each, at every read, was most of this function's cost): the
     // patterns match at a row's start, and the few rows that start as a notice does are trimmed for it.
     const line = lines[row] ?? '';
-    const first = firstVisible(line);
-    if (first === WARNING_SIGN && LIMIT_WAIT.test(line)) {
+    if (!mayStartNotice(line)) continue;
+    if (LIMIT_WAIT.test(line)) {
       waiting = row;
       break;
     }
-    if (NOT_LOGGED_IN_STARTS.has(first)) login = NOT_LOGGED_IN.exec(line.trimEnd()) ?? login;
+    login = NOT_LOGGED_IN.exec(trimEnd(line)) ?? login;
   }
   if (waiting >= 0) {
     const notice = [lines[waiting] ?? '', lines[waiting + 1] ?? ''].map((line) => line.trim().replace(/^⚠\s*/, '')).filter(Boolean);
@@ -123,30 +158,10 @@ function noticeUnderPrompt(lines: readonly string[]): BlockingDialog | null {
   return null;
 }
 
-/** The first character of `line` that is not a blank (`\s`), or NaN for a blank line (a loop: a search per row and read was most of this function's cost). */
-function firstVisible(line: string): number {
-  for (let i = 0; i < line.length; i++) {
-    const code = line.charCodeAt(i);
-    if (!isBlank(code)) return code;
-  }
-  return Number.NaN;
-}
-
-/** What `\s` matches: ASCII blanks, the no-break and Unicode spaces, the line and paragraph separators, the BOM. */
-function isBlank(code: number): boolean {
-  if (code === 0x20 || (code >= 0x09 && code <= 0x0d)) return true;
-  if (code < 0xa0) return false;
-  return (
-    code === 0xa0 ||
-    code === 0x1680 ||
-    (code >= 0x2000 && code <= 0x200a) ||
-    code === 0x2028 ||
-    code === 0x2029 ||
-    code === 0x202f ||
-    code === 0x205f ||
-    code === 0x3000 ||
-    code === 0xfeff
-  );
+/** `line` starts (after its blanks) as a notice under the prompt does: ⚠, ⎿ or N (of Not logged in). */
+function mayStartNotice(line: string): boolean {
+  const first = firstVisible(line);
+  return first === WARNING_SIGN || NOT_LOGGED_IN_STARTS.has(first);
 }
 
 /**
@@ -176,8 +191,8 @@ interface OptionList {
 }
 
 /** Numbered options (`❯ 1. Yes`, `  2. No`), or a list whose selected entry carries the cursor (`❯ No, exit`). */
-function findOptions(lines: string[]): OptionList | null {
-  const first = lines.findIndex((line) => NUMBERED.test(line));
+function findOptions(lines: readonly string[]): OptionList | null {
+  const first = lines.findIndex((line) => mayBeOption(line) && NUMBERED.test(line));
   if (first >= 0) return numberedOptions(lines, first);
   const cursorRow = lines.findIndex((line) => CURSOR.test(line));
   if (cursorRow < 0) return null;
@@ -192,7 +207,7 @@ function findOptions(lines: string[]): OptionList | null {
   return { first: start, options, numbered: false, selected: String(cursorRow - start + 1) };
 }
 
-function numberedOptions(lines: string[], first: number): OptionList {
+function numberedOptions(lines: readonly string[], first: number): OptionList {
   const options: BlockingDialogOption[] = [];
   let selected: string | null = null;
   for (const line of lines.slice(first)) {
@@ -211,22 +226,23 @@ function numberedOptions(lines: string[], first: number): OptionList {
   return { first, options, numbered: true, selected };
 }
 
-/** The input box: a rule (trimmed at its end), then the `❯` prompt at the left edge. */
-function hasInputBox(lines: readonly string[]): boolean {
-  return lines.some((line, i) => line.startsWith('─') && BOX_RULE.test(line.trimEnd()) && (lines[i + 1] ?? '').startsWith('❯'));
+/** The row of the input box's opening rule (trimmed at its end), followed by the `❯` prompt at the left edge; -1 if none. */
+function inputBoxRow(lines: readonly string[]): number {
+  return lines.findIndex((line, i) => line.startsWith('─') && BOX_RULE.test(trimEnd(line)) && (lines[i + 1] ?? '').startsWith('❯'));
 }
 const BOX_RULE = /^─{20,}$/;
 
 /** The rule that opens the dialog above its options (or the top of the screen). */
-function findTop(lines: string[], first: number): number {
+function findTop(lines: readonly string[], first: number): number {
   let top = first - 1;
   while (top >= 0 && !RULE.test(lines[top] ?? '')) top--;
   return top;
 }
 
-/** A tool permission dialog ("Do you want to proceed?", "Do you want to make this edit to …?"): screenParser.ts's. */
-function isPermissionDialog(lines: string[]): boolean {
-  // The frame alone: the transcript's blocks above the dialog do not tell what it is.
-  const dialog = parseScreen({ lines, cursor: { row: 0, col: 0 }, title: '' }, 'frame').dialog;
-  return dialog !== null && /^Do you want to /.test(dialog.question);
+/**
+ * A tool permission dialog ("Do you want to proceed?", "Do you want to make this edit to …?"), as screenParser.ts
+ * reads it off the screen's frame (the transcript's blocks above the dialog do not tell what it is).
+ */
+function isPermissionDialog(frame: SessionSnapshot): boolean {
+  return frame.dialog !== null && /^Do you want to /.test(frame.dialog.question);
 }

@@ -1,5 +1,5 @@
 import type { MissionEventDraft } from '@mission/contracts';
-import { type BlockingDialog, blockingDialogOn } from './blockingDialog.ts';
+import { type BlockingDialog, BlockingDialogFollower } from './blockingDialog.ts';
 import type { ScreenWrites } from './readPacer.ts';
 import type { SessionSnapshot } from './screen.ts';
 import { type ChangingScreen, ScreenFollower } from './screenFollower.ts';
@@ -18,8 +18,10 @@ export class HookedScreen {
   blocking: BlockingDialog | null = null;
   /** Parses the screen again only where it changed since the last read. */
   readonly follower: ScreenFollower;
+  /** Looks for a blocking dialog again only where the screen changed since the last read. */
+  private readonly dialogs = new BlockingDialogFollower();
 
-  constructor(private readonly source: ChangingScreen) {
+  constructor(source: ChangingScreen) {
     // The frame alone: the transcript's blocks come from the transcript file.
     this.follower = new ScreenFollower(source, 'frame');
   }
@@ -34,7 +36,7 @@ export class HookedScreen {
     const next = this.follower.read();
     const events = screenEvents(this.snapshot, next);
     this.snapshot = next;
-    if (this.follower.rowsChanged) this.blocking = blockingDialogOn(this.source.screen().lines);
+    this.blocking = this.dialogs.read(this.follower.lines, this.follower.changedRows, next);
     return events;
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Output that only ticks the spinner (or the header's mascot) is read at most this often, by either driver: the
+ * Output that only ticks the spinner (or the header's mascot) is read at most this often by the screen driver: the
  * spinner's clock counts seconds, and its status is the only thing such a read tells.
  */
 export const ANIMATION_READ_MS = 500;

@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { isBlank } from './blank.ts';
 
 /** One row of xterm's buffer as its BufferLine keeps it (@xterm/headless 6.0, pinned): three numbers per cell. */
 export interface XtermBufferLine {
@@ -15,7 +16,8 @@ const WIDTH_SHIFT = 22;
 const SPACE = 0x20;
 
 /**
- * Reads rows of xterm's buffer as text, as `IBufferLine.translateToString(true)` does, into one flat string:
+ * Reads rows of xterm's buffer as text, as `IBufferLine.translateToString(true).trimEnd()` does (blanks the CLI
+ * wrote at a row's end are dropped, as the empty cells after them), into one flat string:
  * xterm's own adds a string per cell, a rope of as many pieces, which the screen's row cache would keep (and the
  * collector copy) until the row is read again. Not in xterm's public API: {@link isXtermBufferLine} checks it.
  * The row's UTF-16 units are decoded as one little-endian buffer (five times faster than
@@ -44,25 +46,28 @@ export class RowText {
     const data = line._data;
     const end = line.getTrimmedLength();
     if (end === 0) return '';
-    let codes = this.codes;
+    // Room for two units per cell; a combined cell's text may need more (checked at each).
+    let codes = this.codes.length >= end * 2 ? this.codes : this.allocate(end * 2);
     let length = 0;
     for (let col = 0; col < end; ) {
       const content = data[col * 3] ?? 0;
-      const text = content & IS_COMBINED_MASK ? (line._combined[col] ?? '') : null;
-      if (length + (text?.length ?? 2) > codes.length) codes = this.allocate(codes.length * 2 + (text?.length ?? 0));
-      if (text !== null) {
+      if (content & IS_COMBINED_MASK) {
+        const text = line._combined[col] ?? '';
+        const needed = length + text.length + (end - col) * 2;
+        if (needed > codes.length) codes = this.allocate(needed * 2);
         for (let i = 0; i < text.length; i++) codes[length++] = text.charCodeAt(i);
       } else {
         const codePoint = content & CODEPOINT_MASK;
-        if (codePoint === 0) codes[length++] = SPACE;
-        else if (codePoint > 0xffff) {
+        if (codePoint > 0xffff) {
           codes[length++] = 0xd800 + ((codePoint - 0x10000) >> 10);
           codes[length++] = 0xdc00 + ((codePoint - 0x10000) & 0x3ff);
-        } else codes[length++] = codePoint;
+        } else codes[length++] = codePoint === 0 ? SPACE : codePoint;
       }
       col += content >> WIDTH_SHIFT || 1;
     }
-    return this.bytes.toString('utf16le', 0, length * 2);
+    // Trimmed at its end: the blanks the program wrote after its text (the empty cells are not read).
+    while (length > 0 && isBlank(codes[length - 1] ?? 0)) length--;
+    return length === 0 ? '' : this.bytes.toString('utf16le', 0, length * 2);
   }
 }
 

@@ -1,9 +1,9 @@
 /**
  * The contract between the terminal and the screen parser: what is on the screen, as text.
- * Produced by {@link readScreen} from an @xterm/headless Terminal; consumed by the pure parser.
+ * Produced by `HeadlessTerminal.screen` from an @xterm/headless Terminal; consumed by the pure parser.
  */
 export interface Screen {
-  /** The visible rows, top to bottom, trailing spaces trimmed. */
+  /** The visible rows, top to bottom, trimmed at their end (the parser trims rows given otherwise). */
   lines: string[];
   cursor: { row: number; col: number };
   /** The last title set with OSC 0/2 ("" if none). */

@@ -30,8 +30,10 @@ export class ScreenFollower {
   private transcriptRows: RowSet | null = null;
   /** How often the screen was read, and how often it had to be parsed whole. */
   readonly counts = { reads: 0, parses: 0 };
-  /** Some row of the screen changed at the last read (what is read off the rows alone can be kept otherwise). */
-  rowsChanged = false;
+  /** The rows whose text changed at the last read, top to bottom (what is read off the rows alone can be kept otherwise). */
+  changedRows: readonly number[] = [];
+  /** The screen's rows as of the last read that found one changed. */
+  lines: readonly string[] = [];
 
   constructor(
     private readonly source: ChangingScreen,
@@ -54,11 +56,12 @@ export class ScreenFollower {
     this.counts.reads++;
     const parsed = this.parsed;
     const rows = this.source.takeChangedRows();
-    this.rowsChanged = rows.length > 0;
+    this.changedRows = rows;
     const title = this.source.title;
     // Nothing changed: the rows are not even copied.
     if (parsed && rows.length === 0 && title === parsed.snapshot.title) return parsed.snapshot;
     const screen = this.source.screen();
+    this.lines = screen.lines;
     // The header's animation changes nothing the parser reads.
     const changed = rows.filter((row) => !(parsed?.inertRows.includes(row) && isInertLine(screen.lines[row] ?? '')));
     if (parsed && changed.length === 0) {

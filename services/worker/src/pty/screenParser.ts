@@ -1,3 +1,4 @@
+import { firstVisible, trimEnd, trimmedRows } from './blank.ts';
 import type { OptionMeaning, PermissionDialog, Screen, SessionSnapshot, StatusLine, ToolCall, TranscriptBlock } from './screen.ts';
 
 /**
@@ -34,6 +35,14 @@ const OUTPUT_INDENT = '     ';
 const TEXT_INDENT = '  ';
 const STATUS = /^[·✢✳✶✻✽*◐◓◑◒] (\S.*)$/;
 const OPTION = /^\s*(❯\s*)?(\d+)\.\s+(.+)$/;
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
+const CURSOR_SIGN = 0x276f;
+/** `line` starts (after its blanks) with a digit or the cursor `❯`, as a numbered option does: a test before the pattern's. */
+export function mayBeOption(line: string): boolean {
+  const first = firstVisible(line);
+  return (first >= DIGIT_0 && first <= DIGIT_9) || first === CURSOR_SIGN;
+}
 /** A tool header indented two spaces (a running tool's `●` in its off phase). */
 const INDENTED_TOOL_HEADER = /^ {2}(?:[A-Z][A-Za-z]*|\S+ - \S+ \(MCP\))\(.*$/;
 
@@ -48,11 +57,6 @@ const rules: string[] = [];
 /** A rule of the input box or a dialog: 20 `─` or more, and nothing else. */
 const isRule = (line: string): boolean =>
   line.charCodeAt(0) === BOX_RULE_CHAR && line.length >= 20 && line === (rules[line.length] ??= '─'.repeat(line.length));
-/** As `line.trimEnd()`, without the call when the line ends in printable ASCII (most do). */
-function trimEnd(line: string): string {
-  const last = line.charCodeAt(line.length - 1);
-  return last > 0x20 && last < 0x7f ? line : line.trimEnd();
-}
 const INTERRUPTIBLE = 'esc to interrupt';
 /** What a tool's `⎿` line says before it has output. */
 const PLACEHOLDERS = new Set(['Waiting…', 'Running…']);
@@ -93,14 +97,15 @@ export interface ParsedScreen {
 
 /** {@link parseScreen}, also telling which row holds the status line. */
 export function parseScreenRows(screen: Screen, reading: ScreenReading = 'whole'): ParsedScreen {
-  const lines = screen.lines.map(trimEnd);
+  const lines = trimmedRows(screen.lines);
   const box = findInputBox(lines);
   const dialog = box ? null : findDialog(lines);
   const transcriptEnd = box?.top ?? dialog?.top ?? lines.length;
-  const transcript = lines.slice(0, transcriptEnd).filter((line) => !isRightAligned(line));
-  const blocks = reading === 'whole' ? parseBlocks(transcript) : [];
+  // The frame alone needs no more of the transcript than its last line (the status line, when it is one).
+  const blocks = reading === 'whole' ? parseBlocks(lines.slice(0, transcriptEnd).filter((line) => !isRightAligned(line))) : [];
   const footer = box?.footer ?? '';
-  const status = parseStatus(transcript, footer);
+  const lastRow = lastTextRow(lines, transcriptEnd);
+  const status = lastRow < 0 ? null : parseStatus(at(lines, lastRow), footer);
   const working = box !== null && (box.footer.includes(INTERRUPTIBLE) || status?.interruptible === true);
   const state = dialog ? 'waiting_permission' : box ? (working ? 'working' : 'idle') : 'starting';
   const textBlocks = blocks.filter((block) => block.kind === 'text');
@@ -113,10 +118,9 @@ export function parseScreenRows(screen: Screen, reading: ScreenReading = 'whole'
     status,
     title: screen.title,
   };
-  const statusRow = status ? lastTextRow(lines, transcriptEnd) : -1;
   return {
     snapshot,
-    statusRow: statusRow < 0 ? null : statusRow,
+    statusRow: status ? lastRow : null,
     footer,
     box: box && { top: box.top, bottom: box.bottom },
     inertRows: inertRows(lines),
@@ -128,7 +132,7 @@ export function parseScreenRows(screen: Screen, reading: ScreenReading = 'whole'
  * {@link isInertLine} lines among the blank and inert lines the screen starts with (trimmed at their end). Nothing above such a
  * row starts a block, a box or a dialog, so while it stays inert, what it shows is never read.
  */
-function inertRows(lines: string[]): number[] {
+function inertRows(lines: readonly string[]): number[] {
   const rows: number[] = [];
   for (let row = 0; row < lines.length; row++) {
     const line = at(lines, row);
@@ -158,7 +162,7 @@ const INERT_VERDICTS_KEPT = 256;
 const inertVerdicts = new Map<string, boolean>();
 
 function judgeInert(line: string): boolean {
-  const text = line.trimEnd();
+  const text = trimEnd(line);
   if (text.trim() === '' || isRightAligned(text)) return false;
   if (PROMPT.test(text) || PROMPT_BLOCK.test(text) || BLOCK.test(text) || blinkingToolHeader(text) !== undefined || TOOL_HEADER.test(text))
     return false;
@@ -172,9 +176,9 @@ function judgeInert(line: string): boolean {
  * Equal to parsing the whole screen, without reading the transcript again.
  */
 export function respin(parsed: ParsedScreen, line: string, title: string): SessionSnapshot | null {
-  const text = line.trimEnd();
+  const text = trimEnd(line);
   if (isRightAligned(text)) return null;
-  const status = parseStatus([text], parsed.footer);
+  const status = parseStatus(text, parsed.footer);
   const before = parsed.snapshot.status;
   if (!status || !before || status.interruptible !== before.interruptible) return null;
   return { ...parsed.snapshot, status, title };
@@ -186,7 +190,7 @@ export function respin(parsed: ParsedScreen, line: string, title: string): Sessi
  * gives. Null when the box would be found elsewhere (a rule appeared or its prompt line changed): then the
  * whole screen must be parsed. Equal to parsing the whole screen, without reading the transcript again.
  */
-export function reframe(parsed: ParsedScreen, lines: string[], changedRows: number[], title: string): ParsedScreen | null {
+export function reframe(parsed: ParsedScreen, lines: readonly string[], changedRows: number[], title: string): ParsedScreen | null {
   const box = parsed.box;
   if (!box) return null;
   for (const row of changedRows) {
@@ -196,15 +200,15 @@ export function reframe(parsed: ParsedScreen, lines: string[], changedRows: numb
   }
   const footer = lines
     .slice(box.bottom + 1)
-    .map((line) => line.trimEnd())
+    .map(trimEnd)
     .join('\n');
-  const status = parsed.statusRow === null ? null : parseStatus([trimmedAt(lines, parsed.statusRow)], footer);
+  const status = parsed.statusRow === null ? null : parseStatus(trimmedAt(lines, parsed.statusRow), footer);
   const working = footer.includes(INTERRUPTIBLE) || status?.interruptible === true;
   return { ...parsed, footer, snapshot: { ...parsed.snapshot, state: working ? 'working' : 'idle', status, title } };
 }
 
 /** The input box: a rule, the `❯` prompt line(s), a rule, then the footer. */
-function findInputBox(lines: string[]): { top: number; bottom: number; footer: string } | null {
+function findInputBox(lines: readonly string[]): { top: number; bottom: number; footer: string } | null {
   for (let bottom = lines.length - 1; bottom > 1; bottom--) {
     if (!isRule(at(lines, bottom))) continue;
     let top = bottom - 1;
@@ -218,8 +222,8 @@ function findInputBox(lines: string[]): { top: number; bottom: number; footer: s
 }
 
 /** A permission dialog: a rule, its title, what it wants (a subtitle and/or a dashed box), a question, numbered options. */
-function findDialog(lines: string[]): { top: number; dialog: PermissionDialog } | null {
-  const firstOption = lines.findIndex((line) => OPTION.test(line));
+function findDialog(lines: readonly string[]): { top: number; dialog: PermissionDialog } | null {
+  const firstOption = lines.findIndex((line) => mayBeOption(line) && OPTION.test(line));
   if (firstOption < 0) return null;
   let top = firstOption - 1;
   while (top >= 0 && !isRule(at(lines, top))) top--;
@@ -237,7 +241,7 @@ function findDialog(lines: string[]): { top: number; dialog: PermissionDialog } 
   return { top, dialog: { tool, target, question, options, selected } };
 }
 
-function parseOptions(lines: string[]): Pick<PermissionDialog, 'options' | 'selected'> {
+function parseOptions(lines: readonly string[]): Pick<PermissionDialog, 'options' | 'selected'> {
   const options: PermissionDialog['options'] = [];
   let selected: string | null = null;
   for (const line of lines) {
@@ -266,7 +270,7 @@ export function meaningOf(label: string): OptionMeaning {
 }
 
 /** The blocks: `❯ prompt`, `● text` (with its indented continuation) or `● Tool(args)` (with its `⎿` output). */
-function parseBlocks(lines: string[]): TranscriptBlock[] {
+function parseBlocks(lines: readonly string[]): TranscriptBlock[] {
   const blocks: TranscriptBlock[] = [];
   let i = 0;
   while (i < lines.length) {
@@ -295,7 +299,7 @@ const isPromptContinuation = (line: string): boolean =>
   line.startsWith(TEXT_INDENT) && line.trim() !== '' && !OUTPUT.test(line) && blinkingToolHeader(line) === undefined;
 
 /** A line belongs to the block above: indented, or blank with more of the block after it. */
-function isContinuation(lines: string[], i: number): boolean {
+function isContinuation(lines: readonly string[], i: number): boolean {
   const line = at(lines, i);
   if (line.startsWith(' ')) return true;
   if (line !== '') return false;
@@ -325,7 +329,7 @@ function toBlock(first: string, rest: string[]): TranscriptBlock {
   return { kind: 'text', text: trimBlankLines(head).join('\n') };
 }
 
-function parseOutput(lines: string[]): ToolCall['output'] {
+function parseOutput(lines: readonly string[]): ToolCall['output'] {
   const output = lines.map(
     (line) => OUTPUT.exec(line)?.[1] ?? (line.startsWith(OUTPUT_INDENT) ? line.slice(OUTPUT_INDENT.length) : line.trim()),
   );
@@ -333,22 +337,21 @@ function parseOutput(lines: string[]): ToolCall['output'] {
   return trimmed.length === 1 && PLACEHOLDERS.has(at(trimmed, 0)) ? [] : trimmed;
 }
 
-function trimBlankLines(lines: string[]): string[] {
+function trimBlankLines(lines: readonly string[]): string[] {
   let end = lines.length;
   while (end > 0 && at(lines, end - 1).trim() === '') end--;
   return lines.slice(0, end);
 }
 
 /** The last row above `end` with text that is not right-aligned (lines trimmed at their end, as below), or -1. */
-function lastTextRow(lines: string[], end: number): number {
+function lastTextRow(lines: readonly string[], end: number): number {
   for (let row = end - 1; row >= 0; row--) if (lines[row] !== '' && !isRightAligned(at(lines, row))) return row;
   return -1;
 }
 
-/** The spinner/status line: the last thing in the transcript when it is one (its lines trimmed at their end). */
-function parseStatus(transcript: string[], footer: string): StatusLine | null {
-  const last = transcript.findLast((line) => line !== '');
-  const match = last === undefined ? null : STATUS.exec(last);
+/** The spinner/status line: the transcript's last line (trimmed at its end, not right-aligned) when it is one. */
+function parseStatus(last: string, footer: string): StatusLine | null {
+  const match = STATUS.exec(last);
   if (!match) return null;
   const line = match[1] ?? '';
   const [, activity = line, details = line] = /^(.*?) \((.*)\)$/.exec(line) ?? [];
@@ -370,5 +373,5 @@ function parseDuration(text: string): number | undefined {
   return Number(hours) * 3600 + Number(minutes) * 60 + Number(seconds);
 }
 
-const at = (lines: string[], i: number): string => lines[i] ?? '';
-const trimmedAt = (lines: string[], i: number): string => at(lines, i).trimEnd();
+const at = (lines: readonly string[], i: number): string => lines[i] ?? '';
+const trimmedAt = (lines: readonly string[], i: number): string => trimEnd(at(lines, i));

@@ -285,10 +285,16 @@ function followWrittenRows(terminal: XtermTerminal, pages: { marks(): DirtyRows;
   onRequestReset.call(handler, () => pages.reset());
 }
 
-/** The visible rows of a terminal as text. */
+/** The visible rows of a terminal as text, trimmed at their end, read with xterm's public API (what `screen` must equal). */
 export function readScreen(terminal: XtermTerminal, title: string): Screen {
   const buffer = terminal.buffer.active;
   const lines: string[] = [];
-  for (let row = 0; row < terminal.rows; row++) lines.push(buffer.getLine(buffer.viewportY + row)?.translateToString(true) ?? '');
+  for (let row = 0; row < terminal.rows; row++)
+    lines.push(
+      buffer
+        .getLine(buffer.viewportY + row)
+        ?.translateToString(true)
+        .trimEnd() ?? '',
+    );
   return { lines, cursor: { row: buffer.cursorY, col: buffer.cursorX }, title };
 }
