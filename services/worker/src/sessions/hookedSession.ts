@@ -21,7 +21,7 @@ import { HookedScreen } from '../pty/hookedScreen.ts';
 import type { PtyExit, PtySession } from '../pty/ptySession.ts';
 import type { Logger } from '@mission/store';
 import type { PermissionDialog, SessionSnapshot } from '../pty/screen.ts';
-import { ANIMATION_READ_MS, type ReadTiming } from '../pty/readPacer.ts';
+import type { ReadTiming } from '../pty/readPacer.ts';
 import { parseScreen } from '../pty/screenParser.ts';
 import { ReadSchedule } from '../pty/readSchedule.ts';
 import { JsonlTail } from '../transcripts/transcriptTail.ts';
@@ -56,14 +56,20 @@ const LIMIT_RECORD_WAIT_MS = 3_000;
 const ESC = '\x1b';
 const CTRL_C = '\x03';
 /**
+ * Output that only ticks the spinner, or only writes the transcript above the input box, is read at most this
+ * often: with hooks, all such a read tells is the spinner's activity and token count (an event when they changed;
+ * the turn's state comes from the hooks, its content from the transcript file).
+ */
+const HOOKED_STATUS_READ_MS = 1_000;
+/**
  * The screen is read once its output has been rendered (the next tick batches a burst of writes); the spinner's
- * ticks and new blocks of the transcript (whose content the hooks and the transcript file give) less often.
+ * ticks and new blocks of the transcript less often.
  */
 export const HOOKED_READ_TIMING: ReadTiming = {
   settleMs: 0,
   maxStaleMs: 0,
-  animationMs: ANIMATION_READ_MS,
-  transcriptMs: ANIMATION_READ_MS,
+  animationMs: HOOKED_STATUS_READ_MS,
+  transcriptMs: HOOKED_STATUS_READ_MS,
 };
 
 export interface HookedSessionHooks {
@@ -191,7 +197,7 @@ export class HookedSession implements InteractiveSession {
   private limitToWaitAgain: boolean;
   private lastCost: number | null = null;
   private readonly events: SessionEvents;
-  /** Reads the screen once its output has been rendered; ticks of the spinner and new blocks at most every ANIMATION_READ_MS. */
+  /** Reads the screen once its output has been rendered; ticks of the spinner and new blocks at most every HOOKED_STATUS_READ_MS. */
   private readonly reads: ReadSchedule;
 
   constructor(
