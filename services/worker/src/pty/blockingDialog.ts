@@ -110,8 +110,7 @@ function dialogBesideBox(rows: readonly string[], boxRow: number, frame?: Sessio
     if (known) return { kind: known[0], text, ...dialog };
     const limit = lines.slice(0, top + 1).findLast((line) => LIMIT_HIT.test(line));
     if (limit) return { kind: 'usage_limit', text: [limit.replace(/^\s*⎿\s+/, ''), ...body].join('\n'), ...dialog };
-    if (top < 0 || isPermissionDialog(frame ?? parseScreen({ lines: [...lines], cursor: { row: 0, col: 0 }, title: '' }, 'frame')))
-      return null;
+    if (top < 0 || isPermissionDialog(frame ?? parseScreen({ lines, title: '' }, 'frame'))) return null;
     return { kind: 'unknown', text, ...dialog };
   }
   return commandScreen(lines) ?? noticeUnderPrompt(lines);

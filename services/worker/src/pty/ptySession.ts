@@ -78,6 +78,11 @@ export class PtySession {
     return this.terminal.screen();
   }
 
+  /** The visible rows without a copy ({@link HeadlessTerminal.rows}). */
+  rows(): readonly string[] {
+    return this.terminal.rows();
+  }
+
   /** Rows of the screen whose text changed since the last call (one reader: the session following the screen). */
   takeChangedRows(): number[] {
     return this.terminal.takeChangedRows();

@@ -10,6 +10,12 @@ export interface Screen {
   title: string;
 }
 
+/** What the parser reads of a screen: its rows and its title. */
+export interface ScreenText {
+  readonly lines: readonly string[];
+  readonly title: string;
+}
+
 /** The states the parser can read off a screen; `exited` and `lost` come from the process, not the screen. */
 export type ScreenState = 'starting' | 'idle' | 'working' | 'waiting_permission';
 

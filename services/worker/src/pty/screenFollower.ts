@@ -6,6 +6,8 @@ import { isInertLine, type ParsedScreen, parseScreenRows, reframe, respin, type 
 /** A terminal that tells which rows changed since it was last asked (HeadlessTerminal, PtySession). */
 export interface ChangingScreen {
   screen(): Screen;
+  /** The rows, as `screen().lines`, without a copy: the terminal's own, valid until it is read again. */
+  rows(): readonly string[];
   /** The title, as `screen().title` (read without copying the rows). */
   readonly title: string;
   /** Rows whose text changed since the last call. */
@@ -32,7 +34,7 @@ export class ScreenFollower {
   readonly counts = { reads: 0, parses: 0 };
   /** The rows whose text changed at the last read, top to bottom (what is read off the rows alone can be kept otherwise). */
   changedRows: readonly number[] = [];
-  /** The screen's rows as of the last read that found one changed. */
+  /** The screen's rows as of the last read that found one changed (the terminal's own: read them before the next read). */
   lines: readonly string[] = [];
 
   constructor(
@@ -58,33 +60,33 @@ export class ScreenFollower {
     const rows = this.source.takeChangedRows();
     this.changedRows = rows;
     const title = this.source.title;
-    // Nothing changed: the rows are not even copied.
+    // Nothing changed: the rows are not even read.
     if (parsed && rows.length === 0 && title === parsed.snapshot.title) return parsed.snapshot;
-    const screen = this.source.screen();
-    this.lines = screen.lines;
+    const lines = this.source.rows();
+    this.lines = lines;
     // The header's animation changes nothing the parser reads.
-    const changed = rows.filter((row) => !(parsed?.inertRows.includes(row) && isInertLine(screen.lines[row] ?? '')));
+    const changed = rows.filter((row) => !(parsed?.inertRows.includes(row) && isInertLine(lines[row] ?? '')));
     if (parsed && changed.length === 0) {
-      if (screen.title === parsed.snapshot.title) return parsed.snapshot;
-      this.parsed = { ...parsed, snapshot: { ...parsed.snapshot, title: screen.title } };
+      if (title === parsed.snapshot.title) return parsed.snapshot;
+      this.parsed = { ...parsed, snapshot: { ...parsed.snapshot, title } };
       return this.parsed.snapshot;
     }
     const row = changed[0];
     if (parsed && changed.length === 1 && row === parsed.statusRow) {
-      const snapshot = respin(parsed, screen.lines[row] ?? '', screen.title);
+      const snapshot = respin(parsed, lines[row] ?? '', title);
       if (snapshot) {
         this.parsed = { ...parsed, snapshot };
         return snapshot;
       }
     }
     // Only what is typed in the input box, or its footer, changed.
-    const reframed = parsed && reframe(parsed, screen.lines, changed, screen.title);
+    const reframed = parsed && reframe(parsed, lines, changed, title);
     if (reframed) {
       this.parsed = reframed;
       return reframed.snapshot;
     }
     this.counts.parses++;
-    const next = parseScreenRows(screen, this.reading);
+    const next = parseScreenRows({ lines, title }, this.reading);
     this.parsed = next;
     this.animatedRows = new AnimatedRows(next);
     this.transcriptRows = next.box && new RowsAbove(next.box.top);

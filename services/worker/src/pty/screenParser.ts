@@ -1,5 +1,5 @@
 import { firstVisible, trimEnd, trimmedRows } from './blank.ts';
-import type { OptionMeaning, PermissionDialog, Screen, SessionSnapshot, StatusLine, ToolCall, TranscriptBlock } from './screen.ts';
+import type { OptionMeaning, PermissionDialog, ScreenText, SessionSnapshot, StatusLine, ToolCall, TranscriptBlock } from './screen.ts';
 
 /**
  * Arguments the parser needs the CLI started with: `--verbose` shows every tool call as
@@ -78,7 +78,7 @@ const DIALOG_TOOLS: Record<string, string> = {
 export type ScreenReading = 'whole' | 'frame';
 
 /** Reads a Claude Code screen. Pure: the same screen always gives the same snapshot. */
-export function parseScreen(screen: Screen, reading: ScreenReading = 'whole'): SessionSnapshot {
+export function parseScreen(screen: ScreenText, reading: ScreenReading = 'whole'): SessionSnapshot {
   return parseScreenRows(screen, reading).snapshot;
 }
 
@@ -96,7 +96,7 @@ export interface ParsedScreen {
 }
 
 /** {@link parseScreen}, also telling which row holds the status line. */
-export function parseScreenRows(screen: Screen, reading: ScreenReading = 'whole'): ParsedScreen {
+export function parseScreenRows(screen: ScreenText, reading: ScreenReading = 'whole'): ParsedScreen {
   const lines = trimmedRows(screen.lines);
   const box = findInputBox(lines);
   const dialog = box ? null : findDialog(lines);

@@ -111,6 +111,12 @@ export class HeadlessTerminal {
     return { lines: [...this.page.lines], cursor: { row: buffer.cursorY, col: buffer.cursorX }, title: this.currentTitle };
   }
 
+  /** The visible rows as text, as `screen().lines`, without a copy: this terminal's own, changed by its next read. */
+  rows(): readonly string[] {
+    this.refreshLines();
+    return this.page.lines;
+  }
+
   /** Rows whose text changed since the last call (read from xterm as `screen` does), top to bottom. */
   takeChangedRows(): number[] {
     this.refreshLines();
