@@ -194,7 +194,7 @@ describe(`screen parser on Claude Code ${CLAUDE_VERSION} recordings`, () => {
   });
 
   it('a screen with nothing drawn yet is starting', () => {
-    expect(parseScreen({ lines: Array(40).fill(''), cursor: { row: 0, col: 0 }, title: '' })).toMatchObject({
+    expect(parseScreen({ lines: Array(40).fill(''), title: '' })).toMatchObject({
       state: 'starting',
       blocks: [],
       status: null,

@@ -1,7 +1,7 @@
 import type { BlockingDialogKind } from '@mission/contracts';
 import { firstVisible, trimEnd, trimmedRows } from './blank.ts';
 import type { SessionSnapshot } from './screen.ts';
-import { mayBeOption, parseScreen } from './screenParser.ts';
+import { CURSOR_SIGN, mayBeOption, parseScreen } from './screenParser.ts';
 
 /*
  * The screens on which Claude Code waits for something other than a tool permission (their kinds:
@@ -193,7 +193,7 @@ interface OptionList {
 function findOptions(lines: readonly string[]): OptionList | null {
   const first = lines.findIndex((line) => mayBeOption(line) && NUMBERED.test(line));
   if (first >= 0) return numberedOptions(lines, first);
-  const cursorRow = lines.findIndex((line) => CURSOR.test(line));
+  const cursorRow = lines.findIndex((line) => firstVisible(line) === CURSOR_SIGN && CURSOR.test(line));
   if (cursorRow < 0) return null;
   const indent = (CURSOR.exec(lines[cursorRow] ?? '')?.[1]?.length ?? 0) + 2;
   const isEntry = (line: string | undefined) =>

@@ -14,6 +14,8 @@ export interface Screen {
 export interface ScreenText {
   readonly lines: readonly string[];
   readonly title: string;
+  /** Every row is trimmed at its end already (a terminal's are): the parser does not look for blanks to trim. */
+  readonly trimmed?: boolean;
 }
 
 /** The states the parser can read off a screen; `exited` and `lost` come from the process, not the screen. */

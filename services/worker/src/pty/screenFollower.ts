@@ -1,14 +1,13 @@
-import type { Screen, SessionSnapshot } from './screen.ts';
+import type { SessionSnapshot } from './screen.ts';
 import type { RowSet } from './dirtyRows.ts';
 import type { ScreenWrites } from './readPacer.ts';
 import { isInertLine, type ParsedScreen, parseScreenRows, reframe, respin, type ScreenReading } from './screenParser.ts';
 
 /** A terminal that tells which rows changed since it was last asked (HeadlessTerminal, PtySession). */
 export interface ChangingScreen {
-  screen(): Screen;
-  /** The rows, as `screen().lines`, without a copy: the terminal's own, valid until it is read again. */
+  /** The visible rows, each trimmed at its end, without a copy: the terminal's own, valid until it is read again. */
   rows(): readonly string[];
-  /** The title, as `screen().title` (read without copying the rows). */
+  /** The title set by the program ("" if none). */
   readonly title: string;
   /** Rows whose text changed since the last call. */
   takeChangedRows(): number[];
@@ -86,7 +85,7 @@ export class ScreenFollower {
       return reframed.snapshot;
     }
     this.counts.parses++;
-    const next = parseScreenRows({ lines, title }, this.reading);
+    const next = parseScreenRows({ lines, title, trimmed: true }, this.reading);
     this.parsed = next;
     this.animatedRows = new AnimatedRows(next);
     this.transcriptRows = next.box && new RowsAbove(next.box.top);

@@ -37,7 +37,8 @@ const STATUS = /^[·✢✳✶✻✽*◐◓◑◒] (\S.*)$/;
 const OPTION = /^\s*(❯\s*)?(\d+)\.\s+(.+)$/;
 const DIGIT_0 = 0x30;
 const DIGIT_9 = 0x39;
-const CURSOR_SIGN = 0x276f;
+/** The cursor `❯` before the selected option of a list (and the input box's prompt). */
+export const CURSOR_SIGN = 0x276f;
 /** `line` starts (after its blanks) with a digit or the cursor `❯`, as a numbered option does: a test before the pattern's. */
 export function mayBeOption(line: string): boolean {
   const first = firstVisible(line);
@@ -97,7 +98,7 @@ export interface ParsedScreen {
 
 /** {@link parseScreen}, also telling which row holds the status line. */
 export function parseScreenRows(screen: ScreenText, reading: ScreenReading = 'whole'): ParsedScreen {
-  const lines = trimmedRows(screen.lines);
+  const lines = screen.trimmed ? screen.lines : trimmedRows(screen.lines);
   const box = findInputBox(lines);
   const dialog = box ? null : findDialog(lines);
   const transcriptEnd = box?.top ?? dialog?.top ?? lines.length;
