@@ -104,14 +104,17 @@ export class HeadlessTerminal {
     return this.currentTitle;
   }
 
-  /** The visible rows as text: only the rows xterm touched since the last read are read again. */
+  /** The screen: a copy of {@link rows}, the cursor and the title. */
   screen(): Screen {
-    this.refreshLines();
+    const lines = [...this.rows()];
     const buffer = this.buffers.active;
-    return { lines: [...this.page.lines], cursor: { row: buffer.cursorY, col: buffer.cursorX }, title: this.currentTitle };
+    return { lines, cursor: { row: buffer.cursorY, col: buffer.cursorX }, title: this.currentTitle };
   }
 
-  /** The visible rows as text, as `screen().lines`, without a copy: this terminal's own, changed by its next read. */
+  /**
+   * The visible rows as text, each trimmed at its end: only the rows xterm touched since the last read are read
+   * again. This terminal's own array, changed by its next read (`screen` copies it).
+   */
   rows(): readonly string[] {
     this.refreshLines();
     return this.page.lines;
