@@ -371,9 +371,13 @@ export class HookedSession implements InteractiveSession {
     return this.turnEnd(before, deadline, 'the reply', timeoutMs);
   }
 
-  /** A command that types must not: the session is not at its prompt. */
+  /**
+   * A command that types must not: the session is not at its prompt, as the screen shows it now (a dialog drawn
+   * since the last read, whose output the pacing left for later, is seen before a key is typed into it).
+   */
   private refuseUnlessIdle(): void {
     if (this.exit) throw this.exitedError();
+    this.readScreen();
     if (this.limitHold)
       throw new ConflictError(
         `the session waits for its slot's usage limit to reset ("${this.limitHold.text.split('\n').join('; ')}"): it goes on by itself then`,
@@ -434,6 +438,8 @@ export class HookedSession implements InteractiveSession {
    * stop), and the screen back at the prompt confirms it.
    */
   async interrupt(): Promise<SessionTurn> {
+    // What the screen shows now: a screen a slash command opened since the last read is closed, not taken for the prompt.
+    this.readScreen();
     if (this.state === 'idle' || this.exit) return this.turn();
     // A usage limit stopped the turn already (the CLI waits at its prompt, or its menu is being answered): no key
     // to press; the turn is over, so nothing goes on at the reset.
@@ -442,8 +448,11 @@ export class HookedSession implements InteractiveSession {
       return this.turn();
     }
     const before = this.turnsEnded;
+    // Back at the prompt, and a screen a slash command opened is closed.
     const stopped = () =>
-      this.exit !== null || this.turnsEnded > before || (this.held.length === 0 && this.screenReader.snapshot.state === 'idle');
+      this.exit !== null ||
+      this.turnsEnded > before ||
+      (this.held.length === 0 && this.screenReader.snapshot.state === 'idle' && this.blocking?.kind !== 'command_screen');
     const stop = () =>
       this.events
         .waitFor(stopped, INTERRUPT_WAIT_MS, 'the interrupt', () => this.state)
@@ -469,6 +478,7 @@ export class HookedSession implements InteractiveSession {
 
   /** Answers the dialog a blocked session shows: its key pressed once, confirmed by the screen. */
   async answer(option: string, timeoutMs: number): Promise<SessionTurn> {
+    this.readScreen();
     const dialog = this.blocking;
     if (!dialog) throw new ConflictError(`no dialog is waiting for an answer (the session is ${this.state})`);
     await answerDialog(
