@@ -1,9 +1,10 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import type { MissionEvent, Session, SessionTurn } from '@mission/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
 import { startCpuLoad } from './support/cpuLoad.ts';
-import { processesIn, waitUntil } from './support/processes.ts';
+import { parentOf, processesIn, waitUntil } from './support/processes.ts';
 import { readSse } from './support/sse.ts';
 import { scriptByPrompt } from './support/stubAnthropic.ts';
 
@@ -46,12 +47,70 @@ describe('kill -9 of claude, then resume (real claude CLI, under CPU load)', () 
     expect(turn.status).toBe(200);
     return turn.body;
   }
-  /** The claude process of a session running in the bed's folder (not the MCP servers or shells it started). */
-  function claudePid(before: Set<number>): number {
-    const pids = processesIn(bed.workdir).filter((pid) => !before.has(pid) && fs.readlinkSync(`/proc/${pid}/exe`).endsWith('claude.exe'));
-    expect(pids).toHaveLength(1);
-    return pids[0]!;
+  /** The transcripts of a Claude Code session in the bed's claude home (one per project folder it ran in). */
+  function transcriptsOf(claudeSessionId: string): string[] {
+    const projects = path.join(bed.claude.home, '.claude', 'projects');
+    if (!fs.existsSync(projects)) return [];
+    return fs
+      .readdirSync(projects)
+      .map((project) => path.join(projects, project, `${claudeSessionId}.jsonl`))
+      .filter((file) => fs.existsSync(file));
   }
+  /**
+   * The claude process of a session running in the bed's folder: not the MCP servers or shells it started, nor the
+   * claude processes it starts for its own errands while it settles.
+   */
+  function claudePid(before: Set<number>): number {
+    const claudes = processesIn(bed.workdir).filter(
+      (pid) => !before.has(pid) && fs.readlinkSync(`/proc/${pid}/exe`).endsWith('claude.exe'),
+    );
+    const sessions = claudes.filter((pid) => !claudes.includes(parentOf(pid)));
+    expect(sessions).toHaveLength(1);
+    return sessions[0]!;
+  }
+
+  it('a claude killed before it saved its conversation is resumed into a new one, and the session says so', async () => {
+    const replies = scriptByPrompt(bed.stub);
+    replies['after the loss'] = [{ text: 'Fresh start.' }];
+    const before = new Set(processesIn(bed.workdir));
+    const spawned = await call<Session>('POST', '/v1/sessions', { slot: 'default' });
+    expect(spawned.status).toBe(201);
+    const id = spawned.body.id;
+    const stopLoad = startCpuLoad();
+    try {
+      await waitForState(id, 'idle');
+      // The CLI writes its transcript once a prompt is submitted (then every 100 ms): killed before that, it saved nothing.
+      const { claudeSessionId } = (await call<Session>('GET', `/v1/sessions/${id}`)).body;
+      expect(claudeSessionId).toEqual(expect.any(String));
+      expect(transcriptsOf(claudeSessionId!)).toEqual([]);
+      process.kill(claudePid(before), 'SIGKILL');
+      await waitForState(id, 'exited');
+      const resumed = await call<Session>('POST', `/v1/sessions/${id}/resume`);
+      expect(resumed.status).toBe(200);
+      await waitForState(id, 'idle');
+      // A new Claude Code session: the one the next resume resumes.
+      const started = (await call<Session>('GET', `/v1/sessions/${id}`)).body.claudeSessionId;
+      expect(started).toEqual(expect.any(String));
+      expect(started).not.toBe(claudeSessionId);
+      expect(await send(id, 'after the loss')).toMatchObject({ state: 'idle', response: 'Fresh start.' });
+      await waitUntil(() => transcriptsOf(started!).length === 1, 30_000, 'the new conversation to be saved');
+    } finally {
+      await stopLoad();
+    }
+    const events = await bed.system.core.events.list(id, 0, { limit: 10_000 });
+    const notices = events.filter((e) => e.type === 'notice').map((e) => e.payload);
+    expect(notices).toEqual([
+      { kind: 'conversation_not_saved', text: expect.stringContaining('nothing to resume: the session goes on in a new one') },
+    ]);
+    // Told after the resume's `starting`, before the resumed CLI's first state.
+    const types = events.map((e) => (e.type === 'state' ? e.payload.state : e.type));
+    expect(types.slice(types.lastIndexOf('exited'))).toEqual(
+      expect.arrayContaining(['exited', 'starting', 'notice', 'idle', 'user_message', 'assistant_message']),
+    );
+    expect(types.indexOf('notice')).toBeGreaterThan(types.lastIndexOf('exited') + 1);
+    expect(types.indexOf('notice')).toBeLessThan(types.lastIndexOf('idle'));
+    expect((await call<Session>('POST', `/v1/sessions/${id}/kill`)).body.state).toBe('exited');
+  }, 300_000);
 
   it('the exit is recorded as SIGKILL, and the event stream goes on across each resume to the final end', async () => {
     const replies = scriptByPrompt(bed.stub);

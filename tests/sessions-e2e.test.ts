@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { MissionEvent, Session, SessionScreen, SessionTurn } from '@mission/contracts';
@@ -237,8 +238,25 @@ describe('interactive sessions through REST (real claude CLI)', () => {
 
   it('a claude that exits on its own with an error: the exited event says why, in its own words', async () => {
     const session = await spawn();
+    const turn = await call<SessionTurn>('POST', `/v1/sessions/${session.id}/send`, { text: 'remember this', timeoutMs: 30_000 });
+    expect(turn.body.state).toBe('idle');
+    const { claudeSessionId } = (await call<Session>('GET', `/v1/sessions/${session.id}`)).body;
+    const projects = path.join(bed.claude.home, '.claude', 'projects');
+    const transcriptIn = (project: string) => path.join(projects, project, `${claudeSessionId}.jsonl`);
+    const saved = () =>
+      fs.existsSync(projects)
+        ? fs
+            .readdirSync(projects)
+            .map(transcriptIn)
+            .filter((file) => fs.existsSync(file))
+        : [];
+    await waitUntil(() => saved().length === 1, 30_000, 'the conversation to be saved');
     await call('POST', `/v1/sessions/${session.id}/kill`);
-    // Nothing was said yet, so Claude Code has no conversation to resume.
+    // Its saved conversation damaged (a prompt's record without its message): the CLI finds no conversation there.
+    fs.writeFileSync(
+      saved()[0]!,
+      `${JSON.stringify({ parentUuid: null, type: 'user', message: null, uuid: randomUUID(), sessionId: claudeSessionId })}\n`,
+    );
     expect((await call<Session>('POST', `/v1/sessions/${session.id}/resume`)).status).toBe(200);
     await waitUntil(
       async () => (await call<Session>('GET', `/v1/sessions/${session.id}`)).body.state === 'exited',
@@ -249,7 +267,8 @@ describe('interactive sessions through REST (real claude CLI)', () => {
     expect(exited.payload).toEqual({
       state: 'exited',
       exitCode: 1,
-      reason: `claude exited with code 1; it printed:\nNo conversation found with session ID: ${session.claudeSessionId}`,
+      // The last lines it printed, as it printed them (it names the conversation it would have resumed, too).
+      reason: `claude exited with code 1; it printed:\nNo conversation found with session ID: ${claudeSessionId}\nResume this session with:\nclaude --resume ${claudeSessionId}`,
     });
   });
 

@@ -33,20 +33,33 @@ export function isRunning(pid: number): boolean {
   }
 }
 
+/** The pid of `pid`'s parent (0 once it has ended). */
+export function parentOf(pid: number): number {
+  try {
+    return parentIn(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return 0; // no /proc/<pid>: it has ended
+  }
+}
+
+/** The parent's pid a `/proc/<pid>/stat` line names (after the command, which may hold spaces and parentheses). */
+function parentIn(stat: string): number {
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
 /** Pids of the live processes under `pid` (children, theirs, …). */
 export function descendantsOf(pid: number): number[] {
-  const parentOf = new Map<number, number>();
+  const parents = new Map<number, number>();
   for (const entry of fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
     try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+      parents.set(Number(entry), parentIn(fs.readFileSync(`/proc/${entry}/stat`, 'utf8')));
     } catch {
       // it ended while the list was read
     }
   }
   const found: number[] = [];
   for (let frontier = [pid]; frontier.length > 0; ) {
-    frontier = [...parentOf].filter(([, parent]) => frontier.includes(parent)).map(([child]) => child);
+    frontier = [...parents].filter(([, parent]) => frontier.includes(parent)).map(([child]) => child);
     found.push(...frontier);
   }
   return found.filter(isRunning);

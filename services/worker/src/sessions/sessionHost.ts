@@ -55,7 +55,7 @@ import { hookSettings } from '../hooks/hookSettings.ts';
 import type { BlockingDialog } from '../pty/blockingDialog.ts';
 import { claudeHomes } from '../transcripts/claudeHomes.ts';
 import { ClaudeHomeScanner } from '../transcripts/claudeHomeScanner.ts';
-import { transcriptSizes } from '../transcripts/transcriptSizes.ts';
+import { savedConversation } from '../transcripts/savedConversation.ts';
 import { SessionWorkspaces } from '../workspaces/sessionWorkspaces.ts';
 import { MessageDelivery } from './messageDelivery.ts';
 import { slotResumed } from './slotResume.ts';
@@ -101,6 +101,18 @@ const CONTINUE_TURN_TIMEOUT_MS = 5 * 60_000;
 
 /** A hook call outlives the approval it may be held for by this much. */
 const HOOK_TIMEOUT_MARGIN_MS = 60_000;
+
+/** What a resumed session is told when its CLI had saved no conversation to resume: it starts a new one. */
+const CONVERSATION_NOT_SAVED: MissionEventDraft = {
+  type: 'notice',
+  payload: {
+    kind: 'conversation_not_saved',
+    text:
+      'Claude Code had not saved this conversation when its process ended (it saves it once a prompt is submitted, ' +
+      'then in batches), so there was nothing to resume: the session goes on in a new one. What was said before is ' +
+      "in this session's history, not in Claude's context.",
+  },
+};
 
 /**
  * The PTY sessions this worker owns: takes `spawn` jobs while it has room, serves commands for its
@@ -301,8 +313,6 @@ export class SessionHost {
    * events, state and attach channels.
    */
   private async spawn({ sessionId, resume, continueTurn, limitTurnOpen }: SpawnJobData): Promise<void> {
-    // A turn its worker's loss stopped at a permission request goes on at the first idle: the CLI asks again.
-    let turnToContinue = Boolean(resume && continueTurn);
     const owner: EventOwner = { kind: 'session', id: sessionId };
     const row = await unclaimedSession(this.deps.db, sessionId);
     if (!row) throw new NotFoundError('session', sessionId);
@@ -311,7 +321,6 @@ export class SessionHost {
     if ('problem' in runnable) return this.spawnFailed(sessionId, runnable.problem);
     const { slot, role } = runnable;
     if (resume && !row.claudeSessionId) throw new ConflictError(`session ${sessionId} has no Claude Code session id to resume`);
-    const claudeSessionId = resume ? row.claudeSessionId! : randomUUID();
     const place = await this.workspaces.prepare(slot, sessionId);
     if ('problem' in place) return this.spawnFailed(sessionId, place.problem);
     const { rules } = role;
@@ -323,6 +332,15 @@ export class SessionHost {
         { refusalsToo: row.parentId !== null },
       ),
     ]);
+    const launch = { cwd: place.cwd, slot: slot.id, slotEnv: slot.env, launchEnv: { ...mission.env, ...CLAUDE_QUIET_ENV }, terminal: true };
+    const claudeEnv = this.deps.launcher.environment(launch);
+    // Taken before the CLI starts: what its transcript holds then was the earlier CLI's, and was reported by it.
+    const saved = resume ? await savedConversation(claudeHomePaths(claudeEnv).projects, row.claudeSessionId!) : null;
+    // A CLI killed before it first saved its conversation left nothing to resume: a new one starts, and says so.
+    const conversationLost = Boolean(resume) && !saved;
+    const claudeSessionId = saved ? row.claudeSessionId! : randomUUID();
+    // A turn its worker's loss stopped at a permission request goes on at the first idle: the CLI asks again.
+    let turnToContinue = Boolean(saved && continueTurn);
     // The hooks driver: the CLI posts its hooks to this worker; the role's rules go in the same settings.
     const hooked = row.driver === 'hooks';
     const followConversation = this.conversationFollower(sessionId, claudeSessionId, log);
@@ -339,23 +357,19 @@ export class SessionHost {
       ...(hooked ? { autoContinueAtUsageLimit: false } : {}),
     };
     const request = {
+      ...launch,
       args: [
         ...CLAUDE_SCREEN_ARGS,
         // The role's rules, enforced by the CLI too (what it denies never reaches a dialog), and the hooks.
         ...settingsArgs(cliSettings),
-        ...(resume ? ['--resume', claudeSessionId] : ['--session-id', claudeSessionId]),
+        ...(saved ? ['--resume', claudeSessionId] : ['--session-id', claudeSessionId]),
         ...(slot.model ? ['--model', slot.model] : []),
         ...mission.args,
         ...slot.args,
       ],
-      cwd: place.cwd,
-      slot: slot.id,
-      slotEnv: slot.env,
-      launchEnv: { ...mission.env, ...CLAUDE_QUIET_ENV },
-      terminal: true,
     };
     // The CLI's home must let it start straight into its prompt; a session's worktree is trusted with its siblings.
-    const homeProblem = await prepareClaudeHomeFor(this.deps.launcher.environment(request), [
+    const homeProblem = await prepareClaudeHomeFor(claudeEnv, [
       slot.cwd,
       ...(place.workspace ? [path.dirname(place.workspace.path)] : []),
     ]).then(
@@ -367,8 +381,11 @@ export class SessionHost {
       .prepare(request)
       .catch((error: Error) => ({ problem: `could not prepare the agent: ${error.message}` }));
     if ('problem' in agent) return this.spawnFailed(sessionId, agent.problem);
-    // Taken before the CLI starts: what its transcript holds then was the earlier CLI's, and was reported by it.
-    const history = resume && hooked ? await transcriptSizes(claudeHomePaths(agent.env).projects, claudeSessionId) : new Map();
+    // The session's events are stored only while it is this worker's (or not yet claimed) and not ended: a
+    // worker the fleet declared lost, and whose session was resumed elsewhere, writes nothing into its log.
+    const fence = this.store.fence(sessionId, this.deps.workerId);
+    // Told before the CLI starts, so before anything it does.
+    if (conversationLost) await this.deps.events.appendFenced(owner, [CONVERSATION_NOT_SAVED], fence);
     const pty = new PtySession({ ...agent, spawner: this.deps.spawner, cols: row.cols, rows: row.rows });
     // What the role's rules are read against: `~` is the agent's HOME, not the worker's.
     const guardSlot = { ...slot, home: agent.env.HOME ?? this.deps.launcher.defaultHomeFor(slot.id) };
@@ -391,9 +408,6 @@ export class SessionHost {
     // Aborted when the session ends here: an approval its dialog or hook still waits for expires at once.
     const ended = new AbortController();
     let startDeadline: NodeJS.Timeout | undefined;
-    // The session's events are stored only while it is this worker's (or not yet claimed) and not ended: a
-    // worker the fleet declared lost, and whose session was resumed elsewhere, writes nothing into its log.
-    const fence = this.store.fence(sessionId, this.deps.workerId);
     const takenFromHere = () => {
       if (!this.live.has(sessionId)) return;
       log.warn("the session is no longer this worker's (the fleet declared the worker lost): stopping it here, its event not stored");
@@ -485,7 +499,7 @@ export class SessionHost {
           },
           resume
             ? {
-                transcriptSizes: history,
+                transcriptSizes: saved ?? new Map(),
                 // Lost while it waited for the slot's usage limit: it waits again here (HookedSession.waitAgainAtLimit).
                 atLimit: limitTurnOpen !== undefined ? { turnOpen: limitTurnOpen } : null,
               }
@@ -531,7 +545,7 @@ export class SessionHost {
       this.deps.startTimeoutMs,
     );
     ended.signal.addEventListener('abort', () => clearTimeout(startDeadline), { once: true });
-    log.info({ pid: await pty.started, slot: slot.id, resume: Boolean(resume), driver: row.driver }, 'session started');
+    log.info({ pid: await pty.started, slot: slot.id, resume: Boolean(resume), conversationLost, driver: row.driver }, 'session started');
   }
 
   /**

@@ -1,0 +1,54 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { savedConversation } from './savedConversation.ts';
+
+/** A transcript the real CLI (2.1.331) wrote: two queue operations, then the prompt, its turn's records and the reply. */
+const RECORDED = path.resolve(
+  import.meta.dirname,
+  '../../../../tests/fixtures/transcripts/home/.claude/projects/-tmp-rec-work-m2HIW1/805d28f8-9ba8-4335-906e-92d69c731da6.jsonl',
+);
+const ID = '805d28f8-9ba8-4335-906e-92d69c731da6';
+
+describe('savedConversation: what `claude --resume` would find', () => {
+  let projects: string;
+  const write = (project: string, text: string) => {
+    fs.mkdirSync(path.join(projects, project), { recursive: true });
+    const file = path.join(projects, project, `${ID}.jsonl`);
+    fs.writeFileSync(file, text);
+    return file;
+  };
+  const recorded = fs.readFileSync(RECORDED, 'utf8').split('\n').filter(Boolean);
+
+  beforeEach(() => {
+    projects = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-projects-'));
+  });
+  afterEach(() => fs.rmSync(projects, { recursive: true, force: true }));
+
+  it('a saved conversation: the sizes of its transcripts', async () => {
+    const file = write('-work-a', `${recorded.join('\n')}\n`);
+    expect(await savedConversation(projects, ID)).toEqual(new Map([[file, fs.statSync(file).size]]));
+  });
+
+  it('nothing saved: no projects folder, no transcript, or one with only the queue of the prompt', async () => {
+    expect(await savedConversation(path.join(projects, 'none'), ID)).toBeNull();
+    fs.mkdirSync(path.join(projects, '-work-a'));
+    expect(await savedConversation(projects, ID)).toBeNull();
+    // Killed between its saves: the prompt's queue was written, the prompt not yet (a torn line after it).
+    write('-work-a', `${recorded.slice(0, 2).join('\n')}\n${recorded[2]!.slice(0, 80)}`);
+    expect(recorded[2]).toContain('"type":"user"');
+    expect(await savedConversation(projects, ID)).toBeNull();
+  });
+
+  it('a prompt saved in one project folder of several is enough; every transcript is sized', async () => {
+    const bare = write('-work-a', `${recorded.slice(0, 2).join('\n')}\n`);
+    const saved = write('-work-b', `${recorded.slice(0, 3).join('\n')}\n`);
+    expect(await savedConversation(projects, ID)).toEqual(
+      new Map([
+        [bare, fs.statSync(bare).size],
+        [saved, fs.statSync(saved).size],
+      ]),
+    );
+  });
+});
