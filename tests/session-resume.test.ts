@@ -76,11 +76,12 @@ describe('kill -9 of claude, then resume (real claude CLI, under CPU load)', () 
     const spawned = await call<Session>('POST', '/v1/sessions', { slot: 'default' });
     expect(spawned.status).toBe(201);
     const id = spawned.body.id;
+    let claudeSessionId: string | null = null;
     const stopLoad = startCpuLoad();
     try {
       await waitForState(id, 'idle');
       // The CLI writes its transcript once a prompt is submitted (then every 100 ms): killed before that, it saved nothing.
-      const { claudeSessionId } = (await call<Session>('GET', `/v1/sessions/${id}`)).body;
+      claudeSessionId = (await call<Session>('GET', `/v1/sessions/${id}`)).body.claudeSessionId;
       expect(claudeSessionId).toEqual(expect.any(String));
       expect(transcriptsOf(claudeSessionId!)).toEqual([]);
       process.kill(claudePid(before), 'SIGKILL');
@@ -100,7 +101,14 @@ describe('kill -9 of claude, then resume (real claude CLI, under CPU load)', () 
     const events = await bed.system.core.events.list(id, 0, { limit: 10_000 });
     const notices = events.filter((e) => e.type === 'notice').map((e) => e.payload);
     expect(notices).toEqual([
-      { kind: 'conversation_not_saved', text: expect.stringContaining('nothing to resume: the session goes on in a new one') },
+      {
+        kind: 'conversation_not_found',
+        text:
+          `Claude Code's conversation ${claudeSessionId} was not found on worker ${bed.system.worker!.id}: its claude was killed ` +
+          'before it first saved it (it saves once a prompt is submitted, then every 100 ms), or it was saved on a worker whose ' +
+          "Claude Code home this one does not share. The session goes on in a new conversation: what was said before is in this session's " +
+          "history, not in Claude's context.",
+      },
     ]);
     // Told after the resume's `starting`, before the resumed CLI's first state.
     const types = events.map((e) => (e.type === 'state' ? e.payload.state : e.type));

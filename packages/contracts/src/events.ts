@@ -57,7 +57,7 @@ export const eventPayloadSchemas = {
    * What Claude Code tells the person at its terminal (its Notification hook): `kind` is the CLI's notification
    * type, e.g. `permission_prompt` (a permission dialog has waited for them a while), `idle_prompt` (it has waited
    * for input a while), `elicitation_dialog`, `auth_success`. Mission's own: `command_output` (what a slash command
-   * printed), `conversation_not_saved` (a resume found nothing of the conversation saved: a new one started).
+   * printed), `conversation_not_found` (a resume found no saved conversation to resume: a new one started).
    */
   notice: z.object({ kind: z.string(), text: z.string() }),
   result: z.object({

@@ -102,17 +102,23 @@ const CONTINUE_TURN_TIMEOUT_MS = 5 * 60_000;
 /** A hook call outlives the approval it may be held for by this much. */
 const HOOK_TIMEOUT_MARGIN_MS = 60_000;
 
-/** What a resumed session is told when its CLI had saved no conversation to resume: it starts a new one. */
-const CONVERSATION_NOT_SAVED: MissionEventDraft = {
-  type: 'notice',
-  payload: {
-    kind: 'conversation_not_saved',
-    text:
-      'Claude Code had not saved this conversation when its process ended (it saves it once a prompt is submitted, ' +
-      'then in batches), so there was nothing to resume: the session goes on in a new one. What was said before is ' +
-      "in this session's history, not in Claude's context.",
-  },
-};
+/**
+ * What a resumed session is told when this worker finds no conversation saved to resume (`savedConversation`): its
+ * claude was killed before it first saved one, or saved it where this worker cannot read it. It starts a new one.
+ */
+function conversationNotFound(claudeSessionId: string, workerId: string): MissionEventDraft {
+  return {
+    type: 'notice',
+    payload: {
+      kind: 'conversation_not_found',
+      text:
+        `Claude Code's conversation ${claudeSessionId} was not found on worker ${workerId}: its claude was killed before ` +
+        'it first saved it (it saves once a prompt is submitted, then every 100 ms), or it was saved on a worker whose ' +
+        "Claude Code home this one does not share. The session goes on in a new conversation: what was said before is in this session's " +
+        "history, not in Claude's context.",
+    },
+  };
+}
 
 /**
  * The PTY sessions this worker owns: takes `spawn` jobs while it has room, serves commands for its
@@ -336,7 +342,7 @@ export class SessionHost {
     const claudeEnv = this.deps.launcher.environment(launch);
     // Taken before the CLI starts: what its transcript holds then was the earlier CLI's, and was reported by it.
     const saved = resume ? await savedConversation(claudeHomePaths(claudeEnv).projects, row.claudeSessionId!) : null;
-    // A CLI killed before it first saved its conversation left nothing to resume: a new one starts, and says so.
+    // Nothing to resume here (a claude killed before it first saved, a transcript on another worker): a new one starts, and says so.
     const conversationLost = Boolean(resume) && !saved;
     const claudeSessionId = saved ? row.claudeSessionId! : randomUUID();
     // A turn its worker's loss stopped at a permission request goes on at the first idle: the CLI asks again.
@@ -385,7 +391,8 @@ export class SessionHost {
     // worker the fleet declared lost, and whose session was resumed elsewhere, writes nothing into its log.
     const fence = this.store.fence(sessionId, this.deps.workerId);
     // Told before the CLI starts, so before anything it does.
-    if (conversationLost) await this.deps.events.appendFenced(owner, [CONVERSATION_NOT_SAVED], fence);
+    if (conversationLost)
+      await this.deps.events.appendFenced(owner, [conversationNotFound(row.claudeSessionId!, this.deps.workerId)], fence);
     const pty = new PtySession({ ...agent, spawner: this.deps.spawner, cols: row.cols, rows: row.rows });
     // What the role's rules are read against: `~` is the agent's HOME, not the worker's.
     const guardSlot = { ...slot, home: agent.env.HOME ?? this.deps.launcher.defaultHomeFor(slot.id) };
