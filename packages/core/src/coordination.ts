@@ -70,7 +70,7 @@ export class CoordinationService {
     const { parent, children } = await this.create(input, slots, timeoutMs);
     await this.enqueue(parent, children);
 
-    await this.followChildren(parent.id, children, deadline, options);
+    await this.followChildren(children, deadline, options);
     const settled = await this.deps.tasks.waitForEnd(parent.id, Math.max(0, deadline - Date.now()), options.signal);
     if (!settled)
       throw new TimeoutError(`the coordination did not end within ${timeoutMs} ms; it goes on as task ${parent.id}`, { taskId: parent.id });
@@ -141,32 +141,22 @@ export class CoordinationService {
   }
 
   /**
-   * Waits for every child; each end is progress (and a status event on the coordination). fail_fast is
-   * applied where a child's end is recorded (see TaskCanceller.afterChildEnded), not here: it holds when
-   * nobody waits on the call.
+   * Waits for every child; each end is progress for the caller. Where a child's end is recorded, it is told on the
+   * coordination (a `status` event) and fail_fast is applied (see TaskCanceller.afterChildEnded), not here: both hold
+   * when nobody waits on the call, and are stored before the coordination can end.
    */
   private async followChildren(
-    parentId: string,
     children: TaskRow[],
     deadline: number,
     options: { signal?: AbortSignal; onProgress?: CoordinationProgress },
   ): Promise<void> {
     let done = 0;
-    // Children ending together report one at a time, so the stored status events are in the order of their counts.
-    let reporting = Promise.resolve();
-    const report = (text: (count: number) => string): Promise<void> => {
-      const next = reporting.then(async () => {
-        const message = text(++done);
-        options.onProgress?.(done, children.length, message);
-        await this.deps.events.append({ kind: 'task', id: parentId }, { type: 'status', payload: { text: message } });
-      });
-      reporting = next.catch(() => undefined);
-      return next;
-    };
     await Promise.all(
       children.map(async (child) => {
         const ended = await this.deps.tasks.waitForEnd(child.id, Math.max(0, deadline - Date.now()), options.signal);
-        if (ended) await report((count) => `${child.slot}: ${ended.status} (${count}/${children.length})`);
+        if (!ended) return;
+        const count = ++done;
+        options.onProgress?.(count, children.length, `${child.slot}: ${ended.status} (${count}/${children.length})`);
       }),
     );
   }

@@ -1,7 +1,7 @@
-import { and, eq, inArray, ne } from 'drizzle-orm';
+import { and, count, eq, inArray, ne } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import type { Database } from './db/database.ts';
-import { tasks } from './db/schema.ts';
+import { events, tasks } from './db/schema.ts';
 import type { EventLog } from './eventLog.ts';
 import { channels, type ControlMessage } from './queues.ts';
 import type { FailurePolicy } from '@mission/contracts';
@@ -50,18 +50,43 @@ export class TaskCanceller {
   }
 
   /**
-   * fail_fast: once a child of a coordination has ended without succeeding, the coordination's other
-   * children are asked to stop. Returns their ids (none for any other task).
+   * A coordination's child has ended: its end is told on the coordination (a `status` event, `<slot>: <status>
+   * (n/total)`), by whoever recorded it and before its job completes, so before the coordination can end (its flow
+   * waits for every child's job); and with fail_fast, once a child has ended without succeeding, the coordination's
+   * other children are asked to stop. Returns their ids (none for any other task).
    */
   async afterChildEnded(taskId: string): Promise<string[]> {
-    const [child] = await this.deps.db.select({ status: tasks.status, parentId: tasks.parentId }).from(tasks).where(eq(tasks.id, taskId));
-    if (!child?.parentId || !isTerminalTaskStatus(child.status) || child.status === 'succeeded') return [];
-    const [parent] = await this.deps.db
-      .select({ mode: tasks.mode, metadata: tasks.metadata })
+    const [child] = await this.deps.db
+      .select({ status: tasks.status, parentId: tasks.parentId, slot: tasks.slot })
       .from(tasks)
-      .where(eq(tasks.id, child.parentId));
+      .where(eq(tasks.id, taskId));
+    if (!child?.parentId || !isTerminalTaskStatus(child.status)) return [];
+    const parent = await this.tellChildEnded(child.parentId, `${child.slot}: ${child.status}`);
     const policy = (parent?.metadata as { failurePolicy?: FailurePolicy } | null)?.failurePolicy;
-    if (parent?.mode !== 'coordinate' || policy !== 'fail_fast') return [];
+    if (parent?.mode !== 'coordinate' || policy !== 'fail_fast' || child.status === 'succeeded') return [];
     return this.cancelChildren(child.parentId, taskId);
+  }
+
+  /**
+   * Stores a child's end on its coordination, counted among the ends told so far (the coordination's row locked
+   * meanwhile, so children ending together count one after another), unless the coordination has ended. Resolves
+   * the parent's mode and metadata.
+   */
+  private tellChildEnded(parentId: string, end: string) {
+    return this.deps.events.transaction(async (tx, record) => {
+      const [parent] = await tx
+        .select({ mode: tasks.mode, metadata: tasks.metadata, status: tasks.status })
+        .from(tasks)
+        .where(eq(tasks.id, parentId))
+        .for('update');
+      if (parent?.mode !== 'coordinate' || isTerminalTaskStatus(parent.status)) return parent;
+      const [told] = await tx
+        .select({ n: count() })
+        .from(events)
+        .where(and(eq(events.ownerId, parentId), eq(events.type, 'status')));
+      const [children] = await tx.select({ n: count() }).from(tasks).where(eq(tasks.parentId, parentId));
+      record({ kind: 'task', id: parentId }, { type: 'status', payload: { text: `${end} (${(told?.n ?? 0) + 1}/${children?.n ?? 0})` } });
+      return parent;
+    });
   }
 }
