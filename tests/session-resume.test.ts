@@ -1,8 +1,8 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import type { MissionEvent, Session, SessionTurn } from '@mission/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
+import { transcriptsOf } from './support/claudeEnv.ts';
 import { startCpuLoad } from './support/cpuLoad.ts';
 import { parentOf, processesIn, waitUntil } from './support/processes.ts';
 import { readSse } from './support/sse.ts';
@@ -47,15 +47,6 @@ describe('kill -9 of claude, then resume (real claude CLI, under CPU load)', () 
     expect(turn.status).toBe(200);
     return turn.body;
   }
-  /** The transcripts of a Claude Code session in the bed's claude home (one per project folder it ran in). */
-  function transcriptsOf(claudeSessionId: string): string[] {
-    const projects = path.join(bed.claude.home, '.claude', 'projects');
-    if (!fs.existsSync(projects)) return [];
-    return fs
-      .readdirSync(projects)
-      .map((project) => path.join(projects, project, `${claudeSessionId}.jsonl`))
-      .filter((file) => fs.existsSync(file));
-  }
   /**
    * The claude process of a session running in the bed's folder: not the MCP servers or shells it started, nor the
    * claude processes it starts for its own errands while it settles.
@@ -83,7 +74,7 @@ describe('kill -9 of claude, then resume (real claude CLI, under CPU load)', () 
       // The CLI writes its transcript once a prompt is submitted (then every 100 ms): killed before that, it saved nothing.
       claudeSessionId = (await call<Session>('GET', `/v1/sessions/${id}`)).body.claudeSessionId;
       expect(claudeSessionId).toEqual(expect.any(String));
-      expect(transcriptsOf(claudeSessionId!)).toEqual([]);
+      expect(transcriptsOf(bed.claude, claudeSessionId!)).toEqual([]);
       process.kill(claudePid(before), 'SIGKILL');
       await waitForState(id, 'exited');
       const resumed = await call<Session>('POST', `/v1/sessions/${id}/resume`);
@@ -94,7 +85,7 @@ describe('kill -9 of claude, then resume (real claude CLI, under CPU load)', () 
       expect(started).toEqual(expect.any(String));
       expect(started).not.toBe(claudeSessionId);
       expect(await send(id, 'after the loss')).toMatchObject({ state: 'idle', response: 'Fresh start.' });
-      await waitUntil(() => transcriptsOf(started!).length === 1, 30_000, 'the new conversation to be saved');
+      await waitUntil(() => transcriptsOf(bed.claude, started!).length === 1, 30_000, 'the new conversation to be saved');
     } finally {
       await stopLoad();
     }

@@ -5,6 +5,7 @@ import type { MissionEvent, Session, SessionScreen, SessionTurn } from '@mission
 import { HeadlessTerminal } from '@mission/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { transcriptsOf } from './support/claudeEnv.ts';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
 import { processesIn, waitUntil } from './support/processes.ts';
 import { scenarios, type Step } from './support/scenarios.ts';
@@ -241,20 +242,11 @@ describe('interactive sessions through REST (real claude CLI)', () => {
     const turn = await call<SessionTurn>('POST', `/v1/sessions/${session.id}/send`, { text: 'remember this', timeoutMs: 30_000 });
     expect(turn.body.state).toBe('idle');
     const { claudeSessionId } = (await call<Session>('GET', `/v1/sessions/${session.id}`)).body;
-    const projects = path.join(bed.claude.home, '.claude', 'projects');
-    const transcriptIn = (project: string) => path.join(projects, project, `${claudeSessionId}.jsonl`);
-    const saved = () =>
-      fs.existsSync(projects)
-        ? fs
-            .readdirSync(projects)
-            .map(transcriptIn)
-            .filter((file) => fs.existsSync(file))
-        : [];
-    await waitUntil(() => saved().length === 1, 30_000, 'the conversation to be saved');
+    await waitUntil(() => transcriptsOf(bed.claude, claudeSessionId!).length === 1, 30_000, 'the conversation to be saved');
     await call('POST', `/v1/sessions/${session.id}/kill`);
     // Its saved conversation damaged (a prompt's record without its message): the CLI finds no conversation there.
     fs.writeFileSync(
-      saved()[0]!,
+      transcriptsOf(bed.claude, claudeSessionId!)[0]!,
       `${JSON.stringify({ parentUuid: null, type: 'user', message: null, uuid: randomUUID(), sessionId: claudeSessionId })}\n`,
     );
     expect((await call<Session>('POST', `/v1/sessions/${session.id}/resume`)).status).toBe(200);

@@ -67,3 +67,13 @@ export function prepareClaudeHome(options: ClaudeHomeOptions): ClaudeHome {
     },
   };
 }
+
+/** The transcripts of Claude Code session `claudeSessionId` in a prepared home (one per project folder it ran in). */
+export function transcriptsOf(home: ClaudeHome, claudeSessionId: string): string[] {
+  const { projects } = claudeHomePaths(home.env);
+  if (!fs.existsSync(projects)) return [];
+  return fs
+    .readdirSync(projects)
+    .map((project) => path.join(projects, project, `${claudeSessionId}.jsonl`))
+    .filter((file) => fs.existsSync(file));
+}

@@ -1,4 +1,5 @@
 import { and, count, eq, inArray, ne } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import type { Redis } from 'ioredis';
 import type { Database } from './db/database.ts';
 import { events, tasks } from './db/schema.ts';
@@ -56,37 +57,43 @@ export class TaskCanceller {
    * other children are asked to stop. Returns their ids (none for any other task).
    */
   async afterChildEnded(taskId: string): Promise<string[]> {
+    const parents = alias(tasks, 'parent');
     const [child] = await this.deps.db
-      .select({ status: tasks.status, parentId: tasks.parentId, slot: tasks.slot })
+      .select({
+        status: tasks.status,
+        parentId: tasks.parentId,
+        slot: tasks.slot,
+        parentMode: parents.mode,
+        parentMetadata: parents.metadata,
+      })
       .from(tasks)
+      .leftJoin(parents, eq(parents.id, tasks.parentId))
       .where(eq(tasks.id, taskId));
-    if (!child?.parentId || !isTerminalTaskStatus(child.status)) return [];
-    const parent = await this.tellChildEnded(child.parentId, `${child.slot}: ${child.status}`);
-    const policy = (parent?.metadata as { failurePolicy?: FailurePolicy } | null)?.failurePolicy;
-    if (parent?.mode !== 'coordinate' || policy !== 'fail_fast' || child.status === 'succeeded') return [];
+    // Only a coordination's children: a task an agent submitted has its session as parent, no task row.
+    if (!child?.parentId || child.parentMode !== 'coordinate' || !isTerminalTaskStatus(child.status)) return [];
+    await this.tellChildEnded(child.parentId, `${child.slot}: ${child.status}`);
+    const policy = (child.parentMetadata as { failurePolicy?: FailurePolicy } | null)?.failurePolicy;
+    if (policy !== 'fail_fast' || child.status === 'succeeded') return [];
     return this.cancelChildren(child.parentId, taskId);
   }
 
   /**
    * Stores a child's end on its coordination, counted among the ends told so far (the coordination's row locked
-   * meanwhile, so children ending together count one after another), unless the coordination has ended. Resolves
-   * the parent's mode and metadata.
+   * meanwhile, so children ending together count one after another), unless the coordination has ended.
    */
-  private tellChildEnded(parentId: string, end: string) {
+  private tellChildEnded(coordinationId: string, end: string): Promise<void> {
     return this.deps.events.transaction(async (tx, record) => {
-      const [parent] = await tx
-        .select({ mode: tasks.mode, metadata: tasks.metadata, status: tasks.status })
-        .from(tasks)
-        .where(eq(tasks.id, parentId))
-        .for('update');
-      if (parent?.mode !== 'coordinate' || isTerminalTaskStatus(parent.status)) return parent;
+      const [coordination] = await tx.select({ status: tasks.status }).from(tasks).where(eq(tasks.id, coordinationId)).for('update');
+      if (!coordination || isTerminalTaskStatus(coordination.status)) return;
       const [told] = await tx
         .select({ n: count() })
         .from(events)
-        .where(and(eq(events.ownerId, parentId), eq(events.type, 'status')));
-      const [children] = await tx.select({ n: count() }).from(tasks).where(eq(tasks.parentId, parentId));
-      record({ kind: 'task', id: parentId }, { type: 'status', payload: { text: `${end} (${(told?.n ?? 0) + 1}/${children?.n ?? 0})` } });
-      return parent;
+        .where(and(eq(events.ownerId, coordinationId), eq(events.type, 'status')));
+      const [children] = await tx.select({ n: count() }).from(tasks).where(eq(tasks.parentId, coordinationId));
+      record(
+        { kind: 'task', id: coordinationId },
+        { type: 'status', payload: { text: `${end} (${(told?.n ?? 0) + 1}/${children?.n ?? 0})` } },
+      );
     });
   }
 }
