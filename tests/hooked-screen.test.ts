@@ -1,10 +1,19 @@
-import { blockingDialogOn, HeadlessTerminal, HookedScreen, parseScreen, readScreen } from '@mission/worker';
+import {
+  type BlockingDialog,
+  blockingDialogOn,
+  HeadlessTerminal,
+  HookedScreen,
+  parseScreen,
+  readScreen,
+  type SessionSnapshot,
+  STARTING_SNAPSHOT,
+} from '@mission/worker';
 import { describe, expect, it } from 'vitest';
 import { CLAUDE_VERSION, loadRecording, recordedScenarios } from './fixtures/recordings.ts';
 import { firstRunScenarios } from './support/firstRunScenarios.ts';
 
 describe(`HookedScreen on Claude Code ${CLAUDE_VERSION} recordings`, () => {
-  it('read after every chunk, it holds the snapshot and the blocking dialog of the whole screen, at each chunk and each checkpoint', async () => {
+  it('read after every chunk, it holds the snapshot and the blocking dialog of the last whole frame, at each chunk and each checkpoint', async () => {
     let checked = 0;
     let dialogs = 0;
     let chunksChecked = 0;
@@ -15,17 +24,22 @@ describe(`HookedScreen on Claude Code ${CLAUDE_VERSION} recordings`, () => {
       const screen = new HookedScreen(terminal);
       const titles: string[] = [];
       const marks = new Map(recording.checkpoints.map((mark) => [mark.chunkCount, mark]));
+      let whole: { snapshot: SessionSnapshot; blocking: BlockingDialog | null } = { snapshot: STARTING_SNAPSHOT, blocking: null };
       for (const [i, chunk] of recording.chunks.entries()) {
         await new Promise<void>((resolve) => terminal.write(chunk.data, resolve));
         for (const event of screen.read()) if (event.type === 'title') titles.push(event.payload.title);
         // What it follows read after read (only the rows that changed, the dialog looked for only where they did)
-        // equals the whole screen read and looked at afresh.
+        // equals the whole screen read and looked at afresh; while the CLI draws a frame (a blank screen), the frame before.
         const full = readScreen(terminal.xterm, terminal.title);
-        expect(screen.snapshot, `${name}, chunk ${i}`).toEqual(parseScreen(full, 'frame'));
-        expect(screen.blocking, `${name}, chunk ${i}`).toEqual(blockingDialogOn(full.lines));
+        whole = terminal.drawing
+          ? { snapshot: { ...whole.snapshot, title: full.title }, blocking: whole.blocking }
+          : { snapshot: parseScreen(full, 'frame'), blocking: blockingDialogOn(full.lines) };
+        expect(screen.snapshot, `${name}, chunk ${i}`).toEqual(whole.snapshot);
+        expect(screen.blocking, `${name}, chunk ${i}`).toEqual(whole.blocking);
         chunksChecked++;
         const mark = marks.get(i + 1);
-        if (!mark) continue;
+        // A blank screen at a checkpoint (the CLI exited) is no frame: the one before it stands, as checked above.
+        if (!mark || terminal.drawing) continue;
         // The dialog is looked for only when a row changed; the whole screen read at this moment says the same.
         expect(screen.snapshot, `${name}/${mark.label}`).toEqual(parseScreen(mark.screen, 'frame'));
         expect(screen.blocking, `${name}/${mark.label}`).toEqual(blockingDialogOn(mark.screen.lines));
@@ -42,5 +56,32 @@ describe(`HookedScreen on Claude Code ${CLAUDE_VERSION} recordings`, () => {
     expect(checked).toBeGreaterThan(20);
     expect(chunksChecked).toBeGreaterThan(400);
     expect(dialogs).toBeGreaterThan(3);
+  });
+
+  // Continued after SIGSTOP, the CLI clears its screen in one write and draws the frame in the next (recorded with
+  // the worker's CLAUDE_SCREEN_ENV): a read between the two saw a blank screen, no dialog and no prompt, and the session
+  // went from blocked to idle with /help still open (an interrupt then answered at once, pressing nothing).
+  it('a screen cleared for a redraw is no screen: with /help open and the CLI continued after SIGSTOP, the command screen blocks at every chunk', async () => {
+    const recording = loadRecording('redraws/help-continued');
+    const help = recording.checkpoints.find((mark) => mark.label === 'help')!;
+    const terminal = new HeadlessTerminal({ cols: recording.cols, rows: recording.rows });
+    const screen = new HookedScreen(terminal);
+    let blank = 0;
+    for (const [i, chunk] of recording.chunks.entries()) {
+      await new Promise<void>((resolve) => terminal.write(chunk.data, resolve));
+      screen.read();
+      if (i + 1 < help.chunkCount) continue;
+      const full = readScreen(terminal.xterm, terminal.title);
+      if (full.lines.every((line) => line === '')) {
+        blank++;
+        expect(terminal.drawing, `chunk ${i}`).toBe(true);
+        expect(blockingDialogOn(full.lines), `chunk ${i}`).toBeNull();
+      }
+      expect(screen.blocking, `chunk ${i}`).toMatchObject({ kind: 'command_screen', text: expect.stringMatching(/^Help {2}General\b/) });
+      expect(screen.snapshot.state, `chunk ${i}`).toBe(parseScreen(help.screen, 'frame').state);
+    }
+    terminal.dispose();
+    // Every continue but the first was drawn in two writes (the first, in one).
+    expect(blank).toBeGreaterThanOrEqual(3);
   });
 });

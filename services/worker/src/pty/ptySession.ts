@@ -93,6 +93,11 @@ export class PtySession {
     return this.terminal.writtenOnlyIn(rows);
   }
 
+  /** The program is drawing a frame ({@link HeadlessTerminal.drawing}); never once it has exited (its last frame is what it left). */
+  get drawing(): boolean {
+    return this.exit === null && this.terminal.drawing;
+  }
+
   serialize(): string {
     return this.terminal.serialize();
   }

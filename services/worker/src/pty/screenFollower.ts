@@ -1,4 +1,5 @@
 import type { SessionSnapshot } from './screen.ts';
+import { STARTING_SNAPSHOT } from './snapshotDiff.ts';
 import type { RowSet } from './dirtyRows.ts';
 import type { ScreenWrites } from './readPacer.ts';
 import { isInertLine, type ParsedScreen, parseScreenRows, reframe, respin, type ScreenReading } from './screenParser.ts';
@@ -13,6 +14,8 @@ export interface ChangingScreen {
   takeChangedRows(): number[];
   /** Every row written since the last `takeChangedRows` is one of `rows` (none written counts); no row is read. */
   writtenOnlyIn(rows: RowSet): boolean;
+  /** The program is drawing a frame: the screen shows part of one (`HeadlessTerminal.drawing`). */
+  readonly drawing: boolean;
 }
 
 /**
@@ -20,8 +23,8 @@ export interface ChangingScreen {
  * screen (or one where only the header's mascot moved) gives the snapshot it gave before, a tick of the spinner (only the status line changed) the
  * same snapshot with the new status ({@link respin}), a change inside the input box or its footer the same
  * transcript with the state and status the footer gives ({@link reframe}), anything else a parse of the whole screen.
- * Every snapshot equals `parseScreen` of the screen at that moment (reading what `reading` says: the hooks driver
- * reads the frame alone).
+ * Every snapshot equals `parseScreen` of the last whole frame: the screen at that moment, unless the program is
+ * drawing a frame then (reading what `reading` says: the hooks driver reads the frame alone).
  */
 export class ScreenFollower {
   private parsed: ParsedScreen | null = null;
@@ -56,6 +59,13 @@ export class ScreenFollower {
   read(): SessionSnapshot {
     this.counts.reads++;
     const parsed = this.parsed;
+    // Part of a frame tells nothing: the last whole one stands (with the title, which is no part of a frame), and the
+    // rows changed since stay marked for the next read.
+    if (this.source.drawing) {
+      this.changedRows = [];
+      const whole = parsed?.snapshot ?? STARTING_SNAPSHOT;
+      return whole.title === this.source.title ? whole : { ...whole, title: this.source.title };
+    }
     const rows = this.source.takeChangedRows();
     this.changedRows = rows;
     const title = this.source.title;

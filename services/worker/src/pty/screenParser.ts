@@ -7,6 +7,13 @@ import type { OptionMeaning, PermissionDialog, ScreenText, SessionSnapshot, Stat
  */
 export const CLAUDE_SCREEN_ARGS = ['--verbose'] as const;
 
+/**
+ * Environment the screen's reader needs the CLI started with: each frame drawn between the marks of a synchronized
+ * update (DEC mode 2026), so a frame that reaches the terminal in several writes is never read half drawn
+ * (`HeadlessTerminal.drawing`). Without it, Claude Code 2.1.331 puts no marks around its frames.
+ */
+export const CLAUDE_SCREEN_ENV: Readonly<Record<string, string>> = { CLAUDE_CODE_FORCE_SYNC_OUTPUT: '1' };
+
 /*
  * What Claude Code (2.1.x) draws, top to bottom:
  *

@@ -78,3 +78,37 @@ describe('HeadlessTerminal follows the rows xterm writes', () => {
     terminal.dispose();
   });
 });
+
+/**
+ * A frame being drawn is no screen to read: the program is inside a synchronized update (DEC mode 2026), or it has
+ * cleared the screen and not drawn the frame yet. Rows found changed meanwhile are still changed for the next read.
+ */
+describe('HeadlessTerminal tells a frame being drawn', () => {
+  it('between the marks of a synchronized update, and on a blank screen', async () => {
+    const terminal = new HeadlessTerminal({ cols: 20, rows: 4 });
+    expect(terminal.drawing).toBe(true);
+    await write(terminal, 'prompt');
+    expect(terminal.drawing).toBe(false);
+    await write(terminal, '\x1b[?2026h\x1b[2J\x1b[Hhalf');
+    expect(terminal.drawing).toBe(true);
+    await write(terminal, ' a frame\x1b[?2026l');
+    expect(terminal.drawing).toBe(false);
+    await write(terminal, '\x1b[2J');
+    expect(terminal.drawing).toBe(true);
+    await write(terminal, '\x1b[2;1Hredrawn');
+    expect(terminal.drawing).toBe(false);
+  });
+
+  it('the rows a look at a frame being drawn found changed are changed for the next read, and for writtenOnlyIn', async () => {
+    const terminal = new HeadlessTerminal({ cols: 20, rows: 4 });
+    await write(terminal, 'top\r\nbox');
+    terminal.takeChangedRows();
+    await write(terminal, '\x1b[2J');
+    expect(terminal.drawing).toBe(true);
+    await write(terminal, '\x1b[1;1Htop');
+    // Only row 0 was written since the look; row 1 was cleared before it (row 0 changed twice: blank, then as before).
+    expect(terminal.writtenOnlyIn(new Set([0]))).toBe(false);
+    expect(terminal.takeChangedRows()).toEqual([0, 1]);
+    expect(terminal.writtenOnlyIn(new Set([0]))).toBe(true);
+  });
+});

@@ -120,6 +120,16 @@ export class HeadlessTerminal {
     return this.page.lines;
   }
 
+  /**
+   * The program is drawing a frame, so the screen shows part of one: it is inside a synchronized update (DEC mode
+   * 2026, the marks Claude Code puts around each frame when told to: `CLAUDE_SCREEN_ENV`), or the screen is
+   * blank (cleared for a redraw: continued after SIGSTOP, Claude Code clears its screen in a write of its own, then
+   * writes the frame). Reads the rows xterm changed ({@link rows}).
+   */
+  get drawing(): boolean {
+    return this.xterm.modes.synchronizedOutputMode || this.rows().every(isBlank);
+  }
+
   /** Rows whose text changed since the last call (read from xterm as `screen` does), top to bottom. */
   takeChangedRows(): number[] {
     this.refreshLines();
@@ -133,10 +143,19 @@ export class HeadlessTerminal {
     return rows;
   }
 
-  /** Every row xterm wrote since the last read is one of `rows` (none written counts): told from its marks, no row is read. */
+  /**
+   * Every row xterm wrote since the last `takeChangedRows` is one of `rows` (none written counts): told from its marks
+   * and from the rows found changed since (by `rows` or `drawing`), no row is read.
+   */
   writtenOnlyIn(rows: RowSet): boolean {
     const buffer = this.buffers.active;
-    return buffer.viewportY === buffer.baseY && this.shownBefore === null && this.page.dirty.onlyAmong(rows);
+    return buffer.viewportY === buffer.baseY && this.shownBefore === null && this.page.dirty.onlyAmong(rows) && this.changedOnlyIn(rows);
+  }
+
+  private changedOnlyIn(rows: RowSet): boolean {
+    const changed = this.changed;
+    for (let row = 0; row < changed.length; row++) if (changed[row] === 1 && !rows.has(row)) return false;
+    return true;
   }
 
   private refreshLines(): void {
@@ -190,6 +209,8 @@ interface ScreenPage {
 }
 
 const newPage = (rows: number): ScreenPage => ({ dirty: new DirtyRows(rows), lines: [] });
+
+const isBlank = (row: string): boolean => row === '';
 
 /** The row behind xterm's public view of a line (its `_line`), checked: an upgrade that moves it fails loudly. */
 function bufferLine(view: unknown): XtermBufferLine | undefined {

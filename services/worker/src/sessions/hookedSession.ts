@@ -219,7 +219,11 @@ export class HookedSession implements InteractiveSession {
       written: () => this.screenReader.written(),
       read: () => this.readScreen(),
     });
-    pty.onRender(() => this.reads.rendered());
+    pty.onRender(() => {
+      this.reads.rendered();
+      // A command waiting for the frame being drawn (wholeFrame) goes on once it is, not at the next paced read.
+      this.events.wake();
+    });
     void pty.exited.then((exit) => this.exited(exit));
   }
 
@@ -355,6 +359,7 @@ export class HookedSession implements InteractiveSession {
       'the session to start',
       () => this.state,
     );
+    await this.wholeFrame(deadline - Date.now());
     this.refuseUnlessIdle();
     await this.hooks.checkText(text);
     // Again: another command may have typed while the text was checked.
@@ -439,6 +444,7 @@ export class HookedSession implements InteractiveSession {
    */
   async interrupt(): Promise<SessionTurn> {
     // What the screen shows now: a screen a slash command opened since the last read is closed, not taken for the prompt.
+    await this.wholeFrame(INTERRUPT_WAIT_MS);
     this.readScreen();
     if (this.state === 'idle' || this.exit) return this.turn();
     // A usage limit stopped the turn already (the CLI waits at its prompt, or its menu is being answered): no key
@@ -478,6 +484,8 @@ export class HookedSession implements InteractiveSession {
 
   /** Answers the dialog a blocked session shows: its key pressed once, confirmed by the screen. */
   async answer(option: string, timeoutMs: number): Promise<SessionTurn> {
+    const deadline = Date.now() + timeoutMs;
+    await this.wholeFrame(timeoutMs);
     this.readScreen();
     const dialog = this.blocking;
     if (!dialog) throw new ConflictError(`no dialog is waiting for an answer (the session is ${this.state})`);
@@ -485,7 +493,7 @@ export class HookedSession implements InteractiveSession {
       { pty: this.pty, events: this.events, current: () => this.blocking, shownSince: () => this.blockingSince, state: () => this.state },
       dialog,
       option,
-      timeoutMs,
+      deadline - Date.now(),
     );
     return this.turn();
   }
@@ -748,7 +756,20 @@ export class HookedSession implements InteractiveSession {
     this.reads.soon();
   }
 
-  /** The screen as it is now: readiness, the spinner, a dialog no hook reports. */
+  /**
+   * Resolves once the screen shows a whole frame: at once, unless the CLI is drawing one (a command decides on the
+   * screen as it is, not on the frame before the one being drawn, which the pacing may have left unread).
+   */
+  private wholeFrame(timeoutMs: number): Promise<void> {
+    return this.events.waitFor(
+      () => !this.pty.drawing,
+      timeoutMs,
+      'the CLI to finish drawing its screen',
+      () => this.state,
+    );
+  }
+
+  /** The screen as it is now (as of the last whole frame, while the CLI draws one): readiness, the spinner, a dialog no hook reports. */
   private readScreen(): SessionSnapshot {
     this.reads.reading();
     if (this.exit) return this.screenReader.snapshot;

@@ -166,7 +166,9 @@ export class SessionEvents {
     });
   }
 
+  /** Resolves the waiters whose condition holds now (called at every render: nothing is copied when none waits). */
   wake(): void {
+    if (this.waiters.size === 0) return;
     for (const waiter of [...this.waiters]) if (waiter.test()) waiter.resolve();
   }
 

@@ -37,7 +37,7 @@ import {
 } from '@mission/store';
 import { DelayedError, type Job, Worker } from 'bullmq';
 import { type PtyExit, PtySession } from '../pty/ptySession.ts';
-import { CLAUDE_SCREEN_ARGS } from '../pty/screenParser.ts';
+import { CLAUDE_SCREEN_ARGS, CLAUDE_SCREEN_ENV } from '../pty/screenParser.ts';
 import { dialogToolUse, type PermissionGuard } from '../permissions/permissionGuard.ts';
 import { loadRunnableSlot } from '../runnableSlot.ts';
 import { recordSessionCost } from './sessionCost.ts';
@@ -338,7 +338,13 @@ export class SessionHost {
         { refusalsToo: row.parentId !== null },
       ),
     ]);
-    const launch = { cwd: place.cwd, slot: slot.id, slotEnv: slot.env, launchEnv: { ...mission.env, ...CLAUDE_QUIET_ENV }, terminal: true };
+    const launch = {
+      cwd: place.cwd,
+      slot: slot.id,
+      slotEnv: slot.env,
+      launchEnv: { ...mission.env, ...CLAUDE_QUIET_ENV, ...CLAUDE_SCREEN_ENV },
+      terminal: true,
+    };
     const claudeEnv = this.deps.launcher.environment(launch);
     // Taken before the CLI starts: what its transcript holds then was the earlier CLI's, and was reported by it.
     const saved = resume ? await savedConversation(claudeHomePaths(claudeEnv).projects, row.claudeSessionId!) : null;
