@@ -1,4 +1,4 @@
-import { createLogger, loadConfig, onShutdownSignal, runMain } from '@mission/store';
+import { createLogger, loadConfig, runMain, serveUntilSignal } from '@mission/store';
 import { startWorker } from '@mission/worker';
 import { openSharedStorage } from './storage.ts';
 
@@ -6,10 +6,14 @@ import { openSharedStorage } from './storage.ts';
 runMain(async () => {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, name: 'mission-worker' });
-  const { database, redisUrl } = await openSharedStorage(config, 'start:worker');
-  const worker = await startWorker({ config, logger, database, redisUrl });
-  onShutdownSignal(logger, async () => {
-    await worker.close();
-    await database.close();
+  await serveUntilSignal(logger, async () => {
+    const { database, redisUrl } = await openSharedStorage(config, 'start:worker');
+    const worker = await startWorker({ config, logger, database, redisUrl });
+    return {
+      async close() {
+        await worker.close();
+        await database.close();
+      },
+    };
   });
 });

@@ -61,6 +61,27 @@ describe('npm start on embedded defaults (private redis-server, PGlite)', () => 
   });
 });
 
+// Before its shutdown was in place from the start, a SIGTERM that came while it started (its API answering already)
+// killed it by the signal's default action: its redis-server left running, PGlite not closed.
+describe('npm start stopped while it starts', () => {
+  it('a SIGTERM once its storage is up: it finishes starting, then stops cleanly, taking its redis-server with it', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-stop-starting-'));
+    const data = path.join(dir, 'data');
+    try {
+      const mission = startMission({ PORT: String(await unusedPort()), MISSION_DATA_DIR: data, MISSION_CLAUDE_BIN: CLAUDE_BIN });
+      await waitUntil(async () => mission.output().includes('storage ready'), 60_000, `its storage to be ready:\n${mission.output()}`);
+      expect(processesIn(data).length).toBe(1);
+      mission.child.kill('SIGTERM');
+      expect(await exited(mission.child), mission.output()).toEqual({ code: 0, signal: null });
+      expect(mission.output()).toContain('Mission is up');
+      expect(mission.output()).toContain('shutting down');
+      expect(processesIn(data)).toEqual([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
 describe('npm start without Redis', () => {
   it('says in one line how to get Redis and exits non-zero', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-noredis-'));

@@ -1,7 +1,7 @@
 import { startApi } from '@mission/api';
 import { mcpHttp } from '@mission/mcp';
 import { createCoreRuntime } from '@mission/core';
-import { createLogger, type Logger, loadConfig, onShutdownSignal, openDatabase } from '@mission/store';
+import { createLogger, type Logger, loadConfig, openDatabase, serveUntilSignal } from '@mission/store';
 import { findClaudeAuth, startWorker } from '@mission/worker';
 import { startPrivateRedis } from './privateRedis.ts';
 
@@ -19,10 +19,8 @@ export interface RunningMission {
  * redis-server when REDIS_URL is unset, auth off unless MISSION_AUTH=on. The CLI reaches it only through
  * ./hostModules.ts, since it needs Mission itself, which the built CLI loads from the checkout; src/up.ts imports it.
  */
-export async function startAll(env: NodeJS.ProcessEnv): Promise<RunningMission> {
-  // Local use: no API tokens unless MISSION_AUTH=on is set (the API logs a loud warning).
-  const config = loadConfig({ MISSION_AUTH: 'off', ...env });
-  const logger = createLogger({ level: config.logLevel, name: 'mission' });
+export async function startAll(env: NodeJS.ProcessEnv, logger = upLogger(env)): Promise<RunningMission> {
+  const config = upConfig(env);
   const redis = config.redisUrl
     ? {
         url: config.redisUrl,
@@ -56,8 +54,13 @@ export async function startAll(env: NodeJS.ProcessEnv): Promise<RunningMission> 
   };
 }
 
-/** `npm start` and `mission up`: the whole system until SIGTERM or SIGINT, which close it and end the process. */
+/** `npm start` and `mission up`: the whole system until SIGTERM or SIGINT (even while it starts), which close it and end the process. */
 export async function runUp(env: NodeJS.ProcessEnv): Promise<void> {
-  const mission = await startAll(env);
-  onShutdownSignal(mission.logger, () => mission.close());
+  const logger = upLogger(env);
+  await serveUntilSignal(logger, () => startAll(env, logger));
 }
+
+/** Local use: no API tokens unless MISSION_AUTH=on is set (the API logs a loud warning). */
+const upConfig = (env: NodeJS.ProcessEnv) => loadConfig({ MISSION_AUTH: 'off', ...env });
+
+const upLogger = (env: NodeJS.ProcessEnv): Logger => createLogger({ level: upConfig(env).logLevel, name: 'mission' });

@@ -25,6 +25,17 @@ export function onShutdownSignal(logger: Logger, stop: (signal: NodeJS.Signals) 
   process.on('SIGINT', handle);
 }
 
+/**
+ * Starts a service with its shutdown already in place: a SIGTERM or SIGINT that comes while it starts (its API may
+ * answer already) stops it once it has started, so it is never killed half started (by the signal's default action:
+ * a private redis-server left running, an embedded database not closed). Resolves once it has started.
+ */
+export async function serveUntilSignal(logger: Logger, start: () => Promise<{ close(): Promise<void> }>): Promise<void> {
+  const started = start();
+  onShutdownSignal(logger, async () => (await started).close());
+  await started;
+}
+
 /** Runs an entry point; a startup failure is one clear line on stderr (and the log), never a bare stack trace. */
 export function runMain(main: () => Promise<void>): void {
   main().catch((error: unknown) => {
