@@ -30,8 +30,9 @@ export class HeadlessTerminal {
   /** The marks ignored while xterm switches back to the normal buffer (see `followBuffer`). */
   private switching: DirtyRows | null = null;
   private readonly rowText: RowText;
-  /** Rows whose text changed since the last `takeChangedRows` (1). */
+  /** Rows whose text changed since the last `takeChangedRows` (1), and how many. */
   private changed: Uint8Array;
+  private changedCount = 0;
   /** How many rows were read from xterm as text (only those it wrote since they were last read). */
   readonly counts = { rowsRead: 0 };
 
@@ -140,6 +141,7 @@ export class HeadlessTerminal {
       rows.push(row);
       changed[row] = 0;
     }
+    this.changedCount = 0;
     return rows;
   }
 
@@ -153,6 +155,7 @@ export class HeadlessTerminal {
   }
 
   private changedOnlyIn(rows: RowSet): boolean {
+    if (this.changedCount === 0) return true;
     const changed = this.changed;
     for (let row = 0; row < changed.length; row++) if (changed[row] === 1 && !rows.has(row)) return false;
     return true;
@@ -172,11 +175,17 @@ export class HeadlessTerminal {
       const text = line ? this.rowText.read(line) : '';
       if (lines[row] === text) continue;
       lines[row] = text;
-      if (before === null) this.changed[row] = 1;
+      if (before === null) this.markChanged(row);
     }
     if (before === null) return;
     this.shownBefore = null;
-    for (let row = 0; row < rows; row++) if (lines[row] !== before[row]) this.changed[row] = 1;
+    for (let row = 0; row < rows; row++) if (lines[row] !== before[row]) this.markChanged(row);
+  }
+
+  private markChanged(row: number): void {
+    if (this.changed[row] === 1) return;
+    this.changed[row] = 1;
+    this.changedCount++;
   }
 
   /** The screen as escape sequences that redraw it: what an attaching client is sent first. */
@@ -194,6 +203,7 @@ export class HeadlessTerminal {
       const changed = new Uint8Array(rows);
       changed.set(this.changed.subarray(0, rows));
       this.changed = changed;
+      this.changedCount = changed.reduce((count, flag) => count + flag, 0);
     }
   }
 
