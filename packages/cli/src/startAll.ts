@@ -1,7 +1,7 @@
 import { startApi } from '@mission/api';
 import { mcpHttp } from '@mission/mcp';
 import { createCoreRuntime } from '@mission/core';
-import { createLogger, type Logger, loadConfig, openDatabase, serveUntilSignal } from '@mission/store';
+import { type Config, createLogger, type Logger, loadConfig, openDatabase, serveUntilSignal } from '@mission/store';
 import { findClaudeAuth, startWorker } from '@mission/worker';
 import { startPrivateRedis } from './privateRedis.ts';
 
@@ -9,7 +9,6 @@ import { startPrivateRedis } from './privateRedis.ts';
 export interface RunningMission {
   /** Where the API listens: http://HOST:PORT. */
   url: string;
-  logger: Logger;
   /** Stops the API, the worker and the storage this process started, in that order. */
   close(): Promise<void>;
 }
@@ -19,8 +18,7 @@ export interface RunningMission {
  * redis-server when REDIS_URL is unset, auth off unless MISSION_AUTH=on. The CLI reaches it only through
  * ./hostModules.ts, since it needs Mission itself, which the built CLI loads from the checkout; src/up.ts imports it.
  */
-export async function startAll(env: NodeJS.ProcessEnv, logger = upLogger(env)): Promise<RunningMission> {
-  const config = upConfig(env);
+export async function startAll(config: Config, logger: Logger): Promise<RunningMission> {
   const redis = config.redisUrl
     ? {
         url: config.redisUrl,
@@ -43,7 +41,6 @@ export async function startAll(env: NodeJS.ProcessEnv, logger = upLogger(env)): 
   }
   return {
     url,
-    logger,
     async close() {
       await app.close();
       await worker.close();
@@ -56,11 +53,8 @@ export async function startAll(env: NodeJS.ProcessEnv, logger = upLogger(env)): 
 
 /** `npm start` and `mission up`: the whole system until SIGTERM or SIGINT (even while it starts), which close it and end the process. */
 export async function runUp(env: NodeJS.ProcessEnv): Promise<void> {
-  const logger = upLogger(env);
-  await serveUntilSignal(logger, () => startAll(env, logger));
+  // Local use: no API tokens unless MISSION_AUTH=on is set (the API logs a loud warning).
+  const config = loadConfig({ MISSION_AUTH: 'off', ...env });
+  const logger = createLogger({ level: config.logLevel, name: 'mission' });
+  await serveUntilSignal(logger, () => startAll(config, logger));
 }
-
-/** Local use: no API tokens unless MISSION_AUTH=on is set (the API logs a loud warning). */
-const upConfig = (env: NodeJS.ProcessEnv) => loadConfig({ MISSION_AUTH: 'off', ...env });
-
-const upLogger = (env: NodeJS.ProcessEnv): Logger => createLogger({ level: upConfig(env).logLevel, name: 'mission' });

@@ -128,7 +128,7 @@ export class HeadlessTerminal {
    * writes the frame). Reads the rows xterm changed ({@link rows}).
    */
   get drawing(): boolean {
-    return this.xterm.modes.synchronizedOutputMode || this.rows().every(isBlank);
+    return this.xterm.modes.synchronizedOutputMode || this.rows().every(isEmptyRow);
   }
 
   /** Rows whose text changed since the last call (read from xterm as `screen` does), top to bottom. */
@@ -220,7 +220,8 @@ interface ScreenPage {
 
 const newPage = (rows: number): ScreenPage => ({ dirty: new DirtyRows(rows), lines: [] });
 
-const isBlank = (row: string): boolean => row === '';
+/** A row as `rows` reads it (trimmed at its end) with nothing on it. */
+const isEmptyRow = (row: string): boolean => row === '';
 
 /** The row behind xterm's public view of a line (its `_line`), checked: an upgrade that moves it fails loudly. */
 function bufferLine(view: unknown): XtermBufferLine | undefined {
