@@ -112,3 +112,24 @@ describe('HeadlessTerminal tells a frame being drawn', () => {
     expect(terminal.writtenOnlyIn(new Set([0]))).toBe(true);
   });
 });
+
+/** What an attaching client is sent first: escape sequences that draw the screen as it is, whatever came before. */
+describe('HeadlessTerminal serializes its screen for an attach', () => {
+  it('redraws the text and its attributes in a fresh terminal, at the first attach and at a later one', async () => {
+    const terminal = new HeadlessTerminal({ cols: 30, rows: 5 });
+    await write(terminal, 'plain\r\n\x1b[1;31mbold red\x1b[0m and plain\r\n\x1b[4;10Hmoved');
+    const attach = async () => {
+      const fresh = new HeadlessTerminal({ cols: 30, rows: 5 });
+      await write(fresh, terminal.serialize());
+      const redrawn = readScreen(fresh.xterm, '');
+      const cell = fresh.xterm.buffer.active.getLine(1)?.getCell(0);
+      fresh.dispose();
+      return { lines: redrawn.lines, bold: Boolean(cell?.isBold()), red: cell?.getFgColor() };
+    };
+    const first = await attach();
+    expect(first).toEqual({ lines: readScreen(terminal.xterm, '').lines, bold: true, red: 1 });
+    await write(terminal, '\x1b[5;1Hlater');
+    expect((await attach()).lines).toEqual(readScreen(terminal.xterm, '').lines);
+    terminal.dispose();
+  });
+});

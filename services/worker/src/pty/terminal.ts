@@ -17,7 +17,8 @@ export class HeadlessTerminal {
   readonly xterm: XtermTerminal;
   /** xterm's buffers (its getter checks an option on every call: read once). */
   private readonly buffers: XtermTerminal['buffer'];
-  private readonly serializer = new SerializeAddon();
+  /** Loaded at the first `serialize` (an attach): a terminal no one attaches to does without it (≈ 0.1 ms at each start). */
+  private serializer: InstanceType<typeof SerializeAddon> | null = null;
   private currentTitle = '';
   /** Characters handed to `write` that xterm has not parsed yet. */
   private backlog = 0;
@@ -38,7 +39,6 @@ export class HeadlessTerminal {
 
   constructor(options: { cols: number; rows: number; scrollback?: number; onReply?: (data: string) => void }) {
     this.xterm = new Terminal({ cols: options.cols, rows: options.rows, scrollback: options.scrollback ?? 1000, allowProposedApi: true });
-    this.xterm.loadAddon(this.serializer);
     this.xterm.onTitleChange((title) => (this.currentTitle = title));
     if (options.onReply) this.xterm.onData(options.onReply);
     this.pages = { normal: newPage(options.rows), alternate: newPage(options.rows) };
@@ -190,6 +190,10 @@ export class HeadlessTerminal {
 
   /** The screen as escape sequences that redraw it: what an attaching client is sent first. */
   serialize(): string {
+    if (!this.serializer) {
+      this.serializer = new SerializeAddon();
+      this.xterm.loadAddon(this.serializer);
+    }
     return this.serializer.serialize({ scrollback: 0 });
   }
 
