@@ -41,7 +41,14 @@ function sendPhases(events: { type: string; at: string; payload: Record<string, 
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
-const memory = () => {
+/**
+ * The process's memory after two full collections a turn apart: the buffers of objects collected by the first are
+ * released only after it (one collection left garbage of earlier benches counted, and buffers per session read
+ * negative).
+ */
+const memory = async () => {
+  gc();
+  await new Promise((resolve) => setImmediate(resolve));
   gc();
   return process.memoryUsage();
 };
@@ -137,7 +144,7 @@ async function sessionFleet(stub: StubAnthropic) {
     await post(`/v1/sessions/${single.id}/kill`, {});
 
     // A fleet of idle sessions: the worker's memory per session (the claude processes are not in it).
-    const before = memory();
+    const before = await memory();
     const started = Date.now();
     // Started in waves: fifty claude processes booting at once would starve two cores for a minute.
     const fleet: Session[] = [];
@@ -151,7 +158,7 @@ async function sessionFleet(stub: StubAnthropic) {
       );
     }
     const startup = Date.now() - started;
-    const after = memory();
+    const after = await memory();
 
     // Every session answers at once; every answer must be in its events.
     const { ms: fanOut, value: turns } = await timeIt(() =>
@@ -208,7 +215,7 @@ export async function benchSessions(): Promise<void> {
     );
     console.log(
       `${FLEET} sessions in one worker: idle after ${(fleet.startup / 1000).toFixed(1)} s; worker memory per idle session ` +
-        `${mib(fleet.perSession.heap)} JS heap + ${mib(fleet.perSession.buffers)} buffers (process RSS moved ${mib(fleet.perSession.rss)} per session), claude processes excluded; ` +
+        `${mib(fleet.perSession.heap + fleet.perSession.buffers)} (${mib(fleet.perSession.heap)} JS heap + ${mib(fleet.perSession.buffers)} buffers; process RSS moved ${mib(fleet.perSession.rss)} per session), claude processes excluded; ` +
         `all ${FLEET} answered at once in ${(fleet.fanOut / 1000).toFixed(1)} s: ${fleet.wrong} wrong replies, ${fleet.missing} missing assistant_message events`,
     );
   } finally {
