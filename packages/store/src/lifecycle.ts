@@ -4,7 +4,7 @@ import type { Logger } from './logger.ts';
  * Runs `stop` once on SIGTERM or SIGINT, then exits. A second signal exits at once: the operator
  * asked twice. Errors while stopping are logged and exit non-zero.
  */
-export function onShutdownSignal(logger: Logger, stop: (signal: NodeJS.Signals) => Promise<void>): void {
+function onShutdownSignal(logger: Logger, stop: (signal: NodeJS.Signals) => Promise<void>): void {
   let stopping = false;
   const handle = (signal: NodeJS.Signals) => {
     if (stopping) {
