@@ -22,20 +22,33 @@ import { ms, ratio, report, summarize, type LatencySummary } from './lib/stats.t
  * latency is from the moment a subscription of the bench's own sees the message on Redis to a client reading it, for
  * both sides: the relay's path. Mission's is also given from the event's stored timestamp (its worker's insert and
  * publish come before the relay's part), and the raw side's from just before its PUBLISH. CPU is the serving
- * process's, per 1,000 deliveries.
+ * process's, per 1,000 deliveries. Each side is measured in ROUNDS rounds, taken in turn (raw, Mission, Mission, raw),
+ * so both meet the same moments of a shared machine: a p99 is made of the few slowest deliveries, and with each side
+ * measured once, one after the other, the ratio read 0.70–2.36× in runs whose serving CPU was the same (0.94–1.07×).
+ * Each round starts with WARMUP_EVENTS events left out of the compared figures: on both sides the slowest deliveries of
+ * a round were its first few events (a thousand idle streams and their reader waking at once, the agent starting to
+ * write), one event is a thousand deliveries, so those few made the p99 of the whole run by themselves. The p99 with
+ * them is printed too.
  */
 const FULL = process.argv.includes('--full');
 const SUBSCRIBERS = Number(process.env.BENCH_FANOUT_SUBSCRIBERS ?? 1_000);
 const MESSAGES = FULL ? 500 : 100;
 const GAP_MS = 20;
+const ROUNDS = 2;
+/** The events of a round compared: MESSAGES in all on each side. */
+const MESSAGES_PER_ROUND = MESSAGES / ROUNDS;
+/** The events that start each round, not compared. */
+const WARMUP_EVENTS = 10;
 
 const chattyAgent = fileURLToPath(new URL('./chatty-agent.sh', import.meta.url));
 const rawRelayScript = fileURLToPath(new URL('./lib/rawRelay.ts', import.meta.url));
 const rawAgentPublisherScript = fileURLToPath(new URL('./lib/rawAgentPublisher.ts', import.meta.url));
 
 interface FanOutResult {
-  /** From the message seen on Redis to a client reading it. */
+  /** From the message seen on Redis to a client reading it (each round's warm-up events left out). */
   latency: LatencySummary;
+  /** The same with every event. */
+  latencyWithWarmup: LatencySummary;
   /** From the side's own timestamp (Mission: stored; relay: before PUBLISH) to a client reading it. */
   fromOrigin: LatencySummary;
   /** From the side's own timestamp to the message seen on Redis, once per message. */
@@ -85,53 +98,66 @@ async function subscribeAll(
   return deliveries;
 }
 
-/** The raw relay's side; its subscribers open meanwhile, then it waits for `idle` (Mission started) before it is timed. */
-async function rawRelay(redis: BenchRedis, idle: Promise<unknown>): Promise<FanOutResult> {
+/** What one round of one side measured. */
+interface Round {
+  deliveries: Delivery[];
+  /** When each message of the round was seen on Redis, by seq. */
+  seenOnRedis: Map<number, number>;
+  /** CPU ms the serving process used in the round. */
+  cpuUsed: number;
+}
+
+/** The raw side: one relay process for every round; each round forks a publisher that runs the chatty agent once. */
+async function startRawRelay(redis: BenchRedis) {
   const channel = benchPrefix('fanout');
   const relay = forkScript(rawRelayScript, { RELAY_REDIS_URL: redis.url, RELAY_CHANNEL: channel });
   const { port } = await new Promise<{ port: number }>((resolve) =>
     relay.once('message', (message) => resolve(message as { port: number })),
   );
-  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-bench-fanout-raw-'));
-  const goFile = path.join(scratch, 'go');
-  const source = forkScript(rawAgentPublisherScript, {
-    RAW_REDIS_URL: redis.url,
-    RAW_CHANNEL: channel,
-    RAW_AGENT: chattyAgent,
-    ...chattyEnv(goFile),
-  });
-  await new Promise((resolve) => source.once('message', resolve));
-  const observer = await observePublishes(redis.url, channel);
-  const cpu = new ProcessMeter();
-  const deliveries = await subscribeAll(
-    `http://127.0.0.1:${port}/stream`,
-    {},
-    (data) => {
-      const event = JSON.parse(data) as { at: string; seq: number };
-      return { seq: event.seq, origin: Date.parse(event.at) };
+  return {
+    async round(): Promise<Round> {
+      const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-bench-fanout-raw-'));
+      const goFile = path.join(scratch, 'go');
+      const source = forkScript(rawAgentPublisherScript, {
+        RAW_REDIS_URL: redis.url,
+        RAW_CHANNEL: channel,
+        RAW_AGENT: chattyAgent,
+        ...chattyEnv(goFile),
+      });
+      await new Promise((resolve) => source.once('message', resolve));
+      const observer = await observePublishes(redis.url, channel);
+      const cpu = new ProcessMeter();
+      const deliveries = await subscribeAll(
+        `http://127.0.0.1:${port}/stream`,
+        {},
+        (data) => {
+          const event = JSON.parse(data) as { at: string; seq: number };
+          return { seq: event.seq, origin: Date.parse(event.at) };
+        },
+        async () => {
+          cpu.track(relay.pid!);
+          fs.writeFileSync(goFile, '');
+        },
+      );
+      const cpuUsed = cpu.used();
+      const seenOnRedis = await observer.stop();
+      fs.rmSync(scratch, { recursive: true, force: true });
+      return { deliveries, seenOnRedis, cpuUsed };
     },
-    async () => {
-      await idle;
-      cpu.track(relay.pid!);
-      fs.writeFileSync(goFile, '');
-    },
-  );
-  const used = cpu.used();
-  const seen = await observer.stop();
-  relay.disconnect();
-  fs.rmSync(scratch, { recursive: true, force: true });
-  return resultOf(deliveries, seen, used);
+    stop: () => relay.disconnect(),
+  };
 }
 
 /** The chatty agent's settings (both sides): it starts talking once `goFile` exists. */
 function chattyEnv(goFile: string): Record<string, string> {
-  return { CHATTY_GO: goFile, CHATTY_MESSAGES: String(MESSAGES), CHATTY_GAP: String(GAP_MS / 1000) };
+  return { CHATTY_GO: goFile, CHATTY_MESSAGES: String(WARMUP_EVENTS + MESSAGES_PER_ROUND), CHATTY_GAP: String(GAP_MS / 1000) };
 }
 
 /** Mission's API and worker processes for the fan-out, with the chatty agent as their claude binary. */
 const startMission = (redis: BenchRedis) => startMissionProcesses(redis.url, { MISSION_CLAUDE_BIN: chattyAgent });
 
-async function mission(redis: BenchRedis, system: MissionProcesses): Promise<FanOutResult> {
+/** One round of Mission's side: a task of the chatty agent, its events streamed to every subscriber. */
+async function missionRound(redis: BenchRedis, system: MissionProcesses): Promise<Round> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-bench-fanout-'));
   fs.chmodSync(scratch, 0o755); // the agent may run as a user of its own
   const goFile = path.join(scratch, 'go');
@@ -167,12 +193,10 @@ async function mission(redis: BenchRedis, system: MissionProcesses): Promise<Fan
     },
     (message) => message.id === String(storedBeforeGo),
   );
-  const used = cpu.used();
-  const seen = await observer.stop();
-  await system.stopProcesses();
-  await system.cleanUp();
+  const cpuUsed = cpu.used();
+  const seenOnRedis = await observer.stop();
   fs.rmSync(scratch, { recursive: true, force: true });
-  return resultOf(deliveries, seen, used);
+  return { deliveries, seenOnRedis, cpuUsed };
 }
 
 /** The seq of the task's last event once its agent is waiting for the go file (its `running` state stored). */
@@ -187,25 +211,54 @@ async function lastStoredSeq(system: { url: string; headers: Record<string, stri
   }
 }
 
-function resultOf(deliveries: Delivery[], seenOnRedis: Map<number, number>, cpuUsed: number): FanOutResult {
+/** A side's figures over all its rounds; each round's first WARMUP_EVENTS events count only in `latencyWithWarmup`. */
+function resultOf(rounds: readonly Round[]): FanOutResult {
+  const timed = rounds.map(({ deliveries, seenOnRedis }) => {
+    const origins = new Map(deliveries.map(({ seq, origin }) => [seq, origin]));
+    const compared = new Set([...origins.keys()].sort((a, b) => a - b).slice(WARMUP_EVENTS));
+    return {
+      deliveries: deliveries.map(({ seq, origin, received }) => ({
+        compared: compared.has(seq),
+        fromRedis: received - seenOnRedis.get(seq)!,
+        fromOrigin: received - origin,
+      })),
+      publishedAfterOrigin: [...compared].map((seq) => seenOnRedis.get(seq)! - origins.get(seq)!),
+    };
+  });
+  const all = timed.flatMap(({ deliveries }) => deliveries);
+  const compared = all.filter((delivery) => delivery.compared);
+  const cpuUsed = rounds.reduce((sum, round) => sum + round.cpuUsed, 0);
   return {
-    latency: summarize(deliveries.map(({ seq, received }) => received - seenOnRedis.get(seq)!)),
-    fromOrigin: summarize(deliveries.map(({ origin, received }) => received - origin)),
-    publishedAfterOrigin: summarize([...new Map(deliveries.map(({ seq, origin }) => [seq, seenOnRedis.get(seq)! - origin])).values()]),
-    cpuPerThousand: (cpuUsed / deliveries.length) * 1000,
+    latency: summarize(compared.map(({ fromRedis }) => fromRedis)),
+    latencyWithWarmup: summarize(all.map(({ fromRedis }) => fromRedis)),
+    fromOrigin: summarize(compared.map(({ fromOrigin }) => fromOrigin)),
+    publishedAfterOrigin: summarize(timed.flatMap(({ publishedAfterOrigin }) => publishedAfterOrigin)),
+    cpuPerThousand: (cpuUsed / all.length) * 1000,
   };
 }
 
 export async function benchFanOut(): Promise<void> {
   const redis = await startBenchRedis();
   try {
-    // Mission's processes take seconds to load their modules: they start while the raw relay's subscribers connect,
-    // and are up and idle (no task yet) when the relay is timed.
-    const missionStarting = startMission(redis);
-    const raw = await rawRelay(redis, missionStarting);
-    const ours = await mission(redis, await missionStarting);
+    const [relay, system] = await Promise.all([startRawRelay(redis), startMission(redis)]);
+    const rawRounds: Round[] = [];
+    const missionRounds: Round[] = [];
+    try {
+      for (let round = 0; round < ROUNDS; round++) {
+        const sides = [async () => rawRounds.push(await relay.round()), async () => missionRounds.push(await missionRound(redis, system))];
+        // raw first in even rounds, Mission first in odd ones
+        if (round % 2 === 1) sides.reverse();
+        for (const side of sides) await side();
+      }
+    } finally {
+      relay.stop();
+      await system.stopProcesses();
+      await system.cleanUp();
+    }
+    const raw = resultOf(rawRounds);
+    const ours = resultOf(missionRounds);
     report(
-      `Fan-out: ${SUBSCRIBERS.toLocaleString('en')} SSE subscribers on one stream, ${MESSAGES} events ${GAP_MS} ms apart`,
+      `Fan-out: ${SUBSCRIBERS.toLocaleString('en')} SSE subscribers on one stream, ${MESSAGES} events ${GAP_MS} ms apart on each side (after ${WARMUP_EVENTS} more to start each round), in ${ROUNDS} rounds a side taken in turn`,
       ['path', 'p50', 'p99', 'deliveries', 'server CPU per 1,000 deliveries', 'p99 vs raw', 'CPU vs raw'],
       [
         [
@@ -242,6 +295,24 @@ export async function benchFanOut(): Promise<void> {
           String(raw.publishedAfterOrigin.n),
           '',
           '',
+          '',
+        ],
+        [
+          `raw relay, seen on Redis → SSE, each round's first ${WARMUP_EVENTS} events included`,
+          ms(raw.latencyWithWarmup.p50),
+          ms(raw.latencyWithWarmup.p99),
+          String(raw.latencyWithWarmup.n),
+          '',
+          '',
+          '',
+        ],
+        [
+          `Mission, seen on Redis → SSE, each round's first ${WARMUP_EVENTS} events included`,
+          ms(ours.latencyWithWarmup.p50),
+          ms(ours.latencyWithWarmup.p99),
+          String(ours.latencyWithWarmup.n),
+          '',
+          ratio(ours.latencyWithWarmup.p99, raw.latencyWithWarmup.p99),
           '',
         ],
         ['raw relay, from before its PUBLISH', ms(raw.fromOrigin.p50), ms(raw.fromOrigin.p99), String(raw.fromOrigin.n), '', '', ''],
