@@ -18,22 +18,39 @@ export async function benchMcp(): Promise<void> {
   const system = await startBenchSystem({ MISSION_CLAUDE_BIN: noopAgent });
   const client = new Client({ name: 'mission-bench', version: '1.0.0' });
   // The client Mission ships: the SDK's transport as `mission-mcp` configures it.
-  await client.connect(missionClientTransport(new URL('/mcp', system.url), { requestInit: { headers: system.auth } }));
+  const transport = missionClientTransport(new URL('/mcp', system.url), { requestInit: { headers: system.auth } });
+  await client.connect(transport);
   try {
     const { task } = await system.core.tasks.submit({ prompt: 'bench' });
+    // The same tool call as a bare fetch POST of its JSON-RPC request on the session the client opened: no MCP client.
+    const statusCall = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: { name: 'mission_status', arguments: { id: task.id } },
+    });
+    const postHeaders = {
+      ...system.auth,
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-session-id': transport.sessionId!,
+      'mcp-protocol-version': transport.protocolVersion!,
+    };
     const operations = {
       restStatus: async () => (await fetch(`${system.url}/v1/tasks/${task.id}`, { headers: system.auth })).json(),
       mcpStatus: () => client.callTool({ name: 'mission_status', arguments: { id: task.id } }),
+      postStatus: async () => (await fetch(`${system.url}/mcp`, { method: 'POST', headers: postHeaders, body: statusCall })).json(),
       restSlots: async () => (await fetch(`${system.url}/v1/slots`, { headers: system.auth })).json(),
       mcpSlots: () => client.callTool({ name: 'mission_slots', arguments: {} }),
     };
-    const { restStatus, mcpStatus, restSlots, mcpSlots } = await measureInTurn(operations);
+    const { restStatus, mcpStatus, postStatus, restSlots, mcpSlots } = await measureInTurn(operations);
     report(
       `MCP tool call (Streamable HTTP, SDK client as mission-mcp configures it) vs the same REST call, ${PER_ROUND * ROUNDS} sequential calls each, in ${ROUNDS} rounds taken in turn after one to warm up`,
       ['operation', 'REST p50', 'MCP p50', 'REST p99', 'MCP p99', 'MCP / REST (p50)', 'REST CPU', 'MCP CPU', 'MCP / REST (CPU)'],
       (
         [
           ['task status', restStatus, mcpStatus],
+          ['task status, the tool call as a bare JSON-RPC POST (no MCP client)', restStatus, postStatus],
           ['list slots', restSlots, mcpSlots],
         ] as const
       ).map(([operation, rest, mcp]) => [
