@@ -1,16 +1,8 @@
-import xterm from '@xterm/headless';
-import {
-  HeadlessTerminal,
-  HOOKED_READ_TIMING,
-  HookedScreen,
-  parseScreen,
-  ReadPacer,
-  type ReadTiming,
-  SCREEN_READ_TIMING,
-  ScreenFollower,
-  SnapshotDiffer,
-} from '@mission/worker';
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseScreen } from '@mission/worker';
 import { loadRecording, recordedScenarios } from '../tests/fixtures/recordings.ts';
+import type { Pipeline, ReadCounts, ReplayerAnswer, ReplayerRequest } from './lib/screenReplayer.ts';
 import { ownCpuMsSince } from './lib/procStat.ts';
 import { ratio, report } from './lib/stats.ts';
 
@@ -19,169 +11,114 @@ const SCREEN_BYTES = 8 * 1024 * 1024;
 /** Runs of each pipeline (alternated); the median is reported. */
 const SCREEN_RUNS = 5;
 
-/** A scenario's last chunk is followed by the next scenario's first after this pause. */
-const BETWEEN_SCENARIOS_MS = 1_000;
-
-/** Every recorded chunk of every scenario, in order, at its recorded time on one clock (the scenarios one after another). */
-function recordedOutput(): { data: string; t: number }[] {
-  let start = 0;
-  return recordedScenarios().flatMap((name) => {
-    const { chunks } = loadRecording(name);
-    const timed = chunks.map((chunk) => ({ data: chunk.data, t: start + chunk.t }));
-    start = (timed.at(-1)?.t ?? start) + BETWEEN_SCENARIOS_MS;
-    return timed;
-  });
-}
+const replayerScript = fileURLToPath(new URL('./lib/screenReplayer.ts', import.meta.url));
 
 interface Timing {
   wallMs: number;
   cpuMs: number;
 }
 
-/** Wall and CPU time (this process: user + system, which a neighbour's burst on a shared machine does not move) of `fn`. */
-async function measure(fn: () => Promise<void>): Promise<Timing> {
-  const cpu = process.cpuUsage();
-  const start = performance.now();
-  await fn();
-  const wallMs = performance.now() - start;
-  return { wallMs, cpuMs: ownCpuMsSince(cpu) };
+/** A pipeline's process (`lib/screenReplayer.ts`), under tsx: it loads Mission's modules. */
+class Replayer {
+  private readonly child: ChildProcess;
+  private readonly answers: ReplayerAnswer[] = [];
+  private waiting: ((answer: ReplayerAnswer) => void) | undefined;
+
+  constructor(pipeline: Pipeline) {
+    this.child = fork(replayerScript, [], { execArgv: ['--import', 'tsx'], env: { ...process.env, SCREEN_PIPELINE: pipeline } });
+    this.child.on('message', (answer: ReplayerAnswer) => {
+      const waiting = this.waiting;
+      this.waiting = undefined;
+      if (waiting) waiting(answer);
+      else this.answers.push(answer);
+    });
+  }
+
+  /** The next answer of the pipeline's process. */
+  next(): Promise<ReplayerAnswer> {
+    const answer = this.answers.shift();
+    if (answer) return Promise.resolve(answer);
+    return new Promise((resolve, reject) => {
+      this.waiting = resolve;
+      this.child.once('exit', (code) => reject(new Error(`a screen bench replayer exited (${code})`)));
+    });
+  }
+
+  async ask(request: ReplayerRequest): Promise<ReplayerAnswer> {
+    this.child.send(request);
+    return this.next();
+  }
+
+  close(): void {
+    this.child.disconnect();
+  }
 }
-
-/** The recorded chunks written to @xterm/headless itself (the same size and scrollback), with nothing of Mission's on it. */
-async function xtermAlone(chunks: readonly { data: string }[]): Promise<void> {
-  const terminal = new xterm.Terminal({ cols: 120, rows: 40, scrollback: 1000, allowProposedApi: true });
-  for (const chunk of chunks) terminal.write(chunk.data);
-  await new Promise<void>((resolve) => terminal.write('', resolve));
-  terminal.dispose();
-}
-
-/** One terminal's screen as a driver reads it: its follower (what was written, the counts) and one read. */
-interface ScreenReader {
-  follower: ScreenFollower;
-  read(): void;
-}
-
-/** How one driver reads the screen: when (its pacing), and what it does with each read. */
-interface ScreenDriver {
-  timing: ReadTiming;
-  /** The reader of one terminal's screen, made once per terminal. */
-  reader(terminal: HeadlessTerminal): ScreenReader;
-}
-
-/** The screen driver (LiveSession): each snapshot into the differ, whose events are the transcript's and the state's. */
-const screenDriver: ScreenDriver = {
-  timing: SCREEN_READ_TIMING,
-  reader: (terminal) => {
-    const follower = new ScreenFollower(terminal);
-    const differ = new SnapshotDiffer();
-    return { follower, read: () => differ.next(follower.read()) };
-  },
-};
-
-/**
- * The hooks driver (HookedSession, the default), through its own HookedScreen: each snapshot's title and status
- * become events (the hooks and the transcript file give the rest), and a screen whose rows changed is looked at
- * for a blocking dialog.
- */
-const hooksDriver: ScreenDriver = {
-  timing: HOOKED_READ_TIMING,
-  reader: (terminal) => {
-    const screen = new HookedScreen(terminal);
-    return { follower: screen.follower, read: () => screen.read() };
-  },
-};
 
 /**
  * Recorded Claude Code output (all scenarios, replayed until SCREEN_BYTES) through xterm alone, and through
- * xterm + Mission's reads as each driver does them: after each chunk its ReadPacer (with the driver's timing),
- * on the recording's clock, says when the screen is read (the screen driver once the output paused, the hooks
- * driver as soon as it is rendered; a tick of the spinner or new blocks of the transcript at most every so
- * often); a read happens when that time comes before the next chunk. Each read goes through a ScreenFollower
- * (only the rows xterm wrote since the last read are read again; the screen is parsed again only when more than
- * the spinner's line, the header's animation or the input box and its footer changed), then as the driver does
- * (the screen driver's differ; the hooks driver's status events and blocking dialogs). The other side writes
- * the same chunks to @xterm/headless's own Terminal, so Mission's share includes its row tracking on xterm
- * (HeadlessTerminal) as well as the reads, parses and what follows them.
+ * xterm + Mission's reads as each driver does them (`lib/screenReplayer.ts`: after each chunk the driver's
+ * ReadPacer, on the recording's clock, says when the screen is read; each read goes through a ScreenFollower, then
+ * as the driver does: the screen driver's differ, the hooks driver's status events and blocking dialogs). Each
+ * pipeline runs in a process of its own, as a worker runs Mission's terminals alone, and pays for its own garbage;
+ * the replays are taken in turn, one of each at a time, so that a neighbour's burst on the shared machine falls on
+ * all three alike. The other side writes the same chunks to @xterm/headless's own Terminal, so Mission's share
+ * includes its row tracking on xterm (HeadlessTerminal) as well as the reads, parses and what follows them.
  */
 async function screenThroughput() {
-  const chunks = recordedOutput();
-  const size = chunks.reduce((sum, chunk) => sum + Buffer.byteLength(chunk.data), 0);
-  const rounds = Math.ceil(SCREEN_BYTES / size);
-  const drivers = { screen: screenDriver, hooks: hooksDriver };
-  const counts = { screen: { reads: 0, parses: 0, rowsRead: 0 }, hooks: { reads: 0, parses: 0, rowsRead: 0 } };
-  /** One replay of the recordings through xterm alone (null) or a driver's pipeline. */
-  const replay = (driver: keyof typeof drivers | null) =>
-    measure(async () => {
-      if (driver === null) {
-        await xtermAlone(chunks);
-        return;
+  const pipelines: Pipeline[] = ['xtermOnly', 'screen', 'hooks'];
+  const replayers = Object.fromEntries(pipelines.map((pipeline) => [pipeline, new Replayer(pipeline)])) as Record<Pipeline, Replayer>;
+  try {
+    const ready = await Promise.all(pipelines.map((pipeline) => replayers[pipeline].next()));
+    const { bytes: size, chunks } = ready[0] as Extract<ReplayerAnswer, { kind: 'ready' }>;
+    const rounds = Math.ceil(SCREEN_BYTES / size);
+    const runs = { xtermOnly: [] as Timing[], screen: [] as Timing[], hooks: [] as Timing[] };
+    const counts = { screen: { reads: 0, parses: 0, rowsRead: 0 }, hooks: { reads: 0, parses: 0, rowsRead: 0 } };
+    for (let i = 0; i < SCREEN_RUNS; i++) {
+      for (const pipeline of pipelines) await replayers[pipeline].ask({ kind: 'begin' });
+      for (let round = 0; round < rounds; round++) {
+        // The order turns at each round, so that each follows each other as often.
+        const turn = round % pipelines.length;
+        for (const pipeline of [...pipelines.slice(turn), ...pipelines.slice(0, turn)]) await replayers[pipeline].ask({ kind: 'replay' });
       }
-      const terminal = new HeadlessTerminal({ cols: 120, rows: 40 });
-      const { follower, read } = drivers[driver].reader(terminal);
-      const pacer = new ReadPacer(drivers[driver].timing);
-      // As in the worker, the read is decided in xterm's callback once it has parsed the chunk (a closure
-      // written inline, as PtySession's: the loader names a closure kept in a variable, at each chunk).
-      for (const [i, chunk] of chunks.entries()) {
-        const next = chunks[i + 1]?.t ?? Number.POSITIVE_INFINITY;
-        terminal.write(chunk.data, () => {
-          const due = pacer.rendered(chunk.t, follower.written());
-          if (due > next) return;
-          pacer.read(due);
-          read();
-        });
-      }
-      await new Promise<void>((resolve) => terminal.write('', resolve));
-      terminal.dispose();
-      counts[driver].reads += follower.counts.reads;
-      counts[driver].parses += follower.counts.parses;
-      counts[driver].rowsRead += terminal.counts.rowsRead;
-    });
-  // Alternated replay by replay (a run is `rounds` replays of each), so that a neighbour's burst on the shared
-  // machine falls on all three alike; the order turns at each round, so that each follows each other as often
-  // (the collector may run in one replay for the garbage of the replay before).
-  const runs = { xtermOnly: [] as Timing[], screen: [] as Timing[], hooks: [] as Timing[] };
-  const sides = [
-    ['xtermOnly', null],
-    ['screen', 'screen'],
-    ['hooks', 'hooks'],
-  ] as const;
-  for (let i = 0; i < SCREEN_RUNS; i++) {
-    const run = { xtermOnly: { wallMs: 0, cpuMs: 0 }, screen: { wallMs: 0, cpuMs: 0 }, hooks: { wallMs: 0, cpuMs: 0 } };
-    for (let round = 0; round < rounds; round++) {
-      const turn = round % sides.length;
-      for (const [side, driver] of [...sides.slice(turn), ...sides.slice(0, turn)]) {
-        const timing = await replay(driver);
-        run[side].wallMs += timing.wallMs;
-        run[side].cpuMs += timing.cpuMs;
+      for (const pipeline of pipelines) {
+        const ended = (await replayers[pipeline].ask({ kind: 'end' })) as Extract<ReplayerAnswer, { kind: 'ended' }>;
+        runs[pipeline].push({ wallMs: ended.wallMs, cpuMs: ended.cpuMs });
+        if (pipeline !== 'xtermOnly') addCounts(counts[pipeline], ended.counts);
       }
     }
-    runs.xtermOnly.push(run.xtermOnly);
-    runs.screen.push(run.screen);
-    runs.hooks.push(run.hooks);
-  }
-  const screens = recordedScenarios().flatMap((name) => loadRecording(name).checkpoints.map((c) => c.screen));
-  const parse = await measure(async () => {
+    const screens = recordedScenarios().flatMap((name) => loadRecording(name).checkpoints.map((c) => c.screen));
+    for (let i = 0; i < 2_000; i++) parseScreen(screens[i % screens.length]!);
+    const cpu = process.cpuUsage();
     for (let i = 0; i < 20_000; i++) parseScreen(screens[i % screens.length]!);
-  });
-  const megabytes = (rounds * size) / 1024 / 1024;
-  const side = (timings: Timing[]) => ({
-    mbPerSecond: megabytes / (median(timings.map((r) => r.wallMs)) / 1000),
-    mbPerCpuSecond: megabytes / (median(timings.map((r) => r.cpuMs)) / 1000),
-    cpuMicrosPerChunk: (median(timings.map((r) => r.cpuMs)) * 1000) / (rounds * chunks.length),
-  });
-  const perRun = ({ reads, parses, rowsRead }: { reads: number; parses: number; rowsRead: number }) => ({
-    reads: reads / SCREEN_RUNS,
-    parses: parses / SCREEN_RUNS,
-    rowsRead: rowsRead / SCREEN_RUNS,
-  });
-  return {
-    xtermOnly: side(runs.xtermOnly),
-    screen: { ...side(runs.screen), ...perRun(counts.screen) },
-    hooks: { ...side(runs.hooks), ...perRun(counts.hooks) },
-    megabytes,
-    chunks: rounds * chunks.length,
-    parseMicros: (parse.cpuMs * 1000) / 20_000,
-  };
+    const parseCpuMs = ownCpuMsSince(cpu);
+    const megabytes = (rounds * size) / 1024 / 1024;
+    const side = (timings: Timing[]) => ({
+      mbPerSecond: megabytes / (median(timings.map((r) => r.wallMs)) / 1000),
+      mbPerCpuSecond: megabytes / (median(timings.map((r) => r.cpuMs)) / 1000),
+      cpuMicrosPerChunk: (median(timings.map((r) => r.cpuMs)) * 1000) / (rounds * chunks),
+    });
+    const perRun = ({ reads, parses, rowsRead }: ReadCounts) => ({
+      reads: reads / SCREEN_RUNS,
+      parses: parses / SCREEN_RUNS,
+      rowsRead: rowsRead / SCREEN_RUNS,
+    });
+    return {
+      xtermOnly: side(runs.xtermOnly),
+      screen: { ...side(runs.screen), ...perRun(counts.screen) },
+      hooks: { ...side(runs.hooks), ...perRun(counts.hooks) },
+      megabytes,
+      chunks: rounds * chunks,
+      parseMicros: (parseCpuMs * 1000) / 20_000,
+    };
+  } finally {
+    for (const replayer of Object.values(replayers)) replayer.close();
+  }
+}
+
+function addCounts(total: ReadCounts, more: ReadCounts): void {
+  total.reads += more.reads;
+  total.parses += more.parses;
+  total.rowsRead += more.rowsRead;
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
