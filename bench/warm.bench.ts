@@ -59,16 +59,15 @@ export async function benchWarm(): Promise<void> {
     let lastWarmAgent: number | undefined;
     for (let i = 0; i < RUNS * 2; i++) {
       const side = i % 2 === 0 ? 'cold' : 'warm';
-      if (side === 'warm') {
-        // The agent of the last warm task gone, and the one started in its place done starting (as a pool's agent is
-        // when tasks come now and then).
-        if (lastWarmAgent !== undefined) {
-          const gone = lastWarmAgent;
-          await waitUntil(() => !isRunning(gone), 60_000, `the last warm agent (${gone}) to end`);
-        }
-        const waiting = await settledAgents(dirs.warm);
-        if (memoryKb.length === 0) memoryKb = waiting.map(rssKb);
+      // Before a task of either side: the agent of the last warm task gone, and the one started in its place done
+      // starting (as a pool's agent is when tasks come now and then). A cold start measured while the pool's new agent
+      // starts beside it shares the two cores with that start, which the warm side never does.
+      if (lastWarmAgent !== undefined) {
+        const gone = lastWarmAgent;
+        await waitUntil(() => !isRunning(gone), 60_000, `the last warm agent (${gone}) to end`);
       }
+      const waiting = await settledAgents(dirs.warm);
+      if (memoryKb.length === 0) memoryKb = waiting.map(rssKb);
       const marker = `bench-${side}-${i}`;
       const submitted = Date.now();
       const task = await call('POST', '/v1/tasks', { slot: side, prompt: `${marker} say ok` });
