@@ -22,15 +22,21 @@ interface Timing {
 class Replayer {
   private readonly child: ChildProcess;
   private readonly answers: ReplayerAnswer[] = [];
-  private waiting: ((answer: ReplayerAnswer) => void) | undefined;
+  private waiting: { resolve: (answer: ReplayerAnswer) => void; reject: (error: Error) => void } | undefined;
+  private exited: Error | undefined;
 
   constructor(pipeline: Pipeline) {
     this.child = fork(replayerScript, [], { execArgv: ['--import', 'tsx'], env: { ...process.env, SCREEN_PIPELINE: pipeline } });
     this.child.on('message', (answer: ReplayerAnswer) => {
       const waiting = this.waiting;
       this.waiting = undefined;
-      if (waiting) waiting(answer);
+      if (waiting) waiting.resolve(answer);
       else this.answers.push(answer);
+    });
+    this.child.once('exit', (code, signal) => {
+      this.exited = new Error(`the ${pipeline} replayer of the screen bench exited (${signal ?? code})`);
+      this.waiting?.reject(this.exited);
+      this.waiting = undefined;
     });
   }
 
@@ -38,9 +44,9 @@ class Replayer {
   next(): Promise<ReplayerAnswer> {
     const answer = this.answers.shift();
     if (answer) return Promise.resolve(answer);
+    if (this.exited) return Promise.reject(this.exited);
     return new Promise((resolve, reject) => {
-      this.waiting = resolve;
-      this.child.once('exit', (code) => reject(new Error(`a screen bench replayer exited (${code})`)));
+      this.waiting = { resolve, reject };
     });
   }
 
