@@ -15,13 +15,14 @@ import { ownCpuMsSince } from './procStat.ts';
 /**
  * One pipeline of the screen benchmark (forked by screen.bench.ts, one process per pipeline, SCREEN_PIPELINE
  * naming it), replaying the recordings when its parent says so. In a process of its own, each pipeline pays for its
- * own garbage: in one process, the collector ran in one pipeline's replay for the garbage of another's, which read
- * Mission's pipelines 0.6–1.0× of xterm alone for code that reads 0.63–0.66× alone. And each has the compiled code
- * a worker has (a worker runs Mission's terminals only; xterm's own, unpatched, shared its code paths in one process).
+ * own garbage: in one process, the collector ran in one pipeline's replay for the garbage of another's, and the hooks
+ * driver read 0.57–0.83× of xterm alone over the runs on record (about 1.0× in a scratch pair of two pipelines), where
+ * in processes of their own it reads 0.64–0.74×. And each has the compiled code a worker has (a worker runs
+ * Mission's terminals only; xterm's own, unpatched, shared its code paths with them in one process).
  *
- * Messages: `begin` starts a measured window, `replay` replays once (answering `replayed` with its wall time),
- * `end` answers the window: its CPU (this process's, from `begin` to `end`, so the collector's work between
- * replays counts too), the replays' wall time and the pipeline's counts.
+ * Messages: `begin` starts a measured window, `replay` replays once (answered `replayed` when done), `end` answers
+ * the window: its CPU (this process's, from `begin` to `end`, so the collector's work between replays counts too),
+ * the replays' wall time and the pipeline's counts.
  */
 
 /** A scenario's last chunk is followed by the next scenario's first after this pause. */
