@@ -40,19 +40,21 @@ class Replayer {
     });
   }
 
-  /** The next answer of the pipeline's process. */
-  next(): Promise<ReplayerAnswer> {
-    const answer = this.answers.shift();
-    if (answer) return Promise.resolve(answer);
-    if (this.exited) return Promise.reject(this.exited);
-    return new Promise((resolve, reject) => {
-      this.waiting = { resolve, reject };
-    });
+  /** The next answer of the pipeline's process, which must be of kind `expected`. */
+  async next<K extends ReplayerAnswer['kind']>(expected: K): Promise<Extract<ReplayerAnswer, { kind: K }>> {
+    const answer =
+      this.answers.shift() ??
+      (await new Promise<ReplayerAnswer>((resolve, reject) => {
+        if (this.exited) reject(this.exited);
+        else this.waiting = { resolve, reject };
+      }));
+    if (answer.kind !== expected) throw new Error(`a screen bench replayer answered ${answer.kind} where ${expected} was due`);
+    return answer as Extract<ReplayerAnswer, { kind: K }>;
   }
 
-  async ask(request: ReplayerRequest): Promise<ReplayerAnswer> {
+  async ask<K extends ReplayerAnswer['kind']>(request: ReplayerRequest, expected: K): Promise<Extract<ReplayerAnswer, { kind: K }>> {
     this.child.send(request);
-    return this.next();
+    return this.next(expected);
   }
 
   close(): void {
@@ -74,20 +76,21 @@ async function screenThroughput() {
   const pipelines: Pipeline[] = ['xtermOnly', 'screen', 'hooks'];
   const replayers = Object.fromEntries(pipelines.map((pipeline) => [pipeline, new Replayer(pipeline)])) as Record<Pipeline, Replayer>;
   try {
-    const ready = await Promise.all(pipelines.map((pipeline) => replayers[pipeline].next()));
-    const { bytes: size, chunks } = ready[0] as Extract<ReplayerAnswer, { kind: 'ready' }>;
+    const ready = await Promise.all(pipelines.map((pipeline) => replayers[pipeline].next('ready')));
+    const { bytes: size, chunks } = ready[0]!;
     const rounds = Math.ceil(SCREEN_BYTES / size);
     const runs = { xtermOnly: [] as Timing[], screen: [] as Timing[], hooks: [] as Timing[] };
     const counts = { screen: { reads: 0, parses: 0, rowsRead: 0 }, hooks: { reads: 0, parses: 0, rowsRead: 0 } };
     for (let i = 0; i < SCREEN_RUNS; i++) {
-      for (const pipeline of pipelines) await replayers[pipeline].ask({ kind: 'begin' });
+      for (const pipeline of pipelines) await replayers[pipeline].ask({ kind: 'begin' }, 'begun');
       for (let round = 0; round < rounds; round++) {
         // The order turns at each round, so that each follows each other as often.
         const turn = round % pipelines.length;
-        for (const pipeline of [...pipelines.slice(turn), ...pipelines.slice(0, turn)]) await replayers[pipeline].ask({ kind: 'replay' });
+        for (const pipeline of [...pipelines.slice(turn), ...pipelines.slice(0, turn)])
+          await replayers[pipeline].ask({ kind: 'replay' }, 'replayed');
       }
       for (const pipeline of pipelines) {
-        const ended = (await replayers[pipeline].ask({ kind: 'end' })) as Extract<ReplayerAnswer, { kind: 'ended' }>;
+        const ended = await replayers[pipeline].ask({ kind: 'end' }, 'ended');
         runs[pipeline].push({ wallMs: ended.wallMs, cpuMs: ended.cpuMs });
         if (pipeline !== 'xtermOnly') addCounts(counts[pipeline], ended.counts);
       }
