@@ -125,24 +125,19 @@ async function startRawRelay(redis: BenchRedis) {
         ...chattyEnv(goFile),
       });
       await new Promise((resolve) => source.once('message', resolve));
-      const observer = await observePublishes(redis.url, channel);
-      const cpu = new ProcessMeter();
-      const deliveries = await subscribeAll(
-        `http://127.0.0.1:${port}/stream`,
-        {},
-        (data) => {
+      const round = await measureRound({
+        url: `http://127.0.0.1:${port}/stream`,
+        headers: {},
+        timed: (data) => {
           const event = JSON.parse(data) as { at: string; seq: number };
           return { seq: event.seq, origin: Date.parse(event.at) };
         },
-        async () => {
-          cpu.track(relay.pid!);
-          fs.writeFileSync(goFile, '');
-        },
-      );
-      const cpuUsed = cpu.used();
-      const seenOnRedis = await observer.stop();
+        observer: await observePublishes(redis.url, channel),
+        servingPid: relay.pid!,
+        goFile,
+      });
       fs.rmSync(scratch, { recursive: true, force: true });
-      return { deliveries, seenOnRedis, cpuUsed };
+      return round;
     },
     stop: () => relay.disconnect(),
   };
@@ -179,24 +174,44 @@ async function missionRound(redis: BenchRedis, system: MissionProcesses): Promis
   const observer = await observePublishes(redis.url, channels(system.queuePrefix).events('task', id));
   // The agent waits for the go file after its init line: what is stored by then is what each stream replays.
   const storedBeforeGo = await lastStoredSeq(system, id);
-  const cpu = new ProcessMeter();
-  const deliveries = await subscribeAll(
-    `${system.url}/v1/tasks/${id}/events`,
-    system.headers,
-    (data) => {
+  const round = await measureRound({
+    url: `${system.url}/v1/tasks/${id}/events`,
+    headers: system.headers,
+    timed: (data) => {
       const event = JSON.parse(data) as { type?: string; at?: string; seq: number };
       return event.type === 'assistant_message' ? { seq: event.seq, origin: Date.parse(event.at!) } : undefined;
     },
-    async () => {
-      cpu.track(system.api.pid!);
-      fs.writeFileSync(goFile, '');
-    },
-    (message) => message.id === String(storedBeforeGo),
-  );
-  const cpuUsed = cpu.used();
-  const seenOnRedis = await observer.stop();
+    observer,
+    servingPid: system.api.pid!,
+    goFile,
+    caughtUp: (message) => message.id === String(storedBeforeGo),
+  });
   fs.rmSync(scratch, { recursive: true, force: true });
-  return { deliveries, seenOnRedis, cpuUsed };
+  return round;
+}
+
+/**
+ * One round of either side once its agent waits for `goFile`: every subscriber's stream (`subscribeAll`), the go
+ * given once all are open (or caught up), the serving process's CPU counted from then, and when `observer` saw each
+ * message on Redis.
+ */
+async function measureRound(options: {
+  url: string;
+  headers: Record<string, string>;
+  timed: (data: string) => { seq: number; origin: number } | undefined;
+  observer: Awaited<ReturnType<typeof observePublishes>>;
+  servingPid: number;
+  goFile: string;
+  caughtUp?: (message: SseMessage) => boolean;
+}): Promise<Round> {
+  const cpu = new ProcessMeter();
+  const go = async () => {
+    cpu.track(options.servingPid);
+    fs.writeFileSync(options.goFile, '');
+  };
+  const deliveries = await subscribeAll(options.url, options.headers, options.timed, go, options.caughtUp);
+  const cpuUsed = cpu.used();
+  return { deliveries, seenOnRedis: await options.observer.stop(), cpuUsed };
 }
 
 /** The seq of the task's last event once its agent is waiting for the go file (its `running` state stored). */
