@@ -1,10 +1,9 @@
-import fs from 'node:fs';
 import type { MissionEvent, Session, SessionTurn } from '@mission/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
 import { transcriptsOf } from './support/claudeEnv.ts';
 import { startCpuLoad } from './support/cpuLoad.ts';
-import { parentOf, processesIn, waitUntil } from './support/processes.ts';
+import { executableOf, parentOf, processesIn, waitUntil } from './support/processes.ts';
 import { readSse } from './support/sse.ts';
 import { scriptByPrompt } from './support/stubAnthropic.ts';
 
@@ -52,9 +51,7 @@ describe('kill -9 of claude, then resume (real claude CLI, under CPU load)', () 
    * claude processes it starts for its own errands while it settles.
    */
   function claudePid(before: Set<number>): number {
-    const claudes = processesIn(bed.workdir).filter(
-      (pid) => !before.has(pid) && fs.readlinkSync(`/proc/${pid}/exe`).endsWith('claude.exe'),
-    );
+    const claudes = processesIn(bed.workdir).filter((pid) => !before.has(pid) && executableOf(pid)?.endsWith('claude.exe') === true);
     const sessions = claudes.filter((pid) => !claudes.includes(parentOf(pid)));
     expect(sessions).toHaveLength(1);
     return sessions[0]!;

@@ -42,6 +42,16 @@ export function parentOf(pid: number): number {
   }
 }
 
+/** The program `pid` runs (its `/proc/<pid>/exe`); undefined once it has ended, as a short-lived child may between a listing and this. */
+export function executableOf(pid: number): string | undefined {
+  try {
+    return fs.readlinkSync(`/proc/${pid}/exe`);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
 /** The parent's pid a `/proc/<pid>/stat` line names (after the command, which may hold spaces and parentheses). */
 function parentIn(stat: string): number {
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
