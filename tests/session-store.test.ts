@@ -1,7 +1,8 @@
 import { newId } from '@mission/contracts';
-import { insertSessionMessage, SessionStore, sessionMessageRow, tables } from '@mission/store';
+import { createRedis, insertSessionMessage, SessionStore, sessionMessageRow, tables } from '@mission/store';
 import { inArray, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { redisUrl } from './support/isolation.ts';
 import { useStoreTestBed, withEventsRefused } from './support/storeTestBed.ts';
 
 // A session's row and its state event commit together, on real Postgres and Redis; a worker writes only what it holds.
@@ -47,6 +48,38 @@ describe('SessionStore', () => {
     expect(await store.changeState(id, 'worker-a', 'idle', {})).toBe(true);
     expect(await rowOf(id)).toMatchObject({ state: 'idle', blocking: null });
     expect(await states(id)).toEqual(['starting', 'blocked', 'idle']);
+  });
+
+  it('stores the events before a change ahead of its state event and publishes them in that order', async () => {
+    const id = await claimed();
+    const listener = createRedis(redisUrl(), 'session-store-listener');
+    const published: string[] = [];
+    const all = new Promise<void>((resolve) =>
+      listener.on('message', (_channel, message) => {
+        published.push((JSON.parse(message) as { type: string }).type);
+        if (published.length === 3) resolve();
+      }),
+    );
+    try {
+      await listener.subscribe(bed.events.channel({ kind: 'session', id }));
+      const before = [
+        { type: 'assistant_message', payload: { text: 'done' } },
+        { type: 'notice', payload: { kind: 'command_output', text: 'done' } },
+      ] as const;
+      expect(await store.changeState(id, 'worker-a', 'idle', {}, null, before)).toBe(true);
+      await all;
+    } finally {
+      listener.disconnect();
+    }
+    const stored = (await bed.events.list(id)).map((e) => [e.seq, e.type]);
+    expect(stored).toEqual([
+      [1, 'state'],
+      [2, 'assistant_message'],
+      [3, 'notice'],
+      [4, 'state'],
+    ]);
+    expect(published).toEqual(['assistant_message', 'notice', 'state']);
+    expect(await states(id)).toEqual(['starting', 'idle']);
   });
 
   it('writes nothing for a worker that no longer holds the session (taken by another, or ended)', async () => {

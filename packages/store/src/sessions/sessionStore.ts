@@ -1,7 +1,16 @@
-import { and, eq, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
-import type { Database, Transaction } from '../db/database.ts';
+import { and, eq, inArray, isNull, or, type Placeholder, type SQL, sql } from 'drizzle-orm';
+import { type Database, PreparedShapes, type Transaction } from '../db/database.ts';
 import { sessions } from '../db/schema.ts';
-import type { EventFence, EventLog, EventRecorder } from '../eventLog.ts';
+import {
+  draftPlaceholders,
+  draftValues,
+  type EventFence,
+  type EventLog,
+  type EventRecorder,
+  retryingSeqConflicts,
+  storedEvents,
+  storedEventsOf,
+} from '../eventLog.ts';
 import { failPendingMessagesIn, type MessageRow, messageStatusEvent } from '../sessionMessages.ts';
 import {
   assertSessionMove,
@@ -46,6 +55,11 @@ const stateEvent = (state: SessionState, details: StateDetails = {}): MissionEve
  * are guarded by its hold on the session ({@link here}): a session the fleet took from it writes nothing.
  */
 export class SessionStore {
+  /** {@link changeState}'s statements, by number of events. */
+  private readonly changeStateStatements = new PreparedShapes<Awaited<ReturnType<ReturnType<typeof changeStateStatement>['execute']>>>(
+    'session_change_state',
+  );
+
   constructor(private readonly deps: { db: Database; events: EventLog }) {}
 
   /** → starting: a new session, waiting for a worker to take it. Its first `state` event is the worker's claim. */
@@ -130,15 +144,19 @@ export class SessionStore {
     blocking: SessionRow['blocking'] = null,
     before: readonly MissionEventDraft[] = [],
   ): Promise<boolean> {
-    return this.deps.events.transaction(async (tx, record) => {
-      const [row] = await tx
-        .update(sessions)
-        .set({ state: to, blocking, updatedAt: sql`now()` })
-        .where(here(sessionId, workerId))
-        .returning({ id: sessions.id });
-      if (row) record(owner(sessionId), ...before, stateEvent(to, details));
-      return Boolean(row);
-    });
+    const drafts = [...before, stateEvent(to, details)];
+    const values = {
+      id: sessionId,
+      workerId,
+      state: to,
+      blocking: blocking === null ? null : sessions.blocking.mapToDriverValue(blocking),
+      ...draftValues(drafts),
+    };
+    const build = () => changeStateStatement(this.deps, drafts.length);
+    const [row] = await retryingSeqConflicts(() => this.changeStateStatements.execute(String(drafts.length), drafts.length, build, values));
+    if (!row) return false;
+    await this.deps.events.publish(storedEventsOf(row.events));
+    return true;
   }
 
   /**
@@ -239,10 +257,28 @@ async function failMessagesOf(tx: Transaction, record: EventRecorder, sessionId:
  * The session is `workerId`'s (or not claimed yet) and has not ended: in a live state, from which the table
  * allows every other live state and both ends (the same live state again is no move, and harmless).
  */
-function here(sessionId: string, workerId: string): SQL {
+function here(sessionId: string | Placeholder, workerId: string | Placeholder): SQL {
   return and(
     eq(sessions.id, sessionId),
     or(eq(sessions.ownerWorker, workerId), isNull(sessions.ownerWorker)),
     inArray(sessions.state, [...liveSessionStates]),
   )!;
+}
+
+/**
+ * {@link SessionStore.changeState}'s statement with placeholders (`id`, `workerId`, `state`, `blocking`, and `eventCount`
+ * events' {@link draftPlaceholders}). One statement, so one round trip and no transaction around it: the row's update
+ * and, if it changed the row, the events that tell it.
+ */
+function changeStateStatement({ db, events }: { db: Database; events: EventLog }, eventCount: number) {
+  const p = sql.placeholder;
+  const changed = db.$with('changed').as(
+    db
+      .update(sessions)
+      .set({ state: sql`${p('state')}`, blocking: sql`${p('blocking')}::jsonb`, updatedAt: sql`now()` })
+      .where(here(p('id'), p('workerId')))
+      .returning({ id: sessions.id }),
+  );
+  const stored = events.insertAfter(changed, { owner: { kind: 'session', id: p('id') }, drafts: draftPlaceholders(eventCount) });
+  return db.with(changed, stored).select({ row: changed._.selectedFields, events: storedEvents }).from(changed);
 }
