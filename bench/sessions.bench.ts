@@ -7,6 +7,9 @@ import { PtySession, Spawner } from '@mission/worker';
 import { CLAUDE_BIN, prepareClaudeHome } from '../tests/support/claudeEnv.ts';
 import { startStubAnthropic, type StubAnthropic } from '../tests/support/stubAnthropic.ts';
 import { ms, ratio, report, summarize, timeIt } from './lib/stats.ts';
+import { benchRedisUrl } from './lib/environment.ts';
+import { startMissionProcesses } from './lib/missionProcesses.ts';
+import { openSse } from './lib/sseClient.ts';
 import { startBenchSystem } from './lib/system.ts';
 
 const FULL = process.argv.includes('--full');
@@ -85,8 +88,9 @@ async function rawClaude(env: Record<string, string>, cwd: string) {
   return {
     async send(i: number): Promise<number> {
       const { ms: took } = await timeIt(async () => {
+        // Enter once the CLI shows the paste, as Mission's typePrompt does (read with the paste, it would be part of it).
         pty.write(`\x1b[200~raw ping ${i}\x1b[201~`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
+        await screenShows(pty, [`raw ping ${i}`]);
         pty.write('\r');
         await screenShows(pty, [`● pong raw ping ${i}`, '? for shortcuts']);
       });
@@ -100,31 +104,65 @@ async function rawClaude(env: Record<string, string>, cwd: string) {
   };
 }
 
-async function sessionFleet(stub: StubAnthropic) {
+/** A Claude home for the stub API, and a working folder it trusts; `remove` takes both away. */
+function claudeWorkplace(stub: StubAnthropic) {
   const workdir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'mission-bench-sessions-')));
   const claude = prepareClaudeHome({ apiUrl: stub.url, trustedDirs: [workdir] });
-  const system = await startBenchSystem({ MISSION_CLAUDE_BIN: CLAUDE_BIN, MISSION_WORKER_MAX_SESSIONS: String(FLEET + 5) });
-  await system.core.slots.put('default', { cwd: workdir, env: claude.env });
-  const post = async <T>(route: string, body: unknown): Promise<T> => {
-    const res = await fetch(`${system.url}${route}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...system.auth },
-      body: JSON.stringify(body),
-    });
-    if (!res.ok) throw new Error(`${route}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as T;
+  return {
+    workdir,
+    env: claude.env,
+    remove() {
+      claude.remove();
+      fs.rmSync(workdir, { recursive: true, force: true });
+    },
   };
+}
+
+/** POSTs (or PUTs) JSON to a Mission API with `headers`; a status other than 2xx fails. */
+async function call<T>(url: string, headers: Record<string, string>, route: string, body: unknown, method = 'POST'): Promise<T> {
+  const res = await fetch(`${url}${route}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${route}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+/** The stored events of a session (GET /v1/sessions/:id/events without following). */
+async function storedEvents(url: string, headers: Record<string, string>, sessionId: string) {
+  const stream = await openSse(`${url}/v1/sessions/${sessionId}/events?follow=false`, headers);
+  if (stream.status !== 200) throw new Error(`the events of session ${sessionId} answered ${stream.status}`);
+  const events: { type: string; at: string; payload: Record<string, unknown> }[] = [];
+  await stream.read((message) => {
+    if (message.data) events.push(JSON.parse(message.data) as (typeof events)[number]);
+    return false;
+  });
+  return events;
+}
+
+/**
+ * Send → reply through Mission as deployed (API and worker in processes of their own), and typed into a raw claude
+ * in this process: one of each in turn, so that both sides meet the same moments of a shared machine.
+ */
+async function sendToReply(stub: StubAnthropic) {
+  const place = claudeWorkplace(stub);
+  const mission = await startMissionProcesses(benchRedisUrl, { MISSION_CLAUDE_BIN: CLAUDE_BIN });
+  const post = <T>(route: string, body: unknown) => call<T>(mission.url, mission.headers, route, body);
+  let rawCli: Awaited<ReturnType<typeof rawClaude>> | undefined;
   try {
-    // Send → reply through Mission, on one session, and typed into a raw claude: one of each in turn, so that
-    // both sides meet the same moments of a shared machine.
+    await call(mission.url, mission.headers, '/v1/slots/default', { cwd: place.workdir, env: place.env }, 'PUT');
     // The two claude processes start at once: neither start is measured.
-    const [single, rawCli] = await Promise.all([
+    const [single, raw] = await Promise.all([
       post<Session>('/v1/sessions', { slot: 'default' }).then(async (session) => {
-        await waitUntil(async () => (await system.core.sessions.get(session.id)).state === 'idle', 'the session to start');
+        const state = async () =>
+          ((await (await fetch(`${mission.url}/v1/sessions/${session.id}`, { headers: mission.headers })).json()) as Session).state;
+        await waitUntil(async () => (await state()) === 'idle', 'the session to start');
         return session;
       }),
-      rawClaude({ PATH: process.env.PATH ?? '/usr/bin:/bin', TERM: 'xterm-256color', ...claude.env }, workdir),
+      rawClaude({ PATH: process.env.PATH ?? '/usr/bin:/bin', TERM: 'xterm-256color', ...place.env }, place.workdir),
     ]);
+    rawCli = raw;
     const latencies: number[] = [];
     const rawLatencies: number[] = [];
     const sent: { start: number; end: number }[] = [];
@@ -136,14 +174,27 @@ async function sessionFleet(stub: StubAnthropic) {
       if (value.response !== `pong ping ${i}`) throw new Error(`send ${i} answered ${JSON.stringify(value)}`);
       latencies.push(took);
       sent.push({ start, end: Date.now() });
-      rawLatencies.push(await rawCli.send(i));
+      rawLatencies.push(await raw.send(i));
     }
-    await rawCli.close();
-    const raw = summarize(rawLatencies);
-    const phases = sendPhases(await system.core.events.list(single.id), sent);
+    const phases = sendPhases(await storedEvents(mission.url, mission.headers, single.id), sent);
     await post(`/v1/sessions/${single.id}/kill`, {});
+    return { send: summarize(latencies), raw: summarize(rawLatencies), phases };
+  } finally {
+    await rawCli?.close();
+    await mission.stopProcesses();
+    await mission.cleanUp();
+    place.remove();
+  }
+}
 
-    // A fleet of idle sessions: the worker's memory per session (the claude processes are not in it).
+/** A fleet of idle sessions in one worker (in this process: its memory is read here), then all of them answering at once. */
+async function sessionFleet(stub: StubAnthropic) {
+  const place = claudeWorkplace(stub);
+  const system = await startBenchSystem({ MISSION_CLAUDE_BIN: CLAUDE_BIN, MISSION_WORKER_MAX_SESSIONS: String(FLEET + 5) });
+  await system.core.slots.put('default', { cwd: place.workdir, env: place.env });
+  const post = <T>(route: string, body: unknown) => call<T>(system.url, system.auth, route, body);
+  try {
+    // The worker's memory per session (the claude processes are not in it).
     const before = await memory();
     const started = Date.now();
     // Started in waves: fifty claude processes booting at once would starve two cores for a minute.
@@ -174,9 +225,6 @@ async function sessionFleet(stub: StubAnthropic) {
     }
     await Promise.all(fleet.map((session) => post(`/v1/sessions/${session.id}/kill`, {})));
     return {
-      send: summarize(latencies),
-      phases,
-      raw,
       perSession: {
         heap: (after.heapUsed - before.heapUsed) / FLEET,
         buffers: (after.external - before.external) / FLEET,
@@ -189,8 +237,7 @@ async function sessionFleet(stub: StubAnthropic) {
     };
   } finally {
     await system.close();
-    claude.remove();
-    fs.rmSync(workdir, { recursive: true, force: true });
+    place.remove();
   }
 }
 
@@ -198,21 +245,22 @@ export async function benchSessions(): Promise<void> {
   const stub = await startStubAnthropic();
   stub.respond((request) => (request.tools.length > 0 ? { text: `pong ${request.lastUserText}` } : { text: 'side request' }));
   try {
-    const fleet = await sessionFleet(stub);
+    const single = await sendToReply(stub);
     report(
       'Interactive sessions: send → reply (real claude CLI on the stub API)',
       ['measure', 'p50', 'p99', 'vs raw PTY'],
       [
-        ['raw PTY + xterm: type → reply on screen', ms(fleet.raw.p50), ms(fleet.raw.p99), '1.00×'],
-        ['Mission POST /send → reply', ms(fleet.send.p50), ms(fleet.send.p99), ratio(fleet.send.p50, fleet.raw.p50)],
+        ['raw PTY + xterm: type → reply on screen', ms(single.raw.p50), ms(single.raw.p99), '1.00×'],
+        ['Mission POST /send → reply', ms(single.send.p50), ms(single.send.p99), ratio(single.send.p50, single.raw.p50)],
       ],
     );
-    console.log(`Mission's overhead per send (p50): ${ms(fleet.send.p50 - fleet.raw.p50)} (n=${fleet.send.n})`);
-    const { submit, model, finish } = fleet.phases;
+    console.log(`Mission's overhead per send (p50): ${ms(single.send.p50 - single.raw.p50)} (n=${single.send.n})`);
+    const { submit, model, finish } = single.phases;
     console.log(
       `Where a send's time goes (p50, from the events' stored times): POST → prompt taken (paste, submit, UserPromptSubmit hook, event and → working stored) ${ms(submit.p50)}; ` +
         `→ reply stored (model, Stop hook, event and → idle stored) ${ms(model.p50)}; → answer at the client (command reply) ${ms(finish.p50)}`,
     );
+    const fleet = await sessionFleet(stub);
     console.log(
       `${FLEET} sessions in one worker: idle after ${(fleet.startup / 1000).toFixed(1)} s; worker memory per idle session ` +
         `${mib(fleet.perSession.heap + fleet.perSession.buffers)} (${mib(fleet.perSession.heap)} JS heap + ${mib(fleet.perSession.buffers)} buffers; process RSS moved ${mib(fleet.perSession.rss)} per session), claude processes excluded; ` +
