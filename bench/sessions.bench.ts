@@ -10,12 +10,23 @@ import { ms, ratio, report, summarize, timeIt } from './lib/stats.ts';
 import { benchRedisUrl } from './lib/environment.ts';
 import { startMissionProcesses } from './lib/missionProcesses.ts';
 import { openSse } from './lib/sseClient.ts';
-import { startBenchSystem } from './lib/system.ts';
+import { untilQuiet } from './lib/procStat.ts';
+import { processesIn } from '../tests/support/processes.ts';
+import { type BenchSystem, startBenchSystem } from './lib/system.ts';
 
 const FULL = process.argv.includes('--full');
-/** Sessions started at once in one worker (BENCH_SESSIONS, at most 200; 10, or 50 with `--full`). */
-const FLEET = Math.min(200, Number(process.env.BENCH_SESSIONS ?? (FULL ? 50 : 10)));
-const SEND_RUNS = 20;
+/** Sessions started at once in one worker (BENCH_SESSIONS, at most 200; 5, or 50 with `--full`). */
+const FLEET = Math.min(200, Number(process.env.BENCH_SESSIONS ?? (FULL ? 50 : 5)));
+/** Sends measured on each side (10, 40 with `--full`), after {@link WARMUP_SENDS} that are not. */
+const SEND_RUNS = FULL ? 40 : 10;
+/** Sends of each side first, not measured: the JIT, and the first use of each statement on each pooled connection. */
+const WARMUP_SENDS = 3;
+/**
+ * Each send of either side starts once the claude processes and Mission have used no CPU for this long. Back to back,
+ * each side's start met the other's tail (a claude's last render and transcript writes; Mission's also its worker
+ * reading that render and storing the turn's events): not the same moments for both, since Mission's tail is longer.
+ */
+const QUIET_MS = 100;
 const SPAWN_WAVE = 10;
 
 /**
@@ -23,7 +34,10 @@ const SPAWN_WAVE = 10;
  * UserPromptSubmit hook's user_message, stored with → working), → the reply (the assistant_message of the
  * reply Stop carried, stored with → idle), → the answer at the client.
  */
-function sendPhases(events: { type: string; at: string; payload: Record<string, unknown> }[], sent: { start: number; end: number }[]) {
+function sendPhases(
+  events: { type: string; at: string; payload: Record<string, unknown> }[],
+  sent: { i: number; start: number; end: number }[],
+) {
   const at = (type: string, text: string) => {
     const event = events.find((e) => e.type === type && e.payload.text === text);
     return event ? Date.parse(event.at) : NaN;
@@ -31,7 +45,7 @@ function sendPhases(events: { type: string; at: string; payload: Record<string, 
   const submit: number[] = [];
   const model: number[] = [];
   const finish: number[] = [];
-  sent.forEach(({ start, end }, i) => {
+  sent.forEach(({ i, start, end }) => {
     const taken = at('user_message', `ping ${i}`);
     const replied = at('assistant_message', `pong ping ${i}`);
     if (Number.isNaN(taken) || Number.isNaN(replied)) return;
@@ -143,7 +157,8 @@ async function storedEvents(url: string, headers: Record<string, string>, sessio
 
 /**
  * Send → reply through Mission as deployed (API and worker in processes of their own), and typed into a raw claude
- * in this process: one of each in turn, so that both sides meet the same moments of a shared machine.
+ * in this process: one of each in turn, so that both sides meet the same moments of a shared machine, each once the
+ * other's work is over ({@link QUIET_MS}).
  */
 async function sendToReply(stub: StubAnthropic) {
   const place = claudeWorkplace(stub);
@@ -165,16 +180,25 @@ async function sendToReply(stub: StubAnthropic) {
     rawCli = raw;
     const latencies: number[] = [];
     const rawLatencies: number[] = [];
-    const sent: { start: number; end: number }[] = [];
-    for (let i = 0; i < SEND_RUNS; i++) {
+    const sent: { i: number; start: number; end: number }[] = [];
+    // Both claude processes (in the slot's folder), Mission's API and its worker.
+    const busy = () => [...processesIn(place.workdir), mission.api.pid!, mission.worker.pid!];
+    const quiet = () => untilQuiet(busy, QUIET_MS, 'the claude processes and Mission to go quiet between sends');
+    for (let i = 0; i < WARMUP_SENDS + SEND_RUNS; i++) {
+      const measured = i >= WARMUP_SENDS;
+      await quiet();
       const start = Date.now();
       const { ms: took, value } = await timeIt(() =>
         post<SessionTurn>(`/v1/sessions/${single.id}/send`, { text: `ping ${i}`, timeoutMs: 30_000 }),
       );
       if (value.response !== `pong ping ${i}`) throw new Error(`send ${i} answered ${JSON.stringify(value)}`);
+      const end = Date.now();
+      await quiet();
+      const rawTook = await raw.send(i);
+      if (!measured) continue;
       latencies.push(took);
-      sent.push({ start, end: Date.now() });
-      rawLatencies.push(await raw.send(i));
+      sent.push({ i, start, end });
+      rawLatencies.push(rawTook);
     }
     const phases = sendPhases(await storedEvents(mission.url, mission.headers, single.id), sent);
     await post(`/v1/sessions/${single.id}/kill`, {});
@@ -187,10 +211,12 @@ async function sendToReply(stub: StubAnthropic) {
   }
 }
 
-/** A fleet of idle sessions in one worker (in this process: its memory is read here), then all of them answering at once. */
-async function sessionFleet(stub: StubAnthropic) {
+/**
+ * A fleet of idle sessions in one worker (`system`'s, in this process: its memory is read here), then all of them
+ * answering at once.
+ */
+async function sessionFleet(stub: StubAnthropic, system: BenchSystem) {
   const place = claudeWorkplace(stub);
-  const system = await startBenchSystem({ MISSION_CLAUDE_BIN: CLAUDE_BIN, MISSION_WORKER_MAX_SESSIONS: String(FLEET + 5) });
   await system.core.slots.put('default', { cwd: place.workdir, env: place.env });
   const post = <T>(route: string, body: unknown) => call<T>(system.url, system.auth, route, body);
   try {
@@ -236,7 +262,6 @@ async function sessionFleet(stub: StubAnthropic) {
       missing,
     };
   } finally {
-    await system.close();
     place.remove();
   }
 }
@@ -244,6 +269,10 @@ async function sessionFleet(stub: StubAnthropic) {
 export async function benchSessions(): Promise<void> {
   const stub = await startStubAnthropic();
   stub.respond((request) => (request.tools.length > 0 ? { text: `pong ${request.lastUserText}` } : { text: 'side request' }));
+  // The fleet's system (API and worker in this process) starts while send → reply is measured, and idles meanwhile.
+  const fleetSystem = startBenchSystem({ MISSION_CLAUDE_BIN: CLAUDE_BIN, MISSION_WORKER_MAX_SESSIONS: String(FLEET + 5) });
+  // A failed start is thrown where the fleet awaits it; until then this keeps Node from taking it for an unhandled one.
+  fleetSystem.catch(() => undefined);
   try {
     const single = await sendToReply(stub);
     report(
@@ -260,13 +289,15 @@ export async function benchSessions(): Promise<void> {
       `Where a send's time goes (p50, from the events' stored times): POST → prompt taken (paste, submit, UserPromptSubmit hook, event and → working stored) ${ms(submit.p50)}; ` +
         `→ reply stored (model, Stop hook, event and → idle stored) ${ms(model.p50)}; → answer at the client (command reply) ${ms(finish.p50)}`,
     );
-    const fleet = await sessionFleet(stub);
+    const fleet = await sessionFleet(stub, await fleetSystem);
     console.log(
       `${FLEET} sessions in one worker: idle after ${(fleet.startup / 1000).toFixed(1)} s; worker memory per idle session ` +
         `${mib(fleet.perSession.heap + fleet.perSession.buffers)} (${mib(fleet.perSession.heap)} JS heap + ${mib(fleet.perSession.buffers)} buffers; process RSS moved ${mib(fleet.perSession.rss)} per session), claude processes excluded; ` +
         `all ${FLEET} answered at once in ${(fleet.fanOut / 1000).toFixed(1)} s: ${fleet.wrong} wrong replies, ${fleet.missing} missing assistant_message events`,
     );
   } finally {
+    // A system that failed to start has nothing to close (its failure was thrown above, or a failure before it was).
+    await (await fleetSystem.catch(() => undefined))?.close();
     await stub.close();
   }
 }

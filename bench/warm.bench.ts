@@ -7,11 +7,11 @@ import { readSse } from '../tests/support/sse.ts';
 import { startStubAnthropic } from '../tests/support/stubAnthropic.ts';
 import { startWorkerProcess } from '../tests/support/workerProcess.ts';
 import { type BenchSystem, startBenchSystem } from './lib/system.ts';
-import { cpuMs } from './lib/procStat.ts';
+import { untilQuiet } from './lib/procStat.ts';
 import { ms, ratio, report, summarize } from './lib/stats.ts';
 
-/** Tasks per side, taken in turn (cold, warm, cold, …) so both see the same machine: 8 in the quick run, 20 with `--full`. */
-const RUNS = Number(process.env.BENCH_WARM_RUNS ?? (process.argv.includes('--full') ? 20 : 8));
+/** Tasks per side, taken in turn (cold, warm, cold, …) so both see the same machine: 5 in the quick run, 20 with `--full`. */
+const RUNS = Number(process.env.BENCH_WARM_RUNS ?? (process.argv.includes('--full') ? 20 : 5));
 /** A warm agent counts as ready once its CPU time has not grown for this long (its start-up is over). */
 const SETTLED_MS = 300;
 
@@ -141,17 +141,7 @@ async function runningAt(mission: BenchSystem, taskId: string): Promise<number> 
 /** The processes of the warm agent waiting in `dir`, once there is one and its CPU time has stopped growing. */
 async function settledAgents(dir: string): Promise<number[]> {
   await waitUntil(() => processesIn(dir).length > 0, 60_000, `a warm agent in ${dir}`);
-  let last = -1;
-  let since = Date.now();
-  await waitUntil(
-    () => {
-      const used = processesIn(dir).reduce((sum, pid) => sum + cpuMs(pid), 0);
-      if (used !== last) [last, since] = [used, Date.now()];
-      return Date.now() - since >= SETTLED_MS;
-    },
-    60_000,
-    `the warm agent in ${dir} to finish starting`,
-  );
+  await untilQuiet(() => processesIn(dir), SETTLED_MS, `the warm agent in ${dir} to finish starting`);
   return processesIn(dir);
 }
 

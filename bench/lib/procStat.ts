@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { waitUntil } from '../../tests/support/processes.ts';
 
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ; 100 on every Linux this runs on). */
 const TICKS_PER_SECOND = 100;
@@ -14,6 +15,24 @@ export function cpuMs(pid: number): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ticks = [11, 12, 13, 14].reduce((sum, index) => sum + Number(fields[index]), 0);
   return (ticks * 1000) / TICKS_PER_SECOND;
+}
+
+/**
+ * Resolves once the processes `pids()` names (read again at each look: some may start or end) have used no CPU for
+ * `quietMs`, as /proc counts it in ticks of 10 ms: what they were doing (starting, finishing a turn) is over.
+ */
+export async function untilQuiet(pids: () => number[], quietMs: number, what: string, timeoutMs = 60_000): Promise<void> {
+  let used = -1;
+  let since = Date.now();
+  await waitUntil(
+    () => {
+      const now = pids().reduce((sum, pid) => sum + cpuMs(pid), 0);
+      if (now !== used) [used, since] = [now, Date.now()];
+      return Date.now() - since >= quietMs;
+    },
+    timeoutMs,
+    what,
+  );
 }
 
 /** This process's CPU time in ms (user + system) since `start`, a `process.cpuUsage()`. */
