@@ -5,10 +5,10 @@ import { cpuTickMs, endedChildrenCpuMs } from '../tests/support/procCpu.ts';
 import { ms, ratio, report, summarize } from './lib/stats.ts';
 
 const FULL = process.argv.includes('--full');
-/** Runs of each command: 20 in the quick run (enough for a p50; the worst is printed as the max), 30 with `--full`. */
-const RUNS = Number(process.env.BENCH_CLI_RUNS ?? (FULL ? 30 : 20));
+/** Runs of each command: 12 in the quick run (enough for a p50; the worst is printed as the max), 30 with `--full`. */
+const RUNS = Number(process.env.BENCH_CLI_RUNS ?? (FULL ? 30 : 12));
 /** Runs of each command first, unmeasured, to warm the file cache. */
-const WARMUP = 3;
+const WARMUP = 2;
 const missionBin = fileURLToPath(new URL('../bin/mission.mjs', import.meta.url));
 
 /**

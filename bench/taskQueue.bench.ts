@@ -12,10 +12,11 @@ const FULL = process.argv.includes('--full');
 /** Sequential runs of raw BullMQ and of the agent's spawn: 100 in the quick run (enough for a p99), 200 with `--full`. */
 const LATENCY_RUNS = FULL ? 200 : 100;
 const THROUGHPUT_JOBS = 5_000;
-const MISSION_LATENCY_RUNS = 100;
-/** Mission's tasks at 50 in flight: 250 in the quick run, 500 with `--full`. */
-const MISSION_THROUGHPUT_TASKS = FULL ? 500 : 250;
-const FIRST_EVENT_RUNS = 100;
+/** Sequential Mission tasks, and sequential first-event measures: 60 each in the quick run, 100 with `--full`. */
+const MISSION_LATENCY_RUNS = FULL ? 100 : 60;
+/** Mission's tasks at 50 in flight: 150 in the quick run, 500 with `--full`. */
+const MISSION_THROUGHPUT_TASKS = FULL ? 500 : 150;
+const FIRST_EVENT_RUNS = FULL ? 100 : 60;
 /** Issue 19's goal: a client that opens a task's event stream as soon as the POST returns reads its first event within this. */
 const FIRST_EVENT_GOAL_MS = 5;
 const noopAgent = fileURLToPath(new URL('./noop-agent.sh', import.meta.url));
