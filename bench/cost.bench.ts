@@ -17,7 +17,7 @@ import { ms, ratio, report, summarize, timeIt, type LatencySummary } from './lib
  * Mission the API and its Postgres backends. `--full` runs longer.
  */
 const FULL = process.argv.includes('--full');
-const TASKS = Number(process.env.BENCH_COST_TASKS ?? (FULL ? 3_000 : 250));
+const TASKS = Number(process.env.BENCH_COST_TASKS ?? (FULL ? 3_000 : 400));
 const WARMUP = 30;
 const IN_FLIGHT = 32;
 const CONCURRENCY = 32;

@@ -11,11 +11,11 @@ import { ms, percentile, ratio, report, timeIt } from './lib/stats.ts';
 
 const FULL = process.argv.includes('--full');
 /**
- * Tasks pushed through each fleet size (BENCH_LOAD_TASKS to change): 300 in the quick run (several seconds of
+ * Tasks pushed through each fleet size (BENCH_LOAD_TASKS to change): 250 in the quick run (several seconds of
  * steady state per side at the rates measured here), through one worker process (the quick run stays under three
  * minutes); `--full` pushes 10,000 through one, two and four.
  */
-const TASKS = Number(process.env.BENCH_LOAD_TASKS ?? (FULL ? 10_000 : 300));
+const TASKS = Number(process.env.BENCH_LOAD_TASKS ?? (FULL ? 10_000 : 250));
 const FLEET_SIZES = FULL ? [1, 2, 4] : [1];
 /** Jobs each worker process runs at once, Mission and raw alike. */
 const CONCURRENCY = 8;

@@ -15,12 +15,15 @@ import { processesIn } from '../tests/support/processes.ts';
 import { type BenchSystem, startBenchSystem } from './lib/system.ts';
 
 const FULL = process.argv.includes('--full');
-/** Sessions started at once in one worker (BENCH_SESSIONS, at most 200; 5, or 50 with `--full`). */
-const FLEET = Math.min(200, Number(process.env.BENCH_SESSIONS ?? (FULL ? 50 : 5)));
+/**
+ * Sessions started at once in one worker (BENCH_SESSIONS, at most 200; 10, or 50 with `--full`): with fewer, a
+ * session's share of the worker's memory is within the collector's noise (5 read 0.01 MiB of heap each).
+ */
+const FLEET = Math.min(200, Number(process.env.BENCH_SESSIONS ?? (FULL ? 50 : 10)));
 /** Sends measured on each side (10, 40 with `--full`), after {@link WARMUP_SENDS} that are not. */
 const SEND_RUNS = FULL ? 40 : 10;
 /** Sends of each side first, not measured: the JIT, and the first use of each statement on each pooled connection. */
-const WARMUP_SENDS = 3;
+const WARMUP_SENDS = 2;
 /**
  * Each send of either side starts once the claude processes and Mission have used no CPU for this long. Back to back,
  * each side's start met the other's tail (a claude's last render and transcript writes; Mission's also its worker
@@ -237,18 +240,8 @@ async function sessionFleet(stub: StubAnthropic, system: BenchSystem) {
     const startup = Date.now() - started;
     const after = await memory();
 
-    // Every session answers at once; every answer must be in its events.
-    const { ms: fanOut, value: turns } = await timeIt(() =>
-      Promise.all(
-        fleet.map((session, i) => post<SessionTurn>(`/v1/sessions/${session.id}/send`, { text: `fleet ${i}`, timeoutMs: 120_000 })),
-      ),
-    );
-    const wrong = turns.filter((turn, i) => turn.response !== `pong fleet ${i}`).length;
-    let missing = 0;
-    for (const [i, session] of fleet.entries()) {
-      const events = await system.core.events.list(session.id);
-      if (!events.some((e) => e.type === 'assistant_message' && e.payload.text === `pong fleet ${i}`)) missing++;
-    }
+    // With `--full`, every session answers at once, and every answer must be in its events (the quick run stops here).
+    const answered = FULL ? await answerAtOnce(fleet, system, post) : undefined;
     await Promise.all(fleet.map((session) => post(`/v1/sessions/${session.id}/kill`, {})));
     return {
       perSession: {
@@ -257,13 +250,27 @@ async function sessionFleet(stub: StubAnthropic, system: BenchSystem) {
         rss: (after.rss - before.rss) / FLEET,
       },
       startup,
-      fanOut,
-      wrong,
-      missing,
+      answered,
     };
   } finally {
     place.remove();
   }
+}
+
+/** Every session of the fleet answers a send at once: how long that took, and the replies wrong or missing from the events. */
+async function answerAtOnce(fleet: Session[], system: BenchSystem, post: <T>(route: string, body: unknown) => Promise<T>) {
+  const { ms, value: turns } = await timeIt(() =>
+    Promise.all(
+      fleet.map((session, i) => post<SessionTurn>(`/v1/sessions/${session.id}/send`, { text: `fleet ${i}`, timeoutMs: 120_000 })),
+    ),
+  );
+  const wrong = turns.filter((turn, i) => turn.response !== `pong fleet ${i}`).length;
+  let missing = 0;
+  for (const [i, session] of fleet.entries()) {
+    const events = await system.core.events.list(session.id);
+    if (!events.some((e) => e.type === 'assistant_message' && e.payload.text === `pong fleet ${i}`)) missing++;
+  }
+  return { ms, wrong, missing };
 }
 
 export async function benchSessions(): Promise<void> {
@@ -293,7 +300,9 @@ export async function benchSessions(): Promise<void> {
     console.log(
       `${FLEET} sessions in one worker: idle after ${(fleet.startup / 1000).toFixed(1)} s; worker memory per idle session ` +
         `${mib(fleet.perSession.heap + fleet.perSession.buffers)} (${mib(fleet.perSession.heap)} JS heap + ${mib(fleet.perSession.buffers)} buffers; process RSS moved ${mib(fleet.perSession.rss)} per session), claude processes excluded; ` +
-        `all ${FLEET} answered at once in ${(fleet.fanOut / 1000).toFixed(1)} s: ${fleet.wrong} wrong replies, ${fleet.missing} missing assistant_message events`,
+        (fleet.answered
+          ? `all ${FLEET} answered at once in ${(fleet.answered.ms / 1000).toFixed(1)} s: ${fleet.answered.wrong} wrong replies, ${fleet.answered.missing} missing assistant_message events`
+          : 'all answering at once: with --full'),
     );
   } finally {
     // A system that failed to start has nothing to close (its failure was thrown above, or a failure before it was).

@@ -71,7 +71,7 @@ export async function benchSpawn(): Promise<void> {
 
 /** A program that starts and ends at once, on a terminal. */
 const PTY_QUICK = { bin: 'sh', args: ['-c', 'echo ready'], cwd: here, env: { PATH: process.env.PATH ?? '' } };
-const RELAY_BYTES = Number(process.env.BENCH_SPAWN_RELAY_MB ?? 32) * 1024 * 1024;
+const RELAY_BYTES = Number(process.env.BENCH_SPAWN_RELAY_MB ?? (FULL ? 32 : 16)) * 1024 * 1024;
 /** A program that writes RELAY_BYTES to its terminal as fast as the terminal takes them. */
 const PTY_FLOOD = { ...PTY_QUICK, args: ['-c', `head -c ${RELAY_BYTES} /dev/zero | tr '\\0' x`] };
 

@@ -10,8 +10,8 @@ import { type BenchSystem, startBenchSystem } from './lib/system.ts';
 import { untilQuiet } from './lib/procStat.ts';
 import { ms, ratio, report, summarize } from './lib/stats.ts';
 
-/** Tasks per side, taken in turn (cold, warm, cold, …) so both see the same machine: 5 in the quick run, 20 with `--full`. */
-const RUNS = Number(process.env.BENCH_WARM_RUNS ?? (process.argv.includes('--full') ? 20 : 5));
+/** Tasks per side, taken in turn (cold, warm, cold, …) so both see the same machine: 4 in the quick run, 20 with `--full`. */
+const RUNS = Number(process.env.BENCH_WARM_RUNS ?? (process.argv.includes('--full') ? 20 : 4));
 /** A warm agent counts as ready once its CPU time has not grown for this long (its start-up is over). */
 const SETTLED_MS = 300;
 
