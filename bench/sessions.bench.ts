@@ -215,8 +215,8 @@ async function sendToReply(stub: StubAnthropic) {
 }
 
 /**
- * A fleet of idle sessions in one worker (`system`'s, in this process: its memory is read here), then all of them
- * answering at once.
+ * A fleet of idle sessions in one worker (`system`'s, in this process: its memory is read here), then, with `--full`,
+ * all of them answering at once.
  */
 async function sessionFleet(stub: StubAnthropic, system: BenchSystem) {
   const place = claudeWorkplace(stub);
