@@ -10,8 +10,7 @@ import { ms, ratio, report, summarize, timeIt } from './lib/stats.ts';
 import { benchRedisUrl } from './lib/environment.ts';
 import { startMissionProcesses } from './lib/missionProcesses.ts';
 import { openSse } from './lib/sseClient.ts';
-import { untilQuiet } from './lib/procStat.ts';
-import { processesIn } from '../tests/support/processes.ts';
+import { processesIn, untilQuiet } from '../tests/support/processes.ts';
 import { type BenchSystem, startBenchSystem } from './lib/system.ts';
 
 const FULL = process.argv.includes('--full');

@@ -2,12 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CLAUDE_BIN, prepareClaudeHome } from '../tests/support/claudeEnv.ts';
-import { isRunning, processesIn, waitUntil } from '../tests/support/processes.ts';
+import { isRunning, processesIn, untilQuiet, waitUntil } from '../tests/support/processes.ts';
 import { readSse } from '../tests/support/sse.ts';
 import { startStubAnthropic } from '../tests/support/stubAnthropic.ts';
 import { startWorkerProcess } from '../tests/support/workerProcess.ts';
 import { type BenchSystem, startBenchSystem } from './lib/system.ts';
-import { untilQuiet } from './lib/procStat.ts';
 import { ms, ratio, report, summarize } from './lib/stats.ts';
 
 /** Tasks per side, taken in turn (cold, warm, cold, …) so both see the same machine: 4 in the quick run, 20 with `--full`. */

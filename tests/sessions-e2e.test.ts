@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { transcriptsOf } from './support/claudeEnv.ts';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
-import { processesIn, waitUntil } from './support/processes.ts';
+import { processesIn, untilQuiet, waitUntil } from './support/processes.ts';
 import { scenarios, type Step } from './support/scenarios.ts';
 import { readSse } from './support/sse.ts';
 
@@ -286,6 +286,9 @@ describe('interactive sessions through REST (real claude CLI)', () => {
     await waitForScreen(session.id, (s) => s.state === 'idle', 'idle');
     const [pid] = processesIn(bed.workdir).filter((p) => !before.has(p));
     bed.stress?.exempt(pid!);
+    // Stopped once it has finished what it was writing: stopped mid-frame, its screen is half drawn, and a send then
+    // (rightly) waits for the frame's end instead of typing, which this test is not about.
+    await untilQuiet(() => [pid!], 200, 'claude to finish drawing before it is stopped');
     process.kill(pid!, 'SIGSTOP');
     try {
       const res = await call<{ error: { code: string; message: string } }>('POST', `/v1/sessions/${session.id}/send`, {

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { waitUntil } from '../../tests/support/processes.ts';
+import { cpuTicksOf } from '../../tests/support/processes.ts';
 
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ; 100 on every Linux this runs on). */
 const TICKS_PER_SECOND = 100;
@@ -9,30 +9,7 @@ const TICKS_PER_SECOND = 100;
  * agents a worker spawned count towards the worker). 0 once the process is gone.
  */
 export function cpuMs(pid: number): number {
-  const stat = procFile(`/proc/${pid}/stat`);
-  if (stat === undefined) return 0;
-  // Fields after "(comm) ": state is index 0, utime 11, stime 12, cutime 13, cstime 14.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = [11, 12, 13, 14].reduce((sum, index) => sum + Number(fields[index]), 0);
-  return (ticks * 1000) / TICKS_PER_SECOND;
-}
-
-/**
- * Resolves once the processes `pids()` names (read again at each look: some may start or end) have used no CPU for
- * `quietMs`, as /proc counts it in ticks of 10 ms: what they were doing (starting, finishing a turn) is over.
- */
-export async function untilQuiet(pids: () => number[], quietMs: number, what: string, timeoutMs = 60_000): Promise<void> {
-  let used = -1;
-  let since = Date.now();
-  await waitUntil(
-    () => {
-      const now = pids().reduce((sum, pid) => sum + cpuMs(pid), 0);
-      if (now !== used) [used, since] = [now, Date.now()];
-      return Date.now() - since >= quietMs;
-    },
-    timeoutMs,
-    what,
-  );
+  return (cpuTicksOf(pid) * 1000) / TICKS_PER_SECOND;
 }
 
 /** This process's CPU time in ms (user + system) since `start`, a `process.cpuUsage()`. */

@@ -24,6 +24,38 @@ export async function waitUntil(condition: () => boolean | Promise<boolean>, tim
   }
 }
 
+/**
+ * Resolves once the processes `pids()` names (read again at each look: some may start or end) have used no CPU for
+ * `quietMs`, as /proc counts it (user + system, theirs and their reaped children's, in ticks of 10 ms): what they
+ * were doing (starting, drawing, finishing a turn) is over.
+ */
+export async function untilQuiet(pids: () => number[], quietMs: number, what: string, timeoutMs = 60_000): Promise<void> {
+  let used = -1;
+  let since = Date.now();
+  await waitUntil(
+    () => {
+      const now = pids().reduce((sum, pid) => sum + cpuTicksOf(pid), 0);
+      if (now !== used) [used, since] = [now, Date.now()];
+      return Date.now() - since >= quietMs;
+    },
+    timeoutMs,
+    what,
+  );
+}
+
+/** User + system CPU of `pid` and of the children it has waited for, in clock ticks (0 once it has ended). */
+export function cpuTicksOf(pid: number): number {
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return 0; // no /proc/<pid>: it has ended
+  }
+  // The fields after "(comm) ": state is index 0, utime 11, stime 12, cutime 13, cstime 14.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return [11, 12, 13, 14].reduce((sum, index) => sum + Number(fields[index]), 0);
+}
+
 /** Whether `pid` is a live process (not gone, not a zombie waiting for its parent to reap it). */
 export function isRunning(pid: number): boolean {
   try {

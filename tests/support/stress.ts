@@ -7,7 +7,7 @@ const PAUSE_MS = 150;
 const RUN_MS = 350;
 
 export interface Stress {
-  /** A process the test pauses itself (SIGSTOP): the bursts leave it alone. */
+  /** A process the test pauses itself (SIGSTOP): the bursts leave it alone, and let it run at once if they hold it stopped now. */
   exempt(pid: number): void;
   stop(): Promise<void>;
 }
@@ -26,18 +26,25 @@ export function startStress(dir: string, mode = process.env.MISSION_TEST_STRESS 
         }
       : startCpuLoad();
   const exempt = new Set<number>();
+  /** The processes the bursts hold stopped now. */
+  let paused: number[] = [];
   let running = mode !== 'load';
   const bursts = (async () => {
     while (running) {
-      const paused = processesIn(dir).filter((pid) => !exempt.has(pid) && isClaude(pid));
+      paused = processesIn(dir).filter((pid) => !exempt.has(pid) && isClaude(pid));
       for (const pid of paused) signal(pid, 'SIGSTOP');
       await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
       for (const pid of paused) if (!exempt.has(pid)) signal(pid, 'SIGCONT');
+      paused = [];
       await new Promise((resolve) => setTimeout(resolve, RUN_MS));
     }
   })();
   return {
-    exempt: (pid) => exempt.add(pid),
+    exempt: (pid) => {
+      exempt.add(pid);
+      // Exempted while a burst holds it: left stopped, it would stay so, wherever the burst caught it (mid-frame, say).
+      if (paused.includes(pid)) signal(pid, 'SIGCONT');
+    },
     async stop() {
       running = false;
       await bursts;
