@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { commandLine, descendantsOf, isRunning, waitUntil } from './processes.ts';
+import { commandLine, descendantsOf, isRunning, statFields, waitUntil } from './processes.ts';
 
 /**
  * The one place that knows every process a test run starts, so none outlives the test file that started it.
@@ -91,16 +91,6 @@ function signal(pid: number): void {
     process.kill(pid, 'SIGKILL');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
-  }
-}
-
-/** Fields of /proc/<pid>/stat after the command name: state is [0], pgid [2], start time [19]. */
-function statFields(pid: number): string[] | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return undefined; // it has ended
   }
 }
 

@@ -45,15 +45,19 @@ export async function untilQuiet(pids: () => number[], quietMs: number, what: st
 
 /** User + system CPU of `pid` and of the children it has waited for, in clock ticks (0 once it has ended). */
 export function cpuTicksOf(pid: number): number {
-  let stat: string;
+  const fields = statFields(pid);
+  // utime [11], stime [12], cutime [13], cstime [14].
+  return fields ? [11, 12, 13, 14].reduce((sum, index) => sum + Number(fields[index]), 0) : 0;
+}
+
+/** Fields of /proc/<pid>/stat after the command name: state is [0], pgid [2], utime [11], start time [19]; undefined once it has ended. */
+export function statFields(pid: number): string[] | undefined {
   try {
-    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
-    return 0; // no /proc/<pid>: it has ended
+    return undefined; // it has ended
   }
-  // The fields after "(comm) ": state is index 0, utime 11, stime 12, cutime 13, cstime 14.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return [11, 12, 13, 14].reduce((sum, index) => sum + Number(fields[index]), 0);
 }
 
 /** Whether `pid` is a live process (not gone, not a zombie waiting for its parent to reap it). */
