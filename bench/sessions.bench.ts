@@ -9,8 +9,8 @@ import { startStubAnthropic, type StubAnthropic } from '../tests/support/stubAnt
 import { ms, ratio, report, summarize, timeIt } from './lib/stats.ts';
 import { benchRedisUrl } from './lib/environment.ts';
 import { startMissionProcesses } from './lib/missionProcesses.ts';
-import { openSse } from './lib/sseClient.ts';
 import { processesIn, untilQuiet } from '../tests/support/processes.ts';
+import { readSse } from '../tests/support/sse.ts';
 import { type BenchSystem, startBenchSystem } from './lib/system.ts';
 
 const FULL = process.argv.includes('--full');
@@ -147,14 +147,11 @@ async function call<T>(url: string, headers: Record<string, string>, route: stri
 
 /** The stored events of a session (GET /v1/sessions/:id/events without following). */
 async function storedEvents(url: string, headers: Record<string, string>, sessionId: string) {
-  const stream = await openSse(`${url}/v1/sessions/${sessionId}/events?follow=false`, headers);
-  if (stream.status !== 200) throw new Error(`the events of session ${sessionId} answered ${stream.status}`);
-  const events: { type: string; at: string; payload: Record<string, unknown> }[] = [];
-  await stream.read((message) => {
-    if (message.data) events.push(JSON.parse(message.data) as (typeof events)[number]);
-    return false;
-  });
-  return events;
+  const response = await fetch(`${url}/v1/sessions/${sessionId}/events?follow=false`, { headers });
+  if (response.status !== 200) throw new Error(`the events of session ${sessionId} answered ${response.status}`);
+  return (await readSse(response))
+    .filter((message) => message.data)
+    .map((message) => JSON.parse(message.data) as { type: string; at: string; payload: Record<string, unknown> });
 }
 
 /**

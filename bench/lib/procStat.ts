@@ -1,15 +1,13 @@
 import fs from 'node:fs';
+import { cpuTickMs } from '../../tests/support/procCpu.ts';
 import { cpuTicksOf } from '../../tests/support/processes.ts';
-
-/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ; 100 on every Linux this runs on). */
-const TICKS_PER_SECOND = 100;
 
 /**
  * CPU time of a process in ms: user + system, plus that of its children it has waited for (so the
  * agents a worker spawned count towards the worker). 0 once the process is gone.
  */
 export function cpuMs(pid: number): number {
-  return (cpuTicksOf(pid) * 1000) / TICKS_PER_SECOND;
+  return cpuTicksOf(pid) * cpuTickMs;
 }
 
 /** This process's CPU time in ms (user + system) since `start`, a `process.cpuUsage()`. */
