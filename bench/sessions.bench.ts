@@ -1,9 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Session, SessionTurn } from '@mission/contracts';
 import { createLogger } from '@mission/store';
-import { PtySession, Spawner } from '@mission/worker';
+import { hookSettings, NO_DECISION, PtySession, Spawner } from '@mission/worker';
 import { CLAUDE_BIN, prepareClaudeHome } from '../tests/support/claudeEnv.ts';
 import { startStubAnthropic, type StubAnthropic } from '../tests/support/stubAnthropic.ts';
 import { ms, ratio, report, summarize, timeIt } from './lib/stats.ts';
@@ -96,20 +99,29 @@ function screenShows(pty: PtySession, parts: string[], timeoutMs = 30_000): Prom
   });
 }
 
-/** Raw PTY + xterm + claude, started once the prompt is up: `send` types a prompt and times until the reply is on the screen and the prompt is back. */
-async function rawClaude(env: Record<string, string>, cwd: string) {
+/**
+ * Raw PTY + xterm + claude, started once the prompt is up: `send` types a prompt (`<label> ping <i>`) and times
+ * until the reply is on the screen and the prompt is back, or, given `hooks`, until the CLI's Stop hook call for
+ * the reply reaches them (the moment Mission's turn ends; the screen is then waited for, untimed).
+ */
+async function rawClaude(env: Record<string, string>, cwd: string, label: string, hooks?: BareHookEndpoint) {
   const spawner = new Spawner(createLogger({ level: 'warn', name: 'bench-spawner' }));
-  const pty = new PtySession({ spawner, bin: CLAUDE_BIN, args: ['--verbose'], cwd, env, cols: 120, rows: 40 });
+  const args = ['--verbose', ...(hooks?.args ?? [])];
+  const pty = new PtySession({ spawner, bin: CLAUDE_BIN, args, cwd, env, cols: 120, rows: 40 });
   await screenShows(pty, ['? for shortcuts']);
   return {
     async send(i: number): Promise<number> {
+      const prompt = `${label} ping ${i}`;
+      const shown = [`● pong ${prompt}`, '? for shortcuts'];
       const { ms: took } = await timeIt(async () => {
         // Enter once the CLI shows the paste, as Mission's typePrompt does (read with the paste, it would be part of it).
-        pty.write(`\x1b[200~raw ping ${i}\x1b[201~`);
-        await screenShows(pty, [`raw ping ${i}`]);
+        pty.write(`\x1b[200~${prompt}\x1b[201~`);
+        await screenShows(pty, [prompt]);
+        const stopped = hooks?.stopCarrying(`pong ${prompt}`);
         pty.write('\r');
-        await screenShows(pty, [`● pong raw ping ${i}`, '? for shortcuts']);
+        await (stopped ?? screenShows(pty, shown));
       });
+      if (hooks) await screenShows(pty, shown);
       return took;
     },
     async close() {
@@ -117,6 +129,43 @@ async function rawClaude(env: Record<string, string>, cwd: string) {
       pty.dispose();
       await spawner.close();
     },
+  };
+}
+
+type RawClaude = Awaited<ReturnType<typeof rawClaude>>;
+type BareHookEndpoint = Awaited<ReturnType<typeof bareHookEndpoint>>;
+
+/**
+ * A hook endpoint that answers every call at once with what Mission's worker answers a hook it lets go on
+ * ({@link NO_DECISION}), and the `--settings` argument that gives a claude Mission's own hooks pointed at it
+ * (`hookSettings`, as the worker starts a session): what the CLI's calls of its hooks cost it, with nothing of
+ * Mission's. `stopCarrying(reply)` resolves when a Stop call carrying `reply` arrives.
+ */
+async function bareHookEndpoint() {
+  const answer = JSON.stringify(NO_DECISION);
+  const stops = new Map<string, () => void>();
+  const server = http.createServer((request, response) => {
+    let body = '';
+    request.setEncoding('utf8');
+    request.on('data', (chunk: string) => (body += chunk));
+    request.once('end', () => {
+      response.writeHead(200, { 'content-type': 'application/json' }).end(answer);
+      const input = JSON.parse(body) as { hook_event_name?: string; last_assistant_message?: string };
+      if (input.hook_event_name === 'Stop') stops.get(input.last_assistant_message ?? '')?.();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const settings = hookSettings({ url: `http://127.0.0.1:${port}/hooks/bench`, secret: randomUUID() }, 15 * 60_000);
+  return {
+    args: ['--settings', JSON.stringify(settings)],
+    stopCarrying(reply: string): Promise<void> {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => (stops.delete(reply), reject(new Error(`no Stop hook call carried ${reply}`))), 30_000);
+        stops.set(reply, () => (clearTimeout(timer), stops.delete(reply), resolve()));
+      });
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
 
@@ -155,32 +204,37 @@ async function storedEvents(url: string, headers: Record<string, string>, sessio
 }
 
 /**
- * Send → reply through Mission as deployed (API and worker in processes of their own), and typed into a raw claude
- * in this process: one of each in turn, so that both sides meet the same moments of a shared machine, each once the
- * other's work is over ({@link QUIET_MS}).
+ * Send → reply through Mission as deployed (API and worker in processes of their own), typed into a raw claude in
+ * this process, and typed into a raw claude with Mission's hooks answered at once, until its Stop call arrives
+ * ({@link bareHookEndpoint}: the CLI's own cost of calling them, and the moment Mission's turn ends): one of each
+ * in turn, so that all sides meet the same moments of a shared machine, each once the others' work is over
+ * ({@link QUIET_MS}).
  */
 async function sendToReply(stub: StubAnthropic) {
   const place = claudeWorkplace(stub);
   const mission = await startMissionProcesses(benchRedisUrl, { MISSION_CLAUDE_BIN: CLAUDE_BIN });
   const post = <T>(route: string, body: unknown) => call<T>(mission.url, mission.headers, route, body);
-  let rawCli: Awaited<ReturnType<typeof rawClaude>> | undefined;
+  const hookEndpoint = await bareHookEndpoint();
+  const rawClis: RawClaude[] = [];
   try {
     await call(mission.url, mission.headers, '/v1/slots/default', { cwd: place.workdir, env: place.env }, 'PUT');
-    // The two claude processes start at once: neither start is measured.
-    const [single, raw] = await Promise.all([
+    // The three claude processes start at once: no start is measured.
+    const rawEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', TERM: 'xterm-256color', ...place.env };
+    const [single, raw, hooked] = await Promise.all([
       post<Session>('/v1/sessions', { slot: 'default' }).then(async (session) => {
         const state = async () =>
           ((await (await fetch(`${mission.url}/v1/sessions/${session.id}`, { headers: mission.headers })).json()) as Session).state;
         await waitUntil(async () => (await state()) === 'idle', 'the session to start');
         return session;
       }),
-      rawClaude({ PATH: process.env.PATH ?? '/usr/bin:/bin', TERM: 'xterm-256color', ...place.env }, place.workdir),
+      rawClaude(rawEnv, place.workdir, 'raw').then((cli) => (rawClis.push(cli), cli)),
+      rawClaude(rawEnv, place.workdir, 'hooked', hookEndpoint).then((cli) => (rawClis.push(cli), cli)),
     ]);
-    rawCli = raw;
     const latencies: number[] = [];
     const rawLatencies: number[] = [];
+    const hookedLatencies: number[] = [];
     const sent: { i: number; start: number; end: number }[] = [];
-    // Both claude processes (in the slot's folder), Mission's API and its worker.
+    // The claude processes (in the slot's folder), Mission's API and its worker.
     const busy = () => [...processesIn(place.workdir), mission.api.pid!, mission.worker.pid!];
     const quiet = () => untilQuiet(busy, QUIET_MS, 'the claude processes and Mission to go quiet between sends');
     for (let i = 0; i < WARMUP_SENDS + SEND_RUNS; i++) {
@@ -194,16 +248,20 @@ async function sendToReply(stub: StubAnthropic) {
       const end = Date.now();
       await quiet();
       const rawTook = await raw.send(i);
+      await quiet();
+      const hookedTook = await hooked.send(i);
       if (!measured) continue;
       latencies.push(took);
       sent.push({ i, start, end });
       rawLatencies.push(rawTook);
+      hookedLatencies.push(hookedTook);
     }
     const phases = sendPhases(await storedEvents(mission.url, mission.headers, single.id), sent);
     await post(`/v1/sessions/${single.id}/kill`, {});
-    return { send: summarize(latencies), raw: summarize(rawLatencies), phases };
+    return { send: summarize(latencies), raw: summarize(rawLatencies), hooked: summarize(hookedLatencies), phases };
   } finally {
-    await rawCli?.close();
+    await Promise.all(rawClis.map((cli) => cli.close()));
+    await hookEndpoint.close();
     await mission.stopProcesses();
     await mission.cleanUp();
     place.remove();
@@ -280,13 +338,29 @@ export async function benchSessions(): Promise<void> {
     const single = await sendToReply(stub);
     report(
       'Interactive sessions: send → reply (real claude CLI on the stub API)',
-      ['measure', 'p50', 'p99', 'vs raw PTY'],
+      ['measure', 'p50', 'p99', 'vs raw PTY', 'vs raw with the hooks'],
       [
-        ['raw PTY + xterm: type → reply on screen', ms(single.raw.p50), ms(single.raw.p99), '1.00×'],
-        ['Mission POST /send → reply', ms(single.send.p50), ms(single.send.p99), ratio(single.send.p50, single.raw.p50)],
+        ['raw PTY + xterm: type → reply on screen', ms(single.raw.p50), ms(single.raw.p99), '1.00×', ''],
+        [
+          "the same, claude with Mission's hooks answered at once: type → Stop hook call",
+          ms(single.hooked.p50),
+          ms(single.hooked.p99),
+          ratio(single.hooked.p50, single.raw.p50),
+          '1.00×',
+        ],
+        [
+          'Mission POST /send → reply',
+          ms(single.send.p50),
+          ms(single.send.p99),
+          ratio(single.send.p50, single.raw.p50),
+          ratio(single.send.p50, single.hooked.p50),
+        ],
       ],
     );
-    console.log(`Mission's overhead per send (p50): ${ms(single.send.p50 - single.raw.p50)} (n=${single.send.n})`);
+    console.log(
+      `Mission's overhead per send (p50): ${ms(single.send.p50 - single.raw.p50)} over the raw PTY, ` +
+        `${ms(single.send.p50 - single.hooked.p50)} over the raw claude with Mission's hooks to its Stop call (n=${single.send.n})`,
+    );
     const { submit, model, finish } = single.phases;
     console.log(
       `Where a send's time goes (p50, from the events' stored times): POST → prompt taken (paste, submit, UserPromptSubmit hook, event and → working stored) ${ms(submit.p50)}; ` +
