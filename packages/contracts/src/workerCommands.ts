@@ -5,7 +5,7 @@ import { confirmChoices, sessionScreenSchema, sessionTurnSchema } from './schema
 /**
  * The commands the API sends to a worker (over `packages/store/src/commandBus.ts`), each defined once: the
  * schema of its arguments (checked by the worker before its handler runs) and of its result (read by the
- * caller). `CommandClient.call` and `serveCommands` take their types from this table.
+ * caller). `CommandClient.call` and `CommandServer` take their types from this table.
  *
  * The wire format is what it was before the table: the job's name is the command's name and its data the
  * arguments as they are, so an API and a worker of different versions keep understanding each other. Rename a

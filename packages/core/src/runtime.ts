@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { type Caller, NotFoundError, parseInput, type WorkerInfo, workerListQuerySchema } from '@mission/contracts';
 import {
   ApprovalStore,
   CommandClient,
+  commandReplyPrefix,
   type Config,
   createRedis,
   type DatabaseHandle,
@@ -109,7 +111,12 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
   });
   // Every event reaches this process anyway (the notification deriver takes them all): one pattern subscription
   // brings them, and a request waiting on one owner's events listens to it with no SUBSCRIBE round trip.
-  const subscriber = new ChannelSubscriber(subscriberConnection, logger, { feed: channels(config.queuePrefix).eventsPrefix });
+  // And the replies to this process's worker commands: under a prefix of its own, heard through a pattern too.
+  const commandClientId = randomUUID();
+  const subscriber = new ChannelSubscriber(subscriberConnection, logger, {
+    feed: channels(config.queuePrefix).eventsPrefix,
+    prefixes: [commandReplyPrefix(config.queuePrefix, commandClientId)],
+  });
   const slots = new SlotService(database.db, config.slotRoots, { events, taskQueue });
   const canceller = new TaskCanceller({ db: database.db, events, publisher: redis, queuePrefix: config.queuePrefix });
   const tasks = new TaskService({
@@ -124,7 +131,7 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
     maxPromptChars: config.maxPromptChars,
     logger,
   });
-  const commands = new CommandClient(redis, subscriber, config.queuePrefix);
+  const commands = new CommandClient(redis, subscriber, config.queuePrefix, commandClientId);
   const approvalStore = new ApprovalStore(database.db, redis, subscriber, config.queuePrefix);
   const approvals = new ApprovalService({
     store: approvalStore,

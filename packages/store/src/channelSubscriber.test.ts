@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ChannelSubscriber } from './channelSubscriber.ts';
+import { subscriptionsOf as subscriptionsOfConnection } from './clientList.testSupport.ts';
 import { createLogger } from './logger.ts';
 import { channels } from './queues.ts';
 import { createRedis, type Redis } from './redis.ts';
@@ -15,21 +16,20 @@ const admin = createRedis(url, 'channel-subscriber-test-admin');
 const opened: Redis[] = [];
 
 /** A subscriber on a connection of its own, named so that CLIENT LIST finds it (with the events feed unless `feed` is false). */
-function subscriberOf(name: string, feed = true): { subscriber: ChannelSubscriber; connection: Redis; name: string } {
+function subscriberOf(
+  name: string,
+  feed = true,
+  prefixes: string[] = [],
+): { subscriber: ChannelSubscriber; connection: Redis; name: string } {
   const unique = `${prefix}-${name}`;
   const connection = createRedis(url, unique, logger);
   opened.push(connection);
-  return { subscriber: new ChannelSubscriber(connection, logger, feed ? { feed: channel.eventsPrefix } : {}), connection, name: unique };
+  const options = { ...(feed ? { feed: channel.eventsPrefix } : {}), prefixes };
+  return { subscriber: new ChannelSubscriber(connection, logger, options), connection, name: unique };
 }
 
-/** The connection's channel and pattern subscriptions, as Redis counts them (`sub` and `psub` of CLIENT LIST). */
-async function subscriptionsOf(name: string): Promise<{ id: string; sub: number; psub: number }> {
-  const line = ((await admin.client('LIST')) as string).split('\n').find((entry) => entry.includes(` name=${name} `));
-  if (!line) throw new Error(`no connection named ${name}`);
-  const fields = new Map(Array.from(line.matchAll(/(?:^| )(\w+)=(\S*)/g), (m) => [m[1]!, m[2]!]));
-  const field = (key: string) => fields.get(key) ?? '';
-  return { id: field('id'), sub: Number(field('sub')), psub: Number(field('psub')) };
-}
+/** The connection's channel and pattern subscriptions, as Redis counts them. */
+const subscriptionsOf = (name: string) => subscriptionsOfConnection(admin, name);
 
 /** A listener keeping the messages it is given, and a promise of them once `count` came. */
 function collect(count: number): { listener: (message: string) => void; all: Promise<string[]> } {
@@ -119,6 +119,24 @@ describe('ChannelSubscriber with the events feed (real Redis)', () => {
     unsubscribePlain();
     await subscriber.subscribe(`${prefix}:reply:y`, heard.listener); // after the UNSUBSCRIBE, in order
     expect(await subscriptionsOf(name)).toMatchObject({ sub: 1, psub: 1 });
+  });
+
+  it('hears channels under its other prefixes through a pattern each, with no SUBSCRIBE or UNSUBSCRIBE, and not on the feed', async () => {
+    const replies = `${prefix}:reply:me.`;
+    const { subscriber, name } = subscriberOf('prefixes', true, [replies]);
+    const every: string[] = [];
+    await subscriber.follow((_channel, message) => every.push(message));
+    const heard = collect(2);
+    const stop = await subscriber.subscribe(`${replies}1`, heard.listener);
+    expect(await subscriptionsOf(name)).toMatchObject({ sub: 0, psub: 2 });
+    expect(await publisher.publish(`${replies}1`, 'one')).toBe(1);
+    expect(await publisher.publish(`${replies}2`, 'not listened to')).toBe(1);
+    expect(await publisher.publish(channel.events('task', 'p'), 'event')).toBe(1);
+    expect(await publisher.publish(`${replies}1`, 'two')).toBe(1);
+    expect(await heard.all).toEqual(['one', 'two']);
+    stop();
+    expect(every).toEqual(['event']);
+    expect(await subscriptionsOf(name)).toMatchObject({ sub: 0, psub: 2 });
   });
 
   it('after its connection is killed, hears events again, and resolves a subscribe only once the pattern is confirmed again', async () => {

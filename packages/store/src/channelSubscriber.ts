@@ -19,6 +19,19 @@ export interface ChannelSubscriberOptions {
    * to Redis. A process that must not receive every message (a worker) leaves it out.
    */
   feed?: string;
+  /**
+   * Prefixes of channels this process opens often and that carry only its own messages (the replies to the API's
+   * worker commands): each is heard as the feed is, through a pattern subscription of its own, so opening a channel
+   * under one costs no round trip; unlike the feed, nothing follows them whole.
+   */
+  prefixes?: readonly string[];
+}
+
+/** A prefix of channels heard through a pattern subscription; the feed's messages also go to its followers. */
+interface HeardPrefix {
+  prefix: string;
+  subscription: PatternSubscription;
+  feed: boolean;
 }
 
 /**
@@ -28,7 +41,8 @@ export interface ChannelSubscriberOptions {
 export class ChannelSubscriber {
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly feedListeners = new Set<FeedListener>();
-  private readonly feed: { prefix: string; subscription: PatternSubscription } | undefined;
+  /** The feed (if any) and the other prefixes, each with its pattern subscription. */
+  private readonly heard: readonly HeardPrefix[];
 
   constructor(
     private readonly connection: Redis,
@@ -36,43 +50,51 @@ export class ChannelSubscriber {
     options: ChannelSubscriberOptions = {},
   ) {
     connection.on('message', (channel: string, message: string) => this.dispatch(channel, message));
-    if (options.feed !== undefined) {
-      const subscription = new PatternSubscription(connection, prefixPattern(options.feed), logger);
-      this.feed = { prefix: options.feed, subscription };
+    const prefixes = [
+      ...(options.feed === undefined ? [] : [{ prefix: options.feed, feed: true }]),
+      ...(options.prefixes ?? []).map((prefix) => ({ prefix, feed: false })),
+    ];
+    this.heard = prefixes.map(({ prefix, feed }) => ({
+      prefix,
+      feed,
+      subscription: new PatternSubscription(connection, prefixPattern(prefix), logger),
+    }));
+    if (this.heard.length > 0)
       connection.on('pmessage', (pattern: string, channel: string, message: string) => {
-        if (pattern === subscription.pattern) this.dispatch(channel, message, this.feedListeners);
+        const heard = this.heard.find((each) => each.subscription.pattern === pattern);
+        if (heard) this.dispatch(channel, message, heard.feed ? this.feedListeners : undefined);
       });
-    }
   }
 
   /**
-   * Resolves once Redis confirmed the subscription (for a channel of the feed: the feed's pattern, on the live
+   * Resolves once Redis confirmed the subscription (for a channel under a heard prefix: its pattern, on the live
    * connection, with no command sent when it is); returns the function that ends it.
    */
   async subscribe(channel: string, listener: Listener): Promise<() => void> {
-    const fed = this.feed !== undefined && channel.startsWith(this.feed.prefix);
+    const heard = this.heard.find((each) => channel.startsWith(each.prefix));
     let listeners = this.listeners.get(channel);
     if (!listeners) {
       listeners = new Set();
       this.listeners.set(channel, listeners);
     }
     listeners.add(listener);
-    await (fed ? this.feed!.subscription.confirmed() : this.connection.subscribe(channel));
+    await (heard ? heard.subscription.confirmed() : this.connection.subscribe(channel));
     return () => {
       listeners.delete(listener);
       if (listeners.size === 0 && this.listeners.get(channel) === listeners) {
         this.listeners.delete(channel);
-        if (!fed) this.unsubscribe(channel);
+        if (!heard) this.unsubscribe(channel);
       }
     };
   }
 
   /** Takes every message of the feed; resolves once its pattern subscription is confirmed. Returns the function that stops it. */
   async follow(listener: FeedListener): Promise<() => void> {
-    if (!this.feed) throw new Error('this subscriber has no feed: it was made without the `feed` option');
+    const feed = this.heard.find((each) => each.feed);
+    if (!feed) throw new Error('this subscriber has no feed: it was made without the `feed` option');
     this.feedListeners.add(listener);
     try {
-      await this.feed.subscription.confirmed();
+      await feed.subscription.confirmed();
     } catch (error) {
       this.feedListeners.delete(listener);
       throw error;

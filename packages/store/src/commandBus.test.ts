@@ -3,16 +3,30 @@ import { ConflictError, MissionError, type SessionTurn, type WorkerCommandName }
 import { Queue, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChannelSubscriber } from './channelSubscriber.ts';
-import { type CommandHandlers, CommandClient, serveCommands, workerQueueName } from './commandBus.ts';
+import { subscriptionsOf } from './clientList.testSupport.ts';
+import {
+  type CommandHandlers,
+  CommandClient,
+  CommandServer,
+  commandReplyPrefix,
+  workerCommandChannel,
+  workerQueueName,
+} from './commandBus.ts';
 import { createLogger } from './logger.ts';
 import { createRedis } from './redis.ts';
 
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `t${randomBytes(5).toString('hex')}`;
+const logger = createLogger({ level: 'warn', name: 'command-bus-test' });
 const connection = createRedis(url, 'command-bus-test');
-const subscriberConnection = createRedis(url, 'command-bus-test-subscriber');
-const subscriber = new ChannelSubscriber(subscriberConnection, createLogger({ level: 'warn', name: 'command-bus-test' }));
-const client = new CommandClient(connection, subscriber, prefix);
+// The API's subscriber hears its replies through a pattern; the worker's is a plain one (no pattern, as a worker's).
+const clientId = randomUUID();
+const subscriberName = `${prefix}-api-subscriber`;
+const subscriberConnection = createRedis(url, subscriberName);
+const subscriber = new ChannelSubscriber(subscriberConnection, logger, { prefixes: [commandReplyPrefix(prefix, clientId)] });
+const workerSubscriberConnection = createRedis(url, 'command-bus-test-worker-subscriber');
+const workerSubscriber = new ChannelSubscriber(workerSubscriberConnection, logger);
+const client = new CommandClient(connection, subscriber, prefix, clientId);
 const workerId = 'worker one';
 const TIMEOUT_MS = 10_000;
 
@@ -39,7 +53,21 @@ const handlers: CommandHandlers = {
   'cc.sessions': async (args) => (received.push({ name: 'cc.sessions', args, aborted: false }), []),
 };
 const served: unknown[] = [];
-let server: Worker;
+let server: CommandServer;
+
+/** How many jobs were ever added to the queue `queueName` (the 'added' entries of its BullMQ events stream). */
+async function jobsAdded(queueName: string): Promise<number> {
+  const entries = await connection.xrange(`${prefix}:${queueName}:events`, '-', '+');
+  return entries.filter(([, fields]) => fields[0] === 'event' && fields[1] === 'added').length;
+}
+
+/** Resolves once the worker listens on its command channel (Redis counts one subscriber there). */
+async function untilListening(): Promise<void> {
+  const channel = workerCommandChannel(prefix, workerId);
+  const deadline = Date.now() + TIMEOUT_MS;
+  while (((await connection.pubsub('NUMSUB', channel)) as [string, number])[1] !== 1)
+    if (Date.now() > deadline) throw new Error(`the worker never listened on ${channel}`);
+}
 
 /** A job sent as any API has always sent it: the command's name, its data, and the reply on `<prefix>:reply:<job id>`. */
 async function rawCall(queueName: string, name: string, data: unknown): Promise<unknown> {
@@ -61,7 +89,15 @@ async function rawCall(queueName: string, name: string, data: unknown): Promise<
 
 describe('the command bus between API and worker (real Redis)', () => {
   beforeAll(() => {
-    server = serveCommands({ connection, prefix, workerId, concurrency: 10, handlers, onError: (error) => served.push(error) });
+    server = new CommandServer({
+      connection,
+      subscriber: workerSubscriber,
+      prefix,
+      workerId,
+      concurrency: 10,
+      handlers,
+      onError: (error) => served.push(error),
+    });
   });
 
   afterAll(async () => {
@@ -71,6 +107,7 @@ describe('the command bus between API and worker (real Redis)', () => {
     if (keys.length > 0) await connection.del(...keys);
     connection.disconnect();
     subscriberConnection.disconnect();
+    workerSubscriberConnection.disconnect();
   });
 
   it('runs the command named by the table with its arguments checked, and answers its result typed', async () => {
@@ -83,6 +120,17 @@ describe('the command bus between API and worker (real Redis)', () => {
       { name: 'cc.sessions', args: {}, aborted: false },
     ]);
     expect(await client.call(workerId, 'deliver_messages', { sessionId: 'ses_1' }, TIMEOUT_MS)).toBeNull();
+  });
+
+  it('hands a command to a listening worker on its channel, queuing no job, and hears the answer with no SUBSCRIBE of its own', async () => {
+    await untilListening();
+    const queued = await jobsAdded(workerQueueName(workerId));
+    const answer = await client.call(workerId, 'send', { sessionId: 'ses_5', text: 'at once', timeoutMs: 5_000 }, TIMEOUT_MS);
+    expect(answer).toEqual({ ...turn, response: 'you said at once' });
+    expect(received.at(-1)).toEqual({ name: 'send', args: { sessionId: 'ses_5', text: 'at once', timeoutMs: 5_000 }, aborted: false });
+    expect(await jobsAdded(workerQueueName(workerId))).toBe(queued);
+    // The replies' pattern only: no channel subscribed for the call, none left behind.
+    expect(await subscriptionsOf(connection, subscriberName)).toMatchObject({ sub: 0, psub: 1 });
   });
 
   it('answers bad_request for arguments the table refuses, without running the handler', async () => {
@@ -142,9 +190,22 @@ describe('the command bus between API and worker (real Redis)', () => {
       );
       expect(answer).toEqual({ ...turn, state: 'working' });
       expect(jobs).toEqual([{ name: 'confirm', data: { sessionId: 'ses_4', choice: 'yes', timeoutMs: 2_000, by: 'token ops' } }]);
+      // It listens on no command channel: the command went to its queue.
+      expect(await jobsAdded(workerQueueName('earlier'))).toBe(1);
     } finally {
       await earlier.close();
     }
+  });
+
+  it('runs nothing for a message on the command channel that is not a command, and says so', async () => {
+    await untilListening();
+    const before = received.length;
+    const errors = served.length;
+    expect(await connection.publish(workerCommandChannel(prefix, workerId), JSON.stringify({ name: 'send' }))).toBe(1);
+    // A command published after it is answered: the worker has read the bad message by then (one connection, in order).
+    expect(await client.call(workerId, 'deliver_messages', { sessionId: 'ses_6' }, TIMEOUT_MS)).toBeNull();
+    expect(received.length).toBe(before);
+    expect(served.slice(errors)).toEqual([expect.objectContaining({ message: expect.stringMatching(/without an id and a name/) })]);
   });
 });
 
@@ -159,7 +220,7 @@ export async function typeChecks(): Promise<void> {
   void text;
   const { kill: _kill, ...withoutKill } = handlers;
   // @ts-expect-error a command without its handler
-  serveCommands({ connection, prefix, workerId, concurrency: 1, handlers: withoutKill, onError: () => undefined });
+  new CommandServer({ connection, subscriber, prefix, workerId, concurrency: 1, handlers: withoutKill, onError: () => undefined });
   // @ts-expect-error a handler answering what its command does not
   const wrong: CommandHandlers = { ...handlers, serialize: async () => 42 };
   void wrong;

@@ -25,7 +25,7 @@ import {
   queueNames,
   type Redis,
   revokeAgentTokens,
-  serveCommands,
+  CommandServer,
   type SessionHandover,
   SessionStore,
   sessionStateOn,
@@ -129,7 +129,7 @@ export class SessionHost {
   /** Spawn jobs being taken now: they count against the capacity before their session is live. */
   private taking = 0;
   private readonly spawnWorker: Worker<SpawnJobData>;
-  private readonly commandWorker: Worker;
+  private readonly commands: CommandServer;
   private readonly workspaces: SessionWorkspaces;
   private readonly messages: MessageDelivery;
   private readonly store: SessionStore;
@@ -153,8 +153,9 @@ export class SessionHost {
       stalledInterval: deps.jobLockMs,
     });
     this.spawnWorker.on('error', (error) => deps.logger.error({ err: error }, 'session spawn worker error'));
-    this.commandWorker = serveCommands({
+    this.commands = new CommandServer({
       connection: deps.connection,
+      subscriber: deps.subscriber,
       prefix: deps.queuePrefix,
       workerId: deps.workerId,
       concurrency: 1_000,
@@ -175,7 +176,7 @@ export class SessionHost {
   async close(): Promise<void> {
     await this.spawnWorker.close();
     await this.loseAll('the worker shut down', () => 'resume it with POST /v1/sessions/:id/resume');
-    await this.commandWorker.close();
+    await this.commands.close();
   }
 
   /** Ends every session without a word: the fleet declared this worker lost and has recorded them as `lost` already. */
