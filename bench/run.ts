@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { benchCommands } from './commands.bench.ts';
 import { benchCost } from './cost.bench.ts';
 import { benchFanOut } from './fanout.bench.ts';
 import { benchCli } from './cli.bench.ts';
@@ -23,6 +24,7 @@ const benches: [string, () => Promise<void>][] = [
   ['task queue', benchTaskQueue],
   ['screen', benchScreen],
   ['sessions', benchSessions],
+  ['commands', benchCommands],
   ['mcp', benchMcp],
   ['load', benchLoad],
   ['fanout', benchFanOut],
