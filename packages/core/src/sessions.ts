@@ -21,7 +21,7 @@ import {
   type SessionTurn,
   UnavailableError,
 } from '@mission/contracts';
-import type { SessionCommandArgs, SessionCommandName, WorkerCommandArgs, WorkerCommandResult } from '@mission/contracts';
+import type { MissionEvent, SessionCommandArgs, SessionCommandName, WorkerCommandArgs, WorkerCommandResult } from '@mission/contracts';
 import {
   type ChannelSubscriber,
   type CommandClient,
@@ -36,6 +36,7 @@ import {
   sessionRows,
   type SpawnJobData,
   taskRow,
+  EventWatch,
   waitForEvent,
 } from '@mission/store';
 import type { Queue } from 'bullmq';
@@ -242,33 +243,44 @@ export class SessionService {
     args: SessionCommandArgs<N>,
     timeoutMs: number,
   ): Promise<WorkerCommandResult<N>> {
-    const session = await this.get(id);
-    if (isEndedSessionState(session.state)) throw endedError(session);
-    if (!session.ownerWorker) throw new ConflictError(`session ${id} is still starting: no worker has taken it yet`);
-    // A session that ends meanwhile (its worker lost, say) answers soon instead of at the timeout. A live
-    // worker still gets a moment to answer: ending is what kill, or a send of /exit, is for.
-    const done = new AbortController();
-    const ended = this.waitForEnd(id, timeoutMs, done.signal).then(async (gone) => {
-      if (!gone) return;
-      await setTimeout(ENDED_ANSWER_GRACE_MS, undefined, { signal: done.signal });
-      throw new ConflictError(`session ${id} ended (${gone.state}) while it was handling '${command}'`, { state: gone.state });
-    });
+    // Opened before the session is read, so an end that comes after the read is heard: the read is the watch's first
+    // check, and the row is read again only when an event says the session ended (not at each working or idle).
+    const watch = await EventWatch.open(this.deps.subscriber, this.deps.events.channel({ kind: 'session', id }), isEndEvent);
     try {
-      return await Promise.race([
-        this.deps.commands.call(session.ownerWorker, command, { sessionId: id, ...args } as WorkerCommandArgs<N>, timeoutMs),
-        ended as Promise<never>,
-      ]);
+      const session = await this.get(id);
+      if (isEndedSessionState(session.state)) throw endedError(session);
+      if (!session.ownerWorker) throw new ConflictError(`session ${id} is still starting: no worker has taken it yet`);
+      // A session that ends meanwhile (its worker lost, say) answers soon instead of at the timeout. A live
+      // worker still gets a moment to answer: ending is what kill, or a send of /exit, is for.
+      const done = new AbortController();
+      const ended = watch
+        .until(() => this.endedSession(id, done.signal), { timeoutMs, signal: done.signal, checkFirst: false })
+        .then(async (gone) => {
+          if (!gone) return;
+          await setTimeout(ENDED_ANSWER_GRACE_MS, undefined, { signal: done.signal });
+          throw new ConflictError(`session ${id} ended (${gone.state}) while it was handling '${command}'`, { state: gone.state });
+        });
+      try {
+        return await Promise.race([
+          this.deps.commands.call(session.ownerWorker, command, { sessionId: id, ...args } as WorkerCommandArgs<N>, timeoutMs),
+          ended as Promise<never>,
+        ]);
+      } finally {
+        done.abort();
+        ended.catch(() => {
+          // the race is over: its rejection (the abort above, or an end the race already reported) is no news
+        });
+      }
     } finally {
-      done.abort();
-      ended.catch(() => {
-        // the race is over: its rejection (the abort above, or an end the race already reported) is no news
-      });
+      watch.close();
     }
   }
 
-  /** Resolves with the session once it has ended (exited or lost), or `undefined` after `timeoutMs` or on abort. */
-  private waitForEnd(id: string, timeoutMs: number, signal: AbortSignal): Promise<Session | undefined> {
-    return this.waitForSession(id, (session) => isEndedSessionState(session.state), timeoutMs, signal);
+  /** The session if it has ended; nothing is read once `done` (the command's race is over). */
+  private async endedSession(id: string, done: AbortSignal): Promise<Session | undefined> {
+    if (done.aborted) return undefined;
+    const session = await this.get(id);
+    return isEndedSessionState(session.state) ? session : undefined;
   }
 
   /** Resolves with the session once a worker has taken it (or it ended without one). */
@@ -286,7 +298,7 @@ export class SessionService {
     return waitForEvent({
       subscriber: this.deps.subscriber,
       channel: this.deps.events.channel({ kind: 'session', id }),
-      matches: (event) => event.type === 'state',
+      matches: isStateEvent,
       check: async () => {
         const session = await this.get(id);
         return ready(session) ? session : undefined;
@@ -333,3 +345,8 @@ export function toSession(row: SessionRow): Session {
     endedAt: row.endedAt?.toISOString() ?? null,
   };
 }
+
+const isStateEvent = (event: MissionEvent): boolean => event.type === 'state';
+
+/** A session's event that says it ended. */
+const isEndEvent = (event: MissionEvent): boolean => event.type === 'state' && isEndedSessionState(event.payload.state);

@@ -133,7 +133,7 @@ export type CommandHandlers = { [N in WorkerCommandName]: CommandHandler<N> };
 export class CommandServer {
   private readonly queued: Worker;
   private readonly running = new Set<Promise<void>>();
-  private stopListening: Promise<(() => void) | undefined>;
+  private readonly stopListening: Promise<(() => void) | undefined>;
   private closed = false;
 
   constructor(
