@@ -11,14 +11,15 @@ import {
   workerQueueName,
 } from '@mission/store';
 import { Worker } from 'bullmq';
-import { type BenchRedis, startBenchRedis } from './lib/benchRedis.ts';
+import { untilSubscribers } from '../packages/store/src/pubsub.testSupport.ts';
+import { startBenchRedis } from './lib/benchRedis.ts';
 import { benchPrefix } from './lib/environment.ts';
-import { ownCpuMsSince } from './lib/procStat.ts';
-import { ms, ratio, report, summarize } from './lib/stats.ts';
+import { measureInTurn } from './lib/inTurn.ts';
+import { ms, ratio, report } from './lib/stats.ts';
 
-/** Calls each way in each round, and rounds (the first of each way not measured: the JIT, the connections). */
+/** Calls each way in each round, and rounds measured (after one round each to warm up: the JIT, the connections). */
 const PER_ROUND = 50;
-const ROUNDS = process.argv.includes('--full') ? 21 : 9;
+const ROUNDS = process.argv.includes('--full') ? 20 : 8;
 const logger = createLogger({ level: 'warn', name: 'bench-commands' });
 
 /** Every command answers at once, as `deliver_messages` does: what is measured is the trip, not the command. */
@@ -58,12 +59,17 @@ export async function benchCommands(): Promise<void> {
     { connection, prefix, concurrency: 1_000 },
   );
   try {
-    await untilListening(connection, workerCommandChannel(prefix, 'listening'));
+    await untilSubscribers(connection, workerCommandChannel(prefix, 'listening'), 1, 10_000);
     const call = (workerId: string) => () => client.call(workerId, 'deliver_messages', { sessionId: 'bench' }, 10_000);
     const ways = { channel: call('listening'), queue: call('queue-only') };
-    const measured = await measureInTurn(ways, redis);
+    // Redis's commands around each round, less the INFO that reads them (counted once a reading).
+    const measured = await measureInTurn(ways, {
+      perRound: PER_ROUND,
+      rounds: ROUNDS,
+      count: { read: () => redis.commands(), perReading: 1 },
+    });
     report(
-      `Worker command round trip (a command that does nothing; client and workers in this process, the bench's own Redis; ${PER_ROUND * (ROUNDS - 1)} calls each way, in ${ROUNDS - 1} rounds taken in turn after one to warm up)`,
+      `Worker command round trip (a command that does nothing; client and workers in this process, the bench's own Redis; ${PER_ROUND * ROUNDS} calls each way, in ${ROUNDS} rounds taken in turn after one to warm up)`,
       ['way', 'p50', 'p99', 'CPU per call (this process)', 'Redis commands per call', 'p50 vs the queue'],
       (
         [
@@ -75,7 +81,7 @@ export async function benchCommands(): Promise<void> {
         ms(m.latency.p50),
         ms(m.latency.p99),
         ms(m.cpuMs),
-        m.redisCommands.toFixed(1),
+        m.counted.toFixed(1),
         ratio(m.latency.p50, measured.queue.latency.p50),
       ]),
     );
@@ -88,48 +94,4 @@ export async function benchCommands(): Promise<void> {
     connection.disconnect();
     await redis.stop();
   }
-}
-
-/** Resolves once a subscriber listens on `channel` (Redis counts it). */
-async function untilListening(connection: ReturnType<typeof createRedis>, channel: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (((await connection.pubsub('NUMSUB', channel)) as [string, number])[1] < 1)
-    if (Date.now() > deadline) throw new Error(`no one listened on ${channel} within 10 s`);
-}
-
-interface Measured {
-  latency: ReturnType<typeof summarize>;
-  cpuMs: number;
-  redisCommands: number;
-}
-
-/** Each way's calls, PER_ROUND at a time, the ways in turn; the first round of each is not measured. */
-async function measureInTurn<K extends string>(ways: Record<K, () => Promise<unknown>>, redis: BenchRedis): Promise<Record<K, Measured>> {
-  const names = Object.keys(ways) as K[];
-  const latencies = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<K, number[]>;
-  const cpu = Object.fromEntries(names.map((name) => [name, 0])) as Record<K, number>;
-  const commands = Object.fromEntries(names.map((name) => [name, 0])) as Record<K, number>;
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const name of names) {
-      const before = await redis.commands();
-      const start = process.cpuUsage();
-      const times: number[] = [];
-      for (let i = 0; i < PER_ROUND; i++) {
-        const t = performance.now();
-        await ways[name]();
-        times.push(performance.now() - t);
-      }
-      const cpuMs = ownCpuMsSince(start);
-      // The INFO read after the round counts itself once: left out.
-      const issued = (await redis.commands()) - before - 1;
-      if (round === 0) continue;
-      latencies[name].push(...times);
-      cpu[name] += cpuMs;
-      commands[name] += issued;
-    }
-  }
-  const calls = PER_ROUND * (ROUNDS - 1);
-  return Object.fromEntries(
-    names.map((name) => [name, { latency: summarize(latencies[name]), cpuMs: cpu[name] / calls, redisCommands: commands[name] / calls }]),
-  ) as Record<K, Measured>;
 }

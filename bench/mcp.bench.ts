@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { missionClientTransport } from '@mission/mcp';
-import { ownCpuMsSince } from './lib/procStat.ts';
-import { ms, ratio, report, summarize, timeIt } from './lib/stats.ts';
+import { measureInTurn } from './lib/inTurn.ts';
+import { ms, ratio, report } from './lib/stats.ts';
 import { startBenchSystem } from './lib/system.ts';
 
 const FULL = process.argv.includes('--full');
@@ -43,7 +43,10 @@ export async function benchMcp(): Promise<void> {
       restSlots: async () => (await fetch(`${system.url}/v1/slots`, { headers: system.auth })).json(),
       mcpSlots: () => client.callTool({ name: 'mission_slots', arguments: {} }),
     };
-    const { restStatus, mcpStatus, postStatus, restSlots, mcpSlots } = await measureInTurn(operations);
+    const { restStatus, mcpStatus, postStatus, restSlots, mcpSlots } = await measureInTurn(operations, {
+      perRound: PER_ROUND,
+      rounds: ROUNDS,
+    });
     report(
       `MCP tool call (Streamable HTTP, SDK client as mission-mcp configures it) vs the same REST call, ${PER_ROUND * ROUNDS} sequential calls each, in ${ROUNDS} rounds taken in turn after one to warm up`,
       ['operation', 'REST p50', 'MCP p50', 'REST p99', 'MCP p99', 'MCP / REST (p50)', 'REST CPU', 'MCP CPU', 'MCP / REST (CPU)'],
@@ -55,11 +58,11 @@ export async function benchMcp(): Promise<void> {
         ] as const
       ).map(([operation, rest, mcp]) => [
         operation,
-        ms(rest.p50),
-        ms(mcp.p50),
-        ms(rest.p99),
-        ms(mcp.p99),
-        ratio(mcp.p50, rest.p50),
+        ms(rest.latency.p50),
+        ms(mcp.latency.p50),
+        ms(rest.latency.p99),
+        ms(mcp.latency.p99),
+        ratio(mcp.latency.p50, rest.latency.p50),
         ms(rest.cpuMs),
         ms(mcp.cpuMs),
         ratio(mcp.cpuMs, rest.cpuMs),
@@ -69,36 +72,4 @@ export async function benchMcp(): Promise<void> {
     await client.close();
     await system.close();
   }
-}
-
-interface Measured {
-  p50: number;
-  p99: number;
-  /** CPU per call (this process: client and server, which a neighbour's burst does not move). */
-  cpuMs: number;
-}
-
-/**
- * Latency and CPU per call of each operation: a round of RUNS / ROUNDS calls each to warm up (the code REST and MCP
- * share, warm for both before either is measured), then ROUNDS rounds in which every operation makes that many
- * sequential calls in turn.
- */
-async function measureInTurn<K extends string>(operations: Record<K, () => Promise<unknown>>): Promise<Record<K, Measured>> {
-  const entries = Object.entries(operations) as [K, () => Promise<unknown>][];
-  for (const [, call] of entries) for (let i = 0; i < PER_ROUND; i++) await call();
-  const samples = new Map(entries.map(([name]) => [name, { latencies: [] as number[], cpuMs: 0 }]));
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const [name, call] of entries) {
-      const sample = samples.get(name)!;
-      const cpu = process.cpuUsage();
-      for (let i = 0; i < PER_ROUND; i++) sample.latencies.push((await timeIt(call)).ms);
-      sample.cpuMs += ownCpuMsSince(cpu);
-    }
-  }
-  return Object.fromEntries(
-    [...samples].map(([name, { latencies, cpuMs }]) => {
-      const { p50, p99 } = summarize(latencies);
-      return [name, { p50, p99, cpuMs: cpuMs / latencies.length }];
-    }),
-  ) as Record<K, Measured>;
 }

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ChannelSubscriber } from './channelSubscriber.ts';
-import { subscriptionsOf as subscriptionsOfConnection } from './clientList.testSupport.ts';
+import { subscriptionsOf as subscriptionsOfConnection } from './pubsub.testSupport.ts';
 import { createLogger } from './logger.ts';
 import { channels } from './queues.ts';
 import { createRedis, type Redis } from './redis.ts';

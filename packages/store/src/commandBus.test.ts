@@ -3,7 +3,7 @@ import { ConflictError, MissionError, type SessionTurn, type WorkerCommandName }
 import { Queue, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChannelSubscriber } from './channelSubscriber.ts';
-import { subscriptionsOf } from './clientList.testSupport.ts';
+import { subscriptionsOf, untilSubscribers } from './pubsub.testSupport.ts';
 import {
   type CommandHandlers,
   CommandClient,
@@ -62,12 +62,7 @@ async function jobsAdded(queueName: string): Promise<number> {
 }
 
 /** Resolves once the worker listens on its command channel (Redis counts one subscriber there). */
-async function untilListening(): Promise<void> {
-  const channel = workerCommandChannel(prefix, workerId);
-  const deadline = Date.now() + TIMEOUT_MS;
-  while (((await connection.pubsub('NUMSUB', channel)) as [string, number])[1] !== 1)
-    if (Date.now() > deadline) throw new Error(`the worker never listened on ${channel}`);
-}
+const untilListening = () => untilSubscribers(connection, workerCommandChannel(prefix, workerId), 1, TIMEOUT_MS);
 
 /** A job sent as any API has always sent it: the command's name, its data, and the reply on `<prefix>:reply:<job id>`. */
 async function rawCall(queueName: string, name: string, data: unknown): Promise<unknown> {
