@@ -178,11 +178,11 @@ export class CommandServer {
       this.options.onError(error, 'a message on the command channel');
       return;
     }
-    const run = this.answer(command.id, command.name, command.data, new AbortController().signal).catch((error: unknown) =>
+    const answering = this.answer(command.id, command.name, command.data, new AbortController().signal).catch((error: unknown) =>
       this.options.onError(error, command.name),
     );
-    this.running.add(run);
-    void run.finally(() => this.running.delete(run));
+    this.running.add(answering);
+    void answering.finally(() => this.running.delete(answering));
   }
 
   /** Runs one command and publishes its answer on the reply channel of its id. */
