@@ -4,15 +4,15 @@ import {
 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { isJSONRPCRequest, isJSONRPCResultResponse, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js';
-import { fetchWithOwnSignal } from './ownSignalFetch.ts';
+import { httpFetch } from './httpFetch.ts';
 import { watchAncestors } from './parentWatch.ts';
 
 /** How long ending the HTTP session may hold up the exit: a courtesy (an idle session expires anyway), and the DELETE goes to a server that may be gone. */
 const END_SESSION_TIMEOUT_MS = 100;
 
-/** The SDK's Streamable HTTP client as the bridge configures it: every request with an abort signal of its own (see `fetchWithOwnSignal`). */
+/** The SDK's Streamable HTTP client as the bridge configures it: its requests made by `httpFetch` (over `node:http`, not Node's fetch). */
 export function missionClientTransport(url: URL, options?: StreamableHTTPClientTransportOptions): StreamableHTTPClientTransport {
-  return new StreamableHTTPClientTransport(url, { ...options, fetch: fetchWithOwnSignal(options?.fetch) });
+  return new StreamableHTTPClientTransport(url, { ...options, fetch: httpFetch });
 }
 
 /**
