@@ -34,7 +34,7 @@ export const taskTools: ToolDef[] = [
         return {
           content: [
             { type: 'text', text: task.result ?? '' },
-            { type: 'text', text: JSON.stringify(task, null, 2) },
+            { type: 'text', text: JSON.stringify(task) },
           ],
         };
       } finally {

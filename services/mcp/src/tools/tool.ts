@@ -31,9 +31,9 @@ export interface ToolDef<S extends z.ZodType = z.ZodType> {
 /** Declares a tool, its arguments typed by its schema (a table holds tools of every schema). */
 export const tool = <S extends z.ZodType>(definition: ToolDef<S>): ToolDef => definition as unknown as ToolDef;
 
-/** A tool's result: the value as JSON text (what an LLM reads best), or the text itself. */
+/** A tool's result: the value as JSON text (what an LLM reads best; compact, as indentation is tokens the agent pays for), or the text itself. */
 export const ok = (value: unknown): CallToolResult => ({
-  content: [{ type: 'text', text: typeof value === 'string' ? value : JSON.stringify(value, null, 2) }],
+  content: [{ type: 'text', text: typeof value === 'string' ? value : JSON.stringify(value) }],
 });
 
 /** A command on a session the caller may command (an agent: one it started); its answer as the result. */
