@@ -1,11 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { isJsonContentType } from '@modelcontextprotocol/sdk/shared/mediaType.js';
-import {
-  isJSONRPCRequest,
-  type JSONRPCRequest,
-  JSONRPCMessageSchema,
-  SUPPORTED_PROTOCOL_VERSIONS,
-} from '@modelcontextprotocol/sdk/types.js';
+import { type JSONRPCRequest, JSONRPCRequestSchema, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 
 /**
  * The request of a POST to an open MCP session that can be answered as one `application/json` response
@@ -30,8 +25,8 @@ export function jsonAnswerableRequest(
   const version = headers['mcp-protocol-version'];
   if (version !== undefined && (typeof version !== 'string' || !SUPPORTED_PROTOCOL_VERSIONS.includes(version))) return undefined;
   if (Array.isArray(body)) return undefined;
-  const parsed = JSONRPCMessageSchema.safeParse(body);
-  if (!parsed.success || !isJSONRPCRequest(parsed.data) || parsed.data.method === 'initialize') return undefined;
+  const parsed = JSONRPCRequestSchema.safeParse(body);
+  if (!parsed.success || parsed.data.method === 'initialize') return undefined;
   const request = parsed.data;
   if (request.params?._meta?.progressToken !== undefined) return undefined;
   if (request.method === 'tools/call' && !immediateTools.has(String(request.params?.name))) return undefined;
