@@ -1,19 +1,22 @@
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { missionClientTransport } from '@mission/mcp';
+import { httpFetch, missionClientTransport } from '@mission/mcp';
 import { measureInTurn } from './lib/inTurn.ts';
 import { ms, ratio, report } from './lib/stats.ts';
 import { startBenchSystem } from './lib/system.ts';
 
 const FULL = process.argv.includes('--full');
-/** Calls per operation and protocol: 200 in the quick run (enough for a p99), 500 with `--full`. */
-const RUNS = Number(process.env.BENCH_MCP_RUNS ?? (FULL ? 500 : 200));
+/** Calls per operation and protocol: 400 in the quick run (enough for a p99), 1,000 with `--full`. */
+const RUNS = Number(process.env.BENCH_MCP_RUNS ?? (FULL ? 1_000 : 400));
 /** The calls of each side are made in this many rounds, REST and MCP in turn, so both meet the same moments of a shared machine. */
-const ROUNDS = 4;
+const ROUNDS = 8;
 const PER_ROUND = Math.ceil(RUNS / ROUNDS);
 const noopAgent = fileURLToPath(new URL('./noop-agent.sh', import.meta.url));
 
-/** The same read over REST and as an MCP tool call (Streamable HTTP), one after another. */
+/**
+ * The same read over REST and as an MCP tool call (Streamable HTTP), one after another, every request made by the
+ * same HTTP client: `httpFetch`, the one `mission-mcp` makes its calls with.
+ */
 export async function benchMcp(): Promise<void> {
   const system = await startBenchSystem({ MISSION_CLAUDE_BIN: noopAgent });
   const client = new Client({ name: 'mission-bench', version: '1.0.0' });
@@ -22,7 +25,7 @@ export async function benchMcp(): Promise<void> {
   await client.connect(transport);
   try {
     const { task } = await system.core.tasks.submit({ prompt: 'bench' });
-    // The same tool call as a bare fetch POST of its JSON-RPC request on the session the client opened: no MCP client.
+    // The same tool call as a bare POST of its JSON-RPC request on the session the client opened: no MCP client.
     const statusCall = JSON.stringify({
       jsonrpc: '2.0',
       id: 1,
@@ -37,10 +40,10 @@ export async function benchMcp(): Promise<void> {
       'mcp-protocol-version': transport.protocolVersion!,
     };
     const operations = {
-      restStatus: async () => (await fetch(`${system.url}/v1/tasks/${task.id}`, { headers: system.auth })).json(),
+      restStatus: async () => (await httpFetch(`${system.url}/v1/tasks/${task.id}`, { headers: system.auth })).json(),
       mcpStatus: () => client.callTool({ name: 'mission_status', arguments: { id: task.id } }),
-      postStatus: async () => (await fetch(`${system.url}/mcp`, { method: 'POST', headers: postHeaders, body: statusCall })).json(),
-      restSlots: async () => (await fetch(`${system.url}/v1/slots`, { headers: system.auth })).json(),
+      postStatus: async () => (await httpFetch(`${system.url}/mcp`, { method: 'POST', headers: postHeaders, body: statusCall })).json(),
+      restSlots: async () => (await httpFetch(`${system.url}/v1/slots`, { headers: system.auth })).json(),
       mcpSlots: () => client.callTool({ name: 'mission_slots', arguments: {} }),
     };
     const { restStatus, mcpStatus, postStatus, restSlots, mcpSlots } = await measureInTurn(operations, {
@@ -48,7 +51,7 @@ export async function benchMcp(): Promise<void> {
       rounds: ROUNDS,
     });
     report(
-      `MCP tool call (Streamable HTTP, SDK client as mission-mcp configures it) vs the same REST call, ${PER_ROUND * ROUNDS} sequential calls each, in ${ROUNDS} rounds taken in turn after one to warm up`,
+      `MCP tool call (Streamable HTTP, SDK client as mission-mcp configures it) vs the same REST call, both through mission-mcp's HTTP client, ${PER_ROUND * ROUNDS} sequential calls each, in ${ROUNDS} rounds taken in turn after one to warm up`,
       ['operation', 'REST p50', 'MCP p50', 'REST p99', 'MCP p99', 'MCP / REST (p50)', 'REST CPU', 'MCP CPU', 'MCP / REST (CPU)'],
       (
         [
