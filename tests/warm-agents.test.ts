@@ -81,6 +81,30 @@ describe('warm agents (real claude CLI)', () => {
     await home.remove();
   }, 120_000);
 
+  it('the pool refills once the agent handed a task has the model’s answer: no claude starts beside it while it prepares its request', async () => {
+    const dir = slotDir();
+    const home = prepareClaudeHome({ apiUrl: bed.stub.url, trustedDirs: [dir] });
+    const pools = bed.system.worker!.warmPools;
+    await put('/v1/slots/refilling', { cwd: dir, env: home.env, warmPool: { size: 1 } });
+    await ready('refilling');
+    const [agent] = processesIn(dir);
+    let answer!: () => void;
+    bed.stub.enqueueFor('held answer', { text: 'done warm', heldUntil: new Promise<void>((resolve) => (answer = resolve)) });
+    const task = run('refilling', 'held answer');
+    await waitUntil(() => bed.stub.requests.some((request) => request.lastUserText === 'held answer'), 30_000, 'the task’s model request');
+    // Its request is out and unanswered: the agent handed the task is the only claude of the slot.
+    expect(pools.handedOut('refilling')).toBe(1);
+    expect(processesIn(dir)).toEqual([agent]);
+    answer();
+    expect(await task).toMatchObject({ status: 'succeeded', result: 'done warm' });
+    await waitUntil(() => pools.ready('refilling') === 1, 30_000, 'the agent that refills the pool');
+    expect(processesIn(dir)).not.toContain(agent);
+    await put('/v1/slots/refilling', { cwd: dir, env: home.env });
+    await pools.reconcile();
+    await waitUntil(() => processesIn(dir).length === 0, 10_000, 'the refilled agent of the slot to end');
+    await home.remove();
+  }, 120_000);
+
   it('an agent waiting past idleSeconds is ended and replaced by a fresh one', async () => {
     const dir = slotDir();
     await put('/v1/slots/idle', { cwd: dir, env: bed.claude.env, warmPool: { size: 1, idleSeconds: 10 } });

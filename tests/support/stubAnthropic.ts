@@ -14,6 +14,8 @@ export interface StubReply {
   /** Answer with this HTTP error instead (Anthropic's error body). */
   error?: { status: number; type: string; message: string; headers?: Record<string, string> };
   usage?: { input_tokens: number; output_tokens: number };
+  /** Answer only once this settles: the CLI waits on its request until the test lets it go. */
+  heldUntil?: Promise<void>;
 }
 
 /** A request as the stub saw it, simplified for scripting and assertions. */
@@ -82,6 +84,7 @@ export async function startStubAnthropic(options: { defaultReply?: StubReply } =
       const keyed = [...keyedQueues].find(([marker, replies]) => replies.length > 0 && conversationText(body).includes(marker))?.[1];
       const reply = keyed?.shift() ?? queue.shift() ?? responder?.(request) ?? options.defaultReply ?? { text: 'OK' };
       const id = `msg_stub_${++messageCounter}`;
+      if (reply.heldUntil) await reply.heldUntil;
       if (reply.error) return sendError(res, reply.error);
       return request.stream ? streamReply(res, id, request.model, reply) : sendReply(res, id, request.model, reply);
     }

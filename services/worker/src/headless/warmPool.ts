@@ -186,10 +186,20 @@ export class WarmPools {
     pool.failures = 0;
     this.handed.set(slot.id, (this.handed.get(slot.id) ?? 0) + 1);
     const { process } = entry.agent;
-    // The refill starts after the prompt is written: the agents of one slot compete for the same CPU.
+    // The refill starts once this agent's first model request is out: its first message that is not the CLI's own
+    // (`system`: its start, a retry) comes with the model's answer; or once it has ended. A claude starting beside
+    // it took a core from it while it prepared that request (on 2 cores, prompt → request 120–150 ms alone,
+    // 190–345 ms with a refill started at the prompt).
     const drive: HeadlessProcess['drive'] = (options) => {
-      const exit = process.drive(options);
-      setImmediate(() => pool.fill());
+      const refill = once(() => pool.fill());
+      const exit = process.drive({
+        ...options,
+        onMessage: (message) => {
+          if (!isCliSystemMessage(message)) refill();
+          return options.onMessage(message);
+        },
+      });
+      void exit.then(refill, refill);
       return exit;
     };
     return { ...entry.agent, process: Object.assign(Object.create(process) as HeadlessProcess, { drive }) };
@@ -286,4 +296,18 @@ export class WarmPools {
     if (pool.closed || fingerprint !== pool.fingerprint) return endIdle(entry);
     pool.idle.push(entry);
   }
+}
+
+/** A line the CLI prints of itself (`{"type":"system",…}`: its start, an API retry), not of the model's answer. */
+function isCliSystemMessage(message: unknown): boolean {
+  return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === 'system';
+}
+
+function once(run: () => void): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    run();
+  };
 }
