@@ -1,8 +1,8 @@
 import { getEventListeners } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpFetch } from './httpFetch.ts';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ANSWER_TIMEOUT_MS, httpFetch } from './httpFetch.ts';
 
 const listeners = (signal: AbortSignal) => getEventListeners(signal, 'abort').length;
 
@@ -119,6 +119,23 @@ describe('httpFetch', () => {
     parent.abort(new Error('closed'));
     await expect(next).rejects.toThrow('closed');
     expect(listeners(parent.signal)).toBe(0);
+  });
+
+  it('fails a request not answered within ANSWER_TIMEOUT_MS, naming the server; an answer (an event stream too) clears its timer', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const pending = httpFetch(`${url}/hang`);
+      const failed = expect(pending).rejects.toThrow(`no answer from ${url} within 300 s`);
+      await vi.advanceTimersByTimeAsync(ANSWER_TIMEOUT_MS);
+      await failed;
+
+      expect(await (await httpFetch(`${url}/json`)).json()).toEqual({ ok: true });
+      const stream = await httpFetch(`${url}/stream`);
+      expect(vi.getTimerCount()).toBe(0);
+      await stream.body?.cancel();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('rejects at once, sending nothing, when the caller’s signal is already aborted', async () => {

@@ -7,6 +7,14 @@ import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 /** Connections kept open between calls, as Node's fetch keeps them. */
 const agents = { 'http:': new http.Agent({ keepAlive: true }), 'https:': new https.Agent({ keepAlive: true }) };
 
+/**
+ * A request not answered this long after it was sent fails (its headers, and its whole body unless it is an event
+ * stream), as one of Node's fetch did (undici's headersTimeout and bodyTimeout): a Mission that stopped answering does
+ * not hold `mission-mcp`, which relays one request at a time, for ever. A call that takes long answers with an
+ * event stream at once.
+ */
+export const ANSWER_TIMEOUT_MS = 300_000;
+
 /** Statuses whose response has no body (a web `Response` refuses one). */
 const NO_BODY = new Set([101, 103, 204, 205, 304]);
 
@@ -40,17 +48,22 @@ export const httpFetch: FetchLike = (input, init) =>
     const unlink = () => signal?.removeEventListener('abort', abort);
     const fail = (error: unknown) => {
       unlink();
+      clearTimeout(late);
       if (settled) return;
       settled = true;
       reject(error);
     };
+    /** Ends the request and its body (an event stream already handed on fails with `error`, as fetch's does). */
+    const end = (error: unknown) => {
+      incoming?.destroy(error as Error);
+      request.destroy(error as Error);
+      fail(error);
+    };
     function abort() {
-      // The body's stream (an event stream already handed on) fails with the signal's reason, as fetch's does.
-      incoming?.destroy(signal?.reason);
-      request.destroy(signal?.reason);
-      fail(signal?.reason);
+      end(signal?.reason);
     }
     signal?.addEventListener('abort', abort, { once: true });
+    const late = setTimeout(() => end(new Error(`no answer from ${url.origin} within ${ANSWER_TIMEOUT_MS / 1000} s`)), ANSWER_TIMEOUT_MS);
 
     request.once('error', fail);
     request.once('response', (response) => {
@@ -59,6 +72,7 @@ export const httpFetch: FetchLike = (input, init) =>
       response.once('error', fail);
       const answer = (responseBody: BodyInit | null) => {
         settled = true;
+        clearTimeout(late);
         const head = { status: response.statusCode, statusText: response.statusMessage, headers: headersFrom(response) };
         resolve(withUrl(new Response(responseBody, head), url));
       };
