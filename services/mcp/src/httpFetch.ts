@@ -65,11 +65,11 @@ export const httpFetch: FetchLike = (input, init) =>
     signal?.addEventListener('abort', abort, { once: true });
     const late = setTimeout(() => end(new Error(`no answer from ${url.origin} within ${ANSWER_TIMEOUT_MS / 1000} s`)), ANSWER_TIMEOUT_MS);
 
-    request.once('error', fail);
+    request.on('error', fail);
     request.once('response', (response) => {
       incoming = response;
       response.once('close', unlink);
-      response.once('error', fail);
+      response.on('error', fail);
       const answer = (responseBody: BodyInit | null) => {
         settled = true;
         clearTimeout(late);
