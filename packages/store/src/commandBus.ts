@@ -153,6 +153,8 @@ export class CommandServer {
       (job, _token, signal) => this.answer(job.id!, job.name, job.data, signal ?? new AbortController().signal),
       { connection, prefix, concurrency: options.concurrency },
     );
+    // BullMQ reports its own failures (a lost connection, a lock it could not renew) as events: told, not thrown.
+    this.queued.on('error', (error) => options.onError(error, 'serving the command queue'));
     // Until Redis confirms it, a command published there is heard by no one: its caller queues it instead.
     this.stopListening = options.subscriber
       .subscribe(workerCommandChannel(prefix, options.workerId), (_message, json) => this.heard(json))
