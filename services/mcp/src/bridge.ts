@@ -11,7 +11,10 @@ import { watchAncestors } from './parentWatch.ts';
 const END_SESSION_TIMEOUT_MS = 100;
 
 /** The SDK's Streamable HTTP client as the bridge configures it: its requests made by `httpFetch` (over `node:http`, not Node's fetch). */
-export function missionClientTransport(url: URL, options?: StreamableHTTPClientTransportOptions): StreamableHTTPClientTransport {
+export function missionClientTransport(
+  url: URL,
+  options?: Omit<StreamableHTTPClientTransportOptions, 'fetch'>,
+): StreamableHTTPClientTransport {
   return new StreamableHTTPClientTransport(url, { ...options, fetch: httpFetch });
 }
 
