@@ -231,10 +231,12 @@ describe('sessions of an autoResume slot survive their worker', () => {
     owner.child.kill('SIGKILL');
     // The slot does not set autoResume yet: the session is lost and stays so.
     await waitUntil(async () => (await session(id)).state === 'lost', 15_000, 'the session to be reported lost');
-    await api('/v1/slots/later', { method: 'PUT', body: { cwd: bed.workdir, env: bed.claude.env, autoResume: true } });
-    // What a handover does first, without the job it queues next: as if its process stopped in between.
+    // What a handover does first, without the job it queues next: as if its process stopped in between. Done
+    // before the slot sets autoResume: the process that declared the loss may not have asked yet whether to resume
+    // it (it asks right after), and with autoResume set it would resume it itself, job and all.
     const store = new SessionStore({ db: bed.system.core.database.db, events: bed.system.core.events });
     expect(await store.resume(id, 'lost', 'the process handing it over stops here', { autoResume: true })).toBe(true);
+    await api('/v1/slots/later', { method: 'PUT', body: { cwd: bed.workdir, env: bed.claude.env, autoResume: true } });
 
     const resumed = await resumedElsewhere(id, owner);
     expect(resumed.claudeSessionId).toBe(claudeSessionId);
