@@ -162,4 +162,34 @@ describe('how an agent process is launched', () => {
     expect(fs.statSync(workerHome).uid).toBe(process.getuid!());
     fs.rmSync(workerHome, { recursive: true });
   });
+
+  it('hands over a working folder of the worker’s user only when it is empty or made for the agent, never one with files in it', async () => {
+    const identity = { user: 'agent', uid: 4242, gid: 4242, home: '/home/agent' };
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-give-'));
+    const [home, checkout, empty, worktree] = ['home', 'checkout', 'empty', 'worktree'].map((name) => path.join(base, name));
+    for (const dir of [home, checkout, empty, worktree]) fs.mkdirSync(dir);
+    for (const dir of [home, checkout, worktree]) fs.writeFileSync(path.join(dir, 'file.txt'), 'work\n');
+    const launcher = new AgentLauncher({
+      claudeBin: 'claude',
+      inheritedEnv: {},
+      identity,
+      workerUid: process.getuid!(),
+      workerHome: '/root',
+    });
+    const slotEnv = { HOME: home };
+
+    // Someone's work (the checkout `npm start` ran in): its owner stays, and the error says how to give it.
+    await expect(launcher.prepare({ args: [], cwd: checkout, slotEnv, launchEnv: {} })).rejects.toThrow(
+      `${checkout} belongs to the worker's user and holds files, so Mission does not give it to the agent user 'agent' on its own: give it (chown -R agent ${checkout})`,
+    );
+    expect(fs.statSync(checkout).uid).toBe(process.getuid!());
+    expect(fs.statSync(path.join(checkout, 'file.txt')).uid).toBe(process.getuid!());
+
+    // An empty folder, a session's worktree the worker made, and the agent's HOME with what is in it: the agent's.
+    await launcher.prepare({ args: [], cwd: empty, slotEnv, launchEnv: {} });
+    await launcher.prepare({ args: [], cwd: worktree, cwdMadeForAgent: true, slotEnv, launchEnv: {} });
+    for (const file of [empty, worktree, path.join(worktree, 'file.txt'), home, path.join(home, 'file.txt')])
+      expect(fs.statSync(file).uid).toBe(identity.uid);
+    fs.rmSync(base, { recursive: true });
+  });
 });

@@ -136,6 +136,8 @@ export interface AgentLaunchRequest {
   launchEnv: Record<string, string>;
   /** For a PTY: TERM and COLORTERM of a colour terminal (a slot's env may still change them). */
   terminal?: boolean;
+  /** The worker made `cwd` for this agent (a session's worktree): it is handed over whatever it holds. */
+  cwdMadeForAgent?: boolean;
 }
 
 export interface AgentLauncherOptions {
@@ -202,8 +204,9 @@ export class AgentLauncher {
     const env = this.environment(request);
     const identity = this.identityFor(request.slot);
     if (!identity) return { bin: this.deps.claudeBin, args: [...request.args], cwd: request.cwd, env };
-    for (const dir of new Set([env.HOME!, ...(env.CLAUDE_CONFIG_DIR ? [env.CLAUDE_CONFIG_DIR] : []), request.cwd]))
-      await this.giveToAgent(dir, identity);
+    const homes = new Set([env.HOME!, ...(env.CLAUDE_CONFIG_DIR ? [env.CLAUDE_CONFIG_DIR] : [])]);
+    for (const dir of homes) if (dir !== request.cwd) await this.giveToAgent(dir, identity, 'whole');
+    await this.giveToAgent(request.cwd, identity, request.cwdMadeForAgent ? 'whole' : 'if empty');
     const args = [
       '--reuid',
       String(identity.uid),
@@ -231,12 +234,15 @@ export class AgentLauncher {
   }
 
   /**
-   * Makes a folder the agent's own: created when missing; one that belongs to the worker's user is
-   * handed over with everything in it (`chown -R`, once: after that it is the agent's). A folder of a
-   * third user is left as it is (its permissions decide). `/`, the system's own folders (/etc, /tmp,
-   * /home, …) and the worker's HOME are never handed over: the run fails instead, naming the folder.
+   * Makes a folder the agent's own: created when missing; one that belongs to the worker's user is handed over
+   * (`chown -R`, once: after that it is the agent's) — its HOME and CLI config with everything in them, a working
+   * folder only when it is empty or the worker made it for the agent (`'whole'`): a working folder of the worker's
+   * user with files in it (the checkout `npm start` was run in, say) is someone's work, whose owner Mission does not
+   * change behind their back; the run fails instead, saying how to give it. A folder of a third user is left as it
+   * is (its permissions decide). `/`, the system's own folders (/etc, /tmp, /home, …) and the worker's HOME are never
+   * handed over: the run fails instead, naming the folder.
    */
-  private async giveToAgent(dir: string, identity: AgentIdentity): Promise<void> {
+  private async giveToAgent(dir: string, identity: AgentIdentity, what: 'whole' | 'if empty'): Promise<void> {
     const resolved = path.resolve(dir);
     const stat = await fs.stat(resolved).catch(async (error: NodeJS.ErrnoException) => {
       if (error.code !== 'ENOENT') throw error;
@@ -247,6 +253,11 @@ export class AgentLauncher {
     if (SYSTEM_FOLDERS.has(resolved) || resolved === this.workerHome || this.workerHome.startsWith(`${resolved}/`)) {
       throw new AgentUserError(
         `${resolved} belongs to the worker's user and is not given to the agent user '${identity.user}': give it a folder of its own (chown -R ${identity.user} <folder>)`,
+      );
+    }
+    if (what === 'if empty' && (await fs.readdir(resolved)).length > 0) {
+      throw new AgentUserError(
+        `${resolved} belongs to the worker's user and holds files, so Mission does not give it to the agent user '${identity.user}' on its own: give it (chown -R ${identity.user} ${resolved}), point the slot's cwd at a folder of the agent user's, or run agents as the worker's user (MISSION_AGENT_USER)`,
       );
     }
     await run('chown', ['-R', `${identity.uid}:${identity.gid}`, '--', resolved]);

@@ -341,6 +341,7 @@ export class SessionHost {
     ]);
     const launch = {
       cwd: place.cwd,
+      cwdMadeForAgent: place.workspace !== null,
       slot: slot.id,
       slotEnv: slot.env,
       launchEnv: { ...mission.env, ...CLAUDE_QUIET_ENV, ...CLAUDE_SCREEN_ENV },
