@@ -166,7 +166,12 @@ describe('how an agent process is launched', () => {
   it('hands over a working folder of the worker’s user only when it is empty or made for the agent, never one with files in it', async () => {
     const identity = { user: 'agent', uid: 4242, gid: 4242, home: '/home/agent' };
     const base = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-give-'));
-    const [home, checkout, empty, worktree] = ['home', 'checkout', 'empty', 'worktree'].map((name) => path.join(base, name));
+    const [home, checkout, empty, worktree] = [
+      path.join(base, 'home'),
+      path.join(base, 'checkout'),
+      path.join(base, 'empty'),
+      path.join(base, 'worktree'),
+    ] as const;
     for (const dir of [home, checkout, empty, worktree]) fs.mkdirSync(dir);
     for (const dir of [home, checkout, worktree]) fs.writeFileSync(path.join(dir, 'file.txt'), 'work\n');
     const launcher = new AgentLauncher({
