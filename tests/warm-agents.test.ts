@@ -92,6 +92,8 @@ describe('warm agents (real claude CLI)', () => {
     bed.stub.enqueueFor('held answer', { text: 'done warm', heldUntil: new Promise<void>((resolve) => (answer = resolve)) });
     const task = run('refilling', 'held answer');
     await waitUntil(() => bed.stub.requests.some((request) => request.lastUserText === 'held answer'), 30_000, 'the task’s model request');
+    // A heartbeat meanwhile brings the pools in line with their slots: it finds this one full.
+    await pools.reconcile();
     // Its request is out and unanswered: nothing of the slot's was started beside the agent handed the task.
     expect(pools.handedOut('refilling')).toBe(1);
     expect(processesIn(dir)).toEqual(waiting);

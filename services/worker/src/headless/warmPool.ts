@@ -70,6 +70,11 @@ interface Idle {
 class SlotPool {
   readonly idle: Idle[] = [];
   starting = 0;
+  /**
+   * Agents handed to tasks whose replacement waits until their model request is out (see `WarmPools.take`): counted
+   * with the pool's own until then, so that nothing fills it meanwhile (a reconcile at a heartbeat would start one).
+   */
+  awaitingRefill = 0;
   failures = 0;
   private retry: NodeJS.Timeout | undefined;
   closed = false;
@@ -86,10 +91,10 @@ class SlotPool {
     return warmFingerprint(this.slot, this.rules);
   }
 
-  /** Starts agents until idle + starting reaches the pool's size (not while a restart backoff runs). */
+  /** Starts agents until idle + starting + awaiting their refill reaches the pool's size (not while a restart backoff runs). */
   fill(): void {
     if (this.closed || this.retry || warmUnsupported(this.rules)) return;
-    while (this.idle.length + this.starting < this.config.size) {
+    while (this.idle.length + this.starting + this.awaitingRefill < this.config.size) {
       this.starting += 1;
       void this.owner
         .startOne(this)
@@ -190,18 +195,21 @@ export class WarmPools {
     // (`system`: its start, a retry) comes with the model's answer; or once it has ended. A claude starting beside
     // it took a core from it while it prepared that request (on 2 cores, prompt → request 120–150 ms alone,
     // 190–345 ms with a refill started at the prompt).
-    const drive: HeadlessProcess['drive'] = (options) => {
-      const refill = once(() => pool.fill());
-      const exit = process.drive({
+    pool.awaitingRefill += 1;
+    const refill = once(() => {
+      pool.awaitingRefill -= 1;
+      pool.fill();
+    });
+    // Its end refills too, driven or not (a task cancelled before its prompt was written).
+    void process.exited.then(refill, refill);
+    const drive: HeadlessProcess['drive'] = (options) =>
+      process.drive({
         ...options,
         onMessage: (message) => {
           if (!isCliSystemMessage(message)) refill();
           return options.onMessage(message);
         },
       });
-      void exit.then(refill, refill);
-      return exit;
-    };
     return { ...entry.agent, process: Object.assign(Object.create(process) as HeadlessProcess, { drive }) };
   }
 
