@@ -5,13 +5,7 @@ import {
   type StreamableHTTPServerTransportOptions,
 } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
-import {
-  isJSONRPCErrorResponse,
-  isJSONRPCResultResponse,
-  type JSONRPCMessage,
-  type MessageExtraInfo,
-  type RequestId,
-} from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { jsonAnswerableRequest } from './jsonAnswerable.ts';
 
 /** The JSON-RPC error a request answered as JSON gets when its session closes before its answer (what the SDK answers a closed session). */
@@ -85,7 +79,9 @@ export class MissionHttpTransport implements Transport {
   }
 
   async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
-    const answerId = isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message) ? message.id : undefined;
+    // The server's own messages, told apart by their shape: an answer (a result or an error) has no method. The SDK's
+    // type guards would validate the whole message with its schemas, the result with its content included, at each answer.
+    const answerId = 'method' in message ? undefined : message.id;
     const response = answerId === undefined ? undefined : this.jsonAnswers.get(answerId);
     if (answerId !== undefined && response) {
       this.jsonAnswers.delete(answerId);
