@@ -148,8 +148,7 @@ describe('sessions of an autoResume slot survive their worker', () => {
     await api(`/v1/sessions/${id}/kill`, { method: 'POST' });
     expect(await closed).toBe(1000);
     terminal.dispose();
-    // Two worker processes to start, as the stranded-resume case below: the same budget (under load, 60 s did not hold).
-  }, 120_000);
+  }, 120_000); // two worker processes to start, as the stranded-resume case below: the same budget (60 s did not hold under load)
 
   it('SIGTERM of the owning worker: the session is handed over to another worker, not ended; its event stream goes on through it', async () => {
     await startWorker('survive-c');
