@@ -29,6 +29,11 @@ const isObject = (value: unknown): value is Json => typeof value === 'object' &&
 const str = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 const num = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
 
+/** A line the CLI prints of itself (`{"type":"system",…}`: its start, an API retry), not of the model's answer. */
+export function isCliSystemMessage(message: unknown): boolean {
+  return isObject(message) && message.type === 'system';
+}
+
 /**
  * Maps one line of `claude -p --output-format stream-json --verbose` to Mission events.
  * Unknown line and content types map to nothing: newer CLIs add types, and that must not break a run.

@@ -7,6 +7,7 @@ import type { ReservedPrompts, PermissionPromptServer } from '../permissions/pro
 import type { SlotRow } from '../runnableSlot.ts';
 import type { AgentSpawner } from '../spawner/spawner.ts';
 import { type HeadlessProcess, spawnHeadless } from './headlessRunner.ts';
+import { isCliSystemMessage } from './streamJson.ts';
 import { taskAgentRequest, withClaudeSession } from './taskLaunch.ts';
 
 /**
@@ -304,11 +305,6 @@ export class WarmPools {
     if (pool.closed || fingerprint !== pool.fingerprint) return endIdle(entry);
     pool.idle.push(entry);
   }
-}
-
-/** A line the CLI prints of itself (`{"type":"system",…}`: its start, an API retry), not of the model's answer. */
-function isCliSystemMessage(message: unknown): boolean {
-  return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === 'system';
 }
 
 function once(run: () => void): () => void {
