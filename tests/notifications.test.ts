@@ -57,6 +57,13 @@ function startReceiver() {
   };
 }
 
+/**
+ * The job lock of every delivery worker here: a delivery whose process died goes to another within two or three of
+ * these (BullMQ's check for stalled jobs runs once per lock); long enough for the lock's renewal (every half of it)
+ * under the file's CPU load.
+ */
+const DELIVERY_LOCK_MS = 3_000;
+
 describe('notifications: webhooks derived from the event stream (local receiver, real Redis and Postgres)', () => {
   let system: TestSystem;
   let receiver: ReturnType<typeof startReceiver>;
@@ -67,8 +74,13 @@ describe('notifications: webhooks derived from the event stream (local receiver,
     stopLoad = startCpuLoad();
     receiver = startReceiver();
     receiverUrl = await receiver.listen();
-    // No worker: tasks stay queued, so their events are the test's own; the API derives and delivers.
-    system = await startTestSystem({ inProcessWorker: false, env: { MISSION_NOTIFY_RETRY_MS: '50', MISSION_NOTIFY_ATTEMPTS: '5' } });
+    // No worker: tasks stay queued, so their events are the test's own; the API derives and delivers. Its delivery
+    // worker and the test's delivery processes share one job lock, as a deployment's replicas do: each check for stalled
+    // jobs holds the queue's next one off for its worker's lock, so a worker of a longer lock delays every handover.
+    system = await startTestSystem({
+      inProcessWorker: false,
+      env: { MISSION_NOTIFY_RETRY_MS: '50', MISSION_NOTIFY_ATTEMPTS: '5', MISSION_JOB_LOCK_MS: String(DELIVERY_LOCK_MS) },
+    });
     await system.core.notifications.ready;
   });
   afterAll(async () => {
@@ -253,7 +265,7 @@ describe('notifications: webhooks derived from the event stream (local receiver,
     processes[holder].child.kill('SIGKILL');
     await processes[holder].exited;
     hold = false;
-    // BullMQ hands the dead process's job over once its lock (1 s) lapses; the retry carries the same delivery id.
+    // BullMQ hands the dead process's job over once its lock (DELIVERY_LOCK_MS) lapses; the retry carries the same delivery id.
     await waitUntil(
       async () => (await deliveries(sub.id))[0]?.status === 'delivered',
       60_000,
@@ -289,7 +301,7 @@ describe('notifications: webhooks derived from the event stream (local receiver,
         DATABASE_URL: system.config.databaseUrl,
         REDIS_URL: system.config.redisUrl,
         MISSION_QUEUE_PREFIX: system.config.queuePrefix,
-        LOCK_MS: '1000',
+        LOCK_MS: String(system.config.jobLockMs),
         WORKER_NAME: name,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

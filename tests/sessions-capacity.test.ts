@@ -17,8 +17,12 @@ async function spawnSession(
 
 describe('a worker allowed no sessions (MISSION_WORKER_MAX_SESSIONS=0)', () => {
   let system: TestSystem;
+  /** How long the spawn waits for a worker (MISSION_SESSION_PICKUP_TIMEOUT_MS): none ever takes it here. */
+  const PICKUP_TIMEOUT_MS = 3_000;
   beforeAll(async () => {
-    system = await startTestSystem({ env: { MISSION_WORKER_MAX_SESSIONS: '0' } });
+    system = await startTestSystem({
+      env: { MISSION_WORKER_MAX_SESSIONS: '0', MISSION_SESSION_PICKUP_TIMEOUT_MS: String(PICKUP_TIMEOUT_MS) },
+    });
     await system.core.slots.put('default', { cwd: os.tmpdir() });
   });
   afterAll(() => system?.close());
@@ -26,10 +30,10 @@ describe('a worker allowed no sessions (MISSION_WORKER_MAX_SESSIONS=0)', () => {
   it('never takes a spawn job: the spawn answers 503 and the session never had a worker', async () => {
     const spawned = await spawnSession(system);
     expect(spawned.status).toBe(503);
-    expect(spawned.body.error?.message).toMatch(/^no worker took the session within 30 s/);
+    expect(spawned.body.error?.message).toMatch(new RegExp(`^no worker took the session within ${PICKUP_TIMEOUT_MS / 1000} s`));
     const [session] = await system.core.sessions.list({});
     expect(session).toMatchObject({ state: 'lost', ownerWorker: null });
-  }, 90_000);
+  }, 60_000);
 });
 
 describe('a session whose claude never comes up (MISSION_SESSION_START_TIMEOUT_MS)', () => {

@@ -140,7 +140,17 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
     publicUrl: config.publicUrl ?? `http://${config.host}:${config.port}`,
     logger,
   });
-  const sessions = new SessionService({ db: database.db, slots, queue: sessionQueue, events, subscriber, commands, approvals, logger });
+  const sessions = new SessionService({
+    db: database.db,
+    slots,
+    queue: sessionQueue,
+    events,
+    subscriber,
+    commands,
+    approvals,
+    logger,
+    pickupTimeoutMs: config.sessionPickupTimeoutMs,
+  });
   const tokenCache = new TokenCache(config.tokenCacheTtlMs);
   const tokens = new TokenService(database.db, { cache: tokenCache, announce: (revoked) => events.announceRevokedTokens(revoked) });
   const revocations = followTokenRevocations({

@@ -47,8 +47,6 @@ import { assertWithinTreeBudget } from './treeBudget.ts';
 import { descendantsOf, parentFor, visibleSessions } from './hierarchy.ts';
 import type { SlotService } from './slots.ts';
 
-/** How long a spawn waits for a worker to take the session. */
-const SPAWN_PICKUP_MS = 30_000;
 /** Default wait of `send` and `confirm` for Claude's turn to end. */
 const TURN_TIMEOUT_MS = 5 * 60_000;
 /** Commands other than `send` answer within this. */
@@ -67,6 +65,8 @@ export interface SessionServiceOptions {
   commands: CommandClient;
   approvals: ApprovalService;
   logger: Logger;
+  /** How long a spawn or resume waits for a worker to take the session (MISSION_SESSION_PICKUP_TIMEOUT_MS). */
+  pickupTimeoutMs: number;
 }
 
 /**
@@ -137,16 +137,16 @@ export class SessionService {
   private async handToWorker(job: SpawnJobData, jobId: string): Promise<Session> {
     const id = job.sessionId;
     await this.deps.queue.add('spawn', job, { jobId, removeOnComplete: true, removeOnFail: { count: 1_000 } });
-    const session = await this.waitForOwner(id, SPAWN_PICKUP_MS);
+    const session = await this.waitForOwner(id, this.deps.pickupTimeoutMs);
     if (session) return session;
     if (await this.deps.queue.remove(jobId)) {
       await this.end(id, 'lost', 'no worker took the session');
       throw new UnavailableError(
-        `no worker took the session within ${SPAWN_PICKUP_MS / 1000} s (are workers running, with free session capacity?)`,
+        `no worker took the session within ${this.deps.pickupTimeoutMs / 1000} s (are workers running, with free session capacity?)`,
       );
     }
     // A worker is taking it right now.
-    return (await this.waitForOwner(id, SPAWN_PICKUP_MS)) ?? this.get(id);
+    return (await this.waitForOwner(id, this.deps.pickupTimeoutMs)) ?? this.get(id);
   }
 
   async get(id: string): Promise<Session> {
@@ -230,7 +230,7 @@ export class SessionService {
     if (isEndedSessionState(session.state)) return;
     if (!session.ownerWorker) {
       if (await this.deps.queue.remove(session.id)) return this.end(session.id, 'exited', 'killed before a worker took it');
-      const taken = await this.waitForOwner(session.id, SPAWN_PICKUP_MS);
+      const taken = await this.waitForOwner(session.id, this.deps.pickupTimeoutMs);
       if (!taken || isEndedSessionState(taken.state)) return;
     }
     await this.command(session.id, 'kill', {}, COMMAND_TIMEOUT_MS);

@@ -51,6 +51,7 @@ export const envSchema = z.object({
   MISSION_WORKER_CONCURRENCY: int(4, 1),
   MISSION_WORKER_MAX_SESSIONS: int(20, 0),
   MISSION_SESSION_START_TIMEOUT_MS: int(120_000, 1_000),
+  MISSION_SESSION_PICKUP_TIMEOUT_MS: int(30_000, 1_000),
   MISSION_WORKER_SLOTS: optionalString,
   MISSION_HEARTBEAT_MS: int(5_000, 100),
   MISSION_WORKER_TIMEOUT_MS: int(30_000, 500),
@@ -123,6 +124,8 @@ export interface Config {
   maxSessions: number;
   /** A session still `starting` this long after a worker took it is ended (claude never came up). */
   sessionStartTimeoutMs: number;
+  /** How long a spawn or resume waits for a worker to take the session before it answers 503 (the session `lost`). */
+  sessionPickupTimeoutMs: number;
   /** The slots whose tasks this worker takes; undefined = all. */
   workerSlots: string[] | undefined;
   heartbeatMs: number;
@@ -245,6 +248,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerConcurrency: e.MISSION_WORKER_CONCURRENCY,
     maxSessions: e.MISSION_WORKER_MAX_SESSIONS,
     sessionStartTimeoutMs: e.MISSION_SESSION_START_TIMEOUT_MS,
+    sessionPickupTimeoutMs: e.MISSION_SESSION_PICKUP_TIMEOUT_MS,
     workerSlots: e.MISSION_WORKER_SLOTS === undefined ? undefined : list(e.MISSION_WORKER_SLOTS),
     heartbeatMs: e.MISSION_HEARTBEAT_MS,
     workerTimeoutMs: e.MISSION_WORKER_TIMEOUT_MS,
