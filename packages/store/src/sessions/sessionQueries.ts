@@ -1,16 +1,25 @@
 import type { SessionState } from '@mission/contracts';
 import { terminalTaskStatuses } from '@mission/contracts';
-import { and, desc, eq, inArray, isNull } from 'drizzle-orm';
-import type { Database } from '../db/database.ts';
+import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { builtOnce, type Database } from '../db/database.ts';
 import { sessions, tasks } from '../db/schema.ts';
 import type { SessionRow } from './sessionStore.ts';
 
 /** Reads of sessions (the writes are {@link SessionStore}'s). */
 
 export async function sessionRow(db: Database, id: string): Promise<SessionRow | undefined> {
-  const [row] = await db.select().from(sessions).where(eq(sessions.id, id));
+  const [row] = await sessionById(db).execute({ id });
   return row;
 }
+
+/** Read before every command on a session and by each GET of one: built and prepared once. */
+const sessionById = builtOnce((db) =>
+  db
+    .select()
+    .from(sessions)
+    .where(eq(sessions.id, sql.placeholder('id')))
+    .prepare('session_by_id'),
+);
 
 /** Sessions newest first (by creation, then id), optionally of one state, slot and parent, and among `ids`; at most `limit`. */
 export async function sessionRows(
