@@ -6,7 +6,6 @@ import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.
 import { startCpuLoad } from './support/cpuLoad.ts';
 import { ADMIN } from './support/system.ts';
 import { waitUntil } from './support/processes.ts';
-import type { StubReply } from './support/stubAnthropic.ts';
 import { type AgentStart, warmAgentReady, warmPoolFor } from './support/warmAgents.ts';
 
 /** The approval window of this suite: shortened from 15 minutes so an expiry is seen within the test. */
@@ -26,17 +25,22 @@ const CLI_TOOL_TIMEOUT_MS = 3_000;
 describe.each<AgentStart>(['cold', 'warm'])('headless approvals last the approval window (real claude CLI, %s agents)', (start) => {
   let bed: ClaudeTestBed;
   let stopLoad: () => Promise<void>;
-  const replies: Record<string, StubReply[]> = {};
+  /** The file each task's prompt asks Claude to write, by prompt. */
+  const writes: Record<string, string> = {};
   const json = { 'content-type': 'application/json' };
 
   beforeAll(async () => {
     stopLoad = startCpuLoad();
     bed = await startClaudeTestBed({ env: { MISSION_APPROVAL_TIMEOUT_MS: String(APPROVAL_WINDOW_MS) } });
-    let conversation = '';
+    // Each answer follows from the request alone (its conversation's prompt, whether the tool ran yet), not from the
+    // requests before it: a request the CLI sends again gets the same answer.
     bed.stub.respond((request) => {
       if (request.tools.length === 0) return { text: 'side request' };
-      if (request.toolResults.length === 0) conversation = request.lastUserText;
-      return replies[conversation]?.shift() ?? { text: 'Done as far as I could.' };
+      const prompt = Object.keys(writes).find((each) => request.conversation.includes(each));
+      const file = prompt === undefined ? undefined : writes[prompt];
+      if (!file) return { text: 'Done as far as I could.' };
+      if (request.toolResults.length > 0) return { text: 'All written.' };
+      return { text: 'Writing.', toolUses: [{ name: 'Write', input: { file_path: file, content: 'written\n' } }] };
     });
     const put = async (route: string, body: unknown) =>
       expect((await bed.system.fetch(route, { method: 'PUT', headers: json, body: JSON.stringify(body) })).status).toBe(200);
@@ -54,23 +58,33 @@ describe.each<AgentStart>(['cold', 'warm'])('headless approvals last the approva
   });
 
   const submit = async (prompt: string, file: string) => {
-    replies[prompt] = [
-      { text: 'Writing.', toolUses: [{ name: 'Write', input: { file_path: file, content: 'written\n' } }] },
-      { text: 'All written.' },
-    ];
+    writes[prompt] = file;
     await warmAgentReady(bed.system, 'asks', start);
     const res = await bed.system.fetch('/v1/tasks', { method: 'POST', headers: json, body: JSON.stringify({ slot: 'asks', prompt }) });
     expect(res.status).toBe(202);
     return ((await res.json()) as { id: string }).id;
   };
-  const approvalOf = async (taskId: string) => {
+  /** The task's pending approval; when none comes, the error tells what the task and its CLI did instead. */
+  const approvalOf = async (taskId: string, prompt: string) => {
     let approval: Approval | undefined;
-    await waitUntil(
-      async () =>
-        (approval = (await bed.system.core.approvals.list({ status: 'pending' }, ADMIN)).find((a) => a.owner.id === taskId)) !== undefined,
-      60_000,
-      'the approval of the task',
-    );
+    try {
+      await waitUntil(
+        async () =>
+          (approval = (await bed.system.core.approvals.list({ status: 'pending' }, ADMIN)).find((a) => a.owner.id === taskId)) !==
+          undefined,
+        60_000,
+        'the approval of the task',
+      );
+    } catch (error) {
+      const task = await bed.system.core.tasks.get(taskId);
+      const asked = bed.stub.requests.filter((request) => request.tools.length > 0 && request.conversation.includes(prompt));
+      const approvals = await bed.system.core.approvals.list({}, ADMIN);
+      throw new Error(
+        `${(error as Error).message}: the task is ${task.status}${task.error ? ` (${task.error})` : ''}; its events: ${(await events(taskId)).map((e) => e.type).join(', ')}; ` +
+          `its CLI asked the model ${asked.length} times (${asked.map((r) => `${r.toolResults.length} tool results`).join(', ')}); ` +
+          `approvals: ${JSON.stringify(approvals.map((a) => ({ owner: a.owner.id, status: a.status, tool: a.tool })))}`,
+      );
+    }
     return approval!;
   };
   const events = (id: string) => bed.system.core.events.list(id, 0, { limit: 1_000 });
@@ -80,7 +94,7 @@ describe.each<AgentStart>(['cold', 'warm'])('headless approvals last the approva
   it("an approval decided long after the CLI's tool timeout still lets the tool run, and the task succeeds", async () => {
     const file = path.join(bed.workdir, 'late.txt');
     const taskId = await submit('write late', file);
-    const approval = await approvalOf(taskId);
+    const approval = await approvalOf(taskId, 'write late');
     const requested = Date.parse(approval.requestedAt);
     // The point of the test is a decision made after the CLI would have hung up on a silent tool.
     await waitUntil(() => Date.now() - requested > CLI_TOOL_TIMEOUT_MS * 2, 30_000, 'twice the CLI tool timeout');
@@ -94,7 +108,7 @@ describe.each<AgentStart>(['cold', 'warm'])('headless approvals last the approva
   it('a tool use nobody decides expires with the window and the task fails saying so; the file is never written', async () => {
     const file = path.join(bed.workdir, 'never.txt');
     const taskId = await submit('write never', file);
-    const approval = await approvalOf(taskId);
+    const approval = await approvalOf(taskId, 'write never');
     const task = await bed.system.core.tasks.waitForEnd(taskId, APPROVAL_WINDOW_MS + 60_000);
     expect(task?.status).toBe('failed');
     expect(task?.error).toContain(
@@ -111,7 +125,7 @@ describe.each<AgentStart>(['cold', 'warm'])('headless approvals last the approva
   it('cancelling a task that waits for an approval expires the approval at once: approving it afterwards is a 409', async () => {
     const file = path.join(bed.workdir, 'cancelled.txt');
     const taskId = await submit('write cancelled', file);
-    const approval = await approvalOf(taskId);
+    const approval = await approvalOf(taskId, 'write cancelled');
     expect((await bed.system.fetch(`/v1/tasks/${taskId}/cancel`, { method: 'POST' })).status).toBeLessThan(300);
     const task = await bed.system.core.tasks.waitForEnd(taskId, 30_000);
     expect(task?.status).toBe('cancelled');

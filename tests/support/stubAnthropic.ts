@@ -27,6 +27,8 @@ export interface StubRequest {
   lastUserText: string;
   /** tool_result blocks of the last user message. */
   toolResults: { toolUseId: string; content: string; isError: boolean }[];
+  /** Text of the first user message (system reminders included): what names the request's conversation. */
+  conversation: string;
   body: Record<string, unknown>;
 }
 
@@ -81,7 +83,7 @@ export async function startStubAnthropic(options: { defaultReply?: StubReply } =
     if (req.method === 'POST' && path === '/v1/messages') {
       const request = toStubRequest(body);
       requests.push(request);
-      const keyed = [...keyedQueues].find(([marker, replies]) => replies.length > 0 && conversationText(body).includes(marker))?.[1];
+      const keyed = [...keyedQueues].find(([marker, replies]) => replies.length > 0 && request.conversation.includes(marker))?.[1];
       const reply = keyed?.shift() ?? queue.shift() ?? responder?.(request) ?? options.defaultReply ?? { text: 'OK' };
       const id = `msg_stub_${++messageCounter}`;
       if (reply.heldUntil) await reply.heldUntil;
@@ -147,6 +149,7 @@ function toStubRequest(body: Record<string, unknown>): StubRequest {
     toolResults: blocks
       .filter((b) => b.type === 'tool_result')
       .map((b) => ({ toolUseId: b.tool_use_id ?? '', content: blockText(b.content), isError: b.is_error === true })),
+    conversation: conversationText(body),
     body,
   };
 }
