@@ -8,6 +8,10 @@ import { ADMIN } from './support/system.ts';
 import { waitUntil } from './support/processes.ts';
 import { type AgentStart, warmAgentReady, warmPoolFor } from './support/warmAgents.ts';
 
+/** An event as a failure message tells it: its type, and what a tool call and its output said. */
+const eventLine = (event: MissionEvent) =>
+  event.type === 'tool_call' || event.type === 'tool_output' ? `${event.type} ${JSON.stringify(event.payload).slice(0, 300)}` : event.type;
+
 /** The approval window of this suite: shortened from 15 minutes so an expiry is seen within the test. */
 const APPROVAL_WINDOW_MS = 15_000;
 /**
@@ -80,7 +84,7 @@ describe.each<AgentStart>(['cold', 'warm'])('headless approvals last the approva
       const asked = bed.stub.requests.filter((request) => request.tools.length > 0 && request.conversation.includes(prompt));
       const approvals = await bed.system.core.approvals.list({}, ADMIN);
       throw new Error(
-        `${(error as Error).message}: the task is ${task.status}${task.error ? ` (${task.error})` : ''}; its events: ${(await events(taskId)).map((e) => e.type).join(', ')}; ` +
+        `${(error as Error).message}: the task is ${task.status}${task.error ? ` (${task.error})` : ''}; its events: ${(await events(taskId)).map(eventLine).join(', ')}; ` +
           `its CLI asked the model ${asked.length} times (${asked.map((r) => `${r.toolResults.length} tool results`).join(', ')}); ` +
           `approvals: ${JSON.stringify(approvals.map((a) => ({ owner: a.owner.id, status: a.status, tool: a.tool })))}`,
       );

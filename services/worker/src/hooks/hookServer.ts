@@ -2,6 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@mission/store';
+import { agentCallServer } from '../agentCallServer.ts';
 import { readBody } from '../httpBody.ts';
 import { type HookInput, parseHookInput } from './hookPayloads.ts';
 
@@ -28,7 +29,7 @@ export interface HookRoute {
  */
 export class HookServer {
   private readonly routes = new Map<string, { secret: Buffer; handler: HookHandler }>();
-  private readonly server = http.createServer((req, res) => void this.handle(req, res));
+  private readonly server = agentCallServer((req, res) => void this.handle(req, res));
 
   constructor(private readonly logger: Logger) {
     // Hook calls are held while an approval is pending: never time them out here.

@@ -9,6 +9,7 @@ import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/proto
 import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { CliLaunch } from '../cliLaunch.ts';
+import { agentCallServer } from '../agentCallServer.ts';
 import { readBody } from '../httpBody.ts';
 import type { GuardRequest, PermissionGuard } from './permissionGuard.ts';
 
@@ -69,7 +70,7 @@ const promptInput = {
  */
 export class PermissionPromptServer {
   private readonly routes = new Map<string, Route>();
-  private readonly server = http.createServer((req, res) => void this.handle(req, res));
+  private readonly server = agentCallServer((req, res) => void this.handle(req, res));
 
   constructor(
     private readonly guard: PermissionGuard,
