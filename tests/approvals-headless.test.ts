@@ -40,8 +40,7 @@ describe.each<AgentStart>(['cold', 'warm'])('headless approvals last the approva
     // requests before it: a request the CLI sends again gets the same answer.
     bed.stub.respond((request) => {
       if (request.tools.length === 0) return { text: 'side request' };
-      const prompt = Object.keys(writes).find((each) => request.conversation.includes(each));
-      const file = prompt === undefined ? undefined : writes[prompt];
+      const file = Object.entries(writes).find(([prompt]) => request.conversation.includes(prompt))?.[1];
       if (!file) return { text: 'Done as far as I could.' };
       if (request.toolResults.length > 0) return { text: 'All written.' };
       return { text: 'Writing.', toolUses: [{ name: 'Write', input: { file_path: file, content: 'written\n' } }] };
@@ -81,7 +80,7 @@ describe.each<AgentStart>(['cold', 'warm'])('headless approvals last the approva
       );
     } catch (error) {
       const task = await bed.system.core.tasks.get(taskId);
-      const asked = bed.stub.requests.filter((request) => request.tools.length > 0 && request.conversation.includes(prompt));
+      const asked = bed.stub.conversationRequests(prompt);
       const approvals = await bed.system.core.approvals.list({}, ADMIN);
       throw new Error(
         `${(error as Error).message}: the task is ${task.status}${task.error ? ` (${task.error})` : ''}; its events: ${(await events(taskId)).map(eventLine).join(', ')}; ` +

@@ -44,8 +44,8 @@ describe('sessions of an autoResume slot survive their worker', () => {
     bed = await startClaudeTestBed({ inProcessWorker: false, env: FLEET_ENV });
     await api('/v1/slots/survivor', { method: 'PUT', body: { cwd: bed.workdir, env: bed.claude.env, autoResume: true } });
     bed.stub.respond((request) => {
-      const first = JSON.stringify((request.body.messages as unknown[])[0]);
-      const scripted = request.tools.length > 0 ? Object.entries(scripts).find(([prompt]) => first.includes(prompt)) : undefined;
+      const scripted =
+        request.tools.length > 0 ? Object.entries(scripts).find(([prompt]) => request.conversation.includes(prompt)) : undefined;
       if (scripted) return scripted[1].shift()?.();
       const remember = /^Remember the word: (\w+)\.$/.exec(request.lastUserText);
       if (remember) return { text: `I will remember ${remember[1]}.` };
@@ -265,8 +265,6 @@ describe('sessions of an autoResume slot survive their worker', () => {
     const sessionEvents = async (id: string) => (await bed.system.core.events.list(id, 0, { limit: 1_000 })) as MissionEvent[];
     const prompts = async (id: string) =>
       (await sessionEvents(id)).filter((e) => e.type === 'user_message').map((e) => (e.payload as { text: string }).text);
-    const conversationOf = (prompt: string) =>
-      bed.stub.requests.filter((r) => r.tools.length > 0 && JSON.stringify((r.body.messages as unknown[])[0]).includes(prompt));
     /** A turn that runs a tool, is refused by `limit`, and ends once it goes on. */
     const echoThen = (limit: () => StubReply): (() => StubReply)[] => [
       () => ({ text: 'Echoing.', toolUses: [{ name: 'Bash', input: { command: 'echo limit-marker', description: 'Echo a marker' } }] }),
@@ -324,7 +322,7 @@ describe('sessions of an autoResume slot survive their worker', () => {
       });
       expect(refused.status).toBe(409);
       expect(await prompts(id)).toEqual([prompt]);
-      expect(conversationOf(prompt)).toHaveLength(2);
+      expect(bed.stub.conversationRequests(prompt)).toHaveLength(2);
 
       await api('/v1/slots/limit-survivor/resume', { method: 'POST' });
       await waitUntil(
@@ -342,7 +340,7 @@ describe('sessions of an autoResume slot survive their worker', () => {
       );
       expect(events.filter((e) => e.type === 'tool_call')).toHaveLength(1);
       // The conversation went on where it stopped (the marker's output in it) with one continue, nothing more.
-      const conversation = conversationOf(prompt);
+      const conversation = bed.stub.conversationRequests(prompt);
       expect(conversation).toHaveLength(3);
       expect(conversation[2]!.lastUserText).toBe(CONTINUE_AFTER_LIMIT_PROMPT);
       expect(JSON.stringify(conversation[2]!.body.messages)).toContain('limit-marker');
@@ -375,7 +373,7 @@ describe('sessions of an autoResume slot survive their worker', () => {
       const events = await sessionEvents(id);
       expect(events.find((e) => e.type === 'slot_resumed')!.payload).toEqual({ slot: 'limit-interrupted', by: 'reset' });
       expect(await prompts(id)).toEqual([prompt]);
-      expect(conversationOf(prompt)).toHaveLength(2);
+      expect(bed.stub.conversationRequests(prompt)).toHaveLength(2);
       await api(`/v1/sessions/${id}/kill`, { method: 'POST' });
     }, 150_000);
   });

@@ -41,9 +41,8 @@ describe('usage limits: real claude CLI (a claude.ai subscriber) against the stu
     // A conversation is named by its first prompt: a run that goes on in its Claude session keeps it.
     stub.respond((request) => {
       if (request.tools.length === 0) return { text: 'side request' };
-      const first = JSON.stringify((request.body.messages as unknown[])[0]);
       return Object.entries(replies)
-        .find(([prompt]) => first.includes(prompt))?.[1]
+        .find(([prompt]) => request.conversation.includes(prompt))?.[1]
         .shift()?.();
     });
     workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-work-'));
@@ -219,9 +218,7 @@ describe('usage limits: real claude CLI (a claude.ai subscriber) against the stu
       /waits for slot 'bash' to resume at .*; then it goes on where it stopped$/,
     );
     // The last request went on in the same conversation (the marker's output in it) with claude's continue prompt, once.
-    const conversation = stub.requests.filter(
-      (r) => r.tools.length > 0 && JSON.stringify((r.body.messages as unknown[])[0]).includes(prompt),
-    );
+    const conversation = stub.conversationRequests(prompt);
     expect(conversation).toHaveLength(3);
     expect(conversation[2]!.lastUserText).toBe(CONTINUE_AFTER_LIMIT_PROMPT);
     expect(JSON.stringify(conversation[2]!.body.messages)).toContain('mission-limit-marker');
@@ -266,8 +263,6 @@ describe('usage limits: real claude CLI (a claude.ai subscriber) against the stu
       () => ({ text: 'Went on after the reset.' }),
     ];
     const echoThenLimit = (prompt: string, resetsIn: number) => echoThen(limitFor(prompt, resetsIn));
-    const conversationOf = (prompt: string) =>
-      stub.requests.filter((r) => r.tools.length > 0 && JSON.stringify((r.body.messages as unknown[])[0]).includes(prompt));
 
     it('stopped mid-turn: "Stop and wait", the slot paused until the reset the transcript recorded, the session blocked; at the reset one continue, no step twice', async () => {
       const prompt = 'echo a marker in a session, then get limited';
@@ -320,7 +315,7 @@ describe('usage limits: real claude CLI (a claude.ai subscriber) against the stu
         'the session idle',
       );
       // The conversation went on where it stopped (the marker's output in it) with one continue, nothing more.
-      const conversation = conversationOf(prompt);
+      const conversation = stub.conversationRequests(prompt);
       expect(conversation).toHaveLength(3);
       expect(conversation[2]!.lastUserText).toBe(CONTINUE_AFTER_LIMIT_PROMPT);
       expect(JSON.stringify(conversation[2]!.body.messages)).toContain('mission-session-marker');
@@ -349,7 +344,7 @@ describe('usage limits: real claude CLI (a claude.ai subscriber) against the stu
       expect(continued).toHaveLength(1);
       expect(continued[0]!.seq).toBeGreaterThan(resumed.seq);
       expect(done.seq).toBeGreaterThan(continued[0]!.seq);
-      expect(conversationOf(prompt)).toHaveLength(3);
+      expect(stub.conversationRequests(prompt)).toHaveLength(3);
     });
 
     it("an API key's 429 (no menu, no reset told): the slot pauses a minute, the session waits blocked, and its turn goes on once after", async () => {
@@ -377,7 +372,7 @@ describe('usage limits: real claude CLI (a claude.ai subscriber) against the stu
       );
       const events = await sessionEvents(session.id);
       expect(events.filter((e) => e.type === 'user_message').map((e) => e.payload.text)).toEqual([prompt, CONTINUE_AFTER_LIMIT_PROMPT]);
-      expect(conversationOf(prompt)).toHaveLength(3);
+      expect(stub.conversationRequests(prompt)).toHaveLength(3);
     });
 
     it('a turn interrupted while the session waited for the reset is over: at the reset the session is idle, nothing is typed', async () => {
@@ -399,7 +394,7 @@ describe('usage limits: real claude CLI (a claude.ai subscriber) against the stu
       const events = await sessionEvents(session.id);
       expect(events.filter((e) => e.type === 'user_message').map((e) => e.payload.text)).toEqual([prompt]);
       expect(events.filter((e) => e.seq > idle.seq && e.type === 'state')).toEqual([]);
-      expect(conversationOf(prompt)).toHaveLength(2);
+      expect(stub.conversationRequests(prompt)).toHaveLength(2);
     });
   });
 });

@@ -38,6 +38,8 @@ export interface StubAnthropic {
   url: string;
   /** Every /v1/messages request, in order. */
   requests: StubRequest[];
+  /** The model requests (side requests without tools left out) of the conversation whose first user message contains `marker`, in order. */
+  conversationRequests(marker: string): StubRequest[];
   /**
    * Replies handed out in order, one per request; after them the responder (if any), then `defaultReply`.
    * The test must see each one asked for: one left at its end fails it (use `enqueueFor` for a prompt that may never ask).
@@ -103,6 +105,7 @@ export async function startStubAnthropic(options: { defaultReply?: StubReply } =
   const stub: StubAnthropic = {
     url: `http://127.0.0.1:${port}`,
     requests,
+    conversationRequests: (marker) => requests.filter((request) => request.tools.length > 0 && request.conversation.includes(marker)),
     enqueue: (...replies) => queue.push(...replies),
     enqueueFor: (marker, ...replies) => keyedQueues.set(marker, [...(keyedQueues.get(marker) ?? []), ...replies]),
     respond: (next) => (responder = next),
