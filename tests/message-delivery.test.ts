@@ -1,5 +1,5 @@
 import { newId, type SessionState, type SessionTurn, TimeoutError } from '@mission/contracts';
-import { createLogger, tables } from '@mission/store';
+import { createLogger, tables, takeNextQueuedMessage } from '@mission/store';
 import { type InteractiveSession, MessageDelivery } from '@mission/worker';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
@@ -59,5 +59,24 @@ describe('MessageDelivery', () => {
     // The fake stays idle after its turn: the queue is empty after this message.
     await delivery().deliver(session);
     expect(await row(id)).toMatchObject({ status: 'answered', reply: 'Reviewed.' });
+  });
+
+  it('messages are claimed oldest first, each by one claimer only, even when claimers race', async () => {
+    const to = newId('ses');
+    const first = await queue(to);
+    const second = await queue(to);
+    // Another session's message is never taken for this one.
+    const elsewhere = await queue(newId('ses'));
+    const claims = await Promise.all([1, 2, 3, 4].map(() => takeNextQueuedMessage(bed.db, to)));
+    const taken = claims.flatMap((claim) => (claim ? [claim.id] : []));
+    expect(taken.sort()).toEqual([first, second].sort());
+    expect(await row(first)).toMatchObject({ status: 'delivered', deliveredAt: expect.any(Date) });
+    expect(await row(elsewhere)).toMatchObject({ status: 'queued' });
+    // In order when taken one by one.
+    const third = await queue(to);
+    const fourth = await queue(to);
+    expect((await takeNextQueuedMessage(bed.db, to))?.id).toBe(third);
+    expect((await takeNextQueuedMessage(bed.db, to))?.id).toBe(fourth);
+    expect(await takeNextQueuedMessage(bed.db, to)).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 import { and, asc, eq, inArray, or, sql } from 'drizzle-orm';
-import type { Database, Transaction } from './db/database.ts';
+import { builtOnce, type Database, type Transaction } from './db/database.ts';
 import type { EventLog } from './eventLog.ts';
 import { sessionMessages, sessions } from './db/schema.ts';
 import { isEndedSessionState, type MessageStatus, type MissionEventDraft, type SessionMessage } from '@mission/contracts';
@@ -96,22 +96,37 @@ export async function sessionMessageRows(db: Database, sessionId: string): Promi
     .orderBy(asc(sessionMessages.createdAt), asc(sessionMessages.id));
 }
 
-/** Claims the oldest message queued for the session (queued → delivered); undefined when none is, or another took it. */
+/**
+ * Claims the oldest message queued for the session (queued → delivered); undefined when none is. Run at every idle
+ * of every session: one prepared statement, and a message another claimer holds is passed over, not waited for.
+ */
 export async function takeNextQueuedMessage(db: Database, sessionId: string): Promise<MessageRow | undefined> {
-  const [oldest] = await db
-    .select({ id: sessionMessages.id })
-    .from(sessionMessages)
-    .where(and(eq(sessionMessages.toSessionId, sessionId), eq(sessionMessages.status, 'queued')))
-    .orderBy(asc(sessionMessages.createdAt), asc(sessionMessages.id))
-    .limit(1);
-  if (!oldest) return undefined;
-  const [taken] = await db
-    .update(sessionMessages)
-    .set({ status: 'delivered', deliveredAt: sql`now()` })
-    .where(and(eq(sessionMessages.id, oldest.id), eq(sessionMessages.status, 'queued')))
-    .returning();
+  const [taken] = await claimOldestQueued(db).execute({ sessionId });
   return taken;
 }
+
+const claimOldestQueued = builtOnce((db) =>
+  db
+    .update(sessionMessages)
+    .set({ status: 'delivered', deliveredAt: sql`now()` })
+    .where(
+      and(
+        eq(
+          sessionMessages.id,
+          db
+            .select({ id: sessionMessages.id })
+            .from(sessionMessages)
+            .where(and(eq(sessionMessages.toSessionId, sql.placeholder('sessionId')), eq(sessionMessages.status, 'queued')))
+            .orderBy(asc(sessionMessages.createdAt), asc(sessionMessages.id))
+            .limit(1)
+            .for('update', { skipLocked: true }),
+        ),
+        eq(sessionMessages.status, 'queued'),
+      ),
+    )
+    .returning()
+    .prepare('claim_oldest_queued_message'),
+);
 
 export async function updateSessionMessage(db: Database, id: string, update: Partial<MessageRow>): Promise<MessageRow | undefined> {
   const [row] = await db.update(sessionMessages).set(update).where(eq(sessionMessages.id, id)).returning();

@@ -1,5 +1,5 @@
 import { desc, eq, sql } from 'drizzle-orm';
-import type { Database } from '../db/database.ts';
+import { builtOnce, type Database } from '../db/database.ts';
 import { apiTokens, sessions, slots, tasks } from '../db/schema.ts';
 
 export type ApiTokenRow = typeof apiTokens.$inferSelect;
@@ -17,10 +17,19 @@ export async function listApiTokenRows(db: Database): Promise<ApiTokenRow[]> {
   return db.select().from(apiTokens).orderBy(desc(apiTokens.createdAt));
 }
 
+/** Read to verify a token the API has not verified lately (each token once per cache TTL, an agent's at its first call). */
 export async function apiTokenRow(db: Database, id: string): Promise<ApiTokenRow | undefined> {
-  const [row] = await db.select().from(apiTokens).where(eq(apiTokens.id, id));
+  const [row] = await tokenById(db).execute({ id });
   return row;
 }
+
+const tokenById = builtOnce((db) =>
+  db
+    .select()
+    .from(apiTokens)
+    .where(eq(apiTokens.id, sql.placeholder('id')))
+    .prepare('api_token_by_id'),
+);
 
 /** Revokes the token (keeping the first revocation time); undefined when there is no such token. */
 export async function revokeApiToken(db: Database, id: string): Promise<ApiTokenRow | undefined> {
