@@ -13,8 +13,9 @@ import { ms, ratio, report, summarize, timeIt, type LatencySummary } from './lib
  * What one task costs, Mission against raw BullMQ + spawning the agent, in the same shape on both sides:
  * IN_FLIGHT clients each submit one task and wait for its end before the next, one worker process runs
  * CONCURRENCY at once and spawns the no-op agent per task. CPU is read from /proc for every process of
- * the system (not the clients): worker (with the agents it reaped; for Mission, its spawner process with them), Redis (a private server per side), and for
- * Mission the API and its Postgres backends. `--full` runs longer.
+ * the system: worker (with the agents it reaped; for Mission, its spawner process with them), Redis (a private server per side), and for
+ * Mission the API and its Postgres backends; and the clients' (this process: BullMQ's add and wait on the raw side,
+ * `fetch` of /v1/ask on Mission's), as each side's own. `--full` runs longer.
  */
 const FULL = process.argv.includes('--full');
 const TASKS = Number(process.env.BENCH_COST_TASKS ?? (FULL ? 3_000 : 400));
