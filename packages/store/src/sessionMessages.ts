@@ -109,19 +109,17 @@ const claimOldestQueued = builtOnce((db) =>
   db
     .update(sessionMessages)
     .set({ status: 'delivered', deliveredAt: sql`now()` })
+    // The row the subquery locks is queued when locked (Postgres checks a locked row's condition again), and stays so.
     .where(
-      and(
-        eq(
-          sessionMessages.id,
-          db
-            .select({ id: sessionMessages.id })
-            .from(sessionMessages)
-            .where(and(eq(sessionMessages.toSessionId, sql.placeholder('sessionId')), eq(sessionMessages.status, 'queued')))
-            .orderBy(asc(sessionMessages.createdAt), asc(sessionMessages.id))
-            .limit(1)
-            .for('update', { skipLocked: true }),
-        ),
-        eq(sessionMessages.status, 'queued'),
+      eq(
+        sessionMessages.id,
+        db
+          .select({ id: sessionMessages.id })
+          .from(sessionMessages)
+          .where(and(eq(sessionMessages.toSessionId, sql.placeholder('sessionId')), eq(sessionMessages.status, 'queued')))
+          .orderBy(asc(sessionMessages.createdAt), asc(sessionMessages.id))
+          .limit(1)
+          .for('update', { skipLocked: true }),
       ),
     )
     .returning()
