@@ -135,7 +135,6 @@ describe('Claude Code transcript parser, on a transcript the real CLI wrote', ()
 
 describe('Claude Code records end to end: real claude CLI on the stub, reported by the worker', () => {
   let bed: ClaudeTestBed;
-  const json = { 'content-type': 'application/json' };
 
   beforeAll(async () => {
     bed = await startClaudeTestBed();
@@ -148,14 +147,7 @@ describe('Claude Code records end to end: real claude CLI on the stub, reported 
   });
   afterAll(async () => bed?.close());
 
-  async function call<T>(method: string, route: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const res = await bed.system.fetch(route, {
-      method,
-      headers: body === undefined ? {} : json,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as T };
-  }
+  const call = <T>(method: string, route: string, body?: unknown) => bed.system.call<T>(method, route, body);
   const ccSessions = async (query = '') => (await call<CcSessionList>('GET', `/v1/cc/sessions${query}`)).body;
 
   it('a task (claude -p): found on its worker with its cwd, first prompt and counts', async () => {

@@ -43,7 +43,6 @@ async function startReceiver(): Promise<{ url: string; bodies: string[]; close()
 describe('cost everywhere (real claude CLI, real Redis and Postgres)', () => {
   let bed: ClaudeTestBed;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
-  const json = { 'content-type': 'application/json' };
 
   beforeAll(async () => {
     bed = await startClaudeTestBed();
@@ -59,14 +58,7 @@ describe('cost everywhere (real claude CLI, real Redis and Postgres)', () => {
     await receiver?.close();
   });
 
-  async function call<T>(method: string, route: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const res = await bed.system.fetch(route, {
-      method,
-      headers: body === undefined ? {} : json,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as T };
-  }
+  const call = <T>(method: string, route: string, body?: unknown) => bed.system.call<T>(method, route, body);
   const mcpCall = async (name: string, args: Record<string, unknown>): Promise<CallToolResult> => {
     const client = new Client({ name: 'cost-test', version: '1.0.0' });
     await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', bed.system.url), { requestInit: { headers: bed.system.auth } }));

@@ -6,11 +6,7 @@ import { startTestSystem, type TestSystem } from './support/system.ts';
 /** Role versions (drafts, activation, rollback) and the audit trail over everything governed, on real Postgres. */
 describe('governance: role drafts and rollback, the audit trail', () => {
   let system: TestSystem;
-  const json = { 'content-type': 'application/json' };
-  const call = async <T>(method: string, route: string, body?: unknown): Promise<{ status: number; body: T }> => {
-    const response = await system.fetch(route, { method, ...(body === undefined ? {} : { headers: json, body: JSON.stringify(body) }) });
-    return { status: response.status, body: (await response.json()) as T };
-  };
+  const call = <T>(method: string, route: string, body?: unknown) => system.call<T>(method, route, body);
   const audit = async (query: string) => (await call<{ entries: AuditEntry[] }>('GET', `/v1/audit?${query}`)).body.entries;
 
   beforeAll(async () => {

@@ -25,7 +25,6 @@ describe('agent hierarchies (real claude CLI)', () => {
   const dirs: Record<string, string> = {};
   /** The tool results each conversation sent back to the stub, by the tool it had called. */
   const toolResults: { conversation: string; tool: string; content: string; isError: boolean }[] = [];
-  const json = { 'content-type': 'application/json' };
 
   beforeAll(async () => {
     bed = await startClaudeTestBed();
@@ -86,14 +85,7 @@ describe('agent hierarchies (real claude CLI)', () => {
     return { text: 'OK' };
   }
 
-  async function call<T>(method: string, route: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const res = await bed.system.fetch(route, {
-      method,
-      headers: body === undefined ? {} : json,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as T };
-  }
+  const call = <T>(method: string, route: string, body?: unknown) => bed.system.call<T>(method, route, body);
 
   async function spawn(slot: string): Promise<Session> {
     const res = await call<Session>('POST', '/v1/sessions', { slot });

@@ -17,7 +17,6 @@ describe('orchestration: messages and coordinate (real claude CLI)', () => {
   let bed: ClaudeTestBed;
   /** The stub's replies by what the prompt contains (side requests without tools get a plain text). */
   const replies: [string, StubReply][] = [];
-  const json = { 'content-type': 'application/json' };
 
   beforeAll(async () => {
     bed = await startClaudeTestBed();
@@ -32,14 +31,7 @@ describe('orchestration: messages and coordinate (real claude CLI)', () => {
     await bed?.close();
   });
 
-  async function call<T>(method: string, route: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const res = await bed.system.fetch(route, {
-      method,
-      headers: body === undefined ? {} : json,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as T };
-  }
+  const call = <T>(method: string, route: string, body?: unknown) => bed.system.call<T>(method, route, body);
 
   async function spawn(parent?: string): Promise<Session> {
     const res = await call<Session>('POST', '/v1/sessions', { slot: 'default', parent });

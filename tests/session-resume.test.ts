@@ -10,7 +10,6 @@ import { scriptByPrompt } from './support/stubAnthropic.ts';
 /** A session whose claude dies under it (kill -9), resumed: one history, and the exit said as it was. */
 describe('kill -9 of claude, then resume (real claude CLI, under CPU load)', () => {
   let bed: ClaudeTestBed;
-  const json = { 'content-type': 'application/json' };
 
   beforeAll(async () => {
     bed = await startClaudeTestBed();
@@ -19,14 +18,7 @@ describe('kill -9 of claude, then resume (real claude CLI, under CPU load)', () 
     await bed?.close();
   });
 
-  async function call<T>(method: string, route: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const res = await bed.system.fetch(route, {
-      method,
-      headers: body === undefined ? {} : json,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as T };
-  }
+  const call = <T>(method: string, route: string, body?: unknown) => bed.system.call<T>(method, route, body);
   const stateOf = async (id: string) => (await call<Session>('GET', `/v1/sessions/${id}`)).body.state;
   /** Waits for the session's state; a wait that times out says what the session did last and what its screen showed. */
   const waitForState = async (id: string, state: Session['state']) => {

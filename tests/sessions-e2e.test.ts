@@ -17,7 +17,6 @@ import { readSse } from './support/sse.ts';
  */
 describe('interactive sessions through REST (real claude CLI)', () => {
   let bed: ClaudeTestBed;
-  const json = { 'content-type': 'application/json' };
 
   beforeAll(async () => {
     bed = await startClaudeTestBed();
@@ -26,15 +25,7 @@ describe('interactive sessions through REST (real claude CLI)', () => {
     await bed?.close();
   });
 
-  async function call<T>(method: string, route: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const res = await bed.system.fetch(route, {
-      method,
-      headers: body === undefined ? {} : json,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text) as T };
-  }
+  const call = <T>(method: string, route: string, body?: unknown) => bed.system.call<T>(method, route, body);
 
   async function spawn(): Promise<Session> {
     const res = await call<Session>('POST', '/v1/sessions', { slot: 'default' });

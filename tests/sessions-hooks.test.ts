@@ -19,7 +19,6 @@ import type { StubReply } from './support/stubAnthropic.ts';
 describe('interactive sessions through hooks (real claude CLI)', () => {
   let bed: ClaudeTestBed;
   let replies: Record<string, StubReply[]>;
-  const json = { 'content-type': 'application/json' };
 
   beforeAll(async () => {
     bed = await startClaudeTestBed();
@@ -37,15 +36,7 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
     await bed?.close();
   });
 
-  async function call<T>(method: string, route: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const res = await bed.system.fetch(route, {
-      method,
-      headers: body === undefined ? {} : json,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text) as T };
-  }
+  const call = <T>(method: string, route: string, body?: unknown) => bed.system.call<T>(method, route, body);
 
   async function spawn(body: Record<string, unknown> = {}): Promise<Session> {
     const res = await call<Session>('POST', '/v1/sessions', { slot: 'default', ...body });

@@ -9,7 +9,6 @@ import { startTestSystem, type TestSystem } from './support/system.ts';
 /** Killing sessions no worker has taken yet: this system has no worker, so every new session stays `starting`. */
 describe('killing a session that is still starting', () => {
   let system: TestSystem;
-  const json = { 'content-type': 'application/json' };
 
   beforeAll(async () => {
     system = await startTestSystem({ inProcessWorker: false });
@@ -17,14 +16,7 @@ describe('killing a session that is still starting', () => {
   });
   afterAll(() => system?.close());
 
-  async function call<T>(method: string, route: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const res = await system.fetch(route, {
-      method,
-      headers: body === undefined ? {} : json,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as T };
-  }
+  const call = <T>(method: string, route: string, body?: unknown) => system.call<T>(method, route, body);
 
   /** Starts a spawn (it waits for a worker that never comes) and returns the new session's id and the pending call. */
   async function startSpawn(

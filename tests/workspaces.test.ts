@@ -12,7 +12,6 @@ const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd,
 describe('git worktree workspaces per slot, real claude CLI against the stub', () => {
   let bed: ClaudeTestBed;
   let repo: string;
-  const json = { 'content-type': 'application/json' };
 
   beforeAll(async () => {
     bed = await startClaudeTestBed();
@@ -36,14 +35,7 @@ describe('git worktree workspaces per slot, real claude CLI against the stub', (
     if (repo) fs.rmSync(repo, { recursive: true, force: true });
   });
 
-  async function call<T>(method: string, route: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const res = await bed.system.fetch(route, {
-      method,
-      headers: body === undefined ? {} : json,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as T };
-  }
+  const call = <T>(method: string, route: string, body?: unknown) => bed.system.call<T>(method, route, body);
   const worktreeOf = (sessionId: string) => path.join(repo, '.claude', 'worktrees', `mission-${sessionId}`);
   const branches = () => git(repo, 'branch', '--format=%(refname:short)').split('\n');
   const killAndWait = async (id: string) => {

@@ -13,6 +13,8 @@ import { createTestDatabase, redisUrl, uniquePrefix } from './isolation.ts';
 /** A caller with every scope, for tests that call the core directly. */
 export const ADMIN: Caller = { label: 'test-admin', scopes: ['admin'], key: 'test-admin' };
 
+const JSON_BODY = { 'content-type': 'application/json' };
+
 /** The approval secret of test systems (long enough for start-up to accept it with auth on). */
 export const TEST_APPROVAL_SECRET = 'test-approval-secret-0123456789abcdef';
 
@@ -23,6 +25,8 @@ export interface TestSystem {
   auth: { authorization: string };
   /** fetch on the API with the admin token. */
   fetch(path: string, init?: RequestInit): Promise<Response>;
+  /** A call of the API with the admin token, `body` sent as JSON: its status and its answer (JSON parsed, other text as it came). */
+  call<T>(method: string, route: string, body?: unknown): Promise<{ status: number; body: T }>;
   config: Config;
   core: CoreRuntime;
   app: FastifyInstance;
@@ -84,11 +88,17 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
       : await startWorker({ config: { ...config, apiUrl: url }, logger, database, redisUrl: config.redisUrl! });
   const { token } = await core.tokens.create({ name: 'test-admin', scopes: ['admin'] }, 'test');
   const auth = { authorization: `Bearer ${token}` };
+  const fetchApi: TestSystem['fetch'] = (route, init = {}) =>
+    fetch(url + route, { ...init, headers: { ...auth, ...(init.headers as Record<string, string> | undefined) } });
   const system: TestSystem = {
     url,
     auth,
-    fetch: (route, init = {}) =>
-      fetch(url + route, { ...init, headers: { ...auth, ...(init.headers as Record<string, string> | undefined) } }),
+    fetch: fetchApi,
+    call: async <T>(method: string, route: string, body?: unknown) => {
+      const res = await fetchApi(route, body === undefined ? { method } : { method, headers: JSON_BODY, body: JSON.stringify(body) });
+      const text = await res.text();
+      return { status: res.status, body: (res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text) as T };
+    },
     config,
     core,
     app,
