@@ -11,23 +11,28 @@ import { type LatencySummary, ms, ratio, report, summarize, timeIt } from './lib
 const FULL = process.argv.includes('--full');
 /** Sequential runs of raw BullMQ and of the agent's spawn: 100 in the quick run (enough for a p99), 200 with `--full`. */
 const LATENCY_RUNS = FULL ? 200 : 100;
-const THROUGHPUT_JOBS = 5_000;
+/** Raw BullMQ's jobs in its throughput run (it takes about a second). */
+const THROUGHPUT_JOBS = 2_000;
+/** Jobs or tasks in flight at once in the throughput runs, each client waiting for its own to end; workers run WORKER_CONCURRENCY at once. */
+const IN_FLIGHT = 50;
+const WORKER_CONCURRENCY = 16;
 /** Sequential Mission tasks, and sequential first-event measures: 60 each in the quick run, 100 with `--full`. */
 const MISSION_LATENCY_RUNS = FULL ? 100 : 60;
-/** Mission's tasks at 50 in flight: 150 in the quick run, 500 with `--full`. */
+/** Mission's tasks in its throughput run (IN_FLIGHT at once): 150 in the quick run, 500 with `--full`. */
 const MISSION_THROUGHPUT_TASKS = FULL ? 500 : 150;
 const FIRST_EVENT_RUNS = FULL ? 100 : 60;
 /** Issue 19's goal: a client that opens a task's event stream as soon as the POST returns reads its first event within this. */
 const FIRST_EVENT_GOAL_MS = 5;
 const noopAgent = fileURLToPath(new URL('./noop-agent.sh', import.meta.url));
 
-/** Raw BullMQ with a no-op processor: add → completed latency, and throughput at concurrency 50. */
+/** Raw BullMQ with a no-op processor: add → completed latency, and throughput in the shape of Mission's. */
 async function rawBullmq() {
   const prefix = benchPrefix('raw');
   const connection = createRedis(benchRedisUrl, 'bench-raw');
   const queue = new Queue('raw', { connection, prefix });
   const events = new QueueEvents('raw', { connection: createRedis(benchRedisUrl, 'bench-raw-events'), prefix });
-  const worker = new Worker('raw', async () => 'ok', { connection, prefix, concurrency: 50 });
+  const worker = new Worker('raw', async () => 'ok', { connection, prefix, concurrency: WORKER_CONCURRENCY });
+  queue.setMaxListeners(IN_FLIGHT + 10); // each waitUntilFinished listens for the queue closing
   await Promise.all([events.waitUntilReady(), worker.waitUntilReady()]);
 
   const latencies: number[] = [];
@@ -39,17 +44,17 @@ async function rawBullmq() {
     latencies.push(took);
   }
 
-  let completed = 0;
-  const allDone = new Promise<void>((resolve) =>
-    worker.on('completed', () => {
-      if (++completed === THROUGHPUT_JOBS) resolve();
-    }),
-  );
+  // The same shape as Mission's throughput run below: IN_FLIGHT clients, each adding a job and waiting for its end.
   const { ms: total } = await timeIt(async () => {
-    await queue.addBulk(
-      Array.from({ length: THROUGHPUT_JOBS }, (_, i) => ({ name: 'noop', data: { i }, opts: { removeOnComplete: true } })),
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: IN_FLIGHT }, async () => {
+        while (next < THROUGHPUT_JOBS) {
+          const job = await queue.add('noop', { i: next++ }, { removeOnComplete: true });
+          await job.waitUntilFinished(events);
+        }
+      }),
     );
-    await allDone;
   });
   await worker.close();
   await events.close();
@@ -100,7 +105,7 @@ async function mission(system: BenchSystem) {
   const { ms: total } = await timeIt(async () => {
     let next = 0;
     await Promise.all(
-      Array.from({ length: 50 }, async () => {
+      Array.from({ length: IN_FLIGHT }, async () => {
         while (next < MISSION_THROUGHPUT_TASKS) await submitAndWait(`load ${next++}`);
       }),
     );
@@ -151,7 +156,7 @@ export async function benchTaskQueue(): Promise<void> {
   // Both of Mission's systems start at once (the first-event one's worker process takes seconds to load its modules);
   // the first-event one waits idle, on queues of its own, while the other is measured.
   const [missionSystem, firstEventSystem] = await Promise.all([
-    startBenchSystem({ MISSION_CLAUDE_BIN: noopAgent, MISSION_WORKER_CONCURRENCY: '16' }),
+    startBenchSystem({ MISSION_CLAUDE_BIN: noopAgent, MISSION_WORKER_CONCURRENCY: String(WORKER_CONCURRENCY) }),
     startBenchSystem({ MISSION_CLAUDE_BIN: noopAgent }, { inProcessWorker: false }).then(async (system) => ({
       system,
       worker: await startWorkerProcess(system, 'first-event', { LOG_LEVEL: 'warn' }),
@@ -178,7 +183,7 @@ export async function benchTaskQueue(): Promise<void> {
   );
   console.log(
     `Mission's own overhead per task (p50, beyond BullMQ + spawning the agent): ${ms(ours.latency.p50 - floor)}; ` +
-      `throughput ${ratio(ours.throughput, raw.throughput)} of raw BullMQ's (n=${ours.latency.n} sequential, ${MISSION_THROUGHPUT_TASKS} at 50 in flight, worker concurrency 16)`,
+      `throughput ${ratio(ours.throughput, raw.throughput)} of raw BullMQ's with its no-op processor (n=${ours.latency.n} sequential; throughput ${MISSION_THROUGHPUT_TASKS} tasks and ${THROUGHPUT_JOBS} jobs, each side ${IN_FLIGHT} in flight, each waited for, worker concurrency ${WORKER_CONCURRENCY})`,
   );
   console.log(
     `First SSE event after POST /v1/tasks returns (GET /v1/tasks/:id/events opened then, node:http, worker in a process of its own, n=${first.n} sequential): ` +
