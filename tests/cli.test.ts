@@ -62,6 +62,16 @@ describe('mission CLI: pure parts', () => {
     expect(loadClientEnv({}).url).toBe('http://127.0.0.1:7070');
     expect(loadClientEnv({}).detachKeys).toBe(DEFAULT_DETACH_KEYS);
     expect(loadClientEnv({ MISSION_DETACH_KEYS: 'ctrl-p,ctrl-q' }).detachKeys).toBe('ctrl-p,ctrl-q');
+    expect(loadClientEnv({ MISSION_TOKEN: '  mt_abc \n' }).token).toBe('mt_abc');
+    expect(loadClientEnv({ MISSION_TOKEN: ' ' }).token).toBeUndefined();
+    expect(loadClientEnv({ NO_COLOR: '1' }).noColor).toBe(true);
+    expect(loadClientEnv({ NO_COLOR: '' }).noColor).toBe(false);
+    // What would reach no API says so at once, in Mission's words (`localhost:7070` parses as a URL of scheme `localhost:`).
+    for (const url of ['localhost:7070', '127.0.0.1:7070', 'ftp://mission.internal', ''])
+      expect(() => loadClientEnv({ MISSION_URL: url }), url).toThrow(
+        /^MISSION_URL must be an http or https URL such as http:\/\/127\.0\.0\.1:7070/,
+      );
+    expect(() => loadClientEnv({ MISSION_DETACH_KEYS: '  ' })).toThrow('MISSION_DETACH_KEYS must not be blank');
   });
 
   it('mission --version runs built JavaScript, no TypeScript compile: under CPU load, each run costs at most half the CPU of the same command run from its source with tsx', async () => {

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { DEFAULT_DETACH_KEYS } from './detachKeys.ts';
 
 /**
@@ -6,19 +5,6 @@ import { DEFAULT_DETACH_KEYS } from './detachKeys.ts';
  * 127.0.0.1 at PORT, else at 7070) and the token they send (as `mission-mcp` does), the keys that detach `attach`,
  * and NO_COLOR (https://no-color.org).
  */
-const clientEnvSchema = z.object({
-  MISSION_URL: z.url('MISSION_URL must be a URL such as http://127.0.0.1:7070').optional(),
-  /** Where `mission up` listens: the default port when MISSION_URL is unset, so the same shell reaches it (0, "any", is not). */
-  PORT: z
-    .string()
-    .regex(/^[1-9]\d{0,4}$/)
-    .optional()
-    .catch(undefined),
-  MISSION_TOKEN: z.string().trim().optional(),
-  MISSION_DETACH_KEYS: z.string().trim().min(1).default(DEFAULT_DETACH_KEYS),
-  NO_COLOR: z.string().optional(),
-});
-
 export interface ClientEnv {
   /** Base URL of the API, without a trailing slash. */
   url: string;
@@ -29,14 +15,32 @@ export interface ClientEnv {
   detachKeys: string;
 }
 
+/**
+ * Parsed by hand, not with a schema library: every command reads it, and loading zod would double the time a command
+ * takes to start (packages/cli/build.mjs keeps it out of the bundle).
+ */
 export function loadClientEnv(env: NodeJS.ProcessEnv): ClientEnv {
-  const parsed = clientEnvSchema.safeParse(env);
-  if (!parsed.success) throw new Error(parsed.error.issues.map((issue) => issue.message).join('; '));
-  const url = parsed.data.MISSION_URL ?? `http://127.0.0.1:${parsed.data.PORT ?? 7070}`;
+  const detachKeys = (env.MISSION_DETACH_KEYS ?? DEFAULT_DETACH_KEYS).trim();
+  if (detachKeys === '') throw new Error('MISSION_DETACH_KEYS must not be blank (unset it for the default)');
   return {
-    url: url.replace(/\/+$/, ''),
-    token: parsed.data.MISSION_TOKEN || undefined,
-    noColor: Boolean(parsed.data.NO_COLOR),
-    detachKeys: parsed.data.MISSION_DETACH_KEYS,
+    url: (env.MISSION_URL === undefined ? `http://127.0.0.1:${listenPort(env.PORT) ?? 7070}` : missionUrl(env.MISSION_URL)).replace(
+      /\/+$/,
+      '',
+    ),
+    token: env.MISSION_TOKEN?.trim() || undefined,
+    noColor: Boolean(env.NO_COLOR),
+    detachKeys,
   };
+}
+
+function missionUrl(value: string): string {
+  const url = URL.canParse(value) ? new URL(value) : undefined;
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:')
+    throw new Error(`MISSION_URL must be an http or https URL such as http://127.0.0.1:7070, not '${value}'`);
+  return value;
+}
+
+/** Where `mission up` listens: the default port when MISSION_URL is unset, so the same shell reaches it (0, "any", is not). */
+function listenPort(value: string | undefined): string | undefined {
+  return value !== undefined && /^[1-9]\d{0,4}$/.test(value) ? value : undefined;
 }

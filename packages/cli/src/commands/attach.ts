@@ -1,5 +1,4 @@
 import type { Session } from '@mission/contracts';
-import WebSocket from 'ws';
 import type { Command, CommandContext } from '../command.ts';
 import { DEFAULT_DETACH_KEYS, DETACH_KEYS_HELP, DetachSequence, detachKeysName, parseDetachKeys } from '../detachKeys.ts';
 import { ApiError, UnreachableError } from '../errors.ts';
@@ -39,7 +38,9 @@ type AttachOutcome = { kind: 'detached' } | { kind: 'ended'; reason: string };
  * Connects stdin/stdout to the session's terminal until the detach keys are typed or the session ends. A
  * refusal (the socket closed with 4000 + HTTP status, e.g. 4409 for an ended session) rejects.
  */
-function attachTerminal({ api }: CommandContext, id: string, sequence: DetachSequence): Promise<AttachOutcome> {
+async function attachTerminal({ api }: CommandContext, id: string, sequence: DetachSequence): Promise<AttachOutcome> {
+  // Loaded by the one command that needs it: every other command starts without it.
+  const { default: WebSocket } = await import('ws');
   const { stdin, stdout } = process;
   const socket = new WebSocket(api.webSocketUrl(`${ownerPath({ kind: 'session', id })}/attach`), { headers: api.authHeaders });
   const sendSize = () => {

@@ -1,5 +1,5 @@
 import type { SessionScreen } from '@mission/contracts';
-import { screenText } from '@mission/contracts/schemas';
+import { screenText } from '@mission/contracts/vocabulary';
 import type { Command } from '../command.ts';
 import { ownerPath } from '../eventFeed.ts';
 

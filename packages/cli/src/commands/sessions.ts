@@ -1,5 +1,5 @@
 import type { Session } from '@mission/contracts';
-import { sessionStateSchema, sessionStates } from '@mission/contracts/schemas';
+import { sessionStates } from '@mission/contracts/vocabulary';
 import type { Command } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { tableText } from '../text.ts';
@@ -30,7 +30,7 @@ export const sessionsCommand: Command = {
 };
 
 function parseState(value: string): string {
-  if (!sessionStateSchema.safeParse(value).success)
+  if (!(sessionStates as readonly string[]).includes(value))
     throw new UsageError(`--state must be one of ${sessionStates.join(', ')}, not '${value}'`, 'sessions');
   return value;
 }

@@ -1,5 +1,5 @@
 import type { Task } from '@mission/contracts';
-import { taskInputSchema } from '@mission/contracts/schemas';
+import { taskPriority } from '@mission/contracts/vocabulary';
 import type { Command } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { reportTaskEnd, waitForTask } from '../taskOutcome.ts';
@@ -9,7 +9,7 @@ export const submitCommand: Command = {
   usage: '<slot> "<prompt>" [--priority N] [--wait] [--follow]',
   summary: 'Submit a task; --wait for its answer, --follow to watch its events',
   details: `Without --wait or --follow, prints the task's id (--json: the task) and returns.
-  --priority N   0 (lowest) to 100 (highest, runs first); default 50.
+  --priority N   ${taskPriority.min} (lowest) to ${taskPriority.max} (highest, runs first); default ${taskPriority.default}.
   --wait         Wait for the task to end (a spinner shows its state), then print the answer.
   --follow       Print its events as they come (as \`mission logs --follow\`), then how it ended.
 Exit code 1 when the task ends failed, timed_out or cancelled.
@@ -33,7 +33,8 @@ With --follow --json: one JSON line per event, then the ended task as the last l
 
 function parsePriority(value: string | boolean | undefined): number | undefined {
   if (typeof value !== 'string') return undefined;
-  const parsed = taskInputSchema.shape.priority.safeParse(/^-?\d+$/.test(value) ? Number(value) : value);
-  if (!parsed.success) throw new UsageError(`--priority must be a whole number from 0 to 100, not '${value}'`, 'submit');
-  return parsed.data;
+  const priority = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!(priority >= taskPriority.min && priority <= taskPriority.max))
+    throw new UsageError(`--priority must be a whole number from ${taskPriority.min} to ${taskPriority.max}, not '${value}'`, 'submit');
+  return priority;
 }

@@ -1,4 +1,4 @@
-import { scopes } from '@mission/contracts/schemas';
+import { scopes } from '@mission/contracts/vocabulary';
 import type { Command } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { loadHost } from '../host.ts';

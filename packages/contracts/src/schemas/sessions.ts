@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import { screenText, sessionStates } from '../vocabulary.ts';
 import { slotIdSchema } from './slots.ts';
 
-/** `blocked`: the CLI shows a dialog no hook reports (folder trust, login, …): answer it (`POST /v1/sessions/:id/answer`). */
-export const sessionStates = ['starting', 'idle', 'working', 'waiting_permission', 'blocked', 'exited', 'lost'] as const;
+export { screenText, sessionStates };
 export const sessionStateSchema = z.enum(sessionStates);
 export type SessionState = z.infer<typeof sessionStateSchema>;
 
@@ -164,14 +164,6 @@ export const sessionScreenSchema = z.object({
     .nullable(),
 });
 export type SessionScreen = z.infer<typeof sessionScreenSchema>;
-
-/**
- * A screen as text, one line per row, its trailing blank rows dropped: ending in one newline (what REST and
- * MCP send), or in none (`end: ''`, for a printer that adds its own).
- */
-export function screenText(screen: { lines: readonly string[] }, end: '' | '\n' = '\n'): string {
-  return screen.lines.join('\n').replace(/\n+$/, end);
-}
 
 /** What an attached terminal sends (WebSocket text frames, relayed to the owning worker). */
 export const attachInputSchema = z.discriminatedUnion('type', [

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { slotIdSchema } from './slots.ts';
 import { jsonBytes, MAX_METADATA_BYTES } from '../jsonLimits.ts';
+import { taskPriority } from '../vocabulary.ts';
 
 export const taskStatuses = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out'] as const;
 export const taskStatusSchema = z.enum(taskStatuses);
@@ -33,7 +34,7 @@ export const taskInputSchema = z.strictObject({
   slot: slotIdSchema.default('default'),
   prompt: z.string().trim().min(1, 'prompt must not be empty'),
   /** 0 (lowest) … 100 (highest); higher runs first. */
-  priority: z.number().int().min(0).max(100).default(50),
+  priority: z.number().int().min(taskPriority.min).max(taskPriority.max).default(taskPriority.default),
   timeoutMs: timeoutMsSchema.optional(),
   metadata: z
     .record(z.string(), z.unknown())

@@ -1,18 +1,8 @@
 import { z } from 'zod';
+import { scopes } from '../vocabulary.ts';
 
-/**
- * What a token may do. `…:write` includes `…:read` of the same things; `admin` includes everything
- * (roles, slots, tokens, Bull Board).
- */
-export const scopes = [
-  'tasks:read',
-  'tasks:write',
-  'sessions:read',
-  'sessions:write',
-  'approvals:read',
-  'approvals:write',
-  'admin',
-] as const;
+export { scopes };
+
 export const scopeSchema = z.enum(scopes);
 export type Scope = z.infer<typeof scopeSchema>;
 

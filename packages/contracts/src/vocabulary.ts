@@ -1,0 +1,33 @@
+/*
+ * The contracts' plain words and ranges (session states, token scopes, a task's priority range) and the text of a
+ * screen: the schemas are built from them, and a client that loads no schema library reads them here (the `mission`
+ * command line, which starts in little more than Node's own time: packages/cli/build.mjs keeps zod out of it).
+ */
+
+/** `blocked`: the CLI shows a dialog no hook reports (folder trust, login, …): answer it (`POST /v1/sessions/:id/answer`). */
+export const sessionStates = ['starting', 'idle', 'working', 'waiting_permission', 'blocked', 'exited', 'lost'] as const;
+
+/**
+ * What a token may do. `…:write` includes `…:read` of the same things; `admin` includes everything
+ * (roles, slots, tokens, Bull Board).
+ */
+export const scopes = [
+  'tasks:read',
+  'tasks:write',
+  'sessions:read',
+  'sessions:write',
+  'approvals:read',
+  'approvals:write',
+  'admin',
+] as const;
+
+/** A task's priority: 0 (lowest) … 100 (highest), 50 unless given; higher runs first. */
+export const taskPriority = { min: 0, max: 100, default: 50 } as const;
+
+/**
+ * A screen as text, one line per row, its trailing blank rows dropped: ending in one newline (what REST and
+ * MCP send), or in none (`end: ''`, for a printer that adds its own).
+ */
+export function screenText(screen: { lines: readonly string[] }, end: '' | '\n' = '\n'): string {
+  return screen.lines.join('\n').replace(/\n+$/, end);
+}
