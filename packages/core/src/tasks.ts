@@ -205,9 +205,23 @@ export class TaskService {
     const { task } = submitted;
     if (ended?.status === 'succeeded') return ended;
     if (ended) throw new TaskEndedError(ended, submitted.created ? undefined : options.idempotencyKey);
+    const askerGone = options.signal?.aborted === true;
+    // An asker that went away with an Idempotency-Key may ask again with it (a dropped connection): that repeat waits for
+    // this very task, which goes on. Without one, nobody waits for the task any more: it ends, as an ask that timed out.
+    if (askerGone && options.idempotencyKey !== undefined) {
+      this.deps.logger.info({ taskId: task.id }, 'the asker went away; its task goes on for a repeat of its Idempotency-Key');
+      throw new MissionError(
+        'conflict',
+        `the asker went away; task ${task.id} goes on: ask again with the same Idempotency-Key to wait for it`,
+        {
+          taskId: task.id,
+        },
+      );
+    }
     await this.cancel(task.id).catch((error) =>
-      this.deps.logger.warn({ err: error, taskId: task.id }, 'could not cancel a task whose ask timed out'),
+      this.deps.logger.warn({ err: error, taskId: task.id }, 'could not cancel a task nobody waits for any more'),
     );
+    if (askerGone) throw new MissionError('task_cancelled', `the asker went away: task ${task.id} was cancelled`, { taskId: task.id });
     throw new TimeoutError(`no answer within ${task.timeoutMs} ms; the task was cancelled`, { taskId: task.id });
   }
 

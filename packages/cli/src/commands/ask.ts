@@ -7,8 +7,8 @@ export const askCommand: Command = {
   name: 'ask',
   usage: '<slot> "<prompt>"',
   summary: 'Run a prompt on a slot and print the answer',
-  details: `Waits for the answer (up to the API's MISSION_ASK_TIMEOUT_MS; then the task is cancelled).
---json prints {"answer", "task"}. Exit code 1 when the task does not succeed.`,
+  details: `Waits for the answer (up to the API's MISSION_ASK_TIMEOUT_MS; then the task is cancelled, and so it is when
+this command is interrupted). --json prints {"answer", "task"}. Exit code 1 when the task does not succeed.`,
   arguments: ['slot', 'prompt'],
   async run(context, { args }) {
     const { api, printer } = context;

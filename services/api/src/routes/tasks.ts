@@ -59,12 +59,16 @@ export const taskRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (a
       },
     },
     async (request, reply) => {
-      const abort = new AbortController();
-      request.raw.once('close', () => abort.abort());
+      // The asker went away before its answer: the response closed unfinished. (The request's own 'close' comes as soon
+      // as its body is read, before this handler runs: it says nothing of the asker.)
+      const asker = new AbortController();
+      reply.raw.once('close', () => {
+        if (!reply.raw.writableFinished) asker.abort();
+      });
       const task = await core.tasks.ask(request.body, {
         idempotencyKey: request.headers['idempotency-key'],
         caller: request.caller,
-        signal: abort.signal,
+        signal: asker.signal,
         onSubmitted: async ({ created }) => void (created || reply.header('idempotent-replayed', 'true')),
       });
       return { answer: task.result, task };
