@@ -49,9 +49,10 @@ export async function streamEvents(
 ): Promise<void> {
   const { owner, log, isLast } = options;
   let closed = false;
-  request.raw.once('close', () => (closed = true));
   reply.hijack();
   const res = reply.raw;
+  // The reader went away (the response closes; a request's own 'close' says only that its body was read).
+  res.once('close', () => (closed = true));
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache, no-transform',
