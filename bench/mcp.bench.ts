@@ -37,6 +37,11 @@ export async function benchMcp(): Promise<void> {
         [
           ['task status', 'restStatus', 'mcpStatus'],
           ['task status, the tool call as a bare JSON-RPC POST (no MCP client)', 'restStatus', 'postStatus'],
+          [
+            "task status, relayed as mission-mcp relays its client's call (the SDK's transport, no MCP client)",
+            'restStatus',
+            'relayStatus',
+          ],
           ['list slots', 'restSlots', 'mcpSlots'],
         ] as const
       ).map(([operation, restSide, mcpSide]) => {

@@ -1,4 +1,5 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { type JSONRPCMessage, LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import { httpFetch, missionClientTransport } from '@mission/mcp';
 import { type MeasuredInTurn, measureInTurn } from './inTurn.ts';
 
@@ -19,7 +20,7 @@ export interface McpClientSetup {
   rounds: number;
 }
 
-export type McpOperation = 'restStatus' | 'mcpStatus' | 'postStatus' | 'restSlots' | 'mcpSlots';
+export type McpOperation = 'restStatus' | 'mcpStatus' | 'postStatus' | 'relayStatus' | 'restSlots' | 'mcpSlots';
 
 export type McpClientMessage = { kind: 'cpu?' } | { kind: 'measured'; results: Record<McpOperation, MeasuredInTurn> };
 
@@ -50,16 +51,47 @@ async function measure({ url, auth, taskId, perRound, rounds }: McpClientSetup):
     'mcp-session-id': transport.sessionId!,
     'mcp-protocol-version': transport.protocolVersion!,
   };
+  const relay = await relayOf(new URL('/mcp', url), auth);
   const operations: Record<McpOperation, () => Promise<unknown>> = {
     restStatus: async () => (await httpFetch(`${url}/v1/tasks/${taskId}`, { headers: auth })).json(),
     mcpStatus: () => client.callTool({ name: 'mission_status', arguments: { id: taskId } }),
     postStatus: async () => (await httpFetch(`${url}/mcp`, { method: 'POST', headers: postHeaders, body: statusCall })).json(),
+    relayStatus: () => relay.call('tools/call', { name: 'mission_status', arguments: { id: taskId } }),
     restSlots: async () => (await httpFetch(`${url}/v1/slots`, { headers: auth })).json(),
     mcpSlots: () => client.callTool({ name: 'mission_slots', arguments: {} }),
   };
   const results = await measureInTurn(operations, { perRound, rounds, count: { read: serverCpuMs, perReading: 0 } });
   await client.close();
+  await relay.close();
   process.send!({ kind: 'measured', results } satisfies McpClientMessage);
+}
+
+/**
+ * What `mission-mcp` does with a call its client (Claude Code) sends it on stdio (`bridge.ts`): the JSON-RPC request
+ * relayed as it is through the SDK's transport as `mission-mcp` configures it, its answer taken off the transport; no
+ * MCP client in between (the one in Claude Code made the request).
+ */
+async function relayOf(endpoint: URL, auth: Record<string, string>) {
+  const transport = missionClientTransport(endpoint, { requestInit: { headers: auth } });
+  const waiting = new Map<number, (message: JSONRPCMessage) => void>();
+  transport.onmessage = (message) => {
+    if ('id' in message && typeof message.id === 'number' && !('method' in message)) waiting.get(message.id)?.(message);
+  };
+  let lastId = 0;
+  const call = (method: string, params: Record<string, unknown>) => {
+    const id = ++lastId;
+    const answered = new Promise<JSONRPCMessage>((resolve) => waiting.set(id, resolve));
+    return transport.send({ jsonrpc: '2.0', id, method, params }).then(() => answered.finally(() => waiting.delete(id)));
+  };
+  await transport.start();
+  const initialized = (await call('initialize', {
+    protocolVersion: LATEST_PROTOCOL_VERSION,
+    capabilities: {},
+    clientInfo: { name: 'mission-bench-relay', version: '1.0.0' },
+  })) as unknown as { result: { protocolVersion: string } };
+  transport.setProtocolVersion(initialized.result.protocolVersion);
+  await transport.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+  return { call, close: () => transport.terminateSession().then(() => transport.close()) };
 }
 
 await measure(JSON.parse(process.env.MCP_BENCH_CLIENT!) as McpClientSetup);
