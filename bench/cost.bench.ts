@@ -4,6 +4,7 @@ import { createRedis } from '@mission/store';
 import { Queue, QueueEvents } from 'bullmq';
 import { benchPrefix } from './lib/environment.ts';
 import { forkScript } from './lib/forkScript.ts';
+import { inFlight } from './lib/inFlight.ts';
 import { startMissionProcesses } from './lib/missionProcesses.ts';
 import { childrenOf, ownCpuMsSince, ProcessMeter, writeSyscalls } from './lib/procStat.ts';
 import { type BenchRedis, startBenchRedis } from './lib/benchRedis.ts';
@@ -40,17 +41,7 @@ interface SideResult {
 /** Runs `count` operations with IN_FLIGHT clients in a closed loop; answers each one's latency and the wall time. */
 async function closedLoop(count: number, operation: (i: number) => Promise<void>): Promise<{ latencies: number[]; ms: number }> {
   const latencies: number[] = [];
-  let next = 0;
-  const { ms: total } = await timeIt(() =>
-    Promise.all(
-      Array.from({ length: IN_FLIGHT }, async () => {
-        while (next < count) {
-          const i = next++;
-          latencies.push((await timeIt(() => operation(i))).ms);
-        }
-      }),
-    ),
-  );
+  const { ms: total } = await timeIt(() => inFlight(count, IN_FLIGHT, async (i) => latencies.push((await timeIt(() => operation(i))).ms)));
   return { latencies, ms: total };
 }
 

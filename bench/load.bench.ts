@@ -6,6 +6,7 @@ import { inArray, sql } from 'drizzle-orm';
 import { startWorkerProcess, type WorkerProcess } from '../tests/support/workerProcess.ts';
 import { benchPrefix, benchRedisUrl } from './lib/environment.ts';
 import { forkScript } from './lib/forkScript.ts';
+import { inFlight } from './lib/inFlight.ts';
 import { startBenchSystem } from './lib/system.ts';
 import { ms, percentile, ratio, report } from './lib/stats.ts';
 
@@ -56,7 +57,7 @@ async function startRawBullmq(processes: number): Promise<StartedSide> {
   return {
     async measure() {
       const started = Date.now();
-      await submitAll((i) => queue.add('noop', { i }).then(() => undefined));
+      await inFlight(TASKS, SUBMITTERS, (i) => queue.add('noop', { i }));
       await until(async () => (await queue.getJobCountByTypes('completed')) >= TASKS);
       const jobs = await queue.getJobs(['completed'], 0, TASKS);
       const lastFinished = Math.max(...jobs.map((job) => job.finishedOn ?? 0));
@@ -101,7 +102,7 @@ async function startMission(processes: number): Promise<StartedSide> {
   return {
     async measure() {
       const started = Date.now();
-      await submitAll(async (i) => {
+      await inFlight(TASKS, SUBMITTERS, async (i) => {
         const res = await system.fetch('/v1/tasks', {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
@@ -126,19 +127,6 @@ async function startMission(processes: number): Promise<StartedSide> {
       return { throughput, waitP50: Number(stats!.p50), waitP99: Number(stats!.p99) };
     },
   };
-}
-
-/**
- * Submits TASKS tasks through `submit`, one by one from SUBMITTERS clients at once, each submitting its next as soon
- * as its last was taken (both sides alike).
- */
-async function submitAll(submit: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: SUBMITTERS }, async () => {
-      while (next < TASKS) await submit(next++);
-    }),
-  );
 }
 
 /**

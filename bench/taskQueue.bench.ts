@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { createRedis } from '@mission/store';
 import { Queue, QueueEvents, Worker } from 'bullmq';
 import { benchPrefix, benchRedisUrl } from './lib/environment.ts';
+import { inFlight } from './lib/inFlight.ts';
 import { startWorkerProcess, type WorkerProcess } from '../tests/support/workerProcess.ts';
 import { openSse } from './lib/sseClient.ts';
 import { type BenchSystem, startBenchSystem } from './lib/system.ts';
@@ -45,17 +46,12 @@ async function rawBullmq() {
   }
 
   // The same shape as Mission's throughput run below: IN_FLIGHT clients, each adding a job and waiting for its end.
-  const { ms: total } = await timeIt(async () => {
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: IN_FLIGHT }, async () => {
-        while (next < THROUGHPUT_JOBS) {
-          const job = await queue.add('noop', { i: next++ }, { removeOnComplete: true });
-          await job.waitUntilFinished(events);
-        }
-      }),
-    );
-  });
+  const { ms: total } = await timeIt(() =>
+    inFlight(THROUGHPUT_JOBS, IN_FLIGHT, async (i) => {
+      const job = await queue.add('noop', { i }, { removeOnComplete: true });
+      await job.waitUntilFinished(events);
+    }),
+  );
   await worker.close();
   await events.close();
   await queue.obliterate({ force: true });
@@ -102,14 +98,7 @@ async function mission(system: BenchSystem) {
   const latencies: number[] = [];
   for (let i = 0; i < MISSION_LATENCY_RUNS; i++) latencies.push((await timeIt(() => submitAndWait(`ping ${i}`))).ms);
 
-  const { ms: total } = await timeIt(async () => {
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: IN_FLIGHT }, async () => {
-        while (next < MISSION_THROUGHPUT_TASKS) await submitAndWait(`load ${next++}`);
-      }),
-    );
-  });
+  const { ms: total } = await timeIt(() => inFlight(MISSION_THROUGHPUT_TASKS, IN_FLIGHT, (i) => submitAndWait(`load ${i}`)));
 
   await system.close();
   return { latency: summarize(latencies), throughput: (MISSION_THROUGHPUT_TASKS / total) * 1000 };
