@@ -34,8 +34,8 @@ export function loadClientEnv(env: NodeJS.ProcessEnv): ClientEnv {
 }
 
 function missionUrl(value: string): string {
-  const url = URL.canParse(value) ? new URL(value) : undefined;
-  if (url?.protocol !== 'http:' && url?.protocol !== 'https:')
+  const protocol = URL.parse(value)?.protocol;
+  if (protocol !== 'http:' && protocol !== 'https:')
     throw new Error(`MISSION_URL must be an http or https URL such as http://127.0.0.1:7070, not '${value}'`);
   return value;
 }
