@@ -1,5 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -11,8 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { DEFAULT_DETACH_KEYS, DetachSequence, detachKeysName, parseDetachKeys } from '../packages/cli/src/detachKeys.ts';
 import { loadClientEnv } from '../packages/cli/src/env.ts';
-import { UsageError } from '../packages/cli/src/errors.ts';
+import { ApiError, UnreachableError, UsageError } from '../packages/cli/src/errors.ts';
 import { eventText } from '../packages/cli/src/eventText.ts';
+import { ApiClient } from '../packages/cli/src/http.ts';
 import { painter } from '../packages/cli/src/printer.ts';
 import { SseParser } from '../packages/cli/src/sse.ts';
 import { CLAUDE_BIN } from './support/claudeEnv.ts';
@@ -122,6 +125,78 @@ describe('mission CLI: pure parts', () => {
 });
 
 /** The real `bin/mission.mjs` against a whole system running the real claude CLI on the stub API. */
+describe("mission CLI: its HTTP client (node:http) against a server of the test's", () => {
+  /** A server on 127.0.0.1 answering each request with `handler`; closed with `close`. */
+  async function serve(handler: http.RequestListener) {
+    const server = http.createServer(handler);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return { url, close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))) };
+  }
+
+  it("JSON in and out with the token; a refusal is the API's own code and message; a body of another shape is the status", async () => {
+    const seen: { method?: string; auth?: string; type?: string; body: string }[] = [];
+    const server = await serve((req, res) => {
+      let body = '';
+      req.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+      req.once('end', () => {
+        seen.push({ method: req.method, auth: req.headers.authorization, type: req.headers['content-type'], body });
+        if (req.url === '/ok') res.writeHead(201, { 'content-type': 'application/json' }).end('{"name":"é ✓"}');
+        else if (req.url === '/refused')
+          res.writeHead(409, { 'content-type': 'application/json' }).end('{"error":{"code":"conflict","message":"busy"}}');
+        else res.writeHead(502).end('<html>bad gateway</html>');
+      });
+    });
+    try {
+      const api = new ApiClient(server.url, 'tok');
+      expect(await api.request('POST', '/ok', { text: 'ü' })).toEqual({ name: 'é ✓' });
+      expect(seen[0]).toEqual({ method: 'POST', auth: 'Bearer tok', type: 'application/json', body: '{"text":"ü"}' });
+      await expect(api.request('GET', '/refused')).rejects.toEqual(new ApiError('conflict', 'busy'));
+      expect(seen[1]).toMatchObject({ method: 'GET', type: undefined, body: '' });
+      await expect(api.request('GET', '/gateway')).rejects.toEqual(new ApiError('http_error', 'the API answered HTTP 502'));
+      expect(await new ApiClient(server.url, undefined).status('/gateway', { authorized: true })).toBe(502);
+      expect(seen[3]?.auth).toBeUndefined();
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('an event stream: messages as they arrive, a character split between two writes whole; aborting ends it quietly', async () => {
+    let second: (() => void) | undefined;
+    const server = await serve((req, res) => {
+      expect(req.headers.accept).toBe('text/event-stream');
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const bytes = Buffer.from('id: 1\ndata: {"text":"é"}\n\n');
+      const split = bytes.indexOf(Buffer.from('é')) + 1;
+      res.write(bytes.subarray(0, split));
+      setImmediate(() => res.write(bytes.subarray(split)));
+      second = () => res.write('data: second\n\n');
+    });
+    try {
+      const abort = new AbortController();
+      const messages: string[] = [];
+      for await (const message of await new ApiClient(server.url, undefined).openStream('/events', abort.signal)) {
+        messages.push(message.data);
+        if (messages.length === 1) second?.();
+        else abort.abort();
+      }
+      expect(messages).toEqual(['{"text":"é"}', 'second']);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('an API that cannot be reached is told with its cause and MISSION_URL', async () => {
+    const port = await unusedPort();
+    const api = new ApiClient(`http://127.0.0.1:${port}`, undefined);
+    const refused = await api.request('GET', '/v1/slots').catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(UnreachableError);
+    expect((refused as Error).message).toBe(
+      `cannot reach the Mission API at http://127.0.0.1:${port} (connect ECONNREFUSED 127.0.0.1:${port}); is it running? (MISSION_URL)`,
+    );
+  });
+});
+
 describe('mission CLI against a running system (real claude CLI, stub API)', () => {
   let bed: ClaudeTestBed;
   let clientEnv: Record<string, string>;

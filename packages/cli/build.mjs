@@ -65,3 +65,12 @@ if (heavyAtStart.length > 0)
   throw new Error(
     `mission must start without ${[...new Set(heavyAtStart.map((input) => input.match(heavy)[1]))].join(' and ')}: import it where a command runs, or from @mission/contracts/vocabulary`,
   );
+// Nor an ESM import of node:http(s): Node builds its namespace from every export, the lazy WebSocket among them, which
+// loads undici (35 ms of CPU). The client takes them with process.getBuiltinModule (src/http.ts).
+const undiciAtStart = [...loadedAtStart].flatMap((output) =>
+  metafile.outputs[output].imports.filter((imported) => imported.external && /^node:https?$/.test(imported.path)).map(({ path }) => path),
+);
+if (undiciAtStart.length > 0)
+  throw new Error(
+    `mission must start without an import of ${[...new Set(undiciAtStart)].join(' and ')}: take it with process.getBuiltinModule`,
+  );

@@ -1,7 +1,16 @@
+import type http from 'node:http';
 import { ApiError, UnreachableError } from './errors.ts';
 import { SseParser, type SseMessage } from './sse.ts';
 
-/** The Mission REST API as the CLI uses it: JSON requests with the bearer token, SSE streams, the WebSocket URL. */
+/**
+ * The Mission REST API as the CLI uses it: JSON requests with the bearer token, SSE streams, the WebSocket URL.
+ *
+ * Requests go over `node:http(s)`, not Node's `fetch`: a command makes one or two requests and exits, and the first
+ * `fetch` of a process loads its HTTP stack (undici) first, 35-60 ms on this project's machine, more than the rest of
+ * the request (node:http's first request: 7-9 ms). Node's modules are taken with `process.getBuiltinModule`: an ESM
+ * import of `node:http` builds its namespace from every export, among them the lazy `WebSocket`, which loads undici all
+ * the same (35 ms of CPU). Nothing times a request out: an ask waits as long as its task may take, as with curl.
+ */
 export class ApiClient {
   constructor(
     readonly baseUrl: string,
@@ -15,21 +24,32 @@ export class ApiClient {
 
   /** A JSON request; a refusal is thrown as an ApiError with the API's own message. */
   async request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    const json = body === undefined ? undefined : JSON.stringify(body);
     const response = await this.send(path, {
       method,
-      headers: { ...this.authHeaders, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: { ...this.authHeaders, ...(json === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: json,
     });
-    const text = await response.text();
-    if (!response.ok) throw apiErrorOf(response.status, text);
+    const text = await textOf(response);
+    if (!isOk(response)) throw apiErrorOf(response.statusCode ?? 0, text);
     return JSON.parse(text) as T;
+  }
+
+  /**
+   * The HTTP status a GET of `path` answers (with the token when `authorized`), its body read and dropped; a
+   * network failure is thrown as it is (`doctor` tells its cause).
+   */
+  async status(path: string, options: { authorized: boolean }): Promise<number> {
+    const response = await exchange(this.baseUrl + path, { method: 'GET', headers: options.authorized ? this.authHeaders : {} });
+    response.resume();
+    return response.statusCode ?? 0;
   }
 
   /** Opens a Server-Sent Events stream (resolves once the server answered) and yields its messages. */
   async openStream(path: string, signal: AbortSignal): Promise<AsyncIterable<SseMessage>> {
-    const response = await this.send(path, { headers: { ...this.authHeaders, accept: 'text/event-stream' }, signal });
-    if (!response.ok) throw apiErrorOf(response.status, await response.text());
-    return readMessages(response.body!, signal);
+    const response = await this.send(path, { method: 'GET', headers: { ...this.authHeaders, accept: 'text/event-stream' }, signal });
+    if (!isOk(response)) throw apiErrorOf(response.statusCode ?? 0, await textOf(response));
+    return readMessages(response, signal);
   }
 
   /** ws:// (or wss://) URL of a path on the API. */
@@ -37,14 +57,57 @@ export class ApiClient {
     return this.baseUrl.replace(/^http/, 'ws') + path;
   }
 
-  private async send(path: string, init: RequestInit): Promise<Response> {
+  private async send(path: string, init: ExchangeInit): Promise<http.IncomingMessage> {
     try {
-      return await fetch(this.baseUrl + path, init);
+      return await exchange(this.baseUrl + path, init);
     } catch (error) {
       if (init.signal?.aborted) throw error;
       throw new UnreachableError(this.baseUrl, error);
     }
   }
+}
+
+interface ExchangeInit {
+  method: 'GET' | 'POST';
+  headers: Record<string, string>;
+  body?: string | undefined;
+  /** Aborting it destroys the request and its response (a stream being read fails with the signal's reason). */
+  signal?: AbortSignal | undefined;
+}
+
+/** Sends one request; resolves with the response once its head arrived (its body still to be read). */
+function exchange(url: string, init: ExchangeInit): Promise<http.IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const { signal } = init;
+    if (signal?.aborted) return reject(signal.reason);
+    const target = new URL(url);
+    const client = process.getBuiltinModule(target.protocol === 'https:' ? 'node:https' : 'node:http');
+    const headers = init.body === undefined ? init.headers : { ...init.headers, 'content-length': String(Buffer.byteLength(init.body)) };
+    const request = client.request(target, { method: init.method, headers });
+    const abort = () => request.destroy(signal?.reason);
+    signal?.addEventListener('abort', abort, { once: true });
+    request.once('error', (error) => {
+      signal?.removeEventListener('abort', abort);
+      reject(error);
+    });
+    request.once('response', (response) => {
+      // Until the body is read, closed or aborted: an abort then fails the body being read.
+      response.once('close', () => signal?.removeEventListener('abort', abort));
+      resolve(response);
+    });
+    request.end(init.body);
+  });
+}
+
+/** A 2xx status: what fetch's `ok` told. */
+export const isSuccessStatus = (status: number) => status >= 200 && status < 300;
+const isOk = (response: http.IncomingMessage) => isSuccessStatus(response.statusCode ?? 0);
+
+async function textOf(response: http.IncomingMessage): Promise<string> {
+  response.setEncoding('utf8');
+  let text = '';
+  for await (const chunk of response) text += chunk;
+  return text;
 }
 
 /** The API's `{error:{code,message}}` body as an ApiError (a body in another shape: the HTTP status). */
@@ -58,11 +121,11 @@ export function apiErrorOf(status: number, body: string): ApiError {
   return new ApiError('http_error', `the API answered HTTP ${status}`);
 }
 
-async function* readMessages(body: ReadableStream<Uint8Array>, signal: AbortSignal): AsyncGenerator<SseMessage> {
+async function* readMessages(response: http.IncomingMessage, signal: AbortSignal): AsyncGenerator<SseMessage> {
   const parser = new SseParser();
-  const decoder = new TextDecoder();
+  response.setEncoding('utf8');
   try {
-    for await (const chunk of body) yield* parser.push(decoder.decode(chunk, { stream: true }));
+    for await (const chunk of response) yield* parser.push(chunk as string);
   } catch (error) {
     if (!signal.aborted) throw error;
   }

@@ -5,6 +5,7 @@ import type { Config } from '@mission/store';
 import type { Command, CommandContext } from '../command.ts';
 import { probeClaude } from '../claudeProbe.ts';
 import { describeCause } from '../errors.ts';
+import { isSuccessStatus } from '../http.ts';
 import { loadHost } from '../host.ts';
 import type { Paint } from '../printer.ts';
 
@@ -166,10 +167,10 @@ const checkProbe: Check = (config, { processEnv }) => probeClaude(config.claudeB
 
 const checkApi: Check = async (_config, { api }) => {
   try {
-    const response = await withTimeout(fetch(`${api.baseUrl}/healthz`), `reaching ${api.baseUrl}`);
-    return response.ok
+    const status = await withTimeout(api.status('/healthz', { authorized: false }), `reaching ${api.baseUrl}`);
+    return isSuccessStatus(status)
       ? { ok: true, detail: `${api.baseUrl} answers` }
-      : { ok: false, detail: `${api.baseUrl}/healthz answered HTTP ${response.status}`, hint: 'is MISSION_URL the Mission API?' };
+      : { ok: false, detail: `${api.baseUrl}/healthz answered HTTP ${status}`, hint: 'is MISSION_URL the Mission API?' };
   } catch (error) {
     return {
       ok: false,
@@ -180,18 +181,19 @@ const checkApi: Check = async (_config, { api }) => {
 };
 
 const checkToken: Check = async (_config, { api, clientEnv }) => {
-  let response: Response;
+  let status: number;
   try {
-    response = await withTimeout(fetch(`${api.baseUrl}/v1/overview`, { headers: api.authHeaders }), `reaching ${api.baseUrl}`);
+    status = await withTimeout(api.status('/v1/overview', { authorized: true }), `reaching ${api.baseUrl}`);
   } catch {
     return { ok: false, detail: 'not checked: the API is not reachable' };
   }
   const given = clientEnv.token ? 'MISSION_TOKEN' : 'no token (MISSION_TOKEN unset)';
-  if (response.ok) return { ok: true, detail: clientEnv.token ? 'MISSION_TOKEN accepted' : 'no token needed (the API runs with auth off)' };
+  if (isSuccessStatus(status))
+    return { ok: true, detail: clientEnv.token ? 'MISSION_TOKEN accepted' : 'no token needed (the API runs with auth off)' };
   const hint = 'create one with `mission token create --name me --scopes admin` and set MISSION_TOKEN';
-  if (response.status === 401) return { ok: false, detail: `${given} refused (401)`, hint };
-  if (response.status === 403) return { ok: false, detail: `${given} lacks the tasks:read scope (403)`, hint };
-  return { ok: false, detail: `GET /v1/overview answered HTTP ${response.status}` };
+  if (status === 401) return { ok: false, detail: `${given} refused (401)`, hint };
+  if (status === 403) return { ok: false, detail: `${given} lacks the tasks:read scope (403)`, hint };
+  return { ok: false, detail: `GET /v1/overview answered HTTP ${status}` };
 };
 
 function findOnPath(command: string, searchPath: string): string | undefined {
