@@ -16,7 +16,7 @@ import { ms, ratio, report, summarize, timeIt, type LatencySummary } from './lib
  * CONCURRENCY at once and spawns the no-op agent per task. CPU is read from /proc for every process of
  * the system: worker (with the agents it reaped; for Mission, its spawner process with them), Redis (a private server per side), and for
  * Mission the API and its Postgres backends; and the clients' (this process: BullMQ's add and wait on the raw side,
- * `fetch` of /v1/ask on Mission's), as each side's own. `--full` runs longer.
+ * Mission's own client's POST /v1/ask on Mission's: the `mission` CLI's, over node:http), as each side's own. `--full` runs longer.
  */
 const FULL = process.argv.includes('--full');
 const TASKS = Number(process.env.BENCH_COST_TASKS ?? (FULL ? 3_000 : 400));
@@ -107,13 +107,8 @@ async function startMissionSide(redis: BenchRedis) {
   });
   const { api, worker } = mission;
   const run = async (i: number) => {
-    const res = await fetch(`${mission.url}/v1/ask`, {
-      method: 'POST',
-      headers: mission.headers,
-      body: JSON.stringify({ prompt: `task ${i}` }),
-    });
-    const body = (await res.json()) as { task?: { status: string } };
-    if (res.status !== 200 || body.task?.status !== 'succeeded') throw new Error(`ask answered ${res.status}: ${JSON.stringify(body)}`);
+    const answer = await mission.client.request<{ task?: { status: string } }>('POST', '/v1/ask', { prompt: `task ${i}` });
+    if (answer.task?.status !== 'succeeded') throw new Error(`ask answered ${JSON.stringify(answer)}`);
   };
   return {
     warmUp: () => closedLoop(WARMUP, run),

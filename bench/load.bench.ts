@@ -103,12 +103,7 @@ async function startMission(processes: number): Promise<StartedSide> {
     async measure() {
       const started = Date.now();
       await inFlight(TASKS, SUBMITTERS, async (i) => {
-        const res = await system.fetch('/v1/tasks', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ prompt: `load ${i}` }),
-        });
-        if (res.status !== 202) throw new Error(`submit answered ${res.status}: ${await res.text()}`);
+        await system.client.request('POST', '/v1/tasks', { prompt: `load ${i}` });
       });
       await until(async () => (await ended()) >= TASKS);
       const [stats] = await db

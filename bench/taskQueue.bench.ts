@@ -82,15 +82,9 @@ async function rawSpawn() {
 /** Mission end to end: POST /v1/tasks → task `succeeded`, with the no-op agent as the claude binary. */
 async function mission(system: BenchSystem) {
   const { core } = system;
-  const url = `${system.url}/v1/tasks`;
 
   const submitAndWait = async (prompt: string) => {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...system.auth },
-      body: JSON.stringify({ prompt }),
-    });
-    const task = (await res.json()) as { id: string };
+    const task = await system.client.request<{ id: string }>('POST', '/v1/tasks', { prompt });
     const done = await core.tasks.waitForEnd(task.id, 60_000);
     if (done?.status !== 'succeeded') throw new Error(`task ${task.id} ended ${done?.status}: ${done?.error}`);
   };

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { TokenService } from '@mission/core';
 import { openDatabase } from '@mission/store';
 import postgres from 'postgres';
+import { ApiClient } from '../../packages/cli/src/http.ts';
 import { freePort } from '../../packages/cli/src/privateRedis.ts';
 import { benchPrefix, scratchDatabase } from './environment.ts';
 
@@ -22,6 +23,8 @@ export interface MissionProcesses {
   queuePrefix: string;
   /** Authorization (an admin token) and JSON content type. */
   headers: Record<string, string>;
+  /** Mission's own client (the `mission` CLI's) with the admin token: how the benches ask what they measure. */
+  client: ApiClient;
   api: ChildProcess;
   worker: ChildProcess;
   /** Pids of the Postgres backends serving the scratch database now. */
@@ -94,6 +97,7 @@ export async function startMissionProcesses(
     database: dbName,
     queuePrefix,
     headers,
+    client: new ApiClient(url, token),
     api,
     worker,
     postgresBackends: backends,

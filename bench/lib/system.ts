@@ -4,6 +4,7 @@ import { type CoreRuntime, createCoreRuntime } from '@mission/core';
 import { mcpHttp } from '@mission/mcp';
 import { type Config, createLogger, type Logger, loadConfig, openDatabase } from '@mission/store';
 import { type MissionWorker, startWorker } from '@mission/worker';
+import { ApiClient } from '../../packages/cli/src/http.ts';
 import { benchPrefix, benchRedisUrl, scratchDatabase } from './environment.ts';
 
 export interface BenchSystem {
@@ -12,6 +13,8 @@ export interface BenchSystem {
   /** An admin token's Authorization header (the API runs with auth on, as deployed). */
   auth: { authorization: string };
   config: Config;
+  /** Mission's own client (the `mission` CLI's) with the admin token: how the benches ask what they measure. */
+  client: ApiClient;
   /** fetch on the API with the admin token. */
   fetch(path: string, init?: RequestInit): Promise<Response>;
   core: CoreRuntime;
@@ -54,6 +57,7 @@ export async function startBenchSystem(
     url,
     auth,
     config,
+    client: new ApiClient(url, token),
     fetch: (route, init = {}) =>
       fetch(url + route, { ...init, headers: { ...auth, ...(init.headers as Record<string, string> | undefined) } }),
     core,
