@@ -14,6 +14,7 @@ import YAML from 'yaml';
 import { DEFAULT_DETACH_KEYS, DetachSequence, detachKeysName, parseDetachKeys } from '../packages/cli/src/detachKeys.ts';
 import { loadClientEnv } from '../packages/cli/src/env.ts';
 import { ApiError, UnreachableError, UsageError } from '../packages/cli/src/errors.ts';
+import { ownerEvents } from '../packages/cli/src/eventFeed.ts';
 import { eventText } from '../packages/cli/src/eventText.ts';
 import { ApiClient } from '../packages/cli/src/http.ts';
 import { painter } from '../packages/cli/src/printer.ts';
@@ -181,6 +182,34 @@ describe("mission CLI: its HTTP client (node:http) against a server of the test'
         else abort.abort();
       }
       expect(messages).toEqual(['{"text":"é"}', 'second']);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a followed stream cut mid-way (the API restarted) picks up after its last event; without --follow the cut is an error', async () => {
+    const afters: string[] = [];
+    const server = await serve((req, res) => {
+      const after = new URL(req.url ?? '/', 'http://x').searchParams.get('after') ?? '';
+      afters.push(after);
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const event = (seq: number) => `id: ${seq}\ndata: ${JSON.stringify({ seq, type: 'output', payload: { text: `line ${seq}` } })}\n\n`;
+      // The first stream is cut after its first event (the socket destroyed mid-response); the next one ends.
+      if (after === '0') res.write(event(1), () => res.destroy());
+      else res.end(`${event(2)}event: end\ndata: {}\n\n`);
+    });
+    try {
+      const api = new ApiClient(server.url, undefined);
+      const followed: number[] = [];
+      for await (const event of ownerEvents(api, { kind: 'task', id: 'task_1' }, { follow: true })) followed.push(event.seq);
+      expect(followed).toEqual([1, 2]);
+      expect(afters).toEqual(['0', '1']);
+      const once: number[] = [];
+      const cut = await (async () => {
+        for await (const event of ownerEvents(api, { kind: 'task', id: 'task_1' }, { follow: false })) once.push(event.seq);
+      })().catch((error: unknown) => error);
+      expect(once).toEqual([1]);
+      expect(cut).toBeInstanceOf(UnreachableError);
     } finally {
       await server.close();
     }

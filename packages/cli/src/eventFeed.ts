@@ -1,8 +1,13 @@
 import type { MissionEvent, OwnerKind } from '@mission/contracts';
-import { ApiError } from './errors.ts';
+import { ApiError, UnreachableError } from './errors.ts';
 import type { ApiClient } from './http.ts';
 
 const RECONNECT_DELAY_MS = 1_000;
+/**
+ * How long a followed stream keeps reconnecting to an API it cannot reach (a restart, a rolling deploy of its pods)
+ * before it gives up with that failure.
+ */
+const GIVE_UP_UNREACHABLE_MS = 60_000;
 
 export interface EventOwnerRef {
   kind: OwnerKind;
@@ -18,15 +23,18 @@ export const ownerPath = (owner: EventOwnerRef) => `/v1/${owner.kind === 'sessio
 
 /**
  * The events of a task or session in order, from the API's SSE stream: with `follow`, until the owner
- * ends (the stream's `end`), reconnecting after the last seq when the connection drops; without, the
- * events stored so far (`?follow=false`).
+ * ends (the stream's `end`), reconnecting after the last seq when the connection closes or is cut, for as long
+ * as the API is unreachable for less than GIVE_UP_UNREACHABLE_MS; without, the events stored so far
+ * (`?follow=false`).
  */
 export async function* ownerEvents(api: ApiClient, owner: EventOwnerRef, options: { follow: boolean }): AsyncGenerator<MissionEvent> {
   let after = 0;
+  let unreachableSince: number | undefined;
   for (;;) {
     const abort = new AbortController();
     try {
       const stream = await api.openStream(`${ownerPath(owner)}/events?after=${after}&follow=${options.follow}`, abort.signal);
+      unreachableSince = undefined;
       for await (const message of stream) {
         if (message.event === 'end') return;
         // A stored `error` event has its seq as id; the stream's own failure has none.
@@ -35,11 +43,15 @@ export async function* ownerEvents(api: ApiClient, owner: EventOwnerRef, options
         after = event.seq;
         yield event;
       }
+    } catch (error) {
+      if (!options.follow || !(error instanceof UnreachableError)) throw error;
+      unreachableSince ??= Date.now();
+      if (Date.now() - unreachableSince >= GIVE_UP_UNREACHABLE_MS) throw error;
     } finally {
       abort.abort();
     }
     if (!options.follow) return;
-    // The connection closed before the end (the API restarted, a proxy cut it): pick up where it was.
+    // The connection closed or was cut before the end (the API restarted, a proxy cut it): pick up where it was.
     await new Promise((resolve) => setTimeout(resolve, RECONNECT_DELAY_MS));
   }
 }

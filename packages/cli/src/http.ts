@@ -49,7 +49,7 @@ export class ApiClient {
   async openStream(path: string, signal: AbortSignal): Promise<AsyncIterable<SseMessage>> {
     const response = await this.send(path, { method: 'GET', headers: { ...this.authHeaders, accept: 'text/event-stream' }, signal });
     if (!isOk(response)) throw apiErrorOf(response.statusCode ?? 0, await textOf(response));
-    return readMessages(response, signal);
+    return readMessages(response, signal, this.baseUrl);
   }
 
   /** ws:// (or wss://) URL of a path on the API. */
@@ -121,12 +121,13 @@ export function apiErrorOf(status: number, body: string): ApiError {
   return new ApiError('http_error', `the API answered HTTP ${status}`);
 }
 
-async function* readMessages(response: http.IncomingMessage, signal: AbortSignal): AsyncGenerator<SseMessage> {
+/** The stream's messages until it ends, or `signal` aborts it; a connection cut meanwhile is an UnreachableError. */
+async function* readMessages(response: http.IncomingMessage, signal: AbortSignal, baseUrl: string): AsyncGenerator<SseMessage> {
   const parser = new SseParser();
   response.setEncoding('utf8');
   try {
     for await (const chunk of response) yield* parser.push(chunk as string);
   } catch (error) {
-    if (!signal.aborted) throw error;
+    if (!signal.aborted) throw new UnreachableError(baseUrl, error);
   }
 }
