@@ -135,7 +135,7 @@ describe("mission CLI: its HTTP client (node:http) against a server of the test'
     return { url, close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))) };
   }
 
-  it("JSON in and out with the token; a refusal is the API's own code and message; a body of another shape is the status", async () => {
+  it("JSON in and out with the token; a refusal is the API's own code and message; a body of another shape is the status; a redirect is named", async () => {
     const seen: { method?: string; auth?: string; type?: string; body: string }[] = [];
     const server = await serve((req, res) => {
       let body = '';
@@ -143,6 +143,7 @@ describe("mission CLI: its HTTP client (node:http) against a server of the test'
       req.once('end', () => {
         seen.push({ method: req.method, auth: req.headers.authorization, type: req.headers['content-type'], body });
         if (req.url === '/ok') res.writeHead(201, { 'content-type': 'application/json' }).end('{"name":"é ✓"}');
+        else if (req.url === '/moved') res.writeHead(308, { location: 'https://mission.example/moved' }).end();
         else if (req.url === '/refused')
           res.writeHead(409, { 'content-type': 'application/json' }).end('{"error":{"code":"conflict","message":"busy"}}');
         else res.writeHead(502).end('<html>bad gateway</html>');
@@ -155,8 +156,12 @@ describe("mission CLI: its HTTP client (node:http) against a server of the test'
       await expect(api.request('GET', '/refused')).rejects.toEqual(new ApiError('conflict', 'busy'));
       expect(seen[1]).toMatchObject({ method: 'GET', type: undefined, body: '' });
       await expect(api.request('GET', '/gateway')).rejects.toEqual(new ApiError('http_error', 'the API answered HTTP 502'));
+      // Node's fetch followed a redirect by itself; this client names it (MISSION_URL is to name the API itself).
+      await expect(api.request('POST', '/moved', {})).rejects.toEqual(
+        new ApiError('http_error', 'the API answered HTTP 308, moved to https://mission.example/moved: set MISSION_URL to where it is'),
+      );
       expect(await new ApiClient(server.url, undefined).status('/gateway', { authorized: true })).toBe(502);
-      expect(seen[3]?.auth).toBeUndefined();
+      expect(seen[4]?.auth).toBeUndefined();
     } finally {
       await server.close();
     }

@@ -31,7 +31,7 @@ export class ApiClient {
       body: json,
     });
     const text = await textOf(response);
-    if (!isOk(response)) throw apiErrorOf(response.statusCode ?? 0, text);
+    if (!isOk(response)) throw refusalOf(response, text);
     return JSON.parse(text) as T;
   }
 
@@ -48,7 +48,7 @@ export class ApiClient {
   /** Opens a Server-Sent Events stream (resolves once the server answered) and yields its messages. */
   async openStream(path: string, signal: AbortSignal): Promise<AsyncIterable<SseMessage>> {
     const response = await this.send(path, { method: 'GET', headers: { ...this.authHeaders, accept: 'text/event-stream' }, signal });
-    if (!isOk(response)) throw apiErrorOf(response.statusCode ?? 0, await textOf(response));
+    if (!isOk(response)) throw refusalOf(response, await textOf(response));
     return readMessages(response, signal, this.baseUrl);
   }
 
@@ -108,6 +108,18 @@ async function textOf(response: http.IncomingMessage): Promise<string> {
   let text = '';
   for await (const chunk of response) text += chunk;
   return text;
+}
+
+/**
+ * A response that is not a 2xx as an ApiError: a redirect names where it points (no request is sent again
+ * elsewhere: MISSION_URL is to name the API itself), anything else is told by {@link apiErrorOf}.
+ */
+function refusalOf(response: http.IncomingMessage, body: string): ApiError {
+  const status = response.statusCode ?? 0;
+  const location = response.headers.location;
+  if (status >= 300 && status < 400 && location)
+    return new ApiError('http_error', `the API answered HTTP ${status}, moved to ${location}: set MISSION_URL to where it is`);
+  return apiErrorOf(status, body);
 }
 
 /** The API's `{error:{code,message}}` body as an ApiError (a body in another shape: the HTTP status). */
