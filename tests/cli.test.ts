@@ -220,7 +220,7 @@ describe("mission CLI: its HTTP client (node:http) against a server of the test'
     }
   });
 
-  it('an API that cannot be reached is told with its cause and MISSION_URL', async () => {
+  it('an API that cannot be reached is told with its cause and MISSION_URL, at once also when following', async () => {
     const port = await unusedPort();
     const api = new ApiClient(`http://127.0.0.1:${port}`, undefined);
     const refused = await api.request('GET', '/v1/slots').catch((error: unknown) => error);
@@ -228,6 +228,9 @@ describe("mission CLI: its HTTP client (node:http) against a server of the test'
     expect((refused as Error).message).toBe(
       `cannot reach the Mission API at http://127.0.0.1:${port} (connect ECONNREFUSED 127.0.0.1:${port}); is it running? (MISSION_URL)`,
     );
+    // Never reached: no reconnecting (it is for a stream that was open), so a wrong MISSION_URL is said at once.
+    const following = ownerEvents(api, { kind: 'task', id: 'task_1' }, { follow: true }).next();
+    await expect(following).rejects.toEqual(refused);
   });
 });
 

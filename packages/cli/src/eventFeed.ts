@@ -24,16 +24,18 @@ export const ownerPath = (owner: EventOwnerRef) => `/v1/${owner.kind === 'sessio
 /**
  * The events of a task or session in order, from the API's SSE stream: with `follow`, until the owner
  * ends (the stream's `end`), reconnecting after the last seq when the connection closes or is cut, for as long
- * as the API is unreachable for less than GIVE_UP_UNREACHABLE_MS; without, the events stored so far
- * (`?follow=false`).
+ * as the API is unreachable for less than GIVE_UP_UNREACHABLE_MS (an API never reached fails at once: a wrong
+ * MISSION_URL is said now); without, the events stored so far (`?follow=false`).
  */
 export async function* ownerEvents(api: ApiClient, owner: EventOwnerRef, options: { follow: boolean }): AsyncGenerator<MissionEvent> {
   let after = 0;
+  let opened = false;
   let unreachableSince: number | undefined;
   for (;;) {
     const abort = new AbortController();
     try {
       const stream = await api.openStream(`${ownerPath(owner)}/events?after=${after}&follow=${options.follow}`, abort.signal);
+      opened = true;
       unreachableSince = undefined;
       for await (const message of stream) {
         if (message.event === 'end') return;
@@ -44,7 +46,7 @@ export async function* ownerEvents(api: ApiClient, owner: EventOwnerRef, options
         yield event;
       }
     } catch (error) {
-      if (!options.follow || !(error instanceof UnreachableError)) throw error;
+      if (!options.follow || !opened || !(error instanceof UnreachableError)) throw error;
       unreachableSince ??= Date.now();
       if (Date.now() - unreachableSince >= GIVE_UP_UNREACHABLE_MS) throw error;
     } finally {
