@@ -137,11 +137,13 @@ describe("mission CLI: its HTTP client (node:http) against a server of the test'
 
   it("JSON in and out with the token; a refusal is the API's own code and message; a body of another shape is the status; a redirect is named", async () => {
     const seen: { method?: string; auth?: string; type?: string; body: string }[] = [];
+    const lengths: (string | undefined)[] = [];
     const server = await serve((req, res) => {
       let body = '';
       req.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
       req.once('end', () => {
         seen.push({ method: req.method, auth: req.headers.authorization, type: req.headers['content-type'], body });
+        lengths.push(req.headers['content-length']);
         if (req.url === '/ok') res.writeHead(201, { 'content-type': 'application/json' }).end('{"name":"é ✓"}');
         else if (req.url === '/moved') res.writeHead(308, { location: 'https://mission.example/moved' }).end();
         else if (req.url === '/refused')
@@ -162,6 +164,9 @@ describe("mission CLI: its HTTP client (node:http) against a server of the test'
       );
       expect(await new ApiClient(server.url, undefined).status('/gateway', { authorized: true })).toBe(502);
       expect(seen[4]?.auth).toBeUndefined();
+      // Every body's length is told in bytes ({"text":"ü"}: 13); a POST without one says 0 (as fetch did), a GET nothing.
+      await expect(api.request('POST', '/gateway')).rejects.toBeInstanceOf(ApiError);
+      expect(lengths).toEqual(['13', undefined, undefined, '2', undefined, '0']);
     } finally {
       await server.close();
     }

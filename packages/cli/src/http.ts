@@ -82,7 +82,9 @@ function exchange(url: string, init: ExchangeInit): Promise<http.IncomingMessage
     if (signal?.aborted) return reject(signal.reason);
     const target = new URL(url);
     const client = process.getBuiltinModule(target.protocol === 'https:' ? 'node:https' : 'node:http');
-    const headers = init.body === undefined ? init.headers : { ...init.headers, 'content-length': String(Buffer.byteLength(init.body)) };
+    // A POST without a body says so (as fetch did), rather than going out chunked.
+    const length = init.body === undefined ? (init.method === 'POST' ? 0 : undefined) : Buffer.byteLength(init.body);
+    const headers = length === undefined ? init.headers : { ...init.headers, 'content-length': String(length) };
     const request = client.request(target, { method: init.method, headers });
     const abort = () => request.destroy(signal?.reason);
     signal?.addEventListener('abort', abort, { once: true });
