@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { createRedis, tables } from '@mission/store';
 import { Queue } from 'bullmq';
 import { inArray, sql } from 'drizzle-orm';
+import { waitUntil } from '../tests/support/processes.ts';
 import { startWorkerProcess, type WorkerProcess } from '../tests/support/workerProcess.ts';
 import { benchPrefix, benchRedisUrl } from './lib/environment.ts';
 import { forkScript } from './lib/forkScript.ts';
@@ -22,8 +23,13 @@ const FLEET_SIZES = FULL ? [1, 2, 4] : [1];
 const CONCURRENCY = 8;
 /** Submissions in flight at once, on both sides. */
 const SUBMITTERS = 32;
-/** How often each side is asked whether all its tasks ended. */
+/**
+ * How often each side is asked whether all its tasks ended. It only tells when to stop waiting: each side's throughput
+ * is timed to the last task's end as stored (BullMQ's `finishedOn`, Mission's `finished_at`), not to this poll.
+ */
 const POLL_MS = 50;
+/** A side whose tasks have not all ended after this long has hung: the bench fails rather than waiting for ever. */
+const END_WAIT_MS = 10 * 60_000;
 
 const noopAgent = fileURLToPath(new URL('./noop-agent.sh', import.meta.url));
 const rawWorkerScript = fileURLToPath(new URL('./lib/rawWorker.ts', import.meta.url));
@@ -58,7 +64,7 @@ async function startRawBullmq(processes: number): Promise<StartedSide> {
     async measure() {
       const started = Date.now();
       await inFlight(TASKS, SUBMITTERS, (i) => queue.add('noop', { i }));
-      await until(async () => (await queue.getJobCountByTypes('completed')) >= TASKS);
+      await waitUntil(async () => (await queue.getJobCountByTypes('completed')) >= TASKS, END_WAIT_MS, "raw BullMQ's jobs to end", POLL_MS);
       const jobs = await queue.getJobs(['completed'], 0, TASKS);
       const lastFinished = Math.max(...jobs.map((job) => job.finishedOn ?? 0));
       const waits: number[] = [];
@@ -105,7 +111,7 @@ async function startMission(processes: number): Promise<StartedSide> {
       await inFlight(TASKS, SUBMITTERS, async (i) => {
         await system.client.request('POST', '/v1/tasks', { prompt: `load ${i}` });
       });
-      await until(async () => (await ended()) >= TASKS);
+      await waitUntil(async () => (await ended()) >= TASKS, END_WAIT_MS, "Mission's tasks to end", POLL_MS);
       const [stats] = await db
         .select({
           lastFinished: sql<string>`(extract(epoch from max(${tasks.finishedAt})) * 1000)::float8`,
@@ -122,14 +128,6 @@ async function startMission(processes: number): Promise<StartedSide> {
       return { throughput, waitP50: Number(stats!.p50), waitP99: Number(stats!.p99) };
     },
   };
-}
-
-/**
- * Resolves once `done` says so, asked every POLL_MS. It only tells when to stop waiting: each side's throughput is
- * timed to the last task's end as stored (BullMQ's `finishedOn`, Mission's `finished_at`), not to this poll.
- */
-async function until(done: () => Promise<boolean>): Promise<void> {
-  while (!(await done())) await new Promise((resolve) => setTimeout(resolve, POLL_MS));
 }
 
 export async function benchLoad(): Promise<void> {

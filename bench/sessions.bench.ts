@@ -12,7 +12,7 @@ import { startStubAnthropic, type StubAnthropic } from '../tests/support/stubAnt
 import { ms, ratio, report, summarize, timeIt } from './lib/stats.ts';
 import { benchRedisUrl } from './lib/environment.ts';
 import { startMissionProcesses } from './lib/missionProcesses.ts';
-import { processesIn, untilQuiet } from '../tests/support/processes.ts';
+import { processesIn, untilQuiet, waitUntil } from '../tests/support/processes.ts';
 import { readSse } from '../tests/support/sse.ts';
 import { type BenchSystem, startBenchSystem } from './lib/system.ts';
 
@@ -24,6 +24,8 @@ const FULL = process.argv.includes('--full');
 const FLEET = Math.min(200, Number(process.env.BENCH_SESSIONS ?? (FULL ? 50 : 10)));
 /** Sends measured on each side (10, 40 with `--full`), after {@link WARMUP_SENDS} that are not. */
 const SEND_RUNS = FULL ? 40 : 10;
+/** How often the API is asked whether sessions are up (a wait, not a measure). */
+const POLL_MS = 200;
 /** Sends of each side first, not measured: the JIT, and the first use of each statement on each pooled connection. */
 const WARMUP_SENDS = 2;
 /**
@@ -74,14 +76,6 @@ const memory = async () => {
   gc();
   return process.memoryUsage();
 };
-
-async function waitUntil(test: () => Promise<boolean>, what: string, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await test())) {
-    if (Date.now() > deadline) throw new Error(`no ${what} within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 /** Resolves once the terminal's screen shows every one of `parts`, checked after each render. */
 function screenShows(pty: PtySession, parts: string[], timeoutMs = 30_000): Promise<void> {
@@ -224,7 +218,7 @@ async function sendToReply(stub: StubAnthropic) {
       post<Session>('/v1/sessions', { slot: 'default' }).then(async (session) => {
         const state = async () =>
           ((await (await fetch(`${mission.url}/v1/sessions/${session.id}`, { headers: mission.headers })).json()) as Session).state;
-        await waitUntil(async () => (await state()) === 'idle', 'the session to start');
+        await waitUntil(async () => (await state()) === 'idle', 120_000, 'the session to start', POLL_MS);
         return session;
       }),
       rawClaude(rawEnv, place.workdir, 'raw').then((cli) => (rawClis.push(cli), cli)),
@@ -288,8 +282,9 @@ async function sessionFleet(stub: StubAnthropic, system: BenchSystem) {
       fleet.push(...(await Promise.all(Array.from({ length: wave }, () => post<Session>('/v1/sessions', { slot: 'default' })))));
       await waitUntil(
         async () => (await system.core.sessions.list({ state: 'idle', limit: 200 })).length >= fleet.length,
-        `${fleet.length} idle sessions`,
         300_000,
+        `${fleet.length} idle sessions`,
+        POLL_MS,
       );
     }
     const startup = Date.now() - started;
