@@ -5,14 +5,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TokenService } from '@mission/core';
 import { openDatabase } from '@mission/store';
-import postgres from 'postgres';
 import { ApiClient } from '../../packages/cli/src/http.ts';
 import { freePort } from '../../packages/cli/src/privateRedis.ts';
-import { benchPrefix, scratchDatabase } from './environment.ts';
+import { benchPrefix, type ScratchDatabase, scratchDatabase } from './environment.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-/** Postgres backends flush their statistics within 10 s of going idle (or at disconnect). */
-const PG_STATS_SETTLE_MS = 11_000;
 
 /** Mission as deployed: an API process and a worker process (`src/api.ts`, `src/worker.ts`) on a scratch database, auth on. */
 export interface MissionProcesses {
@@ -27,15 +24,8 @@ export interface MissionProcesses {
   client: ApiClient;
   api: ChildProcess;
   worker: ChildProcess;
-  /** Pids of the Postgres backends serving the scratch database now. */
-  postgresBackends(): Promise<number[]>;
-  /** Transactions committed or rolled back in the scratch database, once every running backend has reported them. */
-  settledTransactions(): Promise<number>;
-  /**
-   * The same after stopProcesses, without the wait: a backend reports its statistics as it disconnects, before it
-   * leaves pg_stat_activity, so the count is whole once the scratch database has no backend left.
-   */
-  transactionsAfterStop(): Promise<number>;
+  /** The scratch database: its backends, its transactions (`transactionsAfterStop` once stopProcesses has run). */
+  scratch: ScratchDatabase;
   /** Stops API and worker (their backends report their statistics as they disconnect). */
   stopProcesses(): Promise<void>;
   /** Drops the scratch database and data folder; call after stopProcesses. */
@@ -82,42 +72,19 @@ export async function startMissionProcesses(
     throw error;
   });
 
-  const admin = postgres(database.url.replace(/\/[^/]*$/, '/postgres'), {
-    max: 1,
-    onnotice: () => {
-      /* notices ("does not exist, skipping") are no news */
-    },
-  });
-  const dbName = new URL(database.url).pathname.slice(1);
-  const backends = async () => (await admin`select pid from pg_stat_activity where datname = ${dbName}`).map((row) => Number(row.pid));
-  const transactions = async () =>
-    Number((await admin`select xact_commit + xact_rollback as n from pg_stat_database where datname = ${dbName}`)[0]!.n);
   return {
     url,
-    database: dbName,
+    database: database.name,
     queuePrefix,
     headers,
     client: new ApiClient(url, token),
     api,
     worker,
-    postgresBackends: backends,
-    async settledTransactions() {
-      await new Promise((resolve) => setTimeout(resolve, PG_STATS_SETTLE_MS));
-      return transactions();
-    },
-    async transactionsAfterStop() {
-      const deadline = Date.now() + 30_000;
-      while ((await backends()).length > 0) {
-        if (Date.now() > deadline) throw new Error(`the backends of ${dbName} were still connected 30 s after API and worker stopped`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      return transactions();
-    },
+    scratch: database,
     async stopProcesses() {
       await Promise.all([stopProcess(api), stopProcess(worker)]);
     },
     async cleanUp() {
-      await admin.end();
       await database.drop();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
