@@ -26,6 +26,9 @@ import { ms, ratio, report, summarize, timeIt, type LatencySummary } from './lib
 const FULL = process.argv.includes('--full');
 const TASKS = Number(process.env.BENCH_COST_TASKS ?? (FULL ? 3_000 : 400));
 const WARMUP = 30;
+/** The tasks of each side are run in this many rounds, the sides in turn: 4 in the quick run, 10 with `--full`. */
+const ROUNDS = FULL ? 10 : 4;
+const PER_ROUND = Math.ceil(TASKS / ROUNDS);
 const IN_FLIGHT = 32;
 const CONCURRENCY = 32;
 
@@ -51,59 +54,103 @@ async function closedLoop(count: number, operation: (i: number) => Promise<void>
   return { latencies, ms: total };
 }
 
-/** What runs on a side's servers while it is measured, and how it stops. */
-interface MeasuredSide {
+/** A side's processes as the cost bench measures them, and how they stop. */
+interface SideProcesses {
   /** The side's API process, if it has one. */
   api?: ChildProcess;
   /** The worker process and what it started that runs all along (Mission's spawner). */
   workerPids: number[];
-  /** The side's database, if it has one, and its transaction count after the warm-up. */
-  database?: { scratch: ScratchDatabase; transactionsBefore: number };
+  /** The side's database, if it has one. */
+  scratch?: ScratchDatabase;
   /** Stops the side's processes (their Postgres backends report their statistics as they disconnect). */
   stop(): Promise<void>;
+  /** Removes what the side left (its database), once its transactions are counted. */
+  cleanUp?(): Promise<void>;
 }
 
 /**
- * Runs TASKS tasks through `run` and reads what they cost on every process of the side: the client (this process),
- * its API and worker, its Redis and its Postgres backends; then stops the side and counts its transactions.
+ * One side of the cost bench: how a task runs on it, its processes, and what its measured rounds add up to. Each
+ * round reads what its tasks cost on every process of the side (the client, this process; its API and worker; its
+ * Redis and its Postgres backends), so the time the side idles while the others run their rounds is not counted.
  */
-async function measureSide(redis: BenchRedis, run: (i: number) => Promise<void>, side: MeasuredSide): Promise<SideResult> {
-  await redis.resetStats();
-  const cpu = new ProcessMeter();
-  const writes = new ProcessMeter(writeSyscalls);
-  const servers: Record<string, number[]> = { ...(side.api ? { api: [side.api.pid!] } : {}), worker: side.workerPids };
-  for (const pid of Object.values(servers).flat()) for (const meter of [cpu, writes]) meter.track(pid);
-  const backends = async () => (side.database ? side.database.scratch.backends() : []);
-  for (const pid of [redis.pid, ...(await backends())]) cpu.track(pid);
-  const client = process.cpuUsage();
+class CostSide {
+  private readonly latencies: number[] = [];
+  private readonly cpu: Record<string, number> = {};
+  private readonly writes: Record<string, number> = {};
+  private wallMs = 0;
+  private tasks = 0;
+  private redisCommands = 0;
+  private transactionsBefore = 0;
 
-  const { latencies, ms: wall } = await closedLoop(TASKS, run);
-  const clientMs = ownCpuMsSince(client);
-  const pgPids = await backends();
-  for (const pid of pgPids) cpu.track(pid);
-  const used = {
-    client: clientMs,
-    ...Object.fromEntries(Object.entries(servers).map(([part, pids]) => [part, cpu.used(pids)])),
-    redis: cpu.used([redis.pid]),
-    ...(side.database ? { postgres: cpu.used(pgPids) } : {}),
-  };
-  const written = Object.fromEntries(Object.entries(servers).map(([part, pids]) => [part, writes.used(pids)]));
-  const redisCommands = await redis.commands();
+  constructor(
+    private readonly redis: BenchRedis,
+    private readonly run: (i: number) => Promise<void>,
+    private readonly processes: SideProcesses,
+  ) {}
 
-  await side.stop();
-  const transactions = side.database ? (await side.database.scratch.transactionsAfterStop()) - side.database.transactionsBefore : 0;
-  return {
-    latency: summarize(latencies),
-    throughput: (TASKS / wall) * 1000,
-    cpu: perTask(used),
-    writes: perTask(written),
-    redisCommands: redisCommands / TASKS,
-    pgTransactions: transactions / TASKS,
-  };
+  warmUp(): Promise<unknown> {
+    return closedLoop(WARMUP, this.run);
+  }
+
+  /** After the warm-up: the transactions so far, once every backend has reported them (11 s). */
+  async settle(): Promise<void> {
+    if (this.processes.scratch) this.transactionsBefore = await this.processes.scratch.settledTransactions();
+  }
+
+  async round(count: number): Promise<void> {
+    const { api, workerPids, scratch } = this.processes;
+    await this.redis.resetStats();
+    const cpu = new ProcessMeter();
+    const writes = new ProcessMeter(writeSyscalls);
+    const servers: Record<string, number[]> = { ...(api ? { api: [api.pid!] } : {}), worker: workerPids };
+    for (const pid of Object.values(servers).flat()) for (const meter of [cpu, writes]) meter.track(pid);
+    const backends = async () => (scratch ? scratch.backends() : []);
+    for (const pid of [this.redis.pid, ...(await backends())]) cpu.track(pid);
+    const client = process.cpuUsage();
+
+    const { latencies, ms: wall } = await closedLoop(count, (i) => this.run(this.tasks + i));
+    const clientMs = ownCpuMsSince(client);
+    const pgPids = await backends();
+    for (const pid of pgPids) cpu.track(pid);
+    add(this.cpu, {
+      client: clientMs,
+      ...Object.fromEntries(Object.entries(servers).map(([part, pids]) => [part, cpu.used(pids)])),
+      redis: cpu.used([this.redis.pid]),
+      ...(scratch ? { postgres: cpu.used(pgPids) } : {}),
+    });
+    add(this.writes, Object.fromEntries(Object.entries(servers).map(([part, pids]) => [part, writes.used(pids)])));
+    this.redisCommands += await this.redis.commands();
+    this.latencies.push(...latencies);
+    this.wallMs += wall;
+    this.tasks += count;
+  }
+
+  /** Stops the side and answers its figures per task over every round. */
+  async finish(): Promise<SideResult> {
+    const { scratch } = this.processes;
+    await this.processes.stop();
+    const transactions = scratch ? (await scratch.transactionsAfterStop()) - this.transactionsBefore : 0;
+    await this.processes.cleanUp?.();
+    const perTask = (totals: Record<string, number>) =>
+      Object.fromEntries(Object.entries(totals).map(([part, total]) => [part, total / this.tasks]));
+    return {
+      latency: summarize(this.latencies),
+      throughput: (this.tasks / this.wallMs) * 1000,
+      cpu: perTask(this.cpu),
+      writes: perTask(this.writes),
+      redisCommands: this.redisCommands / this.tasks,
+      pgTransactions: transactions / this.tasks,
+    };
+  }
 }
 
-/** The raw side, its worker started: `measure` runs TASKS tasks, measured, then stops it. */
-async function startRawSide(redis: BenchRedis) {
+/** Adds each part's figure to the totals. */
+function add(totals: Record<string, number>, more: Record<string, number>): void {
+  for (const [part, value] of Object.entries(more)) totals[part] = (totals[part] ?? 0) + value;
+}
+
+/** The raw side: BullMQ's own Queue adds each task's job and waits for it; a raw worker spawns the agent. */
+async function startRawSide(redis: BenchRedis): Promise<CostSide> {
   const prefix = benchPrefix('cost-raw');
   const connection = createRedis(redis.url, 'bench-cost-raw');
   const queue = new Queue('cost', {
@@ -116,20 +163,16 @@ async function startRawSide(redis: BenchRedis) {
   const worker = startRawWorker(redis, prefix);
   await Promise.all([firstMessage(worker), events.waitUntilReady()]);
   const run = (i: number) => queue.add('noop', { prompt: `task ${i}` }).then(async (job) => void (await job.waitUntilFinished(events)));
-  return {
-    warmUp: () => closedLoop(WARMUP, run),
-    measure: () =>
-      measureSide(redis, run, {
-        workerPids: [worker.pid!],
-        async stop() {
-          await stopFork(worker);
-          await events.close();
-          await queue.obliterate({ force: true });
-          await queue.close();
-          connection.disconnect();
-        },
-      }),
-  };
+  return new CostSide(redis, run, {
+    workerPids: [worker.pid!],
+    async stop() {
+      await stopFork(worker);
+      await events.close();
+      await queue.obliterate({ force: true });
+      await queue.close();
+      connection.disconnect();
+    },
+  });
 }
 
 /** A raw worker (lib/rawWorker.ts) on the `cost` queue under `prefix`; with `database`, it keeps the floor's record. */
@@ -147,9 +190,9 @@ function startRawWorker(redis: BenchRedis, prefix: string, database?: ScratchDat
 /**
  * The floor: raw BullMQ + spawn behind a bare HTTP API that keeps each task's row in Postgres (lib/floorApi.ts, the
  * raw worker marking the row as it runs): the least a service in Mission's shape does, asked by the same client as
- * Mission. `measure` counts Postgres transactions from `transactionsBefore`, as Mission's side does.
+ * Mission.
  */
-async function startFloorSide(redis: BenchRedis) {
+async function startFloorSide(redis: BenchRedis): Promise<CostSide> {
   const scratch = await scratchDatabase();
   const prefix = benchPrefix('cost-floor');
   const token = randomBytes(16).toString('hex');
@@ -168,32 +211,22 @@ async function startFloorSide(redis: BenchRedis) {
     const answer = await client.request<{ task?: { status: string } }>('POST', '/v1/ask', { prompt: `task ${i}` });
     if (answer.task?.status !== 'succeeded') throw new Error(`the floor's ask answered ${JSON.stringify(answer)}`);
   };
-  return {
-    warmUp: () => closedLoop(WARMUP, run),
-    settledTransactions: () => scratch.settledTransactions(),
-    async measure(transactionsBefore: number): Promise<SideResult> {
-      const result = await measureSide(redis, run, {
-        api,
-        workerPids: [worker.pid!],
-        database: { scratch, transactionsBefore },
-        async stop() {
-          const apiGone = new Promise<void>((resolve) => api.once('exit', () => resolve()));
-          await stopFork(worker);
-          api.disconnect();
-          await apiGone;
-        },
-      });
-      await scratch.drop();
-      return result;
+  return new CostSide(redis, run, {
+    api,
+    workerPids: [worker.pid!],
+    scratch,
+    async stop() {
+      const apiGone = new Promise<void>((resolve) => api.once('exit', () => resolve()));
+      await stopFork(worker);
+      api.disconnect();
+      await apiGone;
     },
-  };
+    cleanUp: () => scratch.drop(),
+  });
 }
 
-/**
- * Mission's side, its API and worker processes started: `measure` runs TASKS tasks, measured, then stops them; it
- * counts Postgres transactions from `transactionsBefore`, `settledTransactions()` called after the warm-up.
- */
-async function startMissionSide(redis: BenchRedis) {
+/** Mission's side: its API and worker processes, asked through Mission's own client. */
+async function startMissionSide(redis: BenchRedis): Promise<CostSide> {
   const mission = await startMissionProcesses(redis.url, {
     MISSION_CLAUDE_BIN: noopAgent,
     MISSION_WORKER_CONCURRENCY: String(CONCURRENCY),
@@ -203,25 +236,16 @@ async function startMissionSide(redis: BenchRedis) {
     const answer = await mission.client.request<{ task?: { status: string } }>('POST', '/v1/ask', { prompt: `task ${i}` });
     if (answer.task?.status !== 'succeeded') throw new Error(`ask answered ${JSON.stringify(answer)}`);
   };
-  return {
-    warmUp: () => closedLoop(WARMUP, run),
-    settledTransactions: () => mission.scratch.settledTransactions(),
-    async measure(transactionsBefore: number): Promise<SideResult> {
-      // The worker's spawner process starts its agents and reaps them: its CPU and theirs count only to it while it
-      // runs (the raw worker spawns and reaps its agents itself, so theirs count to it).
-      const result = await measureSide(redis, run, {
-        api,
-        workerPids: [worker.pid!, ...childrenOf(worker.pid!)],
-        database: { scratch: mission.scratch, transactionsBefore },
-        stop: () => mission.stopProcesses(),
-      });
-      await mission.cleanUp();
-      return result;
-    },
-  };
+  return new CostSide(redis, run, {
+    api,
+    // The worker's spawner process starts its agents and reaps them: its CPU and theirs count only to it while it
+    // runs (the raw worker spawns and reaps its agents itself, so theirs count to it).
+    workerPids: [worker.pid!, ...childrenOf(worker.pid!)],
+    scratch: mission.scratch,
+    stop: () => mission.stopProcesses(),
+    cleanUp: () => mission.cleanUp(),
+  });
 }
-
-const perTask = (used: Record<string, number>) => Object.fromEntries(Object.entries(used).map(([part, total]) => [part, total / TASKS]));
 
 /** The first message a forked script sends (it is ready). */
 function firstMessage<T = unknown>(child: ChildProcess): Promise<T> {
@@ -243,19 +267,19 @@ export async function benchCost(): Promise<void> {
   const [rawRedis, floorRedis, missionRedis] = redises;
   try {
     // The sides start and warm up at once (Mission's processes take seconds to load modules); nothing is measured yet.
-    const [rawSide, floorSide, missionSide] = await Promise.all([
+    const [raw, floor, mission] = await Promise.all([
       startRawSide(rawRedis!),
       startFloorSide(floorRedis!),
       startMissionSide(missionRedis!),
     ]);
-    await Promise.all([rawSide.warmUp(), floorSide.warmUp(), missionSide.warmUp()]);
-    // Postgres backends report the warm-up's transactions only after seconds of idling: the raw side is measured
-    // meanwhile, alone on the machine but for the others' idle processes, then each other side in turn.
-    const settled = Promise.all([floorSide.settledTransactions(), missionSide.settledTransactions()]);
-    const raw = await rawSide.measure();
-    const [floorBefore, missionBefore] = await settled;
-    const floor = await floorSide.measure(floorBefore);
-    const ours = await missionSide.measure(missionBefore);
+    const sides = [raw, floor, mission];
+    await Promise.all(sides.map((side) => side.warmUp()));
+    // Postgres backends report the warm-up's transactions only after seconds of idling.
+    await Promise.all(sides.map((side) => side.settle()));
+    // The rounds are taken in turn, the order turning at each, so that every side meets the machine's moments alike.
+    for (let round = 0; round < ROUNDS; round++)
+      for (const side of [...sides.slice(round % 3), ...sides.slice(0, round % 3)]) await side.round(PER_ROUND);
+    const [rawResult, floorResult, ours] = await Promise.all([raw.finish(), floor.finish(), mission.finish()]);
     const parts = (perPart: Record<string, number>, digits: number) =>
       Object.entries(perPart)
         .map(([part, value]) => `${part} ${value.toFixed(digits)}`)
@@ -264,21 +288,21 @@ export async function benchCost(): Promise<void> {
     /** A figure of each side, and Mission's against the raw side and the floor. */
     const row = (figure: string, of: (side: SideResult) => number, show: (value: number) => string) => [
       figure,
-      show(of(raw)),
-      show(of(floor)),
+      show(of(rawResult)),
+      show(of(floorResult)),
       show(of(ours)),
-      of(raw) > 0 ? ratio(of(ours), of(raw)) : '',
-      ratio(of(ours), of(floor)),
+      of(rawResult) > 0 ? ratio(of(ours), of(rawResult)) : '',
+      ratio(of(ours), of(floorResult)),
     ];
     const fixed = (digits: number) => (value: number) => value.toFixed(digits);
     report(
-      `Cost per task: ${TASKS} no-op tasks, ${IN_FLIGHT} clients each waiting for its task's end, one worker process running ${CONCURRENCY} at once; the floor is raw BullMQ + spawn behind a bare HTTP API that keeps each task's row in Postgres`,
+      `Cost per task: ${PER_ROUND * ROUNDS} no-op tasks a side in ${ROUNDS} rounds taken in turn, ${IN_FLIGHT} clients each waiting for its task's end, one worker process running ${CONCURRENCY} at once; the floor is raw BullMQ + spawn behind a bare HTTP API that keeps each task's row in Postgres`,
       ['figure', 'raw BullMQ + spawn', 'floor: + HTTP API, Postgres row', 'Mission', 'Mission / raw', 'Mission / floor'],
       [
         row('CPU per task, all processes (ms)', (side) => total(side.cpu), fixed(2)),
-        ['  of which (ms)', parts(raw.cpu, 2), parts(floor.cpu, 2), parts(ours.cpu, 2), '', ''],
+        ['  of which (ms)', parts(rawResult.cpu, 2), parts(floorResult.cpu, 2), parts(ours.cpu, 2), '', ''],
         row('write syscalls per task (servers)', (side) => total(side.writes), fixed(1)),
-        ['  of which', parts(raw.writes, 1), parts(floor.writes, 1), parts(ours.writes, 1), '', ''],
+        ['  of which', parts(rawResult.writes, 1), parts(floorResult.writes, 1), parts(ours.writes, 1), '', ''],
         row('throughput (tasks/s)', (side) => side.throughput, fixed(1)),
         row('submit → ended p50', (side) => side.latency.p50, ms),
         row('submit → ended p99', (side) => side.latency.p99, ms),
