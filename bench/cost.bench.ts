@@ -5,7 +5,7 @@ import { createRedis } from '@mission/store';
 import { Queue, QueueEvents } from 'bullmq';
 import { ApiClient } from '../packages/cli/src/http.ts';
 import { benchPrefix, type ScratchDatabase, scratchDatabase } from './lib/environment.ts';
-import { forkScript } from './lib/forkScript.ts';
+import { forkScript, readyMessage } from './lib/forkScript.ts';
 import { inFlight } from './lib/inFlight.ts';
 import { startMissionProcesses } from './lib/missionProcesses.ts';
 import { childrenOf, ownCpuMsSince, ProcessMeter, writeSyscalls } from './lib/procStat.ts';
@@ -161,7 +161,7 @@ async function startRawSide(redis: BenchRedis): Promise<CostSide> {
   queue.setMaxListeners(IN_FLIGHT + 10); // each waitUntilFinished listens for the queue closing
   const events = new QueueEvents('cost', { connection: createRedis(redis.url, 'bench-cost-raw-events'), prefix });
   const worker = startRawWorker(redis, prefix);
-  await Promise.all([firstMessage(worker), events.waitUntilReady()]);
+  await Promise.all([readyMessage(worker), events.waitUntilReady()]);
   const run = (i: number) => queue.add('noop', { prompt: `task ${i}` }).then(async (job) => void (await job.waitUntilFinished(events)));
   return new CostSide(redis, run, {
     workerPids: [worker.pid!],
@@ -203,15 +203,10 @@ async function startFloorSide(redis: BenchRedis): Promise<CostSide> {
     FLOOR_DATABASE_URL: scratch.url,
     FLOOR_TOKEN: token,
   });
-  const { port } = await firstMessage<{ port: number }>(api);
+  const { port } = await readyMessage<{ port: number }>(api);
   const worker = startRawWorker(redis, prefix, scratch);
-  await firstMessage(worker);
-  const client = new ApiClient(`http://127.0.0.1:${port}`, token);
-  const run = async (i: number) => {
-    const answer = await client.request<{ task?: { status: string } }>('POST', '/v1/ask', { prompt: `task ${i}` });
-    if (answer.task?.status !== 'succeeded') throw new Error(`the floor's ask answered ${JSON.stringify(answer)}`);
-  };
-  return new CostSide(redis, run, {
+  await readyMessage(worker);
+  return new CostSide(redis, asking(new ApiClient(`http://127.0.0.1:${port}`, token), 'the floor'), {
     api,
     workerPids: [worker.pid!],
     scratch,
@@ -225,6 +220,14 @@ async function startFloorSide(redis: BenchRedis): Promise<CostSide> {
   });
 }
 
+/** A task run as the floor and Mission are asked: `POST /v1/ask` through Mission's own client, which must succeed. */
+function asking(client: ApiClient, side: string): (i: number) => Promise<void> {
+  return async (i) => {
+    const answer = await client.request<{ task?: { status: string } }>('POST', '/v1/ask', { prompt: `task ${i}` });
+    if (answer.task?.status !== 'succeeded') throw new Error(`${side}'s ask answered ${JSON.stringify(answer)}`);
+  };
+}
+
 /** Mission's side: its API and worker processes, asked through Mission's own client. */
 async function startMissionSide(redis: BenchRedis): Promise<CostSide> {
   const mission = await startMissionProcesses(redis.url, {
@@ -232,11 +235,7 @@ async function startMissionSide(redis: BenchRedis): Promise<CostSide> {
     MISSION_WORKER_CONCURRENCY: String(CONCURRENCY),
   });
   const { api, worker } = mission;
-  const run = async (i: number) => {
-    const answer = await mission.client.request<{ task?: { status: string } }>('POST', '/v1/ask', { prompt: `task ${i}` });
-    if (answer.task?.status !== 'succeeded') throw new Error(`ask answered ${JSON.stringify(answer)}`);
-  };
-  return new CostSide(redis, run, {
+  return new CostSide(redis, asking(mission.client, 'Mission'), {
     api,
     // The worker's spawner process starts its agents and reaps them: its CPU and theirs count only to it while it
     // runs (the raw worker spawns and reaps its agents itself, so theirs count to it).
@@ -244,14 +243,6 @@ async function startMissionSide(redis: BenchRedis): Promise<CostSide> {
     scratch: mission.scratch,
     stop: () => mission.stopProcesses(),
     cleanUp: () => mission.cleanUp(),
-  });
-}
-
-/** The first message a forked script sends (it is ready). */
-function firstMessage<T = unknown>(child: ChildProcess): Promise<T> {
-  return new Promise((resolve, reject) => {
-    child.once('message', (message) => resolve(message as T));
-    child.once('exit', (code, signal) => reject(new Error(`a process of the cost bench exited before it was ready (${signal ?? code})`)));
   });
 }
 

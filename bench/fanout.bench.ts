@@ -6,7 +6,7 @@ import { channels } from '@mission/store';
 import { readSse, type SseMessage } from '../tests/support/sse.ts';
 import { type BenchRedis, startBenchRedis } from './lib/benchRedis.ts';
 import { benchPrefix } from './lib/environment.ts';
-import { forkScript } from './lib/forkScript.ts';
+import { forkScript, readyMessage } from './lib/forkScript.ts';
 import { type MissionProcesses, startMissionProcesses } from './lib/missionProcesses.ts';
 import { ProcessMeter } from './lib/procStat.ts';
 import { observePublishes } from './lib/publishObserver.ts';
@@ -111,9 +111,7 @@ interface Round {
 async function startRawRelay(redis: BenchRedis) {
   const channel = benchPrefix('fanout');
   const relay = forkScript(rawRelayScript, { RELAY_REDIS_URL: redis.url, RELAY_CHANNEL: channel });
-  const { port } = await new Promise<{ port: number }>((resolve) =>
-    relay.once('message', (message) => resolve(message as { port: number })),
-  );
+  const { port } = await readyMessage<{ port: number }>(relay);
   return {
     async round(): Promise<Round> {
       const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-bench-fanout-raw-'));
@@ -124,7 +122,7 @@ async function startRawRelay(redis: BenchRedis) {
         RAW_AGENT: chattyAgent,
         ...chattyEnv(goFile),
       });
-      await new Promise((resolve) => source.once('message', resolve));
+      await readyMessage(source);
       const round = await measureRound({
         url: `http://127.0.0.1:${port}/stream`,
         headers: {},

@@ -6,7 +6,7 @@ import { inArray, sql } from 'drizzle-orm';
 import { waitUntil } from '../tests/support/processes.ts';
 import { startWorkerProcess, type WorkerProcess } from '../tests/support/workerProcess.ts';
 import { benchPrefix, benchRedisUrl } from './lib/environment.ts';
-import { forkScript } from './lib/forkScript.ts';
+import { forkScript, readyMessage } from './lib/forkScript.ts';
 import { inFlight } from './lib/inFlight.ts';
 import { startBenchSystem } from './lib/system.ts';
 import { ms, percentile, ratio, report } from './lib/stats.ts';
@@ -59,7 +59,7 @@ async function startRawBullmq(processes: number): Promise<StartedSide> {
       RAW_AGENT: noopAgent,
     }),
   );
-  await Promise.all(children.map((child) => new Promise<void>((resolve) => child.once('message', () => resolve()))));
+  await Promise.all(children.map((child) => readyMessage(child)));
   return {
     async measure() {
       const started = Date.now();

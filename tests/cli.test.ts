@@ -125,7 +125,6 @@ describe('mission CLI: pure parts', () => {
   });
 });
 
-/** The real `bin/mission.mjs` against a whole system running the real claude CLI on the stub API. */
 describe("mission CLI: its HTTP client (node:http) against a server of the test's", () => {
   /** A server on 127.0.0.1 answering each request with `handler`; closed with `close`. */
   async function serve(handler: http.RequestListener) {
@@ -239,6 +238,7 @@ describe("mission CLI: its HTTP client (node:http) against a server of the test'
   });
 });
 
+/** The real `bin/mission.mjs` against a whole system running the real claude CLI on the stub API. */
 describe('mission CLI against a running system (real claude CLI, stub API)', () => {
   let bed: ClaudeTestBed;
   let clientEnv: Record<string, string>;

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { forkScript } from './forkScript.ts';
+import { forkScript, readyMessage } from './forkScript.ts';
 
 const observerScript = fileURLToPath(new URL('./publishObserverProcess.ts', import.meta.url));
 
@@ -11,7 +11,7 @@ const observerScript = fileURLToPath(new URL('./publishObserverProcess.ts', impo
  */
 export async function observePublishes(redisUrl: string, channel: string) {
   const observer = forkScript(observerScript, { OBSERVER_REDIS_URL: redisUrl, OBSERVER_CHANNEL: channel });
-  await new Promise((resolve) => observer.once('message', resolve));
+  await readyMessage(observer);
   return {
     /** Stops observing; resolves when each seq was seen, in ms since the epoch. */
     async stop(): Promise<Map<number, number>> {
