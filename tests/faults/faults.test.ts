@@ -20,9 +20,12 @@ import { PostgresServer } from './servers.ts';
  * It needs root, `ip netns`, redis-server and PostgreSQL 15's binaries, and says which is missing when it skips.
  */
 
+/** The seed of the full schedule's two random mixes (FAULTS_SEED), named in its report so that a run can be repeated. */
+const MIX_SEED = Number(process.env.FAULTS_SEED ?? 18);
+
 const SCHEDULES: Record<string, () => Fault[]> = {
   short: () => [faultNamed('partition-worker-both')],
-  full: () => [...FAULTS, mix(Number(process.env.FAULTS_SEED ?? 18)), mix(Number(process.env.FAULTS_SEED ?? 18) + 1)],
+  full: () => [...FAULTS, mix(MIX_SEED), mix(MIX_SEED + 1)],
 };
 
 /**
@@ -95,7 +98,8 @@ describe.skipIf(skip !== undefined)('Mission under faults (network namespaces)',
   }, 900_000);
   afterAll(async () => {
     if (reports.length > 0) {
-      const table = renderReport(reports, `Schedule \`${name}\`, ${new Date().toISOString().slice(0, 16)}Z:`);
+      const mixes = name === 'full' ? ` (mixes of seed ${MIX_SEED})` : '';
+      const table = renderReport(reports, `Schedule \`${name}\`${mixes}, ${new Date().toISOString().slice(0, 16)}Z:`);
       console.log(table);
       if (process.env.FAULTS_REPORT)
         fs.writeFileSync(process.env.FAULTS_REPORT, replaceResults(fs.readFileSync(process.env.FAULTS_REPORT, 'utf8'), table));
