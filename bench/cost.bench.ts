@@ -7,6 +7,7 @@ import { ApiClient } from '../packages/cli/src/http.ts';
 import { benchPrefix, type ScratchDatabase, scratchDatabase } from './lib/environment.ts';
 import { forkScript, readyMessage } from './lib/forkScript.ts';
 import { inFlight } from './lib/inFlight.ts';
+import { forkRawWorker } from './lib/rawWorkerFork.ts';
 import { startMissionProcesses } from './lib/missionProcesses.ts';
 import { childrenOf, ownCpuMsSince, ProcessMeter, writeSyscalls } from './lib/procStat.ts';
 import { type BenchRedis, startBenchRedis } from './lib/benchRedis.ts';
@@ -33,7 +34,6 @@ const IN_FLIGHT = 32;
 const CONCURRENCY = 32;
 
 const noopAgent = fileURLToPath(new URL('./noop-agent.sh', import.meta.url));
-const rawWorkerScript = fileURLToPath(new URL('./lib/rawWorker.ts', import.meta.url));
 const floorApiScript = fileURLToPath(new URL('./lib/floorApi.ts', import.meta.url));
 
 interface SideResult {
@@ -177,13 +177,13 @@ async function startRawSide(redis: BenchRedis): Promise<CostSide> {
 
 /** A raw worker (lib/rawWorker.ts) on the `cost` queue under `prefix`; with `database`, it keeps the floor's record. */
 function startRawWorker(redis: BenchRedis, prefix: string, database?: ScratchDatabase): ChildProcess {
-  return forkScript(rawWorkerScript, {
-    RAW_QUEUE: 'cost',
-    RAW_PREFIX: prefix,
-    RAW_REDIS_URL: redis.url,
-    RAW_CONCURRENCY: String(CONCURRENCY),
-    RAW_AGENT: noopAgent,
-    ...(database ? { RAW_DATABASE_URL: database.url } : {}),
+  return forkRawWorker({
+    queue: 'cost',
+    prefix,
+    redisUrl: redis.url,
+    concurrency: CONCURRENCY,
+    agent: noopAgent,
+    databaseUrl: database?.url,
   });
 }
 

@@ -6,8 +6,9 @@ import { inArray, sql } from 'drizzle-orm';
 import { waitUntil } from '../tests/support/processes.ts';
 import { startWorkerProcess, type WorkerProcess } from '../tests/support/workerProcess.ts';
 import { benchPrefix, benchRedisUrl } from './lib/environment.ts';
-import { forkScript, readyMessage } from './lib/forkScript.ts';
+import { readyMessage } from './lib/forkScript.ts';
 import { inFlight } from './lib/inFlight.ts';
+import { forkRawWorker } from './lib/rawWorkerFork.ts';
 import { startBenchSystem } from './lib/system.ts';
 import { ms, percentile, ratio, report } from './lib/stats.ts';
 
@@ -32,7 +33,6 @@ const POLL_MS = 50;
 const END_WAIT_MS = 10 * 60_000;
 
 const noopAgent = fileURLToPath(new URL('./noop-agent.sh', import.meta.url));
-const rawWorkerScript = fileURLToPath(new URL('./lib/rawWorker.ts', import.meta.url));
 
 interface LoadResult {
   throughput: number;
@@ -51,19 +51,13 @@ async function startRawBullmq(processes: number): Promise<StartedSide> {
   const connection = createRedis(benchRedisUrl, 'bench-raw-load');
   const queue = new Queue('load', { connection, prefix });
   const children: ChildProcess[] = Array.from({ length: processes }, () =>
-    forkScript(rawWorkerScript, {
-      RAW_QUEUE: 'load',
-      RAW_PREFIX: prefix,
-      RAW_REDIS_URL: benchRedisUrl,
-      RAW_CONCURRENCY: String(CONCURRENCY),
-      RAW_AGENT: noopAgent,
-    }),
+    forkRawWorker({ queue: 'load', prefix, redisUrl: benchRedisUrl, concurrency: CONCURRENCY, agent: noopAgent }),
   );
   await Promise.all(children.map((child) => readyMessage(child)));
   return {
     async measure() {
       const started = Date.now();
-      await inFlight(TASKS, SUBMITTERS, (i) => queue.add('noop', { i }));
+      await inFlight(TASKS, SUBMITTERS, (i) => queue.add('noop', { prompt: `load ${i}` }));
       await waitUntil(async () => (await queue.getJobCountByTypes('completed')) >= TASKS, END_WAIT_MS, "raw BullMQ's jobs to end", POLL_MS);
       const jobs = await queue.getJobs(['completed'], 0, TASKS);
       const lastFinished = Math.max(...jobs.map((job) => job.finishedOn ?? 0));
