@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { createRedis } from '@mission/store';
 import { Queue, QueueEvents } from 'bullmq';
 import { ApiClient } from '../packages/cli/src/http.ts';
-import { benchPrefix, type ScratchDatabase, scratchDatabase } from './lib/environment.ts';
+import { benchPrefix, type ScratchDatabase, scratchDatabase, noopAgent } from './lib/environment.ts';
 import { forkScript, readyMessage } from './lib/forkScript.ts';
 import { inFlight } from './lib/inFlight.ts';
 import { forkRawWorker } from './lib/rawWorkerFork.ts';
@@ -33,7 +33,6 @@ const PER_ROUND = Math.ceil(TASKS / ROUNDS);
 const IN_FLIGHT = 32;
 const CONCURRENCY = 32;
 
-const noopAgent = fileURLToPath(new URL('./noop-agent.sh', import.meta.url));
 const floorApiScript = fileURLToPath(new URL('./lib/floorApi.ts', import.meta.url));
 
 interface SideResult {

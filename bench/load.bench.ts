@@ -1,11 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { createRedis, tables } from '@mission/store';
 import { Queue } from 'bullmq';
 import { inArray, sql } from 'drizzle-orm';
 import { waitUntil } from '../tests/support/processes.ts';
 import { startWorkerProcess, type WorkerProcess } from '../tests/support/workerProcess.ts';
-import { benchPrefix, benchRedisUrl } from './lib/environment.ts';
+import { benchPrefix, benchRedisUrl, noopAgent } from './lib/environment.ts';
 import { readyMessage } from './lib/forkScript.ts';
 import { inFlight } from './lib/inFlight.ts';
 import { forkRawWorker } from './lib/rawWorkerFork.ts';
@@ -31,8 +30,6 @@ const SUBMITTERS = 32;
 const POLL_MS = 50;
 /** A side whose tasks have not all ended after this long has hung: the bench fails rather than waiting for ever. */
 const END_WAIT_MS = 10 * 60_000;
-
-const noopAgent = fileURLToPath(new URL('./noop-agent.sh', import.meta.url));
 
 interface LoadResult {
   throughput: number;

@@ -5,6 +5,7 @@ import type { McpClientMessage, McpClientSetup, McpOperation } from './lib/mcpCl
 import { ownCpuMsSince } from './lib/procStat.ts';
 import { ms, ratio, report } from './lib/stats.ts';
 import { startBenchSystem } from './lib/system.ts';
+import { noopAgent } from './lib/environment.ts';
 
 const FULL = process.argv.includes('--full');
 /** Calls per operation and protocol: 400 in the quick run (enough for a p99), 1,000 with `--full`. */
@@ -12,7 +13,6 @@ const RUNS = Number(process.env.BENCH_MCP_RUNS ?? (FULL ? 1_000 : 400));
 /** The calls of each side are made in this many rounds, REST and MCP in turn, so both meet the same moments of a shared machine. */
 const ROUNDS = 8;
 const PER_ROUND = Math.ceil(RUNS / ROUNDS);
-const noopAgent = fileURLToPath(new URL('./noop-agent.sh', import.meta.url));
 const clientScript = fileURLToPath(new URL('./lib/mcpClient.ts', import.meta.url));
 
 /**

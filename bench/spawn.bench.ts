@@ -8,9 +8,9 @@ import { PtyProcess, PtySession, Spawner, spawnHeadless } from '@mission/worker'
 import pty from 'node-pty';
 import { ownCpuMsSince } from './lib/procStat.ts';
 import { ms, ratio, report, summarize } from './lib/stats.ts';
+import { noopAgent } from './lib/environment.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const NOOP_AGENT = path.join(here, 'noop-agent.sh');
 const FULL = process.argv.includes('--full');
 /** Starts each way: 20 in the quick run (enough for a p50; the worst is printed as the max), 30 with `--full`. */
 const RUNS = Number(process.env.BENCH_SPAWN_RUNS ?? (FULL ? 30 : 20));
@@ -40,7 +40,7 @@ export async function benchSpawn(): Promise<void> {
   for (let run = 0; run < RUNS; run++) {
     delays.direct.enable();
     const started = performance.now();
-    const child = spawn(NOOP_AGENT, [], { cwd: here, env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    const child = spawn(noopAgent, [], { cwd: here, env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     direct.push(performance.now() - started);
     let output = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
@@ -233,7 +233,7 @@ const CLOCK_TICKS = 100;
 /** One no-op agent through the spawner, as the worker starts a task's agent; resolves with the time the call blocked. */
 async function runThroughSpawner(spawner: Spawner): Promise<number> {
   const started = performance.now();
-  const agent = spawnHeadless({ bin: NOOP_AGENT, args: [], cwd: here, env: { PATH: process.env.PATH ?? '' } }, 'text', spawner);
+  const agent = spawnHeadless({ bin: noopAgent, args: [], cwd: here, env: { PATH: process.env.PATH ?? '' } }, 'text', spawner);
   const blocked = performance.now() - started;
   let answered = false;
   const exit = await agent.drive({

@@ -1,8 +1,7 @@
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { createRedis } from '@mission/store';
 import { Queue, QueueEvents, Worker } from 'bullmq';
-import { benchPrefix, benchRedisUrl } from './lib/environment.ts';
+import { benchPrefix, benchRedisUrl, noopAgent } from './lib/environment.ts';
 import { inFlight } from './lib/inFlight.ts';
 import { startWorkerProcess, type WorkerProcess } from '../tests/support/workerProcess.ts';
 import { openSse } from './lib/sseClient.ts';
@@ -24,7 +23,6 @@ const MISSION_THROUGHPUT_TASKS = FULL ? 500 : 150;
 const FIRST_EVENT_RUNS = FULL ? 100 : 60;
 /** Issue 19's goal: a client that opens a task's event stream as soon as the POST returns reads its first event within this. */
 const FIRST_EVENT_GOAL_MS = 5;
-const noopAgent = fileURLToPath(new URL('./noop-agent.sh', import.meta.url));
 
 /** Raw BullMQ with a no-op processor: add → completed latency, and throughput in the shape of Mission's. */
 async function rawBullmq() {

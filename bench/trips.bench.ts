@@ -1,9 +1,9 @@
 import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { createRedis } from '@mission/store';
 import { startBenchRedis } from './lib/benchRedis.ts';
 import { startMissionProcesses } from './lib/missionProcesses.ts';
 import { report } from './lib/stats.ts';
+import { noopAgent } from './lib/environment.ts';
 
 /**
  * Every round trip one task causes: the Postgres statements (from the server's log, `log_statement = all` on the
@@ -14,7 +14,6 @@ import { report } from './lib/stats.ts';
  */
 const TASKS = Number(process.env.BENCH_TRIPS_TASKS ?? 20);
 const PG_LOG = process.env.BENCH_PG_LOG ?? '/var/log/postgresql/postgresql-15-main.log';
-const noopAgent = fileURLToPath(new URL('./noop-agent.sh', import.meta.url));
 
 export async function benchTrips(): Promise<void> {
   const redis = await startBenchRedis();

@@ -1,10 +1,14 @@
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { waitUntil } from '../../tests/support/processes.ts';
 
 /** Benchmarks use the same services as the tests: REDIS_URL / DATABASE_URL, else the local ones. */
 export const benchRedisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** The stand-in for `claude -p --output-format stream-json` that the task benches run: it reads its prompt and answers at once. */
+export const noopAgent = fileURLToPath(new URL('../noop-agent.sh', import.meta.url));
 
 export const benchPrefix = (name: string) => `bench-${name}-${randomBytes(3).toString('hex')}`;
 
