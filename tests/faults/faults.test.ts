@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Invariant, Violation } from './checker.ts';
 import { Cluster } from './cluster.ts';
-import { FAULTS, faultNamed, type Fault, mix } from './nemesis.ts';
+import { FAULTS, faultNamed, type Fault, mixes } from './nemesis.ts';
 import { whyNoNetns } from './netns.ts';
 import { type PhaseReport, runPhase } from './phase.ts';
 import { renderReport, replaceResults } from './report.ts';
@@ -25,7 +25,7 @@ const MIX_SEED = Number(process.env.FAULTS_SEED ?? 18);
 
 const SCHEDULES: Record<string, () => Fault[]> = {
   short: () => [faultNamed('partition-worker-both')],
-  full: () => [...FAULTS, mix(MIX_SEED), mix(MIX_SEED + 1)],
+  full: () => [...FAULTS, ...mixes(MIX_SEED, 2)],
 };
 
 /**

@@ -101,12 +101,33 @@ export function seeded(seed: number): () => number {
   };
 }
 
-/** Several faults at once, chosen by the seed: they are injected together and healed together. */
-export function mix(seed: number, size = 2): Fault {
+/**
+ * `count` mixes of `size` faults each, chosen by the seed and each a different set of faults: a mix is injected
+ * together and healed together. The same seed gives the same mixes.
+ */
+export function mixes(seed: number, count: number, size = 2): Fault[] {
+  if (size > FAULTS.length || count > combinations(FAULTS.length, size))
+    throw new Error(`there are no ${count} different mixes of ${size} of the ${FAULTS.length} faults`);
   const random = seeded(seed);
-  const pool = [...FAULTS];
-  const chosen: Fault[] = [];
-  while (chosen.length < size && pool.length > 0) chosen.push(pool.splice(Math.floor(random() * pool.length), 1)[0]!);
+  const chosen = new Map<string, Fault[]>();
+  while (chosen.size < count) {
+    const pool = [...FAULTS];
+    const faults: Fault[] = [];
+    while (faults.length < size) faults.push(pool.splice(Math.floor(random() * pool.length), 1)[0]!);
+    const names = faults
+      .map((fault) => fault.name)
+      .sort()
+      .join(' + ');
+    if (!chosen.has(names)) chosen.set(names, faults);
+  }
+  return [...chosen.values()].map((faults) => together(faults, seed));
+}
+
+/** How many sets of `k` there are among `n`. */
+const combinations = (n: number, k: number): number => (k === 0 ? 1 : (combinations(n - 1, k - 1) * n) / k);
+
+/** The faults injected together and healed together, in the reverse order. */
+function together(chosen: Fault[], seed: number): Fault {
   return {
     name: `mix(${chosen.map((f) => f.name).join(' + ')})`,
     description: `seed ${seed}: ${chosen.map((f) => f.description).join('; ')}`,
