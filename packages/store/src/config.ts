@@ -18,8 +18,10 @@ const list = (value: string | undefined): string[] =>
     .filter(Boolean);
 
 /**
- * Every environment variable Mission reads, in one place. The env table of docs/configuration.md
- * mirrors this schema; nothing else in the code base reads `process.env`.
+ * Every environment variable Mission's services read, in one place. The env table of docs/configuration.md
+ * mirrors this schema, and the clients' own (`MISSION_URL`, `MISSION_TOKEN`, `MISSION_DETACH_KEYS`); beyond
+ * them, only the process's surroundings are read where they are used (`HOME`, `NO_COLOR`, the environment a
+ * spawned process inherits).
  */
 export const envSchema = z.object({
   HOST: z.string().default('127.0.0.1'),
