@@ -427,6 +427,23 @@ describe.each(['postgres', 'pglite'] as const)('fleet metrics and usage queries 
         { input_tokens: 7, output_tokens: 3 },
       ),
     ]);
+    // Sessions count where their cost was last recorded (as the daily budget counts them): b's today, c's yesterday;
+    // a's has reported no cost yet.
+    const session = (id: string, slot: string, costUsd: number | null, usage: Record<string, number> | null, costAt: Date | null) => ({
+      id,
+      slot,
+      state: 'exited',
+      costUsd,
+      usage,
+      costAt,
+    });
+    await db
+      .insert(tables.sessions)
+      .values([
+        session('s1', 'b', 0.25, { input_tokens: 4, output_tokens: 1 }, at('2026-11-25T08:00:00Z')),
+        session('s2', 'c', 2, { input_tokens: 100, output_tokens: 50 }, at('2026-11-24T20:00:00Z')),
+        session('s3', 'a', null, null, null),
+      ]);
     const decision = (decision: string, by: string) => ({
       ownerKind: 'task',
       ownerId: 't1',
@@ -452,7 +469,7 @@ describe.each(['postgres', 'pglite'] as const)('fleet metrics and usage queries 
     await system?.close();
   });
 
-  it('buckets ended tasks by wait and run time, counts decisions by who decided, sums tokens and cost per slot', async () => {
+  it("buckets ended tasks by wait and run time, counts decisions by who decided, sums tokens and cost per slot (its tasks' and sessions')", async () => {
     const m = await collectFleetMetrics(system.core.database.db, { tasks: system.core.taskQueue, sessions: system.core.sessionQueue }, now);
     expect(m.queueWaitSeconds.series).toEqual([
       { labels: { slot: 'a' }, cumulative: cumulative([0.1, 1, 3600], QUEUE_WAIT_BOUNDS), count: 3, sum: 3601.1 },
@@ -490,15 +507,21 @@ describe.each(['postgres', 'pglite'] as const)('fleet metrics and usage queries 
       ['cache_read', 5],
       ['cache_creation', 0],
     ]);
+    expect(m.tokens.filter((s) => s.labels.kind === 'input').map((s) => [s.labels.slot, s.value])).toEqual([
+      ['a', 30],
+      ['b', 11],
+      ['c', 100],
+      ['default', 0],
+    ]);
     expect(m.costUsd.map((s) => [s.labels.slot, s.value])).toEqual([
       ['a', 3.5],
-      ['b', 1],
-      ['c', 0],
+      ['b', 1.25],
+      ['c', 2],
       ['default', 0],
     ]);
     expect(m.costTodayUsd.map((s) => [s.labels.slot, s.value])).toEqual([
       ['a', 1.5],
-      ['b', 1],
+      ['b', 1.25],
       ['c', 0],
       ['default', 0],
     ]);
@@ -508,7 +531,7 @@ describe.each(['postgres', 'pglite'] as const)('fleet metrics and usage queries 
     ]);
   });
 
-  it('usage: tasks submitted today, cost and tokens of the tasks that ended today (UTC), and totals', async () => {
+  it('usage: tasks submitted today, cost and tokens of the tasks that ended today (UTC) and of the sessions recorded today, and totals', async () => {
     expect(await usageReport(system.core.database.db, now)).toEqual({
       day: '2026-11-25',
       slots: [
@@ -525,12 +548,12 @@ describe.each(['postgres', 'pglite'] as const)('fleet metrics and usage queries 
         {
           slot: 'b',
           tasksToday: 1,
-          costTodayUsd: 1,
-          inputTokensToday: 7,
-          outputTokensToday: 3,
+          costTodayUsd: 1.25,
+          inputTokensToday: 11,
+          outputTokensToday: 4,
           dailyBudgetUsd: 1,
           tasksTotal: 1,
-          costTotalUsd: 1,
+          costTotalUsd: 1.25,
         },
         {
           slot: 'c',
@@ -540,7 +563,7 @@ describe.each(['postgres', 'pglite'] as const)('fleet metrics and usage queries 
           outputTokensToday: 0,
           dailyBudgetUsd: 3,
           tasksTotal: 0,
-          costTotalUsd: 0,
+          costTotalUsd: 2,
         },
         {
           slot: 'default',
@@ -553,11 +576,11 @@ describe.each(['postgres', 'pglite'] as const)('fleet metrics and usage queries 
           costTotalUsd: 0,
         },
       ],
-      totals: { costTodayUsd: 2.5, costTotalUsd: 4.5, tasksToday: 4 },
+      totals: { costTodayUsd: 2.75, costTotalUsd: 6.75, tasksToday: 4 },
     });
     expect((await usageReport(system.core.database.db, at('2026-11-26T00:00:00Z'))).totals).toEqual({
       costTodayUsd: 0,
-      costTotalUsd: 4.5,
+      costTotalUsd: 6.75,
       tasksToday: 0,
     });
   });
@@ -566,8 +589,11 @@ describe.each(['postgres', 'pglite'] as const)('fleet metrics and usage queries 
     const { db } = system.core.database;
     await expect(assertWithinDailyBudget(db, 'b', now)).rejects.toMatchObject({
       code: 'budget_exhausted',
-      details: { slot: 'b', dailyBudgetUsd: 1, spentTodayUsd: 1, resetsAt: '2026-11-26T00:00:00.000Z' },
+      details: { slot: 'b', dailyBudgetUsd: 1, spentTodayUsd: 1.25, resetsAt: '2026-11-26T00:00:00.000Z' },
     });
+    // The usage report says what the budget counts.
+    const b = (await usageReport(db, now)).slots.find((slot) => slot.slot === 'b');
+    expect(b?.costTodayUsd).toBe(1.25);
     await expect(assertWithinDailyBudget(db, 'b', at('2026-11-26T00:00:00Z'))).resolves.toBeUndefined();
     await expect(assertWithinDailyBudget(db, 'c', now)).resolves.toBeUndefined();
     await expect(assertWithinDailyBudget(db, 'a', now)).resolves.toBeUndefined();

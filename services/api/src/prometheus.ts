@@ -58,11 +58,16 @@ function families(m: FleetMetrics): Family[] {
     family(
       'counter',
       'mission_tokens_total',
-      'Tokens used by tasks, by slot and kind (input, output, cache_read, cache_creation).',
+      'Tokens used by tasks and sessions, by slot and kind (input, output, cache_read, cache_creation).',
       m.tokens,
     ),
-    family('counter', 'mission_cost_usd_total', 'What tasks cost in USD, as Claude Code reported it, by slot.', m.costUsd),
-    family('gauge', 'mission_cost_today_usd', 'What the tasks that ended today (UTC) cost in USD, by slot.', m.costTodayUsd),
+    family('counter', 'mission_cost_usd_total', 'What tasks and sessions cost in USD, as Claude Code reported it, by slot.', m.costUsd),
+    family(
+      'gauge',
+      'mission_cost_today_usd',
+      'What the tasks that ended today (UTC) and the sessions recorded today cost in USD, by slot: what the daily budget counts.',
+      m.costTodayUsd,
+    ),
     family('gauge', 'mission_daily_budget_usd', 'Daily budget in USD of the slots that have one.', m.dailyBudgetUsd),
   ];
 }

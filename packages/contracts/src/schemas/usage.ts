@@ -1,11 +1,11 @@
 import { z } from 'zod';
 
-/** One slot's spend: today (UTC) and since it was created. */
+/** One slot's spend, its tasks' and its sessions': today (UTC) and since it was created. */
 export const slotUsageSchema = z.object({
   slot: z.string(),
   /** Tasks submitted today. */
   tasksToday: z.number().int(),
-  /** Cost of the tasks that ended today (what the daily budget is checked against). */
+  /** Cost of the tasks that ended today and of the sessions recorded today (what the daily budget is checked against). */
   costTodayUsd: z.number(),
   inputTokensToday: z.number().int(),
   outputTokensToday: z.number().int(),

@@ -12,14 +12,17 @@ const usageKey: Record<TokenKind, string> = {
   cache_creation: 'cache_creation_input_tokens',
 };
 
-/** What one slot's tasks have cost and used, since the start of a day (UTC) and in all. */
+/** What one slot's tasks and sessions have cost and used, since the start of a day (UTC) and in all. */
 export interface SlotSpend {
   slot: string;
   dailyBudgetUsd: number | null;
   /** Tasks submitted today. */
   tasksToday: number;
   tasksTotal: number;
-  /** Cost and tokens are recorded when a task ends, so "today" is the tasks that ended today. */
+  /**
+   * As the daily budget counts them: a task's cost and tokens are recorded when it ends, so "today" is the tasks
+   * that ended today; a session's are its totals so far, counted on the day they were last recorded.
+   */
   costTodayUsd: number;
   costTotalUsd: number;
   tokensToday: Record<TokenKind, number>;
@@ -35,17 +38,37 @@ const instant = (since: Since) => (since instanceof Date ? since.toISOString() :
 const filtered = (aggregate: SQL, when: SQL | undefined): SQL => (when ? sql`${aggregate} filter (where ${when})` : aggregate);
 /** The cost of the tasks selected (those matching `when` as well, if given). */
 const costSum = (when?: SQL) => sql<number>`coalesce(${filtered(sql`sum(${tasks.costUsd})`, when)}, 0)`.mapWith(Number);
-/** A token count of a task's usage; null when it is missing or not a number (a row never breaks the sum). */
-const tokenCount = (kind: TokenKind) =>
-  sql`case when jsonb_typeof(${tasks.usage} -> ${usageKey[kind]}) = 'number' then (${tasks.usage} ->> ${usageKey[kind]})::numeric end`;
-const tokenSum = (kind: TokenKind, when?: SQL) =>
-  sql<number>`coalesce(${filtered(sql`sum(${tokenCount(kind)})`, when)}, 0)`.mapWith(Number);
-const tokenSums = (when?: SQL) =>
-  Object.fromEntries(tokenKinds.map((kind) => [kind, tokenSum(kind, when)])) as Record<TokenKind, SQL<number>>;
+/** A token count of a task's or session's usage; null when it is missing or not a number (a row never breaks the sum). */
+const tokenCount = (usage: AnyColumn, kind: TokenKind) =>
+  sql`case when jsonb_typeof(${usage} -> ${usageKey[kind]}) = 'number' then (${usage} ->> ${usageKey[kind]})::numeric end`;
+/**
+ * The sum of `value` over the sessions of the slot of the row at hand (a correlated subquery, beside the join on
+ * tasks), those whose cost was last recorded since `since` if given.
+ */
+const sessionsSum = (value: SQL | AnyColumn, since?: Date): SQL =>
+  sql`(select coalesce(sum(${value}), 0) from ${sessions} where ${sessions.slot} = ${slots.id}${
+    since ? sql` and ${sessions.costAt} >= ${since.toISOString()}::timestamptz` : sql``
+  })`;
+/**
+ * What the slot of the row at hand spent since `since` (its tasks that ended since, its sessions whose cost was
+ * last recorded since: what the daily budget counts) or, without `since`, in all.
+ */
+const spentSum = (since?: Date) =>
+  sql<number>`${costSum(since && endedSince(since))} + ${sessionsSum(sessions.costUsd, since)}`.mapWith(Number);
+/** The same for each kind of token. */
+const tokenSums = (since?: Date) =>
+  Object.fromEntries(
+    tokenKinds.map((kind) => {
+      const ofTasks = sql`coalesce(${filtered(sql`sum(${tokenCount(tasks.usage, kind)})`, since && endedSince(since))}, 0)`;
+      return [kind, sql<number>`${ofTasks} + ${sessionsSum(tokenCount(sessions.usage, kind), since)}`.mapWith(Number)];
+    }),
+  ) as Record<TokenKind, SQL<number>>;
 
-/** Every slot's spend since `dayStart` and in all, in one aggregate query (slots without tasks included, with zeros). */
+/**
+ * Every slot's spend since `dayStart` and in all, its tasks' and its sessions', in one aggregate query (slots
+ * without tasks or sessions included, with zeros).
+ */
 export async function slotSpendSince(db: Database, dayStart: Date): Promise<SlotSpend[]> {
-  const today = endedSince(dayStart);
   return db
     .select({
       slot: slots.id,
@@ -54,9 +77,9 @@ export async function slotSpendSince(db: Database, dayStart: Date): Promise<Slot
         Number,
       ),
       tasksTotal: count(tasks.id),
-      costTodayUsd: costSum(today),
-      costTotalUsd: costSum(),
-      tokensToday: tokenSums(today),
+      costTodayUsd: spentSum(dayStart),
+      costTotalUsd: spentSum(),
+      tokensToday: tokenSums(dayStart),
       tokensTotal: tokenSums(),
     })
     .from(slots)
