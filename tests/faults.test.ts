@@ -70,6 +70,10 @@ describe('faults: Redis and Postgres outages (under CPU load)', () => {
       }
       const ready = await fetch(`${system.url}/readyz`);
       expect(ready.status).toBe(503);
+      // Public: it says which service is out in Mission's words, never the driver's (hosts, ports, users).
+      const { checks } = (await ready.json()) as { checks: Record<string, { ok: boolean; error?: string }> };
+      expect(checks.postgres).toEqual({ ok: true });
+      expect(['Redis is unreachable', 'Redis did not answer within 2000 ms']).toContain(checks.redis?.error);
       redis = await startPrivateRedis(dataDir, port);
       await waitUntil(async () => (await timed('/v1/tasks')).status === 200, 20_000, 'requests to work again after Redis is back');
     }, 60_000);

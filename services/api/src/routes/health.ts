@@ -1,4 +1,5 @@
 import type { CoreRuntime } from '@mission/core';
+import type { Logger } from '@mission/store';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 
@@ -31,10 +32,10 @@ export const healthRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async 
     },
     async (_request, reply) => {
       const [redis, postgres] = await Promise.all([
-        check(async () => {
+        check(core.logger, 'Redis', async () => {
           await core.redis.ping();
         }),
-        check(() => core.database.ping()),
+        check(core.logger, 'Postgres', () => core.database.ping()),
       ]);
       const ready = redis.ok && postgres.ok;
       return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks: { redis, postgres } });
@@ -42,16 +43,22 @@ export const healthRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async 
   );
 };
 
-async function check(probe: () => Promise<void>): Promise<z.infer<typeof checkResult>> {
+/**
+ * Whether `service` answers its ping within PING_TIMEOUT_MS. The route is public: a failure is told in Mission's
+ * words (the driver's message, which may name hosts, ports and users, goes to the log).
+ */
+async function check(logger: Logger, service: string, probe: () => Promise<void>): Promise<z.infer<typeof checkResult>> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${PING_TIMEOUT_MS} ms`)), PING_TIMEOUT_MS);
+  const timeout = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), PING_TIMEOUT_MS);
   });
   try {
-    await Promise.race([probe(), timeout]);
-    return { ok: true };
+    if ((await Promise.race([probe(), timeout])) !== 'late') return { ok: true };
+    logger.warn({ service, timeoutMs: PING_TIMEOUT_MS }, 'readiness: no answer in time');
+    return { ok: false, error: `${service} did not answer within ${PING_TIMEOUT_MS} ms` };
   } catch (error) {
-    return { ok: false, error: (error as Error).message };
+    logger.warn({ err: error, service }, 'readiness: the ping failed');
+    return { ok: false, error: `${service} is unreachable` };
   } finally {
     clearTimeout(timer);
   }
