@@ -171,6 +171,25 @@ describe("the worker's hook endpoint", () => {
       await server.close();
     }
   });
+
+  it("answers a call its handler failed on with a 500 that tells the agent's CLI nothing of the failure", async () => {
+    const server = new HookServer(createLogger({ level: 'silent' }));
+    await server.start();
+    try {
+      const route = server.register('ses_1', async () => {
+        throw new Error('connect ECONNREFUSED 10.0.0.5:5432 (user mission)');
+      });
+      const answer = await fetch(route.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [HOOK_SECRET_HEADER]: route.secret },
+        body: JSON.stringify(recording.calls.at(-2)),
+      });
+      expect(answer.status).toBe(500);
+      expect(await answer.json()).toEqual({ error: "Mission's worker could not answer this hook call; its log says why" });
+    } finally {
+      await server.close();
+    }
+  });
 });
 
 /** A claude.ai subscriber's usage limit stopping a turn, as Mission starts sessions (tests/fixtures/recordUsageLimit.ts). */

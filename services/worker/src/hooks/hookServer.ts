@@ -6,6 +6,9 @@ import { agentCallServer } from '../agentCallServer.ts';
 import { readBody } from '../httpBody.ts';
 import { type HookInput, parseHookInput } from './hookPayloads.ts';
 
+/** What a hook call whose handler failed is answered (with a 500): the CLI goes on as it does when a hook fails. */
+const HOOK_FAILED = JSON.stringify({ error: "Mission's worker could not answer this hook call; its log says why" });
+
 /** The header a session's hooks carry its secret in. */
 export const HOOK_SECRET_HEADER = 'x-mission-hook-secret';
 
@@ -69,8 +72,8 @@ export class HookServer {
       if (!aborted.signal.aborted) res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
     } catch (error) {
       this.logger.error({ err: error, sessionId }, 'hook call failed');
-      if (!res.headersSent)
-        res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: (error as Error).message }));
+      // The caller is the agent's own CLI: it is told that the call failed, not why (the log has that).
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(HOOK_FAILED);
     }
   }
 }
