@@ -53,7 +53,12 @@ export async function typePrompt(
   pty.write(`\x1b[200~${text}\x1b[201~`);
   const head = (text.trim().split('\n')[0] ?? '').slice(0, 30);
   const wait = Math.max(0, Math.min(PASTE_SHOWN_MS, deadline - Date.now()));
-  await events.waitFor(() => inInputBox(pty.screen().lines, head), wait, 'the prompt to show', state).catch(() => undefined);
+  try {
+    await events.waitFor(() => inInputBox(pty.screen().lines, head), wait, 'the prompt to show', state);
+  } catch (error) {
+    // Not shown in time (a CLI that draws the paste otherwise): Enter anyway. A session that ended is no place to type.
+    if (!(error instanceof TimeoutError)) throw error;
+  }
   pty.write('\r');
 }
 
