@@ -28,6 +28,7 @@ import {
   type Database,
   type EndedSessionState,
   type EventLog,
+  jobNames,
   type Logger,
   revokeAgentTokens,
   type SessionRow,
@@ -136,7 +137,7 @@ export class SessionService {
   /** Puts the spawn job on the queue and waits for a worker to take it; gives up (session `lost`) when none does. */
   private async handToWorker(job: SpawnJobData, jobId: string): Promise<Session> {
     const id = job.sessionId;
-    await this.deps.queue.add('spawn', job, { jobId, removeOnComplete: true, removeOnFail: { count: 1_000 } });
+    await this.deps.queue.add(jobNames.spawn, job, { jobId, removeOnComplete: true, removeOnFail: { count: 1_000 } });
     const session = await this.waitForOwner(id, this.deps.pickupTimeoutMs);
     if (session) return session;
     if (await this.deps.queue.remove(jobId)) {

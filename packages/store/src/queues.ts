@@ -11,9 +11,9 @@ export const queueNames = {
   maintenance: 'maintenance',
 } as const;
 
+/** Job names beside a task's, which is its mode (`taskJob`). */
 export const jobNames = {
-  submit: 'submit',
-  ask: 'ask',
+  /** A session to start (or resume) on the `sessions` queue. */
   spawn: 'spawn',
 } as const;
 

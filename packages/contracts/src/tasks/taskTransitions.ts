@@ -15,9 +15,6 @@ export const taskTransitions = {
   timed_out: [],
 } as const satisfies Record<TaskStatus, readonly TaskStatus[]>;
 
-/** The statuses a task is created in. */
-export const initialTaskStatuses: readonly TaskStatus[] = ['queued', 'running'];
-
 export function canMoveTask(from: TaskStatus, to: TaskStatus): boolean {
   return (taskTransitions[from] as readonly TaskStatus[]).includes(to);
 }

@@ -4,7 +4,7 @@ import type { Database } from '../db/database.ts';
 import { events, sessions, slots } from '../db/schema.ts';
 import type { EventLog } from '../eventLog.ts';
 import type { Logger } from '../logger.ts';
-import type { SpawnJobData } from '../queues.ts';
+import { jobNames, type SpawnJobData } from '../queues.ts';
 import { SessionStore } from './sessionStore.ts';
 
 export interface SessionHandoverOptions {
@@ -98,7 +98,7 @@ export class SessionHandover {
 
   private async queueResume(sessionId: string, loss: Loss): Promise<void> {
     await this.deps.sessionQueue.add(
-      'spawn',
+      jobNames.spawn,
       // `claude --resume` of a session nobody prompted yet finds no transcript and exits: that one starts afresh.
       {
         sessionId,
