@@ -12,6 +12,8 @@ const logger = createLogger({ level: 'silent', name: 'pty-session-test' });
 const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
 const spawners: Spawner[] = [];
 const sessions: PtySession[] = [];
+/** What each session's program wrote, as it arrived. */
+const written = new Map<PtySession, string[]>();
 const dirs: string[] = [];
 
 function newSpawner(): Spawner {
@@ -27,8 +29,15 @@ function tempDir(): string {
 }
 
 function shell(spawner: Spawner, script: string, cwd = tempDir(), cols = 100, rows = 30): PtySession {
-  const session = new PtySession({ spawner, bin: 'sh', args: ['-c', script], cwd, env, cols, rows });
+  return followed(new PtySession({ spawner, bin: 'sh', args: ['-c', script], cwd, env, cols, rows }));
+}
+
+/** The session, its output collected as it arrives (as an attached terminal gets it) and ended after the test. */
+function followed(session: PtySession): PtySession {
   sessions.push(session);
+  const chunks: string[] = [];
+  written.set(session, chunks);
+  session.onOutput((data) => chunks.push(data));
   return session;
 }
 
@@ -37,12 +46,13 @@ afterEach(async () => {
     await session.kill();
     session.dispose();
   }
+  written.clear();
   for (const spawner of spawners.splice(0)) await spawner.close();
   for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 function output(session: PtySession): string {
-  return session.rawOutput().toString('utf8');
+  return written.get(session)!.join('');
 }
 
 /** Resolves once the raw output contains `text` (each chunk is looked at as it arrives). */
@@ -116,8 +126,7 @@ describe('PtySession started by the spawner', () => {
 
   it('a program that cannot start exits with 1 and says why on its terminal, as under forkpty', async () => {
     const spawner = newSpawner();
-    const session = new PtySession({ spawner, bin: 'sh', args: ['-c', 'true'], cwd: '/no/such/folder', env });
-    sessions.push(session);
+    const session = followed(new PtySession({ spawner, bin: 'sh', args: ['-c', 'true'], cwd: '/no/such/folder', env }));
     expect(await session.exited).toEqual({ exitCode: 1, signal: null });
     expect(session.pid).toBeUndefined();
     expect(output(session)).toContain('ENOENT');

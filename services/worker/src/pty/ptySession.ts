@@ -2,7 +2,6 @@ import { killProcessGroup } from '../processGroup.ts';
 import type { TerminalSpawner } from '../spawner/spawner.ts';
 import { PtyProcess, type TerminalExit } from './ptyProcess.ts';
 import type { RowSet } from './dirtyRows.ts';
-import { RingBuffer } from './ringBuffer.ts';
 import type { Screen } from './screen.ts';
 import { HeadlessTerminal } from './terminal.ts';
 
@@ -15,8 +14,6 @@ export interface PtySpawnOptions {
   env: Record<string, string>;
   cols?: number;
   rows?: number;
-  /** Bytes of raw output kept for late readers (default 1 MiB). */
-  ringBytes?: number;
 }
 
 /** Who typed: Mission (send, dialog keys, interrupts) or a person's attached terminal. */
@@ -31,14 +28,14 @@ const BACKLOG_LOW = 512 * 1024;
 const KILL_GRACE_MS = 1_000;
 
 /**
- * A program in a pseudo-terminal, rendered by a headless xterm: raw output is kept in a ring buffer
- * and handed to listeners; `onRender` fires each time the rendered screen may have changed.
+ * A program in a pseudo-terminal, rendered by a headless xterm: raw output is handed to listeners as it
+ * arrives (an attached terminal starts from the rendered screen, `serialize`); `onRender` fires each time the
+ * rendered screen may have changed.
  */
 export class PtySession {
   readonly exited: Promise<PtyExit>;
   private readonly process: PtyProcess;
   private readonly terminal: HeadlessTerminal;
-  private readonly raw: RingBuffer;
   private readonly outputListeners = new Set<(data: string) => void>();
   private readonly renderListeners = new Set<() => void>();
   private readonly inputListeners = new Set<(data: string, origin: InputOrigin) => void>();
@@ -48,7 +45,6 @@ export class PtySession {
   constructor(options: PtySpawnOptions) {
     const cols = options.cols ?? 120;
     const rows = options.rows ?? 40;
-    this.raw = new RingBuffer(options.ringBytes ?? 1024 * 1024);
     const { bin, args, cwd, env } = options;
     this.process = new PtyProcess(options.spawner, { bin, args, cwd, env }, cols, rows);
     this.terminal = new HeadlessTerminal({ cols, rows, onReply: (reply) => this.exit ?? this.process.write(reply) });
@@ -64,10 +60,6 @@ export class PtySession {
   /** Resolves with the pid once the program has started (undefined if it could not). */
   get started(): Promise<number | undefined> {
     return this.process.leader.started;
-  }
-
-  get exitStatus(): PtyExit | null {
-    return this.exit;
   }
 
   get title(): string {
@@ -100,11 +92,6 @@ export class PtySession {
 
   serialize(): string {
     return this.terminal.serialize();
-  }
-
-  /** The last raw bytes the program wrote. */
-  rawOutput(): Buffer {
-    return this.raw.contents();
   }
 
   /** Raw output as it arrives (what an attached terminal shows). Returns the unsubscribe. */
@@ -154,7 +141,6 @@ export class PtySession {
   }
 
   private receive(data: string): void {
-    this.raw.write(Buffer.from(data));
     for (const listener of this.outputListeners) listener(data);
     this.terminal.write(data, () => {
       if (this.paused && this.terminal.pendingChars < BACKLOG_LOW) {
