@@ -7,6 +7,7 @@ import {
   type SessionState,
   type PendingApproval,
   type SessionTurn,
+  MissionError,
   TimeoutError,
 } from '@mission/contracts';
 import type { PtyExit, PtySession } from '../pty/ptySession.ts';
@@ -215,7 +216,7 @@ export class LiveSession implements InteractiveSession {
         if (!sameDialog(this.current(), dialog)) return;
         guard.answering = true;
         const option = optionFor(dialog, answer.choice);
-        if (!option) throw new Error(`the ${dialog.tool} dialog has no '${answer.choice}' option`);
+        if (!option) throw new ConflictError(`the ${dialog.tool} dialog has no '${answer.choice}' option`);
         await this.answerDialog(dialog, option.key);
         // The turn goes on: the guard stays busy until it ends, so a waiting send does not end at a prompt
         // that only flashes up between the dialog and the work it allowed.
@@ -227,7 +228,11 @@ export class LiveSession implements InteractiveSession {
         }
       })
       .catch((error: unknown) => {
-        if (!this.exit) this.enqueue({ type: 'error', payload: { code: 'permission_guard', message: (error as Error).message } });
+        this.hooks.log.error({ err: error, tool: dialog.tool }, 'the permission guard failed on a dialog');
+        // The session's readers are told in Mission's words; the cause (a store's error, say) stays in the log.
+        const message =
+          error instanceof MissionError ? error.message : `Mission could not answer the ${dialog.tool} dialog: the worker's log says why`;
+        if (!this.exit) this.enqueue({ type: 'error', payload: { code: 'permission_guard', message } });
       })
       .finally(() => {
         guard.settled = true;
