@@ -14,14 +14,17 @@ export async function loadRunnableSlot(db: Database, slotId: string): Promise<{ 
 
 /** A task's slot and its role in force, read already (with the claim): its rules, or why it cannot run there. */
 export function checkRunnable(found: SlotWithRole): { slot: SlotRow; rules: RoleRules } | { problem: string } {
-  if (!isDirectory(found.slot.cwd)) return { problem: `slot '${found.slot.id}' working directory does not exist: ${found.slot.cwd}` };
+  const problem = folderProblem(found.slot.cwd);
+  if (problem) return { problem: `slot '${found.slot.id}' working directory ${problem}: ${found.slot.cwd}` };
   return { slot: found.slot, rules: found.role.rules };
 }
 
-function isDirectory(dir: string): boolean {
+/** Why `dir` cannot be a working directory (it does not exist, is not a folder, or cannot be looked at); undefined if it can. */
+function folderProblem(dir: string): string | undefined {
   try {
-    return fs.statSync(dir).isDirectory();
-  } catch {
-    return false;
+    return fs.statSync(dir).isDirectory() ? undefined : 'is not a folder';
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR' ? 'does not exist' : `cannot be reached by the worker (${code ?? 'unknown error'})`;
   }
 }

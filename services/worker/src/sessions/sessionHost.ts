@@ -607,6 +607,8 @@ export class SessionHost {
       const frame = JSON.parse(message) as { client?: unknown };
       input = { ...attachInputSchema.parse(frame), client: frame.client };
     } catch {
+      // The API publishes only input and resize frames: anything else on the channel is not typed.
+      this.deps.logger.debug({ sessionId: session.id }, 'attach: ignored a frame that is not input or resize');
       return;
     }
     if (input.type === 'input')
