@@ -31,6 +31,8 @@ export interface SlotSpend {
 
 /** Tasks that ended since `since`: the ones whose cost counts against the day's budget. */
 const endedSince = (since: Since): SQL => sql`${tasks.finishedAt} >= ${instant(since)}::timestamptz`;
+/** Sessions whose cost was last recorded since `since`: the ones whose cost counts against the day's budget. */
+const recordedSince = (since: Since): SQL => sql`${sessions.costAt} >= ${instant(since)}::timestamptz`;
 /** A time, or the placeholder of one (an ISO string) in a statement built once (`.prepare()`). */
 type Since = Date | Placeholder;
 const instant = (since: Since) => (since instanceof Date ? since.toISOString() : since);
@@ -46,9 +48,7 @@ const tokenCount = (usage: AnyColumn, kind: TokenKind) =>
  * tasks), those whose cost was last recorded since `since` if given.
  */
 const sessionsSum = (value: SQL | AnyColumn, since?: Date): SQL =>
-  sql`(select coalesce(sum(${value}), 0) from ${sessions} where ${sessions.slot} = ${slots.id}${
-    since ? sql` and ${sessions.costAt} >= ${since.toISOString()}::timestamptz` : sql``
-  })`;
+  sql`(select coalesce(sum(${value}), 0) from ${sessions} where ${and(eq(sessions.slot, slots.id), since && recordedSince(since))})`;
 /**
  * What the slot of the row at hand spent since `since` (its tasks that ended since, its sessions whose cost was
  * last recorded since: what the daily budget counts) or, without `since`, in all.
@@ -116,7 +116,7 @@ const sessionsCostQuery = (db: Database, slot: string | Placeholder, since: Sinc
   db
     .select({ usd: sql<number>`coalesce(sum(${sessions.costUsd}), 0)`.mapWith(Number) })
     .from(sessions)
-    .where(and(eq(sessions.slot, slot), isNotNull(sessions.costAt), sql`${sessions.costAt} >= ${instant(since)}::timestamptz`));
+    .where(and(eq(sessions.slot, slot), isNotNull(sessions.costAt), recordedSince(since)));
 
 /**
  * A slot's daily budget (`budget`; null or 0: none) and, when it has one, what its tasks and sessions have spent
