@@ -7,7 +7,6 @@ import {
   type SessionState,
   type PendingApproval,
   type SessionTurn,
-  MissionError,
   TimeoutError,
 } from '@mission/contracts';
 import type { PtyExit, PtySession } from '../pty/ptySession.ts';
@@ -18,7 +17,7 @@ import { ReadSchedule } from '../pty/readSchedule.ts';
 import { ScreenFollower } from '../pty/screenFollower.ts';
 import { SnapshotDiffer, STARTING_SNAPSHOT } from '../pty/snapshotDiff.ts';
 import { EVENT_NOT_STORED, type InteractiveSession, STATE_NOT_RECORDED, type StateTold } from './interactive.ts';
-import type { Logger } from '@mission/store';
+import { callerError, type Logger } from '@mission/store';
 import { optionFor, toTurn, TurnWatch } from './turn.ts';
 
 /** Re-read the screen this long after the last output, and at least this often while output keeps coming. */
@@ -230,8 +229,7 @@ export class LiveSession implements InteractiveSession {
       .catch((error: unknown) => {
         this.hooks.log.error({ err: error, tool: dialog.tool }, 'the permission guard failed on a dialog');
         // The session's readers are told in Mission's words; the cause (a store's error, say) stays in the log.
-        const message =
-          error instanceof MissionError ? error.message : `Mission could not answer the ${dialog.tool} dialog: the worker's log says why`;
+        const message = callerError(error)?.message ?? `Mission could not answer the ${dialog.tool} dialog: the worker's log says why`;
         if (!this.exit) this.enqueue({ type: 'error', payload: { code: 'permission_guard', message } });
       })
       .finally(() => {
