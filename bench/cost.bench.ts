@@ -12,6 +12,7 @@ import { startMissionProcesses } from './lib/missionProcesses.ts';
 import { childrenOf, ownCpuMsSince, ProcessMeter, writeSyscalls } from './lib/procStat.ts';
 import { type BenchRedis, startBenchRedis } from './lib/benchRedis.ts';
 import { ms, ratio, report, summarize, timeIt, type LatencySummary } from './lib/stats.ts';
+import { goals, readGoal } from './lib/goals.ts';
 
 /**
  * What one task costs, Mission against raw BullMQ + spawning the agent, in the same shape on every side:
@@ -285,6 +286,11 @@ export async function benchCost(): Promise<void> {
       ratio(of(ours), of(floorResult)),
     ];
     const fixed = (digits: number) => (value: number) => value.toFixed(digits);
+    readGoal(goals.taskCpu, total(ours.cpu) / total(rawResult.cpu));
+    readGoal(goals.costThroughput, ours.throughput / rawResult.throughput);
+    readGoal(goals.taskLatency, ours.latency.p50 / rawResult.latency.p50);
+    readGoal(goals.pgTransactions, ours.pgTransactions);
+    readGoal(goals.redisCommands, ours.redisCommands);
     report(
       `Cost per task: ${PER_ROUND * ROUNDS} no-op tasks a side in ${ROUNDS} rounds taken in turn, ${IN_FLIGHT} clients each waiting for its task's end, one worker process running ${CONCURRENCY} at once; the floor is raw BullMQ + spawn behind a bare HTTP API that keeps each task's row in Postgres`,
       ['figure', 'raw BullMQ + spawn', 'floor: + HTTP API, Postgres row', 'Mission', 'Mission / raw', 'Mission / floor'],

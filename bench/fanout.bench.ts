@@ -12,6 +12,7 @@ import { ProcessMeter } from './lib/procStat.ts';
 import { observePublishes } from './lib/publishObserver.ts';
 import { openSse } from './lib/sseClient.ts';
 import { ms, ratio, report, summarize, type LatencySummary } from './lib/stats.ts';
+import { goals, readGoal } from './lib/goals.ts';
 
 /**
  * SUBSCRIBERS Server-Sent-Events streams on one owner while an agent writes MESSAGES lines GAP_MS apart: Mission's
@@ -270,6 +271,7 @@ export async function benchFanOut(): Promise<void> {
     }
     const raw = resultOf(rawRounds);
     const ours = resultOf(missionRounds);
+    readGoal(goals.fanOut, ours.latency.p99 / raw.latency.p99);
     /** A table row: its latency's p50, p99 and count, then the CPU, p99-ratio and CPU-ratio columns (blank unless given). */
     const row = (label: string, latency: LatencySummary, rest: [string, string, string] = ['', '', '']) => [
       label,

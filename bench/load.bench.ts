@@ -10,6 +10,7 @@ import { inFlight } from './lib/inFlight.ts';
 import { forkRawWorker } from './lib/rawWorkerFork.ts';
 import { startBenchSystem } from './lib/system.ts';
 import { ms, percentile, ratio, report } from './lib/stats.ts';
+import { goals, readGoal } from './lib/goals.ts';
 
 const FULL = process.argv.includes('--full');
 /**
@@ -134,6 +135,7 @@ export async function benchLoad(): Promise<void> {
   for (const { processes, raw: rawSide, mission } of fleets) {
     const raw = await rawSide.measure();
     const ours = await mission.measure();
+    if (processes === 1) readGoal(goals.loadThroughput, ours.throughput / raw.throughput);
     rows.push(
       [
         `raw BullMQ + agent, ${processes} process${processes > 1 ? 'es' : ''}`,

@@ -4,6 +4,7 @@ import type { MeasuredInTurn } from './lib/inTurn.ts';
 import type { McpClientMessage, McpClientSetup, McpOperation } from './lib/mcpClient.ts';
 import { ownCpuMsSince } from './lib/procStat.ts';
 import { ms, ratio, report } from './lib/stats.ts';
+import { goals, readGoal } from './lib/goals.ts';
 import { startBenchSystem } from './lib/system.ts';
 import { noopAgent } from './lib/environment.ts';
 
@@ -30,6 +31,9 @@ export async function benchMcp(): Promise<void> {
       const { latency, cpuMs, counted } = measured[operation];
       return { latency, cpuMs: cpuMs + counted };
     };
+    const p50Ratio = (rest: McpOperation, mcp: McpOperation) => measured[mcp].latency.p50 / measured[rest].latency.p50;
+    readGoal(goals.mcpStatus, p50Ratio('restStatus', 'mcpStatus'));
+    readGoal(goals.mcpSlots, p50Ratio('restSlots', 'mcpSlots'));
     report(
       `MCP tool call (Streamable HTTP, SDK client as mission-mcp configures it) vs the same REST call, from a client process of its own, both through mission-mcp's HTTP client, ${PER_ROUND * ROUNDS} sequential calls each, in ${ROUNDS} rounds taken in turn after one to warm up; CPU: the client's and the API's`,
       ['operation', 'REST p50', 'MCP p50', 'REST p99', 'MCP p99', 'MCP / REST (p50)', 'REST CPU', 'MCP CPU', 'MCP / REST (CPU)'],

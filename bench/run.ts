@@ -12,6 +12,7 @@ import { benchSpawn } from './spawn.bench.ts';
 import { benchTaskQueue } from './taskQueue.bench.ts';
 import { benchTrips } from './trips.bench.ts';
 import { benchWarm } from './warm.bench.ts';
+import { printGoals } from './lib/goals.ts';
 
 // The raw side of every comparison spawns its agent as the bench's own user, so Mission's agents (in this
 // process and in the worker processes it starts) run as that user too: a worker started as root otherwise
@@ -44,4 +45,5 @@ for (const [name, run] of [...benches, ...diagnostics].filter(
   await run();
   console.log(`(${name}: ${((Date.now() - started) / 1000).toFixed(1)} s)`);
 }
+printGoals();
 process.exit(0);

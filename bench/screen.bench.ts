@@ -5,6 +5,7 @@ import { loadRecording, recordedScenarios } from '../tests/fixtures/recordings.t
 import type { Pipeline, ReadCounts, ReplayerAnswer, ReplayerRequest } from './lib/screenReplayer.ts';
 import { ownCpuMsSince } from './lib/procStat.ts';
 import { ratio, report } from './lib/stats.ts';
+import { goals, readGoal } from './lib/goals.ts';
 
 /** Terminal output pushed through each pipeline in each run (the recordings, replayed until this much): 5 MB, 16 with `--full`. */
 const SCREEN_BYTES = (process.argv.includes('--full') ? 16 : 5) * 1024 * 1024;
@@ -135,6 +136,8 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 export async function benchScreen(): Promise<void> {
   const screen = await screenThroughput();
   const { xtermOnly } = screen;
+  readGoal(goals.screenHooks, screen.hooks.mbPerCpuSecond / xtermOnly.mbPerCpuSecond);
+  readGoal(goals.screenDriver, screen.screen.mbPerCpuSecond / xtermOnly.mbPerCpuSecond);
   const followed = (name: string, side: typeof screen.screen) => [
     `${name} (${side.reads} reads, ${side.rowsRead} rows read, ${side.parses} whole parses)`,
     side.mbPerSecond.toFixed(1),

@@ -10,6 +10,7 @@ import { hookSettings, NO_DECISION, PtySession, Spawner } from '@mission/worker'
 import { CLAUDE_BIN, prepareClaudeHome } from '../tests/support/claudeEnv.ts';
 import { startStubAnthropic, type StubAnthropic } from '../tests/support/stubAnthropic.ts';
 import { ms, ratio, report, summarize, timeIt } from './lib/stats.ts';
+import { goals, readGoal } from './lib/goals.ts';
 import { benchRedisUrl } from './lib/environment.ts';
 import { startMissionProcesses } from './lib/missionProcesses.ts';
 import { processesIn, untilQuiet, waitUntil } from '../tests/support/processes.ts';
@@ -335,6 +336,7 @@ export async function benchSessions(): Promise<void> {
   fleetSystem.catch(() => undefined);
   try {
     const single = await sendToReply(stub);
+    readGoal(goals.sendReply, single.send.p50 / single.raw.p50);
     report(
       'Interactive sessions: send → reply (real claude CLI on the stub API)',
       ['measure', 'p50', 'p99', 'vs raw PTY', 'vs raw with the hooks'],
@@ -366,6 +368,7 @@ export async function benchSessions(): Promise<void> {
         `→ reply stored (model, Stop hook, event and → idle stored) ${ms(model.p50)}; → answer at the client (command reply) ${ms(finish.p50)}`,
     );
     const fleet = await sessionFleet(stub, await fleetSystem);
+    readGoal(goals.idleSessionMemory, (fleet.perSession.heap + fleet.perSession.buffers) / 1024 / 1024);
     console.log(
       `${FLEET} sessions in one worker: idle after ${(fleet.startup / 1000).toFixed(1)} s; worker memory per idle session ` +
         `${mib(fleet.perSession.heap + fleet.perSession.buffers)} (${mib(fleet.perSession.heap)} JS heap + ${mib(fleet.perSession.buffers)} buffers; process RSS moved ${mib(fleet.perSession.rss)} per session), claude processes excluded; ` +

@@ -8,6 +8,7 @@ import { PtyProcess, PtySession, Spawner, spawnHeadless } from '@mission/worker'
 import pty from 'node-pty';
 import { ownCpuMsSince } from './lib/procStat.ts';
 import { ms, ratio, report, summarize } from './lib/stats.ts';
+import { goals, readGoal } from './lib/goals.ts';
 import { noopAgent } from './lib/environment.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -57,6 +58,7 @@ export async function benchSpawn(): Promise<void> {
 
   const a = summarize(direct);
   const b = summarize(viaSpawner);
+  readGoal(goals.agentStartBlock, b.p50);
   report(
     `event loop blocked per agent start (this process: RSS ≈ ${WORKER_RSS_MB} MB of ballast like the worker's; ${RUNS} starts each; goal ≤ 2 ms)`,
     ['how', 'p50', 'max', 'worst loop delay', 'p50 ratio'],
@@ -107,6 +109,7 @@ async function benchPtySpawn(): Promise<void> {
   const n = summarize(blocks.nodePty);
   const p = summarize(blocks.ptyProcess);
   const s = summarize(blocks.session);
+  readGoal(goals.ptyStartBlock, p.p50);
   report(
     `event loop blocked per PTY start (same process and ballast; ${RUNS} starts each; goal ≤ 2 ms). Stalls: the loop late by > ${STALL_MS} ms, with this process's CPU in them (a stall without CPU is the machine's scheduling, not this loop)`,
     ['how', 'p50', 'max', 'stalls', 'CPU in stalls', 'p50 ratio'],

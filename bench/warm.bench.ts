@@ -8,6 +8,7 @@ import { startStubAnthropic } from '../tests/support/stubAnthropic.ts';
 import { startWorkerProcess } from '../tests/support/workerProcess.ts';
 import { type BenchSystem, startBenchSystem } from './lib/system.ts';
 import { ms, ratio, report, summarize } from './lib/stats.ts';
+import { goals, readGoal } from './lib/goals.ts';
 
 /** Tasks per side, taken in turn (cold, warm, cold, …) so both see the same machine: 4 in the quick run, 20 with `--full`. */
 const RUNS = Number(process.env.BENCH_WARM_RUNS ?? (process.argv.includes('--full') ? 20 : 4));
@@ -90,6 +91,8 @@ export async function benchWarm(): Promise<void> {
     const warm = summarize(sides.warm);
     const share = summarize(missionShare.warm);
     const coldShare = summarize(missionShare.cold);
+    readGoal(goals.warmVsCold, warm.p50 / cold.p50);
+    readGoal(goals.warmShare, share.p50);
     report(
       `submit → first Messages API request, warm agent vs cold start (real claude CLI, stub API; ${RUNS} tasks each, taken in turn; goal warm ≤ 0.35× cold, Mission's share ≤ 10 ms p50)`,
       ['path', 'p50', 'p99', 'vs cold (p50)'],
