@@ -94,7 +94,7 @@ export async function benchWarm(): Promise<void> {
     readGoal(goals.warmVsCold, warm.p50 / cold.p50);
     readGoal(goals.warmShare, share.p50);
     report(
-      `submit → first Messages API request, warm agent vs cold start (real claude CLI, stub API; ${RUNS} tasks each, taken in turn; goal warm ≤ 0.35× cold, Mission's share ≤ 10 ms p50)`,
+      `submit → first Messages API request, warm agent vs cold start (real claude CLI, stub API; ${RUNS} tasks each, taken in turn; goal warm ≤ ${goals.warmVsCold.limit}× cold, Mission's share ≤ ${goals.warmShare.limit} ms p50)`,
       ['path', 'p50', 'p99', 'vs cold (p50)'],
       [
         ['cold start', ms(cold.p50), ms(cold.p99), '1×'],
