@@ -1,7 +1,7 @@
 import type { MissionEventDraft } from '@mission/contracts';
 import { createLogger } from '@mission/store';
 import { describe, expect, it } from 'vitest';
-import { SessionEvents } from './interactive.ts';
+import { EVENT_NOT_STORED, SessionEvents } from './interactive.ts';
 
 const logger = createLogger({ level: 'silent', name: 'session-events-test' });
 const text = (t: string): MissionEventDraft => ({ type: 'assistant_message', payload: { text: t } });
@@ -58,15 +58,21 @@ describe('SessionEvents', () => {
   });
 
   it('a failed write is logged and what follows is still stored', async () => {
+    const logged: { msg: string; types?: string[] }[] = [];
+    const log = createLogger(
+      { level: 'error', name: 'session-events-test' },
+      { write: (line: string) => void logged.push(JSON.parse(line)) },
+    );
     const writes: string[][] = [];
     const events = new SessionEvents(async (drafts) => {
       writes.push(texts(drafts));
       if (writes.length === 1) throw new Error('Postgres is out of reach');
-    }, logger);
+    }, log);
     events.emit(text('lost'));
     await events.flushed();
     events.emit(text('kept'));
     await events.flushed();
     expect(writes).toEqual([['lost'], ['kept']]);
+    expect(logged).toEqual([expect.objectContaining({ msg: EVENT_NOT_STORED, types: ['assistant_message'] })]);
   });
 });
