@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { newId } from '@mission/contracts';
-import { EventLog, tables, TaskStore } from '@mission/store';
-import { sql } from 'drizzle-orm';
+import { EventLog, tables, TaskStore, WorkerRegistration } from '@mission/store';
+import { inArray, sql } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { uniquePrefix } from './support/isolation.ts';
@@ -49,6 +49,32 @@ describe('TaskStore', () => {
     expect(await store.complete(lease, { status: 'succeeded', error: null })).toBe(true);
     expect(await statusOf(lease.id)).toBe('succeeded');
     expect(await states(lease.id)).toEqual(['queued', 'running', 'succeeded']);
+  });
+
+  it("a worker's heartbeat touches the rows of the tasks it names that it runs, and no other", async () => {
+    const registration = new WorkerRegistration(bed.db, { id: 'worker-a', capacity: 2, maxSessions: 0, slots: undefined });
+    await registration.register();
+    const mine = await running();
+    const named = await running();
+    const unnamed = await running();
+    const ended = await running();
+    expect(await store.complete(ended, { status: 'succeeded', error: null })).toBe(true);
+    const other = await submitted();
+    await claim(other.id, 'worker-b', undefined);
+    const ids = [mine.id, named.id, unnamed.id, ended.id, other.id];
+    const updatedAt = async () =>
+      new Map(
+        (
+          await bed.db.select({ id: tables.tasks.id, at: tables.tasks.updatedAt }).from(tables.tasks).where(inArray(tables.tasks.id, ids))
+        ).map((row) => [row.id, row.at.getTime()]),
+      );
+    await bed.db.update(tables.tasks).set({ updatedAt: sql`now() - interval '1 minute'` }).where(inArray(tables.tasks.id, ids));
+    const before = await updatedAt();
+    expect(await registration.heartbeat([mine.id, named.id, ended.id, other.id])).toBe(true);
+    const after = await updatedAt();
+    // Running here and named: touched. Not named, ended, or another worker's: as they were.
+    for (const id of [mine.id, named.id]) expect(after.get(id)).toBeGreaterThan(before.get(id)!);
+    for (const id of [unnamed.id, ended.id, other.id]) expect(after.get(id)).toBe(before.get(id));
   });
 
   it('writes nothing for a lease that no longer holds (another attempt, another worker)', async () => {

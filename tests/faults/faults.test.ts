@@ -42,7 +42,7 @@ interface KnownDefect {
   detail: RegExp;
 }
 // Fixed: F1 (stranded coordinations), F2 (fencing), F3 (row and terminal event in one transaction), F6 (sessions of a
-// lost worker), F7 (jobless runs), F8 (restart under the same id), F9 (unfenced appends after an owner's end). A finding
+// lost worker), F7 (jobless runs), F8 (restart under the same id), F9 (unfenced appends after an owner's end), F10 (a healthy run settled as jobless). A finding
 // seen again fails the harness.
 const KNOWN: KnownDefect[] = [];
 const isKnown = (fault: string, v: Violation): KnownDefect | undefined =>

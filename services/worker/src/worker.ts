@@ -110,10 +110,15 @@ export async function startWorker(options: {
     canceller,
   });
 
+  // The tasks this process is running now: its heartbeat says so (a run whose job Redis lost is still held).
+  const runningTasks = new Set<string>();
   const bullWorker = new Worker<TaskJobData>(
     queueNames.tasks,
     async (job, token, signal) => {
-      const run = await processor.process(job.data.taskId, signal ?? new AbortController().signal);
+      runningTasks.add(job.data.taskId);
+      const run = await processor
+        .process(job.data.taskId, signal ?? new AbortController().signal)
+        .finally(() => runningTasks.delete(job.data.taskId));
       if (run.kind === 'later') {
         // Back to the queue after the delay (0: waiting again at once) instead of completed.
         await job.moveToDelayed(Date.now() + run.delayMs, token);
@@ -230,7 +235,7 @@ export async function startWorker(options: {
     void reconcileWarm();
     const sentAt = lease.sending();
     registration
-      .heartbeat()
+      .heartbeat([...runningTasks])
       .then(async (known) => {
         landed(sentAt);
         if (!known) {

@@ -166,12 +166,13 @@ export class FleetRecovery {
   }
 
   /**
-   * A running task whose job is not active (missing, waiting, completed, …) is held by no worker: its lock in
+   * A running task whose job is not active (missing, waiting, completed, …) may be held by no worker: its lock in
    * Redis ran out (the worker was cut off Redis, or stalled) and another worker skipped it, or Redis lost it.
-   * Once this process has seen it so, with no event from its run, for longer than the job lock, it is settled
-   * by its retry policy, also on a worker that still heartbeats (the run's writes are fenced by its claim, so
-   * a run still going records nothing more). A run that still writes events (Redis restarted under a healthy
-   * run) is left to finish.
+   * Once this process has seen it so, with no event from its run and its row untouched, for longer than the job
+   * lock, it is settled by its retry policy, also on a worker that still heartbeats (the run's writes are fenced
+   * by its claim, so a run still going records nothing more). A run its worker still runs is left to finish
+   * (Redis restarted empty under a healthy run): the worker's heartbeat touches the rows of the tasks it runs
+   * (`WorkerRegistration.heartbeat`), and a run that writes events is seen alive by them.
    */
   private async settleJoblessRuns(): Promise<void> {
     const running = await this.deps.db

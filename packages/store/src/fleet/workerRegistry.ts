@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { and, count, desc, eq, ne, notInArray, sql } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, ne, notInArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/database.ts';
 import { sessions, tasks, workers } from '../db/schema.ts';
 import { endedSessionStates } from '@mission/contracts';
@@ -37,19 +37,28 @@ export class WorkerRegistration {
   }
 
   /**
-   * Says the worker is alive. Resolves `false` when the fleet had already declared it lost (no
-   * heartbeat for too long, e.g. a network partition): its sessions were ended and its tasks recovered
+   * Says the worker is alive, and that it is still running `runningTasks` (their rows are touched: the sweep
+   * settles a running task as jobless only when nothing touched its row for longer than the job lock, whatever Redis
+   * holds of its job, `FleetRecovery.settleJoblessRuns`). Resolves `false` when the fleet had already declared it
+   * lost (no heartbeat for too long, e.g. a network partition): its sessions were ended and its tasks recovered
    * elsewhere, so what it still holds of them must stop. It is then registered afresh.
    */
-  async heartbeat(): Promise<boolean> {
+  async heartbeat(runningTasks: readonly string[] = []): Promise<boolean> {
     const [row] = await this.db
       .update(workers)
       .set({ heartbeatAt: sql`now()` })
       .where(and(eq(workers.id, this.worker.id), ne(workers.state, 'lost')))
       .returning({ id: workers.id });
-    if (row) return true;
-    await this.register();
-    return false;
+    if (!row) {
+      await this.register();
+      return false;
+    }
+    if (runningTasks.length > 0)
+      await this.db
+        .update(tasks)
+        .set({ updatedAt: sql`now()` })
+        .where(and(inArray(tasks.id, [...runningTasks]), eq(tasks.workerId, this.worker.id), eq(tasks.status, 'running')));
+    return true;
   }
 
   async draining(): Promise<void> {
