@@ -25,6 +25,7 @@ import { endedChildrenCpuMs } from './support/procCpu.ts';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
 import { redisUrl, uniquePrefix } from './support/isolation.ts';
 import { unusedPort } from './support/ports.ts';
+import { addProjectMcpServer } from './support/firstRunScenarios.ts';
 import { waitUntil } from './support/processes.ts';
 import { ADMIN } from './support/system.ts';
 import type { StubReply } from './support/stubAnthropic.ts';
@@ -778,6 +779,48 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
       expect(await mission(['kill', id, '--cascade'])).toEqual({ code: 0, stdout: `${id} exited\n`, stderr: '' });
     } finally {
       if (id) await bed.system.fetch(`/v1/sessions/${id}/kill`, { method: 'POST' });
+    }
+  });
+
+  it('a blocked session from the CLI: sessions and status name the dialog and how to get past it; send refuses saying so; answer picks an option', async () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-cli-blocked-'));
+    addProjectMcpServer(folder);
+    let id = '';
+    try {
+      await bed.system.core.slots.put('cli-blocked', { cwd: folder, env: bed.claude.env });
+      const spawned = await mission(['spawn', 'cli-blocked', '--json']);
+      expect(spawned.code, spawned.stderr).toBe(0);
+      id = (JSON.parse(spawned.stdout) as Session).id;
+      const session = async () => (await (await bed.system.fetch(`/v1/sessions/${id}`)).json()) as Session;
+      await waitUntil(async () => (await session()).state === 'blocked', 30_000, 'the session to be blocked');
+      const options = (await session()).blocking!.options;
+      const without = options.find((option) => option.label.startsWith('Continue without'))!;
+      const offered = options.map((option) => `${option.key}: ${option.label}`).join('; ');
+
+      const listed = await mission(['sessions', '--slot', 'cli-blocked']);
+      expect(listed.stdout.split('\n')[1]).toMatch(new RegExp(`^${id} +blocked: mcp_server_approval +cli-blocked `));
+      const status = await mission(['status', id]);
+      expect(status.code).toBe(0);
+      expect(status.stdout).toContain(
+        `${id}  blocked\n  waits on        mcp_server_approval dialog ("New MCP server found in this project: notes")\n`,
+      );
+      expect(status.stdout).toContain(
+        `answer it first with POST /v1/sessions/:id/answer (\`mission answer\`, mission_pty_answer), one of: ${offered}`,
+      );
+      expect(status.stdout).toMatch(/^ {2}driver +hooks$/m);
+
+      expect(await mission(['send', id, 'hello?'])).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `mission: the session shows a mcp_server_approval dialog ("New MCP server found in this project: notes"): answer it first with POST /v1/sessions/:id/answer (\`mission answer\`, mission_pty_answer), one of: ${offered}\n`,
+      });
+      const answered = await mission(['answer', id, without.key, '--json']);
+      expect(answered.code, answered.stderr).toBe(0);
+      await waitUntil(async () => (await session()).state === 'idle', 30_000, 'the session to be idle');
+      expect((await mission(['status', id])).stdout).not.toContain('waits on');
+    } finally {
+      if (id) await bed.system.fetch(`/v1/sessions/${id}/kill`, { method: 'POST' });
+      fs.rmSync(folder, { recursive: true, force: true });
     }
   });
 

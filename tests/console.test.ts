@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatUsd } from '../packages/console/src/format.ts';
 import { consoleRoutes } from '../services/api/src/routes/console.ts';
 import { chromiumAvailable, ensureConsoleBuilt, launchChromium, screenshot } from './support/browser.ts';
+import { prepareClaudeHome } from './support/claudeEnv.ts';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
 import { waitUntil } from './support/processes.ts';
 import { startTestSystem, type TestSystem } from './support/system.ts';
@@ -188,6 +189,27 @@ describe.skipIf(!chromiumAvailable())('web console (headless Chromium, real clau
     await page.getByRole('button', { name: 'End session' }).click();
     await page.getByText('The session has ended (exited)').waitFor({ timeout: 15_000 });
     expect((await bed.system.core.sessions.get(/#\/sessions\/(ses_\w+)/.exec(page.url())![1]!)).state).toBe('exited');
+  });
+
+  it('a session blocked by a dialog no option answers (claude not logged in) says on its page what it needs', async () => {
+    const unauthenticated = prepareClaudeHome({ apiUrl: bed.stub.url, trustedDirs: [bed.workdir], auth: 'none' });
+    const other = await context.newPage();
+    let id = '';
+    try {
+      await bed.system.core.slots.put('logged-out', { cwd: bed.workdir, env: unauthenticated.env });
+      id = (await bed.system.core.sessions.spawn({ slot: 'logged-out' })).id;
+      await other.goto(`${bed.system.url}/#/sessions/${id}`);
+      const blocking = other.getByTestId('blocking');
+      await blocking.getByRole('heading', { name: 'Claude Code asks (login_required)' }).waitFor({ timeout: 30_000 });
+      expect(await blocking.getByRole('button').count()).toBe(0);
+      expect(await blocking.getByTestId('blocking-help').innerText()).toMatch(
+        /^claude has no credentials on its worker: give the slot's env or the worker ANTHROPIC_API_KEY/,
+      );
+    } finally {
+      await other.close();
+      if (id) await bed.system.fetch(`/v1/sessions/${id}/kill`, { method: 'POST' });
+      await unauthenticated.remove();
+    }
   });
 
   it('tasks: filtered list and a task page with its result and event timeline', async () => {

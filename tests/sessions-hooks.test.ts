@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claudeHomePaths } from '@mission/worker';
 import { prepareClaudeHome } from './support/claudeEnv.ts';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
+import { addProjectMcpServer } from './support/firstRunScenarios.ts';
 import { waitUntil } from './support/processes.ts';
 import { ADMIN } from './support/system.ts';
 import type { StubReply } from './support/stubAnthropic.ts';
@@ -242,10 +243,7 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
   // the answer's keys are written once that has passed since the dialog was first seen.
   it("a dialog no hook reports (a project's MCP server) makes the session blocked: send answers 409 naming it; answer picks an option once", async () => {
     const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-mcp-dialog-'));
-    fs.writeFileSync(
-      path.join(folder, '.mcp.json'),
-      JSON.stringify({ mcpServers: { notes: { command: 'node', args: ['-e', 'setInterval(() => {}, 1000)'] } } }),
-    );
+    addProjectMcpServer(folder);
     try {
       expect((await call('PUT', '/v1/slots/mcp-dialog', { cwd: folder, env: bed.claude.env })).status).toBe(200);
       const session = await spawn({ slot: 'mcp-dialog' });

@@ -78,10 +78,7 @@ export const firstRunScenarios: Scenario[] = [
   {
     name: 'first-run/mcp-server-approval',
     home: ({ workdir }) => ({ files: prepared(workdir) }),
-    prepare: ({ workdir }) => {
-      const server = { command: 'node', args: ['-e', 'setInterval(() => {}, 1000)'] };
-      fs.writeFileSync(path.join(workdir, '.mcp.json'), JSON.stringify({ mcpServers: { notes: server } }));
-    },
+    prepare: ({ workdir }) => addProjectMcpServer(workdir),
     steps: [{ waitFor: ['New MCP server found in this project', 'Enter to confirm'], checkpoint: 'dialog' }],
   },
   {
@@ -118,3 +115,9 @@ export const firstRunScenarios: Scenario[] = [
     ],
   },
 ];
+
+/** A project MCP server (`notes`, in `.mcp.json`) the CLI asks about before it starts in `folder`: a dialog no hook reports. */
+export function addProjectMcpServer(folder: string): void {
+  const server = { command: 'node', args: ['-e', 'setInterval(() => {}, 1000)'] };
+  fs.writeFileSync(path.join(folder, '.mcp.json'), JSON.stringify({ mcpServers: { notes: server } }));
+}

@@ -22,7 +22,13 @@ export const sessionsCommand: Command = {
         ? 'no sessions'
         : tableText(
             ['ID', 'STATE', 'SLOT', 'WORKER', 'CREATED'],
-            listed.sessions.map((s) => [s.id, s.state, s.slot, s.ownerWorker ?? '-', s.createdAt]),
+            listed.sessions.map((s) => [
+              s.id,
+              s.blocking ? `${s.state}: ${s.blocking.kind}` : s.state,
+              s.slot,
+              s.ownerWorker ?? '-',
+              s.createdAt,
+            ]),
           ),
     );
     return 0;

@@ -1,4 +1,5 @@
 import type { Session, Task } from '@mission/contracts';
+import { blockingDialogLine, howToGetPast } from '@mission/contracts/blockingDialogHelp';
 import type { Command } from '../command.ts';
 import { ownerOf, ownerPath } from '../eventFeed.ts';
 import { dollars, fieldsText, seconds } from '../text.ts';
@@ -38,14 +39,17 @@ function taskText(task: Task): string {
 
 function sessionText(session: Session): string {
   return fieldsText(`${session.id}  ${session.state}`, [
+    ['waits on', session.blocking && `${blockingDialogLine(session.blocking)}\n${howToGetPast(session.blocking)}`],
     ['slot', session.slot],
     ['worker', session.ownerWorker],
+    ['driver', session.driver],
     ['terminal', `${session.cols}×${session.rows}`],
     ['created', session.createdAt],
     ['ended', session.endedAt],
     ['exit code', session.exitCode],
     ['exit signal', session.exitSignal],
     ['exit reason', session.exitReason],
+    ['cost', dollars(session.costUsd)],
     ['claude session', session.claudeSessionId],
   ]);
 }

@@ -1,3 +1,4 @@
+import { howToGetPast } from '@mission/contracts/blockingDialogHelp';
 import { html } from 'htm/preact';
 import { api } from '../api/client.ts';
 import type { Session } from '../api/types.ts';
@@ -70,7 +71,9 @@ export function SessionPage({ id }: { id: string }) {
           ${
             blocking.kind === 'command_screen'
               ? html`<button type="button" disabled=${close.busy} onClick=${() => close.run()}>Close (Esc)</button>`
-              : null
+              : blocking.options.length === 0
+                ? html`<p class="muted" data-testid="blocking-help">${howToGetPast(blocking)}</p>`
+                : null
           }
         </section>`
         : null

@@ -1,5 +1,6 @@
 import {
   BadRequestError,
+  blockingDialogLine,
   type ConfirmChoice,
   ConflictError,
   type MissionEventDraft,
@@ -8,6 +9,7 @@ import {
   type SessionState,
   type SessionTurn,
   TimeoutError,
+  howToGetPast,
 } from '@mission/contracts';
 import { answerKeystrokes, type BlockingDialog } from '../pty/blockingDialog.ts';
 import type { PtyExit, PtySession } from '../pty/ptySession.ts';
@@ -71,20 +73,10 @@ function inInputBox(lines: string[], head: string): boolean {
   return box.includes(head) || box.includes('[Pasted text');
 }
 
-/** What a command that would type into a blocked session answers: the dialog, named. */
+/** What a command that would type into a blocked session answers: the dialog, named, and what gets the session past it. */
 export function blockedError(dialog: BlockingDialog): ConflictError {
-  const options = dialog.options.map((option) => `${option.key}: ${option.label}`).join('; ');
-  // A screen a slash command opened offers nothing to pick: Esc (what interrupt presses) closes it.
-  const how =
-    dialog.kind === 'command_screen'
-      ? 'close it first with POST /v1/sessions/:id/interrupt (Esc)'
-      : `answer it first with POST /v1/sessions/:id/answer (${options})`;
-  return new ConflictError(`the session shows a ${dialog.kind} dialog ("${firstLine(dialog.text)}"): ${how}`, {
-    blocking: dialog,
-  });
+  return new ConflictError(`the session shows a ${blockingDialogLine(dialog)}: ${howToGetPast(dialog)}`, { blocking: dialog });
 }
-
-const firstLine = (text: string) => text.split('\n')[0] ?? '';
 
 type Waiter = { test: () => boolean; resolve: () => void; reject: (error: Error) => void };
 

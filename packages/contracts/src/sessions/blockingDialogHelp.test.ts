@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { blockingDialogLine, howToGetPast } from './blockingDialogHelp.ts';
+
+describe('what a blocked session waits on', () => {
+  it('names the dialog by its kind and the first line of its text', () => {
+    expect(blockingDialogLine({ kind: 'trust_folder', text: 'Do you trust the files in this folder?\n/work/x', options: [] })).toBe(
+      'trust_folder dialog ("Do you trust the files in this folder?")',
+    );
+  });
+
+  it("a dialog with options is answered with one of them, by any client; a slash command's screen is closed with Esc", () => {
+    const trust = {
+      kind: 'trust_folder',
+      text: 'Trust?',
+      options: [
+        { key: '1', label: 'Yes, proceed' },
+        { key: '2', label: 'No, exit' },
+      ],
+    };
+    expect(howToGetPast(trust)).toBe(
+      'answer it first with POST /v1/sessions/:id/answer (`mission answer`, mission_pty_answer), one of: 1: Yes, proceed; 2: No, exit',
+    );
+    expect(howToGetPast({ kind: 'command_screen', text: 'Help', options: [] })).toBe(
+      'close it first with POST /v1/sessions/:id/interrupt (Esc; `mission interrupt`, mission_pty_interrupt)',
+    );
+  });
+
+  it('a dialog no option answers says what it needs instead of offering an empty answer', () => {
+    expect(howToGetPast({ kind: 'login_required', text: 'Not logged in · run /login', options: [] })).toMatch(
+      /^claude has no credentials on its worker: give the slot's env or the worker ANTHROPIC_API_KEY \(`mission doctor` checks it\)/,
+    );
+    expect(howToGetPast({ kind: 'usage_limit', text: "You've hit your limit", options: [] })).toBe(
+      "it waits for Claude's usage limit to reset, and goes on by itself then",
+    );
+    for (const kind of ['unknown', 'api_key'])
+      expect(howToGetPast({ kind, text: 'Something new', options: [] })).toMatch(
+        /^it shows no option Mission can pick: answer it at its terminal/,
+      );
+  });
+});

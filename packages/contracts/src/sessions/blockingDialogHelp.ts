@@ -1,0 +1,32 @@
+/*
+ * What a `blocked` session waits on, in words every client acts on (REST, the `mission` command line, MCP): the
+ * 409 of a command typed into it, `mission status` and `mission sessions`. No schema library: the command line
+ * loads it (packages/cli/build.mjs keeps zod out of it).
+ */
+
+/** The dialog a `blocked` session shows (`blockingDialogSchema`). */
+export interface BlockingDialogShown {
+  kind: string;
+  text: string;
+  options: readonly { key: string; label: string }[];
+}
+
+/** The dialog in a few words: its kind and the first line of its text (`trust_folder dialog ("Do you trust …")`). */
+export function blockingDialogLine(dialog: BlockingDialogShown): string {
+  return `${dialog.kind} dialog ("${dialog.text.split('\n')[0] ?? ''}")`;
+}
+
+/** How to get the session past the dialog: close it, answer it with one of its options, or what it needs that no key gives. */
+export function howToGetPast(dialog: BlockingDialogShown): string {
+  // A screen a slash command opened offers nothing to pick: Esc (what interrupt presses) closes it.
+  if (dialog.kind === 'command_screen')
+    return 'close it first with POST /v1/sessions/:id/interrupt (Esc; `mission interrupt`, mission_pty_interrupt)';
+  if (dialog.options.length > 0) {
+    const options = dialog.options.map((option) => `${option.key}: ${option.label}`).join('; ');
+    return `answer it first with POST /v1/sessions/:id/answer (\`mission answer\`, mission_pty_answer), one of: ${options}`;
+  }
+  if (dialog.kind === 'login_required')
+    return "claude has no credentials on its worker: give the slot's env or the worker ANTHROPIC_API_KEY (`mission doctor` checks it) and start a new session, or log in at the session's terminal (`mission attach`, then /login)";
+  if (dialog.kind === 'usage_limit') return "it waits for Claude's usage limit to reset, and goes on by itself then";
+  return 'it shows no option Mission can pick: answer it at its terminal (`mission attach`, or the web console), or kill the session';
+}
