@@ -591,8 +591,10 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
   it('usage errors exit 2 with a helpful message; API errors are one line; never a stack trace', async () => {
     const usage = [
       [['frobnicate'], "mission: unknown command 'frobnicate'\nRun `mission help` for usage.\n"],
-      [['submit', 'default'], 'mission: submit needs <prompt>\nRun `mission help submit` for usage.\n'],
-      [['submit', 'default', '  '], 'mission: submit needs <prompt>\nRun `mission help submit` for usage.\n'],
+      [['submit', 'default'], "mission: submit needs <prompt> (got 'default' as <slot>)\nRun `mission help submit` for usage.\n"],
+      [['submit', 'default', '  '], "mission: submit needs <prompt> (got 'default' as <slot>)\nRun `mission help submit` for usage.\n"],
+      [['ask', 'say hi'], "mission: ask needs <prompt> (got 'say hi' as <slot>)\nRun `mission help ask` for usage.\n"],
+      [['ask'], 'mission: ask needs <slot> <prompt>\nRun `mission help ask` for usage.\n'],
       [
         ['submit', 'default', 'hi', '--priority', '101'],
         "mission: --priority must be a whole number from 0 to 100, not '101'\nRun `mission help submit` for usage.\n",

@@ -69,8 +69,16 @@ function parseInput(command: Command, argv: string[]): CommandInput | 'help' {
   const names = command.arguments.map((argument) => argument.replace(/\?$/, ''));
   const required = command.arguments.filter((argument) => !argument.endsWith('?')).length;
   const missing = names.slice(0, required).filter((_, index) => !parsed.positionals[index]?.trim());
-  if (missing.length > 0)
-    throw new UsageError(`${command.name} needs ${missing.map((argument) => `<${argument}>`).join(' ')}`, command.name);
+  if (missing.length > 0) {
+    // What was given, and taken for which argument: a prompt given alone was read as the slot.
+    const taken = names.flatMap((argument, index) =>
+      parsed.positionals[index]?.trim() ? [`'${parsed.positionals[index]}' as <${argument}>`] : [],
+    );
+    throw new UsageError(
+      `${command.name} needs ${missing.map((argument) => `<${argument}>`).join(' ')}${taken.length > 0 ? ` (got ${taken.join(', ')})` : ''}`,
+      command.name,
+    );
+  }
   if (parsed.positionals.length > names.length) {
     throw new UsageError(
       `${command.name} takes ${names.length === 0 ? 'no arguments' : names.map((argument) => `<${argument}>`).join(' ')}; got '${parsed.positionals.slice(names.length).join(' ')}' too (quote a prompt with spaces)`,
