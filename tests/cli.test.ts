@@ -550,7 +550,7 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
       /^✗ login +no ANTHROPIC_API_KEY and no stored login: every prompt would answer "Not logged in"\n.*hint: set ANTHROPIC_API_KEY, or run `claude` once and \/login/m,
     );
     expect(fresh.stdout).toMatch(
-      /^✓ home +a worker sets before a session starts: onboarding is not marked done \(hasCompletedOnboarding\); auto mode is not disabled/m,
+      /^✓ home +\S+\.claude\.json is not prepared yet \(a worker prepares it before each session starts\): onboarding is not marked done \(hasCompletedOnboarding\); auto mode is not disabled/m,
     );
 
     const port = await unusedPort();

@@ -156,7 +156,10 @@ const checkHome: Check = async (_config, { processEnv }) => {
     const problems = claudeHomeProblems(config, settings, { trustedDirs: [], apiKey: processEnv.ANTHROPIC_API_KEY });
     return {
       ok: true,
-      detail: problems.length === 0 ? `${paths.config} is ready` : `a worker sets before a session starts: ${problems.join('; ')}`,
+      detail:
+        problems.length === 0
+          ? `${paths.config} is ready`
+          : `${paths.config} is not prepared yet (a worker prepares it before each session starts): ${problems.join('; ')}`,
     };
   } catch (error) {
     return { ok: false, detail: describeCause(error), hint: `fix or remove the file; a worker writes what claude needs there` };
