@@ -883,23 +883,25 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
     }
   });
 
-  it('up runs the whole system (as npm start does) until it is stopped', async () => {
+  it('up runs the whole system (as npm start does) until it is stopped; a second one on its port says the port is taken', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-cli-up-'));
     const port = await unusedPort();
-    const up = spawn(process.execPath, [bin, 'up'], {
-      cwd: repoRoot,
-      env: {
-        ...process.env,
-        PORT: String(port),
-        REDIS_URL: redisUrl(),
-        DATABASE_URL: '',
-        MISSION_QUEUE_PREFIX: uniquePrefix(),
-        MISSION_DATA_DIR: dataDir,
-        MISSION_SLOTS_FILE: path.join(dataDir, 'slots.yaml'),
-        MISSION_PERMISSIONS_FILE: path.join(dataDir, 'permissions.yaml'),
-        LOG_LEVEL: 'warn',
-      },
-    });
+    const upIn = (folder: string) =>
+      spawn(process.execPath, [bin, 'up'], {
+        cwd: repoRoot,
+        env: {
+          ...process.env,
+          PORT: String(port),
+          REDIS_URL: redisUrl(),
+          DATABASE_URL: '',
+          MISSION_QUEUE_PREFIX: uniquePrefix(),
+          MISSION_DATA_DIR: folder,
+          MISSION_SLOTS_FILE: path.join(folder, 'slots.yaml'),
+          MISSION_PERMISSIONS_FILE: path.join(folder, 'permissions.yaml'),
+          LOG_LEVEL: 'warn',
+        },
+      });
+    const up = upIn(dataDir);
     const exited = new Promise<number | null>((resolve) => up.once('exit', resolve));
     try {
       const url = `http://127.0.0.1:${port}`;
@@ -910,6 +912,14 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
         stdout: 'no sessions\n',
         stderr: '',
       });
+      const secondDir = path.join(dataDir, 'second');
+      const second = upIn(secondDir);
+      let secondOutput = '';
+      second.stderr.on('data', (chunk: Buffer) => (secondOutput += chunk.toString()));
+      expect(await new Promise((resolve) => second.once('exit', resolve))).toBe(1);
+      expect(secondOutput).toContain(
+        `mission: invalid configuration:\n  PORT: 127.0.0.1:${port} is taken (another Mission, or another server, listens there): stop it, or set PORT to a free port\n`,
+      );
       up.kill('SIGTERM');
       expect(await exited).toBe(0);
     } finally {

@@ -1,4 +1,5 @@
 import type { CoreRuntime } from '@mission/core';
+import { ConfigError } from '@mission/store';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from './server.ts';
 
@@ -21,6 +22,13 @@ export async function startApi(core: CoreRuntime, extensions: ApiExtension[] = [
   );
   const app = await buildServer(core);
   for (const extend of extensions) await extend(app);
-  await app.listen({ host: core.config.host, port: core.config.port });
+  const { host, port } = core.config;
+  await app.listen({ host, port }).catch(async (error: NodeJS.ErrnoException) => {
+    await app.close();
+    if (error.code !== 'EADDRINUSE') throw error;
+    throw new ConfigError([
+      `PORT: ${host}:${port} is taken (another Mission, or another server, listens there): stop it, or set PORT to a free port`,
+    ]);
+  });
   return app;
 }
