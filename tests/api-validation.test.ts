@@ -58,6 +58,17 @@ describe('malformed requests', () => {
     expect(res.body.error?.message).toContain('priority');
     const unknown = await post('/v1/tasks', '{"prompt":"hi","slot":"nope"}');
     expect(unknown.body.error?.message).toBe("invalid task: unknown slot 'nope'; known slots: default");
+    // A problem of the whole body (a key it does not take) is not labelled with a field of its own.
+    const extra = await post('/v1/tasks', '{"prompt":"hi","colour":"blue"}');
+    expect(extra.body.error?.message).toBe('invalid body: Unrecognized key: "colour"');
+    const badSlotId = await system.fetch('/v1/slots/a%20b', {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: '{"cwd":"/tmp"}',
+    });
+    expect(((await badSlotId.json()) as { error: { message: string } }).error.message).toBe(
+      'invalid slot id: lowercase letters, digits, "_" and "-", starting with a letter or digit',
+    );
   });
 
   it('rejects a bad Idempotency-Key header', async () => {

@@ -15,7 +15,11 @@ export function toMissionError(error: unknown, logger: Logger): MissionError {
   if (known) return known;
   if (hasZodFastifySchemaValidationErrors(error)) {
     const where = error.validationContext ?? 'request';
-    const problems = error.validation.map((v) => `${v.instancePath.replace(/^\//, '').replaceAll('/', '.') || where}: ${v.message}`);
+    // A problem of the whole body or query (a key it does not take) has no field to name.
+    const problems = error.validation.map((v) => {
+      const field = v.instancePath.replace(/^\//, '').replaceAll('/', '.');
+      return field ? `${field}: ${v.message}` : v.message;
+    });
     return new MissionError('bad_request', `invalid ${where}: ${problems.join('; ')}`);
   }
   const fastifyError = error as Partial<FastifyError>;
