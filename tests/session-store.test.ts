@@ -120,6 +120,19 @@ describe('SessionStore', () => {
     expect(await states(live)).toEqual(['starting', 'lost', 'starting', 'starting']);
   });
 
+  it("a blocked session that ends, by its exit or its worker lost, keeps no dialog: `blocking` is only ever a blocked session's", async () => {
+    const dialog = { kind: 'login_required', text: 'Not logged in · run /login', options: [] };
+    const exiting = await claimed('worker-blocked');
+    const losing = await claimed('worker-blocked');
+    for (const id of [exiting, losing]) expect(await store.changeState(id, 'worker-blocked', 'blocked', {}, dialog)).toBe(true);
+    expect(
+      await store.end(exiting, 'worker-blocked', { state: 'exited', exitCode: 1, exitSignal: null, reason: 'claude exited' }, {}),
+    ).toBe(true);
+    expect(await store.loseSessionsOf('worker-blocked', 'its worker was lost', () => 'lost')).toEqual([losing]);
+    expect(await rowOf(exiting)).toMatchObject({ state: 'exited', blocking: null });
+    expect(await rowOf(losing)).toMatchObject({ state: 'lost', blocking: null });
+  });
+
   it('ends a session no worker took, but not one a worker holds', async () => {
     const unclaimed = await created();
     expect(await store.endUnclaimed(unclaimed, 'lost', 'no worker took the session')).toBe(true);

@@ -169,6 +169,8 @@ export class SessionStore {
         .update(sessions)
         .set({
           state: ending.state,
+          // Only a blocked session shows a dialog (as in every move `changeState` makes).
+          blocking: null,
           exitCode: ending.exitCode,
           exitSignal: ending.exitSignal,
           exitReason: ending.reason,
@@ -194,7 +196,7 @@ export class SessionStore {
     const { lost, failed } = await this.deps.events.transaction(async (tx, record) => {
       const rows = await tx
         .update(sessions)
-        .set({ state: 'lost', exitReason: rowReason, endedAt: sql`now()`, updatedAt: sql`now()` })
+        .set({ state: 'lost', blocking: null, exitReason: rowReason, endedAt: sql`now()`, updatedAt: sql`now()` })
         .where(and(eq(sessions.ownerWorker, workerId), inArray(sessions.state, sessionStatesMovingTo('lost'))))
         .returning({ id: sessions.id });
       const failed: MessageRow[] = [];
