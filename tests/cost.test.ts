@@ -205,6 +205,10 @@ describe('cost everywhere (real claude CLI, real Redis and Postgres)', () => {
     expect(shown.stdout).toMatch(new RegExp(`${task.id}\\s+task\\s+default\\s+${root.id}\\s+succeeded\\s+\\$`));
     const asJson = await mission(['usage', '--daily', '--days', '3', '--json']);
     expect(JSON.parse(asJson.stdout).days).toHaveLength(3);
+    // Each day's cost, and what of it tasks and sessions spent (dollars), then how many tasks ended (a count).
+    const [header, ...dayRows] = (await mission(['usage', '--daily', '--days', '3'])).stdout.trimEnd().split('\n');
+    expect(header).toMatch(/^DAY +COST +OF TASKS +OF SESSIONS +TASKS ENDED$/);
+    expect(dayRows.at(-1)).toMatch(new RegExp(`^${today.day} +\\$\\d+\\.\\d{4} +\\$\\d+\\.\\d{4} +\\$\\d+\\.\\d{4} +${today.tasksEnded}$`));
     expect(await mission(['usage', '--days', 'x', '--daily'])).toMatchObject({
       code: 2,
       stderr: "mission: --days must be a whole number from 1 to 366, not 'x'\nRun `mission help usage` for usage.\n",

@@ -30,7 +30,7 @@ export const usageCommand: Command = {
       const daily = await api.request<DailySpend>('GET', `/v1/usage/daily${query.size ? `?${query}` : ''}`);
       printer.result(daily, () =>
         tableText(
-          ['DAY', 'COST', 'TASKS', 'SESSIONS', 'TASKS ENDED'],
+          ['DAY', 'COST', 'OF TASKS', 'OF SESSIONS', 'TASKS ENDED'],
           daily.days.map((d) => [d.day, usd(d.costUsd), usd(d.tasksCostUsd), usd(d.sessionsCostUsd), String(d.tasksEnded)]),
         ),
       );
