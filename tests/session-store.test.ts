@@ -43,8 +43,11 @@ describe('SessionStore', () => {
     });
 
     const dialog = { kind: 'trust', text: 'Trust this folder?', options: [{ key: '1', label: 'Yes' }] };
-    expect(await store.changeState(id, 'worker-a', 'blocked', { reason: 'trust: Trust this folder?' }, dialog)).toBe(true);
-    expect(await rowOf(id)).toMatchObject({ state: 'blocked', blocking: dialog });
+    // A driver's own notes on the dialog (where its cursor is) are not stored: every client reads the row.
+    const asRead = { ...dialog, numbered: true, selected: '1' };
+    expect(await store.changeState(id, 'worker-a', 'blocked', { reason: 'trust: Trust this folder?' }, asRead)).toBe(true);
+    expect((await rowOf(id)).blocking).toEqual(dialog);
+    expect(await rowOf(id)).toMatchObject({ state: 'blocked' });
     expect(await store.changeState(id, 'worker-a', 'idle', {})).toBe(true);
     expect(await rowOf(id)).toMatchObject({ state: 'idle', blocking: null });
     expect(await states(id)).toEqual(['starting', 'blocked', 'idle']);

@@ -149,7 +149,15 @@ export class SessionStore {
       id: sessionId,
       workerId,
       state: to,
-      blocking: blocking === null ? null : sessions.blocking.mapToDriverValue(blocking),
+      // What every client is shown of the dialog (a driver's own notes on it, such as where its cursor is, stay with it).
+      blocking:
+        blocking === null
+          ? null
+          : sessions.blocking.mapToDriverValue({
+              kind: blocking.kind,
+              text: blocking.text,
+              options: blocking.options.map(({ key, label }) => ({ key, label })),
+            }),
       ...draftValues(drafts),
     };
     const build = () => changeStateStatement(this.deps, drafts.length);
