@@ -7,7 +7,7 @@ export * from './events.ts';
 export * from './tasks/taskTransitions.ts';
 export * from './sessions/sessionTransitions.ts';
 export * from './sessions/autoResume.ts';
-export * from './sessions/blockingDialogHelp.ts';
+export * from './sessions/sessionHelp.ts';
 export * from './schemas/index.ts';
 export * from './fleet/interruptedTaskPolicy.ts';
 export * from './slotGlob.ts';

@@ -1,5 +1,5 @@
 import type { Session, Task } from '@mission/contracts';
-import { blockingDialogLine, howToGetPast } from '@mission/contracts/blockingDialogHelp';
+import { blockingDialogLine, howToGetPast } from '@mission/contracts/sessionHelp';
 import type { Command } from '../command.ts';
 import { ownerOf, ownerPath } from '../eventFeed.ts';
 import { dollars, fieldsText, seconds } from '../text.ts';

@@ -1,4 +1,4 @@
-import { howToGetPast } from '@mission/contracts/blockingDialogHelp';
+import { howToGetPast } from '@mission/contracts/sessionHelp';
 import { html } from 'htm/preact';
 import { api } from '../api/client.ts';
 import type { Session } from '../api/types.ts';

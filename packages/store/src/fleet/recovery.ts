@@ -9,7 +9,7 @@ import type { ApprovalStore } from '../permissions/approvalStore.ts';
 import { type CoordinationJobData, enqueueTask, type TaskJobData } from '../queues.ts';
 import type { SessionHandover } from '../sessions/sessionHandover.ts';
 import { SessionStore } from '../sessions/sessionStore.ts';
-import { terminalTaskStatuses } from '@mission/contracts';
+import { howToResume, terminalTaskStatuses } from '@mission/contracts';
 import type { WorkerState } from '@mission/contracts';
 import type { TaskCanceller } from '../taskCanceller.ts';
 import { settleInterruptedTask, type TaskRow } from './interruptedTask.ts';
@@ -135,7 +135,7 @@ export class FleetRecovery {
     const lostSessions = await new SessionStore(this.deps).loseSessionsOf(
       workerId,
       `the worker holding it (${workerId}) was lost (${silentFor})`,
-      (id) => `the worker holding it (${workerId}) was lost (${silentFor}); resume it with POST /v1/sessions/${id}/resume`,
+      (id) => `the worker holding it (${workerId}) was lost (${silentFor}); ${howToResume(id)}`,
     );
     // Their pending messages failed with them (SessionStore: told before each one's `lost` event).
     for (const id of lostSessions)

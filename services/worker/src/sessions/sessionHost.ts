@@ -8,6 +8,7 @@ import {
   type ConfirmChoice,
   ConflictError,
   type EventOwner,
+  howToResume,
   limitPauseUntil,
   type MissionEventDraft,
   NotFoundError,
@@ -175,7 +176,7 @@ export class SessionHost {
    */
   async close(): Promise<void> {
     await this.spawnWorker.close();
-    await this.loseAll('the worker shut down', () => 'resume it with POST /v1/sessions/:id/resume');
+    await this.loseAll('the worker shut down');
     await this.commands.close();
   }
 
@@ -192,16 +193,13 @@ export class SessionHost {
    * declared it lost already.
    */
   async fence(): Promise<void> {
-    await this.loseAll(
-      `its worker (${this.deps.workerId}) stopped it: no heartbeat of the worker landed in time`,
-      (id) => `resume it with POST /v1/sessions/${id}/resume`,
-    );
+    await this.loseAll(`its worker (${this.deps.workerId}) stopped it: no heartbeat of the worker landed in time`);
   }
 
   /** Ends every session here as `lost` (`why`, then `hint` for its id), and hands over those of `autoResume` slots. */
-  private async loseAll(why: string, hint: (sessionId: string) => string): Promise<void> {
+  private async loseAll(why: string): Promise<void> {
     const ids = [...this.live.keys()];
-    await this.endAll((id) => this.record(id, 'lost', null, { reason: `${why}; ${hint(id)}` }));
+    await this.endAll((id) => this.record(id, 'lost', null, { reason: `${why}; ${howToResume(id)}` }));
     await this.deps.handover.resumeLost(ids, why);
   }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { blockingDialogLine, howToGetPast } from './blockingDialogHelp.ts';
+import { blockingDialogLine, howToGetPast, howToResume } from './sessionHelp.ts';
 
-describe('what a blocked session waits on', () => {
+describe('what a session waits on, and how it goes on', () => {
   it('names the dialog by its kind and the first line of its text', () => {
     expect(blockingDialogLine({ kind: 'trust_folder', text: 'Do you trust the files in this folder?\n/work/x', options: [] })).toBe(
       'trust_folder dialog ("Do you trust the files in this folder?")',
@@ -36,5 +36,9 @@ describe('what a blocked session waits on', () => {
       expect(howToGetPast({ kind, text: 'Something new', options: [] })).toMatch(
         /^it shows no option Mission can pick: answer it at its terminal/,
       );
+  });
+
+  it('an ended or lost session is resumed by any client', () => {
+    expect(howToResume('ses_1')).toBe('resume it with POST /v1/sessions/ses_1/resume (`mission resume ses_1`, mission_pty_resume)');
   });
 });

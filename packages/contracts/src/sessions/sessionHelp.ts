@@ -1,7 +1,7 @@
 /*
- * What a `blocked` session waits on, in words every client acts on (REST, the `mission` command line, MCP): the
- * 409 of a command typed into it, `mission status` and `mission sessions`. No schema library: the command line
- * loads it (packages/cli/build.mjs keeps zod out of it).
+ * What a session waits on and how to go on with it, in words every client acts on (REST, the `mission` command line,
+ * MCP): the 409 of a command typed into a blocked session, `mission status` and `mission sessions`, the reason of a
+ * lost session's state event. No schema library: the command line loads it (packages/cli/build.mjs keeps zod out).
  */
 
 /** The dialog a `blocked` session shows (`blockingDialogSchema`). */
@@ -29,4 +29,9 @@ export function howToGetPast(dialog: BlockingDialogShown): string {
     return "claude has no credentials on its worker: give the slot's env or the worker ANTHROPIC_API_KEY (`mission doctor` checks it) and start a new session, or log in at the session's terminal (`mission attach`, then /login)";
   if (dialog.kind === 'usage_limit') return "it waits for Claude's usage limit to reset, and goes on by itself then";
   return 'it shows no option Mission can pick: answer it at its terminal (`mission attach`, or the web console), or kill the session';
+}
+
+/** How an ended (`exited`) or `lost` session goes on: resumed with `claude --resume` on any worker, by any client. */
+export function howToResume(sessionId: string): string {
+  return `resume it with POST /v1/sessions/${sessionId}/resume (\`mission resume ${sessionId}\`, mission_pty_resume)`;
 }
