@@ -605,7 +605,24 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
       ],
       [
         ['status', 'a', 'b'],
-        "mission: status takes <id>; got 'b' too (quote a prompt with spaces)\nRun `mission help status` for usage.\n",
+        "mission: status takes <task or session id>; got 'b' too (quote a prompt with spaces)\nRun `mission help status` for usage.\n",
+      ],
+      // An id of another kind is named for what it is, with the command for it, before the API is asked.
+      [
+        ['cancel', 'ses_1abc'],
+        "mission: 'ses_1abc' is a session's id; cancel takes a task's (task_…): a session ends with `mission kill`\nRun `mission help cancel` for usage.\n",
+      ],
+      [
+        ['kill', 'task_1abc'],
+        "mission: 'task_1abc' is a task's id; kill takes a session's (ses_…): a task stops with `mission cancel`\nRun `mission help kill` for usage.\n",
+      ],
+      [
+        ['logs', 'nonsense'],
+        "mission: 'nonsense' is not an id Mission gives; logs takes a task's (task_…) or a session's (ses_…)\nRun `mission help logs` for usage.\n",
+      ],
+      [
+        ['approve', 'task_1abc'],
+        "mission: 'task_1abc' is a task's id; approve takes an approval's (appr_…): a task stops with `mission cancel`\nRun `mission help approve` for usage.\n",
       ],
       [['attach', 'ses_x', '--json'], 'mission: attach has no --json output\nRun `mission help attach` for usage.\n'],
     ] as const;

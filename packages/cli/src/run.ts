@@ -4,6 +4,7 @@ import { commands } from './commands/index.ts';
 import { loadClientEnv } from './env.ts';
 import { UsageError } from './errors.ts';
 import { commandHelp, overviewHelp } from './help.ts';
+import { idArgumentProblem } from './idArguments.ts';
 import { ApiClient } from './http.ts';
 import { Printer } from './printer.ts';
 import { cliVersion } from './version.ts';
@@ -84,6 +85,10 @@ function parseInput(command: Command, argv: string[]): CommandInput | 'help' {
       `${command.name} takes ${names.length === 0 ? 'no arguments' : names.map((argument) => `<${argument}>`).join(' ')}; got '${parsed.positionals.slice(names.length).join(' ')}' too (quote a prompt with spaces)`,
       command.name,
     );
+  }
+  for (const [index, value] of parsed.positionals.entries()) {
+    const problem = idArgumentProblem(command.name, names[index]!, value);
+    if (problem) throw new UsageError(problem, command.name);
   }
   return {
     args: Object.fromEntries(parsed.positionals.map((value, index) => [names[index]!, value])),

@@ -8,9 +8,9 @@ export const statusCommand: Command = {
   name: 'status',
   usage: '<task or session id>',
   summary: 'Show a task (task_…) or a session (ses_…)',
-  arguments: ['id'],
+  arguments: ['task or session id'],
   async run({ api, printer }, { args }) {
-    const owner = ownerOf(args.id!);
+    const owner = ownerOf(args['task or session id']!);
     if (owner.kind === 'session') {
       const session = await api.request<Session>('GET', ownerPath(owner));
       printer.result(session, () => sessionText(session));
