@@ -140,7 +140,11 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
       text: 'typed over the dialog',
     });
     expect(refused.status).toBe(409);
-    expect(refused.body.error.message).toBe('the session is waiting for a permission answer: confirm or deny it first');
+    // The tool use, and how to decide its approval, by any client.
+    const approvalId = asked.body.approval!.id;
+    expect(refused.body.error.message).toBe(
+      `the session is waiting for a permission answer (Bash echo held > held.txt): decide approval ${approvalId} first (\`mission approve ${approvalId}\` or --deny, POST /v1/approvals/${approvalId}/approve or /deny, mission_approve)`,
+    );
     expect((await screenOf(session.id)).lines.join('\n')).not.toContain('typed over the dialog');
     expect((await call<SessionTurn>('POST', `/v1/sessions/${session.id}/confirm`, { choice: 'yes' })).body).toMatchObject({
       state: 'idle',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { blockingDialogLine, howToGetPast, howToResume } from './sessionHelp.ts';
+import { blockingDialogLine, howToDecide, howToGetPast, howToResume } from './sessionHelp.ts';
 
 describe('what a session waits on, and how it goes on', () => {
   it('names the dialog by its kind and the first line of its text', () => {
@@ -40,5 +40,12 @@ describe('what a session waits on, and how it goes on', () => {
 
   it('an ended or lost session is resumed by any client', () => {
     expect(howToResume('ses_1')).toBe('resume it with POST /v1/sessions/ses_1/resume (`mission resume ses_1`, mission_pty_resume)');
+  });
+
+  it('a session waiting for a permission answer goes on once its approval is decided, or its dialog answered while none is open', () => {
+    expect(howToDecide('appr_1')).toBe(
+      'decide approval appr_1 first (`mission approve appr_1` or --deny, POST /v1/approvals/appr_1/approve or /deny, mission_approve)',
+    );
+    expect(howToDecide(null)).toBe('confirm or deny it first (POST /v1/sessions/:id/confirm, mission_pty_confirm)');
   });
 });

@@ -35,3 +35,13 @@ export function howToGetPast(dialog: BlockingDialogShown): string {
 export function howToResume(sessionId: string): string {
   return `resume it with POST /v1/sessions/${sessionId}/resume (\`mission resume ${sessionId}\`, mission_pty_resume)`;
 }
+
+/**
+ * How a session waiting for a permission answer goes on: its approval decided by any client (`approvalId`), or, while
+ * no approval is open for it yet, its dialog confirmed or denied on the session.
+ */
+export function howToDecide(approvalId: string | null): string {
+  return approvalId
+    ? `decide approval ${approvalId} first (\`mission approve ${approvalId}\` or --deny, POST /v1/approvals/${approvalId}/approve or /deny, mission_approve)`
+    : 'confirm or deny it first (POST /v1/sessions/:id/confirm, mission_pty_confirm)';
+}

@@ -36,6 +36,7 @@ import {
   STATE_NOT_RECORDED,
   type StateTold,
   typePrompt,
+  waitingPermissionError,
 } from './interactive.ts';
 
 const INTERRUPT_WAIT_MS = 5_000;
@@ -390,10 +391,7 @@ export class HookedSession implements InteractiveSession {
       );
     if (this.blocking) throw blockedError(this.blocking);
     if (this.phase === 'waiting_permission') {
-      throw new ConflictError('the session is waiting for a permission answer: confirm or deny it first', {
-        dialog: this.held[0]?.dialog ?? null,
-        approval: this.pendingApproval(),
-      });
+      throw waitingPermissionError(this.held[0]?.dialog ?? null, this.pendingApproval());
     }
     if (this.phase === 'working') throw new ConflictError('the session is still working on the previous message: wait, or interrupt it');
   }

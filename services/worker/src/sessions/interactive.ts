@@ -9,7 +9,10 @@ import {
   type SessionState,
   type SessionTurn,
   TimeoutError,
+  howToDecide,
   howToGetPast,
+  type PendingApproval,
+  type PermissionDialogView,
 } from '@mission/contracts';
 import { answerKeystrokes, type BlockingDialog } from '../pty/blockingDialog.ts';
 import type { PtyExit, PtySession } from '../pty/ptySession.ts';
@@ -71,6 +74,15 @@ function inInputBox(lines: string[], head: string): boolean {
   if (top < 0) return false;
   const box = lines.slice(top + 1, bottom).join(' ');
   return box.includes(head) || box.includes('[Pasted text');
+}
+
+/** What a command that would type into a session waiting for a permission answer answers: the tool use, and how to decide it. */
+export function waitingPermissionError(dialog: PermissionDialogView | null, approval: PendingApproval | null): ConflictError {
+  const what = dialog ? ` (${dialog.tool} ${dialog.target})` : '';
+  return new ConflictError(`the session is waiting for a permission answer${what}: ${howToDecide(approval?.id ?? null)}`, {
+    dialog,
+    approval,
+  });
 }
 
 /** What a command that would type into a blocked session answers: the dialog, named, and what gets the session past it. */

@@ -16,7 +16,7 @@ import { ANIMATION_READ_MS, type ReadTiming } from '../pty/readPacer.ts';
 import { ReadSchedule } from '../pty/readSchedule.ts';
 import { ScreenFollower } from '../pty/screenFollower.ts';
 import { SnapshotDiffer, STARTING_SNAPSHOT } from '../pty/snapshotDiff.ts';
-import { EVENT_NOT_STORED, type InteractiveSession, STATE_NOT_RECORDED, type StateTold } from './interactive.ts';
+import { EVENT_NOT_STORED, type InteractiveSession, STATE_NOT_RECORDED, type StateTold, waitingPermissionError } from './interactive.ts';
 import { callerError, type Logger } from '@mission/store';
 import { optionFor, toTurn, TurnWatch } from './turn.ts';
 
@@ -126,10 +126,7 @@ export class LiveSession implements InteractiveSession {
     const deadline = Date.now() + timeoutMs;
     const ready = await this.waitFor((s) => s.state !== 'starting', timeoutMs, 'the session to start');
     if (ready.state === 'waiting_permission') {
-      throw new ConflictError('the session is waiting for a permission answer: confirm or deny it first', {
-        dialog: ready.dialog,
-        approval: this.guard?.approval ?? null,
-      });
+      throw waitingPermissionError(ready.dialog, this.guard?.approval ?? null);
     }
     if (ready.state === 'working') throw new ConflictError('the session is still working on the previous message: wait, or interrupt it');
     await this.hooks.checkText(text);
