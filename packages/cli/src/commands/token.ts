@@ -18,6 +18,7 @@ Reads DATABASE_URL (or the embedded database in MISSION_DATA_DIR when it is unse
     if (action !== 'create' && action !== 'list' && action !== 'revoke')
       throw new UsageError(`unknown token command '${action}': create, list or revoke`, 'token');
     if (action === 'create' && typeof options.name !== 'string') throw new UsageError('token create needs --name', 'token');
+    const wanted = action === 'create' ? parseScopes(options.scopes) : [];
     if (action === 'revoke' && !args['token id'])
       throw new UsageError('give the id of the token to revoke (mission token list shows them)', 'token');
 
@@ -27,10 +28,6 @@ Reads DATABASE_URL (or the embedded database in MISSION_DATA_DIR when it is unse
     const tokens = new TokenService(database.db);
     try {
       if (action === 'create') {
-        const wanted = String(options.scopes ?? '')
-          .split(',')
-          .map((scope) => scope.trim())
-          .filter(Boolean);
         const created = await tokens.create({ name: String(options.name), scopes: wanted }, 'cli');
         printer.result(
           created,
@@ -59,3 +56,19 @@ Reads DATABASE_URL (or the embedded database in MISSION_DATA_DIR when it is unse
     return 0;
   },
 };
+
+/** `--scopes a,b`: one or more of Mission's scopes. */
+function parseScopes(value: string | boolean | undefined): string[] {
+  const wanted = String(value ?? '')
+    .split(',')
+    .map((scope) => scope.trim())
+    .filter(Boolean);
+  if (wanted.length === 0) throw new UsageError(`token create needs --scopes: one or more of ${scopes.join(', ')}`, 'token');
+  const unknown = wanted.filter((scope) => !(scopes as readonly string[]).includes(scope));
+  if (unknown.length > 0)
+    throw new UsageError(
+      `--scopes takes ${scopes.join(', ')} (comma-separated), not ${unknown.map((scope) => `'${scope}'`).join(', ')}`,
+      'token',
+    );
+  return wanted;
+}
