@@ -272,6 +272,9 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
       expect((await stateOf()).blocking).toBeNull();
       const states = (await events(session.id)).filter((e) => e.type === 'state').map((e) => e.payload.state);
       expect(states).toEqual(['starting', 'blocked', 'idle']);
+      // The blocked state's event carries the dialog as the row showed it: what a notification tells a person to do.
+      const blockedState = (await events(session.id)).find((e) => e.type === 'state' && e.payload.state === 'blocked')!;
+      expect(blockedState.payload).toMatchObject({ blocking: blocked.blocking });
       replies['past the dialog?'] = [{ text: 'Past it.' }];
       expect((await send(session.id, 'past the dialog?')).body).toMatchObject({ state: 'idle', response: 'Past it.' });
       await call('POST', `/v1/sessions/${session.id}/kill`);

@@ -18,6 +18,10 @@ export const eventPayloadSchemas = {
      * `continue` once the slot takes work again) — told again when that turn ends meanwhile.
      */
     limitTurnOpen: z.boolean().optional(),
+    /** A `blocked` session's dialog as every client is shown it (its row's `blocking`): what a person is told to do about it. */
+    blocking: z
+      .object({ kind: z.string(), text: z.string(), options: z.array(z.object({ key: z.string(), label: z.string() })) })
+      .optional(),
   }),
   permission_request: z.object({
     tool: z.string(),

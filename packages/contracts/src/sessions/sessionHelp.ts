@@ -11,6 +11,11 @@ export interface BlockingDialogShown {
   options: readonly { key: string; label: string }[];
 }
 
+/** The dialog as every client is shown it (a driver's own notes on it, such as where its cursor is, left out). */
+export function shownDialog(dialog: BlockingDialogShown): BlockingDialogShown {
+  return { kind: dialog.kind, text: dialog.text, options: dialog.options.map(({ key, label }) => ({ key, label })) };
+}
+
 /** The dialog in a few words: its kind and the first line of its text (`trust_folder dialog ("Do you trust …")`). */
 export function blockingDialogLine(dialog: BlockingDialogShown): string {
   return `${dialog.kind} dialog ("${dialog.text.split('\n')[0] ?? ''}")`;

@@ -1,4 +1,4 @@
-import type { MissionEvent, NotificationKind } from '@mission/contracts';
+import { howToGetPast, type MissionEvent, type NotificationKind } from '@mission/contracts';
 
 /** Signed links of an approval: the page (GET) and the one-tap decisions (POST). */
 export interface ApprovalLinks {
@@ -46,7 +46,10 @@ export function buildNotification(input: {
         `${who} asks to use ${payload?.tool}: ${clip(JSON.stringify(payload?.input ?? {}))}`,
       ];
     },
-    blocked: () => [`Blocked on ${slot}`, `${who} is blocked${reason}`],
+    blocked: () => {
+      const dialog = event.type === 'state' ? event.payload.blocking : undefined;
+      return [`Blocked on ${slot}`, `${who} is blocked${reason}${dialog ? `; ${howToGetPast(dialog)}` : ''}`];
+    },
     needs_input: () => [`Waiting for input on ${slot}`, `${who} is idle and waits for a prompt`],
     task_failed: () => [`Task failed on ${slot}`, `${who} ended ${event.type === 'state' ? event.payload.state : 'failed'}${reason}`],
     task_succeeded: () => [`Task succeeded on ${slot}`, `${who} succeeded`],

@@ -19,6 +19,7 @@ import {
   type MissionEventDraft,
   type SessionState,
   sessionStatesMovingTo,
+  shownDialog,
 } from '@mission/contracts';
 
 export type SessionRow = typeof sessions.$inferSelect;
@@ -149,15 +150,7 @@ export class SessionStore {
       id: sessionId,
       workerId,
       state: to,
-      // What every client is shown of the dialog (a driver's own notes on it, such as where its cursor is, stay with it).
-      blocking:
-        blocking === null
-          ? null
-          : sessions.blocking.mapToDriverValue({
-              kind: blocking.kind,
-              text: blocking.text,
-              options: blocking.options.map(({ key, label }) => ({ key, label })),
-            }),
+      blocking: blocking === null ? null : sessions.blocking.mapToDriverValue(shownDialog(blocking)),
       ...draftValues(drafts),
     };
     const build = () => changeStateStatement(this.deps, drafts.length);

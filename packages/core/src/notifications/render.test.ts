@@ -1,0 +1,45 @@
+import type { MissionEvent } from '@mission/contracts';
+import { describe, expect, it } from 'vitest';
+import { buildNotification } from './render.ts';
+
+const blockedEvent = (payload: Record<string, unknown>): MissionEvent =>
+  ({
+    ownerKind: 'session',
+    ownerId: 'ses_1',
+    seq: 4,
+    type: 'state',
+    payload: { state: 'blocked', ...payload },
+    at: '2026-12-03T20:00:00.000Z',
+  }) as MissionEvent;
+const notified = (event: MissionEvent) => buildNotification({ id: 'ntf_1', kind: 'blocked', event, slot: 'default', role: 'default' });
+
+describe('the notification of a blocked session', () => {
+  it('tells the person what gets the session past its dialog', () => {
+    const event = blockedEvent({
+      reason: 'trust_folder: Do you trust the files in this folder?',
+      blocking: {
+        kind: 'trust_folder',
+        text: 'Do you trust the files in this folder?',
+        options: [
+          { key: '1', label: 'Yes, proceed' },
+          { key: '2', label: 'No, exit' },
+        ],
+      },
+    });
+    expect(notified(event)).toMatchObject({
+      title: 'Blocked on default',
+      text: 'session ses_1 is blocked: trust_folder: Do you trust the files in this folder?; answer it first with POST /v1/sessions/:id/answer (`mission answer`, mission_pty_answer), one of: 1: Yes, proceed; 2: No, exit',
+    });
+    const login = blockedEvent({
+      reason: 'login_required: Not logged in',
+      blocking: { kind: 'login_required', text: 'Not logged in', options: [] },
+    });
+    expect(notified(login).text).toMatch(
+      /^session ses_1 is blocked: login_required: Not logged in; claude has no credentials on its worker/,
+    );
+  });
+
+  it('an event of before the dialog was told with it says what it said then', () => {
+    expect(notified(blockedEvent({ reason: 'trust_folder: Trust?' })).text).toBe('session ses_1 is blocked: trust_folder: Trust?');
+  });
+});
