@@ -1,4 +1,4 @@
-import { newId } from '@mission/contracts';
+import { type BlockingDialogView, newId } from '@mission/contracts';
 import { createRedis, insertSessionMessage, SessionStore, sessionMessageRow, tables } from '@mission/store';
 import { inArray, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -42,11 +42,17 @@ describe('SessionStore', () => {
       expect((await rowOf(id)).state).toBe('starting');
     });
 
-    const dialog = { kind: 'trust', text: 'Trust this folder?', options: [{ key: '1', label: 'Yes' }] };
+    const dialog: BlockingDialogView = { kind: 'trust_folder', text: 'Trust this folder?', options: [{ key: '1', label: 'Yes' }] };
     // A driver's own notes on the dialog (where its cursor is) are not stored: every client reads the row.
     const asRead = { ...dialog, numbered: true, selected: '1' };
     expect(await store.changeState(id, 'worker-a', 'blocked', { reason: 'trust: Trust this folder?' }, asRead)).toBe(true);
     expect((await rowOf(id)).blocking).toEqual(dialog);
+    // The state event tells the same dialog (what a notification tells a person).
+    expect((await bed.events.list(id)).at(-1)?.payload).toEqual({
+      state: 'blocked',
+      reason: 'trust: Trust this folder?',
+      blocking: dialog,
+    });
     expect(await rowOf(id)).toMatchObject({ state: 'blocked' });
     expect(await store.changeState(id, 'worker-a', 'idle', {})).toBe(true);
     expect(await rowOf(id)).toMatchObject({ state: 'idle', blocking: null });
@@ -124,7 +130,7 @@ describe('SessionStore', () => {
   });
 
   it("a blocked session that ends, by its exit or its worker lost, keeps no dialog: `blocking` is only ever a blocked session's", async () => {
-    const dialog = { kind: 'login_required', text: 'Not logged in · run /login', options: [] };
+    const dialog: BlockingDialogView = { kind: 'login_required', text: 'Not logged in · run /login', options: [] };
     const exiting = await claimed('worker-blocked');
     const losing = await claimed('worker-blocked');
     for (const id of [exiting, losing]) expect(await store.changeState(id, 'worker-blocked', 'blocked', {}, dialog)).toBe(true);

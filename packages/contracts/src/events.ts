@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { blockingDialogSchema } from './schemas/sessions.ts';
 
 const usage = z.record(z.string(), z.unknown());
 
@@ -19,9 +20,7 @@ export const eventPayloadSchemas = {
      */
     limitTurnOpen: z.boolean().optional(),
     /** A `blocked` session's dialog as every client is shown it (its row's `blocking`): what a person is told to do about it. */
-    blocking: z
-      .object({ kind: z.string(), text: z.string(), options: z.array(z.object({ key: z.string(), label: z.string() })) })
-      .optional(),
+    blocking: blockingDialogSchema.optional(),
   }),
   permission_request: z.object({
     tool: z.string(),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { BlockingDialogView } from '../schemas/sessions.ts';
 import { blockingDialogLine, howToDecide, howToGetPast, howToResume } from './sessionHelp.ts';
 
 describe('what a session waits on, and how it goes on', () => {
@@ -9,7 +10,7 @@ describe('what a session waits on, and how it goes on', () => {
   });
 
   it("a dialog with options is answered with one of them, by any client; a slash command's screen is closed with Esc", () => {
-    const trust = {
+    const trust: BlockingDialogView = {
       kind: 'trust_folder',
       text: 'Trust?',
       options: [
@@ -32,7 +33,7 @@ describe('what a session waits on, and how it goes on', () => {
     expect(howToGetPast({ kind: 'usage_limit', text: "You've hit your limit", options: [] })).toBe(
       "it waits for Claude's usage limit to reset, and goes on by itself then",
     );
-    for (const kind of ['unknown', 'api_key'])
+    for (const kind of ['unknown', 'api_key'] as const)
       expect(howToGetPast({ kind, text: 'Something new', options: [] })).toMatch(
         /^it shows no option Mission can pick: answer it at its terminal/,
       );

@@ -1,28 +1,24 @@
 /*
  * What a session waits on and how to go on with it, in words every client acts on (REST, the `mission` command line,
  * MCP): the 409 of a command typed into a blocked session, `mission status` and `mission sessions`, the reason of a
- * lost session's state event. No schema library: the command line loads it (packages/cli/build.mjs keeps zod out).
+ * lost session's state event. No schema library: the command line loads it (packages/cli/build.mjs keeps zod out;
+ * the schemas' types below are types only).
  */
 
-/** The dialog a `blocked` session shows (`blockingDialogSchema`). */
-export interface BlockingDialogShown {
-  kind: string;
-  text: string;
-  options: readonly { key: string; label: string }[];
-}
+import type { BlockingDialogView } from '../schemas/sessions.ts';
 
 /** The dialog as every client is shown it (a driver's own notes on it, such as where its cursor is, left out). */
-export function shownDialog(dialog: BlockingDialogShown): BlockingDialogShown {
+export function shownDialog(dialog: BlockingDialogView): BlockingDialogView {
   return { kind: dialog.kind, text: dialog.text, options: dialog.options.map(({ key, label }) => ({ key, label })) };
 }
 
 /** The dialog in a few words: its kind and the first line of its text (`trust_folder dialog ("Do you trust …")`). */
-export function blockingDialogLine(dialog: BlockingDialogShown): string {
+export function blockingDialogLine(dialog: BlockingDialogView): string {
   return `${dialog.kind} dialog ("${dialog.text.split('\n')[0] ?? ''}")`;
 }
 
 /** How to get the session past the dialog: close it, answer it with one of its options, or what it needs that no key gives. */
-export function howToGetPast(dialog: BlockingDialogShown): string {
+export function howToGetPast(dialog: BlockingDialogView): string {
   // A screen a slash command opened offers nothing to pick: Esc (what interrupt presses) closes it.
   if (dialog.kind === 'command_screen')
     return 'close it first with POST /v1/sessions/:id/interrupt (Esc; `mission interrupt`, mission_pty_interrupt)';

@@ -14,6 +14,7 @@ import {
 import { failPendingMessagesIn, type MessageRow, messageStatusEvent } from '../sessionMessages.ts';
 import {
   assertSessionMove,
+  type BlockingDialogView,
   initialSessionState,
   liveSessionStates,
   type MissionEventDraft,
@@ -142,15 +143,17 @@ export class SessionStore {
     workerId: string,
     to: LiveSessionState,
     details: StateDetails,
-    blocking: SessionRow['blocking'] = null,
+    blocking: BlockingDialogView | null = null,
     before: readonly MissionEventDraft[] = [],
   ): Promise<boolean> {
-    const drafts = [...before, stateEvent(to, details)];
+    // The dialog as every client is shown it, on the row and on the state event (what a notification tells a person).
+    const shown = blocking === null ? null : shownDialog(blocking);
+    const drafts = [...before, stateEvent(to, shown ? { ...details, blocking: shown } : details)];
     const values = {
       id: sessionId,
       workerId,
       state: to,
-      blocking: blocking === null ? null : sessions.blocking.mapToDriverValue(shownDialog(blocking)),
+      blocking: shown === null ? null : sessions.blocking.mapToDriverValue(shown),
       ...draftValues(drafts),
     };
     const build = () => changeStateStatement(this.deps, drafts.length);

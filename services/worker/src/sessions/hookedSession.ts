@@ -12,7 +12,6 @@ import {
   type ToolUse,
   bashModeCommand,
   resetFromLimitText,
-  shownDialog,
 } from '@mission/contracts';
 import { type HookInput, type HookInputOf, NO_DECISION, permissionAnswer, preToolUseDenial } from '../hooks/hookPayloads.ts';
 import { hookDialog, toolTarget } from '../hooks/toolUseView.ts';
@@ -810,7 +809,7 @@ export class HookedSession implements InteractiveSession {
     const blocking = this.blocking;
     const told = {
       state: phase,
-      ...(phase === 'blocked' && blocking ? { reason: `${blocking.kind}: ${blocking.text}`, blocking: shownDialog(blocking) } : {}),
+      ...(phase === 'blocked' && blocking ? { reason: `${blocking.kind}: ${blocking.text}` } : {}),
       // Held by the slot's usage limit: what a resume after a loss must know (HookedSession.waitAgainAtLimit).
       ...(phase === 'blocked' && blocking && blocking === this.limitHold ? { limitTurnOpen: this.openTurn !== null } : {}),
     };
