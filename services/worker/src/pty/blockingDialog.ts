@@ -51,6 +51,16 @@ const NOT_LOGGED_IN = /^\s*⎿\s+(Not logged in\b.*)$|^ {20,}(Not logged in\b.*)
 /** The last line of a screen a slash command opened (`←/→ to switch · Esc to close`). */
 const CLOSE_HINT = /\bEsc to (?:close|cancel|exit|go back)\b/;
 
+/** The same dialog (kind and text): what tells a dialog still showing from one that replaced it. */
+export function sameBlockingDialog(a: BlockingDialog | null, b: BlockingDialog | null): boolean {
+  return a !== null && b !== null && a.kind === b.kind && a.text === b.text;
+}
+
+/** The `reason` of a session's `blocked` state: the dialog's kind and what it says. */
+export function blockedReason(dialog: BlockingDialog): string {
+  return `${dialog.kind}: ${dialog.text}`;
+}
+
 /** Reads a blocking dialog off a Claude Code screen (its rows joined by newlines), or null when there is none. Pure. */
 export function parseBlockingDialog(screenText: string): BlockingDialog | null {
   return blockingDialogOn(screenText.split('\n'));

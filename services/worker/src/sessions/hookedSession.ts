@@ -16,7 +16,7 @@ import {
 import { type HookInput, type HookInputOf, NO_DECISION, permissionAnswer, preToolUseDenial } from '../hooks/hookPayloads.ts';
 import { hookDialog, toolTarget } from '../hooks/toolUseView.ts';
 import type { GuardAnswer } from '../permissions/permissionGuard.ts';
-import type { BlockingDialog } from '../pty/blockingDialog.ts';
+import { type BlockingDialog, blockedReason, sameBlockingDialog } from '../pty/blockingDialog.ts';
 import { HookedScreen } from '../pty/hookedScreen.ts';
 import type { PtyExit, PtySession } from '../pty/ptySession.ts';
 import type { Logger } from '@mission/store';
@@ -30,8 +30,8 @@ import { exitedState, exitReason, sessionEndReason } from './exitReason.ts';
 import {
   answerDialog,
   blockedError,
+  type DialogAnswering,
   type InteractiveSession,
-  sameDialog,
   SessionEvents,
   STATE_NOT_RECORDED,
   type StateTold,
@@ -488,12 +488,26 @@ export class HookedSession implements InteractiveSession {
     const dialog = this.blocking;
     if (!dialog) throw new ConflictError(`no dialog is waiting for an answer (the session is ${this.state})`);
     await answerDialog(
-      { pty: this.pty, events: this.events, current: () => this.blocking, shownSince: () => this.blockingSince, state: () => this.state },
+      this.answering(
+        () => this.blocking,
+        () => this.blockingSince,
+      ),
       dialog,
       option,
       deadline - Date.now(),
     );
     return this.turn();
+  }
+
+  /** What {@link answerDialog} needs to answer the dialog `current` reads, first seen at `shownSince`. */
+  private answering(current: () => BlockingDialog | null, shownSince: () => number): DialogAnswering {
+    return {
+      pty: this.pty,
+      current,
+      shownSince,
+      state: () => this.state,
+      until: (test, ms, what) => this.events.waitFor(test, ms, what, () => this.state),
+    };
   }
 
   screen(): SessionScreen {
@@ -676,13 +690,10 @@ export class HookedSession implements InteractiveSession {
       // The slot is paused whatever becomes of the menu (a person at an attached terminal may answer it first).
       if (menu && stop)
         await answerDialog(
-          {
-            pty: this.pty,
-            events: this.events,
-            current: () => this.screenReader.blocking,
-            shownSince: () => seen,
-            state: () => this.state,
-          },
+          this.answering(
+            () => this.screenReader.blocking,
+            () => seen,
+          ),
           menu,
           stop.key,
           LIMIT_KEYS_MS,
@@ -780,7 +791,7 @@ export class HookedSession implements InteractiveSession {
     const limitMenu = shown?.kind === 'usage_limit' && shown.options.length > 0 ? shown : null;
     if (limitMenu && !this.stoppingAtLimit) void this.stopAtLimit(limitMenu);
     const blocking = limitMenu ? this.limitHold : (shown ?? this.limitHold);
-    if (blocking && !sameDialog(blocking, this.blocking)) this.blockingSince = Date.now();
+    if (blocking && !sameBlockingDialog(blocking, this.blocking)) this.blockingSince = Date.now();
     this.blocking = blocking;
     // A slash command that opened a screen of the CLI's own has done what it does: its text is the reply.
     if (blocking && this.inCommandTurn()) this.endCommandTurn(blocking.text);
@@ -809,7 +820,7 @@ export class HookedSession implements InteractiveSession {
     const blocking = this.blocking;
     const told = {
       state: phase,
-      ...(phase === 'blocked' && blocking ? { reason: `${blocking.kind}: ${blocking.text}` } : {}),
+      ...(phase === 'blocked' && blocking ? { reason: blockedReason(blocking) } : {}),
       // Held by the slot's usage limit: what a resume after a loss must know (HookedSession.waitAgainAtLimit).
       ...(phase === 'blocked' && blocking && blocking === this.limitHold ? { limitTurnOpen: this.openTurn !== null } : {}),
     };

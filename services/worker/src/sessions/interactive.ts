@@ -14,7 +14,7 @@ import {
   type PendingApproval,
   type PermissionDialogView,
 } from '@mission/contracts';
-import { answerKeystrokes, type BlockingDialog } from '../pty/blockingDialog.ts';
+import { answerKeystrokes, type BlockingDialog, sameBlockingDialog } from '../pty/blockingDialog.ts';
 import type { PtyExit, PtySession } from '../pty/ptySession.ts';
 import type { Logger } from '@mission/store';
 
@@ -199,9 +199,14 @@ export class SessionEvents {
  */
 export const DIALOG_KEY_GUARD_MS = 250;
 
-/** The same dialog (kind and text): what tells a dialog still showing from one that replaced it. */
-export function sameDialog(a: BlockingDialog | null, b: BlockingDialog | null): boolean {
-  return a !== null && b !== null && a.kind === b.kind && a.text === b.text;
+/** What {@link answerDialog} needs of a session: its terminal, the dialog it shows now and since when, a wait on it. */
+export interface DialogAnswering {
+  pty: PtySession;
+  current: () => BlockingDialog | null;
+  shownSince: () => number;
+  state: () => SessionState;
+  /** Resolves once `test` holds, checked at each change of the session; rejects after `timeoutMs` or when it ends. */
+  until: (test: () => boolean, timeoutMs: number, what: string) => Promise<unknown>;
 }
 
 /**
@@ -210,21 +215,16 @@ export function sameDialog(a: BlockingDialog | null, b: BlockingDialog | null): 
  * no longer shows that dialog. Never pressed again: a key that lands after the dialog closed would be typed
  * into Claude's input.
  */
-export async function answerDialog(
-  o: { pty: PtySession; events: SessionEvents; current: () => BlockingDialog | null; shownSince: () => number; state: () => SessionState },
-  dialog: BlockingDialog,
-  option: string,
-  timeoutMs: number,
-): Promise<void> {
+export async function answerDialog(o: DialogAnswering, dialog: BlockingDialog, option: string, timeoutMs: number): Promise<void> {
   if (!dialog.options.some((each) => each.key === option)) {
     const offered = dialog.options.map((each) => `${each.key}: ${each.label}`).join('; ');
     throw new BadRequestError(`the ${dialog.kind} dialog has no option '${option}'; it offers ${offered || 'none'}`);
   }
   const guard = o.shownSince() + DIALOG_KEY_GUARD_MS - Date.now();
   if (guard > 0) await new Promise((resolve) => setTimeout(resolve, guard));
-  if (!sameDialog(o.current(), dialog))
+  if (!sameBlockingDialog(o.current(), dialog))
     throw new ConflictError(`the ${dialog.kind} dialog closed before it was answered (the session is ${o.state()})`);
   // Its digit, or the arrow keys to it and Enter: written at once, never repeated.
   o.pty.write(answerKeystrokes(dialog, option));
-  await o.events.waitFor(() => !sameDialog(o.current(), dialog), timeoutMs, `the ${dialog.kind} dialog to close`, o.state);
+  await o.until(() => !sameBlockingDialog(o.current(), dialog), timeoutMs, `the ${dialog.kind} dialog to close`);
 }
