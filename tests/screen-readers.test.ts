@@ -1,10 +1,14 @@
+import type { MissionEventDraft } from '@mission/contracts';
 import {
   type BlockingDialog,
   blockingDialogOn,
+  type ChangingScreen,
   HeadlessTerminal,
   HookedScreen,
+  LiveScreen,
   parseScreen,
   readScreen,
+  type ScreenReading,
   type SessionSnapshot,
   STARTING_SNAPSHOT,
 } from '@mission/worker';
@@ -12,7 +16,20 @@ import { describe, expect, it } from 'vitest';
 import { CLAUDE_VERSION, loadRecording, recordedScenarios } from './fixtures/recordings.ts';
 import { firstRunScenarios } from './support/firstRunScenarios.ts';
 
-describe(`HookedScreen on Claude Code ${CLAUDE_VERSION} recordings`, () => {
+/** What both drivers' screen readers hold after a read, and what a read gives. */
+interface ScreenReader {
+  snapshot: SessionSnapshot;
+  blocking: BlockingDialog | null;
+  read(): MissionEventDraft[];
+}
+
+/** The hooks driver's reader parses the frame alone (the transcript file gives the rest); the screen driver's, the whole screen. */
+const readers: { name: string; reading: ScreenReading; make: (terminal: ChangingScreen) => ScreenReader }[] = [
+  { name: 'HookedScreen (hooks driver)', reading: 'frame', make: (terminal) => new HookedScreen(terminal) },
+  { name: 'LiveScreen (screen driver)', reading: 'whole', make: (terminal) => new LiveScreen(terminal) },
+];
+
+describe.each(readers)(`$name on Claude Code ${CLAUDE_VERSION} recordings`, ({ reading, make }) => {
   it('read after every chunk, it holds the snapshot and the blocking dialog of the last whole frame, at each chunk and each checkpoint', async () => {
     let checked = 0;
     let dialogs = 0;
@@ -21,7 +38,7 @@ describe(`HookedScreen on Claude Code ${CLAUDE_VERSION} recordings`, () => {
     for (const name of [...recordedScenarios(), ...firstRunScenarios.map((scenario) => scenario.name)]) {
       const recording = loadRecording(name);
       const terminal = new HeadlessTerminal({ cols: recording.cols, rows: recording.rows });
-      const screen = new HookedScreen(terminal);
+      const screen = make(terminal);
       const titles: string[] = [];
       const marks = new Map(recording.checkpoints.map((mark) => [mark.chunkCount, mark]));
       let whole: { snapshot: SessionSnapshot; blocking: BlockingDialog | null } = { snapshot: STARTING_SNAPSHOT, blocking: null };
@@ -33,7 +50,7 @@ describe(`HookedScreen on Claude Code ${CLAUDE_VERSION} recordings`, () => {
         const full = readScreen(terminal.xterm, terminal.title);
         whole = terminal.drawing
           ? { snapshot: { ...whole.snapshot, title: full.title }, blocking: whole.blocking }
-          : { snapshot: parseScreen(full, 'frame'), blocking: blockingDialogOn(full.lines) };
+          : { snapshot: parseScreen(full, reading), blocking: blockingDialogOn(full.lines) };
         expect(screen.snapshot, `${name}, chunk ${i}`).toEqual(whole.snapshot);
         expect(screen.blocking, `${name}, chunk ${i}`).toEqual(whole.blocking);
         chunksChecked++;
@@ -41,7 +58,7 @@ describe(`HookedScreen on Claude Code ${CLAUDE_VERSION} recordings`, () => {
         // A blank screen at a checkpoint (the CLI exited) is no frame: the one before it stands, as checked above.
         if (!mark || terminal.drawing) continue;
         // The dialog is looked for only when a row changed; the whole screen read at this moment says the same.
-        expect(screen.snapshot, `${name}/${mark.label}`).toEqual(parseScreen(mark.screen, 'frame'));
+        expect(screen.snapshot, `${name}/${mark.label}`).toEqual(parseScreen(mark.screen, reading));
         expect(screen.blocking, `${name}/${mark.label}`).toEqual(blockingDialogOn(mark.screen.lines));
         checked++;
         if (screen.blocking) dialogs++;
@@ -65,7 +82,7 @@ describe(`HookedScreen on Claude Code ${CLAUDE_VERSION} recordings`, () => {
     const recording = loadRecording('redraws/help-continued');
     const help = recording.checkpoints.find((mark) => mark.label === 'help')!;
     const terminal = new HeadlessTerminal({ cols: recording.cols, rows: recording.rows });
-    const screen = new HookedScreen(terminal);
+    const screen = make(terminal);
     let blank = 0;
     for (const [i, chunk] of recording.chunks.entries()) {
       await new Promise<void>((resolve) => terminal.write(chunk.data, resolve));
@@ -78,10 +95,52 @@ describe(`HookedScreen on Claude Code ${CLAUDE_VERSION} recordings`, () => {
         expect(blockingDialogOn(full.lines), `chunk ${i}`).toBeNull();
       }
       expect(screen.blocking, `chunk ${i}`).toMatchObject({ kind: 'command_screen', text: expect.stringMatching(/^Help {2}General\b/) });
-      expect(screen.snapshot.state, `chunk ${i}`).toBe(parseScreen(help.screen, 'frame').state);
+      expect(screen.snapshot.state, `chunk ${i}`).toBe(parseScreen(help.screen, reading).state);
     }
     terminal.dispose();
     // Every continue but the first was drawn in two writes (the first, in one).
     expect(blank).toBeGreaterThanOrEqual(3);
+  });
+});
+
+/** The state events LiveScreen told over a replay of `name`, each `state` or `blocked (kind)`. */
+async function statesTold(name: string): Promise<string[]> {
+  const recording = loadRecording(name);
+  const terminal = new HeadlessTerminal({ cols: recording.cols, rows: recording.rows });
+  const screen = new LiveScreen(terminal);
+  const told: string[] = [];
+  for (const chunk of recording.chunks) {
+    await new Promise<void>((resolve) => terminal.write(chunk.data, resolve));
+    const events = screen.read();
+    const states = events.filter((event) => event.type === 'state');
+    // At most one a read, first among its events, and the state the screen is read in from then on.
+    expect(states.length, name).toBeLessThanOrEqual(1);
+    if (states.length === 0) continue;
+    expect(events[0], name).toBe(states[0]);
+    expect(states[0]!.payload.state, name).toBe(screen.state);
+    const dialog = screen.blocking;
+    if (dialog) expect(states[0]!.payload.reason, name).toBe(`${dialog.kind}: ${dialog.text}`);
+    told.push(dialog ? `blocked (${dialog.kind})` : screen.state);
+  }
+  terminal.dispose();
+  return told;
+}
+
+describe(`LiveScreen's state events on Claude Code ${CLAUDE_VERSION} recordings`, () => {
+  // `starting` last: the CLI exited at the recording's end and cleared its screen.
+  it('a dialog no permission request is blocks the session, named in the state event; the parser reads the other states', async () => {
+    expect(await statesTold('first-run/trust-folder')).toEqual(['blocked (trust_folder)']);
+    expect(await statesTold('first-run/api-key')).toEqual(['blocked (api_key)']);
+    // The CLI shows its prompt for a moment before it offers auto mode.
+    expect(await statesTold('first-run/auto-mode-offer')).toEqual(['idle', 'blocked (auto_mode_offer)']);
+    expect(await statesTold('first-run/mcp-server-approval')).toEqual(['blocked (mcp_server_approval)']);
+    // A notice under the prompt blocks it too: what is typed next would go to a CLI that cannot answer.
+    expect(await statesTold('first-run/login-required')).toEqual(['idle', 'working', 'blocked (login_required)', 'starting']);
+    expect(await statesTold('first-run/usage-limit')).toEqual(['idle', 'working', 'blocked (usage_limit)', 'starting']);
+    expect(await statesTold('first-run/usage-limit-wait')).toEqual(['idle', 'blocked (usage_limit)', 'starting']);
+    // Redrawn after each SIGCONT (a blank screen, then the frame): the command screen never stops blocking meanwhile.
+    expect(await statesTold('redraws/help-continued')).toEqual(['idle', 'blocked (command_screen)']);
+    // A permission dialog is no blocking dialog: the guard answers it.
+    expect(await statesTold('bash-approve')).toEqual(['idle', 'working', 'waiting_permission', 'idle', 'working', 'idle', 'starting']);
   });
 });

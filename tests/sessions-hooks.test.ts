@@ -245,43 +245,49 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
 
   // The CLI refuses keys read within 250 ms of a dialog's mount (its guard against keys meant for the screen before):
   // the answer's keys are written once that has passed since the dialog was first seen.
-  it("a dialog no hook reports (a project's MCP server) makes the session blocked: send answers 409 naming it; answer picks an option once", async () => {
-    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-mcp-dialog-'));
-    addProjectMcpServer(folder);
-    try {
-      expect((await call('PUT', '/v1/slots/mcp-dialog', { cwd: folder, env: bed.claude.env })).status).toBe(200);
-      const session = await spawn({ slot: 'mcp-dialog' });
-      const stateOf = async () => (await call<Session>('GET', `/v1/sessions/${session.id}`)).body;
-      await waitUntil(async () => (await stateOf()).state === 'blocked', 30_000, 'the session to be blocked');
-      const blocked = await stateOf();
-      expect(blocked.blocking).toMatchObject({
-        kind: 'mcp_server_approval',
-        text: expect.stringContaining('New MCP server found in this project: notes'),
-      });
-      const refused = await call<{ error: { message: string } }>('POST', `/v1/sessions/${session.id}/send`, { text: 'hello?' });
-      expect(refused.status).toBe(409);
-      expect(refused.body.error.message).toMatch(
-        /^the session shows a mcp_server_approval dialog \("New MCP server found in this project: notes"\): answer it first/,
-      );
-      expect((await screenOf(session.id)).blocking?.kind).toBe('mcp_server_approval');
-      expect((await screenOf(session.id)).lines.join('\n')).not.toContain('hello?');
-      const without = blocked.blocking!.options.find((option) => option.label.startsWith('Continue without'))!;
-      const answered = await call<SessionTurn>('POST', `/v1/sessions/${session.id}/answer`, { option: without.key });
-      expect(answered.status).toBe(200);
-      await waitUntil(async () => (await stateOf()).state === 'idle', 30_000, 'the session to be idle');
-      expect((await stateOf()).blocking).toBeNull();
-      const states = (await events(session.id)).filter((e) => e.type === 'state').map((e) => e.payload.state);
-      expect(states).toEqual(['starting', 'blocked', 'idle']);
-      // The blocked state's event carries the dialog as the row showed it: what a notification tells a person to do.
-      const blockedState = (await events(session.id)).find((e) => e.type === 'state' && e.payload.state === 'blocked')!;
-      expect(blockedState.payload).toMatchObject({ blocking: blocked.blocking });
-      replies['past the dialog?'] = [{ text: 'Past it.' }];
-      expect((await send(session.id, 'past the dialog?')).body).toMatchObject({ state: 'idle', response: 'Past it.' });
-      await call('POST', `/v1/sessions/${session.id}/kill`);
-    } finally {
-      fs.rmSync(folder, { recursive: true, force: true });
-    }
-  });
+  // The screen driver (a CLI run without hooks) reads the same dialog off the same screen.
+  it.each(['hooks', 'screen'] as const)(
+    "a dialog no hook reports (a project's MCP server) makes the session blocked: send answers 409 naming it; answer picks an option once (%s driver)",
+    async (driver) => {
+      const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-mcp-dialog-'));
+      addProjectMcpServer(folder);
+      try {
+        expect((await call('PUT', '/v1/slots/mcp-dialog', { cwd: folder, env: bed.claude.env })).status).toBe(200);
+        const session = await spawn({ slot: 'mcp-dialog', driver });
+        expect(session.driver).toBe(driver);
+        const stateOf = async () => (await call<Session>('GET', `/v1/sessions/${session.id}`)).body;
+        await waitUntil(async () => (await stateOf()).state === 'blocked', 30_000, 'the session to be blocked');
+        const blocked = await stateOf();
+        expect(blocked.blocking).toMatchObject({
+          kind: 'mcp_server_approval',
+          text: expect.stringContaining('New MCP server found in this project: notes'),
+        });
+        const refused = await call<{ error: { message: string } }>('POST', `/v1/sessions/${session.id}/send`, { text: 'hello?' });
+        expect(refused.status).toBe(409);
+        expect(refused.body.error.message).toMatch(
+          /^the session shows a mcp_server_approval dialog \("New MCP server found in this project: notes"\): answer it first/,
+        );
+        expect((await screenOf(session.id)).blocking?.kind).toBe('mcp_server_approval');
+        expect((await screenOf(session.id)).lines.join('\n')).not.toContain('hello?');
+        const without = blocked.blocking!.options.find((option) => option.label.startsWith('Continue without'))!;
+        const answered = await call<SessionTurn>('POST', `/v1/sessions/${session.id}/answer`, { option: without.key });
+        expect(answered.status).toBe(200);
+        await waitUntil(async () => (await stateOf()).state === 'idle', 30_000, 'the session to be idle');
+        expect((await stateOf()).blocking).toBeNull();
+        const states = (await events(session.id)).filter((e) => e.type === 'state').map((e) => e.payload.state);
+        expect(states).toEqual(['starting', 'blocked', 'idle']);
+        // The blocked state's event carries the dialog as the row showed it: what a notification tells a person to do.
+        const blockedState = (await events(session.id)).find((e) => e.type === 'state' && e.payload.state === 'blocked')!;
+        expect(blockedState.payload).toMatchObject({ blocking: blocked.blocking });
+        const prompt = `past the dialog (${driver})?`;
+        replies[prompt] = [{ text: 'Past it.' }];
+        expect((await send(session.id, prompt)).body).toMatchObject({ state: 'idle', response: 'Past it.' });
+        await call('POST', `/v1/sessions/${session.id}/kill`);
+      } finally {
+        fs.rmSync(folder, { recursive: true, force: true });
+      }
+    },
+  );
 
   // The CLI's Notification hook: 6 s after a permission dialog nobody answered, and once it has idled at its prompt
   // for messageIdleNotifThresholdMs (lowered to 1 s in this slot's Claude Code config).
@@ -321,11 +327,32 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
     }
   });
 
-  it('the screen driver still works for a CLI run without hooks, and says so on the session', async () => {
+  it('the screen driver still works for a CLI run without hooks, and says so on the session; a screen a command opens blocks it', async () => {
     replies['plain screen'] = [{ text: 'Read off the screen.' }];
     const session = await spawn({ driver: 'screen' });
     expect(session.driver).toBe('screen');
     expect((await send(session.id, 'plain screen')).body).toMatchObject({ state: 'idle', response: 'Read off the screen.' });
+    // A screen of the CLI's own in place of its prompt blocks it here too: nothing is typed into it, Esc closes it.
+    expect((await send(session.id, '/help')).body).toMatchObject({
+      state: 'blocked',
+      response: expect.stringMatching(/^Help {2}General\b/),
+    });
+    expect((await call<Session>('GET', `/v1/sessions/${session.id}`)).body).toMatchObject({
+      state: 'blocked',
+      blocking: { kind: 'command_screen', options: [] },
+    });
+    const refused = await call<{ error: { message: string } }>('POST', `/v1/sessions/${session.id}/send`, { text: 'typed over the help' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toMatch(/^the session shows a command_screen dialog \("Help .*"\): close it first/);
+    expect((await call<SessionTurn>('POST', `/v1/sessions/${session.id}/interrupt`)).body).toMatchObject({ state: 'idle' });
+    await waitUntil(
+      async () => (await call<Session>('GET', `/v1/sessions/${session.id}`)).body.blocking === null,
+      10_000,
+      'the row to show no dialog',
+    );
+    replies['after the help'] = [{ text: 'Past the help.' }];
+    expect((await send(session.id, 'after the help')).body).toMatchObject({ state: 'idle', response: 'Past the help.' });
+    expect((await screenOf(session.id)).lines.join('\n')).not.toContain('typed over the help');
     await call('POST', `/v1/sessions/${session.id}/kill`);
   });
 });

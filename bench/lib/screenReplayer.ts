@@ -3,11 +3,11 @@ import {
   HeadlessTerminal,
   HOOKED_READ_TIMING,
   HookedScreen,
+  LiveScreen,
   ReadPacer,
   type ReadTiming,
   SCREEN_READ_TIMING,
-  ScreenFollower,
-  SnapshotDiffer,
+  type ScreenFollower,
 } from '@mission/worker';
 import { loadRecording, recordedScenarios } from '../../tests/fixtures/recordings.ts';
 import { ownCpuMsSince } from './procStat.ts';
@@ -68,13 +68,15 @@ interface ScreenDriver {
   reader(terminal: HeadlessTerminal): ScreenReader;
 }
 
-/** The screen driver (LiveSession): each snapshot into the differ, whose events are the transcript's and the state's. */
+/**
+ * The screen driver (LiveSession), through its own LiveScreen: each snapshot into the differ, whose events are the
+ * transcript's and the state's, and a screen whose rows changed is looked at for a blocking dialog.
+ */
 const screenDriver: ScreenDriver = {
   timing: SCREEN_READ_TIMING,
   reader: (terminal) => {
-    const follower = new ScreenFollower(terminal);
-    const differ = new SnapshotDiffer();
-    return { follower, read: () => differ.next(follower.read()) };
+    const screen = new LiveScreen(terminal);
+    return { follower: screen.follower, read: () => screen.read() };
   },
 };
 

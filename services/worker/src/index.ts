@@ -12,6 +12,7 @@ export * from './pty/screenParser.ts';
 export * from './pty/snapshotDiff.ts';
 export * from './pty/screenFollower.ts';
 export { HookedScreen } from './pty/hookedScreen.ts';
+export { LiveScreen, type LiveScreenState } from './pty/liveScreen.ts';
 export * from './pty/readPacer.ts';
 export * from './sessions/liveSession.ts';
 export { HOOKED_READ_TIMING } from './sessions/hookedSession.ts';

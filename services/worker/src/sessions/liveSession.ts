@@ -11,12 +11,20 @@ import {
 } from '@mission/contracts';
 import type { PtyExit, PtySession } from '../pty/ptySession.ts';
 import { exitedState, exitReason, sessionEndReason } from './exitReason.ts';
+import { type BlockingDialog, sameBlockingDialog } from '../pty/blockingDialog.ts';
+import { LiveScreen } from '../pty/liveScreen.ts';
 import type { PermissionDialog, SessionSnapshot } from '../pty/screen.ts';
 import { ANIMATION_READ_MS, type ReadTiming } from '../pty/readPacer.ts';
 import { ReadSchedule } from '../pty/readSchedule.ts';
-import { ScreenFollower } from '../pty/screenFollower.ts';
-import { SnapshotDiffer, STARTING_SNAPSHOT } from '../pty/snapshotDiff.ts';
-import { EVENT_NOT_STORED, type InteractiveSession, STATE_NOT_RECORDED, type StateTold, waitingPermissionError } from './interactive.ts';
+import {
+  answerDialog,
+  blockedError,
+  EVENT_NOT_STORED,
+  type InteractiveSession,
+  STATE_NOT_RECORDED,
+  type StateTold,
+  waitingPermissionError,
+} from './interactive.ts';
 import { callerError, type Logger } from '@mission/store';
 import { optionFor, toTurn, TurnWatch } from './turn.ts';
 
@@ -50,8 +58,11 @@ export interface LiveSessionHooks {
   emit(drafts: MissionEventDraft[]): Promise<void>;
   /** The session's log: where a failure of `emit` or `stateChanged` (run in the background) is told. */
   log: Logger;
-  /** The session's state changed, as `told` (to record on the session row with its `state` event); `endReason`: with `exited`, why (the session's exitReason). */
-  stateChanged(told: StateTold, exit: PtyExit | null, endReason?: string): Promise<void>;
+  /**
+   * The session's state changed, as `told` (to record on the session row with its `state` event); `blocking`: the
+   * dialog that blocks it, with `blocked`; `endReason`: with `exited`, why (the session's exitReason).
+   */
+  stateChanged(told: StateTold, exit: PtyExit | null, blocking: BlockingDialog | null, endReason?: string): Promise<void>;
   /**
    * A permission dialog opened: resolves with how to answer it. When a person must decide first,
    * `pending` is told of the approval it waits for.
@@ -81,14 +92,16 @@ type Waiter = { test: (snapshot: SessionSnapshot) => boolean; resolve: (snapshot
 
 /**
  * A Claude Code session in a PTY, read as snapshots: after output settles the screen is parsed, the
- * differences become events, and waiting commands (send, confirm, interrupt) are woken.
+ * differences become events, and waiting commands (send, confirm, answer, interrupt) are woken. A dialog that is
+ * no permission dialog (a project's MCP servers, a screen a slash command opened) blocks the session: nothing is
+ * typed into it until it is answered or closed.
  */
 export class LiveSession implements InteractiveSession {
   readonly driver = 'screen' as const;
-  private snapshot: SessionSnapshot = STARTING_SNAPSHOT;
-  private readonly differ = new SnapshotDiffer();
-  /** Parses the screen again only where it changed since the last read. */
-  private readonly follower: ScreenFollower;
+  /** The screen as of the last read: its snapshot, the dialog that blocks the session, the events of each read. */
+  private readonly live: LiveScreen;
+  /** When the blocking dialog showing was first seen (the CLI takes no key for it before DIALOG_KEY_GUARD_MS). */
+  private blockingSince = 0;
   private exit: PtyExit | null = null;
   /** Why claude exited, when it ended on its own with an error. */
   private exitReason: string | undefined;
@@ -106,10 +119,10 @@ export class LiveSession implements InteractiveSession {
     readonly pty: PtySession,
     private readonly hooks: LiveSessionHooks,
   ) {
-    this.follower = new ScreenFollower(pty);
+    this.live = new LiveScreen(pty);
     this.reads = new ReadSchedule({
       timing: SCREEN_READ_TIMING,
-      written: () => this.follower.written(),
+      written: () => this.live.written(),
       read: () => this.read(),
     });
     pty.onOutput((data) => this.noteModes(data));
@@ -118,13 +131,24 @@ export class LiveSession implements InteractiveSession {
   }
 
   get state(): SessionState {
-    return this.exit ? 'exited' : this.snapshot.state;
+    return this.exit ? 'exited' : this.live.state;
   }
 
-  /** Types the text, submits it, and waits for the reply or a permission dialog. */
+  /** The snapshot of the last read. */
+  private get snapshot(): SessionSnapshot {
+    return this.live.snapshot;
+  }
+
+  /** The dialog that blocks the session as of the last read (a permission dialog never does). */
+  private get blocking(): BlockingDialog | null {
+    return this.live.blocking;
+  }
+
+  /** Types the text, submits it, and waits for the reply, a permission dialog, or a dialog that blocks the session. */
   async send(text: string, timeoutMs: number): Promise<SessionTurn> {
     const deadline = Date.now() + timeoutMs;
-    const ready = await this.waitFor((s) => s.state !== 'starting', timeoutMs, 'the session to start');
+    const ready = await this.waitFor((s) => s.state !== 'starting' || this.blocking !== null, timeoutMs, 'the session to start');
+    if (this.blocking) throw blockedError(this.blocking);
     if (ready.state === 'waiting_permission') {
       throw waitingPermissionError(ready.dialog, this.guard?.approval ?? null);
     }
@@ -132,7 +156,7 @@ export class LiveSession implements InteractiveSession {
     await this.hooks.checkText(text);
     const watch = new TurnWatch(ready.lastResponse);
     await this.type(text);
-    const ended = this.waitFor((s) => watch.ended(s) && !this.guardBusy(), deadline - Date.now(), 'the reply');
+    const ended = this.waitFor((s) => (watch.ended(s) && !this.guardBusy()) || this.blocking !== null, deadline - Date.now(), 'the reply');
     // Text like `/exit` ends the CLI: that is the reply.
     return ended.then(
       (s) => this.turn(s),
@@ -173,11 +197,27 @@ export class LiveSession implements InteractiveSession {
     await this.waitFor(closed, INTERRUPT_WAIT_MS, 'the dialog to close');
   }
 
-  /** The screen driver reads no dialog but permission dialogs: there is never a blocked dialog to answer. */
-  async answer(): Promise<SessionTurn> {
-    throw new ConflictError(
-      `no dialog is waiting for an answer (session ${this.id} is followed by its screen only, which reads permission dialogs alone)`,
+  /** Answers the dialog that blocks the session: its key pressed once, confirmed by the screen. */
+  async answer(option: string, timeoutMs: number): Promise<SessionTurn> {
+    const deadline = Date.now() + timeoutMs;
+    // A frame being drawn shows part of a dialog: the answer is read off the whole one.
+    await this.waitFor(() => !this.pty.drawing, timeoutMs, 'the CLI to finish drawing its screen');
+    this.read();
+    const dialog = this.blocking;
+    if (!dialog) throw new ConflictError(`no dialog is waiting for an answer (the session is ${this.state})`);
+    await answerDialog(
+      {
+        pty: this.pty,
+        current: () => this.blocking,
+        shownSince: () => this.blockingSince,
+        state: () => this.state,
+        until: (test, ms, what) => this.waitFor(test, ms, what),
+      },
+      dialog,
+      option,
+      deadline - Date.now(),
     );
+    return this.turn(this.current());
   }
 
   /**
@@ -244,7 +284,11 @@ export class LiveSession implements InteractiveSession {
   private turn(snapshot: SessionSnapshot): SessionTurn {
     const guard = this.guard;
     const waiting = snapshot.state === 'waiting_permission' && guard?.approval && !guard.settled && sameDialog(snapshot, guard.dialog);
-    return toTurn(snapshot, waiting ? { id: guard.approval!.id, expiresAt: guard.approval!.expiresAt } : null);
+    const turn = toTurn(snapshot, waiting ? { id: guard.approval!.id, expiresAt: guard.approval!.expiresAt } : null);
+    const blocking = this.blocking;
+    if (!blocking) return turn;
+    // A screen a slash command opened in place of the prompt is what the command did: its text is the reply.
+    return { ...turn, state: 'blocked', response: blocking.kind === 'command_screen' ? blocking.text : turn.response };
   }
 
   /** Stops what Claude is doing (Esc; Ctrl+C if that was not enough) and waits for the prompt. */
@@ -267,6 +311,7 @@ export class LiveSession implements InteractiveSession {
       lines: screen.lines,
       cursor: screen.cursor,
       dialog: snapshot.dialog,
+      blocking: this.blocking,
       status: snapshot.status,
     };
   }
@@ -333,12 +378,13 @@ export class LiveSession implements InteractiveSession {
   private read(): void {
     this.reads.reading();
     if (this.exit) return;
-    const next = this.follower.read();
-    const events = this.differ.next(next);
-    this.snapshot = next;
-    // The state event is stored with the row's change, in the order the differ told it.
+    const shown = this.blocking;
+    const events = this.live.read();
+    const next = this.snapshot;
+    if (this.blocking && !sameBlockingDialog(this.blocking, shown)) this.blockingSince = Date.now();
+    // The state event is stored with the row's change, in the order the screen told it.
     for (const event of events) {
-      if (event.type === 'state') this.enqueueStateChange({ ...event.payload, state: next.state }, null);
+      if (event.type === 'state') this.enqueueStateChange({ ...event.payload, state: this.live.state }, null, this.blocking);
       else this.enqueue(event);
     }
     if (!next.dialog && this.guard?.settled) this.guard = null;
@@ -358,9 +404,9 @@ export class LiveSession implements InteractiveSession {
       .catch((error: unknown) => this.hooks.log.error({ err: error, type: event.type }, EVENT_NOT_STORED));
   }
 
-  private enqueueStateChange(told: StateTold, exit: PtyExit | null, endReason?: string): void {
+  private enqueueStateChange(told: StateTold, exit: PtyExit | null, blocking: BlockingDialog | null, endReason?: string): void {
     this.emitting = this.emitting
-      .then(() => this.hooks.stateChanged(told, exit, endReason))
+      .then(() => this.hooks.stateChanged(told, exit, blocking, endReason))
       .catch((error: unknown) => this.hooks.log.error({ err: error, state: told.state }, STATE_NOT_RECORDED));
   }
 
@@ -374,7 +420,7 @@ export class LiveSession implements InteractiveSession {
     this.exit = exit;
     this.exitReason = this.killed ? undefined : exitReason(exit, this.pty.screen().lines);
     const told = exitedState(exit, this.killed, this.exitReason);
-    this.enqueueStateChange(told, exit, sessionEndReason(exit, this.killed, this.exitReason));
+    this.enqueueStateChange(told, exit, null, sessionEndReason(exit, this.killed, this.exitReason));
     for (const waiter of [...this.waiters]) waiter.resolve(undefined);
   }
 }

@@ -521,7 +521,7 @@ export class SessionHost {
       : new LiveSession(sessionId, pty, {
           emit,
           log,
-          stateChanged: (state, exit, endReason) => stateChanged(state, exit, null, endReason),
+          stateChanged,
           decideApproval,
           checkText,
           guardDialog: async (dialog, pending) => {
