@@ -67,8 +67,8 @@ class Replayer {
  * Recorded Claude Code output (all scenarios, replayed until SCREEN_BYTES) through xterm alone, and through
  * xterm + Mission's reads as each driver does them (`lib/screenReplayer.ts`: after each chunk the driver's
  * ReadPacer, on the recording's clock, says when the screen is read; each read goes through a ScreenFollower, then
- * as the driver does: the screen driver's differ, the hooks driver's status events and blocking dialogs). Each
- * pipeline runs in a process of its own, as a worker runs Mission's terminals alone, and pays for its own garbage;
+ * as the driver does: the differ (screen driver), the status events (hooks driver), and the blocking dialogs (both)).
+ * Each pipeline runs in a process of its own, as a worker runs Mission's terminals alone, and pays for its own garbage;
  * the replays are taken in turn, one of each at a time, so that a neighbour's burst on the shared machine falls on
  * all three alike. The other side writes the same chunks to @xterm/headless's own Terminal, so Mission's share
  * includes its row tracking on xterm (HeadlessTerminal) as well as the reads, parses and what follows them.
@@ -158,7 +158,7 @@ export async function benchScreen(): Promise<void> {
         '1.00×',
         '1.00×',
       ],
-      followed('xterm + ScreenFollower + differ (screen driver)', screen.screen),
+      followed('xterm + ScreenFollower + differ + blocking dialogs (screen driver)', screen.screen),
       followed('xterm + ScreenFollower + blocking dialogs (hooks driver, the default)', screen.hooks),
     ],
   );

@@ -648,6 +648,12 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
       stderr: `mission: cannot reach the Mission API at http://127.0.0.1:${port} (connect ECONNREFUSED 127.0.0.1:${port}); is it running? (MISSION_URL)\n`,
     });
 
+    expect(await mission(['spawn', 'default', '--driver', 'tmux'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: "mission: --driver must be one of hooks, screen, not 'tmux'\nRun `mission help spawn` for usage.\n",
+    });
+
     const help = await mission(['help']);
     expect(help.code).toBe(0);
     for (const command of ['up', 'submit', 'ask', 'status', 'cancel', 'logs', 'sessions', 'attach', 'approve', 'token', 'doctor'])
@@ -801,47 +807,54 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
     }
   });
 
-  it('a blocked session from the CLI: sessions and status name the dialog and how to get past it; send refuses saying so; answer picks an option', async () => {
-    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-cli-blocked-'));
-    addProjectMcpServer(folder);
-    let id = '';
-    try {
-      await bed.system.core.slots.put('cli-blocked', { cwd: folder, env: bed.claude.env });
-      const spawned = await mission(['spawn', 'cli-blocked', '--json']);
-      expect(spawned.code, spawned.stderr).toBe(0);
-      id = (JSON.parse(spawned.stdout) as Session).id;
-      const session = async () => (await (await bed.system.fetch(`/v1/sessions/${id}`)).json()) as Session;
-      await waitUntil(async () => (await session()).state === 'blocked', 30_000, 'the session to be blocked');
-      const options = (await session()).blocking!.options;
-      const without = options.find((option) => option.label.startsWith('Continue without'))!;
-      const offered = options.map((option) => `${option.key}: ${option.label}`).join('; ');
+  // spawn's --driver chooses how the worker follows the CLI (hooks unless told): a dialog blocks either way.
+  it.each([
+    { driver: 'hooks', chosen: [] },
+    { driver: 'screen', chosen: ['--driver', 'screen'] },
+  ])(
+    'a blocked session from the CLI ($driver driver): sessions and status name the dialog and how to get past it; send refuses saying so; answer picks an option',
+    async ({ driver, chosen }) => {
+      const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-cli-blocked-'));
+      addProjectMcpServer(folder);
+      let id = '';
+      try {
+        await bed.system.core.slots.put('cli-blocked', { cwd: folder, env: bed.claude.env });
+        const spawned = await mission(['spawn', 'cli-blocked', ...chosen, '--json']);
+        expect(spawned.code, spawned.stderr).toBe(0);
+        id = (JSON.parse(spawned.stdout) as Session).id;
+        const session = async () => (await (await bed.system.fetch(`/v1/sessions/${id}`)).json()) as Session;
+        await waitUntil(async () => (await session()).state === 'blocked', 30_000, 'the session to be blocked');
+        const options = (await session()).blocking!.options;
+        const without = options.find((option) => option.label.startsWith('Continue without'))!;
+        const offered = options.map((option) => `${option.key}: ${option.label}`).join('; ');
 
-      const listed = await mission(['sessions', '--slot', 'cli-blocked']);
-      expect(listed.stdout.split('\n')[1]).toMatch(new RegExp(`^${id} +blocked: mcp_server_approval +cli-blocked `));
-      const status = await mission(['status', id]);
-      expect(status.code).toBe(0);
-      expect(status.stdout).toContain(
-        `${id}  blocked\n  waits on        mcp_server_approval dialog ("New MCP server found in this project: notes")\n`,
-      );
-      expect(status.stdout).toContain(
-        `answer it first with POST /v1/sessions/:id/answer (\`mission answer\`, mission_pty_answer), one of: ${offered}`,
-      );
-      expect(status.stdout).toMatch(/^ {2}driver +hooks$/m);
+        const listed = await mission(['sessions', '--slot', 'cli-blocked']);
+        expect(listed.stdout.split('\n')[1]).toMatch(new RegExp(`^${id} +blocked: mcp_server_approval +cli-blocked `));
+        const status = await mission(['status', id]);
+        expect(status.code).toBe(0);
+        expect(status.stdout).toContain(
+          `${id}  blocked\n  waits on        mcp_server_approval dialog ("New MCP server found in this project: notes")\n`,
+        );
+        expect(status.stdout).toContain(
+          `answer it first with POST /v1/sessions/:id/answer (\`mission answer\`, mission_pty_answer), one of: ${offered}`,
+        );
+        expect(status.stdout).toMatch(new RegExp(`^ {2}driver +${driver}$`, 'm'));
 
-      expect(await mission(['send', id, 'hello?'])).toEqual({
-        code: 1,
-        stdout: '',
-        stderr: `mission: the session shows a mcp_server_approval dialog ("New MCP server found in this project: notes"): answer it first with POST /v1/sessions/:id/answer (\`mission answer\`, mission_pty_answer), one of: ${offered}\n`,
-      });
-      const answered = await mission(['answer', id, without.key, '--json']);
-      expect(answered.code, answered.stderr).toBe(0);
-      await waitUntil(async () => (await session()).state === 'idle', 30_000, 'the session to be idle');
-      expect((await mission(['status', id])).stdout).not.toContain('waits on');
-    } finally {
-      if (id) await bed.system.fetch(`/v1/sessions/${id}/kill`, { method: 'POST' });
-      fs.rmSync(folder, { recursive: true, force: true });
-    }
-  });
+        expect(await mission(['send', id, 'hello?'])).toEqual({
+          code: 1,
+          stdout: '',
+          stderr: `mission: the session shows a mcp_server_approval dialog ("New MCP server found in this project: notes"): answer it first with POST /v1/sessions/:id/answer (\`mission answer\`, mission_pty_answer), one of: ${offered}\n`,
+        });
+        const answered = await mission(['answer', id, without.key, '--json']);
+        expect(answered.code, answered.stderr).toBe(0);
+        await waitUntil(async () => (await session()).state === 'idle', 30_000, 'the session to be idle');
+        expect((await mission(['status', id])).stdout).not.toContain('waits on');
+      } finally {
+        if (id) await bed.system.fetch(`/v1/sessions/${id}/kill`, { method: 'POST' });
+        fs.rmSync(folder, { recursive: true, force: true });
+      }
+    },
+  );
 
   it('slots lists each slot with the options it sets (autoResume, warm pool, task cap, budgets, worktree); --json has them all', async () => {
     await bed.system.core.slots.put('optioned', {

@@ -8,6 +8,13 @@
 export const sessionStates = ['starting', 'idle', 'working', 'waiting_permission', 'blocked', 'exited', 'lost'] as const;
 
 /**
+ * How the worker follows a session's CLI: `hooks` (its hooks for state, turn ends and permissions, its
+ * transcript for the content, the screen for the rest) or `screen` (the rendered screen only, for a CLI
+ * that runs no hooks).
+ */
+export const sessionDrivers = ['hooks', 'screen'] as const;
+
+/**
  * What a token may do. `…:write` includes `…:read` of the same things; `admin` includes everything
  * (roles, slots, tokens, Bull Board).
  */

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { screenText, sessionStates } from '../vocabulary.ts';
+import { screenText, sessionDrivers, sessionStates } from '../vocabulary.ts';
 import { slotIdSchema } from './slots.ts';
 
-export { screenText, sessionStates };
+export { screenText, sessionDrivers, sessionStates };
 export const sessionStateSchema = z.enum(sessionStates);
 export type SessionState = z.infer<typeof sessionStateSchema>;
 
@@ -11,12 +11,6 @@ export const sessionIdSchema = z.string().regex(/^ses_[0-9a-z]+$/, 'a session id
 export const endedSessionStates: ReadonlySet<SessionState> = new Set(['exited', 'lost']);
 export const isEndedSessionState = (state: string): boolean => endedSessionStates.has(state as SessionState);
 
-/**
- * How the worker follows a session's CLI: `hooks` (its hooks for state, turn ends and permissions, its
- * transcript for the content, the screen for the rest) or `screen` (the rendered screen only, for a CLI
- * that runs no hooks).
- */
-export const sessionDrivers = ['hooks', 'screen'] as const;
 export type SessionDriver = (typeof sessionDrivers)[number];
 
 export const sessionSpawnSchema = z.strictObject({
