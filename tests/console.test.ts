@@ -191,26 +191,42 @@ describe.skipIf(!chromiumAvailable())('web console (headless Chromium, real clau
     expect((await bed.system.core.sessions.get(/#\/sessions\/(ses_\w+)/.exec(page.url())![1]!)).state).toBe('exited');
   });
 
-  it('a session blocked by a dialog no option answers (claude not logged in) says on its page what it needs', async () => {
-    const unauthenticated = prepareClaudeHome({ apiUrl: bed.stub.url, trustedDirs: [bed.workdir], auth: 'none' });
-    const other = await context.newPage();
-    let id = '';
-    try {
-      await bed.system.core.slots.put('logged-out', { cwd: bed.workdir, env: unauthenticated.env });
-      id = (await bed.system.core.sessions.spawn({ slot: 'logged-out' })).id;
-      await other.goto(`${bed.system.url}/#/sessions/${id}`);
-      const blocking = other.getByTestId('blocking');
-      await blocking.getByRole('heading', { name: 'Claude Code asks (login_required)' }).waitFor({ timeout: 30_000 });
-      expect(await blocking.getByRole('button').count()).toBe(0);
-      expect(await blocking.getByTestId('blocking-help').innerText()).toMatch(
-        /^claude has no credentials on its worker: give the slot's env or the worker ANTHROPIC_API_KEY/,
-      );
-    } finally {
-      await other.close();
-      if (id) await bed.system.fetch(`/v1/sessions/${id}/kill`, { method: 'POST' });
-      await unauthenticated.remove();
-    }
-  });
+  // Started from the form with each driver: the screen driver reads the same dialog off the same screen.
+  it.each(['hooks', 'screen'])(
+    'a session blocked by a dialog no option answers (claude not logged in) says on its page what it needs (%s driver)',
+    async (driver) => {
+      const unauthenticated = prepareClaudeHome({ apiUrl: bed.stub.url, trustedDirs: [bed.workdir], auth: 'none' });
+      const other = await context.newPage();
+      let id = '';
+      try {
+        await bed.system.core.slots.put('logged-out', { cwd: bed.workdir, env: unauthenticated.env });
+        await other.goto(`${bed.system.url}/#/sessions`);
+        await other.getByLabel('Slot').selectOption('logged-out');
+        await other.getByLabel('Driver').selectOption(driver);
+        await other.getByRole('button', { name: 'New session' }).click();
+        await other.getByRole('heading', { name: /^Session ses_/ }).waitFor({ timeout: 30_000 });
+        id = /#\/sessions\/(ses_\w+)/.exec(other.url())![1]!;
+        expect(await other.getByText(`${driver} driver`).count()).toBe(1);
+        const blocking = other.getByTestId('blocking');
+        await blocking.getByRole('heading', { name: 'Claude Code asks (login_required)' }).waitFor({ timeout: 30_000 });
+        expect(await blocking.getByRole('button').count()).toBe(0);
+        expect(await blocking.getByTestId('blocking-help').innerText()).toMatch(
+          /^claude has no credentials on its worker: give the slot's env or the worker ANTHROPIC_API_KEY/,
+        );
+        // The list says what blocks it, as `mission sessions` does.
+        await other.getByRole('link', { name: 'Sessions' }).click();
+        const row = other
+          .getByTestId('sessions')
+          .getByRole('row')
+          .filter({ has: other.getByRole('link', { name: id }) });
+        await expect.poll(() => row.getByRole('cell').nth(2).innerText(), { timeout: 10_000 }).toBe('blocked login_required');
+      } finally {
+        await other.close();
+        if (id) await bed.system.fetch(`/v1/sessions/${id}/kill`, { method: 'POST' });
+        await unauthenticated.remove();
+      }
+    },
+  );
 
   it('tasks: filtered list and a task page with its result and event timeline', async () => {
     replies['what is two plus two'] = [{ text: '4' }];

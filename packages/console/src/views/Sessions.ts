@@ -1,3 +1,4 @@
+import { sessionDrivers } from '@mission/contracts/vocabulary';
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import { api } from '../api/client.ts';
@@ -29,7 +30,7 @@ function SessionTable({ sessions }: { sessions: Session[] }) {
         (s) => html`<tr key=${s.id}>
           <td><a href=${href({ view: 'session', id: s.id })}><code>${s.id}</code></a></td>
           <td>${s.slot}</td>
-          <td><${StateBadge} state=${s.state} /></td>
+          <td><${StateBadge} state=${s.state} />${s.blocking ? html` <code>${s.blocking.kind}</code>` : ''}</td>
           <td>${s.ownerWorker ?? '—'}</td>
           <td>${formatTime(s.createdAt)}</td>
           <td>${s.endedAt ? `${formatTime(s.endedAt)}${s.exitSignal ? ` (${s.exitSignal})` : s.exitCode === null ? '' : ` (exit ${s.exitCode})`}` : '—'}</td>
@@ -39,12 +40,16 @@ function SessionTable({ sessions }: { sessions: Session[] }) {
   </table>`;
 }
 
-/** Starts an interactive session on a slot and opens its page (the API answers once a worker has it). */
+/**
+ * Starts an interactive session on a slot and opens its page (the API answers once a worker has it); its driver is
+ * how the worker follows the CLI: by its hooks (the default), or by its screen alone (a claude that runs no hooks).
+ */
 function NewSession() {
   const slots = usePoll(() => api.get<{ slots: Slot[] }>('/v1/slots'), 60_000, []);
   const [slot, setSlot] = useState('');
+  const [driver, setDriver] = useState<string>('hooks');
   const start = useAction(async () => {
-    const session = await api.post<Session>('/v1/sessions', { slot: slot || slots.data?.slots[0]?.id });
+    const session = await api.post<Session>('/v1/sessions', { slot: slot || slots.data?.slots[0]?.id, driver });
     location.hash = href({ view: 'session', id: session.id });
   });
   const submit = (event: Event) => {
@@ -56,6 +61,11 @@ function NewSession() {
     <label>Slot
       <select value=${slot} onChange=${(e: Event) => setSlot((e.target as HTMLSelectElement).value)}>
         ${(slots.data?.slots ?? []).map((s) => html`<option value=${s.id}>${s.id}</option>`)}
+      </select>
+    </label>
+    <label>Driver
+      <select value=${driver} onChange=${(e: Event) => setDriver((e.target as HTMLSelectElement).value)}>
+        ${sessionDrivers.map((d) => html`<option value=${d}>${d}</option>`)}
       </select>
     </label>
     <button type="submit" disabled=${start.busy || !slots.data}>${start.busy ? 'Starting…' : 'New session'}</button>
