@@ -61,7 +61,9 @@ describe('a command held by a worker when its session ends (API, real Redis and 
     // A session the silent worker holds, as after it took the session's spawn job.
     const store = new SessionStore({ db: system.core.database.db, events: system.core.events });
     const session = await store.create({ id: `ses_${randomUUID()}`, slot: 'quiet' });
-    expect(await store.claim(session.id, WORKER, { claudeSessionId: randomUUID(), workspaceBranch: null, workspacePath: null })).toBe(true);
+    expect(
+      await store.claim(session.id, WORKER, { claudeSessionId: randomUUID(), driver: 'hooks', workspaceBranch: null, workspacePath: null }),
+    ).toBe(true);
 
     const started = Date.now();
     const answer = system.core.sessions.send(session.id, { text: 'hello', timeoutMs: SEND_TIMEOUT_MS }).catch((error: unknown) => error);

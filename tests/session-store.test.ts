@@ -13,7 +13,7 @@ describe('SessionStore', () => {
     store = new SessionStore({ db: bed.db, events: bed.events });
   });
 
-  const claim = { claudeSessionId: 'c1', workspaceBranch: null, workspacePath: null };
+  const claim = { claudeSessionId: 'c1', driver: 'hooks', workspaceBranch: null, workspacePath: null } as const;
   const created = async () =>
     (await store.create({ id: newId('ses'), slot: 'store', driver: 'hooks', cols: 120, rows: 40, parentId: null, temporary: false })).id;
   const claimed = async (workerId = 'worker-a') => {

@@ -327,6 +327,37 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
     }
   });
 
+  // claude's own settings can forbid every hook (disableAllHooks): a hooks-driven session would never hear its turn end.
+  it('a claude whose settings disable hooks is followed by its screen, and the session says so and why', async () => {
+    const claude = prepareClaudeHome({ apiUrl: bed.stub.url, trustedDirs: [bed.workdir] });
+    const settings = claudeHomePaths({ HOME: claude.home }).settings;
+    fs.writeFileSync(settings, JSON.stringify({ ...JSON.parse(fs.readFileSync(settings, 'utf8')), disableAllHooks: true }));
+    try {
+      expect((await call('PUT', '/v1/slots/hooks-off', { cwd: bed.workdir, env: claude.env })).status).toBe(200);
+      const session = await spawn({ slot: 'hooks-off' });
+      expect(session.driver).toBe('screen');
+      const notice = (await events(session.id)).find((e) => e.type === 'notice');
+      expect(notice?.payload).toEqual({
+        kind: 'hooks_forbidden',
+        text: expect.stringMatching(
+          new RegExp(
+            `^claude's settings forbid the hooks Mission follows a session by \\(disableAllHooks in ${settings}\\), so this session is followed by its screen`,
+          ),
+        ),
+      });
+      replies['with hooks disabled'] = [{ text: 'Read off the screen all the same.' }];
+      expect((await send(session.id, 'with hooks disabled')).body).toMatchObject({
+        state: 'idle',
+        response: 'Read off the screen all the same.',
+      });
+      // Mission changed nothing of the user's settings.
+      expect(JSON.parse(fs.readFileSync(settings, 'utf8')).disableAllHooks).toBe(true);
+      await call('POST', `/v1/sessions/${session.id}/kill`);
+    } finally {
+      await claude.remove();
+    }
+  });
+
   it('the screen driver still works for a CLI run without hooks, and says so on the session; a screen a command opens blocks it', async () => {
     replies['plain screen'] = [{ text: 'Read off the screen.' }];
     const session = await spawn({ driver: 'screen' });

@@ -61,7 +61,7 @@ export async function findClaudeAuth(env: Record<string, string | undefined>): P
   const variable = AUTH_VARIABLES.find((name) => env[name]);
   if (variable) return variable;
   const paths = claudeHomePaths(env);
-  if (typeof (await readJson(paths.settings)).apiKeyHelper === 'string') return `apiKeyHelper in ${paths.settings}`;
+  if (typeof (await readClaudeJson(paths.settings)).apiKeyHelper === 'string') return `apiKeyHelper in ${paths.settings}`;
   const stored = await fs.stat(paths.credentials).then(
     () => true,
     () => false,
@@ -134,7 +134,7 @@ function isTrusted(projects: Json, dir: string): boolean {
 
 /** Reads the home's files (missing ones are empty). */
 export async function readClaudeHome(paths: ClaudeHomePaths): Promise<{ config: Json; settings: Json }> {
-  return { config: await readJson(paths.config), settings: await readJson(paths.settings) };
+  return { config: await readClaudeJson(paths.config), settings: await readClaudeJson(paths.settings) };
 }
 
 /**
@@ -192,7 +192,8 @@ async function ownLikeParent(target: string): Promise<void> {
   await fs.chown(target, uid, gid);
 }
 
-async function readJson(file: string): Promise<Json> {
+/** A JSON file of Claude Code's as an object ({} when it is missing or empty); not JSON: an error saying which file. */
+export async function readClaudeJson(file: string): Promise<Json> {
   let text: string;
   try {
     text = await fs.readFile(file, 'utf8');

@@ -18,6 +18,7 @@ import {
   initialSessionState,
   liveSessionStates,
   type MissionEventDraft,
+  type SessionDriver,
   type SessionState,
   sessionStatesMovingTo,
   shownDialog,
@@ -39,9 +40,13 @@ export interface SessionEnding {
   reason: string | null;
 }
 
-/** What a worker claims with a session: the Claude Code session it runs and its git worktree. */
+/**
+ * What a worker claims with a session: the Claude Code session it runs, the driver it follows it by (`screen` where
+ * `hooks` was asked and claude's settings forbid them), and its git worktree.
+ */
 export interface SessionClaim {
   claudeSessionId: string;
+  driver: SessionDriver;
   workspaceBranch: string | null;
   workspacePath: string | null;
 }

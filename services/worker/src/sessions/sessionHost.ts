@@ -12,6 +12,7 @@ import {
   limitPauseUntil,
   type MissionEventDraft,
   NotFoundError,
+  type SessionDriver,
 } from '@mission/contracts';
 import {
   activeSlotPause,
@@ -53,6 +54,7 @@ import { HookedSession } from './hookedSession.ts';
 import type { InteractiveSession, StateTold } from './interactive.ts';
 import type { HookServer } from '../hooks/hookServer.ts';
 import { hookSettings } from '../hooks/hookSettings.ts';
+import { hooksForbiddenBy, settingsFilesOf } from '../hooks/hooksForbidden.ts';
 import type { BlockingDialog } from '../pty/blockingDialog.ts';
 import { claudeHomes } from '../transcripts/claudeHomes.ts';
 import { ClaudeHomeScanner } from '../transcripts/claudeHomeScanner.ts';
@@ -117,6 +119,23 @@ function conversationNotFound(claudeSessionId: string, workerId: string): Missio
         'it first saved it (it saves once a prompt is submitted, then every 100 ms), or it was saved on a worker whose ' +
         "Claude Code home this one does not share. The session goes on in a new conversation: what was said before is in this session's " +
         "history, not in Claude's context.",
+    },
+  };
+}
+
+/**
+ * What a session asked for with the hooks driver is told when its claude's settings forbid the hooks (`why`: the
+ * setting and its file): it is followed by its screen instead.
+ */
+function hooksForbiddenNotice(why: string): MissionEventDraft {
+  return {
+    type: 'notice',
+    payload: {
+      kind: 'hooks_forbidden',
+      text:
+        `claude's settings forbid the hooks Mission follows a session by (${why}), so this session is followed by its ` +
+        'screen instead (driver screen: replies as the screen shows them, tool calls as the screen summarises them). ' +
+        'To have the hooks driver, remove that setting for the slot: Mission never changes it.',
     },
   };
 }
@@ -353,8 +372,22 @@ export class SessionHost {
     const claudeSessionId = saved ? row.claudeSessionId! : randomUUID();
     // A turn its worker's loss stopped at a permission request goes on at the first idle: the CLI asks again.
     let turnToContinue = Boolean(saved && continueTurn);
-    // The hooks driver: the CLI posts its hooks to this worker; the role's rules go in the same settings.
-    const hooked = row.driver === 'hooks';
+    // The hooks driver: the CLI posts its hooks to this worker; the role's rules go in the same settings. A claude
+    // whose settings forbid those hooks is followed by its screen instead, and the session says so.
+    const hooksRead =
+      row.driver === 'hooks'
+        ? await settingsFilesOf(claudeEnv, place.cwd)
+            .then(hooksForbiddenBy)
+            .then(
+              (forbidden) => ({ forbidden }),
+              (error: Error) => ({ problem: `could not read claude's settings: ${error.message}` }),
+            )
+        : { forbidden: null };
+    if ('problem' in hooksRead) return this.spawnFailed(sessionId, hooksRead.problem);
+    const { forbidden } = hooksRead;
+    // The row's driver is one the API's schema took.
+    const driver: SessionDriver = forbidden ? 'screen' : (row.driver as SessionDriver);
+    const hooked = driver === 'hooks';
     const followConversation = this.conversationFollower(sessionId, claudeSessionId, log);
     const hookRoute = hooked
       ? this.deps.hookServer.register(sessionId, (input, withdrawn) => {
@@ -399,6 +432,10 @@ export class SessionHost {
     // Told before the CLI starts, so before anything it does.
     if (conversationLost)
       await this.deps.events.appendFenced(owner, [conversationNotFound(row.claudeSessionId!, this.deps.workerId)], fence);
+    if (forbidden) {
+      await this.deps.events.appendFenced(owner, [hooksForbiddenNotice(forbidden)], fence);
+      log.warn({ forbidden }, "claude's settings forbid its hooks: the session is followed by its screen");
+    }
     const pty = new PtySession({ ...agent, spawner: this.deps.spawner, cols: row.cols, rows: row.rows });
     // What the role's rules are read against: `~` is the agent's HOME, not the worker's.
     const guardSlot = { ...slot, home: agent.env.HOME ?? this.deps.launcher.defaultHomeFor(slot.id) };
@@ -542,7 +579,12 @@ export class SessionHost {
     this.live.set(sessionId, { session, detach: () => (stopRelay(), stopInput()), ended });
     this.updateCapacity();
 
-    const claim = { claudeSessionId, workspaceBranch: place.workspace?.branch ?? null, workspacePath: place.workspace?.path ?? null };
+    const claim = {
+      claudeSessionId,
+      driver,
+      workspaceBranch: place.workspace?.branch ?? null,
+      workspacePath: place.workspace?.path ?? null,
+    };
     if (!(await this.store.claim(sessionId, this.deps.workerId, claim, resume ? `resumed on worker ${this.deps.workerId}` : undefined))) {
       this.forget(sessionId);
       await pty.kill();
@@ -558,7 +600,7 @@ export class SessionHost {
       this.deps.startTimeoutMs,
     );
     ended.signal.addEventListener('abort', () => clearTimeout(startDeadline), { once: true });
-    log.info({ pid: await pty.started, slot: slot.id, resume: Boolean(resume), conversationLost, driver: row.driver }, 'session started');
+    log.info({ pid: await pty.started, slot: slot.id, resume: Boolean(resume), conversationLost, driver }, 'session started');
   }
 
   /**
