@@ -37,7 +37,7 @@ function describe(event: MissionEvent): [Style, string] {
     case 'approval_requested':
       return [
         'magenta',
-        `${event.payload.approvalId} for ${event.payload.tool} ${compact(event.payload.input)}${event.payload.rule ? ` (rule ${event.payload.rule})` : ''}; expires ${event.payload.expiresAt}`,
+        `${event.payload.approvalId} for ${event.payload.tool} ${compact(event.payload.input)}${event.payload.rule ? ` (rule ${event.payload.rule})` : event.payload.why ? ` (${event.payload.why})` : ''}; expires ${event.payload.expiresAt}`,
       ];
     case 'permission_decision': {
       const { decision, tool, by, rule, reason } = event.payload;

@@ -64,7 +64,7 @@ export function describeEvent(event: MissionEvent): EventLine | null {
     case 'approval_requested':
       return {
         kind: 'permission',
-        title: `${text(p.tool)} waits for an approval (${p.rule ? `rule ${text(p.rule)}` : 'no rule matched'})`,
+        title: `${text(p.tool)} waits for an approval (${p.rule ? `rule ${text(p.rule)}` : p.why ? text(p.why) : 'no rule matched'})`,
         body: text(p.input),
       };
     case 'permission_decision': {

@@ -42,6 +42,8 @@ export const eventPayloadSchemas = {
     tool: z.string(),
     input: z.unknown(),
     rule: z.string().nullable(),
+    /** Why a person must decide when no rule says so (a part of a command no rule vouches for, Claude Code's own settings). */
+    why: z.string().optional(),
     expiresAt: z.string(),
   }),
   tool_call: z.object({ id: z.string().optional(), tool: z.string(), input: z.unknown(), summary: z.string().optional() }),

@@ -1,4 +1,5 @@
 import { bashPattern } from './bashRules.ts';
+import { claudeConfigReason, mayChangeClaudeConfig } from './claudeConfig.ts';
 import { globsIntersect, globToRegExp, type MatchContext, pathMatches, resolvePath, ruleGlobs } from './pathRules.ts';
 import { parseRule, type RoleRules, type Rule } from './rules.ts';
 import { analyzeShell, type FileAccess, type ShellAnalysis, type ShellCommand } from './shellAnalysis.ts';
@@ -44,6 +45,12 @@ export function decide(rules: RoleRules, use: ToolUse, context: MatchContext): P
   if (use.tool === 'Bash') return decideBash(lists, use, context);
   for (const verdict of ['deny', 'confirm', 'allow'] as const) {
     const rule = lists[verdict].find((candidate) => matches(candidate, use, context));
+    if (verdict === 'confirm' && !rule) {
+      // Claude Code's own settings: no allow rule allows changing them (a deny rule, above, still denies).
+      const file = EDIT_TOOLS.has(use.tool) ? fileOf(use) : undefined;
+      if (file !== undefined && mayChangeClaudeConfig(resolvePath(file, context).replace(/[*?]/g, '?'), false, context))
+        return { verdict: 'confirm', rule: null, reason: claudeConfigReason(file) };
+    }
     if (rule) return { verdict, rule: rule.text };
   }
   return { verdict: 'confirm', rule: null };
@@ -83,7 +90,7 @@ function matches(rule: Rule, use: ToolUse, context: MatchContext): boolean {
   if (!toolMatches(rule.tool, use.tool)) return false;
   if (rule.specifier === null) return true;
   if (EDIT_TOOLS.has(use.tool) || READ_TOOLS.has(use.tool)) {
-    const file = stringField(use.input, 'file_path') ?? stringField(use.input, 'notebook_path') ?? stringField(use.input, 'path');
+    const file = fileOf(use);
     return file !== undefined && pathMatches(rule.specifier, file, context);
   }
   if (rule.specifier.startsWith('domain:'))
@@ -238,6 +245,11 @@ function judgeFiles(lists: RuleLists, analysis: ShellAnalysis, context: MatchCon
         }
       }
     }
+    // Claude Code's own settings: no allow rule allows writing them (a role that allows every command can write anything).
+    if (!decided && access.mode === 'write' && !allowsAllBash && mayChangeClaudeConfig(target.glob, target.below, context)) {
+      findings.push({ verdict: 'confirm', rule: null, reason: claudeConfigReason(`${printable(access.path.raw)}${where}`), rank: 1 });
+      continue;
+    }
     if (decided || !access.strict || allowsAllBash) continue;
     const allowed =
       target.exact !== null &&
@@ -294,6 +306,11 @@ function pathMatch(rule: Rule, target: FileTarget, context: MatchContext): Match
 function printable(text: string): string {
   const shown = text.replaceAll('\u0000', '…');
   return shown.length > 200 ? `${shown.slice(0, 200)}…` : shown;
+}
+
+/** The file a file tool reads or writes. */
+function fileOf(use: ToolUse): string | undefined {
+  return stringField(use.input, 'file_path') ?? stringField(use.input, 'notebook_path') ?? stringField(use.input, 'path');
 }
 
 function stringField(input: Record<string, unknown>, key: string): string | undefined {

@@ -43,3 +43,31 @@ describe('the notification of a blocked session', () => {
     expect(notified(blockedEvent({ reason: 'trust_folder: Trust?' })).text).toBe('session ses_1 is blocked: trust_folder: Trust?');
   });
 });
+
+describe('the notification of an approval', () => {
+  const approvalEvent = (payload: Record<string, unknown>): MissionEvent =>
+    ({
+      ownerKind: 'task',
+      ownerId: 'task_1',
+      seq: 3,
+      type: 'approval_requested',
+      payload: {
+        approvalId: 'appr_1',
+        tool: 'Write',
+        input: { file_path: '.claude/settings.json' },
+        rule: null,
+        expiresAt: '',
+        ...payload,
+      },
+      at: '2026-12-03T20:00:00.000Z',
+    }) as MissionEvent;
+  const asked = (event: MissionEvent) =>
+    buildNotification({ id: 'ntf_2', kind: 'approval_requested', event, slot: 'default', role: 'editor' });
+
+  it('says why a person is asked when no rule asked', () => {
+    expect(asked(approvalEvent({ why: "it writes .claude/settings.json, Claude Code's own settings" })).text).toBe(
+      'task task_1 asks to use Write: {"file_path":".claude/settings.json"}; it writes .claude/settings.json, Claude Code\'s own settings',
+    );
+    expect(asked(approvalEvent({})).text).toBe('task task_1 asks to use Write: {"file_path":".claude/settings.json"}');
+  });
+});

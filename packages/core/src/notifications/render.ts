@@ -43,7 +43,7 @@ export function buildNotification(input: {
       const payload = event.type === 'approval_requested' ? event.payload : undefined;
       return [
         `Approval needed: ${payload?.tool ?? 'a tool'} on ${slot}`,
-        `${who} asks to use ${payload?.tool}: ${clip(JSON.stringify(payload?.input ?? {}))}`,
+        `${who} asks to use ${payload?.tool}: ${clip(JSON.stringify(payload?.input ?? {}))}${payload?.why ? `; ${payload.why}` : ''}`,
       ];
     },
     blocked: () => {

@@ -78,7 +78,14 @@ export class PermissionGuard {
     });
     await this.deps.events.append(owner, {
       type: 'approval_requested',
-      payload: { approvalId: approval.id, tool: use.tool, input: use.input, rule: policy.rule, expiresAt: approval.expiresAt },
+      payload: {
+        approvalId: approval.id,
+        tool: use.tool,
+        input: use.input,
+        rule: policy.rule,
+        ...(policy.reason ? { why: policy.reason } : {}),
+        expiresAt: approval.expiresAt,
+      },
     });
     this.deps.logger.info({ approvalId: approval.id, owner, tool: use.tool }, 'tool use waits for approval');
     request.onApprovalPending?.(approval);

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { decide, type PolicyDecision } from './matcher.ts';
+import { roleRulesSchema } from './rules.ts';
+
+/**
+ * An agent whose role lets it edit files, and run a few commands, must not grant itself more in the next claude
+ * started there by writing Claude Code's own settings (seen on 2.1.331: a Write of `.claude/settings.local.json`
+ * allowing `Bash(touch:*)` was allowed by the role's `Edit`, and the next session and task ran `touch` unasked).
+ */
+const context = { cwd: '/work/app', home: '/home/agent' };
+const editor = roleRulesSchema.parse({ allow: ['Edit', 'Bash(echo:*)', 'Bash(cp:*)', 'Bash(rm:*)', 'Bash(tee:*)'] });
+const write = (file_path: string, rules = editor): PolicyDecision =>
+  decide(rules, { tool: 'Write', input: { file_path, content: '{}' } }, context);
+const bash = (command: string, rules = editor): PolicyDecision => decide(rules, { tool: 'Bash', input: { command } }, context);
+const asked = (shown: string) => ({
+  verdict: 'confirm',
+  rule: null,
+  reason: `it writes ${shown}, Claude Code's own settings (what claude may run without asking, and runs by itself): a person decides`,
+});
+
+describe("Claude Code's own settings are never written by an allow rule", () => {
+  it('the file tools: the settings of the project, of any folder, of the home, its config, MCP servers, managed settings', () => {
+    for (const file of [
+      '.claude/settings.local.json',
+      '.claude/settings.json',
+      '/work/other/.claude/settings.json',
+      '~/.claude/settings.json',
+      '/home/agent/.claude.json',
+      '.mcp.json',
+      '/etc/claude-code/managed-settings.json',
+      'src/../.claude/settings.local.json',
+    ])
+      expect(write(file), file).toEqual(asked(file));
+    expect(
+      decide(editor, { tool: 'Edit', input: { file_path: '.claude/settings.json', old_string: 'a', new_string: 'b' } }, context),
+    ).toEqual(asked('.claude/settings.json'));
+    // Other files of the folder, its other .claude files (commands, agents), and reading the settings: as the rules say.
+    for (const file of ['src/app.ts', '.claude/commands/deploy.md', 'settings.json', '.claude-notes.json'])
+      expect(write(file), file).toEqual({ verdict: 'allow', rule: 'Edit' });
+    expect(decide(editor, { tool: 'Read', input: { file_path: '.claude/settings.json' } }, context).verdict).toBe('confirm');
+  });
+
+  it('a deny rule still denies, and an ask rule still asks', () => {
+    expect(write('.claude/settings.json', roleRulesSchema.parse({ allow: ['Edit'], deny: ['Edit(.claude/**)'] }))).toEqual({
+      verdict: 'deny',
+      rule: 'Edit(.claude/**)',
+    });
+    expect(write('.mcp.json', roleRulesSchema.parse({ allow: ['Edit'], confirm: ['Edit(.mcp.json)'] }))).toEqual({
+      verdict: 'confirm',
+      rule: 'Edit(.mcp.json)',
+    });
+  });
+
+  it('commands: redirections, tee and copies into the settings, or into a folder that holds them; not other writes', () => {
+    expect(bash(`echo '{"permissions":{"allow":["Bash(touch:*)"]}}' > .claude/settings.local.json`)).toEqual(
+      asked('.claude/settings.local.json'),
+    );
+    expect(bash('echo x | tee ~/.claude/settings.json')).toEqual(asked('~/.claude/settings.json'));
+    expect(bash('cp payload.json .mcp.json')).toEqual(asked('.mcp.json'));
+    expect(bash('cp -r payload/. .').verdict).toBe('confirm');
+    expect(bash('cp -r payload/.claude ~').verdict).toBe('confirm');
+    expect(bash('rm -rf /work/other/.claude').verdict).toBe('confirm');
+    expect(bash('cd sub && echo x > settings.local.json').verdict).toBe('confirm');
+    expect(bash('echo x > notes.txt')).toEqual({ verdict: 'allow', rule: 'Bash(echo:*)' });
+    expect(bash('rm -rf build')).toEqual({ verdict: 'allow', rule: 'Bash(rm:*)' });
+    expect(bash('cp -r src out')).toEqual({ verdict: 'allow', rule: 'Bash(cp:*)' });
+  });
+
+  it('a role that allows every command can write anything: it is not asked about the settings either', () => {
+    const shell = roleRulesSchema.parse({ allow: ['Bash'] });
+    expect(bash('echo x > .claude/settings.local.json', shell)).toEqual({ verdict: 'allow', rule: 'Bash' });
+  });
+});

@@ -1,0 +1,29 @@
+import { globsIntersect, type MatchContext } from './pathRules.ts';
+
+/**
+ * Claude Code's own configuration files in any folder, as absolute globs (`*` may cross `/`): the settings files
+ * of a project and of a home (their permission rules say what claude runs without asking, their hooks what it runs
+ * by itself), its config file and a project's MCP servers (commands it starts), the administrator's managed settings.
+ */
+const CONFIG_FILES = ['*/.claude/settings.json', '*/.claude/settings.local.json', '*/.claude.json', '*/.mcp.json', '/etc/claude-code/*'];
+
+/**
+ * Whether a write to `glob` (an absolute path, or a glob of the paths it may be) may change Claude Code's own
+ * configuration; with `below`, a write to what is under it (a recursive copy, move or delete), which may where
+ * the folder holds a `.claude` folder, or the working folder's or home's configuration. An agent that could change
+ * it would grant itself, in the next claude started there, what its role keeps for a person: no allow rule allows
+ * such a write (a person decides; a deny rule denies). Pure.
+ */
+export function mayChangeClaudeConfig(glob: string, below: boolean, context: MatchContext): boolean {
+  if (CONFIG_FILES.some((config) => globsIntersect(glob, config))) return true;
+  if (!below) return false;
+  const cwd = context.cwd.replace(/\/$/, '');
+  const home = context.home.replace(/\/$/, '');
+  const near = [`${cwd}/.claude/*`, `${cwd}/.mcp.json`, `${home}/.claude/*`, `${home}/.claude.json`, '/etc/claude-code/*'];
+  return globsIntersect(glob, '*/.claude') || near.some((config) => globsIntersect(`${glob}/*`, config));
+}
+
+/** What a person deciding such a write is told (`shown`: the file as the tool use names it). */
+export function claudeConfigReason(shown: string): string {
+  return `it writes ${shown}, Claude Code's own settings (what claude may run without asking, and runs by itself): a person decides`;
+}

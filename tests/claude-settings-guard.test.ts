@@ -1,0 +1,78 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { type MissionEvent, type SessionTurn, type Task, TaskEndedError } from '@mission/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
+
+/**
+ * An agent whose role lets it edit files tries to grant itself more by writing Claude Code's own settings in its
+ * folder (a later claude started there would run `touch`, which its role keeps for a person, without asking: seen
+ * on 2.1.331 before Mission's guard knew those files). Real claude CLI against the stub; a person never answers, so
+ * what waits for one is denied when its approval expires.
+ */
+describe("an agent cannot grant itself permissions through Claude Code's settings (real claude CLI)", () => {
+  let bed: ClaudeTestBed;
+  let settingsFile: string;
+  const grant = JSON.stringify({ permissions: { allow: ['Bash(touch:*)'] } });
+
+  beforeAll(async () => {
+    bed = await startClaudeTestBed({ env: { MISSION_APPROVAL_TIMEOUT_MS: '1500' } });
+    settingsFile = path.join(bed.workdir, '.claude', 'settings.local.json');
+    fs.mkdirSync(path.dirname(settingsFile));
+    const uses: Record<string, { name: string; input: Record<string, unknown> }> = {
+      'grant by Write': { name: 'Write', input: { file_path: settingsFile, content: grant } },
+      'grant by echo': { name: 'Bash', input: { command: `echo '${grant}' > .claude/settings.local.json`, description: 'Grant' } },
+      'touch a file': { name: 'Bash', input: { command: 'touch escaped.txt', description: 'Touch' } },
+    };
+    bed.stub.respond((request) => {
+      if (request.tools.length === 0) return { text: 'side request' };
+      if (request.toolResults.length > 0) return { text: 'Done.' };
+      const use = uses[request.lastUserText.trim()];
+      return use ? { text: 'On it.', toolUses: [use] } : { text: 'Understood.' };
+    });
+    expect((await bed.system.call('PUT', '/v1/roles/editor', { allow: ['Edit', 'Bash(echo:*)'] })).status).toBe(200);
+    expect((await bed.system.call('PUT', '/v1/slots/editor', { role: 'editor', cwd: bed.workdir, env: bed.claude.env })).status).toBe(200);
+  });
+  afterAll(async () => {
+    await bed?.close();
+  });
+
+  const events = (id: string) => bed.system.core.events.list(id, 0, { limit: 1_000 });
+  const approvalsAsked = (log: MissionEvent[]) =>
+    log.filter((e): e is Extract<MissionEvent, { type: 'approval_requested' }> => e.type === 'approval_requested').map((e) => e.payload);
+  const decisions = (log: MissionEvent[]) =>
+    log
+      .filter((e): e is Extract<MissionEvent, { type: 'permission_decision' }> => e.type === 'permission_decision')
+      .map((e) => e.payload.decision);
+
+  it('a task: the write waits for a person, whom the approval tells why, and is denied when nobody approves', async () => {
+    for (const prompt of ['grant by Write', 'grant by echo']) {
+      const task = await bed.system.core.tasks
+        .ask({ prompt, slot: 'editor', timeoutMs: 60_000 })
+        .catch((error: unknown) => (error instanceof TaskEndedError ? (error.details!.task as Task) : Promise.reject(error)));
+      const log = await events(task.id);
+      expect(approvalsAsked(log), prompt).toEqual([
+        expect.objectContaining({
+          rule: null,
+          why: expect.stringMatching(/^it writes .*settings\.local\.json, Claude Code's own settings/),
+        }),
+      ]);
+      expect(decisions(log), prompt).toEqual(['deny']);
+      expect(fs.existsSync(settingsFile), prompt).toBe(false);
+    }
+  });
+
+  it('a session: the write waits for a person; denied, nothing is written, and a command the role keeps for a person is still asked', async () => {
+    const { body: session } = await bed.system.call<{ id: string }>('POST', '/v1/sessions', { slot: 'editor' });
+    const send = (text: string) => bed.system.call<SessionTurn>('POST', `/v1/sessions/${session.id}/send`, { text, timeoutMs: 60_000 });
+    const asked = await send('grant by Write');
+    expect(asked.body).toMatchObject({ state: 'waiting_permission', dialog: { tool: 'Write' }, approval: { id: expect.any(String) } });
+    const denied = await bed.system.call<SessionTurn>('POST', `/v1/sessions/${session.id}/confirm`, { choice: 'no', timeoutMs: 60_000 });
+    expect(denied.status).toBe(200);
+    expect(fs.existsSync(settingsFile)).toBe(false);
+    const touch = await send('touch a file');
+    expect(touch.body).toMatchObject({ state: 'waiting_permission', dialog: { tool: 'Bash', target: 'touch escaped.txt' } });
+    await bed.system.call('POST', `/v1/sessions/${session.id}/kill`);
+    expect(fs.existsSync(path.join(bed.workdir, 'escaped.txt'))).toBe(false);
+  });
+});
