@@ -141,6 +141,24 @@ function hooksForbiddenNotice(why: string): MissionEventDraft {
 }
 
 /**
+ * The driver a session asked for `asked` (the row's, which the API's schema took) is followed by: `screen` in place of
+ * `hooks` when the settings of the claude that runs with `env` in `cwd` forbid hooks (`forbidden` says which).
+ */
+async function driverFor(
+  asked: SessionDriver,
+  env: Record<string, string | undefined>,
+  cwd: string,
+): Promise<{ driver: SessionDriver; forbidden: string | null } | { problem: string }> {
+  if (asked !== 'hooks') return { driver: asked, forbidden: null };
+  return settingsFilesOf(env, cwd)
+    .then(hooksForbiddenBy)
+    .then(
+      (forbidden) => ({ driver: forbidden ? 'screen' : 'hooks', forbidden }),
+      (error: Error) => ({ problem: `could not read claude's settings: ${error.message}` }),
+    );
+}
+
+/**
  * The PTY sessions this worker owns: takes `spawn` jobs while it has room, serves commands for its
  * sessions from its own queue, relays raw output and keystrokes for attached terminals.
  */
@@ -372,21 +390,10 @@ export class SessionHost {
     const claudeSessionId = saved ? row.claudeSessionId! : randomUUID();
     // A turn its worker's loss stopped at a permission request goes on at the first idle: the CLI asks again.
     let turnToContinue = Boolean(saved && continueTurn);
-    // The hooks driver: the CLI posts its hooks to this worker; the role's rules go in the same settings. A claude
-    // whose settings forbid those hooks is followed by its screen instead, and the session says so.
-    const hooksRead =
-      row.driver === 'hooks'
-        ? await settingsFilesOf(claudeEnv, place.cwd)
-            .then(hooksForbiddenBy)
-            .then(
-              (forbidden) => ({ forbidden }),
-              (error: Error) => ({ problem: `could not read claude's settings: ${error.message}` }),
-            )
-        : { forbidden: null };
-    if ('problem' in hooksRead) return this.spawnFailed(sessionId, hooksRead.problem);
-    const { forbidden } = hooksRead;
-    // The row's driver is one the API's schema took.
-    const driver: SessionDriver = forbidden ? 'screen' : (row.driver as SessionDriver);
+    // The hooks driver: the CLI posts its hooks to this worker; the role's rules go in the same settings.
+    const followedBy = await driverFor(row.driver as SessionDriver, claudeEnv, place.cwd);
+    if ('problem' in followedBy) return this.spawnFailed(sessionId, followedBy.problem);
+    const { driver, forbidden } = followedBy;
     const hooked = driver === 'hooks';
     const followConversation = this.conversationFollower(sessionId, claudeSessionId, log);
     const hookRoute = hooked
