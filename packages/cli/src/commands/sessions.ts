@@ -1,7 +1,7 @@
 import type { Session } from '@mission/contracts';
 import { sessionStates } from '@mission/contracts/vocabulary';
 import type { Command } from '../command.ts';
-import { UsageError } from '../errors.ts';
+import { parseChoice } from '../choiceOption.ts';
 import { tableText } from '../text.ts';
 
 export const sessionsCommand: Command = {
@@ -14,7 +14,7 @@ export const sessionsCommand: Command = {
   options: { state: { type: 'string' }, slot: { type: 'string' } },
   async run({ api, printer }, { options }) {
     const query = new URLSearchParams();
-    if (typeof options.state === 'string') query.set('state', parseState(options.state));
+    if (typeof options.state === 'string') query.set('state', parseChoice('state', options.state, sessionStates, 'sessions'));
     if (typeof options.slot === 'string') query.set('slot', options.slot);
     const listed = await api.request<{ sessions: Session[] }>('GET', `/v1/sessions${query.size > 0 ? `?${query}` : ''}`);
     printer.result(listed, () =>
@@ -34,9 +34,3 @@ export const sessionsCommand: Command = {
     return 0;
   },
 };
-
-function parseState(value: string): string {
-  if (!(sessionStates as readonly string[]).includes(value))
-    throw new UsageError(`--state must be one of ${sessionStates.join(', ')}, not '${value}'`, 'sessions');
-  return value;
-}

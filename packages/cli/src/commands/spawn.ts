@@ -1,5 +1,6 @@
 import type { Session } from '@mission/contracts';
 import { sessionDrivers } from '@mission/contracts/vocabulary';
+import { parseChoice } from '../choiceOption.ts';
 import type { Command } from '../command.ts';
 import { DETACH_KEYS_HELP } from '../detachKeys.ts';
 import { UsageError } from '../errors.ts';
@@ -19,7 +20,7 @@ Talk to it with \`mission send\`, read it with \`mission screen\`, end it with \
   async run(context, { args, options }) {
     if (options.attach && context.printer.json) throw new UsageError('spawn --attach prints no JSON: leave out one of them', 'spawn');
     if (options['detach-keys'] !== undefined && !options.attach) throw new UsageError('--detach-keys goes with --attach', 'spawn');
-    const chosen = typeof options.driver === 'string' ? { driver: parseDriver(options.driver) } : {};
+    const chosen = typeof options.driver === 'string' ? { driver: parseChoice('driver', options.driver, sessionDrivers, 'spawn') } : {};
     const session = await context.api.request<Session>('POST', '/v1/sessions', { slot: args.slot, ...chosen });
     if (!options.attach) {
       context.printer.result(session, () => session.id);
@@ -29,9 +30,3 @@ Talk to it with \`mission send\`, read it with \`mission screen\`, end it with \
     return attachSession(context, session.id, options['detach-keys']);
   },
 };
-
-function parseDriver(value: string): string {
-  if (!(sessionDrivers as readonly string[]).includes(value))
-    throw new UsageError(`--driver must be one of ${sessionDrivers.join(', ')}, not '${value}'`, 'spawn');
-  return value;
-}
