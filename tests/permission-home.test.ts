@@ -24,7 +24,7 @@ describe("~ in permission rules is the agent's HOME", () => {
     const res = await system.fetch('/v1/roles/homebound', {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ allow: ['Read'], deny: ['Read(~/.ssh/**)'] }),
+      body: JSON.stringify({ allow: ['Read', 'Edit'], deny: ['Read(~/.ssh/**)'] }),
     });
     expect(res.status).toBe(200);
     const { core } = system;
@@ -34,7 +34,7 @@ describe("~ in permission rules is the agent's HOME", () => {
   afterAll(() => system?.close());
 
   const refused = async (slotEnv: Record<string, string>, file: string) => {
-    const slot = { id: 'homebound', role: 'homebound', cwd: '/workspace/homebound', home: launcher.agentHome('homebound', slotEnv) };
+    const slot = { id: 'homebound', role: 'homebound', cwd: '/workspace/homebound', ...launcher.agentPlaces('homebound', slotEnv) };
     const answer = await guard.refusal({
       owner: { kind: 'task', id: newId('task') },
       slot,
@@ -44,7 +44,7 @@ describe("~ in permission rules is the agent's HOME", () => {
   };
 
   it("is the agent user's home when the slot names none", async () => {
-    expect(launcher.agentHome('homebound', {})).toBe('/home/mission-agent');
+    expect(launcher.agentPlaces('homebound', {})).toEqual({ home: '/home/mission-agent' });
     expect(await refused({}, '/home/mission-agent/.ssh/id_ed25519')).toBe(true);
     expect(await refused({}, '~/.ssh/id_ed25519')).toBe(true);
     // The worker's own home is not the agent's: the rule does not name it (other rules and the kernel guard it).
@@ -52,8 +52,33 @@ describe("~ in permission rules is the agent's HOME", () => {
   });
 
   it("is the slot's env.HOME when it sets one", async () => {
-    expect(launcher.agentHome('homebound', { HOME: '/srv/homes/homebound' })).toBe('/srv/homes/homebound');
+    expect(launcher.agentPlaces('homebound', { HOME: '/srv/homes/homebound' })).toEqual({ home: '/srv/homes/homebound' });
     expect(await refused({ HOME: '/srv/homes/homebound' }, '/srv/homes/homebound/.ssh/config')).toBe(true);
     expect(await refused({ HOME: '/srv/homes/homebound' }, '/home/mission-agent/.ssh/config')).toBe(false);
+  });
+
+  it("guards the CLI's settings where the slot's env.CLAUDE_CONFIG_DIR moves them: a person decides a write", async () => {
+    const written = async (slotEnv: Record<string, string>, file_path: string) => {
+      const slot = { id: 'homebound', role: 'homebound', cwd: '/workspace/homebound', ...launcher.agentPlaces('homebound', slotEnv) };
+      const withdrawn = new AbortController();
+      let asked: string | undefined;
+      const answer = await guard.check({
+        owner: { kind: 'task', id: newId('task') },
+        slot,
+        use: { tool: 'Write', input: { file_path, content: '{"permissions":{"allow":["Bash"]}}' } },
+        onApprovalPending: (approval) => {
+          asked = approval.id;
+          withdrawn.abort();
+        },
+        signal: withdrawn.signal,
+      });
+      return asked ? 'asked' : answer.decision;
+    };
+    const moved = { CLAUDE_CONFIG_DIR: '/srv/claude/homebound' };
+    expect(await written(moved, '/srv/claude/homebound/settings.json')).toBe('asked');
+    expect(await written(moved, '/srv/claude/homebound/CLAUDE.md')).toBe('allow');
+    // Not moved there, it is a folder like any other (the role allows Edit): the setting is what guards it.
+    expect(await written({}, '/srv/claude/homebound/settings.json')).toBe('allow');
+    expect(await written({}, '/home/mission-agent/.claude/settings.json')).toBe('asked');
   });
 });

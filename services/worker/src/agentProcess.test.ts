@@ -135,8 +135,12 @@ describe('how an agent process is launched', () => {
     expect(other.env).toMatchObject({ HOME: shared.home, USER: 'mission-agent' });
     // A glob, mapped to the worker's own user (null): claude itself, no setpriv.
     expect((await launcher.prepare({ args: ['-p'], cwd: dir, slot: 'review-2', slotEnv: {}, launchEnv: {} })).bin).toBe('claude');
-    expect(launcher.agentHome('deploy', {})).toBe(deploy.home);
-    expect(launcher.agentHome('deploy', { HOME: '/srv/deploy-home' })).toBe('/srv/deploy-home');
+    expect(launcher.agentPlaces('deploy', {})).toEqual({ home: deploy.home });
+    expect(launcher.agentPlaces('deploy', { HOME: '/srv/deploy-home' })).toEqual({ home: '/srv/deploy-home' });
+    expect(launcher.agentPlaces('deploy', { CLAUDE_CONFIG_DIR: '/srv/deploy-claude' })).toEqual({
+      home: deploy.home,
+      claudeDir: '/srv/deploy-claude',
+    });
     expect(launcher.homes).toEqual([shared.home, deploy.home, '/root']);
     fs.rmSync(dir, { recursive: true });
   });

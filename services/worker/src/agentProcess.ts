@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { slotMatches } from '@mission/contracts';
+import { type MatchContext, slotMatches } from '@mission/contracts';
 
 const run = promisify(execFile);
 
@@ -23,6 +23,14 @@ export interface AgentIdentity {
   gid: number;
   /** Its HOME from the passwd database: where claude keeps its config when the slot names none. */
   home: string;
+}
+
+/** Where an agent keeps its things, as its role's rules read them: its HOME (`~`) and the CLI's folder when moved. */
+export type AgentPlaces = Pick<MatchContext, 'home' | 'claudeDir'>;
+
+/** The places of an agent started with `env` (its HOME is always set: see {@link AgentLauncher.environment}). */
+export function agentPlaces(env: Readonly<Record<string, string | undefined>>): AgentPlaces {
+  return { home: env.HOME!, ...(env.CLAUDE_CONFIG_DIR ? { claudeDir: env.CLAUDE_CONFIG_DIR } : {}) };
 }
 
 /** The user agents run as when the worker runs as root and MISSION_AGENT_USER is not set (the image creates it). */
@@ -191,9 +199,9 @@ export class AgentLauncher {
     ];
   }
 
-  /** The HOME an agent of this slot runs with (what `~` in its role's rules means). */
-  agentHome(slot: string, slotEnv: Record<string, string>): string {
-    return this.environment({ slot, slotEnv, launchEnv: {} }).HOME!;
+  /** The HOME an agent of this slot runs with (what `~` in its role's rules means), and its CLI's folder when moved. */
+  agentPlaces(slot: string, slotEnv: Record<string, string>): AgentPlaces {
+    return agentPlaces(this.environment({ slot, slotEnv, launchEnv: {} }));
   }
 
   /**

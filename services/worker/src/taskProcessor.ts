@@ -133,7 +133,7 @@ export class TaskProcessor {
     };
     // A warm agent of the slot, started with these very settings, when one is ready: no cold start.
     const warm = continuing ? undefined : this.deps.warm?.take(slot, rules);
-    const guarded = { ...slot, home: this.deps.launcher.agentHome(slot.id, slot.env) };
+    const guarded = { ...slot, ...this.deps.launcher.agentPlaces(slot.id, slot.env) };
     const prompts = warm ? warm.prompts.bind(owner, guarded) : this.deps.prompts.register(owner, guarded);
     const combined = combineLaunches([prompts, mission], rules.allow);
     // The Claude session the run goes on in, the warm agent's, or a new one of our choosing: known before the CLI says it.

@@ -66,6 +66,20 @@ describe("Claude Code's own settings are never written by an allow rule", () => 
     expect(bash('cp -r src out')).toEqual({ verdict: 'allow', rule: 'Bash(cp:*)' });
   });
 
+  it("the agent's CLI folder moved by CLAUDE_CONFIG_DIR: its settings, whatever the folder's name", () => {
+    const moved = { ...context, claudeDir: '/srv/slots/a/claude-config' };
+    const writeThere = (file_path: string) => decide(editor, { tool: 'Write', input: { file_path, content: '{}' } }, moved);
+    const bashThere = (command: string) => decide(editor, { tool: 'Bash', input: { command } }, moved);
+    expect(writeThere('/srv/slots/a/claude-config/settings.json')).toEqual(asked('/srv/slots/a/claude-config/settings.json'));
+    expect(writeThere('/srv/slots/a/claude-config/.claude.json')).toEqual(asked('/srv/slots/a/claude-config/.claude.json'));
+    expect(bashThere('echo x > /srv/slots/a/claude-config/settings.json').verdict).toBe('confirm');
+    expect(bashThere('cp -r payload/. /srv/slots/a/claude-config').verdict).toBe('confirm');
+    expect(bashThere('rm -rf /srv/slots/a').verdict).toBe('confirm');
+    // Without it, the same folder is any other; its other files are as the rules say.
+    expect(write('/srv/slots/a/claude-config/settings.json')).toEqual({ verdict: 'allow', rule: 'Edit' });
+    expect(writeThere('/srv/slots/a/claude-config/CLAUDE.md')).toEqual({ verdict: 'allow', rule: 'Edit' });
+  });
+
   it('a role that allows every command can write anything: it is not asked about the settings either', () => {
     const shell = roleRulesSchema.parse({ allow: ['Bash'] });
     expect(bash('echo x > .claude/settings.local.json', shell)).toEqual({ verdict: 'allow', rule: 'Bash' });

@@ -15,11 +15,15 @@ const CONFIG_FILES = ['*/.claude/settings.json', '*/.claude/settings.local.json'
  * such a write (a person decides; a deny rule denies). Pure.
  */
 export function mayChangeClaudeConfig(glob: string, below: boolean, context: MatchContext): boolean {
-  if (CONFIG_FILES.some((config) => globsIntersect(glob, config))) return true;
+  const claudeDir = context.claudeDir?.replace(/\/$/, '');
+  // The agent's CLI folder moved elsewhere (CLAUDE_CONFIG_DIR) keeps its user settings there, whatever its name.
+  const files = claudeDir ? [...CONFIG_FILES, `${claudeDir}/settings.json`, `${claudeDir}/settings.local.json`] : CONFIG_FILES;
+  if (files.some((config) => globsIntersect(glob, config))) return true;
   if (!below) return false;
   const cwd = context.cwd.replace(/\/$/, '');
   const home = context.home.replace(/\/$/, '');
   const near = [`${cwd}/.claude/*`, `${cwd}/.mcp.json`, `${home}/.claude/*`, `${home}/.claude.json`, '/etc/claude-code/*'];
+  if (claudeDir) near.push(`${claudeDir}/*`);
   return globsIntersect(glob, '*/.claude') || near.some((config) => globsIntersect(`${glob}/*`, config));
 }
 

@@ -4,6 +4,8 @@ import path from 'node:path';
 export interface MatchContext {
   cwd: string;
   home: string;
+  /** The CLI's own folder where the agent's environment moves it (`CLAUDE_CONFIG_DIR`); `~/.claude` when absent. */
+  claudeDir?: string;
 }
 
 /**

@@ -1,10 +1,14 @@
 import { type Approval, decide, type EventOwner, type ToolUse } from '@mission/contracts';
+import type { AgentPlaces } from '../agentProcess.ts';
 import { type ApprovalStore, type Database, type EventLog, type Logger, recordDecision, roleInForce } from '@mission/store';
 
 export interface GuardRequest {
   owner: EventOwner;
-  /** `home`: the agent's own HOME (its user's, or the slot's `env.HOME`), which `~` in the role's rules means. */
-  slot: { id: string; role: string; cwd: string; home: string };
+  /**
+   * `home`: the agent's own HOME (its user's, or the slot's `env.HOME`), which `~` in the role's rules means;
+   * `claudeDir`: its CLI's folder when the slot's `env.CLAUDE_CONFIG_DIR` moves it (its settings are guarded there).
+   */
+  slot: { id: string; role: string; cwd: string } & AgentPlaces;
   use: ToolUse;
   /** Told when the use must wait for a person (an approval was created). */
   onApprovalPending?: (approval: Approval) => void;
@@ -43,7 +47,7 @@ export class PermissionGuard {
   async refusal(request: GuardRequest): Promise<GuardAnswer | null> {
     const { owner, slot, use } = request;
     const role = await roleInForce(this.deps.db, slot.role);
-    const policy = decide(role.rules, use, { cwd: slot.cwd, home: slot.home });
+    const policy = decide(role.rules, use, slot);
     if (policy.verdict !== 'deny') return null;
     const reason = denialReason(role.name, policy.rule);
     await recordDecision(this.deps.db, this.deps.events, { owner, use, decision: 'deny', by: 'policy', role, rule: policy.rule, reason });
@@ -53,7 +57,7 @@ export class PermissionGuard {
   async check(request: GuardRequest): Promise<GuardAnswer> {
     const { owner, slot, use } = request;
     const role = await roleInForce(this.deps.db, slot.role);
-    const policy = decide(role.rules, use, { cwd: slot.cwd, home: slot.home });
+    const policy = decide(role.rules, use, slot);
     if (policy.verdict !== 'confirm') {
       const reason = policy.verdict === 'deny' ? denialReason(role.name, policy.rule) : undefined;
       await recordDecision(this.deps.db, this.deps.events, {

@@ -8,6 +8,7 @@ import {
   MissionError,
   type ToolUse,
 } from '@mission/contracts';
+import type { AgentPlaces } from '../agentProcess.ts';
 import { type Database, type EventLog, type Logger, type RoleInForce, recordDecision, roleInForce } from '@mission/store';
 
 export interface BashModeGateOptions {
@@ -15,8 +16,8 @@ export interface BashModeGateOptions {
   events: EventLog;
   owner: EventOwner;
   slot: { role: string; cwd: string };
-  /** The agent's HOME, for `~` in rules. */
-  home: string;
+  /** The agent's HOME, for `~` in rules, and its CLI's folder. */
+  places: AgentPlaces;
   /** Whether Claude's prompt takes typed input now (no dialog is open). */
   promptTakesInput(): boolean;
   logger: Logger;
@@ -45,7 +46,7 @@ export class BashModeGate {
     if (!mayStartBashMode(text)) return;
     const command = bashModeCommand(text) ?? '';
     const role = await roleInForce(this.deps.db, this.deps.slot.role);
-    const policy = decide(role.rules, { tool: 'Bash', input: { command } }, { cwd: this.deps.slot.cwd, home: this.deps.home });
+    const policy = decide(role.rules, { tool: 'Bash', input: { command } }, { cwd: this.deps.slot.cwd, ...this.deps.places });
     const use = { tool: 'Bash', input: { command, via: 'bash_mode' } };
     if (policy.verdict === 'allow') {
       await this.record(use, 'allow', role, policy.rule);

@@ -43,7 +43,7 @@ import { CLAUDE_SCREEN_ARGS, CLAUDE_SCREEN_ENV } from '../pty/screenParser.ts';
 import { dialogToolUse, type PermissionGuard } from '../permissions/permissionGuard.ts';
 import { loadRunnableSlot } from '../runnableSlot.ts';
 import { recordSessionCost } from './sessionCost.ts';
-import type { AgentLauncher } from '../agentProcess.ts';
+import { type AgentLauncher, agentPlaces } from '../agentProcess.ts';
 import type { TerminalSpawner } from '../spawner/spawner.ts';
 import { combineLaunches, settingsArgs } from '../cliLaunch.ts';
 import { CLAUDE_QUIET_ENV, claudeHomePaths, prepareClaudeHomeFor } from '../claudeHome.ts';
@@ -445,7 +445,8 @@ export class SessionHost {
     }
     const pty = new PtySession({ ...agent, spawner: this.deps.spawner, cols: row.cols, rows: row.rows });
     // What the role's rules are read against: `~` is the agent's HOME, not the worker's.
-    const guardSlot = { ...slot, home: agent.env.HOME ?? this.deps.launcher.defaultHomeFor(slot.id) };
+    const places = agentPlaces(agent.env);
+    const guardSlot = { ...slot, ...places };
     const channel = channels(this.deps.queuePrefix);
     const gate = new BashModeGate({
       db: this.deps.db,
@@ -453,7 +454,7 @@ export class SessionHost {
       logger: log,
       owner,
       slot: { role: slot.role, cwd: place.cwd },
-      home: guardSlot.home,
+      places,
       promptTakesInput: (): boolean => session.state === 'idle' || session.state === 'working',
       refuseAttach: (client, message) =>
         void this.deps.connection.publish(channel.ptyRefused(sessionId), JSON.stringify({ client, message })),
