@@ -29,6 +29,10 @@ describe('git worktree workspaces per slot, real claude CLI against the stub', (
     await slots.put('tree', { cwd: repo, env: bed.claude.env, workspace: 'worktree' });
     await slots.put('kept-tree', { cwd: repo, env: bed.claude.env, workspace: 'worktree', keepWorkspace: true });
     await slots.put('no-repo', { cwd: bed.workdir, env: bed.claude.env, workspace: 'worktree' });
+    expect(
+      (await bed.system.call('PUT', '/v1/roles/tree-editor', { allow: ['Edit', 'Bash(echo:*)'], deny: ['Edit(secrets/**)'] })).status,
+    ).toBe(200);
+    await slots.put('guarded-tree', { cwd: repo, env: bed.claude.env, workspace: 'worktree', role: 'tree-editor' });
   });
   afterAll(async () => {
     await bed?.close();
@@ -113,6 +117,38 @@ describe('git worktree workspaces per slot, real claude CLI against the stub', (
     const turn = bed.stub.requests.findLast((request) => request.tools.length > 0);
     expect(turn?.lastUserText).toBe('go on');
     expect(JSON.stringify(turn?.body.messages)).toContain('start the work');
+    await killAndWait(session.id);
+  });
+
+  it("the role's paths are read in the worktree claude works in: a deny rule of its folder holds there", async () => {
+    const { body: session } = await call<Session>('POST', '/v1/sessions', { slot: 'guarded-tree' });
+    const secret = path.join(worktreeOf(session.id), 'secrets', 'key.txt');
+    const notes = path.join(worktreeOf(session.id), 'notes.txt');
+    fs.mkdirSync(path.dirname(secret));
+    // A command naming the file by its whole path. Claude Code, given the role's deny rules, refuses it too; read
+    // against the slot's folder instead of the worktree, Mission's guard let it by unrecorded, its reason unsaid.
+    bed.stub.enqueue(
+      { text: 'Writing.', toolUses: [{ name: 'Bash', input: { command: `echo leaked > ${secret}`, description: 'Write the key' } }] },
+      { text: 'Refused.', toolUses: [{ name: 'Write', input: { file_path: notes, content: 'notes' } }] },
+      { text: 'Noted.' },
+    );
+    const turn = await call<{ state: string; response: string }>('POST', `/v1/sessions/${session.id}/send`, {
+      text: 'write the key and the notes',
+      timeoutMs: 30_000,
+    });
+    expect(turn.body).toMatchObject({ state: 'idle', response: 'Noted.' });
+    expect(fs.existsSync(secret)).toBe(false);
+    expect(fs.readFileSync(notes, 'utf8')).toBe('notes');
+    const decisions = (await (await bed.system.fetch(`/v1/sessions/${session.id}/events?follow=false`)).text())
+      .split('\n')
+      .filter((line) => line.startsWith('data: '))
+      .map((line) => JSON.parse(line.slice(6)) as MissionEvent)
+      .filter((event) => event.type === 'permission_decision')
+      .map((event) => event.payload as { tool: string; decision: string; rule?: string });
+    expect(decisions.map(({ tool, decision, rule }) => [tool, decision, rule])).toEqual([
+      ['Bash', 'deny', 'Edit(secrets/**)'],
+      ['Write', 'allow', 'Edit'],
+    ]);
     await killAndWait(session.id);
   });
 

@@ -444,9 +444,10 @@ export class SessionHost {
       log.warn({ forbidden }, "claude's settings forbid its hooks: the session is followed by its screen");
     }
     const pty = new PtySession({ ...agent, spawner: this.deps.spawner, cols: row.cols, rows: row.rows });
-    // What the role's rules are read against: `~` is the agent's HOME, not the worker's.
+    // What the role's rules are read against: the folder claude runs in (the session's worktree, when it has one),
+    // and `~` is the agent's HOME, not the worker's.
     const places = agentPlaces(agent.env);
-    const guardSlot = { ...slot, ...places };
+    const guardSlot = { ...slot, cwd: place.cwd, ...places };
     const channel = channels(this.deps.queuePrefix);
     const gate = new BashModeGate({
       db: this.deps.db,
