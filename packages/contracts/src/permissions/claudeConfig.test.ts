@@ -15,7 +15,7 @@ const bash = (command: string, rules = editor): PolicyDecision => decide(rules, 
 const asked = (shown: string) => ({
   verdict: 'confirm',
   rule: null,
-  reason: `it writes ${shown}, Claude Code's own settings (what claude may run without asking, and runs by itself): a person decides`,
+  reason: `it writes ${shown}, part of Claude Code's own configuration (its settings, skills, commands and agents say what claude may run without asking, and what it runs by itself): a person decides`,
 });
 
 describe("Claude Code's own settings are never written by an allow rule", () => {
@@ -29,13 +29,25 @@ describe("Claude Code's own settings are never written by an allow rule", () => 
       '.mcp.json',
       '/etc/claude-code/managed-settings.json',
       'src/../.claude/settings.local.json',
+      // Skills, commands and agents: their allowed-tools run unasked while one is in use.
+      '.claude/skills/deploy/SKILL.md',
+      '.claude/commands/deploy.md',
+      '~/.claude/agents/helper.md',
+      '/work/other/.claude/skills/x/scripts/run.sh',
     ])
       expect(write(file), file).toEqual(asked(file));
     expect(
       decide(editor, { tool: 'Edit', input: { file_path: '.claude/settings.json', old_string: 'a', new_string: 'b' } }, context),
     ).toEqual(asked('.claude/settings.json'));
-    // Other files of the folder, its other .claude files (commands, agents), and reading the settings: as the rules say.
-    for (const file of ['src/app.ts', '.claude/commands/deploy.md', 'settings.json', '.claude-notes.json'])
+    // Other files of the folder, its other .claude files (its memory, output styles), and reading the settings: as the rules say.
+    for (const file of [
+      'src/app.ts',
+      '.claude/CLAUDE.md',
+      '.claude/output-styles/terse.md',
+      'settings.json',
+      'skills/x/SKILL.md',
+      '.claude-notes.json',
+    ])
       expect(write(file), file).toEqual({ verdict: 'allow', rule: 'Edit' });
     expect(decide(editor, { tool: 'Read', input: { file_path: '.claude/settings.json' } }, context).verdict).toBe('confirm');
   });
@@ -72,6 +84,7 @@ describe("Claude Code's own settings are never written by an allow rule", () => 
     const bashThere = (command: string) => decide(editor, { tool: 'Bash', input: { command } }, moved);
     expect(writeThere('/srv/slots/a/claude-config/settings.json')).toEqual(asked('/srv/slots/a/claude-config/settings.json'));
     expect(writeThere('/srv/slots/a/claude-config/.claude.json')).toEqual(asked('/srv/slots/a/claude-config/.claude.json'));
+    expect(writeThere('/srv/slots/a/claude-config/skills/x/SKILL.md').verdict).toBe('confirm');
     expect(bashThere('echo x > /srv/slots/a/claude-config/settings.json').verdict).toBe('confirm');
     expect(bashThere('cp -r payload/. /srv/slots/a/claude-config').verdict).toBe('confirm');
     expect(bashThere('rm -rf /srv/slots/a').verdict).toBe('confirm');
