@@ -1,10 +1,13 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { MissionEvent, Session, SessionTurn } from '@mission/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canSwitchUsers, createAgentUser, type TestAgentUser } from './support/agentUser.ts';
 import { type ClaudeHome, prepareClaudeHome } from './support/claudeEnv.ts';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
+import { waitUntil } from './support/processes.ts';
 import { scriptByPrompt } from './support/stubAnthropic.ts';
 import { startWorkerProcess, type WorkerProcess } from './support/workerProcess.ts';
 
@@ -148,5 +151,79 @@ describe.skipIf(!canSwitchUsers)('agents are separated from the worker (real cla
     expect(output).not.toContain('private-note');
     expect(fs.statSync(apart.workdir).uid).toBe(apartUser.uid);
     expect(fs.statSync(bed.workdir).uid).toBe(agentUser.uid);
+  });
+
+  // The documented way to give agents a folder is to make it their user's: git refuses a repository of another user
+  // ("dubious ownership"), so the worktree's git runs as the agent — as root, the worker's git refused the agent's
+  // repository and the session ended saying its folder was in no git repository.
+  it("a session's git worktree is the agent user's: made, committed in and resumed in a repository of its own", async () => {
+    const git = (cwd: string, ...args: string[]) =>
+      execFileSync('git', ['-c', 'safe.directory=*', ...args], { cwd, encoding: 'utf8' }).trim();
+    const repo = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'mission-agent-repo-')));
+    const rootRepo = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'mission-root-repo-')));
+    try {
+      for (const dir of [repo, rootRepo]) {
+        git(dir, 'init', '-q', '-b', 'main');
+        fs.writeFileSync(path.join(dir, 'README.md'), 'a repository\n');
+        git(dir, 'add', 'README.md');
+        git(dir, '-c', 'user.name=Test', '-c', 'user.email=test@example.com', 'commit', '-q', '-m', 'first');
+      }
+      execFileSync('chown', ['-R', agentUser.name, repo]);
+      // Readable to all, as a checkout usually is: git itself refuses it to another user.
+      fs.chmodSync(rootRepo, 0o755);
+      const slot = { role: 'shell', env: bed.claude.env, workspace: 'worktree', keepWorkspace: true };
+      expect((await bed.system.fetch('/v1/slots/agent-tree', put({ ...slot, cwd: repo }))).status).toBe(200);
+      expect((await bed.system.fetch('/v1/slots/root-tree', put({ ...slot, cwd: rootRepo }))).status).toBe(200);
+      const call = <T>(method: string, route: string, body?: unknown) => bed.system.call<T>(method, route, body);
+      const stateIs = (id: string, state: string) =>
+        waitUntil(async () => (await call<Session>('GET', `/v1/sessions/${id}`)).body.state === state, 30_000, `session ${id} ${state}`);
+
+      const { body: session } = await call<Session>('POST', '/v1/sessions', { slot: 'agent-tree' });
+      const worktree = path.join(repo, '.claude', 'worktrees', `mission-${session.id}`);
+      const commit =
+        'echo work > work.txt && git add work.txt && git -c user.name=Agent -c user.email=agent@example.com commit -qm work && git log --format=%s -1';
+      replies['commit in the worktree'] = [
+        { text: 'Committing.', toolUses: [{ name: 'Bash', input: { command: commit, description: 'Commit' } }] },
+        { text: 'Committed.' },
+      ];
+      const turn = await call<SessionTurn>('POST', `/v1/sessions/${session.id}/send`, {
+        text: 'commit in the worktree',
+        timeoutMs: 30_000,
+      });
+      expect(turn.body, worker.output().slice(-3_000)).toMatchObject({ state: 'idle', response: 'Committed.' });
+      expect(
+        bed.stub.requests
+          .flatMap((request) => request.toolResults)
+          .at(-1)
+          ?.content.trim(),
+      ).toBe('work');
+      expect(fs.statSync(worktree).uid).toBe(agentUser.uid);
+      await call('POST', `/v1/sessions/${session.id}/kill`);
+      await stateIs(session.id, 'exited');
+      expect(git(repo, 'log', '--format=%s', '-1', `mission/${session.id}`)).toBe('work');
+      // Resumed, it goes on in the worktree it left (the check that it is there runs as the agent too).
+      expect((await call('POST', `/v1/sessions/${session.id}/resume`)).status).toBe(200);
+      await stateIs(session.id, 'idle');
+      expect(fs.readFileSync(path.join(worktree, 'work.txt'), 'utf8')).toBe('work\n');
+      expect(
+        git(repo, 'worktree', 'list')
+          .split('\n')
+          .filter((line) => line.includes(`mission-${session.id}`)),
+      ).toHaveLength(1);
+      await call('POST', `/v1/sessions/${session.id}/kill`);
+      await stateIs(session.id, 'exited');
+
+      // A repository of another user (the worker's): the session ends at once, saying why and what to do.
+      const { body: refused } = await call<Session>('POST', '/v1/sessions', { slot: 'root-tree' });
+      await stateIs(refused.id, 'exited');
+      const log = (await bed.system.core.events.list(refused.id, 0, { limit: 100 })) as MissionEvent[];
+      expect(log.find((event) => event.type === 'error')?.payload).toMatchObject({
+        code: 'spawn_failed',
+        message: expect.stringMatching(/git refuses the repository holding .* to the agent user '.*', as it belongs to another user/),
+      });
+    } finally {
+      fs.rmSync(repo, { recursive: true, force: true });
+      fs.rmSync(rootRepo, { recursive: true, force: true });
+    }
   });
 });

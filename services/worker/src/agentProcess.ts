@@ -33,6 +33,11 @@ export function agentPlaces(env: Readonly<Record<string, string | undefined>>): 
   return { home: env.HOME!, ...(env.CLAUDE_CONFIG_DIR ? { claudeDir: env.CLAUDE_CONFIG_DIR } : {}) };
 }
 
+/** setpriv's arguments that run `bin` as `identity`: its uid and gid, every supplementary group dropped. */
+function asUser(identity: AgentIdentity, bin: string, args: readonly string[]): string[] {
+  return ['--reuid', String(identity.uid), '--regid', String(identity.gid), '--clear-groups', '--', bin, ...args];
+}
+
 /** The user agents run as when the worker runs as root and MISSION_AGENT_USER is not set (the image creates it). */
 export const DEFAULT_AGENT_USER = 'mission-agent';
 
@@ -215,17 +220,21 @@ export class AgentLauncher {
     const homes = new Set([env.HOME!, ...(env.CLAUDE_CONFIG_DIR ? [env.CLAUDE_CONFIG_DIR] : [])]);
     for (const dir of homes) if (dir !== request.cwd) await this.giveToAgent(dir, identity, 'whole');
     await this.giveToAgent(request.cwd, identity, request.cwdMadeForAgent ? 'whole' : 'if empty');
-    const args = [
-      '--reuid',
-      String(identity.uid),
-      '--regid',
-      String(identity.gid),
-      '--clear-groups',
-      '--',
-      this.deps.claudeBin,
-      ...request.args,
-    ];
-    return { bin: 'setpriv', args, cwd: request.cwd, env };
+    return { bin: 'setpriv', args: asUser(identity, this.deps.claudeBin, request.args), cwd: request.cwd, env };
+  }
+
+  /**
+   * Runs a command of the worker's in the agents' place, as they run (the slot's user and environment), and
+   * resolves with what it printed: git in a session's repository, which is the agent user's (git refuses a
+   * repository of another user, "dubious ownership", and the agent must be able to commit in what git makes).
+   */
+  async runAsAgent(slot: string, slotEnv: Record<string, string>, bin: string, args: readonly string[], cwd: string): Promise<string> {
+    const env = this.environment({ slot, slotEnv, launchEnv: {} });
+    const identity = this.identityFor(slot);
+    const { stdout } = identity
+      ? await run('setpriv', asUser(identity, bin, args), { cwd, env, encoding: 'utf8' })
+      : await run(bin, [...args], { cwd, env, encoding: 'utf8' });
+    return stdout.trim();
   }
 
   /** Built from scratch: the inherited allow-list, the agent's own HOME/USER, the slot's env, then Mission's. */

@@ -176,7 +176,7 @@ export class SessionHost {
   private readonly claudeRecords: ClaudeHomeScanner;
 
   constructor(private readonly deps: SessionHostOptions) {
-    this.workspaces = new SessionWorkspaces(deps.logger);
+    this.workspaces = new SessionWorkspaces(deps.logger, deps.launcher);
     this.claudeRecords = new ClaudeHomeScanner(deps.logger);
     this.store = new SessionStore(deps);
     this.pauses = new SlotPauses(deps);
