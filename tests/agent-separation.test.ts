@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { MissionEvent, Session, SessionTurn } from '@mission/contracts';
+import { claudeHomePaths } from '@mission/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canSwitchUsers, createAgentUser, type TestAgentUser } from './support/agentUser.ts';
 import { type ClaudeHome, prepareClaudeHome } from './support/claudeEnv.ts';
@@ -224,6 +225,38 @@ describe.skipIf(!canSwitchUsers)('agents are separated from the worker (real cla
     } finally {
       fs.rmSync(repo, { recursive: true, force: true });
       fs.rmSync(rootRepo, { recursive: true, force: true });
+    }
+  });
+
+  // The worker runs as root and prepares the agent's CLI home before a session: it read the config through a link
+  // the agent made to a file of the worker's and wrote it back, Mission's settings added, as the agent's own file.
+  it("the worker follows no link out of the agent's home: a file of the worker's linked there is neither read nor copied", async () => {
+    const secretJson = path.join(bed.system.config.dataDir, 'worker-only.json');
+    fs.writeFileSync(secretJson, JSON.stringify({ token: cloudSecret }), { mode: 0o600 });
+    const config = claudeHomePaths(apart.claude.env).config;
+    const kept = fs.readFileSync(config);
+    try {
+      await runAsAgent('link the config out', `ln -sf ${secretJson} ${config} && echo linked`, 'apart-1');
+      expect(fs.lstatSync(config).isSymbolicLink()).toBe(true);
+      const { body: session } = await bed.system.call<Session>('POST', '/v1/sessions', { slot: 'apart-1' });
+      await waitUntil(
+        async () => (await bed.system.call<Session>('GET', `/v1/sessions/${session.id}`)).body.state === 'exited',
+        30_000,
+        'the session to end',
+      );
+      const log = (await bed.system.core.events.list(session.id, 0, { limit: 100 })) as MissionEvent[];
+      expect(log.find((event) => event.type === 'error')?.payload).toMatchObject({
+        code: 'spawn_failed',
+        message: `could not prepare Claude Code's home: ${config} is a link: the worker follows no link in ${apart.claude.home}, another user's folder`,
+      });
+      expect(JSON.stringify(log)).not.toContain(cloudSecret);
+      // The link is as the agent left it: nothing of the worker's file was written where the agent reads.
+      expect(fs.lstatSync(config).isSymbolicLink()).toBe(true);
+    } finally {
+      fs.rmSync(config, { force: true });
+      fs.writeFileSync(config, kept);
+      execFileSync('chown', [apartUser.name, config]);
+      fs.rmSync(secretJson, { force: true });
     }
   });
 });

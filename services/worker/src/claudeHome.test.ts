@@ -26,12 +26,14 @@ function tempDir(): string {
 describe("the CLI's home", () => {
   it('lives in HOME, or in CLAUDE_CONFIG_DIR when set', () => {
     expect(claudeHomePaths({ HOME: '/h' })).toEqual({
+      root: '/h',
       config: '/h/.claude.json',
       settings: '/h/.claude/settings.json',
       credentials: '/h/.claude/.credentials.json',
       projects: '/h/.claude/projects',
     });
     expect(claudeHomePaths({ HOME: '/h', CLAUDE_CONFIG_DIR: '/c' })).toEqual({
+      root: '/c',
       config: '/c/.claude.json',
       settings: '/c/settings.json',
       credentials: '/c/.credentials.json',

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { readOwnedFile, writeOwnedFile } from './ownedFiles.ts';
 
 /**
  * Everything Mission knows about the Claude Code CLI's home: what it must hold so that `claude` starts
@@ -20,6 +20,8 @@ export const CLAUDE_QUIET_ENV: Readonly<Record<string, string>> = {
 
 /** Where the CLI keeps its files for an environment (HOME, CLAUDE_CONFIG_DIR). */
 export interface ClaudeHomePaths {
+  /** The folder they are all under: the HOME, or CLAUDE_CONFIG_DIR (the agent's, read and written as {@link readOwnedFile} does). */
+  root: string;
   /** The global config (`.claude.json`): onboarding, trusted folders, approved API keys. */
   config: string;
   /** The user settings (`settings.json`). */
@@ -35,6 +37,7 @@ export function claudeHomePaths(env: Record<string, string | undefined>): Claude
   const home = env.HOME ?? os.homedir();
   const dir = configDir ?? path.join(home, '.claude');
   return {
+    root: configDir ?? home,
     config: configDir ? path.join(configDir, '.claude.json') : path.join(home, '.claude.json'),
     settings: path.join(dir, 'settings.json'),
     credentials: path.join(dir, '.credentials.json'),
@@ -134,7 +137,7 @@ function isTrusted(projects: Json, dir: string): boolean {
 
 /** Reads the home's files (missing ones are empty). */
 export async function readClaudeHome(paths: ClaudeHomePaths): Promise<{ config: Json; settings: Json }> {
-  return { config: await readClaudeJson(paths.config), settings: await readClaudeJson(paths.settings) };
+  return { config: await readClaudeJson(paths.config, paths.root), settings: await readClaudeJson(paths.settings, paths.root) };
 }
 
 /**
@@ -166,42 +169,25 @@ async function prepare(paths: ClaudeHomePaths, needs: ClaudeHomeNeeds): Promise<
   const { config, settings } = await readClaudeHome(paths);
   const resolved = { ...needs, trustedDirs };
   if (claudeHomeProblems(config, settings, resolved).length === 0) return;
-  await writeIfChanged(paths.config, config, withClaudeConfig(config, resolved));
-  await writeIfChanged(paths.settings, settings, withClaudeSettings(settings));
+  await writeIfChanged(paths.root, paths.config, config, withClaudeConfig(config, resolved));
+  await writeIfChanged(paths.root, paths.settings, settings, withClaudeSettings(settings));
 }
 
-async function writeIfChanged(file: string, before: Json, after: Json): Promise<void> {
+/** Writes one of the home's files (below `root`) when its content changes: the home's owner's, as the agent's claude must write it too. */
+async function writeIfChanged(root: string, file: string, before: Json, after: Json): Promise<void> {
   const text = JSON.stringify(after, null, 2);
   if (text === JSON.stringify(before, null, 2)) return;
-  const folder = path.dirname(file);
-  const created = await fs.mkdir(folder, { recursive: true });
-  if (created) await ownLikeParent(created);
-  const temporary = `${file}.mission-${randomUUID()}`;
-  await fs.writeFile(temporary, `${text}\n`, { mode: 0o600 });
-  await ownLikeParent(temporary);
-  await fs.rename(temporary, file);
+  await writeOwnedFile(root, path.relative(root, file), `${text}\n`);
 }
 
 /**
- * A worker running as root prepares the home of an agent user: what it writes there must stay the
- * owner's (the folder's), or the agent's claude could not write its own config. Not root: nothing to do.
+ * A JSON file of Claude Code's as an object ({} when it is missing or empty); not JSON: an error saying which file.
+ * With `root` (a folder of the agent's holding it), read as {@link readOwnedFile} reads: no link out of it followed.
  */
-async function ownLikeParent(target: string): Promise<void> {
-  if (process.getuid?.() !== 0) return;
-  const { uid, gid } = await fs.stat(path.dirname(target));
-  await fs.chown(target, uid, gid);
-}
-
-/** A JSON file of Claude Code's as an object ({} when it is missing or empty); not JSON: an error saying which file. */
-export async function readClaudeJson(file: string): Promise<Json> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw error;
-  }
-  if (text.trim() === '') return {};
+export async function readClaudeJson(file: string, root?: string): Promise<Json> {
+  const text =
+    root === undefined ? await fs.readFile(file, 'utf8').catch(missingAsNull) : await readOwnedFile(root, path.relative(root, file));
+  if (text === null || text.trim() === '') return {};
   try {
     return asObject(JSON.parse(text));
   } catch (error) {
@@ -215,4 +201,9 @@ function asObject(value: unknown): Json {
 
 function asStrings(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+}
+
+function missingAsNull(error: NodeJS.ErrnoException): null {
+  if (error.code === 'ENOENT') return null;
+  throw error;
 }

@@ -52,9 +52,9 @@ describe('settingsFilesOf and hooksForbiddenBy', () => {
     const files = await settingsFilesOf({ HOME: home }, cwd, managed);
     expect(files).toEqual({
       ordered: [
-        path.join(home, '.claude/settings.json'),
-        path.join(cwd, '.claude/settings.json'),
-        path.join(cwd, '.claude/settings.local.json'),
+        { file: path.join(home, '.claude/settings.json'), root: home },
+        { file: path.join(cwd, '.claude/settings.json'), root: cwd },
+        { file: path.join(cwd, '.claude/settings.local.json'), root: cwd },
       ],
       managed: [path.join(managed, 'managed-settings.json')],
     });
@@ -67,7 +67,7 @@ describe('settingsFilesOf and hooksForbiddenBy', () => {
     write(path.join(managed, 'managed-settings.d/10-other.json'), {});
     fs.writeFileSync(path.join(managed, 'managed-settings.d/notes.txt'), 'not settings');
     const withDropIns = await settingsFilesOf({ CLAUDE_CONFIG_DIR: path.join(home, 'config') }, cwd, managed);
-    expect(withDropIns.ordered[0]).toBe(path.join(home, 'config/settings.json'));
+    expect(withDropIns.ordered[0]).toEqual({ file: path.join(home, 'config/settings.json'), root: path.join(home, 'config') });
     expect(withDropIns.managed).toEqual([
       path.join(managed, 'managed-settings.json'),
       path.join(managed, 'managed-settings.d/10-other.json'),

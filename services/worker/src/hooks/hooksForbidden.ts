@@ -7,8 +7,11 @@ export const MANAGED_SETTINGS_DIR = '/etc/claude-code';
 
 /** The settings files that can forbid the hooks a session's claude is started with, by precedence. */
 export interface SettingsFiles {
-  /** The user's, the project's, the project's local ones: the last one that sets `disableAllHooks` decides it. */
-  ordered: string[];
+  /**
+   * The user's, the project's, the project's local ones: the last one that sets `disableAllHooks` decides it. Each in
+   * `root`, the agent's folder holding it (its CLI home, its working folder), read with no link out of it followed.
+   */
+  ordered: { file: string; root: string }[];
   /** The managed ones (a file and its drop-ins): any of them that disables hooks, or allows managed ones only, wins. */
   managed: string[];
 }
@@ -29,13 +32,18 @@ export async function settingsFilesOf(
   cwd: string,
   managedDir = MANAGED_SETTINGS_DIR,
 ): Promise<SettingsFiles> {
+  const home = claudeHomePaths(env);
   const dropIns = path.join(managedDir, 'managed-settings.d');
   const names = await fs.readdir(dropIns).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return [];
     throw error;
   });
   return {
-    ordered: [claudeHomePaths(env).settings, path.join(cwd, '.claude', 'settings.json'), path.join(cwd, '.claude', 'settings.local.json')],
+    ordered: [
+      { file: home.settings, root: home.root },
+      { file: path.join(cwd, '.claude', 'settings.json'), root: cwd },
+      { file: path.join(cwd, '.claude', 'settings.local.json'), root: cwd },
+    ],
     managed: [
       path.join(managedDir, 'managed-settings.json'),
       ...names
@@ -48,8 +56,9 @@ export async function settingsFilesOf(
 
 /** Why the claude reading `files` would call none of the hooks Mission starts it with (null: nothing forbids them). */
 export async function hooksForbiddenBy(files: SettingsFiles): Promise<string | null> {
-  const read = (list: string[]) => Promise.all(list.map(async (file) => ({ file, settings: await readClaudeJson(file) })));
-  return hooksForbidden(await read(files.ordered), await read(files.managed));
+  const read = (list: { file: string; root?: string }[]) =>
+    Promise.all(list.map(async ({ file, root }) => ({ file, settings: await readClaudeJson(file, root) })));
+  return hooksForbidden(await read(files.ordered), await read(files.managed.map((file) => ({ file }))));
 }
 
 /**
