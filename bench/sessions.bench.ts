@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -154,7 +153,7 @@ async function bareHookEndpoint() {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const settings = hookSettings({ url: `http://127.0.0.1:${port}/hooks/bench`, secret: randomUUID() }, 15 * 60_000);
+  const settings = hookSettings({ url: `http://127.0.0.1:${port}/hooks/bench` }, 15 * 60_000);
   return {
     args: ['--settings', JSON.stringify(settings)],
     stopCarrying(reply: string): Promise<void> {

@@ -5,6 +5,7 @@ import {
   HOOK_SECRET_HEADER,
   HOOKED_EVENTS,
   HookServer,
+  hookEnv,
   hookSettings,
   blockingDialogOn,
   parseBlockingDialog,
@@ -134,14 +135,24 @@ describe(`hook payloads and transcript of Claude Code ${CLAUDE_VERSION}`, () => 
   });
 
   it("a session's settings hook every event Mission follows to the worker, with its secret, for longer than an approval waits", () => {
-    const settings = hookSettings({ url: 'http://127.0.0.1:1/hooks/ses_1', secret: 's3cret' }, 15 * 60_000 + 60_000) as {
+    const settings = hookSettings({ url: 'http://127.0.0.1:1/hooks/ses_1' }, 15 * 60_000 + 60_000) as {
       hooks: Record<string, { matcher?: string; hooks: { type: string; timeout: number; headers: Record<string, string> }[] }[]>;
     };
     expect(Object.keys(settings.hooks)).toEqual([...HOOKED_EVENTS]);
     expect(settings.hooks.PermissionRequest?.[0]).toEqual({
       matcher: '*',
-      hooks: [{ type: 'http', url: 'http://127.0.0.1:1/hooks/ses_1', headers: { 'x-mission-hook-secret': 's3cret' }, timeout: 960 }],
+      // The secret is the CLI's to put in from its environment, which only its own user can read; not in its arguments.
+      hooks: [
+        {
+          type: 'http',
+          url: 'http://127.0.0.1:1/hooks/ses_1',
+          headers: { 'x-mission-hook-secret': '${MISSION_HOOK_SECRET}' },
+          allowedEnvVars: ['MISSION_HOOK_SECRET'],
+          timeout: 960,
+        },
+      ],
     });
+    expect(hookEnv({ secret: 's3cret' })).toEqual({ MISSION_HOOK_SECRET: 's3cret' });
     expect(settings.hooks.Stop?.[0]?.matcher).toBeUndefined();
   });
 });

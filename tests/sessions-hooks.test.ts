@@ -7,7 +7,7 @@ import { claudeHomePaths } from '@mission/worker';
 import { prepareClaudeHome } from './support/claudeEnv.ts';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
 import { addProjectMcpServer } from './support/firstRunScenarios.ts';
-import { waitUntil } from './support/processes.ts';
+import { processesIn, waitUntil } from './support/processes.ts';
 import { ADMIN } from './support/system.ts';
 import type { StubReply } from './support/stubAnthropic.ts';
 
@@ -101,6 +101,38 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
     replies[next] = [{ text: 'Nothing else.' }];
     expect((await send(session.id, next)).body).toMatchObject({ state: 'idle', response: 'Nothing else.' });
     expect(typedPrompts().filter((p) => p === next || p.endsWith(next))).toEqual([next]);
+    await call('POST', `/v1/sessions/${session.id}/kill`);
+  });
+
+  // /proc/<pid>/cmdline is every user's to read: with the secret in the `--settings` argument, any agent user of the
+  // machine could post a forged Stop (a reply claude never gave) or permission request to another user's session.
+  it("the hooks' secret is in claude's environment, not its arguments: what every user can read of it does not call its hooks", async () => {
+    const session = await spawn();
+    await waitUntil(async () => (await call<Session>('GET', `/v1/sessions/${session.id}`)).body.state === 'idle', 30_000, 'idle');
+    const claudePid = processesIn(bed.workdir).find((pid) =>
+      fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(session.claudeSessionId ?? session.id),
+    );
+    expect(claudePid).toBeDefined();
+    const argv = fs.readFileSync(`/proc/${claudePid}/cmdline`, 'utf8').split('\0');
+    const settings = JSON.parse(argv[argv.indexOf('--settings') + 1]!) as {
+      hooks: Record<string, { hooks: { url: string; headers: Record<string, string> }[] }[]>;
+    };
+    const { url, headers } = settings.hooks.Stop![0]!.hooks[0]!;
+    const secret = fs
+      .readFileSync(`/proc/${claudePid}/environ`, 'utf8')
+      .split('\0')
+      .find((entry) => entry.startsWith('MISSION_HOOK_SECRET='))
+      ?.slice('MISSION_HOOK_SECRET='.length);
+    expect(secret).toMatch(/^[\w-]{20,}$/);
+    expect(argv.join(' ')).not.toContain(secret);
+    const forged = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ hook_event_name: 'Stop', session_id: session.claudeSessionId, last_assistant_message: 'forged' }),
+    });
+    expect(forged.status).toBe(404);
+    replies['after the forgery'] = [{ text: 'The real reply.' }];
+    expect((await send(session.id, 'after the forgery')).body).toMatchObject({ state: 'idle', response: 'The real reply.' });
     await call('POST', `/v1/sessions/${session.id}/kill`);
   });
 

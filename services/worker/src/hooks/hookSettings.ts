@@ -1,6 +1,14 @@
 import { HOOK_SECRET_HEADER, type HookRoute } from './hookServer.ts';
 import { HOOKED_EVENTS, type HookEventName } from './hookPayloads.ts';
 
+/** The variable a session's CLI reads its hooks' secret from: in its environment, which only its own user can read. */
+export const HOOK_SECRET_VARIABLE = 'MISSION_HOOK_SECRET';
+
+/** The environment the CLI of {@link hookSettings} is started with: the route's secret. */
+export function hookEnv(route: Pick<HookRoute, 'secret'>): Record<string, string> {
+  return { [HOOK_SECRET_VARIABLE]: route.secret };
+}
+
 /** Events whose hooks take a tool matcher. */
 const TOOL_EVENTS = new Set<HookEventName>(['PreToolUse', 'PermissionRequest', 'PostToolUse']);
 
@@ -10,8 +18,15 @@ const TOOL_EVENTS = new Set<HookEventName>(['PreToolUse', 'PermissionRequest', '
  * hook to the worker for every event Mission follows. Their timeout must outlast the longest approval, since a
  * permission request is answered only once it is decided. Pure.
  */
-export function hookSettings(route: Pick<HookRoute, 'url' | 'secret'>, timeoutMs: number): object {
-  const hook = { type: 'http', url: route.url, headers: { [HOOK_SECRET_HEADER]: route.secret }, timeout: Math.ceil(timeoutMs / 1000) };
+export function hookSettings(route: Pick<HookRoute, 'url'>, timeoutMs: number): object {
+  const hook = {
+    type: 'http',
+    url: route.url,
+    // The secret is the CLI's to put in (from hookEnv): the process table shows every user a process's arguments.
+    headers: { [HOOK_SECRET_HEADER]: `\${${HOOK_SECRET_VARIABLE}}` },
+    allowedEnvVars: [HOOK_SECRET_VARIABLE],
+    timeout: Math.ceil(timeoutMs / 1000),
+  };
   return {
     hooks: Object.fromEntries(
       HOOKED_EVENTS.map((event) => [event, [{ ...(TOOL_EVENTS.has(event) ? { matcher: '*' } : {}), hooks: [hook] }]]),

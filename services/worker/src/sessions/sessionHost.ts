@@ -53,7 +53,7 @@ import { LiveSession } from './liveSession.ts';
 import { HookedSession } from './hookedSession.ts';
 import type { InteractiveSession, StateTold } from './interactive.ts';
 import type { HookServer } from '../hooks/hookServer.ts';
-import { hookSettings } from '../hooks/hookSettings.ts';
+import { hookEnv, hookSettings } from '../hooks/hookSettings.ts';
 import { hooksForbiddenBy, settingsFilesOf } from '../hooks/hooksForbidden.ts';
 import type { BlockingDialog } from '../pty/blockingDialog.ts';
 import { claudeHomes } from '../transcripts/claudeHomes.ts';
@@ -410,6 +410,7 @@ export class SessionHost {
     };
     const request = {
       ...launch,
+      launchEnv: { ...launch.launchEnv, ...(hookRoute ? hookEnv(hookRoute) : {}) },
       args: [
         ...CLAUDE_SCREEN_ARGS,
         // The role's rules, enforced by the CLI too (what it denies never reaches a dialog), and the hooks.
