@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canSwitchUsers, createAgentUser, type TestAgentUser } from './support/agentUser.ts';
 import { type ClaudeHome, prepareClaudeHome } from './support/claudeEnv.ts';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
-import { waitUntil } from './support/processes.ts';
+import { commandLine, processesIn, waitUntil } from './support/processes.ts';
 import { scriptByPrompt } from './support/stubAnthropic.ts';
 import { startWorkerProcess, type WorkerProcess } from './support/workerProcess.ts';
 
@@ -257,6 +257,60 @@ describe.skipIf(!canSwitchUsers)('agents are separated from the worker (real cla
       fs.writeFileSync(config, kept);
       execFileSync('chown', [apartUser.name, config]);
       fs.rmSync(secretJson, { force: true });
+    }
+  });
+
+  // The hooks' secret is in the CLI's environment, so its agent can post hook calls of its own: one naming a file of
+  // the worker's as the transcript had the worker (root) read it and tell its lines as the session's replies.
+  it("a hook call the agent forges names no file the worker reads for it: outside the CLI's home, or a link in it", async () => {
+    const leaked = path.join(bed.system.config.dataDir, 'worker-transcript.jsonl');
+    const record = { type: 'assistant', message: { content: [{ type: 'text', text: `leaked ${cloudSecret}` }] } };
+    fs.writeFileSync(leaked, `${JSON.stringify(record)}\n`, { mode: 0o600 });
+    const { body: session } = await bed.system.call<Session>('POST', '/v1/sessions', { slot: 'shell' });
+    try {
+      await waitUntil(
+        async () => (await bed.system.call<Session>('GET', `/v1/sessions/${session.id}`)).body.state === 'idle',
+        30_000,
+        'idle',
+      );
+      const claudePid = processesIn(bed.workdir).find((pid) => commandLine(pid).includes(session.claudeSessionId!));
+      const argv = fs.readFileSync(`/proc/${claudePid}/cmdline`, 'utf8').split('\0');
+      const { url } = (JSON.parse(argv[argv.indexOf('--settings') + 1]!) as { hooks: { Stop: { hooks: { url: string }[] }[] } }).hooks
+        .Stop[0]!.hooks[0]!;
+      const linked = path.join(claudeHomePaths(bed.claude.env).projects, 'forged', 'transcript.jsonl');
+      const forge = (transcript: string) =>
+        `curl -s -o /dev/null -w '%{http_code} ' -X POST -H "x-mission-hook-secret: $MISSION_HOOK_SECRET" -H 'content-type: application/json' --data '${JSON.stringify({ hook_event_name: 'Notification', session_id: session.claudeSessionId, transcript_path: transcript, message: 'forged' })}' ${url}`;
+      const command = `${forge(leaked)}; mkdir -p ${path.dirname(linked)} && ln -sf ${leaked} ${linked} && ${forge(linked)}`;
+      replies['forge hook calls'] = [
+        { text: 'Forging.', toolUses: [{ name: 'Bash', input: { command, description: 'Forge' } }] },
+        { text: 'Forged.' },
+      ];
+      const turn = await bed.system.call<SessionTurn>('POST', `/v1/sessions/${session.id}/send`, {
+        text: 'forge hook calls',
+        timeoutMs: 30_000,
+      });
+      expect(turn.body, worker.output().slice(-3_000)).toMatchObject({ state: 'idle', response: 'Forged.' });
+      // The worker took both calls (the secret is the agent's own) and read neither file.
+      expect(
+        bed.stub.requests
+          .flatMap((request) => request.toolResults)
+          .at(-1)
+          ?.content.trim(),
+      ).toBe('200 200');
+      const log = await bed.system.core.events.list(session.id, 0, { limit: 1_000 });
+      expect(JSON.stringify(log)).not.toContain(cloudSecret);
+      expect(worker.output()).toContain("a hook call named a transcript outside the CLI's home: not read");
+      expect(worker.output()).toContain("the transcript is not the agent CLI's own file: no longer read");
+      // Its own transcript is still read: the next reply arrives.
+      replies['after the forgery'] = [{ text: 'Still here.' }];
+      const next = await bed.system.call<SessionTurn>('POST', `/v1/sessions/${session.id}/send`, {
+        text: 'after the forgery',
+        timeoutMs: 30_000,
+      });
+      expect(next.body).toMatchObject({ state: 'idle', response: 'Still here.' });
+    } finally {
+      await bed.system.call('POST', `/v1/sessions/${session.id}/kill`);
+      fs.rmSync(leaked, { force: true });
     }
   });
 });

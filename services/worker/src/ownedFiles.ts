@@ -74,6 +74,15 @@ interface Place {
   own(handle: FileHandle): Promise<void>;
 }
 
+/**
+ * The user every file the worker reads below `root` must belong to, when it must check (it runs as root, and `root`
+ * is another user's: the agent's); null when it need not.
+ */
+export async function guardedOwner(root: string): Promise<number | null> {
+  const { uid } = await fs.stat(root);
+  return process.getuid?.() === 0 && uid !== 0 ? uid : null;
+}
+
 async function openPlace(root: string): Promise<Place> {
   const resolved = await fs.realpath(root).catch(async (error: NodeJS.ErrnoException) => {
     if (error.code !== 'ENOENT') throw error;
@@ -83,7 +92,7 @@ async function openPlace(root: string): Promise<Place> {
   const { uid: owner, gid } = await fs.stat(resolved);
   const worker = process.getuid?.() ?? -1;
   // Another user's folder, which the worker (root) could be led out of: the agent's, when agents run as their own user.
-  const guarded = worker === 0 && owner !== worker;
+  const guarded = (await guardedOwner(resolved)) !== null;
   const place: Place = {
     openIn: (dir, name, flags, shown) =>
       fs.open(inFolder(dir, name), guarded ? flags | constants.O_NOFOLLOW : flags).catch(async (error: NodeJS.ErrnoException) => {

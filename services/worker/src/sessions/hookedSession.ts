@@ -1,3 +1,4 @@
+import path from 'node:path';
 import {
   type Approval,
   type ConfirmChoice,
@@ -24,6 +25,7 @@ import type { PermissionDialog, SessionSnapshot } from '../pty/screen.ts';
 import type { ReadTiming } from '../pty/readPacer.ts';
 import { parseScreen } from '../pty/screenParser.ts';
 import { ReadSchedule } from '../pty/readSchedule.ts';
+import { NotOwnedError } from '../ownedFiles.ts';
 import { JsonlTail } from '../transcripts/transcriptTail.ts';
 import { transcriptUpdates } from '../transcripts/transcriptContent.ts';
 import { exitedState, exitReason, sessionEndReason } from './exitReason.ts';
@@ -205,6 +207,11 @@ export class HookedSession implements InteractiveSession {
     readonly id: string,
     readonly pty: PtySession,
     private readonly cwd: string,
+    /**
+     * Where its CLI writes its transcripts (its home's `projects`), and whose they must be ({@link guardedOwner}):
+     * a hook call naming another file is not read (the CLI's environment, hence its hooks' secret, is its agent's).
+     */
+    private readonly transcripts: { folder: string; owner: number | null },
     private readonly hooks: HookedSessionHooks,
     /** How this CLI resumed an earlier one's session (null when it started it). */
     resumed: ResumedSession | null = null,
@@ -235,8 +242,15 @@ export class HookedSession implements InteractiveSession {
   /** Answers one hook call of this session's CLI. */
   async hook(input: HookInput, withdrawn: AbortSignal): Promise<object> {
     if (input.transcript_path && this.transcript?.file !== input.transcript_path) {
-      this.transcript?.close();
-      this.transcript = new JsonlTail(input.transcript_path, this.transcriptHistory.get(input.transcript_path));
+      if (path.resolve(input.transcript_path).startsWith(`${path.resolve(this.transcripts.folder)}${path.sep}`)) {
+        this.transcript?.close();
+        const offset = this.transcriptHistory.get(input.transcript_path);
+        this.transcript = new JsonlTail(input.transcript_path, offset, this.transcripts.owner);
+      } else
+        this.hooks.log.warn(
+          { transcriptPath: input.transcript_path, transcripts: this.transcripts.folder },
+          "a hook call named a transcript outside the CLI's home: not read",
+        );
     }
     this.transcript?.watch(() => {
       this.readTranscript();
@@ -625,7 +639,17 @@ export class HookedSession implements InteractiveSession {
   /** Reads what the transcript gained: assistant text, tool results, the mark of an interrupt, the cost. */
   private readTranscript(): void {
     if (!this.transcript) return;
-    for (const record of this.transcript.read()) {
+    let records: Record<string, unknown>[];
+    try {
+      records = this.transcript.read();
+    } catch (error) {
+      if (!(error instanceof NotOwnedError)) throw error;
+      this.hooks.log.error({ err: error }, "the transcript is not the agent CLI's own file: no longer read");
+      this.transcript.close();
+      this.transcript = null;
+      return;
+    }
+    for (const record of records) {
       for (const update of transcriptUpdates(record)) {
         if (update.kind === 'assistant_text') {
           // The record of a reply Stop gave first: its event is stored already.

@@ -44,6 +44,7 @@ import { dialogToolUse, type PermissionGuard } from '../permissions/permissionGu
 import { loadRunnableSlot } from '../runnableSlot.ts';
 import { recordSessionCost } from './sessionCost.ts';
 import { type AgentLauncher, agentPlaces } from '../agentProcess.ts';
+import { guardedOwner } from '../ownedFiles.ts';
 import type { TerminalSpawner } from '../spawner/spawner.ts';
 import { combineLaunches, settingsArgs } from '../cliLaunch.ts';
 import { CLAUDE_QUIET_ENV, claudeHomePaths, prepareClaudeHomeFor } from '../claudeHome.ts';
@@ -448,6 +449,9 @@ export class SessionHost {
     // What the role's rules are read against: the folder claude runs in (the session's worktree, when it has one),
     // and `~` is the agent's HOME, not the worker's.
     const places = agentPlaces(agent.env);
+    // Its transcripts, read by the worker (as root, when the agent runs as its own user: only the agent's own files).
+    const claudeFiles = claudeHomePaths(claudeEnv);
+    const transcripts = { folder: claudeFiles.projects, owner: await guardedOwner(claudeFiles.root) };
     const guardSlot = { ...slot, cwd: place.cwd, ...places };
     const channel = channels(this.deps.queuePrefix);
     const gate = new BashModeGate({
@@ -523,6 +527,7 @@ export class SessionHost {
           sessionId,
           pty,
           place.cwd,
+          transcripts,
           {
             emit,
             log,

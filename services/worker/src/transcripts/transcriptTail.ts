@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { NotOwnedError } from '../ownedFiles.ts';
 
 /**
  * Reads a growing JSONL file incrementally: each `read` returns the complete lines written since the
@@ -9,10 +10,14 @@ export class JsonlTail {
   private partial = '';
   private watcher: fs.FSWatcher | null = null;
 
-  /** `offset`: where reading starts (the end of what was read before, e.g. by the CLI's earlier run). */
+  /**
+   * `offset`: where reading starts (the end of what was read before, e.g. by the CLI's earlier run). `owner`: the
+   * user the file must belong to, not reached through a link (an agent's, read by a worker running as root).
+   */
   constructor(
     readonly file: string,
     private offset = 0,
+    private readonly owner: number | null = null,
   ) {}
 
   /** Calls `changed` each time the file is written to, from the first call at which it exists. */
@@ -32,14 +37,22 @@ export class JsonlTail {
 
   read(): Record<string, unknown>[] {
     let fd: number;
+    const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
     try {
-      fd = fs.openSync(this.file, 'r');
+      fd = fs.openSync(this.file, this.owner === null ? O_RDONLY : O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return [];
+      if (code === 'ELOOP') throw new NotOwnedError(`${this.file} is a link: the worker does not follow it in an agent's folder`);
       throw error;
     }
     const chunks: Buffer[] = [];
     try {
+      const stat = this.owner === null ? null : fs.fstatSync(fd);
+      if (stat && (!stat.isFile() || stat.uid !== this.owner))
+        throw new NotOwnedError(
+          `${this.file} is not a file of the agent's (uid ${stat.uid}, not ${this.owner}): the worker does not read it`,
+        );
       const buffer = Buffer.alloc(64 * 1024);
       for (;;) {
         const read = fs.readSync(fd, buffer, 0, buffer.length, this.offset);
