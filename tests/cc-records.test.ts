@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -131,6 +132,34 @@ describe('Claude Code transcript parser, on a transcript the real CLI wrote', ()
     ]);
     fs.rmSync(home, { recursive: true, force: true });
   });
+
+  // A worker running as root scans its agents' homes for the fleet's records (mission_cc_sessions): a transcript an
+  // agent linked to a file it may not read (the worker's, another agent's) was read and its first prompt shown.
+  it.skipIf(process.getuid?.() !== 0)(
+    "an agent's home (another user's) is read only in the agent's own files: a link out of it is skipped",
+    async () => {
+      const home = fs.mkdtempSync(path.join(os.tmpdir(), 'cc-home-'));
+      const worker = fs.mkdtempSync(path.join(os.tmpdir(), 'cc-worker-'));
+      fs.cpSync(FIXTURE_HOME, home, { recursive: true });
+      const project = path.join(home, '.claude', 'projects', '-tmp-rec-work-m2HIW1');
+      const secret = path.join(worker, 'other.jsonl');
+      fs.writeFileSync(secret, fixtureText().replace('plan the work please', 'a prompt of the worker only'), { mode: 0o600 });
+      fs.symlinkSync(secret, path.join(project, 'linked.jsonl'));
+      fs.symlinkSync(worker, path.join(home, '.claude', 'projects', '-linked-folder'));
+      // The agent user's home, as the worker hands it over (nobody stands for the agent user).
+      execFileSync('chown', ['-R', '-h', '65534:65534', home]);
+      const lines: string[] = [];
+      const logger = createLogger({ level: 'warn', name: 'cc-records-test' }, { write: (line: string) => lines.push(line) });
+      const sessions = await new ClaudeHomeScanner(logger).scan([home], 'w1');
+      expect(sessions.map((session) => session.firstPrompt)).toEqual(['plan the work please']);
+      expect(JSON.stringify(sessions)).not.toContain('worker only');
+      expect(lines.map((line) => JSON.parse(line).path).sort()).toEqual(
+        [path.join(home, '.claude/projects/-linked-folder/other.jsonl'), path.join(project, 'linked.jsonl')].sort(),
+      );
+      fs.rmSync(home, { recursive: true, force: true });
+      fs.rmSync(worker, { recursive: true, force: true });
+    },
+  );
 });
 
 describe('Claude Code records end to end: real claude CLI on the stub, reported by the worker', () => {

@@ -83,6 +83,28 @@ export async function guardedOwner(root: string): Promise<number | null> {
   return process.getuid?.() === 0 && uid !== 0 ? uid : null;
 }
 
+/**
+ * The text of `file`, one of the files the worker scans in its agents' homes, when `owner` (from {@link guardedOwner})
+ * says whose it must be: a regular file of that user's, not reached by a link at its last step (a link in a folder on
+ * the way leads to files of another owner, refused as well). A {@link NotOwnedError} otherwise.
+ */
+export async function readFileOf(file: string, owner: number | null): Promise<string> {
+  if (owner === null) return fs.readFile(file, 'utf8');
+  const handle = await fs
+    .open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
+    .catch((error: NodeJS.ErrnoException) => {
+      throw error.code === 'ELOOP' ? new NotOwnedError(`${file} is a link: the worker does not follow it in an agent's folder`) : error;
+    });
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile() || stat.uid !== owner)
+      throw new NotOwnedError(`${file} is not a file of the folder's owner (uid ${stat.uid}, not ${owner}): the worker does not read it`);
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
 async function openPlace(root: string): Promise<Place> {
   const resolved = await fs.realpath(root).catch(async (error: NodeJS.ErrnoException) => {
     if (error.code !== 'ENOENT') throw error;

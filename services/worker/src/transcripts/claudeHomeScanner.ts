@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { type CcSession, type CcTodo, newestActivityFirst } from '@mission/contracts';
 import type { Logger } from '@mission/store';
+import { guardedOwner, readFileOf } from '../ownedFiles.ts';
 import { isMissingFile } from './missingFile.ts';
 import { parseTaskFile } from './taskFile.ts';
 import { parseTranscript, type TranscriptFacts } from './transcript.ts';
@@ -31,12 +32,15 @@ export class ClaudeHomeScanner {
   private async scanHome(home: string, workerId: string, now: number, seen: Set<string>): Promise<CcSession[]> {
     const projectsDir = path.join(home, '.claude', 'projects');
     const sessions: CcSession[] = [];
+    // An agent's home, scanned by a worker running as root: only the agent's own files are read (no link out of it).
+    const owner = await this.orSkip(guardedOwner(home), home, undefined);
+    if (owner === undefined) return sessions;
     for (const projectDir of await this.listDir(projectsDir)) {
       for (const file of await this.listDir(path.join(projectsDir, projectDir))) {
         if (!file.endsWith('.jsonl')) continue;
         const transcriptPath = path.join(projectsDir, projectDir, file);
         seen.add(transcriptPath);
-        const session = await this.readSession(home, projectDir, transcriptPath, workerId, now);
+        const session = await this.readSession(home, owner, projectDir, transcriptPath, workerId, now);
         if (session) sessions.push(session);
       }
     }
@@ -45,6 +49,7 @@ export class ClaudeHomeScanner {
 
   private async readSession(
     home: string,
+    owner: number | null,
     projectDir: string,
     transcriptPath: string,
     workerId: string,
@@ -52,7 +57,7 @@ export class ClaudeHomeScanner {
   ): Promise<CcSession | undefined> {
     const stat = await this.orSkip(fs.stat(transcriptPath), transcriptPath, undefined);
     if (!stat) return undefined;
-    const facts = await this.factsOf(transcriptPath, stat);
+    const facts = await this.factsOf(transcriptPath, owner, stat);
     if (!facts) return undefined;
     const id = facts.sessionId ?? path.basename(transcriptPath, '.jsonl');
     const lastActivity = facts.lastActivity ?? stat.mtime.toISOString();
@@ -70,26 +75,30 @@ export class ClaudeHomeScanner {
       toolUses: facts.toolUses,
       lastActivity,
       inProgress: facts.awaitingAnswer && now - Date.parse(lastActivity) < IN_PROGRESS_WINDOW_MS,
-      todos: await this.readTodos(path.join(home, '.claude', 'tasks', id)),
+      todos: await this.readTodos(path.join(home, '.claude', 'tasks', id), owner),
     };
   }
 
-  private async factsOf(transcriptPath: string, stat: { size: number; mtimeMs: number }): Promise<TranscriptFacts | undefined> {
+  private async factsOf(
+    transcriptPath: string,
+    owner: number | null,
+    stat: { size: number; mtimeMs: number },
+  ): Promise<TranscriptFacts | undefined> {
     const known = this.parsed.get(transcriptPath);
     if (known && known.size === stat.size && known.mtimeMs === stat.mtimeMs) return known.facts;
-    const text = await this.orSkip(fs.readFile(transcriptPath, 'utf8'), transcriptPath, undefined);
+    const text = await this.orSkip(readFileOf(transcriptPath, owner), transcriptPath, undefined);
     if (text === undefined) return undefined;
     const facts = parseTranscript(text);
     this.parsed.set(transcriptPath, { size: stat.size, mtimeMs: stat.mtimeMs, facts });
     return facts;
   }
 
-  private async readTodos(dir: string): Promise<CcTodo[]> {
+  private async readTodos(dir: string, owner: number | null): Promise<CcTodo[]> {
     const files = (await this.listDir(dir)).filter((file) => file.endsWith('.json'));
     const todos = await Promise.all(
       files.map(async (file) => {
         const taskFile = path.join(dir, file);
-        return parseTaskFile(await this.orSkip(fs.readFile(taskFile, 'utf8'), taskFile, ''));
+        return parseTaskFile(await this.orSkip(readFileOf(taskFile, owner), taskFile, ''));
       }),
     );
     return todos.filter((todo) => todo !== undefined).sort((a, b) => Number(a.id) - Number(b.id) || a.id.localeCompare(b.id));
