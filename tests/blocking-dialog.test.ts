@@ -68,6 +68,16 @@ describe(`blocking dialogs on Claude Code ${CLAUDE_VERSION} recordings`, () => {
     });
   });
 
+  it('one dialog after another: folder trust (naming the MCP servers it loads), answered, then the MCP server', () => {
+    const chain = loadRecording('first-run/trust-then-mcp');
+    expect(dialogAt(chain, 'trust')).toEqual({
+      kind: 'trust_folder',
+      text: expect.stringContaining('Trusting this folder loads .mcp.json here or above (MCP servers).'),
+      ...list(['No, exit', 'Yes, I trust this folder'], 1),
+    });
+    expect(dialogAt(chain, 'mcp')).toMatchObject({ kind: 'mcp_server_approval', text: expect.stringMatching(/^New MCP server found/) });
+  });
+
   it('login required: nothing to answer, the prompt comes back with the error', () => {
     const recording = loadRecording('first-run/login-required');
     expect(dialogAt(recording, 'idle')).toBeNull();

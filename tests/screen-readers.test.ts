@@ -134,6 +134,8 @@ describe(`LiveScreen's state events on Claude Code ${CLAUDE_VERSION} recordings`
     // The CLI shows its prompt for a moment before it offers auto mode.
     expect(await statesTold('first-run/auto-mode-offer')).toEqual(['idle', 'blocked (auto_mode_offer)']);
     expect(await statesTold('first-run/mcp-server-approval')).toEqual(['blocked (mcp_server_approval)']);
+    // A dialog that replaced the one that blocked the session is told: its row names what shows now.
+    expect(await statesTold('first-run/trust-then-mcp')).toEqual(['blocked (trust_folder)', 'blocked (mcp_server_approval)']);
     // A notice under the prompt blocks it too: what is typed next would go to a CLI that cannot answer.
     expect(await statesTold('first-run/login-required')).toEqual(['idle', 'working', 'blocked (login_required)', 'starting']);
     expect(await statesTold('first-run/usage-limit')).toEqual(['idle', 'working', 'blocked (usage_limit)', 'starting']);

@@ -76,6 +76,7 @@ describe('interactive sessions through REST (real claude CLI)', () => {
     const command = (step: Exclude<Step, { waitFor: string[] }>) => {
       if ('send' in step) return call<SessionTurn>('POST', `/v1/sessions/${session.id}/send`, { text: step.send, timeoutMs: 30_000 });
       if ('confirm' in step) return call<SessionTurn>('POST', `/v1/sessions/${session.id}/confirm`, { choice: step.confirm });
+      if ('answer' in step) return call<SessionTurn>('POST', `/v1/sessions/${session.id}/answer`, { option: step.answer });
       return call<SessionTurn>('POST', `/v1/sessions/${session.id}/interrupt`);
     };
     for (const step of scenario.steps) {

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Approval, MissionEvent, Session, SessionScreen, SessionTurn } from '@mission/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { claudeHomePaths } from '@mission/worker';
 import { prepareClaudeHome } from './support/claudeEnv.ts';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
@@ -416,6 +417,32 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
     replies['after the help'] = [{ text: 'Past the help.' }];
     expect((await send(session.id, 'after the help')).body).toMatchObject({ state: 'idle', response: 'Past the help.' });
     expect((await screenOf(session.id)).lines.join('\n')).not.toContain('typed over the help');
+    await call('POST', `/v1/sessions/${session.id}/kill`);
+  });
+
+  // A person attached switches the tab of /help's screen (→): the dialog that blocks the session is another, and the
+  // row, the state events and a refused send name the one showing, not the first.
+  it.each(['hooks', 'screen'] as const)('a dialog that replaces the one blocking the session is told again (%s driver)', async (driver) => {
+    const session = await spawn({ driver });
+    expect((await send(session.id, '/help')).body).toMatchObject({
+      state: 'blocked',
+      response: expect.stringMatching(/^Help {2}General\b/),
+    });
+    const row = async () => (await call<Session>('GET', `/v1/sessions/${session.id}`)).body;
+    const first = (await row()).blocking!;
+    const socket = new WebSocket(`${bed.system.url.replace('http', 'ws')}/v1/sessions/${session.id}/attach`, { headers: bed.system.auth });
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    socket.send(JSON.stringify({ type: 'input', data: '\x1b[C' }));
+    await waitUntil(async () => (await row()).blocking?.text !== first.text, 15_000, 'the row to show the next tab');
+    socket.close();
+    const shown = (await row()).blocking!;
+    expect(shown).toMatchObject({ kind: 'command_screen' });
+    expect((await screenOf(session.id)).lines.join('\n')).toContain(shown.text.split('\n')[1]);
+    const blockedStates = (await events(session.id)).filter((e) => e.type === 'state' && e.payload.state === 'blocked');
+    expect(blockedStates.map((e) => (e.payload as { blocking?: { text: string } }).blocking?.text)).toEqual([first.text, shown.text]);
+    const refused = await call<{ error: { message: string } }>('POST', `/v1/sessions/${session.id}/send`, { text: 'typed over the help' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toContain(shown.text.split('\n')[0]!.slice(0, 20));
     await call('POST', `/v1/sessions/${session.id}/kill`);
   });
 });

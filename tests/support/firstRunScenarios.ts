@@ -82,6 +82,18 @@ export const firstRunScenarios: Scenario[] = [
     steps: [{ waitFor: ['New MCP server found in this project', 'Enter to confirm'], checkpoint: 'dialog' }],
   },
   {
+    // A folder not trusted yet, with a project MCP server: once the folder is trusted, the CLI asks about the server.
+    name: 'first-run/trust-then-mcp',
+    home: () => ({ files: { config: { hasCompletedOnboarding: true }, settings: withClaudeSettings({}) } }),
+    prepare: ({ workdir }) => addProjectMcpServer(workdir),
+    steps: [
+      { waitFor: ['Is this a project you created or one you trust?', 'Enter to confirm'], checkpoint: 'trust' },
+      // "Yes, I trust this folder": the second of a list without numbers.
+      { answer: '2' },
+      { waitFor: ['New MCP server found in this project', 'Enter to confirm'], checkpoint: 'mcp' },
+    ],
+  },
+  {
     name: 'first-run/usage-limit',
     // Without automatic continuing, the CLI asks what to do.
     home: ({ workdir }) => ({

@@ -17,6 +17,8 @@ export type Step =
   | { confirm: 'yes' | 'yes_always' | 'no' }
   /** Stop what Claude is doing (what `interrupt` does). */
   | { interrupt: true }
+  /** Press the key of an option of the dialog no permission request is (what `answer` does). */
+  | { answer: string }
   /** Wait until every one of these texts is on the screen (and none of `absent`), then checkpoint. */
   | { waitFor: string[]; absent?: string[]; checkpoint: string };
 

@@ -50,6 +50,8 @@ const NOT_LOGGED_IN_STARTS = new Set([0x23bf, 0x4e]);
 const NOT_LOGGED_IN = /^\s*⎿\s+(Not logged in\b.*)$|^ {20,}(Not logged in\b.*)$/;
 /** The last line of a screen a slash command opened (`←/→ to switch · Esc to close`). */
 const CLOSE_HINT = /\bEsc to (?:close|cancel|exit|go back)\b/;
+/** A hint that offers to pick what the cursor is on (`Enter to confirm`, `Enter to select`): a dialog to answer. */
+const ENTER_HINT = /\bEnter to\b/;
 
 /** The same dialog (kind and text): what tells a dialog still showing from one that replaced it. */
 export function sameBlockingDialog(a: BlockingDialog | null, b: BlockingDialog | null): boolean {
@@ -121,6 +123,9 @@ function dialogBesideBox(rows: readonly string[], boxRow: number, frame?: Sessio
     const limit = lines.slice(0, top + 1).findLast((line) => LIMIT_HIT.test(line));
     if (limit) return { kind: 'usage_limit', text: [limit.replace(/^\s*⎿\s+/, ''), ...body].join('\n'), ...dialog };
     if (top < 0 || isPermissionDialog(frame ?? parseScreen({ lines, title: '' }, 'frame'))) return null;
+    // A screen of the CLI's own whose list is only browsed (its hint offers no Enter: /help's Commands tab) is closed, not answered.
+    const browsed = commandScreen(lines);
+    if (browsed && !ENTER_HINT.test(lines.findLast((line) => line !== '') ?? '')) return browsed;
     return { kind: 'unknown', text, ...dialog };
   }
   return commandScreen(lines) ?? noticeUnderPrompt(lines);

@@ -1,5 +1,5 @@
 import type { MissionEventDraft } from '@mission/contracts';
-import { type BlockingDialog, BlockingDialogFollower, blockedReason } from './blockingDialog.ts';
+import { type BlockingDialog, BlockingDialogFollower, blockedReason, sameBlockingDialog } from './blockingDialog.ts';
 import type { ScreenWrites } from './readPacer.ts';
 import type { ScreenState, SessionSnapshot } from './screen.ts';
 import { type ChangingScreen, ScreenFollower } from './screenFollower.ts';
@@ -41,17 +41,19 @@ export class LiveScreen {
 
   /**
    * Reads the screen: the events since the last read, a `state` event first when the state changed (`blocked`, with
-   * the dialog's kind and text as its `reason`; as the hooks driver, a dialog that replaced another is not told again).
+   * the dialog's kind and text as its `reason`), or when a dialog replaced the one that blocked it.
    */
   read(): MissionEventDraft[] {
     const before = this.state;
+    const shown = this.blocking;
     const next = this.follower.read();
     const events = this.differ.next(next);
     this.snapshot = next;
     this.blocking = this.dialogs.read(this.follower.lines, this.follower.changedRows, next);
     // The differ's state event (its first, when it has one) tells the parser's state: the one read here replaces it.
     const told = events[0]?.type === 'state' ? events.slice(1) : events;
-    if (this.state === before) return told;
+    const replaced = shown !== null && this.blocking !== null && !sameBlockingDialog(shown, this.blocking);
+    if (this.state === before && !replaced) return told;
     const reason = this.blocking ? { reason: blockedReason(this.blocking) } : {};
     return [{ type: 'state', payload: { state: this.state, ...reason } }, ...told];
   }

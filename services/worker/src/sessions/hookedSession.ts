@@ -815,11 +815,15 @@ export class HookedSession implements InteractiveSession {
     const limitMenu = shown?.kind === 'usage_limit' && shown.options.length > 0 ? shown : null;
     if (limitMenu && !this.stoppingAtLimit) void this.stopAtLimit(limitMenu);
     const blocking = limitMenu ? this.limitHold : (shown ?? this.limitHold);
-    if (blocking && !sameBlockingDialog(blocking, this.blocking)) this.blockingSince = Date.now();
+    const changed = blocking !== null && !sameBlockingDialog(blocking, this.blocking);
+    const blockedBefore = this.phase === 'blocked';
+    if (changed) this.blockingSince = Date.now();
     this.blocking = blocking;
     // A slash command that opened a screen of the CLI's own has done what it does: its text is the reply.
     if (blocking && this.inCommandTurn()) this.endCommandTurn(blocking.text);
-    if (this.blocking) this.setPhase('blocked');
+    // Blocked already, by a dialog another replaced: the row and a state event tell the one showing now.
+    if (this.blocking && changed && blockedBefore && !this.exit) this.tellPhase();
+    else if (this.blocking) this.setPhase('blocked');
     else if (this.limitToWaitAgain) {
       if (this.phase === 'starting' && next.state !== 'starting' && !this.stoppingAtLimit) void this.waitAgainAtLimit();
     } else if (this.phase === 'blocked' || (this.phase === 'starting' && next.state !== 'starting'))
