@@ -89,20 +89,26 @@ export async function guardedOwner(root: string): Promise<number | null> {
  * the way leads to files of another owner, refused as well). A {@link NotOwnedError} otherwise.
  */
 export async function readFileOf(file: string, owner: number | null): Promise<string> {
-  if (owner === null) return fs.readFile(file, 'utf8');
+  const handle = await openFileOf(file, owner);
+  try {
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+/** `file` opened for reading as {@link readFileOf} reads it (the caller closes it). */
+export async function openFileOf(file: string, owner: number | null): Promise<FileHandle> {
+  if (owner === null) return fs.open(file, 'r');
   const handle = await fs
     .open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
     .catch((error: NodeJS.ErrnoException) => {
       throw error.code === 'ELOOP' ? new NotOwnedError(`${file} is a link: the worker does not follow it in an agent's folder`) : error;
     });
-  try {
-    const stat = await handle.stat();
-    if (!stat.isFile() || stat.uid !== owner)
-      throw new NotOwnedError(`${file} is not a file of the folder's owner (uid ${stat.uid}, not ${owner}): the worker does not read it`);
-    return await handle.readFile('utf8');
-  } finally {
-    await handle.close();
-  }
+  const stat = await handle.stat();
+  if (stat.isFile() && stat.uid === owner) return handle;
+  await handle.close();
+  throw new NotOwnedError(`${file} is not a file of the folder's owner (uid ${stat.uid}, not ${owner}): the worker does not read it`);
 }
 
 async function openPlace(root: string): Promise<Place> {

@@ -45,6 +45,7 @@ import { loadRunnableSlot } from '../runnableSlot.ts';
 import { recordSessionCost } from './sessionCost.ts';
 import { type AgentLauncher, agentPlaces } from '../agentProcess.ts';
 import { guardedOwner } from '../ownedFiles.ts';
+import { ifMissing } from '../transcripts/missingFile.ts';
 import type { TerminalSpawner } from '../spawner/spawner.ts';
 import { combineLaunches, settingsArgs } from '../cliLaunch.ts';
 import { CLAUDE_QUIET_ENV, claudeHomePaths, prepareClaudeHomeFor } from '../claudeHome.ts';
@@ -385,7 +386,10 @@ export class SessionHost {
     };
     const claudeEnv = this.deps.launcher.environment(launch);
     // Taken before the CLI starts: what its transcript holds then was the earlier CLI's, and was reported by it.
-    const saved = resume ? await savedConversation(claudeHomePaths(claudeEnv).projects, row.claudeSessionId!) : null;
+    const claudeFiles = claudeHomePaths(claudeEnv);
+    const saved = resume
+      ? await savedConversation(claudeFiles.projects, row.claudeSessionId!, await guardedOwner(claudeFiles.root).catch(ifMissing(null)))
+      : null;
     // Nothing to resume here (a claude killed before it first saved, a transcript on another worker): a new one starts, and says so.
     const conversationLost = Boolean(resume) && !saved;
     const claudeSessionId = saved ? row.claudeSessionId! : randomUUID();
@@ -450,7 +454,6 @@ export class SessionHost {
     // and `~` is the agent's HOME, not the worker's.
     const places = agentPlaces(agent.env);
     // Its transcripts, read by the worker (as root, when the agent runs as its own user: only the agent's own files).
-    const claudeFiles = claudeHomePaths(claudeEnv);
     const transcripts = { folder: claudeFiles.projects, owner: await guardedOwner(claudeFiles.root) };
     const guardSlot = { ...slot, cwd: place.cwd, ...places };
     const channel = channels(this.deps.queuePrefix);

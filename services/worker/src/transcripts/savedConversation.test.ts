@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -50,5 +51,22 @@ describe('savedConversation: what `claude --resume` would find', () => {
         [saved, fs.statSync(saved).size],
       ]),
     );
+  });
+
+  // A worker running as root reads its agent's transcripts only as the agent's own files (`owner`, nobody here).
+  it.skipIf(process.getuid?.() !== 0)("not the agent's own file (a link to another's, a FIFO): no conversation, read at once", async () => {
+    const other = write('-other', `${recorded.join('\n')}\n`);
+    fs.mkdirSync(path.join(projects, '-work-a'));
+    fs.symlinkSync(other, path.join(projects, '-work-a', `${ID}.jsonl`));
+    expect(await savedConversation(projects, ID, 65534)).toBeNull();
+    fs.rmSync(path.join(projects, '-work-a', `${ID}.jsonl`));
+    execFileSync('mkfifo', [path.join(projects, '-work-a', `${ID}.jsonl`)]);
+    fs.rmSync(other);
+    expect(await savedConversation(projects, ID, 65534)).toBeNull();
+    // The agent's own: read.
+    fs.rmSync(path.join(projects, '-work-a', `${ID}.jsonl`));
+    const own = write('-work-a', `${recorded.join('\n')}\n`);
+    fs.chownSync(own, 65534, 65534);
+    expect(await savedConversation(projects, ID, 65534)).toEqual(new Map([[own, fs.statSync(own).size]]));
   });
 });

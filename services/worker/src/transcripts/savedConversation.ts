@@ -1,5 +1,5 @@
-import fs from 'node:fs';
 import readline from 'node:readline';
+import { NotOwnedError, openFileOf } from '../ownedFiles.ts';
 import { ifMissing } from './missingFile.ts';
 import { transcriptSizes } from './transcriptSizes.ts';
 
@@ -9,15 +9,24 @@ import { transcriptSizes } from './transcriptSizes.ts';
  * in batches (every 100 ms): a CLI killed before its first save left no transcript, or one with no message yet, and
  * `--resume` of it exits ("No conversation found").
  */
-export async function savedConversation(projectsDir: string, claudeSessionId: string): Promise<Map<string, number> | null> {
+export async function savedConversation(
+  projectsDir: string,
+  claudeSessionId: string,
+  owner: number | null = null,
+): Promise<Map<string, number> | null> {
   const sizes = await transcriptSizes(projectsDir, claudeSessionId);
-  for (const file of sizes.keys()) if (await holdsMessage(file)) return sizes;
+  for (const file of sizes.keys()) if (await holdsMessage(file, owner)) return sizes;
   return null;
 }
 
-/** Whether a transcript records a message (a prompt, a reply, a tool result), not only the CLI's bookkeeping. */
-async function holdsMessage(file: string): Promise<boolean> {
-  const lines = readline.createInterface({ input: fs.createReadStream(file), crlfDelay: Number.POSITIVE_INFINITY });
+/**
+ * Whether a transcript records a message (a prompt, a reply, a tool result), not only the CLI's bookkeeping. One that
+ * is not `owner`'s own file (see {@link openFileOf}) holds none: the worker does not read it for its agent.
+ */
+async function holdsMessage(file: string, owner: number | null): Promise<boolean> {
+  const handle = await openFileOf(file, owner).catch((error: unknown) => (error instanceof NotOwnedError ? null : ifMissing(null)(error)));
+  if (!handle) return false;
+  const lines = readline.createInterface({ input: handle.createReadStream(), crlfDelay: Number.POSITIVE_INFINITY });
   try {
     for await (const line of lines) if (isMessage(line)) return true;
     return false;
@@ -25,6 +34,7 @@ async function holdsMessage(file: string): Promise<boolean> {
     return ifMissing(false)(error);
   } finally {
     lines.close();
+    await handle.close();
   }
 }
 
