@@ -386,6 +386,19 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
       // Mission changed nothing of the user's settings.
       expect(JSON.parse(fs.readFileSync(settings, 'utf8')).disableAllHooks).toBe(true);
       await call('POST', `/v1/sessions/${session.id}/kill`);
+      await waitUntil(async () => (await call<Session>('GET', `/v1/sessions/${session.id}`)).body.state === 'exited', 15_000, 'exited');
+      // Hooks allowed again, the resumed session is followed by them again: the driver it asked for, not its fallback.
+      const { disableAllHooks: _, ...allowed } = JSON.parse(fs.readFileSync(settings, 'utf8')) as Record<string, unknown>;
+      fs.writeFileSync(settings, JSON.stringify(allowed));
+      expect((await call('POST', `/v1/sessions/${session.id}/resume`)).status).toBe(200);
+      await waitUntil(async () => (await call<Session>('GET', `/v1/sessions/${session.id}`)).body.state === 'idle', 30_000, 'idle');
+      expect((await call<Session>('GET', `/v1/sessions/${session.id}`)).body.driver).toBe('hooks');
+      replies['with hooks allowed again'] = [{ text: 'Heard by the Stop hook.' }];
+      expect((await send(session.id, 'with hooks allowed again')).body).toMatchObject({
+        state: 'idle',
+        response: 'Heard by the Stop hook.',
+      });
+      await call('POST', `/v1/sessions/${session.id}/kill`);
     } finally {
       await claude.remove();
     }

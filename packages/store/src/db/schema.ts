@@ -117,6 +117,8 @@ export const sessions = pgTable(
     claudeSessionId: text('claude_session_id'),
     /** `hooks` or `screen`: how the worker follows the CLI (see sessionDrivers). */
     driver: text('driver').notNull().default('hooks'),
+    /** The driver the session asked for: `driver` is `screen` in its place while claude's settings forbid hooks. */
+    requestedDriver: text('requested_driver').notNull().default('hooks'),
     /** The dialog a `blocked` session shows ({kind, text, options}), else null. */
     blocking: jsonb('blocking').$type<{ kind: string; text: string; options: { key: string; label: string }[] }>(),
     state: text('state').notNull(),

@@ -73,7 +73,7 @@ export class SessionStore {
   async create(values: NewSessionRow): Promise<SessionRow> {
     const [row] = await this.deps.db
       .insert(sessions)
-      .values({ ...values, state: initialSessionState })
+      .values({ ...values, requestedDriver: values.driver, state: initialSessionState })
       .returning();
     return row!;
   }

@@ -396,7 +396,8 @@ export class SessionHost {
     // A turn its worker's loss stopped at a permission request goes on at the first idle: the CLI asks again.
     let turnToContinue = Boolean(saved && continueTurn);
     // The hooks driver: the CLI posts its hooks to this worker; the role's rules go in the same settings.
-    const followedBy = await driverFor(row.driver as SessionDriver, claudeEnv, place.cwd);
+    // Asked anew at each spawn: a session resumed once claude's settings allow hooks again is followed by them again.
+    const followedBy = await driverFor(row.requestedDriver as SessionDriver, claudeEnv, place.cwd);
     if ('problem' in followedBy) return this.spawnFailed(sessionId, followedBy.problem);
     const { driver, forbidden } = followedBy;
     const hooked = driver === 'hooks';
