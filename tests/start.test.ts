@@ -1,11 +1,12 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLAUDE_BIN, type ClaudeHome, prepareClaudeHome } from './support/claudeEnv.ts';
 import { exited, startMission } from './support/npmStart.ts';
 import { unusedPort } from './support/ports.ts';
-import { processesIn, waitUntil } from './support/processes.ts';
+import { commandLine, processesIn, waitUntil } from './support/processes.ts';
 import { startStubAnthropic, type StubAnthropic } from './support/stubAnthropic.ts';
 
 describe('npm start on embedded defaults (private redis-server, PGlite)', () => {
@@ -41,6 +42,28 @@ describe('npm start on embedded defaults (private redis-server, PGlite)', () => 
     await stub?.close();
     await claude?.remove();
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  // Agents reach what the worker reaches, the loopback included: its Redis asks for a password, which no command line shows.
+  it('its redis-server wants a password that only its files hold: a client without it is refused, the log hides it', async () => {
+    const [redisPid] = processesIn(path.join(dir, 'data'));
+    const port = Number(/:(\d+)/.exec(commandLine(redisPid!))?.[1]);
+    const password = /^requirepass (\S+)$/m.exec(fs.readFileSync(path.join(dir, 'data', 'redis.conf'), 'utf8'))![1]!;
+    expect(fs.statSync(path.join(dir, 'data', 'redis.conf')).mode & 0o777).toBe(0o600);
+    expect(commandLine(redisPid!)).not.toContain(password);
+    const ask = (command: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = net.connect(port, '127.0.0.1', () => socket.end(command));
+        let answer = '';
+        socket
+          .on('data', (data) => (answer += data.toString()))
+          .once('end', () => resolve(answer))
+          .once('error', reject);
+      });
+    expect(await ask('PING\r\n')).toMatch(/^-NOAUTH/);
+    expect(await ask(`AUTH ${password}\r\nPING\r\n`)).toBe('+OK\r\n+PONG\r\n');
+    expect(mission.output()).toContain('"redis":"redis://:[redacted]@127.0.0.1:');
+    expect(mission.output()).not.toContain(password);
   });
 
   it('runs a task end to end, then stops cleanly on SIGTERM, taking its redis-server with it', async () => {

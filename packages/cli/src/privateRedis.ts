@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -18,14 +19,19 @@ export const REDIS_MISSING =
 
 /**
  * Starts a throwaway `redis-server` from PATH (no persistence) on a loopback port — a free one unless
- * given — for `npm start` without REDIS_URL.
+ * given — for `npm start` without REDIS_URL. It wants a password of its own: agents run by a worker reach what it
+ * reaches, the loopback included, and one that could talk to Redis would read every session's events. The password
+ * is in a config file only Mission's user reads (on its command line every user of the machine would see it).
  */
 export async function startPrivateRedis(dataDir: string, port?: number): Promise<PrivateRedis> {
   port ??= await freePort();
   fs.mkdirSync(dataDir, { recursive: true });
+  const config = path.join(dataDir, 'redis.conf');
+  const password = passwordIn(config);
   const child = spawn(
     'redis-server',
     [
+      config,
       '--port',
       String(port),
       '--bind',
@@ -49,7 +55,7 @@ export async function startPrivateRedis(dataDir: string, port?: number): Promise
   });
   // Whatever ends this process (a failed start included) ends the server too.
   process.once('exit', () => child.kill('SIGTERM'));
-  const url = `redis://127.0.0.1:${port}`;
+  const url = `redis://:${password}@127.0.0.1:${port}`;
   await Promise.race([waitForPing(url), failed]);
   failed.catch(() => {
     // started: a later exit (stop() included) is told by the Redis clients that lose their connection
@@ -64,6 +70,18 @@ export async function startPrivateRedis(dataDir: string, port?: number): Promise
         child.kill('SIGTERM');
       }),
   };
+}
+
+/**
+ * The password `config` asks for: the one written there before (a server started again in the same folder takes its
+ * clients back), else a new one, written there (mode 600).
+ */
+function passwordIn(config: string): string {
+  const written = fs.existsSync(config) ? /^requirepass (\S+)$/m.exec(fs.readFileSync(config, 'utf8'))?.[1] : undefined;
+  if (written) return written;
+  const password = randomBytes(24).toString('base64url');
+  fs.writeFileSync(config, `requirepass ${password}\n`, { mode: 0o600 });
+  return password;
 }
 
 async function waitForPing(url: string): Promise<void> {

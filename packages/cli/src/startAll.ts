@@ -1,7 +1,7 @@
 import { startApi } from '@mission/api';
 import { mcpHttp } from '@mission/mcp';
 import { createCoreRuntime } from '@mission/core';
-import { type Config, createLogger, type Logger, loadConfig, openDatabase, serveUntilSignal } from '@mission/store';
+import { type Config, createLogger, type Logger, loadConfig, openDatabase, redactUrl, serveUntilSignal } from '@mission/store';
 import { findClaudeAuth, startWorker } from '@mission/worker';
 import { startPrivateRedis } from './privateRedis.ts';
 
@@ -28,7 +28,7 @@ export async function startAll(config: Config, logger: Logger): Promise<RunningM
       }
     : await startPrivateRedis(config.dataDir);
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
-  logger.info({ database: database.location, kind: database.kind, redis: redis.url }, 'storage ready');
+  logger.info({ database: database.location, kind: database.kind, redis: redactUrl(redis.url) }, 'storage ready');
   const core = createCoreRuntime({ config, logger, database, redisUrl: redis.url });
   const app = await startApi(core, [mcpHttp(core)]);
   const worker = await startWorker({ config, logger, database, redisUrl: redis.url });

@@ -22,5 +22,9 @@ describe('log redaction', () => {
     expect(text).not.toMatch(/SECRET/);
     expect(text).toContain('/v1/sessions/ses_1/attach?access_token=[redacted]');
     expect(redactUrl('/approvals/x?a=1&token=abc&b=2')).toBe('/approvals/x?a=1&token=[redacted]&b=2');
+    // A database's or Redis's password in the URL (logged when storage is ready).
+    expect(redactUrl('postgres://mission:s3cret@postgres:5432/mission')).toBe('postgres://mission:[redacted]@postgres:5432/mission');
+    expect(redactUrl('redis://:s3cret@127.0.0.1:6379')).toBe('redis://:[redacted]@127.0.0.1:6379');
+    expect(redactUrl('redis://127.0.0.1:6379')).toBe('redis://127.0.0.1:6379');
   });
 });

@@ -6,8 +6,11 @@ export type { Logger };
 /** Query parameters that carry credentials (the WebSocket attach's `access_token`, signed links' tokens). */
 const SECRET_QUERY = /([?&](?:access_token|token)=)[^&#]*/gi;
 
-/** A URL as logged: credentials in its query are replaced. */
-export const redactUrl = (url: string): string => url.replace(SECRET_QUERY, '$1[redacted]');
+/** The password of a URL's user information (`postgres://user:password@host`, `redis://:password@host`). */
+const URL_PASSWORD = /^([a-z][\w+.-]*:\/\/[^:/@]*:)[^@/]*@/i;
+
+/** A URL as logged: credentials in its query and its password are replaced. */
+export const redactUrl = (url: string): string => url.replace(SECRET_QUERY, '$1[redacted]').replace(URL_PASSWORD, '$1[redacted]@');
 
 /** Fields that hold credentials wherever they appear in a log line: replaced, never written out. */
 const REDACT_PATHS = [
