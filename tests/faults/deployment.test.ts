@@ -131,6 +131,23 @@ describe('the shipped image and compose file', () => {
     expect(mounts.get('/home/mission-agent/.claude/projects')).toBe('claude-projects');
     expect(Object.keys(compose.volumes)).toEqual(expect.arrayContaining(['workspace', 'claude-projects']));
   });
+
+  // Agents run in the workers' network: a Redis or Postgres they could talk to without a secret would be theirs.
+  it("gives Redis and Postgres passwords that only the shell's variables hold, and the services their URLs with them", () => {
+    const services = compose.services as Record<string, { command?: string[]; environment?: Record<string, string> }>;
+    expect(services.redis!.command!.join(' ')).toMatch(/--requirepass \$\{MISSION_REDIS_PASSWORD:\?/);
+    expect(services.postgres!.environment!.POSTGRES_PASSWORD).toMatch(/^\$\{MISSION_POSTGRES_PASSWORD:\?/);
+    for (const name of ['api', 'worker']) {
+      const env = composeServices(read('docker-compose.yml'), image, {
+        MISSION_REDIS_PASSWORD: 'r3d',
+        MISSION_POSTGRES_PASSWORD: 'p9',
+      }).find((service) => service.name === name)!.env;
+      expect(env, name).toMatchObject({
+        REDIS_URL: 'redis://:r3d@redis:6379',
+        DATABASE_URL: 'postgres://mission:p9@postgres:5432/mission',
+      });
+    }
+  });
 });
 
 const skip = whyNoNetns() ?? (PostgresServer.available() ? undefined : 'PostgreSQL 15 is not installed at /usr/lib/postgresql/15/bin');
