@@ -79,7 +79,11 @@ interface Place {
  * is another user's: the agent's); null when it need not.
  */
 export async function guardedOwner(root: string): Promise<number | null> {
-  const { uid } = await fs.stat(root);
+  return ownerToCheck((await fs.stat(root)).uid);
+}
+
+/** `uid`, the owner of a folder, when the worker must check what it reads there (it runs as root, the folder is not root's). */
+function ownerToCheck(uid: number): number | null {
   return process.getuid?.() === 0 && uid !== 0 ? uid : null;
 }
 
@@ -99,16 +103,33 @@ export async function readFileOf(file: string, owner: number | null): Promise<st
 
 /** `file` opened for reading as {@link readFileOf} reads it (the caller closes it). */
 export async function openFileOf(file: string, owner: number | null): Promise<FileHandle> {
-  if (owner === null) return fs.open(file, 'r');
-  const handle = await fs
-    .open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
-    .catch((error: NodeJS.ErrnoException) => {
-      throw error.code === 'ELOOP' ? new NotOwnedError(`${file} is a link: the worker does not follow it in an agent's folder`) : error;
-    });
-  const stat = await handle.stat();
-  if (stat.isFile() && stat.uid === owner) return handle;
-  await handle.close();
-  throw new NotOwnedError(`${file} is not a file of the folder's owner (uid ${stat.uid}, not ${owner}): the worker does not read it`);
+  const handle = await fs.open(file, ownedReadFlags(owner)).catch((error: NodeJS.ErrnoException) => {
+    throw linkRefused(file, error);
+  });
+  if (owner === null) return handle;
+  try {
+    assertOwnedFile(file, await handle.stat(), owner);
+    return handle;
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
+
+/** The flags that open a file of `owner`'s for reading: when checked, no link at its last step and no wait on a FIFO. */
+export function ownedReadFlags(owner: number | null): number {
+  return owner === null ? constants.O_RDONLY : constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+}
+
+/** The error of opening `file` with {@link ownedReadFlags}: a link it met (ELOOP) is a {@link NotOwnedError}. */
+export function linkRefused(file: string, error: NodeJS.ErrnoException): Error {
+  return error.code === 'ELOOP' ? new NotOwnedError(`${file} is a link: the worker does not follow it in an agent's folder`) : error;
+}
+
+/** Throws a {@link NotOwnedError} unless `stat` (of the opened `file`) is a regular file of `owner`'s. */
+export function assertOwnedFile(file: string, stat: { isFile(): boolean; uid: number }, owner: number): void {
+  if (!stat.isFile() || stat.uid !== owner)
+    throw new NotOwnedError(`${file} is not a file of the folder's owner (uid ${stat.uid}, not ${owner}): the worker does not read it`);
 }
 
 async function openPlace(root: string): Promise<Place> {
@@ -120,7 +141,7 @@ async function openPlace(root: string): Promise<Place> {
   const { uid: owner, gid } = await fs.stat(resolved);
   const worker = process.getuid?.() ?? -1;
   // Another user's folder, which the worker (root) could be led out of: the agent's, when agents run as their own user.
-  const guarded = (await guardedOwner(resolved)) !== null;
+  const guarded = ownerToCheck(owner) !== null;
   const place: Place = {
     openIn: (dir, name, flags, shown) =>
       fs.open(inFolder(dir, name), guarded ? flags | constants.O_NOFOLLOW : flags).catch(async (error: NodeJS.ErrnoException) => {

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { NotOwnedError } from '../ownedFiles.ts';
+import { assertOwnedFile, linkRefused, ownedReadFlags } from '../ownedFiles.ts';
 
 /**
  * Reads a growing JSONL file incrementally: each `read` returns the complete lines written since the
@@ -37,22 +37,15 @@ export class JsonlTail {
 
   read(): Record<string, unknown>[] {
     let fd: number;
-    const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
     try {
-      fd = fs.openSync(this.file, this.owner === null ? O_RDONLY : O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+      fd = fs.openSync(this.file, ownedReadFlags(this.owner));
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return [];
-      if (code === 'ELOOP') throw new NotOwnedError(`${this.file} is a link: the worker does not follow it in an agent's folder`);
-      throw error;
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw linkRefused(this.file, error as NodeJS.ErrnoException);
     }
     const chunks: Buffer[] = [];
     try {
-      const stat = this.owner === null ? null : fs.fstatSync(fd);
-      if (stat && (!stat.isFile() || stat.uid !== this.owner))
-        throw new NotOwnedError(
-          `${this.file} is not a file of the agent's (uid ${stat.uid}, not ${this.owner}): the worker does not read it`,
-        );
+      if (this.owner !== null) assertOwnedFile(this.file, fs.fstatSync(fd), this.owner);
       const buffer = Buffer.alloc(64 * 1024);
       for (;;) {
         const read = fs.readSync(fd, buffer, 0, buffer.length, this.offset);
