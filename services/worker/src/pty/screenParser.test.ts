@@ -58,3 +58,27 @@ describe('isInertLine', () => {
     }
   });
 });
+
+describe('the status line while a permission dialog is about to open', () => {
+  // As Claude Code 2.1.331 and 2.1.332 draw it between a tool call's header and its dialog: no spinner, indented as
+  // a text block's continuation would be, the footer saying the turn can be interrupted.
+  const waiting = (footer: string) =>
+    screenOf(['❯ change it', '', '● Update(/w/greeting.txt)', '', '', '  Waiting for permission…', RULE, '❯ ', RULE, footer]);
+
+  it('is the status line, not more of the tool call above it', () => {
+    expect(parseScreenRows(waiting('  ⏸ manual mode on · esc to interrupt')).snapshot).toMatchObject({
+      state: 'working',
+      toolCalls: [{ tool: 'Update', args: '/w/greeting.txt', output: [] }],
+      status: { text: 'Waiting for permission…', interruptible: true },
+    });
+  });
+
+  it('is what Claude wrote when the turn is over', () => {
+    const said = screenOf(['❯ what does it say?', '', '● It says:', '  Waiting for permission…', RULE, '❯ ', RULE, '  ? for shortcuts']);
+    expect(parseScreenRows(said).snapshot).toMatchObject({
+      state: 'idle',
+      lastResponse: 'It says:\nWaiting for permission…',
+      status: null,
+    });
+  });
+});

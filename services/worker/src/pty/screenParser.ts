@@ -41,6 +41,8 @@ const OUTPUT = /^ {2}⎿\s\s(.*)$/;
 const OUTPUT_INDENT = '     ';
 const TEXT_INDENT = '  ';
 const STATUS = /^[·✢✳✶✻✽*◐◓◑◒] (\S.*)$/;
+/** The status line, with no spinner, between a tool call's header and its permission dialog (2.1.331 and 2.1.332). */
+const AWAITING_PERMISSION = '  Waiting for permission…';
 const OPTION = /^\s*(❯\s*)?(\d+)\.\s+(.+)$/;
 const DIGIT_0 = 0x30;
 const DIGIT_9 = 0x39;
@@ -109,11 +111,12 @@ export function parseScreenRows(screen: ScreenText, reading: ScreenReading = 'wh
   const box = findInputBox(lines);
   const dialog = box ? null : findDialog(lines);
   const transcriptEnd = box?.top ?? dialog?.top ?? lines.length;
-  // The frame alone needs no more of the transcript than its last line (the status line, when it is one).
-  const blocks = reading === 'whole' ? parseBlocks(lines.slice(0, transcriptEnd).filter((line) => !isRightAligned(line))) : [];
   const footer = box?.footer ?? '';
   const lastRow = lastTextRow(lines, transcriptEnd);
   const status = lastRow < 0 ? null : parseStatus(at(lines, lastRow), footer);
+  // The frame alone needs no more of the transcript than its last line (the status line, when it is one).
+  const blocksEnd = status ? lastRow : transcriptEnd;
+  const blocks = reading === 'whole' ? parseBlocks(lines.slice(0, blocksEnd).filter((line) => !isRightAligned(line))) : [];
   const working = box !== null && (box.footer.includes(INTERRUPTIBLE) || status?.interruptible === true);
   const state = dialog ? 'waiting_permission' : box ? (working ? 'working' : 'idle') : 'starting';
   const textBlocks = blocks.filter((block) => block.kind === 'text');
@@ -357,8 +360,13 @@ function lastTextRow(lines: readonly string[], end: number): number {
   return -1;
 }
 
-/** The spinner/status line: the transcript's last line (trimmed at its end, not right-aligned) when it is one. */
+/**
+ * The spinner/status line: the transcript's last line (trimmed at its end, not right-aligned) when it is one. While
+ * a tool's permission dialog is about to open, it reads {@link AWAITING_PERMISSION}, indented like a text block's
+ * continuation: it is the status line only while the footer says the turn can be interrupted.
+ */
 function parseStatus(last: string, footer: string): StatusLine | null {
+  if (last === AWAITING_PERMISSION) return footer.includes(INTERRUPTIBLE) ? { text: last.trim(), interruptible: true } : null;
   const match = STATUS.exec(last);
   if (!match) return null;
   const line = match[1] ?? '';
