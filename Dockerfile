@@ -46,7 +46,7 @@ FROM runtime AS worker
 # (docker-compose.yml, k8s/components/shared-storage) starts writable by the agent.
 # git: Claude Code's own tool use. bubblewrap and socat: Claude Code's sandbox, for roles that turn it on.
 RUN apt-get update && apt-get install -y --no-install-recommends git bubblewrap socat && rm -rf /var/lib/apt/lists/* \
-  && npm install -g @anthropic-ai/claude-code@2.1.331 --no-audit --no-fund \
+  && npm install -g @anthropic-ai/claude-code@2.1.332 --no-audit --no-fund \
   && groupadd --system --gid 2000 mission-agent \
   && useradd --system --uid 2000 --gid 2000 --create-home --shell /bin/bash mission-agent \
   && install -d -o mission-agent -g mission-agent /workspace /home/mission-agent/.claude /home/mission-agent/.claude/projects

@@ -2,13 +2,13 @@ import fs from 'node:fs';
 import { answerKeystrokes, type BlockingDialog, blockingDialogOn, parseBlockingDialog } from '@mission/worker';
 import { describe, expect, it } from 'vitest';
 import {
+  asRead,
   checkpoint,
-  CLAUDE_VERSION,
   fixturePath,
   loadRecording,
-  recordedScenarios,
+  RECORDED_VERSIONS,
   type Recording,
-  asRead,
+  recordedScenarios,
 } from './fixtures/recordings.ts';
 import { firstRunScenarios } from './support/firstRunScenarios.ts';
 import { replay } from './support/replay.ts';
@@ -25,11 +25,11 @@ const list = (labels: string[], selected: number) => ({
   selected: String(selected),
 });
 
-describe(`blocking dialogs on Claude Code ${CLAUDE_VERSION} recordings`, () => {
+describe.each(RECORDED_VERSIONS)('blocking dialogs on Claude Code %s recordings', (version) => {
   it('has a recording of every first-run scenario, whose replay renders the screens it recorded', async () => {
     for (const scenario of firstRunScenarios) {
-      expect(fs.existsSync(fixturePath(scenario.name)), scenario.name).toBe(true);
-      const recording = loadRecording(scenario.name);
+      expect(fs.existsSync(fixturePath(scenario.name, version)), scenario.name).toBe(true);
+      const recording = loadRecording(scenario.name, version);
       for (const mark of recording.checkpoints) {
         expect(await replay(recording, { upTo: mark.chunkCount }), `${scenario.name}/${mark.label}`).toEqual(asRead(mark.screen));
       }
@@ -37,7 +37,7 @@ describe(`blocking dialogs on Claude Code ${CLAUDE_VERSION} recordings`, () => {
   });
 
   it('folder trust', () => {
-    expect(dialogAt(loadRecording('first-run/trust-folder'), 'dialog')).toEqual({
+    expect(dialogAt(loadRecording('first-run/trust-folder', version), 'dialog')).toEqual({
       kind: 'trust_folder',
       text: expect.stringMatching(/^Accessing workspace:\n<W>\nQuick safety check: Is this a project you created or one you trust\?/),
       ...list(['No, exit', 'Yes, I trust this folder'], 1),
@@ -45,7 +45,7 @@ describe(`blocking dialogs on Claude Code ${CLAUDE_VERSION} recordings`, () => {
   });
 
   it('API key confirmation', () => {
-    expect(dialogAt(loadRecording('first-run/api-key'), 'dialog')).toEqual({
+    expect(dialogAt(loadRecording('first-run/api-key', version), 'dialog')).toEqual({
       kind: 'api_key',
       text: 'Detected a custom API key in your environment\nANTHROPIC_API_KEY: sk-ant-...0123456789abcdefghij\nDo you want to use this API key?',
       ...list(['Yes', 'No (recommended)'], 2),
@@ -53,7 +53,7 @@ describe(`blocking dialogs on Claude Code ${CLAUDE_VERSION} recordings`, () => {
   });
 
   it('auto mode offer', () => {
-    expect(dialogAt(loadRecording('first-run/auto-mode-offer'), 'dialog')).toEqual({
+    expect(dialogAt(loadRecording('first-run/auto-mode-offer', version), 'dialog')).toEqual({
       kind: 'auto_mode_offer',
       text: expect.stringMatching(/^Make auto mode your default permission mode\?\nAuto mode lets Claude handle permission prompts/),
       ...list(['Yes, set auto mode as my default permission mode', 'No, keep manual mode'], 1),
@@ -61,7 +61,7 @@ describe(`blocking dialogs on Claude Code ${CLAUDE_VERSION} recordings`, () => {
   });
 
   it('MCP server approval', () => {
-    expect(dialogAt(loadRecording('first-run/mcp-server-approval'), 'dialog')).toEqual({
+    expect(dialogAt(loadRecording('first-run/mcp-server-approval', version), 'dialog')).toEqual({
       kind: 'mcp_server_approval',
       text: expect.stringMatching(/^New MCP server found in this project: notes\nMCP servers may execute code/),
       ...list(['Use this MCP server', 'Use this and all future MCP servers in this project', 'Continue without using this MCP server'], 3),
@@ -69,7 +69,7 @@ describe(`blocking dialogs on Claude Code ${CLAUDE_VERSION} recordings`, () => {
   });
 
   it('one dialog after another: folder trust (naming the MCP servers it loads), answered, then the MCP server', () => {
-    const chain = loadRecording('first-run/trust-then-mcp');
+    const chain = loadRecording('first-run/trust-then-mcp', version);
     expect(dialogAt(chain, 'trust')).toEqual({
       kind: 'trust_folder',
       text: expect.stringContaining('Trusting this folder loads .mcp.json here or above (MCP servers).'),
@@ -79,7 +79,7 @@ describe(`blocking dialogs on Claude Code ${CLAUDE_VERSION} recordings`, () => {
   });
 
   it('login required: nothing to answer, the prompt comes back with the error', () => {
-    const recording = loadRecording('first-run/login-required');
+    const recording = loadRecording('first-run/login-required', version);
     expect(dialogAt(recording, 'idle')).toBeNull();
     expect(dialogAt(recording, 'blocked')).toEqual({
       kind: 'login_required',
@@ -91,7 +91,7 @@ describe(`blocking dialogs on Claude Code ${CLAUDE_VERSION} recordings`, () => {
   });
 
   it('usage limit: the menu when the CLI asks, the notice when it waits on its own', () => {
-    const menu = loadRecording('first-run/usage-limit');
+    const menu = loadRecording('first-run/usage-limit', version);
     expect(dialogAt(menu, 'idle')).toBeNull();
     expect(dialogAt(menu, 'dialog')).toEqual({
       kind: 'usage_limit',
@@ -104,7 +104,7 @@ describe(`blocking dialogs on Claude Code ${CLAUDE_VERSION} recordings`, () => {
       numbered: true,
       selected: '1',
     });
-    const waiting = loadRecording('first-run/usage-limit-wait');
+    const waiting = loadRecording('first-run/usage-limit-wait', version);
     expect(dialogAt(waiting, 'idle')).toBeNull();
     expect(dialogAt(waiting, 'blocked')).toEqual({
       kind: 'usage_limit',
@@ -118,8 +118,8 @@ describe(`blocking dialogs on Claude Code ${CLAUDE_VERSION} recordings`, () => {
   });
 
   it('reads the same dialog off the rows as the terminal gives them, blanks written at their end or not', () => {
-    for (const name of [...firstRunScenarios.map((scenario) => scenario.name), ...recordedScenarios()]) {
-      for (const mark of loadRecording(name).checkpoints) {
+    for (const name of [...firstRunScenarios.map((scenario) => scenario.name), ...recordedScenarios(version)]) {
+      for (const mark of loadRecording(name, version).checkpoints) {
         const rows = mark.screen.lines;
         const expected = parseBlockingDialog(rows.join('\n'));
         expect(blockingDialogOn(rows), `${name}/${mark.label}`).toEqual(expected);
@@ -129,8 +129,8 @@ describe(`blocking dialogs on Claude Code ${CLAUDE_VERSION} recordings`, () => {
   });
 
   it('no blocking dialog on any screen of the working scenarios, permission dialogs included', () => {
-    for (const name of recordedScenarios()) {
-      const recording = loadRecording(name);
+    for (const name of recordedScenarios(version)) {
+      const recording = loadRecording(name, version);
       for (const mark of recording.checkpoints) expect(dialogAt(recording, mark.label), `${name}/${mark.label}`).toBeNull();
     }
   });

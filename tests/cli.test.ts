@@ -30,6 +30,7 @@ import { waitUntil } from './support/processes.ts';
 import { ADMIN } from './support/system.ts';
 import type { StubReply } from './support/stubAnthropic.ts';
 import { EVERY_SLOT_OPTION } from './support/slotOptions.ts';
+import { CLAUDE_VERSION } from './fixtures/recordings.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
 const bin = path.join(repoRoot, 'bin', 'mission.mjs');
@@ -523,7 +524,7 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
         .filter(Boolean)
         .map((line) => line.slice(0, 10).trim()),
     ).toEqual(['✓ Redis', '✓ Postgres', '✓ claude', '✓ login', '✓ home', '✓ API', '✓ token']);
-    expect(healthy.stdout).toMatch(/✓ claude +.*2\.1\.331/);
+    expect(healthy.stdout).toMatch(new RegExp(`✓ claude +.*${CLAUDE_VERSION.replaceAll('.', '\\.')}`));
     expect(healthy.stdout).toMatch(/^✓ login +claude reaches the model with ANTHROPIC_API_KEY$/m);
     expect(healthy.stdout).toContain(`✓ home      ${bed.claude.home}/.claude.json is ready\n`);
     const json = JSON.parse((await mission(['doctor', '--json'], local)).stdout) as {
@@ -686,7 +687,7 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
     const attached = missionInTerminal(['attach', session.id]);
     try {
       await waitUntil(
-        () => attached.shows('Claude Code v2.1.331'),
+        () => attached.shows(`Claude Code v${CLAUDE_VERSION}`),
         20_000,
         `the session's screen in the attached terminal:\n${attached.output()}`,
       );
@@ -753,7 +754,7 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
     let id = '';
     try {
       await waitUntil(
-        () => spawned.shows('Claude Code v2.1.331'),
+        () => spawned.shows(`Claude Code v${CLAUDE_VERSION}`),
         30_000,
         `the new session's screen in the terminal:\n${spawned.output()}`,
       );

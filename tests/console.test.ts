@@ -15,6 +15,7 @@ import { waitUntil } from './support/processes.ts';
 import { startTestSystem, type TestSystem } from './support/system.ts';
 import { scriptByPrompt, type StubReply } from './support/stubAnthropic.ts';
 import { EVERY_SLOT_OPTION } from './support/slotOptions.ts';
+import { CLAUDE_VERSION } from './fixtures/recordings.ts';
 
 /**
  * The web console in headless Chromium against the whole system running the real claude CLI on the
@@ -124,7 +125,7 @@ describe.skipIf(!chromiumAvailable())('web console (headless Chromium, real clau
     await page.getByRole('heading', { name: /^Session ses_/ }).waitFor({ timeout: 30_000 });
     const sessionId = /#\/sessions\/(ses_\w+)/.exec(page.url())![1]!;
     await page.getByText('● live').waitFor();
-    await expect.poll(terminalText, { timeout: 30_000 }).toContain('Claude Code v2.1.331');
+    await expect.poll(terminalText, { timeout: 30_000 }).toContain(`Claude Code v${CLAUDE_VERSION}`);
     await waitUntil(async () => (await bed.system.core.sessions.get(sessionId)).state === 'idle', 30_000, 'the session to be idle');
 
     // Read-only until "Take control": typing does nothing.

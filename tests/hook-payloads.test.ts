@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import { createLogger } from '@mission/store';
 import { resetFromLimitText } from '@mission/contracts';
 import {
@@ -13,17 +12,18 @@ import {
   transcriptUpdates,
 } from '@mission/worker';
 import { describe, expect, it } from 'vitest';
-import { CLAUDE_VERSION } from './fixtures/recordings.ts';
+import { loadHookRecording, RECORDED_VERSIONS } from './fixtures/recordings.ts';
 
-const recording = JSON.parse(
-  fs.readFileSync(new URL(`./fixtures/claude/${CLAUDE_VERSION}/hooks/two-permissions.json`, import.meta.url), 'utf8'),
-) as {
+/** Two tools asked for in one turn (tests/fixtures/recordHooks.ts): the hook calls, and the transcript they name. */
+interface TwoPermissions {
   calls: Record<string, unknown>[];
   transcript: Record<string, unknown>[];
-};
+}
 
-/** What Claude Code posts to the hooks and writes to its transcript, as recorded from the CLI (tests/fixtures/recordHooks.ts). */
-describe(`hook payloads and transcript of Claude Code ${CLAUDE_VERSION}`, () => {
+/** What Claude Code posts to the hooks and writes to its transcript, as recorded from each CLI version (tests/fixtures/recordHooks.ts). */
+describe.each(RECORDED_VERSIONS)('hook payloads and transcript of Claude Code %s', (version) => {
+  const recording = loadHookRecording<TwoPermissions>('two-permissions', version);
+
   it('every recorded hook call parses, in the order UserPromptSubmit → (PreToolUse → PermissionRequest → PostToolUse)×2 → Stop → SessionEnd', () => {
     const calls = recording.calls.map(parseHookInput);
     expect(calls.map((call) => call.hook_event_name)).toEqual([
@@ -95,15 +95,13 @@ describe(`hook payloads and transcript of Claude Code ${CLAUDE_VERSION}`, () => 
   });
 
   it('SessionStart reaches no HTTP hook, and a command hook only before the prompt takes input; Notification tells of a permission dialog left waiting and of an idle prompt', () => {
-    const notices = JSON.parse(
-      fs.readFileSync(new URL(`./fixtures/claude/${CLAUDE_VERSION}/hooks/notifications.json`, import.meta.url), 'utf8'),
-    ) as {
+    const notices = loadHookRecording<{
       idleThresholdMs: number;
       promptShownMs: number;
       sessionStart: Record<string, unknown> | null;
       sessionStartMs: number | null;
       calls: { afterMs: number; input: Record<string, unknown> }[];
-    };
+    }>('notifications', version);
     const calls = notices.calls.map(({ afterMs, input }) => ({ afterMs, input: parseHookInput(input) }));
     expect(calls.map(({ input }) => input.hook_event_name)).toEqual([
       'UserPromptSubmit',
@@ -158,6 +156,7 @@ describe(`hook payloads and transcript of Claude Code ${CLAUDE_VERSION}`, () => 
 });
 
 describe("the worker's hook endpoint", () => {
+  const recording = loadHookRecording<TwoPermissions>('two-permissions');
   it("answers a session's hook calls with its handler only when they carry that session's secret", async () => {
     const server = new HookServer(createLogger({ level: 'silent' }));
     await server.start();
@@ -204,10 +203,12 @@ describe("the worker's hook endpoint", () => {
 });
 
 /** A claude.ai subscriber's usage limit stopping a turn, as Mission starts sessions (tests/fixtures/recordUsageLimit.ts). */
-describe(`a usage limit in an interactive session of Claude Code ${CLAUDE_VERSION}`, () => {
-  const limited = JSON.parse(
-    fs.readFileSync(new URL(`./fixtures/claude/${CLAUDE_VERSION}/hooks/usage-limit.json`, import.meta.url), 'utf8'),
-  ) as { calls: Record<string, unknown>[]; transcript: Record<string, unknown>[]; screens: { menu: string[]; stopped: string[] } };
+describe.each(RECORDED_VERSIONS)('a usage limit in an interactive session of Claude Code %s', (version) => {
+  const limited = loadHookRecording<{
+    calls: Record<string, unknown>[];
+    transcript: Record<string, unknown>[];
+    screens: { menu: string[]; stopped: string[] };
+  }>('usage-limit', version);
 
   it('no Stop comes for the turn the limit stopped, before or after "Stop and wait": the turn is left unfinished', () => {
     expect(limited.calls.map((call) => parseHookInput(call).hook_event_name)).toEqual(['UserPromptSubmit', 'PreToolUse', 'PostToolUse']);
@@ -238,15 +239,13 @@ describe(`a usage limit in an interactive session of Claude Code ${CLAUDE_VERSIO
 });
 
 /** Slash commands typed at the prompt, as Mission types them (tests/fixtures/recordSlashCommands.ts). */
-describe(`slash commands in an interactive session of Claude Code ${CLAUDE_VERSION}`, () => {
-  const slash = JSON.parse(
-    fs.readFileSync(new URL(`./fixtures/claude/${CLAUDE_VERSION}/hooks/slash-commands.json`, import.meta.url), 'utf8'),
-  ) as {
+describe.each(RECORDED_VERSIONS)('slash commands in an interactive session of Claude Code %s', (version) => {
+  const slash = loadHookRecording<{
     sessionId: string;
     steps: { typed: string; hooks: string[]; screen: string[] }[];
     calls: Record<string, unknown>[];
     transcripts: Record<'started' | 'after /clear', Record<string, unknown>[]>;
-  };
+  }>('slash-commands', version);
   const step = (typed: string) => slash.steps.find((each) => each.typed === typed)!;
   const outputs = (transcript: 'started' | 'after /clear') =>
     slash.transcripts[transcript].flatMap(transcriptUpdates).filter((update) => update.kind === 'command_output');

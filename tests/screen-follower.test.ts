@@ -10,7 +10,7 @@ import {
   STARTING_SNAPSHOT,
 } from '@mission/worker';
 import { describe, expect, it } from 'vitest';
-import { FIXTURE_COLS, FIXTURE_ROWS, loadRecording, recordedScenarios } from './fixtures/recordings.ts';
+import { FIXTURE_COLS, FIXTURE_ROWS, loadRecording, RECORDED_VERSIONS, recordedScenarios } from './fixtures/recordings.ts';
 
 /**
  * What a full parse gives of the last whole frame, `full` read now: its own parse, unless the CLI is drawing a frame
@@ -25,11 +25,11 @@ function wholeFrameParse(terminal: HeadlessTerminal, full: ReturnType<typeof rea
  * the spinner changed: replayed through every recorded scenario, what it reads must be what a full read
  * and a full parse of the last whole frame give, at every chunk and at the worker's read points (where the output paused).
  */
-describe('ScreenFollower on the recordings', () => {
-  for (const scenario of recordedScenarios()) {
+describe.each(RECORDED_VERSIONS)('ScreenFollower on the Claude Code %s recordings', (version) => {
+  for (const scenario of recordedScenarios(version)) {
     for (const when of ['every chunk', 'where the output paused'] as const) {
       it(`${scenario}: the cached screen and its snapshot equal a full read and parse (${when})`, async () => {
-        const { chunks } = loadRecording(scenario);
+        const { chunks } = loadRecording(scenario, version);
         const terminal = new HeadlessTerminal({ cols: FIXTURE_COLS, rows: FIXTURE_ROWS });
         const follower = new ScreenFollower(terminal);
         let checked = 0;
@@ -65,10 +65,10 @@ describe('ScreenFollower on the recordings', () => {
  * state, dialog and input box with other blocks (transcript); and the reads the pacer asks for, on the
  * recording's clock, still equal a full read and parse.
  */
-describe('Reads left for later while the CLI only animates the screen or writes its transcript', () => {
-  for (const scenario of recordedScenarios()) {
+describe.each(RECORDED_VERSIONS)('Reads left for later while the CLI %s only animates the screen or writes its transcript', (version) => {
+  for (const scenario of recordedScenarios(version)) {
     it(`${scenario}: what a read would tell then is only the status and the title, or blocks`, async () => {
-      const { chunks } = loadRecording(scenario);
+      const { chunks } = loadRecording(scenario, version);
       const terminal = new HeadlessTerminal({ cols: FIXTURE_COLS, rows: FIXTURE_ROWS });
       const follower = new ScreenFollower(terminal);
       const pacer = new ReadPacer(SCREEN_READ_TIMING);

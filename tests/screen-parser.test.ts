@@ -10,7 +10,7 @@ import {
   SnapshotDiffer,
 } from '@mission/worker';
 import { describe, expect, it } from 'vitest';
-import { checkpoint, CLAUDE_VERSION, loadRecording, recordedScenarios, type Recording, asRead } from './fixtures/recordings.ts';
+import { asRead, checkpoint, loadRecording, RECORDED_VERSIONS, type Recording, recordedScenarios } from './fixtures/recordings.ts';
 import { replay } from './support/replay.ts';
 import { scenarios } from './support/scenarios.ts';
 
@@ -36,21 +36,35 @@ const fileOptions: PermissionDialog['options'] = [
   },
   { key: '3', label: 'No', meaning: 'no' },
 ];
-/** The "✻ Cooked for 3s · done 10:45 AM" line left after a turn (its verb and clock vary by recording). */
-const doneStatus = (elapsedSeconds: number) => ({
-  text: expect.stringMatching(/^\S+ for \d+s · done \d+:\d\d [AP]M$/),
-  elapsedSeconds,
-  interruptible: false,
-});
+/**
+ * The "✻ Cooked for 3s · done 10:45 AM" line left after a turn at `label`, read as the line is drawn (its verb, time
+ * and clock vary by recording).
+ */
+function doneStatus(recording: Recording, label: string) {
+  const line = checkpoint(recording, label)
+    .lines.map((row) => /^✻ (\S+ for (\d+)s · done \d+:\d\d [AP]M)\s*$/.exec(row))
+    .find(Boolean);
+  if (!line) throw new Error(`${recording.scenario}/${label} shows no done line`);
+  return { text: line[1], elapsedSeconds: Number(line[2]), interruptible: false };
+}
 
-describe(`screen parser on Claude Code ${CLAUDE_VERSION} recordings`, () => {
+/** The spinner's line at `label` ("✶ Meandering… (8s · ↓ 32 tokens)"), read as drawn: its verb, clock and tokens vary by recording. */
+function spinner(recording: Recording, label: string) {
+  const line = checkpoint(recording, label)
+    .lines.map((row) => /^\S (\S+…) \((\d+)s · ↓ (\d+) tokens\)/.exec(row))
+    .find(Boolean);
+  if (!line) throw new Error(`${recording.scenario}/${label} shows no spinner`);
+  return { text: line[1], elapsedSeconds: Number(line[2]), tokens: Number(line[3]), interruptible: true };
+}
+
+describe.each(RECORDED_VERSIONS)('screen parser on Claude Code %s recordings', (version) => {
   it('has a recording of every scenario', () => {
-    expect(recordedScenarios()).toEqual(scenarios.map((s) => s.name).sort());
+    expect(recordedScenarios(version)).toEqual(scenarios.map((s) => s.name).sort());
   });
 
   it('replaying a recording renders the screens it recorded', async () => {
-    for (const name of recordedScenarios()) {
-      const recording = loadRecording(name);
+    for (const name of recordedScenarios(version)) {
+      const recording = loadRecording(name, version);
       for (const mark of recording.checkpoints) {
         expect(await replay(recording, { upTo: mark.chunkCount }), `${name}/${mark.label}`).toEqual(asRead(mark.screen));
       }
@@ -58,19 +72,20 @@ describe(`screen parser on Claude Code ${CLAUDE_VERSION} recordings`, () => {
   });
 
   it('startup: idle at the prompt, nothing said yet', () => {
-    expect(snapshotAt(loadRecording('startup-idle'), 'idle')).toMatchObject(idle);
+    expect(snapshotAt(loadRecording('startup-idle', version), 'idle')).toMatchObject(idle);
   });
 
   it('plain answer: idle with the response', () => {
-    expect(snapshotAt(loadRecording('plain-answer'), 'answered')).toMatchObject({
+    const recording = loadRecording('plain-answer', version);
+    expect(snapshotAt(recording, 'answered')).toMatchObject({
       ...idle,
       lastResponse: 'Hello from the stub.',
-      status: doneStatus(0),
+      status: doneStatus(recording, 'answered'),
     });
   });
 
   it('long streamed answer: working while it streams, then the whole text', () => {
-    const recording = loadRecording('long-answer');
+    const recording = loadRecording('long-answer', version);
     expect(snapshotAt(recording, 'working')).toMatchObject({
       state: 'working',
       dialog: null,
@@ -79,11 +94,15 @@ describe(`screen parser on Claude Code ${CLAUDE_VERSION} recordings`, () => {
       title: '◐ Claude Code',
     });
     const lines = Array.from({ length: 12 }, (_, i) => `Line ${i + 1} of a long streamed answer about nothing in particular.`);
-    expect(snapshotAt(recording, 'answered')).toMatchObject({ ...idle, lastResponse: lines.join('\n'), status: doneStatus(3) });
+    expect(snapshotAt(recording, 'answered')).toMatchObject({
+      ...idle,
+      lastResponse: lines.join('\n'),
+      status: doneStatus(recording, 'answered'),
+    });
   });
 
   it('Bash: the permission dialog with the command and its options, then the output and answer', () => {
-    const recording = loadRecording('bash-approve');
+    const recording = loadRecording('bash-approve', version);
     const call = { tool: 'Bash', args: 'touch made-by-bash.txt && echo mission-bash-ok' };
     expect(snapshotAt(recording, 'dialog')).toMatchObject({
       state: 'waiting_permission',
@@ -96,15 +115,26 @@ describe(`screen parser on Claude Code ${CLAUDE_VERSION} recordings`, () => {
       ...idle,
       toolCalls: [{ ...call, output: ['mission-bash-ok'] }],
       lastResponse: 'The command printed mission-bash-ok.',
-      status: doneStatus(0),
+      status: doneStatus(recording, 'answered'),
     });
   });
 
   it('Bash denied: the same dialog, then idle with the call refused', () => {
-    const recording = loadRecording('bash-deny');
+    const recording = loadRecording('bash-deny', version);
     expect(snapshotAt(recording, 'dialog')).toMatchObject({
       state: 'waiting_permission',
-      dialog: { tool: 'Bash', target: 'rm -rf precious', question: 'Do you want to proceed?', options: bashOptions, selected: '1' },
+      dialog: {
+        tool: 'Bash',
+        target: 'rm -rf precious',
+        question: 'Do you want to proceed?',
+        // The folder 2.1.332 offers to allow is the one the command names; 2.1.331 offered the working folder.
+        options: [
+          bashOptions[0],
+          { ...bashOptions[1], label: expect.stringMatching(/^Yes, and always allow access to <W>(\/precious)? from this project$/) },
+          bashOptions[2],
+        ],
+        selected: '1',
+      },
       toolCalls: [{ tool: 'Bash', args: 'rm -rf precious', output: [] }],
       lastResponse: 'I will delete it.',
     });
@@ -116,7 +146,7 @@ describe(`screen parser on Claude Code ${CLAUDE_VERSION} recordings`, () => {
   });
 
   it('Write of a new file: the create dialog, then what was written', () => {
-    const recording = loadRecording('write-approve');
+    const recording = loadRecording('write-approve', version);
     expect(snapshotAt(recording, 'dialog')).toMatchObject({
       state: 'waiting_permission',
       dialog: { tool: 'Write', target: 'notes.txt', question: 'Do you want to create notes.txt?', options: fileOptions, selected: '1' },
@@ -127,12 +157,12 @@ describe(`screen parser on Claude Code ${CLAUDE_VERSION} recordings`, () => {
       ...idle,
       toolCalls: [{ tool: 'Write', args: '<W>/notes.txt', output: ['Wrote 2 lines to <W>/notes.txt', ' 1 first line', ' 2 second line'] }],
       lastResponse: 'I created notes.txt.',
-      status: doneStatus(0),
+      status: doneStatus(recording, 'answered'),
     });
   });
 
   it('Edit of a file: Read runs unasked, the edit dialog, then the diff', () => {
-    const recording = loadRecording('edit-approve');
+    const recording = loadRecording('edit-approve', version);
     const read = { tool: 'Read', args: '<W>/greeting.txt', output: ['Read 1 line'] };
     expect(snapshotAt(recording, 'dialog')).toMatchObject({
       state: 'waiting_permission',
@@ -153,25 +183,25 @@ describe(`screen parser on Claude Code ${CLAUDE_VERSION} recordings`, () => {
         { tool: 'Update', args: '<W>/greeting.txt', output: ['Added 1 line, removed 1 line', ' 1 -hello world', ' 1 +hello mission'] },
       ],
       lastResponse: 'I changed the greeting.',
-      status: doneStatus(1),
+      status: doneStatus(recording, 'answered'),
     });
   });
 
   it('interrupt: the spinner while working, then idle with the partial answer', () => {
-    const recording = loadRecording('interrupt');
+    const recording = loadRecording('interrupt', version);
     const firstLine = Array.from({ length: 18 }, (_, i) => `word${i}`).join(' ');
     expect(snapshotAt(recording, 'working')).toMatchObject({
       state: 'working',
       dialog: null,
       lastResponse: firstLine,
-      status: { text: 'Meandering…', elapsedSeconds: 8, tokens: 32, interruptible: true },
+      status: spinner(recording, 'working'),
       title: '◐ Claude Code',
     });
     expect(snapshotAt(recording, 'interrupted')).toMatchObject({ ...idle, lastResponse: `${firstLine}\nword18 wor` });
   });
 
   it('/exit: idle before, then the CLI leaves a blank screen and exits with 0', () => {
-    const recording = loadRecording('exit');
+    const recording = loadRecording('exit', version);
     expect(snapshotAt(recording, 'idle')).toMatchObject(idle);
     expect(snapshotAt(recording, 'exited')).toMatchObject({ state: 'starting', blocks: [], dialog: null });
     expect(recording.exitCode).toBe(0);
@@ -179,8 +209,8 @@ describe(`screen parser on Claude Code ${CLAUDE_VERSION} recordings`, () => {
 
   it("the frame alone (what the hooks driver reads): the whole screen's state, dialog, status and title, without the transcript's blocks", () => {
     let screens = 0;
-    for (const name of recordedScenarios()) {
-      for (const { screen, label } of loadRecording(name).checkpoints) {
+    for (const name of recordedScenarios(version)) {
+      for (const { screen, label } of loadRecording(name, version).checkpoints) {
         expect(parseScreen(screen, 'frame'), `${name}/${label}`).toEqual({
           ...parseScreen(screen),
           blocks: [],
@@ -207,8 +237,8 @@ describe(`screen parser on Claude Code ${CLAUDE_VERSION} recordings`, () => {
  * recorder killed the CLI), reading the screen as the screen driver does: through a ScreenFollower, when its
  * ReadPacer says on the recording's clock (once the output paused; the spinner's ticks less often).
  */
-async function eventsOf(name: string): Promise<MissionEventDraft[]> {
-  const recording = loadRecording(name);
+async function eventsOf(name: string, version: string): Promise<MissionEventDraft[]> {
+  const recording = loadRecording(name, version);
   const chunks = recording.chunks.slice(0, recording.checkpoints.at(-1)?.chunkCount);
   const terminal = new HeadlessTerminal({ cols: recording.cols, rows: recording.rows });
   const follower = new ScreenFollower(terminal);
@@ -229,9 +259,9 @@ async function eventsOf(name: string): Promise<MissionEventDraft[]> {
 const ofType = <T extends EventType>(events: MissionEventDraft[], type: T): EventPayload<T>[] =>
   events.filter((e) => e.type === type).map((e) => e.payload as EventPayload<T>);
 
-describe('snapshot differ on the recordings', () => {
+describe.each(RECORDED_VERSIONS)('snapshot differ on the Claude Code %s recordings', (version) => {
   it('Bash approve: each call, output, dialog and message once, in order', async () => {
-    const events = await eventsOf('bash-approve');
+    const events = await eventsOf('bash-approve', version);
     expect(ofType(events, 'state').map((p) => p.state)).toEqual(['idle', 'working', 'waiting_permission', 'working', 'idle']);
     expect(ofType(events, 'tool_call')).toEqual([
       {
@@ -257,7 +287,7 @@ describe('snapshot differ on the recordings', () => {
   });
 
   it('Edit: the Read that ran unasked and the text before it are reported too', async () => {
-    const events = await eventsOf('edit-approve');
+    const events = await eventsOf('edit-approve', version);
     expect(ofType(events, 'tool_call').map((p) => `${p.tool} ${p.summary}`)).toEqual(['Read <W>/greeting.txt', 'Update <W>/greeting.txt']);
     expect(ofType(events, 'assistant_message').map((p) => p.text)).toEqual([
       'Reading it first.',
@@ -271,7 +301,7 @@ describe('snapshot differ on the recordings', () => {
   });
 
   it('a streamed answer is one message, sent when it is complete', async () => {
-    const events = await eventsOf('long-answer');
+    const events = await eventsOf('long-answer', version);
     const messages = ofType(events, 'assistant_message');
     expect(messages).toHaveLength(1);
     expect(messages[0]?.text.split('\n')).toHaveLength(12);
@@ -279,9 +309,10 @@ describe('snapshot differ on the recordings', () => {
   });
 
   it('status: the spinner while working, not an event per clock tick', async () => {
-    const events = await eventsOf('interrupt');
+    const events = await eventsOf('interrupt', version);
     const statuses = ofType(events, 'status');
-    expect(statuses.some((s) => s.interruptible && s.text === 'Meandering…')).toBe(true);
+    const { text } = spinner(loadRecording('interrupt', version), 'working');
+    expect(statuses.some((s) => s.interruptible && s.text === text)).toBe(true);
     const ticks = statuses.filter((s, i) => i > 0 && s.text === statuses[i - 1]?.text && s.tokens === statuses[i - 1]?.tokens);
     expect(ticks).toEqual([]);
     expect(ofType(events, 'title').map((p) => p.title)).toContain('◐ Claude Code');

@@ -13,7 +13,7 @@ import {
   STARTING_SNAPSHOT,
 } from '@mission/worker';
 import { describe, expect, it } from 'vitest';
-import { CLAUDE_VERSION, loadRecording, recordedScenarios } from './fixtures/recordings.ts';
+import { loadRecording, RECORDED_VERSIONS, recordedScenarios } from './fixtures/recordings.ts';
 import { firstRunScenarios } from './support/firstRunScenarios.ts';
 
 /** What both drivers' screen readers hold after a read, and what a read gives. */
@@ -29,14 +29,17 @@ const readers: { name: string; reading: ScreenReading; make: (terminal: Changing
   { name: 'LiveScreen (screen driver)', reading: 'whole', make: (terminal) => new LiveScreen(terminal) },
 ];
 
-describe.each(readers)(`$name on Claude Code ${CLAUDE_VERSION} recordings`, ({ reading, make }) => {
+/** Each reader on each recorded version of the CLI. */
+const readings = RECORDED_VERSIONS.flatMap((version) => readers.map((reader) => ({ ...reader, version })));
+
+describe.each(readings)('$name on Claude Code $version recordings', ({ reading, make, version }) => {
   it('read after every chunk, it holds the snapshot and the blocking dialog of the last whole frame, at each chunk and each checkpoint', async () => {
     let checked = 0;
     let dialogs = 0;
     let chunksChecked = 0;
     // The sessions' recordings and the first-run ones (each a dialog the CLI shows before it will start).
-    for (const name of [...recordedScenarios(), ...firstRunScenarios.map((scenario) => scenario.name)]) {
-      const recording = loadRecording(name);
+    for (const name of [...recordedScenarios(version), ...firstRunScenarios.map((scenario) => scenario.name)]) {
+      const recording = loadRecording(name, version);
       const terminal = new HeadlessTerminal({ cols: recording.cols, rows: recording.rows });
       const screen = make(terminal);
       const titles: string[] = [];
@@ -79,7 +82,7 @@ describe.each(readers)(`$name on Claude Code ${CLAUDE_VERSION} recordings`, ({ r
   // the worker's CLAUDE_SCREEN_ENV): a read between the two saw a blank screen, no dialog and no prompt, and the session
   // went from blocked to idle with /help still open (an interrupt then answered at once, pressing nothing).
   it('a screen cleared for a redraw is no screen: with /help open and the CLI continued after SIGSTOP, the command screen blocks at every chunk', async () => {
-    const recording = loadRecording('redraws/help-continued');
+    const recording = loadRecording('redraws/help-continued', version);
     const help = recording.checkpoints.find((mark) => mark.label === 'help')!;
     const terminal = new HeadlessTerminal({ cols: recording.cols, rows: recording.rows });
     const screen = make(terminal);
@@ -104,8 +107,8 @@ describe.each(readers)(`$name on Claude Code ${CLAUDE_VERSION} recordings`, ({ r
 });
 
 /** The state events LiveScreen told over a replay of `name`, each `state` or `blocked (kind)`. */
-async function statesTold(name: string): Promise<string[]> {
-  const recording = loadRecording(name);
+async function statesTold(name: string, version: string): Promise<string[]> {
+  const recording = loadRecording(name, version);
   const terminal = new HeadlessTerminal({ cols: recording.cols, rows: recording.rows });
   const screen = new LiveScreen(terminal);
   const told: string[] = [];
@@ -126,23 +129,42 @@ async function statesTold(name: string): Promise<string[]> {
   return told;
 }
 
-describe(`LiveScreen's state events on Claude Code ${CLAUDE_VERSION} recordings`, () => {
+describe.each(RECORDED_VERSIONS)("LiveScreen's state events on Claude Code %s recordings", (version) => {
   // `starting` last: the CLI exited at the recording's end and cleared its screen.
   it('a dialog no permission request is blocks the session, named in the state event; the parser reads the other states', async () => {
-    expect(await statesTold('first-run/trust-folder')).toEqual(['blocked (trust_folder)']);
-    expect(await statesTold('first-run/api-key')).toEqual(['blocked (api_key)']);
+    expect(await statesTold('first-run/trust-folder', version)).toEqual(['blocked (trust_folder)']);
+    expect(await statesTold('first-run/api-key', version)).toEqual(['blocked (api_key)']);
     // The CLI shows its prompt for a moment before it offers auto mode.
-    expect(await statesTold('first-run/auto-mode-offer')).toEqual(['idle', 'blocked (auto_mode_offer)']);
-    expect(await statesTold('first-run/mcp-server-approval')).toEqual(['blocked (mcp_server_approval)']);
+    expect(await statesTold('first-run/auto-mode-offer', version)).toEqual(['idle', 'blocked (auto_mode_offer)']);
+    expect(await statesTold('first-run/mcp-server-approval', version)).toEqual(['blocked (mcp_server_approval)']);
     // A dialog that replaced the one that blocked the session is told: its row names what shows now.
-    expect(await statesTold('first-run/trust-then-mcp')).toEqual(['blocked (trust_folder)', 'blocked (mcp_server_approval)']);
+    expect(await statesTold('first-run/trust-then-mcp', version)).toEqual(['blocked (trust_folder)', 'blocked (mcp_server_approval)']);
     // A notice under the prompt blocks it too: what is typed next would go to a CLI that cannot answer.
-    expect(await statesTold('first-run/login-required')).toEqual(['idle', 'working', 'blocked (login_required)', 'starting']);
-    expect(await statesTold('first-run/usage-limit')).toEqual(['idle', 'working', 'blocked (usage_limit)', 'starting']);
-    expect(await statesTold('first-run/usage-limit-wait')).toEqual(['idle', 'blocked (usage_limit)', 'starting']);
+    expect(await statesTold('first-run/login-required', version)).toEqual(['idle', 'working', 'blocked (login_required)', 'starting']);
+    // 2.1.332 gives its prompt back for a moment, the limit under the prompt sent, before it opens the menu (the same
+    // screen as once "Stop and wait" is chosen: the session can take a prompt then); 2.1.331 opened the menu at once.
+    const promptBeforeMenu = version === '2.1.331' ? [] : ['idle'];
+    expect(await statesTold('first-run/usage-limit', version)).toEqual([
+      'idle',
+      'working',
+      ...promptBeforeMenu,
+      'blocked (usage_limit)',
+      'starting',
+    ]);
+    // 2.1.332 drew its spinner before the API's answer came; 2.1.331's answer came before it drew one.
+    const spunFirst = version === '2.1.331' ? [] : ['working'];
+    expect(await statesTold('first-run/usage-limit-wait', version)).toEqual(['idle', ...spunFirst, 'blocked (usage_limit)', 'starting']);
     // Redrawn after each SIGCONT (a blank screen, then the frame): the command screen never stops blocking meanwhile.
-    expect(await statesTold('redraws/help-continued')).toEqual(['idle', 'blocked (command_screen)']);
+    expect(await statesTold('redraws/help-continued', version)).toEqual(['idle', 'blocked (command_screen)']);
     // A permission dialog is no blocking dialog: the guard answers it.
-    expect(await statesTold('bash-approve')).toEqual(['idle', 'working', 'waiting_permission', 'idle', 'working', 'idle', 'starting']);
+    expect(await statesTold('bash-approve', version)).toEqual([
+      'idle',
+      'working',
+      'waiting_permission',
+      'idle',
+      'working',
+      'idle',
+      'starting',
+    ]);
   });
 });

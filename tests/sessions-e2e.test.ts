@@ -10,6 +10,7 @@ import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.
 import { processesIn, untilQuiet, waitUntil } from './support/processes.ts';
 import { scenarios, type Step } from './support/scenarios.ts';
 import { readSse } from './support/sse.ts';
+import { CLAUDE_VERSION } from './fixtures/recordings.ts';
 
 /**
  * Every recorded scenario, live: the real claude CLI in a PTY on the worker, against the stub API,
@@ -110,10 +111,10 @@ describe('interactive sessions through REST (real claude CLI)', () => {
     // The screen as text: what it shows once drawn whole (not in the middle of a redraw after a SIGCONT).
     const text = await readUntil(
       async () => (await call<string>('GET', `/v1/sessions/${session.id}/screen`)).body,
-      (body) => body.includes('Claude Code v2.1.331'),
+      (body) => body.includes(`Claude Code v${CLAUDE_VERSION}`),
       (body) => `the text screen never showed the banner:\n${body}`,
     );
-    expect(text).toContain('Claude Code v2.1.331');
+    expect(text).toContain(`Claude Code v${CLAUDE_VERSION}`);
     expect(text).toContain('? for shortcuts');
     await call('POST', `/v1/sessions/${session.id}/kill`);
   });
@@ -309,7 +310,7 @@ describe('interactive sessions through REST (real claude CLI)', () => {
     const shows = (text: string) => terminal.screen().lines.some((line) => line.includes(text));
     socket.on('message', (data) => terminal.write(data.toString()));
     await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
-    await waitUntil(() => shows('Claude Code v2.1.331'), 15_000, 'the serialized screen');
+    await waitUntil(() => shows(`Claude Code v${CLAUDE_VERSION}`), 15_000, 'the serialized screen');
     socket.send(JSON.stringify({ type: 'input', data: 'typed-over-the-socket' }));
     await waitUntil(() => shows('typed-over-the-socket'), 15_000, 'the typed text in the attached terminal');
     await waitForScreen(session.id, (s) => s.lines.some((l) => l.includes('typed-over-the-socket')), 'the typed text on the screen');

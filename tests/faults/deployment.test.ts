@@ -18,6 +18,7 @@ import { whyNoNetns } from './netns.ts';
 import { MISSION_CHECK_ID, marker, reply } from './script.ts';
 import { PostgresServer } from './servers.ts';
 import { eventually } from './eventually.ts';
+import { CLAUDE_VERSION, RECORDED_VERSIONS } from '../fixtures/recordings.ts';
 
 /**
  * The deployments as shipped: docker-compose.yml and the rendered k8s base start the API and a worker
@@ -115,6 +116,12 @@ describe('the shipped image and compose file', () => {
         image[target]!.aptPackages.filter((p) => ['python3', 'make', 'g++', 'gcc', 'build-essential'].includes(p)),
         target,
       ).toEqual([]);
+  });
+
+  it('installs in the worker the Claude Code the tests ran, whose screens and hook calls are recorded', () => {
+    const installed = [...dockerfile.matchAll(/npm install -g @anthropic-ai\/claude-code@(\S+)/g)].map((match) => match[1]);
+    expect(installed).toEqual([CLAUDE_VERSION]);
+    expect(RECORDED_VERSIONS).toContain(CLAUDE_VERSION);
   });
 
   it('starts each service with node itself, so the stop signal reaches Mission (no npm in between)', () => {

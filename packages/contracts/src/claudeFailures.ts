@@ -2,7 +2,7 @@
  * The Claude Code CLI's known failures, in Mission's words: what it printed (its result text, or the last lines of its
  * screen or stderr) → a Mission error code, what happened, and Mission's own fix. The CLI's advice ("Please run
  * /login", "Run --model") names commands a Mission user cannot run; the hint names the env var or `mission doctor`.
- * Texts as claude 2.1.331 prints them (tests/fixtures/claude-failures/2.1.331.json).
+ * Texts as claude prints them (tests/fixtures/claude-failures/<version>.json, one file for each version recorded).
  */
 export const claudeFailureCodes = [
   'claude_no_credentials',

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * What Claude Code posts to a hook, for the events Mission listens to (the fields it relies on; the CLI
- * sends more). Recorded from CLI 2.1.331: tests/fixtures/claude/2.1.331/hooks/. Not `SessionStart`: the
+ * sends more). Recorded from each CLI version tested: tests/fixtures/claude/<version>/hooks/. Not `SessionStart`: the
  * CLI runs no HTTP hook for it ("HTTP hooks are not supported for SessionStart"), and it runs before the
  * prompt takes input anyway (notifications.json), so the screen tells when the CLI is ready.
  */
