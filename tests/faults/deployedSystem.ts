@@ -73,7 +73,7 @@ export async function startDeployed(
         '',
       ].join('\n'),
     );
-    const redis = new RedisServer(redisMachine, path.join(base, 'redis'));
+    const redis = new RedisServer(redisMachine, path.join(base, 'redis'), decodeURIComponent(new URL(api.env.REDIS_URL!).password));
     await redis.start();
     const pg = new PostgresServer(pgMachine, path.join(base, 'postgres'));
     await pg.init();

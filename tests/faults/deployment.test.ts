@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +29,14 @@ import { CLAUDE_VERSION, RECORDED_VERSIONS } from '../fixtures/recordings.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const read = (file: string) => fs.readFileSync(path.join(ROOT, file), 'utf8');
+
+/** The shell docker-compose.yml wants, as the README sets it up: the API key and fresh secrets. */
+const readmeShell = () => ({
+  ANTHROPIC_API_KEY: 'from-the-shell',
+  MISSION_REDIS_PASSWORD: randomBytes(24).toString('hex'),
+  MISSION_POSTGRES_PASSWORD: randomBytes(24).toString('hex'),
+  MISSION_APPROVAL_SECRET: randomBytes(48).toString('base64'),
+});
 
 describe('reading the deployment files', () => {
   it('takes ENV and CMD from a Dockerfile stage and its parents', () => {
@@ -72,11 +81,14 @@ describe('reading the deployment files', () => {
     );
     expect(interpolate('${A:-x}', {})).toBe('x');
     expect(interpolate('${B-y}', { B: '' })).toBe('');
+    expect(interpolate('${A:?set A}|${B?set B}', { A: 'a', B: '' })).toBe('a|');
+    expect(() => interpolate('${B:?set B}', { B: '' })).toThrow('B: set B');
+    expect(() => interpolate('${C?set C}', {})).toThrow('C: set C');
   });
 
   it('reads the API and worker of docker-compose.yml and of the k8s base', () => {
     const image = readDockerfile(ROOT);
-    const compose = composeServices(read('docker-compose.yml'), image, {});
+    const compose = composeServices(read('docker-compose.yml'), image, readmeShell());
     expect(compose.map((s) => [s.name, s.command.join(' ')])).toEqual([
       ['api', 'node --import tsx src/api.ts'],
       ['worker', 'node --import tsx src/worker.ts'],
@@ -144,8 +156,12 @@ describe('the shipped image and compose file', () => {
     const services = compose.services as Record<string, { command?: string[]; environment?: Record<string, string> }>;
     expect(services.redis!.command!.join(' ')).toMatch(/--requirepass \$\{MISSION_REDIS_PASSWORD:\?/);
     expect(services.postgres!.environment!.POSTGRES_PASSWORD).toMatch(/^\$\{MISSION_POSTGRES_PASSWORD:\?/);
+    expect(() => composeServices(read('docker-compose.yml'), image, { ...readmeShell(), MISSION_APPROVAL_SECRET: '' })).toThrow(
+      /^MISSION_APPROVAL_SECRET: set MISSION_APPROVAL_SECRET/,
+    );
     for (const name of ['api', 'worker']) {
       const env = composeServices(read('docker-compose.yml'), image, {
+        ...readmeShell(),
         MISSION_REDIS_PASSWORD: 'r3d',
         MISSION_POSTGRES_PASSWORD: 'p9',
       }).find((service) => service.name === name)!.env;
@@ -162,7 +178,7 @@ if (skip) console.warn(`deployment runs skipped: ${skip}`);
 
 const DEPLOYMENTS: Record<string, { services: () => ServiceLaunch[]; slots: string; permissions: string }> = {
   'docker-compose.yml': {
-    services: () => composeServices(read('docker-compose.yml'), readDockerfile(ROOT), { ANTHROPIC_API_KEY: 'from-the-shell' }),
+    services: () => composeServices(read('docker-compose.yml'), readDockerfile(ROOT), readmeShell()),
     slots: read('deploy/slots.yaml'),
     permissions: read('deploy/permissions.yaml'),
   },

@@ -106,15 +106,19 @@ export function dockerIgnores(patterns: string[], file: string): boolean {
   return ignored;
 }
 
-/** `${VAR}`, `${VAR:-default}`, `${VAR-default}` and `$$` as Compose substitutes them from the shell's environment. */
+/**
+ * `${VAR}`, `${VAR:-default}`, `${VAR-default}`, `${VAR:?error}`, `${VAR?error}` and `$$` as Compose substitutes them
+ * from the shell's environment (a required variable unset, or empty with `:?`, fails as `docker compose up` does).
+ */
 export function interpolate(value: string, shell: Record<string, string | undefined>): string {
   return value.replace(
-    /\$\$|\$\{(\w+)(?:(:?-)([^}]*))?\}/g,
-    (whole, name: string | undefined, op: string | undefined, fallback: string | undefined) => {
+    /\$\$|\$\{(\w+)(?:(:?[-?])([^}]*))?\}/g,
+    (whole, name: string | undefined, op: string | undefined, operand: string | undefined) => {
       if (whole === '$$') return '$';
       const set = shell[name!];
-      if (op === ':-') return set ? set : (fallback ?? '');
-      if (op === '-') return set ?? fallback ?? '';
+      if (op === ':-') return set ? set : (operand ?? '');
+      if (op === '-') return set ?? operand ?? '';
+      if ((op === ':?' && !set) || (op === '?' && set === undefined)) throw new Error(`${name}: ${operand}`);
       return set ?? '';
     },
   );

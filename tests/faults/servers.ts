@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -28,27 +29,37 @@ export async function waitForPort(host: string, port: number, what: string, time
   await waitUntil(accepts, timeoutMs, what);
 }
 
-/** A Redis of the harness's own, in its machine, without persistence: a restart empties it. */
+/**
+ * A Redis of the harness's own, in its machine, without persistence: a restart empties it. It wants a password, as
+ * every deployment's must (agents share the workers' network): a random one, or the one the deployment's URL names.
+ */
 export class RedisServer {
   private process: MachineProcess | undefined;
 
   constructor(
     private readonly machine: Machine,
     private readonly dir: string,
-  ) {}
+    readonly password: string = randomBytes(18).toString('hex'),
+  ) {
+    if (password === '') throw new Error('the harness Redis wants a password: the deployment gave it none');
+  }
 
   get url(): string {
-    return `redis://${this.machine.address.redis}:${REDIS_PORT}`;
+    return `redis://:${encodeURIComponent(this.password)}@${this.machine.address.redis}:${REDIS_PORT}`;
   }
 
   async start(): Promise<void> {
     fs.mkdirSync(this.dir, { recursive: true });
     const address = this.machine.address.redis!;
+    // In a file only root reads: on redis-server's command line every user of the machine would see it.
+    const config = path.join(this.dir, 'redis.conf');
+    fs.writeFileSync(config, `requirepass "${this.password}"\n`, { mode: 0o600 });
     this.process = startInMachine(
       'redis',
       this.machine,
       [
         'redis-server',
+        config,
         '--bind',
         address,
         '--port',
