@@ -524,7 +524,7 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
         .filter(Boolean)
         .map((line) => line.slice(0, 10).trim()),
     ).toEqual(['✓ Redis', '✓ Postgres', '✓ claude', '✓ login', '✓ home', '✓ API', '✓ token']);
-    expect(healthy.stdout).toMatch(new RegExp(`✓ claude +.*${CLAUDE_VERSION.replaceAll('.', '\\.')}`));
+    expect(healthy.stdout).toMatch(new RegExp(`✓ claude +.*${CLAUDE_VERSION.replaceAll('.', '\\.')}.*, a version Mission is tested with`));
     expect(healthy.stdout).toMatch(/^✓ login +claude reaches the model with ANTHROPIC_API_KEY$/m);
     expect(healthy.stdout).toContain(`✓ home      ${bed.claude.home}/.claude.json is ready\n`);
     const json = JSON.parse((await mission(['doctor', '--json'], local)).stdout) as {

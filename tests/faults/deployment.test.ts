@@ -19,6 +19,7 @@ import { whyNoNetns } from './netns.ts';
 import { MISSION_CHECK_ID, marker, reply } from './script.ts';
 import { PostgresServer } from './servers.ts';
 import { eventually } from './eventually.ts';
+import { TESTED_CLAUDE_VERSIONS } from '@mission/contracts';
 import { CLAUDE_VERSION, RECORDED_VERSIONS } from '../fixtures/recordings.ts';
 
 /**
@@ -134,6 +135,8 @@ describe('the shipped image and compose file', () => {
     const installed = [...dockerfile.matchAll(/npm install -g @anthropic-ai\/claude-code@(\S+)/g)].map((match) => match[1]);
     expect(installed).toEqual([CLAUDE_VERSION]);
     expect(RECORDED_VERSIONS).toContain(CLAUDE_VERSION);
+    // What `mission doctor` names as tested is what is recorded.
+    expect(TESTED_CLAUDE_VERSIONS).toEqual(RECORDED_VERSIONS);
   });
 
   it('starts each service with node itself, so the stop signal reaches Mission (no npm in between)', () => {

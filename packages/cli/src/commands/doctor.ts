@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { claudeVersionNote } from '@mission/contracts/claudeVersions';
 import type { Config } from '@mission/store';
 import type { Command, CommandContext } from '../command.ts';
 import { probeClaude } from '../claudeProbe.ts';
@@ -26,7 +27,7 @@ export const doctorCommand: Command = {
   usage: '[--probe]',
   summary: 'Check Redis, Postgres, the claude binary, its login and home, and the API and its token',
   details: `Checks, in order: Redis (REDIS_URL), Postgres (DATABASE_URL, or the embedded PGlite), the claude binary
-(MISSION_CLAUDE_BIN) and its version, that claude can reach the model (ANTHROPIC_API_KEY or a login), that its
+(MISSION_CLAUDE_BIN) and its version (whether Mission is tested with it), that claude can reach the model (ANTHROPIC_API_KEY or a login), that its
 home (HOME or CLAUDE_CONFIG_DIR) is readable and what a worker will set there before a session starts
 (onboarding done, the API key approved, auto mode off), the API at MISSION_URL, and that it accepts MISSION_TOKEN.
 Postgres is opened as the API opens it: its schema is brought up to date. Embedded PGlite is not opened
@@ -124,7 +125,7 @@ const checkClaude: Check = async (config) => {
   const bin = config.claudeBin;
   return new Promise((resolve) => {
     execFile(bin, ['--version'], { timeout: CHECK_TIMEOUT_MS * 3 }, (error, stdout) => {
-      if (!error) return resolve({ ok: true, detail: `${bin}: ${stdout.trim()}` });
+      if (!error) return resolve({ ok: true, detail: `${bin}: ${stdout.trim()}, ${claudeVersionNote(stdout)}` });
       const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
       resolve({
         ok: false,
