@@ -18,6 +18,7 @@ import {
 } from '@mission/store';
 import { DelayedError, Queue, Worker } from 'bullmq';
 import { AgentLauncher, resolveAgentIdentity } from './agentProcess.ts';
+import { logClaudeVersion } from './claudeVersion.ts';
 import { PermissionGuard } from './permissions/permissionGuard.ts';
 import { PermissionPromptServer } from './permissions/promptServer.ts';
 import { HookServer } from './hooks/hookServer.ts';
@@ -66,6 +67,8 @@ export async function startWorker(options: {
       { slot: entry.slot, agentUser: entry.identity?.user ?? 'the worker', uid: entry.identity?.uid },
       "this slot's agents run as their own user",
     );
+  // Not awaited: the worker takes work meanwhile; the line says which claude it runs, and warns of an untested one.
+  void logClaudeVersion(config.claudeBin, config.childEnv, logger);
   const connection = createRedis(options.redisUrl, `mission-worker-${workerId}`, logger);
   const control = createRedis(options.redisUrl, `mission-worker-control-${workerId}`, logger);
   const { events, publisher } = EventLog.withOwnPublisher(database.db, {
