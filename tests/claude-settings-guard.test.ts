@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { type MissionEvent, type SessionTurn, type Task, TaskEndedError } from '@mission/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +15,7 @@ describe("an agent cannot grant itself permissions through Claude Code's setting
   let bed: ClaudeTestBed;
   let settingsFile: string;
   let skillFile: string;
+  let unpacked: string;
   const grant = JSON.stringify({ permissions: { allow: ['Bash(touch:*)'] } });
   const skill = '---\nname: toucher\ndescription: Touches files\nallowed-tools: Bash(touch:*)\n---\nTouch escaped.txt.\n';
   const touch = { name: 'Bash', input: { command: 'touch escaped.txt', description: 'Touch' } };
@@ -23,12 +25,17 @@ describe("an agent cannot grant itself permissions through Claude Code's setting
     settingsFile = path.join(bed.workdir, '.claude', 'settings.local.json');
     fs.mkdirSync(path.dirname(settingsFile));
     skillFile = path.join(bed.workdir, '.claude', 'skills', 'toucher', 'SKILL.md');
+    // A tree the agent got from elsewhere (unpacked outside its folder, say), carrying a skill.
+    unpacked = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-unpacked-'));
+    fs.mkdirSync(path.join(unpacked, 'lib', '.claude', 'skills', 'toucher'), { recursive: true });
+    fs.writeFileSync(path.join(unpacked, 'lib', '.claude', 'skills', 'toucher', 'SKILL.md'), skill);
     const uses: Record<string, { name: string; input: Record<string, unknown> }> = {
       'grant by Write': { name: 'Write', input: { file_path: settingsFile, content: grant } },
       'grant by echo': { name: 'Bash', input: { command: `echo '${grant}' > .claude/settings.local.json`, description: 'Grant' } },
       'touch a file': touch,
       'write a skill': { name: 'Write', input: { file_path: skillFile, content: skill } },
       'use the skill': { name: 'Skill', input: { skill: 'toucher' } },
+      'copy the tree': { name: 'Bash', input: { command: `cp -r ${path.join(unpacked, 'lib')} vendor`, description: 'Copy' } },
     };
     bed.stub.respond((request) => {
       if (request.tools.length === 0) return { text: 'side request' };
@@ -41,12 +48,15 @@ describe("an agent cannot grant itself permissions through Claude Code's setting
     expect((await bed.system.call('PUT', '/v1/roles/editor', { allow: ['Edit', 'Bash(echo:*)'] })).status).toBe(200);
     expect((await bed.system.call('PUT', '/v1/slots/editor', { role: 'editor', cwd: bed.workdir, env: bed.claude.env })).status).toBe(200);
     expect((await bed.system.call('PUT', '/v1/roles/skilled', { allow: ['Edit', 'Skill', 'Bash(echo:*)'] })).status).toBe(200);
+    expect((await bed.system.call('PUT', '/v1/roles/copier', { allow: ['Read', 'Skill', 'Bash(cp:*)'] })).status).toBe(200);
+    expect((await bed.system.call('PUT', '/v1/slots/copier', { role: 'copier', cwd: bed.workdir, env: bed.claude.env })).status).toBe(200);
     expect((await bed.system.call('PUT', '/v1/slots/skilled', { role: 'skilled', cwd: bed.workdir, env: bed.claude.env })).status).toBe(
       200,
     );
   });
   afterAll(async () => {
     await bed?.close();
+    fs.rmSync(unpacked, { recursive: true, force: true });
   });
 
   const events = (id: string) => bed.system.core.events.list(id, 0, { limit: 1_000 });
@@ -95,6 +105,24 @@ describe("an agent cannot grant itself permissions through Claude Code's setting
     expect(approvalsAsked(used)).toEqual([expect.objectContaining({ tool: 'Bash', input: touch.input })]);
     expect(decisions(used)).toEqual(['deny']);
     expect(fs.existsSync(path.join(bed.workdir, 'escaped.txt'))).toBe(false);
+  });
+
+  // Seen on 2.1.332: a skill in a folder below the working folder loads once claude reads a file there, and its
+  // allowed-tools run unasked; so a tree copied there, which may carry one, waits for a person.
+  it('a tree copied below the working folder, carrying a skill: the copy waits for a person, and is denied when nobody approves', async () => {
+    const task = await bed.system.core.tasks
+      .ask({ prompt: 'copy the tree', slot: 'copier', timeoutMs: 60_000 })
+      .catch((error: unknown) => (error instanceof TaskEndedError ? (error.details!.task as Task) : Promise.reject(error)));
+    const log = await events(task.id);
+    expect(approvalsAsked(log)).toEqual([
+      expect.objectContaining({
+        tool: 'Bash',
+        rule: null,
+        why: expect.stringMatching(/^it puts a tree in vendor, below the working folder, where a \.claude folder/),
+      }),
+    ]);
+    expect(decisions(log)).toEqual(['deny']);
+    expect(fs.existsSync(path.join(bed.workdir, 'vendor'))).toBe(false);
   });
 
   it('a session: the write waits for a person; denied, nothing is written, and a command the role keeps for a person is still asked', async () => {

@@ -75,7 +75,37 @@ describe("Claude Code's own settings are never written by an allow rule", () => 
     expect(bash('cd sub && echo x > settings.local.json').verdict).toBe('confirm');
     expect(bash('echo x > notes.txt')).toEqual({ verdict: 'allow', rule: 'Bash(echo:*)' });
     expect(bash('rm -rf build')).toEqual({ verdict: 'allow', rule: 'Bash(rm:*)' });
-    expect(bash('cp -r src out')).toEqual({ verdict: 'allow', rule: 'Bash(cp:*)' });
+    expect(bash('cp -r src /tmp/out')).toEqual({ verdict: 'allow', rule: 'Bash(cp:*)' });
+  });
+
+  // Each allowed before: a folder moved or synced into place is the files it holds.
+  it('a folder moved or synced into a .claude folder, or to become one', () => {
+    const mover = roleRulesSchema.parse({ allow: ['Bash(mv:*)', 'Bash(cp:*)', 'Bash(rsync:*)'], deny: ['Edit(secret/**)'] });
+    expect(bash('mv payload .claude', mover)).toEqual(asked('.claude'));
+    expect(bash('mv payload sub/.claude/skills', mover)).toEqual(asked('sub/.claude/skills'));
+    expect(bash('mv -t .claude/commands payload', mover)).toEqual(asked('.claude/commands'));
+    expect(bash('cp -r payload sub/.claude/skills', mover)).toEqual(asked('sub/.claude/skills'));
+    expect(bash('rsync -a payload/ ~/.claude/', mover)).toEqual(asked('~/.claude/'));
+    // rsync's destination is a write: the role's deny rules for writes hold there too.
+    expect(bash('rsync -a payload/ secret/', mover)).toEqual({ verdict: 'deny', rule: 'Edit(secret/**)' });
+    expect(bash('rsync -a secret/ /tmp/copy', mover)).toEqual({ verdict: 'allow', rule: 'Bash(rsync:*)' });
+    expect(bash('mv notes.txt /tmp/notes.txt', mover)).toEqual({ verdict: 'allow', rule: 'Bash(mv:*)' });
+  });
+
+  // Seen on 2.1.332: a skill in sub/.claude/skills loaded once claude read a file in sub, and ran `touch` unasked.
+  it('a tree copied, moved or synced below the working folder may carry a .claude folder: a person decides; removing one adds nothing', () => {
+    const mover = roleRulesSchema.parse({ allow: ['Bash(mv:*)', 'Bash(cp:*)', 'Bash(rsync:*)', 'Bash(rm:*)'] });
+    const tree = (shown: string) => ({
+      verdict: 'confirm',
+      rule: null,
+      reason: `it puts a tree in ${shown}, below the working folder, where a .claude folder it may carry is Claude Code's own configuration (skills there load once claude works in that folder, and say what it may run without asking): a person decides`,
+    });
+    expect(bash('cp -r /tmp/unpacked vendor/lib', mover)).toEqual(tree('vendor/lib'));
+    expect(bash('mv /tmp/unpacked vendor', mover)).toEqual(tree('vendor'));
+    expect(bash('rsync -a /tmp/unpacked/ vendor/', mover)).toEqual(tree('vendor/'));
+    expect(bash('cp notes.txt vendor/notes.txt', mover)).toEqual({ verdict: 'allow', rule: 'Bash(cp:*)' });
+    expect(bash('rm -r vendor', mover)).toEqual({ verdict: 'allow', rule: 'Bash(rm:*)' });
+    expect(bash('rm -r vendor/.claude', mover)).toEqual(asked('vendor/.claude'));
   });
 
   it("the agent's CLI folder moved by CLAUDE_CONFIG_DIR: its settings, whatever the folder's name", () => {

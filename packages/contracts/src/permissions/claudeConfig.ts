@@ -14,27 +14,45 @@ const IN_CLAUDE_DIR = ['settings.json', 'settings.local.json', 'skills/*', 'comm
  */
 const CONFIG_FILES = [...IN_CLAUDE_DIR.map((file) => `*/.claude/${file}`), '*/.claude.json', '*/.mcp.json', '/etc/claude-code/*'];
 
+/** A write as the guard sees it: an absolute glob of where it goes, and whether it reaches everything below (a tree). */
+export interface ConfigWrite {
+  glob: string;
+  below: boolean;
+  /** It only removes what is there (`rm -r`): a tree removed adds nothing for claude to load. */
+  removes?: boolean;
+}
+
 /**
- * Whether a write to `glob` (an absolute path, or a glob of the paths it may be) may change Claude Code's own
- * configuration (what may grant it tools); with `below`, a write to what is under it (a recursive copy, move or
- * delete), which may where the folder holds a `.claude` folder, or the working folder's or home's configuration. An agent that could change
- * it would grant itself, in the next claude started there, what its role keeps for a person: no allow rule allows
- * such a write (a person decides; a deny rule denies). Pure.
+ * How a write may change Claude Code's own configuration (what may grant it tools): `config`, it writes a
+ * configuration file, a `.claude` folder or what is in one, or (a tree) the working folder's or the home's; `tree`,
+ * it copies, moves or unpacks a tree below the working folder, where a `.claude` folder that tree carries is claude's
+ * too (seen on 2.1.332: a skill in `sub/.claude/skills` loaded once claude read a file in `sub`, and its
+ * `allowed-tools` ran `touch` unasked). Null when it cannot. An agent that could change it would grant itself, in
+ * this claude or the next, what its role keeps for a person: no allow rule allows such a write (a person decides; a
+ * deny rule denies). Pure.
  */
-export function mayChangeClaudeConfig(glob: string, below: boolean, context: MatchContext): boolean {
+export function claudeConfigChange(write: ConfigWrite, context: MatchContext): ConfigChange | null {
+  const { glob, below } = write;
   const claudeDir = context.claudeDir?.replace(/\/$/, '');
   // The agent's CLI folder moved elsewhere (CLAUDE_CONFIG_DIR) keeps its user settings there, whatever its name.
   const files = claudeDir ? [...CONFIG_FILES, ...IN_CLAUDE_DIR.map((file) => `${claudeDir}/${file}`)] : CONFIG_FILES;
-  if (files.some((config) => globsIntersect(glob, config))) return true;
-  if (!below) return false;
+  if (files.some((config) => globsIntersect(glob, config))) return 'config';
+  if (!below) return null;
   const cwd = context.cwd.replace(/\/$/, '');
   const home = context.home.replace(/\/$/, '');
   const near = [`${cwd}/.claude/*`, `${cwd}/.mcp.json`, `${home}/.claude/*`, `${home}/.claude.json`, '/etc/claude-code/*'];
   if (claudeDir) near.push(`${claudeDir}/*`);
-  return globsIntersect(glob, '*/.claude') || near.some((config) => globsIntersect(`${glob}/*`, config));
+  // A tree that becomes a `.claude` folder, or lands in one (as its skills, say), or in the folders claude reads first.
+  if (globsIntersect(glob, '*/.claude') || globsIntersect(glob, '*/.claude/*')) return 'config';
+  if (near.some((config) => globsIntersect(`${glob}/*`, config))) return 'config';
+  return !write.removes && globsIntersect(`${glob}/*`, `${cwd}/*/.claude/*`) ? 'tree' : null;
 }
 
-/** What a person deciding such a write is told (`shown`: the file as the tool use names it). */
-export function claudeConfigReason(shown: string): string {
+export type ConfigChange = 'config' | 'tree';
+
+/** What a person deciding such a write is told (`shown`: the file or folder as the tool use names it). */
+export function claudeConfigReason(shown: string, change: ConfigChange = 'config'): string {
+  if (change === 'tree')
+    return `it puts a tree in ${shown}, below the working folder, where a .claude folder it may carry is Claude Code's own configuration (skills there load once claude works in that folder, and say what it may run without asking): a person decides`;
   return `it writes ${shown}, part of Claude Code's own configuration (its settings, skills, commands and agents say what claude may run without asking, and what it runs by itself): a person decides`;
 }

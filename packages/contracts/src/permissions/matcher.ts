@@ -1,5 +1,5 @@
 import { bashPattern } from './bashRules.ts';
-import { claudeConfigReason, mayChangeClaudeConfig } from './claudeConfig.ts';
+import { claudeConfigChange, claudeConfigReason } from './claudeConfig.ts';
 import { globsIntersect, globToRegExp, type MatchContext, pathMatches, resolvePath, ruleGlobs } from './pathRules.ts';
 import { parseRule, type RoleRules, type Rule } from './rules.ts';
 import { analyzeShell, type FileAccess, type ShellAnalysis, type ShellCommand } from './shellAnalysis.ts';
@@ -48,7 +48,7 @@ export function decide(rules: RoleRules, use: ToolUse, context: MatchContext): P
     if (verdict === 'confirm' && !rule) {
       // Claude Code's own settings: no allow rule allows changing them (a deny rule, above, still denies).
       const file = EDIT_TOOLS.has(use.tool) ? fileOf(use) : undefined;
-      if (file !== undefined && mayChangeClaudeConfig(resolvePath(file, context).replace(/[*?]/g, '?'), false, context))
+      if (file !== undefined && claudeConfigChange({ glob: resolvePath(file, context).replace(/[*?]/g, '?'), below: false }, context))
         return { verdict: 'confirm', rule: null, reason: claudeConfigReason(file) };
     }
     if (rule) return { verdict, rule: rule.text };
@@ -246,8 +246,15 @@ function judgeFiles(lists: RuleLists, analysis: ShellAnalysis, context: MatchCon
       }
     }
     // Claude Code's own settings: no allow rule allows writing them (a role that allows every command can write anything).
-    if (!decided && access.mode === 'write' && !allowsAllBash && mayChangeClaudeConfig(target.glob, target.below, context)) {
-      findings.push({ verdict: 'confirm', rule: null, reason: claudeConfigReason(`${printable(access.path.raw)}${where}`), rank: 1 });
+    const change =
+      !decided && access.mode === 'write' && !allowsAllBash ? claudeConfigChange({ ...target, removes: access.removes }, context) : null;
+    if (change) {
+      findings.push({
+        verdict: 'confirm',
+        rule: null,
+        reason: claudeConfigReason(`${printable(access.path.raw)}${where}`, change),
+        rank: 1,
+      });
       continue;
     }
     if (decided || !access.strict || allowsAllBash) continue;

@@ -62,6 +62,8 @@ export interface FileAccess {
   path: Arg;
   /** And everything below it. */
   below: boolean;
+  /** A write that only removes what is there (`rm`, `rmdir`, `unlink`, `shred`). */
+  removes: boolean;
   origin: string;
 }
 
@@ -268,8 +270,7 @@ class Analyzer {
     const meaning = commandMeaning(name, words.slice(1));
     if (meaning.unknown) this.unknown(meaning.unknown, scope);
     if (meaning.changesDirectory) this.changesDirectory = true;
-    const file = (mode: FileAccess['mode'], strict: boolean) => (use: PathUse) =>
-      this.file(mode, strict, use.arg, use.below ?? false, scope);
+    const file = (mode: FileAccess['mode'], strict: boolean) => (use: PathUse) => this.file(mode, strict, use, scope);
     meaning.reads.forEach(file('read', false));
     meaning.writes.forEach(file('write', false));
     meaning.strictWrites.forEach(file('write', true));
@@ -318,10 +319,11 @@ class Analyzer {
     return this.commands.length - 1;
   }
 
-  private file(mode: FileAccess['mode'], strict: boolean, arg: Arg, below: boolean, scope: Scope): void {
+  private file(mode: FileAccess['mode'], strict: boolean, use: PathUse, scope: Scope): void {
+    const arg = use.arg;
     if (!arg.varies && HARMLESS_DEVICES.test(arg.value)) return;
     if (/^\/dev\/(tcp|udp)\//.test(arg.fixed)) return this.unknown(`it opens a network connection (${arg.raw})`, scope);
-    this.files.push({ mode, strict, path: arg, below, origin: scope.origin });
+    this.files.push({ mode, strict, path: arg, below: use.below ?? false, removes: use.removes ?? false, origin: scope.origin });
   }
 
   private redirects(list: readonly Redirection[], scope: Scope): void {
@@ -342,8 +344,8 @@ class Analyzer {
       if (redirect.target.parts?.length === 1 && redirect.target.parts[0]!.type === 'ProcessSubstitution') continue;
       const duplicate = (redirect.operator === '>&' || redirect.operator === '<&') && !target.varies && /^(\d+-?|-)$/.test(target.value);
       if (duplicate) continue;
-      if (['>', '>>', '>|', '&>', '&>>', '<>', '>&'].includes(redirect.operator)) this.file('write', true, target, false, scope);
-      if (['<', '<>', '<&'].includes(redirect.operator)) this.file('read', false, target, false, scope);
+      if (['>', '>>', '>|', '&>', '&>>', '<>', '>&'].includes(redirect.operator)) this.file('write', true, { arg: target }, scope);
+      if (['<', '<>', '<&'].includes(redirect.operator)) this.file('read', false, { arg: target }, scope);
     }
   }
 

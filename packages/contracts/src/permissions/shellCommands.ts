@@ -6,6 +6,8 @@ import { awkProblem, sedProblem } from './toolScripts.ts';
 export interface PathUse {
   arg: Arg;
   below?: boolean;
+  /** A write that only removes what is there. */
+  removes?: boolean;
 }
 
 /** A command run by another one, given by its words. */
@@ -73,7 +75,8 @@ export function commandMeaning(name: string, args: Arg[]): CommandMeaning {
   }
   if (WRITERS.has(name)) {
     const below = name === 'shred' || [...flags(args)].some((flag) => RECURSIVE_FLAGS.includes(flag));
-    meaning.writes.push(...pathOperands(args).map((arg) => ({ arg, below })));
+    const removes = REMOVERS.has(name);
+    meaning.writes.push(...pathOperands(args).map((arg) => ({ arg, below, removes })));
   }
   if (NOT_FOLLOWED.has(name)) meaning.unknown ??= `\`${name}\` runs another program the analysis does not follow`;
   if (OTHER_LANGUAGE_SHELLS.has(name) && args.length > 0)
@@ -159,7 +162,9 @@ const PROGRAM_READERS: Record<string, ProgramReader> = {
 };
 PROGRAM_READERS.gawk = PROGRAM_READERS.mawk = PROGRAM_READERS.nawk = PROGRAM_READERS.awk!;
 /** Writers: operands are files the command changes (deny and ask Edit rules apply). */
-const WRITERS = new Set('rm rmdir unlink shred touch mkdir truncate chmod chown chgrp chattr setfacl mv tee'.split(' '));
+const WRITERS = new Set('rm rmdir unlink shred touch mkdir truncate chmod chown chgrp chattr setfacl tee'.split(' '));
+/** The writers that only remove what they name. */
+const REMOVERS = new Set(['rm', 'rmdir', 'unlink', 'shred']);
 const ALWAYS_RECURSIVE = new Set(['rg', 'ag', 'ack']);
 const RECURSIVE_FLAGS = ['-r', '-R', '--recursive', '--dereference-recursive', '--directories=recurse'];
 /** Programs that run another program in ways the analysis does not follow (their options vary too much). */
@@ -256,6 +261,7 @@ const HANDLERS: Record<string, Handler> = {
   cp: copyLike,
   install: copyLike,
   ln: copyLike,
+  mv: move,
   eval: (args, meaning) => {
     if (args.some((arg) => arg.varies)) meaning.unknown = '`eval` runs text only known at run time';
     else meaning.scripts.push({ source: args.map((arg) => arg.value).join(' '), transparent: true });
@@ -288,8 +294,12 @@ const HANDLERS: Record<string, Handler> = {
   test: testVariables,
   '[': testVariables,
   rsync: (args, meaning) => {
-    if (!refuse('rsync', args, meaning, ['-e', '--rsh', '--rsync-path']))
-      meaning.reads.push(...pathOperands(args).map((arg) => ({ arg, below: true })));
+    if (refuse('rsync', args, meaning, ['-e', '--rsh', '--rsync-path'])) return;
+    // `rsync SRC… DEST` writes the tree it copies into its last operand; with one operand it only lists it.
+    const paths = pathOperands(args);
+    const destination = paths.length > 1 ? paths.pop() : undefined;
+    meaning.reads.push(...paths.map((arg) => ({ arg, below: true })));
+    if (destination) meaning.writes.push({ arg: destination, below: true });
   },
   ssh: (args, meaning) => void refuseSshOptions('ssh', args, meaning),
   scp: remoteCopy,
@@ -605,19 +615,35 @@ function refuse(name: string, args: Arg[], meaning: CommandMeaning, options: str
   return found !== undefined;
 }
 
-/** `cp SRC… DEST` (or `-t DEST SRC…`): the sources are read, the destination is written. */
-function copyLike(args: Arg[], meaning: CommandMeaning): void {
-  const { options, operands: found } = scanOptions(
-    args,
-    ['-t', '--target-directory', '-S', '--suffix', '-m', '--mode', '-o', '--owner', '-g', '--group'],
-    { permute: true },
-  );
-  const below = options.some(({ name }) => ['-r', '-R', '-a', '--recursive', '--archive'].includes(name));
+/**
+ * The operands of a command that takes `SRC… DEST` (or `-t DEST SRC…`), given the options that take a value besides
+ * `-t` and `-S`, and its options.
+ */
+function sourcesAndDestination(args: Arg[], valueOptions: string[]) {
+  const { options, operands: found } = scanOptions(args, ['-t', '--target-directory', '-S', '--suffix', ...valueOptions], {
+    permute: true,
+  });
   const target = options.find(({ name }) => name === '-t' || name === '--target-directory')?.value;
   const sources = found.map((i) => args[i]!);
-  const destination = target ?? sources.pop();
+  return { options, sources, destination: target ?? sources.pop() };
+}
+
+/** `cp SRC… DEST` (or `-t DEST SRC…`): the sources are read, the destination is written. */
+function copyLike(args: Arg[], meaning: CommandMeaning): void {
+  const { options, sources, destination } = sourcesAndDestination(args, ['-m', '--mode', '-o', '--owner', '-g', '--group']);
+  const below = options.some(({ name }) => ['-r', '-R', '-a', '--recursive', '--archive'].includes(name));
   if (destination) meaning.writes.push({ arg: destination, below });
   meaning.reads.push(...sources.map((arg) => ({ arg, below })));
+}
+
+/**
+ * `mv SRC… DEST` (or `-t DEST SRC…`): a folder moved takes everything in it along, so the sources are removed below
+ * and the destination written below.
+ */
+function move(args: Arg[], meaning: CommandMeaning): void {
+  const { sources, destination } = sourcesAndDestination(args, []);
+  meaning.writes.push(...sources.map((arg) => ({ arg, below: true, removes: true })));
+  if (destination) meaning.writes.push({ arg: destination, below: true });
 }
 
 /** `jq [options] FILTER [FILE…]`: `--slurpfile`/`--rawfile NAME FILE` and `-f FILE` read too; after `--args` operands are strings. */
