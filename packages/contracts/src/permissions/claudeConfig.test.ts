@@ -75,7 +75,7 @@ describe("Claude Code's own settings are never written by an allow rule", () => 
     expect(bash('cd sub && echo x > settings.local.json').verdict).toBe('confirm');
     expect(bash('echo x > notes.txt')).toEqual({ verdict: 'allow', rule: 'Bash(echo:*)' });
     expect(bash('rm -rf build')).toEqual({ verdict: 'allow', rule: 'Bash(rm:*)' });
-    expect(bash('cp -r src /tmp/out')).toEqual({ verdict: 'allow', rule: 'Bash(cp:*)' });
+    expect(bash('cp -r src out')).toEqual({ verdict: 'allow', rule: 'Bash(cp:*)' });
   });
 
   // Each allowed before: a folder moved or synced into place is the files it holds.
@@ -93,19 +93,28 @@ describe("Claude Code's own settings are never written by an allow rule", () => 
   });
 
   // Seen on 2.1.332: a skill in sub/.claude/skills loaded once claude read a file in sub, and ran `touch` unasked.
-  it('a tree copied, moved or synced below the working folder may carry a .claude folder: a person decides; removing one adds nothing', () => {
-    const mover = roleRulesSchema.parse({ allow: ['Bash(mv:*)', 'Bash(cp:*)', 'Bash(rsync:*)', 'Bash(rm:*)'] });
+  it('a tree brought from elsewhere below the working folder may carry a .claude folder: a person decides; one moved within it adds nothing', () => {
+    const mover = roleRulesSchema.parse({ allow: ['Bash(mv:*)', 'Bash(cp:*)', 'Bash(rsync:*)', 'Bash(ln:*)', 'Bash(rm:*)'] });
     const tree = (shown: string) => ({
       verdict: 'confirm',
       rule: null,
       reason: `it puts a tree in ${shown}, below the working folder, where a .claude folder it may carry is Claude Code's own configuration (skills there load once claude works in that folder, and say what it may run without asking): a person decides`,
     });
     expect(bash('cp -r /tmp/unpacked vendor/lib', mover)).toEqual(tree('vendor/lib'));
-    expect(bash('mv /tmp/unpacked vendor', mover)).toEqual(tree('vendor'));
+    expect(bash('mv ~/downloads/lib vendor', mover)).toEqual(tree('vendor'));
     expect(bash('rsync -a /tmp/unpacked/ vendor/', mover)).toEqual(tree('vendor/'));
-    expect(bash('cp notes.txt vendor/notes.txt', mover)).toEqual({ verdict: 'allow', rule: 'Bash(cp:*)' });
+    expect(bash('ln -s /tmp/unpacked vendor/lib', mover)).toEqual(tree('vendor/lib'));
+    expect(bash('cp -r ../other/lib vendor', mover)).toEqual(tree('vendor'));
+    expect(bash('cp -r "$SRC" vendor', mover)).toEqual(tree('vendor'));
+    // Within the working folder, and out of it: nothing claude could not load already.
+    expect(bash('mv old.ts new.ts', mover)).toEqual({ verdict: 'allow', rule: 'Bash(mv:*)' });
+    expect(bash('cp -r src/lib vendor/lib', mover)).toEqual({ verdict: 'allow', rule: 'Bash(cp:*)' });
+    expect(bash('cp -r /tmp/unpacked /tmp/other', mover)).toEqual({ verdict: 'allow', rule: 'Bash(cp:*)' });
     expect(bash('rm -r vendor', mover)).toEqual({ verdict: 'allow', rule: 'Bash(rm:*)' });
+    // A .claude folder itself, moved away or removed, is still the configuration.
     expect(bash('rm -r vendor/.claude', mover)).toEqual(asked('vendor/.claude'));
+    expect(bash('mv .claude /tmp/kept', mover)).toEqual(asked('.claude'));
+    expect(bash('ln -s /tmp/unpacked/.claude .claude', mover)).toEqual(asked('.claude'));
   });
 
   it("the agent's CLI folder moved by CLAUDE_CONFIG_DIR: its settings, whatever the folder's name", () => {

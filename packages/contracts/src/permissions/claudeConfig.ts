@@ -18,15 +18,15 @@ const CONFIG_FILES = [...IN_CLAUDE_DIR.map((file) => `*/.claude/${file}`), '*/.c
 export interface ConfigWrite {
   glob: string;
   below: boolean;
-  /** It only removes what is there (`rm -r`): a tree removed adds nothing for claude to load. */
-  removes?: boolean;
+  /** It brings what may come from outside the working folder (a copy's, move's or link's sources not known to be in it). */
+  bringsFromOutside?: boolean;
 }
 
 /**
  * How a write may change Claude Code's own configuration (what may grant it tools): `config`, it writes a
  * configuration file, a `.claude` folder or what is in one, or (a tree) the working folder's or the home's; `tree`,
- * it copies, moves or unpacks a tree below the working folder, where a `.claude` folder that tree carries is claude's
- * too (seen on 2.1.332: a skill in `sub/.claude/skills` loaded once claude read a file in `sub`, and its
+ * it copies, moves or links a tree from elsewhere below the working folder, where a `.claude` folder that tree carries
+ * is claude's too (seen on 2.1.332: a skill in `sub/.claude/skills` loaded once claude read a file in `sub`, and its
  * `allowed-tools` ran `touch` unasked). Null when it cannot. An agent that could change it would grant itself, in
  * this claude or the next, what its role keeps for a person: no allow rule allows such a write (a person decides; a
  * deny rule denies). Pure.
@@ -45,7 +45,8 @@ export function claudeConfigChange(write: ConfigWrite, context: MatchContext): C
   // A tree that becomes a `.claude` folder, or lands in one (as its skills, say), or in the folders claude reads first.
   if (globsIntersect(glob, '*/.claude') || globsIntersect(glob, '*/.claude/*')) return 'config';
   if (near.some((config) => globsIntersect(`${glob}/*`, config))) return 'config';
-  return !write.removes && globsIntersect(`${glob}/*`, `${cwd}/*/.claude/*`) ? 'tree' : null;
+  // What already was below the working folder could already load there: only what comes from elsewhere adds to it.
+  return write.bringsFromOutside && globsIntersect(`${glob}/*`, `${cwd}/*/.claude/*`) ? 'tree' : null;
 }
 
 export type ConfigChange = 'config' | 'tree';

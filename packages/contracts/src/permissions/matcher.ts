@@ -247,7 +247,9 @@ function judgeFiles(lists: RuleLists, analysis: ShellAnalysis, context: MatchCon
     }
     // Claude Code's own settings: no allow rule allows writing them (a role that allows every command can write anything).
     const change =
-      !decided && access.mode === 'write' && !allowsAllBash ? claudeConfigChange({ ...target, removes: access.removes }, context) : null;
+      !decided && access.mode === 'write' && !allowsAllBash
+        ? claudeConfigChange({ ...target, bringsFromOutside: bringsFromOutside(access, context, analysis.changesDirectory) }, context)
+        : null;
     if (change) {
       findings.push({
         verdict: 'confirm',
@@ -271,6 +273,15 @@ function judgeFiles(lists: RuleLists, analysis: ShellAnalysis, context: MatchCon
       });
   }
   return findings;
+}
+
+/** Some of what a write brings (a copy's, move's or link's sources) is not known to lie in the working folder. */
+function bringsFromOutside(access: FileAccess, context: MatchContext, changesDirectory: boolean): boolean {
+  const cwd = context.cwd.replace(/\/$/, '');
+  return (access.from ?? []).some((source) => {
+    const { exact } = fileTarget({ ...access, path: source }, context, changesDirectory);
+    return exact === null || (exact !== cwd && !exact.startsWith(`${cwd}/`));
+  });
 }
 
 interface FileTarget {

@@ -62,8 +62,8 @@ export interface FileAccess {
   path: Arg;
   /** And everything below it. */
   below: boolean;
-  /** A write that only removes what is there (`rm`, `rmdir`, `unlink`, `shred`). */
-  removes: boolean;
+  /** A write that puts there what these name (a copy's, move's or link's sources); null for other writes and reads. */
+  from: Arg[] | null;
   origin: string;
 }
 
@@ -323,7 +323,7 @@ class Analyzer {
     const arg = use.arg;
     if (!arg.varies && HARMLESS_DEVICES.test(arg.value)) return;
     if (/^\/dev\/(tcp|udp)\//.test(arg.fixed)) return this.unknown(`it opens a network connection (${arg.raw})`, scope);
-    this.files.push({ mode, strict, path: arg, below: use.below ?? false, removes: use.removes ?? false, origin: scope.origin });
+    this.files.push({ mode, strict, path: arg, below: use.below ?? false, from: use.from ?? null, origin: scope.origin });
   }
 
   private redirects(list: readonly Redirection[], scope: Scope): void {

@@ -6,8 +6,8 @@ import { awkProblem, sedProblem } from './toolScripts.ts';
 export interface PathUse {
   arg: Arg;
   below?: boolean;
-  /** A write that only removes what is there. */
-  removes?: boolean;
+  /** A write that puts there what these name (a copy's, move's or link's sources): what it brings may come from elsewhere. */
+  from?: Arg[];
 }
 
 /** A command run by another one, given by its words. */
@@ -75,8 +75,7 @@ export function commandMeaning(name: string, args: Arg[]): CommandMeaning {
   }
   if (WRITERS.has(name)) {
     const below = name === 'shred' || [...flags(args)].some((flag) => RECURSIVE_FLAGS.includes(flag));
-    const removes = REMOVERS.has(name);
-    meaning.writes.push(...pathOperands(args).map((arg) => ({ arg, below, removes })));
+    meaning.writes.push(...pathOperands(args).map((arg) => ({ arg, below })));
   }
   if (NOT_FOLLOWED.has(name)) meaning.unknown ??= `\`${name}\` runs another program the analysis does not follow`;
   if (OTHER_LANGUAGE_SHELLS.has(name) && args.length > 0)
@@ -163,8 +162,6 @@ const PROGRAM_READERS: Record<string, ProgramReader> = {
 PROGRAM_READERS.gawk = PROGRAM_READERS.mawk = PROGRAM_READERS.nawk = PROGRAM_READERS.awk!;
 /** Writers: operands are files the command changes (deny and ask Edit rules apply). */
 const WRITERS = new Set('rm rmdir unlink shred touch mkdir truncate chmod chown chgrp chattr setfacl tee'.split(' '));
-/** The writers that only remove what they name. */
-const REMOVERS = new Set(['rm', 'rmdir', 'unlink', 'shred']);
 const ALWAYS_RECURSIVE = new Set(['rg', 'ag', 'ack']);
 const RECURSIVE_FLAGS = ['-r', '-R', '--recursive', '--dereference-recursive', '--directories=recurse'];
 /** Programs that run another program in ways the analysis does not follow (their options vary too much). */
@@ -260,7 +257,7 @@ const HANDLERS: Record<string, Handler> = {
   tar,
   cp: copyLike,
   install: copyLike,
-  ln: copyLike,
+  ln: link,
   mv: move,
   eval: (args, meaning) => {
     if (args.some((arg) => arg.varies)) meaning.unknown = '`eval` runs text only known at run time';
@@ -299,7 +296,7 @@ const HANDLERS: Record<string, Handler> = {
     const paths = pathOperands(args);
     const destination = paths.length > 1 ? paths.pop() : undefined;
     meaning.reads.push(...paths.map((arg) => ({ arg, below: true })));
-    if (destination) meaning.writes.push({ arg: destination, below: true });
+    if (destination) meaning.writes.push({ arg: destination, below: true, from: paths });
   },
   ssh: (args, meaning) => void refuseSshOptions('ssh', args, meaning),
   scp: remoteCopy,
@@ -628,22 +625,28 @@ function sourcesAndDestination(args: Arg[], valueOptions: string[]) {
   return { options, sources, destination: target ?? sources.pop() };
 }
 
-/** `cp SRC… DEST` (or `-t DEST SRC…`): the sources are read, the destination is written. */
+/** `cp SRC… DEST` (or `-t DEST SRC…`): the sources are read, the destination is written with what they hold. */
 function copyLike(args: Arg[], meaning: CommandMeaning): void {
   const { options, sources, destination } = sourcesAndDestination(args, ['-m', '--mode', '-o', '--owner', '-g', '--group']);
   const below = options.some(({ name }) => ['-r', '-R', '-a', '--recursive', '--archive'].includes(name));
-  if (destination) meaning.writes.push({ arg: destination, below });
+  if (destination) meaning.writes.push({ arg: destination, below, from: sources });
   meaning.reads.push(...sources.map((arg) => ({ arg, below })));
 }
 
 /**
- * `mv SRC… DEST` (or `-t DEST SRC…`): a folder moved takes everything in it along, so the sources are removed below
- * and the destination written below.
+ * `mv SRC… DEST` (or `-t DEST SRC…`): a folder moved takes everything in it along, so the sources are written (taken
+ * away) below, and the destination below with what they hold.
  */
 function move(args: Arg[], meaning: CommandMeaning): void {
   const { sources, destination } = sourcesAndDestination(args, []);
-  meaning.writes.push(...sources.map((arg) => ({ arg, below: true, removes: true })));
-  if (destination) meaning.writes.push({ arg: destination, below: true });
+  meaning.writes.push(...sources.map((arg) => ({ arg, below: true })));
+  if (destination) meaning.writes.push({ arg: destination, below: true, from: sources });
+}
+
+/** `ln [-s] TARGET… LINK` (or `-t DIR TARGET…`): the link shows what its target holds, a folder's tree included. */
+function link(args: Arg[], meaning: CommandMeaning): void {
+  const { sources, destination } = sourcesAndDestination(args, []);
+  if (destination) meaning.writes.push({ arg: destination, below: true, from: sources });
 }
 
 /** `jq [options] FILTER [FILE…]`: `--slurpfile`/`--rawfile NAME FILE` and `-f FILE` read too; after `--args` operands are strings. */
