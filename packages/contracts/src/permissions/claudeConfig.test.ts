@@ -115,6 +115,9 @@ describe("Claude Code's own settings are never written by an allow rule", () => 
     expect(bash('rm -r vendor/.claude', mover)).toEqual(asked('vendor/.claude'));
     expect(bash('mv .claude /tmp/kept', mover)).toEqual(asked('.claude'));
     expect(bash('ln -s /tmp/unpacked/.claude .claude', mover)).toEqual(asked('.claude'));
+    // A link is another name for what it shows: the rules that keep a file from being read hold for its target.
+    const keeper = roleRulesSchema.parse({ allow: ['Bash(ln:*)'], deny: ['Read(*.env)'] });
+    expect(bash('ln -s .env notes.txt', keeper)).toEqual({ verdict: 'deny', rule: 'Read(*.env)' });
   });
 
   it("the agent's CLI folder moved by CLAUDE_CONFIG_DIR: its settings, whatever the folder's name", () => {

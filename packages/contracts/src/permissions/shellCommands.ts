@@ -643,10 +643,14 @@ function move(args: Arg[], meaning: CommandMeaning): void {
   if (destination) meaning.writes.push({ arg: destination, below: true, from: sources });
 }
 
-/** `ln [-s] TARGET… LINK` (or `-t DIR TARGET…`): the link shows what its target holds, a folder's tree included. */
+/**
+ * `ln [-s] TARGET… LINK` (or `-t DIR TARGET…`): the link shows what its target holds, a folder's tree included, so
+ * the targets count as read (a name for a file the rules keep from reading) and the link as written below.
+ */
 function link(args: Arg[], meaning: CommandMeaning): void {
   const { sources, destination } = sourcesAndDestination(args, []);
   if (destination) meaning.writes.push({ arg: destination, below: true, from: sources });
+  meaning.reads.push(...sources.map((arg) => ({ arg })));
 }
 
 /** `jq [options] FILTER [FILE…]`: `--slurpfile`/`--rawfile NAME FILE` and `-f FILE` read too; after `--args` operands are strings. */
