@@ -35,6 +35,10 @@ describe("an agent cannot grant itself permissions through Claude Code's setting
       'touch a file': touch,
       'write a skill': { name: 'Write', input: { file_path: skillFile, content: skill } },
       'use the skill': { name: 'Skill', input: { skill: 'toucher' } },
+      'configure git': {
+        name: 'Write',
+        input: { file_path: path.join(bed.workdir, '.git', 'config'), content: '[core]\n\tfsmonitor = touch escaped.txt\n' },
+      },
       'copy the tree': { name: 'Bash', input: { command: `cp -r ${path.join(unpacked, 'lib')} vendor`, description: 'Copy' } },
     };
     bed.stub.respond((request) => {
@@ -123,6 +127,23 @@ describe("an agent cannot grant itself permissions through Claude Code's setting
     ]);
     expect(decisions(log)).toEqual(['deny']);
     expect(fs.existsSync(path.join(bed.workdir, 'vendor'))).toBe(false);
+  });
+
+  // Tried with git 2.39: a core.fsmonitor in .git/config runs on the next `git status`, which roles commonly allow.
+  it("git's own configuration: the write waits for a person, and is denied when nobody approves", async () => {
+    const task = await bed.system.core.tasks
+      .ask({ prompt: 'configure git', slot: 'editor', timeoutMs: 60_000 })
+      .catch((error: unknown) => (error instanceof TaskEndedError ? (error.details!.task as Task) : Promise.reject(error)));
+    const log = await events(task.id);
+    expect(approvalsAsked(log)).toEqual([
+      expect.objectContaining({
+        tool: 'Write',
+        rule: null,
+        why: expect.stringMatching(/^it writes .*\.git\/config, part of git's own configuration/),
+      }),
+    ]);
+    expect(decisions(log)).toEqual(['deny']);
+    expect(fs.existsSync(path.join(bed.workdir, '.git', 'config'))).toBe(false);
   });
 
   it('a session: the write waits for a person; denied, nothing is written, and a command the role keeps for a person is still asked', async () => {

@@ -1,5 +1,5 @@
 import { bashPattern } from './bashRules.ts';
-import { claudeConfigChange, claudeConfigReason } from './claudeConfig.ts';
+import { configChange, configReason } from './configFiles.ts';
 import { globsIntersect, globToRegExp, type MatchContext, pathMatches, resolvePath, ruleGlobs } from './pathRules.ts';
 import { parseRule, type RoleRules, type Rule } from './rules.ts';
 import { analyzeShell, type FileAccess, type ShellAnalysis, type ShellCommand } from './shellAnalysis.ts';
@@ -46,10 +46,11 @@ export function decide(rules: RoleRules, use: ToolUse, context: MatchContext): P
   for (const verdict of ['deny', 'confirm', 'allow'] as const) {
     const rule = lists[verdict].find((candidate) => matches(candidate, use, context));
     if (verdict === 'confirm' && !rule) {
-      // Claude Code's own settings: no allow rule allows changing them (a deny rule, above, still denies).
+      // Claude Code's and git's own settings: no allow rule allows changing them (a deny rule, above, still denies).
       const file = EDIT_TOOLS.has(use.tool) ? fileOf(use) : undefined;
-      if (file !== undefined && claudeConfigChange({ glob: resolvePath(file, context).replace(/[*?]/g, '?'), below: false }, context))
-        return { verdict: 'confirm', rule: null, reason: claudeConfigReason(file) };
+      const change =
+        file === undefined ? null : configChange({ glob: resolvePath(file, context).replace(/[*?]/g, '?'), below: false }, context);
+      if (file !== undefined && change) return { verdict: 'confirm', rule: null, reason: configReason(file, change) };
     }
     if (rule) return { verdict, rule: rule.text };
   }
@@ -245,18 +246,13 @@ function judgeFiles(lists: RuleLists, analysis: ShellAnalysis, context: MatchCon
         }
       }
     }
-    // Claude Code's own settings: no allow rule allows writing them (a role that allows every command can write anything).
+    // Claude Code's and git's own settings: no allow rule allows writing them (a role that allows every command can write anything).
     const change =
       !decided && access.mode === 'write' && !allowsAllBash
-        ? claudeConfigChange({ ...target, bringsFromOutside: bringsFromOutside(access, context, analysis.changesDirectory) }, context)
+        ? configChange({ ...target, bringsFromOutside: bringsFromOutside(access, context, analysis.changesDirectory) }, context)
         : null;
     if (change) {
-      findings.push({
-        verdict: 'confirm',
-        rule: null,
-        reason: claudeConfigReason(`${printable(access.path.raw)}${where}`, change),
-        rank: 1,
-      });
+      findings.push({ verdict: 'confirm', rule: null, reason: configReason(`${printable(access.path.raw)}${where}`, change), rank: 1 });
       continue;
     }
     if (decided || !access.strict || allowsAllBash) continue;

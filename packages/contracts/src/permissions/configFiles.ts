@@ -14,6 +14,13 @@ const IN_CLAUDE_DIR = ['settings.json', 'settings.local.json', 'skills/*', 'comm
  */
 const CONFIG_FILES = [...IN_CLAUDE_DIR.map((file) => `*/.claude/${file}`), '*/.claude.json', '*/.mcp.json', '/etc/claude-code/*'];
 
+/**
+ * Git's own configuration, as absolute globs: a repository's `.git` (its config's `core.fsmonitor`, `core.sshCommand`,
+ * `core.pager`, aliases and its hooks make git run programs: tried, a `core.fsmonitor` written into `.git/config` ran
+ * on the next `git status`), a user's `.gitconfig` and `~/.config/git`, the system's.
+ */
+const GIT_FILES = ['*/.git/*', '*/.gitconfig', '*/.config/git/*', '/etc/gitconfig'];
+
 /** A write as the guard sees it: an absolute glob of where it goes, and whether it reaches everything below (a tree). */
 export interface ConfigWrite {
   glob: string;
@@ -23,37 +30,44 @@ export interface ConfigWrite {
 }
 
 /**
- * How a write may change Claude Code's own configuration (what may grant it tools): `config`, it writes a
- * configuration file, a `.claude` folder or what is in one, or (a tree) the working folder's or the home's; `tree`,
- * it copies, moves or links a tree from elsewhere below the working folder, where a `.claude` folder that tree carries
- * is claude's too (seen on 2.1.332: a skill in `sub/.claude/skills` loaded once claude read a file in `sub`, and its
- * `allowed-tools` ran `touch` unasked). Null when it cannot. An agent that could change it would grant itself, in
- * this claude or the next, what its role keeps for a person: no allow rule allows such a write (a person decides; a
- * deny rule denies). Pure.
+ * How a write may change what runs unasked: `claude`, it writes Claude Code's own configuration (what may grant it
+ * tools) — a configuration file, a `.claude` folder or what is in one, or (a tree) the working folder's or the home's;
+ * `tree`, it copies, moves or links a tree from elsewhere below the working folder, where a `.claude` folder that tree
+ * carries is claude's too (seen on 2.1.332: a skill in `sub/.claude/skills` loaded once claude read a file in `sub`,
+ * and its `allowed-tools` ran `touch` unasked); `git`, it writes git's own configuration or hooks, which a git command
+ * the role allows would then run. Null when it cannot. An agent that could change them would grant itself, in this
+ * claude or the next, what its role keeps for a person: no allow rule allows such a write (a person decides; a deny
+ * rule denies). Pure.
  */
-export function claudeConfigChange(write: ConfigWrite, context: MatchContext): ConfigChange | null {
+export function configChange(write: ConfigWrite, context: MatchContext): ConfigChange | null {
   const { glob, below } = write;
   const claudeDir = context.claudeDir?.replace(/\/$/, '');
   // The agent's CLI folder moved elsewhere (CLAUDE_CONFIG_DIR) keeps its user settings there, whatever its name.
   const files = claudeDir ? [...CONFIG_FILES, ...IN_CLAUDE_DIR.map((file) => `${claudeDir}/${file}`)] : CONFIG_FILES;
-  if (files.some((config) => globsIntersect(glob, config))) return 'config';
+  if (files.some((config) => globsIntersect(glob, config))) return 'claude';
+  if (GIT_FILES.some((config) => globsIntersect(glob, config))) return 'git';
   if (!below) return null;
   const cwd = context.cwd.replace(/\/$/, '');
   const home = context.home.replace(/\/$/, '');
   const near = [`${cwd}/.claude/*`, `${cwd}/.mcp.json`, `${home}/.claude/*`, `${home}/.claude.json`, '/etc/claude-code/*'];
   if (claudeDir) near.push(`${claudeDir}/*`);
   // A tree that becomes a `.claude` folder, or lands in one (as its skills, say), or in the folders claude reads first.
-  if (globsIntersect(glob, '*/.claude') || globsIntersect(glob, '*/.claude/*')) return 'config';
-  if (near.some((config) => globsIntersect(`${glob}/*`, config))) return 'config';
+  if (globsIntersect(glob, '*/.claude') || globsIntersect(glob, '*/.claude/*')) return 'claude';
+  if (near.some((config) => globsIntersect(`${glob}/*`, config))) return 'claude';
+  // The same for git: a tree that becomes a `.git` folder, or lands in the working folder's or the home's git files.
+  const nearGit = [`${cwd}/.git/*`, `${home}/.gitconfig`, `${home}/.config/git/*`];
+  if (globsIntersect(glob, '*/.git') || nearGit.some((config) => globsIntersect(`${glob}/*`, config))) return 'git';
   // What already was below the working folder could already load there: only what comes from elsewhere adds to it.
   return write.bringsFromOutside && globsIntersect(`${glob}/*`, `${cwd}/*/.claude/*`) ? 'tree' : null;
 }
 
-export type ConfigChange = 'config' | 'tree';
+export type ConfigChange = 'claude' | 'tree' | 'git';
 
 /** What a person deciding such a write is told (`shown`: the file or folder as the tool use names it). */
-export function claudeConfigReason(shown: string, change: ConfigChange = 'config'): string {
+export function configReason(shown: string, change: ConfigChange): string {
   if (change === 'tree')
     return `it puts a tree in ${shown}, below the working folder, where a .claude folder it may carry is Claude Code's own configuration (skills there load once claude works in that folder, and say what it may run without asking): a person decides`;
+  if (change === 'git')
+    return `it writes ${shown}, part of git's own configuration (its settings and hooks make git run programs, which a git command the role allows would run unasked): a person decides`;
   return `it writes ${shown}, part of Claude Code's own configuration (its settings, skills, commands and agents say what claude may run without asking, and what it runs by itself): a person decides`;
 }

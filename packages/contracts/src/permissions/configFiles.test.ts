@@ -140,3 +140,41 @@ describe("Claude Code's own settings are never written by an allow rule", () => 
     expect(bash('echo x > .claude/settings.local.json', shell)).toEqual({ verdict: 'allow', rule: 'Bash' });
   });
 });
+
+/**
+ * Git's own configuration makes git run programs: tried, a `core.fsmonitor` written into `.git/config` ran on the next
+ * `git status`, which the shipped default role allows. An agent allowed to edit files must not write it unasked.
+ */
+describe("git's own configuration and hooks are never written by an allow rule", () => {
+  const gitAsked = (shown: string) => ({
+    verdict: 'confirm',
+    rule: null,
+    reason: `it writes ${shown}, part of git's own configuration (its settings and hooks make git run programs, which a git command the role allows would run unasked): a person decides`,
+  });
+
+  it('the file tools and commands: a repository’s .git, the user’s and the system’s git settings', () => {
+    for (const file of [
+      '.git/config',
+      '.git/hooks/pre-commit',
+      'sub/.git/config',
+      '~/.gitconfig',
+      '~/.config/git/config',
+      '/etc/gitconfig',
+    ])
+      expect(write(file), file).toEqual(gitAsked(file));
+    expect(bash('echo "[core] fsmonitor = evil" >> .git/config')).toEqual(gitAsked('.git/config'));
+    expect(bash('cp hook .git/hooks/post-checkout')).toEqual(gitAsked('.git/hooks/post-checkout'));
+    expect(bash('cp -r /tmp/repo/.git .')).toMatchObject({ verdict: 'confirm', rule: null });
+    // Files beside it are as the rules say.
+    for (const file of ['.gitignore', '.gitattributes', 'src/git/config.ts'])
+      expect(write(file), file).toEqual({ verdict: 'allow', rule: 'Edit' });
+  });
+
+  it('a deny rule still denies; a role that allows every command is not asked', () => {
+    expect(write('.git/config', roleRulesSchema.parse({ allow: ['Edit'], deny: ['Edit(.git/**)'] }))).toEqual({
+      verdict: 'deny',
+      rule: 'Edit(.git/**)',
+    });
+    expect(bash('echo x >> .git/config', roleRulesSchema.parse({ allow: ['Bash'] }))).toEqual({ verdict: 'allow', rule: 'Bash' });
+  });
+});
