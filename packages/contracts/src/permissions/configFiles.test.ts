@@ -170,6 +170,28 @@ describe("git's own configuration and hooks are never written by an allow rule",
       expect(write(file), file).toEqual({ verdict: 'allow', rule: 'Edit' });
   });
 
+  it("git's own commands that change its settings, or give a new repository settings or hooks", () => {
+    const gitter = roleRulesSchema.parse({ allow: ['Bash(git config:*)', 'Bash(git clone:*)', 'Bash(git init:*)'] });
+    expect(bash('git config core.fsmonitor "touch x"', gitter)).toEqual(gitAsked('.git/config'));
+    expect(bash('git config --global core.pager evil', gitter)).toEqual(gitAsked('~/.gitconfig'));
+    expect(bash('git config set --system alias.st "!touch x"', gitter)).toEqual(gitAsked('/etc/gitconfig'));
+    expect(bash('git config --unset core.hooksPath', gitter)).toEqual(gitAsked('.git/config'));
+    for (const reading of ['git config --get user.name', 'git config -l', 'git config user.name', 'git config get user.name'])
+      expect(bash(reading, gitter), reading).toEqual({ verdict: 'allow', rule: 'Bash(git config:*)' });
+    // Tried with git 2.39: both ran a program of the agent's as the clone was made.
+    for (const [command, option] of [
+      ['git clone -c core.sshCommand="touch x" ssh://host/repo', '-c'],
+      ['git clone --config=core.sshCommand=evil ssh://host/repo', '--config'],
+      ['git clone --template=/tmp/t https://host/repo', '--template'],
+      ['git init --template /tmp/t fresh', '--template'],
+    ] as const)
+      expect(bash(command, gitter), command).toMatchObject({
+        verdict: 'confirm',
+        reason: expect.stringContaining(`\`git ${command.split(' ')[1]} ${option}\``),
+      });
+    expect(bash('git clone https://host/repo /tmp/repo', gitter)).toEqual({ verdict: 'allow', rule: 'Bash(git clone:*)' });
+  });
+
   it('a deny rule still denies; a role that allows every command is not asked', () => {
     expect(write('.git/config', roleRulesSchema.parse({ allow: ['Edit'], deny: ['Edit(.git/**)'] }))).toEqual({
       verdict: 'deny',

@@ -557,14 +557,56 @@ function git(args: Arg[], meaning: CommandMeaning): void {
   const risky = options.find(({ name, value }) => name === '-c' || name === '--config-env' || (name === '--exec-path' && value));
   if (risky) return void (meaning.unknown = `\`git ${risky.name}\` can make git run any program`);
   const subcommand = args[first]?.value ?? '';
-  for (const arg of args.slice(first + 1)) {
+  const rest = args.slice(first + 1);
+  for (const arg of rest) {
     if (
       /^--(upload-pack|receive-pack|exec)(=|$)/.test(arg.value) ||
       (arg.value === '-u' && ['clone', 'fetch', 'pull', 'ls-remote', 'archive'].includes(subcommand))
     ) {
       return void (meaning.unknown = `\`git ${subcommand} ${arg.value.split('=')[0]}\` makes git run the program it names`);
     }
+    // Settings and a template's hooks for the new repository, in force as it is filled: they can run any program.
+    const setsUp = /^--(config|template)(=|$)/.test(arg.value) || (subcommand === 'clone' && /^-[A-Za-z]*c/.test(arg.value));
+    if (setsUp && ['clone', 'init'].includes(subcommand))
+      return void (meaning.unknown = `\`git ${subcommand} ${arg.value.split('=')[0]}\` gives the new repository settings or hooks that can make git run any program`);
   }
+  if (subcommand === 'config') gitConfigWrites(rest, meaning);
+}
+
+/** `git config` options that only read. */
+const GIT_CONFIG_READS = /^--(get|get-all|get-regexp|get-urlmatch|get-color|get-colorbool|list|blob)(=|$)|^-l$/;
+/** `git config` options that change a setting whatever the operands. */
+const GIT_CONFIG_CHANGES = /^--(add|unset|unset-all|replace-all|rename-section|remove-section|edit)(=|$)|^-e$/;
+/** `git config` options that take a value (the next word, unless given with `=`). */
+const GIT_CONFIG_VALUES = ['-f', '--file', '--blob', '--type', '--default', '--comment'];
+
+/**
+ * `git config …`: a setting changed is a write of the file it goes to (`.git/config`; `--global` the user's, `--system`
+ * the machine's, `--worktree` the worktree's, `-f FILE` that file). Reading one writes nothing.
+ */
+function gitConfigWrites(args: Arg[], meaning: CommandMeaning): void {
+  const operands: Arg[] = [];
+  let file: Arg = literalArg('.git/config');
+  let reads = false;
+  let changes = false;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const value = arg.value;
+    if (!value.startsWith('-')) operands.push(arg);
+    else if (GIT_CONFIG_READS.test(value)) reads = true;
+    else if (GIT_CONFIG_CHANGES.test(value)) changes = true;
+    else if (value === '--global') file = literalArg('~/.gitconfig');
+    else if (value === '--system') file = literalArg('/etc/gitconfig');
+    else if (value === '--worktree') file = literalArg('.git/config.worktree');
+    else if (value === '-f' || value === '--file') file = args[++i] ?? file;
+    else if (value.startsWith('--file=')) file = afterPrefix(arg, '--file=');
+    else if (GIT_CONFIG_VALUES.includes(value)) i++;
+  }
+  // `git config set|unset|…` (git 2.46's subcommands), or `git config KEY VALUE`.
+  const verb = operands[0]?.value ?? '';
+  if (['set', 'unset', 'rename-section', 'remove-section', 'edit'].includes(verb)) changes = true;
+  else if (['get', 'list'].includes(verb)) reads = true;
+  if (changes || (!reads && operands.length >= 2)) meaning.writes.push({ arg: file });
 }
 
 /** tar runs programs named by some options; extracting writes below the working folder, creating reads its operands. */
