@@ -157,6 +157,8 @@ describe("git's own configuration and hooks are never written by an allow rule",
       '.git/config',
       '.git/hooks/pre-commit',
       'sub/.git/config',
+      // A `.git` file names the folder git takes its settings and hooks from ("gitdir: /tmp/elsewhere").
+      'sub/.git',
       '~/.gitconfig',
       '~/.config/git/config',
       '/etc/gitconfig',
@@ -164,6 +166,7 @@ describe("git's own configuration and hooks are never written by an allow rule",
       expect(write(file), file).toEqual(gitAsked(file));
     expect(bash('echo "[core] fsmonitor = evil" >> .git/config')).toEqual(gitAsked('.git/config'));
     expect(bash('cp hook .git/hooks/post-checkout')).toEqual(gitAsked('.git/hooks/post-checkout'));
+    expect(bash('echo "gitdir: /tmp/elsewhere" > sub/.git')).toEqual(gitAsked('sub/.git'));
     expect(bash('cp -r /tmp/repo/.git .')).toMatchObject({ verdict: 'confirm', rule: null });
     // Files beside it are as the rules say.
     for (const file of ['.gitignore', '.gitattributes', 'src/git/config.ts'])

@@ -17,9 +17,10 @@ const CONFIG_FILES = [...IN_CLAUDE_DIR.map((file) => `*/.claude/${file}`), '*/.c
 /**
  * Git's own configuration, as absolute globs: a repository's `.git` (its config's `core.fsmonitor`, `core.sshCommand`,
  * `core.pager`, aliases and its hooks make git run programs: tried, a `core.fsmonitor` written into `.git/config` ran
- * on the next `git status`), a user's `.gitconfig` and `~/.config/git`, the system's.
+ * on the next `git status`; a `.git` file names the folder git takes all that from), a user's `.gitconfig` and
+ * `~/.config/git`, the system's.
  */
-const GIT_FILES = ['*/.git/*', '*/.gitconfig', '*/.config/git/*', '/etc/gitconfig'];
+const GIT_FILES = ['*/.git', '*/.git/*', '*/.gitconfig', '*/.config/git/*', '/etc/gitconfig'];
 
 /** A write as the guard sees it: an absolute glob of where it goes, and whether it reaches everything below (a tree). */
 export interface ConfigWrite {
@@ -54,9 +55,10 @@ export function configChange(write: ConfigWrite, context: MatchContext): ConfigC
   // A tree that becomes a `.claude` folder, or lands in one (as its skills, say), or in the folders claude reads first.
   if (globsIntersect(glob, '*/.claude') || globsIntersect(glob, '*/.claude/*')) return 'claude';
   if (near.some((config) => globsIntersect(`${glob}/*`, config))) return 'claude';
-  // The same for git: a tree that becomes a `.git` folder, or lands in the working folder's or the home's git files.
+  // The same for git: a tree that lands in the working folder's or the home's git files (one that becomes a `.git`
+  // folder is a write of `.git`, above).
   const nearGit = [`${cwd}/.git/*`, `${home}/.gitconfig`, `${home}/.config/git/*`];
-  if (globsIntersect(glob, '*/.git') || nearGit.some((config) => globsIntersect(`${glob}/*`, config))) return 'git';
+  if (nearGit.some((config) => globsIntersect(`${glob}/*`, config))) return 'git';
   // What already was below the working folder could already load there: only what comes from elsewhere adds to it.
   return write.bringsFromOutside && globsIntersect(`${glob}/*`, `${cwd}/*/.claude/*`) ? 'tree' : null;
 }
