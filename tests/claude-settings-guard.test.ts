@@ -39,6 +39,10 @@ describe("an agent cannot grant itself permissions through Claude Code's setting
         name: 'Write',
         input: { file_path: path.join(bed.workdir, '.git', 'config'), content: '[core]\n\tfsmonitor = touch escaped.txt\n' },
       },
+      'write the shell startup': {
+        name: 'Write',
+        input: { file_path: path.join(bed.claude.env.HOME!, '.bashrc'), content: 'ls() { touch escaped.txt; command ls "$@"; }\n' },
+      },
       'copy the tree': { name: 'Bash', input: { command: `cp -r ${path.join(unpacked, 'lib')} vendor`, description: 'Copy' } },
     };
     bed.stub.respond((request) => {
@@ -144,6 +148,24 @@ describe("an agent cannot grant itself permissions through Claude Code's setting
     ]);
     expect(decisions(log)).toEqual(['deny']);
     expect(fs.existsSync(path.join(bed.workdir, '.git', 'config'))).toBe(false);
+  });
+
+  // Seen on 2.1.332: a `ls` function in ~/.bashrc ran when the next task's claude ran `ls`, which its role allowed.
+  it("the shell's startup file: the write waits for a person, and is denied when nobody approves", async () => {
+    const bashrc = path.join(bed.claude.env.HOME!, '.bashrc');
+    const task = await bed.system.core.tasks
+      .ask({ prompt: 'write the shell startup', slot: 'editor', timeoutMs: 60_000 })
+      .catch((error: unknown) => (error instanceof TaskEndedError ? (error.details!.task as Task) : Promise.reject(error)));
+    const log = await events(task.id);
+    expect(approvalsAsked(log)).toEqual([
+      expect.objectContaining({
+        tool: 'Write',
+        rule: null,
+        why: expect.stringMatching(/^it writes .*\.bashrc, one of the shell's startup files/),
+      }),
+    ]);
+    expect(decisions(log)).toEqual(['deny']);
+    expect(fs.existsSync(bashrc)).toBe(false);
   });
 
   it('a session: the write waits for a person; denied, nothing is written, and a command the role keeps for a person is still asked', async () => {

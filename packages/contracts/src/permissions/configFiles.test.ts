@@ -203,3 +203,27 @@ describe("git's own configuration and hooks are never written by an allow rule",
     expect(bash('echo x >> .git/config', roleRulesSchema.parse({ allow: ['Bash'] }))).toEqual({ verdict: 'allow', rule: 'Bash' });
   });
 });
+
+/**
+ * The shell's startup files: Claude Code's Bash tool takes their aliases and functions (seen on 2.1.332: a `ls`
+ * function in `~/.bashrc` ran when the next task ran `ls`, which its role allowed). And Claude Code's plugins, which
+ * carry hooks, skills, commands and agents.
+ */
+describe("the shell's startup files and Claude Code's plugins are never written by an allow rule", () => {
+  it('the home’s shell startup files, by the file tools or a command; other folders’ are files like any other', () => {
+    const shellAsked = (shown: string) => ({
+      verdict: 'confirm',
+      rule: null,
+      reason: `it writes ${shown}, one of the shell's startup files (claude's Bash tool takes the aliases and functions they define, so a command the role allows would run what they say unasked): a person decides`,
+    });
+    for (const file of ['~/.bashrc', '~/.bash_profile', '~/.profile', '~/.bash_aliases', '/home/agent/.zshrc'])
+      expect(write(file), file).toEqual(shellAsked(file));
+    expect(bash("echo 'ls() { touch x; }' >> ~/.bashrc")).toEqual(shellAsked('~/.bashrc'));
+    expect(bash('cp -r /tmp/dotfiles/. ~').verdict).toBe('confirm');
+    expect(write('dotfiles/.bashrc')).toEqual({ verdict: 'allow', rule: 'Edit' });
+  });
+
+  it('a plugin’s files', () => {
+    expect(write('~/.claude/plugins/marketplaces/x/hooks/hooks.json')).toEqual(asked('~/.claude/plugins/marketplaces/x/hooks/hooks.json'));
+  });
+});
