@@ -209,7 +209,7 @@ describe("git's own configuration and hooks are never written by an allow rule",
  * function in `~/.bashrc` ran when the next task ran `ls`, which its role allowed). And Claude Code's plugins, which
  * carry hooks, skills, commands and agents.
  */
-describe("the shell's startup files and Claude Code's plugins are never written by an allow rule", () => {
+describe("the shell's startup files, ssh's settings and Claude Code's plugins are never written by an allow rule", () => {
   it('the home’s shell startup files, by the file tools or a command; other folders’ are files like any other', () => {
     const shellAsked = (shown: string) => ({
       verdict: 'confirm',
@@ -221,6 +221,22 @@ describe("the shell's startup files and Claude Code's plugins are never written 
     expect(bash("echo 'ls() { touch x; }' >> ~/.bashrc")).toEqual(shellAsked('~/.bashrc'));
     expect(bash('cp -r /tmp/dotfiles/. ~').verdict).toBe('confirm');
     expect(write('dotfiles/.bashrc')).toEqual({ verdict: 'allow', rule: 'Edit' });
+  });
+
+  it("ssh's settings and keys in the home: its config runs programs on each connection (ProxyCommand)", () => {
+    const sshAsked = (shown: string) => ({
+      verdict: 'confirm',
+      rule: null,
+      reason: `it writes ${shown}, part of ssh's own configuration (its settings run programs on each connection, a git command the role allows included, and its keys say who may log in): a person decides`,
+    });
+    expect(write('~/.ssh/config')).toEqual(sshAsked('~/.ssh/config'));
+    expect(bash("echo 'ProxyCommand touch x' >> ~/.ssh/config")).toEqual(sshAsked('~/.ssh/config'));
+    expect(write('deploy/ssh/config')).toEqual({ verdict: 'allow', rule: 'Edit' });
+  });
+
+  it('a tree over a folder that holds such files by their absolute path', () => {
+    expect(bash('cp -r /tmp/payload/. /etc').verdict).toBe('confirm');
+    expect(bash('cp -r /tmp/payload/. /home/agent').verdict).toBe('confirm');
   });
 
   it('a plugin’s files', () => {
