@@ -114,7 +114,14 @@ describe("Claude Code's own settings are never written by an allow rule", () => 
     // A .claude folder itself, moved away or removed, is still the configuration.
     expect(bash('rm -r vendor/.claude', mover)).toEqual(asked('vendor/.claude'));
     expect(bash('mv .claude /tmp/kept', mover)).toEqual(asked('.claude'));
-    expect(bash('ln -s /tmp/unpacked/.claude .claude', mover)).toEqual(asked('.claude'));
+    expect(bash('ln -s /tmp/unpacked/.claude .claude', mover)).toEqual(asked('/tmp/unpacked/.claude'));
+    // A link is another name for its target: writes through it reach the target (each allowed before).
+    expect(bash('ln -s .claude notes', mover)).toEqual(asked('.claude'));
+    expect(bash('ln -s ~/.claude/settings.json prefs.json', mover)).toEqual(asked('~/.claude/settings.json'));
+    expect(bash('ln -s secret s', roleRulesSchema.parse({ allow: ['Bash(ln:*)'], deny: ['Edit(secret/**)'] }))).toEqual({
+      verdict: 'deny',
+      rule: 'Edit(secret/**)',
+    });
     // A link is another name for what it shows: the rules that keep a file from being read hold for its target.
     const keeper = roleRulesSchema.parse({ allow: ['Bash(ln:*)'], deny: ['Read(*.env)'] });
     expect(bash('ln -s .env notes.txt', keeper)).toEqual({ verdict: 'deny', rule: 'Read(*.env)' });

@@ -686,11 +686,13 @@ function move(args: Arg[], meaning: CommandMeaning): void {
 }
 
 /**
- * `ln [-s] TARGET… LINK` (or `-t DIR TARGET…`): the link shows what its target holds, a folder's tree included, so
- * the targets count as read (a name for a file the rules keep from reading) and the link as written below.
+ * `ln [-s] TARGET… LINK` (or `-t DIR TARGET…`): the link is another name for its target, a folder's tree included, so
+ * the targets count as read and written below (what the rules keep from reading or writing under one name they keep
+ * under the other: `ln -s .claude x`, then a write of `x/settings.json`), and the link as written below.
  */
 function link(args: Arg[], meaning: CommandMeaning): void {
   const { sources, destination } = sourcesAndDestination(args, []);
+  meaning.writes.push(...sources.map((arg) => ({ arg, below: true })));
   if (destination) meaning.writes.push({ arg: destination, below: true, from: sources });
   meaning.reads.push(...sources.map((arg) => ({ arg })));
 }
