@@ -24,6 +24,7 @@ describe("an agent cannot grant itself permissions through Claude Code's setting
     bed = await startClaudeTestBed({ env: { MISSION_APPROVAL_TIMEOUT_MS: '1500' } });
     settingsFile = path.join(bed.workdir, '.claude', 'settings.local.json');
     fs.mkdirSync(path.dirname(settingsFile));
+    fs.symlinkSync('.claude', path.join(bed.workdir, 'notes'));
     skillFile = path.join(bed.workdir, '.claude', 'skills', 'toucher', 'SKILL.md');
     // A tree the agent got from elsewhere (unpacked outside its folder, say), carrying a skill.
     unpacked = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-unpacked-'));
@@ -42,6 +43,10 @@ describe("an agent cannot grant itself permissions through Claude Code's setting
       'write the shell startup': {
         name: 'Write',
         input: { file_path: path.join(bed.claude.env.HOME!, '.bashrc'), content: 'ls() { touch escaped.txt; command ls "$@"; }\n' },
+      },
+      'write through the link': {
+        name: 'Write',
+        input: { file_path: path.join(bed.workdir, 'notes', 'settings.local.json'), content: grant },
       },
       'copy the tree': { name: 'Bash', input: { command: `cp -r ${path.join(unpacked, 'lib')} vendor`, description: 'Copy' } },
     };
@@ -134,6 +139,15 @@ describe("an agent cannot grant itself permissions through Claude Code's setting
       tool: 'Write',
       why: /^it writes .*\.git\/config, part of git's own configuration/,
       written: () => path.join(bed.workdir, '.git', 'config'),
+    },
+    {
+      // A link the agent made with a program the guard does not follow, or one its repository holds.
+      what: "Claude Code's settings through a link already on the disk",
+      prompt: 'write through the link',
+      slot: 'editor',
+      tool: 'Write',
+      why: /^it goes through a link to .*\.claude\/settings\.local\.json: it writes .*, part of Claude Code's own configuration/,
+      written: () => settingsFile,
     },
     {
       what: "the shell's startup file",

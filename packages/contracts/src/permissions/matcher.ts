@@ -5,6 +5,7 @@ import { parseRule, type RoleRules, type Rule } from './rules.ts';
 import { analyzeShell, type FileAccess, type ShellAnalysis, type ShellCommand } from './shellAnalysis.ts';
 
 export type { MatchContext } from './pathRules.ts';
+export { resolvePath } from './pathRules.ts';
 /** What text sent to an interactive session would run in the CLI's `!` bash mode (to be decided as a Bash use). */
 export { bashModeCommand, followKeystrokes, mayStartBashMode } from './bashMode.ts';
 export { SHELL_LIMITS } from './shellAnalysis.ts';
@@ -322,9 +323,16 @@ function printable(text: string): string {
   return shown.length > 200 ? `${shown.slice(0, 200)}…` : shown;
 }
 
+/** The input field in which a file tool names the file (or folder) it reads or writes, if it names one. */
+export function fileFieldOf(use: ToolUse): 'file_path' | 'notebook_path' | 'path' | undefined {
+  if (!EDIT_TOOLS.has(use.tool) && !READ_TOOLS.has(use.tool)) return undefined;
+  return (['file_path', 'notebook_path', 'path'] as const).find((key) => stringField(use.input, key) !== undefined);
+}
+
 /** The file a file tool reads or writes. */
 function fileOf(use: ToolUse): string | undefined {
-  return stringField(use.input, 'file_path') ?? stringField(use.input, 'notebook_path') ?? stringField(use.input, 'path');
+  const field = fileFieldOf(use);
+  return field && stringField(use.input, field);
 }
 
 function stringField(input: Record<string, unknown>, key: string): string | undefined {
