@@ -8,6 +8,7 @@ const folder = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'mission-li
 fs.mkdirSync(path.join(folder, '.claude'));
 fs.symlinkSync('.claude', path.join(folder, 'notes'));
 fs.writeFileSync(path.join(folder, 'plain.txt'), 'x');
+fs.symlinkSync('loop', path.join(folder, 'loop'));
 afterAll(() => fs.rmSync(folder, { recursive: true, force: true }));
 const context = { cwd: folder, home: '/home/agent' };
 
@@ -27,5 +28,7 @@ describe('a file tool’s path as the disk resolves it', () => {
     expect(await throughLinks({ tool: 'Write', input: { file_path: 'plain.txt', content: '' } }, context)).toBeNull();
     expect(await throughLinks({ tool: 'Write', input: { file_path: 'new/deeper/file.txt', content: '' } }, context)).toBeNull();
     expect(await throughLinks({ tool: 'Bash', input: { command: 'ls notes' } }, context)).toBeNull();
+    // A loop of links resolves to nothing: the tool fails on it too.
+    expect(await throughLinks({ tool: 'Write', input: { file_path: 'loop/x', content: '' } }, context)).toBeNull();
   });
 });

@@ -13,18 +13,20 @@ export async function throughLinks(use: ToolUse, context: MatchContext): Promise
   if (!field) return null;
   const named = resolvePath(String(use.input[field]), context);
   const file = await realPathOf(named);
-  return file === named ? null : { use: { ...use, input: { ...use.input, [field]: file } }, file };
+  return file === null || file === named ? null : { use: { ...use, input: { ...use.input, [field]: file } }, file };
 }
 
-/** `file` with every link in the part of it that exists followed. */
-async function realPathOf(file: string): Promise<string> {
+/**
+ * `file` with every link in the part of it that exists followed; null when that part cannot be resolved (a loop of
+ * links, a folder it may not search): the tool then fails on that path too, reaching nothing.
+ */
+async function realPathOf(file: string): Promise<string | null> {
   const rest: string[] = [];
   for (let existing = file; ; existing = path.dirname(existing)) {
     try {
       return path.join(await fs.realpath(existing), ...rest);
     } catch (error) {
-      if (existing === path.dirname(existing)) throw error;
-      if (!isMissing(error)) throw error;
+      if (!isMissing(error) || existing === path.dirname(existing)) return null;
       rest.unshift(path.basename(existing));
     }
   }
