@@ -250,3 +250,50 @@ describe("the shell's startup files, ssh's settings and Claude Code's plugins ar
     expect(write('~/.claude/plugins/marketplaces/x/hooks/hooks.json')).toEqual(asked('~/.claude/plugins/marketplaces/x/hooks/hooks.json'));
   });
 });
+
+/** A file named through a link on the disk (the worker resolves it: `MatchContext.realPath`) is decided under both names. */
+describe('a link already on the disk', () => {
+  // As if `notes` were a link to the working folder's `.claude`, and `s` one to `secret`.
+  const linked = {
+    ...context,
+    realPath: (file: string) =>
+      file.replace(/^\/work\/app\/notes(?=\/|$)/, '/work/app/.claude').replace(/^\/work\/app\/s(?=\/|$)/, '/work/app/secret'),
+  };
+  const keeper = roleRulesSchema.parse({
+    allow: ['Edit', 'Read', 'Bash(echo:*)', 'Bash(cat:*)'],
+    deny: ['Edit(secret/**)', 'Read(secret/**)'],
+  });
+
+  it('the file tools: the stricter of the two verdicts, saying it goes through a link', () => {
+    expect(decide(keeper, { tool: 'Write', input: { file_path: 'notes/settings.local.json', content: '{}' } }, linked)).toEqual({
+      verdict: 'confirm',
+      rule: null,
+      reason: `it goes through a link to /work/app/.claude/settings.local.json: ${asked('/work/app/.claude/settings.local.json').reason}`,
+    });
+    expect(decide(keeper, { tool: 'Read', input: { file_path: 's/key' } }, linked)).toMatchObject({
+      verdict: 'deny',
+      rule: 'Read(secret/**)',
+    });
+    expect(decide(keeper, { tool: 'Write', input: { file_path: 'src/app.ts', content: '' } }, linked)).toEqual({
+      verdict: 'allow',
+      rule: 'Edit',
+    });
+  });
+
+  it('the files commands name', () => {
+    expect(decide(keeper, { tool: 'Bash', input: { command: 'echo x > notes/settings.local.json' } }, linked)).toMatchObject({
+      verdict: 'confirm',
+      reason: expect.stringMatching(
+        /^it writes \/work\/app\/\.claude\/settings\.local\.json \(through a link: notes\/settings\.local\.json\), part of Claude Code's own configuration/,
+      ),
+    });
+    expect(decide(keeper, { tool: 'Bash', input: { command: 'cat s/key' } }, linked)).toMatchObject({
+      verdict: 'deny',
+      rule: 'Read(secret/**)',
+    });
+    expect(decide(keeper, { tool: 'Bash', input: { command: 'cat src/app.ts' } }, linked)).toEqual({
+      verdict: 'allow',
+      rule: 'Bash(cat:*)',
+    });
+  });
+});

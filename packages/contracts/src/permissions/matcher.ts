@@ -3,9 +3,9 @@ import { configChange, configReason } from './configFiles.ts';
 import { globsIntersect, globToRegExp, type MatchContext, pathMatches, resolvePath, ruleGlobs } from './pathRules.ts';
 import { parseRule, type RoleRules, type Rule } from './rules.ts';
 import { analyzeShell, type FileAccess, type ShellAnalysis, type ShellCommand } from './shellAnalysis.ts';
+import { literalArg } from './shellWord.ts';
 
 export type { MatchContext } from './pathRules.ts';
-export { resolvePath } from './pathRules.ts';
 /** What text sent to an interactive session would run in the CLI's `!` bash mode (to be decided as a Bash use). */
 export { bashModeCommand, followKeystrokes, mayStartBashMode } from './bashMode.ts';
 export { SHELL_LIMITS } from './shellAnalysis.ts';
@@ -44,6 +44,22 @@ type RuleLists = Record<Verdict, Rule[]>;
 export function decide(rules: RoleRules, use: ToolUse, context: MatchContext): PolicyDecision {
   const lists: RuleLists = { deny: compile(rules.deny), confirm: compile(rules.confirm), allow: compile(rules.allow) };
   if (use.tool === 'Bash') return decideBash(lists, use, context);
+  const named = decideTool(lists, use, context);
+  // A file named through a link is decided under the name the disk gives it too: the stricter verdict stands.
+  const field = fileFieldOf(use);
+  const file = field && stringField(use.input, field);
+  if (!field || file === undefined || !context.realPath) return named;
+  const real = context.realPath(resolvePath(file, context));
+  if (real === null || real === resolvePath(file, context)) return named;
+  const linked = decideTool(lists, { ...use, input: { ...use.input, [field]: real } }, context);
+  if (STRICTNESS[linked.verdict] <= STRICTNESS[named.verdict]) return named;
+  return { ...linked, reason: `it goes through a link to ${real}${linked.reason ? `: ${linked.reason}` : ''}` };
+}
+
+const STRICTNESS = { allow: 0, confirm: 1, deny: 2 } as const;
+
+/** decide() for a tool other than Bash, on the file as named. */
+function decideTool(lists: RuleLists, use: ToolUse, context: MatchContext): PolicyDecision {
   for (const verdict of ['deny', 'confirm', 'allow'] as const) {
     const rule = lists[verdict].find((candidate) => matches(candidate, use, context));
     if (verdict === 'confirm' && !rule) {
@@ -224,7 +240,7 @@ function commandMatch(rule: Rule, command: ShellCommand): Match {
  */
 function judgeFiles(lists: RuleLists, analysis: ShellAnalysis, context: MatchContext, allowsAllBash: boolean): Finding[] {
   const findings: Finding[] = [];
-  for (const access of analysis.files) {
+  for (const access of analysis.files.flatMap((named) => [named, ...throughLink(named, context, analysis.changesDirectory)])) {
     const tool = access.mode === 'read' ? 'Read' : 'Write';
     const target = fileTarget(access, context, analysis.changesDirectory);
     const where = access.origin ? ` (${access.origin})` : '';
@@ -270,6 +286,15 @@ function judgeFiles(lists: RuleLists, analysis: ShellAnalysis, context: MatchCon
       });
   }
   return findings;
+}
+
+/** A file a command names through a link on the disk, under the name the disk gives it (none when there is no link). */
+function throughLink(access: FileAccess, context: MatchContext, changesDirectory: boolean): FileAccess[] {
+  const { exact } = fileTarget(access, context, changesDirectory);
+  const real = exact === null || !context.realPath ? null : context.realPath(exact);
+  return real === null || real === exact
+    ? []
+    : [{ ...access, path: literalArg(real), origin: `through a link: ${printable(access.path.raw)}` }];
 }
 
 /** Some of what a write brings (a copy's, move's or link's sources) is not known to lie in the working folder. */
@@ -324,7 +349,7 @@ function printable(text: string): string {
 }
 
 /** The input field in which a file tool names the file (or folder) it reads or writes, if it names one. */
-export function fileFieldOf(use: ToolUse): 'file_path' | 'notebook_path' | 'path' | undefined {
+function fileFieldOf(use: ToolUse): 'file_path' | 'notebook_path' | 'path' | undefined {
   if (!EDIT_TOOLS.has(use.tool) && !READ_TOOLS.has(use.tool)) return undefined;
   return (['file_path', 'notebook_path', 'path'] as const).find((key) => stringField(use.input, key) !== undefined);
 }

@@ -6,6 +6,12 @@ export interface MatchContext {
   home: string;
   /** The CLI's own folder where the agent's environment moves it (`CLAUDE_CONFIG_DIR`); `~/.claude` when absent. */
   claudeDir?: string;
+  /**
+   * An absolute path with the links on the disk followed (the part of it that exists; null when it cannot be
+   * resolved). The worker gives it: a file named through a link is decided under both names. Left out, paths are
+   * decided as named (decide stays pure).
+   */
+  realPath?: (file: string) => string | null;
 }
 
 /**

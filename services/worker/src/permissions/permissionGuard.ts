@@ -1,6 +1,6 @@
 import { type Approval, decide, type EventOwner, type PolicyDecision, type RoleRules, type ToolUse } from '@mission/contracts';
 import type { AgentPlaces } from '../agentProcess.ts';
-import { throughLinks } from './linkedToolUse.ts';
+import { realPathOnDisk } from './realPathOnDisk.ts';
 import { type ApprovalStore, type Database, type EventLog, type Logger, recordDecision, roleInForce } from '@mission/store';
 
 export interface GuardRequest {
@@ -48,7 +48,7 @@ export class PermissionGuard {
   async refusal(request: GuardRequest): Promise<GuardAnswer | null> {
     const { owner, slot, use } = request;
     const role = await roleInForce(this.deps.db, slot.role);
-    const policy = await decideOnDisk(role.rules, use, slot);
+    const policy = decideOnDisk(role.rules, use, slot);
     if (policy.verdict !== 'deny') return null;
     const reason = denialReason(role.name, policy.rule);
     await recordDecision(this.deps.db, this.deps.events, { owner, use, decision: 'deny', by: 'policy', role, rule: policy.rule, reason });
@@ -58,7 +58,7 @@ export class PermissionGuard {
   async check(request: GuardRequest): Promise<GuardAnswer> {
     const { owner, slot, use } = request;
     const role = await roleInForce(this.deps.db, slot.role);
-    const policy = await decideOnDisk(role.rules, use, slot);
+    const policy = decideOnDisk(role.rules, use, slot);
     if (policy.verdict !== 'confirm') {
       const reason = policy.verdict === 'deny' ? denialReason(role.name, policy.rule) : undefined;
       await recordDecision(this.deps.db, this.deps.events, {
@@ -118,19 +118,9 @@ export class PermissionGuard {
   }
 }
 
-const STRICTNESS = { allow: 0, confirm: 1, deny: 2 } as const;
-
-/**
- * The role's decision on `use`, and on the file it names as the disk resolves it (through links) when that differs:
- * the stricter of the two, so a link gives no file a name the rules do not keep.
- */
-async function decideOnDisk(rules: RoleRules, use: ToolUse, slot: GuardRequest['slot']): Promise<PolicyDecision> {
-  const named = decide(rules, use, slot);
-  const linked = await throughLinks(use, slot);
-  if (!linked) return named;
-  const real = decide(rules, linked.use, slot);
-  if (STRICTNESS[real.verdict] <= STRICTNESS[named.verdict]) return named;
-  return { ...real, reason: `it goes through a link to ${linked.file}${real.reason ? `: ${real.reason}` : ''}` };
+/** The role's decision on `use`, a file named through a link on the disk decided under both names. */
+function decideOnDisk(rules: RoleRules, use: ToolUse, slot: GuardRequest['slot']): PolicyDecision {
+  return decide(rules, use, { ...slot, realPath: realPathOnDisk });
 }
 
 function denialReason(role: string, rule: string | null): string {
