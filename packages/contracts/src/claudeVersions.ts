@@ -11,9 +11,13 @@ export function claudeVersionIn(printed: string): string | null {
   return /^\s*(\d+\.\d+\.\d+)\b/.exec(printed)?.[1] ?? null;
 }
 
+/** Whether Mission is tested with this version of Claude Code. */
+export function isTestedClaudeVersion(version: string | null): boolean {
+  return version !== null && TESTED_CLAUDE_VERSIONS.includes(version);
+}
+
 /** Whether Mission is tested with the claude that printed `printed` (`claude --version`), in a few words. Pure. */
 export function claudeVersionNote(printed: string): string {
-  const version = claudeVersionIn(printed);
-  if (version && TESTED_CLAUDE_VERSIONS.includes(version)) return 'a version Mission is tested with';
+  if (isTestedClaudeVersion(claudeVersionIn(printed))) return 'a version Mission is tested with';
   return `Mission is tested with ${TESTED_CLAUDE_VERSIONS.join(' and ')}: interactive sessions read the screen of another version, which it may draw differently`;
 }

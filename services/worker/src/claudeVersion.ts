@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { claudeVersionIn, TESTED_CLAUDE_VERSIONS } from '@mission/contracts';
+import { claudeVersionIn, isTestedClaudeVersion, TESTED_CLAUDE_VERSIONS } from '@mission/contracts';
 import type { Logger } from '@mission/store';
 
 const VERSION_TIMEOUT_MS = 30_000;
@@ -15,7 +15,7 @@ export function logClaudeVersion(bin: string, env: Record<string, string>, logge
     const child = execFile(bin, ['--version'], { env, timeout: VERSION_TIMEOUT_MS }, (error, stdout) => {
       const version = error ? null : claudeVersionIn(stdout);
       if (error) logger.warn({ claudeBin: bin, err: error }, `'${bin} --version' failed: no agent can start until claude runs`);
-      else if (version && TESTED_CLAUDE_VERSIONS.includes(version)) logger.info({ claudeBin: bin, claudeVersion: version }, 'claude');
+      else if (isTestedClaudeVersion(version)) logger.info({ claudeBin: bin, claudeVersion: version }, 'claude');
       else
         logger.warn(
           { claudeBin: bin, claudeVersion: version ?? stdout.trim(), testedVersions: TESTED_CLAUDE_VERSIONS },

@@ -49,8 +49,9 @@ export function decide(rules: RoleRules, use: ToolUse, context: MatchContext): P
   const field = fileFieldOf(use);
   const file = field && stringField(use.input, field);
   if (!field || file === undefined || !context.realPath) return named;
-  const real = context.realPath(resolvePath(file, context));
-  if (real === null || real === resolvePath(file, context)) return named;
+  const absolute = resolvePath(file, context);
+  const real = context.realPath(absolute);
+  if (real === null || real === absolute) return named;
   const linked = decideTool(lists, { ...use, input: { ...use.input, [field]: real } }, context);
   if (STRICTNESS[linked.verdict] <= STRICTNESS[named.verdict]) return named;
   return { ...linked, reason: `it goes through a link to ${real}${linked.reason ? `: ${linked.reason}` : ''}` };
@@ -65,9 +66,10 @@ function decideTool(lists: RuleLists, use: ToolUse, context: MatchContext): Poli
     if (verdict === 'confirm' && !rule) {
       // Claude Code's and git's own settings: no allow rule allows changing them (a deny rule, above, still denies).
       const file = EDIT_TOOLS.has(use.tool) ? fileOf(use) : undefined;
-      const change =
-        file === undefined ? null : configChange({ glob: resolvePath(file, context).replace(/[*?]/g, '?'), below: false }, context);
-      if (file !== undefined && change) return { verdict: 'confirm', rule: null, reason: configReason(file, change) };
+      if (file !== undefined) {
+        const change = configChange({ glob: resolvePath(file, context).replace(/[*?]/g, '?'), below: false }, context);
+        if (change) return { verdict: 'confirm', rule: null, reason: configReason(file, change) };
+      }
     }
     if (rule) return { verdict, rule: rule.text };
   }

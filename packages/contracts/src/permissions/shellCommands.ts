@@ -258,7 +258,7 @@ const HANDLERS: Record<string, Handler> = {
   cp: copyLike,
   install: copyLike,
   ln: link,
-  mv: move,
+  mv: (args, meaning) => void moveTree(args, meaning),
   eval: (args, meaning) => {
     if (args.some((arg) => arg.varies)) meaning.unknown = '`eval` runs text only known at run time';
     else meaning.scripts.push({ source: args.map((arg) => arg.value).join(' '), transparent: true });
@@ -677,24 +677,23 @@ function copyLike(args: Arg[], meaning: CommandMeaning): void {
 
 /**
  * `mv SRC… DEST` (or `-t DEST SRC…`): a folder moved takes everything in it along, so the sources are written (taken
- * away) below, and the destination below with what they hold.
+ * away) below, and the destination below with what they hold. Returns the sources.
  */
-function move(args: Arg[], meaning: CommandMeaning): void {
+function moveTree(args: Arg[], meaning: CommandMeaning): Arg[] {
   const { sources, destination } = sourcesAndDestination(args, []);
   meaning.writes.push(...sources.map((arg) => ({ arg, below: true })));
   if (destination) meaning.writes.push({ arg: destination, below: true, from: sources });
+  return sources;
 }
 
 /**
  * `ln [-s] TARGET… LINK` (or `-t DIR TARGET…`): the link is another name for its target, a folder's tree included, so
- * the targets count as read and written below (what the rules keep from reading or writing under one name they keep
- * under the other: `ln -s .claude x`, then a write of `x/settings.json`), and the link as written below.
+ * its files are written as `mv`'s are — the targets below (what the rules keep from writing under one name they keep
+ * under the other: `ln -s .claude x`, then a write of `x/settings.json`), the link below with what they hold — and
+ * the targets count as read too.
  */
 function link(args: Arg[], meaning: CommandMeaning): void {
-  const { sources, destination } = sourcesAndDestination(args, []);
-  meaning.writes.push(...sources.map((arg) => ({ arg, below: true })));
-  if (destination) meaning.writes.push({ arg: destination, below: true, from: sources });
-  meaning.reads.push(...sources.map((arg) => ({ arg })));
+  meaning.reads.push(...moveTree(args, meaning).map((arg) => ({ arg })));
 }
 
 /** `jq [options] FILTER [FILE…]`: `--slurpfile`/`--rawfile NAME FILE` and `-f FILE` read too; after `--args` operands are strings. */

@@ -1,6 +1,6 @@
-import { type Approval, decide, type EventOwner, type PolicyDecision, type RoleRules, type ToolUse } from '@mission/contracts';
+import type { Approval, EventOwner, ToolUse } from '@mission/contracts';
 import type { AgentPlaces } from '../agentProcess.ts';
-import { realPathOnDisk } from './realPathOnDisk.ts';
+import { decideOnDisk } from './realPathOnDisk.ts';
 import { type ApprovalStore, type Database, type EventLog, type Logger, recordDecision, roleInForce } from '@mission/store';
 
 export interface GuardRequest {
@@ -116,11 +116,6 @@ export class PermissionGuard {
     });
     return { decision, reason, ...(decided.status === 'expired' ? { undecided: decided } : {}) };
   }
-}
-
-/** The role's decision on `use`, a file named through a link on the disk decided under both names. */
-function decideOnDisk(rules: RoleRules, use: ToolUse, slot: GuardRequest['slot']): PolicyDecision {
-  return decide(rules, use, { ...slot, realPath: realPathOnDisk });
 }
 
 function denialReason(role: string, rule: string | null): string {

@@ -1,5 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { decide, type MatchContext, type PolicyDecision, type RoleRules, type ToolUse } from '@mission/contracts';
+
+/** The role's decision on `use` as the worker makes it: a file named through a link on the disk decided under both names. */
+export function decideOnDisk(rules: RoleRules, use: ToolUse, context: MatchContext): PolicyDecision {
+  return decide(rules, use, { ...context, realPath: realPathOnDisk });
+}
 
 /**
  * `file` (absolute) with the links on the disk followed: the deepest part of it that exists, resolved, and the rest

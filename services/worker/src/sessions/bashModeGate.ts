@@ -1,7 +1,6 @@
 import {
   allowsAnyCommand,
   bashModeCommand,
-  decide,
   type EventOwner,
   followKeystrokes,
   mayStartBashMode,
@@ -9,7 +8,7 @@ import {
   type ToolUse,
 } from '@mission/contracts';
 import type { AgentPlaces } from '../agentProcess.ts';
-import { realPathOnDisk } from '../permissions/realPathOnDisk.ts';
+import { decideOnDisk } from '../permissions/realPathOnDisk.ts';
 import { type Database, type EventLog, type Logger, type RoleInForce, recordDecision, roleInForce } from '@mission/store';
 
 export interface BashModeGateOptions {
@@ -47,8 +46,7 @@ export class BashModeGate {
     if (!mayStartBashMode(text)) return;
     const command = bashModeCommand(text) ?? '';
     const role = await roleInForce(this.deps.db, this.deps.slot.role);
-    const context = { cwd: this.deps.slot.cwd, ...this.deps.places, realPath: realPathOnDisk };
-    const policy = decide(role.rules, { tool: 'Bash', input: { command } }, context);
+    const policy = decideOnDisk(role.rules, { tool: 'Bash', input: { command } }, { cwd: this.deps.slot.cwd, ...this.deps.places });
     const use = { tool: 'Bash', input: { command, via: 'bash_mode' } };
     if (policy.verdict === 'allow') {
       await this.record(use, 'allow', role, policy.rule);
