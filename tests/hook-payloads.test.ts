@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { createLogger } from '@mission/store';
 import { resetFromLimitText } from '@mission/contracts';
 import {
@@ -162,6 +163,8 @@ describe("the worker's hook endpoint", () => {
     await server.start();
     try {
       const route = server.register('ses_1', async (input) => ({ seen: input.hook_event_name }));
+      // The calls come from this process: it stands for the session's claude.
+      route.calledFrom(Promise.resolve(process.pid));
       const body = JSON.stringify(recording.calls.at(-2));
       const post = (url: string, secret?: string) =>
         fetch(url, {
@@ -189,6 +192,7 @@ describe("the worker's hook endpoint", () => {
       const route = server.register('ses_1', async () => {
         throw new Error('connect ECONNREFUSED 10.0.0.5:5432 (user mission)');
       });
+      route.calledFrom(Promise.resolve(process.pid));
       const answer = await fetch(route.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', [HOOK_SECRET_HEADER]: route.secret },
@@ -196,6 +200,55 @@ describe("the worker's hook endpoint", () => {
       });
       expect(answer.status).toBe(500);
       expect(await answer.json()).toEqual({ error: "Mission's worker could not answer this hook call; its log says why" });
+    } finally {
+      await server.close();
+    }
+  });
+  // Every command the agent runs inherits the secret (it is in claude's environment): a call is taken only from the
+  // process that made the session's first call, under the program the session started (claude itself calls before
+  // any command runs).
+  it("takes a session's calls only from the process under its program that made the first, never from its commands or another process", async () => {
+    const server = new HookServer(createLogger({ level: 'silent' }));
+    await server.start();
+    try {
+      const route = server.register('ses_1', async (input) => ({ seen: input.hook_event_name }));
+      const body = JSON.stringify(recording.calls.at(-2));
+      const post = `fetch(process.env.URL, { method: 'POST', headers: { 'content-type': 'application/json', '${HOOK_SECRET_HEADER}': process.env.SECRET }, body: process.env.BODY }).then((r) => r.status)`;
+      // The "CLI": it calls, has a command of its own call with the secret it inherited, and calls again.
+      const cli = spawn(
+        process.execPath,
+        [
+          '-e',
+          `(async () => {
+            const first = await ${post};
+            const command = require('node:child_process').execFileSync(process.execPath, ['-e', ${JSON.stringify(`${post}.then((s) => process.stdout.write(String(s)))`)}], { encoding: 'utf8' });
+            const again = await ${post};
+            process.stdout.write(JSON.stringify({ first, command: Number(command), again }));
+          })()`,
+        ],
+        { env: { ...process.env, URL: route.url, SECRET: route.secret, BODY: body }, stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      route.calledFrom(new Promise((resolve) => cli.once('spawn', () => resolve(cli.pid))));
+      let out = '';
+      cli.stdout.on('data', (chunk: Buffer) => (out += chunk));
+      await new Promise((resolve) => cli.once('close', resolve));
+      expect(JSON.parse(out)).toEqual({ first: 200, command: 403, again: 200 });
+      // This process is not under the program at all.
+      const outside = await fetch(route.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [HOOK_SECRET_HEADER]: route.secret },
+        body,
+      });
+      expect(outside.status).toBe(403);
+      expect(await outside.json()).toEqual({ error: "Mission takes a session's hook calls only from the session's own claude process" });
+      // A route whose program is not known yet takes no call.
+      const unstarted = server.register('ses_2', async () => ({}));
+      const early = await fetch(unstarted.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [HOOK_SECRET_HEADER]: unstarted.secret },
+        body,
+      });
+      expect(early.status).toBe(403);
     } finally {
       await server.close();
     }

@@ -1,13 +1,17 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from '@mission/store';
 import { agentCallServer } from '../agentCallServer.ts';
 import { readBody } from '../httpBody.ts';
+import { callersKnowable, connectionInode, holderInTree, holdsSocket } from './hookCaller.ts';
 import { type HookInput, parseHookInput } from './hookPayloads.ts';
 
 /** What a hook call whose handler failed is answered (with a 500): the CLI goes on as it does when a hook fails. */
 const HOOK_FAILED = JSON.stringify({ error: "Mission's worker could not answer this hook call; its log says why" });
+
+/** What a hook call from another process than the session's claude is answered (with a 403). */
+const NOT_THE_CLI = JSON.stringify({ error: "Mission takes a session's hook calls only from the session's own claude process" });
 
 /** The header a session's hooks carry its secret in. */
 export const HOOK_SECRET_HEADER = 'x-mission-hook-secret';
@@ -23,16 +27,35 @@ export interface HookRoute {
   url: string;
   /** Sent by the CLI in {@link HOOK_SECRET_HEADER}. */
   secret: string;
+  /**
+   * The program the CLI was started as (its pid, once started): calls are taken only from the process under it that
+   * made the first one — the CLI itself, which calls before any command the agent runs. None are taken before this.
+   */
+  calledFrom(program: Promise<number | undefined>): void;
   unregister(): void;
+}
+
+interface Route {
+  secret: Buffer;
+  handler: HookHandler;
+  program?: Promise<number | undefined>;
+  /** The process that made the route's first call: the CLI. */
+  caller?: number;
 }
 
 /**
  * The worker's endpoint for Claude Code's `type: "http"` hooks, on 127.0.0.1 (an ephemeral port): each
- * session registers a route with a secret of its own; a call without the right secret is refused.
+ * session registers a route with a secret of its own; a call without the right secret is refused, and so
+ * is one from another process than the session's claude (where /proc says which: every command the agent
+ * runs has the secret in its environment, and could otherwise tell Mission a turn ended or a tool ran).
  */
 export class HookServer {
-  private readonly routes = new Map<string, { secret: Buffer; handler: HookHandler }>();
+  private readonly routes = new Map<string, Route>();
   private readonly server = agentCallServer((req, res) => void this.handle(req, res));
+  /** Whether /proc tells which process made a call; where it cannot (not Linux), the secret alone is checked. */
+  private callersChecked = false;
+  /** Connections already found to be a route's claude's (the CLI keeps its connections here open). */
+  private readonly checkedConnections = new WeakMap<Socket, string>();
 
   constructor(private readonly logger: Logger) {
     // Hook calls are held while an approval is pending: never time them out here.
@@ -41,14 +64,30 @@ export class HookServer {
   }
 
   async start(): Promise<void> {
+    this.callersChecked = await callersKnowable();
+    if (!this.callersChecked)
+      this.logger.warn(
+        "this machine does not tell which process makes a hook call (no Linux /proc): a session's hooks are checked by their secret alone",
+      );
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
   }
 
   register(sessionId: string, handler: HookHandler): HookRoute {
     const secret = randomBytes(24).toString('base64url');
-    this.routes.set(sessionId, { secret: Buffer.from(secret), handler });
-    const { port } = this.server.address() as AddressInfo;
-    return { url: `http://127.0.0.1:${port}/hooks/${sessionId}`, secret, unregister: () => this.routes.delete(sessionId) };
+    const route: Route = { secret: Buffer.from(secret), handler };
+    this.routes.set(sessionId, route);
+    return {
+      url: `http://127.0.0.1:${this.port}/hooks/${sessionId}`,
+      secret,
+      calledFrom: (program) => {
+        route.program = program;
+      },
+      unregister: () => this.routes.delete(sessionId),
+    };
+  }
+
+  private get port(): number {
+    return (this.server.address() as AddressInfo).port;
   }
 
   async close(): Promise<void> {
@@ -62,6 +101,17 @@ export class HookServer {
     const given = Buffer.from(String(req.headers[HOOK_SECRET_HEADER] ?? ''));
     if (req.method !== 'POST' || !route || given.length !== route.secret.length || !timingSafeEqual(given, route.secret))
       return void res.writeHead(404).end();
+    const fromTheCli = await this.fromTheCli(sessionId!, route, req.socket).catch((error: unknown) => {
+      this.logger.error({ err: error, sessionId }, 'could not tell which process made a hook call: it is not taken');
+      return false;
+    });
+    if (!fromTheCli) {
+      this.logger.warn(
+        { sessionId, clientPort: req.socket.remotePort },
+        "a hook call with the session's secret came from another process than its claude: refused",
+      );
+      return void res.writeHead(403, { 'content-type': 'application/json' }).end(NOT_THE_CLI);
+    }
     const aborted = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) aborted.abort();
@@ -75,5 +125,24 @@ export class HookServer {
       // The caller is the agent's own CLI: it is told that the call failed, not why (the log has that).
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(HOOK_FAILED);
     }
+  }
+
+  /**
+   * Whether a call on `socket` comes from the route's claude: the process that made the route's first call (found in
+   * the program's process tree), which holds the connection's other end. Checked once a connection.
+   */
+  private async fromTheCli(sessionId: string, route: Route, socket: Socket): Promise<boolean> {
+    if (!this.callersChecked || this.checkedConnections.get(socket) === sessionId) return true;
+    const program = await route.program;
+    const inode = program === undefined ? null : await connectionInode(socket.remotePort!, this.port);
+    if (program === undefined || inode === null) return false;
+    if (route.caller === undefined) {
+      const holder = await holderInTree(program, inode);
+      if (holder === null) return false;
+      route.caller ??= holder;
+    }
+    const taken = await holdsSocket(route.caller, inode);
+    if (taken) this.checkedConnections.set(socket, sessionId);
+    return taken;
   }
 }

@@ -451,6 +451,8 @@ export class SessionHost {
       log.warn({ forbidden }, "claude's settings forbid its hooks: the session is followed by its screen");
     }
     const pty = new PtySession({ ...agent, spawner: this.deps.spawner, cols: row.cols, rows: row.rows });
+    // Its hooks are taken from this claude only: not from a command it runs with the secret it inherits.
+    hookRoute?.calledFrom(pty.started);
     // What the role's rules are read against: the folder claude runs in (the session's worktree, when it has one),
     // and `~` is the agent's HOME, not the worker's.
     const places = agentPlaces(agent.env);
