@@ -157,7 +157,8 @@ export class TaskProcessor {
       ? Promise.resolve(warm.process)
       : this.deps.launcher
           .prepare(taskAgentRequest(slot, rules, launch))
-          .then((started) => spawnHeadless(started, 'text', this.deps.spawner));
+          .then((started) => spawnHeadless(started, 'text', this.deps.spawner))
+          .then((started) => (prompts.calledFrom(started.program), started));
     const run = (started: HeadlessProcess) => {
       const exit = started.drive({
         prompt: continuing ? CONTINUE_AFTER_LIMIT_PROMPT : task.prompt,

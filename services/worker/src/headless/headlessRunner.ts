@@ -36,6 +36,8 @@ export interface HeadlessProcess {
   readonly pid: number | undefined;
   /** Its pid once started, or why it could not be. */
   readonly started: Promise<{ pid: number } | { error: string }>;
+  /** Its pid once started, undefined if it could not be (what the worker takes its calls from: CallerPin). */
+  readonly program: Promise<number | undefined>;
   readonly promptInput: PromptInput;
   /** Resolves when the process has exited (or could not be started). */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -70,6 +72,7 @@ export function spawnHeadless(launch: SpawnRequest, promptInput: PromptInput, sp
       return child.pid;
     },
     started: child.started.then(async (pid) => (pid !== undefined ? { pid } : { error: (await child.exited).error ?? 'it did not start' })),
+    program: child.started,
     promptInput,
     exited,
     hasExited,

@@ -1,10 +1,10 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { Logger } from '@mission/store';
 import { agentCallServer } from '../agentCallServer.ts';
+import { CallerCheck, CallerPin } from '../agentCaller.ts';
 import { readBody } from '../httpBody.ts';
-import { callersKnowable, connectionInode, holderInTree, holdsSocket } from './hookCaller.ts';
 import { type HookInput, parseHookInput } from './hookPayloads.ts';
 
 /** What a hook call whose handler failed is answered (with a 500): the CLI goes on as it does when a hook fails. */
@@ -38,9 +38,7 @@ export interface HookRoute {
 interface Route {
   secret: Buffer;
   handler: HookHandler;
-  program?: Promise<number | undefined>;
-  /** The process that made the route's first call: the CLI. */
-  caller?: number;
+  caller: CallerPin;
 }
 
 /**
@@ -52,10 +50,7 @@ interface Route {
 export class HookServer {
   private readonly routes = new Map<string, Route>();
   private readonly server = agentCallServer((req, res) => void this.handle(req, res));
-  /** Whether /proc tells which process made a call; where it cannot (not Linux), the secret alone is checked. */
-  private callersChecked = false;
-  /** Connections already found to be a route's claude's (the CLI keeps its connections here open). */
-  private readonly checkedConnections = new WeakMap<Socket, string>();
+  private callers?: CallerCheck;
 
   constructor(private readonly logger: Logger) {
     // Hook calls are held while an approval is pending: never time them out here.
@@ -64,24 +59,18 @@ export class HookServer {
   }
 
   async start(): Promise<void> {
-    this.callersChecked = await callersKnowable();
-    if (!this.callersChecked)
-      this.logger.warn(
-        "this machine does not tell which process makes a hook call (no Linux /proc): a session's hooks are checked by their secret alone",
-      );
+    this.callers = await CallerCheck.start(this.logger, 'hooks');
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
   }
 
   register(sessionId: string, handler: HookHandler): HookRoute {
     const secret = randomBytes(24).toString('base64url');
-    const route: Route = { secret: Buffer.from(secret), handler };
+    const route: Route = { secret: Buffer.from(secret), handler, caller: new CallerPin() };
     this.routes.set(sessionId, route);
     return {
       url: `http://127.0.0.1:${this.port}/hooks/${sessionId}`,
       secret,
-      calledFrom: (program) => {
-        route.program = program;
-      },
+      calledFrom: (program) => route.caller.calledFrom(program),
       unregister: () => this.routes.delete(sessionId),
     };
   }
@@ -101,7 +90,7 @@ export class HookServer {
     const given = Buffer.from(String(req.headers[HOOK_SECRET_HEADER] ?? ''));
     if (req.method !== 'POST' || !route || given.length !== route.secret.length || !timingSafeEqual(given, route.secret))
       return void res.writeHead(404).end();
-    const fromTheCli = await this.fromTheCli(sessionId!, route, req.socket).catch((error: unknown) => {
+    const fromTheCli = await this.callers!.admits(route.caller, req.socket).catch((error: unknown) => {
       this.logger.error({ err: error, sessionId }, 'could not tell which process made a hook call: it is not taken');
       return false;
     });
@@ -125,24 +114,5 @@ export class HookServer {
       // The caller is the agent's own CLI: it is told that the call failed, not why (the log has that).
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(HOOK_FAILED);
     }
-  }
-
-  /**
-   * Whether a call on `socket` comes from the route's claude: the process that made the route's first call (found in
-   * the program's process tree), which holds the connection's other end. Checked once a connection.
-   */
-  private async fromTheCli(sessionId: string, route: Route, socket: Socket): Promise<boolean> {
-    if (!this.callersChecked || this.checkedConnections.get(socket) === sessionId) return true;
-    const program = await route.program;
-    const inode = program === undefined ? null : await connectionInode(socket.remotePort!, this.port);
-    if (program === undefined || inode === null) return false;
-    if (route.caller === undefined) {
-      const holder = await holderInTree(program, inode);
-      if (holder === null) return false;
-      route.caller ??= holder;
-    }
-    const taken = await holdsSocket(route.caller, inode);
-    if (taken) this.checkedConnections.set(socket, sessionId);
-    return taken;
   }
 }

@@ -10,6 +10,7 @@ import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sd
 import { z } from 'zod';
 import type { CliLaunch } from '../cliLaunch.ts';
 import { agentCallServer } from '../agentCallServer.ts';
+import { CallerCheck, CallerPin } from '../agentCaller.ts';
 import { readBody } from '../httpBody.ts';
 import type { GuardRequest, PermissionGuard } from './permissionGuard.ts';
 
@@ -39,12 +40,19 @@ interface Route {
   checks: Set<Promise<unknown>>;
   /** Approvals nobody decided (they expired): those tool uses never ran. */
   undecided: Approval[];
+  /** The agent's CLI: the key is in its environment, which its commands inherit; only its own calls are taken. */
+  caller: CallerPin;
 }
+
+/** What a call from another process than the agent's CLI is answered (with a 403). */
+const NOT_THE_CLI = JSON.stringify({ error: "Mission takes an agent's permission prompts only from the agent's own claude process" });
 
 /** A task's permission prompts: what its CLI is launched with, and how it ends. */
 export interface TaskPrompts extends CliLaunch {
   /** Call when the task's CLI has exited: expires its pending approvals and says which tool uses nobody decided. */
   finish(): Promise<Approval[]>;
+  /** The program the agent was started as (its pid, once started): no call is taken before this is known. */
+  calledFrom(program: Promise<number | undefined>): void;
 }
 
 /**
@@ -55,6 +63,8 @@ export interface TaskPrompts extends CliLaunch {
 export interface ReservedPrompts extends CliLaunch {
   bind(owner: EventOwner, slot: GuardRequest['slot']): TaskPrompts;
   release(): void;
+  /** The program the agent was started as (its pid, once started): no call is taken before this is known. */
+  calledFrom(program: Promise<number | undefined>): void;
 }
 
 const promptInput = {
@@ -71,6 +81,7 @@ const promptInput = {
 export class PermissionPromptServer {
   private readonly routes = new Map<string, Route>();
   private readonly server = agentCallServer((req, res) => void this.handle(req, res));
+  private callers?: CallerCheck;
 
   constructor(
     private readonly guard: PermissionGuard,
@@ -80,6 +91,7 @@ export class PermissionPromptServer {
   ) {}
 
   async start(): Promise<void> {
+    this.callers = await CallerCheck.start(this.logger, 'permission prompts');
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
   }
 
@@ -94,7 +106,7 @@ export class PermissionPromptServer {
   /** A route whose task is named later ({@link ReservedPrompts.bind}): for an agent started ahead of its task. */
   reserve(): ReservedPrompts {
     const key = randomBytes(24).toString('base64url');
-    const route: Route = { ended: new AbortController(), checks: new Set(), undecided: [] };
+    const route: Route = { ended: new AbortController(), checks: new Set(), undecided: [], caller: new CallerPin() };
     this.routes.set(key, route);
     const { port } = this.server.address() as AddressInfo;
     const launch: CliLaunch = {
@@ -109,13 +121,16 @@ export class PermissionPromptServer {
       args: ['--permission-prompt-tool', PERMISSION_PROMPT_TOOL],
       env: { [PROMPT_KEY_VARIABLE]: key },
     };
+    const calledFrom = (program: Promise<number | undefined>) => route.caller.calledFrom(program);
     return {
       ...launch,
       release: () => void this.routes.delete(key),
+      calledFrom,
       bind: (owner, slot) => {
         route.task = { owner, slot };
         return {
           ...launch,
+          calledFrom,
           finish: async () => {
             this.routes.delete(key);
             route.ended.abort('the task ended before anyone decided');
@@ -135,6 +150,20 @@ export class PermissionPromptServer {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const route = this.routes.get((req.url ?? '').slice(1));
     if (!route) return void res.writeHead(404).end();
+    const fromTheCli = await this.callers!.admits(route.caller, req.socket).catch((error: unknown) => {
+      this.logger.error(
+        { err: error, owner: route.task?.owner },
+        'could not tell which process made a permission prompt call: it is not taken',
+      );
+      return false;
+    });
+    if (!fromTheCli) {
+      this.logger.warn(
+        { owner: route.task?.owner, clientPort: req.socket.remotePort },
+        "a permission prompt call with the agent's key came from another process than its claude: refused",
+      );
+      return void res.writeHead(403, { 'content-type': 'application/json' }).end(NOT_THE_CLI);
+    }
     try {
       const body = req.method === 'POST' ? JSON.parse(await readBody(req)) : undefined;
       const mcp = new McpServer({ name: 'mission', version: '0.1.0' });

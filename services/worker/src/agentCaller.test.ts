@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { clientSocketInode, connectionInode, holderInTree, holdsSocket, processTree } from './hookCaller.ts';
+import { clientSocketInode, connectionInode, holderInTree, holdsSocket, processTree } from './agentCaller.ts';
 
 // Two rows of /proc/net/tcp as Linux writes them: a listener on 127.0.0.1:46437, and a connection to it from port 51234.
 const TABLE = [

@@ -1,11 +1,67 @@
 import fs from 'node:fs/promises';
-import { ifMissing } from '../transcripts/missingFile.ts';
+import type { Socket } from 'node:net';
+import type { Logger } from '@mission/store';
+import { ifMissing } from './transcripts/missingFile.ts';
 
 /**
- * Which process made a hook call, from Linux's /proc: a call on 127.0.0.1 is a TCP connection whose client
- * end is a socket some process holds. The hook's secret is in the CLI's environment, which every command
- * the agent runs inherits; the process holding the connection is what an agent cannot forge.
+ * Which process made a call to the worker (a hook, a permission prompt), from Linux's /proc: a call on 127.0.0.1 is a
+ * TCP connection whose client end is a socket some process holds. A route's secret is in its CLI's environment, which
+ * every command the agent runs inherits; the process holding the connection is what an agent cannot forge.
  */
+
+/**
+ * The process a route's calls must come from: the one under the agent's program that made the route's first call —
+ * the CLI itself, which calls (its first hook, its MCP handshake) before any command the agent runs.
+ */
+export class CallerPin {
+  private program?: Promise<number | undefined>;
+  private pinned?: number;
+
+  /** The program the agent was started as (its pid, once started): no call is taken before this is known. */
+  calledFrom(program: Promise<number | undefined>): void {
+    this.program = program;
+  }
+
+  /** Whether socket `inode` is the pinned process's; the first holder asked about is pinned if it is under the program. */
+  async holds(inode: number): Promise<boolean> {
+    const program = await this.program;
+    if (program === undefined) return false;
+    if (this.pinned === undefined) {
+      const holder = await holderInTree(program, inode);
+      if (holder === null) return false;
+      this.pinned ??= holder;
+    }
+    return holdsSocket(this.pinned, inode);
+  }
+}
+
+/** A server's look at who calls it: whether /proc can tell, and the connections already found to be a route's agent's. */
+export class CallerCheck {
+  /** Checked once a connection: the CLI keeps its connections to the worker open. */
+  private readonly admitted = new WeakMap<Socket, CallerPin>();
+
+  private constructor(private readonly knowable: boolean) {}
+
+  /** Where /proc cannot tell (not Linux), the server checks its routes' secrets alone, and says so in the log. */
+  static async start(logger: Logger, server: string): Promise<CallerCheck> {
+    const knowable = await callersKnowable();
+    if (!knowable)
+      logger.warn(
+        { server },
+        'this machine does not tell which process makes a call to the worker (no Linux /proc): its secret alone is checked',
+      );
+    return new CallerCheck(knowable);
+  }
+
+  /** Whether a call on `socket` (a connection to this server on 127.0.0.1) comes from `pin`'s process. */
+  async admits(pin: CallerPin, socket: Socket): Promise<boolean> {
+    if (!this.knowable || this.admitted.get(socket) === pin) return true;
+    const inode = await connectionInode(socket.remotePort!, socket.localPort!);
+    const taken = inode !== null && (await pin.holds(inode));
+    if (taken) this.admitted.set(socket, pin);
+    return taken;
+  }
+}
 
 /** Whether this machine tells which process holds a connection (Linux's /proc, readable by the worker). */
 export async function callersKnowable(): Promise<boolean> {
