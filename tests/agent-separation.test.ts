@@ -261,8 +261,10 @@ describe.skipIf(!canSwitchUsers)('agents are separated from the worker (real cla
   });
 
   // The hooks' secret is in the CLI's environment, so its agent can post hook calls of its own: one naming a file of
-  // the worker's as the transcript had the worker (root) read it and tell its lines as the session's replies.
-  it("a hook call the agent forges names no file the worker reads for it: outside the CLI's home, or a link in it", async () => {
+  // the worker's as the transcript had the worker (root) read it and tell its lines as the session's replies. The
+  // worker now takes hook calls only from the session's claude process (agentCaller.ts); the transcript's checks
+  // (under the CLI's home, the agent's own file) stay behind that for machines where /proc cannot tell.
+  it('a hook call the agent forges is refused, whatever file it names: the worker reads neither', async () => {
     const leaked = path.join(bed.system.config.dataDir, 'worker-transcript.jsonl');
     const record = { type: 'assistant', message: { content: [{ type: 'text', text: `leaked ${cloudSecret}` }] } };
     fs.writeFileSync(leaked, `${JSON.stringify(record)}\n`, { mode: 0o600 });
@@ -290,17 +292,17 @@ describe.skipIf(!canSwitchUsers)('agents are separated from the worker (real cla
         timeoutMs: 30_000,
       });
       expect(turn.body, worker.output().slice(-3_000)).toMatchObject({ state: 'idle', response: 'Forged.' });
-      // The worker took both calls (the secret is the agent's own) and read neither file.
+      // The worker refused both calls (they came from the agent's command, not its claude) and read neither file.
       expect(
         bed.stub.requests
           .flatMap((request) => request.toolResults)
           .at(-1)
           ?.content.trim(),
-      ).toBe('200 200');
+      ).toBe('403 403');
       const log = await bed.system.core.events.list(session.id, 0, { limit: 1_000 });
       expect(JSON.stringify(log)).not.toContain(cloudSecret);
-      expect(worker.output()).toContain("a hook call named a transcript outside the CLI's home: not read");
-      expect(worker.output()).toContain("the transcript is not the agent CLI's own file: no longer read");
+      expect(worker.output()).toContain("a hook call with the session's secret came from another process than its claude: refused");
+      expect(worker.output()).not.toContain("a hook call named a transcript outside the CLI's home");
       // Its own transcript is still read: the next reply arrives.
       replies['after the forgery'] = [{ text: 'Still here.' }];
       const next = await bed.system.call<SessionTurn>('POST', `/v1/sessions/${session.id}/send`, {
