@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { benchCallers } from './callers.bench.ts';
 import { benchCommands } from './commands.bench.ts';
 import { benchCost } from './cost.bench.ts';
 import { benchFanOut } from './fanout.bench.ts';
@@ -30,6 +31,7 @@ const benches: [string, () => Promise<void>][] = [
   ['load', benchLoad],
   ['fanout', benchFanOut],
   ['permissions', benchPermissions],
+  ['callers', benchCallers],
   ['cli', benchCli],
   ['warm', benchWarm],
   ['spawn', benchSpawn],
