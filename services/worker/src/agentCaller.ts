@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import type http from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from '@mission/store';
 import { ifMissing } from './transcripts/missingFile.ts';
@@ -40,7 +41,10 @@ export class CallerCheck {
   /** Checked once a connection: the CLI keeps its connections to the worker open. */
   private readonly admitted = new WeakMap<Socket, CallerPin>();
 
-  private constructor(private readonly knowable: boolean) {}
+  private constructor(
+    private readonly knowable: boolean,
+    private readonly logger: Logger,
+  ) {}
 
   /** Where /proc cannot tell (not Linux), the server checks its routes' secrets alone, and says so in the log. */
   static async start(logger: Logger, server: string): Promise<CallerCheck> {
@@ -50,7 +54,27 @@ export class CallerCheck {
         { server },
         'this machine does not tell which process makes a call to the worker (no Linux /proc): its secret alone is checked',
       );
-    return new CallerCheck(knowable);
+    return new CallerCheck(knowable, logger);
+  }
+
+  /**
+   * Whether a call may go on: it comes from `pin`'s process. If not (or if /proc could not tell), it is answered 403
+   * with `refusal` (Mission's words for the caller) and the log says so, with `context`.
+   */
+  async letThrough(
+    pin: CallerPin,
+    request: http.IncomingMessage,
+    response: http.ServerResponse,
+    { call, refusal, context }: { call: string; refusal: string; context: object },
+  ): Promise<boolean> {
+    const admitted = await this.admits(pin, request.socket).catch((error: unknown) => {
+      this.logger.error({ err: error, ...context }, `could not tell which process made ${call}: it is not taken`);
+      return false;
+    });
+    if (admitted) return true;
+    this.logger.warn({ ...context, clientPort: request.socket.remotePort }, `${call} came from another process than its claude: refused`);
+    response.writeHead(403, { 'content-type': 'application/json' }).end(JSON.stringify({ error: refusal }));
+    return false;
   }
 
   /** Whether a call on `socket` (a connection to this server on 127.0.0.1) comes from `pin`'s process. */

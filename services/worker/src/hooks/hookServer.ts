@@ -10,9 +10,6 @@ import { type HookInput, parseHookInput } from './hookPayloads.ts';
 /** What a hook call whose handler failed is answered (with a 500): the CLI goes on as it does when a hook fails. */
 const HOOK_FAILED = JSON.stringify({ error: "Mission's worker could not answer this hook call; its log says why" });
 
-/** What a hook call from another process than the session's claude is answered (with a 403). */
-const NOT_THE_CLI = JSON.stringify({ error: "Mission takes a session's hook calls only from the session's own claude process" });
-
 /** The header a session's hooks carry its secret in. */
 export const HOOK_SECRET_HEADER = 'x-mission-hook-secret';
 
@@ -90,17 +87,12 @@ export class HookServer {
     const given = Buffer.from(String(req.headers[HOOK_SECRET_HEADER] ?? ''));
     if (req.method !== 'POST' || !route || given.length !== route.secret.length || !timingSafeEqual(given, route.secret))
       return void res.writeHead(404).end();
-    const fromTheCli = await this.callers!.admits(route.caller, req.socket).catch((error: unknown) => {
-      this.logger.error({ err: error, sessionId }, 'could not tell which process made a hook call: it is not taken');
-      return false;
+    const fromTheCli = await this.callers!.letThrough(route.caller, req, res, {
+      call: "a hook call with the session's secret",
+      refusal: "Mission takes a session's hook calls only from the session's own claude process",
+      context: { sessionId },
     });
-    if (!fromTheCli) {
-      this.logger.warn(
-        { sessionId, clientPort: req.socket.remotePort },
-        "a hook call with the session's secret came from another process than its claude: refused",
-      );
-      return void res.writeHead(403, { 'content-type': 'application/json' }).end(NOT_THE_CLI);
-    }
+    if (!fromTheCli) return;
     const aborted = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) aborted.abort();

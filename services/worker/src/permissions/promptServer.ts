@@ -44,9 +44,6 @@ interface Route {
   caller: CallerPin;
 }
 
-/** What a call from another process than the agent's CLI is answered (with a 403). */
-const NOT_THE_CLI = JSON.stringify({ error: "Mission takes an agent's permission prompts only from the agent's own claude process" });
-
 /** A task's permission prompts: what its CLI is launched with, and how it ends. */
 export interface TaskPrompts extends CliLaunch {
   /** Call when the task's CLI has exited: expires its pending approvals and says which tool uses nobody decided. */
@@ -150,20 +147,12 @@ export class PermissionPromptServer {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const route = this.routes.get((req.url ?? '').slice(1));
     if (!route) return void res.writeHead(404).end();
-    const fromTheCli = await this.callers!.admits(route.caller, req.socket).catch((error: unknown) => {
-      this.logger.error(
-        { err: error, owner: route.task?.owner },
-        'could not tell which process made a permission prompt call: it is not taken',
-      );
-      return false;
+    const fromTheCli = await this.callers!.letThrough(route.caller, req, res, {
+      call: "a permission prompt call with the agent's key",
+      refusal: "Mission takes an agent's permission prompts only from the agent's own claude process",
+      context: { owner: route.task?.owner },
     });
-    if (!fromTheCli) {
-      this.logger.warn(
-        { owner: route.task?.owner, clientPort: req.socket.remotePort },
-        "a permission prompt call with the agent's key came from another process than its claude: refused",
-      );
-      return void res.writeHead(403, { 'content-type': 'application/json' }).end(NOT_THE_CLI);
-    }
+    if (!fromTheCli) return;
     try {
       const body = req.method === 'POST' ? JSON.parse(await readBody(req)) : undefined;
       const mcp = new McpServer({ name: 'mission', version: '0.1.0' });
