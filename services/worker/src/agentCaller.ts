@@ -102,16 +102,20 @@ function loopback(port: number): string {
 
 /**
  * The inode of the client's socket of the connection from 127.0.0.1:`clientPort` to 127.0.0.1:`serverPort`,
- * read from a /proc/net/tcp table; null if the table has no such connection. Pure.
+ * read from a /proc/net/tcp table; null if the table has no such connection. The table holds every connection of
+ * the machine (thousands on a busy one, those closing included): the row is found by its two addresses, and only it
+ * is split. Pure.
  */
 export function clientSocketInode(table: string, clientPort: number, serverPort: number): number | null {
-  const addresses = `${loopback(clientPort)} ${loopback(serverPort)}`;
-  for (const line of table.split('\n')) {
-    const fields = line.trim().split(/\s+/);
-    // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode …
-    if (`${fields[1]} ${fields[2]}` === addresses) return Number(fields[9]);
-  }
-  return null;
+  // A row: `sl: local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode …`.
+  const at = table.indexOf(` ${loopback(clientPort)} ${loopback(serverPort)} `);
+  if (at < 0) return null;
+  const end = table.indexOf('\n', at);
+  const fields = table
+    .slice(at, end < 0 ? undefined : end)
+    .trim()
+    .split(/\s+/);
+  return Number(fields[8]);
 }
 
 /** The inode of the client's socket of a connection on 127.0.0.1, or null if the connection is gone. */
