@@ -291,6 +291,8 @@ describe('a hostile agent on a guarded role (real claude CLI)', () => {
   });
 
   describe("an agent that forges its own session's hook calls", () => {
+    const foreignCalls = (log: MissionEvent[]) =>
+      log.filter((e) => e.type === 'notice' && e.payload.kind === 'foreign_call').map((e) => (e.payload as { text: string }).text);
     beforeAll(async () => {
       expect((await call('PUT', '/v1/roles/shell', { allow: ['Bash'] })).status).toBe(200);
       expect((await call('PUT', '/v1/slots/shell', { role: 'shell', cwd: bed.workdir, env: bed.claude.env })).status).toBe(200);
@@ -306,6 +308,8 @@ describe('a hostile agent on a guarded role (real claude CLI)', () => {
       const log = await events(session.id);
       const said = log.filter((e) => e.type === 'assistant_message').map((e) => (e.payload as { text: string }).text);
       expect(said).toEqual(['On it.', 'Done.']);
+      // Whoever follows the session sees that its agent tried.
+      expect(foreignCalls(log)).toEqual([expect.stringMatching(/^A process other than this agent's claude .* called its hooks/)]);
       await call('POST', `/v1/sessions/${session.id}/kill`);
     });
 
@@ -316,6 +320,7 @@ describe('a hostile agent on a guarded role (real claude CLI)', () => {
       expect(results).toEqual([expect.stringMatching(/^forged permission prompt to port \d+: 403/)]);
       const log = await events(task.id);
       expect(log.filter((e) => e.type === 'permission_decision' || e.type === 'approval_requested')).toEqual([]);
+      expect(foreignCalls(log)).toEqual([expect.stringMatching(/called its permission prompts/)]);
     });
   });
 

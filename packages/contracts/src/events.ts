@@ -62,7 +62,9 @@ export const eventPayloadSchemas = {
    * What Claude Code tells the person at its terminal (its Notification hook): `kind` is the CLI's notification
    * type, e.g. `permission_prompt` (a permission dialog has waited for them a while), `idle_prompt` (it has waited
    * for input a while), `elicitation_dialog`, `auth_success`. Mission's own: `command_output` (what a slash command
-   * printed), `conversation_not_found` (a resume found no saved conversation to resume: a new one started).
+   * printed), `conversation_not_found` (a resume found no saved conversation to resume: a new one started),
+   * `hooks_forbidden` (claude's settings forbid the hooks: the screen driver follows the session), `foreign_call` (a
+   * process other than the agent's claude, holding its secret, called the worker's hooks or permission prompts: refused).
    */
   notice: z.object({ kind: z.string(), text: z.string() }),
   result: z.object({

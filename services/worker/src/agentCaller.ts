@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import type http from 'node:http';
 import type { Socket } from 'node:net';
+import type { MissionEventDraft } from '@mission/contracts';
 import type { Logger } from '@mission/store';
 import { ifMissing } from './transcripts/missingFile.ts';
 
@@ -17,10 +18,23 @@ import { ifMissing } from './transcripts/missingFile.ts';
 export class CallerPin {
   private program?: Promise<number | undefined>;
   private pinned?: number;
+  private toldOfForeignCall?: () => void;
 
   /** The program the agent was started as (its pid, once started): no call is taken before this is known. */
   calledFrom(program: Promise<number | undefined>): void {
     this.program = program;
+  }
+
+  /** `tell` hears of the route's first call from another process (its owner's log says so); later ones are only logged. */
+  onForeignCall(tell: () => void): void {
+    this.toldOfForeignCall = tell;
+  }
+
+  /** A call from another process was refused. */
+  foreignCall(): void {
+    const tell = this.toldOfForeignCall;
+    this.toldOfForeignCall = undefined;
+    tell?.();
   }
 
   /** Whether socket `inode` is the pinned process's; the first holder asked about is pinned if it is under the program. */
@@ -73,6 +87,7 @@ export class CallerCheck {
     });
     if (admitted) return true;
     this.logger.warn({ ...context, clientPort: request.socket.remotePort }, `${call} came from another process than its claude: refused`);
+    pin.foreignCall();
     response.writeHead(403, { 'content-type': 'application/json' }).end(JSON.stringify({ error: refusal }));
     return false;
   }
@@ -85,6 +100,22 @@ export class CallerCheck {
     if (taken) this.admitted.set(socket, pin);
     return taken;
   }
+}
+
+/**
+ * What an agent's log is told of the first call to the worker refused for coming from another process than its claude
+ * (`endpoint`: what was called): a person or a main agent following the log sees that it tried.
+ */
+export function foreignCallNotice(endpoint: string): MissionEventDraft {
+  return {
+    type: 'notice',
+    payload: {
+      kind: 'foreign_call',
+      text:
+        `A process other than this agent's claude (a command it ran, most likely) called its ${endpoint} with the secret ` +
+        "claude was given: the worker refused it, as it refuses every such call (the worker's log has the later ones).",
+    },
+  };
 }
 
 /** Whether this machine tells which process holds a connection (Linux's /proc, readable by the worker). */

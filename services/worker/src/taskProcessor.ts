@@ -24,6 +24,7 @@ import { type HeadlessResult, mapStreamJsonMessage } from './headless/streamJson
 import { taskAgentRequest, withClaudeSession } from './headless/taskLaunch.ts';
 import type { WarmPools } from './headless/warmPool.ts';
 import type { PermissionPromptServer } from './permissions/promptServer.ts';
+import { foreignCallNotice } from './agentCaller.ts';
 import { checkRunnable, loadRunnableSlot, type SlotRow } from './runnableSlot.ts';
 import type { AgentSpawner } from './spawner/spawner.ts';
 import { taskOutcome } from './taskOutcome.ts';
@@ -135,6 +136,11 @@ export class TaskProcessor {
     const warm = continuing ? undefined : this.deps.warm?.take(slot, rules);
     const guarded = { ...slot, ...this.deps.launcher.agentPlaces(slot.id, slot.env) };
     const prompts = warm ? warm.prompts.bind(owner, guarded) : this.deps.prompts.register(owner, guarded);
+    prompts.onForeignCall(() =>
+      output
+        .add(foreignCallNotice('permission prompts'))
+        .catch((error: unknown) => log.error({ err: error }, 'could not record the refused permission prompt call in the task log')),
+    );
     const combined = combineLaunches([prompts, mission], rules.allow);
     // The Claude session the run goes on in, the warm agent's, or a new one of our choosing: known before the CLI says it.
     let claudeSessionId = continuing ?? warm?.claudeSessionId ?? randomUUID();

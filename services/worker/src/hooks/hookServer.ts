@@ -29,6 +29,8 @@ export interface HookRoute {
    * made the first one — the CLI itself, which calls before any command the agent runs. None are taken before this.
    */
   calledFrom(program: Promise<number | undefined>): void;
+  /** `tell` hears of the first call refused for coming from another process (a command holding the secret). */
+  onForeignCall(tell: () => void): void;
   unregister(): void;
 }
 
@@ -68,6 +70,7 @@ export class HookServer {
       url: `http://127.0.0.1:${this.port}/hooks/${sessionId}`,
       secret,
       calledFrom: (program) => route.caller.calledFrom(program),
+      onForeignCall: (tell) => route.caller.onForeignCall(tell),
       unregister: () => this.routes.delete(sessionId),
     };
   }

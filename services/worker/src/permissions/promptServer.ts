@@ -50,6 +50,8 @@ export interface TaskPrompts extends CliLaunch {
   finish(): Promise<Approval[]>;
   /** The program the agent was started as (its pid, once started): no call is taken before this is known. */
   calledFrom(program: Promise<number | undefined>): void;
+  /** `tell` hears of the first call refused for coming from another process (a command holding the key). */
+  onForeignCall(tell: () => void): void;
 }
 
 /**
@@ -128,6 +130,7 @@ export class PermissionPromptServer {
         return {
           ...launch,
           calledFrom,
+          onForeignCall: (tell) => route.caller.onForeignCall(tell),
           finish: async () => {
             this.routes.delete(key);
             route.ended.abort('the task ended before anyone decided');

@@ -55,6 +55,7 @@ import { LiveSession } from './liveSession.ts';
 import { HookedSession } from './hookedSession.ts';
 import type { InteractiveSession, StateTold } from './interactive.ts';
 import type { HookServer } from '../hooks/hookServer.ts';
+import { foreignCallNotice } from '../agentCaller.ts';
 import { hookEnv, hookSettings } from '../hooks/hookSettings.ts';
 import { hooksForbiddenBy, settingsFilesOf } from '../hooks/hooksForbidden.ts';
 import type { BlockingDialog } from '../pty/blockingDialog.ts';
@@ -453,6 +454,11 @@ export class SessionHost {
     const pty = new PtySession({ ...agent, spawner: this.deps.spawner, cols: row.cols, rows: row.rows });
     // Its hooks are taken from this claude only: not from a command it runs with the secret it inherits.
     hookRoute?.calledFrom(pty.started);
+    hookRoute?.onForeignCall(() =>
+      this.deps.events
+        .appendFenced(owner, [foreignCallNotice('hooks')], fence)
+        .catch((error: unknown) => log.error({ err: error }, 'could not record the refused hook call in the session log')),
+    );
     // What the role's rules are read against: the folder claude runs in (the session's worktree, when it has one),
     // and `~` is the agent's HOME, not the worker's.
     const places = agentPlaces(agent.env);
