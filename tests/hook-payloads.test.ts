@@ -240,6 +240,8 @@ describe("the worker's hook endpoint", () => {
         body,
       });
       expect(outside.status).toBe(403);
+      // Its connection is not kept: another try costs a new one, and the check reads /proc again only then.
+      expect(outside.headers.get('connection')).toBe('close');
       expect(await outside.json()).toEqual({ error: "Mission takes a session's hook calls only from the session's own claude process" });
       // A route whose program is not known yet takes no call.
       const unstarted = server.register('ses_2', async () => ({}));

@@ -73,7 +73,7 @@ export class CallerCheck {
 
   /**
    * Whether a call may go on: it comes from `pin`'s process. If not (or if /proc could not tell), it is answered 403
-   * with `refusal` (Mission's words for the caller) and the log says so, with `context`.
+   * with `refusal` (Mission's words for the caller) on a connection then closed, and the log says so, with `context`.
    */
   async letThrough(
     pin: CallerPin,
@@ -88,7 +88,8 @@ export class CallerCheck {
     if (admitted) return true;
     this.logger.warn({ ...context, clientPort: request.socket.remotePort }, `${call} came from another process than its claude: refused`);
     pin.foreignCall();
-    response.writeHead(403, { 'content-type': 'application/json' }).end(JSON.stringify({ error: refusal }));
+    // Closed after the answer: each call a process makes that is not the CLI's costs it a connection, and the check a read.
+    response.writeHead(403, { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify({ error: refusal }));
     return false;
   }
 
