@@ -161,10 +161,12 @@ export class TaskProcessor {
     }
     const agent = warm
       ? Promise.resolve(warm.process)
-      : this.deps.launcher
-          .prepare(taskAgentRequest(slot, rules, launch))
-          .then((started) => spawnHeadless(started, 'text', this.deps.spawner))
-          .then((started) => (prompts.calledFrom(started.program), started));
+      : this.deps.launcher.prepare(taskAgentRequest(slot, rules, launch)).then((started) => {
+          const cold = spawnHeadless(started, 'text', this.deps.spawner);
+          // Its permission prompts are taken from this claude only, not from a command holding the key it inherits.
+          prompts.calledFrom(cold.program);
+          return cold;
+        });
     const run = (started: HeadlessProcess) => {
       const exit = started.drive({
         prompt: continuing ? CONTINUE_AFTER_LIMIT_PROMPT : task.prompt,
