@@ -39,7 +39,7 @@ export async function benchCallers(): Promise<void> {
   try {
     await readyMessage(client);
     const route = hooks.register('bench', async () => ({}));
-    route.calledFrom(Promise.resolve(client.pid));
+    route.caller.calledFrom(Promise.resolve(client.pid));
     const bareUrl = `http://127.0.0.1:${(bare.address() as { port: number }).port}/hooks/bench`;
     const call = (url: string, fresh: boolean) => () =>
       new Promise<void>((resolve, reject) => {

@@ -164,7 +164,7 @@ describe("the worker's hook endpoint", () => {
     try {
       const route = server.register('ses_1', async (input) => ({ seen: input.hook_event_name }));
       // The calls come from this process: it stands for the session's claude.
-      route.calledFrom(Promise.resolve(process.pid));
+      route.caller.calledFrom(Promise.resolve(process.pid));
       const body = JSON.stringify(recording.calls.at(-2));
       const post = (url: string, secret?: string) =>
         fetch(url, {
@@ -192,7 +192,7 @@ describe("the worker's hook endpoint", () => {
       const route = server.register('ses_1', async () => {
         throw new Error('connect ECONNREFUSED 10.0.0.5:5432 (user mission)');
       });
-      route.calledFrom(Promise.resolve(process.pid));
+      route.caller.calledFrom(Promise.resolve(process.pid));
       const answer = await fetch(route.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', [HOOK_SECRET_HEADER]: route.secret },
@@ -228,7 +228,7 @@ describe("the worker's hook endpoint", () => {
         ],
         { env: { ...process.env, URL: route.url, SECRET: route.secret, BODY: body }, stdio: ['ignore', 'pipe', 'inherit'] },
       );
-      route.calledFrom(new Promise((resolve) => cli.once('spawn', () => resolve(cli.pid))));
+      route.caller.calledFrom(new Promise((resolve) => cli.once('spawn', () => resolve(cli.pid))));
       let out = '';
       cli.stdout.on('data', (chunk: Buffer) => (out += chunk));
       await new Promise((resolve) => cli.once('close', resolve));

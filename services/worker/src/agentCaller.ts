@@ -45,6 +45,8 @@ export class CallerPin {
       const holder = await holderInTree(program, inode);
       if (holder === null) return false;
       this.pinned ??= holder;
+      // The holder was just found holding it: only a pin another call made meanwhile is asked again.
+      if (holder === this.pinned) return true;
     }
     return holdsSocket(this.pinned, inode);
   }

@@ -136,7 +136,7 @@ export class TaskProcessor {
     const warm = continuing ? undefined : this.deps.warm?.take(slot, rules);
     const guarded = { ...slot, ...this.deps.launcher.agentPlaces(slot.id, slot.env) };
     const prompts = warm ? warm.prompts.bind(owner, guarded) : this.deps.prompts.register(owner, guarded);
-    prompts.onForeignCall(() =>
+    prompts.caller.onForeignCall(() =>
       output
         .add(foreignCallNotice('permission prompts'))
         .catch((error: unknown) => log.error({ err: error }, 'could not record the refused permission prompt call in the task log')),
@@ -164,7 +164,7 @@ export class TaskProcessor {
       : this.deps.launcher.prepare(taskAgentRequest(slot, rules, launch)).then((started) => {
           const cold = spawnHeadless(started, 'text', this.deps.spawner);
           // Its permission prompts are taken from this claude only, not from a command holding the key it inherits.
-          prompts.calledFrom(cold.program);
+          prompts.caller.calledFrom(cold.program);
           return cold;
         });
     const run = (started: HeadlessProcess) => {

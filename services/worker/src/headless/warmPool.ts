@@ -266,7 +266,7 @@ export class WarmPools {
     try {
       const started = await this.deps.launcher.prepare(taskAgentRequest(slot, rules, launch, 'stream-json'));
       process = spawnHeadless(started, 'stream-json', this.deps.spawner);
-      prompts.calledFrom(process.program);
+      prompts.caller.calledFrom(process.program);
       // Idle (ready to be taken) once it runs.
       const running = await process.started;
       if ('error' in running) throw new Error(`the warm agent could not be started: ${running.error}`);

@@ -25,12 +25,10 @@ export interface HookRoute {
   /** Sent by the CLI in {@link HOOK_SECRET_HEADER}. */
   secret: string;
   /**
-   * The program the CLI was started as (its pid, once started): calls are taken only from the process under it that
-   * made the first one — the CLI itself, which calls before any command the agent runs. None are taken before this.
+   * Whom calls are taken from: the process under the program the CLI was started as (`caller.calledFrom`) that made
+   * the first one — the CLI itself, which calls before any command the agent runs. None are taken before that is known.
    */
-  calledFrom(program: Promise<number | undefined>): void;
-  /** `tell` hears of the first call refused for coming from another process (a command holding the secret). */
-  onForeignCall(tell: () => void): void;
+  caller: CallerPin;
   unregister(): void;
 }
 
@@ -69,8 +67,7 @@ export class HookServer {
     return {
       url: `http://127.0.0.1:${this.port}/hooks/${sessionId}`,
       secret,
-      calledFrom: (program) => route.caller.calledFrom(program),
-      onForeignCall: (tell) => route.caller.onForeignCall(tell),
+      caller: route.caller,
       unregister: () => this.routes.delete(sessionId),
     };
   }

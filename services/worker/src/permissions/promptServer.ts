@@ -48,10 +48,8 @@ interface Route {
 export interface TaskPrompts extends CliLaunch {
   /** Call when the task's CLI has exited: expires its pending approvals and says which tool uses nobody decided. */
   finish(): Promise<Approval[]>;
-  /** The program the agent was started as (its pid, once started): no call is taken before this is known. */
-  calledFrom(program: Promise<number | undefined>): void;
-  /** `tell` hears of the first call refused for coming from another process (a command holding the key). */
-  onForeignCall(tell: () => void): void;
+  /** Whom calls are taken from: the agent's claude, under the program it was started as (`caller.calledFrom`). */
+  caller: CallerPin;
 }
 
 /**
@@ -62,8 +60,8 @@ export interface TaskPrompts extends CliLaunch {
 export interface ReservedPrompts extends CliLaunch {
   bind(owner: EventOwner, slot: GuardRequest['slot']): TaskPrompts;
   release(): void;
-  /** The program the agent was started as (its pid, once started): no call is taken before this is known. */
-  calledFrom(program: Promise<number | undefined>): void;
+  /** Whom calls are taken from: the agent's claude, under the program it was started as (`caller.calledFrom`). */
+  caller: CallerPin;
 }
 
 const promptInput = {
@@ -120,17 +118,15 @@ export class PermissionPromptServer {
       args: ['--permission-prompt-tool', PERMISSION_PROMPT_TOOL],
       env: { [PROMPT_KEY_VARIABLE]: key },
     };
-    const calledFrom = (program: Promise<number | undefined>) => route.caller.calledFrom(program);
     return {
       ...launch,
       release: () => void this.routes.delete(key),
-      calledFrom,
+      caller: route.caller,
       bind: (owner, slot) => {
         route.task = { owner, slot };
         return {
           ...launch,
-          calledFrom,
-          onForeignCall: (tell) => route.caller.onForeignCall(tell),
+          caller: route.caller,
           finish: async () => {
             this.routes.delete(key);
             route.ended.abort('the task ended before anyone decided');

@@ -453,8 +453,8 @@ export class SessionHost {
     }
     const pty = new PtySession({ ...agent, spawner: this.deps.spawner, cols: row.cols, rows: row.rows });
     // Its hooks are taken from this claude only: not from a command it runs with the secret it inherits.
-    hookRoute?.calledFrom(pty.started);
-    hookRoute?.onForeignCall(() =>
+    hookRoute?.caller.calledFrom(pty.started);
+    hookRoute?.caller.onForeignCall(() =>
       this.deps.events
         .appendFenced(owner, [foreignCallNotice('hooks')], fence)
         .catch((error: unknown) => log.error({ err: error }, 'could not record the refused hook call in the session log')),
