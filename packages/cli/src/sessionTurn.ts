@@ -2,12 +2,17 @@ import type { SessionTurn } from '@mission/contracts';
 
 /**
  * Where a session stands after `send`, `interrupt` or `answer`, for people: the reply; or the permission dialog it
- * stopped at, with the approval to decide and the command that decides it.
+ * stopped at, with the approval to decide and the command that decides it; or the question Claude asks, with its
+ * options and the command that answers it.
  */
 export function turnText(id: string, turn: SessionTurn): string {
   if (turn.dialog) {
     const decide = turn.approval ? `\nmission approve ${turn.approval.id} (or --deny)` : '';
     return `${id} asks permission: ${turn.dialog.tool} ${turn.dialog.target}\n${turn.dialog.question}${decide}`;
+  }
+  if (turn.blocking?.kind === 'question') {
+    const options = turn.blocking.options.map((option) => `  ${option.key}. ${option.label}`);
+    return [`${id}: Claude asks`, turn.blocking.text, ...options, `mission answer ${id} <option> (or --text "<your answer>")`].join('\n');
   }
   return turn.response ?? `${id} is ${turn.state}`;
 }

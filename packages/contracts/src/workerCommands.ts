@@ -16,8 +16,11 @@ export const workerCommands = {
   send: command(session({ text: z.string(), timeoutMs: z.number().int().positive() }), sessionTurnSchema),
   /** Answers the permission dialog the session shows; `by` is who decided. */
   confirm: command(session({ choice: z.enum(confirmChoices), timeoutMs: z.number().int().positive(), by: z.string() }), sessionTurnSchema),
-  /** Answers the dialog a blocked session shows with one of its options. */
-  answer: command(session({ option: z.string(), timeoutMs: z.number().int().positive() }), sessionTurnSchema),
+  /**
+   * Answers the dialog a blocked session shows with one of its options, or Claude's question in words (`text`, with
+   * `option` empty: a worker that predates `text` finds no option '' and says so).
+   */
+  answer: command(session({ option: z.string(), text: z.string().optional(), timeoutMs: z.number().int().positive() }), sessionTurnSchema),
   /** Stops what Claude is doing and waits for its prompt. */
   interrupt: command(session({}), sessionTurnSchema),
   /** The screen, parsed. */

@@ -48,7 +48,7 @@ import { assertWithinTreeBudget } from './treeBudget.ts';
 import { descendantsOf, parentFor, visibleSessions } from './hierarchy.ts';
 import type { SlotService } from './slots.ts';
 
-/** Default wait of `send` and `confirm` for Claude's turn to end. */
+/** Default wait of `send`, `confirm` and `answer` for Claude's turn to end (an answer to any other dialog returns once it closed). */
 const TURN_TIMEOUT_MS = 5 * 60_000;
 /** Commands other than `send` answer within this. */
 const COMMAND_TIMEOUT_MS = 15_000;
@@ -182,13 +182,15 @@ export class SessionService {
   }
 
   /**
-   * Answers the dialog a `blocked` session shows (folder trust, login, …) with one of its options: the
-   * key is pressed once, and the answer is the session once the screen no longer shows that dialog.
+   * Answers the dialog a `blocked` session shows: folder trust, login, … with one of its options (the key is pressed
+   * once, and the answer is the session once the screen no longer shows that dialog), or Claude's own question with
+   * an option or in words (then the answer is the session once the turn ended, or stopped at its next question).
    */
   async answer(id: string, body: unknown): Promise<SessionTurn> {
     const input = parseInput(sessionAnswerSchema, body, 'answer');
-    const timeoutMs = input.timeoutMs ?? COMMAND_TIMEOUT_MS;
-    return this.turn(this.command(id, 'answer', { option: input.option, timeoutMs }, timeoutMs + REPLY_MARGIN_MS));
+    const timeoutMs = input.timeoutMs ?? TURN_TIMEOUT_MS;
+    const reply = input.text === undefined ? { option: input.option ?? '' } : { option: '', text: input.text };
+    return this.turn(this.command(id, 'answer', { ...reply, timeoutMs }, timeoutMs + REPLY_MARGIN_MS));
   }
 
   async interrupt(id: string): Promise<SessionTurn> {

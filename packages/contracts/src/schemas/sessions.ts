@@ -100,9 +100,12 @@ export type PermissionDialogView = z.infer<typeof permissionDialogSchema>;
 
 /**
  * What keeps a session `blocked`: a question Claude Code asks before it will start, a state in which it cannot
- * answer, or a screen of its own a slash command opened (`command_screen`: closed with Esc, what interrupt presses).
+ * answer, a screen of its own a slash command opened (`command_screen`: closed with Esc, what interrupt presses), or
+ * a question Claude itself puts to the person (`question`: its AskUserQuestion tool, one question at a time, answered
+ * with an option's key, several for a pick-any question, or in the person's own words).
  */
 export const blockingDialogKinds = [
+  'question',
   'trust_folder',
   'auto_mode_offer',
   'api_key',
@@ -122,11 +125,23 @@ export const blockingDialogSchema = z.object({
 });
 export type BlockingDialogView = z.infer<typeof blockingDialogSchema>;
 
-/** `POST /v1/sessions/:id/answer`: the option (its `key`: the digit shown, or its position in a list without digits) that answers a blocked session's dialog. */
-export const sessionAnswerSchema = z.strictObject({
-  option: z.string().regex(/^\d{1,2}$/, 'an option key such as "1"'),
-  timeoutMs: turnTimeoutMs,
-});
+/**
+ * `POST /v1/sessions/:id/answer`: what answers a blocked session's dialog. `option`: the key of one of its options (the
+ * digit shown, or its position in a list without digits), or several keys separated by commas for a pick-any
+ * `question`; `text`: an answer in the person's own words, for a `question` only.
+ */
+export const sessionAnswerSchema = z
+  .strictObject({
+    option: z
+      .string()
+      .regex(/^\d{1,2}(,\d{1,2})*$/, 'an option key such as "1" (or keys such as "1,3" for a question that takes several)')
+      .optional(),
+    text: z.string().trim().min(1, 'text must not be empty').max(32_768, 'text must be at most 32,768 characters').optional(),
+    timeoutMs: turnTimeoutMs,
+  })
+  .refine((answer) => (answer.option === undefined) !== (answer.text === undefined), {
+    message: "give either option (the key of one of the dialog's options) or text (an answer in your own words), not both",
+  });
 export type SessionAnswerInput = z.infer<typeof sessionAnswerSchema>;
 
 /** The approval a permission dialog waits for (its role says a person decides). */
@@ -142,6 +157,8 @@ export const sessionTurnSchema = z.object({
   dialog: permissionDialogSchema.nullable(),
   /** The approval that dialog waits for: decide it (approve/deny, or confirm the session). */
   approval: pendingApprovalSchema.extend({ url: z.string().optional() }).nullable(),
+  /** What keeps the session `blocked` now (a question Claude asks, say): answer it with `POST /v1/sessions/:id/answer`. */
+  blocking: blockingDialogSchema.nullable().optional(),
 });
 export type SessionTurn = z.infer<typeof sessionTurnSchema>;
 

@@ -22,10 +22,12 @@ export function howToGetPast(dialog: BlockingDialogView): string {
   // A screen a slash command opened offers nothing to pick: Esc (what interrupt presses) closes it.
   if (dialog.kind === 'command_screen')
     return 'close it first with POST /v1/sessions/:id/interrupt (Esc; `mission interrupt`, mission_pty_interrupt)';
-  if (dialog.options.length > 0) {
-    const options = dialog.options.map((option) => `${option.key}: ${option.label}`).join('; ');
+  const options = dialog.options.map((option) => `${option.key}: ${option.label}`).join('; ');
+  // Claude's own question: one of its options, or the person's own words.
+  if (dialog.kind === 'question')
+    return `Claude asks a question: answer it with POST /v1/sessions/:id/answer (\`mission answer\`, mission_pty_answer), {"option": "<key>"} for one of: ${options}, or {"text": "<your own words>"}`;
+  if (dialog.options.length > 0)
     return `answer it first with POST /v1/sessions/:id/answer (\`mission answer\`, mission_pty_answer), one of: ${options}`;
-  }
   if (dialog.kind === 'login_required')
     return "claude has no credentials on its worker: give the slot's env or the worker ANTHROPIC_API_KEY (`mission doctor` checks it) and start a new session, or log in at the session's terminal (`mission attach`, then /login)";
   if (dialog.kind === 'usage_limit') return "it waits for Claude's usage limit to reset, and goes on by itself then";

@@ -71,17 +71,22 @@ export const sessionTools: ToolDef[] = [
     name: 'mission_pty_answer',
     scope: 'sessions:write',
     description:
-      'Answer a dialog a blocked session shows that is not a tool permission (folder trust, the API key, the auto-mode offer, an MCP server approval, …): its state is "blocked" and mission_status shows the dialog as blocking: {kind, text, options}. Pick an option by its key; it is pressed once. Returns {state, response, dialog}.',
+      'Answer a dialog a blocked session shows that is not a tool permission: a question Claude asks (kind "question": its AskUserQuestion tool, one question at a time) or a dialog of the CLI (folder trust, the API key, the auto-mode offer, an MCP server approval, …). Its state is "blocked" and mission_status shows the dialog as blocking: {kind, text, options}. Give option (an option\'s key; several keys such as "1,3" where a question lets several be picked) or, for a question only, text (an answer in your own words). A question\'s last answer waits for the turn to end, as mission_pty_send does. Returns {state, response, dialog, blocking}.',
     inputSchema: z.strictObject({
       session: sessionId,
       option: z
         .string()
-        .regex(/^\d{1,2}$/)
-        .describe('The key of one of the dialog\'s options, e.g. "1".'),
+        .regex(/^\d{1,2}(,\d{1,2})*$/)
+        .optional()
+        .describe('The key of one of the dialog\'s options, e.g. "1" (or "1,3" for a question that takes several).'),
+      text: z
+        .string()
+        .optional()
+        .describe('An answer in your own words, to a question Claude asks (kind "question") only. Give option or text, not both.'),
       timeoutMs: turnTimeout,
     }),
-    run: async ({ session, option, timeoutMs }, context) =>
-      onOwn(context, session, () => context.core.sessions.answer(session, { option, timeoutMs })),
+    run: async ({ session, option, text, timeoutMs }, context) =>
+      onOwn(context, session, () => context.core.sessions.answer(session, { option, text, timeoutMs })),
   }),
   tool({
     name: 'mission_pty_interrupt',

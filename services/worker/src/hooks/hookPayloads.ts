@@ -58,8 +58,16 @@ export function parseHookInput(value: unknown): HookInput {
 /** Lets the tool use go on as the CLI would decide it (no decision). */
 export const NO_DECISION = {};
 
-/** The answer to a PermissionRequest: the CLI skips its dialog. A deny's message is what Claude reads. */
-export function permissionAnswer(decision: { behavior: 'allow' } | { behavior: 'deny'; message: string }): object {
+/**
+ * The answer to a PermissionRequest: the CLI skips its dialog. An allow may keep the rule for the session
+ * (`updatedPermissions`: the request's own suggestions) or complete the tool's input (`updatedInput`: the answers to
+ * Claude's questions); a deny's message is what Claude reads, and `interrupt` stops its turn too.
+ */
+export function permissionAnswer(
+  decision:
+    | { behavior: 'allow'; updatedPermissions?: unknown[]; updatedInput?: Record<string, unknown> }
+    | { behavior: 'deny'; message: string; interrupt?: boolean },
+): object {
   return { hookSpecificOutput: { hookEventName: 'PermissionRequest', decision } };
 }
 

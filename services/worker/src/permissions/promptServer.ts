@@ -11,6 +11,7 @@ import { z } from 'zod';
 import type { CliLaunch } from '../cliLaunch.ts';
 import { agentCallServer } from '../agentCallServer.ts';
 import { CallerCheck, CallerPin } from '../agentCaller.ts';
+import { ASK_USER_QUESTION, NO_PERSON_IN_A_TASK, questionsOf } from '../claudeQuestions.ts';
 import { readBody } from '../httpBody.ts';
 import type { GuardRequest, PermissionGuard } from './permissionGuard.ts';
 
@@ -166,6 +167,9 @@ export class PermissionPromptServer {
                 { type: 'text', text: JSON.stringify({ behavior: 'deny', message: 'Mission denied this: the agent has no task yet.' }) },
               ],
             };
+          // Claude's question to a person: a task has none to ask, so Claude is told so at once.
+          if (tool_name === ASK_USER_QUESTION && questionsOf(input))
+            return { content: [{ type: 'text', text: JSON.stringify({ behavior: 'deny', message: NO_PERSON_IN_A_TASK }) }] };
           const stopProgress = keepAlive(extra, this.logger);
           const check = this.guard.check({
             owner: task.owner,

@@ -13,6 +13,7 @@ import {
   type ToolUse,
   bashModeCommand,
   resetFromLimitText,
+  shownDialog,
 } from '@mission/contracts';
 import { type HookInput, type HookInputOf, NO_DECISION, permissionAnswer, preToolUseDenial } from '../hooks/hookPayloads.ts';
 import { hookDialog, toolTarget } from '../hooks/toolUseView.ts';
@@ -28,10 +29,12 @@ import { ReadSchedule } from '../pty/readSchedule.ts';
 import { NotOwnedError } from '../ownedFiles.ts';
 import { JsonlTail } from '../transcripts/transcriptTail.ts';
 import { transcriptUpdates } from '../transcripts/transcriptContent.ts';
+import { ASK_USER_QUESTION, type DialogReply, HeldQuestion, questionsOf } from '../claudeQuestions.ts';
 import { exitedState, exitReason, sessionEndReason } from './exitReason.ts';
 import {
   answerDialog,
   blockedError,
+  inWordsError,
   type DialogAnswering,
   type InteractiveSession,
   SessionEvents,
@@ -94,6 +97,8 @@ export interface HookedSessionHooks {
   ): Promise<void>;
   /** A role's deny rule for this use, checked on PreToolUse (before the CLI decides itself); null if none. */
   refusal(use: ToolUse): Promise<GuardAnswer | null>;
+  /** How long a question Claude asks (its AskUserQuestion tool) waits for its person before Claude is told nobody answered. */
+  questionWindowMs: number;
   /** Decides a permission request by the role, waiting for an approval when a person must decide. */
   guard(use: ToolUse, pending: (approval: Approval) => void, withdrawn: AbortSignal): Promise<GuardAnswer>;
   /** A `confirm` decides the approval a permission request waits for. */
@@ -168,6 +173,13 @@ export class HookedSession implements InteractiveSession {
   private exitReason: string | undefined;
   private killed = false;
   private readonly held: HeldRequest[] = [];
+  /** The question Claude puts to the person (its AskUserQuestion call, held until answered): what blocks the session meanwhile. */
+  private question: HeldQuestion | null = null;
+  /**
+   * The questions of the last one that ended: the CLI's own screen for it may still show a moment after its hook was
+   * answered, and is no dialog of its own then.
+   */
+  private closingQuestions: readonly string[] = [];
   /** Turns ended so far (Stop, or an interrupt), and the reply of the last one. */
   private turnsEnded = 0;
   /**
@@ -314,6 +326,8 @@ export class HookedSession implements InteractiveSession {
    */
   private async permissionRequest(input: HookInputOf<'PermissionRequest'>, withdrawn: AbortSignal): Promise<object> {
     const { tool_name: tool, tool_input: toolInput } = input;
+    const questions = tool === ASK_USER_QUESTION ? questionsOf(toolInput) : null;
+    if (questions) return this.askPerson(new HeldQuestion(toolInput, questions, this.hooks.questionWindowMs), withdrawn);
     const request: HeldRequest = {
       tool,
       input: toolInput,
@@ -363,6 +377,43 @@ export class HookedSession implements InteractiveSession {
       this.held.splice(this.held.indexOf(request), 1);
       if (this.phase === 'waiting_permission' && !this.waitingForPerson()) this.setPhase('working');
     }
+  }
+
+  /**
+   * Puts Claude's question to the person (the session is `blocked` on it, one question at a time) and holds the
+   * CLI's permission request until it is answered: the answers go back in the hook's answer, no key is typed. Not an
+   * approval: asking changes nothing (a role's deny rule still refuses the tool, at PreToolUse).
+   */
+  private async askPerson(held: HeldQuestion, withdrawn: AbortSignal): Promise<object> {
+    this.question = held;
+    withdrawn.addEventListener('abort', () => held.hangUp(), { once: true });
+    this.showQuestion(held);
+    try {
+      return await held.settled;
+    } finally {
+      this.question = null;
+      this.closingQuestions = held.form.questions.map((each) => each.question);
+      if (held.ended === 'unanswered') {
+        const minutes = Math.round(held.windowMs / 60_000);
+        this.events.emit({
+          type: 'notice',
+          payload: {
+            kind: 'question_unanswered',
+            text: `nobody answered Claude's question within ${minutes} min: Claude was told to go on without it`,
+          },
+        });
+      }
+      this.blocking = null;
+      if (!this.exit) this.setPhase('working');
+    }
+  }
+
+  /** The session is blocked on the question `held` shows now (its next one, once one is answered). */
+  private showQuestion(held: HeldQuestion): void {
+    this.blocking = held.form.dialog;
+    this.blockingSince = Date.now();
+    if (this.phase === 'blocked') this.tellPhase();
+    else this.setPhase('blocked');
   }
 
   /** Types the text, submits it, and waits for the turn to end (Stop) or to wait for a person's approval. */
@@ -481,8 +532,10 @@ export class HookedSession implements InteractiveSession {
     const pending = this.held.filter((held) => held.approval);
     for (const held of pending) held.withdrawn = true;
     await Promise.all(pending.map((held) => this.hooks.withdrawApproval(held.approval!.id)));
-    // A withdrawn request is answered with an interrupt; keys are for a turn that is still going.
-    if (!(pending.length > 0 && (await stop()))) {
+    const question = this.question;
+    question?.withdraw();
+    // A withdrawn request or question is answered with an interrupt; keys are for a turn that is still going.
+    if (!((pending.length > 0 || question) && (await stop()))) {
       this.pty.write(ESC);
       if (!(await stop())) {
         this.pty.write(CTRL_C);
@@ -494,23 +547,46 @@ export class HookedSession implements InteractiveSession {
     return this.turn();
   }
 
-  /** Answers the dialog a blocked session shows: its key pressed once, confirmed by the screen. */
-  async answer(option: string, timeoutMs: number): Promise<SessionTurn> {
+  /**
+   * Answers the dialog a blocked session shows: Claude's question through its hook (the turn then goes on to its end,
+   * or to the next question), any other dialog with its key pressed once, confirmed by the screen.
+   */
+  async answer(reply: DialogReply, timeoutMs: number): Promise<SessionTurn> {
+    if (this.question) return this.answerQuestion(this.question, reply, timeoutMs);
     const deadline = Date.now() + timeoutMs;
     await this.wholeFrame(timeoutMs);
     this.readScreen();
+    if (this.question) return this.answerQuestion(this.question, reply, deadline - Date.now());
     const dialog = this.blocking;
     if (!dialog) throw new ConflictError(`no dialog is waiting for an answer (the session is ${this.state})`);
+    if ('text' in reply) throw inWordsError(dialog);
     await answerDialog(
       this.answering(
         () => this.blocking,
         () => this.blockingSince,
       ),
       dialog,
-      option,
+      reply.option,
       deadline - Date.now(),
     );
     return this.turn();
+  }
+
+  /** Takes the person's answer to Claude's question: the next question shows, or the CLI is given every answer and the turn goes on to its end. */
+  private async answerQuestion(held: HeldQuestion, reply: DialogReply, timeoutMs: number): Promise<SessionTurn> {
+    const deadline = Date.now() + timeoutMs;
+    const before = this.turnsEnded;
+    if (!held.answer(reply)) {
+      this.showQuestion(held);
+      return this.turn();
+    }
+    await this.events.waitFor(
+      () => this.question !== held,
+      timeoutMs,
+      "Claude's question to close",
+      () => this.state,
+    );
+    return this.turnEnd(before, deadline, 'the turn to end', timeoutMs);
   }
 
   /** What {@link answerDialog} needs to answer the dialog `current` reads, first seen at `shownSince`. */
@@ -554,6 +630,7 @@ export class HookedSession implements InteractiveSession {
       response: this.lastReply,
       dialog: waiting?.dialog ?? null,
       approval: this.pendingApproval(),
+      blocking: this.blocking && shownDialog(this.blocking),
     };
   }
 
@@ -562,9 +639,9 @@ export class HookedSession implements InteractiveSession {
     return approval ? { id: approval.id, expiresAt: approval.expiresAt } : null;
   }
 
-  /** A permission request waits for a person, and its dialog shows. */
+  /** A permission request waits for a person, and its dialog shows; or Claude asks the person a question. */
   private waitingForPerson(): boolean {
-    return this.held.some((held) => held.approval && held.shown);
+    return this.question !== null || this.held.some((held) => held.approval && held.shown);
   }
 
   private markShown(request: HeldRequest): void {
@@ -809,12 +886,12 @@ export class HookedSession implements InteractiveSession {
     for (const event of this.screenReader.read()) this.events.emit(event);
     const next = this.screenReader.snapshot;
     if (next.dialog) for (const held of this.held) if (held.approval) this.markShown(held);
-    // While a permission request is held, the dialog on the screen is the CLI's permission dialog.
-    const shown = this.held.length > 0 ? null : this.screenReader.blocking;
+    // While a permission request or a question is held, the dialog on the screen is the CLI's own for it.
+    const shown = this.held.length > 0 || this.question ? null : this.questionClosed(this.screenReader.blocking);
     // The usage-limit menu is Mission's to answer: until the slot's pause is on, the session is not blocked by it.
     const limitMenu = shown?.kind === 'usage_limit' && shown.options.length > 0 ? shown : null;
     if (limitMenu && !this.stoppingAtLimit) void this.stopAtLimit(limitMenu);
-    const blocking = limitMenu ? this.limitHold : (shown ?? this.limitHold);
+    const blocking = this.question ? this.question.form.dialog : limitMenu ? this.limitHold : (shown ?? this.limitHold);
     const changed = blocking !== null && !sameBlockingDialog(blocking, this.blocking);
     const blockedBefore = this.phase === 'blocked';
     if (changed) this.blockingSince = Date.now();
@@ -831,6 +908,17 @@ export class HookedSession implements InteractiveSession {
     this.readTranscript();
     this.events.wake();
     return next;
+  }
+
+  /**
+   * The dialog the screen shows, unless it is the CLI's own screen for a question whose hook was answered (still drawn
+   * until the CLI takes the answer); once the screen shows anything else, that question is forgotten.
+   */
+  private questionClosed(shown: BlockingDialog | null): BlockingDialog | null {
+    if (this.closingQuestions.length === 0) return shown;
+    if (shown?.kind === 'unknown' && this.closingQuestions.some((question) => shown.text.includes(question))) return null;
+    this.closingQuestions = [];
+    return shown;
   }
 
   private setPhase(phase: HookedSession['phase']): void {

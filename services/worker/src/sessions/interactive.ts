@@ -16,6 +16,7 @@ import {
 } from '@mission/contracts';
 import { answerKeystrokes, type BlockingDialog, sameBlockingDialog } from '../pty/blockingDialog.ts';
 import type { PtyExit, PtySession } from '../pty/ptySession.ts';
+import type { DialogReply } from '../claudeQuestions.ts';
 import type { Logger } from '@mission/store';
 
 /**
@@ -32,7 +33,7 @@ export interface InteractiveSession {
   readonly state: SessionState;
   send(text: string, timeoutMs: number): Promise<SessionTurn>;
   confirm(choice: ConfirmChoice, timeoutMs: number, by: string): Promise<SessionTurn>;
-  answer(option: string, timeoutMs: number): Promise<SessionTurn>;
+  answer(reply: DialogReply, timeoutMs: number): Promise<SessionTurn>;
   interrupt(): Promise<SessionTurn>;
   screen(): SessionScreen;
   kill(): Promise<PtyExit>;
@@ -88,6 +89,13 @@ export function waitingPermissionError(dialog: PermissionDialogView | null, appr
 /** What a command that would type into a blocked session answers: the dialog, named, and what gets the session past it. */
 export function blockedError(dialog: BlockingDialog): ConflictError {
   return new ConflictError(`the session shows a ${blockingDialogLine(dialog)}: ${howToGetPast(dialog)}`, { blocking: dialog });
+}
+
+/** What an answer in words to a dialog other than Claude's question answers: such a dialog takes one of its options. */
+export function inWordsError(dialog: BlockingDialog): BadRequestError {
+  return new BadRequestError(
+    `the ${dialog.kind} dialog is answered with one of its options, not in words; it offers ${dialog.options.map((each) => `${each.key}: ${each.label}`).join('; ') || 'none'}`,
+  );
 }
 
 type Waiter = { test: () => boolean; resolve: () => void; reject: (error: Error) => void };

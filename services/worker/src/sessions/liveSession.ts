@@ -16,8 +16,10 @@ import { LiveScreen } from '../pty/liveScreen.ts';
 import type { PermissionDialog, SessionSnapshot } from '../pty/screen.ts';
 import { ANIMATION_READ_MS, type ReadTiming } from '../pty/readPacer.ts';
 import { ReadSchedule } from '../pty/readSchedule.ts';
+import type { DialogReply } from '../claudeQuestions.ts';
 import {
   answerDialog,
+  inWordsError,
   blockedError,
   EVENT_NOT_STORED,
   type InteractiveSession,
@@ -198,13 +200,14 @@ export class LiveSession implements InteractiveSession {
   }
 
   /** Answers the dialog that blocks the session: its key pressed once, confirmed by the screen. */
-  async answer(option: string, timeoutMs: number): Promise<SessionTurn> {
+  async answer(reply: DialogReply, timeoutMs: number): Promise<SessionTurn> {
     const deadline = Date.now() + timeoutMs;
     // A frame being drawn shows part of a dialog: the answer is read off the whole one.
     await this.waitFor(() => !this.pty.drawing, timeoutMs, 'the CLI to finish drawing its screen');
     this.read();
     const dialog = this.blocking;
     if (!dialog) throw new ConflictError(`no dialog is waiting for an answer (the session is ${this.state})`);
+    if ('text' in reply) throw inWordsError(dialog);
     await answerDialog(
       {
         pty: this.pty,
@@ -214,7 +217,7 @@ export class LiveSession implements InteractiveSession {
         until: (test, ms, what) => this.waitFor(test, ms, what),
       },
       dialog,
-      option,
+      reply.option,
       deadline - Date.now(),
     );
     return this.turn(this.current());

@@ -276,7 +276,9 @@ export class SessionHost {
     return {
       send: this.command((session, args) => session.send(args.text, args.timeoutMs)),
       confirm: this.command((session, args) => session.confirm(args.choice, args.timeoutMs, args.by)),
-      answer: this.command((session, args) => session.answer(args.option, args.timeoutMs)),
+      answer: this.command((session, args) =>
+        session.answer(args.text === undefined ? { option: args.option } : { text: args.text }, args.timeoutMs),
+      ),
       interrupt: this.command(async (session, { sessionId }) => {
         try {
           return await session.interrupt();
@@ -547,6 +549,7 @@ export class SessionHost {
             decideApproval,
             checkText,
             refusal: (use) => this.deps.guard.refusal({ owner, slot: guardSlot, use }),
+            questionWindowMs: this.deps.approvalTimeoutMs,
             // The session's end expires what it held itself (`session_exited`): only a withdrawn request ends it sooner.
             guard: (use, pending, withdrawn) =>
               this.deps.guard.check({ owner, slot: guardSlot, use, onApprovalPending: pending, signal: withdrawn }),

@@ -1,0 +1,192 @@
+import type { MissionEvent, Session, SessionScreen, SessionTurn } from '@mission/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
+import type { StubReply } from './support/stubAnthropic.ts';
+
+/**
+ * Questions Claude puts to the person (Claude Code's AskUserQuestion tool), on the real claude CLI against the stub
+ * API: the session is `blocked` on a `question` dialog, one question at a time, and the person's answers reach Claude
+ * through the CLI's PermissionRequest hook (`updatedInput.answers`), no key typed into its question screen. Before,
+ * Mission showed such a call as a permission dialog ("Do you want to proceed?" Yes / No) that the CLI never drew; a
+ * "yes" left the CLI's own question screen waiting, and the session blocked on an `unknown` dialog.
+ * MISSION_TEST_STRESS=load|pause|both runs them under CPU load and/or with claude paused in bursts.
+ */
+describe("Claude's questions to the person (AskUserQuestion, real claude CLI)", () => {
+  let bed: ClaudeTestBed;
+  let replies: Record<string, StubReply[]>;
+
+  beforeAll(async () => {
+    bed = await startClaudeTestBed();
+    replies = {};
+    let conversation = '';
+    bed.stub.respond((request) => {
+      if (request.tools.length === 0) return { text: 'side request' };
+      const prompt = Object.keys(replies).find((key) => request.lastUserText === key || request.lastUserText.endsWith(`\n${key}`));
+      if (prompt) conversation = prompt;
+      return replies[conversation]?.shift();
+    });
+  });
+  afterAll(async () => {
+    await bed?.close();
+  });
+
+  const call = <T>(method: string, route: string, body?: unknown) => bed.system.call<T>(method, route, body);
+  const spawn = async () => {
+    const res = await call<Session>('POST', '/v1/sessions', { slot: 'default' });
+    expect(res.status).toBe(201);
+    return res.body;
+  };
+  const send = (id: string, text: string) => call<SessionTurn>('POST', `/v1/sessions/${id}/send`, { text, timeoutMs: 60_000 });
+  const answer = (id: string, body: { option?: string; text?: string }) =>
+    call<SessionTurn>('POST', `/v1/sessions/${id}/answer`, { ...body, timeoutMs: 60_000 });
+  const events = (id: string) => bed.system.core.events.list(id, 0, { limit: 1_000 });
+  /** What Claude was told its AskUserQuestion call gave (the tool results the stub received for it). */
+  const toolResults = (id: string) =>
+    bed.stub.requests.flatMap((request) => request.toolResults).filter((result) => result.toolUseId === id);
+  const ask = (id: string, questions: unknown[]): StubReply => ({
+    text: 'I need to know first.',
+    toolUses: [{ id, name: 'AskUserQuestion', input: { questions } }],
+  });
+  const database = {
+    question: 'Which database should we use?',
+    header: 'Database',
+    options: [
+      { label: 'Postgres', description: 'The relational one' },
+      { label: 'SQLite', description: 'The embedded one' },
+    ],
+    multiSelect: false,
+  };
+  const caches = {
+    question: 'Which caches should it keep?',
+    header: 'Caches',
+    options: [
+      { label: 'Sessions', description: 'Who is logged in' },
+      { label: 'Pages', description: 'Rendered pages' },
+      { label: 'Queries', description: 'Query results' },
+    ],
+    multiSelect: true,
+  };
+
+  it('each question blocks the session as a `question` dialog with its options; the answers reach Claude through the hook, nothing typed', async () => {
+    replies['set up storage'] = [ask('toolu_storage', [database, caches]), { text: 'Postgres it is, with those caches.' }];
+    const session = await spawn();
+
+    const asked = await send(session.id, 'set up storage');
+    expect(asked.status).toBe(200);
+    expect(asked.body).toMatchObject({
+      state: 'blocked',
+      dialog: null,
+      approval: null,
+      blocking: {
+        kind: 'question',
+        text: [
+          'Database: Which database should we use? (question 1 of 2)',
+          'Postgres: The relational one',
+          'SQLite: The embedded one',
+          'Or an answer in your own words.',
+        ].join('\n'),
+        options: [
+          { key: '1', label: 'Postgres' },
+          { key: '2', label: 'SQLite' },
+        ],
+      },
+    });
+    expect((await call<Session>('GET', `/v1/sessions/${session.id}`)).body).toMatchObject({
+      state: 'blocked',
+      blocking: { kind: 'question', options: [{ label: 'Postgres' }, { label: 'SQLite' }] },
+    });
+    expect((await call<SessionScreen>('GET', `/v1/sessions/${session.id}/screen?format=json`)).body.blocking?.kind).toBe('question');
+
+    // Nothing is typed while Claude waits for its answer; bad answers say why, in Mission's words.
+    const typed = await send(session.id, 'what else?');
+    expect(typed.status).toBe(409);
+    expect(JSON.stringify(typed.body)).toMatch(/Claude asks a question: answer it with POST \/v1\/sessions\/:id\/answer/);
+    const missing = await answer(session.id, { option: '3' });
+    expect(missing.status).toBe(400);
+    expect(JSON.stringify(missing.body)).toContain("the question has no option '3'; it offers 1: Postgres; 2: SQLite");
+    const several = await answer(session.id, { option: '1,2' });
+    expect(several.status).toBe(400);
+    expect(JSON.stringify(several.body)).toContain('the question takes one option, not 2');
+    const both = await answer(session.id, { option: '1', text: 'Postgres' });
+    expect(both.status).toBe(400);
+
+    const first = await answer(session.id, { option: '1' });
+    expect(first.body).toMatchObject({
+      state: 'blocked',
+      blocking: {
+        kind: 'question',
+        text: expect.stringMatching(/^Caches: Which caches should it keep\? \(question 2 of 2\)\n[^]*Pick any: several keys/),
+        options: [
+          { key: '1', label: 'Sessions' },
+          { key: '2', label: 'Pages' },
+          { key: '3', label: 'Queries' },
+        ],
+      },
+    });
+    expect(toolResults('toolu_storage')).toEqual([]);
+
+    const last = await answer(session.id, { option: '1,3' });
+    expect(last.body).toEqual({
+      state: 'idle',
+      response: 'Postgres it is, with those caches.',
+      dialog: null,
+      approval: null,
+      blocking: null,
+    });
+    const [result] = toolResults('toolu_storage');
+    expect(result?.isError).toBe(false);
+    expect(result?.content).toContain('"Which database should we use?"="Postgres"');
+    expect(result?.content).toContain('"Which caches should it keep?"="Sessions, Queries"');
+
+    const log = await events(session.id);
+    // No permission asked, no approval, and nothing typed but the prompt.
+    expect(log.filter((e) => ['permission_request', 'approval_requested'].includes(e.type))).toEqual([]);
+    expect(log.filter((e) => e.type === 'user_message').map((e) => e.payload.text)).toEqual(['set up storage']);
+    const blocked = log.filter((e): e is Extract<MissionEvent, { type: 'state' }> => e.type === 'state' && e.payload.state === 'blocked');
+    expect(blocked.map((e) => (e.payload as { blocking?: { kind: string; options: unknown[] } }).blocking?.options.length)).toEqual([2, 3]);
+    replies.thanks = [{ text: 'You are welcome.' }];
+    expect((await send(session.id, 'thanks')).body).toMatchObject({ state: 'idle', response: 'You are welcome.' });
+    await call('POST', `/v1/sessions/${session.id}/kill`);
+  });
+
+  it('a task has no person at hand: its question is answered at once with that, no approval asked, and the task goes on', async () => {
+    replies['choose for me'] = [ask('toolu_task', [database]), { text: 'I went with Postgres: it fits a server.' }];
+    const submitted = await call<{ id: string }>('POST', '/v1/tasks', { slot: 'default', prompt: 'choose for me' });
+    expect(submitted.status).toBe(202);
+    const task = await bed.system.core.tasks.waitForEnd(submitted.body.id, 60_000);
+    expect(task).toMatchObject({ status: 'succeeded', result: 'I went with Postgres: it fits a server.' });
+    expect(toolResults('toolu_task')).toEqual([
+      expect.objectContaining({
+        content: expect.stringContaining('Nobody can answer questions here: this is a Mission task'),
+        isError: true,
+      }),
+    ]);
+    const log = await events(submitted.body.id);
+    expect(log.filter((e) => ['approval_requested', 'permission_decision'].includes(e.type))).toEqual([]);
+  });
+
+  it('a question answered in words; another withdrawn by an interrupt, after which the session is idle and usable', async () => {
+    replies['pick one'] = [ask('toolu_words', [database]), { text: 'MySQL, then.' }];
+    replies['pick again'] = [ask('toolu_interrupted', [database]), { text: 'never sent' }];
+    const session = await spawn();
+
+    expect((await send(session.id, 'pick one')).body.blocking?.kind).toBe('question');
+    expect((await answer(session.id, { text: 'MySQL, please' })).body).toMatchObject({ state: 'idle', response: 'MySQL, then.' });
+    expect(toolResults('toolu_words')[0]?.content).toContain('"Which database should we use?"="MySQL, please"');
+
+    expect((await send(session.id, 'pick again')).body.blocking?.kind).toBe('question');
+    const stopped = await call<SessionTurn>('POST', `/v1/sessions/${session.id}/interrupt`);
+    expect(stopped.body).toMatchObject({ state: 'idle', blocking: null });
+    // Claude was told the person interrupted; no answer reached it.
+    expect(
+      toolResults('toolu_interrupted')
+        .map((result) => result.content)
+        .join('\n'),
+    ).not.toContain('have been answered');
+    expect((await answer(session.id, { option: '1' })).status).toBe(409);
+    replies['still there?'] = [{ text: 'Yes.' }];
+    expect((await send(session.id, 'still there?')).body).toMatchObject({ state: 'idle', response: 'Yes.' });
+
+    await call('POST', `/v1/sessions/${session.id}/kill`);
+  });
+});
