@@ -229,6 +229,53 @@ describe.skipIf(!chromiumAvailable())('web console (headless Chromium, real clau
     },
   );
 
+  it("a question Claude asks shows on the session's page with its options and is answered there in words", async () => {
+    replies['ask me in the console'] = [
+      {
+        text: 'One question first.',
+        toolUses: [
+          {
+            id: 'toolu_console_question',
+            name: 'AskUserQuestion',
+            input: {
+              questions: [
+                {
+                  question: 'Which colour should the button be?',
+                  header: 'Colour',
+                  options: [
+                    { label: 'Blue', description: 'Calm' },
+                    { label: 'Red', description: 'Loud' },
+                  ],
+                  multiSelect: false,
+                },
+              ],
+            },
+          },
+        ],
+      },
+      { text: 'Green it is.' },
+    ];
+    const session = (await bed.system.call<{ id: string }>('POST', '/v1/sessions', { slot: 'guarded' })).body;
+    const asked = await bed.system.call<{ state: string }>('POST', `/v1/sessions/${session.id}/send`, {
+      text: 'ask me in the console',
+      timeoutMs: 60_000,
+    });
+    expect(asked.body.state).toBe('blocked');
+    await page.goto(`${bed.system.url}/#/sessions/${session.id}`);
+    const blocking = page.getByTestId('blocking');
+    await blocking.getByRole('heading', { name: 'Claude asks' }).waitFor({ timeout: 30_000 });
+    expect(await blocking.locator('pre').innerText()).toContain('Colour: Which colour should the button be?');
+    expect(await blocking.getByRole('button', { name: /^\d\. / }).allInnerTexts()).toEqual(['1. Blue', '2. Red']);
+    await blocking.getByLabel('Or in your own words').fill('Green, please');
+    await blocking.getByRole('button', { name: 'Answer' }).click();
+    await blocking.waitFor({ state: 'detached', timeout: 30_000 });
+    await expect.poll(() => page.getByTestId('conversation').innerText(), { timeout: 30_000 }).toContain('Green it is.');
+    const answered = bed.stub.requests.flatMap((r) => r.toolResults).find((r) => r.toolUseId === 'toolu_console_question');
+    expect(answered?.content).toContain('"Which colour should the button be?"="Green, please"');
+    expect((await bed.system.core.sessions.get(session.id)).state).toBe('idle');
+    await bed.system.fetch(`/v1/sessions/${session.id}/kill`, { method: 'POST' });
+  });
+
   it('tasks: filtered list and a task page with its result and event timeline', async () => {
     replies['what is two plus two'] = [{ text: '4' }];
     const submitted = (await (

@@ -131,7 +131,6 @@ describe("Claude's questions to the person (AskUserQuestion, real claude CLI)", 
       response: 'Postgres it is, with those caches.',
       dialog: null,
       approval: null,
-      blocking: null,
     });
     const [result] = toolResults('toolu_storage');
     expect(result?.isError).toBe(false);
@@ -176,7 +175,8 @@ describe("Claude's questions to the person (AskUserQuestion, real claude CLI)", 
 
     expect((await send(session.id, 'pick again')).body.blocking?.kind).toBe('question');
     const stopped = await call<SessionTurn>('POST', `/v1/sessions/${session.id}/interrupt`);
-    expect(stopped.body).toMatchObject({ state: 'idle', blocking: null });
+    expect(stopped.body).toMatchObject({ state: 'idle' });
+    expect(stopped.body.blocking).toBeUndefined();
     // Claude was told the person interrupted; no answer reached it.
     expect(
       toolResults('toolu_interrupted')

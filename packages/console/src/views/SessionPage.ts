@@ -31,8 +31,9 @@ export function SessionPage({ id }: { id: string }) {
     session.refresh();
     if (stream.ended) stream.reopen();
   });
-  const answer = useAction(async (option: string) => {
-    await api.post(`/v1/sessions/${encodeURIComponent(id)}/answer`, { option });
+  // An option's key, or (to a question Claude asks) an answer in words.
+  const answer = useAction(async (reply: { option: string } | { text: string }) => {
+    await api.post(`/v1/sessions/${encodeURIComponent(id)}/answer`, reply);
     session.refresh();
   });
   // A screen a slash command opened (`/help`, `/cost`) offers nothing to pick: Esc, what interrupt presses, closes it.
@@ -62,12 +63,20 @@ export function SessionPage({ id }: { id: string }) {
     ${
       blocking
         ? html`<section class="blocking" data-testid="blocking">
-          <h2>Claude Code asks (${blocking.kind})</h2>
+          <h2>${blocking.kind === 'question' ? 'Claude asks' : `Claude Code asks (${blocking.kind})`}</h2>
           <pre>${blocking.text}</pre>
           ${blocking.options.map(
             (option) =>
-              html`<button type="button" disabled=${answer.busy} onClick=${() => answer.run(option.key)}>${option.key}. ${option.label}</button> `,
+              html`<button type="button" disabled=${answer.busy} onClick=${() => answer.run({ option: option.key })}>${option.key}. ${option.label}</button> `,
           )}
+          ${
+            blocking.kind === 'question'
+              ? html`<form class="answer-in-words" onSubmit=${(event: SubmitEvent) => answerInWords(event, answer.run)}>
+                  <label>Or in your own words <input name="text" required /></label>
+                  <button type="submit" disabled=${answer.busy}>Answer</button>
+                </form>`
+              : null
+          }
           ${
             blocking.kind === 'command_screen'
               ? html`<button type="button" disabled=${close.busy} onClick=${() => close.run()}>Close (Esc)</button>`
@@ -91,4 +100,12 @@ export function SessionPage({ id }: { id: string }) {
         <${EventTimeline} events=${stream.events} empty="Nothing said yet." />
       </section>
     </div>`;
+}
+
+/** Sends the answer typed into a question's form, in the person's own words. */
+function answerInWords(event: SubmitEvent, send: (reply: { text: string }) => unknown): void {
+  event.preventDefault();
+  const form = event.currentTarget as HTMLFormElement;
+  const text = String(new FormData(form).get('text') ?? '').trim();
+  if (text) void send({ text });
 }

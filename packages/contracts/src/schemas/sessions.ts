@@ -157,8 +157,8 @@ export const sessionTurnSchema = z.object({
   dialog: permissionDialogSchema.nullable(),
   /** The approval that dialog waits for: decide it (approve/deny, or confirm the session). */
   approval: pendingApprovalSchema.extend({ url: z.string().optional() }).nullable(),
-  /** What keeps the session `blocked` now (a question Claude asks, say): answer it with `POST /v1/sessions/:id/answer`. */
-  blocking: blockingDialogSchema.nullable().optional(),
+  /** Only while something keeps the session `blocked` (a question Claude asks, say): answer it with `POST /v1/sessions/:id/answer`. */
+  blocking: blockingDialogSchema.optional(),
 });
 export type SessionTurn = z.infer<typeof sessionTurnSchema>;
 

@@ -630,7 +630,7 @@ export class HookedSession implements InteractiveSession {
       response: this.lastReply,
       dialog: waiting?.dialog ?? null,
       approval: this.pendingApproval(),
-      blocking: this.blocking && shownDialog(this.blocking),
+      ...(this.blocking ? { blocking: shownDialog(this.blocking) } : {}),
     };
   }
 
