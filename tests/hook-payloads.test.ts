@@ -10,6 +10,8 @@ import {
   blockingDialogOn,
   parseBlockingDialog,
   parseHookInput,
+  QuestionForm,
+  questionsOf,
   transcriptUpdates,
 } from '@mission/worker';
 import { describe, expect, it } from 'vitest';
@@ -345,5 +347,54 @@ describe.each(RECORDED_VERSIONS)('slash commands in an interactive session of Cl
     expect(blockingDialogOn(step('\x1b').screen)).toBeNull();
     expect(blockingDialogOn(step('/foo').screen)).toBeNull();
     expect(blockingDialogOn(step('/compact').screen)).toBeNull();
+  });
+});
+
+/** A question Claude puts to the person, answered as Mission answers it (tests/fixtures/recordQuestions.ts). */
+describe('a question Claude asks (AskUserQuestion), as Claude Code posts it and takes the answers', () => {
+  const recorded = loadHookRecording<{
+    calls: Record<string, unknown>[];
+    screens: { whileHeld: string[]; answered: string[] };
+    transcript: Record<string, unknown>[];
+  }>('question');
+  const calls = recorded.calls.map(parseHookInput);
+
+  it('comes as a PermissionRequest whose input Mission reads into the questions it shows, one at a time', () => {
+    expect(calls.map((call) => call.hook_event_name)).toEqual([
+      'UserPromptSubmit',
+      'PreToolUse',
+      'PermissionRequest',
+      'PostToolUse',
+      'Stop',
+      'SessionEnd',
+    ]);
+    const request = calls[2] as Extract<(typeof calls)[number], { hook_event_name: 'PermissionRequest' }>;
+    expect(request.tool_name).toBe('AskUserQuestion');
+    const questions = questionsOf(request.tool_input);
+    expect(questions?.map((each) => [each.header, each.question, each.options.length, each.multiSelect])).toEqual([
+      ['Database', 'Which database should we use?', 2, false],
+      ['Caches', 'Which caches should it keep?', 3, true],
+    ]);
+    expect(new QuestionForm(questions!).dialog.options).toEqual([
+      { key: '1', label: 'Postgres' },
+      { key: '2', label: 'SQLite' },
+    ]);
+  });
+
+  it('the CLI draws its own question screen while the hook is held (read as an unknown dialog naming the question); answered, it is gone', () => {
+    const held = parseBlockingDialog(recorded.screens.whileHeld.join('\n'));
+    expect(held).toMatchObject({ kind: 'unknown' });
+    expect(held?.text).toContain('Which database should we use?');
+    expect(parseBlockingDialog(recorded.screens.answered.join('\n'))).toBeNull();
+  });
+
+  it("Claude is told the answers Mission gave in the hook's answer (a pick-any question's labels joined by the CLI)", () => {
+    const told = recorded.transcript.flatMap(transcriptUpdates).filter((update) => update.kind === 'tool_result');
+    expect(told).toEqual([
+      expect.objectContaining({
+        output:
+          'Your questions have been answered: "Which database should we use?"="Postgres", "Which caches should it keep?"="Sessions, Queries". You can now continue with these answers in mind.',
+      }),
+    ]);
   });
 });

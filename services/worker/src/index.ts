@@ -24,3 +24,4 @@ export * from './hooks/hookPayloads.ts';
 export * from './transcripts/transcriptContent.ts';
 export * from './claudeHome.ts';
 export * from './pty/blockingDialog.ts';
+export * from './claudeQuestions.ts';
