@@ -272,7 +272,8 @@ describe.skipIf(!chromiumAvailable())('web console (headless Chromium, real clau
     await expect.poll(() => page.getByTestId('conversation').innerText(), { timeout: 30_000 }).toContain('Green it is.');
     const answered = bed.stub.requests.flatMap((r) => r.toolResults).find((r) => r.toolUseId === 'toolu_console_question');
     expect(answered?.content).toContain('"Which colour should the button be?"="Green, please"');
-    expect((await bed.system.core.sessions.get(session.id)).state).toBe('idle');
+    // The reply is in the conversation as the transcript gives it; the turn ends at the CLI's Stop.
+    await waitUntil(async () => (await bed.system.core.sessions.get(session.id)).state === 'idle', 30_000, 'the turn to end');
     await bed.system.fetch(`/v1/sessions/${session.id}/kill`, { method: 'POST' });
   });
 

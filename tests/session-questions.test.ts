@@ -1,7 +1,8 @@
 import type { MissionEvent, Session, SessionScreen, SessionTurn } from '@mission/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
-import type { StubReply } from './support/stubAnthropic.ts';
+import { CACHES_QUESTION, DATABASE_QUESTION } from './support/questions.ts';
+import { scriptByPrompt, type StubReply } from './support/stubAnthropic.ts';
 
 /**
  * Questions Claude puts to the person (Claude Code's AskUserQuestion tool), on the real claude CLI against the stub
@@ -17,14 +18,7 @@ describe("Claude's questions to the person (AskUserQuestion, real claude CLI)", 
 
   beforeAll(async () => {
     bed = await startClaudeTestBed();
-    replies = {};
-    let conversation = '';
-    bed.stub.respond((request) => {
-      if (request.tools.length === 0) return { text: 'side request' };
-      const prompt = Object.keys(replies).find((key) => request.lastUserText === key || request.lastUserText.endsWith(`\n${key}`));
-      if (prompt) conversation = prompt;
-      return replies[conversation]?.shift();
-    });
+    replies = scriptByPrompt(bed.stub);
   });
   afterAll(async () => {
     await bed?.close();
@@ -47,28 +41,12 @@ describe("Claude's questions to the person (AskUserQuestion, real claude CLI)", 
     text: 'I need to know first.',
     toolUses: [{ id, name: 'AskUserQuestion', input: { questions } }],
   });
-  const database = {
-    question: 'Which database should we use?',
-    header: 'Database',
-    options: [
-      { label: 'Postgres', description: 'The relational one' },
-      { label: 'SQLite', description: 'The embedded one' },
-    ],
-    multiSelect: false,
-  };
-  const caches = {
-    question: 'Which caches should it keep?',
-    header: 'Caches',
-    options: [
-      { label: 'Sessions', description: 'Who is logged in' },
-      { label: 'Pages', description: 'Rendered pages' },
-      { label: 'Queries', description: 'Query results' },
-    ],
-    multiSelect: true,
-  };
 
   it('each question blocks the session as a `question` dialog with its options; the answers reach Claude through the hook, nothing typed', async () => {
-    replies['set up storage'] = [ask('toolu_storage', [database, caches]), { text: 'Postgres it is, with those caches.' }];
+    replies['set up storage'] = [
+      ask('toolu_storage', [DATABASE_QUESTION, CACHES_QUESTION]),
+      { text: 'Postgres it is, with those caches.' },
+    ];
     const session = await spawn();
 
     const asked = await send(session.id, 'set up storage');
@@ -149,7 +127,7 @@ describe("Claude's questions to the person (AskUserQuestion, real claude CLI)", 
   });
 
   it('a task has no person at hand: its question is answered at once with that, no approval asked, and the task goes on', async () => {
-    replies['choose for me'] = [ask('toolu_task', [database]), { text: 'I went with Postgres: it fits a server.' }];
+    replies['choose for me'] = [ask('toolu_task', [DATABASE_QUESTION]), { text: 'I went with Postgres: it fits a server.' }];
     const submitted = await call<{ id: string }>('POST', '/v1/tasks', { slot: 'default', prompt: 'choose for me' });
     expect(submitted.status).toBe(202);
     const task = await bed.system.core.tasks.waitForEnd(submitted.body.id, 60_000);
@@ -165,8 +143,8 @@ describe("Claude's questions to the person (AskUserQuestion, real claude CLI)", 
   });
 
   it('a question answered in words; another withdrawn by an interrupt, after which the session is idle and usable', async () => {
-    replies['pick one'] = [ask('toolu_words', [database]), { text: 'MySQL, then.' }];
-    replies['pick again'] = [ask('toolu_interrupted', [database]), { text: 'never sent' }];
+    replies['pick one'] = [ask('toolu_words', [DATABASE_QUESTION]), { text: 'MySQL, then.' }];
+    replies['pick again'] = [ask('toolu_interrupted', [DATABASE_QUESTION]), { text: 'never sent' }];
     const session = await spawn();
 
     expect((await send(session.id, 'pick one')).body.blocking?.kind).toBe('question');

@@ -10,7 +10,7 @@ import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.
 import { addProjectMcpServer } from './support/firstRunScenarios.ts';
 import { processesIn, waitUntil } from './support/processes.ts';
 import { ADMIN } from './support/system.ts';
-import type { StubReply } from './support/stubAnthropic.ts';
+import { scriptByPrompt, type StubReply } from './support/stubAnthropic.ts';
 
 /**
  * Sessions followed through the CLI's hooks and transcript (the real claude CLI against the stub API):
@@ -24,15 +24,7 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
 
   beforeAll(async () => {
     bed = await startClaudeTestBed();
-    // Replies by prompt: after an interrupt, the CLI puts "[Request interrupted by user …]" before the next one.
-    replies = {};
-    let conversation = '';
-    bed.stub.respond((request) => {
-      if (request.tools.length === 0) return { text: 'side request' };
-      const prompt = Object.keys(replies).find((key) => request.lastUserText === key || request.lastUserText.endsWith(`\n${key}`));
-      if (prompt) conversation = prompt;
-      return replies[conversation]?.shift();
-    });
+    replies = scriptByPrompt(bed.stub);
   });
   afterAll(async () => {
     await bed?.close();

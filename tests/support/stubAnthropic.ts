@@ -248,14 +248,19 @@ function split(text: string, parts: number): string[] {
 /**
  * Scripts the stub by conversation: fill the returned map with the replies to each prompt, in order
  * (the prompt's first request, then one per tool result). The CLI's side requests (without tools:
- * titles and the like) get a short text.
+ * titles and the like) get a short text. A prompt after an interrupt is still its own: the CLI puts
+ * "[Request interrupted by user …]" on a line before it, and the interrupted tool's result beside it.
  */
 export function scriptByPrompt(stub: StubAnthropic): Record<string, StubReply[]> {
   const replies: Record<string, StubReply[]> = {};
   let conversation = '';
   stub.respond((request) => {
     if (request.tools.length === 0) return { text: 'side request' };
-    if (request.toolResults.length === 0) conversation = request.lastUserText;
+    const text = request.lastUserText;
+    // A prompt typed after an interrupted tool use comes with that tool's result, in the same message.
+    const prompt = Object.keys(replies).find((each) => text === each || text.endsWith(`\n${each}`));
+    if (prompt !== undefined) conversation = prompt;
+    else if (request.toolResults.length === 0) conversation = text;
     return replies[conversation]?.shift();
   });
   return replies;
