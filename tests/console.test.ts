@@ -60,6 +60,17 @@ describe.skipIf(!chromiumAvailable())('web console (headless Chromium, real clau
   });
 
   const terminalText = () => page.locator('[data-testid=terminal] .xterm-rows').innerText();
+  /**
+   * Types at the session's terminal as a person does: the text, then Enter once its input box shows it. Keys that reach a claude
+   * stopped meanwhile (MISSION_TEST_STRESS=pause) are read in one burst when it goes on, which the CLI takes for a
+   * paste: an Enter inside it is a new line of the input, not a submit.
+   */
+  const typeThenEnter = async (text: string) => {
+    await page.keyboard.type(text);
+    const typed = new RegExp(`❯\\s${text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\s*$`, 'm');
+    await expect.poll(terminalText, { timeout: 30_000 }).toMatch(typed);
+    await page.keyboard.press('Enter');
+  };
 
   it('signs in with the token through the form; the cookie is HttpOnly and SameSite=Strict', async () => {
     await page.goto(`${bed.system.url}/`);
@@ -132,8 +143,7 @@ describe.skipIf(!chromiumAvailable())('web console (headless Chromium, real clau
     await page.getByTestId('terminal').click();
     await page.keyboard.type('ignored');
     await page.getByRole('button', { name: 'Take control' }).click();
-    await page.keyboard.type('say hello to the console');
-    await page.keyboard.press('Enter');
+    await typeThenEnter('say hello to the console');
     await expect.poll(terminalText, { timeout: 30_000 }).toContain('Hello from the stub, through the console.');
     expect(await terminalText()).not.toContain('ignored');
     await expect
@@ -145,8 +155,7 @@ describe.skipIf(!chromiumAvailable())('web console (headless Chromium, real clau
     // A screen of the CLI's own opened at the terminal (/help) blocks the session; its Close button presses Esc.
     await waitUntil(async () => (await bed.system.core.sessions.get(sessionId)).state === 'idle', 30_000, 'the session to be idle');
     await page.getByTestId('terminal').click();
-    await page.keyboard.type('/help');
-    await page.keyboard.press('Enter');
+    await typeThenEnter('/help');
     const blocking = page.getByTestId('blocking');
     await blocking.getByRole('heading', { name: 'Claude Code asks (command_screen)' }).waitFor({ timeout: 30_000 });
     await blocking.getByRole('button', { name: 'Close (Esc)' }).click();
@@ -162,8 +171,7 @@ describe.skipIf(!chromiumAvailable())('web console (headless Chromium, real clau
       { text: 'Writing.', toolUses: [{ name: 'Write', input: { file_path: file, content: 'approved\n' } }] },
       { text: 'Wrote it, thanks to the console.' },
     ];
-    await page.keyboard.type('write the file from the console');
-    await page.keyboard.press('Enter');
+    await typeThenEnter('write the file from the console');
     await expect
       .poll(() => page.getByTestId('conversation').innerText(), { timeout: 30_000 })
       .toContain('Write waits for an approval (rule Edit)');
