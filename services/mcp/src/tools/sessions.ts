@@ -18,7 +18,7 @@ export const sessionTools: ToolDef[] = [
     name: 'mission_pty_send',
     scope: 'sessions:write',
     description:
-      'Type a message into a session and wait for Claude\'s reply. Returns {state, response, dialog, approval}: state "idle" with the response, or "waiting_permission" with the permission dialog (the role policy already answered the tool uses it allows or denies; this one waits for a decision: mission_pty_confirm, or mission_approve on the approval). A slash command the CLI runs itself (/compact, /clear) answers with what it printed; one that opens a screen of its own (/help, /cost) answers state "blocked" with that screen\'s text (close it with mission_pty_interrupt). Sends progress notifications while Claude works.',
+      'Type a message into a session and wait for Claude\'s reply. Returns {state, response, dialog, approval, blocking?}: state "idle" with the response, "waiting_permission" with the permission dialog (the role policy already answered the tool uses it allows or denies; this one waits for a decision: mission_pty_confirm, or mission_approve on the approval), or "blocked" with blocking {kind: "question", text, options} when Claude asks the person something (answer it with mission_pty_answer). A slash command the CLI runs itself (/compact, /clear) answers with what it printed; one that opens a screen of its own (/help, /cost) answers state "blocked" with that screen\'s text (close it with mission_pty_interrupt). Sends progress notifications while Claude works.',
     inputSchema: z.strictObject({
       session: sessionId,
       text: z.string().trim().min(1).describe('What to type (submitted with Enter).'),
