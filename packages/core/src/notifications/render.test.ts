@@ -39,6 +39,26 @@ describe('the notification of a blocked session', () => {
     );
   });
 
+  it('a question Claude asks is told as one, with its options and how to answer it', () => {
+    const question = blockedEvent({
+      reason: 'question: Database: Which database should we use?',
+      blocking: {
+        kind: 'question',
+        text: 'Database: Which database should we use?\nOr an answer in your own words.',
+        options: [
+          { key: '1', label: 'Postgres' },
+          { key: '2', label: 'SQLite' },
+        ],
+      },
+    });
+    expect(notified(question)).toMatchObject({
+      title: 'Claude asks on default',
+      text:
+        'session ses_1 asks: Database: Which database should we use?\nOr an answer in your own words.; Claude asks a question: answer it with ' +
+        'POST /v1/sessions/:id/answer (`mission answer`, mission_pty_answer), {"option": "<key>"} for one of: 1: Postgres; 2: SQLite, or {"text": "<your own words>"}',
+    });
+  });
+
   it('an event of before the dialog was told with it says what it said then', () => {
     expect(notified(blockedEvent({ reason: 'trust_folder: Trust?' })).text).toBe('session ses_1 is blocked: trust_folder: Trust?');
   });
