@@ -5,7 +5,8 @@ import { CACHES_QUESTION, DATABASE_QUESTION } from './support/questions.ts';
 import { scriptByPrompt, type StubReply } from './support/stubAnthropic.ts';
 
 /**
- * Questions Claude puts to the person (Claude Code's AskUserQuestion tool), on the real claude CLI against the stub
+ * Questions Claude puts to the person (Claude Code's AskUserQuestion tool), and the plan it asks them to approve
+ * (ExitPlanMode), on the real claude CLI against the stub
  * API: the session is `blocked` on a `question` dialog, one question at a time, and the person's answers reach Claude
  * through the CLI's PermissionRequest hook (`updatedInput.answers`), no key typed into its question screen. Before,
  * Mission showed such a call as a permission dialog ("Do you want to proceed?" Yes / No) that the CLI never drew; a
@@ -140,6 +141,30 @@ describe("Claude's questions to the person (AskUserQuestion, real claude CLI)", 
     ]);
     const log = await events(submitted.body.id);
     expect(log.filter((e) => ['approval_requested', 'permission_decision'].includes(e.type))).toEqual([]);
+  });
+
+  // Claude Code 2.1.332 takes a PermissionRequest allow without the tool's input for no answer to a tool that needs
+  // its person: before, the approved ExitPlanMode left the CLI's own "Exit plan mode?" dialog waiting for keys, and the
+  // session blocked on an unknown dialog (the confirm timed out).
+  it("Claude's plan: it enters plan mode by itself; leaving it waits for an approval, and once approved the CLI goes on", async () => {
+    replies['plan it first'] = [
+      { text: 'Let me plan.', toolUses: [{ id: 'toolu_enter_plan', name: 'EnterPlanMode', input: {} }] },
+      { text: 'Here is my plan: A, then B.', toolUses: [{ id: 'toolu_exit_plan', name: 'ExitPlanMode', input: {} }] },
+      { text: 'Plan approved, starting.' },
+    ];
+    const session = await spawn();
+    const asked = await send(session.id, 'plan it first');
+    expect(asked.body).toMatchObject({
+      state: 'waiting_permission',
+      dialog: { tool: 'ExitPlanMode' },
+      approval: { id: expect.any(String) },
+    });
+    const approved = await call<SessionTurn>('POST', `/v1/sessions/${session.id}/confirm`, { choice: 'yes', timeoutMs: 60_000 });
+    expect(approved.body).toMatchObject({ state: 'idle', response: 'Plan approved, starting.' });
+    expect(toolResults('toolu_exit_plan')).toEqual([
+      expect.objectContaining({ content: 'User has approved exiting plan mode. You can now proceed.', isError: false }),
+    ]);
+    await call('POST', `/v1/sessions/${session.id}/kill`);
   });
 
   it('a question answered in words; another withdrawn by an interrupt, after which the session is idle and usable', async () => {
