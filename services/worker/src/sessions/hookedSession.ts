@@ -388,8 +388,14 @@ export class HookedSession implements InteractiveSession {
    * approval: asking changes nothing (a role's deny rule still refuses the tool, at PreToolUse).
    */
   private async askPerson(held: HeldQuestion, withdrawn: AbortSignal): Promise<object> {
-    this.question = held;
     withdrawn.addEventListener('abort', () => held.hangUp(), { once: true });
+    // One question at a time: a second call (two in one message) is shown once the first has ended.
+    while (this.question && !held.ended) await this.question.settled;
+    if (held.ended || withdrawn.aborted) {
+      held.hangUp();
+      return held.settled;
+    }
+    this.question = held;
     this.showQuestion(held);
     try {
       return await held.settled;
@@ -397,7 +403,7 @@ export class HookedSession implements InteractiveSession {
       this.question = null;
       this.closingQuestions = held.form.questions.map((each) => each.question);
       if (held.ended === 'unanswered') {
-        const minutes = Math.round(held.windowMs / 60_000);
+        const minutes = Math.max(1, Math.round(held.windowMs / 60_000));
         this.events.emit({
           type: 'notice',
           payload: {
