@@ -127,6 +127,31 @@ describe("Claude's questions to the person (AskUserQuestion, real claude CLI)", 
     await call('POST', `/v1/sessions/${session.id}/kill`);
   });
 
+  it('two questions in one message are put to the person one after the other', async () => {
+    replies['ask twice'] = [
+      {
+        text: 'Two things.',
+        toolUses: [
+          { id: 'toolu_first', name: 'AskUserQuestion', input: { questions: [DATABASE_QUESTION] } },
+          { id: 'toolu_second', name: 'AskUserQuestion', input: { questions: [CACHES_QUESTION] } },
+        ],
+      },
+      { text: 'Both answered.' },
+    ];
+    const session = await spawn();
+    const first = await send(session.id, 'ask twice');
+    expect(first.body.blocking?.text).toMatch(/^Database: Which database should we use\?/);
+    const second = await answer(session.id, { option: '2' });
+    expect(second.body).toMatchObject({
+      state: 'blocked',
+      blocking: { text: expect.stringMatching(/^Caches: Which caches should it keep\?/) },
+    });
+    expect((await answer(session.id, { option: '2,3' })).body).toMatchObject({ state: 'idle', response: 'Both answered.' });
+    expect(toolResults('toolu_first')[0]?.content).toContain('"Which database should we use?"="SQLite"');
+    expect(toolResults('toolu_second')[0]?.content).toContain('"Which caches should it keep?"="Pages, Queries"');
+    await call('POST', `/v1/sessions/${session.id}/kill`);
+  });
+
   it('a task has no person at hand: its question is answered at once with that, no approval asked, and the task goes on', async () => {
     replies['choose for me'] = [ask('toolu_task', [DATABASE_QUESTION]), { text: 'I went with Postgres: it fits a server.' }];
     const submitted = await call<{ id: string }>('POST', '/v1/tasks', { slot: 'default', prompt: 'choose for me' });
