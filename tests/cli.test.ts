@@ -605,6 +605,14 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
         "mission: --state must be one of starting, idle, working, waiting_permission, blocked, exited, lost, not 'sleepy'\nRun `mission help sessions` for usage.\n",
       ],
       [
+        ['answer', 'ses_1abc'],
+        'mission: give the option to pick, or --text with an answer in your own words (not both)\nRun `mission help answer` for usage.\n',
+      ],
+      [
+        ['answer', 'ses_1abc', '1', '--text', 'Postgres'],
+        'mission: give the option to pick, or --text with an answer in your own words (not both)\nRun `mission help answer` for usage.\n',
+      ],
+      [
         ['status', 'a', 'b'],
         "mission: status takes <task or session id>; got 'b' too (quote a prompt with spaces)\nRun `mission help status` for usage.\n",
       ],
