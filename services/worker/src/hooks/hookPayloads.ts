@@ -59,13 +59,15 @@ export function parseHookInput(value: unknown): HookInput {
 export const NO_DECISION = {};
 
 /**
- * The answer to a PermissionRequest: the CLI skips its dialog. An allow may keep the rule for the session
- * (`updatedPermissions`: the request's own suggestions) or complete the tool's input (`updatedInput`: the answers to
- * Claude's questions); a deny's message is what Claude reads, and `interrupt` stops its turn too.
+ * The answer to a PermissionRequest: the CLI skips its dialog. An allow carries the tool's input back (`updatedInput`,
+ * completed with the answers to Claude's questions): Claude Code 2.1.332 takes an allow without it, for a tool that
+ * needs its person (ExitPlanMode), for no answer and shows its own dialog, which then waits for keys. It may keep the
+ * rule for the session (`updatedPermissions`: the request's own suggestions). A deny's message is what Claude reads,
+ * and `interrupt` stops its turn too.
  */
 export function permissionAnswer(
   decision:
-    | { behavior: 'allow'; updatedPermissions?: unknown[]; updatedInput?: Record<string, unknown> }
+    | { behavior: 'allow'; updatedInput: Record<string, unknown>; updatedPermissions?: unknown[] }
     | { behavior: 'deny'; message: string; interrupt?: boolean },
 ): object {
   return { hookSpecificOutput: { hookEventName: 'PermissionRequest', decision } };

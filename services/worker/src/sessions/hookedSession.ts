@@ -369,8 +369,6 @@ export class HookedSession implements InteractiveSession {
           message: answer.reason ?? 'Mission denied this.',
           ...(request.withdrawn ? { interrupt: true } : {}),
         });
-      // The input goes back with the allow: for a tool that needs its person (ExitPlanMode), Claude Code 2.1.332 takes
-      // an allow without it for no answer and shows its own dialog instead, which then waits for keys nobody presses.
       return permissionAnswer({
         behavior: 'allow',
         updatedInput: toolInput,
