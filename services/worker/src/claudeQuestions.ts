@@ -1,4 +1,5 @@
 import { BadRequestError, ConflictError } from '@mission/contracts';
+import { z } from 'zod';
 import { NO_DECISION, permissionAnswer } from './hooks/hookPayloads.ts';
 import type { BlockingDialog } from './pty/blockingDialog.ts';
 
@@ -14,14 +15,19 @@ import type { BlockingDialog } from './pty/blockingDialog.ts';
 /** Claude Code's tool that puts questions to the person. */
 export const ASK_USER_QUESTION = 'AskUserQuestion';
 
-export interface ClaudeQuestion {
-  question: string;
+/** A question of AskUserQuestion's input, as the CLI's schema gives it (an absent header or description reads ''). */
+const questionSchema = z.object({
+  question: z.string(),
   /** Its short label (a chip in the CLI's screen: "Database"). */
-  header: string;
-  options: { label: string; description: string }[];
+  header: z.string().catch(''),
+  options: z.array(z.object({ label: z.string(), description: z.string().catch('') })),
   /** Several options may be picked. */
-  multiSelect: boolean;
-}
+  multiSelect: z.boolean().catch(false),
+});
+export type ClaudeQuestion = z.infer<typeof questionSchema>;
+
+/** An input with questions to put to a person: none carries its answers already (the CLI keeps those). */
+const unansweredSchema = z.object({ questions: z.array(questionSchema).min(1), answers: z.never().optional() });
 
 /**
  * What a task's Claude reads when it asks a question (its permission prompt answers at once, no approval: an
@@ -35,30 +41,11 @@ export type DialogReply = { option: string } | { text: string };
 
 /**
  * The questions of an AskUserQuestion call, or null when there is none to put to a person: an input the CLI's schema
- * would not take (Mission leaves it to the CLI), or one that carries its answers already (the CLI keeps those).
+ * would not take (Mission leaves it to the CLI), or one that carries its answers already.
  */
 export function questionsOf(input: Record<string, unknown>): ClaudeQuestion[] | null {
-  if (input.answers !== undefined || !Array.isArray(input.questions) || input.questions.length === 0) return null;
-  const questions: ClaudeQuestion[] = [];
-  for (const item of input.questions as unknown[]) {
-    const question = asQuestion(item);
-    if (!question) return null;
-    questions.push(question);
-  }
-  return questions;
-}
-
-function asQuestion(item: unknown): ClaudeQuestion | null {
-  if (typeof item !== 'object' || item === null) return null;
-  const { question, header, options, multiSelect } = item as Record<string, unknown>;
-  if (typeof question !== 'string' || !Array.isArray(options)) return null;
-  const choices: ClaudeQuestion['options'] = [];
-  for (const option of options as unknown[]) {
-    const { label, description } = (typeof option === 'object' && option !== null ? option : {}) as Record<string, unknown>;
-    if (typeof label !== 'string') return null;
-    choices.push({ label, description: typeof description === 'string' ? description : '' });
-  }
-  return { question, header: typeof header === 'string' ? header : '', options: choices, multiSelect: multiSelect === true };
+  const parsed = unansweredSchema.safeParse(input);
+  return parsed.success ? parsed.data.questions : null;
 }
 
 /**
