@@ -1,4 +1,4 @@
-import { BadRequestError, ConflictError } from '@mission/contracts';
+import { BadRequestError, ConflictError, offeredOptions } from '@mission/contracts';
 import { z } from 'zod';
 import { NO_DECISION, permissionAnswer } from './hooks/hookPayloads.ts';
 import type { BlockingDialog } from './pty/blockingDialog.ts';
@@ -97,7 +97,7 @@ export class QuestionForm {
   /** The label of the option `keys` names ("2"), or the labels a pick-any question's keys name ("1,3"). */
   private picked(keys: string): string | string[] {
     const { options, multiSelect } = this.current;
-    const offered = () => options.map((option, i) => `${i + 1}: ${option.label}`).join('; ');
+    const offered = () => offeredOptions(this.dialog.options);
     const picks = [...new Set(keys.split(','))];
     if (picks.length > 1 && !multiSelect)
       throw new BadRequestError(`the question takes one option, not ${picks.length} (${keys}); it offers ${offered()}`);

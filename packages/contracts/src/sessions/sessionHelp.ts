@@ -17,12 +17,17 @@ export function blockingDialogLine(dialog: BlockingDialogView): string {
   return `${dialog.kind} dialog ("${dialog.text.split('\n')[0] ?? ''}")`;
 }
 
+/** A dialog's options as every message about it names them: `1: Yes; 2: No` (`none` when it has none). */
+export function offeredOptions(options: readonly { key: string; label: string }[]): string {
+  return options.map((option) => `${option.key}: ${option.label}`).join('; ') || 'none';
+}
+
 /** How to get the session past the dialog: close it, answer it with one of its options, or what it needs that no key gives. */
 export function howToGetPast(dialog: BlockingDialogView): string {
   // A screen a slash command opened offers nothing to pick: Esc (what interrupt presses) closes it.
   if (dialog.kind === 'command_screen')
     return 'close it first with POST /v1/sessions/:id/interrupt (Esc; `mission interrupt`, mission_pty_interrupt)';
-  const options = dialog.options.map((option) => `${option.key}: ${option.label}`).join('; ');
+  const options = offeredOptions(dialog.options);
   // Claude's own question: one of its options, or the person's own words.
   if (dialog.kind === 'question')
     return `Claude asks a question: answer it with POST /v1/sessions/:id/answer (\`mission answer\`, mission_pty_answer), {"option": "<key>"} for one of: ${options}, or {"text": "<your own words>"}`;

@@ -11,6 +11,7 @@ import {
   TimeoutError,
   howToDecide,
   howToGetPast,
+  offeredOptions,
   type PendingApproval,
   type PermissionDialogView,
 } from '@mission/contracts';
@@ -94,7 +95,7 @@ export function blockedError(dialog: BlockingDialog): ConflictError {
 /** What an answer in words to a dialog other than Claude's question answers: such a dialog takes one of its options. */
 export function inWordsError(dialog: BlockingDialog): BadRequestError {
   return new BadRequestError(
-    `the ${dialog.kind} dialog is answered with one of its options, not in words; it offers ${dialog.options.map((each) => `${each.key}: ${each.label}`).join('; ') || 'none'}`,
+    `the ${dialog.kind} dialog is answered with one of its options, not in words; it offers ${offeredOptions(dialog.options)}`,
   );
 }
 
@@ -225,8 +226,7 @@ export interface DialogAnswering {
  */
 export async function answerDialog(o: DialogAnswering, dialog: BlockingDialog, option: string, timeoutMs: number): Promise<void> {
   if (!dialog.options.some((each) => each.key === option)) {
-    const offered = dialog.options.map((each) => `${each.key}: ${each.label}`).join('; ');
-    throw new BadRequestError(`the ${dialog.kind} dialog has no option '${option}'; it offers ${offered || 'none'}`);
+    throw new BadRequestError(`the ${dialog.kind} dialog has no option '${option}'; it offers ${offeredOptions(dialog.options)}`);
   }
   const guard = o.shownSince() + DIALOG_KEY_GUARD_MS - Date.now();
   if (guard > 0) await new Promise((resolve) => setTimeout(resolve, guard));

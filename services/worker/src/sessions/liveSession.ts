@@ -3,6 +3,7 @@ import {
   type ConfirmChoice,
   ConflictError,
   type MissionEventDraft,
+  offeredOptions,
   type SessionScreen,
   type SessionState,
   type PendingApproval,
@@ -180,8 +181,7 @@ export class LiveSession implements InteractiveSession {
     if (!dialog) throw new ConflictError(`no permission dialog is open (the session is ${this.state})`);
     const option = optionFor(dialog, choice);
     if (!option) {
-      const offered = dialog.options.map((o) => `${o.key}: ${o.label}`).join('; ');
-      throw new BadRequestError(`the ${dialog.tool} dialog has no '${choice}' option; it offers ${offered}`);
+      throw new BadRequestError(`the ${dialog.tool} dialog has no '${choice}' option; it offers ${offeredOptions(dialog.options)}`);
     }
     const deadline = Date.now() + timeoutMs;
     const guard = this.guard;
