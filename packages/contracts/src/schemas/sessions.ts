@@ -125,6 +125,11 @@ export const blockingDialogSchema = z.object({
 });
 export type BlockingDialogView = z.infer<typeof blockingDialogSchema>;
 
+/** The key of one of a dialog's options, or several keys separated by commas (a question that lets several be picked). */
+export const answerOptionSchema = z
+  .string()
+  .regex(/^\d{1,2}(,\d{1,2})*$/, 'an option key such as "1" (or keys such as "1,3" for a question that takes several)');
+
 /**
  * `POST /v1/sessions/:id/answer`: what answers a blocked session's dialog. `option`: the key of one of its options (the
  * digit shown, or its position in a list without digits), or several keys separated by commas for a pick-any
@@ -132,10 +137,7 @@ export type BlockingDialogView = z.infer<typeof blockingDialogSchema>;
  */
 export const sessionAnswerSchema = z
   .strictObject({
-    option: z
-      .string()
-      .regex(/^\d{1,2}(,\d{1,2})*$/, 'an option key such as "1" (or keys such as "1,3" for a question that takes several)')
-      .optional(),
+    option: answerOptionSchema.optional(),
     text: z.string().trim().min(1, 'text must not be empty').max(32_768, 'text must be at most 32,768 characters').optional(),
     timeoutMs: turnTimeoutMs,
   })

@@ -1,5 +1,12 @@
 import { runInTemporarySession, sessionTree } from '@mission/core';
-import { confirmChoices, screenText, sessionListQuerySchema, sessionRunSchema, sessionSpawnSchema } from '@mission/contracts';
+import {
+  answerOptionSchema,
+  confirmChoices,
+  screenText,
+  sessionListQuerySchema,
+  sessionRunSchema,
+  sessionSpawnSchema,
+} from '@mission/contracts';
 import { z } from 'zod';
 import { reportProgress } from './progress.ts';
 import { ok, onOwn, sessionId, tool, type ToolDef, turnTimeout } from './tool.ts';
@@ -74,9 +81,7 @@ export const sessionTools: ToolDef[] = [
       'Answer a dialog a blocked session shows that is not a tool permission: a question Claude asks (kind "question": its AskUserQuestion tool, one question at a time) or a dialog of the CLI (folder trust, the API key, the auto-mode offer, an MCP server approval, …). Its state is "blocked" and mission_status shows the dialog as blocking: {kind, text, options}. Give option (an option\'s key; several keys such as "1,3" where a question lets several be picked) or, for a question only, text (an answer in your own words). A question\'s last answer waits for the turn to end, as mission_pty_send does. Returns {state, response, dialog, blocking}.',
     inputSchema: z.strictObject({
       session: sessionId,
-      option: z
-        .string()
-        .regex(/^\d{1,2}(,\d{1,2})*$/)
+      option: answerOptionSchema
         .optional()
         .describe('The key of one of the dialog\'s options, e.g. "1" (or "1,3" for a question that takes several).'),
       text: z
