@@ -152,6 +152,19 @@ describe("Claude's questions to the person (AskUserQuestion, real claude CLI)", 
     await call('POST', `/v1/sessions/${session.id}/kill`);
   });
 
+  it("a role that denies AskUserQuestion keeps the tool from Claude (its deny rules are the CLI's too): nothing blocks the session", async () => {
+    expect((await call('PUT', '/v1/roles/no-questions', { allow: [], confirm: [], deny: ['AskUserQuestion'] })).status).toBe(200);
+    expect((await call('PUT', '/v1/slots/no-questions', { role: 'no-questions', cwd: bed.workdir, env: bed.claude.env })).status).toBe(200);
+    replies['ask anyway'] = [ask('toolu_denied', [DATABASE_QUESTION]), { text: 'I will decide myself.' }];
+    const session = (await call<Session>('POST', '/v1/sessions', { slot: 'no-questions' })).body;
+    expect((await send(session.id, 'ask anyway')).body).toMatchObject({ state: 'idle', response: 'I will decide myself.' });
+    expect(toolResults('toolu_denied')).toEqual([
+      expect.objectContaining({ content: expect.stringContaining('No such tool available: AskUserQuestion'), isError: true }),
+    ]);
+    expect((await events(session.id)).filter((e) => e.type === 'state' && e.payload.state === 'blocked')).toEqual([]);
+    await call('POST', `/v1/sessions/${session.id}/kill`);
+  });
+
   it('a task has no person at hand: its question is answered at once with that, no approval asked, and the task goes on', async () => {
     replies['choose for me'] = [ask('toolu_task', [DATABASE_QUESTION]), { text: 'I went with Postgres: it fits a server.' }];
     const submitted = await call<{ id: string }>('POST', '/v1/tasks', { slot: 'default', prompt: 'choose for me' });

@@ -383,7 +383,7 @@ export class HookedSession implements InteractiveSession {
   /**
    * Puts Claude's question to the person (the session is `blocked` on it, one question at a time) and holds the
    * CLI's permission request until it is answered: the answers go back in the hook's answer, no key is typed. Not an
-   * approval: asking changes nothing (a role's deny rule still refuses the tool, at PreToolUse).
+   * approval: asking changes nothing (a role's deny rule keeps the tool from Claude: the CLI is started with it).
    */
   private async askPerson(held: HeldQuestion, withdrawn: AbortSignal): Promise<object> {
     withdrawn.addEventListener('abort', () => held.hangUp(), { once: true });
