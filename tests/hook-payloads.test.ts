@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createLogger } from '@mission/store';
-import { resetFromLimitText } from '@mission/contracts';
+import { QuestionForm, questionsOf, resetFromLimitText } from '@mission/contracts';
 import {
   HOOK_SECRET_HEADER,
   HOOKED_EVENTS,
@@ -10,8 +10,6 @@ import {
   blockingDialogOn,
   parseBlockingDialog,
   parseHookInput,
-  QuestionForm,
-  questionsOf,
   transcriptUpdates,
 } from '@mission/worker';
 import { describe, expect, it } from 'vitest';

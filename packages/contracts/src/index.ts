@@ -1,6 +1,7 @@
 export * from './agentEnvironment.ts';
 export * from './errors.ts';
 export * from './claudeFailures.ts';
+export * from './claudeQuestions.ts';
 export * from './claudeVersions.ts';
 export * from './usageLimits.ts';
 export * from './ids.ts';

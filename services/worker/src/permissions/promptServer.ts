@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Approval, EventOwner } from '@mission/contracts';
+import { ASK_USER_QUESTION, type Approval, type EventOwner, questionsOf } from '@mission/contracts';
 import type { Logger } from '@mission/store';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
@@ -11,7 +11,7 @@ import { z } from 'zod';
 import type { CliLaunch } from '../cliLaunch.ts';
 import { agentCallServer } from '../agentCallServer.ts';
 import { CallerCheck, CallerPin } from '../agentCaller.ts';
-import { ASK_USER_QUESTION, NO_PERSON_IN_A_TASK, questionsOf } from '../claudeQuestions.ts';
+import { NO_PERSON_IN_A_TASK } from '../claudeQuestions.ts';
 import { readBody } from '../httpBody.ts';
 import type { GuardRequest, PermissionGuard } from './permissionGuard.ts';
 

@@ -1,6 +1,9 @@
 import path from 'node:path';
 import {
   type Approval,
+  ASK_USER_QUESTION,
+  type DialogReply,
+  questionsOf,
   type ConfirmChoice,
   CONTINUE_AFTER_LIMIT_PROMPT,
   ConflictError,
@@ -29,7 +32,7 @@ import { ReadSchedule } from '../pty/readSchedule.ts';
 import { NotOwnedError } from '../ownedFiles.ts';
 import { JsonlTail } from '../transcripts/transcriptTail.ts';
 import { transcriptUpdates } from '../transcripts/transcriptContent.ts';
-import { ASK_USER_QUESTION, type DialogReply, HeldQuestion, questionsOf } from '../claudeQuestions.ts';
+import { HeldQuestion } from '../claudeQuestions.ts';
 import { exitedState, exitReason, sessionEndReason } from './exitReason.ts';
 import {
   answerDialog,

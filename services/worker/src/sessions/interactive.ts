@@ -2,6 +2,7 @@ import {
   BadRequestError,
   blockingDialogLine,
   type ConfirmChoice,
+  type DialogReply,
   ConflictError,
   type MissionEventDraft,
   type SessionDriver,
@@ -17,7 +18,6 @@ import {
 } from '@mission/contracts';
 import { answerKeystrokes, type BlockingDialog, sameBlockingDialog } from '../pty/blockingDialog.ts';
 import type { PtyExit, PtySession } from '../pty/ptySession.ts';
-import type { DialogReply } from '../claudeQuestions.ts';
 import type { Logger } from '@mission/store';
 
 /**

@@ -1,6 +1,7 @@
 import {
   BadRequestError,
   type ConfirmChoice,
+  type DialogReply,
   ConflictError,
   type MissionEventDraft,
   offeredOptions,
@@ -17,7 +18,6 @@ import { LiveScreen } from '../pty/liveScreen.ts';
 import type { PermissionDialog, SessionSnapshot } from '../pty/screen.ts';
 import { ANIMATION_READ_MS, type ReadTiming } from '../pty/readPacer.ts';
 import { ReadSchedule } from '../pty/readSchedule.ts';
-import type { DialogReply } from '../claudeQuestions.ts';
 import {
   answerDialog,
   inWordsError,
