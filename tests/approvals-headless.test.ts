@@ -4,6 +4,7 @@ import type { Approval, MissionEvent } from '@mission/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
 import { startCpuLoad } from './support/cpuLoad.ts';
+import { DATABASE_QUESTION } from './support/questions.ts';
 import { ADMIN } from './support/system.ts';
 import { waitUntil } from './support/processes.ts';
 import { type AgentStart, warmAgentReady, warmPoolFor } from './support/warmAgents.ts';
@@ -20,6 +21,8 @@ const APPROVAL_WINDOW_MS = 15_000;
  * fails the first test): the approval below is decided well after it.
  */
 const CLI_TOOL_TIMEOUT_MS = 3_000;
+/** The prompt of the task whose Claude asks a question nobody answers. */
+const UNANSWERED_PROMPT = 'ask and wait';
 
 /**
  * Headless approvals on the real claude CLI: the permission-prompt tool keeps the CLI waiting for the
@@ -40,6 +43,10 @@ describe.each<AgentStart>(['cold', 'warm'])('headless approvals last the approva
     // requests before it: a request the CLI sends again gets the same answer.
     bed.stub.respond((request) => {
       if (request.tools.length === 0) return { text: 'side request' };
+      if (request.conversation.includes(UNANSWERED_PROMPT))
+        return request.toolResults.length > 0
+          ? { text: 'I assumed Postgres.' }
+          : { text: 'Asking first.', toolUses: [{ name: 'AskUserQuestion', input: { questions: [DATABASE_QUESTION] } }] };
       const file = Object.entries(writes).find(([prompt]) => request.conversation.includes(prompt))?.[1];
       if (!file) return { text: 'Done as far as I could.' };
       if (request.toolResults.length > 0) return { text: 'All written.' };
@@ -60,8 +67,8 @@ describe.each<AgentStart>(['cold', 'warm'])('headless approvals last the approva
     await stopLoad?.();
   });
 
-  const submit = async (prompt: string, file: string) => {
-    writes[prompt] = file;
+  const submit = async (prompt: string, file?: string) => {
+    if (file) writes[prompt] = file;
     await warmAgentReady(bed.system, 'asks', start);
     const res = await bed.system.fetch('/v1/tasks', { method: 'POST', headers: json, body: JSON.stringify({ slot: 'asks', prompt }) });
     expect(res.status).toBe(202);
@@ -142,7 +149,23 @@ describe.each<AgentStart>(['cold', 'warm'])('headless approvals last the approva
     expect(fs.existsSync(file)).toBe(false);
   }, 120_000);
 
+  it("a task's question nobody answers expires with the window: Claude is told so and goes on, and the task does not fail", async () => {
+    const taskId = await submit(UNANSWERED_PROMPT);
+    const approval = await approvalOf(taskId, UNANSWERED_PROMPT);
+    expect(approval).toMatchObject({ tool: 'AskUserQuestion', rule: null });
+    const task = await bed.system.core.tasks.waitForEnd(taskId, APPROVAL_WINDOW_MS + 60_000);
+    expect(task).toMatchObject({ status: 'succeeded', result: 'I assumed Postgres.' });
+    expect((await bed.system.core.approvals.get(approval.id, ADMIN)).status).toBe('expired');
+    const told = bed.stub.conversationRequests(UNANSWERED_PROMPT).flatMap((request) => request.toolResults);
+    expect(told).toEqual([
+      expect.objectContaining({
+        content: expect.stringContaining('Nobody answered within 1 minute: the person may be away.'),
+        isError: true,
+      }),
+    ]);
+  }, 120_000);
+
   it.runIf(start === 'warm')('each task was handed a warm agent, its permission prompts bound to it at hand-off', () => {
-    expect(bed.system.worker!.warmPools.handedOut('asks')).toBe(3);
+    expect(bed.system.worker!.warmPools.handedOut('asks')).toBe(4);
   });
 });

@@ -1,8 +1,10 @@
-import type { MissionEvent, Session, SessionScreen, SessionTurn } from '@mission/contracts';
+import type { Approval, MissionEvent, Session, SessionScreen, SessionTurn } from '@mission/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
+import { waitUntil } from './support/processes.ts';
 import { CACHES_QUESTION, DATABASE_QUESTION } from './support/questions.ts';
 import { scriptByPrompt, type StubReply } from './support/stubAnthropic.ts';
+import { ADMIN } from './support/system.ts';
 
 /**
  * Questions Claude puts to the person (Claude Code's AskUserQuestion tool), and the plan it asks them to approve
@@ -165,20 +167,71 @@ describe("Claude's questions to the person (AskUserQuestion, real claude CLI)", 
     await call('POST', `/v1/sessions/${session.id}/kill`);
   });
 
-  it('a task has no person at hand: its question is answered at once with that, no approval asked, and the task goes on', async () => {
-    replies['choose for me'] = [ask('toolu_task', [DATABASE_QUESTION]), { text: 'I went with Postgres: it fits a server.' }];
+  /** The task's pending approval, once its Claude asked (polled: the approval is a row the worker writes). */
+  const pendingApprovalOf = async (taskId: string) => {
+    let approval: Approval | undefined;
+    await waitUntil(
+      async () =>
+        (approval = (await bed.system.core.approvals.list({ status: 'pending' }, ADMIN)).find((a) => a.owner.id === taskId)) !== undefined,
+      60_000,
+      `an approval of task ${taskId}`,
+    );
+    return approval!;
+  };
+  const decide = (id: string, verdict: 'approve' | 'deny', body: unknown) => call<Approval>('POST', `/v1/approvals/${id}/${verdict}`, body);
+
+  it("a task's question waits as an approval; approved with an answer to each question, Claude reads them and the task goes on", async () => {
+    replies['choose for me'] = [ask('toolu_task', [DATABASE_QUESTION, CACHES_QUESTION]), { text: 'SQLite, caching sessions and queries.' }];
     const submitted = await call<{ id: string }>('POST', '/v1/tasks', { slot: 'default', prompt: 'choose for me' });
     expect(submitted.status).toBe(202);
+    const approval = await pendingApprovalOf(submitted.body.id);
+    expect(approval).toMatchObject({ tool: 'AskUserQuestion', input: { questions: [DATABASE_QUESTION, CACHES_QUESTION] }, rule: null });
+
+    // A yes without the answers, or answers the questions do not take, is refused in Mission's words; it stays pending.
+    const bare = await decide(approval.id, 'approve', {});
+    expect(bare.status).toBe(400);
+    expect(JSON.stringify(bare.body)).toContain(
+      "is Claude's question: approve it with answers, one per question in order (an option's key, or text in your own words). 1. Which database should we use? (1: Postgres; 2: SQLite) 2. Which caches should it keep? (1: Sessions; 2: Pages; 3: Queries; pick any)",
+    );
+    const wrong = await decide(approval.id, 'approve', { answers: [{ option: '3' }, { option: '1' }] });
+    expect(wrong.status).toBe(400);
+    expect(JSON.stringify(wrong.body)).toContain("answer 1 (Which database should we use?): the question has no option '3'");
+    expect((await decide(approval.id, 'approve', { answers: [{ option: '1' }] })).status).toBe(400);
+
+    const approved = await decide(approval.id, 'approve', { answers: [{ option: '2' }, { option: '1,3' }] });
+    expect(approved.status).toBe(200);
+    expect(approved.body).toMatchObject({
+      status: 'approved',
+      answers: { 'Which database should we use?': 'SQLite', 'Which caches should it keep?': 'Sessions, Queries' },
+    });
     const task = await bed.system.core.tasks.waitForEnd(submitted.body.id, 60_000);
-    expect(task).toMatchObject({ status: 'succeeded', result: 'I went with Postgres: it fits a server.' });
-    expect(toolResults('toolu_task')).toEqual([
-      expect.objectContaining({
-        content: expect.stringContaining('Nobody can answer questions here: this is a Mission task'),
-        isError: true,
-      }),
+    expect(task).toMatchObject({ status: 'succeeded', result: 'SQLite, caching sessions and queries.' });
+    const [told] = toolResults('toolu_task');
+    expect(told?.isError).toBe(false);
+    expect(told?.content).toContain('"Which database should we use?"="SQLite"');
+    expect(told?.content).toContain('"Which caches should it keep?"="Sessions, Queries"');
+  });
+
+  it("a task's question answered in words, or denied with a reason Claude reads; neither fails the task", async () => {
+    replies['name it'] = [ask('toolu_named', [DATABASE_QUESTION]), { text: 'MariaDB then.' }];
+    replies['pick one'] = [ask('toolu_refused', [DATABASE_QUESTION]), { text: 'I picked Postgres myself.' }];
+    // One after the other: the stub's script follows one conversation at a time.
+    const named = await call<{ id: string }>('POST', '/v1/tasks', { slot: 'default', prompt: 'name it' });
+    const words = await decide((await pendingApprovalOf(named.body.id)).id, 'approve', { answers: [{ text: 'MariaDB' }] });
+    expect(words.body).toMatchObject({ status: 'approved', answers: { 'Which database should we use?': 'MariaDB' } });
+    expect(await bed.system.core.tasks.waitForEnd(named.body.id, 60_000)).toMatchObject({ status: 'succeeded', result: 'MariaDB then.' });
+
+    const refused = await call<{ id: string }>('POST', '/v1/tasks', { slot: 'default', prompt: 'pick one' });
+    const no = await decide((await pendingApprovalOf(refused.body.id)).id, 'deny', { reason: 'decide it yourself' });
+    expect(no.body).toMatchObject({ status: 'denied', answers: null });
+    expect(await bed.system.core.tasks.waitForEnd(refused.body.id, 60_000)).toMatchObject({
+      status: 'succeeded',
+      result: 'I picked Postgres myself.',
+    });
+    expect(toolResults('toolu_named')[0]?.content).toContain('"Which database should we use?"="MariaDB"');
+    expect(toolResults('toolu_refused')).toEqual([
+      expect.objectContaining({ content: expect.stringContaining('decide it yourself'), isError: true }),
     ]);
-    const log = await events(submitted.body.id);
-    expect(log.filter((e) => ['approval_requested', 'permission_decision'].includes(e.type))).toEqual([]);
   });
 
   // Claude Code 2.1.332 takes a PermissionRequest allow without the tool's input for no answer to a tool that needs

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { QuestionForm, questionsOf } from './claudeQuestions.ts';
+import { answerQuestions, QuestionForm, questionsOf } from './claudeQuestions.ts';
 
 const database = {
   question: 'Which database?',
@@ -47,7 +47,7 @@ describe('QuestionForm', () => {
       'Which caches? (question 2 of 2)\nPick any: several keys separated by commas (1,2), or an answer in your own words.',
     );
     expect(form.answer({ option: '3,1,3' })).toBe(true);
-    expect(form.answered).toEqual({ 'Which database?': 'SQLite', 'Which caches?': ['C', 'A'] });
+    expect(form.answered).toEqual({ 'Which database?': 'SQLite', 'Which caches?': 'C, A' });
   });
 
   it("takes an answer in the person's own words", () => {
@@ -63,5 +63,25 @@ describe('QuestionForm', () => {
     expect(() => form.answer({ option: '0' })).toThrow("the question has no option '0'");
     expect(() => form.answer({ option: '1,2' })).toThrow('the question takes one option, not 2 (1,2)');
     expect(form.answer({ option: '1' })).toBe(true);
+  });
+});
+
+describe('answerQuestions', () => {
+  const questions = questionsOf({ questions: [database, caches] })!;
+
+  it('answers every question at once, in order, as the CLI takes them', () => {
+    expect(answerQuestions(questions, [{ text: 'MySQL' }, { option: '2,3' }])).toEqual({
+      'Which database?': 'MySQL',
+      'Which caches?': 'B, C',
+    });
+  });
+
+  it('refuses another count of answers, and names the question an answer does not fit', () => {
+    expect(() => answerQuestions(questions, [{ option: '1' }])).toThrow(
+      'Claude asks 2 questions: give one answer for each, in order, not 1. 1. Which database? (1: Postgres; 2: SQLite) 2. Which caches? (1: A; 2: B; 3: C; pick any)',
+    );
+    expect(() => answerQuestions(questions, [{ option: '1' }, { option: '4' }])).toThrow(
+      "answer 2 (Which caches?): the question has no option '4'; it offers 1: A; 2: B; 3: C",
+    );
   });
 });

@@ -49,7 +49,7 @@ export function questionsOf(input: Record<string, unknown>): ClaudeQuestion[] | 
  */
 export class QuestionForm {
   /** One answer per question answered: an option's label, the labels a pick-any question's keys named, or the person's words. */
-  private readonly answers: (string | string[])[] = [];
+  private readonly answers: string[] = [];
 
   constructor(readonly questions: readonly ClaudeQuestion[]) {}
 
@@ -78,8 +78,8 @@ export class QuestionForm {
     return this.answers.length === this.questions.length;
   }
 
-  /** The answers by question text, as the CLI takes them (a pick-any question's labels as a list: the CLI joins them itself). */
-  get answered(): Record<string, string | string[]> {
+  /** The answers by question text, as the CLI takes them. */
+  get answered(): QuestionAnswers {
     return Object.fromEntries(this.questions.map((each, i) => [each.question, this.answers[i] ?? '']));
   }
 
@@ -89,8 +89,11 @@ export class QuestionForm {
     return question;
   }
 
-  /** The label of the option `keys` names ("2"), or the labels a pick-any question's keys name ("1,3"). */
-  private picked(keys: string): string | string[] {
+  /**
+   * The label of the option `keys` names ("2"), or the labels a pick-any question's keys name ("1,3"), separated by
+   * commas as the CLI's schema of the answers says (its own dialog joins them with ", ").
+   */
+  private picked(keys: string): string {
     const { options, multiSelect } = this.current;
     const offered = () => offeredOptions(this.dialog.options);
     const picks = [...new Set(keys.split(','))];
@@ -101,6 +104,53 @@ export class QuestionForm {
       if (!/^\d+$/.test(key) || !option) throw new BadRequestError(`the question has no option '${key}'; it offers ${offered()}`);
       return option.label;
     });
-    return multiSelect ? labels : (labels[0] ?? '');
+    return labels.join(', ');
   }
+}
+
+/** Claude's questions answered: each question's answer by its text (a pick-any question's labels separated by ", "). */
+export type QuestionAnswers = Record<string, string>;
+
+/** An answer as a schema reads it (`questionReplySchema`): its words when it has them, else its option key(s). */
+export function dialogReply(answer: { option?: string; text?: string }): DialogReply {
+  return answer.text === undefined ? { option: answer.option ?? '' } : { text: answer.text };
+}
+
+/**
+ * Every question of an AskUserQuestion call answered at once (an approval's answers: one per question, in order), as
+ * the CLI takes them. A count that is not the questions' or an answer a question does not take is refused, naming it.
+ * Pure.
+ */
+export function answerQuestions(questions: readonly ClaudeQuestion[], replies: readonly DialogReply[]): QuestionAnswers {
+  if (replies.length !== questions.length) {
+    throw new BadRequestError(
+      `Claude asks ${questions.length} question${questions.length === 1 ? '' : 's'}: give one answer for each, in order, not ${replies.length}. ${questionsLine(questions)}`,
+    );
+  }
+  const form = new QuestionForm(questions);
+  replies.forEach((reply, i) => {
+    try {
+      form.answer(reply);
+    } catch (error) {
+      if (!(error instanceof BadRequestError)) throw error;
+      throw new BadRequestError(`answer ${i + 1} (${questions[i]?.question}): ${error.message}`);
+    }
+  });
+  return form.answered;
+}
+
+/** What Claude reads when nobody answered its question within the window (as the CLI tells it of a person away). */
+export function unansweredMessage(windowMs: number): string {
+  const minutes = Math.max(1, Math.round(windowMs / 60_000));
+  return `Nobody answered within ${minutes} minute${minutes === 1 ? '' : 's'}: the person may be away. Go on with your best judgment and say what you assumed; ask again later if it still matters.`;
+}
+
+/** Claude's questions as a message names them: `1. Which database? (1: Postgres; 2: SQLite) 2. …`, pick-any ones marked. */
+export function questionsLine(questions: readonly ClaudeQuestion[]): string {
+  return questions
+    .map(({ question, options, multiSelect }, i) => {
+      const keys = offeredOptions(options.map((option, key) => ({ key: String(key + 1), label: option.label })));
+      return `${i + 1}. ${question} (${keys}${multiSelect ? '; pick any' : ''})`;
+    })
+    .join(' ');
 }

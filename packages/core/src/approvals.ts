@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import {
   type Approval,
+  answerQuestions,
+  ASK_USER_QUESTION,
+  BadRequestError,
   type Caller,
+  dialogReply,
+  type QuestionAnswers,
+  type QuestionReplyInput,
+  questionsLine,
+  questionsOf,
   approvalDecisionSchema,
   approvalListQuerySchema,
   MissionError,
@@ -101,8 +109,38 @@ export class ApprovalService {
   }
 
   private async decide(id: string, verdict: ApprovalVerdict, body: unknown, by: string): Promise<ApprovalWithLink> {
-    const { reason } = parseInput(approvalDecisionSchema, body ?? {}, 'decision');
-    return this.withLink(await this.deps.store.decide(id, verdict, by, reason));
+    const { reason, answers } = parseInput(approvalDecisionSchema, body ?? {}, 'decision');
+    const answered = verdict === 'approved' || answers ? await this.answersFor(id, verdict, answers) : undefined;
+    return this.withLink(await this.deps.store.decide(id, verdict, by, reason, answered));
+  }
+
+  /**
+   * What approving `id` answers: Claude's question (tool AskUserQuestion) is approved only with an answer to each of
+   * its questions, in order; nothing else takes answers. Undefined for an approval decided already (the store then
+   * says so).
+   */
+  private async answersFor(
+    id: string,
+    verdict: ApprovalVerdict,
+    replies: QuestionReplyInput[] | undefined,
+  ): Promise<QuestionAnswers | undefined> {
+    const approval = await this.deps.store.get(id);
+    if (approval.status !== 'pending') return undefined;
+    const questions = approval.tool === ASK_USER_QUESTION ? questionsOf(approval.input) : null;
+    if (!questions || verdict === 'denied') {
+      if (!replies) return undefined;
+      throw new BadRequestError(
+        questions
+          ? 'a denial takes no answers: approve with the answers, or deny with a reason Claude reads'
+          : `approval ${id} is for ${approval.tool}, not Claude's question: it takes no answers`,
+      );
+    }
+    if (!replies) {
+      throw new BadRequestError(
+        `approval ${id} is Claude's question: approve it with answers, one per question in order (an option's key, or text in your own words). ${questionsLine(questions)}`,
+      );
+    }
+    return answerQuestions(questions, replies.map(dialogReply));
   }
 
   private seenBy(approval: Approval, caller: Caller): ApprovalSeen {

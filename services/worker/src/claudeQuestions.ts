@@ -1,17 +1,10 @@
-import { type ClaudeQuestion, ConflictError, type DialogReply, QuestionForm } from '@mission/contracts';
+import { type ClaudeQuestion, ConflictError, type DialogReply, QuestionForm, unansweredMessage } from '@mission/contracts';
 import { NO_DECISION, permissionAnswer } from './hooks/hookPayloads.ts';
 
 /*
  * A session's AskUserQuestion call, held at its PermissionRequest hook until the person answers (the questions
  * themselves: claudeQuestions.ts in @mission/contracts). Nothing is typed into the CLI's question screen.
  */
-
-/**
- * What a task's Claude reads when it asks a question (its permission prompt answers at once, no approval: an
- * approval cannot carry an answer, and a "yes" to it gave Claude "The user did not answer the questions.").
- */
-export const NO_PERSON_IN_A_TASK =
-  'Nobody can answer questions here: this is a Mission task, run without a person at hand. Go on with your best judgment and say what you assumed in your answer.';
 
 /** How a held question ended: answered in full, withdrawn by an interrupt, left unanswered past its window, or hung up by the CLI. */
 export type QuestionEnd = 'answered' | 'withdrawn' | 'unanswered' | 'hung_up';
@@ -36,7 +29,10 @@ export class HeldQuestion {
   ) {
     this.form = new QuestionForm(questions);
     this.settled = new Promise((resolve) => (this.settle = resolve));
-    this.timer = setTimeout(() => this.end('unanswered', unansweredAnswer(windowMs)), windowMs);
+    this.timer = setTimeout(
+      () => this.end('unanswered', permissionAnswer({ behavior: 'deny', message: unansweredMessage(windowMs) })),
+      windowMs,
+    );
     this.timer.unref();
   }
 
@@ -64,13 +60,4 @@ export class HeldQuestion {
     clearTimeout(this.timer);
     this.settle(answer);
   }
-}
-
-/** What Claude reads when nobody answered its question within the window (as the CLI tells it of a person away). */
-function unansweredAnswer(windowMs: number): object {
-  const minutes = Math.max(1, Math.round(windowMs / 60_000));
-  return permissionAnswer({
-    behavior: 'deny',
-    message: `Nobody answered within ${minutes} minute${minutes === 1 ? '' : 's'}: the person may be away. Go on with your best judgment and say what you assumed; ask again later if it still matters.`,
-  });
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { questionReplySchema } from './sessions.ts';
 
 export const approvalStatuses = ['pending', 'approved', 'denied', 'expired'] as const;
 export const approvalStatusSchema = z.enum(approvalStatuses);
@@ -19,6 +20,8 @@ export const approvalSchema = z.object({
   decidedAt: z.string().nullable(),
   decidedBy: z.string().nullable(),
   reason: z.string().nullable(),
+  /** Claude's question (tool `AskUserQuestion`) answered: each question's answer by its text, as the CLI takes them (a pick-any's labels separated by ", "). */
+  answers: z.record(z.string(), z.string()).nullable(),
 });
 export type Approval = z.infer<typeof approvalSchema>;
 
@@ -28,8 +31,14 @@ export const approvalListQuerySchema = z.strictObject({
 });
 export type ApprovalListQuery = z.infer<typeof approvalListQuerySchema>;
 
-/** A decision on an approval; the reason is passed on to Claude when it is a no. */
-export const approvalDecisionSchema = z.strictObject({ reason: z.string().trim().max(2_000).optional() });
+/**
+ * A decision on an approval; the reason is passed on to Claude when it is a no. Approving Claude's question (tool
+ * `AskUserQuestion`) takes `answers`: one per question, in order.
+ */
+export const approvalDecisionSchema = z.strictObject({
+  reason: z.string().trim().max(2_000).optional(),
+  answers: z.array(questionReplySchema).min(1).max(8).optional(),
+});
 export type ApprovalDecisionInput = z.infer<typeof approvalDecisionSchema>;
 
 /** An approval, with the signed link a person can open to decide it for callers who may decide (`approvals:write`). */

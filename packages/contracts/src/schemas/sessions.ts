@@ -130,20 +130,26 @@ export const answerOptionSchema = z
   .string()
   .regex(/^\d{1,2}(,\d{1,2})*$/, 'an option key such as "1" (or keys such as "1,3" for a question that takes several)');
 
+/** The fields of an answer to a dialog: the key(s) of its options, or, for Claude's question, the person's own words. */
+const replyFields = {
+  option: answerOptionSchema.optional(),
+  text: z.string().trim().min(1, 'text must not be empty').max(32_768, 'text must be at most 32,768 characters').optional(),
+};
+const oneReply = [
+  (answer: { option?: string; text?: string }) => (answer.option === undefined) !== (answer.text === undefined),
+  { message: "give either option (the key of one of the dialog's options) or text (an answer in your own words), not both" },
+] as const;
+
+/** One answer to one of Claude's questions: `option`, the key(s) of its options ("2", or "1,3" for a pick-any question), or `text`, in words. */
+export const questionReplySchema = z.strictObject(replyFields).refine(...oneReply);
+export type QuestionReplyInput = z.infer<typeof questionReplySchema>;
+
 /**
  * `POST /v1/sessions/:id/answer`: what answers a blocked session's dialog. `option`: the key of one of its options (the
  * digit shown, or its position in a list without digits), or several keys separated by commas for a pick-any
  * `question`; `text`: an answer in the person's own words, for a `question` only.
  */
-export const sessionAnswerSchema = z
-  .strictObject({
-    option: answerOptionSchema.optional(),
-    text: z.string().trim().min(1, 'text must not be empty').max(32_768, 'text must be at most 32,768 characters').optional(),
-    timeoutMs: turnTimeoutMs,
-  })
-  .refine((answer) => (answer.option === undefined) !== (answer.text === undefined), {
-    message: "give either option (the key of one of the dialog's options) or text (an answer in your own words), not both",
-  });
+export const sessionAnswerSchema = z.strictObject({ ...replyFields, timeoutMs: turnTimeoutMs }).refine(...oneReply);
 export type SessionAnswerInput = z.infer<typeof sessionAnswerSchema>;
 
 /** The approval a permission dialog waits for (its role says a person decides). */

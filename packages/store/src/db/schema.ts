@@ -241,6 +241,8 @@ export const approvals = pgTable(
     decidedAt: timestamp('decided_at', { withTimezone: true }),
     decidedBy: text('decided_by'),
     reason: text('reason'),
+    /** Claude's question (AskUserQuestion) answered: each answer by its question's text. */
+    answers: jsonb('answers').$type<Record<string, string>>(),
   },
   (t) => [index('approvals_status_requested_idx').on(t.status, t.requestedAt)],
 );

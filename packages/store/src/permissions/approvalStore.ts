@@ -7,7 +7,7 @@ import { ConflictError, NotFoundError } from '@mission/contracts';
 import type { EventOwner } from '@mission/contracts';
 import { newId } from '@mission/contracts';
 import { channels } from '../queues.ts';
-import type { Approval, ApprovalListQuery, ApprovalStatus } from '@mission/contracts';
+import type { Approval, ApprovalListQuery, ApprovalStatus, QuestionAnswers } from '@mission/contracts';
 
 export interface ApprovalRequest {
   owner: EventOwner;
@@ -72,9 +72,9 @@ export class ApprovalStore {
     return rows.map(toApproval);
   }
 
-  /** Approves or denies a pending approval; one already decided or expired is a conflict. */
-  async decide(id: string, verdict: ApprovalVerdict, by: string, reason?: string): Promise<Approval> {
-    const decided = await this.settle(id, verdict, by, reason ?? null);
+  /** Approves or denies a pending approval (an approved question with its answers); one already decided or expired is a conflict. */
+  async decide(id: string, verdict: ApprovalVerdict, by: string, reason?: string, answers?: QuestionAnswers): Promise<Approval> {
+    const decided = await this.settle(id, verdict, by, reason ?? null, answers ?? null);
     if (decided) return decided;
     const current = await this.get(id);
     throw new ConflictError(`approval ${id} is already ${current.status}`, { status: current.status, decidedBy: current.decidedBy });
@@ -133,10 +133,11 @@ export class ApprovalStore {
     status: Exclude<ApprovalStatus, 'pending'>,
     by: string,
     reason: string | null,
+    answers: QuestionAnswers | null = null,
   ): Promise<Approval | null> {
     const [row] = await this.db
       .update(approvals)
-      .set({ status, decidedBy: by, reason, decidedAt: sql`now()` })
+      .set({ status, decidedBy: by, reason, answers, decidedAt: sql`now()` })
       .where(and(eq(approvals.id, id), eq(approvals.status, 'pending')))
       .returning();
     if (!row) return null;
@@ -168,5 +169,6 @@ export function toApproval(row: ApprovalRow): Approval {
     decidedAt: row.decidedAt?.toISOString() ?? null,
     decidedBy: row.decidedBy,
     reason: row.reason,
+    answers: row.answers,
   };
 }

@@ -1,7 +1,22 @@
-import type { Approval, EventOwner, ToolUse } from '@mission/contracts';
+import {
+  type Approval,
+  ASK_USER_QUESTION,
+  type EventOwner,
+  type QuestionAnswers,
+  type ToolUse,
+  unansweredMessage,
+} from '@mission/contracts';
 import type { AgentPlaces } from '../agentProcess.ts';
 import { decideOnDisk } from './realPathOnDisk.ts';
-import { type ApprovalStore, type Database, type EventLog, type Logger, recordDecision, roleInForce } from '@mission/store';
+import {
+  type ApprovalStore,
+  type Database,
+  type EventLog,
+  type Logger,
+  type RoleInForce,
+  recordDecision,
+  roleInForce,
+} from '@mission/store';
 
 export interface GuardRequest {
   owner: EventOwner;
@@ -23,6 +38,8 @@ export interface GuardAnswer {
   reason?: string;
   /** The approval it waited for when nobody decided it (it expired): the tool use never ran. */
   undecided?: Approval;
+  /** Claude's question answered: the answers to give the CLI with the allow. */
+  answers?: QuestionAnswers;
 }
 
 export interface PermissionGuardOptions {
@@ -72,13 +89,31 @@ export class PermissionGuard {
       });
       return { decision: policy.verdict, reason };
     }
+    return this.askPerson(request, role, policy.rule, policy.reason);
+  }
+
+  /**
+   * Claude's question to a person (AskUserQuestion) in a task: held as an approval the person (or the main agent)
+   * approves with the answers. Asking changes nothing, so no role rule lets it through unasked (a role that forbids it
+   * keeps the tool from Claude); past the approval window Claude is told nobody answered.
+   */
+  async ask(request: GuardRequest): Promise<GuardAnswer> {
+    const role = await roleInForce(this.deps.db, request.slot.role);
+    // A question nobody answered fails nothing: Claude goes on with its best judgment.
+    const { undecided: _unanswered, ...answer } = await this.askPerson(request, role, null, 'Claude asks: approve with the answers');
+    return answer;
+  }
+
+  /** Holds the tool use for a person: an approval, its event, and the wait for its decision (a timeout denies). */
+  private async askPerson(request: GuardRequest, role: RoleInForce, rule: string | null, why: string | undefined): Promise<GuardAnswer> {
+    const { owner, slot, use } = request;
     const approval = await this.deps.approvals.create({
       owner,
       slot: slot.id,
       role: role.name,
       tool: use.tool,
       input: use.input,
-      rule: policy.rule,
+      rule,
       timeoutMs: this.deps.approvalTimeoutMs,
     });
     await this.deps.events.append(owner, {
@@ -87,8 +122,8 @@ export class PermissionGuard {
         approvalId: approval.id,
         tool: use.tool,
         input: use.input,
-        rule: policy.rule,
-        ...(policy.reason ? { why: policy.reason } : {}),
+        rule,
+        ...(why ? { why } : {}),
         expiresAt: approval.expiresAt,
       },
     });
@@ -96,25 +131,35 @@ export class PermissionGuard {
     request.onApprovalPending?.(approval);
     const decided = await this.deps.approvals.waitForDecision(approval.id, this.deps.approvalTimeoutMs, request.signal);
     const decision = decided.status === 'approved' ? 'allow' : 'deny';
-    const reason =
-      decided.status === 'expired'
-        ? decided.decidedBy !== 'timeout'
-          ? `Mission denied this: the request was withdrawn (${decided.reason ?? decided.decidedBy}).`
-          : 'Mission denied this: nobody approved it in time. Carry on without it.'
-        : decision === 'deny' && decided.reason
-          ? `Mission denied this (${decided.decidedBy}): ${decided.reason}`
-          : undefined;
+    const reason = this.reasonFor(decided, use.tool === ASK_USER_QUESTION);
     await recordDecision(this.deps.db, this.deps.events, {
       owner,
       use,
       decision,
       by: decided.decidedBy ?? 'unknown',
       role,
-      rule: policy.rule,
+      rule,
       approvalId: approval.id,
       reason,
     });
-    return { decision, reason, ...(decided.status === 'expired' ? { undecided: decided } : {}) };
+    return {
+      decision,
+      reason,
+      ...(decided.answers ? { answers: decided.answers } : {}),
+      ...(decided.status === 'expired' ? { undecided: decided } : {}),
+    };
+  }
+
+  /** What Claude reads of a decided approval that is no yes: withdrawn, timed out (a question: nobody answered), or denied with a reason. */
+  private reasonFor(decided: Approval, question: boolean): string | undefined {
+    if (decided.status === 'expired') {
+      if (decided.decidedBy !== 'timeout')
+        return `Mission denied this: the request was withdrawn (${decided.reason ?? decided.decidedBy}).`;
+      return question
+        ? unansweredMessage(this.deps.approvalTimeoutMs)
+        : 'Mission denied this: nobody approved it in time. Carry on without it.';
+    }
+    return decided.status === 'denied' && decided.reason ? `Mission denied this (${decided.decidedBy}): ${decided.reason}` : undefined;
   }
 }
 

@@ -11,7 +11,6 @@ import { z } from 'zod';
 import type { CliLaunch } from '../cliLaunch.ts';
 import { agentCallServer } from '../agentCallServer.ts';
 import { CallerCheck, CallerPin } from '../agentCaller.ts';
-import { NO_PERSON_IN_A_TASK } from '../claudeQuestions.ts';
 import { readBody } from '../httpBody.ts';
 import type { GuardRequest, PermissionGuard } from './permissionGuard.ts';
 
@@ -167,22 +166,21 @@ export class PermissionPromptServer {
                 { type: 'text', text: JSON.stringify({ behavior: 'deny', message: 'Mission denied this: the agent has no task yet.' }) },
               ],
             };
-          // Claude's question to a person: a task has none to ask, so Claude is told so at once.
-          if (tool_name === ASK_USER_QUESTION && questionsOf(input))
-            return { content: [{ type: 'text', text: JSON.stringify({ behavior: 'deny', message: NO_PERSON_IN_A_TASK }) }] };
           const stopProgress = keepAlive(extra, this.logger);
-          const check = this.guard.check({
+          const request = {
             owner: task.owner,
             slot: task.slot,
             use: { tool: tool_name, input },
             signal: AbortSignal.any([extra.signal, route.ended.signal]),
-          });
+          };
+          // Claude's question to a person: held as an approval approved with the answers.
+          const check = tool_name === ASK_USER_QUESTION && questionsOf(input) ? this.guard.ask(request) : this.guard.check(request);
           route.checks.add(check);
           const answer = await check.finally(() => (route.checks.delete(check), stopProgress()));
           if (answer.undecided) route.undecided.push(answer.undecided);
           const decision =
             answer.decision === 'allow'
-              ? { behavior: 'allow', updatedInput: input }
+              ? { behavior: 'allow', updatedInput: answer.answers ? { ...input, answers: answer.answers } : input }
               : { behavior: 'deny', message: answer.reason ?? 'Mission denied this.' };
           return { content: [{ type: 'text', text: JSON.stringify(decision) }] };
         },
