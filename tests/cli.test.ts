@@ -20,6 +20,7 @@ import { ApiClient } from '../packages/cli/src/http.ts';
 import { painter } from '../packages/cli/src/printer.ts';
 import { SseParser } from '../packages/cli/src/sse.ts';
 import { CLAUDE_BIN } from './support/claudeEnv.ts';
+import { CACHES_QUESTION, DATABASE_QUESTION } from './support/questions.ts';
 import { startCpuLoad } from './support/cpuLoad.ts';
 import { endedChildrenCpuMs } from './support/procCpu.ts';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
@@ -506,6 +507,31 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
     expect(again.code).toBe(1);
     expect(again.stderr.split('\n')).toHaveLength(2);
     expect(again.stderr).toMatch(/^mission: .*already.*\n$/);
+  });
+
+  it("approve --answer answers a task's question, one --answer per question: option numbers pick, anything else is words", async () => {
+    const { core } = bed.system;
+    const store = new ApprovalStore(core.database.db, core.redis, core.subscriber, core.config.queuePrefix);
+    const question = await store.create({
+      owner: { kind: 'task', id: 'task_cli' },
+      slot: 'default',
+      role: 'default',
+      tool: 'AskUserQuestion',
+      input: { questions: [DATABASE_QUESTION, CACHES_QUESTION] },
+      rule: null,
+      timeoutMs: 60_000,
+    });
+    const bare = await mission(['approve', question.id]);
+    expect(bare.code).toBe(1);
+    expect(bare.stderr).toMatch(
+      /^mission: approval appr_\w+ is Claude's question: approve it with answers, one per question in order .*\n$/,
+    );
+    const answered = await mission(['approve', question.id, '--answer', '2', '--answer', 'only the sessions', '--json']);
+    expect(answered.code).toBe(0);
+    expect(JSON.parse(answered.stdout)).toMatchObject({
+      status: 'approved',
+      answers: { 'Which database should we use?': 'SQLite', 'Which caches should it keep?': 'only the sessions' },
+    });
   });
 
   it('doctor passes on the running system, and fails with a clear line when MISSION_URL is a closed port', async () => {

@@ -12,6 +12,7 @@ import { chromiumAvailable, ensureConsoleBuilt, launchChromium, screenshot } fro
 import { prepareClaudeHome } from './support/claudeEnv.ts';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
 import { waitUntil } from './support/processes.ts';
+import { CACHES_QUESTION, DATABASE_QUESTION } from './support/questions.ts';
 import { startTestSystem, type TestSystem } from './support/system.ts';
 import { scriptByPrompt, type StubReply } from './support/stubAnthropic.ts';
 import { EVERY_SLOT_OPTION } from './support/slotOptions.ts';
@@ -283,6 +284,52 @@ describe.skipIf(!chromiumAvailable())('web console (headless Chromium, real clau
     // The reply is in the conversation as the transcript gives it; the turn ends at the CLI's Stop.
     await waitUntil(async () => (await bed.system.core.sessions.get(session.id)).state === 'idle', 30_000, 'the turn to end');
     await bed.system.fetch(`/v1/sessions/${session.id}/kill`, { method: 'POST' });
+  });
+
+  it("a task's question waits in the inbox as a question, answered there with an option and in words; Claude reads the answers", async () => {
+    replies['choose the storage in the console'] = [
+      {
+        text: 'I need to know first.',
+        toolUses: [{ id: 'toolu_inbox_question', name: 'AskUserQuestion', input: { questions: [DATABASE_QUESTION, CACHES_QUESTION] } }],
+      },
+      { text: 'MariaDB, caching sessions and queries.' },
+    ];
+    const submitted = await bed.system.call<{ id: string }>('POST', '/v1/tasks', {
+      slot: 'default',
+      prompt: 'choose the storage in the console',
+    });
+    expect(submitted.status).toBe(202);
+    await page.goto(`${bed.system.url}/#/approvals`);
+    const card = page.locator('[data-approval]').filter({ hasText: submitted.body.id });
+    await card.getByRole('heading', { name: 'Claude asks' }).waitFor({ timeout: 60_000 });
+    expect(await card.locator('legend').allInnerTexts()).toEqual([
+      'Database Which database should we use?',
+      'Caches Which caches should it keep?',
+    ]);
+    expect(await card.getByRole('radio').count()).toBe(2);
+    expect(await card.getByRole('checkbox').count()).toBe(3);
+    expect(await card.getByText('The embedded one').count()).toBe(1);
+
+    // Answer waits for an answer to each question; words given are taken instead of the option picked.
+    const [database, caches] = [card.locator('fieldset').nth(0), card.locator('fieldset').nth(1)];
+    const answer = card.getByRole('button', { name: 'Answer' });
+    expect(await answer.isDisabled()).toBe(true);
+    await database.getByRole('radio', { name: /SQLite/ }).check();
+    expect(await answer.isDisabled()).toBe(true);
+    await caches.getByRole('checkbox', { name: /Queries/ }).check();
+    await caches.getByRole('checkbox', { name: /Sessions/ }).check();
+    await expect.poll(() => answer.isEnabled()).toBe(true);
+    await database.getByLabel('Or in your own words').fill('MariaDB, please');
+    await screenshot(page, '4b-question-in-inbox');
+    await answer.click();
+    await card.waitFor({ state: 'detached', timeout: 15_000 });
+
+    const task = await bed.system.core.tasks.waitForEnd(submitted.body.id, 60_000);
+    expect(task).toMatchObject({ status: 'succeeded', result: 'MariaDB, caching sessions and queries.' });
+    const told = bed.stub.requests.flatMap((r) => r.toolResults).find((r) => r.toolUseId === 'toolu_inbox_question');
+    expect(told?.isError).toBe(false);
+    expect(told?.content).toContain('"Which database should we use?"="MariaDB, please"');
+    expect(told?.content).toContain('"Which caches should it keep?"="Sessions, Queries"');
   });
 
   it('tasks: filtered list and a task page with its result and event timeline', async () => {

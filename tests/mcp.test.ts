@@ -8,6 +8,7 @@ import { type CallToolResult, ResourceUpdatedNotificationSchema } from '@modelco
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
 import { processesIn, waitUntil } from './support/processes.ts';
+import { DATABASE_QUESTION } from './support/questions.ts';
 import { scriptByPrompt, type StubReply } from './support/stubAnthropic.ts';
 
 const TOOLS = [
@@ -145,6 +146,34 @@ describe('MCP server (the SDK client, real claude CLI on the stub API)', () => {
       expect(text(result)).toBe('Forty-two.');
       expect(json<{ status: string }>(result, 1).status).toBe('succeeded');
       expect(progress).toContain('claude: Forty-two.');
+    });
+
+    it("ask whose Claude asks a question: the progress names it, mission_approve answers it meanwhile, and the ask returns Claude's answer", async () => {
+      const prompt = `pick a database over ${transport}`;
+      reply(
+        prompt,
+        { text: 'One question first.', toolUses: [{ name: 'AskUserQuestion', input: { questions: [DATABASE_QUESTION] } }] },
+        { text: 'SQLite, as you said.' },
+      );
+      const progress: string[] = [];
+      const answered: Promise<CallToolResult>[] = [];
+      const result = (await client.callTool({ name: 'mission_ask', arguments: { prompt } }, undefined, {
+        onprogress: ({ message = '' }) => {
+          progress.push(message);
+          // The main agent's move: the approval the progress names is answered while the ask waits.
+          const approval = /^Claude asks \(approval (appr_\w+)\)/.exec(message)?.[1];
+          if (approval) answered.push(call(client, 'mission_approve', { id: approval, decision: 'approve', answers: [{ option: '2' }] }));
+        },
+      })) as CallToolResult;
+      expect(result.isError, text(result)).toBeFalsy();
+      expect(text(result)).toBe('SQLite, as you said.');
+      expect(progress).toContainEqual(
+        expect.stringMatching(
+          /^Claude asks \(approval appr_\w+\): 1\. Which database should we use\? \(1: Postgres; 2: SQLite\); answer with mission_approve and answers$/,
+        ),
+      );
+      expect(answered).toHaveLength(1);
+      expect(json(await answered[0]!)).toMatchObject({ status: 'approved', answers: { 'Which database should we use?': 'SQLite' } });
     });
 
     it('cancel stops a running task: it ran (its prompt reached the model), is cancelled mid-answer and stays cancelled', async () => {

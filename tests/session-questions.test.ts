@@ -5,6 +5,7 @@ import { waitUntil } from './support/processes.ts';
 import { CACHES_QUESTION, DATABASE_QUESTION } from './support/questions.ts';
 import { scriptByPrompt, type StubReply } from './support/stubAnthropic.ts';
 import { ADMIN } from './support/system.ts';
+import { chromiumAvailable, launchChromium } from './support/browser.ts';
 
 /**
  * Questions Claude puts to the person (Claude Code's AskUserQuestion tool), and the plan it asks them to approve
@@ -211,6 +212,35 @@ describe("Claude's questions to the person (AskUserQuestion, real claude CLI)", 
     expect(told?.content).toContain('"Which database should we use?"="SQLite"');
     expect(told?.content).toContain('"Which caches should it keep?"="Sessions, Queries"');
   });
+
+  it.skipIf(!chromiumAvailable())(
+    "a task's question answered on its approval's signed page (headless Chromium): an option picked, another in words",
+    async () => {
+      replies['answer on the page'] = [ask('toolu_page', [DATABASE_QUESTION, CACHES_QUESTION]), { text: 'Answered on the page.' }];
+      const submitted = await call<{ id: string }>('POST', '/v1/tasks', { slot: 'default', prompt: 'answer on the page' });
+      const { url } = await bed.system.core.approvals.get((await pendingApprovalOf(submitted.body.id)).id, ADMIN);
+      const browser = await launchChromium();
+      try {
+        const page = await browser.newPage();
+        // The link's path on this system (the test bed's public URL names no port).
+        await page.goto(new URL(new URL(url!).pathname, bed.system.url).toString());
+        await page.getByRole('heading', { name: 'Claude asks' }).waitFor();
+        await page.getByLabel('SQLite').check();
+        await page.locator('fieldset').nth(1).getByRole('textbox').fill('only the sessions');
+        await page.getByRole('button', { name: 'Answer' }).click();
+        await expect.poll(() => page.locator('#status').innerText()).toBe('Status: approved');
+      } finally {
+        await browser.close();
+      }
+      expect(await bed.system.core.tasks.waitForEnd(submitted.body.id, 60_000)).toMatchObject({
+        status: 'succeeded',
+        result: 'Answered on the page.',
+      });
+      const told = toolResults('toolu_page')[0]?.content;
+      expect(told).toContain('"Which database should we use?"="SQLite"');
+      expect(told).toContain('"Which caches should it keep?"="only the sessions"');
+    },
+  );
 
   it("a task's question answered in words, or denied with a reason Claude reads; neither fails the task", async () => {
     replies['name it'] = [ask('toolu_named', [DATABASE_QUESTION]), { text: 'MariaDB then.' }];

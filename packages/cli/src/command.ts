@@ -16,8 +16,11 @@ export interface CommandContext {
 /** A command's arguments as parsed: the positionals by name, and the option values. */
 export interface CommandInput {
   args: Record<string, string>;
-  options: Record<string, string | boolean | undefined>;
+  options: Record<string, OptionValue>;
 }
+
+/** An option's value: a string, a flag, or the strings of an option given several times (`multiple: true`). */
+export type OptionValue = string | boolean | string[] | undefined;
 
 export interface Command {
   name: string;

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { BadRequestError } from './errors.ts';
 import type { BlockingDialogView } from './schemas/sessions.ts';
 import { offeredOptions } from './sessions/sessionHelp.ts';
@@ -9,6 +8,8 @@ import { offeredOptions } from './sessions/sessionHelp.ts';
  * text, as its SDK hosts give them). Seen on Claude Code 2.1.332: answered so, the tool's result reads `Your questions
  * have been answered: "Which database should we use?"="SQLite". …`; allowed without answers, it reads "The user did
  * not answer the questions."
+ * No schema library: the web console reads an approval's questions with this module (`@mission/contracts/claudeQuestions`)
+ * and keeps zod out of its bundle (it would add 200 kB), so the tool's input is read by hand.
  */
 
 /** A question shown as a blocked session's dialog: its options numbered from 1. */
@@ -18,18 +19,14 @@ export type QuestionDialog = BlockingDialogView & { numbered: true; selected: nu
 export const ASK_USER_QUESTION = 'AskUserQuestion';
 
 /** A question of AskUserQuestion's input, as the CLI's schema gives it (an absent header or description reads ''). */
-const questionSchema = z.object({
-  question: z.string(),
+export interface ClaudeQuestion {
+  question: string;
   /** Its short label (a chip in the CLI's screen: "Database"). */
-  header: z.string().catch(''),
-  options: z.array(z.object({ label: z.string(), description: z.string().catch('') })),
+  header: string;
+  options: { label: string; description: string }[];
   /** Several options may be picked. */
-  multiSelect: z.boolean().catch(false),
-});
-export type ClaudeQuestion = z.infer<typeof questionSchema>;
-
-/** An input with questions to put to a person: none carries its answers already (the CLI keeps those). */
-const unansweredSchema = z.object({ questions: z.array(questionSchema).min(1), answers: z.never().optional() });
+  multiSelect: boolean;
+}
 
 /** How a person answers a dialog: the key of one of its options (keys separated by commas for a pick-any question), or in words. */
 export type DialogReply = { option: string } | { text: string };
@@ -38,10 +35,25 @@ export type DialogReply = { option: string } | { text: string };
  * The questions of an AskUserQuestion call, or null when there is none to put to a person: an input the CLI's schema
  * would not take (Mission leaves it to the CLI), or one that carries its answers already.
  */
-export function questionsOf(input: Record<string, unknown>): ClaudeQuestion[] | null {
-  const parsed = unansweredSchema.safeParse(input);
-  return parsed.success ? parsed.data.questions : null;
+export function questionsOf(input: unknown): ClaudeQuestion[] | null {
+  // None carries its answers already (the CLI keeps those).
+  if (!isRecord(input) || input.answers !== undefined || !Array.isArray(input.questions) || input.questions.length === 0) return null;
+  const questions = input.questions.map(questionOf);
+  return questions.every((question) => question !== null) ? questions : null;
 }
+
+/** One question of the input, or null when it has no question text or an option without a label. */
+function questionOf(raw: unknown): ClaudeQuestion | null {
+  if (!isRecord(raw) || typeof raw.question !== 'string' || !Array.isArray(raw.options)) return null;
+  const options = raw.options.map((option: unknown) =>
+    isRecord(option) && typeof option.label === 'string' ? { label: option.label, description: textOr(option.description) } : null,
+  );
+  if (!options.every((option) => option !== null)) return null;
+  return { question: raw.question, header: textOr(raw.header), options, multiSelect: raw.multiSelect === true };
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const textOr = (value: unknown): string => (typeof value === 'string' ? value : '');
 
 /**
  * One AskUserQuestion call waiting for a person: its questions shown and answered one at a time, as the `question`

@@ -38,3 +38,6 @@ export const taskPriority = { min: 0, max: 100, default: 50 } as const;
 export function screenText(screen: { lines: readonly string[] }, end: '' | '\n' = '\n'): string {
   return screen.lines.join('\n').replace(/\n+$/, end);
 }
+
+/** The key(s) of a dialog's options, as an answer gives them: "1", or "1,3" for a question that takes several. */
+export const OPTION_KEYS = /^\d{1,2}(,\d{1,2})*$/;

@@ -1,5 +1,5 @@
 import type { Session } from '@mission/contracts';
-import type { Command, CommandContext } from '../command.ts';
+import type { Command, CommandContext, OptionValue } from '../command.ts';
 import { DEFAULT_DETACH_KEYS, DETACH_KEYS_HELP, DetachSequence, detachKeysName, parseDetachKeys } from '../detachKeys.ts';
 import { ApiError, UnreachableError } from '../errors.ts';
 import { ownerPath } from '../eventFeed.ts';
@@ -24,7 +24,7 @@ ${DETACH_KEYS_HELP}`,
 };
 
 /** Attaches this terminal to a session until the detach keys are typed or it ends; says which on stderr. */
-export async function attachSession(context: CommandContext, id: string, detachKeysOption: string | boolean | undefined): Promise<number> {
+export async function attachSession(context: CommandContext, id: string, detachKeysOption: OptionValue): Promise<number> {
   const spec = typeof detachKeysOption === 'string' ? detachKeysOption : context.clientEnv.detachKeys;
   const keys = parseDetachKeys(spec);
   const outcome = await attachTerminal(context, id, new DetachSequence(keys));

@@ -1,6 +1,6 @@
 import type { Task } from '@mission/contracts';
 import { taskPriority } from '@mission/contracts/vocabulary';
-import type { Command } from '../command.ts';
+import type { Command, OptionValue } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { reportTaskEnd, waitForTask } from '../taskOutcome.ts';
 
@@ -31,7 +31,7 @@ With --follow --json: one JSON line per event, then the ended task as the last l
   },
 };
 
-function parsePriority(value: string | boolean | undefined): number | undefined {
+function parsePriority(value: OptionValue): number | undefined {
   if (typeof value !== 'string') return undefined;
   const priority = /^\d+$/.test(value) ? Number(value) : Number.NaN;
   if (!(priority >= taskPriority.min && priority <= taskPriority.max))

@@ -1,5 +1,5 @@
 import { scopes } from '@mission/contracts/vocabulary';
-import type { Command } from '../command.ts';
+import type { Command, OptionValue } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { loadHost } from '../host.ts';
 
@@ -58,7 +58,7 @@ Reads DATABASE_URL (or the embedded database in MISSION_DATA_DIR when it is unse
 };
 
 /** `--scopes a,b`: one or more of Mission's scopes. */
-function parseScopes(value: string | boolean | undefined): string[] {
+function parseScopes(value: OptionValue): string[] {
   const wanted = String(value ?? '')
     .split(',')
     .map((scope) => scope.trim())

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { screenText, sessionDrivers, sessionStates } from '../vocabulary.ts';
+import { OPTION_KEYS, screenText, sessionDrivers, sessionStates } from '../vocabulary.ts';
 import { slotIdSchema } from './slots.ts';
 
 export { screenText, sessionDrivers, sessionStates };
@@ -128,7 +128,7 @@ export type BlockingDialogView = z.infer<typeof blockingDialogSchema>;
 /** The key of one of a dialog's options, or several keys separated by commas (a question that lets several be picked). */
 export const answerOptionSchema = z
   .string()
-  .regex(/^\d{1,2}(,\d{1,2})*$/, 'an option key such as "1" (or keys such as "1,3" for a question that takes several)');
+  .regex(OPTION_KEYS, 'an option key such as "1" (or keys such as "1,3" for a question that takes several)');
 
 /** The fields of an answer to a dialog: the key(s) of its options, or, for Claude's question, the person's own words. */
 const replyFields = {

@@ -1,6 +1,6 @@
 import type { MissionEvent } from '@mission/contracts';
 import { describe, expect, it } from 'vitest';
-import { buildNotification } from './render.ts';
+import { buildNotification, renderRequest } from './render.ts';
 
 const blockedEvent = (payload: Record<string, unknown>): MissionEvent =>
   ({
@@ -89,5 +89,33 @@ describe('the notification of an approval', () => {
       'task task_1 asks to use Write: {"file_path":".claude/settings.json"}; it writes .claude/settings.json, Claude Code\'s own settings',
     );
     expect(asked(approvalEvent({})).text).toBe('task task_1 asks to use Write: {"file_path":".claude/settings.json"}');
+  });
+
+  it("a task's question is told with its questions and options, and answered on its page: ntfy offers no one-tap yes", () => {
+    const questions = [
+      { question: 'Which database?', header: 'Database', options: [{ label: 'Postgres' }, { label: 'SQLite' }], multiSelect: false },
+    ];
+    const event = approvalEvent({ tool: 'AskUserQuestion', input: { questions } });
+    const links = {
+      approvalId: 'appr_1',
+      page: 'https://m/approvals/t',
+      approve: 'https://m/approvals/t/approve',
+      deny: 'https://m/approvals/t/deny',
+      expiresAt: '',
+    };
+    const notification = buildNotification({
+      id: 'ntf_3',
+      kind: 'approval_requested',
+      event,
+      slot: 'default',
+      role: 'editor',
+      approval: links,
+    });
+    expect(notification).toMatchObject({
+      title: 'Claude asks on default',
+      text: "task task_1 asks: 1. Which database? (1: Postgres; 2: SQLite); answer on the approval's page",
+    });
+    const ntfy = JSON.parse(renderRequest('ntfy', 'https://ntfy.sh/mission', notification).body) as { actions: unknown[] };
+    expect(ntfy.actions).toEqual([{ action: 'view', label: 'Answer', url: 'https://m/approvals/t' }]);
   });
 });

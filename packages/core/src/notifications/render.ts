@@ -1,4 +1,12 @@
-import { howToGetPast, type MissionEvent, type NotificationKind } from '@mission/contracts';
+import {
+  ASK_USER_QUESTION,
+  type ClaudeQuestion,
+  howToGetPast,
+  type MissionEvent,
+  type NotificationKind,
+  questionsLine,
+  questionsOf,
+} from '@mission/contracts';
 
 /** Signed links of an approval: the page (GET) and the one-tap decisions (POST). */
 export interface ApprovalLinks {
@@ -24,6 +32,12 @@ export interface Notification {
   approval?: ApprovalLinks;
 }
 
+/** The questions of an approval Claude's question asks for (its AskUserQuestion call), or null for any other event. */
+function questionsAsked(event: { type: string; payload: unknown }): ClaudeQuestion[] | null {
+  const payload = event.payload as { tool?: unknown; input?: unknown };
+  return event.type === 'approval_requested' && payload.tool === ASK_USER_QUESTION ? questionsOf(payload.input) : null;
+}
+
 const clip = (text: string, max = 300) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
 /** The notification an event makes for one delivery. */
@@ -41,6 +55,10 @@ export function buildNotification(input: {
   const lines: Record<NotificationKind, () => [string, string]> = {
     approval_requested: () => {
       const payload = event.type === 'approval_requested' ? event.payload : undefined;
+      const questions = questionsAsked(event);
+      // Claude's question in a task: answered on the approval's page (or `mission approve … --answer`), not with a yes.
+      if (questions)
+        return [`Claude asks on ${slot}`, `${who} asks: ${clip(questionsLine(questions), 600)}; answer on the approval's page`];
       return [
         `Approval needed: ${payload?.tool ?? 'a tool'} on ${slot}`,
         `${who} asks to use ${payload?.tool}: ${clip(JSON.stringify(payload?.input ?? {}))}${payload?.why ? `; ${payload.why}` : ''}`,
@@ -125,13 +143,16 @@ function ntfyRequest(url: string, n: Notification) {
   const segments = topicUrl.pathname.split('/').filter(Boolean);
   const topic = segments.pop() ?? '';
   topicUrl.pathname = `/${segments.join('/')}`;
-  const actions = n.approval
-    ? [
-        { action: 'http', label: 'Approve', url: n.approval.approve, method: 'POST', clear: true },
-        { action: 'http', label: 'Deny', url: n.approval.deny, method: 'POST', clear: true },
-        { action: 'view', label: 'Open', url: n.approval.page },
-      ]
-    : [];
+  // A question is answered on its page: a one-tap yes carries no answer.
+  const actions = !n.approval
+    ? []
+    : questionsAsked(n.event)
+      ? [{ action: 'view', label: 'Answer', url: n.approval.page }]
+      : [
+          { action: 'http', label: 'Approve', url: n.approval.approve, method: 'POST', clear: true },
+          { action: 'http', label: 'Deny', url: n.approval.deny, method: 'POST', clear: true },
+          { action: 'view', label: 'Open', url: n.approval.page },
+        ];
   const body = {
     topic,
     title: n.title,

@@ -1,5 +1,5 @@
 import type { ApprovalWithLink, CoreRuntime } from '@mission/core';
-import { approvalDecisionSchema, approvalWithLinkSchema } from '@mission/contracts';
+import { ASK_USER_QUESTION, approvalDecisionSchema, approvalWithLinkSchema, type ClaudeQuestion, questionsOf } from '@mission/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { errorResponseSchema, errors } from './schemas.ts';
@@ -42,25 +42,51 @@ const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCode
 
 function page(approval: ApprovalWithLink): string {
   const pending = approval.status === 'pending';
+  const questions = approval.tool === ASK_USER_QUESTION ? questionsOf(approval.input) : null;
+  const title = questions ? 'Claude asks' : `${escape(approval.tool)} wants permission`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>Mission approval: ${escape(approval.tool)}</title>
-<style>body{font:16px system-ui;max-width:48rem;margin:2rem auto;padding:0 1rem}pre{background:#f4f4f4;padding:1rem;overflow:auto}button{font-size:1rem;padding:.5rem 1.5rem;margin-right:1rem}</style>
+<style>body{font:16px system-ui;max-width:48rem;margin:2rem auto;padding:0 1rem}pre{background:#f4f4f4;padding:1rem;overflow:auto}button{font-size:1rem;padding:.5rem 1.5rem;margin-right:1rem}fieldset{margin:1rem 0}label{display:block;margin:.25rem 0}</style>
 </head><body>
-<h1>${escape(approval.tool)} wants permission</h1>
+<h1>${title}</h1>
 <p>Slot <b>${escape(approval.slot)}</b>, role <b>${escape(approval.role)}</b>, ${escape(approval.owner.kind)} <code>${escape(approval.owner.id)}</code>.
 Rule: <code>${escape(approval.rule ?? 'none matched')}</code>. Requested ${escape(approval.requestedAt)}, expires ${escape(approval.expiresAt)}.</p>
-<pre>${escape(JSON.stringify(approval.input, null, 2))}</pre>
+${questions ? questionsForm(questions, pending) : `<pre>${escape(JSON.stringify(approval.input, null, 2))}</pre>`}
 <p id="status">Status: <b>${escape(approval.status)}</b>${approval.decidedBy ? ` by ${escape(approval.decidedBy)}` : ''}</p>
-${pending ? '<p><input id="reason" placeholder="Reason (told to Claude if you deny)" size="50"></p><button data-verdict="approve">Approve</button><button data-verdict="deny">Deny</button>' : ''}
+${pending ? `<p><input id="reason" placeholder="Reason (told to Claude if you deny)" size="50"></p><button data-verdict="approve">${questions ? 'Answer' : 'Approve'}</button><button data-verdict="deny">Deny</button>` : ''}
 <script>
+// Claude's question: one answer per question, in order: the words typed, else the options picked.
+const answers = () => [...document.querySelectorAll('fieldset')].map((question) => {
+  const text = question.querySelector('input[type=text]').value.trim();
+  if (text) return { text };
+  return { option: [...question.querySelectorAll('input:checked')].map((input) => input.value).join(',') };
+});
 for (const button of document.querySelectorAll('button')) button.onclick = async () => {
   const reason = document.getElementById('reason').value.trim();
-  const res = await fetch(location.pathname + '/' + button.dataset.verdict, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(reason ? { reason } : {}) });
+  const asked = document.querySelector('fieldset') && button.dataset.verdict === 'approve';
+  const decision = { ...(reason ? { reason } : {}), ...(asked ? { answers: answers() } : {}) };
+  const res = await fetch(location.pathname + '/' + button.dataset.verdict, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(decision) });
   const body = await res.json();
   document.getElementById('status').textContent = res.ok ? 'Status: ' + body.status : body.error.message;
-  for (const b of document.querySelectorAll('button')) b.disabled = true;
+  if (res.ok) for (const b of document.querySelectorAll('button')) b.disabled = true;
 };
 </script>
 </body></html>`;
+}
+
+/** Claude's questions, each with its options (boxes where several may be picked) and a field for an answer in words. */
+function questionsForm(questions: ClaudeQuestion[], pending: boolean): string {
+  return questions
+    .map(({ question, header, options, multiSelect }, i) => {
+      const type = multiSelect ? 'checkbox' : 'radio';
+      const choices = options
+        .map(
+          (option, key) =>
+            `<label><input type="${type}" name="q${i}" value="${key + 1}"${pending ? '' : ' disabled'}> ${escape(option.label)}${option.description ? ` <small>${escape(option.description)}</small>` : ''}</label>`,
+        )
+        .join('');
+      return `<fieldset><legend>${header ? `<b>${escape(header)}</b>: ` : ''}${escape(question)}</legend>${choices}<label>Or in your own words: <input type="text" size="40"${pending ? '' : ' disabled'}></label></fieldset>`;
+    })
+    .join('\n');
 }

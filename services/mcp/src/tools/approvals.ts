@@ -1,4 +1,4 @@
-import { approvalListQuerySchema } from '@mission/contracts';
+import { approvalDecisionSchema, approvalListQuerySchema } from '@mission/contracts';
 import { z } from 'zod';
 import { ok, tool, type ToolDef } from './tool.ts';
 
@@ -9,7 +9,7 @@ export const approvalTools: ToolDef[] = [
     immediate: true,
     scope: 'approvals:read',
     description:
-      'List permission approvals, newest first: tool uses that a role\'s confirm rule (or no rule) holds for a decision. status "pending" lists the ones waiting; each has the tool, its input, the rule, the session or task, and (for callers who may decide) a signed url a person can open.',
+      'List permission approvals, newest first: tool uses that a role\'s confirm rule (or no rule) holds for a decision, and questions a task\'s Claude asks (tool "AskUserQuestion": its input.questions, each with options). status "pending" lists the ones waiting; each has the tool, its input, the rule, the session or task, and (for callers who may decide) a signed url a person can open.',
     inputSchema: approvalListQuerySchema,
     run: async (args, { core, caller }) => ok({ approvals: await core.approvals.list(args, caller) }),
   }),
@@ -18,12 +18,16 @@ export const approvalTools: ToolDef[] = [
     immediate: true,
     scope: 'approvals:write',
     description:
-      'Decide a pending approval: "approve" lets the tool use go ahead, "deny" refuses it (the reason is passed on to Claude). The waiting session or task goes on within a second. Returns the approval.',
+      'Decide a pending approval: "approve" lets the tool use go ahead, "deny" refuses it (the reason is passed on to Claude). A task\'s question (tool "AskUserQuestion") is approved with answers: one per question, in order. The waiting session or task goes on within a second. Returns the approval.',
     inputSchema: z.strictObject({
       id: z.string().min(1).describe('The approval id (appr_…) from mission_approvals or a send that stopped at a dialog.'),
       decision: z.enum(['approve', 'deny']),
       reason: z.string().trim().max(2_000).optional().describe('Why; told to Claude on a deny.'),
+      answers: approvalDecisionSchema.shape.answers.describe(
+        'Only to approve Claude\'s question (tool AskUserQuestion): one per question, in order: {"option": "2"} (an option\'s number, from 1; "1,3" for a question that takes several) or {"text": "..."} in your own words.',
+      ),
     }),
-    run: async ({ id, decision, reason }, { core, caller }) => ok(await core.approvals[decision](id, { reason }, caller.label)),
+    run: async ({ id, decision, reason, answers }, { core, caller }) =>
+      ok(await core.approvals[decision](id, { reason, ...(answers ? { answers } : {}) }, caller.label)),
   }),
 ];

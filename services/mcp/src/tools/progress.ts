@@ -1,5 +1,5 @@
 import type { CoreRuntime } from '@mission/core';
-import type { MissionEvent } from '@mission/contracts';
+import { ASK_USER_QUESTION, type MissionEvent, questionsLine, questionsOf } from '@mission/contracts';
 import type { Extra } from './tool.ts';
 
 /**
@@ -43,7 +43,16 @@ function describe(event: MissionEvent): string {
       return `claude: ${event.payload.text.slice(0, 200)}`;
     case 'permission_request':
       return `asks permission: ${event.payload.tool} ${event.payload.summary ?? ''}`.trim();
+    case 'approval_requested':
+      return approvalLine(event.payload);
     default:
       return event.type;
   }
+}
+
+/** An approval the work waits for, as a line that says how to decide it (Claude's question: with its answers). */
+function approvalLine({ approvalId, tool, input }: { approvalId: string; tool: string; input: unknown }): string {
+  const questions = tool === ASK_USER_QUESTION ? questionsOf(input) : null;
+  if (questions) return `Claude asks (approval ${approvalId}): ${questionsLine(questions)}; answer with mission_approve and answers`;
+  return `waits for approval ${approvalId}: ${tool} (mission_approve decides it)`;
 }
