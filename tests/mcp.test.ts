@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Approval } from '@mission/contracts';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -8,7 +9,7 @@ import { type CallToolResult, ResourceUpdatedNotificationSchema } from '@modelco
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
 import { processesIn, waitUntil } from './support/processes.ts';
-import { DATABASE_QUESTION } from './support/questions.ts';
+import { CACHES_QUESTION, DATABASE_QUESTION } from './support/questions.ts';
 import { scriptByPrompt, type StubReply } from './support/stubAnthropic.ts';
 
 const TOOLS = [
@@ -174,6 +175,37 @@ describe('MCP server (the SDK client, real claude CLI on the stub API)', () => {
       );
       expect(answered).toHaveLength(1);
       expect(json(await answered[0]!)).toMatchObject({ status: 'approved', answers: { 'Which database should we use?': 'SQLite' } });
+    });
+
+    it('submit whose Claude asks a question: mission_status lists the pending approval with its questions; once answered, the task succeeds', async () => {
+      const prompt = `choose a cache over ${transport}`;
+      reply(
+        prompt,
+        { text: 'One question first.', toolUses: [{ name: 'AskUserQuestion', input: { questions: [CACHES_QUESTION] } }] },
+        { text: 'Caching pages.' },
+      );
+      const { id } = json<{ id: string }>(await call(client, 'mission_submit', { prompt }));
+      type Status = { status: string; result: string | null; pendingApprovals?: Approval[] };
+      let status: Status | undefined;
+      await waitUntil(
+        async () => (status = json<Status>(await call(client, 'mission_status', { id }))).pendingApprovals !== undefined,
+        60_000,
+        'the task to wait for its question',
+      );
+      const [pending] = status!.pendingApprovals!;
+      expect(pending).toMatchObject({ status: 'pending', tool: 'AskUserQuestion', input: { questions: [CACHES_QUESTION] } });
+      expect(
+        json(await call(client, 'mission_approve', { id: pending!.id, decision: 'approve', answers: [{ option: '2' }] })),
+      ).toMatchObject({
+        answers: { 'Which caches should it keep?': 'Pages' },
+      });
+      await waitUntil(
+        async () => (status = json<Status>(await call(client, 'mission_status', { id }))).status === 'succeeded',
+        60_000,
+        'the task to succeed',
+      );
+      expect(status).toMatchObject({ result: 'Caching pages.' });
+      expect(status!.pendingApprovals).toBeUndefined();
     });
 
     it('cancel stops a running task: it ran (its prompt reached the model), is cancelled mid-answer and stays cancelled', async () => {

@@ -6,6 +6,7 @@ import {
   BadRequestError,
   type Caller,
   dialogReply,
+  type EventOwner,
   type QuestionAnswers,
   type QuestionReplyInput,
   questionsLine,
@@ -64,6 +65,11 @@ export class ApprovalService {
 
   async get(id: string, caller: Caller): Promise<ApprovalSeen> {
     return this.seenBy(await this.deps.store.get(id), caller);
+  }
+
+  /** The approvals a task or session waits for now, as the caller may see them. */
+  async pendingFor(owner: EventOwner, caller: Caller): Promise<ApprovalSeen[]> {
+    return (await this.deps.store.pendingOf(owner)).map((approval) => this.seenBy(approval, caller));
   }
 
   /** A session's turn as the caller may see it: the approval it stopped at keeps its link only for those who may decide. */

@@ -72,6 +72,16 @@ export class ApprovalStore {
     return rows.map(toApproval);
   }
 
+  /** The approvals `owner` waits for now, oldest first. */
+  async pendingOf(owner: EventOwner): Promise<Approval[]> {
+    const rows = await this.db
+      .select()
+      .from(approvals)
+      .where(and(eq(approvals.status, 'pending'), eq(approvals.ownerKind, owner.kind), eq(approvals.ownerId, owner.id)))
+      .orderBy(approvals.requestedAt);
+    return rows.map(toApproval);
+  }
+
   /** Approves or denies a pending approval (an approved question with its answers); one already decided or expired is a conflict. */
   async decide(id: string, verdict: ApprovalVerdict, by: string, reason?: string, answers?: QuestionAnswers): Promise<Approval> {
     const decided = await this.settle(id, verdict, by, reason ?? null, answers ?? null);

@@ -46,7 +46,8 @@ export const taskTools: ToolDef[] = [
     name: 'mission_status',
     immediate: true,
     scope: 'tasks:read',
-    description: 'Get a task (task_…) or a session (ses_…) by id: its status or state, result, error, cost, owner.',
+    description:
+      'Get a task (task_…) or a session (ses_…) by id: its status or state, result, error, cost, owner. A running task that waits for a decision lists its pendingApprovals: a tool use to approve or deny, or a question its Claude asks (tool "AskUserQuestion", input.questions) to approve with answers, both with mission_approve.',
     inputSchema: z.strictObject({ id: z.string().min(1).describe('A task id (task_…) or a session id (ses_…).') }),
     run: async ({ id }, { core, caller }) => {
       // An agent whose role has action classes is told, with every status, to ask through the gate.
@@ -57,7 +58,8 @@ export const taskTools: ToolDef[] = [
       }
       const task = await core.tasks.get(id);
       await core.access.readTask(caller, task);
-      return ok({ ...task, ...(gate ? { gate } : {}) });
+      const pendingApprovals = task.status === 'running' ? await core.approvals.pendingFor({ kind: 'task', id }, caller) : [];
+      return ok({ ...task, ...(pendingApprovals.length > 0 ? { pendingApprovals } : {}), ...(gate ? { gate } : {}) });
     },
   }),
   tool({
