@@ -94,10 +94,13 @@ export class PermissionGuard {
 
   /**
    * Claude's question to a person (AskUserQuestion) in a task: held as an approval the person (or the main agent)
-   * approves with the answers. Asking changes nothing, so no role rule lets it through unasked (a role that forbids it
-   * keeps the tool from Claude); past the approval window Claude is told nobody answered.
+   * approves with the answers. Asking changes nothing, so no allow rule lets it through unasked, and a role that forbids
+   * it refuses it (the CLI, given the role's deny rules, does not offer the tool at all); past the approval window
+   * Claude is told nobody answered.
    */
   async ask(request: GuardRequest): Promise<GuardAnswer> {
+    const refused = await this.refusal(request);
+    if (refused) return refused;
     const role = await roleInForce(this.deps.db, request.slot.role);
     // A question nobody answered fails nothing: Claude goes on with its best judgment.
     const { undecided: _unanswered, ...answer } = await this.askPerson(request, role, null, 'Claude asks: approve with the answers');
