@@ -7,12 +7,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
 import { scriptByPrompt } from './support/stubAnthropic.ts';
 
-/** Claude Code's sandbox on Linux is bubblewrap; the test runs only where it can make a sandbox. */
+/**
+ * Claude Code's sandbox on Linux is bubblewrap; the test runs only where it can make a sandbox. In CI (whose
+ * .ci/run installs it) a missing bubblewrap is a failure rather than a silent skip.
+ */
 function bubblewrapWorks(): boolean {
   try {
     execFileSync('bwrap', ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--unshare-net', 'true'], { stdio: 'ignore' });
     return true;
-  } catch {
+  } catch (error) {
+    const installed = fs.existsSync('/usr/bin/bwrap');
+    const reason = installed
+      ? `bubblewrap cannot make a sandbox here (${(error as Error).message.split('\n')[0]}): user namespaces may be forbidden`
+      : 'bubblewrap is missing: install it with `apt-get install -y bubblewrap socat` to run the sandbox tests';
+    if (process.env.CI && !installed) throw new Error(reason);
+    console.warn(`skipping the sandbox tests: ${reason}`);
     return false;
   }
 }
