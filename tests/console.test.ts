@@ -309,6 +309,7 @@ describe.skipIf(!chromiumAvailable())('web console (headless Chromium, real clau
     expect(await card.getByRole('radio').count()).toBe(2);
     expect(await card.getByRole('checkbox').count()).toBe(3);
     expect(await card.getByText('The embedded one').count()).toBe(1);
+    expect(await card.innerText()).toContain('a question for a person');
 
     // Answer waits for an answer to each question; words given are taken instead of the option picked.
     const [database, caches] = [card.locator('fieldset').nth(0), card.locator('fieldset').nth(1)];

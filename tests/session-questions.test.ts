@@ -225,6 +225,7 @@ describe("Claude's questions to the person (AskUserQuestion, real claude CLI)", 
         // The link's path on this system (the test bed's public URL names no port).
         await page.goto(new URL(new URL(url!).pathname, bed.system.url).toString());
         await page.getByRole('heading', { name: 'Claude asks' }).waitFor();
+        expect(await page.locator('body').innerText()).not.toContain('Rule:');
         await page.getByLabel('SQLite').check();
         await page.locator('fieldset').nth(1).getByRole('textbox').fill('only the sessions');
         await page.getByRole('button', { name: 'Answer' }).click();

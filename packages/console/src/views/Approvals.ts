@@ -44,7 +44,7 @@ function ApprovalCard({ approval: a, onDecided }: { approval: Approval; onDecide
     <h2>${questions ? 'Claude asks' : html`${a.tool} <span class="muted">wants permission</span>`}</h2>
     <p>
       ${a.owner.kind} <a href=${owner}><code>${a.owner.id}</code></a> · slot ${a.slot} · role ${a.role}
-      ${' · '}${a.rule ? html`rule <code>${a.rule}</code>` : 'no rule matched'} · asked ${formatTime(a.requestedAt)} · expires ${formatTime(a.expiresAt)}
+      ${' · '}${questions ? 'a question for a person' : a.rule ? html`rule <code>${a.rule}</code>` : 'no rule matched'} · asked ${formatTime(a.requestedAt)} · expires ${formatTime(a.expiresAt)}
     </p>
     ${
       questions

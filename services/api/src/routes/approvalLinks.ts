@@ -51,7 +51,7 @@ function page(approval: ApprovalWithLink): string {
 </head><body>
 <h1>${title}</h1>
 <p>Slot <b>${escape(approval.slot)}</b>, role <b>${escape(approval.role)}</b>, ${escape(approval.owner.kind)} <code>${escape(approval.owner.id)}</code>.
-Rule: <code>${escape(approval.rule ?? 'none matched')}</code>. Requested ${escape(approval.requestedAt)}, expires ${escape(approval.expiresAt)}.</p>
+${questions ? '' : `Rule: <code>${escape(approval.rule ?? 'none matched')}</code>. `}Requested ${escape(approval.requestedAt)}, expires ${escape(approval.expiresAt)}.</p>
 ${questions ? questionsForm(questions, pending) : `<pre>${escape(JSON.stringify(approval.input, null, 2))}</pre>`}
 <p id="status">Status: <b>${escape(approval.status)}</b>${approval.decidedBy ? ` by ${escape(approval.decidedBy)}` : ''}</p>
 ${pending ? `<p><input id="reason" placeholder="Reason (told to Claude if you deny)" size="50"></p><button data-verdict="approve">${questions ? 'Answer' : 'Approve'}</button><button data-verdict="deny">Deny</button>` : ''}
