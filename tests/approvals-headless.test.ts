@@ -149,23 +149,28 @@ describe.each<AgentStart>(['cold', 'warm'])('headless approvals last the approva
     expect(fs.existsSync(file)).toBe(false);
   }, 120_000);
 
-  it("a task's question nobody answers expires with the window: Claude is told so and goes on, and the task does not fail", async () => {
-    const taskId = await submit(UNANSWERED_PROMPT);
-    const approval = await approvalOf(taskId, UNANSWERED_PROMPT);
-    expect(approval).toMatchObject({ tool: 'AskUserQuestion', rule: null });
-    const task = await bed.system.core.tasks.waitForEnd(taskId, APPROVAL_WINDOW_MS + 60_000);
-    expect(task).toMatchObject({ status: 'succeeded', result: 'I assumed Postgres.' });
-    expect((await bed.system.core.approvals.get(approval.id, ADMIN)).status).toBe('expired');
-    const told = bed.stub.conversationRequests(UNANSWERED_PROMPT).flatMap((request) => request.toolResults);
-    expect(told).toEqual([
-      expect.objectContaining({
-        content: expect.stringContaining('Nobody answered within 1 minute: the person may be away.'),
-        isError: true,
-      }),
-    ]);
-  }, 120_000);
+  // Once, on cold agents: how a question ends does not depend on how its agent started (a window's wait saved).
+  it.runIf(start === 'cold')(
+    "a task's question nobody answers expires with the window: Claude is told so and goes on, and the task does not fail",
+    async () => {
+      const taskId = await submit(UNANSWERED_PROMPT);
+      const approval = await approvalOf(taskId, UNANSWERED_PROMPT);
+      expect(approval).toMatchObject({ tool: 'AskUserQuestion', rule: null });
+      const task = await bed.system.core.tasks.waitForEnd(taskId, APPROVAL_WINDOW_MS + 60_000);
+      expect(task).toMatchObject({ status: 'succeeded', result: 'I assumed Postgres.' });
+      expect((await bed.system.core.approvals.get(approval.id, ADMIN)).status).toBe('expired');
+      const told = bed.stub.conversationRequests(UNANSWERED_PROMPT).flatMap((request) => request.toolResults);
+      expect(told).toEqual([
+        expect.objectContaining({
+          content: expect.stringContaining('Nobody answered within 1 minute: the person may be away.'),
+          isError: true,
+        }),
+      ]);
+    },
+    120_000,
+  );
 
   it.runIf(start === 'warm')('each task was handed a warm agent, its permission prompts bound to it at hand-off', () => {
-    expect(bed.system.worker!.warmPools.handedOut('asks')).toBe(4);
+    expect(bed.system.worker!.warmPools.handedOut('asks')).toBe(3);
   });
 });

@@ -315,6 +315,28 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
     expect(bed.stub.requests.some((request) => request.lastUserText === 'What is the answer?')).toBe(true);
   });
 
+  it("submit --wait says what the task waits for: Claude's question, its options and how to answer it; answered, the task ends", async () => {
+    replies['Pick our database'] = {
+      text: 'One question.',
+      toolUses: [{ name: 'AskUserQuestion', input: { questions: [DATABASE_QUESTION] } }],
+    };
+    // Claude's reply once its question is answered (a request whose last user message is the tool's result only).
+    replies[''] = { text: 'SQLite it is.' };
+    const waiting = missionInTerminal(['submit', 'default', 'Pick our database', '--wait']);
+    try {
+      const asked =
+        /(task_\w+) waits: Claude asks \(approval (appr_\w+)\): 1\. Which database should we use\? \(1: Postgres; 2: SQLite\); answer with `mission approve appr_\w+ --answer …`, one per question/;
+      await waitUntil(() => asked.test(waiting.output()), 60_000, "the question in submit --wait's output");
+      const approval = asked.exec(waiting.output())![2]!;
+      expect((await mission(['approve', approval, '--answer', '2'])).code).toBe(0);
+      expect(await waiting.exited).toBe(0);
+      expect(waiting.output()).toContain('SQLite it is.');
+    } finally {
+      delete replies[''];
+      waiting.close();
+    }
+  });
+
   it('submit --wait on a task that fails exits 1 with one line saying why', async () => {
     replies['Trigger an API error'] = { error: { status: 400, type: 'invalid_request_error', message: 'stub says: refused' } };
     const run = await mission(['submit', 'default', 'Trigger an API error', '--wait']);

@@ -1,4 +1,5 @@
-import type { MissionEvent } from '@mission/contracts';
+import type { EventPayload, MissionEvent } from '@mission/contracts';
+import { ASK_USER_QUESTION, questionsLine, questionsOf } from '@mission/contracts/claudeQuestions';
 import type { Paint, Style } from './printer.ts';
 
 const MAX_OUTPUT_LINES = 12;
@@ -8,6 +9,18 @@ export function eventText(event: MissionEvent, paint: Paint): string {
   const time = paint('dim', `${event.at.slice(11, 19)} #${String(event.seq).padEnd(3)}`);
   const [style, body] = describe(event);
   return `${time} ${paint(style, event.type.padEnd(19))} ${indentFollowing(body, 34)}`;
+}
+
+/**
+ * What an approval holds and how to decide it: Claude's question with its options (answered with `mission approve
+ * --answer`), or the tool use and the rule that asked.
+ */
+export function approvalWaitText(approval: EventPayload<'approval_requested'>): string {
+  const { approvalId, tool, input, rule, why } = approval;
+  const questions = tool === ASK_USER_QUESTION ? questionsOf(input) : null;
+  if (questions)
+    return `Claude asks (approval ${approvalId}): ${questionsLine(questions)}; answer with \`mission approve ${approvalId} --answer …\`, one per question (an option's number, or your own words)`;
+  return `${approvalId} for ${tool} ${compact(input)}${rule ? ` (rule ${rule})` : why ? ` (${why})` : ''}`;
 }
 
 function describe(event: MissionEvent): [Style, string] {
@@ -35,10 +48,7 @@ function describe(event: MissionEvent): [Style, string] {
     case 'permission_request':
       return ['magenta', `${event.payload.tool} ${event.payload.summary ?? compact(event.payload.input)}`];
     case 'approval_requested':
-      return [
-        'magenta',
-        `${event.payload.approvalId} for ${event.payload.tool} ${compact(event.payload.input)}${event.payload.rule ? ` (rule ${event.payload.rule})` : event.payload.why ? ` (${event.payload.why})` : ''}; expires ${event.payload.expiresAt}`,
-      ];
+      return ['magenta', `${approvalWaitText(event.payload)}; expires ${event.payload.expiresAt}`];
     case 'permission_decision': {
       const { decision, tool, by, rule, reason } = event.payload;
       return [

@@ -29,6 +29,12 @@ export class Spinner {
     this.label = label;
   }
 
+  /** A line that stays: written above the spinner (on any stderr, a terminal or not). */
+  say(line: string): void {
+    this.stream.write(`${this.timer ? '\r\x1b[2K' : ''}${line}\n`);
+    if (this.timer) this.render();
+  }
+
   stop(): void {
     if (!this.timer) return;
     clearInterval(this.timer);

@@ -1,7 +1,7 @@
 import type { Task } from '@mission/contracts';
 import type { CommandContext } from './command.ts';
 import { ownerEvents } from './eventFeed.ts';
-import { eventText } from './eventText.ts';
+import { approvalWaitText, eventText } from './eventText.ts';
 import { Spinner } from './spinner.ts';
 import { dollars, seconds } from './text.ts';
 
@@ -16,6 +16,8 @@ export async function waitForTask(context: CommandContext, task: Task, options: 
     for await (const event of ownerEvents(api, { kind: 'task', id: task.id }, { follow: true })) {
       if (options.follow) printer.item(event, () => eventText(event, printer.paint));
       else if (event.type === 'state') spinner?.update(`${task.id} ${event.payload.state}`);
+      // What the task waits for, and how to decide it, said once above the spinner.
+      else if (event.type === 'approval_requested') spinner?.say(`${task.id} waits: ${approvalWaitText(event.payload)}`);
     }
   } finally {
     spinner?.stop();

@@ -10,7 +10,8 @@ export const submitCommand: Command = {
   summary: 'Submit a task; --wait for its answer, --follow to watch its events',
   details: `Without --wait or --follow, prints the task's id (--json: the task) and returns.
   --priority N   ${taskPriority.min} (lowest) to ${taskPriority.max} (highest, runs first); default ${taskPriority.default}.
-  --wait         Wait for the task to end (a spinner shows its state), then print the answer.
+  --wait         Wait for the task to end (a spinner shows its state), then print the answer. An approval it
+                 waits for (Claude's question, say) is printed with how to decide it (\`mission approve\`).
   --follow       Print its events as they come (as \`mission logs --follow\`), then how it ended.
 Exit code 1 when the task ends failed, timed_out or cancelled.
 With --follow --json: one JSON line per event, then the ended task as the last line.`,
