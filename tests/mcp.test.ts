@@ -149,32 +149,26 @@ describe('MCP server (the SDK client, real claude CLI on the stub API)', () => {
       expect(progress).toContain('claude: Forty-two.');
     });
 
-    it("ask whose Claude asks a question: the progress names it, mission_approve answers it meanwhile, and the ask returns Claude's answer", async () => {
+    it('ask whose Claude asks a question: its asker waits on the answer and can reply nothing meanwhile, so Claude is told at once that nobody can answer', async () => {
       const prompt = `pick a database over ${transport}`;
       reply(
         prompt,
         { text: 'One question first.', toolUses: [{ name: 'AskUserQuestion', input: { questions: [DATABASE_QUESTION] } }] },
-        { text: 'SQLite, as you said.' },
+        { text: 'I assumed SQLite.' },
       );
-      const progress: string[] = [];
-      const answered: Promise<CallToolResult>[] = [];
-      const result = (await client.callTool({ name: 'mission_ask', arguments: { prompt } }, undefined, {
-        onprogress: ({ message = '' }) => {
-          progress.push(message);
-          // The main agent's move: the approval the progress names is answered while the ask waits.
-          const approval = /^Claude asks \(approval (appr_\w+)\)/.exec(message)?.[1];
-          if (approval) answered.push(call(client, 'mission_approve', { id: approval, decision: 'approve', answers: [{ option: '2' }] }));
-        },
-      })) as CallToolResult;
+      const result = await call(client, 'mission_ask', { prompt });
       expect(result.isError, text(result)).toBeFalsy();
-      expect(text(result)).toBe('SQLite, as you said.');
-      expect(progress).toContainEqual(
-        expect.stringMatching(
-          /^Claude asks \(approval appr_\w+\): 1\. Which database should we use\? \(1: Postgres; 2: SQLite\); answer with mission_approve and answers$/,
-        ),
-      );
-      expect(answered).toHaveLength(1);
-      expect(json(await answered[0]!)).toMatchObject({ status: 'approved', answers: { 'Which database should we use?': 'SQLite' } });
+      expect(text(result)).toBe('I assumed SQLite.');
+      const { id } = json<{ id: string }>(result, 1);
+      const told = bed.stub.conversationRequests(prompt).flatMap((request) => request.toolResults);
+      expect(told).toEqual([
+        expect.objectContaining({
+          content: expect.stringContaining('Nobody can answer questions here: this task was asked for one answer'),
+          isError: true,
+        }),
+      ]);
+      const asked = (await bed.system.core.events.list(id)).filter((event) => event.type === 'approval_requested');
+      expect(asked).toEqual([]);
     });
 
     it('submit whose Claude asks a question: mission_status lists the pending approval with its questions; once answered, the task succeeds', async () => {

@@ -6,6 +6,13 @@ import { NO_DECISION, permissionAnswer } from './hooks/hookPayloads.ts';
  * themselves: claudeQuestions.ts in @mission/contracts). Nothing is typed into the CLI's question screen.
  */
 
+/**
+ * What Claude reads when it asks a question in a task asked for one answer (`mission ask`, mission_ask): its asker
+ * waits on the task's end and can answer nothing meanwhile, so Claude is told at once rather than wait for nobody.
+ */
+export const NOBODY_TO_ASK =
+  'Nobody can answer questions here: this task was asked for one answer, and whoever asked waits for it without a way to reply meanwhile. Go on with your best judgment and say what you assumed in your answer.';
+
 /** How a held question ended: answered in full, withdrawn by an interrupt, left unanswered past its window, or hung up by the CLI. */
 export type QuestionEnd = 'answered' | 'withdrawn' | 'unanswered' | 'hung_up';
 

@@ -135,7 +135,9 @@ export class TaskProcessor {
     // A warm agent of the slot, started with these very settings, when one is ready: no cold start.
     const warm = continuing ? undefined : this.deps.warm?.take(slot, rules);
     const guarded = { ...slot, ...this.deps.launcher.agentPlaces(slot.id, slot.env) };
-    const prompts = warm ? warm.prompts.bind(owner, guarded) : this.deps.prompts.register(owner, guarded);
+    // Claude's questions wait for answers, but in a task asked for one answer: its asker can answer nothing meanwhile.
+    const promptTask = { owner, slot: guarded, questionsWait: task.mode !== 'ask' };
+    const prompts = warm ? warm.prompts.bind(promptTask) : this.deps.prompts.register(promptTask);
     prompts.caller.onForeignCall(() =>
       output
         .add(foreignCallNotice('permission prompts'))

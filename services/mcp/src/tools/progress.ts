@@ -1,5 +1,5 @@
 import type { CoreRuntime } from '@mission/core';
-import { ASK_USER_QUESTION, type MissionEvent, questionsLine, questionsOf } from '@mission/contracts';
+import type { MissionEvent } from '@mission/contracts';
 import type { Extra } from './tool.ts';
 
 /**
@@ -50,9 +50,7 @@ function describe(event: MissionEvent): string {
   }
 }
 
-/** An approval the work waits for, as a line that says how to decide it (Claude's question: with its answers). */
-function approvalLine({ approvalId, tool, input }: { approvalId: string; tool: string; input: unknown }): string {
-  const questions = tool === ASK_USER_QUESTION ? questionsOf(input) : null;
-  if (questions) return `Claude asks (approval ${approvalId}): ${questionsLine(questions)}; answer with mission_approve and answers`;
+/** An approval the work waits for, as a line that says how to decide it. */
+function approvalLine({ approvalId, tool }: { approvalId: string; tool: string }): string {
   return `waits for approval ${approvalId}: ${tool} (mission_approve decides it)`;
 }

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ASK_USER_QUESTION, type Approval, type EventOwner, questionsOf } from '@mission/contracts';
+import { ASK_USER_QUESTION, type Approval, questionsOf } from '@mission/contracts';
+import { NOBODY_TO_ASK } from '../claudeQuestions.ts';
 import type { Logger } from '@mission/store';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
@@ -31,9 +32,18 @@ const TIMEOUT_MARGIN_MS = 60_000;
 const PROGRESS_EVERY_MS = 30_000;
 
 /** What the prompt server keeps of an agent's route: the task once it is known, and its checks. */
+/**
+ * The task whose tool uses a route decides. `questionsWait`: Claude's questions wait for a person's answers (as an
+ * approval); not in a task asked for one answer (`mission ask`, mission_ask), whose asker waits on the task and can
+ * answer nothing meanwhile: Claude is told at once that nobody can answer.
+ */
+export interface PromptTask extends Pick<GuardRequest, 'owner' | 'slot'> {
+  questionsWait: boolean;
+}
+
 interface Route {
   /** Whose tool uses it decides: set when the task is known (at once for a cold agent, at hand-off for a warm one). */
-  task?: Pick<GuardRequest, 'owner' | 'slot'>;
+  task?: PromptTask;
   /** Aborted when the task ends: approvals still pending expire at once. */
   ended: AbortController;
   /** The checks under way, so the end can wait for them to settle. */
@@ -58,7 +68,7 @@ export interface TaskPrompts extends CliLaunch {
  * that is denied. `release` when the agent is ended without a task.
  */
 export interface ReservedPrompts extends CliLaunch {
-  bind(owner: EventOwner, slot: GuardRequest['slot']): TaskPrompts;
+  bind(task: PromptTask): TaskPrompts;
   release(): void;
   /** Whom calls are taken from: the agent's claude, under the program it was started as (`caller.calledFrom`). */
   caller: CallerPin;
@@ -96,8 +106,8 @@ export class PermissionPromptServer {
    * What routes a task's permission prompts here (the task's secret travels in the environment, named by
    * the URL); call `finish` when the task's CLI has exited.
    */
-  register(owner: EventOwner, slot: GuardRequest['slot']): TaskPrompts {
-    return this.reserve().bind(owner, slot);
+  register(task: PromptTask): TaskPrompts {
+    return this.reserve().bind(task);
   }
 
   /** A route whose task is named later ({@link ReservedPrompts.bind}): for an agent started ahead of its task. */
@@ -122,8 +132,8 @@ export class PermissionPromptServer {
       ...launch,
       release: () => void this.routes.delete(key),
       caller: route.caller,
-      bind: (owner, slot) => {
-        route.task = { owner, slot };
+      bind: (task) => {
+        route.task = task;
         return {
           ...launch,
           caller: route.caller,
@@ -166,6 +176,9 @@ export class PermissionPromptServer {
                 { type: 'text', text: JSON.stringify({ behavior: 'deny', message: 'Mission denied this: the agent has no task yet.' }) },
               ],
             };
+          const question = tool_name === ASK_USER_QUESTION && questionsOf(input) !== null;
+          if (question && !task.questionsWait)
+            return { content: [{ type: 'text', text: JSON.stringify({ behavior: 'deny', message: NOBODY_TO_ASK }) }] };
           const stopProgress = keepAlive(extra, this.logger);
           const request = {
             owner: task.owner,
@@ -174,7 +187,7 @@ export class PermissionPromptServer {
             signal: AbortSignal.any([extra.signal, route.ended.signal]),
           };
           // Claude's question to a person: held as an approval approved with the answers.
-          const check = tool_name === ASK_USER_QUESTION && questionsOf(input) ? this.guard.ask(request) : this.guard.check(request);
+          const check = question ? this.guard.ask(request) : this.guard.check(request);
           route.checks.add(check);
           const answer = await check.finally(() => (route.checks.delete(check), stopProgress()));
           if (answer.undecided) route.undecided.push(answer.undecided);
