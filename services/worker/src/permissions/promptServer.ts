@@ -31,7 +31,6 @@ const PROMPT_KEY_VARIABLE = 'MISSION_PROMPT_KEY';
 const TIMEOUT_MARGIN_MS = 60_000;
 const PROGRESS_EVERY_MS = 30_000;
 
-/** What the prompt server keeps of an agent's route: the task once it is known, and its checks. */
 /**
  * The task whose tool uses a route decides. `questionsWait`: Claude's questions wait for a person's answers (as an
  * approval); not in a task asked for one answer (`mission ask`, mission_ask), whose asker waits on the task and can
@@ -41,6 +40,7 @@ export interface PromptTask extends Pick<GuardRequest, 'owner' | 'slot'> {
   questionsWait: boolean;
 }
 
+/** What the prompt server keeps of an agent's route: the task once it is known, and its checks. */
 interface Route {
   /** Whose tool uses it decides: set when the task is known (at once for a cold agent, at hand-off for a warm one). */
   task?: PromptTask;
