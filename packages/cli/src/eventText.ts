@@ -1,5 +1,5 @@
 import type { EventPayload, MissionEvent } from '@mission/contracts';
-import { ASK_USER_QUESTION, questionsLine, questionsOf } from '@mission/contracts/claudeQuestions';
+import { questionsLine, questionsAsked } from '@mission/contracts/claudeQuestions';
 import type { Paint, Style } from './printer.ts';
 
 const MAX_OUTPUT_LINES = 12;
@@ -17,7 +17,7 @@ export function eventText(event: MissionEvent, paint: Paint): string {
  */
 export function approvalWaitText(approval: EventPayload<'approval_requested'>): string {
   const { approvalId, tool, input, rule, why } = approval;
-  const questions = tool === ASK_USER_QUESTION ? questionsOf(input) : null;
+  const questions = questionsAsked(approval);
   if (questions)
     return `Claude asks (approval ${approvalId}): ${questionsLine(questions)}; answer with \`mission approve ${approvalId} --answer …\`, one per question (an option's number, or your own words)`;
   return `${approvalId} for ${tool} ${compact(input)}${rule ? ` (rule ${rule})` : why ? ` (${why})` : ''}`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { answerQuestions, QuestionForm, questionsOf } from './claudeQuestions.ts';
+import { answerQuestions, QuestionForm, questionsAsked, questionsOf } from './claudeQuestions.ts';
 
 const database = {
   question: 'Which database?',
@@ -83,5 +83,12 @@ describe('answerQuestions', () => {
     expect(() => answerQuestions(questions, [{ option: '1' }, { option: '4' }])).toThrow(
       "answer 2 (Which caches?): the question has no option '4'; it offers 1: A; 2: B; 3: C",
     );
+  });
+});
+
+describe('questionsAsked', () => {
+  it("gives the questions of Claude's AskUserQuestion call only", () => {
+    expect(questionsAsked({ tool: 'AskUserQuestion', input: { questions: [database] } })).toEqual(questionsOf({ questions: [database] }));
+    expect(questionsAsked({ tool: 'Write', input: { questions: [database] } })).toBeNull();
   });
 });

@@ -42,6 +42,11 @@ export function questionsOf(input: unknown): ClaudeQuestion[] | null {
   return questions.every((question) => question !== null) ? questions : null;
 }
 
+/** The questions a tool use puts to a person: Claude's AskUserQuestion call, with questions left to answer; else null. */
+export function questionsAsked(use: { tool: string; input: unknown }): ClaudeQuestion[] | null {
+  return use.tool === ASK_USER_QUESTION ? questionsOf(use.input) : null;
+}
+
 /** One question of the input, or null when it has no question text or an option without a label. */
 function questionOf(raw: unknown): ClaudeQuestion | null {
   if (!isRecord(raw) || typeof raw.question !== 'string' || !Array.isArray(raw.options)) return null;

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import {
   type Approval,
   answerQuestions,
-  ASK_USER_QUESTION,
   BadRequestError,
   type Caller,
   dialogReply,
@@ -10,7 +9,6 @@ import {
   type QuestionAnswers,
   type QuestionReplyInput,
   questionsLine,
-  questionsOf,
   approvalDecisionSchema,
   approvalListQuerySchema,
   MissionError,
@@ -20,6 +18,7 @@ import {
   type SessionTurn,
   signApprovalToken,
   verifyApprovalToken,
+  questionsAsked,
 } from '@mission/contracts';
 import { ConfigError, approvalSecretProblem, type ApprovalStore, type ApprovalVerdict, type Logger } from '@mission/store';
 
@@ -132,7 +131,7 @@ export class ApprovalService {
   ): Promise<QuestionAnswers | undefined> {
     const approval = await this.deps.store.get(id);
     if (approval.status !== 'pending') return undefined;
-    const questions = approval.tool === ASK_USER_QUESTION ? questionsOf(approval.input) : null;
+    const questions = questionsAsked(approval);
     if (!questions || verdict === 'denied') {
       if (!replies) return undefined;
       throw new BadRequestError(

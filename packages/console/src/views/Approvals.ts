@@ -1,4 +1,4 @@
-import { ASK_USER_QUESTION, type ClaudeQuestion, type DialogReply, questionsOf } from '@mission/contracts/claudeQuestions';
+import { type ClaudeQuestion, type DialogReply, questionsAsked } from '@mission/contracts/claudeQuestions';
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import { api } from '../api/client.ts';
@@ -27,7 +27,7 @@ export function Approvals() {
 
 function ApprovalCard({ approval: a, onDecided }: { approval: Approval; onDecided: () => void }) {
   const [reason, setReason] = useState('');
-  const questions = a.tool === ASK_USER_QUESTION ? questionsOf(a.input) : null;
+  const questions = questionsAsked(a);
   const [drafts, setDrafts] = useState<Draft[]>(() => (questions ?? []).map(() => ({ picked: [], words: '' })));
   // Claude's question is approved with the answers (null until each question has one); any other tool use without.
   const replies = questions ? repliesOf(drafts) : undefined;

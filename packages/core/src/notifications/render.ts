@@ -1,11 +1,10 @@
 import {
-  ASK_USER_QUESTION,
   type ClaudeQuestion,
   howToGetPast,
   type MissionEvent,
   type NotificationKind,
   questionsLine,
-  questionsOf,
+  questionsAsked,
 } from '@mission/contracts';
 
 /** Signed links of an approval: the page (GET) and the one-tap decisions (POST). */
@@ -33,9 +32,11 @@ export interface Notification {
 }
 
 /** The questions of an approval Claude's question asks for (its AskUserQuestion call), or null for any other event. */
-function questionsAsked(event: { type: string; payload: unknown }): ClaudeQuestion[] | null {
+function approvalQuestions(event: { type: string; payload: unknown }): ClaudeQuestion[] | null {
   const payload = event.payload as { tool?: unknown; input?: unknown };
-  return event.type === 'approval_requested' && payload.tool === ASK_USER_QUESTION ? questionsOf(payload.input) : null;
+  return event.type === 'approval_requested' && typeof payload.tool === 'string'
+    ? questionsAsked({ tool: payload.tool, input: payload.input })
+    : null;
 }
 
 const clip = (text: string, max = 300) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
@@ -55,7 +56,7 @@ export function buildNotification(input: {
   const lines: Record<NotificationKind, () => [string, string]> = {
     approval_requested: () => {
       const payload = event.type === 'approval_requested' ? event.payload : undefined;
-      const questions = questionsAsked(event);
+      const questions = approvalQuestions(event);
       // Claude's question in a task: answered on the approval's page (or `mission approve … --answer`), not with a yes.
       if (questions)
         return [`Claude asks on ${slot}`, `${who} asks: ${clip(questionsLine(questions), 600)}; answer on the approval's page`];
@@ -146,7 +147,7 @@ function ntfyRequest(url: string, n: Notification) {
   // A question is answered on its page: a one-tap yes carries no answer.
   const actions = !n.approval
     ? []
-    : questionsAsked(n.event)
+    : approvalQuestions(n.event)
       ? [{ action: 'view', label: 'Answer', url: n.approval.page }]
       : [
           { action: 'http', label: 'Approve', url: n.approval.approve, method: 'POST', clear: true },

@@ -1,5 +1,5 @@
 import type { ApprovalWithLink, CoreRuntime } from '@mission/core';
-import { ASK_USER_QUESTION, approvalDecisionSchema, approvalWithLinkSchema, type ClaudeQuestion, questionsOf } from '@mission/contracts';
+import { approvalDecisionSchema, approvalWithLinkSchema, type ClaudeQuestion, questionsAsked } from '@mission/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { errorResponseSchema, errors } from './schemas.ts';
@@ -42,7 +42,7 @@ const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCode
 
 function page(approval: ApprovalWithLink): string {
   const pending = approval.status === 'pending';
-  const questions = approval.tool === ASK_USER_QUESTION ? questionsOf(approval.input) : null;
+  const questions = questionsAsked(approval);
   const title = questions ? 'Claude asks' : `${escape(approval.tool)} wants permission`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ASK_USER_QUESTION, type Approval, questionsOf } from '@mission/contracts';
+import { type Approval, questionsAsked } from '@mission/contracts';
 import { NOBODY_TO_ASK } from '../claudeQuestions.ts';
 import type { Logger } from '@mission/store';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -176,7 +176,7 @@ export class PermissionPromptServer {
                 { type: 'text', text: JSON.stringify({ behavior: 'deny', message: 'Mission denied this: the agent has no task yet.' }) },
               ],
             };
-          const question = tool_name === ASK_USER_QUESTION && questionsOf(input) !== null;
+          const question = questionsAsked({ tool: tool_name, input }) !== null;
           if (question && !task.questionsWait)
             return { content: [{ type: 'text', text: JSON.stringify({ behavior: 'deny', message: NOBODY_TO_ASK }) }] };
           const stopProgress = keepAlive(extra, this.logger);

@@ -1,9 +1,7 @@
 import path from 'node:path';
 import {
   type Approval,
-  ASK_USER_QUESTION,
   type DialogReply,
-  questionsOf,
   type ConfirmChoice,
   CONTINUE_AFTER_LIMIT_PROMPT,
   ConflictError,
@@ -17,6 +15,7 @@ import {
   bashModeCommand,
   resetFromLimitText,
   shownDialog,
+  questionsAsked,
 } from '@mission/contracts';
 import { type HookInput, type HookInputOf, NO_DECISION, permissionAnswer, preToolUseDenial } from '../hooks/hookPayloads.ts';
 import { hookDialog, toolTarget } from '../hooks/toolUseView.ts';
@@ -329,7 +328,7 @@ export class HookedSession implements InteractiveSession {
    */
   private async permissionRequest(input: HookInputOf<'PermissionRequest'>, withdrawn: AbortSignal): Promise<object> {
     const { tool_name: tool, tool_input: toolInput } = input;
-    const questions = tool === ASK_USER_QUESTION ? questionsOf(toolInput) : null;
+    const questions = questionsAsked({ tool, input: toolInput });
     if (questions) return this.askPerson(new HeldQuestion(toolInput, questions, this.hooks.questionWindowMs), withdrawn);
     const request: HeldRequest = {
       tool,
