@@ -1,4 +1,4 @@
-import type { Approval } from '@mission/contracts';
+import type { Approval, DialogReply } from '@mission/contracts';
 import { OPTION_KEYS } from '@mission/contracts/vocabulary';
 import type { Command } from '../command.ts';
 
@@ -25,6 +25,6 @@ Pending approvals: \`mission approvals --pending\`, or the approval_requested ev
 };
 
 /** An --answer as the API takes it: option numbers pick options, anything else is in the person's own words. */
-function questionReply(answer: string): { option: string } | { text: string } {
+function questionReply(answer: string): DialogReply {
   return OPTION_KEYS.test(answer) ? { option: answer } : { text: answer };
 }
