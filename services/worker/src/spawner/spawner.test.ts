@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -39,6 +40,27 @@ async function readPid(dir: string): Promise<number> {
     if (text) return Number(text);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/**
+ * A worker as the spawner sees it (the spawner's protocol, no Spawner class): it forks the spawner, has it start
+ * `script` in sh, and prints `{ spawner, agent }` once the agent runs; the spawner writes to this process's stderr.
+ */
+function fakeWorker(script: string) {
+  const source = `
+    const spawner = require('node:child_process').fork(${JSON.stringify(new URL('./spawnerProcess.mjs', import.meta.url).pathname)}, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    spawner.on('message', (m) => m.t === 'pid' && console.log(JSON.stringify({ spawner: spawner.pid, agent: m.pid })));
+    spawner.send({ t: 'spawn', id: 1, bin: 'sh', args: ['-c', ${JSON.stringify(script)}], cwd: '/', env: { PATH: ${JSON.stringify(env.PATH)} } });`;
+  const worker = spawn(process.execPath, ['-e', source], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  worker.stderr.setEncoding('utf8').on('data', (data: string) => (stderr += data));
+  // The stderr pipe closes once every process holding it (the worker and its spawner) has exited.
+  const stderrClosed = new Promise<string>((resolve) => worker.stderr.once('close', () => resolve(stderr)));
+  const started = new Promise<{ spawner: number; agent: number }>((resolve, reject) => {
+    worker.stdout.setEncoding('utf8').once('data', (data: string) => resolve(JSON.parse(data.split('\n')[0]!)));
+    worker.once('exit', () => reject(new Error(`the fake worker exited before its agent started: ${stderr}`)));
+  });
+  return { worker, started, stderrClosed };
 }
 
 describe('Spawner', () => {
@@ -114,5 +136,21 @@ describe('Spawner', () => {
     expect(await child.exited).toEqual({ code: null, signal: 'SIGKILL', error: null });
     for (const pid of [leader, grandchild]) expect(await ended(pid), `${pid} still runs`).toBe(true);
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a worker killed with SIGKILL while its agent writes: the spawner ends the agent with its group, and never crashes on the broken channel', async () => {
+    // The spawner's send after the worker died and before it saw the channel close failed with EPIPE, an error
+    // nobody handled: the spawner crashed and left the agent's group running. That window is hit most times, not
+    // every time: five rounds.
+    for (let round = 0; round < 5; round++) {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spawner-'));
+      const { worker, started, stderrClosed } = fakeWorker(`sleep 300 & echo $! > ${path.join(dir, 'pid')}; while :; do echo output; done`);
+      const { spawner, agent } = await started;
+      const grandchild = await readPid(dir);
+      worker.kill('SIGKILL');
+      expect(await stderrClosed, "the spawner's stderr").toBe('');
+      for (const pid of [spawner, agent, grandchild]) expect(await ended(pid), `${pid} still runs`).toBe(true);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -23,8 +23,15 @@ const children = new Map();
 /** Once the worker has gone: the groups being ended (SIGTERM sent, SIGKILL to follow). */
 let leaving = null;
 
+/**
+ * A send fails (EPIPE) when the worker died after the last one and before its channel's close was noticed: the
+ * worker is gone all the same, so the channel is closed here, which ends the agents as its close would ('disconnect').
+ */
 function send(message) {
-  if (process.connected) process.send(message);
+  if (!process.connected) return;
+  process.send(message, (error) => {
+    if (error && process.connected) process.disconnect();
+  });
 }
 
 /**
