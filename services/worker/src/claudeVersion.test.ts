@@ -4,8 +4,9 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { TESTED_CLAUDE_VERSIONS } from '@mission/contracts';
 import { createLogger } from '@mission/store';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { logClaudeVersion } from './claudeVersion.ts';
+import { ended } from './testing/processes.ts';
 
 const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-claude-version-'));
 afterAll(() => fs.rmSync(folder, { recursive: true, force: true }));
@@ -49,5 +50,21 @@ describe("the worker's claude version in its log", () => {
       level: WARN,
       msg: `'${path.join(folder, 'missing')} --version' failed: no agent can start until claude runs`,
     });
+  });
+
+  it('a claude that hangs is ended when the worker closes, with nothing logged', async () => {
+    const bin = path.join(folder, 'hangs');
+    const pidFile = path.join(folder, 'hangs.pid');
+    fs.writeFileSync(bin, `#!/bin/sh\necho $$ > ${pidFile}\nexec sleep 600\n`, { mode: 0o755 });
+    const lines: string[] = [];
+    const sink = new Writable({ write: (chunk, _encoding, done) => (lines.push(String(chunk)), done()) });
+    const closing = new AbortController();
+    const logging = logClaudeVersion(bin, { PATH: '/usr/bin:/bin' }, createLogger({ level: 'info', name: 't' }, sink), closing.signal);
+    await vi.waitFor(() => expect(fs.readFileSync(pidFile, 'utf8')).toMatch(/^\d+\n$/), { timeout: 10_000 });
+    const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+    closing.abort();
+    await logging;
+    expect(await ended(pid), `the hung claude (${pid}) still runs`).toBe(true);
+    expect(lines).toEqual([]);
   });
 });

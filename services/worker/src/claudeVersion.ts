@@ -7,12 +7,14 @@ const VERSION_TIMEOUT_MS = 30_000;
 /**
  * Logs the claude this worker runs (`claude --version`, with the environment its agents get) and whether Mission is
  * tested with it: a warning for another version (interactive sessions read its screen, which it may draw
- * differently) or for a claude that does not start. Resolves when logged; never rejects.
+ * differently) or for a claude that does not start. Resolves when logged, or once `stop` aborts (the worker closes:
+ * a claude that hangs is ended, not left behind); never rejects.
  */
-export function logClaudeVersion(bin: string, env: Record<string, string>, logger: Logger): Promise<void> {
+export function logClaudeVersion(bin: string, env: Record<string, string>, logger: Logger, stop?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     // Once, as the worker starts (before it takes work): the fork's pause of its loop is paid once, not per agent.
-    const child = execFile(bin, ['--version'], { env, timeout: VERSION_TIMEOUT_MS }, (error, stdout) => {
+    const child = execFile(bin, ['--version'], { env, timeout: VERSION_TIMEOUT_MS, signal: stop }, (error, stdout) => {
+      if (stop?.aborted) return resolve();
       const version = error ? null : claudeVersionIn(stdout);
       if (error) logger.warn({ claudeBin: bin, err: error }, `'${bin} --version' failed: no agent can start until claude runs`);
       else if (isTestedClaudeVersion(version)) logger.info({ claudeBin: bin, claudeVersion: version }, 'claude');

@@ -68,7 +68,8 @@ export async function startWorker(options: {
       "this slot's agents run as their own user",
     );
   // Not awaited: the worker takes work meanwhile; the line says which claude it runs, and warns of an untested one.
-  void logClaudeVersion(config.claudeBin, config.childEnv, logger);
+  const versionCheck = new AbortController();
+  void logClaudeVersion(config.claudeBin, config.childEnv, logger, versionCheck.signal);
   const connection = createRedis(options.redisUrl, `mission-worker-${workerId}`, logger);
   const control = createRedis(options.redisUrl, `mission-worker-control-${workerId}`, logger);
   const { events, publisher } = EventLog.withOwnPublisher(database.db, {
@@ -269,6 +270,7 @@ export async function startWorker(options: {
     warmPools: warm,
     async close(graceMs = config.shutdownGraceMs) {
       logger.info({ graceMs }, 'worker draining');
+      versionCheck.abort();
       await stopRecovery();
       warm.close();
       await registration.draining().catch((error: unknown) => logger.warn({ err: error }, 'could not mark the worker draining'));
