@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Approval, MissionEvent } from '@mission/contracts';
+import type { Approval, MissionEvent, TaskRead } from '@mission/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
 import { startCpuLoad } from './support/cpuLoad.ts';
@@ -105,6 +105,9 @@ describe.each<AgentStart>(['cold', 'warm'])('headless approvals last the approva
     const file = path.join(bed.workdir, 'late.txt');
     const taskId = await submit('write late', file);
     const approval = await approvalOf(taskId, 'write late');
+    // Read by its id, the running task lists what it waits for.
+    const waiting = (await (await bed.system.fetch(`/v1/tasks/${taskId}`)).json()) as TaskRead;
+    expect(waiting.pendingApprovals).toMatchObject([{ id: approval.id, tool: 'Write', status: 'pending' }]);
     const requested = Date.parse(approval.requestedAt);
     // The point of the test is a decision made after the CLI would have hung up on a silent tool.
     await waitUntil(() => Date.now() - requested > CLI_TOOL_TIMEOUT_MS * 2, 30_000, 'twice the CLI tool timeout');
@@ -113,6 +116,7 @@ describe.each<AgentStart>(['cold', 'warm'])('headless approvals last the approva
     const task = await bed.system.core.tasks.waitForEnd(taskId, 60_000);
     expect(task).toMatchObject({ status: 'succeeded', result: 'All written.' });
     expect(fs.readFileSync(file, 'utf8')).toBe('written\n');
+    expect(await (await bed.system.fetch(`/v1/tasks/${taskId}`)).json()).not.toHaveProperty('pendingApprovals');
   }, 120_000);
 
   it('a tool use nobody decides expires with the window and the task fails saying so; the file is never written', async () => {

@@ -327,10 +327,24 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
       const asked =
         /(task_\w+) waits: Claude asks \(approval (appr_\w+)\): 1\. Which database should we use\? \(1: Postgres; 2: SQLite\); answer with `mission approve appr_\w+ --answer …`, one per question/;
       await waitUntil(() => asked.test(waiting.output()), 60_000, "the question in submit --wait's output");
-      const approval = asked.exec(waiting.output())![2]!;
+      const [, taskId, approval] = asked.exec(waiting.output())! as unknown as [string, string, string];
+      // `mission status` of the task says the same while it waits.
+      const status = await mission(['status', taskId]);
+      expect(status.stdout).toMatch(
+        new RegExp(
+          `^  waits for +Claude asks \\(approval ${approval}\\): 1\\. Which database should we use\\? \\(1: Postgres; 2: SQLite\\); answer with`,
+          'm',
+        ),
+      );
+      expect(JSON.parse((await mission(['status', taskId, '--json'])).stdout).pendingApprovals).toMatchObject([
+        { id: approval, tool: 'AskUserQuestion', status: 'pending', owner: { kind: 'task', id: taskId } },
+      ]);
       expect((await mission(['approve', approval, '--answer', '2'])).code).toBe(0);
       expect(await waiting.exited).toBe(0);
       expect(waiting.output()).toContain('SQLite it is.');
+      const ended = JSON.parse((await mission(['status', taskId, '--json'])).stdout);
+      expect(ended).toMatchObject({ status: 'succeeded' });
+      expect(ended).not.toHaveProperty('pendingApprovals');
     } finally {
       delete replies[''];
       waiting.close();

@@ -299,7 +299,10 @@ describe.skipIf(!chromiumAvailable())('web console (headless Chromium, real clau
       prompt: 'choose the storage in the console',
     });
     expect(submitted.status).toBe(202);
-    await page.goto(`${bed.system.url}/#/approvals`);
+    // The task's page says it waits, and leads to the inbox.
+    await page.goto(`${bed.system.url}/#/tasks/${submitted.body.id}`);
+    await page.getByRole('link', { name: 'it waits for an approval →' }).click({ timeout: 60_000 });
+    await page.waitForURL(/#\/approvals$/);
     const card = page.locator('[data-approval]').filter({ hasText: submitted.body.id });
     await card.getByRole('heading', { name: 'Claude asks' }).waitFor({ timeout: 60_000 });
     expect(await card.locator('legend').allInnerTexts()).toEqual([

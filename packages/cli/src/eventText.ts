@@ -15,12 +15,12 @@ export function eventText(event: MissionEvent, paint: Paint): string {
  * What an approval holds and how to decide it: Claude's question with its options (answered with `mission approve
  * --answer`), or the tool use and the rule that asked.
  */
-export function approvalWaitText(approval: EventPayload<'approval_requested'>): string {
+export function approvalWaitText(approval: Omit<EventPayload<'approval_requested'>, 'expiresAt'>): string {
   const { approvalId, tool, input, rule, why } = approval;
   const questions = questionsAsked(approval);
   if (questions)
     return `Claude asks (approval ${approvalId}): ${questionsLine(questions)}; answer with \`mission approve ${approvalId} --answer …\`, one per question (an option's number, or your own words)`;
-  return `${approvalId} for ${tool} ${compact(input)}${rule ? ` (rule ${rule})` : why ? ` (${why})` : ''}`;
+  return `${approvalId} for ${tool} ${compact(input)}${rule ? ` (rule ${rule})` : why ? ` (${why})` : ''}; decide with \`mission approve ${approvalId}\` (--deny to refuse)`;
 }
 
 function describe(event: MissionEvent): [Style, string] {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Caller, NotFoundError, parseInput, type WorkerInfo, workerListQuerySchema } from '@mission/contracts';
+import { type Caller, NotFoundError, parseInput, type TaskRead, type WorkerInfo, workerListQuerySchema } from '@mission/contracts';
 import {
   ApprovalStore,
   CommandClient,
@@ -70,6 +70,8 @@ export interface CoreRuntime {
   cc: CcRecordService;
   /** Who may do what: scopes, an agent's role tools, the session hierarchy (REST and MCP ask it alike). */
   access: AccessPolicy;
+  /** A task as `caller` may read it (a forbidden one is refused); while it runs, with the approvals it waits for. */
+  readTask(id: string, caller: Caller): Promise<TaskRead>;
   /** Who is calling, from a bearer token; with MISSION_AUTH=off everyone is the local operator. */
   authenticate(token: string | undefined): Promise<Caller>;
   /** Resolves once this process hears token revocations: verified tokens are cached from then on (tokenRevocations.ts). */
@@ -198,6 +200,7 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
     approvalLinks: (approval) => approvals.signedLinks(approval),
     logger,
   });
+  const access = new AccessPolicy(database.db);
   const queues: Record<string, Queue> = { [queueNames.tasks]: taskQueue, [queueNames.sessions]: sessionQueue };
   return {
     config,
@@ -220,7 +223,14 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
     receipts: new ReceiptService({ db: database.db, approvals: approvalStore, events, approvalTimeoutMs: config.approvalTimeoutMs }),
     audit: new AuditService(database.db),
     cc: new CcRecordService({ db: database.db, commands }),
-    access: new AccessPolicy(database.db),
+    access,
+    async readTask(id, caller) {
+      const task = await tasks.get(id);
+      await access.readTask(caller, task);
+      // Only a running task can wait for a decision: reads of the others cost no more than before.
+      const pendingApprovals = task.status === 'running' ? await approvals.pendingFor({ kind: 'task', id }, caller) : [];
+      return pendingApprovals.length > 0 ? { ...task, pendingApprovals } : task;
+    },
     tokenRevocationsFollowed: revocations.then(() => undefined),
     authenticate: config.auth ? (token) => tokens.authenticate(token) : async () => LOCAL_OPERATOR,
     overview: () => fleetOverview(database.db, { tasks: taskQueue, sessions: sessionQueue }),

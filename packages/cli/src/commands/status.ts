@@ -1,13 +1,16 @@
-import type { Session, Task } from '@mission/contracts';
+import type { Session, TaskRead } from '@mission/contracts';
 import { blockingDialogLine, howToGetPast } from '@mission/contracts/sessionHelp';
 import type { Command } from '../command.ts';
 import { ownerOf, ownerPath } from '../eventFeed.ts';
+import { approvalWaitText } from '../eventText.ts';
 import { dollars, fieldsText, seconds } from '../text.ts';
 
 export const statusCommand: Command = {
   name: 'status',
   usage: '<task or session id>',
   summary: 'Show a task (task_…) or a session (ses_…)',
+  details: `A running task shows what it waits for: each pending approval (a tool use, or Claude's question) and how
+to decide it. A session blocked by a dialog shows the dialog and how to get past it.`,
   arguments: ['task or session id'],
   async run({ api, printer }, { args }) {
     const owner = ownerOf(args['task or session id']!);
@@ -15,15 +18,19 @@ export const statusCommand: Command = {
       const session = await api.request<Session>('GET', ownerPath(owner));
       printer.result(session, () => sessionText(session));
     } else {
-      const task = await api.request<Task>('GET', ownerPath(owner));
+      const task = await api.request<TaskRead>('GET', ownerPath(owner));
       printer.result(task, () => taskText(task));
     }
     return 0;
   },
 };
 
-function taskText(task: Task): string {
+function taskText(task: TaskRead): string {
+  const waits = task.pendingApprovals?.map((approval) =>
+    approvalWaitText({ approvalId: approval.id, tool: approval.tool, input: approval.input, rule: approval.rule }),
+  );
   return fieldsText(`${task.id}  ${task.status}`, [
+    ['waits for', waits?.join('\n')],
     ['slot', task.slot],
     ['priority', task.priority],
     ['created', task.createdAt],

@@ -14,6 +14,7 @@ export type {
   Slot,
   SlotUsage,
   Task,
+  TaskRead,
   UsageReport as Usage,
   WorkerInfo as Worker,
 } from '@mission/contracts/schemas';

@@ -1,6 +1,6 @@
 import { html } from 'htm/preact';
 import { api } from '../api/client.ts';
-import type { Task } from '../api/types.ts';
+import type { TaskRead } from '../api/types.ts';
 import { ErrorMessage, Pending } from '../components/ErrorMessage.ts';
 import { EventTimeline } from '../components/EventTimeline.ts';
 import { StateBadge } from '../components/StateBadge.ts';
@@ -8,13 +8,14 @@ import { formatTime, formatUsd } from '../format.ts';
 import { useAction } from '../hooks/useAction.ts';
 import { useEventStream } from '../hooks/useEventStream.ts';
 import { usePoll } from '../hooks/usePoll.ts';
+import { href } from '../router.ts';
 
 const FINISHED = new Set(['succeeded', 'failed', 'cancelled', 'timed_out']);
 
 /** One task: what was asked, its result or error, its figures, and its event timeline as it happens. */
 export function TaskPage({ id }: { id: string }) {
   const path = `/v1/tasks/${encodeURIComponent(id)}`;
-  const task = usePoll(() => api.get<Task>(path), 2_000, [id]);
+  const task = usePoll(() => api.get<TaskRead>(path), 2_000, [id]);
   const stream = useEventStream(`${path}/events`);
   const cancel = useAction(async () => {
     await api.post(`${path}/cancel`);
@@ -23,7 +24,10 @@ export function TaskPage({ id }: { id: string }) {
   if (!task.data) return html`<${Pending} error=${task.error} />`;
   const t = task.data;
 
+  const waiting = (t.pendingApprovals?.length ?? 0) > 0;
+
   return html`<h1>Task <code>${id}</code> <${StateBadge} state=${t.status} /></h1>
+    ${waiting ? html`<p class="muted"><a href=${href({ view: 'approvals' })}>it waits for an approval →</a></p>` : null}
     <${ErrorMessage} error=${task.error ?? cancel.error} />
     ${FINISHED.has(t.status) ? null : html`<p><button type="button" disabled=${cancel.busy} onClick=${() => cancel.run()}>Cancel task</button></p>`}
     <dl class="facts">

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { approvalWithLinkSchema } from './approvals.ts';
 import { slotIdSchema } from './slots.ts';
 import { jsonBytes, MAX_METADATA_BYTES } from '../jsonLimits.ts';
 import { taskPriority } from '../vocabulary.ts';
@@ -81,6 +82,17 @@ export const taskSchema = z.object({
   finishedAt: z.string().nullable(),
 });
 export type Task = z.infer<typeof taskSchema>;
+
+/** A task as one reads it by its id: while it runs, with the approvals it waits for (a tool use, or Claude's question). */
+export const taskReadSchema = taskSchema.extend({
+  pendingApprovals: z
+    .array(approvalWithLinkSchema)
+    .optional()
+    .describe(
+      "While the task runs: what it waits for, oldest first. Decide each with POST /v1/approvals/:id/approve or /deny; Claude's question (tool AskUserQuestion) is approved with answers. Absent when it waits for nothing.",
+    ),
+});
+export type TaskRead = z.infer<typeof taskReadSchema>;
 
 export const taskListQuerySchema = z.strictObject({
   status: taskStatusSchema.optional(),

@@ -1,5 +1,5 @@
 import { type CoreRuntime, idempotentReplayHint } from '@mission/core';
-import { isTerminalTaskStatus, taskInputSchema, taskListQuerySchema, taskSchema } from '@mission/contracts';
+import { isTerminalTaskStatus, taskInputSchema, taskListQuerySchema, taskReadSchema, taskSchema } from '@mission/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { eventsRoute } from './events.ts';
@@ -93,13 +93,14 @@ export const taskRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (a
     '/v1/tasks/:id',
     {
       config: { access: 'tasks:read' },
-      schema: { tags, summary: 'Get a task', params: idParams, response: { 200: taskSchema, ...errors } },
+      schema: {
+        tags,
+        summary: 'Get a task; a running one lists the approvals it waits for',
+        params: idParams,
+        response: { 200: taskReadSchema, ...errors },
+      },
     },
-    async (request) => {
-      const task = await core.tasks.get(request.params.id);
-      await core.access.readTask(request.caller, task);
-      return task;
-    },
+    async (request) => core.readTask(request.params.id, request.caller),
   );
 
   app.post(

@@ -56,10 +56,7 @@ export const taskTools: ToolDef[] = [
         await core.access.readSession(caller, id);
         return ok({ ...(await core.sessions.get(id)), ...(gate ? { gate } : {}) });
       }
-      const task = await core.tasks.get(id);
-      await core.access.readTask(caller, task);
-      const pendingApprovals = task.status === 'running' ? await core.approvals.pendingFor({ kind: 'task', id }, caller) : [];
-      return ok({ ...task, ...(pendingApprovals.length > 0 ? { pendingApprovals } : {}), ...(gate ? { gate } : {}) });
+      return ok({ ...(await core.readTask(id, caller)), ...(gate ? { gate } : {}) });
     },
   }),
   tool({

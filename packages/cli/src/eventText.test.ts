@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { approvalWaitText } from './eventText.ts';
+
+describe('approvalWaitText', () => {
+  it('a tool use: the approval, the tool and its input, the rule that asked, and how to decide it', () => {
+    expect(approvalWaitText({ approvalId: 'appr_1', tool: 'Bash', input: { command: 'rm -rf build' }, rule: 'Bash(rm:*)' })).toBe(
+      'appr_1 for Bash {"command":"rm -rf build"} (rule Bash(rm:*)); decide with `mission approve appr_1` (--deny to refuse)',
+    );
+  });
+
+  it('a tool use no rule asked for says why a person decides', () => {
+    expect(
+      approvalWaitText({ approvalId: 'appr_2', tool: 'Write', input: { file_path: 'a.txt' }, rule: null, why: 'no rule allows it' }),
+    ).toBe('appr_2 for Write {"file_path":"a.txt"} (no rule allows it); decide with `mission approve appr_2` (--deny to refuse)');
+  });
+
+  it("Claude's question: its questions with their options, and how to answer them", () => {
+    const input = {
+      questions: [{ question: 'Which database?', header: 'DB', multiSelect: false, options: [{ label: 'Postgres' }, { label: 'SQLite' }] }],
+    };
+    expect(approvalWaitText({ approvalId: 'appr_3', tool: 'AskUserQuestion', input, rule: null })).toBe(
+      "Claude asks (approval appr_3): 1. Which database? (1: Postgres; 2: SQLite); answer with `mission approve appr_3 --answer …`, one per question (an option's number, or your own words)",
+    );
+  });
+});
