@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { answerKeystrokes, type BlockingDialog, blockingDialogOn, parseBlockingDialog } from '@mission/worker';
+import { answerKeystrokes, answerSteps, type BlockingDialog, blockingDialogOn, parseBlockingDialog, parseScreen } from '@mission/worker';
 import { describe, expect, it } from 'vitest';
 import {
   asRead,
@@ -11,6 +11,7 @@ import {
   recordedScenarios,
 } from './fixtures/recordings.ts';
 import { firstRunScenarios } from './support/firstRunScenarios.ts';
+import { questionFormScenario } from './support/questions.ts';
 import { replay } from './support/replay.ts';
 
 /** The blocking dialog at a recorded checkpoint, with the recording's folder written as <W>. */
@@ -129,10 +130,97 @@ describe.each(RECORDED_VERSIONS)('blocking dialogs on Claude Code %s recordings'
   });
 
   it('no blocking dialog on any screen of the working scenarios, permission dialogs included', () => {
-    for (const name of recordedScenarios(version)) {
+    for (const name of recordedScenarios(version).filter((name) => name !== questionFormScenario.name)) {
       const recording = loadRecording(name, version);
       for (const mark of recording.checkpoints) expect(dialogAt(recording, mark.label), `${name}/${mark.label}`).toBeNull();
     }
+  });
+});
+
+/** The versions whose CLI was recorded drawing Claude's question itself (tests/support/questions.ts). */
+const QUESTION_FORM_VERSIONS = RECORDED_VERSIONS.filter((version) => fs.existsSync(fixturePath(questionFormScenario.name, version)));
+
+describe.each(QUESTION_FORM_VERSIONS)("Claude's question drawn by Claude Code %s (no hook holds it: the screen driver)", (version) => {
+  const recording = loadRecording(questionFormScenario.name, version);
+  const at = (label: string) => dialogAt(recording, label);
+
+  it('each screen of the form is a `question` dialog, never a permission dialog', () => {
+    expect(at('pick-any')).toEqual({
+      kind: 'question',
+      text: [
+        'Which caches should it keep?',
+        'Sessions: Who is logged in',
+        'Pages: Rendered pages',
+        'Queries: Query results',
+        'Pick any: several keys separated by commas (1,2).',
+      ].join('\n'),
+      options: [
+        { key: '1', label: 'Sessions' },
+        { key: '2', label: 'Pages' },
+        { key: '3', label: 'Queries' },
+      ],
+      numbered: true,
+      selected: '1',
+      form: { pickAny: true, checked: [], words: null, typed: '' },
+    });
+    expect(at('one-ticked')?.form?.checked).toEqual(['1']);
+    expect(at('pick-any-ticked')?.form?.checked).toEqual(['1', '3']);
+    expect(at('single')).toMatchObject({
+      text: 'Which database should we use?\nPostgres: The relational one\nSQLite: The embedded one\nOr an answer in your own words.',
+      options: [
+        { key: '1', label: 'Postgres' },
+        { key: '2', label: 'SQLite' },
+      ],
+      form: { pickAny: false, checked: [], words: '3', typed: 'Type something.' },
+    });
+    expect(at('words-entry')).toMatchObject({ selected: '3', form: { typed: 'Type something.' } });
+    expect(at('words-typed')).toMatchObject({ selected: '3', form: { typed: 'MariaDB, please' } });
+    expect(at('review')).toMatchObject({
+      text: 'Review your answers\n● Which caches should it keep?\n→ Sessions, Queries\n● Which database should we use?\n→ MariaDB, please',
+      options: [
+        { key: '1', label: 'Submit answers' },
+        { key: '2', label: 'Cancel' },
+      ],
+      form: { words: null },
+    });
+    expect(at('answered')).toBeNull();
+    for (const mark of recording.checkpoints) {
+      const snapshot = parseScreen(checkpoint(recording, mark.label));
+      expect(snapshot.dialog, mark.label).toBeNull();
+      expect(snapshot.state, mark.label).not.toBe('waiting_permission');
+    }
+  });
+
+  it("an answer's steps are the keys the recording pressed, each one's end the screen recorded after it", () => {
+    const check = (from: string, reply: Parameters<typeof answerSteps>[1], keys: string[], after: string[]) => {
+      const steps = answerSteps(at(from)!, reply);
+      expect(steps.map((step) => step.keys)).toEqual(keys);
+      steps.forEach((step, i) => {
+        expect(step.done(at(from)), `${from}: step ${i + 1} done before its keys`).toBe(false);
+        expect(step.done(at(after[i]!)), `${from}: step ${i + 1} (${step.what}) on ${after[i]}`).toBe(true);
+      });
+    };
+    check('pick-any', { option: '1,3' }, ['1', '3', '\x1b[C'], ['one-ticked', 'pick-any-ticked', 'single']);
+    check('pick-any-ticked', { option: '3' }, ['1', '\x1b[C'], ['pick-any', 'single']);
+    check('single', { text: 'MariaDB, please' }, ['3', 'MariaDB, please', '\r'], ['words-entry', 'words-typed', 'review']);
+    check('single', { option: '2' }, ['2'], ['review']);
+    check('review', { option: '1' }, ['1'], ['answered']);
+  });
+
+  it("refuses what the screen cannot take, in the person's terms", () => {
+    expect(() => answerSteps(at('pick-any')!, { option: '4' })).toThrow(
+      "the question dialog has no option '4'; it offers 1: Sessions; 2: Pages; 3: Queries",
+    );
+    expect(() => answerSteps(at('single')!, { option: '1,2' })).toThrow('the question dialog takes one option, not 2 (1,2)');
+    expect(() => answerSteps(at('pick-any')!, { text: 'only the sessions' })).toThrow(
+      'the question dialog is answered with one of its options, not in words; it offers 1: Sessions; 2: Pages; 3: Queries',
+    );
+    expect(() => answerSteps(at('review')!, { text: 'yes' })).toThrow(
+      'the question dialog is answered with one of its options, not in words; it offers 1: Submit answers; 2: Cancel',
+    );
+    expect(() => answerSteps(at('single')!, { text: ' \n ' })).toThrow('an answer in words needs some words');
+    // Control characters would act as keys in the form: they are typed as blanks.
+    expect(answerSteps(at('single')!, { text: 'Maria\rDB' })[1]?.keys).toBe('Maria DB');
   });
 });
 

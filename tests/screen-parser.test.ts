@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type { EventPayload, EventType, MissionEventDraft } from '@mission/contracts';
 import {
   HeadlessTerminal,
@@ -10,7 +11,16 @@ import {
   SnapshotDiffer,
 } from '@mission/worker';
 import { describe, expect, it } from 'vitest';
-import { asRead, checkpoint, loadRecording, RECORDED_VERSIONS, type Recording, recordedScenarios } from './fixtures/recordings.ts';
+import {
+  asRead,
+  checkpoint,
+  fixturePath,
+  loadRecording,
+  RECORDED_VERSIONS,
+  type Recording,
+  recordedScenarios,
+} from './fixtures/recordings.ts';
+import { questionFormScenario } from './support/questions.ts';
 import { replay } from './support/replay.ts';
 import { scenarios } from './support/scenarios.ts';
 
@@ -59,7 +69,9 @@ function spinner(recording: Recording, label: string) {
 
 describe.each(RECORDED_VERSIONS)('screen parser on Claude Code %s recordings', (version) => {
   it('has a recording of every scenario', () => {
-    expect(recordedScenarios(version)).toEqual(scenarios.map((s) => s.name).sort());
+    // And, from the versions it was recorded from, Claude's question drawn by the CLI (blocking-dialog.test.ts).
+    const questionForm = fs.existsSync(fixturePath(questionFormScenario.name, version)) ? [questionFormScenario.name] : [];
+    expect(recordedScenarios(version)).toEqual([...scenarios.map((s) => s.name), ...questionForm].sort());
   });
 
   it('replaying a recording renders the screens it recorded', async () => {

@@ -155,6 +155,101 @@ describe("Claude's questions to the person (AskUserQuestion, real claude CLI)", 
     await call('POST', `/v1/sessions/${session.id}/kill`);
   });
 
+  it("the screen driver (a CLI run without hooks) reads Claude's question off the CLI's own form and answers it with keys: a pick-any, words, the review; no permission asked", async () => {
+    replies['set up storage on the screen'] = [
+      ask('toolu_screen', [CACHES_QUESTION, DATABASE_QUESTION]),
+      { text: 'Sessions and queries cached, on MariaDB.' },
+    ];
+    const session = (await call<Session>('POST', '/v1/sessions', { slot: 'default', driver: 'screen' })).body;
+    expect(session.driver).toBe('screen');
+    const asked = await send(session.id, 'set up storage on the screen');
+    expect(asked.body).toMatchObject({
+      state: 'blocked',
+      dialog: null,
+      approval: null,
+      blocking: {
+        kind: 'question',
+        text: [
+          'Which caches should it keep?',
+          'Sessions: Who is logged in',
+          'Pages: Rendered pages',
+          'Queries: Query results',
+          'Pick any: several keys separated by commas (1,2).',
+        ].join('\n'),
+        options: [
+          { key: '1', label: 'Sessions' },
+          { key: '2', label: 'Pages' },
+          { key: '3', label: 'Queries' },
+        ],
+      },
+    });
+    const missing = await answer(session.id, { option: '4' });
+    expect(missing.status).toBe(400);
+    expect(JSON.stringify(missing.body)).toContain("the question dialog has no option '4'; it offers 1: Sessions; 2: Pages; 3: Queries");
+    // Words go into a pick-any question from an attached terminal only (its entry's key does not take the cursor there).
+    const inWords = await answer(session.id, { text: 'only the sessions' });
+    expect(inWords.status).toBe(400);
+    expect(JSON.stringify(inWords.body)).toContain('the question dialog is answered with one of its options, not in words');
+
+    // A pick-any question: its boxes ticked one key at a time, then on to the next question.
+    const picked = await answer(session.id, { option: '1,3' });
+    expect(picked.body).toMatchObject({
+      state: 'blocked',
+      blocking: {
+        kind: 'question',
+        text: 'Which database should we use?\nPostgres: The relational one\nSQLite: The embedded one\nOr an answer in your own words.',
+        options: [
+          { key: '1', label: 'Postgres' },
+          { key: '2', label: 'SQLite' },
+        ],
+      },
+    });
+    const several = await answer(session.id, { option: '1,2' });
+    expect(several.status).toBe(400);
+    expect(JSON.stringify(several.body)).toContain('the question dialog takes one option, not 2');
+
+    // Words, typed into the question's own entry for them; then the CLI's review of the answers.
+    const worded = await answer(session.id, { text: 'MariaDB, please' });
+    expect(worded.body).toMatchObject({
+      state: 'blocked',
+      blocking: {
+        kind: 'question',
+        text: [
+          'Review your answers',
+          '● Which caches should it keep?',
+          '→ Sessions, Queries',
+          '● Which database should we use?',
+          '→ MariaDB, please',
+        ].join('\n'),
+        options: [
+          { key: '1', label: 'Submit answers' },
+          { key: '2', label: 'Cancel' },
+        ],
+      },
+    });
+    expect(toolResults('toolu_screen')).toEqual([]);
+    const submitted = await answer(session.id, { option: '1' });
+    expect(submitted.status).toBe(200);
+    expect(submitted.body.blocking).toBeUndefined();
+    await waitUntil(
+      async () =>
+        (await events(session.id)).some(
+          (e) => e.type === 'assistant_message' && e.payload.text === 'Sessions and queries cached, on MariaDB.',
+        ),
+      60_000,
+      "Claude's reply to the answers",
+    );
+    const [result] = toolResults('toolu_screen');
+    expect(result?.content).toContain('"Which caches should it keep?"="Sessions, Queries"');
+    expect(result?.content).toContain('"Which database should we use?"="MariaDB, please"');
+
+    // The CLI's form was never taken for a tool's permission: no request, no approval, nothing typed but the prompt.
+    const log = await events(session.id);
+    expect(log.filter((e) => ['permission_request', 'approval_requested'].includes(e.type))).toEqual([]);
+    expect(log.filter((e) => e.type === 'user_message').map((e) => e.payload.text)).toEqual(['set up storage on the screen']);
+    await call('POST', `/v1/sessions/${session.id}/kill`);
+  });
+
   it("a role that denies AskUserQuestion keeps the tool from Claude (its deny rules are the CLI's too): nothing blocks the session", async () => {
     expect((await call('PUT', '/v1/roles/no-questions', { allow: [], confirm: [], deny: ['AskUserQuestion'] })).status).toBe(200);
     expect((await call('PUT', '/v1/slots/no-questions', { role: 'no-questions', cwd: bed.workdir, env: bed.claude.env })).status).toBe(200);

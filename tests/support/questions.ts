@@ -1,3 +1,6 @@
+import type { Scenario } from './scenarios.ts';
+import type { StubReply } from './stubAnthropic.ts';
+
 /**
  * Questions Claude puts to the person in the tests (the input of Claude Code's AskUserQuestion tool), shared by
  * the live tests (tests/session-questions.test.ts) and the recorder of the CLI's own (tests/fixtures/recordQuestions.ts).
@@ -22,4 +25,42 @@ export const CACHES_QUESTION = {
     { label: 'Queries', description: 'Query results' },
   ],
   multiSelect: true,
+};
+
+/**
+ * Claude's question as the CLI draws it when no hook holds it (the screen driver's case): a pick-any question, then
+ * one answered in words, then the review of the answers — each screen recorded as a person at the terminal answers
+ * it (tests/fixtures/record.ts writes tests/fixtures/claude/<version>/question-form.json).
+ */
+export const questionFormScenario: Scenario = {
+  name: 'question-form',
+  prepare: ({ stub }) => {
+    const replies: StubReply[] = [
+      {
+        text: 'I need to know first.',
+        toolUses: [{ id: 'toolu_form', name: 'AskUserQuestion', input: { questions: [CACHES_QUESTION, DATABASE_QUESTION] } }],
+      },
+      { text: 'Sessions and queries cached, on MariaDB.' },
+    ];
+    stub.respond((request) => (request.tools.length > 0 ? replies.shift() : { text: 'side request' }));
+  },
+  steps: [
+    { waitFor: ['? for shortcuts'], checkpoint: 'idle' },
+    { send: 'set up storage' },
+    { waitFor: ['Which caches should it keep?', '[ ] Type something'], checkpoint: 'pick-any' },
+    { keys: '1' },
+    { waitFor: ['[✔] Sessions'], checkpoint: 'one-ticked' },
+    { keys: '3' },
+    { waitFor: ['[✔] Sessions', '[✔] Queries'], checkpoint: 'pick-any-ticked' },
+    { keys: '\x1b[C' },
+    { waitFor: ['Which database should we use?', '3. Type something.'], checkpoint: 'single' },
+    { keys: '3' },
+    { waitFor: ['❯ 3. Type something.'], checkpoint: 'words-entry' },
+    { keys: 'MariaDB, please' },
+    { waitFor: ['❯ 3. MariaDB, please'], checkpoint: 'words-typed' },
+    { keys: '\r' },
+    { waitFor: ['Review your answers', '→ MariaDB, please'], checkpoint: 'review' },
+    { keys: '1' },
+    { waitFor: ['Sessions and queries cached, on MariaDB.', '? for shortcuts'], checkpoint: 'answered' },
+  ],
 };

@@ -19,6 +19,8 @@ export type Step =
   | { interrupt: true }
   /** Press the key of an option of the dialog no permission request is (what `answer` does). */
   | { answer: string }
+  /** Press these keys, as a person at the terminal does (recordings only). */
+  | { keys: string }
   /** Wait until every one of these texts is on the screen (and none of `absent`), then checkpoint. */
   | { waitFor: string[]; absent?: string[]; checkpoint: string };
 

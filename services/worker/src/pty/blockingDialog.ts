@@ -1,7 +1,7 @@
-import type { BlockingDialogKind } from '@mission/contracts';
+import { BadRequestError, type BlockingDialogKind, type DialogReply, offeredOptions } from '@mission/contracts';
 import { firstVisible, trimEnd, trimmedRows } from './blank.ts';
 import type { SessionSnapshot } from './screen.ts';
-import { CURSOR_SIGN, mayBeOption, parseScreen } from './screenParser.ts';
+import { CURSOR_SIGN, mayBeOption, parseScreen, QUESTION_TABS } from './screenParser.ts';
 
 /*
  * The screens on which Claude Code waits for something other than a tool permission (their kinds:
@@ -27,6 +27,20 @@ export interface BlockingDialog {
   numbered: boolean;
   /** Key of the option the cursor (❯) is on. */
   selected: string | null;
+  /** Claude's question as the CLI draws it (kind `question`, read off the screen): what its keys do. */
+  form?: QuestionFormScreen;
+}
+
+/** One screen of Claude's question form as the CLI draws it: a question, or the review of the answers. */
+export interface QuestionFormScreen {
+  /** A question that takes several options: each key flips its box, → goes on to the next question. */
+  pickAny: boolean;
+  /** The options whose box is ticked (a pick-any question). */
+  checked: string[];
+  /** The key of its "Type something" entry, where an answer in words is typed; null on the review and on a pick-any question. */
+  words: string | null;
+  /** What that entry shows: "Type something", or the words typed into it. */
+  typed: string;
 }
 
 /** Rules that open a dialog: a full line of `─` (most) or `▔` (the usage-limit menu). */
@@ -109,6 +123,8 @@ function dialogBesideBox(rows: readonly string[], boxRow: number, frame?: Sessio
   // A dialog takes the input box's place: with the box showing, numbered lines are Claude's text.
   if (boxRow >= 0) return noticeUnderPrompt(rows);
   const lines = trimmedRows(rows);
+  const tabs = lines.findIndex((line) => line.startsWith('←') && QUESTION_TABS.test(line));
+  if (tabs >= 0) return questionForm(lines, tabs);
   const list = findOptions(lines);
   if (list) {
     const top = findTop(lines, list.first);
@@ -177,6 +193,127 @@ function mayStartNotice(line: string): boolean {
   const first = firstVisible(line);
   return first === WARNING_SIGN || NOT_LOGGED_IN_STARTS.has(first);
 }
+
+const FORM_OPTION = /^\s*(❯\s*)?(\d+)\.\s+(?:\[([ ✔])\]\s+)?(\S.*)$/;
+const REVIEW = /^Review your answers/;
+
+/**
+ * Claude's question (its AskUserQuestion tool) as the CLI draws it under its tab bar (`tabs`, the row of
+ * {@link QUESTION_TABS}), down to the rule under the options: one question at a time, its options numbered (with a box
+ * each when it takes several) and a last entry, "Type something", where an answer in words is typed; after the last
+ * question, the review of the answers ("Submit answers", "Cancel"). Read as a `question` dialog in the words the hooks
+ * driver gives Claude's question in (QuestionForm in @mission/contracts).
+ */
+function questionForm(lines: readonly string[], tabs: number): BlockingDialog {
+  const end = lines.findIndex((line, row) => row > tabs && RULE.test(line));
+  const asked: string[] = [];
+  const options: BlockingDialogOption[] = [];
+  /** The rows under each option, by its key: its description, or the rest of the words typed into the last entry. */
+  const under = new Map<string, string[]>();
+  const checked: string[] = [];
+  let selected: string | null = null;
+  let pickAny = false;
+  /** The option on the row above, and the column its label starts at: a row indented as far is under it. */
+  let above: { key: string; column: number } | null = null;
+  for (const line of lines.slice(tabs + 1, end < 0 ? lines.length : end)) {
+    const option = FORM_OPTION.exec(line);
+    if (option) {
+      const [, cursor, key = '', box, label = ''] = option;
+      options.push({ key, label: label.trim() });
+      above = { key, column: line.length - label.length };
+      if (cursor) selected = key;
+      if (box !== undefined) pickAny = true;
+      if (box === '✔') checked.push(key);
+    } else if (above && line.length - line.trimStart().length >= above.column && line.trim() !== '')
+      under.set(above.key, [...(under.get(above.key) ?? []), line.trim()]);
+    else {
+      above = null;
+      if (options.length === 0 && line.trim() !== '') asked.push(line.trim());
+    }
+  }
+  const review = REVIEW.test(asked[0] ?? '');
+  // The last entry of a question is where words are typed (it shows them once typed): not an option to pick. On a
+  // pick-any question its key ticks a box and leaves the cursor where it was: words are typed there from a terminal.
+  const entry = review ? undefined : options.pop();
+  const words = pickAny ? undefined : entry;
+  const descriptions = options.flatMap((option) => (under.get(option.key) ?? []).map((line) => `${option.label}: ${line}`));
+  const hint = review ? [] : [pickAny ? 'Pick any: several keys separated by commas (1,2).' : 'Or an answer in your own words.'];
+  return {
+    kind: 'question',
+    text: [...asked, ...descriptions, ...hint].join('\n'),
+    options,
+    numbered: true,
+    selected,
+    form: {
+      pickAny,
+      checked: checked.filter((key) => key !== entry?.key),
+      words: words?.key ?? null,
+      typed: words ? [words.label, ...(under.get(words.key) ?? [])].join(' ') : '',
+    },
+  };
+}
+
+/** One step of an answer: keys written once, then what the screen must show before the next step (or the answer stands). */
+export interface AnswerStep {
+  keys: string;
+  /** What the step waits for, in words (for a timeout's message). */
+  what: string;
+  done: (shown: BlockingDialog | null) => boolean;
+}
+
+/**
+ * The steps that give `reply` to `dialog`: the option's keys (the answer stands once the screen shows another
+ * dialog or none), or, for Claude's question drawn by the CLI, what a person at its terminal presses — a pick-any
+ * question's boxes flipped one key at a time, each seen ticked, then → to go on; an answer in words typed into its
+ * "Type something" entry once the cursor is seen there, then Enter once the words are seen. Refuses, in the person's
+ * terms, an option the dialog does not offer or words where it takes none. Pure.
+ */
+export function answerSteps(dialog: BlockingDialog, reply: DialogReply): AnswerStep[] {
+  const closed: AnswerStep['done'] = (shown) => !sameBlockingDialog(shown, dialog);
+  const form = dialog.form;
+  if ('text' in reply) {
+    if (!form?.words)
+      throw new BadRequestError(
+        `the ${dialog.kind} dialog is answered with one of its options, not in words; it offers ${offeredOptions(dialog.options)}`,
+      );
+    const words = reply.text.replace(/[\x00-\x1f\x7f]+/g, ' ').trim();
+    if (words === '') throw new BadRequestError('an answer in words needs some words');
+    const entry = form.words;
+    const typed = (shown: BlockingDialog | null) => shown?.selected === entry && sameBlockingDialog(shown, dialog);
+    return [
+      { keys: entry, what: "the cursor on the question's Type something entry", done: typed },
+      {
+        keys: words,
+        what: 'the words in the Type something entry',
+        done: (shown) => typed(shown) && squeezed(shown?.form?.typed ?? '') === squeezed(words),
+      },
+      { keys: '\r', what: `the ${dialog.kind} dialog to close`, done: closed },
+    ];
+  }
+  const picks = [...new Set(reply.option.split(','))];
+  const unknown = picks.find((key) => !dialog.options.some((option) => option.key === key));
+  if (unknown !== undefined)
+    throw new BadRequestError(`the ${dialog.kind} dialog has no option '${unknown}'; it offers ${offeredOptions(dialog.options)}`);
+  if (!form?.pickAny) {
+    if (picks.length > 1) throw new BadRequestError(`the ${dialog.kind} dialog takes one option, not ${picks.length} (${reply.option})`);
+    // Its digit, or the arrow keys to it and Enter.
+    return [{ keys: answerKeystrokes(dialog, reply.option), what: `the ${dialog.kind} dialog to close`, done: closed }];
+  }
+  const flips = dialog.options.filter((option) => picks.includes(option.key) !== form.checked.includes(option.key));
+  return [
+    ...flips.map(({ key }): AnswerStep => {
+      const ticked = !form.checked.includes(key);
+      return {
+        keys: key,
+        what: `option ${key}'s box ${ticked ? 'ticked' : 'cleared'}`,
+        done: (shown) => sameBlockingDialog(shown, dialog) && shown?.form?.checked.includes(key) === ticked,
+      };
+    }),
+    { keys: '\x1b[C', what: 'the next question', done: closed },
+  ];
+}
+
+const squeezed = (text: string): string => text.replace(/\s+/g, '');
 
 /**
  * The keystrokes that choose `key` in `dialog`: its digit when the options are numbered, else the arrow

@@ -48,6 +48,11 @@ const DIGIT_0 = 0x30;
 const DIGIT_9 = 0x39;
 /** The cursor `❯` before the selected option of a list (and the input box's prompt). */
 export const CURSOR_SIGN = 0x276f;
+/**
+ * The tab bar over Claude's question as the CLI draws it (its AskUserQuestion tool): `←  ☐ Database  ☒ Caches  ✔ Submit
+ * →`, a tab per question and one to submit. Options under it are answers to Claude, not a tool's permission.
+ */
+export const QUESTION_TABS = /^←\s.*\s✔ Submit\s+→$/;
 /** `line` starts (after its blanks) with a digit or the cursor `❯`, as a numbered option does: a test before the pattern's. */
 export function mayBeOption(line: string): boolean {
   const first = firstVisible(line);
@@ -118,7 +123,7 @@ export function parseScreenRows(screen: ScreenText, reading: ScreenReading = 'wh
   const blocksEnd = status ? lastRow : transcriptEnd;
   const blocks = reading === 'whole' ? parseBlocks(lines.slice(0, blocksEnd).filter((line) => !isRightAligned(line))) : [];
   const working = box !== null && (box.footer.includes(INTERRUPTIBLE) || status?.interruptible === true);
-  const state = dialog ? 'waiting_permission' : box ? (working ? 'working' : 'idle') : 'starting';
+  const state = dialog?.dialog ? 'waiting_permission' : box ? (working ? 'working' : 'idle') : 'starting';
   const textBlocks = blocks.filter((block) => block.kind === 'text');
   const snapshot: SessionSnapshot = {
     state,
@@ -232,8 +237,12 @@ function findInputBox(lines: readonly string[]): { top: number; bottom: number; 
   return null;
 }
 
-/** A permission dialog: a rule, its title, what it wants (a subtitle and/or a dashed box), a question, numbered options. */
-function findDialog(lines: readonly string[]): { top: number; dialog: PermissionDialog } | null {
+/**
+ * A permission dialog: a rule, its title, what it wants (a subtitle and/or a dashed box), a question, numbered options.
+ * Claude's question drawn by the CLI (its tab bar for a title) is no permission dialog (`dialog: null`), but the
+ * transcript ends above it all the same.
+ */
+function findDialog(lines: readonly string[]): { top: number; dialog: PermissionDialog | null } | null {
   const firstOption = lines.findIndex((line) => mayBeOption(line) && OPTION.test(line));
   if (firstOption < 0) return null;
   let top = firstOption - 1;
@@ -242,6 +251,7 @@ function findDialog(lines: readonly string[]): { top: number; dialog: Permission
   const body = lines.slice(top + 1, firstOption).map((line) => line.trim());
   const question = body.findLast((line) => line.endsWith('?')) ?? '';
   const [title = '', ...rest] = body.filter((line) => line !== '');
+  if (QUESTION_TABS.test(title)) return { top, dialog: null };
   const boxStart = rest.findIndex((line) => DASHED_RULE.test(line));
   const boxEnd = boxStart < 0 ? -1 : rest.findIndex((line, i) => i > boxStart && DASHED_RULE.test(line));
   const subtitle = rest.slice(0, boxStart < 0 ? rest.length : boxStart).filter((line) => line !== question);

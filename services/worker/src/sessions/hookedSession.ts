@@ -36,7 +36,6 @@ import { exitedState, exitReason, sessionEndReason } from './exitReason.ts';
 import {
   answerDialog,
   blockedError,
-  inWordsError,
   type DialogAnswering,
   type InteractiveSession,
   SessionEvents,
@@ -568,14 +567,13 @@ export class HookedSession implements InteractiveSession {
     if (this.question) return this.answerQuestion(this.question, reply, deadline - Date.now());
     const dialog = this.blocking;
     if (!dialog) throw new ConflictError(`no dialog is waiting for an answer (the session is ${this.state})`);
-    if ('text' in reply) throw inWordsError(dialog);
     await answerDialog(
       this.answering(
         () => this.blocking,
         () => this.blockingSince,
       ),
       dialog,
-      reply.option,
+      reply,
       deadline - Date.now(),
     );
     return this.turn();
@@ -805,7 +803,7 @@ export class HookedSession implements InteractiveSession {
             () => seen,
           ),
           menu,
-          stop.key,
+          { option: stop.key },
           LIMIT_KEYS_MS,
         ).catch((error: unknown) =>
           this.hooks.log.warn({ err: error }, 'the usage-limit menu was not answered "Stop and wait" by Mission'),
@@ -925,7 +923,7 @@ export class HookedSession implements InteractiveSession {
    */
   private questionClosed(shown: BlockingDialog | null): BlockingDialog | null {
     if (this.closingQuestions.length === 0) return shown;
-    if (shown?.kind === 'unknown' && this.closingQuestions.some((question) => shown.text.includes(question))) return null;
+    if (shown?.kind === 'question' && this.closingQuestions.some((question) => shown.text.includes(question))) return null;
     this.closingQuestions = [];
     return shown;
   }

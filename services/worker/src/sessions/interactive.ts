@@ -1,5 +1,4 @@
 import {
-  BadRequestError,
   blockingDialogLine,
   type ConfirmChoice,
   type DialogReply,
@@ -12,11 +11,10 @@ import {
   TimeoutError,
   howToDecide,
   howToGetPast,
-  offeredOptions,
   type PendingApproval,
   type PermissionDialogView,
 } from '@mission/contracts';
-import { answerKeystrokes, type BlockingDialog, sameBlockingDialog } from '../pty/blockingDialog.ts';
+import { answerSteps, type BlockingDialog, sameBlockingDialog } from '../pty/blockingDialog.ts';
 import type { PtyExit, PtySession } from '../pty/ptySession.ts';
 import type { Logger } from '@mission/store';
 
@@ -90,13 +88,6 @@ export function waitingPermissionError(dialog: PermissionDialogView | null, appr
 /** What a command that would type into a blocked session answers: the dialog, named, and what gets the session past it. */
 export function blockedError(dialog: BlockingDialog): ConflictError {
   return new ConflictError(`the session shows a ${blockingDialogLine(dialog)}: ${howToGetPast(dialog)}`, { blocking: dialog });
-}
-
-/** What an answer in words to a dialog other than Claude's question answers: such a dialog takes one of its options. */
-export function inWordsError(dialog: BlockingDialog): BadRequestError {
-  return new BadRequestError(
-    `the ${dialog.kind} dialog is answered with one of its options, not in words; it offers ${offeredOptions(dialog.options)}`,
-  );
 }
 
 type Waiter = { test: () => boolean; resolve: () => void; reject: (error: Error) => void };
@@ -219,20 +210,20 @@ export interface DialogAnswering {
 }
 
 /**
- * Answers a dialog no hook reports: the option's keys are pressed once, once the CLI takes keys for the
- * dialog (DIALOG_KEY_GUARD_MS after it was first seen: `shownSince`), and the answer stands once the screen
- * no longer shows that dialog. Never pressed again: a key that lands after the dialog closed would be typed
- * into Claude's input.
+ * Answers a dialog no hook reports: its keys are pressed once the CLI takes keys for the dialog
+ * (DIALOG_KEY_GUARD_MS after it was first seen: `shownSince`), each step's once (see answerSteps), and the next
+ * step waits for the screen to show the one before taken; the answer stands once the screen no longer shows that
+ * dialog. Never pressed again: a key that lands after the dialog closed would be typed into Claude's input.
  */
-export async function answerDialog(o: DialogAnswering, dialog: BlockingDialog, option: string, timeoutMs: number): Promise<void> {
-  if (!dialog.options.some((each) => each.key === option)) {
-    throw new BadRequestError(`the ${dialog.kind} dialog has no option '${option}'; it offers ${offeredOptions(dialog.options)}`);
-  }
+export async function answerDialog(o: DialogAnswering, dialog: BlockingDialog, reply: DialogReply, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const steps = answerSteps(dialog, reply);
   const guard = o.shownSince() + DIALOG_KEY_GUARD_MS - Date.now();
   if (guard > 0) await new Promise((resolve) => setTimeout(resolve, guard));
   if (!sameBlockingDialog(o.current(), dialog))
     throw new ConflictError(`the ${dialog.kind} dialog closed before it was answered (the session is ${o.state()})`);
-  // Its digit, or the arrow keys to it and Enter: written at once, never repeated.
-  o.pty.write(answerKeystrokes(dialog, option));
-  await o.until(() => !sameBlockingDialog(o.current(), dialog), timeoutMs, `the ${dialog.kind} dialog to close`);
+  for (const step of steps) {
+    o.pty.write(step.keys);
+    await o.until(() => step.done(o.current()), deadline - Date.now(), step.what);
+  }
 }

@@ -9,6 +9,7 @@ import {
   type SessionState,
   type PendingApproval,
   type SessionTurn,
+  shownDialog,
   TimeoutError,
 } from '@mission/contracts';
 import type { PtyExit, PtySession } from '../pty/ptySession.ts';
@@ -20,7 +21,6 @@ import { ANIMATION_READ_MS, type ReadTiming } from '../pty/readPacer.ts';
 import { ReadSchedule } from '../pty/readSchedule.ts';
 import {
   answerDialog,
-  inWordsError,
   blockedError,
   EVENT_NOT_STORED,
   type InteractiveSession,
@@ -207,7 +207,6 @@ export class LiveSession implements InteractiveSession {
     this.read();
     const dialog = this.blocking;
     if (!dialog) throw new ConflictError(`no dialog is waiting for an answer (the session is ${this.state})`);
-    if ('text' in reply) throw inWordsError(dialog);
     await answerDialog(
       {
         pty: this.pty,
@@ -217,7 +216,7 @@ export class LiveSession implements InteractiveSession {
         until: (test, ms, what) => this.waitFor(test, ms, what),
       },
       dialog,
-      reply.option,
+      reply,
       deadline - Date.now(),
     );
     return this.turn(this.current());
@@ -291,7 +290,12 @@ export class LiveSession implements InteractiveSession {
     const blocking = this.blocking;
     if (!blocking) return turn;
     // A screen a slash command opened in place of the prompt is what the command did: its text is the reply.
-    return { ...turn, state: 'blocked', response: blocking.kind === 'command_screen' ? blocking.text : turn.response };
+    return {
+      ...turn,
+      state: 'blocked',
+      response: blocking.kind === 'command_screen' ? blocking.text : turn.response,
+      blocking: shownDialog(blocking),
+    };
   }
 
   /** Stops what Claude is doing (Esc; Ctrl+C if that was not enough) and waits for the prompt. */
