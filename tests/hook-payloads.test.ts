@@ -379,9 +379,9 @@ describe('a question Claude asks (AskUserQuestion), as Claude Code posts it and 
     ]);
   });
 
-  it('the CLI draws its own question screen while the hook is held (read as an unknown dialog naming the question); answered, it is gone', () => {
+  it('the CLI draws its own question form while the hook is held (read as the screen driver reads it: a question dialog naming the question); answered, it is gone', () => {
     const held = parseBlockingDialog(recorded.screens.whileHeld.join('\n'));
-    expect(held).toMatchObject({ kind: 'unknown' });
+    expect(held).toMatchObject({ kind: 'question', options: [{ label: 'Postgres' }, { label: 'SQLite' }] });
     expect(held?.text).toContain('Which database should we use?');
     expect(parseBlockingDialog(recorded.screens.answered.join('\n'))).toBeNull();
   });
