@@ -176,11 +176,6 @@ export class HookedSession implements InteractiveSession {
   private readonly held: HeldRequest[] = [];
   /** The question Claude puts to the person (its AskUserQuestion call, held until answered): what blocks the session meanwhile. */
   private question: HeldQuestion | null = null;
-  /**
-   * The questions of the last one that ended: the CLI's own screen for it may still show a moment after its hook was
-   * answered, and is no dialog of its own then.
-   */
-  private closingQuestions: readonly string[] = [];
   /** Turns ended so far (Stop, or an interrupt), and the reply of the last one. */
   private turnsEnded = 0;
   /**
@@ -400,7 +395,6 @@ export class HookedSession implements InteractiveSession {
       return await held.settled;
     } finally {
       this.question = null;
-      this.closingQuestions = held.form.questions.map((each) => each.question);
       if (held.ended === 'unanswered') {
         const minutes = Math.max(1, Math.round(held.windowMs / 60_000));
         this.events.emit({
@@ -893,8 +887,11 @@ export class HookedSession implements InteractiveSession {
     for (const event of this.screenReader.read()) this.events.emit(event);
     const next = this.screenReader.snapshot;
     if (next.dialog) for (const held of this.held) if (held.approval) this.markShown(held);
-    // While a permission request or a question is held, the dialog on the screen is the CLI's own for it.
-    const shown = this.held.length > 0 || this.question ? null : this.questionClosed(this.screenReader.blocking);
+    // While a permission request or a question is held, the dialog on the screen is the CLI's own for it. Claude's
+    // question comes through its hook: the CLI's own form for it is never what blocks the session, neither drawn before
+    // the hook's call reaches Mission (the CLI draws it and calls the hook at once) nor after the hook was answered.
+    const onScreen = this.screenReader.blocking;
+    const shown = this.held.length > 0 || this.question || onScreen?.form ? null : onScreen;
     // The usage-limit menu is Mission's to answer: until the slot's pause is on, the session is not blocked by it.
     const limitMenu = shown?.kind === 'usage_limit' && shown.options.length > 0 ? shown : null;
     if (limitMenu && !this.stoppingAtLimit) void this.stopAtLimit(limitMenu);
@@ -915,17 +912,6 @@ export class HookedSession implements InteractiveSession {
     this.readTranscript();
     this.events.wake();
     return next;
-  }
-
-  /**
-   * The dialog the screen shows, unless it is the CLI's own screen for a question whose hook was answered (still drawn
-   * until the CLI takes the answer); once the screen shows anything else, that question is forgotten.
-   */
-  private questionClosed(shown: BlockingDialog | null): BlockingDialog | null {
-    if (this.closingQuestions.length === 0) return shown;
-    if (shown?.kind === 'question' && this.closingQuestions.some((question) => shown.text.includes(question))) return null;
-    this.closingQuestions = [];
-    return shown;
   }
 
   private setPhase(phase: HookedSession['phase']): void {
