@@ -11,7 +11,7 @@ import {
   recordedScenarios,
 } from './fixtures/recordings.ts';
 import { firstRunScenarios } from './support/firstRunScenarios.ts';
-import { questionFormScenario } from './support/questions.ts';
+import { QUESTION_FORM_READINGS, questionFormScenario } from './support/questions.ts';
 import { replay } from './support/replay.ts';
 
 /** The blocking dialog at a recorded checkpoint, with the recording's folder written as <W>. */
@@ -146,19 +146,7 @@ describe.each(QUESTION_FORM_VERSIONS)("Claude's question drawn by Claude Code %s
 
   it('each screen of the form is a `question` dialog, never a permission dialog', () => {
     expect(at('pick-any')).toEqual({
-      kind: 'question',
-      text: [
-        'Which caches should it keep?',
-        'Sessions: Who is logged in',
-        'Pages: Rendered pages',
-        'Queries: Query results',
-        'Pick any: several keys separated by commas (1,2).',
-      ].join('\n'),
-      options: [
-        { key: '1', label: 'Sessions' },
-        { key: '2', label: 'Pages' },
-        { key: '3', label: 'Queries' },
-      ],
+      ...QUESTION_FORM_READINGS.pickAny,
       numbered: true,
       selected: '1',
       form: { pickAny: true, checked: [], words: null, typed: '' },
@@ -166,23 +154,12 @@ describe.each(QUESTION_FORM_VERSIONS)("Claude's question drawn by Claude Code %s
     expect(at('one-ticked')?.form?.checked).toEqual(['1']);
     expect(at('pick-any-ticked')?.form?.checked).toEqual(['1', '3']);
     expect(at('single')).toMatchObject({
-      text: 'Which database should we use?\nPostgres: The relational one\nSQLite: The embedded one\nOr an answer in your own words.',
-      options: [
-        { key: '1', label: 'Postgres' },
-        { key: '2', label: 'SQLite' },
-      ],
+      ...QUESTION_FORM_READINGS.single,
       form: { pickAny: false, checked: [], words: '3', typed: 'Type something.' },
     });
     expect(at('words-entry')).toMatchObject({ selected: '3', form: { typed: 'Type something.' } });
     expect(at('words-typed')).toMatchObject({ selected: '3', form: { typed: 'MariaDB, please' } });
-    expect(at('review')).toMatchObject({
-      text: 'Review your answers\n● Which caches should it keep?\n→ Sessions, Queries\n● Which database should we use?\n→ MariaDB, please',
-      options: [
-        { key: '1', label: 'Submit answers' },
-        { key: '2', label: 'Cancel' },
-      ],
-      form: { words: null },
-    });
+    expect(at('review')).toMatchObject({ ...QUESTION_FORM_READINGS.review, form: { words: null } });
     expect(at('answered')).toBeNull();
     for (const mark of recording.checkpoints) {
       const snapshot = parseScreen(checkpoint(recording, mark.label));

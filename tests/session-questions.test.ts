@@ -2,7 +2,7 @@ import type { Approval, MissionEvent, Session, SessionScreen, SessionTurn } from
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
 import { waitUntil } from './support/processes.ts';
-import { CACHES_QUESTION, DATABASE_QUESTION } from './support/questions.ts';
+import { CACHES_QUESTION, DATABASE_QUESTION, QUESTION_FORM_READINGS } from './support/questions.ts';
 import { scriptByPrompt, type StubReply } from './support/stubAnthropic.ts';
 import { ADMIN } from './support/system.ts';
 import { chromiumAvailable, launchChromium } from './support/browser.ts';
@@ -163,26 +163,7 @@ describe("Claude's questions to the person (AskUserQuestion, real claude CLI)", 
     const session = (await call<Session>('POST', '/v1/sessions', { slot: 'default', driver: 'screen' })).body;
     expect(session.driver).toBe('screen');
     const asked = await send(session.id, 'set up storage on the screen');
-    expect(asked.body).toMatchObject({
-      state: 'blocked',
-      dialog: null,
-      approval: null,
-      blocking: {
-        kind: 'question',
-        text: [
-          'Which caches should it keep?',
-          'Sessions: Who is logged in',
-          'Pages: Rendered pages',
-          'Queries: Query results',
-          'Pick any: several keys separated by commas (1,2).',
-        ].join('\n'),
-        options: [
-          { key: '1', label: 'Sessions' },
-          { key: '2', label: 'Pages' },
-          { key: '3', label: 'Queries' },
-        ],
-      },
-    });
+    expect(asked.body).toMatchObject({ state: 'blocked', dialog: null, approval: null, blocking: QUESTION_FORM_READINGS.pickAny });
     const missing = await answer(session.id, { option: '4' });
     expect(missing.status).toBe(400);
     expect(JSON.stringify(missing.body)).toContain("the question dialog has no option '4'; it offers 1: Sessions; 2: Pages; 3: Queries");
@@ -193,40 +174,14 @@ describe("Claude's questions to the person (AskUserQuestion, real claude CLI)", 
 
     // A pick-any question: its boxes ticked one key at a time, then on to the next question.
     const picked = await answer(session.id, { option: '1,3' });
-    expect(picked.body).toMatchObject({
-      state: 'blocked',
-      blocking: {
-        kind: 'question',
-        text: 'Which database should we use?\nPostgres: The relational one\nSQLite: The embedded one\nOr an answer in your own words.',
-        options: [
-          { key: '1', label: 'Postgres' },
-          { key: '2', label: 'SQLite' },
-        ],
-      },
-    });
+    expect(picked.body).toMatchObject({ state: 'blocked', blocking: QUESTION_FORM_READINGS.single });
     const several = await answer(session.id, { option: '1,2' });
     expect(several.status).toBe(400);
     expect(JSON.stringify(several.body)).toContain('the question dialog takes one option, not 2');
 
     // Words, typed into the question's own entry for them; then the CLI's review of the answers.
     const worded = await answer(session.id, { text: 'MariaDB, please' });
-    expect(worded.body).toMatchObject({
-      state: 'blocked',
-      blocking: {
-        kind: 'question',
-        text: [
-          'Review your answers',
-          '● Which caches should it keep?',
-          '→ Sessions, Queries',
-          '● Which database should we use?',
-          '→ MariaDB, please',
-        ].join('\n'),
-        options: [
-          { key: '1', label: 'Submit answers' },
-          { key: '2', label: 'Cancel' },
-        ],
-      },
-    });
+    expect(worded.body).toMatchObject({ state: 'blocked', blocking: QUESTION_FORM_READINGS.review });
     expect(toolResults('toolu_screen')).toEqual([]);
     const submitted = await answer(session.id, { option: '1' });
     expect(submitted.status).toBe(200);

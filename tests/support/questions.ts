@@ -64,3 +64,41 @@ export const questionFormScenario: Scenario = {
     { waitFor: ['Sessions and queries cached, on MariaDB.', '? for shortcuts'], checkpoint: 'answered' },
   ],
 };
+
+/**
+ * What Mission reads off the three screens of {@link questionFormScenario}'s form (the recording's and a live CLI's
+ * alike): the pick-any question, the question answered in words, and the review once both are answered.
+ */
+export const QUESTION_FORM_READINGS = {
+  pickAny: {
+    kind: 'question',
+    text: [
+      'Which caches should it keep?',
+      'Sessions: Who is logged in',
+      'Pages: Rendered pages',
+      'Queries: Query results',
+      'Pick any: several keys separated by commas (1,2).',
+    ].join('\n'),
+    options: [
+      { key: '1', label: 'Sessions' },
+      { key: '2', label: 'Pages' },
+      { key: '3', label: 'Queries' },
+    ],
+  },
+  single: {
+    kind: 'question',
+    text: 'Which database should we use?\nPostgres: The relational one\nSQLite: The embedded one\nOr an answer in your own words.',
+    options: [
+      { key: '1', label: 'Postgres' },
+      { key: '2', label: 'SQLite' },
+    ],
+  },
+  review: {
+    kind: 'question',
+    text: 'Review your answers\n● Which caches should it keep?\n→ Sessions, Queries\n● Which database should we use?\n→ MariaDB, please',
+    options: [
+      { key: '1', label: 'Submit answers' },
+      { key: '2', label: 'Cancel' },
+    ],
+  },
+};
