@@ -28,10 +28,11 @@ let leaving = null;
  * worker is gone all the same, so the channel is closed here, which ends the agents as its close would ('disconnect').
  */
 function send(message) {
-  if (!process.connected) return;
-  process.send(message, (error) => {
-    if (error && process.connected) process.disconnect();
-  });
+  if (process.connected) process.send(message, closeOnFailure);
+}
+
+function closeOnFailure(error) {
+  if (error && process.connected) process.disconnect();
 }
 
 /**
