@@ -9,6 +9,7 @@ import {
   RECORDED_VERSIONS,
   type Recording,
   recordedScenarios,
+  versionsRecording,
 } from './fixtures/recordings.ts';
 import { firstRunScenarios } from './support/firstRunScenarios.ts';
 import { QUESTION_FORM_READINGS, questionFormScenario } from './support/questions.ts';
@@ -138,7 +139,7 @@ describe.each(RECORDED_VERSIONS)('blocking dialogs on Claude Code %s recordings'
 });
 
 /** The versions whose CLI was recorded drawing Claude's question itself (tests/support/questions.ts). */
-const QUESTION_FORM_VERSIONS = RECORDED_VERSIONS.filter((version) => fs.existsSync(fixturePath(questionFormScenario.name, version)));
+const QUESTION_FORM_VERSIONS = versionsRecording(questionFormScenario.name);
 
 describe.each(QUESTION_FORM_VERSIONS)("Claude's question drawn by Claude Code %s (no hook holds it: the screen driver)", (version) => {
   const recording = loadRecording(questionFormScenario.name, version);

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import type { EventPayload, EventType, MissionEventDraft } from '@mission/contracts';
 import {
   HeadlessTerminal,
@@ -14,11 +13,11 @@ import { describe, expect, it } from 'vitest';
 import {
   asRead,
   checkpoint,
-  fixturePath,
   loadRecording,
   RECORDED_VERSIONS,
   type Recording,
   recordedScenarios,
+  versionsRecording,
 } from './fixtures/recordings.ts';
 import { questionFormScenario } from './support/questions.ts';
 import { replay } from './support/replay.ts';
@@ -70,7 +69,7 @@ function spinner(recording: Recording, label: string) {
 describe.each(RECORDED_VERSIONS)('screen parser on Claude Code %s recordings', (version) => {
   it('has a recording of every scenario', () => {
     // And, from the versions it was recorded from, Claude's question drawn by the CLI (blocking-dialog.test.ts).
-    const questionForm = fs.existsSync(fixturePath(questionFormScenario.name, version)) ? [questionFormScenario.name] : [];
+    const questionForm = versionsRecording(questionFormScenario.name).includes(version) ? [questionFormScenario.name] : [];
     expect(recordedScenarios(version)).toEqual([...scenarios.map((s) => s.name), ...questionForm].sort());
   });
 
