@@ -104,7 +104,13 @@ export class TaskService {
   private async submitAs(
     id: string,
     draft: unknown,
-    options: { mode?: TaskMode; idempotencyKey?: string | undefined; parentId?: string | undefined; caller?: Caller | undefined },
+    options: {
+      mode?: TaskMode;
+      askerAnswers?: boolean;
+      idempotencyKey?: string | undefined;
+      parentId?: string | undefined;
+      caller?: Caller | undefined;
+    },
   ): Promise<SubmitResult> {
     const mode = options.mode ?? 'submit';
     const input = parseInput(taskInputSchema, draft, 'task');
@@ -136,6 +142,7 @@ export class TaskService {
         id,
         slot: input.slot,
         mode,
+        askerAnswers: mode === 'ask' && options.askerAnswers === true,
         prompt: input.prompt,
         priority: input.priority,
         timeoutMs: input.timeoutMs ?? (mode === 'ask' ? this.deps.askTimeoutMs : this.deps.taskTimeoutMs),
@@ -170,10 +177,15 @@ export class TaskService {
     }
   }
 
-  /** Submits in ask mode and waits for the task to end, up to its timeout; `onSubmitted` hears of the task first (to follow its events). */
+  /**
+   * Submits in ask mode and waits for the task to end, up to its timeout; `onSubmitted` hears of the task first (to
+   * follow its events). `askerAnswers`: the asker answers Claude's questions while it waits (they wait as approvals);
+   * else Claude is told at once that nobody can answer.
+   */
   async ask(
     draft: unknown,
     options: {
+      askerAnswers?: boolean;
       idempotencyKey?: string | undefined;
       parentId?: string | undefined;
       caller?: Caller | undefined;
@@ -189,6 +201,7 @@ export class TaskService {
     try {
       submitted = await this.submitAs(id, draft, {
         mode: 'ask',
+        askerAnswers: options.askerAnswers,
         idempotencyKey: options.idempotencyKey,
         parentId: options.parentId,
         caller: options.caller,

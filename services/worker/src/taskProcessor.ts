@@ -135,8 +135,8 @@ export class TaskProcessor {
     // A warm agent of the slot, started with these very settings, when one is ready: no cold start.
     const warm = continuing ? undefined : this.deps.warm?.take(slot, rules);
     const guarded = { ...slot, ...this.deps.launcher.agentPlaces(slot.id, slot.env) };
-    // Claude's questions wait for answers, but in a task asked for one answer: its asker can answer nothing meanwhile.
-    const promptTask = { owner, slot: guarded, questionsWait: task.mode !== 'ask' };
+    // Claude's questions wait for answers, but in a task asked for one answer whose asker can answer nothing meanwhile.
+    const promptTask = { owner, slot: guarded, questionsWait: task.mode !== 'ask' || task.askerAnswers };
     const prompts = warm ? warm.prompts.bind(promptTask) : this.deps.prompts.register(promptTask);
     prompts.caller.onForeignCall(() =>
       output

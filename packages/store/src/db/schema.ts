@@ -58,6 +58,11 @@ export const tasks = pgTable(
       .notNull()
       .references(() => slots.id),
     mode: text('mode').notNull(),
+    /**
+     * An `ask` whose asker answers Claude's questions while it waits (an MCP client that takes elicitation): they wait
+     * as approvals, as a submitted task's do. Else an ask's Claude is told at once that nobody can answer.
+     */
+    askerAnswers: boolean('asker_answers').notNull().default(false),
     status: text('status').notNull(),
     prompt: text('prompt').notNull(),
     priority: integer('priority').notNull(),

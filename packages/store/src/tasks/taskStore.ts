@@ -454,6 +454,7 @@ const submittedColumns = [
   'id',
   'slot',
   'mode',
+  'askerAnswers',
   'status',
   'prompt',
   'priority',

@@ -1,0 +1,1 @@
+ALTER TABLE "tasks" ADD COLUMN "asker_answers" boolean DEFAULT false NOT NULL;
