@@ -7,6 +7,7 @@ import type { Session } from '@mission/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLAUDE_BIN, type ClaudeHome, prepareClaudeHome } from './support/claudeEnv.ts';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
+import { DATABASE_QUESTION } from './support/questions.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
 const doc = fs.readFileSync(path.join(repoRoot, 'docs/claude-code.md'), 'utf8');
@@ -19,6 +20,9 @@ const mainPrompt = /claude -p "([^"]+)"/.exec(doc)![1]!;
 /** What the main agent (as the stub scripts it) types into the session it starts. */
 const SESSION_TEXT = 'Say hello.';
 const SESSION_ANSWER = 'Hello from the spawned session.';
+/** What a headless main agent asks a task with mission_ask, and what that task's Claude asks back. */
+const ASK_PROMPT = 'Ask a helper which database to use.';
+const HELPER_PROMPT = 'Pick a database for the helper.';
 
 /**
  * docs/claude-code.md run as written: its commands in a shell, with the real claude CLI as the main agent and
@@ -51,6 +55,19 @@ describe('docs/claude-code.md, as written', () => {
       if (request.tools.length === 0) return { text: 'side request' };
       if (request.lastUserText === SESSION_TEXT) return { text: SESSION_ANSWER };
       const last = request.toolResults.at(-1);
+      if (request.conversation.includes(HELPER_PROMPT)) {
+        return last
+          ? { text: `The helper assumed SQLite (told: ${last.content})` }
+          : {
+              text: 'One question first.',
+              toolUses: [{ id: 'toolu_question', name: 'AskUserQuestion', input: { questions: [DATABASE_QUESTION] } }],
+            };
+      }
+      if (request.conversation.includes(ASK_PROMPT)) {
+        return last
+          ? { text: `Mission answered: ${last.content}` }
+          : { toolUses: [{ id: 'toolu_ask', name: 'mcp__mission__mission_ask', input: { prompt: HELPER_PROMPT } }] };
+      }
       if (!last)
         return request.lastUserText === mainPrompt
           ? { toolUses: [{ id: 'toolu_spawn', name: 'mcp__mission__mission_pty_spawn', input: { slot: 'default' } }] }
@@ -95,5 +112,24 @@ describe('docs/claude-code.md, as written', () => {
     expect(session).toMatchObject({ id: sessionId, slot: 'default', state: 'exited', exitReason: 'killed on request' });
     const events = await bed.system.core.events.list(sessionId);
     expect(events.some((event) => event.type === 'assistant_message' && event.payload.text === SESSION_ANSWER)).toBe(true);
+  }, 240_000);
+
+  it("a headless main agent's mission_ask whose Claude asks a question: claude -p takes no form (it dismisses it at once), so the helper's Claude is told at once and goes on", async () => {
+    const config = path.join(project, 'mission-mcp.json');
+    fs.writeFileSync(config, JSON.stringify({ mcpServers: { mission: { command: 'mission-mcp' } } }));
+    const { stdout } = await promisify(execFile)(
+      'claude',
+      ['-p', ASK_PROMPT, '--mcp-config', config, '--strict-mcp-config', '--allowedTools', 'mcp__mission'],
+      { cwd: project, env, timeout: 150_000 },
+    );
+    // Seen on Claude Code 2.1.332: a headless claude declares forms (elicitation) and answers each with `cancel` at once.
+    expect(stdout).toContain(
+      'Mission answered: The helper assumed SQLite (told: Mission denied this (token:test-admin): Your questions were dismissed without an answer.',
+    );
+    const [task] = (await bed.system.core.tasks.list({ limit: 10 })).tasks.filter((each) => each.prompt === HELPER_PROMPT);
+    const decisions = (await bed.system.core.events.list(task!.id)).filter((event) => event.type === 'permission_decision');
+    expect(decisions.map((event) => event.payload)).toEqual([
+      expect.objectContaining({ tool: 'AskUserQuestion', decision: 'deny', by: 'token:test-admin' }),
+    ]);
   }, 240_000);
 });

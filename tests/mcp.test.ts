@@ -5,7 +5,13 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { type CallToolResult, ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import {
+  type CallToolResult,
+  ElicitRequestSchema,
+  type ElicitRequestFormParams,
+  type ElicitResult,
+  ResourceUpdatedNotificationSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
 import { processesIn, waitUntil } from './support/processes.ts';
@@ -86,8 +92,14 @@ describe('MCP server (the SDK client, real claude CLI on the stub API)', () => {
       }),
   };
 
-  async function connect(transport: string): Promise<Client> {
-    const client = new Client({ name: 'mission-test', version: '1.0.0' });
+  /** A client over `transport`; with `elicit`, one that puts forms to its person (MCP elicitation), answered by it. */
+  async function connect(
+    transport: string,
+    elicit?: (form: ElicitRequestFormParams, withdrawn: AbortSignal) => ElicitResult | Promise<ElicitResult>,
+  ): Promise<Client> {
+    const client = new Client({ name: 'mission-test', version: '1.0.0' }, elicit ? { capabilities: { elicitation: {} } } : undefined);
+    if (elicit)
+      client.setRequestHandler(ElicitRequestSchema, (request, extra) => elicit(request.params as ElicitRequestFormParams, extra.signal));
     await client.connect(transports[transport]!());
     return client;
   }
@@ -149,7 +161,7 @@ describe('MCP server (the SDK client, real claude CLI on the stub API)', () => {
       expect(progress).toContain('claude: Forty-two.');
     });
 
-    it('ask whose Claude asks a question: its asker waits on the answer and can reply nothing meanwhile, so Claude is told at once that nobody can answer', async () => {
+    it('ask from a client that takes no forms, whose Claude asks a question: its asker can reply nothing meanwhile, so Claude is told at once that nobody can answer', async () => {
       const prompt = `pick a database over ${transport}`;
       reply(
         prompt,
@@ -169,6 +181,124 @@ describe('MCP server (the SDK client, real claude CLI on the stub API)', () => {
       ]);
       const asked = (await bed.system.core.events.list(id)).filter((event) => event.type === 'approval_requested');
       expect(asked).toEqual([]);
+    });
+
+    /** What the task's Claude was told in answer to its tool calls. */
+    const toldClaude = (prompt: string) => bed.stub.conversationRequests(prompt).flatMap((request) => request.toolResults);
+    /** The task's decisions on its approvals. */
+    const decisions = async (id: string) =>
+      (await bed.system.core.events.list(id)).filter((event) => event.type === 'permission_decision').map((event) => event.payload);
+
+    it("ask from a client that puts forms to its person (elicitation): Claude's questions come as one form, and the person's answers reach Claude", async () => {
+      const prompt = `pick a stack over ${transport}`;
+      reply(
+        prompt,
+        {
+          text: 'Two questions first.',
+          toolUses: [{ name: 'AskUserQuestion', input: { questions: [DATABASE_QUESTION, CACHES_QUESTION] } }],
+        },
+        { text: 'Using what you chose.' },
+      );
+      const forms: ElicitRequestFormParams[] = [];
+      const asker = await connect(transport, (form) => {
+        forms.push(form);
+        return { action: 'accept', content: { q1: '1', q1_words: 'MariaDB, please', q2: ['1', '3'] } };
+      });
+      try {
+        const result = await call(asker, 'mission_ask', { prompt });
+        expect(result.isError, text(result)).toBeFalsy();
+        expect(text(result)).toBe('Using what you chose.');
+        expect(forms).toHaveLength(1);
+        expect(forms[0]!.message).toContain('has 2 questions for you');
+        expect(forms[0]!.requestedSchema.properties).toMatchObject({
+          q1: {
+            title: 'Database',
+            description: 'Which database should we use?',
+            oneOf: [{ const: '1', title: 'Postgres: The relational one' }, { const: '2' }],
+          },
+          q2: { type: 'array', description: 'Which caches should it keep? (pick any)' },
+        });
+        expect(toldClaude(prompt)).toEqual([
+          expect.objectContaining({
+            content: expect.stringContaining(
+              '"Which database should we use?"="MariaDB, please", "Which caches should it keep?"="Sessions, Queries".',
+            ),
+            isError: false,
+          }),
+        ]);
+        const { id } = json<{ id: string }>(result, 1);
+        expect(await decisions(id)).toEqual([
+          expect.objectContaining({ tool: 'AskUserQuestion', decision: 'allow', by: 'token:test-admin' }),
+        ]);
+      } finally {
+        await asker.close();
+      }
+    });
+
+    it('ask whose person declines the form: Claude is told at once and goes on with its best judgment', async () => {
+      const prompt = `pick a database, declined over ${transport}`;
+      reply(
+        prompt,
+        { text: 'One question first.', toolUses: [{ name: 'AskUserQuestion', input: { questions: [DATABASE_QUESTION] } }] },
+        { text: 'I assumed SQLite.' },
+      );
+      const asker = await connect(transport, () => ({ action: 'decline' }));
+      try {
+        const result = await call(asker, 'mission_ask', { prompt });
+        expect(result.isError, text(result)).toBeFalsy();
+        expect(text(result)).toBe('I assumed SQLite.');
+        expect(toldClaude(prompt)).toEqual([
+          expect.objectContaining({ content: expect.stringContaining('The person declined to answer your questions.'), isError: true }),
+        ]);
+        const { id } = json<{ id: string }>(result, 1);
+        expect(await decisions(id)).toEqual([expect.objectContaining({ decision: 'deny', by: 'token:test-admin' })]);
+      } finally {
+        await asker.close();
+      }
+    });
+
+    it('ask whose question someone else answers first (mission_approve): the form put to the asker is withdrawn', async () => {
+      const prompt = `pick a cache, answered elsewhere over ${transport}`;
+      let withdrawnForm: (() => void) | undefined;
+      const formWithdrawn = new Promise<void>((resolve) => (withdrawnForm = resolve));
+      reply(
+        prompt,
+        { text: 'One question first.', toolUses: [{ name: 'AskUserQuestion', input: { questions: [CACHES_QUESTION] } }] },
+        // The task cannot end (and so end the ask) before the form is withdrawn: by the decision, not by the ask's end.
+        { text: 'Caching queries.', heldUntil: formWithdrawn },
+      );
+      let formShown: (() => void) | undefined;
+      const formOut = new Promise<void>((resolve) => (formShown = resolve));
+      // A person who never fills the form in: it stays open until Mission withdraws it.
+      const asker = await connect(
+        transport,
+        (_form, withdrawn) =>
+          new Promise<ElicitResult>((_resolve, reject) => {
+            formShown!();
+            withdrawn.addEventListener('abort', () => {
+              withdrawnForm!();
+              reject(new Error('withdrawn'));
+            });
+          }),
+      );
+      try {
+        const asking = call(asker, 'mission_ask', { prompt });
+        await formOut;
+        const pending = json<{ approvals: Approval[] }>(await call(client, 'mission_approvals', { status: 'pending' })).approvals.filter(
+          (approval) => approval.tool === 'AskUserQuestion',
+        );
+        expect(pending).toEqual([expect.objectContaining({ input: { questions: [CACHES_QUESTION] } })]);
+        await call(client, 'mission_approve', { id: pending[0]!.id, decision: 'approve', answers: [{ option: '3' }] });
+        await formWithdrawn;
+        const result = await asking;
+        expect(result.isError, text(result)).toBeFalsy();
+        expect(text(result)).toBe('Caching queries.');
+        expect(toldClaude(prompt)).toEqual([
+          expect.objectContaining({ content: expect.stringContaining('"Which caches should it keep?"="Queries"'), isError: false }),
+        ]);
+      } finally {
+        await asker.close();
+      }
     });
 
     it('submit whose Claude asks a question: mission_status lists the pending approval with its questions; once answered, the task succeeds', async () => {

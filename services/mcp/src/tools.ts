@@ -51,7 +51,7 @@ export function registerTools(server: McpServer, core: CoreRuntime): void {
       run(core, tool.name, async () => {
         const caller = callerOf(extra);
         core.access.tool(caller, tool.name, tool.scope);
-        return tool.run(args, { core, caller, extra });
+        return tool.run(args, { core, caller, extra, clientCapabilities: server.server.getClientCapabilities() });
       })) as never);
   }
 }

@@ -1,6 +1,8 @@
 import { coordinateInputSchema, taskInputSchema, taskListQuerySchema } from '@mission/contracts';
 import { z } from 'zod';
+import { putQuestionsToAsker } from './askerQuestions.ts';
 import { reportProgress } from './progress.ts';
+import { takesFormElicitation } from './questionForm.ts';
 import { ok, tool, type ToolDef } from './tool.ts';
 
 /** Headless tasks: submit, ask, follow, cancel, list, and coordinations of several. */
@@ -18,18 +20,23 @@ export const taskTools: ToolDef[] = [
     name: 'mission_ask',
     scope: 'tasks:write',
     description:
-      'Run a prompt on a slot and wait for the answer (up to timeoutMs, default 5 minutes). Returns the answer text, then the task as JSON; a task that fails, times out or is cancelled is an error (task_failed, timeout, task_cancelled) with the task in its details. Sends progress notifications while Claude works.',
+      'Run a prompt on a slot and wait for the answer (up to timeoutMs, default 5 minutes). Returns the answer text, then the task as JSON; a task that fails, times out or is cancelled is an error (task_failed, timeout, task_cancelled) with the task in its details. Sends progress notifications while Claude works. A question Claude asks meanwhile is put to you as a form when your client takes them (MCP elicitation); else Claude is told that nobody can answer.',
     inputSchema: taskInputSchema,
-    run: async (args, { core, caller, extra }) => {
-      let stop = () => {
-        // nothing to stop until the task is submitted (onSubmitted replaces it)
-      };
+    run: async (args, context) => {
+      const { core, caller, extra } = context;
+      // The person at the asker's client answers Claude's questions; not one of Mission's own agents (its answers would be Claude's).
+      const askerAnswers = !caller.agent && takesFormElicitation(context.clientCapabilities);
+      const stops: (() => void)[] = [];
       try {
         const task = await core.tasks.ask(args, {
+          askerAnswers,
           parentId: caller.agent?.id,
           caller,
           signal: extra.signal,
-          onSubmitted: async ({ task: submitted }) => void (stop = await reportProgress(core, extra, { kind: 'task', id: submitted.id })),
+          onSubmitted: async ({ task: submitted }) => {
+            stops.push(await reportProgress(core, extra, { kind: 'task', id: submitted.id }));
+            if (askerAnswers) stops.push(await putQuestionsToAsker(context, submitted));
+          },
         });
         return {
           content: [
@@ -38,7 +45,7 @@ export const taskTools: ToolDef[] = [
           ],
         };
       } finally {
-        stop();
+        for (const stop of stops) stop();
       }
     },
   }),

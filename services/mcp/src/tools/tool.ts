@@ -1,16 +1,18 @@
 import type { CoreRuntime } from '@mission/core';
 import type { Caller, Scope } from '@mission/contracts';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ClientCapabilities, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 
 export type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
-/** What a tool body gets: the core, the authorized caller, and the request (its signal, progress token). */
+/** What a tool body gets: the core, the authorized caller, the request (its signal, progress token) and what the client can do. */
 export interface ToolContext {
   core: CoreRuntime;
   caller: Caller;
   extra: Extra;
+  /** The capabilities the client declared at `initialize` (elicitation: it puts forms to its person). */
+  clientCapabilities: ClientCapabilities | undefined;
 }
 
 /** One MCP tool: its name, the scope it needs, what the model reads of it, its input, and its body. */
