@@ -205,9 +205,17 @@ describe('MCP server (the SDK client, real claude CLI on the stub API)', () => {
         return { action: 'accept', content: { q1: '1', q1_words: 'MariaDB, please', q2: ['1', '3'] } };
       });
       try {
-        const result = await call(asker, 'mission_ask', { prompt });
+        const progress: string[] = [];
+        const result = (await asker.callTool({ name: 'mission_ask', arguments: { prompt } }, undefined, {
+          onprogress: (p) => progress.push(p.message ?? ''),
+        })) as CallToolResult;
         expect(result.isError, text(result)).toBeFalsy();
         expect(text(result)).toBe('Using what you chose.');
+        expect(progress).toContainEqual(
+          expect.stringMatching(
+            /^Claude asks: 1\. Which database should we use\? \(1: Postgres; 2: SQLite\) 2\. Which caches should it keep\? \(1: Sessions; 2: Pages; 3: Queries; pick any\) \(approval appr_\w+: mission_approve answers it\)$/,
+          ),
+        );
         expect(forms).toHaveLength(1);
         expect(forms[0]!.message).toContain('has 2 questions for you');
         expect(forms[0]!.requestedSchema.properties).toMatchObject({

@@ -1,5 +1,5 @@
 import type { CoreRuntime } from '@mission/core';
-import type { MissionEvent } from '@mission/contracts';
+import { type MissionEvent, questionsAsked, questionsLine } from '@mission/contracts';
 import type { Extra } from './tool.ts';
 
 /**
@@ -50,7 +50,9 @@ function describe(event: MissionEvent): string {
   }
 }
 
-/** An approval the work waits for, as a line that says how to decide it. */
-function approvalLine({ approvalId, tool }: { approvalId: string; tool: string }): string {
+/** An approval the work waits for, as a line that says how to decide it (Claude's question: what it asks). */
+function approvalLine({ approvalId, tool, input }: { approvalId: string; tool: string; input: unknown }): string {
+  const questions = questionsAsked({ tool, input });
+  if (questions) return `Claude asks: ${questionsLine(questions)} (approval ${approvalId}: mission_approve answers it)`;
   return `waits for approval ${approvalId}: ${tool} (mission_approve decides it)`;
 }

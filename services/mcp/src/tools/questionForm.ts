@@ -59,6 +59,7 @@ export function decisionOf(questions: readonly ClaudeQuestion[], result: ElicitR
   const content = result.content ?? {};
   const replies = questions.map((_, i) => replyOf(content[wordsField(i)], content[optionsField(i)]));
   if (replies.every((reply) => reply !== null)) return { approve: replies };
+  if (replies.every((reply) => reply === null)) return { deny: `The person gave no answer to your questions. ${GO_ON}` };
   // Some left blank: Claude hears what was answered, and which were not.
   const said = questions.map((question, i) => {
     const reply = replies[i];
