@@ -4,10 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Session } from '@mission/contracts';
+import { HeadlessTerminal } from '@mission/worker';
+import pty from 'node-pty';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLAUDE_BIN, type ClaudeHome, prepareClaudeHome } from './support/claudeEnv.ts';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
-import { DATABASE_QUESTION } from './support/questions.ts';
+import { waitUntil } from './support/processes.ts';
+import { CACHES_QUESTION, DATABASE_QUESTION } from './support/questions.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
 const doc = fs.readFileSync(path.join(repoRoot, 'docs/claude-code.md'), 'utf8');
@@ -20,9 +23,15 @@ const mainPrompt = /claude -p "([^"]+)"/.exec(doc)![1]!;
 /** What the main agent (as the stub scripts it) types into the session it starts. */
 const SESSION_TEXT = 'Say hello.';
 const SESSION_ANSWER = 'Hello from the spawned session.';
-/** What a headless main agent asks a task with mission_ask, and what that task's Claude asks back. */
+/** What a headless main agent asks a task with mission_ask. */
 const ASK_PROMPT = 'Ask a helper which database to use.';
-const HELPER_PROMPT = 'Pick a database for the helper.';
+/** What an interactive one asks. */
+const STACK_ASK_PROMPT = 'Ask a helper about the stack.';
+/** Each main agent's mission_ask (by its prompt): the task's prompt, and the questions that task's Claude asks back. */
+const ASKS: Record<string, { helper: string; questions: object[] }> = {
+  [ASK_PROMPT]: { helper: 'Pick a database for the helper.', questions: [DATABASE_QUESTION] },
+  [STACK_ASK_PROMPT]: { helper: 'Pick a stack for the helper.', questions: [DATABASE_QUESTION, CACHES_QUESTION] },
+};
 
 /**
  * docs/claude-code.md run as written: its commands in a shell, with the real claude CLI as the main agent and
@@ -55,18 +64,17 @@ describe('docs/claude-code.md, as written', () => {
       if (request.tools.length === 0) return { text: 'side request' };
       if (request.lastUserText === SESSION_TEXT) return { text: SESSION_ANSWER };
       const last = request.toolResults.at(-1);
-      if (request.conversation.includes(HELPER_PROMPT)) {
-        return last
-          ? { text: `The helper assumed SQLite (told: ${last.content})` }
-          : {
-              text: 'One question first.',
-              toolUses: [{ id: 'toolu_question', name: 'AskUserQuestion', input: { questions: [DATABASE_QUESTION] } }],
-            };
-      }
-      if (request.conversation.includes(ASK_PROMPT)) {
-        return last
-          ? { text: `Mission answered: ${last.content}` }
-          : { toolUses: [{ id: 'toolu_ask', name: 'mcp__mission__mission_ask', input: { prompt: HELPER_PROMPT } }] };
+      for (const [ask, { helper, questions }] of Object.entries(ASKS)) {
+        if (request.conversation.includes(helper)) {
+          return last
+            ? { text: `The helper was told: ${last.content}` }
+            : { text: 'One question first.', toolUses: [{ name: 'AskUserQuestion', input: { questions } }] };
+        }
+        if (request.conversation.includes(ask)) {
+          return last
+            ? { text: `Mission answered: ${last.content}` }
+            : { toolUses: [{ name: 'mcp__mission__mission_ask', input: { prompt: helper } }] };
+        }
       }
       if (!last)
         return request.lastUserText === mainPrompt
@@ -114,22 +122,82 @@ describe('docs/claude-code.md, as written', () => {
     expect(events.some((event) => event.type === 'assistant_message' && event.payload.text === SESSION_ANSWER)).toBe(true);
   }, 240_000);
 
-  it("a headless main agent's mission_ask whose Claude asks a question: claude -p takes no form (it dismisses it at once), so the helper's Claude is told at once and goes on", async () => {
+  /** Mission's MCP server for a main agent, as a `--mcp-config` file. */
+  const missionConfig = () => {
     const config = path.join(project, 'mission-mcp.json');
     fs.writeFileSync(config, JSON.stringify({ mcpServers: { mission: { command: 'mission-mcp' } } }));
-    const { stdout } = await promisify(execFile)(
-      'claude',
-      ['-p', ASK_PROMPT, '--mcp-config', config, '--strict-mcp-config', '--allowedTools', 'mcp__mission'],
-      { cwd: project, env, timeout: 150_000 },
-    );
+    return ['--mcp-config', config, '--strict-mcp-config', '--allowedTools', 'mcp__mission'];
+  };
+  /** What the task `ask` started was told in answer to its question. */
+  const helperWasTold = (ask: string) =>
+    bed.stub.conversationRequests(ASKS[ask]!.helper).flatMap((request) => request.toolResults.map((result) => result.content));
+
+  it("a headless main agent's mission_ask whose Claude asks a question: claude -p takes no form (it dismisses it at once), so the helper's Claude is told at once and goes on", async () => {
+    const { stdout } = await promisify(execFile)('claude', ['-p', ASK_PROMPT, ...missionConfig()], { cwd: project, env, timeout: 150_000 });
     // Seen on Claude Code 2.1.332: a headless claude declares forms (elicitation) and answers each with `cancel` at once.
-    expect(stdout).toContain(
-      'Mission answered: The helper assumed SQLite (told: Mission denied this (token:test-admin): Your questions were dismissed without an answer.',
-    );
-    const [task] = (await bed.system.core.tasks.list({ limit: 10 })).tasks.filter((each) => each.prompt === HELPER_PROMPT);
+    const told = 'Mission denied this (token:test-admin): Your questions were dismissed without an answer.';
+    expect(helperWasTold(ASK_PROMPT)).toEqual([expect.stringContaining(told)]);
+    expect(stdout).toContain(`Mission answered: The helper was told: ${told}`);
+    const [task] = (await bed.system.core.tasks.list({ limit: 10 })).tasks.filter((each) => each.prompt === ASKS[ASK_PROMPT]!.helper);
     const decisions = (await bed.system.core.events.list(task!.id)).filter((event) => event.type === 'permission_decision');
     expect(decisions.map((event) => event.payload)).toEqual([
       expect.objectContaining({ tool: 'AskUserQuestion', decision: 'deny', by: 'token:test-admin' }),
     ]);
+  }, 240_000);
+
+  it("an interactive main agent (Claude Code in a terminal): its mission_ask's questions come up as Claude Code's own form; picked there with its keys, the answers reach the helper's Claude", async () => {
+    const terminal = new HeadlessTerminal({ cols: 120, rows: 40 });
+    const claude = pty.spawn('claude', missionConfig(), { name: 'xterm-256color', cols: 120, rows: 40, cwd: project, env });
+    claude.onData((data) => terminal.write(data));
+    const screen = () => terminal.screen().lines.join('\n');
+    /** Presses `keys`, then waits until the screen shows what they did (as a person looks before the next key). */
+    const press = async (keys: string, shows: string | RegExp, what: string) => {
+      claude.write(keys);
+      await waitUntil(() => (typeof shows === 'string' ? screen().includes(shows) : shows.test(screen())), 30_000, what);
+    };
+    const [down, right] = ['\x1b[B', '\x1b[C'];
+    try {
+      await waitUntil(() => screen().includes('? for shortcuts'), 60_000, 'claude to take a prompt');
+      await press(STACK_ASK_PROMPT, STACK_ASK_PROMPT, 'the prompt typed');
+      await press('\r', 'MCP server “mission” requests your input', "the helper's questions as a form");
+      expect(screen()).toContain('Claude, working on your ask on slot default, has 2 questions for you.');
+      // Seen on Claude Code 2.1.332: → opens a field's options, ↓ moves, Enter picks one, Space ticks one of several.
+      await press(right, /❯ ◯ Postgres: The relational one/, "the first question's options");
+      await press(down, /❯ ◯ SQLite: The embedded one/, 'SQLite under the cursor');
+      await press('\r', '✔ Database: SQLite: The embedded one', 'SQLite picked');
+      await press(down, /❯ +Caches: ▸ not set/, 'the second question');
+      await press(right, /❯ ☐ Sessions: Who is logged in/, "the second question's options");
+      await press(' ', /❯ ☒ Sessions/, 'Sessions ticked');
+      await press(down, /❯ ☐ Pages/, 'Pages under the cursor');
+      await press(down, /❯ ☐ Queries/, 'Queries under the cursor');
+      await press(' ', /❯ ☒ Queries/, 'Queries ticked');
+      await press('\r', '✔ Caches: Sessions: Who is logged in, Queries: Query results', 'the two caches picked');
+      await press(down, /❯ Accept/, 'Accept under the cursor');
+      // Accept ignores Enter for a moment after the form last changed (the CLI's guard against keys typed ahead), and
+      // nothing on the screen says when that ends: a person who sees the form still there presses again.
+      const formShown = () => screen().includes('MCP server “mission” requests your input');
+      const pressEnterOnAccept = () => {
+        expect(screen()).toMatch(/❯ Accept/);
+        claude.write('\r');
+      };
+      pressEnterOnAccept();
+      await waitUntil(
+        () => {
+          if (!formShown()) return true;
+          pressEnterOnAccept();
+          return false;
+        },
+        30_000,
+        'the form accepted',
+        1_000,
+      );
+      await waitUntil(() => screen().includes('Mission answered: The helper was told:'), 60_000, "the ask's answer");
+      expect(helperWasTold(STACK_ASK_PROMPT)).toEqual([
+        expect.stringContaining('"Which database should we use?"="SQLite", "Which caches should it keep?"="Sessions, Queries"'),
+      ]);
+    } finally {
+      claude.kill();
+      terminal.dispose();
+    }
   }, 240_000);
 });
