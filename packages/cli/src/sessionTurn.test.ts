@@ -30,4 +30,28 @@ describe('turnText', () => {
       ].join('\n'),
     );
   });
+
+  it("prints an MCP server's request for input the same way, saying who asks", () => {
+    expect(
+      turnText('ses_1', {
+        state: 'blocked',
+        response: null,
+        dialog: null,
+        approval: null,
+        blocking: {
+          kind: 'mcp_input',
+          text: 'MCP server “deployer”: Note (field 3 of 3, optional)\nAnswer with text: words.',
+          options: [{ key: '0', label: 'Leave it unset' }],
+        },
+      }),
+    ).toBe(
+      [
+        'ses_1: an MCP server asks for input',
+        'MCP server “deployer”: Note (field 3 of 3, optional)',
+        'Answer with text: words.',
+        '  0. Leave it unset',
+        'mission answer ses_1 <option> (or --text "<your answer>")',
+      ].join('\n'),
+    );
+  });
 });

@@ -10,9 +10,10 @@ export function turnText(id: string, turn: SessionTurn): string {
     const decide = turn.approval ? `\nmission approve ${turn.approval.id} (or --deny)` : '';
     return `${id} asks permission: ${turn.dialog.tool} ${turn.dialog.target}\n${turn.dialog.question}${decide}`;
   }
-  if (turn.blocking?.kind === 'question') {
+  if (turn.blocking?.kind === 'question' || turn.blocking?.kind === 'mcp_input') {
     const options = turn.blocking.options.map((option) => `  ${option.key}. ${option.label}`);
-    return [`${id}: Claude asks`, turn.blocking.text, ...options, `mission answer ${id} <option> (or --text "<your answer>")`].join('\n');
+    const who = turn.blocking.kind === 'question' ? 'Claude asks' : 'an MCP server asks for input';
+    return [`${id}: ${who}`, turn.blocking.text, ...options, `mission answer ${id} <option> (or --text "<your answer>")`].join('\n');
   }
   return turn.response ?? `${id} is ${turn.state}`;
 }

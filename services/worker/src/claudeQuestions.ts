@@ -1,9 +1,17 @@
-import { type ClaudeQuestion, ConflictError, type DialogReply, QuestionForm, unansweredMessage } from '@mission/contracts';
+import {
+  type ClaudeQuestion,
+  ConflictError,
+  type DialogReply,
+  type QuestionDialog,
+  QuestionForm,
+  unansweredMessage,
+} from '@mission/contracts';
 import { NO_DECISION, permissionAnswer } from './hooks/hookPayloads.ts';
 
 /*
- * A session's AskUserQuestion call, held at its PermissionRequest hook until the person answers (the questions
- * themselves: claudeQuestions.ts in @mission/contracts). Nothing is typed into the CLI's question screen.
+ * A session's hook calls that ask its person something, held until the person answers: Claude's AskUserQuestion call
+ * at its PermissionRequest hook (the questions themselves: claudeQuestions.ts in @mission/contracts), and an MCP
+ * server's request for input at the Elicitation hook (mcpInput.ts). Nothing is typed into the CLI's own forms.
  */
 
 /**
@@ -13,47 +21,97 @@ import { NO_DECISION, permissionAnswer } from './hooks/hookPayloads.ts';
 export const NOBODY_TO_ASK =
   'Nobody can answer questions here: this task was asked for one answer, and whoever asked waits for it without a way to reply meanwhile. Go on with your best judgment and say what you assumed in your answer.';
 
-/** How a held question ended: answered in full, withdrawn by an interrupt, left unanswered past its window, or hung up by the CLI. */
-export type QuestionEnd = 'answered' | 'withdrawn' | 'unanswered' | 'hung_up';
+/** How a held ask ended: answered in full, withdrawn by an interrupt, left unanswered past its window, or hung up by the CLI. */
+export type AskEnd = 'answered' | 'withdrawn' | 'unanswered' | 'hung_up';
 
 /**
- * An AskUserQuestion call of a session's CLI, held (its PermissionRequest hook not answered yet) until its person
- * answers every question, an interrupt withdraws it, its window passes, or the CLI hangs up. `settled` is the hook's
- * answer, and `ended` how it came.
+ * What a hook call held for the session's person puts to them, one dialog at a time (Claude's question, an MCP
+ * server's request for input), and the hook's answer at each end. Pure.
  */
-export class HeldQuestion {
-  readonly form: QuestionForm;
-  /** The PermissionRequest hook's answer, once the question ended. */
-  readonly settled: Promise<object>;
-  ended: QuestionEnd | null = null;
-  private settle!: (answer: object) => void;
-  private readonly timer: NodeJS.Timeout;
+export interface PersonAsk {
+  /** The dialog shown now. */
+  readonly dialog: QuestionDialog;
+  /** Takes the answer to the dialog shown: the hook's answer once the whole ask is answered, else null (the next dialog shows). */
+  answer(reply: DialogReply): object | null;
+  /** The hook's answer when the person interrupts instead of answering. */
+  readonly withdrawn: object;
+  /** Whether that answer stops Claude's turn itself (else an interrupt presses Esc as for a running turn). */
+  readonly withdrawInterrupts: boolean;
+  /** The hook's answer when nobody answered within `windowMs`, and the notice that tells so. */
+  unanswered(windowMs: number): { answer: object; notice: { kind: string; text: string } };
+}
+
+/** Claude's questions (an AskUserQuestion call, its PermissionRequest hook held): the answers go back as the tool's input. */
+export class ClaudeQuestionAsk implements PersonAsk {
+  readonly withdrawInterrupts = true;
+  readonly withdrawn = permissionAnswer({ behavior: 'deny', message: 'The person interrupted instead of answering.', interrupt: true });
+  private readonly form: QuestionForm;
 
   constructor(
     private readonly input: Record<string, unknown>,
     questions: ClaudeQuestion[],
-    readonly windowMs: number,
   ) {
     this.form = new QuestionForm(questions);
+  }
+
+  get dialog(): QuestionDialog {
+    return this.form.dialog;
+  }
+
+  answer(reply: DialogReply): object | null {
+    if (!this.form.answer(reply)) return null;
+    return permissionAnswer({ behavior: 'allow', updatedInput: { ...this.input, answers: this.form.answered } });
+  }
+
+  unanswered(windowMs: number): { answer: object; notice: { kind: string; text: string } } {
+    const minutes = Math.max(1, Math.round(windowMs / 60_000));
+    return {
+      answer: permissionAnswer({ behavior: 'deny', message: unansweredMessage(windowMs) }),
+      notice: {
+        kind: 'question_unanswered',
+        text: `nobody answered Claude's question within ${minutes} min: Claude was told to go on without it`,
+      },
+    };
+  }
+}
+
+/**
+ * A hook call of a session's CLI held until its person answers what it asks (`ask`), an interrupt withdraws it, its
+ * window passes, or the CLI hangs up. `settled` is the hook's answer, and `ended` how it came.
+ */
+export class HeldAsk {
+  readonly settled: Promise<object>;
+  ended: AskEnd | null = null;
+  /** The notice that tells nobody answered, once the window passed. */
+  unansweredNotice: { kind: string; text: string } | null = null;
+  private settle!: (answer: object) => void;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    readonly ask: PersonAsk,
+    readonly windowMs: number,
+  ) {
     this.settled = new Promise((resolve) => (this.settle = resolve));
-    this.timer = setTimeout(
-      () => this.end('unanswered', permissionAnswer({ behavior: 'deny', message: unansweredMessage(windowMs) })),
-      windowMs,
-    );
+    this.timer = setTimeout(() => {
+      const { answer, notice } = ask.unanswered(windowMs);
+      this.unansweredNotice = notice;
+      this.end('unanswered', answer);
+    }, windowMs);
     this.timer.unref();
   }
 
-  /** Takes the answer to the question shown: true once every question has its answer (and the CLI is given them). */
+  /** Takes the answer to the dialog shown: true once everything is answered (and the CLI is given the answers). */
   answer(reply: DialogReply): boolean {
-    if (this.ended) throw new ConflictError(`Claude's question is no longer open (${this.ended.replace('_', ' ')})`);
-    if (!this.form.answer(reply)) return false;
-    this.end('answered', permissionAnswer({ behavior: 'allow', updatedInput: { ...this.input, answers: this.form.answered } }));
+    if (this.ended) throw new ConflictError(`the question is no longer open (${this.ended.replace('_', ' ')})`);
+    const answer = this.ask.answer(reply);
+    if (!answer) return false;
+    this.end('answered', answer);
     return true;
   }
 
-  /** An interrupt: Claude is told the person interrupted instead of answering, and its turn stops. */
+  /** An interrupt: the CLI is told the person interrupted instead of answering. */
   withdraw(): void {
-    this.end('withdrawn', permissionAnswer({ behavior: 'deny', message: 'The person interrupted instead of answering.', interrupt: true }));
+    this.end('withdrawn', this.ask.withdrawn);
   }
 
   /** The CLI gave up on the call (its connection closed): nobody reads an answer. */
@@ -61,7 +119,7 @@ export class HeldQuestion {
     this.end('hung_up', NO_DECISION);
   }
 
-  private end(how: QuestionEnd, answer: object): void {
+  private end(how: AskEnd, answer: object): void {
     if (this.ended) return;
     this.ended = how;
     clearTimeout(this.timer);

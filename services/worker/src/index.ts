@@ -25,3 +25,4 @@ export * from './transcripts/transcriptContent.ts';
 export * from './claudeHome.ts';
 export * from './pty/blockingDialog.ts';
 export * from './claudeQuestions.ts';
+export * from './mcpInput.ts';

@@ -63,14 +63,14 @@ export function SessionPage({ id }: { id: string }) {
     ${
       blocking
         ? html`<section class="blocking" data-testid="blocking">
-          <h2>${blocking.kind === 'question' ? 'Claude asks' : `Claude Code asks (${blocking.kind})`}</h2>
+          <h2>${blocking.kind === 'question' ? 'Claude asks' : blocking.kind === 'mcp_input' ? 'An MCP server asks for input' : `Claude Code asks (${blocking.kind})`}</h2>
           <pre>${blocking.text}</pre>
           ${blocking.options.map(
             (option) =>
               html`<button type="button" disabled=${answer.busy} onClick=${() => answer.run({ option: option.key })}>${option.key}. ${option.label}</button> `,
           )}
           ${
-            blocking.kind === 'question'
+            blocking.kind === 'question' || blocking.kind === 'mcp_input'
               ? html`<form class="answer-in-words" onSubmit=${(event: SubmitEvent) => answerInWords(event, answer.run)}>
                   <label>Or in your own words <input name="text" required /></label>
                   <button type="submit" disabled=${answer.busy}>Answer</button>

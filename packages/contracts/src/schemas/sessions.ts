@@ -102,10 +102,12 @@ export type PermissionDialogView = z.infer<typeof permissionDialogSchema>;
  * What keeps a session `blocked`: a question Claude Code asks before it will start, a state in which it cannot
  * answer, a screen of its own a slash command opened (`command_screen`: closed with Esc, what interrupt presses), or
  * a question Claude itself puts to the person (`question`: its AskUserQuestion tool, one question at a time, answered
- * with an option's key, several for a pick-any question, or in the person's own words).
+ * with an option's key, several for a pick-any question, or in the person's own words), or an MCP server's request for
+ * input (`mcp_input`: the request, then each field of its form, answered the same ways).
  */
 export const blockingDialogKinds = [
   'question',
+  'mcp_input',
   'trust_folder',
   'auto_mode_offer',
   'api_key',

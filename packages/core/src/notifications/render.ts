@@ -69,6 +69,8 @@ export function buildNotification(input: {
       const dialog = event.type === 'state' ? event.payload.blocking : undefined;
       // Claude's own question to the person (its AskUserQuestion tool), which only a person answers.
       if (dialog?.kind === 'question') return [`Claude asks on ${slot}`, `${who} asks: ${clip(dialog.text)}; ${howToGetPast(dialog)}`];
+      // An MCP server's request for input, put to the session's person one field at a time.
+      if (dialog?.kind === 'mcp_input') return [`Input needed on ${slot}`, `${who}: ${clip(dialog.text)}; ${howToGetPast(dialog)}`];
       return [`Blocked on ${slot}`, `${who} is blocked${reason}${dialog ? `; ${howToGetPast(dialog)}` : ''}`];
     },
     needs_input: () => [`Waiting for input on ${slot}`, `${who} is idle and waits for a prompt`],

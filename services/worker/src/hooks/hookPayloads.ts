@@ -43,6 +43,15 @@ export const hookInputSchema = z.discriminatedUnion('hook_event_name', [
   z.looseObject({ ...common, hook_event_name: z.literal('Stop'), last_assistant_message: z.string().nullable().optional() }),
   z.looseObject({ ...common, hook_event_name: z.literal('SubagentStop') }),
   z.looseObject({ ...common, hook_event_name: z.literal('SessionEnd'), reason: z.string().optional() }),
+  // An MCP server asks the person for input (elicitation): `form` mode carries the fields, `url` mode a page to open.
+  z.looseObject({
+    ...common,
+    hook_event_name: z.literal('Elicitation'),
+    mcp_server_name: z.string(),
+    message: z.string(),
+    mode: z.string().optional(),
+    requested_schema: z.unknown().optional(),
+  }),
 ]);
 export type HookInput = z.infer<typeof hookInputSchema>;
 export type HookEventName = HookInput['hook_event_name'];
@@ -71,6 +80,13 @@ export function permissionAnswer(
     | { behavior: 'deny'; message: string; interrupt?: boolean },
 ): object {
   return { hookSpecificOutput: { hookEventName: 'PermissionRequest', decision } };
+}
+
+/** The answer to an Elicitation: the person's form (`accept` with its content), or a no (`decline`, `cancel`). */
+export function elicitationAnswer(
+  result: { action: 'accept'; content: Record<string, string | number | boolean | string[]> } | { action: 'decline' | 'cancel' },
+): object {
+  return { hookSpecificOutput: { hookEventName: 'Elicitation', ...result } };
 }
 
 /** The answer to a PreToolUse that refuses the tool use (it holds even against `--allowedTools`); Claude reads the reason. */

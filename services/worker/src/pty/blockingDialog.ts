@@ -125,6 +125,8 @@ function dialogBesideBox(rows: readonly string[], boxRow: number, frame?: Sessio
   const lines = trimmedRows(rows);
   const tabs = lines.findIndex((line) => line.startsWith('←') && QUESTION_TABS.test(line));
   if (tabs >= 0) return questionForm(lines, tabs);
+  const mcpForm = lines.findIndex((line) => MCP_INPUT_FORM.test(line));
+  if (mcpForm >= 0) return mcpInputForm(lines, mcpForm);
   const list = findOptions(lines);
   if (list) {
     const top = findTop(lines, list.first);
@@ -145,6 +147,23 @@ function dialogBesideBox(rows: readonly string[], boxRow: number, frame?: Sessio
     return { kind: 'unknown', text, ...dialog };
   }
   return commandScreen(lines) ?? noticeUnderPrompt(lines);
+}
+
+/**
+ * The title of the CLI's own form for an MCP server's request for input (elicitation), drawn when no hook answered it
+ * (a page to open, a field Mission does not ask): "MCP server “probe” requests your input" (Claude Code 2.1.332).
+ */
+const MCP_INPUT_FORM = /^\s*MCP server “.+” requests your input$/;
+
+/** The CLI's own form for an MCP server's request (its title at `title`): nothing Mission presses; its text down to the key hint. */
+function mcpInputForm(lines: readonly string[], title: number): BlockingDialog {
+  const hint = lines.findLastIndex((line) => line !== '');
+  const text = lines
+    .slice(title, hint > title ? hint : undefined)
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .join('\n');
+  return { kind: 'mcp_input', text, options: [], numbered: false, selected: null };
 }
 
 /**

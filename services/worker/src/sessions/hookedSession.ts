@@ -31,7 +31,8 @@ import { ReadSchedule } from '../pty/readSchedule.ts';
 import { NotOwnedError } from '../ownedFiles.ts';
 import { JsonlTail } from '../transcripts/transcriptTail.ts';
 import { transcriptUpdates } from '../transcripts/transcriptContent.ts';
-import { HeldQuestion } from '../claudeQuestions.ts';
+import { ClaudeQuestionAsk, HeldAsk } from '../claudeQuestions.ts';
+import { formFields, McpInputForm } from '../mcpInput.ts';
 import { exitedState, exitReason, sessionEndReason } from './exitReason.ts';
 import {
   answerDialog,
@@ -174,8 +175,11 @@ export class HookedSession implements InteractiveSession {
   private exitReason: string | undefined;
   private killed = false;
   private readonly held: HeldRequest[] = [];
-  /** The question Claude puts to the person (its AskUserQuestion call, held until answered): what blocks the session meanwhile. */
-  private question: HeldQuestion | null = null;
+  /**
+   * What the session puts to its person now (Claude's AskUserQuestion call, or an MCP server's request for input,
+   * its hook held until answered): what blocks the session meanwhile.
+   */
+  private asking: HeldAsk | null = null;
   /** Turns ended so far (Stop, or an interrupt), and the reply of the last one. */
   private turnsEnded = 0;
   /**
@@ -281,6 +285,8 @@ export class HookedSession implements InteractiveSession {
       case 'Notification':
         this.notified(input);
         return NO_DECISION;
+      case 'Elicitation':
+        return this.elicitation(input, withdrawn);
       case 'SessionEnd':
         // `/clear` ends the conversation (the CLI goes on in a new one): the command has done what it does.
         if (input.reason === 'clear' && this.inCommandTurn()) this.endCommandTurn('');
@@ -323,7 +329,7 @@ export class HookedSession implements InteractiveSession {
   private async permissionRequest(input: HookInputOf<'PermissionRequest'>, withdrawn: AbortSignal): Promise<object> {
     const { tool_name: tool, tool_input: toolInput } = input;
     const questions = questionsAsked({ tool, input: toolInput });
-    if (questions) return this.askPerson(new HeldQuestion(toolInput, questions, this.hooks.questionWindowMs), withdrawn);
+    if (questions) return this.askPerson(new HeldAsk(new ClaudeQuestionAsk(toolInput, questions), this.hooks.questionWindowMs), withdrawn);
     const request: HeldRequest = {
       tool,
       input: toolInput,
@@ -377,42 +383,46 @@ export class HookedSession implements InteractiveSession {
   }
 
   /**
-   * Puts Claude's question to the person (the session is `blocked` on it, one question at a time) and holds the
-   * CLI's permission request until it is answered: the answers go back in the hook's answer, no key is typed. Not an
-   * approval: asking changes nothing (a role's deny rule keeps the tool from Claude: the CLI is started with it).
+   * An MCP server asks the person for input (elicitation): a form whose fields Mission can ask is put to the person as
+   * `mcp_input` dialogs and answered through the hook; any other (a page to open, a field of another shape) is left to
+   * the CLI's own dialog, which the screen shows.
    */
-  private async askPerson(held: HeldQuestion, withdrawn: AbortSignal): Promise<object> {
+  private async elicitation(input: HookInputOf<'Elicitation'>, withdrawn: AbortSignal): Promise<object> {
+    const fields = (input.mode ?? 'form') === 'form' ? formFields(input.requested_schema) : null;
+    if (!fields) return NO_DECISION;
+    const form = new McpInputForm(input.mcp_server_name, input.message, fields);
+    return this.askPerson(new HeldAsk(form, this.hooks.questionWindowMs), withdrawn);
+  }
+
+  /**
+   * Puts what a held hook call asks (Claude's question, an MCP server's request for input) to the person — the
+   * session is `blocked` on it, one dialog at a time — and holds the call until it is answered: the answers go back
+   * in the hook's answer, no key is typed. Not an approval: asking changes nothing (a role's deny rule keeps
+   * AskUserQuestion from Claude: the CLI is started with it).
+   */
+  private async askPerson(held: HeldAsk, withdrawn: AbortSignal): Promise<object> {
     withdrawn.addEventListener('abort', () => held.hangUp(), { once: true });
-    // One question at a time: a second call (two in one message) is shown once the first has ended.
-    while (this.question && !held.ended) await this.question.settled;
+    // One at a time: a second call (two questions in one message) is shown once the first has ended.
+    while (this.asking && !held.ended) await this.asking.settled;
     if (held.ended || withdrawn.aborted) {
       held.hangUp();
       return held.settled;
     }
-    this.question = held;
-    this.showQuestion(held);
+    this.asking = held;
+    this.showAsked(held);
     try {
       return await held.settled;
     } finally {
-      this.question = null;
-      if (held.ended === 'unanswered') {
-        const minutes = Math.max(1, Math.round(held.windowMs / 60_000));
-        this.events.emit({
-          type: 'notice',
-          payload: {
-            kind: 'question_unanswered',
-            text: `nobody answered Claude's question within ${minutes} min: Claude was told to go on without it`,
-          },
-        });
-      }
+      this.asking = null;
+      if (held.unansweredNotice) this.events.emit({ type: 'notice', payload: held.unansweredNotice });
       this.blocking = null;
       if (!this.exit) this.setPhase('working');
     }
   }
 
-  /** The session is blocked on the question `held` shows now (its next one, once one is answered). */
-  private showQuestion(held: HeldQuestion): void {
-    this.blocking = held.form.dialog;
+  /** The session is blocked on the dialog `held` shows now (its next one, once one is answered). */
+  private showAsked(held: HeldAsk): void {
+    this.blocking = held.ask.dialog;
     this.blockingSince = Date.now();
     if (this.phase === 'blocked') this.tellPhase();
     else this.setPhase('blocked');
@@ -534,10 +544,11 @@ export class HookedSession implements InteractiveSession {
     const pending = this.held.filter((held) => held.approval);
     for (const held of pending) held.withdrawn = true;
     await Promise.all(pending.map((held) => this.hooks.withdrawApproval(held.approval!.id)));
-    const question = this.question;
-    question?.withdraw();
-    // A withdrawn request or question is answered with an interrupt; keys are for a turn that is still going.
-    if (!((pending.length > 0 || question) && (await stop()))) {
+    const asking = this.asking;
+    asking?.withdraw();
+    // A withdrawn request or question is answered with an interrupt; keys are for a turn that is still going (an MCP
+    // server's cancelled request leaves the turn going).
+    if (!((pending.length > 0 || asking?.ask.withdrawInterrupts) && (await stop()))) {
       this.pty.write(ESC);
       if (!(await stop())) {
         this.pty.write(CTRL_C);
@@ -550,15 +561,16 @@ export class HookedSession implements InteractiveSession {
   }
 
   /**
-   * Answers the dialog a blocked session shows: Claude's question through its hook (the turn then goes on to its end,
-   * or to the next question), any other dialog with its key pressed once, confirmed by the screen.
+   * Answers the dialog a blocked session shows: Claude's question or an MCP server's request for input through its
+   * hook (the turn then goes on to its end, or to the next dialog), any other dialog with its key pressed once,
+   * confirmed by the screen.
    */
   async answer(reply: DialogReply, timeoutMs: number): Promise<SessionTurn> {
-    if (this.question) return this.answerQuestion(this.question, reply, timeoutMs);
+    if (this.asking) return this.answerAsked(this.asking, reply, timeoutMs);
     const deadline = Date.now() + timeoutMs;
     await this.wholeFrame(timeoutMs);
     this.readScreen();
-    if (this.question) return this.answerQuestion(this.question, reply, deadline - Date.now());
+    if (this.asking) return this.answerAsked(this.asking, reply, deadline - Date.now());
     const dialog = this.blocking;
     if (!dialog) throw new ConflictError(`no dialog is waiting for an answer (the session is ${this.state})`);
     await answerDialog(
@@ -573,18 +585,18 @@ export class HookedSession implements InteractiveSession {
     return this.turn();
   }
 
-  /** Takes the person's answer to Claude's question: the next question shows, or the CLI is given every answer and the turn goes on to its end. */
-  private async answerQuestion(held: HeldQuestion, reply: DialogReply, timeoutMs: number): Promise<SessionTurn> {
+  /** Takes the person's answer to what a held call asks: its next dialog shows, or the CLI is given every answer and the turn goes on to its end. */
+  private async answerAsked(held: HeldAsk, reply: DialogReply, timeoutMs: number): Promise<SessionTurn> {
     const deadline = Date.now() + timeoutMs;
     const before = this.turnsEnded;
     if (!held.answer(reply)) {
-      this.showQuestion(held);
+      this.showAsked(held);
       return this.turn();
     }
     await this.events.waitFor(
-      () => this.question !== held,
+      () => this.asking !== held,
       timeoutMs,
-      "Claude's question to close",
+      'the question to close',
       () => this.state,
     );
     return this.turnEnd(before, deadline, 'the turn to end', timeoutMs);
@@ -642,7 +654,7 @@ export class HookedSession implements InteractiveSession {
 
   /** A permission request waits for a person, and its dialog shows; or Claude asks the person a question. */
   private waitingForPerson(): boolean {
-    return this.question !== null || this.held.some((held) => held.approval && held.shown);
+    return this.asking !== null || this.held.some((held) => held.approval && held.shown);
   }
 
   private markShown(request: HeldRequest): void {
@@ -891,11 +903,11 @@ export class HookedSession implements InteractiveSession {
     // question comes through its hook: the CLI's own form for it is never what blocks the session, neither drawn before
     // the hook's call reaches Mission (the CLI draws it and calls the hook at once) nor after the hook was answered.
     const onScreen = this.screenReader.blocking;
-    const shown = this.held.length > 0 || this.question || onScreen?.form ? null : onScreen;
+    const shown = this.held.length > 0 || this.asking || onScreen?.form ? null : onScreen;
     // The usage-limit menu is Mission's to answer: until the slot's pause is on, the session is not blocked by it.
     const limitMenu = shown?.kind === 'usage_limit' && shown.options.length > 0 ? shown : null;
     if (limitMenu && !this.stoppingAtLimit) void this.stopAtLimit(limitMenu);
-    const blocking = this.question ? this.question.form.dialog : limitMenu ? this.limitHold : (shown ?? this.limitHold);
+    const blocking = this.asking ? this.asking.ask.dialog : limitMenu ? this.limitHold : (shown ?? this.limitHold);
     const changed = blocking !== null && !sameBlockingDialog(blocking, this.blocking);
     const blockedBefore = this.phase === 'blocked';
     if (changed) this.blockingSince = Date.now();

@@ -1,0 +1,148 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { MissionEvent, Session, SessionTurn } from '@mission/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
+import { scriptByPrompt, type StubReply } from './support/stubAnthropic.ts';
+
+/**
+ * An MCP server of a session's Claude asks the person for input (MCP elicitation: a form), on the real claude CLI
+ * against the stub API. Before, Mission read the CLI's own form off the screen as a slash command's screen
+ * (`command_screen`, "close it with Esc"), and the `send` that led to it waited out its whole timeout. Now the CLI's
+ * Elicitation hook is held: the session is `blocked` on an `mcp_input` dialog — the request, then each field — and
+ * the answers go back through the hook; nothing is typed into the CLI's form.
+ * MISSION_TEST_STRESS=load|pause|both runs them under CPU load and/or with claude paused in bursts.
+ */
+describe("an MCP server's request for input in a session (real claude CLI)", () => {
+  let bed: ClaudeTestBed;
+  let replies: Record<string, StubReply[]>;
+  /** What the deploy tool got from each request, one JSON line each (the server writes it). */
+  let deployLog: string;
+
+  beforeAll(async () => {
+    bed = await startClaudeTestBed();
+    replies = scriptByPrompt(bed.stub);
+    deployLog = path.join(bed.workdir, 'deploys.jsonl');
+    const config = path.join(bed.workdir, 'deployer-mcp.json');
+    const server = path.resolve(import.meta.dirname, 'support/elicitingMcpServer.mjs');
+    fs.writeFileSync(
+      config,
+      JSON.stringify({ mcpServers: { deployer: { command: process.execPath, args: [server], env: { DEPLOY_LOG: deployLog } } } }),
+    );
+    const slot = { cwd: bed.workdir, env: bed.claude.env, args: ['--mcp-config', config, '--allowedTools', 'mcp__deployer__deploy'] };
+    expect((await bed.system.call('PUT', '/v1/slots/deployer', slot)).status).toBe(200);
+  });
+  afterAll(async () => {
+    await bed?.close();
+  });
+
+  const call = <T>(method: string, route: string, body?: unknown) => bed.system.call<T>(method, route, body);
+  const spawn = async (body: Record<string, unknown> = {}) => {
+    const res = await call<Session>('POST', '/v1/sessions', { slot: 'deployer', ...body });
+    expect(res.status).toBe(201);
+    return res.body;
+  };
+  const send = (id: string, text: string) => call<SessionTurn>('POST', `/v1/sessions/${id}/send`, { text, timeoutMs: 60_000 });
+  const answer = (id: string, body: { option?: string; text?: string }) =>
+    call<SessionTurn>('POST', `/v1/sessions/${id}/answer`, { ...body, timeoutMs: 60_000 });
+  const events = async (id: string) => (await bed.system.core.events.list(id, 0, { limit: 1_000 })) as MissionEvent[];
+  /** What the deploy tool answered Claude: the server's own record of what the person's form came to. */
+  const deployResults = (id: string) =>
+    bed.stub.requests
+      .flatMap((request) => request.toolResults)
+      .filter((result) => result.toolUseId === id)
+      .map((result) => result.content);
+  const deploy = (id: string, prompt: string) =>
+    (replies[prompt] = [{ text: 'Deploying.', toolUses: [{ id, name: 'mcp__deployer__deploy', input: {} }] }, { text: 'Deployed.' }]);
+
+  it('the request, then each field, as `mcp_input` dialogs; the answers reach the server through the hook, nothing typed', async () => {
+    deploy('toolu_deploy_filled', 'deploy the app');
+    const session = await spawn();
+    const asked = await send(session.id, 'deploy the app');
+    expect(asked.status).toBe(200);
+    expect(asked.body).toMatchObject({
+      state: 'blocked',
+      dialog: null,
+      approval: null,
+      blocking: {
+        kind: 'mcp_input',
+        text: 'MCP server “deployer” asks for input: Where should it go?\nFields: Region (required), Replicas (required), Note (optional)',
+        options: [
+          { key: '1', label: 'Fill it in' },
+          { key: '2', label: 'Decline' },
+        ],
+      },
+    });
+    expect((await call<Session>('GET', `/v1/sessions/${session.id}`)).body).toMatchObject({
+      state: 'blocked',
+      blocking: { kind: 'mcp_input' },
+    });
+
+    expect((await answer(session.id, { option: '1' })).body.blocking).toMatchObject({
+      text: 'MCP server “deployer”: Region (field 1 of 3, required)\nPick one of its options.',
+      options: [
+        { key: '1', label: 'Europe (West)' },
+        { key: '2', label: 'US (East)' },
+      ],
+    });
+    expect((await answer(session.id, { option: '2' })).body.blocking?.text).toContain('Replicas (field 2 of 3, required)');
+    const refused = await answer(session.id, { text: '9' });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({ error: { message: "Replicas takes a whole number from 1 to 5, not '9'" } });
+    expect((await answer(session.id, { text: '3' })).body.blocking).toMatchObject({
+      text: 'MCP server “deployer”: Note (field 3 of 3, optional)\nAnswer with text: words.',
+      options: [{ key: '0', label: 'Leave it unset' }],
+    });
+    const done = await answer(session.id, { option: '0' });
+    expect(done.body).toMatchObject({ state: 'idle', response: 'Deployed.' });
+    expect(done.body.blocking).toBeUndefined();
+
+    expect(deployResults('toolu_deploy_filled')).toEqual(['deploy: {"action":"accept","content":{"region":"us-east","replicas":3}}']);
+    const kinds = (await events(session.id)).map((event) => event.type);
+    expect(kinds).not.toContain('permission_request');
+    expect(kinds).not.toContain('approval_requested');
+    const blocked = (await events(session.id)).filter((event) => event.type === 'state' && event.payload.state === 'blocked');
+    expect(blocked.map((event) => (event.payload as { blocking?: { kind: string } }).blocking?.kind)).toEqual([
+      'mcp_input',
+      'mcp_input',
+      'mcp_input',
+      'mcp_input',
+    ]);
+    await call('POST', `/v1/sessions/${session.id}/kill`);
+  });
+
+  it('declined at the request: the server hears no, and the turn goes on to its end', async () => {
+    deploy('toolu_deploy_declined', 'deploy, or not');
+    const session = await spawn();
+    expect((await send(session.id, 'deploy, or not')).body.blocking?.kind).toBe('mcp_input');
+    expect((await answer(session.id, { option: '2' })).body).toMatchObject({ state: 'idle', response: 'Deployed.' });
+    expect(deployResults('toolu_deploy_declined')).toEqual(['deploy: {"action":"decline"}']);
+    await call('POST', `/v1/sessions/${session.id}/kill`);
+  });
+
+  it('interrupted while it asks: the request is cancelled, and the turn stops at the prompt', async () => {
+    deploy('toolu_deploy_interrupted', 'deploy, then stop');
+    const session = await spawn();
+    expect((await send(session.id, 'deploy, then stop')).body.blocking?.kind).toBe('mcp_input');
+    const stopped = await call<SessionTurn>('POST', `/v1/sessions/${session.id}/interrupt`);
+    expect(stopped.body.state).toBe('idle');
+    expect(JSON.parse(fs.readFileSync(deployLog, 'utf8').trim().split('\n').at(-1)!)).toMatchObject({ action: 'cancel' });
+    expect((await call<Session>('GET', `/v1/sessions/${session.id}`)).body).toMatchObject({ state: 'idle', blocking: null });
+    await call('POST', `/v1/sessions/${session.id}/kill`);
+  });
+
+  it("the screen driver (a CLI run without hooks) reads the CLI's own form as `mcp_input`, with nothing Mission presses, and refuses to type into it", async () => {
+    replies['deploy on screen'] = [
+      { text: 'Deploying.', toolUses: [{ id: 'toolu_deploy_screen', name: 'mcp__deployer__deploy', input: {} }] },
+    ];
+    const session = await spawn({ driver: 'screen' });
+    expect(session.driver).toBe('screen');
+    const asked = await send(session.id, 'deploy on screen');
+    expect(asked.body).toMatchObject({ state: 'blocked', blocking: { kind: 'mcp_input', options: [] } });
+    expect(asked.body.blocking?.text).toMatch(/^MCP server “deployer” requests your input\nWhere should it go\?/);
+    const typed = await send(session.id, 'hello?');
+    expect(typed.status).toBe(409);
+    expect(JSON.stringify(typed.body)).toContain("an MCP server asks for input on the CLI's own form");
+    await call('POST', `/v1/sessions/${session.id}/kill`);
+  });
+});
