@@ -8,6 +8,8 @@ import {
   hookEnv,
   hookSettings,
   blockingDialogOn,
+  formFields,
+  McpInputForm,
   parseBlockingDialog,
   parseHookInput,
   transcriptUpdates,
@@ -392,6 +394,53 @@ describe('a question Claude asks (AskUserQuestion), as Claude Code posts it and 
       expect.objectContaining({
         output:
           'Your questions have been answered: "Which database should we use?"="Postgres", "Which caches should it keep?"="Sessions, Queries". You can now continue with these answers in mind.',
+      }),
+    ]);
+  });
+});
+
+/** An MCP server's request for input, answered as Mission answers it (tests/fixtures/recordElicitation.ts). */
+describe("an MCP server's request for input (elicitation), as Claude Code posts it and takes the form back", () => {
+  const recorded = loadHookRecording<{
+    calls: Record<string, unknown>[];
+    screens: { whileHeld: string[]; answered: string[] };
+    transcript: Record<string, unknown>[];
+  }>('elicitation');
+  const calls = recorded.calls.map(parseHookInput);
+
+  it('comes as an Elicitation call with the server, its message and its form, which Mission puts to the person field by field', () => {
+    expect(calls.map((call) => call.hook_event_name)).toEqual([
+      'UserPromptSubmit',
+      'PreToolUse',
+      'Elicitation',
+      'PostToolUse',
+      'Stop',
+      'SessionEnd',
+    ]);
+    const request = calls[2] as Extract<(typeof calls)[number], { hook_event_name: 'Elicitation' }>;
+    expect(request).toMatchObject({ mcp_server_name: 'deployer', message: 'Where should it go?', mode: 'form' });
+    const fields = formFields(request.requested_schema);
+    expect(fields?.map((field) => [field.name, field.type, field.required])).toEqual([
+      ['region', 'choice', true],
+      ['replicas', 'integer', true],
+      ['note', 'text', false],
+    ]);
+    expect(new McpInputForm(request.mcp_server_name, request.message, fields!).dialog.text).toBe(
+      'MCP server “deployer” asks for input: Where should it go?\nFields: Region (required), Replicas (required), Note (optional)',
+    );
+  });
+
+  it('while the hook is held the CLI shows its tool running and no form of its own; answered, the turn goes on', () => {
+    expect(parseBlockingDialog(recorded.screens.whileHeld.join('\n'))).toBeNull();
+    expect(recorded.screens.whileHeld.join('\n')).toContain('deployer - deploy (MCP)');
+    expect(parseBlockingDialog(recorded.screens.answered.join('\n'))).toBeNull();
+  });
+
+  it("the server gets the form's content from the hook's answer", () => {
+    const told = recorded.transcript.flatMap(transcriptUpdates).filter((update) => update.kind === 'tool_result');
+    expect(told).toEqual([
+      expect.objectContaining({
+        output: 'deploy: {"action":"accept","content":{"region":"us-east","replicas":3,"note":"after the freeze"}}',
       }),
     ]);
   });
