@@ -89,7 +89,7 @@ export class HeldAsk {
 
   constructor(
     readonly ask: PersonAsk,
-    readonly windowMs: number,
+    windowMs: number,
   ) {
     this.settled = new Promise((resolve) => (this.settle = resolve));
     this.timer = setTimeout(() => {
