@@ -99,8 +99,11 @@ export interface HookedSessionHooks {
   ): Promise<void>;
   /** A role's deny rule for this use, checked on PreToolUse (before the CLI decides itself); null if none. */
   refusal(use: ToolUse): Promise<GuardAnswer | null>;
-  /** How long a question Claude asks (its AskUserQuestion tool) waits for its person before Claude is told nobody answered. */
-  questionWindowMs: number;
+  /**
+   * How long what the session asks its person (Claude's question, an MCP server's request for input) waits for an
+   * answer before the CLI is told nobody answered.
+   */
+  askWindowMs: number;
   /** Decides a permission request by the role, waiting for an approval when a person must decide. */
   guard(use: ToolUse, pending: (approval: Approval) => void, withdrawn: AbortSignal): Promise<GuardAnswer>;
   /** A `confirm` decides the approval a permission request waits for. */
@@ -329,7 +332,7 @@ export class HookedSession implements InteractiveSession {
   private async permissionRequest(input: HookInputOf<'PermissionRequest'>, withdrawn: AbortSignal): Promise<object> {
     const { tool_name: tool, tool_input: toolInput } = input;
     const questions = questionsAsked({ tool, input: toolInput });
-    if (questions) return this.askPerson(new HeldAsk(new ClaudeQuestionAsk(toolInput, questions), this.hooks.questionWindowMs), withdrawn);
+    if (questions) return this.askPerson(new HeldAsk(new ClaudeQuestionAsk(toolInput, questions), this.hooks.askWindowMs), withdrawn);
     const request: HeldRequest = {
       tool,
       input: toolInput,
@@ -391,7 +394,7 @@ export class HookedSession implements InteractiveSession {
     const fields = (input.mode ?? 'form') === 'form' ? formFields(input.requested_schema) : null;
     if (!fields) return NO_DECISION;
     const form = new McpInputForm(input.mcp_server_name, input.message, fields);
-    return this.askPerson(new HeldAsk(form, this.hooks.questionWindowMs), withdrawn);
+    return this.askPerson(new HeldAsk(form, this.hooks.askWindowMs), withdrawn);
   }
 
   /**

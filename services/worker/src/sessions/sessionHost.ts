@@ -549,7 +549,7 @@ export class SessionHost {
             decideApproval,
             checkText,
             refusal: (use) => this.deps.guard.refusal({ owner, slot: guardSlot, use }),
-            questionWindowMs: this.deps.approvalTimeoutMs,
+            askWindowMs: this.deps.approvalTimeoutMs,
             // The session's end expires what it held itself (`session_exited`): only a withdrawn request ends it sooner.
             guard: (use, pending, withdrawn) =>
               this.deps.guard.check({ owner, slot: guardSlot, use, onApprovalPending: pending, signal: withdrawn }),
