@@ -39,6 +39,23 @@ describe('what a session waits on, and how it goes on', () => {
       );
   });
 
+  it("an MCP server's request for input: answered step by step with an option or text; on the CLI's own form, at its terminal", () => {
+    const request: BlockingDialogView = {
+      kind: 'mcp_input',
+      text: 'MCP server “deployer” asks for input: Where should it go?',
+      options: [
+        { key: '1', label: 'Fill it in' },
+        { key: '2', label: 'Decline' },
+      ],
+    };
+    expect(howToGetPast(request)).toBe(
+      'an MCP server asks for input: answer it with POST /v1/sessions/:id/answer (`mission answer`, mission_pty_answer), {"option": "<key>"} for one of: 1: Fill it in; 2: Decline, or {"text": "…"} where it takes text',
+    );
+    expect(howToGetPast({ kind: 'mcp_input', text: 'MCP server “deployer” requests your input', options: [] })).toBe(
+      "an MCP server asks for input on the CLI's own form: fill it in at the session's terminal (`mission attach`, or the web console), or interrupt the session (Esc cancels the form)",
+    );
+  });
+
   it('an ended or lost session is resumed by any client', () => {
     expect(howToResume('ses_1')).toBe('resume it with POST /v1/sessions/ses_1/resume (`mission resume ses_1`, mission_pty_resume)');
   });

@@ -59,6 +59,26 @@ describe('the notification of a blocked session', () => {
     });
   });
 
+  it("an MCP server's request for input says so, with how to answer it", () => {
+    const request = blockedEvent({
+      reason: 'mcp_input: MCP server “deployer” asks for input: Where should it go?',
+      blocking: {
+        kind: 'mcp_input',
+        text: 'MCP server “deployer” asks for input: Where should it go?',
+        options: [
+          { key: '1', label: 'Fill it in' },
+          { key: '2', label: 'Decline' },
+        ],
+      },
+    });
+    expect(notified(request)).toMatchObject({
+      title: 'Input needed on default',
+      text: expect.stringMatching(
+        /^session ses_1: MCP server “deployer” asks for input: Where should it go\?; an MCP server asks for input: answer it with POST/,
+      ),
+    });
+  });
+
   it('an event of before the dialog was told with it says what it said then', () => {
     expect(notified(blockedEvent({ reason: 'trust_folder: Trust?' })).text).toBe('session ses_1 is blocked: trust_folder: Trust?');
   });
