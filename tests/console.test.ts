@@ -12,6 +12,7 @@ import { chromiumAvailable, ensureConsoleBuilt, launchChromium, screenshot } fro
 import { prepareClaudeHome } from './support/claudeEnv.ts';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
 import { waitUntil } from './support/processes.ts';
+import { deployerArgs } from './support/deployerMcp.ts';
 import { CACHES_QUESTION, DATABASE_QUESTION } from './support/questions.ts';
 import { startTestSystem, type TestSystem } from './support/system.ts';
 import { scriptByPrompt, type StubReply } from './support/stubAnthropic.ts';
@@ -282,6 +283,40 @@ describe.skipIf(!chromiumAvailable())('web console (headless Chromium, real clau
     const answered = bed.stub.requests.flatMap((r) => r.toolResults).find((r) => r.toolUseId === 'toolu_console_question');
     expect(answered?.content).toContain('"Which colour should the button be?"="Green, please"');
     // The reply is in the conversation as the transcript gives it; the turn ends at the CLI's Stop.
+    await waitUntil(async () => (await bed.system.core.sessions.get(session.id)).state === 'idle', 30_000, 'the turn to end');
+    await bed.system.fetch(`/v1/sessions/${session.id}/kill`, { method: 'POST' });
+  });
+
+  it("an MCP server's request for input shows on the session's page, answered there field by field with its buttons and in words", async () => {
+    replies['deploy from the console'] = [
+      { text: 'Deploying.', toolUses: [{ id: 'toolu_console_deploy', name: 'mcp__deployer__deploy', input: {} }] },
+      { text: 'Deployed from the console.' },
+    ];
+    const slot = { role: 'guarded', cwd: bed.workdir, env: bed.claude.env, args: deployerArgs(bed.workdir) };
+    expect((await bed.system.call('PUT', '/v1/slots/deployer', slot)).status).toBe(200);
+    const session = (await bed.system.call<{ id: string }>('POST', '/v1/sessions', { slot: 'deployer' })).body;
+    const asked = await bed.system.call<{ state: string }>('POST', `/v1/sessions/${session.id}/send`, {
+      text: 'deploy from the console',
+      timeoutMs: 60_000,
+    });
+    expect(asked.body.state).toBe('blocked');
+    await page.goto(`${bed.system.url}/#/sessions/${session.id}`);
+    const blocking = page.getByTestId('blocking');
+    const shows = (text: string) => expect.poll(() => blocking.locator('pre').innerText(), { timeout: 30_000 }).toContain(text);
+    await blocking.getByRole('heading', { name: 'An MCP server asks for input' }).waitFor({ timeout: 30_000 });
+    await shows('MCP server “deployer” asks for input: Where should it go?');
+    await blocking.getByRole('button', { name: '1. Fill it in' }).click();
+    await shows('Region (field 1 of 3, required)');
+    await blocking.getByRole('button', { name: '2. US (East)' }).click();
+    await shows('Replicas (field 2 of 3, required)');
+    await blocking.getByLabel('Or in your own words').fill('2');
+    await blocking.getByRole('button', { name: 'Answer' }).click();
+    await shows('Note (field 3 of 3, optional)');
+    await blocking.getByRole('button', { name: '0. Leave it unset' }).click();
+    await blocking.waitFor({ state: 'detached', timeout: 30_000 });
+    await expect.poll(() => page.getByTestId('conversation').innerText(), { timeout: 30_000 }).toContain('Deployed from the console.');
+    const told = bed.stub.requests.flatMap((r) => r.toolResults).find((r) => r.toolUseId === 'toolu_console_deploy');
+    expect(told?.content).toBe('deploy: {"action":"accept","content":{"region":"us-east","replicas":2}}');
     await waitUntil(async () => (await bed.system.core.sessions.get(session.id)).state === 'idle', 30_000, 'the turn to end');
     await bed.system.fetch(`/v1/sessions/${session.id}/kill`, { method: 'POST' });
   });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { MissionEvent, Session, SessionTurn } from '@mission/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
+import { deployerArgs } from './support/deployerMcp.ts';
 import { scriptByPrompt, type StubReply } from './support/stubAnthropic.ts';
 
 /**
@@ -23,13 +24,7 @@ describe("an MCP server's request for input in a session (real claude CLI)", () 
     bed = await startClaudeTestBed();
     replies = scriptByPrompt(bed.stub);
     deployLog = path.join(bed.workdir, 'deploys.jsonl');
-    const config = path.join(bed.workdir, 'deployer-mcp.json');
-    const server = path.resolve(import.meta.dirname, 'support/elicitingMcpServer.mjs');
-    fs.writeFileSync(
-      config,
-      JSON.stringify({ mcpServers: { deployer: { command: process.execPath, args: [server], env: { DEPLOY_LOG: deployLog } } } }),
-    );
-    const slot = { cwd: bed.workdir, env: bed.claude.env, args: ['--mcp-config', config, '--allowedTools', 'mcp__deployer__deploy'] };
+    const slot = { cwd: bed.workdir, env: bed.claude.env, args: deployerArgs(bed.workdir, deployLog) };
     expect((await bed.system.call('PUT', '/v1/slots/deployer', slot)).status).toBe(200);
   });
   afterAll(async () => {
