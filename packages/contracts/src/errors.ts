@@ -18,6 +18,8 @@ export const httpStatusByCode = {
   not_available: 501,
   /** `ask` waited for a task that failed: Mission ran it, Claude Code (or the model behind it) did not succeed. */
   task_failed: 502,
+  /** A session's turn ended without a reply: Claude Code's request to the model failed (the session is back at its prompt). */
+  turn_failed: 502,
   unavailable: 503,
   timeout: 504,
 } as const;

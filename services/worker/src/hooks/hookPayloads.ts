@@ -41,6 +41,15 @@ export const hookInputSchema = z.discriminatedUnion('hook_event_name', [
   }),
   z.looseObject({ ...common, hook_event_name: z.literal('Notification'), message: z.string(), notification_type: z.string().optional() }),
   z.looseObject({ ...common, hook_event_name: z.literal('Stop'), last_assistant_message: z.string().nullable().optional() }),
+  // The turn ended on a failed model request instead of Stop (`error`: the CLI's kind, e.g. `server_error`, `overloaded`,
+  // `rate_limit`; `last_assistant_message`: the error as the CLI shows it).
+  z.looseObject({
+    ...common,
+    hook_event_name: z.literal('StopFailure'),
+    error: z.string(),
+    error_details: z.string().optional(),
+    last_assistant_message: z.string().nullable().optional(),
+  }),
   z.looseObject({ ...common, hook_event_name: z.literal('SubagentStop') }),
   z.looseObject({ ...common, hook_event_name: z.literal('SessionEnd'), reason: z.string().optional() }),
   // An MCP server asks the person for input (elicitation): `form` mode carries the fields, `url` mode a page to open.

@@ -5,6 +5,7 @@ import {
   type ConfirmChoice,
   CONTINUE_AFTER_LIMIT_PROMPT,
   ConflictError,
+  MissionError,
   type MissionEventDraft,
   type PendingApproval,
   type SessionScreen,
@@ -193,6 +194,8 @@ export class HookedSession implements InteractiveSession {
    * typed (`command`, when it was typed) may never be named: the CLI runs most of them itself, calling no hook.
    */
   private openTurn: { promptId: string | null; unnamed?: true; command?: { typedAt: number } } | null = null;
+  /** The last turn the CLI ended on a failed model request (its number among `turnsEnded`), and what it said of it. */
+  private failedTurn: { turn: number; message: string } | null = null;
   private lastReply: string | null = null;
   /** The newest assistant text the transcript (or Stop) gave. */
   private lastText: string | null = null;
@@ -298,6 +301,9 @@ export class HookedSession implements InteractiveSession {
         if (!this.isOpenTurn(input.prompt_id ?? null)) return NO_DECISION;
         this.replyFromStop(input.last_assistant_message ?? null);
         this.endTurn(input.last_assistant_message ?? this.lastText, input.prompt_id ?? null);
+        return NO_DECISION;
+      case 'StopFailure':
+        this.turnFailed(input);
         return NO_DECISION;
       default:
         return NO_DECISION;
@@ -494,8 +500,23 @@ export class HookedSession implements InteractiveSession {
   }
 
   /**
+   * The CLI ended the turn on a failed model request (its StopFailure hook, and no Stop): the turn is over and the CLI
+   * back at its prompt, with an `error` event in the CLI's words. A usage or rate limit (`rate_limit`) is left to the
+   * limit's own handling, which waits for the reset and goes on with the turn.
+   */
+  private turnFailed(input: HookInputOf<'StopFailure'>): void {
+    if (input.error === 'rate_limit' || !this.isOpenTurn(input.prompt_id ?? null)) return;
+    const said = input.last_assistant_message ?? input.error_details ?? 'no reason given';
+    const message = `Claude Code's request to the model failed (${input.error}): ${said}`;
+    this.events.emit({ type: 'error', payload: { code: 'turn_failed', message } });
+    this.endTurn(null, input.prompt_id ?? null);
+    this.failedTurn = { turn: this.turnsEnded, message };
+  }
+
+  /**
    * Resolves once a turn ended after `before`, or a new permission request waits for a person, or a usage limit
-   * stopped the turn until its reset, or the CLI exited.
+   * stopped the turn until its reset, or the CLI exited. A turn that ended on a failed model request is a
+   * `turn_failed` error (502): the session is back at its prompt.
    */
   private async turnEnd(before: number, deadline: number, what: string, timeoutMs: number): Promise<SessionTurn> {
     try {
@@ -512,6 +533,10 @@ export class HookedSession implements InteractiveSession {
       this.events.emit({ type: 'error', payload: { code: 'timeout', message } });
       throw new TimeoutError(message, { state: this.state });
     }
+    if (this.turnsEnded > before && this.failedTurn?.turn === this.turnsEnded)
+      throw new MissionError('turn_failed', `${this.failedTurn.message} The session is back at its prompt: send again.`, {
+        state: this.state,
+      });
     return this.turn();
   }
 

@@ -296,15 +296,20 @@ export class SessionHost {
     };
   }
 
-  /** A command on one session; it answers once the events of what it did are stored, so callers read them after. */
+  /**
+   * A command on one session; it answers once the events of what it did are stored, so callers read them after — a
+   * command that fails too (its `error` event, the state it left the session in).
+   */
   private command<A extends { sessionId: string }, R>(
     run: (session: InteractiveSession, args: A) => R | Promise<R>,
   ): (args: A) => Promise<R> {
     return async (args) => {
       const session = this.session(args.sessionId);
-      const result = await run(session, args);
-      await session.flushed();
-      return result;
+      try {
+        return await run(session, args);
+      } finally {
+        await session.flushed();
+      }
     };
   }
 
