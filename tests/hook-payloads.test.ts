@@ -12,6 +12,7 @@ import {
   McpInputForm,
   parseBlockingDialog,
   parseHookInput,
+  parseScreen,
   transcriptUpdates,
 } from '@mission/worker';
 import { describe, expect, it } from 'vitest';
@@ -443,5 +444,20 @@ describe("an MCP server's request for input (elicitation), as Claude Code posts 
         output: 'deploy: {"action":"accept","content":{"region":"us-east","replicas":3,"note":"after the freeze"}}',
       }),
     ]);
+  });
+});
+
+/** A turn that ends on a failed model request (tests/fixtures/recordStopFailure.ts). */
+describe('a turn that ends on a failed model request, as Claude Code tells it', () => {
+  const recorded = loadHookRecording<{ calls: Record<string, unknown>[]; screen: string[] }>('stop-failure');
+  const calls = recorded.calls.map(parseHookInput);
+
+  it('comes as StopFailure, with no Stop: the kind of failure and the error as the CLI shows it; the CLI is back at its prompt', () => {
+    expect(calls.map((call) => call.hook_event_name)).toEqual(['UserPromptSubmit', 'StopFailure', 'SessionEnd']);
+    const failure = calls[1] as Extract<(typeof calls)[number], { hook_event_name: 'StopFailure' }>;
+    expect(failure.error).toBe('server_error');
+    expect(failure.last_assistant_message).toMatch(/^API Error: 500 Internal server boom\./);
+    expect(failure.prompt_id).toBe((calls[0] as { prompt_id?: string }).prompt_id);
+    expect(parseScreen({ lines: recorded.screen, title: '' }).state).toBe('idle');
   });
 });
