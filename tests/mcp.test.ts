@@ -12,6 +12,7 @@ import {
   type ElicitResult,
   ResourceUpdatedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
+import { mintAgentToken } from '@mission/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
 import { processesIn, waitUntil } from './support/processes.ts';
@@ -446,6 +447,49 @@ describe('MCP server (the SDK client, real claude CLI on the stub API)', () => {
       expect(processesIn(bed.workdir).filter((pid) => !before.has(pid))).toEqual([]);
     } finally {
       await client.close();
+    }
+  });
+
+  it("an ask from one of Mission's own agents is put no form, though its client takes them: its Claude is told at once that nobody can answer", async () => {
+    // The agent: a task's, as its CLI gets its token (a role with Mission tools), its client taking forms as Claude Code's does.
+    reply('the agent that asks', { text: 'Asking a helper.' });
+    const admin = await connect('Streamable HTTP');
+    const submitted = json<{ id: string }>(await call(admin, 'mission_submit', { prompt: 'the agent that asks' }));
+    await admin.close();
+    const role = { allow: [], confirm: [], deny: [], slots: ['default'], missionTools: ['mission_ask'] };
+    expect((await bed.system.call('PUT', '/v1/roles/asker', role)).status).toBe(200);
+    const token = await mintAgentToken(
+      bed.system.core.database.db,
+      { kind: 'task', id: submitted.id },
+      { role: 'asker', tools: ['mission_ask'] },
+    );
+    const forms: unknown[] = [];
+    const agent = new Client({ name: 'mission-test-agent', version: '1.0.0' }, { capabilities: { elicitation: {} } });
+    agent.setRequestHandler(ElicitRequestSchema, (request) => {
+      forms.push(request.params);
+      return { action: 'decline' };
+    });
+    await agent.connect(
+      new StreamableHTTPClientTransport(new URL('/mcp', bed.system.url), {
+        requestInit: { headers: { authorization: `Bearer ${token}` } },
+      }),
+    );
+    try {
+      const prompt = 'an agent asks which database';
+      reply(
+        prompt,
+        { text: 'One question first.', toolUses: [{ name: 'AskUserQuestion', input: { questions: [DATABASE_QUESTION] } }] },
+        { text: 'I assumed SQLite.' },
+      );
+      const result = await call(agent, 'mission_ask', { prompt });
+      expect(result.isError, text(result)).toBeFalsy();
+      expect(text(result)).toBe('I assumed SQLite.');
+      expect(forms).toEqual([]);
+      expect(bed.stub.conversationRequests(prompt).flatMap((request) => request.toolResults)).toEqual([
+        expect.objectContaining({ content: expect.stringContaining('Nobody can answer questions here'), isError: true }),
+      ]);
+    } finally {
+      await agent.close();
     }
   });
 
