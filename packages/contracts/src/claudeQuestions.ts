@@ -57,8 +57,16 @@ function questionOf(raw: unknown): ClaudeQuestion | null {
   return { question: raw.question, header: textOr(raw.header), options, multiSelect: raw.multiSelect === true };
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-const textOr = (value: unknown): string => (typeof value === 'string' ? value : '');
+/** A JSON object (not an array, not null): what a tool's input or an MCP form's schema read by hand is checked to be. */
+export const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+/** A string value, or '' for anything else (a field left out). */
+export const textOr = (value: unknown): string => (typeof value === 'string' ? value : '');
+
+/** How a question that lets several options be picked says so (its dialog's last line, with what else it takes). */
+export const PICK_ANY_HINT = 'Pick any: several keys separated by commas (1,2)';
+/** How a question that takes one option says it also takes words. */
+export const IN_WORDS_HINT = 'Or an answer in your own words.';
 
 /**
  * One AskUserQuestion call waiting for a person: its questions shown and answered one at a time, as the `question`
@@ -78,7 +86,7 @@ export class QuestionForm {
     const lines = [
       `${header ? `${header}: ` : ''}${question}${count}`,
       ...options.filter((option) => option.description !== '').map((option) => `${option.label}: ${option.description}`),
-      multiSelect ? 'Pick any: several keys separated by commas (1,2), or an answer in your own words.' : 'Or an answer in your own words.',
+      multiSelect ? `${PICK_ANY_HINT}, or an answer in your own words.` : IN_WORDS_HINT,
     ];
     return {
       kind: 'question',
@@ -156,9 +164,14 @@ export function answerQuestions(questions: readonly ClaudeQuestion[], replies: r
   return form.answered;
 }
 
+/** A window to answer in, in whole minutes as the person is told it (at least 1). */
+export function windowMinutes(windowMs: number): number {
+  return Math.max(1, Math.round(windowMs / 60_000));
+}
+
 /** What Claude reads when nobody answered its question within the window (as the CLI tells it of a person away). */
 export function unansweredMessage(windowMs: number): string {
-  const minutes = Math.max(1, Math.round(windowMs / 60_000));
+  const minutes = windowMinutes(windowMs);
   return `Nobody answered within ${minutes} minute${minutes === 1 ? '' : 's'}: the person may be away. Go on with your best judgment and say what you assumed; ask again later if it still matters.`;
 }
 

@@ -5,6 +5,7 @@ import {
   type QuestionDialog,
   QuestionForm,
   unansweredMessage,
+  windowMinutes,
 } from '@mission/contracts';
 import { NO_DECISION, permissionAnswer } from './hooks/hookPayloads.ts';
 
@@ -64,7 +65,7 @@ export class ClaudeQuestionAsk implements PersonAsk {
   }
 
   unanswered(windowMs: number): { answer: object; notice: { kind: string; text: string } } {
-    const minutes = Math.max(1, Math.round(windowMs / 60_000));
+    const minutes = windowMinutes(windowMs);
     return {
       answer: permissionAnswer({ behavior: 'deny', message: unansweredMessage(windowMs) }),
       notice: {

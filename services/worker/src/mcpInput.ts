@@ -1,4 +1,13 @@
-import { BadRequestError, type DialogReply, offeredOptions, type QuestionDialog } from '@mission/contracts';
+import {
+  BadRequestError,
+  type DialogReply,
+  isRecord,
+  offeredOptions,
+  PICK_ANY_HINT,
+  type QuestionDialog,
+  textOr,
+  windowMinutes,
+} from '@mission/contracts';
 import { elicitationAnswer } from './hooks/hookPayloads.ts';
 import type { PersonAsk } from './claudeQuestions.ts';
 
@@ -22,28 +31,26 @@ interface Field {
   maximum?: number;
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-const text = (value: unknown): string => (typeof value === 'string' ? value : '');
 const number = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
 
 /** The choices of an enum (`enum` with `enumNames`, or `oneOf`/`anyOf` of `{const, title}`), or null. */
 function choicesOf(schema: Record<string, unknown>): Field['choices'] | null {
   if (Array.isArray(schema.enum) && schema.enum.every((value) => typeof value === 'string')) {
     const names = Array.isArray(schema.enumNames) ? schema.enumNames : [];
-    return schema.enum.map((value, i) => ({ value, label: text(names[i]) || value }));
+    return schema.enum.map((value, i) => ({ value, label: textOr(names[i]) || value }));
   }
   const titled = Array.isArray(schema.oneOf) ? schema.oneOf : Array.isArray(schema.anyOf) ? schema.anyOf : null;
   if (!titled?.every((choice) => isRecord(choice) && typeof choice.const === 'string')) return null;
   return (titled as Record<string, unknown>[]).map((choice) => ({
     value: choice.const as string,
-    label: text(choice.title) || (choice.const as string),
+    label: textOr(choice.title) || (choice.const as string),
   }));
 }
 
 /** One property of the requested schema as a field, or null for a shape MCP's forms do not have. */
 function fieldOf(name: string, schema: unknown, required: boolean): Field | null {
   if (!isRecord(schema)) return null;
-  const base = { name, title: text(schema.title) || name, description: text(schema.description), required, choices: [] };
+  const base = { name, title: textOr(schema.title) || name, description: textOr(schema.description), required, choices: [] };
   if (schema.type === 'boolean')
     return {
       ...base,
@@ -123,7 +130,7 @@ export class McpInputForm implements PersonAsk {
   readonly withdrawn = elicitationAnswer({ action: 'cancel' });
 
   unanswered(windowMs: number): { answer: object; notice: { kind: string; text: string } } {
-    const minutes = Math.max(1, Math.round(windowMs / 60_000));
+    const minutes = windowMinutes(windowMs);
     return {
       answer: elicitationAnswer({ action: 'cancel' }),
       notice: {
@@ -147,7 +154,7 @@ function typedAs(field: Field): string {
 
 /** What a field takes, as its dialog says. */
 function hintFor(field: Field): string {
-  if (field.type === 'choices') return 'Pick any: several keys separated by commas (1,2).';
+  if (field.type === 'choices') return `${PICK_ANY_HINT}.`;
   if (field.type === 'choice' || field.type === 'boolean') return 'Pick one of its options.';
   return `Answer with text: ${typedAs(field)}.`;
 }

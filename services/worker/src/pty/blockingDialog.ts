@@ -1,4 +1,11 @@
-import { BadRequestError, type BlockingDialogKind, type DialogReply, offeredOptions } from '@mission/contracts';
+import {
+  BadRequestError,
+  type BlockingDialogKind,
+  type DialogReply,
+  IN_WORDS_HINT,
+  offeredOptions,
+  PICK_ANY_HINT,
+} from '@mission/contracts';
 import { firstVisible, trimEnd, trimmedRows } from './blank.ts';
 import type { SessionSnapshot } from './screen.ts';
 import { CURSOR_SIGN, mayBeOption, parseScreen, QUESTION_TABS } from './screenParser.ts';
@@ -256,7 +263,7 @@ function questionForm(lines: readonly string[], tabs: number): BlockingDialog {
   const entry = review ? undefined : options.pop();
   const words = pickAny ? undefined : entry;
   const descriptions = options.flatMap((option) => (under.get(option.key) ?? []).map((line) => `${option.label}: ${line}`));
-  const hint = review ? [] : [pickAny ? 'Pick any: several keys separated by commas (1,2).' : 'Or an answer in your own words.'];
+  const hint = review ? [] : [pickAny ? `${PICK_ANY_HINT}.` : IN_WORDS_HINT];
   return {
     kind: 'question',
     text: [...asked, ...descriptions, ...hint].join('\n'),
