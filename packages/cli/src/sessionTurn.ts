@@ -1,4 +1,5 @@
 import type { SessionTurn } from '@mission/contracts';
+import { answeredInWords } from '@mission/contracts/sessionHelp';
 
 /**
  * Where a session stands after `send`, `interrupt` or `answer`, for people: the reply; or the permission dialog it
@@ -10,7 +11,7 @@ export function turnText(id: string, turn: SessionTurn): string {
     const decide = turn.approval ? `\nmission approve ${turn.approval.id} (or --deny)` : '';
     return `${id} asks permission: ${turn.dialog.tool} ${turn.dialog.target}\n${turn.dialog.question}${decide}`;
   }
-  if (turn.blocking?.kind === 'question' || turn.blocking?.kind === 'mcp_input') {
+  if (turn.blocking && answeredInWords(turn.blocking)) {
     const options = turn.blocking.options.map((option) => `  ${option.key}. ${option.label}`);
     const who = turn.blocking.kind === 'question' ? 'Claude asks' : 'an MCP server asks for input';
     return [`${id}: ${who}`, turn.blocking.text, ...options, `mission answer ${id} <option> (or --text "<your answer>")`].join('\n');

@@ -1,4 +1,4 @@
-import { howToGetPast } from '@mission/contracts/sessionHelp';
+import { answeredInWords, howToGetPast } from '@mission/contracts/sessionHelp';
 import { html } from 'htm/preact';
 import { api } from '../api/client.ts';
 import type { Session } from '../api/types.ts';
@@ -70,7 +70,7 @@ export function SessionPage({ id }: { id: string }) {
               html`<button type="button" disabled=${answer.busy} onClick=${() => answer.run({ option: option.key })}>${option.key}. ${option.label}</button> `,
           )}
           ${
-            blocking.kind === 'question' || blocking.kind === 'mcp_input'
+            answeredInWords(blocking)
               ? html`<form class="answer-in-words" onSubmit=${(event: SubmitEvent) => answerInWords(event, answer.run)}>
                   <label>Or in your own words <input name="text" required /></label>
                   <button type="submit" disabled=${answer.busy}>Answer</button>

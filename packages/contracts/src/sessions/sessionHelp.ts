@@ -22,6 +22,14 @@ export function offeredOptions(options: readonly { key: string; label: string }[
   return options.map((option) => `${option.key}: ${option.label}`).join('; ') || 'none';
 }
 
+/**
+ * A dialog Mission puts to the person itself, answered with an option's key or in words: Claude's question, or an MCP
+ * server's request for input (a field that takes text).
+ */
+export function answeredInWords(dialog: Pick<BlockingDialogView, 'kind'>): boolean {
+  return dialog.kind === 'question' || dialog.kind === 'mcp_input';
+}
+
 /** How to get the session past the dialog: close it, answer it with one of its options, or what it needs that no key gives. */
 export function howToGetPast(dialog: BlockingDialogView): string {
   // A screen a slash command opened offers nothing to pick: Esc (what interrupt presses) closes it.
