@@ -19,6 +19,28 @@ function writable(res: ServerResponse): Promise<void> {
   });
 }
 
+/**
+ * Takes the reply over as a Server-Sent Events stream: its head written (with `headers` besides), a first comment, and a
+ * keepalive comment every KEEPALIVE_MS until `stopKeepalive` (so proxies keep a quiet stream open).
+ */
+export function openEventStream(
+  reply: FastifyReply,
+  headers: Record<string, string> = {},
+): { res: ServerResponse; stopKeepalive: () => void } {
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+    ...headers,
+  });
+  res.write(': connected\n\n');
+  const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
+  return { res, stopKeepalive: () => clearInterval(keepalive) };
+}
+
 /** `Last-Event-ID` (set by EventSource on reconnect) wins over `?after=`; both are a seq. */
 export function resumeSeq(request: FastifyRequest, after: number | undefined): number {
   const header = request.headers['last-event-id'];
@@ -49,18 +71,9 @@ export async function streamEvents(
 ): Promise<void> {
   const { owner, log, isLast } = options;
   let closed = false;
-  reply.hijack();
-  const res = reply.raw;
+  const { res, stopKeepalive } = openEventStream(reply);
   // The reader went away (the response closes; a request's own 'close' says only that its body was read).
   res.once('close', () => (closed = true));
-  res.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache, no-transform',
-    connection: 'keep-alive',
-    'x-accel-buffering': 'no',
-  });
-  res.write(': connected\n\n');
-  const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
   let hub: OwnerHub | undefined;
   try {
     // Subscribed before the stored events are read, so every event stored after them reaches the hub.
@@ -88,7 +101,7 @@ export async function streamEvents(
     res.write(errorFrame(error));
   } finally {
     hub?.release();
-    clearInterval(keepalive);
+    stopKeepalive();
     res.end();
   }
 }

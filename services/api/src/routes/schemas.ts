@@ -20,4 +20,12 @@ export const eventStreamQuery = z.strictObject({
     .describe('false: only the events stored so far, then `end` (default true: live ones too, until the end)'),
 });
 
+export const askQuery = z.strictObject({
+  askerAnswers: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true')
+    .describe("true (with Accept: text/event-stream): Claude's questions wait as approvals for the asker to answer"),
+});
+
 export const errors = { 400: errorResponseSchema, 404: errorResponseSchema } as const;

@@ -1,9 +1,18 @@
 import { type CoreRuntime, idempotentReplayHint } from '@mission/core';
-import { isTerminalTaskStatus, taskInputSchema, taskListQuerySchema, taskReadSchema, taskSchema } from '@mission/contracts';
+import {
+  BadRequestError,
+  isTerminalTaskStatus,
+  taskInputSchema,
+  taskListQuerySchema,
+  taskReadSchema,
+  taskSchema,
+} from '@mission/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { AskStream } from '../askStream.ts';
+import { toMissionError } from '../errorHandler.ts';
 import { eventsRoute } from './events.ts';
-import { errorResponseSchema, errors, idempotencyHeaders, idParams } from './schemas.ts';
+import { askQuery, errorResponseSchema, errors, idempotencyHeaders, idParams } from './schemas.ts';
 
 const tags = ['tasks'];
 
@@ -46,8 +55,9 @@ export const taskRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (a
         tags,
         summary: 'Ask: runs the prompt and waits for the answer, up to timeoutMs',
         description:
-          'A task that ends without an answer is an error with the task in details.task: failed 502 task_failed, timed_out 504 timeout, cancelled 409 task_cancelled. A repeated Idempotency-Key replays its task (header Idempotent-Replayed: true).',
+          "A task that ends without an answer is an error with the task in details.task: failed 502 task_failed, timed_out 504 timeout, cancelled 409 task_cancelled. A repeated Idempotency-Key replays its task (header Idempotent-Replayed: true). With `Accept: text/event-stream` the answer comes as Server-Sent Events: `task` (the task, once submitted: follow it, decide its approvals), then `answer` ({answer, task}) or `error` ({code, message, details}). With that stream, `?askerAnswers=true` has Claude's questions wait as approvals for the asker to answer (POST /v1/approvals/:id/approve with answers); else Claude is told at once that nobody can answer.",
         headers: idempotencyHeaders,
+        querystring: askQuery,
         body: taskInputSchema,
         response: {
           200: z.object({ answer: z.string().nullable(), task: taskSchema }),
@@ -59,19 +69,37 @@ export const taskRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (a
       },
     },
     async (request, reply) => {
+      const streamed = request.headers.accept?.includes('text/event-stream') === true;
+      const { askerAnswers } = request.query;
+      if (askerAnswers && !streamed)
+        throw new BadRequestError(
+          'askerAnswers=true needs the answer as a stream (Accept: text/event-stream): its `task` message names the task whose questions you answer',
+        );
       // The asker went away before its answer: the response closed unfinished. (The request's own 'close' comes as soon
       // as its body is read, before this handler runs: it says nothing of the asker.)
       const asker = new AbortController();
       reply.raw.once('close', () => {
         if (!reply.raw.writableFinished) asker.abort();
       });
-      const task = await core.tasks.ask(request.body, {
-        idempotencyKey: request.headers['idempotency-key'],
-        caller: request.caller,
-        signal: asker.signal,
-        onSubmitted: async ({ created }) => void (created || reply.header('idempotent-replayed', 'true')),
-      });
-      return { answer: task.result, task };
+      const stream = streamed ? new AskStream(reply) : null;
+      try {
+        const task = await core.tasks.ask(request.body, {
+          askerAnswers,
+          idempotencyKey: request.headers['idempotency-key'],
+          caller: request.caller,
+          signal: asker.signal,
+          onSubmitted: async ({ task: submitted, created }) => {
+            if (stream) stream.submitted(submitted, !created);
+            else if (!created) reply.header('idempotent-replayed', 'true');
+          },
+        });
+        if (!stream) return { answer: task.result, task };
+        stream.answered(task);
+      } catch (error) {
+        if (!stream?.opened) throw error;
+        stream.failed(toMissionError(error, core.logger));
+      }
+      return reply;
     },
   );
 
