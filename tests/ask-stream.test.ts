@@ -128,8 +128,7 @@ describe('POST /v1/ask as a stream (real claude CLI)', () => {
       'the prompt to reach the model',
     );
     asked.abort();
-    const ended = await bed.system.core.tasks.waitForEnd(task.id, 60_000);
-    expect(ended.status).toBe('cancelled');
+    expect(await bed.system.core.tasks.waitForEnd(task.id, 60_000)).toMatchObject({ status: 'cancelled' });
   });
 
   it('askerAnswers=true without the stream is a 400 that says why, and nothing runs; a refusal before the task exists stays an HTTP error', async () => {

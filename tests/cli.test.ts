@@ -339,15 +339,77 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
       expect(JSON.parse((await mission(['status', taskId, '--json'])).stdout).pendingApprovals).toMatchObject([
         { id: approval, tool: 'AskUserQuestion', status: 'pending', owner: { kind: 'task', id: taskId } },
       ]);
+      // The question is also put in the terminal the task waits in (this test answers it from another command).
+      expect(waiting.shows('your answer:')).toBe(true);
       expect((await mission(['approve', approval, '--answer', '2'])).code).toBe(0);
       expect(await waiting.exited).toBe(0);
       expect(waiting.output()).toContain('SQLite it is.');
+      // Answered elsewhere: the terminal's question was withdrawn, saying so.
+      expect(waiting.screen()).toMatch(/\(answered elsewhere, by [^)]+\)/);
       const ended = JSON.parse((await mission(['status', taskId, '--json'])).stdout);
       expect(ended).toMatchObject({ status: 'succeeded' });
       expect(ended).not.toHaveProperty('pendingApprovals');
     } finally {
       delete replies[''];
       waiting.close();
+    }
+  });
+
+  it("submit --wait in a terminal puts Claude's question there: a key it does not offer is refused and the question asked again; a number answers it", async () => {
+    replies['Pick our database here'] = {
+      text: 'One question.',
+      toolUses: [{ name: 'AskUserQuestion', input: { questions: [DATABASE_QUESTION] } }],
+    };
+    replies[''] = { text: 'SQLite it is.' };
+    const waiting = missionInTerminal(['submit', 'default', 'Pick our database here', '--wait']);
+    try {
+      await waitUntil(() => waiting.shows('your answer:'), 60_000, 'the question put in the terminal');
+      expect(waiting.screen()).toContain(
+        [
+          '  Database: Which database should we use?',
+          '    1. Postgres',
+          '    2. SQLite',
+          '  Postgres: The relational one',
+          '  SQLite: The embedded one',
+          '  Or an answer in your own words.',
+          '  your answer:',
+        ].join('\n'),
+      );
+      waiting.child.write('9\r');
+      await waitUntil(() => waiting.shows("the question has no option '9'; it offers"), 30_000, 'the refusal of a key not offered');
+      waiting.child.write('2\r');
+      expect(await waiting.exited).toBe(0);
+      expect(waiting.screen()).toContain('answered: SQLite');
+      expect(waiting.output()).toContain('SQLite it is.');
+      const told = bed.stub.requests.flatMap((request) => request.toolResults).map((result) => result.content);
+      expect(told).toContainEqual(expect.stringContaining('"Which database should we use?"="SQLite"'));
+    } finally {
+      delete replies[''];
+      waiting.close();
+    }
+  });
+
+  it("ask in a terminal: Claude's questions are put there while the ask waits (not told that nobody can answer); words and several numbers answer them", async () => {
+    replies['Plan our storage'] = {
+      text: 'Two questions.',
+      toolUses: [{ name: 'AskUserQuestion', input: { questions: [DATABASE_QUESTION, CACHES_QUESTION] } }],
+    };
+    replies[''] = { text: 'MariaDB with two caches.' };
+    const asking = missionInTerminal(['ask', 'default', 'Plan our storage']);
+    try {
+      await waitUntil(() => asking.shows('your answer:'), 60_000, "the ask's question put in the terminal");
+      asking.child.write('MariaDB, please\r');
+      await waitUntil(() => asking.shows('Which caches should it keep? (question 2 of 2)'), 30_000, 'the second question');
+      asking.child.write('1,3\r');
+      expect(await asking.exited).toBe(0);
+      expect(asking.output()).toMatch(/MariaDB with two caches\.\r?\n$/);
+      const told = bed.stub.requests.flatMap((request) => request.toolResults).map((result) => result.content);
+      expect(told).toContainEqual(
+        expect.stringContaining('"Which database should we use?"="MariaDB, please", "Which caches should it keep?"="Sessions, Queries"'),
+      );
+    } finally {
+      delete replies[''];
+      asking.close();
     }
   });
 

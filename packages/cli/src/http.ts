@@ -45,9 +45,18 @@ export class ApiClient {
     return response.statusCode ?? 0;
   }
 
-  /** Opens a Server-Sent Events stream (resolves once the server answered) and yields its messages. */
-  async openStream(path: string, signal: AbortSignal): Promise<AsyncIterable<SseMessage>> {
-    const response = await this.send(path, { method: 'GET', headers: { ...this.authHeaders, accept: 'text/event-stream' }, signal });
+  /**
+   * Opens a Server-Sent Events stream (resolves once the server answered) and yields its messages: a GET, or a POST of
+   * `body` as JSON (an ask answered as a stream).
+   */
+  async openStream(path: string, signal: AbortSignal, body?: unknown): Promise<AsyncIterable<SseMessage>> {
+    const headers = { ...this.authHeaders, accept: 'text/event-stream' };
+    const response = await this.send(
+      path,
+      body === undefined
+        ? { method: 'GET', headers, signal }
+        : { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body), signal },
+    );
     if (!isOk(response)) throw refusalOf(response, await textOf(response));
     return readMessages(response, signal, this.baseUrl);
   }

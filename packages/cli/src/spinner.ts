@@ -42,6 +42,17 @@ export class Spinner {
     this.stream.write('\r\x1b[2K');
   }
 
+  /** Off the line while something else has it (a question put to the person), then on again; the time runs on. */
+  pause(): void {
+    this.stop();
+  }
+
+  resume(): void {
+    if (this.timer || !this.stream.isTTY) return;
+    this.timer = setInterval(() => this.render(), FRAME_MS);
+    this.render();
+  }
+
   private render(): void {
     const frame = FRAMES[this.frame++ % FRAMES.length];
     this.stream.write(`\r\x1b[2K${frame} ${this.label} ${formatElapsed(Date.now() - this.startedAt)}`);

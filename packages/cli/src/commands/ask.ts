@@ -1,21 +1,61 @@
 import type { Task } from '@mission/contracts';
-import type { Command } from '../command.ts';
+import type { Command, CommandContext } from '../command.ts';
+import { ApiError } from '../errors.ts';
 import { Spinner } from '../spinner.ts';
-import { reportTaskEnd } from '../taskOutcome.ts';
+import { reportTaskEnd, waitForTask } from '../taskOutcome.ts';
+
+interface Asked {
+  answer: string | null;
+  task: Task;
+}
 
 export const askCommand: Command = {
   name: 'ask',
   usage: '<slot> "<prompt>"',
   summary: 'Run a prompt on a slot and print the answer',
   details: `Waits for the answer (up to the API's MISSION_ASK_TIMEOUT_MS; then the task is cancelled, and so it is when
-this command is interrupted). --json prints {"answer", "task"}. Exit code 1 when the task does not succeed.`,
+this command is interrupted). In a terminal, a question Claude asks meanwhile is put to you there: type an option's
+number (several separated by commas where it takes several) or an answer in your own words. Elsewhere (a script, a
+pipe) Claude is told that nobody can answer. --json prints {"answer", "task"}. Exit code 1 when the task does not succeed.`,
   arguments: ['slot', 'prompt'],
   async run(context, { args }) {
-    const { api, printer } = context;
-    const spinner = new Spinner(printer.stderr, `asking ${args.slot}`);
-    const asked = await api
-      .request<{ answer: string | null; task: Task }>('POST', '/v1/ask', { slot: args.slot, prompt: args.prompt })
-      .finally(() => spinner.stop());
+    const body = { slot: args.slot, prompt: args.prompt };
+    if (process.stdin.isTTY && process.stderr.isTTY) return askAnsweringQuestions(context, body);
+    const spinner = new Spinner(context.printer.stderr, `asking ${args.slot}`);
+    const asked = await context.api.request<Asked>('POST', '/v1/ask', body).finally(() => spinner.stop());
     return reportTaskEnd(context, asked.task, { followed: false, json: asked });
   },
 };
+
+/**
+ * The ask as a stream (`POST /v1/ask?askerAnswers=true`), its task followed meanwhile: Claude's questions wait for
+ * the person at this terminal, who answers them here (waitForTask puts them).
+ */
+async function askAnsweringQuestions(
+  context: CommandContext,
+  body: { slot: string | undefined; prompt: string | undefined },
+): Promise<number> {
+  const abort = new AbortController();
+  let followed: Promise<Task> | undefined;
+  try {
+    const messages = await context.api.openStream('/v1/ask?askerAnswers=true', abort.signal, body);
+    for await (const message of messages) {
+      if (message.event === 'task') {
+        followed = waitForTask(context, JSON.parse(message.data) as Task, { follow: false });
+        // Awaited once the ask ends; a failure meanwhile is told then.
+        followed.catch(() => undefined);
+      } else if (message.event === 'answer') {
+        const asked = JSON.parse(message.data) as Asked;
+        await followed;
+        return reportTaskEnd(context, asked.task, { followed: false, json: asked });
+      } else if (message.event === 'error') {
+        const { code, message: said } = JSON.parse(message.data) as { code: string; message: string };
+        await followed?.catch(() => undefined);
+        throw new ApiError(code, said);
+      }
+    }
+    throw new ApiError('http_error', 'the API closed the ask before its answer');
+  } finally {
+    abort.abort();
+  }
+}
