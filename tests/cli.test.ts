@@ -345,7 +345,7 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
       expect(await waiting.exited).toBe(0);
       expect(waiting.output()).toContain('SQLite it is.');
       // Answered elsewhere: the terminal's question was withdrawn, saying so.
-      expect(waiting.screen()).toMatch(/\(answered elsewhere, by [^)]+\)/);
+      expect(waiting.screen()).toMatch(/\(decided elsewhere, by [^)]+\)/);
       const ended = JSON.parse((await mission(['status', taskId, '--json'])).stdout);
       expect(ended).toMatchObject({ status: 'succeeded' });
       expect(ended).not.toHaveProperty('pendingApprovals');
@@ -410,6 +410,41 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
     } finally {
       delete replies[''];
       asking.close();
+    }
+  });
+
+  it('submit --wait in a terminal puts a tool use a rule asks about there: y approves it and the tool runs; n with words denies it, and Claude reads them', async () => {
+    await bed.system.core.roles.put('asks-before-writing', { description: 'ask before writing', confirm: ['Edit'] }, 'test');
+    await bed.system.core.slots.put('asks-before-writing', { role: 'asks-before-writing', cwd: bed.workdir, env: bed.claude.env });
+    const write = (prompt: string, file: string) => {
+      replies[prompt] = { text: 'Writing.', toolUses: [{ name: 'Write', input: { file_path: file, content: 'written\n' } }] };
+    };
+    replies[''] = { text: 'Done.' };
+    const approvedFile = path.join(bed.workdir, 'approved-here.txt');
+    const deniedFile = path.join(bed.workdir, 'denied-here.txt');
+    write('Write it here', approvedFile);
+    write('Write it there', deniedFile);
+    const ask = /appr_\w+: approve Write\? y, or n and a reason Claude reads:/;
+    try {
+      const approving = missionInTerminal(['submit', 'asks-before-writing', 'Write it here', '--wait']);
+      await waitUntil(() => ask.test(approving.screen()), 60_000, 'the tool use put in the terminal');
+      approving.child.write('y\r');
+      expect(await approving.exited).toBe(0);
+      approving.close();
+      expect(approving.screen()).toContain('approved: Write');
+      expect(fs.readFileSync(approvedFile, 'utf8')).toBe('written\n');
+
+      const denying = missionInTerminal(['submit', 'asks-before-writing', 'Write it there', '--wait']);
+      await waitUntil(() => ask.test(denying.screen()), 60_000, 'the tool use put in the terminal');
+      denying.child.write('n not on a Friday\r');
+      expect(await denying.exited).toBe(0);
+      denying.close();
+      expect(denying.screen()).toContain('denied: Write');
+      expect(fs.existsSync(deniedFile)).toBe(false);
+      const told = bed.stub.requests.flatMap((request) => request.toolResults).map((result) => result.content);
+      expect(told).toContainEqual(expect.stringContaining('not on a Friday'));
+    } finally {
+      delete replies[''];
     }
   });
 

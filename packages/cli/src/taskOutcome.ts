@@ -3,18 +3,18 @@ import type { CommandContext } from './command.ts';
 import { ownerEvents } from './eventFeed.ts';
 import { approvalWaitText, eventText } from './eventText.ts';
 import { Spinner } from './spinner.ts';
-import { TerminalQuestions } from './terminalQuestions.ts';
+import { TerminalApprovals } from './terminalApprovals.ts';
 import { dollars, seconds } from './text.ts';
 
 /**
  * Waits for a task to end by its event stream: printing every event (`follow`), or showing a spinner
- * with its state and the elapsed time. On a terminal, Claude's questions are put to the person there as they come
- * (TerminalQuestions). Returns the task as it ended.
+ * with its state and the elapsed time. On a terminal, the approvals it waits for (Claude's questions, tool uses a
+ * rule asked about) are put to the person there as they come (TerminalApprovals). Returns the task as it ended.
  */
 export async function waitForTask(context: CommandContext, task: Task, options: { follow: boolean }): Promise<Task> {
   const { api, printer } = context;
   const spinner = options.follow ? undefined : new Spinner(printer.stderr, `${task.id} ${task.status}`);
-  const questions = TerminalQuestions.onTerminal(api, printer.paint, {
+  const approvals = TerminalApprovals.onTerminal(api, printer.paint, {
     pause: () => spinner?.pause(),
     resume: () => spinner?.resume(),
   });
@@ -24,12 +24,12 @@ export async function waitForTask(context: CommandContext, task: Task, options: 
       else if (event.type === 'state') spinner?.update(`${task.id} ${event.payload.state}`);
       // What the task waits for, and how to decide it, said once above the spinner.
       else if (event.type === 'approval_requested') spinner?.say(`${task.id} waits: ${approvalWaitText(event.payload)}`);
-      if (event.type === 'approval_requested') questions?.asked(event.payload);
+      if (event.type === 'approval_requested') approvals?.asked(event.payload);
       else if (event.type === 'permission_decision' && event.payload.approvalId)
-        questions?.decided(event.payload.approvalId, event.payload.by);
+        approvals?.decided(event.payload.approvalId, event.payload.by);
     }
   } finally {
-    questions?.close();
+    approvals?.close();
     spinner?.stop();
   }
   return api.request<Task>('GET', `/v1/tasks/${encodeURIComponent(task.id)}`);

@@ -15,8 +15,8 @@ export const askCommand: Command = {
   summary: 'Run a prompt on a slot and print the answer',
   details: `Waits for the answer (up to the API's MISSION_ASK_TIMEOUT_MS; then the task is cancelled, and so it is when
 this command is interrupted). In a terminal, a question Claude asks meanwhile is put to you there: type an option's
-number (several separated by commas where it takes several) or an answer in your own words. Elsewhere (a script, a
-pipe) Claude is told that nobody can answer. --json prints {"answer", "task"}. Exit code 1 when the task does not succeed.`,
+number (several separated by commas where it takes several) or an answer in your own words (a tool use a rule asks
+about: y, or n and the reason Claude reads). Elsewhere (a script, a pipe) Claude is told that nobody can answer. --json prints {"answer", "task"}. Exit code 1 when the task does not succeed.`,
   arguments: ['slot', 'prompt'],
   async run(context, { args }) {
     const body = { slot: args.slot, prompt: args.prompt };

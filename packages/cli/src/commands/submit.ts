@@ -12,8 +12,9 @@ export const submitCommand: Command = {
   --priority N   ${taskPriority.min} (lowest) to ${taskPriority.max} (highest, runs first); default ${taskPriority.default}.
   --wait         Wait for the task to end (a spinner shows its state), then print the answer. An approval it
                  waits for (Claude's question, say) is printed with how to decide it (\`mission approve\`). In a
-                 terminal, Claude's question is put to you there too (with --follow as well): an option's number,
-                 several separated by commas where it takes several, or an answer in your own words.
+                 terminal, it is put to you there too (with --follow as well): Claude's question takes an option's
+                 number (several separated by commas where it takes several) or your own words; a tool use takes
+                 y, or n and the reason Claude reads.
   --follow       Print its events as they come (as \`mission logs --follow\`), then how it ended.
 Exit code 1 when the task ends failed, timed_out or cancelled.
 With --follow --json: one JSON line per event, then the ended task as the last line.`,

@@ -1,5 +1,5 @@
 import type { Interface } from 'node:readline/promises';
-import type { DialogReply, EventPayload } from '@mission/contracts';
+import type { ClaudeQuestion, DialogReply, EventPayload } from '@mission/contracts';
 import { QuestionForm, questionsAsked } from '@mission/contracts/claudeQuestions';
 import { OPTION_KEYS } from '@mission/contracts/vocabulary';
 import { ApiError } from './errors.ts';
@@ -15,13 +15,15 @@ interface Line {
 }
 
 /**
- * Claude's questions put to the person at this terminal while a command waits for its task (`submit --wait`, `ask`):
- * each question of an approval that waits for Claude's AskUserQuestion is printed with its options, a line is read for
- * it (an option's number — several separated by commas where it takes several — or an answer in the person's own
- * words), and the approval is approved with the answers, as `mission approve --answer` does. One approval at a time,
- * in the order asked. A question decided meanwhile by someone else (the console, `mission approve`) is withdrawn.
+ * The approvals a command's task waits for, put to the person at this terminal while the command waits (`submit
+ * --wait` or `--follow`, `ask`), one at a time in the order asked, each decided as `mission approve` would:
+ * - Claude's question (its AskUserQuestion): each question printed with its options and a line read for it (an
+ *   option's number — several separated by commas where it takes several — or an answer in the person's own words);
+ *   the approval is approved with the answers.
+ * - a tool use a rule asked a person about: `y` approves it, `n` denies it (words after it are the reason Claude reads).
+ * One decided meanwhile by someone else (the console, `mission approve`) is withdrawn, saying by whom.
  */
-export class TerminalQuestions {
+export class TerminalApprovals {
   private readonly waiting: Asked[] = [];
   private putting: { approvalId: string; withdrawn: AbortController } | null = null;
   private readline: Interface | null = null;
@@ -35,14 +37,14 @@ export class TerminalQuestions {
     private readonly line: Line,
   ) {}
 
-  /** The terminal's questions when both stdin and stderr are a terminal (a person can answer there); else null. */
-  static onTerminal(api: ApiClient, paint: Paint, line: Line): TerminalQuestions | null {
-    return process.stdin.isTTY && process.stderr.isTTY ? new TerminalQuestions(api, process.stdin, process.stderr, paint, line) : null;
+  /** The terminal's approvals when both stdin and stderr are a terminal (a person can answer there); else null. */
+  static onTerminal(api: ApiClient, paint: Paint, line: Line): TerminalApprovals | null {
+    return process.stdin.isTTY && process.stderr.isTTY ? new TerminalApprovals(api, process.stdin, process.stderr, paint, line) : null;
   }
 
-  /** An approval the task waits for: put to the person when it is Claude's question. */
+  /** An approval the task waits for: put to the person after those before it. */
   asked(approval: Asked): void {
-    if (this.closed || !questionsAsked(approval)) return;
+    if (this.closed) return;
     this.waiting.push(approval);
     if (!this.putting) void this.putNext();
   }
@@ -73,12 +75,12 @@ export class TerminalQuestions {
       await this.put(approval, withdrawn.signal);
     } catch (error) {
       if (!withdrawn.signal.aborted)
-        // Not answered from here (the API unreachable a moment, say): the approval still waits, and is answered elsewhere.
+        // Not decided from here (the API unreachable a moment, a token that may not decide): it still waits, for elsewhere.
         this.output.write(
-          `${this.paint('red', `mission: the answer was not sent (${(error as Error).message}); answer with \`mission approve ${approval.approvalId} --answer …\``)}\n`,
+          `${this.paint('red', `mission: not decided from here (${(error as Error).message}); decide it with \`mission approve ${approval.approvalId}\``)}\n`,
         );
       else if (withdrawn.signal.reason !== null)
-        this.output.write(`\n${this.paint('dim', `(answered elsewhere, by ${String(withdrawn.signal.reason)})`)}\n`);
+        this.output.write(`\n${this.paint('dim', `(decided elsewhere, by ${String(withdrawn.signal.reason)})`)}\n`);
     } finally {
       this.putting = null;
       if (!this.closed) this.line.resume();
@@ -86,13 +88,18 @@ export class TerminalQuestions {
     await this.putNext();
   }
 
-  /** Asks each question of the approval in turn, then approves it with the answers (again from the first, if refused). */
   private async put(approval: Asked, signal: AbortSignal): Promise<void> {
-    const questions = questionsAsked(approval)!;
+    const questions = questionsAsked(approval);
+    if (questions) await this.putQuestions(approval.approvalId, questions, signal);
+    else await this.putToolUse(approval, signal);
+  }
+
+  /** Asks each question in turn, then approves the approval with the answers (again from the first, if refused). */
+  private async putQuestions(approvalId: string, questions: ClaudeQuestion[], signal: AbortSignal): Promise<void> {
     for (;;) {
       const form = new QuestionForm(questions);
       const replies: DialogReply[] = [];
-      this.output.write(`${this.paint('magenta', `Claude asks (approval ${approval.approvalId}):`)}\n`);
+      this.output.write(`${this.paint('magenta', `Claude asks (approval ${approvalId}):`)}\n`);
       for (let done = false; !done; ) {
         const reply = await this.ask(form, signal);
         try {
@@ -104,7 +111,7 @@ export class TerminalQuestions {
         }
       }
       try {
-        await this.api.request('POST', `/v1/approvals/${encodeURIComponent(approval.approvalId)}/approve`, { answers: replies });
+        await this.decide(approvalId, 'approve', { answers: replies });
         this.output.write(`${this.paint('green', `answered: ${Object.values(form.answered).join('; ')}`)}\n`);
         return;
       } catch (error) {
@@ -112,6 +119,31 @@ export class TerminalQuestions {
         this.output.write(`${this.paint('red', error.message)}\n`);
       }
     }
+  }
+
+  /** A tool use: `y` approves it, `n` (and the reason) denies it; anything else asks again. */
+  private async putToolUse(approval: Asked, signal: AbortSignal): Promise<void> {
+    const readline = await this.terminal();
+    for (;;) {
+      const typed = (
+        await readline.question(`  ${approval.approvalId}: approve ${approval.tool}? y, or n and a reason Claude reads: `, { signal })
+      ).trim();
+      const [word = '', ...reason] = typed.split(/\s+/);
+      if (/^y(es)?$/i.test(word) && reason.length === 0) {
+        await this.decide(approval.approvalId, 'approve', {});
+        this.output.write(`${this.paint('green', `approved: ${approval.tool}`)}\n`);
+        return;
+      }
+      if (/^no?$/i.test(word)) {
+        await this.decide(approval.approvalId, 'deny', reason.length > 0 ? { reason: reason.join(' ') } : {});
+        this.output.write(`${this.paint('red', `denied: ${approval.tool}`)}\n`);
+        return;
+      }
+    }
+  }
+
+  private async decide(approvalId: string, verdict: 'approve' | 'deny', body: object): Promise<void> {
+    await this.api.request('POST', `/v1/approvals/${encodeURIComponent(approvalId)}/${verdict}`, body);
   }
 
   /** One question as the form shows it now, and the line typed for it (an empty line asks again). */
