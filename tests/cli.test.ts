@@ -413,6 +413,26 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
     }
   });
 
+  it("ask in a terminal interrupted with Ctrl+C while Claude's question is put: the command ends and its task is cancelled", async () => {
+    replies['Ask and walk away'] = {
+      text: 'One question.',
+      toolUses: [{ name: 'AskUserQuestion', input: { questions: [DATABASE_QUESTION] } }],
+    };
+    const asking = missionInTerminal(['ask', 'default', 'Ask and walk away']);
+    try {
+      await waitUntil(() => asking.shows('your answer:'), 60_000, "the ask's question put in the terminal");
+      const ended = new Promise<{ exitCode: number; signal?: number }>((resolve) => asking.child.onExit(resolve));
+      asking.child.write('\x03');
+      // Ended by the interrupt, as any command is (not waiting on in the prompt).
+      expect(await ended).toMatchObject({ signal: os.constants.signals.SIGINT });
+      const { tasks } = (await (await bed.system.fetch('/v1/tasks?limit=5')).json()) as { tasks: Task[] };
+      const task = tasks.find((candidate) => candidate.prompt === 'Ask and walk away')!;
+      expect(await bed.system.core.tasks.waitForEnd(task.id, 60_000)).toMatchObject({ status: 'cancelled' });
+    } finally {
+      asking.close();
+    }
+  });
+
   it('submit --wait in a terminal puts a tool use a rule asks about there: y approves it and the tool runs; n with words denies it, and Claude reads them', async () => {
     await bed.system.core.roles.put('asks-before-writing', { description: 'ask before writing', confirm: ['Edit'] }, 'test');
     await bed.system.core.slots.put('asks-before-writing', { role: 'asks-before-writing', cwd: bed.workdir, env: bed.claude.env });
