@@ -139,6 +139,7 @@ export class TerminalApprovals {
         this.output.write(`${this.paint('red', `denied: ${approval.tool}`)}\n`);
         return;
       }
+      if (typed !== '') this.output.write(`${this.paint('red', 'y approves it; n denies it, and words after n are the reason')}\n`);
     }
   }
 

@@ -14,9 +14,10 @@ export const askCommand: Command = {
   usage: '<slot> "<prompt>"',
   summary: 'Run a prompt on a slot and print the answer',
   details: `Waits for the answer (up to the API's MISSION_ASK_TIMEOUT_MS; then the task is cancelled, and so it is when
-this command is interrupted). In a terminal, a question Claude asks meanwhile is put to you there: type an option's
-number (several separated by commas where it takes several) or an answer in your own words (a tool use a rule asks
-about: y, or n and the reason Claude reads). Elsewhere (a script, a pipe) Claude is told that nobody can answer. --json prints {"answer", "task"}. Exit code 1 when the task does not succeed.`,
+this command is interrupted). In a terminal, what the task waits for meanwhile is put to you there: Claude's question
+takes an option's number (several separated by commas where it takes several) or an answer in your own words; a tool
+use a rule asks about takes y, or n and the reason Claude reads. Elsewhere (a script, a pipe) Claude is told that
+nobody can answer. --json prints {"answer", "task"}. Exit code 1 when the task does not succeed.`,
   arguments: ['slot', 'prompt'],
   async run(context, { args }) {
     const body = { slot: args.slot, prompt: args.prompt };
@@ -36,21 +37,22 @@ async function askAnsweringQuestions(
   body: { slot: string | undefined; prompt: string | undefined },
 ): Promise<number> {
   const abort = new AbortController();
-  let followed: Promise<Task> | undefined;
+  let followed: Promise<unknown> | undefined;
   try {
     const messages = await context.api.openStream('/v1/ask?askerAnswers=true', abort.signal, body);
     for await (const message of messages) {
       if (message.event === 'task') {
-        followed = waitForTask(context, JSON.parse(message.data) as Task, { follow: false });
-        // Awaited once the ask ends; a failure meanwhile is told then.
-        followed.catch(() => undefined);
+        // Its approvals are put here while it runs; the ask's own answer says how it ended, followed or not.
+        followed = waitForTask(context, JSON.parse(message.data) as Task, { follow: false }).catch((error: Error) =>
+          context.printer.note(`mission: the task is no longer followed here (${error.message}); its answer is still awaited`),
+        );
       } else if (message.event === 'answer') {
         const asked = JSON.parse(message.data) as Asked;
         await followed;
         return reportTaskEnd(context, asked.task, { followed: false, json: asked });
       } else if (message.event === 'error') {
         const { code, message: said } = JSON.parse(message.data) as { code: string; message: string };
-        await followed?.catch(() => undefined);
+        await followed;
         throw new ApiError(code, said);
       }
     }
