@@ -244,6 +244,59 @@ describe('MCP server (the SDK client, real claude CLI on the stub API)', () => {
       }
     });
 
+    it('ask from a client that takes forms, whose tool use a rule asks a person about: a form allows it (the tool runs) or refuses it with a reason Claude reads', async () => {
+      const { core } = bed.system;
+      await core.roles.put('asks-before-writing', { description: 'ask before writing', confirm: ['Edit'] }, 'test');
+      await core.slots.put('asks-before-writing', { role: 'asks-before-writing', cwd: bed.workdir, env: bed.claude.env });
+      const allowedFile = path.join(bed.workdir, `allowed over ${transport}.txt`);
+      const refusedFile = path.join(bed.workdir, `refused over ${transport}.txt`);
+      const write = (prompt: string, file: string) =>
+        reply(
+          prompt,
+          { text: 'Writing.', toolUses: [{ name: 'Write', input: { file_path: file, content: 'written\n' } }] },
+          { text: 'Done.' },
+        );
+      const allowPrompt = `write it over ${transport}`;
+      const refusePrompt = `write it anyway over ${transport}`;
+      write(allowPrompt, allowedFile);
+      write(refusePrompt, refusedFile);
+      const forms: ElicitRequestFormParams[] = [];
+      const asker = await connect(transport, (form): ElicitResult => {
+        forms.push(form);
+        return form.message.includes(JSON.stringify(refusedFile))
+          ? { action: 'accept', content: { decision: 'deny', reason: 'not on a Friday' } }
+          : { action: 'accept', content: { decision: 'allow' } };
+      });
+      try {
+        const allowed = await call(asker, 'mission_ask', { slot: 'asks-before-writing', prompt: allowPrompt });
+        expect(allowed.isError, text(allowed)).toBeFalsy();
+        expect(fs.readFileSync(allowedFile, 'utf8')).toBe('written\n');
+        expect(forms[0]!.message).toMatch(
+          /^Claude, working on your ask on slot asks-before-writing, wants to use Write \(the rule Edit asks a person\): \{.*\}\. Allow it\?$/,
+        );
+        expect(forms[0]!.message).toContain(`"file_path":${JSON.stringify(allowedFile)}`);
+        expect(await decisions(json<{ id: string }>(allowed, 1).id)).toEqual([
+          expect.objectContaining({ tool: 'Write', decision: 'allow', by: 'token:test-admin' }),
+        ]);
+
+        const refused = await call(asker, 'mission_ask', { slot: 'asks-before-writing', prompt: refusePrompt });
+        expect(refused.isError, text(refused)).toBeFalsy();
+        expect(fs.existsSync(refusedFile)).toBe(false);
+        expect(toldClaude(refusePrompt)).toEqual([
+          expect.objectContaining({
+            content: expect.stringContaining('The person at the asker refused it: not on a Friday'),
+            isError: true,
+          }),
+        ]);
+        expect(await decisions(json<{ id: string }>(refused, 1).id)).toEqual([
+          expect.objectContaining({ tool: 'Write', decision: 'deny', by: 'token:test-admin' }),
+        ]);
+        expect(forms).toHaveLength(2);
+      } finally {
+        await asker.close();
+      }
+    });
+
     it('ask whose person declines the form: Claude is told at once and goes on with its best judgment', async () => {
       const prompt = `pick a database, declined over ${transport}`;
       reply(

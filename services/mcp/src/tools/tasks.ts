@@ -1,6 +1,6 @@
 import { coordinateInputSchema, taskInputSchema, taskListQuerySchema } from '@mission/contracts';
 import { z } from 'zod';
-import { putQuestionsToAsker } from './askerQuestions.ts';
+import { putApprovalsToAsker } from './askerApprovals.ts';
 import { reportProgress } from './progress.ts';
 import { takesFormElicitation } from './questionForm.ts';
 import { ok, tool, type ToolDef } from './tool.ts';
@@ -20,11 +20,11 @@ export const taskTools: ToolDef[] = [
     name: 'mission_ask',
     scope: 'tasks:write',
     description:
-      'Run a prompt on a slot and wait for the answer (up to timeoutMs, default 5 minutes). Returns the answer text, then the task as JSON; a task that fails, times out or is cancelled is an error (task_failed, timeout, task_cancelled) with the task in its details. Sends progress notifications while Claude works. A question Claude asks meanwhile is put to you as a form when your client takes them (MCP elicitation); else Claude is told that nobody can answer.',
+      'Run a prompt on a slot and wait for the answer (up to timeoutMs, default 5 minutes). Returns the answer text, then the task as JSON; a task that fails, times out or is cancelled is an error (task_failed, timeout, task_cancelled) with the task in its details. Sends progress notifications while Claude works. When your client takes forms (MCP elicitation), what the task waits for meanwhile is put to you as a form: a question Claude asks, or a tool use a rule asks a person about (allow or refuse it); else Claude is told that nobody can answer its questions.',
     inputSchema: taskInputSchema,
     run: async (args, context) => {
       const { core, caller, extra } = context;
-      // The person at the asker's client answers Claude's questions; not one of Mission's own agents (its answers would be Claude's).
+      // The person at the asker's client decides what the task waits for; not one of Mission's own agents (its decisions would be Claude's).
       const askerAnswers = !caller.agent && takesFormElicitation(context.clientCapabilities);
       const stops: (() => void)[] = [];
       try {
@@ -35,7 +35,7 @@ export const taskTools: ToolDef[] = [
           signal: extra.signal,
           onSubmitted: async ({ task: submitted }) => {
             stops.push(await reportProgress(core, extra, { kind: 'task', id: submitted.id }));
-            if (askerAnswers) stops.push(await putQuestionsToAsker(context, submitted));
+            if (askerAnswers) stops.push(await putApprovalsToAsker(context, submitted));
           },
         });
         return {

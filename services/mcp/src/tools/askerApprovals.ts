@@ -1,23 +1,23 @@
-import { type ClaudeQuestion, ConflictError, type MissionEvent, questionsAsked } from '@mission/contracts';
+import { ConflictError, type MissionEvent, questionsAsked } from '@mission/contracts';
 import { ElicitResultSchema, EmptyResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { decisionOf, questionsForm } from './questionForm.ts';
 import type { ToolContext } from './tool.ts';
+import { type AskedToolUse, toolUseDecisionOf, toolUseForm } from './toolUseForm.ts';
 
-/** A question of the task waiting as an approval, as its `approval_requested` event or the pending list gives it. */
-interface AskedApproval {
+/** An approval the task waits for, as its `approval_requested` event or the pending list gives it. */
+interface AskedApproval extends AskedToolUse {
   approvalId: string;
-  tool: string;
-  input: unknown;
   expiresAt: string;
 }
 
 /**
- * While an ask waits, each question its task's Claude asks (an approval of its AskUserQuestion call) is put to the
- * person at the asker's MCP client as a form (elicitation), and their answers approve it — or their no denies it,
- * with a reason Claude reads. A question decided meanwhile by someone else (the console, `mission approve`), expired
- * or left by the task's end has its form withdrawn. Returns the stop, to call when the ask has its answer.
+ * While an ask waits, each approval its task waits for is put to the person at the asker's MCP client as a form
+ * (elicitation): Claude's questions (its AskUserQuestion), whose answers approve it — or whose no denies it, with a
+ * reason Claude reads — and a tool use a rule asks a person about, allowed or refused as the form says. One decided
+ * meanwhile by someone else (the console, `mission approve`), expired or left by the task's end has its form withdrawn.
+ * Returns the stop, to call when the ask has its answer.
  */
-export async function putQuestionsToAsker(context: ToolContext, task: { id: string; slot: string }): Promise<() => void> {
+export async function putApprovalsToAsker(context: ToolContext, task: { id: string; slot: string }): Promise<() => void> {
   const { core, caller } = context;
   const owner = { kind: 'task' as const, id: task.id };
   /** The forms out, by approval: each withdrawn when its approval is decided or the ask ends. */
@@ -26,12 +26,11 @@ export async function putQuestionsToAsker(context: ToolContext, task: { id: stri
   let stopped = false;
 
   const put = (asked: AskedApproval) => {
-    const questions = questionsAsked(asked);
-    if (!questions || stopped || seen.has(asked.approvalId)) return;
+    if (stopped || seen.has(asked.approvalId)) return;
     seen.add(asked.approvalId);
     const withdrawn = new AbortController();
     forms.set(asked.approvalId, withdrawn);
-    void askPerson(context, asked, questions, task.slot, withdrawn.signal)
+    void askPerson(context, asked, task.slot, withdrawn.signal)
       .catch((error: unknown) => {
         if (withdrawn.signal.aborted) {
           core.logger.debug(
@@ -42,7 +41,7 @@ export async function putQuestionsToAsker(context: ToolContext, task: { id: stri
         }
         core.logger.warn(
           { err: error, approvalId: asked.approvalId, taskId: task.id },
-          "the asker's client did not answer Claude's question",
+          "the asker's client did not answer the form of an approval",
         );
       })
       .finally(() => forms.delete(asked.approvalId));
@@ -57,7 +56,7 @@ export async function putQuestionsToAsker(context: ToolContext, task: { id: stri
   try {
     // A question asked before the subscription took hold (a warm agent can ask within milliseconds).
     for (const pending of await core.approvals.pendingFor(owner, caller))
-      put({ approvalId: pending.id, tool: pending.tool, input: pending.input, expiresAt: pending.expiresAt });
+      put({ approvalId: pending.id, tool: pending.tool, input: pending.input, rule: pending.rule, expiresAt: pending.expiresAt });
   } catch (error) {
     unsubscribe();
     throw error;
@@ -70,27 +69,30 @@ export async function putQuestionsToAsker(context: ToolContext, task: { id: stri
   };
 }
 
-/** Puts one approval's questions to the person, up to its expiry, and decides it as their form says. */
-async function askPerson(
-  { core, caller, extra }: ToolContext,
-  asked: AskedApproval,
-  questions: ClaudeQuestion[],
-  slot: string,
-  withdrawn: AbortSignal,
-): Promise<void> {
+/** Puts one approval to the person as a form, up to its expiry, and decides it as their form says. */
+async function askPerson({ core, caller, extra }: ToolContext, asked: AskedApproval, slot: string, withdrawn: AbortSignal): Promise<void> {
   const timeout = Date.parse(asked.expiresAt) - Date.now();
   if (timeout <= 0) return;
   // Clients on the MCP TypeScript SDK (Claude Code's too) ignore the withdrawal of a request whose id is 0, the first
   // one a session's server sends (modelcontextprotocol/typescript-sdk#2283): a ping goes first, so no form has that id.
   await extra.sendRequest({ method: 'ping' }, EmptyResultSchema, { signal: withdrawn, timeout });
-  const result = await extra.sendRequest({ method: 'elicitation/create', params: questionsForm(questions, slot) }, ElicitResultSchema, {
+  const questions = questionsAsked(asked);
+  const form = questions ? questionsForm(questions, slot) : toolUseForm(asked, slot);
+  const result = await extra.sendRequest({ method: 'elicitation/create', params: form }, ElicitResultSchema, {
     signal: withdrawn,
     timeout,
   });
-  const decision = decisionOf(questions, result);
   try {
-    if ('approve' in decision) await core.approvals.approve(asked.approvalId, { answers: decision.approve }, caller.label);
-    else await core.approvals.deny(asked.approvalId, { reason: decision.deny }, caller.label);
+    if (questions) {
+      const decision = decisionOf(questions, result);
+      if ('approve' in decision) await core.approvals.approve(asked.approvalId, { answers: decision.approve }, caller.label);
+      else await core.approvals.deny(asked.approvalId, { reason: decision.deny }, caller.label);
+      return;
+    }
+    const decision = toolUseDecisionOf(result);
+    // A form dismissed decides nothing: the tool use waits for someone else, or its window.
+    if (decision && 'allow' in decision) await core.approvals.approve(asked.approvalId, {}, caller.label);
+    else if (decision) await core.approvals.deny(asked.approvalId, { reason: decision.deny }, caller.label);
   } catch (error) {
     // Decided by someone else, or expired, while the person filled the form in: theirs is the decision that holds.
     if (error instanceof ConflictError) return;
