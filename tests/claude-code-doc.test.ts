@@ -33,6 +33,12 @@ const ASKS: Record<string, { helper: string; questions: object[] }> = {
   [STACK_ASK_PROMPT]: { helper: 'Pick a stack for the helper.', questions: [DATABASE_QUESTION, CACHES_QUESTION] },
 };
 
+/** What an interactive main agent asks a task to do that a rule asks a person about (the helper's Write). */
+const WRITE_ASK_PROMPT = 'Ask a helper to write the notes.';
+const WRITE_HELPER_PROMPT = 'Write the notes for the main agent.';
+/** The slot that write runs on: its role asks a person before any edit. */
+const ASKS_BEFORE_WRITING = 'asks-before-writing';
+
 /**
  * docs/claude-code.md run as written: its commands in a shell, with the real claude CLI as the main agent and
  * mission-mcp as its MCP server, against a whole Mission; the stub Messages API plays both the main agent's model
@@ -64,6 +70,14 @@ describe('docs/claude-code.md, as written', () => {
       if (request.tools.length === 0) return { text: 'side request' };
       if (request.lastUserText === SESSION_TEXT) return { text: SESSION_ANSWER };
       const last = request.toolResults.at(-1);
+      if (request.conversation.includes(WRITE_HELPER_PROMPT))
+        return last
+          ? { text: `The helper was told: ${last.content}` }
+          : { text: 'Writing.', toolUses: [{ name: 'Write', input: { file_path: notesFile(), content: 'the notes\n' } }] };
+      if (request.conversation.includes(WRITE_ASK_PROMPT))
+        return last
+          ? { text: `Mission answered: ${last.content}` }
+          : { toolUses: [{ name: 'mcp__mission__mission_ask', input: { slot: ASKS_BEFORE_WRITING, prompt: WRITE_HELPER_PROMPT } }] };
       for (const [ask, { helper, questions }] of Object.entries(ASKS)) {
         if (request.conversation.includes(helper)) {
           return last
@@ -101,6 +115,8 @@ describe('docs/claude-code.md, as written', () => {
     await bed?.close();
     await main?.remove();
   });
+  /** Where the helper that a rule asks about writes. */
+  const notesFile = () => path.join(bed.workdir, 'notes.txt');
 
   it('add the server, see it connected, run the round trip: the session really ran and answered, and was ended', async () => {
     expect(commands).toEqual([
@@ -194,6 +210,74 @@ describe('docs/claude-code.md, as written', () => {
       await waitUntil(() => screen().includes('Mission answered: The helper was told:'), 60_000, "the ask's answer");
       expect(helperWasTold(STACK_ASK_PROMPT)).toEqual([
         expect.stringContaining('"Which database should we use?"="SQLite", "Which caches should it keep?"="Sessions, Queries"'),
+      ]);
+    } finally {
+      claude.kill();
+      terminal.dispose();
+    }
+  }, 240_000);
+
+  it("an interactive main agent: a tool use its mission_ask's task waits for (a rule asks a person) comes up as Claude Code's own form; allowed there with its keys, the helper's tool runs", async () => {
+    await bed.system.core.roles.put(ASKS_BEFORE_WRITING, { description: 'ask before writing', confirm: ['Edit'] }, 'test');
+    await bed.system.core.slots.put(ASKS_BEFORE_WRITING, { role: ASKS_BEFORE_WRITING, cwd: bed.workdir, env: bed.claude.env });
+    const terminal = new HeadlessTerminal({ cols: 120, rows: 40 });
+    const claude = pty.spawn('claude', missionConfig(), { name: 'xterm-256color', cols: 120, rows: 40, cwd: project, env });
+    claude.onData((data) => terminal.write(data));
+    const screen = () => terminal.screen().lines.join('\n');
+    const press = async (keys: string, shows: string | RegExp, what: string) => {
+      claude.write(keys);
+      await waitUntil(() => (typeof shows === 'string' ? screen().includes(shows) : shows.test(screen())), 30_000, what);
+    };
+    const [down, right] = ['\x1b[B', '\x1b[C'];
+    try {
+      await waitUntil(() => screen().includes('? for shortcuts'), 60_000, 'claude to take a prompt');
+      await press(WRITE_ASK_PROMPT, WRITE_ASK_PROMPT, 'the prompt typed');
+      await press('\r', 'MCP server “mission” requests your input', "the helper's tool use as a form");
+      expect(screen()).toContain(
+        `Claude, working on your ask on slot ${ASKS_BEFORE_WRITING}, wants to use Write (the rule Edit asks a person)`,
+      );
+      await press(right, /❯ ◯ Allow Write/, "the decision's options");
+      await press('\r', '✔ Your decision: Allow Write', 'Allow picked');
+      // Seen on Claude Code 2.1.332: once an option is picked, the form may move on to the next field by itself, a moment
+      // later. As a person does, look, then press: ↓ until Accept is under the cursor (← back to it from Decline).
+      const left = '\x1b[D';
+      let last = '';
+      let unchanged = 0;
+      await waitUntil(
+        () => {
+          const now = screen();
+          if (/❯ Accept/.test(now)) return true;
+          // The key took (the screen changed), or nothing came of it for a second: the next one.
+          if (now === last && ++unchanged < 2) return false;
+          last = now;
+          unchanged = 0;
+          claude.write(/❯ Decline/.test(now) ? left : down);
+          return false;
+        },
+        30_000,
+        'Accept under the cursor',
+        500,
+      );
+      // As with the questions' form: Accept ignores an Enter right after the form changed; pressed again while it shows.
+      const formShown = () => screen().includes('MCP server “mission” requests your input');
+      claude.write('\r');
+      await waitUntil(
+        () => {
+          if (!formShown()) return true;
+          expect(screen()).toMatch(/❯ Accept/);
+          claude.write('\r');
+          return false;
+        },
+        30_000,
+        'the form accepted',
+        1_000,
+      );
+      await waitUntil(() => screen().includes('Mission answered:'), 60_000, "the ask's answer");
+      expect(fs.readFileSync(notesFile(), 'utf8')).toBe('the notes\n');
+      const [task] = (await bed.system.core.tasks.list({ limit: 10 })).tasks.filter((each) => each.prompt === WRITE_HELPER_PROMPT);
+      const decisions = (await bed.system.core.events.list(task!.id)).filter((event) => event.type === 'permission_decision');
+      expect(decisions.map((event) => event.payload)).toEqual([
+        expect.objectContaining({ tool: 'Write', decision: 'allow', by: 'token:test-admin' }),
       ]);
     } finally {
       claude.kill();
