@@ -1,10 +1,10 @@
-import type { Interface } from 'node:readline/promises';
 import type { ClaudeQuestion, DialogReply, EventPayload } from '@mission/contracts';
 import { QuestionForm, questionsAsked } from '@mission/contracts/claudeQuestions';
 import { OPTION_KEYS } from '@mission/contracts/vocabulary';
 import { ApiError } from './errors.ts';
 import type { ApiClient } from './http.ts';
 import type { Paint } from './printer.ts';
+import { allowOrRefuse, dialogLines, TerminalLine } from './terminalLine.ts';
 
 type Asked = Pick<EventPayload<'approval_requested'>, 'approvalId' | 'tool' | 'input'>;
 
@@ -26,20 +26,22 @@ interface Line {
 export class TerminalApprovals {
   private readonly waiting: Asked[] = [];
   private putting: { approvalId: string; withdrawn: AbortController } | null = null;
-  private readline: Interface | null = null;
   private closed = false;
+  private readonly output: NodeJS.WriteStream;
 
-  constructor(
+  private constructor(
     private readonly api: ApiClient,
-    private readonly input: NodeJS.ReadStream,
-    private readonly output: NodeJS.WriteStream,
+    private readonly terminal: TerminalLine,
     private readonly paint: Paint,
     private readonly line: Line,
-  ) {}
+  ) {
+    this.output = terminal.output;
+  }
 
-  /** The terminal's approvals when both stdin and stderr are a terminal (a person can answer there); else null. */
+  /** The terminal's approvals when a person can answer there (TerminalLine.onTerminal); else null. */
   static onTerminal(api: ApiClient, paint: Paint, line: Line): TerminalApprovals | null {
-    return process.stdin.isTTY && process.stderr.isTTY ? new TerminalApprovals(api, process.stdin, process.stderr, paint, line) : null;
+    const terminal = TerminalLine.onTerminal();
+    return terminal ? new TerminalApprovals(api, terminal, paint, line) : null;
   }
 
   /** An approval the task waits for: put to the person after those before it. */
@@ -61,8 +63,7 @@ export class TerminalApprovals {
     this.closed = true;
     this.waiting.length = 0;
     this.putting?.withdrawn.abort(null);
-    this.readline?.close();
-    this.readline = null;
+    this.terminal.close();
   }
 
   private async putNext(): Promise<void> {
@@ -123,23 +124,23 @@ export class TerminalApprovals {
 
   /** A tool use: `y` approves it, `n` (and the reason) denies it; anything else asks again. */
   private async putToolUse(approval: Asked, signal: AbortSignal): Promise<void> {
-    const readline = await this.terminal();
     for (;;) {
-      const typed = (
-        await readline.question(`  ${approval.approvalId}: approve ${approval.tool}? y, or n and a reason Claude reads: `, { signal })
-      ).trim();
-      const [word = '', ...reason] = typed.split(/\s+/);
-      if (/^y(es)?$/i.test(word) && reason.length === 0) {
+      const typed = await this.terminal.question(
+        `  ${approval.approvalId}: approve ${approval.tool}? y, or n and a reason Claude reads: `,
+        signal,
+      );
+      const decision = allowOrRefuse(typed);
+      if (decision && 'allow' in decision) {
         await this.decide(approval.approvalId, 'approve', {});
         this.output.write(`${this.paint('green', `approved: ${approval.tool}`)}\n`);
         return;
       }
-      if (/^no?$/i.test(word)) {
-        await this.decide(approval.approvalId, 'deny', reason.length > 0 ? { reason: reason.join(' ') } : {});
+      if (decision) {
+        await this.decide(approval.approvalId, 'deny', decision.refuse ? { reason: decision.refuse } : {});
         this.output.write(`${this.paint('red', `denied: ${approval.tool}`)}\n`);
         return;
       }
-      if (typed !== '') this.output.write(`${this.paint('red', 'y approves it; n denies it, and words after n are the reason')}\n`);
+      this.output.write(`${this.paint('red', 'y approves it; n denies it, and words after n are the reason')}\n`);
     }
   }
 
@@ -149,31 +150,8 @@ export class TerminalApprovals {
 
   /** One question as the form shows it now, and the line typed for it (an empty line asks again). */
   private async ask(form: QuestionForm, signal: AbortSignal): Promise<DialogReply> {
-    const { text, options } = form.dialog;
-    const [question = '', ...more] = text.split('\n');
-    this.output.write(
-      [
-        `  ${this.paint('bold', question)}`,
-        ...options.map((option) => `    ${option.key}. ${option.label}`),
-        ...more.map((line) => `  ${line}`),
-      ]
-        .map((line) => `${line}\n`)
-        .join(''),
-    );
-    const readline = await this.terminal();
-    for (;;) {
-      const typed = (await readline.question('  your answer: ', { signal })).trim();
-      if (typed !== '') return OPTION_KEYS.test(typed) ? { option: typed } : { text: typed };
-    }
-  }
-
-  /** The terminal's line reader, opened at the first question; Ctrl+C there ends the command as it would anywhere. */
-  private async terminal(): Promise<Interface> {
-    if (this.readline) return this.readline;
-    const { createInterface } = await import('node:readline/promises');
-    const readline = createInterface({ input: this.input, output: this.output, terminal: true });
-    readline.on('SIGINT', () => process.kill(process.pid, 'SIGINT'));
-    this.readline = readline;
-    return readline;
+    this.output.write(dialogLines(form.dialog, this.paint));
+    const typed = await this.terminal.question('  your answer: ', signal);
+    return OPTION_KEYS.test(typed) ? { option: typed } : { text: typed };
   }
 }
