@@ -935,6 +935,69 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
     }
   });
 
+  it('send in a terminal: a permission dialog is asked there; y lets the tool run and the reply is printed', async () => {
+    await bed.system.core.roles.put('asks-before-writing', { description: 'ask before writing', confirm: ['Edit'] }, 'test');
+    await bed.system.core.slots.put('asks-before-writing', { role: 'asks-before-writing', cwd: bed.workdir, env: bed.claude.env });
+    const spawned = await mission(['spawn', 'asks-before-writing']);
+    expect(spawned.code, spawned.stderr).toBe(0);
+    const id = spawned.stdout.trim();
+    const file = path.join(bed.workdir, 'session-notes.txt');
+    replies['Write the session notes'] = {
+      text: 'Writing.',
+      toolUses: [{ name: 'Write', input: { file_path: file, content: 'notes\n' } }],
+    };
+    replies[''] = { text: 'Notes written.' };
+    const sending = missionInTerminal(['send', id, 'Write the session notes']);
+    try {
+      await waitUntil(() => sending.shows('allow it? y or n:'), 60_000, 'the permission dialog asked in the terminal');
+      expect(sending.screen()).toMatch(new RegExp(`${id} asks permission: Write .*session-notes\\.txt`));
+      sending.child.write('maybe\r');
+      await waitUntil(() => sending.shows('y or n (a refusal with a reason Claude reads: `mission approve appr_'), 30_000, 'what it takes');
+      sending.child.write('y\r');
+      expect(await sending.exited).toBe(0);
+      expect(sending.output()).toMatch(/Notes written\.\r?\n$/);
+      expect(fs.readFileSync(file, 'utf8')).toBe('notes\n');
+    } finally {
+      delete replies[''];
+      sending.close();
+      await mission(['kill', id]);
+    }
+  });
+
+  it("send in a terminal: Claude's question in a session is asked there and answered in words; answered elsewhere first, the terminal's question is withdrawn", async () => {
+    const spawned = await mission(['spawn', 'default']);
+    const id = spawned.stdout.trim();
+    replies['Ask me about the database'] = {
+      text: 'One question.',
+      toolUses: [{ name: 'AskUserQuestion', input: { questions: [DATABASE_QUESTION] } }],
+    };
+    replies[''] = { text: 'Going with it.' };
+    try {
+      const answering = missionInTerminal(['send', id, 'Ask me about the database']);
+      await waitUntil(() => answering.shows('your answer:'), 60_000, "Claude's question asked in the terminal");
+      expect(answering.screen()).toContain(`${id}: Claude asks\n  Database: Which database should we use?\n    1. Postgres\n    2. SQLite`);
+      answering.child.write('MariaDB, please\r');
+      expect(await answering.exited).toBe(0);
+      answering.close();
+      expect(answering.output()).toMatch(/Going with it\.\r?\n$/);
+      const told = bed.stub.requests.flatMap((request) => request.toolResults).map((result) => result.content);
+      expect(told).toContainEqual(expect.stringContaining('"Which database should we use?"="MariaDB, please"'));
+
+      replies['Ask me again about the database'] = replies['Ask me about the database'];
+      const waiting = missionInTerminal(['send', id, 'Ask me again about the database']);
+      await waitUntil(() => waiting.shows('your answer:'), 60_000, "Claude's question asked in the terminal");
+      const elsewhere = await mission(['answer', id, '2']);
+      expect(elsewhere.code, elsewhere.stderr).toBe(0);
+      expect(await waiting.exited).toBe(0);
+      waiting.close();
+      expect(waiting.screen()).toContain('(answered elsewhere: the session moved on)');
+      expect(waiting.screen()).toContain(`${id} goes on: \`mission logs ${id} --follow\` shows what it does`);
+    } finally {
+      delete replies[''];
+      await mission(['kill', id]);
+    }
+  });
+
   it('sessions from the CLI: spawn --attach (ctrl-p,ctrl-q detaches), send, screen, interrupt, kill, resume, kill --cascade', async () => {
     const sessionState = async (id: string) => ((await (await bed.system.fetch(`/v1/sessions/${id}`)).json()) as Session).state;
     const spawned = missionInTerminal(['spawn', 'default', '--attach', '--detach-keys', 'ctrl-p,ctrl-q']);

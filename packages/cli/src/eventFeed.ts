@@ -22,17 +22,24 @@ export function ownerOf(id: string): EventOwnerRef {
 export const ownerPath = (owner: EventOwnerRef) => `/v1/${owner.kind === 'session' ? 'sessions' : 'tasks'}/${encodeURIComponent(owner.id)}`;
 
 /**
- * The events of a task or session in order, from the API's SSE stream: with `follow`, until the owner
- * ends (the stream's `end`), reconnecting after the last seq when the connection closes or is cut, for as long
- * as the API is unreachable for less than GIVE_UP_UNREACHABLE_MS (an API never reached fails at once: a wrong
- * MISSION_URL is said now); without, the events stored so far (`?follow=false`).
+ * The events of a task or session in order, from the API's SSE stream (those after `after`, if given): with `follow`,
+ * until the owner ends (the stream's `end`), reconnecting after the last seq when the connection closes or is cut,
+ * for as long as the API is unreachable for less than GIVE_UP_UNREACHABLE_MS (an API never reached fails at once: a
+ * wrong MISSION_URL is said now); without, the events stored so far (`?follow=false`). `signal` ends it quietly.
  */
-export async function* ownerEvents(api: ApiClient, owner: EventOwnerRef, options: { follow: boolean }): AsyncGenerator<MissionEvent> {
-  let after = 0;
+export async function* ownerEvents(
+  api: ApiClient,
+  owner: EventOwnerRef,
+  options: { follow: boolean; after?: number; signal?: AbortSignal },
+): AsyncGenerator<MissionEvent> {
+  const { signal } = options;
+  let after = options.after ?? 0;
   let opened = false;
   let unreachableSince: number | undefined;
-  for (;;) {
+  while (!signal?.aborted) {
     const abort = new AbortController();
+    const stop = () => abort.abort();
+    signal?.addEventListener('abort', stop, { once: true });
     try {
       const stream = await api.openStream(`${ownerPath(owner)}/events?after=${after}&follow=${options.follow}`, abort.signal);
       opened = true;
@@ -46,13 +53,15 @@ export async function* ownerEvents(api: ApiClient, owner: EventOwnerRef, options
         yield event;
       }
     } catch (error) {
+      if (signal?.aborted) return;
       if (!options.follow || !opened || !(error instanceof UnreachableError)) throw error;
       unreachableSince ??= Date.now();
       if (Date.now() - unreachableSince >= GIVE_UP_UNREACHABLE_MS) throw error;
     } finally {
+      signal?.removeEventListener('abort', stop);
       abort.abort();
     }
-    if (!options.follow) return;
+    if (!options.follow || signal?.aborted) return;
     // The connection closed or was cut before the end (the API restarted, a proxy cut it): pick up where it was.
     await new Promise((resolve) => setTimeout(resolve, RECONNECT_DELAY_MS));
   }
