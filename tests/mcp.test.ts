@@ -505,10 +505,18 @@ describe('MCP server (the SDK client, real claude CLI on the stub API)', () => {
 
   it("an ask from one of Mission's own agents is put no form, though its client takes them: its Claude is told at once that nobody can answer", async () => {
     // The agent: a task's, as its CLI gets its token (a role with Mission tools), its client taking forms as Claude Code's does.
-    reply('the agent that asks', { text: 'Asking a helper.' });
+    // Its model request is held until the ask is over: the stub follows one conversation at a time (scriptByPrompt),
+    // so the agent's own CLI must not ask the model between the ask's requests.
+    let askOver: (() => void) | undefined;
+    reply('the agent that asks', { text: 'Asking a helper.', heldUntil: new Promise<void>((resolve) => (askOver = resolve)) });
     const admin = await connect('Streamable HTTP');
     const submitted = json<{ id: string }>(await call(admin, 'mission_submit', { prompt: 'the agent that asks' }));
     await admin.close();
+    await waitUntil(
+      () => bed.stub.requests.some((request) => request.lastUserText === 'the agent that asks'),
+      60_000,
+      "the agent's own model request",
+    );
     const role = { allow: [], confirm: [], deny: [], slots: ['default'], missionTools: ['mission_ask'] };
     expect((await bed.system.call('PUT', '/v1/roles/asker', role)).status).toBe(200);
     const token = await mintAgentToken(
@@ -542,6 +550,7 @@ describe('MCP server (the SDK client, real claude CLI on the stub API)', () => {
         expect.objectContaining({ content: expect.stringContaining('Nobody can answer questions here'), isError: true }),
       ]);
     } finally {
+      askOver!();
       await agent.close();
     }
   });
