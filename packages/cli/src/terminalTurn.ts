@@ -33,7 +33,7 @@ export class TerminalTurn {
   /** The turn after the person's answer, or null when someone else answered first. */
   async decide(turn: SessionTurn, timeoutMs: number | undefined): Promise<SessionTurn | null> {
     const withdrawn = new AbortController();
-    const watched = this.movedOn(withdrawn.signal).then(
+    const watched = this.movedOn(turn.state, withdrawn.signal).then(
       () => withdrawn.abort(),
       (error: Error) => this.terminal.output.write(`${this.paint('dim', `(not watched for answers elsewhere: ${error.message})`)}\n`),
     );
@@ -91,11 +91,19 @@ export class TerminalTurn {
     return this.api.request<SessionTurn>('POST', `${path}/answer`, { ...decision.answer, timeoutMs });
   }
 
-  /** Resolves at the session's next state event (its dialog answered, withdrawn or replaced, or the session gone). */
-  private async movedOn(signal: AbortSignal): Promise<void> {
+  /**
+   * Resolves once the session is no longer in the state it stopped in (`stopped`): at its next state event (its dialog
+   * answered, withdrawn or replaced, or the session gone), or at once when its last stored one says it moved on already.
+   */
+  private async movedOn(stopped: SessionTurn['state'], signal: AbortSignal): Promise<void> {
     const owner = { kind: 'session' as const, id: this.id };
     let last = 0;
-    for await (const event of ownerEvents(this.api, owner, { follow: false, signal })) last = event.seq;
+    let state: string | undefined;
+    for await (const event of ownerEvents(this.api, owner, { follow: false, signal })) {
+      last = event.seq;
+      if (event.type === 'state') state = event.payload.state;
+    }
+    if (signal.aborted || state !== stopped) return;
     for await (const event of ownerEvents(this.api, owner, { follow: true, after: last, signal })) if (event.type === 'state') return;
   }
 }
