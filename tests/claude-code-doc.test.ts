@@ -161,19 +161,66 @@ describe('docs/claude-code.md, as written', () => {
     ]);
   }, 240_000);
 
-  it("an interactive main agent (Claude Code in a terminal): its mission_ask's questions come up as Claude Code's own form; picked there with its keys, the answers reach the helper's Claude", async () => {
+  /** Keys as a terminal sends them. */
+  const [down, right, left] = ['\x1b[B', '\x1b[C', '\x1b[D'];
+
+  /**
+   * The real Claude Code in a terminal as the main agent, with Mission's MCP server: what its screen shows, and its
+   * keys pressed as a person presses them, each step seen on the screen before the next.
+   */
+  async function interactiveMainAgent() {
     const terminal = new HeadlessTerminal({ cols: 120, rows: 40 });
     const claude = pty.spawn('claude', missionConfig(), { name: 'xterm-256color', cols: 120, rows: 40, cwd: project, env });
     claude.onData((data) => terminal.write(data));
     const screen = () => terminal.screen().lines.join('\n');
-    /** Presses `keys`, then waits until the screen shows what they did (as a person looks before the next key). */
-    const press = async (keys: string, shows: string | RegExp, what: string) => {
+    const shows = (what: string | RegExp) => (typeof what === 'string' ? screen().includes(what) : what.test(screen()));
+    /** Presses `keys`, then waits until the screen shows what they did. */
+    const press = async (keys: string, shown: string | RegExp, what: string) => {
       claude.write(keys);
-      await waitUntil(() => (typeof shows === 'string' ? screen().includes(shows) : shows.test(screen())), 30_000, what);
+      await waitUntil(() => shows(shown), 30_000, what);
     };
-    const [down, right] = ['\x1b[B', '\x1b[C'];
+    const close = () => {
+      claude.kill();
+      terminal.dispose();
+    };
+    await waitUntil(() => shows('? for shortcuts'), 60_000, 'claude to take a prompt').catch((error: unknown) => {
+      close();
+      throw error;
+    });
+    return {
+      screen,
+      press,
+      /**
+       * Accept under the cursor, pressed until the form is gone. Accept ignores Enter for a moment after the form last
+       * changed (the CLI's guard against keys typed ahead), and nothing on the screen says when that ends: a person
+       * who sees the form still there presses again.
+       */
+      async accept() {
+        const pressEnterOnAccept = () => {
+          expect(screen()).toMatch(/❯ Accept/);
+          claude.write('\r');
+        };
+        pressEnterOnAccept();
+        await waitUntil(
+          () => {
+            if (!shows('MCP server “mission” requests your input')) return true;
+            pressEnterOnAccept();
+            return false;
+          },
+          30_000,
+          'the form accepted',
+          1_000,
+        );
+      },
+      /** Writes `keys` without waiting for the screen (the caller looks). */
+      write: (keys: string) => claude.write(keys),
+      close,
+    };
+  }
+
+  it("an interactive main agent (Claude Code in a terminal): its mission_ask's questions come up as Claude Code's own form; picked there with its keys, the answers reach the helper's Claude", async () => {
+    const { screen, press, accept, close } = await interactiveMainAgent();
     try {
-      await waitUntil(() => screen().includes('? for shortcuts'), 60_000, 'claude to take a prompt');
       await press(STACK_ASK_PROMPT, STACK_ASK_PROMPT, 'the prompt typed');
       await press('\r', 'MCP server “mission” requests your input', "the helper's questions as a form");
       expect(screen()).toContain('Claude, working on your ask on slot default, has 2 questions for you.');
@@ -189,48 +236,21 @@ describe('docs/claude-code.md, as written', () => {
       await press(' ', /❯ ☒ Queries/, 'Queries ticked');
       await press('\r', '✔ Caches: Sessions: Who is logged in, Queries: Query results', 'the two caches picked');
       await press(down, /❯ Accept/, 'Accept under the cursor');
-      // Accept ignores Enter for a moment after the form last changed (the CLI's guard against keys typed ahead), and
-      // nothing on the screen says when that ends: a person who sees the form still there presses again.
-      const formShown = () => screen().includes('MCP server “mission” requests your input');
-      const pressEnterOnAccept = () => {
-        expect(screen()).toMatch(/❯ Accept/);
-        claude.write('\r');
-      };
-      pressEnterOnAccept();
-      await waitUntil(
-        () => {
-          if (!formShown()) return true;
-          pressEnterOnAccept();
-          return false;
-        },
-        30_000,
-        'the form accepted',
-        1_000,
-      );
+      await accept();
       await waitUntil(() => screen().includes('Mission answered: The helper was told:'), 60_000, "the ask's answer");
       expect(helperWasTold(STACK_ASK_PROMPT)).toEqual([
         expect.stringContaining('"Which database should we use?"="SQLite", "Which caches should it keep?"="Sessions, Queries"'),
       ]);
     } finally {
-      claude.kill();
-      terminal.dispose();
+      close();
     }
   }, 240_000);
 
   it("an interactive main agent: a tool use its mission_ask's task waits for (a rule asks a person) comes up as Claude Code's own form; allowed there with its keys, the helper's tool runs", async () => {
     await bed.system.core.roles.put(ASKS_BEFORE_WRITING, { description: 'ask before writing', confirm: ['Edit'] }, 'test');
     await bed.system.core.slots.put(ASKS_BEFORE_WRITING, { role: ASKS_BEFORE_WRITING, cwd: bed.workdir, env: bed.claude.env });
-    const terminal = new HeadlessTerminal({ cols: 120, rows: 40 });
-    const claude = pty.spawn('claude', missionConfig(), { name: 'xterm-256color', cols: 120, rows: 40, cwd: project, env });
-    claude.onData((data) => terminal.write(data));
-    const screen = () => terminal.screen().lines.join('\n');
-    const press = async (keys: string, shows: string | RegExp, what: string) => {
-      claude.write(keys);
-      await waitUntil(() => (typeof shows === 'string' ? screen().includes(shows) : shows.test(screen())), 30_000, what);
-    };
-    const [down, right] = ['\x1b[B', '\x1b[C'];
+    const { screen, press, accept, write, close } = await interactiveMainAgent();
     try {
-      await waitUntil(() => screen().includes('? for shortcuts'), 60_000, 'claude to take a prompt');
       await press(WRITE_ASK_PROMPT, WRITE_ASK_PROMPT, 'the prompt typed');
       await press('\r', 'MCP server “mission” requests your input', "the helper's tool use as a form");
       expect(screen()).toContain(
@@ -240,7 +260,6 @@ describe('docs/claude-code.md, as written', () => {
       await press('\r', '✔ Your decision: Allow Write', 'Allow picked');
       // Seen on Claude Code 2.1.332: once an option is picked, the form may move on to the next field by itself, a moment
       // later. As a person does, look, then press: ↓ until Accept is under the cursor (← back to it from Decline).
-      const left = '\x1b[D';
       let last = '';
       let unchanged = 0;
       await waitUntil(
@@ -251,27 +270,14 @@ describe('docs/claude-code.md, as written', () => {
           if (now === last && ++unchanged < 2) return false;
           last = now;
           unchanged = 0;
-          claude.write(/❯ Decline/.test(now) ? left : down);
+          write(/❯ Decline/.test(now) ? left : down);
           return false;
         },
         30_000,
         'Accept under the cursor',
         500,
       );
-      // As with the questions' form: Accept ignores an Enter right after the form changed; pressed again while it shows.
-      const formShown = () => screen().includes('MCP server “mission” requests your input');
-      claude.write('\r');
-      await waitUntil(
-        () => {
-          if (!formShown()) return true;
-          expect(screen()).toMatch(/❯ Accept/);
-          claude.write('\r');
-          return false;
-        },
-        30_000,
-        'the form accepted',
-        1_000,
-      );
+      await accept();
       await waitUntil(() => screen().includes('Mission answered:'), 60_000, "the ask's answer");
       expect(fs.readFileSync(notesFile(), 'utf8')).toBe('the notes\n');
       const [task] = (await bed.system.core.tasks.list({ limit: 10 })).tasks.filter((each) => each.prompt === WRITE_HELPER_PROMPT);
@@ -280,8 +286,7 @@ describe('docs/claude-code.md, as written', () => {
         expect.objectContaining({ tool: 'Write', decision: 'allow', by: 'token:test-admin' }),
       ]);
     } finally {
-      claude.kill();
-      terminal.dispose();
+      close();
     }
   }, 240_000);
 });
