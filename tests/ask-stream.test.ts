@@ -131,7 +131,7 @@ describe('POST /v1/ask as a stream (real claude CLI)', () => {
     expect(await bed.system.core.tasks.waitForEnd(task.id, 60_000)).toMatchObject({ status: 'cancelled' });
   });
 
-  it('askerAnswers=true without the stream is a 400 that says why, and nothing runs; a refusal before the task exists stays an HTTP error', async () => {
+  it('askerAnswers=true without the stream is a 400, and from a token that may not decide approvals a 403, both saying why, and nothing runs; a refusal before the task exists stays an HTTP error', async () => {
     const before = bed.stub.requests.length;
     const json = await bed.system.call<{ error: { code: string; message: string } }>('POST', '/v1/ask?askerAnswers=true', {
       prompt: 'never run',
@@ -143,6 +143,17 @@ describe('POST /v1/ask as a stream (real claude CLI)', () => {
       headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
       body: JSON.stringify({ slot: 'nowhere', prompt: 'never run' }),
     });
+    // The asker answers by approving: a token that may not decide approvals is refused the option, nothing run.
+    const { token } = await bed.system.core.tokens.create({ name: 'asks-only', scopes: ['tasks:write'] }, 'test');
+    const refused = await fetch(`${bed.system.url}/v1/ask?askerAnswers=true`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ prompt: 'never run' }),
+    });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(
+      /^askerAnswers=true needs a token that may decide approvals \(approvals:write\)/,
+    );
     expect(unknownSlot.status).toBe(400);
     expect(await unknownSlot.json()).toEqual({
       error: { code: 'bad_request', message: "invalid task: unknown slot 'nowhere'; known slots: default" },

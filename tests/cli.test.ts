@@ -413,6 +413,25 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
     }
   });
 
+  it('ask in a terminal on a token that may not decide approvals: asked as a script asks, Claude is told that nobody can answer', async () => {
+    replies['Plan without me'] = {
+      text: 'One question.',
+      toolUses: [{ name: 'AskUserQuestion', input: { questions: [DATABASE_QUESTION] } }],
+    };
+    replies[''] = { text: 'I assumed Postgres.' };
+    const { token } = await bed.system.core.tokens.create({ name: 'asks-only-cli', scopes: ['tasks:write', 'tasks:read'] }, 'test');
+    try {
+      const asked = await missionInTerminalToEnd(['ask', 'default', 'Plan without me'], { MISSION_TOKEN: token });
+      expect(asked.code).toBe(0);
+      expect(asked.output).toMatch(/I assumed Postgres\.\r?\n$/);
+      expect(asked.output).not.toContain('your answer:');
+      const told = bed.stub.conversationRequests('Plan without me').flatMap((request) => request.toolResults);
+      expect(told.map((result) => result.content)).toEqual([expect.stringMatching(/^Nobody can answer questions here/)]);
+    } finally {
+      delete replies[''];
+    }
+  });
+
   it("ask in a terminal interrupted with Ctrl+C while Claude's question is put: the command ends and its task is cancelled", async () => {
     replies['Ask and walk away'] = {
       text: 'One question.',

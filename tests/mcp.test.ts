@@ -297,6 +297,59 @@ describe('MCP server (the SDK client, real claude CLI on the stub API)', () => {
       }
     });
 
+    it("ask from a client that takes forms, on a token that may not decide approvals: its task's tool use is put no form and waits for someone who may", async () => {
+      const { core } = bed.system;
+      await core.roles.put('asks-before-writing', { description: 'ask before writing', confirm: ['Edit'] }, 'test');
+      await core.slots.put('asks-before-writing', { role: 'asks-before-writing', cwd: bed.workdir, env: bed.claude.env });
+      const file = path.join(bed.workdir, `decided elsewhere over ${transport}.txt`);
+      const prompt = `write it, asked without approvals over ${transport}`;
+      reply(
+        prompt,
+        { text: 'Writing.', toolUses: [{ name: 'Write', input: { file_path: file, content: 'written\n' } }] },
+        { text: 'Done.' },
+      );
+      const { token } = await core.tokens.create({ name: `tasks-only ${transport}`, scopes: ['tasks:write', 'tasks:read'] }, 'test');
+      const forms: unknown[] = [];
+      const asker = new Client({ name: 'mission-test', version: '1.0.0' }, { capabilities: { elicitation: {} } });
+      asker.setRequestHandler(ElicitRequestSchema, (request) => {
+        forms.push(request.params);
+        return { action: 'accept', content: { decision: 'allow' } };
+      });
+      await asker.connect(
+        transport === 'Streamable HTTP'
+          ? new StreamableHTTPClientTransport(new URL('/mcp', bed.system.url), {
+              requestInit: { headers: { authorization: `Bearer ${token}` } },
+            })
+          : new StdioClientTransport({
+              command: 'npx',
+              args: ['mission-mcp'],
+              env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', MISSION_URL: bed.system.url, MISSION_TOKEN: token },
+              stderr: 'pipe',
+            }),
+      );
+      try {
+        const asking = call(asker, 'mission_ask', { slot: 'asks-before-writing', prompt });
+        let pending: Approval[] = [];
+        await waitUntil(
+          async () => {
+            pending = json<{ approvals: Approval[] }>(await call(client, 'mission_approvals', { status: 'pending' })).approvals.filter(
+              (approval) => approval.tool === 'Write' && JSON.stringify(approval.input).includes(file),
+            );
+            return pending.length > 0;
+          },
+          60_000,
+          'the tool use to wait for an approval',
+        );
+        await call(client, 'mission_approve', { id: pending[0]!.id, decision: 'approve' });
+        const result = await asking;
+        expect(result.isError, text(result)).toBeFalsy();
+        expect(fs.readFileSync(file, 'utf8')).toBe('written\n');
+        expect(forms).toEqual([]);
+      } finally {
+        await asker.close();
+      }
+    });
+
     it('ask whose person declines the form: Claude is told at once and goes on with its best judgment', async () => {
       const prompt = `pick a database, declined over ${transport}`;
       reply(

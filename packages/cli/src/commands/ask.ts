@@ -21,7 +21,10 @@ nobody can answer. --json prints {"answer", "task"}. Exit code 1 when the task d
   arguments: ['slot', 'prompt'],
   async run(context, { args }) {
     const body = { slot: args.slot, prompt: args.prompt };
-    if (process.stdin.isTTY && process.stderr.isTTY) return askAnsweringQuestions(context, body);
+    if (process.stdin.isTTY && process.stderr.isTTY) {
+      const answered = await askAnsweringQuestions(context, body);
+      if (answered !== null) return answered;
+    }
     const spinner = new Spinner(context.printer.stderr, `asking ${args.slot}`);
     const asked = await context.api.request<Asked>('POST', '/v1/ask', body).finally(() => spinner.stop());
     return reportTaskEnd(context, asked.task, { followed: false, json: asked });
@@ -30,16 +33,22 @@ nobody can answer. --json prints {"answer", "task"}. Exit code 1 when the task d
 
 /**
  * The ask as a stream (`POST /v1/ask?askerAnswers=true`), its task followed meanwhile: Claude's questions wait for
- * the person at this terminal, who answers them here (waitForTask puts them).
+ * the person at this terminal, who answers them here (waitForTask puts them). Null when the token may not decide
+ * approvals (the API refuses the stream before any task runs).
  */
 async function askAnsweringQuestions(
   context: CommandContext,
   body: { slot: string | undefined; prompt: string | undefined },
-): Promise<number> {
+): Promise<number | null> {
   const abort = new AbortController();
   let followed: Promise<unknown> | undefined;
   try {
-    const messages = await context.api.openStream('/v1/ask?askerAnswers=true', abort.signal, body);
+    const messages = await context.api.openStream('/v1/ask?askerAnswers=true', abort.signal, body).catch((error: unknown) => {
+      // A token that may not decide approvals cannot answer its task's questions: asked as a script asks (nothing ran).
+      if (error instanceof ApiError && error.code === 'forbidden') return null;
+      throw error;
+    });
+    if (!messages) return null;
     for await (const message of messages) {
       if (message.event === 'task') {
         // Its approvals are put here while it runs; the ask's own answer says how it ended, followed or not.

@@ -1,7 +1,9 @@
 import { type CoreRuntime, idempotentReplayHint } from '@mission/core';
 import {
   BadRequestError,
+  hasScope,
   isTerminalTaskStatus,
+  MissionError,
   taskInputSchema,
   taskListQuerySchema,
   taskReadSchema,
@@ -62,6 +64,7 @@ export const taskRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (a
         response: {
           200: z.object({ answer: z.string().nullable(), task: taskSchema }),
           ...errors,
+          403: errorResponseSchema,
           409: errorResponseSchema,
           502: errorResponseSchema,
           504: errorResponseSchema,
@@ -74,6 +77,11 @@ export const taskRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (a
       if (askerAnswers && !streamed)
         throw new BadRequestError(
           'askerAnswers=true needs the answer as a stream (Accept: text/event-stream): its `task` message names the task whose questions you answer',
+        );
+      if (askerAnswers && !hasScope(request.caller.scopes, 'approvals:write'))
+        throw new MissionError(
+          'forbidden',
+          "askerAnswers=true needs a token that may decide approvals (approvals:write): the asker answers its task's questions by approving them",
         );
       // The asker went away before its answer: the response closed unfinished. (The request's own 'close' comes as soon
       // as its body is read, before this handler runs: it says nothing of the asker.)

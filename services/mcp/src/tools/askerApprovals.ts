@@ -1,4 +1,4 @@
-import { ConflictError, type MissionEvent, questionsAsked } from '@mission/contracts';
+import { ConflictError, hasScope, type MissionEvent, questionsAsked } from '@mission/contracts';
 import { ElicitResultSchema, EmptyResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { decisionOf, questionsForm } from './questionForm.ts';
 import type { ToolContext } from './tool.ts';
@@ -13,7 +13,8 @@ interface AskedApproval extends AskedToolUse {
 /**
  * While an ask waits, each approval its task waits for is put to the person at the asker's MCP client as a form
  * (elicitation): Claude's questions (its AskUserQuestion), whose answers approve it — or whose no denies it, with a
- * reason Claude reads — and a tool use a rule asks a person about, allowed or refused as the form says. One decided
+ * reason Claude reads — and a tool use a rule asks a person about, allowed or refused as the form says (when the
+ * asker's token may decide approvals, `approvals:write`; else it waits for someone who may). One decided
  * meanwhile by someone else (the console, `mission approve`), expired or left by the task's end has its form withdrawn.
  * Returns the stop, to call when the ask has its answer.
  */
@@ -25,8 +26,10 @@ export async function putApprovalsToAsker(context: ToolContext, task: { id: stri
   const seen = new Set<string>();
   let stopped = false;
 
+  // A tool use is a person's to allow only with a token that may decide approvals; Claude's questions are the asker's to answer.
+  const decidesToolUses = hasScope(caller.scopes, 'approvals:write');
   const put = (asked: AskedApproval) => {
-    if (stopped || seen.has(asked.approvalId)) return;
+    if (stopped || seen.has(asked.approvalId) || (!decidesToolUses && !questionsAsked(asked))) return;
     seen.add(asked.approvalId);
     const withdrawn = new AbortController();
     forms.set(asked.approvalId, withdrawn);
