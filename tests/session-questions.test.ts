@@ -130,7 +130,7 @@ describe("Claude's questions to the person (AskUserQuestion, real claude CLI)", 
     await call('POST', `/v1/sessions/${session.id}/kill`);
   });
 
-  it('two questions in one message are put to the person one after the other', async () => {
+  it('two questions in one message are put to the person one after the other, each answer to its own tool use', async () => {
     replies['ask twice'] = [
       {
         text: 'Two things.',
@@ -141,15 +141,20 @@ describe("Claude's questions to the person (AskUserQuestion, real claude CLI)", 
       },
       { text: 'Both answered.' },
     ];
+    // Claude Code 2.1.332 runs the two at once (its AskUserQuestion is concurrency-safe), so their hooks race: either
+    // question may come first (seen under load: the second). Each is put alone, and each answer goes to its own call.
+    const answers = { Database: { option: '2' }, Caches: { option: '2,3' } };
+    const header = (turn: SessionTurn) => /^(Database|Caches): /.exec(turn.blocking?.text ?? '')?.[1] as keyof typeof answers;
     const session = await spawn();
-    const first = await send(session.id, 'ask twice');
-    expect(first.body.blocking?.text).toMatch(/^Database: Which database should we use\?/);
-    const second = await answer(session.id, { option: '2' });
-    expect(second.body).toMatchObject({
-      state: 'blocked',
-      blocking: { text: expect.stringMatching(/^Caches: Which caches should it keep\?/) },
-    });
-    expect((await answer(session.id, { option: '2,3' })).body).toMatchObject({ state: 'idle', response: 'Both answered.' });
+    const first = (await send(session.id, 'ask twice')).body;
+    expect(first).toMatchObject({ state: 'blocked', blocking: { kind: 'question' } });
+    const firstAsked = header(first);
+    expect(Object.keys(answers)).toContain(firstAsked);
+    const second = (await answer(session.id, answers[firstAsked])).body;
+    expect(second).toMatchObject({ state: 'blocked', blocking: { kind: 'question' } });
+    const secondAsked = header(second);
+    expect([firstAsked, secondAsked].sort()).toEqual(['Caches', 'Database']);
+    expect((await answer(session.id, answers[secondAsked])).body).toMatchObject({ state: 'idle', response: 'Both answered.' });
     expect(toolResults('toolu_first')[0]?.content).toContain('"Which database should we use?"="SQLite"');
     expect(toolResults('toolu_second')[0]?.content).toContain('"Which caches should it keep?"="Pages, Queries"');
     await call('POST', `/v1/sessions/${session.id}/kill`);
