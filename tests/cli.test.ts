@@ -681,6 +681,58 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
     expect(again.stderr).toMatch(/^mission: .*already.*\n$/);
   });
 
+  it('approvals --decide in a terminal puts each pending approval in turn, oldest first: a tool use refused with a reason, a question answered, one decided elsewhere meanwhile said so', async () => {
+    const { core } = bed.system;
+    // Left by earlier tests of this file (their work is over): decided first, so only this test's are put.
+    for (const left of (await core.approvals.list({ status: 'pending' }, ADMIN)).filter((approval) => approval.status === 'pending'))
+      await core.approvals.deny(left.id, { reason: 'cleared before approvals --decide' }, 'test');
+    const store = new ApprovalStore(core.database.db, core.redis, core.subscriber, core.config.queuePrefix);
+    const create = (tool: string, input: Record<string, unknown>) =>
+      store.create({
+        owner: { kind: 'session', id: 'ses_decide' },
+        slot: 'default',
+        role: 'default',
+        tool,
+        input,
+        rule: null,
+        timeoutMs: 60_000,
+      });
+    const push = await create('Bash', { command: 'git push' });
+    const question = await create('AskUserQuestion', { questions: [DATABASE_QUESTION] });
+    const write = await create('Write', { file_path: 'notes.txt', content: 'hi' });
+    const deciding = missionInTerminal(['approvals', '--decide']);
+    try {
+      await waitUntil(
+        () => deciding.shows(`${push.id}: approve Bash? y, or n and a reason Claude reads:`),
+        30_000,
+        'the first approval put',
+      );
+      expect(deciding.screen()).toContain('session ses_decide wants Bash {"command":"git push"}');
+      // Decided elsewhere while the first is put: when its turn comes, the answer given here is told it came too late.
+      await core.approvals.approve(write.id, {}, 'elsewhere');
+      deciding.child.write('n not on a Friday\r');
+      await waitUntil(() => deciding.shows('your answer:'), 30_000, 'the question put');
+      expect(deciding.screen()).toContain(`Claude asks (approval ${question.id}):`);
+      deciding.child.write('2\r');
+      await waitUntil(() => deciding.shows(`${write.id}: approve Write?`), 30_000, 'the last approval put');
+      deciding.child.write('y\r');
+      expect(await deciding.exited).toBe(0);
+      expect(deciding.screen()).toContain(`(decided elsewhere: approval ${write.id} is already approved)`);
+    } finally {
+      deciding.close();
+    }
+    expect(await core.approvals.get(push.id, ADMIN)).toMatchObject({ status: 'denied', reason: 'not on a Friday' });
+    expect(await core.approvals.get(question.id, ADMIN)).toMatchObject({ status: 'approved' });
+    expect(await core.approvals.get(write.id, ADMIN)).toMatchObject({ status: 'approved', decidedBy: 'elsewhere' });
+    // Not in a terminal: a usage error that says where to decide instead.
+    expect(await mission(['approvals', '--decide'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'mission: --decide needs a terminal to ask in (stdin and stderr); in a script, decide with `mission approve`\nRun `mission help approvals` for usage.\n',
+    });
+  });
+
   it("approve --answer answers a task's question, one --answer per question: option numbers pick, anything else is words", async () => {
     const { core } = bed.system;
     const store = new ApprovalStore(core.database.db, core.redis, core.subscriber, core.config.queuePrefix);

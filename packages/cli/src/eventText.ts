@@ -97,7 +97,8 @@ function describe(event: MissionEvent): [Style, string] {
   }
 }
 
-function compact(value: unknown): string {
+/** A value as one line of JSON, cut at 200 characters. */
+export function compact(value: unknown): string {
   const text = JSON.stringify(value) ?? '';
   return text.length > 200 ? `${text.slice(0, 199)}…` : text;
 }

@@ -6,7 +6,8 @@ import type { ApiClient } from './http.ts';
 import type { Paint } from './printer.ts';
 import { allowOrRefuse, dialogLines, TerminalLine } from './terminalLine.ts';
 
-type Asked = Pick<EventPayload<'approval_requested'>, 'approvalId' | 'tool' | 'input'>;
+/** An approval to put, as its `approval_requested` event tells it; `heading`, a line said first (whose it is, what for). */
+type Asked = Pick<EventPayload<'approval_requested'>, 'approvalId' | 'tool' | 'input'> & { heading?: string };
 
 /** What keeps the line while a question is put (the command's spinner): off it meanwhile. */
 interface Line {
@@ -16,7 +17,8 @@ interface Line {
 
 /**
  * The approvals a command's task waits for, put to the person at this terminal while the command waits (`submit
- * --wait` or `--follow`, `ask`), one at a time in the order asked, each decided as `mission approve` would:
+ * --wait` or `--follow`, `ask`), or every pending one (`approvals --decide`), one at a time in the order asked, each
+ * decided as `mission approve` would:
  * - Claude's question (its AskUserQuestion): each question printed with its options and a line read for it (an
  *   option's number — several separated by commas where it takes several — or an answer in the person's own words);
  *   the approval is approved with the answers.
@@ -27,6 +29,8 @@ export class TerminalApprovals {
   private readonly waiting: Asked[] = [];
   private putting: { approvalId: string; withdrawn: AbortController } | null = null;
   private closed = false;
+  /** Those waiting for every approval asked so far to be put. */
+  private readonly drainWaiters: (() => void)[] = [];
   private readonly output: NodeJS.WriteStream;
 
   private constructor(
@@ -58,6 +62,12 @@ export class TerminalApprovals {
     if (this.putting?.approvalId === approvalId) this.putting.withdrawn.abort(by);
   }
 
+  /** Resolves once every approval asked so far has been put (decided here or elsewhere, or not sent). */
+  drained(): Promise<void> {
+    if (!this.putting && this.waiting.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
   /** The command is done waiting: nothing more is put, the question being put is withdrawn. */
   close(): void {
     this.closed = true;
@@ -68,14 +78,21 @@ export class TerminalApprovals {
 
   private async putNext(): Promise<void> {
     const approval = this.waiting.shift();
-    if (!approval || this.closed) return;
+    if (!approval || this.closed) {
+      for (const drained of this.drainWaiters.splice(0)) drained();
+      return;
+    }
     const withdrawn = new AbortController();
     this.putting = { approvalId: approval.approvalId, withdrawn };
     this.line.pause();
+    if (approval.heading) this.output.write(`${approval.heading}\n`);
     try {
       await this.put(approval, withdrawn.signal);
     } catch (error) {
-      if (!withdrawn.signal.aborted)
+      if (error instanceof ApiError && error.code === 'conflict')
+        // Decided (or expired) before this answer reached it: theirs holds.
+        this.output.write(`${this.paint('dim', `(decided elsewhere: ${error.message})`)}\n`);
+      else if (!withdrawn.signal.aborted)
         // Not decided from here (the API unreachable a moment, a token that may not decide): it still waits, for elsewhere.
         this.output.write(
           `${this.paint('red', `mission: not decided from here (${(error as Error).message}); decide it with \`mission approve ${approval.approvalId}\``)}\n`,
