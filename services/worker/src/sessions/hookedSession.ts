@@ -175,6 +175,12 @@ export class HookedSession implements InteractiveSession {
   private readonly screenReader: HookedScreen;
   /** When the dialog `blocking` was first seen on the screen. */
   private blockingSince = 0;
+  /**
+   * The CLI's own dialog for a request Mission held (drawn while the hook was out, as for ExitPlanMode): still on the
+   * screen until the CLI redraws after the answer, it is no dialog of its own then. Forgotten once the screen shows
+   * another, or none.
+   */
+  private heldRequestDialog: BlockingDialog | null = null;
   private exit: PtyExit | null = null;
   private exitReason: string | undefined;
   private killed = false;
@@ -931,7 +937,9 @@ export class HookedSession implements InteractiveSession {
     // question comes through its hook: the CLI's own form for it is never what blocks the session, neither drawn before
     // the hook's call reaches Mission (the CLI draws it and calls the hook at once) nor after the hook was answered.
     const onScreen = this.screenReader.blocking;
-    const shown = this.held.length > 0 || this.asking || onScreen?.form ? null : onScreen;
+    if (this.held.length > 0 && onScreen) this.heldRequestDialog = onScreen;
+    else if (!sameBlockingDialog(onScreen, this.heldRequestDialog)) this.heldRequestDialog = null;
+    const shown = this.held.length > 0 || this.asking || onScreen?.form || this.heldRequestDialog ? null : onScreen;
     // The usage-limit menu is Mission's to answer: until the slot's pause is on, the session is not blocked by it.
     const limitMenu = shown?.kind === 'usage_limit' && shown.options.length > 0 ? shown : null;
     if (limitMenu && !this.stoppingAtLimit) void this.stopAtLimit(limitMenu);
