@@ -37,8 +37,11 @@ export type ApprovalWithLink = Approval & { url: string };
 /** An approval as a caller sees it: the signed link (a credential to decide it) only for those who may decide. */
 export type ApprovalSeen = Approval & { url?: string };
 
-/** A signed link decides an approval without a token: only callers who may decide (`approvals:write`) are given one. */
-export const mayHaveLinks = (caller: Caller): boolean => hasScope(caller.scopes, 'approvals:write');
+/**
+ * Whether a caller may decide approvals (`approvals:write`): only they are given an approval's signed link (it decides
+ * it without a token), and only they decide what an ask they wait on waits for.
+ */
+export const mayDecideApprovals = (caller: Caller): boolean => hasScope(caller.scopes, 'approvals:write');
 
 /**
  * Approvals as the API, the MCP server and signed links see them. Deciding one wakes the worker that
@@ -73,7 +76,7 @@ export class ApprovalService {
 
   /** A session's turn as the caller may see it: the approval it stopped at keeps its link only for those who may decide. */
   turnFor(turn: SessionTurn, caller: Caller): SessionTurn {
-    if (!turn.approval || mayHaveLinks(caller)) return turn;
+    if (!turn.approval || mayDecideApprovals(caller)) return turn;
     const { url: _link, ...approval } = turn.approval;
     return { ...turn, approval };
   }
@@ -149,7 +152,7 @@ export class ApprovalService {
   }
 
   private seenBy(approval: Approval, caller: Caller): ApprovalSeen {
-    return mayHaveLinks(caller) ? this.withLink(approval) : approval;
+    return mayDecideApprovals(caller) ? this.withLink(approval) : approval;
   }
 
   private withLink(approval: Approval): ApprovalWithLink {

@@ -1,7 +1,6 @@
-import { type CoreRuntime, idempotentReplayHint } from '@mission/core';
+import { type CoreRuntime, idempotentReplayHint, mayDecideApprovals } from '@mission/core';
 import {
   BadRequestError,
-  hasScope,
   isTerminalTaskStatus,
   MissionError,
   taskInputSchema,
@@ -78,7 +77,7 @@ export const taskRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (a
         throw new BadRequestError(
           'askerAnswers=true needs the answer as a stream (Accept: text/event-stream): its `task` message names the task whose questions you answer',
         );
-      if (askerAnswers && !hasScope(request.caller.scopes, 'approvals:write'))
+      if (askerAnswers && !mayDecideApprovals(request.caller))
         throw new MissionError(
           'forbidden',
           "askerAnswers=true needs a token that may decide approvals (approvals:write): the asker answers its task's questions by approving them",

@@ -1,4 +1,5 @@
-import { ConflictError, hasScope, type MissionEvent, questionsAsked } from '@mission/contracts';
+import { ConflictError, type MissionEvent, questionsAsked } from '@mission/contracts';
+import { mayDecideApprovals } from '@mission/core';
 import { ElicitResultSchema, EmptyResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { decisionOf, questionsForm } from './questionForm.ts';
 import type { ToolContext } from './tool.ts';
@@ -27,7 +28,7 @@ export async function putApprovalsToAsker(context: ToolContext, task: { id: stri
   let stopped = false;
 
   // A tool use is a person's to allow only with a token that may decide approvals; Claude's questions are the asker's to answer.
-  const decidesToolUses = hasScope(caller.scopes, 'approvals:write');
+  const decidesToolUses = mayDecideApprovals(caller);
   const put = (asked: AskedApproval) => {
     if (stopped || seen.has(asked.approvalId) || (!decidesToolUses && !questionsAsked(asked))) return;
     seen.add(asked.approvalId);
