@@ -20,9 +20,7 @@ export class Spinner {
     private readonly stream: NodeJS.WriteStream,
     private label: string,
   ) {
-    if (!stream.isTTY) return;
-    this.timer = setInterval(() => this.render(), FRAME_MS);
-    this.render();
+    this.resume();
   }
 
   update(label: string): void {
@@ -47,6 +45,7 @@ export class Spinner {
     this.stop();
   }
 
+  /** On the line (again), only on a terminal. */
   resume(): void {
     if (this.timer || !this.stream.isTTY) return;
     this.timer = setInterval(() => this.render(), FRAME_MS);

@@ -1,10 +1,9 @@
 import type { ClaudeQuestion, DialogReply, EventPayload } from '@mission/contracts';
 import { QuestionForm, questionsAsked } from '@mission/contracts/claudeQuestions';
-import { OPTION_KEYS } from '@mission/contracts/vocabulary';
 import { ApiError } from './errors.ts';
 import type { ApiClient } from './http.ts';
 import type { Paint } from './printer.ts';
-import { allowOrRefuse, dialogLines, TerminalLine } from './terminalLine.ts';
+import { allowOrRefuse, dialogLines, TerminalLine, typedReply } from './terminalLine.ts';
 
 /** An approval to put, as its `approval_requested` event tells it; `heading`, a line said first (whose it is, what for). */
 type Asked = Pick<EventPayload<'approval_requested'>, 'approvalId' | 'tool' | 'input'> & { heading?: string };
@@ -168,7 +167,6 @@ export class TerminalApprovals {
   /** One question as the form shows it now, and the line typed for it (an empty line asks again). */
   private async ask(form: QuestionForm, signal: AbortSignal): Promise<DialogReply> {
     this.output.write(dialogLines(form.dialog, this.paint));
-    const typed = await this.terminal.question('  your answer: ', signal);
-    return OPTION_KEYS.test(typed) ? { option: typed } : { text: typed };
+    return typedReply(await this.terminal.question('  your answer: ', signal));
   }
 }

@@ -1,4 +1,6 @@
 import type { Interface } from 'node:readline/promises';
+import type { DialogReply } from '@mission/contracts';
+import { OPTION_KEYS } from '@mission/contracts/vocabulary';
 import type { Paint } from './printer.ts';
 
 /**
@@ -14,9 +16,9 @@ export class TerminalLine {
     readonly output: NodeJS.WriteStream,
   ) {}
 
-  /** The terminal's line reader when both stdin and stderr are a terminal (a person can answer there); else null. */
+  /** The terminal's line reader when a person can answer there ({@link atTerminal}); else null. */
   static onTerminal(): TerminalLine | null {
-    return process.stdin.isTTY && process.stderr.isTTY ? new TerminalLine(process.stdin, process.stderr) : null;
+    return atTerminal() ? new TerminalLine(process.stdin, process.stderr) : null;
   }
 
   /** The next line typed after `prompt`, trimmed (empty lines are asked again); `signal` withdraws the question. */
@@ -42,6 +44,16 @@ export class TerminalLine {
     this.readline = readline;
     return readline;
   }
+}
+
+/** Whether a person is at this command's terminal: both stdin (to answer) and stderr (where questions go) are one. */
+export function atTerminal(): boolean {
+  return Boolean(process.stdin.isTTY && process.stderr.isTTY);
+}
+
+/** An answer to a question as typed (a line, an `--answer`): option keys ("2", "1,3") pick options, anything else is words. */
+export function typedReply(typed: string): DialogReply {
+  return OPTION_KEYS.test(typed) ? { option: typed } : { text: typed };
 }
 
 /** What a line typed at a permission question says: `y` allows, `n` refuses (words after it: the reason), else null. */

@@ -1,11 +1,11 @@
 import type { DialogReply, SessionTurn } from '@mission/contracts';
 import { answeredInWords } from '@mission/contracts/sessionHelp';
-import { OPTION_KEYS } from '@mission/contracts/vocabulary';
 import { ApiError } from './errors.ts';
 import { ownerEvents, ownerPath } from './eventFeed.ts';
 import type { ApiClient } from './http.ts';
 import type { Paint } from './printer.ts';
-import { allowOrRefuse, dialogLines, type TerminalLine } from './terminalLine.ts';
+import { stopHeadline } from './sessionTurn.ts';
+import { allowOrRefuse, dialogLines, type TerminalLine, typedReply } from './terminalLine.ts';
 
 /** What the person answers a stopped turn with: the session's confirm (a permission dialog) or its answer (a dialog). */
 type Decision = { confirm: 'yes' | 'no' } | { answer: DialogReply };
@@ -65,9 +65,7 @@ export class TerminalTurn {
   private async ask(turn: SessionTurn, signal: AbortSignal): Promise<Decision> {
     const { output } = this.terminal;
     if (turn.dialog) {
-      output.write(
-        `${this.paint('magenta', `${this.id} asks permission: ${turn.dialog.tool} ${turn.dialog.target}`)}\n  ${turn.dialog.question}\n`,
-      );
+      output.write(`${this.paint('magenta', stopHeadline(this.id, turn))}\n  ${turn.dialog.question}\n`);
       for (;;) {
         const decision = allowOrRefuse(await this.terminal.question('  allow it? y or n: ', signal));
         if (decision && 'allow' in decision) return { confirm: 'yes' };
@@ -77,12 +75,9 @@ export class TerminalTurn {
       }
     }
     const dialog = turn.blocking!;
-    output.write(
-      `${this.paint('magenta', `${this.id}: ${dialog.kind === 'question' ? 'Claude asks' : 'an MCP server asks for input'}`)}\n`,
-    );
+    output.write(`${this.paint('magenta', stopHeadline(this.id, turn))}\n`);
     output.write(dialogLines(dialog, this.paint));
-    const typed = await this.terminal.question('  your answer: ', signal);
-    return { answer: OPTION_KEYS.test(typed) ? { option: typed } : { text: typed } };
+    return { answer: typedReply(await this.terminal.question('  your answer: ', signal)) };
   }
 
   private send(decision: Decision, timeoutMs: number | undefined): Promise<SessionTurn> {

@@ -1,6 +1,6 @@
-import type { Approval, DialogReply } from '@mission/contracts';
-import { OPTION_KEYS } from '@mission/contracts/vocabulary';
+import type { Approval } from '@mission/contracts';
 import type { Command } from '../command.ts';
+import { typedReply } from '../terminalLine.ts';
 
 export const approveCommand: Command = {
   name: 'approve',
@@ -16,15 +16,10 @@ Pending approvals: \`mission approvals --pending\`, or the approval_requested ev
   options: { deny: { type: 'boolean' }, reason: { type: 'string' }, answer: { type: 'string', multiple: true } },
   async run({ api, printer }, { args, options }) {
     const verdict = options.deny ? 'deny' : 'approve';
-    const answers = Array.isArray(options.answer) ? options.answer.map(questionReply) : undefined;
+    const answers = Array.isArray(options.answer) ? options.answer.map(typedReply) : undefined;
     const body = { ...(typeof options.reason === 'string' ? { reason: options.reason } : {}), ...(answers ? { answers } : {}) };
     const approval = await api.request<Approval>('POST', `/v1/approvals/${encodeURIComponent(args['approval id']!)}/${verdict}`, body);
     printer.result(approval, () => `${approval.id} ${approval.status}: ${approval.tool} for ${approval.owner.kind} ${approval.owner.id}`);
     return 0;
   },
 };
-
-/** An --answer as the API takes it: option numbers pick options, anything else is in the person's own words. */
-function questionReply(answer: string): DialogReply {
-  return OPTION_KEYS.test(answer) ? { option: answer } : { text: answer };
-}

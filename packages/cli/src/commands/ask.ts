@@ -2,6 +2,7 @@ import type { Task } from '@mission/contracts';
 import type { Command, CommandContext } from '../command.ts';
 import { ApiError } from '../errors.ts';
 import { Spinner } from '../spinner.ts';
+import { atTerminal } from '../terminalLine.ts';
 import { reportTaskEnd, waitForTask } from '../taskOutcome.ts';
 
 interface Asked {
@@ -21,7 +22,7 @@ nobody can answer. --json prints {"answer", "task"}. Exit code 1 when the task d
   arguments: ['slot', 'prompt'],
   async run(context, { args }) {
     const body = { slot: args.slot, prompt: args.prompt };
-    if (process.stdin.isTTY && process.stderr.isTTY) {
+    if (atTerminal()) {
       const answered = await askAnsweringQuestions(context, body);
       if (answered !== null) return answered;
     }
