@@ -1006,7 +1006,7 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
     }
   });
 
-  it('send in a terminal: a permission dialog is asked there; y lets the tool run and the reply is printed', async () => {
+  it('send in a terminal: a permission dialog is asked there; y lets the tool run and the reply is printed; n and a reason refuses it, and Claude reads the reason', async () => {
     await bed.system.core.roles.put('asks-before-writing', { description: 'ask before writing', confirm: ['Edit'] }, 'test');
     await bed.system.core.slots.put('asks-before-writing', { role: 'asks-before-writing', cwd: bed.workdir, env: bed.claude.env });
     const spawned = await mission(['spawn', 'asks-before-writing']);
@@ -1020,14 +1020,51 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
     replies[''] = { text: 'Notes written.' };
     const sending = missionInTerminal(['send', id, 'Write the session notes']);
     try {
-      await waitUntil(() => sending.shows('allow it? y or n:'), 60_000, 'the permission dialog asked in the terminal');
+      await waitUntil(
+        () => sending.shows('allow it? y, or n and a reason Claude reads:'),
+        60_000,
+        'the permission dialog asked in the terminal',
+      );
       expect(sending.screen()).toMatch(new RegExp(`${id} asks permission: Write .*session-notes\\.txt`));
       sending.child.write('maybe\r');
-      await waitUntil(() => sending.shows('y or n (a refusal with a reason Claude reads: `mission approve appr_'), 30_000, 'what it takes');
+      await waitUntil(() => sending.shows('y allows it; n refuses it, and words after n are the reason'), 30_000, 'what it takes');
       sending.child.write('y\r');
       expect(await sending.exited).toBe(0);
       expect(sending.output()).toMatch(/Notes written\.\r?\n$/);
       expect(fs.readFileSync(file, 'utf8')).toBe('notes\n');
+      sending.close();
+
+      const refused = path.join(bed.workdir, 'session-secrets.txt');
+      replies['Write the session secrets'] = {
+        text: 'Writing.',
+        toolUses: [{ name: 'Write', input: { file_path: refused, content: 'secret\n' } }],
+      };
+      replies[''] = { text: 'Left them unwritten.' };
+      const refusing = missionInTerminal(['send', id, 'Write the session secrets']);
+      try {
+        await waitUntil(
+          () => refusing.shows('allow it? y, or n and a reason Claude reads:'),
+          60_000,
+          'the second dialog asked in the terminal',
+        );
+        refusing.child.write('n secrets stay out of files\r');
+        expect(await refusing.exited).toBe(0);
+        expect(refusing.output()).toMatch(/Left them unwritten\.\r?\n$/);
+      } finally {
+        refusing.close();
+      }
+      expect(fs.existsSync(refused)).toBe(false);
+      const told = bed.stub.requests.flatMap((request) => request.toolResults).map((result) => result.content);
+      expect(told).toContainEqual(expect.stringContaining('secrets stay out of files'));
+      const decisions = await bed.system.core.events.list(id, 0, { limit: 1_000 });
+      expect(decisions.filter((e) => e.type === 'permission_decision').map((e) => e.payload)).toEqual([
+        expect.objectContaining({ tool: 'Write', decision: 'allow' }),
+        expect.objectContaining({
+          tool: 'Write',
+          decision: 'deny',
+          reason: expect.stringMatching(/^Mission denied this \(token:.*\): secrets stay out of files$/),
+        }),
+      ]);
     } finally {
       delete replies[''];
       sending.close();

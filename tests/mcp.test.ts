@@ -127,6 +127,7 @@ describe('MCP server (the SDK client, real claude CLI on the stub API)', () => {
       );
       expect(byName.mission_pty_send?.inputSchema.required).toEqual(['session', 'text']);
       expect(byName.mission_pty_confirm?.inputSchema.properties?.choice).toMatchObject({ enum: ['yes', 'yes_always', 'no'] });
+      expect(byName.mission_pty_confirm?.inputSchema.properties?.reason).toMatchObject({ type: 'string' });
       for (const tool of tools) expect(tool.description?.length, tool.name).toBeGreaterThan(30);
     });
 
@@ -521,7 +522,7 @@ describe('MCP server (the SDK client, real claude CLI on the stub API)', () => {
     });
   });
 
-  it('a full PTY round trip over MCP: spawn → send → screen → confirm a permission dialog → kill', async () => {
+  it('a full PTY round trip over MCP: spawn → send → screen → confirm a permission dialog → refuse one with a reason → kill', async () => {
     const client = await connect('Streamable HTTP');
     try {
       reply(
@@ -545,6 +546,19 @@ describe('MCP server (the SDK client, real claude CLI on the stub API)', () => {
       const done = json(await call(client, 'mission_pty_confirm', { session: session.id, choice: 'yes' }));
       expect(done).toEqual({ state: 'idle', response: 'Done over MCP.', dialog: null, approval: null });
       expect(fs.readFileSync(path.join(bed.workdir, 'from-mcp.txt'), 'utf8')).toBe('made over MCP\n');
+
+      reply(
+        'remove the file',
+        { text: 'Removing it.', toolUses: [{ name: 'Bash', input: { command: 'rm from-mcp.txt', description: 'Remove it' } }] },
+        { text: 'Kept it.' },
+      );
+      const removal = json(await call(client, 'mission_pty_send', { session: session.id, text: 'remove the file' }));
+      expect(removal).toMatchObject({ state: 'waiting_permission', dialog: { tool: 'Bash' } });
+      const refused = await call(client, 'mission_pty_confirm', { session: session.id, choice: 'no', reason: 'the file stays' });
+      expect(json(refused)).toEqual({ state: 'idle', response: 'Kept it.', dialog: null, approval: null });
+      expect(fs.existsSync(path.join(bed.workdir, 'from-mcp.txt'))).toBe(true);
+      const told = bed.stub.requests.flatMap((request) => request.toolResults).map((result) => result.content);
+      expect(told).toContainEqual(expect.stringContaining('the file stays'));
 
       const { sessions } = json<{ sessions: { id: string }[] }>(await call(client, 'mission_sessions', { state: 'idle' }));
       expect(sessions.map((s) => s.id)).toContain(session.id);

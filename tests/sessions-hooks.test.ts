@@ -43,7 +43,7 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
   const screenOf = async (id: string) => (await call<SessionScreen>('GET', `/v1/sessions/${id}/screen?format=json`)).body;
   const typedPrompts = () => bed.stub.requests.filter((r) => r.tools.length > 0 && r.toolResults.length === 0).map((r) => r.lastUserText);
 
-  it("two permission requests in one turn: the first approved, the second denied, no key typed; tool names and inputs are the CLI's own", async () => {
+  it("two permission requests in one turn: the first approved, the second denied with a reason Claude reads, no key typed; tool names and inputs are the CLI's own", async () => {
     const first = path.join(bed.workdir, 'first.txt');
     const second = path.join(bed.workdir, 'second.txt');
     replies['write two files'] = [
@@ -68,9 +68,17 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
     expect(approved.body.approval?.id).not.toBe(asked.body.approval?.id);
     expect(fs.readFileSync(first, 'utf8')).toBe('one\n');
 
-    const denied = await call<SessionTurn>('POST', `/v1/sessions/${session.id}/confirm`, { choice: 'no' });
+    const yesWithReason = await call<{ error: { message: string } }>('POST', `/v1/sessions/${session.id}/confirm`, {
+      choice: 'yes',
+      reason: 'fine by me',
+    });
+    expect(yesWithReason.status).toBe(400);
+    expect(yesWithReason.body.error.message).toContain("a reason goes with choice 'no' only");
+    const denied = await call<SessionTurn>('POST', `/v1/sessions/${session.id}/confirm`, { choice: 'no', reason: 'one file is enough' });
     expect(denied.body).toEqual({ state: 'idle', response: 'Done with both.', dialog: null, approval: null });
     expect(fs.existsSync(second)).toBe(false);
+    const told = bed.stub.requests.flatMap((request) => request.toolResults).map((result) => result.content);
+    expect(told).toContainEqual(expect.stringContaining('one file is enough'));
 
     const log = await events(session.id);
     const calls = log
@@ -86,7 +94,13 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
     expect(requests).toEqual(calls);
     expect(log.filter((e) => e.type === 'permission_decision').map((e) => e.payload)).toEqual([
       { tool: 'Write', decision: 'allow', by: 'token:test-admin', approvalId: asked.body.approval?.id },
-      { tool: 'Bash', decision: 'deny', by: 'token:test-admin', approvalId: approved.body.approval?.id },
+      {
+        tool: 'Bash',
+        decision: 'deny',
+        by: 'token:test-admin',
+        reason: 'Mission denied this (token:test-admin): one file is enough',
+        approvalId: approved.body.approval?.id,
+      },
     ]);
     // Nothing was typed but the prompt: no stray key reached Claude's input.
     expect(log.filter((e) => e.type === 'user_message').map((e) => e.payload.text)).toEqual(['write two files']);
@@ -444,6 +458,24 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
     replies['after the help'] = [{ text: 'Past the help.' }];
     expect((await send(session.id, 'after the help')).body).toMatchObject({ state: 'idle', response: 'Past the help.' });
     expect((await screenOf(session.id)).lines.join('\n')).not.toContain('typed over the help');
+    // A no with a reason: the CLI's dialog has no field for it, so the reason is typed for Claude once it is back at its prompt.
+    replies['touch it off the screen'] = [
+      { text: 'Touching.', toolUses: [{ name: 'Bash', input: { command: 'touch screen.txt', description: 'Touch' } }] },
+    ];
+    const reason = 'Mission denied this (token:test-admin): leave the screen alone';
+    replies[reason] = [{ text: 'Leaving it alone.' }];
+    expect((await send(session.id, 'touch it off the screen')).body).toMatchObject({
+      state: 'waiting_permission',
+      dialog: { tool: 'Bash' },
+    });
+    const denied = await call<SessionTurn>('POST', `/v1/sessions/${session.id}/confirm`, {
+      choice: 'no',
+      reason: 'leave the screen alone',
+    });
+    expect(denied.body).toMatchObject({ state: 'idle', response: 'Leaving it alone.' });
+    expect(fs.existsSync(path.join(bed.workdir, 'screen.txt'))).toBe(false);
+    // Typed after the refused tool use, it reaches Claude beside that tool's result, in the same message.
+    expect(bed.stub.requests.some((request) => request.lastUserText.endsWith(`\n${reason}`))).toBe(true);
     await call('POST', `/v1/sessions/${session.id}/kill`);
   });
 

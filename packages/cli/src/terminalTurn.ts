@@ -8,11 +8,11 @@ import { stopHeadline } from './sessionTurn.ts';
 import { allowOrRefuse, dialogLines, type TerminalLine, typedReply } from './terminalLine.ts';
 
 /** What the person answers a stopped turn with: the session's confirm (a permission dialog) or its answer (a dialog). */
-type Decision = { confirm: 'yes' | 'no' } | { answer: DialogReply };
+type Decision = { confirm: 'yes' } | { confirm: 'no'; reason?: string } | { answer: DialogReply };
 
 /**
  * Where a session's turn stops for a person, asked at this terminal (`mission send` in one): a permission dialog
- * (`y` or `n`), or a dialog answered with an option or in words (Claude's question, an MCP server's request for input).
+ * (`y`, or `n` and a reason Claude reads), or a dialog answered with an option or in words (Claude's question, an MCP server's request for input).
  * The answer goes to the session (`confirm`, `answer`), which waits for the turn to go on to its end or its next stop.
  * A question someone else answers meanwhile (the console, `mission approve`) is withdrawn: the session's next state
  * event says it moved on.
@@ -67,11 +67,10 @@ export class TerminalTurn {
     if (turn.dialog) {
       output.write(`${this.paint('magenta', stopHeadline(this.id, turn))}\n  ${turn.dialog.question}\n`);
       for (;;) {
-        const decision = allowOrRefuse(await this.terminal.question('  allow it? y or n: ', signal));
+        const decision = allowOrRefuse(await this.terminal.question('  allow it? y, or n and a reason Claude reads: ', signal));
         if (decision && 'allow' in decision) return { confirm: 'yes' };
-        if (decision?.refuse === null) return { confirm: 'no' };
-        const refusal = turn.approval ? `\`mission approve ${turn.approval.id} --deny --reason …\`` : 'the console';
-        output.write(`${this.paint('red', `y or n (a refusal with a reason Claude reads: ${refusal})`)}\n`);
+        if (decision) return decision.refuse === null ? { confirm: 'no' } : { confirm: 'no', reason: decision.refuse };
+        output.write(`${this.paint('red', 'y allows it; n refuses it, and words after n are the reason')}\n`);
       }
     }
     const dialog = turn.blocking!;
@@ -82,7 +81,10 @@ export class TerminalTurn {
 
   private send(decision: Decision, timeoutMs: number | undefined): Promise<SessionTurn> {
     const path = ownerPath({ kind: 'session', id: this.id });
-    if ('confirm' in decision) return this.api.request<SessionTurn>('POST', `${path}/confirm`, { choice: decision.confirm, timeoutMs });
+    if ('confirm' in decision) {
+      const { confirm: choice, ...reason } = decision;
+      return this.api.request<SessionTurn>('POST', `${path}/confirm`, { choice, ...reason, timeoutMs });
+    }
     return this.api.request<SessionTurn>('POST', `${path}/answer`, { ...decision.answer, timeoutMs });
   }
 

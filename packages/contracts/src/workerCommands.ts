@@ -15,7 +15,10 @@ export const workerCommands = {
   /** Types text into the session and waits for the turn to end (or stop at a dialog). */
   send: command(session({ text: z.string(), timeoutMs: z.number().int().positive() }), sessionTurnSchema),
   /** Answers the permission dialog the session shows; `by` is who decided. */
-  confirm: command(session({ choice: z.enum(confirmChoices), timeoutMs: z.number().int().positive(), by: z.string() }), sessionTurnSchema),
+  confirm: command(
+    session({ choice: z.enum(confirmChoices), reason: z.string().optional(), timeoutMs: z.number().int().positive(), by: z.string() }),
+    sessionTurnSchema,
+  ),
   /**
    * Answers the dialog a blocked session shows with one of its options, or Claude's question in words (`text`, with
    * `option` empty: a worker that predates `text` finds no option '' and says so).

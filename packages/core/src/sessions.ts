@@ -172,13 +172,15 @@ export class SessionService {
   }
 
   /**
-   * Answers the open permission dialog by meaning: yes, yes_always or no. When the dialog waits for
-   * an approval, this decides the approval (recorded as `by`).
+   * Answers the open permission dialog by meaning: yes, yes_always or no (with a `reason` Claude is told). When the
+   * dialog waits for an approval, this decides the approval (recorded as `by`).
    */
   async confirm(id: string, body: unknown, by: string): Promise<SessionTurn> {
     const input = parseInput(sessionConfirmSchema, body, 'confirm');
     const timeoutMs = input.timeoutMs ?? TURN_TIMEOUT_MS;
-    return this.turn(this.command(id, 'confirm', { choice: input.choice, timeoutMs, by }, timeoutMs + REPLY_MARGIN_MS));
+    return this.turn(
+      this.command(id, 'confirm', { choice: input.choice, reason: input.reason, timeoutMs, by }, timeoutMs + REPLY_MARGIN_MS),
+    );
   }
 
   /**

@@ -13,7 +13,7 @@ export const sendCommand: Command = {
   details: `Prints the reply. When Claude stops to ask permission, prints the dialog and the approval to decide
 (\`mission approve\`); --json gives {state, response, dialog, approval}. 409 while the session is busy.
 In a terminal, where the turn stops for you is asked there instead, and the turn goes on to its
-reply: a permission dialog takes y or n; Claude's question (or an MCP server's request for input) an option's number,
+reply: a permission dialog takes y, or n and a reason Claude reads; Claude's question (or an MCP server's request for input) an option's number,
 several separated by commas where it takes several, or words. Answered elsewhere meanwhile, the question is withdrawn.
 ${TIMEOUT_HELP}`,
   arguments: ['session id', 'text'],

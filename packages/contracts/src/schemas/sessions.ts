@@ -35,7 +35,17 @@ export type SessionSendInput = z.infer<typeof sessionSendSchema>;
 
 /** Answers to a permission dialog, by meaning rather than by the CLI's wording or numbering. */
 export const confirmChoices = ['yes', 'yes_always', 'no'] as const;
-export const sessionConfirmSchema = z.strictObject({ choice: z.enum(confirmChoices), timeoutMs: turnTimeoutMs });
+/** `reason`, with a no only: what Claude is told about the refusal (as an approval's deny reason is). */
+export const sessionConfirmSchema = z
+  .strictObject({
+    choice: z.enum(confirmChoices),
+    reason: z.string().trim().min(1, 'reason must not be empty').max(2_000, 'reason must be at most 2,000 characters').optional(),
+    timeoutMs: turnTimeoutMs,
+  })
+  .refine((input) => input.reason === undefined || input.choice === 'no', {
+    message: "a reason goes with choice 'no' only: it tells Claude why it may not",
+    path: ['reason'],
+  });
 export type ConfirmChoice = (typeof confirmChoices)[number];
 
 /** `mission_run` / `POST /v1/run`: one prompt in a temporary session. */

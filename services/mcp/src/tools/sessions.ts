@@ -60,16 +60,17 @@ export const sessionTools: ToolDef[] = [
     name: 'mission_pty_confirm',
     scope: 'sessions:write',
     description:
-      'Answer the permission dialog a session is showing: "yes" (once), "yes_always" (do not ask again for this), or "no". Waits for Claude to go on and returns {state, response, dialog} like mission_pty_send.',
+      'Answer the permission dialog a session is showing: "yes" (once), "yes_always" (do not ask again for this), or "no" (with a reason Claude is told, if you give one). Waits for Claude to go on and returns {state, response, dialog} like mission_pty_send.',
     inputSchema: z.strictObject({
       session: sessionId,
       choice: z.enum(confirmChoices).describe('yes, yes_always or no.'),
+      reason: z.string().optional().describe('With no only: why, in words Claude reads (it goes on from there).'),
       timeoutMs: turnTimeout,
     }),
-    run: async ({ session, choice, timeoutMs }, context) =>
+    run: async ({ session, choice, reason, timeoutMs }, context) =>
       onOwn(context, session, async () =>
         context.core.approvals.turnFor(
-          await context.core.sessions.confirm(session, { choice, timeoutMs }, context.caller.label),
+          await context.core.sessions.confirm(session, { choice, reason, timeoutMs }, context.caller.label),
           context.caller,
         ),
       ),

@@ -2,7 +2,6 @@ import path from 'node:path';
 import {
   type Approval,
   type DialogReply,
-  type ConfirmChoice,
   CONTINUE_AFTER_LIMIT_PROMPT,
   ConflictError,
   MissionError,
@@ -38,6 +37,7 @@ import { exitedState, exitReason, sessionEndReason } from './exitReason.ts';
 import {
   answerDialog,
   blockedError,
+  type Confirmation,
   type DialogAnswering,
   type InteractiveSession,
   SessionEvents,
@@ -108,7 +108,7 @@ export interface HookedSessionHooks {
   /** Decides a permission request by the role, waiting for an approval when a person must decide. */
   guard(use: ToolUse, pending: (approval: Approval) => void, withdrawn: AbortSignal): Promise<GuardAnswer>;
   /** A `confirm` decides the approval a permission request waits for. */
-  decideApproval(approvalId: string, choice: ConfirmChoice, by: string): Promise<void>;
+  decideApproval(approvalId: string, confirmation: Confirmation): Promise<void>;
   /** Expires a pending approval whose request is being withdrawn (an interrupt). */
   withdrawApproval(approvalId: string): Promise<void>;
   /** Refuses text Mission must not type (a `!` that would start bash mode where the role does not allow it). */
@@ -489,13 +489,13 @@ export class HookedSession implements InteractiveSession {
   }
 
   /** Decides the approval the oldest held permission request waits for, then waits for the turn to go on to its end. */
-  async confirm(choice: ConfirmChoice, timeoutMs: number, by: string): Promise<SessionTurn> {
+  async confirm(confirmation: Confirmation, timeoutMs: number): Promise<SessionTurn> {
     const request = this.held.find((held) => held.approval);
     if (!request?.approval) throw new ConflictError(`no permission dialog is open (the session is ${this.state})`);
     const deadline = Date.now() + timeoutMs;
     const before = this.turnsEnded;
-    request.always = choice === 'yes_always';
-    await this.hooks.decideApproval(request.approval.id, choice, by);
+    request.always = confirmation.choice === 'yes_always';
+    await this.hooks.decideApproval(request.approval.id, confirmation);
     await this.events.waitFor(
       () => !this.held.includes(request),
       deadline - Date.now(),

@@ -24,6 +24,13 @@ import type { Logger } from '@mission/store';
  */
 export type StateTold = { state: SessionState } & Record<string, unknown>;
 
+/** A `confirm` command's answer to a permission dialog: its meaning, who gave it, and with a no what Claude is told. */
+export interface Confirmation {
+  choice: ConfirmChoice;
+  by: string;
+  reason?: string;
+}
+
 /** What the session host and message delivery drive, whichever way the session is followed. */
 export interface InteractiveSession {
   readonly id: string;
@@ -31,7 +38,7 @@ export interface InteractiveSession {
   readonly driver: SessionDriver;
   readonly state: SessionState;
   send(text: string, timeoutMs: number): Promise<SessionTurn>;
-  confirm(choice: ConfirmChoice, timeoutMs: number, by: string): Promise<SessionTurn>;
+  confirm(confirmation: Confirmation, timeoutMs: number): Promise<SessionTurn>;
   answer(reply: DialogReply, timeoutMs: number): Promise<SessionTurn>;
   interrupt(): Promise<SessionTurn>;
   screen(): SessionScreen;

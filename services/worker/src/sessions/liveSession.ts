@@ -1,6 +1,5 @@
 import {
   BadRequestError,
-  type ConfirmChoice,
   type DialogReply,
   ConflictError,
   type MissionEventDraft,
@@ -22,6 +21,7 @@ import { ReadSchedule } from '../pty/readSchedule.ts';
 import {
   answerDialog,
   blockedError,
+  type Confirmation,
   EVENT_NOT_STORED,
   type InteractiveSession,
   STATE_NOT_RECORDED,
@@ -72,7 +72,7 @@ export interface LiveSessionHooks {
    */
   guardDialog(dialog: PermissionDialog, pending: (approval: PendingApproval) => void): Promise<DialogAnswer>;
   /** A `confirm` command answered a dialog that waits for an approval: decide the approval. */
-  decideApproval(approvalId: string, choice: ConfirmChoice, by: string): Promise<void>;
+  decideApproval(approvalId: string, confirmation: Confirmation): Promise<void>;
   /** Before text is typed for a send: rejects when it may not be (text that opens `!` bash mode). */
   checkText(text: string): Promise<void>;
 }
@@ -176,20 +176,24 @@ export class LiveSession implements InteractiveSession {
   }
 
   /** Answers the open permission dialog with the option meaning `choice`, then waits for the turn to go on to its end. */
-  async confirm(choice: ConfirmChoice, timeoutMs: number, by: string): Promise<SessionTurn> {
+  async confirm(confirmation: Confirmation, timeoutMs: number): Promise<SessionTurn> {
     const { dialog } = this.current();
     if (!dialog) throw new ConflictError(`no permission dialog is open (the session is ${this.state})`);
+    const { choice, reason } = confirmation;
     const option = optionFor(dialog, choice);
     if (!option) {
       throw new BadRequestError(`the ${dialog.tool} dialog has no '${choice}' option; it offers ${offeredOptions(dialog.options)}`);
     }
     const deadline = Date.now() + timeoutMs;
     const guard = this.guard;
-    // A dialog held for an approval is answered by deciding the approval: the guard then presses the key.
-    if (guard?.approval && !guard.settled && sameDialog(this.snapshot, guard.dialog))
-      await this.hooks.decideApproval(guard.approval.id, choice, by);
-    else await this.answerDialog(dialog, option.key);
-    return this.turnAfterDialog(dialog, deadline);
+    // A dialog held for an approval is answered by deciding the approval: the guard then presses the key (and types the reason).
+    if (guard?.approval && !guard.settled && sameDialog(this.snapshot, guard.dialog)) {
+      await this.hooks.decideApproval(guard.approval.id, confirmation);
+      return this.turnAfterDialog(dialog, deadline);
+    }
+    await this.answerDialog(dialog, option.key);
+    const end = await this.turnAfterDialog(dialog, deadline);
+    return reason ? this.tellRefusal(end, reason, deadline - Date.now()) : end;
   }
 
   /** Presses a dialog's option key once, and waits for the screen to show the dialog gone. */
@@ -259,11 +263,7 @@ export class LiveSession implements InteractiveSession {
         // The turn goes on: the guard stays busy until it ends, so a waiting send does not end at a prompt
         // that only flashes up between the dialog and the work it allowed.
         const end = await this.turnAfterDialog(dialog, Date.now() + GUARDED_TURN_MS, guard);
-        if (answer.choice === 'no' && answer.reason && end.state === 'idle') {
-          const watch = new TurnWatch(end.response);
-          await this.type(answer.reason);
-          await this.waitFor((s) => watch.ended(s), GUARDED_TURN_MS, 'the reply to the reason');
-        }
+        if (answer.choice === 'no' && answer.reason) await this.tellRefusal(end, answer.reason, GUARDED_TURN_MS);
       })
       .catch((error: unknown) => {
         this.hooks.log.error({ err: error, tool: dialog.tool }, 'the permission guard failed on a dialog');
@@ -275,6 +275,17 @@ export class LiveSession implements InteractiveSession {
         guard.settled = true;
         this.wake();
       });
+  }
+
+  /**
+   * After a no, the CLI's dialog has no field for why (its own "tell Claude what to do differently" is typed at the
+   * prompt): the reason is typed for Claude once the refused turn is back at the prompt, and its reply is the answer.
+   */
+  private async tellRefusal(end: SessionTurn, reason: string, timeoutMs: number): Promise<SessionTurn> {
+    if (end.state !== 'idle') return end;
+    const watch = new TurnWatch(end.response);
+    await this.type(reason);
+    return this.turn(await this.waitFor((s) => watch.ended(s), timeoutMs, 'the reply to the reason'));
   }
 
   /** The guard is deciding or answering a dialog (not waiting for a person): a turn goes on meanwhile. */

@@ -5,7 +5,6 @@ import {
   type AttachInput,
   attachInputSchema,
   cliPermissionSettings,
-  type ConfirmChoice,
   ConflictError,
   type EventOwner,
   howToResume,
@@ -53,7 +52,7 @@ import { childMcpLaunch } from '../childMcp.ts';
 import { BashModeGate } from './bashModeGate.ts';
 import { LiveSession } from './liveSession.ts';
 import { HookedSession } from './hookedSession.ts';
-import type { InteractiveSession, StateTold } from './interactive.ts';
+import type { Confirmation, InteractiveSession, StateTold } from './interactive.ts';
 import type { HookServer } from '../hooks/hookServer.ts';
 import { foreignCallNotice } from '../agentCaller.ts';
 import { hookEnv, hookSettings } from '../hooks/hookSettings.ts';
@@ -275,7 +274,7 @@ export class SessionHost {
   private handlers(): CommandHandlers {
     return {
       send: this.command((session, args) => session.send(args.text, args.timeoutMs)),
-      confirm: this.command((session, args) => session.confirm(args.choice, args.timeoutMs, args.by)),
+      confirm: this.command((session, args) => session.confirm({ choice: args.choice, reason: args.reason, by: args.by }, args.timeoutMs)),
       answer: this.command((session, args) =>
         session.answer(args.text === undefined ? { option: args.option } : { text: args.text }, args.timeoutMs),
       ),
@@ -508,8 +507,8 @@ export class SessionHost {
       if (!stored) return takenFromHere();
       await recordCost(drafts);
     };
-    const decideApproval = async (approvalId: string, choice: ConfirmChoice, by: string) => {
-      await this.deps.approvals.decide(approvalId, choice === 'no' ? 'denied' : 'approved', by);
+    const decideApproval = async (approvalId: string, { choice, reason, by }: Confirmation) => {
+      await this.deps.approvals.decide(approvalId, choice === 'no' ? 'denied' : 'approved', by, reason);
     };
     const checkText = (text: string): Promise<void> => gate.checkText(text);
     const stateChanged = async (
