@@ -162,8 +162,13 @@ export class PermissionGuard {
         ? unansweredMessage(this.deps.approvalTimeoutMs)
         : 'Mission denied this: nobody approved it in time. Carry on without it.';
     }
-    return decided.status === 'denied' && decided.reason ? `Mission denied this (${decided.decidedBy}): ${decided.reason}` : undefined;
+    return decided.status === 'denied' && decided.reason ? refusalMessage(decided.decidedBy ?? 'a person', decided.reason) : undefined;
   }
+}
+
+/** What Claude is told of a person's no with a reason: who refused, and why. */
+export function refusalMessage(by: string, reason: string): string {
+  return `Mission denied this (${by}): ${reason}`;
 }
 
 function denialReason(role: string, rule: string | null): string {

@@ -18,6 +18,7 @@ import { LiveScreen } from '../pty/liveScreen.ts';
 import type { PermissionDialog, SessionSnapshot } from '../pty/screen.ts';
 import { ANIMATION_READ_MS, type ReadTiming } from '../pty/readPacer.ts';
 import { ReadSchedule } from '../pty/readSchedule.ts';
+import { refusalMessage } from '../permissions/permissionGuard.ts';
 import {
   answerDialog,
   blockedError,
@@ -193,7 +194,7 @@ export class LiveSession implements InteractiveSession {
     }
     await this.answerDialog(dialog, option.key);
     const end = await this.turnAfterDialog(dialog, deadline);
-    return reason ? this.tellRefusal(end, reason, deadline - Date.now()) : end;
+    return reason ? this.tellRefusal(end, refusalMessage(confirmation.by, reason), deadline - Date.now()) : end;
   }
 
   /** Presses a dialog's option key once, and waits for the screen to show the dialog gone. */
