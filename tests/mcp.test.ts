@@ -160,7 +160,13 @@ describe('MCP server (the SDK client, real claude CLI on the stub API)', () => {
       expect(result.isError).toBeFalsy();
       expect(text(result)).toBe('Forty-two.');
       expect(json<{ status: string }>(result, 1).status).toBe('succeeded');
-      expect(progress).toContain('claude: Forty-two.');
+      // Seconds before the answer: the claim's `running`, then Claude's reply in the task's order. The last notifications
+      // are written right before the answer, and the SDK's client drops any it reads in the same chunk as the answer (it
+      // handles notifications a microtask later, after the answer has retired the token: modelcontextprotocol/typescript-sdk#2580),
+      // as a loaded machine makes it read them: the reply is not required to arrive, only not out of order.
+      expect(progress).toContain('state: running');
+      const reply = progress.indexOf('claude: Forty-two.');
+      if (reply !== -1) expect(reply).toBeGreaterThan(progress.indexOf('state: running'));
     });
 
     it('ask from a client that takes no forms, whose Claude asks a question: its asker can reply nothing meanwhile, so Claude is told at once that nobody can answer', async () => {
