@@ -38,6 +38,8 @@ describe("Claude's questions to the person (AskUserQuestion, real claude CLI)", 
   const answer = (id: string, body: { option?: string; text?: string }) =>
     call<SessionTurn>('POST', `/v1/sessions/${id}/answer`, { ...body, timeoutMs: 60_000 });
   const events = (id: string) => bed.system.core.events.list(id, 0, { limit: 1_000 });
+  /** The session's state events as stored (a failed expectation's message: what the session went through). */
+  const statesOf = async (id: string) => (await events(id)).filter((event) => event.type === 'state').map((event) => event.payload);
   /** What Claude was told its AskUserQuestion call gave (the tool results the stub received for it). */
   const toolResults = (id: string) =>
     bed.stub.requests.flatMap((request) => request.toolResults).filter((result) => result.toolUseId === id);
@@ -350,7 +352,11 @@ describe("Claude's questions to the person (AskUserQuestion, real claude CLI)", 
     const session = await spawn();
 
     expect((await send(session.id, 'pick one')).body.blocking?.kind).toBe('question');
-    expect((await answer(session.id, { text: 'MySQL, please' })).body).toMatchObject({ state: 'idle', response: 'MySQL, then.' });
+    const answered = (await answer(session.id, { text: 'MySQL, please' })).body;
+    expect(answered, JSON.stringify({ answered, states: await statesOf(session.id) })).toMatchObject({
+      state: 'idle',
+      response: 'MySQL, then.',
+    });
     expect(toolResults('toolu_words')[0]?.content).toContain('"Which database should we use?"="MySQL, please"');
 
     expect((await send(session.id, 'pick again')).body.blocking?.kind).toBe('question');
