@@ -165,8 +165,8 @@ describe('MCP server (the SDK client, real claude CLI on the stub API)', () => {
       // handles notifications a microtask later, after the answer has retired the token: modelcontextprotocol/typescript-sdk#2580),
       // as a loaded machine makes it read them: the reply is not required to arrive, only not out of order.
       expect(progress).toContain('state: running');
-      const reply = progress.indexOf('claude: Forty-two.');
-      if (reply !== -1) expect(reply).toBeGreaterThan(progress.indexOf('state: running'));
+      const replied = progress.indexOf('claude: Forty-two.');
+      if (replied !== -1) expect(replied).toBeGreaterThan(progress.indexOf('state: running'));
     });
 
     it('ask from a client that takes no forms, whose Claude asks a question: its asker can reply nothing meanwhile, so Claude is told at once that nobody can answer', async () => {
