@@ -23,6 +23,7 @@ import {
   answerDialog,
   blockedError,
   type Confirmation,
+  DIALOG_KEY_GUARD_MS,
   EVENT_NOT_STORED,
   type InteractiveSession,
   STATE_NOT_RECORDED,
@@ -87,6 +88,8 @@ export interface DialogAnswer {
 /** The dialog being answered by the guard: busy while it decides or answers, idle while a person must decide. */
 interface Guard {
   dialog: PermissionDialog;
+  /** When the dialog was first seen (the CLI takes no key for it before DIALOG_KEY_GUARD_MS). */
+  shownSince: number;
   approval: PendingApproval | null;
   answering: boolean;
   settled: boolean;
@@ -192,14 +195,19 @@ export class LiveSession implements InteractiveSession {
       await this.hooks.decideApproval(guard.approval.id, confirmation);
       return this.turnAfterDialog(dialog, deadline);
     }
-    await this.answerDialog(dialog, option.key);
+    await this.answerDialog(dialog, option.key, guard && sameDialog(this.snapshot, guard.dialog) ? guard.shownSince : Date.now());
     const end = await this.turnAfterDialog(dialog, deadline);
     return reason ? this.tellRefusal(end, refusalMessage(confirmation.by, reason), deadline - Date.now()) : end;
   }
 
-  /** Presses a dialog's option key once, and waits for the screen to show the dialog gone. */
-  private async answerDialog(dialog: PermissionDialog, key: string): Promise<void> {
+  /**
+   * Presses a dialog's option key once, no sooner than DIALOG_KEY_GUARD_MS after the dialog was first seen (`shownSince`:
+   * the CLI does not take a key read sooner as the answer), and waits for the screen to show the dialog gone.
+   */
+  private async answerDialog(dialog: PermissionDialog, key: string, shownSince: number): Promise<void> {
     const closed = (s: SessionSnapshot) => s.state !== 'waiting_permission' || !sameDialog(s, dialog);
+    const guarded = shownSince + DIALOG_KEY_GUARD_MS - Date.now();
+    if (guarded > 0) await delay(guarded);
     this.pty.write(key);
     await this.waitFor(closed, INTERRUPT_WAIT_MS, 'the dialog to close');
   }
@@ -247,7 +255,7 @@ export class LiveSession implements InteractiveSession {
    * with a reason is followed by the reason, typed for Claude, and that turn is part of the answer.
    */
   private startGuard(dialog: PermissionDialog): void {
-    const guard: Guard = { dialog, approval: null, answering: false, settled: false };
+    const guard: Guard = { dialog, shownSince: Date.now(), approval: null, answering: false, settled: false };
     this.guard = guard;
     this.hooks
       .guardDialog(dialog, (approval) => {
@@ -260,7 +268,7 @@ export class LiveSession implements InteractiveSession {
         guard.answering = true;
         const option = optionFor(dialog, answer.choice);
         if (!option) throw new ConflictError(`the ${dialog.tool} dialog has no '${answer.choice}' option`);
-        await this.answerDialog(dialog, option.key);
+        await this.answerDialog(dialog, option.key, guard.shownSince);
         // The turn goes on: the guard stays busy until it ends, so a waiting send does not end at a prompt
         // that only flashes up between the dialog and the work it allowed.
         const end = await this.turnAfterDialog(dialog, Date.now() + GUARDED_TURN_MS, guard);
