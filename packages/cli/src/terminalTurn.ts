@@ -8,7 +8,7 @@ import { stopHeadline } from './sessionTurn.ts';
 import { allowOrRefuse, dialogLines, type TerminalLine, typedReply } from './terminalLine.ts';
 
 /** What the person answers a stopped turn with: the session's confirm (a permission dialog) or its answer (a dialog). */
-type Decision = { confirm: 'yes' } | { confirm: 'no'; reason?: string } | { answer: DialogReply };
+type Decision = { confirm: 'yes' | 'no'; reason?: string } | { answer: DialogReply };
 
 /**
  * Where a session's turn stops for a person, asked at this terminal (`mission send` in one): a permission dialog
@@ -69,7 +69,7 @@ export class TerminalTurn {
       for (;;) {
         const decision = allowOrRefuse(await this.terminal.question('  allow it? y, or n and a reason Claude reads: ', signal));
         if (decision && 'allow' in decision) return { confirm: 'yes' };
-        if (decision) return decision.refuse === null ? { confirm: 'no' } : { confirm: 'no', reason: decision.refuse };
+        if (decision) return { confirm: 'no', reason: decision.refuse ?? undefined };
         output.write(`${this.paint('red', 'y allows it; n refuses it, and words after n are the reason')}\n`);
       }
     }
@@ -82,8 +82,7 @@ export class TerminalTurn {
   private send(decision: Decision, timeoutMs: number | undefined): Promise<SessionTurn> {
     const path = ownerPath({ kind: 'session', id: this.id });
     if ('confirm' in decision) {
-      const { confirm: choice, ...reason } = decision;
-      return this.api.request<SessionTurn>('POST', `${path}/confirm`, { choice, ...reason, timeoutMs });
+      return this.api.request<SessionTurn>('POST', `${path}/confirm`, { choice: decision.confirm, reason: decision.reason, timeoutMs });
     }
     return this.api.request<SessionTurn>('POST', `${path}/answer`, { ...decision.answer, timeoutMs });
   }

@@ -206,6 +206,12 @@ export class SessionEvents {
  */
 export const DIALOG_KEY_GUARD_MS = 250;
 
+/** Resolves once the CLI takes keys for a dialog first seen at `shownSince` (DIALOG_KEY_GUARD_MS after it). */
+export async function dialogTakesKeys(shownSince: number): Promise<void> {
+  const guard = shownSince + DIALOG_KEY_GUARD_MS - Date.now();
+  if (guard > 0) await new Promise((resolve) => setTimeout(resolve, guard));
+}
+
 /** What {@link answerDialog} needs of a session: its terminal, the dialog it shows now and since when, a wait on it. */
 export interface DialogAnswering {
   pty: PtySession;
@@ -225,8 +231,7 @@ export interface DialogAnswering {
 export async function answerDialog(o: DialogAnswering, dialog: BlockingDialog, reply: DialogReply, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const steps = answerSteps(dialog, reply);
-  const guard = o.shownSince() + DIALOG_KEY_GUARD_MS - Date.now();
-  if (guard > 0) await new Promise((resolve) => setTimeout(resolve, guard));
+  await dialogTakesKeys(o.shownSince());
   if (!sameBlockingDialog(o.current(), dialog))
     throw new ConflictError(`the ${dialog.kind} dialog closed before it was answered (the session is ${o.state()})`);
   for (const step of steps) {

@@ -23,7 +23,7 @@ import {
   answerDialog,
   blockedError,
   type Confirmation,
-  DIALOG_KEY_GUARD_MS,
+  dialogTakesKeys,
   EVENT_NOT_STORED,
   type InteractiveSession,
   STATE_NOT_RECORDED,
@@ -206,8 +206,7 @@ export class LiveSession implements InteractiveSession {
    */
   private async answerDialog(dialog: PermissionDialog, key: string, shownSince: number): Promise<void> {
     const closed = (s: SessionSnapshot) => s.state !== 'waiting_permission' || !sameDialog(s, dialog);
-    const guarded = shownSince + DIALOG_KEY_GUARD_MS - Date.now();
-    if (guarded > 0) await delay(guarded);
+    await dialogTakesKeys(shownSince);
     this.pty.write(key);
     await this.waitFor(closed, INTERRUPT_WAIT_MS, 'the dialog to close');
   }
