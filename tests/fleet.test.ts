@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
-import { processesIn, waitUntil } from './support/processes.ts';
+import { CLI_FIRST_REQUEST_MS, processesIn, waitUntil } from './support/processes.ts';
 import { FLEET_ENV, jsonApi, manageWorkers, startWorkerProcess, type WorkerProcess } from './support/workerProcess.ts';
 import { type PrivateRedis, startPrivateRedis } from '../packages/cli/src/privateRedis.ts';
 
@@ -150,7 +150,7 @@ describe('a fleet of worker processes', () => {
     );
     const submitted = await submit('never twice');
     await waitUntil(async () => (await task(submitted.id)).status === 'running', 10_000, 'the task to run');
-    await waitUntil(() => promptsSeen('never twice') === 1, 15_000, 'the prompt to reach the API');
+    await waitUntil(() => promptsSeen('never twice') === 1, CLI_FIRST_REQUEST_MS, 'the prompt to reach the API');
     const victim = workerNamed((await task(submitted.id)).workerId);
     victim.child.kill('SIGKILL');
     await victim.exited;
@@ -179,7 +179,7 @@ describe('a fleet of worker processes', () => {
       return calls === 1 ? { text: 'slow '.repeat(100), chunks: 100, chunkDelayMs: 100 } : { text: 'Done the second time.' };
     });
     const submitted = await submit('safe to repeat', { retry: 'safe', maxAttempts: 2 });
-    await waitUntil(() => promptsSeen('safe to repeat') === 1, 15_000, 'the prompt to reach the API');
+    await waitUntil(() => promptsSeen('safe to repeat') === 1, CLI_FIRST_REQUEST_MS, 'the prompt to reach the API');
     const victim = workerNamed((await task(submitted.id)).workerId);
     victim.child.kill('SIGKILL');
 
@@ -218,7 +218,11 @@ describe('a fleet of worker processes', () => {
     const working = api(`/v1/sessions/${spawned.id}/send`, { method: 'POST', body: { text: 'Keep working.', timeoutMs: 30_000 } }).catch(
       () => 'worker gone',
     );
-    await waitUntil(() => bed.stub.requests.some((r) => r.lastUserText === 'Keep working.'), 15_000, 'the long turn to start');
+    await waitUntil(
+      () => bed.stub.requests.some((r) => r.lastUserText === 'Keep working.'),
+      CLI_FIRST_REQUEST_MS,
+      'the long turn to start',
+    );
     const message = await api<{ id: string; status: string }>(`/v1/sessions/${spawned.id}/messages`, {
       method: 'POST',
       body: { text: 'For later.' },
@@ -346,7 +350,11 @@ describe('one worker process on a Redis that restarts', () => {
     ).json()) as SessionJson;
     expect(spawned.ownerWorker).toBe('solo');
     const running = await submit('finish while draining');
-    await waitUntil(() => bed.stub.requests.some((r) => r.lastUserText === 'finish while draining'), 15_000, 'the prompt to reach the API');
+    await waitUntil(
+      () => bed.stub.requests.some((r) => r.lastUserText === 'finish while draining'),
+      CLI_FIRST_REQUEST_MS,
+      'the prompt to reach the API',
+    );
 
     worker.child.kill('SIGTERM');
     await waitUntil(

@@ -7,7 +7,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareClaudeHome } from './support/claudeEnv.ts';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
-import { processesIn, waitUntil } from './support/processes.ts';
+import { CLI_FIRST_REQUEST_MS, processesIn, waitUntil } from './support/processes.ts';
 import { readSse } from './support/sse.ts';
 import type { StubAnthropic } from './support/stubAnthropic.ts';
 import type { TestSystem } from './support/system.ts';
@@ -193,7 +193,11 @@ function defineSuite(database: 'postgres' | 'pglite', start: AgentStart) {
       const { task } = await submit({ slot: 'slow', prompt: 'talk slowly' });
       await waitForStatus(task.id, ['running']);
       await waitUntil(() => processesIn(slowDir).length > 0, 10_000, 'claude to start');
-      await waitUntil(() => stub.requests.at(-1)?.lastUserText === 'talk slowly', 10_000, 'the prompt to reach the API');
+      await waitUntil(
+        () => stub.requests.some((r) => r.lastUserText === 'talk slowly'),
+        CLI_FIRST_REQUEST_MS,
+        'the prompt to reach the API',
+      );
       const agent = start === 'warm' ? waiting : processesIn(slowDir);
       expect(agent).toHaveLength(1);
 

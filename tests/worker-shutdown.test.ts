@@ -2,7 +2,7 @@ import { createLogger } from '@mission/store';
 import { startWorker } from '@mission/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
-import { processesIn, waitUntil } from './support/processes.ts';
+import { CLI_FIRST_REQUEST_MS, processesIn, waitUntil } from './support/processes.ts';
 import type { StubAnthropic } from './support/stubAnthropic.ts';
 import type { TestSystem } from './support/system.ts';
 
@@ -46,7 +46,11 @@ describe('graceful worker shutdown', () => {
     stub.enqueue({ text: 'finishing '.repeat(10), chunks: 10, chunkDelayMs: 100 });
     const task = await submit('finish during the grace period');
     await waitUntil(async () => (await getTask(task.id)).status === 'running', 10_000, 'the task to run');
-    await waitUntil(() => stub.requests.at(-1)?.lastUserText === 'finish during the grace period', 10_000, 'the prompt to reach the API');
+    await waitUntil(
+      () => stub.requests.some((r) => r.lastUserText === 'finish during the grace period'),
+      CLI_FIRST_REQUEST_MS,
+      'the prompt to reach the API',
+    );
 
     await system.worker!.close(20_000);
     const ended = await getTask(task.id);
@@ -58,7 +62,11 @@ describe('graceful worker shutdown', () => {
   it('fails a task still running when the grace period ends whose prompt must not run twice (retry: never)', async () => {
     stub.enqueue({ text: 'slow '.repeat(200), chunks: 200, chunkDelayMs: 100 });
     const task = await submit('never run me twice');
-    await waitUntil(() => stub.requests.at(-1)?.lastUserText === 'never run me twice', 10_000, 'the prompt to reach the API');
+    await waitUntil(
+      () => stub.requests.some((r) => r.lastUserText === 'never run me twice'),
+      CLI_FIRST_REQUEST_MS,
+      'the prompt to reach the API',
+    );
     const worker = system.worker!.id;
 
     await system.worker!.close(500);
@@ -71,32 +79,40 @@ describe('graceful worker shutdown', () => {
     system.worker = await startSecondWorker(`${worker}-third`);
   });
 
-  it('re-queues a task still running when the grace period ends that may run again (retry: safe); another worker runs it from the start', async () => {
-    stub.enqueue({ text: 'slow '.repeat(200), chunks: 200, chunkDelayMs: 100 }, { text: 'Done on the second worker.' });
-    const task = await submit('outlive the grace period', { retry: 'safe' });
-    await waitUntil(async () => (await getTask(task.id)).status === 'running', 10_000, 'the task to run');
-    await waitUntil(() => stub.requests.at(-1)?.lastUserText === 'outlive the grace period', 10_000, 'the prompt to reach the API');
-    expect(processesIn(workdir).length).toBeGreaterThan(0);
-    const first = (await getTask(task.id)).workerId;
+  it(
+    're-queues a task still running when the grace period ends that may run again (retry: safe); another worker runs it from the start',
+    async () => {
+      stub.enqueue({ text: 'slow '.repeat(200), chunks: 200, chunkDelayMs: 100 }, { text: 'Done on the second worker.' });
+      const task = await submit('outlive the grace period', { retry: 'safe' });
+      await waitUntil(async () => (await getTask(task.id)).status === 'running', 10_000, 'the task to run');
+      await waitUntil(
+        () => stub.requests.some((r) => r.lastUserText === 'outlive the grace period'),
+        CLI_FIRST_REQUEST_MS,
+        'the prompt to reach the API',
+      );
+      expect(processesIn(workdir).length).toBeGreaterThan(0);
+      const first = (await getTask(task.id)).workerId;
 
-    await system.worker!.close(500);
-    expect(processesIn(workdir)).toEqual([]);
-    expect((await getTask(task.id)).status).toBe('queued');
+      await system.worker!.close(500);
+      expect(processesIn(workdir)).toEqual([]);
+      expect((await getTask(task.id)).status).toBe('queued');
 
-    system.worker = await startSecondWorker('second-worker');
-    await waitUntil(async () => (await getTask(task.id)).status === 'succeeded', 30_000, 'the second worker to finish the task');
-    const ended = await getTask(task.id);
-    expect(ended.result).toBe('Done on the second worker.');
-    expect(ended.workerId).toBe('second-worker');
-    expect(first).not.toBe('second-worker');
-    expect(stub.requests.filter((r) => r.lastUserText === 'outlive the grace period')).toHaveLength(2);
+      system.worker = await startSecondWorker('second-worker');
+      await waitUntil(async () => (await getTask(task.id)).status === 'succeeded', 30_000, 'the second worker to finish the task');
+      const ended = await getTask(task.id);
+      expect(ended.result).toBe('Done on the second worker.');
+      expect(ended.workerId).toBe('second-worker');
+      expect(first).not.toBe('second-worker');
+      expect(stub.requests.filter((r) => r.lastUserText === 'outlive the grace period')).toHaveLength(2);
 
-    const events = (await (await system.fetch(`/v1/tasks/${task.id}/events`)).text())
-      .split('\n')
-      .filter((line) => line.startsWith('data: '))
-      .map((line) => JSON.parse(line.slice(6)) as { type: string; payload: { state?: string; reason?: string } });
-    const states = events.filter((e) => e.type === 'state').map((e) => e.payload.state);
-    expect(states).toEqual(['queued', 'running', 'queued', 'running', 'succeeded']);
-    expect(events.find((e, i) => i > 0 && e.payload.state === 'queued')?.payload.reason).toContain('shut down');
-  });
+      const events = (await (await system.fetch(`/v1/tasks/${task.id}/events`)).text())
+        .split('\n')
+        .filter((line) => line.startsWith('data: '))
+        .map((line) => JSON.parse(line.slice(6)) as { type: string; payload: { state?: string; reason?: string } });
+      const states = events.filter((e) => e.type === 'state').map((e) => e.payload.state);
+      expect(states).toEqual(['queued', 'running', 'queued', 'running', 'succeeded']);
+      expect(events.find((e, i) => i > 0 && e.payload.state === 'queued')?.payload.reason).toContain('shut down');
+    },
+    2 * CLI_FIRST_REQUEST_MS + 60_000,
+  ); // two claudes start, one after the other
 });

@@ -16,6 +16,13 @@ export function processesIn(dir: string): number[] {
     .map(Number);
 }
 
+/**
+ * How long a test gives a real `claude` from its launch to its first Messages API request: seconds on an idle machine,
+ * past ten on this 2-core one when every test file is starting CLIs beside it (CI's slow hours). A deadline for a
+ * failure's message, never a wait: the test goes on the moment the request is seen.
+ */
+export const CLI_FIRST_REQUEST_MS = 30_000;
+
 /** Resolves once `condition` holds, asked every `pollMs`; fails after `timeoutMs`, naming `what` it waited for. */
 export async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string, pollMs = 25): Promise<void> {
   const deadline = Date.now() + timeoutMs;
