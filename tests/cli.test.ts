@@ -280,18 +280,23 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
       env: { ...process.env, ...clientEnv, ...env },
     });
     let output = '';
+    let closed = false;
     child.onData((data) => {
       output += data;
       terminal.write(data);
     });
     return {
       child,
-      exited: new Promise<number>((resolve) => child.onExit(({ exitCode }) => resolve(exitCode))),
+      /** Its exit code, once the terminal has drawn all it wrote (xterm parses a write later, on a timer). */
+      exited: new Promise<number>((resolve) =>
+        child.onExit(({ exitCode }) => (closed ? resolve(exitCode) : terminal.write('', () => resolve(exitCode)))),
+      ),
       /** Everything it wrote, escape sequences and all. */
       output: () => output,
       screen: () => terminal.screen().lines.join('\n'),
       shows: (text: string) => terminal.screen().lines.some((line) => line.includes(text)),
       close() {
+        closed = true;
         child.kill();
         terminal.dispose();
       },
