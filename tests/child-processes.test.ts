@@ -1,10 +1,10 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
-import { isRunning } from './support/processes.ts';
+import { commandLine, descendantsOf, isRunning, waitUntil } from './support/processes.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -32,4 +32,30 @@ it('no process outlives its test file: one timed out is cleaned at the file end,
   expect(run.output).toMatch(/test run mission-test-run-\d+-\w+: killed \d+ processes its files left running/);
   for (const [label, pid] of Object.entries(pids)) expect(isRunning(Number(pid)), `${label} (${pid}) still runs`).toBe(false);
   fs.rmSync(path.dirname(pidsFile), { recursive: true, force: true });
+});
+
+it("the CPU load's busy processes end once the process that started them is gone: a run killed before its teardown leaves no load behind", async () => {
+  // A process that starts the load as a test file's fork does, then is killed as a run's fork can be (SIGKILL: no teardown).
+  const cpuLoad = path.join(ROOT, 'tests/support/cpuLoad.ts');
+  const parent = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '--input-type=module',
+      '-e',
+      `import { startCpuLoad } from ${JSON.stringify(cpuLoad)}; startCpuLoad(); setInterval(() => {}, 60_000);`,
+    ],
+    { cwd: ROOT, stdio: 'ignore' },
+  );
+  // Its busy processes (not the loader's own: tsx may start esbuild's).
+  const spinners = () => descendantsOf(parent.pid!).filter((pid) => isRunning(pid) && commandLine(pid).includes('process.ppid'));
+  await waitUntil(() => spinners().length === os.availableParallelism(), 30_000, 'one busy process per core');
+  const started = spinners();
+  parent.kill('SIGKILL');
+  await waitUntil(
+    () => !started.some(isRunning),
+    10_000,
+    `the busy processes ${started.join(', ')} to end after the process that started them`,
+  );
 });
