@@ -328,30 +328,39 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
     },
   );
 
+  // The hooks driver hears it from the CLI's StopFailure hook (its error kind in the message); the screen driver from
+  // the CLI's report, which it draws where Claude's reply goes ("API Error: 500 …").
+  it.each([
+    ['hooks', "Claude Code's request to the model failed (server_error): API Error: 500 Internal server boom."],
+    ['screen', "Claude Code's request to the model failed: API Error: 500 Internal server boom."],
+  ] as const)(
+    "a turn that ends on a failed model request (the API's 500): the send is a 502 turn_failed in the CLI's words, the session idle and usable (%s driver)",
+    async (driver, said) => {
+      const prompt = `fail on the API (${driver})`;
+      replies[prompt] = [{ error: { status: 500, type: 'api_error', message: 'Internal server boom' } }];
+      replies[`and now? (${driver})`] = [{ text: 'Back to normal.' }];
+      // No retries: the CLI gives up on the first 500 (it retries with back-off by default).
+      const slot = { cwd: bed.workdir, env: { ...bed.claude.env, CLAUDE_CODE_MAX_RETRIES: '0' } };
+      expect((await call('PUT', '/v1/slots/no-retries', slot)).status).toBe(200);
+      const session = await spawn({ slot: 'no-retries', driver });
+      const failed = await send(session.id, prompt);
+      expect(failed.status).toBe(502);
+      expect(failed.body).toMatchObject({ error: { code: 'turn_failed' } });
+      const { message } = (failed.body as unknown as { error: { message: string } }).error;
+      expect(message.startsWith(said), message).toBe(true);
+      expect(message).toMatch(/The session is back at its prompt: send again\.$/);
+      expect((await call<Session>('GET', `/v1/sessions/${session.id}`)).body.state).toBe('idle');
+      const errors = (await events(session.id)).filter((event) => event.type === 'error');
+      expect(errors.map((event) => event.payload)).toEqual([
+        { code: 'turn_failed', message: expect.stringContaining('Internal server boom') },
+      ]);
+      expect((await send(session.id, `and now? (${driver})`)).body).toMatchObject({ state: 'idle', response: 'Back to normal.' });
+      await call('POST', `/v1/sessions/${session.id}/kill`);
+    },
+  );
+
   // The CLI's Notification hook: 6 s after a permission dialog nobody answered, and once it has idled at its prompt
   // for messageIdleNotifThresholdMs (lowered to 1 s in this slot's Claude Code config).
-  it("a turn that ends on a failed model request (the API's 500): the send is a 502 turn_failed in the CLI's words, the session idle and usable", async () => {
-    replies['fail on the API'] = [{ error: { status: 500, type: 'api_error', message: 'Internal server boom' } }];
-    replies['and now?'] = [{ text: 'Back to normal.' }];
-    // No retries: the CLI gives up on the first 500 (it retries with back-off by default).
-    const slot = { cwd: bed.workdir, env: { ...bed.claude.env, CLAUDE_CODE_MAX_RETRIES: '0' } };
-    expect((await call('PUT', '/v1/slots/no-retries', slot)).status).toBe(200);
-    const session = await spawn({ slot: 'no-retries' });
-    const failed = await send(session.id, 'fail on the API');
-    expect(failed.status).toBe(502);
-    expect(failed.body).toMatchObject({ error: { code: 'turn_failed' } });
-    const { message } = (failed.body as unknown as { error: { message: string } }).error;
-    expect(message).toMatch(/^Claude Code's request to the model failed \(server_error\): API Error: 500 Internal server boom\./);
-    expect(message).toMatch(/The session is back at its prompt: send again\.$/);
-    expect((await call<Session>('GET', `/v1/sessions/${session.id}`)).body.state).toBe('idle');
-    const errors = (await events(session.id)).filter((event) => event.type === 'error');
-    expect(errors.map((event) => event.payload)).toEqual([
-      { code: 'turn_failed', message: expect.stringContaining('Internal server boom') },
-    ]);
-    expect((await send(session.id, 'and now?')).body).toMatchObject({ state: 'idle', response: 'Back to normal.' });
-    await call('POST', `/v1/sessions/${session.id}/kill`);
-  });
-
   it('what the CLI tells the person at its terminal (Notification) are notice events: a permission dialog left waiting, then the idle prompt', async () => {
     const claude = prepareClaudeHome({ apiUrl: bed.stub.url, trustedDirs: [bed.workdir] });
     const config = claudeHomePaths({ HOME: claude.home }).config;

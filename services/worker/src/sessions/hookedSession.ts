@@ -4,7 +4,6 @@ import {
   type DialogReply,
   CONTINUE_AFTER_LIMIT_PROMPT,
   ConflictError,
-  MissionError,
   type MissionEventDraft,
   type PendingApproval,
   type SessionScreen,
@@ -34,6 +33,7 @@ import { transcriptUpdates } from '../transcripts/transcriptContent.ts';
 import { ClaudeQuestionAsk, HeldAsk } from '../claudeQuestions.ts';
 import { formFields, McpInputForm } from '../mcpInput.ts';
 import { exitedState, exitReason, sessionEndReason } from './exitReason.ts';
+import { turnFailedError } from './turn.ts';
 import {
   answerDialog,
   blockedError,
@@ -539,10 +539,7 @@ export class HookedSession implements InteractiveSession {
       this.events.emit({ type: 'error', payload: { code: 'timeout', message } });
       throw new TimeoutError(message, { state: this.state });
     }
-    if (this.turnsEnded > before && this.failedTurn?.turn === this.turnsEnded)
-      throw new MissionError('turn_failed', `${this.failedTurn.message} The session is back at its prompt: send again.`, {
-        state: this.state,
-      });
+    if (this.turnsEnded > before && this.failedTurn?.turn === this.turnsEnded) throw turnFailedError(this.failedTurn.message, this.state);
     return this.turn();
   }
 

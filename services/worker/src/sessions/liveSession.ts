@@ -31,7 +31,7 @@ import {
   waitingPermissionError,
 } from './interactive.ts';
 import { callerError, type Logger } from '@mission/store';
-import { optionFor, toTurn, TurnWatch } from './turn.ts';
+import { failedRequestReport, optionFor, toTurn, turnFailedError, TurnWatch } from './turn.ts';
 
 /** Re-read the screen this long after the last output, and at least this often while output keeps coming. */
 export const SCREEN_SETTLE_MS = 15;
@@ -166,7 +166,7 @@ export class LiveSession implements InteractiveSession {
     const ended = this.waitFor((s) => (watch.ended(s) && !this.guardBusy()) || this.blocking !== null, deadline - Date.now(), 'the reply');
     // Text like `/exit` ends the CLI: that is the reply.
     return ended.then(
-      (s) => this.turn(s),
+      (s) => this.unlessFailed(this.turn(s)),
       (error: unknown) =>
         this.exit ? { state: 'exited', response: this.snapshot.lastResponse, dialog: null, approval: null } : Promise.reject(error),
     );
@@ -193,11 +193,11 @@ export class LiveSession implements InteractiveSession {
     // A dialog held for an approval is answered by deciding the approval: the guard then presses the key (and types the reason).
     if (guard?.approval && !guard.settled && sameDialog(this.snapshot, guard.dialog)) {
       await this.hooks.decideApproval(guard.approval.id, confirmation);
-      return this.turnAfterDialog(dialog, deadline);
+      return this.unlessFailed(await this.turnAfterDialog(dialog, deadline));
     }
     await this.answerDialog(dialog, option.key, guard && sameDialog(this.snapshot, guard.dialog) ? guard.shownSince : Date.now());
     const end = await this.turnAfterDialog(dialog, deadline);
-    return reason ? this.tellRefusal(end, refusalMessage(confirmation.by, reason), deadline - Date.now()) : end;
+    return this.unlessFailed(reason ? await this.tellRefusal(end, refusalMessage(confirmation.by, reason), deadline - Date.now()) : end);
   }
 
   /**
@@ -231,7 +231,7 @@ export class LiveSession implements InteractiveSession {
       reply,
       deadline - Date.now(),
     );
-    return this.turn(this.current());
+    return this.unlessFailed(this.turn(this.current()));
   }
 
   /**
@@ -315,6 +315,18 @@ export class LiveSession implements InteractiveSession {
       response: blocking.kind === 'command_screen' ? blocking.text : turn.response,
       blocking: shownDialog(blocking),
     };
+  }
+
+  /**
+   * The turn a command waited for, unless it ended on a failed model request (the CLI's report of it drawn in Claude's
+   * place): then an `error` event and a `turn_failed` (502) in the CLI's words, the session back at its prompt.
+   */
+  private unlessFailed(turn: SessionTurn): SessionTurn {
+    const report = turn.state === 'idle' ? failedRequestReport(turn.response) : null;
+    if (!report) return turn;
+    const message = `Claude Code's request to the model failed: ${report}`;
+    this.enqueue({ type: 'error', payload: { code: 'turn_failed', message } });
+    throw turnFailedError(message, turn.state);
   }
 
   /** Stops what Claude is doing (Esc; Ctrl+C if that was not enough) and waits for the prompt. */
