@@ -354,6 +354,9 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
       expect(errors.map((event) => event.payload)).toEqual([
         { code: 'turn_failed', message: expect.stringContaining('Internal server boom') },
       ]);
+      // The CLI's report is no message of Claude's.
+      const claudeSaid = (await events(session.id)).filter((event) => event.type === 'assistant_message');
+      expect(claudeSaid.map((event) => event.payload)).toEqual([]);
       expect((await send(session.id, `and now? (${driver})`)).body).toMatchObject({ state: 'idle', response: 'Back to normal.' });
       await call('POST', `/v1/sessions/${session.id}/kill`);
     },

@@ -1,4 +1,5 @@
 import type { MissionEventDraft } from '@mission/contracts';
+import { failedRequestMessage, failedRequestReport } from './failedRequest.ts';
 import type { PermissionDialog, SessionSnapshot, StatusLine, TranscriptBlock } from './screen.ts';
 
 export const STARTING_SNAPSHOT: SessionSnapshot = {
@@ -25,7 +26,8 @@ interface Known {
 /**
  * Turns successive snapshots of one session into events: `state`, `title`, `status`,
  * `permission_request`, `tool_call`, `tool_output`, `user_message` (a prompt, however it was typed),
- * `assistant_message`. Pure logic (no I/O): it
+ * `assistant_message`, and `error` (`turn_failed`: the CLI's report of a failed model request, drawn where Claude's
+ * reply goes, is no message of Claude's). Pure logic (no I/O): it
  * remembers what it published so that scrolling, redraws and streaming do not repeat an event.
  *
  * Blocks of the new snapshot are matched to the known ones even after the screen scrolled: the known
@@ -78,11 +80,7 @@ export class SnapshotDiffer {
         }
       } else if (complete && !record.announced) {
         record.announced = true;
-        events.push(
-          block.kind === 'prompt'
-            ? { type: 'user_message', payload: { text: block.text } }
-            : { type: 'assistant_message', payload: { text: block.text } },
-        );
+        events.push(textEvent(block));
       }
     });
     return events;
@@ -163,4 +161,12 @@ function permissionRequest(dialog: PermissionDialog): MissionEventDraft {
       options: dialog.options.map(({ key, label, meaning }) => ({ key, label, meaning })),
     },
   };
+}
+
+/** The event of a complete prompt or text block: the person's message, Claude's, or the CLI's report of a failed request. */
+function textEvent(block: Exclude<TranscriptBlock, { kind: 'tool' }>): MissionEventDraft {
+  if (block.kind === 'prompt') return { type: 'user_message', payload: { text: block.text } };
+  const failed = failedRequestReport(block.text);
+  if (failed) return { type: 'error', payload: { code: 'turn_failed', message: failedRequestMessage(failed) } };
+  return { type: 'assistant_message', payload: { text: block.text } };
 }

@@ -20,6 +20,7 @@ import { type HookInput, type HookInputOf, NO_DECISION, permissionAnswer, preToo
 import { hookDialog, toolTarget } from '../hooks/toolUseView.ts';
 import type { GuardAnswer } from '../permissions/permissionGuard.ts';
 import { type BlockingDialog, blockedReason, sameBlockingDialog } from '../pty/blockingDialog.ts';
+import { failedRequestMessage } from '../pty/failedRequest.ts';
 import { HookedScreen } from '../pty/hookedScreen.ts';
 import type { PtyExit, PtySession } from '../pty/ptySession.ts';
 import type { Logger } from '@mission/store';
@@ -513,7 +514,7 @@ export class HookedSession implements InteractiveSession {
   private turnFailed(input: HookInputOf<'StopFailure'>): void {
     if (input.error === 'rate_limit' || !this.isOpenTurn(input.prompt_id ?? null)) return;
     const said = input.last_assistant_message ?? input.error_details ?? 'no reason given';
-    const message = `Claude Code's request to the model failed (${input.error}): ${said}`;
+    const message = failedRequestMessage(said, input.error);
     this.events.emit({ type: 'error', payload: { code: 'turn_failed', message } });
     this.endTurn(null, input.prompt_id ?? null);
     this.failedTurn = { turn: this.turnsEnded, message };

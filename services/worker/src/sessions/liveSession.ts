@@ -14,6 +14,7 @@ import {
 import type { PtyExit, PtySession } from '../pty/ptySession.ts';
 import { exitedState, exitReason, sessionEndReason } from './exitReason.ts';
 import { type BlockingDialog, sameBlockingDialog } from '../pty/blockingDialog.ts';
+import { failedRequestMessage, failedRequestReport } from '../pty/failedRequest.ts';
 import { LiveScreen } from '../pty/liveScreen.ts';
 import type { PermissionDialog, SessionSnapshot } from '../pty/screen.ts';
 import { ANIMATION_READ_MS, type ReadTiming } from '../pty/readPacer.ts';
@@ -31,7 +32,7 @@ import {
   waitingPermissionError,
 } from './interactive.ts';
 import { callerError, type Logger } from '@mission/store';
-import { failedRequestReport, optionFor, toTurn, turnFailedError, TurnWatch } from './turn.ts';
+import { optionFor, toTurn, turnFailedError, TurnWatch } from './turn.ts';
 
 /** Re-read the screen this long after the last output, and at least this often while output keeps coming. */
 export const SCREEN_SETTLE_MS = 15;
@@ -319,14 +320,13 @@ export class LiveSession implements InteractiveSession {
 
   /**
    * The turn a command waited for, unless it ended on a failed model request (the CLI's report of it drawn in Claude's
-   * place): then an `error` event and a `turn_failed` (502) in the CLI's words, the session back at its prompt.
+   * place, which the screen's events tell as a `turn_failed` error): then `turn_failed` (502) in the CLI's words, the
+   * session back at its prompt.
    */
   private unlessFailed(turn: SessionTurn): SessionTurn {
     const report = turn.state === 'idle' ? failedRequestReport(turn.response) : null;
-    if (!report) return turn;
-    const message = `Claude Code's request to the model failed: ${report}`;
-    this.enqueue({ type: 'error', payload: { code: 'turn_failed', message } });
-    throw turnFailedError(message, turn.state);
+    if (report) throw turnFailedError(failedRequestMessage(report), turn.state);
+    return turn;
   }
 
   /** Stops what Claude is doing (Esc; Ctrl+C if that was not enough) and waits for the prompt. */

@@ -33,19 +33,6 @@ export function toTurn(snapshot: SessionSnapshot, approval: PendingApproval | nu
   };
 }
 
-/** How Claude Code's report of a failed model request starts, drawn where Claude's reply goes (2.1.332). */
-const FAILED_REQUEST_REPORT = 'API Error';
-
-/**
- * The CLI's report of a failed model request, when it is what a turn ended on (`response`, the last block the screen
- * shows): "API Error: 500 Internal server boom. …", drawn in Claude's place — the screen driver's only word that the
- * turn failed (the hooks driver has the CLI's StopFailure hook). A refused key or a usage limit is told otherwise (a
- * `login_required` or `usage_limit` dialog).
- */
-export function failedRequestReport(response: string | null): string | null {
-  return response?.startsWith(FAILED_REQUEST_REPORT) ? response : null;
-}
-
 /** What a turn that ended on a failed model request answers the command that waited for it: `turn_failed` (502). */
 export function turnFailedError(message: string, state: SessionState): MissionError {
   return new MissionError('turn_failed', `${message} The session is back at its prompt: send again.`, { state });
