@@ -389,6 +389,29 @@ describe('a question Claude asks (AskUserQuestion), as Claude Code posts it and 
     expect(parseBlockingDialog(recorded.screens.answered.join('\n'))).toBeNull();
   });
 
+  // One question alone has no tab bar, only its header (" ☐ Database"): read as anything but the CLI's form, the
+  // hooks driver took its last frames, after the hook was answered, for an `unknown` dialog blocking the session.
+  it("one question alone: the CLI draws its form under the question's header, no tab bar, and it is read as the same form (words go in its last entry)", () => {
+    const one = loadHookRecording<{ screens: { whileHeld: string[]; answered: string[] }; transcript: Record<string, unknown>[] }>(
+      'question-one',
+    );
+    expect(one.screens.whileHeld).toContain(' ☐ Database');
+    expect(parseBlockingDialog(one.screens.whileHeld.join('\n'))).toEqual({
+      kind: 'question',
+      text: 'Which database should we use?\nPostgres: The relational one\nSQLite: The embedded one\nOr an answer in your own words.',
+      options: [
+        { key: '1', label: 'Postgres' },
+        { key: '2', label: 'SQLite' },
+      ],
+      numbered: true,
+      selected: '1',
+      form: { pickAny: false, checked: [], words: '3', typed: 'Type something.' },
+    });
+    expect(parseBlockingDialog(one.screens.answered.join('\n'))).toBeNull();
+    const told = one.transcript.flatMap(transcriptUpdates).filter((update) => update.kind === 'tool_result');
+    expect(told).toEqual([expect.objectContaining({ output: expect.stringContaining('"Which database should we use?"="MySQL, please"') })]);
+  });
+
   it("Claude is told the answers Mission gave in the hook's answer (a pick-any question's labels joined by the CLI)", () => {
     const told = recorded.transcript.flatMap(transcriptUpdates).filter((update) => update.kind === 'tool_result');
     expect(told).toEqual([

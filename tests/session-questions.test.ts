@@ -212,6 +212,33 @@ describe("Claude's questions to the person (AskUserQuestion, real claude CLI)", 
     await call('POST', `/v1/sessions/${session.id}/kill`);
   });
 
+  it('the screen driver: one question alone (its form has no tab bar, only its header) is the same question dialog; words typed into its entry answer it', async () => {
+    replies['one question on the screen'] = [ask('toolu_screen_one', [DATABASE_QUESTION]), { text: 'MariaDB it is.' }];
+    const session = (await call<Session>('POST', '/v1/sessions', { slot: 'default', driver: 'screen' })).body;
+    const asked = await send(session.id, 'one question on the screen');
+    expect(asked.body).toMatchObject({
+      state: 'blocked',
+      blocking: {
+        kind: 'question',
+        text: 'Which database should we use?\nPostgres: The relational one\nSQLite: The embedded one\nOr an answer in your own words.',
+        options: [
+          { key: '1', label: 'Postgres' },
+          { key: '2', label: 'SQLite' },
+        ],
+      },
+    });
+    const worded = await answer(session.id, { text: 'MariaDB, please' });
+    expect(worded.status, JSON.stringify(worded.body)).toBe(200);
+    expect(worded.body.blocking).toBeUndefined();
+    await waitUntil(
+      async () => (await events(session.id)).some((e) => e.type === 'assistant_message' && e.payload.text === 'MariaDB it is.'),
+      60_000,
+      "Claude's reply to the answer",
+    );
+    expect(toolResults('toolu_screen_one')[0]?.content).toContain('"Which database should we use?"="MariaDB, please"');
+    await call('POST', `/v1/sessions/${session.id}/kill`);
+  });
+
   it("a role that denies AskUserQuestion keeps the tool from Claude (its deny rules are the CLI's too): nothing blocks the session", async () => {
     expect((await call('PUT', '/v1/roles/no-questions', { allow: [], confirm: [], deny: ['AskUserQuestion'] })).status).toBe(200);
     expect((await call('PUT', '/v1/slots/no-questions', { role: 'no-questions', cwd: bed.workdir, env: bed.claude.env })).status).toBe(200);
@@ -358,6 +385,9 @@ describe("Claude's questions to the person (AskUserQuestion, real claude CLI)", 
       response: 'MySQL, then.',
     });
     expect(toolResults('toolu_words')[0]?.content).toContain('"Which database should we use?"="MySQL, please"');
+    // Only the question blocked the session: not the CLI's own form, still drawn a moment once the hook was answered.
+    const blockedBy = (await statesOf(session.id)).filter((state) => state.state === 'blocked').map((state) => state.blocking?.kind);
+    expect(blockedBy).toEqual(['question']);
 
     expect((await send(session.id, 'pick again')).body.blocking?.kind).toBe('question');
     const stopped = await call<SessionTurn>('POST', `/v1/sessions/${session.id}/interrupt`);

@@ -130,7 +130,7 @@ function dialogBesideBox(rows: readonly string[], boxRow: number, frame?: Sessio
   // A dialog takes the input box's place: with the box showing, numbered lines are Claude's text.
   if (boxRow >= 0) return noticeUnderPrompt(rows);
   const lines = trimmedRows(rows);
-  const tabs = lines.findIndex((line) => line.startsWith('←') && QUESTION_TABS.test(line));
+  const tabs = lines.findIndex((line) => QUESTION_TABS.test(line));
   if (tabs >= 0) return questionForm(lines, tabs);
   const mcpForm = lines.findIndex((line) => MCP_INPUT_FORM.test(line));
   if (mcpForm >= 0) return mcpInputForm(lines, mcpForm);

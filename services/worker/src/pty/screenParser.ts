@@ -50,9 +50,11 @@ const DIGIT_9 = 0x39;
 export const CURSOR_SIGN = 0x276f;
 /**
  * The tab bar over Claude's question as the CLI draws it (its AskUserQuestion tool): `←  ☐ Database  ☒ Caches  ✔ Submit
- * →`, a tab per question and one to submit. Options under it are answers to Claude, not a tool's permission.
+ * →`, a tab per question and one to submit; over one question alone, only its header, ` ☐ Database` (Claude Code
+ * 2.1.332 draws no Submit tab then: the answer submits it). Options under it are answers to Claude, not a tool's
+ * permission. A row read trimmed matches too.
  */
-export const QUESTION_TABS = /^←\s.*\s✔ Submit\s+→$/;
+export const QUESTION_TABS = /^(?:←\s.*\s✔ Submit\s+→| ?☐ \S.*)$/;
 /** `line` starts (after its blanks) with a digit or the cursor `❯`, as a numbered option does: a test before the pattern's. */
 export function mayBeOption(line: string): boolean {
   const first = firstVisible(line);
