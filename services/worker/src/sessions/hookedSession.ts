@@ -307,6 +307,9 @@ export class HookedSession implements InteractiveSession {
       case 'Stop':
         if (!this.isOpenTurn(input.prompt_id ?? null)) return NO_DECISION;
         this.replyFromStop(input.last_assistant_message ?? null);
+        // The turn ends on the dialog the screen shows now, not on the one of the last paced read, which a frame drawn
+        // since may have closed.
+        this.readScreen();
         this.endTurn(input.last_assistant_message ?? this.lastText, input.prompt_id ?? null);
         return NO_DECISION;
       case 'StopFailure':
