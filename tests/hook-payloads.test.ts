@@ -17,6 +17,7 @@ import {
 } from '@mission/worker';
 import { describe, expect, it } from 'vitest';
 import { loadHookRecording, RECORDED_VERSIONS } from './fixtures/recordings.ts';
+import { QUESTION_FORM_READINGS } from './support/questions.ts';
 
 /** Two tools asked for in one turn (tests/fixtures/recordHooks.ts): the hook calls, and the transcript they name. */
 interface TwoPermissions {
@@ -397,12 +398,7 @@ describe('a question Claude asks (AskUserQuestion), as Claude Code posts it and 
     );
     expect(one.screens.whileHeld).toContain(' ☐ Database');
     expect(parseBlockingDialog(one.screens.whileHeld.join('\n'))).toEqual({
-      kind: 'question',
-      text: 'Which database should we use?\nPostgres: The relational one\nSQLite: The embedded one\nOr an answer in your own words.',
-      options: [
-        { key: '1', label: 'Postgres' },
-        { key: '2', label: 'SQLite' },
-      ],
+      ...QUESTION_FORM_READINGS.single,
       numbered: true,
       selected: '1',
       form: { pickAny: false, checked: [], words: '3', typed: 'Type something.' },

@@ -67,7 +67,8 @@ export const questionFormScenario: Scenario = {
 
 /**
  * What Mission reads off the three screens of {@link questionFormScenario}'s form (the recording's and a live CLI's
- * alike): the pick-any question, the question answered in words, and the review once both are answered.
+ * alike): the pick-any question, the question answered in words (read the same when it is asked alone, under its
+ * header and no tab bar: hooks/question-one.json), and the review once both are answered.
  */
 export const QUESTION_FORM_READINGS = {
   pickAny: {
