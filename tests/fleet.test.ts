@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
 import { CLI_FIRST_REQUEST_MS, processesIn, waitUntil } from './support/processes.ts';
+import { promptAsked } from './support/stubAnthropic.ts';
 import { FLEET_ENV, jsonApi, manageWorkers, startWorkerProcess, type WorkerProcess } from './support/workerProcess.ts';
 import { type PrivateRedis, startPrivateRedis } from '../packages/cli/src/privateRedis.ts';
 
@@ -218,11 +219,7 @@ describe('a fleet of worker processes', () => {
     const working = api(`/v1/sessions/${spawned.id}/send`, { method: 'POST', body: { text: 'Keep working.', timeoutMs: 30_000 } }).catch(
       () => 'worker gone',
     );
-    await waitUntil(
-      () => bed.stub.requests.some((r) => r.lastUserText === 'Keep working.'),
-      CLI_FIRST_REQUEST_MS,
-      'the long turn to start',
-    );
+    await promptAsked(bed.stub, 'Keep working.', 'the long turn to start');
     const message = await api<{ id: string; status: string }>(`/v1/sessions/${spawned.id}/messages`, {
       method: 'POST',
       body: { text: 'For later.' },
@@ -350,11 +347,7 @@ describe('one worker process on a Redis that restarts', () => {
     ).json()) as SessionJson;
     expect(spawned.ownerWorker).toBe('solo');
     const running = await submit('finish while draining');
-    await waitUntil(
-      () => bed.stub.requests.some((r) => r.lastUserText === 'finish while draining'),
-      CLI_FIRST_REQUEST_MS,
-      'the prompt to reach the API',
-    );
+    await promptAsked(bed.stub, 'finish while draining');
 
     worker.child.kill('SIGTERM');
     await waitUntil(

@@ -7,9 +7,9 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareClaudeHome } from './support/claudeEnv.ts';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
-import { CLI_FIRST_REQUEST_MS, processesIn, waitUntil } from './support/processes.ts';
+import { processesIn, waitUntil } from './support/processes.ts';
 import { readSse } from './support/sse.ts';
-import type { StubAnthropic } from './support/stubAnthropic.ts';
+import { promptAsked, type StubAnthropic } from './support/stubAnthropic.ts';
 import type { TestSystem } from './support/system.ts';
 import { type AgentStart, warmAgentReady, warmPoolFor } from './support/warmAgents.ts';
 
@@ -193,11 +193,7 @@ function defineSuite(database: 'postgres' | 'pglite', start: AgentStart) {
       const { task } = await submit({ slot: 'slow', prompt: 'talk slowly' });
       await waitForStatus(task.id, ['running']);
       await waitUntil(() => processesIn(slowDir).length > 0, 10_000, 'claude to start');
-      await waitUntil(
-        () => stub.requests.some((r) => r.lastUserText === 'talk slowly'),
-        CLI_FIRST_REQUEST_MS,
-        'the prompt to reach the API',
-      );
+      await promptAsked(stub, 'talk slowly');
       const agent = start === 'warm' ? waiting : processesIn(slowDir);
       expect(agent).toHaveLength(1);
 

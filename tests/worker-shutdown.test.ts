@@ -3,7 +3,7 @@ import { startWorker } from '@mission/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
 import { CLI_FIRST_REQUEST_MS, processesIn, waitUntil } from './support/processes.ts';
-import type { StubAnthropic } from './support/stubAnthropic.ts';
+import { promptAsked, type StubAnthropic } from './support/stubAnthropic.ts';
 import type { TestSystem } from './support/system.ts';
 
 interface TaskJson {
@@ -46,11 +46,7 @@ describe('graceful worker shutdown', () => {
     stub.enqueue({ text: 'finishing '.repeat(10), chunks: 10, chunkDelayMs: 100 });
     const task = await submit('finish during the grace period');
     await waitUntil(async () => (await getTask(task.id)).status === 'running', 10_000, 'the task to run');
-    await waitUntil(
-      () => stub.requests.some((r) => r.lastUserText === 'finish during the grace period'),
-      CLI_FIRST_REQUEST_MS,
-      'the prompt to reach the API',
-    );
+    await promptAsked(stub, 'finish during the grace period');
 
     await system.worker!.close(20_000);
     const ended = await getTask(task.id);
@@ -62,11 +58,7 @@ describe('graceful worker shutdown', () => {
   it('fails a task still running when the grace period ends whose prompt must not run twice (retry: never)', async () => {
     stub.enqueue({ text: 'slow '.repeat(200), chunks: 200, chunkDelayMs: 100 });
     const task = await submit('never run me twice');
-    await waitUntil(
-      () => stub.requests.some((r) => r.lastUserText === 'never run me twice'),
-      CLI_FIRST_REQUEST_MS,
-      'the prompt to reach the API',
-    );
+    await promptAsked(stub, 'never run me twice');
     const worker = system.worker!.id;
 
     await system.worker!.close(500);
@@ -85,11 +77,7 @@ describe('graceful worker shutdown', () => {
       stub.enqueue({ text: 'slow '.repeat(200), chunks: 200, chunkDelayMs: 100 }, { text: 'Done on the second worker.' });
       const task = await submit('outlive the grace period', { retry: 'safe' });
       await waitUntil(async () => (await getTask(task.id)).status === 'running', 10_000, 'the task to run');
-      await waitUntil(
-        () => stub.requests.some((r) => r.lastUserText === 'outlive the grace period'),
-        CLI_FIRST_REQUEST_MS,
-        'the prompt to reach the API',
-      );
+      await promptAsked(stub, 'outlive the grace period');
       expect(processesIn(workdir).length).toBeGreaterThan(0);
       const first = (await getTask(task.id)).workerId;
 
@@ -113,6 +101,7 @@ describe('graceful worker shutdown', () => {
       expect(states).toEqual(['queued', 'running', 'queued', 'running', 'succeeded']);
       expect(events.find((e, i) => i > 0 && e.payload.state === 'queued')?.payload.reason).toContain('shut down');
     },
+    // Two claudes start, one after the other.
     2 * CLI_FIRST_REQUEST_MS + 60_000,
-  ); // two claudes start, one after the other
+  );
 });

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CLI_FIRST_REQUEST_MS, waitUntil } from './processes.ts';
 
 /** What the stub answers to one request. */
 export interface StubReply {
@@ -59,6 +60,14 @@ export interface StubAnthropic {
    */
   endTest(): StubReply[];
   close(): Promise<void>;
+}
+
+/**
+ * Resolves once a request of `stub` carries `prompt` as its last user text (any of them, not only the last): a real
+ * claude's prompt has reached the API, within CLI_FIRST_REQUEST_MS of its launch. `what` names it in a timeout's message.
+ */
+export function promptAsked(stub: StubAnthropic, prompt: string, what = 'the prompt to reach the API'): Promise<void> {
+  return waitUntil(() => stub.requests.some((request) => request.lastUserText === prompt), CLI_FIRST_REQUEST_MS, what);
 }
 
 /** The stubs open in this test file, checked after each of its tests (tests/support/stubChecks.ts). */
