@@ -9,6 +9,7 @@ import {
   hookSettings,
   blockingDialogOn,
   formFields,
+  mcpRequestAsk,
   McpInputForm,
   parseBlockingDialog,
   parseHookInput,
@@ -463,6 +464,52 @@ describe("an MCP server's request for input (elicitation), as Claude Code posts 
         output: 'deploy: {"action":"accept","content":{"region":"us-east","replicas":3,"note":"after the freeze"}}',
       }),
     ]);
+  });
+});
+
+/** An MCP server's page to open (URL mode), accepted as Mission accepts it (tests/fixtures/recordElicitation.ts). */
+describe("an MCP server's page to open (elicitation, URL mode), as Claude Code posts it and takes the answer back", () => {
+  const recorded = loadHookRecording<{
+    calls: Record<string, unknown>[];
+    screens: { whileHeld: string[]; answered: string[] };
+    transcript: Record<string, unknown>[];
+  }>('elicitation-url');
+  const calls = recorded.calls.map(parseHookInput);
+
+  it('comes as an Elicitation call with the server, its message and the page, which Mission puts to the person as one dialog', () => {
+    expect(calls.map((call) => call.hook_event_name)).toEqual([
+      'UserPromptSubmit',
+      'PreToolUse',
+      'Elicitation',
+      'PostToolUse',
+      'Stop',
+      'SessionEnd',
+    ]);
+    const request = calls[2] as Extract<(typeof calls)[number], { hook_event_name: 'Elicitation' }>;
+    expect(request).toMatchObject({
+      mcp_server_name: 'deployer',
+      message: 'Sign in to the cloud to deploy',
+      mode: 'url',
+      url: 'https://cloud.example.com/sign-in?session=deploy-42',
+    });
+    expect(mcpRequestAsk(request)?.dialog).toEqual({
+      kind: 'mcp_input',
+      text: 'MCP server “deployer” asks you to open a page: Sign in to the cloud to deploy\nhttps://cloud.example.com/sign-in?session=deploy-42\nOpen it yourself (Mission opens nothing), then accept; or decline.',
+      options: [
+        { key: '1', label: 'Accept' },
+        { key: '2', label: 'Decline' },
+      ],
+      numbered: true,
+      selected: null,
+    });
+  });
+
+  it('while the hook is held the CLI shows its tool running and no dialog of its own; accepted, the server hears it and the turn goes on', () => {
+    expect(parseBlockingDialog(recorded.screens.whileHeld.join('\n'))).toBeNull();
+    expect(recorded.screens.whileHeld.join('\n')).toContain('deployer - deploy (MCP)');
+    expect(parseBlockingDialog(recorded.screens.answered.join('\n'))).toBeNull();
+    const told = recorded.transcript.flatMap(transcriptUpdates).filter((update) => update.kind === 'tool_result');
+    expect(told).toEqual([expect.objectContaining({ output: 'deploy: {"action":"accept"}' })]);
   });
 });
 

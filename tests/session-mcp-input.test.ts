@@ -3,17 +3,20 @@ import path from 'node:path';
 import type { MissionEvent, Session, SessionTurn } from '@mission/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
-import { deployerArgs } from './support/deployerMcp.ts';
+import { DEPLOYER_PAGE, deployerArgs } from './support/deployerMcp.ts';
 import { scriptByPrompt, type StubReply } from './support/stubAnthropic.ts';
 
 /**
- * An MCP server of a session's Claude asks the person for input (MCP elicitation: a form), on the real claude CLI
+ * An MCP server of a session's Claude asks the person for input (MCP elicitation: a form, or a page to open), on the real claude CLI
  * against the stub API. Before, Mission read the CLI's own form off the screen as a slash command's screen
  * (`command_screen`, "close it with Esc"), and the `send` that led to it waited out its whole timeout. Now the CLI's
  * Elicitation hook is held: the session is `blocked` on an `mcp_input` dialog — the request, then each field — and
  * the answers go back through the hook; nothing is typed into the CLI's form.
  * MISSION_TEST_STRESS=load|pause|both runs them under CPU load and/or with claude paused in bursts.
  */
+/** A page no person should be shown by Mission (not http(s)): left to the CLI's own dialog. */
+const FTP_PAGE = 'ftp://cloud.example.com/sign-in';
+
 describe("an MCP server's request for input in a session (real claude CLI)", () => {
   let bed: ClaudeTestBed;
   let replies: Record<string, StubReply[]>;
@@ -26,6 +29,14 @@ describe("an MCP server's request for input in a session (real claude CLI)", () 
     deployLog = path.join(bed.workdir, 'deploys.jsonl');
     const slot = { cwd: bed.workdir, env: bed.claude.env, args: deployerArgs(bed.workdir, deployLog) };
     expect((await bed.system.call('PUT', '/v1/slots/deployer', slot)).status).toBe(200);
+    // The same server asking the person to open a page (URL mode): one Mission shows, one it leaves to the CLI.
+    for (const [name, page] of [
+      ['deployer-page', DEPLOYER_PAGE],
+      ['deployer-ftp', FTP_PAGE],
+    ]) {
+      const pageSlot = { ...slot, args: deployerArgs(bed.workdir, deployLog, page) };
+      expect((await bed.system.call('PUT', `/v1/slots/${name}`, pageSlot)).status).toBe(200);
+    }
   });
   afterAll(async () => {
     await bed?.close();
@@ -137,7 +148,62 @@ describe("an MCP server's request for input in a session (real claude CLI)", () 
     expect(asked.body.blocking?.text).toMatch(/^MCP server “deployer” requests your input\nWhere should it go\?/);
     const typed = await send(session.id, 'hello?');
     expect(typed.status).toBe(409);
-    expect(JSON.stringify(typed.body)).toContain("an MCP server asks for input on the CLI's own form");
+    expect(JSON.stringify(typed.body)).toContain("an MCP server asks for input on the CLI's own dialog (a form, or a page to open)");
+    await call('POST', `/v1/sessions/${session.id}/kill`);
+  });
+
+  it('a page to open (URL mode): one `mcp_input` dialog with the page, accept or decline; accepted, the server hears it through the hook and the turn goes on', async () => {
+    deploy('toolu_deploy_page', 'deploy after signing in');
+    const session = await spawn({ slot: 'deployer-page' });
+    const asked = await send(session.id, 'deploy after signing in');
+    expect(asked.status).toBe(200);
+    expect(asked.body).toMatchObject({
+      state: 'blocked',
+      dialog: null,
+      blocking: {
+        kind: 'mcp_input',
+        text: `MCP server “deployer” asks you to open a page: Sign in to the cloud to deploy\n${DEPLOYER_PAGE}\nOpen it yourself (Mission opens nothing), then accept; or decline.`,
+        options: [
+          { key: '1', label: 'Accept' },
+          { key: '2', label: 'Decline' },
+        ],
+      },
+    });
+    // Held by the hook: the CLI draws no dialog of its own meanwhile.
+    const screen = await call<{ lines: string[] }>('GET', `/v1/sessions/${session.id}/screen?format=json`);
+    expect(screen.body.lines.join('\n')).not.toContain('wants to open a URL');
+    const refused = await answer(session.id, { text: 'done' });
+    expect(refused.status).toBe(400);
+    const done = await answer(session.id, { option: '1' });
+    expect(done.body).toMatchObject({ state: 'idle', response: 'Deployed.' });
+    expect(deployResults('toolu_deploy_page')).toEqual(['deploy: {"action":"accept"}']);
+    await call('POST', `/v1/sessions/${session.id}/kill`);
+  });
+
+  it("a page Mission does not show (not http(s)) is left to the CLI's own dialog: the send stops there, `blocked` on `mcp_input`, not at its timeout", async () => {
+    deploy('toolu_deploy_ftp', 'deploy from ftp');
+    const session = await spawn({ slot: 'deployer-ftp' });
+    const asked = await send(session.id, 'deploy from ftp');
+    expect(asked.status).toBe(200);
+    expect(asked.body).toMatchObject({ state: 'blocked', blocking: { kind: 'mcp_input', options: [] } });
+    expect(asked.body.blocking?.text).toMatch(/^MCP server “deployer” wants to open a URL\nSign in to the cloud to deploy\n/);
+    expect(asked.body.response ?? '').not.toContain('wants to open a URL');
+    const stopped = await call<SessionTurn>('POST', `/v1/sessions/${session.id}/interrupt`);
+    expect(stopped.body.state).toBe('idle');
+    expect(JSON.parse(fs.readFileSync(deployLog, 'utf8').trim().split('\n').at(-1)!)).toMatchObject({ action: 'cancel' });
+    await call('POST', `/v1/sessions/${session.id}/kill`);
+  });
+
+  it("the screen driver reads the CLI's own page dialog as `mcp_input` (not a slash command's screen, not the reply), with nothing Mission presses", async () => {
+    replies['deploy after signing in on screen'] = [
+      { text: 'Deploying.', toolUses: [{ id: 'toolu_deploy_page_screen', name: 'mcp__deployer__deploy', input: {} }] },
+    ];
+    const session = await spawn({ slot: 'deployer-page', driver: 'screen' });
+    const asked = await send(session.id, 'deploy after signing in on screen');
+    expect(asked.status).toBe(200);
+    expect(asked.body).toMatchObject({ state: 'blocked', blocking: { kind: 'mcp_input', options: [] } });
+    expect(asked.body.blocking?.text).toMatch(/^MCP server “deployer” wants to open a URL\nSign in to the cloud to deploy\n/);
+    expect(asked.body.response ?? '').not.toContain('wants to open a URL');
     await call('POST', `/v1/sessions/${session.id}/kill`);
   });
 });

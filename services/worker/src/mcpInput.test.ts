@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HeldAsk } from './claudeQuestions.ts';
-import { formFields, McpInputForm } from './mcpInput.ts';
+import { formFields, McpInputForm, McpPageRequest, mcpRequestAsk, pageToOpen } from './mcpInput.ts';
 
 /** The form of tests/support/elicitingMcpServer.mjs, as the CLI's Elicitation hook gives it (Claude Code 2.1.332). */
 const DEPLOY_FORM = {
@@ -137,5 +137,63 @@ describe('McpInputForm', () => {
     withdrawn.withdraw();
     expect(answer((await withdrawn.settled) as never)).toEqual({ hookEventName: 'Elicitation', action: 'cancel' });
     expect(withdrawn.ask.withdrawInterrupts).toBe(false);
+  });
+});
+
+describe('McpPageRequest', () => {
+  const PAGE = 'https://cloud.example.com/sign-in?session=deploy-42';
+  const request = (url: unknown, mode = 'url') => ({
+    session_id: 's',
+    transcript_path: '/t.jsonl',
+    cwd: '/w',
+    hook_event_name: 'Elicitation' as const,
+    mcp_server_name: 'deployer',
+    message: 'Sign in to deploy',
+    mode,
+    ...(url === undefined ? {} : { url: url as string }),
+  });
+
+  it('asks to open the page, accepted or declined; the answer goes back as the server asked for it, with no content', () => {
+    const page = new McpPageRequest('deployer', 'Sign in to deploy', PAGE);
+    expect(page.dialog).toMatchObject({
+      kind: 'mcp_input',
+      text: `MCP server “deployer” asks you to open a page: Sign in to deploy\n${PAGE}\nOpen it yourself (Mission opens nothing), then accept; or decline.`,
+      options: [
+        { key: '1', label: 'Accept' },
+        { key: '2', label: 'Decline' },
+      ],
+    });
+    expect(answer(page.answer({ option: '1' }) as never)).toEqual({ hookEventName: 'Elicitation', action: 'accept' });
+    expect(answer(page.answer({ option: '2' }) as never)).toEqual({ hookEventName: 'Elicitation', action: 'decline' });
+    expect(() => page.answer({ text: 'done' })).toThrow(`the MCP server's page takes 1 (accept) or 2 (decline), not {"text":"done"}`);
+    expect(() => page.answer({ option: '3' })).toThrow('takes 1 (accept) or 2 (decline)');
+  });
+
+  it('held: nobody answering cancels the request with a notice, as for a form', async () => {
+    const unanswered = new HeldAsk(new McpPageRequest('deployer', 'Sign in', PAGE), 1);
+    expect(answer((await unanswered.settled) as never)).toEqual({ hookEventName: 'Elicitation', action: 'cancel' });
+    expect(unanswered.unansweredNotice?.text).toBe('nobody answered MCP server “deployer” within 1 min: its request was cancelled');
+  });
+
+  it('shows only an http(s) address on one line of visible characters; any other is left to the CLI', () => {
+    expect(pageToOpen(PAGE)).toBe(PAGE);
+    expect(pageToOpen('http://localhost:8080/callback')).toBe('http://localhost:8080/callback');
+    for (const url of [
+      'javascript:alert(1)',
+      'file:///etc/passwd',
+      'ftp://example.com/x',
+      'https://example.com/a b',
+      'https://example.com/\nAccept to continue',
+      'https://example.com/\u202eevil',
+      'not a url',
+      42,
+      undefined,
+    ])
+      expect(pageToOpen(url)).toBeNull();
+    expect(mcpRequestAsk(request(PAGE))).toBeInstanceOf(McpPageRequest);
+    expect(mcpRequestAsk(request('javascript:alert(1)'))).toBeNull();
+    expect(mcpRequestAsk(request(undefined))).toBeNull();
+    expect(mcpRequestAsk({ ...request(undefined, 'form'), requested_schema: DEPLOY_FORM })).toBeInstanceOf(McpInputForm);
+    expect(mcpRequestAsk({ ...request(undefined, 'tty'), requested_schema: DEPLOY_FORM })).toBeNull();
   });
 });

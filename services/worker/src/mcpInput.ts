@@ -8,13 +8,14 @@ import {
   textOr,
   windowMinutes,
 } from '@mission/contracts';
-import { elicitationAnswer } from './hooks/hookPayloads.ts';
+import { elicitationAnswer, type HookInputOf } from './hooks/hookPayloads.ts';
 import type { PersonAsk } from './claudeQuestions.ts';
 
 /*
- * An MCP server's request for input (MCP elicitation, form mode) in a session, as the CLI's Elicitation hook gives it:
- * put to the session's person as `mcp_input` dialogs, one at a time — first the request (fill it in, or decline),
- * then each field — and answered back through the hook, so nothing is typed into the CLI's own form. Pure.
+ * An MCP server's request for input (MCP elicitation) in a session, as the CLI's Elicitation hook gives it: a form
+ * (form mode) put to the session's person as `mcp_input` dialogs, one at a time — first the request (fill it in, or
+ * decline), then each field — or a page to open (URL mode: accept or decline), and answered back through the hook, so
+ * nothing is typed into the CLI's own dialog. Pure.
  * Seen on Claude Code 2.1.332: the hook's `{action: "accept", content}` answers the server with no dialog drawn.
  */
 
@@ -80,6 +81,22 @@ export function formFields(schema: unknown): Field[] | null {
 }
 
 const LEAVE_UNSET = { key: '0', label: 'Leave it unset' };
+/** The hook's answer that cancels an MCP server's request: the person interrupted, or nobody answered. */
+const CANCELLED = elicitationAnswer({ action: 'cancel' });
+
+/**
+ * What Mission asks the person for an Elicitation call: its form (form mode, the default) or its page (URL mode), or
+ * null for one it leaves to the CLI's own dialog (a field of a shape MCP's forms do not have, a page that is not http(s)).
+ */
+export function mcpRequestAsk(request: HookInputOf<'Elicitation'>): PersonAsk | null {
+  if (request.mode === 'url') {
+    const page = pageToOpen(request.url);
+    return page ? new McpPageRequest(request.mcp_server_name, request.message, page) : null;
+  }
+  if ((request.mode ?? 'form') !== 'form') return null;
+  const fields = formFields(request.requested_schema);
+  return fields ? new McpInputForm(request.mcp_server_name, request.message, fields) : null;
+}
 
 /** An MCP server's form, asked of the session's person one dialog at a time. */
 export class McpInputForm implements PersonAsk {
@@ -127,22 +144,77 @@ export class McpInputForm implements PersonAsk {
     return this.step < this.fields.length ? null : elicitationAnswer({ action: 'accept', content: this.content });
   }
 
-  readonly withdrawn = elicitationAnswer({ action: 'cancel' });
+  readonly withdrawn = CANCELLED;
 
   unanswered(windowMs: number): { answer: object; notice: { kind: string; text: string } } {
-    const minutes = windowMinutes(windowMs);
-    return {
-      answer: elicitationAnswer({ action: 'cancel' }),
-      notice: {
-        kind: 'input_unanswered',
-        text: `nobody answered MCP server “${this.server}” within ${minutes} min: its request was cancelled`,
-      },
-    };
+    return cancelledUnanswered(this.server, windowMs);
   }
 
   private shown(text: string, options: QuestionDialog['options']): QuestionDialog {
-    return { kind: 'mcp_input', text, options, numbered: true, selected: null };
+    return mcpInputDialog(text, options);
   }
+}
+
+/**
+ * A page an MCP server asks the person to open (URL mode: a sign-in, a payment), as one `mcp_input` dialog: the page's
+ * address, and accept (the person opens it themselves: Mission opens nothing) or decline. What Claude Code's own
+ * dialog offers on a machine without a browser ("Accept", "Decline"), answered the same way through the hook.
+ */
+export class McpPageRequest implements PersonAsk {
+  readonly withdrawInterrupts = false;
+  readonly withdrawn = CANCELLED;
+  readonly dialog: QuestionDialog;
+
+  constructor(
+    private readonly server: string,
+    message: string,
+    url: string,
+  ) {
+    this.dialog = mcpInputDialog(
+      `MCP server “${server}” asks you to open a page: ${message}\n${url}\nOpen it yourself (Mission opens nothing), then accept; or decline.`,
+      [
+        { key: '1', label: 'Accept' },
+        { key: '2', label: 'Decline' },
+      ],
+    );
+  }
+
+  answer(reply: DialogReply): object {
+    const key = 'option' in reply ? reply.option : null;
+    if (key === '1') return elicitationAnswer({ action: 'accept' });
+    if (key === '2') return elicitationAnswer({ action: 'decline' });
+    throw new BadRequestError(`the MCP server's page takes 1 (accept) or 2 (decline), not ${JSON.stringify(reply)}`);
+  }
+
+  unanswered(windowMs: number): { answer: object; notice: { kind: string; text: string } } {
+    return cancelledUnanswered(this.server, windowMs);
+  }
+}
+
+/**
+ * The page of a URL-mode request as Mission shows it, or null when it is not one to show a person: only an http(s)
+ * address, in one line of visible characters (no control character or blank could make the dialog's text say more than
+ * the server's page). Those are left to the CLI's own dialog, which refuses to open what is not http(s) itself.
+ */
+export function pageToOpen(url: unknown): string | null {
+  if (typeof url !== 'string' || !URL.canParse(url) || /[\s\p{C}]/u.test(url)) return null;
+  const { protocol } = new URL(url);
+  return protocol === 'https:' || protocol === 'http:' ? url : null;
+}
+
+/** The hook's answer when nobody answered MCP server `server` within `windowMs`: the request cancelled, with a notice. */
+function cancelledUnanswered(server: string, windowMs: number): { answer: object; notice: { kind: string; text: string } } {
+  return {
+    answer: CANCELLED,
+    notice: {
+      kind: 'input_unanswered',
+      text: `nobody answered MCP server “${server}” within ${windowMinutes(windowMs)} min: its request was cancelled`,
+    },
+  };
+}
+
+function mcpInputDialog(text: string, options: QuestionDialog['options']): QuestionDialog {
+  return { kind: 'mcp_input', text, options, numbered: true, selected: null };
 }
 
 /** What a typed field takes: `words`, or a number and its bounds ("a whole number from 1 to 5"). */

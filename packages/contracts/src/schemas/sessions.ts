@@ -113,7 +113,8 @@ export type PermissionDialogView = z.infer<typeof permissionDialogSchema>;
  * answer, a screen of its own a slash command opened (`command_screen`: closed with Esc, what interrupt presses), or
  * a question Claude itself puts to the person (`question`: its AskUserQuestion tool, one question at a time, answered
  * with an option's key, several for a pick-any question, or in the person's own words), or an MCP server's request for
- * input (`mcp_input`: the request, then each field of its form, answered the same ways).
+ * input (`mcp_input`: the request, then each field of its form, answered the same ways; or a page to open, accepted
+ * or declined).
  */
 export const blockingDialogKinds = [
   'question',

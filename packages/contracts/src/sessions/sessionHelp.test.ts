@@ -39,7 +39,7 @@ describe('what a session waits on, and how it goes on', () => {
       );
   });
 
-  it("an MCP server's request for input: answered step by step with an option or text; on the CLI's own form, at its terminal", () => {
+  it("an MCP server's request for input: answered step by step with an option or text; on the CLI's own dialog, at its terminal", () => {
     const request: BlockingDialogView = {
       kind: 'mcp_input',
       text: 'MCP server “deployer” asks for input: Where should it go?',
@@ -52,7 +52,7 @@ describe('what a session waits on, and how it goes on', () => {
       'an MCP server asks for input: answer it with POST /v1/sessions/:id/answer (`mission answer`, mission_pty_answer), {"option": "<key>"} for one of: 1: Fill it in; 2: Decline, or {"text": "…"} where it takes text',
     );
     expect(howToGetPast({ kind: 'mcp_input', text: 'MCP server “deployer” requests your input', options: [] })).toBe(
-      "an MCP server asks for input on the CLI's own form: fill it in at the session's terminal (`mission attach`, or the web console), or interrupt the session (Esc cancels the form)",
+      "an MCP server asks for input on the CLI's own dialog (a form, or a page to open): answer it at the session's terminal (`mission attach`, or the web console), or interrupt the session (Esc cancels it)",
     );
   });
 

@@ -41,7 +41,7 @@ export function howToGetPast(dialog: BlockingDialogView): string {
     return `Claude asks a question: answer it with POST /v1/sessions/:id/answer (\`mission answer\`, mission_pty_answer), {"option": "<key>"} for one of: ${options}, or {"text": "<your own words>"}`;
   // An MCP server's request for input: the request, then each field of its form, one answer at a time.
   if (dialog.kind === 'mcp_input' && dialog.options.length === 0)
-    return "an MCP server asks for input on the CLI's own form: fill it in at the session's terminal (`mission attach`, or the web console), or interrupt the session (Esc cancels the form)";
+    return "an MCP server asks for input on the CLI's own dialog (a form, or a page to open): answer it at the session's terminal (`mission attach`, or the web console), or interrupt the session (Esc cancels it)";
   if (dialog.kind === 'mcp_input')
     return `an MCP server asks for input: answer it with POST /v1/sessions/:id/answer (\`mission answer\`, mission_pty_answer), {"option": "<key>"} for one of: ${options}, or {"text": "…"} where it takes text`;
   if (dialog.options.length > 0)

@@ -60,6 +60,7 @@ export const hookInputSchema = z.discriminatedUnion('hook_event_name', [
     message: z.string(),
     mode: z.string().optional(),
     requested_schema: z.unknown().optional(),
+    url: z.string().optional(),
   }),
 ]);
 export type HookInput = z.infer<typeof hookInputSchema>;
@@ -91,9 +92,9 @@ export function permissionAnswer(
   return { hookSpecificOutput: { hookEventName: 'PermissionRequest', decision } };
 }
 
-/** The answer to an Elicitation: the person's form (`accept` with its content), or a no (`decline`, `cancel`). */
+/** The answer to an Elicitation: the person's form (`accept` with its content; a page to open: `accept` alone), or a no (`decline`, `cancel`). */
 export function elicitationAnswer(
-  result: { action: 'accept'; content: Record<string, string | number | boolean | string[]> } | { action: 'decline' | 'cancel' },
+  result: { action: 'accept'; content?: Record<string, string | number | boolean | string[]> } | { action: 'decline' | 'cancel' },
 ): object {
   return { hookSpecificOutput: { hookEventName: 'Elicitation', ...result } };
 }

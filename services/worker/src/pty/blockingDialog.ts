@@ -157,12 +157,13 @@ function dialogBesideBox(rows: readonly string[], boxRow: number, frame?: Sessio
 }
 
 /**
- * The title of the CLI's own form for an MCP server's request for input (elicitation), drawn when no hook answered it
- * (a page to open, a field Mission does not ask): "MCP server “probe” requests your input" (Claude Code 2.1.332).
+ * The title of the CLI's own dialog for an MCP server's request for input (elicitation), drawn when no hook answered
+ * it, in Claude Code 2.1.332's words: a form ("MCP server “probe” requests your input"), a page to open ("MCP server
+ * “probe” wants to open a URL"), and the page's wait once accepted ("MCP server “probe” — waiting for completion").
  */
-const MCP_INPUT_FORM = /^\s*MCP server “.+” requests your input$/;
+const MCP_INPUT_FORM = /^\s*MCP server “.+”(?: requests your input| wants to open a URL| — waiting for completion)$/;
 
-/** The CLI's own form for an MCP server's request (its title at `title`): nothing Mission presses; its text down to the key hint. */
+/** The CLI's own dialog for an MCP server's request (its title at `title`): nothing Mission presses; its text down to the key hint. */
 function mcpInputForm(lines: readonly string[], title: number): BlockingDialog {
   const hint = lines.findLastIndex((line) => line !== '');
   const text = lines

@@ -32,7 +32,7 @@ import { NotOwnedError } from '../ownedFiles.ts';
 import { JsonlTail } from '../transcripts/transcriptTail.ts';
 import { transcriptUpdates } from '../transcripts/transcriptContent.ts';
 import { ClaudeQuestionAsk, HeldAsk } from '../claudeQuestions.ts';
-import { formFields, McpInputForm } from '../mcpInput.ts';
+import { mcpRequestAsk } from '../mcpInput.ts';
 import { exitedState, exitReason, sessionEndReason } from './exitReason.ts';
 import { turnFailedError } from './turn.ts';
 import {
@@ -402,15 +402,13 @@ export class HookedSession implements InteractiveSession {
   }
 
   /**
-   * An MCP server asks the person for input (elicitation): a form whose fields Mission can ask is put to the person as
-   * `mcp_input` dialogs and answered through the hook; any other (a page to open, a field of another shape) is left to
-   * the CLI's own dialog, which the screen shows.
+   * An MCP server asks the person for input (elicitation): a form whose fields Mission can ask, or an http(s) page to
+   * open, is put to the person as `mcp_input` dialogs and answered through the hook; any other (a field of another
+   * shape, an address of another kind) is left to the CLI's own dialog, which the screen shows (`blocked` on it).
    */
   private async elicitation(input: HookInputOf<'Elicitation'>, withdrawn: AbortSignal): Promise<object> {
-    const fields = (input.mode ?? 'form') === 'form' ? formFields(input.requested_schema) : null;
-    if (!fields) return NO_DECISION;
-    const form = new McpInputForm(input.mcp_server_name, input.message, fields);
-    return this.askPerson(new HeldAsk(form, this.hooks.askWindowMs), withdrawn);
+    const ask = mcpRequestAsk(input);
+    return ask ? this.askPerson(new HeldAsk(ask, this.hooks.askWindowMs), withdrawn) : NO_DECISION;
   }
 
   /**
@@ -531,7 +529,9 @@ export class HookedSession implements InteractiveSession {
   private async turnEnd(before: number, deadline: number, what: string, timeoutMs: number): Promise<SessionTurn> {
     try {
       await this.events.waitFor(
-        () => this.exit !== null || this.turnsEnded > before || this.waitingForPerson() || this.limitHold !== null,
+        // Blocked: by a dialog of the CLI's own no hook reports (the screen shows it), which waits for a person too.
+        () =>
+          this.exit !== null || this.turnsEnded > before || this.waitingForPerson() || this.limitHold !== null || this.phase === 'blocked',
         deadline - Date.now(),
         what,
         () => this.state,
