@@ -36,6 +36,10 @@ export class JsonlTail {
   }
 
   read(): Record<string, unknown>[] {
+    // Most reads find nothing new (the hooks driver reads at each screen read): a file no longer than what was read
+    // is not opened. A link or another kind of file goes on to the open, which refuses it.
+    const seen = fs.lstatSync(this.file, { throwIfNoEntry: false });
+    if (!seen || (seen.isFile() && seen.size <= this.offset)) return [];
     let fd: number;
     try {
       fd = fs.openSync(this.file, ownedReadFlags(this.owner));
