@@ -538,6 +538,14 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
     expect(events[0]).toMatchObject({ type: 'state', payload: { state: 'queued' } });
     expect(events.find((event) => event.type === 'result')?.payload).toMatchObject({ text: 'Hello from the stub.', isError: false });
     expect(events.at(-1)).toMatchObject({ type: 'state', payload: { state: 'succeeded' } });
+    // --tail: only the last N stored.
+    const tail = await mission(['logs', task.id, '--tail', '2', '--json']);
+    expect(
+      tail.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as MissionEvent),
+    ).toEqual(stored.slice(-2));
 
     // The same events for people: one line each (in order), no colors when piped.
     const logs = await mission(['logs', task.id]);
@@ -889,6 +897,14 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
         "mission: 'task_1abc' is a task's id; approve takes an approval's (appr_…): a task stops with `mission cancel`\nRun `mission help approve` for usage.\n",
       ],
       [['attach', 'ses_x', '--json'], 'mission: attach has no --json output\nRun `mission help attach` for usage.\n'],
+      [
+        ['logs', 'task_1abc', '--tail', '0'],
+        "mission: --tail must be a number of events from 1 to 2147483647, not '0'\nRun `mission help logs` for usage.\n",
+      ],
+      [
+        ['logs', 'task_1abc', '--tail', 'ten'],
+        "mission: --tail must be a number of events from 1 to 2147483647, not 'ten'\nRun `mission help logs` for usage.\n",
+      ],
     ] as const;
     const runs = await Promise.all(usage.map(([args]) => mission([...args])));
     usage.forEach(([args, stderr], index) => expect(runs[index], args.join(' ')).toEqual({ code: 2, stdout: '', stderr }));

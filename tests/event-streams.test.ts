@@ -120,6 +120,37 @@ describe('event streams under fan-out', () => {
     expect([...seqs, ...rest]).toEqual(Array.from({ length: count + 2 }, (_, i) => i + 1));
   }, 120_000);
 
+  it('?last=N starts at the last N stored events, then follows; Last-Event-ID still resumes; with ?after= or under 1 it is a 400', async () => {
+    const id = await queuedTask(system);
+    const owner = { kind: 'task' as const, id };
+    for (let i = 0; i < 4; i++) await system.core.events.append(owner, { type: 'assistant_message', payload: { text: `line ${i}` } });
+    const ids = (messages: SseMessage[]) => messages.filter((m) => m.event !== 'end').map((m) => Number(m.id));
+    const stored = async (query: string, headers: Record<string, string> = {}) =>
+      ids(await readSse(await system.fetch(`/v1/tasks/${id}/events?${query}`, { headers }), (m) => m.event === 'end'));
+
+    expect(await stored('last=2&follow=false')).toEqual([4, 5]);
+    expect(await stored('last=1&follow=false')).toEqual([5]);
+    expect(await stored('last=50&follow=false')).toEqual([1, 2, 3, 4, 5]);
+    // A reconnect sends the same URL with the seq it got to: that wins.
+    expect(await stored('last=2&follow=false', { 'last-event-id': '2' })).toEqual([3, 4, 5]);
+
+    // Its response begins once its start is taken (the headers come after it): the events written then are new ones.
+    const following = readSse(await system.fetch(`/v1/tasks/${id}/events?last=1`), (m) => m.event === 'end');
+    await system.core.events.append(owner, { type: 'assistant_message', payload: { text: 'live' } });
+    await system.core.events.append(owner, { type: 'state', payload: { state: 'cancelled' } });
+    expect(ids(await following)).toEqual([5, 6, 7]);
+
+    for (const [query, message] of [
+      ['after=1&last=2', '?after= and ?last= do not go together'],
+      ['last=0', 'last'],
+      ['last=two', 'last'],
+    ]) {
+      const refused = await system.fetch(`/v1/tasks/${id}/events?${query}`);
+      expect(refused.status).toBe(400);
+      expect(((await refused.json()) as { error: { message: string } }).error.message).toContain(message);
+    }
+  });
+
   it('two writers bursting on one owner at once get consecutive seqs, each in its own order', async () => {
     const owner = { kind: 'task' as const, id: 'task_two_writers' };
     const burst = (writer: string) =>

@@ -22,7 +22,8 @@ export function ownerOf(id: string): EventOwnerRef {
 export const ownerPath = (owner: EventOwnerRef) => `/v1/${owner.kind === 'session' ? 'sessions' : 'tasks'}/${encodeURIComponent(owner.id)}`;
 
 /**
- * The events of a task or session in order, from the API's SSE stream (those after `after`, if given): with `follow`,
+ * The events of a task or session in order, from the API's SSE stream (those after `after`, or its `last` N stored
+ * ones, if given): with `follow`,
  * until the owner ends (the stream's `end`), reconnecting after the last seq when the connection closes or is cut,
  * for as long as the API is unreachable for less than GIVE_UP_UNREACHABLE_MS (an API never reached fails at once: a
  * wrong MISSION_URL is said now); without, the events stored so far (`?follow=false`). `signal` ends it quietly.
@@ -30,10 +31,11 @@ export const ownerPath = (owner: EventOwnerRef) => `/v1/${owner.kind === 'sessio
 export async function* ownerEvents(
   api: ApiClient,
   owner: EventOwnerRef,
-  options: { follow: boolean; after?: number; signal?: AbortSignal },
+  options: { follow: boolean; after?: number; last?: number; signal?: AbortSignal },
 ): AsyncGenerator<MissionEvent> {
   const { signal } = options;
-  let after = options.after ?? 0;
+  // Where the next connection starts: the last N at first, if asked, and after the last event seen from then on.
+  let from = options.last === undefined ? `after=${options.after ?? 0}` : `last=${options.last}`;
   let opened = false;
   let unreachableSince: number | undefined;
   while (!signal?.aborted) {
@@ -41,7 +43,7 @@ export async function* ownerEvents(
     const stop = () => abort.abort();
     signal?.addEventListener('abort', stop, { once: true });
     try {
-      const stream = await api.openStream(`${ownerPath(owner)}/events?after=${after}&follow=${options.follow}`, abort.signal);
+      const stream = await api.openStream(`${ownerPath(owner)}/events?${from}&follow=${options.follow}`, abort.signal);
       opened = true;
       unreachableSince = undefined;
       for await (const message of stream) {
@@ -49,7 +51,7 @@ export async function* ownerEvents(
         // A stored `error` event has its seq as id; the stream's own failure has none.
         if (message.event === 'error' && message.id === undefined) throw streamError(message.data);
         const event = JSON.parse(message.data) as MissionEvent;
-        after = event.seq;
+        from = `after=${event.seq}`;
         yield event;
       }
     } catch (error) {

@@ -1,4 +1,4 @@
-import type { DialogReply, SessionTurn } from '@mission/contracts';
+import type { DialogReply, Session, SessionTurn } from '@mission/contracts';
 import { answeredInWords } from '@mission/contracts/sessionHelp';
 import { ApiError } from './errors.ts';
 import { ownerEvents, ownerPath } from './eventFeed.ts';
@@ -89,17 +89,15 @@ export class TerminalTurn {
 
   /**
    * Resolves once the session is no longer in the state it stopped in (`stopped`): at its next state event (its dialog
-   * answered, withdrawn or replaced, or the session gone), or at once when its last stored one says it moved on already.
+   * answered, withdrawn or replaced, or the session gone), or at once when it has moved on already. Reads the last
+   * stored event's seq, then the session's state (its row and its state event are written together): a move stored
+   * before that seq shows in the state read, one after it comes in the stream that follows from it. No replay.
    */
   private async movedOn(stopped: SessionTurn['state'], signal: AbortSignal): Promise<void> {
     const owner = { kind: 'session' as const, id: this.id };
     let last = 0;
-    let state: string | undefined;
-    for await (const event of ownerEvents(this.api, owner, { follow: false, signal })) {
-      last = event.seq;
-      if (event.type === 'state') state = event.payload.state;
-    }
-    if (signal.aborted || state !== stopped) return;
+    for await (const event of ownerEvents(this.api, owner, { follow: false, last: 1, signal })) last = event.seq;
+    if (signal.aborted || (await this.api.request<Session>('GET', ownerPath(owner))).state !== stopped) return;
     for await (const event of ownerEvents(this.api, owner, { follow: true, after: last, signal })) if (event.type === 'state') return;
   }
 }

@@ -103,6 +103,8 @@ export type EventPayload<T extends EventType> = z.infer<(typeof eventPayloadSche
 /** An event before it is stored: the type and its payload. */
 export type MissionEventDraft = { [T in EventType]: { type: T; payload: EventPayload<T> } }[EventType];
 
+export { MAX_EVENT_SEQ } from './vocabulary.ts';
+
 export type OwnerKind = 'task' | 'session';
 export interface EventOwner {
   kind: OwnerKind;

@@ -4,6 +4,9 @@
  * command line, which starts in little more than Node's own time: packages/cli/build.mjs keeps zod out of it).
  */
 
+/** The highest seq an event can have (`events.seq` is a Postgres integer). */
+export const MAX_EVENT_SEQ = 2_147_483_647;
+
 /** `blocked`: the CLI shows a dialog no hook reports (folder trust, login, …): answer it (`POST /v1/sessions/:id/answer`). */
 export const sessionStates = ['starting', 'idle', 'working', 'waiting_permission', 'blocked', 'exited', 'lost'] as const;
 

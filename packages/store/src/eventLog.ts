@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, is, lte, Placeholder, SQL, type Subquery, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, is, lte, Placeholder, SQL, type Subquery, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import {
   builtOnce,
@@ -13,6 +13,7 @@ import {
 import { events, sessions, tasks } from './db/schema.ts';
 import {
   endedSessionStates,
+  MAX_EVENT_SEQ,
   type EventOwner,
   type MissionEvent,
   terminalTaskStatuses,
@@ -26,8 +27,6 @@ import { announceRevokedTokens, type RevokedTokens } from './tokenRevocations.ts
 
 const MAX_APPEND_ATTEMPTS = 5;
 const REPLAY_PAGE = 500;
-/** The highest seq there can be (`events.seq` is an integer): a list without `untilSeq` reads up to it. */
-const MAX_SEQ = 2_147_483_647;
 
 /** Events of one owner, in order, to store together. */
 export interface OwnedDrafts {
@@ -233,10 +232,16 @@ export class EventLog {
     const rows = await eventsAfter(this.db).execute({
       ownerId,
       afterSeq,
-      untilSeq: options.untilSeq ?? MAX_SEQ,
+      untilSeq: options.untilSeq ?? MAX_EVENT_SEQ,
       limit: options.limit ?? REPLAY_PAGE,
     });
     return rows.map(toEvent);
+  }
+
+  /** The seq after which an owner's last `count` stored events come (0 when it has no more than that). */
+  async seqBeforeLast(ownerId: string, count: number): Promise<number> {
+    const [row] = await seqFromEnd(this.db).execute({ ownerId, skipped: count });
+    return row?.seq ?? 0;
   }
 
   /**
@@ -270,6 +275,18 @@ const eventsAfter = builtOnce((db) =>
     .orderBy(asc(events.seq))
     .limit(sql.placeholder('limit'))
     .prepare('events_after'),
+);
+
+/** {@link EventLog.seqBeforeLast}'s query: an owner's seqs from the newest, `skipped` of them passed over. */
+const seqFromEnd = builtOnce((db) =>
+  db
+    .select({ seq: events.seq })
+    .from(events)
+    .where(eq(events.ownerId, sql.placeholder('ownerId')))
+    .orderBy(desc(events.seq))
+    .limit(1)
+    .offset(sql.placeholder('skipped'))
+    .prepare('events_seq_from_end'),
 );
 
 /**

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { type EventOwner, type MissionEvent, MissionError } from '@mission/contracts';
+import { BadRequestError, type EventOwner, type MissionEvent, MissionError } from '@mission/contracts';
 import type { EventLog } from '@mission/store';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { END_FRAME, errorFrame, frameOf, type IsLast, type OwnerHub } from './eventFanOut.ts';
@@ -41,11 +41,24 @@ export function openEventStream(
   return { res, stopKeepalive: () => clearInterval(keepalive) };
 }
 
-/** `Last-Event-ID` (set by EventSource on reconnect) wins over `?after=`; both are a seq. */
-export function resumeSeq(request: FastifyRequest, after: number | undefined): number {
+/**
+ * The seq a stream of `ownerId`'s events starts after: `Last-Event-ID` (set by EventSource on reconnect) wins, then
+ * `?after=` (a seq), then `?last=` (the owner's last N stored events); else the first. `after` with `last` is a 400.
+ */
+export async function startSeq(
+  request: FastifyRequest,
+  query: { after?: number; last?: number },
+  log: Pick<EventLog, 'seqBeforeLast'>,
+  ownerId: string,
+): Promise<number> {
   const header = request.headers['last-event-id'];
-  const fromHeader = typeof header === 'string' && /^\d+$/.test(header) ? Number(header) : undefined;
-  return fromHeader ?? after ?? 0;
+  if (typeof header === 'string' && /^\d+$/.test(header)) return Number(header);
+  if (query.after !== undefined && query.last !== undefined)
+    throw new BadRequestError(
+      '?after= and ?last= do not go together: after resumes a stream at a seq, last starts one at its most recent events',
+    );
+  if (query.last !== undefined) return log.seqBeforeLast(ownerId, query.last);
+  return query.after ?? 0;
 }
 
 /**

@@ -2,7 +2,7 @@ import type { CoreRuntime } from '@mission/core';
 import type { Caller, EventOwner, MissionEvent, Scope } from '@mission/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { EventFanOut } from '../eventFanOut.ts';
-import { resumeSeq, streamEvents } from '../sse.ts';
+import { startSeq, streamEvents } from '../sse.ts';
 import { eventStreamQuery, idParams } from './schemas.ts';
 
 type App = Parameters<FastifyPluginAsyncZod>[0];
@@ -21,8 +21,8 @@ export interface EventsRoute {
 }
 
 /**
- * `GET /v1/<kind>s/:id/events`: the owner's stored events, then (unless `?follow=false`) live ones, as
- * Server-Sent Events resumable with Last-Event-ID or `?after=`.
+ * `GET /v1/<kind>s/:id/events`: the owner's stored events (from its last `?last=` ones, if asked), then (unless
+ * `?follow=false`) live ones, as Server-Sent Events resumable with Last-Event-ID or `?after=`.
  */
 export function eventsRoute(app: App, core: CoreRuntime, route: EventsRoute): void {
   const fanOut = new EventFanOut({ log: core.events, subscriber: core.subscriber, isLast: route.isLast, logger: app.log });
@@ -34,7 +34,7 @@ export function eventsRoute(app: App, core: CoreRuntime, route: EventsRoute): vo
     },
     async (request, reply) => {
       const owner: EventOwner = { kind: route.kind, id: request.params.id };
-      const afterSeq = resumeSeq(request, request.query.after);
+      const afterSeq = await startSeq(request, request.query, core.events, owner.id);
       // While the owner is looked up: subscribed to it, then its first stored events read (after the subscription,
       // so every event stored after them reaches the hub). Two round trips less before the first event; none is
       // sent unless the lookup lets the caller read them.

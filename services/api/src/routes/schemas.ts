@@ -1,4 +1,4 @@
-import { idempotencyKeySchema } from '@mission/contracts';
+import { idempotencyKeySchema, MAX_EVENT_SEQ } from '@mission/contracts';
 import { z } from 'zod';
 
 export const errorResponseSchema = z
@@ -13,6 +13,13 @@ export const idempotencyHeaders = z.object({
 
 export const eventStreamQuery = z.strictObject({
   after: z.coerce.number().int().min(0).optional().describe('Replay events after this seq (Last-Event-ID wins)'),
+  last: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_EVENT_SEQ)
+    .optional()
+    .describe('Start at the last N stored events (not with ?after=; Last-Event-ID wins, as on a reconnect)'),
   follow: z
     .enum(['true', 'false'])
     .default('true')

@@ -158,7 +158,7 @@ export const taskRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (a
     tags,
     summary: "Server-Sent Events: the task's stored events, then live ones until it ends",
     description:
-      'Each SSE id is the event seq; reconnect with Last-Event-ID (or ?after=) to resume. An `end` event closes the stream. ?follow=false: only the events stored so far, then `end`.',
+      'Each SSE id is the event seq; reconnect with Last-Event-ID (or ?after=) to resume. An `end` event closes the stream. ?last=N: start at the last N stored events (not with ?after=). ?follow=false: only the events stored so far, then `end`.',
     load: async (id, caller) => {
       const task = await core.tasks.get(id);
       await core.access.readTask(caller, task);
