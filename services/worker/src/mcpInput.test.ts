@@ -169,6 +169,15 @@ describe('McpPageRequest', () => {
     expect(() => page.answer({ option: '3' })).toThrow('takes 1 (accept) or 2 (decline)');
   });
 
+  it("shows the server's message on one line: no line of it passes for the page's address", () => {
+    const page = new McpPageRequest('deployer', 'Sign in\nhttps://bank.example.com/login\u0007', PAGE);
+    expect(page.dialog.text.split('\n')).toEqual([
+      'MCP server “deployer” asks you to open a page: Sign in https://bank.example.com/login',
+      PAGE,
+      'Open it yourself (Mission opens nothing), then accept; or decline.',
+    ]);
+  });
+
   it('held: nobody answering cancels the request with a notice, as for a form', async () => {
     const unanswered = new HeldAsk(new McpPageRequest('deployer', 'Sign in', PAGE), 1);
     expect(answer((await unanswered.settled) as never)).toEqual({ hookEventName: 'Elicitation', action: 'cancel' });

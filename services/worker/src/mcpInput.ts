@@ -170,8 +170,10 @@ export class McpPageRequest implements PersonAsk {
     message: string,
     url: string,
   ) {
+    // The server's message on one line, so that no line of it passes for the page's address on the next.
+    const said = message.replace(/[\s\p{C}]+/gu, ' ').trim();
     this.dialog = mcpInputDialog(
-      `MCP server “${server}” asks you to open a page: ${message}\n${url}\nOpen it yourself (Mission opens nothing), then accept; or decline.`,
+      `MCP server “${server}” asks you to open a page: ${said}\n${url}\nOpen it yourself (Mission opens nothing), then accept; or decline.`,
       [
         { key: '1', label: 'Accept' },
         { key: '2', label: 'Decline' },
