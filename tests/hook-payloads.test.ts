@@ -4,6 +4,7 @@ import { QuestionForm, questionsOf, resetFromLimitText } from '@mission/contract
 import {
   HOOK_SECRET_HEADER,
   HOOKED_EVENTS,
+  type HookInput,
   HookServer,
   hookEnv,
   hookSettings,
@@ -420,16 +421,29 @@ describe('a question Claude asks (AskUserQuestion), as Claude Code posts it and 
   });
 });
 
-/** An MCP server's request for input, answered as Mission answers it (tests/fixtures/recordElicitation.ts). */
-describe("an MCP server's request for input (elicitation), as Claude Code posts it and takes the form back", () => {
+/** An MCP server's request for input held and answered as Mission answers it (tests/fixtures/recordElicitation.ts). */
+function elicitationRecording(name: string) {
   const recorded = loadHookRecording<{
     calls: Record<string, unknown>[];
     screens: { whileHeld: string[]; answered: string[] };
     transcript: Record<string, unknown>[];
-  }>('elicitation');
+  }>(name);
   const calls = recorded.calls.map(parseHookInput);
+  const request = calls.find((call) => call.hook_event_name === 'Elicitation') as Extract<HookInput, { hook_event_name: 'Elicitation' }>;
+  return { recorded, calls, request };
+}
 
-  it('comes as an Elicitation call with the server, its message and its form, which Mission puts to the person field by field', () => {
+describe.each([
+  {
+    name: 'elicitation',
+    what: 'a form',
+    told: 'deploy: {"action":"accept","content":{"region":"us-east","replicas":3,"note":"after the freeze"}}',
+  },
+  { name: 'elicitation-url', what: 'a page to open', told: 'deploy: {"action":"accept"}' },
+])("an MCP server's request for input ($what), as Claude Code posts it and takes the answer back", ({ name, told }) => {
+  const { recorded, calls } = elicitationRecording(name);
+
+  it('comes as one Elicitation call while the tool runs; held, the CLI shows its tool running and no dialog of its own', () => {
     expect(calls.map((call) => call.hook_event_name)).toEqual([
       'UserPromptSubmit',
       'PreToolUse',
@@ -438,7 +452,20 @@ describe("an MCP server's request for input (elicitation), as Claude Code posts 
       'Stop',
       'SessionEnd',
     ]);
-    const request = calls[2] as Extract<(typeof calls)[number], { hook_event_name: 'Elicitation' }>;
+    expect(parseBlockingDialog(recorded.screens.whileHeld.join('\n'))).toBeNull();
+    expect(recorded.screens.whileHeld.join('\n')).toContain('deployer - deploy (MCP)');
+    expect(parseBlockingDialog(recorded.screens.answered.join('\n'))).toBeNull();
+  });
+
+  it("the server gets the hook's answer, and the turn goes on", () => {
+    const results = recorded.transcript.flatMap(transcriptUpdates).filter((update) => update.kind === 'tool_result');
+    expect(results).toEqual([expect.objectContaining({ output: told })]);
+  });
+});
+
+describe("what Mission asks the person for an MCP server's recorded request", () => {
+  it('a form: its server, its message and its fields, put to the person field by field', () => {
+    const { request } = elicitationRecording('elicitation');
     expect(request).toMatchObject({ mcp_server_name: 'deployer', message: 'Where should it go?', mode: 'form' });
     const fields = formFields(request.requested_schema);
     expect(fields?.map((field) => [field.name, field.type, field.required])).toEqual([
@@ -451,41 +478,8 @@ describe("an MCP server's request for input (elicitation), as Claude Code posts 
     );
   });
 
-  it('while the hook is held the CLI shows its tool running and no form of its own; answered, the turn goes on', () => {
-    expect(parseBlockingDialog(recorded.screens.whileHeld.join('\n'))).toBeNull();
-    expect(recorded.screens.whileHeld.join('\n')).toContain('deployer - deploy (MCP)');
-    expect(parseBlockingDialog(recorded.screens.answered.join('\n'))).toBeNull();
-  });
-
-  it("the server gets the form's content from the hook's answer", () => {
-    const told = recorded.transcript.flatMap(transcriptUpdates).filter((update) => update.kind === 'tool_result');
-    expect(told).toEqual([
-      expect.objectContaining({
-        output: 'deploy: {"action":"accept","content":{"region":"us-east","replicas":3,"note":"after the freeze"}}',
-      }),
-    ]);
-  });
-});
-
-/** An MCP server's page to open (URL mode), accepted as Mission accepts it (tests/fixtures/recordElicitation.ts). */
-describe("an MCP server's page to open (elicitation, URL mode), as Claude Code posts it and takes the answer back", () => {
-  const recorded = loadHookRecording<{
-    calls: Record<string, unknown>[];
-    screens: { whileHeld: string[]; answered: string[] };
-    transcript: Record<string, unknown>[];
-  }>('elicitation-url');
-  const calls = recorded.calls.map(parseHookInput);
-
-  it('comes as an Elicitation call with the server, its message and the page, which Mission puts to the person as one dialog', () => {
-    expect(calls.map((call) => call.hook_event_name)).toEqual([
-      'UserPromptSubmit',
-      'PreToolUse',
-      'Elicitation',
-      'PostToolUse',
-      'Stop',
-      'SessionEnd',
-    ]);
-    const request = calls[2] as Extract<(typeof calls)[number], { hook_event_name: 'Elicitation' }>;
+  it('a page to open (URL mode): its server, its message and the page, put to the person as one dialog', () => {
+    const { request } = elicitationRecording('elicitation-url');
     expect(request).toMatchObject({
       mcp_server_name: 'deployer',
       message: 'Sign in to the cloud to deploy',
@@ -502,14 +496,6 @@ describe("an MCP server's page to open (elicitation, URL mode), as Claude Code p
       numbered: true,
       selected: null,
     });
-  });
-
-  it('while the hook is held the CLI shows its tool running and no dialog of its own; accepted, the server hears it and the turn goes on', () => {
-    expect(parseBlockingDialog(recorded.screens.whileHeld.join('\n'))).toBeNull();
-    expect(recorded.screens.whileHeld.join('\n')).toContain('deployer - deploy (MCP)');
-    expect(parseBlockingDialog(recorded.screens.answered.join('\n'))).toBeNull();
-    const told = recorded.transcript.flatMap(transcriptUpdates).filter((update) => update.kind === 'tool_result');
-    expect(told).toEqual([expect.objectContaining({ output: 'deploy: {"action":"accept"}' })]);
   });
 });
 

@@ -58,6 +58,13 @@ describe("an MCP server's request for input in a session (real claude CLI)", () 
       .flatMap((request) => request.toolResults)
       .filter((result) => result.toolUseId === id)
       .map((result) => result.content);
+  /** A send that stopped at the CLI's own dialog for a page to open: `blocked` on it, and never its text as the reply. */
+  const expectCliPageDialog = (asked: { status: number; body: SessionTurn }) => {
+    expect(asked.status).toBe(200);
+    expect(asked.body).toMatchObject({ state: 'blocked', blocking: { kind: 'mcp_input', options: [] } });
+    expect(asked.body.blocking?.text).toMatch(/^MCP server “deployer” wants to open a URL\nSign in to the cloud to deploy\n/);
+    expect(asked.body.response ?? '').not.toContain('wants to open a URL');
+  };
   const deploy = (id: string, prompt: string) =>
     (replies[prompt] = [{ text: 'Deploying.', toolUses: [{ id, name: 'mcp__deployer__deploy', input: {} }] }, { text: 'Deployed.' }]);
 
@@ -183,11 +190,7 @@ describe("an MCP server's request for input in a session (real claude CLI)", () 
   it("a page Mission does not show (not http(s)) is left to the CLI's own dialog: the send stops there, `blocked` on `mcp_input`, not at its timeout", async () => {
     deploy('toolu_deploy_ftp', 'deploy from ftp');
     const session = await spawn({ slot: 'deployer-ftp' });
-    const asked = await send(session.id, 'deploy from ftp');
-    expect(asked.status).toBe(200);
-    expect(asked.body).toMatchObject({ state: 'blocked', blocking: { kind: 'mcp_input', options: [] } });
-    expect(asked.body.blocking?.text).toMatch(/^MCP server “deployer” wants to open a URL\nSign in to the cloud to deploy\n/);
-    expect(asked.body.response ?? '').not.toContain('wants to open a URL');
+    expectCliPageDialog(await send(session.id, 'deploy from ftp'));
     const stopped = await call<SessionTurn>('POST', `/v1/sessions/${session.id}/interrupt`);
     expect(stopped.body.state).toBe('idle');
     expect(JSON.parse(fs.readFileSync(deployLog, 'utf8').trim().split('\n').at(-1)!)).toMatchObject({ action: 'cancel' });
@@ -199,11 +202,7 @@ describe("an MCP server's request for input in a session (real claude CLI)", () 
       { text: 'Deploying.', toolUses: [{ id: 'toolu_deploy_page_screen', name: 'mcp__deployer__deploy', input: {} }] },
     ];
     const session = await spawn({ slot: 'deployer-page', driver: 'screen' });
-    const asked = await send(session.id, 'deploy after signing in on screen');
-    expect(asked.status).toBe(200);
-    expect(asked.body).toMatchObject({ state: 'blocked', blocking: { kind: 'mcp_input', options: [] } });
-    expect(asked.body.blocking?.text).toMatch(/^MCP server “deployer” wants to open a URL\nSign in to the cloud to deploy\n/);
-    expect(asked.body.response ?? '').not.toContain('wants to open a URL');
+    expectCliPageDialog(await send(session.id, 'deploy after signing in on screen'));
     await call('POST', `/v1/sessions/${session.id}/kill`);
   });
 });
