@@ -205,4 +205,22 @@ describe("an MCP server's request for input in a session (real claude CLI)", () 
     expectCliPageDialog(await send(session.id, 'deploy after signing in on screen'));
     await call('POST', `/v1/sessions/${session.id}/kill`);
   });
+
+  it.each([
+    ['deployer', 'deploy as a task'],
+    ['deployer-page', 'deploy as a task after signing in'],
+  ])(
+    'in a task (headless, slot %s) Claude Code cancels the request at once: the server hears cancel, the task goes on to its end',
+    async (slot, prompt) => {
+      const id = `toolu_task_${slot.replace('-', '_')}`;
+      replies[prompt] = [
+        { text: 'Deploying.', toolUses: [{ id, name: 'mcp__deployer__deploy', input: {} }] },
+        { text: 'Deployed without it.' },
+      ];
+      const asked = await call<{ answer: string }>('POST', '/v1/ask', { slot, prompt, timeoutMs: 60_000 });
+      expect(asked.status).toBe(200);
+      expect(asked.body.answer).toBe('Deployed without it.');
+      expect(deployResults(id)).toEqual(['deploy: {"action":"cancel"}']);
+    },
+  );
 });
