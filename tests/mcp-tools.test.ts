@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Approval, CcOverview, CcSessionList, CcTodo, Session, SessionTurn, WorkerInfo } from '@mission/contracts';
+import type { Approval, CcOverview, CcSessionList, CcTodo, MissionEvent, Session, SessionTurn, WorkerInfo } from '@mission/contracts';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -71,6 +71,39 @@ describe('MCP tools (the SDK client over HTTP, real claude CLI on the stub API)'
     expect(run.session.id).toMatch(/^ses_/);
     const session = await call<Session>('mission_status', { id: run.session.id });
     expect(session.state).toBe('exited');
+  });
+
+  it("mission_logs: a task's or a session's last events, or those after a seq, read on with nextAfter; an unknown id is not found", async () => {
+    reply('log what you do', { text: 'Logged it.' });
+    const asked = await client.callTool({ name: 'mission_ask', arguments: { prompt: 'log what you do' } });
+    const task = JSON.parse((asked.content as { text: string }[])[1]!.text) as { id: string; status: string };
+    expect(task.status).toBe('succeeded');
+    const stored = await bed.system.core.events.list(task.id);
+    expect(stored.length).toBeGreaterThan(4);
+    type Logs = { events: MissionEvent[]; nextAfter: number };
+    expect(await call<Logs>('mission_logs', { id: task.id, last: 3 })).toEqual({ events: stored.slice(-3), nextAfter: stored.at(-1)!.seq });
+    const first = await call<Logs>('mission_logs', { id: task.id, after: 0, last: 2 });
+    expect(first).toEqual({ events: stored.slice(0, 2), nextAfter: 2 });
+    expect(await call<Logs>('mission_logs', { id: task.id, after: first.nextAfter })).toEqual({
+      events: stored.slice(2),
+      nextAfter: stored.at(-1)!.seq,
+    });
+    // Read to the end: nothing more, and the same seq to read on from.
+    expect(await call<Logs>('mission_logs', { id: task.id, after: stored.at(-1)!.seq })).toEqual({
+      events: [],
+      nextAfter: stored.at(-1)!.seq,
+    });
+    expect((await call<Logs>('mission_logs', { id: task.id })).events).toEqual(stored);
+
+    const run = await call<{ session: Session }>('mission_run', { slot: 'default', prompt: 'log what you do' });
+    const sessionEvents = await bed.system.core.events.list(run.session.id);
+    expect((await call<Logs>('mission_logs', { id: run.session.id, last: 1 })).events).toEqual(sessionEvents.slice(-1));
+
+    const missing = (await client.callTool({ name: 'mission_logs', arguments: { id: 'task_nope' } })) as CallToolResult;
+    expect(missing.isError).toBe(true);
+    expect(JSON.parse((missing.content[0] as { text: string }).text)).toEqual({
+      error: { code: 'not_found', message: "task 'task_nope' not found" },
+    });
   });
 
   it("Claude Code's records and a turn in flight: mission_cc_sessions, _tasks, _overview, _in_progress, then mission_pty_interrupt", async () => {

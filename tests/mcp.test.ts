@@ -32,6 +32,7 @@ const TOOLS = [
   'mission_coordinate',
   'mission_get_receipt',
   'mission_log_action',
+  'mission_logs',
   'mission_message',
   'mission_overview',
   'mission_pty_answer',

@@ -5,7 +5,10 @@ import { reportProgress } from './progress.ts';
 import { takesFormElicitation } from './questionForm.ts';
 import { ok, tool, type ToolDef } from './tool.ts';
 
-/** Headless tasks: submit, ask, follow, cancel, list, and coordinations of several. */
+/** The most events one mission_logs call returns. */
+const MAX_LOG_EVENTS = 500;
+
+/** Headless tasks: submit, ask, follow, read what they did, cancel, list, and coordinations of several. */
 export const taskTools: ToolDef[] = [
   tool({
     name: 'mission_submit',
@@ -64,6 +67,25 @@ export const taskTools: ToolDef[] = [
         return ok({ ...(await core.sessions.get(id)), ...(gate ? { gate } : {}) });
       }
       return ok({ ...(await core.readTask(id, caller)), ...(gate ? { gate } : {}) });
+    },
+  }),
+  tool({
+    name: 'mission_logs',
+    immediate: true,
+    scope: 'tasks:read',
+    description:
+      'Read what a task (task_…) or a session (ses_…) did, as its events in order: its last `last` (default 50), or with `after` (a seq) the ones after it, up to `last`. Each event has its seq, type (state, assistant_message, tool_call, tool_output, permission_request, error, …), payload and time. Returns {events, nextAfter}: pass nextAfter as after to read on from there.',
+    inputSchema: z.strictObject({
+      id: z.string().min(1).describe('A task id (task_…) or a session id (ses_…).'),
+      last: z.number().int().min(1).max(MAX_LOG_EVENTS).default(50).describe(`How many events, at most (1 to ${MAX_LOG_EVENTS}).`),
+      after: z.number().int().min(0).optional().describe('Read the events after this seq (nextAfter of an earlier call), oldest first.'),
+    }),
+    run: async ({ id, last, after }, { core, caller }) => {
+      if (id.startsWith('ses_')) await core.access.readSession(caller, id);
+      else await core.readTask(id, caller);
+      const from = after ?? (await core.events.seqBeforeLast(id, last));
+      const events = await core.events.list(id, from, { limit: last });
+      return ok({ events, nextAfter: events.at(-1)?.seq ?? from });
     },
   }),
   tool({
