@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Session, type SessionTurn, type Task } from '@mission/contracts';
+import type { MissionEvent, Session, SessionTurn, Task } from '@mission/contracts';
 import { mintAgentToken, tables } from '@mission/store';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -191,7 +191,7 @@ describe('agent hierarchies (real claude CLI)', () => {
     const token = await mintAgentToken(
       bed.system.core.database.db,
       { kind: 'session', id: manager.id },
-      { role: 'manager', tools: ['mission_sessions', 'mission_status', 'mission_submit'] },
+      { role: 'manager', tools: ['mission_sessions', 'mission_status', 'mission_logs', 'mission_submit'] },
     );
     const client = new Client({ name: 'hierarchy-reader', version: '1.0.0' });
     await client.connect(
@@ -227,6 +227,23 @@ describe('agent hierarchies (real claude CLI)', () => {
       const operatorStatus = (await client.callTool({ name: 'mission_status', arguments: { id: operatorTask.id } })) as CallToolResult;
       expect(operatorStatus.isError).toBe(true);
       expect(text(operatorStatus)).toContain(`forbidden: task ${operatorTask.id} was not started by session ${manager.id}`);
+      // What they did, under the same rule: its own task's and child session's events, nobody else's.
+      const ownLogs = JSON.parse(text(await client.callTool({ name: 'mission_logs', arguments: { id: own.id } }))) as {
+        events: MissionEvent[];
+      };
+      expect(ownLogs.events[0]).toMatchObject({ seq: 1, type: 'state', payload: { state: 'queued' } });
+      const childLogs = JSON.parse(text(await client.callTool({ name: 'mission_logs', arguments: { id: specialist.id, last: 1 } }))) as {
+        events: MissionEvent[];
+      };
+      expect(childLogs.events).toEqual((await bed.system.core.events.list(specialist.id)).slice(-1));
+      for (const [id, refusal] of [
+        [operatorTask.id, `forbidden: task ${operatorTask.id} was not started by session ${manager.id}`],
+        [stranger.id, `forbidden: session ${stranger.id} is neither ${manager.id} nor one of the sessions it started`],
+      ]) {
+        const refused = (await client.callTool({ name: 'mission_logs', arguments: { id } })) as CallToolResult;
+        expect(refused.isError).toBe(true);
+        expect(text(refused)).toContain(refusal);
+      }
 
       await expect(client.readResource({ uri: 'mission://sessions' })).rejects.toThrow(/resources are for operators/);
       for (const id of [own.id, operatorTask.id])
@@ -279,7 +296,12 @@ describe('agent hierarchies (real claude CLI)', () => {
         ],
         [manager.id, ['mission_sessions'], ['sessions:read'], true],
         [manager.id, ['mission_submit'], ['tasks:write'], true],
-        [manager.id, ['mission_sessions', 'mission_status', 'mission_submit'], ['sessions:read', 'tasks:read', 'tasks:write'], true],
+        [
+          manager.id,
+          ['mission_sessions', 'mission_status', 'mission_logs', 'mission_submit'],
+          ['sessions:read', 'tasks:read', 'tasks:write'],
+          true,
+        ],
         [specialist.id, [], [], true],
       ].sort(),
     );

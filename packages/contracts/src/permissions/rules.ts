@@ -49,6 +49,8 @@ export const AGENT_TOOL_SCOPES = {
   mission_pty_screen: 'sessions:read',
   mission_sessions: 'sessions:read',
   mission_status: 'tasks:read',
+  /** What its own children did (their events), under the same rule as mission_status. */
+  mission_logs: 'tasks:read',
   mission_run: 'sessions:write',
   mission_submit: 'tasks:write',
   mission_ask: 'tasks:write',

@@ -81,8 +81,9 @@ export const taskTools: ToolDef[] = [
       after: z.number().int().min(0).optional().describe('Read the events after this seq (nextAfter of an earlier call), oldest first.'),
     }),
     run: async ({ id, last, after }, { core, caller }) => {
-      if (id.startsWith('ses_')) await core.access.readSession(caller, id);
-      else await core.readTask(id, caller);
+      // Read as the REST event stream reads: an agent only what it started (or under it).
+      if (id.startsWith('ses_')) await core.access.readSession(caller, (await core.sessions.get(id)).id);
+      else await core.access.readTask(caller, await core.tasks.get(id));
       const from = after ?? (await core.events.seqBeforeLast(id, last));
       const events = await core.events.list(id, from, { limit: last });
       return ok({ events, nextAfter: events.at(-1)?.seq ?? from });
