@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { type Caller, NotFoundError, parseInput, type TaskRead, type WorkerInfo, workerListQuerySchema } from '@mission/contracts';
+import {
+  type Caller,
+  type EventOwner,
+  NotFoundError,
+  parseInput,
+  type TaskRead,
+  type WorkerInfo,
+  workerListQuerySchema,
+} from '@mission/contracts';
 import {
   ApprovalStore,
   CommandClient,
@@ -72,6 +80,8 @@ export interface CoreRuntime {
   access: AccessPolicy;
   /** A task as `caller` may read it (a forbidden one is refused); while it runs, with the approvals it waits for. */
   readTask(id: string, caller: Caller): Promise<TaskRead>;
+  /** Resolves once a task's or a session's events may be read by `caller`: it exists (404) and is theirs to read (403). */
+  assertMayReadEvents(owner: EventOwner, caller: Caller): Promise<void>;
   /** Who is calling, from a bearer token; with MISSION_AUTH=off everyone is the local operator. */
   authenticate(token: string | undefined): Promise<Caller>;
   /** Resolves once this process hears token revocations: verified tokens are cached from then on (tokenRevocations.ts). */
@@ -230,6 +240,10 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
       // Only a running task can wait for a decision: reads of the others cost no more than before.
       const pendingApprovals = task.status === 'running' ? await approvals.pendingFor({ kind: 'task', id }, caller) : [];
       return pendingApprovals.length > 0 ? { ...task, pendingApprovals } : task;
+    },
+    async assertMayReadEvents(owner, caller) {
+      if (owner.kind === 'session') await access.readSession(caller, (await sessions.get(owner.id)).id);
+      else await access.readTask(caller, await tasks.get(owner.id));
     },
     tokenRevocationsFollowed: revocations.then(() => undefined),
     authenticate: config.auth ? (token) => tokens.authenticate(token) : async () => LOCAL_OPERATOR,

@@ -1,5 +1,5 @@
 import type { CoreRuntime } from '@mission/core';
-import type { Caller, EventOwner, MissionEvent, Scope } from '@mission/contracts';
+import type { EventOwner, MissionEvent, Scope } from '@mission/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { EventFanOut } from '../eventFanOut.ts';
 import { startSeq, streamEvents } from '../sse.ts';
@@ -14,8 +14,6 @@ export interface EventsRoute {
   tags: string[];
   summary: string;
   description: string;
-  /** Resolves once the owner is known to exist (404) and the caller may read it (403). */
-  load(id: string, caller: Caller): Promise<void>;
   /** Whether this event ends the stream. */
   isLast(ownerId: string, event: MissionEvent): boolean | Promise<boolean>;
 }
@@ -40,7 +38,7 @@ export function eventsRoute(app: App, core: CoreRuntime, route: EventsRoute): vo
       // sent unless the lookup lets the caller read them.
       const subscribed = request.query.follow ? fanOut.acquire(owner) : Promise.resolve(undefined);
       const firstPage = subscribed.then(() => core.events.list(owner.id, afterSeq));
-      const [loaded, hub] = await Promise.allSettled([route.load(owner.id, request.caller), subscribed, firstPage]);
+      const [loaded, hub] = await Promise.allSettled([core.assertMayReadEvents(owner, request.caller), subscribed, firstPage]);
       if (loaded.status === 'rejected') {
         // Refused (404, 403): the subscription made meanwhile is let go.
         if (hub.status === 'fulfilled') hub.value?.release();

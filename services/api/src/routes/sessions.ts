@@ -219,10 +219,6 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async
     summary: "Server-Sent Events: the session's stored events, then live ones until it ends",
     description:
       'Each SSE id is the event seq; reconnect with Last-Event-ID (or ?after=) to resume. An `exited` or `lost` that a resume followed, or that one is expected to follow (`resumable`: a loss, a claude killed from outside), does not end the stream. ?last=N: start at the last N stored events (not with ?after=). ?follow=false: only the events stored so far, then `end`.',
-    load: async (id, caller) => {
-      const session = await core.sessions.get(id);
-      await core.access.readSession(caller, session.id);
-    },
     // An end that a resume is expected to follow (a loss, a claude killed from outside) does not end the stream,
     // nor does one a resume did follow: the stream ends at the last end, the one the session was left at.
     isLast: async (id, event) =>

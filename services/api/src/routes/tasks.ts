@@ -159,10 +159,6 @@ export const taskRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (a
     summary: "Server-Sent Events: the task's stored events, then live ones until it ends",
     description:
       'Each SSE id is the event seq; reconnect with Last-Event-ID (or ?after=) to resume. An `end` event closes the stream. ?last=N: start at the last N stored events (not with ?after=). ?follow=false: only the events stored so far, then `end`.',
-    load: async (id, caller) => {
-      const task = await core.tasks.get(id);
-      await core.access.readTask(caller, task);
-    },
     isLast: (_id, event) => event.type === 'state' && isTerminalTaskStatus(event.payload.state),
   });
 };

@@ -82,8 +82,7 @@ export const taskTools: ToolDef[] = [
     }),
     run: async ({ id, last, after }, { core, caller }) => {
       // Read as the REST event stream reads: an agent only what it started (or under it).
-      if (id.startsWith('ses_')) await core.access.readSession(caller, (await core.sessions.get(id)).id);
-      else await core.access.readTask(caller, await core.tasks.get(id));
+      await core.assertMayReadEvents({ kind: id.startsWith('ses_') ? 'session' : 'task', id }, caller);
       const from = after ?? (await core.events.seqBeforeLast(id, last));
       const events = await core.events.list(id, from, { limit: last });
       return ok({ events, nextAfter: events.at(-1)?.seq ?? from });
