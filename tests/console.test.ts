@@ -321,6 +321,43 @@ describe.skipIf(!chromiumAvailable())('web console (headless Chromium, real clau
     await bed.system.fetch(`/v1/sessions/${session.id}/kill`, { method: 'POST' });
   });
 
+  it('a long conversation opens at its last 200 events and follows live ones; the earlier ones are shown on request, none twice', async () => {
+    replies['one more after the long history'] = [{ text: 'The live reply after the history.' }];
+    const session = (await bed.system.call<{ id: string }>('POST', '/v1/sessions', { slot: 'guarded' })).body;
+    await waitUntil(async () => (await bed.system.core.sessions.get(session.id)).state === 'idle', 30_000, 'the session to be idle');
+    // A history longer than a page opens with: stored as the worker stores Claude's messages.
+    const said = (n: number) => `long history, message ${String(n).padStart(3, '0')}`;
+    const drafts = Array.from({ length: 250 }, (_, i) => ({ type: 'assistant_message' as const, payload: { text: said(i + 1) } }));
+    const stored = await bed.system.core.events.appendMany({ kind: 'session', id: session.id }, drafts);
+    const before = stored.at(-1)!.seq - 200;
+    expect(before).toBeGreaterThanOrEqual(50);
+
+    await page.goto(`${bed.system.url}/#/sessions/${session.id}`);
+    const conversation = page.getByTestId('conversation');
+    await expect.poll(() => conversation.innerText(), { timeout: 30_000 }).toContain(said(250));
+    const showEarlier = conversation.getByTestId('show-earlier');
+    expect(await showEarlier.innerText()).toBe(`Show the ${before} earlier events`);
+    expect(await conversation.innerText()).toContain(said(51));
+    expect(await conversation.innerText()).not.toContain(said(50));
+
+    // Live events follow the tail.
+    const sent = await bed.system.call<{ state: string }>('POST', `/v1/sessions/${session.id}/send`, {
+      text: 'one more after the long history',
+      timeoutMs: 60_000,
+    });
+    expect(sent.body.state).toBe('idle');
+    await expect.poll(() => conversation.innerText(), { timeout: 30_000 }).toContain('The live reply after the history.');
+
+    await showEarlier.click();
+    await expect.poll(() => conversation.innerText(), { timeout: 30_000 }).toContain(said(1));
+    await expect.poll(() => conversation.innerText(), { timeout: 30_000 }).toContain('The live reply after the history.');
+    expect(await showEarlier.count()).toBe(0);
+    const text = await conversation.innerText();
+    for (const n of [1, 50, 51, 250]) expect(text.split(said(n)).length - 1).toBe(1);
+    expect(text.split('The live reply after the history.').length - 1).toBe(1);
+    await bed.system.fetch(`/v1/sessions/${session.id}/kill`, { method: 'POST' });
+  });
+
   it("a task's question waits in the inbox as a question, answered there with an option and in words; Claude reads the answers", async () => {
     replies['choose the storage in the console'] = [
       {

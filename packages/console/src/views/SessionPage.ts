@@ -97,7 +97,7 @@ export function SessionPage({ id }: { id: string }) {
       <section class="conversation" data-testid="conversation" ref=${conversation.ref} onScroll=${conversation.onScroll}>
         <h2>Conversation</h2>
         <${ErrorMessage} error=${stream.error} />
-        <${EventTimeline} events=${stream.events} empty="Nothing said yet." />
+        <${EventTimeline} events=${stream.events} empty="Nothing said yet." earlier=${stream.earlier} onShowEarlier=${stream.showEarlier} />
       </section>
     </div>`;
 }

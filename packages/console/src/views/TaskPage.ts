@@ -46,5 +46,5 @@ export function TaskPage({ id }: { id: string }) {
     ${t.error === null ? null : html`<h2>Error</h2><pre class="error">${t.error}</pre>`}
     <h2>Events</h2>
     <${ErrorMessage} error=${stream.error} />
-    <${EventTimeline} events=${stream.events} empty="No events yet." />`;
+    <${EventTimeline} events=${stream.events} empty="No events yet." earlier=${stream.earlier} onShowEarlier=${stream.showEarlier} />`;
 }
