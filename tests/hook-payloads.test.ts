@@ -9,6 +9,7 @@ import {
   hookEnv,
   hookSettings,
   blockingDialogOn,
+  commandReply,
   formFields,
   mcpRequestAsk,
   McpInputForm,
@@ -350,6 +351,44 @@ describe.each(RECORDED_VERSIONS)('slash commands in an interactive session of Cl
     });
     expect(blockingDialogOn(step('\x1b').screen)).toBeNull();
     expect(blockingDialogOn(step('/foo').screen)).toBeNull();
+    expect(blockingDialogOn(step('/compact').screen)).toBeNull();
+  });
+});
+
+/** `/compact` in a conversation that has something to compact (tests/fixtures/recordCompact.ts). */
+describe('a conversation compacted with /compact, as Claude Code records it', () => {
+  const compact = loadHookRecording<{
+    sessionId: string;
+    steps: { typed: string; hooks: string[]; screen: string[] }[];
+    transcripts: Record<string, Record<string, unknown>[]>;
+  }>('compact');
+  const step = (typed: string) => compact.steps.find((each) => each.typed === typed)!;
+  const records = compact.transcripts[`${compact.sessionId}.jsonl`]!;
+
+  it('calls no hook of the turn (the summary is a subagent of its own: SubagentStop), so only its output ends it', () => {
+    expect(compact.steps.map(({ typed, hooks }) => [typed, hooks])).toEqual([
+      ['say hello', ['UserPromptSubmit', 'Stop']],
+      ['/compact', ['SubagentStop']],
+      ['after the compact', ['UserPromptSubmit', 'Stop']],
+    ]);
+  });
+
+  it("records what it printed as a user message of its own after the summary, read as the command's output without its styles", () => {
+    const outputs = records.flatMap(transcriptUpdates).filter((update) => update.kind === 'command_output');
+    expect(outputs).toEqual([{ kind: 'command_output', text: 'Compacted', at: expect.any(Number) }]);
+    const typedAt = Date.parse(String(records.find((record) => record.type === 'assistant')?.timestamp));
+    expect(outputs[0]!.at).toBeGreaterThan(typedAt);
+    // The summary the CLI carries on with is no message of the conversation.
+    const summary = records.find((record) => record.isCompactSummary === true);
+    expect(summary).toBeDefined();
+    expect(transcriptUpdates(summary!)).toEqual([]);
+  });
+
+  it("shows its output under its prompt, below the earlier turn's reply: that reply is not the command's", () => {
+    const { blocks, lastResponse } = parseScreen({ lines: step('/compact').screen, title: '' });
+    expect(lastResponse).toBe('Answered: say hello');
+    expect(commandReply(blocks, '/compact')).toBe('Compacted');
+    expect(commandReply(blocks, '/clear')).toBeNull();
     expect(blockingDialogOn(step('/compact').screen)).toBeNull();
   });
 });

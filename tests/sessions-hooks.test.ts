@@ -282,6 +282,29 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
     await call('POST', `/v1/sessions/${session.id}/kill`);
   });
 
+  // Claude Code 2.1.332 runs no hook of the turn for /compact and records its output as a user message (compact.json).
+  it.each(['hooks', 'screen'] as const)(
+    "/compact after a turn answers with what it printed, not the earlier reply above it; /clear then ''; the next prompt is answered (%s driver)",
+    async (driver) => {
+      replies['before the compact'] = [{ text: 'Before the compact.' }];
+      replies['after the compact'] = [{ text: 'After the compact.' }];
+      const session = await spawn({ driver });
+      expect((await send(session.id, 'before the compact')).body).toMatchObject({ state: 'idle', response: 'Before the compact.' });
+      const compacted = await send(session.id, '/compact');
+      expect(compacted.status).toBe(200);
+      expect(compacted.body).toMatchObject({ state: 'idle', response: 'Compacted' });
+      // The CLI asked the model for its summary: the command ran, it was not taken for a prompt.
+      expect(typedPrompts()).not.toContain('/compact');
+      expect((await send(session.id, '/clear')).body).toMatchObject({ state: 'idle', response: '' });
+      expect((await send(session.id, 'after the compact')).body).toMatchObject({ state: 'idle', response: 'After the compact.' });
+      if (driver === 'hooks') {
+        const notices = (await events(session.id)).filter((e) => e.type === 'notice' && e.payload.kind === 'command_output');
+        expect(notices.map((e) => e.type === 'notice' && e.payload.text)).toEqual(['Compacted', '']);
+      }
+      await call('POST', `/v1/sessions/${session.id}/kill`);
+    },
+  );
+
   // The CLI refuses keys read within 250 ms of a dialog's mount (its guard against keys meant for the screen before):
   // the answer's keys are written once that has passed since the dialog was first seen.
   // The screen driver (a CLI run without hooks) reads the same dialog off the same screen.

@@ -18,6 +18,7 @@ export * from './sessions/liveSession.ts';
 export { HOOKED_READ_TIMING } from './sessions/hookedSession.ts';
 export { MessageDelivery } from './sessions/messageDelivery.ts';
 export type { InteractiveSession } from './sessions/interactive.ts';
+export { commandReply } from './sessions/turn.ts';
 export * from './hooks/hookServer.ts';
 export * from './hooks/hookSettings.ts';
 export * from './hooks/hookPayloads.ts';

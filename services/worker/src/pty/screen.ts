@@ -54,7 +54,11 @@ export interface StatusLine {
 }
 
 /** One block of the transcript: a prompt (`❯ …`), a piece of Claude's answer (`● …`), or a tool call with its output. */
-export type TranscriptBlock = { kind: 'prompt'; text: string } | { kind: 'text'; text: string } | ({ kind: 'tool' } & ToolCall);
+/** A prompt's `output`: what the CLI printed under it (`⎿`), as a slash command it ran itself does (`/compact`'s "Compacted"). */
+export type TranscriptBlock =
+  | { kind: 'prompt'; text: string; output: string[] }
+  | { kind: 'text'; text: string }
+  | ({ kind: 'tool' } & ToolCall);
 
 /** Everything the parser reads off one screen. */
 export interface SessionSnapshot {

@@ -305,7 +305,13 @@ function parseBlocks(lines: readonly string[]): TranscriptBlock[] {
       // A long prompt wraps onto lines indented under its first; the CLI breaks it between words.
       const wrapped: string[] = [];
       for (; i < lines.length && isPromptContinuation(at(lines, i)); i++) wrapped.push(at(lines, i).trim());
-      blocks.push({ kind: 'prompt', text: [prompt[1] ?? '', ...wrapped].join(' ') });
+      // What the CLI printed under it: a `⎿` line, and the lines indented under that.
+      const output: string[] = [];
+      if (i < lines.length && OUTPUT.test(at(lines, i))) {
+        output.push(at(lines, i++));
+        for (; i < lines.length && at(lines, i).startsWith(OUTPUT_INDENT); i++) output.push(at(lines, i));
+      }
+      blocks.push({ kind: 'prompt', text: [prompt[1] ?? '', ...wrapped].join(' '), output: parseOutput(output) });
       continue;
     }
     const head = BLOCK.exec(line)?.[1] ?? (at(lines, i - 2) === '' ? blinkingToolHeader(line) : undefined);

@@ -63,10 +63,9 @@ export async function typePrompt(
   state: () => SessionState,
 ): Promise<void> {
   pty.write(`\x1b[200~${text}\x1b[201~`);
-  const head = (text.trim().split('\n')[0] ?? '').slice(0, 30);
   const wait = Math.max(0, Math.min(PASTE_SHOWN_MS, deadline - Date.now()));
   try {
-    await events.waitFor(() => inInputBox(pty.screen().lines, head), wait, 'the prompt to show', state);
+    await events.waitFor(() => inInputBox(pty.screen().lines, text), wait, 'the prompt to show', state);
   } catch (error) {
     // Not shown in time (a CLI that draws the paste otherwise): Enter anyway. A session that ended is no place to type.
     if (!(error instanceof TimeoutError)) throw error;
@@ -74,8 +73,12 @@ export async function typePrompt(
   pty.write('\r');
 }
 
-/** The input box (between the last two rules) holds `head`, or the CLI's placeholder for a long paste. */
-function inInputBox(lines: string[], head: string): boolean {
+/**
+ * The input box (between the last two rules) holds `text` (the start of its first line), or the CLI's placeholder
+ * for a long paste: typed, not yet taken by the CLI.
+ */
+export function inInputBox(lines: readonly string[], text: string): boolean {
+  const head = (text.trim().split('\n')[0] ?? '').slice(0, 30);
   const bottom = lines.findLastIndex((line) => RULE.test(line.trim()));
   const top = lines.slice(0, Math.max(0, bottom)).findLastIndex((line) => RULE.test(line.trim()));
   if (top < 0) return false;

@@ -26,13 +26,14 @@ import {
   type Confirmation,
   dialogTakesKeys,
   EVENT_NOT_STORED,
+  inInputBox,
   type InteractiveSession,
   STATE_NOT_RECORDED,
   type StateTold,
   waitingPermissionError,
 } from './interactive.ts';
 import { callerError, type Logger } from '@mission/store';
-import { optionFor, toTurn, turnFailedError, TurnWatch } from './turn.ts';
+import { commandReply, optionFor, toTurn, turnFailedError, TurnWatch } from './turn.ts';
 
 /** Re-read the screen this long after the last output, and at least this often while output keeps coming. */
 export const SCREEN_SETTLE_MS = 15;
@@ -163,11 +164,23 @@ export class LiveSession implements InteractiveSession {
     if (ready.state === 'working') throw new ConflictError('the session is still working on the previous message: wait, or interrupt it');
     await this.hooks.checkText(text);
     const watch = new TurnWatch(ready.lastResponse);
+    const command = text.trimStart().startsWith('/') ? text.trim() : null;
     await this.type(text);
-    const ended = this.waitFor((s) => (watch.ended(s) && !this.guardBusy()) || this.blocking !== null, deadline - Date.now(), 'the reply');
+    // A command's turn has not begun while the CLI still shows it typed (its menu of commands open above the box).
+    const taken = () => command === null || !inInputBox(this.pty.screen().lines, command);
+    const ended = this.waitFor(
+      (s) => (watch.ended(s) && !this.guardBusy() && taken()) || this.blocking !== null,
+      deadline - Date.now(),
+      'the reply',
+    );
     // Text like `/exit` ends the CLI: that is the reply.
     return ended.then(
-      (s) => this.unlessFailed(this.turn(s)),
+      (s) => {
+        const turn = this.turn(s);
+        // A slash command's reply is what it printed, never an earlier turn's reply still on the screen above it.
+        const printed = command !== null && turn.state === 'idle' ? commandReply(s.blocks, command) : null;
+        return this.unlessFailed(printed === null ? turn : { ...turn, response: printed });
+      },
       (error: unknown) =>
         this.exit ? { state: 'exited', response: this.snapshot.lastResponse, dialog: null, approval: null } : Promise.reject(error),
     );

@@ -8,8 +8,9 @@ export type TranscriptUpdate =
   /** Claude's usage or rate limit refused the turn's request: the CLI's words, and the reset it was told (seconds since the epoch). */
   | { kind: 'usage_limit'; text: string; resetsAt: number | null }
   /**
-   * What a slash command the CLI ran itself printed (`/compact`'s "Not enough messages to compact.", `/clear`'s
-   * nothing), or its word on one it would not run ("Unknown command: /foo…"), written at `at` (ms since the epoch).
+   * What a slash command the CLI ran itself printed (`/compact`'s "Compacted" or "Not enough messages to compact.",
+   * `/clear`'s nothing), or its word on one it would not run ("Unknown command: /foo…"), written at `at` (ms since
+   * the epoch).
    */
   | { kind: 'command_output'; text: string; at: number };
 
@@ -24,8 +25,10 @@ const SYNTHETIC_MODEL = '<synthetic>';
 const INTERRUPTED = /^\[Request interrupted by user/;
 /** The records of a slash command the CLI ran itself (`local_command`), or of its notice about one it would not (`informational`). */
 const COMMAND_RECORDS = new Set(['local_command', 'informational']);
-/** How a `local_command` record wraps what the command printed. */
+/** How a `local_command` record wraps what the command printed (so does the `user` record of a compaction's). */
 const COMMAND_OUTPUT = /^<local-command-(?:stdout|stderr)>([\s\S]*)<\/local-command-(?:stdout|stderr)>$/;
+/** The terminal's colours and styles (SGR sequences) the CLI leaves in what a command printed: "\x1b[2mCompacted \x1b[22m". */
+const STYLES = /\x1b\[[0-9;]*m/g;
 
 /**
  * Reads the content of a Claude Code transcript record (CLI 2.1.x): assistant text blocks, tool results
@@ -39,7 +42,7 @@ export function transcriptUpdates(record: Record<string, unknown>): TranscriptUp
     return [{ kind: 'cost', costUsd: record.totalCostUSD, usage }];
   }
   if (record.isSidechain === true || record.isMeta === true) return [];
-  if (record.type === 'system') return commandOutput(record);
+  if (record.type === 'system') return systemRecord(record);
   const message = record.message as { content?: unknown; model?: unknown } | undefined;
   const blocks: Block[] = Array.isArray(message?.content) ? (message.content as Block[]).filter((b) => b && typeof b === 'object') : [];
   if (record.type === 'assistant') {
@@ -49,6 +52,9 @@ export function transcriptUpdates(record: Record<string, unknown>): TranscriptUp
       .map((b) => ({ kind: 'assistant_text', text: (b.text as string).trim() }));
   }
   if (record.type !== 'user') return [];
+  // A command that compacted the conversation (`/compact`) records what it printed as a user message of its own, after
+  // the summary, where other commands write a `local_command` record.
+  if (typeof message?.content === 'string' && COMMAND_OUTPUT.test(message.content.trim())) return commandOutput(record, message.content);
   const texts =
     typeof message?.content === 'string' ? [message.content] : blocks.filter((b) => b.type === 'text').map((b) => String(b.text ?? ''));
   if (texts.some((text) => INTERRUPTED.test(text)))
@@ -64,12 +70,17 @@ export function transcriptUpdates(record: Record<string, unknown>): TranscriptUp
 }
 
 /** A slash command's output (see `command_output`), from a `system` record; nothing from other system records. */
-function commandOutput(record: Record<string, unknown>): TranscriptUpdate[] {
+function systemRecord(record: Record<string, unknown>): TranscriptUpdate[] {
   if (!COMMAND_RECORDS.has(String(record.subtype)) || typeof record.content !== 'string') return [];
+  return commandOutput(record, record.content);
+}
+
+/** A slash command's output, `content` of `record` (in its wrapper, if it has one), without the terminal's styles. */
+function commandOutput(record: Record<string, unknown>, content: string): TranscriptUpdate[] {
   const at = Date.parse(String(record.timestamp));
   if (Number.isNaN(at)) return [];
-  const content = record.content.trim();
-  return [{ kind: 'command_output', text: (COMMAND_OUTPUT.exec(content)?.[1] ?? content).trim(), at }];
+  const trimmed = content.trim();
+  return [{ kind: 'command_output', text: (COMMAND_OUTPUT.exec(trimmed)?.[1] ?? trimmed).replace(STYLES, '').trim(), at }];
 }
 
 /**
