@@ -305,6 +305,33 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
     },
   );
 
+  // A long session's context fills up: the CLI compacts it by itself once a turn leaves it nearly full (auto-compact,
+  // its window made small by CLAUDE_CODE_AUTO_COMPACT_WINDOW; 100k is the least it takes).
+  it.each(['hooks', 'screen'] as const)(
+    'a conversation the CLI compacts by itself: the turn that filled it and the prompt after it are answered as any other (%s driver)',
+    async (driver) => {
+      const slot = `auto-compact-${driver}`;
+      const env = { ...bed.claude.env, CLAUDE_CODE_AUTO_COMPACT_WINDOW: '100000' };
+      expect((await call('PUT', `/v1/slots/${slot}`, { cwd: bed.workdir, env })).status).toBe(200);
+      replies[`fill the context (${driver})`] = [{ text: 'Nearly full.', usage: { input_tokens: 99_000, output_tokens: 10 } }];
+      replies[`after the full context (${driver})`] = [{ text: 'Answered after the compaction.' }];
+      const summaries = () => bed.stub.requests.filter((r) => r.lastUserText?.startsWith('CRITICAL: Respond with TEXT ONLY')).length;
+      const session = await spawn({ slot, driver });
+      const before = summaries();
+      // The CLI compacts nothing shorter than two turns.
+      replies[`first turn (${driver})`] = [{ text: 'First.' }];
+      expect((await send(session.id, `first turn (${driver})`)).body).toMatchObject({ state: 'idle', response: 'First.' });
+      expect((await send(session.id, `fill the context (${driver})`)).body).toMatchObject({ state: 'idle', response: 'Nearly full.' });
+      expect((await send(session.id, `after the full context (${driver})`)).body).toMatchObject({
+        state: 'idle',
+        response: 'Answered after the compaction.',
+      });
+      // The CLI asked the model for the conversation's summary first.
+      expect(summaries()).toBeGreaterThan(before);
+      await call('POST', `/v1/sessions/${session.id}/kill`);
+    },
+  );
+
   // The CLI refuses keys read within 250 ms of a dialog's mount (its guard against keys meant for the screen before):
   // the answer's keys are written once that has passed since the dialog was first seen.
   // The screen driver (a CLI run without hooks) reads the same dialog off the same screen.
