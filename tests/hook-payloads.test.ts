@@ -16,6 +16,7 @@ import {
   parseBlockingDialog,
   parseHookInput,
   parseScreen,
+  taskNotificationSummary,
   transcriptUpdates,
 } from '@mission/worker';
 import { describe, expect, it } from 'vitest';
@@ -390,6 +391,38 @@ describe('a conversation compacted with /compact, as Claude Code records it', ()
     expect(commandReply(blocks, '/compact')).toBe('Compacted');
     expect(commandReply(blocks, '/clear')).toBeNull();
     expect(blockingDialogOn(step('/compact').screen)).toBeNull();
+  });
+});
+
+/** A command Claude ran in the background ends after its turn (tests/fixtures/recordBackgroundTask.ts). */
+describe('a background command that ends after its turn, as Claude Code tells Claude', () => {
+  const recorded = loadHookRecording<{
+    prompt: string;
+    calls: Record<string, unknown>[];
+    screens: { started: string[]; told: string[] };
+    transcript: Record<string, unknown>[];
+  }>('background-task');
+  const calls = recorded.calls.map(parseHookInput);
+  const prompts = calls.flatMap((call) => (call.hook_event_name === 'UserPromptSubmit' ? [call.prompt] : []));
+
+  it('in a turn the CLI starts by itself, whose prompt is a <task-notification>: Mission reads its summary, as the screen shows it', () => {
+    expect(calls.map((call) => call.hook_event_name)).toEqual([
+      'UserPromptSubmit',
+      'PreToolUse',
+      'PostToolUse',
+      'Stop',
+      'UserPromptSubmit',
+      'Stop',
+    ]);
+    expect(prompts[0]).toBe(recorded.prompt);
+    expect(taskNotificationSummary(prompts[0]!)).toBeNull();
+    const summary = taskNotificationSummary(prompts[1]!);
+    expect(summary).toBe('Background command "Run the check" completed (exit code 0)');
+    expect(recorded.screens.told).toContain(`● ${summary}`);
+    expect(recorded.screens.told.some((line) => line.includes('<task-notification>'))).toBe(false);
+    // The transcript says who submitted it.
+    const record = recorded.transcript.find((each) => (each.origin as { kind?: string } | undefined)?.kind === 'task-notification');
+    expect((record?.message as { content?: unknown } | undefined)?.content).toBe(prompts[1]);
   });
 });
 

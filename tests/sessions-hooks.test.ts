@@ -332,6 +332,39 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
     },
   );
 
+  it("a command Claude ran in the background ends after the turn: the CLI's own turn that tells Claude is a notice, not the person's message; the session works, then is idle and usable", async () => {
+    replies['check it in the background'] = [
+      {
+        text: 'Starting the check.',
+        toolUses: [{ name: 'Bash', input: { command: 'sleep 1; echo checked', description: 'Run the check', run_in_background: true } }],
+      },
+      { text: 'It runs in the background.' },
+    ];
+    const session = await spawn();
+    let turn = await send(session.id, 'check it in the background');
+    if (turn.body.state === 'waiting_permission')
+      turn = await call<SessionTurn>('POST', `/v1/sessions/${session.id}/confirm`, { choice: 'yes' });
+    expect(turn.body).toMatchObject({ state: 'idle', response: 'It runs in the background.' });
+    // The CLI tells Claude once the command has ended, in a turn of its own (the stub answers it "OK").
+    const told = async () => (await events(session.id)).find((e) => e.type === 'notice' && e.payload.kind === 'task_notification');
+    await waitUntil(async () => (await told()) !== undefined, 30_000, 'the background command to end');
+    const notice = (await told())!;
+    expect(notice.payload).toEqual({ kind: 'task_notification', text: 'Background command "Run the check" completed (exit code 0)' });
+    await waitUntil(async () => (await bed.system.core.sessions.get(session.id)).state === 'idle', 30_000, "the CLI's own turn to end");
+    const all = await events(session.id);
+    expect(all.filter((e) => e.type === 'user_message').map((e) => e.type === 'user_message' && e.payload.text)).toEqual([
+      'check it in the background',
+    ]);
+    // Claude's answer to it, then the session idle again.
+    const after = all.filter((e) => e.seq > notice.seq);
+    const answered = after.find((e) => e.type === 'assistant_message' && e.payload.text === 'OK');
+    expect(answered).toBeDefined();
+    expect(after.some((e) => e.seq > answered!.seq && e.type === 'state' && e.payload.state === 'idle')).toBe(true);
+    replies['after the background check'] = [{ text: 'After it.' }];
+    expect((await send(session.id, 'after the background check')).body).toMatchObject({ state: 'idle', response: 'After it.' });
+    await call('POST', `/v1/sessions/${session.id}/kill`);
+  });
+
   // The CLI refuses keys read within 250 ms of a dialog's mount (its guard against keys meant for the screen before):
   // the answer's keys are written once that has passed since the dialog was first seen.
   // The screen driver (a CLI run without hooks) reads the same dialog off the same screen.

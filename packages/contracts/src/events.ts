@@ -64,7 +64,9 @@ export const eventPayloadSchemas = {
    * for input a while), `elicitation_dialog`, `auth_success`. Mission's own: `command_output` (what a slash command
    * printed), `conversation_not_found` (a resume found no saved conversation to resume: a new one started),
    * `hooks_forbidden` (claude's settings forbid the hooks: the screen driver follows the session), `foreign_call` (a
-   * process other than the agent's claude, holding its secret, called the worker's hooks or permission prompts: refused).
+   * process other than the agent's claude, holding its secret, called the worker's hooks or permission prompts: refused),
+   * `task_notification` (a command Claude ran in the background has ended: the CLI tells Claude in a turn it starts by
+   * itself, whose prompt is this notice, not the person's message).
    */
   notice: z.object({ kind: z.string(), text: z.string() }),
   result: z.object({

@@ -22,6 +22,7 @@ export { commandReply } from './sessions/turn.ts';
 export * from './hooks/hookServer.ts';
 export * from './hooks/hookSettings.ts';
 export * from './hooks/hookPayloads.ts';
+export { taskNotificationSummary } from './hooks/taskNotification.ts';
 export * from './transcripts/transcriptContent.ts';
 export * from './claudeHome.ts';
 export * from './pty/blockingDialog.ts';

@@ -18,6 +18,7 @@ import {
 } from '@mission/contracts';
 import { type HookInput, type HookInputOf, NO_DECISION, permissionAnswer, preToolUseDenial } from '../hooks/hookPayloads.ts';
 import { hookDialog, toolTarget } from '../hooks/toolUseView.ts';
+import { taskNotificationSummary } from '../hooks/taskNotification.ts';
 import type { GuardAnswer } from '../permissions/permissionGuard.ts';
 import { type BlockingDialog, blockedReason, sameBlockingDialog } from '../pty/blockingDialog.ts';
 import { failedRequestMessage } from '../pty/failedRequest.ts';
@@ -288,7 +289,7 @@ export class HookedSession implements InteractiveSession {
         this.lastText = null;
         // A limit recorded in an earlier turn (with no menu after it) tells nothing of this one's.
         this.limitHit = null;
-        this.events.emit({ type: 'user_message', payload: { text: input.prompt } });
+        this.events.emit(promptEvent(input.prompt));
         this.setPhase('working');
         return NO_DECISION;
       case 'PreToolUse':
@@ -1017,4 +1018,15 @@ export class HookedSession implements InteractiveSession {
 /** The limit a usage-limit menu tells: its first line (the CLI's words) and the reset it names (to the minute). */
 function limitOnMenu(menu: BlockingDialog): UsageLimitHit {
   return { text: menu.text.split('\n')[0] ?? menu.text, resetsAt: resetFromLimitText(menu.text, Date.now()) };
+}
+
+/**
+ * The event of a prompt the CLI submitted: the person's message, or (a turn the CLI starts by itself when a command
+ * run in the background has ended) its notice, as the CLI shows it: nobody said it.
+ */
+function promptEvent(prompt: string): MissionEventDraft {
+  const summary = taskNotificationSummary(prompt);
+  return summary === null
+    ? { type: 'user_message', payload: { text: prompt } }
+    : { type: 'notice', payload: { kind: 'task_notification', text: summary } };
 }
