@@ -244,9 +244,27 @@ function defineSuite(database: 'postgres' | 'pglite', start: AgentStart) {
       expect(stub.requests.at(-1)?.toolResults[0]?.content).toContain('mission-tool-output');
     });
 
+    it("a command Claude ran in the background ends after the turn: the CLI tells Claude in a turn of its own, and the task ends with that turn's reply and every turn's tokens", async () => {
+      stub.enqueue({
+        text: 'Starting the check.',
+        toolUses: [{ name: 'Bash', input: { command: 'sleep 1; echo checked', description: 'Run the check', run_in_background: true } }],
+        usage: { input_tokens: 100, output_tokens: 10 },
+      });
+      stub.enqueue({ text: 'It runs in the background.', usage: { input_tokens: 200, output_tokens: 20 } });
+      stub.enqueue({ text: 'The check passed.', usage: { input_tokens: 400, output_tokens: 40 } });
+      const { task } = await submit({ prompt: 'run the check in the background' });
+      const ended = await waitForStatus(task.id, ['succeeded']);
+      expect(JSON.stringify(stub.requests.at(-1)?.body.messages.at(-1))).toContain('<task-notification>');
+      expect(ended.result).toBe('The check passed.');
+      // Each of the CLI's two results counts its own turns' tokens; the task, all of them.
+      const results = (await system.core.events.list(task.id)).filter((e) => e.type === 'result');
+      expect(results.map((e) => e.type === 'result' && e.payload.text)).toEqual(['It runs in the background.', 'The check passed.']);
+      expect(ended.usage).toMatchObject({ input_tokens: 700, output_tokens: 70 });
+    });
+
     it.runIf(start === 'warm')('handed every task of the suite a warm agent, which started before its task', () => {
       const pools = system.worker!.warmPools;
-      expect(pools.handedOut('default')).toBeGreaterThanOrEqual(6);
+      expect(pools.handedOut('default')).toBeGreaterThanOrEqual(7);
       expect(pools.handedOut('slow')).toBe(1);
       expect(pools.handedOut('bash')).toBe(1);
       expect(pools.handedOut('nokey')).toBe(1);

@@ -20,7 +20,7 @@ import type { AgentLauncher } from './agentProcess.ts';
 import { childMcpLaunch } from './childMcp.ts';
 import { combineLaunches, NOTHING_TO_LAUNCH } from './cliLaunch.ts';
 import { type HeadlessExit, type HeadlessProcess, spawnHeadless, type StopReason } from './headless/headlessRunner.ts';
-import { type HeadlessResult, mapStreamJsonMessage } from './headless/streamJson.ts';
+import { type HeadlessResult, mapStreamJsonMessage, withNextResult } from './headless/streamJson.ts';
 import { taskAgentRequest, withClaudeSession } from './headless/taskLaunch.ts';
 import type { WarmPools } from './headless/warmPool.ts';
 import type { PermissionPromptServer } from './permissions/promptServer.ts';
@@ -180,7 +180,7 @@ export class TaskProcessor {
             claudeSessionId = mapped.claudeSessionId;
             await this.store.recordClaudeSession(lease, claudeSessionId);
           }
-          result = mapped.result ?? result;
+          if (mapped.result) result = withNextResult(result, mapped.result);
           if (mapped.limitRejected) limitResetsAt = mapped.limitRejected.resetsAt;
           for (const event of mapped.events) {
             if (event.type === 'tool_call') toolCalls++;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapStreamJsonMessage } from './streamJson.ts';
+import { type HeadlessResult, mapStreamJsonMessage, withNextResult } from './streamJson.ts';
 
 /** Lines claude 2.1.331 printed (`-p --output-format stream-json --verbose`) against the stub's limit errors, cut to what matters. */
 const subscriberLimit = {
@@ -61,5 +61,59 @@ describe('stream-json: usage and rate limits', () => {
     const ok = mapStreamJsonMessage({ type: 'result', subtype: 'success', is_error: false, result: 'hi', session_id: 's' });
     expect(ok.result?.limited).toBe(false);
     expect(ok.events[0]?.payload).not.toHaveProperty('limited');
+  });
+});
+
+/** The two result lines of a run whose background command ended after its turn (claude 2.1.332 against the stub), cut. */
+const turnResult = (over: Record<string, unknown>): HeadlessResult =>
+  mapStreamJsonMessage({ type: 'result', subtype: 'success', is_error: false, session_id: 's', ...over }).result!;
+
+describe('stream-json: a run that goes on after its result (a background command ended: the CLI tells Claude in a turn of its own)', () => {
+  const first = turnResult({
+    result: 'It runs in the background.',
+    total_cost_usd: 0.00068,
+    duration_ms: 502,
+    num_turns: 2,
+    usage: {
+      input_tokens: 50,
+      output_tokens: 24,
+      service_tier: 'standard',
+      cache_creation: { ephemeral_5m_input_tokens: 3 },
+      iterations: [],
+    },
+  });
+  const second = turnResult({
+    result: 'OK',
+    total_cost_usd: 0.00102,
+    duration_ms: 106,
+    num_turns: 1,
+    usage: {
+      input_tokens: 25,
+      output_tokens: 12,
+      service_tier: 'standard',
+      cache_creation: { ephemeral_5m_input_tokens: 1 },
+      iterations: [],
+    },
+  });
+
+  it("ends with the last result's text and cost (the CLI's cost counts the whole run), and every turn's tokens, turns and time", () => {
+    expect(withNextResult(first, second)).toEqual({
+      ...second,
+      usage: {
+        input_tokens: 75,
+        output_tokens: 36,
+        service_tier: 'standard',
+        cache_creation: { ephemeral_5m_input_tokens: 4 },
+        iterations: [],
+      },
+      durationMs: 608,
+      numTurns: 3,
+    });
+  });
+
+  it("a first result is the run's as it is; a figure only one result has is kept", () => {
+    expect(withNextResult(undefined, first)).toBe(first);
+    const bare = turnResult({ result: 'OK', total_cost_usd: 0.00102 });
+    expect(withNextResult(first, bare)).toMatchObject({ text: 'OK', costUsd: 0.00102, durationMs: 502, numTurns: 2, usage: first.usage });
   });
 });

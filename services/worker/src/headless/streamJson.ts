@@ -117,6 +117,39 @@ function resultToMapped(message: Json): MappedMessage {
   return { events: [{ type: 'result', payload }], result, ...(result.claudeSessionId ? { claudeSessionId: result.claudeSessionId } : {}) };
 }
 
+/**
+ * The run's result once its next `result` line, `later`, has come. A run goes on after a result when a command Claude
+ * ran in the background ends after the turn: the CLI tells Claude in a turn of its own, which ends in another result.
+ * The run ends with the last one's text and error, and its cost (`total_cost_usd` counts the whole run); the tokens
+ * (`usage`), turns and time of each result are its own turn's, so they add up. Pure.
+ */
+export function withNextResult(earlier: HeadlessResult | undefined, later: HeadlessResult): HeadlessResult {
+  if (!earlier) return later;
+  return {
+    ...later,
+    usage: earlier.usage && later.usage ? addUsage(earlier.usage, later.usage) : (later.usage ?? earlier.usage),
+    durationMs: addCounts(earlier.durationMs, later.durationMs),
+    numTurns: addCounts(earlier.numTurns, later.numTurns),
+  };
+}
+
+const addCounts = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : a + b);
+
+/** Two turns' `usage` together: numbers added at every level (`cache_creation.ephemeral_5m_input_tokens`), the rest the later's. */
+function addUsage(earlier: Json, later: Json): Json {
+  const sum: Json = { ...earlier };
+  for (const [key, value] of Object.entries(later)) {
+    const before = earlier[key];
+    sum[key] =
+      typeof value === 'number' && typeof before === 'number'
+        ? before + value
+        : isObject(value) && isObject(before)
+          ? addUsage(before, value)
+          : value;
+  }
+  return sum;
+}
+
 /** `{"type":"rate_limit_event","rate_limit_info":{"status":"rejected","resetsAt":…}}`: a subscriber's limit refused the request. */
 function rateLimitToMapped(message: Json): MappedMessage {
   const info = isObject(message.rate_limit_info) ? message.rate_limit_info : {};
