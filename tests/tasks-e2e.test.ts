@@ -254,7 +254,7 @@ function defineSuite(database: 'postgres' | 'pglite', start: AgentStart) {
       stub.enqueue({ text: 'The check passed.', usage: { input_tokens: 400, output_tokens: 40 } });
       const { task } = await submit({ prompt: 'run the check in the background' });
       const ended = await waitForStatus(task.id, ['succeeded']);
-      expect(JSON.stringify(stub.requests.at(-1)?.body.messages.at(-1))).toContain('<task-notification>');
+      expect(JSON.stringify(stub.requests.at(-1)?.body.messages)).toContain('<task-notification>');
       expect(ended.result).toBe('The check passed.');
       // Each of the CLI's two results counts its own turns' tokens; the task, all of them.
       const results = (await system.core.events.list(task.id)).filter((e) => e.type === 'result');
