@@ -365,6 +365,60 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
     await call('POST', `/v1/sessions/${session.id}/kill`);
   });
 
+  it("a background agent's permission request outlives the turn that started it: the send answers waiting_permission with it, confirm lets the agent go on, the session is idle; the CLI's own turn once it finished is a notice", async () => {
+    const file = path.join(bed.workdir, 'delegated.txt');
+    // Requests of the main conversation and of the agent's are told apart by their first message.
+    bed.stub.respond((request) => {
+      if (request.tools.length === 0) return { text: 'side request' };
+      if (JSON.stringify((request.body.messages as unknown[])[0]).includes('write the delegated file'))
+        return request.toolResults.length === 0
+          ? { text: 'Writing.', toolUses: [{ name: 'Write', input: { file_path: file, content: 'from the agent\n' } }] }
+          : { text: 'The agent wrote it.' };
+      if (request.lastUserText === 'delegate the file')
+        return {
+          text: 'Delegating.',
+          toolUses: [
+            {
+              name: 'Agent',
+              input: { description: 'Write the file', prompt: 'write the delegated file', subagent_type: 'general-purpose' },
+            },
+          ],
+        };
+      return { text: request.toolResults.length > 0 ? 'Delegated.' : 'Noted.' };
+    });
+    try {
+      const session = await spawn();
+      // Claude Code 2.1.332 runs the agent in the background: the turn ends, before or after the agent's Write asks for
+      // a person; either way the session then waits for that decision, and says so.
+      const asked = await send(session.id, 'delegate the file');
+      expect(['waiting_permission', 'idle']).toContain(asked.body.state);
+      await waitUntil(
+        async () => (await bed.system.core.sessions.get(session.id)).state === 'waiting_permission',
+        30_000,
+        "the agent's Write to wait for a person",
+      );
+      const screen = await screenOf(session.id);
+      expect(screen).toMatchObject({ state: 'waiting_permission', dialog: { tool: 'Write', target: 'delegated.txt' } });
+      const refused = await call<{ error: { message: string } }>('POST', `/v1/sessions/${session.id}/send`, { text: 'meanwhile' });
+      expect(refused.status).toBe(409);
+      expect(refused.body.error.message).toMatch(/^the session is waiting for a permission answer \(Write delegated\.txt\)/);
+
+      const confirmed = await call<SessionTurn>('POST', `/v1/sessions/${session.id}/confirm`, { choice: 'yes' });
+      expect(confirmed.body).toMatchObject({ state: 'idle', dialog: null, approval: null });
+      await waitUntil(() => fs.existsSync(file), 30_000, 'the agent to write its file');
+      expect(fs.readFileSync(file, 'utf8')).toBe('from the agent\n');
+      // Once the agent has finished, the CLI tells Claude in a turn of its own.
+      const told = async () => (await events(session.id)).find((e) => e.type === 'notice' && e.payload.kind === 'task_notification');
+      await waitUntil(async () => (await told()) !== undefined, 30_000, 'the agent to finish');
+      expect((await told())?.payload).toEqual({ kind: 'task_notification', text: 'Agent "Write the file" finished' });
+      await waitUntil(async () => (await bed.system.core.sessions.get(session.id)).state === 'idle', 30_000, "the CLI's own turn to end");
+      expect((await send(session.id, 'what now')).body).toMatchObject({ state: 'idle', response: 'Noted.' });
+      await call('POST', `/v1/sessions/${session.id}/kill`);
+    } finally {
+      replies = scriptByPrompt(bed.stub);
+    }
+  });
+
   // The CLI refuses keys read within 250 ms of a dialog's mount (its guard against keys meant for the screen before):
   // the answer's keys are written once that has passed since the dialog was first seen.
   // The screen driver (a CLI run without hooks) reads the same dialog off the same screen.

@@ -398,7 +398,8 @@ export class HookedSession implements InteractiveSession {
       });
     } finally {
       this.held.splice(this.held.indexOf(request), 1);
-      if (this.phase === 'waiting_permission' && !this.waitingForPerson()) this.setPhase('working');
+      // Decided: the turn goes on; a request of a background agent whose turn has ended leaves the session at its prompt.
+      if (this.phase === 'waiting_permission' && !this.waitingForPerson()) this.setPhase(this.openTurn ? 'working' : 'idle');
     }
   }
 
@@ -505,6 +506,8 @@ export class HookedSession implements InteractiveSession {
       'the permission answer',
       () => this.state,
     );
+    // A background agent's request, held past its turn's end: no turn waits for it, the agent goes on by itself.
+    if (!this.openTurn) return this.turn();
     return this.turnEnd(before, deadline, 'the turn to end', timeoutMs);
   }
 
@@ -737,7 +740,8 @@ export class HookedSession implements InteractiveSession {
     this.turnsEnded++;
     // Held by the slot's usage limit: its `state` tells again, now that the stopped turn is over (nothing goes on then).
     if (!this.exit && this.phase === 'blocked' && this.limitHold && this.blocking === this.limitHold) this.tellPhase();
-    else if (!this.exit) this.setPhase(this.blocking ? 'blocked' : 'idle');
+    // A request held for a person past the turn's end (a background agent's, which runs on after it) still waits.
+    else if (!this.exit) this.setPhase(this.blocking ? 'blocked' : this.pendingApproval() ? 'waiting_permission' : 'idle');
     this.events.wake();
   }
 
