@@ -1293,48 +1293,55 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
     }
   });
 
-  it('up runs the whole system (as npm start does) until it is stopped; a second one on its port says the port is taken', async () => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-cli-up-'));
-    const port = await unusedPort();
-    const upIn = (folder: string) =>
-      spawn(process.execPath, [bin, 'up'], {
-        cwd: repoRoot,
-        env: {
-          ...process.env,
-          PORT: String(port),
-          REDIS_URL: redisUrl(),
-          DATABASE_URL: '',
-          MISSION_QUEUE_PREFIX: uniquePrefix(),
-          MISSION_DATA_DIR: folder,
-          MISSION_SLOTS_FILE: path.join(folder, 'slots.yaml'),
-          MISSION_PERMISSIONS_FILE: path.join(folder, 'permissions.yaml'),
-          LOG_LEVEL: 'warn',
-        },
-      });
-    const up = upIn(dataDir);
-    const exited = new Promise<number | null>((resolve) => up.once('exit', resolve));
-    try {
-      const url = `http://127.0.0.1:${port}`;
-      await waitUntil(async () => (await fetch(`${url}/readyz`).catch(() => null))?.status === 200, 60_000, 'mission up to be ready');
-      // Auth is off, as with npm start: no token needed.
-      expect(await mission(['sessions'], { MISSION_URL: url, MISSION_TOKEN: '' })).toEqual({
-        code: 0,
-        stdout: 'no sessions\n',
-        stderr: '',
-      });
-      const secondDir = path.join(dataDir, 'second');
-      const second = upIn(secondDir);
-      let secondOutput = '';
-      second.stderr.on('data', (chunk: Buffer) => (secondOutput += chunk.toString()));
-      expect(await new Promise((resolve) => second.once('exit', resolve))).toBe(1);
-      expect(secondOutput).toContain(
-        `mission: invalid configuration:\n  PORT: 127.0.0.1:${port} is taken (another Mission, or another server, listens there): stop it, or set PORT to a free port\n`,
-      );
-      up.kill('SIGTERM');
-      expect(await exited).toBe(0);
-    } finally {
-      up.kill('SIGKILL');
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    }
-  });
+  // Two whole systems start here (the first one's embedded Postgres with its migrations, a worker, the API), on a
+  // machine that may be loaded: its readiness alone may take the minute it is given.
+  const UP_TEST_TIMEOUT_MS = 180_000;
+  it(
+    'up runs the whole system (as npm start does) until it is stopped; a second one on its port says the port is taken',
+    async () => {
+      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-cli-up-'));
+      const port = await unusedPort();
+      const upIn = (folder: string) =>
+        spawn(process.execPath, [bin, 'up'], {
+          cwd: repoRoot,
+          env: {
+            ...process.env,
+            PORT: String(port),
+            REDIS_URL: redisUrl(),
+            DATABASE_URL: '',
+            MISSION_QUEUE_PREFIX: uniquePrefix(),
+            MISSION_DATA_DIR: folder,
+            MISSION_SLOTS_FILE: path.join(folder, 'slots.yaml'),
+            MISSION_PERMISSIONS_FILE: path.join(folder, 'permissions.yaml'),
+            LOG_LEVEL: 'warn',
+          },
+        });
+      const up = upIn(dataDir);
+      const exited = new Promise<number | null>((resolve) => up.once('exit', resolve));
+      try {
+        const url = `http://127.0.0.1:${port}`;
+        await waitUntil(async () => (await fetch(`${url}/readyz`).catch(() => null))?.status === 200, 60_000, 'mission up to be ready');
+        // Auth is off, as with npm start: no token needed.
+        expect(await mission(['sessions'], { MISSION_URL: url, MISSION_TOKEN: '' })).toEqual({
+          code: 0,
+          stdout: 'no sessions\n',
+          stderr: '',
+        });
+        const secondDir = path.join(dataDir, 'second');
+        const second = upIn(secondDir);
+        let secondOutput = '';
+        second.stderr.on('data', (chunk: Buffer) => (secondOutput += chunk.toString()));
+        expect(await new Promise((resolve) => second.once('exit', resolve))).toBe(1);
+        expect(secondOutput).toContain(
+          `mission: invalid configuration:\n  PORT: 127.0.0.1:${port} is taken (another Mission, or another server, listens there): stop it, or set PORT to a free port\n`,
+        );
+        up.kill('SIGTERM');
+        expect(await exited).toBe(0);
+      } finally {
+        up.kill('SIGKILL');
+        fs.rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+    UP_TEST_TIMEOUT_MS,
+  );
 });
