@@ -11,11 +11,13 @@ import {
   blockingDialogOn,
   commandReply,
   formFields,
+  mapStreamJsonMessage,
   mcpRequestAsk,
   McpInputForm,
   parseBlockingDialog,
   parseHookInput,
   parseScreen,
+  subagentOf,
   taskNotificationSummary,
   transcriptUpdates,
 } from '@mission/worker';
@@ -423,6 +425,72 @@ describe('a background command that ends after its turn, as Claude Code tells Cl
     // The transcript says who submitted it.
     const record = recorded.transcript.find((each) => (each.origin as { kind?: string } | undefined)?.kind === 'task-notification');
     expect((record?.message as { content?: unknown } | undefined)?.content).toBe(prompts[1]);
+  });
+});
+
+/** A subagent's work, as a session's hooks and a task's stream-json tell it (tests/fixtures/recordSubagent.ts). */
+describe("a subagent's work, as Claude Code tells it", () => {
+  const recorded = loadHookRecording<{ prompt: string; calls: Record<string, unknown>[]; streamJson: unknown[] }>('subagent');
+  const calls = recorded.calls.map(parseHookInput);
+
+  it("a session's hooks: the agent's tool calls and its end carry its id and type; the conversation's carry none", () => {
+    expect(calls.map((call) => call.hook_event_name)).toEqual([
+      'UserPromptSubmit',
+      'PreToolUse',
+      'PostToolUse',
+      'PreToolUse',
+      'Stop',
+      'PostToolUse',
+      'SubagentStop',
+      'UserPromptSubmit',
+      'Stop',
+    ]);
+    const toolUses = calls.flatMap((call) => (call.hook_event_name === 'PreToolUse' ? [[call.tool_name, subagentOf(call)] as const] : []));
+    const agentId = calls.find((call) => call.hook_event_name === 'SubagentStop')?.agent_id;
+    expect(agentId).toMatch(/^a[0-9a-f]+$/);
+    expect(toolUses).toEqual([
+      ['Agent', undefined],
+      ['Read', { id: agentId, type: 'general-purpose' }],
+    ]);
+    const stop = calls.find((call) => call.hook_event_name === 'SubagentStop');
+    expect(stop && subagentOf(stop)).toEqual({ id: agentId, type: 'general-purpose' });
+    expect(stop).toMatchObject({ last_assistant_message: 'The notes say hello.' });
+    // Claude's own replies are the conversation's: Stop's, and the agent's end a notice (task_notification).
+    expect(calls.filter((call) => call.hook_event_name === 'Stop').map(subagentOf)).toEqual([undefined, undefined]);
+    const prompts = calls.flatMap((call) => (call.hook_event_name === 'UserPromptSubmit' ? [call.prompt] : []));
+    expect(prompts[0]).toBe(recorded.prompt);
+    expect(taskNotificationSummary(prompts[1]!)).toBe('Agent "Read the notes" finished');
+  });
+
+  it("/compact's summary is a subagent of the CLI's own: its end has no type", () => {
+    const compact = loadHookRecording<{ calls: Record<string, unknown>[] }>('compact');
+    const stops = compact.calls.map(parseHookInput).filter((call) => call.hook_event_name === 'SubagentStop');
+    expect(stops.length).toBeGreaterThan(0);
+    for (const stop of stops) expect(subagentOf(stop)).toEqual({ id: expect.any(String) });
+  });
+
+  it("a task's stream-json: the agent's message, tool call and output are marked as the agent's; Claude's are not", () => {
+    const events = recorded.streamJson.flatMap((line) => mapStreamJsonMessage(line).events);
+    const told = events.map((event) => {
+      const payload = event.payload as { text?: string; tool?: string; output?: string; subagent?: { id: string; type?: string } };
+      return [event.type, payload.text ?? payload.tool ?? payload.output?.slice(0, 20), payload.subagent?.type ?? null];
+    });
+    expect(told).toEqual([
+      ['assistant_message', 'Delegating.', null],
+      ['tool_call', 'Agent', null],
+      ['tool_output', 'Async agent launched', null],
+      ['assistant_message', 'Delegated.', null],
+      ['assistant_message', 'Reading.', 'general-purpose'],
+      ['tool_call', 'Read', 'general-purpose'],
+      ['tool_output', '1\thello notes\n2\t', 'general-purpose'],
+      ['assistant_message', 'The notes say hello.', 'general-purpose'],
+      ['assistant_message', 'The agent has read them.', null],
+      // A result when the turn that started the agent ended, and one when Claude's turn after its end did.
+      ['result', 'Delegated.', null],
+      ['result', 'The agent has read them.', null],
+    ]);
+    const ids = new Set(events.flatMap((event) => (event.payload as { subagent?: { id: string } }).subagent?.id ?? []));
+    expect([...ids]).toEqual([expect.stringMatching(/^a[0-9a-f]+$/)]);
   });
 });
 

@@ -411,6 +411,17 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
       const told = async () => (await events(session.id)).find((e) => e.type === 'notice' && e.payload.kind === 'task_notification');
       await waitUntil(async () => (await told()) !== undefined, 30_000, 'the agent to finish');
       expect((await told())?.payload).toEqual({ kind: 'task_notification', text: 'Agent "Write the file" finished' });
+      // The agent's tool call and its report are marked as its own; Claude's call that started it is not.
+      const log = await events(session.id);
+      const agent = { id: expect.stringMatching(/^a[0-9a-f]+$/), type: 'general-purpose' };
+      const calls = log.flatMap((e) => (e.type === 'tool_call' ? [[e.payload.tool, e.payload.subagent]] : []));
+      expect(calls).toEqual([
+        ['Agent', undefined],
+        ['Write', agent],
+      ]);
+      const report = log.find((e) => e.type === 'assistant_message' && e.payload.subagent !== undefined);
+      expect(report?.payload).toEqual({ text: 'The agent wrote it.', subagent: agent });
+      expect(report!.seq).toBeLessThan((await told())!.seq);
       await waitUntil(async () => (await bed.system.core.sessions.get(session.id)).state === 'idle', 30_000, "the CLI's own turn to end");
       expect((await send(session.id, 'what now')).body).toMatchObject({ state: 'idle', response: 'Noted.' });
       await call('POST', `/v1/sessions/${session.id}/kill`);

@@ -262,6 +262,59 @@ function defineSuite(database: 'postgres' | 'pglite', start: AgentStart) {
       expect(ended.usage).toMatchObject({ input_tokens: 700, output_tokens: 70 });
     });
 
+    it("a subagent's messages, tool calls and outputs are the task's events marked as the agent's; Claude's own are not", async () => {
+      const prompt = `have an agent read the notes (${database}, ${start})`;
+      const agentPrompt = `Open notes-${database}-${start}.txt and report what it holds.`;
+      const notes = path.join(bed.workdir, `notes-${database}-${start}.txt`);
+      fs.writeFileSync(notes, 'hello notes\n');
+      // The agent's requests are told from Claude's by their conversation's first message.
+      stub.respond((request) => {
+        if (request.tools.length === 0) return undefined;
+        if (request.conversation.includes(agentPrompt))
+          return request.toolResults.length === 0
+            ? { text: 'Reading.', toolUses: [{ name: 'Read', input: { file_path: notes } }] }
+            : { text: 'The notes say hello.' };
+        if (!request.conversation.includes(prompt)) return undefined;
+        if (request.lastUserText === prompt)
+          return {
+            text: 'Delegating.',
+            toolUses: [{ name: 'Agent', input: { description: 'Read the notes', prompt: agentPrompt, subagent_type: 'general-purpose' } }],
+          };
+        return { text: request.toolResults.length > 0 ? 'Delegated.' : 'The agent has read them.' };
+      });
+      try {
+        const { task } = await submit({ prompt });
+        const ended = await waitForStatus(task.id, ['succeeded']);
+        expect(ended.result).toBe('The agent has read them.');
+        const told = (await system.core.events.list(task.id)).flatMap((e) =>
+          e.type === 'assistant_message' || e.type === 'tool_call' || e.type === 'tool_output'
+            ? [[e.type, 'text' in e.payload ? e.payload.text : 'tool' in e.payload ? e.payload.tool : e.payload.output, e.payload.subagent]]
+            : [],
+        );
+        // The agent runs beside Claude's turn that started it: each one's events in its own order.
+        expect(told.filter(([, , by]) => by === undefined).map(([type, what]) => [type, what])).toEqual([
+          ['assistant_message', 'Delegating.'],
+          ['tool_call', 'Agent'],
+          ['tool_output', expect.stringContaining('Async agent launched')],
+          ['assistant_message', 'Delegated.'],
+          ['assistant_message', 'The agent has read them.'],
+        ]);
+        const agent = { id: expect.stringMatching(/^a[0-9a-f]+$/), type: 'general-purpose' };
+        expect(told.filter(([, , by]) => by !== undefined)).toEqual([
+          ['assistant_message', 'Reading.', agent],
+          ['tool_call', 'Read', agent],
+          ['tool_output', expect.stringContaining('hello notes'), agent],
+          ['assistant_message', 'The notes say hello.', agent],
+        ]);
+        expect(new Set(told.flatMap(([, , by]) => (by ? [(by as { id: string }).id] : []))).size).toBe(1);
+        // Claude is told of the agent's end in a turn of its own, after it.
+        const at = (text: string) => told.findIndex(([, what]) => what === text);
+        expect(at('The notes say hello.')).toBeLessThan(at('The agent has read them.'));
+      } finally {
+        stub.respond(() => undefined);
+      }
+    });
+
     it.runIf(start === 'warm')('handed every task of the suite a warm agent, which started before its task', () => {
       const pools = system.worker!.warmPools;
       expect(pools.handedOut('default')).toBeGreaterThanOrEqual(7);

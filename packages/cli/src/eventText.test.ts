@@ -1,5 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { approvalWaitText } from './eventText.ts';
+import type { MissionEvent } from '@mission/contracts';
+import { approvalWaitText, eventText } from './eventText.ts';
+import { painter } from './printer.ts';
+
+describe('eventText', () => {
+  const at = { ownerKind: 'task', ownerId: 'task_1', seq: 7, at: '2026-12-05T19:00:01.000Z' } as const;
+  const line = (event: Pick<MissionEvent, 'type' | 'payload'>) => eventText({ ...at, ...event } as MissionEvent, painter(false));
+
+  it("a subagent's message and tool call are marked as the agent's; Claude's are not", () => {
+    const subagent = { id: 'a532148bfa714ffb3', type: 'general-purpose' };
+    expect(line({ type: 'assistant_message', payload: { text: 'The notes say hello.', subagent } })).toBe(
+      '19:00:01 #7   assistant_message   [subagent general-purpose] The notes say hello.',
+    );
+    expect(line({ type: 'tool_call', payload: { tool: 'Read', input: {}, summary: 'notes.txt', subagent } })).toBe(
+      '19:00:01 #7   tool_call           [subagent general-purpose] Read notes.txt',
+    );
+    expect(line({ type: 'assistant_message', payload: { text: 'Delegated.' } })).toBe('19:00:01 #7   assistant_message   Delegated.');
+  });
+});
 
 describe('approvalWaitText', () => {
   it('a tool use: the approval, the tool and its input, the rule that asked, and how to decide it', () => {

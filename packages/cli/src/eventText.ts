@@ -1,4 +1,5 @@
 import type { EventPayload, MissionEvent } from '@mission/contracts';
+import { authorOf, type Subagent } from '@mission/contracts/subagent';
 import { questionsLine, questionsAsked } from '@mission/contracts/claudeQuestions';
 import type { Paint, Style } from './printer.ts';
 
@@ -23,6 +24,9 @@ export function approvalWaitText(approval: Omit<EventPayload<'approval_requested
   return `${approvalId} for ${tool} ${compact(input)}${rule ? ` (rule ${rule})` : why ? ` (${why})` : ''}; decide with \`mission approve ${approvalId}\` (--deny to refuse)`;
 }
 
+/** `[subagent general-purpose] ` before a subagent's message, tool call or output; nothing before Claude's own. */
+const bySubagent = (payload: { subagent?: Subagent }): string => (payload.subagent ? `[${authorOf(payload)}] ` : '');
+
 function describe(event: MissionEvent): [Style, string] {
   switch (event.type) {
     case 'state':
@@ -40,11 +44,11 @@ function describe(event: MissionEvent): [Style, string] {
     case 'user_message':
       return ['bold', event.payload.text];
     case 'assistant_message':
-      return ['green', event.payload.text];
+      return ['green', `${bySubagent(event.payload)}${event.payload.text}`];
     case 'tool_call':
-      return ['yellow', `${event.payload.tool} ${event.payload.summary ?? compact(event.payload.input)}`];
+      return ['yellow', `${bySubagent(event.payload)}${event.payload.tool} ${event.payload.summary ?? compact(event.payload.input)}`];
     case 'tool_output':
-      return [event.payload.isError ? 'red' : 'dim', clip(event.payload.output)];
+      return [event.payload.isError ? 'red' : 'dim', `${bySubagent(event.payload)}${clip(event.payload.output)}`];
     case 'permission_request':
       return ['magenta', `${event.payload.tool} ${event.payload.summary ?? compact(event.payload.input)}`];
     case 'approval_requested':

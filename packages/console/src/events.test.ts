@@ -24,6 +24,21 @@ describe('how the console shows events', () => {
     });
   });
 
+  it("a subagent's message, tool call and output say they are the agent's", () => {
+    const subagent = { id: 'a532148bfa714ffb3', type: 'general-purpose' };
+    expect(describeEvent(event('assistant_message', { text: 'The notes say hello.', subagent }))).toEqual({
+      kind: 'assistant',
+      title: 'subagent general-purpose',
+      body: 'The notes say hello.',
+    });
+    expect(describeEvent(event('tool_call', { tool: 'Read', input: {}, summary: 'notes.txt', subagent }))?.title).toBe(
+      'subagent general-purpose: Read(notes.txt)',
+    );
+    expect(describeEvent(event('tool_output', { output: 'hello', isError: false, subagent: { id: 'a1' } }))?.title).toBe(
+      'subagent a1: tool output',
+    );
+  });
+
   it('permissions: the request, the approval it waits for, and who decided', () => {
     expect(describeEvent(event('permission_request', { tool: 'Write', input: {}, summary: 'a.txt', options: [] }))).toEqual({
       kind: 'permission',

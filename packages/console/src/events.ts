@@ -1,4 +1,5 @@
 import type { EventType } from '@mission/contracts/events';
+import { authorOf, type Subagent } from '@mission/contracts/subagent';
 import type { MissionEvent } from './api/types.ts';
 import { formatUsd } from './format.ts';
 
@@ -32,6 +33,8 @@ export interface EventLine {
   body?: string;
 }
 
+/** `subagent general-purpose: ` before a subagent's tool call or output; nothing before the conversation's own. */
+const bySubagent = (payload: { subagent?: Subagent }): string => (payload.subagent ? `${authorOf(payload)}: ` : '');
 const text = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value, null, 2));
 
 /**
@@ -44,7 +47,7 @@ export function describeEvent(event: MissionEvent): EventLine | null {
     case 'user_message':
       return { kind: 'user', title: 'Prompt', body: text(p.text) };
     case 'assistant_message':
-      return { kind: 'assistant', title: 'Claude', body: text(p.text) };
+      return { kind: 'assistant', title: authorOf(p), body: text(p.text) };
     case 'message_sent':
       return { kind: 'message', title: `message to ${text(p.to)} (${text(p.status)})`, body: text(p.text) };
     case 'message_received':
@@ -56,9 +59,9 @@ export function describeEvent(event: MissionEvent): EventLine | null {
         ...(p.reply || p.error ? { body: text(p.reply ?? p.error) } : {}),
       };
     case 'tool_call':
-      return { kind: 'tool', title: `${text(p.tool)}(${text(p.summary ?? p.input)})` };
+      return { kind: 'tool', title: `${bySubagent(p)}${text(p.tool)}(${text(p.summary ?? p.input)})` };
     case 'tool_output':
-      return { kind: 'output', title: p.isError ? 'tool error' : 'tool output', body: text(p.output) };
+      return { kind: 'output', title: `${bySubagent(p)}${p.isError ? 'tool error' : 'tool output'}`, body: text(p.output) };
     case 'permission_request':
       return { kind: 'permission', title: `${text(p.tool)} asks permission`, body: text(p.summary ?? p.input) };
     case 'approval_requested':

@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import { blockingDialogSchema } from './schemas/sessions.ts';
+import type { Subagent } from './subagent.ts';
 
 const usage = z.record(z.string(), z.unknown());
+
+/** The subagent whose work an event is (subagent.ts); absent for the conversation's own messages and tool calls. */
+const subagent = z.object({ id: z.string(), type: z.string().optional() }) satisfies z.ZodType<Subagent>;
 
 /** Payload of each event type; one model for everything a task or a session does. */
 export const eventPayloadSchemas = {
@@ -46,11 +50,22 @@ export const eventPayloadSchemas = {
     why: z.string().optional(),
     expiresAt: z.string(),
   }),
-  tool_call: z.object({ id: z.string().optional(), tool: z.string(), input: z.unknown(), summary: z.string().optional() }),
-  tool_output: z.object({ toolCallId: z.string().optional(), output: z.string(), isError: z.boolean().default(false) }),
+  tool_call: z.object({
+    id: z.string().optional(),
+    tool: z.string(),
+    input: z.unknown(),
+    summary: z.string().optional(),
+    subagent: subagent.optional(),
+  }),
+  tool_output: z.object({
+    toolCallId: z.string().optional(),
+    output: z.string(),
+    isError: z.boolean().default(false),
+    subagent: subagent.optional(),
+  }),
   /** A prompt submitted to a session, as its screen shows it: sent, delivered as a message, or typed in a terminal. */
   user_message: z.object({ text: z.string() }),
-  assistant_message: z.object({ text: z.string() }),
+  assistant_message: z.object({ text: z.string(), subagent: subagent.optional() }),
   status: z.object({
     text: z.string(),
     elapsedSeconds: z.number().optional(),
@@ -99,6 +114,7 @@ export const eventPayloadSchemas = {
 } as const;
 
 export type EventType = keyof typeof eventPayloadSchemas;
+
 export const eventTypes = Object.keys(eventPayloadSchemas) as EventType[];
 export type EventPayload<T extends EventType> = z.infer<(typeof eventPayloadSchemas)[T]>;
 

@@ -6,6 +6,7 @@ export * from './claudeVersions.ts';
 export * from './usageLimits.ts';
 export * from './ids.ts';
 export * from './events.ts';
+export * from './subagent.ts';
 export * from './tasks/taskTransitions.ts';
 export * from './sessions/sessionTransitions.ts';
 export * from './sessions/autoResume.ts';

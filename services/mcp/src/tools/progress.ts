@@ -1,5 +1,5 @@
 import type { CoreRuntime } from '@mission/core';
-import { type MissionEvent, questionsAsked, questionsLine } from '@mission/contracts';
+import { authorOf, type MissionEvent, questionsAsked, questionsLine } from '@mission/contracts';
 import type { Extra } from './tool.ts';
 
 /**
@@ -36,11 +36,11 @@ function describe(event: MissionEvent): string {
     case 'status':
       return `status: ${event.payload.text}`;
     case 'tool_call':
-      return `tool: ${event.payload.tool} ${event.payload.summary ?? ''}`.trim();
+      return `${event.payload.subagent ? `${authorOf(event.payload)} ` : ''}tool: ${event.payload.tool} ${event.payload.summary ?? ''}`.trim();
     case 'user_message':
       return `prompt: ${event.payload.text.slice(0, 200)}`;
     case 'assistant_message':
-      return `claude: ${event.payload.text.slice(0, 200)}`;
+      return `${event.payload.subagent ? authorOf(event.payload) : 'claude'}: ${event.payload.text.slice(0, 200)}`;
     case 'permission_request':
       return `asks permission: ${event.payload.tool} ${event.payload.summary ?? ''}`.trim();
     case 'approval_requested':

@@ -1,4 +1,4 @@
-import type { MissionEventDraft } from '@mission/contracts';
+import type { MissionEventDraft, Subagent } from '@mission/contracts';
 
 /** The final `result` line of a headless run. */
 export interface HeadlessResult {
@@ -46,9 +46,9 @@ export function mapStreamJsonMessage(message: unknown): MappedMessage {
         ? { events: [], claudeSessionId: str(message.session_id)! }
         : { events: [] };
     case 'assistant':
-      return { events: contentOf(message).flatMap(assistantBlockToEvents) };
+      return { events: bySubagent(message, contentOf(message).flatMap(assistantBlockToEvents)) };
     case 'user':
-      return { events: contentOf(message).flatMap(toolResultToEvents) };
+      return { events: bySubagent(message, contentOf(message).flatMap(toolResultToEvents)) };
     case 'result':
       return resultToMapped(message);
     case 'rate_limit_event':
@@ -62,6 +62,18 @@ function contentOf(message: Json): unknown[] {
   const inner = message.message;
   if (!isObject(inner)) return [];
   return Array.isArray(inner.content) ? inner.content : [];
+}
+
+/**
+ * A subagent's messages and tool calls come on the same output as the conversation's, marked with the agent's id and
+ * type (`agent_id`, `subagent_type`; 2.1.332): their events say whose they are.
+ */
+function bySubagent(message: Json, events: MissionEventDraft[]): MissionEventDraft[] {
+  const id = str(message.agent_id);
+  if (!id) return events;
+  const type = str(message.subagent_type);
+  const subagent: Subagent = type ? { id, type } : { id };
+  return events.map((event) => ({ ...event, payload: { ...event.payload, subagent } }) as MissionEventDraft);
 }
 
 function assistantBlockToEvents(block: unknown): MissionEventDraft[] {

@@ -1,3 +1,4 @@
+import type { Subagent } from '@mission/contracts';
 import { z } from 'zod';
 
 /**
@@ -6,12 +7,17 @@ import { z } from 'zod';
  * CLI runs no HTTP hook for it ("HTTP hooks are not supported for SessionStart"), and it runs before the
  * prompt takes input anyway (notifications.json), so the screen tells when the CLI is ready.
  */
-/** `prompt_id` names the turn a call belongs to (the prompt that started it); the transcript's records carry it as `promptId`. */
+/**
+ * `prompt_id` names the turn a call belongs to (the prompt that started it); the transcript's records carry it as
+ * `promptId`. `agent_id` and `agent_type` are there when a subagent's work calls the hook (its tool uses, its end).
+ */
 const common = {
   session_id: z.string(),
   transcript_path: z.string().optional(),
   cwd: z.string().optional(),
   prompt_id: z.string().optional(),
+  agent_id: z.string().optional(),
+  agent_type: z.string().optional(),
 };
 const toolInput = z.record(z.string(), z.unknown());
 
@@ -50,7 +56,8 @@ export const hookInputSchema = z.discriminatedUnion('hook_event_name', [
     error_details: z.string().optional(),
     last_assistant_message: z.string().nullable().optional(),
   }),
-  z.looseObject({ ...common, hook_event_name: z.literal('SubagentStop') }),
+  // A subagent ended (the `Agent` tool's, or the CLI's own, such as /compact's summary, whose `agent_type` is empty).
+  z.looseObject({ ...common, hook_event_name: z.literal('SubagentStop'), last_assistant_message: z.string().nullable().optional() }),
   z.looseObject({ ...common, hook_event_name: z.literal('SessionEnd'), reason: z.string().optional() }),
   // An MCP server asks the person for input (elicitation): `form` mode carries the fields, `url` mode a page to open.
   z.looseObject({
@@ -69,6 +76,12 @@ export type HookInputOf<E extends HookEventName> = Extract<HookInput, { hook_eve
 
 /** The events a session's settings hook. */
 export const HOOKED_EVENTS: readonly HookEventName[] = hookInputSchema.options.map((option) => option.shape.hook_event_name.value);
+
+/** The subagent whose work called the hook, if one's did (the conversation's own calls carry no `agent_id`). */
+export function subagentOf(input: HookInput): Subagent | undefined {
+  if (!input.agent_id) return undefined;
+  return input.agent_type ? { id: input.agent_id, type: input.agent_type } : { id: input.agent_id };
+}
 
 export function parseHookInput(value: unknown): HookInput {
   return hookInputSchema.parse(value);

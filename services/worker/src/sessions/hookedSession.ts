@@ -16,7 +16,7 @@ import {
   shownDialog,
   questionsAsked,
 } from '@mission/contracts';
-import { type HookInput, type HookInputOf, NO_DECISION, permissionAnswer, preToolUseDenial } from '../hooks/hookPayloads.ts';
+import { type HookInput, type HookInputOf, NO_DECISION, permissionAnswer, preToolUseDenial, subagentOf } from '../hooks/hookPayloads.ts';
 import { hookDialog, toolTarget } from '../hooks/toolUseView.ts';
 import { taskNotificationSummary } from '../hooks/taskNotification.ts';
 import type { GuardAnswer } from '../permissions/permissionGuard.ts';
@@ -316,6 +316,9 @@ export class HookedSession implements InteractiveSession {
       case 'StopFailure':
         this.turnFailed(input);
         return NO_DECISION;
+      case 'SubagentStop':
+        this.subagentStopped(input);
+        return NO_DECISION;
       default:
         return NO_DECISION;
     }
@@ -323,9 +326,22 @@ export class HookedSession implements InteractiveSession {
 
   private async preToolUse(input: HookInputOf<'PreToolUse'>): Promise<object> {
     const { tool_name: tool, tool_input: toolInput, tool_use_id: id } = input;
-    this.events.emit({ type: 'tool_call', payload: { id, tool, input: toolInput, summary: toolTarget(tool, toolInput, this.cwd) } });
+    const subagent = subagentOf(input);
+    const summary = toolTarget(tool, toolInput, this.cwd);
+    this.events.emit({ type: 'tool_call', payload: { id, tool, input: toolInput, summary, ...(subagent ? { subagent } : {}) } });
     const refusal = await this.hooks.refusal({ tool, input: toolInput });
     return refusal ? preToolUseDenial(refusal.reason ?? 'Mission denied this.') : NO_DECISION;
+  }
+
+  /**
+   * A subagent's last message, as its end tells it: the session's transcript holds none of the agent's (it keeps its
+   * own), and this is what it reports to Claude. Not of the CLI's own agents (/compact's summary), which have no type.
+   */
+  private subagentStopped(input: HookInputOf<'SubagentStop'>): void {
+    const subagent = subagentOf(input);
+    const text = input.last_assistant_message;
+    if (!subagent?.type || !text?.trim()) return;
+    this.events.emit({ type: 'assistant_message', payload: { text, subagent } });
   }
 
   /**
