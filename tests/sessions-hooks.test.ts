@@ -419,6 +419,9 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
         ['Agent', undefined],
         ['Write', agent],
       ]);
+      // So is its request: the person deciding it is told it is the agent's.
+      expect(log.find((e) => e.type === 'permission_request')?.payload).toMatchObject({ tool: 'Write', subagent: agent });
+      expect(log.find((e) => e.type === 'approval_requested')?.payload).toMatchObject({ tool: 'Write', subagent: agent });
       const report = log.find((e) => e.type === 'assistant_message' && e.payload.subagent !== undefined);
       expect(report?.payload).toEqual({ text: 'The agent wrote it.', subagent: agent });
       expect(report!.seq).toBeLessThan((await told())!.seq);

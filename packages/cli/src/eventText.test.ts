@@ -32,6 +32,21 @@ describe('approvalWaitText', () => {
     ).toBe('appr_2 for Write {"file_path":"a.txt"} (no rule allows it); decide with `mission approve appr_2` (--deny to refuse)');
   });
 
+  it("a subagent's tool use says whose it is", () => {
+    expect(
+      approvalWaitText({
+        approvalId: 'appr_3',
+        tool: 'Write',
+        input: { file_path: 'a.txt' },
+        rule: null,
+        why: 'no rule allows it',
+        subagent: { id: 'a1', type: 'general-purpose' },
+      }),
+    ).toBe(
+      'appr_3 for [subagent general-purpose] Write {"file_path":"a.txt"} (no rule allows it); decide with `mission approve appr_3` (--deny to refuse)',
+    );
+  });
+
   it("Claude's question: its questions with their options, and how to answer them", () => {
     const input = {
       questions: [{ question: 'Which database?', header: 'DB', multiSelect: false, options: [{ label: 'Postgres' }, { label: 'SQLite' }] }],

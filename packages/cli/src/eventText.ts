@@ -20,8 +20,8 @@ export function approvalWaitText(approval: Omit<EventPayload<'approval_requested
   const { approvalId, tool, input, rule, why } = approval;
   const questions = questionsAsked(approval);
   if (questions)
-    return `Claude asks (approval ${approvalId}): ${questionsLine(questions)}; answer with \`mission approve ${approvalId} --answer …\`, one per question (an option's number, or your own words)`;
-  return `${approvalId} for ${tool} ${compact(input)}${rule ? ` (rule ${rule})` : why ? ` (${why})` : ''}; decide with \`mission approve ${approvalId}\` (--deny to refuse)`;
+    return `${authorOf(approval)} asks (approval ${approvalId}): ${questionsLine(questions)}; answer with \`mission approve ${approvalId} --answer …\`, one per question (an option's number, or your own words)`;
+  return `${approvalId} for ${bySubagent(approval)}${tool} ${compact(input)}${rule ? ` (rule ${rule})` : why ? ` (${why})` : ''}; decide with \`mission approve ${approvalId}\` (--deny to refuse)`;
 }
 
 /** `[subagent general-purpose] ` before a subagent's message, tool call or output; nothing before Claude's own. */
@@ -50,7 +50,7 @@ function describe(event: MissionEvent): [Style, string] {
     case 'tool_output':
       return [event.payload.isError ? 'red' : 'dim', `${bySubagent(event.payload)}${clip(event.payload.output)}`];
     case 'permission_request':
-      return ['magenta', `${event.payload.tool} ${event.payload.summary ?? compact(event.payload.input)}`];
+      return ['magenta', `${bySubagent(event.payload)}${event.payload.tool} ${event.payload.summary ?? compact(event.payload.input)}`];
     case 'approval_requested':
       return ['magenta', `${approvalWaitText(event.payload)}; expires ${event.payload.expiresAt}`];
     case 'permission_decision': {

@@ -37,6 +37,13 @@ describe('how the console shows events', () => {
     expect(describeEvent(event('tool_output', { output: 'hello', isError: false, subagent: { id: 'a1' } }))?.title).toBe(
       'subagent a1: tool output',
     );
+    expect(describeEvent(event('permission_request', { tool: 'Write', input: {}, summary: 'a.txt', options: [], subagent }))?.title).toBe(
+      'subagent general-purpose: Write asks permission',
+    );
+    expect(
+      describeEvent(event('approval_requested', { approvalId: 'appr_1', tool: 'Write', input: {}, rule: null, expiresAt: 'x', subagent }))
+        ?.title,
+    ).toBe('subagent general-purpose: Write waits for an approval (no rule matched)');
   });
 
   it('permissions: the request, the approval it waits for, and who decided', () => {

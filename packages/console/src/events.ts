@@ -63,11 +63,11 @@ export function describeEvent(event: MissionEvent): EventLine | null {
     case 'tool_output':
       return { kind: 'output', title: `${bySubagent(p)}${p.isError ? 'tool error' : 'tool output'}`, body: text(p.output) };
     case 'permission_request':
-      return { kind: 'permission', title: `${text(p.tool)} asks permission`, body: text(p.summary ?? p.input) };
+      return { kind: 'permission', title: `${bySubagent(p)}${text(p.tool)} asks permission`, body: text(p.summary ?? p.input) };
     case 'approval_requested':
       return {
         kind: 'permission',
-        title: `${text(p.tool)} waits for an approval (${p.rule ? `rule ${text(p.rule)}` : p.why ? text(p.why) : 'no rule matched'})`,
+        title: `${bySubagent(p)}${text(p.tool)} waits for an approval (${p.rule ? `rule ${text(p.rule)}` : p.why ? text(p.why) : 'no rule matched'})`,
         body: text(p.input),
       };
     case 'permission_decision': {

@@ -31,6 +31,7 @@ export const eventPayloadSchemas = {
     input: z.unknown(),
     summary: z.string().optional(),
     options: z.array(z.object({ key: z.string(), label: z.string(), meaning: z.string().optional() })).default([]),
+    subagent: subagent.optional(),
   }),
   permission_decision: z.object({
     tool: z.string(),
@@ -49,6 +50,8 @@ export const eventPayloadSchemas = {
     /** Why a person must decide when no rule says so (a part of a command no rule vouches for, Claude Code's own settings). */
     why: z.string().optional(),
     expiresAt: z.string(),
+    /** A subagent's tool use waits (not Claude's own). */
+    subagent: subagent.optional(),
   }),
   tool_call: z.object({
     id: z.string().optional(),

@@ -1,5 +1,5 @@
 import type { CoreRuntime } from '@mission/core';
-import { authorOf, type MissionEvent, questionsAsked, questionsLine } from '@mission/contracts';
+import { authorOf, type MissionEvent, questionsAsked, questionsLine, type Subagent } from '@mission/contracts';
 import type { Extra } from './tool.ts';
 
 /**
@@ -51,8 +51,9 @@ function describe(event: MissionEvent): string {
 }
 
 /** An approval the work waits for, as a line that says how to decide it (Claude's question: what it asks). */
-function approvalLine({ approvalId, tool, input }: { approvalId: string; tool: string; input: unknown }): string {
+function approvalLine(approval: { approvalId: string; tool: string; input: unknown; subagent?: Subagent }): string {
+  const { approvalId, tool, input } = approval;
   const questions = questionsAsked({ tool, input });
-  if (questions) return `Claude asks: ${questionsLine(questions)} (approval ${approvalId}: mission_approve answers it)`;
-  return `waits for approval ${approvalId}: ${tool} (mission_approve decides it)`;
+  if (questions) return `${authorOf(approval)} asks: ${questionsLine(questions)} (approval ${approvalId}: mission_approve answers it)`;
+  return `waits for approval ${approvalId}: ${approval.subagent ? `${authorOf(approval)}'s ` : ''}${tool} (mission_approve decides it)`;
 }

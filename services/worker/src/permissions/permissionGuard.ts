@@ -3,6 +3,7 @@ import {
   ASK_USER_QUESTION,
   type EventOwner,
   type QuestionAnswers,
+  type Subagent,
   type ToolUse,
   unansweredMessage,
 } from '@mission/contracts';
@@ -26,6 +27,8 @@ export interface GuardRequest {
    */
   slot: { id: string; role: string; cwd: string } & AgentPlaces;
   use: ToolUse;
+  /** The subagent whose tool use it is, when the CLI says (a session's hooks do): its approval says so. */
+  subagent?: Subagent;
   /** Told when the use must wait for a person (an approval was created). */
   onApprovalPending?: (approval: Approval) => void;
   /** Aborts when what waits for the answer is gone: a pending approval then expires at once. */
@@ -128,6 +131,7 @@ export class PermissionGuard {
         rule,
         ...(why ? { why } : {}),
         expiresAt: approval.expiresAt,
+        ...(request.subagent ? { subagent: request.subagent } : {}),
       },
     });
     this.deps.logger.info({ approvalId: approval.id, owner, tool: use.tool }, 'tool use waits for approval');

@@ -9,6 +9,7 @@ import {
   type SessionScreen,
   type SessionState,
   type SessionTurn,
+  type Subagent,
   TimeoutError,
   type ToolUse,
   bashModeCommand,
@@ -108,7 +109,7 @@ export interface HookedSessionHooks {
    */
   askWindowMs: number;
   /** Decides a permission request by the role, waiting for an approval when a person must decide. */
-  guard(use: ToolUse, pending: (approval: Approval) => void, withdrawn: AbortSignal): Promise<GuardAnswer>;
+  guard(use: ToolUse, pending: (approval: Approval) => void, withdrawn: AbortSignal, subagent?: Subagent): Promise<GuardAnswer>;
   /** A `confirm` decides the approval a permission request waits for. */
   decideApproval(approvalId: string, confirmation: Confirmation): Promise<void>;
   /** Expires a pending approval whose request is being withdrawn (an interrupt). */
@@ -364,6 +365,7 @@ export class HookedSession implements InteractiveSession {
    */
   private async permissionRequest(input: HookInputOf<'PermissionRequest'>, withdrawn: AbortSignal): Promise<object> {
     const { tool_name: tool, tool_input: toolInput } = input;
+    const subagent = subagentOf(input);
     const questions = questionsAsked({ tool, input: toolInput });
     if (questions) return this.askPerson(new HeldAsk(new ClaudeQuestionAsk(toolInput, questions), this.hooks.askWindowMs), withdrawn);
     const request: HeldRequest = {
@@ -383,6 +385,7 @@ export class HookedSession implements InteractiveSession {
         input: toolInput,
         summary: request.dialog.target,
         options: request.dialog.options.map(({ key, label, meaning }) => ({ key, label, meaning })),
+        ...(subagent ? { subagent } : {}),
       },
     });
     this.held.push(request);
@@ -400,6 +403,7 @@ export class HookedSession implements InteractiveSession {
           this.readScreen();
         },
         guardWithdrawn.signal,
+        subagent,
       );
       if (answer.decision === 'deny')
         return permissionAnswer({

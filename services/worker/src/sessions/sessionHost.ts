@@ -555,8 +555,8 @@ export class SessionHost {
             refusal: (use) => this.deps.guard.refusal({ owner, slot: guardSlot, use }),
             askWindowMs: this.deps.approvalTimeoutMs,
             // The session's end expires what it held itself (`session_exited`): only a withdrawn request ends it sooner.
-            guard: (use, pending, withdrawn) =>
-              this.deps.guard.check({ owner, slot: guardSlot, use, onApprovalPending: pending, signal: withdrawn }),
+            guard: (use, pending, withdrawn, subagent) =>
+              this.deps.guard.check({ owner, slot: guardSlot, use, subagent, onApprovalPending: pending, signal: withdrawn }),
             withdrawApproval: async (approvalId) => {
               await this.deps.approvals.expire(approvalId, 'interrupt', 'the session was interrupted');
             },
