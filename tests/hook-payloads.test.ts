@@ -11,6 +11,7 @@ import {
   blockingDialogOn,
   commandReply,
   formFields,
+  type HeadlessResult,
   mapStreamJsonMessage,
   mcpRequestAsk,
   McpInputForm,
@@ -19,7 +20,9 @@ import {
   parseScreen,
   subagentOf,
   taskNotificationSummary,
+  taskUsage,
   transcriptUpdates,
+  withNextResult,
 } from '@mission/worker';
 import { describe, expect, it } from 'vitest';
 import { loadHookRecording, RECORDED_VERSIONS } from './fixtures/recordings.ts';
@@ -491,6 +494,14 @@ describe("a subagent's work, as Claude Code tells it", () => {
     ]);
     const ids = new Set(events.flatMap((event) => (event.payload as { subagent?: { id: string } }).subagent?.id ?? []));
     expect([...ids]).toEqual([expect.stringMatching(/^a[0-9a-f]+$/)]);
+  });
+
+  it("a task's tokens: the agent's requests are in no result's usage, only in the CLI's count by model, which the task keeps", () => {
+    const results = recorded.streamJson.flatMap((line) => mapStreamJsonMessage(line).result ?? []);
+    const run = results.reduce<HeadlessResult | undefined>(withNextResult, undefined)!;
+    // Five requests of 25 tokens in and 12 out (the stub's): Claude's three and the agent's two.
+    expect(run.usage).toMatchObject({ input_tokens: 75, output_tokens: 36 });
+    expect(taskUsage(run)).toMatchObject({ input_tokens: 125, output_tokens: 60 });
   });
 });
 

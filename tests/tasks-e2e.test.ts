@@ -262,30 +262,35 @@ function defineSuite(database: 'postgres' | 'pglite', start: AgentStart) {
       expect(ended.usage).toMatchObject({ input_tokens: 700, output_tokens: 70 });
     });
 
-    it("a subagent's messages, tool calls and outputs are the task's events marked as the agent's; Claude's own are not", async () => {
+    it("a subagent's messages, tool calls and outputs are the task's events marked as the agent's; Claude's own are not; its tokens count", async () => {
       const prompt = `have an agent read the notes (${database}, ${start})`;
       const agentPrompt = `Open notes-${database}-${start}.txt and report what it holds.`;
       const notes = path.join(bed.workdir, `notes-${database}-${start}.txt`);
       fs.writeFileSync(notes, 'hello notes\n');
-      // The agent's requests are told from Claude's by their conversation's first message.
+      // The agent's requests are told from Claude's by their conversation's first message; each side's cost apart.
+      const claudes = { input_tokens: 100, output_tokens: 10 };
+      const agents = { input_tokens: 1000, output_tokens: 100 };
       stub.respond((request) => {
         if (request.tools.length === 0) return undefined;
         if (request.conversation.includes(agentPrompt))
           return request.toolResults.length === 0
-            ? { text: 'Reading.', toolUses: [{ name: 'Read', input: { file_path: notes } }] }
-            : { text: 'The notes say hello.' };
+            ? { text: 'Reading.', toolUses: [{ name: 'Read', input: { file_path: notes } }], usage: agents }
+            : { text: 'The notes say hello.', usage: agents };
         if (!request.conversation.includes(prompt)) return undefined;
         if (request.lastUserText === prompt)
           return {
             text: 'Delegating.',
             toolUses: [{ name: 'Agent', input: { description: 'Read the notes', prompt: agentPrompt, subagent_type: 'general-purpose' } }],
+            usage: claudes,
           };
-        return { text: request.toolResults.length > 0 ? 'Delegated.' : 'The agent has read them.' };
+        return { text: request.toolResults.length > 0 ? 'Delegated.' : 'The agent has read them.', usage: claudes };
       });
       try {
         const { task } = await submit({ prompt });
         const ended = await waitForStatus(task.id, ['succeeded']);
         expect(ended.result).toBe('The agent has read them.');
+        // Claude's three requests and the agent's two: the CLI's results count Claude's alone, its count by model all.
+        expect(ended.usage).toMatchObject({ input_tokens: 2300, output_tokens: 230 });
         const told = (await system.core.events.list(task.id)).flatMap((e) =>
           e.type === 'assistant_message' || e.type === 'tool_call' || e.type === 'tool_output'
             ? [[e.type, 'text' in e.payload ? e.payload.text : 'tool' in e.payload ? e.payload.tool : e.payload.output, e.payload.subagent]]

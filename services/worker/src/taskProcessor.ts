@@ -20,7 +20,7 @@ import type { AgentLauncher } from './agentProcess.ts';
 import { childMcpLaunch } from './childMcp.ts';
 import { combineLaunches, NOTHING_TO_LAUNCH } from './cliLaunch.ts';
 import { type HeadlessExit, type HeadlessProcess, spawnHeadless, type StopReason } from './headless/headlessRunner.ts';
-import { type HeadlessResult, mapStreamJsonMessage, withNextResult } from './headless/streamJson.ts';
+import { type HeadlessResult, mapStreamJsonMessage, taskUsage, withNextResult } from './headless/streamJson.ts';
 import { taskAgentRequest, withClaudeSession } from './headless/taskLaunch.ts';
 import type { WarmPools } from './headless/warmPool.ts';
 import type { PermissionPromptServer } from './permissions/promptServer.ts';
@@ -225,7 +225,7 @@ export class TaskProcessor {
       outcome: {
         result: result?.text ?? null,
         costUsd: result?.costUsd ?? null,
-        usage: result?.usage ?? null,
+        usage: result ? taskUsage(result) : null,
         durationMs: result?.durationMs ?? null,
         numTurns: result?.numTurns ?? null,
       },

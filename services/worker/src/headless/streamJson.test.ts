@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type HeadlessResult, mapStreamJsonMessage, withNextResult } from './streamJson.ts';
+import { type HeadlessResult, mapStreamJsonMessage, taskUsage, withNextResult } from './streamJson.ts';
 
 /** Lines claude 2.1.331 printed (`-p --output-format stream-json --verbose`) against the stub's limit errors, cut to what matters. */
 const subscriberLimit = {
@@ -109,6 +109,33 @@ describe('stream-json: a run that goes on after its result (a background command
       durationMs: 608,
       numTurns: 3,
     });
+  });
+
+  it("a task keeps its results' usage, with the whole run's token counts where the CLI tells them (modelUsage: every model's, subagents' too)", () => {
+    expect(taskUsage(withNextResult(first, second))).toEqual(withNextResult(first, second).usage);
+    const counted = turnResult({
+      result: 'OK',
+      usage: { input_tokens: 25, output_tokens: 12, service_tier: 'standard' },
+      modelUsage: {
+        'claude-opus-5-5': { inputTokens: 125, outputTokens: 60, cacheReadInputTokens: 0, cacheCreationInputTokens: 0, costUSD: 0.0017 },
+        'claude-haiku-4-5': { inputTokens: 10, outputTokens: 2, cacheReadInputTokens: 0, cacheCreationInputTokens: 0, costUSD: 0.0001 },
+      },
+    });
+    // The later result's counts are the run's so far: they replace the earlier's, not add to them.
+    expect(taskUsage(withNextResult({ ...first, runTokens: { input_tokens: 50, output_tokens: 24 } }, counted))).toEqual({
+      input_tokens: 135,
+      output_tokens: 62,
+      cache_read_input_tokens: 0,
+      cache_creation_input_tokens: 0,
+      service_tier: 'standard',
+      cache_creation: { ephemeral_5m_input_tokens: 3 },
+      iterations: [],
+    });
+    // The result event keeps the CLI's own usage.
+    expect(
+      mapStreamJsonMessage({ type: 'result', subtype: 'success', result: 'OK', usage: { input_tokens: 25 }, modelUsage: {} }).events[0]
+        ?.payload,
+    ).toMatchObject({ usage: { input_tokens: 25 } });
   });
 
   it("a first result is the run's as it is; a figure only one result has is kept", () => {

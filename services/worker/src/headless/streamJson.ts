@@ -1,4 +1,5 @@
 import type { MissionEventDraft, Subagent } from '@mission/contracts';
+import { modelTokens } from '../modelTokens.ts';
 
 /** The final `result` line of a headless run. */
 export interface HeadlessResult {
@@ -6,7 +7,13 @@ export interface HeadlessResult {
   isError: boolean;
   subtype: string;
   costUsd: number | null;
+  /** This result's turns' tokens (`usage`): the conversation's alone. */
   usage: Record<string, unknown> | null;
+  /**
+   * The whole run's tokens so far, every model's (`modelUsage`, summed as modelTokens does): the conversation's, its
+   * subagents' and the CLI's own requests. Null from a CLI that gives none.
+   */
+  runTokens: Record<string, number> | null;
   durationMs: number | null;
   numTurns: number | null;
   claudeSessionId: string | null;
@@ -120,12 +127,13 @@ function resultToMapped(message: Json): MappedMessage {
     subtype: str(message.subtype) ?? 'success',
     costUsd: num(message.total_cost_usd),
     usage: isObject(message.usage) ? message.usage : null,
+    runTokens: isObject(message.modelUsage) ? modelTokens(message.modelUsage) : null,
     durationMs: num(message.duration_ms),
     numTurns: num(message.num_turns),
     claudeSessionId: str(message.session_id),
     limited: message.is_error === true && num(message.api_error_status) === 429,
   };
-  const { subtype: _subtype, limited: _limited, ...payload } = result;
+  const { subtype: _subtype, limited: _limited, runTokens: _runTokens, ...payload } = result;
   return { events: [{ type: 'result', payload }], result, ...(result.claudeSessionId ? { claudeSessionId: result.claudeSessionId } : {}) };
 }
 
@@ -140,9 +148,20 @@ export function withNextResult(earlier: HeadlessResult | undefined, later: Headl
   return {
     ...later,
     usage: earlier.usage && later.usage ? addUsage(earlier.usage, later.usage) : (later.usage ?? earlier.usage),
+    runTokens: later.runTokens ?? earlier.runTokens,
     durationMs: addCounts(earlier.durationMs, later.durationMs),
     numTurns: addCounts(earlier.numTurns, later.numTurns),
   };
+}
+
+/**
+ * What a task's row keeps of its run's tokens: its results' `usage` (the CLI's fields as it gives them), with the four
+ * counts usage reports add up (`input_tokens`, `output_tokens`, `cache_read_input_tokens`,
+ * `cache_creation_input_tokens`) the whole run's where the CLI tells them — a subagent's requests are in no
+ * result's `usage`. Pure.
+ */
+export function taskUsage(result: HeadlessResult): Record<string, unknown> | null {
+  return result.runTokens ? { ...result.usage, ...result.runTokens } : result.usage;
 }
 
 const addCounts = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : a + b);

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { sessionTokens } from './sessionCost.ts';
+import { modelTokens } from './modelTokens.ts';
 
-describe('sessionTokens', () => {
-  it("sums the CLI's per-model counters (cost-state modelUsage) into a task's usage keys", () => {
+describe('modelTokens', () => {
+  it("sums the CLI's per-model counters (modelUsage) into the API's usage keys", () => {
     expect(
-      sessionTokens({
+      modelTokens({
         'claude-opus-5-5': {
           inputTokens: 75,
           outputTokens: 36,
@@ -19,6 +19,6 @@ describe('sessionTokens', () => {
   });
 
   it('ignores what is not a counter', () => {
-    expect(sessionTokens({ odd: null, other: 'x', model: { inputTokens: '5', outputTokens: 3 } })).toEqual({ output_tokens: 3 });
+    expect(modelTokens({ odd: null, other: 'x', model: { inputTokens: '5', outputTokens: 3 } })).toEqual({ output_tokens: 3 });
   });
 });
