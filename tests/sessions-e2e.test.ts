@@ -266,11 +266,14 @@ describe('interactive sessions through REST (real claude CLI)', () => {
     const killed = await call<Session>('POST', `/v1/sessions/${session.id}/kill`);
     expect(killed.status).toBe(200);
     expect(killed.body.state).toBe('exited');
-    expect(killed.body.exitCode).not.toBeNull();
+    // How claude ended, as it did: by its own exit on SIGTERM, or by the SIGKILL a kill sends a claude that has not
+    // exited within a second (seen in a stress run on a machine with twice the test's CPU load).
+    const ended = killed.body.exitCode !== null ? { exitCode: killed.body.exitCode } : { exitCode: null, signal: 'SIGKILL' };
+    expect(killed.body).toMatchObject(ended);
     expect(processesIn(bed.workdir).filter((pid) => started.includes(pid))).toEqual([]);
-    // Ended on purpose: no error reason quoting the screen.
+    // Ended on purpose: no error reason quoting the screen, and not resumable.
     const exited = (await events(session.id)).filter((e): e is Extract<MissionEvent, { type: 'state' }> => e.type === 'state').at(-1);
-    expect(exited?.payload).toEqual({ state: 'exited', exitCode: killed.body.exitCode });
+    expect(exited?.payload).toEqual({ state: 'exited', ...ended });
   });
 
   it('a wedged CLI: send gives up after its timeout with 504 and an error event', async () => {
