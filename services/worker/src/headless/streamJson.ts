@@ -1,4 +1,4 @@
-import type { MissionEventDraft, Subagent } from '@mission/contracts';
+import { type MissionEventDraft, subagentNamed } from '@mission/contracts';
 import { modelTokens } from '../modelTokens.ts';
 
 /** The final `result` line of a headless run. */
@@ -76,10 +76,8 @@ function contentOf(message: Json): unknown[] {
  * type (`agent_id`, `subagent_type`; 2.1.332): their events say whose they are.
  */
 function bySubagent(message: Json, events: MissionEventDraft[]): MissionEventDraft[] {
-  const id = str(message.agent_id);
-  if (!id) return events;
-  const type = str(message.subagent_type);
-  const subagent: Subagent = type ? { id, type } : { id };
+  const subagent = subagentNamed(str(message.agent_id), str(message.subagent_type));
+  if (!subagent) return events;
   return events.map((event) => ({ ...event, payload: { ...event.payload, subagent } }) as MissionEventDraft);
 }
 

@@ -1,4 +1,4 @@
-import type { Subagent } from '@mission/contracts';
+import { type Subagent, subagentNamed } from '@mission/contracts';
 import { z } from 'zod';
 
 /**
@@ -79,8 +79,7 @@ export const HOOKED_EVENTS: readonly HookEventName[] = hookInputSchema.options.m
 
 /** The subagent whose work called the hook, if one's did (the conversation's own calls carry no `agent_id`). */
 export function subagentOf(input: HookInput): Subagent | undefined {
-  if (!input.agent_id) return undefined;
-  return input.agent_type ? { id: input.agent_id, type: input.agent_type } : { id: input.agent_id };
+  return subagentNamed(input.agent_id, input.agent_type);
 }
 
 export function parseHookInput(value: unknown): HookInput {
