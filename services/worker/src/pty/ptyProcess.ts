@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import tty from 'node:tty';
 import pty from 'node-pty';
 import type { SpawnRequest, StartedChild, TerminalSpawner } from '../spawner/spawner.ts';
+import { FdWriter } from './fdWriter.ts';
 
 /** How a program on a terminal ended: its exit code, or the signal's name that killed it (then no code). */
 export interface TerminalExit {
@@ -44,13 +45,18 @@ export class PtyProcess {
   constructor(spawner: TerminalSpawner, request: SpawnRequest, cols: number, rows: number) {
     const terminal = native.open(cols, rows);
     this.master = terminal.master;
+    this.writes = new FdWriter(terminal.master);
     this.output = new tty.ReadStream(terminal.master);
     this.output.setEncoding('utf8');
     this.output.on('data', (data: string) => this.emit(data));
+    // The stream closes the master when it is destroyed (at its end, or by the timer below): only once no write is in flight.
+    const closeMaster = this.output._destroy.bind(this.output);
+    this.output._destroy = (error, callback) => {
+      void this.writes.stop().then(() => closeMaster(error, callback));
+    };
     const closed = new Promise<void>((resolve) =>
       this.output.once('close', () => {
         this.masterClosed = true;
-        this.writes.close();
         resolve();
       }),
     );
@@ -58,7 +64,6 @@ export class PtyProcess {
     this.output.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code !== 'EIO') throw error;
     });
-    this.writes = new FdWriter(terminal.master);
     // As node-pty: the terminal's name in TERM, the folder in PWD.
     const env = { ...request.env, PWD: request.cwd, TERM: TERMINAL_NAME };
     this.child = spawner.spawnOnTerminal({ ...request, env }, terminal.pty);
@@ -93,9 +98,9 @@ export class PtyProcess {
     this.dataListeners.push(listener);
   }
 
-  /** Ignored once the terminal is closed (its fd may be another file's by then). */
+  /** Ignored once the terminal is closing (its fd may be another file's once closed). */
   write(data: string): void {
-    if (!this.masterClosed) this.writes.write(data);
+    this.writes.write(data);
   }
 
   resize(cols: number, rows: number): void {
@@ -112,49 +117,5 @@ export class PtyProcess {
 
   private emit(data: string): void {
     for (const listener of this.dataListeners) listener(data);
-  }
-}
-
-/**
- * Writes to the terminal's master in order, without blocking: the fd is non-blocking, so a full terminal
- * answers EAGAIN and the rest is written on a later turn of the loop (node-pty's own writer does the same).
- */
-class FdWriter {
-  private readonly queue: { buffer: Buffer; offset: number }[] = [];
-  private closed = false;
-
-  constructor(private readonly fd: number) {}
-
-  /** The fd is closed: what is still queued is dropped. */
-  close(): void {
-    this.closed = true;
-    this.queue.length = 0;
-  }
-
-  write(data: string): void {
-    const buffer = Buffer.from(data, 'utf8');
-    if (buffer.byteLength === 0) return;
-    this.queue.push({ buffer, offset: 0 });
-    if (this.queue.length === 1) this.next();
-  }
-
-  private next(): void {
-    const task = this.queue[0];
-    if (!task || this.closed) return;
-    fs.write(this.fd, task.buffer, task.offset, (error, written) => {
-      if (error?.code === 'EAGAIN') {
-        setImmediate(() => this.next());
-        return;
-      }
-      if (error) {
-        this.queue.length = 0;
-        // EIO: no program has the terminal any more (it is exiting, its exit says so); anything else is told.
-        if (error.code !== 'EIO') process.emitWarning(error);
-        return;
-      }
-      task.offset += written;
-      if (task.offset >= task.buffer.byteLength) this.queue.shift();
-      this.next();
-    });
   }
 }
