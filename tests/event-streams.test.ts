@@ -52,6 +52,9 @@ describe('event streams under fan-out', () => {
     });
     const { id } = (await res.json()) as { id: string };
     const slow = await pausedStream(system, `/v1/tasks/${id}/events`);
+    // Each event is its frame alone on the wire: the body is not chunked and ends with the connection.
+    expect(slow.response.headers['transfer-encoding']).toBeUndefined();
+    expect(slow.response.headers.connection).toBe('close');
     const readers = await Promise.all([1, 2].map(() => system.fetch(`/v1/tasks/${id}/events`)));
     const reading = readers.map((stream) => readSse(stream, (message) => message.event === 'end'));
 
