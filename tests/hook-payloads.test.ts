@@ -406,6 +406,7 @@ describe('a background command that ends after its turn, as Claude Code tells Cl
     calls: Record<string, unknown>[];
     screens: { started: string[]; told: string[] };
     transcript: Record<string, unknown>[];
+    streamJson: unknown[];
   }>('background-task');
   const calls = recorded.calls.map(parseHookInput);
   const prompts = calls.flatMap((call) => (call.hook_event_name === 'UserPromptSubmit' ? [call.prompt] : []));
@@ -428,6 +429,28 @@ describe('a background command that ends after its turn, as Claude Code tells Cl
     // The transcript says who submitted it.
     const record = recorded.transcript.find((each) => (each.origin as { kind?: string } | undefined)?.kind === 'task-notification');
     expect((record?.message as { content?: unknown } | undefined)?.content).toBe(prompts[1]);
+  });
+
+  it("in a task's stream-json, a task_notification line between the turns: Mission tells it as a session's notice is told", () => {
+    const events = recorded.streamJson.flatMap((line) => mapStreamJsonMessage(line).events);
+    const told = events.map((event) => {
+      const payload = event.payload as { text?: string; tool?: string; output?: string; kind?: string };
+      return [event.type, payload.kind ?? payload.text ?? payload.tool ?? payload.output?.slice(0, 29)];
+    });
+    expect(told).toEqual([
+      ['assistant_message', 'Starting the check.'],
+      ['tool_call', 'Bash'],
+      ['tool_output', 'Command running in background'],
+      ['assistant_message', 'It runs in the background.'],
+      ['result', 'It runs in the background.'],
+      ['notice', 'task_notification'],
+      ['assistant_message', 'The check finished.'],
+      ['result', 'The check finished.'],
+    ]);
+    expect(events.find((event) => event.type === 'notice')?.payload).toEqual({
+      kind: 'task_notification',
+      text: taskNotificationSummary(prompts[1]!),
+    });
   });
 });
 

@@ -256,8 +256,19 @@ function defineSuite(database: 'postgres' | 'pglite', start: AgentStart) {
       const ended = await waitForStatus(task.id, ['succeeded']);
       expect(JSON.stringify(stub.requests.at(-1)?.body.messages)).toContain('<task-notification>');
       expect(ended.result).toBe('The check passed.');
+      const events = await system.core.events.list(task.id);
+      // The command's end is told between the turns, in the CLI's words.
+      const told = events.filter((e) => e.type === 'result' || e.type === 'notice' || e.type === 'assistant_message');
+      expect(told.map((e) => e.payload)).toEqual([
+        { text: 'Starting the check.' },
+        { text: 'It runs in the background.' },
+        expect.objectContaining({ text: 'It runs in the background.' }),
+        { kind: 'task_notification', text: 'Background command "Run the check" completed (exit code 0)' },
+        { text: 'The check passed.' },
+        expect.objectContaining({ text: 'The check passed.' }),
+      ]);
       // Each of the CLI's two results counts its own turns' tokens; the task, all of them.
-      const results = (await system.core.events.list(task.id)).filter((e) => e.type === 'result');
+      const results = events.filter((e) => e.type === 'result');
       expect(results.map((e) => e.type === 'result' && e.payload.text)).toEqual(['It runs in the background.', 'The check passed.']);
       expect(ended.usage).toMatchObject({ input_tokens: 700, output_tokens: 70 });
     });

@@ -23,13 +23,14 @@ export async function reportProgress(
     void extra
       .sendNotification({
         method: 'notifications/progress',
-        params: { progressToken: token, progress: ++progress, message: describe(event) },
+        params: { progressToken: token, progress: ++progress, message: progressMessage(event) },
       })
       .catch((error) => core.logger.debug({ err: error, owner }, 'progress notification not sent (the client is gone)'));
   });
 }
 
-function describe(event: MissionEvent): string {
+/** An event as the line a progress notification carries. */
+export function progressMessage(event: MissionEvent): string {
   switch (event.type) {
     case 'state':
       return `state: ${event.payload.state}`;
@@ -45,6 +46,8 @@ function describe(event: MissionEvent): string {
       return `asks permission: ${event.payload.tool} ${event.payload.summary ?? ''}`.trim();
     case 'approval_requested':
       return approvalLine(event.payload);
+    case 'notice':
+      return `notice: ${event.payload.text}`;
     default:
       return event.type;
   }

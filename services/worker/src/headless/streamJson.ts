@@ -49,9 +49,7 @@ export function mapStreamJsonMessage(message: unknown): MappedMessage {
   if (!isObject(message)) return { events: [] };
   switch (message.type) {
     case 'system':
-      return message.subtype === 'init' && str(message.session_id)
-        ? { events: [], claudeSessionId: str(message.session_id)! }
-        : { events: [] };
+      return systemToMapped(message);
     case 'assistant':
       return { events: bySubagent(message, contentOf(message).flatMap(assistantBlockToEvents)) };
     case 'user':
@@ -63,6 +61,16 @@ export function mapStreamJsonMessage(message: unknown): MappedMessage {
     default:
       return { events: [] };
   }
+}
+
+function systemToMapped(message: Json): MappedMessage {
+  if (message.subtype === 'init' && str(message.session_id)) return { events: [], claudeSessionId: str(message.session_id)! };
+  // A command Claude ran in the background has ended (2.1.332): the CLI's summary, the words a session's notice has;
+  // the CLI then starts a turn of its own to tell Claude. An agent's summary is its report, its own marked message.
+  const summary = str(message.summary);
+  if (message.subtype === 'task_notification' && summary && message.summary_is_report !== true)
+    return { events: [{ type: 'notice', payload: { kind: 'task_notification', text: summary } }] };
+  return { events: [] };
 }
 
 function contentOf(message: Json): unknown[] {
