@@ -244,7 +244,7 @@ function defineSuite(database: 'postgres' | 'pglite', start: AgentStart) {
       expect(stub.requests.at(-1)?.toolResults[0]?.content).toContain('mission-tool-output');
     });
 
-    it("a command Claude ran in the background ends after the turn: the CLI tells Claude in a turn of its own, and the task ends with that turn's reply and every turn's tokens", async () => {
+    it("a command Claude ran in the background ends after the turn: a notice in the CLI's words, the CLI tells Claude in a turn of its own, and the task ends with that turn's reply and every turn's tokens", async () => {
       stub.enqueue({
         text: 'Starting the check.',
         toolUses: [{ name: 'Bash', input: { command: 'sleep 1; echo checked', description: 'Run the check', run_in_background: true } }],
