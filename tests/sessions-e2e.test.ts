@@ -35,7 +35,12 @@ describe('interactive sessions through REST (real claude CLI)', () => {
     return res.body;
   }
 
-  const screenOf = async (id: string) => (await call<SessionScreen>('GET', `/v1/sessions/${id}/screen?format=json`)).body;
+  /** The session's screen; an answer that is not one fails with what it was (a run failed on `lines` of an error body). */
+  const screenOf = async (id: string) => {
+    const { status, body } = await call<SessionScreen>('GET', `/v1/sessions/${id}/screen?format=json`);
+    if (status !== 200) throw new Error(`GET /v1/sessions/${id}/screen answered ${status}: ${JSON.stringify(body)}`);
+    return body;
+  };
 
   async function waitForScreen(id: string, test: (screen: SessionScreen) => boolean, what: string): Promise<SessionScreen> {
     return readUntil(

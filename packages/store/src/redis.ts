@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { type Command, Redis } from 'ioredis';
 import type { Logger } from './logger.ts';
 import { SubscriberClosedError } from './patternSubscription.ts';
 
@@ -52,9 +52,9 @@ export function createRedis(
     maxRetriesPerRequest: null,
     enableReadyCheck: true,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
-    ...(options.commandTimeoutMs ? { commandTimeout: options.commandTimeoutMs } : {}),
     ...(options.autoPipelining ? { enableAutoPipelining: true } : {}),
   });
+  if (options.commandTimeoutMs) timeCommandsOut(redis, options.commandTimeoutMs);
   let lastLogged = 0;
   redis.on('error', (error: Error) => {
     if (!logger || Date.now() - lastLogged < ERROR_LOG_INTERVAL_MS) return;
@@ -67,4 +67,27 @@ export function createRedis(
     logger?.info({ connection: name }, 'Redis connection back');
   });
   return redis;
+}
+
+/**
+ * Fails a command Redis has not answered within `ms` with ioredis's own "Command timed out" — once this process has
+ * read what reached it. ioredis's `commandTimeout` decides in the loop's timers phase, before the poll phase reads
+ * the socket: after this process itself stalled for longer (a loaded machine, a long synchronous step), a reply
+ * already waiting to be read was taken for none, and the request answered 503 "Redis is unreachable" with Redis
+ * well. Here the verdict waits for the poll phase that follows (setImmediate), where a waiting reply settles it first.
+ */
+function timeCommandsOut(redis: Redis, ms: number): void {
+  const timed = new WeakSet<Command>();
+  const sendCommand = redis.sendCommand.bind(redis);
+  redis.sendCommand = (command, stream) => {
+    // A command sent again (from the offline queue once connected) keeps its first deadline, as ioredis's does.
+    if (!timed.has(command) && !command.isSettled) {
+      timed.add(command);
+      const verdict = () => setImmediate(() => command.isSettled || command.reject(new Error('Command timed out')));
+      const timer = setTimeout(verdict, ms);
+      const settled = () => clearTimeout(timer);
+      command.promise.then(settled, settled);
+    }
+    return sendCommand(command, stream);
+  };
 }
