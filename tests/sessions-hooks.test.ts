@@ -659,7 +659,14 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
     socket.close();
     const shown = (await row()).blocking!;
     expect(shown).toMatchObject({ kind: 'command_screen' });
-    expect((await screenOf(session.id)).lines.join('\n')).toContain(shown.text.split('\n')[1]);
+    // The screen shows the tab the row names once drawn whole: a stress run's SIGCONT has the CLI clear its screen and
+    // draw it again, and one read caught it blank (its row, rightly, still named the tab).
+    const tabLine = shown.text.split('\n')[1]!;
+    await waitUntil(
+      async () => (await screenOf(session.id)).lines.join('\n').includes(tabLine),
+      15_000,
+      'the screen to show the tab the row names',
+    );
     const blockedStates = (await events(session.id)).filter((e) => e.type === 'state' && e.payload.state === 'blocked');
     expect(blockedStates.map((e) => (e.payload as { blocking?: { text: string } }).blocking?.text)).toEqual([first.text, shown.text]);
     const refused = await call<{ error: { message: string } }>('POST', `/v1/sessions/${session.id}/send`, { text: 'typed over the help' });
