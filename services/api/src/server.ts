@@ -27,11 +27,14 @@ import { slotRoutes } from './routes/slots.ts';
 import { taskRoutes } from './routes/tasks.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { usageRoutes } from './routes/usage.ts';
+import { ShutdownCuts } from './shutdownCuts.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** Every route with who may call it (extensions' routes included once they are mounted). */
     routeAccess: RouteEntry[];
+    /** What the API cuts as it shuts down: event streams, connections no request came on. */
+    shutdownCuts: ShutdownCuts;
   }
 }
 
@@ -62,8 +65,13 @@ export async function buildServer(core: CoreRuntime): Promise<FastifyInstance> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  // Commands waiting on a session (a send can wait minutes) must not hold the shutdown up.
-  app.addHook('preClose', async () => core.cancelWaits('the API is shutting down; retry on another instance'));
+  // Commands waiting on a session (a send can wait minutes) must not hold the shutdown up, nor event streams or
+  // connections no request came on.
+  app.decorate('shutdownCuts', new ShutdownCuts(app.server));
+  app.addHook('preClose', async () => {
+    core.cancelWaits('the API is shutting down; retry on another instance');
+    app.shutdownCuts.cut();
+  });
   await app.register(attachRoutes, { core });
 
   await app.register(async (api) => {

@@ -89,6 +89,7 @@ export async function streamEvents(
   const { owner, log, isLast } = options;
   let closed = false;
   const { res, stopKeepalive } = openEventStream(reply);
+  request.server.shutdownCuts.stream(res);
   // The reader went away (the response closes; a request's own 'close' says only that its body was read).
   res.once('close', () => (closed = true));
   let hub: OwnerHub | undefined;
