@@ -1,5 +1,5 @@
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openIdleConnection } from './support/idleConnection.ts';
 import { readSse } from './support/sse.ts';
 import { startTestSystem, type TestSystem } from './support/system.ts';
 
@@ -26,13 +26,11 @@ describe('the API shuts down with event streams and unused connections open', ()
       firstRead();
       return false;
     });
-    const idle = net.connect(Number(new URL(system.url).port), '127.0.0.1');
-    const idleClosed = new Promise<void>((resolve) => idle.once('close', () => resolve()));
-    await new Promise<void>((resolve, reject) => idle.once('connect', resolve).once('error', reject));
+    const idle = await openIdleConnection(system.url);
     await first;
 
     await system.app.close();
-    await idleClosed;
+    await idle.closed;
     const messages = await following;
     expect(messages.map((m) => m.event)).toEqual(['state']);
     expect(JSON.parse(messages[0]!.data)).toMatchObject({ seq: 1, type: 'state', payload: { state: 'queued' } });

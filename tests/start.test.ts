@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLAUDE_BIN, type ClaudeHome, prepareClaudeHome } from './support/claudeEnv.ts';
+import { openIdleConnection } from './support/idleConnection.ts';
 import { exited, startMission } from './support/npmStart.ts';
 import { unusedPort } from './support/ports.ts';
 import { commandLine, processesIn, waitUntil } from './support/processes.ts';
@@ -80,12 +81,10 @@ describe('npm start on embedded defaults (private redis-server, PGlite)', () => 
 
     // A connection opened ahead of a request never made (a browser's preconnect): Node's own close would wait for its
     // headers to time out (60 s and more), past this test's time.
-    const unused = net.connect(Number(new URL(url).port), '127.0.0.1');
-    const unusedClosed = new Promise<void>((resolve) => unused.once('close', () => resolve()));
-    await new Promise<void>((resolve, reject) => unused.once('connect', resolve).once('error', reject));
+    const unused = await openIdleConnection(url);
     mission.child.kill('SIGTERM');
     expect(await exited(mission.child)).toEqual({ code: 0, signal: null });
-    await unusedClosed;
+    await unused.closed;
     expect(processesIn(path.join(dir, 'data'))).toEqual([]);
   });
 });
