@@ -44,4 +44,25 @@ describe('EventWatch (real Redis)', () => {
     expect(checks).toBe(2);
     watch.close();
   });
+
+  it('ends at once, after one check, on a signal aborted before it waits (the API began to shut down meanwhile)', async () => {
+    const watch = await EventWatch.open(subscriber, `${uniquePrefix()}:events:task:t`, isEnd);
+    let checks = 0;
+    const aborted = AbortSignal.abort();
+    await expect(
+      watch.until(async () => void checks++, { timeoutMs: 60_000, signals: [undefined, aborted], checkFirst: false }),
+    ).resolves.toBeUndefined();
+    expect(checks).toBe(1);
+    watch.close();
+  });
+
+  it('ends when any of its signals aborts', async () => {
+    const watch = await EventWatch.open(subscriber, `${uniquePrefix()}:events:task:t`, isEnd);
+    const first = new AbortController();
+    const second = new AbortController();
+    const waiting = watch.until(async () => undefined, { timeoutMs: 60_000, signals: [first.signal, second.signal], checkFirst: false });
+    second.abort();
+    await expect(waiting).resolves.toBeUndefined();
+    watch.close();
+  });
 });

@@ -259,7 +259,7 @@ export class SessionService {
       // worker still gets a moment to answer: ending is what kill, or a send of /exit, is for.
       const done = new AbortController();
       const ended = watch
-        .until(() => this.endedSession(id, done.signal), { timeoutMs, signal: done.signal, checkFirst: false })
+        .until(() => this.endedSession(id, done.signal), { timeoutMs, signals: [done.signal], checkFirst: false })
         .then(async (gone) => {
           if (!gone) return;
           await setTimeout(ENDED_ANSWER_GRACE_MS, undefined, { signal: done.signal });
@@ -309,7 +309,7 @@ export class SessionService {
         return ready(session) ? session : undefined;
       },
       timeoutMs,
-      signal,
+      signals: [signal],
     });
   }
 

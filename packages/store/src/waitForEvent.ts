@@ -29,19 +29,22 @@ export class EventWatch {
   /**
    * Resolves with the first value `check` returns, running it after each event that matched and once more at the
    * end; at once too unless `checkFirst` is false (nothing can have changed before the watch was opened: the
-   * thing watched did not exist yet). `undefined` after `timeoutMs` or on abort.
+   * thing watched did not exist yet). `undefined` after `timeoutMs` or once any of `signals` aborts (one aborted
+   * already: after that one check).
    */
   async until<T>(
     check: () => Promise<T | undefined>,
-    options: { timeoutMs: number; signal?: AbortSignal | undefined; checkFirst?: boolean },
+    options: { timeoutMs: number; signals?: readonly (AbortSignal | undefined)[]; checkFirst?: boolean },
   ): Promise<T | undefined> {
-    let expired = false;
+    const signals = (options.signals ?? []).filter((signal) => signal !== undefined);
+    let expired = signals.some((signal) => signal.aborted);
     const expire = () => {
       expired = true;
       this.wake?.();
     };
     const timer = setTimeout(expire, options.timeoutMs);
-    options.signal?.addEventListener('abort', expire, { once: true });
+    // Listeners, not AbortSignal.any: a long-lived signal (the API's shutdown) would keep every wait's combined signal.
+    for (const signal of signals) signal.addEventListener('abort', expire, { once: true });
     try {
       for (let due = options.checkFirst ?? true; ; due = this.takeMatched()) {
         if (due || expired) {
@@ -55,7 +58,7 @@ export class EventWatch {
       }
     } finally {
       clearTimeout(timer);
-      options.signal?.removeEventListener('abort', expire);
+      for (const signal of signals) signal.removeEventListener('abort', expire);
     }
   }
 
@@ -73,7 +76,8 @@ export class EventWatch {
 /**
  * Waits for something stored to change, without polling: subscribes to an owner's event channel,
  * then runs `check` once (the change may already have happened) and again after each event that
- * `matches`. Resolves with the first value `check` returns, or `undefined` after `timeoutMs` or on abort.
+ * `matches`. Resolves with the first value `check` returns, or `undefined` after `timeoutMs` or once any of `signals`
+ * aborts.
  */
 export async function waitForEvent<T>(options: {
   subscriber: ChannelSubscriber;
@@ -81,7 +85,7 @@ export async function waitForEvent<T>(options: {
   matches: (event: MissionEvent) => boolean;
   check: () => Promise<T | undefined>;
   timeoutMs: number;
-  signal?: AbortSignal | undefined;
+  signals?: readonly (AbortSignal | undefined)[];
 }): Promise<T | undefined> {
   const watch = await EventWatch.open(options.subscriber, options.channel, options.matches);
   try {
