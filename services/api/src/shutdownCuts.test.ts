@@ -12,8 +12,9 @@ afterEach(() => {
 });
 
 async function listening(handler: http.RequestListener): Promise<{ server: http.Server; port: number }> {
-  // Node would close a connection with no request only once its headers time out: never, within these tests.
-  const server = http.createServer({ headersTimeout: 0, requestTimeout: 0 }, handler);
+  // Node would close a connection with no request only once its headers time out, and a kept-alive one after its
+  // keep-alive timeout: never, within these tests.
+  const server = http.createServer({ headersTimeout: 0, requestTimeout: 0, keepAliveTimeout: 0 }, handler);
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, port: (server.address() as net.AddressInfo).port };
@@ -70,6 +71,32 @@ describe('ShutdownCuts', () => {
     await busy.closed;
     await serverClosed;
     expect(busy.received()).toMatch(/^HTTP\/1\.1 200 OK[\s\S]*done$/);
+  });
+
+  it('closes a kept-alive connection once its request in flight is answered, headers sent before the cut or after', async () => {
+    const respond: (() => void)[] = [];
+    let arrivals = 0;
+    let arrived!: () => void;
+    const bothArrived = new Promise<void>((resolve) => (arrived = resolve));
+    const { server, port } = await listening((req, res) => {
+      // One answer's headers go before the cut (a streamed answer), the other's with its body.
+      if (req.url === '/streamed') res.writeHead(200, { 'content-type': 'text/event-stream' }).write(': open\n\n');
+      respond.push(() => res.end('done'));
+      if (++arrivals === 2) arrived();
+    });
+    const cuts = new ShutdownCuts(server);
+    const plain = await connected(port);
+    const streamed = await connected(port);
+    plain.socket.write('GET /plain HTTP/1.1\r\nHost: x\r\n\r\n');
+    streamed.socket.write('GET /streamed HTTP/1.1\r\nHost: x\r\n\r\n');
+    await bothArrived;
+    const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+    cuts.cut();
+    for (const answer of respond) answer();
+    await Promise.all([plain.closed, streamed.closed]);
+    await serverClosed;
+    expect(plain.received()).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*Connection: close[\s\S]*done$/i);
+    expect(streamed.received()).toMatch(/^HTTP\/1\.1 200 OK[\s\S]*: open[\s\S]*done/);
   });
 
   it("cuts an event stream's response: its reader sees the stream end, and the server closes", async () => {

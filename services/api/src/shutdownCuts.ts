@@ -1,4 +1,4 @@
-import type { Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
 /**
@@ -11,11 +11,14 @@ import type { Socket } from 'node:net';
  *   Cut, a stream ends as when the API restarts under it: its reader resumes after its last event (`Last-Event-ID`),
  *   on another instance or on this one started again.
  *
- * An upgraded connection (a WebSocket) is its plugin's to close, and a request in flight is answered.
+ * A request in flight is answered, and its connection then closed: kept alive, it would hold the shutdown until the
+ * client let it go (undici keeps one for a minute and more). An upgraded connection (a WebSocket) is its plugin's to
+ * close.
  */
 export class ShutdownCuts {
   private readonly unused = new Set<Socket>();
   private readonly streams = new Set<ServerResponse>();
+  private readonly answering = new Set<ServerResponse>();
   private cutting = false;
 
   constructor(server: Server) {
@@ -24,7 +27,11 @@ export class ShutdownCuts {
       socket.once('close', () => this.unused.delete(socket));
     });
     const used = ({ socket }: { socket: Socket }) => this.unused.delete(socket);
-    server.on('request', used);
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      used(req);
+      this.answering.add(res);
+      res.once('close', () => this.answering.delete(res));
+    });
     server.on('upgrade', used);
   }
 
@@ -43,7 +50,20 @@ export class ShutdownCuts {
     this.cutting = true;
     for (const socket of this.unused) socket.destroy();
     for (const res of this.streams) res.destroy();
+    for (const res of this.answering) closeOnceAnswered(res);
     this.unused.clear();
     this.streams.clear();
+    this.answering.clear();
   }
+}
+
+/** Its answer says the connection closes (`Connection: close`), or, its headers gone already, it ends once written. */
+function closeOnceAnswered(res: ServerResponse): void {
+  if (!res.headersSent) {
+    res.setHeader('connection', 'close');
+    return;
+  }
+  // Taken now: Node detaches the socket from the response as it finishes.
+  const socket = res.socket;
+  res.once('finish', () => socket?.end());
 }
