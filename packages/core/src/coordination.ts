@@ -20,6 +20,7 @@ import {
 } from '@mission/store';
 import type { FlowProducer } from 'bullmq';
 import { assertWithinDailyBudget } from './budget.ts';
+import type { RequestShutdown } from './requestShutdown.ts';
 import { assertAgentMayUseSlot } from './slotAccess.ts';
 import type { SlotService } from './slots.ts';
 import type { TaskService } from './tasks.ts';
@@ -34,6 +35,8 @@ export interface CoordinationServiceOptions {
   flows: FlowProducer;
   /** Default wait for the whole coordination, and each child's own timeout. */
   taskTimeoutMs: number;
+  /** Ends the call's waits when the API shuts down (`tasks.waitForEnd` hears it); the coordination goes on. */
+  shutdown: RequestShutdown;
   logger: Logger;
 }
 
@@ -72,8 +75,10 @@ export class CoordinationService {
 
     await this.followChildren(children, deadline, options);
     const settled = await this.deps.tasks.waitForEnd(parent.id, Math.max(0, deadline - Date.now()), options.signal);
-    if (!settled)
+    if (!settled) {
+      this.deps.shutdown.assertNotBegun(`the coordination goes on as task ${parent.id}: read it for its results`, { taskId: parent.id });
       throw new TimeoutError(`the coordination did not end within ${timeoutMs} ms; it goes on as task ${parent.id}`, { taskId: parent.id });
+    }
     return { coordination: settled, results: await this.results(parent.id) };
   }
 

@@ -25,6 +25,7 @@ import {
   waitForEvent,
 } from '@mission/store';
 import { assertMayCommand } from './hierarchy.ts';
+import type { RequestShutdown } from './requestShutdown.ts';
 import { assertAgentMayUseSlot } from './slotAccess.ts';
 import type { SessionService } from './sessions.ts';
 
@@ -39,6 +40,8 @@ export interface MessageServiceOptions {
   events: EventLog;
   subscriber: ChannelSubscriber;
   commands: CommandClient;
+  /** Ends a wait for a reply when the API shuts down; the message goes on. */
+  shutdown: RequestShutdown;
   logger: Logger;
 }
 
@@ -89,12 +92,12 @@ export class MessageService {
         return now.status === 'answered' || now.status === 'failed' ? now : undefined;
       },
       timeoutMs,
+      signals: [this.deps.shutdown.signal],
     });
-    if (!settled)
-      throw new TimeoutError(`no reply to message ${id} within ${timeoutMs} ms (it stays ${(await this.get(id)).status})`, {
-        messageId: id,
-      });
-    return settled;
+    if (settled) return settled;
+    const { status } = await this.get(id);
+    this.deps.shutdown.assertNotBegun(`message ${id} goes on (${status}): read it for its reply`, { messageId: id });
+    throw new TimeoutError(`no reply to message ${id} within ${timeoutMs} ms (it stays ${status})`, { messageId: id });
   }
 
   /**

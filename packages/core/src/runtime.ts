@@ -44,6 +44,7 @@ import { RoleService } from './roles.ts';
 import { TokenCache } from './tokenCache.ts';
 import { followTokenRevocations } from './tokenRevocations.ts';
 import { TokenService } from './tokens.ts';
+import { RequestShutdown } from './requestShutdown.ts';
 import { SessionService } from './sessions.ts';
 import { SlotService } from './slots.ts';
 import { TaskService } from './tasks.ts';
@@ -92,7 +93,10 @@ export interface CoreRuntime {
   workers(query: unknown): Promise<WorkerInfo[]>;
   /** A queue's depth by job state ('tasks' or 'sessions'; the sessions one with the `live` sessions workers hold). */
   queueDepth(name: string): Promise<QueueDepth & { name: string; live?: number }>;
-  /** Answers every request still waiting on a worker with 503 (when the API shuts down). */
+  /**
+   * Answers every request still waiting with 503 (when the API shuts down; `reason` says so): a command on a worker
+   * (retried on another instance), an ask, a coordination, a message's reply — which go on, the answer naming them.
+   */
   cancelWaits(reason: string): void;
   close(): Promise<void>;
 }
@@ -131,6 +135,7 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
   });
   const slots = new SlotService(database.db, config.slotRoots, { events, taskQueue });
   const canceller = new TaskCanceller({ db: database.db, events, publisher: redis, queuePrefix: config.queuePrefix });
+  const shutdown = new RequestShutdown();
   const tasks = new TaskService({
     db: database.db,
     slots,
@@ -141,6 +146,7 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
     taskTimeoutMs: config.taskTimeoutMs,
     askTimeoutMs: config.askTimeoutMs,
     maxPromptChars: config.maxPromptChars,
+    shutdown,
     logger,
   });
   const commands = new CommandClient(redis, subscriber, config.queuePrefix, commandClientId);
@@ -177,7 +183,7 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
       // nothing to unsubscribe: the subscription never started
     };
   });
-  const messages = new MessageService({ db: database.db, sessions, events, subscriber, commands, logger });
+  const messages = new MessageService({ db: database.db, sessions, events, subscriber, commands, shutdown, logger });
   const coordinations = new CoordinationService({
     db: database.db,
     slots,
@@ -185,6 +191,7 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
     events,
     flows: new FlowProducer({ connection: redis, prefix: config.queuePrefix }),
     taskTimeoutMs: config.taskTimeoutMs,
+    shutdown,
     logger,
   });
   // The API sweeps for lost workers too, so sessions of a dead fleet are reported lost even with no worker left.
@@ -256,7 +263,10 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
       // The sessions the workers hold count for autoscaling too: the queue only tells those waiting for one.
       return queue === sessionQueue ? { ...depth, live: await heldSessionCount(database.db) } : depth;
     },
-    cancelWaits: (reason) => commands.cancelPending(reason),
+    cancelWaits(reason) {
+      shutdown.begin(reason);
+      commands.cancelPending(`${reason}; retry on another instance`);
+    },
     async close() {
       await stopRecovery();
       (await revocations)();

@@ -38,6 +38,7 @@ import { budgetRefusal } from './budget.ts';
 import { utcDay } from './utcDay.ts';
 import { assertAgentMayUseSlot } from './slotAccess.ts';
 import { assertWithinTreeBudget } from './treeBudget.ts';
+import type { RequestShutdown } from './requestShutdown.ts';
 import type { SlotService } from './slots.ts';
 import { decodeTaskCursor, encodeTaskCursor } from './taskCursor.ts';
 
@@ -56,6 +57,8 @@ export interface TaskServiceOptions {
   taskTimeoutMs: number;
   askTimeoutMs: number;
   maxPromptChars: number;
+  /** Ends the waits for a task's end (an ask's) when the API shuts down; the task goes on. */
+  shutdown: RequestShutdown;
   logger: Logger;
 }
 
@@ -209,7 +212,11 @@ export class TaskService {
       await options.onSubmitted?.(submitted);
       const timeoutMs = submitted.task.timeoutMs + ASK_GRACE_MS;
       ended = submitted.created
-        ? await watch.until(() => this.endedTask(id), { timeoutMs, signal: options.signal, checkFirst: false })
+        ? await watch.until(() => this.endedTask(id), {
+            timeoutMs,
+            signals: [options.signal, this.deps.shutdown.signal],
+            checkFirst: false,
+          })
         : // An Idempotency-Key's earlier task: it may have ended already.
           await this.waitForEnd(submitted.task.id, timeoutMs, options.signal);
     } finally {
@@ -218,6 +225,13 @@ export class TaskService {
     const { task } = submitted;
     if (ended?.status === 'succeeded') return ended;
     if (ended) throw new TaskEndedError(ended, submitted.created ? undefined : options.idempotencyKey);
+    // Before the asker's own signal: the shutdown may have cut the asker's connection too, and the task goes on.
+    this.deps.shutdown.assertNotBegun(
+      options.idempotencyKey === undefined
+        ? `task ${task.id} goes on: read it for its answer`
+        : `task ${task.id} goes on: ask again with the same Idempotency-Key to wait for it`,
+      { taskId: task.id },
+    );
     const askerGone = options.signal?.aborted === true;
     // An asker that went away with an Idempotency-Key may ask again with it (a dropped connection): that repeat waits for
     // this very task, which goes on. Without one, nobody waits for the task any more: it ends, as an ask that timed out.
@@ -276,7 +290,10 @@ export class TaskService {
     return (await this.waitForEnd(id, CANCEL_CONFIRM_MS)) ?? this.get(id);
   }
 
-  /** Resolves with the task once it is in a terminal state, or `undefined` after `timeoutMs`. */
+  /**
+   * Resolves with the task once it is in a terminal state, or `undefined` after `timeoutMs`, on abort or once the API
+   * shuts down.
+   */
   async waitForEnd(id: string, timeoutMs: number, signal?: AbortSignal): Promise<Task | undefined> {
     return waitForEvent({
       subscriber: this.deps.subscriber,
@@ -284,7 +301,7 @@ export class TaskService {
       matches: isEndEvent,
       check: () => this.endedTask(id),
       timeoutMs,
-      signal,
+      signals: [signal, this.deps.shutdown.signal],
     });
   }
 

@@ -65,11 +65,11 @@ export async function buildServer(core: CoreRuntime): Promise<FastifyInstance> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  // Commands waiting on a session (a send can wait minutes) must not hold the shutdown up, nor event streams or
-  // connections no request came on.
+  // Requests waiting on a session or a task (a send or an ask can wait minutes) must not hold the shutdown up, nor
+  // event streams or connections no request came on.
   app.decorate('shutdownCuts', new ShutdownCuts(app.server));
   app.addHook('preClose', async () => {
-    core.cancelWaits('the API is shutting down; retry on another instance');
+    core.cancelWaits('the API is shutting down');
     app.shutdownCuts.cut();
   });
   await app.register(attachRoutes, { core });

@@ -30,6 +30,8 @@ interface McpSession {
 export function mcpHttp(core: CoreRuntime): ApiExtension {
   return async (app) => {
     const sessions = new Map<string, McpSession>();
+    // The calls being answered (a POST's response until it closes): the shutdown lets them answer first.
+    const answering = new Set<Promise<void>>();
     const refuse = (reply: FastifyReply, status: number, message: string) =>
       reply.status(status).send({ jsonrpc: '2.0', error: { code: -32000, message }, id: null });
     const policy = rebindingPolicy(core.config);
@@ -58,6 +60,11 @@ export function mcpHttp(core: CoreRuntime): ApiExtension {
       if (session.callerKey !== request.caller.key) return refuse(reply, 403, 'this MCP session was opened with another token');
       const authInfo = { token: '', clientId: request.caller.label, scopes: [...request.caller.scopes], extra: { caller: request.caller } };
       reply.raw.once('close', session.idle.begin());
+      if (request.method === 'POST') {
+        const answered = new Promise<void>((resolve) => reply.raw.once('close', resolve));
+        answering.add(answered);
+        void answered.then(() => answering.delete(answered));
+      }
       reply.hijack();
       await session.transport.handleRequest(request.raw, reply.raw, request.body, authInfo);
     };
@@ -92,8 +99,11 @@ export function mcpHttp(core: CoreRuntime): ApiExtension {
     app.post(MCP_PATH, options, handle);
     app.get(MCP_PATH, options, handle);
     app.delete(MCP_PATH, options, handle);
-    // Before the server stops: its notification streams stay open until their transports close.
+    // Before the server stops: its notification streams stay open until their transports close. The calls in flight are
+    // answered first, as the REST API's are: the API's own preClose, before this one, has ended the core's long waits
+    // (an ask answers that the API shuts down and its task goes on), and closing their session would lose that answer.
     app.addHook('preClose', async () => {
+      await Promise.all(answering);
       for (const session of sessions.values()) await session.transport.close();
     });
   };

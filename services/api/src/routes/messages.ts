@@ -15,10 +15,10 @@ export const messageRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async
         tags,
         summary: 'Send a message to a session: typed in as a prompt naming the sender once the session is idle',
         description:
-          'Queued while the session works, delivered (oldest first) as soon as it is idle. Returns the message at once (queued or delivered), or with waitForReply its reply (status answered). 409 when the session has ended; 504 when no reply came within timeoutMs.',
+          'Queued while the session works, delivered (oldest first) as soon as it is idle. Returns the message at once (queued or delivered), or with waitForReply its reply (status answered). 409 when the session has ended; 504 when no reply came within timeoutMs; 503 when the API shuts down meanwhile (the message goes on: read it for its reply).',
         params: idParams,
         body: messageInputSchema,
-        response: { 200: sessionMessageSchema, ...errors, 409: errorResponseSchema, 504: errorResponseSchema },
+        response: { 200: sessionMessageSchema, ...errors, 409: errorResponseSchema, 503: errorResponseSchema, 504: errorResponseSchema },
       },
     },
     async (request) => core.messages.send(request.params.id, request.body, request.caller),

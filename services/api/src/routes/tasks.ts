@@ -10,6 +10,7 @@ import {
 } from '@mission/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { askerGoneSignal } from '../askerGone.ts';
 import { AskStream } from '../askStream.ts';
 import { toMissionError } from '../errorHandler.ts';
 import { eventsRoute } from './events.ts';
@@ -56,7 +57,7 @@ export const taskRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (a
         tags,
         summary: 'Ask: runs the prompt and waits for the answer, up to timeoutMs',
         description:
-          "A task that ends without an answer is an error with the task in details.task: failed 502 task_failed, timed_out 504 timeout, cancelled 409 task_cancelled. A repeated Idempotency-Key replays its task (header Idempotent-Replayed: true). With `Accept: text/event-stream` the answer comes as Server-Sent Events: `task` (the task, once submitted: follow it, decide its approvals), then `answer` ({answer, task}) or `error` ({code, message, details}). With that stream, `?askerAnswers=true` has Claude's questions wait as approvals for the asker to answer (POST /v1/approvals/:id/approve with answers); else Claude is told at once that nobody can answer.",
+          "A task that ends without an answer is an error with the task in details.task: failed 502 task_failed, timed_out 504 timeout, cancelled 409 task_cancelled. When the API shuts down meanwhile the ask answers 503 unavailable and its task goes on (details.taskId): read it, or ask again with the same Idempotency-Key to wait for it. A repeated Idempotency-Key replays its task (header Idempotent-Replayed: true). With `Accept: text/event-stream` the answer comes as Server-Sent Events: `task` (the task, once submitted: follow it, decide its approvals), then `answer` ({answer, task}) or `error` ({code, message, details}). With that stream, `?askerAnswers=true` has Claude's questions wait as approvals for the asker to answer (POST /v1/approvals/:id/approve with answers); else Claude is told at once that nobody can answer.",
         headers: idempotencyHeaders,
         querystring: askQuery,
         body: taskInputSchema,
@@ -66,6 +67,7 @@ export const taskRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (a
           403: errorResponseSchema,
           409: errorResponseSchema,
           502: errorResponseSchema,
+          503: errorResponseSchema,
           504: errorResponseSchema,
         },
       },
@@ -82,19 +84,13 @@ export const taskRoutes: FastifyPluginAsyncZod<{ core: CoreRuntime }> = async (a
           'forbidden',
           "askerAnswers=true needs a token that may decide approvals (approvals:write): the asker answers its task's questions by approving them",
         );
-      // The asker went away before its answer: the response closed unfinished. (The request's own 'close' comes as soon
-      // as its body is read, before this handler runs: it says nothing of the asker.)
-      const asker = new AbortController();
-      reply.raw.once('close', () => {
-        if (!reply.raw.writableFinished) asker.abort();
-      });
       const stream = streamed ? new AskStream(reply) : null;
       try {
         const task = await core.tasks.ask(request.body, {
           askerAnswers,
           idempotencyKey: request.headers['idempotency-key'],
           caller: request.caller,
-          signal: asker.signal,
+          signal: askerGoneSignal(reply),
           onSubmitted: async ({ task: submitted, created }) => {
             if (stream) stream.submitted(submitted, !created);
             else if (!created) reply.header('idempotent-replayed', 'true');
