@@ -157,12 +157,16 @@ describe("mission CLI: its HTTP client (node:http) against a server of the test'
       const api = new ApiClient(server.url, 'tok');
       expect(await api.request('POST', '/ok', { text: 'ü' })).toEqual({ name: 'é ✓' });
       expect(seen[0]).toEqual({ method: 'POST', auth: 'Bearer tok', type: 'application/json', body: '{"text":"ü"}' });
-      await expect(api.request('GET', '/refused')).rejects.toEqual(new ApiError('conflict', 'busy'));
+      await expect(api.request('GET', '/refused')).rejects.toEqual(new ApiError('conflict', 'busy', 409));
       expect(seen[1]).toMatchObject({ method: 'GET', type: undefined, body: '' });
-      await expect(api.request('GET', '/gateway')).rejects.toEqual(new ApiError('http_error', 'the API answered HTTP 502'));
+      await expect(api.request('GET', '/gateway')).rejects.toEqual(new ApiError('http_error', 'the API answered HTTP 502', 502));
       // Node's fetch followed a redirect by itself; this client names it (MISSION_URL is to name the API itself).
       await expect(api.request('POST', '/moved', {})).rejects.toEqual(
-        new ApiError('http_error', 'the API answered HTTP 308, moved to https://mission.example/moved: set MISSION_URL to where it is'),
+        new ApiError(
+          'http_error',
+          'the API answered HTTP 308, moved to https://mission.example/moved: set MISSION_URL to where it is',
+          308,
+        ),
       );
       expect(await new ApiClient(server.url, undefined).status('/gateway', { authorized: true })).toBe(502);
       expect(seen[4]?.auth).toBeUndefined();
@@ -222,6 +226,35 @@ describe("mission CLI: its HTTP client (node:http) against a server of the test'
       })().catch((error: unknown) => error);
       expect(once).toEqual([1]);
       expect(cut).toBeInstanceOf(UnreachableError);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("a followed stream answered 503 as it reconnects (an API shutting down, in Fastify's words) tries again", async () => {
+    const afters: string[] = [];
+    const server = await serve((req, res) => {
+      const after = new URL(req.url ?? '/', 'http://x').searchParams.get('after') ?? '';
+      afters.push(after);
+      const event = (seq: number) => `id: ${seq}\ndata: ${JSON.stringify({ seq, type: 'output', payload: { text: `line ${seq}` } })}\n\n`;
+      if (after === '0') {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write(event(1), () => res.destroy());
+      } else if (afters.filter((a) => a === after).length === 1) {
+        res
+          .writeHead(503, { 'content-type': 'application/json' })
+          .end('{"error":"Service Unavailable","message":"Service Unavailable","statusCode":503}');
+      } else {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.end(`${event(2)}event: end\ndata: {}\n\n`);
+      }
+    });
+    try {
+      const followed: number[] = [];
+      for await (const event of ownerEvents(new ApiClient(server.url, undefined), { kind: 'task', id: 'task_1' }, { follow: true }))
+        followed.push(event.seq);
+      expect(followed).toEqual([1, 2]);
+      expect(afters).toEqual(['0', '1', '1']);
     } finally {
       await server.close();
     }

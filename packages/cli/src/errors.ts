@@ -10,14 +10,20 @@ export class UsageError extends Error {
   }
 }
 
-/** A refusal from the API, with the code and message of its `{error:{code,message}}` body. */
+/** A refusal from the API, with the code and message of its `{error:{code,message}}` body (and its HTTP status, when one came). */
 export class ApiError extends Error {
   constructor(
     readonly code: string,
     message: string,
+    readonly status?: number,
   ) {
     super(message);
     this.name = 'ApiError';
+  }
+
+  /** The API could not serve it for now (`503`: shutting down, Redis unreachable): asking again later may succeed. */
+  get unavailable(): boolean {
+    return this.code === 'unavailable' || this.status === 503;
   }
 }
 

@@ -25,18 +25,19 @@ export const ownerPath = (owner: EventOwnerRef) => `/v1/${owner.kind === 'sessio
  * The events of a task or session in order, from the API's SSE stream (those after `after`, or its `last` N stored
  * ones, if given): with `follow`,
  * until the owner ends (the stream's `end`), reconnecting after the last seq when the connection closes or is cut,
- * for as long as the API is unreachable for less than GIVE_UP_UNREACHABLE_MS (an API never reached fails at once: a
- * wrong MISSION_URL is said now); without, the events stored so far (`?follow=false`). `signal` ends it quietly.
+ * for as long as the API is unreachable (or answers 503) for less than GIVE_UP_UNREACHABLE_MS (an API never reached fails at once: a
+ * wrong MISSION_URL is said now — unless `reachedBefore`, the command having reached it already, as an ask cut by the
+ * API's restart has); without, the events stored so far (`?follow=false`). `signal` ends it quietly.
  */
 export async function* ownerEvents(
   api: ApiClient,
   owner: EventOwnerRef,
-  options: { follow: boolean; after?: number; last?: number; signal?: AbortSignal },
+  options: { follow: boolean; after?: number; last?: number; signal?: AbortSignal; reachedBefore?: boolean | undefined },
 ): AsyncGenerator<MissionEvent> {
   const { signal } = options;
   // Where the next connection starts: the last N at first, if asked, and after the last event seen from then on.
   let from = options.last === undefined ? `after=${options.after ?? 0}` : `last=${options.last}`;
-  let opened = false;
+  let opened = options.reachedBefore === true;
   let unreachableSince: number | undefined;
   while (!signal?.aborted) {
     const abort = new AbortController();
@@ -56,7 +57,9 @@ export async function* ownerEvents(
       }
     } catch (error) {
       if (signal?.aborted) return;
-      if (!options.follow || !opened || !(error instanceof UnreachableError)) throw error;
+      // Unreachable, or unavailable for now (a 503: the API shutting down, or Redis down under it): tried again.
+      if (!options.follow || !opened || !(error instanceof UnreachableError || (error instanceof ApiError && error.unavailable)))
+        throw error;
       unreachableSince ??= Date.now();
       if (Date.now() - unreachableSince >= GIVE_UP_UNREACHABLE_MS) throw error;
     } finally {

@@ -129,7 +129,7 @@ function refusalOf(response: http.IncomingMessage, body: string): ApiError {
   const status = response.statusCode ?? 0;
   const location = response.headers.location;
   if (status >= 300 && status < 400 && location)
-    return new ApiError('http_error', `the API answered HTTP ${status}, moved to ${location}: set MISSION_URL to where it is`);
+    return new ApiError('http_error', `the API answered HTTP ${status}, moved to ${location}: set MISSION_URL to where it is`, status);
   return apiErrorOf(status, body);
 }
 
@@ -137,11 +137,11 @@ function refusalOf(response: http.IncomingMessage, body: string): ApiError {
 export function apiErrorOf(status: number, body: string): ApiError {
   try {
     const { error } = JSON.parse(body) as { error?: { code?: unknown; message?: unknown } };
-    if (typeof error?.code === 'string' && typeof error.message === 'string') return new ApiError(error.code, error.message);
+    if (typeof error?.code === 'string' && typeof error.message === 'string') return new ApiError(error.code, error.message, status);
   } catch {
     // not JSON: fall through
   }
-  return new ApiError('http_error', `the API answered HTTP ${status}`);
+  return new ApiError('http_error', `the API answered HTTP ${status}`, status);
 }
 
 /** The stream's messages until it ends, or `signal` aborts it; a connection cut meanwhile is an UnreachableError. */

@@ -10,8 +10,13 @@ import { dollars, seconds } from './text.ts';
  * Waits for a task to end by its event stream: printing every event (`follow`), or showing a spinner
  * with its state and the elapsed time. On a terminal, the approvals it waits for (Claude's questions, tool uses a
  * rule asked about) are put to the person there as they come (TerminalApprovals). Returns the task as it ended.
+ * `reachedBefore`: the command reached the API already (see ownerEvents).
  */
-export async function waitForTask(context: CommandContext, task: Task, options: { follow: boolean }): Promise<Task> {
+export async function waitForTask(
+  context: CommandContext,
+  task: Task,
+  options: { follow: boolean; reachedBefore?: boolean },
+): Promise<Task> {
   const { api, printer } = context;
   const spinner = options.follow ? undefined : new Spinner(printer.stderr, `${task.id} ${task.status}`);
   const approvals = TerminalApprovals.onTerminal(api, printer.paint, {
@@ -19,7 +24,7 @@ export async function waitForTask(context: CommandContext, task: Task, options: 
     resume: () => spinner?.resume(),
   });
   try {
-    for await (const event of ownerEvents(api, { kind: 'task', id: task.id }, { follow: true })) {
+    for await (const event of ownerEvents(api, { kind: 'task', id: task.id }, { follow: true, reachedBefore: options.reachedBefore })) {
       if (options.follow) printer.item(event, () => eventText(event, printer.paint));
       else if (event.type === 'state') spinner?.update(`${task.id} ${event.payload.state}`);
       // What the task waits for, and how to decide it, said once above the spinner.
