@@ -19,6 +19,7 @@ import {
   parseHookInput,
   parseScreen,
   subagentOf,
+  subagentTranscriptUpdates,
   taskNotificationSummary,
   taskUsage,
   transcriptUpdates,
@@ -456,7 +457,13 @@ describe('a background command that ends after its turn, as Claude Code tells Cl
 
 /** A subagent's work, as a session's hooks and a task's stream-json tell it (tests/fixtures/recordSubagent.ts). */
 describe("a subagent's work, as Claude Code tells it", () => {
-  const recorded = loadHookRecording<{ prompt: string; calls: Record<string, unknown>[]; streamJson: unknown[] }>('subagent');
+  const recorded = loadHookRecording<{
+    prompt: string;
+    calls: Record<string, unknown>[];
+    streamJson: unknown[];
+    transcript: Record<string, unknown>[];
+    agentTranscript: Record<string, unknown>[];
+  }>('subagent');
   const calls = recorded.calls.map(parseHookInput);
 
   it("a session's hooks: the agent's tool calls and its end carry its id and type; the conversation's carry none", () => {
@@ -486,6 +493,26 @@ describe("a subagent's work, as Claude Code tells it", () => {
     const prompts = calls.flatMap((call) => (call.hook_event_name === 'UserPromptSubmit' ? [call.prompt] : []));
     expect(prompts[0]).toBe(recorded.prompt);
     expect(taskNotificationSummary(prompts[1]!)).toBe('Agent "Read the notes" finished');
+  });
+
+  it("the agent's own transcript, beside the session's where its end says, holds its messages and its tool's result; the session's none of them", () => {
+    const stop = calls.find((call) => call.hook_event_name === 'SubagentStop')!;
+    expect(stop).toMatchObject({
+      agent_transcript_path: `${stop.transcript_path!.replace(/\.jsonl$/, '')}/subagents/agent-${stop.agent_id}.jsonl`,
+    });
+    expect(recorded.agentTranscript.flatMap(subagentTranscriptUpdates)).toEqual([
+      { kind: 'assistant_text', text: 'Reading.' },
+      { kind: 'tool_result', toolUseId: expect.stringMatching(/^toolu_/), output: '1\thello notes\n2\t', isError: false },
+      { kind: 'assistant_text', text: 'The notes say hello.' },
+    ]);
+    const conversation = recorded.transcript.flatMap(transcriptUpdates);
+    expect(conversation.flatMap((update) => (update.kind === 'assistant_text' ? [update.text] : []))).toEqual([
+      'Delegating.',
+      'Delegated.',
+      'The agent has read them.',
+    ]);
+    // The session's records are not read as an agent's.
+    expect(recorded.transcript.flatMap(subagentTranscriptUpdates)).toEqual([]);
   });
 
   it("/compact's summary is a subagent of the CLI's own: its end has no type", () => {

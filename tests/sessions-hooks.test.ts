@@ -422,7 +422,21 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
       // So is its request: the person deciding it is told it is the agent's.
       expect(log.find((e) => e.type === 'permission_request')?.payload).toMatchObject({ tool: 'Write', subagent: agent });
       expect(log.find((e) => e.type === 'approval_requested')?.payload).toMatchObject({ tool: 'Write', subagent: agent });
-      const report = log.find((e) => e.type === 'assistant_message' && e.payload.subagent !== undefined);
+      // What the agent said and what its Write gave it, from its own transcript (the session's holds none of it); its
+      // report once, whether its end or its transcript told it first.
+      const agentSaid = log.flatMap((e) => (e.type === 'assistant_message' && e.payload.subagent ? [e.payload.text] : []));
+      expect(agentSaid).toEqual(['Writing.', 'The agent wrote it.']);
+      const write = log.find((e) => e.type === 'tool_call' && e.payload.tool === 'Write');
+      const outputs = log.flatMap((e) => (e.type === 'tool_output' && e.payload.subagent ? [e.payload] : []));
+      expect(outputs).toEqual([
+        {
+          toolCallId: write?.type === 'tool_call' ? write.payload.id : undefined,
+          output: expect.stringContaining('delegated.txt'),
+          isError: false,
+          subagent: agent,
+        },
+      ]);
+      const report = log.find((e) => e.type === 'assistant_message' && e.payload.text === 'The agent wrote it.');
       expect(report?.payload).toEqual({ text: 'The agent wrote it.', subagent: agent });
       expect(report!.seq).toBeLessThan((await told())!.seq);
       await waitUntil(async () => (await bed.system.core.sessions.get(session.id)).state === 'idle', 30_000, "the CLI's own turn to end");

@@ -24,6 +24,7 @@ export * from './hooks/hookSettings.ts';
 export * from './hooks/hookPayloads.ts';
 export { taskNotificationSummary } from './hooks/taskNotification.ts';
 export * from './transcripts/transcriptContent.ts';
+export * from './transcripts/subagentTranscripts.ts';
 export * from './claudeHome.ts';
 export * from './pty/blockingDialog.ts';
 export * from './claudeQuestions.ts';

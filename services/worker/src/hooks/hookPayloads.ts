@@ -57,7 +57,13 @@ export const hookInputSchema = z.discriminatedUnion('hook_event_name', [
     last_assistant_message: z.string().nullable().optional(),
   }),
   // A subagent ended (the `Agent` tool's, or the CLI's own, such as /compact's summary, whose `agent_type` is empty).
-  z.looseObject({ ...common, hook_event_name: z.literal('SubagentStop'), last_assistant_message: z.string().nullable().optional() }),
+  z.looseObject({
+    ...common,
+    hook_event_name: z.literal('SubagentStop'),
+    last_assistant_message: z.string().nullable().optional(),
+    /** Where the agent's own transcript is (its messages and tool results; 2.1.332). */
+    agent_transcript_path: z.string().optional(),
+  }),
   z.looseObject({ ...common, hook_event_name: z.literal('SessionEnd'), reason: z.string().optional() }),
   // An MCP server asks the person for input (elicitation): `form` mode carries the fields, `url` mode a page to open.
   z.looseObject({

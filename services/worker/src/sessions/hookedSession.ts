@@ -31,6 +31,7 @@ import type { ReadTiming } from '../pty/readPacer.ts';
 import { parseScreen } from '../pty/screenParser.ts';
 import { ReadSchedule } from '../pty/readSchedule.ts';
 import { NotOwnedError } from '../ownedFiles.ts';
+import { SubagentTranscripts } from '../transcripts/subagentTranscripts.ts';
 import { JsonlTail } from '../transcripts/transcriptTail.ts';
 import { transcriptUpdates } from '../transcripts/transcriptContent.ts';
 import { ClaudeQuestionAsk, HeldAsk } from '../claudeQuestions.ts';
@@ -215,6 +216,8 @@ export class HookedSession implements InteractiveSession {
    */
   private readonly aheadOfTranscript: string[] = [];
   private transcript: JsonlTail | null = null;
+  /** The transcripts of its subagents (their messages and tool results, which the session's does not hold). */
+  private readonly subagents: SubagentTranscripts;
   /** The transcripts' sizes before this CLI started: what they held was the earlier CLI's, reported by its session. */
   private readonly transcriptHistory: ReadonlyMap<string, number>;
   /** The limit the transcript last told (the CLI's synthetic error message and its reset), until the menu is answered. */
@@ -244,6 +247,7 @@ export class HookedSession implements InteractiveSession {
     resumed: ResumedSession | null = null,
   ) {
     this.events = new SessionEvents(hooks.emit, hooks.log);
+    this.subagents = new SubagentTranscripts({ ...transcripts, emit: (event) => this.events.emit(event), log: hooks.log });
     this.transcriptHistory = resumed?.transcriptSizes ?? new Map();
     this.limitToWaitAgain = Boolean(resumed?.atLimit);
     // That turn is this CLI's open turn: it goes on once the slot takes work again, unless it ends first (an interrupt).
@@ -283,6 +287,14 @@ export class HookedSession implements InteractiveSession {
       this.readTranscript();
       this.events.wake();
     });
+    const subagent = subagentOf(input);
+    // The CLI's own agents (/compact's summary) have no type: what they say is not the conversation's.
+    if (subagent?.type)
+      this.subagents.heard(
+        subagent,
+        this.transcript?.file,
+        input.hook_event_name === 'SubagentStop' ? input.agent_transcript_path : undefined,
+      );
     this.readTranscript();
     switch (input.hook_event_name) {
       case 'UserPromptSubmit':
@@ -335,14 +347,12 @@ export class HookedSession implements InteractiveSession {
   }
 
   /**
-   * A subagent's last message, as its end tells it: the session's transcript holds none of the agent's (it keeps its
-   * own), and this is what it reports to Claude. Not of the CLI's own agents (/compact's summary), which have no type.
+   * A subagent ended: its transcript is read to its end, and its last message (what it reports to Claude) emitted from
+   * its end if the transcript does not hold it yet. Not of the CLI's own agents (/compact's summary), which have no type.
    */
   private subagentStopped(input: HookInputOf<'SubagentStop'>): void {
     const subagent = subagentOf(input);
-    const text = input.last_assistant_message;
-    if (!subagent?.type || !text?.trim()) return;
-    this.events.emit({ type: 'assistant_message', payload: { text, subagent } });
+    if (subagent?.type) this.subagents.ended(subagent, input.last_assistant_message ?? null);
   }
 
   /**
@@ -786,8 +796,9 @@ export class HookedSession implements InteractiveSession {
     return this.phase === 'working' && !this.openTurn?.unnamed;
   }
 
-  /** Reads what the transcript gained: assistant text, tool results, the mark of an interrupt, the cost. */
+  /** Reads what the transcripts gained: assistant text, tool results, the mark of an interrupt, the cost; its subagents'. */
   private readTranscript(): void {
+    this.subagents.read();
     if (!this.transcript) return;
     let records: Record<string, unknown>[];
     try {

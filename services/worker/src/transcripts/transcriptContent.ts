@@ -69,6 +69,20 @@ export function transcriptUpdates(record: Record<string, unknown>): TranscriptUp
     }));
 }
 
+/** What a subagent said, and what its tools gave it. */
+export type SubagentUpdate = Extract<TranscriptUpdate, { kind: 'assistant_text' | 'tool_result' }>;
+
+/**
+ * What one record of a subagent's own transcript (`subagents/agent-<id>.jsonl`, all of it the sidechain's) adds: its
+ * text and its tools' results; not its prompt, nor a mark of an interrupt (the session's turn is the session's). Pure.
+ */
+export function subagentTranscriptUpdates(record: Record<string, unknown>): SubagentUpdate[] {
+  if (record.isSidechain !== true) return [];
+  return transcriptUpdates({ ...record, isSidechain: false }).filter(
+    (update): update is SubagentUpdate => update.kind === 'assistant_text' || update.kind === 'tool_result',
+  );
+}
+
 /** A slash command's output (see `command_output`), from a `system` record; nothing from other system records. */
 function systemRecord(record: Record<string, unknown>): TranscriptUpdate[] {
   if (!COMMAND_RECORDS.has(String(record.subtype)) || typeof record.content !== 'string') return [];
