@@ -163,8 +163,8 @@ export class LiveSession implements InteractiveSession {
     }
     if (ready.state === 'working') throw new ConflictError('the session is still working on the previous message: wait, or interrupt it');
     await this.hooks.checkText(text);
-    const watch = new TurnWatch(ready.lastResponse);
     const command = text.trimStart().startsWith('/') ? text.trim() : null;
+    const watch = new TurnWatch(ready.lastResponse, command, ready.blocks);
     await this.type(text);
     // A command's turn has not begun while the CLI still shows it typed (its menu of commands open above the box).
     const taken = () => command === null || !inInputBox(this.pty.screen().lines, command);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { TranscriptBlock } from '../pty/screen.ts';
-import { commandReply } from './turn.ts';
+import type { SessionSnapshot, TranscriptBlock } from '../pty/screen.ts';
+import { commandReply, TurnWatch } from './turn.ts';
 
 const prompt = (text: string, output: string[] = []): TranscriptBlock => ({ kind: 'prompt', text, output });
 const said = (text: string): TranscriptBlock => ({ kind: 'text', text });
@@ -25,5 +25,43 @@ describe('commandReply: what a slash command printed, as the screen shows it bel
 
   it('is null when the prompt is not on the screen (the CLI shows some commands without it)', () => {
     expect(commandReply([prompt('hello'), said('Unknown command: /foo. Did you mean /loop?')], '/foo')).toBeNull();
+  });
+});
+
+describe('TurnWatch: when a turn has ended, from the snapshots read while it runs', () => {
+  const snapshot = (state: SessionSnapshot['state'], blocks: TranscriptBlock[], lastResponse: string | null): SessionSnapshot => ({
+    state,
+    blocks,
+    lastResponse,
+    dialog: null,
+    toolCalls: [],
+    status: null,
+    title: '',
+  });
+  const before = [prompt('before the compact'), said('Before the compact.')];
+
+  it('a prompt: idle again after a read saw it working, or showing a new reply', () => {
+    const seenWorking = new TurnWatch('Before the compact.');
+    expect(seenWorking.ended(snapshot('idle', before, 'Before the compact.'))).toBe(false);
+    expect(seenWorking.ended(snapshot('working', before, 'Before the compact.'))).toBe(false);
+    expect(seenWorking.ended(snapshot('idle', before, 'Before the compact.'))).toBe(true);
+    expect(new TurnWatch('Before the compact.').ended(snapshot('idle', [...before, said('Next.')], 'Next.'))).toBe(true);
+  });
+
+  it('/compact over before any read saw it working (the earlier reply still the last): ended once its output shows under it', () => {
+    const watch = new TurnWatch('Before the compact.', '/compact', before);
+    // Typed, not yet run: its prompt shows with nothing under it.
+    expect(watch.ended(snapshot('idle', [...before, prompt('/compact')], 'Before the compact.'))).toBe(false);
+    expect(watch.ended(snapshot('idle', [...before, prompt('/compact', ['Compacted'])], 'Before the compact.'))).toBe(true);
+  });
+
+  it("a command typed again is not ended by the earlier one's output still on the screen", () => {
+    const earlier = [...before, prompt('/compact', ['Compacted'])];
+    const watch = new TurnWatch('Before the compact.', '/compact', earlier);
+    expect(watch.ended(snapshot('idle', earlier, 'Before the compact.'))).toBe(false);
+    expect(watch.ended(snapshot('idle', [...earlier, prompt('/compact')], 'Before the compact.'))).toBe(false);
+    expect(
+      watch.ended(snapshot('idle', [...earlier, prompt('/compact', ['Not enough messages to compact.'])], 'Before the compact.')),
+    ).toBe(true);
   });
 });
