@@ -20,6 +20,14 @@ export class NotOwnedError extends Error {
   override name = 'NotOwnedError';
 }
 
+/**
+ * Whether `file`, as a hook call names it, lies below `folder` (the CLI home's transcripts): a name that leads out of it
+ * (`..`, another absolute path) is not. Only the name: links are the owned reads' to refuse.
+ */
+export function isBelow(folder: string, file: string): boolean {
+  return path.resolve(file).startsWith(`${path.resolve(folder)}${path.sep}`);
+}
+
 /** The text of `relative` (a path below `root`), or null when it does not exist. */
 export async function readOwnedFile(root: string, relative: string): Promise<string | null> {
   const place = await openPlace(root);

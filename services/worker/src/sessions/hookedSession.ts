@@ -1,4 +1,3 @@
-import path from 'node:path';
 import {
   type Approval,
   type DialogReply,
@@ -30,7 +29,7 @@ import type { PermissionDialog, SessionSnapshot } from '../pty/screen.ts';
 import type { ReadTiming } from '../pty/readPacer.ts';
 import { parseScreen } from '../pty/screenParser.ts';
 import { ReadSchedule } from '../pty/readSchedule.ts';
-import { NotOwnedError } from '../ownedFiles.ts';
+import { isBelow, NotOwnedError } from '../ownedFiles.ts';
 import { SubagentTranscripts } from '../transcripts/subagentTranscripts.ts';
 import { JsonlTail } from '../transcripts/transcriptTail.ts';
 import { transcriptUpdates } from '../transcripts/transcriptContent.ts';
@@ -273,7 +272,7 @@ export class HookedSession implements InteractiveSession {
   /** Answers one hook call of this session's CLI. */
   async hook(input: HookInput, withdrawn: AbortSignal): Promise<object> {
     if (input.transcript_path && this.transcript?.file !== input.transcript_path) {
-      if (path.resolve(input.transcript_path).startsWith(`${path.resolve(this.transcripts.folder)}${path.sep}`)) {
+      if (isBelow(this.transcripts.folder, input.transcript_path)) {
         this.transcript?.close();
         const offset = this.transcriptHistory.get(input.transcript_path);
         this.transcript = new JsonlTail(input.transcript_path, offset, this.transcripts.owner);

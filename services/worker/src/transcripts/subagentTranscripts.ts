@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { MissionEventDraft, Subagent } from '@mission/contracts';
 import type { Logger } from '@mission/store';
-import { NotOwnedError } from '../ownedFiles.ts';
+import { isBelow, NotOwnedError } from '../ownedFiles.ts';
 import { subagentTranscriptUpdates } from './transcriptContent.ts';
 import { JsonlTail } from './transcriptTail.ts';
 
@@ -47,7 +47,7 @@ export class SubagentTranscripts {
     if (this.agents.has(subagent.id)) return;
     const where = file ?? (sessionTranscript && AGENT_ID.test(subagent.id) ? besideSession(sessionTranscript, subagent.id) : undefined);
     if (!where) return;
-    if (!path.resolve(where).startsWith(`${path.resolve(this.deps.folder)}${path.sep}`)) {
+    if (!isBelow(this.deps.folder, where)) {
       this.deps.log.warn(
         { transcriptPath: where, transcripts: this.deps.folder },
         "a subagent's transcript outside the CLI's home: not read",
