@@ -23,6 +23,8 @@ const APPROVAL_WINDOW_MS = 15_000;
 const CLI_TOOL_TIMEOUT_MS = 3_000;
 /** The prompt of the task whose Claude asks a question nobody answers. */
 const UNANSWERED_PROMPT = 'ask and wait';
+/** What Claude asks the subagent it starts to do, in a task that delegates its write (the agent's conversation starts with it). */
+const agentPrompt = (file: string) => `As the agent, write ${file}.`;
 
 /**
  * Headless approvals on the real claude CLI: the permission-prompt tool keeps the CLI waiting for the
@@ -34,6 +36,8 @@ describe.each<AgentStart>(['cold', 'warm'])('headless approvals last the approva
   let stopLoad: () => Promise<void>;
   /** The file each task's prompt asks Claude to write, by prompt. */
   const writes: Record<string, string> = {};
+  /** The file each task's prompt has Claude ask a subagent to write, by prompt. */
+  const delegated: Record<string, string> = {};
   const json = { 'content-type': 'application/json' };
 
   beforeAll(async () => {
@@ -47,6 +51,26 @@ describe.each<AgentStart>(['cold', 'warm'])('headless approvals last the approva
         return request.toolResults.length > 0
           ? { text: 'I assumed Postgres.' }
           : { text: 'Asking first.', toolUses: [{ name: 'AskUserQuestion', input: { questions: [DATABASE_QUESTION] } }] };
+      // A subagent's conversation starts with its prompt (Claude's, which started it, holds the prompt only as a tool's input).
+      const agentFile = Object.values(delegated).find((file) => request.conversation.includes(agentPrompt(file)));
+      if (agentFile)
+        return request.toolResults.length > 0
+          ? { text: 'The agent wrote it.' }
+          : { text: 'Writing as the agent.', toolUses: [{ name: 'Write', input: { file_path: agentFile, content: 'written\n' } }] };
+      const delegating = Object.entries(delegated).find(([prompt]) => request.conversation.includes(prompt));
+      // Claude delegates at the prompt only: the CLI tells it of the agent's end in a turn of its own, after it.
+      if (delegating)
+        return request.lastUserText !== delegating[0]
+          ? { text: 'The agent is on it.' }
+          : {
+              text: 'Delegating.',
+              toolUses: [
+                {
+                  name: 'Agent',
+                  input: { description: 'Write the file', prompt: agentPrompt(delegating[1]), subagent_type: 'general-purpose' },
+                },
+              ],
+            };
       const file = Object.entries(writes).find(([prompt]) => request.conversation.includes(prompt))?.[1];
       if (!file) return { text: 'Done as far as I could.' };
       if (request.toolResults.length > 0) return { text: 'All written.' };
@@ -174,7 +198,32 @@ describe.each<AgentStart>(['cold', 'warm'])('headless approvals last the approva
     120_000,
   );
 
+  it("a subagent's tool use waits as the agent's: its approval is told as the agent's work, and the agent writes once approved", async () => {
+    const prompt = 'delegate the write';
+    const file = path.join(bed.workdir, 'delegated.txt');
+    delegated[prompt] = file;
+    const taskId = await submit(prompt);
+    const approval = await approvalOf(taskId, prompt);
+    expect(approval).toMatchObject({ tool: 'Write', input: { file_path: file } });
+    const told = await events(taskId);
+    const agent = { id: expect.stringMatching(/^a[0-9a-f]+$/), type: 'general-purpose' };
+    // The CLI's prompt names only the tool use; its PreToolUse hook, called before it, named the agent.
+    expect(told.find((e) => e.type === 'approval_requested')?.payload).toMatchObject({
+      approvalId: approval.id,
+      tool: 'Write',
+      subagent: agent,
+    });
+    // Claude's own tool use (the Agent it started) asked nobody: the task's only approval is the agent's.
+    expect(told.filter((e) => e.type === 'approval_requested')).toHaveLength(1);
+    expect((await decide(approval.id, 'approve')).status).toBe(200);
+    const task = await bed.system.core.tasks.waitForEnd(taskId, 60_000);
+    expect(task?.status).toBe('succeeded');
+    expect(fs.readFileSync(file, 'utf8')).toBe('written\n');
+    const agentWrites = (await events(taskId)).filter((e) => e.type === 'tool_call' && e.payload.tool === 'Write');
+    expect(agentWrites.map((e) => e.payload)).toMatchObject([{ tool: 'Write', subagent: agent }]);
+  }, 120_000);
+
   it.runIf(start === 'warm')('each task was handed a warm agent, its permission prompts bound to it at hand-off', () => {
-    expect(bed.system.worker!.warmPools.handedOut('asks')).toBe(3);
+    expect(bed.system.worker!.warmPools.handedOut('asks')).toBe(4);
   });
 });

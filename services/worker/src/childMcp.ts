@@ -28,6 +28,7 @@ export async function childMcpLaunch(
       [MISSION_MCP_SERVER]: { type: 'http', url: `${apiUrl}/mcp`, headers: { Authorization: `Bearer \${${CHILD_TOKEN_VARIABLE}}` } },
     },
     allowedTools: [`mcp__${MISSION_MCP_SERVER}`],
+    settings: {},
     args: [],
     env: { [CHILD_TOKEN_VARIABLE]: token },
   };

@@ -2,16 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { combineLaunches, NOTHING_TO_LAUNCH } from './cliLaunch.ts';
 
 describe('combineLaunches', () => {
-  it('gives the CLI one --mcp-config with every server and one --allowedTools, then the other arguments', () => {
+  it('gives the CLI one --mcp-config with every server and one --allowedTools, then the other arguments; the settings of all', () => {
     const prompts = {
       mcpServers: { mission_permissions: { type: 'http', url: 'http://127.0.0.1:1/${KEY}' } },
       allowedTools: [],
+      settings: { hooks: { PreToolUse: [] } },
       args: ['--permission-prompt-tool', 'x'],
       env: { KEY: 'k' },
     };
     const mission = {
       mcpServers: { mission: { type: 'http', url: 'http://api/mcp' } },
       allowedTools: ['mcp__mission'],
+      settings: {},
       args: [],
       env: { TOKEN: 't' },
     };
@@ -29,11 +31,12 @@ describe('combineLaunches', () => {
         'x',
       ],
       env: { KEY: 'k', TOKEN: 't' },
+      settings: { hooks: { PreToolUse: [] } },
     });
   });
 
   it('adds nothing when there is nothing to add', () => {
-    expect(combineLaunches([NOTHING_TO_LAUNCH])).toEqual({ args: [], env: {} });
-    expect(combineLaunches([NOTHING_TO_LAUNCH], ['Read'])).toEqual({ args: ['--allowedTools', 'Read'], env: {} });
+    expect(combineLaunches([NOTHING_TO_LAUNCH])).toEqual({ args: [], env: {}, settings: {} });
+    expect(combineLaunches([NOTHING_TO_LAUNCH], ['Read'])).toEqual({ args: ['--allowedTools', 'Read'], env: {}, settings: {} });
   });
 });

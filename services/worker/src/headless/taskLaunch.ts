@@ -1,7 +1,7 @@
 import { cliSandboxSettings, type RoleRules } from '@mission/contracts';
 import type { AgentLaunchRequest } from '../agentProcess.ts';
 import { CLAUDE_QUIET_ENV } from '../claudeHome.ts';
-import { settingsArgs } from '../cliLaunch.ts';
+import { type CombinedLaunch, settingsArgs } from '../cliLaunch.ts';
 import type { SlotRow } from '../runnableSlot.ts';
 import type { PromptInput } from './headlessRunner.ts';
 
@@ -12,11 +12,11 @@ import type { PromptInput } from './headlessRunner.ts';
 export function taskAgentRequest(
   slot: Pick<SlotRow, 'id' | 'model' | 'args' | 'cwd' | 'env'>,
   rules: Pick<RoleRules, 'deny' | 'sandbox'>,
-  launch: { args: string[]; env: Record<string, string> },
+  launch: CombinedLaunch,
   promptInput: PromptInput = 'text',
 ): AgentLaunchRequest {
   return {
-    args: [...headlessArgs(slot.model, slot.args, rules, promptInput), ...launch.args],
+    args: [...headlessArgs(slot.model, slot.args, rules, launch.settings, promptInput), ...launch.args],
     cwd: slot.cwd,
     slot: slot.id,
     slotEnv: slot.env,
@@ -24,10 +24,12 @@ export function taskAgentRequest(
   };
 }
 
+/** `settings`: Mission's own for the CLI (its hooks), given in one `--settings` with the role's sandbox. */
 export function headlessArgs(
   model: string | null,
   extra: readonly string[],
   rules: Pick<RoleRules, 'deny' | 'sandbox'>,
+  settings: Record<string, unknown>,
   promptInput: PromptInput = 'text',
 ): string[] {
   return [
@@ -40,7 +42,7 @@ export function headlessArgs(
     // The role's deny rules, enforced by the CLI itself (its allow rules go in `--allowedTools` with the
     // tools Mission's own MCP servers allow: see combineLaunches), and its sandbox.
     ...(rules.deny.length > 0 ? ['--disallowedTools', ...rules.deny] : []),
-    ...settingsArgs(cliSandboxSettings(rules.sandbox)),
+    ...settingsArgs({ ...cliSandboxSettings(rules.sandbox), ...settings }),
     ...extra,
   ];
 }

@@ -18,18 +18,29 @@ const TOOL_EVENTS = new Set<HookEventName>(['PreToolUse', 'PermissionRequest', '
  * hook to the worker for every event Mission follows. Their timeout must outlast the longest approval, since a
  * permission request is answered only once it is decided. Pure.
  */
-export function hookSettings(route: Pick<HookRoute, 'url'>, timeoutMs: number): object {
+export function hookSettings(route: Pick<HookRoute, 'url'>, timeoutMs: number): { hooks: Record<string, unknown> } {
+  return httpHooks(HOOKED_EVENTS, route.url, { header: HOOK_SECRET_HEADER, variable: HOOK_SECRET_VARIABLE }, timeoutMs);
+}
+
+/**
+ * Settings with a `type: "http"` hook posting `events` to `url` on the worker (every tool, for the tool events), each
+ * call carrying its secret in `secret.header`: the CLI puts it in from `secret.variable` of its environment, since the
+ * process table shows every user a process's arguments. Pure.
+ */
+export function httpHooks(
+  events: readonly HookEventName[],
+  url: string,
+  secret: { header: string; variable: string },
+  timeoutMs: number,
+): { hooks: Record<string, unknown> } {
   const hook = {
     type: 'http',
-    url: route.url,
-    // The secret is the CLI's to put in (from hookEnv): the process table shows every user a process's arguments.
-    headers: { [HOOK_SECRET_HEADER]: `\${${HOOK_SECRET_VARIABLE}}` },
-    allowedEnvVars: [HOOK_SECRET_VARIABLE],
+    url,
+    headers: { [secret.header]: `\${${secret.variable}}` },
+    allowedEnvVars: [secret.variable],
     timeout: Math.ceil(timeoutMs / 1000),
   };
   return {
-    hooks: Object.fromEntries(
-      HOOKED_EVENTS.map((event) => [event, [{ ...(TOOL_EVENTS.has(event) ? { matcher: '*' } : {}), hooks: [hook] }]]),
-    ),
+    hooks: Object.fromEntries(events.map((event) => [event, [{ ...(TOOL_EVENTS.has(event) ? { matcher: '*' } : {}), hooks: [hook] }]])),
   };
 }

@@ -13,7 +13,10 @@ import type { CliLaunch } from '../cliLaunch.ts';
 import { agentCallServer } from '../agentCallServer.ts';
 import { CallerCheck, CallerPin } from '../agentCaller.ts';
 import { readBody } from '../httpBody.ts';
+import { NO_DECISION, parseHookInput, subagentOf } from '../hooks/hookPayloads.ts';
+import { httpHooks } from '../hooks/hookSettings.ts';
 import type { GuardRequest, PermissionGuard } from './permissionGuard.ts';
+import { ToolUseAuthors } from './toolUseAuthors.ts';
 
 /** The MCP server's name in the CLI's config (apart from Mission's own server, `mission`, an agent may be given too). */
 const PROMPT_SERVER = 'mission_permissions';
@@ -22,6 +25,11 @@ const PERMISSION_PROMPT_TOOL = `mcp__${PROMPT_SERVER}__permission_prompt`;
 
 /** The variable a task's CLI reads its prompt server secret from. */
 const PROMPT_KEY_VARIABLE = 'MISSION_PROMPT_KEY';
+/** Where a task's CLI posts its PreToolUse hook, with its secret in {@link PROMPT_KEY_HEADER}. */
+const PRE_TOOL_USE_PATH = '/pre-tool-use';
+const PROMPT_KEY_HEADER = 'x-mission-prompt-key';
+/** The PreToolUse hook is answered at once (it decides nothing): the CLI gives up on it after this. */
+const PRE_TOOL_USE_TIMEOUT_MS = 30_000;
 
 /**
  * The CLI gives up on an MCP tool call after 300 s without progress (its idle timeout) and, per server,
@@ -52,6 +60,8 @@ interface Route {
   undecided: Approval[];
   /** The agent's CLI: the key is in its environment, which its commands inherit; only its own calls are taken. */
   caller: CallerPin;
+  /** Whose tool uses its subagents' are, told by its PreToolUse hook before it asks about them. */
+  authors: ToolUseAuthors;
 }
 
 /** A task's permission prompts: what its CLI is launched with, and how it ends. */
@@ -84,6 +94,11 @@ const promptInput = {
  * The permission-prompt MCP tool for headless tasks, served by the worker on 127.0.0.1: each task
  * gets a URL with a secret of its own, so the guard knows whose request it decides. The CLI calls it
  * for every tool use its `--allowedTools` / `--disallowedTools` did not settle.
+ *
+ * The prompt names the tool use but not whose it is; the CLI's PreToolUse hook, which it calls (and waits for) before
+ * it asks, names the subagent whose work it is. Each task's CLI posts that hook here too, with the same secret: an
+ * approval of a subagent's tool use says so, as a session's does. (Claude Code 2.1.332; a CLI whose settings forbid
+ * hooks does not call it, and its approvals name no agent.)
  */
 export class PermissionPromptServer {
   private readonly routes = new Map<string, Route>();
@@ -113,7 +128,13 @@ export class PermissionPromptServer {
   /** A route whose task is named later ({@link ReservedPrompts.bind}): for an agent started ahead of its task. */
   reserve(): ReservedPrompts {
     const key = randomBytes(24).toString('base64url');
-    const route: Route = { ended: new AbortController(), checks: new Set(), undecided: [], caller: new CallerPin() };
+    const route: Route = {
+      ended: new AbortController(),
+      checks: new Set(),
+      undecided: [],
+      caller: new CallerPin(),
+      authors: new ToolUseAuthors(),
+    };
     this.routes.set(key, route);
     const { port } = this.server.address() as AddressInfo;
     const launch: CliLaunch = {
@@ -125,6 +146,12 @@ export class PermissionPromptServer {
         },
       },
       allowedTools: [],
+      settings: httpHooks(
+        ['PreToolUse'],
+        `http://127.0.0.1:${port}${PRE_TOOL_USE_PATH}`,
+        { header: PROMPT_KEY_HEADER, variable: PROMPT_KEY_VARIABLE },
+        PRE_TOOL_USE_TIMEOUT_MS,
+      ),
       args: ['--permission-prompt-tool', PERMISSION_PROMPT_TOOL],
       env: { [PROMPT_KEY_VARIABLE]: key },
     };
@@ -154,21 +181,23 @@ export class PermissionPromptServer {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const route = this.routes.get((req.url ?? '').slice(1));
-    if (!route) return void res.writeHead(404).end();
+    const hooked = req.url === PRE_TOOL_USE_PATH;
+    const route = this.routes.get(hooked ? String(req.headers[PROMPT_KEY_HEADER] ?? '') : (req.url ?? '').slice(1));
+    if (!route || (hooked && req.method !== 'POST')) return void res.writeHead(404).end();
     const fromTheCli = await this.callers!.letThrough(route.caller, req, res, {
-      call: "a permission prompt call with the agent's key",
+      call: hooked ? "a PreToolUse hook call with the agent's key" : "a permission prompt call with the agent's key",
       refusal: "Mission takes an agent's permission prompts only from the agent's own claude process",
       context: { owner: route.task?.owner },
     });
     if (!fromTheCli) return;
+    if (hooked) return this.preToolUse(route, req, res);
     try {
       const body = req.method === 'POST' ? JSON.parse(await readBody(req)) : undefined;
       const mcp = new McpServer({ name: 'mission', version: '0.1.0' });
       mcp.registerTool(
         'permission_prompt',
         { description: "Decides a tool use by the slot's role in Mission (or asks a person).", inputSchema: promptInput },
-        async ({ tool_name, input }, extra) => {
+        async ({ tool_name, input, tool_use_id }, extra) => {
           const task = route.task;
           if (!task)
             return {
@@ -180,10 +209,13 @@ export class PermissionPromptServer {
           if (question && !task.questionsWait)
             return { content: [{ type: 'text', text: JSON.stringify({ behavior: 'deny', message: NOBODY_TO_ASK }) }] };
           const stopProgress = keepAlive(extra, this.logger);
+          const toolUseId = tool_use_id ?? (extra._meta?.['claudecode/toolUseId'] as string | undefined);
+          const subagent = route.authors.take(toolUseId);
           const request = {
             owner: task.owner,
             slot: task.slot,
             use: { tool: tool_name, input },
+            ...(subagent ? { subagent } : {}),
             signal: AbortSignal.any([extra.signal, route.ended.signal]),
           };
           // Claude's question to a person: held as an approval approved with the answers.
@@ -205,6 +237,20 @@ export class PermissionPromptServer {
       await transport.handleRequest(req, res, body);
     } catch (error) {
       this.logger.error({ err: error, owner: route.task?.owner }, 'permission prompt failed');
+      if (!res.headersSent) res.writeHead(500).end();
+    }
+  }
+
+  /** The CLI's PreToolUse hook: notes the subagent whose tool use it is, decides nothing (the prompt that may follow does). */
+  private async preToolUse(route: Route, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    try {
+      const input = parseHookInput(JSON.parse(await readBody(req)));
+      const subagent = subagentOf(input);
+      if (subagent && input.hook_event_name === 'PreToolUse') route.authors.note(input.tool_use_id, subagent);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(NO_DECISION));
+    } catch (error) {
+      // The CLI goes on as it does when a hook fails; the tool use's approval, if one is asked, names no agent.
+      this.logger.error({ err: error, owner: route.task?.owner }, "a task's PreToolUse hook call could not be read");
       if (!res.headersSent) res.writeHead(500).end();
     }
   }

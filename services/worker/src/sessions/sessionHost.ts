@@ -416,6 +416,7 @@ export class SessionHost {
         })
       : null;
     const cliSettings = {
+      ...mission.settings,
       ...cliPermissionSettings(rules),
       ...(hookRoute ? hookSettings(hookRoute, this.deps.approvalTimeoutMs + HOOK_TIMEOUT_MARGIN_MS) : {}),
       // At a usage limit the CLI asks rather than waits on its own: Mission pauses the slot and resumes the turn (HookedSession.stopAtLimit).
