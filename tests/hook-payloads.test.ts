@@ -22,6 +22,7 @@ import {
   subagentTranscriptUpdates,
   taskNotificationSummary,
   taskUsage,
+  ToolUseAuthors,
   transcriptUpdates,
   withNextResult,
 } from '@mission/worker';
@@ -513,6 +514,37 @@ describe("a subagent's work, as Claude Code tells it", () => {
     ]);
     // The session's records are not read as an agent's.
     expect(recorded.transcript.flatMap(subagentTranscriptUpdates)).toEqual([]);
+  });
+
+  it("a task's CLI calls its PreToolUse hook, naming the agent, before it asks the permission-prompt tool, which names only the tool use", () => {
+    // tests/fixtures/recordTaskPermissionPrompt.ts: `claude -p` with a PreToolUse HTTP hook and a permission-prompt tool.
+    const task = loadHookRecording<{
+      calls: (
+        | { kind: 'hook'; body: unknown }
+        | { kind: 'permission_prompt'; arguments: Record<string, unknown>; meta: Record<string, unknown> }
+      )[];
+    }>('task-permission-prompt');
+    expect(task.calls.map((call) => call.kind)).toEqual(['hook', 'hook', 'permission_prompt']);
+    const [claudes, agents] = task.calls.flatMap((call) => (call.kind === 'hook' ? [parseHookInput(call.body)] : []));
+    expect(claudes).toMatchObject({ hook_event_name: 'PreToolUse', tool_name: 'Agent' });
+    expect(subagentOf(claudes!)).toBeUndefined();
+    expect(agents).toMatchObject({ hook_event_name: 'PreToolUse', tool_name: 'Write' });
+    const agent = subagentOf(agents!);
+    expect(agent).toEqual({ id: expect.stringMatching(/^a[0-9a-f]+$/), type: 'general-purpose' });
+    const prompt = task.calls[2] as Extract<(typeof task.calls)[number], { kind: 'permission_prompt' }>;
+    const toolUseId = agents!.hook_event_name === 'PreToolUse' ? agents!.tool_use_id : undefined;
+    expect(prompt.arguments).toEqual({
+      tool_name: 'Write',
+      input: { file_path: '<workdir>/notes.txt', content: 'hello\n' },
+      tool_use_id: toolUseId,
+    });
+    expect(prompt.meta).toMatchObject({ 'claudecode/toolUseId': toolUseId });
+    expect(Object.keys(prompt.arguments)).not.toContain('agent_id');
+    // As the prompt server reads them: the hooks noted, the prompt then tells whose tool use it asks about.
+    const authors = new ToolUseAuthors();
+    authors.heard(claudes!);
+    authors.heard(agents!);
+    expect(authors.take(String(prompt.arguments.tool_use_id))).toEqual(agent);
   });
 
   it("/compact's summary is a subagent of the CLI's own: its end has no type", () => {

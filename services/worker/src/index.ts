@@ -23,6 +23,7 @@ export * from './hooks/hookServer.ts';
 export * from './hooks/hookSettings.ts';
 export * from './hooks/hookPayloads.ts';
 export { taskNotificationSummary } from './hooks/taskNotification.ts';
+export { ToolUseAuthors } from './permissions/toolUseAuthors.ts';
 export * from './transcripts/transcriptContent.ts';
 export * from './transcripts/subagentTranscripts.ts';
 export * from './claudeHome.ts';

@@ -13,7 +13,7 @@ import type { CliLaunch } from '../cliLaunch.ts';
 import { agentCallServer } from '../agentCallServer.ts';
 import { CallerCheck, CallerPin } from '../agentCaller.ts';
 import { readBody } from '../httpBody.ts';
-import { NO_DECISION, parseHookInput, subagentOf } from '../hooks/hookPayloads.ts';
+import { NO_DECISION, parseHookInput } from '../hooks/hookPayloads.ts';
 import { httpHooks } from '../hooks/hookSettings.ts';
 import type { GuardRequest, PermissionGuard } from './permissionGuard.ts';
 import { ToolUseAuthors } from './toolUseAuthors.ts';
@@ -244,9 +244,7 @@ export class PermissionPromptServer {
   /** The CLI's PreToolUse hook: notes the subagent whose tool use it is, decides nothing (the prompt that may follow does). */
   private async preToolUse(route: Route, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     try {
-      const input = parseHookInput(JSON.parse(await readBody(req)));
-      const subagent = subagentOf(input);
-      if (subagent && input.hook_event_name === 'PreToolUse') route.authors.note(input.tool_use_id, subagent);
+      route.authors.heard(parseHookInput(JSON.parse(await readBody(req))));
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(NO_DECISION));
     } catch (error) {
       // The CLI goes on as it does when a hook fails; the tool use's approval, if one is asked, names no agent.

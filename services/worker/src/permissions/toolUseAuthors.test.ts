@@ -13,6 +13,17 @@ describe('ToolUseAuthors', () => {
     expect(authors.take('toolu_1')).toBeUndefined();
   });
 
+  it("hears a subagent's PreToolUse, not Claude's own nor another event's", () => {
+    const authors = new ToolUseAuthors();
+    const common = { session_id: 's', tool_name: 'Write', tool_input: {} };
+    authors.heard({ ...common, hook_event_name: 'PreToolUse', tool_use_id: 'toolu_claude' });
+    authors.heard({ ...common, hook_event_name: 'PreToolUse', tool_use_id: 'toolu_agent', agent_id: 'a1', agent_type: 'general-purpose' });
+    authors.heard({ ...common, hook_event_name: 'PostToolUse', tool_use_id: 'toolu_after', tool_response: {}, agent_id: 'a1' });
+    expect(authors.take('toolu_claude')).toBeUndefined();
+    expect(authors.take('toolu_agent')).toEqual(agent);
+    expect(authors.take('toolu_after')).toBeUndefined();
+  });
+
   it('keeps the 256 tool uses told last: the oldest, allowed without a prompt, are let go first', () => {
     const authors = new ToolUseAuthors();
     for (let n = 0; n <= 256; n++) authors.note(`toolu_${n}`, { id: `a${n}` });

@@ -1,4 +1,5 @@
 import type { Subagent } from '@mission/contracts';
+import { type HookInput, subagentOf } from '../hooks/hookPayloads.ts';
 
 /**
  * How many subagents' tool uses are kept unasked: a permission prompt follows its tool use's PreToolUse call at once
@@ -13,6 +14,12 @@ const KEPT = 256;
  */
 export class ToolUseAuthors {
   private readonly byToolUse = new Map<string, Subagent>();
+
+  /** A hook call of the CLI's: a subagent's PreToolUse is noted (Claude's own, and other events, tell nothing here). */
+  heard(input: HookInput): void {
+    const subagent = subagentOf(input);
+    if (subagent && input.hook_event_name === 'PreToolUse') this.note(input.tool_use_id, subagent);
+  }
 
   /** `toolUseId` is the work of `subagent`. */
   note(toolUseId: string, subagent: Subagent): void {
