@@ -129,6 +129,8 @@ describe.each<AgentStart>(['cold', 'warm'])('headless approvals last the approva
     const file = path.join(bed.workdir, 'late.txt');
     const taskId = await submit('write late', file);
     const approval = await approvalOf(taskId, 'write late');
+    // Claude's own tool use: the approval names no agent.
+    expect(approval).not.toHaveProperty('subagent');
     // Read by its id, the running task lists what it waits for.
     const waiting = (await (await bed.system.fetch(`/v1/tasks/${taskId}`)).json()) as TaskRead;
     expect(waiting.pendingApprovals).toMatchObject([{ id: approval.id, tool: 'Write', status: 'pending' }]);
@@ -204,19 +206,16 @@ describe.each<AgentStart>(['cold', 'warm'])('headless approvals last the approva
     delegated[prompt] = file;
     const taskId = await submit(prompt);
     const approval = await approvalOf(taskId, prompt);
-    expect(approval).toMatchObject({ tool: 'Write', input: { file_path: file } });
-    const told = await events(taskId);
     const agent = { id: expect.stringMatching(/^a[0-9a-f]+$/), type: 'general-purpose' };
-    // The CLI's prompt names only the tool use; its PreToolUse hook, called before it, named the agent.
-    expect(told.find((e) => e.type === 'approval_requested')?.payload).toMatchObject({
-      approvalId: approval.id,
-      tool: 'Write',
-      subagent: agent,
-    });
-    // Claude's own tool use (the Agent it started) asked nobody: the task's only approval is the agent's.
-    expect(told.filter((e) => e.type === 'approval_requested')).toHaveLength(1);
+    // Listed anywhere (mission approvals, the console, MCP), the approval says whose tool use it is.
+    expect(approval).toMatchObject({ tool: 'Write', input: { file_path: file }, subagent: agent });
     expect((await decide(approval.id, 'approve')).status).toBe(200);
     const task = await bed.system.core.tasks.waitForEnd(taskId, 60_000);
+    // The CLI's prompt names only the tool use; its PreToolUse hook, called before it, named the agent. Its event (stored
+    // after the approval's row, read once the task has ended) says so too; Claude's own tool use (the Agent it started)
+    // asked nobody: the task's only approval is the agent's.
+    const requested = (await events(taskId)).filter((e) => e.type === 'approval_requested');
+    expect(requested.map((e) => e.payload)).toMatchObject([{ approvalId: approval.id, tool: 'Write', subagent: agent }]);
     expect(task?.status).toBe('succeeded');
     expect(fs.readFileSync(file, 'utf8')).toBe('written\n');
     const agentWrites = (await events(taskId)).filter((e) => e.type === 'tool_call' && e.payload.tool === 'Write');

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { type Approval, type MissionEvent, type Session, type Task } from '@mission/contracts';
+import { type Approval, type MissionEvent, type Session, type Subagent, type Task } from '@mission/contracts';
 import { ApprovalStore } from '@mission/store';
 import { HeadlessTerminal } from '@mission/worker';
 import pty from 'node-pty';
@@ -682,7 +682,7 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
   it('approve decides a pending approval (and --deny with a reason); deciding it twice is a one-line 409', async () => {
     const { core } = bed.system;
     const store = new ApprovalStore(core.database.db, core.redis, core.subscriber, core.config.queuePrefix);
-    const create = () =>
+    const create = (subagent?: Subagent) =>
       store.create({
         owner: { kind: 'session', id: 'ses_cli' },
         slot: 'default',
@@ -691,13 +691,19 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
         input: { command: 'git push' },
         rule: null,
         timeoutMs: 60_000,
+        ...(subagent ? { subagent } : {}),
       });
     const first = await create();
+    const agents = await create({ id: 'a1', type: 'general-purpose' });
     const pending = JSON.parse((await mission(['approvals', '--pending', '--json'])).stdout) as { approvals: Approval[] };
     expect(pending.approvals.map((approval) => approval.id)).toContain(first.id);
-    expect((await mission(['approvals', '--pending'])).stdout).toMatch(
-      new RegExp(`^ID +STATUS +TOOL +FOR +REQUESTED\n(.*\n)*${first.id} +pending +Bash +session ses_cli `),
+    expect(pending.approvals.find((approval) => approval.id === agents.id)?.subagent).toEqual({ id: 'a1', type: 'general-purpose' });
+    // Whose tool use each is: Claude's own, or a subagent's.
+    const listed = (await mission(['approvals', '--pending'])).stdout;
+    expect(listed).toMatch(
+      new RegExp(`^ID +STATUS +TOOL +FOR +BY +REQUESTED\n(.*\n)*${first.id} +pending +Bash +session ses_cli +Claude `),
     );
+    expect(listed).toMatch(new RegExp(`\n${agents.id} +pending +Bash +session ses_cli +subagent general-purpose `));
     const approved = await mission(['approve', first.id, '--json']);
     expect(approved.code).toBe(0);
     const body = JSON.parse(approved.stdout) as Approval;

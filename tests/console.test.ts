@@ -4,6 +4,7 @@ import path from 'node:path';
 import Fastify from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { DailySpend } from '@mission/contracts';
+import { ApprovalStore } from '@mission/store';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatUsd } from '../packages/console/src/format.ts';
@@ -14,7 +15,7 @@ import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.
 import { waitUntil } from './support/processes.ts';
 import { deployerArgs } from './support/deployerMcp.ts';
 import { CACHES_QUESTION, DATABASE_QUESTION } from './support/questions.ts';
-import { startTestSystem, type TestSystem } from './support/system.ts';
+import { ADMIN, startTestSystem, type TestSystem } from './support/system.ts';
 import { scriptByPrompt, type StubReply } from './support/stubAnthropic.ts';
 import { EVERY_SLOT_OPTION } from './support/slotOptions.ts';
 import { CLAUDE_VERSION } from './fixtures/recordings.ts';
@@ -406,6 +407,31 @@ describe.skipIf(!chromiumAvailable())('web console (headless Chromium, real clau
     expect(told?.isError).toBe(false);
     expect(told?.content).toContain('"Which database should we use?"="MariaDB, please"');
     expect(told?.content).toContain('"Which caches should it keep?"="Sessions, Queries"');
+  });
+
+  it("approvals: a subagent's tool use says whose it is; Approve decides it", async () => {
+    const { core } = bed.system;
+    const store = new ApprovalStore(core.database.db, core.redis, core.subscriber, core.config.queuePrefix);
+    const approval = await store.create({
+      owner: { kind: 'task', id: 'task_console_agent' },
+      slot: 'default',
+      role: 'default',
+      tool: 'Write',
+      input: { file_path: 'from-the-agent.txt', content: 'hi' },
+      rule: null,
+      timeoutMs: 60_000,
+      subagent: { id: 'a1f2', type: 'general-purpose' },
+    });
+    await page.goto(`${bed.system.url}/#/approvals`);
+    const card = page.locator(`[data-approval="${approval.id}"]`);
+    await card.getByRole('heading', { name: 'Write wants permission' }).waitFor({ timeout: 15_000 });
+    expect(await card.innerText()).toContain('subagent general-purpose of task task_console_agent');
+    await card.getByRole('button', { name: 'Approve' }).click();
+    await card.waitFor({ state: 'detached', timeout: 15_000 });
+    expect(await core.approvals.get(approval.id, ADMIN)).toMatchObject({
+      status: 'approved',
+      subagent: { id: 'a1f2', type: 'general-purpose' },
+    });
   });
 
   it('tasks: filtered list and a task page with its result and event timeline', async () => {

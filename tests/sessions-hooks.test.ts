@@ -421,7 +421,11 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
       ]);
       // So is its request: the person deciding it is told it is the agent's.
       expect(log.find((e) => e.type === 'permission_request')?.payload).toMatchObject({ tool: 'Write', subagent: agent });
-      expect(log.find((e) => e.type === 'approval_requested')?.payload).toMatchObject({ tool: 'Write', subagent: agent });
+      const requested = log.find((e) => e.type === 'approval_requested');
+      expect(requested?.payload).toMatchObject({ tool: 'Write', subagent: agent });
+      // The approval itself says so too, wherever it is listed (mission approvals, the console, MCP).
+      const approvalId = requested?.type === 'approval_requested' ? requested.payload.approvalId : '';
+      expect((await call<Approval>('GET', `/v1/approvals/${approvalId}`)).body).toMatchObject({ tool: 'Write', subagent: agent });
       // What the agent said and what its Write gave it, from its own transcript (the session's holds none of it); its
       // report once, whether its end or its transcript told it first.
       const agentSaid = log.flatMap((e) => (e.type === 'assistant_message' && e.payload.subagent ? [e.payload.text] : []));

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { blockingDialogSchema } from './schemas/sessions.ts';
-import type { Subagent } from './subagent.ts';
+import { subagentSchema } from './schemas/subagent.ts';
 
 const usage = z.record(z.string(), z.unknown());
 
-/** The subagent whose work an event is (subagent.ts); absent for the conversation's own messages and tool calls. */
-const subagent = z.object({ id: z.string(), type: z.string().optional() }) satisfies z.ZodType<Subagent>;
+/** The subagent whose work an event is; absent for the conversation's own messages and tool calls. */
+const subagent = subagentSchema;
 
 /** Payload of each event type; one model for everything a task or a session does. */
 export const eventPayloadSchemas = {

@@ -1,5 +1,6 @@
 import type { Approval } from '@mission/contracts';
 import { questionsAsked } from '@mission/contracts/claudeQuestions';
+import { authorOf } from '@mission/contracts/subagent';
 import type { Command, CommandContext } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { compact } from '../eventText.ts';
@@ -24,8 +25,8 @@ export const approvalsCommand: Command = {
       listed.approvals.length === 0
         ? `no ${options.pending ? 'pending ' : ''}approvals`
         : tableText(
-            ['ID', 'STATUS', 'TOOL', 'FOR', 'REQUESTED'],
-            listed.approvals.map((a) => [a.id, a.status, a.tool, `${a.owner.kind} ${a.owner.id}`, a.requestedAt]),
+            ['ID', 'STATUS', 'TOOL', 'FOR', 'BY', 'REQUESTED'],
+            listed.approvals.map((a) => [a.id, a.status, a.tool, `${a.owner.kind} ${a.owner.id}`, authorOf(a), a.requestedAt]),
           ),
     );
     return 0;
@@ -43,9 +44,11 @@ async function decidePending({ api, printer }: CommandContext): Promise<number> 
       printer.note('no pending approvals');
       return 0;
     }
-    for (const { id: approvalId, tool, input, rule, owner } of pending.toReversed()) {
-      // Whose it is; a tool use also what it would run (Claude's question says itself).
-      const what = questionsAsked({ tool, input }) ? '' : ` wants ${tool} ${compact(input)}${rule ? ` (rule ${rule})` : ''}`;
+    for (const approval of pending.toReversed()) {
+      const { id: approvalId, tool, input, rule, owner } = approval;
+      // Whose it is (a subagent's work says so); a tool use also what it would run (Claude's question says itself).
+      const by = approval.subagent ? `: ${authorOf(approval)}` : '';
+      const what = questionsAsked({ tool, input }) ? by : `${by} wants ${tool} ${compact(input)}${rule ? ` (rule ${rule})` : ''}`;
       approvals.asked({ approvalId, tool, input, heading: printer.paint('bold', `${owner.kind} ${owner.id}${what}`) });
     }
     await approvals.drained();

@@ -1,4 +1,5 @@
 import { type ClaudeQuestion, type DialogReply, questionsAsked } from '@mission/contracts/claudeQuestions';
+import { authorOf } from '@mission/contracts/subagent';
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import { api } from '../api/client.ts';
@@ -41,9 +42,9 @@ function ApprovalCard({ approval: a, onDecided }: { approval: Approval; onDecide
   });
 
   return html`<li class="card approval" data-approval=${a.id}>
-    <h2>${questions ? 'Claude asks' : html`${a.tool} <span class="muted">wants permission</span>`}</h2>
+    <h2>${questions ? `${authorOf(a)} asks` : html`${a.tool} <span class="muted">wants permission</span>`}</h2>
     <p>
-      ${a.owner.kind} <a href=${owner}><code>${a.owner.id}</code></a> · slot ${a.slot} · role ${a.role}
+      ${a.subagent ? `${authorOf(a)} of ` : ''}${a.owner.kind} <a href=${owner}><code>${a.owner.id}</code></a> · slot ${a.slot} · role ${a.role}
       ${' · '}${questions ? 'a question for a person' : a.rule ? html`rule <code>${a.rule}</code>` : 'no rule matched'} · asked ${formatTime(a.requestedAt)} · expires ${formatTime(a.expiresAt)}
     </p>
     ${

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { questionReplySchema } from './sessions.ts';
+import { subagentSchema } from './subagent.ts';
 
 export const approvalStatuses = ['pending', 'approved', 'denied', 'expired'] as const;
 export const approvalStatusSchema = z.enum(approvalStatuses);
@@ -22,6 +23,9 @@ export const approvalSchema = z.object({
   reason: z.string().nullable(),
   /** Claude's question (tool `AskUserQuestion`) answered: each question's answer by its text, as the CLI takes them (a pick-any's labels separated by ", "). */
   answers: z.record(z.string(), z.string()).nullable(),
+  subagent: subagentSchema
+    .optional()
+    .describe("The subagent whose tool use it is (Claude's Agent tool started it); absent for Claude's own."),
 });
 export type Approval = z.infer<typeof approvalSchema>;
 

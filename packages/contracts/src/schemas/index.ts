@@ -3,6 +3,7 @@ export * from './slots.ts';
 export * from './tasks.ts';
 export * from './sessions.ts';
 export * from './approvals.ts';
+export * from './subagent.ts';
 export * from './tokens.ts';
 export * from './workers.ts';
 export * from './overview.ts';

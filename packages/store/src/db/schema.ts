@@ -248,6 +248,8 @@ export const approvals = pgTable(
     reason: text('reason'),
     /** Claude's question (AskUserQuestion) answered: each answer by its question's text. */
     answers: jsonb('answers').$type<Record<string, string>>(),
+    /** The subagent whose tool use it is ({id, type}); null for Claude's own. */
+    subagent: jsonb('subagent').$type<{ id: string; type?: string }>(),
   },
   (t) => [index('approvals_status_requested_idx').on(t.status, t.requestedAt)],
 );

@@ -7,7 +7,7 @@ import { ConflictError, NotFoundError } from '@mission/contracts';
 import type { EventOwner } from '@mission/contracts';
 import { newId } from '@mission/contracts';
 import { channels } from '../queues.ts';
-import type { Approval, ApprovalListQuery, ApprovalStatus, QuestionAnswers } from '@mission/contracts';
+import type { Approval, ApprovalListQuery, ApprovalStatus, QuestionAnswers, Subagent } from '@mission/contracts';
 
 export interface ApprovalRequest {
   owner: EventOwner;
@@ -17,6 +17,8 @@ export interface ApprovalRequest {
   input: Record<string, unknown>;
   rule: string | null;
   timeoutMs: number;
+  /** The subagent whose tool use it is, when the CLI said. */
+  subagent?: Subagent;
 }
 
 export type ApprovalVerdict = 'approved' | 'denied';
@@ -49,6 +51,7 @@ export class ApprovalStore {
         tool: request.tool,
         input: request.input,
         rule: request.rule,
+        subagent: request.subagent ?? null,
         status: 'pending',
         expiresAt: new Date(Date.now() + request.timeoutMs),
       })
@@ -180,5 +183,6 @@ export function toApproval(row: ApprovalRow): Approval {
     decidedBy: row.decidedBy,
     reason: row.reason,
     answers: row.answers,
+    ...(row.subagent ? { subagent: row.subagent } : {}),
   };
 }

@@ -121,6 +121,7 @@ export class PermissionGuard {
       input: use.input,
       rule,
       timeoutMs: this.deps.approvalTimeoutMs,
+      ...(request.subagent ? { subagent: request.subagent } : {}),
     });
     await this.deps.events.append(owner, {
       type: 'approval_requested',
