@@ -10,7 +10,7 @@ const KEPT = 256;
 
 /**
  * The subagents whose tool uses a task's CLI told before asking about them (its PreToolUse hook names the agent; its
- * permission prompt names only the tool use): a prompt's approval says whose tool use waits. Pure.
+ * permission prompt names only the tool use): a prompt's approval says whose tool use waits. In memory, no I/O.
  */
 export class ToolUseAuthors {
   private readonly byToolUse = new Map<string, Subagent>();
