@@ -47,6 +47,20 @@ describe('orchestration: messages and coordinate (real claude CLI)', () => {
   const eventsOf = (id: string, type: MissionEvent['type']) =>
     bed.system.core.events.list(id).then((events) => events.filter((event) => event.type === type));
 
+  /** What a session did, for a failure's message: its state, its last events, and the prompts the stub API was sent. */
+  const storyOf = async (id: string): Promise<string> => {
+    const { state } = (await call<Session>('GET', `/v1/sessions/${id}`)).body;
+    const events = (await bed.system.core.events.list(id, 0, { limit: 1_000 }))
+      .slice(-40)
+      .map((event) => `${event.type} ${JSON.stringify(event.payload).slice(0, 160)}`);
+    const prompts = bed.stub.requests.map((request) => JSON.stringify(request.lastUserText.slice(0, 80)));
+    return `session ${id} is ${state}; its last events:\n  ${events.join('\n  ')}\nprompts the model was sent: ${prompts.join(', ')}`;
+  };
+  /** Fails with what `id` did unless `answer` (of `what`) is a 200. */
+  const expectAnswered = async (answer: { status: number; body: unknown }, what: string, id: string) => {
+    if (answer.status !== 200) expect.fail(`${what} answered ${answer.status} ${JSON.stringify(answer.body)}; ${await storyOf(id)}`);
+  };
+
   describe('mission_message', () => {
     let sender: Session;
     let target: Session;
@@ -59,7 +73,8 @@ describe('orchestration: messages and coordinate (real claude CLI)', () => {
         ['work on this slowly', { text: 'slow work done here', chunks: 8, chunkDelayMs: 400 }],
         ['please review', { text: 'reviewed: looks fine' }],
       );
-      const working = call('POST', `/v1/sessions/${target.id}/send`, { text: 'work on this slowly' });
+      // Its own timeout under the test's: a turn that never ends answers, and the failure tells what the session did.
+      const working = call('POST', `/v1/sessions/${target.id}/send`, { text: 'work on this slowly', timeoutMs: 25_000 });
       await waitUntil(
         async () => (await call<Session>('GET', `/v1/sessions/${target.id}`)).body.state === 'working',
         20_000,
@@ -69,14 +84,16 @@ describe('orchestration: messages and coordinate (real claude CLI)', () => {
       const sent = await call<SessionMessage>('POST', `/v1/sessions/${target.id}/messages`, { text: 'please review', from: sender.id });
       expect(sent.status).toBe(200);
       expect(sent.body).toMatchObject({ from: sender.id, to: target.id, status: 'queued', reply: null });
-      expect((await working).status).toBe(200);
+      await expectAnswered(await working, 'the send', target.id);
 
       await waitUntil(
         async () =>
           (await call<{ messages: SessionMessage[] }>('GET', `/v1/sessions/${target.id}/messages`)).body.messages[0]?.status === 'answered',
-        30_000,
+        25_000,
         'the reply',
-      );
+      ).catch(async (error: Error) => {
+        throw new Error(`${error.message}; ${await storyOf(target.id)}`);
+      });
       const [message] = (await call<{ messages: SessionMessage[] }>('GET', `/v1/sessions/${target.id}/messages`)).body.messages;
       expect(message).toMatchObject({ id: sent.body.id, status: 'answered' });
       expect(message!.reply).toContain('reviewed: looks fine');
@@ -111,9 +128,9 @@ describe('orchestration: messages and coordinate (real claude CLI)', () => {
       const res = await call<SessionMessage>('POST', `/v1/sessions/${target.id}/messages`, {
         text: 'ping from the operator',
         waitForReply: true,
-        timeoutMs: 60_000,
+        timeoutMs: 40_000,
       });
-      expect(res.status).toBe(200);
+      await expectAnswered(res, 'the message', target.id);
       expect(res.body).toMatchObject({ from: null, status: 'answered' });
       expect(res.body.reply).toContain('pong back');
       expect(bed.stub.requests.some((request) => request.lastUserText === 'Message from the operator: ping from the operator')).toBe(true);
