@@ -3,7 +3,7 @@ import os from 'node:os';
 import { startApi } from '@mission/api';
 import { hasScope, newId, type Scope, scopes } from '@mission/contracts';
 import { type CoreRuntime, createCoreRuntime } from '@mission/core';
-import { ApprovalStore, createLogger, type DatabaseHandle, mintAgentToken, openDatabase, TaskStore, tables } from '@mission/store';
+import { createLogger, type DatabaseHandle, mintAgentToken, openDatabase, TaskStore, tables } from '@mission/store';
 import { eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -11,7 +11,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
-import { startTestSystem, type TestSystem } from './support/system.ts';
+import { startTestSystem, type TestSystem, approvalStoreOf } from './support/system.ts';
 
 /** A concrete path for a route pattern (`:id` → a made-up id, `*` → a made-up rest). */
 const concrete = (url: string) => url.replace(/:(\w+)/g, 'x-$1').replace(/\*/g, 'x');
@@ -133,8 +133,7 @@ describe('API auth: tokens, scopes, rate limit', () => {
   });
 
   it('signed approval links (a credential to decide) go only to callers with approvals:write', async () => {
-    const { core } = system;
-    const store = new ApprovalStore(core.database.db, core.redis, core.subscriber, core.config.queuePrefix);
+    const store = approvalStoreOf(system);
     const approval = await store.create({
       owner: { kind: 'task', id: 'tsk_links' },
       slot: 'default',

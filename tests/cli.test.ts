@@ -6,7 +6,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { type Approval, type MissionEvent, type Session, type Subagent, type Task } from '@mission/contracts';
-import { ApprovalStore } from '@mission/store';
 import { HeadlessTerminal } from '@mission/worker';
 import pty from 'node-pty';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,7 +27,7 @@ import { redisUrl, uniquePrefix } from './support/isolation.ts';
 import { unusedPort } from './support/ports.ts';
 import { addProjectMcpServer } from './support/firstRunScenarios.ts';
 import { waitUntil } from './support/processes.ts';
-import { ADMIN } from './support/system.ts';
+import { ADMIN, approvalStoreOf } from './support/system.ts';
 import type { StubReply } from './support/stubAnthropic.ts';
 import { EVERY_SLOT_OPTION } from './support/slotOptions.ts';
 import { CLAUDE_VERSION } from './fixtures/recordings.ts';
@@ -681,7 +680,7 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
 
   it('approve decides a pending approval (and --deny with a reason); deciding it twice is a one-line 409', async () => {
     const { core } = bed.system;
-    const store = new ApprovalStore(core.database.db, core.redis, core.subscriber, core.config.queuePrefix);
+    const store = approvalStoreOf(bed.system);
     const create = (subagent?: Subagent) =>
       store.create({
         owner: { kind: 'session', id: 'ses_cli' },
@@ -738,7 +737,7 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
     // Left by earlier tests of this file (their work is over): decided first, so only this test's are put.
     for (const left of (await core.approvals.list({ status: 'pending' }, ADMIN)).filter((approval) => approval.status === 'pending'))
       await core.approvals.deny(left.id, { reason: 'cleared before approvals --decide' }, 'test');
-    const store = new ApprovalStore(core.database.db, core.redis, core.subscriber, core.config.queuePrefix);
+    const store = approvalStoreOf(bed.system);
     const create = (tool: string, input: Record<string, unknown>) =>
       store.create({
         owner: { kind: 'session', id: 'ses_decide' },
@@ -786,8 +785,7 @@ describe('mission CLI against a running system (real claude CLI, stub API)', () 
   });
 
   it("approve --answer answers a task's question, one --answer per question: option numbers pick, anything else is words", async () => {
-    const { core } = bed.system;
-    const store = new ApprovalStore(core.database.db, core.redis, core.subscriber, core.config.queuePrefix);
+    const store = approvalStoreOf(bed.system);
     const question = await store.create({
       owner: { kind: 'task', id: 'task_cli' },
       slot: 'default',

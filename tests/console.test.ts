@@ -4,7 +4,6 @@ import path from 'node:path';
 import Fastify from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { DailySpend } from '@mission/contracts';
-import { ApprovalStore } from '@mission/store';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatUsd } from '../packages/console/src/format.ts';
@@ -15,7 +14,7 @@ import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.
 import { waitUntil } from './support/processes.ts';
 import { deployerArgs } from './support/deployerMcp.ts';
 import { CACHES_QUESTION, DATABASE_QUESTION } from './support/questions.ts';
-import { ADMIN, startTestSystem, type TestSystem } from './support/system.ts';
+import { ADMIN, startTestSystem, type TestSystem, approvalStoreOf } from './support/system.ts';
 import { scriptByPrompt, type StubReply } from './support/stubAnthropic.ts';
 import { EVERY_SLOT_OPTION } from './support/slotOptions.ts';
 import { CLAUDE_VERSION } from './fixtures/recordings.ts';
@@ -411,7 +410,7 @@ describe.skipIf(!chromiumAvailable())('web console (headless Chromium, real clau
 
   it("approvals: a subagent's tool use says whose it is; Approve decides it", async () => {
     const { core } = bed.system;
-    const store = new ApprovalStore(core.database.db, core.redis, core.subscriber, core.config.queuePrefix);
+    const store = approvalStoreOf(bed.system);
     const approval = await store.create({
       owner: { kind: 'task', id: 'task_console_agent' },
       slot: 'default',

@@ -1,10 +1,9 @@
 import os from 'node:os';
 import { newId } from '@mission/contracts';
-import { ApprovalStore } from '@mission/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentLauncher } from '../services/worker/src/agentProcess.ts';
 import { PermissionGuard } from '../services/worker/src/permissions/permissionGuard.ts';
-import { startTestSystem, type TestSystem } from './support/system.ts';
+import { startTestSystem, type TestSystem, approvalStoreOf } from './support/system.ts';
 
 /**
  * `~` in a role's rules is the agent's HOME — its user's, or its slot's `env.HOME` — not the worker's: the
@@ -28,7 +27,7 @@ describe("~ in permission rules is the agent's HOME", () => {
     });
     expect(res.status).toBe(200);
     const { core } = system;
-    const approvals = new ApprovalStore(core.database.db, core.redis, core.subscriber, system.config.queuePrefix);
+    const approvals = approvalStoreOf(system);
     guard = new PermissionGuard({ db: core.database.db, events: core.events, approvals, approvalTimeoutMs: 1_000, logger: core.logger });
   });
   afterAll(() => system?.close());

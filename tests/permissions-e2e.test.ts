@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type Approval, type MissionEvent, type SessionTurn, signApprovalToken } from '@mission/contracts';
-import { ApprovalStore, tables } from '@mission/store';
+import { tables } from '@mission/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
 import { startCpuLoad } from './support/cpuLoad.ts';
 import { waitUntil } from './support/processes.ts';
-import { ADMIN, TEST_APPROVAL_SECRET } from './support/system.ts';
+import { ADMIN, TEST_APPROVAL_SECRET, approvalStoreOf } from './support/system.ts';
 import type { StubReply } from './support/stubAnthropic.ts';
 
 /**
@@ -317,8 +317,7 @@ describe('permissions, approvals and signed links (real claude CLI)', () => {
   });
 
   it('an approval nobody decides expires, which denies it', async () => {
-    const { core } = bed.system;
-    const store = new ApprovalStore(core.database.db, core.redis, core.subscriber, core.config.queuePrefix);
+    const store = approvalStoreOf(bed.system);
     const approval = await store.create({
       owner: { kind: 'session', id: 'ses_x' },
       slot: 'guarded',

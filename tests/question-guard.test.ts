@@ -1,9 +1,8 @@
 import { newId } from '@mission/contracts';
-import { ApprovalStore } from '@mission/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PermissionGuard } from '../services/worker/src/permissions/permissionGuard.ts';
 import { DATABASE_QUESTION } from './support/questions.ts';
-import { ADMIN, startTestSystem, type TestSystem } from './support/system.ts';
+import { ADMIN, startTestSystem, type TestSystem, approvalStoreOf } from './support/system.ts';
 
 /**
  * A task's question (AskUserQuestion) as the worker's guard takes it, with the real role and approval stores: it
@@ -19,7 +18,7 @@ describe("the guard of a task's question", () => {
     await system.core.roles.put('asks-freely', { allow: ['AskUserQuestion'] }, 'test');
     await system.core.roles.put('never-asks', { deny: ['AskUserQuestion'] }, 'test');
     const { core } = system;
-    const approvals = new ApprovalStore(core.database.db, core.redis, core.subscriber, system.config.queuePrefix);
+    const approvals = approvalStoreOf(system);
     guard = new PermissionGuard({ db: core.database.db, events: core.events, approvals, approvalTimeoutMs: 60_000, logger: core.logger });
   });
   afterAll(() => system?.close());

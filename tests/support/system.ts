@@ -5,7 +5,7 @@ import { startApi } from '@mission/api';
 import { mcpHttp } from '@mission/mcp';
 import { type CoreRuntime, createCoreRuntime } from '@mission/core';
 import { type Caller } from '@mission/contracts';
-import { type Config, createLogger, type DatabaseHandle, loadConfig, openDatabase } from '@mission/store';
+import { ApprovalStore, type Config, createLogger, type DatabaseHandle, loadConfig, openDatabase } from '@mission/store';
 import { type MissionWorker, startWorker } from '@mission/worker';
 import type { FastifyInstance } from 'fastify';
 import { createTestDatabase, redisUrl, uniquePrefix } from './isolation.ts';
@@ -33,6 +33,11 @@ export interface TestSystem {
   /** The worker in this process; undefined with `inProcessWorker: false`. */
   worker: MissionWorker | undefined;
   close(): Promise<void>;
+}
+
+/** The system's approvals as the worker's guard holds them: a test opens one there as a tool use waiting for a person would. */
+export function approvalStoreOf({ core }: Pick<TestSystem, 'core'>): ApprovalStore {
+  return new ApprovalStore(core.database.db, core.redis, core.subscriber, core.config.queuePrefix);
 }
 
 export interface TestSystemOptions {
