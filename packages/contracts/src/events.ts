@@ -4,9 +4,6 @@ import { subagentSchema } from './schemas/subagent.ts';
 
 const usage = z.record(z.string(), z.unknown());
 
-/** The subagent whose work an event is; absent for the conversation's own messages and tool calls. */
-const subagent = subagentSchema;
-
 /** Payload of each event type; one model for everything a task or a session does. */
 export const eventPayloadSchemas = {
   state: z.object({
@@ -31,7 +28,7 @@ export const eventPayloadSchemas = {
     input: z.unknown(),
     summary: z.string().optional(),
     options: z.array(z.object({ key: z.string(), label: z.string(), meaning: z.string().optional() })).default([]),
-    subagent: subagent.optional(),
+    subagent: subagentSchema.optional(),
   }),
   permission_decision: z.object({
     tool: z.string(),
@@ -51,24 +48,24 @@ export const eventPayloadSchemas = {
     why: z.string().optional(),
     expiresAt: z.string(),
     /** A subagent's tool use waits (not Claude's own). */
-    subagent: subagent.optional(),
+    subagent: subagentSchema.optional(),
   }),
   tool_call: z.object({
     id: z.string().optional(),
     tool: z.string(),
     input: z.unknown(),
     summary: z.string().optional(),
-    subagent: subagent.optional(),
+    subagent: subagentSchema.optional(),
   }),
   tool_output: z.object({
     toolCallId: z.string().optional(),
     output: z.string(),
     isError: z.boolean().default(false),
-    subagent: subagent.optional(),
+    subagent: subagentSchema.optional(),
   }),
   /** A prompt submitted to a session, as its screen shows it: sent, delivered as a message, or typed in a terminal. */
   user_message: z.object({ text: z.string() }),
-  assistant_message: z.object({ text: z.string(), subagent: subagent.optional() }),
+  assistant_message: z.object({ text: z.string(), subagent: subagentSchema.optional() }),
   status: z.object({
     text: z.string(),
     elapsedSeconds: z.number().optional(),

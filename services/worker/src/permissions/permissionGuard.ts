@@ -121,7 +121,7 @@ export class PermissionGuard {
       input: use.input,
       rule,
       timeoutMs: this.deps.approvalTimeoutMs,
-      ...(request.subagent ? { subagent: request.subagent } : {}),
+      subagent: request.subagent,
     });
     await this.deps.events.append(owner, {
       type: 'approval_requested',
@@ -132,7 +132,7 @@ export class PermissionGuard {
         rule,
         ...(why ? { why } : {}),
         expiresAt: approval.expiresAt,
-        ...(request.subagent ? { subagent: request.subagent } : {}),
+        ...(approval.subagent ? { subagent: approval.subagent } : {}),
       },
     });
     this.deps.logger.info({ approvalId: approval.id, owner, tool: use.tool }, 'tool use waits for approval');
