@@ -47,9 +47,10 @@ describe('the API shuts down with event streams and unused connections open', ()
 /**
  * Requests that wait on a task or a message (an ask, a coordination, a message's reply: minutes each) would hold a
  * rolling restart up to their timeouts; cutting them would make an ask's asker look gone, and its task be cancelled.
- * Each answers 503 at once, naming what goes on, and nothing is cancelled.
+ * Each answers 503 at once, naming what goes on, and nothing is cancelled. A spawn waiting for a worker (up to
+ * MISSION_SESSION_PICKUP_TIMEOUT_MS) answers 503 at once too, its job taken off the queue: nothing ran.
  */
-describe('the API shuts down with asks, a coordination and a reply waiting', () => {
+describe('the API shuts down with asks, a coordination, a reply and a spawn waiting', () => {
   let system: TestSystem;
   beforeAll(async () => {
     // No worker: every task stays queued, every wait goes on until the shutdown ends it.
@@ -76,11 +77,14 @@ describe('the API shuts down with asks, a coordination and a reply waiting', () 
     const sessionId = 'ses_shutdown_reply';
     await system.core.database.db.insert(tables.sessions).values({ id: sessionId, slot: 'default', state: 'idle' });
     const replied = post(`/v1/sessions/${sessionId}/messages`, { text: 'reply to this', waitForReply: true });
+    const spawned = post('/v1/sessions', { slot: 'default' });
     // Every task and the message exist (the waits may start after the shutdown began: they end at once then).
     const taskByPrompt = async (prompt: string) => (await system.core.tasks.list({ limit: 100 })).tasks.find((t) => t.prompt === prompt);
     const prompts = ['asked as JSON', 'asked as a stream', 'asked over MCP', 'coordinated', childPrompt('coordinated', 'a part')];
     await waitUntil(async () => (await Promise.all(prompts.map(taskByPrompt))).every(Boolean), 30_000, 'the tasks');
     await waitUntil(async () => (await system.core.messages.list(sessionId)).length === 1, 30_000, 'the message');
+    const starting = async () => (await system.core.sessions.list({ slot: 'default' })).find((s) => s.id !== sessionId);
+    await waitUntil(async () => (await starting()) !== undefined, 30_000, 'the spawned session');
 
     await system.app.close();
 
@@ -111,6 +115,19 @@ describe('the API shuts down with asks, a coordination and a reply waiting', () 
       status: 503,
       message: `the API is shutting down; message ${message!.id} goes on (queued): read it for its reply`,
     });
+    // A spawn no worker had taken is taken off the queue: asked again, it starts no second session.
+    const spawn = (await starting())!;
+    expect(await errorOf(await spawned)).toEqual({
+      status: 503,
+      code: 'unavailable',
+      message: `the API is shutting down; no worker had taken session ${spawn.id} yet: it was taken off the queue (lost, nothing ran); ask again`,
+      details: { sessionId: spawn.id },
+    });
+    expect(await system.core.sessions.get(spawn.id)).toMatchObject({
+      state: 'lost',
+      exitReason: 'the API shut down before a worker took the session',
+    });
+    expect(await system.core.sessionQueue.getJob(spawn.id)).toBeUndefined();
     // Nothing was cancelled: the tasks wait for a worker, the message for its session.
     for (const prompt of prompts) expect((await taskByPrompt(prompt))!.status).toMatch(/^(queued|running)$/);
     expect((await system.core.messages.list(sessionId))[0]!.status).toBe('queued');

@@ -168,6 +168,7 @@ export function createCoreRuntime(options: { config: Config; logger: Logger; dat
     approvals,
     logger,
     pickupTimeoutMs: config.sessionPickupTimeoutMs,
+    shutdown,
   });
   const tokenCache = new TokenCache(config.tokenCacheTtlMs);
   const tokens = new TokenService(database.db, { cache: tokenCache, announce: (revoked) => events.announceRevokedTokens(revoked) });

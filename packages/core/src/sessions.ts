@@ -47,6 +47,7 @@ import { assertAgentMayUseSlot } from './slotAccess.ts';
 import { assertWithinTreeBudget } from './treeBudget.ts';
 import { descendantsOf, parentFor, visibleSessions } from './hierarchy.ts';
 import type { SlotService } from './slots.ts';
+import type { RequestShutdown } from './requestShutdown.ts';
 
 /** Default wait of `send`, `confirm` and `answer` for Claude's turn to end (an answer to any other dialog returns once it closed). */
 const TURN_TIMEOUT_MS = 5 * 60_000;
@@ -68,6 +69,8 @@ export interface SessionServiceOptions {
   logger: Logger;
   /** How long a spawn or resume waits for a worker to take the session (MISSION_SESSION_PICKUP_TIMEOUT_MS). */
   pickupTimeoutMs: number;
+  /** Ends a spawn's or resume's wait for a worker when the API shuts down. */
+  shutdown: RequestShutdown;
 }
 
 /**
@@ -134,20 +137,31 @@ export class SessionService {
     }
   }
 
-  /** Puts the spawn job on the queue and waits for a worker to take it; gives up (session `lost`) when none does. */
+  /**
+   * Puts the spawn job on the queue and waits for a worker to take it; gives up (session `lost`) when none does, or
+   * when the API shuts down first: the job is taken off the queue, so that asking again starts no second session.
+   */
   private async handToWorker(job: SpawnJobData, jobId: string): Promise<Session> {
     const id = job.sessionId;
+    const { shutdown } = this.deps;
     await this.deps.queue.add(jobNames.spawn, job, { jobId, removeOnComplete: true, removeOnFail: { count: 1_000 } });
-    const session = await this.waitForOwner(id, this.deps.pickupTimeoutMs);
+    const session = await this.waitForOwner(id, this.deps.pickupTimeoutMs, shutdown.signal);
     if (session) return session;
     if (await this.deps.queue.remove(jobId)) {
-      await this.end(id, 'lost', 'no worker took the session');
+      await this.end(
+        id,
+        'lost',
+        shutdown.signal.aborted ? 'the API shut down before a worker took the session' : 'no worker took the session',
+      );
+      shutdown.assertNotBegun(`no worker had taken session ${id} yet: it was taken off the queue (lost, nothing ran); ask again`, {
+        sessionId: id,
+      });
       throw new UnavailableError(
         `no worker took the session within ${this.deps.pickupTimeoutMs / 1000} s (are workers running, with free session capacity?)`,
       );
     }
     // A worker is taking it right now.
-    return (await this.waitForOwner(id, this.deps.pickupTimeoutMs)) ?? this.get(id);
+    return (await this.waitForOwner(id, this.deps.pickupTimeoutMs, shutdown.signal)) ?? this.get(id);
   }
 
   async get(id: string): Promise<Session> {
@@ -289,8 +303,8 @@ export class SessionService {
   }
 
   /** Resolves with the session once a worker has taken it (or it ended without one). */
-  private waitForOwner(id: string, timeoutMs: number): Promise<Session | undefined> {
-    return this.waitForSession(id, (session) => Boolean(session.ownerWorker) || isEndedSessionState(session.state), timeoutMs);
+  private waitForOwner(id: string, timeoutMs: number, signal?: AbortSignal): Promise<Session | undefined> {
+    return this.waitForSession(id, (session) => Boolean(session.ownerWorker) || isEndedSessionState(session.state), timeoutMs, signal);
   }
 
   /** The session once `ready` holds for it, re-read after each of its state events; `undefined` after `timeoutMs` or on abort. */
