@@ -1,6 +1,6 @@
 import type { ErrorBody } from '@mission/contracts';
 import { childPrompt } from '@mission/core';
-import { tables } from '@mission/store';
+import { tables, workerCommandChannel } from '@mission/store';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -48,9 +48,10 @@ describe('the API shuts down with event streams and unused connections open', ()
  * Requests that wait on a task or a message (an ask, a coordination, a message's reply: minutes each) would hold a
  * rolling restart up to their timeouts; cutting them would make an ask's asker look gone, and its task be cancelled.
  * Each answers 503 at once, naming what goes on, and nothing is cancelled. A spawn waiting for a worker (up to
- * MISSION_SESSION_PICKUP_TIMEOUT_MS) answers 503 at once too, its job taken off the queue: nothing ran.
+ * MISSION_SESSION_PICKUP_TIMEOUT_MS) answers 503 at once too, its job taken off the queue: nothing ran. A command on a
+ * session (a send waits for its turn, minutes) answers 503 too: it was handed to the session's worker, which goes on.
  */
-describe('the API shuts down with asks, a coordination, a reply and a spawn waiting', () => {
+describe('the API shuts down with asks, a coordination, a reply, a spawn and session commands waiting', () => {
   let system: TestSystem;
   beforeAll(async () => {
     // No worker: every task stays queued, every wait goes on until the shutdown ends it.
@@ -78,6 +79,17 @@ describe('the API shuts down with asks, a coordination, a reply and a spawn wait
     await system.core.database.db.insert(tables.sessions).values({ id: sessionId, slot: 'default', state: 'idle' });
     const replied = post(`/v1/sessions/${sessionId}/messages`, { text: 'reply to this', waitForReply: true });
     const spawned = post('/v1/sessions', { slot: 'default' });
+    // A session whose worker takes its commands and never answers: the send and the screen read wait on it.
+    const heldId = 'ses_shutdown_send';
+    await system.core.database.db
+      .insert(tables.sessions)
+      .values({ id: heldId, slot: 'default', state: 'idle', ownerWorker: 'held-worker' });
+    const taken: string[] = [];
+    const listener = system.core.redis.duplicate();
+    await listener.subscribe(workerCommandChannel(system.core.config.queuePrefix, 'held-worker'));
+    listener.on('message', (_channel: string, message: string) => taken.push((JSON.parse(message) as { name: string }).name));
+    const sent = post(`/v1/sessions/${heldId}/send`, { text: 'typed once' });
+    const screened = system.fetch(`/v1/sessions/${heldId}/screen`);
     // Every task and the message exist (the waits may start after the shutdown began: they end at once then).
     const taskByPrompt = async (prompt: string) => (await system.core.tasks.list({ limit: 100 })).tasks.find((t) => t.prompt === prompt);
     const prompts = ['asked as JSON', 'asked as a stream', 'asked over MCP', 'coordinated', childPrompt('coordinated', 'a part')];
@@ -85,6 +97,7 @@ describe('the API shuts down with asks, a coordination, a reply and a spawn wait
     await waitUntil(async () => (await system.core.messages.list(sessionId)).length === 1, 30_000, 'the message');
     const starting = async () => (await system.core.sessions.list({ slot: 'default' })).find((s) => s.id !== sessionId);
     await waitUntil(async () => (await starting()) !== undefined, 30_000, 'the spawned session');
+    await waitUntil(async () => taken.length === 2, 30_000, "the held worker's commands");
 
     await system.app.close();
 
@@ -128,6 +141,18 @@ describe('the API shuts down with asks, a coordination, a reply and a spawn wait
       exitReason: 'the API shut down before a worker took the session',
     });
     expect(await system.core.sessionQueue.getJob(spawn.id)).toBeUndefined();
+    // A send cut went to its worker all the same: sent again it would be typed twice, so the answer says it goes on.
+    expect(await errorOf(await sent)).toEqual({
+      status: 503,
+      code: 'unavailable',
+      message: `the API is shutting down; the text went to worker held-worker, which goes on with the turn: follow session ${heldId}'s events for the reply (sent again, the text would be typed twice)`,
+      details: { sessionId: heldId },
+    });
+    expect(await errorOf(await screened)).toMatchObject({
+      status: 503,
+      message: `the API is shutting down; read the screen of session ${heldId} again`,
+    });
+    listener.disconnect();
     // Nothing was cancelled: the tasks wait for a worker, the message for its session.
     for (const prompt of prompts) expect((await taskByPrompt(prompt))!.status).toMatch(/^(queued|running)$/);
     expect((await system.core.messages.list(sessionId))[0]!.status).toBe('queued');

@@ -94,8 +94,8 @@ export interface CoreRuntime {
   /** A queue's depth by job state ('tasks' or 'sessions'; the sessions one with the `live` sessions workers hold). */
   queueDepth(name: string): Promise<QueueDepth & { name: string; live?: number }>;
   /**
-   * Answers every request still waiting with 503 (when the API shuts down; `reason` says so): a command on a worker
-   * (retried on another instance), an ask, a coordination, a message's reply — which go on, the answer naming them.
+   * Answers every request still waiting with 503 (when the API shuts down; `reason` says so): a command on a worker,
+   * an ask, a coordination, a message's reply, a spawn's wait for a worker — the answer naming what goes on.
    */
   cancelWaits(reason: string): void;
   close(): Promise<void>;

@@ -4,6 +4,7 @@ import {
   ConflictError,
   isEndedSessionState,
   isTerminalTaskStatus,
+  MissionError,
   newId,
   NotFoundError,
   parseInput,
@@ -284,6 +285,11 @@ export class SessionService {
           this.deps.commands.call(session.ownerWorker, command, { sessionId: id, ...args } as WorkerCommandArgs<N>, timeoutMs),
           ended as Promise<never>,
         ]);
+      } catch (error) {
+        // The API's shutdown answered the wait: the command was handed to the worker all the same.
+        if (error instanceof MissionError && error.code === 'unavailable')
+          this.deps.shutdown.assertNotBegun(afterShutdown(command, id, session.ownerWorker), { sessionId: id });
+        throw error;
       } finally {
         done.abort();
         ended.catch(() => {
@@ -330,6 +336,22 @@ export class SessionService {
   /** Ends a session still `starting` whose spawn job was taken off the queue: no worker holds it. */
   private async end(id: string, state: EndedSessionState, reason: string): Promise<void> {
     await this.store.endUnclaimed(id, state, reason);
+  }
+}
+
+/**
+ * What goes on of a command on session `id` whose wait the API's shutdown cut: it was handed to `worker`, which runs it
+ * — a text sent again would be typed twice, an answer given again finds its dialog gone — but for a read of the screen.
+ */
+function afterShutdown(command: SessionCommandName, id: string, worker: string): string {
+  switch (command) {
+    case 'send':
+      return `the text went to worker ${worker}, which goes on with the turn: follow session ${id}'s events for the reply (sent again, the text would be typed twice)`;
+    case 'screen':
+    case 'serialize':
+      return `read the screen of session ${id} again`;
+    default:
+      return `'${command}' went to worker ${worker}, which goes on with it: read session ${id} for where it stands`;
   }
 }
 
