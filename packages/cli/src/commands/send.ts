@@ -15,6 +15,8 @@ export const sendCommand: Command = {
 In a terminal, where the turn stops for you is asked there instead, and the turn goes on to its
 reply: a permission dialog takes y, or n and a reason Claude reads; Claude's question (or an MCP server's request for input) an option's number,
 several separated by commas where it takes several, or words. Answered elsewhere meanwhile, the question is withdrawn.
+When the API restarts meanwhile, the command fails but the turn goes on: \`mission logs <id> --follow\` shows its reply
+(sending the text again would type it twice).
 ${TIMEOUT_HELP}`,
   arguments: ['session id', 'text'],
   options: { timeout: { type: 'string' } },
