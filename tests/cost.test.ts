@@ -80,7 +80,7 @@ describe('cost everywhere (real claude CLI, real Redis and Postgres)', () => {
       );
     });
 
-  it('a session and what it started cost what their transcripts and results say; the tree budget then refuses children, announced once', async () => {
+  it("a session and what it started cost what their claude's own figures and results say, the session's while it runs; the tree budget then refuses children, announced once", async () => {
     await putTeam({});
     const subscription = await call<{ id: string }>('POST', '/v1/notifications', {
       name: 'budgets',
@@ -101,17 +101,17 @@ describe('cost everywhere (real claude CLI, real Redis and Postgres)', () => {
       60_000,
       "the tree's task to succeed",
     );
-    // The CLI writes the session's cost to its transcript when it exits.
-    await call('POST', `/v1/sessions/${child.id}/kill`);
+    // The session's claude reports its cost while it runs (its own metrics): the session goes on, and counts already.
     await waitUntil(
       async () => ((await call<Session>('GET', `/v1/sessions/${child.id}`)).body.costUsd ?? 0) > 0,
       60_000,
-      "the session's cost from its transcript",
+      "the session's running cost",
     );
-    const ended = (await call<Session>('GET', `/v1/sessions/${child.id}`)).body;
+    const counted = (await call<Session>('GET', `/v1/sessions/${child.id}`)).body;
+    expect(counted.state).toBe('idle');
     const ran = (await call<Task>('GET', `/v1/tasks/${task.id}`)).body;
-    expect(ended.usage).toMatchObject({ input_tokens: expect.any(Number), output_tokens: expect.any(Number) });
-    expect(ended.usage!.output_tokens).toBeGreaterThan(0);
+    expect(counted.usage).toMatchObject({ input_tokens: expect.any(Number), output_tokens: expect.any(Number) });
+    expect(counted.usage!.output_tokens).toBeGreaterThan(0);
     expect(ran.costUsd).toBeGreaterThan(0);
 
     const tree = await call<TreeUsage>('GET', `/v1/usage/tree/${root.id}`);
@@ -121,10 +121,10 @@ describe('cost everywhere (real claude CLI, real Redis and Postgres)', () => {
       [child.id, 'session', root.id],
       [task.id, 'task', root.id],
     ]);
-    const spent = ended.costUsd! + ran.costUsd!;
+    const spent = counted.costUsd! + ran.costUsd!;
     expect(tree.body.costUsd).toBeCloseTo(spent, 10);
     expect(tree.body).toMatchObject({ sessions: 2, tasks: 1, treeBudgetUsd: null });
-    expect(tree.body.usage.output_tokens).toBe(ended.usage!.output_tokens! + Number((ran.usage as Record<string, number>).output_tokens));
+    expect(tree.body.usage.output_tokens).toBe(counted.usage!.output_tokens! + Number((ran.usage as Record<string, number>).output_tokens));
     expect((await call<{ error: { code: string } }>('GET', '/v1/usage/tree/ses_nosuch')).status).toBe(404);
     const overMcp = await mcpCall('mission_usage', { tree: root.id });
     expect(overMcp.isError).toBeFalsy();
@@ -162,7 +162,7 @@ describe('cost everywhere (real claude CLI, real Redis and Postgres)', () => {
     expect(JSON.parse(receiver.bodies[0]!)).toMatchObject({ kind: 'budget_exhausted', slot: 'team' });
 
     // Sessions count in the slot's daily budget: `team` has spent only what its sessions cost today.
-    await putTeam({ dailyBudgetUsd: ended.costUsd! / 2 });
+    await putTeam({ dailyBudgetUsd: counted.costUsd! / 2 });
     const daily = await call<{ error: { code: string; message: string } }>('POST', '/v1/tasks', { slot: 'team', prompt: 'over the day' });
     expect(daily.status).toBe(402);
     expect(daily.body.error.message).toMatch(/^slot 'team' has spent its daily budget/);
@@ -188,7 +188,7 @@ describe('cost everywhere (real claude CLI, real Redis and Postgres)', () => {
     const days = await call<DailySpend>('GET', '/v1/usage/daily?days=3');
     expect(days.body.days.map((d) => d.day)).toHaveLength(3);
     const today = days.body.days.at(-1)!;
-    expect(today.sessionsCostUsd).toBeGreaterThanOrEqual(ended.costUsd!);
+    expect(today.sessionsCostUsd).toBeGreaterThanOrEqual(counted.costUsd!);
     expect(today.tasksCostUsd).toBeGreaterThanOrEqual(ran.costUsd!);
     expect(today.costUsd).toBeCloseTo(today.sessionsCostUsd + today.tasksCostUsd, 10);
     expect((await call('GET', '/v1/usage/daily?days=0')).status).toBe(400);
@@ -201,7 +201,7 @@ describe('cost everywhere (real claude CLI, real Redis and Postgres)', () => {
     const shown = await mission(['usage', '--tree', root.id]);
     expect(shown.code, shown.stderr).toBe(0);
     expect(shown.stdout).toContain(`tree ${root.id}`);
-    expect(shown.stdout).toMatch(new RegExp(`${child.id}\\s+session\\s+team\\s+${root.id}\\s+exited\\s+\\$`));
+    expect(shown.stdout).toMatch(new RegExp(`${child.id}\\s+session\\s+team\\s+${root.id}\\s+idle\\s+\\$`));
     expect(shown.stdout).toMatch(new RegExp(`${task.id}\\s+task\\s+default\\s+${root.id}\\s+succeeded\\s+\\$`));
     const asJson = await mission(['usage', '--daily', '--days', '3', '--json']);
     expect(JSON.parse(asJson.stdout).days).toHaveLength(3);
@@ -213,6 +213,7 @@ describe('cost everywhere (real claude CLI, real Redis and Postgres)', () => {
       code: 2,
       stderr: "mission: --days must be a whole number from 1 to 366, not 'x'\nRun `mission help usage` for usage.\n",
     });
+    await call('POST', `/v1/sessions/${child.id}/kill`);
     await call('POST', `/v1/sessions/${root.id}/kill`);
   });
 });

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { createLogger } from '@mission/store';
 import { QuestionForm, questionsOf, resetFromLimitText } from '@mission/contracts';
 import {
+  addSpend,
   HOOK_SECRET_HEADER,
   HOOKED_EVENTS,
   type HookInput,
@@ -22,12 +23,14 @@ import {
   subagentTranscriptUpdates,
   taskNotificationSummary,
   taskUsage,
+  spendFromMetrics,
+  spendOfUsage,
   ToolUseAuthors,
   transcriptUpdates,
   withNextResult,
 } from '@mission/worker';
 import { describe, expect, it } from 'vitest';
-import { loadHookRecording, RECORDED_VERSIONS } from './fixtures/recordings.ts';
+import { loadHookRecording, RECORDED_VERSIONS, versionsRecording } from './fixtures/recordings.ts';
 import { QUESTION_FORM_READINGS } from './support/questions.ts';
 
 /** Two tools asked for in one turn (tests/fixtures/recordHooks.ts): the hook calls, and the transcript they name. */
@@ -219,6 +222,40 @@ describe("the worker's hook endpoint", () => {
       await server.close();
     }
   });
+  it("hands a session's metrics exports to its spend handler, with its secret and from its claude only, like its hook calls", async () => {
+    const { exports } = loadHookRecording<CostTelemetry>('cost-telemetry');
+    const server = new HookServer(createLogger({ level: 'silent' }));
+    await server.start();
+    try {
+      const heard: number[] = [];
+      const route = server.register(
+        'ses_1',
+        async () => ({}),
+        (spend) => heard.push(spend.costUsd),
+      );
+      const post = (url: string, body: string, secret?: string) =>
+        fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(secret ? { [HOOK_SECRET_HEADER]: secret } : {}) },
+          body,
+        });
+      const metricsUrl = `${route.url}/v1/metrics`;
+      const exported = JSON.stringify(exports.at(-1)!.body);
+      // Not from the session's claude (its program is not known yet): refused, as a hook call is.
+      expect((await post(metricsUrl, exported, route.secret)).status).toBe(403);
+      route.caller.calledFrom(Promise.resolve(process.pid));
+      const taken = await post(metricsUrl, exported, route.secret);
+      expect([taken.status, await taken.json()]).toEqual([200, {}]);
+      expect(heard).toEqual([spendFromMetrics(exports.at(-1)!.body)!.costUsd]);
+      expect((await post(metricsUrl, exported)).status).toBe(404);
+      expect((await post(`${route.url}/v1/traces`, exported, route.secret)).status).toBe(404);
+      expect((await post(metricsUrl, 'not json', route.secret)).status).toBe(400);
+      expect(heard).toHaveLength(1);
+    } finally {
+      await server.close();
+    }
+  });
+
   // Every command the agent runs inherits the secret (it is in claude's environment): a call is taken only from the
   // process that made the session's first call, under the program the session started (claude itself calls before
   // any command runs).
@@ -269,6 +306,68 @@ describe("the worker's hook endpoint", () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+/** What the CLI reports of its cost while it runs, as Mission starts a session's claude (tests/fixtures/recordCostTelemetry.ts). */
+interface CostTelemetry {
+  env: Record<string, string>;
+  exports: { path: string; contentType: string; body: unknown }[];
+  costStates: { totalCostUSD: number; modelUsage: Record<string, Record<string, number>> }[];
+}
+
+describe.each(versionsRecording('hooks/cost-telemetry'))("a session's running cost, from Claude Code %s's own metrics", (version) => {
+  const recorded = loadHookRecording<CostTelemetry>('cost-telemetry', version);
+  const spends = recorded.exports.map((exported) => spendFromMetrics(exported.body));
+  const atExit = recorded.costStates.at(-1)!;
+
+  it("are exported as OTLP JSON to the session's route, each the whole total since the CLI started: the last is the cost it writes as it exits", () => {
+    expect(recorded.exports.map((exported) => [exported.path, exported.contentType])).toEqual(
+      recorded.exports.map(() => ['/hooks/record/v1/metrics', 'application/json']),
+    );
+    const costs = spends.map((spend) => spend?.costUsd ?? 0);
+    expect(costs[0]).toBeGreaterThan(0);
+    expect(costs).toEqual([...costs].sort((a, b) => a - b));
+    // Two turns of the same reply: the first export after the first turn tells half of the whole.
+    expect(costs[0]).toBeCloseTo(atExit.totalCostUSD / 2, 10);
+    expect(costs.at(-1)).toBeCloseTo(atExit.totalCostUSD, 10);
+  });
+
+  it("tells the tokens by model as the CLI's modelUsage counts them", () => {
+    const [model, counters] = Object.entries(atExit.modelUsage)[0]!;
+    expect(spends.at(-1)!.modelUsage).toEqual({
+      [model]: {
+        costUSD: expect.closeTo(counters.costUSD!, 10),
+        inputTokens: counters.inputTokens,
+        outputTokens: counters.outputTokens,
+        cacheReadInputTokens: counters.cacheReadInputTokens,
+        cacheCreationInputTokens: counters.cacheCreationInputTokens,
+      },
+    });
+  });
+
+  it("a resumed session's claude counts from zero: its cost is added to what the session's last usage event told", () => {
+    const earlier = spendOfUsage({ costUsd: atExit.totalCostUSD, usage: atExit.modelUsage });
+    const total = addSpend(earlier, spends[0]!);
+    expect(total.costUsd).toBeCloseTo(atExit.totalCostUSD + spends[0]!.costUsd, 10);
+    const [model, counters] = Object.entries(atExit.modelUsage)[0]!;
+    expect(total.modelUsage[model]!.inputTokens).toBe(counters.inputTokens! + spends[0]!.modelUsage[model]!.inputTokens!);
+    // Counters only the CLI's own total has (web searches, the cache's kinds) are kept.
+    expect(total.modelUsage[model]!.webSearchRequests).toBe(counters.webSearchRequests);
+  });
+
+  it('an export that carries no cost yet, counts it by delta, or is not OTLP tells no spend', () => {
+    const last = recorded.exports.at(-1)!.body as { resourceMetrics: { scopeMetrics: { metrics: { name: string; sum?: object }[] }[] }[] };
+    const without = structuredClone(last);
+    for (const scope of without.resourceMetrics[0]!.scopeMetrics)
+      scope.metrics = scope.metrics.filter((m) => m.name !== 'claude_code.cost.usage');
+    expect(spendFromMetrics(without)).toBeNull();
+    const delta = structuredClone(last);
+    for (const scope of delta.resourceMetrics[0]!.scopeMetrics)
+      for (const metric of scope.metrics) if (metric.sum) metric.sum = { ...metric.sum, aggregationTemporality: 1 };
+    expect(spendFromMetrics(delta)).toBeNull();
+    expect(spendFromMetrics({ hello: 'world' })).toBeNull();
+    expect(spendFromMetrics(null)).toBeNull();
   });
 });
 

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type { MissionEvent, Session, SessionTurn } from '@mission/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
@@ -98,6 +99,61 @@ describe('kill -9 of claude, then resume (real claude CLI, under CPU load)', () 
     expect(types.indexOf('notice')).toBeGreaterThan(types.lastIndexOf('exited') + 1);
     expect(types.indexOf('notice')).toBeLessThan(types.lastIndexOf('idle'));
     expect((await call<Session>('POST', `/v1/sessions/${id}/kill`)).body.state).toBe('exited');
+  }, 300_000);
+
+  it("what a claude killed -9 had cost still counts: its own metrics told it while it ran, and the resumed claude's cost is added to it", async () => {
+    const replies = scriptByPrompt(bed.stub);
+    replies['before the kill'] = [{ text: 'Spent a little.' }];
+    replies['after the resume'] = [{ text: 'Spent a little more.' }];
+    const before = new Set(processesIn(bed.workdir));
+    const spawned = await call<Session>('POST', '/v1/sessions', { slot: 'default' });
+    expect(spawned.status).toBe(201);
+    const id = spawned.body.id;
+    const sessionNow = async () => (await call<Session>('GET', `/v1/sessions/${id}`)).body;
+    let killed: Session | undefined;
+    const stopLoad = startCpuLoad();
+    try {
+      await waitForState(id, 'idle');
+      expect(await send(id, 'before the kill')).toMatchObject({ state: 'idle', response: 'Spent a little.' });
+      // Told while it runs (the CLI writes its own total only as it exits, which a kill -9 never lets it do).
+      await waitUntil(async () => (await sessionNow()).costUsd !== null, 30_000, "the session's running cost");
+      killed = await sessionNow();
+      expect(killed.state).toBe('idle');
+      process.kill(claudePid(before), 'SIGKILL');
+      await waitForState(id, 'exited');
+      expect((await sessionNow()).costUsd).toBe(killed.costUsd);
+      expect((await call<Session>('POST', `/v1/sessions/${id}/resume`)).status).toBe(200);
+      await waitForState(id, 'idle');
+      expect(await send(id, 'after the resume')).toMatchObject({ state: 'idle', response: 'Spent a little more.' });
+      await send(id, '/exit');
+      await waitForState(id, 'exited');
+    } finally {
+      await stopLoad();
+    }
+    const ended = await sessionNow();
+    const [transcript] = transcriptsOf(bed.claude, ended.claudeSessionId!);
+    // The resumed CLI's own total, written as it exited: its own turn only (the killed claude never wrote its total).
+    const atExit = fs
+      .readFileSync(transcript!, 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('"cost-state"'))
+      .map(
+        (line) => JSON.parse(line) as { totalCostUSD: number; modelUsage: Record<string, { inputTokens: number; outputTokens: number }> },
+      )
+      .at(-1)!;
+    const [resumedTokens] = Object.values(atExit.modelUsage);
+    expect(killed!.costUsd).toBeGreaterThan(0);
+    expect(ended.costUsd).toBeCloseTo(killed!.costUsd! + atExit.totalCostUSD, 10);
+    expect(ended.usage).toMatchObject({
+      input_tokens: killed!.usage!.input_tokens! + resumedTokens!.inputTokens,
+      output_tokens: killed!.usage!.output_tokens! + resumedTokens!.outputTokens,
+    });
+    // Told as it grew, never less than before.
+    const told = (await bed.system.core.events.list(id, 0, { limit: 10_000 }))
+      .filter((e): e is Extract<MissionEvent, { type: 'usage' }> => e.type === 'usage')
+      .map((e) => e.payload.costUsd);
+    expect(told.at(-1)).toBe(ended.costUsd);
+    expect(told).toEqual([...new Set(told)].sort((x, y) => x - y));
   }, 300_000);
 
   it('the exit is recorded as SIGKILL, and the event stream goes on across each resume to the final end', async () => {

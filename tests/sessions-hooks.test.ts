@@ -5,7 +5,7 @@ import type { Approval, MissionEvent, Session, SessionScreen, SessionTurn } from
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { claudeHomePaths } from '@mission/worker';
-import { prepareClaudeHome } from './support/claudeEnv.ts';
+import { prepareClaudeHome, transcriptsOf } from './support/claudeEnv.ts';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
 import { addProjectMcpServer } from './support/firstRunScenarios.ts';
 import { processesIn, waitUntil } from './support/processes.ts';
@@ -143,15 +143,19 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
     await call('POST', `/v1/sessions/${session.id}/kill`);
   });
 
-  it('a reply three times the screen height arrives whole in the send answer and the assistant_message event; the cost comes from the transcript', async () => {
+  it("a reply three times the screen height arrives whole in the send answer and the assistant_message event; where the slot sets up claude's telemetry itself, the cost comes from the transcript as claude exits", async () => {
     const rows = 20;
     const text = Array.from({ length: rows * 3 }, (_, i) => `Line ${i + 1} of a reply longer than the screen.`).join('\n');
     replies['answer at length'] = [{ text, chunks: 12, chunkDelayMs: 20 }];
-    const session = await spawn({ rows });
+    // Its own telemetry setting (off): Mission leaves it as it is, so claude tells its cost only as it exits.
+    const slot = { cwd: bed.workdir, env: { ...bed.claude.env, CLAUDE_CODE_ENABLE_TELEMETRY: '0' } };
+    expect((await call('PUT', '/v1/slots/own-telemetry', slot)).status).toBe(200);
+    const session = await spawn({ rows, slot: 'own-telemetry' });
     const turn = await send(session.id, 'answer at length');
     expect(turn.body).toEqual({ state: 'idle', response: text, dialog: null, approval: null });
     const log = await events(session.id);
     expect(log.filter((e) => e.type === 'assistant_message').map((e) => e.payload.text)).toEqual([text]);
+    expect((await call<Session>('GET', `/v1/sessions/${session.id}`)).body.costUsd).toBeNull();
     // The CLI writes its cost (cost-state) to the transcript as it exits: it is ended with /exit, its own way out. A
     // kill would do too on a quiet machine, but under heavy load its SIGKILL (1 s after SIGTERM) can come first.
     await send(session.id, '/exit');
@@ -165,6 +169,33 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
     expect(usage.at(-1)?.payload.costUsd).toBeGreaterThan(0);
     // The reply's event came from Stop (the transcript's write of it may come later): the transcript's record of it is not a second one.
     expect(after.filter((e) => e.type === 'assistant_message').map((e) => e.payload.text)).toEqual([text]);
+  });
+
+  it("a session's cost and tokens are known while it runs, from its claude's own metrics: the figures the CLI writes as it exits", async () => {
+    replies['what does it cost'] = [{ text: 'Little.' }];
+    const session = await spawn();
+    const sessionNow = async () => (await call<Session>('GET', `/v1/sessions/${session.id}`)).body;
+    expect((await send(session.id, 'what does it cost')).body.state).toBe('idle');
+    await waitUntil(async () => (await sessionNow()).costUsd !== null, 30_000, "the session's running cost");
+    const live = await sessionNow();
+    expect(live.state).toBe('idle');
+    expect(live.costUsd).toBeGreaterThan(0);
+    expect(live.usage).toMatchObject({ input_tokens: expect.any(Number), output_tokens: expect.any(Number) });
+    await send(session.id, '/exit');
+    await waitUntil(async () => (await sessionNow()).state === 'exited', 30_000, 'the session to be exited');
+    const [transcript] = transcriptsOf(bed.claude, live.claudeSessionId!);
+    const atExit = fs
+      .readFileSync(transcript!, 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('"cost-state"'))
+      .map((line) => JSON.parse(line) as { totalCostUSD: number })
+      .at(-1)!;
+    expect(live.costUsd).toBeCloseTo(atExit.totalCostUSD, 10);
+    expect((await sessionNow()).costUsd).toBe(live.costUsd);
+    // The CLI's own total at its exit is the figure told already: not told again.
+    const told = (await events(session.id)).filter((e) => e.type === 'usage').map((e) => e.payload.costUsd);
+    expect(told.at(-1)).toBe(live.costUsd);
+    expect(told).toEqual([...new Set(told)].sort((x, y) => x - y));
   });
 
   it('a prompt sent while a permission request waits is refused with 409, and nothing is typed', async () => {

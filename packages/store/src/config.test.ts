@@ -30,6 +30,17 @@ describe('the MCP settings of the config', () => {
   });
 });
 
+describe("how often a session's claude reports its cost", () => {
+  it('every 5 s by default; 0 turns it off; a shorter period than a second is refused, naming the variable', () => {
+    expect(loadConfig({}).sessionCostReportMs).toBe(5_000);
+    expect(loadConfig({ MISSION_SESSION_COST_REPORT_MS: '0' }).sessionCostReportMs).toBe(0);
+    expect(loadConfig({ MISSION_SESSION_COST_REPORT_MS: '1000' }).sessionCostReportMs).toBe(1_000);
+    expect(() => loadConfig({ MISSION_SESSION_COST_REPORT_MS: '50' })).toThrow(
+      /MISSION_SESSION_COST_REPORT_MS: 0 \(off\) or at least 1000/,
+    );
+  });
+});
+
 describe('the approval link secret', () => {
   it('accepts 32+ random characters and refuses a missing, short or placeholder one, saying how to make a good one', () => {
     expect(approvalSecretProblem('Zq3v9Yc1mN8xR2tL6pW0bH4kJ7sD5fGa')).toBeUndefined();

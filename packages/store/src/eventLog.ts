@@ -238,6 +238,17 @@ export class EventLog {
     return rows.map(toEvent);
   }
 
+  /** An owner's newest stored event of `type`, if it has one (read from its newest back). */
+  async latestOf<T extends MissionEvent['type']>(ownerId: string, type: T): Promise<Extract<MissionEvent, { type: T }> | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(events)
+      .where(and(eq(events.ownerId, ownerId), eq(events.type, type)))
+      .orderBy(desc(events.seq))
+      .limit(1);
+    return row ? (toEvent(row) as Extract<MissionEvent, { type: T }>) : undefined;
+  }
+
   /** The seq after which an owner's last `count` stored events come (0 when it has no more than that). */
   async seqBeforeLast(ownerId: string, count: number): Promise<number> {
     const [row] = await seqFromEnd(this.db).execute({ ownerId, skipped: count });

@@ -21,6 +21,7 @@ export type { InteractiveSession } from './sessions/interactive.ts';
 export { commandReply } from './sessions/turn.ts';
 export * from './hooks/hookServer.ts';
 export * from './hooks/hookSettings.ts';
+export * from './hooks/cliSpend.ts';
 export * from './hooks/hookPayloads.ts';
 export { taskNotificationSummary } from './hooks/taskNotification.ts';
 export { ToolUseAuthors } from './permissions/toolUseAuthors.ts';

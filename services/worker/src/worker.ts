@@ -146,6 +146,7 @@ export async function startWorker(options: {
     guard,
     hookServer,
     approvalTimeoutMs: config.approvalTimeoutMs,
+    costReportMs: config.sessionCostReportMs,
     approvals,
     connection,
     subscriber,

@@ -5,6 +5,7 @@ import type { Logger } from '@mission/store';
 import { agentCallServer } from '../agentCallServer.ts';
 import { CallerCheck, CallerPin } from '../agentCaller.ts';
 import { readBody } from '../httpBody.ts';
+import { type CliSpend, METRICS_PATH, spendFromMetrics } from './cliSpend.ts';
 import { type HookInput, parseHookInput } from './hookPayloads.ts';
 
 /** What a hook call whose handler failed is answered (with a 500): the CLI goes on as it does when a hook fails. */
@@ -18,6 +19,9 @@ export const HOOK_SECRET_HEADER = 'x-mission-hook-secret';
  * person needs (a held permission request); `aborted` fires if the CLI gave up on the call (an interrupt).
  */
 export type HookHandler = (input: HookInput, aborted: AbortSignal) => Promise<object>;
+
+/** Hears what the session's claude has cost so far (its metrics export: cliSpend.ts). */
+export type SpendHandler = (spend: CliSpend) => void;
 
 export interface HookRoute {
   /** Where the session's hooks post (`…/hooks/<session id>`). */
@@ -35,8 +39,12 @@ export interface HookRoute {
 interface Route {
   secret: Buffer;
   handler: HookHandler;
+  spent?: SpendHandler;
   caller: CallerPin;
 }
+
+/** What an export of the CLI's metrics is answered: OTLP's ExportMetricsServiceResponse, all taken. */
+const METRICS_TAKEN = '{}';
 
 /**
  * The worker's endpoint for Claude Code's `type: "http"` hooks, on 127.0.0.1 (an ephemeral port): each
@@ -60,9 +68,10 @@ export class HookServer {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
   }
 
-  register(sessionId: string, handler: HookHandler): HookRoute {
+  /** A session's route: its hook calls go to `handler`; its claude's metrics exports (under it, at METRICS_PATH), when it makes them, to `spent`. */
+  register(sessionId: string, handler: HookHandler, spent?: SpendHandler): HookRoute {
     const secret = randomBytes(24).toString('base64url');
-    const route: Route = { secret: Buffer.from(secret), handler, caller: new CallerPin() };
+    const route: Route = { secret: Buffer.from(secret), handler, spent, caller: new CallerPin() };
     this.routes.set(sessionId, route);
     return {
       url: `http://127.0.0.1:${this.port}/hooks/${sessionId}`,
@@ -82,17 +91,25 @@ export class HookServer {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const sessionId = /^\/hooks\/([\w-]+)$/.exec(req.url ?? '')?.[1];
+    const [, sessionId, under = ''] = /^\/hooks\/([\w-]+)(\/.*)?$/.exec(req.url ?? '') ?? [];
     const route = sessionId ? this.routes.get(sessionId) : undefined;
+    const metrics = under === METRICS_PATH;
     const given = Buffer.from(String(req.headers[HOOK_SECRET_HEADER] ?? ''));
-    if (req.method !== 'POST' || !route || given.length !== route.secret.length || !timingSafeEqual(given, route.secret))
+    if (
+      req.method !== 'POST' ||
+      !route ||
+      (under && !metrics) ||
+      given.length !== route.secret.length ||
+      !timingSafeEqual(given, route.secret)
+    )
       return void res.writeHead(404).end();
     const fromTheCli = await this.callers!.letThrough(route.caller, req, res, {
-      call: "a hook call with the session's secret",
+      call: metrics ? "a metrics export with the session's secret" : "a hook call with the session's secret",
       refusal: "Mission takes a session's hook calls only from the session's own claude process",
       context: { sessionId },
     });
     if (!fromTheCli) return;
+    if (metrics) return this.takeMetrics(route, sessionId!, req, res);
     const aborted = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) aborted.abort();
@@ -106,5 +123,18 @@ export class HookServer {
       // The caller is the agent's own CLI: it is told that the call failed, not why (the log has that).
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(HOOK_FAILED);
     }
+  }
+
+  /** An export of the CLI's metrics: what it tells of the session's cost goes to the route's `spent`; the rest is dropped. */
+  private async takeMetrics(route: Route, sessionId: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    let spend: CliSpend | null;
+    try {
+      spend = spendFromMetrics(JSON.parse(await readBody(req)));
+    } catch (error) {
+      this.logger.warn({ err: error, sessionId }, "the session's claude exported metrics that are not OTLP JSON: not read");
+      return void res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not OTLP JSON' }));
+    }
+    if (spend) route.spent?.(spend);
+    res.writeHead(200, { 'content-type': 'application/json' }).end(METRICS_TAKEN);
   }
 }

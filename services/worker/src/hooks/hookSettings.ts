@@ -1,3 +1,4 @@
+import { METRICS_PATH } from './cliSpend.ts';
 import { HOOK_SECRET_HEADER, type HookRoute } from './hookServer.ts';
 import { HOOKED_EVENTS, type HookEventName } from './hookPayloads.ts';
 
@@ -7,6 +8,34 @@ export const HOOK_SECRET_VARIABLE = 'MISSION_HOOK_SECRET';
 /** The environment the CLI of {@link hookSettings} is started with: the route's secret. */
 export function hookEnv(route: Pick<HookRoute, 'secret'>): Record<string, string> {
   return { [HOOK_SECRET_VARIABLE]: route.secret };
+}
+
+/**
+ * The environment that has a session's CLI report what it has cost while it runs: its own OpenTelemetry metrics,
+ * exported every `intervalMs` as OTLP/HTTP JSON to the session's route (with its secret), each export the total since
+ * the CLI started (cumulative). Nothing else is exported (no logs, no traces), and nothing leaves the machine. Pure.
+ */
+export function costReportEnv(route: Pick<HookRoute, 'url' | 'secret'>, intervalMs: number): Record<string, string> {
+  return {
+    CLAUDE_CODE_ENABLE_TELEMETRY: '1',
+    OTEL_METRICS_EXPORTER: 'otlp',
+    OTEL_LOGS_EXPORTER: 'none',
+    OTEL_TRACES_EXPORTER: 'none',
+    OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'http/json',
+    OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: `${route.url}${METRICS_PATH}`,
+    OTEL_EXPORTER_OTLP_METRICS_HEADERS: `${HOOK_SECRET_HEADER}=${route.secret}`,
+    OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'cumulative',
+    OTEL_METRIC_EXPORT_INTERVAL: String(intervalMs),
+  };
+}
+
+/**
+ * The variable of an agent's environment (the worker's it inherits, its slot's) that sets up the CLI's telemetry of
+ * its own, if one does: Mission then leaves it as it is (the operator's collector keeps getting it), and the session's
+ * cost comes from its transcript as the CLI exits. Pure.
+ */
+export function ownTelemetrySetting(env: Record<string, string | undefined>): string | undefined {
+  return Object.keys(env).find((name) => name === 'CLAUDE_CODE_ENABLE_TELEMETRY' || name.startsWith('OTEL_'));
 }
 
 /** Events whose hooks take a tool matcher. */

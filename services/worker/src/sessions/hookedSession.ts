@@ -16,6 +16,7 @@ import {
   shownDialog,
   questionsAsked,
 } from '@mission/contracts';
+import { addSpend, type CliSpend } from '../hooks/cliSpend.ts';
 import { type HookInput, type HookInputOf, NO_DECISION, permissionAnswer, preToolUseDenial, subagentOf } from '../hooks/hookPayloads.ts';
 import { hookDialog, toolTarget } from '../hooks/toolUseView.ts';
 import { taskNotificationSummary } from '../hooks/taskNotification.ts';
@@ -135,6 +136,8 @@ export interface ResumedSession {
   transcriptSizes: ReadonlyMap<string, number>;
   /** Lost while it waited for its slot's usage limit; `turnOpen`: the turn the limit stopped had not ended. */
   atLimit: { turnOpen: boolean } | null;
+  /** What its earlier claudes cost, as the session's last `usage` event told (null if none did): this one's metrics count from zero. */
+  spentBefore: CliSpend | null;
 }
 
 /** The end of a slot's pause, and `resumed`: true once the slot takes work again (false if the session ended first). */
@@ -227,7 +230,10 @@ export class HookedSession implements InteractiveSession {
   private limitHold: BlockingDialog | null = null;
   /** Resumed after its worker's loss while it waited for its slot's usage limit: it waits again once its CLI is up. */
   private limitToWaitAgain: boolean;
-  private lastCost: number | null = null;
+  /** The session's cost as last reported (its `usage` events): the figures only grow. */
+  private lastCost: number | null;
+  /** What the session's earlier claudes cost (a resumed session's): this claude's metrics count from zero. */
+  private readonly spentBefore: CliSpend | null;
   private readonly events: SessionEvents;
   /** Reads the screen once its output has been rendered; ticks of the spinner and new blocks at most every HOOKED_STATUS_READ_MS. */
   private readonly reads: ReadSchedule;
@@ -249,6 +255,8 @@ export class HookedSession implements InteractiveSession {
     this.subagents = new SubagentTranscripts({ ...transcripts, emit: (event) => this.events.emit(event), log: hooks.log });
     this.transcriptHistory = resumed?.transcriptSizes ?? new Map();
     this.limitToWaitAgain = Boolean(resumed?.atLimit);
+    this.spentBefore = resumed?.spentBefore ?? null;
+    this.lastCost = this.spentBefore?.costUsd ?? null;
     // That turn is this CLI's open turn: it goes on once the slot takes work again, unless it ends first (an interrupt).
     if (resumed?.atLimit?.turnOpen) this.openTurn = { promptId: null };
     this.screenReader = new HookedScreen(pty);
@@ -832,15 +840,34 @@ export class HookedSession implements InteractiveSession {
           // Written after the command was typed: not a late record of an earlier one.
           if (this.inCommandTurn(update.at)) this.endCommandTurn(update.text);
         } else if (update.kind === 'cost') {
-          if (update.costUsd === this.lastCost) continue;
-          this.lastCost = update.costUsd;
-          this.events.emit({ type: 'usage', payload: { costUsd: update.costUsd, usage: update.usage } });
+          this.reportCost(update.costUsd, update.usage);
         } else if (this.inTranscriptTurn() && this.held.length === 0) {
           // Stopped from an attached terminal (Esc): no Stop hook follows.
           this.endTurn(this.lastText, update.promptId);
         }
       }
     }
+  }
+
+  /**
+   * What its claude has cost so far, as its metrics export told while it runs (hooks/cliSpend.ts): with what its
+   * earlier claudes cost, the session's cost. Not once the CLI has exited: its transcript's `cost-state` was read then.
+   */
+  spent(spend: CliSpend): void {
+    if (this.exit) return;
+    const total = this.spentBefore ? addSpend(this.spentBefore, spend) : spend;
+    this.reportCost(total.costUsd, total.modelUsage);
+  }
+
+  /**
+   * A `usage` event with the session's cost so far and its tokens by model, when the cost grew. The figures only grow:
+   * the CLI's own total at its exit does not count what a claude killed before it wrote one had cost (a lost session's,
+   * resumed), which its metrics told while it ran.
+   */
+  private reportCost(costUsd: number, usage: Record<string, unknown>): void {
+    if (this.lastCost !== null && costUsd <= this.lastCost) return;
+    this.lastCost = costUsd;
+    this.events.emit({ type: 'usage', payload: { costUsd, usage } });
   }
 
   /**

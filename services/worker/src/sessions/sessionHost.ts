@@ -55,7 +55,8 @@ import { HookedSession } from './hookedSession.ts';
 import type { Confirmation, InteractiveSession, StateTold } from './interactive.ts';
 import type { HookServer } from '../hooks/hookServer.ts';
 import { foreignCallNotice } from '../agentCaller.ts';
-import { hookEnv, hookSettings } from '../hooks/hookSettings.ts';
+import { spendOfUsage } from '../hooks/cliSpend.ts';
+import { costReportEnv, hookEnv, hookSettings, ownTelemetrySetting } from '../hooks/hookSettings.ts';
 import { hooksForbiddenBy, settingsFilesOf } from '../hooks/hooksForbidden.ts';
 import type { BlockingDialog } from '../pty/blockingDialog.ts';
 import { claudeHomes } from '../transcripts/claudeHomes.ts';
@@ -74,6 +75,8 @@ export interface SessionHostOptions {
   hookServer: HookServer;
   /** How long an approval waits: a held permission hook must outlast it. */
   approvalTimeoutMs: number;
+  /** How often a hooked session's claude reports its running cost (its metrics export); 0: only at its exit (MISSION_SESSION_COST_REPORT_MS). */
+  costReportMs: number;
   approvals: ApprovalStore;
   /** BullMQ connection, and the publisher of raw PTY output. */
   connection: Redis;
@@ -409,11 +412,23 @@ export class SessionHost {
     const { driver, forbidden } = followedBy;
     const hooked = driver === 'hooks';
     const followConversation = this.conversationFollower(sessionId, claudeSessionId, log);
+    // Its running cost comes from its claude's own metrics, unless the agent's environment sets up the CLI's telemetry itself.
+    const ownTelemetry = ownTelemetrySetting(claudeEnv);
+    const reportsCost = hooked && this.deps.costReportMs > 0 && !ownTelemetry;
+    if (hooked && ownTelemetry)
+      log.info(
+        { variable: ownTelemetry },
+        "the agent's environment sets up claude's telemetry: the session's cost is read as claude exits",
+      );
     const hookRoute = hooked
-      ? this.deps.hookServer.register(sessionId, (input, withdrawn) => {
-          followConversation(input.session_id);
-          return (session as HookedSession).hook(input, withdrawn);
-        })
+      ? this.deps.hookServer.register(
+          sessionId,
+          (input, withdrawn) => {
+            followConversation(input.session_id);
+            return (session as HookedSession).hook(input, withdrawn);
+          },
+          reportsCost ? (spend) => (session as HookedSession).spent(spend) : undefined,
+        )
       : null;
     const cliSettings = {
       ...mission.settings,
@@ -424,7 +439,11 @@ export class SessionHost {
     };
     const request = {
       ...launch,
-      launchEnv: { ...launch.launchEnv, ...(hookRoute ? hookEnv(hookRoute) : {}) },
+      launchEnv: {
+        ...launch.launchEnv,
+        ...(hookRoute ? hookEnv(hookRoute) : {}),
+        ...(hookRoute && reportsCost ? costReportEnv(hookRoute, this.deps.costReportMs) : {}),
+      },
       args: [
         ...CLAUDE_SCREEN_ARGS,
         // The role's rules, enforced by the CLI too (what it denies never reaches a dialog), and the hooks.
@@ -538,6 +557,8 @@ export class SessionHost {
         } else if (state === 'idle') void this.messages.deliver(session);
       }
     };
+    // What its earlier claudes cost: this one's metrics count from zero.
+    const spentBefore = resume && hooked ? await this.deps.events.latestOf(sessionId, 'usage') : undefined;
     /** Resolves true once the slot takes work again after its usage limit (false if the session ended first). */
     const slotTakesWorkAgain = () =>
       slotResumed({ db: this.deps.db, pauses: this.pauses, pollMs: this.deps.slotPausePollMs, log }, slot.id, ended.signal);
@@ -587,6 +608,7 @@ export class SessionHost {
                 transcriptSizes: saved ?? new Map(),
                 // Lost while it waited for the slot's usage limit: it waits again here (HookedSession.waitAgainAtLimit).
                 atLimit: limitTurnOpen !== undefined ? { turnOpen: limitTurnOpen } : null,
+                spentBefore: spentBefore ? spendOfUsage(spentBefore.payload) : null,
               }
             : null,
         )
