@@ -402,6 +402,8 @@ export class SessionHost {
       : null;
     // Nothing to resume here (a claude killed before it first saved, a transcript on another worker): a new one starts, and says so.
     const conversationLost = Boolean(resume) && !saved;
+    // What its earlier claudes cost, as its last `usage` event told: a resumed claude's metrics count from zero.
+    const spentBefore = resume ? await this.deps.events.latestOf(sessionId, 'usage') : undefined;
     const claudeSessionId = saved ? row.claudeSessionId! : randomUUID();
     // A turn its worker's loss stopped at a permission request goes on at the first idle: the CLI asks again.
     let turnToContinue = Boolean(saved && continueTurn);
@@ -557,8 +559,6 @@ export class SessionHost {
         } else if (state === 'idle') void this.messages.deliver(session);
       }
     };
-    // What its earlier claudes cost: this one's metrics count from zero.
-    const spentBefore = resume && hooked ? await this.deps.events.latestOf(sessionId, 'usage') : undefined;
     /** Resolves true once the slot takes work again after its usage limit (false if the session ended first). */
     const slotTakesWorkAgain = () =>
       slotResumed({ db: this.deps.db, pauses: this.pauses, pollMs: this.deps.slotPausePollMs, log }, slot.id, ended.signal);
