@@ -479,6 +479,9 @@ export class SessionHost {
       await this.deps.events.appendFenced(owner, [hooksForbiddenNotice(forbidden)], fence);
       log.warn({ forbidden }, "claude's settings forbid its hooks: the session is followed by its screen");
     }
+    // Its transcripts, read by the worker (as root, when the agent runs as its own user: only the agent's own files).
+    const transcripts = { folder: claudeFiles.projects, owner: await guardedOwner(claudeFiles.root) };
+    // From its start to the session that answers its calls, nothing is waited for: its first call finds the session.
     const pty = new PtySession({ ...agent, spawner: this.deps.spawner, cols: row.cols, rows: row.rows });
     // Its hooks are taken from this claude only: not from a command it runs with the secret it inherits.
     hookRoute?.caller.calledFrom(pty.started);
@@ -490,8 +493,6 @@ export class SessionHost {
     // What the role's rules are read against: the folder claude runs in (the session's worktree, when it has one),
     // and `~` is the agent's HOME, not the worker's.
     const places = agentPlaces(agent.env);
-    // Its transcripts, read by the worker (as root, when the agent runs as its own user: only the agent's own files).
-    const transcripts = { folder: claudeFiles.projects, owner: await guardedOwner(claudeFiles.root) };
     const guardSlot = { ...slot, cwd: place.cwd, ...places };
     const channel = channels(this.deps.queuePrefix);
     const gate = new BashModeGate({
