@@ -152,6 +152,10 @@ describe.skipIf(!chromiumAvailable())('web console (headless Chromium, real clau
       .poll(() => page.getByTestId('conversation').innerText(), { timeout: 10_000 })
       .toContain('Hello from the stub, through the console.');
     expect(bed.stub.requests.some((r) => r.lastUserText === 'say hello to the console')).toBe(true);
+    // What the session has cost so far, as its claude reports it while it runs, on its page.
+    await waitUntil(async () => (await bed.system.core.sessions.get(sessionId)).costUsd !== null, 30_000, "the session's running cost");
+    const cost = `$${(await bed.system.core.sessions.get(sessionId)).costUsd!.toFixed(4)}`;
+    await expect.poll(() => page.getByTestId('session-facts').innerText(), { timeout: 10_000 }).toContain(`cost ${cost}`);
     await screenshot(page, '2-session-terminal');
 
     // A screen of the CLI's own opened at the terminal (/help) blocks the session; its Close button presses Esc.

@@ -6,6 +6,7 @@ import { ErrorMessage, Pending } from '../components/ErrorMessage.ts';
 import { EventTimeline } from '../components/EventTimeline.ts';
 import { LiveTerminal } from '../components/LiveTerminal.ts';
 import { StateBadge } from '../components/StateBadge.ts';
+import { formatUsd } from '../format.ts';
 import { useAction } from '../hooks/useAction.ts';
 import { useEventStream } from '../hooks/useEventStream.ts';
 import { useStickToBottom } from '../hooks/useStickToBottom.ts';
@@ -47,12 +48,14 @@ export function SessionPage({ id }: { id: string }) {
   const latest = [...stream.events].reverse();
   const state = (latest.find((e) => e.type === 'state')?.payload.state as string | undefined) ?? session.data.state;
   const title = latest.find((e) => e.type === 'title')?.payload.title as string | undefined;
+  // What it has cost so far: its claude reports it while it runs (a `usage` event), newer than the last poll.
+  const cost = (latest.find((e) => e.type === 'usage')?.payload.costUsd as number | undefined) ?? session.data.costUsd;
   const waiting = state === 'waiting_permission';
   const blocking = state === 'blocked' ? session.data.blocking : null;
 
   return html`<h1>Session <code>${id}</code> <${StateBadge} state=${state} /></h1>
-    <p class="muted">
-      slot ${session.data.slot} · worker ${session.data.ownerWorker ?? '—'} · ${session.data.driver} driver${title ? ` · ${title}` : ''}
+    <p class="muted" data-testid="session-facts">
+      slot ${session.data.slot} · worker ${session.data.ownerWorker ?? '—'} · ${session.data.driver} driver${cost === null ? '' : ` · cost ${formatUsd(cost)}`}${title ? ` · ${title}` : ''}
       ${waiting ? html` · <a href=${href({ view: 'approvals' })}>it waits for an approval →</a>` : null}
     </p>
     ${

@@ -5,7 +5,7 @@ import { api } from '../api/client.ts';
 import type { Session, Slot } from '../api/types.ts';
 import { ErrorMessage, Pending } from '../components/ErrorMessage.ts';
 import { StateBadge } from '../components/StateBadge.ts';
-import { formatTime } from '../format.ts';
+import { formatTime, formatUsd } from '../format.ts';
 import { useAction } from '../hooks/useAction.ts';
 import { usePoll } from '../hooks/usePoll.ts';
 import { href } from '../router.ts';
@@ -24,7 +24,7 @@ export function Sessions() {
 function SessionTable({ sessions }: { sessions: Session[] }) {
   if (sessions.length === 0) return html`<p class="muted">No sessions yet.</p>`;
   return html`<table data-testid="sessions">
-    <thead><tr><th>session</th><th>slot</th><th>state</th><th>worker</th><th>started</th><th>ended</th></tr></thead>
+    <thead><tr><th>session</th><th>slot</th><th>state</th><th>worker</th><th>cost</th><th>started</th><th>ended</th></tr></thead>
     <tbody>
       ${sessions.map(
         (s) => html`<tr key=${s.id}>
@@ -32,6 +32,7 @@ function SessionTable({ sessions }: { sessions: Session[] }) {
           <td>${s.slot}</td>
           <td><${StateBadge} state=${s.state} />${s.blocking ? html` <code>${s.blocking.kind}</code>` : ''}</td>
           <td>${s.ownerWorker ?? '—'}</td>
+          <td class="num">${s.costUsd === null ? '—' : formatUsd(s.costUsd)}</td>
           <td>${formatTime(s.createdAt)}</td>
           <td>${s.endedAt ? `${formatTime(s.endedAt)}${s.exitSignal ? ` (${s.exitSignal})` : s.exitCode === null ? '' : ` (exit ${s.exitCode})`}` : '—'}</td>
         </tr>`,
