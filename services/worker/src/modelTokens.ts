@@ -1,3 +1,5 @@
+import { isRecord } from '@mission/contracts';
+
 /** The CLI's per-model counters (`modelUsage`) and the keys a task's and a session's usage have for them. */
 const TOKEN_KEYS = {
   inputTokens: 'input_tokens',
@@ -21,4 +23,22 @@ export function modelTokens(modelUsage: Record<string, unknown>): Record<string,
     }
   }
   return tokens;
+}
+
+/**
+ * Two counts of usage together: numbers added at every level (two turns' `usage`, with its
+ * `cache_creation.ephemeral_5m_input_tokens`; two runs' `modelUsage`, model by model), the rest the later's. Pure.
+ */
+export function addUsage(earlier: Record<string, unknown>, later: Record<string, unknown>): Record<string, unknown> {
+  const sum: Record<string, unknown> = { ...earlier };
+  for (const [key, value] of Object.entries(later)) {
+    const before = earlier[key];
+    sum[key] =
+      typeof value === 'number' && typeof before === 'number'
+        ? before + value
+        : isRecord(value) && isRecord(before)
+          ? addUsage(before, value)
+          : value;
+  }
+  return sum;
 }

@@ -1,5 +1,5 @@
 import { type MissionEventDraft, subagentNamed } from '@mission/contracts';
-import { modelTokens } from '../modelTokens.ts';
+import { addUsage, modelTokens } from '../modelTokens.ts';
 
 /** The final `result` line of a headless run. */
 export interface HeadlessResult {
@@ -171,21 +171,6 @@ export function taskUsage(result: HeadlessResult): Record<string, unknown> | nul
 }
 
 const addCounts = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : a + b);
-
-/** Two turns' `usage` together: numbers added at every level (`cache_creation.ephemeral_5m_input_tokens`), the rest the later's. */
-function addUsage(earlier: Json, later: Json): Json {
-  const sum: Json = { ...earlier };
-  for (const [key, value] of Object.entries(later)) {
-    const before = earlier[key];
-    sum[key] =
-      typeof value === 'number' && typeof before === 'number'
-        ? before + value
-        : isObject(value) && isObject(before)
-          ? addUsage(before, value)
-          : value;
-  }
-  return sum;
-}
 
 /** `{"type":"rate_limit_event","rate_limit_info":{"status":"rejected","resetsAt":…}}`: a subscriber's limit refused the request. */
 function rateLimitToMapped(message: Json): MappedMessage {

@@ -1,3 +1,5 @@
+import { addUsage } from '../modelTokens.ts';
+
 /**
  * A session's running cost, as its claude reports it while it runs: the CLI's own OpenTelemetry metrics
  * (`claude_code.cost.usage` in USD, `claude_code.token.usage` by token type, each by model), exported as OTLP/HTTP JSON
@@ -67,11 +69,10 @@ export function spendFromMetrics(request: unknown): CliSpend | null {
 
 /** Two spends added up, model by model (what an earlier claude of the session spent, and what this one has). Pure. */
 export function addSpend(earlier: CliSpend, later: CliSpend): CliSpend {
-  const total: CliSpend = { costUsd: earlier.costUsd + later.costUsd, modelUsage: {} };
-  for (const part of [earlier, later])
-    for (const [model, counters] of Object.entries(part.modelUsage))
-      for (const [name, n] of Object.entries(counters)) count(total, model, name, n);
-  return total;
+  return {
+    costUsd: earlier.costUsd + later.costUsd,
+    modelUsage: addUsage(earlier.modelUsage, later.modelUsage) as CliSpend['modelUsage'],
+  };
 }
 
 /**
