@@ -1,8 +1,7 @@
-import fs from 'node:fs';
 import type { MissionEvent, Session, SessionTurn } from '@mission/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
-import { transcriptsOf } from './support/claudeEnv.ts';
+import { lastCostState, transcriptsOf } from './support/claudeEnv.ts';
 import { startCpuLoad } from './support/cpuLoad.ts';
 import { executableOf, parentOf, processesIn, waitUntil } from './support/processes.ts';
 import { readSse } from './support/sse.ts';
@@ -131,22 +130,14 @@ describe('kill -9 of claude, then resume (real claude CLI, under CPU load)', () 
       await stopLoad();
     }
     const ended = await sessionNow();
-    const [transcript] = transcriptsOf(bed.claude, ended.claudeSessionId!);
     // The resumed CLI's own total, written as it exited: its own turn only (the killed claude never wrote its total).
-    const atExit = fs
-      .readFileSync(transcript!, 'utf8')
-      .split('\n')
-      .filter((line) => line.includes('"cost-state"'))
-      .map(
-        (line) => JSON.parse(line) as { totalCostUSD: number; modelUsage: Record<string, { inputTokens: number; outputTokens: number }> },
-      )
-      .at(-1)!;
+    const atExit = lastCostState(bed.claude, ended.claudeSessionId!)!;
     const [resumedTokens] = Object.values(atExit.modelUsage);
     expect(killed!.costUsd).toBeGreaterThan(0);
     expect(ended.costUsd).toBeCloseTo(killed!.costUsd! + atExit.totalCostUSD, 10);
     expect(ended.usage).toMatchObject({
-      input_tokens: killed!.usage!.input_tokens! + resumedTokens!.inputTokens,
-      output_tokens: killed!.usage!.output_tokens! + resumedTokens!.outputTokens,
+      input_tokens: killed!.usage!.input_tokens! + resumedTokens!.inputTokens!,
+      output_tokens: killed!.usage!.output_tokens! + resumedTokens!.outputTokens!,
     });
     // Told as it grew, never less than before.
     const told = (await bed.system.core.events.list(id, 0, { limit: 10_000 }))

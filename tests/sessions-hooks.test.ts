@@ -5,7 +5,7 @@ import type { Approval, MissionEvent, Session, SessionScreen, SessionTurn } from
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { claudeHomePaths } from '@mission/worker';
-import { prepareClaudeHome, transcriptsOf } from './support/claudeEnv.ts';
+import { lastCostState, prepareClaudeHome } from './support/claudeEnv.ts';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
 import { addProjectMcpServer } from './support/firstRunScenarios.ts';
 import { processesIn, waitUntil } from './support/processes.ts';
@@ -183,13 +183,7 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
     expect(live.usage).toMatchObject({ input_tokens: expect.any(Number), output_tokens: expect.any(Number) });
     await send(session.id, '/exit');
     await waitUntil(async () => (await sessionNow()).state === 'exited', 30_000, 'the session to be exited');
-    const [transcript] = transcriptsOf(bed.claude, live.claudeSessionId!);
-    const atExit = fs
-      .readFileSync(transcript!, 'utf8')
-      .split('\n')
-      .filter((line) => line.includes('"cost-state"'))
-      .map((line) => JSON.parse(line) as { totalCostUSD: number })
-      .at(-1)!;
+    const atExit = lastCostState(bed.claude, live.claudeSessionId!)!;
     expect(live.costUsd).toBeCloseTo(atExit.totalCostUSD, 10);
     expect((await sessionNow()).costUsd).toBe(live.costUsd);
     // The CLI's own total at its exit is the figure told already: not told again.

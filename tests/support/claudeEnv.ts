@@ -68,6 +68,21 @@ export function prepareClaudeHome(options: ClaudeHomeOptions): ClaudeHome {
   };
 }
 
+/** What the CLI wrote of its cost as it exited (a transcript's `cost-state` record): its total, and its counters by model. */
+export interface CostState {
+  totalCostUSD: number;
+  modelUsage: Record<string, Record<string, number>>;
+}
+
+/** The last `cost-state` record the CLI wrote into the transcript of Claude Code session `claudeSessionId` (undefined if none). */
+export function lastCostState(home: ClaudeHome, claudeSessionId: string): CostState | undefined {
+  return transcriptsOf(home, claudeSessionId)
+    .flatMap((file) => fs.readFileSync(file, 'utf8').split('\n'))
+    .filter((line) => line.includes('"cost-state"'))
+    .map((line) => JSON.parse(line) as CostState)
+    .at(-1);
+}
+
 /** The transcripts of Claude Code session `claudeSessionId` in a prepared home (one per project folder it ran in). */
 export function transcriptsOf(home: ClaudeHome, claudeSessionId: string): string[] {
   const { projects } = claudeHomePaths(home.env);
