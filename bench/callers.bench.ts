@@ -38,7 +38,7 @@ export async function benchCallers(): Promise<void> {
   const client = forkScript(path.join(path.dirname(fileURLToPath(import.meta.url)), 'lib', 'hookClientProcess.ts'), {});
   try {
     await readyMessage(client);
-    const route = hooks.register('bench', async () => ({}));
+    const route = hooks.register('bench', { hook: async () => ({}) });
     route.caller.calledFrom(Promise.resolve(client.pid));
     const bareUrl = `http://127.0.0.1:${(bare.address() as { port: number }).port}/hooks/bench`;
     const call = (url: string, fresh: boolean) => () =>

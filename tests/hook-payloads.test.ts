@@ -180,7 +180,7 @@ describe("the worker's hook endpoint", () => {
     const server = new HookServer(createLogger({ level: 'silent' }));
     await server.start();
     try {
-      const route = server.register('ses_1', async (input) => ({ seen: input.hook_event_name }));
+      const route = server.register('ses_1', { hook: async (input) => ({ seen: input.hook_event_name }) });
       // The calls come from this process: it stands for the session's claude.
       route.caller.calledFrom(Promise.resolve(process.pid));
       const body = JSON.stringify(recording.calls.at(-2));
@@ -207,8 +207,10 @@ describe("the worker's hook endpoint", () => {
     const server = new HookServer(createLogger({ level: 'silent' }));
     await server.start();
     try {
-      const route = server.register('ses_1', async () => {
-        throw new Error('connect ECONNREFUSED 10.0.0.5:5432 (user mission)');
+      const route = server.register('ses_1', {
+        hook: async () => {
+          throw new Error('connect ECONNREFUSED 10.0.0.5:5432 (user mission)');
+        },
       });
       route.caller.calledFrom(Promise.resolve(process.pid));
       const answer = await fetch(route.url, {
@@ -222,17 +224,13 @@ describe("the worker's hook endpoint", () => {
       await server.close();
     }
   });
-  it("hands a session's metrics exports to its spend handler, with its secret and from its claude only, like its hook calls", async () => {
+  it("hands a session's metrics exports to its spend handler, with its secret and from its claude only, like its hook calls; each route takes what it has a handler for", async () => {
     const { exports } = loadHookRecording<CostTelemetry>('cost-telemetry');
     const server = new HookServer(createLogger({ level: 'silent' }));
     await server.start();
     try {
       const heard: number[] = [];
-      const route = server.register(
-        'ses_1',
-        async () => ({}),
-        (spend) => heard.push(spend.costUsd),
-      );
+      const route = server.register('ses_1', { hook: async () => ({}), spent: (spend) => heard.push(spend.costUsd) });
       const post = (url: string, body: string, secret?: string) =>
         fetch(url, {
           method: 'POST',
@@ -251,6 +249,17 @@ describe("the worker's hook endpoint", () => {
       expect((await post(`${route.url}/v1/traces`, exported, route.secret)).status).toBe(404);
       expect((await post(metricsUrl, 'not json', route.secret)).status).toBe(400);
       expect(heard).toHaveLength(1);
+      // A session followed by its screen has a route for its exports alone: a hook call there is not found.
+      const screenRoute = server.register('ses_2', { spent: (spend) => heard.push(spend.costUsd) });
+      screenRoute.caller.calledFrom(Promise.resolve(process.pid));
+      expect((await post(screenRoute.url, JSON.stringify(recording.calls.at(-2)), screenRoute.secret)).status).toBe(404);
+      expect((await post(`${screenRoute.url}/v1/metrics`, exported, screenRoute.secret)).status).toBe(200);
+      expect(heard).toHaveLength(2);
+      // One whose claude's telemetry is its own has none for exports.
+      const ownTelemetry = server.register('ses_3', { hook: async () => ({}) });
+      ownTelemetry.caller.calledFrom(Promise.resolve(process.pid));
+      expect((await post(`${ownTelemetry.url}/v1/metrics`, exported, ownTelemetry.secret)).status).toBe(404);
+      expect(heard).toHaveLength(2);
     } finally {
       await server.close();
     }
@@ -263,7 +272,7 @@ describe("the worker's hook endpoint", () => {
     const server = new HookServer(createLogger({ level: 'silent' }));
     await server.start();
     try {
-      const route = server.register('ses_1', async (input) => ({ seen: input.hook_event_name }));
+      const route = server.register('ses_1', { hook: async (input) => ({ seen: input.hook_event_name }) });
       const body = JSON.stringify(recording.calls.at(-2));
       const post = `fetch(process.env.URL, { method: 'POST', headers: { 'content-type': 'application/json', '${HOOK_SECRET_HEADER}': process.env.SECRET }, body: process.env.BODY }).then((r) => r.status)`;
       // The "CLI": it calls, has a command of its own call with the secret it inherited, and calls again.
@@ -296,7 +305,7 @@ describe("the worker's hook endpoint", () => {
       expect(outside.headers.get('connection')).toBe('close');
       expect(await outside.json()).toEqual({ error: "Mission takes a session's hook calls only from the session's own claude process" });
       // A route whose program is not known yet takes no call.
-      const unstarted = server.register('ses_2', async () => ({}));
+      const unstarted = server.register('ses_2', { hook: async () => ({}) });
       const early = await fetch(unstarted.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', [HOOK_SECRET_HEADER]: unstarted.secret },

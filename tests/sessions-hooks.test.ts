@@ -595,7 +595,7 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
   });
 
   // claude's own settings can forbid every hook (disableAllHooks): a hooks-driven session would never hear its turn end.
-  it('a claude whose settings disable hooks is followed by its screen, and the session says so and why', async () => {
+  it('a claude whose settings disable hooks is followed by its screen, and the session says so and why; its cost is known all the same', async () => {
     const claude = prepareClaudeHome({ apiUrl: bed.stub.url, trustedDirs: [bed.workdir] });
     const settings = claudeHomePaths({ HOME: claude.home }).settings;
     fs.writeFileSync(settings, JSON.stringify({ ...JSON.parse(fs.readFileSync(settings, 'utf8')), disableAllHooks: true }));
@@ -617,6 +617,13 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
         state: 'idle',
         response: 'Read off the screen all the same.',
       });
+      // Its cost is known while it runs all the same: its claude's metrics reach the worker whichever driver follows it.
+      const sessionNow = async () => (await call<Session>('GET', `/v1/sessions/${session.id}`)).body;
+      await waitUntil(async () => (await sessionNow()).costUsd !== null, 30_000, "the screen-driven session's running cost");
+      const onScreen = await sessionNow();
+      expect(onScreen.state).toBe('idle');
+      expect(onScreen.costUsd).toBeGreaterThan(0);
+      expect(onScreen.usage).toMatchObject({ input_tokens: expect.any(Number), output_tokens: expect.any(Number) });
       // Mission changed nothing of the user's settings.
       expect(JSON.parse(fs.readFileSync(settings, 'utf8')).disableAllHooks).toBe(true);
       await call('POST', `/v1/sessions/${session.id}/kill`);
@@ -632,6 +639,8 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
         state: 'idle',
         response: 'Heard by the Stop hook.',
       });
+      // The resumed claude counts from zero: what it costs is added to what the screen-driven one had.
+      await waitUntil(async () => (await sessionNow()).costUsd! > onScreen.costUsd!, 30_000, "the resumed claude's cost added");
       await call('POST', `/v1/sessions/${session.id}/kill`);
     } finally {
       await claude.remove();

@@ -23,8 +23,14 @@ export type HookHandler = (input: HookInput, aborted: AbortSignal) => Promise<ob
 /** Hears what the session's claude has cost so far (its metrics export: cliSpend.ts). */
 export type SpendHandler = (spend: CliSpend) => void;
 
+/** What a session's route takes: its hook calls (a session followed by its hooks), its claude's metrics exports. */
+export interface RouteHandlers {
+  hook?: HookHandler;
+  spent?: SpendHandler;
+}
+
 export interface HookRoute {
-  /** Where the session's hooks post (`…/hooks/<session id>`). */
+  /** Where the session's hooks post (`…/hooks/<session id>`); its metrics exports go under it, at METRICS_PATH. */
   url: string;
   /** Sent by the CLI in {@link HOOK_SECRET_HEADER}. */
   secret: string;
@@ -36,10 +42,8 @@ export interface HookRoute {
   unregister(): void;
 }
 
-interface Route {
+interface Route extends RouteHandlers {
   secret: Buffer;
-  handler: HookHandler;
-  spent?: SpendHandler;
   caller: CallerPin;
 }
 
@@ -68,10 +72,10 @@ export class HookServer {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
   }
 
-  /** A session's route: its hook calls go to `handler`; its claude's metrics exports (under it, at METRICS_PATH), when it makes them, to `spent`. */
-  register(sessionId: string, handler: HookHandler, spent?: SpendHandler): HookRoute {
+  /** A session's route: its hook calls go to `hook`, its claude's metrics exports to `spent`; what it has no handler for is not found. */
+  register(sessionId: string, handlers: RouteHandlers): HookRoute {
     const secret = randomBytes(24).toString('base64url');
-    const route: Route = { secret: Buffer.from(secret), handler, spent, caller: new CallerPin() };
+    const route: Route = { ...handlers, secret: Buffer.from(secret), caller: new CallerPin() };
     this.routes.set(sessionId, route);
     return {
       url: `http://127.0.0.1:${this.port}/hooks/${sessionId}`,
@@ -91,32 +95,39 @@ export class HookServer {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const [, sessionId, under = ''] = /^\/hooks\/([\w-]+)(\/.*)?$/.exec(req.url ?? '') ?? [];
-    const route = sessionId ? this.routes.get(sessionId) : undefined;
-    const metrics = under === METRICS_PATH;
+    const [, sessionId = '', under = ''] = /^\/hooks\/([\w-]+)(\/.*)?$/.exec(req.url ?? '') ?? [];
+    const route = this.routes.get(sessionId);
+    // A hook call at the route itself, a metrics export under it: each only where the route has a handler for it.
+    const hook = under === '' ? route?.hook : undefined;
+    const spent = under === METRICS_PATH ? route?.spent : undefined;
     const given = Buffer.from(String(req.headers[HOOK_SECRET_HEADER] ?? ''));
     if (
       req.method !== 'POST' ||
       !route ||
-      (under && !metrics) ||
+      !(hook || spent) ||
       given.length !== route.secret.length ||
       !timingSafeEqual(given, route.secret)
     )
       return void res.writeHead(404).end();
     const fromTheCli = await this.callers!.letThrough(route.caller, req, res, {
-      call: metrics ? "a metrics export with the session's secret" : "a hook call with the session's secret",
+      call: spent ? "a metrics export with the session's secret" : "a hook call with the session's secret",
       refusal: "Mission takes a session's hook calls only from the session's own claude process",
       context: { sessionId },
     });
     if (!fromTheCli) return;
-    if (metrics) return this.takeMetrics(route, sessionId!, req, res);
+    if (spent) return this.takeMetrics(spent, sessionId, req, res);
+    if (hook) return this.takeHook(hook, sessionId, req, res);
+  }
+
+  /** A hook call: answered with what its handler answers, once it does (the CLI waits for it). */
+  private async takeHook(hook: HookHandler, sessionId: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const aborted = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) aborted.abort();
     });
     try {
       const input = parseHookInput(JSON.parse(await readBody(req)));
-      const answer = await route.handler(input, aborted.signal);
+      const answer = await hook(input, aborted.signal);
       if (!aborted.signal.aborted) res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
     } catch (error) {
       this.logger.error({ err: error, sessionId }, 'hook call failed');
@@ -125,8 +136,8 @@ export class HookServer {
     }
   }
 
-  /** An export of the CLI's metrics: what it tells of the session's cost goes to the route's `spent`; the rest is dropped. */
-  private async takeMetrics(route: Route, sessionId: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  /** An export of the CLI's metrics: what it tells of the session's cost goes to `spent`; the rest is dropped. */
+  private async takeMetrics(spent: SpendHandler, sessionId: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     let spend: CliSpend | null;
     try {
       spend = spendFromMetrics(JSON.parse(await readBody(req)));
@@ -134,7 +145,7 @@ export class HookServer {
       this.logger.warn({ err: error, sessionId }, "the session's claude exported metrics that are not OTLP JSON: not read");
       return void res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not OTLP JSON' }));
     }
-    if (spend) route.spent?.(spend);
+    if (spend) spent(spend);
     res.writeHead(200, { 'content-type': 'application/json' }).end(METRICS_TAKEN);
   }
 }

@@ -16,7 +16,7 @@ import {
   shownDialog,
   questionsAsked,
 } from '@mission/contracts';
-import { addSpend, type CliSpend } from '../hooks/cliSpend.ts';
+import type { CliSpend } from '../hooks/cliSpend.ts';
 import { type HookInput, type HookInputOf, NO_DECISION, permissionAnswer, preToolUseDenial, subagentOf } from '../hooks/hookPayloads.ts';
 import { hookDialog, toolTarget } from '../hooks/toolUseView.ts';
 import { taskNotificationSummary } from '../hooks/taskNotification.ts';
@@ -33,6 +33,7 @@ import { ReadSchedule } from '../pty/readSchedule.ts';
 import { isBelow, NotOwnedError } from '../ownedFiles.ts';
 import { SubagentTranscripts } from '../transcripts/subagentTranscripts.ts';
 import { JsonlTail } from '../transcripts/transcriptTail.ts';
+import { SessionSpend } from './sessionSpend.ts';
 import { transcriptUpdates } from '../transcripts/transcriptContent.ts';
 import { ClaudeQuestionAsk, HeldAsk } from '../claudeQuestions.ts';
 import { mcpRequestAsk } from '../mcpInput.ts';
@@ -230,10 +231,8 @@ export class HookedSession implements InteractiveSession {
   private limitHold: BlockingDialog | null = null;
   /** Resumed after its worker's loss while it waited for its slot's usage limit: it waits again once its CLI is up. */
   private limitToWaitAgain: boolean;
-  /** The session's cost as last reported (its `usage` events): the figures only grow. */
-  private lastCost: number | null;
-  /** What the session's earlier claudes cost (a resumed session's): this claude's metrics count from zero. */
-  private readonly spentBefore: CliSpend | null;
+  /** The session's cost so far, told as `usage` events. */
+  private readonly spend: SessionSpend;
   private readonly events: SessionEvents;
   /** Reads the screen once its output has been rendered; ticks of the spinner and new blocks at most every HOOKED_STATUS_READ_MS. */
   private readonly reads: ReadSchedule;
@@ -255,8 +254,7 @@ export class HookedSession implements InteractiveSession {
     this.subagents = new SubagentTranscripts({ ...transcripts, emit: (event) => this.events.emit(event), log: hooks.log });
     this.transcriptHistory = resumed?.transcriptSizes ?? new Map();
     this.limitToWaitAgain = Boolean(resumed?.atLimit);
-    this.spentBefore = resumed?.spentBefore ?? null;
-    this.lastCost = this.spentBefore?.costUsd ?? null;
+    this.spend = new SessionSpend(resumed?.spentBefore ?? null, (event) => this.events.emit(event));
     // That turn is this CLI's open turn: it goes on once the slot takes work again, unless it ends first (an interrupt).
     if (resumed?.atLimit?.turnOpen) this.openTurn = { promptId: null };
     this.screenReader = new HookedScreen(pty);
@@ -840,7 +838,7 @@ export class HookedSession implements InteractiveSession {
           // Written after the command was typed: not a late record of an earlier one.
           if (this.inCommandTurn(update.at)) this.endCommandTurn(update.text);
         } else if (update.kind === 'cost') {
-          this.reportCost(update.costUsd, update.usage);
+          this.spend.total(update.costUsd, update.usage);
         } else if (this.inTranscriptTurn() && this.held.length === 0) {
           // Stopped from an attached terminal (Esc): no Stop hook follows.
           this.endTurn(this.lastText, update.promptId);
@@ -849,25 +847,9 @@ export class HookedSession implements InteractiveSession {
     }
   }
 
-  /**
-   * What its claude has cost so far, as its metrics export told while it runs (hooks/cliSpend.ts): with what its
-   * earlier claudes cost, the session's cost. Not once the CLI has exited: its transcript's `cost-state` was read then.
-   */
+  /** What its claude has cost so far, as its metrics export told. Not once it has exited: its transcript's `cost-state` was read then. */
   spent(spend: CliSpend): void {
-    if (this.exit) return;
-    const total = this.spentBefore ? addSpend(this.spentBefore, spend) : spend;
-    this.reportCost(total.costUsd, total.modelUsage);
-  }
-
-  /**
-   * A `usage` event with the session's cost so far and its tokens by model, when the cost grew. The figures only grow:
-   * the CLI's own total at its exit does not count what a claude killed before it wrote one had cost (a lost session's,
-   * resumed), which its metrics told while it ran.
-   */
-  private reportCost(costUsd: number, usage: Record<string, unknown>): void {
-    if (this.lastCost !== null && costUsd <= this.lastCost) return;
-    this.lastCost = costUsd;
-    this.events.emit({ type: 'usage', payload: { costUsd, usage } });
+    if (!this.exit) this.spend.exported(spend);
   }
 
   /**

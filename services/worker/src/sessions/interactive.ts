@@ -17,6 +17,7 @@ import {
 import { answerSteps, type BlockingDialog, sameBlockingDialog } from '../pty/blockingDialog.ts';
 import type { PtyExit, PtySession } from '../pty/ptySession.ts';
 import type { Logger } from '@mission/store';
+import type { CliSpend } from '../hooks/cliSpend.ts';
 
 /**
  * A change of a session's state as its `state` event tells it (the state, and why, how it exited, …): the
@@ -45,6 +46,8 @@ export interface InteractiveSession {
   kill(): Promise<PtyExit>;
   /** Resolves once every event so far is stored. */
   flushed(): Promise<void>;
+  /** What its claude has cost so far, as an export of its metrics told (hooks/cliSpend.ts). */
+  spent(spend: CliSpend): void;
 }
 
 /** The most a submit waits for the pasted prompt to show in the input box before it presses Enter anyway. */

@@ -34,6 +34,8 @@ import {
 } from './interactive.ts';
 import { callerError, type Logger } from '@mission/store';
 import { commandReply, optionFor, toTurn, turnFailedError, TurnWatch } from './turn.ts';
+import type { CliSpend } from '../hooks/cliSpend.ts';
+import { SessionSpend } from './sessionSpend.ts';
 
 /** Re-read the screen this long after the last output, and at least this often while output keeps coming. */
 export const SCREEN_SETTLE_MS = 15;
@@ -122,13 +124,18 @@ export class LiveSession implements InteractiveSession {
   private emitting: Promise<void> = Promise.resolve();
   private bracketedPaste = false;
   private guard: Guard | null = null;
+  /** The session's cost so far, told as `usage` events. */
+  private readonly spend: SessionSpend;
 
   constructor(
     readonly id: string,
     readonly pty: PtySession,
     private readonly hooks: LiveSessionHooks,
+    /** What its earlier claudes cost, when this CLI resumed the session (its metrics count from zero). */
+    spentBefore: CliSpend | null = null,
   ) {
     this.live = new LiveScreen(pty);
+    this.spend = new SessionSpend(spentBefore, (event) => this.enqueue(event));
     this.reads = new ReadSchedule({
       timing: SCREEN_READ_TIMING,
       written: () => this.live.written(),
@@ -375,6 +382,11 @@ export class LiveSession implements InteractiveSession {
   /** Resolves once every event so far is stored. */
   flushed(): Promise<void> {
     return this.emitting;
+  }
+
+  /** What its claude has cost so far, as its metrics export told (its last one comes as it exits, before its end is told). */
+  spent(spend: CliSpend): void {
+    if (!this.exit) this.spend.exported(spend);
   }
 
   /** The screen as it is now, read at once rather than after the next settle. */

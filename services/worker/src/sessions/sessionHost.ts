@@ -403,7 +403,8 @@ export class SessionHost {
     // Nothing to resume here (a claude killed before it first saved, a transcript on another worker): a new one starts, and says so.
     const conversationLost = Boolean(resume) && !saved;
     // What its earlier claudes cost, as its last `usage` event told: a resumed claude's metrics count from zero.
-    const spentBefore = resume ? await this.deps.events.latestOf(sessionId, 'usage') : undefined;
+    const lastUsage = resume ? await this.deps.events.latestOf(sessionId, 'usage') : undefined;
+    const spentBefore = lastUsage ? spendOfUsage(lastUsage.payload) : null;
     const claudeSessionId = saved ? row.claudeSessionId! : randomUUID();
     // A turn its worker's loss stopped at a permission request goes on at the first idle: the CLI asks again.
     let turnToContinue = Boolean(saved && continueTurn);
@@ -416,26 +417,28 @@ export class SessionHost {
     const followConversation = this.conversationFollower(sessionId, claudeSessionId, log);
     // Its running cost comes from its claude's own metrics, unless the agent's environment sets up the CLI's telemetry itself.
     const ownTelemetry = ownTelemetrySetting(claudeEnv);
-    const reportsCost = hooked && this.deps.costReportMs > 0 && !ownTelemetry;
-    if (hooked && ownTelemetry)
+    const reportsCost = this.deps.costReportMs > 0 && !ownTelemetry;
+    if (ownTelemetry)
       log.info(
         { variable: ownTelemetry },
-        "the agent's environment sets up claude's telemetry: the session's cost is read as claude exits",
+        hooked
+          ? "the agent's environment sets up claude's telemetry: the session's cost is read as claude exits"
+          : "the agent's environment sets up claude's telemetry: the session's cost is not known to Mission",
       );
-    const hookRoute = hooked
-      ? this.deps.hookServer.register(
-          sessionId,
-          (input, withdrawn) => {
+    // Its route on the worker's hook endpoint: its hook calls (the hooks driver), its claude's metrics exports.
+    const hookRoute = this.deps.hookServer.register(sessionId, {
+      hook: hooked
+        ? (input, withdrawn) => {
             followConversation(input.session_id);
             return (session as HookedSession).hook(input, withdrawn);
-          },
-          reportsCost ? (spend) => (session as HookedSession).spent(spend) : undefined,
-        )
-      : null;
+          }
+        : undefined,
+      spent: reportsCost ? (spend) => session.spent(spend) : undefined,
+    });
     const cliSettings = {
       ...mission.settings,
       ...cliPermissionSettings(rules),
-      ...(hookRoute ? hookSettings(hookRoute, this.deps.approvalTimeoutMs + HOOK_TIMEOUT_MARGIN_MS) : {}),
+      ...(hooked ? hookSettings(hookRoute, this.deps.approvalTimeoutMs + HOOK_TIMEOUT_MARGIN_MS) : {}),
       // At a usage limit the CLI asks rather than waits on its own: Mission pauses the slot and resumes the turn (HookedSession.stopAtLimit).
       ...(hooked ? { autoContinueAtUsageLimit: false } : {}),
     };
@@ -443,8 +446,8 @@ export class SessionHost {
       ...launch,
       launchEnv: {
         ...launch.launchEnv,
-        ...(hookRoute ? hookEnv(hookRoute) : {}),
-        ...(hookRoute && reportsCost ? costReportEnv(hookRoute, this.deps.costReportMs) : {}),
+        ...(hooked ? hookEnv(hookRoute) : {}),
+        ...(reportsCost ? costReportEnv(hookRoute, this.deps.costReportMs) : {}),
       },
       args: [
         ...CLAUDE_SCREEN_ARGS,
@@ -464,11 +467,13 @@ export class SessionHost {
       () => null,
       (error: Error) => `could not prepare Claude Code's home: ${error.message}`,
     );
-    if (homeProblem) return this.spawnFailed(sessionId, homeProblem);
-    const agent = await this.deps.launcher
-      .prepare(request)
-      .catch((error: Error) => ({ problem: `could not prepare the agent: ${error.message}` }));
-    if ('problem' in agent) return this.spawnFailed(sessionId, agent.problem);
+    const agent = homeProblem
+      ? { problem: homeProblem }
+      : await this.deps.launcher.prepare(request).catch((error: Error) => ({ problem: `could not prepare the agent: ${error.message}` }));
+    if ('problem' in agent) {
+      hookRoute.unregister();
+      return this.spawnFailed(sessionId, agent.problem);
+    }
     // The session's events are stored only while it is this worker's (or not yet claimed) and not ended: a
     // worker the fleet declared lost, and whose session was resumed elsewhere, writes nothing into its log.
     const fence = this.store.fence(sessionId, this.deps.workerId);
@@ -484,8 +489,8 @@ export class SessionHost {
     // From its start to the session that answers its calls, nothing is waited for: its first call finds the session.
     const pty = new PtySession({ ...agent, spawner: this.deps.spawner, cols: row.cols, rows: row.rows });
     // Its hooks are taken from this claude only: not from a command it runs with the secret it inherits.
-    hookRoute?.caller.calledFrom(pty.started);
-    hookRoute?.caller.onForeignCall(() =>
+    hookRoute.caller.calledFrom(pty.started);
+    hookRoute.caller.onForeignCall(() =>
       this.deps.events
         .appendFenced(owner, [foreignCallNotice('hooks')], fence)
         .catch((error: unknown) => log.error({ err: error }, 'could not record the refused hook call in the session log')),
@@ -509,7 +514,7 @@ export class SessionHost {
     pty.onInput((_, origin) => {
       if (origin === 'mission') gate.missionTyped();
     });
-    void pty.exited.then(() => hookRoute?.unregister());
+    void pty.exited.then(() => hookRoute.unregister());
     // Aborted when the session ends here: an approval its dialog or hook still waits for expires at once.
     const ended = new AbortController();
     let startDeadline: NodeJS.Timeout | undefined;
@@ -609,27 +614,32 @@ export class SessionHost {
                 transcriptSizes: saved ?? new Map(),
                 // Lost while it waited for the slot's usage limit: it waits again here (HookedSession.waitAgainAtLimit).
                 atLimit: limitTurnOpen !== undefined ? { turnOpen: limitTurnOpen } : null,
-                spentBefore: spentBefore ? spendOfUsage(spentBefore.payload) : null,
+                spentBefore,
               }
             : null,
         )
-      : new LiveSession(sessionId, pty, {
-          emit,
-          log,
-          stateChanged,
-          decideApproval,
-          checkText,
-          guardDialog: async (dialog, pending) => {
-            const answer = await this.deps.guard.check({
-              owner,
-              slot: guardSlot,
-              use: dialogToolUse(dialog),
-              onApprovalPending: pending,
-              signal: ended.signal,
-            });
-            return { choice: answer.decision === 'allow' ? 'yes' : 'no', reason: answer.reason };
+      : new LiveSession(
+          sessionId,
+          pty,
+          {
+            emit,
+            log,
+            stateChanged,
+            decideApproval,
+            checkText,
+            guardDialog: async (dialog, pending) => {
+              const answer = await this.deps.guard.check({
+                owner,
+                slot: guardSlot,
+                use: dialogToolUse(dialog),
+                onApprovalPending: pending,
+                signal: ended.signal,
+              });
+              return { choice: answer.decision === 'allow' ? 'yes' : 'no', reason: answer.reason };
+            },
           },
-        });
+          spentBefore,
+        );
     const stopRelay = pty.onOutput((data) => void this.deps.connection.publish(channel.ptyOutput(sessionId), data));
     const stopInput = await this.deps.subscriber.subscribe(channel.ptyInput(sessionId), (message) =>
       this.attachInput(session, gate, message),
