@@ -124,8 +124,20 @@ describe.each<AgentStart>(['cold', 'warm'])('headless approvals last the approva
   const events = (id: string) => bed.system.core.events.list(id, 0, { limit: 1_000 });
   const decide = (id: string, verdict: 'approve' | 'deny') =>
     bed.system.fetch(`/v1/approvals/${id}/${verdict}`, { method: 'POST', headers: json, body: '{}' });
+  const taskNow = async (id: string) => (await (await bed.system.fetch(`/v1/tasks/${id}`)).json()) as TaskRead;
+  /** What a running task has cost so far, once its claude's metrics have told it (it is null until then). */
+  const runningCost = async (id: string) => {
+    await waitUntil(async () => (await taskNow(id)).costUsd !== null, 30_000, "the running task's cost");
+    const running = await taskNow(id);
+    expect(running.status).toBe('running');
+    expect(running.costUsd).toBeGreaterThan(0);
+    expect(running.usage).toMatchObject({ input_tokens: expect.any(Number), output_tokens: expect.any(Number) });
+    const told = (await events(id)).filter((e) => e.type === 'usage');
+    expect(told.at(-1)?.payload).toMatchObject({ costUsd: running.costUsd });
+    return running.costUsd!;
+  };
 
-  it("an approval decided long after the CLI's tool timeout still lets the tool run, and the task succeeds", async () => {
+  it("an approval decided long after the CLI's tool timeout still lets the tool run, and the task succeeds; its cost is known while it waits", async () => {
     const file = path.join(bed.workdir, 'late.txt');
     const taskId = await submit('write late', file);
     const approval = await approvalOf(taskId, 'write late');
@@ -134,6 +146,8 @@ describe.each<AgentStart>(['cold', 'warm'])('headless approvals last the approva
     // Read by its id, the running task lists what it waits for.
     const waiting = (await (await bed.system.fetch(`/v1/tasks/${taskId}`)).json()) as TaskRead;
     expect(waiting.pendingApprovals).toMatchObject([{ id: approval.id, tool: 'Write', status: 'pending' }]);
+    // What it has cost so far is known while it waits, from its claude's own metrics.
+    const costWhileWaiting = await runningCost(taskId);
     const requested = Date.parse(approval.requestedAt);
     // The point of the test is a decision made after the CLI would have hung up on a silent tool.
     await waitUntil(() => Date.now() - requested > CLI_TOOL_TIMEOUT_MS * 2, 30_000, 'twice the CLI tool timeout');
@@ -143,6 +157,10 @@ describe.each<AgentStart>(['cold', 'warm'])('headless approvals last the approva
     expect(task).toMatchObject({ status: 'succeeded', result: 'All written.' });
     expect(fs.readFileSync(file, 'utf8')).toBe('written\n');
     expect(await (await bed.system.fetch(`/v1/tasks/${taskId}`)).json()).not.toHaveProperty('pendingApprovals');
+    // Its result has the last word: the CLI's own total, which counts the turn after the approval too.
+    const result = (await events(taskId)).find((e) => e.type === 'result');
+    expect(result?.type === 'result' && result.payload.costUsd).toBe(task?.costUsd);
+    expect(task?.costUsd).toBeGreaterThan(costWhileWaiting);
   }, 120_000);
 
   it('a tool use nobody decides expires with the window and the task fails saying so; the file is never written', async () => {
@@ -162,13 +180,17 @@ describe.each<AgentStart>(['cold', 'warm'])('headless approvals last the approva
     expect(decisions.map((e) => e.payload)).toMatchObject([{ tool: 'Write', decision: 'deny', by: 'timeout', approvalId: approval.id }]);
   }, 120_000);
 
-  it('cancelling a task that waits for an approval expires the approval at once: approving it afterwards is a 409', async () => {
+  it('cancelling a task that waits for an approval expires the approval at once: approving it afterwards is a 409; the task keeps what it cost', async () => {
     const file = path.join(bed.workdir, 'cancelled.txt');
     const taskId = await submit('write cancelled', file);
     const approval = await approvalOf(taskId, 'write cancelled');
+    const costBeforeCancel = await runningCost(taskId);
     expect((await bed.system.fetch(`/v1/tasks/${taskId}/cancel`, { method: 'POST' })).status).toBeLessThan(300);
     const task = await bed.system.core.tasks.waitForEnd(taskId, 30_000);
     expect(task?.status).toBe('cancelled');
+    // A run stopped before its result keeps what its metrics told it had cost (its claude spent it; a request of the CLI's
+    // own may have come since).
+    expect(task?.costUsd).toBeGreaterThanOrEqual(costBeforeCancel);
     const after = await bed.system.core.approvals.get(approval.id, ADMIN);
     expect(after).toMatchObject({ status: 'expired', decidedBy: 'waiter_gone' });
     // Well within the window: it expired because its waiter was gone, not because time ran out.

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { assertWithinDailyBudget, collectFleetMetrics, QUEUE_WAIT_BOUNDS, TASK_DURATION_BOUNDS, usageReport, utcDay } from '@mission/core';
 import { type Approval, type UsageReport } from '@mission/contracts';
 import { type TaskRow, tables } from '@mission/store';
+import { eq } from 'drizzle-orm';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -597,5 +598,44 @@ describe.each(['postgres', 'pglite'] as const)('fleet metrics and usage queries 
     await expect(assertWithinDailyBudget(db, 'b', at('2026-11-26T00:00:00Z'))).resolves.toBeUndefined();
     await expect(assertWithinDailyBudget(db, 'c', now)).resolves.toBeUndefined();
     await expect(assertWithinDailyBudget(db, 'a', now)).resolves.toBeUndefined();
+  });
+
+  it("a running task's cost so far counts today, for the budget and the usage report, until it ends", async () => {
+    const { db } = system.core.database;
+    await system.core.slots.put('d', { cwd: '/tmp', dailyBudgetUsd: 1 });
+    await db.insert(tables.tasks).values({
+      id: 't7',
+      slot: 'd',
+      status: 'running',
+      mode: 'submit',
+      prompt: 't7',
+      priority: 50,
+      timeoutMs: 60_000,
+      costUsd: 1.5,
+      usage: { input_tokens: 6, output_tokens: 2 },
+      createdAt: at('2026-11-24T22:00:00Z'),
+      startedAt: at('2026-11-24T22:00:00Z'),
+    });
+    // Started yesterday and still running: what its claude has told it cost so far counts today, on any day it runs.
+    for (const day of [now, at('2026-11-26T00:00:00Z')]) {
+      expect((await usageReport(db, day)).slots.find((slot) => slot.slot === 'd')).toMatchObject({
+        tasksToday: 0,
+        costTodayUsd: 1.5,
+        inputTokensToday: 6,
+        outputTokensToday: 2,
+        costTotalUsd: 1.5,
+      });
+      await expect(assertWithinDailyBudget(db, 'd', day)).rejects.toMatchObject({
+        code: 'budget_exhausted',
+        details: { slot: 'd', spentTodayUsd: 1.5 },
+      });
+    }
+    // Ended yesterday: yesterday's spend, no longer today's.
+    await db
+      .update(tables.tasks)
+      .set({ status: 'succeeded', finishedAt: at('2026-11-24T23:00:00Z') })
+      .where(eq(tables.tasks.id, 't7'));
+    expect((await usageReport(db, now)).slots.find((slot) => slot.slot === 'd')).toMatchObject({ costTodayUsd: 0, costTotalUsd: 1.5 });
+    await expect(assertWithinDailyBudget(db, 'd', now)).resolves.toBeUndefined();
   });
 });

@@ -18,7 +18,8 @@ export function budgetRefusal(slot: string, dailyBudgetUsd: number, spentTodayUs
 
 /**
  * Refuses new work on a slot whose tasks and sessions have cost its `dailyBudgetUsd` or more since midnight
- * UTC (a task counts when it ended, a session when its cost was last recorded).
+ * UTC (a task counts when it ended, and while it runs with what it has cost so far; a session when its cost was last
+ * recorded).
  * Work already queued or running goes on, so a day can end somewhat over budget. `known`: the slot's budget, when
  * read already (`SlotService.assertKnown`).
  */

@@ -30,14 +30,12 @@ describe('the MCP settings of the config', () => {
   });
 });
 
-describe("how often a session's claude reports its cost", () => {
+describe("how often an agent's claude reports its cost", () => {
   it('every 5 s by default; 0 turns it off; a shorter period than a second is refused, naming the variable', () => {
-    expect(loadConfig({}).sessionCostReportMs).toBe(5_000);
-    expect(loadConfig({ MISSION_SESSION_COST_REPORT_MS: '0' }).sessionCostReportMs).toBe(0);
-    expect(loadConfig({ MISSION_SESSION_COST_REPORT_MS: '1000' }).sessionCostReportMs).toBe(1_000);
-    expect(() => loadConfig({ MISSION_SESSION_COST_REPORT_MS: '50' })).toThrow(
-      /MISSION_SESSION_COST_REPORT_MS: 0 \(off\) or at least 1000/,
-    );
+    expect(loadConfig({}).costReportMs).toBe(5_000);
+    expect(loadConfig({ MISSION_COST_REPORT_MS: '0' }).costReportMs).toBe(0);
+    expect(loadConfig({ MISSION_COST_REPORT_MS: '1000' }).costReportMs).toBe(1_000);
+    expect(() => loadConfig({ MISSION_COST_REPORT_MS: '50' })).toThrow(/MISSION_COST_REPORT_MS: 0 \(off\) or at least 1000/);
   });
 });
 

@@ -54,7 +54,7 @@ export const envSchema = z.object({
   MISSION_WORKER_MAX_SESSIONS: int(20, 0),
   MISSION_SESSION_START_TIMEOUT_MS: int(120_000, 1_000),
   MISSION_SESSION_PICKUP_TIMEOUT_MS: int(30_000, 1_000),
-  MISSION_SESSION_COST_REPORT_MS: int(5_000, 0).refine((ms) => ms === 0 || ms >= 1_000, '0 (off) or at least 1000'),
+  MISSION_COST_REPORT_MS: int(5_000, 0).refine((ms) => ms === 0 || ms >= 1_000, '0 (off) or at least 1000'),
   MISSION_WORKER_SLOTS: optionalString,
   MISSION_HEARTBEAT_MS: int(5_000, 100),
   MISSION_WORKER_TIMEOUT_MS: int(30_000, 500),
@@ -129,8 +129,8 @@ export interface Config {
   sessionStartTimeoutMs: number;
   /** How long a spawn or resume waits for a worker to take the session before it answers 503 (the session `lost`). */
   sessionPickupTimeoutMs: number;
-  /** How often a session's claude reports its running cost to its worker (its OpenTelemetry metrics); 0: only as it exits. */
-  sessionCostReportMs: number;
+  /** How often an agent's claude (a session's, a task's) reports its running cost to its worker (its OpenTelemetry metrics); 0: only as it ends. */
+  costReportMs: number;
   /** The slots whose tasks this worker takes; undefined = all. */
   workerSlots: string[] | undefined;
   heartbeatMs: number;
@@ -253,7 +253,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerConcurrency: e.MISSION_WORKER_CONCURRENCY,
     maxSessions: e.MISSION_WORKER_MAX_SESSIONS,
     sessionStartTimeoutMs: e.MISSION_SESSION_START_TIMEOUT_MS,
-    sessionCostReportMs: e.MISSION_SESSION_COST_REPORT_MS,
+    costReportMs: e.MISSION_COST_REPORT_MS,
     sessionPickupTimeoutMs: e.MISSION_SESSION_PICKUP_TIMEOUT_MS,
     workerSlots: e.MISSION_WORKER_SLOTS === undefined ? undefined : list(e.MISSION_WORKER_SLOTS),
     heartbeatMs: e.MISSION_HEARTBEAT_MS,

@@ -21,7 +21,8 @@ import { childMcpLaunch } from './childMcp.ts';
 import { combineLaunches, NOTHING_TO_LAUNCH } from './cliLaunch.ts';
 import { type HeadlessExit, type HeadlessProcess, spawnHeadless, type StopReason } from './headless/headlessRunner.ts';
 import { type HeadlessResult, mapStreamJsonMessage, taskUsage, withNextResult } from './headless/streamJson.ts';
-import { taskAgentRequest, withClaudeSession } from './headless/taskLaunch.ts';
+import { reportsCostTo, taskAgentRequest, withClaudeSession } from './headless/taskLaunch.ts';
+import { TaskCost } from './headless/taskCost.ts';
 import type { WarmPools } from './headless/warmPool.ts';
 import type { PermissionPromptServer } from './permissions/promptServer.ts';
 import { foreignCallNotice } from './agentCaller.ts';
@@ -137,7 +138,11 @@ export class TaskProcessor {
     const guarded = { ...slot, ...this.deps.launcher.agentPlaces(slot.id, slot.env) };
     // Claude's questions wait for answers, but in a task asked for one answer whose asker can answer nothing meanwhile.
     const promptTask = { owner, slot: guarded, questionsWait: task.mode !== 'ask' || task.askerAnswers };
-    const prompts = warm ? warm.prompts.bind(promptTask) : this.deps.prompts.register(promptTask);
+    // What its claude has cost so far, as its metrics exports tell while it runs (where its environment lets Mission hear them).
+    const cost = new TaskCost({ store: this.store, output, lease, log });
+    const prompts = warm
+      ? warm.prompts.bind(promptTask, cost.exported)
+      : this.deps.prompts.register(promptTask, reportsCostTo(this.deps.launcher, slot), cost.exported);
     prompts.caller.onForeignCall(() =>
       output
         .add(foreignCallNotice('permission prompts'))
@@ -180,7 +185,10 @@ export class TaskProcessor {
             claudeSessionId = mapped.claudeSessionId;
             await this.store.recordClaudeSession(lease, claudeSessionId);
           }
-          if (mapped.result) result = withNextResult(result, mapped.result);
+          if (mapped.result) {
+            result = withNextResult(result, mapped.result);
+            cost.resultTold(mapped.result.costUsd);
+          }
           if (mapped.limitRejected) limitResetsAt = mapped.limitRejected.resetsAt;
           for (const event of mapped.events) {
             if (event.type === 'tool_call') toolCalls++;
@@ -197,6 +205,8 @@ export class TaskProcessor {
     const exit: HeadlessExit = await agent.then(run, notStarted).finally(async () => {
       undecided = await prompts.finish();
       await revokeToken();
+      // Its last export came as its claude exited: recorded before the outcome, whose result has the last word.
+      await cost.settled();
     });
 
     if (exit.stoppedBy === 'shutdown') {

@@ -83,7 +83,7 @@ export async function startWorker(options: {
   const subscriber = new ChannelSubscriber(createRedis(options.redisUrl, `mission-worker-sub-${workerId}`, logger), logger);
   const approvals = new ApprovalStore(database.db, connection, subscriber, config.queuePrefix);
   const guard = new PermissionGuard({ db: database.db, events, approvals, approvalTimeoutMs: config.approvalTimeoutMs, logger });
-  const prompts = new PermissionPromptServer(guard, logger, config.approvalTimeoutMs);
+  const prompts = new PermissionPromptServer(guard, logger, config.approvalTimeoutMs, config.costReportMs);
   await prompts.start();
   const hookServer = new HookServer(logger);
   await hookServer.start();
@@ -146,7 +146,7 @@ export async function startWorker(options: {
     guard,
     hookServer,
     approvalTimeoutMs: config.approvalTimeoutMs,
-    costReportMs: config.sessionCostReportMs,
+    costReportMs: config.costReportMs,
     approvals,
     connection,
     subscriber,

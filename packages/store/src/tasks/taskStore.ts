@@ -202,6 +202,11 @@ export class TaskStore {
     await hot(this.deps.db.update(tasks).set({ claudeSessionId }).where(held(lease)));
   }
 
+  /** What the run's claude has cost so far (its metrics exports), on the row while the lease holds: the run's figures until its result's. */
+  async recordRunningCost(lease: TaskLease, costUsd: number, usage: Record<string, number>): Promise<void> {
+    await this.deps.db.update(tasks).set({ costUsd, usage }).where(held(lease));
+  }
+
   /** running → how the run ended, while the lease holds; false when the task was settled elsewhere meanwhile. */
   async complete(lease: TaskLease, ending: RunEnding): Promise<boolean> {
     assertTaskMove('running', ending.status);
@@ -396,8 +401,9 @@ function completeStatement({ db, events }: { db: Database; events: EventLog }, e
   const outcome = withOutcome
     ? {
         result: sql`${p('result')}::text`,
-        costUsd: sql`${p('costUsd')}::double precision`,
-        usage: sql`${p('usage')}::jsonb`,
+        // A run without a result (stopped, timed out, its claude killed) keeps what its metrics told it had cost.
+        costUsd: sql`coalesce(${p('costUsd')}::double precision, ${tasks.costUsd})`,
+        usage: sql`coalesce(${p('usage')}::jsonb, ${tasks.usage})`,
         durationMs: sql`${p('durationMs')}::integer`,
         numTurns: sql`${p('numTurns')}::integer`,
       }

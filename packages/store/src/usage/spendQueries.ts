@@ -20,8 +20,8 @@ export interface SlotSpend {
   tasksToday: number;
   tasksTotal: number;
   /**
-   * As the daily budget counts them: a task's cost and tokens are recorded when it ends, so "today" is the tasks
-   * that ended today; a session's are its totals so far, counted on the day they were last recorded.
+   * As the daily budget counts them: "today" is the tasks that ended today and those running now (their cost so far,
+   * as their claude reports it); a session's are its totals so far, counted on the day they were last recorded.
    */
   costTodayUsd: number;
   costTotalUsd: number;
@@ -29,8 +29,11 @@ export interface SlotSpend {
   tokensTotal: Record<TokenKind, number>;
 }
 
-/** Tasks that ended since `since`: the ones whose cost counts against the day's budget. */
-const endedSince = (since: Since): SQL => sql`${tasks.finishedAt} >= ${instant(since)}::timestamptz`;
+/**
+ * Tasks that ended since `since`, and those running (what they have cost so far): the ones whose cost counts against
+ * the day's budget. A task's cost counts on the day it ended; while it runs, today.
+ */
+const countedSince = (since: Since): SQL => sql`(${tasks.finishedAt} >= ${instant(since)}::timestamptz or ${tasks.status} = 'running')`;
 /** Sessions whose cost was last recorded since `since`: the ones whose cost counts against the day's budget. */
 const recordedSince = (since: Since): SQL => sql`${sessions.costAt} >= ${instant(since)}::timestamptz`;
 /** A time, or the placeholder of one (an ISO string) in a statement built once (`.prepare()`). */
@@ -50,16 +53,16 @@ const tokenCount = (usage: AnyColumn, kind: TokenKind) =>
 const sessionsSum = (value: SQL | AnyColumn, since?: Date): SQL =>
   sql`(select coalesce(sum(${value}), 0) from ${sessions} where ${and(eq(sessions.slot, slots.id), since && recordedSince(since))})`;
 /**
- * What the slot of the row at hand spent since `since` (its tasks that ended since, its sessions whose cost was
+ * What the slot of the row at hand spent since `since` (its tasks that ended since or run, its sessions whose cost was
  * last recorded since: what the daily budget counts) or, without `since`, in all.
  */
 const spentSum = (since?: Date) =>
-  sql<number>`${costSum(since && endedSince(since))} + ${sessionsSum(sessions.costUsd, since)}`.mapWith(Number);
+  sql<number>`${costSum(since && countedSince(since))} + ${sessionsSum(sessions.costUsd, since)}`.mapWith(Number);
 /** The same for each kind of token. */
 const tokenSums = (since?: Date) =>
   Object.fromEntries(
     tokenKinds.map((kind) => {
-      const ofTasks = sql`coalesce(${filtered(sql`sum(${tokenCount(tasks.usage, kind)})`, since && endedSince(since))}, 0)`;
+      const ofTasks = sql`coalesce(${filtered(sql`sum(${tokenCount(tasks.usage, kind)})`, since && countedSince(since))}, 0)`;
       return [kind, sql<number>`${ofTasks} + ${sessionsSum(tokenCount(sessions.usage, kind), since)}`.mapWith(Number)];
     }),
   ) as Record<TokenKind, SQL<number>>;
@@ -94,7 +97,7 @@ export async function slotDailyBudget(db: Database, slot: string): Promise<numbe
   return row?.budget;
 }
 
-/** What the tasks of `slot` that ended since `since` have cost. */
+/** What the tasks of `slot` that ended since `since`, and those running, have cost. */
 export async function tasksCostSince(db: Database, slot: string, since: Date): Promise<number> {
   const [spent] = await tasksCostQuery(db, slot, since);
   return spent?.usd ?? 0;
@@ -110,7 +113,7 @@ const tasksCostQuery = (db: Database, slot: string | Placeholder, since: Since) 
   db
     .select({ usd: costSum() })
     .from(tasks)
-    .where(and(eq(tasks.slot, slot), endedSince(since)));
+    .where(and(eq(tasks.slot, slot), countedSince(since)));
 
 const sessionsCostQuery = (db: Database, slot: string | Placeholder, since: Since) =>
   db

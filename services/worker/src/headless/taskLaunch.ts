@@ -1,7 +1,8 @@
 import { cliSandboxSettings, type RoleRules } from '@mission/contracts';
-import type { AgentLaunchRequest } from '../agentProcess.ts';
+import type { AgentLauncher, AgentLaunchRequest } from '../agentProcess.ts';
 import { CLAUDE_QUIET_ENV } from '../claudeHome.ts';
 import { type CombinedLaunch, settingsArgs } from '../cliLaunch.ts';
+import { ownTelemetrySetting } from '../hooks/hookSettings.ts';
 import type { SlotRow } from '../runnableSlot.ts';
 import type { PromptInput } from './headlessRunner.ts';
 
@@ -53,4 +54,12 @@ export function headlessArgs(
  */
 export function withClaudeSession<L extends { args: string[] }>(launch: L, claudeSessionId: string): L {
   return { ...launch, args: [...launch.args, '--session-id', claudeSessionId] };
+}
+
+/**
+ * Whether a task's claude in `slot` reports its running cost to its worker (its metrics exports): not where the agent's
+ * environment (the worker's it inherits, the slot's) sets up the CLI's telemetry itself, which Mission leaves alone.
+ */
+export function reportsCostTo(launcher: Pick<AgentLauncher, 'environment'>, slot: Pick<SlotRow, 'id' | 'env'>): boolean {
+  return !ownTelemetrySetting(launcher.environment({ slot: slot.id, slotEnv: slot.env, launchEnv: {} }));
 }

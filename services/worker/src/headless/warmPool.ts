@@ -8,7 +8,7 @@ import type { SlotRow } from '../runnableSlot.ts';
 import type { AgentSpawner } from '../spawner/spawner.ts';
 import { type HeadlessProcess, spawnHeadless } from './headlessRunner.ts';
 import { isCliSystemMessage } from './streamJson.ts';
-import { taskAgentRequest, withClaudeSession } from './taskLaunch.ts';
+import { reportsCostTo, taskAgentRequest, withClaudeSession } from './taskLaunch.ts';
 
 /**
  * A warm agent handed to a task: its process (waiting for the prompt), its permission-prompt route, not yet bound to
@@ -259,7 +259,7 @@ export class WarmPools {
   async startOne(pool: SlotPool): Promise<void> {
     const { slot, rules, config } = pool;
     const fingerprint = pool.fingerprint;
-    const prompts = this.deps.prompts.reserve();
+    const prompts = this.deps.prompts.reserve(reportsCostTo(this.deps.launcher, slot));
     const claudeSessionId = randomUUID();
     const launch = withClaudeSession(combineLaunches([prompts], rules.allow), claudeSessionId);
     let process: HeadlessProcess;

@@ -4,7 +4,7 @@ import { addUsage } from '../modelTokens.ts';
  * A session's running cost, as its claude reports it while it runs: the CLI's own OpenTelemetry metrics
  * (`claude_code.cost.usage` in USD, `claude_code.token.usage` by token type, each by model), exported as OTLP/HTTP JSON
  * to the session's route on the worker's hook endpoint. The CLI writes its `cost-state` record to the transcript only as
- * it exits; these come every MISSION_SESSION_COST_REPORT_MS meanwhile. Recorded from CLI 2.1.332:
+ * it exits; these come every MISSION_COST_REPORT_MS meanwhile. Recorded from CLI 2.1.332:
  * tests/fixtures/claude/<version>/hooks/cost-telemetry.json.
  */
 

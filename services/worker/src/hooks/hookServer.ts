@@ -5,7 +5,8 @@ import type { Logger } from '@mission/store';
 import { agentCallServer } from '../agentCallServer.ts';
 import { CallerCheck, CallerPin } from '../agentCaller.ts';
 import { readBody } from '../httpBody.ts';
-import { type CliSpend, METRICS_PATH, spendFromMetrics } from './cliSpend.ts';
+import { METRICS_PATH } from './cliSpend.ts';
+import { type SpendHandler, takeMetricsExport } from './metricsExport.ts';
 import { type HookInput, parseHookInput } from './hookPayloads.ts';
 
 /** What a hook call whose handler failed is answered (with a 500): the CLI goes on as it does when a hook fails. */
@@ -19,9 +20,6 @@ export const HOOK_SECRET_HEADER = 'x-mission-hook-secret';
  * person needs (a held permission request); `aborted` fires if the CLI gave up on the call (an interrupt).
  */
 export type HookHandler = (input: HookInput, aborted: AbortSignal) => Promise<object>;
-
-/** Hears what the session's claude has cost so far (its metrics export: cliSpend.ts). */
-export type SpendHandler = (spend: CliSpend) => void;
 
 /** What a session's route takes: its hook calls (a session followed by its hooks), its claude's metrics exports. */
 export interface RouteHandlers {
@@ -46,9 +44,6 @@ interface Route extends RouteHandlers {
   secret: Buffer;
   caller: CallerPin;
 }
-
-/** What an export of the CLI's metrics is answered: OTLP's ExportMetricsServiceResponse, all taken. */
-const METRICS_TAKEN = '{}';
 
 /**
  * The worker's endpoint for Claude Code's `type: "http"` hooks, on 127.0.0.1 (an ephemeral port): each
@@ -115,7 +110,7 @@ export class HookServer {
       context: { sessionId },
     });
     if (!fromTheCli) return;
-    if (spent) return this.takeMetrics(spent, sessionId, req, res);
+    if (spent) return takeMetricsExport(req, res, spent, this.logger, { sessionId });
     if (hook) return this.takeHook(hook, sessionId, req, res);
   }
 
@@ -134,18 +129,5 @@ export class HookServer {
       // The caller is the agent's own CLI: it is told that the call failed, not why (the log has that).
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(HOOK_FAILED);
     }
-  }
-
-  /** An export of the CLI's metrics: what it tells of the session's cost goes to `spent`; the rest is dropped. */
-  private async takeMetrics(spent: SpendHandler, sessionId: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    let spend: CliSpend | null;
-    try {
-      spend = spendFromMetrics(JSON.parse(await readBody(req)));
-    } catch (error) {
-      this.logger.warn({ err: error, sessionId }, "the session's claude exported metrics that are not OTLP JSON: not read");
-      return void res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not OTLP JSON' }));
-    }
-    if (spend) spent(spend);
-    res.writeHead(200, { 'content-type': 'application/json' }).end(METRICS_TAKEN);
   }
 }

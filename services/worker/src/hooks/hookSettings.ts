@@ -11,22 +11,28 @@ export function hookEnv(route: Pick<HookRoute, 'secret'>): Record<string, string
 }
 
 /**
- * The environment that has a session's CLI report what it has cost while it runs: its own OpenTelemetry metrics,
- * exported every `intervalMs` as OTLP/HTTP JSON to the session's route (with its secret), each export the total since
- * the CLI started (cumulative). Nothing else is exported (no logs, no traces), and nothing leaves the machine. Pure.
+ * The environment that has an agent's CLI report what it has cost while it runs: its own OpenTelemetry metrics,
+ * exported every `intervalMs` as OTLP/HTTP JSON to `endpoint` on its worker (with the agent's secret in the header
+ * `secret.header`), each export the total since the CLI started (cumulative). Nothing else is exported (no logs, no
+ * traces), and nothing leaves the machine. Pure.
  */
-export function costReportEnv(route: Pick<HookRoute, 'url' | 'secret'>, intervalMs: number): Record<string, string> {
+export function costReportEnv(endpoint: string, secret: { header: string; value: string }, intervalMs: number): Record<string, string> {
   return {
     CLAUDE_CODE_ENABLE_TELEMETRY: '1',
     OTEL_METRICS_EXPORTER: 'otlp',
     OTEL_LOGS_EXPORTER: 'none',
     OTEL_TRACES_EXPORTER: 'none',
     OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'http/json',
-    OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: `${route.url}${METRICS_PATH}`,
-    OTEL_EXPORTER_OTLP_METRICS_HEADERS: `${HOOK_SECRET_HEADER}=${route.secret}`,
+    OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: endpoint,
+    OTEL_EXPORTER_OTLP_METRICS_HEADERS: `${secret.header}=${secret.value}`,
     OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'cumulative',
     OTEL_METRIC_EXPORT_INTERVAL: String(intervalMs),
   };
+}
+
+/** {@link costReportEnv} for a session: its exports go under its route on the hook endpoint, with its secret. Pure. */
+export function sessionCostReportEnv(route: Pick<HookRoute, 'url' | 'secret'>, intervalMs: number): Record<string, string> {
+  return costReportEnv(`${route.url}${METRICS_PATH}`, { header: HOOK_SECRET_HEADER, value: route.secret }, intervalMs);
 }
 
 /**

@@ -14,7 +14,9 @@ import { agentCallServer } from '../agentCallServer.ts';
 import { CallerCheck, CallerPin } from '../agentCaller.ts';
 import { readBody } from '../httpBody.ts';
 import { NO_DECISION, parseHookInput } from '../hooks/hookPayloads.ts';
-import { httpHooks } from '../hooks/hookSettings.ts';
+import { costReportEnv, httpHooks } from '../hooks/hookSettings.ts';
+import { METRICS_PATH } from '../hooks/cliSpend.ts';
+import { type SpendHandler, takeMetricsExport } from '../hooks/metricsExport.ts';
 import type { GuardRequest, PermissionGuard } from './permissionGuard.ts';
 import { ToolUseAuthors } from './toolUseAuthors.ts';
 
@@ -62,6 +64,8 @@ interface Route {
   caller: CallerPin;
   /** Whose tool uses its subagents' are, told by its PreToolUse hook before it asks about them. */
   authors: ToolUseAuthors;
+  /** Hears what the task's claude has cost so far (its metrics exports), once the task is known. */
+  spent?: SpendHandler;
 }
 
 /** A task's permission prompts: what its CLI is launched with, and how it ends. */
@@ -78,7 +82,8 @@ export interface TaskPrompts extends CliLaunch {
  * that is denied. `release` when the agent is ended without a task.
  */
 export interface ReservedPrompts extends CliLaunch {
-  bind(task: PromptTask): TaskPrompts;
+  /** The task, and what hears its claude's metrics exports (when it was reserved to make them). */
+  bind(task: PromptTask, spent: SpendHandler): TaskPrompts;
   release(): void;
   /** Whom calls are taken from: the agent's claude, under the program it was started as (`caller.calledFrom`). */
   caller: CallerPin;
@@ -110,6 +115,8 @@ export class PermissionPromptServer {
     private readonly logger: Logger,
     /** How long an approval may wait for a person (MISSION_APPROVAL_TIMEOUT_MS): the CLI must wait that long. */
     private readonly approvalTimeoutMs: number,
+    /** How often an agent's claude reports what it has cost so far, when it does (MISSION_COST_REPORT_MS; 0: never). */
+    private readonly costReportMs: number,
   ) {}
 
   async start(): Promise<void> {
@@ -119,14 +126,15 @@ export class PermissionPromptServer {
 
   /**
    * What routes a task's permission prompts here (the task's secret travels in the environment, named by
-   * the URL); call `finish` when the task's CLI has exited.
+   * the URL) and, with `reportsCost` (taskLaunch.ts `reportsCostTo`), its claude's metrics exports to `spent`; call
+   * `finish` when the task's CLI has exited.
    */
-  register(task: PromptTask): TaskPrompts {
-    return this.reserve().bind(task);
+  register(task: PromptTask, reportsCost: boolean, spent: SpendHandler): TaskPrompts {
+    return this.reserve(reportsCost).bind(task, spent);
   }
 
   /** A route whose task is named later ({@link ReservedPrompts.bind}): for an agent started ahead of its task. */
-  reserve(): ReservedPrompts {
+  reserve(reportsCost: boolean): ReservedPrompts {
     const key = randomBytes(24).toString('base64url');
     const route: Route = {
       ended: new AbortController(),
@@ -153,14 +161,20 @@ export class PermissionPromptServer {
         PRE_TOOL_USE_TIMEOUT_MS,
       ),
       args: ['--permission-prompt-tool', PERMISSION_PROMPT_TOOL],
-      env: { [PROMPT_KEY_VARIABLE]: key },
+      env: {
+        [PROMPT_KEY_VARIABLE]: key,
+        ...(reportsCost && this.costReportMs > 0
+          ? costReportEnv(`http://127.0.0.1:${port}${METRICS_PATH}`, { header: PROMPT_KEY_HEADER, value: key }, this.costReportMs)
+          : {}),
+      },
     };
     return {
       ...launch,
       release: () => void this.routes.delete(key),
       caller: route.caller,
-      bind: (task) => {
+      bind: (task, spent) => {
         route.task = task;
+        route.spent = spent;
         return {
           ...launch,
           caller: route.caller,
@@ -181,16 +195,25 @@ export class PermissionPromptServer {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    // Its PreToolUse hook and its metrics exports carry the key in a header; its MCP client, in the URL.
     const hooked = req.url === PRE_TOOL_USE_PATH;
-    const route = this.routes.get(hooked ? String(req.headers[PROMPT_KEY_HEADER] ?? '') : (req.url ?? '').slice(1));
-    if (!route || (hooked && req.method !== 'POST')) return void res.writeHead(404).end();
+    const metrics = req.url === METRICS_PATH;
+    const byHeader = hooked || metrics;
+    const route = this.routes.get(byHeader ? String(req.headers[PROMPT_KEY_HEADER] ?? '') : (req.url ?? '').slice(1));
+    if (!route || (byHeader && req.method !== 'POST')) return void res.writeHead(404).end();
     const fromTheCli = await this.callers!.letThrough(route.caller, req, res, {
-      call: hooked ? "a PreToolUse hook call with the agent's key" : "a permission prompt call with the agent's key",
+      call: hooked
+        ? "a PreToolUse hook call with the agent's key"
+        : metrics
+          ? "a metrics export with the agent's key"
+          : "a permission prompt call with the agent's key",
       refusal: "Mission takes an agent's permission prompts only from the agent's own claude process",
       context: { owner: route.task?.owner },
     });
     if (!fromTheCli) return;
     if (hooked) return this.preToolUse(route, req, res);
+    // A warm agent's exports before its task is known tell nothing (no model request yet): taken, and dropped.
+    if (metrics) return takeMetricsExport(req, res, (spend) => route.spent?.(spend), this.logger, { owner: route.task?.owner });
     try {
       const body = req.method === 'POST' ? JSON.parse(await readBody(req)) : undefined;
       const mcp = new McpServer({ name: 'mission', version: '0.1.0' });

@@ -33,7 +33,7 @@ import { ReadSchedule } from '../pty/readSchedule.ts';
 import { isBelow, NotOwnedError } from '../ownedFiles.ts';
 import { SubagentTranscripts } from '../transcripts/subagentTranscripts.ts';
 import { JsonlTail } from '../transcripts/transcriptTail.ts';
-import { SessionSpend } from './sessionSpend.ts';
+import { RunningSpend } from '../runningSpend.ts';
 import { transcriptUpdates } from '../transcripts/transcriptContent.ts';
 import { ClaudeQuestionAsk, HeldAsk } from '../claudeQuestions.ts';
 import { mcpRequestAsk } from '../mcpInput.ts';
@@ -232,7 +232,7 @@ export class HookedSession implements InteractiveSession {
   /** Resumed after its worker's loss while it waited for its slot's usage limit: it waits again once its CLI is up. */
   private limitToWaitAgain: boolean;
   /** The session's cost so far, told as `usage` events. */
-  private readonly spend: SessionSpend;
+  private readonly spend: RunningSpend;
   private readonly events: SessionEvents;
   /** Reads the screen once its output has been rendered; ticks of the spinner and new blocks at most every HOOKED_STATUS_READ_MS. */
   private readonly reads: ReadSchedule;
@@ -254,7 +254,7 @@ export class HookedSession implements InteractiveSession {
     this.subagents = new SubagentTranscripts({ ...transcripts, emit: (event) => this.events.emit(event), log: hooks.log });
     this.transcriptHistory = resumed?.transcriptSizes ?? new Map();
     this.limitToWaitAgain = Boolean(resumed?.atLimit);
-    this.spend = new SessionSpend(resumed?.spentBefore ?? null, (event) => this.events.emit(event));
+    this.spend = new RunningSpend(resumed?.spentBefore ?? null, (report) => this.events.emit({ type: 'usage', payload: report }));
     // That turn is this CLI's open turn: it goes on once the slot takes work again, unless it ends first (an interrupt).
     if (resumed?.atLimit?.turnOpen) this.openTurn = { promptId: null };
     this.screenReader = new HookedScreen(pty);

@@ -35,7 +35,7 @@ import {
 import { callerError, type Logger } from '@mission/store';
 import { commandReply, optionFor, toTurn, turnFailedError, TurnWatch } from './turn.ts';
 import type { CliSpend } from '../hooks/cliSpend.ts';
-import { SessionSpend } from './sessionSpend.ts';
+import { RunningSpend } from '../runningSpend.ts';
 
 /** Re-read the screen this long after the last output, and at least this often while output keeps coming. */
 export const SCREEN_SETTLE_MS = 15;
@@ -125,7 +125,7 @@ export class LiveSession implements InteractiveSession {
   private bracketedPaste = false;
   private guard: Guard | null = null;
   /** The session's cost so far, told as `usage` events. */
-  private readonly spend: SessionSpend;
+  private readonly spend: RunningSpend;
 
   constructor(
     readonly id: string,
@@ -135,7 +135,7 @@ export class LiveSession implements InteractiveSession {
     spentBefore: CliSpend | null = null,
   ) {
     this.live = new LiveScreen(pty);
-    this.spend = new SessionSpend(spentBefore, (event) => this.enqueue(event));
+    this.spend = new RunningSpend(spentBefore, (report) => this.enqueue({ type: 'usage', payload: report }));
     this.reads = new ReadSchedule({
       timing: SCREEN_READ_TIMING,
       written: () => this.live.written(),

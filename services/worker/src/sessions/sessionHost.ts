@@ -56,7 +56,7 @@ import type { Confirmation, InteractiveSession, StateTold } from './interactive.
 import type { HookServer } from '../hooks/hookServer.ts';
 import { foreignCallNotice } from '../agentCaller.ts';
 import { spendOfUsage } from '../hooks/cliSpend.ts';
-import { costReportEnv, hookEnv, hookSettings, ownTelemetrySetting } from '../hooks/hookSettings.ts';
+import { sessionCostReportEnv, hookEnv, hookSettings, ownTelemetrySetting } from '../hooks/hookSettings.ts';
 import { hooksForbiddenBy, settingsFilesOf } from '../hooks/hooksForbidden.ts';
 import type { BlockingDialog } from '../pty/blockingDialog.ts';
 import { claudeHomes } from '../transcripts/claudeHomes.ts';
@@ -75,7 +75,7 @@ export interface SessionHostOptions {
   hookServer: HookServer;
   /** How long an approval waits: a held permission hook must outlast it. */
   approvalTimeoutMs: number;
-  /** How often a hooked session's claude reports its running cost (its metrics export); 0: only at its exit (MISSION_SESSION_COST_REPORT_MS). */
+  /** How often a hooked session's claude reports its running cost (its metrics export); 0: only at its exit (MISSION_COST_REPORT_MS). */
   costReportMs: number;
   approvals: ApprovalStore;
   /** BullMQ connection, and the publisher of raw PTY output. */
@@ -447,7 +447,7 @@ export class SessionHost {
       launchEnv: {
         ...launch.launchEnv,
         ...(hooked ? hookEnv(hookRoute) : {}),
-        ...(reportsCost ? costReportEnv(hookRoute, this.deps.costReportMs) : {}),
+        ...(reportsCost ? sessionCostReportEnv(hookRoute, this.deps.costReportMs) : {}),
       },
       args: [
         ...CLAUDE_SCREEN_ARGS,
