@@ -1,10 +1,11 @@
 import { addUsage } from '../modelTokens.ts';
 
 /**
- * A session's running cost, as its claude reports it while it runs: the CLI's own OpenTelemetry metrics
+ * An agent's running cost, as its claude reports it while it runs: the CLI's own OpenTelemetry metrics
  * (`claude_code.cost.usage` in USD, `claude_code.token.usage` by token type, each by model), exported as OTLP/HTTP JSON
- * to the session's route on the worker's hook endpoint. The CLI writes its `cost-state` record to the transcript only as
- * it exits; these come every MISSION_COST_REPORT_MS meanwhile. Recorded from CLI 2.1.332:
+ * to its worker (a session's route on the hook endpoint, a task's on the permission-prompt server). The CLI writes its
+ * total only as it ends (a session's `cost-state` record, a task's result line); these come every
+ * MISSION_COST_REPORT_MS meanwhile. Recorded from CLI 2.1.332:
  * tests/fixtures/claude/<version>/hooks/cost-telemetry.json.
  */
 

@@ -37,8 +37,8 @@ export function sessionCostReportEnv(route: Pick<HookRoute, 'url' | 'secret'>, i
 
 /**
  * The variable of an agent's environment (the worker's it inherits, its slot's) that sets up the CLI's telemetry of
- * its own, if one does: Mission then leaves it as it is (the operator's collector keeps getting it), and the session's
- * cost comes from its transcript as the CLI exits. Pure.
+ * its own, if one does: Mission then leaves it as it is (the operator's collector keeps getting it), and the agent's
+ * cost comes as the CLI ends (a session's transcript, a task's result line). Pure.
  */
 export function ownTelemetrySetting(env: Record<string, string | undefined>): string | undefined {
   return Object.keys(env).find((name) => name === 'CLAUDE_CODE_ENABLE_TELEMETRY' || name.startsWith('OTEL_'));

@@ -201,12 +201,9 @@ export class PermissionPromptServer {
     const byHeader = hooked || metrics;
     const route = this.routes.get(byHeader ? String(req.headers[PROMPT_KEY_HEADER] ?? '') : (req.url ?? '').slice(1));
     if (!route || (byHeader && req.method !== 'POST')) return void res.writeHead(404).end();
+    const what = hooked ? 'a PreToolUse hook call' : metrics ? 'a metrics export' : 'a permission prompt call';
     const fromTheCli = await this.callers!.letThrough(route.caller, req, res, {
-      call: hooked
-        ? "a PreToolUse hook call with the agent's key"
-        : metrics
-          ? "a metrics export with the agent's key"
-          : "a permission prompt call with the agent's key",
+      call: `${what} with the agent's key`,
       refusal: "Mission takes an agent's permission prompts only from the agent's own claude process",
       context: { owner: route.task?.owner },
     });
