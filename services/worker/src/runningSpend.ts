@@ -1,10 +1,8 @@
+import type { EventPayload } from '@mission/contracts';
 import { addSpend, type CliSpend } from './hooks/cliSpend.ts';
 
 /** An agent's cost so far and its tokens by model (the CLI's `modelUsage`): a `usage` event's payload. */
-export interface CostReport {
-  costUsd: number;
-  usage: Record<string, unknown>;
-}
+export type CostReport = EventPayload<'usage'>;
 
 /**
  * An agent's running cost (a session's, whichever way it is followed; a task's run): what its claude's metrics

@@ -1,3 +1,4 @@
+import type { EventPayload } from '@mission/contracts';
 import { addUsage } from '../modelTokens.ts';
 
 /**
@@ -80,7 +81,7 @@ export function addSpend(earlier: CliSpend, later: CliSpend): CliSpend {
  * The spend a `usage` event tells (`{costUsd, usage}`, `usage` the CLI's `modelUsage`): what an earlier claude of a
  * resumed session had cost. Only the numeric counters are kept. Pure.
  */
-export function spendOfUsage(payload: { costUsd: number; usage: Record<string, unknown> }): CliSpend {
+export function spendOfUsage(payload: EventPayload<'usage'>): CliSpend {
   const spend: CliSpend = { costUsd: payload.costUsd, modelUsage: {} };
   for (const [model, counters] of Object.entries(payload.usage)) {
     if (!counters || typeof counters !== 'object') continue;
