@@ -600,7 +600,7 @@ describe.each(['postgres', 'pglite'] as const)('fleet metrics and usage queries 
     await expect(assertWithinDailyBudget(db, 'a', now)).resolves.toBeUndefined();
   });
 
-  it("a running task's cost so far counts today, for the budget and the usage report, until it ends", async () => {
+  it("a task's cost so far counts today, for the budget and the usage report, until it ends (running, or queued again after a run)", async () => {
     const { db } = system.core.database;
     await system.core.slots.put('d', { cwd: '/tmp', dailyBudgetUsd: 1 });
     await db.insert(tables.tasks).values({
@@ -616,8 +616,7 @@ describe.each(['postgres', 'pglite'] as const)('fleet metrics and usage queries 
       createdAt: at('2026-11-24T22:00:00Z'),
       startedAt: at('2026-11-24T22:00:00Z'),
     });
-    // Started yesterday and still running: what its claude has told it cost so far counts today, on any day it runs.
-    for (const day of [now, at('2026-11-26T00:00:00Z')]) {
+    const countsOn = async (day: Date) => {
       expect((await usageReport(db, day)).slots.find((slot) => slot.slot === 'd')).toMatchObject({
         tasksToday: 0,
         costTodayUsd: 1.5,
@@ -629,7 +628,14 @@ describe.each(['postgres', 'pglite'] as const)('fleet metrics and usage queries 
         code: 'budget_exhausted',
         details: { slot: 'd', spentTodayUsd: 1.5 },
       });
-    }
+    };
+    // Started yesterday and still running: what its claude has told it cost so far counts today, on any day it runs.
+    await countsOn(now);
+    await countsOn(at('2026-11-26T00:00:00Z'));
+    // Queued again (a usage limit stopped its run; its worker was lost): its next run counts on from what it cost.
+    await db.update(tables.tasks).set({ status: 'queued', workerId: null, startedAt: null }).where(eq(tables.tasks.id, 't7'));
+    await countsOn(now);
+    await db.update(tables.tasks).set({ status: 'running' }).where(eq(tables.tasks.id, 't7'));
     // Ended yesterday: yesterday's spend, no longer today's.
     await db
       .update(tables.tasks)

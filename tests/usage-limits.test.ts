@@ -13,7 +13,7 @@ import {
 } from '@mission/contracts';
 import { withClaudeConfig, withClaudeSettings } from '@mission/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLAUDE_BIN, type ClaudeHome, prepareClaudeHome } from './support/claudeEnv.ts';
+import { CLAUDE_BIN, type ClaudeHome, lastCostState, prepareClaudeHome } from './support/claudeEnv.ts';
 import { usageLimitError } from './support/firstRunScenarios.ts';
 import { waitUntil } from './support/processes.ts';
 import { readSse } from './support/sse.ts';
@@ -222,6 +222,17 @@ describe('usage limits: real claude CLI (a claude.ai subscriber) against the stu
     expect(conversation).toHaveLength(3);
     expect(conversation[2]!.lastUserText).toBe(CONTINUE_AFTER_LIMIT_PROMPT);
     expect(JSON.stringify(conversation[2]!.body.messages)).toContain('mission-limit-marker');
+
+    // What it cost: the Claude session's, counted once. The run the limit stopped told its figure as it ended; the
+    // resumed claude's result counts the session's (the earlier run's with its own): no figure falls, none counts twice.
+    const told = events.flatMap((e) => (e.type === 'usage' ? [e.payload.costUsd] : []));
+    expect(told.length).toBeGreaterThan(0);
+    expect(told).toEqual([...told].sort((a, b) => a - b));
+    const session = lastCostState(claude, done.claudeSessionId!)!;
+    expect(session.totalCostUSD).toBeGreaterThan(told[0]!);
+    expect(done.costUsd).toBeCloseTo(session.totalCostUSD, 12);
+    const inputTokens = Object.values(session.modelUsage).reduce((sum, counters) => sum + (counters.inputTokens ?? 0), 0);
+    expect(done.usage).toMatchObject({ input_tokens: inputTokens });
   });
   describe('an interactive session (hooks driver): the CLI asks at the limit, Mission answers and resumes it', () => {
     const sessionEvents = async (id: string) => (await system.core.events.list(id, 0, { limit: 1_000 })) as MissionEvent[];

@@ -10,7 +10,7 @@ const result = (text: string): HeadlessResult => ({
   subtype: 'success',
   costUsd: 0,
   usage: null,
-  runTokens: null,
+  modelUsage: null,
   durationMs: 1,
   numTurns: 1,
   claudeSessionId: 'c',

@@ -16,19 +16,24 @@ import {
   TaskStore,
   taskRow,
 } from '@mission/store';
-import type { AgentLauncher } from './agentProcess.ts';
+import type { AgentLauncher, AgentPlaces } from './agentProcess.ts';
+import { claudeHomePaths } from './claudeHome.ts';
 import { childMcpLaunch } from './childMcp.ts';
 import { combineLaunches, NOTHING_TO_LAUNCH } from './cliLaunch.ts';
 import { type HeadlessExit, type HeadlessProcess, spawnHeadless, type StopReason } from './headless/headlessRunner.ts';
-import { type HeadlessResult, mapStreamJsonMessage, taskUsage, withNextResult } from './headless/streamJson.ts';
+import { type HeadlessResult, mapStreamJsonMessage, withNextResult } from './headless/streamJson.ts';
 import { reportsCostTo, taskAgentRequest, withClaudeSession } from './headless/taskLaunch.ts';
-import { TaskCost } from './headless/taskCost.ts';
+import { type SpendBeforeRun, TaskCost } from './headless/taskCost.ts';
 import type { WarmPools } from './headless/warmPool.ts';
+import { spendOfUsage } from './hooks/cliSpend.ts';
 import type { PermissionPromptServer } from './permissions/promptServer.ts';
 import { foreignCallNotice } from './agentCaller.ts';
+import { guardedOwner } from './ownedFiles.ts';
 import { checkRunnable, loadRunnableSlot, type SlotRow } from './runnableSlot.ts';
 import type { AgentSpawner } from './spawner/spawner.ts';
 import { taskOutcome } from './taskOutcome.ts';
+import { ifMissing } from './transcripts/missingFile.ts';
+import { resumedCost } from './transcripts/savedConversation.ts';
 
 /** How long a task waits before it is offered again when its slot is full or this worker does not serve it. */
 const RETRY_LATER_MS = 1_000;
@@ -138,8 +143,9 @@ export class TaskProcessor {
     const guarded = { ...slot, ...this.deps.launcher.agentPlaces(slot.id, slot.env) };
     // Claude's questions wait for answers, but in a task asked for one answer whose asker can answer nothing meanwhile.
     const promptTask = { owner, slot: guarded, questionsWait: task.mode !== 'ask' || task.askerAnswers };
-    // What its claude has cost so far, as its metrics exports tell while it runs (where its environment lets Mission hear them).
-    const cost = new TaskCost({ store: this.store, output, lease, log });
+    // What it has cost so far: its earlier runs' figures, and its claude's as its metrics exports tell while it runs
+    // (where its environment lets Mission hear them).
+    const cost = new TaskCost(await this.spendBefore(task, guarded), { store: this.store, output, lease, log });
     const prompts = warm
       ? warm.prompts.bind(promptTask, cost.exported)
       : this.deps.prompts.register(promptTask, reportsCostTo(this.deps.launcher, slot), cost.exported);
@@ -187,7 +193,7 @@ export class TaskProcessor {
           }
           if (mapped.result) {
             result = withNextResult(result, mapped.result);
-            cost.resultTold(mapped.result.costUsd);
+            cost.resultTold(mapped.result);
           }
           if (mapped.limitRejected) limitResetsAt = mapped.limitRejected.resetsAt;
           for (const event of mapped.events) {
@@ -234,8 +240,7 @@ export class TaskProcessor {
       output: await output.drain(),
       outcome: {
         result: result?.text ?? null,
-        costUsd: result?.costUsd ?? null,
-        usage: result ? taskUsage(result) : null,
+        ...cost.atEnd(result),
         durationMs: result?.durationMs ?? null,
         numTurns: result?.numTurns ?? null,
       },
@@ -274,6 +279,23 @@ export class TaskProcessor {
       kind: 'later',
       delayMs: Math.max(0, pause.pausedUntil.getTime() - Date.now()) + Math.floor(Math.random() * 250),
       why: `slot '${slot}' paused until ${until}`,
+    };
+  }
+
+  /**
+   * What the task had cost before this run: nothing when its row tells no cost (its first run); else its last `usage`
+   * event's figures, and, when the run resumes the Claude session of one a usage limit stopped, what that session had
+   * cost (its transcript's, which the resumed CLI counts on from).
+   */
+  private async spendBefore(task: TaskRow, places: AgentPlaces): Promise<SpendBeforeRun> {
+    if (task.costUsd === null) return { earlier: null, resumed: null };
+    const last = await this.deps.events.latestOf(task.id, 'usage');
+    const earlier = last ? spendOfUsage(last.payload) : null;
+    if (!task.claudeSessionId) return { earlier, resumed: null };
+    const home = claudeHomePaths({ HOME: places.home, CLAUDE_CONFIG_DIR: places.claudeDir });
+    return {
+      earlier,
+      resumed: await resumedCost(home.projects, task.claudeSessionId, await guardedOwner(home.root).catch(ifMissing(null))),
     };
   }
 

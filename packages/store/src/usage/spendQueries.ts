@@ -30,10 +30,11 @@ export interface SlotSpend {
 }
 
 /**
- * Tasks that ended since `since`, and those running (what they have cost so far): the ones whose cost counts against
- * the day's budget. A task's cost counts on the day it ended; while it runs, today.
+ * Tasks that ended since `since`, and those not ended (what they have cost so far: a running task's, one queued again
+ * after a run that cost): the ones whose cost counts against the day's budget. A task's cost counts on the day it
+ * ended; until then, today.
  */
-const countedSince = (since: Since): SQL => sql`(${tasks.finishedAt} >= ${instant(since)}::timestamptz or ${tasks.status} = 'running')`;
+const countedSince = (since: Since): SQL => sql`(${tasks.finishedAt} >= ${instant(since)}::timestamptz or ${tasks.finishedAt} is null)`;
 /** Sessions whose cost was last recorded since `since`: the ones whose cost counts against the day's budget. */
 const recordedSince = (since: Since): SQL => sql`${sessions.costAt} >= ${instant(since)}::timestamptz`;
 /** A time, or the placeholder of one (an ISO string) in a statement built once (`.prepare()`). */

@@ -122,7 +122,9 @@ describe('stream-json: a run that goes on after its result (a background command
       },
     });
     // The later result's counts are the run's so far: they replace the earlier's, not add to them.
-    expect(taskUsage(withNextResult({ ...first, runTokens: { input_tokens: 50, output_tokens: 24 } }, counted))).toEqual({
+    expect(
+      taskUsage(withNextResult({ ...first, modelUsage: { 'claude-opus-5-5': { inputTokens: 50, outputTokens: 24 } } }, counted)),
+    ).toEqual({
       input_tokens: 135,
       output_tokens: 62,
       cache_read_input_tokens: 0,

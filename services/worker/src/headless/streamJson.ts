@@ -1,4 +1,5 @@
 import { type MissionEventDraft, subagentNamed } from '@mission/contracts';
+import { countersByModel, type ModelCounters } from '../hooks/cliSpend.ts';
 import { addUsage, modelTokens } from '../modelTokens.ts';
 
 /** The final `result` line of a headless run. */
@@ -10,10 +11,10 @@ export interface HeadlessResult {
   /** This result's turns' tokens (`usage`): the conversation's alone. */
   usage: Record<string, unknown> | null;
   /**
-   * The whole run's tokens so far, every model's (`modelUsage`, summed as modelTokens does): the conversation's, its
-   * subagents' and the CLI's own requests. Null from a CLI that gives none.
+   * The Claude session's counters so far by model (`modelUsage`: tokens and cost), every request's: the conversation's,
+   * its subagents' and the CLI's own. Null from a CLI that gives none.
    */
-  runTokens: Record<string, number> | null;
+  modelUsage: Record<string, ModelCounters> | null;
   durationMs: number | null;
   numTurns: number | null;
   claudeSessionId: string | null;
@@ -133,13 +134,13 @@ function resultToMapped(message: Json): MappedMessage {
     subtype: str(message.subtype) ?? 'success',
     costUsd: num(message.total_cost_usd),
     usage: isObject(message.usage) ? message.usage : null,
-    runTokens: isObject(message.modelUsage) ? modelTokens(message.modelUsage) : null,
+    modelUsage: isObject(message.modelUsage) ? countersByModel(message.modelUsage) : null,
     durationMs: num(message.duration_ms),
     numTurns: num(message.num_turns),
     claudeSessionId: str(message.session_id),
     limited: message.is_error === true && num(message.api_error_status) === 429,
   };
-  const { subtype: _subtype, limited: _limited, runTokens: _runTokens, ...payload } = result;
+  const { subtype: _subtype, limited: _limited, modelUsage: _modelUsage, ...payload } = result;
   return { events: [{ type: 'result', payload }], result, ...(result.claudeSessionId ? { claudeSessionId: result.claudeSessionId } : {}) };
 }
 
@@ -154,7 +155,7 @@ export function withNextResult(earlier: HeadlessResult | undefined, later: Headl
   return {
     ...later,
     usage: earlier.usage && later.usage ? addUsage(earlier.usage, later.usage) : (later.usage ?? earlier.usage),
-    runTokens: later.runTokens ?? earlier.runTokens,
+    modelUsage: later.modelUsage ?? earlier.modelUsage,
     durationMs: addCounts(earlier.durationMs, later.durationMs),
     numTurns: addCounts(earlier.numTurns, later.numTurns),
   };
@@ -166,8 +167,8 @@ export function withNextResult(earlier: HeadlessResult | undefined, later: Headl
  * `cache_creation_input_tokens`) the whole run's where the CLI tells them — a subagent's requests are in no
  * result's `usage`. Pure.
  */
-export function taskUsage(result: HeadlessResult): Record<string, unknown> | null {
-  return result.runTokens ? { ...result.usage, ...result.runTokens } : result.usage;
+export function taskUsage(result: Pick<HeadlessResult, 'usage' | 'modelUsage'>): Record<string, unknown> | null {
+  return result.modelUsage ? { ...result.usage, ...modelTokens(result.modelUsage) } : result.usage;
 }
 
 const addCounts = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : a + b);

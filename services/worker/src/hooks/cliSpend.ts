@@ -78,16 +78,36 @@ export function addSpend(earlier: CliSpend, later: CliSpend): CliSpend {
 }
 
 /**
+ * `earlier` without `part` of it, model by model: what a task's earlier runs cost beside the Claude session a run
+ * resumes (which the resumed CLI counts again). No figure falls below zero. Pure.
+ */
+export function withoutSpend(earlier: CliSpend, part: CliSpend): CliSpend {
+  const modelUsage: CliSpend['modelUsage'] = {};
+  for (const [model, counters] of Object.entries(earlier.modelUsage))
+    modelUsage[model] = Object.fromEntries(
+      Object.entries(counters).map(([name, n]) => [name, Math.max(0, n - (part.modelUsage[model]?.[name] ?? 0))]),
+    );
+  return { costUsd: Math.max(0, earlier.costUsd - part.costUsd), modelUsage };
+}
+
+/**
  * The spend a `usage` event tells (`{costUsd, usage}`, `usage` the CLI's `modelUsage`): what an earlier claude of a
- * resumed session had cost. Only the numeric counters are kept. Pure.
+ * resumed session, or a task's earlier runs, had cost. Pure.
  */
 export function spendOfUsage(payload: EventPayload<'usage'>): CliSpend {
-  const spend: CliSpend = { costUsd: payload.costUsd, modelUsage: {} };
-  for (const [model, counters] of Object.entries(payload.usage)) {
+  return { costUsd: payload.costUsd, modelUsage: countersByModel(payload.usage) };
+}
+
+/** The numeric counters of usage by model (the CLI's `modelUsage`; its `canonicalModel`, `provider`, … left out). Pure. */
+export function countersByModel(usage: Record<string, unknown>): Record<string, ModelCounters> {
+  const byModel: Record<string, ModelCounters> = {};
+  for (const [model, counters] of Object.entries(usage)) {
     if (!counters || typeof counters !== 'object') continue;
-    for (const [name, n] of Object.entries(counters)) if (typeof n === 'number') count(spend, model, name, n);
+    byModel[model] = Object.fromEntries(
+      Object.entries(counters).filter((entry): entry is [string, number] => typeof entry[1] === 'number'),
+    );
   }
-  return spend;
+  return byModel;
 }
 
 function metricsOf(request: unknown): Metric[] {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { savedConversation } from './savedConversation.ts';
+import { resumedCost, savedConversation } from './savedConversation.ts';
 
 /** A transcript the real CLI (2.1.331) wrote: two queue operations, then the prompt, its turn's records and the reply. */
 const RECORDED = path.resolve(
@@ -11,6 +11,7 @@ const RECORDED = path.resolve(
   '../../../../tests/fixtures/transcripts/home/.claude/projects/-tmp-rec-work-m2HIW1/805d28f8-9ba8-4335-906e-92d69c731da6.jsonl',
 );
 const ID = '805d28f8-9ba8-4335-906e-92d69c731da6';
+const recorded = fs.readFileSync(RECORDED, 'utf8').split('\n').filter(Boolean);
 
 describe('savedConversation: what `claude --resume` would find', () => {
   let projects: string;
@@ -20,7 +21,6 @@ describe('savedConversation: what `claude --resume` would find', () => {
     fs.writeFileSync(file, text);
     return file;
   };
-  const recorded = fs.readFileSync(RECORDED, 'utf8').split('\n').filter(Boolean);
 
   beforeEach(() => {
     projects = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-projects-'));
@@ -68,5 +68,35 @@ describe('savedConversation: what `claude --resume` would find', () => {
     const own = write('-work-a', `${recorded.join('\n')}\n`);
     fs.chownSync(own, 65534, 65534);
     expect(await savedConversation(projects, ID, 65534)).toEqual(new Map([[own, fs.statSync(own).size]]));
+  });
+});
+
+describe('resumedCost: what a resumed claude counts its cost on from', () => {
+  let projects: string;
+  beforeEach(() => {
+    projects = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-projects-'));
+  });
+  afterEach(() => fs.rmSync(projects, { recursive: true, force: true }));
+  /** A `cost-state` record as CLI 2.1.332 writes it as a `-p` run exits (its other fields left out). */
+  const costState = (totalCostUSD: number, inputTokens: number) =>
+    JSON.stringify({
+      type: 'cost-state',
+      sessionId: ID,
+      totalCostUSD,
+      modelUsage: { 'claude-opus-5-5': { inputTokens, outputTokens: 12, costUSD: totalCostUSD } },
+      hasUnknownModelCost: false,
+    });
+
+  it("the last cost-state of the session's transcript; none before its claude first exited", async () => {
+    expect(await resumedCost(projects, ID, null)).toBeNull();
+    fs.mkdirSync(path.join(projects, '-work-a'));
+    const file = path.join(projects, '-work-a', `${ID}.jsonl`);
+    fs.writeFileSync(file, `${recorded.slice(0, 3).join('\n')}\n`);
+    expect(await resumedCost(projects, ID, null)).toBeNull();
+    fs.appendFileSync(file, `${costState(0.00034, 25)}\n${recorded.slice(3).join('\n')}\n${costState(0.00068, 50)}\n{"type":"cost-st`);
+    expect(await resumedCost(projects, ID, null)).toEqual({
+      costUsd: 0.00068,
+      modelUsage: { 'claude-opus-5-5': { inputTokens: 50, outputTokens: 12, costUSD: 0.00068 } },
+    });
   });
 });

@@ -1,6 +1,8 @@
 import readline from 'node:readline';
 import { NotOwnedError, openFileOf } from '../ownedFiles.ts';
+import { type CliSpend, spendOfUsage } from '../hooks/cliSpend.ts';
 import { ifMissing } from './missingFile.ts';
+import { transcriptUpdates } from './transcriptContent.ts';
 import { transcriptSizes } from './transcriptSizes.ts';
 
 /**
@@ -20,15 +22,36 @@ export async function savedConversation(
 }
 
 /**
- * Whether a transcript records a message (a prompt, a reply, a tool result), not only the CLI's bookkeeping. One that
- * is not `owner`'s own file (see {@link openFileOf}) holds none: the worker does not read it for its agent.
+ * What `claude --resume <claudeSessionId>` counts its cost on from: the last `cost-state` record of the session's
+ * transcripts, which the CLI writes as it exits (a headless run's result and a session's next `cost-state` count on
+ * from it). Null when none has one. Recorded from CLI 2.1.332: a `-p --resume` run's `total_cost_usd` and `modelUsage`
+ * are the session's, its earlier runs' with its own.
  */
-async function holdsMessage(file: string, owner: number | null): Promise<boolean> {
+export async function resumedCost(projectsDir: string, claudeSessionId: string, owner: number | null): Promise<CliSpend | null> {
+  let last: CliSpend | null = null;
+  for (const file of (await transcriptSizes(projectsDir, claudeSessionId)).keys())
+    await someLine(file, owner, (line) => {
+      if (line.includes('"cost-state"')) last = costStateOf(line) ?? last;
+      return false;
+    });
+  return last;
+}
+
+/** Whether a transcript records a message (a prompt, a reply, a tool result), not only the CLI's bookkeeping. */
+function holdsMessage(file: string, owner: number | null): Promise<boolean> {
+  return someLine(file, owner, isMessage);
+}
+
+/**
+ * Whether a line of a transcript passes `test`, read up to the first that does. One that is not `owner`'s own file
+ * (see {@link openFileOf}) has none: the worker does not read it for its agent.
+ */
+async function someLine(file: string, owner: number | null, test: (line: string) => boolean): Promise<boolean> {
   const handle = await openFileOf(file, owner).catch((error: unknown) => (error instanceof NotOwnedError ? null : ifMissing(null)(error)));
   if (!handle) return false;
   const lines = readline.createInterface({ input: handle.createReadStream(), crlfDelay: Number.POSITIVE_INFINITY });
   try {
-    for await (const line of lines) if (isMessage(line)) return true;
+    for await (const line of lines) if (test(line)) return true;
     return false;
   } catch (error) {
     return ifMissing(false)(error);
@@ -38,14 +61,24 @@ async function holdsMessage(file: string, owner: number | null): Promise<boolean
   }
 }
 
+function costStateOf(line: string): CliSpend | null {
+  const record = parsed(line);
+  const cost = record ? transcriptUpdates(record).find((update) => update.kind === 'cost') : undefined;
+  return cost?.kind === 'cost' ? spendOfUsage(cost) : null;
+}
+
 function isMessage(line: string): boolean {
   // Most records are not messages, and some are large (the API request's blobs): only the likely ones are parsed.
   if (!line.includes('"type":"user"') && !line.includes('"type":"assistant"')) return false;
+  const type = parsed(line)?.type;
+  return type === 'user' || type === 'assistant';
+}
+
+function parsed(line: string): Record<string, unknown> | null {
   try {
     const record: unknown = JSON.parse(line);
-    const type = (record as { type?: unknown } | null)?.type;
-    return type === 'user' || type === 'assistant';
+    return record && typeof record === 'object' ? (record as Record<string, unknown>) : null;
   } catch {
-    return false; // a torn last line: written when the CLI was killed
+    return null; // a torn last line: written when the CLI was killed
   }
 }
