@@ -171,6 +171,33 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
     expect(after.filter((e) => e.type === 'assistant_message').map((e) => e.payload.text)).toEqual([text]);
   });
 
+  it("a session driven by its screen, where the slot sets up claude's telemetry itself: its cost comes from its transcript as claude exits", async () => {
+    const slot = { cwd: bed.workdir, env: { ...bed.claude.env, CLAUDE_CODE_ENABLE_TELEMETRY: '0' } };
+    expect((await call('PUT', '/v1/slots/own-telemetry-screen', slot)).status).toBe(200);
+    const session = await spawn({ slot: 'own-telemetry-screen', driver: 'screen' });
+    expect(session.driver).toBe('screen');
+    replies['a screen and no metrics'] = [{ text: 'Costed at the end.' }];
+    expect((await send(session.id, 'a screen and no metrics')).body).toMatchObject({ state: 'idle', response: 'Costed at the end.' });
+    expect((await call<Session>('GET', `/v1/sessions/${session.id}`)).body.costUsd).toBeNull();
+    // Ended its own way (/exit), so the CLI writes its cost-state as it exits (see above).
+    await send(session.id, '/exit');
+    await waitUntil(
+      async () => (await call<Session>('GET', `/v1/sessions/${session.id}`)).body.state === 'exited',
+      30_000,
+      'the session to be exited',
+    );
+    const ended = (await call<Session>('GET', `/v1/sessions/${session.id}`)).body;
+    const atExit = lastCostState(bed.claude, ended.claudeSessionId!)!;
+    expect(atExit.totalCostUSD).toBeGreaterThan(0);
+    expect(ended.costUsd).toBeCloseTo(atExit.totalCostUSD, 12);
+    const log = await events(session.id);
+    // Told before its end: the usage event comes before the state event that says it exited.
+    const types = log
+      .map((e) => (e.type === 'state' ? `state:${e.payload.state}` : e.type))
+      .filter((t) => t === 'usage' || t.startsWith('state:'));
+    expect(types.slice(-2)).toEqual(['usage', 'state:exited']);
+  });
+
   it("a session's cost and tokens are known while it runs, from its claude's own metrics: the figures the CLI writes as it exits", async () => {
     replies['what does it cost'] = [{ text: 'Little.' }];
     const session = await spawn();

@@ -28,12 +28,10 @@ import type { WarmPools } from './headless/warmPool.ts';
 import { spendOfUsage } from './hooks/cliSpend.ts';
 import type { PermissionPromptServer } from './permissions/promptServer.ts';
 import { foreignCallNotice } from './agentCaller.ts';
-import { guardedOwner } from './ownedFiles.ts';
 import { checkRunnable, loadRunnableSlot, type SlotRow } from './runnableSlot.ts';
 import type { AgentSpawner } from './spawner/spawner.ts';
 import { taskOutcome } from './taskOutcome.ts';
-import { ifMissing } from './transcripts/missingFile.ts';
-import { resumedCost } from './transcripts/savedConversation.ts';
+import { savedCost } from './transcripts/savedConversation.ts';
 
 /** How long a task waits before it is offered again when its slot is full or this worker does not serve it. */
 const RETRY_LATER_MS = 1_000;
@@ -292,10 +290,9 @@ export class TaskProcessor {
     const last = await this.deps.events.latestOf(task.id, 'usage');
     const earlier = last ? spendOfUsage(last.payload) : null;
     if (!task.claudeSessionId) return { earlier, resumed: null };
-    const home = claudeHomePaths({ HOME: places.home, CLAUDE_CONFIG_DIR: places.claudeDir });
     return {
       earlier,
-      resumed: await resumedCost(home.projects, task.claudeSessionId, await guardedOwner(home.root).catch(ifMissing(null))),
+      resumed: await savedCost(claudeHomePaths({ HOME: places.home, CLAUDE_CONFIG_DIR: places.claudeDir }), task.claudeSessionId),
     };
   }
 

@@ -81,6 +81,8 @@ export interface LiveSessionHooks {
   decideApproval(approvalId: string, confirmation: Confirmation): Promise<void>;
   /** Before text is typed for a send: rejects when it may not be (text that opens `!` bash mode). */
   checkText(text: string): Promise<void>;
+  /** What the session cost as its claude wrote it exiting (its transcript's last `cost-state`), read once it exited. */
+  costAtExit(): Promise<CliSpend | null>;
 }
 
 /** How the guard answers a dialog; a `reason` is typed for Claude after a no. */
@@ -483,7 +485,16 @@ export class LiveSession implements InteractiveSession {
     this.exit = exit;
     this.exitReason = this.killed ? undefined : exitReason(exit, this.pty.screen().lines);
     const told = exitedState(exit, this.killed, this.exitReason);
-    this.enqueueStateChange(told, exit, null, sessionEndReason(exit, this.killed, this.exitReason));
+    // Its cost as its claude wrote it exiting goes before its end: the only figure when its metrics are not reported.
+    const cost = this.hooks.costAtExit().catch((error: unknown) => {
+      this.hooks.log.warn({ err: error }, "could not read the session's cost from its transcript");
+      return null;
+    });
+    this.emitting = this.emitting.then(async () => {
+      const spent = await cost;
+      if (spent) this.spend.total(spent.costUsd, spent.modelUsage);
+      this.enqueueStateChange(told, exit, null, sessionEndReason(exit, this.killed, this.exitReason));
+    });
     for (const waiter of [...this.waiters]) waiter.resolve(undefined);
   }
 }

@@ -61,7 +61,7 @@ import { hooksForbiddenBy, settingsFilesOf } from '../hooks/hooksForbidden.ts';
 import type { BlockingDialog } from '../pty/blockingDialog.ts';
 import { claudeHomes } from '../transcripts/claudeHomes.ts';
 import { ClaudeHomeScanner } from '../transcripts/claudeHomeScanner.ts';
-import { savedConversation } from '../transcripts/savedConversation.ts';
+import { savedConversation, savedCost } from '../transcripts/savedConversation.ts';
 import { SessionWorkspaces } from '../workspaces/sessionWorkspaces.ts';
 import { MessageDelivery } from './messageDelivery.ts';
 import { slotResumed } from './slotResume.ts';
@@ -421,9 +421,7 @@ export class SessionHost {
     if (ownTelemetry)
       log.info(
         { variable: ownTelemetry },
-        hooked
-          ? "the agent's environment sets up claude's telemetry: the session's cost is read as claude exits"
-          : "the agent's environment sets up claude's telemetry: the session's cost is not known to Mission",
+        "the agent's environment sets up claude's telemetry: the session's cost is read as claude exits",
       );
     // Its route on the worker's hook endpoint: its hook calls (the hooks driver), its claude's metrics exports.
     const hookRoute = this.deps.hookServer.register(sessionId, {
@@ -637,6 +635,7 @@ export class SessionHost {
               });
               return { choice: answer.decision === 'allow' ? 'yes' : 'no', reason: answer.reason };
             },
+            costAtExit: () => savedCost(claudeFiles, claudeSessionId),
           },
           spentBefore,
         );

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { resumedCost, savedConversation } from './savedConversation.ts';
+import { savedCost, savedConversation } from './savedConversation.ts';
 
 /** A transcript the real CLI (2.1.331) wrote: two queue operations, then the prompt, its turn's records and the reply. */
 const RECORDED = path.resolve(
@@ -71,7 +71,7 @@ describe('savedConversation: what `claude --resume` would find', () => {
   });
 });
 
-describe('resumedCost: what a resumed claude counts its cost on from', () => {
+describe('savedCost: what a session cost as its claude last exited (a resumed claude counts on from it)', () => {
   let projects: string;
   beforeEach(() => {
     projects = fs.mkdtempSync(path.join(os.tmpdir(), 'mission-projects-'));
@@ -88,13 +88,13 @@ describe('resumedCost: what a resumed claude counts its cost on from', () => {
     });
 
   it("the last cost-state of the session's transcript; none before its claude first exited", async () => {
-    expect(await resumedCost(projects, ID, null)).toBeNull();
+    expect(await savedCost({ projects, root: projects }, ID)).toBeNull();
     fs.mkdirSync(path.join(projects, '-work-a'));
     const file = path.join(projects, '-work-a', `${ID}.jsonl`);
     fs.writeFileSync(file, `${recorded.slice(0, 3).join('\n')}\n`);
-    expect(await resumedCost(projects, ID, null)).toBeNull();
+    expect(await savedCost({ projects, root: projects }, ID)).toBeNull();
     fs.appendFileSync(file, `${costState(0.00034, 25)}\n${recorded.slice(3).join('\n')}\n${costState(0.00068, 50)}\n{"type":"cost-st`);
-    expect(await resumedCost(projects, ID, null)).toEqual({
+    expect(await savedCost({ projects, root: projects }, ID)).toEqual({
       costUsd: 0.00068,
       modelUsage: { 'claude-opus-5-5': { inputTokens: 50, outputTokens: 12, costUSD: 0.00068 } },
     });

@@ -1,5 +1,6 @@
 import readline from 'node:readline';
-import { NotOwnedError, openFileOf } from '../ownedFiles.ts';
+import type { ClaudeHomePaths } from '../claudeHome.ts';
+import { guardedOwner, NotOwnedError, openFileOf } from '../ownedFiles.ts';
 import { type CliSpend, spendOfUsage } from '../hooks/cliSpend.ts';
 import { ifMissing } from './missingFile.ts';
 import { transcriptUpdates } from './transcriptContent.ts';
@@ -22,14 +23,15 @@ export async function savedConversation(
 }
 
 /**
- * What `claude --resume <claudeSessionId>` counts its cost on from: the last `cost-state` record of the session's
- * transcripts, which the CLI writes as it exits (a headless run's result and a session's next `cost-state` count on
- * from it). Null when none has one. Recorded from CLI 2.1.332: a `-p --resume` run's `total_cost_usd` and `modelUsage`
- * are the session's, its earlier runs' with its own.
+ * What a Claude Code session cost, as its CLI last wrote it: the last `cost-state` record of its transcripts, written as
+ * a claude of it exits. `claude --resume <claudeSessionId>` counts on from it (a headless run's result, the session's
+ * next `cost-state`). Null when none has one. Recorded from CLI 2.1.332: a `-p --resume` run's `total_cost_usd` and
+ * `modelUsage` are the session's, its earlier runs' with its own.
  */
-export async function resumedCost(projectsDir: string, claudeSessionId: string, owner: number | null): Promise<CliSpend | null> {
+export async function savedCost(home: Pick<ClaudeHomePaths, 'projects' | 'root'>, claudeSessionId: string): Promise<CliSpend | null> {
+  const owner = await guardedOwner(home.root).catch(ifMissing(null));
   let last: CliSpend | null = null;
-  for (const file of (await transcriptSizes(projectsDir, claudeSessionId)).keys())
+  for (const file of (await transcriptSizes(home.projects, claudeSessionId)).keys())
     await someLine(file, owner, (line) => {
       if (line.includes('"cost-state"')) last = costStateOf(line) ?? last;
       return false;
