@@ -1,6 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { assertWithinDailyBudget, collectFleetMetrics, QUEUE_WAIT_BOUNDS, TASK_DURATION_BOUNDS, usageReport, utcDay } from '@mission/core';
+import {
+  assertWithinDailyBudget,
+  collectFleetMetrics,
+  dailySpend,
+  QUEUE_WAIT_BOUNDS,
+  TASK_DURATION_BOUNDS,
+  usageReport,
+  utcDay,
+} from '@mission/core';
 import { type Approval, type UsageReport } from '@mission/contracts';
 import { type TaskRow, tables } from '@mission/store';
 import { eq } from 'drizzle-orm';
@@ -628,6 +636,12 @@ describe.each(['postgres', 'pglite'] as const)('fleet metrics and usage queries 
         code: 'budget_exhausted',
         details: { slot: 'd', spentTodayUsd: 1.5 },
       });
+      // The spend per day puts it on today too, as no task that ended.
+      expect((await dailySpend(db, { days: 3, slot: 'd', now: day })).map((d) => [d.tasksCostUsd, d.tasksEnded])).toEqual([
+        [0, 0],
+        [0, 0],
+        [1.5, 0],
+      ]);
     };
     // Started yesterday and still running: what its claude has told it cost so far counts today, on any day it runs.
     await countsOn(now);
@@ -642,6 +656,10 @@ describe.each(['postgres', 'pglite'] as const)('fleet metrics and usage queries 
       .set({ status: 'succeeded', finishedAt: at('2026-11-24T23:00:00Z') })
       .where(eq(tables.tasks.id, 't7'));
     expect((await usageReport(db, now)).slots.find((slot) => slot.slot === 'd')).toMatchObject({ costTodayUsd: 0, costTotalUsd: 1.5 });
+    expect((await dailySpend(db, { days: 2, slot: 'd', now })).map((d) => [d.day, d.tasksCostUsd, d.tasksEnded])).toEqual([
+      ['2026-11-24', 1.5, 1],
+      ['2026-11-25', 0, 0],
+    ]);
     await expect(assertWithinDailyBudget(db, 'd', now)).resolves.toBeUndefined();
   });
 });

@@ -4,7 +4,10 @@ import { utcDay } from './utcDay.ts';
 const DAY_MS = 86_400_000;
 const MINUTE_MS = 60_000;
 
-/** One UTC day's spend: tasks count on the day they ended, sessions on the day their cost was last recorded. */
+/**
+ * One UTC day's spend: tasks count on the day they ended (today until then, as the daily budget counts them), sessions
+ * on the day their cost was last recorded.
+ */
 export interface DaySpend {
   day: string;
   costUsd: number;
@@ -25,10 +28,11 @@ export async function dailySpend(db: Database, options: { days: number; slot?: s
   const days = lastDays(options.days, now);
   const since = `${days[0]}T00:00:00.000Z`;
   const { tasks: taskRows, sessions: sessionRows } = await costPerDaySince(db, since, options.slot);
+  const notEnded = taskRows.find((row) => row.day === null)?.costUsd ?? 0;
   return days.map((day) => {
     const task = taskRows.find((row) => row.day === day);
     const session = sessionRows.find((row) => row.day === day);
-    const tasksCostUsd = task?.costUsd ?? 0;
+    const tasksCostUsd = (task?.costUsd ?? 0) + (day === days.at(-1) ? notEnded : 0);
     const sessionsCostUsd = session?.costUsd ?? 0;
     return { day, costUsd: tasksCostUsd + sessionsCostUsd, tasksCostUsd, sessionsCostUsd, tasksEnded: task?.ended ?? 0 };
   });

@@ -140,21 +140,26 @@ export function slotBudgetSince(db: Database, slot: string | Placeholder, since:
 
 /**
  * Cost per UTC day (`YYYY-MM-DD`) since `since` (an ISO time): tasks on the day they ended (with how many
- * ended), sessions on the day their cost was last recorded; optionally one slot's. Days without spend are left out.
+ * ended), and those not ended yet with day `null` (what they have cost so far); sessions on the day their cost was
+ * last recorded; optionally one slot's. Days without spend are left out.
  */
 export async function costPerDaySince(
   db: Database,
   since: string,
   slot?: string,
-): Promise<{ tasks: { day: string; costUsd: number; ended: number }[]; sessions: { day: string; costUsd: number }[] }> {
+): Promise<{ tasks: { day: string | null; costUsd: number; ended: number }[]; sessions: { day: string; costUsd: number }[] }> {
   const dayOf = (column: AnyColumn) => sql<string>`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD')`;
-  const taskDay = dayOf(tasks.finishedAt);
+  const taskDay = dayOf(tasks.finishedAt) as SQL<string | null>;
   const sessionDay = dayOf(sessions.costAt);
   const [taskRows, sessionRows] = await Promise.all([
     db
-      .select({ day: taskDay, costUsd: sql<number>`coalesce(sum(${tasks.costUsd}), 0)`.mapWith(Number), ended: count() })
+      .select({
+        day: taskDay,
+        costUsd: sql<number>`coalesce(sum(${tasks.costUsd}), 0)`.mapWith(Number),
+        ended: count(tasks.finishedAt),
+      })
       .from(tasks)
-      .where(and(sql`${tasks.finishedAt} >= ${since}::timestamptz`, slot ? eq(tasks.slot, slot) : undefined))
+      .where(and(countedSince(new Date(since)), slot ? eq(tasks.slot, slot) : undefined))
       .groupBy(taskDay),
     db
       .select({ day: sessionDay, costUsd: sql<number>`coalesce(sum(${sessions.costUsd}), 0)`.mapWith(Number) })
