@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { lastCostState } from './support/claudeEnv.ts';
 import { type ClaudeTestBed, startClaudeTestBed } from './support/claudeTestBed.ts';
 import { CLI_FIRST_REQUEST_MS, processesIn, waitUntil } from './support/processes.ts';
 import { promptAsked } from './support/stubAnthropic.ts';
@@ -171,22 +172,31 @@ describe('a fleet of worker processes', () => {
     expect(promptsSeen('never twice')).toBe(1);
   });
 
-  it('kill -9 mid-task: a task marked retry "safe" runs again on another worker', async () => {
+  it('kill -9 mid-task: a task marked retry "safe" runs again on another worker; its cost is both runs\'', async () => {
     await startWorker('fleet-c');
     let calls = 0;
     bed.stub.respond((request) => {
-      if (request.lastUserText !== 'safe to repeat') return undefined;
+      if (!request.conversation.includes('safe to repeat') || request.tools.length === 0) return undefined;
       calls += 1;
-      return calls === 1 ? { text: 'slow '.repeat(100), chunks: 100, chunkDelayMs: 100 } : { text: 'Done the second time.' };
+      // The first run looks around (a request that costs), then answers slowly: its worker is killed meanwhile.
+      if (calls === 1) return { text: 'Looking around.', toolUses: [{ name: 'Glob', input: { pattern: '*.md' } }] };
+      return calls === 2 ? { text: 'slow '.repeat(300), chunks: 300, chunkDelayMs: 100 } : { text: 'Done the second time.' };
     });
     const submitted = await submit('safe to repeat', { retry: 'safe', maxAttempts: 2 });
     await waitUntil(() => promptsSeen('safe to repeat') === 1, CLI_FIRST_REQUEST_MS, 'the prompt to reach the API');
+    // What the first run's claude has cost, as its metrics told, is on the task before its worker goes.
+    const costOf = async () => (await bed.system.core.tasks.get(submitted.id)).costUsd;
+    await waitUntil(async () => ((await costOf()) ?? 0) > 0, 20_000, "the first run's cost");
+    const firstRun = (await costOf())!;
     const victim = workerNamed((await task(submitted.id)).workerId);
     victim.child.kill('SIGKILL');
 
     await waitUntil(async () => (await task(submitted.id)).status === 'succeeded', 30_000, 'the task to run again and succeed');
     const ended = await task(submitted.id);
     expect(ended).toMatchObject({ result: 'Done the second time.', attempts: 2 });
+    // The second run, a new Claude session, counts on from the first's: the task's cost is both runs'.
+    const secondRun = lastCostState(bed.claude, (await bed.system.core.tasks.get(submitted.id)).claudeSessionId!)!;
+    expect((await costOf())!).toBeCloseTo(firstRun + secondRun.totalCostUSD, 12);
     expect(ended.workerId).not.toBe(victim.id);
     await untilLastState(submitted.id, 'succeeded');
     const states = (await events(submitted.id)).filter((e) => e.type === 'state');
