@@ -61,8 +61,9 @@ export class TaskCost {
   atEnd(result: HeadlessResult | undefined): RunCost {
     if (!result) return { costUsd: null, usage: null };
     const total = this.totalWith(result);
-    if (!total || !this.beforeSession) return { costUsd: result.costUsd, usage: taskUsage(result) };
-    return { costUsd: total.costUsd, usage: taskUsage({ usage: result.usage, modelUsage: total.modelUsage }) };
+    // The tokens add up only where the CLI counts them by model: else they are the result's own.
+    const counted = total && result.modelUsage ? { usage: result.usage, modelUsage: total.modelUsage } : result;
+    return { costUsd: total?.costUsd ?? null, usage: taskUsage(counted) };
   }
 
   /** Resolves once every figure told so far is recorded (or its failure logged). */
