@@ -42,3 +42,13 @@ export function describeCause(error: unknown): string {
   if (inner instanceof AggregateError && inner.errors.length > 0) inner = inner.errors[0];
   return inner instanceof Error ? inner.message : String(inner);
 }
+
+/**
+ * Why a request the API had taken ended before its answer, if it was cut short: the API shut down meanwhile (`503`,
+ * its message says what goes on) or the connection to it was cut. Undefined for any other failure.
+ */
+export function cutShort(error: unknown): string | undefined {
+  if (error instanceof ApiError && error.unavailable) return error.message;
+  if (error instanceof UnreachableError) return 'the connection to the API was cut';
+  return undefined;
+}

@@ -76,3 +76,10 @@ function streamError(data: string): ApiError {
   const { code, message } = JSON.parse(data) as { code: string; message: string };
   return new ApiError(code, `the event stream failed: ${message}`);
 }
+
+/** The seq of the owner's last stored event (0 when it has none): where following what comes next starts. */
+export async function lastEventSeq(api: ApiClient, owner: EventOwnerRef, signal?: AbortSignal): Promise<number> {
+  let last = 0;
+  for await (const event of ownerEvents(api, owner, { follow: false, last: 1, signal })) last = event.seq;
+  return last;
+}

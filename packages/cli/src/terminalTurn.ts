@@ -1,7 +1,7 @@
 import type { DialogReply, Session, SessionTurn } from '@mission/contracts';
 import { answeredInWords } from '@mission/contracts/sessionHelp';
 import { ApiError } from './errors.ts';
-import { ownerEvents, ownerPath } from './eventFeed.ts';
+import { lastEventSeq, ownerEvents, ownerPath } from './eventFeed.ts';
 import type { ApiClient } from './http.ts';
 import type { Paint } from './printer.ts';
 import { stopHeadline } from './sessionTurn.ts';
@@ -95,8 +95,7 @@ export class TerminalTurn {
    */
   private async movedOn(stopped: SessionTurn['state'], signal: AbortSignal): Promise<void> {
     const owner = { kind: 'session' as const, id: this.id };
-    let last = 0;
-    for await (const event of ownerEvents(this.api, owner, { follow: false, last: 1, signal })) last = event.seq;
+    const last = await lastEventSeq(this.api, owner, signal);
     if (signal.aborted || (await this.api.request<Session>('GET', ownerPath(owner))).state !== stopped) return;
     for await (const event of ownerEvents(this.api, owner, { follow: true, after: last, signal })) if (event.type === 'state') return;
   }

@@ -1,6 +1,6 @@
 import type { Task } from '@mission/contracts';
 import type { Command, CommandContext } from '../command.ts';
-import { ApiError, UnreachableError } from '../errors.ts';
+import { ApiError, cutShort } from '../errors.ts';
 import { Spinner } from '../spinner.ts';
 import { reportTaskEnd, waitForTask } from '../taskOutcome.ts';
 import { atTerminal } from '../terminalLine.ts';
@@ -110,9 +110,8 @@ class AskCut extends Error {}
 /** Why the ask ended before its answer, if it was cut: the API shut down, or the connection was. */
 function askCut(error: unknown): AskCut | undefined {
   if (error instanceof AskCut) return error;
-  if (error instanceof ApiError && error.unavailable) return new AskCut(error.message);
-  if (error instanceof UnreachableError) return new AskCut('the connection to the API was cut');
-  return undefined;
+  const why = cutShort(error);
+  return why === undefined ? undefined : new AskCut(why);
 }
 
 /**
