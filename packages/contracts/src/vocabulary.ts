@@ -35,6 +35,12 @@ export const scopes = [
 export const taskPriority = { min: 0, max: 100, default: 50 } as const;
 
 /**
+ * How long `send`, `confirm` and `answer` wait for Claude's turn to end (ms): the range a caller may ask for, and the
+ * wait when it does not say (an answer to any other dialog returns once it closed).
+ */
+export const turnTimeoutMs = { min: 1_000, max: 3_600_000, default: 5 * 60_000 } as const;
+
+/**
  * A screen as text, one line per row, its trailing blank rows dropped: ending in one newline (what REST and
  * MCP send), or in none (`end: ''`, for a printer that adds its own).
  */

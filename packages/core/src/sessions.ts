@@ -23,6 +23,7 @@ import {
   UnavailableError,
 } from '@mission/contracts';
 import type { MissionEvent, SessionCommandArgs, SessionCommandName, WorkerCommandArgs, WorkerCommandResult } from '@mission/contracts';
+import { turnTimeoutMs } from '@mission/contracts/vocabulary';
 import {
   type ChannelSubscriber,
   type CommandClient,
@@ -50,8 +51,6 @@ import { descendantsOf, parentFor, visibleSessions } from './hierarchy.ts';
 import type { SlotService } from './slots.ts';
 import type { RequestShutdown } from './requestShutdown.ts';
 
-/** Default wait of `send`, `confirm` and `answer` for Claude's turn to end (an answer to any other dialog returns once it closed). */
-const TURN_TIMEOUT_MS = 5 * 60_000;
 /** Commands other than `send` answer within this. */
 const COMMAND_TIMEOUT_MS = 15_000;
 /** How long a command on a session that has just ended may still take to answer. */
@@ -182,7 +181,7 @@ export class SessionService {
   /** Types the text into the session, submits it and waits for the reply (or for a permission dialog). */
   async send(id: string, body: unknown): Promise<SessionTurn> {
     const input = parseInput(sessionSendSchema, body, 'send');
-    const timeoutMs = input.timeoutMs ?? TURN_TIMEOUT_MS;
+    const timeoutMs = input.timeoutMs ?? turnTimeoutMs.default;
     return this.turn(this.command(id, 'send', { text: input.text, timeoutMs }, timeoutMs + REPLY_MARGIN_MS));
   }
 
@@ -192,7 +191,7 @@ export class SessionService {
    */
   async confirm(id: string, body: unknown, by: string): Promise<SessionTurn> {
     const input = parseInput(sessionConfirmSchema, body, 'confirm');
-    const timeoutMs = input.timeoutMs ?? TURN_TIMEOUT_MS;
+    const timeoutMs = input.timeoutMs ?? turnTimeoutMs.default;
     return this.turn(
       this.command(id, 'confirm', { choice: input.choice, reason: input.reason, timeoutMs, by }, timeoutMs + REPLY_MARGIN_MS),
     );
@@ -205,7 +204,7 @@ export class SessionService {
    */
   async answer(id: string, body: unknown): Promise<SessionTurn> {
     const input = parseInput(sessionAnswerSchema, body, 'answer');
-    const timeoutMs = input.timeoutMs ?? TURN_TIMEOUT_MS;
+    const timeoutMs = input.timeoutMs ?? turnTimeoutMs.default;
     const reply = input.text === undefined ? { option: input.option ?? '' } : { option: '', text: input.text };
     return this.turn(this.command(id, 'answer', { ...reply, timeoutMs }, timeoutMs + REPLY_MARGIN_MS));
   }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { OPTION_KEYS, screenText, sessionDrivers, sessionStates } from '../vocabulary.ts';
+import { OPTION_KEYS, screenText, sessionDrivers, sessionStates, turnTimeoutMs } from '../vocabulary.ts';
 import { slotIdSchema } from './slots.ts';
 
 export { screenText, sessionDrivers, sessionStates };
@@ -24,12 +24,12 @@ export const sessionSpawnSchema = z.strictObject({
 });
 export type SessionSpawnInput = z.infer<typeof sessionSpawnSchema>;
 
-/** How long a command waits for Claude's turn to end (default 5 min). */
-const turnTimeoutMs = z.number().int().min(1_000).max(3_600_000).optional();
+/** How long a command waits for Claude's turn to end (`turnTimeoutMs`: default 5 min). */
+const turnTimeout = z.number().int().min(turnTimeoutMs.min).max(turnTimeoutMs.max).optional();
 
 export const sessionSendSchema = z.strictObject({
   text: z.string().trim().min(1, 'text must not be empty'),
-  timeoutMs: turnTimeoutMs,
+  timeoutMs: turnTimeout,
 });
 export type SessionSendInput = z.infer<typeof sessionSendSchema>;
 
@@ -40,7 +40,7 @@ export const sessionConfirmSchema = z
   .strictObject({
     choice: z.enum(confirmChoices),
     reason: z.string().trim().min(1, 'reason must not be empty').max(2_000, 'reason must be at most 2,000 characters').optional(),
-    timeoutMs: turnTimeoutMs,
+    timeoutMs: turnTimeout,
   })
   .refine((input) => input.reason === undefined || input.choice === 'no', {
     message: "a reason goes with choice 'no' only: it tells Claude why it may not",
@@ -52,7 +52,7 @@ export type ConfirmChoice = (typeof confirmChoices)[number];
 export const sessionRunSchema = z.strictObject({
   slot: slotIdSchema.default('default'),
   prompt: z.string().trim().min(1, 'prompt must not be empty'),
-  timeoutMs: turnTimeoutMs,
+  timeoutMs: turnTimeout,
 });
 export type SessionRunInput = z.infer<typeof sessionRunSchema>;
 
@@ -162,7 +162,7 @@ export type QuestionReplyInput = z.infer<typeof questionReplySchema>;
  * digit shown, or its position in a list without digits), or several keys separated by commas for a pick-any
  * `question`; `text`: an answer in the person's own words, for a `question` only.
  */
-export const sessionAnswerSchema = z.strictObject({ ...replyFields, timeoutMs: turnTimeoutMs }).refine(...oneReply);
+export const sessionAnswerSchema = z.strictObject({ ...replyFields, timeoutMs: turnTimeout }).refine(...oneReply);
 export type SessionAnswerInput = z.infer<typeof sessionAnswerSchema>;
 
 /** The approval a permission dialog waits for (its role says a person decides). */
