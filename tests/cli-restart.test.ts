@@ -13,12 +13,12 @@ const repoRoot = path.resolve(import.meta.dirname, '..');
 const bin = path.join(repoRoot, 'bin', 'mission.mjs');
 
 /**
- * `mission ask` while the API restarts under it (a rolling deploy, Ctrl+C on `npm start` and again): the API answers
- * the ask that it shuts down, its task going on in the worker; the CLI follows the task to its end from its events,
- * waiting for the API to come back, and prints the answer as ever. The real claude CLI answers, held by the stub until
- * the API has restarted.
+ * `mission ask` and `mission send` while the API restarts under them (a rolling deploy, Ctrl+C on `npm start` and
+ * again): the API answers that it shuts down, the task or the turn going on in the worker; the CLI follows it to its
+ * end from its events, waiting for the API to come back, and prints the answer as ever. The real claude CLI answers,
+ * held by the stub until the API has restarted.
  */
-describe('mission ask across a restart of the API (real claude CLI)', () => {
+describe('mission ask and mission send across a restart of the API (real claude CLI)', () => {
   let bed: ClaudeTestBed;
   /** The API's instances after the bed's own: each on the bed's port, with a core of its own, as a restarted process. */
   const restarted: { app: FastifyInstance; core: CoreRuntime }[] = [];
@@ -55,9 +55,9 @@ describe('mission ask across a restart of the API (real claude CLI)', () => {
     restarted.push({ app: await startApi(core, [mcpHttp(core)]), core });
   }
 
-  /** `mission ask default <prompt>` as a script runs it (no terminal), its output collected as it comes. */
-  function ask(prompt: string) {
-    const child = spawn(process.execPath, [bin, 'ask', 'default', prompt], {
+  /** `mission <args>` as a script runs it (no terminal), its output collected as it comes. */
+  function mission(args: string[]) {
+    const child = spawn(process.execPath, [bin, ...args], {
       cwd: repoRoot,
       env: { ...process.env, MISSION_URL: bed.system.url, MISSION_TOKEN: bed.system.auth.authorization.replace(/^Bearer /, '') },
     });
@@ -85,7 +85,7 @@ describe('mission ask across a restart of the API (real claude CLI)', () => {
     const prompt = 'Answer across a restart';
     let release!: () => void;
     held[prompt] = new Promise((resolve) => (release = resolve));
-    const asking = ask(prompt);
+    const asking = mission(['ask', 'default', prompt]);
     const taskId = await runningTask(prompt);
 
     // While the API is down, the CLI has been told and waits for it to come back.
@@ -103,7 +103,7 @@ describe('mission ask across a restart of the API (real claude CLI)', () => {
     held[prompt] = new Promise(() => {
       // never answered: the task runs until it is cancelled
     });
-    const asking = ask(prompt);
+    const asking = mission(['ask', 'default', prompt]);
     const taskId = await runningTask(prompt);
     await restartApi(() => waitUntil(() => asking.stderr().includes(cutNote(taskId)), 30_000, "the CLI's note of the cut"));
 
@@ -112,5 +112,28 @@ describe('mission ask across a restart of the API (real claude CLI)', () => {
     expect(asking.stderr()).toContain(`mission: interrupted; cancelling task ${taskId}`);
     // Read through the API serving now: the first one's core has shut down, and waits no more.
     expect(await restarted.at(-1)!.core.tasks.waitForEnd(taskId, 60_000)).toMatchObject({ status: 'cancelled' });
+  });
+
+  it('mission send: the turn is followed through the restart to its reply, which is printed as ever; the text is typed once', async () => {
+    const session = await bed.system.core.sessions.spawn({ slot: 'default' });
+    await waitUntil(async () => (await bed.system.core.sessions.get(session.id)).state === 'idle', 60_000, 'the session to be idle');
+    const prompt = 'Reply across a restart';
+    let release!: () => void;
+    held[prompt] = new Promise((resolve) => (release = resolve));
+    const sending = mission(['send', session.id, prompt]);
+    await waitUntil(() => bed.stub.conversationRequests(prompt).length > 0, 60_000, `claude working on '${prompt}'`);
+
+    const cut = `mission: the send was cut (`;
+    const following = `); following session ${session.id} to the end of its turn`;
+    await restartApi(() => waitUntil(() => sending.stderr().includes(following), 30_000, "the CLI's note of the cut"));
+    release();
+
+    expect(await sending.exited).toEqual({ code: 0, signal: null });
+    expect(sending.stdout()).toBe(`${prompt}: answered.\n`);
+    expect(sending.stderr()).toContain(cut);
+    const core = restarted.at(-1)!.core;
+    const typed = (await core.events.list(session.id, 0, { limit: 1_000 })).filter((e) => e.type === 'user_message');
+    expect(typed.map((e) => e.payload)).toEqual([{ text: prompt }]);
+    await core.sessions.kill(session.id);
   });
 });
