@@ -9,7 +9,7 @@ export interface TurnReached {
   approval: PendingApproval | null;
 }
 
-/** States a session's turn ends or stops for a person in; `working` is the turn going on. */
+/** States in which a turn goes on: Claude works (a resumed claude comes up `starting` first). */
 const TURN_GOES_ON: ReadonlySet<SessionState> = new Set(['working', 'starting']);
 /** States that end it whether or not the turn was seen to begin. */
 const SESSION_ENDED: ReadonlySet<SessionState> = new Set(['exited', 'lost']);
