@@ -32,28 +32,28 @@ export async function savedCost(home: Pick<ClaudeHomePaths, 'projects' | 'root'>
   const owner = await guardedOwner(home.root).catch(ifMissing(null));
   let last: CliSpend | null = null;
   for (const file of (await transcriptSizes(home.projects, claudeSessionId)).keys())
-    await someLine(file, owner, (line) => {
+    await readLinesUntil(file, owner, (line) => {
       if (line.includes('"cost-state"')) last = costStateOf(line) ?? last;
-      return false;
+      return false; // every line: the last record counts
     });
   return last;
 }
 
 /** Whether a transcript records a message (a prompt, a reply, a tool result), not only the CLI's bookkeeping. */
 function holdsMessage(file: string, owner: number | null): Promise<boolean> {
-  return someLine(file, owner, isMessage);
+  return readLinesUntil(file, owner, isMessage);
 }
 
 /**
- * Whether a line of a transcript passes `test`, read up to the first that does. One that is not `owner`'s own file
- * (see {@link openFileOf}) has none: the worker does not read it for its agent.
+ * Reads a transcript's lines until `stop` says so: true if one did. One that is not `owner`'s own file (see
+ * {@link openFileOf}) is not read: the worker does not read it for its agent.
  */
-async function someLine(file: string, owner: number | null, test: (line: string) => boolean): Promise<boolean> {
+async function readLinesUntil(file: string, owner: number | null, stop: (line: string) => boolean): Promise<boolean> {
   const handle = await openFileOf(file, owner).catch((error: unknown) => (error instanceof NotOwnedError ? null : ifMissing(null)(error)));
   if (!handle) return false;
   const lines = readline.createInterface({ input: handle.createReadStream(), crlfDelay: Number.POSITIVE_INFINITY });
   try {
-    for await (const line of lines) if (test(line)) return true;
+    for await (const line of lines) if (stop(line)) return true;
     return false;
   } catch (error) {
     return ifMissing(false)(error);
