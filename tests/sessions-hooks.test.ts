@@ -39,6 +39,15 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
   }
 
   const send = (id: string, text: string) => call<SessionTurn>('POST', `/v1/sessions/${id}/send`, { text, timeoutMs: 60_000 });
+  /** Ends the session's claude its own way (`/exit`, so it writes its cost-state as it exits) and waits for the session to be exited. */
+  const exitOwnWay = async (id: string) => {
+    await send(id, '/exit');
+    await waitUntil(
+      async () => (await call<Session>('GET', `/v1/sessions/${id}`)).body.state === 'exited',
+      30_000,
+      'the session to be exited',
+    );
+  };
   const events = (id: string) => bed.system.core.events.list(id, 0, { limit: 1_000 });
   const screenOf = async (id: string) => (await call<SessionScreen>('GET', `/v1/sessions/${id}/screen?format=json`)).body;
   const typedPrompts = () => bed.stub.requests.filter((r) => r.tools.length > 0 && r.toolResults.length === 0).map((r) => r.lastUserText);
@@ -158,12 +167,7 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
     expect((await call<Session>('GET', `/v1/sessions/${session.id}`)).body.costUsd).toBeNull();
     // The CLI writes its cost (cost-state) to the transcript as it exits: it is ended with /exit, its own way out. A
     // kill would do too on a quiet machine, but under heavy load its SIGKILL (1 s after SIGTERM) can come first.
-    await send(session.id, '/exit');
-    await waitUntil(
-      async () => (await call<Session>('GET', `/v1/sessions/${session.id}`)).body.state === 'exited',
-      30_000,
-      'the session to be exited',
-    );
+    await exitOwnWay(session.id);
     const after = await events(session.id);
     const usage = after.filter((e): e is Extract<MissionEvent, { type: 'usage' }> => e.type === 'usage');
     expect(usage.at(-1)?.payload.costUsd).toBeGreaterThan(0);
@@ -180,12 +184,7 @@ describe('interactive sessions through hooks (real claude CLI)', () => {
     expect((await send(session.id, 'a screen and no metrics')).body).toMatchObject({ state: 'idle', response: 'Costed at the end.' });
     expect((await call<Session>('GET', `/v1/sessions/${session.id}`)).body.costUsd).toBeNull();
     // Ended its own way (/exit), so the CLI writes its cost-state as it exits (see above).
-    await send(session.id, '/exit');
-    await waitUntil(
-      async () => (await call<Session>('GET', `/v1/sessions/${session.id}`)).body.state === 'exited',
-      30_000,
-      'the session to be exited',
-    );
+    await exitOwnWay(session.id);
     const ended = (await call<Session>('GET', `/v1/sessions/${session.id}`)).body;
     const atExit = lastCostState(bed.claude, ended.claudeSessionId!)!;
     expect(atExit.totalCostUSD).toBeGreaterThan(0);
