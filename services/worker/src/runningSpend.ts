@@ -1,8 +1,18 @@
 import type { EventPayload } from '@mission/contracts';
-import { addSpend, type CliSpend } from './hooks/cliSpend.ts';
+import type { EventLog } from '@mission/store';
+import { addSpend, type CliSpend, spendOfUsage } from './hooks/cliSpend.ts';
 
 /** An agent's cost so far and its tokens by model (the CLI's `modelUsage`): a `usage` event's payload. */
 export type CostReport = EventPayload<'usage'>;
+
+/**
+ * What an agent had cost as its last `usage` event told (a resumed session's earlier claudes, a task's earlier runs):
+ * what the next claude's figures are added to. Null when none told.
+ */
+export async function lastToldSpend(events: Pick<EventLog, 'latestOf'>, ownerId: string): Promise<CliSpend | null> {
+  const last = await events.latestOf(ownerId, 'usage');
+  return last ? spendOfUsage(last.payload) : null;
+}
 
 /**
  * An agent's running cost (a session's, whichever way it is followed; a task's run): what its claude's metrics

@@ -25,12 +25,12 @@ import { type HeadlessResult, mapStreamJsonMessage, withNextResult } from './hea
 import { reportsCostTo, taskAgentRequest, withClaudeSession } from './headless/taskLaunch.ts';
 import { type SpendBeforeRun, TaskCost } from './headless/taskCost.ts';
 import type { WarmPools } from './headless/warmPool.ts';
-import { spendOfUsage } from './hooks/cliSpend.ts';
 import type { PermissionPromptServer } from './permissions/promptServer.ts';
 import { foreignCallNotice } from './agentCaller.ts';
 import { checkRunnable, loadRunnableSlot, type SlotRow } from './runnableSlot.ts';
 import type { AgentSpawner } from './spawner/spawner.ts';
 import { taskOutcome } from './taskOutcome.ts';
+import { lastToldSpend } from './runningSpend.ts';
 import { savedCost } from './transcripts/savedConversation.ts';
 
 /** How long a task waits before it is offered again when its slot is full or this worker does not serve it. */
@@ -287,8 +287,7 @@ export class TaskProcessor {
    */
   private async spendBefore(task: TaskRow, places: AgentPlaces): Promise<SpendBeforeRun> {
     if (task.costUsd === null) return { earlier: null, resumed: null };
-    const last = await this.deps.events.latestOf(task.id, 'usage');
-    const earlier = last ? spendOfUsage(last.payload) : null;
+    const earlier = await lastToldSpend(this.deps.events, task.id);
     if (!task.claudeSessionId) return { earlier, resumed: null };
     return {
       earlier,

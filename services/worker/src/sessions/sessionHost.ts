@@ -55,13 +55,13 @@ import { HookedSession } from './hookedSession.ts';
 import type { Confirmation, InteractiveSession, StateTold } from './interactive.ts';
 import type { HookServer } from '../hooks/hookServer.ts';
 import { foreignCallNotice } from '../agentCaller.ts';
-import { spendOfUsage } from '../hooks/cliSpend.ts';
 import { sessionCostReportEnv, hookEnv, hookSettings, ownTelemetrySetting } from '../hooks/hookSettings.ts';
 import { hooksForbiddenBy, settingsFilesOf } from '../hooks/hooksForbidden.ts';
 import type { BlockingDialog } from '../pty/blockingDialog.ts';
 import { claudeHomes } from '../transcripts/claudeHomes.ts';
 import { ClaudeHomeScanner } from '../transcripts/claudeHomeScanner.ts';
 import { savedConversation, savedCost } from '../transcripts/savedConversation.ts';
+import { lastToldSpend } from '../runningSpend.ts';
 import { SessionWorkspaces } from '../workspaces/sessionWorkspaces.ts';
 import { MessageDelivery } from './messageDelivery.ts';
 import { slotResumed } from './slotResume.ts';
@@ -403,8 +403,7 @@ export class SessionHost {
     // Nothing to resume here (a claude killed before it first saved, a transcript on another worker): a new one starts, and says so.
     const conversationLost = Boolean(resume) && !saved;
     // What its earlier claudes cost, as its last `usage` event told: a resumed claude's metrics count from zero.
-    const lastUsage = resume ? await this.deps.events.latestOf(sessionId, 'usage') : undefined;
-    const spentBefore = lastUsage ? spendOfUsage(lastUsage.payload) : null;
+    const spentBefore = resume ? await lastToldSpend(this.deps.events, sessionId) : null;
     const claudeSessionId = saved ? row.claudeSessionId! : randomUUID();
     // A turn its worker's loss stopped at a permission request goes on at the first idle: the CLI asks again.
     let turnToContinue = Boolean(saved && continueTurn);
